@@ -1,0 +1,133 @@
+//! The running bot: every stage wired together, started, and stopped cleanly.
+//!
+//! `run(config, clock, shutdown)` takes its shutdown trigger as a future, so `main` passes
+//! SIGINT/SIGTERM and tests pass whatever they like. On shutdown the scheduler stops the
+//! sources, the pipeline drains what they already fetched, delivery stops after its
+//! in-flight message, and sled is flushed.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::delivery::{ConsoleSink, Mode, Sender, Sink, TelegramSink};
+use crate::pipeline::Pipeline;
+use crate::problem::Problem;
+use crate::schedule::Scheduler;
+use crate::sources::{self, PollContext, SourceKind};
+use crate::sources::http::Http;
+use crate::store::{Store, StoreError};
+use crate::{health, rules, telegram};
+
+/// Why the bot could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The rules directory has problems.
+    #[error("the rules in {dir} have {} problem(s):\n{}", problems.len(), problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Rules {
+        /// The directory.
+        dir: String,
+        /// What is wrong.
+        problems: Vec<Problem>,
+    },
+    /// The store could not be opened or read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Time allowed for stages to finish after shutdown before the store is flushed anyway.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Runs the bot until `shutdown` completes.
+pub async fn run(config: Config, clock: Clock, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
+    let rule_set = rules::load_dir(&config.rules_dir).map_err(|problems| StartError::Rules {
+        dir: config.rules_dir.display().to_string(),
+        problems,
+    })?;
+    tracing::info!(rules = rule_set.rules().len(), terms = rule_set.term_count(), dir = %config.rules_dir.display(), "rules loaded");
+    let store = Store::open(&config.storage.path, config.storage.cache_bytes)?;
+    let (_rules_tx, rules_rx) = watch::channel(Arc::new(rule_set));
+
+    let stop = CancellationToken::new();
+    let (mode, sink, bot): (Mode, Arc<dyn Sink>, _) = match &config.telegram.token {
+        Some(token) => {
+            let bot = telegram::bot(token, config.telegram.api_url.clone());
+            (Mode::Telegram, Arc::new(TelegramSink::new(bot.clone(), token.clone())), Some((bot, token.clone())))
+        }
+        None => {
+            println!("marketbot: no Telegram token configured (set MARKETBOT_TELEGRAM_TOKEN); alerts are printed here.");
+            (Mode::Console, Arc::new(ConsoleSink), None)
+        }
+    };
+
+    let sender = Sender::new(store.clone(), sink, clock.clone());
+    let sender_task = tokio::spawn(sender.clone().run(stop.clone()));
+
+    let (tx, rx) = mpsc::channel(64);
+    let pipeline = Pipeline::restore(store.clone(), rules_rx.clone(), clock.clone(), mode, sender.clone())?;
+    let pipeline_task = tokio::spawn(pipeline.run(rx));
+
+    let scheduler = Scheduler::new(clock.clone(), stop.clone());
+    let ctx = PollContext {
+        http: Http::new(&config.http),
+        store: store.clone(),
+        clock: clock.clone(),
+        pipeline: tx,
+    };
+    let mut names = Vec::new();
+    for (source, schedule) in sources::from_config(&config) {
+        names.push(source.name.clone());
+        let calls = match &source.kind {
+            SourceKind::Quotes { symbols, .. } => symbols.len() as u32,
+            SourceKind::Feed(_) => 1,
+        };
+        let timeout = config.http.timeout * (calls + 1) + Duration::from_secs(5);
+        let source = Arc::new(source);
+        let ctx = ctx.clone();
+        scheduler.spawn(source.name.clone(), schedule, timeout, true, move || {
+            let (source, ctx) = (Arc::clone(&source), ctx.clone());
+            async move { source.poll(&ctx).await }
+        });
+    }
+    // The pipeline ends when the last sender of its channel is gone: the jobs' copies.
+    drop(ctx);
+    tracing::info!(sources = names.len(), mode = ?mode, "marketbot running");
+
+    let bot_task = bot.map(|(bot, token)| {
+        let ctx = Arc::new(telegram::BotContext {
+            store: store.clone(),
+            rules: rules_rx.clone(),
+            clock: clock.clone(),
+            sources: names,
+        });
+        tokio::spawn(telegram::run(bot, token, config.telegram.poll_timeout, ctx, stop.clone()))
+    });
+    let heartbeat = tokio::spawn(health::beat(config.storage.path.clone(), clock.clone(), stop.clone()));
+
+    shutdown.await;
+    tracing::info!("shutting down");
+    stop.cancel();
+    let finish = async {
+        scheduler.stopped().await;
+        let _ = pipeline_task.await;
+        let _ = sender_task.await;
+        if let Some(t) = bot_task {
+            let _ = t.await;
+        }
+        let _ = heartbeat.await;
+    };
+    if tokio::time::timeout(SHUTDOWN_GRACE, finish).await.is_err() {
+        tracing::warn!("stages did not stop within {SHUTDOWN_GRACE:?}; flushing anyway");
+    }
+    let flushed = tokio::task::spawn_blocking(move || store.flush()).await;
+    match flushed {
+        Ok(Ok(())) => tracing::info!("state flushed; bye"),
+        Ok(Err(e)) => tracing::error!(error = %e, "flushing state failed"),
+        Err(e) => tracing::error!(error = %e, "flushing state panicked"),
+    }
+    Ok(())
+}

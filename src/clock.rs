@@ -1,0 +1,96 @@
+//! Time as the rest of the crate sees it.
+//!
+//! Nothing in marketbot calls `Utc::now()` directly: the scheduler, the engine and delivery read
+//! a [`Clock`]. The live bot uses [`Clock::system`]; tests and demos use [`Clock::anchored`],
+//! which starts at a chosen instant and then advances with tokio's clock — so a test with
+//! `tokio::time::pause()` moves both together and never sleeps, and a test against recorded
+//! payloads from February 2026 sees February 2026. [`Clock::jump`] moves wall time without
+//! moving tokio's clock, which is how a suspended laptop or an NTP step looks to the scheduler.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::time::Instant;
+
+/// A source of wall-clock time, cheap to clone and share between tasks.
+#[derive(Clone)]
+pub struct Clock {
+    inner: Arc<ClockInner>,
+}
+
+enum ClockInner {
+    System,
+    Anchored(Mutex<Anchor>),
+}
+
+/// Wall time `at` corresponded to tokio instant `since`.
+struct Anchor {
+    at: DateTime<Utc>,
+    since: Instant,
+}
+
+impl Clock {
+    /// The operating system's clock.
+    pub fn system() -> Self {
+        Clock {
+            inner: Arc::new(ClockInner::System),
+        }
+    }
+
+    /// A clock that reads `start` now and advances with tokio's (possibly paused) clock.
+    pub fn anchored(start: DateTime<Utc>) -> Self {
+        Clock {
+            inner: Arc::new(ClockInner::Anchored(Mutex::new(Anchor {
+                at: start,
+                since: Instant::now(),
+            }))),
+        }
+    }
+
+    /// The current wall-clock time.
+    pub fn now(&self) -> DateTime<Utc> {
+        match &*self.inner {
+            ClockInner::System => Utc::now(),
+            ClockInner::Anchored(anchor) => {
+                let anchor = anchor.lock().unwrap_or_else(|e| e.into_inner());
+                let elapsed = Instant::now().saturating_duration_since(anchor.since);
+                anchor.at + chrono::Duration::from_std(elapsed).unwrap_or(chrono::TimeDelta::MAX)
+            }
+        }
+    }
+
+    /// Moves an anchored clock's wall time forward by `by` without tokio time passing — what a
+    /// suspend/resume or a clock step looks like. Does nothing to the system clock.
+    pub fn jump(&self, by: Duration) {
+        if let ClockInner::Anchored(anchor) = &*self.inner {
+            let mut anchor = anchor.lock().unwrap_or_else(|e| e.into_inner());
+            anchor.at += chrono::Duration::from_std(by).unwrap_or(chrono::TimeDelta::MAX);
+        }
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &*self.inner {
+            ClockInner::System => f.write_str("Clock::system"),
+            ClockInner::Anchored(_) => write!(f, "Clock::anchored({})", self.now()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn anchored_clock_follows_tokio_time_and_jumps() {
+        let start = "2026-02-02T21:00:00Z".parse().unwrap();
+        let clock = Clock::anchored(start);
+        assert_eq!(clock.now(), start);
+        tokio::time::advance(Duration::from_secs(90)).await;
+        assert_eq!(clock.now(), start + chrono::Duration::seconds(90));
+        clock.jump(Duration::from_secs(3600));
+        assert_eq!(clock.now(), start + chrono::Duration::seconds(3690));
+    }
+}

@@ -1,0 +1,538 @@
+//! The config file (TOML) and environment, parsed once into validated settings.
+//!
+//! Everything outside the process is addressable here — the Telegram Bot API, every quote
+//! provider and every feed — so the same binary can be pointed at local fakes. Unknown keys
+//! are errors that name the key and its line; secrets may come from the environment instead
+//! of the file. The rest of the program only ever sees [`Config`], never the raw form.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+use crate::model::Interval;
+use crate::problem::{Problem, SourceFile};
+
+/// Environment variable holding the Telegram bot token.
+pub const TOKEN_ENV: &str = "MARKETBOT_TELEGRAM_TOKEN";
+/// teloxide's conventional token variable, also accepted.
+pub const TELOXIDE_TOKEN_ENV: &str = "TELOXIDE_TOKEN";
+/// Overrides `storage.path`.
+pub const STORAGE_ENV: &str = "MARKETBOT_STORAGE_PATH";
+/// Overrides `rules.dir`.
+pub const RULES_ENV: &str = "MARKETBOT_RULES_DIR";
+/// Overrides `telegram.api_url`.
+pub const API_URL_ENV: &str = "MARKETBOT_TELEGRAM_API_URL";
+
+/// A browser-like User-Agent: Yahoo answers 429 to library defaults.
+pub const DEFAULT_USER_AGENT: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+/// Validated settings for the whole bot.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where the settings came from (for messages).
+    pub path: PathBuf,
+    /// Telegram connection.
+    pub telegram: TelegramConfig,
+    /// sled location and cache size.
+    pub storage: StorageConfig,
+    /// Directory with rule files and `lexicons/`.
+    pub rules_dir: PathBuf,
+    /// The shared HTTP client's settings.
+    pub http: HttpConfig,
+    /// Quote sources.
+    pub quotes: Vec<QuoteSourceConfig>,
+    /// Headline feeds.
+    pub feeds: Vec<FeedConfig>,
+}
+
+/// `[telegram]`
+#[derive(Clone, Debug)]
+pub struct TelegramConfig {
+    /// The bot token; `None` runs the bot in console mode.
+    pub token: Option<String>,
+    /// Base URL of the Bot API (a local fake in tests).
+    pub api_url: Url,
+    /// Long-poll timeout for getUpdates.
+    pub poll_timeout: Duration,
+    /// User ids allowed to run admin commands.
+    pub admins: Vec<i64>,
+}
+
+/// `[storage]`
+#[derive(Clone, Debug)]
+pub struct StorageConfig {
+    /// Directory of the sled database.
+    pub path: PathBuf,
+    /// sled page cache size in bytes.
+    pub cache_bytes: u64,
+}
+
+/// `[http]`
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+    /// Timeout for a whole request.
+    pub timeout: Duration,
+    /// User-Agent sent to quote providers and feeds.
+    pub user_agent: String,
+}
+
+/// The quote providers marketbot can read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    /// Yahoo Finance chart API v8.
+    Yahoo,
+    /// Stooq CSV quotes.
+    Stooq,
+}
+
+impl Provider {
+    /// The public endpoint used when `base_url` is not given.
+    pub fn default_base_url(self) -> &'static str {
+        match self {
+            Provider::Yahoo => "https://query1.finance.yahoo.com",
+            Provider::Stooq => "https://stooq.com",
+        }
+    }
+
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Yahoo => "yahoo",
+            Provider::Stooq => "stooq",
+        }
+    }
+}
+
+/// One `[[quotes]]` entry.
+#[derive(Clone, Debug)]
+pub struct QuoteSourceConfig {
+    /// Name in logs and `/status` (default `PROVIDER:SYMBOLS`).
+    pub name: String,
+    /// Which provider.
+    pub provider: Provider,
+    /// Provider endpoint.
+    pub base_url: Url,
+    /// Symbols to fetch.
+    pub symbols: Vec<String>,
+    /// When to fetch.
+    pub schedule: cron::Schedule,
+    /// Intraday bar length to ask for.
+    pub interval: Interval,
+    /// Whether to ask for pre-market and after-hours bars.
+    pub extended_hours: bool,
+}
+
+/// One `[[feeds]]` entry.
+#[derive(Clone, Debug)]
+pub struct FeedConfig {
+    /// Name in logs and `/status` (default: the URL's host).
+    pub name: String,
+    /// Feed address.
+    pub url: Url,
+    /// When to fetch.
+    pub schedule: cron::Schedule,
+    /// Symbols every item of this feed is about.
+    pub symbols: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    telegram: RawTelegram,
+    #[serde(default)]
+    storage: RawStorage,
+    #[serde(default)]
+    rules: RawRules,
+    #[serde(default)]
+    http: RawHttp,
+    #[serde(default)]
+    quotes: Vec<RawQuotes>,
+    #[serde(default)]
+    feeds: Vec<RawFeed>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTelegram {
+    token: Option<String>,
+    api_url: Option<Spanned<String>>,
+    poll_timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    admins: Vec<i64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawStorage {
+    path: Option<String>,
+    cache_mb: Option<Spanned<u64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    dir: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    timeout: Option<Spanned<String>>,
+    user_agent: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuotes {
+    name: Option<String>,
+    provider: Provider,
+    base_url: Option<Spanned<String>>,
+    symbols: Spanned<Vec<String>>,
+    schedule: Spanned<String>,
+    interval: Option<Spanned<String>>,
+    #[serde(default)]
+    extended_hours: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    name: Option<String>,
+    url: Spanned<String>,
+    schedule: Spanned<String>,
+    #[serde(default)]
+    symbols: Vec<String>,
+}
+
+/// Where the environment is read from: the process, or a map in tests.
+pub trait Env {
+    /// The variable's value, if set and not empty.
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl<const N: usize> Env for [(&str, &str); N] {
+    fn var(&self, name: &str) -> Option<String> {
+        self.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    }
+}
+
+impl Config {
+    /// Reads and validates the config file at `path`, with overrides from `env`.
+    pub fn load(path: &Path, env: &dyn Env) -> Result<Config, Vec<Problem>> {
+        let file = SourceFile::read(path).map_err(|p| vec![p])?;
+        Config::parse(&file, env)
+    }
+
+    /// Validates config text; relative paths are taken relative to the file's directory.
+    pub fn parse(file: &SourceFile, env: &dyn Env) -> Result<Config, Vec<Problem>> {
+        let raw: RawConfig = toml::from_str(&file.text).map_err(|e| vec![Problem::from_toml(file, &e)])?;
+        let mut problems = Vec::new();
+        let base_dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let relative = |p: &str| -> PathBuf {
+            let p = PathBuf::from(p);
+            if p.is_absolute() { p } else { base_dir.join(p) }
+        };
+
+        let token = env
+            .var(TOKEN_ENV)
+            .or_else(|| env.var(TELOXIDE_TOKEN_ENV))
+            .or(raw.telegram.token.filter(|t| !t.trim().is_empty()))
+            .map(|t| t.trim().to_string());
+        if let Some(t) = &token
+            && !looks_like_token(t)
+        {
+            // Never echo the token itself.
+            problems.push(Problem::whole_file(
+                &file.path,
+                "the Telegram token does not look like a bot token (expected `<digits>:<secret>` from @BotFather)",
+            ));
+        }
+        let api_url = match env.var(API_URL_ENV) {
+            Some(u) => parse_url(file, &Spanned::new(0..0, u), &mut problems),
+            None => match &raw.telegram.api_url {
+                Some(u) => parse_url(file, u, &mut problems),
+                None => Url::parse("https://api.telegram.org").ok(),
+            },
+        };
+        let poll_timeout = duration(file, raw.telegram.poll_timeout.as_ref(), Duration::from_secs(10), &mut problems);
+        if poll_timeout >= Duration::from_secs(15) {
+            problems.push(Problem::at(
+                file,
+                raw.telegram.poll_timeout.as_ref().map_or(0..0, |s| s.span()),
+                "telegram.poll_timeout must be below 15s (the Bot API client gives up after 17s)",
+                None,
+            ));
+        }
+
+        let storage_path = env.var(STORAGE_ENV).map(PathBuf::from).unwrap_or_else(|| relative(raw.storage.path.as_deref().unwrap_or("data")));
+        let cache_mb = raw.storage.cache_mb.as_ref().map_or(64, |c| *c.get_ref());
+        if !(1..=4096).contains(&cache_mb) {
+            problems.push(Problem::at(
+                file,
+                raw.storage.cache_mb.as_ref().map_or(0..0, |s| s.span()),
+                format!("storage.cache_mb = {cache_mb} is out of range (1 to 4096)"),
+                None,
+            ));
+        }
+        let rules_dir = env.var(RULES_ENV).map(PathBuf::from).unwrap_or_else(|| relative(raw.rules.dir.as_deref().unwrap_or("rules")));
+
+        let http = HttpConfig {
+            timeout: duration(file, raw.http.timeout.as_ref(), Duration::from_secs(20), &mut problems),
+            user_agent: raw.http.user_agent.unwrap_or_else(|| DEFAULT_USER_AGENT.to_string()),
+        };
+
+        let mut names = std::collections::HashSet::new();
+        let mut quotes = Vec::new();
+        for q in raw.quotes {
+            let schedule = parse_schedule(file, &q.schedule, &mut problems);
+            let base_url = match &q.base_url {
+                Some(u) => parse_url(file, u, &mut problems),
+                None => Url::parse(q.provider.default_base_url()).ok(),
+            };
+            let symbols = parse_symbols(file, &q.symbols, &mut problems);
+            let interval = match &q.interval {
+                Some(i) => match Interval::from_str(i.get_ref()) {
+                    Ok(iv) if !iv.is_daily() => Some(iv),
+                    Ok(_) => {
+                        problems.push(Problem::at(file, i.span(), "interval must be intraday (e.g. 1m, 5m, 30m)", None));
+                        None
+                    }
+                    Err(e) => {
+                        problems.push(Problem::at(file, i.span(), e, None));
+                        None
+                    }
+                },
+                None => Some(Interval::from_secs(300)),
+            };
+            let name = q.name.unwrap_or_else(|| format!("{}:{}", q.provider.as_str(), symbols.join(",")));
+            if !names.insert(name.clone()) {
+                problems.push(Problem::at(file, q.schedule.span(), format!("two sources are named `{name}`"), Some("give one a different `name`".into())));
+            }
+            if let (Some(schedule), Some(base_url), Some(interval)) = (schedule, base_url, interval) {
+                quotes.push(QuoteSourceConfig {
+                    name,
+                    provider: q.provider,
+                    base_url,
+                    symbols,
+                    schedule,
+                    interval,
+                    extended_hours: q.extended_hours,
+                });
+            }
+        }
+        let mut feeds = Vec::new();
+        for f in raw.feeds {
+            let schedule = parse_schedule(file, &f.schedule, &mut problems);
+            let url = parse_url(file, &f.url, &mut problems);
+            let symbols: Vec<String> = f.symbols.iter().map(|s| s.trim().to_ascii_uppercase()).filter(|s| !s.is_empty()).collect();
+            let name = f.name.clone().unwrap_or_else(|| {
+                url.as_ref()
+                    .map(|u| format!("{}{}", u.host_str().unwrap_or("feed"), u.path().trim_end_matches('/')))
+                    .unwrap_or_else(|| f.url.get_ref().clone())
+            });
+            if !names.insert(name.clone()) {
+                problems.push(Problem::at(file, f.url.span(), format!("two sources are named `{name}`"), Some("give one a different `name`".into())));
+            }
+            if let (Some(schedule), Some(url)) = (schedule, url) {
+                feeds.push(FeedConfig { name, url, schedule, symbols });
+            }
+        }
+
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Config {
+            path: file.path.clone(),
+            telegram: TelegramConfig {
+                token,
+                api_url: api_url.expect("checked above"),
+                poll_timeout,
+                admins: raw.telegram.admins,
+            },
+            storage: StorageConfig {
+                path: storage_path,
+                cache_bytes: cache_mb * 1024 * 1024,
+            },
+            rules_dir,
+            http,
+            quotes,
+            feeds,
+        })
+    }
+}
+
+fn looks_like_token(t: &str) -> bool {
+    match t.split_once(':') {
+        Some((id, secret)) => {
+            !id.is_empty()
+                && id.chars().all(|c| c.is_ascii_digit())
+                && !secret.is_empty()
+                && secret.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        }
+        None => false,
+    }
+}
+
+fn parse_url(file: &SourceFile, value: &Spanned<String>, problems: &mut Vec<Problem>) -> Option<Url> {
+    match Url::parse(value.get_ref().trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
+        Ok(u) => {
+            problems.push(Problem::at(file, value.span(), format!("`{}` is not an http(s) URL (scheme `{}`)", value.get_ref(), u.scheme()), None));
+            None
+        }
+        Err(e) => {
+            problems.push(Problem::at(file, value.span(), format!("`{}` is not a URL: {e}", value.get_ref()), Some("write the full address, e.g. `https://example.com/feed.xml`".into())));
+            None
+        }
+    }
+}
+
+/// Parses a cron expression as the `cron` crate reads it (seconds first).
+pub fn parse_schedule(file: &SourceFile, value: &Spanned<String>, problems: &mut Vec<Problem>) -> Option<cron::Schedule> {
+    match cron::Schedule::from_str(value.get_ref().trim()) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            let fields = value.get_ref().split_whitespace().count();
+            let hint = if fields == 5 {
+                format!("schedules have a seconds field first: try `0 {}`", value.get_ref().trim())
+            } else {
+                "six or seven fields: sec min hour day-of-month month day-of-week [year], e.g. `0 */5 * * * *`".to_string()
+            };
+            problems.push(Problem::at(file, value.span(), format!("`{}` is not a valid schedule: {e}", value.get_ref()), Some(hint)));
+            None
+        }
+    }
+}
+
+fn parse_symbols(file: &SourceFile, value: &Spanned<Vec<String>>, problems: &mut Vec<Problem>) -> Vec<String> {
+    let symbols: Vec<String> = value.get_ref().iter().map(|s| s.trim().to_ascii_uppercase()).collect();
+    if symbols.is_empty() {
+        problems.push(Problem::at(file, value.span(), "a quote source needs at least one symbol", None));
+    }
+    for s in &symbols {
+        if s.is_empty() || s.len() > 20 || !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '^' | '=')) {
+            problems.push(Problem::at(file, value.span(), format!("`{s}` is not a ticker symbol"), Some("write it as Yahoo does, e.g. `NVDA` or `SAP.DE`".into())));
+        }
+    }
+    symbols
+}
+
+fn duration(file: &SourceFile, value: Option<&Spanned<String>>, default: Duration, problems: &mut Vec<Problem>) -> Duration {
+    let Some(v) = value else { return default };
+    match humantime::parse_duration(v.get_ref().trim()) {
+        Ok(d) if !d.is_zero() => d,
+        _ => {
+            problems.push(Problem::at(file, v.span(), format!("`{}` is not a duration", v.get_ref()), Some("write a number and a unit, e.g. `20s` or `5m`".into())));
+            default
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str, env: &dyn Env) -> Result<Config, Vec<Problem>> {
+        Config::parse(
+            &SourceFile {
+                path: "/etc/marketbot/marketbot.toml".into(),
+                text: text.into(),
+            },
+            env,
+        )
+    }
+
+    const FULL: &str = r#"
+[telegram]
+token = "123:abc"
+api_url = "http://127.0.0.1:9000"
+admins = [42]
+[storage]
+path = "state"
+[rules]
+dir = "/srv/rules"
+[[quotes]]
+provider = "yahoo"
+base_url = "http://127.0.0.1:9001"
+symbols = ["nvda", "AMD"]
+schedule = "0 * * * * *"
+interval = "5m"
+extended_hours = true
+[[feeds]]
+url = "http://127.0.0.1:9002/rss"
+schedule = "*/30 * * * * *"
+symbols = ["NVDA"]
+"#;
+
+    #[test]
+    fn a_full_config_parses_with_relative_paths_resolved() {
+        let c = parse(FULL, &[]).unwrap();
+        assert_eq!(c.telegram.token.as_deref(), Some("123:abc"));
+        assert_eq!(c.telegram.api_url.as_str(), "http://127.0.0.1:9000/");
+        assert_eq!(c.storage.path, Path::new("/etc/marketbot/state"));
+        assert_eq!(c.rules_dir, Path::new("/srv/rules"));
+        assert_eq!(c.quotes[0].symbols, ["NVDA", "AMD"]);
+        assert_eq!(c.quotes[0].name, "yahoo:NVDA,AMD");
+        assert_eq!(c.feeds[0].name, "127.0.0.1/rss");
+        assert_eq!(c.storage.cache_bytes, 64 * 1024 * 1024);
+    }
+
+    #[test]
+    fn the_environment_overrides_secrets_and_paths() {
+        let env = [(TOKEN_ENV, "999:zzz"), (STORAGE_ENV, "/data")];
+        let c = parse(FULL, &env).unwrap();
+        assert_eq!(c.telegram.token.as_deref(), Some("999:zzz"));
+        assert_eq!(c.storage.path, Path::new("/data"));
+        let c = parse("", &[(TELOXIDE_TOKEN_ENV, "1:x")]).unwrap();
+        assert_eq!(c.telegram.token.as_deref(), Some("1:x"));
+        assert!(parse("", &[]).unwrap().telegram.token.is_none());
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_line() {
+        let problems = parse("[storage]\npath = \"x\"\ncache = 3\n", &[]).unwrap_err();
+        assert_eq!(problems[0].line, 3);
+        assert!(problems[0].message.contains("unknown field `cache`"), "{}", problems[0].message);
+        assert_eq!(problems[0].hint.as_deref(), Some("did you mean `cache_mb`?"));
+        let problems = parse("[[feeds]]\nurl = \"http://x\"\nschedule = \"0 * * * * *\"\nsymbol = [\"A\"]\n", &[]).unwrap_err();
+        assert_eq!(problems[0].line, 4);
+    }
+
+    #[test]
+    fn every_bad_value_is_reported() {
+        let problems = parse(
+            "[telegram]\ntoken = \"not a token\"\n[[quotes]]\nprovider = \"yahoo\"\nsymbols = [\"NV DA\"]\nschedule = \"*/5 * * * *\"\n[[feeds]]\nurl = \"ftp://x\"\nschedule = \"0 * * * * *\"\n",
+            &[],
+        )
+        .unwrap_err();
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert!(text.iter().any(|t| t.contains("does not look like a bot token") && !t.contains("not a token")), "{text:?}");
+        assert!(text.iter().any(|t| t.contains(":6:") && t.contains("try `0 */5 * * * *`")), "{text:?}");
+        assert!(text.iter().any(|t| t.contains("`NV DA` is not a ticker")), "{text:?}");
+        assert!(text.iter().any(|t| t.contains(":8:") && t.contains("not an http(s) URL")), "{text:?}");
+    }
+
+    #[test]
+    fn the_example_config_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("marketbot.example.toml");
+        let c = Config::load(&path, &[]).unwrap_or_else(|p| panic!("{p:?}"));
+        assert!(c.telegram.token.is_none(), "the example ships without a token");
+        assert!(!c.quotes.is_empty() && !c.feeds.is_empty());
+    }
+}

@@ -1,0 +1,385 @@
+//! The pure core: headlines and bars in, alerts out.
+//!
+//! [`Engine`] owns the compiled rules, each symbol's price [`Series`] and the correlation
+//! state. It does no I/O and reads no clock: every call gets `now` (processing time) from the
+//! caller, so the live bot, `replay` and the tests run exactly this code. Its state is plain
+//! data ([`EngineState`]) that the store persists and restores.
+
+mod alert;
+mod correlate;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use alert::{Alert, AlertId, HeadlineRef};
+pub use correlate::{PairState, PriceEpisode, TextEvent};
+
+use crate::model::{Bar, Headline};
+use crate::rules::{PreparedText, Rule, RuleSet, SelectionKind, Tri};
+use crate::series::Series;
+use crate::text;
+
+/// How long a story is remembered for folding later copies into its alert.
+const STORY_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(3);
+
+/// What happened to a story seen before.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct StoryState {
+    /// When it was first seen.
+    pub first_seen: DateTime<Utc>,
+    /// Alerts it produced.
+    pub alerts: Vec<AlertId>,
+    /// Every copy seen, first one first.
+    pub copies: Vec<HeadlineRef>,
+}
+
+/// Everything the engine remembers besides price series: persisted between runs.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct EngineState {
+    /// Correlation state per rule id, then per symbol (`""` for headlines without one).
+    pub pairs: BTreeMap<String, BTreeMap<String, PairState>>,
+    /// Stories seen recently, by story key.
+    pub stories: BTreeMap<String, StoryState>,
+    /// The id the next alert gets.
+    pub next_alert: AlertId,
+}
+
+/// Something the outside world should hear about.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// A new alert.
+    Alert(Alert),
+    /// A later copy of a story that already alerted ("also reported by").
+    AlsoReported {
+        /// The alert the story produced.
+        alert: AlertId,
+        /// The copy.
+        headline: HeadlineRef,
+    },
+}
+
+/// Counts of what a headline did, for logs and `/status`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeadlineReport {
+    /// The story was seen before; the copy was folded, not matched.
+    pub duplicate: bool,
+    /// Rules whose text part held or waits for a price move.
+    pub matched_rules: usize,
+}
+
+/// The rule engine.
+pub struct Engine {
+    rules: Arc<RuleSet>,
+    series: HashMap<String, Series>,
+    state: EngineState,
+}
+
+impl Engine {
+    /// An engine with `rules`, restoring `state`.
+    pub fn new(rules: Arc<RuleSet>, state: EngineState) -> Engine {
+        let mut engine = Engine {
+            rules,
+            series: HashMap::new(),
+            state,
+        };
+        engine.forget_unknown_rules();
+        engine
+    }
+
+    /// The rules in use.
+    pub fn rules(&self) -> &Arc<RuleSet> {
+        &self.rules
+    }
+
+    /// The persistent part of the state.
+    pub fn state(&self) -> &EngineState {
+        &self.state
+    }
+
+    /// The price series of `symbol`, if any bar was seen.
+    pub fn series(&self, symbol: &str) -> Option<&Series> {
+        self.series.get(symbol)
+    }
+
+    /// Adds bars to the price history without evaluating anything: restoring the series
+    /// after a restart.
+    pub fn warm(&mut self, bars: &[Bar]) {
+        for bar in bars {
+            self.series_mut(&bar.symbol).push(bar);
+        }
+    }
+
+    fn series_mut(&mut self, symbol: &str) -> &mut Series {
+        self.series
+            .entry(symbol.to_string())
+            .or_insert_with(|| Series::new(symbol))
+    }
+
+    fn forget_unknown_rules(&mut self) {
+        let known: BTreeSet<&str> = self.rules.rules().iter().map(|r| r.id.as_str()).collect();
+        self.state.pairs.retain(|id, _| known.contains(id.as_str()));
+    }
+
+    /// Processes one headline at processing time `now`.
+    pub fn on_headline(&mut self, headline: &Headline, now: DateTime<Utc>) -> (Vec<Output>, HeadlineReport) {
+        let mut out = Vec::new();
+        let mut report = HeadlineReport::default();
+        let source = (!headline.source.is_empty()).then_some(headline.source.as_str());
+        let prepared = PreparedText {
+            title: text::normalize(&headline.title, source),
+            summary: text::normalize(headline.summary.as_deref().unwrap_or(""), None),
+        };
+        let cited = HeadlineRef::new(headline, &prepared.title.original);
+        let story = prepared.title.story_key();
+        self.state
+            .stories
+            .retain(|_, s| now - s.first_seen <= STORY_MEMORY);
+        if let Some(seen) = self.state.stories.get_mut(&story) {
+            report.duplicate = true;
+            if !seen.copies.iter().any(|c| c.link == cited.link && c.source == cited.source) {
+                seen.copies.push(cited.clone());
+                for &alert in &seen.alerts {
+                    out.push(Output::AlsoReported {
+                        alert,
+                        headline: cited.clone(),
+                    });
+                }
+            }
+            return (out, report);
+        }
+        self.state.stories.insert(
+            story.clone(),
+            StoryState {
+                first_seen: now,
+                alerts: Vec::new(),
+                copies: vec![cited.clone()],
+            },
+        );
+
+        // A headline "published" in the future (clock skew, bad feed) counts as published now.
+        let at = headline.published.min(now);
+        let matches = self.rules.match_headline(&prepared);
+        report.matched_rules = matches.rules.len();
+        let mut symbols: BTreeSet<String> = headline
+            .symbols
+            .iter()
+            .map(|s| s.trim().to_ascii_uppercase())
+            .filter(|s| !s.is_empty())
+            .collect();
+        symbols.extend(matches.linked_symbols.iter().cloned());
+
+        let rules = Arc::clone(&self.rules);
+        for m in &matches.rules {
+            let rule = &rules.rules()[m.rule];
+            let within = span(rule);
+            if now - at > within {
+                // Too old to correlate with anything that could still arrive.
+                continue;
+            }
+            let held: Vec<bool> = m.values.iter().map(|v| *v == Tri::True).collect();
+            let event = TextEvent {
+                at,
+                held,
+                headline: cited.clone(),
+                matched: m.matched.clone(),
+                story: story.clone(),
+            };
+            for symbol in targets(rule, &symbols) {
+                if let Some(alert) = self.text_arrives(rule, &symbol, m.verdict, event.clone(), now) {
+                    out.push(Output::Alert(alert));
+                }
+            }
+        }
+        (out, report)
+    }
+
+    fn text_arrives(
+        &mut self,
+        rule: &Rule,
+        symbol: &str,
+        verdict: Tri,
+        event: TextEvent,
+        now: DateTime<Utc>,
+    ) -> Option<Alert> {
+        let within = span(rule);
+        let pair = self.pair_mut(&rule.id, symbol);
+        pair.prune(now, within);
+        if verdict == Tri::True {
+            return self.fire(rule, symbol, Some(&event), None, now);
+        }
+        // Unknown: wait for a price move, or pair with one already seen.
+        let found = pair.episodes.iter().rev().find_map(|ep| {
+            let at = correlate::pairs_in_time(rule.order, within, event.at, ep)?;
+            (correlate::verdict(rule, Some(&event), Some(ep)) == Tri::True).then(|| (ep.clone(), at))
+        });
+        match found {
+            Some((ep, at)) => self.fire(rule, symbol, Some(&event), Some((&ep, at)), now),
+            None => {
+                pair.texts.push(event);
+                None
+            }
+        }
+    }
+
+    /// Processes bars (of any symbols) at processing time `now`, in the order of their time.
+    pub fn on_bars(&mut self, bars: &[Bar], now: DateTime<Utc>) -> Vec<Output> {
+        let mut sorted: Vec<&Bar> = bars.iter().collect();
+        sorted.sort_by_key(|b| b.time);
+        let rules = Arc::clone(&self.rules);
+        let mut out = Vec::new();
+        for bar in sorted {
+            self.series_mut(&bar.symbol).push(bar);
+            if bar.close.is_none() {
+                continue;
+            }
+            for rule in rules.rules().iter().filter(|r| watches(r, &bar.symbol)) {
+                if let Some(alert) = self.price_evaluated(rule, &bar.symbol, bar.time, now) {
+                    out.push(Output::Alert(alert));
+                }
+            }
+        }
+        out
+    }
+
+    fn price_evaluated(&mut self, rule: &Rule, symbol: &str, t: DateTime<Utc>, now: DateTime<Utc>) -> Option<Alert> {
+        let series = self.series.get(symbol)?;
+        let mut held = vec![false; rule.selections.len()];
+        let mut evidence = None;
+        for (i, check) in rule.price_checks() {
+            if let Some(e) = check.eval(series, t) {
+                held[i] = true;
+                evidence.get_or_insert(e);
+            }
+        }
+        let within = span(rule);
+        let pair = self.pair_mut(&rule.id, symbol);
+        pair.prune(now, within);
+        let index = pair.record_price(t, held, evidence)?;
+        let episode = pair.episodes[index].clone();
+        match correlate::verdict(rule, None, Some(&episode)) {
+            Tri::True => return self.fire(rule, symbol, None, Some((&episode, t)), now),
+            Tri::False => return None,
+            Tri::Unknown => {}
+        }
+        let pair = self.pair_mut(&rule.id, symbol);
+        let text = pair.texts.iter().find(|te| {
+            correlate::pairs_in_time(rule.order, within, te.at, &episode).is_some()
+                && correlate::verdict(rule, Some(te), Some(&episode)) == Tri::True
+        })?;
+        let text = text.clone();
+        self.fire(rule, symbol, Some(&text), Some((&episode, t)), now)
+    }
+
+    fn pair_mut(&mut self, rule: &str, symbol: &str) -> &mut PairState {
+        self.state
+            .pairs
+            .entry(rule.to_string())
+            .or_default()
+            .entry(symbol.to_string())
+            .or_default()
+    }
+
+    fn fire(
+        &mut self,
+        rule: &Rule,
+        symbol: &str,
+        text: Option<&TextEvent>,
+        price: Option<(&PriceEpisode, DateTime<Utc>)>,
+        now: DateTime<Utc>,
+    ) -> Option<Alert> {
+        let pair = self.pair_mut(&rule.id, symbol);
+        if pair.cooling(now) {
+            return None;
+        }
+        pair.cooldown_until = Some(now + chrono::Duration::from_std(rule.cooldown).unwrap_or(chrono::TimeDelta::MAX));
+        // The news that fired is spent; so is anything else that was waiting.
+        pair.texts.clear();
+
+        let id = self.state.next_alert;
+        self.state.next_alert += 1;
+        // Held selections in the order the condition names them: how the rule author reads it.
+        let mut order = Vec::new();
+        rule.condition.selections(&mut order);
+        let mut held: Vec<String> = Vec::new();
+        for i in order {
+            let s = &rule.selections[i];
+            let holds = match s.kind {
+                SelectionKind::Text(_) => text.is_some_and(|t| t.held[i]),
+                SelectionKind::Price(_) => price.is_some_and(|(e, _)| e.held[i]),
+            };
+            if holds && !held.contains(&s.name) {
+                held.push(s.name.clone());
+            }
+        }
+        let mut also = Vec::new();
+        if let Some(t) = text
+            && let Some(story) = self.state.stories.get_mut(&t.story)
+        {
+            story.alerts.push(id);
+            also.extend(story.copies.iter().filter(|c| **c != t.headline).cloned());
+        }
+        Some(Alert {
+            id,
+            rule: rule.id.clone(),
+            title: rule.title.clone(),
+            severity: rule.severity,
+            symbol: (!symbol.is_empty()).then(|| symbol.to_string()),
+            fired_at: now,
+            headline: text.map(|t| t.headline.clone()),
+            also,
+            matched: text.map(|t| t.matched.clone()).unwrap_or_default(),
+            held,
+            price: price.and_then(|(e, at)| correlate::evidence_near(e, at)),
+            within_secs: rule.within.as_secs(),
+        })
+    }
+
+    /// Drops correlation state that can no longer matter at `now` (keeps the persisted state
+    /// small).
+    pub fn tidy(&mut self, now: DateTime<Utc>) {
+        let rules = Arc::clone(&self.rules);
+        for (id, pairs) in self.state.pairs.iter_mut() {
+            let within = rules.get(id).map_or(chrono::TimeDelta::days(1), span);
+            for pair in pairs.values_mut() {
+                pair.prune(now, within);
+            }
+            pairs.retain(|_, p| !p.is_idle(now));
+        }
+        self.state.pairs.retain(|_, p| !p.is_empty());
+        self.state
+            .stories
+            .retain(|_, s| now - s.first_seen <= STORY_MEMORY);
+    }
+}
+
+fn span(rule: &Rule) -> chrono::Duration {
+    chrono::Duration::from_std(rule.within).unwrap_or(chrono::TimeDelta::MAX)
+}
+
+/// The symbols a matching headline concerns for `rule`.
+fn targets(rule: &Rule, headline_symbols: &BTreeSet<String>) -> Vec<String> {
+    if rule.symbols.is_empty() {
+        if headline_symbols.is_empty() && !rule.has_price() {
+            vec![String::new()]
+        } else {
+            headline_symbols.iter().cloned().collect()
+        }
+    } else {
+        rule.symbols
+            .iter()
+            .filter(|s| headline_symbols.contains(*s))
+            .cloned()
+            .collect()
+    }
+}
+
+/// Whether `rule` evaluates prices of `symbol`.
+fn watches(rule: &Rule, symbol: &str) -> bool {
+    rule.has_price() && (rule.symbols.is_empty() || rule.symbols.iter().any(|s| s == symbol))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,41 @@
+//! marketbot: a self-hosted Telegram bot that sends one alert when market news meets a price
+//! move, and says why.
+//!
+//! # Layout
+//!
+//! The modules follow the data, from the outside world to the chat:
+//!
+//! - [`config`]: the TOML config file and environment, parsed once into validated settings.
+//! - [`clock`]: injected wall-clock time, so the live bot, replay and tests run the same code.
+//! - [`schedule`]: cron-driven jobs that never overlap themselves or block each other.
+//! - [`sources`]: *sources* — quote providers (Yahoo, Stooq) and RSS/Atom feeds, behind one
+//!   HTTP client and one failure policy; they emit [`model::Headline`]s and [`model::Bar`]s.
+//! - [`text`]: normalisation of headlines and rule terms (one pipeline for both).
+//! - [`market`] and [`series`]: exchange sessions and per-symbol price history ("what was
+//!   known at time t").
+//! - [`rules`]: rule and lexicon files compiled into one automaton plus per-rule conditions.
+//! - [`engine`]: *transforms* — the pure core that matches headlines, evaluates price checks,
+//!   correlates both within a span, folds repeated stories and applies cooldowns.
+//! - [`store`]: sled trees for chats, seen headlines, bars, alerts, engine state and the outbox.
+//! - [`delivery`]: *sinks* — rendering alerts, the durable outbox, Telegram and the console.
+//! - [`telegram`]: the chat commands (`/start`, `/rules`, `/status`, …).
+//! - [`app`]: wires everything into the running bot and shuts it down cleanly.
+//! - [`health`]: the heartbeat file behind `marketbot healthcheck`.
+
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod delivery;
+pub mod engine;
+pub mod health;
+pub mod market;
+pub mod model;
+pub mod pipeline;
+pub mod problem;
+pub mod rules;
+pub mod schedule;
+pub mod series;
+pub mod sources;
+pub mod store;
+pub mod telegram;
+pub mod text;

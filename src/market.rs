@@ -1,0 +1,251 @@
+//! Exchanges, their time zones and sessions.
+//!
+//! Price conditions speak of "the previous close" and "today's open", and freshness depends
+//! on whether a market is open, so the engine needs to know which trading day an instant
+//! belongs to and which session is running. The calendar is deliberately simple: weekdays are
+//! trading days and holidays are not modelled (a holiday looks like a day without bars, which
+//! the engine already handles).
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+
+use crate::model::Session;
+
+/// One exchange's trading hours, in its own time zone.
+#[derive(Debug)]
+pub struct Exchange {
+    /// Short name for messages (`US`, `XETRA`).
+    pub name: &'static str,
+    /// The exchange's time zone; all session boundaries are local times in it.
+    pub tz: Tz,
+    /// Start of pre-market trading (equal to `open` where there is none).
+    pub pre_open: NaiveTime,
+    /// Start of the regular session.
+    pub open: NaiveTime,
+    /// End of the regular session.
+    pub close: NaiveTime,
+    /// End of after-hours trading (equal to `close` where there is none).
+    pub post_close: NaiveTime,
+}
+
+const fn hm(h: u32, m: u32) -> NaiveTime {
+    match NaiveTime::from_hms_opt(h, m, 0) {
+        Some(t) => t,
+        None => panic!("invalid time"),
+    }
+}
+
+static US: Exchange = Exchange {
+    name: "US",
+    tz: chrono_tz::America::New_York,
+    pre_open: hm(4, 0),
+    open: hm(9, 30),
+    close: hm(16, 0),
+    post_close: hm(20, 0),
+};
+
+static XETRA: Exchange = Exchange {
+    name: "XETRA",
+    tz: chrono_tz::Europe::Berlin,
+    pre_open: hm(8, 0),
+    open: hm(9, 0),
+    close: hm(17, 30),
+    post_close: hm(22, 0),
+};
+
+static LSE: Exchange = Exchange {
+    name: "LSE",
+    tz: chrono_tz::Europe::London,
+    pre_open: hm(8, 0),
+    open: hm(8, 0),
+    close: hm(16, 30),
+    post_close: hm(16, 30),
+};
+
+static SIX: Exchange = Exchange {
+    name: "SIX",
+    tz: chrono_tz::Europe::Zurich,
+    pre_open: hm(9, 0),
+    open: hm(9, 0),
+    close: hm(17, 30),
+    post_close: hm(17, 30),
+};
+
+static TSE: Exchange = Exchange {
+    name: "TSE",
+    tz: chrono_tz::Asia::Tokyo,
+    pre_open: hm(9, 0),
+    open: hm(9, 0),
+    close: hm(15, 30),
+    post_close: hm(15, 30),
+};
+
+/// The exchange a Yahoo-style symbol trades on, judged by its suffix (`SAP.DE`, `VOD.L`).
+/// Symbols without a known suffix are taken as US listings.
+pub fn exchange_for(symbol: &str) -> &'static Exchange {
+    let suffix = symbol.rsplit_once('.').map(|(_, s)| s.to_ascii_uppercase());
+    match suffix.as_deref() {
+        Some("DE" | "F" | "BE" | "MU" | "SG" | "HM" | "DU") => &XETRA,
+        Some("L") => &LSE,
+        Some("SW" | "VX") => &SIX,
+        Some("T") => &TSE,
+        _ => &US,
+    }
+}
+
+impl Exchange {
+    /// The local calendar date of `t` at this exchange: the trading day a bar or headline at
+    /// `t` belongs to (after-hours belongs to the same day as its regular session).
+    pub fn trading_date(&self, t: DateTime<Utc>) -> NaiveDate {
+        t.with_timezone(&self.tz).date_naive()
+    }
+
+    /// Whether `date` is a trading day (Monday to Friday; holidays are not modelled).
+    pub fn is_trading_day(&self, date: NaiveDate) -> bool {
+        !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+    }
+
+    /// The session running at `t`, if any.
+    pub fn session_at(&self, t: DateTime<Utc>) -> Option<Session> {
+        let local = t.with_timezone(&self.tz);
+        if !self.is_trading_day(local.date_naive()) {
+            return None;
+        }
+        let time = local.time();
+        if time >= self.open && time < self.close {
+            Some(Session::Regular)
+        } else if time >= self.pre_open && time < self.open {
+            Some(Session::Pre)
+        } else if time >= self.close && time < self.post_close {
+            Some(Session::Post)
+        } else {
+            None
+        }
+    }
+
+    /// The session of a bar that became final at `end`: the session of the instant just
+    /// before it, so the bar ending exactly at the close counts as regular.
+    pub fn session_of_bar_ending(&self, end: DateTime<Utc>) -> Option<Session> {
+        self.session_at(end - chrono::Duration::seconds(1))
+    }
+
+    /// The trading day before `date`.
+    pub fn previous_trading_day(&self, date: NaiveDate) -> NaiveDate {
+        let mut d = date.pred_opt().unwrap_or(date);
+        while !self.is_trading_day(d) {
+            d = d.pred_opt().unwrap_or(d);
+        }
+        d
+    }
+
+    /// The UTC instant of the regular close on `date`.
+    pub fn close_on(&self, date: NaiveDate) -> DateTime<Utc> {
+        self.local_instant(date, self.close)
+    }
+
+    /// The UTC instant of the regular open on `date`.
+    pub fn open_on(&self, date: NaiveDate) -> DateTime<Utc> {
+        self.local_instant(date, self.open)
+    }
+
+    /// The last moment at or before `t` when trading (regular, or extended when `extended`)
+    /// ended, or `t` itself when trading is in progress: the newest time a price can be from
+    /// and still be current.
+    pub fn last_trading_moment(&self, t: DateTime<Utc>, extended: bool) -> DateTime<Utc> {
+        let in_session = match self.session_at(t) {
+            Some(Session::Regular) => true,
+            Some(_) => extended,
+            None => false,
+        };
+        if in_session {
+            return t;
+        }
+        let end_of_day = if extended { self.post_close } else { self.close };
+        let mut date = self.trading_date(t);
+        loop {
+            if self.is_trading_day(date) {
+                let end = self.local_instant(date, end_of_day);
+                if end <= t {
+                    return end;
+                }
+            }
+            date = date.pred_opt().unwrap_or(date);
+        }
+    }
+
+    fn local_instant(&self, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+        let naive = date.and_time(time);
+        match self.tz.from_local_datetime(&naive) {
+            chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
+            chrono::LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+            // Session boundaries never fall into a DST gap on the exchanges above; if one did,
+            // the hour after the gap is the honest answer.
+            chrono::LocalResult::None => self
+                .tz
+                .from_local_datetime(&(naive + chrono::Duration::hours(1)))
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_else(|| Utc.from_utc_datetime(&naive)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn us_sessions_in_winter_utc() {
+        let us = exchange_for("NVDA");
+        assert_eq!(us.session_at(t("2026-02-02T13:00:00Z")), Some(Session::Pre));
+        assert_eq!(us.session_at(t("2026-02-02T14:30:00Z")), Some(Session::Regular));
+        assert_eq!(us.session_at(t("2026-02-02T21:47:00Z")), Some(Session::Post));
+        assert_eq!(us.session_at(t("2026-02-03T01:30:00Z")), None);
+        assert_eq!(us.session_at(t("2026-01-31T15:00:00Z")), None, "Saturday");
+        assert_eq!(
+            us.session_of_bar_ending(t("2026-02-02T21:00:00Z")),
+            Some(Session::Regular)
+        );
+    }
+
+    #[test]
+    fn after_hours_belong_to_the_same_trading_day() {
+        let us = exchange_for("NVDA");
+        let d = us.trading_date(t("2026-02-03T00:30:00Z"));
+        assert_eq!(d.to_string(), "2026-02-02");
+        assert_eq!(
+            us.previous_trading_day(NaiveDate::from_ymd_opt(2026, 2, 2).unwrap())
+                .to_string(),
+            "2026-01-30"
+        );
+        assert_eq!(
+            us.close_on(NaiveDate::from_ymd_opt(2026, 2, 2).unwrap()),
+            t("2026-02-02T21:00:00Z")
+        );
+    }
+
+    #[test]
+    fn last_trading_moment_skips_nights_and_weekends() {
+        let us = exchange_for("NVDA");
+        let sat = t("2026-01-31T15:00:00Z");
+        assert_eq!(us.last_trading_moment(sat, false), t("2026-01-30T21:00:00Z"));
+        assert_eq!(us.last_trading_moment(sat, true), t("2026-01-31T01:00:00Z"));
+        let during = t("2026-02-02T16:00:00Z");
+        assert_eq!(us.last_trading_moment(during, false), during);
+        let after = t("2026-02-02T21:47:00Z");
+        assert_eq!(us.last_trading_moment(after, false), t("2026-02-02T21:00:00Z"));
+        assert_eq!(us.last_trading_moment(after, true), after);
+    }
+
+    #[test]
+    fn suffixes_pick_the_exchange() {
+        assert_eq!(exchange_for("SAP.DE").name, "XETRA");
+        assert_eq!(exchange_for("VOD.L").name, "LSE");
+        assert_eq!(exchange_for("NVDA").name, "US");
+        assert_eq!(exchange_for("BRK.B").name, "US");
+    }
+}

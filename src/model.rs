@@ -1,0 +1,200 @@
+//! The data that flows through the pipeline: headlines and price bars in, alerts out.
+//!
+//! These types are what sources produce, what the engine consumes, what sled stores and what
+//! the replay files contain, so their serde form is the documented file format (see
+//! PRODUCT.md: headlines are JSON Lines, bars are CSV rows).
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One news item, as fetched from a feed or read from a replay file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Headline {
+    /// Stable identity of the item (see `sources::feed::item_key`); empty in replay files,
+    /// where it is derived from the content.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// When the publisher says it was published (UTC); fetch time when the feed gives none.
+    pub published: DateTime<Utc>,
+    /// The publisher or, failing that, the feed's name.
+    #[serde(default)]
+    pub source: String,
+    /// The headline text as published (entities already decoded by the feed parser).
+    pub title: String,
+    /// Link to the article, shown in the alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Teaser text, plain (HTML stripped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Ticker symbols the item is about, from the feed's configuration or the item itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub symbols: Vec<String>,
+    /// ISO 639-1 language when the feed says; otherwise detected during normalisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
+/// Trading session a bar belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Session {
+    /// Pre-market (extended hours before the open).
+    Pre,
+    /// The regular session.
+    Regular,
+    /// After-hours (extended hours after the close).
+    Post,
+}
+
+impl Session {
+    /// The spelling used in files and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Session::Pre => "pre",
+            Session::Regular => "regular",
+            Session::Post => "post",
+        }
+    }
+}
+
+impl FromStr for Session {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pre" => Ok(Session::Pre),
+            "regular" => Ok(Session::Regular),
+            "post" => Ok(Session::Post),
+            other => Err(format!("unknown session `{other}` (expected pre, regular or post)")),
+        }
+    }
+}
+
+/// A bar length such as `1m`, `30m`, `1h` or `1d`, stored in seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Interval(u32);
+
+impl Interval {
+    /// One trading day.
+    pub const DAY: Interval = Interval(86_400);
+
+    /// An interval of `secs` seconds.
+    pub fn from_secs(secs: u32) -> Self {
+        Interval(secs)
+    }
+
+    /// Length in seconds.
+    pub fn secs(self) -> u32 {
+        self.0
+    }
+
+    /// Whether this is a daily (or longer) bar rather than an intraday one.
+    pub fn is_daily(self) -> bool {
+        self.0 >= Self::DAY.0
+    }
+
+    /// As a chrono duration.
+    pub fn duration(self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::from(self.0))
+    }
+}
+
+impl FromStr for Interval {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (num, unit) = s.split_at(split);
+        let n: u32 = num
+            .parse()
+            .map_err(|_| format!("bad interval `{s}` (expected e.g. 1m, 5m, 1h, 1d)"))?;
+        let unit_secs = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3_600,
+            "d" => 86_400,
+            "wk" => 7 * 86_400,
+            _ => return Err(format!("bad interval `{s}` (expected e.g. 1m, 5m, 1h, 1d)")),
+        };
+        if n == 0 {
+            return Err(format!("bad interval `{s}`: must be longer than zero"));
+        }
+        n.checked_mul(unit_secs)
+            .map(Interval)
+            .ok_or_else(|| format!("interval `{s}` is too long"))
+    }
+}
+
+impl fmt::Display for Interval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        if s % (7 * 86_400) == 0 && s >= 7 * 86_400 {
+            write!(f, "{}wk", s / (7 * 86_400))
+        } else if s % 86_400 == 0 {
+            write!(f, "{}d", s / 86_400)
+        } else if s % 3_600 == 0 {
+            write!(f, "{}h", s / 3_600)
+        } else if s % 60 == 0 {
+            write!(f, "{}m", s / 60)
+        } else {
+            write!(f, "{s}s")
+        }
+    }
+}
+
+impl Serialize for Interval {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Interval {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// One price bar. `time` is when its values were final (the bar's end, or the moment of the
+/// quote for a bar still forming), so processing bars in `time` order never looks ahead.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bar {
+    /// Ticker symbol as configured (`NVDA`, `SAP.DE`).
+    pub symbol: String,
+    /// When the values became known (UTC).
+    pub time: DateTime<Utc>,
+    /// Bar length.
+    pub interval: Interval,
+    /// Opening price, when the provider has one.
+    pub open: Option<f64>,
+    /// Highest price.
+    pub high: Option<f64>,
+    /// Lowest price.
+    pub low: Option<f64>,
+    /// Closing (last) price. Bars without one carry no price and are skipped by the engine.
+    pub close: Option<f64>,
+    /// Traded volume.
+    pub volume: Option<u64>,
+    /// Session of an intraday bar; `None` when unknown (the engine then derives it).
+    pub session: Option<Session>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_parse_and_print_like_the_replay_format() {
+        for s in ["1m", "5m", "30m", "1h", "1d", "1wk", "90s"] {
+            assert_eq!(s.parse::<Interval>().unwrap().to_string(), s);
+        }
+        assert_eq!("60m".parse::<Interval>().unwrap().to_string(), "1h");
+        assert!("0m".parse::<Interval>().is_err());
+        assert!("5x".parse::<Interval>().is_err());
+        assert!("".parse::<Interval>().is_err());
+        assert!("99999999999d".parse::<Interval>().is_err());
+    }
+}

@@ -1,0 +1,179 @@
+//! The transform stage of the live bot: batches from sources go through the engine, and each
+//! batch's results are committed to sled in one step.
+//!
+//! One task owns the [`Engine`], so headlines and bars are processed one batch at a time in
+//! arrival order. For every batch: skip feed items seen before, run the engine, then commit
+//! the seen items, new bars, engine state, alerts and their deliveries atomically, and wake
+//! the sender.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, watch};
+
+use crate::clock::Clock;
+use crate::delivery::{self, Mode, Sender};
+use crate::engine::{Alert, Engine, Output};
+use crate::model::{Bar, Headline};
+use crate::rules::RuleSet;
+use crate::sources::Batch;
+use crate::store::{Step, Store, StoreError};
+
+/// How often old state is tidied away.
+const TIDY_EVERY: Duration = Duration::from_secs(3600);
+
+/// The engine, fed from the sources' channel.
+pub struct Pipeline {
+    engine: Engine,
+    store: Store,
+    clock: Clock,
+    mode: Mode,
+    sender: Sender,
+    rules: watch::Receiver<Arc<RuleSet>>,
+    last_tidy: Option<DateTime<Utc>>,
+}
+
+impl Pipeline {
+    /// Restores the engine from `store` (its state and recent bars) with the current rules.
+    pub fn restore(
+        store: Store,
+        rules: watch::Receiver<Arc<RuleSet>>,
+        clock: Clock,
+        mode: Mode,
+        sender: Sender,
+    ) -> Result<Pipeline, StoreError> {
+        let current = rules.borrow().clone();
+        let mut engine = Engine::new(current, store.engine_state()?);
+        let bars = store.bars()?;
+        tracing::info!(bars = bars.len(), "restored price history");
+        engine.warm(&bars);
+        Ok(Pipeline {
+            engine,
+            store,
+            clock,
+            mode,
+            sender,
+            rules,
+            last_tidy: None,
+        })
+    }
+
+    /// Processes batches until every source has hung up.
+    pub async fn run(mut self, mut inbox: mpsc::Receiver<Batch>) {
+        while let Some(batch) = inbox.recv().await {
+            if self.rules.has_changed().unwrap_or(false) {
+                let rules = self.rules.borrow_and_update().clone();
+                let state = self.engine.state().clone();
+                let bars = self.store.bars().unwrap_or_default();
+                self.engine = Engine::new(rules, state);
+                self.engine.warm(&bars);
+                tracing::info!("rules replaced");
+            }
+            let result = match batch {
+                Batch::Headlines { source, items } => self.headlines(&source, items),
+                Batch::Bars { source, bars } => self.bars(&source, bars),
+            };
+            if let Err(e) = result {
+                // The batch is lost but nothing stored is: the next fetch brings it again.
+                tracing::error!(error = %e, "cannot commit a pipeline step; the batch will be retried on the next fetch");
+            }
+            self.tidy();
+        }
+        tracing::debug!("pipeline stopped");
+    }
+
+    fn headlines(&mut self, source: &str, mut items: Vec<Headline>) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        items.sort_by_key(|h| h.published);
+        let mut seen_now = HashSet::new();
+        let mut keys = Vec::new();
+        let mut outputs = Vec::new();
+        for h in &items {
+            if h.id.is_empty() || !seen_now.insert(h.id.clone()) || self.store.item_seen(&h.id)? {
+                continue;
+            }
+            let (out, report) = self.engine.on_headline(h, now);
+            tracing::debug!(source, title = %h.title, duplicate = report.duplicate, rules = report.matched_rules, "headline");
+            keys.push(h.id.clone());
+            outputs.extend(out);
+        }
+        if keys.is_empty() {
+            return Ok(());
+        }
+        tracing::info!(source, new = keys.len(), "new headlines");
+        self.commit(now, keys, Vec::new(), outputs)
+    }
+
+    fn bars(&mut self, source: &str, bars: Vec<Bar>) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let changed = self.store.changed_bars(&bars)?;
+        if changed.is_empty() {
+            return Ok(());
+        }
+        tracing::debug!(source, changed = changed.len(), "new prices");
+        let outputs = self.engine.on_bars(&changed, now);
+        self.commit(now, Vec::new(), changed, outputs)
+    }
+
+    fn commit(&mut self, now: DateTime<Utc>, items: Vec<String>, bars: Vec<Bar>, outputs: Vec<Output>) -> Result<(), StoreError> {
+        let mut alerts: Vec<Alert> = Vec::new();
+        let mut deliveries = Vec::new();
+        let mut new_alerts = 0;
+        for output in outputs {
+            match output {
+                Output::Alert(alert) => {
+                    tracing::info!(rule = %alert.rule, symbol = ?alert.symbol, id = alert.id, "alert fired");
+                    deliveries.extend(delivery::deliveries_for(&alert, self.mode, &self.store, now)?);
+                    alerts.push(alert);
+                    new_alerts += 1;
+                }
+                Output::AlsoReported { alert, headline } => {
+                    let existing = match alerts.iter_mut().find(|a| a.id == alert) {
+                        Some(a) => Some(a),
+                        None => match self.store.alert(alert)? {
+                            Some(a) => {
+                                alerts.push(a);
+                                alerts.last_mut()
+                            }
+                            None => None,
+                        },
+                    };
+                    if let Some(a) = existing {
+                        tracing::info!(alert = a.id, source = %headline.source, "story also reported");
+                        if !a.also.contains(&headline) {
+                            a.also.push(headline);
+                        }
+                    }
+                }
+            }
+        }
+        self.store.commit(&Step {
+            now,
+            items,
+            bars,
+            engine: Some(self.engine.state()),
+            alerts,
+            deliveries,
+        })?;
+        if new_alerts > 0 {
+            self.sender.wake();
+        }
+        Ok(())
+    }
+
+    fn tidy(&mut self) {
+        let now = self.clock.now();
+        if self.last_tidy.is_some_and(|t| (now - t).to_std().unwrap_or_default() < TIDY_EVERY) {
+            return;
+        }
+        self.last_tidy = Some(now);
+        self.engine.tidy(now);
+        match self.store.prune(now) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "pruned old items and bars"),
+            Err(e) => tracing::warn!(error = %e, "cannot prune the store"),
+        }
+    }
+}

@@ -1,0 +1,365 @@
+//! The `condition` expression that combines a rule's selections:
+//! `customer and alternative and not denial and drop`.
+//!
+//! Evaluation is three-valued (Kleene logic): while a headline is known but the price part is
+//! not yet, a price selection is *unknown*, and the rule can already be ruled out (false), be
+//! satisfied on the text alone (true) or wait for a price move (unknown).
+
+use std::fmt;
+
+use crate::problem::closest;
+
+/// A parsed condition over selection indices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expr {
+    /// The selection with this index (into the rule's selection list).
+    Sel(usize),
+    /// Negation.
+    Not(Box<Expr>),
+    /// All must hold.
+    And(Vec<Expr>),
+    /// One must hold.
+    Or(Vec<Expr>),
+}
+
+/// A truth value that may not be known yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tri {
+    /// Does not hold.
+    False,
+    /// Not known yet.
+    Unknown,
+    /// Holds.
+    True,
+}
+
+impl From<bool> for Tri {
+    fn from(b: bool) -> Self {
+        if b { Tri::True } else { Tri::False }
+    }
+}
+
+impl Expr {
+    /// Evaluates with `value` giving each selection's truth value.
+    pub fn eval(&self, value: &impl Fn(usize) -> Tri) -> Tri {
+        match self {
+            Expr::Sel(i) => value(*i),
+            Expr::Not(e) => match e.eval(value) {
+                Tri::True => Tri::False,
+                Tri::False => Tri::True,
+                Tri::Unknown => Tri::Unknown,
+            },
+            Expr::And(es) => {
+                let mut out = Tri::True;
+                for e in es {
+                    match e.eval(value) {
+                        Tri::False => return Tri::False,
+                        Tri::Unknown => out = Tri::Unknown,
+                        Tri::True => {}
+                    }
+                }
+                out
+            }
+            Expr::Or(es) => {
+                let mut out = Tri::False;
+                for e in es {
+                    match e.eval(value) {
+                        Tri::True => return Tri::True,
+                        Tri::Unknown => out = Tri::Unknown,
+                        Tri::False => {}
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// Every selection index the expression mentions.
+    pub fn selections(&self, out: &mut Vec<usize>) {
+        match self {
+            Expr::Sel(i) => out.push(*i),
+            Expr::Not(e) => e.selections(out),
+            Expr::And(es) | Expr::Or(es) => es.iter().for_each(|e| e.selections(out)),
+        }
+    }
+}
+
+/// A syntax or name error in a condition, with the byte range it concerns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConditionError {
+    /// Byte range inside the condition string.
+    pub span: (usize, usize),
+    /// What is wrong.
+    pub message: String,
+    /// What to try instead.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for ConditionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok<'a> {
+    Ident(&'a str),
+    And,
+    Or,
+    Not,
+    Open,
+    Close,
+}
+
+fn lex(src: &str) -> Result<Vec<(Tok<'_>, (usize, usize))>, ConditionError> {
+    let mut out = Vec::new();
+    let bytes = src.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+        } else if c == b'(' {
+            out.push((Tok::Open, (i, i + 1)));
+            i += 1;
+        } else if c == b')' {
+            out.push((Tok::Close, (i, i + 1)));
+            i += 1;
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'-')) {
+                i += 1;
+            }
+            let word = &src[start..i];
+            let tok = match word {
+                "and" | "AND" => Tok::And,
+                "or" | "OR" => Tok::Or,
+                "not" | "NOT" => Tok::Not,
+                w => Tok::Ident(w),
+            };
+            out.push((tok, (start, i)));
+        } else {
+            let ch = src[i..].chars().next().unwrap_or('?');
+            let hint = match ch {
+                '&' => Some("write `and`".to_string()),
+                '|' => Some("write `or`".to_string()),
+                '!' => Some("write `not`".to_string()),
+                _ => None,
+            };
+            return Err(ConditionError {
+                span: (i, i + ch.len_utf8()),
+                message: format!("unexpected character `{ch}` in condition"),
+                hint,
+            });
+        }
+    }
+    Ok(out)
+}
+
+struct Parser<'a, 'n> {
+    toks: Vec<(Tok<'a>, (usize, usize))>,
+    pos: usize,
+    len: usize,
+    resolve: &'n dyn Fn(&str) -> Option<usize>,
+    names: &'n [String],
+}
+
+/// Parses `src`, resolving selection names with `resolve`; `names` (the known selections)
+/// feed the "did you mean" hint.
+pub fn parse(
+    src: &str,
+    resolve: &dyn Fn(&str) -> Option<usize>,
+    names: &[String],
+) -> Result<Expr, ConditionError> {
+    let toks = lex(src)?;
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        len: src.len(),
+        resolve,
+        names,
+    };
+    if p.toks.is_empty() {
+        return Err(ConditionError {
+            span: (0, src.len()),
+            message: "the condition is empty".into(),
+            hint: Some(format!("combine selections, e.g. `{}`", example(names))),
+        });
+    }
+    let e = p.or()?;
+    if let Some((tok, span)) = p.toks.get(p.pos) {
+        return Err(ConditionError {
+            span: *span,
+            message: format!("expected `and`, `or` or the end of the condition, found {}", describe(tok)),
+            hint: None,
+        });
+    }
+    Ok(e)
+}
+
+fn example(names: &[String]) -> String {
+    match names {
+        [] => "a and not b".into(),
+        [a] => a.clone(),
+        [a, b, ..] => format!("{a} and {b}"),
+    }
+}
+
+fn describe(tok: &Tok<'_>) -> String {
+    match tok {
+        Tok::Ident(w) => format!("`{w}`"),
+        Tok::And => "`and`".into(),
+        Tok::Or => "`or`".into(),
+        Tok::Not => "`not`".into(),
+        Tok::Open => "`(`".into(),
+        Tok::Close => "`)`".into(),
+    }
+}
+
+impl Parser<'_, '_> {
+    fn peek(&self) -> Option<&Tok<'_>> {
+        self.toks.get(self.pos).map(|(t, _)| t)
+    }
+
+    fn or(&mut self) -> Result<Expr, ConditionError> {
+        let mut items = vec![self.and()?];
+        while self.peek() == Some(&Tok::Or) {
+            self.pos += 1;
+            items.push(self.and()?);
+        }
+        Ok(if items.len() == 1 { items.remove(0) } else { Expr::Or(items) })
+    }
+
+    fn and(&mut self) -> Result<Expr, ConditionError> {
+        let mut items = vec![self.unary()?];
+        while self.peek() == Some(&Tok::And) {
+            self.pos += 1;
+            items.push(self.unary()?);
+        }
+        Ok(if items.len() == 1 { items.remove(0) } else { Expr::And(items) })
+    }
+
+    fn unary(&mut self) -> Result<Expr, ConditionError> {
+        if self.peek() == Some(&Tok::Not) {
+            self.pos += 1;
+            return Ok(Expr::Not(Box::new(self.unary()?)));
+        }
+        self.atom()
+    }
+
+    fn atom(&mut self) -> Result<Expr, ConditionError> {
+        let Some((tok, span)) = self.toks.get(self.pos).cloned() else {
+            return Err(ConditionError {
+                span: (self.len, self.len),
+                message: "the condition ends where a selection name was expected".into(),
+                hint: None,
+            });
+        };
+        self.pos += 1;
+        match tok {
+            Tok::Ident(name) => match (self.resolve)(name) {
+                Some(i) => Ok(Expr::Sel(i)),
+                None => Err(ConditionError {
+                    span,
+                    message: format!("undefined selection `{name}`"),
+                    hint: Some(match closest(name, self.names) {
+                        Some(c) => format!("did you mean `{c}`?"),
+                        None if self.names.is_empty() => {
+                            "define it as [text.NAME] or [price.NAME]".into()
+                        }
+                        None => format!("defined selections: {}", self.names.join(", ")),
+                    }),
+                }),
+            },
+            Tok::Open => {
+                let e = self.or()?;
+                match self.toks.get(self.pos) {
+                    Some((Tok::Close, _)) => {
+                        self.pos += 1;
+                        Ok(e)
+                    }
+                    Some((t, s)) => Err(ConditionError {
+                        span: *s,
+                        message: format!("expected `)`, found {}", describe(t)),
+                        hint: None,
+                    }),
+                    None => Err(ConditionError {
+                        span,
+                        message: "this `(` is never closed".into(),
+                        hint: Some("add a `)`".into()),
+                    }),
+                }
+            }
+            other => Err(ConditionError {
+                span,
+                message: format!("expected a selection name, found {}", describe(&other)),
+                hint: None,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Vec<String> {
+        ["customer", "alternative", "denial", "drop"].map(String::from).to_vec()
+    }
+
+    fn p(src: &str) -> Result<Expr, ConditionError> {
+        let names = names();
+        parse(src, &|n| names.iter().position(|k| k == n), &names)
+    }
+
+    #[test]
+    fn precedence_is_not_then_and_then_or() {
+        let e = p("customer and not denial or drop").unwrap();
+        assert_eq!(
+            e,
+            Expr::Or(vec![
+                Expr::And(vec![Expr::Sel(0), Expr::Not(Box::new(Expr::Sel(2)))]),
+                Expr::Sel(3)
+            ])
+        );
+        let e = p("customer and (denial or drop)").unwrap();
+        assert_eq!(
+            e,
+            Expr::And(vec![Expr::Sel(0), Expr::Or(vec![Expr::Sel(2), Expr::Sel(3)])])
+        );
+    }
+
+    #[test]
+    fn three_valued_evaluation() {
+        let e = p("customer and alternative and not denial and drop").unwrap();
+        let text_only = |i: usize| match i {
+            0 | 1 => Tri::True,
+            2 => Tri::False,
+            _ => Tri::Unknown,
+        };
+        assert_eq!(e.eval(&text_only), Tri::Unknown);
+        let denied = |i: usize| match i {
+            2 => Tri::True,
+            3 => Tri::Unknown,
+            _ => Tri::True,
+        };
+        assert_eq!(e.eval(&denied), Tri::False);
+        assert_eq!(e.eval(&|_| Tri::True), Tri::False, "denial true");
+        assert_eq!(e.eval(&|i| Tri::from(i != 2)), Tri::True);
+    }
+
+    #[test]
+    fn errors_point_at_the_problem_and_suggest() {
+        let e = p("customer and alternativ").unwrap_err();
+        assert_eq!(e.span, (13, 23));
+        assert_eq!(e.hint.as_deref(), Some("did you mean `alternative`?"));
+        let e = p("customer && drop").unwrap_err();
+        assert_eq!(e.span, (9, 10));
+        assert!(p("(customer and drop").unwrap_err().message.contains("never closed"));
+        assert!(p("customer drop").unwrap_err().message.contains("expected `and`"));
+        assert!(p("customer and").unwrap_err().message.contains("ends"));
+        assert!(p("").is_err());
+        assert!(p("not").is_err());
+        assert!(p("()").is_err());
+    }
+}

@@ -1,0 +1,284 @@
+//! Rule and lexicon files as written: the raw TOML shapes, and the problems found in them.
+//!
+//! Everything here is parsing; turning the raw form into compiled rules happens in
+//! [`super::compile`]. Values whose position matters for an error message are kept as
+//! [`Spanned`], so every problem can point at `file:line:col`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub use crate::problem::{Problem, SourceFile, line_col};
+
+use super::matcher::Field;
+use super::price::Reference;
+
+/// How much a rule matters to its subscribers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Background information.
+    Info,
+    /// Worth a look.
+    Low,
+    /// The default.
+    #[default]
+    Medium,
+    /// Act now.
+    High,
+}
+
+/// Whether the text and price parts of a correlated rule must come in a given order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    /// Either order.
+    #[default]
+    Any,
+    /// The headline first, then the price move.
+    TextFirst,
+    /// The price move first, then the headline.
+    PriceFirst,
+}
+
+/// A whole rule file: one rule at the top level, or several as `[[rule]]`.
+pub enum RawRuleFile {
+    /// A file holding one rule.
+    One(Box<RawRule>),
+    /// A file holding `[[rule]]` entries.
+    Many(Vec<RawRule>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManyRules {
+    rule: Vec<RawRule>,
+}
+
+/// Parses a rule file.
+pub fn parse_rule_file(file: &SourceFile) -> Result<RawRuleFile, Problem> {
+    let table: toml::Table = toml::from_str(&file.text).map_err(|e| Problem::from_toml(file, &e))?;
+    if table.contains_key("rule") {
+        let many: ManyRules = toml::from_str(&file.text).map_err(|e| Problem::from_toml(file, &e))?;
+        Ok(RawRuleFile::Many(many.rule))
+    } else {
+        let one: RawRule = toml::from_str(&file.text).map_err(|e| Problem::from_toml(file, &e))?;
+        Ok(RawRuleFile::One(Box::new(one)))
+    }
+}
+
+/// A rule as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    /// Unique id, used in commands (`/subscribe ID`).
+    pub id: Spanned<String>,
+    /// One line for humans.
+    pub title: String,
+    /// What the rule is for.
+    #[serde(default)]
+    pub description: String,
+    /// Whether `/start` subscribes new chats to it.
+    #[serde(default)]
+    pub default: bool,
+    /// How much it matters.
+    #[serde(default)]
+    pub severity: Severity,
+    /// Free-form labels.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Symbols the rule is about; empty means any symbol a headline is linked to.
+    #[serde(default)]
+    pub symbols: Vec<Spanned<String>>,
+    /// How the selections combine.
+    pub condition: Spanned<String>,
+    /// Named text selections.
+    #[serde(default)]
+    pub text: BTreeMap<String, Spanned<RawText>>,
+    /// Named price selections.
+    #[serde(default)]
+    pub price: BTreeMap<String, Spanned<RawPrice>>,
+    /// How text and price parts pair up in time.
+    #[serde(default)]
+    pub correlate: RawCorrelate,
+    /// Repeat suppression.
+    #[serde(default)]
+    pub noise: RawNoise,
+}
+
+/// A text selection as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawText {
+    /// At least one of these terms.
+    #[serde(default)]
+    pub any: Vec<Spanned<String>>,
+    /// Every one of these terms.
+    #[serde(default)]
+    pub all: Vec<Spanned<String>>,
+    /// None of these terms.
+    #[serde(default)]
+    pub none: Vec<Spanned<String>>,
+    /// Where to look: `title` (default), `summary`, or both as a list.
+    #[serde(default)]
+    pub field: Option<FieldChoice>,
+}
+
+/// `field = "title"` or `field = ["title", "summary"]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum FieldChoice {
+    /// One field.
+    One(Field),
+    /// Several fields.
+    Many(Vec<Field>),
+}
+
+/// A price selection as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrice {
+    /// Threshold on the percentage change, e.g. `<= -2%`.
+    pub change: Spanned<String>,
+    /// What the change is measured against.
+    #[serde(default = "default_reference")]
+    pub from: Reference,
+    /// Whether pre-market and after-hours prices count (default: yes).
+    #[serde(default = "default_true")]
+    pub extended_hours: bool,
+    /// Prices older than this while the market trades are stale (default 30m).
+    #[serde(default)]
+    pub max_age: Option<Spanned<String>>,
+}
+
+fn default_reference() -> Reference {
+    Reference::PreviousClose
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// `[correlate]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCorrelate {
+    /// Maximum time between the text and the price part (default 24h).
+    #[serde(default)]
+    pub within: Option<Spanned<String>>,
+    /// Required order of the parts.
+    #[serde(default)]
+    pub order: Order,
+}
+
+/// `[noise]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNoise {
+    /// No second alert for the same rule and symbol within this span (default 24h).
+    #[serde(default)]
+    pub cooldown: Option<Spanned<String>>,
+}
+
+/// A lexicon file: named entities and concepts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLexicon {
+    /// Companies and organisations, with the names headlines use for them.
+    #[serde(default)]
+    pub entity: BTreeMap<String, Spanned<RawEntity>>,
+    /// Ideas expressed by many words, per language.
+    #[serde(default)]
+    pub concept: BTreeMap<String, Spanned<RawConcept>>,
+}
+
+/// An entity as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEntity {
+    /// The ticker symbol headlines naming this entity are linked to, if listed.
+    #[serde(default)]
+    pub symbol: Option<Spanned<String>>,
+    /// Names and descriptions that refer to it, in any language.
+    pub aliases: Vec<Spanned<String>>,
+    /// What it is, for readers of the file.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub description: String,
+}
+
+/// A concept as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConcept {
+    /// English terms.
+    #[serde(default)]
+    pub en: Vec<Spanned<String>>,
+    /// German terms.
+    #[serde(default)]
+    pub de: Vec<Spanned<String>>,
+    /// Terms in any language (names, references to other entries).
+    #[serde(default)]
+    pub terms: Vec<Spanned<String>>,
+    /// What it means, for readers of the file.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub description: String,
+}
+
+/// Parses a lexicon file.
+pub fn parse_lexicon_file(file: &SourceFile) -> Result<RawLexicon, Problem> {
+    toml::from_str(&file.text).map_err(|e| Problem::from_toml(file, &e))
+}
+
+/// Parses `30m`, `24h`, `2d` into a duration.
+pub fn parse_duration(file: &SourceFile, value: &Spanned<String>) -> Result<std::time::Duration, Problem> {
+    humantime::parse_duration(value.get_ref().trim()).map_err(|_| {
+        Problem::at(
+            file,
+            value.span(),
+            format!("`{}` is not a duration", value.get_ref()),
+            Some("write a number and a unit, e.g. `30m`, `24h` or `2d`".into()),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile {
+            path: "rules/x.toml".into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_located_and_get_a_suggestion() {
+        let f = file("id = \"a\"\ntitle = \"t\"\ncondition = \"x\"\ncooldwn = \"1h\"\n");
+        let Err(p) = parse_rule_file(&f) else { panic!("must fail") };
+        assert_eq!((p.line, p.col), (4, 1));
+        assert!(p.message.contains("unknown field `cooldwn`"), "{}", p.message);
+        let f = file("id = \"a\"\ntitle = \"t\"\ncondition = \"x\"\n[text.a]\nanny = [\"x\"]\n");
+        let Err(p) = parse_rule_file(&f) else { panic!("must fail") };
+        assert_eq!(p.line, 5);
+        assert_eq!(p.hint.as_deref(), Some("did you mean `any`?"));
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let f = file("id = \"a\"\ntitle = \n");
+        let Err(p) = parse_rule_file(&f) else { panic!("must fail") };
+        assert_eq!(p.line, 2);
+    }
+
+    #[test]
+    fn files_hold_one_rule_or_many() {
+        let one = file("id = \"a\"\ntitle = \"t\"\ncondition = \"x\"\n");
+        assert!(matches!(parse_rule_file(&one), Ok(RawRuleFile::One(_))));
+        let many = file("[[rule]]\nid = \"a\"\ntitle = \"t\"\ncondition = \"x\"\n[[rule]]\nid = \"b\"\ntitle = \"t\"\ncondition = \"x\"\n");
+        assert!(matches!(parse_rule_file(&many), Ok(RawRuleFile::Many(v)) if v.len() == 2));
+    }
+}

@@ -1,0 +1,189 @@
+use std::path::Path;
+
+use super::*;
+use crate::text::normalize;
+
+fn prepared(title: &str) -> PreparedText {
+    PreparedText {
+        title: normalize(title, None),
+        summary: NormalizedText::default(),
+    }
+}
+
+fn shipped() -> RuleSet {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    load_dir(&dir).unwrap_or_else(|problems| {
+        panic!(
+            "shipped rules have problems:\n{}",
+            problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")
+        )
+    })
+}
+
+fn compile_one(rule: &str) -> Result<RuleSet, Vec<Problem>> {
+    compile(
+        vec![SourceFile {
+            path: "rules/test.toml".into(),
+            text: rule.into(),
+        }],
+        vec![],
+    )
+}
+
+const SEED: &str = "nvda-customer-seeks-alternatives";
+
+/// The seed rule's verdict on the text alone: `Unknown` means "waiting for the price part".
+fn seed_verdict(set: &RuleSet, title: &str) -> Option<Tri> {
+    let m = set.match_headline(&prepared(title));
+    m.rules
+        .iter()
+        .find(|r| set.rules()[r.rule].id == SEED)
+        .map(|r| r.verdict)
+}
+
+#[test]
+fn the_seed_rule_is_shipped_as_a_default_rule() {
+    let set = shipped();
+    let rule = set.get(SEED).expect("seed rule");
+    assert!(rule.default);
+    assert_eq!(rule.symbols, ["NVDA"]);
+    assert!(rule.has_price());
+}
+
+#[test]
+fn the_seed_rule_catches_the_story_however_it_is_worded() {
+    let set = shipped();
+    for title in [
+        "OpenAI is unsatisfied with some Nvidia chips and looking for alternatives, sources say",
+        "Report: OpenAI weighs Cerebras and Groq chips to cut reliance on Nvidia",
+        "OpenAI reportedly frustrated with Nvidia inference speed, tests rival hardware",
+        "UPDATE 2-OpenAI explores non-Nvidia accelerators for ChatGPT, sources say",
+        "Bericht: OpenAI prüft Chips von AMD als Ersatz für Nvidia-GPUs",
+        "ChatGPT-Mutter OpenAI schaut sich nach Nvidia-Alternativen um - Handelsblatt",
+        "Insider: OpenAI sucht nach Alternativen zu Nvidia-Chips - onvista",
+        "Meta in talks to use Google's TPUs instead of Nvidia chips in its data centers",
+        "Microsoft will für KI-Inferenz verstärkt eigene Maia-Chips statt Nvidia-GPUs nutzen",
+    ] {
+        assert_eq!(seed_verdict(&set, title), Some(Tri::Unknown), "should wait for a drop: {title}");
+    }
+}
+
+#[test]
+fn the_seed_rule_stays_silent_on_near_misses() {
+    let set = shipped();
+    for title in [
+        "Nvidia denies report that OpenAI is seeking other chip suppliers",
+        "OpenAI kündigt neue Partnerschaft mit Nvidia an",
+        "Nvidia unveils alternative cooling design for Blackwell racks",
+        "Google seeks alternatives to third-party cookies in Chrome",
+        "Analysts: investors should look for alternatives to Nvidia stock",
+        "AMD-Aktie steigt nach starken Zahlen",
+        "Nvidia stock dips as Huang walks back fears of a $100B OpenAI bet",
+        "Nvidia-Chef weist Berichte über OpenAI-Zerwürfnis zurück",
+    ] {
+        assert_eq!(seed_verdict(&set, title), None, "should not match: {title}");
+    }
+}
+
+#[test]
+fn headlines_naming_an_entity_are_linked_to_its_symbol() {
+    let set = shipped();
+    let m = set.match_headline(&prepared("Nvidia-Aktie im Fokus: Ärger mit OpenAI?"));
+    assert!(m.linked_symbols.contains("NVDA"));
+    let m = set.match_headline(&prepared("Meta in talks to use Google's TPUs"));
+    assert!(m.linked_symbols.contains("META") && m.linked_symbols.contains("GOOGL"));
+}
+
+#[test]
+fn evidence_names_the_matched_words_where_they_stand() {
+    let set = shipped();
+    let title = "UPDATE 1-OpenAI is unsatisfied with some Nvidia chips and looking for alternatives";
+    let m = set.match_headline(&prepared(title));
+    let r = m.rules.iter().find(|r| set.rules()[r.rule].id == SEED).unwrap();
+    let words: Vec<(&str, &str)> = r.matched.iter().map(|m| (m.selection.as_str(), m.text.as_str())).collect();
+    assert_eq!(
+        words,
+        [("customer", "OpenAI"), ("nvidia", "Nvidia"), ("alternative", "alternatives")]
+    );
+}
+
+#[test]
+fn a_text_only_rule_is_decided_by_the_headline_alone() {
+    let set = compile_one(
+        r#"
+id = "export-curbs"
+title = "Export curbs"
+condition = "chips and curbs and not relief"
+[text.chips]
+any = ["chip*", "semiconductor*"]
+[text.curbs]
+any = ["export curbs", "export controls", "Exportbeschränkung*"]
+[text.relief]
+any = ["lifts", "eases"]
+"#,
+    )
+    .unwrap();
+    let m = set.match_headline(&prepared("US widens export controls on AI chips to China"));
+    assert_eq!(m.rules.len(), 1);
+    assert_eq!(m.rules[0].verdict, Tri::True);
+    assert!(set.match_headline(&prepared("US eases export controls on chips")).rules.is_empty());
+    let m = set.match_headline(&prepared("Neue Exportbeschränkungen für Chips"));
+    assert_eq!(m.rules[0].verdict, Tri::True);
+}
+
+#[test]
+fn a_rule_of_only_negations_is_evaluated_for_every_headline() {
+    let set = compile_one(
+        "id = \"quiet\"\ntitle = \"t\"\ncondition = \"calm\"\n[text.calm]\nnone = [\"crash\"]\n",
+    )
+    .unwrap();
+    assert_eq!(set.match_headline(&prepared("Markets flat")).rules.len(), 1);
+    assert!(set.match_headline(&prepared("Markets crash")).rules.is_empty());
+}
+
+#[test]
+fn every_problem_is_reported_with_its_location() {
+    let problems = compile_one(
+        r#"id = "Bad Id"
+title = "t"
+condition = "a and bb"
+[text.a]
+any = ["x*", "@partners"]
+[price.p]
+change = "-2%"
+[noise]
+cooldown = "soon"
+"#,
+    )
+    .unwrap_err();
+    let found: Vec<(usize, &str)> = problems.iter().map(|p| (p.line, p.message.as_str())).collect();
+    assert!(found.iter().any(|(l, m)| *l == 1 && m.contains("not a valid rule id")), "{found:?}");
+    assert!(found.iter().any(|(l, m)| *l == 5 && m.contains("at least 3 letters")), "{found:?}");
+    assert!(found.iter().any(|(l, m)| *l == 5 && m.contains("unknown lexicon `partners`")), "{found:?}");
+    assert!(found.iter().any(|(l, m)| *l == 7 && m.contains("needs a comparison")), "{found:?}");
+    assert!(found.iter().any(|(l, m)| *l == 9 && m.contains("not a duration")), "{found:?}");
+}
+
+#[test]
+fn undefined_selections_point_into_the_condition() {
+    let problems = compile_one(
+        "id = \"r\"\ntitle = \"t\"\ncondition = \"chips and curbz\"\n[text.chips]\nany = [\"chip\"]\n[text.curbs]\nany = [\"curbs\"]\n",
+    )
+    .unwrap_err();
+    let p = problems.iter().find(|p| p.message.contains("undefined selection `curbz`")).unwrap();
+    assert_eq!((p.line, p.col), (3, 24));
+    assert_eq!(p.hint.as_deref(), Some("did you mean `curbs`?"));
+}
+
+#[test]
+fn duplicate_rule_ids_are_problems() {
+    let rule = "id = \"same\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"x\"]\n";
+    let files = vec![
+        SourceFile { path: "rules/a.toml".into(), text: rule.into() },
+        SourceFile { path: "rules/b.toml".into(), text: rule.into() },
+    ];
+    let problems = compile(files, vec![]).unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].message.contains("used twice"));
+    assert_eq!(problems[0].path, Path::new("rules/b.toml"));
+}

@@ -1,0 +1,254 @@
+//! Cron-driven jobs on tokio.
+//!
+//! Each job runs in its own task, so a slow or hanging job never delays another; within a job,
+//! runs are sequential, so a job never overlaps itself. Ticks that pass while a run is busy, or
+//! while the machine sleeps, coalesce into one run. Wall time comes from the injected
+//! [`Clock`] and is re-read after every nap (naps are capped), because tokio's monotonic
+//! clock stops during suspend and ignores clock steps.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::clock::Clock;
+
+/// Longest single sleep: after at most this long the wall clock is read again.
+pub const MAX_NAP: Duration = Duration::from_secs(30);
+
+/// Runs jobs until shut down.
+#[derive(Clone)]
+pub struct Scheduler {
+    clock: Clock,
+    shutdown: CancellationToken,
+    tracker: TaskTracker,
+}
+
+impl Scheduler {
+    /// A scheduler whose jobs stop when `shutdown` is cancelled.
+    pub fn new(clock: Clock, shutdown: CancellationToken) -> Scheduler {
+        Scheduler {
+            clock,
+            shutdown,
+            tracker: TaskTracker::new(),
+        }
+    }
+
+    /// Starts a job: `run` is called on every tick of `schedule` (evaluated in UTC), and once
+    /// right away if `run_at_start`. A run taking longer than `timeout` is abandoned.
+    pub fn spawn<F, Fut>(&self, name: String, schedule: cron::Schedule, timeout: Duration, run_at_start: bool, run: F)
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let clock = self.clock.clone();
+        let shutdown = self.shutdown.clone();
+        self.tracker.spawn(async move {
+            job_loop(&name, &schedule, timeout, run_at_start, &clock, &shutdown, run).await;
+            tracing::debug!(job = %name, "job stopped");
+        });
+    }
+
+    /// Waits until every job has stopped (after shutdown).
+    pub async fn stopped(&self) {
+        self.tracker.close();
+        self.tracker.wait().await;
+    }
+}
+
+async fn job_loop<F, Fut>(
+    name: &str,
+    schedule: &cron::Schedule,
+    timeout: Duration,
+    run_at_start: bool,
+    clock: &Clock,
+    shutdown: &CancellationToken,
+    run: F,
+) where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    // Every tick at or before `covered` has been served by a run.
+    let mut covered = clock.now();
+    if run_at_start && !run_once(name, timeout, shutdown, &run).await {
+        return;
+    }
+    loop {
+        let Some(next) = schedule.after(&covered.with_timezone(&Utc)).next() else {
+            tracing::info!(job = %name, "schedule has no further ticks");
+            return;
+        };
+        let now = clock.now();
+        if next > now {
+            let nap = (next - now).to_std().unwrap_or(Duration::ZERO).min(MAX_NAP);
+            tokio::select! {
+                _ = tokio::time::sleep(nap) => continue,
+                _ = shutdown.cancelled() => return,
+            }
+        }
+        // Due: one run serves this tick and any others missed while busy or asleep.
+        let missed = schedule.after(&covered).take_while(|t| *t <= now).take(2).count();
+        if missed > 1 {
+            tracing::debug!(job = %name, "ticks missed while busy or suspended; running once");
+        }
+        covered = now;
+        if !run_once(name, timeout, shutdown, &run).await {
+            return;
+        }
+    }
+}
+
+/// One run; `false` when shutdown interrupted it.
+async fn run_once<F, Fut>(name: &str, timeout: Duration, shutdown: &CancellationToken, run: &F) -> bool
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    tokio::select! {
+        result = tokio::time::timeout(timeout, run()) => {
+            if result.is_err() {
+                tracing::warn!(job = %name, timeout_secs = timeout.as_secs(), "run timed out and was abandoned");
+            }
+            true
+        }
+        _ = shutdown.cancelled() => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    fn every_second() -> cron::Schedule {
+        cron::Schedule::from_str("* * * * * *").unwrap()
+    }
+
+    fn start() -> chrono::DateTime<Utc> {
+        "2026-02-02T21:00:00.500Z".parse().unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_job_runs_on_every_tick() {
+        let clock = Clock::anchored(start());
+        let shutdown = CancellationToken::new();
+        let s = Scheduler::new(clock, shutdown.clone());
+        let runs = Arc::new(AtomicUsize::new(0));
+        let r = runs.clone();
+        s.spawn("tick".into(), every_second(), Duration::from_secs(5), false, move || {
+            let r = r.clone();
+            async move {
+                r.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(10_200)).await;
+        shutdown.cancel();
+        s.stopped().await;
+        assert_eq!(runs.load(Ordering::SeqCst), 10);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_job_never_overlaps_itself_and_missed_ticks_coalesce() {
+        let clock = Clock::anchored(start());
+        let shutdown = CancellationToken::new();
+        let s = Scheduler::new(clock, shutdown.clone());
+        let (runs, running, max_running) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (r, g, m) = (runs.clone(), running.clone(), max_running.clone());
+        s.spawn("slow".into(), every_second(), Duration::from_secs(60), false, move || {
+            let (r, g, m) = (r.clone(), g.clone(), m.clone());
+            async move {
+                let now = g.fetch_add(1, Ordering::SeqCst) + 1;
+                m.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(3_500)).await;
+                g.fetch_sub(1, Ordering::SeqCst);
+                r.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(15_000)).await;
+        shutdown.cancel();
+        s.stopped().await;
+        assert_eq!(max_running.load(Ordering::SeqCst), 1, "never overlapping");
+        // Runs start at ~1s, ~4.5s, ~8s, ~11.5s: the ticks in between were folded into them.
+        assert_eq!(runs.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hanging_job_does_not_delay_another_and_times_out() {
+        let clock = Clock::anchored(start());
+        let shutdown = CancellationToken::new();
+        let s = Scheduler::new(clock, shutdown.clone());
+        let fast = Arc::new(AtomicUsize::new(0));
+        let hung = Arc::new(AtomicUsize::new(0));
+        let h = hung.clone();
+        s.spawn("hangs".into(), every_second(), Duration::from_secs(4), false, move || {
+            let h = h.clone();
+            async move {
+                h.fetch_add(1, Ordering::SeqCst);
+                std::future::pending::<()>().await;
+            }
+        });
+        let f = fast.clone();
+        s.spawn("fast".into(), every_second(), Duration::from_secs(4), false, move || {
+            let f = f.clone();
+            async move {
+                f.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(10_200)).await;
+        shutdown.cancel();
+        s.stopped().await;
+        assert_eq!(fast.load(Ordering::SeqCst), 10);
+        // Started at 1s, abandoned at 5s, restarted at once for the missed ticks, abandoned at 9s…
+        assert_eq!(hung.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ticks_missed_during_suspend_coalesce_into_one_run() {
+        let clock = Clock::anchored(start());
+        let shutdown = CancellationToken::new();
+        let s = Scheduler::new(clock.clone(), shutdown.clone());
+        let runs = Arc::new(AtomicUsize::new(0));
+        let r = runs.clone();
+        let minutely = cron::Schedule::from_str("0 * * * * *").unwrap();
+        s.spawn("minutely".into(), minutely, Duration::from_secs(5), false, move || {
+            let r = r.clone();
+            async move {
+                r.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 0);
+        // The machine sleeps for three hours: wall time jumps, tokio time does not.
+        clock.jump(Duration::from_secs(3 * 3600));
+        tokio::time::sleep(MAX_NAP + Duration::from_secs(1)).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "180 missed ticks, one run");
+        shutdown.cancel();
+        s.stopped().await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn run_at_start_and_shutdown_interrupts_a_run() {
+        let clock = Clock::anchored(start());
+        let shutdown = CancellationToken::new();
+        let s = Scheduler::new(clock, shutdown.clone());
+        let runs = Arc::new(AtomicUsize::new(0));
+        let r = runs.clone();
+        let yearly = cron::Schedule::from_str("0 0 0 1 1 *").unwrap();
+        s.spawn("once".into(), yearly, Duration::from_secs(3600), true, move || {
+            let r = r.clone();
+            async move {
+                r.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_secs(600)).await;
+            }
+        });
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        shutdown.cancel();
+        tokio::time::timeout(Duration::from_secs(1), s.stopped()).await.expect("stops promptly");
+    }
+}

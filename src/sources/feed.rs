@@ -1,0 +1,254 @@
+//! RSS 2.0 and Atom feeds, fetched with conditional GET and parsed by feed-rs.
+//!
+//! Items are keyed by an id of our own ([`item_key`]): feed-rs invents a random id for items
+//! without a guid, which would make every fetch look new. The publisher of a syndicated item
+//! is taken from where aggregators put it (Google News' `<font>` trailer, a Reuters-style
+//! `(Reuters) -` lead), falling back to the feed's name.
+
+use std::sync::{LazyLock, Mutex};
+
+use chrono::{DateTime, Utc};
+use regex::Regex;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+
+use super::http::{FetchError, Http, Response};
+use crate::config::FeedConfig;
+use crate::model::Headline;
+
+/// Items beyond this many per fetch are ignored (a feed is a list of recent items).
+const MAX_ITEMS: usize = 300;
+/// Titles longer than this are cut (a title, not an article).
+const MAX_TITLE: usize = 400;
+/// Summaries longer than this are cut.
+const MAX_SUMMARY: usize = 1_000;
+
+static GOOGLE_PUBLISHER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<font[^>]*>([^<]{1,60})</font>\s*$").expect("static regex"));
+static WIRE_LEAD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*\(([A-Z][\w .&'-]{1,40})\)\s*[-–—]{1,2}\s").expect("static regex"));
+
+/// One configured feed and the validators of its last response.
+pub struct Feed {
+    /// The feed's configuration.
+    pub config: FeedConfig,
+    validators: Mutex<Validators>,
+}
+
+#[derive(Default, Clone)]
+struct Validators {
+    etag: Option<HeaderValue>,
+    last_modified: Option<HeaderValue>,
+}
+
+impl Feed {
+    /// A feed that has not been fetched yet.
+    pub fn new(config: FeedConfig) -> Feed {
+        Feed {
+            config,
+            validators: Mutex::new(Validators::default()),
+        }
+    }
+
+    /// Fetches the feed; an unchanged feed (304) yields no items.
+    pub async fn fetch(&self, http: &Http, now: DateTime<Utc>) -> Result<Vec<Headline>, FetchError> {
+        let validators = self.validators.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"),
+        );
+        if let Some(etag) = validators.etag {
+            headers.insert(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = validators.last_modified {
+            headers.insert(header::IF_MODIFIED_SINCE, lm);
+        }
+        let resp = http.get(&self.config.url, headers).await?;
+        if resp.status == 304 {
+            return Ok(Vec::new());
+        }
+        let items = parse_feed(&resp, &self.config, now)?;
+        // Remember validators only for a response we could use.
+        *self.validators.lock().unwrap_or_else(|e| e.into_inner()) = Validators {
+            etag: resp.headers.get(header::ETAG).cloned(),
+            last_modified: resp.headers.get(header::LAST_MODIFIED).cloned(),
+        };
+        Ok(items)
+    }
+}
+
+/// A stable key for an item of the feed at `feed_url`: its guid when it has one, else its
+/// link and title.
+pub fn item_key(feed_url: &str, guid: Option<&str>, link: Option<&str>, title: &str) -> String {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(feed_url.as_bytes());
+    h.update(b"\0");
+    match guid.filter(|g| !g.trim().is_empty()) {
+        Some(g) => {
+            h.update(b"guid\0");
+            h.update(g.trim().as_bytes());
+        }
+        None => {
+            h.update(b"link\0");
+            h.update(link.unwrap_or("").trim().as_bytes());
+            h.update(b"\0");
+            h.update(title.trim().as_bytes());
+        }
+    }
+    format!("{:032x}", h.digest128())
+}
+
+fn parse_feed(resp: &Response, config: &FeedConfig, now: DateTime<Utc>) -> Result<Vec<Headline>, FetchError> {
+    if resp.looks_like_html() {
+        return Err(FetchError::WrongContent {
+            expected: "an RSS or Atom feed",
+            got: "an HTML page".into(),
+            snippet: resp.snippet(),
+        });
+    }
+    parse_items(&resp.body, &config.name, config.url.as_str(), &config.symbols, now)
+}
+
+/// Parses feed bytes (raw, so the XML prolog's encoding is honoured) into headlines.
+pub fn parse_items(
+    body: &[u8],
+    feed_name: &str,
+    feed_url: &str,
+    symbols: &[String],
+    now: DateTime<Utc>,
+) -> Result<Vec<Headline>, FetchError> {
+    // An empty id marks "no guid in the item": the key is then derived from link and title.
+    let parser = feed_rs::parser::Builder::new()
+        .id_generator(|_, _, _| String::new())
+        .sanitize_content(false)
+        .build();
+    let feed = parser.parse(body).map_err(|e| FetchError::Malformed {
+        what: "feed XML",
+        detail: e.to_string(),
+    })?;
+    let lang = feed
+        .language
+        .as_deref()
+        .and_then(|l| l.split(['-', '_']).next())
+        .map(|l| l.trim().to_ascii_lowercase())
+        .filter(|l| l.len() == 2);
+    let mut out = Vec::new();
+    for entry in feed.entries.into_iter().take(MAX_ITEMS) {
+        let Some(title) = entry.title.map(|t| t.content) else { continue };
+        let title = clip(title.trim(), MAX_TITLE);
+        if title.is_empty() {
+            continue;
+        }
+        let link = entry
+            .links
+            .iter()
+            .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+            .or(entry.links.first())
+            .map(|l| l.href.trim().to_string())
+            .filter(|l| l.starts_with("http://") || l.starts_with("https://"));
+        let raw_summary = entry.summary.map(|s| s.content).unwrap_or_default();
+        let publisher = GOOGLE_PUBLISHER
+            .captures(raw_summary.trim())
+            .or_else(|| WIRE_LEAD.captures(&raw_summary))
+            .map(|c| html_escape::decode_html_entities(c[1].trim()).into_owned());
+        let summary = plain_text(&raw_summary);
+        let published = entry.published.or(entry.updated).unwrap_or(now);
+        out.push(Headline {
+            id: item_key(feed_url, Some(entry.id.as_str()), link.as_deref(), &title),
+            published,
+            source: publisher.unwrap_or_else(|| feed_name.to_string()),
+            title,
+            link,
+            summary: (!summary.is_empty()).then(|| clip(&summary, MAX_SUMMARY)),
+            symbols: symbols.to_vec(),
+            lang: lang.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// HTML to plain text: tags dropped, entities decoded, whitespace squashed.
+fn plain_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                text.push(' ');
+            }
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let decoded = html_escape::decode_html_entities(&text);
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn clip(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-02-03T09:00:00Z".parse().unwrap()
+    }
+
+    const GOOGLE: &str = r##"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><rss version="2.0"><channel><generator>NFE/5.0</generator><title>"Nvidia" - Google News</title><link>https://news.google.com/search?q=Nvidia</link><language>de</language><item><title>Insider: OpenAI sucht Ersatz für Nvidia-Chips - Börsenblick</title><link>https://news.google.com/rss/articles/CBMiAAA1?oc=5</link><guid isPermaLink="false">CBMiAAA1</guid><pubDate>Tue, 03 Feb 2026 06:32:00 GMT</pubDate><description>&lt;a href="https://news.google.com/rss/articles/CBMiAAA1?oc=5" target="_blank"&gt;Insider: OpenAI sucht Ersatz für Nvidia-Chips&lt;/a&gt;&amp;nbsp;&amp;nbsp;&lt;font color="#6f6f6f"&gt;Börsenblick&lt;/font&gt;</description><source url="https://boersenblick.example">Börsenblick</source></item></channel></rss>"##;
+
+    #[test]
+    fn google_news_items_carry_their_publisher_and_language() {
+        let items = parse_items(GOOGLE.as_bytes(), "gnews", "http://f/1", &["NVDA".into()], now()).unwrap();
+        assert_eq!(items.len(), 1);
+        let h = &items[0];
+        assert_eq!(h.source, "Börsenblick");
+        assert_eq!(h.lang.as_deref(), Some("de"));
+        assert_eq!(h.published.to_rfc3339(), "2026-02-03T06:32:00+00:00");
+        assert_eq!(h.link.as_deref(), Some("https://news.google.com/rss/articles/CBMiAAA1?oc=5"));
+        assert_eq!(h.summary.as_deref(), Some("Insider: OpenAI sucht Ersatz für Nvidia-Chips Börsenblick"));
+        assert_eq!(h.symbols, ["NVDA"]);
+    }
+
+    #[test]
+    fn items_without_guid_get_a_stable_key() {
+        let rss = r#"<rss version="2.0"><channel><title>t</title><item><title>A headline</title><link>https://x.example/a</link><description>(Reuters) - Something happened.</description></item></channel></rss>"#;
+        let a = parse_items(rss.as_bytes(), "f", "http://f/1", &[], now()).unwrap();
+        let b = parse_items(rss.as_bytes(), "f", "http://f/1", &[], now()).unwrap();
+        assert_eq!(a[0].id, b[0].id);
+        assert_eq!(a[0].source, "Reuters");
+        assert_eq!(a[0].published, now(), "no date: fetch time");
+        let other_feed = parse_items(rss.as_bytes(), "f", "http://f/2", &[], now()).unwrap();
+        assert_ne!(a[0].id, other_feed[0].id);
+    }
+
+    #[test]
+    fn atom_entries_parse() {
+        let atom = r#"<?xml version="1.0" encoding="ISO-8859-1" ?><feed xmlns="http://www.w3.org/2005/Atom"><title>filings</title><id>urn:x</id><updated>2026-02-04T16:31:07-05:00</updated><entry><title>8-K  - Current report</title><id>urn:tag:sec.gov,2008:accession-number=1</id><link href="https://sec.example/1" rel="alternate" type="text/html"/><updated>2026-02-04T16:31:07-05:00</updated></entry></feed>"#;
+        let items = parse_items(atom.as_bytes(), "edgar", "http://f/3", &[], now()).unwrap();
+        assert_eq!(items[0].published.to_rfc3339(), "2026-02-04T21:31:07+00:00");
+        assert_eq!(items[0].link.as_deref(), Some("https://sec.example/1"));
+    }
+
+    #[test]
+    fn malformed_and_hostile_feeds_are_errors_not_panics() {
+        for body in ["", "<rss", "not xml at all", "<rss version=\"2.0\"><channel><item><title>x</title></channel></rss>", "{\"json\":true}"] {
+            let _ = parse_items(body.as_bytes(), "f", "http://f", &[], now());
+        }
+        assert!(parse_items(b"<<<>>>", "f", "http://f", &[], now()).is_err());
+        let huge_title = format!("<rss version=\"2.0\"><channel><title>t</title><item><title>{}</title></item></channel></rss>", "x".repeat(10_000));
+        let items = parse_items(huge_title.as_bytes(), "f", "http://f", &[], now()).unwrap();
+        assert!(items[0].title.chars().count() <= MAX_TITLE + 1);
+    }
+
+    #[test]
+    fn plain_text_strips_tags_and_entities() {
+        assert_eq!(plain_text("<p>&bull; OpenAI testet f&uuml;r <b>Inferenz</b></p>"), "• OpenAI testet für Inferenz");
+    }
+}

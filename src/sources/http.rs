@@ -1,0 +1,221 @@
+//! The one HTTP client every source uses, and the one place that turns an HTTP exchange into
+//! a body or a classified [`FetchError`].
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use reqwest::header::{self, HeaderMap};
+use url::Url;
+
+use crate::config::HttpConfig;
+
+/// Largest body accepted from a quote API or feed; anything bigger is hostile or broken.
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
+
+/// Why a fetch failed, classified for logs, counters and the retry policy.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// No answer in time.
+    #[error("timed out")]
+    Timeout,
+    /// Could not connect or the connection broke.
+    #[error("connection failed: {0}")]
+    Connect(String),
+    /// The server answered with an error status.
+    #[error("HTTP {status}{}: {snippet}", retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default())]
+    Status {
+        /// The status code.
+        status: u16,
+        /// The server's Retry-After, if it sent one.
+        retry_after: Option<Duration>,
+        /// The start of the body, for the log.
+        snippet: String,
+    },
+    /// The body is not what was asked for (an HTML page instead of JSON, XML or CSV).
+    #[error("expected {expected}, got {got}: {snippet}")]
+    WrongContent {
+        /// What the parser needs.
+        expected: &'static str,
+        /// What came (content type or sniffed kind).
+        got: String,
+        /// The start of the body.
+        snippet: String,
+    },
+    /// The body exceeded [`MAX_BODY`].
+    #[error("response larger than {} MiB", MAX_BODY / (1024 * 1024))]
+    TooLarge,
+    /// The body did not parse.
+    #[error("malformed {what}: {detail}")]
+    Malformed {
+        /// What was being parsed.
+        what: &'static str,
+        /// The parser's complaint.
+        detail: String,
+    },
+    /// The answer was well-formed but held no usable data (`N/D`, empty result).
+    #[error("no data: {0}")]
+    NoData(String),
+}
+
+impl FetchError {
+    /// The server's request to wait, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// A short name for counters and `/status`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FetchError::Timeout => "timeout",
+            FetchError::Connect(_) => "connect",
+            FetchError::Status { status: 429, .. } => "rate-limited",
+            FetchError::Status { status, .. } if *status >= 500 => "server-error",
+            FetchError::Status { .. } => "http-error",
+            FetchError::WrongContent { .. } => "wrong-content",
+            FetchError::TooLarge => "too-large",
+            FetchError::Malformed { .. } => "malformed",
+            FetchError::NoData(_) => "no-data",
+        }
+    }
+}
+
+/// A successful response.
+#[derive(Debug)]
+pub struct Response {
+    /// Status (2xx or 304).
+    pub status: u16,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// The body (empty for 304).
+    pub body: Bytes,
+}
+
+impl Response {
+    /// The content type, lower-cased, without parameters.
+    pub fn content_type(&self) -> String {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+            .unwrap_or_default()
+    }
+
+    /// Whether the body looks like an HTML page (consent walls, challenges, error pages),
+    /// whatever the content type claims.
+    pub fn looks_like_html(&self) -> bool {
+        let ct = self.content_type();
+        if ct == "text/html" || ct == "application/xhtml+xml" {
+            return true;
+        }
+        let head = String::from_utf8_lossy(&self.body[..self.body.len().min(512)]).trim_start().to_ascii_lowercase();
+        head.starts_with("<!doctype html") || head.starts_with("<html")
+    }
+
+    /// The first characters of the body, for logs.
+    pub fn snippet(&self) -> String {
+        snippet(&self.body)
+    }
+}
+
+/// The first 120 characters of a body on one line.
+pub fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(600)]);
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    one_line.chars().take(120).collect()
+}
+
+/// The shared client: timeouts, gzip, a browser-like User-Agent, bounded redirects.
+#[derive(Clone, Debug)]
+pub struct Http {
+    client: reqwest::Client,
+}
+
+impl Http {
+    /// Builds the client from `[http]` settings.
+    pub fn new(config: &HttpConfig) -> Http {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, header::HeaderValue::from_static("*/*"));
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            header::HeaderValue::from_static("en-US,en;q=0.9,de;q=0.8"),
+        );
+        let client = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .default_headers(headers)
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .gzip(true)
+            .build()
+            .expect("the HTTP client configuration is static and valid");
+        Http { client }
+    }
+
+    /// GETs `url` with extra `headers`; 2xx and 304 are responses, anything else an error.
+    pub async fn get(&self, url: &Url, headers: HeaderMap) -> Result<Response, FetchError> {
+        let resp = self
+            .client
+            .get(url.clone())
+            .headers(headers)
+            .send()
+            .await
+            .map_err(classify)?;
+        let status = resp.status().as_u16();
+        let resp_headers = resp.headers().clone();
+        let body = read_limited(resp).await?;
+        if (200..300).contains(&status) || status == 304 {
+            return Ok(Response {
+                status,
+                headers: resp_headers,
+                body,
+            });
+        }
+        Err(FetchError::Status {
+            status,
+            retry_after: retry_after(&resp_headers),
+            snippet: snippet(&body),
+        })
+    }
+}
+
+async fn read_limited(resp: reqwest::Response) -> Result<Bytes, FetchError> {
+    if resp.content_length().is_some_and(|l| l > MAX_BODY as u64) {
+        return Err(FetchError::TooLarge);
+    }
+    let mut stream = resp.bytes_stream();
+    let mut buf = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(classify)?;
+        if buf.len() + chunk.len() > MAX_BODY {
+            return Err(FetchError::TooLarge);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(buf))
+}
+
+fn classify(e: reqwest::Error) -> FetchError {
+    if e.is_timeout() {
+        FetchError::Timeout
+    } else {
+        // Without the URL: it may carry an API key in its query.
+        FetchError::Connect(e.without_url().to_string())
+    }
+}
+
+/// Retry-After in seconds (the HTTP-date form is rare for APIs and treated as absent).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(|s| Duration::from_secs(s.min(24 * 3600)))
+}

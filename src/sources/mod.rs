@@ -1,0 +1,219 @@
+//! Sources: quote providers and headline feeds, polled on their schedules.
+//!
+//! Every source shares one HTTP client ([`http::Http`]) and one failure policy
+//! ([`retry`]). A poll never panics and never blocks another source: a failure is logged with
+//! the source's name, counted in its [`SourceHealth`], and retried on a later tick. What a
+//! poll fetched goes to the pipeline as a [`Batch`].
+
+pub mod feed;
+pub mod http;
+pub mod retry;
+pub mod stooq;
+pub mod yahoo;
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use tokio::sync::mpsc;
+
+use crate::clock::Clock;
+use crate::config::{Config, Provider};
+use crate::model::{Bar, Headline};
+use crate::store::{SourceHealth, Store};
+use feed::Feed;
+use http::{FetchError, Http};
+
+/// What a poll produced, on its way to the pipeline.
+#[derive(Debug)]
+pub enum Batch {
+    /// Headlines from a feed.
+    Headlines {
+        /// The source's name.
+        source: String,
+        /// The items, as fetched.
+        items: Vec<Headline>,
+    },
+    /// Bars from a quote provider.
+    Bars {
+        /// The source's name.
+        source: String,
+        /// The bars, as fetched.
+        bars: Vec<Bar>,
+    },
+}
+
+/// What a quote provider returned for a list of symbols: bars for some, errors for others.
+#[derive(Debug, Default)]
+pub struct QuoteFetch {
+    /// Bars of the symbols that worked.
+    pub bars: Vec<Bar>,
+    /// What went wrong, by symbol (or symbol list).
+    pub errors: Vec<(String, FetchError)>,
+}
+
+/// A quote API. Implementations exist for Yahoo and Stooq; more fit behind this trait.
+pub trait QuoteProvider: Send + Sync {
+    /// Fetches current bars for `symbols`; `now` bounds what may be returned.
+    fn fetch<'a>(&'a self, http: &'a Http, symbols: &'a [String], now: DateTime<Utc>) -> BoxFuture<'a, QuoteFetch>;
+}
+
+/// A configured source.
+pub struct Source {
+    /// Name in logs and `/status`.
+    pub name: String,
+    /// What it fetches.
+    pub kind: SourceKind,
+}
+
+/// The kinds of sources.
+pub enum SourceKind {
+    /// Quotes for symbols.
+    Quotes {
+        /// The provider.
+        provider: Box<dyn QuoteProvider>,
+        /// The symbols.
+        symbols: Vec<String>,
+    },
+    /// A headline feed.
+    Feed(Feed),
+}
+
+impl SourceKind {
+    /// `quotes` or `feed`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            SourceKind::Quotes { .. } => "quotes",
+            SourceKind::Feed(_) => "feed",
+        }
+    }
+}
+
+/// Every source of `config`, with its cron schedule.
+pub fn from_config(config: &Config) -> Vec<(Source, cron::Schedule)> {
+    let mut out = Vec::new();
+    for q in &config.quotes {
+        let provider: Box<dyn QuoteProvider> = match q.provider {
+            Provider::Yahoo => Box::new(yahoo::Yahoo {
+                base_url: q.base_url.clone(),
+                interval: q.interval,
+                extended_hours: q.extended_hours,
+            }),
+            Provider::Stooq => Box::new(stooq::Stooq {
+                base_url: q.base_url.clone(),
+            }),
+        };
+        out.push((
+            Source {
+                name: q.name.clone(),
+                kind: SourceKind::Quotes {
+                    provider,
+                    symbols: q.symbols.clone(),
+                },
+            },
+            q.schedule.clone(),
+        ));
+    }
+    for f in &config.feeds {
+        out.push((
+            Source {
+                name: f.name.clone(),
+                kind: SourceKind::Feed(Feed::new(f.clone())),
+            },
+            f.schedule.clone(),
+        ));
+    }
+    out
+}
+
+/// What one poll needs from the running bot.
+#[derive(Clone)]
+pub struct PollContext {
+    /// The shared HTTP client.
+    pub http: Http,
+    /// Where health is recorded.
+    pub store: Store,
+    /// Time.
+    pub clock: Clock,
+    /// The pipeline's inbox.
+    pub pipeline: mpsc::Sender<Batch>,
+}
+
+impl Source {
+    /// Polls once: fetches (unless backing off), records health, hands results to the
+    /// pipeline. Never fails: problems are logged and counted.
+    pub async fn poll(&self, ctx: &PollContext) {
+        let now = ctx.clock.now();
+        let mut health = match ctx.store.source_health(&self.name) {
+            Ok(h) => h.unwrap_or_default(),
+            Err(e) => {
+                tracing::error!(source = %self.name, error = %e, "cannot read source health");
+                SourceHealth::default()
+            }
+        };
+        if health.next_attempt_after.is_some_and(|t| now < t) {
+            tracing::debug!(source = %self.name, until = ?health.next_attempt_after, "backing off");
+            return;
+        }
+        health.kind = self.kind.label().to_string();
+        health.last_attempt = Some(now);
+
+        let (batch, errors) = match &self.kind {
+            SourceKind::Quotes { provider, symbols } => {
+                let fetch = provider.fetch(&ctx.http, symbols, now).await;
+                let batch = (!fetch.bars.is_empty()).then(|| Batch::Bars {
+                    source: self.name.clone(),
+                    bars: fetch.bars,
+                });
+                (batch, fetch.errors)
+            }
+            SourceKind::Feed(feed) => match feed.fetch(&ctx.http, now).await {
+                Ok(items) => (
+                    Some(Batch::Headlines {
+                        source: self.name.clone(),
+                        items,
+                    }),
+                    Vec::new(),
+                ),
+                Err(e) => (None, vec![(feed.config.url.to_string(), e)]),
+            },
+        };
+
+        let delivered = match &batch {
+            Some(Batch::Bars { bars, .. }) => bars.len(),
+            Some(Batch::Headlines { items, .. }) => items.len(),
+            None => 0,
+        };
+        let finished = ctx.clock.now();
+        if errors.is_empty() {
+            health.last_success = Some(finished);
+            health.successes += 1;
+            health.consecutive_failures = 0;
+            health.next_attempt_after = None;
+        } else {
+            health.failures += 1;
+            health.consecutive_failures = health.consecutive_failures.saturating_add(1);
+            let retry_after = errors.iter().filter_map(|(_, e)| e.retry_after()).max();
+            health.next_attempt_after = retry::next_attempt(finished, health.consecutive_failures, retry_after);
+            let summary: Vec<String> = errors.iter().map(|(what, e)| format!("{what}: {e}")).collect();
+            for (what, e) in &errors {
+                *health.errors_by_kind.entry(e.kind().to_string()).or_default() += 1;
+                tracing::warn!(source = %self.name, target = %what, kind = e.kind(), error = %e, "fetch failed");
+            }
+            health.last_error = Some(summary.join("; "));
+            health.last_error_at = Some(finished);
+            if delivered > 0 {
+                // Partly worked: the symbols that answered still count.
+                health.last_success = Some(finished);
+            }
+        }
+        health.items += delivered as u64;
+        if let Err(e) = ctx.store.put_source_health(&self.name, &health) {
+            tracing::error!(source = %self.name, error = %e, "cannot record source health");
+        }
+        if let Some(batch) = batch {
+            tracing::debug!(source = %self.name, delivered, "fetched");
+            if ctx.pipeline.send(batch).await.is_err() {
+                tracing::debug!(source = %self.name, "pipeline closed; dropping batch");
+            }
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! Yahoo Finance chart API v8: the day's bars, last price and previous close of a symbol.
+//!
+//! `GET {base}/v8/finance/chart/{SYMBOL}?range=1d&interval=5m&includePrePost=true`. The
+//! payload's quirks are all handled here: nulls for bars without trades, arrays that may be
+//! missing or of unequal length, float32 noise (rounded to `priceHint`), `result: null` with an
+//! `error` object, and HTML or plain text where JSON was expected.
+
+use chrono::{DateTime, TimeZone, Utc};
+use futures::future::BoxFuture;
+use reqwest::header::HeaderMap;
+use serde::Deserialize;
+use url::Url;
+
+use super::http::{FetchError, Http};
+use super::{QuoteFetch, QuoteProvider};
+use crate::market::exchange_for;
+use crate::model::{Bar, Interval, Session};
+
+/// The Yahoo chart endpoint.
+pub struct Yahoo {
+    /// Endpoint root (`https://query1.finance.yahoo.com`).
+    pub base_url: Url,
+    /// Intraday bar length to request.
+    pub interval: Interval,
+    /// Whether to request pre-market and after-hours bars.
+    pub extended_hours: bool,
+}
+
+#[derive(Deserialize)]
+struct Root {
+    chart: Chart,
+}
+
+#[derive(Deserialize)]
+struct Chart {
+    result: Option<Vec<ChartResult>>,
+    error: Option<ApiError>,
+}
+
+#[derive(Deserialize)]
+struct ApiError {
+    code: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ChartResult {
+    meta: Meta,
+    #[serde(default)]
+    timestamp: Vec<i64>,
+    indicators: Option<Indicators>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Meta {
+    regular_market_price: Option<f64>,
+    regular_market_time: Option<i64>,
+    regular_market_day_high: Option<f64>,
+    regular_market_day_low: Option<f64>,
+    regular_market_volume: Option<u64>,
+    previous_close: Option<f64>,
+    chart_previous_close: Option<f64>,
+    range: Option<String>,
+    price_hint: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct Indicators {
+    #[serde(default)]
+    quote: Vec<QuoteArrays>,
+}
+
+#[derive(Deserialize, Default)]
+struct QuoteArrays {
+    #[serde(default)]
+    open: Vec<Option<f64>>,
+    #[serde(default)]
+    high: Vec<Option<f64>>,
+    #[serde(default)]
+    low: Vec<Option<f64>>,
+    #[serde(default)]
+    close: Vec<Option<f64>>,
+    #[serde(default)]
+    volume: Vec<Option<f64>>,
+}
+
+impl Yahoo {
+    /// The request URL for `symbol`.
+    pub fn url(&self, symbol: &str) -> Url {
+        let mut url = self.base_url.clone();
+        url.path_segments_mut()
+            .map(|mut p| {
+                p.pop_if_empty().extend(["v8", "finance", "chart", symbol]);
+            })
+            .ok();
+        url.query_pairs_mut()
+            .append_pair("range", "1d")
+            .append_pair("interval", &self.interval.to_string())
+            .append_pair("includePrePost", if self.extended_hours { "true" } else { "false" });
+        url
+    }
+
+    async fn fetch_one(&self, http: &Http, symbol: &str, now: DateTime<Utc>) -> Result<Vec<Bar>, FetchError> {
+        let resp = http.get(&self.url(symbol), HeaderMap::new()).await?;
+        if resp.looks_like_html() {
+            return Err(FetchError::WrongContent {
+                expected: "JSON",
+                got: "an HTML page".into(),
+                snippet: resp.snippet(),
+            });
+        }
+        parse_chart(&resp.body, symbol, self.interval, now)
+    }
+}
+
+impl QuoteProvider for Yahoo {
+    fn fetch<'a>(&'a self, http: &'a Http, symbols: &'a [String], now: DateTime<Utc>) -> BoxFuture<'a, QuoteFetch> {
+        Box::pin(async move {
+            let mut fetch = QuoteFetch::default();
+            for symbol in symbols {
+                match self.fetch_one(http, symbol, now).await {
+                    Ok(bars) => fetch.bars.extend(bars),
+                    Err(e) => {
+                        let rate_limited = matches!(e, FetchError::Status { status: 429, .. });
+                        fetch.errors.push((symbol.clone(), e));
+                        // Asking again right away only prolongs a rate limit.
+                        if rate_limited {
+                            break;
+                        }
+                    }
+                }
+            }
+            fetch
+        })
+    }
+}
+
+fn round(x: f64, decimals: u32) -> f64 {
+    let f = 10f64.powi(decimals.min(6) as i32);
+    (x * f).round() / f
+}
+
+fn finite(x: Option<f64>) -> Option<f64> {
+    x.filter(|v| v.is_finite() && *v > 0.0)
+}
+
+/// Parses a chart response into bars: completed intraday bars (stamped at their end), the
+/// regular session's running daily bar (stamped at `regularMarketTime`) and the previous
+/// trading day's close (stamped at that day's close). Nothing stamped after `now` is kept.
+pub fn parse_chart(body: &[u8], symbol: &str, interval: Interval, now: DateTime<Utc>) -> Result<Vec<Bar>, FetchError> {
+    let root: Root = serde_json::from_slice(body).map_err(|e| FetchError::Malformed {
+        what: "chart JSON",
+        detail: e.to_string(),
+    })?;
+    let result = match (root.chart.result, root.chart.error) {
+        (Some(mut r), _) if !r.is_empty() => r.swap_remove(0),
+        (_, Some(err)) => {
+            return Err(FetchError::NoData(format!(
+                "{}: {}",
+                err.code.unwrap_or_default(),
+                err.description.unwrap_or_default()
+            )));
+        }
+        _ => return Err(FetchError::NoData("empty chart result".into())),
+    };
+    let meta = &result.meta;
+    let decimals = meta.price_hint.unwrap_or(2).max(2);
+    let exchange = exchange_for(symbol);
+    let ts = |secs: i64| Utc.timestamp_opt(secs, 0).single();
+    let mut bars = Vec::new();
+
+    let q = result
+        .indicators
+        .and_then(|mut i| (!i.quote.is_empty()).then(|| i.quote.swap_remove(0)))
+        .unwrap_or_default();
+    let n = result.timestamp.len();
+    if !result.timestamp.is_empty()
+        && [q.open.len(), q.high.len(), q.low.len(), q.close.len()]
+            .iter()
+            .any(|&len| len != n)
+    {
+        return Err(FetchError::Malformed {
+            what: "chart JSON",
+            detail: format!(
+                "{n} timestamps but {} opens, {} highs, {} lows, {} closes",
+                q.open.len(),
+                q.high.len(),
+                q.low.len(),
+                q.close.len()
+            ),
+        });
+    }
+    let market_time = meta.regular_market_time.and_then(ts);
+    let step = chrono::Duration::seconds(i64::from(interval.secs()));
+    for (i, &start_secs) in result.timestamp.iter().enumerate() {
+        let Some(close) = finite(q.close[i]) else { continue };
+        let Some(start) = ts(start_secs) else { continue };
+        let end = start + step;
+        let session = exchange.session_at(start);
+        let time = if end <= now {
+            end
+        } else {
+            // A bar still forming: its price is known as of the last regular trade, if that
+            // fell inside it; otherwise wait for the bar to complete.
+            match market_time {
+                Some(t) if t > start && t <= now && session == Some(Session::Regular) => t,
+                _ => continue,
+            }
+        };
+        bars.push(Bar {
+            symbol: symbol.to_string(),
+            time,
+            interval,
+            open: finite(q.open[i]).map(|v| round(v, decimals)),
+            high: finite(q.high[i]).map(|v| round(v, decimals)),
+            low: finite(q.low[i]).map(|v| round(v, decimals)),
+            close: Some(round(close, decimals)),
+            volume: q.volume.get(i).copied().flatten().filter(|v| v.is_finite() && *v >= 0.0).map(|v| v as u64),
+            session,
+        });
+    }
+
+    // The day's running regular-session figures.
+    if let (Some(price), Some(t)) = (finite(meta.regular_market_price), market_time.filter(|t| *t <= now)) {
+        let date = exchange.trading_date(t);
+        bars.push(Bar {
+            symbol: symbol.to_string(),
+            time: t.min(exchange.close_on(date)).max(exchange.open_on(date)),
+            interval: Interval::DAY,
+            open: None,
+            high: finite(meta.regular_market_day_high).map(|v| round(v, decimals)),
+            low: finite(meta.regular_market_day_low).map(|v| round(v, decimals)),
+            close: Some(round(price, decimals)),
+            volume: meta.regular_market_volume,
+            session: Some(Session::Regular),
+        });
+    }
+
+    // The previous close: `previousClose`, or `chartPreviousClose` when the range is one day
+    // (for longer ranges that is the close before the range, not yesterday's).
+    let previous = finite(meta.previous_close).or_else(|| {
+        (meta.range.as_deref() == Some("1d"))
+            .then_some(meta.chart_previous_close)
+            .flatten()
+            .and_then(|v| finite(Some(v)))
+    });
+    let day_of_data = bars
+        .iter()
+        .filter(|b| !b.interval.is_daily())
+        .map(|b| b.time)
+        .max()
+        .or(market_time);
+    if let (Some(prev), Some(t)) = (previous, day_of_data) {
+        let prev_day = exchange.previous_trading_day(exchange.trading_date(t - chrono::Duration::seconds(1)));
+        bars.push(Bar {
+            symbol: symbol.to_string(),
+            time: exchange.close_on(prev_day),
+            interval: Interval::DAY,
+            open: None,
+            high: None,
+            low: None,
+            close: Some(round(prev, decimals)),
+            volume: None,
+            session: Some(Session::Regular),
+        });
+    }
+    if bars.is_empty() {
+        return Err(FetchError::NoData("no prices in the chart".into()));
+    }
+    bars.sort_by_key(|b| b.time);
+    Ok(bars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    /// A 30-minute chart of a Monday afternoon, shaped like Yahoo's: float32 noise, a null
+    /// bar, keys in an odd order, `tradingPeriods` as an object.
+    const CHART: &str = r#"{"chart":{"result":[{"meta":{"currency":"USD","symbol":"NVDA","exchangeName":"NMS","instrumentType":"EQUITY","regularMarketTime":1770066000,"hasPrePostMarketData":true,"gmtoffset":-18000,"timezone":"EST","exchangeTimezoneName":"America/New_York","regularMarketPrice":186.25,"regularMarketDayHigh":190.1,"regularMarketDayLow":184.95,"regularMarketVolume":223415900,"chartPreviousClose":191.79,"previousClose":191.79,"scale":3,"priceHint":2,"tradingPeriods":{"regular":[[{"timezone":"EST","start":1770042600,"end":1770066000,"gmtoffset":-18000}]]},"dataGranularity":"30m","range":"1d"},"timestamp":[1770062400,1770064200,1770066000,1770067800],"indicators":{"quote":[{"volume":[17000000,26000000,null,1400000],"close":[185.9499969482422,186.25,null,185.35000610351562],"low":[185.49,185.52999877929688,null,184.89],"open":[185.7,185.9499969482422,null,185.02],"high":[186.32,186.72000122070312,null,185.49]}]}}],"error":null}}"#;
+
+    #[test]
+    fn bars_are_stamped_at_their_end_rounded_and_nulls_skipped() {
+        let bars = parse_chart(CHART.as_bytes(), "NVDA", "30m".parse().unwrap(), t("2026-02-02T22:45:00Z")).unwrap();
+        let intraday: Vec<(String, f64, Option<Session>)> = bars
+            .iter()
+            .filter(|b| !b.interval.is_daily())
+            .map(|b| (b.time.to_rfc3339(), b.close.unwrap(), b.session))
+            .collect();
+        assert_eq!(
+            intraday,
+            [
+                ("2026-02-02T20:30:00+00:00".to_string(), 185.95, Some(Session::Regular)),
+                ("2026-02-02T21:00:00+00:00".to_string(), 186.25, Some(Session::Regular)),
+                ("2026-02-02T22:00:00+00:00".to_string(), 185.35, Some(Session::Post)),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_previous_close_and_the_running_day_become_daily_bars() {
+        let bars = parse_chart(CHART.as_bytes(), "NVDA", "30m".parse().unwrap(), t("2026-02-02T22:45:00Z")).unwrap();
+        let daily: Vec<(String, f64)> = bars
+            .iter()
+            .filter(|b| b.interval.is_daily())
+            .map(|b| (b.time.to_rfc3339(), b.close.unwrap()))
+            .collect();
+        assert_eq!(
+            daily,
+            [
+                ("2026-01-30T21:00:00+00:00".to_string(), 191.79),
+                ("2026-02-02T21:00:00+00:00".to_string(), 186.25),
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_after_now_is_kept() {
+        let bars = parse_chart(CHART.as_bytes(), "NVDA", "30m".parse().unwrap(), t("2026-02-02T21:10:00Z")).unwrap();
+        assert!(bars.iter().all(|b| b.time <= t("2026-02-02T21:10:00Z")));
+        assert_eq!(bars.iter().filter(|b| !b.interval.is_daily()).count(), 2);
+    }
+
+    #[test]
+    fn errors_and_empty_shapes_are_classified() {
+        let not_found = r#"{"chart":{"result":null,"error":{"code":"Not Found","description":"No data found, symbol may be delisted"}}}"#;
+        assert!(matches!(parse_chart(not_found.as_bytes(), "X", "5m".parse().unwrap(), Utc::now()), Err(FetchError::NoData(m)) if m.contains("delisted")));
+        let empty = r#"{"chart":{"result":[],"error":null}}"#;
+        assert!(matches!(parse_chart(empty.as_bytes(), "X", "5m".parse().unwrap(), Utc::now()), Err(FetchError::NoData(_))));
+        let no_ts = r#"{"chart":{"result":[{"meta":{"symbol":"X"},"indicators":{"quote":[{}],"adjclose":[{}]}}],"error":null}}"#;
+        assert!(matches!(parse_chart(no_ts.as_bytes(), "X", "5m".parse().unwrap(), Utc::now()), Err(FetchError::NoData(_))));
+        let uneven = r#"{"chart":{"result":[{"meta":{},"timestamp":[1,2],"indicators":{"quote":[{"open":[1],"high":[1],"low":[1],"close":[1]}]}}],"error":null}}"#;
+        assert!(matches!(parse_chart(uneven.as_bytes(), "X", "5m".parse().unwrap(), Utc::now()), Err(FetchError::Malformed { .. })));
+        for junk in ["", "Too Many Requests", "{", "[]", "{\"chart\":7}", "null"] {
+            assert!(parse_chart(junk.as_bytes(), "X", "5m".parse().unwrap(), Utc::now()).is_err(), "{junk}");
+        }
+    }
+
+    #[test]
+    fn the_url_has_the_documented_shape() {
+        let y = Yahoo {
+            base_url: "http://127.0.0.1:9/".parse().unwrap(),
+            interval: "5m".parse().unwrap(),
+            extended_hours: true,
+        };
+        assert_eq!(
+            y.url("SAP.DE").as_str(),
+            "http://127.0.0.1:9/v8/finance/chart/SAP.DE?range=1d&interval=5m&includePrePost=true"
+        );
+    }
+}

@@ -1,0 +1,397 @@
+//! State in sled: chats and subscriptions, seen feed items, recent bars, the alert log, the
+//! engine's correlation state (cooldowns included) and the delivery outbox.
+//!
+//! Nothing else in marketbot touches sled or raw bytes: this module owns the key layouts and
+//! value encodings (documented in ARCHITECTURE.md) and offers typed methods. Values are JSON
+//! (readable with `sled` tooling, tolerant of added fields); keys are big-endian integers or
+//! UTF-8 so that sled's byte order is the natural order. A value that no longer decodes is
+//! logged and skipped, never a crash.
+
+mod chats;
+mod outbox;
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+pub use chats::{Chat, ChatKind};
+pub use outbox::{Delivery, Target};
+
+use crate::engine::{Alert, AlertId, EngineState};
+use crate::model::Bar;
+
+/// Layout version written to the `meta` tree; bump it with a migration when keys change.
+const SCHEMA_VERSION: u32 = 1;
+
+/// A storage failure, with what was being done.
+#[derive(Debug, thiserror::Error)]
+#[error("storage: {action}: {source}")]
+pub struct StoreError {
+    /// What the store was doing.
+    pub action: String,
+    /// What sled said.
+    #[source]
+    pub source: sled::Error,
+}
+
+fn ctx(action: impl Into<String>) -> impl FnOnce(sled::Error) -> StoreError {
+    let action = action.into();
+    move |source| StoreError { action, source }
+}
+
+/// What a source did last: shown by `/status`, kept across restarts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceHealth {
+    /// `quotes` or `feed`.
+    pub kind: String,
+    /// Last attempt to fetch.
+    pub last_attempt: Option<DateTime<Utc>>,
+    /// Last successful fetch.
+    pub last_success: Option<DateTime<Utc>>,
+    /// Last failure, as a one-line message.
+    pub last_error: Option<String>,
+    /// When it failed last.
+    pub last_error_at: Option<DateTime<Utc>>,
+    /// Successful fetches since the store was created.
+    pub successes: u64,
+    /// Failed fetches since the store was created.
+    pub failures: u64,
+    /// Failures since the last success (drives the backoff).
+    pub consecutive_failures: u32,
+    /// Items or bars delivered to the pipeline.
+    pub items: u64,
+    /// Don't try again before this (backoff, or the server's Retry-After).
+    pub next_attempt_after: Option<DateTime<Utc>>,
+    /// Failures counted by kind (`rate-limited`, `server-error`, `wrong-content`, …).
+    #[serde(default)]
+    pub errors_by_kind: std::collections::BTreeMap<String, u64>,
+}
+
+/// A feed item seen before, so re-fetching a feed never re-processes it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeenItem {
+    /// When the pipeline first processed it.
+    pub seen: DateTime<Utc>,
+}
+
+/// Everything one pipeline step changes, committed atomically: a crash leaves either all of
+/// it or none (so an alert is never recorded without its deliveries, nor engine state that
+/// says "fired" without the alert).
+#[derive(Default)]
+pub struct Step<'a> {
+    /// Processing time of the step.
+    pub now: DateTime<Utc>,
+    /// Feed items now processed.
+    pub items: Vec<String>,
+    /// Bars new or changed.
+    pub bars: Vec<Bar>,
+    /// The engine's state after the step.
+    pub engine: Option<&'a EngineState>,
+    /// Alerts fired or updated (later copies of their story).
+    pub alerts: Vec<Alert>,
+    /// Messages to send.
+    pub deliveries: Vec<Delivery>,
+}
+
+/// The sled database and its trees.
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    /// `schema` → layout version.
+    meta: sled::Tree,
+    /// chat id → [`Chat`].
+    chats: sled::Tree,
+    /// feed item key → [`SeenItem`].
+    items: sled::Tree,
+    /// symbol, interval, time → [`Bar`].
+    bars: sled::Tree,
+    /// alert id → [`Alert`]: the alert log.
+    alerts: sled::Tree,
+    /// `state` → [`EngineState`].
+    engine: sled::Tree,
+    /// sequence number → [`Delivery`]: messages not yet accepted by their sink.
+    outbox: sled::Tree,
+    /// alert id, chat id → Telegram message id of the alert as sent.
+    sent: sled::Tree,
+    /// source name → [`SourceHealth`].
+    sources: sled::Tree,
+}
+
+impl Store {
+    /// Opens (or creates) the database in `path` with a page cache of `cache_bytes`.
+    pub fn open(path: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(path).map_err(|e| StoreError {
+            action: format!("creating {}", path.display()),
+            source: sled::Error::Io(e),
+        })?;
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(cache_bytes)
+            .mode(sled::Mode::LowSpace)
+            .open()
+            .map_err(ctx(format!(
+                "opening {} (is another marketbot using this directory?)",
+                path.display()
+            )))?;
+        let tree = |name: &str| db.open_tree(name).map_err(ctx(format!("opening tree {name}")));
+        let store = Store {
+            meta: tree("meta")?,
+            chats: tree("chats")?,
+            items: tree("items")?,
+            bars: tree("bars")?,
+            alerts: tree("alerts")?,
+            engine: tree("engine")?,
+            outbox: tree("outbox")?,
+            sent: tree("sent")?,
+            sources: tree("sources")?,
+            db,
+        };
+        match store.meta.get("schema").map_err(ctx("reading schema version"))? {
+            None => {
+                store
+                    .meta
+                    .insert("schema", &SCHEMA_VERSION.to_be_bytes())
+                    .map_err(ctx("writing schema version"))?;
+            }
+            Some(v) if v.as_ref() == SCHEMA_VERSION.to_be_bytes() => {}
+            Some(v) => {
+                tracing::warn!(found = ?v.as_ref(), expected = SCHEMA_VERSION, "storage layout version differs; reading it anyway");
+            }
+        }
+        Ok(store)
+    }
+
+    /// Writes everything to disk and waits for it (call on shutdown).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(|_| ()).map_err(ctx("flushing"))
+    }
+
+    /// Commits one pipeline step atomically.
+    pub fn commit(&self, step: &Step<'_>) -> Result<(), StoreError> {
+        let items: Vec<(Vec<u8>, Vec<u8>)> = step
+            .items
+            .iter()
+            .map(|k| (k.as_bytes().to_vec(), encode(&SeenItem { seen: step.now })))
+            .collect();
+        let bars: Vec<(Vec<u8>, Vec<u8>)> = step.bars.iter().map(|b| (bar_key(b), encode(b))).collect();
+        let engine = step.engine.map(encode);
+        let alerts: Vec<(Vec<u8>, Vec<u8>)> = step.alerts.iter().map(|a| (a.id.to_be_bytes().to_vec(), encode(a))).collect();
+        let deliveries: Vec<Vec<u8>> = step.deliveries.iter().map(encode).collect();
+        let result: Result<(), TransactionError<()>> = (&self.items, &self.bars, &self.engine, &self.alerts, &self.outbox).transaction(
+            |(t_items, t_bars, t_engine, t_alerts, t_outbox)| {
+                for (k, v) in &items {
+                    t_items.insert(k.as_slice(), v.as_slice())?;
+                }
+                for (k, v) in &bars {
+                    t_bars.insert(k.as_slice(), v.as_slice())?;
+                }
+                if let Some(state) = &engine {
+                    t_engine.insert("state", state.as_slice())?;
+                }
+                for (k, v) in &alerts {
+                    t_alerts.insert(k.as_slice(), v.as_slice())?;
+                }
+                for d in &deliveries {
+                    let seq = t_outbox.generate_id()?;
+                    t_outbox.insert(&seq.to_be_bytes(), d.as_slice())?;
+                }
+                Ok::<(), ConflictableTransactionError<()>>(())
+            },
+        );
+        match result {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Storage(e)) => Err(StoreError {
+                action: "committing a pipeline step".into(),
+                source: e,
+            }),
+            Err(TransactionError::Abort(())) => unreachable!("the step transaction never aborts"),
+        }
+    }
+
+    /// Whether a feed item was processed before.
+    pub fn item_seen(&self, key: &str) -> Result<bool, StoreError> {
+        self.items.contains_key(key.as_bytes()).map_err(ctx("reading seen items"))
+    }
+
+    /// Of `bars`, those that are new or differ from what is stored (a forming bar fetched
+    /// again unchanged is not news).
+    pub fn changed_bars(&self, bars: &[Bar]) -> Result<Vec<Bar>, StoreError> {
+        let mut out = Vec::new();
+        for bar in bars {
+            let stored = self.bars.get(bar_key(bar)).map_err(ctx("reading bars"))?;
+            match stored.and_then(|v| decode::<Bar>(&v, "bar")) {
+                Some(old) if old == *bar => {}
+                _ => out.push(bar.clone()),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every stored bar, oldest first per symbol (restores the engine's price series).
+    pub fn bars(&self) -> Result<Vec<Bar>, StoreError> {
+        let mut out: Vec<Bar> = Vec::new();
+        for entry in self.bars.iter() {
+            let (_, v) = entry.map_err(ctx("reading bars"))?;
+            if let Some(b) = decode(&v, "bar") {
+                out.push(b);
+            }
+        }
+        out.sort_by_key(|b| b.time);
+        Ok(out)
+    }
+
+    /// The engine state saved by the last step.
+    pub fn engine_state(&self) -> Result<EngineState, StoreError> {
+        Ok(self
+            .engine
+            .get("state")
+            .map_err(ctx("reading engine state"))?
+            .and_then(|v| decode(&v, "engine state"))
+            .unwrap_or_default())
+    }
+
+    /// An alert from the log.
+    pub fn alert(&self, id: AlertId) -> Result<Option<Alert>, StoreError> {
+        Ok(self
+            .alerts
+            .get(id.to_be_bytes())
+            .map_err(ctx("reading alerts"))?
+            .and_then(|v| decode(&v, "alert")))
+    }
+
+    /// Alerts fired at or after `since`, oldest first.
+    pub fn alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<Alert>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.alerts.iter().rev() {
+            let (_, v) = entry.map_err(ctx("reading alerts"))?;
+            match decode::<Alert>(&v, "alert") {
+                Some(a) if a.fired_at >= since => out.push(a),
+                Some(_) => break,
+                None => {}
+            }
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Records the Telegram message an alert became in a chat (for later edits).
+    pub fn record_sent(&self, alert: AlertId, chat: i64, message_id: i32) -> Result<(), StoreError> {
+        self.sent
+            .insert(sent_key(alert, chat), &message_id.to_be_bytes())
+            .map(|_| ())
+            .map_err(ctx("recording a sent message"))
+    }
+
+    /// The Telegram messages an alert became, by chat.
+    pub fn sent_messages(&self, alert: AlertId) -> Result<Vec<(i64, i32)>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.sent.scan_prefix(alert.to_be_bytes()) {
+            let (k, v) = entry.map_err(ctx("reading sent messages"))?;
+            if let (Ok(chat), Ok(msg)) = (<[u8; 8]>::try_from(&k[8..]), <[u8; 4]>::try_from(v.as_ref())) {
+                out.push((chat_from_key(chat), i32::from_be_bytes(msg)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Saves a source's health.
+    pub fn put_source_health(&self, name: &str, health: &SourceHealth) -> Result<(), StoreError> {
+        self.sources
+            .insert(name.as_bytes(), encode(health))
+            .map(|_| ())
+            .map_err(ctx("writing source health"))
+    }
+
+    /// A source's health, if it ever ran.
+    pub fn source_health(&self, name: &str) -> Result<Option<SourceHealth>, StoreError> {
+        Ok(self
+            .sources
+            .get(name.as_bytes())
+            .map_err(ctx("reading source health"))?
+            .and_then(|v| decode(&v, "source health")))
+    }
+
+    /// Every source's health, by name.
+    pub fn sources_health(&self) -> Result<Vec<(String, SourceHealth)>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.sources.iter() {
+            let (k, v) = entry.map_err(ctx("reading source health"))?;
+            if let Some(h) = decode(&v, "source health") {
+                out.push((String::from_utf8_lossy(&k).into_owned(), h));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Forgets seen items and bars older than what can matter (sled never shrinks by itself).
+    pub fn prune(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        let item_horizon = now - chrono::TimeDelta::days(30);
+        for entry in self.items.iter() {
+            let (k, v) = entry.map_err(ctx("pruning items"))?;
+            if decode::<SeenItem>(&v, "seen item").is_none_or(|s| s.seen < item_horizon) {
+                self.items.remove(k).map_err(ctx("pruning items"))?;
+                removed += 1;
+            }
+        }
+        let intraday_horizon = now - chrono::TimeDelta::days(4);
+        let daily_horizon = now - chrono::TimeDelta::days(400);
+        for entry in self.bars.iter() {
+            let (k, v) = entry.map_err(ctx("pruning bars"))?;
+            let keep = decode::<Bar>(&v, "bar").is_some_and(|b| {
+                b.time >= if b.interval.is_daily() { daily_horizon } else { intraday_horizon }
+            });
+            if !keep {
+                self.bars.remove(k).map_err(ctx("pruning bars"))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("stored types always serialise")
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Option<T> {
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            tracing::error!(error = %e, "skipping a stored {what} that does not decode");
+            None
+        }
+    }
+}
+
+/// Chat ids are signed; flipping the sign bit makes their big-endian bytes sort numerically.
+fn chat_key(id: i64) -> [u8; 8] {
+    ((id as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+fn chat_from_key(key: [u8; 8]) -> i64 {
+    (u64::from_be_bytes(key) ^ (1 << 63)) as i64
+}
+
+fn sent_key(alert: AlertId, chat: i64) -> Vec<u8> {
+    let mut k = alert.to_be_bytes().to_vec();
+    k.extend_from_slice(&chat_key(chat));
+    k
+}
+
+/// `symbol 0x00 interval(u32 BE) time(i64 BE)`: one row per price known at a time. A bar that
+/// is fetched again unchanged maps to the same row and is not news.
+fn bar_key(bar: &Bar) -> Vec<u8> {
+    let mut k = Vec::with_capacity(bar.symbol.len() + 13);
+    k.extend_from_slice(bar.symbol.as_bytes());
+    k.push(0);
+    k.extend_from_slice(&bar.interval.secs().to_be_bytes());
+    k.extend_from_slice(&bar.time.timestamp().to_be_bytes());
+    k
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,98 @@
+//! The outbox: messages stored before they are sent, removed once their sink accepted them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError, ctx, decode, encode};
+use crate::engine::AlertId;
+
+/// Where a message goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// A Telegram chat.
+    Telegram(i64),
+    /// Standard output (no token configured).
+    Console,
+}
+
+/// One message waiting to be sent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// The alert it carries.
+    pub alert: AlertId,
+    /// Where it goes.
+    pub target: Target,
+    /// The rendered text (Telegram HTML, or plain text for the console).
+    pub text: String,
+    /// When it was enqueued.
+    pub created: DateTime<Utc>,
+    /// Failed attempts so far.
+    #[serde(default)]
+    pub attempts: u32,
+    /// Not before this instant (flood control, backoff).
+    #[serde(default)]
+    pub not_before: Option<DateTime<Utc>>,
+    /// The last failure.
+    #[serde(default)]
+    pub last_error: Option<String>,
+}
+
+impl Store {
+    /// Every pending delivery with its sequence number, oldest first.
+    pub fn outbox(&self) -> Result<Vec<(u64, Delivery)>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.outbox.iter() {
+            let (k, v) = entry.map_err(ctx("reading the outbox"))?;
+            let Ok(seq) = <[u8; 8]>::try_from(k.as_ref()) else { continue };
+            if let Some(d) = decode(&v, "delivery") {
+                out.push((u64::from_be_bytes(seq), d));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of pending deliveries.
+    pub fn outbox_len(&self) -> usize {
+        self.outbox.len()
+    }
+
+    /// Adds a delivery outside a pipeline step (e.g. an edit notice).
+    pub fn enqueue(&self, delivery: &Delivery) -> Result<u64, StoreError> {
+        let seq = self.db.generate_id().map_err(ctx("numbering a delivery"))?;
+        self.outbox
+            .insert(seq.to_be_bytes(), encode(delivery))
+            .map_err(ctx("enqueueing a delivery"))?;
+        Ok(seq)
+    }
+
+    /// Replaces a pending delivery (after a failed attempt).
+    pub fn reschedule(&self, seq: u64, delivery: &Delivery) -> Result<(), StoreError> {
+        self.outbox
+            .insert(seq.to_be_bytes(), encode(delivery))
+            .map(|_| ())
+            .map_err(ctx("rescheduling a delivery"))
+    }
+
+    /// Removes a delivery: it was accepted, or can never be.
+    pub fn remove_delivery(&self, seq: u64) -> Result<(), StoreError> {
+        self.outbox
+            .remove(seq.to_be_bytes())
+            .map(|_| ())
+            .map_err(ctx("removing a delivery"))?;
+        // Accepted messages must not be sent again after a crash: make the removal durable.
+        self.outbox.flush().map(|_| ()).map_err(ctx("flushing the outbox"))
+    }
+
+    /// Removes every pending delivery to `chat` (it blocked the bot or is gone).
+    pub fn drop_deliveries_to(&self, chat: i64) -> Result<usize, StoreError> {
+        let mut dropped = 0;
+        for (seq, d) in self.outbox()? {
+            if d.target == Target::Telegram(chat) {
+                self.outbox.remove(seq.to_be_bytes()).map_err(ctx("dropping deliveries"))?;
+                dropped += 1;
+            }
+        }
+        Ok(dropped)
+    }
+}

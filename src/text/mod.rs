@@ -1,0 +1,9 @@
+//! Text normalisation: one pipeline shared by headlines and rule terms.
+//!
+//! A rule term and a headline only meet after both went through [`normalize`], so `Ärger`,
+//! `ärger` and `aerger` are the same token, `NVIDIA-Chips` is the tokens `nvidia` `chips`, and
+//! `UPDATE 1-… - Reuters` is the same story as the original. Nothing here knows about rules.
+
+mod normalize;
+
+pub use normalize::{NormalizedText, Token, clean_title, fold, normalize, story_key};

@@ -1,0 +1,408 @@
+//! The normalisation pipeline: entities → feed noise → Unicode → case and umlaut folding →
+//! tokens that remember where they came from.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Wire-service prefixes that say how a story was filed, not what it says.
+static WIRE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(?:(?:update|refile|corrected|correction|rpt|exclusive|breaking|insider|wrapup|focus|factbox|explainer|roundup|eilmeldung|brief|dpa-afx)(?:\s*\d+)?\s*(?:-|–|—|:)\s*)+",
+    )
+    .expect("static regex")
+});
+
+/// A trailing ` - Publisher`, ` | Publisher` or `: Publisher` after the headline proper.
+static PUBLISHER_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\s+[-–—|]\s+|:\s+)([^-–—|:]{2,48})\s*$").expect("static regex")
+});
+
+/// Something that looks like a site name: `finanzen.ch`, `cash.ch`, `yahoo.com`.
+static DOMAIN_LIKE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,6}$").expect("static regex")
+});
+
+/// Publishers whose name is appended to syndicated headlines. Matched after folding.
+const PUBLISHERS: &[&str] = &[
+    "reuters",
+    "bloomberg",
+    "bloomberg.com",
+    "dow jones",
+    "the wall street journal",
+    "wsj",
+    "financial times",
+    "ft",
+    "cnbc",
+    "marketwatch",
+    "barron's",
+    "barrons",
+    "yahoo finance",
+    "yahoo",
+    "the motley fool",
+    "motley fool",
+    "benzinga",
+    "seeking alpha",
+    "investopedia",
+    "forbes",
+    "fortune",
+    "business insider",
+    "the information",
+    "techcrunch",
+    "the verge",
+    "associated press",
+    "ap",
+    "afp",
+    "dpa",
+    "dpa-afx",
+    "handelsblatt",
+    "onvista",
+    "finanzen.net",
+    "finanzen.ch",
+    "cash.ch",
+    "der aktionaer",
+    "boerse online",
+    "manager magazin",
+    "wirtschaftswoche",
+    "spiegel",
+    "der spiegel",
+    "faz",
+    "sueddeutsche zeitung",
+    "nzz",
+    "heise",
+    "golem",
+    "investing.com",
+];
+
+/// One word of a normalised text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// The folded form that matching compares (`aerger`, `nvidia`).
+    pub text: String,
+    /// Byte range in the cleaned original title (see [`NormalizedText::original`]), so matches
+    /// can be highlighted in what the reader sees.
+    pub span: (usize, usize),
+    /// Whether a hyphen joined this token to the previous one (`Nvidia-Alternativen`): the
+    /// parts of a compound are matched separately.
+    pub joined_to_previous: bool,
+}
+
+/// A text after the whole pipeline.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NormalizedText {
+    /// The cleaned original: entities decoded, wire prefix and publisher suffix removed,
+    /// otherwise as published. Token spans point into it.
+    pub original: String,
+    /// The tokens, in order.
+    pub tokens: Vec<Token>,
+}
+
+impl NormalizedText {
+    /// The folded tokens joined by single spaces: the canonical text of a story.
+    pub fn joined(&self) -> String {
+        let mut out = String::with_capacity(self.original.len());
+        for (i, t) in self.tokens.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(&t.text);
+        }
+        out
+    }
+
+    /// A stable key for "the same story": the folded tokens, hashed. `UPDATE 1-X`,
+    /// `X - Reuters` and `X` share one key.
+    pub fn story_key(&self) -> String {
+        format!("{:016x}", xxhash_rust::xxh3::xxh3_64(self.joined().as_bytes()))
+    }
+}
+
+/// Runs the whole pipeline over a headline or summary. `source` is the publisher, when known,
+/// so a ` - {source}` suffix is recognised even for publishers not in the built-in list.
+pub fn normalize(text: &str, source: Option<&str>) -> NormalizedText {
+    let original = clean_title(text, source);
+    let tokens = tokenize(&original);
+    NormalizedText { original, tokens }
+}
+
+/// Decodes entities and strips feed noise (wire prefixes, publisher suffixes, odd spaces),
+/// leaving the headline as a reader would want to see it.
+pub fn clean_title(text: &str, source: Option<&str>) -> String {
+    let decoded = decode_entities(text);
+    let squashed = squash_whitespace(&decoded);
+    let without_prefix = WIRE_PREFIX.replace(&squashed, "");
+    strip_publisher_suffix(&without_prefix, source).to_string()
+}
+
+/// Case-, width-, accent- and umlaut-folds one word: `Ärger` → `aerger`, `ﬁnal` → `final`,
+/// `STRAẞE` → `strasse`, `Café` → `cafe`.
+pub fn fold(word: &str) -> String {
+    let mut out = String::with_capacity(word.len() + 4);
+    for c in word.nfkc().flat_map(char::to_lowercase) {
+        match c {
+            'ä' => out.push_str("ae"),
+            'ö' => out.push_str("oe"),
+            'ü' => out.push_str("ue"),
+            'ß' => out.push_str("ss"),
+            '’' | '‘' | '‚' | '‛' | '´' | '`' => out.push('\''),
+            c => {
+                // Other diacritics (é, ñ, ø stays) are dropped: decompose, keep base letters.
+                for d in std::iter::once(c).nfd() {
+                    if !is_combining_mark(d) {
+                        out.push(d);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The story key of a headline (see [`NormalizedText::story_key`]).
+pub fn story_key(title: &str, source: Option<&str>) -> String {
+    normalize(title, source).story_key()
+}
+
+/// Decodes HTML entities, twice when the feed escaped them twice (`&amp;amp;`, `&amp;#39;`).
+fn decode_entities(text: &str) -> String {
+    let mut current = html_escape::decode_html_entities(text).into_owned();
+    for _ in 0..2 {
+        if !(current.contains('&') && current.contains(';')) {
+            break;
+        }
+        let next = html_escape::decode_html_entities(&current).into_owned();
+        if next == current {
+            break;
+        }
+        current = next;
+    }
+    current
+}
+
+fn squash_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        // NBSP, thin spaces, zero-width and control characters are whitespace to a reader.
+        if c.is_whitespace() || c.is_control() || matches!(c, '\u{200b}' | '\u{feff}') {
+            pending_space = !out.is_empty();
+        } else {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn strip_publisher_suffix<'a>(title: &'a str, source: Option<&str>) -> &'a str {
+    let Some(caps) = PUBLISHER_SUFFIX.captures(title) else {
+        return title;
+    };
+    let whole = caps.get(0).expect("group 0");
+    let candidate = caps.get(1).expect("group 1").as_str().trim();
+    let folded = fold(candidate);
+    let is_source = source.is_some_and(|s| !s.trim().is_empty() && fold(s.trim()) == folded);
+    let known = PUBLISHERS.contains(&folded.as_str()) || DOMAIN_LIKE.is_match(candidate);
+    // Never strip the whole title, and only strip names we recognise: "Shares fall 3% - Here's
+    // why" keeps its tail.
+    if (is_source || known) && whole.start() > 0 {
+        title[..whole.start()].trim_end()
+    } else {
+        title
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '’' | '‘' | '´' | '`')
+}
+
+fn is_hyphen(c: char) -> bool {
+    matches!(c, '-' | '‐' | '‑' | '‒' | '–' | '—' | '−')
+}
+
+/// Splits into words. Hyphens split compounds into parts (marked as joined); an apostrophe
+/// followed by `s` ends a possessive (`Google's` → `google`); digits keep their decimal point.
+fn tokenize(text: &str) -> Vec<Token> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    let mut joined_next = false;
+    while i < chars.len() {
+        let (start, c) = chars[i];
+        if !is_word_char(c) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len() {
+            let (_, cj) = chars[j];
+            if is_word_char(cj) {
+                j += 1;
+            } else if matches!(cj, '.' | ',')
+                && chars[j - 1].1.is_ascii_digit()
+                && chars.get(j + 1).is_some_and(|(_, n)| n.is_ascii_digit())
+            {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let end = chars.get(j).map_or(text.len(), |(b, _)| *b);
+        tokens.push(Token {
+            text: fold(&text[start..end]),
+            span: (start, end),
+            joined_to_previous: joined_next,
+        });
+        joined_next = false;
+        // What follows the word decides the next token's relation to it.
+        match chars.get(j) {
+            Some((_, h))
+                if is_hyphen(*h) && chars.get(j + 1).is_some_and(|(_, n)| is_word_char(*n)) =>
+            {
+                joined_next = true;
+                i = j + 1;
+            }
+            Some((_, a)) if is_apostrophe(*a) => {
+                // Possessive or contraction: skip a following lone `s`.
+                let after = j + 1;
+                let is_possessive = chars.get(after).is_some_and(|(_, s)| matches!(s, 's' | 'S'))
+                    && chars.get(after + 1).is_none_or(|(_, n)| !is_word_char(*n));
+                i = if is_possessive { after + 1 } else { after };
+            }
+            _ => i = j,
+        }
+    }
+    tokens
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        normalize(text, None).tokens.into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn umlauts_and_sharp_s_fold_to_their_ascii_spelling() {
+        assert_eq!(words("Ärger ärger aerger"), ["aerger", "aerger", "aerger"]);
+        assert_eq!(words("Straße STRASSE"), ["strasse", "strasse"]);
+        assert_eq!(words("prüft Übernahme Öl"), ["prueft", "uebernahme", "oel"]);
+    }
+
+    #[test]
+    fn nfkc_folds_width_and_ligatures_and_accents_drop() {
+        assert_eq!(words("ＮＶＩＤＩＡ ﬁnal Café"), ["nvidia", "final", "cafe"]);
+    }
+
+    #[test]
+    fn html_entities_are_decoded_even_when_escaped_twice() {
+        assert_eq!(
+            clean_title("Nvidia&#39;s chips &amp;amp; AMD&amp;#39;s", None),
+            "Nvidia's chips & AMD's"
+        );
+        assert_eq!(clean_title("f&uuml;r Inferenz", None), "für Inferenz");
+    }
+
+    #[test]
+    fn wire_prefixes_are_removed() {
+        for t in [
+            "UPDATE 1-OpenAI is unsatisfied",
+            "UPDATE 2-OpenAI is unsatisfied",
+            "EXCLUSIVE-OpenAI is unsatisfied",
+            "Exclusive: OpenAI is unsatisfied",
+            "Insider: OpenAI is unsatisfied",
+            "REFILE-UPDATE 3-OpenAI is unsatisfied",
+        ] {
+            assert_eq!(clean_title(t, None), "OpenAI is unsatisfied", "{t}");
+        }
+    }
+
+    #[test]
+    fn publisher_suffixes_are_removed_but_content_tails_are_kept() {
+        assert_eq!(clean_title("OpenAI looks elsewhere - Reuters", None), "OpenAI looks elsewhere");
+        assert_eq!(clean_title("OpenAI looks elsewhere: Reuters", None), "OpenAI looks elsewhere");
+        assert_eq!(
+            clean_title("Zweifel an KI-Chips wachsen - finanzen.ch", None),
+            "Zweifel an KI-Chips wachsen"
+        );
+        assert_eq!(
+            clean_title("Nvidia sucht - Tagesblatt Süd", Some("Tagesblatt Süd")),
+            "Nvidia sucht"
+        );
+        assert_eq!(
+            clean_title("Nvidia Trading Down 2.9% - Here's What Happened", None),
+            "Nvidia Trading Down 2.9% - Here's What Happened"
+        );
+        assert_eq!(clean_title("Reuters", None), "Reuters");
+    }
+
+    #[test]
+    fn quotes_and_dashes_are_unified() {
+        let a = normalize("OpenAI’s “alternative” – chips", None);
+        let b = normalize("OpenAI's \"alternative\" - chips", None);
+        assert_eq!(a.joined(), b.joined());
+        assert_eq!(a.joined(), "openai alternative chips");
+    }
+
+    #[test]
+    fn hyphenated_compounds_are_split_into_parts() {
+        let n = normalize("Nicht-Nvidia-Hardware und Nvidia‑Alternativen", None);
+        let parts: Vec<(&str, bool)> = n
+            .tokens
+            .iter()
+            .map(|t| (t.text.as_str(), t.joined_to_previous))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                ("nicht", false),
+                ("nvidia", true),
+                ("hardware", true),
+                ("und", false),
+                ("nvidia", false),
+                ("alternativen", true)
+            ]
+        );
+    }
+
+    #[test]
+    fn token_spans_point_into_the_cleaned_original() {
+        let n = normalize("UPDATE 1-Ärger mit OpenAI - Reuters", None);
+        assert_eq!(n.original, "Ärger mit OpenAI");
+        let spans: Vec<&str> = n.tokens.iter().map(|t| &n.original[t.span.0..t.span.1]).collect();
+        assert_eq!(spans, ["Ärger", "mit", "OpenAI"]);
+    }
+
+    #[test]
+    fn possessives_and_decimals() {
+        assert_eq!(words("Google's TPUs"), ["google", "tpus"]);
+        assert_eq!(words("falls 2.9% to $186.25"), ["falls", "2.9", "to", "186.25"]);
+    }
+
+    #[test]
+    fn the_same_story_from_different_feeds_shares_a_key() {
+        let k = story_key("OpenAI is unsatisfied with some Nvidia chips", None);
+        assert_eq!(k, story_key("UPDATE 1-OpenAI is unsatisfied with some Nvidia chips", None));
+        assert_eq!(k, story_key("OpenAI is unsatisfied with some Nvidia chips - Reuters", None));
+        assert_ne!(k, story_key("Nvidia denies OpenAI is unsatisfied", None));
+    }
+
+    #[test]
+    fn hostile_input_does_not_panic() {
+        for t in ["", "-", "'", "&", "&#99999999;", "a-", "-a", "1.", ".1", "ß'", "\u{0}\u{202e}x"] {
+            let _ = normalize(t, Some(""));
+        }
+        let long = "Ä-".repeat(50_000);
+        assert_eq!(normalize(&long, None).tokens.len(), 50_000);
+    }
+}

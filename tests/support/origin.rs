@@ -1,0 +1,125 @@
+//! A fake HTTP origin: serves scripted responses by path and records what was asked.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// One scripted response.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    pub fn ok(content_type: &str, body: impl Into<String>) -> Reply {
+        Reply {
+            status: 200,
+            content_type: content_type.into(),
+            body: body.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn status(status: u16, content_type: &str, body: impl Into<String>) -> Reply {
+        Reply {
+            status,
+            content_type: content_type.into(),
+            body: body.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+#[derive(Default)]
+struct Routes {
+    /// Path → replies; the first is served and removed while more than one is queued.
+    replies: HashMap<String, Vec<Reply>>,
+    /// Path → requests seen, with their headers.
+    requests: HashMap<String, Vec<HeaderMap>>,
+}
+
+/// The fake origin.
+#[derive(Clone)]
+pub struct Origin {
+    pub addr: SocketAddr,
+    routes: Arc<Mutex<Routes>>,
+}
+
+impl Origin {
+    pub async fn start() -> Origin {
+        let routes = Arc::new(Mutex::new(Routes::default()));
+        let app = Router::new().fallback(serve).with_state(routes.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Origin { addr, routes }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// From now on `path` answers `reply` (replacing any script).
+    pub fn set(&self, path: &str, reply: Reply) {
+        self.routes.lock().unwrap().replies.insert(path.into(), vec![reply]);
+    }
+
+    /// `path` answers these replies in turn, then keeps answering the last.
+    pub fn script(&self, path: &str, replies: Vec<Reply>) {
+        self.routes.lock().unwrap().replies.insert(path.into(), replies);
+    }
+
+    /// How often `path` was requested.
+    pub fn hits(&self, path: &str) -> usize {
+        self.routes.lock().unwrap().requests.get(path).map_or(0, Vec::len)
+    }
+
+    /// The headers of every request to `path`.
+    pub fn requests(&self, path: &str) -> Vec<HeaderMap> {
+        self.routes.lock().unwrap().requests.get(path).cloned().unwrap_or_default()
+    }
+}
+
+async fn serve(State(routes): State<Arc<Mutex<Routes>>>, req: Request<Body>) -> Response {
+    let path = req.uri().path().to_string();
+    let reply = {
+        let mut r = routes.lock().unwrap();
+        r.requests.entry(path.clone()).or_default().push(req.headers().clone());
+        match r.replies.get_mut(&path) {
+            Some(list) if list.len() > 1 => Some(list.remove(0)),
+            Some(list) => list.first().cloned(),
+            None => None,
+        }
+    };
+    let Some(reply) = reply else {
+        return (StatusCode::NOT_FOUND, "no such fake route").into_response();
+    };
+    // Conditional GET: a matching validator gets 304.
+    let etag = reply.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("etag")).map(|(_, v)| v.clone());
+    if let (Some(etag), Some(sent)) = (&etag, req.headers().get("if-none-match")) {
+        if sent.to_str().ok() == Some(etag.as_str()) {
+            return StatusCode::NOT_MODIFIED.into_response();
+        }
+    }
+    let mut resp = Response::builder()
+        .status(reply.status)
+        .header("content-type", reply.content_type.clone());
+    for (k, v) in &reply.headers {
+        resp = resp.header(k.as_str(), v.as_str());
+    }
+    resp.body(Body::from(reply.body)).unwrap()
+}
