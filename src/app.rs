@@ -18,8 +18,8 @@ use crate::delivery::{ConsoleSink, Mode, Sender, Sink, TelegramSink};
 use crate::pipeline::Pipeline;
 use crate::problem::Problem;
 use crate::schedule::Scheduler;
-use crate::sources::{self, PollContext, SourceKind};
 use crate::sources::http::Http;
+use crate::sources::{self, PollContext, SourceKind};
 use crate::store::{Store, StoreError};
 use crate::{health, rules, telegram};
 
@@ -43,7 +43,11 @@ pub enum StartError {
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Runs the bot until `shutdown` completes.
-pub async fn run(config: Config, clock: Clock, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
+pub async fn run(
+    config: Config,
+    clock: Clock,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), StartError> {
     let rule_set = rules::load_dir(&config.rules_dir).map_err(|problems| StartError::Rules {
         dir: config.rules_dir.display().to_string(),
         problems,
@@ -56,10 +60,16 @@ pub async fn run(config: Config, clock: Clock, shutdown: impl Future<Output = ()
     let (mode, sink, bot): (Mode, Arc<dyn Sink>, _) = match &config.telegram.token {
         Some(token) => {
             let bot = telegram::bot(token, config.telegram.api_url.clone());
-            (Mode::Telegram, Arc::new(TelegramSink::new(bot.clone(), token.clone())), Some((bot, token.clone())))
+            (
+                Mode::Telegram,
+                Arc::new(TelegramSink::new(bot.clone(), token.clone())),
+                Some((bot, token.clone())),
+            )
         }
         None => {
-            println!("marketbot: no Telegram token configured (set MARKETBOT_TELEGRAM_TOKEN); alerts are printed here.");
+            println!(
+                "marketbot: no Telegram token configured (set MARKETBOT_TELEGRAM_TOKEN); alerts are printed here."
+            );
             (Mode::Console, Arc::new(ConsoleSink), None)
         }
     };
@@ -68,7 +78,13 @@ pub async fn run(config: Config, clock: Clock, shutdown: impl Future<Output = ()
     let sender_task = tokio::spawn(sender.clone().run(stop.clone()));
 
     let (tx, rx) = mpsc::channel(64);
-    let pipeline = Pipeline::restore(store.clone(), rules_rx.clone(), clock.clone(), mode, sender.clone())?;
+    let pipeline = Pipeline::restore(
+        store.clone(),
+        rules_rx.clone(),
+        clock.clone(),
+        mode,
+        sender.clone(),
+    )?;
     let pipeline_task = tokio::spawn(pipeline.run(rx));
 
     let scheduler = Scheduler::new(clock.clone(), stop.clone());
@@ -104,9 +120,19 @@ pub async fn run(config: Config, clock: Clock, shutdown: impl Future<Output = ()
             clock: clock.clone(),
             sources: names,
         });
-        tokio::spawn(telegram::run(bot, token, config.telegram.poll_timeout, ctx, stop.clone()))
+        tokio::spawn(telegram::run(
+            bot,
+            token,
+            config.telegram.poll_timeout,
+            ctx,
+            stop.clone(),
+        ))
     });
-    let heartbeat = tokio::spawn(health::beat(config.storage.path.clone(), clock.clone(), stop.clone()));
+    let heartbeat = tokio::spawn(health::beat(
+        config.storage.path.clone(),
+        clock.clone(),
+        stop.clone(),
+    ));
 
     shutdown.await;
     tracing::info!("shutting down");

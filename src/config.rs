@@ -28,8 +28,7 @@ pub const RULES_ENV: &str = "MARKETBOT_RULES_DIR";
 pub const API_URL_ENV: &str = "MARKETBOT_TELEGRAM_API_URL";
 
 /// A browser-like User-Agent: Yahoo answers 429 to library defaults.
-pub const DEFAULT_USER_AGENT: &str =
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+pub const DEFAULT_USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 
 /// Validated settings for the whole bot.
 #[derive(Clone, Debug)]
@@ -228,7 +227,9 @@ impl Env for ProcessEnv {
 
 impl<const N: usize> Env for [(&str, &str); N] {
     fn var(&self, name: &str) -> Option<String> {
-        self.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        self.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
     }
 }
 
@@ -241,9 +242,14 @@ impl Config {
 
     /// Validates config text; relative paths are taken relative to the file's directory.
     pub fn parse(file: &SourceFile, env: &dyn Env) -> Result<Config, Vec<Problem>> {
-        let raw: RawConfig = toml::from_str(&file.text).map_err(|e| vec![Problem::from_toml(file, &e)])?;
+        let raw: RawConfig =
+            toml::from_str(&file.text).map_err(|e| vec![Problem::from_toml(file, &e)])?;
         let mut problems = Vec::new();
-        let base_dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base_dir = file
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let relative = |p: &str| -> PathBuf {
             let p = PathBuf::from(p);
             if p.is_absolute() { p } else { base_dir.join(p) }
@@ -270,17 +276,28 @@ impl Config {
                 None => Url::parse("https://api.telegram.org").ok(),
             },
         };
-        let poll_timeout = duration(file, raw.telegram.poll_timeout.as_ref(), Duration::from_secs(10), &mut problems);
+        let poll_timeout = duration(
+            file,
+            raw.telegram.poll_timeout.as_ref(),
+            Duration::from_secs(10),
+            &mut problems,
+        );
         if poll_timeout >= Duration::from_secs(15) {
             problems.push(Problem::at(
                 file,
-                raw.telegram.poll_timeout.as_ref().map_or(0..0, |s| s.span()),
+                raw.telegram
+                    .poll_timeout
+                    .as_ref()
+                    .map_or(0..0, |s| s.span()),
                 "telegram.poll_timeout must be below 15s (the Bot API client gives up after 17s)",
                 None,
             ));
         }
 
-        let storage_path = env.var(STORAGE_ENV).map(PathBuf::from).unwrap_or_else(|| relative(raw.storage.path.as_deref().unwrap_or("data")));
+        let storage_path = env
+            .var(STORAGE_ENV)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| relative(raw.storage.path.as_deref().unwrap_or("data")));
         let cache_mb = raw.storage.cache_mb.as_ref().map_or(64, |c| *c.get_ref());
         if !(1..=4096).contains(&cache_mb) {
             problems.push(Problem::at(
@@ -290,11 +307,22 @@ impl Config {
                 None,
             ));
         }
-        let rules_dir = env.var(RULES_ENV).map(PathBuf::from).unwrap_or_else(|| relative(raw.rules.dir.as_deref().unwrap_or("rules")));
+        let rules_dir = env
+            .var(RULES_ENV)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| relative(raw.rules.dir.as_deref().unwrap_or("rules")));
 
         let http = HttpConfig {
-            timeout: duration(file, raw.http.timeout.as_ref(), Duration::from_secs(20), &mut problems),
-            user_agent: raw.http.user_agent.unwrap_or_else(|| DEFAULT_USER_AGENT.to_string()),
+            timeout: duration(
+                file,
+                raw.http.timeout.as_ref(),
+                Duration::from_secs(20),
+                &mut problems,
+            ),
+            user_agent: raw
+                .http
+                .user_agent
+                .unwrap_or_else(|| DEFAULT_USER_AGENT.to_string()),
         };
 
         let mut names = std::collections::HashSet::new();
@@ -310,7 +338,12 @@ impl Config {
                 Some(i) => match Interval::from_str(i.get_ref()) {
                     Ok(iv) if !iv.is_daily() => Some(iv),
                     Ok(_) => {
-                        problems.push(Problem::at(file, i.span(), "interval must be intraday (e.g. 1m, 5m, 30m)", None));
+                        problems.push(Problem::at(
+                            file,
+                            i.span(),
+                            "interval must be intraday (e.g. 1m, 5m, 30m)",
+                            None,
+                        ));
                         None
                     }
                     Err(e) => {
@@ -320,11 +353,19 @@ impl Config {
                 },
                 None => Some(Interval::from_secs(300)),
             };
-            let name = q.name.unwrap_or_else(|| format!("{}:{}", q.provider.as_str(), symbols.join(",")));
+            let name = q
+                .name
+                .unwrap_or_else(|| format!("{}:{}", q.provider.as_str(), symbols.join(",")));
             if !names.insert(name.clone()) {
-                problems.push(Problem::at(file, q.schedule.span(), format!("two sources are named `{name}`"), Some("give one a different `name`".into())));
+                problems.push(Problem::at(
+                    file,
+                    q.schedule.span(),
+                    format!("two sources are named `{name}`"),
+                    Some("give one a different `name`".into()),
+                ));
             }
-            if let (Some(schedule), Some(base_url), Some(interval)) = (schedule, base_url, interval) {
+            if let (Some(schedule), Some(base_url), Some(interval)) = (schedule, base_url, interval)
+            {
                 quotes.push(QuoteSourceConfig {
                     name,
                     provider: q.provider,
@@ -340,17 +381,38 @@ impl Config {
         for f in raw.feeds {
             let schedule = parse_schedule(file, &f.schedule, &mut problems);
             let url = parse_url(file, &f.url, &mut problems);
-            let symbols: Vec<String> = f.symbols.iter().map(|s| s.trim().to_ascii_uppercase()).filter(|s| !s.is_empty()).collect();
+            let symbols: Vec<String> = f
+                .symbols
+                .iter()
+                .map(|s| s.trim().to_ascii_uppercase())
+                .filter(|s| !s.is_empty())
+                .collect();
             let name = f.name.clone().unwrap_or_else(|| {
                 url.as_ref()
-                    .map(|u| format!("{}{}", u.host_str().unwrap_or("feed"), u.path().trim_end_matches('/')))
+                    .map(|u| {
+                        format!(
+                            "{}{}",
+                            u.host_str().unwrap_or("feed"),
+                            u.path().trim_end_matches('/')
+                        )
+                    })
                     .unwrap_or_else(|| f.url.get_ref().clone())
             });
             if !names.insert(name.clone()) {
-                problems.push(Problem::at(file, f.url.span(), format!("two sources are named `{name}`"), Some("give one a different `name`".into())));
+                problems.push(Problem::at(
+                    file,
+                    f.url.span(),
+                    format!("two sources are named `{name}`"),
+                    Some("give one a different `name`".into()),
+                ));
             }
             if let (Some(schedule), Some(url)) = (schedule, url) {
-                feeds.push(FeedConfig { name, url, schedule, symbols });
+                feeds.push(FeedConfig {
+                    name,
+                    url,
+                    schedule,
+                    symbols,
+                });
             }
         }
 
@@ -383,62 +445,127 @@ fn looks_like_token(t: &str) -> bool {
             !id.is_empty()
                 && id.chars().all(|c| c.is_ascii_digit())
                 && !secret.is_empty()
-                && secret.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                && secret
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         }
         None => false,
     }
 }
 
-fn parse_url(file: &SourceFile, value: &Spanned<String>, problems: &mut Vec<Problem>) -> Option<Url> {
+fn parse_url(
+    file: &SourceFile,
+    value: &Spanned<String>,
+    problems: &mut Vec<Problem>,
+) -> Option<Url> {
     match Url::parse(value.get_ref().trim()) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
         Ok(u) => {
-            problems.push(Problem::at(file, value.span(), format!("`{}` is not an http(s) URL (scheme `{}`)", value.get_ref(), u.scheme()), None));
+            problems.push(Problem::at(
+                file,
+                value.span(),
+                format!(
+                    "`{}` is not an http(s) URL (scheme `{}`)",
+                    value.get_ref(),
+                    u.scheme()
+                ),
+                None,
+            ));
             None
         }
         Err(e) => {
-            problems.push(Problem::at(file, value.span(), format!("`{}` is not a URL: {e}", value.get_ref()), Some("write the full address, e.g. `https://example.com/feed.xml`".into())));
+            problems.push(Problem::at(
+                file,
+                value.span(),
+                format!("`{}` is not a URL: {e}", value.get_ref()),
+                Some("write the full address, e.g. `https://example.com/feed.xml`".into()),
+            ));
             None
         }
     }
 }
 
 /// Parses a cron expression as the `cron` crate reads it (seconds first).
-pub fn parse_schedule(file: &SourceFile, value: &Spanned<String>, problems: &mut Vec<Problem>) -> Option<cron::Schedule> {
+pub fn parse_schedule(
+    file: &SourceFile,
+    value: &Spanned<String>,
+    problems: &mut Vec<Problem>,
+) -> Option<cron::Schedule> {
     match cron::Schedule::from_str(value.get_ref().trim()) {
         Ok(s) => Some(s),
         Err(e) => {
             let fields = value.get_ref().split_whitespace().count();
             let hint = if fields == 5 {
-                format!("schedules have a seconds field first: try `0 {}`", value.get_ref().trim())
+                format!(
+                    "schedules have a seconds field first: try `0 {}`",
+                    value.get_ref().trim()
+                )
             } else {
                 "six or seven fields: sec min hour day-of-month month day-of-week [year], e.g. `0 */5 * * * *`".to_string()
             };
-            problems.push(Problem::at(file, value.span(), format!("`{}` is not a valid schedule: {e}", value.get_ref()), Some(hint)));
+            problems.push(Problem::at(
+                file,
+                value.span(),
+                format!("`{}` is not a valid schedule: {e}", value.get_ref()),
+                Some(hint),
+            ));
             None
         }
     }
 }
 
-fn parse_symbols(file: &SourceFile, value: &Spanned<Vec<String>>, problems: &mut Vec<Problem>) -> Vec<String> {
-    let symbols: Vec<String> = value.get_ref().iter().map(|s| s.trim().to_ascii_uppercase()).collect();
+fn parse_symbols(
+    file: &SourceFile,
+    value: &Spanned<Vec<String>>,
+    problems: &mut Vec<Problem>,
+) -> Vec<String> {
+    let symbols: Vec<String> = value
+        .get_ref()
+        .iter()
+        .map(|s| s.trim().to_ascii_uppercase())
+        .collect();
     if symbols.is_empty() {
-        problems.push(Problem::at(file, value.span(), "a quote source needs at least one symbol", None));
+        problems.push(Problem::at(
+            file,
+            value.span(),
+            "a quote source needs at least one symbol",
+            None,
+        ));
     }
     for s in &symbols {
-        if s.is_empty() || s.len() > 20 || !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '^' | '=')) {
-            problems.push(Problem::at(file, value.span(), format!("`{s}` is not a ticker symbol"), Some("write it as Yahoo does, e.g. `NVDA` or `SAP.DE`".into())));
+        if s.is_empty()
+            || s.len() > 20
+            || !s
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '^' | '='))
+        {
+            problems.push(Problem::at(
+                file,
+                value.span(),
+                format!("`{s}` is not a ticker symbol"),
+                Some("write it as Yahoo does, e.g. `NVDA` or `SAP.DE`".into()),
+            ));
         }
     }
     symbols
 }
 
-fn duration(file: &SourceFile, value: Option<&Spanned<String>>, default: Duration, problems: &mut Vec<Problem>) -> Duration {
+fn duration(
+    file: &SourceFile,
+    value: Option<&Spanned<String>>,
+    default: Duration,
+    problems: &mut Vec<Problem>,
+) -> Duration {
     let Some(v) = value else { return default };
     match humantime::parse_duration(v.get_ref().trim()) {
         Ok(d) if !d.is_zero() => d,
         _ => {
-            problems.push(Problem::at(file, v.span(), format!("`{}` is not a duration", v.get_ref()), Some("write a number and a unit, e.g. `20s` or `5m`".into())));
+            problems.push(Problem::at(
+                file,
+                v.span(),
+                format!("`{}` is not a duration", v.get_ref()),
+                Some("write a number and a unit, e.g. `20s` or `5m`".into()),
+            ));
             default
         }
     }
@@ -508,9 +635,20 @@ symbols = ["NVDA"]
     fn unknown_keys_name_the_key_and_line() {
         let problems = parse("[storage]\npath = \"x\"\ncache = 3\n", &[]).unwrap_err();
         assert_eq!(problems[0].line, 3);
-        assert!(problems[0].message.contains("unknown field `cache`"), "{}", problems[0].message);
-        assert_eq!(problems[0].hint.as_deref(), Some("did you mean `cache_mb`?"));
-        let problems = parse("[[feeds]]\nurl = \"http://x\"\nschedule = \"0 * * * * *\"\nsymbol = [\"A\"]\n", &[]).unwrap_err();
+        assert!(
+            problems[0].message.contains("unknown field `cache`"),
+            "{}",
+            problems[0].message
+        );
+        assert_eq!(
+            problems[0].hint.as_deref(),
+            Some("did you mean `cache_mb`?")
+        );
+        let problems = parse(
+            "[[feeds]]\nurl = \"http://x\"\nschedule = \"0 * * * * *\"\nsymbol = [\"A\"]\n",
+            &[],
+        )
+        .unwrap_err();
         assert_eq!(problems[0].line, 4);
     }
 
@@ -523,16 +661,30 @@ symbols = ["NVDA"]
         .unwrap_err();
         let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         assert!(text.iter().any(|t| t.contains("does not look like a bot token") && !t.contains("not a token")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains(":6:") && t.contains("try `0 */5 * * * *`")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains("`NV DA` is not a ticker")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains(":8:") && t.contains("not an http(s) URL")), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|t| t.contains(":6:") && t.contains("try `0 */5 * * * *`")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("`NV DA` is not a ticker")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains(":8:") && t.contains("not an http(s) URL")),
+            "{text:?}"
+        );
     }
 
     #[test]
     fn the_example_config_is_valid() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("marketbot.example.toml");
         let c = Config::load(&path, &[]).unwrap_or_else(|p| panic!("{p:?}"));
-        assert!(c.telegram.token.is_none(), "the example ships without a token");
+        assert!(
+            c.telegram.token.is_none(),
+            "the example ships without a token"
+        );
         assert!(!c.quotes.is_empty() && !c.feeds.is_empty());
     }
 }

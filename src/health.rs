@@ -54,7 +54,11 @@ pub fn check(storage: &Path) -> Result<Duration, Unhealthy> {
         .and_then(|m| m.modified())
         .map_err(|_| Unhealthy::Missing(path.clone()))?;
     let age = modified.elapsed().unwrap_or_default();
-    if age > STALE_AFTER { Err(Unhealthy::Stale(age)) } else { Ok(age) }
+    if age > STALE_AFTER {
+        Err(Unhealthy::Stale(age))
+    } else {
+        Ok(age)
+    }
 }
 
 #[cfg(test)]
@@ -66,7 +70,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(matches!(check(dir.path()), Err(Unhealthy::Missing(_))));
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(beat(dir.path().to_path_buf(), Clock::system(), shutdown.clone()));
+        let task = tokio::spawn(beat(
+            dir.path().to_path_buf(),
+            Clock::system(),
+            shutdown.clone(),
+        ));
         for _ in 0..100 {
             if check(dir.path()).is_ok() {
                 break;

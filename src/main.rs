@@ -23,7 +23,12 @@ enum Command {
     /// Run the bot: scheduler, sources, rule engine, Telegram, delivery.
     Run {
         /// The config file.
-        #[arg(long, short, env = "MARKETBOT_CONFIG", default_value = "marketbot.toml")]
+        #[arg(
+            long,
+            short,
+            env = "MARKETBOT_CONFIG",
+            default_value = "marketbot.toml"
+        )]
         config: PathBuf,
         /// Start the bot's clock at this instant (RFC 3339) instead of now, and let it run
         /// from there: for rehearsals against recorded or simulated sources.
@@ -33,18 +38,33 @@ enum Command {
     /// Exit 0 if the bot running with this config is healthy (for Docker's HEALTHCHECK).
     Healthcheck {
         /// The config file.
-        #[arg(long, short, env = "MARKETBOT_CONFIG", default_value = "marketbot.toml")]
+        #[arg(
+            long,
+            short,
+            env = "MARKETBOT_CONFIG",
+            default_value = "marketbot.toml"
+        )]
         config: PathBuf,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MARKETBOT_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sled=warn,hyper=warn,reqwest=warn,teloxide=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("MARKETBOT_LOG").unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new(
+                "info,sled=warn,hyper=warn,reqwest=warn,teloxide=warn",
+            )
+        });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     match cli.command {
-        Command::Run { config, clock_start } => match run(&config, clock_start) {
+        Command::Run {
+            config,
+            clock_start,
+        } => match run(&config, clock_start) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("marketbot: {e:#}");
@@ -58,7 +78,11 @@ fn main() -> ExitCode {
 fn load_config(path: &Path) -> anyhow::Result<Config> {
     Config::load(path, &ProcessEnv).map_err(|problems| {
         let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
-        anyhow::anyhow!("the config has {} problem(s):\n{}", problems.len(), list.join("\n"))
+        anyhow::anyhow!(
+            "the config has {} problem(s):\n{}",
+            problems.len(),
+            list.join("\n")
+        )
     })
 }
 

@@ -160,7 +160,11 @@ impl Exchange {
         if in_session {
             return t;
         }
-        let end_of_day = if extended { self.post_close } else { self.close };
+        let end_of_day = if extended {
+            self.post_close
+        } else {
+            self.close
+        };
         let mut date = self.trading_date(t);
         loop {
             if self.is_trading_day(date) {
@@ -202,8 +206,14 @@ mod tests {
     fn us_sessions_in_winter_utc() {
         let us = exchange_for("NVDA");
         assert_eq!(us.session_at(t("2026-02-02T13:00:00Z")), Some(Session::Pre));
-        assert_eq!(us.session_at(t("2026-02-02T14:30:00Z")), Some(Session::Regular));
-        assert_eq!(us.session_at(t("2026-02-02T21:47:00Z")), Some(Session::Post));
+        assert_eq!(
+            us.session_at(t("2026-02-02T14:30:00Z")),
+            Some(Session::Regular)
+        );
+        assert_eq!(
+            us.session_at(t("2026-02-02T21:47:00Z")),
+            Some(Session::Post)
+        );
         assert_eq!(us.session_at(t("2026-02-03T01:30:00Z")), None);
         assert_eq!(us.session_at(t("2026-01-31T15:00:00Z")), None, "Saturday");
         assert_eq!(
@@ -232,12 +242,18 @@ mod tests {
     fn last_trading_moment_skips_nights_and_weekends() {
         let us = exchange_for("NVDA");
         let sat = t("2026-01-31T15:00:00Z");
-        assert_eq!(us.last_trading_moment(sat, false), t("2026-01-30T21:00:00Z"));
+        assert_eq!(
+            us.last_trading_moment(sat, false),
+            t("2026-01-30T21:00:00Z")
+        );
         assert_eq!(us.last_trading_moment(sat, true), t("2026-01-31T01:00:00Z"));
         let during = t("2026-02-02T16:00:00Z");
         assert_eq!(us.last_trading_moment(during, false), during);
         let after = t("2026-02-02T21:47:00Z");
-        assert_eq!(us.last_trading_moment(after, false), t("2026-02-02T21:00:00Z"));
+        assert_eq!(
+            us.last_trading_moment(after, false),
+            t("2026-02-02T21:00:00Z")
+        );
         assert_eq!(us.last_trading_moment(after, true), after);
     }
 

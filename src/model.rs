@@ -68,7 +68,9 @@ impl FromStr for Session {
             "pre" => Ok(Session::Pre),
             "regular" => Ok(Session::Regular),
             "post" => Ok(Session::Post),
-            other => Err(format!("unknown session `{other}` (expected pre, regular or post)")),
+            other => Err(format!(
+                "unknown session `{other}` (expected pre, regular or post)"
+            )),
         }
     }
 }
@@ -131,13 +133,13 @@ impl FromStr for Interval {
 impl fmt::Display for Interval {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.0;
-        if s % (7 * 86_400) == 0 && s >= 7 * 86_400 {
+        if s.is_multiple_of(7 * 86_400) && s >= 7 * 86_400 {
             write!(f, "{}wk", s / (7 * 86_400))
-        } else if s % 86_400 == 0 {
+        } else if s.is_multiple_of(86_400) {
             write!(f, "{}d", s / 86_400)
-        } else if s % 3_600 == 0 {
+        } else if s.is_multiple_of(3_600) {
             write!(f, "{}h", s / 3_600)
-        } else if s % 60 == 0 {
+        } else if s.is_multiple_of(60) {
             write!(f, "{}m", s / 60)
         } else {
             write!(f, "{s}s")

@@ -117,7 +117,13 @@ impl Pipeline {
         self.commit(now, Vec::new(), changed, outputs)
     }
 
-    fn commit(&mut self, now: DateTime<Utc>, items: Vec<String>, bars: Vec<Bar>, outputs: Vec<Output>) -> Result<(), StoreError> {
+    fn commit(
+        &mut self,
+        now: DateTime<Utc>,
+        items: Vec<String>,
+        bars: Vec<Bar>,
+        outputs: Vec<Output>,
+    ) -> Result<(), StoreError> {
         let mut alerts: Vec<Alert> = Vec::new();
         let mut deliveries = Vec::new();
         let mut new_alerts = 0;
@@ -125,8 +131,13 @@ impl Pipeline {
             match output {
                 Output::Alert(alert) => {
                     tracing::info!(rule = %alert.rule, symbol = ?alert.symbol, id = alert.id, "alert fired");
-                    deliveries.extend(delivery::deliveries_for(&alert, self.mode, &self.store, now)?);
-                    alerts.push(alert);
+                    deliveries.extend(delivery::deliveries_for(
+                        &alert,
+                        self.mode,
+                        &self.store,
+                        now,
+                    )?);
+                    alerts.push(*alert);
                     new_alerts += 1;
                 }
                 Output::AlsoReported { alert, headline } => {
@@ -165,7 +176,10 @@ impl Pipeline {
 
     fn tidy(&mut self) {
         let now = self.clock.now();
-        if self.last_tidy.is_some_and(|t| (now - t).to_std().unwrap_or_default() < TIDY_EVERY) {
+        if self
+            .last_tidy
+            .is_some_and(|t| (now - t).to_std().unwrap_or_default() < TIDY_EVERY)
+        {
             return;
         }
         self.last_tidy = Some(now);

@@ -25,7 +25,10 @@ impl SourceFile {
                 }),
                 Err(e) => Err(Problem::whole_file(
                     path,
-                    format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+                    format!(
+                        "not UTF-8 text (invalid byte at offset {})",
+                        e.utf8_error().valid_up_to()
+                    ),
                 )),
             },
             Err(e) => Err(Problem::whole_file(path, format!("cannot read: {e}"))),
@@ -52,7 +55,12 @@ pub struct Problem {
 
 impl Problem {
     /// A problem at `span` of `file`.
-    pub fn at(file: &SourceFile, span: Range<usize>, message: impl Into<String>, hint: Option<String>) -> Problem {
+    pub fn at(
+        file: &SourceFile,
+        span: Range<usize>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> Problem {
         let (line, col) = line_col(&file.text, span.start);
         Problem {
             path: file.path.clone(),
@@ -92,7 +100,14 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.path.display(), self.line, self.col, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path.display(),
+            self.line,
+            self.col,
+            self.message
+        )?;
         if let Some(hint) = &self.hint {
             write!(f, " (hint: {hint})")?;
         }
@@ -139,7 +154,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }

@@ -38,15 +38,30 @@ impl Scheduler {
 
     /// Starts a job: `run` is called on every tick of `schedule` (evaluated in UTC), and once
     /// right away if `run_at_start`. A run taking longer than `timeout` is abandoned.
-    pub fn spawn<F, Fut>(&self, name: String, schedule: cron::Schedule, timeout: Duration, run_at_start: bool, run: F)
-    where
+    pub fn spawn<F, Fut>(
+        &self,
+        name: String,
+        schedule: cron::Schedule,
+        timeout: Duration,
+        run_at_start: bool,
+        run: F,
+    ) where
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let clock = self.clock.clone();
         let shutdown = self.shutdown.clone();
         self.tracker.spawn(async move {
-            job_loop(&name, &schedule, timeout, run_at_start, &clock, &shutdown, run).await;
+            job_loop(
+                &name,
+                &schedule,
+                timeout,
+                run_at_start,
+                &clock,
+                &shutdown,
+                run,
+            )
+            .await;
             tracing::debug!(job = %name, "job stopped");
         });
     }
@@ -89,7 +104,11 @@ async fn job_loop<F, Fut>(
             }
         }
         // Due: one run serves this tick and any others missed while busy or asleep.
-        let missed = schedule.after(&covered).take_while(|t| *t <= now).take(2).count();
+        let missed = schedule
+            .after(&covered)
+            .take_while(|t| *t <= now)
+            .take(2)
+            .count();
         if missed > 1 {
             tracing::debug!(job = %name, "ticks missed while busy or suspended; running once");
         }
@@ -101,7 +120,12 @@ async fn job_loop<F, Fut>(
 }
 
 /// One run; `false` when shutdown interrupted it.
-async fn run_once<F, Fut>(name: &str, timeout: Duration, shutdown: &CancellationToken, run: &F) -> bool
+async fn run_once<F, Fut>(
+    name: &str,
+    timeout: Duration,
+    shutdown: &CancellationToken,
+    run: &F,
+) -> bool
 where
     F: Fn() -> Fut,
     Fut: Future<Output = ()>,
@@ -140,12 +164,18 @@ mod tests {
         let s = Scheduler::new(clock, shutdown.clone());
         let runs = Arc::new(AtomicUsize::new(0));
         let r = runs.clone();
-        s.spawn("tick".into(), every_second(), Duration::from_secs(5), false, move || {
-            let r = r.clone();
-            async move {
-                r.fetch_add(1, Ordering::SeqCst);
-            }
-        });
+        s.spawn(
+            "tick".into(),
+            every_second(),
+            Duration::from_secs(5),
+            false,
+            move || {
+                let r = r.clone();
+                async move {
+                    r.fetch_add(1, Ordering::SeqCst);
+                }
+            },
+        );
         tokio::time::sleep(Duration::from_millis(10_200)).await;
         shutdown.cancel();
         s.stopped().await;
@@ -157,18 +187,28 @@ mod tests {
         let clock = Clock::anchored(start());
         let shutdown = CancellationToken::new();
         let s = Scheduler::new(clock, shutdown.clone());
-        let (runs, running, max_running) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (runs, running, max_running) = (
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+        );
         let (r, g, m) = (runs.clone(), running.clone(), max_running.clone());
-        s.spawn("slow".into(), every_second(), Duration::from_secs(60), false, move || {
-            let (r, g, m) = (r.clone(), g.clone(), m.clone());
-            async move {
-                let now = g.fetch_add(1, Ordering::SeqCst) + 1;
-                m.fetch_max(now, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(3_500)).await;
-                g.fetch_sub(1, Ordering::SeqCst);
-                r.fetch_add(1, Ordering::SeqCst);
-            }
-        });
+        s.spawn(
+            "slow".into(),
+            every_second(),
+            Duration::from_secs(60),
+            false,
+            move || {
+                let (r, g, m) = (r.clone(), g.clone(), m.clone());
+                async move {
+                    let now = g.fetch_add(1, Ordering::SeqCst) + 1;
+                    m.fetch_max(now, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(3_500)).await;
+                    g.fetch_sub(1, Ordering::SeqCst);
+                    r.fetch_add(1, Ordering::SeqCst);
+                }
+            },
+        );
         tokio::time::sleep(Duration::from_millis(15_000)).await;
         shutdown.cancel();
         s.stopped().await;
@@ -185,20 +225,32 @@ mod tests {
         let fast = Arc::new(AtomicUsize::new(0));
         let hung = Arc::new(AtomicUsize::new(0));
         let h = hung.clone();
-        s.spawn("hangs".into(), every_second(), Duration::from_secs(4), false, move || {
-            let h = h.clone();
-            async move {
-                h.fetch_add(1, Ordering::SeqCst);
-                std::future::pending::<()>().await;
-            }
-        });
+        s.spawn(
+            "hangs".into(),
+            every_second(),
+            Duration::from_secs(4),
+            false,
+            move || {
+                let h = h.clone();
+                async move {
+                    h.fetch_add(1, Ordering::SeqCst);
+                    std::future::pending::<()>().await;
+                }
+            },
+        );
         let f = fast.clone();
-        s.spawn("fast".into(), every_second(), Duration::from_secs(4), false, move || {
-            let f = f.clone();
-            async move {
-                f.fetch_add(1, Ordering::SeqCst);
-            }
-        });
+        s.spawn(
+            "fast".into(),
+            every_second(),
+            Duration::from_secs(4),
+            false,
+            move || {
+                let f = f.clone();
+                async move {
+                    f.fetch_add(1, Ordering::SeqCst);
+                }
+            },
+        );
         tokio::time::sleep(Duration::from_millis(10_200)).await;
         shutdown.cancel();
         s.stopped().await;
@@ -215,12 +267,18 @@ mod tests {
         let runs = Arc::new(AtomicUsize::new(0));
         let r = runs.clone();
         let minutely = cron::Schedule::from_str("0 * * * * *").unwrap();
-        s.spawn("minutely".into(), minutely, Duration::from_secs(5), false, move || {
-            let r = r.clone();
-            async move {
-                r.fetch_add(1, Ordering::SeqCst);
-            }
-        });
+        s.spawn(
+            "minutely".into(),
+            minutely,
+            Duration::from_secs(5),
+            false,
+            move || {
+                let r = r.clone();
+                async move {
+                    r.fetch_add(1, Ordering::SeqCst);
+                }
+            },
+        );
         tokio::time::sleep(Duration::from_secs(5)).await;
         assert_eq!(runs.load(Ordering::SeqCst), 0);
         // The machine sleeps for three hours: wall time jumps, tokio time does not.
@@ -239,16 +297,24 @@ mod tests {
         let runs = Arc::new(AtomicUsize::new(0));
         let r = runs.clone();
         let yearly = cron::Schedule::from_str("0 0 0 1 1 *").unwrap();
-        s.spawn("once".into(), yearly, Duration::from_secs(3600), true, move || {
-            let r = r.clone();
-            async move {
-                r.fetch_add(1, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_secs(600)).await;
-            }
-        });
+        s.spawn(
+            "once".into(),
+            yearly,
+            Duration::from_secs(3600),
+            true,
+            move || {
+                let r = r.clone();
+                async move {
+                    r.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_secs(600)).await;
+                }
+            },
+        );
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert_eq!(runs.load(Ordering::SeqCst), 1);
         shutdown.cancel();
-        tokio::time::timeout(Duration::from_secs(1), s.stopped()).await.expect("stops promptly");
+        tokio::time::timeout(Duration::from_secs(1), s.stopped())
+            .await
+            .expect("stops promptly");
     }
 }

@@ -64,7 +64,9 @@ impl Series {
         let Some(price) = bar.close.filter(|p| p.is_finite() && *p > 0.0) else {
             return;
         };
-        let date = self.exchange.trading_date(bar.time - chrono::Duration::seconds(1));
+        let date = self
+            .exchange
+            .trading_date(bar.time - chrono::Duration::seconds(1));
         if bar.interval.is_daily() {
             // A daily bar is the day's close (or the latest price of a day in progress).
             self.record_close(date, bar.time, price);
@@ -82,7 +84,10 @@ impl Series {
                 .or_else(|| self.exchange.session_of_bar_ending(bar.time));
             if session == Some(Session::Regular) {
                 self.record_close(date, bar.time, price);
-                let open = bar.open.filter(|p| p.is_finite() && *p > 0.0).unwrap_or(price);
+                let open = bar
+                    .open
+                    .filter(|p| p.is_finite() && *p > 0.0)
+                    .unwrap_or(price);
                 let start = bar.time - bar.interval.duration();
                 match self.opens.get(&date) {
                     Some((t, _)) if *t <= start => {}
@@ -221,7 +226,10 @@ mod tests {
         s.push(&bar("2026-01-30T21:00:00Z", "1d", Some(191.79)));
         s.push(&bar("2026-02-02T15:00:00Z", "30m", Some(189.0)));
         s.push(&bar("2026-02-02T16:00:00Z", "30m", Some(180.0)));
-        assert_eq!(s.last_at(t("2026-02-02T15:30:00Z"), true).unwrap().price, 189.0);
+        assert_eq!(
+            s.last_at(t("2026-02-02T15:30:00Z"), true).unwrap().price,
+            189.0
+        );
         assert!(s.last_at(t("2026-01-30T20:00:00Z"), true).is_none());
     }
 
@@ -233,8 +241,14 @@ mod tests {
         s.push(&bar("2026-02-02T15:10:00Z", "30m", Some(1.0)));
         s.push(&bar("2026-02-02T15:10:00Z", "30m", Some(2.0)));
         assert_eq!(s.ticks.len(), 1);
-        assert_eq!(s.last_at(t("2026-02-02T15:10:00Z"), true).unwrap().price, 2.0);
-        let nan = Bar { close: Some(f64::NAN), ..bar("2026-02-02T15:20:00Z", "30m", None) };
+        assert_eq!(
+            s.last_at(t("2026-02-02T15:10:00Z"), true).unwrap().price,
+            2.0
+        );
+        let nan = Bar {
+            close: Some(f64::NAN),
+            ..bar("2026-02-02T15:20:00Z", "30m", None)
+        };
         s.push(&nan);
         assert_eq!(s.ticks.len(), 1);
         let _ = Interval::DAY;

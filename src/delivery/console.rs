@@ -12,7 +12,11 @@ use crate::store::Target;
 pub struct ConsoleSink;
 
 impl Sink for ConsoleSink {
-    fn send<'a>(&'a self, _target: Target, text: &'a str) -> BoxFuture<'a, Result<Option<i32>, SendError>> {
+    fn send<'a>(
+        &'a self,
+        _target: Target,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<Option<i32>, SendError>> {
         Box::pin(async move {
             let mut out = std::io::stdout().lock();
             writeln!(out, "{text}\n")

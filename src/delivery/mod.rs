@@ -47,7 +47,11 @@ pub enum SendError {
 /// Where messages go: Telegram or the console.
 pub trait Sink: Send + Sync {
     /// Sends `text` to `target`; the message id when the sink has one.
-    fn send<'a>(&'a self, target: Target, text: &'a str) -> BoxFuture<'a, Result<Option<i32>, SendError>>;
+    fn send<'a>(
+        &'a self,
+        target: Target,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<Option<i32>, SendError>>;
 }
 
 /// Which kind of sink the bot runs with: decides what a delivery looks like.
@@ -60,7 +64,12 @@ pub enum Mode {
 }
 
 /// The deliveries an alert fans out to.
-pub fn deliveries_for(alert: &Alert, mode: Mode, store: &Store, now: DateTime<Utc>) -> Result<Vec<Delivery>, StoreError> {
+pub fn deliveries_for(
+    alert: &Alert,
+    mode: Mode,
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<Vec<Delivery>, StoreError> {
     let delivery = |target, text| Delivery {
         alert: alert.id,
         target,

@@ -56,7 +56,12 @@ fn price_line(p: &PriceEvidence) -> String {
 fn highlighted(title: &str, matched: &[MatchedTerm]) -> String {
     let mut spans: Vec<(usize, usize)> = matched
         .iter()
-        .filter(|m| m.field == Field::Title && m.span.1 <= title.len() && title.is_char_boundary(m.span.0) && title.is_char_boundary(m.span.1))
+        .filter(|m| {
+            m.field == Field::Title
+                && m.span.1 <= title.len()
+                && title.is_char_boundary(m.span.0)
+                && title.is_char_boundary(m.span.1)
+        })
         .map(|m| m.span)
         .collect();
     spans.sort_unstable();
@@ -80,7 +85,11 @@ fn headline_html(h: &HeadlineRef, matched: &[MatchedTerm]) -> String {
         Some(link) => format!("<a href=\"{}\">{}</a>", escape(link), title),
         None => title,
     };
-    format!("📰 {linked}\n<i>{} · {}</i>", escape(&h.source), time(h.published))
+    format!(
+        "📰 {linked}\n<i>{} · {}</i>",
+        escape(&h.source),
+        time(h.published)
+    )
 }
 
 fn symbol_head(alert: &Alert) -> String {
@@ -104,7 +113,11 @@ fn why(alert: &Alert) -> String {
             let mut unique = words.clone();
             unique.dedup();
             parts.push(format!("{name} ({})", unique.join(", ")));
-        } else if let Some(p) = alert.price.as_ref().filter(|_| alert.matched.iter().all(|m| &m.selection != name)) {
+        } else if let Some(p) = alert
+            .price
+            .as_ref()
+            .filter(|_| alert.matched.iter().all(|m| &m.selection != name))
+        {
             parts.push(format!("{name} ({})", p.threshold));
         } else {
             parts.push(name.clone());
@@ -121,7 +134,12 @@ pub fn alert_html(alert: &Alert) -> String {
         Some(_) => "🔺",
         None => "🔔",
     };
-    let _ = writeln!(out, "{marker} <b>{}</b> · {}", escape(&symbol_head(alert)), escape(&alert.title));
+    let _ = writeln!(
+        out,
+        "{marker} <b>{}</b> · {}",
+        escape(&symbol_head(alert)),
+        escape(&alert.title)
+    );
     if let Some(p) = &alert.price {
         let _ = writeln!(out, "{}", escape(&price_line(p)));
     }
@@ -147,7 +165,13 @@ pub fn alert_html(alert: &Alert) -> String {
 /// The alert as plain text for the console.
 pub fn alert_text(alert: &Alert) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "ALERT {} · {} [{}]", symbol_head(alert), alert.title, alert.rule);
+    let _ = writeln!(
+        out,
+        "ALERT {} · {} [{}]",
+        symbol_head(alert),
+        alert.title,
+        alert.rule
+    );
     if let Some(p) = &alert.price {
         let _ = writeln!(out, "  price: {}", price_line(p));
     }
@@ -159,7 +183,15 @@ pub fn alert_text(alert: &Alert) -> String {
         }
     }
     for h in &alert.also {
-        let _ = writeln!(out, "  also reported by: {}{}", h.source, h.link.as_deref().map(|l| format!(" ({l})")).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "  also reported by: {}{}",
+            h.source,
+            h.link
+                .as_deref()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default()
+        );
     }
     let _ = write!(out, "  why: {}", why(alert));
     out
@@ -187,8 +219,20 @@ mod tests {
             }),
             also: vec![],
             matched: vec![
-                MatchedTerm { selection: "customer".into(), term: "openai".into(), field: Field::Title, text: "OpenAI".into(), span: (0, 6) },
-                MatchedTerm { selection: "alternative".into(), term: "alternativ*".into(), field: Field::Title, text: "alternatives".into(), span: (60, 72) },
+                MatchedTerm {
+                    selection: "customer".into(),
+                    term: "openai".into(),
+                    field: Field::Title,
+                    text: "OpenAI".into(),
+                    span: (0, 6),
+                },
+                MatchedTerm {
+                    selection: "alternative".into(),
+                    term: "alternativ*".into(),
+                    field: Field::Title,
+                    text: "alternatives".into(),
+                    span: (60, 72),
+                },
             ],
             held: vec!["customer".into(), "alternative".into(), "drop".into()],
             price: Some(PriceEvidence {
@@ -207,7 +251,10 @@ mod tests {
     #[test]
     fn html_names_rule_symbol_change_and_headline_with_escaping() {
         let html = alert_html(&alert());
-        assert!(html.starts_with("🔻 <b>NVDA −2.89 %</b> · Customer seeks alternatives\n"), "{html}");
+        assert!(
+            html.starts_with("🔻 <b>NVDA −2.89 %</b> · Customer seeks alternatives\n"),
+            "{html}"
+        );
         assert!(html.contains("186.25 (−2.89 %) vs previous close (2026-01-30) 191.79"));
         assert!(html.contains("<a href=\"https://example.com/a?x=1&amp;y=&quot;2&quot;\"><b>OpenAI</b> is unsatisfied with some Nvidia chips &amp; looking for &lt;<b>alternatives</b>&gt;</a>"), "{html}");
         assert!(html.contains("<i>Reuters · 2026-02-02 21:47 UTC</i>"));

@@ -97,7 +97,9 @@ impl Sender {
             let due = d.not_before.unwrap_or(now);
             next_due = Some(next_due.map_or(due, |n| n.min(due)));
         }
-        Ok(next_due.map_or(IDLE_CHECK, |t| (t - now).to_std().unwrap_or_default().min(IDLE_CHECK)))
+        Ok(next_due.map_or(IDLE_CHECK, |t| {
+            (t - now).to_std().unwrap_or_default().min(IDLE_CHECK)
+        }))
     }
 
     /// Sends one chat's deliveries in order; stops at the first that must wait.
@@ -121,7 +123,8 @@ impl Sender {
                     tracing::info!(alert = d.alert, target = ?d.target, "delivered");
                 }
                 Err(SendError::RetryAfter(wait)) => {
-                    let until = self.clock.now() + chrono::Duration::from_std(wait).unwrap_or(chrono::TimeDelta::MAX);
+                    let until = self.clock.now()
+                        + chrono::Duration::from_std(wait).unwrap_or(chrono::TimeDelta::MAX);
                     tracing::warn!(alert = d.alert, target = ?d.target, wait_secs = wait.as_secs(), "flood control: pausing delivery");
                     *self.paused_until.lock().await = Some(until);
                     d.not_before = Some(until);
@@ -130,7 +133,9 @@ impl Sender {
                     return;
                 }
                 Err(SendError::ChatGone(reason)) => {
-                    let Target::Telegram(chat) = d.target else { return };
+                    let Target::Telegram(chat) = d.target else {
+                        return;
+                    };
                     tracing::warn!(chat, %reason, "chat unreachable; deactivating it");
                     if let Err(e) = self.store.update_chat(chat, |c| {
                         c.active = false;
@@ -139,14 +144,24 @@ impl Sender {
                         tracing::error!(error = %e, chat, "cannot deactivate chat");
                     }
                     match self.store.drop_deliveries_to(chat) {
-                        Ok(n) => tracing::info!(chat, dropped = n, "dropped deliveries to unreachable chat"),
+                        Ok(n) => tracing::info!(
+                            chat,
+                            dropped = n,
+                            "dropped deliveries to unreachable chat"
+                        ),
                         Err(e) => tracing::error!(error = %e, chat, "cannot drop deliveries"),
                     }
                     return;
                 }
                 Err(SendError::Migrated(new_id)) => {
-                    let Target::Telegram(old) = d.target else { return };
-                    tracing::info!(old, new_id, "group became a supergroup; moving its subscriptions");
+                    let Target::Telegram(old) = d.target else {
+                        return;
+                    };
+                    tracing::info!(
+                        old,
+                        new_id,
+                        "group became a supergroup; moving its subscriptions"
+                    );
                     if let Err(e) = self.migrate(old, new_id) {
                         tracing::error!(error = %e, "cannot migrate chat");
                     }
@@ -171,7 +186,11 @@ impl Sender {
                     } else {
                         let backoff = Duration::from_secs(2u64.saturating_pow(d.attempts).min(600));
                         tracing::warn!(alert = d.alert, target = ?d.target, %reason, attempts = d.attempts, "delivery failed; will retry");
-                        d.not_before = Some(self.clock.now() + chrono::Duration::from_std(backoff).unwrap_or(chrono::TimeDelta::MAX));
+                        d.not_before = Some(
+                            self.clock.now()
+                                + chrono::Duration::from_std(backoff)
+                                    .unwrap_or(chrono::TimeDelta::MAX),
+                        );
                         self.keep(seq, &d);
                     }
                     return;

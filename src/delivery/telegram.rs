@@ -26,7 +26,11 @@ impl TelegramSink {
 }
 
 impl Sink for TelegramSink {
-    fn send<'a>(&'a self, target: Target, text: &'a str) -> BoxFuture<'a, Result<Option<i32>, SendError>> {
+    fn send<'a>(
+        &'a self,
+        target: Target,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<Option<i32>, SendError>> {
         Box::pin(async move {
             let Target::Telegram(chat) = target else {
                 return Err(SendError::Permanent("not a Telegram target".into()));
@@ -66,9 +70,11 @@ pub fn classify(e: RequestError, token: &str) -> SendError {
             | ApiError::GroupDeactivated
             | ApiError::NotEnoughRightsToPostMessages,
         ) => SendError::ChatGone(text),
-        RequestError::Api(ApiError::CantParseEntities(_) | ApiError::MessageIsTooLong | ApiError::MessageTextIsEmpty) => {
-            SendError::Permanent(text)
-        }
+        RequestError::Api(
+            ApiError::CantParseEntities(_)
+            | ApiError::MessageIsTooLong
+            | ApiError::MessageTextIsEmpty,
+        ) => SendError::Permanent(text),
         _ => SendError::Transient(text),
     }
 }

@@ -139,7 +139,10 @@ pub fn pairs_in_time(
 /// The condition's verdict for a headline (or none) with an episode (or none).
 pub fn verdict(rule: &Rule, text: Option<&TextEvent>, episode: Option<&PriceEpisode>) -> Tri {
     rule.condition.eval(&|i| {
-        let is_price = matches!(rule.selections[i].kind, crate::rules::SelectionKind::Price(_));
+        let is_price = matches!(
+            rule.selections[i].kind,
+            crate::rules::SelectionKind::Price(_)
+        );
         match (is_price, text, episode) {
             (false, Some(t), _) => Tri::from(t.held[i]),
             (true, _, Some(e)) => Tri::from(e.held[i]),
@@ -188,8 +191,14 @@ mod tests {
         let before = ep("2026-02-02T20:00:00Z", "2026-02-02T21:00:00Z");
         let after = ep("2026-02-03T15:00:00Z", "2026-02-03T16:00:00Z");
         let too_late = ep("2026-02-03T22:00:00Z", "2026-02-03T23:00:00Z");
-        assert_eq!(pairs_in_time(Order::Any, day, news, &before), Some(t("2026-02-02T21:00:00Z")));
-        assert_eq!(pairs_in_time(Order::Any, day, news, &after), Some(t("2026-02-03T15:00:00Z")));
+        assert_eq!(
+            pairs_in_time(Order::Any, day, news, &before),
+            Some(t("2026-02-02T21:00:00Z"))
+        );
+        assert_eq!(
+            pairs_in_time(Order::Any, day, news, &after),
+            Some(t("2026-02-03T15:00:00Z"))
+        );
         assert_eq!(pairs_in_time(Order::Any, day, news, &too_late), None);
         assert_eq!(pairs_in_time(Order::TextFirst, day, news, &before), None);
         assert!(pairs_in_time(Order::TextFirst, day, news, &after).is_some());
@@ -200,10 +209,22 @@ mod tests {
     #[test]
     fn episodes_extend_while_the_same_selections_hold() {
         let mut s = PairState::default();
-        assert_eq!(s.record_price(t("2026-02-02T20:00:00Z"), vec![true], None), Some(0));
-        assert_eq!(s.record_price(t("2026-02-02T20:30:00Z"), vec![true], None), Some(0));
-        assert_eq!(s.record_price(t("2026-02-02T21:00:00Z"), vec![false], None), None);
-        assert_eq!(s.record_price(t("2026-02-02T21:30:00Z"), vec![true], None), Some(1));
+        assert_eq!(
+            s.record_price(t("2026-02-02T20:00:00Z"), vec![true], None),
+            Some(0)
+        );
+        assert_eq!(
+            s.record_price(t("2026-02-02T20:30:00Z"), vec![true], None),
+            Some(0)
+        );
+        assert_eq!(
+            s.record_price(t("2026-02-02T21:00:00Z"), vec![false], None),
+            None
+        );
+        assert_eq!(
+            s.record_price(t("2026-02-02T21:30:00Z"), vec![true], None),
+            Some(1)
+        );
         assert_eq!(s.episodes[0].to, t("2026-02-02T20:30:00Z"));
         s.prune(t("2026-02-04T00:00:00Z"), chrono::Duration::hours(24));
         assert_eq!(s.episodes.len(), 1, "the newest episode is kept");

@@ -51,7 +51,7 @@ pub struct EngineState {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Output {
     /// A new alert.
-    Alert(Alert),
+    Alert(Box<Alert>),
     /// A later copy of a story that already alerted ("also reported by").
     AlsoReported {
         /// The alert the story produced.
@@ -124,7 +124,11 @@ impl Engine {
     }
 
     /// Processes one headline at processing time `now`.
-    pub fn on_headline(&mut self, headline: &Headline, now: DateTime<Utc>) -> (Vec<Output>, HeadlineReport) {
+    pub fn on_headline(
+        &mut self,
+        headline: &Headline,
+        now: DateTime<Utc>,
+    ) -> (Vec<Output>, HeadlineReport) {
         let mut out = Vec::new();
         let mut report = HeadlineReport::default();
         let source = (!headline.source.is_empty()).then_some(headline.source.as_str());
@@ -139,7 +143,11 @@ impl Engine {
             .retain(|_, s| now - s.first_seen <= STORY_MEMORY);
         if let Some(seen) = self.state.stories.get_mut(&story) {
             report.duplicate = true;
-            if !seen.copies.iter().any(|c| c.link == cited.link && c.source == cited.source) {
+            if !seen
+                .copies
+                .iter()
+                .any(|c| c.link == cited.link && c.source == cited.source)
+            {
                 seen.copies.push(cited.clone());
                 for &alert in &seen.alerts {
                     out.push(Output::AlsoReported {
@@ -188,8 +196,9 @@ impl Engine {
                 story: story.clone(),
             };
             for symbol in targets(rule, &symbols) {
-                if let Some(alert) = self.text_arrives(rule, &symbol, m.verdict, event.clone(), now) {
-                    out.push(Output::Alert(alert));
+                if let Some(alert) = self.text_arrives(rule, &symbol, m.verdict, event.clone(), now)
+                {
+                    out.push(Output::Alert(Box::new(alert)));
                 }
             }
         }
@@ -213,7 +222,8 @@ impl Engine {
         // Unknown: wait for a price move, or pair with one already seen.
         let found = pair.episodes.iter().rev().find_map(|ep| {
             let at = correlate::pairs_in_time(rule.order, within, event.at, ep)?;
-            (correlate::verdict(rule, Some(&event), Some(ep)) == Tri::True).then(|| (ep.clone(), at))
+            (correlate::verdict(rule, Some(&event), Some(ep)) == Tri::True)
+                .then(|| (ep.clone(), at))
         });
         match found {
             Some((ep, at)) => self.fire(rule, symbol, Some(&event), Some((&ep, at)), now),
@@ -225,27 +235,51 @@ impl Engine {
     }
 
     /// Processes bars (of any symbols) at processing time `now`, in the order of their time.
+    /// Every bar is evaluated, but a rule fires at most once per batch and only after the
+    /// whole batch is in, so the alert shows the newest figures the batch brought.
     pub fn on_bars(&mut self, bars: &[Bar], now: DateTime<Utc>) -> Vec<Output> {
         let mut sorted: Vec<&Bar> = bars.iter().collect();
         sorted.sort_by_key(|b| b.time);
         let rules = Arc::clone(&self.rules);
-        let mut out = Vec::new();
+        let mut touched: Vec<(usize, String)> = Vec::new();
         for bar in sorted {
             self.series_mut(&bar.symbol).push(bar);
             if bar.close.is_none() {
                 continue;
             }
-            for rule in rules.rules().iter().filter(|r| watches(r, &bar.symbol)) {
-                if let Some(alert) = self.price_evaluated(rule, &bar.symbol, bar.time, now) {
-                    out.push(Output::Alert(alert));
+            for (r, rule) in rules
+                .rules()
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| watches(r, &bar.symbol))
+            {
+                if self.price_evaluated(rule, &bar.symbol, bar.time, now)
+                    && !touched.iter().any(|(t, s)| *t == r && *s == bar.symbol)
+                {
+                    touched.push((r, bar.symbol.clone()));
                 }
+            }
+        }
+        let mut out = Vec::new();
+        for (r, symbol) in touched {
+            if let Some(alert) = self.price_arrives(&rules.rules()[r], &symbol, now) {
+                out.push(Output::Alert(Box::new(alert)));
             }
         }
         out
     }
 
-    fn price_evaluated(&mut self, rule: &Rule, symbol: &str, t: DateTime<Utc>, now: DateTime<Utc>) -> Option<Alert> {
-        let series = self.series.get(symbol)?;
+    /// Evaluates `rule`'s price checks on `symbol` as of `t`; whether any held.
+    fn price_evaluated(
+        &mut self,
+        rule: &Rule,
+        symbol: &str,
+        t: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let Some(series) = self.series.get(symbol) else {
+            return false;
+        };
         let mut held = vec![false; rule.selections.len()];
         let mut evidence = None;
         for (i, check) in rule.price_checks() {
@@ -254,23 +288,32 @@ impl Engine {
                 evidence.get_or_insert(e);
             }
         }
+        let pair = self.pair_mut(&rule.id, symbol);
+        pair.prune(now, span(rule));
+        pair.record_price(t, held, evidence).is_some()
+    }
+
+    /// After new price episodes: fires a price-only rule, or pairs with a waiting headline.
+    fn price_arrives(&mut self, rule: &Rule, symbol: &str, now: DateTime<Utc>) -> Option<Alert> {
         let within = span(rule);
         let pair = self.pair_mut(&rule.id, symbol);
-        pair.prune(now, within);
-        let index = pair.record_price(t, held, evidence)?;
-        let episode = pair.episodes[index].clone();
-        match correlate::verdict(rule, None, Some(&episode)) {
-            Tri::True => return self.fire(rule, symbol, None, Some((&episode, t)), now),
+        let latest = pair.episodes.last()?.clone();
+        match correlate::verdict(rule, None, Some(&latest)) {
+            Tri::True => {
+                let at = latest.to;
+                return self.fire(rule, symbol, None, Some((&latest, at)), now);
+            }
             Tri::False => return None,
             Tri::Unknown => {}
         }
-        let pair = self.pair_mut(&rule.id, symbol);
-        let text = pair.texts.iter().find(|te| {
-            correlate::pairs_in_time(rule.order, within, te.at, &episode).is_some()
-                && correlate::verdict(rule, Some(te), Some(&episode)) == Tri::True
+        let (text, episode, at) = pair.texts.iter().find_map(|te| {
+            pair.episodes.iter().rev().find_map(|ep| {
+                let at = correlate::pairs_in_time(rule.order, within, te.at, ep)?;
+                (correlate::verdict(rule, Some(te), Some(ep)) == Tri::True)
+                    .then(|| (te.clone(), ep.clone(), at))
+            })
         })?;
-        let text = text.clone();
-        self.fire(rule, symbol, Some(&text), Some((&episode, t)), now)
+        self.fire(rule, symbol, Some(&text), Some((&episode, at)), now)
     }
 
     fn pair_mut(&mut self, rule: &str, symbol: &str) -> &mut PairState {
@@ -294,7 +337,8 @@ impl Engine {
         if pair.cooling(now) {
             return None;
         }
-        pair.cooldown_until = Some(now + chrono::Duration::from_std(rule.cooldown).unwrap_or(chrono::TimeDelta::MAX));
+        pair.cooldown_until =
+            Some(now + chrono::Duration::from_std(rule.cooldown).unwrap_or(chrono::TimeDelta::MAX));
         // The news that fired is spent; so is anything else that was waiting.
         pair.texts.clear();
 

@@ -73,7 +73,7 @@ fn alerts(outputs: Vec<Output>) -> Vec<Alert> {
     outputs
         .into_iter()
         .filter_map(|o| match o {
-            Output::Alert(a) => Some(a),
+            Output::Alert(a) => Some(*a),
             Output::AlsoReported { .. } => None,
         })
         .collect()
@@ -83,9 +83,18 @@ const NEWS: &str = "OpenAI is unsatisfied with some Nvidia chips and looking for
 
 /// Friday's close, then Monday's bars: flat until 20:00, −2.9 % at the 21:00 close.
 fn monday(e: &mut Engine) -> Vec<Alert> {
-    let mut out = alerts(e.on_bars(&[bar("2026-01-30T21:00:00Z", "1d", 191.79)], t("2026-02-02T14:00:00Z")));
-    out.extend(alerts(e.on_bars(&[bar("2026-02-02T15:00:00Z", "30m", 191.0)], t("2026-02-02T15:00:00Z"))));
-    out.extend(alerts(e.on_bars(&[bar("2026-02-02T21:00:00Z", "30m", 186.25)], t("2026-02-02T21:00:00Z"))));
+    let mut out = alerts(e.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T14:00:00Z"),
+    ));
+    out.extend(alerts(e.on_bars(
+        &[bar("2026-02-02T15:00:00Z", "30m", 191.0)],
+        t("2026-02-02T15:00:00Z"),
+    )));
+    out.extend(alerts(e.on_bars(
+        &[bar("2026-02-02T21:00:00Z", "30m", 186.25)],
+        t("2026-02-02T21:00:00Z"),
+    )));
     out
 }
 
@@ -93,7 +102,10 @@ fn monday(e: &mut Engine) -> Vec<Alert> {
 fn drop_then_news_fires_once_when_the_news_arrives() {
     let mut e = engine_with("any");
     assert!(monday(&mut e).is_empty(), "a drop alone is not the story");
-    let (out, report) = e.on_headline(&headline(NEWS, "2026-02-02T21:47:00Z"), t("2026-02-02T21:48:00Z"));
+    let (out, report) = e.on_headline(
+        &headline(NEWS, "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:48:00Z"),
+    );
     assert_eq!(report.matched_rules, 1);
     let fired = alerts(out);
     assert_eq!(fired.len(), 1);
@@ -106,31 +118,61 @@ fn drop_then_news_fires_once_when_the_news_arrives() {
     assert_eq!(a.held, ["partner", "alternative", "drop"]);
     assert!(a.matched.iter().any(|m| m.text == "alternatives"));
     // The next session's further drop is within the cooldown: nothing new.
-    let more = e.on_bars(&[bar("2026-02-03T15:00:00Z", "30m", 178.0)], t("2026-02-03T15:00:00Z"));
+    let more = e.on_bars(
+        &[bar("2026-02-03T15:00:00Z", "30m", 178.0)],
+        t("2026-02-03T15:00:00Z"),
+    );
     assert!(alerts(more).is_empty());
 }
 
 #[test]
 fn news_then_drop_fires_once_when_the_drop_arrives() {
     let mut e = engine_with("any");
-    e.on_bars(&[bar("2026-01-30T21:00:00Z", "1d", 191.79)], t("2026-02-02T10:00:00Z"));
-    let (out, _) = e.on_headline(&headline(NEWS, "2026-02-02T11:00:00Z"), t("2026-02-02T11:00:00Z"));
+    e.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T10:00:00Z"),
+    );
+    let (out, _) = e.on_headline(
+        &headline(NEWS, "2026-02-02T11:00:00Z"),
+        t("2026-02-02T11:00:00Z"),
+    );
     assert!(out.is_empty());
-    assert!(alerts(e.on_bars(&[bar("2026-02-02T15:00:00Z", "30m", 190.0)], t("2026-02-02T15:00:00Z"))).is_empty());
-    let fired = alerts(e.on_bars(&[bar("2026-02-02T16:00:00Z", "30m", 187.0)], t("2026-02-02T16:00:00Z")));
+    assert!(
+        alerts(e.on_bars(
+            &[bar("2026-02-02T15:00:00Z", "30m", 190.0)],
+            t("2026-02-02T15:00:00Z")
+        ))
+        .is_empty()
+    );
+    let fired = alerts(e.on_bars(
+        &[bar("2026-02-02T16:00:00Z", "30m", 187.0)],
+        t("2026-02-02T16:00:00Z"),
+    ));
     assert_eq!(fired.len(), 1);
     assert_eq!(fired[0].headline.as_ref().unwrap().title, NEWS);
-    let again = e.on_bars(&[bar("2026-02-02T16:30:00Z", "30m", 186.0)], t("2026-02-02T16:30:00Z"));
+    let again = e.on_bars(
+        &[bar("2026-02-02T16:30:00Z", "30m", 186.0)],
+        t("2026-02-02T16:30:00Z"),
+    );
     assert!(alerts(again).is_empty(), "once");
 }
 
 #[test]
 fn a_drop_outside_the_span_does_not_pair() {
     let mut e = engine_with("any");
-    e.on_bars(&[bar("2026-01-29T21:00:00Z", "1d", 191.79)], t("2026-01-30T14:00:00Z"));
-    e.on_bars(&[bar("2026-01-30T15:00:00Z", "30m", 185.0)], t("2026-01-30T15:00:00Z"));
+    e.on_bars(
+        &[bar("2026-01-29T21:00:00Z", "1d", 191.79)],
+        t("2026-01-30T14:00:00Z"),
+    );
+    e.on_bars(
+        &[bar("2026-01-30T15:00:00Z", "30m", 185.0)],
+        t("2026-01-30T15:00:00Z"),
+    );
     // Monday evening: the Friday drop is more than 24 h old.
-    let (out, _) = e.on_headline(&headline(NEWS, "2026-02-02T21:47:00Z"), t("2026-02-02T21:48:00Z"));
+    let (out, _) = e.on_headline(
+        &headline(NEWS, "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:48:00Z"),
+    );
     assert!(out.is_empty());
 }
 
@@ -138,23 +180,44 @@ fn a_drop_outside_the_span_does_not_pair() {
 fn a_required_order_is_respected() {
     let mut e = engine_with("text_first");
     monday(&mut e);
-    let (out, _) = e.on_headline(&headline(NEWS, "2026-02-02T21:47:00Z"), t("2026-02-02T21:48:00Z"));
+    let (out, _) = e.on_headline(
+        &headline(NEWS, "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:48:00Z"),
+    );
     assert!(out.is_empty(), "the drop came first");
     // Tuesday's session drops further: now the price follows the news.
-    let fired = alerts(e.on_bars(&[bar("2026-02-03T15:00:00Z", "30m", 180.0)], t("2026-02-03T15:00:00Z")));
+    let fired = alerts(e.on_bars(
+        &[bar("2026-02-03T15:00:00Z", "30m", 180.0)],
+        t("2026-02-03T15:00:00Z"),
+    ));
     assert_eq!(fired.len(), 1);
 }
 
 #[test]
 fn a_drop_earlier_in_the_span_pairs_with_later_news() {
     let mut e = engine_with("any");
-    e.on_bars(&[bar("2026-01-30T21:00:00Z", "1d", 191.79)], t("2026-02-02T10:00:00Z"));
-    e.on_bars(&[bar("2026-02-02T15:00:00Z", "30m", 186.0)], t("2026-02-02T15:00:00Z"));
-    e.on_bars(&[bar("2026-02-02T16:00:00Z", "30m", 190.5)], t("2026-02-02T16:00:00Z"));
-    let (out, _) = e.on_headline(&headline(NEWS, "2026-02-02T18:00:00Z"), t("2026-02-02T18:00:00Z"));
+    e.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T10:00:00Z"),
+    );
+    e.on_bars(
+        &[bar("2026-02-02T15:00:00Z", "30m", 186.0)],
+        t("2026-02-02T15:00:00Z"),
+    );
+    e.on_bars(
+        &[bar("2026-02-02T16:00:00Z", "30m", 190.5)],
+        t("2026-02-02T16:00:00Z"),
+    );
+    let (out, _) = e.on_headline(
+        &headline(NEWS, "2026-02-02T18:00:00Z"),
+        t("2026-02-02T18:00:00Z"),
+    );
     let fired = alerts(out);
     assert_eq!(fired.len(), 1);
-    assert_eq!(fired[0].price.as_ref().unwrap().at, t("2026-02-02T15:00:00Z"));
+    assert_eq!(
+        fired[0].price.as_ref().unwrap().at,
+        t("2026-02-02T15:00:00Z")
+    );
 }
 
 #[test]
@@ -162,9 +225,18 @@ fn a_stale_reference_never_satisfies_the_price_part() {
     // The only close known is from two weeks earlier (the data has a gap): a "drop" against
     // it says nothing about today.
     let mut e = engine_with("any");
-    e.on_bars(&[bar("2026-01-16T21:00:00Z", "1d", 191.79)], t("2026-02-02T10:00:00Z"));
-    e.on_headline(&headline(NEWS, "2026-02-02T11:00:00Z"), t("2026-02-02T11:00:00Z"));
-    let out = e.on_bars(&[bar("2026-02-02T16:00:00Z", "30m", 180.0)], t("2026-02-02T16:00:00Z"));
+    e.on_bars(
+        &[bar("2026-01-16T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T10:00:00Z"),
+    );
+    e.on_headline(
+        &headline(NEWS, "2026-02-02T11:00:00Z"),
+        t("2026-02-02T11:00:00Z"),
+    );
+    let out = e.on_bars(
+        &[bar("2026-02-02T16:00:00Z", "30m", 180.0)],
+        t("2026-02-02T16:00:00Z"),
+    );
     assert!(alerts(out).is_empty());
 }
 
@@ -173,18 +245,36 @@ fn a_quote_that_arrives_late_is_judged_at_its_own_time() {
     // A bar from Friday fetched on Monday: Friday's drop is more than a day before the
     // Monday news, so it does not pair.
     let mut e = engine_with("any");
-    e.on_bars(&[bar("2026-01-29T21:00:00Z", "1d", 191.79)], t("2026-02-02T10:00:00Z"));
-    e.on_headline(&headline(NEWS, "2026-02-02T11:00:00Z"), t("2026-02-02T11:00:00Z"));
-    let out = e.on_bars(&[bar("2026-01-30T16:00:00Z", "30m", 180.0)], t("2026-02-02T11:05:00Z"));
+    e.on_bars(
+        &[bar("2026-01-29T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T10:00:00Z"),
+    );
+    e.on_headline(
+        &headline(NEWS, "2026-02-02T11:00:00Z"),
+        t("2026-02-02T11:00:00Z"),
+    );
+    let out = e.on_bars(
+        &[bar("2026-01-30T16:00:00Z", "30m", 180.0)],
+        t("2026-02-02T11:05:00Z"),
+    );
     assert!(alerts(out).is_empty());
 }
 
 #[test]
 fn the_right_headline_while_the_stock_rises_does_not_fire() {
     let mut e = engine_with("any");
-    e.on_bars(&[bar("2026-01-30T21:00:00Z", "1d", 191.79)], t("2026-02-02T14:00:00Z"));
-    e.on_bars(&[bar("2026-02-02T21:00:00Z", "30m", 196.0)], t("2026-02-02T21:00:00Z"));
-    let (out, _) = e.on_headline(&headline(NEWS, "2026-02-02T21:47:00Z"), t("2026-02-02T21:48:00Z"));
+    e.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T14:00:00Z"),
+    );
+    e.on_bars(
+        &[bar("2026-02-02T21:00:00Z", "30m", 196.0)],
+        t("2026-02-02T21:00:00Z"),
+    );
+    let (out, _) = e.on_headline(
+        &headline(NEWS, "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:48:00Z"),
+    );
     assert!(out.is_empty());
 }
 
@@ -193,7 +283,10 @@ fn a_denial_never_fires() {
     let mut e = engine_with("any");
     monday(&mut e);
     let (out, report) = e.on_headline(
-        &headline("Nvidia denies OpenAI seeks alternatives", "2026-02-02T22:00:00Z"),
+        &headline(
+            "Nvidia denies OpenAI seeks alternatives",
+            "2026-02-02T22:00:00Z",
+        ),
         t("2026-02-02T22:00:00Z"),
     );
     assert!(out.is_empty());
@@ -204,14 +297,19 @@ fn a_denial_never_fires() {
 fn later_copies_of_a_story_are_folded_into_the_alert() {
     let mut e = engine_with("any");
     monday(&mut e);
-    let (out, _) = e.on_headline(&headline(NEWS, "2026-02-02T21:47:00Z"), t("2026-02-02T21:48:00Z"));
+    let (out, _) = e.on_headline(
+        &headline(NEWS, "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:48:00Z"),
+    );
     let id = alerts(out)[0].id;
     let mut copy = headline(&format!("UPDATE 1-{NEWS}"), "2026-02-02T22:10:00Z");
     copy.source = "Yahoo".into();
     let (out, report) = e.on_headline(&copy, t("2026-02-02T22:10:00Z"));
     assert!(report.duplicate);
     assert_eq!(out.len(), 1);
-    assert!(matches!(&out[0], Output::AlsoReported { alert, headline } if *alert == id && headline.source == "Yahoo"));
+    assert!(
+        matches!(&out[0], Output::AlsoReported { alert, headline } if *alert == id && headline.source == "Yahoo")
+    );
     let mut suffixed = headline(&format!("{NEWS} - Reuters"), "2026-02-02T22:20:00Z");
     suffixed.link = Some("https://other.example/x".into());
     let (out, _) = e.on_headline(&suffixed, t("2026-02-02T22:20:00Z"));
@@ -224,20 +322,32 @@ fn later_copies_of_a_story_are_folded_into_the_alert() {
 #[test]
 fn state_survives_a_round_trip_through_json() {
     let mut e = engine_with("any");
-    e.on_bars(&[bar("2026-01-30T21:00:00Z", "1d", 191.79)], t("2026-02-02T10:00:00Z"));
-    e.on_headline(&headline(NEWS, "2026-02-02T11:00:00Z"), t("2026-02-02T11:00:00Z"));
+    e.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T10:00:00Z"),
+    );
+    e.on_headline(
+        &headline(NEWS, "2026-02-02T11:00:00Z"),
+        t("2026-02-02T11:00:00Z"),
+    );
     let json = serde_json::to_string(e.state()).unwrap();
     let state: EngineState = serde_json::from_str(&json).unwrap();
     let mut restored = Engine::new(Arc::clone(e.rules()), state);
     restored.warm(&[bar("2026-01-30T21:00:00Z", "1d", 191.79)]);
-    let fired = alerts(restored.on_bars(&[bar("2026-02-02T16:00:00Z", "30m", 187.0)], t("2026-02-02T16:00:00Z")));
+    let fired = alerts(restored.on_bars(
+        &[bar("2026-02-02T16:00:00Z", "30m", 187.0)],
+        t("2026-02-02T16:00:00Z"),
+    ));
     assert_eq!(fired.len(), 1, "the pending headline was remembered");
 }
 
 #[test]
 fn tidy_forgets_what_can_no_longer_pair() {
     let mut e = engine_with("any");
-    e.on_headline(&headline(NEWS, "2026-02-02T11:00:00Z"), t("2026-02-02T11:00:00Z"));
+    e.on_headline(
+        &headline(NEWS, "2026-02-02T11:00:00Z"),
+        t("2026-02-02T11:00:00Z"),
+    );
     assert!(!e.state().pairs.is_empty());
     e.tidy(t("2026-02-06T11:00:00Z"));
     assert!(e.state().pairs.is_empty());

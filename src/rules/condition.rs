@@ -111,7 +111,10 @@ enum Tok<'a> {
     Close,
 }
 
-fn lex(src: &str) -> Result<Vec<(Tok<'_>, (usize, usize))>, ConditionError> {
+/// A token with its byte range.
+type Lexed<'a> = (Tok<'a>, (usize, usize));
+
+fn lex(src: &str) -> Result<Vec<Lexed<'_>>, ConditionError> {
     let mut out = Vec::new();
     let bytes = src.as_bytes();
     let mut i = 0;
@@ -127,7 +130,9 @@ fn lex(src: &str) -> Result<Vec<(Tok<'_>, (usize, usize))>, ConditionError> {
             i += 1;
         } else if c.is_ascii_alphabetic() || c == b'_' {
             let start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'-')) {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'-'))
+            {
                 i += 1;
             }
             let word = &src[start..i];
@@ -157,7 +162,7 @@ fn lex(src: &str) -> Result<Vec<(Tok<'_>, (usize, usize))>, ConditionError> {
 }
 
 struct Parser<'a, 'n> {
-    toks: Vec<(Tok<'a>, (usize, usize))>,
+    toks: Vec<Lexed<'a>>,
     pos: usize,
     len: usize,
     resolve: &'n dyn Fn(&str) -> Option<usize>,
@@ -190,7 +195,10 @@ pub fn parse(
     if let Some((tok, span)) = p.toks.get(p.pos) {
         return Err(ConditionError {
             span: *span,
-            message: format!("expected `and`, `or` or the end of the condition, found {}", describe(tok)),
+            message: format!(
+                "expected `and`, `or` or the end of the condition, found {}",
+                describe(tok)
+            ),
             hint: None,
         });
     }
@@ -227,7 +235,11 @@ impl Parser<'_, '_> {
             self.pos += 1;
             items.push(self.and()?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Expr::Or(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::Or(items)
+        })
     }
 
     fn and(&mut self) -> Result<Expr, ConditionError> {
@@ -236,7 +248,11 @@ impl Parser<'_, '_> {
             self.pos += 1;
             items.push(self.unary()?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Expr::And(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::And(items)
+        })
     }
 
     fn unary(&mut self) -> Result<Expr, ConditionError> {
@@ -304,7 +320,9 @@ mod tests {
     use super::*;
 
     fn names() -> Vec<String> {
-        ["customer", "alternative", "denial", "drop"].map(String::from).to_vec()
+        ["customer", "alternative", "denial", "drop"]
+            .map(String::from)
+            .to_vec()
     }
 
     fn p(src: &str) -> Result<Expr, ConditionError> {
@@ -325,7 +343,10 @@ mod tests {
         let e = p("customer and (denial or drop)").unwrap();
         assert_eq!(
             e,
-            Expr::And(vec![Expr::Sel(0), Expr::Or(vec![Expr::Sel(2), Expr::Sel(3)])])
+            Expr::And(vec![
+                Expr::Sel(0),
+                Expr::Or(vec![Expr::Sel(2), Expr::Sel(3)])
+            ])
         );
     }
 
@@ -355,8 +376,18 @@ mod tests {
         assert_eq!(e.hint.as_deref(), Some("did you mean `alternative`?"));
         let e = p("customer && drop").unwrap_err();
         assert_eq!(e.span, (9, 10));
-        assert!(p("(customer and drop").unwrap_err().message.contains("never closed"));
-        assert!(p("customer drop").unwrap_err().message.contains("expected `and`"));
+        assert!(
+            p("(customer and drop")
+                .unwrap_err()
+                .message
+                .contains("never closed")
+        );
+        assert!(
+            p("customer drop")
+                .unwrap_err()
+                .message
+                .contains("expected `and`")
+        );
         assert!(p("customer and").unwrap_err().message.contains("ends"));
         assert!(p("").is_err());
         assert!(p("not").is_err());

@@ -58,9 +58,11 @@ struct ManyRules {
 
 /// Parses a rule file.
 pub fn parse_rule_file(file: &SourceFile) -> Result<RawRuleFile, Problem> {
-    let table: toml::Table = toml::from_str(&file.text).map_err(|e| Problem::from_toml(file, &e))?;
+    let table: toml::Table =
+        toml::from_str(&file.text).map_err(|e| Problem::from_toml(file, &e))?;
     if table.contains_key("rule") {
-        let many: ManyRules = toml::from_str(&file.text).map_err(|e| Problem::from_toml(file, &e))?;
+        let many: ManyRules =
+            toml::from_str(&file.text).map_err(|e| Problem::from_toml(file, &e))?;
         Ok(RawRuleFile::Many(many.rule))
     } else {
         let one: RawRule = toml::from_str(&file.text).map_err(|e| Problem::from_toml(file, &e))?;
@@ -233,7 +235,10 @@ pub fn parse_lexicon_file(file: &SourceFile) -> Result<RawLexicon, Problem> {
 }
 
 /// Parses `30m`, `24h`, `2d` into a duration.
-pub fn parse_duration(file: &SourceFile, value: &Spanned<String>) -> Result<std::time::Duration, Problem> {
+pub fn parse_duration(
+    file: &SourceFile,
+    value: &Spanned<String>,
+) -> Result<std::time::Duration, Problem> {
     humantime::parse_duration(value.get_ref().trim()).map_err(|_| {
         Problem::at(
             file,
@@ -258,11 +263,19 @@ mod tests {
     #[test]
     fn unknown_keys_are_located_and_get_a_suggestion() {
         let f = file("id = \"a\"\ntitle = \"t\"\ncondition = \"x\"\ncooldwn = \"1h\"\n");
-        let Err(p) = parse_rule_file(&f) else { panic!("must fail") };
+        let Err(p) = parse_rule_file(&f) else {
+            panic!("must fail")
+        };
         assert_eq!((p.line, p.col), (4, 1));
-        assert!(p.message.contains("unknown field `cooldwn`"), "{}", p.message);
+        assert!(
+            p.message.contains("unknown field `cooldwn`"),
+            "{}",
+            p.message
+        );
         let f = file("id = \"a\"\ntitle = \"t\"\ncondition = \"x\"\n[text.a]\nanny = [\"x\"]\n");
-        let Err(p) = parse_rule_file(&f) else { panic!("must fail") };
+        let Err(p) = parse_rule_file(&f) else {
+            panic!("must fail")
+        };
         assert_eq!(p.line, 5);
         assert_eq!(p.hint.as_deref(), Some("did you mean `any`?"));
     }
@@ -270,7 +283,9 @@ mod tests {
     #[test]
     fn syntax_errors_are_located() {
         let f = file("id = \"a\"\ntitle = \n");
-        let Err(p) = parse_rule_file(&f) else { panic!("must fail") };
+        let Err(p) = parse_rule_file(&f) else {
+            panic!("must fail")
+        };
         assert_eq!(p.line, 2);
     }
 
@@ -278,7 +293,9 @@ mod tests {
     fn files_hold_one_rule_or_many() {
         let one = file("id = \"a\"\ntitle = \"t\"\ncondition = \"x\"\n");
         assert!(matches!(parse_rule_file(&one), Ok(RawRuleFile::One(_))));
-        let many = file("[[rule]]\nid = \"a\"\ntitle = \"t\"\ncondition = \"x\"\n[[rule]]\nid = \"b\"\ntitle = \"t\"\ncondition = \"x\"\n");
+        let many = file(
+            "[[rule]]\nid = \"a\"\ntitle = \"t\"\ncondition = \"x\"\n[[rule]]\nid = \"b\"\ntitle = \"t\"\ncondition = \"x\"\n",
+        );
         assert!(matches!(parse_rule_file(&many), Ok(RawRuleFile::Many(v)) if v.len() == 2));
     }
 }

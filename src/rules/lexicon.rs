@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
-use crate::problem::closest;
 use super::file::{Problem, RawLexicon, SourceFile};
+use crate::problem::closest;
 
 /// One lexicon entry, references not yet expanded.
 #[derive(Debug)]
@@ -43,26 +43,33 @@ impl Lexicon {
     /// Adds the entries of one parsed lexicon file; duplicate names are problems.
     pub fn add(&mut self, file: SourceFile, raw: RawLexicon, problems: &mut Vec<Problem>) {
         let index = self.files.len();
-        let mut add = |name: String, span: std::ops::Range<usize>, entry: Entry, file: &SourceFile| {
-            if !valid_name(&name) {
-                problems.push(Problem::at(
-                    file,
-                    span,
-                    format!("`{name}` is not a valid lexicon name"),
-                    Some("use lower-case letters, digits, `_` and `-`".into()),
-                ));
-            } else if let Some(prev) = self.entries.get(&name) {
-                let prev_path = self.files.get(prev.file).map_or(file.path.clone(), |f| f.path.clone());
-                problems.push(Problem::at(
-                    file,
-                    span,
-                    format!("lexicon entry `{name}` is defined twice"),
-                    Some(format!("the other definition is in {}", prev_path.display())),
-                ));
-            } else {
-                self.entries.insert(name, entry);
-            }
-        };
+        let mut add =
+            |name: String, span: std::ops::Range<usize>, entry: Entry, file: &SourceFile| {
+                if !valid_name(&name) {
+                    problems.push(Problem::at(
+                        file,
+                        span,
+                        format!("`{name}` is not a valid lexicon name"),
+                        Some("use lower-case letters, digits, `_` and `-`".into()),
+                    ));
+                } else if let Some(prev) = self.entries.get(&name) {
+                    let prev_path = self
+                        .files
+                        .get(prev.file)
+                        .map_or(file.path.clone(), |f| f.path.clone());
+                    problems.push(Problem::at(
+                        file,
+                        span,
+                        format!("lexicon entry `{name}` is defined twice"),
+                        Some(format!(
+                            "the other definition is in {}",
+                            prev_path.display()
+                        )),
+                    ));
+                } else {
+                    self.entries.insert(name, entry);
+                }
+            };
         for (name, e) in raw.entity {
             let span = e.span();
             let e = e.into_inner();
@@ -77,7 +84,16 @@ impl Lexicon {
             let span = c.span();
             let c = c.into_inner();
             let terms = c.en.into_iter().chain(c.de).chain(c.terms).collect();
-            add(name, span, Entry { file: index, symbol: None, terms }, &file);
+            add(
+                name,
+                span,
+                Entry {
+                    file: index,
+                    symbol: None,
+                    terms,
+                },
+                &file,
+            );
         }
         self.files.push(file);
     }
@@ -134,8 +150,17 @@ impl Lexicon {
         let names = self.names();
         let hint = match closest(name, &names) {
             Some(c) => format!("did you mean `@{c}`?"),
-            None if names.is_empty() => "no lexicons are defined; add one under rules/lexicons/".into(),
-            None => format!("known: {}", names.iter().map(|n| format!("@{n}")).collect::<Vec<_>>().join(", ")),
+            None if names.is_empty() => {
+                "no lexicons are defined; add one under rules/lexicons/".into()
+            }
+            None => format!(
+                "known: {}",
+                names
+                    .iter()
+                    .map(|n| format!("@{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         };
         Problem::at(file, span, format!("unknown lexicon `{name}`"), Some(hint))
     }
@@ -147,7 +172,9 @@ impl Lexicon {
         out: &mut Vec<ExpandedTerm>,
         problems: &mut Vec<Problem>,
     ) {
-        let Some(entry) = self.entries.get(name) else { return };
+        let Some(entry) = self.entries.get(name) else {
+            return;
+        };
         stack.push(name.to_string());
         let file = &self.files[entry.file];
         for term in &entry.terms {
@@ -158,7 +185,12 @@ impl Lexicon {
                     via: Some(name.to_string()),
                 }),
                 Some(other) if stack.iter().any(|s| s == other) => {
-                    let cycle = stack.iter().chain(std::iter::once(&other.to_string())).map(|s| format!("@{s}")).collect::<Vec<_>>().join(" → ");
+                    let cycle = stack
+                        .iter()
+                        .chain(std::iter::once(&other.to_string()))
+                        .map(|s| format!("@{s}"))
+                        .collect::<Vec<_>>()
+                        .join(" → ");
                     problems.push(Problem::at(
                         file,
                         term.span(),
@@ -219,8 +251,16 @@ terms = ["@openai", "Microsoft"]
         assert_eq!(links.len(), 1);
         assert_eq!(links[0].0, "NVDA");
         let mut out = Vec::new();
-        let f = SourceFile { path: "r.toml".into(), text: String::new() };
-        lex.expand(&f, &Spanned::new(0..0, "@customers".to_string()), &mut out, &mut Vec::new());
+        let f = SourceFile {
+            path: "r.toml".into(),
+            text: String::new(),
+        };
+        lex.expand(
+            &f,
+            &Spanned::new(0..0, "@customers".to_string()),
+            &mut out,
+            &mut Vec::new(),
+        );
         let texts: Vec<&str> = out.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(texts, ["OpenAI", "ChatGPT maker", "Microsoft"]);
     }
@@ -235,8 +275,14 @@ terms = ["@b"]
 terms = ["@a", "@partners"]
 "#,
         );
-        assert!(problems.iter().any(|p| p.message.contains("cycle")), "{problems:?}");
-        let unknown = problems.iter().find(|p| p.message.contains("unknown lexicon `partners`")).unwrap();
+        assert!(
+            problems.iter().any(|p| p.message.contains("cycle")),
+            "{problems:?}"
+        );
+        let unknown = problems
+            .iter()
+            .find(|p| p.message.contains("unknown lexicon `partners`"))
+            .unwrap();
         assert_eq!(unknown.line, 5);
         assert!(unknown.hint.as_deref().unwrap().contains("@a"));
     }

@@ -117,7 +117,8 @@ impl TermMatcher {
 
 /// ` tok0 tok1 … ` and the byte offset of each token in it.
 fn joined_with_offsets(tokens: &[Token]) -> (String, Vec<usize>) {
-    let mut haystack = String::with_capacity(tokens.iter().map(|t| t.text.len() + 1).sum::<usize>() + 1);
+    let mut haystack =
+        String::with_capacity(tokens.iter().map(|t| t.text.len() + 1).sum::<usize>() + 1);
     let mut starts = Vec::with_capacity(tokens.len());
     haystack.push(' ');
     for t in tokens {
@@ -140,12 +141,21 @@ mod tests {
     fn found(m: &TermMatcher, headline: &str) -> Vec<(String, usize)> {
         let mut out = Vec::new();
         m.find(&normalize(headline, None), Field::Title, &mut out);
-        out.iter().map(|o| (m.term(o.term).to_string(), o.token)).collect()
+        out.iter()
+            .map(|o| (m.term(o.term).to_string(), o.token))
+            .collect()
     }
 
     #[test]
     fn finds_words_phrases_stems_and_gaps_in_one_pass() {
-        let m = matcher(&["openai", "chatgpt maker", "alternativ*", "alternatives", "weist * zurueck", "nvidia"]);
+        let m = matcher(&[
+            "openai",
+            "chatgpt maker",
+            "alternativ*",
+            "alternatives",
+            "weist * zurueck",
+            "nvidia",
+        ]);
         let hits = found(&m, "ChatGPT maker OpenAI seeks Nvidia alternatives");
         assert!(hits.contains(&("chatgpt maker".into(), 0)));
         assert!(hits.contains(&("openai".into(), 2)));
@@ -154,7 +164,10 @@ mod tests {
         assert!(hits.contains(&("alternatives".into(), 5)));
         assert_eq!(
             found(&m, "Nvidia-Chef weist Berichte zurück"),
-            vec![("nvidia".to_string(), 0), ("weist * zurueck".to_string(), 2)]
+            vec![
+                ("nvidia".to_string(), 0),
+                ("weist * zurueck".to_string(), 2)
+            ]
         );
     }
 
@@ -162,7 +175,10 @@ mod tests {
     fn words_only_match_whole_tokens() {
         let m = matcher(&["meta", "ai"]);
         assert!(found(&m, "Metaverse spending and OpenAI").is_empty());
-        assert_eq!(found(&m, "Meta bets on AI"), vec![("meta".to_string(), 0), ("ai".to_string(), 3)]);
+        assert_eq!(
+            found(&m, "Meta bets on AI"),
+            vec![("meta".to_string(), 0), ("ai".to_string(), 3)]
+        );
     }
 
     #[test]

@@ -102,10 +102,13 @@ impl Rule {
 
     /// The price selections with their indices.
     pub fn price_checks(&self) -> impl Iterator<Item = (usize, &PriceCheck)> {
-        self.selections.iter().enumerate().filter_map(|(i, s)| match &s.kind {
-            SelectionKind::Price(p) => Some((i, p)),
-            SelectionKind::Text(_) => None,
-        })
+        self.selections
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match &s.kind {
+                SelectionKind::Price(p) => Some((i, p)),
+                SelectionKind::Text(_) => None,
+            })
     }
 }
 
@@ -193,7 +196,10 @@ pub fn read_dir(dir: &Path) -> (Vec<SourceFile>, Vec<SourceFile>, Vec<Problem>) 
                 .collect(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && d != dir => Vec::new(),
             Err(e) => {
-                problems.push(Problem::whole_file(d, format!("cannot read directory: {e}")));
+                problems.push(Problem::whole_file(
+                    d,
+                    format!("cannot read directory: {e}"),
+                ));
                 Vec::new()
             }
         };
@@ -215,7 +221,10 @@ pub fn read_dir(dir: &Path) -> (Vec<SourceFile>, Vec<SourceFile>, Vec<Problem>) 
 }
 
 /// Compiles rule and lexicon sources into a rule set, or returns every problem found.
-pub fn compile(rule_files: Vec<SourceFile>, lexicon_files: Vec<SourceFile>) -> Result<RuleSet, Vec<Problem>> {
+pub fn compile(
+    rule_files: Vec<SourceFile>,
+    lexicon_files: Vec<SourceFile>,
+) -> Result<RuleSet, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut lexicon = Lexicon::default();
     for file in lexicon_files {
@@ -259,7 +268,10 @@ pub fn compile(rule_files: Vec<SourceFile>, lexicon_files: Vec<SourceFile>) -> R
                         file,
                         id_span,
                         format!("rule id `{}` is used twice", rule.id),
-                        Some(format!("the other rule with this id is in {}", prev.display())),
+                        Some(format!(
+                            "the other rule with this id is in {}",
+                            prev.display()
+                        )),
                     ));
                     continue;
                 }
@@ -328,8 +340,18 @@ fn compile_rule(
     let mut symbols = Vec::new();
     for s in &raw.symbols {
         let sym = s.get_ref().trim().to_ascii_uppercase();
-        if sym.is_empty() || sym.len() > 20 || !sym.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '^' | '=')) {
-            problems.push(Problem::at(file, s.span(), format!("`{}` is not a ticker symbol", s.get_ref()), Some("write it as Yahoo does, e.g. `NVDA` or `SAP.DE`".into())));
+        if sym.is_empty()
+            || sym.len() > 20
+            || !sym
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '^' | '='))
+        {
+            problems.push(Problem::at(
+                file,
+                s.span(),
+                format!("`{}` is not a ticker symbol", s.get_ref()),
+                Some("write it as Yahoo does, e.g. `NVDA` or `SAP.DE`".into()),
+            ));
         } else {
             symbols.push(sym);
         }
@@ -382,7 +404,12 @@ fn compile_rule(
         };
         selections.push(Selection {
             name,
-            kind: SelectionKind::Text(TextSelection { any, all, none, fields }),
+            kind: SelectionKind::Text(TextSelection {
+                any,
+                all,
+                none,
+                fields,
+            }),
         });
     }
     for (name, price) in raw.price {
@@ -429,7 +456,8 @@ fn compile_rule(
     let cond_start = file.text[cond_span.clone()]
         .find(cond_src.as_str())
         .map_or(cond_span.start, |off| cond_span.start + off);
-    let condition = match condition::parse(cond_src, &|n| names.iter().position(|k| k == n), &names) {
+    let condition = match condition::parse(cond_src, &|n| names.iter().position(|k| k == n), &names)
+    {
         Ok(e) => Some(e),
         Err(e) => {
             problems.push(Problem::at(
@@ -449,7 +477,10 @@ fn compile_rule(
                 problems.push(Problem::at(
                     file,
                     cond_span.clone(),
-                    format!("selection `{}` is defined but not used in the condition", s.name),
+                    format!(
+                        "selection `{}` is defined but not used in the condition",
+                        s.name
+                    ),
                     Some("use it in `condition` or remove it".into()),
                 ));
             }
@@ -546,8 +577,10 @@ impl RuleSet {
     /// Matches a prepared headline against every rule's text part in one scan.
     pub fn match_headline(&self, text: &PreparedText) -> HeadlineMatch {
         let mut occurrences = Vec::new();
-        self.matcher.find(&text.title, Field::Title, &mut occurrences);
-        self.matcher.find(&text.summary, Field::Summary, &mut occurrences);
+        self.matcher
+            .find(&text.title, Field::Title, &mut occurrences);
+        self.matcher
+            .find(&text.summary, Field::Summary, &mut occurrences);
 
         let mut linked_symbols = BTreeSet::new();
         let mut candidates: BTreeSet<usize> = self.always.iter().copied().collect();
@@ -603,12 +636,16 @@ impl RuleSet {
     ) -> Vec<MatchedTerm> {
         let mut out = Vec::new();
         for (s, value) in rule.selections.iter().zip(values) {
-            let SelectionKind::Text(t) = &s.kind else { continue };
+            let SelectionKind::Text(t) = &s.kind else {
+                continue;
+            };
             if *value != Tri::True {
                 continue;
             }
             for o in occurrences {
-                if !t.fields.contains(&o.field) || !(t.any.contains(&o.term) || t.all.contains(&o.term)) {
+                if !t.fields.contains(&o.field)
+                    || !(t.any.contains(&o.term) || t.all.contains(&o.term))
+                {
                     continue;
                 }
                 let field_text = match o.field {

@@ -231,8 +231,20 @@ mod tests {
 
     #[test]
     fn thresholds_parse() {
-        assert_eq!(Threshold::parse("<= -2%").unwrap(), Threshold { cmp: Cmp::Le, pct: -2.0 });
-        assert_eq!(Threshold::parse(">=3 %").unwrap(), Threshold { cmp: Cmp::Ge, pct: 3.0 });
+        assert_eq!(
+            Threshold::parse("<= -2%").unwrap(),
+            Threshold {
+                cmp: Cmp::Le,
+                pct: -2.0
+            }
+        );
+        assert_eq!(
+            Threshold::parse(">=3 %").unwrap(),
+            Threshold {
+                cmp: Cmp::Ge,
+                pct: 3.0
+            }
+        );
         assert!(Threshold::parse("-2%").unwrap_err().contains("comparison"));
         assert!(Threshold::parse("<= -2").unwrap_err().contains("percent"));
         assert!(Threshold::parse("<= x%").is_err());
@@ -243,7 +255,9 @@ mod tests {
     #[test]
     fn a_drop_against_the_previous_close_holds_with_its_figures() {
         let s = seed_series();
-        let e = drop_check(false).eval(&s, "2026-02-02T21:47:00Z".parse().unwrap()).unwrap();
+        let e = drop_check(false)
+            .eval(&s, "2026-02-02T21:47:00Z".parse().unwrap())
+            .unwrap();
         assert_eq!(e.price, 186.25);
         assert_eq!(e.reference, 191.79);
         assert!((e.change_pct - -2.8886).abs() < 0.001);
@@ -254,9 +268,17 @@ mod tests {
     fn a_stale_price_never_satisfies() {
         let s = seed_series();
         // The next day at noon ET, the newest price is yesterday's close: stale.
-        assert!(drop_check(false).eval(&s, "2026-02-03T17:00:00Z".parse().unwrap()).is_none());
+        assert!(
+            drop_check(false)
+                .eval(&s, "2026-02-03T17:00:00Z".parse().unwrap())
+                .is_none()
+        );
         // During yesterday's session, the 15:00 bar is stale by 16:00.
-        assert!(drop_check(false).eval(&s, "2026-02-02T16:00:00Z".parse().unwrap()).is_none());
+        assert!(
+            drop_check(false)
+                .eval(&s, "2026-02-02T16:00:00Z".parse().unwrap())
+                .is_none()
+        );
     }
 
     #[test]
@@ -264,13 +286,21 @@ mod tests {
         let mut s = Series::new("NVDA");
         s.push(&bar("2026-01-30T21:00:00Z", "1d", 191.79));
         s.push(&bar("2026-02-02T21:00:00Z", "30m", 195.0));
-        assert!(drop_check(true).eval(&s, "2026-02-02T21:10:00Z".parse().unwrap()).is_none());
+        assert!(
+            drop_check(true)
+                .eval(&s, "2026-02-02T21:10:00Z".parse().unwrap())
+                .is_none()
+        );
     }
 
     #[test]
     fn no_reference_no_answer() {
         let mut s = Series::new("NVDA");
         s.push(&bar("2026-02-02T21:00:00Z", "30m", 186.0));
-        assert!(drop_check(true).eval(&s, "2026-02-02T21:00:00Z".parse().unwrap()).is_none());
+        assert!(
+            drop_check(true)
+                .eval(&s, "2026-02-02T21:00:00Z".parse().unwrap())
+                .is_none()
+        );
     }
 }

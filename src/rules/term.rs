@@ -134,9 +134,15 @@ mod tests {
 
     #[test]
     fn terms_are_normalised_like_headlines() {
-        assert_eq!(Term::parse("ChatGPT-Entwickler").unwrap().to_string(), "chatgpt entwickler");
+        assert_eq!(
+            Term::parse("ChatGPT-Entwickler").unwrap().to_string(),
+            "chatgpt entwickler"
+        );
         assert_eq!(Term::parse("Ärger*").unwrap().to_string(), "aerger*");
-        assert_eq!(Term::parse("weist  * zurück").unwrap().to_string(), "weist * zurueck");
+        assert_eq!(
+            Term::parse("weist  * zurück").unwrap().to_string(),
+            "weist * zurueck"
+        );
     }
 
     #[test]
@@ -152,7 +158,10 @@ mod tests {
 
     #[test]
     fn anchors_stop_at_the_first_wildcard() {
-        assert_eq!(Term::parse("chatgpt maker").unwrap().anchor(), " chatgpt maker ");
+        assert_eq!(
+            Term::parse("chatgpt maker").unwrap().anchor(),
+            " chatgpt maker "
+        );
         assert_eq!(Term::parse("alternativ*").unwrap().anchor(), " alternativ");
         assert_eq!(Term::parse("weist * zurueck").unwrap().anchor(), " weist ");
     }

@@ -15,7 +15,11 @@ fn shipped() -> RuleSet {
     load_dir(&dir).unwrap_or_else(|problems| {
         panic!(
             "shipped rules have problems:\n{}",
-            problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")
+            problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
         )
     })
 }
@@ -64,7 +68,11 @@ fn the_seed_rule_catches_the_story_however_it_is_worded() {
         "Meta in talks to use Google's TPUs instead of Nvidia chips in its data centers",
         "Microsoft will für KI-Inferenz verstärkt eigene Maia-Chips statt Nvidia-GPUs nutzen",
     ] {
-        assert_eq!(seed_verdict(&set, title), Some(Tri::Unknown), "should wait for a drop: {title}");
+        assert_eq!(
+            seed_verdict(&set, title),
+            Some(Tri::Unknown),
+            "should wait for a drop: {title}"
+        );
     }
 }
 
@@ -97,13 +105,26 @@ fn headlines_naming_an_entity_are_linked_to_its_symbol() {
 #[test]
 fn evidence_names_the_matched_words_where_they_stand() {
     let set = shipped();
-    let title = "UPDATE 1-OpenAI is unsatisfied with some Nvidia chips and looking for alternatives";
+    let title =
+        "UPDATE 1-OpenAI is unsatisfied with some Nvidia chips and looking for alternatives";
     let m = set.match_headline(&prepared(title));
-    let r = m.rules.iter().find(|r| set.rules()[r.rule].id == SEED).unwrap();
-    let words: Vec<(&str, &str)> = r.matched.iter().map(|m| (m.selection.as_str(), m.text.as_str())).collect();
+    let r = m
+        .rules
+        .iter()
+        .find(|r| set.rules()[r.rule].id == SEED)
+        .unwrap();
+    let words: Vec<(&str, &str)> = r
+        .matched
+        .iter()
+        .map(|m| (m.selection.as_str(), m.text.as_str()))
+        .collect();
     assert_eq!(
         words,
-        [("customer", "OpenAI"), ("nvidia", "Nvidia"), ("alternative", "alternatives")]
+        [
+            ("customer", "OpenAI"),
+            ("nvidia", "Nvidia"),
+            ("alternative", "alternatives")
+        ]
     );
 }
 
@@ -126,7 +147,11 @@ any = ["lifts", "eases"]
     let m = set.match_headline(&prepared("US widens export controls on AI chips to China"));
     assert_eq!(m.rules.len(), 1);
     assert_eq!(m.rules[0].verdict, Tri::True);
-    assert!(set.match_headline(&prepared("US eases export controls on chips")).rules.is_empty());
+    assert!(
+        set.match_headline(&prepared("US eases export controls on chips"))
+            .rules
+            .is_empty()
+    );
     let m = set.match_headline(&prepared("Neue Exportbeschränkungen für Chips"));
     assert_eq!(m.rules[0].verdict, Tri::True);
 }
@@ -138,7 +163,11 @@ fn a_rule_of_only_negations_is_evaluated_for_every_headline() {
     )
     .unwrap();
     assert_eq!(set.match_headline(&prepared("Markets flat")).rules.len(), 1);
-    assert!(set.match_headline(&prepared("Markets crash")).rules.is_empty());
+    assert!(
+        set.match_headline(&prepared("Markets crash"))
+            .rules
+            .is_empty()
+    );
 }
 
 #[test]
@@ -156,12 +185,40 @@ cooldown = "soon"
 "#,
     )
     .unwrap_err();
-    let found: Vec<(usize, &str)> = problems.iter().map(|p| (p.line, p.message.as_str())).collect();
-    assert!(found.iter().any(|(l, m)| *l == 1 && m.contains("not a valid rule id")), "{found:?}");
-    assert!(found.iter().any(|(l, m)| *l == 5 && m.contains("at least 3 letters")), "{found:?}");
-    assert!(found.iter().any(|(l, m)| *l == 5 && m.contains("unknown lexicon `partners`")), "{found:?}");
-    assert!(found.iter().any(|(l, m)| *l == 7 && m.contains("needs a comparison")), "{found:?}");
-    assert!(found.iter().any(|(l, m)| *l == 9 && m.contains("not a duration")), "{found:?}");
+    let found: Vec<(usize, &str)> = problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert!(
+        found
+            .iter()
+            .any(|(l, m)| *l == 1 && m.contains("not a valid rule id")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(l, m)| *l == 5 && m.contains("at least 3 letters")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(l, m)| *l == 5 && m.contains("unknown lexicon `partners`")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(l, m)| *l == 7 && m.contains("needs a comparison")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(l, m)| *l == 9 && m.contains("not a duration")),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -170,7 +227,10 @@ fn undefined_selections_point_into_the_condition() {
         "id = \"r\"\ntitle = \"t\"\ncondition = \"chips and curbz\"\n[text.chips]\nany = [\"chip\"]\n[text.curbs]\nany = [\"curbs\"]\n",
     )
     .unwrap_err();
-    let p = problems.iter().find(|p| p.message.contains("undefined selection `curbz`")).unwrap();
+    let p = problems
+        .iter()
+        .find(|p| p.message.contains("undefined selection `curbz`"))
+        .unwrap();
     assert_eq!((p.line, p.col), (3, 24));
     assert_eq!(p.hint.as_deref(), Some("did you mean `curbs`?"));
 }
@@ -179,8 +239,14 @@ fn undefined_selections_point_into_the_condition() {
 fn duplicate_rule_ids_are_problems() {
     let rule = "id = \"same\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"x\"]\n";
     let files = vec![
-        SourceFile { path: "rules/a.toml".into(), text: rule.into() },
-        SourceFile { path: "rules/b.toml".into(), text: rule.into() },
+        SourceFile {
+            path: "rules/a.toml".into(),
+            text: rule.into(),
+        },
+        SourceFile {
+            path: "rules/b.toml".into(),
+            text: rule.into(),
+        },
     ];
     let problems = compile(files, vec![]).unwrap_err();
     assert_eq!(problems.len(), 1);

@@ -24,8 +24,9 @@ const MAX_SUMMARY: usize = 1_000;
 
 static GOOGLE_PUBLISHER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"<font[^>]*>([^<]{1,60})</font>\s*$").expect("static regex"));
-static WIRE_LEAD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*\(([A-Z][\w .&'-]{1,40})\)\s*[-–—]{1,2}\s").expect("static regex"));
+static WIRE_LEAD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*\(([A-Z][\w .&'-]{1,40})\)\s*[-–—]{1,2}\s").expect("static regex")
+});
 
 /// One configured feed and the validators of its last response.
 pub struct Feed {
@@ -50,8 +51,16 @@ impl Feed {
     }
 
     /// Fetches the feed; an unchanged feed (304) yields no items.
-    pub async fn fetch(&self, http: &Http, now: DateTime<Utc>) -> Result<Vec<Headline>, FetchError> {
-        let validators = self.validators.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    pub async fn fetch(
+        &self,
+        http: &Http,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Headline>, FetchError> {
+        let validators = self
+            .validators
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let mut headers = HeaderMap::new();
         headers.insert(
             header::ACCEPT,
@@ -98,7 +107,11 @@ pub fn item_key(feed_url: &str, guid: Option<&str>, link: Option<&str>, title: &
     format!("{:032x}", h.digest128())
 }
 
-fn parse_feed(resp: &Response, config: &FeedConfig, now: DateTime<Utc>) -> Result<Vec<Headline>, FetchError> {
+fn parse_feed(
+    resp: &Response,
+    config: &FeedConfig,
+    now: DateTime<Utc>,
+) -> Result<Vec<Headline>, FetchError> {
     if resp.looks_like_html() {
         return Err(FetchError::WrongContent {
             expected: "an RSS or Atom feed",
@@ -106,7 +119,13 @@ fn parse_feed(resp: &Response, config: &FeedConfig, now: DateTime<Utc>) -> Resul
             snippet: resp.snippet(),
         });
     }
-    parse_items(&resp.body, &config.name, config.url.as_str(), &config.symbols, now)
+    parse_items(
+        &resp.body,
+        &config.name,
+        config.url.as_str(),
+        &config.symbols,
+        now,
+    )
 }
 
 /// Parses feed bytes (raw, so the XML prolog's encoding is honoured) into headlines.
@@ -134,7 +153,9 @@ pub fn parse_items(
         .filter(|l| l.len() == 2);
     let mut out = Vec::new();
     for entry in feed.entries.into_iter().take(MAX_ITEMS) {
-        let Some(title) = entry.title.map(|t| t.content) else { continue };
+        let Some(title) = entry.title.map(|t| t.content) else {
+            continue;
+        };
         let title = clip(title.trim(), MAX_TITLE);
         if title.is_empty() {
             continue;
@@ -205,14 +226,27 @@ mod tests {
 
     #[test]
     fn google_news_items_carry_their_publisher_and_language() {
-        let items = parse_items(GOOGLE.as_bytes(), "gnews", "http://f/1", &["NVDA".into()], now()).unwrap();
+        let items = parse_items(
+            GOOGLE.as_bytes(),
+            "gnews",
+            "http://f/1",
+            &["NVDA".into()],
+            now(),
+        )
+        .unwrap();
         assert_eq!(items.len(), 1);
         let h = &items[0];
         assert_eq!(h.source, "Börsenblick");
         assert_eq!(h.lang.as_deref(), Some("de"));
         assert_eq!(h.published.to_rfc3339(), "2026-02-03T06:32:00+00:00");
-        assert_eq!(h.link.as_deref(), Some("https://news.google.com/rss/articles/CBMiAAA1?oc=5"));
-        assert_eq!(h.summary.as_deref(), Some("Insider: OpenAI sucht Ersatz für Nvidia-Chips Börsenblick"));
+        assert_eq!(
+            h.link.as_deref(),
+            Some("https://news.google.com/rss/articles/CBMiAAA1?oc=5")
+        );
+        assert_eq!(
+            h.summary.as_deref(),
+            Some("Insider: OpenAI sucht Ersatz für Nvidia-Chips Börsenblick")
+        );
         assert_eq!(h.symbols, ["NVDA"]);
     }
 
@@ -238,17 +272,29 @@ mod tests {
 
     #[test]
     fn malformed_and_hostile_feeds_are_errors_not_panics() {
-        for body in ["", "<rss", "not xml at all", "<rss version=\"2.0\"><channel><item><title>x</title></channel></rss>", "{\"json\":true}"] {
+        for body in [
+            "",
+            "<rss",
+            "not xml at all",
+            "<rss version=\"2.0\"><channel><item><title>x</title></channel></rss>",
+            "{\"json\":true}",
+        ] {
             let _ = parse_items(body.as_bytes(), "f", "http://f", &[], now());
         }
         assert!(parse_items(b"<<<>>>", "f", "http://f", &[], now()).is_err());
-        let huge_title = format!("<rss version=\"2.0\"><channel><title>t</title><item><title>{}</title></item></channel></rss>", "x".repeat(10_000));
+        let huge_title = format!(
+            "<rss version=\"2.0\"><channel><title>t</title><item><title>{}</title></item></channel></rss>",
+            "x".repeat(10_000)
+        );
         let items = parse_items(huge_title.as_bytes(), "f", "http://f", &[], now()).unwrap();
         assert!(items[0].title.chars().count() <= MAX_TITLE + 1);
     }
 
     #[test]
     fn plain_text_strips_tags_and_entities() {
-        assert_eq!(plain_text("<p>&bull; OpenAI testet f&uuml;r <b>Inferenz</b></p>"), "• OpenAI testet für Inferenz");
+        assert_eq!(
+            plain_text("<p>&bull; OpenAI testet f&uuml;r <b>Inferenz</b></p>"),
+            "• OpenAI testet für Inferenz"
+        );
     }
 }

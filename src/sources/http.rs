@@ -101,7 +101,13 @@ impl Response {
         self.headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
             .unwrap_or_default()
     }
 
@@ -112,7 +118,9 @@ impl Response {
         if ct == "text/html" || ct == "application/xhtml+xml" {
             return true;
         }
-        let head = String::from_utf8_lossy(&self.body[..self.body.len().min(512)]).trim_start().to_ascii_lowercase();
+        let head = String::from_utf8_lossy(&self.body[..self.body.len().min(512)])
+            .trim_start()
+            .to_ascii_lowercase();
         head.starts_with("<!doctype html") || head.starts_with("<html")
     }
 
@@ -201,11 +209,24 @@ async fn read_limited(resp: reqwest::Response) -> Result<Bytes, FetchError> {
 
 fn classify(e: reqwest::Error) -> FetchError {
     if e.is_timeout() {
-        FetchError::Timeout
-    } else {
-        // Without the URL: it may carry an API key in its query.
-        FetchError::Connect(e.without_url().to_string())
+        return FetchError::Timeout;
     }
+    // The causes say what actually went wrong ("dns error", "connection refused").
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        causes.push(s.to_string());
+        source = s.source();
+    }
+    // Without the URL: it may carry an API key in its query.
+    let mut message = e.without_url().to_string();
+    for cause in causes {
+        if !message.contains(&cause) {
+            message.push_str(": ");
+            message.push_str(&cause);
+        }
+    }
+    FetchError::Connect(message)
 }
 
 /// Retry-After in seconds (the HTTP-date form is rare for APIs and treated as absent).

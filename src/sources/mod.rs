@@ -53,7 +53,12 @@ pub struct QuoteFetch {
 /// A quote API. Implementations exist for Yahoo and Stooq; more fit behind this trait.
 pub trait QuoteProvider: Send + Sync {
     /// Fetches current bars for `symbols`; `now` bounds what may be returned.
-    fn fetch<'a>(&'a self, http: &'a Http, symbols: &'a [String], now: DateTime<Utc>) -> BoxFuture<'a, QuoteFetch>;
+    fn fetch<'a>(
+        &'a self,
+        http: &'a Http,
+        symbols: &'a [String],
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, QuoteFetch>;
 }
 
 /// A configured source.
@@ -74,7 +79,7 @@ pub enum SourceKind {
         symbols: Vec<String>,
     },
     /// A headline feed.
-    Feed(Feed),
+    Feed(Box<Feed>),
 }
 
 impl SourceKind {
@@ -116,7 +121,7 @@ pub fn from_config(config: &Config) -> Vec<(Source, cron::Schedule)> {
         out.push((
             Source {
                 name: f.name.clone(),
-                kind: SourceKind::Feed(Feed::new(f.clone())),
+                kind: SourceKind::Feed(Box::new(Feed::new(f.clone()))),
             },
             f.schedule.clone(),
         ));
@@ -192,10 +197,17 @@ impl Source {
             health.failures += 1;
             health.consecutive_failures = health.consecutive_failures.saturating_add(1);
             let retry_after = errors.iter().filter_map(|(_, e)| e.retry_after()).max();
-            health.next_attempt_after = retry::next_attempt(finished, health.consecutive_failures, retry_after);
-            let summary: Vec<String> = errors.iter().map(|(what, e)| format!("{what}: {e}")).collect();
+            health.next_attempt_after =
+                retry::next_attempt(finished, health.consecutive_failures, retry_after);
+            let summary: Vec<String> = errors
+                .iter()
+                .map(|(what, e)| format!("{what}: {e}"))
+                .collect();
             for (what, e) in &errors {
-                *health.errors_by_kind.entry(e.kind().to_string()).or_default() += 1;
+                *health
+                    .errors_by_kind
+                    .entry(e.kind().to_string())
+                    .or_default() += 1;
                 tracing::warn!(source = %self.name, target = %what, kind = e.kind(), error = %e, "fetch failed");
             }
             health.last_error = Some(summary.join("; "));

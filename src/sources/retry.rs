@@ -15,15 +15,24 @@ pub const FIRST_BACKOFF: Duration = Duration::from_secs(30);
 
 /// The earliest next attempt after `consecutive_failures` failures in a row (counting the one
 /// just seen), or `None` when the next tick may try.
-pub fn next_attempt(now: DateTime<Utc>, consecutive_failures: u32, retry_after: Option<Duration>) -> Option<DateTime<Utc>> {
+pub fn next_attempt(
+    now: DateTime<Utc>,
+    consecutive_failures: u32,
+    retry_after: Option<Duration>,
+) -> Option<DateTime<Utc>> {
     let backoff = match consecutive_failures {
         0 | 1 => Duration::ZERO,
         n => FIRST_BACKOFF
             .saturating_mul(1u32.checked_shl(n - 2).unwrap_or(u32::MAX))
             .min(MAX_BACKOFF),
     };
-    let wait = backoff.max(retry_after.unwrap_or_default().min(Duration::from_secs(24 * 3600)));
-    (!wait.is_zero()).then(|| now + chrono::Duration::from_std(wait).unwrap_or(chrono::TimeDelta::MAX))
+    let wait = backoff.max(
+        retry_after
+            .unwrap_or_default()
+            .min(Duration::from_secs(24 * 3600)),
+    );
+    (!wait.is_zero())
+        .then(|| now + chrono::Duration::from_std(wait).unwrap_or(chrono::TimeDelta::MAX))
 }
 
 #[cfg(test)]

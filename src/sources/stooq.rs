@@ -24,7 +24,11 @@ pub struct Stooq {
 /// Stooq's spelling of a symbol: `NVDA` → `nvda.us`, `SAP.DE` → `sap.de`.
 pub fn stooq_symbol(symbol: &str) -> String {
     let lower = symbol.to_ascii_lowercase();
-    if lower.contains('.') { lower } else { format!("{lower}.us") }
+    if lower.contains('.') {
+        lower
+    } else {
+        format!("{lower}.us")
+    }
 }
 
 impl Stooq {
@@ -44,7 +48,12 @@ impl Stooq {
 }
 
 impl QuoteProvider for Stooq {
-    fn fetch<'a>(&'a self, http: &'a Http, symbols: &'a [String], now: DateTime<Utc>) -> BoxFuture<'a, QuoteFetch> {
+    fn fetch<'a>(
+        &'a self,
+        http: &'a Http,
+        symbols: &'a [String],
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, QuoteFetch> {
         Box::pin(async move {
             let mut fetch = QuoteFetch::default();
             let resp = match http.get(&self.url(symbols), HeaderMap::new()).await {
@@ -57,9 +66,11 @@ impl QuoteProvider for Stooq {
             match parse_quotes(&resp.body, symbols, now) {
                 Ok((bars, missing)) => {
                     fetch.bars = bars;
-                    fetch
-                        .errors
-                        .extend(missing.into_iter().map(|s| (s.clone(), FetchError::NoData(format!("N/D for {s}")))));
+                    fetch.errors.extend(
+                        missing
+                            .into_iter()
+                            .map(|s| (s.clone(), FetchError::NoData(format!("N/D for {s}")))),
+                    );
                 }
                 Err(e) => fetch.errors.push((symbols.join(","), e)),
             }
@@ -70,45 +81,77 @@ impl QuoteProvider for Stooq {
 
 /// Parses the CSV into one daily bar per known symbol (stamped at the quote's time) and the
 /// list of requested symbols Stooq had no data for.
-pub fn parse_quotes(body: &[u8], requested: &[String], now: DateTime<Utc>) -> Result<(Vec<Bar>, Vec<String>), FetchError> {
+pub fn parse_quotes(
+    body: &[u8],
+    requested: &[String],
+    now: DateTime<Utc>,
+) -> Result<(Vec<Bar>, Vec<String>), FetchError> {
     let text = String::from_utf8_lossy(body);
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let header = lines.next().unwrap_or("");
     if !header.starts_with("Symbol,") {
         return Err(FetchError::WrongContent {
             expected: "Stooq CSV",
-            got: if header.starts_with('<') { "an HTML page".into() } else { "something else".into() },
+            got: if header.starts_with('<') {
+                "an HTML page".into()
+            } else {
+                "something else".into()
+            },
             snippet: super::http::snippet(body),
         });
     }
     let columns: Vec<&str> = header.split(',').collect();
     let col = |name: &str| columns.iter().position(|c| c.eq_ignore_ascii_case(name));
-    let (Some(c_sym), Some(c_date), Some(c_close)) = (col("Symbol"), col("Date"), col("Close")) else {
+    let (Some(c_sym), Some(c_date), Some(c_close)) = (col("Symbol"), col("Date"), col("Close"))
+    else {
         return Err(FetchError::Malformed {
             what: "Stooq CSV",
             detail: format!("header `{header}` lacks Symbol, Date or Close"),
         });
     };
-    let (c_time, c_open, c_high, c_low, c_vol) = (col("Time"), col("Open"), col("High"), col("Low"), col("Volume"));
+    let (c_time, c_open, c_high, c_low, c_vol) = (
+        col("Time"),
+        col("Open"),
+        col("High"),
+        col("Low"),
+        col("Volume"),
+    );
     let warsaw = chrono_tz::Europe::Warsaw;
     let mut bars = Vec::new();
     let mut seen = Vec::new();
     for line in lines.take(1000) {
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let field = |c: Option<usize>| c.and_then(|c| fields.get(c)).copied().filter(|v| !v.is_empty() && *v != "N/D");
-        let num = |c: Option<usize>| field(c).and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite() && *v > 0.0);
-        let Some(raw_symbol) = field(Some(c_sym)) else { continue };
-        let Some(symbol) = requested.iter().find(|r| stooq_symbol(r).eq_ignore_ascii_case(raw_symbol)) else {
+        let field = |c: Option<usize>| {
+            c.and_then(|c| fields.get(c))
+                .copied()
+                .filter(|v| !v.is_empty() && *v != "N/D")
+        };
+        let num = |c: Option<usize>| {
+            field(c)
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|v| v.is_finite() && *v > 0.0)
+        };
+        let Some(raw_symbol) = field(Some(c_sym)) else {
+            continue;
+        };
+        let Some(symbol) = requested
+            .iter()
+            .find(|r| stooq_symbol(r).eq_ignore_ascii_case(raw_symbol))
+        else {
             continue;
         };
         let (Some(date), Some(close)) = (field(Some(c_date)), num(Some(c_close))) else {
             continue;
         };
-        let Ok(date) = NaiveDate::parse_from_str(date, "%Y-%m-%d") else { continue };
+        let Ok(date) = NaiveDate::parse_from_str(date, "%Y-%m-%d") else {
+            continue;
+        };
         let time = field(c_time)
             .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M:%S").ok())
             .unwrap_or_else(|| NaiveTime::from_hms_opt(23, 59, 59).expect("valid time"));
-        let Some(at) = warsaw.from_local_datetime(&date.and_time(time)).earliest() else { continue };
+        let Some(at) = warsaw.from_local_datetime(&date.and_time(time)).earliest() else {
+            continue;
+        };
         let at = at.with_timezone(&Utc).min(now);
         seen.push(symbol.clone());
         bars.push(Bar {
@@ -119,11 +162,18 @@ pub fn parse_quotes(body: &[u8], requested: &[String], now: DateTime<Utc>) -> Re
             high: num(c_high),
             low: num(c_low),
             close: Some(close),
-            volume: field(c_vol).and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite() && *v >= 0.0).map(|v| v as u64),
+            volume: field(c_vol)
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .map(|v| v as u64),
             session: Some(Session::Regular),
         });
     }
-    let missing = requested.iter().filter(|r| !seen.contains(r)).cloned().collect();
+    let missing = requested
+        .iter()
+        .filter(|r| !seen.contains(r))
+        .cloned()
+        .collect();
     Ok((bars, missing))
 }
 
@@ -138,7 +188,8 @@ mod tests {
     #[test]
     fn rows_become_daily_bars_in_utc_and_nd_rows_are_missing() {
         let body = "Symbol,Date,Time,Open,High,Low,Close,Volume\r\nNVDA.US,2026-02-02,22:00:09,188.9,190.1,184.95,186.25,223415900\r\nBOGUS.US,N/D,N/D,N/D,N/D,N/D,N/D,N/D\r\n";
-        let (bars, missing) = parse_quotes(body.as_bytes(), &syms(&["NVDA", "BOGUS"]), Utc::now()).unwrap();
+        let (bars, missing) =
+            parse_quotes(body.as_bytes(), &syms(&["NVDA", "BOGUS"]), Utc::now()).unwrap();
         assert_eq!(bars.len(), 1);
         assert_eq!(bars[0].symbol, "NVDA");
         assert_eq!(bars[0].time.to_rfc3339(), "2026-02-02T21:00:09+00:00");
@@ -148,8 +199,18 @@ mod tests {
 
     #[test]
     fn html_and_warnings_are_refused() {
-        for body in ["<!DOCTYPE html><html>verify</html>", "Warning: Division by zero in /home/x\nSymbol,Date", ""] {
-            assert!(matches!(parse_quotes(body.as_bytes(), &syms(&["NVDA"]), Utc::now()), Err(FetchError::WrongContent { .. })), "{body}");
+        for body in [
+            "<!DOCTYPE html><html>verify</html>",
+            "Warning: Division by zero in /home/x\nSymbol,Date",
+            "",
+        ] {
+            assert!(
+                matches!(
+                    parse_quotes(body.as_bytes(), &syms(&["NVDA"]), Utc::now()),
+                    Err(FetchError::WrongContent { .. })
+                ),
+                "{body}"
+            );
         }
     }
 
@@ -158,14 +219,22 @@ mod tests {
         let body = "Symbol,Date,Time,Open,High,Low,Close,Volume\nNVDA.US,2026-02-02,22:00:09,N/D,abc,,186.25,N/D\nNVDA.US,bad-date,x,1,1,1,1,1\n";
         let (bars, _) = parse_quotes(body.as_bytes(), &syms(&["NVDA"]), Utc::now()).unwrap();
         assert_eq!(bars.len(), 1);
-        assert_eq!((bars[0].open, bars[0].high, bars[0].volume), (None, None, None));
+        assert_eq!(
+            (bars[0].open, bars[0].high, bars[0].volume),
+            (None, None, None)
+        );
     }
 
     #[test]
     fn symbols_and_url() {
         assert_eq!(stooq_symbol("NVDA"), "nvda.us");
         assert_eq!(stooq_symbol("SAP.DE"), "sap.de");
-        let s = Stooq { base_url: "http://127.0.0.1:9".parse().unwrap() };
-        assert_eq!(s.url(&syms(&["NVDA", "AMD"])).as_str(), "http://127.0.0.1:9/q/l/?s=nvda.us+amd.us&f=sd2t2ohlcv&h&e=csv");
+        let s = Stooq {
+            base_url: "http://127.0.0.1:9".parse().unwrap(),
+        };
+        assert_eq!(
+            s.url(&syms(&["NVDA", "AMD"])).as_str(),
+            "http://127.0.0.1:9/q/l/?s=nvda.us+amd.us&f=sd2t2ohlcv&h&e=csv"
+        );
     }
 }

@@ -97,11 +97,19 @@ impl Yahoo {
         url.query_pairs_mut()
             .append_pair("range", "1d")
             .append_pair("interval", &self.interval.to_string())
-            .append_pair("includePrePost", if self.extended_hours { "true" } else { "false" });
+            .append_pair(
+                "includePrePost",
+                if self.extended_hours { "true" } else { "false" },
+            );
         url
     }
 
-    async fn fetch_one(&self, http: &Http, symbol: &str, now: DateTime<Utc>) -> Result<Vec<Bar>, FetchError> {
+    async fn fetch_one(
+        &self,
+        http: &Http,
+        symbol: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Bar>, FetchError> {
         let resp = http.get(&self.url(symbol), HeaderMap::new()).await?;
         if resp.looks_like_html() {
             return Err(FetchError::WrongContent {
@@ -115,7 +123,12 @@ impl Yahoo {
 }
 
 impl QuoteProvider for Yahoo {
-    fn fetch<'a>(&'a self, http: &'a Http, symbols: &'a [String], now: DateTime<Utc>) -> BoxFuture<'a, QuoteFetch> {
+    fn fetch<'a>(
+        &'a self,
+        http: &'a Http,
+        symbols: &'a [String],
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, QuoteFetch> {
         Box::pin(async move {
             let mut fetch = QuoteFetch::default();
             for symbol in symbols {
@@ -148,7 +161,12 @@ fn finite(x: Option<f64>) -> Option<f64> {
 /// Parses a chart response into bars: completed intraday bars (stamped at their end), the
 /// regular session's running daily bar (stamped at `regularMarketTime`) and the previous
 /// trading day's close (stamped at that day's close). Nothing stamped after `now` is kept.
-pub fn parse_chart(body: &[u8], symbol: &str, interval: Interval, now: DateTime<Utc>) -> Result<Vec<Bar>, FetchError> {
+pub fn parse_chart(
+    body: &[u8],
+    symbol: &str,
+    interval: Interval,
+    now: DateTime<Utc>,
+) -> Result<Vec<Bar>, FetchError> {
     let root: Root = serde_json::from_slice(body).map_err(|e| FetchError::Malformed {
         what: "chart JSON",
         detail: e.to_string(),
@@ -194,8 +212,12 @@ pub fn parse_chart(body: &[u8], symbol: &str, interval: Interval, now: DateTime<
     let market_time = meta.regular_market_time.and_then(ts);
     let step = chrono::Duration::seconds(i64::from(interval.secs()));
     for (i, &start_secs) in result.timestamp.iter().enumerate() {
-        let Some(close) = finite(q.close[i]) else { continue };
-        let Some(start) = ts(start_secs) else { continue };
+        let Some(close) = finite(q.close[i]) else {
+            continue;
+        };
+        let Some(start) = ts(start_secs) else {
+            continue;
+        };
         let end = start + step;
         let session = exchange.session_at(start);
         let time = if end <= now {
@@ -216,13 +238,22 @@ pub fn parse_chart(body: &[u8], symbol: &str, interval: Interval, now: DateTime<
             high: finite(q.high[i]).map(|v| round(v, decimals)),
             low: finite(q.low[i]).map(|v| round(v, decimals)),
             close: Some(round(close, decimals)),
-            volume: q.volume.get(i).copied().flatten().filter(|v| v.is_finite() && *v >= 0.0).map(|v| v as u64),
+            volume: q
+                .volume
+                .get(i)
+                .copied()
+                .flatten()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .map(|v| v as u64),
             session,
         });
     }
 
     // The day's running regular-session figures.
-    if let (Some(price), Some(t)) = (finite(meta.regular_market_price), market_time.filter(|t| *t <= now)) {
+    if let (Some(price), Some(t)) = (
+        finite(meta.regular_market_price),
+        market_time.filter(|t| *t <= now),
+    ) {
         let date = exchange.trading_date(t);
         bars.push(Bar {
             symbol: symbol.to_string(),
@@ -252,7 +283,8 @@ pub fn parse_chart(body: &[u8], symbol: &str, interval: Interval, now: DateTime<
         .max()
         .or(market_time);
     if let (Some(prev), Some(t)) = (previous, day_of_data) {
-        let prev_day = exchange.previous_trading_day(exchange.trading_date(t - chrono::Duration::seconds(1)));
+        let prev_day =
+            exchange.previous_trading_day(exchange.trading_date(t - chrono::Duration::seconds(1)));
         bars.push(Bar {
             symbol: symbol.to_string(),
             time: exchange.close_on(prev_day),
@@ -286,7 +318,13 @@ mod tests {
 
     #[test]
     fn bars_are_stamped_at_their_end_rounded_and_nulls_skipped() {
-        let bars = parse_chart(CHART.as_bytes(), "NVDA", "30m".parse().unwrap(), t("2026-02-02T22:45:00Z")).unwrap();
+        let bars = parse_chart(
+            CHART.as_bytes(),
+            "NVDA",
+            "30m".parse().unwrap(),
+            t("2026-02-02T22:45:00Z"),
+        )
+        .unwrap();
         let intraday: Vec<(String, f64, Option<Session>)> = bars
             .iter()
             .filter(|b| !b.interval.is_daily())
@@ -295,16 +333,34 @@ mod tests {
         assert_eq!(
             intraday,
             [
-                ("2026-02-02T20:30:00+00:00".to_string(), 185.95, Some(Session::Regular)),
-                ("2026-02-02T21:00:00+00:00".to_string(), 186.25, Some(Session::Regular)),
-                ("2026-02-02T22:00:00+00:00".to_string(), 185.35, Some(Session::Post)),
+                (
+                    "2026-02-02T20:30:00+00:00".to_string(),
+                    185.95,
+                    Some(Session::Regular)
+                ),
+                (
+                    "2026-02-02T21:00:00+00:00".to_string(),
+                    186.25,
+                    Some(Session::Regular)
+                ),
+                (
+                    "2026-02-02T22:00:00+00:00".to_string(),
+                    185.35,
+                    Some(Session::Post)
+                ),
             ]
         );
     }
 
     #[test]
     fn the_previous_close_and_the_running_day_become_daily_bars() {
-        let bars = parse_chart(CHART.as_bytes(), "NVDA", "30m".parse().unwrap(), t("2026-02-02T22:45:00Z")).unwrap();
+        let bars = parse_chart(
+            CHART.as_bytes(),
+            "NVDA",
+            "30m".parse().unwrap(),
+            t("2026-02-02T22:45:00Z"),
+        )
+        .unwrap();
         let daily: Vec<(String, f64)> = bars
             .iter()
             .filter(|b| b.interval.is_daily())
@@ -321,7 +377,13 @@ mod tests {
 
     #[test]
     fn nothing_after_now_is_kept() {
-        let bars = parse_chart(CHART.as_bytes(), "NVDA", "30m".parse().unwrap(), t("2026-02-02T21:10:00Z")).unwrap();
+        let bars = parse_chart(
+            CHART.as_bytes(),
+            "NVDA",
+            "30m".parse().unwrap(),
+            t("2026-02-02T21:10:00Z"),
+        )
+        .unwrap();
         assert!(bars.iter().all(|b| b.time <= t("2026-02-02T21:10:00Z")));
         assert_eq!(bars.iter().filter(|b| !b.interval.is_daily()).count(), 2);
     }
@@ -329,15 +391,29 @@ mod tests {
     #[test]
     fn errors_and_empty_shapes_are_classified() {
         let not_found = r#"{"chart":{"result":null,"error":{"code":"Not Found","description":"No data found, symbol may be delisted"}}}"#;
-        assert!(matches!(parse_chart(not_found.as_bytes(), "X", "5m".parse().unwrap(), Utc::now()), Err(FetchError::NoData(m)) if m.contains("delisted")));
+        assert!(
+            matches!(parse_chart(not_found.as_bytes(), "X", "5m".parse().unwrap(), Utc::now()), Err(FetchError::NoData(m)) if m.contains("delisted"))
+        );
         let empty = r#"{"chart":{"result":[],"error":null}}"#;
-        assert!(matches!(parse_chart(empty.as_bytes(), "X", "5m".parse().unwrap(), Utc::now()), Err(FetchError::NoData(_))));
+        assert!(matches!(
+            parse_chart(empty.as_bytes(), "X", "5m".parse().unwrap(), Utc::now()),
+            Err(FetchError::NoData(_))
+        ));
         let no_ts = r#"{"chart":{"result":[{"meta":{"symbol":"X"},"indicators":{"quote":[{}],"adjclose":[{}]}}],"error":null}}"#;
-        assert!(matches!(parse_chart(no_ts.as_bytes(), "X", "5m".parse().unwrap(), Utc::now()), Err(FetchError::NoData(_))));
+        assert!(matches!(
+            parse_chart(no_ts.as_bytes(), "X", "5m".parse().unwrap(), Utc::now()),
+            Err(FetchError::NoData(_))
+        ));
         let uneven = r#"{"chart":{"result":[{"meta":{},"timestamp":[1,2],"indicators":{"quote":[{"open":[1],"high":[1],"low":[1],"close":[1]}]}}],"error":null}}"#;
-        assert!(matches!(parse_chart(uneven.as_bytes(), "X", "5m".parse().unwrap(), Utc::now()), Err(FetchError::Malformed { .. })));
+        assert!(matches!(
+            parse_chart(uneven.as_bytes(), "X", "5m".parse().unwrap(), Utc::now()),
+            Err(FetchError::Malformed { .. })
+        ));
         for junk in ["", "Too Many Requests", "{", "[]", "{\"chart\":7}", "null"] {
-            assert!(parse_chart(junk.as_bytes(), "X", "5m".parse().unwrap(), Utc::now()).is_err(), "{junk}");
+            assert!(
+                parse_chart(junk.as_bytes(), "X", "5m".parse().unwrap(), Utc::now()).is_err(),
+                "{junk}"
+            );
         }
     }
 

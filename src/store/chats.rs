@@ -76,11 +76,18 @@ impl Store {
         self.chats
             .insert(chat_key(chat.id), encode(chat))
             .map_err(ctx("writing a chat"))?;
-        self.chats.flush().map(|_| ()).map_err(ctx("flushing chats"))
+        self.chats
+            .flush()
+            .map(|_| ())
+            .map_err(ctx("flushing chats"))
     }
 
     /// Changes a chat in place; returns the result, or `None` if there is no such chat.
-    pub fn update_chat(&self, id: i64, change: impl Fn(&mut Chat)) -> Result<Option<Chat>, StoreError> {
+    pub fn update_chat(
+        &self,
+        id: i64,
+        change: impl Fn(&mut Chat),
+    ) -> Result<Option<Chat>, StoreError> {
         let updated = self
             .chats
             .update_and_fetch(chat_key(id), |old| {

@@ -136,7 +136,10 @@ impl Store {
                 "opening {} (is another marketbot using this directory?)",
                 path.display()
             )))?;
-        let tree = |name: &str| db.open_tree(name).map_err(ctx(format!("opening tree {name}")));
+        let tree = |name: &str| {
+            db.open_tree(name)
+                .map_err(ctx(format!("opening tree {name}")))
+        };
         let store = Store {
             meta: tree("meta")?,
             chats: tree("chats")?,
@@ -149,7 +152,11 @@ impl Store {
             sources: tree("sources")?,
             db,
         };
-        match store.meta.get("schema").map_err(ctx("reading schema version"))? {
+        match store
+            .meta
+            .get("schema")
+            .map_err(ctx("reading schema version"))?
+        {
             None => {
                 store
                     .meta
@@ -176,12 +183,23 @@ impl Store {
             .iter()
             .map(|k| (k.as_bytes().to_vec(), encode(&SeenItem { seen: step.now })))
             .collect();
-        let bars: Vec<(Vec<u8>, Vec<u8>)> = step.bars.iter().map(|b| (bar_key(b), encode(b))).collect();
+        let bars: Vec<(Vec<u8>, Vec<u8>)> =
+            step.bars.iter().map(|b| (bar_key(b), encode(b))).collect();
         let engine = step.engine.map(encode);
-        let alerts: Vec<(Vec<u8>, Vec<u8>)> = step.alerts.iter().map(|a| (a.id.to_be_bytes().to_vec(), encode(a))).collect();
+        let alerts: Vec<(Vec<u8>, Vec<u8>)> = step
+            .alerts
+            .iter()
+            .map(|a| (a.id.to_be_bytes().to_vec(), encode(a)))
+            .collect();
         let deliveries: Vec<Vec<u8>> = step.deliveries.iter().map(encode).collect();
-        let result: Result<(), TransactionError<()>> = (&self.items, &self.bars, &self.engine, &self.alerts, &self.outbox).transaction(
-            |(t_items, t_bars, t_engine, t_alerts, t_outbox)| {
+        let result: Result<(), TransactionError<()>> = (
+            &self.items,
+            &self.bars,
+            &self.engine,
+            &self.alerts,
+            &self.outbox,
+        )
+            .transaction(|(t_items, t_bars, t_engine, t_alerts, t_outbox)| {
                 for (k, v) in &items {
                     t_items.insert(k.as_slice(), v.as_slice())?;
                 }
@@ -199,8 +217,7 @@ impl Store {
                     t_outbox.insert(&seq.to_be_bytes(), d.as_slice())?;
                 }
                 Ok::<(), ConflictableTransactionError<()>>(())
-            },
-        );
+            });
         match result {
             Ok(()) => Ok(()),
             Err(TransactionError::Storage(e)) => Err(StoreError {
@@ -213,7 +230,9 @@ impl Store {
 
     /// Whether a feed item was processed before.
     pub fn item_seen(&self, key: &str) -> Result<bool, StoreError> {
-        self.items.contains_key(key.as_bytes()).map_err(ctx("reading seen items"))
+        self.items
+            .contains_key(key.as_bytes())
+            .map_err(ctx("reading seen items"))
     }
 
     /// Of `bars`, those that are new or differ from what is stored (a forming bar fetched
@@ -278,7 +297,12 @@ impl Store {
     }
 
     /// Records the Telegram message an alert became in a chat (for later edits).
-    pub fn record_sent(&self, alert: AlertId, chat: i64, message_id: i32) -> Result<(), StoreError> {
+    pub fn record_sent(
+        &self,
+        alert: AlertId,
+        chat: i64,
+        message_id: i32,
+    ) -> Result<(), StoreError> {
         self.sent
             .insert(sent_key(alert, chat), &message_id.to_be_bytes())
             .map(|_| ())
@@ -290,7 +314,10 @@ impl Store {
         let mut out = Vec::new();
         for entry in self.sent.scan_prefix(alert.to_be_bytes()) {
             let (k, v) = entry.map_err(ctx("reading sent messages"))?;
-            if let (Ok(chat), Ok(msg)) = (<[u8; 8]>::try_from(&k[8..]), <[u8; 4]>::try_from(v.as_ref())) {
+            if let (Ok(chat), Ok(msg)) = (
+                <[u8; 8]>::try_from(&k[8..]),
+                <[u8; 4]>::try_from(v.as_ref()),
+            ) {
                 out.push((chat_from_key(chat), i32::from_be_bytes(msg)));
             }
         }
@@ -342,7 +369,12 @@ impl Store {
         for entry in self.bars.iter() {
             let (k, v) = entry.map_err(ctx("pruning bars"))?;
             let keep = decode::<Bar>(&v, "bar").is_some_and(|b| {
-                b.time >= if b.interval.is_daily() { daily_horizon } else { intraday_horizon }
+                b.time
+                    >= if b.interval.is_daily() {
+                        daily_horizon
+                    } else {
+                        intraday_horizon
+                    }
             });
             if !keep {
                 self.bars.remove(k).map_err(ctx("pruning bars"))?;

@@ -44,7 +44,9 @@ impl Store {
         let mut out = Vec::new();
         for entry in self.outbox.iter() {
             let (k, v) = entry.map_err(ctx("reading the outbox"))?;
-            let Ok(seq) = <[u8; 8]>::try_from(k.as_ref()) else { continue };
+            let Ok(seq) = <[u8; 8]>::try_from(k.as_ref()) else {
+                continue;
+            };
             if let Some(d) = decode(&v, "delivery") {
                 out.push((u64::from_be_bytes(seq), d));
             }
@@ -81,7 +83,10 @@ impl Store {
             .map(|_| ())
             .map_err(ctx("removing a delivery"))?;
         // Accepted messages must not be sent again after a crash: make the removal durable.
-        self.outbox.flush().map(|_| ()).map_err(ctx("flushing the outbox"))
+        self.outbox
+            .flush()
+            .map(|_| ())
+            .map_err(ctx("flushing the outbox"))
     }
 
     /// Removes every pending delivery to `chat` (it blocked the bot or is gone).
@@ -89,7 +94,9 @@ impl Store {
         let mut dropped = 0;
         for (seq, d) in self.outbox()? {
             if d.target == Target::Telegram(chat) {
-                self.outbox.remove(seq.to_be_bytes()).map_err(ctx("dropping deliveries"))?;
+                self.outbox
+                    .remove(seq.to_be_bytes())
+                    .map_err(ctx("dropping deliveries"))?;
                 dropped += 1;
             }
         }

@@ -38,8 +38,10 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = Store::open(dir.path(), 8 << 20).unwrap();
-        let mut state = EngineState::default();
-        state.next_alert = 8;
+        let state = EngineState {
+            next_alert: 8,
+            ..EngineState::default()
+        };
         let step = Step {
             now: Utc::now(),
             items: vec!["feed:item-1".into()],
@@ -49,7 +51,9 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening() {
             deliveries: vec![delivery(42), delivery(43)],
         };
         store.commit(&step).unwrap();
-        store.put_chat(&Chat::new(42, ChatKind::Private, "Ann".into(), Utc::now())).unwrap();
+        store
+            .put_chat(&Chat::new(42, ChatKind::Private, "Ann".into(), Utc::now()))
+            .unwrap();
         store.flush().unwrap();
     }
     let store = Store::open(dir.path(), 8 << 20).unwrap();
@@ -66,9 +70,17 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening() {
 #[test]
 fn only_new_or_changed_bars_are_news() {
     let (_dir, store) = open();
-    let first = vec![bar("2026-02-02T21:00:00Z", 186.25), bar("2026-02-02T21:30:00Z", 186.0)];
+    let first = vec![
+        bar("2026-02-02T21:00:00Z", 186.25),
+        bar("2026-02-02T21:30:00Z", 186.0),
+    ];
     assert_eq!(store.changed_bars(&first).unwrap().len(), 2);
-    store.commit(&Step { bars: first.clone(), ..Step::default() }).unwrap();
+    store
+        .commit(&Step {
+            bars: first.clone(),
+            ..Step::default()
+        })
+        .unwrap();
     assert!(store.changed_bars(&first).unwrap().is_empty());
     let revised = vec![bar("2026-02-02T21:30:00Z", 185.5)];
     assert_eq!(store.changed_bars(&revised).unwrap(), revised);
@@ -78,14 +90,36 @@ fn only_new_or_changed_bars_are_news() {
 fn chats_are_updated_in_place_and_subscribers_found() {
     let (_dir, store) = open();
     let now = Utc::now();
-    store.put_chat(&Chat::new(-1001, ChatKind::Supergroup, "Desk".into(), now)).unwrap();
-    store.put_chat(&Chat::new(42, ChatKind::Private, "Ann".into(), now)).unwrap();
-    store.update_chat(42, |c| { c.rules.insert("seed".into()); }).unwrap();
-    store.update_chat(-1001, |c| { c.rules.insert("seed".into()); c.active = false; }).unwrap();
+    store
+        .put_chat(&Chat::new(-1001, ChatKind::Supergroup, "Desk".into(), now))
+        .unwrap();
+    store
+        .put_chat(&Chat::new(42, ChatKind::Private, "Ann".into(), now))
+        .unwrap();
+    store
+        .update_chat(42, |c| {
+            c.rules.insert("seed".into());
+        })
+        .unwrap();
+    store
+        .update_chat(-1001, |c| {
+            c.rules.insert("seed".into());
+            c.active = false;
+        })
+        .unwrap();
     let subs = store.subscribers("seed").unwrap();
     assert_eq!(subs.iter().map(|c| c.id).collect::<Vec<_>>(), [42]);
     assert!(store.update_chat(5, |_| {}).unwrap().is_none());
-    assert_eq!(store.chats().unwrap().iter().map(|c| c.id).collect::<Vec<_>>(), [-1001, 42], "numeric order");
+    assert_eq!(
+        store
+            .chats()
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        [-1001, 42],
+        "numeric order"
+    );
 }
 
 #[test]
@@ -108,8 +142,13 @@ fn deliveries_are_rescheduled_removed_and_dropped_per_chat() {
 #[test]
 fn a_corrupt_value_is_skipped_not_fatal() {
     let (_dir, store) = open();
-    store.chats.insert(chat_key(1), b"{not json".to_vec()).unwrap();
-    store.put_chat(&Chat::new(2, ChatKind::Private, "B".into(), Utc::now())).unwrap();
+    store
+        .chats
+        .insert(chat_key(1), b"{not json".to_vec())
+        .unwrap();
+    store
+        .put_chat(&Chat::new(2, ChatKind::Private, "B".into(), Utc::now()))
+        .unwrap();
     assert_eq!(store.chats().unwrap().len(), 1);
     assert!(store.chat(1).unwrap().is_none());
 }

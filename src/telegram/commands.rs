@@ -14,7 +14,10 @@ use crate::store::{Chat, ChatKind, StoreError};
 
 /// The bot's commands (also registered as its command menu).
 #[derive(BotCommands, Clone, Debug, PartialEq)]
-#[command(rename_rule = "lowercase", description = "marketbot sends one alert when market news meets a price move.")]
+#[command(
+    rename_rule = "lowercase",
+    description = "marketbot sends one alert when market news meets a price move."
+)]
 pub enum Command {
     /// Subscribe this chat to the default rules.
     Start,
@@ -35,7 +38,9 @@ pub enum Command {
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 async fn reply(bot: &TgBot, msg: &Message, html: String) -> HandlerResult {
-    bot.send_message(msg.chat.id, html).parse_mode(ParseMode::Html).await?;
+    bot.send_message(msg.chat.id, html)
+        .parse_mode(ParseMode::Html)
+        .await?;
     Ok(())
 }
 
@@ -61,7 +66,12 @@ fn title_of(msg: &Message) -> String {
 }
 
 /// Answers a command.
-pub async fn on_command(bot: TgBot, msg: Message, cmd: Command, ctx: Arc<BotContext>) -> HandlerResult {
+pub async fn on_command(
+    bot: TgBot,
+    msg: Message,
+    cmd: Command,
+    ctx: Arc<BotContext>,
+) -> HandlerResult {
     let text = match answer(&msg, cmd, &ctx) {
         Ok(text) => text,
         Err(e) => {
@@ -75,7 +85,12 @@ pub async fn on_command(bot: TgBot, msg: Message, cmd: Command, ctx: Arc<BotCont
 /// Answers plain messages in private chats with a pointer to /help; ignores them in groups.
 pub async fn on_other_message(bot: TgBot, msg: Message) -> HandlerResult {
     if msg.chat.is_private() && msg.text().is_some() {
-        reply(&bot, &msg, "I only understand commands. Try /help.".to_string()).await?;
+        reply(
+            &bot,
+            &msg,
+            "I only understand commands. Try /help.".to_string(),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -86,34 +101,43 @@ fn answer(msg: &Message, cmd: Command, ctx: &BotContext) -> Result<String, Store
     let now = ctx.clock.now();
     Ok(match cmd {
         Command::Start => {
-            let defaults: Vec<&crate::rules::Rule> = rules.rules().iter().filter(|r| r.default).collect();
-            let mut chat = ctx.store.chat(chat_id)?.unwrap_or_else(|| Chat::new(chat_id, kind_of(msg), title_of(msg), now));
+            let defaults: Vec<&crate::rules::Rule> =
+                rules.rules().iter().filter(|r| r.default).collect();
+            let mut chat = ctx
+                .store
+                .chat(chat_id)?
+                .unwrap_or_else(|| Chat::new(chat_id, kind_of(msg), title_of(msg), now));
             chat.active = true;
             chat.deactivated = None;
             chat.rules.extend(defaults.iter().map(|r| r.id.clone()));
             ctx.store.put_chat(&chat)?;
-            let mut out = String::from("👋 <b>Subscribed.</b> You will get one message when market news meets a price move, with the evidence for why it fired.\n");
+            let mut out = String::from(
+                "👋 <b>Subscribed.</b> You will get one message when market news meets a price move, with the evidence for why it fired.\n",
+            );
             if chat.rules.is_empty() {
                 out.push_str("\nThere are no default rules yet: see /rules and /subscribe.");
             } else {
                 out.push_str("\nThis chat follows:\n");
                 for id in &chat.rules {
                     if let Some(r) = rules.get(id) {
-                        let _ = writeln!(out, "• {} (<code>{}</code>)", escape(&r.title), escape(id));
+                        let _ =
+                            writeln!(out, "• {} (<code>{}</code>)", escape(&r.title), escape(id));
                     }
                 }
                 out.push_str("\n/rules lists all rules, /stop pauses alerts.");
             }
             out
         }
-        Command::Stop => {
-            match ctx.store.update_chat(chat_id, |c| c.active = false)? {
-                Some(_) => "🔕 Alerts stopped. Your subscriptions are kept: /start resumes them.".to_string(),
-                None => "This chat was not subscribed. /start subscribes it.".to_string(),
+        Command::Stop => match ctx.store.update_chat(chat_id, |c| c.active = false)? {
+            Some(_) => {
+                "🔕 Alerts stopped. Your subscriptions are kept: /start resumes them.".to_string()
             }
-        }
+            None => "This chat was not subscribed. /start subscribes it.".to_string(),
+        },
         Command::Help => {
-            let mut out = String::from("<b>marketbot</b> watches quotes and news headlines. When a rule's text pattern meets its price condition (say, a big NVIDIA customer looks for other chips and NVDA falls), the chats following that rule get one alert saying what happened and why.\n\n");
+            let mut out = String::from(
+                "<b>marketbot</b> watches quotes and news headlines. When a rule's text pattern meets its price condition (say, a big NVIDIA customer looks for other chips and NVDA falls), the chats following that rule get one alert saying what happened and why.\n\n",
+            );
             out.push_str(&escape(&Command::descriptions().to_string()));
             out
         }
@@ -138,20 +162,35 @@ fn answer(msg: &Message, cmd: Command, ctx: &BotContext) -> Result<String, Store
             out
         }
         Command::Subscribe(id) | Command::Unsubscribe(id) if id.trim().is_empty() => {
-            let example = rules.rules().first().map_or("nvda-customer-seeks-alternatives".to_string(), |r| r.id.clone());
-            format!("Which rule? Give its id, for example:\n<code>/subscribe {}</code>\n/rules lists them.", escape(&example))
+            let example = rules
+                .rules()
+                .first()
+                .map_or("nvda-customer-seeks-alternatives".to_string(), |r| {
+                    r.id.clone()
+                });
+            format!(
+                "Which rule? Give its id, for example:\n<code>/subscribe {}</code>\n/rules lists them.",
+                escape(&example)
+            )
         }
         Command::Subscribe(id) => {
             let id = id.trim().to_ascii_lowercase();
             match rules.get(&id) {
                 None => unknown_rule(&id, &rules),
                 Some(rule) => {
-                    let mut chat = ctx.store.chat(chat_id)?.unwrap_or_else(|| Chat::new(chat_id, kind_of(msg), title_of(msg), now));
+                    let mut chat = ctx
+                        .store
+                        .chat(chat_id)?
+                        .unwrap_or_else(|| Chat::new(chat_id, kind_of(msg), title_of(msg), now));
                     chat.active = true;
                     chat.deactivated = None;
                     chat.rules.insert(rule.id.clone());
                     ctx.store.put_chat(&chat)?;
-                    format!("✅ Following <code>{}</code> — {}", escape(&rule.id), escape(&rule.title))
+                    format!(
+                        "✅ Following <code>{}</code> — {}",
+                        escape(&rule.id),
+                        escape(&rule.title)
+                    )
                 }
             }
         }
@@ -161,8 +200,12 @@ fn answer(msg: &Message, cmd: Command, ctx: &BotContext) -> Result<String, Store
                 c.rules.remove(&id);
             })?;
             match removed {
-                Some(_) if rules.get(&id).is_some() || !id.is_empty() => format!("▫️ No longer following <code>{}</code>.", escape(&id)),
-                _ => "This chat does not follow that rule. /rules shows what it follows.".to_string(),
+                Some(_) if rules.get(&id).is_some() || !id.is_empty() => {
+                    format!("▫️ No longer following <code>{}</code>.", escape(&id))
+                }
+                _ => {
+                    "This chat does not follow that rule. /rules shows what it follows.".to_string()
+                }
             }
         }
         Command::Status => status(ctx, &rules)?,
@@ -172,14 +215,22 @@ fn answer(msg: &Message, cmd: Command, ctx: &BotContext) -> Result<String, Store
 fn unknown_rule(id: &str, rules: &crate::rules::RuleSet) -> String {
     let ids: Vec<String> = rules.rules().iter().map(|r| r.id.clone()).collect();
     match crate::problem::closest(id, &ids) {
-        Some(c) => format!("There is no rule <code>{}</code>. Did you mean <code>/subscribe {}</code>?", escape(id), escape(c)),
-        None => format!("There is no rule <code>{}</code>. /rules lists them.", escape(id)),
+        Some(c) => format!(
+            "There is no rule <code>{}</code>. Did you mean <code>/subscribe {}</code>?",
+            escape(id),
+            escape(c)
+        ),
+        None => format!(
+            "There is no rule <code>{}</code>. /rules lists them.",
+            escape(id)
+        ),
     }
 }
 
 fn status(ctx: &BotContext, rules: &crate::rules::RuleSet) -> Result<String, StoreError> {
     let mut out = String::from("<b>Sources</b>\n");
-    let health: std::collections::HashMap<String, crate::store::SourceHealth> = ctx.store.sources_health()?.into_iter().collect();
+    let health: std::collections::HashMap<String, crate::store::SourceHealth> =
+        ctx.store.sources_health()?.into_iter().collect();
     for name in &ctx.sources {
         match health.get(name) {
             None => {
@@ -187,20 +238,47 @@ fn status(ctx: &BotContext, rules: &crate::rules::RuleSet) -> Result<String, Sto
             }
             Some(h) => {
                 let ok = h.consecutive_failures == 0;
-                let last = h.last_success.map_or("never".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string());
-                let _ = write!(out, "{} {} ({}) — last fetch {}; {} ok, {} failed", if ok { "✅" } else { "⚠️" }, escape(name), h.kind, last, h.successes, h.failures);
+                let last = h.last_success.map_or("never".to_string(), |t| {
+                    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+                });
+                let _ = write!(
+                    out,
+                    "{} {} ({}) — last fetch {}; {} ok, {} failed",
+                    if ok { "✅" } else { "⚠️" },
+                    escape(name),
+                    h.kind,
+                    last,
+                    h.successes,
+                    h.failures
+                );
                 if !h.errors_by_kind.is_empty() {
-                    let kinds: Vec<String> = h.errors_by_kind.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+                    let kinds: Vec<String> = h
+                        .errors_by_kind
+                        .iter()
+                        .map(|(k, n)| format!("{k} ×{n}"))
+                        .collect();
                     let _ = write!(out, " ({})", kinds.join(", "));
                 }
                 out.push('\n');
                 if let (Some(err), false) = (&h.last_error, ok) {
-                    let at = h.last_error_at.map(|t| t.format("%H:%M:%S UTC").to_string()).unwrap_or_default();
-                    let _ = writeln!(out, "    last error {at}: {}", escape(&err.chars().take(200).collect::<String>()));
+                    let at = h
+                        .last_error_at
+                        .map(|t| t.format("%H:%M:%S UTC").to_string())
+                        .unwrap_or_default();
+                    let _ = writeln!(
+                        out,
+                        "    last error {at}: {}",
+                        escape(&err.chars().take(200).collect::<String>())
+                    );
                 }
             }
         }
     }
-    let _ = write!(out, "\n<b>Rules</b> {} loaded · <b>Outbox</b> {} waiting", rules.rules().len(), ctx.store.outbox_len());
+    let _ = write!(
+        out,
+        "\n<b>Rules</b> {} loaded · <b>Outbox</b> {} waiting",
+        rules.rules().len(),
+        ctx.store.outbox_len()
+    );
     Ok(out)
 }

@@ -31,7 +31,11 @@ pub type TgBot = Throttle<Bot>;
 
 /// Replaces the token in `text` (error messages may contain request URLs).
 pub fn redact(text: &str, token: &str) -> String {
-    if token.is_empty() { text.to_string() } else { text.replace(token, "<token>") }
+    if token.is_empty() {
+        text.to_string()
+    } else {
+        text.replace(token, "<token>")
+    }
 }
 
 /// Builds the bot client for `api_url`. Must run inside a tokio runtime (the throttle worker
@@ -58,17 +62,29 @@ pub struct BotContext {
 }
 
 /// Registers the command menu and answers updates until `shutdown`.
-pub async fn run(bot: TgBot, token: String, poll_timeout: Duration, ctx: Arc<BotContext>, shutdown: CancellationToken) {
+pub async fn run(
+    bot: TgBot,
+    token: String,
+    poll_timeout: Duration,
+    ctx: Arc<BotContext>,
+    shutdown: CancellationToken,
+) {
     if let Err(e) = bot.set_my_commands(Command::bot_commands()).await {
         tracing::warn!(error = %redact(&e.to_string(), &token), "cannot register the command menu");
     }
     let handler = Update::filter_message()
-        .branch(dptree::entry().filter_command::<Command>().endpoint(commands::on_command))
+        .branch(
+            dptree::entry()
+                .filter_command::<Command>()
+                .endpoint(commands::on_command),
+        )
         .branch(dptree::endpoint(commands::on_other_message));
     let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
         .dependencies(dptree::deps![ctx])
         .default_handler(|_| async {})
-        .error_handler(Arc::new(Redacting { token: token.clone() }))
+        .error_handler(Arc::new(Redacting {
+            token: token.clone(),
+        }))
         .build();
     let stop = dispatcher.shutdown_token();
     let listener = Polling::builder(bot).timeout(poll_timeout).build();
@@ -89,7 +105,10 @@ pub async fn run(bot: TgBot, token: String, poll_timeout: Duration, ctx: Arc<Bot
         }
         (&mut dispatching).await;
     };
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful).await.is_err() {
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful)
+        .await
+        .is_err()
+    {
         tracing::debug!("long poll still in flight at shutdown; dropped");
     }
 }

@@ -115,7 +115,10 @@ impl NormalizedText {
     /// A stable key for "the same story": the folded tokens, hashed. `UPDATE 1-X`,
     /// `X - Reuters` and `X` share one key.
     pub fn story_key(&self) -> String {
-        format!("{:016x}", xxhash_rust::xxh3::xxh3_64(self.joined().as_bytes()))
+        format!(
+            "{:016x}",
+            xxhash_rust::xxh3::xxh3_64(self.joined().as_bytes())
+        )
     }
 }
 
@@ -245,12 +248,10 @@ fn tokenize(text: &str) -> Vec<Token> {
         let mut j = i;
         while j < chars.len() {
             let (_, cj) = chars[j];
-            if is_word_char(cj) {
-                j += 1;
-            } else if matches!(cj, '.' | ',')
+            let decimal_point = matches!(cj, '.' | ',')
                 && chars[j - 1].1.is_ascii_digit()
-                && chars.get(j + 1).is_some_and(|(_, n)| n.is_ascii_digit())
-            {
+                && chars.get(j + 1).is_some_and(|(_, n)| n.is_ascii_digit());
+            if is_word_char(cj) || decimal_point {
                 j += 1;
             } else {
                 break;
@@ -274,7 +275,9 @@ fn tokenize(text: &str) -> Vec<Token> {
             Some((_, a)) if is_apostrophe(*a) => {
                 // Possessive or contraction: skip a following lone `s`.
                 let after = j + 1;
-                let is_possessive = chars.get(after).is_some_and(|(_, s)| matches!(s, 's' | 'S'))
+                let is_possessive = chars
+                    .get(after)
+                    .is_some_and(|(_, s)| matches!(s, 's' | 'S'))
                     && chars.get(after + 1).is_none_or(|(_, n)| !is_word_char(*n));
                 i = if is_possessive { after + 1 } else { after };
             }
@@ -289,7 +292,11 @@ mod tests {
     use super::*;
 
     fn words(text: &str) -> Vec<String> {
-        normalize(text, None).tokens.into_iter().map(|t| t.text).collect()
+        normalize(text, None)
+            .tokens
+            .into_iter()
+            .map(|t| t.text)
+            .collect()
     }
 
     #[test]
@@ -329,8 +336,14 @@ mod tests {
 
     #[test]
     fn publisher_suffixes_are_removed_but_content_tails_are_kept() {
-        assert_eq!(clean_title("OpenAI looks elsewhere - Reuters", None), "OpenAI looks elsewhere");
-        assert_eq!(clean_title("OpenAI looks elsewhere: Reuters", None), "OpenAI looks elsewhere");
+        assert_eq!(
+            clean_title("OpenAI looks elsewhere - Reuters", None),
+            "OpenAI looks elsewhere"
+        );
+        assert_eq!(
+            clean_title("OpenAI looks elsewhere: Reuters", None),
+            "OpenAI looks elsewhere"
+        );
         assert_eq!(
             clean_title("Zweifel an KI-Chips wachsen - finanzen.ch", None),
             "Zweifel an KI-Chips wachsen"
@@ -379,27 +392,58 @@ mod tests {
     fn token_spans_point_into_the_cleaned_original() {
         let n = normalize("UPDATE 1-Ärger mit OpenAI - Reuters", None);
         assert_eq!(n.original, "Ärger mit OpenAI");
-        let spans: Vec<&str> = n.tokens.iter().map(|t| &n.original[t.span.0..t.span.1]).collect();
+        let spans: Vec<&str> = n
+            .tokens
+            .iter()
+            .map(|t| &n.original[t.span.0..t.span.1])
+            .collect();
         assert_eq!(spans, ["Ärger", "mit", "OpenAI"]);
     }
 
     #[test]
     fn possessives_and_decimals() {
         assert_eq!(words("Google's TPUs"), ["google", "tpus"]);
-        assert_eq!(words("falls 2.9% to $186.25"), ["falls", "2.9", "to", "186.25"]);
+        assert_eq!(
+            words("falls 2.9% to $186.25"),
+            ["falls", "2.9", "to", "186.25"]
+        );
     }
 
     #[test]
     fn the_same_story_from_different_feeds_shares_a_key() {
         let k = story_key("OpenAI is unsatisfied with some Nvidia chips", None);
-        assert_eq!(k, story_key("UPDATE 1-OpenAI is unsatisfied with some Nvidia chips", None));
-        assert_eq!(k, story_key("OpenAI is unsatisfied with some Nvidia chips - Reuters", None));
+        assert_eq!(
+            k,
+            story_key(
+                "UPDATE 1-OpenAI is unsatisfied with some Nvidia chips",
+                None
+            )
+        );
+        assert_eq!(
+            k,
+            story_key(
+                "OpenAI is unsatisfied with some Nvidia chips - Reuters",
+                None
+            )
+        );
         assert_ne!(k, story_key("Nvidia denies OpenAI is unsatisfied", None));
     }
 
     #[test]
     fn hostile_input_does_not_panic() {
-        for t in ["", "-", "'", "&", "&#99999999;", "a-", "-a", "1.", ".1", "ß'", "\u{0}\u{202e}x"] {
+        for t in [
+            "",
+            "-",
+            "'",
+            "&",
+            "&#99999999;",
+            "a-",
+            "-a",
+            "1.",
+            ".1",
+            "ß'",
+            "\u{0}\u{202e}x",
+        ] {
             let _ = normalize(t, Some(""));
         }
         let long = "Ä-".repeat(50_000);

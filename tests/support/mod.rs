@@ -18,6 +18,102 @@ use marketbot::problem::SourceFile;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// Content type of the fake feeds.
+pub const RSS: &str = "application/rss+xml; charset=utf-8";
+
+/// A config for the bot against `tg` and `origin`: Yahoo for NVDA and AMD, and four feeds
+/// (`wire`, `aggregator`, `broken`, `walled`), all polled every second.
+pub fn bot_config(dir: &Path, tg: &telegram::FakeTelegram, origin: &origin::Origin) -> Config {
+    config(
+        dir,
+        &format!(
+            r#"
+[telegram]
+token = "{token}"
+api_url = "{tg}"
+poll_timeout = "1s"
+[storage]
+path = "data"
+cache_mb = 16
+[rules]
+dir = "{rules}"
+[http]
+timeout = "3s"
+[[quotes]]
+name = "yahoo"
+provider = "yahoo"
+base_url = "{origin}"
+symbols = ["NVDA", "AMD"]
+schedule = "* * * * * *"
+interval = "30m"
+extended_hours = true
+[[feeds]]
+name = "wire"
+url = "{origin}/wire.xml"
+schedule = "* * * * * *"
+symbols = ["NVDA"]
+[[feeds]]
+name = "aggregator"
+url = "{origin}/aggregator.xml"
+schedule = "* * * * * *"
+[[feeds]]
+name = "broken"
+url = "{origin}/broken.xml"
+schedule = "* * * * * *"
+[[feeds]]
+name = "walled"
+url = "{origin}/walled.xml"
+schedule = "* * * * * *"
+"#,
+            token = telegram::TOKEN,
+            tg = tg.url(),
+            origin = origin.url(""),
+            rules = shipped_rules(),
+        ),
+    )
+}
+
+/// Serves the seed evening: NVDA down, the Reuters story on the wire, quiet other feeds.
+pub fn serve_seed_evening(origin: &origin::Origin) {
+    use origin::Reply;
+    origin.set(
+        "/v8/finance/chart/NVDA",
+        Reply::ok("application/json", payloads::nvda_down()),
+    );
+    origin.set(
+        "/v8/finance/chart/AMD",
+        Reply::ok(
+            "application/json",
+            payloads::yahoo_chart(
+                "AMD",
+                246.0,
+                244.1,
+                1_770_066_001,
+                &payloads::seed_day_bars(245.0, 244.1, 244.0),
+            ),
+        ),
+    );
+    origin.set(
+        "/wire.xml",
+        Reply::ok(RSS, payloads::rss("Wire: NVDA", &[payloads::seed_item()])),
+    );
+    for quiet in ["/aggregator.xml", "/broken.xml", "/walled.xml"] {
+        origin.set(quiet, Reply::ok(RSS, payloads::rss("Other news", &[])));
+    }
+}
+
+/// `/start` in `chat`, waiting for the bot's answer.
+pub async fn start_chat(tg: &telegram::FakeTelegram, chat: i64) {
+    tg.user_sends(chat, "/start");
+    eventually(Duration::from_secs(10), "the /start reply", || {
+        tg.sent_to(chat)
+            .iter()
+            .find(|m| m.text.contains("Subscribed"))
+            .cloned()
+    })
+    .await;
+}
+
 /// The evening of the seed story: NVDA closed 2.89 % lower, the Reuters story is out at 21:47.
 pub fn seed_evening() -> DateTime<Utc> {
     "2026-02-02T21:50:00Z".parse().unwrap()
@@ -25,7 +121,10 @@ pub fn seed_evening() -> DateTime<Utc> {
 
 /// The shipped rules directory.
 pub fn shipped_rules() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("rules").display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("rules")
+        .display()
+        .to_string()
 }
 
 /// Parses config text as if it were `dir/marketbot.toml`, with no environment overrides.
@@ -47,14 +146,24 @@ impl RunningBot {
     /// Starts `marketbot::app::run` with `config` and a clock anchored at `start`.
     pub fn start(config: Config, start: DateTime<Utc>) -> RunningBot {
         let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("MARKETBOT_LOG").unwrap_or_else(|_| "marketbot=info".into()))
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_env("MARKETBOT_LOG")
+                    .unwrap_or_else(|_| "marketbot=info".into()),
+            )
             .with_test_writer()
             .try_init();
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(marketbot::app::run(config, Clock::anchored(start), async move {
-            let _ = rx.await;
-        }));
-        RunningBot { stop: Some(tx), task }
+        let task = tokio::spawn(marketbot::app::run(
+            config,
+            Clock::anchored(start),
+            async move {
+                let _ = rx.await;
+            },
+        ));
+        RunningBot {
+            stop: Some(tx),
+            task,
+        }
     }
 
     /// Stops it and waits until it has flushed its state.
@@ -73,7 +182,11 @@ impl RunningBot {
 }
 
 /// Polls `check` every 50 ms until it returns `Some` or `timeout` passes.
-pub async fn eventually<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+pub async fn eventually<T>(
+    timeout: Duration,
+    what: &str,
+    mut check: impl FnMut() -> Option<T>,
+) -> T {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         if let Some(v) = check() {
@@ -98,5 +211,8 @@ pub fn strip_tags(html: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&")
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
 }

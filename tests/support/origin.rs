@@ -17,6 +17,7 @@ pub struct Reply {
     pub content_type: String,
     pub body: String,
     pub headers: Vec<(String, String)>,
+    pub delay: Option<std::time::Duration>,
 }
 
 impl Reply {
@@ -26,6 +27,7 @@ impl Reply {
             content_type: content_type.into(),
             body: body.into(),
             headers: Vec::new(),
+            delay: None,
         }
     }
 
@@ -35,7 +37,14 @@ impl Reply {
             content_type: content_type.into(),
             body: body.into(),
             headers: Vec::new(),
+            delay: None,
         }
+    }
+
+    /// Answers only after `delay` (a slow or hanging server).
+    pub fn delayed(mut self, delay: std::time::Duration) -> Reply {
+        self.delay = Some(delay);
+        self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Reply {
@@ -75,22 +84,41 @@ impl Origin {
 
     /// From now on `path` answers `reply` (replacing any script).
     pub fn set(&self, path: &str, reply: Reply) {
-        self.routes.lock().unwrap().replies.insert(path.into(), vec![reply]);
+        self.routes
+            .lock()
+            .unwrap()
+            .replies
+            .insert(path.into(), vec![reply]);
     }
 
     /// `path` answers these replies in turn, then keeps answering the last.
     pub fn script(&self, path: &str, replies: Vec<Reply>) {
-        self.routes.lock().unwrap().replies.insert(path.into(), replies);
+        self.routes
+            .lock()
+            .unwrap()
+            .replies
+            .insert(path.into(), replies);
     }
 
     /// How often `path` was requested.
     pub fn hits(&self, path: &str) -> usize {
-        self.routes.lock().unwrap().requests.get(path).map_or(0, Vec::len)
+        self.routes
+            .lock()
+            .unwrap()
+            .requests
+            .get(path)
+            .map_or(0, Vec::len)
     }
 
     /// The headers of every request to `path`.
     pub fn requests(&self, path: &str) -> Vec<HeaderMap> {
-        self.routes.lock().unwrap().requests.get(path).cloned().unwrap_or_default()
+        self.routes
+            .lock()
+            .unwrap()
+            .requests
+            .get(path)
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -98,7 +126,10 @@ async fn serve(State(routes): State<Arc<Mutex<Routes>>>, req: Request<Body>) -> 
     let path = req.uri().path().to_string();
     let reply = {
         let mut r = routes.lock().unwrap();
-        r.requests.entry(path.clone()).or_default().push(req.headers().clone());
+        r.requests
+            .entry(path.clone())
+            .or_default()
+            .push(req.headers().clone());
         match r.replies.get_mut(&path) {
             Some(list) if list.len() > 1 => Some(list.remove(0)),
             Some(list) => list.first().cloned(),
@@ -108,12 +139,19 @@ async fn serve(State(routes): State<Arc<Mutex<Routes>>>, req: Request<Body>) -> 
     let Some(reply) = reply else {
         return (StatusCode::NOT_FOUND, "no such fake route").into_response();
     };
+    if let Some(delay) = reply.delay {
+        tokio::time::sleep(delay).await;
+    }
     // Conditional GET: a matching validator gets 304.
-    let etag = reply.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("etag")).map(|(_, v)| v.clone());
-    if let (Some(etag), Some(sent)) = (&etag, req.headers().get("if-none-match")) {
-        if sent.to_str().ok() == Some(etag.as_str()) {
-            return StatusCode::NOT_MODIFIED.into_response();
-        }
+    let etag = reply
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("etag"))
+        .map(|(_, v)| v.clone());
+    if let (Some(etag), Some(sent)) = (&etag, req.headers().get("if-none-match"))
+        && sent.to_str().ok() == Some(etag.as_str())
+    {
+        return StatusCode::NOT_MODIFIED.into_response();
     }
     let mut resp = Response::builder()
         .status(reply.status)

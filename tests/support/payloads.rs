@@ -31,8 +31,16 @@ pub fn seed_day_bars(open: f64, close: f64, post: f64) -> Vec<ChartBar> {
             post
         };
         // One after-hours bar without trades, as Yahoo sends them.
-        let close = if start == 1_770_067_800 { None } else { Some(price) };
-        bars.push(ChartBar { start, close, volume: 1_000_000 + i as u64 * 10_000 });
+        let close = if start == 1_770_067_800 {
+            None
+        } else {
+            Some(price)
+        };
+        bars.push(ChartBar {
+            start,
+            close,
+            volume: 1_000_000 + i as u64 * 10_000,
+        });
     }
     bars
 }
@@ -43,7 +51,13 @@ fn noisy(v: f64) -> String {
 }
 
 /// A chart v8 response for `range=1d&interval=30m&includePrePost=true`.
-pub fn yahoo_chart(symbol: &str, previous_close: f64, regular_price: f64, regular_time: i64, bars: &[ChartBar]) -> String {
+pub fn yahoo_chart(
+    symbol: &str,
+    previous_close: f64,
+    regular_price: f64,
+    regular_time: i64,
+    bars: &[ChartBar],
+) -> String {
     let ts: Vec<String> = bars.iter().map(|b| b.start.to_string()).collect();
     let col = |f: &dyn Fn(f64) -> f64| -> String {
         bars.iter()
@@ -51,7 +65,16 @@ pub fn yahoo_chart(symbol: &str, previous_close: f64, regular_price: f64, regula
             .collect::<Vec<_>>()
             .join(",")
     };
-    let vol: Vec<String> = bars.iter().map(|b| if b.close.is_some() { b.volume.to_string() } else { "null".into() }).collect();
+    let vol: Vec<String> = bars
+        .iter()
+        .map(|b| {
+            if b.close.is_some() {
+                b.volume.to_string()
+            } else {
+                "null".into()
+            }
+        })
+        .collect();
     let day_high = bars.iter().filter_map(|b| b.close).fold(f64::MIN, f64::max);
     let day_low = bars.iter().filter_map(|b| b.close).fold(f64::MAX, f64::min);
     format!(
@@ -68,12 +91,24 @@ pub fn yahoo_chart(symbol: &str, previous_close: f64, regular_price: f64, regula
 /// NVDA on 2 Feb 2026: previous close 191.79, regular close 186.25 (−2.89 %), after hours
 /// a little higher.
 pub fn nvda_down() -> String {
-    yahoo_chart("NVDA", 191.79, 186.25, 1_770_066_001, &seed_day_bars(188.9, 186.25, 186.4))
+    yahoo_chart(
+        "NVDA",
+        191.79,
+        186.25,
+        1_770_066_001,
+        &seed_day_bars(188.9, 186.25, 186.4),
+    )
 }
 
 /// The same evening, had NVDA risen 1.5 % instead.
 pub fn nvda_up() -> String {
-    yahoo_chart("NVDA", 191.79, 194.67, 1_770_066_001, &seed_day_bars(191.9, 194.67, 194.8))
+    yahoo_chart(
+        "NVDA",
+        191.79,
+        194.67,
+        1_770_066_001,
+        &seed_day_bars(191.9, 194.67, 194.8),
+    )
 }
 
 /// One RSS item.
@@ -99,21 +134,32 @@ impl Item {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// An RSS 2.0 document shaped like Yahoo Finance's per-ticker feed (items before the channel
 /// metadata, UUID guids, RFC 2822 dates).
 pub fn rss(channel_title: &str, items: &[Item]) -> String {
-    let mut out = String::from(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><rss version="2.0"><channel><copyright>Copyright (c) 2026 Example Media</copyright><description>Latest news</description>"#);
+    let mut out = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><rss version="2.0"><channel><copyright>Copyright (c) 2026 Example Media</copyright><description>Latest news</description>"#,
+    );
     for i in items {
         out.push_str("<item>");
-        out.push_str(&format!("<description>{}</description>", xml_escape(&i.description)));
+        out.push_str(&format!(
+            "<description>{}</description>",
+            xml_escape(&i.description)
+        ));
         if let Some(g) = &i.guid {
-            out.push_str(&format!(r#"<guid isPermaLink="false">{}</guid>"#, xml_escape(g)));
+            out.push_str(&format!(
+                r#"<guid isPermaLink="false">{}</guid>"#,
+                xml_escape(g)
+            ));
         }
         out.push_str(&format!("<link>{}</link>", xml_escape(&i.link)));
-        out.push_str(&format!("<pubDate>{}</pubDate>", i.published.to_rfc2822().replace("+0000", "+0000")));
+        out.push_str(&format!("<pubDate>{}</pubDate>", i.published.to_rfc2822()));
         out.push_str(&format!("<title>{}</title>", xml_escape(&i.title)));
         out.push_str("</item>");
     }
@@ -122,8 +168,10 @@ pub fn rss(channel_title: &str, items: &[Item]) -> String {
 }
 
 /// The Reuters story of 2 Feb 2026 as it first appeared.
-pub const SEED_TITLE: &str = "OpenAI is unsatisfied with some Nvidia chips and looking for alternatives, sources say";
-pub const SEED_LINK: &str = "https://finance.example/news/openai-unsatisfied-nvidia-chips-214700123.html";
+pub const SEED_TITLE: &str =
+    "OpenAI is unsatisfied with some Nvidia chips and looking for alternatives, sources say";
+pub const SEED_LINK: &str =
+    "https://finance.example/news/openai-unsatisfied-nvidia-chips-214700123.html";
 
 pub fn seed_item() -> Item {
     let mut i = Item::new(SEED_TITLE, SEED_LINK, "2026-02-02T21:47:00Z");

@@ -73,10 +73,16 @@ impl FakeTelegram {
     pub async fn start() -> FakeTelegram {
         let fake = FakeTelegram {
             addr: "127.0.0.1:0".parse().unwrap(),
-            inner: Arc::new(Mutex::new(Inner { next_update: 1, next_message: 100, ..Inner::default() })),
+            inner: Arc::new(Mutex::new(Inner {
+                next_update: 1,
+                next_message: 100,
+                ..Inner::default()
+            })),
             new_update: Arc::new(Notify::new()),
         };
-        let app = Router::new().route("/{bot}/{method}", post(handle)).with_state(fake.clone());
+        let app = Router::new()
+            .route("/{bot}/{method}", post(handle))
+            .with_state(fake.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -94,7 +100,12 @@ impl FakeTelegram {
         inner.next_update += 1;
         inner.next_message += 1;
         let entities = if text.starts_with('/') {
-            let len = text.split_whitespace().next().unwrap_or("").encode_utf16().count();
+            let len = text
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .encode_utf16()
+                .count();
             json!([{"type": "bot_command", "offset": 0, "length": len}])
         } else {
             json!([])
@@ -118,22 +129,43 @@ impl FakeTelegram {
 
     /// The next sendMessage calls to `chat` get these answers, in turn.
     pub fn script(&self, chat: i64, answers: Vec<Answer>) {
-        self.inner.lock().unwrap().script.insert(chat, answers.into());
+        self.inner
+            .lock()
+            .unwrap()
+            .script
+            .insert(chat, answers.into());
     }
 
     /// Messages accepted for `chat`, oldest first.
     pub fn sent_to(&self, chat: i64) -> Vec<Sent> {
-        self.inner.lock().unwrap().sent.iter().filter(|s| s.chat == chat).cloned().collect()
+        self.inner
+            .lock()
+            .unwrap()
+            .sent
+            .iter()
+            .filter(|s| s.chat == chat)
+            .cloned()
+            .collect()
     }
 
     /// Every sendMessage attempt to `chat`.
     pub fn attempts(&self, chat: i64) -> Vec<tokio::time::Instant> {
-        self.inner.lock().unwrap().attempts.iter().filter(|(c, _)| *c == chat).map(|(_, t)| *t).collect()
+        self.inner
+            .lock()
+            .unwrap()
+            .attempts
+            .iter()
+            .filter(|(c, _)| *c == chat)
+            .map(|(_, t)| *t)
+            .collect()
     }
 
     /// Alerts (not command replies) accepted for `chat`.
     pub fn alerts_to(&self, chat: i64) -> Vec<Sent> {
-        self.sent_to(chat).into_iter().filter(|s| s.text.contains("Rule: <code>")).collect()
+        self.sent_to(chat)
+            .into_iter()
+            .filter(|s| s.text.contains("Rule: <code>"))
+            .collect()
     }
 
     pub fn commands_registered(&self) -> bool {
@@ -146,9 +178,17 @@ impl FakeTelegram {
     }
 }
 
-async fn handle(State(fake): State<FakeTelegram>, Path((bot, method)): Path<(String, String)>, body: String) -> Response {
+async fn handle(
+    State(fake): State<FakeTelegram>,
+    Path((bot, method)): Path<(String, String)>,
+    body: String,
+) -> Response {
     if bot != format!("bot{TOKEN}") {
-        return (StatusCode::UNAUTHORIZED, axum::Json(json!({"ok": false, "error_code": 401, "description": "Unauthorized"}))).into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"ok": false, "error_code": 401, "description": "Unauthorized"})),
+        )
+            .into_response();
     }
     let params: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     fake.inner.lock().unwrap().methods.push(method.clone());

@@ -1,0 +1,224 @@
+//! The real source clients against a fake origin on loopback.
+
+mod support;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use marketbot::config::{DEFAULT_USER_AGENT, FeedConfig, HttpConfig};
+use marketbot::sources::QuoteProvider;
+use marketbot::sources::feed::Feed;
+use marketbot::sources::http::{FetchError, Http};
+use marketbot::sources::stooq::Stooq;
+use marketbot::sources::yahoo::Yahoo;
+use support::RSS;
+use support::origin::{Origin, Reply};
+use support::payloads::{self, rss, seed_item};
+
+fn http(timeout_ms: u64) -> Http {
+    Http::new(&HttpConfig {
+        timeout: Duration::from_millis(timeout_ms),
+        user_agent: DEFAULT_USER_AGENT.to_string(),
+    })
+}
+
+fn evening() -> DateTime<Utc> {
+    support::seed_evening()
+}
+
+fn feed(origin: &Origin, path: &str) -> Feed {
+    Feed::new(FeedConfig {
+        name: "wire".into(),
+        url: origin.url(path).parse().unwrap(),
+        schedule: "0 * * * * *".parse().unwrap(),
+        symbols: vec!["NVDA".into()],
+    })
+}
+
+#[tokio::test]
+async fn feeds_are_fetched_with_conditional_get() {
+    let origin = Origin::start().await;
+    origin.set(
+        "/wire.xml",
+        Reply::ok(RSS, rss("Wire", &[seed_item()]))
+            .header("ETag", "\"v1\"")
+            .header("Last-Modified", "Mon, 02 Feb 2026 21:48:00 GMT"),
+    );
+    let f = feed(&origin, "/wire.xml");
+    let first = f.fetch(&http(2000), evening()).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].source, "Reuters");
+    let second = f.fetch(&http(2000), evening()).await.unwrap();
+    assert!(second.is_empty(), "304: nothing new");
+    let requests = origin.requests("/wire.xml");
+    assert_eq!(requests[1].get("if-none-match").unwrap(), "\"v1\"");
+    assert_eq!(
+        requests[1].get("if-modified-since").unwrap(),
+        "Mon, 02 Feb 2026 21:48:00 GMT"
+    );
+    assert!(
+        requests[0]
+            .get("user-agent")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("Mozilla/5.0")
+    );
+}
+
+#[tokio::test]
+async fn feed_failures_are_classified() {
+    let origin = Origin::start().await;
+    origin.set(
+        "/500.xml",
+        Reply::status(500, "text/html", "<html>oops</html>"),
+    );
+    origin.set(
+        "/html.xml",
+        Reply::ok(
+            "text/html; charset=utf-8",
+            "<!DOCTYPE html><html><body>consent</body></html>",
+        ),
+    );
+    origin.set(
+        "/html-as-xml.xml",
+        Reply::ok("application/xml", "  <!doctype html><html>challenge</html>"),
+    );
+    origin.set(
+        "/bad.xml",
+        Reply::ok(RSS, "<rss><channel><item><title>unterminated"),
+    );
+    origin.set(
+        "/slow.xml",
+        Reply::ok(RSS, rss("Wire", &[])).delayed(Duration::from_secs(3)),
+    );
+    origin.set("/huge.xml", Reply::ok(RSS, "x".repeat(9 * 1024 * 1024)));
+    let h = http(500);
+    let kind = |r: Result<Vec<marketbot::model::Headline>, FetchError>| r.unwrap_err().kind();
+    assert_eq!(
+        kind(feed(&origin, "/500.xml").fetch(&h, evening()).await),
+        "server-error"
+    );
+    assert_eq!(
+        kind(feed(&origin, "/html.xml").fetch(&h, evening()).await),
+        "wrong-content"
+    );
+    assert_eq!(
+        kind(feed(&origin, "/html-as-xml.xml").fetch(&h, evening()).await),
+        "wrong-content"
+    );
+    assert_eq!(
+        kind(feed(&origin, "/bad.xml").fetch(&h, evening()).await),
+        "malformed"
+    );
+    assert_eq!(
+        kind(feed(&origin, "/slow.xml").fetch(&h, evening()).await),
+        "timeout"
+    );
+    assert_eq!(
+        kind(feed(&origin, "/missing.xml").fetch(&h, evening()).await),
+        "http-error"
+    );
+    assert_eq!(
+        kind(
+            feed(&origin, "/huge.xml")
+                .fetch(&http(5000), evening())
+                .await
+        ),
+        "too-large"
+    );
+    let closed = Feed::new(FeedConfig {
+        name: "closed".into(),
+        url: "http://127.0.0.1:9/feed.xml".parse().unwrap(),
+        schedule: "0 * * * * *".parse().unwrap(),
+        symbols: vec![],
+    });
+    assert_eq!(kind(closed.fetch(&h, evening()).await), "connect");
+}
+
+#[tokio::test]
+async fn yahoo_charts_become_bars_and_rate_limits_are_reported() {
+    let origin = Origin::start().await;
+    origin.set(
+        "/v8/finance/chart/NVDA",
+        Reply::ok("application/json;charset=utf-8", payloads::nvda_down()),
+    );
+    origin.set(
+        "/v8/finance/chart/AMD",
+        Reply::status(429, "text/plain", "Edge: Too Many Requests").header("Retry-After", "60"),
+    );
+    origin.set(
+        "/v8/finance/chart/MSFT",
+        Reply::ok("application/json", "{}"),
+    );
+    let yahoo = Yahoo {
+        base_url: origin.url("/").parse().unwrap(),
+        interval: "30m".parse().unwrap(),
+        extended_hours: true,
+    };
+    let symbols: Vec<String> = ["NVDA", "AMD", "MSFT"].map(String::from).to_vec();
+    let fetch = yahoo.fetch(&http(2000), &symbols, evening()).await;
+    assert!(
+        fetch
+            .bars
+            .iter()
+            .all(|b| b.symbol == "NVDA" && b.time <= evening())
+    );
+    assert!(
+        fetch
+            .bars
+            .iter()
+            .any(|b| b.interval.is_daily() && b.close == Some(191.79)),
+        "previous close"
+    );
+    assert!(
+        fetch
+            .bars
+            .iter()
+            .any(|b| !b.interval.is_daily() && b.close == Some(186.25)),
+        "the regular close bar"
+    );
+    assert_eq!(
+        fetch.errors.len(),
+        1,
+        "MSFT is not asked while rate-limited"
+    );
+    let (symbol, err) = &fetch.errors[0];
+    assert_eq!(symbol, "AMD");
+    assert_eq!(err.kind(), "rate-limited");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(60)));
+    assert_eq!(origin.hits("/v8/finance/chart/MSFT"), 0);
+    let q = origin.requests("/v8/finance/chart/NVDA");
+    assert!(
+        q[0].get("user-agent")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("Chrome/")
+    );
+}
+
+#[tokio::test]
+async fn stooq_quotes_become_daily_bars() {
+    let origin = Origin::start().await;
+    origin.set("/q/l/", Reply::ok("text/csv", "Symbol,Date,Time,Open,High,Low,Close,Volume\r\nNVDA.US,2026-02-02,22:00:09,188.9,190.1,184.95,186.25,223415900\r\nXYZ.US,N/D,N/D,N/D,N/D,N/D,N/D,N/D\r\n"));
+    let stooq = Stooq {
+        base_url: origin.url("").parse().unwrap(),
+    };
+    let symbols: Vec<String> = ["NVDA", "XYZ"].map(String::from).to_vec();
+    let fetch = stooq.fetch(&http(2000), &symbols, evening()).await;
+    assert_eq!(fetch.bars.len(), 1);
+    assert_eq!(fetch.bars[0].close, Some(186.25));
+    assert_eq!(fetch.errors.len(), 1);
+    assert_eq!(fetch.errors[0].1.kind(), "no-data");
+    origin.set(
+        "/q/l/",
+        Reply::ok(
+            "text/html",
+            "<html><body>Verifying your browser…</body></html>",
+        ),
+    );
+    let fetch = stooq.fetch(&http(2000), &symbols, evening()).await;
+    assert!(fetch.bars.is_empty());
+    assert_eq!(fetch.errors[0].1.kind(), "wrong-content");
+}
