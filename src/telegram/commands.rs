@@ -196,16 +196,20 @@ fn answer(msg: &Message, cmd: Command, ctx: &BotContext) -> Result<String, Store
         }
         Command::Unsubscribe(id) => {
             let id = id.trim().to_ascii_lowercase();
-            let removed = ctx.store.update_chat(chat_id, |c| {
-                c.rules.remove(&id);
-            })?;
-            match removed {
-                Some(_) if rules.get(&id).is_some() || !id.is_empty() => {
-                    format!("▫️ No longer following <code>{}</code>.", escape(&id))
-                }
-                _ => {
-                    "This chat does not follow that rule. /rules shows what it follows.".to_string()
-                }
+            let followed = ctx
+                .store
+                .chat(chat_id)?
+                .is_some_and(|c| c.rules.contains(&id));
+            if followed {
+                ctx.store.update_chat(chat_id, |c| {
+                    c.rules.remove(&id);
+                })?;
+                format!("▫️ No longer following <code>{}</code>.", escape(&id))
+            } else {
+                format!(
+                    "This chat does not follow <code>{}</code>. /rules shows what it follows.",
+                    escape(&id)
+                )
             }
         }
         Command::Status => status(ctx, &rules)?,
