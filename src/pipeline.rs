@@ -126,13 +126,17 @@ impl Pipeline {
     ) -> Result<(), StoreError> {
         let mut alerts: Vec<Alert> = Vec::new();
         let mut deliveries = Vec::new();
+        let mut replace = Vec::new();
         let mut new_alerts = 0;
+        let rules = Arc::clone(self.engine.rules());
         for output in outputs {
             match output {
                 Output::Alert(alert) => {
                     tracing::info!(rule = %alert.rule, symbol = ?alert.symbol, id = alert.id, "alert fired");
+                    let template = rules.get(&alert.rule).and_then(|r| r.template.as_ref());
                     deliveries.extend(delivery::deliveries_for(
                         &alert,
+                        template,
                         self.mode,
                         &self.store,
                         now,
@@ -141,22 +145,37 @@ impl Pipeline {
                     new_alerts += 1;
                 }
                 Output::AlsoReported { alert, headline } => {
-                    let existing = match alerts.iter_mut().find(|a| a.id == alert) {
-                        Some(a) => Some(a),
-                        None => match self.store.alert(alert)? {
-                            Some(a) => {
-                                alerts.push(a);
-                                alerts.last_mut()
-                            }
-                            None => None,
-                        },
+                    let index = match alerts.iter().position(|a| a.id == alert) {
+                        Some(i) => Some(i),
+                        None => self.store.alert(alert)?.map(|a| {
+                            alerts.push(a);
+                            alerts.len() - 1
+                        }),
                     };
-                    if let Some(a) = existing {
-                        tracing::info!(alert = a.id, source = %headline.source, "story also reported");
-                        if !a.also.contains(&headline) {
-                            a.also.push(headline);
+                    let Some(a) = index.map(|i| &mut alerts[i]) else {
+                        continue;
+                    };
+                    if a.also.contains(&headline) {
+                        continue;
+                    }
+                    tracing::info!(alert = a.id, source = %headline.source, "story also reported");
+                    a.also.push(headline.clone());
+                    let template = rules.get(&a.rule).and_then(|r| r.template.as_ref());
+                    let (replaced, edits) =
+                        delivery::updates_for(a, &headline, template, self.mode, &self.store, now)?;
+                    // A message enqueued in this very step is re-rendered in the list itself.
+                    if self.mode == Mode::Telegram {
+                        let html = crate::delivery::render::alert_html(a, template);
+                        for d in deliveries
+                            .iter_mut()
+                            .filter(|d| d.alert == a.id && d.edit.is_none())
+                        {
+                            d.text = html.clone();
                         }
                     }
+                    replace.extend(replaced);
+                    new_alerts += edits.len();
+                    deliveries.extend(edits);
                 }
             }
         }
@@ -167,6 +186,7 @@ impl Pipeline {
             engine: Some(self.engine.state()),
             alerts,
             deliveries,
+            replace,
         })?;
         if new_alerts > 0 {
             self.sender.wake();

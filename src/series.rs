@@ -2,8 +2,9 @@
 //!
 //! Bars arrive in time order (the sources deliver them so, replay sorts them), and a view at
 //! `t` only sees bars whose `time` is at or before `t` — the no-look-ahead property price
-//! conditions rely on. A bar that is still forming is fetched again and again with the same
-//! start; the newer version replaces the older one.
+//! conditions rely on. Each bar becomes a [`Tick`] (its close, known from its `time`); daily
+//! statistics (open, high, low, close, volume per trading day) are kept alongside, each with
+//! the time it became known.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,7 @@ use crate::model::{Bar, Session};
 
 /// How far back intraday prices are kept: enough for day-long correlation spans.
 const INTRADAY_KEEP: chrono::TimeDelta = chrono::TimeDelta::days(5);
-/// How many daily closes are kept.
+/// How many trading days of daily statistics are kept (a year and a half).
 const DAILY_KEEP: usize = 400;
 
 /// One observed price: the close of a bar, known from `time` on.
@@ -26,6 +27,36 @@ pub struct Tick {
     pub price: f64,
     /// Session it was traded in.
     pub session: Option<Session>,
+    /// Volume of the bar behind it (intraday bars only).
+    pub volume: Option<u64>,
+}
+
+/// What is known about one trading day.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Day {
+    /// First regular-session price, with the time it became known.
+    pub open: Option<(DateTime<Utc>, f64)>,
+    /// Latest regular-session price (the close once the day is over).
+    pub close: Option<(DateTime<Utc>, f64)>,
+    /// Highest regular price seen.
+    pub high: Option<f64>,
+    /// Lowest regular price seen.
+    pub low: Option<f64>,
+    /// The day's volume as a daily bar reported it, with the time it became known.
+    pub daily_volume: Option<(DateTime<Utc>, u64)>,
+    /// Sum of the day's regular intraday bar volumes.
+    pub intraday_volume: u64,
+}
+
+impl Day {
+    /// The day's volume as best known (daily figure, else the intraday sum).
+    pub fn volume(&self) -> Option<u64> {
+        match (self.daily_volume, self.intraday_volume) {
+            (Some((_, d)), i) => Some(d.max(i)),
+            (None, 0) => None,
+            (None, i) => Some(i),
+        }
+    }
 }
 
 /// The price history of one symbol.
@@ -35,11 +66,12 @@ pub struct Series {
     exchange: &'static Exchange,
     /// Every price, ordered by the time it became known.
     ticks: Vec<Tick>,
-    /// Final (or latest known) regular-session close per trading day, with the time it became
-    /// known, so a view at `t` can tell yesterday's close from today's.
-    closes: BTreeMap<NaiveDate, (DateTime<Utc>, f64)>,
-    /// First regular-session price per trading day, for "versus the open".
-    opens: BTreeMap<NaiveDate, (DateTime<Utc>, f64)>,
+    /// Per trading day statistics.
+    days: BTreeMap<NaiveDate, Day>,
+}
+
+fn finite(x: Option<f64>) -> Option<f64> {
+    x.filter(|p| p.is_finite() && *p > 0.0)
 }
 
 impl Series {
@@ -48,8 +80,7 @@ impl Series {
         Series {
             exchange: exchange_for(symbol),
             ticks: Vec::new(),
-            closes: BTreeMap::new(),
-            opens: BTreeMap::new(),
+            days: BTreeMap::new(),
         }
     }
 
@@ -58,68 +89,81 @@ impl Series {
         self.exchange
     }
 
-    /// Adds a bar. Bars without a close carry no price and are ignored; a bar that is older
-    /// than what is already known is still recorded in its place.
+    /// Adds a bar. Bars without a close carry no price and are ignored.
     pub fn push(&mut self, bar: &Bar) {
-        let Some(price) = bar.close.filter(|p| p.is_finite() && *p > 0.0) else {
+        let Some(price) = finite(bar.close) else {
             return;
         };
         let date = self
             .exchange
             .trading_date(bar.time - chrono::Duration::seconds(1));
+        let day = self.days.entry(date).or_default();
         if bar.interval.is_daily() {
-            // A daily bar is the day's close (or the latest price of a day in progress).
-            self.record_close(date, bar.time, price);
-            if let Some(open) = bar.open.filter(|p| p.is_finite() && *p > 0.0) {
-                self.opens.entry(date).or_insert((bar.time, open));
+            set_latest(&mut day.close, bar.time, price);
+            if let Some(open) = finite(bar.open) {
+                day.open.get_or_insert((bar.time, open));
             }
-            self.insert_tick(Tick {
-                time: bar.time,
-                price,
-                session: Some(Session::Regular),
-            });
-        } else {
-            let session = bar
-                .session
-                .or_else(|| self.exchange.session_of_bar_ending(bar.time));
-            if session == Some(Session::Regular) {
-                self.record_close(date, bar.time, price);
-                let open = bar
-                    .open
-                    .filter(|p| p.is_finite() && *p > 0.0)
-                    .unwrap_or(price);
-                let start = bar.time - bar.interval.duration();
-                match self.opens.get(&date) {
-                    Some((t, _)) if *t <= start => {}
-                    _ => {
-                        self.opens.insert(date, (start, open));
-                    }
+            extend(&mut day.high, finite(bar.high).unwrap_or(price), f64::max);
+            extend(&mut day.low, finite(bar.low).unwrap_or(price), f64::min);
+            if let Some(v) = bar.volume {
+                match day.daily_volume {
+                    Some((known, _)) if known > bar.time => {}
+                    _ => day.daily_volume = Some((bar.time, v)),
                 }
             }
             self.insert_tick(Tick {
                 time: bar.time,
                 price,
-                session,
+                session: Some(Session::Regular),
+                volume: None,
             });
+        } else {
+            let session = bar
+                .session
+                .or_else(|| self.exchange.session_of_bar_ending(bar.time));
+            let replaced = self.insert_tick(Tick {
+                time: bar.time,
+                price,
+                session,
+                volume: bar.volume,
+            });
+            if session == Some(Session::Regular) {
+                let day = self.days.entry(date).or_default();
+                set_latest(&mut day.close, bar.time, price);
+                let start = bar.time - bar.interval.duration();
+                let open = finite(bar.open).unwrap_or(price);
+                match day.open {
+                    Some((t, _)) if t <= start => {}
+                    _ => day.open = Some((start, open)),
+                }
+                extend(
+                    &mut day.high,
+                    finite(bar.high).unwrap_or(price).max(price),
+                    f64::max,
+                );
+                extend(
+                    &mut day.low,
+                    finite(bar.low).unwrap_or(price).min(price),
+                    f64::min,
+                );
+                if !replaced {
+                    day.intraday_volume =
+                        day.intraday_volume.saturating_add(bar.volume.unwrap_or(0));
+                }
+            }
         }
         self.prune();
     }
 
-    fn record_close(&mut self, date: NaiveDate, time: DateTime<Utc>, price: f64) {
-        match self.closes.get(&date) {
-            Some((known, _)) if *known > time => {}
-            _ => {
-                self.closes.insert(date, (time, price));
-            }
-        }
-    }
-
-    fn insert_tick(&mut self, tick: Tick) {
+    /// Inserts in time order; a tick at the same time replaces the old one (returns true).
+    fn insert_tick(&mut self, tick: Tick) -> bool {
         let at = self.ticks.partition_point(|t| t.time <= tick.time);
         if at > 0 && self.ticks[at - 1].time == tick.time {
             self.ticks[at - 1] = tick;
+            true
         } else {
             self.ticks.insert(at, tick);
+            false
         }
     }
 
@@ -131,42 +175,144 @@ impl Series {
                 self.ticks.drain(..cut);
             }
         }
-        while self.closes.len() > DAILY_KEEP {
-            self.closes.pop_first();
-        }
-        while self.opens.len() > DAILY_KEEP {
-            self.opens.pop_first();
+        while self.days.len() > DAILY_KEEP {
+            self.days.pop_first();
         }
     }
 
-    /// The last price known at `t`, from any session when `extended`, else regular only.
-    pub fn last_at(&self, t: DateTime<Utc>, extended: bool) -> Option<Tick> {
-        let end = self.ticks.partition_point(|tick| tick.time <= t);
-        self.ticks[..end]
+    fn visible(&self, t: DateTime<Utc>) -> &[Tick] {
+        &self.ticks[..self.ticks.partition_point(|tick| tick.time <= t)]
+    }
+
+    /// The last price known at `t` among the sessions `accept` lets through.
+    pub fn last_at(
+        &self,
+        t: DateTime<Utc>,
+        accept: impl Fn(Option<Session>) -> bool,
+    ) -> Option<Tick> {
+        self.visible(t)
             .iter()
             .rev()
-            .find(|tick| extended || matches!(tick.session, Some(Session::Regular) | None))
+            .find(|tick| accept(tick.session))
             .copied()
+    }
+
+    /// The price known just before the last one at `t` (same session filter): what a
+    /// crossing is judged against.
+    pub fn previous_at(
+        &self,
+        t: DateTime<Utc>,
+        accept: impl Fn(Option<Session>) -> bool,
+    ) -> Option<Tick> {
+        self.visible(t)
+            .iter()
+            .rev()
+            .filter(|tick| accept(tick.session))
+            .nth(1)
+            .copied()
+    }
+
+    /// Highest and lowest price known at `t` among ticks in `[t - window, t]`.
+    pub fn range_in(
+        &self,
+        t: DateTime<Utc>,
+        window: chrono::Duration,
+        accept: impl Fn(Option<Session>) -> bool,
+    ) -> Option<(f64, f64)> {
+        let from = t - window;
+        let visible = self.visible(t);
+        let start = visible.partition_point(|tick| tick.time < from);
+        visible[start..]
+            .iter()
+            .filter(|tick| accept(tick.session))
+            .fold(None, |acc, tick| match acc {
+                None => Some((tick.price, tick.price)),
+                Some((hi, lo)) => Some((hi.max(tick.price), lo.min(tick.price))),
+            })
     }
 
     /// The regular close of the last trading day before the one `t` falls in, as known at
     /// `t`: the reference for "change versus the previous close".
     pub fn previous_close_at(&self, t: DateTime<Utc>) -> Option<(NaiveDate, f64)> {
         let today = self.exchange.trading_date(t);
-        self.closes
-            .range(..today)
-            .rev()
-            .find(|(_, (known, _))| *known <= t)
-            .map(|(d, (_, p))| (*d, *p))
+        self.days.range(..today).rev().find_map(|(d, day)| {
+            day.close
+                .filter(|(known, _)| *known <= t)
+                .map(|(_, p)| (*d, p))
+        })
     }
 
     /// The first regular price of the trading day `t` falls in, as known at `t`.
     pub fn open_at(&self, t: DateTime<Utc>) -> Option<f64> {
         let today = self.exchange.trading_date(t);
-        self.opens
-            .get(&today)
+        self.days
+            .get(&today)?
+            .open
             .filter(|(known, _)| *known <= t)
-            .map(|(_, p)| *p)
+            .map(|(_, p)| p)
+    }
+
+    /// The regular close of the trading day `t` falls in, once the session is over.
+    pub fn close_at(&self, t: DateTime<Utc>) -> Option<f64> {
+        let today = self.exchange.trading_date(t);
+        if t < self.exchange.close_on(today) {
+            return None;
+        }
+        self.days
+            .get(&today)?
+            .close
+            .filter(|(known, _)| *known <= t)
+            .map(|(_, p)| p)
+    }
+
+    /// Statistics of up to `n` trading days before the one `t` falls in, newest first.
+    pub fn days_before(&self, t: DateTime<Utc>, n: usize) -> Vec<Day> {
+        let today = self.exchange.trading_date(t);
+        self.days
+            .range(..today)
+            .rev()
+            .take(n)
+            .map(|(_, d)| *d)
+            .collect()
+    }
+
+    /// Today's regular-session volume known at `t` and the fraction of the session elapsed.
+    pub fn volume_so_far(&self, t: DateTime<Utc>) -> Option<(u64, f64)> {
+        let today = self.exchange.trading_date(t);
+        let open = self.exchange.open_on(today);
+        let close = self.exchange.close_on(today);
+        let day_start = self.ticks.partition_point(|tick| tick.time <= open);
+        let intraday: u64 = self.visible(t)[day_start.min(self.visible(t).len())..]
+            .iter()
+            .filter(|tick| tick.session == Some(Session::Regular))
+            .filter_map(|tick| tick.volume)
+            .sum();
+        let daily = self
+            .days
+            .get(&today)
+            .and_then(|d| d.daily_volume)
+            .filter(|(known, _)| *known <= t)
+            .map_or(0, |(_, v)| v);
+        let volume = intraday.max(daily);
+        let session = (close - open).num_seconds().max(1) as f64;
+        let elapsed = ((t.min(close) - open).num_seconds() as f64 / session).clamp(0.0, 1.0);
+        (volume > 0 && t > open).then_some((volume, elapsed))
+    }
+
+    /// Today's regular high and low known at `t` (before the last tick).
+    pub fn today_range_before(&self, t: DateTime<Utc>) -> Option<(f64, f64)> {
+        let today = self.exchange.trading_date(t);
+        let open = self.exchange.open_on(today);
+        let visible = self.visible(t);
+        let n = visible.len().saturating_sub(1);
+        let start = visible.partition_point(|tick| tick.time <= open).min(n);
+        visible[start..n]
+            .iter()
+            .filter(|tick| tick.session == Some(Session::Regular))
+            .fold(None, |acc, tick| match acc {
+                None => Some((tick.price, tick.price)),
+                Some((hi, lo)) => Some((hi.max(tick.price), lo.min(tick.price))),
+            })
     }
 
     /// Whether the series knows anything at all.
@@ -180,10 +326,20 @@ impl Series {
     }
 }
 
+fn set_latest(slot: &mut Option<(DateTime<Utc>, f64)>, time: DateTime<Utc>, price: f64) {
+    match slot {
+        Some((known, _)) if *known > time => {}
+        _ => *slot = Some((time, price)),
+    }
+}
+
+fn extend(slot: &mut Option<f64>, value: f64, pick: fn(f64, f64) -> f64) {
+    *slot = Some(slot.map_or(value, |v| pick(v, value)));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Interval;
 
     pub(crate) fn bar(time: &str, interval: &str, close: Option<f64>) -> Bar {
         Bar {
@@ -203,6 +359,14 @@ mod tests {
         s.parse().unwrap()
     }
 
+    fn any(_: Option<Session>) -> bool {
+        true
+    }
+
+    fn regular(s: Option<Session>) -> bool {
+        matches!(s, Some(Session::Regular) | None)
+    }
+
     #[test]
     fn previous_close_is_the_last_regular_close_of_an_earlier_day() {
         let mut s = Series::new("NVDA");
@@ -212,12 +376,16 @@ mod tests {
         s.push(&bar("2026-02-02T22:00:00Z", "30m", Some(185.35)));
         let at = t("2026-02-02T22:05:00Z");
         assert_eq!(s.previous_close_at(at).unwrap().1, 191.79);
-        assert_eq!(s.last_at(at, true).unwrap().price, 185.35);
-        assert_eq!(s.last_at(at, false).unwrap().price, 186.25);
+        assert_eq!(s.last_at(at, any).unwrap().price, 185.35);
+        assert_eq!(s.last_at(at, regular).unwrap().price, 186.25);
         assert_eq!(s.open_at(at), Some(189.62));
+        assert_eq!(s.close_at(at), Some(186.25));
+        assert_eq!(s.close_at(t("2026-02-02T20:00:00Z")), None, "not over yet");
         // The next morning, Feb 2's close is the reference.
-        let next = t("2026-02-03T14:00:00Z");
-        assert_eq!(s.previous_close_at(next).unwrap().1, 186.25);
+        assert_eq!(
+            s.previous_close_at(t("2026-02-03T14:00:00Z")).unwrap().1,
+            186.25
+        );
     }
 
     #[test]
@@ -227,10 +395,22 @@ mod tests {
         s.push(&bar("2026-02-02T15:00:00Z", "30m", Some(189.0)));
         s.push(&bar("2026-02-02T16:00:00Z", "30m", Some(180.0)));
         assert_eq!(
-            s.last_at(t("2026-02-02T15:30:00Z"), true).unwrap().price,
+            s.last_at(t("2026-02-02T15:30:00Z"), any).unwrap().price,
             189.0
         );
-        assert!(s.last_at(t("2026-01-30T20:00:00Z"), true).is_none());
+        assert_eq!(
+            s.previous_at(t("2026-02-02T16:00:00Z"), any).unwrap().price,
+            189.0
+        );
+        assert_eq!(
+            s.range_in(
+                t("2026-02-02T16:00:00Z"),
+                chrono::Duration::minutes(60),
+                any
+            ),
+            Some((189.0, 180.0))
+        );
+        assert!(s.last_at(t("2026-01-30T20:00:00Z"), any).is_none());
     }
 
     #[test]
@@ -242,8 +422,9 @@ mod tests {
         s.push(&bar("2026-02-02T15:10:00Z", "30m", Some(2.0)));
         assert_eq!(s.ticks.len(), 1);
         assert_eq!(
-            s.last_at(t("2026-02-02T15:10:00Z"), true).unwrap().price,
-            2.0
+            s.days.values().next().unwrap().intraday_volume,
+            1000,
+            "counted once"
         );
         let nan = Bar {
             close: Some(f64::NAN),
@@ -251,6 +432,26 @@ mod tests {
         };
         s.push(&nan);
         assert_eq!(s.ticks.len(), 1);
-        let _ = Interval::DAY;
+    }
+
+    #[test]
+    fn volume_so_far_and_daily_statistics() {
+        let mut s = Series::new("NVDA");
+        s.push(&Bar {
+            volume: Some(50_000),
+            ..bar("2026-01-30T21:00:00Z", "1d", Some(191.79))
+        });
+        s.push(&bar("2026-02-02T15:00:00Z", "30m", Some(189.0)));
+        s.push(&bar("2026-02-02T15:30:00Z", "30m", Some(188.0)));
+        let (v, elapsed) = s.volume_so_far(t("2026-02-02T15:30:00Z")).unwrap();
+        assert_eq!(v, 2000);
+        assert!((elapsed - 1.0 / 6.5).abs() < 1e-9);
+        let before = s.days_before(t("2026-02-02T15:30:00Z"), 20);
+        assert_eq!(before.len(), 1);
+        assert_eq!(before[0].volume(), Some(50_000));
+        assert_eq!(
+            s.today_range_before(t("2026-02-02T15:30:00Z")),
+            Some((189.0, 189.0))
+        );
     }
 }

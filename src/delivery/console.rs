@@ -16,6 +16,7 @@ impl Sink for ConsoleSink {
         &'a self,
         _target: Target,
         text: &'a str,
+        _edit: Option<i32>,
     ) -> BoxFuture<'a, Result<Option<i32>, SendError>> {
         Box::pin(async move {
             let mut out = std::io::stdout().lock();

@@ -21,7 +21,8 @@ pub use console::ConsoleSink;
 pub use sender::Sender;
 pub use telegram::TelegramSink;
 
-use crate::engine::Alert;
+use crate::engine::{Alert, HeadlineRef};
+use crate::rules::Template;
 use crate::store::{Delivery, Store, StoreError, Target};
 
 /// How a send failed, as far as delivery policy is concerned.
@@ -46,11 +47,13 @@ pub enum SendError {
 
 /// Where messages go: Telegram or the console.
 pub trait Sink: Send + Sync {
-    /// Sends `text` to `target`; the message id when the sink has one.
+    /// Sends `text` to `target` — or, with `edit`, replaces that earlier message's text; the
+    /// message id when the sink has one.
     fn send<'a>(
         &'a self,
         target: Target,
         text: &'a str,
+        edit: Option<i32>,
     ) -> BoxFuture<'a, Result<Option<i32>, SendError>>;
 }
 
@@ -63,14 +66,14 @@ pub enum Mode {
     Console,
 }
 
-/// The deliveries an alert fans out to.
-pub fn deliveries_for(
+fn delivery(
     alert: &Alert,
-    mode: Mode,
-    store: &Store,
+    target: Target,
+    text: String,
     now: DateTime<Utc>,
-) -> Result<Vec<Delivery>, StoreError> {
-    let delivery = |target, text| Delivery {
+    edit: Option<i32>,
+) -> Delivery {
+    Delivery {
         alert: alert.id,
         target,
         text,
@@ -78,16 +81,86 @@ pub fn deliveries_for(
         attempts: 0,
         not_before: None,
         last_error: None,
-    };
+        edit,
+    }
+}
+
+/// The deliveries an alert fans out to, rendered with the rule's template if it has one.
+pub fn deliveries_for(
+    alert: &Alert,
+    template: Option<&Template>,
+    mode: Mode,
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<Vec<Delivery>, StoreError> {
     Ok(match mode {
-        Mode::Console => vec![delivery(Target::Console, render::alert_text(alert))],
+        Mode::Console => vec![delivery(
+            alert,
+            Target::Console,
+            render::alert_text(alert),
+            now,
+            None,
+        )],
         Mode::Telegram => {
-            let html = render::alert_html(alert);
+            let html = render::alert_html(alert, template);
             store
                 .subscribers(&alert.rule)?
                 .into_iter()
-                .map(|chat| delivery(Target::Telegram(chat.id), html.clone()))
+                .map(|chat| delivery(alert, Target::Telegram(chat.id), html.clone(), now, None))
                 .collect()
         }
     })
+}
+
+/// Pending deliveries to replace (by sequence number), and new deliveries (edits).
+pub type Updates = (Vec<(u64, Delivery)>, Vec<Delivery>);
+
+/// What changes when a later copy of `alert`'s story arrives (`alert` already lists it):
+/// messages not yet sent are re-rendered in place, messages already sent are edited, and the
+/// console gets a line.
+pub fn updates_for(
+    alert: &Alert,
+    copy: &HeadlineRef,
+    template: Option<&Template>,
+    mode: Mode,
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<Updates, StoreError> {
+    match mode {
+        Mode::Console => Ok((
+            Vec::new(),
+            vec![delivery(
+                alert,
+                Target::Console,
+                render::also_text(alert, copy),
+                now,
+                None,
+            )],
+        )),
+        Mode::Telegram => {
+            let html = render::alert_html(alert, template);
+            let replace = store
+                .pending_for(alert.id)?
+                .into_iter()
+                .map(|(seq, mut d)| {
+                    d.text = html.clone();
+                    (seq, d)
+                })
+                .collect();
+            let edits = store
+                .sent_messages(alert.id)?
+                .into_iter()
+                .map(|(chat, message)| {
+                    delivery(
+                        alert,
+                        Target::Telegram(chat),
+                        html.clone(),
+                        now,
+                        Some(message),
+                    )
+                })
+                .collect();
+            Ok((replace, edits))
+        }
+    }
 }

@@ -8,7 +8,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 
 use crate::engine::{Alert, HeadlineRef};
-use crate::rules::{Field, MatchedTerm, PriceEvidence};
+use crate::rules::{Field, MatchedTerm, Placeholder, PriceEvidence, Segment, Template};
 
 /// Escapes text for Telegram's HTML parse mode (also safe inside attribute values).
 pub fn escape(text: &str) -> String {
@@ -35,21 +35,33 @@ fn pct(change: f64) -> String {
     s.replacen('-', "−", 1)
 }
 
-fn price_line(p: &PriceEvidence) -> String {
-    let session = match p.session {
+fn session_note(p: &PriceEvidence) -> &'static str {
+    match p.session {
         Some(crate::model::Session::Pre) => " pre-market",
         Some(crate::model::Session::Post) => " after hours",
         _ => "",
-    };
-    format!(
-        "{:.2} ({}) vs {} {:.2}, at {}{}",
-        p.price,
-        pct(p.change_pct),
-        p.reference_label,
-        p.reference,
-        time(p.at),
-        session
-    )
+    }
+}
+
+fn price_line(p: &PriceEvidence) -> String {
+    match (p.change_pct, p.reference) {
+        (Some(change), Some(reference)) => format!(
+            "{:.2} ({}) vs {} {:.2}, at {}{}",
+            p.price,
+            pct(change),
+            p.reference_label,
+            reference,
+            time(p.at),
+            session_note(p)
+        ),
+        _ => format!(
+            "{:.2} at {}{}: {}",
+            p.price,
+            time(p.at),
+            session_note(p),
+            p.condition
+        ),
+    }
 }
 
 /// The title with the words that matched in bold, escaped.
@@ -79,22 +91,29 @@ fn highlighted(title: &str, matched: &[MatchedTerm]) -> String {
     out
 }
 
-fn headline_html(h: &HeadlineRef, matched: &[MatchedTerm]) -> String {
+fn headline_link(h: &HeadlineRef, matched: &[MatchedTerm]) -> String {
     let title = highlighted(&h.title, matched);
-    let linked = match &h.link {
+    match &h.link {
         Some(link) => format!("<a href=\"{}\">{}</a>", escape(link), title),
         None => title,
-    };
+    }
+}
+
+fn headline_html(h: &HeadlineRef, matched: &[MatchedTerm]) -> String {
     format!(
-        "📰 {linked}\n<i>{} · {}</i>",
+        "📰 {}\n<i>{} · {}</i>",
+        headline_link(h, matched),
         escape(&h.source),
         time(h.published)
     )
 }
 
 fn symbol_head(alert: &Alert) -> String {
-    match (&alert.symbol, &alert.price) {
-        (Some(s), Some(p)) => format!("{s} {}", pct(p.change_pct)),
+    match (
+        &alert.symbol,
+        alert.price.as_ref().and_then(|p| p.change_pct),
+    ) {
+        (Some(s), Some(c)) => format!("{s} {}", pct(c)),
         (Some(s), None) => s.clone(),
         (None, _) => "News".to_string(),
     }
@@ -103,22 +122,17 @@ fn symbol_head(alert: &Alert) -> String {
 fn why(alert: &Alert) -> String {
     let mut parts = Vec::new();
     for name in &alert.held {
-        let words: Vec<&str> = alert
+        let mut words: Vec<&str> = alert
             .matched
             .iter()
             .filter(|m| &m.selection == name)
             .map(|m| m.text.as_str())
             .collect();
+        words.dedup();
         if !words.is_empty() {
-            let mut unique = words.clone();
-            unique.dedup();
-            parts.push(format!("{name} ({})", unique.join(", ")));
-        } else if let Some(p) = alert
-            .price
-            .as_ref()
-            .filter(|_| alert.matched.iter().all(|m| &m.selection != name))
-        {
-            parts.push(format!("{name} ({})", p.threshold));
+            parts.push(format!("{name} ({})", words.join(", ")));
+        } else if let Some(p) = &alert.price {
+            parts.push(format!("{name} ({})", p.condition));
         } else {
             parts.push(name.clone());
         }
@@ -126,10 +140,28 @@ fn why(alert: &Alert) -> String {
     parts.join(" · ")
 }
 
-/// The alert as Telegram HTML.
-pub fn alert_html(alert: &Alert) -> String {
+fn also_html(alert: &Alert) -> String {
+    if alert.also.is_empty() {
+        return String::new();
+    }
+    let sources: Vec<String> = alert
+        .also
+        .iter()
+        .map(|h| match &h.link {
+            Some(l) => format!("<a href=\"{}\">{}</a>", escape(l), escape(&h.source)),
+            None => escape(&h.source),
+        })
+        .collect();
+    format!("Also reported by: {}", sources.join(", "))
+}
+
+/// The alert as Telegram HTML: the rule's template if it has one, else the default layout.
+pub fn alert_html(alert: &Alert, template: Option<&Template>) -> String {
+    if let Some(t) = template {
+        return templated(alert, t);
+    }
     let mut out = String::new();
-    let marker = match alert.price.as_ref().map(|p| p.change_pct) {
+    let marker = match alert.price.as_ref().and_then(|p| p.change_pct) {
         Some(c) if c < 0.0 => "🔻",
         Some(_) => "🔺",
         None => "🔔",
@@ -146,19 +178,56 @@ pub fn alert_html(alert: &Alert) -> String {
     if let Some(h) = &alert.headline {
         let _ = writeln!(out, "\n{}", headline_html(h, &alert.matched));
     }
-    if !alert.also.is_empty() {
-        let sources: Vec<String> = alert
-            .also
-            .iter()
-            .map(|h| match &h.link {
-                Some(l) => format!("<a href=\"{}\">{}</a>", escape(l), escape(&h.source)),
-                None => escape(&h.source),
-            })
-            .collect();
-        let _ = writeln!(out, "Also reported by: {}", sources.join(", "));
+    let also = also_html(alert);
+    if !also.is_empty() {
+        let _ = writeln!(out, "{also}");
     }
     let _ = writeln!(out, "\nWhy: {}", escape(&why(alert)));
     let _ = write!(out, "Rule: <code>{}</code>", escape(&alert.rule));
+    out
+}
+
+fn templated(alert: &Alert, template: &Template) -> String {
+    let mut out = String::new();
+    let headline = alert.headline.as_ref();
+    for segment in &template.segments {
+        match segment {
+            Segment::Text(t) => out.push_str(t),
+            Segment::Value(p) => out.push_str(&match p {
+                Placeholder::Symbol => escape(alert.symbol.as_deref().unwrap_or("")),
+                Placeholder::Change => alert
+                    .price
+                    .as_ref()
+                    .and_then(|p| p.change_pct)
+                    .map(pct)
+                    .unwrap_or_default(),
+                Placeholder::Price => alert
+                    .price
+                    .as_ref()
+                    .map(|p| format!("{:.2}", p.price))
+                    .unwrap_or_default(),
+                Placeholder::Figures => alert
+                    .price
+                    .as_ref()
+                    .map(|p| escape(&price_line(p)))
+                    .unwrap_or_default(),
+                Placeholder::Rule => escape(&alert.rule),
+                Placeholder::Title => escape(&alert.title),
+                Placeholder::Headline => headline
+                    .map(|h| headline_link(h, &alert.matched))
+                    .unwrap_or_default(),
+                Placeholder::HeadlineText => headline.map(|h| escape(&h.title)).unwrap_or_default(),
+                Placeholder::Link => headline
+                    .and_then(|h| h.link.as_deref())
+                    .map(escape)
+                    .unwrap_or_default(),
+                Placeholder::Source => headline.map(|h| escape(&h.source)).unwrap_or_default(),
+                Placeholder::Published => headline.map(|h| time(h.published)).unwrap_or_default(),
+                Placeholder::Why => escape(&why(alert)),
+                Placeholder::Also => also_html(alert),
+            }),
+        }
+    }
     out
 }
 
@@ -195,6 +264,21 @@ pub fn alert_text(alert: &Alert) -> String {
     }
     let _ = write!(out, "  why: {}", why(alert));
     out
+}
+
+/// A later copy of an alert's story, as a console line.
+pub fn also_text(alert: &Alert, copy: &HeadlineRef) -> String {
+    format!(
+        "ALSO {} [{}]: {} · {}{}",
+        alert.symbol.as_deref().unwrap_or("News"),
+        alert.rule,
+        copy.source,
+        copy.title,
+        copy.link
+            .as_deref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default()
+    )
 }
 
 #[cfg(test)]
@@ -239,10 +323,10 @@ mod tests {
                 at: "2026-02-02T21:00:00Z".parse().unwrap(),
                 price: 186.25,
                 session: Some(crate::model::Session::Regular),
-                reference: 191.79,
+                reference: Some(191.79),
                 reference_label: "previous close (2026-01-30)".into(),
-                change_pct: -2.8886,
-                threshold: "change vs previous close <= -2%".into(),
+                change_pct: Some(-2.8886),
+                condition: "change vs previous close (2026-01-30) <= -2%".into(),
             }),
             within_secs: 86400,
         }
@@ -250,7 +334,7 @@ mod tests {
 
     #[test]
     fn html_names_rule_symbol_change_and_headline_with_escaping() {
-        let html = alert_html(&alert());
+        let html = alert_html(&alert(), None);
         assert!(
             html.starts_with("🔻 <b>NVDA −2.89 %</b> · Customer seeks alternatives\n"),
             "{html}"
@@ -258,8 +342,17 @@ mod tests {
         assert!(html.contains("186.25 (−2.89 %) vs previous close (2026-01-30) 191.79"));
         assert!(html.contains("<a href=\"https://example.com/a?x=1&amp;y=&quot;2&quot;\"><b>OpenAI</b> is unsatisfied with some Nvidia chips &amp; looking for &lt;<b>alternatives</b>&gt;</a>"), "{html}");
         assert!(html.contains("<i>Reuters · 2026-02-02 21:47 UTC</i>"));
-        assert!(html.contains("Why: customer (OpenAI) · alternative (alternatives) · drop (change vs previous close &lt;= -2%)"), "{html}");
+        assert!(html.contains("Why: customer (OpenAI) · alternative (alternatives) · drop (change vs previous close (2026-01-30) &lt;= -2%)"), "{html}");
         assert!(html.ends_with("Rule: <code>seed</code>"));
+    }
+
+    #[test]
+    fn a_template_fills_escaped_values_into_the_authors_html() {
+        let t =
+            Template::parse("<b>{symbol}</b> {change}: {headline} [{source}] {{{rule}}}").unwrap();
+        let html = alert_html(&alert(), Some(&t));
+        assert!(html.starts_with("<b>NVDA</b> −2.89 %: <a href=\"https://example.com/a?x=1&amp;y=&quot;2&quot;\"><b>OpenAI</b>"), "{html}");
+        assert!(html.ends_with("[Reuters] {seed}"), "{html}");
     }
 
     #[test]
@@ -275,9 +368,9 @@ mod tests {
         let mut a = alert();
         a.matched[0].span = (500, 506);
         a.matched[1].span = (1, 2); // inside a multi-byte char? "p" – fine
-        let _ = alert_html(&a);
+        let _ = alert_html(&a, None);
         a.headline.as_mut().unwrap().title = "Ärger".into();
         a.matched[1].span = (1, 3);
-        let _ = alert_html(&a);
+        let _ = alert_html(&a, None);
     }
 }

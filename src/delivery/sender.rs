@@ -110,17 +110,17 @@ impl Sender {
             {
                 return;
             }
-            match self.sink.send(d.target, &d.text).await {
+            match self.sink.send(d.target, &d.text, d.edit).await {
                 Ok(message_id) => {
                     if let Err(e) = self.store.remove_delivery(seq) {
                         tracing::error!(error = %e, "sent, but cannot remove from the outbox");
                     }
-                    if let (Target::Telegram(chat), Some(id)) = (d.target, message_id)
+                    if let (Target::Telegram(chat), Some(id), None) = (d.target, message_id, d.edit)
                         && let Err(e) = self.store.record_sent(d.alert, chat, id)
                     {
                         tracing::warn!(error = %e, "cannot record the sent message");
                     }
-                    tracing::info!(alert = d.alert, target = ?d.target, "delivered");
+                    tracing::info!(alert = d.alert, target = ?d.target, edit = d.edit.is_some(), "delivered");
                 }
                 Err(SendError::RetryAfter(wait)) => {
                     let until = self.clock.now()

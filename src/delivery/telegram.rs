@@ -5,7 +5,7 @@ use futures::future::BoxFuture;
 use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::prelude::*;
-use teloxide::types::{LinkPreviewOptions, ParseMode};
+use teloxide::types::{LinkPreviewOptions, MessageId, ParseMode};
 
 use super::{SendError, Sink};
 use crate::store::Target;
@@ -30,24 +30,41 @@ impl Sink for TelegramSink {
         &'a self,
         target: Target,
         text: &'a str,
+        edit: Option<i32>,
     ) -> BoxFuture<'a, Result<Option<i32>, SendError>> {
         Box::pin(async move {
             let Target::Telegram(chat) = target else {
                 return Err(SendError::Permanent("not a Telegram target".into()));
             };
-            self.bot
-                .send_message(ChatId(chat), text)
-                .parse_mode(ParseMode::Html)
-                .link_preview_options(LinkPreviewOptions {
-                    is_disabled: true,
-                    url: None,
-                    prefer_small_media: false,
-                    prefer_large_media: false,
-                    show_above_text: false,
-                })
-                .await
-                .map(|m| Some(m.id.0))
-                .map_err(|e| classify(e, &self.token))
+            let no_preview = LinkPreviewOptions {
+                is_disabled: true,
+                url: None,
+                prefer_small_media: false,
+                prefer_large_media: false,
+                show_above_text: false,
+            };
+            let sent = match edit {
+                Some(message) => self
+                    .bot
+                    .edit_message_text(ChatId(chat), MessageId(message), text)
+                    .parse_mode(ParseMode::Html)
+                    .link_preview_options(no_preview)
+                    .await
+                    .map(|m| m.id.0),
+                None => self
+                    .bot
+                    .send_message(ChatId(chat), text)
+                    .parse_mode(ParseMode::Html)
+                    .link_preview_options(no_preview)
+                    .await
+                    .map(|m| m.id.0),
+            };
+            match sent {
+                Ok(id) => Ok(Some(id)),
+                // The edit changed nothing (the same copy twice): done.
+                Err(RequestError::Api(ApiError::MessageNotModified)) if edit.is_some() => Ok(edit),
+                Err(e) => Err(classify(e, &self.token)),
+            }
         })
     }
 }

@@ -7,6 +7,7 @@
 
 mod alert;
 mod correlate;
+mod story;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -16,25 +17,17 @@ use serde::{Deserialize, Serialize};
 
 pub use alert::{Alert, AlertId, HeadlineRef};
 pub use correlate::{PairState, PriceEpisode, TextEvent};
+pub use story::StoryState;
+
+use story::StoryIndex;
 
 use crate::model::{Bar, Headline};
-use crate::rules::{PreparedText, Rule, RuleSet, SelectionKind, Tri};
+use crate::rules::{Rule, RuleSet, SelectionKind, Tri};
 use crate::series::Series;
-use crate::text;
+use crate::text::Lang;
 
 /// How long a story is remembered for folding later copies into its alert.
 const STORY_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(3);
-
-/// What happened to a story seen before.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct StoryState {
-    /// When it was first seen.
-    pub first_seen: DateTime<Utc>,
-    /// Alerts it produced.
-    pub alerts: Vec<AlertId>,
-    /// Every copy seen, first one first.
-    pub copies: Vec<HeadlineRef>,
-}
 
 /// Everything the engine remembers besides price series: persisted between runs.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -75,15 +68,19 @@ pub struct Engine {
     rules: Arc<RuleSet>,
     series: HashMap<String, Series>,
     state: EngineState,
+    /// Finds rewordings among `state.stories`; rebuilt from them, never persisted.
+    stories: StoryIndex,
 }
 
 impl Engine {
     /// An engine with `rules`, restoring `state`.
     pub fn new(rules: Arc<RuleSet>, state: EngineState) -> Engine {
+        let stories = StoryIndex::build(&state.stories);
         let mut engine = Engine {
             rules,
             series: HashMap::new(),
             state,
+            stories,
         };
         engine.forget_unknown_rules();
         engine
@@ -131,17 +128,21 @@ impl Engine {
     ) -> (Vec<Output>, HeadlineReport) {
         let mut out = Vec::new();
         let mut report = HeadlineReport::default();
-        let source = (!headline.source.is_empty()).then_some(headline.source.as_str());
-        let prepared = PreparedText {
-            title: text::normalize(&headline.title, source),
-            summary: text::normalize(headline.summary.as_deref().unwrap_or(""), None),
-        };
+        let lang = headline.lang.as_deref().and_then(Lang::from_code);
+        let prepared = self.rules.prepare(
+            &headline.title,
+            headline.summary.as_deref(),
+            &headline.source,
+            lang,
+        );
         let cited = HeadlineRef::new(headline, &prepared.title.original);
-        let story = prepared.title.story_key();
-        self.state
+        let key = prepared.title.story_key();
+        let words = story::content_words(&prepared.title);
+        if let Some(seen) = self
             .stories
-            .retain(|_, s| now - s.first_seen <= STORY_MEMORY);
-        if let Some(seen) = self.state.stories.get_mut(&story) {
+            .find(&key, &words, &self.state.stories)
+            .and_then(|k| self.state.stories.get_mut(&k))
+        {
             report.duplicate = true;
             if !seen
                 .copies
@@ -158,19 +159,25 @@ impl Engine {
             }
             return (out, report);
         }
-        self.state.stories.insert(
-            story.clone(),
-            StoryState {
-                first_seen: now,
-                alerts: Vec::new(),
-                copies: vec![cited.clone()],
-            },
-        );
-
+        let story = key;
         // A headline "published" in the future (clock skew, bad feed) counts as published now.
         let at = headline.published.min(now);
         let matches = self.rules.match_headline(&prepared);
         report.matched_rules = matches.rules.len();
+        if !matches.rules.is_empty() {
+            // Only stories some rule cares about are remembered: copies of the rest are
+            // cheap to match again and would only bloat the state.
+            self.stories.insert(&story, &words);
+            self.state.stories.insert(
+                story.clone(),
+                StoryState {
+                    first_seen: now,
+                    alerts: Vec::new(),
+                    copies: vec![cited.clone()],
+                    words,
+                },
+            );
+        }
         let mut symbols: BTreeSet<String> = headline
             .symbols
             .iter()
@@ -182,6 +189,9 @@ impl Engine {
         let rules = Arc::clone(&self.rules);
         for m in &matches.rules {
             let rule = &rules.rules()[m.rule];
+            if rule.expired_on(now.date_naive()) {
+                continue;
+            }
             let within = span(rule);
             if now - at > within {
                 // Too old to correlate with anything that could still arrive.
@@ -396,6 +406,7 @@ impl Engine {
         self.state
             .stories
             .retain(|_, s| now - s.first_seen <= STORY_MEMORY);
+        self.stories = StoryIndex::build(&self.state.stories);
     }
 }
 

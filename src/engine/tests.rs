@@ -114,7 +114,7 @@ fn drop_then_news_fires_once_when_the_news_arrives() {
     assert_eq!(a.symbol.as_deref(), Some("NVDA"));
     assert_eq!(a.fired_at, t("2026-02-02T21:48:00Z"));
     let p = a.price.as_ref().unwrap();
-    assert_eq!((p.price, p.reference), (186.25, 191.79));
+    assert_eq!((p.price, p.reference), (186.25, Some(191.79)));
     assert_eq!(a.held, ["partner", "alternative", "drop"]);
     assert!(a.matched.iter().any(|m| m.text == "alternatives"));
     // The next session's further drop is within the cooldown: nothing new.

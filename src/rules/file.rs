@@ -107,6 +107,54 @@ pub struct RawRule {
     /// Repeat suppression.
     #[serde(default)]
     pub noise: RawNoise,
+    /// How the alert reads.
+    #[serde(default)]
+    pub message: Option<RawMessage>,
+    /// Examples the rule must get right (`marketbot test`).
+    #[serde(default)]
+    pub tests: Option<RawTests>,
+}
+
+/// `[message]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMessage {
+    /// Telegram HTML with `{placeholders}`; values are escaped, the literal text is not.
+    pub template: Spanned<String>,
+}
+
+/// `[tests]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTests {
+    /// Headlines whose text part must hold (alone, or waiting for the price part).
+    #[serde(default, rename = "match")]
+    pub matching: Vec<Spanned<String>>,
+    /// Headlines that must not satisfy the text part.
+    #[serde(default)]
+    pub no_match: Vec<Spanned<String>>,
+    /// Headlines and prices replayed through the engine, with the alerts expected.
+    #[serde(default)]
+    pub scenario: Vec<Spanned<RawScenario>>,
+}
+
+/// One `[[tests.scenario]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// What it shows.
+    pub name: String,
+    /// Bars in the replay CSV format (`symbol,time,interval,open,high,low,close,volume[,session]`).
+    #[serde(default)]
+    pub bars: String,
+    /// Headlines, each with at least `published` and `title`.
+    #[serde(default)]
+    pub headlines: Vec<crate::model::Headline>,
+    /// How many alerts the rule must fire.
+    pub alerts: usize,
+    /// Text the first alert's message must contain.
+    #[serde(default)]
+    pub contains: Vec<String>,
 }
 
 /// A text selection as written.
@@ -122,7 +170,10 @@ pub struct RawText {
     /// None of these terms.
     #[serde(default)]
     pub none: Vec<Spanned<String>>,
-    /// Where to look: `title` (default), `summary`, or both as a list.
+    /// Linear-time regular expressions on the text as published; one must match.
+    #[serde(default)]
+    pub regex: Vec<Spanned<String>>,
+    /// Where to look: `title` (default), `summary`, `source`, or several as a list.
     #[serde(default)]
     pub field: Option<FieldChoice>,
 }
@@ -137,29 +188,44 @@ pub enum FieldChoice {
     Many(Vec<Field>),
 }
 
-/// A price selection as written.
+/// A price selection as written: exactly one of `change`, `crosses`, `gap`, `volume`,
+/// `new_high`, `new_low`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPrice {
     /// Threshold on the percentage change, e.g. `<= -2%`.
-    pub change: Spanned<String>,
-    /// What the change is measured against.
-    #[serde(default = "default_reference")]
-    pub from: Reference,
-    /// Whether pre-market and after-hours prices count (default: yes).
-    #[serde(default = "default_true")]
-    pub extended_hours: bool,
+    #[serde(default)]
+    pub change: Option<Spanned<String>>,
+    /// What `change` is measured against (default `previous_close`).
+    #[serde(default)]
+    pub from: Option<Spanned<Reference>>,
+    /// The rolling window for `from = "window"`, e.g. `60m`.
+    #[serde(default)]
+    pub window: Option<Spanned<String>>,
+    /// A level crossed: `below 180` or `above 200`.
+    #[serde(default)]
+    pub crosses: Option<Spanned<String>>,
+    /// Threshold on the opening gap against the previous close, e.g. `<= -3%`.
+    #[serde(default)]
+    pub gap: Option<Spanned<String>>,
+    /// Threshold on today's volume against its average pace, e.g. `>= 3x`.
+    #[serde(default)]
+    pub volume: Option<Spanned<String>>,
+    /// Trading days the volume average spans (default 20).
+    #[serde(default)]
+    pub average_days: Option<Spanned<u32>>,
+    /// A new high over this many trading days (`20d`) or weeks (`52w`).
+    #[serde(default)]
+    pub new_high: Option<Spanned<String>>,
+    /// A new low over this many trading days (`20d`) or weeks (`52w`).
+    #[serde(default)]
+    pub new_low: Option<Spanned<String>>,
+    /// Which prices count: `any` (default), `regular`, `extended`, `pre`, `post`.
+    #[serde(default)]
+    pub session: Option<Spanned<String>>,
     /// Prices older than this while the market trades are stale (default 30m).
     #[serde(default)]
     pub max_age: Option<Spanned<String>>,
-}
-
-fn default_reference() -> Reference {
-    Reference::PreviousClose
-}
-
-fn default_true() -> bool {
-    true
 }
 
 /// `[correlate]` as written.
@@ -181,6 +247,12 @@ pub struct RawNoise {
     /// No second alert for the same rule and symbol within this span (default 24h).
     #[serde(default)]
     pub cooldown: Option<Spanned<String>>,
+    /// At most one alert per symbol and trading day.
+    #[serde(default)]
+    pub once_per_day: bool,
+    /// The rule stops firing after this date (`2026-06-30`).
+    #[serde(default)]
+    pub expires: Option<Spanned<toml::value::Datetime>>,
 }
 
 /// A lexicon file: named entities and concepts.

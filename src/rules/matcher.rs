@@ -1,14 +1,15 @@
 //! One automaton for every term of every rule and lexicon.
 //!
-//! Matching a headline must not cost one pass per rule. All distinct terms are compiled into a
-//! single Aho-Corasick automaton over the space-joined folded tokens (` openai weighs cerebras
-//! … `); each term contributes its literal anchor (see [`Term::anchor`]). One scan yields every
-//! occurrence of every term; wildcards after the anchor are checked at the token found. Rules
-//! are then evaluated only when one of their terms occurred.
+//! Matching a headline must not cost one pass per rule. All distinct terms are compiled into
+//! two Aho-Corasick automata, one over the space-joined stems (` openai weigh cerebra … `) and
+//! one over the folded surface forms; each term contributes its literal anchors (see
+//! [`Term::anchors`]). Two scans yield every occurrence of every term; wildcards and the rest of
+//! a phrase are checked at the token found. Rules are then evaluated only when one of their
+//! terms occurred.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use super::term::Term;
+use super::term::{Haystack, Term};
 use crate::text::{NormalizedText, Token};
 
 /// Index of a distinct term in a [`TermMatcher`].
@@ -35,41 +36,68 @@ pub enum Field {
     Title,
     /// The teaser text.
     Summary,
+    /// The publisher's name.
+    Source,
 }
 
-/// The compiled automaton and the terms behind it.
+/// One automaton and, for each of its patterns, the terms anchored there.
 #[derive(Debug)]
-pub struct TermMatcher {
+struct Automaton {
     automaton: AhoCorasick,
-    /// Distinct terms, indexed by [`TermId`].
-    terms: Vec<Term>,
-    /// For each automaton pattern, the terms that share that anchor.
     anchored: Vec<Vec<TermId>>,
 }
 
-impl TermMatcher {
-    /// Compiles `terms` (already distinct) into one automaton.
-    pub fn new(terms: Vec<Term>) -> Self {
-        let mut anchors: Vec<String> = Vec::new();
+impl Automaton {
+    fn new(anchors: Vec<(String, TermId)>) -> Automaton {
+        let mut patterns: Vec<String> = Vec::new();
         let mut anchored: Vec<Vec<TermId>> = Vec::new();
         let mut index = std::collections::HashMap::new();
-        for (id, term) in terms.iter().enumerate() {
-            let anchor = term.anchor();
+        for (anchor, term) in anchors {
             let slot = *index.entry(anchor.clone()).or_insert_with(|| {
-                anchors.push(anchor);
+                patterns.push(anchor);
                 anchored.push(Vec::new());
                 anchored.len() - 1
             });
-            anchored[slot].push(id);
+            if !anchored[slot].contains(&term) {
+                anchored[slot].push(term);
+            }
         }
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
-            .build(&anchors)
+            .build(&patterns)
             .expect("anchors are short literals; building cannot fail");
-        TermMatcher {
+        Automaton {
             automaton,
-            terms,
             anchored,
+        }
+    }
+}
+
+/// The compiled automata and the terms behind them.
+#[derive(Debug)]
+pub struct TermMatcher {
+    stems: Automaton,
+    surface: Automaton,
+    /// Distinct terms, indexed by [`TermId`].
+    terms: Vec<Term>,
+}
+
+impl TermMatcher {
+    /// Compiles `terms` (already distinct) into the automata.
+    pub fn new(terms: Vec<Term>) -> Self {
+        let (mut stem_anchors, mut surface_anchors) = (Vec::new(), Vec::new());
+        for (id, term) in terms.iter().enumerate() {
+            let (haystack, anchors) = term.anchors();
+            let target = match haystack {
+                Haystack::Stems => &mut stem_anchors,
+                Haystack::Surface => &mut surface_anchors,
+            };
+            target.extend(anchors.into_iter().map(|a| (a, id)));
+        }
+        TermMatcher {
+            stems: Automaton::new(stem_anchors),
+            surface: Automaton::new(surface_anchors),
+            terms,
         }
     }
 
@@ -88,45 +116,56 @@ impl TermMatcher {
         self.terms.is_empty()
     }
 
-    /// Every occurrence of every term in `text`, in token order per term.
+    /// Every occurrence of every term in `text`.
     pub fn find(&self, text: &NormalizedText, field: Field, out: &mut Vec<Occurrence>) {
         if text.tokens.is_empty() || self.is_empty() {
             return;
         }
-        let (haystack, starts) = joined_with_offsets(&text.tokens);
-        for m in self.automaton.find_overlapping_iter(&haystack) {
-            // The anchor starts with the space before its first token.
-            let token = match starts.binary_search(&(m.start() + 1)) {
-                Ok(i) => i,
-                Err(_) => continue,
-            };
-            for &term in &self.anchored[m.pattern().as_usize()] {
-                let t = &self.terms[term];
-                if t.matches_at(&text.tokens, token) {
-                    out.push(Occurrence {
-                        term,
-                        field,
-                        token,
-                        len: t.tokens.len(),
-                    });
+        for (automaton, haystack) in [
+            (&self.stems, Haystack::Stems),
+            (&self.surface, Haystack::Surface),
+        ] {
+            let (joined, starts) = joined_with_offsets(&text.tokens, haystack);
+            for m in automaton.automaton.find_overlapping_iter(&joined) {
+                // The anchor starts with the space before its first token.
+                let Ok(token) = starts.binary_search(&(m.start() + 1)) else {
+                    continue;
+                };
+                for &term in &automaton.anchored[m.pattern().as_usize()] {
+                    let t = &self.terms[term];
+                    if t.matches_at(&text.tokens, token)
+                        && !out
+                            .iter()
+                            .any(|o| o.term == term && o.field == field && o.token == token)
+                    {
+                        out.push(Occurrence {
+                            term,
+                            field,
+                            token,
+                            len: t.tokens.len(),
+                        });
+                    }
                 }
             }
         }
     }
 }
 
-/// ` tok0 tok1 … ` and the byte offset of each token in it.
-fn joined_with_offsets(tokens: &[Token]) -> (String, Vec<usize>) {
-    let mut haystack =
+/// ` tok0 tok1 … ` of one haystack and the byte offset of each token in it.
+fn joined_with_offsets(tokens: &[Token], haystack: Haystack) -> (String, Vec<usize>) {
+    let mut joined =
         String::with_capacity(tokens.iter().map(|t| t.text.len() + 1).sum::<usize>() + 1);
     let mut starts = Vec::with_capacity(tokens.len());
-    haystack.push(' ');
+    joined.push(' ');
     for t in tokens {
-        starts.push(haystack.len());
-        haystack.push_str(&t.text);
-        haystack.push(' ');
+        starts.push(joined.len());
+        joined.push_str(match haystack {
+            Haystack::Stems => &t.stem,
+            Haystack::Surface => &t.text,
+        });
+        joined.push(' ');
     }
-    (haystack, starts)
+    (joined, starts)
 }
 
 #[cfg(test)]
@@ -141,9 +180,12 @@ mod tests {
     fn found(m: &TermMatcher, headline: &str) -> Vec<(String, usize)> {
         let mut out = Vec::new();
         m.find(&normalize(headline, None), Field::Title, &mut out);
-        out.iter()
+        let mut v: Vec<(String, usize)> = out
+            .iter()
             .map(|o| (m.term(o.term).to_string(), o.token))
-            .collect()
+            .collect();
+        v.sort_by_key(|(_, t)| *t);
+        v
     }
 
     #[test]
@@ -178,6 +220,17 @@ mod tests {
         assert_eq!(
             found(&m, "Meta bets on AI"),
             vec![("meta".to_string(), 0), ("ai".to_string(), 3)]
+        );
+    }
+
+    #[test]
+    fn inflected_forms_match_through_stems() {
+        let m = matcher(&["denies", "downgrade"]);
+        assert_eq!(found(&m, "Nvidia denied the report").len(), 1);
+        assert_eq!(found(&m, "Analyst downgrades Nvidia").len(), 1);
+        assert_eq!(
+            found(&m, "Nvidia-Aktie: Downgrade durch Analysten").len(),
+            1
         );
     }
 

@@ -5,30 +5,36 @@
 //! the first — and [`RuleSet::match_headline`] tells which rules' text parts a headline
 //! satisfies. Matching is pure: no I/O, no clock.
 
+mod compile;
 mod condition;
 mod file;
 mod lexicon;
 mod matcher;
 mod price;
+mod template;
 mod term;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+pub use compile::compile;
 pub use condition::{Expr, Tri};
-pub use file::{Order, Problem, Severity, SourceFile, line_col};
+pub use file::{Order, Problem, RawScenario, Severity, SourceFile, line_col};
 pub use matcher::{Field, Occurrence, TermId};
-pub use price::{PriceCheck, PriceEvidence, Reference, Threshold};
-pub use term::Term;
+pub use price::{
+    Cmp, Direction, PriceCheck, PriceEvidence, PriceKind, Reference, SessionFilter, Threshold,
+};
+pub use template::{Placeholder, Segment, Template};
+pub use term::{Term, TokenPattern};
 
-use file::{FieldChoice, RawLexicon, RawRule, RawRuleFile};
-use lexicon::Lexicon;
+use compile::TermTable;
 use matcher::TermMatcher;
 
-use crate::text::NormalizedText;
+use crate::text::{self, Lang, NormalizedText};
 
 /// A compiled rule.
 #[derive(Debug)]
@@ -57,8 +63,27 @@ pub struct Rule {
     pub order: Order,
     /// No second alert for the same symbol within this span.
     pub cooldown: Duration,
+    /// At most one alert per symbol and trading day.
+    pub once_per_day: bool,
+    /// The last day the rule fires on.
+    pub expires: Option<NaiveDate>,
+    /// The message layout, when the rule has its own.
+    pub template: Option<Template>,
+    /// The examples written in the rule file.
+    pub tests: RuleTests,
     /// The file it came from.
     pub path: PathBuf,
+}
+
+/// The `[tests]` of a rule file.
+#[derive(Debug, Default)]
+pub struct RuleTests {
+    /// Headlines whose text part must hold.
+    pub matching: Vec<String>,
+    /// Headlines whose text part must not hold.
+    pub no_match: Vec<String>,
+    /// Scenarios, with the line they start on.
+    pub scenarios: Vec<(usize, RawScenario)>,
 }
 
 /// A named part of a rule's condition.
@@ -79,15 +104,33 @@ pub enum SelectionKind {
     Price(PriceCheck),
 }
 
-/// A compiled text selection: all three lists must be satisfied.
+/// One entry of a term list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Item {
+    /// A term.
+    Term(TermId),
+    /// A term of `left` within `within` words of a term of `right` (`A NEAR/5 B`).
+    Near {
+        /// One side.
+        left: Vec<TermId>,
+        /// The other side.
+        right: Vec<TermId>,
+        /// Most words between them.
+        within: usize,
+    },
+}
+
+/// A compiled text selection: every list given must be satisfied.
 #[derive(Debug)]
 pub struct TextSelection {
-    /// At least one of these must occur (ignored when empty).
-    pub any: Vec<TermId>,
-    /// All of these must occur.
-    pub all: Vec<TermId>,
-    /// None of these may occur.
-    pub none: Vec<TermId>,
+    /// At least one of these must hold (ignored when empty).
+    pub any: Vec<Item>,
+    /// All of these must hold.
+    pub all: Vec<Item>,
+    /// None of these may hold.
+    pub none: Vec<Item>,
+    /// At least one must match the text as published (ignored when empty).
+    pub regexes: Vec<regex::Regex>,
     /// Fields to look in.
     pub fields: Vec<Field>,
 }
@@ -100,6 +143,13 @@ impl Rule {
             .any(|s| matches!(s.kind, SelectionKind::Price(_)))
     }
 
+    /// Whether the rule has text selections.
+    pub fn has_text(&self) -> bool {
+        self.selections
+            .iter()
+            .any(|s| matches!(s.kind, SelectionKind::Text(_)))
+    }
+
     /// The price selections with their indices.
     pub fn price_checks(&self) -> impl Iterator<Item = (usize, &PriceCheck)> {
         self.selections
@@ -110,6 +160,11 @@ impl Rule {
                 SelectionKind::Text(_) => None,
             })
     }
+
+    /// Whether the rule has expired by `date`.
+    pub fn expired_on(&self, date: NaiveDate) -> bool {
+        self.expires.is_some_and(|e| date > e)
+    }
 }
 
 /// A term that occurred, as evidence: which selection it served and where it stood.
@@ -117,7 +172,7 @@ impl Rule {
 pub struct MatchedTerm {
     /// The selection the term belongs to.
     pub selection: String,
-    /// The term as compiled (`alternativ*`).
+    /// The term as compiled (`alternativ*`), or `/pattern/` for a regex.
     pub term: String,
     /// The field it was found in.
     pub field: Field,
@@ -147,6 +202,18 @@ pub struct PreparedText {
     pub title: NormalizedText,
     /// The normalised summary (empty when there is none).
     pub summary: NormalizedText,
+    /// The normalised publisher name.
+    pub source: NormalizedText,
+}
+
+impl PreparedText {
+    fn field(&self, f: Field) -> &NormalizedText {
+        match f {
+            Field::Title => &self.title,
+            Field::Summary => &self.summary,
+            Field::Source => &self.source,
+        }
+    }
 }
 
 /// What matching a headline found.
@@ -158,16 +225,98 @@ pub struct HeadlineMatch {
     pub rules: Vec<RuleTextMatch>,
 }
 
+/// Words the rules know, for splitting closed compounds (`Chipalternativen`).
+#[derive(Debug, Default)]
+struct Vocabulary {
+    words: HashSet<String>,
+    stems: HashSet<String>,
+    prefixes: HashSet<String>,
+}
+
+/// Compounds shorter than this are left alone.
+const MIN_COMPOUND: usize = 7;
+/// Shortest part of a split compound.
+const MIN_PART: usize = 3;
+
+impl Vocabulary {
+    fn new(terms: &[Term]) -> Vocabulary {
+        let mut v = Vocabulary::default();
+        for t in terms {
+            for p in &t.tokens {
+                match p {
+                    TokenPattern::Word { folded, stems } => {
+                        v.words.insert(folded.clone());
+                        v.stems.extend(stems.iter().cloned());
+                    }
+                    TokenPattern::Exact(w) => {
+                        v.words.insert(w.clone());
+                    }
+                    TokenPattern::Prefix(p) => {
+                        v.prefixes.insert(p.clone());
+                    }
+                    TokenPattern::Any => {}
+                }
+            }
+        }
+        v
+    }
+
+    fn known(&self, part: &str, lang: Lang) -> bool {
+        if part.chars().count() < MIN_PART {
+            return false;
+        }
+        self.words.contains(part)
+            || self.stems.contains(&lang.stem(part))
+            || part
+                .char_indices()
+                .skip(MIN_PART)
+                .map(|(i, _)| &part[..i])
+                .chain(std::iter::once(part))
+                .any(|p| self.prefixes.contains(p))
+    }
+
+    /// Where to cut a folded word that the rules do not know but whose parts they do.
+    fn cuts(&self, word: &str, lang: Lang, depth: u8) -> Vec<usize> {
+        if depth == 0
+            || word.chars().count() < MIN_COMPOUND
+            || !word.chars().all(char::is_alphabetic)
+            || self.known(word, lang)
+        {
+            return Vec::new();
+        }
+        let bounds: Vec<usize> = word.char_indices().map(|(i, _)| i).skip(MIN_PART).collect();
+        // The longest known tail, then the longest known head.
+        for &i in &bounds {
+            let (head, tail) = word.split_at(i);
+            if tail.chars().count() > MIN_PART && self.known(tail, lang) {
+                let mut cuts = self.cuts(head, lang, depth - 1);
+                cuts.push(i);
+                return cuts;
+            }
+        }
+        for &i in bounds.iter().rev() {
+            let (head, tail) = word.split_at(i);
+            if tail.chars().count() >= MIN_PART && self.known(head, lang) {
+                let mut cuts = vec![i];
+                cuts.extend(self.cuts(tail, lang, depth - 1).into_iter().map(|c| c + i));
+                return cuts;
+            }
+        }
+        Vec::new()
+    }
+}
+
 /// All rules of a directory, compiled together.
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
     matcher: TermMatcher,
+    vocabulary: Vocabulary,
     /// For each term, the rules that use it.
     term_rules: Vec<Vec<usize>>,
     /// For each term, the symbols it links a headline to (entity aliases).
     term_symbols: Vec<Vec<String>>,
-    /// Rules whose text part can hold without any term occurring (e.g. only `none`).
+    /// Rules whose text part can hold without any term occurring (only `none`, or regexes).
     always: Vec<usize>,
 }
 
@@ -220,305 +369,49 @@ pub fn read_dir(dir: &Path) -> (Vec<SourceFile>, Vec<SourceFile>, Vec<Problem>) 
     (rules, lexicons, problems)
 }
 
-/// Compiles rule and lexicon sources into a rule set, or returns every problem found.
-pub fn compile(
-    rule_files: Vec<SourceFile>,
-    lexicon_files: Vec<SourceFile>,
-) -> Result<RuleSet, Vec<Problem>> {
-    let mut problems = Vec::new();
-    let mut lexicon = Lexicon::default();
-    for file in lexicon_files {
-        match file::parse_lexicon_file(&file) {
-            Ok(raw) => lexicon.add(file, raw, &mut problems),
-            Err(p) => {
-                problems.push(p);
-                lexicon.add(file, RawLexicon::default(), &mut problems);
-            }
-        }
+fn item_holds(item: &Item, occurrences: &[Occurrence], fields: &[Field]) -> bool {
+    match item {
+        Item::Term(id) => occurrences
+            .iter()
+            .any(|o| o.term == *id && fields.contains(&o.field)),
+        Item::Near {
+            left,
+            right,
+            within,
+        } => near_pairs(left, right, *within, occurrences, fields)
+            .next()
+            .is_some(),
     }
-    lexicon.check_all(&mut problems);
+}
 
-    let mut terms = TermTable::default();
-    // Entity aliases go into the same automaton: linking costs no extra pass.
-    for (symbol, aliases) in lexicon.symbol_aliases(&mut Vec::new()) {
-        for alias in aliases {
-            if let Ok(term) = Term::parse(&alias.text) {
-                let id = terms.intern(term);
-                terms.symbols_mut(id).push(symbol.clone());
-            }
-        }
-    }
-
-    let mut rules: Vec<Rule> = Vec::new();
-    let mut ids: HashMap<String, PathBuf> = HashMap::new();
-    for file in &rule_files {
-        let raws = match file::parse_rule_file(file) {
-            Ok(RawRuleFile::One(r)) => vec![*r],
-            Ok(RawRuleFile::Many(rs)) => rs,
-            Err(p) => {
-                problems.push(p);
-                continue;
-            }
-        };
-        for raw in raws {
-            let id_span = raw.id.span();
-            if let Some(rule) = compile_rule(file, raw, &lexicon, &mut terms, &mut problems) {
-                if let Some(prev) = ids.get(&rule.id) {
-                    problems.push(Problem::at(
-                        file,
-                        id_span,
-                        format!("rule id `{}` is used twice", rule.id),
-                        Some(format!(
-                            "the other rule with this id is in {}",
-                            prev.display()
-                        )),
-                    ));
-                    continue;
+/// Pairs of occurrences (one of `left`, one of `right`) in the same field at most `within`
+/// words apart.
+fn near_pairs<'a>(
+    left: &'a [TermId],
+    right: &'a [TermId],
+    within: usize,
+    occurrences: &'a [Occurrence],
+    fields: &'a [Field],
+) -> impl Iterator<Item = (&'a Occurrence, &'a Occurrence)> + 'a {
+    let side = move |ids: &'a [TermId]| {
+        occurrences
+            .iter()
+            .filter(move |o| ids.contains(&o.term) && fields.contains(&o.field))
+    };
+    side(left).flat_map(move |a| {
+        side(right)
+            .filter(move |b| {
+                if a.field != b.field {
+                    return false;
                 }
-                ids.insert(rule.id.clone(), file.path.clone());
-                rules.push(rule);
-            }
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    Ok(RuleSet::new(rules, terms))
-}
-
-/// Distinct terms of the whole set, interned.
-#[derive(Default)]
-struct TermTable {
-    terms: Vec<Term>,
-    index: HashMap<Term, TermId>,
-    symbols: Vec<Vec<String>>,
-}
-
-impl TermTable {
-    fn intern(&mut self, term: Term) -> TermId {
-        if let Some(id) = self.index.get(&term) {
-            return *id;
-        }
-        let id = self.terms.len();
-        self.index.insert(term.clone(), id);
-        self.terms.push(term);
-        self.symbols.push(Vec::new());
-        id
-    }
-
-    fn symbols_mut(&mut self, id: TermId) -> &mut Vec<String> {
-        &mut self.symbols[id]
-    }
-}
-
-fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
-}
-
-fn compile_rule(
-    file: &SourceFile,
-    raw: RawRule,
-    lexicon: &Lexicon,
-    terms: &mut TermTable,
-    problems: &mut Vec<Problem>,
-) -> Option<Rule> {
-    let before = problems.len();
-    let id = raw.id.get_ref().trim().to_string();
-    if !valid_id(&id) {
-        problems.push(Problem::at(
-            file,
-            raw.id.span(),
-            format!("`{id}` is not a valid rule id"),
-            Some("use lower-case letters, digits and `-`, e.g. `nvda-export-curbs` (at most 64 characters)".into()),
-        ));
-    }
-    let mut symbols = Vec::new();
-    for s in &raw.symbols {
-        let sym = s.get_ref().trim().to_ascii_uppercase();
-        if sym.is_empty()
-            || sym.len() > 20
-            || !sym
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '^' | '='))
-        {
-            problems.push(Problem::at(
-                file,
-                s.span(),
-                format!("`{}` is not a ticker symbol", s.get_ref()),
-                Some("write it as Yahoo does, e.g. `NVDA` or `SAP.DE`".into()),
-            ));
-        } else {
-            symbols.push(sym);
-        }
-    }
-
-    let mut selections = Vec::new();
-    for (name, text) in raw.text {
-        let span = text.span();
-        let text = text.into_inner();
-        let mut compile_list = |list: &[toml::Spanned<String>]| -> Vec<TermId> {
-            let mut ids = Vec::new();
-            for written in list {
-                let mut expanded = Vec::new();
-                lexicon.expand(file, written, &mut expanded, problems);
-                for t in expanded {
-                    match Term::parse(&t.text) {
-                        Ok(term) => ids.push(terms.intern(term)),
-                        Err(msg) => problems.push(Problem::at(
-                            file,
-                            written.span(),
-                            match &t.via {
-                                Some(via) => format!("in lexicon `@{via}`: {msg}"),
-                                None => msg,
-                            },
-                            None,
-                        )),
-                    }
-                }
-            }
-            ids.sort_unstable();
-            ids.dedup();
-            ids
-        };
-        let any = compile_list(&text.any);
-        let all = compile_list(&text.all);
-        let none = compile_list(&text.none);
-        if text.any.is_empty() && text.all.is_empty() && text.none.is_empty() {
-            problems.push(Problem::at(
-                file,
-                span,
-                format!("text selection `{name}` has no terms"),
-                Some("give it `any = [...]`, `all = [...]` or `none = [...]`".into()),
-            ));
-        }
-        let fields = match text.field {
-            None => vec![Field::Title],
-            Some(FieldChoice::One(f)) => vec![f],
-            Some(FieldChoice::Many(fs)) if fs.is_empty() => vec![Field::Title],
-            Some(FieldChoice::Many(fs)) => fs,
-        };
-        selections.push(Selection {
-            name,
-            kind: SelectionKind::Text(TextSelection {
-                any,
-                all,
-                none,
-                fields,
-            }),
-        });
-    }
-    for (name, price) in raw.price {
-        let price = price.into_inner();
-        let threshold = match price::Threshold::parse(price.change.get_ref()) {
-            Ok(t) => t,
-            Err(msg) => {
-                problems.push(Problem::at(file, price.change.span(), msg, None));
-                continue;
-            }
-        };
-        let max_age = match &price.max_age {
-            Some(v) => file::parse_duration(file, v).unwrap_or_else(|p| {
-                problems.push(p);
-                Duration::ZERO
-            }),
-            None => Duration::from_secs(30 * 60),
-        };
-        if selections.iter().any(|s: &Selection| s.name == name) {
-            problems.push(Problem::at(
-                file,
-                price.change.span(),
-                format!("`{name}` is both a text and a price selection"),
-                Some("give one of them another name".into()),
-            ));
-            continue;
-        }
-        selections.push(Selection {
-            name,
-            kind: SelectionKind::Price(PriceCheck {
-                reference: price.from,
-                threshold,
-                extended_hours: price.extended_hours,
-                max_age,
-            }),
-        });
-    }
-
-    let names: Vec<String> = selections.iter().map(|s| s.name.clone()).collect();
-    let cond_src = raw.condition.get_ref();
-    // The condition's span covers the quotes; the expression starts one byte later for
-    // basic strings. Literal and multi-line strings shift more, so locate the text itself.
-    let cond_span = raw.condition.span();
-    let cond_start = file.text[cond_span.clone()]
-        .find(cond_src.as_str())
-        .map_or(cond_span.start, |off| cond_span.start + off);
-    let condition = match condition::parse(cond_src, &|n| names.iter().position(|k| k == n), &names)
-    {
-        Ok(e) => Some(e),
-        Err(e) => {
-            problems.push(Problem::at(
-                file,
-                cond_start + e.span.0..cond_start + e.span.1,
-                e.message,
-                e.hint,
-            ));
-            None
-        }
-    };
-    if let Some(cond) = &condition {
-        let mut used = Vec::new();
-        cond.selections(&mut used);
-        for (i, s) in selections.iter().enumerate() {
-            if !used.contains(&i) {
-                problems.push(Problem::at(
-                    file,
-                    cond_span.clone(),
-                    format!(
-                        "selection `{}` is defined but not used in the condition",
-                        s.name
-                    ),
-                    Some("use it in `condition` or remove it".into()),
-                ));
-            }
-        }
-    }
-
-    let within = match &raw.correlate.within {
-        Some(v) => file::parse_duration(file, v).unwrap_or_else(|p| {
-            problems.push(p);
-            Duration::ZERO
-        }),
-        None => Duration::from_secs(24 * 3600),
-    };
-    let cooldown = match &raw.noise.cooldown {
-        Some(v) => file::parse_duration(file, v).unwrap_or_else(|p| {
-            problems.push(p);
-            Duration::ZERO
-        }),
-        None => Duration::from_secs(24 * 3600),
-    };
-
-    if problems.len() > before {
-        return None;
-    }
-    Some(Rule {
-        id,
-        title: raw.title,
-        description: raw.description,
-        default: raw.default,
-        severity: raw.severity,
-        tags: raw.tags,
-        symbols,
-        selections,
-        condition: condition?,
-        within,
-        order: raw.correlate.order,
-        cooldown,
-        path: file.path.clone(),
+                let gap = if a.token <= b.token {
+                    b.token.saturating_sub(a.token + a.len)
+                } else {
+                    a.token.saturating_sub(b.token + b.len)
+                };
+                gap <= within && !(a.token == b.token && a.len == b.len)
+            })
+            .map(move |b| (a, b))
     })
 }
 
@@ -530,23 +423,34 @@ impl RuleSet {
             let mut mentioned = BTreeSet::new();
             for s in &rule.selections {
                 if let SelectionKind::Text(t) = &s.kind {
-                    mentioned.extend(t.any.iter().chain(&t.all).chain(&t.none).copied());
+                    for item in t.any.iter().chain(&t.all).chain(&t.none) {
+                        match item {
+                            Item::Term(id) => {
+                                mentioned.insert(*id);
+                            }
+                            Item::Near { left, right, .. } => {
+                                mentioned.extend(left.iter().chain(right).copied())
+                            }
+                        }
+                    }
                 }
             }
             for t in mentioned {
                 term_rules[t].push(r);
             }
-            // A rule whose text part is not false when nothing occurs must always be looked at.
+            // A rule whose text part is not false when no term occurs must always be looked at.
             let nothing = rule.condition.eval(&|i| match &rule.selections[i].kind {
+                SelectionKind::Text(t) if !t.regexes.is_empty() => Tri::Unknown,
                 SelectionKind::Text(t) => Tri::from(t.any.is_empty() && t.all.is_empty()),
                 SelectionKind::Price(_) => Tri::Unknown,
             });
-            if nothing != Tri::False {
+            if nothing != Tri::False && rule.has_text() {
                 always.push(r);
             }
         }
         RuleSet {
             rules,
+            vocabulary: Vocabulary::new(&terms.terms),
             matcher: TermMatcher::new(terms.terms),
             term_rules,
             term_symbols: terms.symbols,
@@ -574,26 +478,46 @@ impl RuleSet {
         self.matcher.len()
     }
 
+    /// Normalises a headline's fields once for every rule, splitting compounds whose parts
+    /// the rules know. `lang` is the feed's language, if it declares one.
+    pub fn prepare(
+        &self,
+        title: &str,
+        summary: Option<&str>,
+        source: &str,
+        lang: Option<Lang>,
+    ) -> PreparedText {
+        let publisher = (!source.trim().is_empty()).then_some(source);
+        let mut title = text::normalize_in(title, publisher, lang);
+        let lang = lang.unwrap_or(title.lang);
+        let mut summary = text::normalize_in(summary.unwrap_or(""), None, Some(lang));
+        for t in [&mut title, &mut summary] {
+            let l = t.lang;
+            t.split_compounds(|w| self.vocabulary.cuts(w, l, 3));
+        }
+        PreparedText {
+            title,
+            summary,
+            source: text::normalize_in(source, None, Some(lang)),
+        }
+    }
+
     /// Matches a prepared headline against every rule's text part in one scan.
     pub fn match_headline(&self, text: &PreparedText) -> HeadlineMatch {
         let mut occurrences = Vec::new();
-        self.matcher
-            .find(&text.title, Field::Title, &mut occurrences);
-        self.matcher
-            .find(&text.summary, Field::Summary, &mut occurrences);
-
+        for field in [Field::Title, Field::Summary, Field::Source] {
+            self.matcher
+                .find(text.field(field), field, &mut occurrences);
+        }
         let mut linked_symbols = BTreeSet::new();
         let mut candidates: BTreeSet<usize> = self.always.iter().copied().collect();
         for o in &occurrences {
-            linked_symbols.extend(self.term_symbols[o.term].iter().cloned());
+            if o.field != Field::Source {
+                linked_symbols.extend(self.term_symbols[o.term].iter().cloned());
+            }
             candidates.extend(self.term_rules[o.term].iter().copied());
         }
 
-        let occurred = |term: TermId, fields: &[Field]| {
-            occurrences
-                .iter()
-                .any(|o| o.term == term && fields.contains(&o.field))
-        };
         let mut rules = Vec::new();
         for r in candidates {
             let rule = &self.rules[r];
@@ -601,11 +525,9 @@ impl RuleSet {
                 .selections
                 .iter()
                 .map(|s| match &s.kind {
-                    SelectionKind::Text(t) => Tri::from(
-                        (t.any.is_empty() || t.any.iter().any(|&id| occurred(id, &t.fields)))
-                            && t.all.iter().all(|&id| occurred(id, &t.fields))
-                            && !t.none.iter().any(|&id| occurred(id, &t.fields)),
-                    ),
+                    SelectionKind::Text(t) => {
+                        Tri::from(self.selection_holds(t, &occurrences, text))
+                    }
                     SelectionKind::Price(_) => Tri::Unknown,
                 })
                 .collect();
@@ -627,6 +549,23 @@ impl RuleSet {
         }
     }
 
+    fn selection_holds(
+        &self,
+        t: &TextSelection,
+        occurrences: &[Occurrence],
+        text: &PreparedText,
+    ) -> bool {
+        (t.any.is_empty() || t.any.iter().any(|i| item_holds(i, occurrences, &t.fields)))
+            && t.all.iter().all(|i| item_holds(i, occurrences, &t.fields))
+            && !t.none.iter().any(|i| item_holds(i, occurrences, &t.fields))
+            && (t.regexes.is_empty()
+                || t.regexes.iter().any(|re| {
+                    t.fields
+                        .iter()
+                        .any(|f| re.is_match(&text.field(*f).original))
+                }))
+    }
+
     fn evidence(
         &self,
         rule: &Rule,
@@ -635,6 +574,21 @@ impl RuleSet {
         text: &PreparedText,
     ) -> Vec<MatchedTerm> {
         let mut out = Vec::new();
+        let mut regex_hits = Vec::new();
+        let mut push = |selection: &str, term: String, field: Field, first: usize, len: usize| {
+            let field_text = text.field(field);
+            let span = (
+                field_text.tokens[first].span.0,
+                field_text.tokens[first + len - 1].span.1,
+            );
+            out.push(MatchedTerm {
+                selection: selection.to_string(),
+                term,
+                field,
+                text: field_text.original[span.0..span.1].to_string(),
+                span,
+            });
+        };
         for (s, value) in rule.selections.iter().zip(values) {
             let SelectionKind::Text(t) = &s.kind else {
                 continue;
@@ -642,29 +596,56 @@ impl RuleSet {
             if *value != Tri::True {
                 continue;
             }
-            for o in occurrences {
-                if !t.fields.contains(&o.field)
-                    || !(t.any.contains(&o.term) || t.all.contains(&o.term))
-                {
-                    continue;
+            for item in t.any.iter().chain(&t.all) {
+                match item {
+                    Item::Term(id) => {
+                        for o in occurrences
+                            .iter()
+                            .filter(|o| o.term == *id && t.fields.contains(&o.field))
+                        {
+                            push(
+                                &s.name,
+                                self.matcher.term(o.term).to_string(),
+                                o.field,
+                                o.token,
+                                o.len,
+                            );
+                        }
+                    }
+                    Item::Near {
+                        left,
+                        right,
+                        within,
+                    } => {
+                        for (a, b) in near_pairs(left, right, *within, occurrences, &t.fields) {
+                            let label = format!(
+                                "{} NEAR/{within} {}",
+                                self.matcher.term(a.term),
+                                self.matcher.term(b.term)
+                            );
+                            push(&s.name, label.clone(), a.field, a.token, a.len);
+                            push(&s.name, label, b.field, b.token, b.len);
+                        }
+                    }
                 }
-                let field_text = match o.field {
-                    Field::Title => &text.title,
-                    Field::Summary => &text.summary,
-                };
-                let first = &field_text.tokens[o.token];
-                let last = &field_text.tokens[o.token + o.len - 1];
-                let span = (first.span.0, last.span.1);
-                out.push(MatchedTerm {
-                    selection: s.name.clone(),
-                    term: self.matcher.term(o.term).to_string(),
-                    field: o.field,
-                    text: field_text.original[span.0..span.1].to_string(),
-                    span,
-                });
+            }
+            for re in &t.regexes {
+                for f in &t.fields {
+                    let original = &text.field(*f).original;
+                    if let Some(m) = re.find(original) {
+                        regex_hits.push(MatchedTerm {
+                            selection: s.name.clone(),
+                            term: format!("/{}/", re.as_str()),
+                            field: *f,
+                            text: m.as_str().to_string(),
+                            span: (m.start(), m.end()),
+                        });
+                    }
+                }
             }
         }
-        out.sort_by_key(|m| (m.field == Field::Summary, m.span));
+        out.extend(regex_hits);
+        out.sort_by_key(|m| (m.field != Field::Title, m.field == Field::Source, m.span));
         // Several terms of one selection may cover the same words (`alternative*`, `alternativ*`).
         out.dedup_by(|a, b| a.selection == b.selection && a.field == b.field && a.span == b.span);
         out

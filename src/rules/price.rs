@@ -1,7 +1,8 @@
 //! Price selections: conditions on what a symbol's price series showed at an instant.
 //!
 //! A check is evaluated on a [`Series`] *as of* `t`; it sees no later bar. A price older than
-//! the check's freshness limit (while its market trades) never satisfies anything.
+//! the check's freshness limit (while its market trades) never satisfies anything, and neither
+//! does a reference from before the last trading day (a gap in the data).
 
 use std::fmt;
 use std::time::Duration;
@@ -24,16 +25,10 @@ pub enum Reference {
     PreviousClose,
     /// The first regular price of the current trading day.
     Open,
-}
-
-impl Reference {
-    /// Words for messages.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Reference::PreviousClose => "previous close",
-            Reference::Open => "today's open",
-        }
-    }
+    /// Today's regular close (for after-hours moves).
+    Close,
+    /// The extreme of a rolling window: its high for drops, its low for rises.
+    Window,
 }
 
 /// A comparison operator.
@@ -58,6 +53,18 @@ impl Cmp {
             Cmp::Gt => value > threshold,
         }
     }
+
+    fn parse(s: &str) -> Option<(Cmp, &str)> {
+        let t = s.trim();
+        [
+            ("<=", Cmp::Le),
+            (">=", Cmp::Ge),
+            ("<", Cmp::Lt),
+            (">", Cmp::Gt),
+        ]
+        .into_iter()
+        .find_map(|(op, c)| t.strip_prefix(op).map(|rest| (c, rest.trim())))
+    }
 }
 
 impl fmt::Display for Cmp {
@@ -71,61 +78,160 @@ impl fmt::Display for Cmp {
     }
 }
 
-/// A percentage threshold such as `<= -2%`.
+/// A threshold such as `<= -2%` or `>= 3x`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Threshold {
     /// The comparison.
     pub cmp: Cmp,
-    /// The percentage (−2.0 for −2 %).
-    pub pct: f64,
+    /// The number (−2.0 for −2 %, 3.0 for 3×).
+    pub value: f64,
 }
 
 impl Threshold {
     /// Parses `<= -2%`, `>=3 %`, `< -2.5%`.
-    pub fn parse(s: &str) -> Result<Threshold, String> {
-        let t = s.trim();
-        let (cmp, rest) = if let Some(r) = t.strip_prefix("<=") {
-            (Cmp::Le, r)
-        } else if let Some(r) = t.strip_prefix(">=") {
-            (Cmp::Ge, r)
-        } else if let Some(r) = t.strip_prefix('<') {
-            (Cmp::Lt, r)
-        } else if let Some(r) = t.strip_prefix('>') {
-            (Cmp::Gt, r)
-        } else {
+    pub fn percent(s: &str) -> Result<Threshold, String> {
+        Threshold::parse(s, '%', "<= -2%", 1000.0)
+    }
+
+    /// Parses `>= 3x`.
+    pub fn ratio(s: &str) -> Result<Threshold, String> {
+        let t = Threshold::parse(s, 'x', ">= 3x", 1000.0)?;
+        if t.value <= 0.0 {
+            return Err(format!("`{s}`: a ratio must be above zero"));
+        }
+        Ok(t)
+    }
+
+    fn parse(s: &str, unit: char, example: &str, max: f64) -> Result<Threshold, String> {
+        let Some((cmp, rest)) = Cmp::parse(s) else {
             return Err(format!(
-                "`{s}` needs a comparison: write e.g. `<= -2%` for a drop of at least 2 %"
+                "`{s}` needs a comparison (<=, <, >=, >), e.g. `{example}`"
             ));
         };
-        let Some(num) = rest.trim().strip_suffix('%') else {
-            return Err(format!("`{s}` needs a percent sign, e.g. `<= -2%`"));
+        let Some(num) = rest
+            .strip_suffix(unit)
+            .or_else(|| rest.strip_suffix(unit.to_ascii_uppercase()))
+        else {
+            return Err(format!(
+                "`{s}` needs a `{unit}` after the number, e.g. `{example}`"
+            ));
         };
-        let pct: f64 = num
+        let value: f64 = num
             .trim()
             .parse()
             .map_err(|_| format!("`{}` is not a number in `{s}`", num.trim()))?;
-        if !pct.is_finite() || pct.abs() > 1000.0 {
-            return Err(format!("`{s}` is out of range (−1000 % to 1000 %)"));
+        if !value.is_finite() || value.abs() > max {
+            return Err(format!("`{s}` is out of range"));
         }
-        Ok(Threshold { cmp, pct })
+        Ok(Threshold { cmp, value })
     }
 }
 
-impl fmt::Display for Threshold {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}%", self.cmp, self.pct)
+/// Which prices a check looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionFilter {
+    /// Every session.
+    Any,
+    /// The regular session only.
+    Regular,
+    /// Pre-market and after-hours only.
+    Extended,
+    /// Pre-market only.
+    Pre,
+    /// After-hours only.
+    Post,
+}
+
+impl SessionFilter {
+    /// Parses `any`, `regular`, `extended`, `pre`, `post`.
+    pub fn parse(s: &str) -> Result<SessionFilter, String> {
+        Ok(match s.trim() {
+            "any" => SessionFilter::Any,
+            "regular" => SessionFilter::Regular,
+            "extended" => SessionFilter::Extended,
+            "pre" => SessionFilter::Pre,
+            "post" => SessionFilter::Post,
+            other => {
+                return Err(format!(
+                    "unknown session `{other}`; expected any, regular, extended, pre or post"
+                ));
+            }
+        })
     }
+
+    /// Whether a price of `session` counts.
+    pub fn accepts(self, session: Option<Session>) -> bool {
+        let session = session.unwrap_or(Session::Regular);
+        match self {
+            SessionFilter::Any => true,
+            SessionFilter::Regular => session == Session::Regular,
+            SessionFilter::Extended => session != Session::Regular,
+            SessionFilter::Pre => session == Session::Pre,
+            SessionFilter::Post => session == Session::Post,
+        }
+    }
+
+    fn extended(self) -> bool {
+        self != SessionFilter::Regular
+    }
+}
+
+/// Which way a level is crossed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// From at or above to below.
+    Below,
+    /// From at or below to above.
+    Above,
+}
+
+/// What a price selection tests.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PriceKind {
+    /// Percentage change against a reference.
+    Change {
+        /// The reference.
+        from: Reference,
+        /// The rolling window, for [`Reference::Window`].
+        window: Option<Duration>,
+        /// The threshold in percent.
+        threshold: Threshold,
+    },
+    /// The price crossed a level between the previous price and this one.
+    Crosses {
+        /// Which way.
+        direction: Direction,
+        /// The level.
+        level: f64,
+    },
+    /// Today's open against the previous close, in percent.
+    Gap {
+        /// The threshold in percent.
+        threshold: Threshold,
+    },
+    /// Today's volume against the average of earlier days, at the same pace.
+    Volume {
+        /// The threshold as a ratio.
+        threshold: Threshold,
+        /// Trading days averaged.
+        days: usize,
+    },
+    /// The price is the highest (or lowest) of this many trading days.
+    NewExtreme {
+        /// High (true) or low.
+        high: bool,
+        /// Trading days looked back.
+        days: usize,
+    },
 }
 
 /// A compiled price selection.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PriceCheck {
-    /// What is measured.
-    pub reference: Reference,
-    /// The threshold the change must meet.
-    pub threshold: Threshold,
-    /// Whether pre-market and after-hours prices count.
-    pub extended_hours: bool,
+    /// What is tested.
+    pub kind: PriceKind,
+    /// Which prices count.
+    pub session: SessionFilter,
     /// Prices older than this (while the market trades) are stale.
     pub max_age: Duration,
 }
@@ -139,168 +245,211 @@ pub struct PriceEvidence {
     pub price: f64,
     /// Session it traded in.
     pub session: Option<Session>,
-    /// The reference price.
-    pub reference: f64,
-    /// Which reference (`previous close`, `today's open`).
+    /// The reference value (a price, or an average volume).
+    pub reference: Option<f64>,
+    /// What the reference is (`previous close (2026-01-30)`).
     pub reference_label: String,
-    /// Change in percent.
-    pub change_pct: f64,
-    /// The threshold it met, as written.
-    pub threshold: String,
+    /// Change in percent against the reference, for price references.
+    pub change_pct: Option<f64>,
+    /// What held, in words (`change vs previous close <= -2%`).
+    pub condition: String,
+}
+
+/// `20d` → 20 trading days, `52w` → 260.
+pub fn parse_days(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let (num, per) = if let Some(n) = t.strip_suffix('d') {
+        (n, 1)
+    } else if let Some(n) = t.strip_suffix('w') {
+        (n, 5)
+    } else {
+        return Err(format!(
+            "`{s}`: write trading days as `20d` or weeks as `52w`"
+        ));
+    };
+    let n: usize = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of days or weeks"))?;
+    if n == 0 || n * per > 400 {
+        return Err(format!("`{s}` is out of range (1d to 80w)"));
+    }
+    Ok(n * per)
 }
 
 impl PriceCheck {
     /// Evaluates the check on `series` as known at `t`; `Some` with the figures if it holds.
     pub fn eval(&self, series: &Series, t: DateTime<Utc>) -> Option<PriceEvidence> {
-        let last = series.last_at(t, self.extended_hours)?;
+        let accept = |s: Option<Session>| self.session.accepts(s);
+        let last = series.last_at(t, accept)?;
         let max_age = chrono::Duration::from_std(self.max_age).unwrap_or(chrono::TimeDelta::MAX);
         let newest_possible = series
             .exchange()
-            .last_trading_moment(t, self.extended_hours);
+            .last_trading_moment(t, self.session.extended());
         if last.time < newest_possible - max_age {
             return None;
         }
-        let (reference, label) = match self.reference {
-            Reference::PreviousClose => {
-                let (date, price) = series.previous_close_at(t)?;
-                // A close from before the last trading day (a gap in the data, not a long
-                // weekend) is not "the previous close".
-                let exchange = series.exchange();
-                let expected = exchange.previous_trading_day(exchange.trading_date(t));
-                if (expected - date).num_days() > MAX_HOLIDAY_GAP_DAYS {
+        let evidence = |reference: Option<f64>,
+                        label: String,
+                        change: Option<f64>,
+                        condition: String| PriceEvidence {
+            at: last.time,
+            price: last.price,
+            session: last.session,
+            reference,
+            reference_label: label,
+            change_pct: change,
+            condition,
+        };
+        let pct = |from: f64| (last.price - from) / from * 100.0;
+        match &self.kind {
+            PriceKind::Change {
+                from,
+                window,
+                threshold,
+            } => {
+                let (reference, label) = match from {
+                    Reference::PreviousClose => {
+                        let (date, price) = fresh_previous_close(series, t)?;
+                        (price, format!("previous close ({date})"))
+                    }
+                    Reference::Open => (series.open_at(t)?, "today's open".to_string()),
+                    Reference::Close => (series.close_at(t)?, "today's close".to_string()),
+                    Reference::Window => {
+                        let w = chrono::Duration::from_std(window.unwrap_or_default()).ok()?;
+                        let (hi, lo) = series.range_in(t, w, accept)?;
+                        let falling = matches!(threshold.cmp, Cmp::Le | Cmp::Lt);
+                        let mins = w.num_minutes();
+                        if falling {
+                            (hi, format!("high of the last {mins} min"))
+                        } else {
+                            (lo, format!("low of the last {mins} min"))
+                        }
+                    }
+                };
+                if reference <= 0.0 {
                     return None;
                 }
-                (price, format!("previous close ({date})"))
+                let change = pct(reference);
+                threshold.cmp.holds(change, threshold.value).then(|| {
+                    let condition =
+                        format!("change vs {} {} {}%", label, threshold.cmp, threshold.value);
+                    evidence(Some(reference), label, Some(change), condition)
+                })
             }
-            Reference::Open => (series.open_at(t)?, "today's open".to_string()),
-        };
-        if reference <= 0.0 {
-            return None;
+            PriceKind::Crosses { direction, level } => {
+                let before = series.previous_at(t, accept)?;
+                let crossed = match direction {
+                    Direction::Below => before.price >= *level && last.price < *level,
+                    Direction::Above => before.price <= *level && last.price > *level,
+                };
+                let word = if *direction == Direction::Below {
+                    "below"
+                } else {
+                    "above"
+                };
+                crossed.then(|| {
+                    evidence(
+                        Some(before.price),
+                        "the price before".into(),
+                        Some(pct(before.price)),
+                        format!("crossed {word} {level}"),
+                    )
+                })
+            }
+            PriceKind::Gap { threshold } => {
+                let (date, prev) = fresh_previous_close(series, t)?;
+                let open = series.open_at(t)?;
+                let gap = (open - prev) / prev * 100.0;
+                threshold
+                    .cmp
+                    .holds(gap, threshold.value)
+                    .then(|| PriceEvidence {
+                        at: last.time,
+                        price: open,
+                        session: Some(Session::Regular),
+                        reference: Some(prev),
+                        reference_label: format!("previous close ({date})"),
+                        change_pct: Some(gap),
+                        condition: format!("opening gap {} {}%", threshold.cmp, threshold.value),
+                    })
+            }
+            PriceKind::Volume { threshold, days } => {
+                let (volume, elapsed) = series.volume_so_far(t)?;
+                let history: Vec<u64> = series
+                    .days_before(t, *days)
+                    .iter()
+                    .filter_map(|d| d.volume())
+                    .collect();
+                // An average needs most of its days.
+                if history.len() * 4 < days * 3 || history.is_empty() {
+                    return None;
+                }
+                let average = history.iter().sum::<u64>() as f64 / history.len() as f64;
+                // Compare with the average day at the same point of the session (at least a
+                // tenth of it, so the first minutes do not dominate).
+                let expected = average * elapsed.max(0.1);
+                if expected <= 0.0 {
+                    return None;
+                }
+                let ratio = volume as f64 / expected;
+                threshold.cmp.holds(ratio, threshold.value).then(|| {
+                    let label = format!("{days}-day average volume");
+                    let condition = format!(
+                        "volume {ratio:.1}× its {days}-day pace ({} {}x)",
+                        threshold.cmp, threshold.value
+                    );
+                    evidence(Some(average), label, None, condition)
+                })
+            }
+            PriceKind::NewExtreme { high, days } => {
+                let history = series.days_before(t, *days);
+                if history.len() * 4 < days * 3 {
+                    return None;
+                }
+                let (today_hi, today_lo) =
+                    series.today_range_before(t).unwrap_or((f64::MIN, f64::MAX));
+                let label = format!("{days}-day {}", if *high { "high" } else { "low" });
+                if *high {
+                    let prior = history
+                        .iter()
+                        .filter_map(|d| d.high.or(d.close.map(|c| c.1)))
+                        .fold(today_hi, f64::max);
+                    (last.price > prior).then(|| {
+                        evidence(
+                            Some(prior),
+                            label.clone(),
+                            Some(pct(prior)),
+                            format!("new {label}"),
+                        )
+                    })
+                } else {
+                    let prior = history
+                        .iter()
+                        .filter_map(|d| d.low.or(d.close.map(|c| c.1)))
+                        .fold(today_lo, f64::min);
+                    (last.price < prior).then(|| {
+                        evidence(
+                            Some(prior),
+                            label.clone(),
+                            Some(pct(prior)),
+                            format!("new {label}"),
+                        )
+                    })
+                }
+            }
         }
-        let change_pct = (last.price - reference) / reference * 100.0;
-        self.threshold
-            .cmp
-            .holds(change_pct, self.threshold.pct)
-            .then(|| PriceEvidence {
-                at: last.time,
-                price: last.price,
-                session: last.session,
-                reference,
-                reference_label: label,
-                change_pct,
-                threshold: format!("change vs {} {}", self.reference.describe(), self.threshold),
-            })
     }
+}
+
+fn fresh_previous_close(series: &Series, t: DateTime<Utc>) -> Option<(chrono::NaiveDate, f64)> {
+    let (date, price) = series.previous_close_at(t)?;
+    // A close from before the last trading day (a gap in the data, not a long weekend) is
+    // not "the previous close".
+    let exchange = series.exchange();
+    let expected = exchange.previous_trading_day(exchange.trading_date(t));
+    ((expected - date).num_days() <= MAX_HOLIDAY_GAP_DAYS && price > 0.0).then_some((date, price))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Bar;
-
-    fn bar(time: &str, interval: &str, close: f64) -> Bar {
-        Bar {
-            symbol: "NVDA".into(),
-            time: time.parse().unwrap(),
-            interval: interval.parse().unwrap(),
-            open: Some(close),
-            high: Some(close),
-            low: Some(close),
-            close: Some(close),
-            volume: None,
-            session: None,
-        }
-    }
-
-    fn drop_check(extended: bool) -> PriceCheck {
-        PriceCheck {
-            reference: Reference::PreviousClose,
-            threshold: Threshold::parse("<= -2%").unwrap(),
-            extended_hours: extended,
-            max_age: Duration::from_secs(30 * 60),
-        }
-    }
-
-    fn seed_series() -> Series {
-        let mut s = Series::new("NVDA");
-        s.push(&bar("2026-01-30T21:00:00Z", "1d", 191.79));
-        s.push(&bar("2026-02-02T15:00:00Z", "30m", 189.62));
-        s.push(&bar("2026-02-02T21:00:00Z", "30m", 186.25));
-        s
-    }
-
-    #[test]
-    fn thresholds_parse() {
-        assert_eq!(
-            Threshold::parse("<= -2%").unwrap(),
-            Threshold {
-                cmp: Cmp::Le,
-                pct: -2.0
-            }
-        );
-        assert_eq!(
-            Threshold::parse(">=3 %").unwrap(),
-            Threshold {
-                cmp: Cmp::Ge,
-                pct: 3.0
-            }
-        );
-        assert!(Threshold::parse("-2%").unwrap_err().contains("comparison"));
-        assert!(Threshold::parse("<= -2").unwrap_err().contains("percent"));
-        assert!(Threshold::parse("<= x%").is_err());
-        assert!(Threshold::parse("<= 1e9%").is_err());
-        assert!(Threshold::parse("<= NaN%").is_err());
-    }
-
-    #[test]
-    fn a_drop_against_the_previous_close_holds_with_its_figures() {
-        let s = seed_series();
-        let e = drop_check(false)
-            .eval(&s, "2026-02-02T21:47:00Z".parse().unwrap())
-            .unwrap();
-        assert_eq!(e.price, 186.25);
-        assert_eq!(e.reference, 191.79);
-        assert!((e.change_pct - -2.8886).abs() < 0.001);
-        assert_eq!(e.reference_label, "previous close (2026-01-30)");
-    }
-
-    #[test]
-    fn a_stale_price_never_satisfies() {
-        let s = seed_series();
-        // The next day at noon ET, the newest price is yesterday's close: stale.
-        assert!(
-            drop_check(false)
-                .eval(&s, "2026-02-03T17:00:00Z".parse().unwrap())
-                .is_none()
-        );
-        // During yesterday's session, the 15:00 bar is stale by 16:00.
-        assert!(
-            drop_check(false)
-                .eval(&s, "2026-02-02T16:00:00Z".parse().unwrap())
-                .is_none()
-        );
-    }
-
-    #[test]
-    fn a_rise_does_not_satisfy_a_drop() {
-        let mut s = Series::new("NVDA");
-        s.push(&bar("2026-01-30T21:00:00Z", "1d", 191.79));
-        s.push(&bar("2026-02-02T21:00:00Z", "30m", 195.0));
-        assert!(
-            drop_check(true)
-                .eval(&s, "2026-02-02T21:10:00Z".parse().unwrap())
-                .is_none()
-        );
-    }
-
-    #[test]
-    fn no_reference_no_answer() {
-        let mut s = Series::new("NVDA");
-        s.push(&bar("2026-02-02T21:00:00Z", "30m", 186.0));
-        assert!(
-            drop_check(true)
-                .eval(&s, "2026-02-02T21:00:00Z".parse().unwrap())
-                .is_none()
-        );
-    }
-}
+mod tests;

@@ -1,28 +1,39 @@
 //! Text terms as rule authors write them: `openai`, `chatgpt maker`, `alternativ*`,
-//! `weist * zurueck`. A term is normalised by the same pipeline as headlines, then matched
-//! token by token.
+//! `weist * zurück`, `=alternatives`. A term is normalised by the same pipeline as headlines
+//! and matched token by token: plain words by stem (in English and German), `=word` by the
+//! exact folded form, `stem*` by prefix.
 
 use std::fmt;
 
-use crate::text;
+use crate::text::{self, Lang};
 
 /// One position of a term.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TokenPattern {
-    /// This exact (folded) token.
+    /// A word, matched by stem: the token's stem is the word's English or German stem.
+    Word {
+        /// The folded word as written.
+        folded: String,
+        /// Its stems (English, German), deduplicated.
+        stems: Vec<String>,
+    },
+    /// This exact folded form (`=alternatives`): no stemming.
     Exact(String),
-    /// Any token starting with this (folded) stem: `alternativ*`.
+    /// Any token starting with this folded stem: `alternativ*`.
     Prefix(String),
-    /// Any single token: the `*` in `weist * zurueck`.
+    /// Any single token: the `*` in `weist * zurück`.
     Any,
 }
 
 impl TokenPattern {
-    /// Whether `token` (already folded) fits this position.
-    pub fn matches(&self, token: &str) -> bool {
+    /// Whether `token` fits this position.
+    pub fn matches(&self, token: &text::Token) -> bool {
         match self {
-            TokenPattern::Exact(t) => t == token,
-            TokenPattern::Prefix(p) => token.starts_with(p.as_str()),
+            TokenPattern::Word { folded, stems } => {
+                token.text == *folded || stems.contains(&token.stem)
+            }
+            TokenPattern::Exact(t) => token.text == *t,
+            TokenPattern::Prefix(p) => token.text.starts_with(p.as_str()),
             TokenPattern::Any => true,
         }
     }
@@ -31,12 +42,38 @@ impl TokenPattern {
 /// A parsed term: a sequence of token patterns that must appear consecutively.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Term {
-    /// The patterns, in order. Never empty; never starts with [`TokenPattern::Any`].
+    /// The patterns, in order. Never empty; never starts or ends with [`TokenPattern::Any`].
     pub tokens: Vec<TokenPattern>,
+}
+
+/// Which token text an automaton anchor is searched in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Haystack {
+    /// The folded surface forms.
+    Surface,
+    /// The stems.
+    Stems,
 }
 
 /// Shortest stem a wildcard may have: `ai*` would match half the dictionary.
 const MIN_STEM: usize = 3;
+/// Most stem combinations one phrase contributes to the automaton.
+const MAX_ANCHOR_VARIANTS: usize = 16;
+
+fn stems_of(folded: &str) -> Vec<String> {
+    let mut stems = Vec::with_capacity(2);
+    for lang in [Lang::En, Lang::De] {
+        let s = if folded.chars().count() < 3 || folded.chars().any(|c| c.is_ascii_digit()) {
+            folded.to_string()
+        } else {
+            lang.stem(folded)
+        };
+        if !stems.contains(&s) {
+            stems.push(s);
+        }
+    }
+    stems
+}
 
 impl Term {
     /// Parses a term as written in a rule or lexicon.
@@ -47,13 +84,22 @@ impl Term {
                 tokens.push(TokenPattern::Any);
                 continue;
             }
-            let (body, wildcard) = match piece.strip_suffix('*') {
-                Some(body) => (body, true),
+            let (body, exact) = match piece.strip_prefix('=') {
+                Some(b) => (b, true),
                 None => (piece, false),
             };
-            if body.contains('*') {
+            let (body, wildcard) = match body.strip_suffix('*') {
+                Some(b) => (b, true),
+                None => (body, false),
+            };
+            if body.contains('*') || body.contains('=') {
                 return Err(format!(
-                    "`{written}`: `*` is only allowed at the end of a word or as a word of its own"
+                    "`{written}`: `*` may only end a word or stand alone, `=` may only start a word"
+                ));
+            }
+            if exact && wildcard {
+                return Err(format!(
+                    "`{written}`: a word is either exact (`=word`) or a stem (`stem*`), not both"
                 ));
             }
             let words = text::normalize(body, None).tokens;
@@ -66,8 +112,14 @@ impl Term {
                         ));
                     }
                     tokens.push(TokenPattern::Prefix(w.text));
-                } else {
+                } else if exact {
                     tokens.push(TokenPattern::Exact(w.text));
+                } else {
+                    let stems = stems_of(&w.text);
+                    tokens.push(TokenPattern::Word {
+                        folded: w.text,
+                        stems,
+                    });
                 }
             }
         }
@@ -81,34 +133,57 @@ impl Term {
         }
     }
 
-    /// Whether the term matches the folded `tokens` starting at `at`.
+    /// Whether the term matches `tokens` starting at `at`.
     pub fn matches_at(&self, tokens: &[text::Token], at: usize) -> bool {
         self.tokens.len() <= tokens.len().saturating_sub(at)
             && self
                 .tokens
                 .iter()
                 .zip(&tokens[at..])
-                .all(|(p, t)| p.matches(&t.text))
+                .all(|(p, t)| p.matches(t))
     }
 
-    /// The literal text the term's occurrences must start with, in the space-joined token
-    /// text the automaton searches (see `matcher`): ` chatgpt maker ` or ` alternativ`.
-    pub fn anchor(&self) -> String {
-        let mut anchor = String::from(" ");
-        for p in &self.tokens {
-            match p {
-                TokenPattern::Exact(t) => {
-                    anchor.push_str(t);
-                    anchor.push(' ');
+    /// The literals an occurrence must start with, in the space-joined text of one haystack
+    /// (see `matcher`): ` chatgpt maker ` in the stems, ` alternativ` in the surface forms.
+    /// Every returned anchor is a necessary condition; the rest is checked at the token found.
+    pub fn anchors(&self) -> (Haystack, Vec<String>) {
+        match &self.tokens[0] {
+            TokenPattern::Word { .. } => {
+                let mut variants = vec![String::from(" ")];
+                for p in &self.tokens {
+                    let TokenPattern::Word { stems, .. } = p else {
+                        break;
+                    };
+                    if variants.len() * stems.len() > MAX_ANCHOR_VARIANTS {
+                        break;
+                    }
+                    variants = variants
+                        .iter()
+                        .flat_map(|v| stems.iter().map(move |s| format!("{v}{s} ")))
+                        .collect();
                 }
-                TokenPattern::Prefix(p) => {
-                    anchor.push_str(p);
-                    return anchor;
+                variants.sort();
+                variants.dedup();
+                (Haystack::Stems, variants)
+            }
+            _ => {
+                let mut anchor = String::from(" ");
+                for p in &self.tokens {
+                    match p {
+                        TokenPattern::Exact(t) => {
+                            anchor.push_str(t);
+                            anchor.push(' ');
+                        }
+                        TokenPattern::Prefix(p) => {
+                            anchor.push_str(p);
+                            break;
+                        }
+                        TokenPattern::Word { .. } | TokenPattern::Any => break,
+                    }
                 }
-                TokenPattern::Any => return anchor,
+                (Haystack::Surface, vec![anchor])
             }
         }
-        anchor
     }
 }
 
@@ -119,7 +194,8 @@ impl fmt::Display for Term {
                 f.write_str(" ")?;
             }
             match p {
-                TokenPattern::Exact(t) => f.write_str(t)?,
+                TokenPattern::Word { folded, .. } => f.write_str(folded)?,
+                TokenPattern::Exact(t) => write!(f, "={t}")?,
                 TokenPattern::Prefix(p) => write!(f, "{p}*")?,
                 TokenPattern::Any => f.write_str("*")?,
             }
@@ -143,6 +219,10 @@ mod tests {
             Term::parse("weist  * zurück").unwrap().to_string(),
             "weist * zurueck"
         );
+        assert_eq!(
+            Term::parse("=Alternatives").unwrap().to_string(),
+            "=alternatives"
+        );
     }
 
     #[test]
@@ -153,16 +233,52 @@ mod tests {
         assert!(Term::parse("* zurueck").is_err());
         assert!(Term::parse("weist *").is_err());
         assert!(Term::parse("al*ter").is_err());
+        assert!(Term::parse("=alter*").is_err());
+        assert!(Term::parse("a=b").is_err());
         assert!(Term::parse("--").is_err());
     }
 
     #[test]
-    fn anchors_stop_at_the_first_wildcard() {
-        assert_eq!(
-            Term::parse("chatgpt maker").unwrap().anchor(),
-            " chatgpt maker "
+    fn words_match_by_stem_in_either_language() {
+        let t = Term::parse("alternatives").unwrap();
+        let en = text::normalize("looking for alternatives", None);
+        let de = text::normalize("sucht nach Alternativen für Nvidia", None);
+        let other = text::normalize("an alternate director", None);
+        assert!(t.matches_at(&en.tokens, 2));
+        assert!(t.matches_at(&de.tokens, 2));
+        assert!(
+            t.matches_at(&other.tokens, 1),
+            "English stems conflate these"
         );
-        assert_eq!(Term::parse("alternativ*").unwrap().anchor(), " alternativ");
-        assert_eq!(Term::parse("weist * zurueck").unwrap().anchor(), " weist ");
+        let exact = Term::parse("=alternatives").unwrap();
+        assert!(exact.matches_at(&en.tokens, 2));
+        assert!(!exact.matches_at(&other.tokens, 1));
+    }
+
+    #[test]
+    fn anchors_stop_at_the_first_wildcard() {
+        let (h, a) = Term::parse("chatgpt maker").unwrap().anchors();
+        assert_eq!(h, Haystack::Stems);
+        assert_eq!(
+            a,
+            [" chatgpt mak ", " chatgpt maker "],
+            "German and English stems"
+        );
+        assert_eq!(
+            Term::parse("alternativ*").unwrap().anchors(),
+            (Haystack::Surface, vec![" alternativ".to_string()])
+        );
+        let (h, a) = Term::parse("alternatives").unwrap().anchors();
+        assert_eq!(
+            (h, a),
+            (
+                Haystack::Stems,
+                vec![" altern ".to_string(), " alternativ ".to_string()]
+            )
+        );
+        assert_eq!(
+            Term::parse("weist * zurueck").unwrap().anchors().1,
+            [" weist "]
+        );
     }
 }

@@ -1,13 +1,9 @@
 use std::path::Path;
 
 use super::*;
-use crate::text::normalize;
 
-fn prepared(title: &str) -> PreparedText {
-    PreparedText {
-        title: normalize(title, None),
-        summary: NormalizedText::default(),
-    }
+fn prepared_in(set: &RuleSet, title: &str) -> PreparedText {
+    set.prepare(title, None, "", None)
 }
 
 fn shipped() -> RuleSet {
@@ -38,7 +34,7 @@ const SEED: &str = "nvda-customer-seeks-alternatives";
 
 /// The seed rule's verdict on the text alone: `Unknown` means "waiting for the price part".
 fn seed_verdict(set: &RuleSet, title: &str) -> Option<Tri> {
-    let m = set.match_headline(&prepared(title));
+    let m = set.match_headline(&prepared_in(set, title));
     m.rules
         .iter()
         .find(|r| set.rules()[r.rule].id == SEED)
@@ -96,9 +92,12 @@ fn the_seed_rule_stays_silent_on_near_misses() {
 #[test]
 fn headlines_naming_an_entity_are_linked_to_its_symbol() {
     let set = shipped();
-    let m = set.match_headline(&prepared("Nvidia-Aktie im Fokus: Ärger mit OpenAI?"));
+    let m = set.match_headline(&prepared_in(
+        &set,
+        "Nvidia-Aktie im Fokus: Ärger mit OpenAI?",
+    ));
     assert!(m.linked_symbols.contains("NVDA"));
-    let m = set.match_headline(&prepared("Meta in talks to use Google's TPUs"));
+    let m = set.match_headline(&prepared_in(&set, "Meta in talks to use Google's TPUs"));
     assert!(m.linked_symbols.contains("META") && m.linked_symbols.contains("GOOGL"));
 }
 
@@ -107,7 +106,7 @@ fn evidence_names_the_matched_words_where_they_stand() {
     let set = shipped();
     let title =
         "UPDATE 1-OpenAI is unsatisfied with some Nvidia chips and looking for alternatives";
-    let m = set.match_headline(&prepared(title));
+    let m = set.match_headline(&prepared_in(&set, title));
     let r = m
         .rules
         .iter()
@@ -144,15 +143,18 @@ any = ["lifts", "eases"]
 "#,
     )
     .unwrap();
-    let m = set.match_headline(&prepared("US widens export controls on AI chips to China"));
+    let m = set.match_headline(&prepared_in(
+        &set,
+        "US widens export controls on AI chips to China",
+    ));
     assert_eq!(m.rules.len(), 1);
     assert_eq!(m.rules[0].verdict, Tri::True);
     assert!(
-        set.match_headline(&prepared("US eases export controls on chips"))
+        set.match_headline(&prepared_in(&set, "US eases export controls on chips"))
             .rules
             .is_empty()
     );
-    let m = set.match_headline(&prepared("Neue Exportbeschränkungen für Chips"));
+    let m = set.match_headline(&prepared_in(&set, "Neue Exportbeschränkungen für Chips"));
     assert_eq!(m.rules[0].verdict, Tri::True);
 }
 
@@ -162,9 +164,14 @@ fn a_rule_of_only_negations_is_evaluated_for_every_headline() {
         "id = \"quiet\"\ntitle = \"t\"\ncondition = \"calm\"\n[text.calm]\nnone = [\"crash\"]\n",
     )
     .unwrap();
-    assert_eq!(set.match_headline(&prepared("Markets flat")).rules.len(), 1);
+    assert_eq!(
+        set.match_headline(&prepared_in(&set, "Markets flat"))
+            .rules
+            .len(),
+        1
+    );
     assert!(
-        set.match_headline(&prepared("Markets crash"))
+        set.match_headline(&prepared_in(&set, "Markets crash"))
             .rules
             .is_empty()
     );

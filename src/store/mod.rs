@@ -94,6 +94,8 @@ pub struct Step<'a> {
     pub alerts: Vec<Alert>,
     /// Messages to send.
     pub deliveries: Vec<Delivery>,
+    /// Pending messages replaced in place (their alert changed before they went out).
+    pub replace: Vec<(u64, Delivery)>,
 }
 
 /// The sled database and its trees.
@@ -192,6 +194,11 @@ impl Store {
             .map(|a| (a.id.to_be_bytes().to_vec(), encode(a)))
             .collect();
         let deliveries: Vec<Vec<u8>> = step.deliveries.iter().map(encode).collect();
+        let replace: Vec<(u64, Vec<u8>)> = step
+            .replace
+            .iter()
+            .map(|(seq, d)| (*seq, encode(d)))
+            .collect();
         let result: Result<(), TransactionError<()>> = (
             &self.items,
             &self.bars,
@@ -211,6 +218,12 @@ impl Store {
                 }
                 for (k, v) in &alerts {
                     t_alerts.insert(k.as_slice(), v.as_slice())?;
+                }
+                for (seq, d) in &replace {
+                    // Only if still pending: the sender may have sent it meanwhile.
+                    if t_outbox.get(seq.to_be_bytes())?.is_some() {
+                        t_outbox.insert(&seq.to_be_bytes(), d.as_slice())?;
+                    }
                 }
                 for d in &deliveries {
                     let seq = t_outbox.generate_id()?;

@@ -36,6 +36,9 @@ pub struct Delivery {
     /// The last failure.
     #[serde(default)]
     pub last_error: Option<String>,
+    /// The Telegram message this delivery replaces by editing it, if it is an update.
+    #[serde(default)]
+    pub edit: Option<i32>,
 }
 
 impl Store {
@@ -52,6 +55,15 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Pending deliveries of `alert` that are new messages (not edits).
+    pub fn pending_for(&self, alert: AlertId) -> Result<Vec<(u64, Delivery)>, StoreError> {
+        Ok(self
+            .outbox()?
+            .into_iter()
+            .filter(|(_, d)| d.alert == alert && d.edit.is_none())
+            .collect())
     }
 
     /// Number of pending deliveries.

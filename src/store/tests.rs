@@ -30,6 +30,7 @@ fn delivery(chat: i64) -> Delivery {
         attempts: 0,
         not_before: None,
         last_error: None,
+        edit: None,
     }
 }
 
@@ -49,6 +50,7 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening() {
             engine: Some(&state),
             alerts: vec![],
             deliveries: vec![delivery(42), delivery(43)],
+            replace: vec![],
         };
         store.commit(&step).unwrap();
         store

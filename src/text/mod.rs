@@ -2,8 +2,11 @@
 //!
 //! A rule term and a headline only meet after both went through [`normalize`], so `Ärger`,
 //! `ärger` and `aerger` are the same token, `NVIDIA-Chips` is the tokens `nvidia` `chips`, and
-//! `UPDATE 1-… - Reuters` is the same story as the original. Nothing here knows about rules.
+//! `UPDATE 1-… - Reuters` is the same story as the original; words carry their stems in the
+//! headline's language (detected when the feed does not say). Nothing here knows about rules.
 
+mod lang;
 mod normalize;
 
-pub use normalize::{NormalizedText, Token, clean_title, fold, normalize, story_key};
+pub use lang::{Lang, is_filler};
+pub use normalize::{NormalizedText, Token, clean_title, fold, normalize, normalize_in, story_key};

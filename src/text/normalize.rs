@@ -7,6 +7,8 @@ use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
+use super::lang::{self, Lang};
+
 /// Wire-service prefixes that say how a story was filed, not what it says.
 static WIRE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -81,6 +83,8 @@ const PUBLISHERS: &[&str] = &[
 pub struct Token {
     /// The folded form that matching compares (`aerger`, `nvidia`).
     pub text: String,
+    /// The folded form's stem in the text's language (`alternativ`, `altern`).
+    pub stem: String,
     /// Byte range in the cleaned original title (see [`NormalizedText::original`]), so matches
     /// can be highlighted in what the reader sees.
     pub span: (usize, usize),
@@ -97,6 +101,8 @@ pub struct NormalizedText {
     pub original: String,
     /// The tokens, in order.
     pub tokens: Vec<Token>,
+    /// The language the stems were taken in.
+    pub lang: Lang,
 }
 
 impl NormalizedText {
@@ -123,17 +129,90 @@ impl NormalizedText {
 }
 
 /// Runs the whole pipeline over a headline or summary. `source` is the publisher, when known,
-/// so a ` - {source}` suffix is recognised even for publishers not in the built-in list.
+/// so a ` - {source}` suffix is recognised even for publishers not in the built-in list. The
+/// language is detected.
 pub fn normalize(text: &str, source: Option<&str>) -> NormalizedText {
+    normalize_in(text, source, None)
+}
+
+/// Like [`normalize`], in a known language (or detected when `None`).
+pub fn normalize_in(text: &str, source: Option<&str>, lang: Option<Lang>) -> NormalizedText {
     let original = clean_title(text, source);
-    let tokens = tokenize(&original);
-    NormalizedText { original, tokens }
+    let mut tokens = tokenize(&original);
+    let lang =
+        lang.unwrap_or_else(|| lang::detect(tokens.iter().map(|t| t.text.as_str()), &original));
+    for t in &mut tokens {
+        t.stem = stem_of(&t.text, lang);
+    }
+    NormalizedText {
+        original,
+        tokens,
+        lang,
+    }
+}
+
+/// The stem of a folded token; numbers and very short words are their own stem.
+fn stem_of(folded: &str, lang: Lang) -> String {
+    if folded.chars().count() < 3 || folded.chars().any(|c| c.is_ascii_digit()) {
+        folded.to_string()
+    } else {
+        lang.stem(folded)
+    }
+}
+
+impl NormalizedText {
+    /// Splits closed compounds (`chipalternativen`) into parts. `split` gets each folded token
+    /// and returns the byte offsets where it should be cut, if any; the parts keep spans
+    /// inside the original word and count as joined to the part before them.
+    pub fn split_compounds(&mut self, split: impl Fn(&str) -> Vec<usize>) {
+        let mut out = Vec::with_capacity(self.tokens.len());
+        for token in std::mem::take(&mut self.tokens) {
+            let cuts = split(&token.text);
+            if cuts.is_empty() {
+                out.push(token);
+                continue;
+            }
+            let word = &self.original[token.span.0..token.span.1];
+            let (folded, map) = fold_with_offsets(word);
+            if folded != token.text {
+                out.push(token);
+                continue;
+            }
+            let mut bounds = vec![0];
+            bounds.extend(
+                cuts.into_iter()
+                    .filter(|&c| c > 0 && c < folded.len() && folded.is_char_boundary(c)),
+            );
+            bounds.push(folded.len());
+            bounds.dedup();
+            for (i, w) in bounds.windows(2).enumerate() {
+                let part = &folded[w[0]..w[1]];
+                let start = token.span.0 + map[w[0]];
+                let end = if w[1] == folded.len() {
+                    token.span.1
+                } else {
+                    token.span.0 + map[w[1]]
+                };
+                out.push(Token {
+                    text: part.to_string(),
+                    stem: stem_of(part, self.lang),
+                    span: (start, end.max(start)),
+                    joined_to_previous: if i == 0 {
+                        token.joined_to_previous
+                    } else {
+                        true
+                    },
+                });
+            }
+        }
+        self.tokens = out;
+    }
 }
 
 /// Decodes entities and strips feed noise (wire prefixes, publisher suffixes, odd spaces),
 /// leaving the headline as a reader would want to see it.
 pub fn clean_title(text: &str, source: Option<&str>) -> String {
-    let decoded = decode_entities(text);
+    let decoded: String = decode_entities(text).nfc().collect();
     let squashed = squash_whitespace(&decoded);
     let without_prefix = WIRE_PREFIX.replace(&squashed, "");
     strip_publisher_suffix(&without_prefix, source).to_string()
@@ -142,25 +221,39 @@ pub fn clean_title(text: &str, source: Option<&str>) -> String {
 /// Case-, width-, accent- and umlaut-folds one word: `Ärger` → `aerger`, `ﬁnal` → `final`,
 /// `STRAẞE` → `strasse`, `Café` → `cafe`.
 pub fn fold(word: &str) -> String {
+    fold_with_offsets(word).0
+}
+
+/// [`fold`], and for every byte of the result the byte offset in `word` it came from.
+fn fold_with_offsets(word: &str) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(word.len() + 4);
-    for c in word.nfkc().flat_map(char::to_lowercase) {
-        match c {
-            'ä' => out.push_str("ae"),
-            'ö' => out.push_str("oe"),
-            'ü' => out.push_str("ue"),
-            'ß' => out.push_str("ss"),
-            '’' | '‘' | '‚' | '‛' | '´' | '`' => out.push('\''),
-            c => {
-                // Other diacritics (é, ñ, ø stays) are dropped: decompose, keep base letters.
-                for d in std::iter::once(c).nfd() {
-                    if !is_combining_mark(d) {
-                        out.push(d);
+    let mut map = Vec::with_capacity(word.len() + 4);
+    let mut compat = String::new();
+    for (offset, c) in word.char_indices() {
+        let before = out.len();
+        compat.clear();
+        compat.extend(std::iter::once(c).nfkc());
+        // Full case folding: ß → ss, ſ → s, final sigma, … (beyond to_lowercase).
+        for c in caseless::default_case_fold_str(&compat).chars() {
+            match c {
+                'ä' => out.push_str("ae"),
+                'ö' => out.push_str("oe"),
+                'ü' => out.push_str("ue"),
+                '’' | '‘' | '‚' | '‛' | '´' | '`' => out.push('\''),
+                c => {
+                    // Other diacritics (é, ñ) are dropped: decompose, keep base letters.
+                    for d in std::iter::once(c).nfd() {
+                        if !is_combining_mark(d) {
+                            out.push(d);
+                        }
                     }
                 }
             }
         }
+        map.resize(out.len(), offset);
+        debug_assert!(map.len() >= before);
     }
-    out
+    (out, map)
 }
 
 /// The story key of a headline (see [`NormalizedText::story_key`]).
@@ -260,6 +353,7 @@ fn tokenize(text: &str) -> Vec<Token> {
         let end = chars.get(j).map_or(text.len(), |(b, _)| *b);
         tokens.push(Token {
             text: fold(&text[start..end]),
+            stem: String::new(),
             span: (start, end),
             joined_to_previous: joined_next,
         });
@@ -427,6 +521,70 @@ mod tests {
             )
         );
         assert_ne!(k, story_key("Nvidia denies OpenAI is unsatisfied", None));
+    }
+
+    #[test]
+    fn full_case_folding_and_decomposed_umlauts() {
+        assert_eq!(words("STRAẞE Maſs"), ["strasse", "mass"]);
+        assert_eq!(words("A\u{308}rger"), ["aerger"], "a + combining diaeresis");
+    }
+
+    #[test]
+    fn tokens_carry_stems_in_the_detected_language() {
+        let de = normalize("OpenAI sucht nach Alternativen zu Nvidia-Chips", None);
+        assert_eq!(de.lang, Lang::De);
+        assert_eq!(de.tokens[3].stem, "alternativ");
+        let en = normalize("OpenAI is looking for alternatives to Nvidia chips", None);
+        assert_eq!(en.lang, Lang::En);
+        assert_eq!(en.tokens[4].stem, "altern");
+        assert_eq!(en.tokens[7].stem, "chip");
+    }
+
+    #[test]
+    fn closed_compounds_split_into_parts_with_spans_in_the_original() {
+        let mut n = normalize("Ärgerliche Chipalternativen gesucht", None);
+        n.split_compounds(|w| {
+            if w == "chipalternativen" {
+                vec![4]
+            } else {
+                Vec::new()
+            }
+        });
+        let parts: Vec<(&str, &str, bool)> = n
+            .tokens
+            .iter()
+            .map(|t| {
+                (
+                    t.text.as_str(),
+                    &n.original[t.span.0..t.span.1],
+                    t.joined_to_previous,
+                )
+            })
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                ("aergerliche", "Ärgerliche", false),
+                ("chip", "Chip", false),
+                ("alternativen", "alternativen", true),
+                ("gesucht", "gesucht", false)
+            ]
+        );
+        assert_eq!(n.tokens[2].stem, "alternativ");
+        let mut n = normalize("Übernahmeärger", None);
+        n.split_compounds(|w| {
+            if w == "uebernahmeaerger" {
+                vec![10]
+            } else {
+                Vec::new()
+            }
+        });
+        let spans: Vec<&str> = n
+            .tokens
+            .iter()
+            .map(|t| &n.original[t.span.0..t.span.1])
+            .collect();
+        assert_eq!(spans, ["Übernahme", "ärger"]);
     }
 
     #[test]

@@ -46,6 +46,8 @@ struct Inner {
     /// Every sendMessage attempt, accepted or not: (chat, time).
     attempts: Vec<(i64, tokio::time::Instant)>,
     script: HashMap<i64, VecDeque<Answer>>,
+    /// Every accepted editMessageText: (chat, message id, new text).
+    edits: Vec<(i64, i64, String)>,
     commands_registered: bool,
     methods: Vec<String>,
 }
@@ -168,6 +170,18 @@ impl FakeTelegram {
             .collect()
     }
 
+    /// Edits accepted for `chat`: (message id, new text).
+    pub fn edits_to(&self, chat: i64) -> Vec<(i64, String)> {
+        self.inner
+            .lock()
+            .unwrap()
+            .edits
+            .iter()
+            .filter(|(c, _, _)| *c == chat)
+            .map(|(_, m, t)| (*m, t.clone()))
+            .collect()
+    }
+
     pub fn commands_registered(&self) -> bool {
         self.inner.lock().unwrap().commands_registered
     }
@@ -246,6 +260,20 @@ async fn handle(
                     ok(json!({"message_id": message_id, "date": 1770068000, "chat": chat_json(chat), "text": text}))
                 }
             }
+        }
+        "EditMessageText" => {
+            let chat = params.get("chat_id").and_then(Value::as_i64).unwrap_or(0);
+            let message_id = params.get("message_id").and_then(Value::as_i64).unwrap_or(0);
+            let text = params.get("text").and_then(Value::as_str).unwrap_or("").to_string();
+            let mut inner = fake.inner.lock().unwrap();
+            if !inner.sent.iter().any(|s| s.chat == chat && s.message_id == message_id) {
+                return (StatusCode::BAD_REQUEST, axum::Json(json!({"ok": false, "error_code": 400, "description": "Bad Request: message to edit not found"}))).into_response();
+            }
+            if inner.edits.iter().rev().find(|(c, m, _)| *c == chat && *m == message_id).is_some_and(|(_, _, t)| *t == text) {
+                return (StatusCode::BAD_REQUEST, axum::Json(json!({"ok": false, "error_code": 400, "description": "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"}))).into_response();
+            }
+            inner.edits.push((chat, message_id, text.clone()));
+            ok(json!({"message_id": message_id, "date": 1770068000, "edit_date": 1770068100, "chat": chat_json(chat), "text": text}))
         }
         other => (StatusCode::BAD_REQUEST, axum::Json(json!({"ok": false, "error_code": 400, "description": format!("Bad Request: method {other} is not faked")}))).into_response(),
     }

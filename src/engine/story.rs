@@ -1,0 +1,256 @@
+//! The same story, told again: another feed, an `UPDATE 1-`, a publisher suffix, or a small
+//! rewording.
+//!
+//! Exact copies share a story key (the folded title). Rewordings are found by the Jaccard
+//! similarity of the titles' content words (stems, without filler): MinHash signatures in
+//! banded buckets give candidates in constant time, the exact similarity decides. Two titles
+//! that differ by a word of polarity ("denies", "dementiert", "not") are never the same story.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use super::alert::{AlertId, HeadlineRef};
+use crate::text::{NormalizedText, is_filler};
+
+/// Titles at least this similar tell the same story.
+pub const SAME_STORY: f64 = 0.75;
+/// Titles with fewer content words are only folded when identical.
+const MIN_WORDS: usize = 4;
+/// MinHash: bands × rows hash functions.
+const BANDS: usize = 8;
+const ROWS: usize = 3;
+
+/// Words that flip what a title says.
+const POLARITY: &[&str] = &[
+    "deni",
+    "deny",
+    "denies",
+    "deniy",
+    "dementi",
+    "dementiert",
+    "not",
+    "nicht",
+    "kein",
+    "keine",
+    "no",
+    "never",
+    "nie",
+    "fals",
+    "false",
+    "reject",
+    "zurueck",
+    "zurueckgewiesen",
+    "nonsens",
+    "unsinn",
+];
+
+/// What happened to a story seen before.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct StoryState {
+    /// When it was first seen.
+    pub first_seen: chrono::DateTime<chrono::Utc>,
+    /// Alerts it produced.
+    pub alerts: Vec<AlertId>,
+    /// Every copy seen, first one first.
+    pub copies: Vec<HeadlineRef>,
+    /// Its content words (sorted, distinct stems).
+    #[serde(default)]
+    pub words: Vec<String>,
+}
+
+/// The content words of a title.
+pub fn content_words(title: &NormalizedText) -> Vec<String> {
+    let mut words: Vec<String> = title
+        .tokens
+        .iter()
+        .filter(|t| !is_filler(&t.text))
+        .map(|t| t.stem.clone())
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
+/// Jaccard similarity of two sorted, distinct word lists.
+pub fn similarity(a: &[String], b: &[String]) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let (mut i, mut j, mut shared) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    shared as f64 / (a.len() + b.len() - shared) as f64
+}
+
+fn polarity_differs(a: &[String], b: &[String]) -> bool {
+    POLARITY
+        .iter()
+        .any(|p| a.iter().any(|w| w == p) != b.iter().any(|w| w == p))
+}
+
+/// The band keys of a word list's MinHash signature.
+fn bands(words: &[String]) -> Vec<u64> {
+    (0..BANDS)
+        .map(|band| {
+            let mut key = band as u64;
+            for row in 0..ROWS {
+                let seed = (band * ROWS + row) as u64;
+                let min = words
+                    .iter()
+                    .map(|w| xxh3_64_with_seed(w.as_bytes(), seed))
+                    .min()
+                    .unwrap_or(0);
+                key = xxh3_64_with_seed(&min.to_le_bytes(), key);
+            }
+            key
+        })
+        .collect()
+}
+
+/// Finds earlier copies of a story among those remembered.
+#[derive(Debug, Default)]
+pub struct StoryIndex {
+    buckets: HashMap<u64, Vec<String>>,
+}
+
+impl StoryIndex {
+    /// An index over `stories`.
+    pub fn build(stories: &BTreeMap<String, StoryState>) -> StoryIndex {
+        let mut index = StoryIndex::default();
+        for (key, story) in stories {
+            index.insert(key, &story.words);
+        }
+        index
+    }
+
+    /// Remembers a story's words under its key.
+    pub fn insert(&mut self, key: &str, words: &[String]) {
+        if words.len() < MIN_WORDS {
+            return;
+        }
+        for band in bands(words) {
+            let bucket = self.buckets.entry(band).or_default();
+            if !bucket.iter().any(|k| k == key) {
+                bucket.push(key.to_string());
+            }
+        }
+    }
+
+    /// The key of a remembered story this title retells, if any.
+    pub fn find(
+        &self,
+        key: &str,
+        words: &[String],
+        stories: &BTreeMap<String, StoryState>,
+    ) -> Option<String> {
+        if stories.contains_key(key) {
+            return Some(key.to_string());
+        }
+        if words.len() < MIN_WORDS {
+            return None;
+        }
+        let mut best: Option<(f64, &String)> = None;
+        for band in bands(words) {
+            for candidate in self.buckets.get(&band).into_iter().flatten() {
+                let Some(story) = stories.get(candidate) else {
+                    continue;
+                };
+                let sim = similarity(words, &story.words);
+                if sim >= SAME_STORY
+                    && !polarity_differs(words, &story.words)
+                    && best.is_none_or(|(b, _)| sim > b)
+                {
+                    best = Some((sim, candidate));
+                }
+            }
+        }
+        best.map(|(_, k)| k.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::normalize;
+
+    fn words(title: &str) -> Vec<String> {
+        content_words(&normalize(title, None))
+    }
+
+    fn index(titles: &[&str]) -> (StoryIndex, BTreeMap<String, StoryState>) {
+        let mut stories = BTreeMap::new();
+        for t in titles {
+            let n = normalize(t, None);
+            stories.insert(
+                n.story_key(),
+                StoryState {
+                    words: content_words(&n),
+                    ..StoryState::default()
+                },
+            );
+        }
+        (StoryIndex::build(&stories), stories)
+    }
+
+    fn retells(index: &(StoryIndex, BTreeMap<String, StoryState>), title: &str) -> bool {
+        let n = normalize(title, None);
+        index
+            .0
+            .find(&n.story_key(), &content_words(&n), &index.1)
+            .is_some()
+    }
+
+    #[test]
+    fn rewordings_of_a_story_are_found() {
+        let idx = index(&[
+            "OpenAI is unsatisfied with some Nvidia chips and looking for alternatives, sources say",
+        ]);
+        assert!(retells(
+            &idx,
+            "UPDATE 1-OpenAI is unsatisfied with some Nvidia chips and looking for alternatives, sources say"
+        ));
+        assert!(retells(
+            &idx,
+            "OpenAI unsatisfied with some Nvidia chips, looking for alternatives - Reuters"
+        ));
+        assert!(retells(
+            &idx,
+            "OpenAI is unsatisfied with Nvidia chips and is looking for alternatives"
+        ));
+    }
+
+    #[test]
+    fn different_stories_and_denials_are_not_folded() {
+        let idx = index(&[
+            "OpenAI is unsatisfied with some Nvidia chips and looking for alternatives, sources say",
+        ]);
+        assert!(!retells(
+            &idx,
+            "Nvidia denies OpenAI is unsatisfied with its chips and looking for alternatives"
+        ));
+        assert!(!retells(&idx, "OpenAI signs deal for more Nvidia chips"));
+        assert!(!retells(
+            &idx,
+            "Meta is unsatisfied with some AMD chips and looking for alternatives"
+        ));
+    }
+
+    #[test]
+    fn similarity_is_jaccard() {
+        assert_eq!(similarity(&words("a b c d"), &words("a b c d")), 1.0);
+        let a = vec!["x".to_string(), "y".to_string()];
+        let b = vec!["y".to_string(), "z".to_string()];
+        assert!((similarity(&a, &b) - 1.0 / 3.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,646 @@
+//! Turning rule and lexicon files into a [`RuleSet`]: the one place where raw files become
+//! compiled rules. Every problem is collected, not just the first.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use toml::Spanned;
+
+use super::file::{self, FieldChoice, RawLexicon, RawPrice, RawRule, RawRuleFile, RawScenario};
+use super::lexicon::Lexicon;
+use super::price::{self, Direction, PriceCheck, PriceKind, Reference, SessionFilter, Threshold};
+use super::template::Template;
+use super::term::Term;
+use super::{
+    Field, Item, Problem, Rule, RuleSet, RuleTests, Selection, SelectionKind, SourceFile, TermId,
+    TextSelection, condition,
+};
+
+/// Largest compiled size of a rule's regular expression.
+const REGEX_SIZE_LIMIT: usize = 256 * 1024;
+
+/// Distinct terms of the whole set, interned.
+#[derive(Default)]
+pub(super) struct TermTable {
+    pub(super) terms: Vec<Term>,
+    index: HashMap<Term, TermId>,
+    pub(super) symbols: Vec<Vec<String>>,
+}
+
+impl TermTable {
+    fn intern(&mut self, term: Term) -> TermId {
+        if let Some(id) = self.index.get(&term) {
+            return *id;
+        }
+        let id = self.terms.len();
+        self.index.insert(term.clone(), id);
+        self.terms.push(term);
+        self.symbols.push(Vec::new());
+        id
+    }
+}
+
+/// Compiles rule and lexicon sources into a rule set, or returns every problem found.
+pub fn compile(
+    rule_files: Vec<SourceFile>,
+    lexicon_files: Vec<SourceFile>,
+) -> Result<RuleSet, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut lexicon = Lexicon::default();
+    for file in lexicon_files {
+        match file::parse_lexicon_file(&file) {
+            Ok(raw) => lexicon.add(file, raw, &mut problems),
+            Err(p) => {
+                problems.push(p);
+                lexicon.add(file, RawLexicon::default(), &mut problems);
+            }
+        }
+    }
+    lexicon.check_all(&mut problems);
+
+    let mut terms = TermTable::default();
+    // Entity aliases go into the same automaton: linking costs no extra pass.
+    for (symbol, aliases) in lexicon.symbol_aliases(&mut Vec::new()) {
+        for alias in aliases {
+            if let Ok(term) = Term::parse(&alias.text) {
+                let id = terms.intern(term);
+                if !terms.symbols[id].contains(&symbol) {
+                    terms.symbols[id].push(symbol.clone());
+                }
+            }
+        }
+    }
+
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut ids: HashMap<String, PathBuf> = HashMap::new();
+    for file in &rule_files {
+        let raws = match file::parse_rule_file(file) {
+            Ok(RawRuleFile::One(r)) => vec![*r],
+            Ok(RawRuleFile::Many(rs)) => rs,
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        };
+        for raw in raws {
+            let id_span = raw.id.span();
+            let id = raw.id.get_ref().trim().to_string();
+            if let Some(prev) = ids.get(&id) {
+                problems.push(Problem::at(
+                    file,
+                    id_span,
+                    format!("rule id `{id}` is used twice"),
+                    Some(format!(
+                        "the other rule with this id is in {}",
+                        prev.display()
+                    )),
+                ));
+                continue;
+            }
+            ids.insert(id, file.path.clone());
+            if let Some(rule) = compile_rule(file, raw, &lexicon, &mut terms, &mut problems) {
+                rules.push(rule);
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(RuleSet::new(rules, terms))
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Compiles one rule; `None` (with problems pushed) when it has errors.
+fn compile_rule(
+    file: &SourceFile,
+    raw: RawRule,
+    lexicon: &Lexicon,
+    terms: &mut TermTable,
+    problems: &mut Vec<Problem>,
+) -> Option<Rule> {
+    let before = problems.len();
+    let id = raw.id.get_ref().trim().to_string();
+    if !valid_id(&id) {
+        problems.push(Problem::at(
+            file,
+            raw.id.span(),
+            format!("`{id}` is not a valid rule id"),
+            Some("use lower-case letters, digits and `-`, e.g. `nvda-export-curbs` (at most 64 characters)".into()),
+        ));
+    }
+    let mut symbols = Vec::new();
+    for s in &raw.symbols {
+        let sym = s.get_ref().trim().to_ascii_uppercase();
+        if sym.is_empty()
+            || sym.len() > 20
+            || !sym
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '^' | '='))
+        {
+            problems.push(Problem::at(
+                file,
+                s.span(),
+                format!("`{}` is not a ticker symbol", s.get_ref()),
+                Some("write it as Yahoo does, e.g. `NVDA` or `SAP.DE`".into()),
+            ));
+        } else {
+            symbols.push(sym);
+        }
+    }
+
+    let mut selections = Vec::new();
+    for (name, text) in raw.text {
+        let span = text.span();
+        let text = text.into_inner();
+        let mut list =
+            |written: &[Spanned<String>]| compile_items(file, written, lexicon, terms, problems);
+        let any = list(&text.any);
+        let all = list(&text.all);
+        let none = list(&text.none);
+        let mut regexes = Vec::new();
+        for r in &text.regex {
+            match regex::RegexBuilder::new(r.get_ref())
+                .case_insensitive(true)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .dfa_size_limit(4 * REGEX_SIZE_LIMIT)
+                .build()
+            {
+                Ok(re) => regexes.push(re),
+                Err(regex::Error::CompiledTooBig(limit)) => problems.push(Problem::at(
+                    file,
+                    r.span(),
+                    format!("regular expression is too large (compiled size over {limit} bytes)"),
+                    Some("use terms, `stem*` or a shorter pattern".into()),
+                )),
+                Err(e) => problems.push(Problem::at(
+                    file,
+                    r.span(),
+                    format!("invalid regular expression: {}", one_line(&e.to_string())),
+                    None,
+                )),
+            }
+        }
+        if text.any.is_empty()
+            && text.all.is_empty()
+            && text.none.is_empty()
+            && text.regex.is_empty()
+        {
+            problems.push(Problem::at(
+                file,
+                span,
+                format!("text selection `{name}` has no terms"),
+                Some(
+                    "give it `any = [...]`, `all = [...]`, `none = [...]` or `regex = [...]`"
+                        .into(),
+                ),
+            ));
+        }
+        let fields = match text.field {
+            None => vec![Field::Title],
+            Some(FieldChoice::One(f)) => vec![f],
+            Some(FieldChoice::Many(fs)) if fs.is_empty() => vec![Field::Title],
+            Some(FieldChoice::Many(fs)) => fs,
+        };
+        selections.push(Selection {
+            name,
+            kind: SelectionKind::Text(TextSelection {
+                any,
+                all,
+                none,
+                regexes,
+                fields,
+            }),
+        });
+    }
+    for (name, price) in raw.price {
+        let span = price.span();
+        if selections.iter().any(|s: &Selection| s.name == name) {
+            problems.push(Problem::at(
+                file,
+                span,
+                format!("`{name}` is both a text and a price selection"),
+                Some("give one of them another name".into()),
+            ));
+            continue;
+        }
+        if let Some(check) = compile_price(file, &name, price.into_inner(), span, problems) {
+            selections.push(Selection {
+                name,
+                kind: SelectionKind::Price(check),
+            });
+        }
+    }
+
+    let names: Vec<String> = selections.iter().map(|s| s.name.clone()).collect();
+    let cond_src = raw.condition.get_ref();
+    // The span covers the quotes; locate the expression's own text for precise columns.
+    let cond_span = raw.condition.span();
+    let cond_start = file.text[cond_span.clone()]
+        .find(cond_src.as_str())
+        .map_or(cond_span.start, |off| cond_span.start + off);
+    let condition = match condition::parse(cond_src, &|n| names.iter().position(|k| k == n), &names)
+    {
+        Ok(e) => Some(e),
+        Err(e) => {
+            problems.push(Problem::at(
+                file,
+                cond_start + e.span.0..cond_start + e.span.1,
+                e.message,
+                e.hint,
+            ));
+            None
+        }
+    };
+    if let Some(cond) = &condition {
+        let mut used = Vec::new();
+        cond.selections(&mut used);
+        for (i, s) in selections.iter().enumerate() {
+            if !used.contains(&i) {
+                problems.push(Problem::at(
+                    file,
+                    cond_span.clone(),
+                    format!(
+                        "selection `{}` is defined but not used in the condition",
+                        s.name
+                    ),
+                    Some("use it in `condition` or remove it".into()),
+                ));
+            }
+        }
+    }
+
+    let duration =
+        |value: &Option<Spanned<String>>, default: u64, problems: &mut Vec<Problem>| match value {
+            Some(v) => file::parse_duration(file, v).unwrap_or_else(|p| {
+                problems.push(p);
+                Duration::ZERO
+            }),
+            None => Duration::from_secs(default),
+        };
+    let within = duration(&raw.correlate.within, 24 * 3600, problems);
+    let cooldown = duration(&raw.noise.cooldown, 24 * 3600, problems);
+    let expires = raw
+        .noise
+        .expires
+        .as_ref()
+        .and_then(|e| match e.get_ref().date {
+            Some(d) if e.get_ref().time.is_none() => {
+                NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+            }
+            _ => {
+                problems.push(Problem::at(
+                    file,
+                    e.span(),
+                    "`expires` must be a date like 2026-06-30",
+                    None,
+                ));
+                None
+            }
+        });
+    let template = raw.message.as_ref().and_then(|m| {
+        let src = m.template.get_ref();
+        let span = m.template.span();
+        let start = file.text[span.clone()]
+            .find(src.as_str())
+            .map_or(span.start, |off| span.start + off);
+        match Template::parse(src) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                problems.push(Problem::at(
+                    file,
+                    start + e.span.0..start + e.span.1,
+                    e.message,
+                    e.hint,
+                ));
+                None
+            }
+        }
+    });
+    let tests = raw.tests.map(|t| RuleTests {
+        matching: t.matching.into_iter().map(Spanned::into_inner).collect(),
+        no_match: t.no_match.into_iter().map(Spanned::into_inner).collect(),
+        scenarios: t
+            .scenario
+            .into_iter()
+            .map(|s| {
+                let (span, s) = (s.span(), s.into_inner());
+                let (line, _) = super::line_col(&file.text, span.start);
+                (line, s)
+            })
+            .collect::<Vec<(usize, RawScenario)>>(),
+    });
+
+    if problems.len() > before {
+        return None;
+    }
+    Some(Rule {
+        id,
+        title: raw.title,
+        description: raw.description,
+        default: raw.default,
+        severity: raw.severity,
+        tags: raw.tags,
+        symbols,
+        selections,
+        condition: condition?,
+        within,
+        order: raw.correlate.order,
+        cooldown,
+        once_per_day: raw.noise.once_per_day,
+        expires,
+        template,
+        tests: tests.unwrap_or_default(),
+        path: file.path.clone(),
+    })
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Compiles a term list: plain terms, `@lexicon` references and `A NEAR/n B`.
+fn compile_items(
+    file: &SourceFile,
+    written: &[Spanned<String>],
+    lexicon: &Lexicon,
+    terms: &mut TermTable,
+    problems: &mut Vec<Problem>,
+) -> Vec<Item> {
+    let mut items = Vec::new();
+    for w in written {
+        let text = w.get_ref();
+        if let Some((left, within, right)) = split_near(text) {
+            let Some(within) = within else {
+                problems.push(Problem::at(
+                    file,
+                    w.span(),
+                    format!("`{text}`: NEAR needs a distance, e.g. `NEAR/5`"),
+                    None,
+                ));
+                continue;
+            };
+            let left = side_terms(file, w, left, lexicon, terms, problems);
+            let right = side_terms(file, w, right, lexicon, terms, problems);
+            if !left.is_empty() && !right.is_empty() {
+                items.push(Item::Near {
+                    left,
+                    right,
+                    within,
+                });
+            }
+        } else {
+            for id in side_terms(file, w, text, lexicon, terms, problems) {
+                if !items.contains(&Item::Term(id)) {
+                    items.push(Item::Term(id));
+                }
+            }
+        }
+    }
+    items
+}
+
+/// `A NEAR/5 B` → (`A`, Some(5), `B`); `NEAR` without a number gives `None` as distance.
+fn split_near(text: &str) -> Option<(&str, Option<usize>, &str)> {
+    let i = text.find(" NEAR")?;
+    let rest = &text[i + 5..];
+    let (num, right) = match rest.strip_prefix('/') {
+        Some(r) => {
+            let end = r.find(char::is_whitespace).unwrap_or(r.len());
+            (
+                r[..end].parse::<usize>().ok().filter(|n| *n <= 50),
+                &r[end..],
+            )
+        }
+        None => (None, rest),
+    };
+    Some((text[..i].trim(), num, right.trim()))
+}
+
+fn side_terms(
+    file: &SourceFile,
+    written: &Spanned<String>,
+    side: &str,
+    lexicon: &Lexicon,
+    terms: &mut TermTable,
+    problems: &mut Vec<Problem>,
+) -> Vec<TermId> {
+    let mut expanded = Vec::new();
+    lexicon.expand(
+        file,
+        &Spanned::new(written.span(), side.to_string()),
+        &mut expanded,
+        problems,
+    );
+    let mut ids = Vec::new();
+    for t in expanded {
+        match Term::parse(&t.text) {
+            Ok(term) => {
+                let id = terms.intern(term);
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            Err(msg) => problems.push(Problem::at(
+                file,
+                written.span(),
+                match &t.via {
+                    Some(via) => format!("in lexicon `@{via}`: {msg}"),
+                    None => msg,
+                },
+                None,
+            )),
+        }
+    }
+    ids
+}
+
+fn compile_price(
+    file: &SourceFile,
+    name: &str,
+    p: RawPrice,
+    span: std::ops::Range<usize>,
+    problems: &mut Vec<Problem>,
+) -> Option<PriceCheck> {
+    let given: Vec<&str> = [
+        ("change", p.change.is_some()),
+        ("crosses", p.crosses.is_some()),
+        ("gap", p.gap.is_some()),
+        ("volume", p.volume.is_some()),
+        ("new_high", p.new_high.is_some()),
+        ("new_low", p.new_low.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(k, set)| set.then_some(k))
+    .collect();
+    if given.len() != 1 {
+        problems.push(Problem::at(
+            file,
+            span,
+            if given.is_empty() {
+                format!("price selection `{name}` says nothing to test")
+            } else {
+                format!("price selection `{name}` tests {} at once", given.join(" and "))
+            },
+            Some("give exactly one of `change`, `crosses`, `gap`, `volume`, `new_high`, `new_low`; combine selections in `condition`".into()),
+        ));
+        return None;
+    }
+    fn located(
+        file: &SourceFile,
+        problems: &mut Vec<Problem>,
+        v: &Spanned<String>,
+        r: Result<PriceKind, String>,
+    ) -> Option<PriceKind> {
+        match r {
+            Ok(k) => Some(k),
+            Err(msg) => {
+                problems.push(Problem::at(file, v.span(), msg, None));
+                None
+            }
+        }
+    }
+    let from = p
+        .from
+        .as_ref()
+        .map_or(Reference::PreviousClose, |f| *f.get_ref());
+    let kind = if let Some(v) = &p.change {
+        let window = match (&p.window, from) {
+            (Some(w), Reference::Window) => Some(
+                file::parse_duration(file, w)
+                    .map_err(|e| problems.push(e))
+                    .ok()?,
+            ),
+            (None, Reference::Window) => {
+                problems.push(Problem::at(
+                    file,
+                    span.clone(),
+                    format!("`{name}` measures from a window but gives no `window`"),
+                    Some("add e.g. `window = \"60m\"`".into()),
+                ));
+                return None;
+            }
+            (Some(w), _) => {
+                problems.push(Problem::at(
+                    file,
+                    w.span(),
+                    "`window` only applies with `from = \"window\"`",
+                    None,
+                ));
+                return None;
+            }
+            (None, _) => None,
+        };
+        located(
+            file,
+            problems,
+            v,
+            Threshold::percent(v.get_ref()).map(|threshold| PriceKind::Change {
+                from,
+                window,
+                threshold,
+            }),
+        )?
+    } else if let Some(v) = &p.crosses {
+        located(file, problems, v, parse_crossing(v.get_ref()))?
+    } else if let Some(v) = &p.gap {
+        located(
+            file,
+            problems,
+            v,
+            Threshold::percent(v.get_ref()).map(|threshold| PriceKind::Gap { threshold }),
+        )?
+    } else if let Some(v) = &p.volume {
+        let days = p
+            .average_days
+            .as_ref()
+            .map_or(20, |d| *d.get_ref() as usize);
+        if !(2..=250).contains(&days) {
+            problems.push(Problem::at(
+                file,
+                p.average_days.as_ref().map_or(span.clone(), |d| d.span()),
+                "`average_days` must be between 2 and 250",
+                None,
+            ));
+            return None;
+        }
+        located(
+            file,
+            problems,
+            v,
+            Threshold::ratio(v.get_ref()).map(|threshold| PriceKind::Volume { threshold, days }),
+        )?
+    } else if let Some(v) = &p.new_high {
+        located(
+            file,
+            problems,
+            v,
+            price::parse_days(v.get_ref()).map(|days| PriceKind::NewExtreme { high: true, days }),
+        )?
+    } else {
+        let v = p.new_low.as_ref()?;
+        located(
+            file,
+            problems,
+            v,
+            price::parse_days(v.get_ref()).map(|days| PriceKind::NewExtreme { high: false, days }),
+        )?
+    };
+    if p.from.is_some() && p.change.is_none() {
+        problems.push(Problem::at(
+            file,
+            p.from.as_ref().map_or(span.clone(), |f| f.span()),
+            "`from` only applies to `change`",
+            None,
+        ));
+        return None;
+    }
+    let session = match &p.session {
+        Some(s) => match SessionFilter::parse(s.get_ref()) {
+            Ok(f) => f,
+            Err(msg) => {
+                problems.push(Problem::at(file, s.span(), msg, None));
+                return None;
+            }
+        },
+        None => SessionFilter::Any,
+    };
+    let max_age = match &p.max_age {
+        Some(v) => file::parse_duration(file, v)
+            .map_err(|e| problems.push(e))
+            .ok()?,
+        None => Duration::from_secs(30 * 60),
+    };
+    Some(PriceCheck {
+        kind,
+        session,
+        max_age,
+    })
+}
+
+fn parse_crossing(s: &str) -> Result<PriceKind, String> {
+    let mut words = s.split_whitespace();
+    let direction = match words.next() {
+        Some("below") => Direction::Below,
+        Some("above") => Direction::Above,
+        _ => return Err(format!("`{s}`: write `below 180` or `above 200`")),
+    };
+    let level: f64 = words
+        .next()
+        .and_then(|w| w.parse().ok())
+        .filter(|l: &f64| l.is_finite() && *l > 0.0)
+        .ok_or_else(|| format!("`{s}`: the level must be a positive number"))?;
+    if words.next().is_some() {
+        return Err(format!("`{s}`: write `below 180` or `above 200`"));
+    }
+    Ok(PriceKind::Crosses { direction, level })
+}
