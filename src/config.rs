@@ -125,6 +125,9 @@ pub struct QuoteSourceConfig {
     pub interval: Interval,
     /// Whether to ask for pre-market and after-hours bars.
     pub extended_hours: bool,
+    /// Whether to fetch a year of daily bars once a day (Yahoo), for averages and 52-week
+    /// highs and lows.
+    pub history: bool,
 }
 
 /// One `[[feeds]]` entry.
@@ -198,6 +201,8 @@ struct RawQuotes {
     interval: Option<Spanned<String>>,
     #[serde(default)]
     extended_hours: bool,
+    #[serde(default)]
+    history: bool,
 }
 
 #[derive(Deserialize)]
@@ -374,6 +379,7 @@ impl Config {
                     schedule,
                     interval,
                     extended_hours: q.extended_hours,
+                    history: q.history,
                 });
             }
         }

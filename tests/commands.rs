@@ -64,7 +64,8 @@ async fn commands_manage_subscriptions_and_explain_themselves() {
     // Wrong arguments get a helpful answer with an example, and change nothing.
     let reply = ask(&tg, 42, "/subscribe").await;
     assert!(
-        reply.contains("/subscribe nvda-customer-seeks-alternatives"),
+        reply.contains("Which rule?")
+            && reply.contains("<code>/subscribe analyst-downgrade-drop</code>"),
         "{reply}"
     );
     let reply = ask(&tg, 42, "/subscribe nvda-customer-seeks-alternative").await;
@@ -82,7 +83,7 @@ async fn commands_manage_subscriptions_and_explain_themselves() {
     let reply = ask(&tg, 42, "hello?").await;
     assert!(reply.contains("/help"), "{reply}");
     let status = strip_tags(&ask(&tg, 42, "/status").await);
-    assert!(status.contains("Rules 1 loaded"), "{status}");
+    assert!(status.contains("Rules 7 loaded"), "{status}");
     bot.stop().await;
 
     let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
@@ -92,5 +93,10 @@ async fn commands_manage_subscriptions_and_explain_themselves() {
         chat.rules.contains("nvda-customer-seeks-alternatives"),
         "subscriptions kept"
     );
-    assert_eq!(chat.rules.len(), 1);
+    assert_eq!(
+        chat.rules.len(),
+        4,
+        "the four default rules: {:?}",
+        chat.rules
+    );
 }

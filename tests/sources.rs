@@ -151,11 +151,12 @@ async fn yahoo_charts_become_bars_and_rate_limits_are_reported() {
         "/v8/finance/chart/MSFT",
         Reply::ok("application/json", "{}"),
     );
-    let yahoo = Yahoo {
-        base_url: origin.url("/").parse().unwrap(),
-        interval: "30m".parse().unwrap(),
-        extended_hours: true,
-    };
+    let yahoo = Yahoo::new(
+        origin.url("/").parse().unwrap(),
+        "30m".parse().unwrap(),
+        true,
+        false,
+    );
     let symbols: Vec<String> = ["NVDA", "AMD", "MSFT"].map(String::from).to_vec();
     let fetch = yahoo.fetch(&http(2000), &symbols, evening()).await;
     assert!(

@@ -416,6 +416,9 @@ fn span(rule: &Rule) -> chrono::Duration {
 
 /// The symbols a matching headline concerns for `rule`.
 fn targets(rule: &Rule, headline_symbols: &BTreeSet<String>) -> Vec<String> {
+    if rule.scope == crate::rules::Scope::All && !rule.symbols.is_empty() {
+        return rule.symbols.clone();
+    }
     if rule.symbols.is_empty() {
         if headline_symbols.is_empty() && !rule.has_price() {
             vec![String::new()]

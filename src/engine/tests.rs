@@ -353,3 +353,37 @@ fn tidy_forgets_what_can_no_longer_pair() {
     assert!(e.state().pairs.is_empty());
     assert!(e.state().stories.is_empty());
 }
+
+#[test]
+fn the_same_story_from_three_feeds_and_as_an_update_is_one_alert() {
+    let mut e = engine_with("any");
+    monday(&mut e);
+    let (out, _) = e.on_headline(
+        &headline(NEWS, "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:48:00Z"),
+    );
+    let first = alerts(out);
+    assert_eq!(first.len(), 1);
+    let copies = [
+        ("Yahoo Finance", format!("{NEWS} - Reuters")),
+        (
+            "Google News",
+            "OpenAI unsatisfied with some Nvidia chips, looking for alternatives".to_string(),
+        ),
+        ("MarketWatch", format!("UPDATE 1-{NEWS}")),
+    ];
+    let mut folded = 0;
+    for (i, (source, title)) in copies.iter().enumerate() {
+        let mut h = headline(title, "2026-02-02T22:00:00Z");
+        h.source = source.to_string();
+        h.link = Some(format!("https://copy{i}.example/story"));
+        let (out, report) = e.on_headline(&h, t("2026-02-02T22:05:00Z"));
+        assert!(report.duplicate, "{title}");
+        assert!(alerts(out.clone()).is_empty());
+        folded += out
+            .iter()
+            .filter(|o| matches!(o, Output::AlsoReported { alert, .. } if *alert == first[0].id))
+            .count();
+    }
+    assert_eq!(folded, 3);
+}

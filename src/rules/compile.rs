@@ -355,6 +355,7 @@ fn compile_rule(
         condition: condition?,
         within,
         order: raw.correlate.order,
+        scope: raw.correlate.scope,
         cooldown,
         once_per_day: raw.noise.once_per_day,
         expires,
@@ -368,7 +369,8 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Compiles a term list: plain terms, `@lexicon` references and `A NEAR/n B`.
+/// Compiles a term list: plain terms, `@lexicon` references and `A NEAR/n B` (written in the
+/// rule or inside a lexicon entry).
 fn compile_items(
     file: &SourceFile,
     written: &[Spanned<String>],
@@ -378,31 +380,52 @@ fn compile_items(
 ) -> Vec<Item> {
     let mut items = Vec::new();
     for w in written {
-        let text = w.get_ref();
-        if let Some((left, within, right)) = split_near(text) {
-            let Some(within) = within else {
-                problems.push(Problem::at(
-                    file,
-                    w.span(),
-                    format!("`{text}`: NEAR needs a distance, e.g. `NEAR/5`"),
-                    None,
-                ));
-                continue;
-            };
-            let left = side_terms(file, w, left, lexicon, terms, problems);
-            let right = side_terms(file, w, right, lexicon, terms, problems);
-            if !left.is_empty() && !right.is_empty() {
-                items.push(Item::Near {
-                    left,
-                    right,
-                    within,
-                });
-            }
+        let texts: Vec<(String, Option<String>)> = if split_near(w.get_ref()).is_some() {
+            vec![(w.get_ref().clone(), None)]
         } else {
-            for id in side_terms(file, w, text, lexicon, terms, problems) {
-                if !items.contains(&Item::Term(id)) {
-                    items.push(Item::Term(id));
+            let mut expanded = Vec::new();
+            lexicon.expand(file, w, &mut expanded, problems);
+            expanded.into_iter().map(|e| (e.text, e.via)).collect()
+        };
+        for (text, via) in texts {
+            let in_lexicon = |msg: String| match &via {
+                Some(v) => format!("in lexicon `@{v}`: {msg}"),
+                None => msg,
+            };
+            let item = match split_near(&text) {
+                Some((_, None, _)) => {
+                    problems.push(Problem::at(
+                        file,
+                        w.span(),
+                        in_lexicon(format!(
+                            "`{text}`: NEAR needs a distance up to 50, e.g. `NEAR/5`"
+                        )),
+                        None,
+                    ));
+                    continue;
                 }
+                Some((left, Some(within), right)) => {
+                    let left = side_terms(file, w, left, lexicon, terms, problems);
+                    let right = side_terms(file, w, right, lexicon, terms, problems);
+                    if left.is_empty() || right.is_empty() {
+                        continue;
+                    }
+                    Item::Near {
+                        left,
+                        right,
+                        within,
+                    }
+                }
+                None => match Term::parse(&text) {
+                    Ok(term) => Item::Term(terms.intern(term)),
+                    Err(msg) => {
+                        problems.push(Problem::at(file, w.span(), in_lexicon(msg), None));
+                        continue;
+                    }
+                },
+            };
+            if !items.contains(&item) {
+                items.push(item);
             }
         }
     }

@@ -147,6 +147,9 @@ pub struct RawScenario {
     /// Bars in the replay CSV format (`symbol,time,interval,open,high,low,close,volume[,session]`).
     #[serde(default)]
     pub bars: String,
+    /// A CSV file of more bars, relative to the rule file (for long histories).
+    #[serde(default)]
+    pub bars_file: Option<String>,
     /// Headlines, each with at least `published` and `title`.
     #[serde(default)]
     pub headlines: Vec<crate::model::Headline>,
@@ -238,6 +241,20 @@ pub struct RawCorrelate {
     /// Required order of the parts.
     #[serde(default)]
     pub order: Order,
+    /// Which of the rule's symbols a headline concerns.
+    #[serde(default)]
+    pub scope: Scope,
+}
+
+/// Which symbols a matching headline concerns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// The symbols the headline is linked to (by its feed or the companies it names).
+    #[default]
+    Linked,
+    /// All of the rule's symbols: sector news (export rules, rates) that can move any of them.
+    All,
 }
 
 /// `[noise]` as written.

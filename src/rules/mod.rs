@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 pub use compile::compile;
 pub use condition::{Expr, Tri};
-pub use file::{Order, Problem, RawScenario, Severity, SourceFile, line_col};
+pub use file::{Order, Problem, RawScenario, Scope, Severity, SourceFile, line_col};
 pub use matcher::{Field, Occurrence, TermId};
 pub use price::{
     Cmp, Direction, PriceCheck, PriceEvidence, PriceKind, Reference, SessionFilter, Threshold,
@@ -61,6 +61,8 @@ pub struct Rule {
     pub within: Duration,
     /// Required order of the parts.
     pub order: Order,
+    /// Which symbols a matching headline concerns.
+    pub scope: Scope,
     /// No second alert for the same symbol within this span.
     pub cooldown: Duration,
     /// At most one alert per symbol and trading day.
@@ -261,12 +263,17 @@ impl Vocabulary {
         v
     }
 
+    /// A word some rule names as a word (not just by a stem wildcard).
+    fn known_word(&self, word: &str, lang: Lang) -> bool {
+        self.words.contains(word) || self.stems.contains(&lang.stem(word))
+    }
+
+    /// A part some rule would match: a known word, or one starting with a known stem.
     fn known(&self, part: &str, lang: Lang) -> bool {
         if part.chars().count() < MIN_PART {
             return false;
         }
-        self.words.contains(part)
-            || self.stems.contains(&lang.stem(part))
+        self.known_word(part, lang)
             || part
                 .char_indices()
                 .skip(MIN_PART)
@@ -277,14 +284,29 @@ impl Vocabulary {
 
     /// Where to cut a folded word that the rules do not know but whose parts they do.
     fn cuts(&self, word: &str, lang: Lang, depth: u8) -> Vec<usize> {
+        // A word the rules name as a whole stays whole; one only a stem wildcard would match
+        // (`chip*` and `chipalternativen`) may still be cut so its other parts match too.
         if depth == 0
             || word.chars().count() < MIN_COMPOUND
             || !word.chars().all(char::is_alphabetic)
-            || self.known(word, lang)
+            || self.known_word(word, lang)
         {
             return Vec::new();
         }
-        let bounds: Vec<usize> = word.char_indices().map(|(i, _)| i).skip(MIN_PART).collect();
+        // A stem wildcard matching the word's start keeps matching: no cut inside it
+        // (`exportbeschraenkung*` keeps `exportbeschraenkungen` whole, `chip*` allows
+        // `chip|alternativen`).
+        let keep = (MIN_PART..=word.len())
+            .rev()
+            .filter(|&i| word.is_char_boundary(i))
+            .find(|&i| self.prefixes.contains(&word[..i]))
+            .unwrap_or(0);
+        let bounds: Vec<usize> = word
+            .char_indices()
+            .map(|(i, _)| i)
+            .skip(MIN_PART)
+            .filter(|&i| i >= keep)
+            .collect();
         // The longest known tail, then the longest known head.
         for &i in &bounds {
             let (head, tail) = word.split_at(i);
@@ -546,6 +568,33 @@ impl RuleSet {
         HeadlineMatch {
             linked_symbols,
             rules,
+        }
+    }
+
+    /// How the headline fares against one rule's text part, even when it fails: for
+    /// explaining examples and `match` output.
+    pub fn explain(&self, rule: usize, text: &PreparedText) -> RuleTextMatch {
+        let mut occurrences = Vec::new();
+        for field in [Field::Title, Field::Summary, Field::Source] {
+            self.matcher
+                .find(text.field(field), field, &mut occurrences);
+        }
+        let r = &self.rules[rule];
+        let values: Vec<Tri> = r
+            .selections
+            .iter()
+            .map(|s| match &s.kind {
+                SelectionKind::Text(t) => Tri::from(self.selection_holds(t, &occurrences, text)),
+                SelectionKind::Price(_) => Tri::Unknown,
+            })
+            .collect();
+        let verdict = r.condition.eval(&|i| values[i]);
+        let matched = self.evidence(r, &values, &occurrences, text);
+        RuleTextMatch {
+            rule,
+            values,
+            verdict,
+            matched,
         }
     }
 

@@ -260,3 +260,28 @@ fn duplicate_rule_ids_are_problems() {
     assert!(problems[0].message.contains("used twice"));
     assert_eq!(problems[0].path, Path::new("rules/b.toml"));
 }
+
+#[test]
+fn closed_compounds_are_matched_by_their_parts() {
+    let set = shipped();
+    for title in [
+        "Insider: OpenAI sucht nach Chipalternativen für Nvidia-Hardware",
+        "OpenAI prüft Nichtnvidiahardware als Ersatz",
+    ] {
+        let p = set.prepare(title, None, "", None);
+        let m = set.match_headline(&p);
+        assert!(
+            m.rules.iter().any(|r| set.rules()[r.rule].id == SEED),
+            "{title}: {:?}",
+            p.title.tokens
+        );
+    }
+    let p = set.prepare("Chipalternativen", None, "", None);
+    let parts: Vec<&str> = p
+        .title
+        .tokens
+        .iter()
+        .map(|t| &p.title.original[t.span.0..t.span.1])
+        .collect();
+    assert_eq!(parts, ["Chip", "alternativen"]);
+}

@@ -97,11 +97,12 @@ pub fn from_config(config: &Config) -> Vec<(Source, cron::Schedule)> {
     let mut out = Vec::new();
     for q in &config.quotes {
         let provider: Box<dyn QuoteProvider> = match q.provider {
-            Provider::Yahoo => Box::new(yahoo::Yahoo {
-                base_url: q.base_url.clone(),
-                interval: q.interval,
-                extended_hours: q.extended_hours,
-            }),
+            Provider::Yahoo => Box::new(yahoo::Yahoo::new(
+                q.base_url.clone(),
+                q.interval,
+                q.extended_hours,
+                q.history,
+            )),
             Provider::Stooq => Box::new(stooq::Stooq {
                 base_url: q.base_url.clone(),
             }),

@@ -24,7 +24,15 @@ pub struct Yahoo {
     pub interval: Interval,
     /// Whether to request pre-market and after-hours bars.
     pub extended_hours: bool,
+    /// Whether to fetch a year of daily bars (once a day per symbol), for averages and
+    /// 52-week highs and lows.
+    pub history: bool,
+    /// When each symbol's daily history was last fetched.
+    pub history_fetched: std::sync::Mutex<std::collections::HashMap<String, DateTime<Utc>>>,
 }
+
+/// How often the daily history is fetched again.
+const HISTORY_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(12);
 
 #[derive(Deserialize)]
 struct Root {
@@ -86,8 +94,28 @@ struct QuoteArrays {
 }
 
 impl Yahoo {
-    /// The request URL for `symbol`.
+    /// A provider for `base_url`.
+    pub fn new(base_url: Url, interval: Interval, extended_hours: bool, history: bool) -> Yahoo {
+        Yahoo {
+            base_url,
+            interval,
+            extended_hours,
+            history,
+            history_fetched: Default::default(),
+        }
+    }
+
+    /// The request URL for today's bars of `symbol`.
     pub fn url(&self, symbol: &str) -> Url {
+        self.chart_url(symbol, "1d", self.interval, self.extended_hours)
+    }
+
+    /// The request URL for a year of daily bars of `symbol`.
+    pub fn history_url(&self, symbol: &str) -> Url {
+        self.chart_url(symbol, "1y", Interval::DAY, false)
+    }
+
+    fn chart_url(&self, symbol: &str, range: &str, interval: Interval, pre_post: bool) -> Url {
         let mut url = self.base_url.clone();
         url.path_segments_mut()
             .map(|mut p| {
@@ -95,13 +123,20 @@ impl Yahoo {
             })
             .ok();
         url.query_pairs_mut()
-            .append_pair("range", "1d")
-            .append_pair("interval", &self.interval.to_string())
-            .append_pair(
-                "includePrePost",
-                if self.extended_hours { "true" } else { "false" },
-            );
+            .append_pair("range", range)
+            .append_pair("interval", &interval.to_string())
+            .append_pair("includePrePost", if pre_post { "true" } else { "false" });
         url
+    }
+
+    fn history_due(&self, symbol: &str, now: DateTime<Utc>) -> bool {
+        self.history
+            && self
+                .history_fetched
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(symbol)
+                .is_none_or(|t| now - *t >= HISTORY_EVERY)
     }
 
     async fn fetch_one(
@@ -110,15 +145,16 @@ impl Yahoo {
         symbol: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<Bar>, FetchError> {
-        let resp = http.get(&self.url(symbol), HeaderMap::new()).await?;
-        if resp.looks_like_html() {
-            return Err(FetchError::WrongContent {
-                expected: "JSON",
-                got: "an HTML page".into(),
-                snippet: resp.snippet(),
-            });
+        let mut bars = Vec::new();
+        if self.history_due(symbol, now) {
+            bars = get_chart(http, &self.history_url(symbol), symbol, Interval::DAY, now).await?;
+            self.history_fetched
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(symbol.to_string(), now);
         }
-        parse_chart(&resp.body, symbol, self.interval, now)
+        bars.extend(get_chart(http, &self.url(symbol), symbol, self.interval, now).await?);
+        Ok(bars)
     }
 }
 
@@ -147,6 +183,24 @@ impl QuoteProvider for Yahoo {
             fetch
         })
     }
+}
+
+async fn get_chart(
+    http: &Http,
+    url: &Url,
+    symbol: &str,
+    interval: Interval,
+    now: DateTime<Utc>,
+) -> Result<Vec<Bar>, FetchError> {
+    let resp = http.get(url, HeaderMap::new()).await?;
+    if resp.looks_like_html() {
+        return Err(FetchError::WrongContent {
+            expected: "JSON",
+            got: "an HTML page".into(),
+            snippet: resp.snippet(),
+        });
+    }
+    parse_chart(&resp.body, symbol, interval, now)
 }
 
 fn round(x: f64, decimals: u32) -> f64 {
@@ -218,6 +272,32 @@ pub fn parse_chart(
         let Some(start) = ts(start_secs) else {
             continue;
         };
+        if interval.is_daily() {
+            // Daily bars are stamped at the session's open; their values are final at the
+            // close. Today's bar, still running, comes from the meta figures below.
+            let close_time = exchange.close_on(exchange.trading_date(start));
+            if close_time > now {
+                continue;
+            }
+            bars.push(Bar {
+                symbol: symbol.to_string(),
+                time: close_time,
+                interval,
+                open: finite(q.open[i]).map(|v| round(v, decimals)),
+                high: finite(q.high[i]).map(|v| round(v, decimals)),
+                low: finite(q.low[i]).map(|v| round(v, decimals)),
+                close: Some(round(close, decimals)),
+                volume: q
+                    .volume
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .filter(|v| v.is_finite() && *v >= 0.0)
+                    .map(|v| v as u64),
+                session: Some(Session::Regular),
+            });
+            continue;
+        }
         let end = start + step;
         let session = exchange.session_at(start);
         let time = if end <= now {
@@ -389,6 +469,35 @@ mod tests {
     }
 
     #[test]
+    fn daily_history_is_stamped_at_each_close() {
+        let daily = r#"{"chart":{"result":[{"meta":{"symbol":"NVDA","regularMarketTime":1770152401,"regularMarketPrice":178.22,"chartPreviousClose":188.52,"priceHint":2,"dataGranularity":"1d","range":"5d"},"timestamp":[1769783400,1770042600,1770129000],"indicators":{"quote":[{"open":[192.4,188.9,187.4],"high":[193.35,190.1,188.1],"low":[190.62,184.95,176.9],"close":[191.79,186.25,178.22],"volume":[171950400,223415900,276068200]}],"adjclose":[{"adjclose":[191.79,186.25,178.22]}]}}],"error":null}}"#;
+        let bars = parse_chart(
+            daily.as_bytes(),
+            "NVDA",
+            Interval::DAY,
+            t("2026-02-03T20:00:00Z"),
+        )
+        .unwrap();
+        let closes: Vec<(String, f64)> = bars
+            .iter()
+            .filter(|b| b.volume.is_some_and(|v| v > 1))
+            .map(|b| (b.time.to_rfc3339(), b.close.unwrap()))
+            .collect();
+        assert_eq!(
+            closes,
+            [
+                ("2026-01-30T21:00:00+00:00".to_string(), 191.79),
+                ("2026-02-02T21:00:00+00:00".to_string(), 186.25)
+            ],
+            "Tuesday's bar is still running at 20:00"
+        );
+        assert!(
+            bars.iter().all(|b| b.close != Some(188.52)),
+            "chartPreviousClose of a 5d range is not yesterday's close"
+        );
+    }
+
+    #[test]
     fn errors_and_empty_shapes_are_classified() {
         let not_found = r#"{"chart":{"result":null,"error":{"code":"Not Found","description":"No data found, symbol may be delisted"}}}"#;
         assert!(
@@ -419,14 +528,19 @@ mod tests {
 
     #[test]
     fn the_url_has_the_documented_shape() {
-        let y = Yahoo {
-            base_url: "http://127.0.0.1:9/".parse().unwrap(),
-            interval: "5m".parse().unwrap(),
-            extended_hours: true,
-        };
+        let y = Yahoo::new(
+            "http://127.0.0.1:9/".parse().unwrap(),
+            "5m".parse().unwrap(),
+            true,
+            true,
+        );
         assert_eq!(
             y.url("SAP.DE").as_str(),
             "http://127.0.0.1:9/v8/finance/chart/SAP.DE?range=1d&interval=5m&includePrePost=true"
+        );
+        assert_eq!(
+            y.history_url("NVDA").as_str(),
+            "http://127.0.0.1:9/v8/finance/chart/NVDA?range=1y&interval=1d&includePrePost=false"
         );
     }
 }

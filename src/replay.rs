@@ -1,0 +1,217 @@
+//! Recorded headlines and bars through the live engine, in time order, with no look-ahead.
+//!
+//! The clock is the data's own: each event is processed at its timestamp, bars before
+//! headlines of the same instant (a bar's time is when its values were final). This is the
+//! driver behind a rule file's scenarios and the `replay` command; the live bot runs the same
+//! [`Engine`].
+
+use chrono::{DateTime, Utc};
+
+use crate::engine::{Alert, Engine, Output};
+use crate::model::{Bar, Headline, Interval, Session};
+
+/// One recorded event.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// Prices that became known at the same instant.
+    Bars(Vec<Bar>),
+    /// A headline.
+    Headline(Box<Headline>),
+}
+
+/// Orders `bars` and `headlines` into events by time (bars first at equal times).
+pub fn events(mut bars: Vec<Bar>, mut headlines: Vec<Headline>) -> Vec<(DateTime<Utc>, Event)> {
+    bars.sort_by_key(|b| b.time);
+    headlines.sort_by_key(|h| h.published);
+    let mut out: Vec<(DateTime<Utc>, Event)> = Vec::new();
+    let mut bars = bars.into_iter().peekable();
+    let mut headlines = headlines.into_iter().peekable();
+    loop {
+        let next_bar = bars.peek().map(|b| b.time);
+        let next_headline = headlines.peek().map(|h| h.published);
+        match (next_bar, next_headline) {
+            (Some(b), h) if h.is_none_or(|h| b <= h) => {
+                let mut batch = Vec::new();
+                while let Some(bar) = bars.next_if(|x| x.time == b) {
+                    batch.push(bar);
+                }
+                out.push((b, Event::Bars(batch)));
+            }
+            (_, Some(h)) => {
+                let headline = headlines.next().expect("peeked");
+                out.push((h, Event::Headline(Box::new(headline))));
+            }
+            _ => return out,
+        }
+    }
+}
+
+/// Runs `events` through `engine` at their own times; the alerts fired and the copies folded.
+pub fn run(engine: &mut Engine, events: Vec<(DateTime<Utc>, Event)>) -> Vec<Alert> {
+    let mut alerts: Vec<Alert> = Vec::new();
+    for (at, event) in events {
+        let outputs = match event {
+            Event::Bars(bars) => engine.on_bars(&bars, at),
+            Event::Headline(h) => engine.on_headline(&h, at).0,
+        };
+        for o in outputs {
+            match o {
+                Output::Alert(a) => alerts.push(*a),
+                Output::AlsoReported { alert, headline } => {
+                    if let Some(a) = alerts.iter_mut().find(|a| a.id == alert) {
+                        a.also.push(headline);
+                    }
+                }
+            }
+        }
+    }
+    alerts
+}
+
+/// A problem in a bars CSV: 1-based line and message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct CsvError {
+    /// The line.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Parses bars in the replay CSV format: header `symbol,time,interval,open,high,low,close,volume`
+/// and an optional `session` column; empty fields are missing values.
+pub fn parse_bars_csv(text: &str) -> Result<Vec<Bar>, CsvError> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
+    let Some((header_line, header)) = lines.next() else {
+        return Ok(Vec::new());
+    };
+    let columns: Vec<&str> = header.split(',').map(str::trim).collect();
+    let col = |name: &str| columns.iter().position(|c| c.eq_ignore_ascii_case(name));
+    let err = |line, message: String| CsvError { line, message };
+    let (Some(c_symbol), Some(c_time), Some(c_interval), Some(c_close)) =
+        (col("symbol"), col("time"), col("interval"), col("close"))
+    else {
+        return Err(err(
+            header_line,
+            format!(
+                "header `{header}` must name symbol, time, interval and close (open, high, low, volume, session optional)"
+            ),
+        ));
+    };
+    let (c_open, c_high, c_low, c_volume, c_session) = (
+        col("open"),
+        col("high"),
+        col("low"),
+        col("volume"),
+        col("session"),
+    );
+    let mut bars = Vec::new();
+    for (n, line) in lines {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let get = |c: Option<usize>| {
+            c.and_then(|c| fields.get(c))
+                .copied()
+                .filter(|v| !v.is_empty())
+        };
+        let number = |c: Option<usize>, what: &str| -> Result<Option<f64>, CsvError> {
+            get(c)
+                .map(|v| {
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|x| x.is_finite())
+                        .ok_or_else(|| err(n, format!("{what} `{v}` is not a number")))
+                })
+                .transpose()
+        };
+        let symbol = get(Some(c_symbol))
+            .ok_or_else(|| err(n, "missing symbol".into()))?
+            .to_ascii_uppercase();
+        let time_text = get(Some(c_time)).ok_or_else(|| err(n, "missing time".into()))?;
+        let time = DateTime::parse_from_rfc3339(time_text)
+            .map_err(|_| {
+                err(
+                    n,
+                    format!("time `{time_text}` is not RFC 3339 (e.g. 2026-02-02T21:00:00Z)"),
+                )
+            })?
+            .with_timezone(&Utc);
+        let interval: Interval = get(Some(c_interval))
+            .ok_or_else(|| err(n, "missing interval".into()))?
+            .parse()
+            .map_err(|e: String| err(n, e))?;
+        let session = get(c_session)
+            .map(|s| s.parse::<Session>().map_err(|e| err(n, e)))
+            .transpose()?;
+        let volume = get(c_volume)
+            .map(|v| {
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite() && *x >= 0.0)
+                    .map(|x| x as u64)
+                    .ok_or_else(|| err(n, format!("volume `{v}` is not a number")))
+            })
+            .transpose()?;
+        bars.push(Bar {
+            symbol,
+            time,
+            interval,
+            open: number(c_open, "open")?,
+            high: number(c_high, "high")?,
+            low: number(c_low, "low")?,
+            close: number(Some(c_close), "close")?,
+            volume,
+            session,
+        });
+    }
+    Ok(bars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_csv_parses_with_missing_values_and_sessions() {
+        let csv = "symbol,time,interval,open,high,low,close,volume,session\nNVDA,2026-02-02T21:00:00Z,30m,186.3,186.7,185.5,186.25,26142100,regular\nNVDA,2026-02-03T00:00:00Z,30m,,,,,,post\n";
+        let bars = parse_bars_csv(csv).unwrap();
+        assert_eq!(bars.len(), 2);
+        assert_eq!(bars[0].close, Some(186.25));
+        assert_eq!(bars[1].close, None);
+        assert_eq!(bars[1].session, Some(Session::Post));
+    }
+
+    #[test]
+    fn bad_rows_name_their_line() {
+        let csv =
+            "symbol,time,interval,close\nNVDA,2026-02-02T21:00:00Z,30m,1\nNVDA,yesterday,30m,1\n";
+        assert_eq!(parse_bars_csv(csv).unwrap_err().line, 3);
+        assert!(parse_bars_csv("a,b\n").is_err());
+        assert!(parse_bars_csv("symbol,time,interval,close\nX,2026-02-02T21:00:00Z,7q,1").is_err());
+        assert!(
+            parse_bars_csv("symbol,time,interval,close\nX,2026-02-02T21:00:00Z,1m,abc").is_err()
+        );
+    }
+
+    #[test]
+    fn events_put_bars_first_and_group_equal_times() {
+        let bars = parse_bars_csv("symbol,time,interval,close\nA,2026-02-02T21:00:00Z,1m,1\nB,2026-02-02T21:00:00Z,1m,2\nA,2026-02-02T21:01:00Z,1m,3").unwrap();
+        let h = Headline {
+            id: String::new(),
+            published: "2026-02-02T21:00:00Z".parse().unwrap(),
+            source: String::new(),
+            title: "x".into(),
+            link: None,
+            summary: None,
+            symbols: vec![],
+            lang: None,
+        };
+        let ev = events(bars, vec![h]);
+        assert!(matches!(&ev[0].1, Event::Bars(b) if b.len() == 2));
+        assert!(matches!(&ev[1].1, Event::Headline(_)));
+        assert!(matches!(&ev[2].1, Event::Bars(b) if b.len() == 1));
+    }
+}
