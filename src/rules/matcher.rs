@@ -106,6 +106,11 @@ impl TermMatcher {
         &self.terms[id]
     }
 
+    /// Heap bytes held by the two automata.
+    pub fn memory_usage(&self) -> usize {
+        self.stems.automaton.memory_usage() + self.surface.automaton.memory_usage()
+    }
+
     /// Number of distinct terms.
     pub fn len(&self) -> usize {
         self.terms.len()

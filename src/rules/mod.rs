@@ -332,6 +332,8 @@ impl Vocabulary {
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    /// Rule index by id.
+    by_id: std::collections::HashMap<String, usize>,
     matcher: TermMatcher,
     vocabulary: Vocabulary,
     /// For each term, the rules that use it.
@@ -391,6 +393,59 @@ pub fn read_dir(dir: &Path) -> (Vec<SourceFile>, Vec<SourceFile>, Vec<Problem>) 
     (rules, lexicons, problems)
 }
 
+fn item_terms(item: &Item) -> impl Iterator<Item = TermId> + '_ {
+    let (a, b): (&[TermId], &[TermId]) = match item {
+        Item::Term(id) => (std::slice::from_ref(id), &[]),
+        Item::Near { left, right, .. } => (left, right),
+    };
+    a.iter().chain(b).copied()
+}
+
+/// The terms whose occurrence makes `rule` worth evaluating. When one text selection is
+/// necessary (the condition fails without it), only its terms are needed — the one with the
+/// fewest terms, usually the company. Otherwise every term the rule mentions.
+fn trigger_terms(rule: &Rule) -> BTreeSet<TermId> {
+    let necessary = rule
+        .selections
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match &s.kind {
+            SelectionKind::Text(t)
+                if t.regexes.is_empty() && !(t.any.is_empty() && t.all.is_empty()) =>
+            {
+                let without = rule
+                    .condition
+                    .eval(&|j| if j == i { Tri::False } else { Tri::Unknown });
+                (without == Tri::False).then(|| {
+                    t.any
+                        .iter()
+                        .chain(&t.all)
+                        .flat_map(item_terms)
+                        .collect::<BTreeSet<_>>()
+                })
+            }
+            _ => None,
+        })
+        .min_by_key(BTreeSet::len);
+    necessary.unwrap_or_else(|| {
+        rule.selections
+            .iter()
+            .filter_map(|s| match &s.kind {
+                SelectionKind::Text(t) => Some(
+                    t.any
+                        .iter()
+                        .chain(&t.all)
+                        .chain(&t.none)
+                        .flat_map(item_terms)
+                        .collect::<Vec<_>>(),
+                ),
+                SelectionKind::Price(_) => None,
+            })
+            .flatten()
+            .collect()
+    })
+}
+
 fn item_holds(item: &Item, occurrences: &[Occurrence], fields: &[Field]) -> bool {
     match item {
         Item::Term(id) => occurrences
@@ -442,22 +497,7 @@ impl RuleSet {
         let mut term_rules = vec![Vec::new(); terms.terms.len()];
         let mut always = Vec::new();
         for (r, rule) in rules.iter().enumerate() {
-            let mut mentioned = BTreeSet::new();
-            for s in &rule.selections {
-                if let SelectionKind::Text(t) = &s.kind {
-                    for item in t.any.iter().chain(&t.all).chain(&t.none) {
-                        match item {
-                            Item::Term(id) => {
-                                mentioned.insert(*id);
-                            }
-                            Item::Near { left, right, .. } => {
-                                mentioned.extend(left.iter().chain(right).copied())
-                            }
-                        }
-                    }
-                }
-            }
-            for t in mentioned {
+            for t in trigger_terms(rule) {
                 term_rules[t].push(r);
             }
             // A rule whose text part is not false when no term occurs must always be looked at.
@@ -471,6 +511,11 @@ impl RuleSet {
             }
         }
         RuleSet {
+            by_id: rules
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.id.clone(), i))
+                .collect(),
             rules,
             vocabulary: Vocabulary::new(&terms.terms),
             matcher: TermMatcher::new(terms.terms),
@@ -492,12 +537,17 @@ impl RuleSet {
 
     /// The rule with this id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.id == id)
+        self.by_id.get(id).map(|&i| &self.rules[i])
     }
 
     /// Number of distinct terms in the automaton.
     pub fn term_count(&self) -> usize {
         self.matcher.len()
+    }
+
+    /// Heap bytes of the term automata (the part of a rule set that grows with its terms).
+    pub fn automaton_bytes(&self) -> usize {
+        self.matcher.memory_usage()
     }
 
     /// Normalises a headline's fields once for every rule, splitting compounds whose parts
