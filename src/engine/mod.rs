@@ -261,7 +261,7 @@ impl Engine {
                 .rules()
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| watches(r, &bar.symbol))
+                .filter(|(_, r)| watches(r, &bar.symbol) && !r.expired_on(now.date_naive()))
             {
                 if self.price_evaluated(rule, &bar.symbol, bar.time, now)
                     && !touched.iter().any(|(t, s)| *t == r && *s == bar.symbol)
@@ -347,8 +347,22 @@ impl Engine {
         if pair.cooling(now) {
             return None;
         }
-        pair.cooldown_until =
-            Some(now + chrono::Duration::from_std(rule.cooldown).unwrap_or(chrono::TimeDelta::MAX));
+        let mut until =
+            now + chrono::Duration::from_std(rule.cooldown).unwrap_or(chrono::TimeDelta::MAX);
+        if rule.once_per_day {
+            // Quiet until the symbol's next trading day begins (exchange time).
+            let exchange = crate::market::exchange_for(symbol);
+            let today = exchange.trading_date(now);
+            let tomorrow = today.succ_opt().unwrap_or(today);
+            let midnight = chrono::TimeZone::from_local_datetime(
+                &exchange.tz,
+                &tomorrow.and_time(chrono::NaiveTime::MIN),
+            )
+            .earliest()
+            .map_or(until, |t| t.with_timezone(&Utc));
+            until = until.max(midnight);
+        }
+        pair.cooldown_until = Some(until);
         // The news that fired is spent; so is anything else that was waiting.
         pair.texts.clear();
 

@@ -387,3 +387,90 @@ fn the_same_story_from_three_feeds_and_as_an_update_is_one_alert() {
     }
     assert_eq!(folded, 3);
 }
+
+fn price_rule(noise: &str) -> Engine {
+    let text = format!(
+        "id = \"drop\"\ntitle = \"Drop\"\nsymbols = [\"NVDA\"]\ncondition = \"drop\"\n[price.drop]\nchange = \"<= -2%\"\n[noise]\n{noise}\n"
+    );
+    let set = compile(
+        vec![SourceFile {
+            path: "rules/p.toml".into(),
+            text,
+        }],
+        vec![],
+    )
+    .unwrap();
+    Engine::new(Arc::new(set), EngineState::default())
+}
+
+#[test]
+fn once_per_day_waits_for_the_next_trading_day() {
+    let mut e = price_rule("cooldown = \"1m\"\nonce_per_day = true");
+    e.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T14:00:00Z"),
+    );
+    assert_eq!(
+        alerts(e.on_bars(
+            &[bar("2026-02-02T15:00:00Z", "30m", 186.0)],
+            t("2026-02-02T15:00:00Z")
+        ))
+        .len(),
+        1
+    );
+    // Recovers, falls again the same day: the one-minute cooldown is over, the day is not.
+    e.on_bars(
+        &[bar("2026-02-02T16:00:00Z", "30m", 190.0)],
+        t("2026-02-02T16:00:00Z"),
+    );
+    assert!(
+        alerts(e.on_bars(
+            &[bar("2026-02-02T17:00:00Z", "30m", 185.0)],
+            t("2026-02-02T17:00:00Z")
+        ))
+        .is_empty()
+    );
+    // The next trading day it may fire again (against Monday's close of 185).
+    e.on_bars(
+        &[bar("2026-02-02T21:00:00Z", "30m", 185.0)],
+        t("2026-02-02T21:00:00Z"),
+    );
+    assert_eq!(
+        alerts(e.on_bars(
+            &[bar("2026-02-03T15:00:00Z", "30m", 180.0)],
+            t("2026-02-03T15:00:00Z")
+        ))
+        .len(),
+        1
+    );
+}
+
+#[test]
+fn an_expired_rule_never_fires() {
+    let mut e = price_rule("expires = 2026-01-31");
+    e.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T14:00:00Z"),
+    );
+    assert!(
+        alerts(e.on_bars(
+            &[bar("2026-02-02T15:00:00Z", "30m", 186.0)],
+            t("2026-02-02T15:00:00Z")
+        ))
+        .is_empty()
+    );
+    let mut e = price_rule("expires = 2026-02-02");
+    e.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T14:00:00Z"),
+    );
+    assert_eq!(
+        alerts(e.on_bars(
+            &[bar("2026-02-02T15:00:00Z", "30m", 186.0)],
+            t("2026-02-02T15:00:00Z")
+        ))
+        .len(),
+        1,
+        "its last day still counts"
+    );
+}

@@ -285,3 +285,130 @@ fn closed_compounds_are_matched_by_their_parts() {
         .collect();
     assert_eq!(parts, ["Chip", "alternativen"]);
 }
+
+fn one(rule: &str) -> RuleSet {
+    compile_one(rule).unwrap_or_else(|p| panic!("{p:#?}"))
+}
+
+fn verdict(set: &RuleSet, title: &str, summary: Option<&str>, source: &str) -> Option<Tri> {
+    let m = set.match_headline(&set.prepare(title, summary, source, None));
+    m.rules.first().map(|r| r.verdict)
+}
+
+#[test]
+fn near_finds_terms_within_a_distance_in_either_order() {
+    let set = one(
+        "id = \"n\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"openai NEAR/3 cerebras\"]\n",
+    );
+    assert_eq!(
+        verdict(&set, "OpenAI weighs Cerebras chips", None, ""),
+        Some(Tri::True)
+    );
+    assert_eq!(
+        verdict(&set, "Cerebras courts OpenAI", None, ""),
+        Some(Tri::True)
+    );
+    assert_eq!(
+        verdict(
+            &set,
+            "OpenAI, after a long and winding review, picks Cerebras",
+            None,
+            ""
+        ),
+        None
+    );
+    let problems = compile_one("id = \"n\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"openai NEAR cerebras\"]\n").unwrap_err();
+    assert!(problems[0].message.contains("NEAR needs a distance"));
+}
+
+#[test]
+fn regexes_match_the_text_as_published_with_a_size_limit() {
+    let set = one(
+        "id = \"r\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nregex = [\"\\\\bH(20|800)\\\\b\"]\n",
+    );
+    assert_eq!(
+        verdict(&set, "US bans sales of Nvidia's H20 to China", None, ""),
+        Some(Tri::True)
+    );
+    assert_eq!(
+        verdict(&set, "US bans sales of H2O filters", None, ""),
+        None
+    );
+    let huge = "id = \"r\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nregex = [\"\\\\w{1000}\\\\w{1000}\\\\w{1000}\"]\n";
+    let problems = compile_one(huge).unwrap_err();
+    assert!(problems[0].message.contains("too large"), "{problems:?}");
+    let bad = compile_one(
+        "id = \"r\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nregex = [\"(unclosed\"]\n",
+    )
+    .unwrap_err();
+    assert!(bad[0].message.contains("invalid regular expression"));
+}
+
+#[test]
+fn fields_choose_title_summary_or_source() {
+    let set = one(
+        "id = \"f\"\ntitle = \"t\"\ncondition = \"wire and chips\"\n[text.wire]\nany = [\"Reuters\"]\nfield = \"source\"\n[text.chips]\nany = [\"chips\"]\nfield = [\"title\", \"summary\"]\n",
+    );
+    assert_eq!(
+        verdict(&set, "A headline", Some("about chips"), "Reuters"),
+        Some(Tri::True)
+    );
+    assert_eq!(verdict(&set, "Chips everywhere", None, "Bloomberg"), None);
+    assert_eq!(
+        verdict(&set, "Reuters on chips", None, "Bloomberg"),
+        None,
+        "the title is not the source"
+    );
+}
+
+#[test]
+fn exact_words_are_not_stemmed() {
+    let set =
+        one("id = \"e\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"=alternatives\"]\n");
+    assert_eq!(
+        verdict(&set, "Looking for alternatives", None, ""),
+        Some(Tri::True)
+    );
+    assert_eq!(verdict(&set, "An alternate plan", None, ""), None);
+}
+
+#[test]
+fn templates_and_price_options_are_checked_at_compile_time() {
+    let problems = compile_one(
+        "id = \"p\"\ntitle = \"t\"\ncondition = \"a and b and c\"\n[price.a]\nchange = \"<= -2%\"\nfrom = \"window\"\n[price.b]\ngap = \"<= -3%\"\nvolume = \">= 2x\"\n[price.c]\ncrosses = \"sideways 5\"\n[message]\ntemplate = \"{symbl}\"\n",
+    )
+    .unwrap_err();
+    let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    assert!(
+        messages.iter().any(|m| m.contains("gives no `window`")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("tests gap and volume at once")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("below 180")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("unknown placeholder `{symbl}`")),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn lexicon_phrases_link_headlines_to_symbols() {
+    let set = shipped();
+    let m = set.match_headline(&prepared_in(
+        &set,
+        "The chipmaker's biggest customer weighs rival hardware",
+    ));
+    assert!(m.linked_symbols.contains("NVDA"));
+    let m = set.match_headline(&prepared_in(&set, "Another chipmaker reports earnings"));
+    assert!(m.linked_symbols.is_empty());
+}
