@@ -509,12 +509,25 @@ pub fn parse_schedule(
             } else {
                 "six or seven fields: sec min hour day-of-month month day-of-week [year], e.g. `0 */5 * * * *`".to_string()
             };
-            problems.push(Problem::at(
-                file,
-                value.span(),
-                format!("`{}` is not a valid schedule: {e}", value.get_ref()),
-                Some(hint),
-            ));
+            // The cron crate repeats the expression with a caret line; its reason comes last.
+            let text = e.to_string();
+            let expr = value.get_ref().trim();
+            let reason = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| {
+                    !l.is_empty() && *l != expr && !l.chars().all(|c| c == '^' || c.is_whitespace())
+                })
+                .last()
+                .unwrap_or("");
+            let message = if fields != 6 && fields != 7 {
+                format!("`{expr}` is not a valid schedule: it has {fields} fields, not 6 or 7")
+            } else if reason.is_empty() {
+                format!("`{expr}` is not a valid schedule")
+            } else {
+                format!("`{expr}` is not a valid schedule: {reason}")
+            };
+            problems.push(Problem::at(file, value.span(), message, Some(hint)));
             None
         }
     }

@@ -23,6 +23,7 @@
 //! - [`health`]: the heartbeat file behind `marketbot healthcheck`.
 
 pub mod app;
+pub mod check;
 pub mod clock;
 pub mod config;
 pub mod delivery;

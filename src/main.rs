@@ -1,5 +1,6 @@
 //! The `marketbot` command line: a thin layer over the library.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -34,6 +35,51 @@ enum Command {
         /// from there: for rehearsals against recorded or simulated sources.
         #[arg(long, value_name = "RFC3339")]
         clock_start: Option<DateTime<Utc>>,
+    },
+    /// Validate config, rule and lexicon files: every problem with file:line:col and a hint.
+    /// Exit 0 when clean, 1 when problems were found, 2 when the check could not run.
+    Check {
+        /// Config files, rule or lexicon files, or rules directories (default: marketbot.toml).
+        paths: Vec<PathBuf>,
+    },
+    /// Run the examples written inside rule files ([tests]). Exit 1 if any fails.
+    Test {
+        /// Rules directories or rule files (default: rules).
+        paths: Vec<PathBuf>,
+    },
+    /// Show which rules' text conditions hold for each headline, and the matched terms.
+    Match {
+        /// The rules directory.
+        #[arg(long, default_value = "rules")]
+        rules: PathBuf,
+        /// Headlines: JSON Lines as `replay` reads them, or one plain title per line.
+        #[arg(long)]
+        headlines: PathBuf,
+        /// `jsonl` for one JSON object per headline, `text` for a readable list.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+    /// Replay recorded headlines and quotes through the rules, in time order with no
+    /// look-ahead, and print the alerts that would have fired.
+    Replay {
+        /// The rules directory.
+        #[arg(long, default_value = "rules")]
+        rules: PathBuf,
+        /// Headlines, JSON Lines.
+        #[arg(long)]
+        headlines: PathBuf,
+        /// Bars, CSV (`symbol,time,interval,open,high,low,close,volume[,session]`).
+        #[arg(long)]
+        quotes: PathBuf,
+        /// Only events at or after this instant (RFC 3339).
+        #[arg(long)]
+        from: Option<DateTime<Utc>>,
+        /// Only events before this instant (RFC 3339).
+        #[arg(long)]
+        to: Option<DateTime<Utc>>,
+        /// `jsonl` (default when stdout is not a terminal) or `text`.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
     },
     /// Exit 0 if the bot running with this config is healthy (for Docker's HEALTHCHECK).
     Healthcheck {
@@ -72,7 +118,248 @@ fn main() -> ExitCode {
             }
         },
         Command::Healthcheck { config } => healthcheck(&config),
+        Command::Check { paths } => check(&paths),
+        Command::Test { paths } => test(&paths),
+        Command::Match {
+            rules,
+            headlines,
+            format,
+        } => exit(run_match(&rules, &headlines, format)),
+        Command::Replay {
+            rules,
+            headlines,
+            quotes,
+            from,
+            to,
+            format,
+        } => exit(run_replay(&rules, &headlines, &quotes, from, to, format)),
     }
+}
+
+/// Output format of `match` and `replay`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// One JSON object per line.
+    Jsonl,
+    /// Readable text.
+    Text,
+}
+
+fn format_or_default(format: Option<Format>) -> Format {
+    format.unwrap_or(if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        Format::Text
+    } else {
+        Format::Jsonl
+    })
+}
+
+fn exit(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("marketbot: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn check(paths: &[PathBuf]) -> ExitCode {
+    match marketbot::check::check(paths, &ProcessEnv) {
+        Err(e) => {
+            eprintln!("marketbot check: {e}");
+            ExitCode::from(2)
+        }
+        Ok(report) if report.problems.is_empty() => {
+            println!(
+                "ok: {} file(s), {} rule(s), no problems",
+                report.files.len(),
+                report.rules
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(report) => {
+            print!("{}", marketbot::check::render(&report));
+            println!(
+                "{} problem(s) in {} file(s) checked",
+                report.problems.len(),
+                report.files.len()
+            );
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Compiles rules from directories and files, or prints the problems.
+fn load_rules(paths: &[PathBuf]) -> Result<std::sync::Arc<marketbot::rules::RuleSet>, ExitCode> {
+    let mut rule_files = Vec::new();
+    let mut lexicons: Vec<marketbot::problem::SourceFile> = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        if !path.exists() {
+            eprintln!("marketbot: {}: no such file or directory", path.display());
+            return Err(ExitCode::from(2));
+        }
+        let dir = if path.is_dir() {
+            path.as_path()
+        } else {
+            path.parent().unwrap_or(Path::new("."))
+        };
+        let (rules, lex, p) = marketbot::rules::read_dir(dir);
+        problems.extend(p);
+        if path.is_dir() {
+            rule_files.extend(rules);
+        } else {
+            rule_files.extend(rules.into_iter().filter(|f| f.path == *path));
+        }
+        for l in lex {
+            if !lexicons.iter().any(|x| x.path == l.path) {
+                lexicons.push(l);
+            }
+        }
+    }
+    let mut files = std::collections::BTreeMap::new();
+    for f in rule_files.iter().chain(&lexicons) {
+        files.insert(f.path.clone(), f.text.clone());
+    }
+    match marketbot::rules::compile(rule_files, lexicons) {
+        Ok(set) if problems.is_empty() => Ok(std::sync::Arc::new(set)),
+        result => {
+            if let Err(more) = result {
+                problems.extend(more);
+            }
+            let report = marketbot::check::Report {
+                problems,
+                files,
+                rules: 0,
+            };
+            print!("{}", marketbot::check::render(&report));
+            Err(ExitCode::from(1))
+        }
+    }
+}
+
+fn test(paths: &[PathBuf]) -> ExitCode {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("rules")]
+    } else {
+        paths.to_vec()
+    };
+    let set = match load_rules(&paths) {
+        Ok(set) => set,
+        Err(code) => return code,
+    };
+    let outcomes = marketbot::examples::run_all(&set);
+    let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed).collect();
+    for o in &failed {
+        let what = match &o.kind {
+            marketbot::examples::Kind::Match(h) => format!("should match: {h}"),
+            marketbot::examples::Kind::NoMatch(h) => format!("should not match: {h}"),
+            marketbot::examples::Kind::Scenario(name) => format!("scenario: {name}"),
+        };
+        println!(
+            "FAIL {} ({})
+  {what}
+  {}
+",
+            o.rule,
+            o.path.display(),
+            o.detail.replace('\n', "\n  ")
+        );
+    }
+    println!(
+        "{} example(s) in {} rule(s): {} passed, {} failed",
+        outcomes.len(),
+        set.rules().len(),
+        outcomes.len() - failed.len(),
+        failed.len()
+    );
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn read(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+fn run_match(rules: &Path, headlines: &Path, format: Option<Format>) -> anyhow::Result<()> {
+    let set = load_rules(&[rules.to_path_buf()])
+        .map_err(|_| anyhow::anyhow!("the rules have problems (see above)"))?;
+    let (headlines, problems) = marketbot::replay::parse_headlines(&read(headlines)?);
+    for p in problems.iter().take(10) {
+        eprintln!(
+            "marketbot match: skipping headline on line {}: {}",
+            p.line, p.message
+        );
+    }
+    let results = marketbot::replay::match_headlines(&set, &headlines);
+    let mut out = std::io::stdout().lock();
+    for r in &results {
+        match format_or_default(format) {
+            Format::Jsonl => writeln!(out, "{}", serde_json::to_string(r)?)?,
+            Format::Text => {
+                writeln!(out, "{}", r.title)?;
+                if r.rules.is_empty() {
+                    writeln!(out, "  (no rule)")?;
+                }
+                for m in &r.rules {
+                    let terms: Vec<String> = m
+                        .terms
+                        .iter()
+                        .map(|t| format!("{}: {}", t.selection, t.text))
+                        .collect();
+                    writeln!(out, "  {} [{}] {}", m.rule, m.state, terms.join(", "))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run_replay(
+    rules: &Path,
+    headlines: &Path,
+    quotes: &Path,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    format: Option<Format>,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let set = load_rules(&[rules.to_path_buf()])
+        .map_err(|_| anyhow::anyhow!("the rules have problems (see above)"))?;
+    let (headlines, problems) = marketbot::replay::parse_headlines(&read(headlines)?);
+    for p in problems.iter().take(10) {
+        eprintln!(
+            "marketbot replay: skipping headline on line {}: {}",
+            p.line, p.message
+        );
+    }
+    let bars = marketbot::replay::parse_bars_csv(&read(quotes)?)
+        .with_context(|| format!("reading {}", quotes.display()))?;
+    let within = |t: DateTime<Utc>| from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e);
+    let headlines: Vec<_> = headlines
+        .into_iter()
+        .filter(|h| within(h.published))
+        .collect();
+    let bars: Vec<_> = bars.into_iter().filter(|b| within(b.time)).collect();
+    let (n_headlines, n_bars) = (headlines.len(), bars.len());
+    let mut engine = marketbot::engine::Engine::new(set, marketbot::engine::EngineState::default());
+    let alerts = marketbot::replay::run(&mut engine, marketbot::replay::events(bars, headlines));
+    let mut out = std::io::stdout().lock();
+    for a in &alerts {
+        match format_or_default(format) {
+            Format::Jsonl => writeln!(out, "{}", serde_json::to_string(a)?)?,
+            Format::Text => writeln!(out, "{}\n", marketbot::delivery::render::alert_text(a))?,
+        }
+    }
+    eprintln!(
+        "{} in {:.2}s",
+        marketbot::replay::Summary::of(&alerts, n_headlines, n_bars),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn load_config(path: &Path) -> anyhow::Result<Config> {

@@ -215,3 +215,165 @@ mod tests {
         assert!(matches!(&ev[2].1, Event::Bars(b) if b.len() == 1));
     }
 }
+
+/// Recorded headlines: JSON Lines (`{"published": …, "title": …}`) or plain titles, one per
+/// line. Returns the headlines and the problems of lines that could not be read.
+pub fn parse_headlines(text: &str) -> (Vec<Headline>, Vec<CsvError>) {
+    let mut headlines = Vec::new();
+    let mut problems = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with("//") {
+            continue;
+        }
+        if line.starts_with('{') {
+            match serde_json::from_str::<Headline>(line) {
+                Ok(h) if !h.title.trim().is_empty() => headlines.push(h),
+                Ok(_) => problems.push(CsvError {
+                    line: i + 1,
+                    message: "empty title".into(),
+                }),
+                Err(e) => problems.push(CsvError {
+                    line: i + 1,
+                    message: e.to_string(),
+                }),
+            }
+        } else {
+            headlines.push(Headline {
+                id: String::new(),
+                published: DateTime::<Utc>::UNIX_EPOCH,
+                source: String::new(),
+                title: line.to_string(),
+                link: None,
+                summary: None,
+                symbols: Vec::new(),
+                lang: None,
+            });
+        }
+    }
+    (headlines, problems)
+}
+
+/// What `marketbot match` reports for one headline.
+#[derive(Debug, serde::Serialize)]
+pub struct HeadlineMatches {
+    /// The headline as given.
+    pub title: String,
+    /// Its link, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Symbols the text names.
+    pub symbols: Vec<String>,
+    /// Rules whose text part holds (or waits for a price move).
+    pub rules: Vec<RuleMatch>,
+}
+
+/// One rule's text part on one headline.
+#[derive(Debug, serde::Serialize)]
+pub struct RuleMatch {
+    /// The rule id.
+    pub rule: String,
+    /// `match` (the text alone fires the rule) or `needs_price` (waits for the price part).
+    pub state: &'static str,
+    /// The terms that matched, by selection.
+    pub terms: Vec<crate::rules::MatchedTerm>,
+}
+
+/// Which rules' text parts hold for each headline, in input order.
+pub fn match_headlines(
+    set: &crate::rules::RuleSet,
+    headlines: &[Headline],
+) -> Vec<HeadlineMatches> {
+    headlines
+        .iter()
+        .map(|h| {
+            let lang = h.lang.as_deref().and_then(crate::text::Lang::from_code);
+            let prepared = set.prepare(&h.title, h.summary.as_deref(), &h.source, lang);
+            let m = set.match_headline(&prepared);
+            HeadlineMatches {
+                title: h.title.clone(),
+                link: h.link.clone(),
+                symbols: m.linked_symbols.into_iter().collect(),
+                rules: m
+                    .rules
+                    .into_iter()
+                    .map(|r| RuleMatch {
+                        rule: set.rules()[r.rule].id.clone(),
+                        state: if r.verdict == crate::rules::Tri::True {
+                            "match"
+                        } else {
+                            "needs_price"
+                        },
+                        terms: r.matched,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// Counts for the summary line of a replay.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Headlines replayed.
+    pub headlines: usize,
+    /// Bars replayed.
+    pub bars: usize,
+    /// Alerts per rule.
+    pub per_rule: std::collections::BTreeMap<String, usize>,
+    /// Alerts per symbol.
+    pub per_symbol: std::collections::BTreeMap<String, usize>,
+    /// Alerts per UTC day.
+    pub per_day: std::collections::BTreeMap<chrono::NaiveDate, usize>,
+}
+
+impl Summary {
+    /// The summary of `alerts` over the given inputs.
+    pub fn of(alerts: &[Alert], headlines: usize, bars: usize) -> Summary {
+        let mut s = Summary {
+            headlines,
+            bars,
+            ..Summary::default()
+        };
+        for a in alerts {
+            *s.per_rule.entry(a.rule.clone()).or_default() += 1;
+            *s.per_symbol
+                .entry(a.symbol.clone().unwrap_or_else(|| "-".into()))
+                .or_default() += 1;
+            *s.per_day.entry(a.fired_at.date_naive()).or_default() += 1;
+        }
+        s
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |m: &std::collections::BTreeMap<String, usize>| {
+            m.iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let total: usize = self.per_rule.values().sum();
+        write!(
+            f,
+            "replayed {} headlines and {} bars: {total} alert(s)",
+            self.headlines, self.bars
+        )?;
+        if total > 0 {
+            let days = self
+                .per_day
+                .iter()
+                .map(|(d, n)| format!("{d} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            write!(
+                f,
+                "; per rule: {}; per symbol: {}; per day: {days}",
+                list(&self.per_rule),
+                list(&self.per_symbol)
+            )?;
+        }
+        Ok(())
+    }
+}

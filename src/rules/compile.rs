@@ -158,6 +158,10 @@ fn compile_rule(
         }
     }
 
+    // Every selection name as written, in the order selections are compiled below: the
+    // condition resolves against these even when a selection failed to compile, so one
+    // mistake is reported once, not again as "undefined selection".
+    let names: Vec<String> = raw.text.keys().chain(raw.price.keys()).cloned().collect();
     let mut selections = Vec::new();
     for (name, text) in raw.text {
         let span = text.span();
@@ -182,12 +186,17 @@ fn compile_rule(
                     format!("regular expression is too large (compiled size over {limit} bytes)"),
                     Some("use terms, `stem*` or a shorter pattern".into()),
                 )),
-                Err(e) => problems.push(Problem::at(
-                    file,
-                    r.span(),
-                    format!("invalid regular expression: {}", one_line(&e.to_string())),
-                    None,
-                )),
+                Err(e) => {
+                    // The parser's message ends with the reason ("error: unclosed group").
+                    let text = e.to_string();
+                    let reason = text.rsplit("error:").next().unwrap_or(&text).trim();
+                    problems.push(Problem::at(
+                        file,
+                        r.span(),
+                        format!("invalid regular expression: {}", one_line(reason)),
+                        None,
+                    ))
+                }
             }
         }
         if text.any.is_empty()
@@ -241,7 +250,6 @@ fn compile_rule(
         }
     }
 
-    let names: Vec<String> = selections.iter().map(|s| s.name.clone()).collect();
     let cond_src = raw.condition.get_ref();
     // The span covers the quotes; locate the expression's own text for precise columns.
     let cond_span = raw.condition.span();

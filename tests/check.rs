@@ -1,0 +1,233 @@
+//! `marketbot check`: one small broken file per class of problem, and the exact location and
+//! message the user sees.
+
+use std::process::Command;
+
+/// Runs `marketbot check` on `paths` from the crate root; exit code and stdout.
+fn check(paths: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_marketbot"))
+        .arg("check")
+        .args(paths)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("MARKETBOT_CONFIG")
+        .env_remove("MARKETBOT_RULES_DIR")
+        .env_remove("MARKETBOT_STORAGE_PATH")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// Asserts `paths` fail with a problem at `location` whose header line is `message` and, when
+/// given, whose hint is `hint`.
+fn assert_problem(paths: &[&str], location: &str, message: &str, hint: Option<&str>) {
+    let (code, out) = check(paths);
+    assert_eq!(code, 1, "{out}");
+    let blocks: Vec<&str> = out.split("\n\n").map(str::trim_start).collect();
+    let block = blocks
+        .iter()
+        .find(|b| b.contains(&format!("┌─ {location}\n")))
+        .unwrap_or_else(|| panic!("no problem at {location}:\n{out}"));
+    assert!(block.starts_with(&format!("error: {message}\n")), "{block}");
+    assert!(block.contains('^'), "a caret under the span: {block}");
+    if let Some(hint) = hint {
+        assert!(block.contains(&format!("= hint: {hint}")), "{block}");
+    }
+}
+
+#[test]
+fn toml_syntax() {
+    assert_problem(
+        &["tests/check/toml-syntax.toml"],
+        "tests/check/toml-syntax.toml:5:26",
+        "unclosed array, expected `]`",
+        None,
+    );
+}
+
+#[test]
+fn unknown_or_misspelt_keys() {
+    assert_problem(
+        &["tests/check/unknown-key.toml"],
+        "tests/check/unknown-key.toml:7:1",
+        "unknown field `cooldwn`, expected one of `cooldown`, `once_per_day`, `expires`",
+        Some("did you mean `cooldown`?"),
+    );
+}
+
+#[test]
+fn wrong_types() {
+    assert_problem(
+        &["tests/check/wrong-type.toml"],
+        "tests/check/wrong-type.toml:3:11",
+        "invalid type: string \"yes\", expected a boolean",
+        None,
+    );
+}
+
+#[test]
+fn bad_cron_expressions() {
+    assert_problem(
+        &["tests/check/marketbot-bad-cron.toml"],
+        "tests/check/marketbot-bad-cron.toml:6:12",
+        "`*/5 * * * *` is not a valid schedule: it has 5 fields, not 6 or 7",
+        Some("schedules have a seconds field first: try `0 */5 * * * *`"),
+    );
+}
+
+#[test]
+fn bad_durations() {
+    assert_problem(
+        &["tests/check/bad-duration.toml"],
+        "tests/check/bad-duration.toml:9:10",
+        "`a day` is not a duration",
+        Some("write a number and a unit, e.g. `30m`, `24h` or `2d`"),
+    );
+}
+
+#[test]
+fn bad_percentages() {
+    assert_problem(
+        &["tests/check/bad-percentage.toml"],
+        "tests/check/bad-percentage.toml:5:10",
+        "`-2%` needs a comparison (<=, <, >=, >), e.g. `<= -2%`",
+        None,
+    );
+    let (_, out) = check(&["tests/check/bad-percentage.toml"]);
+    assert!(
+        !out.contains("undefined selection"),
+        "one mistake, one problem: {out}"
+    );
+}
+
+#[test]
+fn invalid_and_too_large_regexes() {
+    assert_problem(
+        &["tests/check/bad-regex.toml"],
+        "tests/check/bad-regex.toml:5:10",
+        "invalid regular expression: unclosed group",
+        None,
+    );
+    assert_problem(
+        &["tests/check/bad-regex.toml"],
+        "tests/check/bad-regex.toml:7:10",
+        "regular expression is too large (compiled size over 262144 bytes)",
+        Some("use terms, `stem*` or a shorter pattern"),
+    );
+}
+
+#[test]
+fn undefined_selections_in_the_condition() {
+    assert_problem(
+        &["tests/check/undefined-selection.toml"],
+        "tests/check/undefined-selection.toml:3:24",
+        "undefined selection `curbz`",
+        Some("did you mean `curbs`?"),
+    );
+}
+
+#[test]
+fn unknown_lexicons() {
+    assert_problem(
+        &["tests/check/unknown-lexicon.toml"],
+        "tests/check/unknown-lexicon.toml:5:8",
+        "unknown lexicon `partners`",
+        Some("no lexicons are defined; add one under rules/lexicons/"),
+    );
+    // Against the shipped lexicons, the hint names the closest entries.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("lexicons")).unwrap();
+    std::fs::copy(
+        "rules/lexicons/concepts.toml",
+        dir.path().join("lexicons/concepts.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        "rules/lexicons/companies.toml",
+        dir.path().join("lexicons/companies.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("r.toml"),
+        "id = \"r\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"@denials\"]\n",
+    )
+    .unwrap();
+    let path = dir.path().join("r.toml");
+    let (code, out) = check(&[path.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(&format!("┌─ {}:5:8", path.display()))
+            && out.contains("= hint: did you mean `@denial`?"),
+        "{out}"
+    );
+}
+
+#[test]
+fn cyclic_lexicon_references() {
+    assert_problem(
+        &["tests/check/cycle"],
+        "tests/check/cycle/lexicons/loop.toml:2:19",
+        "lexicon entries refer to each other in a cycle: @semis → @chips → @semis",
+        Some("remove one of the references"),
+    );
+}
+
+#[test]
+fn duplicate_rule_ids() {
+    assert_problem(
+        &["tests/check/duplicates"],
+        "tests/check/duplicates/b.toml:1:6",
+        "rule id `same-id` is used twice",
+        Some("the other rule with this id is in tests/check/duplicates/a.toml"),
+    );
+}
+
+#[test]
+fn unknown_symbols_and_providers() {
+    assert_problem(
+        &["tests/check/symbols/marketbot.toml"],
+        "tests/check/symbols/rules/amd.toml:3:12",
+        "rule `amd-drop` watches `AMD`, but no [[quotes]] source fetches it",
+        Some("add `AMD` to the `symbols` of a [[quotes]] entry, or remove it from the rule"),
+    );
+    assert_problem(
+        &["tests/check/marketbot-unknown-provider.toml"],
+        "tests/check/marketbot-unknown-provider.toml:2:12",
+        "unknown variant `bloomberg`, expected `yahoo` or `stooq`",
+        None,
+    );
+}
+
+#[test]
+fn every_problem_is_reported_in_one_run() {
+    let (code, out) = check(&["tests/check/several-problems.toml"]);
+    assert_eq!(code, 1);
+    for location in [
+        "several-problems.toml:1:6",
+        "several-problems.toml:5:8",
+        "several-problems.toml:7:10",
+        "several-problems.toml:9:12",
+    ] {
+        assert!(out.contains(location), "{location} missing:\n{out}");
+    }
+    assert!(
+        out.ends_with("4 problem(s) in 1 file(s) checked\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_shipped_rules_and_example_config_are_clean() {
+    for paths in [&["rules"][..], &["marketbot.example.toml"][..]] {
+        let (code, out) = check(paths);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.starts_with("ok: "), "{out}");
+    }
+}
+
+#[test]
+fn a_missing_path_cannot_be_checked() {
+    assert_eq!(check(&["tests/check/no-such-file.toml"]).0, 2);
+}
