@@ -1,0 +1,245 @@
+//! `marketbot replay` and `marketbot match` on recorded data: the seed week, determinism and
+//! no look-ahead.
+
+use std::process::Command;
+use std::sync::Arc;
+
+use marketbot::engine::{Engine, EngineState};
+use marketbot::replay;
+use marketbot::rules::{SourceFile, compile};
+
+fn marketbot(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_marketbot"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const SEED_WEEK: [&str; 7] = [
+    "replay",
+    "--rules",
+    "rules",
+    "--headlines",
+    "examples/seed-week/headlines.jsonl",
+    "--quotes",
+    "examples/seed-week/quotes.csv",
+];
+
+#[test]
+fn the_seed_week_fires_the_seed_rule_once_on_the_evening_of_2_february() {
+    let (code, stdout, stderr) = marketbot(&SEED_WEEK);
+    assert_eq!(code, 0, "{stderr}");
+    let alerts: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        alerts.len(),
+        1,
+        "nothing on the denials and the investment-stall stories:\n{stdout}"
+    );
+    let a = &alerts[0];
+    assert_eq!(a["rule"], "nvda-customer-seeks-alternatives");
+    assert_eq!(a["symbol"], "NVDA");
+    let t = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let fired = t(a["fired_at"].as_str().unwrap());
+    assert!(
+        fired >= t("2026-02-02T21:00:00Z") && fired < t("2026-02-03T00:00:00Z"),
+        "{fired}"
+    );
+    assert_eq!(a["headline"]["source"], "Reuters");
+    assert!(
+        a["headline"]["link"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    assert!(a["price"]["change_pct"].as_f64().unwrap() < -2.0);
+    assert_eq!(
+        a["also"][0]["source"], "Yahoo Finance",
+        "the UPDATE 1- copy is folded in"
+    );
+    assert!(stderr.contains("replayed 16 headlines and 74 bars: 1 alert(s); per rule: nvda-customer-seeks-alternatives 1; per symbol: NVDA 1; per day: 2026-02-02 1"), "{stderr}");
+}
+
+#[test]
+fn a_replay_is_deterministic() {
+    let first = marketbot(&SEED_WEEK);
+    let second = marketbot(&SEED_WEEK);
+    assert_eq!(first.1, second.1);
+    assert!(!first.1.is_empty());
+}
+
+#[test]
+fn a_time_window_limits_the_replay() {
+    let mut args = SEED_WEEK.to_vec();
+    args.extend(["--from", "2026-02-03T00:00:00Z"]);
+    let (code, stdout, stderr) = marketbot(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.is_empty(),
+        "the story is before the window: {stdout}"
+    );
+}
+
+#[test]
+fn match_lists_the_rules_and_terms_per_headline_in_input_order() {
+    let (code, stdout, stderr) = marketbot(&[
+        "match",
+        "--rules",
+        "rules",
+        "--headlines",
+        "examples/seed-week/headlines.jsonl",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 16);
+    let seed = &lines[4];
+    assert_eq!(
+        seed["title"],
+        "OpenAI is unsatisfied with some Nvidia chips and looking for alternatives, sources say"
+    );
+    assert_eq!(
+        seed["link"],
+        "https://example.com/reuters/openai-unsatisfied-nvidia-chips"
+    );
+    let rules = seed["rules"].as_array().unwrap();
+    let rule = rules
+        .iter()
+        .find(|r| r["rule"] == "nvda-customer-seeks-alternatives")
+        .expect("the seed rule");
+    assert_eq!(rule["state"], "needs_price");
+    let terms: Vec<&str> = rule["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(terms, ["OpenAI", "Nvidia", "alternatives"]);
+    let denial = &lines[7];
+    assert!(
+        denial["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["rule"] != "nvda-customer-seeks-alternatives"),
+        "{denial}"
+    );
+}
+
+#[test]
+fn match_reads_plain_text_lines_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("titles.txt");
+    std::fs::write(
+        &file,
+        "Bericht: OpenAI prüft Chips von AMD als Ersatz für Nvidia-GPUs\nFed holds rates\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = marketbot(&[
+        "match",
+        "--rules",
+        "rules",
+        "--headlines",
+        file.to_str().unwrap(),
+        "--format",
+        "text",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("nvda-customer-seeks-alternatives [needs_price] customer: OpenAI"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Fed holds rates\n  (no rule)"), "{stdout}");
+}
+
+#[test]
+fn a_bar_stamped_after_a_headline_is_not_visible_when_the_headline_is_processed() {
+    let rule = "id = \"r\"\ntitle = \"t\"\nsymbols = [\"NVDA\"]\ncondition = \"news and drop\"\n[text.news]\nany = [\"openai\"]\n[price.drop]\nchange = \"<= -2%\"\n";
+    let set = Arc::new(
+        compile(
+            vec![SourceFile {
+                path: "r.toml".into(),
+                text: rule.into(),
+            }],
+            vec![],
+        )
+        .unwrap(),
+    );
+    let bars = replay::parse_bars_csv(
+        "symbol,time,interval,close\nNVDA,2026-01-30T21:00:00Z,1d,191.79\nNVDA,2026-02-02T21:30:00Z,30m,191.00\nNVDA,2026-02-02T22:00:00Z,30m,186.00\n",
+    )
+    .unwrap();
+    let (headlines, _) = replay::parse_headlines(
+        r#"{"published":"2026-02-02T21:47:00Z","title":"OpenAI story","symbols":["NVDA"]}"#,
+    );
+    let mut engine = Engine::new(Arc::clone(&set), EngineState::default());
+    let alerts = replay::run(&mut engine, replay::events(bars, headlines));
+    assert_eq!(alerts.len(), 1);
+    // At 21:47 the drop (known from 22:00) was not visible: the alert fires when it arrives.
+    assert_eq!(
+        alerts[0].fired_at,
+        "2026-02-02T22:00:00Z"
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+    );
+    assert_eq!(alerts[0].price.as_ref().unwrap().at, alerts[0].fired_at);
+}
+
+#[test]
+fn bad_input_is_reported_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let headlines = dir.path().join("h.jsonl");
+    std::fs::write(&headlines, "{\"published\":\"2026-02-02T21:47:00Z\",\"title\":\"ok\"}\n{\"title\":\"no date\"}\n{broken\n").unwrap();
+    let quotes = dir.path().join("q.csv");
+    std::fs::write(
+        &quotes,
+        "symbol,time,interval,close\nNVDA,2026-02-02T21:00:00Z,30m,186\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = marketbot(&[
+        "replay",
+        "--rules",
+        "rules",
+        "--headlines",
+        headlines.to_str().unwrap(),
+        "--quotes",
+        quotes.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("skipping headline on line 2")
+            && stderr.contains("skipping headline on line 3"),
+        "{stderr}"
+    );
+    std::fs::write(
+        &quotes,
+        "symbol,time,interval,close\nNVDA,not-a-time,30m,186\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = marketbot(&[
+        "replay",
+        "--rules",
+        "rules",
+        "--headlines",
+        headlines.to_str().unwrap(),
+        "--quotes",
+        quotes.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("line 2: time `not-a-time` is not RFC 3339"),
+        "{stderr}"
+    );
+}
