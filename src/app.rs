@@ -9,7 +9,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
@@ -17,11 +17,13 @@ use crate::config::Config;
 use crate::delivery::{ConsoleSink, Mode, Sender, Sink, TelegramSink};
 use crate::pipeline::Pipeline;
 use crate::problem::Problem;
+use crate::record::Recorder;
+use crate::reload::{ReloadReport, Reloader};
 use crate::schedule::Scheduler;
 use crate::sources::http::Http;
 use crate::sources::{self, PollContext, SourceKind};
 use crate::store::{Store, StoreError};
-use crate::{health, rules, telegram};
+use crate::{health, telegram};
 
 /// Why the bot could not start.
 #[derive(Debug, thiserror::Error)]
@@ -48,13 +50,17 @@ pub async fn run(
     clock: Clock,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), StartError> {
-    let rule_set = rules::load_dir(&config.rules_dir).map_err(|problems| StartError::Rules {
-        dir: config.rules_dir.display().to_string(),
-        problems,
-    })?;
-    tracing::info!(rules = rule_set.rules().len(), terms = rule_set.term_count(), dir = %config.rules_dir.display(), "rules loaded");
+    let (reloader, rules_rx) =
+        Reloader::load(&config.rules_dir).map_err(|problems| StartError::Rules {
+            dir: config.rules_dir.display().to_string(),
+            problems,
+        })?;
+    let reloader = Arc::new(reloader);
+    {
+        let set = rules_rx.borrow();
+        tracing::info!(rules = set.rules().len(), terms = set.term_count(), dir = %config.rules_dir.display(), "rules loaded");
+    }
     let store = Store::open(&config.storage.path, config.storage.cache_bytes)?;
-    let (_rules_tx, rules_rx) = watch::channel(Arc::new(rule_set));
 
     let stop = CancellationToken::new();
     let (mode, sink, bot): (Mode, Arc<dyn Sink>, _) = match &config.telegram.token {
@@ -78,13 +84,24 @@ pub async fn run(
     let sender_task = tokio::spawn(sender.clone().run(stop.clone()));
 
     let (tx, rx) = mpsc::channel(64);
-    let pipeline = Pipeline::restore(
+    let mut pipeline = Pipeline::restore(
         store.clone(),
         rules_rx.clone(),
         clock.clone(),
         mode,
         sender.clone(),
     )?;
+    if let Some(dir) = &config.record_dir {
+        match Recorder::open(dir) {
+            Ok(r) => {
+                tracing::info!(dir = %dir.display(), "recording what the sources fetch");
+                pipeline = pipeline.with_recorder(r);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, dir = %dir.display(), "cannot record; running without recording")
+            }
+        }
+    }
     let pipeline_task = tokio::spawn(pipeline.run(rx));
 
     let scheduler = Scheduler::new(clock.clone(), stop.clone());
@@ -113,12 +130,53 @@ pub async fn run(
     drop(ctx);
     tracing::info!(sources = names.len(), mode = ?mode, "marketbot running");
 
+    // Reload reports go to the log and, when there are problems, to the admins.
+    let admins_bot = bot.as_ref().map(|(b, _)| b.clone());
+    let admins = config.telegram.admins.clone();
+    let report_reload = move |report: ReloadReport| {
+        if report.problems.is_empty() {
+            tracing::info!("{}", report.summary());
+        } else {
+            tracing::error!("{}", report.summary());
+            if let Some(bot) = &admins_bot {
+                telegram::notify_admins(bot, &admins, &report.summary());
+            }
+        }
+    };
+    let watcher = config.rules_watch.map(|interval| {
+        tokio::spawn(Arc::clone(&reloader).watch(interval, stop.clone(), report_reload.clone()))
+    });
+    #[cfg(unix)]
+    {
+        // SIGHUP reloads the rules on demand.
+        let (reloader, stop, report) = (Arc::clone(&reloader), stop.clone(), report_reload.clone());
+        if let Ok(mut hangup) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        {
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = hangup.recv() => {
+                            let r = Arc::clone(&reloader);
+                            if let Ok(result) = tokio::task::spawn_blocking(move || r.reload()).await {
+                                report(result);
+                            }
+                        }
+                        _ = stop.cancelled() => return,
+                    }
+                }
+            });
+        }
+    }
+
     let bot_task = bot.map(|(bot, token)| {
         let ctx = Arc::new(telegram::BotContext {
             store: store.clone(),
             rules: rules_rx.clone(),
             clock: clock.clone(),
             sources: names,
+            admins: config.telegram.admins.clone(),
+            reloader: Arc::clone(&reloader),
         });
         tokio::spawn(telegram::run(
             bot,
@@ -145,6 +203,9 @@ pub async fn run(
             let _ = t.await;
         }
         let _ = heartbeat.await;
+        if let Some(w) = watcher {
+            let _ = w.await;
+        }
     };
     if tokio::time::timeout(SHUTDOWN_GRACE, finish).await.is_err() {
         tracing::warn!("stages did not stop within {SHUTDOWN_GRACE:?}; flushing anyway");

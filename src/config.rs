@@ -41,6 +41,10 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Directory with rule files and `lexicons/`.
     pub rules_dir: PathBuf,
+    /// How often the rules directory is looked at for changes (`None`: never).
+    pub rules_watch: Option<Duration>,
+    /// Where `run --record` writes what the sources fetched (set from the command line).
+    pub record_dir: Option<PathBuf>,
     /// The shared HTTP client's settings.
     pub http: HttpConfig,
     /// Quote sources.
@@ -181,6 +185,7 @@ struct RawStorage {
 #[serde(deny_unknown_fields)]
 struct RawRules {
     dir: Option<String>,
+    watch: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -317,6 +322,16 @@ impl Config {
             .map(PathBuf::from)
             .unwrap_or_else(|| relative(raw.rules.dir.as_deref().unwrap_or("rules")));
 
+        let rules_watch = match raw.rules.watch.as_ref().map(|w| (w, w.get_ref().trim())) {
+            None => Some(Duration::from_secs(2)),
+            Some((_, "off")) => None,
+            Some((w, _)) => Some(duration(
+                file,
+                Some(w),
+                Duration::from_secs(2),
+                &mut problems,
+            )),
+        };
         let http = HttpConfig {
             timeout: duration(
                 file,
@@ -438,6 +453,8 @@ impl Config {
                 cache_bytes: cache_mb * 1024 * 1024,
             },
             rules_dir,
+            rules_watch,
+            record_dir: None,
             http,
             quotes,
             feeds,
@@ -515,10 +532,9 @@ pub fn parse_schedule(
             let reason = text
                 .lines()
                 .map(str::trim)
-                .filter(|l| {
+                .rfind(|l| {
                     !l.is_empty() && *l != expr && !l.chars().all(|c| c == '^' || c.is_whitespace())
                 })
-                .last()
                 .unwrap_or("");
             let message = if fields != 6 && fields != 7 {
                 format!("`{expr}` is not a valid schedule: it has {fields} fields, not 6 or 7")

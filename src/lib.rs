@@ -34,6 +34,8 @@ pub mod market;
 pub mod model;
 pub mod pipeline;
 pub mod problem;
+pub mod record;
+pub mod reload;
 pub mod replay;
 pub mod rules;
 pub mod schedule;

@@ -35,6 +35,10 @@ enum Command {
         /// from there: for rehearsals against recorded or simulated sources.
         #[arg(long, value_name = "RFC3339")]
         clock_start: Option<DateTime<Utc>>,
+        /// Also write what the sources fetch to DIR/headlines.jsonl and DIR/quotes.csv, in
+        /// the formats `replay` reads.
+        #[arg(long, value_name = "DIR")]
+        record: Option<PathBuf>,
     },
     /// Validate config, rule and lexicon files: every problem with file:line:col and a hint.
     /// Exit 0 when clean, 1 when problems were found, 2 when the check could not run.
@@ -110,7 +114,8 @@ fn main() -> ExitCode {
         Command::Run {
             config,
             clock_start,
-        } => match run(&config, clock_start) {
+            record,
+        } => match run(&config, clock_start, record) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("marketbot: {e:#}");
@@ -373,8 +378,13 @@ fn load_config(path: &Path) -> anyhow::Result<Config> {
     })
 }
 
-fn run(config_path: &Path, clock_start: Option<DateTime<Utc>>) -> anyhow::Result<()> {
-    let config = load_config(config_path)?;
+fn run(
+    config_path: &Path,
+    clock_start: Option<DateTime<Utc>>,
+    record: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let mut config = load_config(config_path)?;
+    config.record_dir = record;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

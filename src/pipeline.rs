@@ -17,6 +17,7 @@ use crate::clock::Clock;
 use crate::delivery::{self, Mode, Sender};
 use crate::engine::{Alert, Engine, Output};
 use crate::model::{Bar, Headline};
+use crate::record::Recorder;
 use crate::rules::RuleSet;
 use crate::sources::Batch;
 use crate::store::{Step, Store, StoreError};
@@ -33,6 +34,8 @@ pub struct Pipeline {
     sender: Sender,
     rules: watch::Receiver<Arc<RuleSet>>,
     last_tidy: Option<DateTime<Utc>>,
+    /// Writes what the engine is handed, for `run --record`.
+    recorder: Option<Recorder>,
 }
 
 impl Pipeline {
@@ -57,7 +60,14 @@ impl Pipeline {
             sender,
             rules,
             last_tidy: None,
+            recorder: None,
         })
+    }
+
+    /// Records every new headline and bar to `recorder` from now on.
+    pub fn with_recorder(mut self, recorder: Recorder) -> Pipeline {
+        self.recorder = Some(recorder);
+        self
     }
 
     /// Processes batches until every source has hung up.
@@ -65,11 +75,8 @@ impl Pipeline {
         while let Some(batch) = inbox.recv().await {
             if self.rules.has_changed().unwrap_or(false) {
                 let rules = self.rules.borrow_and_update().clone();
-                let state = self.engine.state().clone();
-                let bars = self.store.bars().unwrap_or_default();
-                self.engine = Engine::new(rules, state);
-                self.engine.warm(&bars);
-                tracing::info!("rules replaced");
+                tracing::info!(rules = rules.rules().len(), "rules replaced");
+                self.engine.replace_rules(rules);
             }
             let result = match batch {
                 Batch::Headlines { source, items } => self.headlines(&source, items),
@@ -89,11 +96,13 @@ impl Pipeline {
         items.sort_by_key(|h| h.published);
         let mut seen_now = HashSet::new();
         let mut keys = Vec::new();
+        let mut processed = Vec::new();
         let mut outputs = Vec::new();
         for h in &items {
             if h.id.is_empty() || !seen_now.insert(h.id.clone()) || self.store.item_seen(&h.id)? {
                 continue;
             }
+            processed.push(h);
             let (out, report) = self.engine.on_headline(h, now);
             tracing::debug!(source, title = %h.title, duplicate = report.duplicate, rules = report.matched_rules, "headline");
             keys.push(h.id.clone());
@@ -103,7 +112,11 @@ impl Pipeline {
             return Ok(());
         }
         tracing::info!(source, new = keys.len(), "new headlines");
-        self.commit(now, keys, Vec::new(), outputs)
+        self.commit(now, keys, Vec::new(), outputs)?;
+        if let Some(r) = &mut self.recorder {
+            r.append(&processed, &[]);
+        }
+        Ok(())
     }
 
     fn bars(&mut self, source: &str, bars: Vec<Bar>) -> Result<(), StoreError> {
@@ -114,7 +127,12 @@ impl Pipeline {
         }
         tracing::debug!(source, changed = changed.len(), "new prices");
         let outputs = self.engine.on_bars(&changed, now);
-        self.commit(now, Vec::new(), changed, outputs)
+        let recorded = self.recorder.is_some().then(|| changed.clone());
+        self.commit(now, Vec::new(), changed, outputs)?;
+        if let (Some(r), Some(bars)) = (&mut self.recorder, recorded) {
+            r.append(&[], &bars);
+        }
+        Ok(())
     }
 
     fn commit(

@@ -68,6 +68,26 @@ pub fn run(engine: &mut Engine, events: Vec<(DateTime<Utc>, Event)>) -> Vec<Aler
     alerts
 }
 
+/// The header of the bars CSV format.
+pub const BARS_CSV_HEADER: &str = "symbol,time,interval,open,high,low,close,volume,session";
+
+/// One bar as a CSV row under [`BARS_CSV_HEADER`] (missing values are empty fields).
+pub fn bar_csv_row(b: &Bar) -> String {
+    let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    format!(
+        "{},{},{},{},{},{},{},{},{}",
+        b.symbol,
+        b.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        b.interval,
+        num(b.open),
+        num(b.high),
+        num(b.low),
+        num(b.close),
+        b.volume.map(|v| v.to_string()).unwrap_or_default(),
+        b.session.map(|s| s.as_str()).unwrap_or("")
+    )
+}
+
 /// A problem in a bars CSV: 1-based line and message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {message}")]
@@ -182,6 +202,15 @@ mod tests {
         assert_eq!(bars[0].close, Some(186.25));
         assert_eq!(bars[1].close, None);
         assert_eq!(bars[1].session, Some(Session::Post));
+    }
+
+    #[test]
+    fn rows_written_read_back_the_same() {
+        let csv = "symbol,time,interval,open,high,low,close,volume,session\nNVDA,2026-02-02T21:00:00Z,30m,186.3,186.7,185.5,186.25,26142100,regular\nNVDA,2026-02-03T00:00:00Z,30m,,,,,,post\nNVDA,2026-01-30T21:00:00Z,1d,,,,191.79,,\n";
+        let bars = parse_bars_csv(csv).unwrap();
+        let written: Vec<String> = bars.iter().map(bar_csv_row).collect();
+        let again = parse_bars_csv(&format!("{BARS_CSV_HEADER}\n{}", written.join("\n"))).unwrap();
+        assert_eq!(bars, again);
     }
 
     #[test]

@@ -15,6 +15,8 @@ use crate::model::{Bar, Session};
 
 /// How far back intraday prices are kept: enough for day-long correlation spans.
 const INTRADAY_KEEP: chrono::TimeDelta = chrono::TimeDelta::days(5);
+/// Old ticks are dropped once this many have accumulated.
+const PRUNE_BATCH: usize = 1024;
 /// How many trading days of daily statistics are kept (a year and a half).
 const DAILY_KEEP: usize = 400;
 
@@ -171,7 +173,9 @@ impl Series {
         if let Some(last) = self.ticks.last().map(|t| t.time) {
             let keep_from = last - INTRADAY_KEEP;
             let cut = self.ticks.partition_point(|t| t.time < keep_from);
-            if cut > 0 {
+            // Drop old ticks in batches: removing one at a time would move the whole
+            // history on every bar.
+            if cut >= PRUNE_BATCH.min(self.ticks.len() / 2).max(1) {
                 self.ticks.drain(..cut);
             }
         }

@@ -91,6 +91,27 @@ impl Engine {
         &self.rules
     }
 
+    /// Switches to a new rule set (a reload). Unchanged rules keep all their state; a changed
+    /// rule keeps its cooldowns but forgets pending headlines and price episodes (they were
+    /// judged by the old definition); a removed rule's state goes.
+    pub fn replace_rules(&mut self, rules: Arc<RuleSet>) {
+        let old = std::mem::replace(&mut self.rules, rules);
+        let new = Arc::clone(&self.rules);
+        self.state
+            .pairs
+            .retain(|id, pairs| match (old.get(id), new.get(id)) {
+                (_, None) => false,
+                (Some(before), Some(after)) if before.fingerprint != after.fingerprint => {
+                    for pair in pairs.values_mut() {
+                        pair.texts.clear();
+                        pair.episodes.clear();
+                    }
+                    true
+                }
+                _ => true,
+            });
+    }
+
     /// The persistent part of the state.
     pub fn state(&self) -> &EngineState {
         &self.state

@@ -370,6 +370,7 @@ fn compile_rule(
         template,
         tests: tests.unwrap_or_default(),
         path: file.path.clone(),
+        fingerprint: xxhash_rust::xxh3::xxh3_64(file.text.as_bytes()),
     })
 }
 

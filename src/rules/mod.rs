@@ -75,6 +75,9 @@ pub struct Rule {
     pub tests: RuleTests,
     /// The file it came from.
     pub path: PathBuf,
+    /// Identity of its definition (a hash of the file's text): tells a changed rule from an
+    /// unchanged one on reload.
+    pub fingerprint: u64,
 }
 
 /// The `[tests]` of a rule file.

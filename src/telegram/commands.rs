@@ -33,6 +33,9 @@ pub enum Command {
     Unsubscribe(String),
     /// Health of the quote and news sources.
     Status,
+    /// Reload the rules now (admins only).
+    #[command(hide)]
+    Reload,
 }
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -72,6 +75,9 @@ pub async fn on_command(
     cmd: Command,
     ctx: Arc<BotContext>,
 ) -> HandlerResult {
+    if cmd == Command::Reload {
+        return reload(&bot, &msg, &ctx).await;
+    }
     let text = match answer(&msg, cmd, &ctx) {
         Ok(text) => text,
         Err(e) => {
@@ -80,6 +86,24 @@ pub async fn on_command(
         }
     };
     reply(&bot, &msg, text).await
+}
+
+/// `/reload`: admins only; anyone else is refused and the attempt logged.
+async fn reload(bot: &TgBot, msg: &Message, ctx: &BotContext) -> HandlerResult {
+    let user = msg.from.as_ref().map(|u| u.id.0 as i64);
+    if !user.is_some_and(|u| ctx.admins.contains(&u)) {
+        tracing::warn!(user = ?user, chat = msg.chat.id.0, "admin command refused: not an admin");
+        return reply(bot, msg, "Only the bot's admins can do that.".to_string()).await;
+    }
+    let reloader = Arc::clone(&ctx.reloader);
+    let report = tokio::task::spawn_blocking(move || reloader.reload()).await?;
+    if report.problems.is_empty() {
+        tracing::info!("{}", report.summary());
+    } else {
+        tracing::error!("{}", report.summary());
+    }
+    let text: String = report.summary().chars().take(3500).collect();
+    reply(bot, msg, format!("<pre>{}</pre>", escape(&text))).await
 }
 
 /// Answers plain messages in private chats with a pointer to /help; ignores them in groups.
@@ -213,6 +237,8 @@ fn answer(msg: &Message, cmd: Command, ctx: &BotContext) -> Result<String, Store
             }
         }
         Command::Status => status(ctx, &rules)?,
+        // Answered by `reload` before it gets here.
+        Command::Reload => String::new(),
     })
 }
 

@@ -59,6 +59,30 @@ pub struct BotContext {
     pub clock: Clock,
     /// Names of the configured sources, in config order, for `/status`.
     pub sources: Vec<String>,
+    /// User ids allowed to run admin commands.
+    pub admins: Vec<i64>,
+    /// Reloads the rules (`/reload`).
+    pub reloader: Arc<crate::reload::Reloader>,
+}
+
+/// Sends `text` to every admin (best effort: failures are logged).
+pub fn notify_admins(bot: &TgBot, admins: &[i64], text: &str) {
+    let html = format!(
+        "<pre>{}</pre>",
+        crate::delivery::render::escape(&text.chars().take(3500).collect::<String>())
+    );
+    for &admin in admins {
+        let (bot, html) = (bot.clone(), html.clone());
+        tokio::spawn(async move {
+            if let Err(e) = bot
+                .send_message(ChatId(admin), html)
+                .parse_mode(teloxide::types::ParseMode::Html)
+                .await
+            {
+                tracing::warn!(admin, error = %e, "cannot notify an admin");
+            }
+        });
+    }
 }
 
 /// Registers the command menu and answers updates until `shutdown`.

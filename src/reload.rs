@@ -1,0 +1,254 @@
+//! Deploying rules without a restart: the rules directory is watched, and `/reload` or SIGHUP
+//! reload it on demand.
+//!
+//! A reload reads every rule and lexicon file and compiles them together. A file that no
+//! longer compiles does not take its rules away: its last good version is used instead (a new
+//! file that never compiled is left out), the problems are reported, and everything else is
+//! applied. The new set is published on a `watch` channel; the pipeline and the commands pick
+//! it up, and the engine keeps the state of unchanged rules.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::problem::{Problem, SourceFile};
+use crate::rules::{self, RuleSet};
+
+/// What a reload did.
+#[derive(Debug, Default)]
+pub struct ReloadReport {
+    /// Whether a new rule set was published.
+    pub applied: bool,
+    /// Rules in force afterwards.
+    pub rules: usize,
+    /// What is wrong with the files as they are now.
+    pub problems: Vec<Problem>,
+    /// Files whose previous good version is still in force because the new one is broken.
+    pub kept: Vec<PathBuf>,
+}
+
+impl ReloadReport {
+    /// One paragraph for logs and admins.
+    pub fn summary(&self) -> String {
+        let mut out = if self.problems.is_empty() {
+            format!("rules reloaded: {} rule(s) in force", self.rules)
+        } else {
+            format!(
+                "rules reloaded with {} problem(s); {} rule(s) in force",
+                self.problems.len(),
+                self.rules
+            )
+        };
+        for k in &self.kept {
+            out.push_str(&format!("\nkept the previous version of {}", k.display()));
+        }
+        for p in &self.problems {
+            out.push_str(&format!("\n{p}"));
+        }
+        out
+    }
+}
+
+/// A snapshot of the directory: file paths with their modification time and size.
+type Stamp = Vec<(PathBuf, Option<SystemTime>, u64)>;
+
+fn stamp(dir: &Path) -> Stamp {
+    let mut out = Vec::new();
+    for d in [dir.to_path_buf(), dir.join("lexicons")] {
+        if let Ok(entries) = std::fs::read_dir(&d) {
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "toml")
+                    && let Ok(m) = e.metadata()
+                {
+                    out.push((p, m.modified().ok(), m.len()));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+struct Good {
+    /// The last version of each file that compiled.
+    files: BTreeMap<PathBuf, String>,
+    /// The directory as last looked at.
+    stamp: Stamp,
+}
+
+/// Loads the rules directory and keeps the bot's rule set up to date.
+pub struct Reloader {
+    dir: PathBuf,
+    publish: watch::Sender<Arc<RuleSet>>,
+    good: Mutex<Good>,
+}
+
+impl Reloader {
+    /// Loads `dir`; every file must compile for the bot to start.
+    pub fn load(dir: &Path) -> Result<(Reloader, watch::Receiver<Arc<RuleSet>>), Vec<Problem>> {
+        let stamp = stamp(dir);
+        let (rule_files, lexicon_files, problems) = rules::read_dir(dir);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let files: BTreeMap<PathBuf, String> = rule_files
+            .iter()
+            .chain(&lexicon_files)
+            .map(|f| (f.path.clone(), f.text.clone()))
+            .collect();
+        let set = rules::compile(rule_files, lexicon_files)?;
+        let (publish, receiver) = watch::channel(Arc::new(set));
+        let reloader = Reloader {
+            dir: dir.to_path_buf(),
+            publish,
+            good: Mutex::new(Good { files, stamp }),
+        };
+        Ok((reloader, receiver))
+    }
+
+    /// Reloads now, whether or not anything changed.
+    pub fn reload(&self) -> ReloadReport {
+        let mut good = self.good.lock().unwrap_or_else(|e| e.into_inner());
+        good.stamp = stamp(&self.dir);
+        let (rule_files, lexicon_files, read_problems) = rules::read_dir(&self.dir);
+        let mut report = ReloadReport {
+            problems: read_problems,
+            ..ReloadReport::default()
+        };
+        let attempt = rules::compile(rule_files.clone(), lexicon_files.clone());
+        let (set, files) = match attempt {
+            Ok(set) => (
+                Some(set),
+                rule_files
+                    .iter()
+                    .chain(&lexicon_files)
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            ),
+            Err(problems) => {
+                // Swap each broken file for its last good version (or leave a new one out).
+                let broken: Vec<PathBuf> = problems.iter().map(|p| p.path.clone()).collect();
+                report.problems.extend(problems);
+                let fallback = |files: &[SourceFile]| -> Vec<SourceFile> {
+                    files
+                        .iter()
+                        .filter_map(|f| {
+                            if !broken.contains(&f.path) {
+                                return Some(f.clone());
+                            }
+                            good.files.get(&f.path).map(|text| SourceFile {
+                                path: f.path.clone(),
+                                text: text.clone(),
+                            })
+                        })
+                        .collect()
+                };
+                let (rules_fb, lex_fb) = (fallback(&rule_files), fallback(&lexicon_files));
+                report.kept = broken
+                    .iter()
+                    .filter(|p| good.files.contains_key(*p))
+                    .cloned()
+                    .collect();
+                report.kept.dedup();
+                match rules::compile(rules_fb.clone(), lex_fb.clone()) {
+                    Ok(set) => (Some(set), rules_fb.into_iter().chain(lex_fb).collect()),
+                    // Still broken (a lexicon change breaks other rules): keep everything as is.
+                    Err(_) => (None, Vec::new()),
+                }
+            }
+        };
+        match set {
+            Some(set) => {
+                report.rules = set.rules().len();
+                report.applied = true;
+                good.files = files.into_iter().map(|f| (f.path, f.text)).collect();
+                self.publish.send_replace(Arc::new(set));
+            }
+            None => {
+                report.rules = self.publish.borrow().rules().len();
+                report.kept = good.files.keys().cloned().collect();
+            }
+        }
+        report
+    }
+
+    /// Whether the directory changed since it was last looked at.
+    fn changed(&self) -> bool {
+        let good = self.good.lock().unwrap_or_else(|e| e.into_inner());
+        stamp(&self.dir) != good.stamp
+    }
+
+    /// Looks at the directory every `interval` until `shutdown`, reloading on change and
+    /// handing each report to `on_report`.
+    pub async fn watch(
+        self: Arc<Self>,
+        interval: Duration,
+        shutdown: CancellationToken,
+        on_report: impl Fn(ReloadReport) + Send + 'static,
+    ) {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = shutdown.cancelled() => return,
+            }
+            if self.changed() {
+                let this = Arc::clone(&self);
+                // File reads and compiling are blocking work.
+                match tokio::task::spawn_blocking(move || this.reload()).await {
+                    Ok(report) => on_report(report),
+                    Err(e) => tracing::error!(error = %e, "reloading rules failed"),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULE: &str =
+        "id = \"acme\"\ntitle = \"Acme\"\ncondition = \"a\"\n[text.a]\nany = [\"acme\"]\n";
+
+    #[test]
+    fn a_broken_edit_keeps_the_previous_version_and_a_removal_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("acme.toml"), RULE).unwrap();
+        std::fs::write(
+            dir.path().join("other.toml"),
+            RULE.replace("acme", "globex").replace("Acme", "Globex"),
+        )
+        .unwrap();
+        let (reloader, rx) = Reloader::load(dir.path()).unwrap();
+        assert_eq!(rx.borrow().rules().len(), 2);
+
+        std::fs::write(dir.path().join("acme.toml"), "id = \"acme\"\ntitle = ").unwrap();
+        let report = reloader.reload();
+        assert!(report.applied);
+        assert_eq!(report.rules, 2, "the old acme rule is still in force");
+        assert_eq!(report.kept, [dir.path().join("acme.toml")]);
+        assert_eq!(report.problems[0].path, dir.path().join("acme.toml"));
+        assert!(
+            report.summary().contains("acme.toml:2:"),
+            "{}",
+            report.summary()
+        );
+
+        std::fs::write(dir.path().join("new.toml"), "broken = ").unwrap();
+        let report = reloader.reload();
+        assert_eq!(report.rules, 2, "a new broken file is left out");
+
+        std::fs::remove_file(dir.path().join("acme.toml")).unwrap();
+        std::fs::remove_file(dir.path().join("new.toml")).unwrap();
+        let report = reloader.reload();
+        assert!(report.problems.is_empty());
+        assert_eq!(rx.borrow().rules().len(), 1);
+        assert!(rx.borrow().get("acme").is_none());
+        assert!(!reloader.changed());
+    }
+}

@@ -1,0 +1,183 @@
+//! Rules deployed to a running bot: edited, broken and removed files, `/reload`.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use support::origin::{Origin, Reply};
+use support::payloads::{Item, rss};
+use support::telegram::{FakeTelegram, TOKEN};
+use support::{RSS, RunningBot, config, eventually, seed_evening, start_chat, strip_tags};
+
+const ADMIN: i64 = 99;
+
+fn rule(id: &str, word: &str, cooldown: &str) -> String {
+    format!(
+        "id = \"{id}\"\ntitle = \"News about {word}\"\ndefault = true\ncondition = \"news\"\n[text.news]\nany = [\"{word}\"]\n[noise]\ncooldown = \"{cooldown}\"\n"
+    )
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    // Write to a temporary name and rename, as editors do, so the watcher never sees half a file.
+    let tmp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, dir.join(name)).unwrap();
+}
+
+struct Feed {
+    origin: Origin,
+    items: Vec<Item>,
+}
+
+impl Feed {
+    fn add(&mut self, title: &str) {
+        let n = self.items.len();
+        let mut item = Item::new(
+            title,
+            &format!("https://news.example/{n}"),
+            "2026-02-02T21:40:00Z",
+        );
+        item.guid = Some(format!("item-{n}"));
+        self.items.push(item);
+        self.origin
+            .set("/wire.xml", Reply::ok(RSS, rss("Wire", &self.items)));
+    }
+}
+
+fn alerts_about(tg: &FakeTelegram, chat: i64, word: &str) -> usize {
+    tg.alerts_to(chat)
+        .iter()
+        .filter(|m| strip_tags(&m.text).contains(word))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_are_edited_broken_and_removed_under_a_running_bot() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    write(&rules, "acme.toml", &rule("acme", "Acme", "1s"));
+    write(&rules, "initech.toml", &rule("initech", "Initech", "24h"));
+    let mut feed = Feed {
+        origin: origin.clone(),
+        items: Vec::new(),
+    };
+    feed.add("Quiet day on the markets");
+    let cfg = config(
+        dir.path(),
+        &format!(
+            "[telegram]\ntoken = \"{TOKEN}\"\napi_url = \"{}\"\npoll_timeout = \"1s\"\nadmins = [{ADMIN}]\n[rules]\ndir = \"rules\"\nwatch = \"200ms\"\n[[feeds]]\nname = \"wire\"\nurl = \"{}\"\nschedule = \"* * * * * *\"\n",
+            tg.url(),
+            origin.url("/wire.xml")
+        ),
+    );
+    let bot = RunningBot::start(cfg, seed_evening());
+    start_chat(&tg, 42).await;
+    start_chat(&tg, ADMIN).await;
+
+    feed.add("Acme wins big government contract");
+    feed.add("Initech wins contract in Europe");
+    eventually(Duration::from_secs(10), "the first alerts", || {
+        (alerts_about(&tg, 42, "Acme") == 1 && alerts_about(&tg, 42, "Initech") == 1).then_some(())
+    })
+    .await;
+
+    // An edit: the rule now watches another word.
+    write(&rules, "acme.toml", &rule("acme", "Globex", "1s"));
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    feed.add("Globex wins deal");
+    feed.add("Acme wins another contract");
+    feed.add("Initech wins another contract");
+    eventually(Duration::from_secs(10), "the edited rule firing", || {
+        (alerts_about(&tg, 42, "Globex wins deal") == 1).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        alerts_about(&tg, 42, "Acme wins another"),
+        0,
+        "the old version is gone"
+    );
+    assert_eq!(
+        alerts_about(&tg, 42, "Initech wins another"),
+        0,
+        "the unchanged rule kept its cooldown"
+    );
+
+    // A broken edit: reported to the admin, the previous version keeps firing.
+    write(
+        &rules,
+        "acme.toml",
+        "id = \"acme\"\ntitle = \"broken\ncondition = \"news\"\n",
+    );
+    let notice = eventually(Duration::from_secs(10), "the admin told", || {
+        tg.sent_to(ADMIN)
+            .into_iter()
+            .find(|m| m.text.contains("problem"))
+    })
+    .await;
+    let notice = strip_tags(&notice.text);
+    assert!(
+        notice.contains("acme.toml:2:") && notice.contains("kept the previous version"),
+        "{notice}"
+    );
+    assert!(
+        tg.sent_to(42).iter().all(|m| !m.text.contains("problem")),
+        "only admins hear of it"
+    );
+    feed.add("Globex second story");
+    eventually(Duration::from_secs(10), "the old rule still firing", || {
+        (alerts_about(&tg, 42, "Globex second story") == 1).then_some(())
+    })
+    .await;
+
+    // Removed: no more alerts from it.
+    std::fs::remove_file(rules.join("acme.toml")).unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    feed.add("Globex third story");
+    let hits = origin.hits("/wire.xml");
+    eventually(Duration::from_secs(10), "the feed fetched again", || {
+        (origin.hits("/wire.xml") > hits + 2).then_some(())
+    })
+    .await;
+    assert_eq!(alerts_about(&tg, 42, "Globex third story"), 0);
+    let before = tg.sent_to(42).len();
+    tg.user_sends(42, "/rules");
+    let list = eventually(Duration::from_secs(10), "/rules", || {
+        tg.sent_to(42).get(before).cloned()
+    })
+    .await;
+    assert!(
+        !list.text.contains("<code>acme</code>") && list.text.contains("<code>initech</code>"),
+        "{}",
+        list.text
+    );
+
+    // /reload: refused for a subscriber, done for the admin.
+    let before = tg.sent_to(42).len();
+    tg.user_sends(42, "/reload");
+    let refused = eventually(Duration::from_secs(10), "refusal", || {
+        tg.sent_to(42).get(before).cloned()
+    })
+    .await;
+    assert!(
+        refused.text.contains("Only the bot's admins"),
+        "{}",
+        refused.text
+    );
+    let before = tg.sent_to(ADMIN).len();
+    tg.user_sends(ADMIN, "/reload");
+    let done = eventually(Duration::from_secs(10), "reload answer", || {
+        tg.sent_to(ADMIN).get(before).cloned()
+    })
+    .await;
+    assert!(
+        done.text.contains("rules reloaded: 1 rule(s) in force"),
+        "{}",
+        done.text
+    );
+    bot.stop().await;
+}
