@@ -78,13 +78,16 @@ impl Pipeline {
                 tracing::info!(rules = rules.rules().len(), "rules replaced");
                 self.engine.replace_rules(rules);
             }
+            // The engine runs ahead of the store; if the step cannot be stored, it is undone, so
+            // the same items fetched again are processed again rather than taken as seen.
+            let snapshot = self.engine.state().clone();
             let result = match batch {
                 Batch::Headlines { source, items } => self.headlines(&source, items),
                 Batch::Bars { source, bars } => self.bars(&source, bars),
             };
             if let Err(e) = result {
-                // The batch is lost but nothing stored is: the next fetch brings it again.
-                tracing::error!(error = %e, "cannot commit a pipeline step; the batch will be retried on the next fetch");
+                self.engine.restore(snapshot);
+                tracing::error!(error = %e, "cannot commit a pipeline step; it will be retried with the next fetch");
             }
             self.tidy();
         }

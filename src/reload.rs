@@ -120,6 +120,38 @@ impl Reloader {
             problems: read_problems,
             ..ReloadReport::default()
         };
+        // The directory itself unreadable (renamed away during a deploy): change nothing.
+        if report
+            .problems
+            .iter()
+            .any(|p| p.path == self.dir || p.path == self.dir.join("lexicons"))
+        {
+            report.rules = self.publish.borrow().rules().len();
+            report.kept = good.files.keys().cloned().collect();
+            return report;
+        }
+        // A file that cannot be read counts as broken: its last good version stays.
+        let unreadable: Vec<SourceFile> = report
+            .problems
+            .iter()
+            .filter_map(|p| {
+                good.files.get(&p.path).map(|text| SourceFile {
+                    path: p.path.clone(),
+                    text: text.clone(),
+                })
+            })
+            .collect();
+        report
+            .kept
+            .extend(unreadable.iter().map(|f| f.path.clone()));
+        let (mut rule_files, mut lexicon_files) = (rule_files, lexicon_files);
+        for f in unreadable {
+            if f.path.parent() == Some(self.dir.join("lexicons").as_path()) {
+                lexicon_files.push(f);
+            } else {
+                rule_files.push(f);
+            }
+        }
         let attempt = rules::compile(rule_files.clone(), lexicon_files.clone());
         let (set, files) = match attempt {
             Ok(set) => (
@@ -149,11 +181,13 @@ impl Reloader {
                         .collect()
                 };
                 let (rules_fb, lex_fb) = (fallback(&rule_files), fallback(&lexicon_files));
-                report.kept = broken
-                    .iter()
-                    .filter(|p| good.files.contains_key(*p))
-                    .cloned()
-                    .collect();
+                report.kept.extend(
+                    broken
+                        .iter()
+                        .filter(|p| good.files.contains_key(*p))
+                        .cloned(),
+                );
+                report.kept.sort();
                 report.kept.dedup();
                 match rules::compile(rules_fb.clone(), lex_fb.clone()) {
                     Ok(set) => (Some(set), rules_fb.into_iter().chain(lex_fb).collect()),
@@ -214,6 +248,28 @@ mod tests {
 
     const RULE: &str =
         "id = \"acme\"\ntitle = \"Acme\"\ncondition = \"a\"\n[text.a]\nany = [\"acme\"]\n";
+
+    #[test]
+    fn an_unreadable_file_or_directory_keeps_what_was_there() {
+        // Regression: a file that failed to read (not UTF-8) simply disappeared, and a
+        // directory renamed away published an empty rule set.
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("rules");
+        std::fs::create_dir(&rules).unwrap();
+        std::fs::write(rules.join("acme.toml"), RULE).unwrap();
+        let (reloader, rx) = Reloader::load(&rules).unwrap();
+        let mut latin1 = RULE.as_bytes().to_vec();
+        latin1.extend_from_slice(b"# M\xfcnchen\n");
+        std::fs::write(rules.join("acme.toml"), latin1).unwrap();
+        let report = reloader.reload();
+        assert_eq!(rx.borrow().rules().len(), 1, "{}", report.summary());
+        assert_eq!(report.kept, [rules.join("acme.toml")]);
+        assert!(report.problems[0].message.contains("not UTF-8"));
+        std::fs::rename(&rules, dir.path().join("moved")).unwrap();
+        let report = reloader.reload();
+        assert_eq!(rx.borrow().rules().len(), 1, "{}", report.summary());
+        assert!(!report.problems.is_empty());
+    }
 
     #[test]
     fn a_broken_edit_keeps_the_previous_version_and_a_removal_applies() {

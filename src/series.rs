@@ -31,6 +31,9 @@ pub struct Tick {
     pub session: Option<Session>,
     /// Volume of the bar behind it (intraday bars only).
     pub volume: Option<u64>,
+    /// Start of the bar behind it (epoch seconds; intraday bars only): a bar still forming is
+    /// seen several times with a growing volume, and only its latest count is its volume.
+    pub bar_start: Option<i64>,
 }
 
 /// What is known about one trading day.
@@ -70,6 +73,8 @@ pub struct Series {
     ticks: Vec<Tick>,
     /// Per trading day statistics.
     days: BTreeMap<NaiveDate, Day>,
+    /// Latest volume of each regular intraday bar, by trading day and bar start.
+    bar_volumes: BTreeMap<(NaiveDate, i64), u64>,
 }
 
 fn finite(x: Option<f64>) -> Option<f64> {
@@ -83,6 +88,7 @@ impl Series {
             exchange: exchange_for(symbol),
             ticks: Vec::new(),
             days: BTreeMap::new(),
+            bar_volumes: BTreeMap::new(),
         }
     }
 
@@ -118,25 +124,29 @@ impl Series {
                 price,
                 session: Some(Session::Regular),
                 volume: None,
+                bar_start: None,
             });
         } else {
             let session = bar
                 .session
                 .or_else(|| self.exchange.session_of_bar_ending(bar.time));
-            let replaced = self.insert_tick(Tick {
+            let start = self.bar_start(date, bar);
+            self.insert_tick(Tick {
                 time: bar.time,
                 price,
                 session,
                 volume: bar.volume,
+                bar_start: Some(start),
             });
             if session == Some(Session::Regular) {
                 let day = self.days.entry(date).or_default();
                 set_latest(&mut day.close, bar.time, price);
-                let start = bar.time - bar.interval.duration();
+                // The day's first price is known from the first bar's start.
+                let opened = DateTime::<Utc>::from_timestamp(start, 0).unwrap_or(bar.time);
                 let open = finite(bar.open).unwrap_or(price);
                 match day.open {
-                    Some((t, _)) if t <= start => {}
-                    _ => day.open = Some((start, open)),
+                    Some((t, _)) if t <= opened => {}
+                    _ => day.open = Some((opened, open)),
                 }
                 extend(
                     &mut day.high,
@@ -148,24 +158,35 @@ impl Series {
                     finite(bar.low).unwrap_or(price).min(price),
                     f64::min,
                 );
-                if !replaced {
-                    day.intraday_volume =
-                        day.intraday_volume.saturating_add(bar.volume.unwrap_or(0));
-                }
+                let volume = bar.volume.unwrap_or(0);
+                let before = self.bar_volumes.insert((date, start), volume).unwrap_or(0);
+                let day = self.days.entry(date).or_default();
+                day.intraday_volume = day
+                    .intraday_volume
+                    .saturating_sub(before)
+                    .saturating_add(volume);
             }
         }
         self.prune();
     }
 
-    /// Inserts in time order; a tick at the same time replaces the old one (returns true).
-    fn insert_tick(&mut self, tick: Tick) -> bool {
+    /// Where an intraday bar started, aligned to the day's regular open: the same for every
+    /// snapshot of a bar still forming (stamped inside it) and for the bar once complete
+    /// (stamped at its end).
+    fn bar_start(&self, date: NaiveDate, bar: &Bar) -> i64 {
+        let open = self.exchange.open_on(date).timestamp();
+        let step = i64::from(bar.interval.secs().max(1));
+        let offset = (bar.time.timestamp() - 1 - open).div_euclid(step);
+        open + offset * step
+    }
+
+    /// Inserts in time order; a tick at the same time replaces the old one.
+    fn insert_tick(&mut self, tick: Tick) {
         let at = self.ticks.partition_point(|t| t.time <= tick.time);
         if at > 0 && self.ticks[at - 1].time == tick.time {
             self.ticks[at - 1] = tick;
-            true
         } else {
             self.ticks.insert(at, tick);
-            false
         }
     }
 
@@ -181,6 +202,9 @@ impl Series {
         }
         while self.days.len() > DAILY_KEEP {
             self.days.pop_first();
+        }
+        if let Some((&oldest, _)) = self.days.first_key_value() {
+            self.bar_volumes.retain(|(d, _), _| *d >= oldest);
         }
     }
 
@@ -286,11 +310,16 @@ impl Series {
         let open = self.exchange.open_on(today);
         let close = self.exchange.close_on(today);
         let day_start = self.ticks.partition_point(|tick| tick.time <= open);
-        let intraday: u64 = self.visible(t)[day_start.min(self.visible(t).len())..]
-            .iter()
-            .filter(|tick| tick.session == Some(Session::Regular))
-            .filter_map(|tick| tick.volume)
-            .sum();
+        // The latest count of each bar, as known at `t`.
+        let mut per_bar: BTreeMap<i64, u64> = BTreeMap::new();
+        for tick in &self.visible(t)[day_start.min(self.visible(t).len())..] {
+            if let (Some(Session::Regular), Some(start), Some(v)) =
+                (tick.session, tick.bar_start, tick.volume)
+            {
+                per_bar.insert(start, v);
+            }
+        }
+        let intraday: u64 = per_bar.values().sum();
         let daily = self
             .days
             .get(&today)
@@ -436,6 +465,30 @@ mod tests {
         };
         s.push(&nan);
         assert_eq!(s.ticks.len(), 1);
+    }
+
+    #[test]
+    fn a_forming_bar_seen_several_times_counts_its_volume_once() {
+        // Regression: snapshots of a bar still forming were added up with the final bar.
+        let mut s = Series::new("NVDA");
+        for (time, volume) in [
+            ("2026-02-02T15:02:00Z", 100),
+            ("2026-02-02T15:03:00Z", 250),
+            ("2026-02-02T15:04:00Z", 300),
+            ("2026-02-02T15:05:00Z", 400),
+        ] {
+            s.push(&Bar {
+                volume: Some(volume),
+                ..bar(time, "5m", Some(190.0))
+            });
+        }
+        assert_eq!(s.volume_so_far(t("2026-02-02T15:05:00Z")).unwrap().0, 400);
+        assert_eq!(
+            s.volume_so_far(t("2026-02-02T15:03:30Z")).unwrap().0,
+            250,
+            "as known then"
+        );
+        assert_eq!(s.days.values().last().unwrap().intraday_volume, 400);
     }
 
     #[test]

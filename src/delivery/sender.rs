@@ -1,6 +1,6 @@
 //! Drains the outbox into a sink, honouring flood control and backing off on failures.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,12 +13,15 @@ use super::{SendError, Sink};
 use crate::clock::Clock;
 use crate::store::{Delivery, Store, Target};
 
-/// A delivery failing this often is given up (the alert stays in the log).
-const MAX_ATTEMPTS: u32 = 20;
+/// A delivery that keeps failing for reasons that might pass (network, server trouble) is
+/// given up only after this long (the alert stays in the log).
+const GIVE_UP_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(3);
 /// Chats served at the same time; the sink's own rate limits do the pacing.
 const CONCURRENT_CHATS: usize = 32;
 /// Longest wait before the outbox is looked at again without being woken.
 const IDLE_CHECK: Duration = Duration::from_secs(30);
+/// Pause after the store failed to record a sent message.
+const STORAGE_PAUSE: Duration = Duration::from_secs(30);
 
 /// The outbox worker.
 #[derive(Clone)]
@@ -27,8 +30,11 @@ pub struct Sender {
     sink: Arc<dyn Sink>,
     clock: Clock,
     wake: Arc<Notify>,
-    /// Flood control pauses all sending until this instant.
+    /// Flood control (or a failing store) pauses all sending until this instant.
     paused_until: Arc<Mutex<Option<DateTime<Utc>>>>,
+    /// Deliveries sent but not removed from the outbox (the store failed): never sent again
+    /// by this process.
+    sent_unremoved: Arc<std::sync::Mutex<HashSet<u64>>>,
 }
 
 impl Sender {
@@ -40,6 +46,7 @@ impl Sender {
             clock,
             wake: Arc::new(Notify::new()),
             paused_until: Arc::new(Mutex::new(None)),
+            sent_unremoved: Arc::default(),
         }
     }
 
@@ -72,6 +79,11 @@ impl Sender {
         }
     }
 
+    async fn pause(&self, until: DateTime<Utc>) {
+        let mut paused = self.paused_until.lock().await;
+        *paused = Some(paused.map_or(until, |p| p.max(until)));
+    }
+
     /// Sends every due delivery once; returns how long until the next one is due.
     pub async fn drain_once(&self) -> Result<Duration, crate::store::StoreError> {
         let now = self.clock.now();
@@ -80,21 +92,43 @@ impl Sender {
         {
             return Ok((until - now).to_std().unwrap_or_default());
         }
+        // Per chat, in order: a chat whose oldest delivery must wait sends nothing newer.
         let mut by_target: BTreeMap<Target, Vec<(u64, Delivery)>> = BTreeMap::new();
         let mut next_due: Option<DateTime<Utc>> = None;
+        let skip = self
+            .sent_unremoved
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         for (seq, d) in self.store.outbox()? {
-            match d.not_before {
-                Some(t) if t > now => next_due = Some(next_due.map_or(t, |n| n.min(t))),
-                _ => by_target.entry(d.target).or_default().push((seq, d)),
+            if !skip.contains(&seq) {
+                by_target.entry(d.target).or_default().push((seq, d));
             }
         }
-        futures::stream::iter(by_target.into_values())
+        let queues: Vec<Vec<(u64, Delivery)>> = by_target
+            .into_values()
+            .filter_map(|queue| {
+                let due: Vec<(u64, Delivery)> = queue
+                    .into_iter()
+                    .take_while(|(_, d)| d.not_before.is_none_or(|t| t <= now))
+                    .collect();
+                (!due.is_empty()).then_some(due)
+            })
+            .collect();
+        futures::stream::iter(queues)
             .for_each_concurrent(CONCURRENT_CHATS, |queue| self.serve_chat(queue))
             .await;
-        // Entries rescheduled during this round (flood control, backoff) decide the next wake.
+        // What is left decides the next wake: per chat, when its oldest delivery is due (the
+        // others wait behind it).
         let now = self.clock.now();
-        for (_, d) in self.store.outbox()? {
-            let due = d.not_before.unwrap_or(now);
+        let mut heads: BTreeMap<Target, Option<DateTime<Utc>>> = BTreeMap::new();
+        for (seq, d) in self.store.outbox()? {
+            if !skip.contains(&seq) {
+                heads.entry(d.target).or_insert(d.not_before);
+            }
+        }
+        for head in heads.into_values() {
+            let due = head.unwrap_or(now);
             next_due = Some(next_due.map_or(due, |n| n.min(due)));
         }
         Ok(next_due.map_or(IDLE_CHECK, |t| {
@@ -104,7 +138,7 @@ impl Sender {
 
     /// Sends one chat's deliveries in order; stops at the first that must wait.
     async fn serve_chat(&self, queue: Vec<(u64, Delivery)>) {
-        for (seq, mut d) in queue {
+        for (seq, d) in queue {
             if let Some(until) = *self.paused_until.lock().await
                 && self.clock.now() < until
             {
@@ -113,7 +147,17 @@ impl Sender {
             match self.sink.send(d.target, &d.text, d.edit).await {
                 Ok(message_id) => {
                     if let Err(e) = self.store.remove_delivery(seq) {
-                        tracing::error!(error = %e, "sent, but cannot remove from the outbox");
+                        // Never send it again from this process; stop hammering a failing store.
+                        tracing::error!(error = %e, seq, "sent, but cannot remove it from the outbox; pausing delivery");
+                        self.sent_unremoved
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert(seq);
+                        self.pause(
+                            self.clock.now()
+                                + chrono::Duration::from_std(STORAGE_PAUSE).unwrap_or_default(),
+                        )
+                        .await;
                     }
                     if let (Target::Telegram(chat), Some(id), None) = (d.target, message_id, d.edit)
                         && let Err(e) = self.store.record_sent(d.alert, chat, id)
@@ -126,10 +170,12 @@ impl Sender {
                     let until = self.clock.now()
                         + chrono::Duration::from_std(wait).unwrap_or(chrono::TimeDelta::MAX);
                     tracing::warn!(alert = d.alert, target = ?d.target, wait_secs = wait.as_secs(), "flood control: pausing delivery");
-                    *self.paused_until.lock().await = Some(until);
-                    d.not_before = Some(until);
-                    d.last_error = Some(format!("flood control, retry after {}s", wait.as_secs()));
-                    self.keep(seq, &d);
+                    self.pause(until).await;
+                    self.keep(seq, |x| {
+                        x.not_before = Some(until);
+                        x.last_error =
+                            Some(format!("flood control, retry after {}s", wait.as_secs()));
+                    });
                     return;
                 }
                 Err(SendError::ChatGone(reason)) => {
@@ -165,8 +211,6 @@ impl Sender {
                     if let Err(e) = self.migrate(old, new_id) {
                         tracing::error!(error = %e, "cannot migrate chat");
                     }
-                    d.target = Target::Telegram(new_id);
-                    self.keep(seq, &d);
                     return;
                 }
                 Err(SendError::Permanent(reason)) => {
@@ -176,22 +220,23 @@ impl Sender {
                     }
                 }
                 Err(SendError::Transient(reason)) => {
-                    d.attempts += 1;
-                    d.last_error = Some(reason.clone());
-                    if d.attempts >= MAX_ATTEMPTS {
-                        tracing::error!(alert = d.alert, target = ?d.target, %reason, attempts = d.attempts, "giving up on a delivery");
+                    let now = self.clock.now();
+                    if now - d.created > GIVE_UP_AFTER {
+                        tracing::error!(alert = d.alert, target = ?d.target, %reason, attempts = d.attempts + 1, "giving up on a delivery failing for days");
                         if let Err(e) = self.store.remove_delivery(seq) {
                             tracing::error!(error = %e, "cannot remove from the outbox");
                         }
                     } else {
-                        let backoff = Duration::from_secs(2u64.saturating_pow(d.attempts).min(600));
-                        tracing::warn!(alert = d.alert, target = ?d.target, %reason, attempts = d.attempts, "delivery failed; will retry");
-                        d.not_before = Some(
-                            self.clock.now()
-                                + chrono::Duration::from_std(backoff)
-                                    .unwrap_or(chrono::TimeDelta::MAX),
-                        );
-                        self.keep(seq, &d);
+                        let attempts = d.attempts + 1;
+                        let backoff = Duration::from_secs(2u64.saturating_pow(attempts).min(600));
+                        tracing::warn!(alert = d.alert, target = ?d.target, %reason, attempts, "delivery failed; will retry");
+                        let at = now
+                            + chrono::Duration::from_std(backoff).unwrap_or(chrono::TimeDelta::MAX);
+                        self.keep(seq, |x| {
+                            x.attempts = attempts;
+                            x.not_before = Some(at);
+                            x.last_error = Some(reason.clone());
+                        });
                     }
                     return;
                 }
@@ -199,8 +244,10 @@ impl Sender {
         }
     }
 
-    fn keep(&self, seq: u64, d: &Delivery) {
-        if let Err(e) = self.store.reschedule(seq, d) {
+    /// Records a failed attempt on the stored delivery (not on the copy read before sending,
+    /// which may be outdated).
+    fn keep(&self, seq: u64, change: impl Fn(&mut Delivery)) {
+        if let Err(e) = self.store.update_delivery(seq, change) {
             tracing::error!(error = %e, "cannot reschedule a delivery");
         }
     }
@@ -215,12 +262,149 @@ impl Sender {
                 c.deactivated = Some(format!("migrated to {new_id}"));
             })?;
         }
-        for (seq, mut d) in self.store.outbox()? {
+        for (seq, d) in self.store.outbox()? {
             if d.target == Target::Telegram(old) {
-                d.target = Target::Telegram(new_id);
-                self.store.reschedule(seq, &d)?;
+                self.store
+                    .update_delivery(seq, |x| x.target = Target::Telegram(new_id))?;
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex as StdMutex;
+
+    use futures::future::BoxFuture;
+
+    use super::*;
+
+    /// A sink that answers from a script and records what it was asked to send.
+    struct Scripted {
+        answers: StdMutex<Vec<Result<Option<i32>, SendError>>>,
+        sent: StdMutex<Vec<String>>,
+        /// Runs during a send (to change the store meanwhile).
+        during: Box<dyn Fn() + Send + Sync>,
+    }
+
+    impl Sink for Scripted {
+        fn send<'a>(
+            &'a self,
+            _target: Target,
+            text: &'a str,
+            _edit: Option<i32>,
+        ) -> BoxFuture<'a, Result<Option<i32>, SendError>> {
+            Box::pin(async move {
+                (self.during)();
+                self.sent.lock().unwrap().push(text.to_string());
+                let mut answers = self.answers.lock().unwrap();
+                if answers.is_empty() {
+                    Ok(Some(1))
+                } else {
+                    answers.remove(0)
+                }
+            })
+        }
+    }
+
+    fn delivery(text: &str, created: DateTime<Utc>) -> Delivery {
+        Delivery {
+            alert: 1,
+            target: Target::Telegram(42),
+            text: text.into(),
+            created,
+            attempts: 0,
+            not_before: None,
+            last_error: None,
+            edit: None,
+        }
+    }
+
+    fn setup(
+        answers: Vec<Result<Option<i32>, SendError>>,
+        during: impl Fn() + Send + Sync + 'static,
+    ) -> (tempfile::TempDir, Store, Arc<Scripted>, Clock) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let sink = Arc::new(Scripted {
+            answers: StdMutex::new(answers),
+            sent: StdMutex::default(),
+            during: Box::new(during),
+        });
+        (
+            dir,
+            store,
+            sink,
+            Clock::anchored("2026-02-02T21:50:00Z".parse().unwrap()),
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_chat_whose_first_message_must_wait_sends_nothing_newer() {
+        let (_dir, store, sink, clock) =
+            setup(vec![Err(SendError::Transient("network".into()))], || {});
+        store.enqueue(&delivery("first", clock.now())).unwrap();
+        store.enqueue(&delivery("second", clock.now())).unwrap();
+        let sender = Sender::new(store.clone(), sink.clone(), clock.clone());
+        let wait = sender.drain_once().await.unwrap();
+        assert_eq!(*sink.sent.lock().unwrap(), ["first"]);
+        sender.drain_once().await.unwrap();
+        assert_eq!(
+            sink.sent.lock().unwrap().len(),
+            1,
+            "the second waits behind the first"
+        );
+        tokio::time::advance(wait + Duration::from_millis(10)).await;
+        sender.drain_once().await.unwrap();
+        assert_eq!(*sink.sent.lock().unwrap(), ["first", "first", "second"]);
+        assert_eq!(store.outbox_len(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn transient_failures_keep_a_delivery_for_days_not_attempts() {
+        // Regression: a two-hour outage (20 attempts) used to drop every pending alert.
+        let failures: Vec<_> = (0..30)
+            .map(|_| Err(SendError::Transient("network".into())))
+            .collect();
+        let (_dir, store, sink, clock) = setup(failures, || {});
+        store.enqueue(&delivery("alert", clock.now())).unwrap();
+        let sender = Sender::new(store.clone(), sink, clock.clone());
+        for _ in 0..30 {
+            sender.drain_once().await.unwrap();
+            let due = store.outbox().unwrap()[0].1.not_before.unwrap();
+            clock.jump((due - clock.now()).to_std().unwrap() + Duration::from_secs(1));
+        }
+        assert_eq!(store.outbox_len(), 1);
+        assert_eq!(store.outbox().unwrap()[0].1.attempts, 30);
+        clock.jump(Duration::from_secs(4 * 24 * 3600));
+        sender.drain_once().await.unwrap();
+        assert_eq!(store.outbox_len(), 0, "given up after days of failures");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_attempt_keeps_text_changed_while_it_was_sending() {
+        // Regression: rescheduling wrote back the copy read before sending.
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let clock = Clock::anchored("2026-02-02T21:50:00Z".parse().unwrap());
+        let seq = store.enqueue(&delivery("old text", clock.now())).unwrap();
+        let writer = store.clone();
+        let sink = Arc::new(Scripted {
+            answers: StdMutex::new(vec![Err(SendError::Transient("network".into()))]),
+            sent: StdMutex::default(),
+            during: Box::new(move || {
+                writer
+                    .update_delivery(seq, |d| d.text = "new text".into())
+                    .unwrap();
+            }),
+        });
+        Sender::new(store.clone(), sink, clock)
+            .drain_once()
+            .await
+            .unwrap();
+        let (_, d) = &store.outbox().unwrap()[0];
+        assert_eq!(d.text, "new text");
+        assert_eq!(d.attempts, 1);
     }
 }

@@ -92,6 +92,12 @@ pub fn classify(e: RequestError, token: &str) -> SendError {
             | ApiError::MessageIsTooLong
             | ApiError::MessageTextIsEmpty,
         ) => SendError::Permanent(text),
+        // A request Telegram refuses as malformed will be refused again.
+        RequestError::Api(ApiError::Unknown(description))
+            if description.starts_with("Bad Request") =>
+        {
+            SendError::Permanent(text)
+        }
         _ => SendError::Transient(text),
     }
 }

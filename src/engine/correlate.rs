@@ -53,6 +53,10 @@ pub struct PairState {
     pub episodes: Vec<PriceEpisode>,
     /// No alert before this instant.
     pub cooldown_until: Option<DateTime<Utc>>,
+    /// The latest instant the price part was evaluated at: older bars arriving late (a
+    /// history refetch) add to the price history but are not judged again.
+    #[serde(default)]
+    pub evaluated_to: Option<DateTime<Utc>>,
 }
 
 impl PairState {
@@ -69,6 +73,10 @@ impl PairState {
         held: Vec<bool>,
         evidence: Option<PriceEvidence>,
     ) -> Option<usize> {
+        if self.evaluated_to.is_some_and(|last| t < last) {
+            return None;
+        }
+        self.evaluated_to = Some(t);
         if !held.iter().any(|h| *h) {
             if let Some(last) = self.episodes.last_mut() {
                 last.open = false;
@@ -97,19 +105,19 @@ impl PairState {
         Some(self.episodes.len() - 1)
     }
 
-    /// Drops what can no longer pair with anything arriving at or after `now`.
+    /// Drops what can no longer pair with anything arriving at or after `now`. A headline
+    /// may arrive up to `within` after its publication and pair with a price move up to
+    /// `within` before that, so episodes are kept twice as long as headlines.
     pub fn prune(&mut self, now: DateTime<Utc>, within: chrono::Duration) {
-        let horizon = now - within;
+        let horizon = now
+            .checked_sub_signed(within)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
         self.texts.retain(|t| t.at >= horizon);
-        // Keep the newest episode even when old: it tells whether the next evaluation
-        // continues it.
-        let keep_last = self.episodes.len().saturating_sub(1);
-        let mut i = 0;
-        self.episodes.retain(|e| {
-            let keep = e.to >= horizon || i == keep_last;
-            i += 1;
-            keep
-        });
+        let horizon = horizon
+            .checked_sub_signed(within)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        // An open episode is kept even when old: the next evaluation may continue it.
+        self.episodes.retain(|e| e.to >= horizon || e.open);
     }
 
     /// Whether this state holds nothing worth keeping.
@@ -126,10 +134,16 @@ pub fn pairs_in_time(
     text_at: DateTime<Utc>,
     episode: &PriceEpisode,
 ) -> Option<DateTime<Utc>> {
+    let before = text_at
+        .checked_sub_signed(within)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let after = text_at
+        .checked_add_signed(within)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
     let (lo, hi) = match order {
-        Order::Any => (text_at - within, text_at + within),
-        Order::TextFirst => (text_at, text_at + within),
-        Order::PriceFirst => (text_at - within, text_at),
+        Order::Any => (before, after),
+        Order::TextFirst => (text_at, after),
+        Order::PriceFirst => (before, text_at),
     };
     let from = episode.from.max(lo);
     let to = episode.to.min(hi);
@@ -143,9 +157,10 @@ pub fn verdict(rule: &Rule, text: Option<&TextEvent>, episode: Option<&PriceEpis
             rule.selections[i].kind,
             crate::rules::SelectionKind::Price(_)
         );
+        // Flags recorded under another version of the rule may be shorter: missing is false.
         match (is_price, text, episode) {
-            (false, Some(t), _) => Tri::from(t.held[i]),
-            (true, _, Some(e)) => Tri::from(e.held[i]),
+            (false, Some(t), _) => Tri::from(t.held.get(i).copied().unwrap_or(false)),
+            (true, _, Some(e)) => Tri::from(e.held.get(i).copied().unwrap_or(false)),
             _ => Tri::Unknown,
         }
     })
@@ -226,7 +241,7 @@ mod tests {
             Some(1)
         );
         assert_eq!(s.episodes[0].to, t("2026-02-02T20:30:00Z"));
-        s.prune(t("2026-02-04T00:00:00Z"), chrono::Duration::hours(24));
+        s.prune(t("2026-02-05T00:00:00Z"), chrono::Duration::hours(24));
         assert_eq!(s.episodes.len(), 1, "the newest episode is kept");
     }
 }

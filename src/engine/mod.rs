@@ -38,6 +38,11 @@ pub struct EngineState {
     pub stories: BTreeMap<String, StoryState>,
     /// The id the next alert gets.
     pub next_alert: AlertId,
+    /// The fingerprint of each rule's definition the state above was built with: state of a
+    /// rule whose file changed (between runs or on reload) is not read against the new
+    /// definition.
+    #[serde(default)]
+    pub fingerprints: BTreeMap<String, u64>,
 }
 
 /// Something the outside world should hear about.
@@ -95,21 +100,8 @@ impl Engine {
     /// rule keeps its cooldowns but forgets pending headlines and price episodes (they were
     /// judged by the old definition); a removed rule's state goes.
     pub fn replace_rules(&mut self, rules: Arc<RuleSet>) {
-        let old = std::mem::replace(&mut self.rules, rules);
-        let new = Arc::clone(&self.rules);
-        self.state
-            .pairs
-            .retain(|id, pairs| match (old.get(id), new.get(id)) {
-                (_, None) => false,
-                (Some(before), Some(after)) if before.fingerprint != after.fingerprint => {
-                    for pair in pairs.values_mut() {
-                        pair.texts.clear();
-                        pair.episodes.clear();
-                    }
-                    true
-                }
-                _ => true,
-            });
+        self.rules = rules;
+        self.forget_unknown_rules();
     }
 
     /// The persistent part of the state.
@@ -136,9 +128,36 @@ impl Engine {
             .or_insert_with(|| Series::new(symbol))
     }
 
+    /// Aligns the state with the rules in force: removed rules' state goes; a changed rule
+    /// keeps its cooldowns but forgets pending headlines and price episodes (they were judged
+    /// by the old definition).
     fn forget_unknown_rules(&mut self) {
-        let known: BTreeSet<&str> = self.rules.rules().iter().map(|r| r.id.as_str()).collect();
-        self.state.pairs.retain(|id, _| known.contains(id.as_str()));
+        let rules = Arc::clone(&self.rules);
+        let fingerprints = std::mem::take(&mut self.state.fingerprints);
+        self.state.pairs.retain(|id, pairs| match rules.get(id) {
+            None => false,
+            Some(rule) => {
+                if fingerprints.get(id) != Some(&rule.fingerprint) {
+                    for pair in pairs.values_mut() {
+                        pair.texts.clear();
+                        pair.episodes.clear();
+                        pair.evaluated_to = None;
+                    }
+                }
+                true
+            }
+        });
+        self.state.fingerprints = rules
+            .rules()
+            .iter()
+            .map(|r| (r.id.clone(), r.fingerprint))
+            .collect();
+    }
+
+    /// Puts back a state taken with `state().clone()` (a step that could not be committed).
+    pub fn restore(&mut self, state: EngineState) {
+        self.state = state;
+        self.stories = StoryIndex::build(&self.state.stories);
     }
 
     /// Processes one headline at processing time `now`.
@@ -159,9 +178,10 @@ impl Engine {
         let cited = HeadlineRef::new(headline, &prepared.title.original);
         let key = prepared.title.story_key();
         let words = story::content_words(&prepared.title);
+        let polarity = story::polarity_words(&prepared.title);
         if let Some(seen) = self
             .stories
-            .find(&key, &words, &self.state.stories)
+            .find(&key, &words, &polarity, &self.state.stories)
             .and_then(|k| self.state.stories.get_mut(&k))
         {
             report.duplicate = true;
@@ -196,6 +216,7 @@ impl Engine {
                     alerts: Vec::new(),
                     copies: vec![cited.clone()],
                     words,
+                    polarity,
                 },
             );
         }
@@ -330,6 +351,9 @@ impl Engine {
         let pair = self.pair_mut(&rule.id, symbol);
         let latest = pair.episodes.last()?.clone();
         match correlate::verdict(rule, None, Some(&latest)) {
+            // A price-only rule fires only on a move that still holds at the latest
+            // evaluation (a batch may have ended it after it began).
+            Tri::True if !latest.open => return None,
             Tri::True => {
                 let at = latest.to;
                 return self.fire(rule, symbol, None, Some((&latest, at)), now);

@@ -58,6 +58,9 @@ pub struct StoryState {
     /// Its content words (sorted, distinct stems).
     #[serde(default)]
     pub words: Vec<String>,
+    /// Its words of polarity ("denies", "nicht"), which filler filtering would drop.
+    #[serde(default)]
+    pub polarity: Vec<String>,
 }
 
 /// The content words of a title.
@@ -67,6 +70,24 @@ pub fn content_words(title: &NormalizedText) -> Vec<String> {
         .iter()
         .filter(|t| !is_filler(&t.text))
         .map(|t| t.stem.clone())
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
+/// The words of a title that flip what it says, checked on every token (function words such
+/// as "nicht" and "no" are not content words, but they matter here).
+pub fn polarity_words(title: &NormalizedText) -> Vec<String> {
+    let mut words: Vec<String> = title
+        .tokens
+        .iter()
+        .filter_map(|t| {
+            [&t.text, &t.stem]
+                .into_iter()
+                .find(|w| POLARITY.contains(&w.as_str()))
+                .cloned()
+        })
         .collect();
     words.sort();
     words.dedup();
@@ -91,12 +112,6 @@ pub fn similarity(a: &[String], b: &[String]) -> f64 {
         }
     }
     shared as f64 / (a.len() + b.len() - shared) as f64
-}
-
-fn polarity_differs(a: &[String], b: &[String]) -> bool {
-    POLARITY
-        .iter()
-        .any(|p| a.iter().any(|w| w == p) != b.iter().any(|w| w == p))
 }
 
 /// The band keys of a word list's MinHash signature.
@@ -152,6 +167,7 @@ impl StoryIndex {
         &self,
         key: &str,
         words: &[String],
+        polarity: &[String],
         stories: &BTreeMap<String, StoryState>,
     ) -> Option<String> {
         if stories.contains_key(key) {
@@ -168,7 +184,7 @@ impl StoryIndex {
                 };
                 let sim = similarity(words, &story.words);
                 if sim >= SAME_STORY
-                    && !polarity_differs(words, &story.words)
+                    && polarity == story.polarity.as_slice()
                     && best.is_none_or(|(b, _)| sim > b)
                 {
                     best = Some((sim, candidate));
@@ -196,6 +212,7 @@ mod tests {
                 n.story_key(),
                 StoryState {
                     words: content_words(&n),
+                    polarity: polarity_words(&n),
                     ..StoryState::default()
                 },
             );
@@ -207,7 +224,12 @@ mod tests {
         let n = normalize(title, None);
         index
             .0
-            .find(&n.story_key(), &content_words(&n), &index.1)
+            .find(
+                &n.story_key(),
+                &content_words(&n),
+                &polarity_words(&n),
+                &index.1,
+            )
             .is_some()
     }
 
@@ -243,6 +265,18 @@ mod tests {
         assert!(!retells(
             &idx,
             "Meta is unsatisfied with some AMD chips and looking for alternatives"
+        ));
+        let idx = index(&["Nvidia bestätigt Gespräche mit OpenAI über neue Chips"]);
+        assert!(
+            !retells(
+                &idx,
+                "Nvidia bestätigt Gespräche mit OpenAI über neue Chips nicht"
+            ),
+            "a trailing `nicht` flips it"
+        );
+        assert!(retells(
+            &idx,
+            "UPDATE 1-Nvidia bestätigt Gespräche mit OpenAI über neue Chips"
         ));
     }
 

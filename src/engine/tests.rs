@@ -474,3 +474,119 @@ fn an_expired_rule_never_fires() {
         "its last day still counts"
     );
 }
+
+#[test]
+fn state_from_an_earlier_version_of_a_rule_is_not_read_against_the_new_one() {
+    // Regression: restarting after adding selections to a rule with a headline pending
+    // indexed the old flags with the new selections and panicked.
+    let mut e = engine_with("any");
+    e.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T10:00:00Z"),
+    );
+    e.on_headline(
+        &headline(NEWS, "2026-02-02T11:00:00Z"),
+        t("2026-02-02T11:00:00Z"),
+    );
+    let saved = e.state().clone();
+    let edited = RULE
+        .replace("ORDER", "any")
+        .replace(
+            "[text.denial]",
+            "[text.extra]\nany = [\"chips\"]\n[text.more]\nany = [\"nvidia\"]\n[text.denial]",
+        )
+        .replace(
+            "condition = \"partner and alternative and not denial and drop\"",
+            "condition = \"partner and alternative and extra and more and not denial and drop\"",
+        );
+    let set = compile(
+        vec![SourceFile {
+            path: "rules/r.toml".into(),
+            text: edited,
+        }],
+        vec![],
+    )
+    .unwrap();
+    let mut restarted = Engine::new(Arc::new(set), saved);
+    restarted.warm(&[bar("2026-01-30T21:00:00Z", "1d", 191.79)]);
+    let out = restarted.on_bars(
+        &[bar("2026-02-02T16:00:00Z", "30m", 187.0)],
+        t("2026-02-02T16:00:00Z"),
+    );
+    assert!(
+        alerts(out).is_empty(),
+        "the pending headline was judged by the old rule"
+    );
+    assert!(
+        restarted.state().pairs["partner-drop"]["NVDA"]
+            .texts
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_bar_older_than_what_was_evaluated_is_history_not_news() {
+    // Regression: a daily bar re-sent by a history refetch was judged at yesterday's time and
+    // fired a price-only rule with stale figures.
+    let mut e = price_rule("cooldown = \"1h\"");
+    e.on_bars(
+        &[bar("2026-01-29T21:00:00Z", "1d", 200.0)],
+        t("2026-01-30T14:00:00Z"),
+    );
+    e.on_bars(
+        &[bar("2026-02-02T15:00:00Z", "30m", 191.0)],
+        t("2026-02-02T15:00:00Z"),
+    );
+    let out = e.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T15:05:00Z"),
+    );
+    assert!(alerts(out).is_empty());
+}
+
+#[test]
+fn a_late_headline_still_pairs_with_a_move_within_its_span() {
+    // The news was published 20 h after the drop and reached us 10 h later: the drop is
+    // within 24 h of the publication, so they pair (as a replay of the same data would).
+    let mut e = engine_with("any");
+    e.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T10:00:00Z"),
+    );
+    e.on_bars(
+        &[bar("2026-02-02T15:00:00Z", "30m", 186.0)],
+        t("2026-02-02T15:00:00Z"),
+    );
+    e.on_bars(
+        &[bar("2026-02-02T16:00:00Z", "30m", 190.0)],
+        t("2026-02-02T16:00:00Z"),
+    );
+    e.tidy(t("2026-02-03T21:00:00Z"));
+    let (out, _) = e.on_headline(
+        &headline(NEWS, "2026-02-03T11:00:00Z"),
+        t("2026-02-03T21:00:00Z"),
+    );
+    assert_eq!(alerts(out).len(), 1);
+}
+
+#[test]
+fn a_restored_state_undoes_a_step() {
+    let mut e = engine_with("any");
+    monday(&mut e);
+    let before = e.state().clone();
+    let (out, _) = e.on_headline(
+        &headline(NEWS, "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:48:00Z"),
+    );
+    assert_eq!(alerts(out).len(), 1);
+    e.restore(before);
+    let (out, _) = e.on_headline(
+        &headline(NEWS, "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:49:00Z"),
+    );
+    assert_eq!(
+        alerts(out).len(),
+        1,
+        "the step that could not be stored happens again"
+    );
+}

@@ -328,15 +328,29 @@ pub fn parse_duration(
     file: &SourceFile,
     value: &Spanned<String>,
 ) -> Result<std::time::Duration, Problem> {
-    humantime::parse_duration(value.get_ref().trim()).map_err(|_| {
+    let d = humantime::parse_duration(value.get_ref().trim()).map_err(|_| {
         Problem::at(
             file,
             value.span(),
             format!("`{}` is not a duration", value.get_ref()),
             Some("write a number and a unit, e.g. `30m`, `24h` or `2d`".into()),
         )
-    })
+    })?;
+    // Spans, cooldowns and windows longer than this mean nothing for market news, and time
+    // arithmetic on them could overflow.
+    if d > MAX_DURATION {
+        return Err(Problem::at(
+            file,
+            value.span(),
+            format!("`{}` is too long (at most 400 days)", value.get_ref()),
+            None,
+        ));
+    }
+    Ok(d)
 }
+
+/// The longest duration a rule may use.
+const MAX_DURATION: std::time::Duration = std::time::Duration::from_secs(400 * 24 * 3600);
 
 #[cfg(test)]
 mod tests {
@@ -367,6 +381,15 @@ mod tests {
         };
         assert_eq!(p.line, 5);
         assert_eq!(p.hint.as_deref(), Some("did you mean `any`?"));
+    }
+
+    #[test]
+    fn absurd_durations_are_refused() {
+        // Regression: `300000years` compiled and then overflowed date arithmetic at runtime.
+        let f = file("x = 1");
+        let p = parse_duration(&f, &Spanned::new(0..5, "300000years".to_string())).unwrap_err();
+        assert!(p.message.contains("too long"));
+        assert!(parse_duration(&f, &Spanned::new(0..5, "400days".to_string())).is_ok());
     }
 
     #[test]

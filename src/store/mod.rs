@@ -248,15 +248,30 @@ impl Store {
             .map_err(ctx("reading seen items"))
     }
 
-    /// Of `bars`, those that are new or differ from what is stored (a forming bar fetched
-    /// again unchanged is not news).
+    /// Of `bars`, those that are new or add to what is stored (a forming bar fetched again
+    /// unchanged is not news). A bar that only repeats part of a stored one — the previous
+    /// close from a day chart, after the full daily bar from the history — is merged into it:
+    /// values it lacks are kept, so the two never overwrite each other in turn.
     pub fn changed_bars(&self, bars: &[Bar]) -> Result<Vec<Bar>, StoreError> {
         let mut out = Vec::new();
         for bar in bars {
             let stored = self.bars.get(bar_key(bar)).map_err(ctx("reading bars"))?;
             match stored.and_then(|v| decode::<Bar>(&v, "bar")) {
-                Some(old) if old == *bar => {}
-                _ => out.push(bar.clone()),
+                Some(old) => {
+                    let merged = Bar {
+                        open: bar.open.or(old.open),
+                        high: bar.high.or(old.high),
+                        low: bar.low.or(old.low),
+                        close: bar.close.or(old.close),
+                        volume: bar.volume.or(old.volume),
+                        session: bar.session.or(old.session),
+                        ..bar.clone()
+                    };
+                    if merged != old {
+                        out.push(merged);
+                    }
+                }
+                None => out.push(bar.clone()),
             }
         }
         Ok(out)

@@ -80,6 +80,25 @@ impl Store {
         Ok(seq)
     }
 
+    /// Changes a pending delivery in place (fields set by the sender: attempts, retry time,
+    /// target), leaving anything the pipeline changed meanwhile (the text) as it is. `false`
+    /// when it is no longer pending.
+    pub fn update_delivery(
+        &self,
+        seq: u64,
+        change: impl Fn(&mut Delivery),
+    ) -> Result<bool, StoreError> {
+        let updated = self
+            .outbox
+            .update_and_fetch(seq.to_be_bytes(), |old| {
+                let mut d: Delivery = decode(old?, "delivery")?;
+                change(&mut d);
+                Some(encode(&d))
+            })
+            .map_err(ctx("updating a delivery"))?;
+        Ok(updated.is_some())
+    }
+
     /// Replaces a pending delivery (after a failed attempt).
     pub fn reschedule(&self, seq: u64, delivery: &Delivery) -> Result<(), StoreError> {
         self.outbox

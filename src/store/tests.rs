@@ -86,6 +86,15 @@ fn only_new_or_changed_bars_are_news() {
     assert!(store.changed_bars(&first).unwrap().is_empty());
     let revised = vec![bar("2026-02-02T21:30:00Z", 185.5)];
     assert_eq!(store.changed_bars(&revised).unwrap(), revised);
+    // A bar repeating only the close of a stored one is nothing new, and keeps its values.
+    let partial = Bar {
+        open: None,
+        high: None,
+        low: None,
+        volume: None,
+        ..bar("2026-02-02T21:00:00Z", 186.25)
+    };
+    assert!(store.changed_bars(&[partial]).unwrap().is_empty());
 }
 
 #[test]
