@@ -23,6 +23,7 @@ use crate::schedule::Scheduler;
 use crate::sources::http::Http;
 use crate::sources::{self, PollContext, SourceKind};
 use crate::store::{Store, StoreError};
+use crate::telegram::pace::{Limits as PaceLimits, Pacer};
 use crate::{health, telegram};
 
 /// Why the bot could not start.
@@ -61,6 +62,12 @@ pub async fn run(
         tracing::info!(rules = set.rules().len(), terms = set.term_count(), dir = %config.rules_dir.display(), "rules loaded");
     }
     let store = Store::open(&config.storage.path, config.storage.cache_bytes)?;
+    // Personal alerts live in the store and are compiled with the files.
+    match reloader.sync_personal(&store) {
+        Ok(report) => tracing::info!(rules = report.rules, "personal alerts loaded"),
+        Err(e) => tracing::error!(error = %e, "cannot read personal alerts"),
+    }
+    let pacer = Arc::new(Pacer::new(PaceLimits::default()));
 
     let stop = CancellationToken::new();
     let (mode, sink, bot): (Mode, Arc<dyn Sink>, _) = match &config.telegram.token {
@@ -68,7 +75,13 @@ pub async fn run(
             let bot = telegram::bot(token, config.telegram.api_url.clone());
             (
                 Mode::Telegram,
-                Arc::new(TelegramSink::new(bot.clone(), token.clone())),
+                Arc::new(TelegramSink::new(
+                    bot.clone(),
+                    token.clone(),
+                    store.clone(),
+                    config.telegram.allow_paid_broadcast,
+                    Arc::clone(&pacer),
+                )),
                 Some((bot, token.clone())),
             )
         }
@@ -80,7 +93,15 @@ pub async fn run(
         }
     };
 
-    let sender = Sender::new(store.clone(), sink, clock.clone());
+    let sender = {
+        let (reloader, store) = (Arc::clone(&reloader), store.clone());
+        // A chat moved to a new id renames its personal alerts: compile them again.
+        Sender::new(store.clone(), sink, clock.clone()).after_migration(move || {
+            if let Err(e) = reloader.sync_personal(&store) {
+                tracing::error!(error = %e, "cannot reload personal alerts");
+            }
+        })
+    };
     let sender_task = tokio::spawn(sender.clone().run(stop.clone()));
 
     let (tx, rx) = mpsc::channel(64);
@@ -177,6 +198,9 @@ pub async fn run(
             sources: names,
             admins: config.telegram.admins.clone(),
             reloader: Arc::clone(&reloader),
+            pacer: Arc::clone(&pacer),
+            sender: sender.clone(),
+            limits: config.telegram.personal,
         });
         tokio::spawn(telegram::run(
             bot,
@@ -186,6 +210,12 @@ pub async fn run(
             stop.clone(),
         ))
     });
+    let digests = tokio::spawn(digest_job(
+        store.clone(),
+        clock.clone(),
+        sender.clone(),
+        stop.clone(),
+    ));
     let heartbeat = tokio::spawn(health::beat(
         config.storage.path.clone(),
         clock.clone(),
@@ -203,6 +233,7 @@ pub async fn run(
             let _ = t.await;
         }
         let _ = heartbeat.await;
+        let _ = digests.await;
         if let Some(w) = watcher {
             let _ = w.await;
         }
@@ -217,4 +248,29 @@ pub async fn run(
         Err(e) => tracing::error!(error = %e, "flushing state panicked"),
     }
     Ok(())
+}
+
+/// How often due digests are looked for.
+const DIGEST_CHECK: Duration = Duration::from_secs(30);
+
+/// Hands due digests to the outbox, every [`DIGEST_CHECK`] until `stop`.
+async fn digest_job(store: Store, clock: Clock, sender: Sender, stop: CancellationToken) {
+    loop {
+        let (store, now) = (store.clone(), clock.now());
+        match tokio::task::spawn_blocking(move || crate::delivery::digest::send_due(&store, now))
+            .await
+        {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => {
+                tracing::info!(chats = n, "digests queued");
+                sender.wake();
+            }
+            Ok(Err(e)) => tracing::error!(error = %e, "cannot send digests"),
+            Err(e) => tracing::error!(error = %e, "digest job failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(DIGEST_CHECK) => {}
+            _ = stop.cancelled() => return,
+        }
+    }
 }

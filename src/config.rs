@@ -64,6 +64,10 @@ pub struct TelegramConfig {
     pub poll_timeout: Duration,
     /// User ids allowed to run admin commands.
     pub admins: Vec<i64>,
+    /// Pay (in Stars) to send beyond the free broadcast limit of 30 messages per second.
+    pub allow_paid_broadcast: bool,
+    /// Limits on chats' personal alerts.
+    pub personal: crate::personal::Limits,
 }
 
 /// `[storage]`
@@ -172,6 +176,10 @@ struct RawTelegram {
     poll_timeout: Option<Spanned<String>>,
     #[serde(default)]
     admins: Vec<i64>,
+    #[serde(default)]
+    allow_paid_broadcast: bool,
+    personal_alerts_per_chat: Option<Spanned<u32>>,
+    personal_alerts_min_every: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -304,6 +312,34 @@ impl Config {
             ));
         }
 
+        let defaults = crate::personal::Limits::default();
+        let per_chat = raw
+            .telegram
+            .personal_alerts_per_chat
+            .as_ref()
+            .map_or(defaults.per_chat as u32, |n| *n.get_ref());
+        if per_chat > 1000 {
+            problems.push(Problem::at(
+                file,
+                raw.telegram
+                    .personal_alerts_per_chat
+                    .as_ref()
+                    .map_or(0..0, |s| s.span()),
+                format!(
+                    "telegram.personal_alerts_per_chat = {per_chat} is out of range (0 to 1000)"
+                ),
+                None,
+            ));
+        }
+        let personal = crate::personal::Limits {
+            per_chat: per_chat as usize,
+            min_cooldown: duration(
+                file,
+                raw.telegram.personal_alerts_min_every.as_ref(),
+                defaults.min_cooldown,
+                &mut problems,
+            ),
+        };
         let storage_path = env
             .var(STORAGE_ENV)
             .map(PathBuf::from)
@@ -447,6 +483,8 @@ impl Config {
                 api_url: api_url.expect("checked above"),
                 poll_timeout,
                 admins: raw.telegram.admins,
+                allow_paid_broadcast: raw.telegram.allow_paid_broadcast,
+                personal,
             },
             storage: StorageConfig {
                 path: storage_path,

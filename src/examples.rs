@@ -149,7 +149,11 @@ pub fn run_all(set: &Arc<RuleSet>) -> Vec<Outcome> {
                 ));
             }
             if let Some(first) = alerts.first() {
-                let text = plain(&render::alert_html(first, rule.template.as_ref()));
+                let text = plain(&render::alert_html(
+                    first,
+                    rule.template.as_ref(),
+                    &render::Locale::DEFAULT,
+                ));
                 for want in &scenario.contains {
                     if !text.contains(want.as_str()) {
                         problems.push(format!("the message lacks `{want}`"));

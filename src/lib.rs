@@ -23,6 +23,7 @@
 //! - [`health`]: the heartbeat file behind `marketbot healthcheck`.
 
 pub mod app;
+pub mod chart;
 pub mod check;
 pub mod clock;
 pub mod config;
@@ -30,8 +31,10 @@ pub mod delivery;
 pub mod engine;
 pub mod examples;
 pub mod health;
+pub mod i18n;
 pub mod market;
 pub mod model;
+pub mod personal;
 pub mod pipeline;
 pub mod problem;
 pub mod record;

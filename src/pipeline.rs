@@ -13,6 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 
+use crate::chart;
 use crate::clock::Clock;
 use crate::delivery::{self, Mode, Sender};
 use crate::engine::{Alert, Engine, Output};
@@ -20,7 +21,7 @@ use crate::model::{Bar, Headline};
 use crate::record::Recorder;
 use crate::rules::RuleSet;
 use crate::sources::Batch;
-use crate::store::{Step, Store, StoreError};
+use crate::store::{Step, Store, StoreError, StoredHeadline};
 
 /// How often old state is tidied away.
 const TIDY_EVERY: Duration = Duration::from_secs(3600);
@@ -101,6 +102,7 @@ impl Pipeline {
         let mut keys = Vec::new();
         let mut processed = Vec::new();
         let mut outputs = Vec::new();
+        let mut cited = Vec::new();
         for h in &items {
             if h.id.is_empty() || !seen_now.insert(h.id.clone()) || self.store.item_seen(&h.id)? {
                 continue;
@@ -108,6 +110,15 @@ impl Pipeline {
             processed.push(h);
             let (out, report) = self.engine.on_headline(h, now);
             tracing::debug!(source, title = %h.title, duplicate = report.duplicate, rules = report.matched_rules, "headline");
+            if let Some(headline) = report.cited {
+                cited.push((
+                    h.id.clone(),
+                    StoredHeadline {
+                        headline,
+                        symbols: report.symbols,
+                    },
+                ));
+            }
             keys.push(h.id.clone());
             outputs.extend(out);
         }
@@ -115,7 +126,7 @@ impl Pipeline {
             return Ok(());
         }
         tracing::info!(source, new = keys.len(), "new headlines");
-        self.commit(now, keys, Vec::new(), outputs)?;
+        self.commit(now, keys, Vec::new(), outputs, cited)?;
         if let Some(r) = &mut self.recorder {
             r.append(&processed, &[]);
         }
@@ -131,7 +142,7 @@ impl Pipeline {
         tracing::debug!(source, changed = changed.len(), "new prices");
         let outputs = self.engine.on_bars(&changed, now);
         let recorded = self.recorder.is_some().then(|| changed.clone());
-        self.commit(now, Vec::new(), changed, outputs)?;
+        self.commit(now, Vec::new(), changed, outputs, Vec::new())?;
         if let (Some(r), Some(bars)) = (&mut self.recorder, recorded) {
             r.append(&[], &bars);
         }
@@ -144,9 +155,12 @@ impl Pipeline {
         items: Vec<String>,
         bars: Vec<Bar>,
         outputs: Vec<Output>,
+        headlines: Vec<(String, StoredHeadline)>,
     ) -> Result<(), StoreError> {
         let mut alerts: Vec<Alert> = Vec::new();
         let mut deliveries = Vec::new();
+        let mut charts = Vec::new();
+        let mut digest = Vec::new();
         let mut replace = Vec::new();
         let mut new_alerts = 0;
         let rules = Arc::clone(self.engine.rules());
@@ -155,13 +169,23 @@ impl Pipeline {
                 Output::Alert(alert) => {
                     tracing::info!(rule = %alert.rule, symbol = ?alert.symbol, id = alert.id, "alert fired");
                     let template = rules.get(&alert.rule).and_then(|r| r.template.as_ref());
-                    deliveries.extend(delivery::deliveries_for(
+                    let chart = match self.mode {
+                        Mode::Telegram => self.chart(&alert),
+                        Mode::Console => None,
+                    };
+                    let fan_out = delivery::deliveries_for(
                         &alert,
                         template,
                         self.mode,
                         &self.store,
                         now,
-                    )?);
+                        chart.is_some(),
+                    )?;
+                    deliveries.extend(fan_out.deliveries);
+                    digest.extend(fan_out.digest);
+                    if let Some(png) = chart {
+                        charts.push((alert.id, png));
+                    }
                     alerts.push(*alert);
                     new_alerts += 1;
                 }
@@ -185,15 +209,7 @@ impl Pipeline {
                     let (replaced, edits) =
                         delivery::updates_for(a, &headline, template, self.mode, &self.store, now)?;
                     // A message enqueued in this very step is re-rendered in the list itself.
-                    if self.mode == Mode::Telegram {
-                        let html = crate::delivery::render::alert_html(a, template);
-                        for d in deliveries
-                            .iter_mut()
-                            .filter(|d| d.alert == a.id && d.edit.is_none())
-                        {
-                            d.text = html.clone();
-                        }
-                    }
+                    delivery::refresh_unsent(a, template, &mut deliveries, &self.store)?;
                     replace.extend(replaced);
                     new_alerts += edits.len();
                     deliveries.extend(edits);
@@ -208,11 +224,27 @@ impl Pipeline {
             alerts,
             deliveries,
             replace,
+            charts,
+            digest,
+            headlines,
         })?;
         if new_alerts > 0 {
             self.sender.wake();
         }
         Ok(())
+    }
+
+    /// The chart of an alert's move, when its symbol has prices (a failure only costs the
+    /// picture: the alert goes out as text).
+    fn chart(&self, alert: &Alert) -> Option<Vec<u8>> {
+        let series = self.engine.series(alert.symbol.as_deref()?)?;
+        match chart::for_alert(series, alert, series.exchange().tz) {
+            Ok(png) => Some(png),
+            Err(e) => {
+                tracing::debug!(alert = alert.id, error = %e, "no chart for the alert");
+                None
+            }
+        }
     }
 
     fn tidy(&mut self) {

@@ -86,6 +86,8 @@ pub struct Reloader {
     dir: PathBuf,
     publish: watch::Sender<Arc<RuleSet>>,
     good: Mutex<Good>,
+    /// Chats' personal alerts, compiled with the files (they live in the store, not `dir`).
+    personal: Mutex<Vec<SourceFile>>,
 }
 
 impl Reloader {
@@ -107,6 +109,7 @@ impl Reloader {
             dir: dir.to_path_buf(),
             publish,
             good: Mutex::new(Good { files, stamp }),
+            personal: Mutex::new(Vec::new()),
         };
         Ok((reloader, receiver))
     }
@@ -145,6 +148,13 @@ impl Reloader {
             .kept
             .extend(unreadable.iter().map(|f| f.path.clone()));
         let (mut rule_files, mut lexicon_files) = (rule_files, lexicon_files);
+        rule_files.extend(
+            self.personal
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .cloned(),
+        );
         for f in unreadable {
             if f.path.parent() == Some(self.dir.join("lexicons").as_path()) {
                 lexicon_files.push(f);
@@ -209,6 +219,30 @@ impl Reloader {
             }
         }
         report
+    }
+
+    /// Replaces the personal alerts compiled with the files, and reloads.
+    pub fn set_personal(&self, files: Vec<SourceFile>) -> ReloadReport {
+        *self.personal.lock().unwrap_or_else(|e| e.into_inner()) = files;
+        self.reload()
+    }
+
+    /// Compiles the personal alerts in `store` with the files from now on (blocking work:
+    /// the directory is read again).
+    pub fn sync_personal(
+        &self,
+        store: &crate::store::Store,
+    ) -> Result<ReloadReport, crate::store::StoreError> {
+        let files = store
+            .personal_alerts()?
+            .iter()
+            .map(crate::personal::source_file)
+            .collect();
+        let report = self.set_personal(files);
+        if !report.problems.is_empty() {
+            tracing::error!("{}", report.summary());
+        }
+        Ok(report)
     }
 
     /// Whether the directory changed since it was last looked at.

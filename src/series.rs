@@ -36,6 +36,25 @@ pub struct Tick {
     pub bar_start: Option<i64>,
 }
 
+/// A symbol's price as `/quote` shows it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QuoteView {
+    /// The last regular-session price.
+    pub last: f64,
+    /// When it became known.
+    pub at: DateTime<Utc>,
+    /// Change against the previous close, in percent.
+    pub change_pct: Option<f64>,
+    /// The previous close.
+    pub previous_close: Option<f64>,
+    /// The day's low.
+    pub day_low: Option<f64>,
+    /// The day's high.
+    pub day_high: Option<f64>,
+    /// A newer pre-market or after-hours price.
+    pub extended: Option<(f64, Session)>,
+}
+
 /// What is known about one trading day.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Day {
@@ -346,6 +365,52 @@ impl Series {
                 None => Some((tick.price, tick.price)),
                 Some((hi, lo)) => Some((hi.max(tick.price), lo.min(tick.price))),
             })
+    }
+
+    /// What `/quote` shows, as known at `t`.
+    pub fn quote_at(&self, t: DateTime<Utc>) -> Option<QuoteView> {
+        let regular = self.last_at(t, |s| matches!(s, Some(Session::Regular) | None))?;
+        let previous_close = self.previous_close_at(t).map(|(_, p)| p);
+        let today = self
+            .exchange
+            .trading_date(regular.time - chrono::Duration::seconds(1));
+        let day = self.days.get(&today);
+        let extended = self
+            .last_at(t, |s| matches!(s, Some(Session::Pre | Session::Post)))
+            .filter(|x| x.time > regular.time)
+            .and_then(|x| x.session.map(|s| (x.price, s)));
+        Some(QuoteView {
+            last: regular.price,
+            at: regular.time,
+            change_pct: previous_close
+                .filter(|p| *p > 0.0)
+                .map(|p| (regular.price - p) / p * 100.0),
+            previous_close,
+            day_low: day.and_then(|d| d.low),
+            day_high: day.and_then(|d| d.high),
+            extended,
+        })
+    }
+
+    /// Every price known in `[from, to]`, for charts.
+    pub fn ticks_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> &[Tick] {
+        let start = self.ticks.partition_point(|t| t.time < from);
+        let end = self.ticks.partition_point(|t| t.time <= to);
+        &self.ticks[start..end.max(start)]
+    }
+
+    /// Daily closes of the trading days in `[from, to]`, for charts longer than the intraday
+    /// history.
+    pub fn daily_closes_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<(DateTime<Utc>, f64)> {
+        self.days
+            .values()
+            .filter_map(|d| d.close)
+            .filter(|(t, _)| *t >= from && *t <= to)
+            .collect()
     }
 
     /// Whether the series knows anything at all.

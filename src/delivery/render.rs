@@ -1,4 +1,5 @@
-//! Alerts as messages: Telegram HTML and plain console text.
+//! Alerts as messages: Telegram HTML in the chat's language and time zone, plain console text,
+//! photo captions, the "why?" evidence, and long messages split at safe places.
 //!
 //! [`escape`] is the one escaping function for Telegram HTML; every value that comes from
 //! outside (headline, link, source, rule title) goes through it.
@@ -6,9 +7,47 @@
 use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use crate::engine::{Alert, HeadlineRef};
-use crate::rules::{Field, MatchedTerm, Placeholder, PriceEvidence, Segment, Template};
+use crate::i18n::{EN, Texts, texts};
+use crate::rules::{Field, MatchedTerm, Placeholder, Segment, Template};
+use crate::text::Lang;
+
+/// Telegram's limit for a message text.
+pub const MESSAGE_LIMIT: usize = 4096;
+/// Telegram's limit for a photo caption.
+pub const CAPTION_LIMIT: usize = 1024;
+
+/// How a chat wants to read: its language and time zone.
+#[derive(Clone, Copy, Debug)]
+pub struct Locale {
+    /// Language.
+    pub lang: Lang,
+    /// Time zone for times.
+    pub tz: Tz,
+}
+
+impl Locale {
+    /// English, UTC: the console and chats that set nothing.
+    pub const DEFAULT: Locale = Locale {
+        lang: Lang::En,
+        tz: Tz::UTC,
+    };
+
+    fn texts(&self) -> &'static Texts {
+        texts(self.lang)
+    }
+
+    /// A time in the chat's zone: `2026-02-02 22:47 CET`.
+    pub fn time(&self, t: DateTime<Utc>) -> String {
+        let local = t.with_timezone(&self.tz);
+        match self.lang {
+            Lang::En => local.format("%Y-%m-%d %H:%M %Z").to_string(),
+            Lang::De => local.format("%d.%m.%Y %H:%M %Z").to_string(),
+        }
+    }
+}
 
 /// Escapes text for Telegram's HTML parse mode (also safe inside attribute values).
 pub fn escape(text: &str) -> String {
@@ -23,45 +62,6 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
-}
-
-fn time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-fn pct(change: f64) -> String {
-    // A real minus sign reads better than a hyphen in a figure.
-    let s = format!("{:+.2} %", change);
-    s.replacen('-', "−", 1)
-}
-
-fn session_note(p: &PriceEvidence) -> &'static str {
-    match p.session {
-        Some(crate::model::Session::Pre) => " pre-market",
-        Some(crate::model::Session::Post) => " after hours",
-        _ => "",
-    }
-}
-
-fn price_line(p: &PriceEvidence) -> String {
-    match (p.change_pct, p.reference) {
-        (Some(change), Some(reference)) => format!(
-            "{:.2} ({}) vs {} {:.2}, at {}{}",
-            p.price,
-            pct(change),
-            p.reference_label,
-            reference,
-            time(p.at),
-            session_note(p)
-        ),
-        _ => format!(
-            "{:.2} at {}{}: {}",
-            p.price,
-            time(p.at),
-            session_note(p),
-            p.condition
-        ),
-    }
 }
 
 /// The title with the words that matched in bold, escaped.
@@ -99,27 +99,27 @@ fn headline_link(h: &HeadlineRef, matched: &[MatchedTerm]) -> String {
     }
 }
 
-fn headline_html(h: &HeadlineRef, matched: &[MatchedTerm]) -> String {
+fn headline_html(h: &HeadlineRef, matched: &[MatchedTerm], locale: &Locale) -> String {
     format!(
         "📰 {}\n<i>{} · {}</i>",
         headline_link(h, matched),
         escape(&h.source),
-        time(h.published)
+        locale.time(h.published)
     )
 }
 
-fn symbol_head(alert: &Alert) -> String {
+fn symbol_head(alert: &Alert, t: &Texts) -> String {
     match (
         &alert.symbol,
         alert.price.as_ref().and_then(|p| p.change_pct),
     ) {
-        (Some(s), Some(c)) => format!("{s} {}", pct(c)),
+        (Some(s), Some(c)) => format!("{s} {}", t.percent(c)),
         (Some(s), None) => s.clone(),
         (None, _) => "News".to_string(),
     }
 }
 
-fn why(alert: &Alert) -> String {
+fn why(alert: &Alert, t: &Texts) -> String {
     let mut parts = Vec::new();
     for name in &alert.held {
         let mut words: Vec<&str> = alert
@@ -132,7 +132,7 @@ fn why(alert: &Alert) -> String {
         if !words.is_empty() {
             parts.push(format!("{name} ({})", words.join(", ")));
         } else if let Some(p) = &alert.price {
-            parts.push(format!("{name} ({})", p.condition));
+            parts.push(format!("{name} ({})", t.condition(p)));
         } else {
             parts.push(name.clone());
         }
@@ -140,7 +140,7 @@ fn why(alert: &Alert) -> String {
     parts.join(" · ")
 }
 
-fn also_html(alert: &Alert) -> String {
+fn also_html(alert: &Alert, t: &Texts) -> String {
     if alert.also.is_empty() {
         return String::new();
     }
@@ -152,64 +152,94 @@ fn also_html(alert: &Alert) -> String {
             None => escape(&h.source),
         })
         .collect();
-    format!("Also reported by: {}", sources.join(", "))
+    format!("{}: {}", t.also_reported_by, sources.join(", "))
 }
 
-/// The alert as Telegram HTML: the rule's template if it has one, else the default layout.
-pub fn alert_html(alert: &Alert, template: Option<&Template>) -> String {
-    if let Some(t) = template {
-        return templated(alert, t);
-    }
-    let mut out = String::new();
-    let marker = match alert.price.as_ref().and_then(|p| p.change_pct) {
+fn marker(alert: &Alert) -> &'static str {
+    match alert.price.as_ref().and_then(|p| p.change_pct) {
         Some(c) if c < 0.0 => "🔻",
         Some(_) => "🔺",
         None => "🔔",
-    };
+    }
+}
+
+/// The alert as Telegram HTML: the rule's template if it has one, else the default layout.
+pub fn alert_html(alert: &Alert, template: Option<&Template>, locale: &Locale) -> String {
+    if let Some(tpl) = template {
+        return templated(alert, tpl, locale);
+    }
+    let t = locale.texts();
+    let mut out = String::new();
     let _ = writeln!(
         out,
-        "{marker} <b>{}</b> · {}",
-        escape(&symbol_head(alert)),
+        "{} <b>{}</b> · {}",
+        marker(alert),
+        escape(&symbol_head(alert, t)),
         escape(&alert.title)
     );
     if let Some(p) = &alert.price {
-        let _ = writeln!(out, "{}", escape(&price_line(p)));
+        let _ = writeln!(out, "{}", escape(&t.price_line(p, &locale.time(p.at))));
     }
     if let Some(h) = &alert.headline {
-        let _ = writeln!(out, "\n{}", headline_html(h, &alert.matched));
+        let _ = writeln!(out, "\n{}", headline_html(h, &alert.matched, locale));
     }
-    let also = also_html(alert);
+    let also = also_html(alert, t);
     if !also.is_empty() {
         let _ = writeln!(out, "{also}");
     }
-    let _ = writeln!(out, "\nWhy: {}", escape(&why(alert)));
-    let _ = write!(out, "Rule: <code>{}</code>", escape(&alert.rule));
+    let _ = writeln!(out, "\n{}: {}", t.why, escape(&why(alert, t)));
+    let _ = write!(out, "{}: <code>{}</code>", t.rule, escape(&alert.rule));
     out
 }
 
-fn templated(alert: &Alert, template: &Template) -> String {
+/// A short version for a photo caption: at most [`CAPTION_LIMIT`] characters, never cut
+/// inside a tag or entity.
+pub fn alert_caption(alert: &Alert, template: Option<&Template>, locale: &Locale) -> String {
+    let full = alert_html(alert, template, locale);
+    if visible_len(&full) <= CAPTION_LIMIT {
+        return full;
+    }
+    let t = locale.texts();
+    let mut out = format!(
+        "{} <b>{}</b> · {}",
+        marker(alert),
+        escape(&symbol_head(alert, t)),
+        escape(&alert.title)
+    );
+    if let Some(h) = &alert.headline {
+        let _ = write!(out, "\n📰 {}", headline_link(h, &alert.matched));
+    }
+    let _ = write!(out, "\n{}: <code>{}</code>", t.rule, escape(&alert.rule));
+    match split_html(&out, CAPTION_LIMIT).into_iter().next() {
+        Some(first) => first,
+        None => out,
+    }
+}
+
+fn templated(alert: &Alert, template: &Template, locale: &Locale) -> String {
+    let t = locale.texts();
     let mut out = String::new();
     let headline = alert.headline.as_ref();
     for segment in &template.segments {
         match segment {
-            Segment::Text(t) => out.push_str(t),
+            Segment::Text(s) => out.push_str(s),
             Segment::Value(p) => out.push_str(&match p {
                 Placeholder::Symbol => escape(alert.symbol.as_deref().unwrap_or("")),
                 Placeholder::Change => alert
                     .price
                     .as_ref()
                     .and_then(|p| p.change_pct)
-                    .map(pct)
+                    .map(|c| t.percent(c))
                     .unwrap_or_default(),
                 Placeholder::Price => alert
                     .price
                     .as_ref()
-                    .map(|p| format!("{:.2}", p.price))
+                    .map(|p| t.number(p.price, 2))
                     .unwrap_or_default(),
                 Placeholder::Figures => alert
                     .price
                     .as_ref()
-                    .map(|p| escape(&price_line(p)))
+                    .map(|p| escape(&t.price_line(p, &locale.time(p.at))))
                     .unwrap_or_default(),
                 Placeholder::Rule => escape(&alert.rule),
                 Placeholder::Title => escape(&alert.title),
@@ -222,31 +252,132 @@ fn templated(alert: &Alert, template: &Template) -> String {
                     .map(escape)
                     .unwrap_or_default(),
                 Placeholder::Source => headline.map(|h| escape(&h.source)).unwrap_or_default(),
-                Placeholder::Published => headline.map(|h| time(h.published)).unwrap_or_default(),
-                Placeholder::Why => escape(&why(alert)),
-                Placeholder::Also => also_html(alert),
+                Placeholder::Published => headline
+                    .map(|h| locale.time(h.published))
+                    .unwrap_or_default(),
+                Placeholder::Why => escape(&why(alert, t)),
+                Placeholder::Also => also_html(alert, t),
             }),
         }
     }
     out
 }
 
-/// The alert as plain text for the console.
+/// The evidence of one alert, for the "why?" button: the selections that held, the words that
+/// matched and where, the price figures, and the window.
+pub fn why_html(alert: &Alert, locale: &Locale) -> String {
+    let t = locale.texts();
+    let mut out = format!(
+        "<b>{}</b> · <code>{}</code>\n",
+        t.evidence_heading,
+        escape(&alert.rule)
+    );
+    for name in &alert.held {
+        let words: Vec<String> = alert
+            .matched
+            .iter()
+            .filter(|m| &m.selection == name)
+            .map(|m| {
+                format!(
+                    "“{}” ({}, {:?} {}–{})",
+                    escape(&m.text),
+                    escape(&m.term),
+                    m.field,
+                    m.span.0,
+                    m.span.1
+                )
+                .replace("Title", "title")
+                .replace("Summary", "summary")
+                .replace("Source", "source")
+            })
+            .collect();
+        if !words.is_empty() {
+            let _ = writeln!(out, "• <b>{}</b>: {}", escape(name), words.join("; "));
+        } else if let Some(p) = &alert.price {
+            let _ = writeln!(
+                out,
+                "• <b>{}</b>: {}",
+                escape(name),
+                escape(&t.condition(p))
+            );
+        }
+    }
+    if let Some(p) = &alert.price {
+        let _ = writeln!(
+            out,
+            "• {}: {}",
+            t.price,
+            escape(&t.price_line(p, &locale.time(p.at)))
+        );
+    }
+    if let Some(h) = &alert.headline {
+        let _ = writeln!(
+            out,
+            "• 📰 {} ({})",
+            escape(&h.title),
+            locale.time(h.published)
+        );
+    }
+    if alert.within_secs > 0 && alert.headline.is_some() && alert.price.is_some() {
+        let hours = alert.within_secs as f64 / 3600.0;
+        let _ = writeln!(
+            out,
+            "• {}: ±{} h",
+            t.window,
+            t.number(hours, if hours.fract() == 0.0 { 0 } else { 1 })
+        );
+    }
+    out.trim_end().to_string()
+}
+
+/// A digest: the alerts collected for a chat since its last digest, one short entry each.
+pub fn digest_html(alerts: &[Alert], locale: &Locale) -> String {
+    let t = locale.texts();
+    let mut out = format!(
+        "🗞 <b>{}</b> · {}\n",
+        t.digest_heading,
+        escape(&t.digest_intro(alerts.len()))
+    );
+    for alert in alerts {
+        let _ = write!(
+            out,
+            "\n{} <b>{}</b> · {} · {}",
+            marker(alert),
+            escape(&symbol_head(alert, t)),
+            escape(&alert.title),
+            locale.time(alert.fired_at)
+        );
+        if let Some(h) = &alert.headline {
+            let _ = write!(
+                out,
+                "\n📰 {} <i>({})</i>",
+                headline_link(h, &alert.matched),
+                escape(&h.source)
+            );
+        }
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}
+
+/// The alert as plain text for the console (English, UTC).
 pub fn alert_text(alert: &Alert) -> String {
+    let locale = Locale::DEFAULT;
+    let t = &EN;
     let mut out = String::new();
     let _ = writeln!(
         out,
         "ALERT {} · {} [{}]",
-        symbol_head(alert),
+        symbol_head(alert, t),
         alert.title,
         alert.rule
     );
     if let Some(p) = &alert.price {
-        let _ = writeln!(out, "  price: {}", price_line(p));
+        let _ = writeln!(out, "  price: {}", t.price_line(p, &locale.time(p.at)));
     }
     if let Some(h) = &alert.headline {
         let _ = writeln!(out, "  headline: {}", h.title);
-        let _ = writeln!(out, "  source: {} · {}", h.source, time(h.published));
+        let _ = writeln!(out, "  source: {} · {}", h.source, locale.time(h.published));
         if let Some(l) = &h.link {
             let _ = writeln!(out, "  link: {l}");
         }
@@ -262,7 +393,7 @@ pub fn alert_text(alert: &Alert) -> String {
                 .unwrap_or_default()
         );
     }
-    let _ = write!(out, "  why: {}", why(alert));
+    let _ = write!(out, "  why: {}", why(alert, t));
     out
 }
 
@@ -281,96 +412,170 @@ pub fn also_text(alert: &Alert, copy: &HeadlineRef) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rules::Severity;
-
-    fn alert() -> Alert {
-        let title = "OpenAI is unsatisfied with some Nvidia chips & looking for <alternatives>";
-        Alert {
-            id: 1,
-            rule: "seed".into(),
-            title: "Customer seeks alternatives".into(),
-            severity: Severity::High,
-            symbol: Some("NVDA".into()),
-            fired_at: "2026-02-02T21:48:00Z".parse().unwrap(),
-            headline: Some(HeadlineRef {
-                title: title.into(),
-                link: Some("https://example.com/a?x=1&y=\"2\"".into()),
-                source: "Reuters".into(),
-                published: "2026-02-02T21:47:00Z".parse().unwrap(),
-            }),
-            also: vec![],
-            matched: vec![
-                MatchedTerm {
-                    selection: "customer".into(),
-                    term: "openai".into(),
-                    field: Field::Title,
-                    text: "OpenAI".into(),
-                    span: (0, 6),
-                },
-                MatchedTerm {
-                    selection: "alternative".into(),
-                    term: "alternativ*".into(),
-                    field: Field::Title,
-                    text: "alternatives".into(),
-                    span: (60, 72),
-                },
-            ],
-            held: vec!["customer".into(), "alternative".into(), "drop".into()],
-            price: Some(PriceEvidence {
-                at: "2026-02-02T21:00:00Z".parse().unwrap(),
-                price: 186.25,
-                session: Some(crate::model::Session::Regular),
-                reference: Some(191.79),
-                reference_label: "previous close (2026-01-30)".into(),
-                change_pct: Some(-2.8886),
-                condition: "change vs previous close (2026-01-30) <= -2%".into(),
-            }),
-            within_secs: 86400,
+/// How long a message is as Telegram counts it: characters after entity parsing (tags do not
+/// count, an entity counts as one).
+pub fn visible_len(html: &str) -> usize {
+    let mut n = 0;
+    let mut chars = html.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '<' => {
+                for c in chars.by_ref() {
+                    if c == '>' {
+                        break;
+                    }
+                }
+            }
+            '&' => {
+                for c in chars.by_ref() {
+                    if c == ';' {
+                        break;
+                    }
+                }
+                n += 1;
+            }
+            _ => n += c.len_utf16(),
         }
     }
+    n
+}
 
-    #[test]
-    fn html_names_rule_symbol_change_and_headline_with_escaping() {
-        let html = alert_html(&alert(), None);
-        assert!(
-            html.starts_with("🔻 <b>NVDA −2.89 %</b> · Customer seeks alternatives\n"),
-            "{html}"
-        );
-        assert!(html.contains("186.25 (−2.89 %) vs previous close (2026-01-30) 191.79"));
-        assert!(html.contains("<a href=\"https://example.com/a?x=1&amp;y=&quot;2&quot;\"><b>OpenAI</b> is unsatisfied with some Nvidia chips &amp; looking for &lt;<b>alternatives</b>&gt;</a>"), "{html}");
-        assert!(html.contains("<i>Reuters · 2026-02-02 21:47 UTC</i>"));
-        assert!(html.contains("Why: customer (OpenAI) · alternative (alternatives) · drop (change vs previous close (2026-01-30) &lt;= -2%)"), "{html}");
-        assert!(html.ends_with("Rule: <code>seed</code>"));
+/// A place a message may be cut: the unit index after it, the tags open there, and whether
+/// it is a line break.
+type Cut = (usize, Vec<(String, String)>, bool);
+
+/// One piece of Telegram HTML: a tag, an entity, or a character.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Unit<'a> {
+    Tag(&'a str),
+    Entity(&'a str),
+    Char(char),
+}
+
+fn units(html: &str) -> Vec<Unit<'_>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < html.len() {
+        let c = html[i..].chars().next().expect("in bounds");
+        let (unit, len) = match c {
+            '<' => {
+                let end = html[i..].find('>').map_or(html.len() - i, |e| e + 1);
+                (Unit::Tag(&html[i..i + end]), end)
+            }
+            '&' => match html[i..].find(';').filter(|e| *e <= 10) {
+                Some(e) => (Unit::Entity(&html[i..i + e + 1]), e + 1),
+                None => (Unit::Char('&'), 1),
+            },
+            c => (Unit::Char(c), c.len_utf8()),
+        };
+        out.push(unit);
+        i += len;
     }
+    out
+}
 
-    #[test]
-    fn a_template_fills_escaped_values_into_the_authors_html() {
-        let t =
-            Template::parse("<b>{symbol}</b> {change}: {headline} [{source}] {{{rule}}}").unwrap();
-        let html = alert_html(&alert(), Some(&t));
-        assert!(html.starts_with("<b>NVDA</b> −2.89 %: <a href=\"https://example.com/a?x=1&amp;y=&quot;2&quot;\"><b>OpenAI</b>"), "{html}");
-        assert!(html.ends_with("[Reuters] {seed}"), "{html}");
-    }
-
-    #[test]
-    fn console_text_is_plain() {
-        let text = alert_text(&alert());
-        assert!(text.starts_with("ALERT NVDA −2.89 % · Customer seeks alternatives [seed]"));
-        assert!(text.contains("  link: https://example.com/a?x=1&y=\"2\""));
-        assert!(!text.contains("<b>"));
-    }
-
-    #[test]
-    fn spans_outside_the_title_are_ignored() {
-        let mut a = alert();
-        a.matched[0].span = (500, 506);
-        a.matched[1].span = (1, 2); // inside a multi-byte char? "p" – fine
-        let _ = alert_html(&a, None);
-        a.headline.as_mut().unwrap().title = "Ärger".into();
-        a.matched[1].span = (1, 3);
-        let _ = alert_html(&a, None);
+fn visible(unit: &Unit<'_>) -> usize {
+    match unit {
+        Unit::Tag(_) => 0,
+        Unit::Entity(_) => 1,
+        Unit::Char(c) => c.len_utf16(),
     }
 }
+
+/// Splits Telegram HTML into messages of at most `limit` visible characters. Cuts fall on
+/// line breaks where possible, else on spaces, else anywhere — but never inside a tag or an
+/// entity; tags open at a cut are closed before it and reopened after it.
+pub fn split_html(html: &str, limit: usize) -> Vec<String> {
+    // Room for the tags reopened at the start of a part (they do not count, but keep a margin).
+    let limit = limit.max(32);
+    let units = units(html);
+    let mut parts = Vec::new();
+    let mut open: Vec<(String, String)> = Vec::new();
+    let mut start = 0; // first unit of the current part
+    let mut prefix: Vec<(String, String)> = Vec::new(); // tags reopened at its start
+    let mut count = 0;
+    // Best cut so far in the current part: (unit index after it, open tags there, newline?).
+    let mut cut: Option<Cut> = None;
+    let mut i = 0;
+    while i < units.len() {
+        let unit = units[i];
+        let v = visible(&unit);
+        if v > 0 && count + v > limit && i > start {
+            let (at, tags) = match cut.take() {
+                Some((at, tags, _)) if at > start => (at, tags),
+                _ => (i, open.clone()),
+            };
+            parts.push(render_part(&prefix, &units[start..at], &tags));
+            // Skip whitespace at the start of the next part.
+            let mut next = at;
+            while next < units.len() && matches!(units[next], Unit::Char(' ' | '\n')) {
+                next += 1;
+            }
+            start = next;
+            prefix = tags.clone();
+            open = tags;
+            count = 0;
+            i = start;
+            continue;
+        }
+        if let Unit::Tag(tag) = unit {
+            apply_tag(&mut open, tag);
+        }
+        count += v;
+        i += 1;
+        if let Unit::Char(c @ (' ' | '\n')) = unit {
+            let newline = c == '\n';
+            if newline
+                || cut
+                    .as_ref()
+                    .is_none_or(|(_, _, was_newline)| !was_newline || count > limit / 2)
+            {
+                cut = Some((i, open.clone(), newline));
+            }
+        }
+    }
+    if start < units.len() {
+        let rest = render_part(&prefix, &units[start..], &open);
+        if !rest.trim().is_empty() {
+            parts.push(rest);
+        }
+    }
+    parts
+}
+
+fn render_part(
+    prefix: &[(String, String)],
+    units: &[Unit<'_>],
+    open_at_end: &[(String, String)],
+) -> String {
+    let mut out: String = prefix.iter().map(|(_, opening)| opening.as_str()).collect();
+    for u in units {
+        match u {
+            Unit::Tag(s) | Unit::Entity(s) => out.push_str(s),
+            Unit::Char(c) => out.push(*c),
+        }
+    }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    for (name, _) in open_at_end.iter().rev() {
+        let _ = write!(out, "</{name}>");
+    }
+    out
+}
+
+fn apply_tag(open: &mut Vec<(String, String)>, tag: &str) {
+    let inner = tag.trim_start_matches('<').trim_end_matches('>');
+    if let Some(name) = inner.strip_prefix('/') {
+        if let Some(pos) = open.iter().rposition(|(n, _)| n == name.trim()) {
+            open.remove(pos);
+        }
+    } else if !inner.ends_with('/') {
+        let name = inner.split_whitespace().next().unwrap_or("").to_string();
+        if !name.is_empty() {
+            open.push((name, tag.to_string()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -35,6 +35,8 @@ pub struct Sender {
     /// Deliveries sent but not removed from the outbox (the store failed): never sent again
     /// by this process.
     sent_unremoved: Arc<std::sync::Mutex<HashSet<u64>>>,
+    /// Runs after a chat moved to a new id (its personal alerts were renamed).
+    after_migration: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 impl Sender {
@@ -47,7 +49,14 @@ impl Sender {
             wake: Arc::new(Notify::new()),
             paused_until: Arc::new(Mutex::new(None)),
             sent_unremoved: Arc::default(),
+            after_migration: None,
         }
+    }
+
+    /// Calls `hook` after a chat was moved to a new id.
+    pub fn after_migration(mut self, hook: impl Fn() + Send + Sync + 'static) -> Sender {
+        self.after_migration = Some(Arc::new(hook));
+        self
     }
 
     /// Tells the worker new deliveries are waiting.
@@ -144,7 +153,7 @@ impl Sender {
             {
                 return;
             }
-            match self.sink.send(d.target, &d.text, d.edit).await {
+            match self.sink.send(&d).await {
                 Ok(message_id) => {
                     if let Err(e) = self.store.remove_delivery(seq) {
                         // Never send it again from this process; stop hammering a failing store.
@@ -159,8 +168,12 @@ impl Sender {
                         )
                         .await;
                     }
-                    if let (Target::Telegram(chat), Some(id), None) = (d.target, message_id, d.edit)
-                        && let Err(e) = self.store.record_sent(d.alert, chat, id)
+                    if let (Target::Telegram(chat), Some(id), None, false) = (
+                        d.target,
+                        message_id,
+                        d.edit,
+                        d.alert == crate::store::BROADCAST,
+                    ) && let Err(e) = self.store.record_sent(d.alert, chat, id, d.photo)
                     {
                         tracing::warn!(error = %e, "cannot record the sent message");
                     }
@@ -208,8 +221,13 @@ impl Sender {
                         new_id,
                         "group became a supergroup; moving its subscriptions"
                     );
-                    if let Err(e) = self.migrate(old, new_id) {
-                        tracing::error!(error = %e, "cannot migrate chat");
+                    match self.store.migrate_chat(old, new_id) {
+                        Ok(()) => {
+                            if let Some(hook) = &self.after_migration {
+                                hook();
+                            }
+                        }
+                        Err(e) => tracing::error!(error = %e, "cannot migrate chat"),
                     }
                     return;
                 }
@@ -251,25 +269,6 @@ impl Sender {
             tracing::error!(error = %e, "cannot reschedule a delivery");
         }
     }
-
-    fn migrate(&self, old: i64, new_id: i64) -> Result<(), crate::store::StoreError> {
-        if let Some(mut chat) = self.store.chat(old)? {
-            chat.id = new_id;
-            chat.kind = crate::store::ChatKind::Supergroup;
-            self.store.put_chat(&chat)?;
-            self.store.update_chat(old, |c| {
-                c.active = false;
-                c.deactivated = Some(format!("migrated to {new_id}"));
-            })?;
-        }
-        for (seq, d) in self.store.outbox()? {
-            if d.target == Target::Telegram(old) {
-                self.store
-                    .update_delivery(seq, |x| x.target = Target::Telegram(new_id))?;
-            }
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -289,15 +288,10 @@ mod tests {
     }
 
     impl Sink for Scripted {
-        fn send<'a>(
-            &'a self,
-            _target: Target,
-            text: &'a str,
-            _edit: Option<i32>,
-        ) -> BoxFuture<'a, Result<Option<i32>, SendError>> {
+        fn send<'a>(&'a self, d: &'a Delivery) -> BoxFuture<'a, Result<Option<i32>, SendError>> {
             Box::pin(async move {
                 (self.during)();
-                self.sent.lock().unwrap().push(text.to_string());
+                self.sent.lock().unwrap().push(d.text.clone());
                 let mut answers = self.answers.lock().unwrap();
                 if answers.is_empty() {
                     Ok(Some(1))
@@ -309,16 +303,7 @@ mod tests {
     }
 
     fn delivery(text: &str, created: DateTime<Utc>) -> Delivery {
-        Delivery {
-            alert: 1,
-            target: Target::Telegram(42),
-            text: text.into(),
-            created,
-            attempts: 0,
-            not_before: None,
-            last_error: None,
-            edit: None,
-        }
+        Delivery::message(1, Target::Telegram(42), text.into(), created)
     }
 
     fn setup(

@@ -1,68 +1,174 @@
-//! The Telegram sink: sends through teloxide's `Throttle` adaptor (30 messages/s overall,
-//! 1/s per chat) and classifies Bot API errors for the delivery policy.
+//! The Telegram sink: sends alerts as messages or photos with buttons, paced by the shared
+//! [`Pacer`] (Telegram's limits), and classifies Bot API errors for the delivery policy.
+
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::prelude::*;
-use teloxide::types::{LinkPreviewOptions, MessageId, ParseMode};
+use teloxide::types::{InlineKeyboardMarkup, InputFile, MessageId, ParseMode, ThreadId};
 
 use super::{SendError, Sink};
-use crate::store::Target;
-use crate::telegram::TgBot;
+use crate::store::{Delivery, Store, Target};
+use crate::telegram::keyboards::alert_buttons;
+use crate::telegram::pace::Pacer;
+use crate::telegram::{TgBot, no_preview};
 
 /// Sends messages as the bot.
 pub struct TelegramSink {
     bot: TgBot,
     /// The token, so it can be scrubbed from error messages.
     token: String,
+    /// Alerts (for their buttons) and charts (bytes, and file ids once uploaded).
+    store: Store,
+    /// Whether to pay for broadcasting beyond the free limits (`telegram.allow_paid_broadcast`).
+    paid_broadcast: bool,
+    /// Telegram's limits, shared with command replies.
+    pacer: Arc<Pacer>,
+    /// Held while a chart is uploaded, so one alert's chart is uploaded once and then sent to
+    /// every other chat by its file id.
+    uploading: tokio::sync::Mutex<()>,
 }
 
 impl TelegramSink {
     /// A sink sending as `bot`.
-    pub fn new(bot: TgBot, token: String) -> TelegramSink {
-        TelegramSink { bot, token }
+    pub fn new(
+        bot: TgBot,
+        token: String,
+        store: Store,
+        paid_broadcast: bool,
+        pacer: Arc<Pacer>,
+    ) -> TelegramSink {
+        TelegramSink {
+            bot,
+            token,
+            store,
+            paid_broadcast,
+            pacer,
+            uploading: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn buttons(&self, d: &Delivery) -> Option<InlineKeyboardMarkup> {
+        if !d.buttons {
+            return None;
+        }
+        let alert = self.store.alert(d.alert).ok()??;
+        Some(alert_buttons(&alert, d.lang))
+    }
+
+    async fn send_photo(&self, chat: ChatId, d: &Delivery) -> Result<i32, RequestError> {
+        // The first chat uploads; the others wait for its file id.
+        let _upload = match self.store.chart_file_id(d.alert).ok().flatten() {
+            None => Some(self.uploading.lock().await),
+            Some(_) => None,
+        };
+        let file_id = self.store.chart_file_id(d.alert).ok().flatten();
+        let uploading = file_id.is_none();
+        let file = match file_id {
+            Some(id) => InputFile::file_id(teloxide::types::FileId(id)),
+            None => match self.store.chart(d.alert).ok().flatten() {
+                Some(png) => InputFile::memory(png).file_name("chart.png"),
+                // No chart after all: send the caption as a message.
+                None => return self.send_text(chat, d).await,
+            },
+        };
+        let mut request = self
+            .bot
+            .send_photo(chat, file)
+            .caption(d.text.clone())
+            .parse_mode(ParseMode::Html);
+        if let Some(thread) = d.thread {
+            request = request.message_thread_id(ThreadId(MessageId(thread)));
+        }
+        if let Some(markup) = self.buttons(d) {
+            request = request.reply_markup(markup);
+        }
+        if self.paid_broadcast {
+            request = request.allow_paid_broadcast(true);
+        }
+        let message = request.await?;
+        // Upload once: later chats get the same file by id.
+        if uploading
+            && let Some(largest) = message
+                .photo()
+                .and_then(|sizes| sizes.iter().max_by_key(|p| p.width * p.height))
+            && let Err(e) = self.store.put_chart_file_id(d.alert, &largest.file.id.0)
+        {
+            tracing::warn!(error = %e, "cannot remember a chart's file id");
+        }
+        Ok(message.id.0)
+    }
+
+    async fn send_text(&self, chat: ChatId, d: &Delivery) -> Result<i32, RequestError> {
+        let mut request = self
+            .bot
+            .send_message(chat, d.text.clone())
+            .parse_mode(ParseMode::Html)
+            .link_preview_options(no_preview());
+        if let Some(thread) = d.thread {
+            request = request.message_thread_id(ThreadId(MessageId(thread)));
+        }
+        if let Some(markup) = self.buttons(d) {
+            request = request.reply_markup(markup);
+        }
+        if self.paid_broadcast {
+            request = request.allow_paid_broadcast(true);
+        }
+        Ok(request.await?.id.0)
+    }
+
+    async fn edit(
+        &self,
+        chat: ChatId,
+        message: MessageId,
+        d: &Delivery,
+    ) -> Result<i32, RequestError> {
+        let markup = self.buttons(d);
+        if d.photo {
+            let mut request = self
+                .bot
+                .edit_message_caption(chat, message)
+                .caption(d.text.clone())
+                .parse_mode(ParseMode::Html);
+            if let Some(m) = markup {
+                request = request.reply_markup(m);
+            }
+            request.await.map(|m| m.id.0)
+        } else {
+            let mut request = self
+                .bot
+                .edit_message_text(chat, message, d.text.clone())
+                .parse_mode(ParseMode::Html)
+                .link_preview_options(no_preview());
+            if let Some(m) = markup {
+                request = request.reply_markup(m);
+            }
+            request.await.map(|m| m.id.0)
+        }
     }
 }
 
 impl Sink for TelegramSink {
-    fn send<'a>(
-        &'a self,
-        target: Target,
-        text: &'a str,
-        edit: Option<i32>,
-    ) -> BoxFuture<'a, Result<Option<i32>, SendError>> {
+    fn send<'a>(&'a self, d: &'a Delivery) -> BoxFuture<'a, Result<Option<i32>, SendError>> {
         Box::pin(async move {
-            let Target::Telegram(chat) = target else {
+            let Target::Telegram(chat) = d.target else {
                 return Err(SendError::Permanent("not a Telegram target".into()));
             };
-            let no_preview = LinkPreviewOptions {
-                is_disabled: true,
-                url: None,
-                prefer_small_media: false,
-                prefer_large_media: false,
-                show_above_text: false,
-            };
-            let sent = match edit {
-                Some(message) => self
-                    .bot
-                    .edit_message_text(ChatId(chat), MessageId(message), text)
-                    .parse_mode(ParseMode::Html)
-                    .link_preview_options(no_preview)
-                    .await
-                    .map(|m| m.id.0),
-                None => self
-                    .bot
-                    .send_message(ChatId(chat), text)
-                    .parse_mode(ParseMode::Html)
-                    .link_preview_options(no_preview)
-                    .await
-                    .map(|m| m.id.0),
+            let chat = ChatId(chat);
+            self.pacer.ready(chat.0).await;
+            let sent = match (d.edit, d.photo) {
+                (Some(message), _) => self.edit(chat, MessageId(message), d).await,
+                (None, true) => self.send_photo(chat, d).await,
+                (None, false) => self.send_text(chat, d).await,
             };
             match sent {
                 Ok(id) => Ok(Some(id)),
                 // The edit changed nothing (the same copy twice): done.
-                Err(RequestError::Api(ApiError::MessageNotModified)) if edit.is_some() => Ok(edit),
+                Err(RequestError::Api(ApiError::MessageNotModified)) if d.edit.is_some() => {
+                    Ok(d.edit)
+                }
                 Err(e) => Err(classify(e, &self.token)),
             }
         })

@@ -59,13 +59,17 @@ pub enum Output {
     },
 }
 
-/// Counts of what a headline did, for logs and `/status`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What a headline did, for logs, `/news` and `/status`.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HeadlineReport {
     /// The story was seen before; the copy was folded, not matched.
     pub duplicate: bool,
     /// Rules whose text part held or waits for a price move.
     pub matched_rules: usize,
+    /// The headline as alerts cite it (cleaned title), when it was a new story.
+    pub cited: Option<HeadlineRef>,
+    /// The symbols it concerns: its feed's, and those of the companies it names.
+    pub symbols: Vec<String>,
 }
 
 /// The rule engine.
@@ -227,6 +231,8 @@ impl Engine {
             .filter(|s| !s.is_empty())
             .collect();
         symbols.extend(matches.linked_symbols.iter().cloned());
+        report.cited = Some(cited.clone());
+        report.symbols = symbols.iter().cloned().collect();
 
         let rules = Arc::clone(&self.rules);
         for m in &matches.rules {

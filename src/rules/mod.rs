@@ -26,7 +26,8 @@ pub use condition::{Expr, Tri};
 pub use file::{Order, Problem, RawScenario, Scope, Severity, SourceFile, line_col};
 pub use matcher::{Field, Occurrence, TermId};
 pub use price::{
-    Cmp, Direction, PriceCheck, PriceEvidence, PriceKind, Reference, SessionFilter, Threshold,
+    Basis, Cmp, Direction, PriceCheck, PriceEvidence, PriceKind, Reference, SessionFilter,
+    Threshold,
 };
 pub use template::{Placeholder, Segment, Template};
 pub use term::{Term, TokenPattern};

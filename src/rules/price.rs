@@ -253,6 +253,63 @@ pub struct PriceEvidence {
     pub change_pct: Option<f64>,
     /// What held, in words (`change vs previous close <= -2%`).
     pub condition: String,
+    /// What held, as data: for messages in other languages.
+    #[serde(default)]
+    pub basis: Basis,
+    /// The threshold as written (`<= -2%`, `>= 3x`), when there is one.
+    #[serde(default)]
+    pub threshold: String,
+}
+
+/// What a price check compared, as data (what [`PriceEvidence::condition`] says in English).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Basis {
+    /// Not recorded (alerts stored before this existed).
+    #[default]
+    Unknown,
+    /// Change against the previous close of `date`.
+    PreviousClose {
+        /// The trading day of the close.
+        date: chrono::NaiveDate,
+    },
+    /// Change against today's open.
+    Open,
+    /// Change against today's close (after hours).
+    Close,
+    /// Change against the high (falling) or low (rising) of a window.
+    Window {
+        /// The window in minutes.
+        minutes: i64,
+        /// Whether the reference is the window's high.
+        high: bool,
+    },
+    /// A level crossed.
+    Crossed {
+        /// The level.
+        level: f64,
+        /// Downwards (below) or upwards.
+        below: bool,
+    },
+    /// The opening gap against the previous close of `date`.
+    Gap {
+        /// The trading day of the close.
+        date: chrono::NaiveDate,
+    },
+    /// Volume against its average pace.
+    Volume {
+        /// Days averaged.
+        days: usize,
+        /// The ratio found.
+        ratio: f64,
+    },
+    /// A new high or low of `days` trading days.
+    Extreme {
+        /// Trading days.
+        days: usize,
+        /// High (true) or low.
+        high: bool,
+    },
 }
 
 /// `20d` → 20 trading days, `52w` → 260.
@@ -300,6 +357,8 @@ impl PriceCheck {
             reference_label: label,
             change_pct: change,
             condition,
+            basis: Basis::Unknown,
+            threshold: String::new(),
         };
         let pct = |from: f64| (last.price - from) / from * 100.0;
         match &self.kind {
@@ -308,22 +367,46 @@ impl PriceCheck {
                 window,
                 threshold,
             } => {
-                let (reference, label) = match from {
+                let (reference, label, basis) = match from {
                     Reference::PreviousClose => {
                         let (date, price) = fresh_previous_close(series, t)?;
-                        (price, format!("previous close ({date})"))
+                        (
+                            price,
+                            format!("previous close ({date})"),
+                            Basis::PreviousClose { date },
+                        )
                     }
-                    Reference::Open => (series.open_at(t)?, "today's open".to_string()),
-                    Reference::Close => (series.close_at(t)?, "today's close".to_string()),
+                    Reference::Open => {
+                        (series.open_at(t)?, "today's open".to_string(), Basis::Open)
+                    }
+                    Reference::Close => (
+                        series.close_at(t)?,
+                        "today's close".to_string(),
+                        Basis::Close,
+                    ),
                     Reference::Window => {
                         let w = chrono::Duration::from_std(window.unwrap_or_default()).ok()?;
                         let (hi, lo) = series.range_in(t, w, accept)?;
                         let falling = matches!(threshold.cmp, Cmp::Le | Cmp::Lt);
-                        let mins = w.num_minutes();
+                        let minutes = w.num_minutes();
                         if falling {
-                            (hi, format!("high of the last {mins} min"))
+                            (
+                                hi,
+                                format!("high of the last {minutes} min"),
+                                Basis::Window {
+                                    minutes,
+                                    high: true,
+                                },
+                            )
                         } else {
-                            (lo, format!("low of the last {mins} min"))
+                            (
+                                lo,
+                                format!("low of the last {minutes} min"),
+                                Basis::Window {
+                                    minutes,
+                                    high: false,
+                                },
+                            )
                         }
                     }
                 };
@@ -334,7 +417,11 @@ impl PriceCheck {
                 threshold.cmp.holds(change, threshold.value).then(|| {
                     let condition =
                         format!("change vs {} {} {}%", label, threshold.cmp, threshold.value);
-                    evidence(Some(reference), label, Some(change), condition)
+                    PriceEvidence {
+                        basis,
+                        threshold: format!("{} {}%", threshold.cmp, threshold.value),
+                        ..evidence(Some(reference), label, Some(change), condition)
+                    }
                 })
             }
             PriceKind::Crosses { direction, level } => {
@@ -348,8 +435,12 @@ impl PriceCheck {
                 } else {
                     "above"
                 };
-                crossed.then(|| {
-                    evidence(
+                crossed.then(|| PriceEvidence {
+                    basis: Basis::Crossed {
+                        level: *level,
+                        below: *direction == Direction::Below,
+                    },
+                    ..evidence(
                         Some(before.price),
                         "the price before".into(),
                         Some(pct(before.price)),
@@ -372,6 +463,8 @@ impl PriceCheck {
                         reference_label: format!("previous close ({date})"),
                         change_pct: Some(gap),
                         condition: format!("opening gap {} {}%", threshold.cmp, threshold.value),
+                        basis: Basis::Gap { date },
+                        threshold: format!("{} {}%", threshold.cmp, threshold.value),
                     })
             }
             PriceKind::Volume { threshold, days } => {
@@ -399,7 +492,11 @@ impl PriceCheck {
                         "volume {ratio:.1}× its {days}-day pace ({} {}x)",
                         threshold.cmp, threshold.value
                     );
-                    evidence(Some(average), label, None, condition)
+                    PriceEvidence {
+                        basis: Basis::Volume { days: *days, ratio },
+                        threshold: format!("{} {}x", threshold.cmp, threshold.value),
+                        ..evidence(Some(average), label, None, condition)
+                    }
                 })
             }
             PriceKind::NewExtreme { high, days } => {
@@ -415,8 +512,12 @@ impl PriceCheck {
                         .iter()
                         .filter_map(|d| d.high.or(d.close.map(|c| c.1)))
                         .fold(today_hi, f64::max);
-                    (last.price > prior).then(|| {
-                        evidence(
+                    (last.price > prior).then(|| PriceEvidence {
+                        basis: Basis::Extreme {
+                            days: *days,
+                            high: true,
+                        },
+                        ..evidence(
                             Some(prior),
                             label.clone(),
                             Some(pct(prior)),
@@ -428,8 +529,12 @@ impl PriceCheck {
                         .iter()
                         .filter_map(|d| d.low.or(d.close.map(|c| c.1)))
                         .fold(today_lo, f64::min);
-                    (last.price < prior).then(|| {
-                        evidence(
+                    (last.price < prior).then(|| PriceEvidence {
+                        basis: Basis::Extreme {
+                            days: *days,
+                            high: false,
+                        },
+                        ..evidence(
                             Some(prior),
                             label.clone(),
                             Some(pct(prior)),

@@ -7,8 +7,12 @@
 //! UTF-8 so that sled's byte order is the natural order. A value that no longer decodes is
 //! logged and skipped, never a crash.
 
+mod charts;
 mod chats;
+mod digest;
+mod headlines;
 mod outbox;
+mod personal;
 
 use std::path::Path;
 
@@ -17,8 +21,10 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
-pub use chats::{Chat, ChatKind};
-pub use outbox::{Delivery, Target};
+pub use chats::{Chat, ChatKind, Disposition, Mute, MuteTarget, Settings};
+pub use headlines::StoredHeadline;
+pub use outbox::{BROADCAST, Delivery, Target};
+pub use personal::PersonalAlert;
 
 use crate::engine::{Alert, AlertId, EngineState};
 use crate::model::Bar;
@@ -96,6 +102,12 @@ pub struct Step<'a> {
     pub deliveries: Vec<Delivery>,
     /// Pending messages replaced in place (their alert changed before they went out).
     pub replace: Vec<(u64, Delivery)>,
+    /// Charts of new alerts.
+    pub charts: Vec<(AlertId, Vec<u8>)>,
+    /// Alerts waiting for chats' digests: (chat, alert).
+    pub digest: Vec<(i64, AlertId)>,
+    /// New headlines, for `/news`: (item key, headline).
+    pub headlines: Vec<(String, StoredHeadline)>,
 }
 
 /// The sled database and its trees.
@@ -120,6 +132,14 @@ pub struct Store {
     sent: sled::Tree,
     /// source name → [`SourceHealth`].
     sources: sled::Tree,
+    /// chat id, number → [`PersonalAlert`].
+    personal: sled::Tree,
+    /// published (i64 BE), item key → [`StoredHeadline`]: recent headlines for `/news`.
+    headlines: sled::Tree,
+    /// alert id → chart PNG; alert id + `/file` → Telegram file id.
+    charts: sled::Tree,
+    /// chat id, alert id → nothing: alerts waiting for a chat's digest.
+    digest: sled::Tree,
 }
 
 impl Store {
@@ -152,6 +172,10 @@ impl Store {
             outbox: tree("outbox")?,
             sent: tree("sent")?,
             sources: tree("sources")?,
+            personal: tree("personal")?,
+            headlines: tree("headlines")?,
+            charts: tree("charts")?,
+            digest: tree("digest")?,
             db,
         };
         match store
@@ -199,38 +223,81 @@ impl Store {
             .iter()
             .map(|(seq, d)| (*seq, encode(d)))
             .collect();
+        let charts: Vec<(Vec<u8>, Vec<u8>)> = step
+            .charts
+            .iter()
+            .map(|(id, png)| (id.to_be_bytes().to_vec(), png.clone()))
+            .collect();
+        let digest: Vec<Vec<u8>> = step
+            .digest
+            .iter()
+            .map(|(chat, alert)| digest_key(*chat, *alert))
+            .collect();
+        let headlines: Vec<(Vec<u8>, Vec<u8>)> = step
+            .headlines
+            .iter()
+            .map(|(id, h)| {
+                (
+                    headlines::key(h.headline.published, id),
+                    Store::encode_headline(h),
+                )
+            })
+            .collect();
         let result: Result<(), TransactionError<()>> = (
             &self.items,
             &self.bars,
             &self.engine,
             &self.alerts,
             &self.outbox,
+            &self.charts,
+            &self.digest,
+            &self.headlines,
         )
-            .transaction(|(t_items, t_bars, t_engine, t_alerts, t_outbox)| {
-                for (k, v) in &items {
-                    t_items.insert(k.as_slice(), v.as_slice())?;
-                }
-                for (k, v) in &bars {
-                    t_bars.insert(k.as_slice(), v.as_slice())?;
-                }
-                if let Some(state) = &engine {
-                    t_engine.insert("state", state.as_slice())?;
-                }
-                for (k, v) in &alerts {
-                    t_alerts.insert(k.as_slice(), v.as_slice())?;
-                }
-                for (seq, d) in &replace {
-                    // Only if still pending: the sender may have sent it meanwhile.
-                    if t_outbox.get(seq.to_be_bytes())?.is_some() {
+            .transaction(
+                |(
+                    t_items,
+                    t_bars,
+                    t_engine,
+                    t_alerts,
+                    t_outbox,
+                    t_charts,
+                    t_digest,
+                    t_headlines,
+                )| {
+                    for (k, v) in &items {
+                        t_items.insert(k.as_slice(), v.as_slice())?;
+                    }
+                    for (k, v) in &bars {
+                        t_bars.insert(k.as_slice(), v.as_slice())?;
+                    }
+                    if let Some(state) = &engine {
+                        t_engine.insert("state", state.as_slice())?;
+                    }
+                    for (k, v) in &alerts {
+                        t_alerts.insert(k.as_slice(), v.as_slice())?;
+                    }
+                    for (seq, d) in &replace {
+                        // Only if still pending: the sender may have sent it meanwhile.
+                        if t_outbox.get(seq.to_be_bytes())?.is_some() {
+                            t_outbox.insert(&seq.to_be_bytes(), d.as_slice())?;
+                        }
+                    }
+                    for d in &deliveries {
+                        let seq = t_outbox.generate_id()?;
                         t_outbox.insert(&seq.to_be_bytes(), d.as_slice())?;
                     }
-                }
-                for d in &deliveries {
-                    let seq = t_outbox.generate_id()?;
-                    t_outbox.insert(&seq.to_be_bytes(), d.as_slice())?;
-                }
-                Ok::<(), ConflictableTransactionError<()>>(())
-            });
+                    for (k, v) in &charts {
+                        t_charts.insert(k.as_slice(), v.as_slice())?;
+                    }
+                    for k in &digest {
+                        t_digest.insert(k.as_slice(), &[] as &[u8])?;
+                    }
+                    for (k, v) in &headlines {
+                        t_headlines.insert(k.as_slice(), v.as_slice())?;
+                    }
+                    Ok::<(), ConflictableTransactionError<()>>(())
+                },
+            );
         match result {
             Ok(()) => Ok(()),
             Err(TransactionError::Storage(e)) => Err(StoreError {
@@ -290,6 +357,21 @@ impl Store {
         Ok(out)
     }
 
+    /// The stored bars of one symbol, oldest first.
+    pub fn bars_of(&self, symbol: &str) -> Result<Vec<Bar>, StoreError> {
+        let mut prefix = symbol.as_bytes().to_vec();
+        prefix.push(0);
+        let mut out: Vec<Bar> = Vec::new();
+        for entry in self.bars.scan_prefix(prefix) {
+            let (_, v) = entry.map_err(ctx("reading bars"))?;
+            if let Some(b) = decode(&v, "bar") {
+                out.push(b);
+            }
+        }
+        out.sort_by_key(|b| b.time);
+        Ok(out)
+    }
+
     /// The engine state saved by the last step.
     pub fn engine_state(&self) -> Result<EngineState, StoreError> {
         Ok(self
@@ -324,29 +406,37 @@ impl Store {
         Ok(out)
     }
 
-    /// Records the Telegram message an alert became in a chat (for later edits).
+    /// Records the Telegram message an alert became in a chat (for later edits; `photo` when
+    /// it was sent as a photo with a caption).
     pub fn record_sent(
         &self,
         alert: AlertId,
         chat: i64,
         message_id: i32,
+        photo: bool,
     ) -> Result<(), StoreError> {
+        let mut value = message_id.to_be_bytes().to_vec();
+        value.push(u8::from(photo));
         self.sent
-            .insert(sent_key(alert, chat), &message_id.to_be_bytes())
+            .insert(sent_key(alert, chat), value)
             .map(|_| ())
             .map_err(ctx("recording a sent message"))
     }
 
-    /// The Telegram messages an alert became, by chat.
-    pub fn sent_messages(&self, alert: AlertId) -> Result<Vec<(i64, i32)>, StoreError> {
+    /// The Telegram messages an alert became: chat, message id, whether a photo.
+    pub fn sent_messages(&self, alert: AlertId) -> Result<Vec<(i64, i32, bool)>, StoreError> {
         let mut out = Vec::new();
         for entry in self.sent.scan_prefix(alert.to_be_bytes()) {
             let (k, v) = entry.map_err(ctx("reading sent messages"))?;
-            if let (Ok(chat), Ok(msg)) = (
+            if let (Ok(chat), Some(msg)) = (
                 <[u8; 8]>::try_from(&k[8..]),
-                <[u8; 4]>::try_from(v.as_ref()),
+                v.get(..4).and_then(|b| <[u8; 4]>::try_from(b).ok()),
             ) {
-                out.push((chat_from_key(chat), i32::from_be_bytes(msg)));
+                out.push((
+                    chat_from_key(chat),
+                    i32::from_be_bytes(msg),
+                    v.get(4) == Some(&1),
+                ));
             }
         }
         Ok(out)
@@ -409,6 +499,8 @@ impl Store {
                 removed += 1;
             }
         }
+        removed += self.prune_headlines(now)?;
+        removed += self.prune_charts(now)?;
         Ok(removed)
     }
 }
@@ -434,6 +526,12 @@ fn chat_key(id: i64) -> [u8; 8] {
 
 fn chat_from_key(key: [u8; 8]) -> i64 {
     (u64::from_be_bytes(key) ^ (1 << 63)) as i64
+}
+
+fn digest_key(chat: i64, alert: AlertId) -> Vec<u8> {
+    let mut k = chat_key(chat).to_vec();
+    k.extend_from_slice(&alert.to_be_bytes());
+    k
 }
 
 fn sent_key(alert: AlertId, chat: i64) -> Vec<u8> {

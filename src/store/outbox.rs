@@ -39,6 +39,47 @@ pub struct Delivery {
     /// The Telegram message this delivery replaces by editing it, if it is an update.
     #[serde(default)]
     pub edit: Option<i32>,
+    /// Send the alert's chart, with the text as its caption.
+    #[serde(default)]
+    pub photo: bool,
+    /// Attach the alert's buttons (why?, mute, unsubscribe).
+    #[serde(default)]
+    pub buttons: bool,
+    /// The chat's language, for the buttons.
+    #[serde(default)]
+    pub lang: crate::text::Lang,
+    /// The forum topic to post in.
+    #[serde(default)]
+    pub thread: Option<i32>,
+}
+
+/// The alert id of messages that are not one alert's (`/broadcast`, digests): never edited,
+/// no buttons.
+pub const BROADCAST: AlertId = AlertId::MAX;
+
+impl Delivery {
+    /// A plain message for `target` (no photo, no buttons).
+    pub fn message(
+        alert: AlertId,
+        target: Target,
+        text: String,
+        created: DateTime<Utc>,
+    ) -> Delivery {
+        Delivery {
+            alert,
+            target,
+            text,
+            created,
+            attempts: 0,
+            not_before: None,
+            last_error: None,
+            edit: None,
+            photo: false,
+            buttons: false,
+            lang: crate::text::Lang::En,
+            thread: None,
+        }
+    }
 }
 
 impl Store {

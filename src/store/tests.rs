@@ -31,6 +31,10 @@ fn delivery(chat: i64) -> Delivery {
         not_before: None,
         last_error: None,
         edit: None,
+        photo: false,
+        buttons: false,
+        lang: crate::text::Lang::En,
+        thread: None,
     }
 }
 
@@ -51,6 +55,15 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening() {
             alerts: vec![],
             deliveries: vec![delivery(42), delivery(43)],
             replace: vec![],
+            charts: vec![(7, b"\x89PNG...".to_vec())],
+            digest: vec![(44, 7)],
+            headlines: vec![(
+                "feed:item-1".into(),
+                StoredHeadline {
+                    headline: headline("2026-02-02T21:47:00Z"),
+                    symbols: vec!["NVDA".into()],
+                },
+            )],
         };
         store.commit(&step).unwrap();
         store
@@ -67,6 +80,110 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening() {
     assert_eq!(outbox.len(), 2);
     assert!(outbox[0].0 < outbox[1].0, "sequence numbers keep the order");
     assert_eq!(store.chat(42).unwrap().unwrap().title, "Ann");
+    assert_eq!(
+        store.chart(7).unwrap().as_deref(),
+        Some(b"\x89PNG...".as_slice())
+    );
+    assert_eq!(store.digest_waiting().unwrap(), vec![(44, vec![7])]);
+    assert_eq!(store.news("NVDA", 5).unwrap().len(), 1);
+    assert!(store.news("AMD", 5).unwrap().is_empty());
+}
+
+fn headline(published: &str) -> crate::engine::HeadlineRef {
+    crate::engine::HeadlineRef {
+        title: "OpenAI looks at alternatives to Nvidia chips".into(),
+        link: Some("https://example.com/a".into()),
+        source: "Reuters".into(),
+        published: published.parse().unwrap(),
+    }
+}
+
+#[test]
+fn news_is_newest_first_and_old_headlines_are_pruned() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let step = Step {
+        now: Utc::now(),
+        headlines: [
+            "2026-01-20T10:00:00Z",
+            "2026-02-02T21:47:00Z",
+            "2026-02-01T08:00:00Z",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            (
+                format!("item-{i}"),
+                StoredHeadline {
+                    headline: headline(t),
+                    symbols: vec!["NVDA".into()],
+                },
+            )
+        })
+        .collect(),
+        ..Step::default()
+    };
+    store.commit(&step).unwrap();
+    let times: Vec<String> = store
+        .news("NVDA", 2)
+        .unwrap()
+        .iter()
+        .map(|h| h.published.to_rfc3339())
+        .collect();
+    assert_eq!(
+        times,
+        ["2026-02-02T21:47:00+00:00", "2026-02-01T08:00:00+00:00"]
+    );
+    store
+        .prune("2026-02-03T00:00:00Z".parse().unwrap())
+        .unwrap();
+    assert_eq!(
+        store.news("NVDA", 5).unwrap().len(),
+        2,
+        "the one older than a week is gone"
+    );
+}
+
+#[test]
+fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let now = Utc::now();
+    let mut chat = Chat::new(-42, ChatKind::Group, "Traders".into(), now);
+    chat.rules.insert("seed".into());
+    chat.rules.insert(PersonalAlert::rule_id(-42, 1));
+    store.put_chat(&chat).unwrap();
+    let id = PersonalAlert::rule_id(-42, 1);
+    store
+        .put_personal_alert(&PersonalAlert {
+            chat: -42,
+            number: 1,
+            spec: "NVDA drop 3%".into(),
+            rule: format!("id = \"{id}\"\n"),
+            created: now,
+        })
+        .unwrap();
+    store.enqueue(&delivery(-42)).unwrap();
+    store.migrate_chat(-42, -10_042).unwrap();
+    let moved = store.chat(-10_042).unwrap().unwrap();
+    let new_id = PersonalAlert::rule_id(-10_042, 1);
+    assert!(
+        moved.active && moved.rules.contains("seed") && moved.rules.contains(&new_id),
+        "{moved:?}"
+    );
+    assert_eq!(moved.kind, ChatKind::Supergroup);
+    assert!(!store.chat(-42).unwrap().unwrap().active);
+    let personal = store.personal_alerts_of(-10_042).unwrap();
+    assert_eq!(personal.len(), 1);
+    assert!(personal[0].rule.contains(&new_id));
+    assert!(store.personal_alerts_of(-42).unwrap().is_empty());
+    assert_eq!(
+        store.outbox().unwrap()[0].1.target,
+        Target::Telegram(-10_042)
+    );
+    // Reported twice (service message, then a failed send): the second changes nothing.
+    store.migrate_chat(-42, -10_042).unwrap();
+    assert!(store.chat(-10_042).unwrap().unwrap().active);
 }
 
 #[test]
@@ -174,10 +291,10 @@ fn a_second_process_cannot_open_the_same_directory() {
 #[test]
 fn sent_messages_are_found_per_alert() {
     let (_dir, store) = open();
-    store.record_sent(7, 42, 100).unwrap();
-    store.record_sent(7, -1001, 101).unwrap();
-    store.record_sent(8, 42, 102).unwrap();
+    store.record_sent(7, 42, 100, false).unwrap();
+    store.record_sent(7, -1001, 101, true).unwrap();
+    store.record_sent(8, 42, 102, false).unwrap();
     let mut sent = store.sent_messages(7).unwrap();
     sent.sort();
-    assert_eq!(sent, [(-1001, 101), (42, 100)]);
+    assert_eq!(sent, [(-1001, 101, true), (42, 100, false)]);
 }

@@ -1,314 +1,1152 @@
-//! The commands subscribers type: `/start`, `/stop`, `/help`, `/rules`, `/subscribe`,
-//! `/unsubscribe`, `/status`.
+//! The commands people type, and the answers: subscriptions, watch lists, settings, mutes,
+//! personal alerts, queries, and the admins' commands.
+//!
+//! Parsing a command and deciding its answer is synchronous and talks only to the store and
+//! the rule set, so every answer is in the chat's language and nothing is stored when the
+//! arguments are wrong: such a command gets a reply with an example instead.
 
+use std::collections::BTreeSet;
 use std::fmt::Write;
-use std::sync::Arc;
+use std::time::Duration;
 
-use teloxide::prelude::*;
-use teloxide::types::ParseMode;
-use teloxide::utils::command::BotCommands;
+use chrono::{DateTime, NaiveTime, Utc};
+use teloxide::types::InlineKeyboardMarkup;
 
-use super::{BotContext, TgBot};
-use crate::delivery::render::escape;
-use crate::store::{Chat, ChatKind, StoreError};
+use super::BotContext;
+use super::keyboards::rule_toggles;
+use crate::delivery::locale_of;
+use crate::delivery::render::{self, Locale, escape};
+use crate::i18n::{Texts, texts};
+use crate::personal::{self, PricePart};
+use crate::series::Series;
+use crate::store::{
+    BROADCAST, Chat, ChatKind, Delivery, Mute, MuteTarget, PersonalAlert, StoreError, Target,
+};
+use crate::text::Lang;
 
-/// The bot's commands (also registered as its command menu).
-#[derive(BotCommands, Clone, Debug, PartialEq)]
-#[command(
-    rename_rule = "lowercase",
-    description = "marketbot sends one alert when market news meets a price move."
-)]
+/// Every command the bot understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Command {
-    /// Subscribe this chat to the default rules.
+    /// Subscribe to the default rules.
     Start,
-    /// Stop all alerts to this chat.
+    /// Pause alerts.
     Stop,
-    /// What this bot does and how to use it.
+    /// What the bot does.
     Help,
-    /// The rules, their ids, and which this chat follows.
+    /// The rules, with toggles.
     Rules,
-    /// Follow a rule: /subscribe RULE_ID
-    Subscribe(String),
-    /// Stop following a rule: /unsubscribe RULE_ID
-    Unsubscribe(String),
-    /// Health of the quote and news sources.
+    /// Follow a rule.
+    Subscribe,
+    /// Stop following a rule.
+    Unsubscribe,
+    /// Limit alerts to symbols.
+    Watch,
+    /// Remove symbols from the watch list.
+    Unwatch,
+    /// What the chat follows.
+    List,
+    /// Language, time zone, quiet hours, digest.
+    Settings,
+    /// Silence alerts for a while.
+    Mute,
+    /// Lift mutes.
+    Unmute,
+    /// Create a personal alert.
+    Alert,
+    /// List personal alerts.
+    Alerts,
+    /// Delete a personal alert.
+    Delete,
+    /// The latest price.
+    Quote,
+    /// A price chart.
+    Chart,
+    /// The latest headlines.
+    News,
+    /// Source health.
     Status,
-    /// Reload the rules now (admins only).
-    #[command(hide)]
+    /// Numbers for admins.
+    Stats,
+    /// Reload the rules (admins).
     Reload,
+    /// Message every chat (admins).
+    Broadcast,
 }
 
-type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
-
-async fn reply(bot: &TgBot, msg: &Message, html: String) -> HandlerResult {
-    bot.send_message(msg.chat.id, html)
-        .parse_mode(ParseMode::Html)
-        .await?;
-    Ok(())
+/// Who may run a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone in the chat.
+    Anyone,
+    /// In groups, only the group's admins (it changes what the group receives).
+    GroupAdmins,
+    /// Only the bot's admins (`telegram.admins`).
+    BotAdmins,
 }
 
-fn kind_of(msg: &Message) -> ChatKind {
-    if msg.chat.is_channel() {
-        ChatKind::Channel
-    } else if msg.chat.is_supergroup() {
-        ChatKind::Supergroup
-    } else if msg.chat.is_group() {
-        ChatKind::Group
-    } else {
-        ChatKind::Private
+/// The command table: name, command, who may run it. Order is the order of `/help`.
+pub const COMMANDS: &[(&str, Command, Access)] = &[
+    ("start", Command::Start, Access::GroupAdmins),
+    ("stop", Command::Stop, Access::GroupAdmins),
+    ("help", Command::Help, Access::Anyone),
+    ("rules", Command::Rules, Access::Anyone),
+    ("subscribe", Command::Subscribe, Access::GroupAdmins),
+    ("unsubscribe", Command::Unsubscribe, Access::GroupAdmins),
+    ("watch", Command::Watch, Access::GroupAdmins),
+    ("unwatch", Command::Unwatch, Access::GroupAdmins),
+    ("list", Command::List, Access::Anyone),
+    ("settings", Command::Settings, Access::GroupAdmins),
+    ("mute", Command::Mute, Access::GroupAdmins),
+    ("unmute", Command::Unmute, Access::GroupAdmins),
+    ("alert", Command::Alert, Access::GroupAdmins),
+    ("alerts", Command::Alerts, Access::Anyone),
+    ("delete", Command::Delete, Access::GroupAdmins),
+    ("quote", Command::Quote, Access::Anyone),
+    ("chart", Command::Chart, Access::Anyone),
+    ("news", Command::News, Access::Anyone),
+    ("status", Command::Status, Access::Anyone),
+    ("stats", Command::Stats, Access::BotAdmins),
+    ("reload", Command::Reload, Access::BotAdmins),
+    ("broadcast", Command::Broadcast, Access::BotAdmins),
+];
+
+/// What a message's text is, as far as commands go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// One of ours, with the rest of the text.
+    Command(Command, String),
+    /// A `/word` we do not have.
+    Unknown(String),
+    /// Not a command, or one addressed to another bot.
+    NotForUs,
+}
+
+impl Command {
+    /// Reads `/name[@bot] args`. Names are case-insensitive.
+    pub fn parse(text: &str, bot_username: &str) -> Parsed {
+        let Some(rest) = text.trim_start().strip_prefix('/') else {
+            return Parsed::NotForUs;
+        };
+        let (head, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        let (name, addressee) = head.split_once('@').unwrap_or((head, ""));
+        if !addressee.is_empty() && !addressee.eq_ignore_ascii_case(bot_username) {
+            return Parsed::NotForUs;
+        }
+        let name = name.to_ascii_lowercase();
+        match COMMANDS.iter().find(|(n, _, _)| *n == name) {
+            Some((_, cmd, _)) => Parsed::Command(*cmd, args.trim().to_string()),
+            None if name.is_empty() || name.len() > 32 => Parsed::NotForUs,
+            None => Parsed::Unknown(name),
+        }
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        COMMANDS
+            .iter()
+            .find(|(_, c, _)| *c == self)
+            .map_or("", |(n, _, _)| n)
+    }
+
+    /// Who may run it with these arguments (`/settings` alone only shows the settings).
+    pub fn access(self, args: &str) -> Access {
+        if self == Command::Settings && args.trim().is_empty() {
+            return Access::Anyone;
+        }
+        COMMANDS
+            .iter()
+            .find(|(_, c, _)| *c == self)
+            .map_or(Access::Anyone, |(_, _, a)| *a)
     }
 }
 
-fn title_of(msg: &Message) -> String {
-    msg.chat
-        .title()
-        .map(str::to_string)
-        .or_else(|| msg.chat.username().map(|u| format!("@{u}")))
-        .or_else(|| msg.chat.first_name().map(str::to_string))
+/// Where a command came from.
+#[derive(Clone, Debug)]
+pub struct Incoming {
+    /// The chat.
+    pub chat: i64,
+    /// Its kind.
+    pub kind: ChatKind,
+    /// Its title, for admins' eyes.
+    pub title: String,
+    /// The sender, if a user.
+    pub user: Option<i64>,
+    /// The sender's app language, for chats without a setting.
+    pub user_lang: Option<Lang>,
+    /// The forum topic it was sent in.
+    pub thread: Option<i32>,
+}
+
+/// An answer.
+pub enum Reply {
+    /// A message (Telegram HTML; split when long).
+    Text(String),
+    /// A message with an inline keyboard.
+    Keyboard(String, InlineKeyboardMarkup),
+    /// A PNG with a caption.
+    Photo {
+        /// The image.
+        png: Vec<u8>,
+        /// Its caption (HTML).
+        caption: String,
+    },
+}
+
+/// Most symbols on a watch list.
+const MAX_WATCH: usize = 50;
+/// Longest mute.
+const MAX_MUTE: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Headlines in `/news`.
+const NEWS_COUNT: usize = 5;
+
+/// The language a chat is answered in: its setting, else its user's app language.
+pub fn lang_of(chat: Option<&Chat>, incoming: &Incoming) -> Lang {
+    chat.map(|c| c.settings.lang)
+        .or(incoming.user_lang)
         .unwrap_or_default()
 }
 
-/// Answers a command.
-pub async fn on_command(
-    bot: TgBot,
-    msg: Message,
-    cmd: Command,
-    ctx: Arc<BotContext>,
-) -> HandlerResult {
-    if cmd == Command::Reload {
-        return reload(&bot, &msg, &ctx).await;
-    }
-    let text = match answer(&msg, cmd, &ctx) {
-        Ok(text) => text,
-        Err(e) => {
-            tracing::error!(error = %e, "command failed on storage");
-            "Sorry, something went wrong on my side. Please try again in a minute.".to_string()
-        }
-    };
-    reply(&bot, &msg, text).await
-}
-
-/// `/reload`: admins only; anyone else is refused and the attempt logged.
-async fn reload(bot: &TgBot, msg: &Message, ctx: &BotContext) -> HandlerResult {
-    let user = msg.from.as_ref().map(|u| u.id.0 as i64);
-    if !user.is_some_and(|u| ctx.admins.contains(&u)) {
-        tracing::warn!(user = ?user, chat = msg.chat.id.0, "admin command refused: not an admin");
-        return reply(bot, msg, "Only the bot's admins can do that.".to_string()).await;
-    }
-    let reloader = Arc::clone(&ctx.reloader);
-    let report = tokio::task::spawn_blocking(move || reloader.reload()).await?;
-    if report.problems.is_empty() {
-        tracing::info!("{}", report.summary());
-    } else {
-        tracing::error!("{}", report.summary());
-    }
-    let text: String = report.summary().chars().take(3500).collect();
-    reply(bot, msg, format!("<pre>{}</pre>", escape(&text))).await
-}
-
-/// Answers plain messages in private chats with a pointer to /help; ignores them in groups.
-pub async fn on_other_message(bot: TgBot, msg: Message) -> HandlerResult {
-    if msg.chat.is_private() && msg.text().is_some() {
-        reply(
-            &bot,
-            &msg,
-            "I only understand commands. Try /help.".to_string(),
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-fn answer(msg: &Message, cmd: Command, ctx: &BotContext) -> Result<String, StoreError> {
-    let rules = ctx.rules.borrow().clone();
-    let chat_id = msg.chat.id.0;
-    let now = ctx.clock.now();
-    Ok(match cmd {
-        Command::Start => {
-            let defaults: Vec<&crate::rules::Rule> =
-                rules.rules().iter().filter(|r| r.default).collect();
-            let mut chat = ctx
-                .store
-                .chat(chat_id)?
-                .unwrap_or_else(|| Chat::new(chat_id, kind_of(msg), title_of(msg), now));
-            chat.active = true;
-            chat.deactivated = None;
-            chat.rules.extend(defaults.iter().map(|r| r.id.clone()));
-            ctx.store.put_chat(&chat)?;
-            let mut out = String::from(
-                "👋 <b>Subscribed.</b> You will get one message when market news meets a price move, with the evidence for why it fired.\n",
-            );
-            if chat.rules.is_empty() {
-                out.push_str("\nThere are no default rules yet: see /rules and /subscribe.");
-            } else {
-                out.push_str("\nThis chat follows:\n");
-                for id in &chat.rules {
-                    if let Some(r) = rules.get(id) {
-                        let _ =
-                            writeln!(out, "• {} (<code>{}</code>)", escape(&r.title), escape(id));
-                    }
-                }
-                out.push_str("\n/rules lists all rules, /stop pauses alerts.");
-            }
-            out
-        }
-        Command::Stop => match ctx.store.update_chat(chat_id, |c| c.active = false)? {
-            Some(_) => {
-                "🔕 Alerts stopped. Your subscriptions are kept: /start resumes them.".to_string()
-            }
-            None => "This chat was not subscribed. /start subscribes it.".to_string(),
+fn locale(chat: Option<&Chat>, incoming: &Incoming) -> Locale {
+    match chat {
+        Some(c) => locale_of(c),
+        None => Locale {
+            lang: lang_of(None, incoming),
+            ..Locale::DEFAULT
         },
-        Command::Help => {
-            let mut out = String::from(
-                "<b>marketbot</b> watches quotes and news headlines. When a rule's text pattern meets its price condition (say, a big NVIDIA customer looks for other chips and NVDA falls), the chats following that rule get one alert saying what happened and why.\n\n",
+    }
+}
+
+/// Answers a command. Commands that change the store do so durably before answering.
+pub fn answer(
+    ctx: &BotContext,
+    incoming: &Incoming,
+    cmd: Command,
+    args: &str,
+) -> Result<Reply, StoreError> {
+    let chat = ctx.store.chat(incoming.chat)?;
+    let conv = Conversation {
+        ctx,
+        incoming,
+        locale: locale(chat.as_ref(), incoming),
+        now: ctx.clock.now(),
+    };
+    let t = conv.t();
+    Ok(Reply::Text(match cmd {
+        Command::Start => conv.start(chat)?,
+        Command::Stop => match ctx.store.update_chat(incoming.chat, |c| c.active = false)? {
+            Some(_) => t.stopped.to_string(),
+            None => t.not_subscribed.to_string(),
+        },
+        Command::Help => conv.help(),
+        Command::Rules => return Ok(conv.rules(chat.as_ref())),
+        Command::Subscribe => conv.subscribe(chat, args)?,
+        Command::Unsubscribe => conv.unsubscribe(chat.as_ref(), args)?,
+        Command::Watch => conv.watch(chat, args)?,
+        Command::Unwatch => conv.unwatch(chat.as_ref(), args)?,
+        Command::List => conv.list(chat.as_ref())?,
+        Command::Settings => conv.settings(chat, args)?,
+        Command::Mute => conv.mute(chat, args)?,
+        Command::Unmute => conv.unmute(chat.as_ref(), args)?,
+        Command::Alert => conv.alert(chat, args)?,
+        Command::Alerts => conv.alerts()?,
+        Command::Delete => conv.delete(args)?,
+        Command::Quote => conv.quote(args)?,
+        Command::Chart => return conv.chart(args),
+        Command::News => conv.news(args)?,
+        Command::Status => conv.status()?,
+        Command::Stats => conv.stats()?,
+        Command::Broadcast => conv.broadcast(args)?,
+        // Answered by the caller: reloading is blocking work.
+        Command::Reload => String::new(),
+    }))
+}
+
+struct Conversation<'a> {
+    ctx: &'a BotContext,
+    incoming: &'a Incoming,
+    locale: Locale,
+    now: DateTime<Utc>,
+}
+
+/// Splits a list of symbols (`NVDA AMD`, `nvda, amd`, `$NVDA`).
+fn symbols(args: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for raw in args
+        .split([' ', ',', ';', '\n', '\t'])
+        .filter(|s| !s.is_empty())
+    {
+        let s = raw.trim_start_matches('$').to_ascii_uppercase();
+        if !personal::is_symbol(&s) {
+            return Err(raw.to_string());
+        }
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+fn parse_time(s: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .ok()
+        .or_else(|| {
+            let h: u32 = s.trim().parse().ok()?;
+            NaiveTime::from_hms_opt(h, 0, 0)
+        })
+}
+
+fn hhmm(t: NaiveTime) -> String {
+    t.format("%H:%M").to_string()
+}
+
+impl Conversation<'_> {
+    fn t(&self) -> &'static Texts {
+        texts(self.locale.lang)
+    }
+
+    fn rule_set(&self) -> std::sync::Arc<crate::rules::RuleSet> {
+        self.ctx.rules.borrow().clone()
+    }
+
+    /// The chat's record, made on first contact.
+    fn chat_or_new(&self, chat: Option<Chat>) -> Chat {
+        chat.unwrap_or_else(|| {
+            let mut c = Chat::new(
+                self.incoming.chat,
+                self.incoming.kind,
+                self.incoming.title.clone(),
+                self.now,
             );
-            out.push_str(&escape(&Command::descriptions().to_string()));
-            out
+            c.settings.lang = self.locale.lang;
+            c
+        })
+    }
+
+    fn start(&self, chat: Option<Chat>) -> Result<String, StoreError> {
+        let rules = self.rule_set();
+        let mut chat = self.chat_or_new(chat);
+        chat.active = true;
+        chat.deactivated = None;
+        if self.incoming.thread.is_some() {
+            chat.thread = self.incoming.thread;
         }
-        Command::Rules => {
-            let chat = ctx.store.chat(chat_id)?;
-            let mut out = String::from("<b>Rules</b>\n");
-            if rules.rules().is_empty() {
-                out.push_str("No rules are loaded.");
+        chat.rules.extend(
+            rules
+                .rules()
+                .iter()
+                .filter(|r| r.default)
+                .map(|r| r.id.clone()),
+        );
+        self.ctx.store.put_chat(&chat)?;
+        let t = self.t();
+        let mut out = format!("{}\n", t.subscribed());
+        if chat.rules.is_empty() {
+            let _ = write!(out, "\n{}", t.no_default_rules());
+        } else {
+            let _ = writeln!(out, "\n{}", t.follows());
+            for id in &chat.rules {
+                if let Some(r) = rules.get(id) {
+                    let _ = writeln!(out, "• {} (<code>{}</code>)", escape(&r.title), escape(id));
+                }
             }
-            for r in rules.rules() {
-                let on = chat.as_ref().is_some_and(|c| c.rules.contains(&r.id));
-                let _ = writeln!(
-                    out,
-                    "{} <code>{}</code> — {}{}",
-                    if on { "✅" } else { "▫️" },
-                    escape(&r.id),
-                    escape(&r.title),
-                    if r.default { " (default)" } else { "" }
-                );
-            }
-            out.push_str("\n/subscribe RULE_ID · /unsubscribe RULE_ID");
-            out
+            let _ = write!(out, "\n{}", t.start_footer());
         }
-        Command::Subscribe(id) | Command::Unsubscribe(id) if id.trim().is_empty() => {
+        Ok(out)
+    }
+
+    fn help(&self) -> String {
+        let t = self.t();
+        let admin = self
+            .incoming
+            .user
+            .is_some_and(|u| self.ctx.admins.contains(&u));
+        let mut out = format!("{}\n\n", t.about);
+        for (name, _, _) in COMMANDS.iter().filter(|(_, _, a)| *a != Access::BotAdmins) {
+            let _ = writeln!(out, "/{name} — {}", escape(t.command_help(name)));
+        }
+        if admin {
+            let _ = writeln!(out, "\n<b>{}</b>", t.admin_commands());
+            for (name, _, _) in COMMANDS.iter().filter(|(_, _, a)| *a == Access::BotAdmins) {
+                let _ = writeln!(out, "/{name} — {}", escape(t.command_help(name)));
+            }
+        }
+        let _ = write!(out, "\n{}", t.alert_usage);
+        out
+    }
+
+    fn rules_text(&self, chat: Option<&Chat>) -> String {
+        let t = self.t();
+        let rules = self.rule_set();
+        let mut out = format!("<b>{}</b>\n", t.rules_heading);
+        let listed: Vec<_> = rules
+            .rules()
+            .iter()
+            .filter(|r| !personal::is_personal(&r.id))
+            .collect();
+        if listed.is_empty() {
+            out.push_str(t.no_rules);
+        }
+        for r in listed {
+            let on = chat.is_some_and(|c| c.rules.contains(&r.id));
+            let _ = writeln!(
+                out,
+                "{} <code>{}</code> — {}{}",
+                if on { "✅" } else { "▫️" },
+                escape(&r.id),
+                escape(&r.title),
+                if r.default { t.default_mark() } else { "" }
+            );
+        }
+        let _ = write!(out, "\n{}", t.rules_footer);
+        out
+    }
+
+    fn rules(&self, chat: Option<&Chat>) -> Reply {
+        let followed = chat.map(|c| c.rules.clone()).unwrap_or_default();
+        Reply::Keyboard(
+            self.rules_text(chat),
+            rule_toggles(&self.rule_set(), &followed),
+        )
+    }
+
+    /// A rule others may follow (loaded, and not someone's personal alert): id and title.
+    fn public_rule(&self, id: &str) -> Option<(String, String)> {
+        self.rule_set()
+            .get(id)
+            .filter(|r| !personal::is_personal(&r.id))
+            .map(|r| (r.id.clone(), r.title.clone()))
+    }
+
+    fn subscribe(&self, chat: Option<Chat>, args: &str) -> Result<String, StoreError> {
+        let t = self.t();
+        let rules = self.rule_set();
+        let id = args
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if id.is_empty() {
             let example = rules
                 .rules()
-                .first()
+                .iter()
+                .find(|r| !personal::is_personal(&r.id))
                 .map_or("nvda-customer-seeks-alternatives".to_string(), |r| {
                     r.id.clone()
                 });
-            format!(
-                "Which rule? Give its id, for example:\n<code>/subscribe {}</code>\n/rules lists them.",
-                escape(&example)
-            )
+            return Ok(t.which_rule(&escape(&example)));
         }
-        Command::Subscribe(id) => {
-            let id = id.trim().to_ascii_lowercase();
-            match rules.get(&id) {
-                None => unknown_rule(&id, &rules),
-                Some(rule) => {
-                    let mut chat = ctx
-                        .store
-                        .chat(chat_id)?
-                        .unwrap_or_else(|| Chat::new(chat_id, kind_of(msg), title_of(msg), now));
-                    chat.active = true;
-                    chat.deactivated = None;
-                    chat.rules.insert(rule.id.clone());
-                    ctx.store.put_chat(&chat)?;
-                    format!(
-                        "✅ Following <code>{}</code> — {}",
-                        escape(&rule.id),
-                        escape(&rule.title)
-                    )
-                }
+        let Some((rule_id, rule_title)) = self.public_rule(&id) else {
+            let ids: Vec<String> = rules
+                .rules()
+                .iter()
+                .filter(|r| !personal::is_personal(&r.id))
+                .map(|r| r.id.clone())
+                .collect();
+            return Ok(t.unknown_rule(
+                &escape(&id),
+                crate::problem::closest(&id, &ids).map(escape).as_deref(),
+            ));
+        };
+        let mut chat = self.chat_or_new(chat);
+        chat.active = true;
+        chat.deactivated = None;
+        if self.incoming.thread.is_some() {
+            chat.thread = self.incoming.thread;
+        }
+        chat.rules.insert(rule_id.clone());
+        self.ctx.store.put_chat(&chat)?;
+        Ok(t.following(&escape(&rule_id), &escape(&rule_title)))
+    }
+
+    fn unsubscribe(&self, chat: Option<&Chat>, args: &str) -> Result<String, StoreError> {
+        let t = self.t();
+        let id = args
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if id.is_empty() {
+            return Ok(t
+                .which_rule(&escape(
+                    chat.and_then(|c| c.rules.iter().next())
+                        .map_or("nvda-customer-seeks-alternatives", |s| s.as_str()),
+                ))
+                .replace("/subscribe", "/unsubscribe"));
+        }
+        if !chat.is_some_and(|c| c.rules.contains(&id)) || personal::is_personal(&id) {
+            return Ok(t.not_following(&escape(&id)));
+        }
+        self.ctx.store.update_chat(self.incoming.chat, |c| {
+            c.rules.remove(&id);
+        })?;
+        Ok(t.unfollowed(&escape(&id)))
+    }
+
+    fn watch(&self, chat: Option<Chat>, args: &str) -> Result<String, StoreError> {
+        let t = self.t();
+        let list = match symbols(args) {
+            Ok(l) if !l.is_empty() => l,
+            Ok(_) => return Ok(t.watch_usage.to_string()),
+            Err(bad) => {
+                return Ok(format!(
+                    "{}\n{}",
+                    t.bad_symbol(&escape(&bad)),
+                    t.watch_usage
+                ));
             }
+        };
+        let mut chat = self.chat_or_new(chat);
+        let mut watch = chat.watch.clone();
+        watch.extend(list);
+        if watch.len() > MAX_WATCH {
+            return Ok(t.watch_too_many(MAX_WATCH));
         }
-        Command::Unsubscribe(id) => {
-            let id = id.trim().to_ascii_lowercase();
-            let followed = ctx
-                .store
-                .chat(chat_id)?
-                .is_some_and(|c| c.rules.contains(&id));
-            if followed {
-                ctx.store.update_chat(chat_id, |c| {
-                    c.rules.remove(&id);
-                })?;
-                format!("▫️ No longer following <code>{}</code>.", escape(&id))
+        chat.watch = watch;
+        self.ctx.store.put_chat(&chat)?;
+        Ok(t.watching(&escape(
+            &chat.watch.iter().cloned().collect::<Vec<_>>().join(", "),
+        )))
+    }
+
+    fn unwatch(&self, chat: Option<&Chat>, args: &str) -> Result<String, StoreError> {
+        let t = self.t();
+        let all = args.trim().eq_ignore_ascii_case("all");
+        let list = match symbols(args) {
+            _ if all => Vec::new(),
+            Ok(l) if !l.is_empty() => l,
+            Ok(_) => return Ok(t.watch_usage.to_string()),
+            Err(bad) => {
+                return Ok(format!(
+                    "{}\n{}",
+                    t.bad_symbol(&escape(&bad)),
+                    t.watch_usage
+                ));
+            }
+        };
+        if chat.is_none() {
+            return Ok(t.watching_all().to_string());
+        }
+        let updated = self.ctx.store.update_chat(self.incoming.chat, |c| {
+            if all {
+                c.watch.clear();
             } else {
+                for s in &list {
+                    c.watch.remove(s);
+                }
+            }
+        })?;
+        Ok(match updated {
+            Some(c) if !c.watch.is_empty() => t.watching(&escape(
+                &c.watch.iter().cloned().collect::<Vec<_>>().join(", "),
+            )),
+            _ => t.watching_all().to_string(),
+        })
+    }
+
+    fn mute_name(&self, what: &MuteTarget) -> String {
+        let t = self.t();
+        match what {
+            MuteTarget::All => t.all_alerts().to_string(),
+            MuteTarget::Rule(r) => t.rule_named(&escape(r)),
+            MuteTarget::Symbol(s) => escape(s),
+        }
+    }
+
+    fn list(&self, chat: Option<&Chat>) -> Result<String, StoreError> {
+        let t = self.t();
+        let Some(chat) = chat else {
+            return Ok(t.follows_nothing().to_string());
+        };
+        let rules = self.rule_set();
+        let mut out = format!("<b>{}</b>\n", t.list_heading);
+        let public: Vec<&String> = chat
+            .rules
+            .iter()
+            .filter(|r| !personal::is_personal(r))
+            .collect();
+        if public.is_empty() {
+            let _ = writeln!(out, "{}", t.follows_nothing());
+        }
+        for id in public {
+            let title = rules
+                .get(id)
+                .map_or(String::new(), |r| format!(" — {}", escape(&r.title)));
+            let _ = writeln!(out, "• <code>{}</code>{title}", escape(id));
+        }
+        let watch = if chat.watch.is_empty() {
+            t.all_symbols.to_string()
+        } else {
+            chat.watch.iter().cloned().collect::<Vec<_>>().join(", ")
+        };
+        let _ = writeln!(out, "\n{}", t.watch_line(&escape(&watch)));
+        let mutes: Vec<String> = chat
+            .mutes
+            .iter()
+            .filter(|m| m.until > self.now)
+            .map(|m| {
                 format!(
-                    "This chat does not follow <code>{}</code>. /rules shows what it follows.",
-                    escape(&id)
+                    "{} ({})",
+                    self.mute_name(&m.what),
+                    self.locale.time(m.until)
                 )
-            }
+            })
+            .collect();
+        if !mutes.is_empty() {
+            let _ = writeln!(out, "{}", t.mutes_line(&mutes.join(", ")));
         }
-        Command::Status => status(ctx, &rules)?,
-        // Answered by `reload` before it gets here.
-        Command::Reload => String::new(),
-    })
-}
-
-fn unknown_rule(id: &str, rules: &crate::rules::RuleSet) -> String {
-    let ids: Vec<String> = rules.rules().iter().map(|r| r.id.clone()).collect();
-    match crate::problem::closest(id, &ids) {
-        Some(c) => format!(
-            "There is no rule <code>{}</code>. Did you mean <code>/subscribe {}</code>?",
-            escape(id),
-            escape(c)
-        ),
-        None => format!(
-            "There is no rule <code>{}</code>. /rules lists them.",
-            escape(id)
-        ),
+        let _ = writeln!(
+            out,
+            "{}",
+            t.personal_count(self.ctx.store.personal_alerts_of(chat.id)?.len())
+        );
+        if !chat.active {
+            let _ = writeln!(out, "\n{}", t.list_stopped());
+        }
+        let _ = write!(out, "\n{}", self.settings_text(chat));
+        Ok(out)
     }
-}
 
-fn status(ctx: &BotContext, rules: &crate::rules::RuleSet) -> Result<String, StoreError> {
-    let mut out = String::from("<b>Sources</b>\n");
-    let health: std::collections::HashMap<String, crate::store::SourceHealth> =
-        ctx.store.sources_health()?.into_iter().collect();
-    for name in &ctx.sources {
-        match health.get(name) {
-            None => {
-                let _ = writeln!(out, "⏳ {} — not fetched yet", escape(name));
+    fn settings_text(&self, chat: &Chat) -> String {
+        let t = self.t();
+        let s = &chat.settings;
+        let quiet = s.quiet.map_or(t.off.to_string(), |(a, b)| {
+            format!("{}–{}", hhmm(a), hhmm(b))
+        });
+        let digest = if s.digest.is_empty() {
+            t.off.to_string()
+        } else {
+            s.digest
+                .iter()
+                .map(|d| hhmm(*d))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            "<b>{}</b>\n{}: {}\n{}: {}\n{}: {}\n{}: {}",
+            t.settings_heading,
+            t.language,
+            t.lang_name(s.lang),
+            t.time_zone,
+            escape(&s.tz),
+            t.quiet_hours,
+            quiet,
+            t.digest,
+            digest
+        )
+    }
+
+    fn settings(&self, chat: Option<Chat>, args: &str) -> Result<String, StoreError> {
+        let mut chat = self.chat_or_new(chat);
+        let (key, value) = args
+            .trim()
+            .split_once(char::is_whitespace)
+            .map_or((args.trim(), ""), |(k, v)| (k, v.trim()));
+        let t = self.t();
+        let key = key.to_ascii_lowercase();
+        if key.is_empty() {
+            return Ok(format!(
+                "{}\n\n{}",
+                self.settings_text(&chat),
+                t.settings_usage
+            ));
+        }
+        let off = matches!(value.to_ascii_lowercase().as_str(), "off" | "aus" | "none");
+        let label;
+        let shown;
+        match key.as_str() {
+            "lang" | "language" | "sprache" => {
+                let Some(lang) = Lang::from_code(value).or(match value.to_lowercase().as_str() {
+                    "english" | "englisch" => Some(Lang::En),
+                    "german" | "deutsch" => Some(Lang::De),
+                    _ => None,
+                }) else {
+                    return Ok(format!(
+                        "{}\n\n{}",
+                        t.bad_lang(&escape(value)),
+                        t.settings_usage
+                    ));
+                };
+                chat.settings.lang = lang;
+                // The answer is in the new language.
+                let t = texts(lang);
+                self.ctx.store.put_chat(&chat)?;
+                return Ok(t.setting_changed(t.language, t.lang_name(lang)));
             }
-            Some(h) => {
-                let ok = h.consecutive_failures == 0;
-                let last = h.last_success.map_or("never".to_string(), |t| {
-                    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
-                });
-                let _ = write!(
-                    out,
-                    "{} {} ({}) — last fetch {}; {} ok, {} failed",
-                    if ok { "✅" } else { "⚠️" },
-                    escape(name),
-                    h.kind,
-                    last,
-                    h.successes,
-                    h.failures
-                );
-                if !h.errors_by_kind.is_empty() {
-                    let kinds: Vec<String> = h
-                        .errors_by_kind
-                        .iter()
-                        .map(|(k, n)| format!("{k} ×{n}"))
+            "tz" | "timezone" | "zeitzone" => {
+                let Ok(tz) = value.parse::<chrono_tz::Tz>() else {
+                    return Ok(t.bad_time_zone(&escape(value)));
+                };
+                chat.settings.tz = tz.name().to_string();
+                label = t.time_zone;
+                shown = escape(tz.name());
+            }
+            "quiet" | "ruhe" => {
+                if off {
+                    chat.settings.quiet = None;
+                    shown = t.off.to_string();
+                } else {
+                    let Some((a, b)) = value
+                        .split_once(['-', '–'])
+                        .and_then(|(a, b)| Some((parse_time(a)?, parse_time(b)?)))
+                        .filter(|(a, b)| a != b)
+                    else {
+                        return Ok(t.bad_quiet(&escape(value)));
+                    };
+                    chat.settings.quiet = Some((a, b));
+                    shown = format!("{}–{}", hhmm(a), hhmm(b));
+                }
+                label = t.quiet_hours;
+            }
+            "digest" => {
+                if off {
+                    chat.settings.digest.clear();
+                    shown = t.off.to_string();
+                } else {
+                    let times: Option<BTreeSet<NaiveTime>> = value
+                        .split([',', ' '])
+                        .filter(|s| !s.is_empty())
+                        .map(parse_time)
                         .collect();
-                    let _ = write!(out, " ({})", kinds.join(", "));
+                    let Some(times) = times.filter(|t| !t.is_empty() && t.len() <= 6) else {
+                        return Ok(t.bad_digest(&escape(value)));
+                    };
+                    chat.settings.digest = times.into_iter().collect();
+                    shown = chat
+                        .settings
+                        .digest
+                        .iter()
+                        .map(|d| hhmm(*d))
+                        .collect::<Vec<_>>()
+                        .join(", ");
                 }
-                out.push('\n');
-                if let (Some(err), false) = (&h.last_error, ok) {
-                    let at = h
-                        .last_error_at
-                        .map(|t| t.format("%H:%M:%S UTC").to_string())
-                        .unwrap_or_default();
-                    let _ = writeln!(
-                        out,
-                        "    last error {at}: {}",
-                        escape(&err.chars().take(200).collect::<String>())
-                    );
+                label = t.digest;
+            }
+            _ => {
+                return Ok(format!(
+                    "{}\n\n{}",
+                    self.settings_text(&chat),
+                    t.settings_usage
+                ));
+            }
+        }
+        self.ctx.store.put_chat(&chat)?;
+        Ok(t.setting_changed(label, &shown))
+    }
+
+    /// Reads a mute target: `all`, a rule id, or a symbol.
+    fn mute_target(&self, word: &str) -> Option<MuteTarget> {
+        if word.eq_ignore_ascii_case("all") || word.eq_ignore_ascii_case("alle") {
+            return Some(MuteTarget::All);
+        }
+        let lower = word.to_ascii_lowercase();
+        if self.rule_set().get(&lower).is_some() {
+            return Some(MuteTarget::Rule(lower));
+        }
+        let symbol = word.trim_start_matches('$').to_ascii_uppercase();
+        personal::is_symbol(&symbol).then_some(MuteTarget::Symbol(symbol))
+    }
+
+    fn mute(&self, chat: Option<Chat>, args: &str) -> Result<String, StoreError> {
+        let t = self.t();
+        let words: Vec<&str> = args.split_whitespace().collect();
+        let (target, duration) = match words.as_slice() {
+            [target] => (*target, None),
+            [target, duration] => (*target, Some(*duration)),
+            _ => return Ok(t.mute_usage.to_string()),
+        };
+        let Some(what) = self.mute_target(target) else {
+            return Ok(format!(
+                "{}\n{}",
+                t.bad_symbol(&escape(target)),
+                t.mute_usage
+            ));
+        };
+        let span = match duration {
+            None => Duration::from_secs(24 * 3600),
+            Some(d) => match humantime::parse_duration(d) {
+                Ok(span) if span > Duration::ZERO && span <= MAX_MUTE => span,
+                _ => {
+                    return Ok(format!(
+                        "{}\n{}",
+                        t.bad_mute_duration(&escape(d)),
+                        t.mute_usage
+                    ));
+                }
+            },
+        };
+        let until =
+            self.now + chrono::Duration::from_std(span).unwrap_or(chrono::TimeDelta::days(1));
+        let mut chat = self.chat_or_new(chat);
+        add_mute(&mut chat, what.clone(), until, self.now);
+        self.ctx.store.put_chat(&chat)?;
+        Ok(t.muted(&self.mute_name(&what), &self.locale.time(until)))
+    }
+
+    fn unmute(&self, chat: Option<&Chat>, args: &str) -> Result<String, StoreError> {
+        let t = self.t();
+        let target = match args.split_whitespace().next() {
+            None => None,
+            Some(w) => match self.mute_target(w) {
+                Some(what) => Some(what),
+                None => return Ok(format!("{}\n{}", t.bad_symbol(&escape(w)), t.mute_usage)),
+            },
+        };
+        let now = self.now;
+        let active = |c: &Chat| {
+            c.mutes
+                .iter()
+                .filter(|m| m.until > now && target.as_ref().is_none_or(|w| *w == m.what))
+                .count()
+        };
+        let lifted = chat.map_or(0, active);
+        if lifted == 0 {
+            return Ok(t.no_mutes().to_string());
+        }
+        self.ctx.store.update_chat(self.incoming.chat, |c| {
+            c.mutes
+                .retain(|m| m.until > now && target.as_ref().is_some_and(|w| *w != m.what));
+        })?;
+        Ok(t.unmuted(lifted))
+    }
+
+    fn alert(&self, chat: Option<Chat>, args: &str) -> Result<String, StoreError> {
+        let t = self.t();
+        let spec = match personal::parse(args, &self.ctx.limits) {
+            Ok(spec) => spec,
+            Err(e) => return Ok(t.alert_invalid(&t.spec_error(&e))),
+        };
+        let existing = self.ctx.store.personal_alerts_of(self.incoming.chat)?;
+        if existing.len() >= self.ctx.limits.per_chat {
+            return Ok(t.too_many_alerts(self.ctx.limits.per_chat));
+        }
+        let number = existing.iter().map(|a| a.number).max().unwrap_or(0) + 1;
+        let id = PersonalAlert::rule_id(self.incoming.chat, number);
+        let alert = PersonalAlert {
+            chat: self.incoming.chat,
+            number,
+            spec: spec.summary(),
+            rule: spec.rule_toml(&id, number),
+            created: self.now,
+        };
+        // It must compile on its own before it is stored (it always should).
+        if let Err(problems) =
+            crate::rules::compile(vec![personal::source_file(&alert)], Vec::new())
+        {
+            let reason = problems
+                .first()
+                .map_or(String::new(), |p| p.message.clone());
+            tracing::error!(spec = %alert.spec, %reason, "a personal alert does not compile");
+            return Ok(t.alert_invalid(&escape(&reason)));
+        }
+        self.ctx.store.put_personal_alert(&alert)?;
+        let mut chat = self.chat_or_new(chat);
+        chat.active = true;
+        chat.rules.insert(id);
+        self.ctx.store.put_chat(&chat)?;
+        self.ctx.reloader.sync_personal(&self.ctx.store)?;
+        let summary = match &spec.price {
+            Some(PricePart::Drop(_) | PricePart::Rise(_)) => format!(
+                "<code>{}</code> ({})",
+                escape(&alert.spec),
+                t.against_previous_close()
+            ),
+            _ => format!("<code>{}</code>", escape(&alert.spec)),
+        };
+        Ok(t.alert_created(number, &summary))
+    }
+
+    fn alerts(&self) -> Result<String, StoreError> {
+        let t = self.t();
+        let list = self.ctx.store.personal_alerts_of(self.incoming.chat)?;
+        if list.is_empty() {
+            return Ok(t.no_personal_alerts.to_string());
+        }
+        let mut out = format!("<b>{}</b>\n", t.alerts_heading());
+        for a in list {
+            let _ = writeln!(
+                out,
+                "{}",
+                t.personal_line(a.number, &escape(&a.spec), a.created.date_naive())
+            );
+        }
+        Ok(out.trim_end().to_string())
+    }
+
+    fn delete(&self, args: &str) -> Result<String, StoreError> {
+        let t = self.t();
+        let Ok(number) = args.trim().trim_start_matches('#').parse::<u32>() else {
+            return Ok(t.delete_usage().to_string());
+        };
+        let existed = self
+            .ctx
+            .store
+            .delete_personal_alert(self.incoming.chat, number)?;
+        if existed {
+            let id = PersonalAlert::rule_id(self.incoming.chat, number);
+            self.ctx.store.update_chat(self.incoming.chat, |c| {
+                c.rules.remove(&id);
+            })?;
+            self.ctx.reloader.sync_personal(&self.ctx.store)?;
+        }
+        Ok(t.deleted(number, existed))
+    }
+
+    /// The symbol argument of a query, or the reply explaining it.
+    fn query_symbol(&self, args: &str, command: &str) -> Result<String, String> {
+        let t = self.t();
+        match args.split_whitespace().next() {
+            None => Err(t.symbol_usage(command)),
+            Some(raw) => {
+                let s = raw.trim_start_matches('$').to_ascii_uppercase();
+                if personal::is_symbol(&s) {
+                    Ok(s)
+                } else {
+                    Err(format!(
+                        "{}\n{}",
+                        t.bad_symbol(&escape(raw)),
+                        t.symbol_usage(command)
+                    ))
                 }
             }
         }
     }
-    let _ = write!(
-        out,
-        "\n<b>Rules</b> {} loaded · <b>Outbox</b> {} waiting",
-        rules.rules().len(),
-        ctx.store.outbox_len()
-    );
-    Ok(out)
+
+    fn series(&self, symbol: &str) -> Result<Series, StoreError> {
+        let mut series = Series::new(symbol);
+        for bar in self.ctx.store.bars_of(symbol)? {
+            series.push(&bar);
+        }
+        Ok(series)
+    }
+
+    fn quote(&self, args: &str) -> Result<String, StoreError> {
+        let symbol = match self.query_symbol(args, "quote") {
+            Ok(s) => s,
+            Err(reply) => return Ok(reply),
+        };
+        let t = self.t();
+        let series = self.series(&symbol)?;
+        Ok(match series.quote_at(self.now) {
+            None => t.no_quote.to_string(),
+            Some(q) => t.quote(
+                &escape(&symbol),
+                &q,
+                &self.locale.time(q.at),
+                (self.now - q.at).num_minutes().max(0),
+            ),
+        })
+    }
+
+    fn chart(&self, args: &str) -> Result<Reply, StoreError> {
+        let t = self.t();
+        let symbol = match self.query_symbol(args, "chart") {
+            Ok(s) => s,
+            Err(reply) => return Ok(Reply::Text(reply)),
+        };
+        let range_arg = args.split_whitespace().nth(1).unwrap_or("");
+        let Some(range) = crate::chart::Range::parse(range_arg) else {
+            return Ok(Reply::Text(t.chart_usage().to_string()));
+        };
+        let series = self.series(&symbol)?;
+        let tz = series.exchange().tz;
+        Ok(
+            match crate::chart::for_range(&series, &symbol, range, self.now, tz) {
+                Ok(png) => Reply::Photo {
+                    png,
+                    caption: t.chart_caption(&escape(&symbol), range.label()),
+                },
+                Err(e) => {
+                    tracing::debug!(%symbol, error = %e, "no chart");
+                    Reply::Text(t.no_quote.to_string())
+                }
+            },
+        )
+    }
+
+    fn news(&self, args: &str) -> Result<String, StoreError> {
+        let symbol = match self.query_symbol(args, "news") {
+            Ok(s) => s,
+            Err(reply) => return Ok(reply),
+        };
+        let t = self.t();
+        let news = self.ctx.store.news(&symbol, NEWS_COUNT)?;
+        if news.is_empty() {
+            return Ok(t.no_news.to_string());
+        }
+        let mut out = format!("<b>{}</b>\n", escape(&t.news_heading(&symbol)));
+        for h in news {
+            let title = match &h.link {
+                Some(l) => format!("<a href=\"{}\">{}</a>", escape(l), escape(&h.title)),
+                None => escape(&h.title),
+            };
+            let _ = write!(
+                out,
+                "\n📰 {title}\n<i>{} · {}</i>\n",
+                escape(&h.source),
+                self.locale.time(h.published)
+            );
+        }
+        Ok(out.trim_end().to_string())
+    }
+
+    fn status(&self) -> Result<String, StoreError> {
+        let t = self.t();
+        let health: std::collections::HashMap<String, crate::store::SourceHealth> =
+            self.ctx.store.sources_health()?.into_iter().collect();
+        let mut out = format!("<b>{}</b>\n", t.sources_heading());
+        for name in &self.ctx.sources {
+            let Some(h) = health.get(name) else {
+                let _ = writeln!(out, "⏳ {} — {}", escape(name), t.not_fetched());
+                continue;
+            };
+            let ok = h.consecutive_failures == 0;
+            let last = h
+                .last_success
+                .map_or(t.never().to_string(), |at| self.locale.time(at));
+            out.push_str(&escape(&t.source_line(
+                ok,
+                name,
+                &h.kind,
+                &last,
+                h.successes,
+                h.failures,
+            )));
+            if !h.errors_by_kind.is_empty() {
+                let kinds: Vec<String> = h
+                    .errors_by_kind
+                    .iter()
+                    .map(|(k, n)| format!("{k} ×{n}"))
+                    .collect();
+                let _ = write!(out, " ({})", escape(&kinds.join(", ")));
+            }
+            out.push('\n');
+            if let (Some(err), false) = (&h.last_error, ok) {
+                let at = h
+                    .last_error_at
+                    .map(|at| self.locale.time(at))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "    {} {at}: {}",
+                    t.last_error(),
+                    escape(&err.chars().take(200).collect::<String>())
+                );
+            }
+        }
+        let public = self
+            .rule_set()
+            .rules()
+            .iter()
+            .filter(|r| !personal::is_personal(&r.id))
+            .count();
+        let _ = write!(
+            out,
+            "\n{}",
+            t.status_footer(public, self.ctx.store.outbox_len())
+        );
+        Ok(out)
+    }
+
+    fn stats(&self) -> Result<String, StoreError> {
+        let chats = self.ctx.store.chats()?;
+        let active: Vec<&Chat> = chats.iter().filter(|c| c.active).collect();
+        let subscriptions = active
+            .iter()
+            .map(|c| c.rules.iter().filter(|r| !personal::is_personal(r)).count())
+            .sum();
+        let midnight = self.now.date_naive().and_time(NaiveTime::MIN).and_utc();
+        let health = self.ctx.store.sources_health()?;
+        let failing = health
+            .iter()
+            .filter(|(_, h)| h.consecutive_failures > 0)
+            .count();
+        Ok(self.t().stats(
+            chats.len(),
+            active.len(),
+            subscriptions,
+            self.ctx.store.personal_alerts()?.len(),
+            self.ctx.store.alerts_since(midnight)?.len(),
+            self.ctx.store.outbox_len(),
+            failing,
+            self.ctx.sources.len(),
+        ))
+    }
+
+    fn broadcast(&self, args: &str) -> Result<String, StoreError> {
+        let t = self.t();
+        if args.trim().is_empty() {
+            return Ok(t.broadcast_usage().to_string());
+        }
+        let body = escape(args.trim());
+        let mut n = 0;
+        for chat in self.ctx.store.chats()?.into_iter().filter(|c| c.active) {
+            let header = texts(chat.settings.lang).broadcast_header();
+            for text in
+                render::split_html(&format!("<b>{header}</b>\n\n{body}"), render::MESSAGE_LIMIT)
+            {
+                self.ctx.store.enqueue(&Delivery {
+                    thread: chat.thread,
+                    lang: chat.settings.lang,
+                    ..Delivery::message(BROADCAST, Target::Telegram(chat.id), text, self.now)
+                })?;
+            }
+            n += 1;
+        }
+        self.ctx.sender.wake();
+        tracing::info!(chats = n, "broadcast queued");
+        Ok(t.broadcast_queued(n))
+    }
+}
+
+/// Adds a mute (replacing one on the same target) and forgets expired ones.
+pub fn add_mute(chat: &mut Chat, what: MuteTarget, until: DateTime<Utc>, now: DateTime<Utc>) {
+    chat.mutes.retain(|m| m.until > now && m.what != what);
+    chat.mutes.push(Mute { what, until });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_with_and_without_the_bot_name() {
+        assert_eq!(
+            Command::parse("/start", "mb"),
+            Parsed::Command(Command::Start, String::new())
+        );
+        assert_eq!(
+            Command::parse("/Watch@MB nvda  amd ", "mb"),
+            Parsed::Command(Command::Watch, "nvda  amd".into())
+        );
+        assert_eq!(
+            Command::parse("/watch@otherbot NVDA", "mb"),
+            Parsed::NotForUs
+        );
+        assert_eq!(
+            Command::parse("/frobnicate", "mb"),
+            Parsed::Unknown("frobnicate".into())
+        );
+        assert_eq!(Command::parse("hello", "mb"), Parsed::NotForUs);
+        assert_eq!(Command::parse("/", "mb"), Parsed::NotForUs);
+        assert_eq!(Command::Settings.access(""), Access::Anyone);
+        assert_eq!(Command::Settings.access("lang de"), Access::GroupAdmins);
+        assert_eq!(Command::Broadcast.access("hi"), Access::BotAdmins);
+        for (name, cmd, _) in COMMANDS {
+            assert_eq!(cmd.name(), *name);
+            assert!(
+                !texts(Lang::En).command_help(name).is_empty()
+                    && !texts(Lang::De).command_help(name).is_empty(),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn symbol_lists_are_checked() {
+        assert_eq!(
+            symbols("nvda, $amd NVDA"),
+            Ok(vec!["NVDA".to_string(), "AMD".to_string()])
+        );
+        assert_eq!(symbols("NVDA <b>"), Err("<b>".to_string()));
+    }
 }

@@ -1,33 +1,48 @@
-//! The Telegram side: the bot client, and the commands subscribers type.
+//! The Telegram side: the bot client, and what people do in their chats — commands, button
+//! presses, adding or removing the bot, a group becoming a supergroup.
 //!
-//! Long polling through teloxide's dispatcher; sending goes through the `Throttle` adaptor so
-//! replies and alerts share Telegram's rate limits. The bot token never reaches a log line:
-//! [`redact`] scrubs it from every error message we print.
+//! Updates arrive by long polling through teloxide's dispatcher. Deciding an answer is store
+//! work and runs on the blocking pool ([`commands::answer`], [`callbacks::press`]); sending
+//! it waits for the [`pace::Pacer`] shared with the outbox, so replies and alerts together
+//! keep Telegram's limits. The bot token never reaches a log line: [`redact`] scrubs it from
+//! every error message we print.
 
-mod commands;
+mod callbacks;
+pub mod commands;
+pub mod keyboards;
+pub mod pace;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use teloxide::adaptors::Throttle;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
 use teloxide::error_handlers::ErrorHandler;
 use teloxide::prelude::*;
+use teloxide::types::{
+    BotCommand, ChatMemberUpdated, InputFile, LinkPreviewOptions, MaybeInaccessibleMessage, Me,
+    MessageId, ParseMode, ReplyParameters, ThreadId,
+};
 use teloxide::update_listeners::Polling;
-use teloxide::utils::command::BotCommands;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-pub use commands::Command;
-
 use crate::clock::Clock;
+use crate::delivery::Sender;
+use crate::delivery::render::{self, escape};
+use crate::i18n::texts;
+use crate::personal;
 use crate::rules::RuleSet;
-use crate::store::Store;
+use crate::store::{ChatKind, Store};
+use crate::text::Lang;
+use commands::{Access, Command, Incoming, Parsed, Reply};
+use keyboards::Action;
+use pace::Pacer;
 
-/// The bot as the rest of marketbot uses it: rate-limited.
-pub type TgBot = Throttle<Bot>;
+pub use commands::COMMANDS;
+
+/// The bot client as the rest of marketbot uses it.
+pub type TgBot = Bot;
 
 /// Replaces the token in `text` (error messages may contain request URLs).
 pub fn redact(text: &str, token: &str) -> String {
@@ -38,20 +53,14 @@ pub fn redact(text: &str, token: &str) -> String {
     }
 }
 
-/// Builds the bot client for `api_url`. Must run inside a tokio runtime (the throttle worker
-/// is a task).
+/// Builds the bot client for `api_url`.
 pub fn bot(token: &str, api_url: Url) -> TgBot {
-    // Rejections (429) come back to us instead of being retried inside the adaptor: the
-    // outbox decides, and persists, when to try again.
-    let settings = teloxide::adaptors::throttle::Settings::default()
-        .limits(Limits::default())
-        .no_retry();
-    Throttle::spawn_with_settings(Bot::new(token).set_api_url(api_url), settings)
+    Bot::new(token).set_api_url(api_url)
 }
 
-/// What the command handlers need.
+/// What the handlers need.
 pub struct BotContext {
-    /// Chats and source health.
+    /// Chats, personal alerts, prices, headlines, source health.
     pub store: Store,
     /// The rules in force (replaced on reload).
     pub rules: watch::Receiver<Arc<RuleSet>>,
@@ -61,27 +70,396 @@ pub struct BotContext {
     pub sources: Vec<String>,
     /// User ids allowed to run admin commands.
     pub admins: Vec<i64>,
-    /// Reloads the rules (`/reload`).
+    /// Reloads the rules (`/reload`, personal alerts).
     pub reloader: Arc<crate::reload::Reloader>,
+    /// Telegram's limits, shared with the outbox.
+    pub pacer: Arc<Pacer>,
+    /// The outbox worker, woken by `/broadcast`.
+    pub sender: Sender,
+    /// Limits on personal alerts.
+    pub limits: personal::Limits,
 }
 
 /// Sends `text` to every admin (best effort: failures are logged).
 pub fn notify_admins(bot: &TgBot, admins: &[i64], text: &str) {
     let html = format!(
         "<pre>{}</pre>",
-        crate::delivery::render::escape(&text.chars().take(3500).collect::<String>())
+        escape(&text.chars().take(3500).collect::<String>())
     );
     for &admin in admins {
         let (bot, html) = (bot.clone(), html.clone());
         tokio::spawn(async move {
             if let Err(e) = bot
                 .send_message(ChatId(admin), html)
-                .parse_mode(teloxide::types::ParseMode::Html)
+                .parse_mode(ParseMode::Html)
                 .await
             {
                 tracing::warn!(admin, error = %e, "cannot notify an admin");
             }
         });
+    }
+}
+
+type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// Link previews off: alerts and replies carry links that would otherwise unfurl.
+pub fn no_preview() -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
+}
+
+/// Sends a reply in the chat (and topic) it answers, paced.
+async fn send_reply(
+    bot: &TgBot,
+    pacer: &Pacer,
+    chat: ChatId,
+    thread: Option<i32>,
+    reply: Reply,
+    reply_to: Option<MessageId>,
+) -> HandlerResult {
+    let thread = thread.map(|t| ThreadId(MessageId(t)));
+    let reply_parameters = reply_to.map(|m| ReplyParameters::new(m).allow_sending_without_reply());
+    match reply {
+        Reply::Photo { png, caption } => {
+            pacer.ready(chat.0).await;
+            let mut request = bot
+                .send_photo(chat, InputFile::memory(png).file_name("chart.png"))
+                .caption(caption)
+                .parse_mode(ParseMode::Html);
+            if let Some(t) = thread {
+                request = request.message_thread_id(t);
+            }
+            request.await?;
+        }
+        Reply::Text(html) => {
+            send_html(bot, pacer, chat, thread, &html, None, reply_parameters).await?
+        }
+        Reply::Keyboard(html, keyboard) => {
+            send_html(
+                bot,
+                pacer,
+                chat,
+                thread,
+                &html,
+                Some(keyboard),
+                reply_parameters,
+            )
+            .await?
+        }
+    }
+    Ok(())
+}
+
+/// Sends HTML, split where it exceeds Telegram's limit: the first part replies to
+/// `reply_parameters`, the last carries the keyboard.
+async fn send_html(
+    bot: &TgBot,
+    pacer: &Pacer,
+    chat: ChatId,
+    thread: Option<ThreadId>,
+    html: &str,
+    keyboard: Option<teloxide::types::InlineKeyboardMarkup>,
+    reply_parameters: Option<ReplyParameters>,
+) -> Result<(), teloxide::RequestError> {
+    let parts = render::split_html(html, render::MESSAGE_LIMIT);
+    let last = parts.len().saturating_sub(1);
+    for (i, part) in parts.into_iter().enumerate() {
+        pacer.ready(chat.0).await;
+        let mut request = bot
+            .send_message(chat, part)
+            .parse_mode(ParseMode::Html)
+            .link_preview_options(no_preview());
+        if let Some(t) = thread {
+            request = request.message_thread_id(t);
+        }
+        if let (0, Some(r)) = (i, &reply_parameters) {
+            request = request.reply_parameters(r.clone());
+        }
+        if let (true, Some(k)) = (i == last, &keyboard) {
+            request = request.reply_markup(k.clone());
+        }
+        request.await?;
+    }
+    Ok(())
+}
+
+fn kind_of(chat: &teloxide::types::Chat) -> ChatKind {
+    if chat.is_channel() {
+        ChatKind::Channel
+    } else if chat.is_supergroup() {
+        ChatKind::Supergroup
+    } else if chat.is_group() {
+        ChatKind::Group
+    } else {
+        ChatKind::Private
+    }
+}
+
+fn title_of(chat: &teloxide::types::Chat) -> String {
+    chat.title()
+        .map(str::to_string)
+        .or_else(|| chat.username().map(|u| format!("@{u}")))
+        .or_else(|| chat.first_name().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Whether `user` may change what `chat` receives: anyone in a private chat or a channel
+/// (only its admins can post there), a group's admins (and its anonymous admins) in groups.
+async fn may_change(
+    bot: &TgBot,
+    chat: &teloxide::types::Chat,
+    user: Option<UserId>,
+    sender_chat: Option<ChatId>,
+) -> bool {
+    if chat.is_private() || chat.is_channel() || sender_chat == Some(chat.id) {
+        return true;
+    }
+    let Some(user) = user else { return false };
+    match bot.get_chat_member(chat.id, user).await {
+        Ok(member) => member.is_privileged(),
+        Err(e) => {
+            tracing::warn!(chat = chat.id.0, error = %e, "cannot check a member's rights; refusing the change");
+            false
+        }
+    }
+}
+
+/// Runs blocking store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    tokio::task::spawn_blocking(work).await
+}
+
+async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> HandlerResult {
+    if let Some(new_id) = msg.migrate_to_chat_id() {
+        let (old, new_id) = (msg.chat.id.0, new_id.0);
+        tracing::info!(
+            old,
+            new_id,
+            "group became a supergroup; moving its subscriptions"
+        );
+        let ctx2 = Arc::clone(&ctx);
+        match blocking(move || {
+            ctx2.store
+                .migrate_chat(old, new_id)
+                .and_then(|()| ctx2.reloader.sync_personal(&ctx2.store))
+        })
+        .await?
+        {
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "cannot migrate chat"),
+        }
+        return Ok(());
+    }
+    let Some(text) = msg.text() else {
+        return Ok(());
+    };
+    let incoming = Incoming {
+        chat: msg.chat.id.0,
+        kind: kind_of(&msg.chat),
+        title: title_of(&msg.chat),
+        user: msg.from.as_ref().map(|u| u.id.0 as i64),
+        user_lang: msg
+            .from
+            .as_ref()
+            .and_then(|u| u.language_code.as_deref())
+            .and_then(Lang::from_code),
+        thread: msg
+            .thread_id
+            .filter(|_| msg.is_topic_message)
+            .map(|t| t.0.0),
+    };
+    let chat_lang = {
+        let (store, id) = (ctx.store.clone(), incoming.chat);
+        blocking(move || store.chat(id))
+            .await?
+            .ok()
+            .flatten()
+            .map(|c| c.settings.lang)
+    };
+    let t = texts(chat_lang.or(incoming.user_lang).unwrap_or_default());
+    let reply_in = |reply| send_reply(&bot, &ctx.pacer, msg.chat.id, incoming.thread, reply, None);
+    let (cmd, args) = match Command::parse(text, me.username()) {
+        Parsed::Command(cmd, args) => (cmd, args),
+        Parsed::Unknown(name) if msg.chat.is_private() => {
+            return reply_in(Reply::Text(t.unknown_command(&escape(&name)))).await;
+        }
+        Parsed::NotForUs if msg.chat.is_private() => {
+            return reply_in(Reply::Text(t.only_commands.to_string())).await;
+        }
+        _ => return Ok(()),
+    };
+    match cmd.access(&args) {
+        Access::Anyone => {}
+        Access::GroupAdmins => {
+            if !may_change(
+                &bot,
+                &msg.chat,
+                msg.from.as_ref().map(|u| u.id),
+                msg.sender_chat.as_ref().map(|c| c.id),
+            )
+            .await
+            {
+                tracing::info!(chat = incoming.chat, user = ?incoming.user, command = cmd.name(), "group change refused: not a group admin");
+                return reply_in(Reply::Text(t.admins_only_group.to_string())).await;
+            }
+        }
+        Access::BotAdmins => {
+            if !incoming.user.is_some_and(|u| ctx.admins.contains(&u)) {
+                tracing::warn!(user = ?incoming.user, chat = incoming.chat, command = cmd.name(), "admin command refused: not an admin");
+                return reply_in(Reply::Text(t.admins_only_bot.to_string())).await;
+            }
+            tracing::info!(user = ?incoming.user, command = cmd.name(), "admin command");
+        }
+    }
+    let reply = if cmd == Command::Reload {
+        let reloader = Arc::clone(&ctx.reloader);
+        let report = blocking(move || reloader.reload()).await?;
+        if report.problems.is_empty() {
+            tracing::info!("{}", report.summary());
+        } else {
+            tracing::error!("{}", report.summary());
+        }
+        Reply::Text(format!(
+            "<pre>{}</pre>",
+            escape(&report.summary().chars().take(3500).collect::<String>())
+        ))
+    } else {
+        let (ctx2, incoming2) = (Arc::clone(&ctx), incoming.clone());
+        match blocking(move || commands::answer(&ctx2, &incoming2, cmd, &args)).await? {
+            Ok(reply) => reply,
+            Err(e) => {
+                tracing::error!(error = %e, command = cmd.name(), "command failed on storage");
+                Reply::Text(t.sorry.to_string())
+            }
+        }
+    };
+    reply_in(reply).await
+}
+
+async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> HandlerResult {
+    let (Some(message), Some(action)) = (
+        q.message.as_ref(),
+        q.data.as_deref().and_then(Action::parse),
+    ) else {
+        bot.answer_callback_query(q.id.clone()).await?;
+        return Ok(());
+    };
+    let chat = message.chat().clone();
+    let message_id = message.id();
+    if callbacks::changes_subscriptions(&action)
+        && !may_change(&bot, &chat, Some(q.from.id), None).await
+    {
+        let lang = {
+            let (store, id) = (ctx.store.clone(), chat.id.0);
+            blocking(move || store.chat(id))
+                .await?
+                .ok()
+                .flatten()
+                .map(|c| c.settings.lang)
+                .unwrap_or_default()
+        };
+        bot.answer_callback_query(q.id.clone())
+            .text(texts(lang).admins_only_group)
+            .show_alert(true)
+            .await?;
+        return Ok(());
+    }
+    let (ctx2, chat_id, kind, pressed) =
+        (Arc::clone(&ctx), chat.id.0, kind_of(&chat), action.clone());
+    let now = ctx.clock.now();
+    let outcome =
+        match blocking(move || callbacks::press(&ctx2, chat_id, kind, &pressed, now)).await? {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::error!(error = %e, "button press failed on storage");
+                callbacks::Outcome {
+                    notice: Some(texts(Lang::En).sorry.to_string()),
+                    ..Default::default()
+                }
+            }
+        };
+    tracing::info!(chat = chat_id, user = q.from.id.0, action = %action.data(), "button pressed");
+    let mut answer = bot.answer_callback_query(q.id.clone());
+    if let Some(notice) = outcome.notice {
+        answer = answer.text(notice.chars().take(200).collect::<String>());
+    }
+    answer.await?;
+    if let Some(keyboard) = outcome.keyboard
+        && let MaybeInaccessibleMessage::Regular(_) = message
+        && let Err(e) = bot
+            .edit_message_reply_markup(chat.id, message_id)
+            .reply_markup(keyboard)
+            .await
+    {
+        tracing::debug!(error = %e, "cannot update the rules keyboard");
+    }
+    if let Some(html) = outcome.reply {
+        let thread = message
+            .regular_message()
+            .and_then(|m| m.thread_id.filter(|_| m.is_topic_message))
+            .map(|t| t.0.0);
+        send_reply(
+            &bot,
+            &ctx.pacer,
+            chat.id,
+            thread,
+            Reply::Text(html),
+            Some(message_id),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The bot was removed from a chat (or blocked by its user): deactivate it.
+async fn on_membership(update: ChatMemberUpdated, ctx: Arc<BotContext>) -> HandlerResult {
+    let member = &update.new_chat_member;
+    if !(member.is_left() || member.is_banned()) {
+        return Ok(());
+    }
+    let chat = update.chat.id.0;
+    tracing::info!(
+        chat,
+        "the bot was removed or blocked; deactivating the chat"
+    );
+    let store = ctx.store.clone();
+    let result = blocking(move || {
+        store.update_chat(chat, |c| {
+            c.active = false;
+            c.deactivated = Some("removed the bot".into());
+        })?;
+        store.drop_deliveries_to(chat)
+    })
+    .await?;
+    if let Err(e) = result {
+        tracing::error!(error = %e, chat, "cannot deactivate chat");
+    }
+    Ok(())
+}
+
+/// Registers the command menu in English and German.
+async fn register_commands(bot: &TgBot, token: &str) {
+    for lang in [Lang::En, Lang::De] {
+        let t = texts(lang);
+        let commands: Vec<BotCommand> = COMMANDS
+            .iter()
+            .filter(|(_, _, access)| *access != Access::BotAdmins)
+            .map(|(name, _, _)| BotCommand::new(*name, t.command_help(name)))
+            .collect();
+        let mut request = bot.set_my_commands(commands);
+        if lang != Lang::En {
+            request = request.language_code(lang.code());
+        }
+        if let Err(e) = request.await {
+            tracing::warn!(error = %redact(&e.to_string(), token), lang = lang.code(), "cannot register the command menu");
+        }
     }
 }
 
@@ -93,16 +471,12 @@ pub async fn run(
     ctx: Arc<BotContext>,
     shutdown: CancellationToken,
 ) {
-    if let Err(e) = bot.set_my_commands(Command::bot_commands()).await {
-        tracing::warn!(error = %redact(&e.to_string(), &token), "cannot register the command menu");
-    }
-    let handler = Update::filter_message()
-        .branch(
-            dptree::entry()
-                .filter_command::<Command>()
-                .endpoint(commands::on_command),
-        )
-        .branch(dptree::endpoint(commands::on_other_message));
+    register_commands(&bot, &token).await;
+    let handler = dptree::entry()
+        .branch(Update::filter_message().endpoint(on_message))
+        .branch(Update::filter_channel_post().endpoint(on_message))
+        .branch(Update::filter_callback_query().endpoint(on_callback))
+        .branch(Update::filter_my_chat_member().endpoint(on_membership));
     let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
         .dependencies(dptree::deps![ctx])
         .default_handler(|_| async {})

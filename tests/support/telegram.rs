@@ -1,29 +1,38 @@
-//! A fake Telegram Bot API: long-polled getUpdates fed by the test, sendMessage recorded,
-//! and scripted failures (flood control, blocked users, a hanging connection).
+//! A fake Telegram Bot API: long-polled getUpdates fed by the test (messages, channel posts,
+//! forum topics, button presses, a group becoming a supergroup, the bot being removed),
+//! sendMessage and sendPhoto (multipart uploads or file ids) recorded, chat members with admin
+//! rights, scripted failures, and — when asked — Telegram's rate limits enforced with 429s.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 /// The token the tests use.
 pub const TOKEN: &str = "123456:TEST-token_abc";
+/// The bot's own user id.
+pub const BOT_ID: i64 = 777;
+/// The user who speaks in groups unless a test says otherwise.
+pub const GROUP_USER: i64 = 4242;
 
-/// How the fake answers the next sendMessage to a chat.
+/// How the fake answers the next send to a chat.
 #[derive(Clone, Debug)]
 pub enum Answer {
     /// 429 with `retry_after` seconds.
     RetryAfter(u64),
     /// 403 "bot was blocked by the user".
     Blocked,
+    /// 400 "group chat was upgraded to a supergroup chat" with the new id.
+    Migrated(i64),
     /// Never answer (until the client gives up).
     Hang,
 }
@@ -32,9 +41,65 @@ pub enum Answer {
 #[derive(Clone, Debug)]
 pub struct Sent {
     pub chat: i64,
+    /// The text, or a photo's caption.
     pub text: String,
     pub message_id: i64,
-    pub at: tokio::time::Instant,
+    pub at: Instant,
+    /// The uploaded image, when a photo was sent as a file.
+    pub photo: Option<Vec<u8>>,
+    /// The file id, when a photo was sent by id.
+    pub photo_id: Option<String>,
+    /// The inline keyboard, if any.
+    pub keyboard: Option<Value>,
+    /// The forum topic it went to.
+    pub thread: Option<i64>,
+    /// The message it replies to.
+    pub reply_to: Option<i64>,
+}
+
+impl Sent {
+    /// Whether this is a photo.
+    pub fn is_photo(&self) -> bool {
+        self.photo.is_some() || self.photo_id.is_some()
+    }
+
+    /// The callback data of every button.
+    pub fn buttons(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for row in self
+            .keyboard
+            .as_ref()
+            .and_then(|k| k["inline_keyboard"].as_array())
+            .into_iter()
+            .flatten()
+        {
+            for b in row.as_array().into_iter().flatten() {
+                out.push((
+                    b["text"].as_str().unwrap_or("").to_string(),
+                    b["callback_data"].as_str().unwrap_or("").to_string(),
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Telegram's limits, as the fake enforces them when asked.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub per_second: usize,
+    pub chat_gap: Duration,
+    pub group_per_minute: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            per_second: 30,
+            chat_gap: Duration::from_secs(1),
+            group_per_minute: 20,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -43,13 +108,30 @@ struct Inner {
     next_update: i64,
     next_message: i64,
     sent: Vec<Sent>,
-    /// Every sendMessage attempt, accepted or not: (chat, time).
-    attempts: Vec<(i64, tokio::time::Instant)>,
+    /// Every send attempt, accepted or not: (chat, time).
+    attempts: Vec<(i64, Instant)>,
     script: HashMap<i64, VecDeque<Answer>>,
-    /// Every accepted editMessageText: (chat, message id, new text).
+    /// Every accepted edit: (chat, message id, new text or caption).
     edits: Vec<(i64, i64, String)>,
-    commands_registered: bool,
+    /// Keyboards replaced: (chat, message id, keyboard).
+    keyboards: Vec<(i64, i64, Value)>,
+    /// Callback answers: (callback id, text).
+    callback_answers: Vec<(String, Option<String>)>,
+    /// Command menus registered: language code ("" for the default) → command names.
+    menus: HashMap<String, Vec<String>>,
     methods: Vec<String>,
+    /// Admins per group.
+    admins: HashMap<i64, Vec<i64>>,
+    channels: HashSet<i64>,
+    forums: HashSet<i64>,
+    limits: Option<Limits>,
+    /// Sends refused with 429 by the enforced limits.
+    refused: usize,
+    /// Accepted sends, for the limits: (chat, time).
+    accepted: VecDeque<(i64, Instant)>,
+    last_to_chat: HashMap<i64, Instant>,
+    group_window: HashMap<i64, VecDeque<Instant>>,
+    next_file: u64,
 }
 
 #[derive(Clone)]
@@ -63,21 +145,141 @@ fn ok(result: Value) -> Response {
     axum::Json(json!({"ok": true, "result": result})).into_response()
 }
 
-fn chat_json(id: i64) -> Value {
-    if id < 0 {
-        json!({"id": id, "type": "group", "title": format!("Group {id}")})
-    } else {
-        json!({"id": id, "type": "private", "first_name": format!("User{id}")})
+fn error(status: StatusCode, description: &str, parameters: Option<Value>) -> Response {
+    let mut body = json!({"ok": false, "error_code": status.as_u16(), "description": description});
+    if let Some(p) = parameters {
+        body["parameters"] = p;
     }
+    (status, axum::Json(body)).into_response()
+}
+
+fn user_json(id: i64) -> Value {
+    json!({"id": id, "is_bot": false, "first_name": format!("User{id}"), "language_code": "en"})
+}
+
+impl Inner {
+    fn chat_json(&self, id: i64) -> Value {
+        if self.channels.contains(&id) {
+            json!({"id": id, "type": "channel", "title": format!("Channel {id}")})
+        } else if id <= -1_000_000_000_000 {
+            json!({"id": id, "type": "supergroup", "title": format!("Supergroup {id}"), "is_forum": self.forums.contains(&id)})
+        } else if id < 0 {
+            json!({"id": id, "type": "group", "title": format!("Group {id}")})
+        } else {
+            json!({"id": id, "type": "private", "first_name": format!("User{id}")})
+        }
+    }
+
+    fn push(&mut self, key: &str, value: Value) {
+        let update_id = self.next_update;
+        self.next_update += 1;
+        self.updates
+            .push(json!({"update_id": update_id, key: value}));
+    }
+
+    fn message_id(&mut self) -> i64 {
+        self.next_message += 1;
+        self.next_message
+    }
+
+    /// Whether a send to `chat` now breaks the enforced limits (and records it if not).
+    fn over_limits(&mut self, chat: i64, now: Instant) -> bool {
+        let Some(limits) = self.limits else {
+            return false;
+        };
+        while self
+            .accepted
+            .front()
+            .is_some_and(|(_, t)| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            self.accepted.pop_front();
+        }
+        let chat_too_soon = self
+            .last_to_chat
+            .get(&chat)
+            .is_some_and(|t| now.duration_since(*t) < limits.chat_gap);
+        let group = self.group_window.entry(chat).or_default();
+        while group
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
+        {
+            group.pop_front();
+        }
+        let group_full = chat < 0 && group.len() >= limits.group_per_minute;
+        if self.accepted.len() >= limits.per_second || chat_too_soon || group_full {
+            self.refused += 1;
+            return true;
+        }
+        self.accepted.push_back((chat, now));
+        self.last_to_chat.insert(chat, now);
+        if chat < 0 {
+            group.push_back(now);
+        }
+        false
+    }
+}
+
+/// A request's parameters: JSON, or multipart fields (text fields read as JSON where they
+/// parse, files kept as bytes).
+async fn params_of(request: Request) -> (Value, HashMap<String, Vec<u8>>) {
+    let multipart = request
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let mut files = HashMap::new();
+    if !multipart {
+        let bytes = axum::body::to_bytes(request.into_body(), 64 << 20)
+            .await
+            .unwrap_or_default();
+        return (serde_json::from_slice(&bytes).unwrap_or(Value::Null), files);
+    }
+    let mut fields = Map::new();
+    let Ok(mut form) = Multipart::from_request(request, &()).await else {
+        return (Value::Null, files);
+    };
+    while let Ok(Some(field)) = form.next_field().await {
+        let name = field.name().unwrap_or("").to_string();
+        let is_file = field.file_name().is_some();
+        let bytes = field.bytes().await.unwrap_or_default();
+        if is_file {
+            files.insert(name, bytes.to_vec());
+        } else {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let value = match serde_json::from_str::<Value>(&text) {
+                Ok(
+                    v @ (Value::Object(_) | Value::Array(_) | Value::Number(_) | Value::Bool(_)),
+                ) => v,
+                _ => Value::String(text),
+            };
+            fields.insert(name, value);
+        }
+    }
+    (Value::Object(fields), files)
+}
+
+fn as_i64(v: &Value) -> Option<i64> {
+    v.as_i64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
 
 impl FakeTelegram {
     pub async fn start() -> FakeTelegram {
+        FakeTelegram::serve(None).await
+    }
+
+    /// A fake that refuses sends beyond `limits` with 429, like Telegram.
+    pub async fn with_limits(limits: Limits) -> FakeTelegram {
+        FakeTelegram::serve(Some(limits)).await
+    }
+
+    async fn serve(limits: Option<Limits>) -> FakeTelegram {
         let fake = FakeTelegram {
             addr: "127.0.0.1:0".parse().unwrap(),
             inner: Arc::new(Mutex::new(Inner {
                 next_update: 1,
                 next_message: 100,
+                limits,
                 ..Inner::default()
             })),
             new_update: Arc::new(Notify::new()),
@@ -95,12 +297,14 @@ impl FakeTelegram {
         format!("http://{}", self.addr)
     }
 
-    /// A user (or group member) sends `text` in `chat`.
-    pub fn user_sends(&self, chat: i64, text: &str) {
+    fn update(&self, key: &str, value: Value) {
+        self.inner.lock().unwrap().push(key, value);
+        self.new_update.notify_waiters();
+    }
+
+    fn message(&self, chat: i64, from: Option<i64>, text: &str, thread: Option<i64>) -> Value {
         let mut inner = self.inner.lock().unwrap();
-        let update_id = inner.next_update;
-        inner.next_update += 1;
-        inner.next_message += 1;
+        let message_id = inner.message_id();
         let entities = if text.starts_with('/') {
             let len = text
                 .split_whitespace()
@@ -112,24 +316,98 @@ impl FakeTelegram {
         } else {
             json!([])
         };
-        let from = if chat < 0 { 4242 } else { chat };
-        let message_id = inner.next_message;
-        inner.updates.push(json!({
-            "update_id": update_id,
-            "message": {
-                "message_id": message_id,
-                "date": 1770068000,
-                "chat": chat_json(chat),
-                "from": {"id": from, "is_bot": false, "first_name": format!("User{from}"), "language_code": "en"},
-                "text": text,
-                "entities": entities,
-            }
-        }));
-        drop(inner);
-        self.new_update.notify_waiters();
+        let mut m = json!({"message_id": message_id, "date": 1770068000, "chat": inner.chat_json(chat), "text": text, "entities": entities});
+        if let Some(user) = from {
+            m["from"] = user_json(user);
+        }
+        if let Some(t) = thread {
+            m["message_thread_id"] = json!(t);
+            m["is_topic_message"] = json!(true);
+        }
+        m
     }
 
-    /// The next sendMessage calls to `chat` get these answers, in turn.
+    /// A user (or, in groups, [`GROUP_USER`]) sends `text` in `chat`.
+    pub fn user_sends(&self, chat: i64, text: &str) {
+        self.user_sends_as(chat, if chat < 0 { GROUP_USER } else { chat }, text);
+    }
+
+    /// `user` sends `text` in `chat`.
+    pub fn user_sends_as(&self, chat: i64, user: i64, text: &str) {
+        let m = self.message(chat, Some(user), text, None);
+        self.update("message", m);
+    }
+
+    /// `user` sends `text` in a forum topic of `chat`.
+    pub fn topic_sends(&self, chat: i64, thread: i64, user: i64, text: &str) {
+        self.inner.lock().unwrap().forums.insert(chat);
+        let m = self.message(chat, Some(user), text, Some(thread));
+        self.update("message", m);
+    }
+
+    /// An admin posts `text` in channel `chat`.
+    pub fn channel_posts(&self, chat: i64, text: &str) {
+        self.inner.lock().unwrap().channels.insert(chat);
+        let m = self.message(chat, None, text, None);
+        self.update("channel_post", m);
+    }
+
+    /// `user` presses the button with `data` under message `message_id` in `chat`.
+    pub fn press(&self, chat: i64, user: i64, message_id: i64, data: &str) -> String {
+        let id = format!(
+            "cb-{chat}-{message_id}-{}",
+            self.inner.lock().unwrap().next_update
+        );
+        let chat_json = self.inner.lock().unwrap().chat_json(chat);
+        self.update(
+            "callback_query",
+            json!({
+                "id": id,
+                "from": user_json(user),
+                "message": {"message_id": message_id, "date": 1770068000, "chat": chat_json, "text": "alert"},
+                "chat_instance": "42",
+                "data": data,
+            }),
+        );
+        id
+    }
+
+    /// Group `old` becomes supergroup `new_id` (the service message in the old group).
+    pub fn migrate(&self, old: i64, new_id: i64) {
+        let mut m = self.message(old, Some(GROUP_USER), "", None);
+        let obj = m.as_object_mut().unwrap();
+        obj.remove("text");
+        obj.remove("entities");
+        obj.insert("migrate_to_chat_id".into(), json!(new_id));
+        self.update("message", m);
+    }
+
+    /// The bot is removed from `chat` (or blocked, in a private chat).
+    pub fn bot_removed(&self, chat: i64) {
+        let chat_json = self.inner.lock().unwrap().chat_json(chat);
+        let bot = json!({"id": BOT_ID, "is_bot": true, "first_name": "marketbot"});
+        self.update(
+            "my_chat_member",
+            json!({
+                "chat": chat_json,
+                "from": user_json(if chat < 0 { GROUP_USER } else { chat }),
+                "date": 1770068000,
+                "old_chat_member": {"status": "member", "user": bot},
+                "new_chat_member": {"status": "kicked", "user": bot, "until_date": 0},
+            }),
+        );
+    }
+
+    /// Makes `users` the admins of group `chat` (everyone else is a plain member).
+    pub fn set_admins(&self, chat: i64, users: &[i64]) {
+        self.inner
+            .lock()
+            .unwrap()
+            .admins
+            .insert(chat, users.to_vec());
+    }
+
+    /// The next sends to `chat` get these answers, in turn.
     pub fn script(&self, chat: i64, answers: Vec<Answer>) {
         self.inner
             .lock()
@@ -138,7 +416,7 @@ impl FakeTelegram {
             .insert(chat, answers.into());
     }
 
-    /// Messages accepted for `chat`, oldest first.
+    /// Messages and photos accepted for `chat`, oldest first.
     pub fn sent_to(&self, chat: i64) -> Vec<Sent> {
         self.inner
             .lock()
@@ -150,8 +428,13 @@ impl FakeTelegram {
             .collect()
     }
 
-    /// Every sendMessage attempt to `chat`.
-    pub fn attempts(&self, chat: i64) -> Vec<tokio::time::Instant> {
+    /// Everything accepted, oldest first.
+    pub fn all_sent(&self) -> Vec<Sent> {
+        self.inner.lock().unwrap().sent.clone()
+    }
+
+    /// Every send attempt to `chat`.
+    pub fn attempts(&self, chat: i64) -> Vec<Instant> {
         self.inner
             .lock()
             .unwrap()
@@ -162,11 +445,11 @@ impl FakeTelegram {
             .collect()
     }
 
-    /// Alerts (not command replies) accepted for `chat`.
+    /// Alerts (not command replies) accepted for `chat`: they name their rule.
     pub fn alerts_to(&self, chat: i64) -> Vec<Sent> {
         self.sent_to(chat)
             .into_iter()
-            .filter(|s| s.text.contains("Rule: <code>"))
+            .filter(|s| s.text.contains("Rule: <code>") || s.text.contains("Regel: <code>"))
             .collect()
     }
 
@@ -182,8 +465,41 @@ impl FakeTelegram {
             .collect()
     }
 
+    /// Keyboards replaced in `chat`.
+    pub fn keyboards_in(&self, chat: i64) -> Vec<(i64, Value)> {
+        self.inner
+            .lock()
+            .unwrap()
+            .keyboards
+            .iter()
+            .filter(|(c, _, _)| *c == chat)
+            .map(|(_, m, k)| (*m, k.clone()))
+            .collect()
+    }
+
+    /// The answer to callback `id`, once given.
+    pub fn callback_answer(&self, id: &str) -> Option<Option<String>> {
+        self.inner
+            .lock()
+            .unwrap()
+            .callback_answers
+            .iter()
+            .find(|(c, _)| c == id)
+            .map(|(_, t)| t.clone())
+    }
+
+    /// The command menu registered for `lang` ("" for the default).
+    pub fn menu(&self, lang: &str) -> Option<Vec<String>> {
+        self.inner.lock().unwrap().menus.get(lang).cloned()
+    }
+
     pub fn commands_registered(&self) -> bool {
-        self.inner.lock().unwrap().commands_registered
+        self.inner.lock().unwrap().menus.contains_key("")
+    }
+
+    /// Sends refused by the enforced limits.
+    pub fn refused(&self) -> usize {
+        self.inner.lock().unwrap().refused
     }
 
     /// Every Bot API method called, in order.
@@ -195,86 +511,214 @@ impl FakeTelegram {
 async fn handle(
     State(fake): State<FakeTelegram>,
     Path((bot, method)): Path<(String, String)>,
-    body: String,
+    request: Request,
 ) -> Response {
     if bot != format!("bot{TOKEN}") {
-        return (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(json!({"ok": false, "error_code": 401, "description": "Unauthorized"})),
-        )
-            .into_response();
+        return error(StatusCode::UNAUTHORIZED, "Unauthorized", None);
     }
-    let params: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let (params, files) = params_of(request).await;
     fake.inner.lock().unwrap().methods.push(method.clone());
+    let chat = params.get("chat_id").and_then(as_i64).unwrap_or(0);
+    let message_id = params.get("message_id").and_then(as_i64).unwrap_or(0);
     match method.as_str() {
-        "GetMe" => ok(json!({"id": 777, "is_bot": true, "first_name": "marketbot", "username": "marketbot_test_bot", "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false})),
+        "GetMe" => ok(
+            json!({"id": BOT_ID, "is_bot": true, "first_name": "marketbot", "username": "marketbot_test_bot", "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false}),
+        ),
         "DeleteWebhook" => ok(json!(true)),
         "SetMyCommands" => {
-            fake.inner.lock().unwrap().commands_registered = true;
+            let lang = params
+                .get("language_code")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let names = params["commands"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c["command"].as_str().map(str::to_string))
+                .collect();
+            fake.inner.lock().unwrap().menus.insert(lang, names);
             ok(json!(true))
         }
         "GetUpdates" => {
             let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
             let timeout = params.get("timeout").and_then(Value::as_u64).unwrap_or(0);
-            let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
+            let deadline = Instant::now() + Duration::from_secs(timeout);
             loop {
                 let notified = fake.new_update.notified();
                 {
                     let mut inner = fake.inner.lock().unwrap();
-                    inner.updates.retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
-                    if !inner.updates.is_empty() || tokio::time::Instant::now() >= deadline {
+                    inner
+                        .updates
+                        .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+                    if !inner.updates.is_empty() || Instant::now() >= deadline {
                         return ok(Value::Array(inner.updates.clone()));
                     }
                 }
                 let _ = tokio::time::timeout_at(deadline, notified).await;
             }
         }
-        "SendMessage" => {
-            let chat = params.get("chat_id").and_then(Value::as_i64).unwrap_or(0);
-            let text = params.get("text").and_then(Value::as_str).unwrap_or("").to_string();
+        "GetChatMember" => {
+            let user = params.get("user_id").and_then(as_i64).unwrap_or(0);
+            let inner = fake.inner.lock().unwrap();
+            let admin = inner.admins.get(&chat).is_some_and(|a| a.contains(&user));
+            ok(if admin {
+                json!({"status": "creator", "user": user_json(user), "is_anonymous": false})
+            } else {
+                json!({"status": "member", "user": user_json(user)})
+            })
+        }
+        "AnswerCallbackQuery" => {
+            let id = params
+                .get("callback_query_id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let text = params
+                .get("text")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            fake.inner.lock().unwrap().callback_answers.push((id, text));
+            ok(json!(true))
+        }
+        "SendMessage" | "SendPhoto" => {
+            let photo = method == "SendPhoto";
+            let text = params
+                .get(if photo { "caption" } else { "text" })
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let now = Instant::now();
             let answer = {
                 let mut inner = fake.inner.lock().unwrap();
-                inner.attempts.push((chat, tokio::time::Instant::now()));
+                inner.attempts.push((chat, now));
                 inner.script.get_mut(&chat).and_then(VecDeque::pop_front)
             };
             match answer {
-                Some(Answer::RetryAfter(secs)) => (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    axum::Json(json!({"ok": false, "error_code": 429, "description": format!("Too Many Requests: retry after {secs}"), "parameters": {"retry_after": secs}})),
-                )
-                    .into_response(),
-                Some(Answer::Blocked) => (
-                    StatusCode::FORBIDDEN,
-                    axum::Json(json!({"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"})),
-                )
-                    .into_response(),
+                Some(Answer::RetryAfter(secs)) => {
+                    return error(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        &format!("Too Many Requests: retry after {secs}"),
+                        Some(json!({"retry_after": secs})),
+                    );
+                }
+                Some(Answer::Blocked) => {
+                    return error(
+                        StatusCode::FORBIDDEN,
+                        "Forbidden: bot was blocked by the user",
+                        None,
+                    );
+                }
+                Some(Answer::Migrated(new_id)) => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "Bad Request: group chat was upgraded to a supergroup chat",
+                        Some(json!({"migrate_to_chat_id": new_id})),
+                    );
+                }
                 Some(Answer::Hang) => {
                     std::future::pending::<()>().await;
                     unreachable!()
                 }
-                None => {
-                    let mut inner = fake.inner.lock().unwrap();
-                    inner.next_message += 1;
-                    let message_id = inner.next_message;
-                    inner.sent.push(Sent { chat, text: text.clone(), message_id, at: tokio::time::Instant::now() });
-                    ok(json!({"message_id": message_id, "date": 1770068000, "chat": chat_json(chat), "text": text}))
-                }
+                None => {}
             }
-        }
-        "EditMessageText" => {
-            let chat = params.get("chat_id").and_then(Value::as_i64).unwrap_or(0);
-            let message_id = params.get("message_id").and_then(Value::as_i64).unwrap_or(0);
-            let text = params.get("text").and_then(Value::as_str).unwrap_or("").to_string();
             let mut inner = fake.inner.lock().unwrap();
-            if !inner.sent.iter().any(|s| s.chat == chat && s.message_id == message_id) {
-                return (StatusCode::BAD_REQUEST, axum::Json(json!({"ok": false, "error_code": 400, "description": "Bad Request: message to edit not found"}))).into_response();
+            if inner.over_limits(chat, now) {
+                return error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too Many Requests: retry after 1",
+                    Some(json!({"retry_after": 1})),
+                );
             }
-            if inner.edits.iter().rev().find(|(c, m, _)| *c == chat && *m == message_id).is_some_and(|(_, _, t)| *t == text) {
-                return (StatusCode::BAD_REQUEST, axum::Json(json!({"ok": false, "error_code": 400, "description": "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"}))).into_response();
+            let message_id = inner.message_id();
+            let mut result = json!({"message_id": message_id, "date": 1770068000, "chat": inner.chat_json(chat)});
+            let (mut upload, mut photo_id) = (None, None);
+            if photo {
+                upload = files.get("photo").cloned();
+                photo_id = params
+                    .get("photo")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                inner.next_file += 1;
+                let file_id = photo_id
+                    .clone()
+                    .unwrap_or_else(|| format!("photo-{}", inner.next_file));
+                result["photo"] = json!([
+                    {"file_id": format!("{file_id}-small"), "file_unique_id": "s", "width": 90, "height": 50, "file_size": 1000},
+                    {"file_id": file_id, "file_unique_id": "l", "width": 800, "height": 450, "file_size": upload.as_ref().map_or(0, Vec::len)},
+                ]);
+                result["caption"] = json!(text);
+            } else {
+                result["text"] = json!(text);
+            }
+            inner.sent.push(Sent {
+                chat,
+                text,
+                message_id,
+                at: now,
+                photo: upload,
+                photo_id,
+                keyboard: params.get("reply_markup").cloned().filter(|k| !k.is_null()),
+                thread: params.get("message_thread_id").and_then(as_i64),
+                reply_to: params
+                    .get("reply_parameters")
+                    .and_then(|r| r.get("message_id"))
+                    .and_then(as_i64),
+            });
+            ok(result)
+        }
+        "EditMessageText" | "EditMessageCaption" => {
+            let text = params
+                .get(if method == "EditMessageText" {
+                    "text"
+                } else {
+                    "caption"
+                })
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let mut inner = fake.inner.lock().unwrap();
+            if !inner
+                .sent
+                .iter()
+                .any(|s| s.chat == chat && s.message_id == message_id)
+            {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "Bad Request: message to edit not found",
+                    None,
+                );
+            }
+            if inner
+                .edits
+                .iter()
+                .rev()
+                .find(|(c, m, _)| *c == chat && *m == message_id)
+                .is_some_and(|(_, _, t)| *t == text)
+            {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+                    None,
+                );
             }
             inner.edits.push((chat, message_id, text.clone()));
-            ok(json!({"message_id": message_id, "date": 1770068000, "edit_date": 1770068100, "chat": chat_json(chat), "text": text}))
+            ok(
+                json!({"message_id": message_id, "date": 1770068000, "edit_date": 1770068100, "chat": inner.chat_json(chat), "text": text}),
+            )
         }
-        other => (StatusCode::BAD_REQUEST, axum::Json(json!({"ok": false, "error_code": 400, "description": format!("Bad Request: method {other} is not faked")}))).into_response(),
+        "EditMessageReplyMarkup" => {
+            let keyboard = params.get("reply_markup").cloned().unwrap_or(Value::Null);
+            let mut inner = fake.inner.lock().unwrap();
+            inner.keyboards.push((chat, message_id, keyboard));
+            ok(
+                json!({"message_id": message_id, "date": 1770068000, "edit_date": 1770068100, "chat": inner.chat_json(chat), "text": "rules"}),
+            )
+        }
+        other => error(
+            StatusCode::BAD_REQUEST,
+            &format!("Bad Request: method {other} is not faked"),
+            None,
+        ),
     }
 }

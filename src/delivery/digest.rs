@@ -1,0 +1,111 @@
+//! Digests: chats that asked for them get the alerts collected since their last digest in
+//! one message at the local times they chose, instead of one message per alert.
+
+use chrono::{DateTime, Days, TimeZone, Utc};
+
+use super::{locale_of, render};
+use crate::store::{BROADCAST, Chat, Delivery, Store, StoreError, Target};
+
+/// The latest of the chat's digest times at or before `now`, in its time zone.
+fn last_slot(chat: &Chat, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let zone = chat.settings.zone();
+    let today = now.with_timezone(&zone).date_naive();
+    let yesterday = today.checked_sub_days(Days::new(1))?;
+    chat.settings
+        .digest
+        .iter()
+        .flat_map(|time| [today, yesterday].map(|d| d.and_time(*time)))
+        .filter_map(|local| zone.from_local_datetime(&local).earliest())
+        .map(|t| t.with_timezone(&Utc))
+        .filter(|t| *t <= now)
+        .max()
+}
+
+/// Enqueues every digest due at `now`; how many chats got one.
+pub fn send_due(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let mut sent = 0;
+    for (chat_id, ids) in store.digest_waiting()? {
+        let Some(chat) = store.chat(chat_id)?.filter(|c| c.active) else {
+            store.clear_digest(chat_id)?;
+            continue;
+        };
+        let mut alerts = Vec::new();
+        for id in &ids {
+            if let Some(a) = store.alert(*id)? {
+                alerts.push(a);
+            }
+        }
+        alerts.sort_by_key(|a| a.fired_at);
+        // Due when a digest time passed since the last digest (or since the oldest alert
+        // waiting); a chat that switched digests off gets what waited right away.
+        let since = chat
+            .last_digest
+            .or(alerts.first().map(|a| a.fired_at))
+            .unwrap_or(now);
+        let due = chat.settings.digest.is_empty()
+            || last_slot(&chat, now).is_some_and(|slot| slot > since);
+        if !due {
+            continue;
+        }
+        let messages: Vec<Delivery> = if alerts.is_empty() {
+            Vec::new()
+        } else {
+            render::split_html(
+                &render::digest_html(&alerts, &locale_of(&chat)),
+                render::MESSAGE_LIMIT,
+            )
+            .into_iter()
+            .map(|text| Delivery {
+                thread: chat.thread,
+                lang: chat.settings.lang,
+                ..Delivery::message(BROADCAST, Target::Telegram(chat.id), text, now)
+            })
+            .collect()
+        };
+        store.commit_digest(chat.id, &ids, &messages, now)?;
+        sent += usize::from(!messages.is_empty());
+    }
+    Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveTime;
+
+    use super::*;
+    use crate::store::{ChatKind, Step};
+
+    #[test]
+    fn a_digest_goes_out_at_the_next_chosen_time_in_the_chats_zone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let mut chat = Chat::new(5, ChatKind::Private, "u".into(), t("2026-02-01T00:00:00Z"));
+        chat.settings.tz = "Europe/Berlin".into();
+        chat.settings.digest = vec![NaiveTime::from_hms_opt(8, 0, 0).unwrap()];
+        store.put_chat(&chat).unwrap();
+        let alert = crate::engine::Alert::sample(7, t("2026-02-02T21:50:00Z"));
+        store
+            .commit(&Step {
+                now: alert.fired_at,
+                alerts: vec![alert],
+                digest: vec![(5, 7)],
+                ..Step::default()
+            })
+            .unwrap();
+        // 06:59 UTC is 07:59 in Berlin: not yet.
+        assert_eq!(send_due(&store, t("2026-02-03T06:59:00Z")).unwrap(), 0);
+        assert_eq!(store.outbox_len(), 0);
+        assert_eq!(send_due(&store, t("2026-02-03T07:00:30Z")).unwrap(), 1);
+        let out = store.outbox().unwrap();
+        assert_eq!(out.len(), 1);
+        assert!(out[0].1.text.contains("Digest"), "{}", out[0].1.text);
+        assert!(store.digest_waiting().unwrap().is_empty());
+        assert_eq!(
+            store.chat(5).unwrap().unwrap().last_digest,
+            Some(t("2026-02-03T07:00:30Z"))
+        );
+        // Nothing waits: nothing more goes out.
+        assert_eq!(send_due(&store, t("2026-02-04T07:00:30Z")).unwrap(), 0);
+    }
+}

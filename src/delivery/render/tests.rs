@@ -1,0 +1,173 @@
+use super::*;
+
+fn alert() -> Alert {
+    Alert::sample(1, "2026-02-02T21:48:00Z".parse().unwrap())
+}
+
+#[test]
+fn html_names_rule_symbol_change_and_headline_with_escaping() {
+    let html = alert_html(&alert(), None, &Locale::DEFAULT);
+    assert!(
+        html.starts_with("🔻 <b>NVDA −2.89 %</b> · Customer seeks alternatives\n"),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "186.25 (−2.89 %) vs previous close (2026-01-30) 191.79, at 2026-02-02 21:00 UTC"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("<a href=\"https://example.com/a?x=1&amp;y=&quot;2&quot;\"><b>OpenAI</b> is unsatisfied with some Nvidia chips &amp; looking for &lt;<b>alternatives</b>&gt;</a>"), "{html}");
+    assert!(html.contains("<i>Reuters · 2026-02-02 21:47 UTC</i>"));
+    assert!(html.contains("Why: customer (OpenAI) · alternative (alternatives) · drop (change vs previous close (2026-01-30) &lt;= -2%)"), "{html}");
+    assert!(html.ends_with("Rule: <code>seed</code>"));
+}
+
+#[test]
+fn german_alerts_use_german_words_numbers_and_the_chats_time_zone() {
+    let locale = Locale {
+        lang: Lang::De,
+        tz: chrono_tz::Europe::Berlin,
+    };
+    let html = alert_html(&alert(), None, &locale);
+    assert!(html.starts_with("🔻 <b>NVDA −2,89 %</b>"), "{html}");
+    assert!(
+        html.contains(
+            "186,25 (−2,89 %) ggü. Vortagesschluss (30.01.2026) 191,79, um 02.02.2026 22:00 CET"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<i>Reuters · 02.02.2026 22:47 CET</i>"),
+        "{html}"
+    );
+    assert!(html.contains("Warum: customer (OpenAI)"), "{html}");
+    assert!(
+        html.contains("Veränderung ggü. Vortagesschluss (30.01.2026) &lt;= -2%"),
+        "{html}"
+    );
+    assert!(html.ends_with("Regel: <code>seed</code>"));
+}
+
+#[test]
+fn a_template_fills_escaped_values_into_the_authors_html() {
+    let t = Template::parse("<b>{symbol}</b> {change}: {headline} [{source}] {{{rule}}}").unwrap();
+    let html = alert_html(&alert(), Some(&t), &Locale::DEFAULT);
+    assert!(html.starts_with("<b>NVDA</b> −2.89 %: <a href=\"https://example.com/a?x=1&amp;y=&quot;2&quot;\"><b>OpenAI</b>"), "{html}");
+    assert!(html.ends_with("[Reuters] {seed}"), "{html}");
+}
+
+#[test]
+fn the_evidence_lists_selections_words_positions_figures_and_window() {
+    let why = why_html(&alert(), &Locale::DEFAULT);
+    assert!(
+        why.contains("• <b>customer</b>: “OpenAI” (openai, title 0–6)"),
+        "{why}"
+    );
+    assert!(
+        why.contains("• <b>alternative</b>: “alternatives” (alternativ*, title 60–72)"),
+        "{why}"
+    );
+    assert!(
+        why.contains("• <b>drop</b>: change vs previous close (2026-01-30) &lt;= -2%"),
+        "{why}"
+    );
+    assert!(why.contains("Window: ±24 h"), "{why}");
+}
+
+#[test]
+fn console_text_is_plain() {
+    let text = alert_text(&alert());
+    assert!(text.starts_with("ALERT NVDA −2.89 % · Customer seeks alternatives [seed]"));
+    assert!(text.contains("  link: https://example.com/a?x=1&y=\"2\""));
+    assert!(!text.contains("<b>"));
+}
+
+#[test]
+fn captions_stay_under_telegrams_limit() {
+    let mut a = alert();
+    a.title = "T".repeat(1500);
+    let caption = alert_caption(&a, None, &Locale::DEFAULT);
+    assert!(
+        visible_len(&caption) <= CAPTION_LIMIT,
+        "{}",
+        visible_len(&caption)
+    );
+    let short = alert_caption(&alert(), None, &Locale::DEFAULT);
+    assert_eq!(short, alert_html(&alert(), None, &Locale::DEFAULT));
+}
+
+/// Checks a part is well-formed Telegram HTML: tags balanced, entities whole.
+fn well_formed(part: &str) {
+    let mut stack = Vec::new();
+    for u in units(part) {
+        match u {
+            Unit::Tag(t) => {
+                let inner = t.trim_start_matches('<').trim_end_matches('>');
+                if let Some(name) = inner.strip_prefix('/') {
+                    assert_eq!(stack.pop().as_deref(), Some(name), "unbalanced in {part}");
+                } else {
+                    stack.push(inner.split_whitespace().next().unwrap().to_string());
+                }
+            }
+            Unit::Entity(e) => assert!(e.ends_with(';')),
+            Unit::Char(c) => assert!(c != '<' && c != '>'),
+        }
+    }
+    assert!(stack.is_empty(), "unclosed {stack:?} in {part}");
+}
+
+#[test]
+fn a_ten_thousand_character_alert_full_of_entities_splits_safely() {
+    let mut a = alert();
+    let line = "Nvidia &amp; OpenAI <b>“chips”</b> – Ärger & <mehr> “Zitate” ";
+    a.title = line.repeat(170);
+    let html = alert_html(&a, None, &Locale::DEFAULT);
+    assert!(visible_len(&html) > 10_000, "{}", visible_len(&html));
+    let parts = split_html(&html, MESSAGE_LIMIT);
+    assert!(parts.len() >= 3);
+    for p in &parts {
+        assert!(visible_len(p) <= MESSAGE_LIMIT, "{}", visible_len(p));
+        well_formed(p);
+    }
+    // Nothing lost: the visible text survives apart from whitespace at the cuts.
+    let strip = |s: &str| -> String {
+        units(s)
+            .iter()
+            .filter_map(|u| match u {
+                Unit::Char(c) if !c.is_whitespace() => Some(c.to_string()),
+                Unit::Entity(e) => Some(e.to_string()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        parts.iter().map(|p| strip(p)).collect::<String>(),
+        strip(&html)
+    );
+}
+
+#[test]
+fn splitting_prefers_line_breaks_and_reopens_tags() {
+    let html = format!("<b>{}</b>\n{}", "a ".repeat(30), "b".repeat(30));
+    let parts = split_html(&html, 40);
+    // 60 bold characters need two parts; the cut before the b's falls on the line break.
+    assert_eq!(parts.len(), 3, "{parts:?}");
+    assert!(
+        parts[0].starts_with("<b>") && parts[0].ends_with("</b>"),
+        "{parts:?}"
+    );
+    assert!(
+        parts[1].starts_with("<b>a") && parts[1].ends_with("</b>"),
+        "the bold is reopened: {parts:?}"
+    );
+    assert_eq!(parts[2], "b".repeat(30));
+    for p in &parts {
+        well_formed(p);
+        assert!(visible_len(p) <= 40);
+    }
+    let long_word = split_html(&"x".repeat(100), 40);
+    assert_eq!(long_word.len(), 3);
+    assert!(split_html("short", 4096) == ["short"]);
+    assert!(split_html("", 4096).is_empty());
+}

@@ -1,0 +1,592 @@
+//! Personal alerts: what a chat types after `/alert`, compiled into a rule of the same
+//! language as the files in `rules/`, so the one engine evaluates both.
+//!
+//! ```text
+//! /alert NVDA below 180            crosses = "below 180"
+//! /alert NVDA drop 3%              change <= -3 % against the previous close
+//! /alert NVDA rise 3%              change >= 3 %
+//! /alert NVDA move 2% 1h           either way within an hour
+//! /alert NVDA news "OpenAI" chips  a headline about NVDA with these words
+//! /alert NVDA news OpenAI drop 2%  both, within a day of each other
+//! ... every 4h                     at most one alert per 4 h (default once a day)
+//! ```
+//!
+//! Parsing is pure and strict: anything it does not understand is a [`SpecError`] the chat is
+//! shown with examples; nothing is stored.
+
+use std::time::Duration;
+
+use crate::problem::SourceFile;
+use crate::store::PersonalAlert;
+
+/// What a chat may have.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Personal alerts per chat.
+    pub per_chat: usize,
+    /// The shortest `every` allowed.
+    pub min_cooldown: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            per_chat: 20,
+            min_cooldown: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// The price part of a personal alert.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PricePart {
+    /// Trades below a level.
+    Below(f64),
+    /// Trades above a level.
+    Above(f64),
+    /// Down this many percent against the previous close.
+    Drop(f64),
+    /// Up this many percent against the previous close.
+    Rise(f64),
+    /// This many percent either way within the window.
+    Move {
+        /// Percent.
+        pct: f64,
+        /// The rolling window.
+        window: Duration,
+    },
+}
+
+/// A personal alert as understood.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spec {
+    /// Ticker symbol, upper case.
+    pub symbol: String,
+    /// The price condition, if any.
+    pub price: Option<PricePart>,
+    /// Headline terms that must all appear (phrases kept together).
+    pub words: Vec<String>,
+    /// At most one alert per this span.
+    pub every: Duration,
+}
+
+/// Why a personal alert was not understood.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpecError {
+    /// Nothing after `/alert`.
+    Empty,
+    /// The first word is not a ticker symbol.
+    BadSymbol(String),
+    /// Neither a price nor a news part.
+    NothingToWatch,
+    /// A keyword without its number.
+    MissingNumber(String),
+    /// A number that is not one, or out of range.
+    BadNumber(String),
+    /// A window or cooldown that is not a duration in range.
+    BadDuration(String),
+    /// `every` shorter than allowed (minimum in minutes).
+    TooFrequent(u64),
+    /// A word the grammar does not know.
+    Unexpected(String),
+    /// `news` without words, or words that are only punctuation.
+    NoWords,
+    /// Too many words or too long a phrase.
+    TooManyWords,
+    /// Two price parts.
+    TwoPrices,
+}
+
+/// Longest text a spec may have.
+const MAX_LEN: usize = 300;
+/// Most terms in `news`.
+const MAX_WORDS: usize = 8;
+/// Longest term.
+const MAX_TERM: usize = 60;
+
+fn tokens(input: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in input.chars() {
+        match c {
+            '"' | '“' | '”' | '„' | '«' | '»' => {
+                if quoted || !current.is_empty() {
+                    out.push((std::mem::take(&mut current), quoted));
+                }
+                quoted = !quoted;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if !current.is_empty() {
+                    out.push((std::mem::take(&mut current), false));
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        out.push((current, quoted));
+    }
+    out.retain(|(t, _)| !t.trim().is_empty());
+    out
+}
+
+fn number(word: Option<&(String, bool)>, keyword: &str, percent: bool) -> Result<f64, SpecError> {
+    let Some((raw, _)) = word else {
+        return Err(SpecError::MissingNumber(keyword.to_string()));
+    };
+    let text = raw.trim().replace(',', ".");
+    let text = if percent {
+        text.trim_end_matches('%').trim().to_string()
+    } else {
+        text
+    };
+    let value: f64 = text
+        .parse()
+        .map_err(|_| SpecError::BadNumber(raw.clone()))?;
+    let range = if percent {
+        0.0..=50.0
+    } else {
+        0.0..=10_000_000.0
+    };
+    if !value.is_finite() || value <= 0.0 || !range.contains(&value) {
+        return Err(SpecError::BadNumber(raw.clone()));
+    }
+    Ok(value)
+}
+
+fn duration(raw: &str, min: Duration, max: Duration) -> Result<Duration, SpecError> {
+    let d = humantime::parse_duration(raw.trim())
+        .map_err(|_| SpecError::BadDuration(raw.to_string()))?;
+    if d < min || d > max {
+        return Err(SpecError::BadDuration(raw.to_string()));
+    }
+    Ok(d)
+}
+
+/// Whether `s` (upper case) looks like a ticker symbol: `NVDA`, `BRK-B`, `SAP.DE`, `^GDAXI`.
+pub fn is_symbol(s: &str) -> bool {
+    (1..=12).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '^' | '='))
+        && s.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+/// Keeps letters, digits and the few marks names use; everything a rule term would read as
+/// syntax (`@`, `*`, `=`) goes.
+fn clean_term(raw: &str) -> String {
+    let kept: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '\'' | '&' | '.') {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    kept.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_matches(|c| matches!(c, '-' | '.' | '\''))
+        .to_string()
+}
+
+const KEYWORDS: [&str; 7] = ["below", "above", "drop", "rise", "move", "news", "every"];
+
+/// Parses what follows `/alert`.
+pub fn parse(input: &str, limits: &Limits) -> Result<Spec, SpecError> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Err(SpecError::Empty);
+    }
+    if input.chars().count() > MAX_LEN {
+        return Err(SpecError::TooManyWords);
+    }
+    // `3 %` is written with a space in German.
+    let toks = tokens(&input.replace(" %", "%"));
+    let (first, _) = toks.first().ok_or(SpecError::Empty)?;
+    let symbol = first.trim().trim_start_matches('$').to_ascii_uppercase();
+    if !is_symbol(&symbol) {
+        return Err(SpecError::BadSymbol(first.clone()));
+    }
+    let mut spec = Spec {
+        symbol,
+        price: None,
+        words: Vec::new(),
+        every: Duration::from_secs(24 * 3600),
+    };
+    let mut news = false;
+    let mut i = 1;
+    let set_price = |spec: &mut Spec, p: PricePart| -> Result<(), SpecError> {
+        if spec.price.is_some() {
+            return Err(SpecError::TwoPrices);
+        }
+        spec.price = Some(p);
+        Ok(())
+    };
+    while i < toks.len() {
+        let (word, quoted) = &toks[i];
+        let keyword = (!quoted)
+            .then(|| word.to_lowercase())
+            .filter(|w| KEYWORDS.contains(&w.as_str()));
+        match keyword.as_deref() {
+            Some("below") => {
+                set_price(
+                    &mut spec,
+                    PricePart::Below(number(toks.get(i + 1), "below", false)?),
+                )?;
+                i += 2;
+            }
+            Some("above") => {
+                set_price(
+                    &mut spec,
+                    PricePart::Above(number(toks.get(i + 1), "above", false)?),
+                )?;
+                i += 2;
+            }
+            Some("drop") => {
+                set_price(
+                    &mut spec,
+                    PricePart::Drop(number(toks.get(i + 1), "drop", true)?),
+                )?;
+                i += 2;
+            }
+            Some("rise") => {
+                set_price(
+                    &mut spec,
+                    PricePart::Rise(number(toks.get(i + 1), "rise", true)?),
+                )?;
+                i += 2;
+            }
+            Some("move") => {
+                let pct = number(toks.get(i + 1), "move", true)?;
+                i += 2;
+                // An optional window right after the percentage.
+                let window = match toks.get(i) {
+                    Some((w, false)) if w.chars().next().is_some_and(|c| c.is_ascii_digit()) => {
+                        i += 1;
+                        duration(
+                            w,
+                            Duration::from_secs(5 * 60),
+                            Duration::from_secs(24 * 3600),
+                        )?
+                    }
+                    _ => Duration::from_secs(3600),
+                };
+                set_price(&mut spec, PricePart::Move { pct, window })?;
+            }
+            Some("every") => {
+                let raw = toks
+                    .get(i + 1)
+                    .map(|(w, _)| w.as_str())
+                    .ok_or_else(|| SpecError::MissingNumber("every".into()))?;
+                let every = duration(
+                    raw,
+                    Duration::from_secs(60),
+                    Duration::from_secs(7 * 24 * 3600),
+                )?;
+                if every < limits.min_cooldown {
+                    return Err(SpecError::TooFrequent(
+                        limits.min_cooldown.as_secs().div_ceil(60),
+                    ));
+                }
+                spec.every = every;
+                i += 2;
+            }
+            Some(_) => {
+                news = true;
+                i += 1;
+            }
+            None if news => {
+                let term = clean_term(word);
+                if term.is_empty() {
+                    return Err(SpecError::NoWords);
+                }
+                if term.chars().count() > MAX_TERM || spec.words.len() >= MAX_WORDS {
+                    return Err(SpecError::TooManyWords);
+                }
+                if !spec.words.contains(&term) {
+                    spec.words.push(term);
+                }
+                i += 1;
+            }
+            None => return Err(SpecError::Unexpected(word.clone())),
+        }
+    }
+    if news && spec.words.is_empty() {
+        return Err(SpecError::NoWords);
+    }
+    if spec.price.is_none() && spec.words.is_empty() {
+        return Err(SpecError::NothingToWatch);
+    }
+    Ok(spec)
+}
+
+fn num(x: f64) -> String {
+    let s = format!("{x:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn span(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs.is_multiple_of(86_400) {
+        format!("{}d", secs / 86_400)
+    } else if secs.is_multiple_of(3600) {
+        format!("{}h", secs / 3600)
+    } else {
+        format!("{}m", secs.div_ceil(60))
+    }
+}
+
+impl Spec {
+    /// The alert in the normal form it is listed with: `NVDA drop 3% · news "OpenAI" "chips"`.
+    pub fn summary(&self) -> String {
+        let mut parts = vec![self.symbol.clone()];
+        if !self.words.is_empty() {
+            let words: Vec<String> = self.words.iter().map(|w| format!("\"{w}\"")).collect();
+            parts.push(format!("news {}", words.join(" ")));
+        }
+        if let Some(p) = &self.price {
+            parts.push(match p {
+                PricePart::Below(x) => format!("below {}", num(*x)),
+                PricePart::Above(x) => format!("above {}", num(*x)),
+                PricePart::Drop(x) => format!("drop {}%", num(*x)),
+                PricePart::Rise(x) => format!("rise {}%", num(*x)),
+                PricePart::Move { pct, window } => format!("move {}% {}", num(*pct), span(*window)),
+            });
+        }
+        if self.every != Duration::from_secs(24 * 3600) {
+            parts.push(format!("every {}", span(self.every)));
+        }
+        parts.join(" ")
+    }
+
+    /// The rule the alert compiles to, as rule-file TOML.
+    pub fn rule_toml(&self, id: &str, number: u32) -> String {
+        use toml::{Table, Value};
+        let mut rule = Table::new();
+        rule.insert("id".into(), id.into());
+        rule.insert(
+            "title".into(),
+            format!("#{number} {}", self.summary()).into(),
+        );
+        rule.insert("default".into(), false.into());
+        rule.insert(
+            "symbols".into(),
+            Value::Array(vec![self.symbol.clone().into()]),
+        );
+        let mut condition = Vec::new();
+        if !self.words.is_empty() {
+            let mut text = Table::new();
+            text.insert(
+                "all".into(),
+                Value::Array(self.words.iter().map(|w| w.clone().into()).collect()),
+            );
+            let mut texts = Table::new();
+            texts.insert("news".into(), text.into());
+            rule.insert("text".into(), texts.into());
+            condition.push("news".to_string());
+        }
+        if let Some(p) = &self.price {
+            let mut prices = Table::new();
+            let mut one = |name: &str, pairs: Vec<(&str, String)>| {
+                prices.insert(
+                    name.into(),
+                    pairs
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), Value::from(v)))
+                        .collect::<Table>()
+                        .into(),
+                );
+            };
+            match p {
+                PricePart::Below(x) => {
+                    one("price", vec![("crosses", format!("below {}", num(*x)))])
+                }
+                PricePart::Above(x) => {
+                    one("price", vec![("crosses", format!("above {}", num(*x)))])
+                }
+                PricePart::Drop(x) => one("price", vec![("change", format!("<= -{}%", num(*x)))]),
+                PricePart::Rise(x) => one("price", vec![("change", format!(">= {}%", num(*x)))]),
+                PricePart::Move { pct, window } => {
+                    let w = format!("{}m", window.as_secs() / 60);
+                    one(
+                        "down",
+                        vec![
+                            ("change", format!("<= -{}%", num(*pct))),
+                            ("from", "window".into()),
+                            ("window", w.clone()),
+                        ],
+                    );
+                    one(
+                        "up",
+                        vec![
+                            ("change", format!(">= {}%", num(*pct))),
+                            ("from", "window".into()),
+                            ("window", w),
+                        ],
+                    );
+                }
+            }
+            rule.insert("price".into(), prices.into());
+            condition.push(if matches!(p, PricePart::Move { .. }) {
+                "(down or up)".into()
+            } else {
+                "price".into()
+            });
+        }
+        rule.insert("condition".into(), condition.join(" and ").into());
+        let mut noise = Table::new();
+        noise.insert("cooldown".into(), span(self.every).into());
+        rule.insert("noise".into(), noise.into());
+        toml::to_string(&rule).expect("a table always serialises")
+    }
+}
+
+/// The virtual rule file a stored personal alert compiles from (its path names the chat and
+/// number, for problem reports).
+pub fn source_file(alert: &PersonalAlert) -> SourceFile {
+    SourceFile {
+        path: std::path::PathBuf::from(format!(
+            "<personal>/{}.toml",
+            PersonalAlert::rule_id(alert.chat, alert.number)
+        )),
+        text: alert.rule.clone(),
+    }
+}
+
+/// Whether a rule id belongs to a personal alert (never listed or subscribable by others).
+pub fn is_personal(rule: &str) -> bool {
+    rule.starts_with("personal-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits::default()
+    }
+
+    #[test]
+    fn the_documented_forms_parse() {
+        let s = parse("NVDA below 180", &limits()).unwrap();
+        assert_eq!(
+            (s.symbol.as_str(), s.price),
+            ("NVDA", Some(PricePart::Below(180.0)))
+        );
+        assert_eq!(
+            parse("nvda drop 3%", &limits()).unwrap().price,
+            Some(PricePart::Drop(3.0))
+        );
+        assert_eq!(
+            parse("NVDA drop 2,5 %", &limits()).unwrap().price,
+            Some(PricePart::Drop(2.5))
+        );
+        assert_eq!(
+            parse("NVDA move 2% 1h", &limits()).unwrap().price,
+            Some(PricePart::Move {
+                pct: 2.0,
+                window: Duration::from_secs(3600)
+            })
+        );
+        let s = parse("NVDA news \"OpenAI\" chips", &limits()).unwrap();
+        assert_eq!(s.words, ["OpenAI", "chips"]);
+        assert_eq!(s.price, None);
+        let s = parse("NVDA news “OpenAI” chips drop 2% every 4h", &limits()).unwrap();
+        assert_eq!(s.words, ["OpenAI", "chips"]);
+        assert_eq!(s.price, Some(PricePart::Drop(2.0)));
+        assert_eq!(s.every, Duration::from_secs(4 * 3600));
+        assert_eq!(
+            s.summary(),
+            "NVDA news \"OpenAI\" \"chips\" drop 2% every 4h"
+        );
+        assert_eq!(
+            parse("NVDA news \"chatgpt maker\"", &limits())
+                .unwrap()
+                .words,
+            ["chatgpt maker"]
+        );
+    }
+
+    #[test]
+    fn bad_input_is_a_clear_error() {
+        let l = limits();
+        assert_eq!(parse("", &l), Err(SpecError::Empty));
+        assert_eq!(parse("NVDA", &l), Err(SpecError::NothingToWatch));
+        assert_eq!(
+            parse("NVDA drop", &l),
+            Err(SpecError::MissingNumber("drop".into()))
+        );
+        assert_eq!(
+            parse("NVDA drop lots", &l),
+            Err(SpecError::BadNumber("lots".into()))
+        );
+        assert_eq!(
+            parse("NVDA drop 300%", &l),
+            Err(SpecError::BadNumber("300%".into()))
+        );
+        assert_eq!(
+            parse("NVDA below -5", &l),
+            Err(SpecError::BadNumber("-5".into()))
+        );
+        assert_eq!(
+            parse("NVDA below NaN", &l),
+            Err(SpecError::BadNumber("NaN".into()))
+        );
+        assert_eq!(
+            parse("<b>hi</b> drop 3%", &l),
+            Err(SpecError::BadSymbol("<b>hi</b>".into()))
+        );
+        assert_eq!(
+            parse("NVDA sinks 3%", &l),
+            Err(SpecError::Unexpected("sinks".into()))
+        );
+        assert_eq!(parse("NVDA news", &l), Err(SpecError::NoWords));
+        assert_eq!(parse("NVDA news @@@", &l), Err(SpecError::NoWords));
+        assert_eq!(
+            parse("NVDA drop 3% every 1m", &l),
+            Err(SpecError::TooFrequent(15))
+        );
+        assert_eq!(
+            parse("NVDA move 2% 90d", &l),
+            Err(SpecError::BadDuration("90d".into()))
+        );
+        assert_eq!(parse("NVDA drop 3% rise 3%", &l), Err(SpecError::TwoPrices));
+        assert_eq!(
+            parse(&format!("NVDA news {}", "a ".repeat(200)), &l),
+            Err(SpecError::TooManyWords)
+        );
+    }
+
+    #[test]
+    fn every_spec_compiles_to_a_rule_that_loads() {
+        for (n, input) in [
+            "NVDA below 180",
+            "NVDA above 200.5",
+            "NVDA drop 3%",
+            "NVDA rise 3%",
+            "NVDA move 2% 30m",
+            "NVDA news \"OpenAI\" chips*",
+            "SAP.DE news Umsatzwarnung drop 2% every 2h",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let spec = parse(input, &limits()).unwrap();
+            let alert = PersonalAlert {
+                chat: -100123,
+                number: n as u32 + 1,
+                spec: input.to_string(),
+                rule: spec.rule_toml(&PersonalAlert::rule_id(-100123, n as u32 + 1), n as u32 + 1),
+                created: chrono::Utc::now(),
+            };
+            let set = crate::rules::compile(vec![source_file(&alert)], Vec::new())
+                .unwrap_or_else(|p| panic!("{input}: {p:?}\n{}", alert.rule));
+            let rule = &set.rules()[0];
+            assert!(is_personal(&rule.id));
+            assert_eq!(rule.symbols, std::slice::from_ref(&spec.symbol));
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Recent headlines, for `/news`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError, ctx, decode, encode};
+use crate::engine::HeadlineRef;
+
+/// A headline as `/news` shows it, with the symbols it concerns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredHeadline {
+    /// The headline.
+    pub headline: HeadlineRef,
+    /// Symbols from its feed and the companies it names.
+    pub symbols: Vec<String>,
+}
+
+/// How long headlines are kept for `/news`.
+pub const KEEP: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+pub(super) fn key(published: DateTime<Utc>, id: &str) -> Vec<u8> {
+    let mut k = published.timestamp().to_be_bytes().to_vec();
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+impl Store {
+    /// The newest `n` headlines about `symbol`, newest first.
+    pub fn news(&self, symbol: &str, n: usize) -> Result<Vec<HeadlineRef>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.headlines.iter().rev() {
+            let (_, v) = entry.map_err(ctx("reading headlines"))?;
+            if let Some(h) = decode::<StoredHeadline>(&v, "headline")
+                && h.symbols.iter().any(|s| s == symbol)
+            {
+                out.push(h.headline);
+                if out.len() == n {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Forgets headlines older than [`KEEP`].
+    pub(super) fn prune_headlines(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let horizon = (now - KEEP).timestamp().to_be_bytes();
+        let mut removed = 0;
+        for entry in self.headlines.range(..horizon.as_slice()) {
+            let (k, _) = entry.map_err(ctx("pruning headlines"))?;
+            self.headlines.remove(k).map_err(ctx("pruning headlines"))?;
+            removed += 1;
+        }
+        Ok(removed)
+    }
+
+    pub(super) fn encode_headline(h: &StoredHeadline) -> Vec<u8> {
+        encode(h)
+    }
+}

@@ -1,0 +1,155 @@
+//! Button presses: "why?", "mute rule 1d", "mute NVDA 1d" and "unsubscribe" under alerts, and
+//! the rule toggles under `/rules`.
+//!
+//! Like commands, deciding what a press does is synchronous store work; the caller answers the
+//! callback query, sends the evidence or edits the keyboard.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use teloxide::types::InlineKeyboardMarkup;
+
+use super::BotContext;
+use super::commands::add_mute;
+use super::keyboards::{Action, rule_toggles};
+use crate::delivery::locale_of;
+use crate::delivery::render::{self, Locale, escape};
+use crate::i18n::texts;
+use crate::personal;
+use crate::store::{Chat, ChatKind, MuteTarget, StoreError};
+
+/// How long the mute buttons silence.
+pub const MUTE_FOR: TimeDelta = TimeDelta::days(1);
+
+/// What to do after a press.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Short text shown by the app (the callback answer; plain text, 200 characters).
+    pub notice: Option<String>,
+    /// A message to post in the chat, as a reply to the pressed message (HTML).
+    pub reply: Option<String>,
+    /// A new keyboard for the pressed message.
+    pub keyboard: Option<InlineKeyboardMarkup>,
+}
+
+/// Whether the action changes what the chat receives (group admins only).
+pub fn changes_subscriptions(action: &Action) -> bool {
+    !matches!(action, Action::Why(_))
+}
+
+/// Carries out a button press in `chat_id` at `now`.
+pub fn press(
+    ctx: &BotContext,
+    chat_id: i64,
+    kind: ChatKind,
+    action: &Action,
+    now: DateTime<Utc>,
+) -> Result<Outcome, StoreError> {
+    let chat = ctx.store.chat(chat_id)?;
+    let locale = chat.as_ref().map_or(Locale::DEFAULT, locale_of);
+    let t = texts(locale.lang);
+    let alert_of = |id| ctx.store.alert(id);
+    let gone = || Outcome {
+        notice: Some(t.alert_gone.to_string()),
+        ..Outcome::default()
+    };
+    Ok(match action {
+        Action::Why(id) => match alert_of(*id)? {
+            Some(alert) => Outcome {
+                reply: Some(render::why_html(&alert, &locale)),
+                ..Outcome::default()
+            },
+            None => gone(),
+        },
+        Action::MuteRule(id) | Action::MuteSymbol(id) => {
+            let Some(alert) = alert_of(*id)? else {
+                return Ok(gone());
+            };
+            let (what, name) = match (action, &alert.symbol) {
+                (Action::MuteSymbol(_), Some(symbol)) => {
+                    (MuteTarget::Symbol(symbol.clone()), symbol.clone())
+                }
+                _ => (MuteTarget::Rule(alert.rule.clone()), alert.rule.clone()),
+            };
+            let until = now + MUTE_FOR;
+            let updated = ctx
+                .store
+                .update_chat(chat_id, |c| add_mute(c, what.clone(), until, now))?;
+            if updated.is_none() {
+                return Ok(Outcome {
+                    notice: Some(t.not_subscribed.to_string()),
+                    ..Outcome::default()
+                });
+            }
+            Outcome {
+                notice: Some(t.muted_plain(&name, &locale.time(until))),
+                ..Outcome::default()
+            }
+        }
+        Action::Unsubscribe(id) => {
+            let Some(alert) = alert_of(*id)? else {
+                return Ok(gone());
+            };
+            ctx.store.update_chat(chat_id, |c| {
+                c.rules.remove(&alert.rule);
+            })?;
+            if personal::is_personal(&alert.rule) {
+                // A personal alert unsubscribed from is deleted: nobody else can receive it.
+                if let Some(number) = ctx
+                    .store
+                    .personal_alerts_of(chat_id)?
+                    .iter()
+                    .find(|p| crate::store::PersonalAlert::rule_id(p.chat, p.number) == alert.rule)
+                    .map(|p| p.number)
+                {
+                    ctx.store.delete_personal_alert(chat_id, number)?;
+                    ctx.reloader.sync_personal(&ctx.store)?;
+                }
+            }
+            Outcome {
+                notice: Some(t.unsubscribed_button(&alert.rule)),
+                ..Outcome::default()
+            }
+        }
+        Action::Toggle(rule) => {
+            let rules = ctx.rules.borrow().clone();
+            if rules.get(rule).is_none() || personal::is_personal(rule) {
+                return Ok(Outcome {
+                    notice: Some(strip(&t.unknown_rule(&escape(rule), None))),
+                    ..Outcome::default()
+                });
+            }
+            let mut chat = chat.unwrap_or_else(|| Chat::new(chat_id, kind, String::new(), now));
+            let following = if chat.rules.remove(rule) {
+                false
+            } else {
+                chat.rules.insert(rule.clone());
+                chat.active = true;
+                chat.deactivated = None;
+                true
+            };
+            ctx.store.put_chat(&chat)?;
+            Outcome {
+                notice: Some(t.toggled(rule, following)),
+                keyboard: Some(rule_toggles(&rules, &chat.rules)),
+                ..Outcome::default()
+            }
+        }
+    })
+}
+
+/// Plain text of an HTML reply (callback answers are not parsed).
+fn strip(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}

@@ -1,0 +1,117 @@
+//! Telegram's sending limits, kept before a message leaves: about 30 messages a second
+//! overall, one a second per chat, twenty a minute per group.
+//!
+//! Every message the bot sends — alerts from the outbox and replies to commands — waits here
+//! first. The limiters are GCRA (`governor`) with a burst of one, so messages go out evenly
+//! spaced rather than in bursts that a server counting over a sliding second would refuse.
+//! Each period is a little longer than the limit's, so network jitter that bunches two
+//! requests together still stays inside it.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
+
+/// The limits to keep.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Messages per second, all chats together.
+    pub per_second: u32,
+    /// Time between two messages to the same chat.
+    pub chat_gap: Duration,
+    /// Messages per minute to one group, supergroup or channel.
+    pub group_per_minute: u32,
+}
+
+impl Default for Limits {
+    /// Telegram's documented limits for bots.
+    fn default() -> Limits {
+        Limits {
+            per_second: 30,
+            chat_gap: Duration::from_secs(1),
+            group_per_minute: 20,
+        }
+    }
+}
+
+/// Headroom on every period: 2 % slower than the limit.
+fn with_margin(period: Duration) -> Duration {
+    period + period / 50
+}
+
+fn quota(period: Duration) -> Quota {
+    Quota::with_period(with_margin(period).max(Duration::from_micros(1)))
+        .expect("the period is not zero")
+}
+
+/// Waits for a chat's turn.
+pub struct Pacer {
+    overall: DefaultDirectRateLimiter,
+    chats: DefaultKeyedRateLimiter<i64>,
+    groups: DefaultKeyedRateLimiter<i64>,
+    /// Sends since idle chats' limiter state was last dropped.
+    since_cleanup: AtomicU32,
+}
+
+impl Pacer {
+    /// A pacer keeping `limits`.
+    pub fn new(limits: Limits) -> Pacer {
+        let per_second = limits.per_second.max(1);
+        let group_per_minute = limits.group_per_minute.max(1);
+        Pacer {
+            overall: governor::RateLimiter::direct(quota(Duration::from_secs(1) / per_second)),
+            chats: governor::RateLimiter::keyed(quota(limits.chat_gap)),
+            groups: governor::RateLimiter::keyed(quota(Duration::from_secs(60) / group_per_minute)),
+            since_cleanup: AtomicU32::new(0),
+        }
+    }
+
+    /// Returns when a message to `chat` may be sent (and counts it as sent). Group ids are
+    /// negative.
+    pub async fn ready(&self, chat: i64) {
+        if chat < 0 {
+            self.groups.until_key_ready(&chat).await;
+        }
+        self.chats.until_key_ready(&chat).await;
+        self.overall.until_ready().await;
+        if self.since_cleanup.fetch_add(1, Ordering::Relaxed) >= 10_000 {
+            self.since_cleanup.store(0, Ordering::Relaxed);
+            self.chats.retain_recent();
+            self.groups.retain_recent();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn messages_are_spaced_overall_and_per_chat() {
+        let pacer = Pacer::new(Limits {
+            per_second: 100,
+            chat_gap: Duration::from_millis(200),
+            group_per_minute: 600,
+        });
+        let start = Instant::now();
+        for chat in 1..=21 {
+            pacer.ready(chat).await;
+        }
+        // 21 messages at 100/s: the first goes at once, twenty more take 0.2 s (plus margin).
+        assert!(
+            start.elapsed() >= Duration::from_millis(200),
+            "{:?}",
+            start.elapsed()
+        );
+        let again = Instant::now();
+        pacer.ready(21).await;
+        pacer.ready(21).await;
+        assert!(
+            again.elapsed() >= Duration::from_millis(200),
+            "{:?}",
+            again.elapsed()
+        );
+    }
+}
