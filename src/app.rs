@@ -23,7 +23,7 @@ use crate::schedule::Scheduler;
 use crate::sources::http::Http;
 use crate::sources::{self, PollContext, SourceKind};
 use crate::store::{Store, StoreError};
-use crate::telegram::pace::{Limits as PaceLimits, Pacer};
+use crate::telegram::pace::Pacer;
 use crate::{health, telegram};
 
 /// Why the bot could not start.
@@ -67,7 +67,7 @@ pub async fn run(
         Ok(report) => tracing::info!(rules = report.rules, "personal alerts loaded"),
         Err(e) => tracing::error!(error = %e, "cannot read personal alerts"),
     }
-    let pacer = Arc::new(Pacer::new(PaceLimits::default()));
+    let pacer = Arc::new(Pacer::new(config.telegram.pace));
 
     let stop = CancellationToken::new();
     let (mode, sink, bot): (Mode, Arc<dyn Sink>, _) = match &config.telegram.token {

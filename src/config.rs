@@ -68,6 +68,8 @@ pub struct TelegramConfig {
     pub allow_paid_broadcast: bool,
     /// Limits on chats' personal alerts.
     pub personal: crate::personal::Limits,
+    /// Telegram's sending limits, kept by the bot.
+    pub pace: crate::telegram::pace::Limits,
 }
 
 /// `[storage]`
@@ -180,6 +182,9 @@ struct RawTelegram {
     allow_paid_broadcast: bool,
     personal_alerts_per_chat: Option<Spanned<u32>>,
     personal_alerts_min_every: Option<Spanned<String>>,
+    messages_per_second: Option<Spanned<u32>>,
+    chat_interval: Option<Spanned<String>>,
+    group_messages_per_minute: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -340,6 +345,50 @@ impl Config {
                 &mut problems,
             ),
         };
+        let pace_defaults = crate::telegram::pace::Limits::default();
+        let mut in_range = |value: &Option<Spanned<u32>>,
+                            key: &str,
+                            range: std::ops::RangeInclusive<u32>,
+                            default: u32|
+         -> u32 {
+            let Some(v) = value else { return default };
+            if !range.contains(v.get_ref()) {
+                problems.push(Problem::at(
+                    file,
+                    v.span(),
+                    format!(
+                        "telegram.{key} = {} is out of range ({} to {})",
+                        v.get_ref(),
+                        range.start(),
+                        range.end()
+                    ),
+                    None,
+                ));
+            }
+            *v.get_ref()
+        };
+        let per_second = in_range(
+            &raw.telegram.messages_per_second,
+            "messages_per_second",
+            1..=1000,
+            pace_defaults.per_second,
+        );
+        let group_per_minute = in_range(
+            &raw.telegram.group_messages_per_minute,
+            "group_messages_per_minute",
+            1..=600,
+            pace_defaults.group_per_minute,
+        );
+        let pace = crate::telegram::pace::Limits {
+            per_second,
+            chat_gap: duration(
+                file,
+                raw.telegram.chat_interval.as_ref(),
+                pace_defaults.chat_gap,
+                &mut problems,
+            ),
+            group_per_minute,
+        };
         let storage_path = env
             .var(STORAGE_ENV)
             .map(PathBuf::from)
@@ -485,6 +534,7 @@ impl Config {
                 admins: raw.telegram.admins,
                 allow_paid_broadcast: raw.telegram.allow_paid_broadcast,
                 personal,
+                pace,
             },
             storage: StorageConfig {
                 path: storage_path,

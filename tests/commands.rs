@@ -5,19 +5,12 @@ mod support;
 use std::time::Duration;
 
 use support::origin::Origin;
+use support::payloads::SEED_TITLE;
 use support::telegram::FakeTelegram;
-use support::{RunningBot, bot_config, eventually, seed_evening, start_chat, strip_tags};
-
-/// Sends `text` and returns the bot's next reply in `chat`.
-async fn ask(tg: &FakeTelegram, chat: i64, text: &str) -> String {
-    let before = tg.sent_to(chat).len();
-    tg.user_sends(chat, text);
-    let reply = eventually(Duration::from_secs(10), text, || {
-        tg.sent_to(chat).get(before).cloned()
-    })
-    .await;
-    reply.text
-}
+use support::{
+    RunningBot, ask, bot_config, bot_config_with, eventually, seed_evening, serve_seed_evening,
+    start_chat, strip_tags,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_manage_subscriptions_and_explain_themselves() {
@@ -40,10 +33,32 @@ async fn commands_manage_subscriptions_and_explain_themselves() {
         "/rules",
         "/subscribe",
         "/unsubscribe",
+        "/watch",
+        "/unwatch",
+        "/list",
+        "/settings",
+        "/mute",
+        "/unmute",
+        "/alert",
+        "/alerts",
+        "/delete",
+        "/quote",
+        "/chart",
+        "/news",
         "/status",
     ] {
-        assert!(help.contains(command), "{help}");
+        assert!(help.contains(command), "{command} missing from {help}");
     }
+    assert!(
+        !help.contains("/broadcast"),
+        "admin commands are shown to admins only"
+    );
+    assert!(
+        tg.menu("").is_some_and(
+            |m| m.contains(&"alert".to_string()) && !m.contains(&"broadcast".to_string())
+        )
+    );
+    assert!(tg.menu("de").is_some(), "a German command menu too");
 
     let rules = ask(&tg, 42, "/rules").await;
     assert!(
@@ -99,4 +114,208 @@ async fn commands_manage_subscriptions_and_explain_themselves() {
         "the four default rules: {:?}",
         chat.rules
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_lists_settings_mutes_and_queries_answer_and_check_their_arguments() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_seed_evening(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(
+        bot_config_with(
+            dir.path(),
+            &tg,
+            &origin,
+            "personal_alerts_per_chat = 2\npersonal_alerts_min_every = \"30m\"",
+        ),
+        seed_evening(),
+    );
+    start_chat(&tg, 42).await;
+    let say = |text: &'static str| {
+        let tg = tg.clone();
+        async move { strip_tags(&ask(&tg, 42, text).await) }
+    };
+
+    // Watch lists.
+    starts(say("/watch").await, "Example: /watch NVDA AMD");
+    let reply = ask(&tg, 42, "/watch NVDA <b>").await;
+    assert!(
+        reply.contains("<code>&lt;b&gt;</code> is not a ticker symbol"),
+        "{reply}"
+    );
+    assert_eq!(
+        say("/watch nvda, $amd").await,
+        "👀 Alerts now only about: AMD, NVDA"
+    );
+    assert_eq!(say("/unwatch NVDA").await, "👀 Alerts now only about: AMD");
+    has(say("/list").await, "Symbols: AMD");
+    assert_eq!(
+        say("/unwatch all").await,
+        "👀 Alerts about all symbols again."
+    );
+
+    // Settings.
+    let shown = say("/settings").await;
+    assert!(
+        shown.contains("Language: English")
+            && shown.contains("Time zone: UTC")
+            && shown.contains("/settings tz Europe/Berlin"),
+        "{shown}"
+    );
+    has(say("/settings tz Mars/Olympus").await, "is not a time zone");
+    has(
+        say("/settings quiet 25:00-07:00").await,
+        "is not a time span",
+    );
+    has(say("/settings digest soon").await, "is not a list of times");
+    has(
+        say("/settings lang fr").await,
+        "English (en) and German (de)",
+    );
+    assert_eq!(
+        say("/settings tz Europe/Berlin").await,
+        "✅ Time zone: Europe/Berlin"
+    );
+    assert_eq!(
+        say("/settings quiet 22:00-07:00").await,
+        "✅ Quiet hours: 22:00–07:00"
+    );
+    assert_eq!(
+        say("/settings digest 18:00,8:00").await,
+        "✅ Digest: 08:00, 18:00"
+    );
+    assert_eq!(say("/settings digest off").await, "✅ Digest: off");
+    assert_eq!(say("/settings quiet off").await, "✅ Quiet hours: off");
+
+    // Mutes, shown in the chat's time zone.
+    starts(say("/mute").await, "Examples: /mute NVDA 1d");
+    has(
+        say("/mute NVDA 100d").await,
+        "is not a duration up to 30 days",
+    );
+    has(say("/mute NVDA soon").await, "is not a duration");
+    let muted = say("/mute NVDA 2h").await;
+    assert!(
+        muted.starts_with("🔇 NVDA muted until 2026-02-03 00:5") && muted.ends_with("CET."),
+        "{muted}"
+    );
+    starts(
+        say("/mute nvda-customer-own-chips 12h").await,
+        "🔇 Rule nvda-customer-own-chips muted until",
+    );
+    has(say("/list").await, "Muted: NVDA (2026-02-03 00:5");
+    assert_eq!(say("/unmute AMD").await, "Nothing is muted.");
+    assert_eq!(say("/unmute NVDA").await, "🔊 1 mute(s) lifted.");
+    assert_eq!(say("/unmute").await, "🔊 1 mute(s) lifted.");
+
+    // Personal alerts: limits and bad input.
+    has(say("/alert").await, "Examples:");
+    has(
+        say("/alert NVDA drop 3% every 5m").await,
+        "at most every 30 minutes",
+    );
+    starts(say("/alert NVDA drop 3%").await, "🔔 Alert #1 set");
+    starts(say("/alert AMD below 150").await, "🔔 Alert #2 set");
+    has(say("/alert AMD above 300").await, "already has 2 alerts");
+    starts(say("/delete").await, "Which alert?");
+    assert_eq!(
+        say("/delete 9").await,
+        "There is no alert #9. /alerts lists yours."
+    );
+    let list = say("/alerts").await;
+    assert!(
+        list.contains("#1 NVDA drop 3%") && list.contains("#2 AMD below 150"),
+        "{list}"
+    );
+
+    // Queries.
+    assert_eq!(say("/quote").await, "Which symbol? Example: /quote NVDA");
+    let quote = loop {
+        let q = say("/quote NVDA").await;
+        if !q.starts_with("No price data") {
+            break q;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    for want in [
+        "NVDA 186.25 (−2.89 %)",
+        "Previous close 191.79",
+        "Day range",
+        "186.40 after hours",
+        "Data of 2026-02-02 22:00 CET",
+    ] {
+        assert!(quote.contains(want), "{want} missing from {quote}");
+    }
+    starts(say("/quote ZZZZ").await, "No price data");
+    starts(say("/chart NVDA 3y").await, "Example: /chart NVDA 5d");
+    let before = tg.sent_to(42).len();
+    tg.user_sends(42, "/chart NVDA 1d");
+    let chart = eventually(Duration::from_secs(10), "the chart", || {
+        tg.sent_to(42).get(before).cloned()
+    })
+    .await;
+    let png = chart.photo.expect("/chart answers with a photo");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert!(
+        chart.text.contains("NVDA") && chart.text.contains("1d"),
+        "{}",
+        chart.text
+    );
+    let news = loop {
+        let n = say("/news NVDA").await;
+        if !n.starts_with("No recent headlines") {
+            break n;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert!(
+        news.contains("Latest headlines about NVDA") && news.contains(SEED_TITLE),
+        "{news}"
+    );
+    assert_eq!(
+        say("/news AMD").await,
+        "No recent headlines about that symbol."
+    );
+    assert_eq!(
+        say("/frobnicate").await,
+        "There is no command /frobnicate. /help lists them."
+    );
+
+    // German.
+    assert_eq!(say("/settings lang de").await, "✅ Sprache: Deutsch");
+    starts(
+        say("/help").await,
+        "marketbot beobachtet Kurse und Schlagzeilen.",
+    );
+    starts(say("/watch").await, "Beispiel: /watch NVDA AMD");
+    starts(say("/mute NVDA 1d").await, "🔇 NVDA stumm bis");
+    has(say("/quote NVDA").await, "Vortagesschluss 191,79");
+    assert_eq!(
+        say("/stop").await,
+        "🔕 Meldungen gestoppt. Ihre Abos bleiben erhalten: /start nimmt sie wieder auf."
+    );
+    bot.stop().await;
+
+    let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
+    let chat = store.chat(42).unwrap().unwrap();
+    assert!(chat.watch.is_empty());
+    assert_eq!(chat.settings.tz, "Europe/Berlin");
+    assert_eq!(chat.settings.quiet, None);
+    assert_eq!(
+        store.personal_alerts_of(42).unwrap().len(),
+        2,
+        "the refused third alert was not stored"
+    );
+}
+
+fn starts(reply: String, prefix: &str) {
+    assert!(
+        reply.starts_with(prefix),
+        "expected {prefix:?} at the start of {reply:?}"
+    );
+}
+
+fn has(reply: String, part: &str) {
+    assert!(reply.contains(part), "expected {part:?} in {reply:?}");
 }

@@ -24,6 +24,16 @@ pub const RSS: &str = "application/rss+xml; charset=utf-8";
 /// A config for the bot against `tg` and `origin`: Yahoo for NVDA and AMD, and four feeds
 /// (`wire`, `aggregator`, `broken`, `walled`), all polled every second.
 pub fn bot_config(dir: &Path, tg: &telegram::FakeTelegram, origin: &origin::Origin) -> Config {
+    bot_config_with(dir, tg, origin, "")
+}
+
+/// [`bot_config`] with more `[telegram]` keys (`admins = [7]`, limits).
+pub fn bot_config_with(
+    dir: &Path,
+    tg: &telegram::FakeTelegram,
+    origin: &origin::Origin,
+    telegram_keys: &str,
+) -> Config {
     config(
         dir,
         &format!(
@@ -32,6 +42,11 @@ pub fn bot_config(dir: &Path, tg: &telegram::FakeTelegram, origin: &origin::Orig
 token = "{token}"
 api_url = "{tg}"
 poll_timeout = "1s"
+# Tests type faster than people: replies to one chat need not be a second apart here (the
+# fan-out test keeps Telegram's real limits).
+chat_interval = "20ms"
+group_messages_per_minute = 600
+{telegram_keys}
 [storage]
 path = "data"
 cache_mb = 16
@@ -66,6 +81,7 @@ url = "{origin}/walled.xml"
 schedule = "* * * * * *"
 "#,
             token = telegram::TOKEN,
+            telegram_keys = telegram_keys,
             tg = tg.url(),
             origin = origin.url(""),
             rules = shipped_rules(),
@@ -100,6 +116,24 @@ pub fn serve_seed_evening(origin: &origin::Origin) {
     for quiet in ["/aggregator.xml", "/broken.xml", "/walled.xml"] {
         origin.set(quiet, Reply::ok(RSS, payloads::rss("Other news", &[])));
     }
+}
+
+/// The seed evening's quotes and quiet feeds, the story not out yet (sources that answer from
+/// the start do not back off while a test sets up its chats).
+pub fn serve_quiet_evening(origin: &origin::Origin) {
+    serve_seed_evening(origin);
+    origin.set(
+        "/wire.xml",
+        origin::Reply::ok(RSS, payloads::rss("Wire: NVDA", &[])),
+    );
+}
+
+/// The Reuters story appears on the wire.
+pub fn release_seed_story(origin: &origin::Origin) {
+    origin.set(
+        "/wire.xml",
+        origin::Reply::ok(RSS, payloads::rss("Wire: NVDA", &[payloads::seed_item()])),
+    );
 }
 
 /// `/start` in `chat`, waiting for the bot's answer.
@@ -138,6 +172,8 @@ pub fn config(dir: &Path, text: &str) -> Config {
 
 /// The bot running in this process.
 pub struct RunningBot {
+    /// The bot's clock: tests move it with `jump`.
+    pub clock: Clock,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), marketbot::app::StartError>>,
 }
@@ -153,14 +189,12 @@ impl RunningBot {
             .with_test_writer()
             .try_init();
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(marketbot::app::run(
-            config,
-            Clock::anchored(start),
-            async move {
-                let _ = rx.await;
-            },
-        ));
+        let clock = Clock::anchored(start);
+        let task = tokio::spawn(marketbot::app::run(config, clock.clone(), async move {
+            let _ = rx.await;
+        }));
         RunningBot {
+            clock,
             stop: Some(tx),
             task,
         }
@@ -215,4 +249,30 @@ pub fn strip_tags(html: &str) -> String {
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&amp;", "&")
+}
+
+/// Sends `text` in `chat` as `user` and returns the bot's next message there that is not an
+/// alert.
+pub async fn ask_as(
+    tg: &telegram::FakeTelegram,
+    chat: i64,
+    user: i64,
+    text: &str,
+) -> telegram::Sent {
+    let before = tg.sent_to(chat).len();
+    tg.user_sends_as(chat, user, text);
+    eventually(Duration::from_secs(10), text, || {
+        tg.sent_to(chat)
+            .into_iter()
+            .skip(before)
+            .find(|m| !telegram::is_alert(m))
+    })
+    .await
+}
+
+/// Sends `text` in `chat` (as its user, or [`telegram::GROUP_USER`] in groups) and returns the
+/// text of the bot's next message there.
+pub async fn ask(tg: &telegram::FakeTelegram, chat: i64, text: &str) -> String {
+    let user = if chat < 0 { telegram::GROUP_USER } else { chat };
+    ask_as(tg, chat, user, text).await.text
 }

@@ -57,6 +57,11 @@ pub struct Sent {
     pub reply_to: Option<i64>,
 }
 
+/// Whether a message is an alert (not a reply): alerts name their rule.
+pub fn is_alert(s: &Sent) -> bool {
+    s.text.contains("Rule: <code>") || s.text.contains("Regel: <code>")
+}
+
 impl Sent {
     /// Whether this is a photo.
     pub fn is_photo(&self) -> bool {
@@ -445,12 +450,9 @@ impl FakeTelegram {
             .collect()
     }
 
-    /// Alerts (not command replies) accepted for `chat`: they name their rule.
+    /// Alerts (not command replies) accepted for `chat`.
     pub fn alerts_to(&self, chat: i64) -> Vec<Sent> {
-        self.sent_to(chat)
-            .into_iter()
-            .filter(|s| s.text.contains("Rule: <code>") || s.text.contains("Regel: <code>"))
-            .collect()
+        self.sent_to(chat).into_iter().filter(is_alert).collect()
     }
 
     /// Edits accepted for `chat`: (message id, new text).
@@ -634,11 +636,14 @@ async fn handle(
             let mut result = json!({"message_id": message_id, "date": 1770068000, "chat": inner.chat_json(chat)});
             let (mut upload, mut photo_id) = (None, None);
             if photo {
-                upload = files.get("photo").cloned();
-                photo_id = params
-                    .get("photo")
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
+                // An upload is a file part named by `attach://NAME`; anything else is a file id.
+                match params.get("photo").and_then(Value::as_str) {
+                    Some(p) if p.starts_with("attach://") => {
+                        upload = files.get(&p["attach://".len()..]).cloned()
+                    }
+                    Some(p) => photo_id = Some(p.to_string()),
+                    None => upload = files.get("photo").cloned(),
+                }
                 inner.next_file += 1;
                 let file_id = photo_id
                     .clone()

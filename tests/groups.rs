@@ -1,0 +1,238 @@
+//! Groups, supergroups, forum topics and channels; who may change what they receive; the bot's
+//! own admins; a group becoming a supergroup; the bot being removed.
+
+mod support;
+
+use std::time::Duration;
+
+use support::origin::Origin;
+use support::telegram::FakeTelegram;
+use support::{
+    RunningBot, ask, ask_as, bot_config_with, eventually, release_seed_story, seed_evening,
+    serve_quiet_evening, strip_tags,
+};
+
+const GROUP: i64 = -100;
+const GROUP_ADMIN: i64 = 7;
+const MEMBER: i64 = 4242;
+const FORUM: i64 = -1_001_234_567_890;
+const TOPIC: i64 = 55;
+const CHANNEL: i64 = -1_009_876_543_210;
+const SUPERGROUP: i64 = -1_001_111_111_111;
+/// The bot's admin (in `telegram.admins`), in a private chat.
+const OPERATOR: i64 = 1;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_admins_change_groups_and_only_the_operator_runs_admin_commands() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_evening(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(
+        bot_config_with(dir.path(), &tg, &origin, &format!("admins = [{OPERATOR}]")),
+        seed_evening(),
+    );
+    tg.set_admins(GROUP, &[GROUP_ADMIN]);
+    tg.set_admins(FORUM, &[GROUP_ADMIN]);
+    let store_dir = dir.path().join("data");
+
+    // A plain member cannot subscribe the group, change its settings or set alerts for it…
+    for command in [
+        "/start",
+        "/subscribe analyst-downgrade-drop",
+        "/settings lang de",
+        "/watch NVDA",
+        "/mute all 1h",
+        "/alert NVDA drop 3%",
+    ] {
+        let reply = strip_tags(&ask_as(&tg, GROUP, MEMBER, command).await.text);
+        assert_eq!(
+            reply, "Only the group's admins can change what this group follows.",
+            "{command}"
+        );
+    }
+    // …but can read.
+    let rules = ask_as(&tg, GROUP, MEMBER, "/rules").await;
+    assert!(
+        rules
+            .text
+            .contains("<code>nvda-customer-seeks-alternatives</code>"),
+        "{}",
+        rules.text
+    );
+    assert!(
+        strip_tags(&ask_as(&tg, GROUP, MEMBER, "/settings").await.text)
+            .contains("Language: English")
+    );
+
+    // Pressing a rule toggle as a member changes nothing either.
+    let toggle = rules
+        .buttons()
+        .into_iter()
+        .find(|(_, d)| d == "t:analyst-downgrade-drop")
+        .expect("a toggle per rule")
+        .1;
+    let id = tg.press(GROUP, MEMBER, rules.message_id, &toggle);
+    let notice = eventually(Duration::from_secs(5), "the refusal", || {
+        tg.callback_answer(&id)
+    })
+    .await;
+    assert_eq!(
+        notice.as_deref(),
+        Some("Only the group's admins can change what this group follows.")
+    );
+    assert!(tg.keyboards_in(GROUP).is_empty());
+
+    // The group's admin can, with the command or the toggle.
+    let reply = strip_tags(&ask_as(&tg, GROUP, GROUP_ADMIN, "/start").await.text);
+    assert!(reply.starts_with("👋 Subscribed."), "{reply}");
+    let id = tg.press(GROUP, GROUP_ADMIN, rules.message_id, &toggle);
+    let notice = eventually(Duration::from_secs(5), "the toggle", || {
+        tg.callback_answer(&id)
+    })
+    .await;
+    assert_eq!(
+        notice.as_deref(),
+        Some("✅ Following analyst-downgrade-drop")
+    );
+    let (message, keyboard) = eventually(Duration::from_secs(5), "the new keyboard", || {
+        tg.keyboards_in(GROUP).first().cloned()
+    })
+    .await;
+    assert_eq!(message, rules.message_id);
+    assert!(
+        keyboard.to_string().contains("✅ analyst-downgrade-drop"),
+        "{keyboard}"
+    );
+
+    // A forum topic: the subscription remembers it, replies and alerts go there.
+    let before = tg.sent_to(FORUM).len();
+    tg.topic_sends(FORUM, TOPIC, GROUP_ADMIN, "/start");
+    let reply = eventually(Duration::from_secs(10), "the topic reply", || {
+        tg.sent_to(FORUM).get(before).cloned()
+    })
+    .await;
+    assert_eq!(reply.thread, Some(TOPIC));
+
+    // A channel: posting there takes admin rights already.
+    tg.channel_posts(CHANNEL, "/start");
+    eventually(Duration::from_secs(10), "the channel reply", || {
+        tg.sent_to(CHANNEL).first().cloned()
+    })
+    .await;
+
+    // The bot's admin commands: refused (and logged) for everyone else.
+    for command in ["/stats", "/broadcast hello", "/reload"] {
+        assert_eq!(
+            strip_tags(&ask_as(&tg, GROUP, GROUP_ADMIN, command).await.text),
+            "Only the bot's admins can do that.",
+            "{command}"
+        );
+        assert_eq!(
+            strip_tags(&ask(&tg, 42, command).await),
+            "Only the bot's admins can do that.",
+            "{command}"
+        );
+    }
+    let stats = strip_tags(&ask(&tg, OPERATOR, "/stats").await);
+    assert!(
+        stats.contains("Chats 3 (3 active)")
+            && stats.contains("Alerts today 0")
+            && stats.contains("Sources 5"),
+        "{stats}"
+    );
+    assert!(
+        strip_tags(&ask(&tg, OPERATOR, "/reload").await)
+            .contains("rules reloaded: 7 rule(s) in force")
+    );
+    assert!(
+        strip_tags(&ask(&tg, OPERATOR, "/help").await).contains("/broadcast"),
+        "admins see their commands"
+    );
+    assert_eq!(
+        strip_tags(&ask(&tg, OPERATOR, "/broadcast").await),
+        "Example: /broadcast Maintenance tonight at 22:00 UTC."
+    );
+    let reply = strip_tags(
+        &ask(
+            &tg,
+            OPERATOR,
+            "/broadcast Maintenance at 22:00 <UTC> & more",
+        )
+        .await,
+    );
+    assert_eq!(
+        reply, "📣 Queued for 3 chat(s).",
+        "the group, the forum and the channel: {reply}"
+    );
+    let note = eventually(
+        Duration::from_secs(10),
+        "the broadcast in the group",
+        || {
+            tg.sent_to(GROUP)
+                .into_iter()
+                .find(|m| m.text.contains("Message from the bot's operator"))
+        },
+    )
+    .await;
+    assert!(
+        note.text
+            .contains("Maintenance at 22:00 &lt;UTC&gt; &amp; more"),
+        "{}",
+        note.text
+    );
+    let forum_note = eventually(
+        Duration::from_secs(10),
+        "the broadcast in the topic",
+        || {
+            tg.sent_to(FORUM)
+                .into_iter()
+                .find(|m| m.text.contains("Message from the bot's operator"))
+        },
+    )
+    .await;
+    assert_eq!(forum_note.thread, Some(TOPIC));
+
+    // The group becomes a supergroup: its subscriptions move with it, and alerts follow.
+    tg.migrate(GROUP, SUPERGROUP);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The bot is removed from the channel.
+    tg.bot_removed(CHANNEL);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    release_seed_story(&origin);
+    let alert = eventually(
+        Duration::from_secs(15),
+        "the alert in the supergroup",
+        || tg.alerts_to(SUPERGROUP).first().cloned(),
+    )
+    .await;
+    assert!(strip_tags(&alert.text).contains("NVDA"));
+    let topic_alert = eventually(Duration::from_secs(15), "the alert in the topic", || {
+        tg.alerts_to(FORUM).first().cloned()
+    })
+    .await;
+    assert_eq!(topic_alert.thread, Some(TOPIC));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        tg.alerts_to(GROUP).is_empty(),
+        "nothing to the old group id"
+    );
+    assert!(
+        tg.alerts_to(CHANNEL).is_empty(),
+        "nothing to a channel that removed the bot"
+    );
+    bot.stop().await;
+
+    let store = marketbot::store::Store::open(&store_dir, 8 << 20).unwrap();
+    let moved = store.chat(SUPERGROUP).unwrap().unwrap();
+    assert!(
+        moved.active && moved.rules.contains("analyst-downgrade-drop"),
+        "{moved:?}"
+    );
+    assert!(!store.chat(GROUP).unwrap().unwrap().active);
+    assert!(!store.chat(CHANNEL).unwrap().unwrap().active);
+    assert_eq!(
+        store.chat(FORUM).unwrap().unwrap().thread,
+        Some(TOPIC as i32)
+    );
+}

@@ -1,0 +1,116 @@
+//! Personal alerts made from the chat: compiled into the rule engine, fired once when the
+//! fake quote source crosses them, and kept across restarts.
+
+mod support;
+
+use std::time::Duration;
+
+use support::origin::{Origin, Reply};
+use support::payloads::{rss, seed_day_bars, yahoo_chart};
+use support::telegram::FakeTelegram;
+use support::{RSS, RunningBot, ask, bot_config, eventually, seed_evening, strip_tags};
+
+const CHAT: i64 = 42;
+
+/// NVDA on the seed evening, trading at `post` after hours (previous close 191.79).
+fn serve_nvda_at(origin: &Origin, post: f64) {
+    origin.set(
+        "/v8/finance/chart/NVDA",
+        Reply::ok(
+            "application/json",
+            yahoo_chart(
+                "NVDA",
+                191.79,
+                189.9,
+                1_770_066_001,
+                &seed_day_bars(191.0, 189.9, post),
+            ),
+        ),
+    );
+}
+
+fn serve_quiet(origin: &Origin) {
+    serve_nvda_at(origin, 189.9);
+    origin.set(
+        "/v8/finance/chart/AMD",
+        Reply::ok(
+            "application/json",
+            yahoo_chart(
+                "AMD",
+                246.0,
+                244.1,
+                1_770_066_001,
+                &seed_day_bars(245.0, 244.1, 244.0),
+            ),
+        ),
+    );
+    for feed in ["/wire.xml", "/aggregator.xml", "/broken.xml", "/walled.xml"] {
+        origin.set(feed, Reply::ok(RSS, rss("Quiet", &[])));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_personal_drop_alert_fires_once_when_crossed_and_survives_restarts() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet(&origin);
+    let dir = tempfile::tempdir().unwrap();
+
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    let reply = strip_tags(&ask(&tg, CHAT, "/alert NVDA drop 3%").await);
+    assert!(
+        reply.starts_with("🔔 Alert #1 set: NVDA drop 3% (against the previous close)"),
+        "{reply}"
+    );
+    // Wrong arguments: a helpful reply with examples, nothing stored.
+    let reply = strip_tags(&ask(&tg, CHAT, "/alert NVDA sinks 3%").await);
+    assert!(
+        reply.contains("I do not know sinks here") && reply.contains("/alert NVDA drop 3%"),
+        "{reply}"
+    );
+    bot.stop().await;
+
+    // After a restart the alert is still there, and still armed.
+    let bot = RunningBot::start(
+        bot_config(dir.path(), &tg, &origin),
+        seed_evening() + chrono::Duration::minutes(1),
+    );
+    let list = strip_tags(&ask(&tg, CHAT, "/alerts").await);
+    assert!(list.contains("#1 NVDA drop 3%"), "{list}");
+    assert!(!list.contains("sinks"), "{list}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(tg.alerts_to(CHAT).is_empty(), "−0.99 % is no 3 % drop");
+
+    // NVDA falls to 185.00 after hours: −3.54 %.
+    serve_nvda_at(&origin, 185.0);
+    let alert = eventually(Duration::from_secs(10), "the personal alert", || {
+        tg.alerts_to(CHAT).first().cloned()
+    })
+    .await;
+    let text = strip_tags(&alert.text);
+    assert!(
+        text.contains("NVDA −3.54 %") && text.contains("#1 NVDA drop 3%"),
+        "{text}"
+    );
+    assert!(text.contains("Rule: personal-42-1"), "{text}");
+
+    // Falling further fires nothing more.
+    serve_nvda_at(&origin, 184.0);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(tg.alerts_to(CHAT).len(), 1);
+    bot.stop().await;
+
+    // Nor does a restart.
+    let bot = RunningBot::start(
+        bot_config(dir.path(), &tg, &origin),
+        seed_evening() + chrono::Duration::minutes(2),
+    );
+    serve_nvda_at(&origin, 183.0);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(tg.alerts_to(CHAT).len(), 1, "{:?}", tg.alerts_to(CHAT));
+    let reply = strip_tags(&ask(&tg, CHAT, "/delete 1").await);
+    assert_eq!(reply, "🗑 Alert #1 deleted.");
+    let reply = strip_tags(&ask(&tg, CHAT, "/alerts").await);
+    assert!(reply.starts_with("No personal alerts yet"), "{reply}");
+    bot.stop().await;
+}
