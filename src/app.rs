@@ -251,7 +251,7 @@ pub async fn run(
 }
 
 /// How often due digests are looked for.
-const DIGEST_CHECK: Duration = Duration::from_secs(30);
+const DIGEST_CHECK: Duration = Duration::from_secs(5);
 
 /// Hands due digests to the outbox, every [`DIGEST_CHECK`] until `stop`.
 async fn digest_job(store: Store, clock: Clock, sender: Sender, stop: CancellationToken) {

@@ -149,7 +149,7 @@ pub fn run_all(set: &Arc<RuleSet>) -> Vec<Outcome> {
                 ));
             }
             if let Some(first) = alerts.first() {
-                let text = plain(&render::alert_html(
+                let text = render::plain_text(&render::alert_html(
                     first,
                     rule.template.as_ref(),
                     &render::Locale::DEFAULT,
@@ -175,19 +175,4 @@ pub fn run_all(set: &Arc<RuleSet>) -> Vec<Outcome> {
         }
     }
     out
-}
-
-/// Message HTML as the reader sees it.
-fn plain(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    html_escape::decode_html_entities(&out).into_owned()
 }

@@ -257,11 +257,11 @@ impl Texts {
         }
     }
 
-    /// `/subscribe` without an id.
-    pub fn which_rule(&self, example: &str) -> String {
+    /// `/subscribe` or `/unsubscribe` without an id.
+    pub fn which_rule(&self, command: &str, example: &str) -> String {
         self.pick(
-            format!("Which rule? Give its id, for example:\n<code>/subscribe {example}</code>\n/rules lists them."),
-            format!("Welche Regel? Geben Sie ihre ID an, zum Beispiel:\n<code>/subscribe {example}</code>\n/rules zeigt sie."),
+            format!("Which rule? Give its id, for example:\n<code>/{command} {example}</code>\n/rules lists them."),
+            format!("Welche Regel? Geben Sie ihre ID an, zum Beispiel:\n<code>/{command} {example}</code>\n/rules zeigt sie."),
         )
     }
 

@@ -25,6 +25,27 @@ fn button(alert: &Sent, verb: &str) -> String {
         .unwrap_or_else(|| panic!("no {verb} button: {:?}", alert.buttons()))
 }
 
+/// The labels of the buttons under `alert`.
+fn labels(alert: &Sent) -> Vec<String> {
+    alert
+        .buttons()
+        .into_iter()
+        .map(|(label, _)| label)
+        .collect()
+}
+
+/// Presses "why?" under `alert` in `chat` (a private chat: its user); the callback id and the
+/// bot's answer.
+async fn ask_why(tg: &FakeTelegram, chat: i64, alert: &Sent) -> (String, Sent) {
+    let before = tg.sent_to(chat).len();
+    let id = tg.press(chat, chat, alert.message_id, &button(alert, "w:"));
+    let why = eventually(Duration::from_secs(10), "the evidence", || {
+        tg.sent_to(chat).get(before).cloned()
+    })
+    .await;
+    (id, why)
+}
+
 async fn first_alert(tg: &FakeTelegram, chat: i64) -> Sent {
     eventually(Duration::from_secs(15), "the alert", || {
         tg.alerts_to(chat).first().cloned()
@@ -87,23 +108,13 @@ async fn alerts_carry_a_chart_and_buttons_that_explain_mute_and_unsubscribe() {
         "{}",
         alert.text
     );
-    let labels: Vec<String> = alert
-        .buttons()
-        .into_iter()
-        .map(|(label, _)| label)
-        .collect();
     assert_eq!(
-        labels,
+        labels(&alert),
         ["why?", "mute rule 1d", "mute NVDA 1d", "unsubscribe"]
     );
 
     // "why?" answers with the evidence of exactly this alert, as a reply to it.
-    let before = tg.sent_to(42).len();
-    let id = tg.press(42, 42, alert.message_id, &button(&alert, "w:"));
-    let why = eventually(Duration::from_secs(10), "the evidence", || {
-        tg.sent_to(42).get(before).cloned()
-    })
-    .await;
+    let (id, why) = ask_why(&tg, 42, &alert).await;
     assert_eq!(why.reply_to, Some(alert.message_id));
     let evidence = strip_tags(&why.text);
     for want in [
@@ -195,13 +206,8 @@ async fn alerts_carry_a_chart_and_buttons_that_explain_mute_and_unsubscribe() {
     ] {
         assert!(text.contains(want), "{want} missing from {text}");
     }
-    let labels: Vec<String> = german
-        .buttons()
-        .into_iter()
-        .map(|(label, _)| label)
-        .collect();
     assert_eq!(
-        labels,
+        labels(&german),
         [
             "warum?",
             "Regel 1 Tag stumm",
@@ -209,12 +215,7 @@ async fn alerts_carry_a_chart_and_buttons_that_explain_mute_and_unsubscribe() {
             "abbestellen"
         ]
     );
-    let before = tg.sent_to(44).len();
-    tg.press(44, 44, german.message_id, &button(&german, "w:"));
-    let why = eventually(Duration::from_secs(10), "the German evidence", || {
-        tg.sent_to(44).get(before).cloned()
-    })
-    .await;
+    let (_, why) = ask_why(&tg, 44, &german).await;
     assert!(
         strip_tags(&why.text).contains("Warum diese Meldung ausgelöst wurde"),
         "{}",

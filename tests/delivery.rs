@@ -1,12 +1,16 @@
-//! Telegram's answers to a send: flood control and blocked users.
+//! Telegram's answers to a send (flood control, blocked users, migrated groups), quiet hours
+//! and digests.
 
 mod support;
 
 use std::time::Duration;
 
 use support::origin::Origin;
-use support::telegram::{Answer, FakeTelegram};
-use support::{RunningBot, bot_config, eventually, seed_evening, serve_seed_evening, start_chat};
+use support::telegram::{Answer, FakeTelegram, GROUP_USER};
+use support::{
+    RunningBot, ask, bot_config, bot_config_with, eventually, release_seed_story, seed_evening,
+    serve_quiet_evening, serve_seed_evening, start_chat, strip_tags,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flood_control_delays_delivery_and_a_blocked_chat_is_deactivated() {
@@ -58,4 +62,80 @@ async fn flood_control_delays_delivery_and_a_blocked_chat_is_deactivated() {
     );
     assert!(store.chat(42).unwrap().unwrap().active);
     assert_eq!(store.outbox_len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_migrated_group_gets_its_alert_under_the_new_id_and_paid_broadcast_is_asked_for() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_evening(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(
+        bot_config_with(dir.path(), &tg, &origin, "allow_paid_broadcast = true"),
+        seed_evening(),
+    );
+    tg.set_admins(-200, &[GROUP_USER]);
+    start_chat(&tg, -200).await;
+    // Sending to the old group fails: it became a supergroup.
+    tg.script(-200, vec![Answer::Migrated(-1_002_000_000_000)]);
+    release_seed_story(&origin);
+    let alert = eventually(
+        Duration::from_secs(15),
+        "the alert under the new id",
+        || tg.alerts_to(-1_002_000_000_000).first().cloned(),
+    )
+    .await;
+    assert!(alert.text.contains("NVDA"));
+    assert!(alert.paid, "telegram.allow_paid_broadcast is passed on");
+    assert!(tg.alerts_to(-200).is_empty());
+    bot.stop().await;
+    let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
+    let chat = store.chat(-1_002_000_000_000).unwrap().unwrap();
+    assert!(chat.active && chat.rules.contains("nvda-customer-seeks-alternatives"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quiet_hours_hold_an_alert_and_a_digest_collects_it() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_evening(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    for chat in [42, 44, 45] {
+        start_chat(&tg, chat).await;
+    }
+    // 21:50 UTC: chat 44 is quiet until 23:00; chat 45 reads a digest at 22:00.
+    ask(&tg, 44, "/settings quiet 21:00-23:00").await;
+    ask(&tg, 45, "/settings digest 22:00").await;
+    release_seed_story(&origin);
+    eventually(Duration::from_secs(15), "the alert to chat 42", || {
+        tg.alerts_to(42).first().cloned()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(tg.alerts_to(44).is_empty(), "quiet");
+    assert!(
+        tg.sent_to(45).iter().all(|m| !m.text.starts_with("🗞")),
+        "not yet"
+    );
+
+    // 22:01: the digest goes out; 23:01: the quiet hours are over.
+    bot.clock.jump(Duration::from_secs(11 * 60));
+    let digest = eventually(Duration::from_secs(15), "the digest", || {
+        tg.sent_to(45).into_iter().find(|m| m.text.starts_with("🗞"))
+    })
+    .await;
+    let text = strip_tags(&digest.text);
+    assert!(
+        text.contains("1 alert(s) since the last digest") && text.contains("NVDA −2.81 %"),
+        "{text}"
+    );
+    assert!(tg.alerts_to(44).is_empty(), "still quiet");
+    bot.clock.jump(Duration::from_secs(60 * 60));
+    let held = eventually(Duration::from_secs(15), "the held alert", || {
+        tg.alerts_to(44).first().cloned()
+    })
+    .await;
+    assert!(held.text.contains("NVDA"));
+    bot.stop().await;
 }

@@ -412,6 +412,22 @@ pub fn also_text(alert: &Alert, copy: &HeadlineRef) -> String {
     )
 }
 
+/// Telegram HTML as the reader sees it: tags dropped, entities decoded (callback answers,
+/// which Telegram shows unparsed; rule examples, which compare text).
+pub fn plain_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    html_escape::decode_html_entities(&out).into_owned()
+}
+
 /// How long a message is as Telegram counts it: characters after entity parsing (tags do not
 /// count, an entity counts as one).
 pub fn visible_len(html: &str) -> usize {

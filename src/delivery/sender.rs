@@ -19,7 +19,7 @@ const GIVE_UP_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(3);
 /// Chats served at the same time; the sink's own rate limits do the pacing.
 const CONCURRENT_CHATS: usize = 32;
 /// Longest wait before the outbox is looked at again without being woken.
-const IDLE_CHECK: Duration = Duration::from_secs(30);
+const IDLE_CHECK: Duration = Duration::from_secs(5);
 /// Pause after the store failed to record a sent message.
 const STORAGE_PAUSE: Duration = Duration::from_secs(30);
 

@@ -15,6 +15,24 @@ use crate::telegram::keyboards::alert_buttons;
 use crate::telegram::pace::Pacer;
 use crate::telegram::{TgBot, no_preview};
 
+/// Sets what every new alert message carries on a send request (photo or text, different
+/// builder types with the same setters): its forum topic, its buttons, paid broadcast.
+macro_rules! with_extras {
+    ($sink:expr, $request:expr, $delivery:expr) => {{
+        let mut request = $request;
+        if let Some(thread) = $delivery.thread {
+            request = request.message_thread_id(ThreadId(MessageId(thread)));
+        }
+        if let Some(markup) = $sink.buttons($delivery) {
+            request = request.reply_markup(markup);
+        }
+        if $sink.paid_broadcast {
+            request = request.allow_paid_broadcast(true);
+        }
+        request
+    }};
+}
+
 /// Sends messages as the bot.
 pub struct TelegramSink {
     bot: TgBot,
@@ -74,21 +92,12 @@ impl TelegramSink {
                 None => return self.send_text(chat, d).await,
             },
         };
-        let mut request = self
+        let request = self
             .bot
             .send_photo(chat, file)
             .caption(d.text.clone())
             .parse_mode(ParseMode::Html);
-        if let Some(thread) = d.thread {
-            request = request.message_thread_id(ThreadId(MessageId(thread)));
-        }
-        if let Some(markup) = self.buttons(d) {
-            request = request.reply_markup(markup);
-        }
-        if self.paid_broadcast {
-            request = request.allow_paid_broadcast(true);
-        }
-        let message = request.await?;
+        let message = with_extras!(self, request, d).await?;
         // Upload once: later chats get the same file by id.
         if uploading
             && let Some(largest) = message
@@ -102,21 +111,12 @@ impl TelegramSink {
     }
 
     async fn send_text(&self, chat: ChatId, d: &Delivery) -> Result<i32, RequestError> {
-        let mut request = self
+        let request = self
             .bot
             .send_message(chat, d.text.clone())
             .parse_mode(ParseMode::Html)
             .link_preview_options(no_preview());
-        if let Some(thread) = d.thread {
-            request = request.message_thread_id(ThreadId(MessageId(thread)));
-        }
-        if let Some(markup) = self.buttons(d) {
-            request = request.reply_markup(markup);
-        }
-        if self.paid_broadcast {
-            request = request.allow_paid_broadcast(true);
-        }
-        Ok(request.await?.id.0)
+        Ok(with_extras!(self, request, d).await?.id.0)
     }
 
     async fn edit(

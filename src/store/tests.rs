@@ -22,20 +22,12 @@ fn bar(time: &str, close: f64) -> Bar {
 }
 
 fn delivery(chat: i64) -> Delivery {
-    Delivery {
-        alert: 7,
-        target: Target::Telegram(chat),
-        text: "<b>hi</b>".into(),
-        created: "2026-02-02T21:48:00Z".parse().unwrap(),
-        attempts: 0,
-        not_before: None,
-        last_error: None,
-        edit: None,
-        photo: false,
-        buttons: false,
-        lang: crate::text::Lang::En,
-        thread: None,
-    }
+    Delivery::message(
+        7,
+        Target::Telegram(chat),
+        "<b>hi</b>".into(),
+        "2026-02-02T21:48:00Z".parse().unwrap(),
+    )
 }
 
 #[test]

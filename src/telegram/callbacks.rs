@@ -113,7 +113,7 @@ pub fn press(
             let rules = ctx.rules.borrow().clone();
             if rules.get(rule).is_none() || personal::is_personal(rule) {
                 return Ok(Outcome {
-                    notice: Some(strip(&t.unknown_rule(&escape(rule), None))),
+                    notice: Some(render::plain_text(&t.unknown_rule(&escape(rule), None))),
                     ..Outcome::default()
                 });
             }
@@ -134,22 +134,4 @@ pub fn press(
             }
         }
     })
-}
-
-/// Plain text of an HTML reply (callback answers are not parsed).
-fn strip(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
 }

@@ -286,6 +286,11 @@ fn symbols(args: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// The first word of the arguments ("" when there is none).
+fn first_word(args: &str) -> &str {
+    args.split_whitespace().next().unwrap_or("")
+}
+
 fn parse_time(s: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(s.trim(), "%H:%M")
         .ok()
@@ -322,14 +327,30 @@ impl Conversation<'_> {
         })
     }
 
-    fn start(&self, chat: Option<Chat>) -> Result<String, StoreError> {
-        let rules = self.rule_set();
+    /// The chat, made or woken up to receive alerts (in the forum topic the command came from).
+    fn activated(&self, chat: Option<Chat>) -> Chat {
         let mut chat = self.chat_or_new(chat);
         chat.active = true;
         chat.deactivated = None;
         if self.incoming.thread.is_some() {
             chat.thread = self.incoming.thread;
         }
+        chat
+    }
+
+    /// Ids of the rules chats may follow (not personal alerts).
+    fn public_ids(&self) -> Vec<String> {
+        self.rule_set()
+            .rules()
+            .iter()
+            .filter(|r| !personal::is_personal(&r.id))
+            .map(|r| r.id.clone())
+            .collect()
+    }
+
+    fn start(&self, chat: Option<Chat>) -> Result<String, StoreError> {
+        let rules = self.rule_set();
+        let mut chat = self.activated(chat);
         chat.rules.extend(
             rules
                 .rules()
@@ -419,40 +440,21 @@ impl Conversation<'_> {
 
     fn subscribe(&self, chat: Option<Chat>, args: &str) -> Result<String, StoreError> {
         let t = self.t();
-        let rules = self.rule_set();
-        let id = args
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let id = first_word(args).to_ascii_lowercase();
+        let ids = self.public_ids();
         if id.is_empty() {
-            let example = rules
-                .rules()
-                .iter()
-                .find(|r| !personal::is_personal(&r.id))
-                .map_or("nvda-customer-seeks-alternatives".to_string(), |r| {
-                    r.id.clone()
-                });
-            return Ok(t.which_rule(&escape(&example)));
+            let example = ids
+                .first()
+                .map_or("nvda-customer-seeks-alternatives", String::as_str);
+            return Ok(t.which_rule("subscribe", &escape(example)));
         }
         let Some((rule_id, rule_title)) = self.public_rule(&id) else {
-            let ids: Vec<String> = rules
-                .rules()
-                .iter()
-                .filter(|r| !personal::is_personal(&r.id))
-                .map(|r| r.id.clone())
-                .collect();
             return Ok(t.unknown_rule(
                 &escape(&id),
                 crate::problem::closest(&id, &ids).map(escape).as_deref(),
             ));
         };
-        let mut chat = self.chat_or_new(chat);
-        chat.active = true;
-        chat.deactivated = None;
-        if self.incoming.thread.is_some() {
-            chat.thread = self.incoming.thread;
-        }
+        let mut chat = self.activated(chat);
         chat.rules.insert(rule_id.clone());
         self.ctx.store.put_chat(&chat)?;
         Ok(t.following(&escape(&rule_id), &escape(&rule_title)))
@@ -460,18 +462,13 @@ impl Conversation<'_> {
 
     fn unsubscribe(&self, chat: Option<&Chat>, args: &str) -> Result<String, StoreError> {
         let t = self.t();
-        let id = args
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let id = first_word(args).to_ascii_lowercase();
         if id.is_empty() {
-            return Ok(t
-                .which_rule(&escape(
-                    chat.and_then(|c| c.rules.iter().next())
-                        .map_or("nvda-customer-seeks-alternatives", |s| s.as_str()),
-                ))
-                .replace("/subscribe", "/unsubscribe"));
+            let example = chat.and_then(|c| c.rules.iter().find(|r| !personal::is_personal(r)));
+            return Ok(t.which_rule(
+                "unsubscribe",
+                &escape(example.map_or("nvda-customer-seeks-alternatives", String::as_str)),
+            ));
         }
         if !chat.is_some_and(|c| c.rules.contains(&id)) || personal::is_personal(&id) {
             return Ok(t.not_following(&escape(&id)));
@@ -482,18 +479,25 @@ impl Conversation<'_> {
         Ok(t.unfollowed(&escape(&id)))
     }
 
+    /// The symbols of `/watch` or `/unwatch`, or the reply explaining what is wrong.
+    fn watch_symbols(&self, args: &str) -> Result<Vec<String>, String> {
+        let t = self.t();
+        match symbols(args) {
+            Ok(list) if !list.is_empty() => Ok(list),
+            Ok(_) => Err(t.watch_usage.to_string()),
+            Err(bad) => Err(format!(
+                "{}\n{}",
+                t.bad_symbol(&escape(&bad)),
+                t.watch_usage
+            )),
+        }
+    }
+
     fn watch(&self, chat: Option<Chat>, args: &str) -> Result<String, StoreError> {
         let t = self.t();
-        let list = match symbols(args) {
-            Ok(l) if !l.is_empty() => l,
-            Ok(_) => return Ok(t.watch_usage.to_string()),
-            Err(bad) => {
-                return Ok(format!(
-                    "{}\n{}",
-                    t.bad_symbol(&escape(&bad)),
-                    t.watch_usage
-                ));
-            }
+        let list = match self.watch_symbols(args) {
+            Ok(list) => list,
+            Err(reply) => return Ok(reply),
         };
         let mut chat = self.chat_or_new(chat);
         let mut watch = chat.watch.clone();
@@ -511,17 +515,10 @@ impl Conversation<'_> {
     fn unwatch(&self, chat: Option<&Chat>, args: &str) -> Result<String, StoreError> {
         let t = self.t();
         let all = args.trim().eq_ignore_ascii_case("all");
-        let list = match symbols(args) {
+        let list = match self.watch_symbols(args) {
             _ if all => Vec::new(),
-            Ok(l) if !l.is_empty() => l,
-            Ok(_) => return Ok(t.watch_usage.to_string()),
-            Err(bad) => {
-                return Ok(format!(
-                    "{}\n{}",
-                    t.bad_symbol(&escape(&bad)),
-                    t.watch_usage
-                ));
-            }
+            Ok(list) => list,
+            Err(reply) => return Ok(reply),
         };
         if chat.is_none() {
             return Ok(t.watching_all().to_string());

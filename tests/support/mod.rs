@@ -4,6 +4,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of the support code
 
+pub mod fanout;
 pub mod origin;
 pub mod payloads;
 pub mod telegram;
@@ -34,18 +35,25 @@ pub fn bot_config_with(
     origin: &origin::Origin,
     telegram_keys: &str,
 ) -> Config {
-    config(
-        dir,
-        &format!(
-            r#"
+    // Tests type faster than people: replies to one chat need not be a second apart here (the
+    // fan-out test keeps Telegram's real limits).
+    let keys =
+        format!("chat_interval = \"20ms\"\ngroup_messages_per_minute = 600\n{telegram_keys}");
+    config(dir, &bot_config_text(tg, origin, &keys))
+}
+
+/// The text of [`bot_config`], with Telegram's real sending limits and more `[telegram]` keys.
+pub fn bot_config_text(
+    tg: &telegram::FakeTelegram,
+    origin: &origin::Origin,
+    telegram_keys: &str,
+) -> String {
+    format!(
+        r#"
 [telegram]
 token = "{token}"
 api_url = "{tg}"
 poll_timeout = "1s"
-# Tests type faster than people: replies to one chat need not be a second apart here (the
-# fan-out test keeps Telegram's real limits).
-chat_interval = "20ms"
-group_messages_per_minute = 600
 {telegram_keys}
 [storage]
 path = "data"
@@ -80,12 +88,10 @@ name = "walled"
 url = "{origin}/walled.xml"
 schedule = "* * * * * *"
 "#,
-            token = telegram::TOKEN,
-            telegram_keys = telegram_keys,
-            tg = tg.url(),
-            origin = origin.url(""),
-            rules = shipped_rules(),
-        ),
+        token = telegram::TOKEN,
+        tg = tg.url(),
+        origin = origin.url(""),
+        rules = shipped_rules(),
     )
 }
 
@@ -233,22 +239,9 @@ pub async fn eventually<T>(
     }
 }
 
-/// Text with HTML tags removed and the entities Telegram HTML uses decoded.
+/// Text with HTML tags removed and entities decoded.
 pub fn strip_tags(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
+    marketbot::delivery::render::plain_text(html)
 }
 
 /// Sends `text` in `chat` as `user` and returns the bot's next message there that is not an

@@ -55,6 +55,8 @@ pub struct Sent {
     pub thread: Option<i64>,
     /// The message it replies to.
     pub reply_to: Option<i64>,
+    /// Sent with `allow_paid_broadcast`.
+    pub paid: bool,
 }
 
 /// Whether a message is an alert (not a reply): alerts name their rule.
@@ -669,6 +671,10 @@ async fn handle(
                     .get("reply_parameters")
                     .and_then(|r| r.get("message_id"))
                     .and_then(as_i64),
+                paid: params
+                    .get("allow_paid_broadcast")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
             });
             ok(result)
         }
