@@ -18,6 +18,8 @@ RUN mkdir src benches \
  && rm -rf src benches
 COPY src ./src
 COPY benches ./benches
+# The chart font is compiled into the binary.
+COPY assets ./assets
 # Make sure cargo sees the real sources as newer than the placeholder build.
 RUN touch src/main.rs src/lib.rs \
  && cargo build --release --locked \
@@ -25,8 +27,8 @@ RUN touch src/main.rs src/lib.rs \
  && cp target/release/marketbot /out/marketbot
 
 FROM docker.io/library/debian:bookworm-slim
-# TLS roots are compiled into the binary (rustls + webpki-roots) and so is the time-zone
-# database (chrono-tz): the runtime needs nothing beyond glibc.
+# TLS roots are compiled into the binary (rustls + webpki-roots), and so are the time-zone
+# database (chrono-tz) and the charts' font: the runtime needs nothing beyond glibc.
 RUN groupadd --system --gid 10001 marketbot \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /data --shell /usr/sbin/nologin marketbot
 COPY --from=build /out/marketbot /usr/local/bin/marketbot

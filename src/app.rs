@@ -96,10 +96,14 @@ pub async fn run(
     let sender = {
         let (reloader, store) = (Arc::clone(&reloader), store.clone());
         // A chat moved to a new id renames its personal alerts: compile them again.
+        // Compiling is blocking work: off the sender's task.
         Sender::new(store.clone(), sink, clock.clone()).after_migration(move || {
-            if let Err(e) = reloader.sync_personal(&store) {
-                tracing::error!(error = %e, "cannot reload personal alerts");
-            }
+            let (reloader, store) = (Arc::clone(&reloader), store.clone());
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = reloader.sync_personal(&store) {
+                    tracing::error!(error = %e, "cannot reload personal alerts");
+                }
+            });
         })
     };
     let sender_task = tokio::spawn(sender.clone().run(stop.clone()));
@@ -154,13 +158,14 @@ pub async fn run(
     // Reload reports go to the log and, when there are problems, to the admins.
     let admins_bot = bot.as_ref().map(|(b, _)| b.clone());
     let admins = config.telegram.admins.clone();
+    let admins_pacer = Arc::clone(&pacer);
     let report_reload = move |report: ReloadReport| {
         if report.problems.is_empty() {
             tracing::info!("{}", report.summary());
         } else {
             tracing::error!("{}", report.summary());
             if let Some(bot) = &admins_bot {
-                telegram::notify_admins(bot, &admins, &report.summary());
+                telegram::notify_admins(bot, &admins_pacer, &admins, &report.summary());
             }
         }
     };

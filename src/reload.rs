@@ -88,6 +88,9 @@ pub struct Reloader {
     good: Mutex<Good>,
     /// Chats' personal alerts, compiled with the files (they live in the store, not `dir`).
     personal: Mutex<Vec<SourceFile>>,
+    /// Held from reading the personal alerts to publishing them, so two chats saving alerts at
+    /// once cannot publish a list without the other's.
+    syncing: Mutex<()>,
 }
 
 impl Reloader {
@@ -110,6 +113,7 @@ impl Reloader {
             publish,
             good: Mutex::new(Good { files, stamp }),
             personal: Mutex::new(Vec::new()),
+            syncing: Mutex::new(()),
         };
         Ok((reloader, receiver))
     }
@@ -233,13 +237,14 @@ impl Reloader {
         &self,
         store: &crate::store::Store,
     ) -> Result<ReloadReport, crate::store::StoreError> {
+        let _one_at_a_time = self.syncing.lock().unwrap_or_else(|e| e.into_inner());
         let files = store
             .personal_alerts()?
             .iter()
             .map(crate::personal::source_file)
             .collect();
         let report = self.set_personal(files);
-        if !report.problems.is_empty() {
+        if !report.problems.is_empty() || !report.applied {
             tracing::error!("{}", report.summary());
         }
         Ok(report)

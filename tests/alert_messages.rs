@@ -184,6 +184,18 @@ async fn alerts_carry_a_chart_and_buttons_that_explain_mute_and_unsubscribe() {
         after.text
     );
 
+    // Buttons act only on alerts the chat received (callback data can be forged).
+    let forged = tg.press(45, 45, 1, &button(&alert, "w:"));
+    let notice = eventually(Duration::from_secs(5), "the forged press", || {
+        tg.callback_answer(&forged)
+    })
+    .await;
+    assert_eq!(notice.as_deref(), Some("That alert is no longer stored."));
+    assert!(
+        tg.sent_to(45).is_empty(),
+        "no evidence posted to a stranger"
+    );
+
     // "unsubscribe" in chat 43 stops the seed rule there.
     let theirs_seed = first_alert(&tg, 43).await;
     let id = tg.press(43, 43, theirs_seed.message_id, &button(&theirs_seed, "u:"));

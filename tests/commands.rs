@@ -228,6 +228,9 @@ async fn watch_lists_settings_mutes_and_queries_answer_and_check_their_arguments
         list.contains("#1 NVDA drop 3%") && list.contains("#2 AMD below 150"),
         "{list}"
     );
+    // Numbers are not reused: buttons under #2's old alerts cannot reach a new alert.
+    assert_eq!(say("/delete 2").await, "🗑 Alert #2 deleted.");
+    starts(say("/alert AMD below 140").await, "🔔 Alert #3 set");
 
     // Queries.
     assert_eq!(say("/quote").await, "Which symbol? Example: /quote NVDA");

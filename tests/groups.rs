@@ -47,7 +47,7 @@ async fn only_admins_change_groups_and_only_the_operator_runs_admin_commands() {
     ] {
         let reply = strip_tags(&ask_as(&tg, GROUP, MEMBER, command).await.text);
         assert_eq!(
-            reply, "Only the group's admins can change what this group follows.",
+            reply, "Only this chat's admins can change what it follows.",
             "{command}"
         );
     }
@@ -79,7 +79,7 @@ async fn only_admins_change_groups_and_only_the_operator_runs_admin_commands() {
     .await;
     assert_eq!(
         notice.as_deref(),
-        Some("Only the group's admins can change what this group follows.")
+        Some("Only this chat's admins can change what it follows.")
     );
     assert!(tg.keyboards_in(GROUP).is_empty());
 
@@ -120,6 +120,22 @@ async fn only_admins_change_groups_and_only_the_operator_runs_admin_commands() {
         tg.sent_to(CHANNEL).first().cloned()
     })
     .await;
+    // But the buttons under a channel post can be pressed by any subscriber: only the
+    // channel's admins change anything with them.
+    tg.channel_posts(CHANNEL, "/rules");
+    let channel_rules = eventually(Duration::from_secs(10), "the channel's rules", || {
+        tg.sent_to(CHANNEL).get(1).cloned()
+    })
+    .await;
+    let id = tg.press(CHANNEL, MEMBER, channel_rules.message_id, &toggle);
+    let notice = eventually(Duration::from_secs(5), "the refusal in the channel", || {
+        tg.callback_answer(&id)
+    })
+    .await;
+    assert_eq!(
+        notice.as_deref(),
+        Some("Only this chat's admins can change what it follows.")
+    );
 
     // The bot's admin commands: refused (and logged) for everyone else.
     for command in ["/stats", "/broadcast hello", "/reload"] {

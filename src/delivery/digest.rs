@@ -1,22 +1,20 @@
 //! Digests: chats that asked for them get the alerts collected since their last digest in
 //! one message at the local times they chose, instead of one message per alert.
 
-use chrono::{DateTime, Days, TimeZone, Utc};
+use chrono::{DateTime, Days, Utc};
 
 use super::{locale_of, render};
 use crate::store::{BROADCAST, Chat, Delivery, Store, StoreError, Target};
 
 /// The latest of the chat's digest times at or before `now`, in its time zone.
 fn last_slot(chat: &Chat, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let zone = chat.settings.zone();
-    let today = now.with_timezone(&zone).date_naive();
+    let today = now.with_timezone(&chat.settings.zone()).date_naive();
     let yesterday = today.checked_sub_days(Days::new(1))?;
     chat.settings
         .digest
         .iter()
         .flat_map(|time| [today, yesterday].map(|d| d.and_time(*time)))
-        .filter_map(|local| zone.from_local_datetime(&local).earliest())
-        .map(|t| t.with_timezone(&Utc))
+        .filter_map(|local| chat.settings.to_utc(local))
         .filter(|t| *t <= now)
         .max()
 }
@@ -36,12 +34,15 @@ pub fn send_due(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> 
             }
         }
         alerts.sort_by_key(|a| a.fired_at);
-        // Due when a digest time passed since the last digest (or since the oldest alert
-        // waiting); a chat that switched digests off gets what waited right away.
-        let since = chat
-            .last_digest
-            .or(alerts.first().map(|a| a.fired_at))
-            .unwrap_or(now);
+        // Due when a digest time passed since the last digest and since the oldest alert
+        // waiting (an alert after a quiet stretch waits for the next digest time, not the one
+        // that passed with nothing to send); a chat that switched digests off gets what waited
+        // right away.
+        let oldest = alerts.first().map(|a| a.fired_at);
+        let since = match (chat.last_digest, oldest) {
+            (Some(last), Some(oldest)) => last.max(oldest),
+            (last, oldest) => last.or(oldest).unwrap_or(now),
+        };
         let due = chat.settings.digest.is_empty()
             || last_slot(&chat, now).is_some_and(|slot| slot > since);
         if !due {
@@ -73,6 +74,7 @@ mod tests {
     use chrono::NaiveTime;
 
     use super::*;
+    use crate::engine::Alert;
     use crate::store::{ChatKind, Step};
 
     #[test]
@@ -84,7 +86,7 @@ mod tests {
         chat.settings.tz = "Europe/Berlin".into();
         chat.settings.digest = vec![NaiveTime::from_hms_opt(8, 0, 0).unwrap()];
         store.put_chat(&chat).unwrap();
-        let alert = crate::engine::Alert::sample(7, t("2026-02-02T21:50:00Z"));
+        let alert = Alert::sample(7, t("2026-02-02T21:50:00Z"));
         store
             .commit(&Step {
                 now: alert.fired_at,
@@ -107,5 +109,18 @@ mod tests {
         );
         // Nothing waits: nothing more goes out.
         assert_eq!(send_due(&store, t("2026-02-04T07:00:30Z")).unwrap(), 0);
+        // An alert after a quiet stretch waits for the next digest time, not the one that
+        // passed with nothing to send.
+        let later = Alert::sample(8, t("2026-02-05T10:00:00Z"));
+        store
+            .commit(&Step {
+                now: later.fired_at,
+                alerts: vec![later],
+                digest: vec![(5, 8)],
+                ..Step::default()
+            })
+            .unwrap();
+        assert_eq!(send_due(&store, t("2026-02-05T10:00:05Z")).unwrap(), 0);
+        assert_eq!(send_due(&store, t("2026-02-06T07:00:05Z")).unwrap(), 1);
     }
 }

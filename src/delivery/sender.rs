@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{SendError, Sink};
 use crate::clock::Clock;
-use crate::store::{Delivery, Store, Target};
+use crate::store::{Delivery, Disposition, Store, Target};
 
 /// A delivery that keeps failing for reasons that might pass (network, server trouble) is
 /// given up only after this long (the alert stays in the log).
@@ -22,6 +22,13 @@ const CONCURRENT_CHATS: usize = 32;
 const IDLE_CHECK: Duration = Duration::from_secs(5);
 /// Pause after the store failed to record a sent message.
 const STORAGE_PAUSE: Duration = Duration::from_secs(30);
+
+/// What [`Sender::still_wanted`] found.
+enum Wanted {
+    Yes,
+    No,
+    After(DateTime<Utc>),
+}
 
 /// The outbox worker.
 #[derive(Clone)]
@@ -153,6 +160,20 @@ impl Sender {
             {
                 return;
             }
+            match self.still_wanted(&d) {
+                Wanted::Yes => {}
+                Wanted::No => {
+                    tracing::info!(alert = d.alert, target = ?d.target, "no longer wanted (stopped, muted or unsubscribed meanwhile); dropped");
+                    if let Err(e) = self.store.remove_delivery(seq) {
+                        tracing::error!(error = %e, "cannot remove from the outbox");
+                    }
+                    continue;
+                }
+                Wanted::After(until) => {
+                    self.keep(seq, |x| x.not_before = Some(until));
+                    return;
+                }
+            }
             match self.sink.send(&d).await {
                 Ok(message_id) => {
                     if let Err(e) = self.store.remove_delivery(seq) {
@@ -221,12 +242,15 @@ impl Sender {
                         new_id,
                         "group became a supergroup; moving its subscriptions"
                     );
+                    // Moves this delivery too (an edit is dropped), so it is not tried again
+                    // under the old id.
                     match self.store.migrate_chat(old, new_id) {
-                        Ok(()) => {
+                        Ok(true) => {
                             if let Some(hook) = &self.after_migration {
                                 hook();
                             }
                         }
+                        Ok(false) => {}
                         Err(e) => tracing::error!(error = %e, "cannot migrate chat"),
                     }
                     return;
@@ -259,6 +283,28 @@ impl Sender {
                     return;
                 }
             }
+        }
+    }
+
+    /// Whether the chat still wants a new alert message: it may have stopped alerts, muted the
+    /// rule or symbol, unsubscribed, or begun its quiet hours since the alert was enqueued.
+    /// Edits, broadcasts and digests always go.
+    fn still_wanted(&self, d: &Delivery) -> Wanted {
+        let Target::Telegram(chat) = d.target else {
+            return Wanted::Yes;
+        };
+        if d.edit.is_some() || d.alert == crate::store::BROADCAST {
+            return Wanted::Yes;
+        }
+        let (Ok(Some(chat)), Ok(Some(alert))) = (self.store.chat(chat), self.store.alert(d.alert))
+        else {
+            return Wanted::Yes;
+        };
+        let now = self.clock.now();
+        match chat.disposition(&alert.rule, alert.symbol.as_deref(), now) {
+            Disposition::Skip => Wanted::No,
+            Disposition::After(until) if until > now => Wanted::After(until),
+            _ => Wanted::Yes,
         }
     }
 
@@ -391,5 +437,57 @@ mod tests {
         let (_, d) = &store.outbox().unwrap()[0];
         assert_eq!(d.text, "new text");
         assert_eq!(d.attempts, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_chat_that_muted_or_went_quiet_meanwhile_is_not_sent_what_waited() {
+        let (_dir, store, sink, clock) = setup(Vec::new(), || {});
+        let now = clock.now();
+        let alert = crate::engine::Alert::sample(1, now);
+        store
+            .commit(&crate::store::Step {
+                now,
+                alerts: vec![alert.clone()],
+                ..Default::default()
+            })
+            .unwrap();
+        let mut muted =
+            crate::store::Chat::new(42, crate::store::ChatKind::Private, "a".into(), now);
+        muted.rules.insert(alert.rule.clone());
+        muted.mutes.push(crate::store::Mute {
+            what: crate::store::MuteTarget::Symbol("NVDA".into()),
+            until: now + chrono::TimeDelta::days(1),
+        });
+        store.put_chat(&muted).unwrap();
+        let mut quiet = crate::store::Chat {
+            id: 43,
+            mutes: Vec::new(),
+            ..muted.clone()
+        };
+        quiet.settings.quiet = Some((
+            chrono::NaiveTime::from_hms_opt(21, 0, 0).unwrap(),
+            chrono::NaiveTime::from_hms_opt(23, 0, 0).unwrap(),
+        ));
+        store.put_chat(&quiet).unwrap();
+        store.enqueue(&delivery("to the muted chat", now)).unwrap();
+        store
+            .enqueue(&Delivery {
+                target: Target::Telegram(43),
+                ..delivery("to the quiet chat", now)
+            })
+            .unwrap();
+        Sender::new(store.clone(), sink.clone(), clock.clone())
+            .drain_once()
+            .await
+            .unwrap();
+        assert!(sink.sent.lock().unwrap().is_empty());
+        let left = store.outbox().unwrap();
+        assert_eq!(left.len(), 1, "the muted chat's message is dropped");
+        assert_eq!(left[0].1.target, Target::Telegram(43));
+        assert_eq!(
+            left[0].1.not_before,
+            Some("2026-02-02T23:00:00Z".parse().unwrap()),
+            "held until the quiet hours end"
+        );
     }
 }

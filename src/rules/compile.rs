@@ -111,9 +111,12 @@ pub fn compile(
     Ok(RuleSet::new(rules, terms))
 }
 
+/// Longest rule id: `/rules` buttons carry `t:ID` in Telegram's 64 bytes of callback data.
+pub const MAX_ID: usize = 60;
+
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
-        && id.len() <= 64
+        && id.len() <= MAX_ID
         && id.starts_with(|c: char| c.is_ascii_alphanumeric())
         && id
             .chars()
@@ -135,7 +138,7 @@ fn compile_rule(
             file,
             raw.id.span(),
             format!("`{id}` is not a valid rule id"),
-            Some("use lower-case letters, digits and `-`, e.g. `nvda-export-curbs` (at most 64 characters)".into()),
+            Some("use lower-case letters, digits and `-`, e.g. `nvda-export-curbs` (at most 60 characters: the id travels in Telegram button data)".into()),
         ));
     }
     let mut symbols = Vec::new();

@@ -21,7 +21,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-pub use compile::compile;
+pub use compile::{MAX_ID as MAX_RULE_ID, compile};
 pub use condition::{Expr, Tri};
 pub use file::{Order, Problem, RawScenario, Scope, Severity, SourceFile, line_col};
 pub use matcher::{Field, Occurrence, TermId};

@@ -61,6 +61,10 @@ pub struct Chat {
     /// When its last digest went out (digests cover alerts since then).
     #[serde(default)]
     pub last_digest: Option<DateTime<Utc>>,
+    /// The highest personal alert number it ever had: numbers are never reused, so a button
+    /// under an old alert cannot act on a newer one.
+    #[serde(default)]
+    pub personal_next: u32,
 }
 
 /// A chat's preferences.
@@ -119,8 +123,19 @@ impl Settings {
         if from > to && time >= from || from <= to && time >= to {
             date = date.succ_opt()?;
         }
-        zone.from_local_datetime(&date.and_time(to))
+        self.to_utc(date.and_time(to))
+    }
+
+    /// A local time of the chat's zone as UTC. A time that does not exist (skipped when the
+    /// clocks go forward) is taken an hour later; an ambiguous one is its first occurrence.
+    pub fn to_utc(&self, local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+        let zone = self.zone();
+        zone.from_local_datetime(&local)
             .earliest()
+            .or_else(|| {
+                zone.from_local_datetime(&(local + chrono::TimeDelta::hours(1)))
+                    .earliest()
+            })
             .map(|t| t.with_timezone(&Utc))
     }
 }
@@ -175,6 +190,7 @@ impl Chat {
             mutes: Vec::new(),
             thread: None,
             last_digest: None,
+            personal_next: 0,
         }
     }
 
@@ -265,46 +281,107 @@ impl Store {
         Ok(out)
     }
 
-    /// Moves a group that became a supergroup to its new id: subscriptions, settings, mutes,
-    /// personal alerts and pending messages. The old record stays, deactivated, so a late
-    /// message from the old id cannot bring it back.
-    pub fn migrate_chat(&self, old: i64, new_id: i64) -> Result<(), StoreError> {
-        if self.chat(new_id)?.is_some() {
-            // Already moved (the service message and a failed send both report it).
-            return Ok(());
-        }
-        if let Some(mut chat) = self.chat(old)? {
-            chat.id = new_id;
-            chat.kind = ChatKind::Supergroup;
-            self.put_chat(&chat)?;
-            self.update_chat(old, |c| {
-                c.active = false;
-                c.deactivated = Some(format!("migrated to {new_id}"));
+    /// Creates or changes a chat in one atomic read-modify-write (`fresh` when there is none
+    /// yet), durably; returns the result. Commands use it so that they never write back a copy
+    /// read earlier over what the sender or the digest job changed meanwhile.
+    pub fn upsert_chat(
+        &self,
+        fresh: &Chat,
+        change: impl Fn(&mut Chat),
+    ) -> Result<Chat, StoreError> {
+        let updated = self
+            .chats
+            .update_and_fetch(chat_key(fresh.id), |old| {
+                let mut chat = old
+                    .and_then(|v| decode::<Chat>(v, "chat"))
+                    .unwrap_or_else(|| fresh.clone());
+                change(&mut chat);
+                Some(encode(&chat))
+            })
+            .map_err(ctx("updating a chat"))?;
+        self.chats.flush().map_err(ctx("flushing chats"))?;
+        Ok(updated
+            .and_then(|v| decode(&v, "chat"))
+            .unwrap_or_else(|| fresh.clone()))
+    }
+
+    /// Moves a group that became a supergroup to its new id: subscriptions, watch list,
+    /// settings, mutes, personal alerts, waiting digest entries and pending messages (edits of
+    /// messages in the old group are dropped: those messages cannot be edited any more). The
+    /// old record stays, deactivated. Every step can run again without harm, so a migration
+    /// reported twice (service message, failed send) or cut short by a crash completes the
+    /// second time. Returns whether personal alerts moved (their rules must be compiled again).
+    pub fn migrate_chat(&self, old: i64, new_id: i64) -> Result<bool, StoreError> {
+        let (old_prefix, new_prefix) = (
+            PersonalAlert::rule_prefix(old),
+            PersonalAlert::rule_prefix(new_id),
+        );
+        let rename = |rule: &str| match rule.strip_prefix(old_prefix.as_str()) {
+            Some(number) => format!("{new_prefix}{number}"),
+            None => rule.to_string(),
+        };
+        if let Some(previous) = self.chat(old)? {
+            let mut fresh = previous.clone();
+            fresh.id = new_id;
+            fresh.kind = ChatKind::Supergroup;
+            fresh.rules.clear();
+            fresh.mutes.clear();
+            self.upsert_chat(&fresh, |c| {
+                c.rules.extend(previous.rules.iter().map(|r| rename(r)));
+                c.watch.extend(previous.watch.iter().cloned());
+                for m in &previous.mutes {
+                    let what = match &m.what {
+                        MuteTarget::Rule(r) => MuteTarget::Rule(rename(r)),
+                        other => other.clone(),
+                    };
+                    if !c.mutes.iter().any(|x| x.what == what) {
+                        c.mutes.push(Mute {
+                            what,
+                            until: m.until,
+                        });
+                    }
+                }
+                c.personal_next = c.personal_next.max(previous.personal_next);
+                if previous.active {
+                    c.active = true;
+                    c.deactivated = None;
+                }
             })?;
         }
+        let mut moved = false;
         for mut alert in self.personal_alerts_of(old)? {
-            self.delete_personal_alert(old, alert.number)?;
+            let number = alert.number;
             let (old_rule, new_rule) = (
-                PersonalAlert::rule_id(old, alert.number),
-                PersonalAlert::rule_id(new_id, alert.number),
+                PersonalAlert::rule_id(old, number),
+                PersonalAlert::rule_id(new_id, number),
             );
             alert.chat = new_id;
             alert.rule = alert
                 .rule
                 .replace(&format!("\"{old_rule}\""), &format!("\"{new_rule}\""));
+            // Stored under the new id before it is removed from the old one: never lost.
             self.put_personal_alert(&alert)?;
-            self.update_chat(new_id, |c| {
-                if c.rules.remove(&old_rule) {
-                    c.rules.insert(new_rule.clone());
-                }
-            })?;
+            self.delete_personal_alert(old, number)?;
+            moved = true;
         }
+        self.move_digest(old, new_id)?;
         for (seq, d) in self.outbox()? {
             if d.target == super::Target::Telegram(old) {
-                self.update_delivery(seq, |x| x.target = super::Target::Telegram(new_id))?;
+                if d.edit.is_some() {
+                    self.remove_delivery(seq)?;
+                } else {
+                    self.update_delivery(seq, |x| x.target = super::Target::Telegram(new_id))?;
+                }
             }
         }
-        Ok(())
+        self.forget_sent_to(old)?;
+        // Last: while the old id is still active, a send to it reports the migration again,
+        // so a migration cut short by a crash is completed.
+        self.update_chat(old, |c| {
+            c.active = false;
+            c.deactivated = Some(format!("migrated to {new_id}"));
+        })?;
+        Ok(moved)
     }
 
     /// Active chats subscribed to `rule`.

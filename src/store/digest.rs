@@ -71,6 +71,23 @@ impl Store {
         }
     }
 
+    /// Moves a chat's waiting alerts to its new id (a group became a supergroup).
+    pub(super) fn move_digest(&self, old: i64, new_id: i64) -> Result<(), StoreError> {
+        for entry in self.digest.scan_prefix(chat_key(old)) {
+            let (k, _) = entry.map_err(ctx("moving a digest"))?;
+            if let Some(alert) = k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+                self.digest
+                    .insert(
+                        super::digest_key(new_id, AlertId::from_be_bytes(alert)),
+                        &[] as &[u8],
+                    )
+                    .map_err(ctx("moving a digest"))?;
+            }
+            self.digest.remove(k).map_err(ctx("moving a digest"))?;
+        }
+        Ok(())
+    }
+
     /// Drops a chat's waiting alerts (it no longer takes digests, or is gone).
     pub fn clear_digest(&self, chat: i64) -> Result<(), StoreError> {
         for entry in self.digest.scan_prefix(chat_key(chat)) {

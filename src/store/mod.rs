@@ -442,6 +442,26 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether `alert` was sent to `chat` (buttons act only on alerts the chat received).
+    pub fn was_sent(&self, alert: AlertId, chat: i64) -> Result<bool, StoreError> {
+        self.sent
+            .contains_key(sent_key(alert, chat))
+            .map_err(ctx("reading sent messages"))
+    }
+
+    /// Forgets the messages sent to `chat` (its messages can no longer be edited).
+    pub(crate) fn forget_sent_to(&self, chat: i64) -> Result<(), StoreError> {
+        for entry in self.sent.iter() {
+            let (k, _) = entry.map_err(ctx("reading sent messages"))?;
+            if k.get(8..16) == Some(chat_key(chat).as_slice()) {
+                self.sent
+                    .remove(k)
+                    .map_err(ctx("forgetting sent messages"))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Saves a source's health.
     pub fn put_source_health(&self, name: &str, health: &SourceHealth) -> Result<(), StoreError> {
         self.sources

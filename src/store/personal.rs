@@ -23,12 +23,17 @@ pub struct PersonalAlert {
 impl PersonalAlert {
     /// The id of the rule it compiles to.
     pub fn rule_id(chat: i64, number: u32) -> String {
+        format!("{}{number}", PersonalAlert::rule_prefix(chat))
+    }
+
+    /// What the rule ids of a chat's personal alerts start with.
+    pub fn rule_prefix(chat: i64) -> String {
         let chat = if chat < 0 {
             format!("m{}", chat.unsigned_abs())
         } else {
             chat.to_string()
         };
-        format!("personal-{chat}-{number}")
+        format!("personal-{chat}-")
     }
 }
 

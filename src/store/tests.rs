@@ -1,4 +1,6 @@
 use super::*;
+use chrono::NaiveTime;
+
 use crate::engine::EngineState;
 
 fn open() -> (tempfile::TempDir, Store) {
@@ -144,6 +146,11 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages() {
     let mut chat = Chat::new(-42, ChatKind::Group, "Traders".into(), now);
     chat.rules.insert("seed".into());
     chat.rules.insert(PersonalAlert::rule_id(-42, 1));
+    chat.mutes.push(Mute {
+        what: MuteTarget::Rule(PersonalAlert::rule_id(-42, 1)),
+        until: now + chrono::TimeDelta::hours(3),
+    });
+    chat.personal_next = 1;
     store.put_chat(&chat).unwrap();
     let id = PersonalAlert::rule_id(-42, 1);
     store
@@ -156,7 +163,35 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages() {
         })
         .unwrap();
     store.enqueue(&delivery(-42)).unwrap();
-    store.migrate_chat(-42, -10_042).unwrap();
+    // An edit of a message in the old group, and the record of that message.
+    store
+        .enqueue(&Delivery {
+            edit: Some(555),
+            ..delivery(-42)
+        })
+        .unwrap();
+    store.record_sent(7, -42, 555, false).unwrap();
+    store
+        .commit(&Step {
+            now,
+            digest: vec![(-42, 7)],
+            ..Step::default()
+        })
+        .unwrap();
+    // Cut short after the new record was written (a crash, or a command in the new
+    // supergroup first): the migration still completes when it is reported again.
+    store
+        .put_chat(&Chat::new(
+            -10_042,
+            ChatKind::Supergroup,
+            "Traders".into(),
+            now,
+        ))
+        .unwrap();
+    assert!(
+        store.migrate_chat(-42, -10_042).unwrap(),
+        "personal alerts moved"
+    );
     let moved = store.chat(-10_042).unwrap().unwrap();
     let new_id = PersonalAlert::rule_id(-10_042, 1);
     assert!(
@@ -169,13 +204,21 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages() {
     assert_eq!(personal.len(), 1);
     assert!(personal[0].rule.contains(&new_id));
     assert!(store.personal_alerts_of(-42).unwrap().is_empty());
+    assert_eq!(moved.mutes[0].what, MuteTarget::Rule(new_id.clone()));
+    assert_eq!(moved.personal_next, 1);
+    let outbox = store.outbox().unwrap();
     assert_eq!(
-        store.outbox().unwrap()[0].1.target,
-        Target::Telegram(-10_042)
+        outbox.len(),
+        1,
+        "the edit of the old group's message is dropped"
     );
+    assert_eq!(outbox[0].1.target, Target::Telegram(-10_042));
+    assert!(!store.was_sent(7, -42).unwrap());
+    assert_eq!(store.digest_waiting().unwrap(), vec![(-10_042, vec![7])]);
     // Reported twice (service message, then a failed send): the second changes nothing.
-    store.migrate_chat(-42, -10_042).unwrap();
+    assert!(!store.migrate_chat(-42, -10_042).unwrap());
     assert!(store.chat(-10_042).unwrap().unwrap().active);
+    assert_eq!(store.personal_alerts_of(-10_042).unwrap().len(), 1);
 }
 
 #[test]
@@ -289,4 +332,55 @@ fn sent_messages_are_found_per_alert() {
     let mut sent = store.sent_messages(7).unwrap();
     sent.sort();
     assert_eq!(sent, [(-1001, 101, true), (42, 100, false)]);
+}
+
+#[test]
+fn quiet_hours_ending_in_the_spring_forward_gap_still_end() {
+    let settings = Settings {
+        tz: "Europe/Berlin".into(),
+        quiet: Some((
+            NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+            NaiveTime::from_hms_opt(2, 30, 0).unwrap(),
+        )),
+        ..Settings::default()
+    };
+    // 29 March 2026: Berlin skips from 02:00 to 03:00, so 02:30 does not exist that night.
+    let evening: DateTime<Utc> = "2026-03-28T22:30:00Z".parse().unwrap();
+    assert_eq!(
+        settings.quiet_until(evening),
+        Some("2026-03-29T01:30:00Z".parse().unwrap()),
+        "an hour later: 03:30 CEST"
+    );
+    let ordinary: DateTime<Utc> = "2026-03-20T22:30:00Z".parse().unwrap();
+    assert_eq!(
+        settings.quiet_until(ordinary),
+        Some("2026-03-21T01:30:00Z".parse().unwrap()),
+        "02:30 CET"
+    );
+    assert_eq!(
+        settings.quiet_until("2026-03-20T12:00:00Z".parse().unwrap()),
+        None
+    );
+}
+
+#[test]
+fn commands_change_the_stored_record_not_a_stale_copy() {
+    let (_dir, store) = open();
+    let now = Utc::now();
+    let fresh = Chat::new(5, ChatKind::Private, "u".into(), now);
+    store
+        .upsert_chat(&fresh, |c| {
+            c.rules.insert("a".into());
+        })
+        .unwrap();
+    // Meanwhile the digest job notes a digest…
+    store.update_chat(5, |c| c.last_digest = Some(now)).unwrap();
+    // …and a command made from an older read does not undo it.
+    let chat = store
+        .upsert_chat(&fresh, |c| {
+            c.rules.insert("b".into());
+        })
+        .unwrap();
+    assert_eq!(chat.last_digest, Some(now));
+    assert_eq!(chat.rules.len(), 2);
 }

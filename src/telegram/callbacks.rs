@@ -46,7 +46,14 @@ pub fn press(
     let chat = ctx.store.chat(chat_id)?;
     let locale = chat.as_ref().map_or(Locale::DEFAULT, locale_of);
     let t = texts(locale.lang);
-    let alert_of = |id| ctx.store.alert(id);
+    // Only alerts this chat received: callback data can be forged by a modified client, and
+    // another chat's alert (a personal one above all) is none of this chat's business.
+    let alert_of = |id| -> Result<Option<crate::engine::Alert>, StoreError> {
+        if !ctx.store.was_sent(id, chat_id)? {
+            return Ok(None);
+        }
+        ctx.store.alert(id)
+    };
     let gone = || Outcome {
         notice: Some(t.alert_gone.to_string()),
         ..Outcome::default()
@@ -117,16 +124,17 @@ pub fn press(
                     ..Outcome::default()
                 });
             }
-            let mut chat = chat.unwrap_or_else(|| Chat::new(chat_id, kind, String::new(), now));
-            let following = if chat.rules.remove(rule) {
-                false
-            } else {
-                chat.rules.insert(rule.clone());
-                chat.active = true;
-                chat.deactivated = None;
-                true
-            };
-            ctx.store.put_chat(&chat)?;
+            // Toggled on the record as stored, in one atomic step.
+            let chat =
+                ctx.store
+                    .upsert_chat(&Chat::new(chat_id, kind, String::new(), now), |c| {
+                        if !c.rules.remove(rule) {
+                            c.rules.insert(rule.clone());
+                            c.active = true;
+                            c.deactivated = None;
+                        }
+                    })?;
+            let following = chat.rules.contains(rule);
             Outcome {
                 notice: Some(t.toggled(rule, following)),
                 keyboard: Some(rule_toggles(&rules, &chat.rules)),

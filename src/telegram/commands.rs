@@ -232,22 +232,22 @@ pub fn answer(
     };
     let t = conv.t();
     Ok(Reply::Text(match cmd {
-        Command::Start => conv.start(chat)?,
+        Command::Start => conv.start()?,
         Command::Stop => match ctx.store.update_chat(incoming.chat, |c| c.active = false)? {
             Some(_) => t.stopped.to_string(),
             None => t.not_subscribed.to_string(),
         },
         Command::Help => conv.help(),
         Command::Rules => return Ok(conv.rules(chat.as_ref())),
-        Command::Subscribe => conv.subscribe(chat, args)?,
+        Command::Subscribe => conv.subscribe(args)?,
         Command::Unsubscribe => conv.unsubscribe(chat.as_ref(), args)?,
         Command::Watch => conv.watch(chat, args)?,
         Command::Unwatch => conv.unwatch(chat.as_ref(), args)?,
         Command::List => conv.list(chat.as_ref())?,
         Command::Settings => conv.settings(chat, args)?,
-        Command::Mute => conv.mute(chat, args)?,
+        Command::Mute => conv.mute(args)?,
         Command::Unmute => conv.unmute(chat.as_ref(), args)?,
-        Command::Alert => conv.alert(chat, args)?,
+        Command::Alert => conv.alert(args)?,
         Command::Alerts => conv.alerts()?,
         Command::Delete => conv.delete(args)?,
         Command::Quote => conv.quote(args)?,
@@ -313,29 +313,30 @@ impl Conversation<'_> {
         self.ctx.rules.borrow().clone()
     }
 
-    /// The chat's record, made on first contact.
-    fn chat_or_new(&self, chat: Option<Chat>) -> Chat {
-        chat.unwrap_or_else(|| {
-            let mut c = Chat::new(
-                self.incoming.chat,
-                self.incoming.kind,
-                self.incoming.title.clone(),
-                self.now,
-            );
-            c.settings.lang = self.locale.lang;
-            c
-        })
+    /// The record a chat gets on first contact.
+    fn fresh(&self) -> Chat {
+        let mut c = Chat::new(
+            self.incoming.chat,
+            self.incoming.kind,
+            self.incoming.title.clone(),
+            self.now,
+        );
+        c.settings.lang = self.locale.lang;
+        c
     }
 
-    /// The chat, made or woken up to receive alerts (in the forum topic the command came from).
-    fn activated(&self, chat: Option<Chat>) -> Chat {
-        let mut chat = self.chat_or_new(chat);
+    /// Changes the chat's record (made on first contact) in one atomic step.
+    fn save(&self, change: impl Fn(&mut Chat)) -> Result<Chat, StoreError> {
+        self.ctx.store.upsert_chat(&self.fresh(), change)
+    }
+
+    /// Wakes a chat up to receive alerts (in the forum topic the command came from).
+    fn activate(&self, chat: &mut Chat) {
         chat.active = true;
         chat.deactivated = None;
         if self.incoming.thread.is_some() {
             chat.thread = self.incoming.thread;
         }
-        chat
     }
 
     /// Ids of the rules chats may follow (not personal alerts).
@@ -348,17 +349,18 @@ impl Conversation<'_> {
             .collect()
     }
 
-    fn start(&self, chat: Option<Chat>) -> Result<String, StoreError> {
+    fn start(&self) -> Result<String, StoreError> {
         let rules = self.rule_set();
-        let mut chat = self.activated(chat);
-        chat.rules.extend(
-            rules
-                .rules()
-                .iter()
-                .filter(|r| r.default)
-                .map(|r| r.id.clone()),
-        );
-        self.ctx.store.put_chat(&chat)?;
+        let defaults: Vec<String> = rules
+            .rules()
+            .iter()
+            .filter(|r| r.default)
+            .map(|r| r.id.clone())
+            .collect();
+        let chat = self.save(|c| {
+            self.activate(c);
+            c.rules.extend(defaults.iter().cloned());
+        })?;
         let t = self.t();
         let mut out = format!("{}\n", t.subscribed());
         if chat.rules.is_empty() {
@@ -438,7 +440,7 @@ impl Conversation<'_> {
             .map(|r| (r.id.clone(), r.title.clone()))
     }
 
-    fn subscribe(&self, chat: Option<Chat>, args: &str) -> Result<String, StoreError> {
+    fn subscribe(&self, args: &str) -> Result<String, StoreError> {
         let t = self.t();
         let id = first_word(args).to_ascii_lowercase();
         let ids = self.public_ids();
@@ -454,9 +456,10 @@ impl Conversation<'_> {
                 crate::problem::closest(&id, &ids).map(escape).as_deref(),
             ));
         };
-        let mut chat = self.activated(chat);
-        chat.rules.insert(rule_id.clone());
-        self.ctx.store.put_chat(&chat)?;
+        self.save(|c| {
+            self.activate(c);
+            c.rules.insert(rule_id.clone());
+        })?;
         Ok(t.following(&escape(&rule_id), &escape(&rule_title)))
     }
 
@@ -499,14 +502,12 @@ impl Conversation<'_> {
             Ok(list) => list,
             Err(reply) => return Ok(reply),
         };
-        let mut chat = self.chat_or_new(chat);
-        let mut watch = chat.watch.clone();
-        watch.extend(list);
+        let mut watch = chat.map(|c| c.watch).unwrap_or_default();
+        watch.extend(list.iter().cloned());
         if watch.len() > MAX_WATCH {
             return Ok(t.watch_too_many(MAX_WATCH));
         }
-        chat.watch = watch;
-        self.ctx.store.put_chat(&chat)?;
+        let chat = self.save(|c| c.watch.extend(list.iter().cloned()))?;
         Ok(t.watching(&escape(
             &chat.watch.iter().cloned().collect::<Vec<_>>().join(", "),
         )))
@@ -633,7 +634,7 @@ impl Conversation<'_> {
     }
 
     fn settings(&self, chat: Option<Chat>, args: &str) -> Result<String, StoreError> {
-        let mut chat = self.chat_or_new(chat);
+        let chat = chat.unwrap_or_else(|| self.fresh());
         let (key, value) = args
             .trim()
             .split_once(char::is_whitespace)
@@ -663,23 +664,22 @@ impl Conversation<'_> {
                         t.settings_usage
                     ));
                 };
-                chat.settings.lang = lang;
+                self.save(|c| c.settings.lang = lang)?;
                 // The answer is in the new language.
                 let t = texts(lang);
-                self.ctx.store.put_chat(&chat)?;
                 return Ok(t.setting_changed(t.language, t.lang_name(lang)));
             }
             "tz" | "timezone" | "zeitzone" => {
                 let Ok(tz) = value.parse::<chrono_tz::Tz>() else {
                     return Ok(t.bad_time_zone(&escape(value)));
                 };
-                chat.settings.tz = tz.name().to_string();
+                self.save(|c| c.settings.tz = tz.name().to_string())?;
                 label = t.time_zone;
                 shown = escape(tz.name());
             }
             "quiet" | "ruhe" => {
                 if off {
-                    chat.settings.quiet = None;
+                    self.save(|c| c.settings.quiet = None)?;
                     shown = t.off.to_string();
                 } else {
                     let Some((a, b)) = value
@@ -689,14 +689,14 @@ impl Conversation<'_> {
                     else {
                         return Ok(t.bad_quiet(&escape(value)));
                     };
-                    chat.settings.quiet = Some((a, b));
+                    self.save(|c| c.settings.quiet = Some((a, b)))?;
                     shown = format!("{}–{}", hhmm(a), hhmm(b));
                 }
                 label = t.quiet_hours;
             }
             "digest" => {
                 if off {
-                    chat.settings.digest.clear();
+                    self.save(|c| c.settings.digest.clear())?;
                     shown = t.off.to_string();
                 } else {
                     let times: Option<BTreeSet<NaiveTime>> = value
@@ -707,10 +707,9 @@ impl Conversation<'_> {
                     let Some(times) = times.filter(|t| !t.is_empty() && t.len() <= 6) else {
                         return Ok(t.bad_digest(&escape(value)));
                     };
-                    chat.settings.digest = times.into_iter().collect();
-                    shown = chat
-                        .settings
-                        .digest
+                    let times: Vec<NaiveTime> = times.into_iter().collect();
+                    self.save(|c| c.settings.digest = times.clone())?;
+                    shown = times
                         .iter()
                         .map(|d| hhmm(*d))
                         .collect::<Vec<_>>()
@@ -726,7 +725,6 @@ impl Conversation<'_> {
                 ));
             }
         }
-        self.ctx.store.put_chat(&chat)?;
         Ok(t.setting_changed(label, &shown))
     }
 
@@ -743,7 +741,7 @@ impl Conversation<'_> {
         personal::is_symbol(&symbol).then_some(MuteTarget::Symbol(symbol))
     }
 
-    fn mute(&self, chat: Option<Chat>, args: &str) -> Result<String, StoreError> {
+    fn mute(&self, args: &str) -> Result<String, StoreError> {
         let t = self.t();
         let words: Vec<&str> = args.split_whitespace().collect();
         let (target, duration) = match words.as_slice() {
@@ -773,9 +771,7 @@ impl Conversation<'_> {
         };
         let until =
             self.now + chrono::Duration::from_std(span).unwrap_or(chrono::TimeDelta::days(1));
-        let mut chat = self.chat_or_new(chat);
-        add_mute(&mut chat, what.clone(), until, self.now);
-        self.ctx.store.put_chat(&chat)?;
+        self.save(|c| add_mute(c, what.clone(), until, self.now))?;
         Ok(t.muted(&self.mute_name(&what), &self.locale.time(until)))
     }
 
@@ -806,7 +802,7 @@ impl Conversation<'_> {
         Ok(t.unmuted(lifted))
     }
 
-    fn alert(&self, chat: Option<Chat>, args: &str) -> Result<String, StoreError> {
+    fn alert(&self, args: &str) -> Result<String, StoreError> {
         let t = self.t();
         let spec = match personal::parse(args, &self.ctx.limits) {
             Ok(spec) => spec,
@@ -816,7 +812,11 @@ impl Conversation<'_> {
         if existing.len() >= self.ctx.limits.per_chat {
             return Ok(t.too_many_alerts(self.ctx.limits.per_chat));
         }
-        let number = existing.iter().map(|a| a.number).max().unwrap_or(0) + 1;
+        // Numbers are never reused: a button under a deleted alert cannot reach a new one.
+        let highest = existing.iter().map(|a| a.number).max().unwrap_or(0);
+        let number = self
+            .save(|c| c.personal_next = c.personal_next.max(highest) + 1)?
+            .personal_next;
         let id = PersonalAlert::rule_id(self.incoming.chat, number);
         let alert = PersonalAlert {
             chat: self.incoming.chat,
@@ -836,10 +836,10 @@ impl Conversation<'_> {
             return Ok(t.alert_invalid(&escape(&reason)));
         }
         self.ctx.store.put_personal_alert(&alert)?;
-        let mut chat = self.chat_or_new(chat);
-        chat.active = true;
-        chat.rules.insert(id);
-        self.ctx.store.put_chat(&chat)?;
+        self.save(|c| {
+            self.activate(c);
+            c.rules.insert(id.clone());
+        })?;
         self.ctx.reloader.sync_personal(&self.ctx.store)?;
         let summary = match &spec.price {
             Some(PricePart::Drop(_) | PricePart::Rise(_)) => format!(
@@ -1095,10 +1095,17 @@ impl Conversation<'_> {
     }
 }
 
+/// Most mutes a chat keeps: past it, the ones ending soonest give way.
+const MAX_MUTES: usize = 50;
+
 /// Adds a mute (replacing one on the same target) and forgets expired ones.
 pub fn add_mute(chat: &mut Chat, what: MuteTarget, until: DateTime<Utc>, now: DateTime<Utc>) {
     chat.mutes.retain(|m| m.until > now && m.what != what);
     chat.mutes.push(Mute { what, until });
+    if chat.mutes.len() > MAX_MUTES {
+        chat.mutes.sort_by_key(|m| std::cmp::Reverse(m.until));
+        chat.mutes.truncate(MAX_MUTES);
+    }
 }
 
 #[cfg(test)]

@@ -46,7 +46,9 @@ impl Action {
             "mr" => Action::MuteRule(id()?),
             "ms" => Action::MuteSymbol(id()?),
             "u" => Action::Unsubscribe(id()?),
-            "t" if !arg.is_empty() && arg.len() <= 60 => Action::Toggle(arg.to_string()),
+            "t" if !arg.is_empty() && arg.len() <= crate::rules::MAX_RULE_ID => {
+                Action::Toggle(arg.to_string())
+            }
             _ => return None,
         })
     }
@@ -77,7 +79,11 @@ pub fn alert_buttons(alert: &Alert, lang: Lang) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new([first, second].into_iter().filter(|row| !row.is_empty()))
 }
 
-/// One toggle button per rule: ✅ followed, ▫️ not.
+/// Most buttons Telegram shows under one message.
+const MAX_BUTTONS: usize = 100;
+
+/// One toggle button per rule (the first hundred; `/subscribe` reaches the rest): ✅ followed,
+/// ▫️ not.
 pub fn rule_toggles(
     rules: &RuleSet,
     followed: &std::collections::BTreeSet<String>,
@@ -86,7 +92,8 @@ pub fn rule_toggles(
         rules
             .rules()
             .iter()
-            .filter(|r| !r.id.starts_with("personal-"))
+            .filter(|r| !crate::personal::is_personal(&r.id))
+            .take(MAX_BUTTONS)
             .map(|r| {
                 let mark = if followed.contains(&r.id) {
                     "✅"

@@ -80,15 +80,13 @@ pub struct BotContext {
     pub limits: personal::Limits,
 }
 
-/// Sends `text` to every admin (best effort: failures are logged).
-pub fn notify_admins(bot: &TgBot, admins: &[i64], text: &str) {
-    let html = format!(
-        "<pre>{}</pre>",
-        escape(&text.chars().take(3500).collect::<String>())
-    );
+/// Sends `text` to every admin, paced (best effort: failures are logged).
+pub fn notify_admins(bot: &TgBot, pacer: &Arc<Pacer>, admins: &[i64], text: &str) {
+    let html = format!("<pre>{}</pre>", escape(&clip(text, 3500)));
     for &admin in admins {
-        let (bot, html) = (bot.clone(), html.clone());
+        let (bot, pacer, html) = (bot.clone(), Arc::clone(pacer), html.clone());
         tokio::spawn(async move {
+            pacer.ready(admin).await;
             if let Err(e) = bot
                 .send_message(ChatId(admin), html)
                 .parse_mode(ParseMode::Html)
@@ -98,6 +96,11 @@ pub fn notify_admins(bot: &TgBot, admins: &[i64], text: &str) {
             }
         });
     }
+}
+
+/// At most `n` characters of `text`.
+fn clip(text: &str, n: usize) -> String {
+    text.chars().take(n).collect()
 }
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -216,7 +219,10 @@ async fn may_change(
     user: Option<UserId>,
     sender_chat: Option<ChatId>,
 ) -> bool {
-    if chat.is_private() || chat.is_channel() || sender_chat == Some(chat.id) {
+    // A command in a channel was posted by an admin; a button under a channel post can be
+    // pressed by any subscriber (`user` set, no sender chat): that is checked like a group.
+    let channel_post = chat.is_channel() && user.is_none();
+    if chat.is_private() || channel_post || sender_chat == Some(chat.id) {
         return true;
     }
     let Some(user) = user else { return false };
@@ -246,9 +252,13 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
         );
         let ctx2 = Arc::clone(&ctx);
         match blocking(move || {
-            ctx2.store
-                .migrate_chat(old, new_id)
-                .and_then(|()| ctx2.reloader.sync_personal(&ctx2.store))
+            ctx2.store.migrate_chat(old, new_id).and_then(|moved| {
+                if moved {
+                    ctx2.reloader.sync_personal(&ctx2.store).map(|_| ())
+                } else {
+                    Ok(())
+                }
+            })
         })
         .await?
         {
@@ -365,6 +375,7 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> Hand
                 .map(|c| c.settings.lang)
                 .unwrap_or_default()
         };
+        tracing::info!(chat = chat.id.0, user = q.from.id.0, action = %action.data(), "button refused: not an admin of the chat");
         bot.answer_callback_query(q.id.clone())
             .text(texts(lang).admins_only_group)
             .show_alert(true)
@@ -387,20 +398,32 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> Hand
         };
     tracing::info!(chat = chat_id, user = q.from.id.0, action = %action.data(), "button pressed");
     let mut answer = bot.answer_callback_query(q.id.clone());
-    if let Some(notice) = outcome.notice {
-        answer = answer.text(notice.chars().take(200).collect::<String>());
+    let mut reply = outcome.reply;
+    if chat.is_channel()
+        && let Some(html) = reply.take()
+    {
+        // Subscribers of a channel cannot be answered in it without posting to everyone:
+        // the evidence comes as the app's alert box instead (shortened to its 200 characters).
+        answer = answer
+            .show_alert(true)
+            .text(clip(&render::plain_text(&html), 200));
+    } else if let Some(notice) = outcome.notice {
+        answer = answer.text(clip(&notice, 200));
     }
     answer.await?;
     if let Some(keyboard) = outcome.keyboard
         && let MaybeInaccessibleMessage::Regular(_) = message
-        && let Err(e) = bot
+    {
+        ctx.pacer.ready(chat.id.0).await;
+        if let Err(e) = bot
             .edit_message_reply_markup(chat.id, message_id)
             .reply_markup(keyboard)
             .await
-    {
-        tracing::debug!(error = %e, "cannot update the rules keyboard");
+        {
+            tracing::debug!(error = %e, "cannot update the rules keyboard");
+        }
     }
-    if let Some(html) = outcome.reply {
+    if let Some(html) = reply {
         let thread = message
             .regular_message()
             .and_then(|m| m.thread_id.filter(|_| m.is_topic_message))
