@@ -12,7 +12,9 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::engine::Alert;
+use crate::i18n::texts;
 use crate::series::Series;
+use crate::text::Lang;
 
 /// Chart size in pixels.
 const WIDTH: u32 = 800;
@@ -169,7 +171,13 @@ pub fn render(spec: &Spec<'_>) -> Result<Vec<u8>, ChartError> {
 
 /// The chart of an alert's move: from a day before its earliest part to when it fired, with
 /// the previous close and the headline's time.
-pub fn for_alert(series: &Series, alert: &Alert, tz: Tz) -> Result<Vec<u8>, ChartError> {
+pub fn for_alert(
+    series: &Series,
+    alert: &Alert,
+    tz: Tz,
+    lang: Lang,
+) -> Result<Vec<u8>, ChartError> {
+    let t = texts(lang);
     let price = alert.price.as_ref().ok_or(ChartError::NoData)?;
     let earliest = alert
         .headline
@@ -190,8 +198,11 @@ pub fn for_alert(series: &Series, alert: &Alert, tz: Tz) -> Result<Vec<u8>, Char
             alert.title.chars().take(60).collect::<String>()
         ),
         prices,
-        reference: reference.map(|r| (r, "previous close")),
-        mark: alert.headline.as_ref().map(|h| (h.published, "headline")),
+        reference: reference.map(|r| (r, t.chart_previous_close())),
+        mark: alert
+            .headline
+            .as_ref()
+            .map(|h| (h.published, t.chart_headline())),
         tz,
     })
 }
@@ -235,6 +246,7 @@ pub fn for_range(
     range: Range,
     now: DateTime<Utc>,
     tz: Tz,
+    lang: Lang,
 ) -> Result<Vec<u8>, ChartError> {
     let last = series.latest_time().ok_or(ChartError::NoData)?.min(now);
     let from = match range {
@@ -258,7 +270,7 @@ pub fn for_range(
     }
     let reference = series
         .previous_close_at(last)
-        .map(|(_, p)| (p, "previous close"));
+        .map(|(_, p)| (p, texts(lang).chart_previous_close()));
     render(&Spec {
         title: format!("{symbol} {}", range.label()),
         prices,
@@ -313,6 +325,7 @@ mod tests {
             Range::Day,
             "2026-02-02T22:00:00Z".parse().unwrap(),
             Tz::America__New_York,
+            Lang::En,
         )
         .unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
@@ -322,10 +335,34 @@ mod tests {
     }
 
     #[test]
+    fn legends_are_in_the_chats_language() {
+        let at = "2026-02-02T22:00:00Z".parse().unwrap();
+        let en = for_range(
+            &series(),
+            "NVDA",
+            Range::Day,
+            at,
+            Tz::America__New_York,
+            Lang::En,
+        )
+        .unwrap();
+        let de = for_range(
+            &series(),
+            "NVDA",
+            Range::Day,
+            at,
+            Tz::America__New_York,
+            Lang::De,
+        )
+        .unwrap();
+        assert_ne!(en, de, "the legend's words differ");
+    }
+
+    #[test]
     fn too_few_prices_is_an_error_not_a_panic() {
         let empty = Series::new("NVDA");
         assert!(matches!(
-            for_range(&empty, "NVDA", Range::Week, Utc::now(), Tz::UTC),
+            for_range(&empty, "NVDA", Range::Week, Utc::now(), Tz::UTC, Lang::En),
             Err(ChartError::NoData)
         ));
         let nan = render(&Spec {

@@ -990,6 +990,22 @@ impl Texts {
         }
     }
 
+    /// Chart legend: the previous close line.
+    pub fn chart_previous_close(&self) -> &'static str {
+        match self.lang {
+            Lang::En => "previous close",
+            Lang::De => "Vortagesschluss",
+        }
+    }
+
+    /// Chart legend: the headline's time.
+    pub fn chart_headline(&self) -> &'static str {
+        match self.lang {
+            Lang::En => "headline",
+            Lang::De => "Schlagzeile",
+        }
+    }
+
     /// How `drop` and `rise` are measured.
     pub fn against_previous_close(&self) -> &'static str {
         match self.lang {

@@ -6,7 +6,7 @@
 //! the seen items, new bars, engine state, alerts and their deliveries atomically, and wake
 //! the sender.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,6 +22,7 @@ use crate::record::Recorder;
 use crate::rules::RuleSet;
 use crate::sources::Batch;
 use crate::store::{Step, Store, StoreError, StoredHeadline};
+use crate::text::Lang;
 
 /// How often old state is tidied away.
 const TIDY_EVERY: Duration = Duration::from_secs(3600);
@@ -169,8 +170,10 @@ impl Pipeline {
                 Output::Alert(alert) => {
                     tracing::info!(rule = %alert.rule, symbol = ?alert.symbol, id = alert.id, "alert fired");
                     let template = rules.get(&alert.rule).and_then(|r| r.template.as_ref());
+                    // Drawn in English first: whether there is a chart at all decides whether
+                    // the alert goes out as photos.
                     let chart = match self.mode {
-                        Mode::Telegram => self.chart(&alert),
+                        Mode::Telegram => self.chart(&alert, Lang::En),
                         Mode::Console => None,
                     };
                     let fan_out = delivery::deliveries_for(
@@ -181,11 +184,24 @@ impl Pipeline {
                         now,
                         chart.is_some(),
                     )?;
+                    // One chart per language its receivers read (the legend is localised).
+                    let langs: BTreeSet<Lang> = fan_out
+                        .deliveries
+                        .iter()
+                        .filter(|d| d.photo)
+                        .map(|d| d.lang)
+                        .collect();
+                    for lang in langs {
+                        let png = match lang {
+                            Lang::En => chart.clone(),
+                            other => self.chart(&alert, other),
+                        };
+                        if let Some(png) = png {
+                            charts.push((alert.id, lang, png));
+                        }
+                    }
                     deliveries.extend(fan_out.deliveries);
                     digest.extend(fan_out.digest);
-                    if let Some(png) = chart {
-                        charts.push((alert.id, png));
-                    }
                     alerts.push(*alert);
                     new_alerts += 1;
                 }
@@ -236,9 +252,9 @@ impl Pipeline {
 
     /// The chart of an alert's move, when its symbol has prices (a failure only costs the
     /// picture: the alert goes out as text).
-    fn chart(&self, alert: &Alert) -> Option<Vec<u8>> {
+    fn chart(&self, alert: &Alert, lang: Lang) -> Option<Vec<u8>> {
         let series = self.engine.series(alert.symbol.as_deref()?)?;
-        match chart::for_alert(series, alert, series.exchange().tz) {
+        match chart::for_alert(series, alert, series.exchange().tz, lang) {
             Ok(png) => Some(png),
             Err(e) => {
                 tracing::debug!(alert = alert.id, error = %e, "no chart for the alert");

@@ -77,13 +77,22 @@ async fn alerts_carry_a_chart_and_buttons_that_explain_mute_and_unsubscribe() {
 
     // A real PNG of the price series, sent as a photo with the alert as its caption.
     assert!(alert.is_photo(), "{alert:?}");
-    // One chat's message uploads the chart; the others send it by file id.
+    // The chart is uploaded once per language of its legend; the other chats get it by id.
     let mut firsts = Vec::new();
     for chat in [42, 43, 44] {
         firsts.push(first_alert(&tg, chat).await);
     }
-    let uploads: Vec<&Sent> = firsts.iter().filter(|a| a.photo.is_some()).collect();
-    assert_eq!(uploads.len(), 1, "{firsts:?}");
+    let uploads: Vec<&Sent> = firsts[..2].iter().filter(|a| a.photo.is_some()).collect();
+    assert_eq!(
+        uploads.len(),
+        1,
+        "one upload for the English chats: {firsts:?}"
+    );
+    assert!(
+        firsts[2].photo.is_some(),
+        "the German chart is its own upload"
+    );
+    assert_ne!(firsts[2].photo, uploads[0].photo);
     assert!(firsts.iter().all(|a| a.is_photo()));
     let png = uploads[0].photo.clone().unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");

@@ -78,15 +78,15 @@ impl TelegramSink {
 
     async fn send_photo(&self, chat: ChatId, d: &Delivery) -> Result<i32, RequestError> {
         // The first chat uploads; the others wait for its file id.
-        let _upload = match self.store.chart_file_id(d.alert).ok().flatten() {
+        let _upload = match self.store.chart_file_id(d.alert, d.lang).ok().flatten() {
             None => Some(self.uploading.lock().await),
             Some(_) => None,
         };
-        let file_id = self.store.chart_file_id(d.alert).ok().flatten();
+        let file_id = self.store.chart_file_id(d.alert, d.lang).ok().flatten();
         let uploading = file_id.is_none();
         let file = match file_id {
             Some(id) => InputFile::file_id(teloxide::types::FileId(id)),
-            None => match self.store.chart(d.alert).ok().flatten() {
+            None => match self.store.chart(d.alert, d.lang).ok().flatten() {
                 Some(png) => InputFile::memory(png).file_name("chart.png"),
                 // No chart after all: send the caption as a message.
                 None => return self.send_text(chat, d).await,
@@ -103,7 +103,9 @@ impl TelegramSink {
             && let Some(largest) = message
                 .photo()
                 .and_then(|sizes| sizes.iter().max_by_key(|p| p.width * p.height))
-            && let Err(e) = self.store.put_chart_file_id(d.alert, &largest.file.id.0)
+            && let Err(e) = self
+                .store
+                .put_chart_file_id(d.alert, d.lang, &largest.file.id.0)
         {
             tracing::warn!(error = %e, "cannot remember a chart's file id");
         }

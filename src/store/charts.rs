@@ -1,9 +1,24 @@
-//! Chart images of alerts: rendered once per alert, uploaded once, then sent by file id.
+//! Chart images of alerts, one per language their labels are in: rendered once per alert and
+//! language, uploaded once, then sent by file id.
 
 use chrono::{DateTime, Utc};
 
 use super::{Store, StoreError, ctx};
 use crate::engine::AlertId;
+use crate::text::Lang;
+
+/// `alert id (u64 BE) · language code`; the file id's key appends `/file`.
+pub(super) fn key(alert: AlertId, lang: Lang) -> Vec<u8> {
+    let mut k = alert.to_be_bytes().to_vec();
+    k.extend_from_slice(lang.code().as_bytes());
+    k
+}
+
+fn file_key(alert: AlertId, lang: Lang) -> Vec<u8> {
+    let mut k = key(alert, lang);
+    k.extend_from_slice(b"/file");
+    k
+}
 
 impl Store {
     /// Forgets the charts of alerts fired more than a week ago: their messages are long sent.
@@ -26,40 +41,33 @@ impl Store {
         Ok(removed)
     }
 
-    /// Stores an alert's chart (PNG).
-    pub fn put_chart(&self, alert: AlertId, png: &[u8]) -> Result<(), StoreError> {
-        self.charts
-            .insert(alert.to_be_bytes(), png)
-            .map(|_| ())
-            .map_err(ctx("writing a chart"))
-    }
-
-    /// An alert's chart, if it has one.
-    pub fn chart(&self, alert: AlertId) -> Result<Option<Vec<u8>>, StoreError> {
+    /// An alert's chart in `lang` (PNG), if it has one.
+    pub fn chart(&self, alert: AlertId, lang: Lang) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
             .charts
-            .get(alert.to_be_bytes())
+            .get(key(alert, lang))
             .map_err(ctx("reading a chart"))?
             .map(|v| v.to_vec()))
     }
 
     /// Remembers the Telegram file id the chart got when it was first uploaded.
-    pub fn put_chart_file_id(&self, alert: AlertId, file_id: &str) -> Result<(), StoreError> {
-        let mut k = alert.to_be_bytes().to_vec();
-        k.extend_from_slice(b"/file");
+    pub fn put_chart_file_id(
+        &self,
+        alert: AlertId,
+        lang: Lang,
+        file_id: &str,
+    ) -> Result<(), StoreError> {
         self.charts
-            .insert(k, file_id.as_bytes())
+            .insert(file_key(alert, lang), file_id.as_bytes())
             .map(|_| ())
             .map_err(ctx("writing a chart file id"))
     }
 
-    /// The Telegram file id of an alert's chart, once uploaded.
-    pub fn chart_file_id(&self, alert: AlertId) -> Result<Option<String>, StoreError> {
-        let mut k = alert.to_be_bytes().to_vec();
-        k.extend_from_slice(b"/file");
+    /// The Telegram file id of an alert's chart in `lang`, once uploaded.
+    pub fn chart_file_id(&self, alert: AlertId, lang: Lang) -> Result<Option<String>, StoreError> {
         Ok(self
             .charts
-            .get(k)
+            .get(file_key(alert, lang))
             .map_err(ctx("reading a chart file id"))?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }

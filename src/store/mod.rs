@@ -102,8 +102,8 @@ pub struct Step<'a> {
     pub deliveries: Vec<Delivery>,
     /// Pending messages replaced in place (their alert changed before they went out).
     pub replace: Vec<(u64, Delivery)>,
-    /// Charts of new alerts.
-    pub charts: Vec<(AlertId, Vec<u8>)>,
+    /// Charts of new alerts, per language of their labels.
+    pub charts: Vec<(AlertId, crate::text::Lang, Vec<u8>)>,
     /// Alerts waiting for chats' digests: (chat, alert).
     pub digest: Vec<(i64, AlertId)>,
     /// New headlines, for `/news`: (item key, headline).
@@ -136,7 +136,7 @@ pub struct Store {
     personal: sled::Tree,
     /// published (i64 BE), item key → [`StoredHeadline`]: recent headlines for `/news`.
     headlines: sled::Tree,
-    /// alert id → chart PNG; alert id + `/file` → Telegram file id.
+    /// alert id, language → chart PNG; + `/file` → its Telegram file id.
     charts: sled::Tree,
     /// chat id, alert id → nothing: alerts waiting for a chat's digest.
     digest: sled::Tree,
@@ -226,7 +226,7 @@ impl Store {
         let charts: Vec<(Vec<u8>, Vec<u8>)> = step
             .charts
             .iter()
-            .map(|(id, png)| (id.to_be_bytes().to_vec(), png.clone()))
+            .map(|(id, lang, png)| (charts::key(*id, *lang), png.clone()))
             .collect();
         let digest: Vec<Vec<u8>> = step
             .digest

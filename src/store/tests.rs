@@ -49,7 +49,7 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening() {
             alerts: vec![],
             deliveries: vec![delivery(42), delivery(43)],
             replace: vec![],
-            charts: vec![(7, b"\x89PNG...".to_vec())],
+            charts: vec![(7, crate::text::Lang::De, b"\x89PNG...".to_vec())],
             digest: vec![(44, 7)],
             headlines: vec![(
                 "feed:item-1".into(),
@@ -75,7 +75,7 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening() {
     assert!(outbox[0].0 < outbox[1].0, "sequence numbers keep the order");
     assert_eq!(store.chat(42).unwrap().unwrap().title, "Ann");
     assert_eq!(
-        store.chart(7).unwrap().as_deref(),
+        store.chart(7, crate::text::Lang::De).unwrap().as_deref(),
         Some(b"\x89PNG...".as_slice())
     );
     assert_eq!(store.digest_waiting().unwrap(), vec![(44, vec![7])]);

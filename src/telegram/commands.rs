@@ -947,7 +947,7 @@ impl Conversation<'_> {
         let series = self.series(&symbol)?;
         let tz = series.exchange().tz;
         Ok(
-            match crate::chart::for_range(&series, &symbol, range, self.now, tz) {
+            match crate::chart::for_range(&series, &symbol, range, self.now, tz, self.locale.lang) {
                 Ok(png) => Reply::Photo {
                     png,
                     caption: t.chart_caption(&escape(&symbol), range.label()),

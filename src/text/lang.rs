@@ -8,7 +8,9 @@ use frostem::{Algorithm, Stemmer};
 use serde::{Deserialize, Serialize};
 
 /// A language marketbot understands.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     /// English.
