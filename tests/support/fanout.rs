@@ -94,12 +94,8 @@ fn start_bot(dir: &Path, clock_start: chrono::DateTime<chrono::Utc>) -> tokio::p
 }
 
 fn alerts_by_chat(tg: &FakeTelegram) -> HashMap<i64, usize> {
-    let mut per_chat = HashMap::new();
-    for s in tg.all_sent() {
-        if s.chat >= FIRST_CHAT {
-            *per_chat.entry(s.chat).or_default() += 1;
-        }
-    }
+    let mut per_chat = tg.count_per_chat();
+    per_chat.retain(|chat, _| *chat >= FIRST_CHAT);
     per_chat
 }
 
@@ -167,10 +163,10 @@ pub async fn run(chats: usize, kill_after: Option<usize>, timeout: Duration) -> 
     bot.wait().await.ok();
 
     let times: Vec<tokio::time::Instant> = tg
-        .all_sent()
-        .iter()
-        .filter(|s| s.chat >= FIRST_CHAT)
-        .map(|s| s.at)
+        .arrival_times()
+        .into_iter()
+        .filter(|(chat, _)| *chat >= FIRST_CHAT)
+        .map(|(_, at)| at)
         .collect();
     let spread = match (times.iter().min(), times.iter().max()) {
         (Some(a), Some(b)) => *b - *a,

@@ -435,6 +435,26 @@ impl FakeTelegram {
             .collect()
     }
 
+    /// How many messages each chat got (cheap: nothing is copied but the counts).
+    pub fn count_per_chat(&self) -> HashMap<i64, usize> {
+        let mut out = HashMap::new();
+        for s in &self.inner.lock().unwrap().sent {
+            *out.entry(s.chat).or_default() += 1;
+        }
+        out
+    }
+
+    /// When each accepted message arrived.
+    pub fn arrival_times(&self) -> Vec<(i64, Instant)> {
+        self.inner
+            .lock()
+            .unwrap()
+            .sent
+            .iter()
+            .map(|s| (s.chat, s.at))
+            .collect()
+    }
+
     /// Everything accepted, oldest first.
     pub fn all_sent(&self) -> Vec<Sent> {
         self.inner.lock().unwrap().sent.clone()
