@@ -51,6 +51,9 @@ pub struct Pacer {
     groups: DefaultKeyedRateLimiter<i64>,
     /// Sends since idle chats' limiter state was last dropped.
     since_cleanup: AtomicU32,
+    /// No message before this: a process that died a moment ago may have used this second's
+    /// budget (and sent to a chat that is now sent its in-flight message again).
+    first_send: std::time::Instant,
 }
 
 impl Pacer {
@@ -63,12 +66,20 @@ impl Pacer {
             chats: governor::RateLimiter::keyed(quota(limits.chat_gap)),
             groups: governor::RateLimiter::keyed(quota(Duration::from_secs(60) / group_per_minute)),
             since_cleanup: AtomicU32::new(0),
+            first_send: std::time::Instant::now()
+                + with_margin(limits.chat_gap.max(Duration::from_secs(1))),
         }
     }
 
     /// Returns when a message to `chat` may be sent (and counts it as sent). Group ids are
     /// negative.
     pub async fn ready(&self, chat: i64) {
+        let wait = self
+            .first_send
+            .saturating_duration_since(std::time::Instant::now());
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
         if chat < 0 {
             self.groups.until_key_ready(&chat).await;
         }
@@ -89,12 +100,18 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn messages_are_spaced_overall_and_per_chat() {
+    async fn messages_are_spaced_overall_and_per_chat_and_wait_a_second_after_start() {
+        let created = Instant::now();
         let pacer = Pacer::new(Limits {
             per_second: 100,
             chat_gap: Duration::from_millis(200),
             group_per_minute: 600,
         });
+        pacer.ready(0).await;
+        assert!(
+            created.elapsed() >= Duration::from_secs(1),
+            "a dead predecessor's second is respected"
+        );
         let start = Instant::now();
         for chat in 1..=21 {
             pacer.ready(chat).await;
