@@ -449,6 +449,38 @@ impl Store {
             .map_err(ctx("reading sent messages"))
     }
 
+    /// Forgets which messages alerts became once the alerts are a month old: their stories
+    /// are no longer edited, and their buttons answer "no longer stored".
+    fn prune_sent(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let horizon = now - chrono::TimeDelta::days(30);
+        let mut removed = 0;
+        let mut last: Option<(AlertId, bool)> = None;
+        for entry in self.sent.iter() {
+            let (k, _) = entry.map_err(ctx("pruning sent messages"))?;
+            let Some(id) = k
+                .get(..8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(AlertId::from_be_bytes)
+            else {
+                continue;
+            };
+            // Rows are ordered by alert: look each alert up once.
+            let old = match last {
+                Some((prev, old)) if prev == id => old,
+                _ => {
+                    let old = self.alert(id)?.is_none_or(|a| a.fired_at < horizon);
+                    last = Some((id, old));
+                    old
+                }
+            };
+            if old {
+                self.sent.remove(k).map_err(ctx("pruning sent messages"))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// Forgets the messages sent to `chat` (its messages can no longer be edited).
     pub(crate) fn forget_sent_to(&self, chat: i64) -> Result<(), StoreError> {
         for entry in self.sent.iter() {
@@ -521,6 +553,7 @@ impl Store {
         }
         removed += self.prune_headlines(now)?;
         removed += self.prune_charts(now)?;
+        removed += self.prune_sent(now)?;
         Ok(removed)
     }
 }

@@ -384,3 +384,22 @@ fn commands_change_the_stored_record_not_a_stale_copy() {
     assert_eq!(chat.last_digest, Some(now));
     assert_eq!(chat.rules.len(), 2);
 }
+
+#[test]
+fn which_message_an_alert_became_is_forgotten_after_a_month() {
+    let (_dir, store) = open();
+    let fired: DateTime<Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
+    let alert = crate::engine::Alert::sample(7, fired);
+    store
+        .commit(&Step {
+            now: fired,
+            alerts: vec![alert],
+            ..Step::default()
+        })
+        .unwrap();
+    store.record_sent(7, 42, 100, true).unwrap();
+    store.prune(fired + chrono::TimeDelta::days(29)).unwrap();
+    assert!(store.was_sent(7, 42).unwrap());
+    store.prune(fired + chrono::TimeDelta::days(31)).unwrap();
+    assert!(!store.was_sent(7, 42).unwrap());
+}
