@@ -9,20 +9,21 @@ use support::origin::Origin;
 use support::telegram::{Answer, FakeTelegram, GROUP_USER};
 use support::{
     RunningBot, ask, bot_config, bot_config_with, eventually, release_seed_story, seed_evening,
-    serve_quiet_evening, serve_seed_evening, start_chat, strip_tags,
+    serve_quiet_evening, start_chat, strip_tags,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flood_control_delays_delivery_and_a_blocked_chat_is_deactivated() {
     let tg = FakeTelegram::start().await;
     let origin = Origin::start().await;
+    serve_quiet_evening(&origin);
     let dir = tempfile::tempdir().unwrap();
     let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
     start_chat(&tg, 42).await;
     start_chat(&tg, 43).await;
     tg.script(42, vec![Answer::RetryAfter(2)]);
     tg.script(43, vec![Answer::Blocked]);
-    serve_seed_evening(&origin);
+    release_seed_story(&origin);
 
     let alert = eventually(Duration::from_secs(15), "the alert to chat 42", || {
         tg.alerts_to(42).first().cloned()

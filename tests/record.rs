@@ -8,7 +8,8 @@ use std::time::Duration;
 use support::origin::Origin;
 use support::telegram::FakeTelegram;
 use support::{
-    RunningBot, bot_config, eventually, seed_evening, serve_seed_evening, shipped_rules, start_chat,
+    RunningBot, bot_config, eventually, release_seed_story, seed_evening, serve_quiet_evening,
+    shipped_rules, start_chat,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -19,9 +20,10 @@ async fn a_recording_of_a_live_run_replays_to_the_same_alerts() {
     let recording = dir.path().join("recording");
     let mut config = bot_config(dir.path(), &tg, &origin);
     config.record_dir = Some(recording.clone());
+    serve_quiet_evening(&origin);
     let bot = RunningBot::start(config, seed_evening());
     start_chat(&tg, 42).await;
-    serve_seed_evening(&origin);
+    release_seed_story(&origin);
     eventually(Duration::from_secs(10), "the alert", || {
         tg.alerts_to(42).first().cloned()
     })

@@ -7,7 +7,8 @@ use std::time::Duration;
 use support::origin::Origin;
 use support::telegram::{Answer, FakeTelegram};
 use support::{
-    RunningBot, bot_config, eventually, seed_evening, serve_seed_evening, start_chat, strip_tags,
+    RunningBot, bot_config, eventually, release_seed_story, seed_evening, serve_quiet_evening,
+    start_chat, strip_tags,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -17,11 +18,12 @@ async fn a_restart_keeps_subscriptions_repeats_nothing_and_delivers_what_was_lef
     let dir = tempfile::tempdir().unwrap();
 
     // First run: two chats subscribe; the connection to chat 43 stalls when the alert goes out.
+    serve_quiet_evening(&origin);
     let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
     start_chat(&tg, 42).await;
     start_chat(&tg, 43).await;
     tg.script(43, vec![Answer::Hang]);
-    serve_seed_evening(&origin);
+    release_seed_story(&origin);
     eventually(Duration::from_secs(10), "the alert to chat 42", || {
         tg.alerts_to(42).first().cloned()
     })
