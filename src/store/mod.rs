@@ -15,6 +15,7 @@ mod outbox;
 mod personal;
 
 use std::path::Path;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -142,6 +143,29 @@ pub struct Store {
     digest: sled::Tree,
 }
 
+/// How long [`Store::open`] waits for the directory's lock to be released.
+///
+/// sled releases its file lock on a background thread after the last handle is dropped, so
+/// opening a directory right after closing it (a restart in the same process) can find the
+/// lock still held for a moment. Another process holding it is still refused after this.
+const LOCK_WAIT: Duration = Duration::from_secs(3);
+
+fn open_waiting_for_lock(config: &sled::Config) -> sled::Result<sled::Db> {
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        match config.open() {
+            // sled 0.34 reports a held lock as `Other` with the OS error in the message.
+            Err(sled::Error::Io(e))
+                if e.to_string().starts_with("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl Store {
     /// Opens (or creates) the database in `path` with a page cache of `cache_bytes`.
     pub fn open(path: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
@@ -149,15 +173,14 @@ impl Store {
             action: format!("creating {}", path.display()),
             source: sled::Error::Io(e),
         })?;
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(path)
             .cache_capacity(cache_bytes)
-            .mode(sled::Mode::LowSpace)
-            .open()
-            .map_err(ctx(format!(
-                "opening {} (is another marketbot using this directory?)",
-                path.display()
-            )))?;
+            .mode(sled::Mode::LowSpace);
+        let db = open_waiting_for_lock(&config).map_err(ctx(format!(
+            "opening {} (is another marketbot using this directory?)",
+            path.display()
+        )))?;
         let tree = |name: &str| {
             db.open_tree(name)
                 .map_err(ctx(format!("opening tree {name}")))

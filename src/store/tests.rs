@@ -403,3 +403,23 @@ fn which_message_an_alert_became_is_forgotten_after_a_month() {
     store.prune(fired + chrono::TimeDelta::days(31)).unwrap();
     assert!(!store.was_sent(7, 42).unwrap());
 }
+
+#[test]
+fn a_directory_let_go_of_a_moment_later_is_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    store.meta.insert("kept", "yes").unwrap();
+    store.flush().unwrap();
+    // The last handle goes away on another thread shortly after the reopen begins, as when
+    // sled's own threads or a finishing task release the directory after a restart.
+    let late = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        drop(store);
+    });
+    let reopened = Store::open(dir.path(), 8 << 20).unwrap();
+    late.join().unwrap();
+    assert_eq!(
+        reopened.meta.get("kept").unwrap().as_deref(),
+        Some(&b"yes"[..])
+    );
+}
