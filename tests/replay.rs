@@ -21,6 +21,19 @@ fn marketbot(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `marketbot replay` of the shipped rules over these two files.
+fn replay_files(headlines: &std::path::Path, quotes: &std::path::Path) -> (i32, String, String) {
+    marketbot(&[
+        "replay",
+        "--rules",
+        "rules",
+        "--headlines",
+        headlines.to_str().unwrap(),
+        "--quotes",
+        quotes.to_str().unwrap(),
+    ])
+}
+
 const SEED_WEEK: [&str; 7] = [
     "replay",
     "--rules",
@@ -208,15 +221,7 @@ fn bad_input_is_reported_not_fatal() {
         "symbol,time,interval,close\nNVDA,2026-02-02T21:00:00Z,30m,186\n",
     )
     .unwrap();
-    let (code, _, stderr) = marketbot(&[
-        "replay",
-        "--rules",
-        "rules",
-        "--headlines",
-        headlines.to_str().unwrap(),
-        "--quotes",
-        quotes.to_str().unwrap(),
-    ]);
+    let (code, _, stderr) = replay_files(&headlines, &quotes);
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stderr.contains("skipping headline on line 2")
@@ -228,15 +233,7 @@ fn bad_input_is_reported_not_fatal() {
         "symbol,time,interval,close\nNVDA,not-a-time,30m,186\n",
     )
     .unwrap();
-    let (code, _, stderr) = marketbot(&[
-        "replay",
-        "--rules",
-        "rules",
-        "--headlines",
-        headlines.to_str().unwrap(),
-        "--quotes",
-        quotes.to_str().unwrap(),
-    ]);
+    let (code, _, stderr) = replay_files(&headlines, &quotes);
     assert_eq!(code, 2);
     assert!(
         stderr.contains("line 2: time `not-a-time` is not RFC 3339"),
