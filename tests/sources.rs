@@ -223,3 +223,61 @@ async fn stooq_quotes_become_daily_bars() {
     assert!(fetch.bars.is_empty());
     assert_eq!(fetch.errors[0].1.kind(), "wrong-content");
 }
+
+#[tokio::test]
+async fn a_missing_symbol_does_not_slow_down_the_others_but_a_dead_source_backs_off() {
+    use marketbot::clock::Clock;
+    use marketbot::sources::{PollContext, Source, SourceKind};
+    let origin = Origin::start().await;
+    origin.set(
+        "/v8/finance/chart/NVDA",
+        Reply::ok("application/json", payloads::nvda_down()),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = marketbot::store::Store::open(dir.path(), 8 << 20).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let ctx = PollContext {
+        http: http(2000),
+        store: store.clone(),
+        clock: Clock::anchored(evening()),
+        pipeline: tx,
+    };
+    let source = |symbols: &[&str]| Source {
+        name: "yahoo".into(),
+        kind: SourceKind::Quotes {
+            provider: Box::new(Yahoo::new(
+                origin.url("/").parse().unwrap(),
+                "30m".parse().unwrap(),
+                true,
+                false,
+            )),
+            symbols: symbols.iter().map(|s| s.to_string()).collect(),
+        },
+    };
+
+    // NVDA answers, the delisted XYZQ does not: every poll still asks both.
+    let mixed = source(&["NVDA", "XYZQ"]);
+    for _ in 0..3 {
+        mixed.poll(&ctx).await;
+        assert!(rx.try_recv().is_ok(), "NVDA's bars go on");
+    }
+    assert_eq!(origin.hits("/v8/finance/chart/NVDA"), 3);
+    assert_eq!(origin.hits("/v8/finance/chart/XYZQ"), 3);
+    let health = store.source_health("yahoo").unwrap().unwrap();
+    assert!(health.next_attempt_after.is_none(), "{health:?}");
+    assert!(!health.healthy(), "the failing symbol shows: {health:?}");
+    assert!(health.last_error.as_deref().unwrap_or("").contains("XYZQ"));
+
+    // A source where nothing answers backs off after the second failure.
+    let dead = source(&["XYZQ"]);
+    for _ in 0..3 {
+        dead.poll(&ctx).await;
+    }
+    assert_eq!(
+        origin.hits("/v8/finance/chart/XYZQ"),
+        5,
+        "the third poll waits"
+    );
+    let health = store.source_health("yahoo").unwrap().unwrap();
+    assert!(health.next_attempt_after.is_some(), "{health:?}");
+}

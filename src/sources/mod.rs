@@ -196,7 +196,13 @@ impl Source {
             health.next_attempt_after = None;
         } else {
             health.failures += 1;
-            health.consecutive_failures = health.consecutive_failures.saturating_add(1);
+            // A fetch where some symbols answered is no reason to slow down the others: only
+            // fetches that delivered nothing back off (a server's Retry-After always holds).
+            health.consecutive_failures = if delivered > 0 {
+                0
+            } else {
+                health.consecutive_failures.saturating_add(1)
+            };
             let retry_after = errors.iter().filter_map(|(_, e)| e.retry_after()).max();
             health.next_attempt_after =
                 retry::next_attempt(finished, health.consecutive_failures, retry_after);
@@ -214,7 +220,6 @@ impl Source {
             health.last_error = Some(summary.join("; "));
             health.last_error_at = Some(finished);
             if delivered > 0 {
-                // Partly worked: the symbols that answered still count.
                 health.last_success = Some(finished);
             }
         }

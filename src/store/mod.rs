@@ -66,7 +66,7 @@ pub struct SourceHealth {
     pub successes: u64,
     /// Failed fetches since the store was created.
     pub failures: u64,
-    /// Failures since the last success (drives the backoff).
+    /// Fetches in a row that delivered nothing and failed (drives the backoff).
     pub consecutive_failures: u32,
     /// Items or bars delivered to the pipeline.
     pub items: u64,
@@ -75,6 +75,14 @@ pub struct SourceHealth {
     /// Failures counted by kind (`rate-limited`, `server-error`, `wrong-content`, …).
     #[serde(default)]
     pub errors_by_kind: std::collections::BTreeMap<String, u64>,
+}
+
+impl SourceHealth {
+    /// Whether the last fetch worked completely (a fetch where some symbols failed does not).
+    pub fn healthy(&self) -> bool {
+        self.last_error_at
+            .is_none_or(|failed| self.last_success.is_some_and(|ok| ok > failed))
+    }
 }
 
 /// A feed item seen before, so re-fetching a feed never re-processes it.

@@ -996,7 +996,7 @@ impl Conversation<'_> {
                 let _ = writeln!(out, "⏳ {} — {}", escape(name), t.not_fetched());
                 continue;
             };
-            let ok = h.consecutive_failures == 0;
+            let ok = h.healthy();
             let last = h
                 .last_success
                 .map_or(t.never().to_string(), |at| self.locale.time(at));
@@ -1053,10 +1053,7 @@ impl Conversation<'_> {
             .sum();
         let midnight = self.now.date_naive().and_time(NaiveTime::MIN).and_utc();
         let health = self.ctx.store.sources_health()?;
-        let failing = health
-            .iter()
-            .filter(|(_, h)| h.consecutive_failures > 0)
-            .count();
+        let failing = health.iter().filter(|(_, h)| !h.healthy()).count();
         Ok(self.t().stats(
             chats.len(),
             active.len(),
