@@ -10,6 +10,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use chrono::Utc;
+use futures::FutureExt;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -130,10 +131,21 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = ()>,
 {
+    // A panicking run is logged and the job lives on: one bad input must not end a source.
+    let guarded = std::panic::AssertUnwindSafe(run()).catch_unwind();
     tokio::select! {
-        result = tokio::time::timeout(timeout, run()) => {
-            if result.is_err() {
-                tracing::warn!(job = %name, timeout_secs = timeout.as_secs(), "run timed out and was abandoned");
+        result = tokio::time::timeout(timeout, guarded) => {
+            match result {
+                Err(_) => tracing::warn!(job = %name, timeout_secs = timeout.as_secs(), "run timed out and was abandoned"),
+                Ok(Err(panic)) => {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    tracing::error!(job = %name, panic = %what, "run panicked; the job goes on");
+                }
+                Ok(Ok(())) => {}
             }
             true
         }
@@ -180,6 +192,35 @@ mod tests {
         shutdown.cancel();
         s.stopped().await;
         assert_eq!(runs.load(Ordering::SeqCst), 10);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_run_that_panics_is_logged_and_the_job_goes_on() {
+        let clock = Clock::anchored(start());
+        let shutdown = CancellationToken::new();
+        let s = Scheduler::new(clock, shutdown.clone());
+        let runs = Arc::new(AtomicUsize::new(0));
+        let r = runs.clone();
+        s.spawn(
+            "panicky".into(),
+            every_second(),
+            Duration::from_secs(5),
+            true,
+            move || {
+                let n = r.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    assert!(n > 0, "the first run panics");
+                }
+            },
+        );
+        tokio::time::sleep(Duration::from_millis(3_200)).await;
+        shutdown.cancel();
+        s.stopped().await;
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            4,
+            "at start and on three ticks"
+        );
     }
 
     #[tokio::test(start_paused = true)]

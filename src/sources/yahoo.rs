@@ -239,7 +239,14 @@ pub fn parse_chart(
     let meta = &result.meta;
     let decimals = meta.price_hint.unwrap_or(2).max(2);
     let exchange = exchange_for(symbol);
-    let ts = |secs: i64| Utc.timestamp_opt(secs, 0).single();
+    // Times far from now are hostile or broken; refusing them also keeps the date arithmetic
+    // below (bar ends, the previous trading day) away from chrono's limits.
+    let plausible = (now - chrono::Duration::days(365 * 50))..=(now + chrono::Duration::days(2));
+    let ts = |secs: i64| {
+        Utc.timestamp_opt(secs, 0)
+            .single()
+            .filter(|t| plausible.contains(t))
+    };
     let mut bars = Vec::new();
 
     let q = result
@@ -395,6 +402,31 @@ mod tests {
     /// A 30-minute chart of a Monday afternoon, shaped like Yahoo's: float32 noise, a null
     /// bar, keys in an odd order, `tradingPeriods` as an object.
     const CHART: &str = r#"{"chart":{"result":[{"meta":{"currency":"USD","symbol":"NVDA","exchangeName":"NMS","instrumentType":"EQUITY","regularMarketTime":1770066000,"hasPrePostMarketData":true,"gmtoffset":-18000,"timezone":"EST","exchangeTimezoneName":"America/New_York","regularMarketPrice":186.25,"regularMarketDayHigh":190.1,"regularMarketDayLow":184.95,"regularMarketVolume":223415900,"chartPreviousClose":191.79,"previousClose":191.79,"scale":3,"priceHint":2,"tradingPeriods":{"regular":[[{"timezone":"EST","start":1770042600,"end":1770066000,"gmtoffset":-18000}]]},"dataGranularity":"30m","range":"1d"},"timestamp":[1770062400,1770064200,1770066000,1770067800],"indicators":{"quote":[{"volume":[17000000,26000000,null,1400000],"close":[185.9499969482422,186.25,null,185.35000610351562],"low":[185.49,185.52999877929688,null,184.89],"open":[185.7,185.9499969482422,null,185.02],"high":[186.32,186.72000122070312,null,185.49]}]}}],"error":null}}"#;
+
+    #[test]
+    fn timestamps_at_the_edge_of_time_are_skipped_not_a_panic() {
+        let hostile = CHART
+            .replace(
+                "\"regularMarketTime\":1770066000",
+                "\"regularMarketTime\":8210266876799",
+            )
+            .replace("[1770062400,", "[8210266876799,")
+            .replace(",1770067800]", ",-8210266876799]");
+        assert_ne!(hostile, CHART);
+        let bars = parse_chart(
+            hostile.as_bytes(),
+            "NVDA",
+            "30m".parse().unwrap(),
+            t("2026-02-02T22:45:00Z"),
+        )
+        .unwrap();
+        let now = t("2026-02-02T22:45:00Z");
+        assert!(bars.iter().all(|b| b.time <= now), "{bars:?}");
+        assert!(
+            bars.iter().any(|b| b.close == Some(186.25)),
+            "the sane bars stay"
+        );
+    }
 
     #[test]
     fn bars_are_stamped_at_their_end_rounded_and_nulls_skipped() {
