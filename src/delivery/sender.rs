@@ -176,6 +176,16 @@ impl Sender {
             }
             match self.sink.send(&d).await {
                 Ok(message_id) => {
+                    // Which message it became first: the removal's flush then covers both.
+                    if let (Target::Telegram(chat), Some(id), None, false) = (
+                        d.target,
+                        message_id,
+                        d.edit,
+                        d.alert == crate::store::BROADCAST,
+                    ) && let Err(e) = self.store.record_sent(d.alert, chat, id, d.photo)
+                    {
+                        tracing::warn!(error = %e, "cannot record the sent message");
+                    }
                     if let Err(e) = self.store.remove_delivery(seq) {
                         // Never send it again from this process; stop hammering a failing store.
                         tracing::error!(error = %e, seq, "sent, but cannot remove it from the outbox; pausing delivery");
@@ -188,15 +198,6 @@ impl Sender {
                                 + chrono::Duration::from_std(STORAGE_PAUSE).unwrap_or_default(),
                         )
                         .await;
-                    }
-                    if let (Target::Telegram(chat), Some(id), None, false) = (
-                        d.target,
-                        message_id,
-                        d.edit,
-                        d.alert == crate::store::BROADCAST,
-                    ) && let Err(e) = self.store.record_sent(d.alert, chat, id, d.photo)
-                    {
-                        tracing::warn!(error = %e, "cannot record the sent message");
                     }
                     tracing::info!(alert = d.alert, target = ?d.target, edit = d.edit.is_some(), "delivered");
                 }

@@ -77,14 +77,20 @@ impl TelegramSink {
     }
 
     async fn send_photo(&self, chat: ChatId, d: &Delivery) -> Result<i32, RequestError> {
-        // The first chat uploads; the others wait for its file id.
-        let _upload = match self.store.chart_file_id(d.alert, d.lang).ok().flatten() {
-            None => Some(self.uploading.lock().await),
-            Some(_) => None,
-        };
-        let file_id = self.store.chart_file_id(d.alert, d.lang).ok().flatten();
-        let uploading = file_id.is_none();
-        let file = match file_id {
+        // The first chat uploads; the others wait for its file id (before taking a slot of
+        // the pacer, so they do not all go out at once when the upload is done).
+        let file_id = || self.store.chart_file_id(d.alert, d.lang).ok().flatten();
+        let mut file_id_now = file_id();
+        let mut _upload = None;
+        if file_id_now.is_none() {
+            let guard = self.uploading.lock().await;
+            file_id_now = file_id();
+            if file_id_now.is_none() {
+                _upload = Some(guard);
+            }
+        }
+        let uploading = file_id_now.is_none();
+        let file = match file_id_now {
             Some(id) => InputFile::file_id(teloxide::types::FileId(id)),
             None => match self.store.chart(d.alert, d.lang).ok().flatten() {
                 Some(png) => InputFile::memory(png).file_name("chart.png"),
@@ -92,6 +98,7 @@ impl TelegramSink {
                 None => return self.send_text(chat, d).await,
             },
         };
+        self.pacer.ready(chat.0).await;
         let request = self
             .bot
             .send_photo(chat, file)
@@ -113,6 +120,7 @@ impl TelegramSink {
     }
 
     async fn send_text(&self, chat: ChatId, d: &Delivery) -> Result<i32, RequestError> {
+        self.pacer.ready(chat.0).await;
         let request = self
             .bot
             .send_message(chat, d.text.clone())
@@ -128,6 +136,7 @@ impl TelegramSink {
         d: &Delivery,
     ) -> Result<i32, RequestError> {
         let markup = self.buttons(d);
+        self.pacer.ready(chat.0).await;
         if d.photo {
             let mut request = self
                 .bot
@@ -159,7 +168,7 @@ impl Sink for TelegramSink {
                 return Err(SendError::Permanent("not a Telegram target".into()));
             };
             let chat = ChatId(chat);
-            self.pacer.ready(chat.0).await;
+            // Each kind of send takes its slot of the pacer right before its request.
             let sent = match (d.edit, d.photo) {
                 (Some(message), _) => self.edit(chat, MessageId(message), d).await,
                 (None, true) => self.send_photo(chat, d).await,
