@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use support::origin::Origin;
 use support::payloads::SEED_TITLE;
-use support::telegram::FakeTelegram;
+use support::telegram::{FakeTelegram, GERMAN_USER};
 use support::{
-    RunningBot, ask, bot_config, bot_config_with, eventually, seed_evening, serve_seed_evening,
-    start_chat, strip_tags,
+    RunningBot, ask, ask_as, bot_config, bot_config_with, eventually, seed_evening,
+    serve_seed_evening, start_chat, strip_tags,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,6 +91,14 @@ async fn commands_manage_subscriptions_and_explain_themselves() {
         "user input is escaped: {reply}"
     );
 
+    // /stop then /start resumes what the chat followed: a default rule it left stays left.
+    let reply = ask(&tg, 42, "/unsubscribe chip-export-curbs").await;
+    assert!(reply.contains("No longer following"), "{reply}");
+    ask(&tg, 42, "/stop").await;
+    let reply = ask(&tg, 42, "/start").await;
+    assert!(reply.contains("Subscribed"), "{reply}");
+    assert!(!reply.contains("chip-export-curbs"), "{reply}");
+
     let reply = ask(&tg, 42, "/subscribe NVDA-Customer-Seeks-Alternatives").await;
     assert!(reply.contains("Following"), "{reply}");
     let reply = ask(&tg, 42, "/stop").await;
@@ -110,10 +118,11 @@ async fn commands_manage_subscriptions_and_explain_themselves() {
     );
     assert_eq!(
         chat.rules.len(),
-        4,
-        "the four default rules: {:?}",
+        3,
+        "the four default rules but the one left: {:?}",
         chat.rules
     );
+    assert!(!chat.rules.contains("chip-export-curbs"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -321,4 +330,43 @@ fn starts(reply: String, prefix: &str) {
 
 fn has(reply: String, part: &str) {
     assert!(reply.contains(part), "expected {part:?} in {reply:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_toggled_before_start_makes_the_chat_in_its_users_language() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_seed_evening(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    let chat = GERMAN_USER;
+    let rules = ask_as(&tg, chat, chat, "/rules").await;
+    assert!(rules.text.starts_with("<b>Regeln"), "{}", rules.text);
+    let toggle = rules
+        .buttons()
+        .into_iter()
+        .find(|(_, d)| d == "t:analyst-downgrade-drop")
+        .expect("a toggle per rule")
+        .1;
+    let id = tg.press(chat, chat, rules.message_id, &toggle);
+    let notice = eventually(Duration::from_secs(5), "the toggle", || {
+        tg.callback_answer(&id)
+    })
+    .await;
+    assert!(
+        notice
+            .as_deref()
+            .is_some_and(|n| n.contains("analyst-downgrade-drop")),
+        "{notice:?}"
+    );
+    bot.stop().await;
+    let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
+    let stored = store.chat(chat).unwrap().unwrap();
+    assert!(stored.active && stored.rules.contains("analyst-downgrade-drop"));
+    assert_eq!(
+        stored.settings.lang,
+        marketbot::text::Lang::De,
+        "{stored:?}"
+    );
+    assert_eq!(stored.title, format!("User{chat}"));
 }

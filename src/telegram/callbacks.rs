@@ -8,13 +8,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::BotContext;
-use super::commands::add_mute;
+use super::commands::{Incoming, add_mute, locale};
 use super::keyboards::{Action, rule_toggles};
-use crate::delivery::locale_of;
-use crate::delivery::render::{self, Locale, escape};
+use crate::delivery::render::{self, escape};
 use crate::i18n::texts;
 use crate::personal;
-use crate::store::{Chat, ChatKind, MuteTarget, StoreError};
+use crate::store::{MuteTarget, StoreError};
 
 /// How long the mute buttons silence.
 pub const MUTE_FOR: TimeDelta = TimeDelta::days(1);
@@ -35,16 +34,16 @@ pub fn changes_subscriptions(action: &Action) -> bool {
     !matches!(action, Action::Why(_))
 }
 
-/// Carries out a button press in `chat_id` at `now`.
+/// Carries out a button press (`at` says where and by whom) at `now`.
 pub fn press(
     ctx: &BotContext,
-    chat_id: i64,
-    kind: ChatKind,
+    at: &Incoming,
     action: &Action,
     now: DateTime<Utc>,
 ) -> Result<Outcome, StoreError> {
+    let chat_id = at.chat;
     let chat = ctx.store.chat(chat_id)?;
-    let locale = chat.as_ref().map_or(Locale::DEFAULT, locale_of);
+    let locale = locale(chat.as_ref(), at);
     let t = texts(locale.lang);
     // Only alerts this chat received: callback data can be forged by a modified client, and
     // another chat's alert (a personal one above all) is none of this chat's business.
@@ -125,15 +124,12 @@ pub fn press(
                 });
             }
             // Toggled on the record as stored, in one atomic step.
-            let chat =
-                ctx.store
-                    .upsert_chat(&Chat::new(chat_id, kind, String::new(), now), |c| {
-                        if !c.rules.remove(rule) {
-                            c.rules.insert(rule.clone());
-                            c.active = true;
-                            c.deactivated = None;
-                        }
-                    })?;
+            let chat = at.save(&ctx.store, locale.lang, now, |c| {
+                if !c.rules.remove(rule) {
+                    c.rules.insert(rule.clone());
+                    at.activate(c);
+                }
+            })?;
             let following = chat.rules.contains(rule);
             Outcome {
                 notice: Some(t.toggled(rule, following)),

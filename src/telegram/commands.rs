@@ -177,6 +177,36 @@ pub struct Incoming {
     pub thread: Option<i32>,
 }
 
+impl Incoming {
+    /// Changes the chat's record in one atomic step; on first contact the record is made
+    /// from what Telegram told about the chat, in `lang`.
+    pub fn save(
+        &self,
+        store: &crate::store::Store,
+        lang: Lang,
+        now: DateTime<Utc>,
+        change: impl Fn(&mut Chat),
+    ) -> Result<Chat, StoreError> {
+        store.upsert_chat(&self.fresh(lang, now), change)
+    }
+
+    /// The record a chat gets on first contact.
+    pub fn fresh(&self, lang: Lang, now: DateTime<Utc>) -> Chat {
+        let mut chat = Chat::new(self.chat, self.kind, self.title.clone(), now);
+        chat.settings.lang = lang;
+        chat
+    }
+
+    /// Wakes a chat up to receive alerts (in the forum topic the message came from).
+    pub fn activate(&self, chat: &mut Chat) {
+        chat.active = true;
+        chat.deactivated = None;
+        if self.thread.is_some() {
+            chat.thread = self.thread;
+        }
+    }
+}
+
 /// An answer.
 pub enum Reply {
     /// A message (Telegram HTML; split when long).
@@ -206,7 +236,8 @@ pub fn lang_of(chat: Option<&Chat>, incoming: &Incoming) -> Lang {
         .unwrap_or_default()
 }
 
-fn locale(chat: Option<&Chat>, incoming: &Incoming) -> Locale {
+/// The locale a chat is answered in (see [`lang_of`]).
+pub fn locale(chat: Option<&Chat>, incoming: &Incoming) -> Locale {
     match chat {
         Some(c) => locale_of(c),
         None => Locale {
@@ -313,30 +344,14 @@ impl Conversation<'_> {
         self.ctx.rules.borrow().clone()
     }
 
-    /// The record a chat gets on first contact.
-    fn fresh(&self) -> Chat {
-        let mut c = Chat::new(
-            self.incoming.chat,
-            self.incoming.kind,
-            self.incoming.title.clone(),
-            self.now,
-        );
-        c.settings.lang = self.locale.lang;
-        c
-    }
-
     /// Changes the chat's record (made on first contact) in one atomic step.
     fn save(&self, change: impl Fn(&mut Chat)) -> Result<Chat, StoreError> {
-        self.ctx.store.upsert_chat(&self.fresh(), change)
+        self.incoming
+            .save(&self.ctx.store, self.locale.lang, self.now, change)
     }
 
-    /// Wakes a chat up to receive alerts (in the forum topic the command came from).
     fn activate(&self, chat: &mut Chat) {
-        chat.active = true;
-        chat.deactivated = None;
-        if self.incoming.thread.is_some() {
-            chat.thread = self.incoming.thread;
-        }
+        self.incoming.activate(chat);
     }
 
     /// Ids of the rules chats may follow (not personal alerts).
@@ -357,9 +372,13 @@ impl Conversation<'_> {
             .filter(|r| r.default)
             .map(|r| r.id.clone())
             .collect();
+        // The default rules for a chat that follows nothing yet; a chat coming back after
+        // /stop resumes what it followed.
         let chat = self.save(|c| {
+            if c.rules.is_empty() {
+                c.rules.extend(defaults.iter().cloned());
+            }
             self.activate(c);
-            c.rules.extend(defaults.iter().cloned());
         })?;
         let t = self.t();
         let mut out = format!("{}\n", t.subscribed());
@@ -634,7 +653,7 @@ impl Conversation<'_> {
     }
 
     fn settings(&self, chat: Option<Chat>, args: &str) -> Result<String, StoreError> {
-        let chat = chat.unwrap_or_else(|| self.fresh());
+        let chat = chat.unwrap_or_else(|| self.incoming.fresh(self.locale.lang, self.now));
         let (key, value) = args
             .trim()
             .split_once(char::is_whitespace)

@@ -235,6 +235,31 @@ async fn may_change(
     }
 }
 
+/// Where a message came from and who sent it (`from`: its sender, or the user who pressed a
+/// button under it).
+fn incoming(msg: &Message, from: Option<&teloxide::types::User>) -> Incoming {
+    Incoming {
+        chat: msg.chat.id.0,
+        kind: kind_of(&msg.chat),
+        title: title_of(&msg.chat),
+        user: from.map(|u| u.id.0 as i64),
+        user_lang: from
+            .and_then(|u| u.language_code.as_deref())
+            .and_then(Lang::from_code),
+        thread: msg
+            .thread_id
+            .filter(|_| msg.is_topic_message)
+            .map(|t| t.0.0),
+    }
+}
+
+/// The language to answer `incoming` in (see [`commands::lang_of`]).
+async fn lang_for(ctx: &BotContext, incoming: &Incoming) -> Result<Lang, tokio::task::JoinError> {
+    let (store, id) = (ctx.store.clone(), incoming.chat);
+    let chat = blocking(move || store.chat(id)).await?.ok().flatten();
+    Ok(commands::lang_of(chat.as_ref(), incoming))
+}
+
 /// Runs blocking store work off the async threads.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
@@ -270,30 +295,8 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
     let Some(text) = msg.text() else {
         return Ok(());
     };
-    let incoming = Incoming {
-        chat: msg.chat.id.0,
-        kind: kind_of(&msg.chat),
-        title: title_of(&msg.chat),
-        user: msg.from.as_ref().map(|u| u.id.0 as i64),
-        user_lang: msg
-            .from
-            .as_ref()
-            .and_then(|u| u.language_code.as_deref())
-            .and_then(Lang::from_code),
-        thread: msg
-            .thread_id
-            .filter(|_| msg.is_topic_message)
-            .map(|t| t.0.0),
-    };
-    let chat_lang = {
-        let (store, id) = (ctx.store.clone(), incoming.chat);
-        blocking(move || store.chat(id))
-            .await?
-            .ok()
-            .flatten()
-            .map(|c| c.settings.lang)
-    };
-    let t = texts(chat_lang.or(incoming.user_lang).unwrap_or_default());
+    let incoming = incoming(&msg, msg.from.as_ref());
+    let t = texts(lang_for(&ctx, &incoming).await?);
     let reply_in = |reply| send_reply(&bot, &ctx.pacer, msg.chat.id, incoming.thread, reply, None);
     let (cmd, args) = match Command::parse(text, me.username()) {
         Parsed::Command(cmd, args) => (cmd, args),
@@ -363,18 +366,21 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> Hand
     };
     let chat = message.chat().clone();
     let message_id = message.id();
+    let at = match message {
+        MaybeInaccessibleMessage::Regular(m) => incoming(m, Some(&q.from)),
+        MaybeInaccessibleMessage::Inaccessible(_) => Incoming {
+            chat: chat.id.0,
+            kind: kind_of(&chat),
+            title: title_of(&chat),
+            user: Some(q.from.id.0 as i64),
+            user_lang: q.from.language_code.as_deref().and_then(Lang::from_code),
+            thread: None,
+        },
+    };
     if callbacks::changes_subscriptions(&action)
         && !may_change(&bot, &chat, Some(q.from.id), None).await
     {
-        let lang = {
-            let (store, id) = (ctx.store.clone(), chat.id.0);
-            blocking(move || store.chat(id))
-                .await?
-                .ok()
-                .flatten()
-                .map(|c| c.settings.lang)
-                .unwrap_or_default()
-        };
+        let lang = lang_for(&ctx, &at).await?;
         tracing::info!(chat = chat.id.0, user = q.from.id.0, action = %action.data(), "button refused: not an admin of the chat");
         bot.answer_callback_query(q.id.clone())
             .text(texts(lang).admins_only_group)
@@ -382,20 +388,20 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> Hand
             .await?;
         return Ok(());
     }
-    let (ctx2, chat_id, kind, pressed) =
-        (Arc::clone(&ctx), chat.id.0, kind_of(&chat), action.clone());
+    let chat_id = at.chat;
+    let user_lang = at.user_lang;
+    let (ctx2, pressed) = (Arc::clone(&ctx), action.clone());
     let now = ctx.clock.now();
-    let outcome =
-        match blocking(move || callbacks::press(&ctx2, chat_id, kind, &pressed, now)).await? {
-            Ok(o) => o,
-            Err(e) => {
-                tracing::error!(error = %e, "button press failed on storage");
-                callbacks::Outcome {
-                    notice: Some(texts(Lang::En).sorry.to_string()),
-                    ..Default::default()
-                }
+    let outcome = match blocking(move || callbacks::press(&ctx2, &at, &pressed, now)).await? {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!(error = %e, "button press failed on storage");
+            callbacks::Outcome {
+                notice: Some(texts(user_lang.unwrap_or_default()).sorry.to_string()),
+                ..Default::default()
             }
-        };
+        }
+    };
     tracing::info!(chat = chat_id, user = q.from.id.0, action = %action.data(), "button pressed");
     let mut answer = bot.answer_callback_query(q.id.clone());
     let mut reply = outcome.reply;

@@ -23,6 +23,8 @@ pub const TOKEN: &str = "123456:TEST-token_abc";
 pub const BOT_ID: i64 = 777;
 /// The user who speaks in groups unless a test says otherwise.
 pub const GROUP_USER: i64 = 4242;
+/// A user whose app is set to German (every other user's is English).
+pub const GERMAN_USER: i64 = 4949;
 
 /// How the fake answers the next send to a chat.
 #[derive(Clone, Debug)]
@@ -161,7 +163,8 @@ fn error(status: StatusCode, description: &str, parameters: Option<Value>) -> Re
 }
 
 fn user_json(id: i64) -> Value {
-    json!({"id": id, "is_bot": false, "first_name": format!("User{id}"), "language_code": "en"})
+    let lang = if id == GERMAN_USER { "de" } else { "en" };
+    json!({"id": id, "is_bot": false, "first_name": format!("User{id}"), "language_code": lang})
 }
 
 impl Inner {
