@@ -431,29 +431,7 @@ pub fn plain_text(html: &str) -> String {
 /// How long a message is as Telegram counts it: characters after entity parsing (tags do not
 /// count, an entity counts as one).
 pub fn visible_len(html: &str) -> usize {
-    let mut n = 0;
-    let mut chars = html.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '<' => {
-                for c in chars.by_ref() {
-                    if c == '>' {
-                        break;
-                    }
-                }
-            }
-            '&' => {
-                for c in chars.by_ref() {
-                    if c == ';' {
-                        break;
-                    }
-                }
-                n += 1;
-            }
-            _ => n += c.len_utf16(),
-        }
-    }
-    n
+    units(html).iter().map(visible).sum()
 }
 
 /// A place a message may be cut: the unit index after it, the tags open there, and whether

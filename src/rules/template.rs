@@ -140,7 +140,155 @@ impl Template {
         if !text.is_empty() {
             segments.push(Segment::Text(text));
         }
+        check_html(src)?;
         Ok(Template { segments })
+    }
+}
+
+/// The tags Telegram's HTML parse mode knows.
+const TAGS: &[&str] = &[
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "span",
+    "tg-spoiler",
+    "tg-emoji",
+    "blockquote",
+];
+
+/// Checks the template's own HTML as Telegram will parse it: known tags, closed in order, and
+/// `<`, `>`, `&` only as part of a tag or an entity. (A message Telegram cannot parse is
+/// refused for every chat, so this is found when the rule is loaded instead.) Placeholders
+/// stand for one plain character: their values are escaped and well-formed.
+fn check_html(src: &str) -> Result<(), TemplateError> {
+    let mut chars: Vec<(usize, char)> = Vec::with_capacity(src.len());
+    let mut iter = src.char_indices();
+    while let Some((i, c)) = iter.next() {
+        match c {
+            '{' | '}' if src[i + 1..].starts_with(c) => {
+                iter.next();
+                chars.push((i, c));
+            }
+            '{' => {
+                iter.by_ref().find(|(_, c)| *c == '}');
+                chars.push((i, 'x'));
+            }
+            _ => chars.push((i, c)),
+        }
+    }
+    let problem = |span, message: String, hint: &str| TemplateError {
+        span,
+        message,
+        hint: Some(hint.to_string()),
+    };
+    let mut open: Vec<(String, (usize, usize))> = Vec::new();
+    let mut k = 0;
+    while k < chars.len() {
+        let (at, c) = chars[k];
+        match c {
+            '<' => {
+                let Some(len) = chars[k..].iter().position(|(_, c)| *c == '>') else {
+                    return Err(problem(
+                        (at, at + 1),
+                        "this `<` starts a tag that never ends".into(),
+                        "write `&lt;` for a literal <",
+                    ));
+                };
+                let span = (at, chars[k + len].0 + 1);
+                let inner: String = chars[k + 1..k + len].iter().map(|(_, c)| c).collect();
+                let (closing, body) = match inner.strip_prefix('/') {
+                    Some(body) => (true, body),
+                    None => (false, inner.as_str()),
+                };
+                let name = body
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                if !TAGS.contains(&name.as_str()) {
+                    return Err(problem(
+                        span,
+                        format!("Telegram does not know the tag `<{inner}>`"),
+                        "use b, i, u, s, a, code, pre, blockquote or tg-spoiler; write `&lt;` for a literal <",
+                    ));
+                }
+                if !closing {
+                    open.push((name, span));
+                } else {
+                    match open.pop() {
+                        Some((opened, _)) if opened == name => {}
+                        Some((opened, _)) => {
+                            return Err(problem(
+                                span,
+                                format!("`</{name}>` closes `<{opened}>`"),
+                                "close tags in the reverse order they were opened",
+                            ));
+                        }
+                        None => {
+                            return Err(problem(
+                                span,
+                                format!("`</{name}>` closes no tag"),
+                                "remove it, or open the tag before it",
+                            ));
+                        }
+                    }
+                }
+                k += len + 1;
+            }
+            '>' => {
+                return Err(problem(
+                    (at, at + 1),
+                    "a `>` outside a tag".into(),
+                    "write `&gt;` for a literal >",
+                ));
+            }
+            '&' => {
+                let ahead: String = chars[k..].iter().take(12).map(|(_, c)| c).collect();
+                let entity = ahead.find(';').map(|e| &ahead[..=e]);
+                if !entity.is_some_and(is_entity) {
+                    return Err(problem(
+                        (at, at + 1),
+                        "a `&` that starts no entity".into(),
+                        "write `&amp;` for a literal &",
+                    ));
+                }
+                k += 1;
+            }
+            _ => k += 1,
+        }
+    }
+    match open.pop() {
+        Some((name, span)) => Err(problem(
+            span,
+            format!("`<{name}>` is never closed"),
+            &format!("add `</{name}>`"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The entities Telegram decodes: four named ones and numeric ones.
+fn is_entity(e: &str) -> bool {
+    let Some(body) = e.strip_prefix('&').and_then(|e| e.strip_suffix(';')) else {
+        return false;
+    };
+    match body.strip_prefix('#') {
+        Some(n) => match n.strip_prefix(['x', 'X']) {
+            Some(hex) => {
+                !hex.is_empty() && hex.len() <= 6 && hex.chars().all(|c| c.is_ascii_hexdigit())
+            }
+            None => !n.is_empty() && n.len() <= 7 && n.chars().all(|c| c.is_ascii_digit()),
+        },
+        None => matches!(body, "lt" | "gt" | "amp" | "quot"),
     }
 }
 
@@ -160,6 +308,43 @@ mod tests {
                 Segment::Value(Placeholder::Change)
             ]
         );
+    }
+
+    #[test]
+    fn the_templates_own_html_is_what_telegram_parses() {
+        for good in [
+            "<b>{symbol}</b> &amp; &lt;3 &#8722; &#x2212;\n<a href=\"{link}\">{source}</a>",
+            "<blockquote>{why}</blockquote> {{<i>x</i>}}",
+            "<span class=\"tg-spoiler\">{change}</span>",
+        ] {
+            assert!(Template::parse(good).is_ok(), "{good}");
+        }
+        let bad = |src: &str| {
+            let e = Template::parse(src).unwrap_err();
+            (e.span, e.message)
+        };
+        assert_eq!(
+            bad("S&P 500 {change}"),
+            ((1, 2), "a `&` that starts no entity".to_string())
+        );
+        assert_eq!(
+            bad("<b>{symbol}</i>"),
+            ((11, 15), "`</i>` closes `<b>`".to_string())
+        );
+        assert_eq!(
+            bad("x <b>{symbol}"),
+            ((2, 5), "`<b>` is never closed".to_string())
+        );
+        assert_eq!(
+            bad("<br>{symbol}"),
+            ((0, 4), "Telegram does not know the tag `<br>`".to_string())
+        );
+        assert_eq!(
+            bad("{change} < 3"),
+            ((9, 10), "this `<` starts a tag that never ends".to_string())
+        );
+        assert_eq!(bad("a > b").1, "a `>` outside a tag");
+        assert_eq!(bad("</b>").1, "`</b>` closes no tag");
     }
 
     #[test]
