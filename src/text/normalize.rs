@@ -9,11 +9,17 @@ use unicode_normalization::char::is_combining_mark;
 
 use super::lang::{self, Lang};
 
-/// Wire-service prefixes that say how a story was filed, not what it says.
+/// Wire-service prefixes that say how a story was filed, not what it says: in capitals with
+/// any separator (`UPDATE 2-`, `EXCLUSIVE-`), in any case with a colon or a spaced dash
+/// (`Insider:`, `Update - `). A capitalised word glued to a hyphen is part of the headline
+/// (`Insider-Käufe bei SAP`, `Update-Pflicht für …`).
 static WIRE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*(?:(?:update|refile|corrected|correction|rpt|exclusive|breaking|insider|wrapup|focus|factbox|explainer|roundup|eilmeldung|brief|dpa-afx)(?:\s*\d+)?\s*(?:-|–|—|:)\s*)+",
-    )
+    let tags = "update|refile|corrected|correction|rpt|exclusive|breaking|insider|wrapup|focus|factbox|explainer|roundup|eilmeldung|brief|dpa-afx";
+    let number = r"(?:\s*\d+)?";
+    Regex::new(&format!(
+        r"^\s*(?:(?:(?-i:{upper}){number}\s*(?:-|–|—|:)|(?i:{tags}){number}\s*(?::|\s(?:-|–|—)))\s*)+",
+        upper = tags.to_uppercase(),
+    ))
     .expect("static regex")
 });
 
@@ -423,8 +429,18 @@ mod tests {
             "Exclusive: OpenAI is unsatisfied",
             "Insider: OpenAI is unsatisfied",
             "REFILE-UPDATE 3-OpenAI is unsatisfied",
+            "Update 2 - OpenAI is unsatisfied",
+            "dpa-AFX: OpenAI is unsatisfied",
         ] {
             assert_eq!(clean_title(t, None), "OpenAI is unsatisfied", "{t}");
+        }
+        // A word glued to a hyphen is the headline's own.
+        for t in [
+            "Insider-Käufe bei SAP",
+            "Update-Pflicht für Router",
+            "Focus-Aktie Nvidia",
+        ] {
+            assert_eq!(clean_title(t, None), t, "{t}");
         }
     }
 
