@@ -219,11 +219,13 @@ impl Series {
                 self.ticks.drain(..cut);
             }
         }
+        let mut dropped_days = false;
         while self.days.len() > DAILY_KEEP {
             self.days.pop_first();
+            dropped_days = true;
         }
-        if let Some((&oldest, _)) = self.days.first_key_value() {
-            self.bar_volumes.retain(|(d, _), _| *d >= oldest);
+        if dropped_days && let Some((&oldest, _)) = self.days.first_key_value() {
+            self.bar_volumes = self.bar_volumes.split_off(&(oldest, i64::MIN));
         }
     }
 
@@ -338,7 +340,7 @@ impl Series {
                 per_bar.insert(start, v);
             }
         }
-        let intraday: u64 = per_bar.values().sum();
+        let intraday = per_bar.values().fold(0u64, |a, v| a.saturating_add(*v));
         let daily = self
             .days
             .get(&today)

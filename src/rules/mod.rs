@@ -241,6 +241,9 @@ struct Vocabulary {
 
 /// Compounds shorter than this are left alone.
 const MIN_COMPOUND: usize = 7;
+/// Words longer than this (in bytes) are not compounds but noise, and are left whole: the
+/// search for cuts grows with the cube of a word's length.
+const MAX_COMPOUND: usize = 64;
 /// Shortest part of a split compound.
 const MIN_PART: usize = 3;
 
@@ -291,6 +294,7 @@ impl Vocabulary {
         // A word the rules name as a whole stays whole; one only a stem wildcard would match
         // (`chip*` and `chipalternativen`) may still be cut so its other parts match too.
         if depth == 0
+            || word.len() > MAX_COMPOUND
             || word.chars().count() < MIN_COMPOUND
             || !word.chars().all(char::is_alphabetic)
             || self.known_word(word, lang)

@@ -478,7 +478,7 @@ impl PriceCheck {
                 if history.len() * 4 < days * 3 || history.is_empty() {
                     return None;
                 }
-                let average = history.iter().sum::<u64>() as f64 / history.len() as f64;
+                let average = history.iter().map(|v| *v as f64).sum::<f64>() / history.len() as f64;
                 // Compare with the average day at the same point of the session (at least a
                 // tenth of it, so the first minutes do not dominate).
                 let expected = average * elapsed.max(0.1);

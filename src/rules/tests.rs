@@ -284,6 +284,11 @@ fn closed_compounds_are_matched_by_their_parts() {
         .map(|t| &p.title.original[t.span.0..t.span.1])
         .collect();
     assert_eq!(parts, ["Chip", "alternativen"]);
+
+    // A word thousands of letters long is noise: left whole, not searched for cuts.
+    let noise = "chipalternativen".repeat(300);
+    let p = set.prepare(&noise, Some(&noise), "", None);
+    assert_eq!(p.title.tokens.len(), 1);
 }
 
 fn one(rule: &str) -> RuleSet {
