@@ -281,3 +281,33 @@ async fn a_missing_symbol_does_not_slow_down_the_others_but_a_dead_source_backs_
     let health = store.source_health("yahoo").unwrap().unwrap();
     assert!(health.next_attempt_after.is_some(), "{health:?}");
 }
+
+#[tokio::test]
+async fn yahoo_history_is_asked_again_until_it_arrives_and_never_holds_up_the_day() {
+    let origin = Origin::start().await;
+    let path = "/v8/finance/chart/NVDA";
+    origin.set(path, Reply::status(500, "text/plain", "upstream error"));
+    let yahoo = Yahoo::new(
+        origin.url("/").parse().unwrap(),
+        "30m".parse().unwrap(),
+        true,
+        true,
+    );
+    let symbols = vec!["NVDA".to_string()];
+    let fetch = yahoo.fetch(&http(2000), &symbols, evening()).await;
+    let failed: Vec<&str> = fetch.errors.iter().map(|(what, _)| what.as_str()).collect();
+    assert_eq!(
+        failed,
+        ["NVDA (history)", "NVDA"],
+        "the day's chart is still asked"
+    );
+    assert_eq!(origin.hits(path), 2);
+
+    origin.set(path, Reply::ok("application/json", payloads::nvda_down()));
+    let fetch = yahoo.fetch(&http(2000), &symbols, evening()).await;
+    assert!(fetch.errors.is_empty(), "{:?}", fetch.errors);
+    assert_eq!(origin.hits(path), 4, "the failed history is asked again");
+    let fetch = yahoo.fetch(&http(2000), &symbols, evening()).await;
+    assert!(fetch.errors.is_empty() && !fetch.bars.is_empty());
+    assert_eq!(origin.hits(path), 5, "and then not for a while");
+}

@@ -50,6 +50,29 @@ pub struct QuoteFetch {
     pub errors: Vec<(String, FetchError)>,
 }
 
+impl QuoteFetch {
+    /// Adds what fetching `what` gave; `false` when the provider rate-limits (asking again
+    /// right away only prolongs it).
+    pub fn add(&mut self, what: &str, result: Result<Vec<Bar>, FetchError>) -> bool {
+        match result {
+            Ok(bars) => {
+                self.bars.extend(bars);
+                true
+            }
+            Err(e) => {
+                let rate_limited = matches!(e, FetchError::Status { status: 429, .. });
+                self.errors.push((what.to_string(), e));
+                !rate_limited
+            }
+        }
+    }
+}
+
+/// A volume as providers report it (a decimal number): whole, non-negative and finite, or none.
+fn volume(v: f64) -> Option<u64> {
+    (v.is_finite() && v >= 0.0).then_some(v as u64)
+}
+
 /// A quote API. Implementations exist for Yahoo and Stooq; more fit behind this trait.
 pub trait QuoteProvider: Send + Sync {
     /// Fetches current bars for `symbols`; `now` bounds what may be returned.

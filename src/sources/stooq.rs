@@ -164,8 +164,7 @@ pub fn parse_quotes(
             close: Some(close),
             volume: field(c_vol)
                 .and_then(|v| v.parse::<f64>().ok())
-                .filter(|v| v.is_finite() && *v >= 0.0)
-                .map(|v| v as u64),
+                .and_then(super::volume),
             session: Some(Session::Regular),
         });
     }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::http::{FetchError, Http};
-use super::{QuoteFetch, QuoteProvider};
+use super::{QuoteFetch, QuoteProvider, volume};
 use crate::market::exchange_for;
 use crate::model::{Bar, Interval, Session};
 
@@ -28,7 +28,7 @@ pub struct Yahoo {
     /// 52-week highs and lows.
     pub history: bool,
     /// When each symbol's daily history was last fetched.
-    pub history_fetched: std::sync::Mutex<std::collections::HashMap<String, DateTime<Utc>>>,
+    history_fetched: std::sync::Mutex<std::collections::HashMap<String, DateTime<Utc>>>,
 }
 
 /// How often the daily history is fetched again.
@@ -139,22 +139,30 @@ impl Yahoo {
                 .is_none_or(|t| now - *t >= HISTORY_EVERY)
     }
 
+    /// Fetches one symbol into `fetch`: its daily history when due, then its current chart.
+    /// `false` when Yahoo rate-limits (asking again right away only prolongs it).
     async fn fetch_one(
         &self,
         http: &Http,
         symbol: &str,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Bar>, FetchError> {
-        let mut bars = Vec::new();
+        fetch: &mut QuoteFetch,
+    ) -> bool {
         if self.history_due(symbol, now) {
-            bars = get_chart(http, &self.history_url(symbol), symbol, Interval::DAY, now).await?;
-            self.history_fetched
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(symbol.to_string(), now);
+            let history =
+                get_chart(http, &self.history_url(symbol), symbol, Interval::DAY, now).await;
+            if history.is_ok() {
+                self.history_fetched
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(symbol.to_string(), now);
+            }
+            if !fetch.add(&format!("{symbol} (history)"), history) {
+                return false;
+            }
         }
-        bars.extend(get_chart(http, &self.url(symbol), symbol, self.interval, now).await?);
-        Ok(bars)
+        let chart = get_chart(http, &self.url(symbol), symbol, self.interval, now).await;
+        fetch.add(symbol, chart)
     }
 }
 
@@ -168,16 +176,8 @@ impl QuoteProvider for Yahoo {
         Box::pin(async move {
             let mut fetch = QuoteFetch::default();
             for symbol in symbols {
-                match self.fetch_one(http, symbol, now).await {
-                    Ok(bars) => fetch.bars.extend(bars),
-                    Err(e) => {
-                        let rate_limited = matches!(e, FetchError::Status { status: 429, .. });
-                        fetch.errors.push((symbol.clone(), e));
-                        // Asking again right away only prolongs a rate limit.
-                        if rate_limited {
-                            break;
-                        }
-                    }
+                if !self.fetch_one(http, symbol, now, &mut fetch).await {
+                    break;
                 }
             }
             fetch
@@ -279,42 +279,28 @@ pub fn parse_chart(
         let Some(start) = ts(start_secs) else {
             continue;
         };
-        if interval.is_daily() {
+        let (time, session) = if interval.is_daily() {
             // Daily bars are stamped at the session's open; their values are final at the
             // close. Today's bar, still running, comes from the meta figures below.
             let close_time = exchange.close_on(exchange.trading_date(start));
             if close_time > now {
                 continue;
             }
-            bars.push(Bar {
-                symbol: symbol.to_string(),
-                time: close_time,
-                interval,
-                open: finite(q.open[i]).map(|v| round(v, decimals)),
-                high: finite(q.high[i]).map(|v| round(v, decimals)),
-                low: finite(q.low[i]).map(|v| round(v, decimals)),
-                close: Some(round(close, decimals)),
-                volume: q
-                    .volume
-                    .get(i)
-                    .copied()
-                    .flatten()
-                    .filter(|v| v.is_finite() && *v >= 0.0)
-                    .map(|v| v as u64),
-                session: Some(Session::Regular),
-            });
-            continue;
-        }
-        let end = start + step;
-        let session = exchange.session_at(start);
-        let time = if end <= now {
-            end
+            (close_time, Some(Session::Regular))
         } else {
-            // A bar still forming: its price is known as of the last regular trade, if that
-            // fell inside it; otherwise wait for the bar to complete.
-            match market_time {
-                Some(t) if t > start && t <= now && session == Some(Session::Regular) => t,
-                _ => continue,
+            let end = start + step;
+            let session = exchange.session_at(start);
+            if end <= now {
+                (end, session)
+            } else {
+                // A bar still forming: its price is known as of the last regular trade, if
+                // that fell inside it; otherwise wait for the bar to complete.
+                match market_time {
+                    Some(t) if t > start && t <= now && session == Some(Session::Regular) => {
+                        (t, session)
+                    }
+                    _ => continue,
+                }
             }
         };
         bars.push(Bar {
@@ -325,13 +311,7 @@ pub fn parse_chart(
             high: finite(q.high[i]).map(|v| round(v, decimals)),
             low: finite(q.low[i]).map(|v| round(v, decimals)),
             close: Some(round(close, decimals)),
-            volume: q
-                .volume
-                .get(i)
-                .copied()
-                .flatten()
-                .filter(|v| v.is_finite() && *v >= 0.0)
-                .map(|v| v as u64),
+            volume: q.volume.get(i).copied().flatten().and_then(volume),
             session,
         });
     }
