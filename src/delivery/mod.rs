@@ -157,8 +157,30 @@ pub fn deliveries_for(
     Ok(out)
 }
 
-/// Pending deliveries to replace (by sequence number), and new deliveries (edits).
-pub type Updates = (Vec<(u64, Delivery)>, Vec<Delivery>);
+/// New texts of pending deliveries (by sequence number), and new deliveries (edits).
+pub type Updates = (Vec<(u64, String)>, Vec<Delivery>);
+
+/// `alert` rendered again for a chat, as a photo caption or a message; `None` for a message
+/// that no longer fits in one (a message split in parts keeps its parts).
+fn rerender(
+    alert: &Alert,
+    template: Option<&Template>,
+    store: &Store,
+    chat: i64,
+    photo: bool,
+) -> Result<Option<(String, Locale)>, StoreError> {
+    let locale = store
+        .chat(chat)?
+        .as_ref()
+        .map_or(Locale::DEFAULT, locale_of);
+    Ok(if photo {
+        Some(render::alert_caption(alert, template, &locale))
+    } else {
+        Some(render::alert_html(alert, template, &locale))
+            .filter(|text| render::visible_len(text) <= render::MESSAGE_LIMIT)
+    }
+    .map(|text| (text, locale)))
+}
 
 /// What changes when a later copy of `alert`'s story arrives (`alert` already lists it):
 /// messages not yet sent are re-rendered in place, messages already sent are edited, and the
@@ -182,44 +204,25 @@ pub fn updates_for(
             )],
         ));
     }
-    let render_for = |chat_id: i64, photo: bool| -> Result<String, StoreError> {
-        let chat = store.chat(chat_id)?;
-        let locale = chat.as_ref().map_or(Locale::DEFAULT, locale_of);
-        Ok(if photo {
-            render::alert_caption(alert, template, &locale)
-        } else {
-            render::alert_html(alert, template, &locale)
-        })
-    };
     let mut replace = Vec::new();
-    for (seq, mut d) in store.pending_for(alert.id)? {
-        let Target::Telegram(chat) = d.target else {
-            continue;
-        };
-        let text = render_for(chat, d.photo)?;
-        // A message split in parts keeps its parts: only single messages are re-rendered.
-        if d.photo || render::visible_len(&text) <= render::MESSAGE_LIMIT {
-            d.text = text;
-            replace.push((seq, d));
+    for (seq, d) in store.pending_for(alert.id)? {
+        if let Target::Telegram(chat) = d.target
+            && let Some((text, _)) = rerender(alert, template, store, chat, d.photo)?
+        {
+            replace.push((seq, text));
         }
     }
     let mut edits = Vec::new();
     for (chat, message, photo) in store.sent_messages(alert.id)? {
-        let text = render_for(chat, photo)?;
-        if !photo && render::visible_len(&text) > render::MESSAGE_LIMIT {
-            continue;
+        if let Some((text, locale)) = rerender(alert, template, store, chat, photo)? {
+            edits.push(Delivery {
+                edit: Some(message),
+                photo,
+                buttons: true,
+                lang: locale.lang,
+                ..Delivery::message(alert.id, Target::Telegram(chat), text, now)
+            });
         }
-        let lang = store
-            .chat(chat)?
-            .map(|c| c.settings.lang)
-            .unwrap_or_default();
-        edits.push(Delivery {
-            edit: Some(message),
-            photo,
-            buttons: true,
-            lang,
-            ..Delivery::message(alert.id, Target::Telegram(chat), text, now)
-        });
     }
     Ok((replace, edits))
 }
@@ -243,22 +246,10 @@ pub fn refresh_unsent(
         .iter_mut()
         .filter(|d| d.alert == alert.id && d.edit.is_none())
     {
-        let Target::Telegram(chat) = d.target else {
-            continue;
-        };
-        if parts.get(&d.target) != Some(&1) {
-            continue;
-        }
-        let locale = store
-            .chat(chat)?
-            .as_ref()
-            .map_or(Locale::DEFAULT, locale_of);
-        let text = if d.photo {
-            render::alert_caption(alert, template, &locale)
-        } else {
-            render::alert_html(alert, template, &locale)
-        };
-        if d.photo || render::visible_len(&text) <= render::MESSAGE_LIMIT {
+        if let Target::Telegram(chat) = d.target
+            && parts.get(&d.target) == Some(&1)
+            && let Some((text, _)) = rerender(alert, template, store, chat, d.photo)?
+        {
             d.text = text;
         }
     }

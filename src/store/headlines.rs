@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError, ctx, decode, encode};
+use super::{Store, StoreError, ctx, decode};
 use crate::engine::HeadlineRef;
 
 /// A headline as `/news` shows it, with the symbols it concerns.
@@ -52,9 +52,5 @@ impl Store {
             removed += 1;
         }
         Ok(removed)
-    }
-
-    pub(super) fn encode_headline(h: &StoredHeadline) -> Vec<u8> {
-        encode(h)
     }
 }

@@ -109,8 +109,9 @@ pub struct Step<'a> {
     pub alerts: Vec<Alert>,
     /// Messages to send.
     pub deliveries: Vec<Delivery>,
-    /// Pending messages replaced in place (their alert changed before they went out).
-    pub replace: Vec<(u64, Delivery)>,
+    /// New texts of pending messages (their alert changed before they went out), by
+    /// sequence number.
+    pub replace: Vec<(u64, String)>,
     /// Charts of new alerts, per language of their labels.
     pub charts: Vec<(AlertId, crate::text::Lang, Vec<u8>)>,
     /// Alerts waiting for chats' digests: (chat, alert).
@@ -249,11 +250,6 @@ impl Store {
             .map(|a| (a.id.to_be_bytes().to_vec(), encode(a)))
             .collect();
         let deliveries: Vec<Vec<u8>> = step.deliveries.iter().map(encode).collect();
-        let replace: Vec<(u64, Vec<u8>)> = step
-            .replace
-            .iter()
-            .map(|(seq, d)| (*seq, encode(d)))
-            .collect();
         let charts: Vec<(Vec<u8>, Vec<u8>)> = step
             .charts
             .iter()
@@ -267,12 +263,7 @@ impl Store {
         let headlines: Vec<(Vec<u8>, Vec<u8>)> = step
             .headlines
             .iter()
-            .map(|(id, h)| {
-                (
-                    headlines::key(h.headline.published, id),
-                    Store::encode_headline(h),
-                )
-            })
+            .map(|(id, h)| (headlines::key(h.headline.published, id), encode(h)))
             .collect();
         let result: Result<(), TransactionError<()>> = (
             &self.items,
@@ -307,10 +298,16 @@ impl Store {
                     for (k, v) in &alerts {
                         t_alerts.insert(k.as_slice(), v.as_slice())?;
                     }
-                    for (seq, d) in &replace {
-                        // Only if still pending: the sender may have sent it meanwhile.
-                        if t_outbox.get(seq.to_be_bytes())?.is_some() {
-                            t_outbox.insert(&seq.to_be_bytes(), d.as_slice())?;
+                    for (seq, text) in &step.replace {
+                        // Only if still pending (the sender may have sent it meanwhile), and
+                        // only the text: the sender's changes (retry time, attempts, a
+                        // migrated target) stay.
+                        if let Some(mut d) = t_outbox
+                            .get(seq.to_be_bytes())?
+                            .and_then(|v| decode::<Delivery>(&v, "delivery"))
+                        {
+                            d.text = text.clone();
+                            t_outbox.insert(&seq.to_be_bytes(), encode(&d))?;
                         }
                     }
                     for d in &deliveries {

@@ -140,14 +140,6 @@ impl Store {
         Ok(updated.is_some())
     }
 
-    /// Replaces a pending delivery (after a failed attempt).
-    pub fn reschedule(&self, seq: u64, delivery: &Delivery) -> Result<(), StoreError> {
-        self.outbox
-            .insert(seq.to_be_bytes(), encode(delivery))
-            .map(|_| ())
-            .map_err(ctx("rescheduling a delivery"))
-    }
-
     /// Removes a delivery: it was accepted, or can never be.
     pub fn remove_delivery(&self, seq: u64) -> Result<(), StoreError> {
         self.outbox

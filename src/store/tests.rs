@@ -291,9 +291,7 @@ fn deliveries_are_rescheduled_removed_and_dropped_per_chat() {
     let a = store.enqueue(&delivery(42)).unwrap();
     store.enqueue(&delivery(43)).unwrap();
     store.enqueue(&delivery(42)).unwrap();
-    let mut d = delivery(42);
-    d.attempts = 1;
-    store.reschedule(a, &d).unwrap();
+    assert!(store.update_delivery(a, |d| d.attempts = 1).unwrap());
     assert_eq!(store.outbox().unwrap()[0].1.attempts, 1);
     assert_eq!(store.drop_deliveries_to(42).unwrap(), 2);
     assert_eq!(store.outbox_len(), 1);
@@ -422,4 +420,46 @@ fn a_directory_let_go_of_a_moment_later_is_waited_for() {
         reopened.meta.get("kept").unwrap().as_deref(),
         Some(&b"yes"[..])
     );
+}
+
+#[test]
+fn a_new_text_for_a_pending_message_keeps_what_the_sender_changed() {
+    let (_dir, store) = open();
+    let step = |deliveries, replace| Step {
+        now: Utc::now(),
+        items: vec![],
+        bars: vec![],
+        engine: None,
+        alerts: vec![],
+        deliveries,
+        replace,
+        charts: vec![],
+        digest: vec![],
+        headlines: vec![],
+    };
+    store.commit(&step(vec![delivery(42)], vec![])).unwrap();
+    let (seq, _) = store.outbox().unwrap()[0].clone();
+    // Meanwhile the sender met flood control and moved the chat.
+    let later: DateTime<Utc> = "2026-02-02T22:00:00Z".parse().unwrap();
+    store
+        .update_delivery(seq, |d| {
+            d.not_before = Some(later);
+            d.attempts = 2;
+            d.target = Target::Telegram(-1_002_000_000_000);
+        })
+        .unwrap();
+    store
+        .commit(&step(vec![], vec![(seq, "<b>also reported</b>".into())]))
+        .unwrap();
+    let (_, d) = store.outbox().unwrap()[0].clone();
+    assert_eq!(d.text, "<b>also reported</b>");
+    assert_eq!(d.not_before, Some(later));
+    assert_eq!(d.attempts, 2);
+    assert_eq!(d.target, Target::Telegram(-1_002_000_000_000));
+    // A message sent meanwhile is not brought back.
+    store.remove_delivery(seq).unwrap();
+    store
+        .commit(&step(vec![], vec![(seq, "late".into())]))
+        .unwrap();
+    assert_eq!(store.outbox_len(), 0);
 }
