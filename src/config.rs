@@ -229,8 +229,7 @@ struct RawFeed {
     name: Option<String>,
     url: Spanned<String>,
     schedule: Spanned<String>,
-    #[serde(default)]
-    symbols: Vec<String>,
+    symbols: Option<Spanned<Vec<String>>>,
 }
 
 /// Where the environment is read from: the process, or a map in tests.
@@ -439,6 +438,14 @@ impl Config {
                 None => Url::parse(q.provider.default_base_url()).ok(),
             };
             let symbols = parse_symbols(file, &q.symbols, &mut problems);
+            if q.symbols.get_ref().is_empty() {
+                problems.push(Problem::at(
+                    file,
+                    q.symbols.span(),
+                    "a quote source needs at least one symbol",
+                    None,
+                ));
+            }
             let interval = match &q.interval {
                 Some(i) => match Interval::from_str(i.get_ref()) {
                     Ok(iv) if !iv.is_daily() => Some(iv),
@@ -487,12 +494,11 @@ impl Config {
         for f in raw.feeds {
             let schedule = parse_schedule(file, &f.schedule, &mut problems);
             let url = parse_url(file, &f.url, &mut problems);
-            let symbols: Vec<String> = f
+            let symbols = f
                 .symbols
-                .iter()
-                .map(|s| s.trim().to_ascii_uppercase())
-                .filter(|s| !s.is_empty())
-                .collect();
+                .as_ref()
+                .map(|s| parse_symbols(file, s, &mut problems))
+                .unwrap_or_default();
             let name = f.name.clone().unwrap_or_else(|| {
                 url.as_ref()
                     .map(|u| {
@@ -637,37 +643,23 @@ pub fn parse_schedule(
     }
 }
 
+/// The symbols of a list (see [`crate::model::symbol`]); every one that is not a symbol is a
+/// problem.
 fn parse_symbols(
     file: &SourceFile,
     value: &Spanned<Vec<String>>,
     problems: &mut Vec<Problem>,
 ) -> Vec<String> {
-    let symbols: Vec<String> = value
-        .get_ref()
-        .iter()
-        .map(|s| s.trim().to_ascii_uppercase())
-        .collect();
-    if symbols.is_empty() {
-        problems.push(Problem::at(
-            file,
-            value.span(),
-            "a quote source needs at least one symbol",
-            None,
-        ));
-    }
-    for s in &symbols {
-        if s.is_empty()
-            || s.len() > 20
-            || !s
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '^' | '='))
-        {
-            problems.push(Problem::at(
+    let mut symbols = Vec::new();
+    for raw in value.get_ref() {
+        match crate::model::symbol(raw) {
+            Some(s) => symbols.push(s),
+            None => problems.push(Problem::at(
                 file,
                 value.span(),
-                format!("`{s}` is not a ticker symbol"),
+                format!("`{raw}` is not a ticker symbol"),
                 Some("write it as Yahoo does, e.g. `NVDA` or `SAP.DE`".into()),
-            ));
+            )),
         }
     }
     symbols
@@ -741,6 +733,28 @@ symbols = ["NVDA"]
         assert_eq!(c.quotes[0].name, "yahoo:NVDA,AMD");
         assert_eq!(c.feeds[0].name, "127.0.0.1/rss");
         assert_eq!(c.storage.cache_bytes, 64 * 1024 * 1024);
+    }
+
+    #[test]
+    fn symbols_of_quotes_and_feeds_are_checked_alike() {
+        let text = FULL
+            .replace(
+                r#"symbols = ["nvda", "AMD"]"#,
+                r#"symbols = ["$nvda", "180"]"#,
+            )
+            .replace(r#"symbols = ["NVDA"]"#, r#"symbols = ["NV DA", " amd "]"#);
+        let problems = parse(&text, &[]).unwrap_err();
+        let messages: Vec<(usize, &str)> = problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                (13, "`180` is not a ticker symbol"),
+                (20, "`NV DA` is not a ticker symbol")
+            ]
+        );
     }
 
     #[test]

@@ -10,6 +10,20 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Longest ticker symbol accepted.
+pub const MAX_SYMBOL: usize = 20;
+
+/// A ticker symbol as written by a user, a rule or the config (`nvda`, `$NVDA`, ` SAP.DE`),
+/// in the form Yahoo uses (`NVDA`, `SAP.DE`, `^GSPC`, `EURUSD=X`); `None` when it is not one.
+pub fn symbol(raw: &str) -> Option<String> {
+    let s = raw.trim().trim_start_matches('$').to_ascii_uppercase();
+    ((1..=MAX_SYMBOL).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '^' | '='))
+        && s.chars().any(|c| c.is_ascii_alphabetic()))
+    .then_some(s)
+}
+
 /// One news item, as fetched from a feed or read from a replay file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Headline {
@@ -187,6 +201,23 @@ pub struct Bar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn symbols_are_read_as_yahoo_writes_them() {
+        for (raw, expected) in [
+            ("nvda", "NVDA"),
+            (" $NVDA ", "NVDA"),
+            ("sap.de", "SAP.DE"),
+            ("^GSPC", "^GSPC"),
+            ("EURUSD=X", "EURUSD=X"),
+            ("BRK-B", "BRK-B"),
+        ] {
+            assert_eq!(symbol(raw), Some(expected.to_string()), "{raw}");
+        }
+        for raw in ["", "$", "180", "NV DA", "<b>", "ABCDEFGHIJKLMNOPQRSTU"] {
+            assert_eq!(symbol(raw), None, "{raw}");
+        }
+    }
 
     #[test]
     fn intervals_parse_and_print_like_the_replay_format() {

@@ -164,14 +164,6 @@ fn duration(raw: &str, min: Duration, max: Duration) -> Result<Duration, SpecErr
     Ok(d)
 }
 
-/// Whether `s` (upper case) looks like a ticker symbol: `NVDA`, `BRK-B`, `SAP.DE`, `^GDAXI`.
-pub fn is_symbol(s: &str) -> bool {
-    (1..=12).contains(&s.len())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '^' | '='))
-        && s.chars().any(|c| c.is_ascii_alphabetic())
-}
-
 /// Keeps letters, digits and the few marks names use; everything a rule term would read as
 /// syntax (`@`, `*`, `=`) goes.
 fn clean_term(raw: &str) -> String {
@@ -206,10 +198,9 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Spec, SpecError> {
     // `3 %` is written with a space in German.
     let toks = tokens(&input.replace(" %", "%"));
     let (first, _) = toks.first().ok_or(SpecError::Empty)?;
-    let symbol = first.trim().trim_start_matches('$').to_ascii_uppercase();
-    if !is_symbol(&symbol) {
+    let Some(symbol) = crate::model::symbol(first) else {
         return Err(SpecError::BadSymbol(first.clone()));
-    }
+    };
     let mut spec = Spec {
         symbol,
         price: None,

@@ -143,21 +143,15 @@ fn compile_rule(
     }
     let mut symbols = Vec::new();
     for s in &raw.symbols {
-        let sym = s.get_ref().trim().to_ascii_uppercase();
-        if sym.is_empty()
-            || sym.len() > 20
-            || !sym
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '^' | '='))
-        {
+        if let Some(sym) = crate::model::symbol(s.get_ref()) {
+            symbols.push(sym);
+        } else {
             problems.push(Problem::at(
                 file,
                 s.span(),
                 format!("`{}` is not a ticker symbol", s.get_ref()),
                 Some("write it as Yahoo does, e.g. `NVDA` or `SAP.DE`".into()),
             ));
-        } else {
-            symbols.push(sym);
         }
     }
 

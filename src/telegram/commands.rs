@@ -306,10 +306,9 @@ fn symbols(args: &str) -> Result<Vec<String>, String> {
         .split([' ', ',', ';', '\n', '\t'])
         .filter(|s| !s.is_empty())
     {
-        let s = raw.trim_start_matches('$').to_ascii_uppercase();
-        if !personal::is_symbol(&s) {
+        let Some(s) = crate::model::symbol(raw) else {
             return Err(raw.to_string());
-        }
+        };
         if !out.contains(&s) {
             out.push(s);
         }
@@ -756,8 +755,7 @@ impl Conversation<'_> {
         if self.rule_set().get(&lower).is_some() {
             return Some(MuteTarget::Rule(lower));
         }
-        let symbol = word.trim_start_matches('$').to_ascii_uppercase();
-        personal::is_symbol(&symbol).then_some(MuteTarget::Symbol(symbol))
+        crate::model::symbol(word).map(MuteTarget::Symbol)
     }
 
     fn mute(&self, args: &str) -> Result<String, StoreError> {
@@ -912,18 +910,13 @@ impl Conversation<'_> {
         let t = self.t();
         match args.split_whitespace().next() {
             None => Err(t.symbol_usage(command)),
-            Some(raw) => {
-                let s = raw.trim_start_matches('$').to_ascii_uppercase();
-                if personal::is_symbol(&s) {
-                    Ok(s)
-                } else {
-                    Err(format!(
-                        "{}\n{}",
-                        t.bad_symbol(&escape(raw)),
-                        t.symbol_usage(command)
-                    ))
-                }
-            }
+            Some(raw) => crate::model::symbol(raw).ok_or_else(|| {
+                format!(
+                    "{}\n{}",
+                    t.bad_symbol(&escape(raw)),
+                    t.symbol_usage(command)
+                )
+            }),
         }
     }
 
