@@ -144,6 +144,8 @@ fn number(word: Option<&(String, bool)>, keyword: &str, percent: bool) -> Result
     let value: f64 = text
         .parse()
         .map_err(|_| SpecError::BadNumber(raw.clone()))?;
+    // Kept to the four decimals the alert is written with, so it means what it says.
+    let value = (value * 1e4).round() / 1e4;
     let range = if percent {
         0.0..=50.0
     } else {
@@ -257,11 +259,13 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Spec, SpecError> {
                 let window = match toks.get(i) {
                     Some((w, false)) if w.chars().next().is_some_and(|c| c.is_ascii_digit()) => {
                         i += 1;
-                        duration(
+                        let d = duration(
                             w,
                             Duration::from_secs(5 * 60),
                             Duration::from_secs(24 * 3600),
-                        )?
+                        )?;
+                        // Windows are whole minutes: as listed, so as evaluated.
+                        Duration::from_secs(d.as_secs().div_ceil(60) * 60)
                     }
                     _ => Duration::from_secs(3600),
                 };
@@ -401,7 +405,7 @@ impl Spec {
                 PricePart::Drop(x) => one("price", vec![("change", format!("<= -{}%", num(*x)))]),
                 PricePart::Rise(x) => one("price", vec![("change", format!(">= {}%", num(*x)))]),
                 PricePart::Move { pct, window } => {
-                    let w = format!("{}m", window.as_secs() / 60);
+                    let w = span(*window);
                     one(
                         "down",
                         vec![
@@ -482,6 +486,17 @@ mod tests {
                 window: Duration::from_secs(3600)
             })
         );
+        // A window is whole minutes, listed and evaluated alike.
+        let s = parse("NVDA move 2% 330s", &limits()).unwrap();
+        assert_eq!(
+            s.price,
+            Some(PricePart::Move {
+                pct: 2.0,
+                window: Duration::from_secs(360)
+            })
+        );
+        assert_eq!(s.summary(), "NVDA move 2% 6m");
+        assert!(s.rule_toml("personal-42-1", 1).contains("window = \"6m\""));
         let s = parse("NVDA news \"OpenAI\" chips", &limits()).unwrap();
         assert_eq!(s.words, ["OpenAI", "chips"]);
         assert_eq!(s.price, None);
@@ -525,6 +540,11 @@ mod tests {
         assert_eq!(
             parse("NVDA below NaN", &l),
             Err(SpecError::BadNumber("NaN".into()))
+        );
+        assert_eq!(
+            parse("NVDA drop 0.00001%", &l),
+            Err(SpecError::BadNumber("0.00001%".into())),
+            "rounds to nothing"
         );
         assert_eq!(
             parse("<b>hi</b> drop 3%", &l),
