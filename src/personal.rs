@@ -14,6 +14,7 @@
 //! Parsing is pure and strict: anything it does not understand is a [`SpecError`] the chat is
 //! shown with examples; nothing is stored.
 
+use std::path::Path;
 use std::time::Duration;
 
 use crate::problem::SourceFile;
@@ -443,12 +444,20 @@ impl Spec {
 /// number, for problem reports).
 pub fn source_file(alert: &PersonalAlert) -> SourceFile {
     SourceFile {
-        path: std::path::PathBuf::from(format!(
-            "<personal>/{}.toml",
+        path: Path::new(PERSONAL_DIR).join(format!(
+            "{}.toml",
             PersonalAlert::rule_id(alert.chat, alert.number)
         )),
         text: alert.rule.clone(),
     }
+}
+
+/// Where personal alerts are said to live in diagnostics (they live in the store).
+const PERSONAL_DIR: &str = "<personal>";
+
+/// Whether a rule file is a personal alert's.
+pub fn is_personal_file(path: &Path) -> bool {
+    path.starts_with(PERSONAL_DIR)
 }
 
 /// Whether a rule id belongs to a personal alert (never listed or subscribable by others).
