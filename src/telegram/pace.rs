@@ -7,6 +7,7 @@
 //! Each period is a little longer than the limit's, so network jitter that bunches two
 //! requests together still stays inside it.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -54,6 +55,10 @@ pub struct Pacer {
     /// No message before this: a process that died a moment ago may have used this second's
     /// budget (and sent to a chat that is now sent its in-flight message again).
     first_send: std::time::Instant,
+    /// When each chat was last sent to. The chat limiter hands out turns, but the wait for
+    /// the overall limit after a turn varies: the gap is kept between actual sends.
+    last_sent: std::sync::Mutex<HashMap<i64, std::time::Instant>>,
+    chat_gap: Duration,
 }
 
 impl Pacer {
@@ -68,6 +73,8 @@ impl Pacer {
             since_cleanup: AtomicU32::new(0),
             first_send: std::time::Instant::now()
                 + with_margin(limits.chat_gap.max(Duration::from_secs(1))),
+            last_sent: std::sync::Mutex::new(HashMap::new()),
+            chat_gap: with_margin(limits.chat_gap),
         }
     }
 
@@ -84,11 +91,34 @@ impl Pacer {
             self.groups.until_key_ready(&chat).await;
         }
         self.chats.until_key_ready(&chat).await;
-        self.overall.until_ready().await;
+        loop {
+            self.overall.until_ready().await;
+            let now = std::time::Instant::now();
+            let too_soon = {
+                let mut last = self.last_sent.lock().unwrap_or_else(|e| e.into_inner());
+                match last.get(&chat) {
+                    Some(&t) if now < t + self.chat_gap => Some(t + self.chat_gap - now),
+                    _ => {
+                        last.insert(chat, now);
+                        None
+                    }
+                }
+            };
+            match too_soon {
+                // The overall turn is given up (sending later than it would bunch sends up).
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => break,
+            }
+        }
         if self.since_cleanup.fetch_add(1, Ordering::Relaxed) >= 10_000 {
             self.since_cleanup.store(0, Ordering::Relaxed);
             self.chats.retain_recent();
             self.groups.retain_recent();
+            let now = std::time::Instant::now();
+            self.last_sent
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|_, t| now.duration_since(*t) < self.chat_gap);
         }
     }
 }
@@ -98,6 +128,36 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_chats_gap_holds_between_sends_however_long_the_overall_wait() {
+        let pacer = std::sync::Arc::new(Pacer::new(Limits {
+            per_second: 5,
+            chat_gap: Duration::from_millis(300),
+            group_per_minute: 600,
+        }));
+        pacer.ready(100).await;
+        // Five other chats queue up for the overall limit; chat 1's first message waits
+        // behind them, its second one does not.
+        let others: Vec<_> = (2..=6)
+            .map(|chat| {
+                let p = std::sync::Arc::clone(&pacer);
+                tokio::spawn(async move { p.ready(chat).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        pacer.ready(1).await;
+        let first = Instant::now();
+        pacer.ready(1).await;
+        assert!(
+            first.elapsed() >= Duration::from_millis(300),
+            "{:?}",
+            first.elapsed()
+        );
+        for o in others {
+            o.await.unwrap();
+        }
+    }
 
     #[tokio::test]
     async fn messages_are_spaced_overall_and_per_chat_and_wait_a_second_after_start() {
