@@ -26,7 +26,7 @@ use crate::store::{Store, StoreError};
 use crate::telegram::pace::Pacer;
 use crate::{health, telegram};
 
-/// Why the bot could not start.
+/// Why the bot could not start, or had to stop.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// The rules directory has problems.
@@ -40,6 +40,10 @@ pub enum StartError {
     /// The store could not be opened or read.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A stage every alert passes through stopped while the bot ran (a bug): the bot stops
+    /// too, so that a supervisor (Docker's restart policy) starts it again.
+    #[error("the {0} stopped unexpectedly; the bot stopped with it")]
+    StageFailed(&'static str),
 }
 
 /// Time allowed for stages to finish after shutdown before the store is flushed anyway.
@@ -151,7 +155,9 @@ pub async fn run(
             async move { source.poll(&ctx).await }
         });
     }
-    // The pipeline ends when the last sender of its channel is gone: the jobs' copies.
+    // The pipeline ends when the last sender of its channel is gone: the jobs' copies, and
+    // this one, held until shutdown (with no sources configured there are no jobs).
+    let inbox = ctx.pipeline.clone();
     drop(ctx);
     tracing::info!(sources = names.len(), mode = ?mode, "marketbot running");
 
@@ -227,13 +233,34 @@ pub async fn run(
         stop.clone(),
     ));
 
-    shutdown.await;
-    tracing::info!("shutting down");
+    let (mut pipeline_task, mut sender_task) = (pipeline_task, sender_task);
+    // The pipeline and the sender run until shutdown; one that ends before it has failed.
+    let failed = tokio::select! {
+        () = shutdown => None,
+        result = &mut pipeline_task => Some(("pipeline", result)),
+        result = &mut sender_task => Some(("outbox sender", result)),
+    };
+    match &failed {
+        None => tracing::info!("shutting down"),
+        Some((stage, result)) => {
+            tracing::error!(
+                stage,
+                ?result,
+                "a stage stopped unexpectedly; shutting down"
+            )
+        }
+    }
     stop.cancel();
+    drop(inbox);
+    let failed = failed.map(|(stage, _)| stage);
     let finish = async {
         scheduler.stopped().await;
-        let _ = pipeline_task.await;
-        let _ = sender_task.await;
+        if failed != Some("pipeline") {
+            let _ = pipeline_task.await;
+        }
+        if failed != Some("outbox sender") {
+            let _ = sender_task.await;
+        }
         if let Some(t) = bot_task {
             let _ = t.await;
         }
@@ -252,7 +279,10 @@ pub async fn run(
         Ok(Err(e)) => tracing::error!(error = %e, "flushing state failed"),
         Err(e) => tracing::error!(error = %e, "flushing state panicked"),
     }
-    Ok(())
+    match failed {
+        Some(stage) => Err(StartError::StageFailed(stage)),
+        None => Ok(()),
+    }
 }
 
 /// How often due digests are looked for.
