@@ -279,16 +279,13 @@ pub fn why_html(alert: &Alert, locale: &Locale) -> String {
             .filter(|m| &m.selection == name)
             .map(|m| {
                 format!(
-                    "“{}” ({}, {:?} {}–{})",
+                    "“{}” ({}, {} {}–{})",
                     escape(&m.text),
                     escape(&m.term),
-                    m.field,
+                    m.field.name(),
                     m.span.0,
                     m.span.1
                 )
-                .replace("Title", "title")
-                .replace("Summary", "summary")
-                .replace("Source", "source")
             })
             .collect();
         if !words.is_empty() {

@@ -40,6 +40,17 @@ pub enum Field {
     Source,
 }
 
+impl Field {
+    /// Its name in rule files and evidence: `title`, `summary`, `source`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Summary => "summary",
+            Field::Source => "source",
+        }
+    }
+}
+
 /// One automaton and, for each of its patterns, the terms anchored there.
 #[derive(Debug)]
 struct Automaton {

@@ -73,6 +73,15 @@ fn the_evidence_lists_selections_words_positions_figures_and_window() {
         "{why}"
     );
     assert!(why.contains("Window: ±24 h"), "{why}");
+
+    // Words are shown as the headline has them, whatever they are.
+    let mut a = alert();
+    a.matched[0].text = "Open Source Title".into();
+    let why = why_html(&a, &Locale::DEFAULT);
+    assert!(
+        why.contains("“Open Source Title” (openai, title 0–6)"),
+        "{why}"
+    );
 }
 
 #[test]
