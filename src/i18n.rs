@@ -329,7 +329,7 @@ impl Texts {
 
     /// A setting changed.
     pub fn setting_changed(&self, what: &str, value: &str) -> String {
-        self.pick(format!("✅ {what}: {value}"), format!("✅ {what}: {value}"))
+        format!("✅ {what}: {value}")
     }
 
     /// A time zone name that is not one.
@@ -394,7 +394,7 @@ impl Texts {
         }
     }
 
-    /// A mute set.
+    /// A mute set (the caller escapes `what` where the text is HTML).
     pub fn muted(&self, what: &str, until: &str) -> String {
         self.pick(
             format!("🔇 {what} muted until {until}."),
@@ -960,14 +960,6 @@ impl Texts {
         self.pick(
             format!("No longer following {id}."),
             format!("Sie folgen {id} nicht mehr."),
-        )
-    }
-
-    /// Callback answer for a mute (plain text, no HTML).
-    pub fn muted_plain(&self, what: &str, until: &str) -> String {
-        self.pick(
-            format!("🔇 {what} muted until {until}."),
-            format!("🔇 {what} stumm bis {until}."),
         )
     }
 

@@ -174,6 +174,9 @@ pub enum Disposition {
     Digest,
 }
 
+/// Most mutes a chat keeps: past it, the ones ending soonest give way.
+pub const MAX_MUTES: usize = 50;
+
 impl Chat {
     /// A new, active chat without subscriptions.
     pub fn new(id: i64, kind: ChatKind, title: String, now: DateTime<Utc>) -> Chat {
@@ -191,6 +194,17 @@ impl Chat {
             thread: None,
             last_digest: None,
             personal_next: 0,
+        }
+    }
+
+    /// Adds a mute (replacing one on the same target) and forgets expired ones; at most
+    /// [`MAX_MUTES`] are kept, the longest-running ones.
+    pub fn mute(&mut self, what: MuteTarget, until: DateTime<Utc>, now: DateTime<Utc>) {
+        self.mutes.retain(|m| m.until > now && m.what != what);
+        self.mutes.push(Mute { what, until });
+        if self.mutes.len() > MAX_MUTES {
+            self.mutes.sort_by_key(|m| std::cmp::Reverse(m.until));
+            self.mutes.truncate(MAX_MUTES);
         }
     }
 

@@ -463,3 +463,29 @@ fn a_new_text_for_a_pending_message_keeps_what_the_sender_changed() {
         .unwrap();
     assert_eq!(store.outbox_len(), 0);
 }
+
+#[test]
+fn a_mute_replaces_one_on_the_same_target_and_at_most_fifty_are_kept() {
+    let now: DateTime<Utc> = "2026-02-02T21:00:00Z".parse().unwrap();
+    let mut chat = Chat::new(42, ChatKind::Private, "Ann".into(), now);
+    let hours = |h| now + chrono::TimeDelta::hours(h);
+    chat.mute(MuteTarget::Symbol("NVDA".into()), hours(1), now);
+    chat.mute(MuteTarget::Symbol("NVDA".into()), hours(5), now);
+    assert_eq!(chat.mutes.len(), 1);
+    assert!(chat.muted("seed", Some("NVDA"), hours(4)));
+    for i in 0..60 {
+        chat.mute(MuteTarget::Rule(format!("rule-{i}")), hours(10 + i), now);
+    }
+    assert_eq!(chat.mutes.len(), chats::MAX_MUTES);
+    assert!(
+        chat.muted("rule-59", None, hours(60)),
+        "the longest-running stay"
+    );
+    assert!(
+        !chat.muted("seed", Some("NVDA"), hours(4)),
+        "the soonest ending give way"
+    );
+    // Expired ones are forgotten on the next mute.
+    chat.mute(MuteTarget::All, hours(200), hours(100));
+    assert!(chat.mutes.iter().all(|m| m.until > hours(100)));
+}

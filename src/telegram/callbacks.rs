@@ -8,14 +8,14 @@ use chrono::{DateTime, TimeDelta, Utc};
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::BotContext;
-use super::commands::{Incoming, add_mute, locale};
+use super::commands::{Incoming, locale};
 use super::keyboards::{Action, rule_toggles};
 use crate::delivery::render::{self, escape};
 use crate::i18n::texts;
 use crate::personal;
 use crate::store::{MuteTarget, StoreError};
 
-/// How long the mute buttons silence.
+/// How long the mute buttons (and `/mute` without a duration) silence.
 pub const MUTE_FOR: TimeDelta = TimeDelta::days(1);
 
 /// What to do after a press.
@@ -78,7 +78,7 @@ pub fn press(
             let until = now + MUTE_FOR;
             let updated = ctx
                 .store
-                .update_chat(chat_id, |c| add_mute(c, what.clone(), until, now))?;
+                .update_chat(chat_id, |c| c.mute(what.clone(), until, now))?;
             if updated.is_none() {
                 return Ok(Outcome {
                     notice: Some(t.not_subscribed.to_string()),
@@ -86,7 +86,7 @@ pub fn press(
                 });
             }
             Outcome {
-                notice: Some(t.muted_plain(&name, &locale.time(until))),
+                notice: Some(t.muted(&name, &locale.time(until))),
                 ..Outcome::default()
             }
         }

@@ -20,7 +20,7 @@ use crate::i18n::{Texts, texts};
 use crate::personal::{self, PricePart};
 use crate::series::Series;
 use crate::store::{
-    BROADCAST, Chat, ChatKind, Delivery, Mute, MuteTarget, PersonalAlert, StoreError, Target,
+    BROADCAST, Chat, ChatKind, Delivery, MuteTarget, PersonalAlert, StoreError, Target,
 };
 use crate::text::Lang;
 
@@ -287,8 +287,7 @@ pub fn answer(
         Command::Status => conv.status()?,
         Command::Stats => conv.stats()?,
         Command::Broadcast => conv.broadcast(args)?,
-        // Answered by the caller: reloading is blocking work.
-        Command::Reload => String::new(),
+        Command::Reload => conv.reload(),
     }))
 }
 
@@ -774,7 +773,7 @@ impl Conversation<'_> {
             ));
         };
         let span = match duration {
-            None => Duration::from_secs(24 * 3600),
+            None => super::callbacks::MUTE_FOR.to_std().unwrap_or_default(),
             Some(d) => match humantime::parse_duration(d) {
                 Ok(span) if span > Duration::ZERO && span <= MAX_MUTE => span,
                 _ => {
@@ -788,7 +787,7 @@ impl Conversation<'_> {
         };
         let until =
             self.now + chrono::Duration::from_std(span).unwrap_or(chrono::TimeDelta::days(1));
-        self.save(|c| add_mute(c, what.clone(), until, self.now))?;
+        self.save(|c| c.mute(what.clone(), until, self.now))?;
         Ok(t.muted(&self.mute_name(&what), &self.locale.time(until)))
     }
 
@@ -1078,6 +1077,17 @@ impl Conversation<'_> {
         ))
     }
 
+    /// `/reload`: the rules directory now; the report in the log and as the answer.
+    fn reload(&self) -> String {
+        let report = self.ctx.reloader.reload();
+        if report.problems.is_empty() {
+            tracing::info!("{}", report.summary());
+        } else {
+            tracing::error!("{}", report.summary());
+        }
+        super::pre_block(&report.summary())
+    }
+
     fn broadcast(&self, args: &str) -> Result<String, StoreError> {
         let t = self.t();
         if args.trim().is_empty() {
@@ -1101,19 +1111,6 @@ impl Conversation<'_> {
         self.ctx.sender.wake();
         tracing::info!(chats = n, "broadcast queued");
         Ok(t.broadcast_queued(n))
-    }
-}
-
-/// Most mutes a chat keeps: past it, the ones ending soonest give way.
-const MAX_MUTES: usize = 50;
-
-/// Adds a mute (replacing one on the same target) and forgets expired ones.
-pub fn add_mute(chat: &mut Chat, what: MuteTarget, until: DateTime<Utc>, now: DateTime<Utc>) {
-    chat.mutes.retain(|m| m.until > now && m.what != what);
-    chat.mutes.push(Mute { what, until });
-    if chat.mutes.len() > MAX_MUTES {
-        chat.mutes.sort_by_key(|m| std::cmp::Reverse(m.until));
-        chat.mutes.truncate(MAX_MUTES);
     }
 }
 

@@ -82,7 +82,7 @@ pub struct BotContext {
 
 /// Sends `text` to every admin, paced (best effort: failures are logged).
 pub fn notify_admins(bot: &TgBot, pacer: &Arc<Pacer>, admins: &[i64], text: &str) {
-    let html = format!("<pre>{}</pre>", escape(&clip(text, 3500)));
+    let html = pre_block(text);
     for &admin in admins {
         let (bot, pacer, html) = (bot.clone(), Arc::clone(pacer), html.clone());
         tokio::spawn(async move {
@@ -96,6 +96,12 @@ pub fn notify_admins(bot: &TgBot, pacer: &Arc<Pacer>, admins: &[i64], text: &str
             }
         });
     }
+}
+
+/// A technical report (reload summaries) for admins: preformatted, escaped, within one
+/// message.
+pub fn pre_block(text: &str) -> String {
+    format!("<pre>{}</pre>", escape(&clip(text, 3500)))
 }
 
 /// At most `n` characters of `text`.
@@ -331,26 +337,12 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
             tracing::info!(user = ?incoming.user, command = cmd.name(), "admin command");
         }
     }
-    let reply = if cmd == Command::Reload {
-        let reloader = Arc::clone(&ctx.reloader);
-        let report = blocking(move || reloader.reload()).await?;
-        if report.problems.is_empty() {
-            tracing::info!("{}", report.summary());
-        } else {
-            tracing::error!("{}", report.summary());
-        }
-        Reply::Text(format!(
-            "<pre>{}</pre>",
-            escape(&report.summary().chars().take(3500).collect::<String>())
-        ))
-    } else {
-        let (ctx2, incoming2) = (Arc::clone(&ctx), incoming.clone());
-        match blocking(move || commands::answer(&ctx2, &incoming2, cmd, &args)).await? {
-            Ok(reply) => reply,
-            Err(e) => {
-                tracing::error!(error = %e, command = cmd.name(), "command failed on storage");
-                Reply::Text(t.sorry.to_string())
-            }
+    let (ctx2, incoming2) = (Arc::clone(&ctx), incoming.clone());
+    let reply = match blocking(move || commands::answer(&ctx2, &incoming2, cmd, &args)).await? {
+        Ok(reply) => reply,
+        Err(e) => {
+            tracing::error!(error = %e, command = cmd.name(), "command failed on storage");
+            Reply::Text(t.sorry.to_string())
         }
     };
     reply_in(reply).await
