@@ -462,7 +462,7 @@ pub fn is_personal_file(path: &Path) -> bool {
 
 /// Whether a rule id belongs to a personal alert (never listed or subscribable by others).
 pub fn is_personal(rule: &str) -> bool {
-    rule.starts_with("personal-")
+    rule.starts_with(crate::store::PERSONAL_PREFIX)
 }
 
 #[cfg(test)]

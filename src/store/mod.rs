@@ -25,7 +25,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 pub use chats::{Chat, ChatKind, Disposition, Mute, MuteTarget, Settings};
 pub use headlines::StoredHeadline;
 pub use outbox::{BROADCAST, Delivery, Target};
-pub use personal::PersonalAlert;
+pub use personal::{PERSONAL_PREFIX, PersonalAlert};
 
 use crate::engine::{Alert, AlertId, EngineState};
 use crate::model::Bar;

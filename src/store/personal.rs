@@ -33,9 +33,19 @@ impl PersonalAlert {
         } else {
             chat.to_string()
         };
-        format!("personal-{chat}-")
+        format!("{PERSONAL_PREFIX}{chat}-")
+    }
+
+    /// The number of `chat`'s personal alert whose rule id is `rule`, if it is one.
+    pub fn number_of(chat: i64, rule: &str) -> Option<u32> {
+        rule.strip_prefix(&PersonalAlert::rule_prefix(chat))?
+            .parse()
+            .ok()
     }
 }
+
+/// What the rule ids of all personal alerts start with.
+pub const PERSONAL_PREFIX: &str = "personal-";
 
 fn key(chat: i64, number: u32) -> Vec<u8> {
     let mut k = chat_key(chat).to_vec();

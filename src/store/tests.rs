@@ -489,3 +489,18 @@ fn a_mute_replaces_one_on_the_same_target_and_at_most_fifty_are_kept() {
     chat.mute(MuteTarget::All, hours(200), hours(100));
     assert!(chat.mutes.iter().all(|m| m.until > hours(100)));
 }
+
+#[test]
+fn a_personal_rule_id_names_its_chat_and_number() {
+    for chat in [42, -1_001_234_567_890] {
+        let id = PersonalAlert::rule_id(chat, 7);
+        assert!(crate::personal::is_personal(&id));
+        assert_eq!(PersonalAlert::number_of(chat, &id), Some(7));
+        assert_eq!(PersonalAlert::number_of(chat + 1, &id), None, "{id}");
+    }
+    assert_eq!(PersonalAlert::rule_id(-42, 3), "personal-m42-3");
+    assert_eq!(
+        PersonalAlert::number_of(42, "nvda-customer-seeks-alternatives"),
+        None
+    );
+}

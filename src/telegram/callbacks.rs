@@ -13,7 +13,7 @@ use super::keyboards::{Action, rule_toggles};
 use crate::delivery::render::{self, escape};
 use crate::i18n::texts;
 use crate::personal;
-use crate::store::{MuteTarget, StoreError};
+use crate::store::{MuteTarget, PersonalAlert, StoreError};
 
 /// How long the mute buttons (and `/mute` without a duration) silence.
 pub const MUTE_FOR: TimeDelta = TimeDelta::days(1);
@@ -97,18 +97,10 @@ pub fn press(
             ctx.store.update_chat(chat_id, |c| {
                 c.rules.remove(&alert.rule);
             })?;
-            if personal::is_personal(&alert.rule) {
-                // A personal alert unsubscribed from is deleted: nobody else can receive it.
-                if let Some(number) = ctx
-                    .store
-                    .personal_alerts_of(chat_id)?
-                    .iter()
-                    .find(|p| crate::store::PersonalAlert::rule_id(p.chat, p.number) == alert.rule)
-                    .map(|p| p.number)
-                {
-                    ctx.store.delete_personal_alert(chat_id, number)?;
-                    ctx.reloader.sync_personal(&ctx.store)?;
-                }
+            // A personal alert unsubscribed from is deleted: nobody else can receive it.
+            if let Some(number) = PersonalAlert::number_of(chat_id, &alert.rule) {
+                ctx.store.delete_personal_alert(chat_id, number)?;
+                ctx.reloader.sync_personal(&ctx.store)?;
             }
             Outcome {
                 notice: Some(t.unsubscribed_button(&alert.rule)),

@@ -879,7 +879,11 @@ impl Conversation<'_> {
             let _ = writeln!(
                 out,
                 "{}",
-                t.personal_line(a.number, &escape(&a.spec), a.created.date_naive())
+                t.personal_line(
+                    a.number,
+                    &escape(&a.spec),
+                    a.created.with_timezone(&self.locale.tz).date_naive(),
+                )
             );
         }
         Ok(out.trim_end().to_string())
