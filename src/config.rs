@@ -317,24 +317,14 @@ impl Config {
         }
 
         let defaults = crate::personal::Limits::default();
-        let per_chat = raw
-            .telegram
-            .personal_alerts_per_chat
-            .as_ref()
-            .map_or(defaults.per_chat as u32, |n| *n.get_ref());
-        if per_chat > 1000 {
-            problems.push(Problem::at(
-                file,
-                raw.telegram
-                    .personal_alerts_per_chat
-                    .as_ref()
-                    .map_or(0..0, |s| s.span()),
-                format!(
-                    "telegram.personal_alerts_per_chat = {per_chat} is out of range (0 to 1000)"
-                ),
-                None,
-            ));
-        }
+        let per_chat = in_range(
+            file,
+            raw.telegram.personal_alerts_per_chat.as_ref(),
+            "telegram.personal_alerts_per_chat",
+            0..=1000,
+            defaults.per_chat as u32,
+            &mut problems,
+        );
         let personal = crate::personal::Limits {
             per_chat: per_chat as usize,
             min_cooldown: duration(
@@ -345,38 +335,21 @@ impl Config {
             ),
         };
         let pace_defaults = crate::telegram::pace::Limits::default();
-        let mut in_range = |value: &Option<Spanned<u32>>,
-                            key: &str,
-                            range: std::ops::RangeInclusive<u32>,
-                            default: u32|
-         -> u32 {
-            let Some(v) = value else { return default };
-            if !range.contains(v.get_ref()) {
-                problems.push(Problem::at(
-                    file,
-                    v.span(),
-                    format!(
-                        "telegram.{key} = {} is out of range ({} to {})",
-                        v.get_ref(),
-                        range.start(),
-                        range.end()
-                    ),
-                    None,
-                ));
-            }
-            *v.get_ref()
-        };
         let per_second = in_range(
-            &raw.telegram.messages_per_second,
-            "messages_per_second",
+            file,
+            raw.telegram.messages_per_second.as_ref(),
+            "telegram.messages_per_second",
             1..=1000,
             pace_defaults.per_second,
+            &mut problems,
         );
         let group_per_minute = in_range(
-            &raw.telegram.group_messages_per_minute,
-            "group_messages_per_minute",
+            file,
+            raw.telegram.group_messages_per_minute.as_ref(),
+            "telegram.group_messages_per_minute",
             1..=600,
             pace_defaults.group_per_minute,
+            &mut problems,
         );
         let pace = crate::telegram::pace::Limits {
             per_second,
@@ -392,15 +365,14 @@ impl Config {
             .var(STORAGE_ENV)
             .map(PathBuf::from)
             .unwrap_or_else(|| relative(raw.storage.path.as_deref().unwrap_or("data")));
-        let cache_mb = raw.storage.cache_mb.as_ref().map_or(64, |c| *c.get_ref());
-        if !(1..=4096).contains(&cache_mb) {
-            problems.push(Problem::at(
-                file,
-                raw.storage.cache_mb.as_ref().map_or(0..0, |s| s.span()),
-                format!("storage.cache_mb = {cache_mb} is out of range (1 to 4096)"),
-                None,
-            ));
-        }
+        let cache_mb = in_range(
+            file,
+            raw.storage.cache_mb.as_ref(),
+            "storage.cache_mb",
+            1..=4096,
+            64,
+            &mut problems,
+        );
         let rules_dir = env
             .var(RULES_ENV)
             .map(PathBuf::from)
@@ -641,6 +613,32 @@ pub fn parse_schedule(
             None
         }
     }
+}
+
+/// A number from the file, or `default` when it is not there; out of `range` is a problem.
+fn in_range<T: Copy + PartialOrd + std::fmt::Display>(
+    file: &SourceFile,
+    value: Option<&Spanned<T>>,
+    key: &str,
+    range: std::ops::RangeInclusive<T>,
+    default: T,
+    problems: &mut Vec<Problem>,
+) -> T {
+    let Some(v) = value else { return default };
+    if !range.contains(v.get_ref()) {
+        problems.push(Problem::at(
+            file,
+            v.span(),
+            format!(
+                "{key} = {} is out of range ({} to {})",
+                v.get_ref(),
+                range.start(),
+                range.end()
+            ),
+            None,
+        ));
+    }
+    *v.get_ref()
 }
 
 /// The symbols of a list (see [`crate::model::symbol`]); every one that is not a symbol is a
