@@ -210,7 +210,12 @@ fn load_rules(paths: &[PathBuf]) -> Result<std::sync::Arc<marketbot::rules::Rule
             path.parent().unwrap_or(Path::new("."))
         };
         let (rules, lex, p) = marketbot::rules::read_dir(dir);
-        problems.extend(p);
+        // For one file: its own problems and its lexicons', not its neighbours'.
+        let lexicon_dir = dir.join("lexicons");
+        problems.extend(
+            p.into_iter()
+                .filter(|p| path.is_dir() || p.path == *path || p.path.starts_with(&lexicon_dir)),
+        );
         if path.is_dir() {
             rule_files.extend(rules);
         } else {
@@ -289,20 +294,35 @@ fn read(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
 
-fn run_match(rules: &Path, headlines: &Path, format: Option<Format>) -> anyhow::Result<()> {
+/// The rules of a directory and the headlines of a file (lines that are not headlines are
+/// reported, the first ten of them, and skipped).
+fn load_inputs(
+    command: &str,
+    rules: &Path,
+    headlines: &Path,
+) -> anyhow::Result<(
+    std::sync::Arc<marketbot::rules::RuleSet>,
+    Vec<marketbot::model::Headline>,
+)> {
     let set = load_rules(&[rules.to_path_buf()])
         .map_err(|_| anyhow::anyhow!("the rules have problems (see above)"))?;
     let (headlines, problems) = marketbot::replay::parse_headlines(&read(headlines)?);
     for p in problems.iter().take(10) {
         eprintln!(
-            "marketbot match: skipping headline on line {}: {}",
+            "marketbot {command}: skipping headline on line {}: {}",
             p.line, p.message
         );
     }
+    Ok((set, headlines))
+}
+
+fn run_match(rules: &Path, headlines: &Path, format: Option<Format>) -> anyhow::Result<()> {
+    let (set, headlines) = load_inputs("match", rules, headlines)?;
     let results = marketbot::replay::match_headlines(&set, &headlines);
+    let format = format_or_default(format);
     let mut out = std::io::stdout().lock();
     for r in &results {
-        match format_or_default(format) {
+        match format {
             Format::Jsonl => writeln!(out, "{}", serde_json::to_string(r)?)?,
             Format::Text => {
                 writeln!(out, "{}", r.title)?;
@@ -332,15 +352,7 @@ fn run_replay(
     format: Option<Format>,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let set = load_rules(&[rules.to_path_buf()])
-        .map_err(|_| anyhow::anyhow!("the rules have problems (see above)"))?;
-    let (headlines, problems) = marketbot::replay::parse_headlines(&read(headlines)?);
-    for p in problems.iter().take(10) {
-        eprintln!(
-            "marketbot replay: skipping headline on line {}: {}",
-            p.line, p.message
-        );
-    }
+    let (set, headlines) = load_inputs("replay", rules, headlines)?;
     let bars = marketbot::replay::parse_bars_csv(&read(quotes)?)
         .with_context(|| format!("reading {}", quotes.display()))?;
     let within = |t: DateTime<Utc>| from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e);
@@ -352,9 +364,10 @@ fn run_replay(
     let (n_headlines, n_bars) = (headlines.len(), bars.len());
     let mut engine = marketbot::engine::Engine::new(set, marketbot::engine::EngineState::default());
     let alerts = marketbot::replay::run(&mut engine, marketbot::replay::events(bars, headlines));
+    let format = format_or_default(format);
     let mut out = std::io::stdout().lock();
     for a in &alerts {
-        match format_or_default(format) {
+        match format {
             Format::Jsonl => writeln!(out, "{}", serde_json::to_string(a)?)?,
             Format::Text => writeln!(out, "{}\n", marketbot::delivery::render::alert_text(a))?,
         }

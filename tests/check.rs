@@ -231,3 +231,29 @@ fn the_shipped_rules_and_example_config_are_clean() {
 fn a_missing_path_cannot_be_checked() {
     assert_eq!(check(&["tests/check/no-such-file.toml"]).0, 2);
 }
+
+#[test]
+fn testing_one_file_is_not_failed_by_its_broken_neighbours() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let good = dir.path().join("seed.toml");
+    std::fs::copy(shipped.join("nvda-customer-seeks-alternatives.toml"), &good).unwrap();
+    std::fs::create_dir(dir.path().join("lexicons")).unwrap();
+    for entry in std::fs::read_dir(shipped.join("lexicons")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            dir.path().join("lexicons").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.path().join("broken.toml"), [0xff, 0xfe, b'x']).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_marketbot"))
+        .arg("test")
+        .arg(&good)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(!stdout.contains("broken.toml"), "{stdout}");
+}
