@@ -575,7 +575,7 @@ fn parse_url(
 }
 
 /// Parses a cron expression as the `cron` crate reads it (seconds first).
-pub fn parse_schedule(
+fn parse_schedule(
     file: &SourceFile,
     value: &Spanned<String>,
     problems: &mut Vec<Problem>,

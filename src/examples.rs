@@ -40,7 +40,7 @@ pub struct Outcome {
 /// Runs every rule's examples.
 pub fn run_all(set: &Arc<RuleSet>) -> Vec<Outcome> {
     let mut out = Vec::new();
-    for rule in set.rules() {
+    for (index, rule) in set.rules().iter().enumerate() {
         let outcome = |kind: Kind, passed: bool, detail: String| Outcome {
             rule: rule.id.clone(),
             path: rule.path.clone(),
@@ -56,35 +56,27 @@ pub fn run_all(set: &Arc<RuleSet>) -> Vec<Outcome> {
             .chain(rule.tests.no_match.iter().map(|t| (t, false)))
         {
             let prepared = set.prepare(title, None, "", None);
-            let index = set
-                .rules()
-                .iter()
-                .position(|r| r.id == rule.id)
-                .expect("the rule is in its set");
             let explained = set.explain(index, &prepared);
-            let found = Some(&explained);
             let held: Vec<String> = rule
                 .selections
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| matches!(s.kind, SelectionKind::Text(_)))
                 .map(|(i, s)| {
-                    let v = found.map_or(Tri::False, |f| f.values[i]);
-                    let words: Vec<&str> = found.map_or(Vec::new(), |f| {
-                        f.matched
-                            .iter()
-                            .filter(|w| w.selection == s.name)
-                            .map(|w| w.text.as_str())
-                            .collect()
-                    });
-                    match v {
+                    let words: Vec<&str> = explained
+                        .matched
+                        .iter()
+                        .filter(|w| w.selection == s.name)
+                        .map(|w| w.text.as_str())
+                        .collect();
+                    match explained.values[i] {
                         Tri::True if words.is_empty() => format!("{} ✓", s.name),
                         Tri::True => format!("{} ✓ ({})", s.name, words.join(", ")),
                         _ => format!("{} ✗", s.name),
                     }
                 })
                 .collect();
-            let matched = found.is_some_and(|f| f.verdict != Tri::False);
+            let matched = explained.verdict != Tri::False;
             let detail = format!(
                 "expected {}, got {}; selections: {}",
                 if must { "a match" } else { "no match" },

@@ -97,7 +97,7 @@ pub struct Response {
 
 impl Response {
     /// The content type, lower-cased, without parameters.
-    pub fn content_type(&self) -> String {
+    fn content_type(&self) -> String {
         self.headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())

@@ -9,9 +9,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 /// Longest wait between attempts of a failing source.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(30 * 60);
+const MAX_BACKOFF: Duration = Duration::from_secs(30 * 60);
 /// Wait after the second consecutive failure; doubles from there.
-pub const FIRST_BACKOFF: Duration = Duration::from_secs(30);
+const FIRST_BACKOFF: Duration = Duration::from_secs(30);
 
 /// The earliest next attempt after `consecutive_failures` failures in a row (counting the one
 /// just seen), or `None` when the next tick may try.
