@@ -171,12 +171,7 @@ pub fn render(spec: &Spec<'_>) -> Result<Vec<u8>, ChartError> {
 
 /// The chart of an alert's move: from a day before its earliest part to when it fired, with
 /// the previous close and the headline's time.
-pub fn for_alert(
-    series: &Series,
-    alert: &Alert,
-    tz: Tz,
-    lang: Lang,
-) -> Result<Vec<u8>, ChartError> {
+pub fn for_alert(series: &Series, alert: &Alert, lang: Lang) -> Result<Vec<u8>, ChartError> {
     let t = texts(lang);
     let price = alert.price.as_ref().ok_or(ChartError::NoData)?;
     let earliest = alert
@@ -203,7 +198,7 @@ pub fn for_alert(
             .headline
             .as_ref()
             .map(|h| (h.published, t.chart_headline())),
-        tz,
+        tz: series.exchange().tz,
     })
 }
 
@@ -245,7 +240,6 @@ pub fn for_range(
     symbol: &str,
     range: Range,
     now: DateTime<Utc>,
-    tz: Tz,
     lang: Lang,
 ) -> Result<Vec<u8>, ChartError> {
     let last = series.latest_time().ok_or(ChartError::NoData)?.min(now);
@@ -276,7 +270,7 @@ pub fn for_range(
         prices,
         reference: if range == Range::Day { reference } else { None },
         mark: None,
-        tz,
+        tz: series.exchange().tz,
     })
 }
 
@@ -324,7 +318,6 @@ mod tests {
             "NVDA",
             Range::Day,
             "2026-02-02T22:00:00Z".parse().unwrap(),
-            Tz::America__New_York,
             Lang::En,
         )
         .unwrap();
@@ -337,24 +330,8 @@ mod tests {
     #[test]
     fn legends_are_in_the_chats_language() {
         let at = "2026-02-02T22:00:00Z".parse().unwrap();
-        let en = for_range(
-            &series(),
-            "NVDA",
-            Range::Day,
-            at,
-            Tz::America__New_York,
-            Lang::En,
-        )
-        .unwrap();
-        let de = for_range(
-            &series(),
-            "NVDA",
-            Range::Day,
-            at,
-            Tz::America__New_York,
-            Lang::De,
-        )
-        .unwrap();
+        let en = for_range(&series(), "NVDA", Range::Day, at, Lang::En).unwrap();
+        let de = for_range(&series(), "NVDA", Range::Day, at, Lang::De).unwrap();
         assert_ne!(en, de, "the legend's words differ");
     }
 
@@ -362,7 +339,7 @@ mod tests {
     fn too_few_prices_is_an_error_not_a_panic() {
         let empty = Series::new("NVDA");
         assert!(matches!(
-            for_range(&empty, "NVDA", Range::Week, Utc::now(), Tz::UTC, Lang::En),
+            for_range(&empty, "NVDA", Range::Week, Utc::now(), Lang::En),
             Err(ChartError::NoData)
         ));
         let nan = render(&Spec {

@@ -254,7 +254,7 @@ impl Pipeline {
     /// picture: the alert goes out as text).
     fn chart(&self, alert: &Alert, lang: Lang) -> Option<Vec<u8>> {
         let series = self.engine.series(alert.symbol.as_deref()?)?;
-        match chart::for_alert(series, alert, series.exchange().tz, lang) {
+        match chart::for_alert(series, alert, lang) {
             Ok(png) => Some(png),
             Err(e) => {
                 tracing::debug!(alert = alert.id, error = %e, "no chart for the alert");

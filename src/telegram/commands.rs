@@ -960,9 +960,8 @@ impl Conversation<'_> {
             return Ok(Reply::Text(t.chart_usage().to_string()));
         };
         let series = self.series(&symbol)?;
-        let tz = series.exchange().tz;
         Ok(
-            match crate::chart::for_range(&series, &symbol, range, self.now, tz, self.locale.lang) {
+            match crate::chart::for_range(&series, &symbol, range, self.now, self.locale.lang) {
                 Ok(png) => Reply::Photo {
                     png,
                     caption: t.chart_caption(&escape(&symbol), range.label()),
