@@ -99,6 +99,15 @@ pub struct Token {
     pub joined_to_previous: bool,
 }
 
+/// A whole word of a text (see [`NormalizedText::words`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    /// The folded form.
+    pub text: String,
+    /// Its stem in the text's language.
+    pub stem: String,
+}
+
 /// A text after the whole pipeline.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NormalizedText {
@@ -114,12 +123,32 @@ pub struct NormalizedText {
 impl NormalizedText {
     /// The folded tokens joined by single spaces: the canonical text of a story.
     pub fn joined(&self) -> String {
-        let mut out = String::with_capacity(self.original.len());
-        for (i, t) in self.tokens.iter().enumerate() {
-            if i > 0 {
-                out.push(' ');
+        self.words()
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The words as written: the parts of a compound split for matching
+    /// ([`NormalizedText::split_compounds`], which depends on the rules) are one word again.
+    /// What identifies a story is read from these, so it does not change with the rules.
+    pub fn words(&self) -> Vec<Word> {
+        let mut out: Vec<Word> = Vec::with_capacity(self.tokens.len());
+        let mut previous_end = None;
+        for t in &self.tokens {
+            match out.last_mut() {
+                // A part cut out of the previous one: no character between them.
+                Some(last) if previous_end == Some(t.span.0) && t.span.0 < t.span.1 => {
+                    last.text.push_str(&t.text);
+                    last.stem = stem_of(&last.text, self.lang);
+                }
+                _ => out.push(Word {
+                    text: t.text.clone(),
+                    stem: t.stem.clone(),
+                }),
             }
-            out.push_str(&t.text);
+            previous_end = Some(t.span.1);
         }
         out
     }
