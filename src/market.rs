@@ -143,6 +143,11 @@ impl Exchange {
         self.local_instant(date, self.close)
     }
 
+    /// The UTC instant `date` begins at this exchange (local midnight).
+    pub fn start_of(&self, date: NaiveDate) -> DateTime<Utc> {
+        self.local_instant(date, NaiveTime::MIN)
+    }
+
     /// The UTC instant of the regular open on `date`.
     pub fn open_on(&self, date: NaiveDate) -> DateTime<Utc> {
         self.local_instant(date, self.open)

@@ -405,13 +405,7 @@ impl Engine {
             let exchange = crate::market::exchange_for(symbol);
             let today = exchange.trading_date(now);
             let tomorrow = today.succ_opt().unwrap_or(today);
-            let midnight = chrono::TimeZone::from_local_datetime(
-                &exchange.tz,
-                &tomorrow.and_time(chrono::NaiveTime::MIN),
-            )
-            .earliest()
-            .map_or(until, |t| t.with_timezone(&Utc));
-            until = until.max(midnight);
+            until = until.max(exchange.start_of(tomorrow));
         }
         pair.cooldown_until = Some(until);
         // The news that fired is spent; so is anything else that was waiting.
