@@ -239,11 +239,7 @@ impl Series {
         t: DateTime<Utc>,
         accept: impl Fn(Option<Session>) -> bool,
     ) -> Option<Tick> {
-        self.visible(t)
-            .iter()
-            .rev()
-            .find(|tick| accept(tick.session))
-            .copied()
+        self.nth_back(t, accept, 0)
     }
 
     /// The price known just before the last one at `t` (same session filter): what a
@@ -253,11 +249,21 @@ impl Series {
         t: DateTime<Utc>,
         accept: impl Fn(Option<Session>) -> bool,
     ) -> Option<Tick> {
+        self.nth_back(t, accept, 1)
+    }
+
+    /// The `n`th price back from the last one known at `t` among the accepted sessions.
+    fn nth_back(
+        &self,
+        t: DateTime<Utc>,
+        accept: impl Fn(Option<Session>) -> bool,
+        n: usize,
+    ) -> Option<Tick> {
         self.visible(t)
             .iter()
             .rev()
             .filter(|tick| accept(tick.session))
-            .nth(1)
+            .nth(n)
             .copied()
     }
 
@@ -271,13 +277,7 @@ impl Series {
         let from = t - window;
         let visible = self.visible(t);
         let start = visible.partition_point(|tick| tick.time < from);
-        visible[start..]
-            .iter()
-            .filter(|tick| accept(tick.session))
-            .fold(None, |acc, tick| match acc {
-                None => Some((tick.price, tick.price)),
-                Some((hi, lo)) => Some((hi.max(tick.price), lo.min(tick.price))),
-            })
+        high_low(visible[start..].iter().filter(|tick| accept(tick.session)))
     }
 
     /// The regular close of the last trading day before the one `t` falls in, as known at
@@ -360,13 +360,11 @@ impl Series {
         let visible = self.visible(t);
         let n = visible.len().saturating_sub(1);
         let start = visible.partition_point(|tick| tick.time <= open).min(n);
-        visible[start..n]
-            .iter()
-            .filter(|tick| tick.session == Some(Session::Regular))
-            .fold(None, |acc, tick| match acc {
-                None => Some((tick.price, tick.price)),
-                Some((hi, lo)) => Some((hi.max(tick.price), lo.min(tick.price))),
-            })
+        high_low(
+            visible[start..n]
+                .iter()
+                .filter(|tick| tick.session == Some(Session::Regular)),
+        )
     }
 
     /// What `/quote` shows, as known at `t`.
@@ -435,6 +433,14 @@ fn set_latest(slot: &mut Option<(DateTime<Utc>, f64)>, time: DateTime<Utc>, pric
 
 fn extend(slot: &mut Option<f64>, value: f64, pick: fn(f64, f64) -> f64) {
     *slot = Some(slot.map_or(value, |v| pick(v, value)));
+}
+
+/// The highest and lowest price of `ticks`, if there are any.
+fn high_low<'a>(ticks: impl Iterator<Item = &'a Tick>) -> Option<(f64, f64)> {
+    ticks.fold(None, |acc, tick| match acc {
+        None => Some((tick.price, tick.price)),
+        Some((hi, lo)) => Some((hi.max(tick.price), lo.min(tick.price))),
+    })
 }
 
 #[cfg(test)]

@@ -248,11 +248,8 @@ fn compile_rule(
     }
 
     let cond_src = raw.condition.get_ref();
-    // The span covers the quotes; locate the expression's own text for precise columns.
     let cond_span = raw.condition.span();
-    let cond_start = file.text[cond_span.clone()]
-        .find(cond_src.as_str())
-        .map_or(cond_span.start, |off| cond_span.start + off);
+    let cond_start = text_start(file, &raw.condition);
     let condition = match condition::parse(cond_src, &|n| names.iter().position(|k| k == n), &names)
     {
         Ok(e) => Some(e),
@@ -314,10 +311,7 @@ fn compile_rule(
         });
     let template = raw.message.as_ref().and_then(|m| {
         let src = m.template.get_ref();
-        let span = m.template.span();
-        let start = file.text[span.clone()]
-            .find(src.as_str())
-            .map_or(span.start, |off| span.start + off);
+        let start = text_start(file, &m.template);
         match Template::parse(src) {
             Ok(t) => Some(t),
             Err(e) => {
@@ -672,4 +666,13 @@ fn parse_crossing(s: &str) -> Result<PriceKind, String> {
         return Err(format!("`{s}`: write `below 180` or `above 200`"));
     }
     Ok(PriceKind::Crosses { direction, level })
+}
+
+/// Where a string value's own text starts in the file: its span covers the quotes, and
+/// problems inside it (a condition, a template) are located by offsets into the text.
+fn text_start(file: &SourceFile, value: &Spanned<String>) -> usize {
+    let span = value.span();
+    file.text[span.clone()]
+        .find(value.get_ref().as_str())
+        .map_or(span.start, |off| span.start + off)
 }
