@@ -584,11 +584,7 @@ impl RuleSet {
 
     /// Matches a prepared headline against every rule's text part in one scan.
     pub fn match_headline(&self, text: &PreparedText) -> HeadlineMatch {
-        let mut occurrences = Vec::new();
-        for field in [Field::Title, Field::Summary, Field::Source] {
-            self.matcher
-                .find(text.field(field), field, &mut occurrences);
-        }
+        let occurrences = self.occurrences(text);
         let mut linked_symbols = BTreeSet::new();
         let mut candidates: BTreeSet<usize> = self.always.iter().copied().collect();
         for o in &occurrences {
@@ -598,31 +594,14 @@ impl RuleSet {
             candidates.extend(self.term_rules[o.term].iter().copied());
         }
 
-        let mut rules = Vec::new();
-        for r in candidates {
-            let rule = &self.rules[r];
-            let values: Vec<Tri> = rule
-                .selections
-                .iter()
-                .map(|s| match &s.kind {
-                    SelectionKind::Text(t) => {
-                        Tri::from(self.selection_holds(t, &occurrences, text))
-                    }
-                    SelectionKind::Price(_) => Tri::Unknown,
-                })
-                .collect();
-            let verdict = rule.condition.eval(&|i| values[i]);
-            if verdict == Tri::False {
-                continue;
-            }
-            let matched = self.evidence(rule, &values, &occurrences, text);
-            rules.push(RuleTextMatch {
-                rule: r,
-                values,
-                verdict,
-                matched,
-            });
-        }
+        let rules = candidates
+            .into_iter()
+            .filter_map(|r| {
+                let values = self.text_values(&self.rules[r], &occurrences, text);
+                let verdict = self.rules[r].condition.eval(&|i| values[i]);
+                (verdict != Tri::False).then(|| self.judged(r, values, verdict, &occurrences, text))
+            })
+            .collect();
         HeadlineMatch {
             linked_symbols,
             rules,
@@ -632,22 +611,48 @@ impl RuleSet {
     /// How the headline fares against one rule's text part, even when it fails: for
     /// explaining examples and `match` output.
     pub fn explain(&self, rule: usize, text: &PreparedText) -> RuleTextMatch {
+        let occurrences = self.occurrences(text);
+        let values = self.text_values(&self.rules[rule], &occurrences, text);
+        let verdict = self.rules[rule].condition.eval(&|i| values[i]);
+        self.judged(rule, values, verdict, &occurrences, text)
+    }
+
+    /// Every term of every rule that occurs in the headline: one scan per field.
+    fn occurrences(&self, text: &PreparedText) -> Vec<Occurrence> {
         let mut occurrences = Vec::new();
         for field in [Field::Title, Field::Summary, Field::Source] {
             self.matcher
                 .find(text.field(field), field, &mut occurrences);
         }
-        let r = &self.rules[rule];
-        let values: Vec<Tri> = r
-            .selections
+        occurrences
+    }
+
+    /// Whether each of a rule's selections holds on the text (prices are not known here).
+    fn text_values(
+        &self,
+        rule: &Rule,
+        occurrences: &[Occurrence],
+        text: &PreparedText,
+    ) -> Vec<Tri> {
+        rule.selections
             .iter()
             .map(|s| match &s.kind {
-                SelectionKind::Text(t) => Tri::from(self.selection_holds(t, &occurrences, text)),
+                SelectionKind::Text(t) => Tri::from(self.selection_holds(t, occurrences, text)),
                 SelectionKind::Price(_) => Tri::Unknown,
             })
-            .collect();
-        let verdict = r.condition.eval(&|i| values[i]);
-        let matched = self.evidence(r, &values, &occurrences, text);
+            .collect()
+    }
+
+    /// Rule `rule`'s verdict on these selection values, with its evidence.
+    fn judged(
+        &self,
+        rule: usize,
+        values: Vec<Tri>,
+        verdict: Tri,
+        occurrences: &[Occurrence],
+        text: &PreparedText,
+    ) -> RuleTextMatch {
+        let matched = self.evidence(&self.rules[rule], &values, occurrences, text);
         RuleTextMatch {
             rule,
             values,
