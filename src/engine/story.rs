@@ -6,13 +6,14 @@
 //! banded buckets give candidates in constant time, the exact similarity decides. Two titles
 //! that differ by a word of polarity ("denies", "dementiert", "not") are never the same story.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::alert::{AlertId, HeadlineRef};
-use crate::text::{NormalizedText, is_filler};
+use crate::text::{Lang, NormalizedText, is_filler, stem_of};
 
 /// Titles at least this similar tell the same story.
 pub const SAME_STORY: f64 = 0.75;
@@ -22,12 +23,12 @@ const MIN_WORDS: usize = 4;
 const BANDS: usize = 8;
 const ROWS: usize = 3;
 
-/// Words that flip what a title says.
-const POLARITY: &[&str] = &[
-    "deni",
+/// Words that flip what a title says, as written; their English and German stems are
+/// added once (see [`POLARITY`]).
+const POLARITY_WORDS: &[&str] = &[
     "deny",
     "denies",
-    "deniy",
+    "denied",
     "dementi",
     "dementiert",
     "not",
@@ -37,14 +38,23 @@ const POLARITY: &[&str] = &[
     "no",
     "never",
     "nie",
-    "fals",
     "false",
     "reject",
+    "rejects",
+    "rejected",
     "zurueck",
     "zurueckgewiesen",
-    "nonsens",
+    "nonsense",
     "unsinn",
 ];
+
+/// [`POLARITY_WORDS`] and their stems: a title's words and stems are looked up here.
+static POLARITY: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    POLARITY_WORDS
+        .iter()
+        .flat_map(|w| [w.to_string(), stem_of(w, Lang::En), stem_of(w, Lang::De)])
+        .collect()
+});
 
 /// What happened to a story seen before.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -76,17 +86,15 @@ pub fn content_words(title: &NormalizedText) -> Vec<String> {
     words
 }
 
-/// The words of a title that flip what it says, checked on every token (function words such
-/// as "nicht" and "no" are not content words, but they matter here).
+/// The words of a title that flip what it says, checked on every word (function words such
+/// as "nicht" and "no" are not content words, but they matter here), by their stems: "denies"
+/// and "denied" are the same flip.
 pub fn polarity_words(title: &NormalizedText) -> Vec<String> {
     let mut words: Vec<String> = title
         .words()
         .into_iter()
-        .filter_map(|w| {
-            [w.text, w.stem]
-                .into_iter()
-                .find(|w| POLARITY.contains(&w.as_str()))
-        })
+        .filter(|w| POLARITY.contains(&w.text) || POLARITY.contains(&w.stem))
+        .map(|w| w.stem)
         .collect();
     words.sort();
     words.dedup();
@@ -201,6 +209,27 @@ mod tests {
 
     fn words(title: &str) -> Vec<String> {
         content_words(&normalize(title, None))
+    }
+
+    #[test]
+    fn words_that_flip_a_title_are_found_in_any_form() {
+        for (title, expected) in [
+            ("Nvidia denies report on OpenAI chips", "deni"),
+            ("Nvidia denied the report", "deni"),
+            ("OpenAI rejects claims about chips", "reject"),
+            ("Nvidia dementiert Bericht über OpenAI", "dementiert"),
+            ("Das ist nicht wahr, sagt Nvidia", "nicht"),
+        ] {
+            let title = normalize(title, None);
+            let found = polarity_words(&title);
+            let stem = stem_of(expected, title.lang);
+            assert!(found.contains(&stem), "{}: {found:?}", title.original);
+        }
+        assert_eq!(
+            polarity_words(&normalize("Nvidia denies the OpenAI report", None)),
+            polarity_words(&normalize("Nvidia denied the OpenAI report", None)),
+        );
+        assert!(polarity_words(&normalize("OpenAI weighs Cerebras chips", None)).is_empty());
     }
 
     #[test]

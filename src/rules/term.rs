@@ -63,11 +63,7 @@ const MAX_ANCHOR_VARIANTS: usize = 16;
 fn stems_of(folded: &str) -> Vec<String> {
     let mut stems = Vec::with_capacity(2);
     for lang in [Lang::En, Lang::De] {
-        let s = if folded.chars().count() < 3 || folded.chars().any(|c| c.is_ascii_digit()) {
-            folded.to_string()
-        } else {
-            lang.stem(folded)
-        };
+        let s = crate::text::stem_of(folded, lang);
         if !stems.contains(&s) {
             stems.push(s);
         }

@@ -9,4 +9,6 @@ mod lang;
 mod normalize;
 
 pub use lang::{Lang, is_filler};
-pub use normalize::{NormalizedText, Token, clean_title, fold, normalize, normalize_in, story_key};
+pub use normalize::{
+    NormalizedText, Token, Word, clean_title, fold, normalize, normalize_in, stem_of, story_key,
+};

@@ -187,7 +187,9 @@ pub fn normalize_in(text: &str, source: Option<&str>, lang: Option<Lang>) -> Nor
 }
 
 /// The stem of a folded token; numbers and very short words are their own stem.
-fn stem_of(folded: &str, lang: Lang) -> String {
+/// The stem of a folded word in `lang`; short words and words with digits are their own stem
+/// (`ai`, `h100`).
+pub fn stem_of(folded: &str, lang: Lang) -> String {
     if folded.chars().count() < 3 || folded.chars().any(|c| c.is_ascii_digit()) {
         folded.to_string()
     } else {
