@@ -27,18 +27,17 @@ pub fn send_due(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> 
             store.clear_digest(chat_id)?;
             continue;
         };
-        let mut alerts = Vec::new();
-        for id in &ids {
-            if let Some(a) = store.alert(*id)? {
-                alerts.push(a);
-            }
-        }
-        alerts.sort_by_key(|a| a.fired_at);
         // Due when a digest time passed since the last digest and since the oldest alert
         // waiting (an alert after a quiet stretch waits for the next digest time, not the one
         // that passed with nothing to send); a chat that switched digests off gets what waited
-        // right away.
-        let oldest = alerts.first().map(|a| a.fired_at);
+        // right away. Alert ids grow with time: the oldest is the first one still stored.
+        let mut oldest = None;
+        for id in &ids {
+            if let Some(a) = store.alert(*id)? {
+                oldest = Some(a.fired_at);
+                break;
+            }
+        }
         let since = match (chat.last_digest, oldest) {
             (Some(last), Some(oldest)) => last.max(oldest),
             (last, oldest) => last.or(oldest).unwrap_or(now),
@@ -48,6 +47,13 @@ pub fn send_due(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> 
         if !due {
             continue;
         }
+        let mut alerts = Vec::new();
+        for id in &ids {
+            if let Some(a) = store.alert(*id)? {
+                alerts.push(a);
+            }
+        }
+        alerts.sort_by_key(|a| a.fired_at);
         let messages: Vec<Delivery> = if alerts.is_empty() {
             Vec::new()
         } else {
