@@ -172,6 +172,11 @@ pub fn render(spec: &Spec<'_>) -> Result<Vec<u8>, ChartError> {
 /// The chart of an alert's move: from a day before its earliest part to when it fired, with
 /// the previous close and the headline's time.
 pub fn for_alert(series: &Series, alert: &Alert, lang: Lang) -> Result<Vec<u8>, ChartError> {
+    render(&alert_spec(series, alert, lang)?)
+}
+
+/// What [`for_alert`] draws, without drawing it: `NoData` when there is nothing to draw.
+pub fn alert_spec(series: &Series, alert: &Alert, lang: Lang) -> Result<Spec<'static>, ChartError> {
     let t = texts(lang);
     let price = alert.price.as_ref().ok_or(ChartError::NoData)?;
     let earliest = alert
@@ -185,8 +190,11 @@ pub fn for_alert(series: &Series, alert: &Alert, lang: Lang) -> Result<Vec<u8>, 
         .iter()
         .map(|t| (t.time, t.price))
         .collect();
+    if prices.iter().filter(|(_, p)| p.is_finite()).count() < 2 {
+        return Err(ChartError::NoData);
+    }
     let reference = series.previous_close_at(price.at).map(|(_, p)| p);
-    render(&Spec {
+    Ok(Spec {
         title: format!(
             "{} · {}",
             alert.symbol.as_deref().unwrap_or(""),

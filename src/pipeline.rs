@@ -170,19 +170,23 @@ impl Pipeline {
                 Output::Alert(alert) => {
                     tracing::info!(rule = %alert.rule, symbol = ?alert.symbol, id = alert.id, "alert fired");
                     let template = rules.get(&alert.rule).and_then(|r| r.template.as_ref());
-                    // Drawn in English first: whether there is a chart at all decides whether
-                    // the alert goes out as photos.
-                    let chart = match self.mode {
-                        Mode::Telegram => self.chart(&alert, Lang::En),
-                        Mode::Console => None,
-                    };
+                    // Whether there is a chart at all decides whether the alert goes out as
+                    // photos; it is drawn only for the languages of those who get it.
+                    let with_chart = self.mode == Mode::Telegram
+                        && alert
+                            .symbol
+                            .as_deref()
+                            .and_then(|s| self.engine.series(s))
+                            .is_some_and(|series| {
+                                chart::alert_spec(series, &alert, Lang::En).is_ok()
+                            });
                     let fan_out = delivery::deliveries_for(
                         &alert,
                         template,
                         self.mode,
                         &self.store,
                         now,
-                        chart.is_some(),
+                        with_chart,
                     )?;
                     // One chart per language its receivers read (the legend is localised).
                     let langs: BTreeSet<Lang> = fan_out
@@ -192,11 +196,7 @@ impl Pipeline {
                         .map(|d| d.lang)
                         .collect();
                     for lang in langs {
-                        let png = match lang {
-                            Lang::En => chart.clone(),
-                            other => self.chart(&alert, other),
-                        };
-                        if let Some(png) = png {
+                        if let Some(png) = self.chart(&alert, lang) {
                             charts.push((alert.id, lang, png));
                         }
                     }
