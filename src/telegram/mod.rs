@@ -302,14 +302,18 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
         return Ok(());
     };
     let incoming = incoming(&msg, msg.from.as_ref());
-    let t = texts(lang_for(&ctx, &incoming).await?);
+    // The chat's language is looked up only for the answers given here (most messages in a
+    // group are not for the bot; commands look it up themselves).
+    let texts_here = || async { lang_for(&ctx, &incoming).await.map(texts) };
     let reply_in = |reply| send_reply(&bot, &ctx.pacer, msg.chat.id, incoming.thread, reply, None);
     let (cmd, args) = match Command::parse(text, me.username()) {
         Parsed::Command(cmd, args) => (cmd, args),
         Parsed::Unknown(name) if msg.chat.is_private() => {
+            let t = texts_here().await?;
             return reply_in(Reply::Text(t.unknown_command(&escape(&name)))).await;
         }
         Parsed::NotForUs if msg.chat.is_private() => {
+            let t = texts_here().await?;
             return reply_in(Reply::Text(t.only_commands.to_string())).await;
         }
         _ => return Ok(()),
@@ -326,12 +330,14 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
             .await
             {
                 tracing::info!(chat = incoming.chat, user = ?incoming.user, command = cmd.name(), "group change refused: not a group admin");
+                let t = texts_here().await?;
                 return reply_in(Reply::Text(t.admins_only_group.to_string())).await;
             }
         }
         Access::BotAdmins => {
             if !incoming.user.is_some_and(|u| ctx.admins.contains(&u)) {
                 tracing::warn!(user = ?incoming.user, chat = incoming.chat, command = cmd.name(), "admin command refused: not an admin");
+                let t = texts_here().await?;
                 return reply_in(Reply::Text(t.admins_only_bot.to_string())).await;
             }
             tracing::info!(user = ?incoming.user, command = cmd.name(), "admin command");
@@ -342,7 +348,12 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
         Ok(reply) => reply,
         Err(e) => {
             tracing::error!(error = %e, command = cmd.name(), "command failed on storage");
-            Reply::Text(t.sorry.to_string())
+            // The store failed: answer in the sender's language without asking it again.
+            Reply::Text(
+                texts(incoming.user_lang.unwrap_or_default())
+                    .sorry
+                    .to_string(),
+            )
         }
     };
     reply_in(reply).await
