@@ -277,22 +277,38 @@ impl Config {
             if p.is_absolute() { p } else { base_dir.join(p) }
         };
 
-        let token = env
-            .var(TOKEN_ENV)
-            .or_else(|| env.var(TELOXIDE_TOKEN_ENV))
-            .or(raw.telegram.token.filter(|t| !t.trim().is_empty()))
-            .map(|t| t.trim().to_string());
-        if let Some(t) = &token
+        let token = [TOKEN_ENV, TELOXIDE_TOKEN_ENV]
+            .into_iter()
+            .find_map(|name| env.var(name).map(|t| (name, t)))
+            .or(raw
+                .telegram
+                .token
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| ("telegram.token", t)))
+            .map(|(from, t)| (from, t.trim().to_string()));
+        if let Some((from, t)) = &token
             && !looks_like_token(t)
         {
-            // Never echo the token itself.
+            // Never echo the token itself (not even the line it is on).
             problems.push(Problem::whole_file(
                 &file.path,
-                "the Telegram token does not look like a bot token (expected `<digits>:<secret>` from @BotFather)",
+                format!("the Telegram token ({from}) does not look like a bot token (expected `<digits>:<secret>` from @BotFather)"),
             ));
         }
+        let token = token.map(|(_, t)| t);
         let api_url = match env.var(API_URL_ENV) {
-            Some(u) => parse_url(file, &Spanned::new(0..0, u), &mut problems),
+            Some(u) => {
+                let url = Url::parse(u.trim())
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"));
+                if url.is_none() {
+                    problems.push(Problem::whole_file(
+                        &file.path,
+                        format!("{API_URL_ENV} = `{u}` is not an http(s) URL"),
+                    ));
+                }
+                url
+            }
             None => match &raw.telegram.api_url {
                 Some(u) => parse_url(file, u, &mut problems),
                 None => Url::parse("https://api.telegram.org").ok(),
@@ -785,6 +801,29 @@ symbols = ["NVDA"]
         )
         .unwrap_err();
         assert_eq!(problems[0].line, 4);
+    }
+
+    #[test]
+    fn a_bad_value_from_the_environment_names_its_variable() {
+        let env = [(TOKEN_ENV, "oops"), (API_URL_ENV, "ftp://example.com")];
+        let problems = parse(FULL, &env).unwrap_err();
+        let text: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
+        assert!(
+            text.iter()
+                .any(|t| t.contains("token (MARKETBOT_TELEGRAM_TOKEN) does not look like")),
+            "{text:?}"
+        );
+        assert!(
+            text.contains(
+                &"MARKETBOT_TELEGRAM_API_URL = `ftp://example.com` is not an http(s) URL"
+                    .to_string()
+            ),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().all(|t| !t.contains("oops")),
+            "never echoed: {text:?}"
+        );
     }
 
     #[test]
