@@ -305,12 +305,11 @@ impl Engine {
             if bar.close.is_none() {
                 continue;
             }
-            for (r, rule) in rules
-                .rules()
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| watches(r, &bar.symbol) && !r.expired_on(now.date_naive()))
-            {
+            for r in rules.price_rules_for(&bar.symbol) {
+                let rule = &rules.rules()[r];
+                if rule.expired_on(now.date_naive()) {
+                    continue;
+                }
                 if self.price_evaluated(rule, &bar.symbol, bar.time, now)
                     && !touched.iter().any(|(t, s)| *t == r && *s == bar.symbol)
                 {
@@ -491,11 +490,6 @@ fn targets(rule: &Rule, headline_symbols: &BTreeSet<String>) -> Vec<String> {
             .cloned()
             .collect()
     }
-}
-
-/// Whether `rule` evaluates prices of `symbol`.
-fn watches(rule: &Rule, symbol: &str) -> bool {
-    rule.has_price() && (rule.symbols.is_empty() || rule.symbols.iter().any(|s| s == symbol))
 }
 
 #[cfg(test)]

@@ -350,6 +350,11 @@ pub struct RuleSet {
     term_symbols: Vec<Vec<String>>,
     /// Rules whose text part can hold without any term occurring (only `none`, or regexes).
     always: Vec<usize>,
+    /// Rules with price conditions, by the symbol they name; so a bar is not checked against
+    /// every rule.
+    price_by_symbol: std::collections::HashMap<String, Vec<usize>>,
+    /// Rules with price conditions that name no symbol (they watch every symbol).
+    price_any_symbol: Vec<usize>,
 }
 
 /// Reads and compiles every rule and lexicon file under `dir`.
@@ -504,7 +509,18 @@ impl RuleSet {
     fn new(rules: Vec<Rule>, terms: TermTable) -> RuleSet {
         let mut term_rules = vec![Vec::new(); terms.terms.len()];
         let mut always = Vec::new();
+        let mut price_by_symbol: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
+        let mut price_any_symbol = Vec::new();
         for (r, rule) in rules.iter().enumerate() {
+            if rule.has_price() {
+                if rule.symbols.is_empty() {
+                    price_any_symbol.push(r);
+                }
+                for s in &rule.symbols {
+                    price_by_symbol.entry(s.clone()).or_default().push(r);
+                }
+            }
             for t in trigger_terms(rule) {
                 term_rules[t].push(r);
             }
@@ -530,7 +546,20 @@ impl RuleSet {
             term_rules,
             term_symbols: terms.symbols,
             always,
+            price_by_symbol,
+            price_any_symbol,
         }
+    }
+
+    /// The rules whose price conditions watch `symbol`, in load order.
+    pub fn price_rules_for(&self, symbol: &str) -> Vec<usize> {
+        let mut out = self.price_any_symbol.clone();
+        if let Some(named) = self.price_by_symbol.get(symbol) {
+            out.extend(named);
+            out.sort_unstable();
+            out.dedup();
+        }
+        out
     }
 
     /// An empty set (no rules).

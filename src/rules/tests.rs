@@ -417,3 +417,37 @@ fn lexicon_phrases_link_headlines_to_symbols() {
     let m = set.match_headline(&prepared_in(&set, "Another chipmaker reports earnings"));
     assert!(m.linked_symbols.is_empty());
 }
+
+#[test]
+fn a_bar_is_checked_only_against_the_price_rules_that_watch_its_symbol() {
+    let rule = |id: &str, symbols: &str, text: bool| SourceFile {
+        path: format!("rules/{id}.toml").into(),
+        text: format!(
+            "id = \"{id}\"\ntitle = \"t\"\n{symbols}\ncondition = \"{}\"\n[price.drop]\nchange = \"<= -2%\"\n{}",
+            if text { "news and drop" } else { "drop" },
+            if text {
+                "[text.news]\nany = [\"x\"]\n"
+            } else {
+                ""
+            }
+        ),
+    };
+    let set = compile(
+        vec![
+            rule("nvda-only", "symbols = [\"NVDA\"]", false),
+            rule("any-symbol", "", false),
+            rule("amd-and-nvda", "symbols = [\"AMD\", \"NVDA\"]", true),
+        ],
+        vec![],
+    )
+    .unwrap_or_else(|p| panic!("{p:#?}"));
+    let ids = |symbol| -> Vec<&str> {
+        set.price_rules_for(symbol)
+            .into_iter()
+            .map(|r| set.rules()[r].id.as_str())
+            .collect()
+    };
+    assert_eq!(ids("NVDA"), ["nvda-only", "any-symbol", "amd-and-nvda"]);
+    assert_eq!(ids("AMD"), ["any-symbol", "amd-and-nvda"]);
+    assert_eq!(ids("MSFT"), ["any-symbol"]);
+}
