@@ -273,10 +273,13 @@ impl Pipeline {
         }
         self.last_tidy = Some(now);
         self.engine.tidy(now);
-        match self.store.prune(now) {
+        // Whole-tree scans: off the pipeline's task, so batches keep flowing meanwhile (what
+        // is pruned is older than anything a batch writes).
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || match store.prune(now) {
             Ok(0) => {}
             Ok(n) => tracing::info!(removed = n, "pruned old items and bars"),
             Err(e) => tracing::warn!(error = %e, "cannot prune the store"),
-        }
+        });
     }
 }
