@@ -180,9 +180,11 @@ impl Engine {
             lang,
         );
         let cited = HeadlineRef::new(headline, &prepared.title.original);
-        let key = prepared.title.story_key();
-        let words = story::content_words(&prepared.title);
-        let polarity = story::polarity_words(&prepared.title);
+        let story::Identity {
+            key,
+            words,
+            polarity,
+        } = story::Identity::of(&prepared.title);
         if let Some(seen) = self
             .stories
             .find(&key, &words, &polarity, &self.state.stories)

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::alert::{AlertId, HeadlineRef};
-use crate::text::{Lang, NormalizedText, is_filler, stem_of};
+use crate::text::{Lang, NormalizedText, Word, is_filler, stem_of};
 
 /// Titles at least this similar tell the same story.
 pub const SAME_STORY: f64 = 0.75;
@@ -73,32 +73,44 @@ pub struct StoryState {
     pub polarity: Vec<String>,
 }
 
-/// The content words of a title.
-pub fn content_words(title: &NormalizedText) -> Vec<String> {
-    let mut words: Vec<String> = title
-        .words()
-        .into_iter()
-        .filter(|w| !is_filler(&w.text))
-        .map(|w| w.stem)
-        .collect();
-    words.sort();
-    words.dedup();
-    words
+/// What identifies a story, read from a title's whole words (so it does not change with the
+/// rules' compound splitting).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    /// The exact key: the title's folded words, hashed.
+    pub key: String,
+    /// Content words: sorted, distinct stems of the words that are not fillers.
+    pub words: Vec<String>,
+    /// Words that flip what the title says ("denies", "nicht"; function words, so not among
+    /// the content words), by stem: "denies" and "denied" are the same flip. Sorted, distinct.
+    pub polarity: Vec<String>,
 }
 
-/// The words of a title that flip what it says, checked on every word (function words such
-/// as "nicht" and "no" are not content words, but they matter here), by their stems: "denies"
-/// and "denied" are the same flip.
-pub fn polarity_words(title: &NormalizedText) -> Vec<String> {
-    let mut words: Vec<String> = title
-        .words()
-        .into_iter()
-        .filter(|w| POLARITY.contains(&w.text) || POLARITY.contains(&w.stem))
-        .map(|w| w.stem)
-        .collect();
-    words.sort();
-    words.dedup();
-    words
+impl Identity {
+    /// The identity of `title`.
+    pub fn of(title: &NormalizedText) -> Identity {
+        let all = title.words();
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v.dedup();
+            v
+        };
+        Identity {
+            key: Word::story_key(&all),
+            words: sorted(
+                all.iter()
+                    .filter(|w| !is_filler(&w.text))
+                    .map(|w| w.stem.clone())
+                    .collect(),
+            ),
+            polarity: sorted(
+                all.iter()
+                    .filter(|w| POLARITY.contains(&w.text) || POLARITY.contains(&w.stem))
+                    .map(|w| w.stem.clone())
+                    .collect(),
+            ),
+        }
+    }
 }
 
 /// Jaccard similarity of two sorted, distinct word lists.
@@ -208,7 +220,11 @@ mod tests {
     use crate::text::normalize;
 
     fn words(title: &str) -> Vec<String> {
-        content_words(&normalize(title, None))
+        Identity::of(&normalize(title, None)).words
+    }
+
+    fn polarity_words(title: &NormalizedText) -> Vec<String> {
+        Identity::of(title).polarity
     }
 
     #[test]
@@ -244,9 +260,8 @@ mod tests {
             _ => vec![],
         });
         assert!(cut.tokens.len() > whole.tokens.len());
+        assert_eq!(Identity::of(&cut), Identity::of(&whole));
         assert_eq!(cut.story_key(), whole.story_key());
-        assert_eq!(content_words(&cut), content_words(&whole));
-        assert_eq!(polarity_words(&cut), polarity_words(&whole));
     }
 
     fn index(titles: &[&str]) -> (StoryIndex, BTreeMap<String, StoryState>) {
@@ -256,8 +271,8 @@ mod tests {
             stories.insert(
                 n.story_key(),
                 StoryState {
-                    words: content_words(&n),
-                    polarity: polarity_words(&n),
+                    words: Identity::of(&n).words,
+                    polarity: Identity::of(&n).polarity,
                     ..StoryState::default()
                 },
             );
@@ -266,15 +281,10 @@ mod tests {
     }
 
     fn retells(index: &(StoryIndex, BTreeMap<String, StoryState>), title: &str) -> bool {
-        let n = normalize(title, None);
+        let id = Identity::of(&normalize(title, None));
         index
             .0
-            .find(
-                &n.story_key(),
-                &content_words(&n),
-                &polarity_words(&n),
-                &index.1,
-            )
+            .find(&id.key, &id.words, &id.polarity, &index.1)
             .is_some()
     }
 

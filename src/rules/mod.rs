@@ -518,7 +518,10 @@ impl RuleSet {
                     price_any_symbol.push(r);
                 }
                 for s in &rule.symbols {
-                    price_by_symbol.entry(s.clone()).or_default().push(r);
+                    let rules = price_by_symbol.entry(s.clone()).or_default();
+                    if rules.last() != Some(&r) {
+                        rules.push(r);
+                    }
                 }
             }
             for t in trigger_terms(rule) {
@@ -551,15 +554,14 @@ impl RuleSet {
         }
     }
 
-    /// The rules whose price conditions watch `symbol`, in load order.
-    pub fn price_rules_for(&self, symbol: &str) -> Vec<usize> {
-        let mut out = self.price_any_symbol.clone();
-        if let Some(named) = self.price_by_symbol.get(symbol) {
-            out.extend(named);
-            out.sort_unstable();
-            out.dedup();
-        }
-        out
+    /// The rules whose price conditions watch `symbol`: those for every symbol, then those
+    /// naming it (each in load order).
+    pub fn price_rules_for(&self, symbol: &str) -> impl Iterator<Item = usize> + '_ {
+        let named = self
+            .price_by_symbol
+            .get(symbol)
+            .map_or(&[][..], Vec::as_slice);
+        self.price_any_symbol.iter().chain(named).copied()
     }
 
     /// An empty set (no rules).

@@ -108,6 +108,17 @@ pub struct Word {
     pub stem: String,
 }
 
+impl Word {
+    /// The story key of a text with these words (see [`NormalizedText::story_key`]).
+    pub fn story_key(words: &[Word]) -> String {
+        let joined: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+        format!(
+            "{:016x}",
+            xxhash_rust::xxh3::xxh3_64(joined.join(" ").as_bytes())
+        )
+    }
+}
+
 /// A text after the whole pipeline.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NormalizedText {
@@ -156,10 +167,7 @@ impl NormalizedText {
     /// A stable key for "the same story": the folded tokens, hashed. `UPDATE 1-X`,
     /// `X - Reuters` and `X` share one key.
     pub fn story_key(&self) -> String {
-        format!(
-            "{:016x}",
-            xxhash_rust::xxh3::xxh3_64(self.joined().as_bytes())
-        )
+        Word::story_key(&self.words())
     }
 }
 
