@@ -66,11 +66,7 @@ pub async fn run(
         tracing::info!(rules = set.rules().len(), terms = set.term_count(), dir = %config.rules_dir.display(), "rules loaded");
     }
     let store = Store::open(&config.storage.path, config.storage.cache_bytes)?;
-    // Personal alerts live in the store and are compiled with the files.
-    match reloader.sync_personal(&store) {
-        Ok(report) => tracing::info!(rules = report.rules, "personal alerts loaded"),
-        Err(e) => tracing::error!(error = %e, "cannot read personal alerts"),
-    }
+    let (personal_sync, personal_changes) = crate::pipeline::personal_sync();
     let pacer = Arc::new(Pacer::new(config.telegram.pace));
 
     let stop = CancellationToken::new();
@@ -98,16 +94,11 @@ pub async fn run(
     };
 
     let sender = {
-        let (reloader, store) = (Arc::clone(&reloader), store.clone());
-        // A chat moved to a new id renames its personal alerts: compile them again.
-        // Compiling is blocking work: off the sender's task.
-        Sender::new(store.clone(), sink, clock.clone()).after_migration(move || {
-            let (reloader, store) = (Arc::clone(&reloader), store.clone());
-            tokio::task::spawn_blocking(move || {
-                if let Err(e) = reloader.sync_personal(&store) {
-                    tracing::error!(error = %e, "cannot reload personal alerts");
-                }
-            });
+        // A chat moved to a new id takes its personal alerts along.
+        let sync = personal_sync.clone();
+        Sender::new(store.clone(), sink, clock.clone()).after_migration(move |old, new_id| {
+            sync.chat_changed(old);
+            sync.chat_changed(new_id);
         })
     };
     let sender_task = tokio::spawn(sender.clone().run(stop.clone()));
@@ -119,6 +110,7 @@ pub async fn run(
         clock.clone(),
         mode,
         sender.clone(),
+        personal_changes,
     )?;
     if let Some(dir) = &config.record_dir {
         match Recorder::open(dir) {
@@ -212,6 +204,7 @@ pub async fn run(
             pacer: Arc::clone(&pacer),
             sender: sender.clone(),
             limits: config.telegram.personal,
+            personal: personal_sync.clone(),
         });
         tokio::spawn(telegram::run(
             bot,

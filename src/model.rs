@@ -52,6 +52,31 @@ pub struct Headline {
     pub lang: Option<String>,
 }
 
+/// A headline as an alert cites it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HeadlineRef {
+    /// The cleaned title (no wire prefix or publisher suffix).
+    pub title: String,
+    /// Link to the article.
+    pub link: Option<String>,
+    /// Publisher or feed name.
+    pub source: String,
+    /// Publication time.
+    pub published: DateTime<Utc>,
+}
+
+impl HeadlineRef {
+    /// Cites `h`, with its title as cleaned by normalisation.
+    pub fn new(h: &Headline, cleaned_title: &str) -> HeadlineRef {
+        HeadlineRef {
+            title: cleaned_title.to_string(),
+            link: h.link.clone(),
+            source: h.source.clone(),
+            published: h.published,
+        }
+    }
+}
+
 /// Trading session a bar belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -3,8 +3,9 @@
 //!
 //! One task owns the [`Engine`], so headlines and bars are processed one batch at a time in
 //! arrival order. For every batch: skip feed items seen before, run the engine, then commit
-//! the seen items, new bars, engine state, alerts and their deliveries atomically, and wake
-//! the sender.
+//! the seen items, new bars, engine state, personal alerts' states, alerts and their
+//! deliveries atomically, and wake the sender. Between batches it takes up the personal
+//! alerts a chat changed ([`PersonalSync`]): only that chat's, read from the store.
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
@@ -27,6 +28,35 @@ use crate::text::Lang;
 /// How often old state is tidied away.
 const TIDY_EVERY: Duration = Duration::from_secs(3600);
 
+/// Tells the pipeline that a chat's personal alerts changed in the store, so the engine takes
+/// them up before its next batch. Commands, buttons and the sender (a chat that moved) hold
+/// a clone.
+#[derive(Clone, Debug)]
+pub struct PersonalSync(mpsc::UnboundedSender<i64>);
+
+impl PersonalSync {
+    /// `chat`'s personal alerts changed.
+    pub fn chat_changed(&self, chat: i64) {
+        // The pipeline gone means the bot is stopping: the store has the change.
+        let _ = self.0.send(chat);
+    }
+
+    /// A handle whose changes go nowhere (tools and tests without a pipeline).
+    pub fn detached() -> PersonalSync {
+        personal_sync().0
+    }
+}
+
+/// The pipeline's end of [`PersonalSync`].
+#[derive(Debug)]
+pub struct PersonalChanges(mpsc::UnboundedReceiver<i64>);
+
+/// A [`PersonalSync`] and the end [`Pipeline::restore`] takes.
+pub fn personal_sync() -> (PersonalSync, PersonalChanges) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (PersonalSync(tx), PersonalChanges(rx))
+}
+
 /// The engine, fed from the sources' channel.
 pub struct Pipeline {
     engine: Engine,
@@ -38,6 +68,8 @@ pub struct Pipeline {
     last_tidy: Option<DateTime<Utc>>,
     /// Writes what the engine is handed, for `run --record`.
     recorder: Option<Recorder>,
+    /// Chats whose personal alerts changed.
+    personal_changes: PersonalChanges,
 }
 
 impl Pipeline {
@@ -48,12 +80,16 @@ impl Pipeline {
         clock: Clock,
         mode: Mode,
         sender: Sender,
+        personal_changes: PersonalChanges,
     ) -> Result<Pipeline, StoreError> {
         let current = rules.borrow().clone();
         let mut engine = Engine::new(current, store.engine_state()?);
         let bars = store.bars()?;
         tracing::info!(bars = bars.len(), "restored price history");
         engine.warm(&bars);
+        *engine.personal_mut() =
+            crate::personal::Book::load(store.personal_alerts()?, store.personal_states()?);
+        tracing::info!(alerts = engine.personal().len(), "restored personal alerts");
         Ok(Pipeline {
             engine,
             store,
@@ -63,7 +99,27 @@ impl Pipeline {
             rules,
             last_tidy: None,
             recorder: None,
+            personal_changes,
         })
+    }
+
+    /// Takes up `chat`'s personal alerts as stored now.
+    fn sync_personal(&mut self, chat: i64) {
+        let alerts = match self.store.personal_alerts_of(chat) {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::error!(chat, error = %e, "cannot read a chat's personal alerts");
+                return;
+            }
+        };
+        let store = &self.store;
+        self.engine.personal_mut().sync_chat(chat, &alerts, |key| {
+            store
+                .personal_state(key.chat, key.number)
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        });
     }
 
     /// Records every new headline and bar to `recorder` from now on.
@@ -74,7 +130,18 @@ impl Pipeline {
 
     /// Processes batches until every source has hung up.
     pub async fn run(mut self, mut inbox: mpsc::Receiver<Batch>) {
-        while let Some(batch) = inbox.recv().await {
+        loop {
+            let batch = tokio::select! {
+                biased;
+                Some(chat) = self.personal_changes.0.recv() => {
+                    self.sync_personal(chat);
+                    continue;
+                }
+                batch = inbox.recv() => match batch {
+                    Some(batch) => batch,
+                    None => break,
+                },
+            };
             if self.rules.has_changed().unwrap_or(false) {
                 let rules = self.rules.borrow_and_update().clone();
                 tracing::info!(rules = rules.rules().len(), "rules replaced");
@@ -89,6 +156,7 @@ impl Pipeline {
             };
             if let Err(e) = result {
                 self.engine.restore(snapshot);
+                self.engine.personal_mut().settle(false);
                 tracing::error!(error = %e, "cannot commit a pipeline step; it will be retried with the next fetch");
             }
             self.tidy();
@@ -232,7 +300,7 @@ impl Pipeline {
                 }
             }
         }
-        self.store.commit(&Step {
+        let committed = self.store.commit(&Step {
             now,
             items,
             bars,
@@ -243,7 +311,10 @@ impl Pipeline {
             charts,
             digest,
             headlines,
-        })?;
+            personal: self.engine.personal().changes(),
+        });
+        self.engine.personal_mut().settle(committed.is_ok());
+        committed?;
         if new_alerts > 0 {
             self.sender.wake();
         }

@@ -86,11 +86,6 @@ pub struct Reloader {
     dir: PathBuf,
     publish: watch::Sender<Arc<RuleSet>>,
     good: Mutex<Good>,
-    /// Chats' personal alerts, compiled with the files (they live in the store, not `dir`).
-    personal: Mutex<Vec<SourceFile>>,
-    /// Held from reading the personal alerts to publishing them, so two chats saving alerts at
-    /// once cannot publish a list without the other's.
-    syncing: Mutex<()>,
 }
 
 impl Reloader {
@@ -112,8 +107,6 @@ impl Reloader {
             dir: dir.to_path_buf(),
             publish,
             good: Mutex::new(Good { files, stamp }),
-            personal: Mutex::new(Vec::new()),
-            syncing: Mutex::new(()),
         };
         Ok((reloader, receiver))
     }
@@ -152,13 +145,6 @@ impl Reloader {
             .kept
             .extend(unreadable.iter().map(|f| f.path.clone()));
         let (mut rule_files, mut lexicon_files) = (rule_files, lexicon_files);
-        rule_files.extend(
-            self.personal
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .iter()
-                .cloned(),
-        );
         for f in unreadable {
             if f.path.parent() == Some(self.dir.join("lexicons").as_path()) {
                 lexicon_files.push(f);
@@ -235,66 +221,6 @@ impl Reloader {
             }
         }
         report
-    }
-
-    /// Replaces the personal alerts compiled with the files. They are compiled with the last
-    /// good version of each file, held in memory: the directory is not read, so a change
-    /// there is still the watcher's to find and report.
-    pub fn set_personal(&self, files: Vec<SourceFile>) -> ReloadReport {
-        let mut good = self.good.lock().unwrap_or_else(|e| e.into_inner());
-        {
-            let mut personal = self.personal.lock().unwrap_or_else(|e| e.into_inner());
-            if personal.is_empty() && files.is_empty() {
-                // Nothing to change (a start without personal alerts): no compiling.
-                return ReloadReport {
-                    applied: true,
-                    rules: self.publish.borrow().rules().len(),
-                    ..ReloadReport::default()
-                };
-            }
-            personal.clone_from(&files);
-        }
-        let lexicons = self.dir.join("lexicons");
-        let (mut rule_files, mut lexicon_files) = (Vec::new(), Vec::new());
-        for (path, text) in &good.files {
-            if crate::personal::is_personal_file(path) {
-                continue;
-            }
-            let file = SourceFile {
-                path: path.clone(),
-                text: text.clone(),
-            };
-            if path.parent() == Some(lexicons.as_path()) {
-                lexicon_files.push(file);
-            } else {
-                rule_files.push(file);
-            }
-        }
-        rule_files.extend(files);
-        self.apply(
-            &mut good,
-            rule_files,
-            lexicon_files,
-            ReloadReport::default(),
-        )
-    }
-
-    /// Compiles the personal alerts in `store` with the files from now on (blocking work).
-    pub fn sync_personal(
-        &self,
-        store: &crate::store::Store,
-    ) -> Result<ReloadReport, crate::store::StoreError> {
-        let _one_at_a_time = self.syncing.lock().unwrap_or_else(|e| e.into_inner());
-        let files = store
-            .personal_alerts()?
-            .iter()
-            .map(crate::personal::source_file)
-            .collect();
-        let report = self.set_personal(files);
-        if !report.problems.is_empty() || !report.applied {
-            tracing::error!("{}", report.summary());
-        }
-        Ok(report)
     }
 
     /// Whether the directory changed since it was last looked at.
@@ -392,48 +318,5 @@ mod tests {
         assert_eq!(rx.borrow().rules().len(), 1);
         assert!(rx.borrow().get("acme").is_none());
         assert!(!reloader.changed());
-    }
-
-    #[test]
-    fn personal_alerts_compile_with_the_files_in_force_and_leave_the_directory_to_the_watcher() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("acme.toml"), RULE).unwrap();
-        let (reloader, rx) = Reloader::load(dir.path()).unwrap();
-        // The directory changes, then a chat saves a personal alert.
-        std::fs::write(
-            dir.path().join("acme.toml"),
-            RULE.replace("Acme\"", "Acme Corp\""),
-        )
-        .unwrap();
-        let personal = SourceFile {
-            path: "<personal>/personal-42-1.toml".into(),
-            text: RULE.replace("acme", "personal-42-1"),
-        };
-        let report = reloader.set_personal(vec![personal]);
-        assert!(
-            report.applied && report.problems.is_empty(),
-            "{}",
-            report.summary()
-        );
-        assert_eq!(rx.borrow().rules().len(), 2);
-        assert_eq!(
-            rx.borrow().get("acme").unwrap().title,
-            "Acme",
-            "the file as in force"
-        );
-        assert!(
-            reloader.changed(),
-            "the edit is still the watcher's to report"
-        );
-        let report = reloader.reload();
-        assert!(report.applied);
-        assert_eq!(rx.borrow().get("acme").unwrap().title, "Acme Corp");
-        assert!(
-            rx.borrow().get("personal-42-1").is_some(),
-            "kept by the reload"
-        );
-        // Deleting the last personal alert takes it away.
-        reloader.set_personal(Vec::new());
-        assert_eq!(rx.borrow().rules().len(), 1);
     }
 }

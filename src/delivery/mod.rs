@@ -95,6 +95,7 @@ fn alert_messages(
         buttons,
         lang: chat.settings.lang,
         thread: chat.thread,
+        silent: alert.severity.is_quiet(),
         ..Delivery::message(alert.id, Target::Telegram(chat.id), text, now)
     };
     if with_chart {
@@ -117,7 +118,8 @@ fn alert_messages(
 }
 
 /// Fans an alert out: to the console, or to every chat whose subscriptions, watch list, mutes
-/// and settings want it — now, after its quiet hours, or in its next digest.
+/// and settings want it — now, after its quiet hours, or in its next digest. A personal
+/// alert is its chat's alone: only that chat is read.
 pub fn deliveries_for(
     alert: &Alert,
     template: Option<&Template>,
@@ -135,7 +137,11 @@ pub fn deliveries_for(
             now,
         )),
         Mode::Telegram => {
-            for chat in store.chats()? {
+            let chats = match crate::personal::Key::of_rule(&alert.rule) {
+                Some(key) => store.chat(key.chat)?.into_iter().collect(),
+                None => store.chats()?,
+            };
+            for chat in chats {
                 match chat.disposition(&alert.rule, alert.symbol.as_deref(), now) {
                     Disposition::Skip => {}
                     Disposition::Digest => out.digest.push((chat.id, alert.id)),

@@ -42,8 +42,8 @@ pub struct Sender {
     /// Deliveries sent but not removed from the outbox (the store failed): never sent again
     /// by this process.
     sent_unremoved: Arc<std::sync::Mutex<HashSet<u64>>>,
-    /// Runs after a chat moved to a new id (its personal alerts were renamed).
-    after_migration: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Runs after a chat moved to a new id with its personal alerts (old id, new id).
+    after_migration: Option<Arc<dyn Fn(i64, i64) + Send + Sync>>,
 }
 
 impl Sender {
@@ -60,8 +60,9 @@ impl Sender {
         }
     }
 
-    /// Calls `hook` after a chat was moved to a new id.
-    pub fn after_migration(mut self, hook: impl Fn() + Send + Sync + 'static) -> Sender {
+    /// Calls `hook` with the old and the new id after a chat and its personal alerts were
+    /// moved to a new id.
+    pub fn after_migration(mut self, hook: impl Fn(i64, i64) + Send + Sync + 'static) -> Sender {
         self.after_migration = Some(Arc::new(hook));
         self
     }
@@ -248,7 +249,7 @@ impl Sender {
                     match self.store.migrate_chat(old, new_id) {
                         Ok(true) => {
                             if let Some(hook) = &self.after_migration {
-                                hook();
+                                hook(old, new_id);
                             }
                         }
                         Ok(false) => {}

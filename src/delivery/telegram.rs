@@ -16,7 +16,8 @@ use crate::telegram::pace::Pacer;
 use crate::telegram::{TgBot, no_preview};
 
 /// Sets what every new alert message carries on a send request (photo or text, different
-/// builder types with the same setters): its forum topic, its buttons, paid broadcast.
+/// builder types with the same setters): its forum topic, its buttons, paid broadcast, and
+/// no notification sound for quiet alerts.
 macro_rules! with_extras {
     ($sink:expr, $request:expr, $delivery:expr) => {{
         let mut request = $request;
@@ -28,6 +29,9 @@ macro_rules! with_extras {
         }
         if $sink.paid_broadcast {
             request = request.allow_paid_broadcast(true);
+        }
+        if $delivery.silent {
+            request = request.disable_notification(true);
         }
         request
     }};

@@ -4,36 +4,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::Headline;
+pub use crate::model::HeadlineRef;
 use crate::rules::{MatchedTerm, PriceEvidence, Severity};
 
 /// Identity of an alert: increasing, assigned by the engine.
 pub type AlertId = u64;
-
-/// A headline as an alert cites it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct HeadlineRef {
-    /// The cleaned title (no wire prefix or publisher suffix).
-    pub title: String,
-    /// Link to the article.
-    pub link: Option<String>,
-    /// Publisher or feed name.
-    pub source: String,
-    /// Publication time.
-    pub published: DateTime<Utc>,
-}
-
-impl HeadlineRef {
-    /// Cites `h`, with its title as cleaned by normalisation.
-    pub fn new(h: &Headline, cleaned_title: &str) -> HeadlineRef {
-        HeadlineRef {
-            title: cleaned_title.to_string(),
-            link: h.link.clone(),
-            source: h.source.clone(),
-            published: h.published,
-        }
-    }
-}
 
 /// One alert: a rule fired for a symbol, and why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -22,6 +22,7 @@ pub use story::StoryState;
 use story::StoryIndex;
 
 use crate::model::{Bar, Headline};
+use crate::personal::{Book, Fired};
 use crate::rules::{Rule, RuleSet, SelectionKind, Tri};
 use crate::series::Series;
 use crate::text::Lang;
@@ -79,6 +80,9 @@ pub struct Engine {
     state: EngineState,
     /// Finds rewordings among `state.stories`; rebuilt from them, never persisted.
     stories: StoryIndex,
+    /// Chats' personal alerts, indexed per symbol (their state is persisted per alert, not
+    /// in [`EngineState`]).
+    personal: Book,
 }
 
 impl Engine {
@@ -90,6 +94,7 @@ impl Engine {
             series: HashMap::new(),
             state,
             stories,
+            personal: Book::new(),
         };
         engine.forget_unknown_rules();
         engine
@@ -106,6 +111,16 @@ impl Engine {
     pub fn replace_rules(&mut self, rules: Arc<RuleSet>) {
         self.rules = rules;
         self.forget_unknown_rules();
+    }
+
+    /// The personal alerts it evaluates.
+    pub fn personal(&self) -> &Book {
+        &self.personal
+    }
+
+    /// The personal alerts, to add, remove or settle changes.
+    pub fn personal_mut(&mut self) -> &mut Book {
+        &mut self.personal
     }
 
     /// The persistent part of the state.
@@ -211,7 +226,26 @@ impl Engine {
         let at = headline.published.min(now);
         let matches = self.rules.match_headline(&prepared);
         report.matched_rules = matches.rules.len();
-        if !matches.rules.is_empty() {
+        let mut symbols: BTreeSet<String> = headline
+            .symbols
+            .iter()
+            .map(|s| s.trim().to_ascii_uppercase())
+            .filter(|s| !s.is_empty())
+            .collect();
+        symbols.extend(matches.linked_symbols.iter().cloned());
+        report.cited = Some(cited.clone());
+        report.symbols = symbols.iter().cloned().collect();
+        let series = &self.series;
+        let (personal_matched, fired) = self.personal.headline(
+            &prepared.title,
+            &cited,
+            &story,
+            &report.symbols,
+            at,
+            now,
+            |s| series.get(s),
+        );
+        if !matches.rules.is_empty() || personal_matched {
             // Only stories some rule cares about are remembered: copies of the rest are
             // cheap to match again and would only bloat the state.
             self.stories.insert(&story, &words);
@@ -226,15 +260,9 @@ impl Engine {
                 },
             );
         }
-        let mut symbols: BTreeSet<String> = headline
-            .symbols
-            .iter()
-            .map(|s| s.trim().to_ascii_uppercase())
-            .filter(|s| !s.is_empty())
-            .collect();
-        symbols.extend(matches.linked_symbols.iter().cloned());
-        report.cited = Some(cited.clone());
-        report.symbols = symbols.iter().cloned().collect();
+        for f in fired {
+            out.push(Output::Alert(Box::new(self.personal_alert(f, now))));
+        }
 
         let rules = Arc::clone(&self.rules);
         for m in &matches.rules {
@@ -307,6 +335,9 @@ impl Engine {
             if bar.close.is_none() {
                 continue;
             }
+            if let Some(series) = self.series.get(&bar.symbol) {
+                self.personal.bar(series, &bar.symbol, bar.time);
+            }
             for r in rules.price_rules_for(&bar.symbol) {
                 let rule = &rules.rules()[r];
                 if rule.expired_on(now.date_naive()) {
@@ -325,7 +356,48 @@ impl Engine {
                 out.push(Output::Alert(Box::new(alert)));
             }
         }
+        let series = &self.series;
+        for f in self.personal.end_batch(|s| series.get(s), now) {
+            out.push(Output::Alert(Box::new(self.personal_alert(f, now))));
+        }
         out
+    }
+
+    /// The alert of a personal alert that fired.
+    fn personal_alert(&mut self, f: Fired, now: DateTime<Utc>) -> Alert {
+        let id = self.state.next_alert;
+        self.state.next_alert += 1;
+        let mut also = Vec::new();
+        if let Some(news) = &f.news
+            && let Some(story) = self.state.stories.get_mut(&news.story)
+        {
+            story.alerts.push(id);
+            also.extend(
+                story
+                    .copies
+                    .iter()
+                    .filter(|c| **c != news.headline)
+                    .cloned(),
+            );
+        }
+        let (headline, matched) = match f.news {
+            Some(n) => (Some(n.headline), n.matched),
+            None => (None, Vec::new()),
+        };
+        Alert {
+            id,
+            rule: f.key.rule_id(),
+            title: f.title,
+            severity: f.severity,
+            symbol: Some(f.symbol),
+            fired_at: now,
+            headline,
+            also,
+            matched,
+            held: f.held,
+            price: f.price,
+            within_secs: f.within_secs,
+        }
     }
 
     /// Evaluates `rule`'s price checks on `symbol` as of `t`; whether any held.

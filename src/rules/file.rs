@@ -29,6 +29,13 @@ pub enum Severity {
     High,
 }
 
+impl Severity {
+    /// Whether alerts of this severity are delivered without a notification sound.
+    pub fn is_quiet(self) -> bool {
+        matches!(self, Severity::Info | Severity::Low)
+    }
+}
+
 /// Whether the text and price parts of a correlated rule must come in a given order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

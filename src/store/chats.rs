@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::text::Lang;
 
-use super::{PersonalAlert, Store, StoreError, chat_key, ctx, decode, encode};
+use super::{Store, StoreError, chat_key, ctx, decode, encode};
+use crate::personal;
 
 /// What kind of Telegram chat.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -324,12 +325,9 @@ impl Store {
     /// messages in the old group are dropped: those messages cannot be edited any more). The
     /// old record stays, deactivated. Every step can run again without harm, so a migration
     /// reported twice (service message, failed send) or cut short by a crash completes the
-    /// second time. Returns whether personal alerts moved (their rules must be compiled again).
+    /// second time. Returns whether personal alerts moved (the running bot must learn of it).
     pub fn migrate_chat(&self, old: i64, new_id: i64) -> Result<bool, StoreError> {
-        let (old_prefix, new_prefix) = (
-            PersonalAlert::rule_prefix(old),
-            PersonalAlert::rule_prefix(new_id),
-        );
+        let (old_prefix, new_prefix) = (personal::rule_prefix(old), personal::rule_prefix(new_id));
         let rename = |rule: &str| match rule.strip_prefix(old_prefix.as_str()) {
             Some(number) => format!("{new_prefix}{number}"),
             None => rule.to_string(),
@@ -365,16 +363,13 @@ impl Store {
         let mut moved = false;
         for mut alert in self.personal_alerts_of(old)? {
             let number = alert.number;
-            let (old_rule, new_rule) = (
-                PersonalAlert::rule_id(old, number),
-                PersonalAlert::rule_id(new_id, number),
-            );
+            let state = self.personal_state(old, number)?;
             alert.chat = new_id;
-            alert.rule = alert
-                .rule
-                .replace(&format!("\"{old_rule}\""), &format!("\"{new_rule}\""));
             // Stored under the new id before it is removed from the old one: never lost.
             self.put_personal_alert(&alert)?;
+            if let Some(state) = state {
+                self.put_personal_state(new_id, number, &state)?;
+            }
             self.delete_personal_alert(old, number)?;
             moved = true;
         }

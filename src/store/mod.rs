@@ -25,13 +25,15 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 pub use chats::{Chat, ChatKind, Disposition, Mute, MuteTarget, Settings};
 pub use headlines::StoredHeadline;
 pub use outbox::{BROADCAST, Delivery, Target};
-pub use personal::{PERSONAL_PREFIX, PersonalAlert};
 
 use crate::engine::{Alert, AlertId, EngineState};
 use crate::model::Bar;
+use crate::personal::{Key, PersonalState};
 
 /// Layout version written to the `meta` tree; bump it with a migration when keys change.
-const SCHEMA_VERSION: u32 = 1;
+/// 2: personal alerts are stored as their normal form (no compiled rule), with their state
+/// in `personal_state`.
+const SCHEMA_VERSION: u32 = 2;
 
 /// A storage failure, with what was being done.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +120,8 @@ pub struct Step<'a> {
     pub digest: Vec<(i64, AlertId)>,
     /// New headlines, for `/news`: (item key, headline).
     pub headlines: Vec<(String, StoredHeadline)>,
+    /// Personal alerts' new states; `None` for a one-shot alert that fired (it goes).
+    pub personal: Vec<(Key, Option<PersonalState>)>,
 }
 
 /// The sled database and its trees.
@@ -142,8 +146,10 @@ pub struct Store {
     sent: sled::Tree,
     /// source name → [`SourceHealth`].
     sources: sled::Tree,
-    /// chat id, number → [`PersonalAlert`].
+    /// chat id, number → [`crate::personal::PersonalAlert`].
     personal: sled::Tree,
+    /// chat id, number → [`PersonalState`] (cooldown, waiting headline).
+    personal_state: sled::Tree,
     /// published (i64 BE), item key → [`StoredHeadline`]: recent headlines for `/news`.
     headlines: sled::Tree,
     /// alert id, language → chart PNG; + `/file` → its Telegram file id.
@@ -205,6 +211,7 @@ impl Store {
             sent: tree("sent")?,
             sources: tree("sources")?,
             personal: tree("personal")?,
+            personal_state: tree("personal_state")?,
             headlines: tree("headlines")?,
             charts: tree("charts")?,
             digest: tree("digest")?,
@@ -222,6 +229,18 @@ impl Store {
                     .map_err(ctx("writing schema version"))?;
             }
             Some(v) if v.as_ref() == SCHEMA_VERSION.to_be_bytes() => {}
+            Some(v) if v.as_ref() == 1u32.to_be_bytes() => {
+                let n = store.migrate_personal()?;
+                tracing::info!(
+                    changed = n,
+                    "storage upgraded to layout 2 (personal alerts as data)"
+                );
+                store
+                    .meta
+                    .insert("schema", &SCHEMA_VERSION.to_be_bytes())
+                    .map_err(ctx("writing schema version"))?;
+                store.meta.flush().map_err(ctx("flushing schema version"))?;
+            }
             Some(v) => {
                 tracing::warn!(found = ?v.as_ref(), expected = SCHEMA_VERSION, "storage layout version differs; reading it anyway");
             }
@@ -265,6 +284,11 @@ impl Store {
             .iter()
             .map(|(id, h)| (headlines::key(h.headline.published, id), encode(h)))
             .collect();
+        let personal: Vec<(Vec<u8>, Option<Vec<u8>>)> = step
+            .personal
+            .iter()
+            .map(|(k, state)| (personal::state_key(*k), state.as_ref().map(encode)))
+            .collect();
         let result: Result<(), TransactionError<()>> = (
             &self.items,
             &self.bars,
@@ -274,6 +298,8 @@ impl Store {
             &self.charts,
             &self.digest,
             &self.headlines,
+            &self.personal,
+            &self.personal_state,
         )
             .transaction(
                 |(
@@ -285,6 +311,8 @@ impl Store {
                     t_charts,
                     t_digest,
                     t_headlines,
+                    t_personal,
+                    t_personal_state,
                 )| {
                     for (k, v) in &items {
                         t_items.insert(k.as_slice(), v.as_slice())?;
@@ -322,6 +350,21 @@ impl Store {
                     }
                     for (k, v) in &headlines {
                         t_headlines.insert(k.as_slice(), v.as_slice())?;
+                    }
+                    for (k, state) in &personal {
+                        match state {
+                            // Only while the alert exists: one deleted meanwhile stays gone.
+                            Some(v) => {
+                                if t_personal.get(k.as_slice())?.is_some() {
+                                    t_personal_state.insert(k.as_slice(), v.as_slice())?;
+                                }
+                            }
+                            // A one-shot alert that fired goes with its state.
+                            None => {
+                                t_personal.remove(k.as_slice())?;
+                                t_personal_state.remove(k.as_slice())?;
+                            }
+                        }
                     }
                     Ok::<(), ConflictableTransactionError<()>>(())
                 },

@@ -51,6 +51,9 @@ pub struct Delivery {
     /// The forum topic to post in.
     #[serde(default)]
     pub thread: Option<i32>,
+    /// Deliver without a notification sound (alerts of `info` and `low` severity).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub silent: bool,
 }
 
 /// The alert id of messages that are not one alert's (`/broadcast`, digests): never edited,
@@ -78,6 +81,7 @@ impl Delivery {
             buttons: false,
             lang: crate::text::Lang::En,
             thread: None,
+            silent: false,
         }
     }
 }

@@ -1,56 +1,24 @@
-//! Personal alerts: rules a chat made with `/alert`, kept with the chat.
-
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+//! Personal alerts: what a chat set up with `/alert` (written by commands), and their state
+//! (cooldowns, a headline waiting for its price part; written by pipeline steps). The two
+//! live in separate trees so that neither writer can overwrite the other's changes.
 
 use super::{Store, StoreError, chat_key, ctx, decode, encode};
+use crate::personal::{Key, PersonalAlert, PersonalState};
 
-/// One `/alert` of one chat.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PersonalAlert {
-    /// The chat it belongs to.
-    pub chat: i64,
-    /// Its number within the chat (`/delete N`).
-    pub number: u32,
-    /// The command as typed, after `/alert`.
-    pub spec: String,
-    /// The rule it compiles to (TOML, the same language as rule files).
-    pub rule: String,
-    /// When it was made.
-    pub created: DateTime<Utc>,
-}
-
-impl PersonalAlert {
-    /// The id of the rule it compiles to.
-    pub fn rule_id(chat: i64, number: u32) -> String {
-        format!("{}{number}", PersonalAlert::rule_prefix(chat))
-    }
-
-    /// What the rule ids of a chat's personal alerts start with.
-    pub fn rule_prefix(chat: i64) -> String {
-        let chat = if chat < 0 {
-            format!("m{}", chat.unsigned_abs())
-        } else {
-            chat.to_string()
-        };
-        format!("{PERSONAL_PREFIX}{chat}-")
-    }
-
-    /// The number of `chat`'s personal alert whose rule id is `rule`, if it is one.
-    pub fn number_of(chat: i64, rule: &str) -> Option<u32> {
-        rule.strip_prefix(&PersonalAlert::rule_prefix(chat))?
-            .parse()
-            .ok()
-    }
-}
-
-/// What the rule ids of all personal alerts start with.
-pub const PERSONAL_PREFIX: &str = "personal-";
-
+/// `chat key, number BE`: a chat's alerts are one prefix, in number order.
 fn key(chat: i64, number: u32) -> Vec<u8> {
     let mut k = chat_key(chat).to_vec();
     k.extend_from_slice(&number.to_be_bytes());
     k
+}
+
+fn key_from(bytes: &[u8]) -> Option<Key> {
+    let chat = <[u8; 8]>::try_from(bytes.get(..8)?).ok()?;
+    let number = <[u8; 4]>::try_from(bytes.get(8..12)?).ok()?;
+    Some(Key {
+        chat: super::chat_from_key(chat),
+        number: u32::from_be_bytes(number),
+    })
 }
 
 impl Store {
@@ -64,6 +32,11 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// How many personal alerts there are (without decoding them).
+    pub fn personal_alert_count(&self) -> usize {
+        self.personal.len()
     }
 
     /// The personal alerts of one chat, by number.
@@ -89,16 +62,103 @@ impl Store {
             .map_err(ctx("flushing personal alerts"))
     }
 
-    /// Deletes a personal alert; whether it existed.
+    /// Deletes a personal alert and its state; whether it existed.
     pub fn delete_personal_alert(&self, chat: i64, number: u32) -> Result<bool, StoreError> {
+        let k = key(chat, number);
         let existed = self
             .personal
-            .remove(key(chat, number))
+            .remove(&k)
             .map_err(ctx("deleting a personal alert"))?
             .is_some();
+        self.personal_state
+            .remove(&k)
+            .map_err(ctx("deleting a personal alert's state"))?;
         self.personal
             .flush()
             .map_err(ctx("flushing personal alerts"))?;
         Ok(existed)
     }
+
+    /// The state of every personal alert that has one (alerts without are as new).
+    pub fn personal_states(&self) -> Result<Vec<(Key, PersonalState)>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.personal_state.iter() {
+            let (k, v) = entry.map_err(ctx("reading personal alert states"))?;
+            if let (Some(key), Some(state)) = (key_from(&k), decode(&v, "personal alert state")) {
+                out.push((key, state));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The state of one personal alert.
+    pub fn personal_state(
+        &self,
+        chat: i64,
+        number: u32,
+    ) -> Result<Option<PersonalState>, StoreError> {
+        Ok(self
+            .personal_state
+            .get(key(chat, number))
+            .map_err(ctx("reading a personal alert state"))?
+            .and_then(|v| decode(&v, "personal alert state")))
+    }
+
+    /// Writes the state of one personal alert (moving a chat; pipeline steps write states in
+    /// their transaction).
+    pub fn put_personal_state(
+        &self,
+        chat: i64,
+        number: u32,
+        state: &PersonalState,
+    ) -> Result<(), StoreError> {
+        self.personal_state
+            .insert(key(chat, number), encode(state))
+            .map(|_| ())
+            .map_err(ctx("writing a personal alert state"))
+    }
+
+    /// Upgrades personal alerts stored as compiled rule text (layout 1) to their normal form
+    /// alone, and forgets states whose alert is gone. Runs on open; idempotent.
+    pub(super) fn migrate_personal(&self) -> Result<usize, StoreError> {
+        let mut changed = 0;
+        for entry in self.personal.iter() {
+            let (k, v) = entry.map_err(ctx("migrating personal alerts"))?;
+            let Ok(mut raw) =
+                serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&v)
+            else {
+                continue;
+            };
+            if raw.remove("rule").is_some() {
+                self.personal
+                    .insert(k, encode(&raw))
+                    .map_err(ctx("migrating personal alerts"))?;
+                changed += 1;
+            }
+        }
+        for entry in self.personal_state.iter() {
+            let (k, _) = entry.map_err(ctx("migrating personal alert states"))?;
+            if !self
+                .personal
+                .contains_key(&k)
+                .map_err(ctx("migrating personal alert states"))?
+            {
+                self.personal_state
+                    .remove(k)
+                    .map_err(ctx("migrating personal alert states"))?;
+                changed += 1;
+            }
+        }
+        if changed > 0 {
+            self.personal
+                .flush()
+                .map_err(ctx("flushing personal alerts"))?;
+        }
+        Ok(changed)
+    }
+}
+
+/// The state row key of a personal alert (for pipeline steps).
+pub(super) fn state_key(k: Key) -> Vec<u8> {
+    key(k.chat, k.number)
 }

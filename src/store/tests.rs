@@ -2,6 +2,7 @@ use super::*;
 use chrono::NaiveTime;
 
 use crate::engine::EngineState;
+use crate::personal::{Key, PersonalAlert, PersonalState};
 
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
@@ -58,6 +59,7 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening() {
                     symbols: vec!["NVDA".into()],
                 },
             )],
+            personal: vec![],
         };
         store.commit(&step).unwrap();
         store
@@ -152,16 +154,19 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages() {
     });
     chat.personal_next = 1;
     store.put_chat(&chat).unwrap();
-    let id = PersonalAlert::rule_id(-42, 1);
     store
         .put_personal_alert(&PersonalAlert {
             chat: -42,
             number: 1,
             spec: "NVDA drop 3%".into(),
-            rule: format!("id = \"{id}\"\n"),
             created: now,
         })
         .unwrap();
+    let cooling = PersonalState {
+        cooldown_until: Some(now + chrono::TimeDelta::hours(5)),
+        news: None,
+    };
+    store.put_personal_state(-42, 1, &cooling).unwrap();
     store.enqueue(&delivery(-42)).unwrap();
     // An edit of a message in the old group, and the record of that message.
     store
@@ -202,8 +207,14 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages() {
     assert!(!store.chat(-42).unwrap().unwrap().active);
     let personal = store.personal_alerts_of(-10_042).unwrap();
     assert_eq!(personal.len(), 1);
-    assert!(personal[0].rule.contains(&new_id));
+    assert_eq!(personal[0].key().rule_id(), new_id);
+    assert_eq!(
+        store.personal_state(-10_042, 1).unwrap(),
+        Some(cooling),
+        "its cooldown moved with it"
+    );
     assert!(store.personal_alerts_of(-42).unwrap().is_empty());
+    assert_eq!(store.personal_state(-42, 1).unwrap(), None);
     assert_eq!(moved.mutes[0].what, MuteTarget::Rule(new_id.clone()));
     assert_eq!(moved.personal_next, 1);
     let outbox = store.outbox().unwrap();
@@ -436,6 +447,7 @@ fn a_new_text_for_a_pending_message_keeps_what_the_sender_changed() {
         charts: vec![],
         digest: vec![],
         headlines: vec![],
+        personal: vec![],
     };
     store.commit(&step(vec![delivery(42)], vec![])).unwrap();
     let (seq, _) = store.outbox().unwrap()[0].clone();
@@ -491,16 +503,91 @@ fn a_mute_replaces_one_on_the_same_target_and_at_most_fifty_are_kept() {
 }
 
 #[test]
-fn a_personal_rule_id_names_its_chat_and_number() {
-    for chat in [42, -1_001_234_567_890] {
-        let id = PersonalAlert::rule_id(chat, 7);
-        assert!(crate::personal::is_personal(&id));
-        assert_eq!(PersonalAlert::number_of(chat, &id), Some(7));
-        assert_eq!(PersonalAlert::number_of(chat + 1, &id), None, "{id}");
+fn personal_alerts_stored_as_compiled_rules_are_upgraded_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        // A data directory of the layout before personal alerts were data.
+        let db = sled::open(dir.path()).unwrap();
+        db.open_tree("meta")
+            .unwrap()
+            .insert("schema", &1u32.to_be_bytes())
+            .unwrap();
+        let mut k = chat_key(42).to_vec();
+        k.extend_from_slice(&3u32.to_be_bytes());
+        db.open_tree("personal")
+            .unwrap()
+            .insert(
+                k,
+                r##"{"chat":42,"number":3,"spec":"NVDA move 2% 1h every 4h","rule":"id = \"personal-42-3\"\ntitle = \"#3\"\n","created":"2026-02-01T10:00:00Z"}"##.as_bytes(),
+            )
+            .unwrap();
+        db.flush().unwrap();
     }
-    assert_eq!(PersonalAlert::rule_id(-42, 3), "personal-m42-3");
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let alerts = store.personal_alerts().unwrap();
+    assert_eq!(alerts.len(), 1);
     assert_eq!(
-        PersonalAlert::number_of(42, "nvda-customer-seeks-alternatives"),
-        None
+        alerts[0].key(),
+        Key {
+            chat: 42,
+            number: 3
+        }
     );
+    let spec = alerts[0].parsed().unwrap();
+    assert_eq!(spec.summary(), "NVDA move 2% 1h every 4h");
+    let raw = store.personal.iter().next().unwrap().unwrap().1;
+    assert!(
+        !String::from_utf8_lossy(&raw).contains("\"rule\""),
+        "the compiled rule is dropped"
+    );
+    assert_eq!(
+        store.meta.get("schema").unwrap().unwrap().as_ref(),
+        SCHEMA_VERSION.to_be_bytes()
+    );
+}
+
+#[test]
+fn a_step_writes_personal_states_and_removes_spent_one_shot_alerts() {
+    let (_dir, store) = open();
+    let now = Utc::now();
+    for number in [1, 2] {
+        store
+            .put_personal_alert(&PersonalAlert {
+                chat: 7,
+                number,
+                spec: "NVDA below 180 once".into(),
+                created: now,
+            })
+            .unwrap();
+    }
+    let cooling = PersonalState {
+        cooldown_until: Some(now + chrono::TimeDelta::hours(1)),
+        news: None,
+    };
+    let (one, two, gone) = (
+        Key { chat: 7, number: 1 },
+        Key { chat: 7, number: 2 },
+        Key { chat: 7, number: 9 },
+    );
+    store
+        .commit(&Step {
+            now,
+            personal: vec![
+                (one, Some(cooling.clone())),
+                (two, None),
+                // Deleted by its chat meanwhile: its state is not written back.
+                (gone, Some(cooling.clone())),
+            ],
+            ..Step::default()
+        })
+        .unwrap();
+    assert_eq!(store.personal_state(7, 1).unwrap(), Some(cooling));
+    let left: Vec<u32> = store
+        .personal_alerts_of(7)
+        .unwrap()
+        .iter()
+        .map(|a| a.number)
+        .collect();
+    assert_eq!(left, [1], "the one-shot alert that fired is gone");
+    assert_eq!(store.personal_states().unwrap().len(), 1);
 }

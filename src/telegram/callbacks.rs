@@ -13,7 +13,7 @@ use super::keyboards::{Action, rule_toggles};
 use crate::delivery::render::{self, escape};
 use crate::i18n::texts;
 use crate::personal;
-use crate::store::{MuteTarget, PersonalAlert, StoreError};
+use crate::store::{MuteTarget, StoreError};
 
 /// How long the mute buttons (and `/mute` without a duration) silence.
 pub const MUTE_FOR: TimeDelta = TimeDelta::days(1);
@@ -98,9 +98,9 @@ pub fn press(
                 c.rules.remove(&alert.rule);
             })?;
             // A personal alert unsubscribed from is deleted: nobody else can receive it.
-            if let Some(number) = PersonalAlert::number_of(chat_id, &alert.rule) {
+            if let Some(number) = personal::number_of(chat_id, &alert.rule) {
                 ctx.store.delete_personal_alert(chat_id, number)?;
-                ctx.reloader.sync_personal(&ctx.store)?;
+                ctx.personal.chat_changed(chat_id);
             }
             Outcome {
                 notice: Some(t.unsubscribed_button(&alert.rule)),

@@ -17,11 +17,9 @@ use super::keyboards::rule_toggles;
 use crate::delivery::locale_of;
 use crate::delivery::render::{self, Locale, escape};
 use crate::i18n::{Texts, texts};
-use crate::personal::{self, PricePart};
+use crate::personal::{self, PersonalAlert, PricePart};
 use crate::series::Series;
-use crate::store::{
-    BROADCAST, Chat, ChatKind, Delivery, MuteTarget, PersonalAlert, StoreError, Target,
-};
+use crate::store::{BROADCAST, Chat, ChatKind, Delivery, MuteTarget, StoreError, Target};
 use crate::text::Lang;
 
 /// Every command the bot understands.
@@ -838,25 +836,14 @@ impl Conversation<'_> {
             chat: self.incoming.chat,
             number,
             spec: spec.summary(),
-            rule: spec.rule_toml(&id, number),
             created: self.now,
         };
-        // It must compile on its own before it is stored (it always should).
-        if let Err(problems) =
-            crate::rules::compile(vec![personal::source_file(&alert)], Vec::new())
-        {
-            let reason = problems
-                .first()
-                .map_or(String::new(), |p| p.message.clone());
-            tracing::error!(spec = %alert.spec, %reason, "a personal alert does not compile");
-            return Ok(t.alert_invalid(&escape(&reason)));
-        }
         self.ctx.store.put_personal_alert(&alert)?;
         self.save(|c| {
             self.activate(c);
             c.rules.insert(id.clone());
         })?;
-        self.ctx.reloader.sync_personal(&self.ctx.store)?;
+        self.ctx.personal.chat_changed(self.incoming.chat);
         let summary = match &spec.price {
             Some(PricePart::Drop(_) | PricePart::Rise(_)) => format!(
                 "<code>{}</code> ({})",
@@ -903,7 +890,7 @@ impl Conversation<'_> {
             self.ctx.store.update_chat(self.incoming.chat, |c| {
                 c.rules.remove(&id);
             })?;
-            self.ctx.reloader.sync_personal(&self.ctx.store)?;
+            self.ctx.personal.chat_changed(self.incoming.chat);
         }
         Ok(t.deleted(number, existed))
     }
@@ -1072,7 +1059,7 @@ impl Conversation<'_> {
             chats.len(),
             active.len(),
             subscriptions,
-            self.ctx.store.personal_alerts()?.len(),
+            self.ctx.store.personal_alert_count(),
             self.ctx.store.alerts_since(midnight)?.len(),
             self.ctx.store.outbox_len(),
             failing,

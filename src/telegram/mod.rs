@@ -70,7 +70,7 @@ pub struct BotContext {
     pub sources: Vec<String>,
     /// User ids allowed to run admin commands.
     pub admins: Vec<i64>,
-    /// Reloads the rules (`/reload`, personal alerts).
+    /// Reloads the rules (`/reload`).
     pub reloader: Arc<crate::reload::Reloader>,
     /// Telegram's limits, shared with the outbox.
     pub pacer: Arc<Pacer>,
@@ -78,6 +78,8 @@ pub struct BotContext {
     pub sender: Sender,
     /// Limits on personal alerts.
     pub limits: personal::Limits,
+    /// Tells the engine which chat's personal alerts changed.
+    pub personal: crate::pipeline::PersonalSync,
 }
 
 /// Sends `text` to every admin, paced (best effort: failures are logged).
@@ -282,18 +284,12 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
             "group became a supergroup; moving its subscriptions"
         );
         let ctx2 = Arc::clone(&ctx);
-        match blocking(move || {
-            ctx2.store.migrate_chat(old, new_id).and_then(|moved| {
-                if moved {
-                    ctx2.reloader.sync_personal(&ctx2.store).map(|_| ())
-                } else {
-                    Ok(())
-                }
-            })
-        })
-        .await?
-        {
-            Ok(_) => {}
+        match blocking(move || ctx2.store.migrate_chat(old, new_id)).await? {
+            Ok(true) => {
+                ctx.personal.chat_changed(old);
+                ctx.personal.chat_changed(new_id);
+            }
+            Ok(false) => {}
             Err(e) => tracing::error!(error = %e, "cannot migrate chat"),
         }
         return Ok(());

@@ -1,24 +1,24 @@
-//! Personal alerts: what a chat types after `/alert`, compiled into a rule of the same
-//! language as the files in `rules/`, so the one engine evaluates both.
+//! The `/alert` language: what a chat types, understood as a [`Spec`].
 //!
 //! ```text
-//! /alert NVDA below 180            crosses = "below 180"
-//! /alert NVDA drop 3%              change <= -3 % against the previous close
-//! /alert NVDA rise 3%              change >= 3 %
-//! /alert NVDA move 2% 1h           either way within an hour
+//! /alert NVDA below 180            the price crosses below 180
+//! /alert NVDA drop 3%              down 3 % or more against the previous close
+//! /alert NVDA rise 3%              up 3 % or more
+//! /alert NVDA move 2% 1h           2 % either way within an hour
 //! /alert NVDA news "OpenAI" chips  a headline about NVDA with these words
 //! /alert NVDA news OpenAI drop 2%  both, within a day of each other
 //! ... every 4h                     at most one alert per 4 h (default once a day)
+//! ... once                         fire once, then remove the alert
+//! ... quiet                        deliver without a notification sound
 //! ```
 //!
 //! Parsing is pure and strict: anything it does not understand is a [`SpecError`] the chat is
-//! shown with examples; nothing is stored.
+//! shown with examples; nothing is stored. [`Spec::summary`] writes the normal form that is
+//! listed by `/alerts`, stored, and parsed back when the bot starts.
 
-use std::path::Path;
 use std::time::Duration;
 
-use crate::problem::SourceFile;
-use crate::store::PersonalAlert;
+use crate::rules::{Cmp, Direction, PriceCheck, PriceKind, Reference, SessionFilter, Threshold};
 
 /// What a chat may have.
 #[derive(Clone, Copy, Debug)]
@@ -27,6 +27,14 @@ pub struct Limits {
     pub per_chat: usize,
     /// The shortest `every` allowed.
     pub min_cooldown: Duration,
+}
+
+impl Limits {
+    /// No limits: for reading back alerts stored under earlier settings.
+    pub const UNLIMITED: Limits = Limits {
+        per_chat: usize::MAX,
+        min_cooldown: Duration::ZERO,
+    };
 }
 
 impl Default for Limits {
@@ -69,6 +77,10 @@ pub struct Spec {
     pub words: Vec<String>,
     /// At most one alert per this span.
     pub every: Duration,
+    /// Fire once, then the alert is removed.
+    pub once: bool,
+    /// Deliver without a notification sound.
+    pub quiet: bool,
 }
 
 /// Why a personal alert was not understood.
@@ -187,7 +199,9 @@ fn clean_term(raw: &str) -> String {
         .to_string()
 }
 
-const KEYWORDS: [&str; 7] = ["below", "above", "drop", "rise", "move", "news", "every"];
+const KEYWORDS: [&str; 9] = [
+    "below", "above", "drop", "rise", "move", "news", "every", "once", "quiet",
+];
 
 /// Parses what follows `/alert`.
 pub fn parse(input: &str, limits: &Limits) -> Result<Spec, SpecError> {
@@ -209,6 +223,8 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Spec, SpecError> {
         price: None,
         words: Vec::new(),
         every: Duration::from_secs(24 * 3600),
+        once: false,
+        quiet: false,
     };
     let mut news = false;
     let mut i = 1;
@@ -290,6 +306,14 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Spec, SpecError> {
                 spec.every = every;
                 i += 2;
             }
+            Some("once") => {
+                spec.once = true;
+                i += 1;
+            }
+            Some("quiet") => {
+                spec.quiet = true;
+                i += 1;
+            }
             Some(_) => {
                 news = true;
                 i += 1;
@@ -355,115 +379,69 @@ impl Spec {
         if self.every != Duration::from_secs(24 * 3600) {
             parts.push(format!("every {}", span(self.every)));
         }
+        if self.once {
+            parts.push("once".into());
+        }
+        if self.quiet {
+            parts.push("quiet".into());
+        }
         parts.join(" ")
     }
 
-    /// The rule the alert compiles to, as rule-file TOML.
-    pub fn rule_toml(&self, id: &str, number: u32) -> String {
-        use toml::{Table, Value};
-        let mut rule = Table::new();
-        rule.insert("id".into(), id.into());
-        rule.insert(
-            "title".into(),
-            format!("#{number} {}", self.summary()).into(),
-        );
-        rule.insert("default".into(), false.into());
-        rule.insert(
-            "symbols".into(),
-            Value::Array(vec![self.symbol.clone().into()]),
-        );
-        let mut condition = Vec::new();
-        if !self.words.is_empty() {
-            let mut text = Table::new();
-            text.insert(
-                "all".into(),
-                Value::Array(self.words.iter().map(|w| w.clone().into()).collect()),
-            );
-            let mut texts = Table::new();
-            texts.insert("news".into(), text.into());
-            rule.insert("text".into(), texts.into());
-            condition.push("news".to_string());
+    /// The price checks of the price part, named as the selections of a rule would be
+    /// (`price`; `down` and `up` for a move): what the alert is evaluated with, and what its
+    /// evidence calls what held.
+    pub fn price_checks(&self) -> Vec<(&'static str, PriceCheck)> {
+        let check = |kind| PriceCheck {
+            kind,
+            session: SessionFilter::Any,
+            max_age: PRICE_MAX_AGE,
+        };
+        let change = |from, window, cmp, value| PriceKind::Change {
+            from,
+            window,
+            threshold: Threshold { cmp, value },
+        };
+        match &self.price {
+            None => Vec::new(),
+            Some(PricePart::Below(x)) => vec![(
+                "price",
+                check(PriceKind::Crosses {
+                    direction: Direction::Below,
+                    level: *x,
+                }),
+            )],
+            Some(PricePart::Above(x)) => vec![(
+                "price",
+                check(PriceKind::Crosses {
+                    direction: Direction::Above,
+                    level: *x,
+                }),
+            )],
+            Some(PricePart::Drop(x)) => vec![(
+                "price",
+                check(change(Reference::PreviousClose, None, Cmp::Le, -x)),
+            )],
+            Some(PricePart::Rise(x)) => vec![(
+                "price",
+                check(change(Reference::PreviousClose, None, Cmp::Ge, *x)),
+            )],
+            Some(PricePart::Move { pct, window }) => vec![
+                (
+                    "down",
+                    check(change(Reference::Window, Some(*window), Cmp::Le, -pct)),
+                ),
+                (
+                    "up",
+                    check(change(Reference::Window, Some(*window), Cmp::Ge, *pct)),
+                ),
+            ],
         }
-        if let Some(p) = &self.price {
-            let mut prices = Table::new();
-            let mut one = |name: &str, pairs: Vec<(&str, String)>| {
-                prices.insert(
-                    name.into(),
-                    pairs
-                        .into_iter()
-                        .map(|(k, v)| (k.to_string(), Value::from(v)))
-                        .collect::<Table>()
-                        .into(),
-                );
-            };
-            match p {
-                PricePart::Below(x) => {
-                    one("price", vec![("crosses", format!("below {}", num(*x)))])
-                }
-                PricePart::Above(x) => {
-                    one("price", vec![("crosses", format!("above {}", num(*x)))])
-                }
-                PricePart::Drop(x) => one("price", vec![("change", format!("<= -{}%", num(*x)))]),
-                PricePart::Rise(x) => one("price", vec![("change", format!(">= {}%", num(*x)))]),
-                PricePart::Move { pct, window } => {
-                    let w = span(*window);
-                    one(
-                        "down",
-                        vec![
-                            ("change", format!("<= -{}%", num(*pct))),
-                            ("from", "window".into()),
-                            ("window", w.clone()),
-                        ],
-                    );
-                    one(
-                        "up",
-                        vec![
-                            ("change", format!(">= {}%", num(*pct))),
-                            ("from", "window".into()),
-                            ("window", w),
-                        ],
-                    );
-                }
-            }
-            rule.insert("price".into(), prices.into());
-            condition.push(if matches!(p, PricePart::Move { .. }) {
-                "(down or up)".into()
-            } else {
-                "price".into()
-            });
-        }
-        rule.insert("condition".into(), condition.join(" and ").into());
-        let mut noise = Table::new();
-        noise.insert("cooldown".into(), span(self.every).into());
-        rule.insert("noise".into(), noise.into());
-        toml::to_string(&rule).expect("a table always serialises")
     }
 }
 
-/// The virtual rule file a stored personal alert compiles from (its path names the chat and
-/// number, for problem reports).
-pub fn source_file(alert: &PersonalAlert) -> SourceFile {
-    SourceFile {
-        path: Path::new(PERSONAL_DIR).join(format!(
-            "{}.toml",
-            PersonalAlert::rule_id(alert.chat, alert.number)
-        )),
-        text: alert.rule.clone(),
-    }
-}
-
-/// Where personal alerts are said to live in diagnostics (they live in the store).
-const PERSONAL_DIR: &str = "<personal>";
-
-/// Whether a rule file is a personal alert's.
-pub fn is_personal_file(path: &Path) -> bool {
-    path.starts_with(PERSONAL_DIR)
-}
-
-/// Whether a rule id belongs to a personal alert (never listed or subscribable by others).
-pub fn is_personal(rule: &str) -> bool {
-    rule.starts_with(crate::store::PERSONAL_PREFIX)
-}
+/// How old a price may be (while its market trades) and still count, as for rules.
+const PRICE_MAX_AGE: Duration = Duration::from_secs(30 * 60);
 
 #[cfg(test)]
 mod tests {
@@ -505,7 +483,6 @@ mod tests {
             })
         );
         assert_eq!(s.summary(), "NVDA move 2% 6m");
-        assert!(s.rule_toml("personal-42-1", 1).contains("window = \"6m\""));
         let s = parse("NVDA news \"OpenAI\" chips", &limits()).unwrap();
         assert_eq!(s.words, ["OpenAI", "chips"]);
         assert_eq!(s.price, None);
@@ -581,32 +558,47 @@ mod tests {
     }
 
     #[test]
-    fn every_spec_compiles_to_a_rule_that_loads() {
-        for (n, input) in [
+    fn the_listed_form_parses_back_to_the_same_alert() {
+        // What `/alerts` lists is also what is stored and read back at start.
+        for input in [
             "NVDA below 180",
-            "NVDA above 200.5",
-            "NVDA drop 3%",
-            "NVDA rise 3%",
-            "NVDA move 2% 30m",
+            "NVDA above 200.5 once",
+            "nvda drop 3% quiet",
+            "NVDA rise 3% every 2h once quiet",
+            "NVDA move 2% 330s",
             "NVDA news \"OpenAI\" chips*",
-            "SAP.DE news Umsatzwarnung drop 2% every 2h",
-        ]
-        .iter()
-        .enumerate()
-        {
+            "SAP.DE news Umsatzwarnung \"Aktie fällt\" drop 2% every 2h",
+        ] {
             let spec = parse(input, &limits()).unwrap();
-            let alert = PersonalAlert {
-                chat: -100123,
-                number: n as u32 + 1,
-                spec: input.to_string(),
-                rule: spec.rule_toml(&PersonalAlert::rule_id(-100123, n as u32 + 1), n as u32 + 1),
-                created: chrono::Utc::now(),
-            };
-            let set = crate::rules::compile(vec![source_file(&alert)], Vec::new())
-                .unwrap_or_else(|p| panic!("{input}: {p:?}\n{}", alert.rule));
-            let rule = &set.rules()[0];
-            assert!(is_personal(&rule.id));
-            assert_eq!(rule.symbols, std::slice::from_ref(&spec.symbol));
+            let again = parse(&spec.summary(), &Limits::UNLIMITED).unwrap();
+            assert_eq!(spec, again, "{input} → {}", spec.summary());
         }
+        let s = parse("NVDA below 180 once quiet", &limits()).unwrap();
+        assert!(s.once && s.quiet);
+        assert_eq!(s.summary(), "NVDA below 180 once quiet");
+    }
+
+    #[test]
+    fn the_price_part_is_checked_like_a_rule_would_check_it() {
+        let checks = parse("NVDA drop 3%", &limits()).unwrap().price_checks();
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0].0, "price");
+        assert!(matches!(
+            checks[0].1.kind,
+            PriceKind::Change {
+                from: Reference::PreviousClose,
+                threshold: Threshold { cmp: Cmp::Le, value },
+                ..
+            } if value == -3.0
+        ));
+        let checks = parse("NVDA move 2% 30m", &limits()).unwrap().price_checks();
+        let names: Vec<&str> = checks.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["down", "up"]);
+        assert!(
+            parse("NVDA news chips", &limits())
+                .unwrap()
+                .price_checks()
+                .is_empty()
+        );
     }
 }

@@ -1,0 +1,909 @@
+//! The [`Book`]: every chat's personal alerts, indexed so that the work per bar and per
+//! headline depends on what the bar or headline touches, not on how many alerts there are.
+//!
+//! Per symbol:
+//!
+//! - **Levels** (`below 180`, `above 200`) sit in ordered sets. A crossing holds only at the
+//!   bar that crosses, so a bar looks up the levels between the previous price and its own
+//!   (`(last, before]` for falls, `[before, last)` for rises).
+//! - **Percentages** (`drop 3%`, `rise 3%`, and `move 2% 1h` grouped by window) sit in ordered
+//!   sets of thresholds. The symbol's change against the previous close (and against each
+//!   window's high and low) is computed once per bar; the alerts looked at are those whose
+//!   threshold lies between the change at the symbol's previous bar and this one: the ones
+//!   that just began to hold.
+//! - A percentage alert goes on holding while the move lasts, and fires again once its
+//!   `every` has passed. Rather than looking at every holding alert on every bar, an alert
+//!   that held and is cooling down is put on a **due list** for the moment its cooldown
+//!   ends; so is a new alert (it may hold already). The first bar after that looks at it
+//!   once more.
+//! - **News words** sit in an inverted index by the first word of the alert's terms (folded
+//!   form and stems, as terms match); a headline looks up its own words among the alerts of
+//!   the symbols it concerns and checks the few it finds in full.
+//!
+//! Candidates are then judged with the same [`PriceCheck`]s and term matching rules use, so a
+//! personal alert means exactly what it meant as a compiled rule. Everything here is pure: no
+//! I/O, no clock; the engine calls it with the data's time, so `replay` and the live bot run
+//! the same code. What must survive a restart (cooldowns, a headline waiting for its price
+//! part) is reported as [`Book::changes`] for the pipeline's transaction, and can be rolled
+//! back when that transaction fails.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Key, PersonalAlert, PricePart, Spec};
+use crate::model::HeadlineRef;
+use crate::rules::{
+    Cmp, Field, MatchedTerm, PriceCheck, PriceEvidence, PriceKind, Reference, SessionFilter,
+    Severity, Term, Threshold, TokenPattern,
+};
+use crate::series::Series;
+use crate::text::{NormalizedText, Token};
+
+/// How far apart the news and the price part of one alert may lie (either order).
+const WITHIN: TimeDelta = TimeDelta::days(1);
+
+/// What of a personal alert must survive a restart.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PersonalState {
+    /// No alert before this instant (its `every`).
+    #[serde(default)]
+    pub cooldown_until: Option<DateTime<Utc>>,
+    /// A headline that matched the news part and waits for the price part.
+    #[serde(default)]
+    pub news: Option<Box<PendingNews>>,
+}
+
+impl PersonalState {
+    fn cooling(&self, now: DateTime<Utc>) -> bool {
+        self.cooldown_until.is_some_and(|until| now < until)
+    }
+}
+
+/// A headline that matched an alert's words.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingNews {
+    /// When it was published (clamped to processing time).
+    pub at: DateTime<Utc>,
+    /// The headline as the alert cites it.
+    pub headline: HeadlineRef,
+    /// Where the words were found.
+    pub matched: Vec<MatchedTerm>,
+    /// Its story key, so later copies fold into the alert.
+    pub story: String,
+}
+
+/// A personal alert that fired: what the engine turns into an [`crate::engine::Alert`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fired {
+    /// Which alert.
+    pub key: Key,
+    /// Its symbol.
+    pub symbol: String,
+    /// How the chat sees it: `#3 NVDA drop 3%`.
+    pub title: String,
+    /// `low` for quiet alerts (delivered without a sound), else `medium`.
+    pub severity: Severity,
+    /// The parts that held: `news`, and `price` (or `down`/`up` of a move).
+    pub held: Vec<String>,
+    /// The price figures, when it has a price part.
+    pub price: Option<PriceEvidence>,
+    /// The headline, when it has a news part.
+    pub news: Option<PendingNews>,
+    /// How far apart the parts could be, in seconds.
+    pub within_secs: u64,
+}
+
+/// A price as an ordered key (prices and thresholds are finite; `total_cmp` orders them).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Level(f64);
+
+impl Level {
+    /// `x` as a key; `-0.0` is `0.0` (a change of nothing either way).
+    fn of(x: f64) -> Level {
+        Level(x + 0.0)
+    }
+}
+
+impl Eq for Level {}
+
+impl PartialOrd for Level {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Level {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+const KEY_MIN: Key = Key {
+    chat: i64::MIN,
+    number: 0,
+};
+const KEY_MAX: Key = Key {
+    chat: i64::MAX,
+    number: u32::MAX,
+};
+
+/// Alerts at levels (or thresholds) in an ordered set.
+#[derive(Debug, Default)]
+struct Levels(BTreeSet<(Level, Key)>);
+
+impl Levels {
+    fn insert(&mut self, level: f64, key: Key) {
+        self.0.insert((Level::of(level), key));
+    }
+
+    fn remove(&mut self, level: f64, key: Key) {
+        self.0.remove(&(Level::of(level), key));
+    }
+
+    /// The alerts with `lo < level <= hi` (or `lo <= level` when `lo` is included).
+    fn between(&self, lo: f64, lo_included: bool, hi: f64, out: &mut Vec<Key>) {
+        use std::ops::Bound::{Excluded, Included};
+        let (lo, hi) = (Level::of(lo), Level::of(hi));
+        if lo > hi || lo.0.is_nan() || hi.0.is_nan() {
+            return;
+        }
+        let from = if lo_included {
+            Included((lo, KEY_MIN))
+        } else {
+            Excluded((lo, KEY_MAX))
+        };
+        out.extend(
+            self.0
+                .range((from, Included((hi, KEY_MAX))))
+                .map(|(_, k)| *k),
+        );
+    }
+}
+
+/// The `move` alerts of one window length.
+#[derive(Debug, Default)]
+struct Moves {
+    /// Thresholds of the falls (as positive percentages).
+    down: Levels,
+    /// Thresholds of the rises.
+    up: Levels,
+    /// The fall from the window's high and the rise from its low at the last evaluation.
+    last: Option<(f64, f64)>,
+}
+
+/// One symbol's alerts.
+#[derive(Debug, Default)]
+struct SymbolBook {
+    below: Levels,
+    above: Levels,
+    /// `drop x%` by x.
+    drop: Levels,
+    /// `rise x%` by x.
+    rise: Levels,
+    /// `move` alerts by window length in seconds.
+    moves: BTreeMap<u64, Moves>,
+    /// News alerts by the first word of their terms: `w:` + folded form, `s:` + stem.
+    words: HashMap<String, BTreeSet<Key>>,
+    /// News alerts whose first word is a stem wildcard: looked at for every headline.
+    loose: BTreeSet<Key>,
+    /// Alerts to look at again at the first bar at or after a time (new ones, cooling ones).
+    due: BTreeSet<(DateTime<Utc>, Key)>,
+    /// The change against the previous close at the last evaluation (`None`: not known, so
+    /// every threshold it passes counts as just passed).
+    last_change: Option<f64>,
+    /// How many alerts it holds.
+    alerts: usize,
+}
+
+impl SymbolBook {
+    fn is_empty(&self) -> bool {
+        self.alerts == 0
+    }
+}
+
+/// One alert in the book.
+#[derive(Debug, Clone)]
+struct Entry {
+    spec: Spec,
+    state: PersonalState,
+    /// Its place on the due list, if it has one.
+    due: Option<DateTime<Utc>>,
+}
+
+/// What a bar found holding, kept until the end of the batch.
+#[derive(Debug, Clone)]
+struct Held {
+    at: DateTime<Utc>,
+    names: Vec<&'static str>,
+    evidence: PriceEvidence,
+}
+
+/// Every chat's personal alerts, indexed per symbol.
+#[derive(Debug, Default)]
+pub struct Book {
+    entries: HashMap<Key, Entry>,
+    symbols: HashMap<String, SymbolBook>,
+    /// Alerts that held during the batch in hand, and the latest bar per symbol in it.
+    batch: BTreeMap<Key, Held>,
+    batch_last: HashMap<String, DateTime<Utc>>,
+    /// State changes not yet committed: the new state, or `None` for an alert that is gone
+    /// (a one-shot alert that fired).
+    dirty: BTreeMap<Key, Option<PersonalState>>,
+    /// How to undo them: the entry as it was before its first change.
+    undo: BTreeMap<Key, Option<Entry>>,
+    /// How many times an alert was judged in full (for tests and benchmarks: the work a bar
+    /// or headline caused).
+    judged: u64,
+}
+
+/// The index keys a title token is looked up under.
+fn token_keys(token: &Token) -> [String; 2] {
+    [format!("w:{}", token.text), format!("s:{}", token.stem)]
+}
+
+/// The index keys of a term's first word, or `None` for a stem wildcard (no exact key).
+fn term_keys(term: &Term) -> Option<Vec<String>> {
+    match term.tokens.first()? {
+        TokenPattern::Word { folded, stems } => Some(
+            std::iter::once(format!("w:{folded}"))
+                .chain(stems.iter().map(|s| format!("s:{s}")))
+                .collect(),
+        ),
+        TokenPattern::Exact(t) => Some(vec![format!("w:{t}")]),
+        TokenPattern::Prefix(_) | TokenPattern::Any => None,
+    }
+}
+
+/// The alert's words as terms (a word that no longer parses is left out, logged).
+fn terms_of(spec: &Spec) -> Vec<Term> {
+    spec.words
+        .iter()
+        .filter_map(|w| match Term::parse(w) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::warn!(word = %w, error = %e, "a personal alert's word does not parse");
+                None
+            }
+        })
+        .collect()
+}
+
+/// Whether a level alert (crossings) holds only at the bar that crosses: such alerts need
+/// no second look after a cooldown.
+fn crossing(spec: &Spec) -> bool {
+    matches!(spec.price, Some(PricePart::Below(_) | PricePart::Above(_)))
+}
+
+/// A check that always holds, to read a figure (the change against a reference) with the
+/// same freshness and reference rules as the alerts' own checks.
+fn probe(from: Reference, window: Option<std::time::Duration>, falling: bool) -> PriceCheck {
+    PriceCheck {
+        kind: PriceKind::Change {
+            from,
+            window,
+            threshold: if falling {
+                Threshold {
+                    cmp: Cmp::Le,
+                    value: f64::INFINITY,
+                }
+            } else {
+                Threshold {
+                    cmp: Cmp::Ge,
+                    value: f64::NEG_INFINITY,
+                }
+            },
+        },
+        session: SessionFilter::Any,
+        max_age: std::time::Duration::from_secs(30 * 60),
+    }
+}
+
+impl Book {
+    /// An empty book.
+    pub fn new() -> Book {
+        Book::default()
+    }
+
+    /// A book of stored alerts and their states. An alert whose text no longer parses is
+    /// logged and left out (it stays stored).
+    pub fn load(alerts: Vec<PersonalAlert>, states: Vec<(Key, PersonalState)>) -> Book {
+        let mut states: HashMap<Key, PersonalState> = states.into_iter().collect();
+        let mut book = Book::new();
+        for alert in alerts {
+            let state = states.remove(&alert.key()).unwrap_or_default();
+            if let Err(e) = book.insert(&alert, state) {
+                tracing::error!(chat = alert.chat, number = alert.number, spec = %alert.spec, error = ?e, "a stored personal alert does not parse; left out");
+            }
+        }
+        book
+    }
+
+    /// How many alerts it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The symbols some alert watches.
+    pub fn symbols(&self) -> impl Iterator<Item = &str> {
+        self.symbols
+            .iter()
+            .filter(|(_, b)| !b.is_empty())
+            .map(|(s, _)| s.as_str())
+    }
+
+    /// How many times an alert was judged in full since the book was made: what the index
+    /// saves is the difference to judging every alert on every bar.
+    pub fn judged(&self) -> u64 {
+        self.judged
+    }
+
+    /// Whether `key` is in the book.
+    pub fn contains(&self, key: Key) -> bool {
+        self.entries.contains_key(&key)
+    }
+
+    /// The state of an alert, if it is in the book.
+    pub fn state(&self, key: Key) -> Option<&PersonalState> {
+        self.entries.get(&key).map(|e| &e.state)
+    }
+
+    /// Adds (or replaces) an alert with its state. It is looked at on the next bar of its
+    /// symbol, since it may hold already. O(log n).
+    pub fn insert(
+        &mut self,
+        alert: &PersonalAlert,
+        state: PersonalState,
+    ) -> Result<(), super::SpecError> {
+        let spec = alert.parsed()?;
+        let key = alert.key();
+        self.remove(key);
+        self.index(key, &spec);
+        let mut entry = Entry {
+            spec,
+            state,
+            due: None,
+        };
+        if entry.spec.price.is_some() {
+            self.schedule(key, &mut entry, DateTime::<Utc>::MIN_UTC);
+        }
+        self.entries.insert(key, entry);
+        Ok(())
+    }
+
+    /// Removes an alert; whether it was there. O(log n).
+    pub fn remove(&mut self, key: Key) -> bool {
+        let Some(entry) = self.entries.remove(&key) else {
+            return false;
+        };
+        self.unindex(key, &entry);
+        self.batch.remove(&key);
+        true
+    }
+
+    /// Makes `chat`'s alerts these (after the chat changed them): new ones are added with
+    /// `state_of` (what is stored for them, after a chat moved), missing ones removed,
+    /// unchanged ones keep their state.
+    pub fn sync_chat(
+        &mut self,
+        chat: i64,
+        alerts: &[PersonalAlert],
+        state_of: impl Fn(Key) -> PersonalState,
+    ) {
+        let wanted: HashMap<Key, &PersonalAlert> = alerts
+            .iter()
+            .filter(|a| a.chat == chat)
+            .map(|a| (a.key(), a))
+            .collect();
+        let present: Vec<Key> = self
+            .entries
+            .keys()
+            .filter(|k| k.chat == chat)
+            .copied()
+            .collect();
+        for key in present {
+            let unchanged = wanted.get(&key).is_some_and(|a| {
+                self.entries
+                    .get(&key)
+                    .is_some_and(|e| a.parsed().is_ok_and(|s| s == e.spec))
+            });
+            if !unchanged {
+                self.remove(key);
+            }
+        }
+        for (key, alert) in wanted {
+            if !self.entries.contains_key(&key)
+                && let Err(e) = self.insert(alert, state_of(key))
+            {
+                tracing::error!(chat, number = key.number, error = ?e, "a personal alert does not parse; left out");
+            }
+        }
+    }
+
+    fn index(&mut self, key: Key, spec: &Spec) {
+        let book = self.symbols.entry(spec.symbol.clone()).or_default();
+        book.alerts += 1;
+        match &spec.price {
+            None => {}
+            Some(PricePart::Below(x)) => book.below.insert(*x, key),
+            Some(PricePart::Above(x)) => book.above.insert(*x, key),
+            Some(PricePart::Drop(x)) => book.drop.insert(*x, key),
+            Some(PricePart::Rise(x)) => book.rise.insert(*x, key),
+            Some(PricePart::Move { pct, window }) => {
+                let moves = book.moves.entry(window.as_secs()).or_default();
+                moves.down.insert(*pct, key);
+                moves.up.insert(*pct, key);
+            }
+        }
+        if let Some(first) = terms_of(spec).first() {
+            match term_keys(first) {
+                Some(keys) => {
+                    for k in keys {
+                        book.words.entry(k).or_default().insert(key);
+                    }
+                }
+                None => {
+                    book.loose.insert(key);
+                }
+            }
+        }
+    }
+
+    fn unindex(&mut self, key: Key, entry: &Entry) {
+        let spec = &entry.spec;
+        let Some(book) = self.symbols.get_mut(&spec.symbol) else {
+            return;
+        };
+        book.alerts = book.alerts.saturating_sub(1);
+        match &spec.price {
+            None => {}
+            Some(PricePart::Below(x)) => book.below.remove(*x, key),
+            Some(PricePart::Above(x)) => book.above.remove(*x, key),
+            Some(PricePart::Drop(x)) => book.drop.remove(*x, key),
+            Some(PricePart::Rise(x)) => book.rise.remove(*x, key),
+            Some(PricePart::Move { pct, window }) => {
+                if let Some(moves) = book.moves.get_mut(&window.as_secs()) {
+                    moves.down.remove(*pct, key);
+                    moves.up.remove(*pct, key);
+                    if moves.down.0.is_empty() {
+                        book.moves.remove(&window.as_secs());
+                    }
+                }
+            }
+        }
+        if let Some(first) = terms_of(spec).first() {
+            match term_keys(first) {
+                Some(keys) => {
+                    for k in keys {
+                        if let Some(set) = book.words.get_mut(&k) {
+                            set.remove(&key);
+                            if set.is_empty() {
+                                book.words.remove(&k);
+                            }
+                        }
+                    }
+                }
+                None => {
+                    book.loose.remove(&key);
+                }
+            }
+        }
+        if let Some(at) = entry.due {
+            book.due.remove(&(at, key));
+        }
+        if book.is_empty() {
+            self.symbols.remove(&spec.symbol);
+        }
+    }
+
+    /// Puts an alert on its symbol's due list for the first bar at or after `at`.
+    fn schedule(&mut self, key: Key, entry: &mut Entry, at: DateTime<Utc>) {
+        let Some(book) = self.symbols.get_mut(&entry.spec.symbol) else {
+            return;
+        };
+        if let Some(old) = entry.due.take() {
+            book.due.remove(&(old, key));
+        }
+        book.due.insert((at, key));
+        entry.due = Some(at);
+    }
+
+    /// Looks at the alerts of `symbol` that its bar at `t` may have changed: levels crossed,
+    /// thresholds just passed, alerts due. Those that hold are kept for [`Book::end_batch`].
+    pub fn bar(&mut self, series: &Series, symbol: &str, t: DateTime<Utc>) {
+        let Some(book) = self.symbols.get_mut(symbol) else {
+            return;
+        };
+        self.batch_last.insert(symbol.to_string(), t);
+        let mut candidates = Vec::new();
+        // Levels between the previous price and this one.
+        let any = |_| true;
+        if let (Some(last), Some(before)) = (series.last_at(t, any), series.previous_at(t, any))
+            && last.time == t
+        {
+            book.below
+                .between(last.price, false, before.price, &mut candidates);
+            book.above
+                .between(before.price, true, last.price, &mut candidates);
+        }
+        // Thresholds between the change at the previous bar and now, computed once.
+        let change = (!(book.drop.0.is_empty() && book.rise.0.is_empty()))
+            .then(|| probe(Reference::PreviousClose, None, true).eval(series, t))
+            .flatten()
+            .and_then(|e| e.change_pct);
+        if let Some(c) = change {
+            match book.last_change {
+                Some(c0) => {
+                    book.drop.between(-c0, false, -c, &mut candidates);
+                    book.rise.between(c0, false, c, &mut candidates);
+                }
+                None => {
+                    book.drop.between(0.0, true, -c, &mut candidates);
+                    book.rise.between(0.0, true, c, &mut candidates);
+                }
+            }
+        }
+        book.last_change = change;
+        for (&secs, moves) in book.moves.iter_mut() {
+            let window = Some(std::time::Duration::from_secs(secs));
+            let down = probe(Reference::Window, window, true)
+                .eval(series, t)
+                .and_then(|e| e.change_pct);
+            let up = probe(Reference::Window, window, false)
+                .eval(series, t)
+                .and_then(|e| e.change_pct);
+            let now = down.zip(up);
+            if let Some((d, u)) = now {
+                match moves.last {
+                    Some((d0, u0)) => {
+                        moves.down.between(-d0, false, -d, &mut candidates);
+                        moves.up.between(u0, false, u, &mut candidates);
+                    }
+                    None => {
+                        moves.down.between(0.0, true, -d, &mut candidates);
+                        moves.up.between(0.0, true, u, &mut candidates);
+                    }
+                }
+            }
+            moves.last = now;
+        }
+        // Alerts due for another look.
+        while let Some(&(at, key)) = book.due.first() {
+            if at > t {
+                break;
+            }
+            book.due.pop_first();
+            if let Some(e) = self.entries.get_mut(&key) {
+                e.due = None;
+            }
+            candidates.push(key);
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        for key in candidates {
+            let Some(entry) = self.entries.get(&key) else {
+                continue;
+            };
+            self.judged += 1;
+            if let Some((names, evidence)) = holds(&entry.spec, series, t) {
+                self.batch.insert(
+                    key,
+                    Held {
+                        at: t,
+                        names,
+                        evidence,
+                    },
+                );
+            }
+        }
+    }
+
+    /// After a batch of bars: fires the alerts that held. An alert with only a price part
+    /// fires when it still holds at its symbol's latest bar of the batch (a backlog of old
+    /// bars does not fire what is already over); one with a news part pairs with a headline
+    /// within a day.
+    pub fn end_batch<'s>(
+        &mut self,
+        series: impl Fn(&str) -> Option<&'s Series>,
+        now: DateTime<Utc>,
+    ) -> Vec<Fired> {
+        let batch = std::mem::take(&mut self.batch);
+        let last = std::mem::take(&mut self.batch_last);
+        let mut fired = Vec::new();
+        for (key, held) in batch {
+            let Some(entry) = self.entries.get(&key) else {
+                continue;
+            };
+            let spec = entry.spec.clone();
+            if spec.words.is_empty() {
+                let latest = last.get(&spec.symbol).copied().unwrap_or(held.at);
+                let held = if latest > held.at {
+                    match series(&spec.symbol).and_then(|s| holds(&spec, s, latest)) {
+                        Some((names, evidence)) => Held {
+                            at: latest,
+                            names,
+                            evidence,
+                        },
+                        None => continue,
+                    }
+                } else {
+                    held
+                };
+                if entry.state.cooling(now) {
+                    // Still holding when the cooldown ends? Look again then.
+                    if !crossing(&spec)
+                        && let Some(until) = entry.state.cooldown_until
+                    {
+                        self.reschedule(key, until);
+                    }
+                    continue;
+                }
+                fired.extend(self.fire(key, Some(held), None, now));
+            } else {
+                let news = entry
+                    .state
+                    .news
+                    .as_deref()
+                    .filter(|n| (n.at - held.at).abs() <= WITHIN)
+                    .cloned();
+                let Some(news) = news else { continue };
+                if entry.state.cooling(now) {
+                    if let Some(until) = entry.state.cooldown_until {
+                        self.reschedule(key, until);
+                    }
+                    continue;
+                }
+                fired.extend(self.fire(key, Some(held), Some(news), now));
+            }
+        }
+        fired
+    }
+
+    fn reschedule(&mut self, key: Key, at: DateTime<Utc>) {
+        if let Some(mut entry) = self.entries.remove(&key) {
+            self.schedule(key, &mut entry, at);
+            self.entries.insert(key, entry);
+        }
+    }
+
+    /// A headline about `symbols`, its title normalised as `title`, published at `at` (as
+    /// cited by `cited`, story `story`) and processed at `now`. Returns whether some alert's
+    /// words matched (its story is then worth remembering), and the alerts that fired.
+    #[allow(clippy::too_many_arguments)]
+    pub fn headline<'s>(
+        &mut self,
+        title: &NormalizedText,
+        cited: &HeadlineRef,
+        story: &str,
+        symbols: &[String],
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        series: impl Fn(&str) -> Option<&'s Series>,
+    ) -> (bool, Vec<Fired>) {
+        let mut matched: Vec<(Key, Vec<MatchedTerm>)> = Vec::new();
+        for symbol in symbols {
+            let Some(book) = self.symbols.get(symbol.as_str()) else {
+                continue;
+            };
+            let mut candidates: BTreeSet<Key> = book.loose.clone();
+            for token in &title.tokens {
+                for k in token_keys(token) {
+                    if let Some(keys) = book.words.get(&k) {
+                        candidates.extend(keys.iter().copied());
+                    }
+                }
+            }
+            for key in candidates {
+                let Some(entry) = self.entries.get(&key) else {
+                    continue;
+                };
+                self.judged += 1;
+                if let Some(terms) = words_in(&entry.spec, title) {
+                    matched.push((key, terms));
+                }
+            }
+        }
+        let any = !matched.is_empty();
+        if now - at > WITHIN {
+            // Too old to pair with anything still to come.
+            return (any, Vec::new());
+        }
+        let mut fired = Vec::new();
+        for (key, terms) in matched {
+            let Some(entry) = self.entries.get(&key) else {
+                continue;
+            };
+            let news = PendingNews {
+                at,
+                headline: cited.clone(),
+                matched: terms,
+                story: story.to_string(),
+            };
+            let spec = entry.spec.clone();
+            if spec.price.is_none() {
+                if !entry.state.cooling(now) {
+                    fired.extend(self.fire(key, None, Some(news), now));
+                }
+                continue;
+            }
+            // The price part within a day either side, as close to the headline as it held.
+            let held = series(&spec.symbol).and_then(|s| held_near(&spec, s, at, now));
+            let cooling = entry.state.cooldown_until.filter(|until| now < *until);
+            match (held, cooling) {
+                (Some(held), None) => fired.extend(self.fire(key, Some(held), Some(news), now)),
+                (held, cooling) => {
+                    self.change(key, |state| state.news = Some(Box::new(news)));
+                    // Holding already but cooling: look again when the cooldown ends.
+                    if let (Some(_), Some(until)) = (held, cooling) {
+                        self.reschedule(key, until);
+                    }
+                }
+            }
+        }
+        (any, fired)
+    }
+
+    /// Fires `key`: its cooldown starts, its waiting headline is spent, a one-shot alert is
+    /// removed, and one that may go on holding is due again when the cooldown ends.
+    fn fire(
+        &mut self,
+        key: Key,
+        held: Option<Held>,
+        news: Option<PendingNews>,
+        now: DateTime<Utc>,
+    ) -> Option<Fired> {
+        let spec = self.entries.get(&key)?.spec.clone();
+        let until = now + TimeDelta::from_std(spec.every).unwrap_or(TimeDelta::days(1));
+        if spec.once {
+            self.spend(key);
+        } else {
+            self.change(key, |state| {
+                state.cooldown_until = Some(until);
+                state.news = None;
+            });
+            if spec.price.is_some() && spec.words.is_empty() && !crossing(&spec) {
+                self.reschedule(key, until);
+            }
+        }
+        let mut names: Vec<String> = Vec::new();
+        if news.is_some() {
+            names.push("news".into());
+        }
+        if let Some(h) = &held {
+            names.extend(h.names.iter().map(|n| n.to_string()));
+        }
+        Some(Fired {
+            key,
+            title: format!("#{} {}", key.number, spec.summary()),
+            severity: if spec.quiet {
+                Severity::Low
+            } else {
+                Severity::Medium
+            },
+            symbol: spec.symbol,
+            held: names,
+            price: held.map(|h| h.evidence),
+            news,
+            within_secs: WITHIN.num_seconds().unsigned_abs(),
+        })
+    }
+
+    /// Changes an alert's state, remembering how to undo it.
+    fn change(&mut self, key: Key, f: impl FnOnce(&mut PersonalState)) {
+        let Some(entry) = self.entries.get_mut(&key) else {
+            return;
+        };
+        self.undo.entry(key).or_insert_with(|| Some(entry.clone()));
+        f(&mut entry.state);
+        self.dirty.insert(key, Some(entry.state.clone()));
+    }
+
+    /// Removes a one-shot alert that fired, remembering how to undo it.
+    fn spend(&mut self, key: Key) {
+        if let Some(entry) = self.entries.get(&key).cloned() {
+            self.undo.entry(key).or_insert(Some(entry));
+            self.remove(key);
+            self.dirty.insert(key, None);
+        }
+    }
+
+    /// What changed since the last [`Book::settle`]: each alert's new state, or `None` for an
+    /// alert that is gone (a one-shot alert that fired: its definition goes too).
+    pub fn changes(&self) -> Vec<(Key, Option<PersonalState>)> {
+        self.dirty.iter().map(|(k, s)| (*k, s.clone())).collect()
+    }
+
+    /// The changes were committed (`true`), or could not be and are undone (`false`).
+    pub fn settle(&mut self, committed: bool) {
+        self.dirty.clear();
+        let undo = std::mem::take(&mut self.undo);
+        if committed {
+            return;
+        }
+        for (key, before) in undo {
+            self.remove(key);
+            if let Some(entry) = before {
+                let mut entry = entry;
+                entry.due = None;
+                self.index(key, &entry.spec.clone());
+                if entry.spec.price.is_some() {
+                    self.schedule(key, &mut entry, DateTime::<Utc>::MIN_UTC);
+                }
+                self.entries.insert(key, entry);
+            }
+        }
+    }
+}
+
+/// Whether the alert's price part holds on `series` at `t`: the names of the checks that
+/// held and the figures of the first.
+fn holds(
+    spec: &Spec,
+    series: &Series,
+    t: DateTime<Utc>,
+) -> Option<(Vec<&'static str>, PriceEvidence)> {
+    let mut names = Vec::new();
+    let mut evidence = None;
+    for (name, check) in spec.price_checks() {
+        if let Some(e) = check.eval(series, t) {
+            names.push(name);
+            evidence.get_or_insert(e);
+        }
+    }
+    evidence.map(|e| (names, e))
+}
+
+/// The moment within a day of `at` (and not after `now`) at which the price part held,
+/// closest to `at`: a headline arriving after the move pairs with it.
+fn held_near(spec: &Spec, series: &Series, at: DateTime<Utc>, now: DateTime<Utc>) -> Option<Held> {
+    let from = at - WITHIN;
+    let to = (at + WITHIN).min(now);
+    let mut best: Option<Held> = None;
+    let mut previous = None;
+    for tick in series.ticks_between(from, to) {
+        if previous == Some(tick.time) {
+            continue;
+        }
+        previous = Some(tick.time);
+        if let Some((names, evidence)) = holds(spec, series, tick.time) {
+            let closer = best
+                .as_ref()
+                .is_none_or(|b| (tick.time - at).abs() < (b.at - at).abs());
+            if closer {
+                best = Some(Held {
+                    at: tick.time,
+                    names,
+                    evidence,
+                });
+            }
+        }
+    }
+    best
+}
+
+/// Where each of the alert's words occurs in the title, if all of them do.
+fn words_in(spec: &Spec, title: &NormalizedText) -> Option<Vec<MatchedTerm>> {
+    let mut out = Vec::new();
+    for term in terms_of(spec) {
+        let start = (0..title.tokens.len()).find(|&i| term.matches_at(&title.tokens, i))?;
+        let end = start + term.tokens.len() - 1;
+        let span = (title.tokens[start].span.0, title.tokens[end].span.1);
+        out.push(MatchedTerm {
+            selection: "news".into(),
+            term: term.to_string(),
+            field: Field::Title,
+            text: title.original.get(span.0..span.1).unwrap_or("").to_string(),
+            span,
+        });
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+#[cfg(test)]
+mod tests;

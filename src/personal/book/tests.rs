@@ -1,0 +1,317 @@
+//! The book through the engine, as the live bot and replay use it: bars and headlines in,
+//! personal alerts out, and the work each bar causes counted.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::engine::{Alert, Engine, EngineState, Output};
+use crate::model::{Bar, Headline, Interval, Session};
+use crate::personal::{Key, PersonalAlert, PersonalState};
+use crate::rules::RuleSet;
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// Monday 2 February 2026, regular session from 14:30Z; Friday's close was 100.
+const OPEN: &str = "2026-02-02T14:30:00Z";
+
+fn engine() -> Engine {
+    let mut e = Engine::new(Arc::new(RuleSet::empty()), EngineState::default());
+    e.on_bars(&[daily("NVDA", 100.0), daily("AMD", 50.0)], t(OPEN));
+    e
+}
+
+fn daily(symbol: &str, close: f64) -> Bar {
+    Bar {
+        symbol: symbol.into(),
+        time: t("2026-01-30T21:00:00Z"),
+        interval: Interval::DAY,
+        open: None,
+        high: None,
+        low: None,
+        close: Some(close),
+        volume: None,
+        session: Some(Session::Regular),
+    }
+}
+
+/// A one-minute bar of `symbol` closing at `close`, `minute` minutes after the open.
+fn minute(symbol: &str, minute: i64, close: f64) -> Bar {
+    Bar {
+        symbol: symbol.into(),
+        time: t(OPEN) + TimeDelta::minutes(minute),
+        interval: "1m".parse().unwrap(),
+        open: Some(close),
+        high: Some(close),
+        low: Some(close),
+        close: Some(close),
+        volume: Some(1000),
+        session: Some(Session::Regular),
+    }
+}
+
+fn add(e: &mut Engine, chat: i64, number: u32, spec: &str) {
+    e.personal_mut()
+        .insert(
+            &PersonalAlert {
+                chat,
+                number,
+                spec: spec.into(),
+                created: t(OPEN),
+            },
+            PersonalState::default(),
+        )
+        .unwrap();
+}
+
+fn alerts(out: Vec<Output>) -> Vec<Alert> {
+    out.into_iter()
+        .filter_map(|o| match o {
+            Output::Alert(a) => Some(*a),
+            Output::AlsoReported { .. } => None,
+        })
+        .collect()
+}
+
+/// Feeds one bar per call at its own time; the rule ids of the alerts that fired.
+fn bar(e: &mut Engine, b: Bar) -> Vec<String> {
+    let at = b.time;
+    alerts(e.on_bars(&[b], at))
+        .into_iter()
+        .map(|a| a.rule)
+        .collect()
+}
+
+#[test]
+fn a_bar_judges_only_the_levels_it_crossed() {
+    let mut e = engine();
+    // 1 000 chats with levels from 90.0 to 99.99 below, and as many above 101..111.
+    for chat in 0..1000 {
+        add(
+            &mut e,
+            chat,
+            1,
+            &format!("NVDA below {}", 90.0 + chat as f64 / 100.0),
+        );
+        add(
+            &mut e,
+            chat,
+            2,
+            &format!("NVDA above {}", 101.0 + chat as f64 / 100.0),
+        );
+    }
+    // The new alerts are looked at once, on the first bar (they might hold already).
+    assert!(bar(&mut e, minute("NVDA", 1, 100.5)).is_empty());
+    let first = e.personal().judged();
+    assert_eq!(first, 2000);
+    // 100.5 → 100.4: no level crossed, nothing judged.
+    assert!(bar(&mut e, minute("NVDA", 2, 100.4)).is_empty());
+    assert_eq!(e.personal().judged(), first);
+    // 100.4 → 99.945: the levels in (99.945, 100.4] fire, and nothing else is looked at.
+    let fired = bar(&mut e, minute("NVDA", 3, 99.945));
+    let expected: Vec<String> = (995..=999)
+        .map(|chat| Key { chat, number: 1 }.rule_id())
+        .collect();
+    assert_eq!(fired, expected);
+    assert_eq!(e.personal().judged(), first + 5);
+    // Another symbol's bar costs nothing however many alerts NVDA has.
+    assert!(bar(&mut e, minute("AMD", 3, 40.0)).is_empty());
+    assert_eq!(e.personal().judged(), first + 5);
+}
+
+#[test]
+fn a_drop_fires_when_passed_and_again_after_its_every_while_the_move_lasts() {
+    let mut e = engine();
+    add(&mut e, 1, 1, "NVDA drop 3% every 1h");
+    add(&mut e, 2, 1, "NVDA drop 5%");
+    add(&mut e, 3, 1, "NVDA rise 1%");
+    assert!(bar(&mut e, minute("NVDA", 1, 99.0)).is_empty());
+    let judged = e.personal().judged();
+    assert_eq!(bar(&mut e, minute("NVDA", 2, 96.5)), ["personal-1-1"]);
+    assert_eq!(
+        e.personal().judged(),
+        judged + 1,
+        "only the threshold passed is judged"
+    );
+    // Still down 3.5 % for the next hour: nothing, and nothing judged.
+    for m in 3..60 {
+        assert!(bar(&mut e, minute("NVDA", m, 96.5)).is_empty());
+    }
+    assert_eq!(e.personal().judged(), judged + 1);
+    // An hour after it fired it is looked at again, still holds, and fires again.
+    assert!(bar(&mut e, minute("NVDA", 61, 96.5)).is_empty());
+    assert_eq!(bar(&mut e, minute("NVDA", 62, 96.4)), ["personal-1-1"]);
+    // Down 5 %: the other one.
+    assert_eq!(bar(&mut e, minute("NVDA", 63, 95.0)), ["personal-2-1"]);
+    // Back up: the rise passes 1 %.
+    assert_eq!(bar(&mut e, minute("NVDA", 64, 101.5)), ["personal-3-1"]);
+}
+
+#[test]
+fn a_new_alert_that_already_holds_fires_on_the_next_bar() {
+    let mut e = engine();
+    assert!(bar(&mut e, minute("NVDA", 1, 94.0)).is_empty());
+    add(&mut e, 5, 1, "NVDA drop 4%");
+    assert_eq!(bar(&mut e, minute("NVDA", 2, 94.0)), ["personal-5-1"]);
+}
+
+#[test]
+fn a_move_within_a_window_either_way() {
+    let mut e = engine();
+    add(&mut e, 1, 1, "NVDA move 2% 30m");
+    for m in 1..=10 {
+        assert!(bar(&mut e, minute("NVDA", m, 100.0)).is_empty());
+    }
+    assert_eq!(bar(&mut e, minute("NVDA", 11, 97.9)), ["personal-1-1"]);
+}
+
+#[test]
+fn a_backlog_of_old_bars_fires_only_what_still_holds_at_its_end() {
+    let mut e = engine();
+    add(&mut e, 1, 1, "NVDA below 99");
+    add(&mut e, 2, 1, "NVDA drop 2%");
+    // A batch (a restart fetching the day) crossing 99 and recovering in it.
+    let batch = [
+        minute("NVDA", 1, 100.0),
+        minute("NVDA", 2, 97.0),
+        minute("NVDA", 3, 99.5),
+    ];
+    assert!(alerts(e.on_bars(&batch, t(OPEN) + TimeDelta::minutes(3))).is_empty());
+}
+
+#[test]
+fn news_and_price_pair_within_a_day_in_either_order() {
+    let news = |title: &str, published: DateTime<Utc>| Headline {
+        id: String::new(),
+        published,
+        source: "Reuters".into(),
+        title: title.into(),
+        link: Some(format!("https://example.com/{}", title.len())),
+        summary: None,
+        symbols: vec!["NVDA".into()],
+        lang: None,
+    };
+    // Headline first: it waits for the price part.
+    let mut e = engine();
+    add(&mut e, 1, 1, "NVDA news OpenAI chips drop 2%");
+    add(&mut e, 2, 1, "NVDA news Cerebras");
+    let at = t(OPEN) + TimeDelta::minutes(5);
+    let (out, _) = e.on_headline(&news("OpenAI tests rival chips, sources say", at), at);
+    assert!(alerts(out).is_empty());
+    assert!(
+        e.personal()
+            .state(Key { chat: 1, number: 1 })
+            .unwrap()
+            .news
+            .is_some()
+    );
+    let fired = alerts(e.on_bars(
+        &[minute("NVDA", 30, 97.5)],
+        t(OPEN) + TimeDelta::minutes(30),
+    ));
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].rule, "personal-1-1");
+    assert_eq!(fired[0].held, ["news", "price"]);
+    assert!(fired[0].headline.is_some() && fired[0].price.is_some());
+    let words: Vec<&str> = fired[0].matched.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(words, ["OpenAI", "chips"]);
+
+    // Price first: the headline an hour later pairs with the move before it.
+    let mut e = engine();
+    add(&mut e, 1, 1, "NVDA news OpenAI chips drop 2%");
+    assert!(bar(&mut e, minute("NVDA", 10, 97.5)).is_empty());
+    assert!(bar(&mut e, minute("NVDA", 11, 99.5)).is_empty());
+    let at = t(OPEN) + TimeDelta::minutes(70);
+    let (out, _) = e.on_headline(&news("OpenAI weighs other chips", at), at);
+    let fired = alerts(out);
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert_eq!(
+        fired[0].price.as_ref().unwrap().at,
+        t(OPEN) + TimeDelta::minutes(10)
+    );
+    // Words alone: a headline about another symbol, or without all words, fires nothing.
+    let (out, _) = e.on_headline(&news("Cerebras files for an IPO", at), at);
+    assert!(alerts(out).is_empty(), "alert 2 is not in this book");
+    add(&mut e, 2, 1, "NVDA news Cerebras");
+    let mut other = news("Cerebras files for an IPO again", at);
+    other.symbols = vec!["AMD".into()];
+    assert!(alerts(e.on_headline(&other, at).0).is_empty());
+    let (out, _) = e.on_headline(&news("Cerebras prices its IPO", at), at);
+    assert_eq!(alerts(out)[0].rule, "personal-2-1");
+}
+
+#[test]
+fn a_one_shot_alert_is_spent_and_an_uncommitted_step_brings_it_back() {
+    let mut e = engine();
+    add(&mut e, 1, 1, "NVDA below 99 once");
+    assert!(bar(&mut e, minute("NVDA", 1, 100.0)).is_empty());
+    assert_eq!(bar(&mut e, minute("NVDA", 2, 98.0)), ["personal-1-1"]);
+    let key = Key { chat: 1, number: 1 };
+    assert!(!e.personal().contains(key));
+    assert_eq!(e.personal().changes(), vec![(key, None)]);
+    // The step could not be stored: the alert is back, as it was.
+    e.personal_mut().settle(false);
+    assert!(e.personal().contains(key));
+    assert!(e.personal().changes().is_empty());
+    assert!(bar(&mut e, minute("NVDA", 3, 99.5)).is_empty());
+    assert_eq!(bar(&mut e, minute("NVDA", 4, 98.5)), ["personal-1-1"]);
+    e.personal_mut().settle(true);
+    assert!(!e.personal().contains(key));
+    assert!(bar(&mut e, minute("NVDA", 5, 99.5)).is_empty());
+    assert!(bar(&mut e, minute("NVDA", 6, 98.5)).is_empty());
+}
+
+#[test]
+fn quiet_alerts_are_low_severity_and_cooldowns_are_changes_to_store() {
+    let mut e = engine();
+    add(&mut e, 1, 1, "NVDA below 99 quiet");
+    assert!(bar(&mut e, minute("NVDA", 1, 100.0)).is_empty());
+    let fired = alerts(e.on_bars(&[minute("NVDA", 2, 98.0)], t(OPEN) + TimeDelta::minutes(2)));
+    assert!(fired[0].severity.is_quiet());
+    assert_eq!(fired[0].title, "#1 NVDA below 99 quiet");
+    let changes = e.personal().changes();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        changes[0].1.as_ref().unwrap().cooldown_until,
+        Some(t(OPEN) + TimeDelta::minutes(2) + TimeDelta::days(1))
+    );
+}
+
+#[test]
+fn removing_and_syncing_a_chat_keeps_the_others_and_their_state() {
+    let mut e = engine();
+    add(&mut e, 1, 1, "NVDA below 99");
+    add(&mut e, 1, 2, "NVDA below 98");
+    add(&mut e, 2, 1, "NVDA below 99");
+    assert!(bar(&mut e, minute("NVDA", 1, 100.0)).is_empty());
+    let fired = bar(&mut e, minute("NVDA", 2, 98.5));
+    assert_eq!(fired, ["personal-1-1", "personal-2-1"]);
+    e.personal_mut().settle(true);
+    // Chat 1 deletes #2 and keeps #1 (cooling): only #2 goes.
+    let keep = PersonalAlert {
+        chat: 1,
+        number: 1,
+        spec: "NVDA below 99".into(),
+        created: t(OPEN),
+    };
+    e.personal_mut()
+        .sync_chat(1, &[keep], |_| PersonalState::default());
+    assert_eq!(e.personal().len(), 2);
+    assert!(
+        e.personal()
+            .state(Key { chat: 1, number: 1 })
+            .unwrap()
+            .cooldown_until
+            .is_some(),
+        "an unchanged alert keeps its cooldown"
+    );
+    assert!(e.personal().symbols().eq(["NVDA"]));
+    e.personal_mut()
+        .sync_chat(1, &[], |_| PersonalState::default());
+    e.personal_mut()
+        .sync_chat(2, &[], |_| PersonalState::default());
+    assert!(e.personal().is_empty());
+    assert_eq!(e.personal().symbols().count(), 0);
+}
