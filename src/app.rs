@@ -20,6 +20,7 @@ use crate::problem::Problem;
 use crate::record::Recorder;
 use crate::reload::{ReloadReport, Reloader};
 use crate::schedule::Scheduler;
+use crate::sources::demand::Demand;
 use crate::sources::http::Http;
 use crate::sources::{self, PollContext, SourceKind};
 use crate::store::{Store, StoreError};
@@ -93,12 +94,50 @@ pub async fn run(
         }
     };
 
+    // Sources first: the on-demand source's provider also serves the commands.
+    let http = Http::new(&config.http);
+    let mut sources = sources::from_config(&config);
+    let demand_source = config.demand_source().map(|q| q.name.clone());
+    let configured: Vec<String> = config
+        .quotes
+        .iter()
+        .flat_map(|q| q.symbols.iter().cloned())
+        .collect();
+    let mut demand = None;
+    for (source, _) in &mut sources {
+        // The on-demand source also fetches the symbols chats ask for.
+        if Some(&source.name) == demand_source.as_ref()
+            && let SourceKind::Quotes {
+                provider,
+                demand: slot,
+                ..
+            } = &mut source.kind
+        {
+            let d = Arc::new(Demand::open(
+                configured.iter().cloned(),
+                config.symbols.limits.clone(),
+                Arc::clone(provider),
+                http.clone(),
+                store.clone(),
+            )?);
+            *slot = Some(Arc::clone(&d));
+            demand = Some(d);
+        }
+    }
+
     let sender = {
         // A chat moved to a new id takes its personal alerts along.
-        let sync = personal_sync.clone();
+        let (sync, demand) = (personal_sync.clone(), demand.clone());
         Sender::new(store.clone(), sink, clock.clone()).after_migration(move |old, new_id| {
             sync.chat_changed(old);
             sync.chat_changed(new_id);
+            if let Some(d) = &demand {
+                for chat in [old, new_id] {
+                    if let Err(e) = d.sync_chat(chat) {
+                        tracing::warn!(chat, error = %e, "cannot update the symbols on demand");
+                    }
+                }
+            }
         })
     };
     let sender_task = tokio::spawn(sender.clone().run(stop.clone()));
@@ -112,6 +151,9 @@ pub async fn run(
         sender.clone(),
         personal_changes,
     )?;
+    if let Some(d) = &demand {
+        pipeline = pipeline.with_demand(Arc::clone(d));
+    }
     if let Some(dir) = &config.record_dir {
         match Recorder::open(dir) {
             Ok(r) => {
@@ -127,16 +169,23 @@ pub async fn run(
 
     let scheduler = Scheduler::new(clock.clone(), stop.clone());
     let ctx = PollContext {
-        http: Http::new(&config.http),
+        http,
         store: store.clone(),
         clock: clock.clone(),
         pipeline: tx,
     };
     let mut names = Vec::new();
-    for (source, schedule) in sources::from_config(&config) {
+    for (source, schedule) in sources {
         names.push(source.name.clone());
         let calls = match &source.kind {
-            SourceKind::Quotes { symbols, .. } => symbols.len() as u32,
+            SourceKind::Quotes {
+                symbols, demand, ..
+            } => {
+                symbols.len() as u32
+                    + demand
+                        .as_ref()
+                        .map_or(0, |d| d.limits().max.div_ceil(20) as u32)
+            }
             SourceKind::Feed(_) => 1,
         };
         let timeout = config.http.timeout * (calls + 1) + Duration::from_secs(5);
@@ -205,6 +254,8 @@ pub async fn run(
             sender: sender.clone(),
             limits: config.telegram.personal,
             personal: personal_sync.clone(),
+            demand: demand.clone(),
+            pipeline: inbox.clone(),
         });
         tokio::spawn(telegram::run(
             bot,

@@ -51,6 +51,17 @@ pub struct Config {
     pub quotes: Vec<QuoteSourceConfig>,
     /// Headline feeds.
     pub feeds: Vec<FeedConfig>,
+    /// Symbols chats ask for beyond the configured ones.
+    pub symbols: SymbolsConfig,
+}
+
+/// `[symbols]`
+#[derive(Clone, Debug)]
+pub struct SymbolsConfig {
+    /// What chats may add.
+    pub limits: crate::sources::demand::DemandLimits,
+    /// The quote source that checks and fetches them (by name; `None`: the first one).
+    pub source: Option<String>,
 }
 
 /// `[telegram]`
@@ -168,6 +179,18 @@ struct RawConfig {
     quotes: Vec<RawQuotes>,
     #[serde(default)]
     feeds: Vec<RawFeed>,
+    #[serde(default)]
+    symbols: RawSymbols,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSymbols {
+    on_demand: Option<bool>,
+    per_chat: Option<Spanned<u32>>,
+    max: Option<Spanned<u32>>,
+    keep_quoted: Option<Spanned<String>>,
+    source: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -516,6 +539,49 @@ impl Config {
             }
         }
 
+        let demand_defaults = crate::sources::demand::DemandLimits::default();
+        let symbols = SymbolsConfig {
+            limits: crate::sources::demand::DemandLimits {
+                on_demand: raw.symbols.on_demand.unwrap_or(demand_defaults.on_demand),
+                per_chat: in_range(
+                    file,
+                    raw.symbols.per_chat.as_ref(),
+                    "symbols.per_chat",
+                    0..=1000,
+                    demand_defaults.per_chat as u32,
+                    &mut problems,
+                ) as usize,
+                max: in_range(
+                    file,
+                    raw.symbols.max.as_ref(),
+                    "symbols.max",
+                    0..=100_000,
+                    demand_defaults.max as u32,
+                    &mut problems,
+                ) as usize,
+                keep_quoted: duration(
+                    file,
+                    raw.symbols.keep_quoted.as_ref(),
+                    demand_defaults.keep_quoted,
+                    &mut problems,
+                ),
+            },
+            source: raw.symbols.source.as_ref().map(|s| s.get_ref().clone()),
+        };
+        if let Some(name) = &raw.symbols.source
+            && !quotes.iter().any(|q| q.name == *name.get_ref())
+        {
+            problems.push(Problem::at(
+                file,
+                name.span(),
+                format!(
+                    "symbols.source: there is no quote source named `{}`",
+                    name.get_ref()
+                ),
+                Some("name one of the `[[quotes]]` sources (their `name`)".into()),
+            ));
+        }
+
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -540,7 +606,16 @@ impl Config {
             http,
             quotes,
             feeds,
+            symbols,
         })
+    }
+
+    /// The quote source that fetches symbols on demand: `symbols.source`, else the first.
+    pub fn demand_source(&self) -> Option<&QuoteSourceConfig> {
+        match &self.symbols.source {
+            Some(name) => self.quotes.iter().find(|q| q.name == *name),
+            None => self.quotes.first(),
+        }
     }
 }
 

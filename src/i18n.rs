@@ -120,7 +120,7 @@ pub static EN: Texts = Texts {
     list_heading: "This chat follows",
     all_symbols: "all symbols",
     no_personal_alerts: "No personal alerts yet. Example: <code>/alert NVDA drop 3%</code>",
-    alert_usage: "Examples:\n<code>/alert NVDA below 180</code>\n<code>/alert NVDA above 200</code>\n<code>/alert NVDA drop 3%</code> (against the previous close)\n<code>/alert NVDA rise 3%</code>\n<code>/alert NVDA move 2% 1h</code> (either way within an hour)\n<code>/alert NVDA news \"OpenAI\" chips</code> (headline words, optionally followed by a price part)",
+    alert_usage: "Examples:\n<code>/alert NVDA below 180</code>\n<code>/alert NVDA above 200</code>\n<code>/alert NVDA drop 3%</code> (against the previous close)\n<code>/alert NVDA rise 3%</code>\n<code>/alert NVDA move 2% 1h</code> (either way within an hour)\n<code>/alert NVDA news \"OpenAI\" chips</code> (headline words, optionally followed by a price part)\nAdd <code>every 4h</code> (at most one alert per 4 h), <code>once</code> (then it is deleted) or <code>quiet</code> (no sound).",
     mute_usage: "Examples: <code>/mute NVDA 1d</code>, <code>/mute nvda-customer-own-chips 12h</code>, <code>/mute all 2h</code>",
     watch_usage: "Example: <code>/watch NVDA AMD</code> — alerts about other symbols are then left out. <code>/unwatch NVDA</code>, <code>/unwatch all</code>",
     no_quote: "No price data for that symbol yet. Is it in a [[quotes]] source of the config?",
@@ -163,7 +163,7 @@ pub static DE: Texts = Texts {
     list_heading: "Dieser Chat folgt",
     all_symbols: "allen Symbolen",
     no_personal_alerts: "Noch keine eigenen Alarme. Beispiel: <code>/alert NVDA drop 3%</code>",
-    alert_usage: "Beispiele:\n<code>/alert NVDA below 180</code> (fällt unter 180)\n<code>/alert NVDA above 200</code> (steigt über 200)\n<code>/alert NVDA drop 3%</code> (ggü. dem Vortagesschluss)\n<code>/alert NVDA rise 3%</code>\n<code>/alert NVDA move 2% 1h</code> (in eine Richtung innerhalb einer Stunde)\n<code>/alert NVDA news \"OpenAI\" Chips</code> (Wörter der Schlagzeile, optional gefolgt von einem Kursteil)",
+    alert_usage: "Beispiele:\n<code>/alert NVDA below 180</code> (fällt unter 180)\n<code>/alert NVDA above 200</code> (steigt über 200)\n<code>/alert NVDA drop 3%</code> (ggü. dem Vortagesschluss)\n<code>/alert NVDA rise 3%</code>\n<code>/alert NVDA move 2% 1h</code> (in eine Richtung innerhalb einer Stunde)\n<code>/alert NVDA news \"OpenAI\" Chips</code> (Wörter der Schlagzeile, optional gefolgt von einem Kursteil)\nZusätze: <code>every 4h</code> (höchstens ein Alarm je 4 Std.), <code>once</code> (danach gelöscht), <code>quiet</code> (ohne Ton).",
     mute_usage: "Beispiele: <code>/mute NVDA 1d</code>, <code>/mute nvda-customer-own-chips 12h</code>, <code>/mute all 2h</code>",
     watch_usage: "Beispiel: <code>/watch NVDA AMD</code> — Meldungen zu anderen Symbolen entfallen dann. <code>/unwatch NVDA</code>, <code>/unwatch all</code>",
     no_quote: "Für dieses Symbol gibt es noch keine Kursdaten. Steht es in einer [[quotes]]-Quelle der Konfiguration?",
@@ -324,6 +324,46 @@ impl Texts {
         self.pick(
             format!("<code>{s}</code> is not a ticker symbol."),
             format!("<code>{s}</code> ist kein Tickersymbol."),
+        )
+    }
+
+    /// The quote provider has no prices for a symbol.
+    pub fn unknown_symbol(&self, s: &str) -> String {
+        self.pick(
+            format!("The quote provider knows no symbol <code>{s}</code>. Write it as Yahoo Finance does, e.g. <code>NVDA</code>, <code>SAP.DE</code>, <code>7203.T</code>."),
+            format!("Der Kursanbieter kennt kein Symbol <code>{s}</code>. Schreiben Sie es wie Yahoo Finance, z. B. <code>NVDA</code>, <code>SAP.DE</code>, <code>7203.T</code>."),
+        )
+    }
+
+    /// A symbol could not be checked (the provider did not answer).
+    pub fn symbol_unchecked(&self, s: &str) -> String {
+        self.pick(
+            format!("The quote provider could not be asked about <code>{s}</code> just now. Please try again in a minute."),
+            format!("Der Kursanbieter war für <code>{s}</code> gerade nicht erreichbar. Bitte in einer Minute noch einmal versuchen."),
+        )
+    }
+
+    /// Only the configured symbols are followed.
+    pub fn symbol_not_followed(&self, s: &str, configured: &str) -> String {
+        self.pick(
+            format!("<code>{s}</code> is not followed by this bot. Symbols: {configured}"),
+            format!("<code>{s}</code> wird von diesem Bot nicht verfolgt. Symbole: {configured}"),
+        )
+    }
+
+    /// A chat refers to as many extra symbols as it may.
+    pub fn symbols_per_chat(&self, max: usize) -> String {
+        self.pick(
+            format!("This chat already follows {max} symbols beyond the bot's own, the most allowed. Delete an alert or <code>/unwatch</code> a symbol first."),
+            format!("Dieser Chat verfolgt bereits {max} zusätzliche Symbole, mehr sind nicht möglich. Zuerst einen Alarm löschen oder ein Symbol mit <code>/unwatch</code> entfernen."),
+        )
+    }
+
+    /// The bot follows as many extra symbols as it may.
+    pub fn symbols_overall(&self, max: usize) -> String {
+        self.pick(
+            format!("The bot already follows {max} symbols on request, its limit. Please try again later, or use a symbol it follows already."),
+            format!("Der Bot verfolgt bereits {max} Symbole auf Wunsch, seine Grenze. Bitte später noch einmal versuchen oder ein bereits verfolgtes Symbol nehmen."),
         )
     }
 

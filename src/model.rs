@@ -24,6 +24,15 @@ pub fn symbol(raw: &str) -> Option<String> {
     .then_some(s)
 }
 
+/// What the provider said about a symbol.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SymbolCheck {
+    /// Whether it has prices.
+    pub known: bool,
+    /// When it was asked.
+    pub checked: DateTime<Utc>,
+}
+
 /// One news item, as fetched from a feed or read from a replay file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Headline {

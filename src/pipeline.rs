@@ -22,6 +22,7 @@ use crate::model::{Bar, Headline};
 use crate::record::Recorder;
 use crate::rules::RuleSet;
 use crate::sources::Batch;
+use crate::sources::demand::Demand;
 use crate::store::{Step, Store, StoreError, StoredHeadline};
 use crate::text::Lang;
 
@@ -70,6 +71,8 @@ pub struct Pipeline {
     recorder: Option<Recorder>,
     /// Chats whose personal alerts changed.
     personal_changes: PersonalChanges,
+    /// Symbols on demand: told when a one-shot alert that fired leaves a symbol unused.
+    demand: Option<Arc<Demand>>,
 }
 
 impl Pipeline {
@@ -100,7 +103,14 @@ impl Pipeline {
             last_tidy: None,
             recorder: None,
             personal_changes,
+            demand: None,
         })
+    }
+
+    /// Tells `demand` which chats' alerts a step removed (one-shot alerts that fired).
+    pub fn with_demand(mut self, demand: Arc<Demand>) -> Pipeline {
+        self.demand = Some(demand);
+        self
     }
 
     /// Takes up `chat`'s personal alerts as stored now.
@@ -152,7 +162,14 @@ impl Pipeline {
             let snapshot = self.engine.state().clone();
             let result = match batch {
                 Batch::Headlines { source, items } => self.headlines(&source, items),
-                Batch::Bars { source, bars } => self.bars(&source, bars),
+                Batch::Bars { source, bars, done } => {
+                    let result = self.bars(&source, bars);
+                    if let Some(done) = done {
+                        // Whoever waits for these bars may go on (stored or not).
+                        let _ = done.send(());
+                    }
+                    result
+                }
             };
             if let Err(e) = result {
                 self.engine.restore(snapshot);
@@ -300,6 +317,7 @@ impl Pipeline {
                 }
             }
         }
+        let personal = self.engine.personal().changes();
         let committed = self.store.commit(&Step {
             now,
             items,
@@ -311,10 +329,22 @@ impl Pipeline {
             charts,
             digest,
             headlines,
-            personal: self.engine.personal().changes(),
+            personal: personal.clone(),
         });
         self.engine.personal_mut().settle(committed.is_ok());
         committed?;
+        if let Some(demand) = &self.demand {
+            let spent: BTreeSet<i64> = personal
+                .iter()
+                .filter(|(_, state)| state.is_none())
+                .map(|(key, _)| key.chat)
+                .collect();
+            for chat in spent {
+                if let Err(e) = demand.sync_chat(chat) {
+                    tracing::warn!(chat, error = %e, "cannot update the symbols on demand");
+                }
+            }
+        }
         if new_alerts > 0 {
             self.sender.wake();
         }

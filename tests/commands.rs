@@ -259,7 +259,10 @@ async fn watch_lists_settings_mutes_and_queries_answer_and_check_their_arguments
     ] {
         assert!(quote.contains(want), "{want} missing from {quote}");
     }
-    starts(say("/quote ZZZZ").await, "No price data");
+    starts(
+        say("/quote ZZZZ").await,
+        "The quote provider knows no symbol ZZZZ.",
+    );
     starts(say("/chart NVDA 3y").await, "Example: /chart NVDA 5d");
     let before = tg.sent_to(42).len();
     tg.user_sends(42, "/chart NVDA 1d");

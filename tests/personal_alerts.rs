@@ -114,3 +114,52 @@ async fn a_personal_drop_alert_fires_once_when_crossed_and_survives_restarts() {
     assert!(reply.starts_with("No personal alerts yet"), "{reply}");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_shot_quiet_alert_fires_once_without_a_sound_and_is_then_gone() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    let reply = strip_tags(&ask(&tg, CHAT, "/alert nvda below 188 once quiet").await);
+    assert!(
+        reply.starts_with("🔔 Alert #1 set: NVDA below 188 once quiet"),
+        "{reply}"
+    );
+    let reply = strip_tags(&ask(&tg, CHAT, "/alert NVDA drop 50%").await);
+    assert!(reply.starts_with("🔔 Alert #2 set"), "{reply}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(tg.alerts_to(CHAT).is_empty(), "189.90 is above 188");
+
+    serve_nvda_at(&origin, 185.0);
+    let alert = eventually(Duration::from_secs(10), "the one-shot alert", || {
+        tg.alerts_to(CHAT).first().cloned()
+    })
+    .await;
+    assert!(alert.silent, "a quiet alert makes no sound");
+    let text = strip_tags(&alert.text);
+    assert!(text.contains("#1 NVDA below 188 once quiet"), "{text}");
+    let list = strip_tags(&ask(&tg, CHAT, "/alerts").await);
+    assert!(
+        !list.contains("#1") && list.contains("#2 NVDA drop 50%"),
+        "{list}"
+    );
+
+    // Back above and down again: it is gone, so nothing more.
+    serve_nvda_at(&origin, 189.9);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    serve_nvda_at(&origin, 184.0);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(tg.alerts_to(CHAT).len(), 1);
+    bot.stop().await;
+
+    // Nor does it come back after a restart.
+    let bot = RunningBot::start(
+        bot_config(dir.path(), &tg, &origin),
+        seed_evening() + chrono::Duration::minutes(1),
+    );
+    let list = strip_tags(&ask(&tg, CHAT, "/alerts").await);
+    assert!(!list.contains("#1"), "{list}");
+    bot.stop().await;
+}

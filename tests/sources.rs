@@ -245,13 +245,14 @@ async fn a_missing_symbol_does_not_slow_down_the_others_but_a_dead_source_backs_
     let source = |symbols: &[&str]| Source {
         name: "yahoo".into(),
         kind: SourceKind::Quotes {
-            provider: Box::new(Yahoo::new(
+            provider: std::sync::Arc::new(Yahoo::new(
                 origin.url("/").parse().unwrap(),
                 "30m".parse().unwrap(),
                 true,
                 false,
             )),
             symbols: symbols.iter().map(|s| s.to_string()).collect(),
+            demand: None,
         },
     };
 
@@ -310,4 +311,59 @@ async fn yahoo_history_is_asked_again_until_it_arrives_and_never_holds_up_the_da
     let fetch = yahoo.fetch(&http(2000), &symbols, evening()).await;
     assert!(fetch.errors.is_empty() && !fetch.bars.is_empty());
     assert_eq!(origin.hits(path), 5, "and then not for a while");
+}
+
+#[tokio::test]
+async fn yahoo_fetches_many_symbols_twenty_to_a_request() {
+    let origin = Origin::start().await;
+    let symbols: Vec<String> = (0..45).map(|i| format!("S{i:02}")).collect();
+    let bars = payloads::seed_day_bars(100.0, 99.0, 99.0);
+    let known: Vec<(&str, f64, &[payloads::ChartBar])> = symbols
+        .iter()
+        .filter(|s| s.as_str() != "S07")
+        .map(|s| (s.as_str(), 100.0, bars.as_slice()))
+        .collect();
+    origin.set(
+        "/v8/finance/spark",
+        Reply::ok("application/json", payloads::yahoo_spark(&known)),
+    );
+    let yahoo = Yahoo::new(
+        origin.url("/").parse().unwrap(),
+        "30m".parse().unwrap(),
+        true,
+        false,
+    );
+    let fetch = yahoo.fetch_many(&http(2000), &symbols, evening()).await;
+    let queries = origin.queries("/v8/finance/spark");
+    let sizes: Vec<usize> = queries
+        .iter()
+        .map(|q| {
+            let list = q.split('&').next().unwrap().trim_start_matches("symbols=");
+            list.split(',').count()
+        })
+        .collect();
+    assert_eq!(sizes, [20, 20, 5], "{queries:?}");
+    assert_eq!(
+        origin.hits("/v8/finance/chart/S00"),
+        0,
+        "no chart per symbol"
+    );
+    let with_bars: std::collections::BTreeSet<&str> =
+        fetch.bars.iter().map(|b| b.symbol.as_str()).collect();
+    assert_eq!(with_bars.len(), 44);
+    assert_eq!(fetch.errors.len(), 1);
+    assert_eq!(fetch.errors[0].0, "S07", "{:?}", fetch.errors);
+
+    // A rate limit stops the round: asking again at once only prolongs it.
+    origin.set(
+        "/v8/finance/spark",
+        Reply::status(429, "text/plain", "Too Many Requests"),
+    );
+    let before = origin.hits("/v8/finance/spark");
+    let fetch = yahoo.fetch_many(&http(2000), &symbols, evening()).await;
+    assert_eq!(origin.hits("/v8/finance/spark"), before + 1);
+    assert!(matches!(
+        fetch.errors[0].1,
+        FetchError::Status { status: 429, .. }
+    ));
 }

@@ -5,20 +5,24 @@
 //! the source's name, counted in its [`SourceHealth`], and retried on a later tick. What a
 //! poll fetched goes to the pipeline as a [`Batch`].
 
+pub mod demand;
 pub mod feed;
 pub mod http;
 pub mod retry;
 pub mod stooq;
 pub mod yahoo;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
 use crate::config::{Config, Provider};
 use crate::model::{Bar, Headline};
 use crate::store::{SourceHealth, Store};
+use demand::Demand;
 use feed::Feed;
 use http::{FetchError, Http};
 
@@ -38,6 +42,8 @@ pub enum Batch {
         source: String,
         /// The bars, as fetched.
         bars: Vec<Bar>,
+        /// Told when the bars are stored (a reply waiting to show them).
+        done: Option<oneshot::Sender<()>>,
     },
 }
 
@@ -75,13 +81,34 @@ fn volume(v: f64) -> Option<u64> {
 
 /// A quote API. Implementations exist for Yahoo and Stooq; more fit behind this trait.
 pub trait QuoteProvider: Send + Sync {
-    /// Fetches current bars for `symbols`; `now` bounds what may be returned.
+    /// Fetches current bars for `symbols` (the configured ones: everything the provider
+    /// has); `now` bounds what may be returned.
     fn fetch<'a>(
         &'a self,
         http: &'a Http,
         symbols: &'a [String],
         now: DateTime<Utc>,
     ) -> BoxFuture<'a, QuoteFetch>;
+
+    /// Fetches current prices for many symbols in as few requests as the API allows
+    /// (symbols on demand: prices are enough). By default the same as [`QuoteProvider::fetch`].
+    fn fetch_many<'a>(
+        &'a self,
+        http: &'a Http,
+        symbols: &'a [String],
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, QuoteFetch> {
+        self.fetch(http, symbols, now)
+    }
+
+    /// Asks about one symbol: its current bars, or [`FetchError::NoData`] (or a 404) when
+    /// the provider does not know it.
+    fn validate<'a>(
+        &'a self,
+        http: &'a Http,
+        symbol: &'a str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Vec<Bar>, FetchError>>;
 }
 
 /// A configured source.
@@ -97,9 +124,11 @@ pub enum SourceKind {
     /// Quotes for symbols.
     Quotes {
         /// The provider.
-        provider: Box<dyn QuoteProvider>,
-        /// The symbols.
+        provider: Arc<dyn QuoteProvider>,
+        /// The configured symbols.
         symbols: Vec<String>,
+        /// The symbols chats asked for, when this source fetches them.
+        demand: Option<Arc<Demand>>,
     },
     /// A headline feed.
     Feed(Box<Feed>),
@@ -119,14 +148,14 @@ impl SourceKind {
 pub fn from_config(config: &Config) -> Vec<(Source, cron::Schedule)> {
     let mut out = Vec::new();
     for q in &config.quotes {
-        let provider: Box<dyn QuoteProvider> = match q.provider {
-            Provider::Yahoo => Box::new(yahoo::Yahoo::new(
+        let provider: Arc<dyn QuoteProvider> = match q.provider {
+            Provider::Yahoo => Arc::new(yahoo::Yahoo::new(
                 q.base_url.clone(),
                 q.interval,
                 q.extended_hours,
                 q.history,
             )),
-            Provider::Stooq => Box::new(stooq::Stooq {
+            Provider::Stooq => Arc::new(stooq::Stooq {
                 base_url: q.base_url.clone(),
             }),
         };
@@ -136,6 +165,7 @@ pub fn from_config(config: &Config) -> Vec<(Source, cron::Schedule)> {
                 kind: SourceKind::Quotes {
                     provider,
                     symbols: q.symbols.clone(),
+                    demand: None,
                 },
             },
             q.schedule.clone(),
@@ -186,11 +216,22 @@ impl Source {
         health.last_attempt = Some(now);
 
         let (batch, errors) = match &self.kind {
-            SourceKind::Quotes { provider, symbols } => {
-                let fetch = provider.fetch(&ctx.http, symbols, now).await;
+            SourceKind::Quotes {
+                provider,
+                symbols,
+                demand,
+            } => {
+                let mut fetch = provider.fetch(&ctx.http, symbols, now).await;
+                let wanted = demand.as_ref().map(|d| d.wanted(now)).unwrap_or_default();
+                if !wanted.is_empty() {
+                    let more = provider.fetch_many(&ctx.http, &wanted, now).await;
+                    fetch.bars.extend(more.bars);
+                    fetch.errors.extend(more.errors);
+                }
                 let batch = (!fetch.bars.is_empty()).then(|| Batch::Bars {
                     source: self.name.clone(),
                     bars: fetch.bars,
+                    done: None,
                 });
                 (batch, fetch.errors)
             }

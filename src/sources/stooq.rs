@@ -77,6 +77,23 @@ impl QuoteProvider for Stooq {
             fetch
         })
     }
+
+    fn validate<'a>(
+        &'a self,
+        http: &'a Http,
+        symbol: &'a str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Vec<Bar>, FetchError>> {
+        Box::pin(async move {
+            let symbols = [symbol.to_string()];
+            let mut fetch = self.fetch(http, &symbols, now).await;
+            match fetch.errors.pop() {
+                Some((_, e)) if fetch.bars.is_empty() => Err(e),
+                _ if fetch.bars.is_empty() => Err(FetchError::NoData(format!("N/D for {symbol}"))),
+                _ => Ok(fetch.bars),
+            }
+        })
+    }
 }
 
 /// Parses the CSV into one daily bar per known symbol (stamped at the quote's time) and the

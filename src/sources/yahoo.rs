@@ -4,6 +4,13 @@
 //! payload's quirks are all handled here: nulls for bars without trades, arrays that may be
 //! missing or of unequal length, float32 noise (rounded to `priceHint`), `result: null` with an
 //! `error` object, and HTML or plain text where JSON was expected.
+//!
+//! Symbols on demand, which need prices but not the full chart, are fetched
+//! [`SPARK_BATCH`] at a time from the spark endpoint
+//! (`{base}/v8/finance/spark?symbols=A,B,…&range=1d&interval=5m`): closes and the previous
+//! close of every symbol in one request. Both shapes Yahoo has served are read: a map from
+//! symbol to `{timestamp, close, chartPreviousClose, …}`, and `{"spark": {"result": [{symbol,
+//! response: [chart result]}]}}`.
 
 use chrono::{DateTime, TimeZone, Utc};
 use futures::future::BoxFuture;
@@ -34,6 +41,9 @@ pub struct Yahoo {
 /// How often the daily history is fetched again.
 const HISTORY_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(12);
 
+/// Most symbols the spark endpoint answers in one request.
+pub const SPARK_BATCH: usize = 20;
+
 #[derive(Deserialize)]
 struct Root {
     chart: Chart,
@@ -59,7 +69,7 @@ struct ChartResult {
     indicators: Option<Indicators>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Meta {
     regular_market_price: Option<f64>,
@@ -108,6 +118,25 @@ impl Yahoo {
     /// The request URL for today's bars of `symbol`.
     pub fn url(&self, symbol: &str) -> Url {
         self.chart_url(symbol, "1d", self.interval, self.extended_hours)
+    }
+
+    /// The request URL for the prices of `symbols` (at most [`SPARK_BATCH`]) in one go.
+    pub fn spark_url(&self, symbols: &[String]) -> Url {
+        let mut url = self.base_url.clone();
+        url.path_segments_mut()
+            .map(|mut p| {
+                p.pop_if_empty().extend(["v8", "finance", "spark"]);
+            })
+            .ok();
+        url.query_pairs_mut()
+            .append_pair("symbols", &symbols.join(","))
+            .append_pair("range", "1d")
+            .append_pair("interval", &self.interval.to_string())
+            .append_pair(
+                "includePrePost",
+                if self.extended_hours { "true" } else { "false" },
+            );
+        url
     }
 
     /// The request URL for a year of daily bars of `symbol`.
@@ -183,6 +212,155 @@ impl QuoteProvider for Yahoo {
             fetch
         })
     }
+
+    fn fetch_many<'a>(
+        &'a self,
+        http: &'a Http,
+        symbols: &'a [String],
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, QuoteFetch> {
+        Box::pin(async move {
+            let mut fetch = QuoteFetch::default();
+            for chunk in symbols.chunks(SPARK_BATCH) {
+                let result =
+                    get_spark(http, &self.spark_url(chunk), chunk, self.interval, now).await;
+                let what = format!("{} (spark)", chunk.join(","));
+                let go_on = match result {
+                    Ok((bars, missing)) => {
+                        for symbol in missing {
+                            fetch.errors.push((
+                                symbol.clone(),
+                                FetchError::NoData(format!("no prices for {symbol}")),
+                            ));
+                        }
+                        fetch.add(&what, Ok(bars))
+                    }
+                    Err(e) => fetch.add(&what, Err(e)),
+                };
+                if !go_on {
+                    break;
+                }
+            }
+            fetch
+        })
+    }
+
+    fn validate<'a>(
+        &'a self,
+        http: &'a Http,
+        symbol: &'a str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Vec<Bar>, FetchError>> {
+        Box::pin(
+            async move { get_chart(http, &self.url(symbol), symbol, self.interval, now).await },
+        )
+    }
+}
+
+async fn get_spark(
+    http: &Http,
+    url: &Url,
+    symbols: &[String],
+    interval: Interval,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Bar>, Vec<String>), FetchError> {
+    let resp = http.get(url, HeaderMap::new()).await?;
+    if resp.looks_like_html() {
+        return Err(FetchError::WrongContent {
+            expected: "JSON",
+            got: "an HTML page".into(),
+            snippet: resp.snippet(),
+        });
+    }
+    parse_spark(&resp.body, symbols, interval, now)
+}
+
+/// One symbol of the spark endpoint's map shape.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SparkEntry {
+    #[serde(default)]
+    timestamp: Vec<i64>,
+    #[serde(default)]
+    close: Vec<Option<f64>>,
+    previous_close: Option<f64>,
+    chart_previous_close: Option<f64>,
+}
+
+/// One symbol of the spark endpoint's `spark.result` shape.
+#[derive(Deserialize)]
+struct SparkResult {
+    symbol: String,
+    #[serde(default)]
+    response: Vec<ChartResult>,
+}
+
+#[derive(Deserialize)]
+struct SparkRoot {
+    spark: SparkChart,
+}
+
+#[derive(Deserialize)]
+struct SparkChart {
+    result: Option<Vec<SparkResult>>,
+}
+
+/// Parses a spark response for `symbols`: their bars (as [`parse_chart`] makes them, closes
+/// only), and the symbols it had no prices for.
+pub fn parse_spark(
+    body: &[u8],
+    symbols: &[String],
+    interval: Interval,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Bar>, Vec<String>), FetchError> {
+    let malformed = |e: serde_json::Error| FetchError::Malformed {
+        what: "spark JSON",
+        detail: e.to_string(),
+    };
+    let mut results: std::collections::HashMap<String, ChartResult> = Default::default();
+    if let Ok(root) = serde_json::from_slice::<SparkRoot>(body) {
+        for r in root.spark.result.unwrap_or_default() {
+            if let Some(first) = r.response.into_iter().next() {
+                results.insert(r.symbol.to_ascii_uppercase(), first);
+            }
+        }
+    } else {
+        let map: std::collections::HashMap<String, Option<SparkEntry>> =
+            serde_json::from_slice(body).map_err(malformed)?;
+        for (symbol, entry) in map {
+            let Some(e) = entry else { continue };
+            results.insert(
+                symbol.to_ascii_uppercase(),
+                ChartResult {
+                    meta: Meta {
+                        previous_close: e.previous_close,
+                        chart_previous_close: e.chart_previous_close,
+                        range: Some("1d".into()),
+                        ..Meta::default()
+                    },
+                    timestamp: e.timestamp,
+                    indicators: Some(Indicators {
+                        quote: vec![QuoteArrays {
+                            close: e.close,
+                            ..QuoteArrays::default()
+                        }],
+                    }),
+                },
+            );
+        }
+    }
+    let mut bars = Vec::new();
+    let mut missing = Vec::new();
+    for symbol in symbols {
+        match results
+            .remove(symbol.as_str())
+            .map(|r| chart_bars(r, symbol, interval, now))
+        {
+            Some(Ok(b)) => bars.extend(b),
+            _ => missing.push(symbol.clone()),
+        }
+    }
+    Ok((bars, missing))
 }
 
 async fn get_chart(
@@ -236,6 +414,16 @@ pub fn parse_chart(
         }
         _ => return Err(FetchError::NoData("empty chart result".into())),
     };
+    chart_bars(result, symbol, interval, now)
+}
+
+/// The bars of one chart result (see [`parse_chart`]).
+fn chart_bars(
+    result: ChartResult,
+    symbol: &str,
+    interval: Interval,
+    now: DateTime<Utc>,
+) -> Result<Vec<Bar>, FetchError> {
     let meta = &result.meta;
     let decimals = meta.price_hint.unwrap_or(2).max(2);
     let exchange = exchange_for(symbol);
@@ -254,10 +442,13 @@ pub fn parse_chart(
         .and_then(|mut i| (!i.quote.is_empty()).then(|| i.quote.swap_remove(0)))
         .unwrap_or_default();
     let n = result.timestamp.len();
+    // Closes must match the timestamps; open, high and low may be absent (spark answers
+    // closes only), but not of another length.
     if !result.timestamp.is_empty()
-        && [q.open.len(), q.high.len(), q.low.len(), q.close.len()]
-            .iter()
-            .any(|&len| len != n)
+        && (q.close.len() != n
+            || [q.open.len(), q.high.len(), q.low.len()]
+                .iter()
+                .any(|&len| len != n && len != 0))
     {
         return Err(FetchError::Malformed {
             what: "chart JSON",
@@ -307,9 +498,9 @@ pub fn parse_chart(
             symbol: symbol.to_string(),
             time,
             interval,
-            open: finite(q.open[i]).map(|v| round(v, decimals)),
-            high: finite(q.high[i]).map(|v| round(v, decimals)),
-            low: finite(q.low[i]).map(|v| round(v, decimals)),
+            open: finite(q.open.get(i).copied().flatten()).map(|v| round(v, decimals)),
+            high: finite(q.high.get(i).copied().flatten()).map(|v| round(v, decimals)),
+            low: finite(q.low.get(i).copied().flatten()).map(|v| round(v, decimals)),
             close: Some(round(close, decimals)),
             volume: q.volume.get(i).copied().flatten().and_then(volume),
             session,
@@ -539,6 +730,51 @@ mod tests {
     }
 
     #[test]
+    fn spark_answers_in_either_shape_give_the_same_bars_and_name_the_missing() {
+        let now = t("2026-02-02T22:45:00Z");
+        let interval: Interval = "30m".parse().unwrap();
+        let map = r#"{"NVDA":{"symbol":"NVDA","timestamp":[1770062400,1770064200,1770066000],"close":[185.9499969482422,186.25,null],"chartPreviousClose":191.79,"previousClose":null,"dataGranularity":1800,"end":null,"start":null},"AMD":null}"#;
+        let wrapped = r#"{"spark":{"result":[{"symbol":"NVDA","response":[{"meta":{"symbol":"NVDA","chartPreviousClose":191.79,"range":"1d","priceHint":2},"timestamp":[1770062400,1770064200,1770066000],"indicators":{"quote":[{"close":[185.9499969482422,186.25,null]}]}}]}],"error":null}}"#;
+        let symbols = ["NVDA".to_string(), "AMD".to_string(), "ZZZZ".to_string()];
+        let (a, missing_a) = parse_spark(map.as_bytes(), &symbols, interval, now).unwrap();
+        let (b, missing_b) = parse_spark(wrapped.as_bytes(), &symbols, interval, now).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(missing_a, ["AMD", "ZZZZ"]);
+        assert_eq!(missing_b, ["AMD", "ZZZZ"]);
+        let closes: Vec<(String, f64, bool)> = a
+            .iter()
+            .map(|b| (b.time.to_rfc3339(), b.close.unwrap(), b.interval.is_daily()))
+            .collect();
+        assert_eq!(
+            closes,
+            [
+                ("2026-01-30T21:00:00+00:00".to_string(), 191.79, true),
+                ("2026-02-02T20:30:00+00:00".to_string(), 185.95, false),
+                ("2026-02-02T21:00:00+00:00".to_string(), 186.25, false),
+            ],
+            "closes rounded, the previous close as a daily bar, nulls skipped"
+        );
+        assert!(a.iter().all(|b| b.open.is_none() && b.volume.is_none()));
+        for junk in [
+            "",
+            "Too Many Requests",
+            "[]",
+            "7",
+            "{\"NVDA\":{\"close\":\"x\"}}",
+        ] {
+            assert!(
+                parse_spark(junk.as_bytes(), &symbols, interval, now).is_err(),
+                "{junk}"
+            );
+        }
+        // Closes that do not match the timestamps: that symbol has no prices.
+        let uneven = r#"{"NVDA":{"timestamp":[1770062400,1770064200],"close":[1.0],"chartPreviousClose":2.0}}"#;
+        let (bars, missing) = parse_spark(uneven.as_bytes(), &symbols[..1], interval, now).unwrap();
+        assert!(bars.is_empty());
+        assert_eq!(missing, ["NVDA"]);
+    }
+
+    #[test]
     fn the_url_has_the_documented_shape() {
         let y = Yahoo::new(
             "http://127.0.0.1:9/".parse().unwrap(),
@@ -553,6 +789,10 @@ mod tests {
         assert_eq!(
             y.history_url("NVDA").as_str(),
             "http://127.0.0.1:9/v8/finance/chart/NVDA?range=1y&interval=1d&includePrePost=false"
+        );
+        assert_eq!(
+            y.spark_url(&["NVDA".into(), "SAP.DE".into()]).as_str(),
+            "http://127.0.0.1:9/v8/finance/spark?symbols=NVDA%2CSAP.DE&range=1d&interval=5m&includePrePost=true"
         );
     }
 }

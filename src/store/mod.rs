@@ -13,6 +13,7 @@ mod digest;
 mod headlines;
 mod outbox;
 mod personal;
+mod symbols;
 
 use std::path::Path;
 use std::time::Duration;
@@ -150,6 +151,8 @@ pub struct Store {
     personal: sled::Tree,
     /// chat id, number → [`PersonalState`] (cooldown, waiting headline).
     personal_state: sled::Tree,
+    /// symbol → what the quote provider said about it (symbols on demand).
+    symbols: sled::Tree,
     /// published (i64 BE), item key → [`StoredHeadline`]: recent headlines for `/news`.
     headlines: sled::Tree,
     /// alert id, language → chart PNG; + `/file` → its Telegram file id.
@@ -212,6 +215,7 @@ impl Store {
             sources: tree("sources")?,
             personal: tree("personal")?,
             personal_state: tree("personal_state")?,
+            symbols: tree("symbols")?,
             headlines: tree("headlines")?,
             charts: tree("charts")?,
             digest: tree("digest")?,

@@ -101,6 +101,9 @@ pub fn press(
             if let Some(number) = personal::number_of(chat_id, &alert.rule) {
                 ctx.store.delete_personal_alert(chat_id, number)?;
                 ctx.personal.chat_changed(chat_id);
+                if let Some(d) = &ctx.demand {
+                    d.sync_chat(chat_id)?;
+                }
             }
             Outcome {
                 notice: Some(t.unsubscribed_button(&alert.rule)),

@@ -19,6 +19,7 @@ use crate::delivery::render::{self, Locale, escape};
 use crate::i18n::{Texts, texts};
 use crate::personal::{self, PersonalAlert, PricePart};
 use crate::series::Series;
+use crate::sources::demand::{Refusal, Verdict};
 use crate::store::{BROADCAST, Chat, ChatKind, Delivery, MuteTarget, StoreError, Target};
 use crate::text::Lang;
 
@@ -313,6 +314,30 @@ fn symbols(args: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// Most symbols one command may have the quote provider asked about.
+pub const MAX_CHECKS: usize = 10;
+
+/// The symbols a command names that the quote provider may have to be asked about before
+/// it is answered (symbols on demand).
+pub fn named_symbols(cmd: Command, args: &str) -> Vec<String> {
+    match cmd {
+        Command::Quote | Command::Chart => args
+            .split_whitespace()
+            .next()
+            .and_then(crate::model::symbol)
+            .into_iter()
+            .collect(),
+        Command::Watch => symbols(args).unwrap_or_default(),
+        Command::Alert => personal::parse(args, &personal::Limits::UNLIMITED)
+            .map(|s| vec![s.symbol])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .take(MAX_CHECKS)
+    .collect()
+}
+
 /// The first word of the arguments ("" when there is none).
 fn first_word(args: &str) -> &str {
     args.split_whitespace().next().unwrap_or("")
@@ -348,6 +373,52 @@ impl Conversation<'_> {
 
     fn activate(&self, chat: &mut Chat) {
         self.incoming.activate(chat);
+    }
+
+    /// Whether `symbol` can be used (configured, or known to the quote provider); the reply
+    /// saying why not otherwise.
+    fn usable(&self, symbol: &str) -> Result<(), String> {
+        let t = self.t();
+        let Some(demand) = &self.ctx.demand else {
+            return Ok(());
+        };
+        match demand.verdict(symbol, self.now) {
+            Verdict::Known => Ok(()),
+            Verdict::Unknown => Err(t.unknown_symbol(&escape(symbol))),
+            Verdict::Unchecked => Err(t.symbol_unchecked(&escape(symbol))),
+            Verdict::Refused => {
+                Err(t
+                    .symbol_not_followed(&escape(symbol), &escape(&demand.configured().join(", "))))
+            }
+        }
+    }
+
+    /// Whether this chat may start referring to `symbols` (alerts and watch list within the
+    /// limits of symbols on demand); the reply saying why not otherwise.
+    fn may_add(&self, symbols: &[String]) -> Result<Result<(), String>, StoreError> {
+        let t = self.t();
+        let Some(demand) = &self.ctx.demand else {
+            return Ok(Ok(()));
+        };
+        let mut current = demand.symbols_of(self.incoming.chat)?;
+        for symbol in symbols {
+            match demand.may_add(symbol, current.iter().cloned(), self.now) {
+                Ok(()) => {
+                    current.insert(symbol.clone());
+                }
+                Err(Refusal::PerChat(n)) => return Ok(Err(t.symbols_per_chat(n))),
+                Err(Refusal::Overall(n)) => return Ok(Err(t.symbols_overall(n))),
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// Tells the symbols on demand what this chat refers to now.
+    fn demand_changed(&self) -> Result<(), StoreError> {
+        match &self.ctx.demand {
+            Some(d) => d.sync_chat(self.incoming.chat),
+            None => Ok(()),
+        }
     }
 
     /// Ids of the rules chats may follow (not personal alerts).
@@ -522,7 +593,16 @@ impl Conversation<'_> {
         if watch.len() > MAX_WATCH {
             return Ok(t.watch_too_many(MAX_WATCH));
         }
+        for symbol in &list {
+            if let Err(reply) = self.usable(symbol) {
+                return Ok(reply);
+            }
+        }
+        if let Err(reply) = self.may_add(&list)? {
+            return Ok(reply);
+        }
         let chat = self.save(|c| c.watch.extend(list.iter().cloned()))?;
+        self.demand_changed()?;
         Ok(t.watching(&escape(
             &chat.watch.iter().cloned().collect::<Vec<_>>().join(", "),
         )))
@@ -548,6 +628,7 @@ impl Conversation<'_> {
                 }
             }
         })?;
+        self.demand_changed()?;
         Ok(match updated {
             Some(c) if !c.watch.is_empty() => t.watching(&escape(
                 &c.watch.iter().cloned().collect::<Vec<_>>().join(", "),
@@ -826,6 +907,12 @@ impl Conversation<'_> {
         if existing.len() >= self.ctx.limits.per_chat {
             return Ok(t.too_many_alerts(self.ctx.limits.per_chat));
         }
+        if let Err(reply) = self.usable(&spec.symbol) {
+            return Ok(reply);
+        }
+        if let Err(reply) = self.may_add(std::slice::from_ref(&spec.symbol))? {
+            return Ok(reply);
+        }
         // Numbers are never reused: a button under a deleted alert cannot reach a new one.
         let highest = existing.iter().map(|a| a.number).max().unwrap_or(0);
         let number = self
@@ -844,6 +931,7 @@ impl Conversation<'_> {
             c.rules.insert(id.clone());
         })?;
         self.ctx.personal.chat_changed(self.incoming.chat);
+        self.demand_changed()?;
         let summary = match &spec.price {
             Some(PricePart::Drop(_) | PricePart::Rise(_)) => format!(
                 "<code>{}</code> ({})",
@@ -891,6 +979,7 @@ impl Conversation<'_> {
                 c.rules.remove(&id);
             })?;
             self.ctx.personal.chat_changed(self.incoming.chat);
+            self.demand_changed()?;
         }
         Ok(t.deleted(number, existed))
     }
@@ -910,6 +999,17 @@ impl Conversation<'_> {
         }
     }
 
+    /// The symbol of `/quote` or `/chart`, one the quote provider knows (it is then fetched
+    /// for a while, if it is not anyway), or the reply explaining why not.
+    fn priced_symbol(&self, args: &str, command: &str) -> Result<String, String> {
+        let symbol = self.query_symbol(args, command)?;
+        self.usable(&symbol)?;
+        if let Some(d) = &self.ctx.demand {
+            d.quoted(&symbol, self.now);
+        }
+        Ok(symbol)
+    }
+
     fn series(&self, symbol: &str) -> Result<Series, StoreError> {
         let mut series = Series::new(symbol);
         for bar in self.ctx.store.bars_of(symbol)? {
@@ -919,7 +1019,7 @@ impl Conversation<'_> {
     }
 
     fn quote(&self, args: &str) -> Result<String, StoreError> {
-        let symbol = match self.query_symbol(args, "quote") {
+        let symbol = match self.priced_symbol(args, "quote") {
             Ok(s) => s,
             Err(reply) => return Ok(reply),
         };
@@ -938,7 +1038,7 @@ impl Conversation<'_> {
 
     fn chart(&self, args: &str) -> Result<Reply, StoreError> {
         let t = self.t();
-        let symbol = match self.query_symbol(args, "chart") {
+        let symbol = match self.priced_symbol(args, "chart") {
             Ok(s) => s,
             Err(reply) => return Ok(Reply::Text(reply)),
         };

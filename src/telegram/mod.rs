@@ -33,6 +33,7 @@ use crate::delivery::render::{self, escape};
 use crate::i18n::texts;
 use crate::personal;
 use crate::rules::RuleSet;
+use crate::sources::demand::Verdict;
 use crate::store::{ChatKind, Store};
 use crate::text::Lang;
 use commands::{Access, Command, Incoming, Parsed, Reply};
@@ -80,6 +81,10 @@ pub struct BotContext {
     pub limits: personal::Limits,
     /// Tells the engine which chat's personal alerts changed.
     pub personal: crate::pipeline::PersonalSync,
+    /// Symbols on demand (`None` without quote sources).
+    pub demand: Option<Arc<crate::sources::demand::Demand>>,
+    /// The pipeline's inbox, for prices fetched on demand.
+    pub pipeline: tokio::sync::mpsc::Sender<crate::sources::Batch>,
 }
 
 /// Sends `text` to every admin, paced (best effort: failures are logged).
@@ -285,11 +290,19 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
         );
         let ctx2 = Arc::clone(&ctx);
         match blocking(move || ctx2.store.migrate_chat(old, new_id)).await? {
-            Ok(true) => {
-                ctx.personal.chat_changed(old);
-                ctx.personal.chat_changed(new_id);
+            Ok(moved) => {
+                if moved {
+                    ctx.personal.chat_changed(old);
+                    ctx.personal.chat_changed(new_id);
+                }
+                if let Some(d) = &ctx.demand {
+                    for chat in [old, new_id] {
+                        if let Err(e) = d.sync_chat(chat) {
+                            tracing::warn!(chat, error = %e, "cannot update the symbols on demand");
+                        }
+                    }
+                }
             }
-            Ok(false) => {}
             Err(e) => tracing::error!(error = %e, "cannot migrate chat"),
         }
         return Ok(());
@@ -337,6 +350,25 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
                 return reply_in(Reply::Text(t.admins_only_bot.to_string())).await;
             }
             tracing::info!(user = ?incoming.user, command = cmd.name(), "admin command");
+        }
+    }
+    if let Some(demand) = &ctx.demand {
+        // Symbols outside the config are asked about once; one not fetched on the schedule
+        // is fetched now for a reply with its price.
+        let now = ctx.clock.now();
+        for symbol in commands::named_symbols(cmd, &args) {
+            match demand.verdict(&symbol, now) {
+                Verdict::Unchecked => {
+                    demand.check(&symbol, now, &ctx.pipeline).await;
+                }
+                Verdict::Known
+                    if matches!(cmd, Command::Quote | Command::Chart)
+                        && !demand.is_fetched(&symbol, now) =>
+                {
+                    demand.fetch_now(&symbol, now, &ctx.pipeline).await;
+                }
+                _ => {}
+            }
         }
     }
     let (ctx2, incoming2) = (Arc::clone(&ctx), incoming.clone());

@@ -59,6 +59,8 @@ struct Routes {
     replies: HashMap<String, Vec<Reply>>,
     /// Path → requests seen, with their headers.
     requests: HashMap<String, Vec<HeaderMap>>,
+    /// Path → the query strings of the requests seen.
+    queries: HashMap<String, Vec<String>>,
 }
 
 /// The fake origin.
@@ -110,6 +112,17 @@ impl Origin {
             .map_or(0, Vec::len)
     }
 
+    /// The query string of every request to `path`, decoded.
+    pub fn queries(&self, path: &str) -> Vec<String> {
+        self.routes
+            .lock()
+            .unwrap()
+            .queries
+            .get(path)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// The headers of every request to `path`.
     pub fn requests(&self, path: &str) -> Vec<HeaderMap> {
         self.routes
@@ -130,6 +143,8 @@ async fn serve(State(routes): State<Arc<Mutex<Routes>>>, req: Request<Body>) -> 
             .entry(path.clone())
             .or_default()
             .push(req.headers().clone());
+        let query = req.uri().query().unwrap_or("").replace("%2C", ",");
+        r.queries.entry(path.clone()).or_default().push(query);
         match r.replies.get_mut(&path) {
             Some(list) if list.len() > 1 => Some(list.remove(0)),
             Some(list) => list.first().cloned(),

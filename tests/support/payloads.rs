@@ -50,6 +50,27 @@ fn noisy(v: f64) -> String {
     format!("{}", v as f32 as f64)
 }
 
+/// A spark response (the map shape: symbol → closes) for `range=1d`: each symbol with its
+/// previous close and its bars. Symbols Yahoo does not know are simply absent.
+pub fn yahoo_spark(symbols: &[(&str, f64, &[ChartBar])]) -> String {
+    let entries: Vec<String> = symbols
+        .iter()
+        .map(|(symbol, previous_close, bars)| {
+            let ts: Vec<String> = bars.iter().map(|b| b.start.to_string()).collect();
+            let close: Vec<String> = bars
+                .iter()
+                .map(|b| b.close.map_or("null".to_string(), noisy))
+                .collect();
+            format!(
+                r#""{symbol}":{{"symbol":"{symbol}","timestamp":[{}],"close":[{}],"chartPreviousClose":{previous_close},"previousClose":null,"dataGranularity":300,"end":null,"start":null}}"#,
+                ts.join(","),
+                close.join(",")
+            )
+        })
+        .collect();
+    format!("{{{}}}", entries.join(","))
+}
+
 /// A chart v8 response for `range=1d&interval=30m&includePrePost=true`.
 pub fn yahoo_chart(
     symbol: &str,

@@ -59,6 +59,8 @@ pub struct Sent {
     pub reply_to: Option<i64>,
     /// Sent with `allow_paid_broadcast`.
     pub paid: bool,
+    /// Sent with `disable_notification` (no sound).
+    pub silent: bool,
 }
 
 /// Whether a message is an alert (not a reply): alerts name their rule.
@@ -698,6 +700,9 @@ async fn handle(
                     .get("allow_paid_broadcast")
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
+                silent: params
+                    .get("disable_notification")
+                    .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true")),
             });
             ok(result)
         }

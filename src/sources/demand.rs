@@ -1,0 +1,567 @@
+//! Symbols on demand: any symbol a chat asks for, not only those in the config.
+//!
+//! A symbol named by `/quote`, `/chart`, `/watch` or `/alert` that no quote source lists is
+//! looked up with the on-demand source's provider once ([`Demand::check`]); the answer —
+//! known or not — is remembered in the store, so an unknown symbol gets a clear reply and is
+//! never fetched. A known one is fetched on that source's schedule while something refers to
+//! it: a personal alert, a watch list, or a recent `/quote` or `/chart` (kept for
+//! `symbols.keep_quoted`); when nothing does any more it is dropped. References are counted
+//! per chat, so a chat's change is applied by replacing that chat's references, whatever
+//! changed (a deletion, a one-shot alert that fired, a group that moved).
+//!
+//! Limits keep the fetching bounded: `symbols.per_chat` symbols a chat may add, and
+//! `symbols.max` symbols overall.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::http::{FetchError, Http};
+use super::{Batch, QuoteProvider};
+use crate::model::Bar;
+pub use crate::model::SymbolCheck;
+use crate::store::{Store, StoreError};
+
+/// `[symbols]`: what chats may add.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DemandLimits {
+    /// Whether symbols outside the config are accepted at all.
+    pub on_demand: bool,
+    /// Symbols outside the config one chat may refer to (alerts and watch list together).
+    pub per_chat: usize,
+    /// Symbols outside the config fetched at once, for all chats together.
+    pub max: usize,
+    /// How long a symbol asked for with `/quote` or `/chart` goes on being fetched.
+    pub keep_quoted: Duration,
+}
+
+impl Default for DemandLimits {
+    fn default() -> DemandLimits {
+        DemandLimits {
+            on_demand: true,
+            per_chat: 20,
+            max: 1000,
+            keep_quoted: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// How long "unknown" is believed: a listing can be new.
+const UNKNOWN_FOR: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// Whether a symbol may be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// In the config, or known to the provider.
+    Known,
+    /// The provider has no prices for it.
+    Unknown,
+    /// Not asked yet (or the provider could not be reached): ask first.
+    Unchecked,
+    /// Symbols outside the config are switched off.
+    Refused,
+}
+
+/// Why a chat may not add a symbol.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The chat refers to this many symbols outside the config already.
+    PerChat(usize),
+    /// This many symbols outside the config are fetched already.
+    Overall(usize),
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// What the provider said, by symbol.
+    checks: HashMap<String, SymbolCheck>,
+    /// Each chat's references (symbols outside the config) from alerts and from its watch list.
+    alerts: HashMap<i64, BTreeSet<String>>,
+    watched: HashMap<i64, BTreeSet<String>>,
+    /// How many chats refer to each symbol (alerts and watch lists counted separately).
+    counts: HashMap<String, usize>,
+    /// Symbols asked for by `/quote` or `/chart`, until when they are kept.
+    quoted: HashMap<String, DateTime<Utc>>,
+}
+
+impl State {
+    fn add(&mut self, symbols: &BTreeSet<String>) {
+        for s in symbols {
+            *self.counts.entry(s.clone()).or_default() += 1;
+        }
+    }
+
+    fn sub(&mut self, symbols: &BTreeSet<String>) {
+        for s in symbols {
+            if let Some(n) = self.counts.get_mut(s) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.counts.remove(s);
+                }
+            }
+        }
+    }
+
+    fn wanted(&self, now: DateTime<Utc>) -> BTreeSet<String> {
+        self.counts
+            .keys()
+            .chain(
+                self.quoted
+                    .iter()
+                    .filter(|(_, t)| **t > now)
+                    .map(|(s, _)| s),
+            )
+            .filter(|s| self.checks.get(*s).is_some_and(|c| c.known))
+            .cloned()
+            .collect()
+    }
+}
+
+/// The on-demand symbols of one quote source, shared by commands and the source's polls.
+pub struct Demand {
+    /// Symbols the config lists (never on demand).
+    configured: HashSet<String>,
+    limits: DemandLimits,
+    /// The source whose provider checks and fetches them.
+    provider: Arc<dyn QuoteProvider>,
+    http: Http,
+    store: Store,
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for Demand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Demand")
+            .field("configured", &self.configured)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Demand {
+    /// On-demand symbols fetched with `provider`, besides the `configured` ones; what the
+    /// store remembers (checks, chats' alerts and watch lists) is read back.
+    pub fn open(
+        configured: impl IntoIterator<Item = String>,
+        limits: DemandLimits,
+        provider: Arc<dyn QuoteProvider>,
+        http: Http,
+        store: Store,
+    ) -> Result<Demand, StoreError> {
+        let demand = Demand {
+            configured: configured.into_iter().collect(),
+            limits,
+            provider,
+            http,
+            store: store.clone(),
+            state: Mutex::new(State::default()),
+        };
+        {
+            let mut state = demand.lock();
+            state.checks = store.symbol_checks()?.into_iter().collect();
+        }
+        let mut alerts: HashMap<i64, Vec<String>> = HashMap::new();
+        for a in store.personal_alerts()? {
+            if let Ok(spec) = a.parsed() {
+                alerts.entry(a.chat).or_default().push(spec.symbol);
+            }
+        }
+        for (chat, symbols) in alerts {
+            demand.set_alerts(chat, symbols);
+        }
+        for chat in store.chats()? {
+            if !chat.watch.is_empty() {
+                demand.set_watch(chat.id, chat.watch.iter().cloned());
+            }
+        }
+        Ok(demand)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &DemandLimits {
+        &self.limits
+    }
+
+    /// The symbols the config lists, in order.
+    pub fn configured(&self) -> Vec<String> {
+        let mut list: Vec<String> = self.configured.iter().cloned().collect();
+        list.sort();
+        list
+    }
+
+    /// Whether the config lists `symbol`.
+    pub fn is_configured(&self, symbol: &str) -> bool {
+        self.configured.contains(symbol)
+    }
+
+    /// Whether `symbol` may be used, as far as is known now.
+    pub fn verdict(&self, symbol: &str, now: DateTime<Utc>) -> Verdict {
+        if self.is_configured(symbol) {
+            return Verdict::Known;
+        }
+        if !self.limits.on_demand {
+            return Verdict::Refused;
+        }
+        match self.lock().checks.get(symbol) {
+            Some(c) if c.known => Verdict::Known,
+            Some(c) if now - c.checked < UNKNOWN_FOR => Verdict::Unknown,
+            _ => Verdict::Unchecked,
+        }
+    }
+
+    /// Whether `symbol` is fetched on the schedule now (configured, or wanted on demand).
+    pub fn is_fetched(&self, symbol: &str, now: DateTime<Utc>) -> bool {
+        self.is_configured(symbol) || self.lock().wanted(now).contains(symbol)
+    }
+
+    /// The symbols outside the config to fetch at `now`, in order.
+    pub fn wanted(&self, now: DateTime<Utc>) -> Vec<String> {
+        self.lock().wanted(now).into_iter().collect()
+    }
+
+    /// Asks the provider about `symbol` now, remembers the answer, and hands the prices it
+    /// fetched to the pipeline (waiting until they are stored, so a reply can show them).
+    /// An unreachable provider is no answer: the symbol stays unchecked.
+    pub async fn check(
+        &self,
+        symbol: &str,
+        now: DateTime<Utc>,
+        pipeline: &tokio::sync::mpsc::Sender<Batch>,
+    ) -> Verdict {
+        if self.is_configured(symbol) {
+            return Verdict::Known;
+        }
+        if !self.limits.on_demand {
+            return Verdict::Refused;
+        }
+        let result = self.provider.validate(&self.http, symbol, now).await;
+        let known = match &result {
+            Ok(_) => true,
+            Err(FetchError::NoData(_)) => false,
+            Err(FetchError::Status { status: 404, .. }) => false,
+            Err(e) => {
+                tracing::warn!(symbol, error = %e, "cannot check a symbol with the quote provider");
+                return Verdict::Unchecked;
+            }
+        };
+        let check = SymbolCheck {
+            known,
+            checked: now,
+        };
+        if let Err(e) = self.store.put_symbol_check(symbol, &check) {
+            tracing::warn!(symbol, error = %e, "cannot remember a symbol check");
+        }
+        self.lock().checks.insert(symbol.to_string(), check);
+        tracing::info!(symbol, known, "symbol checked with the quote provider");
+        if let Ok(bars) = result {
+            deliver(pipeline, bars).await;
+        }
+        if known {
+            Verdict::Known
+        } else {
+            Verdict::Unknown
+        }
+    }
+
+    /// Fetches `symbol` now and hands its prices to the pipeline, waiting until they are
+    /// stored: a `/quote` of a symbol that is not fetched on the schedule.
+    pub async fn fetch_now(
+        &self,
+        symbol: &str,
+        now: DateTime<Utc>,
+        pipeline: &tokio::sync::mpsc::Sender<Batch>,
+    ) {
+        match self.provider.validate(&self.http, symbol, now).await {
+            Ok(bars) => deliver(pipeline, bars).await,
+            Err(e) => tracing::warn!(symbol, error = %e, "cannot fetch a symbol asked for"),
+        }
+    }
+
+    /// Whether a chat may add `symbol` to what it refers to (its alerts and watch list,
+    /// given as `current`): within the per-chat and the overall limit.
+    pub fn may_add(
+        &self,
+        symbol: &str,
+        current: impl IntoIterator<Item = String>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Refusal> {
+        if self.is_configured(symbol) {
+            return Ok(());
+        }
+        let mine: BTreeSet<String> = current
+            .into_iter()
+            .filter(|s| !self.is_configured(s))
+            .collect();
+        if !mine.contains(symbol) && mine.len() >= self.limits.per_chat {
+            return Err(Refusal::PerChat(self.limits.per_chat));
+        }
+        let state = self.lock();
+        let wanted = state.wanted(now);
+        if !wanted.contains(symbol) && wanted.len() >= self.limits.max {
+            return Err(Refusal::Overall(self.limits.max));
+        }
+        Ok(())
+    }
+
+    /// Takes up what `chat` refers to as stored now (after it changed its alerts or watch
+    /// list, a one-shot alert of it fired, or it moved to a new id).
+    pub fn sync_chat(&self, chat: i64) -> Result<(), StoreError> {
+        let alerts = self.store.personal_alerts_of(chat)?;
+        let watch = self.store.chat(chat)?.map(|c| c.watch).unwrap_or_default();
+        self.set_alerts(
+            chat,
+            alerts
+                .iter()
+                .filter_map(|a| a.parsed().ok().map(|s| s.symbol)),
+        );
+        self.set_watch(chat, watch);
+        Ok(())
+    }
+
+    /// The symbols outside the config `chat` refers to now, as the store says.
+    pub fn symbols_of(&self, chat: i64) -> Result<BTreeSet<String>, StoreError> {
+        let mut out: BTreeSet<String> = self
+            .store
+            .personal_alerts_of(chat)?
+            .iter()
+            .filter_map(|a| a.parsed().ok().map(|s| s.symbol))
+            .collect();
+        out.extend(self.store.chat(chat)?.map(|c| c.watch).unwrap_or_default());
+        out.retain(|s| !self.is_configured(s));
+        Ok(out)
+    }
+
+    /// `chat`'s personal alerts now watch these symbols.
+    fn set_alerts(&self, chat: i64, symbols: impl IntoIterator<Item = String>) {
+        let new: BTreeSet<String> = symbols
+            .into_iter()
+            .filter(|s| !self.is_configured(s))
+            .collect();
+        let mut state = self.lock();
+        if let Some(old) = state.alerts.remove(&chat) {
+            state.sub(&old);
+        }
+        state.add(&new);
+        if !new.is_empty() {
+            state.alerts.insert(chat, new);
+        }
+    }
+
+    /// `chat`'s watch list is now these symbols.
+    fn set_watch(&self, chat: i64, symbols: impl IntoIterator<Item = String>) {
+        let new: BTreeSet<String> = symbols
+            .into_iter()
+            .filter(|s| !self.is_configured(s))
+            .collect();
+        let mut state = self.lock();
+        if let Some(old) = state.watched.remove(&chat) {
+            state.sub(&old);
+        }
+        state.add(&new);
+        if !new.is_empty() {
+            state.watched.insert(chat, new);
+        }
+    }
+
+    /// `symbol` was asked for with `/quote` or `/chart` at `now`: it is fetched for a while
+    /// (within the overall limit).
+    pub fn quoted(&self, symbol: &str, now: DateTime<Utc>) {
+        if self.is_configured(symbol) {
+            return;
+        }
+        let mut state = self.lock();
+        state.quoted.retain(|_, until| *until > now);
+        let wanted = state.wanted(now);
+        if !wanted.contains(symbol) && wanted.len() >= self.limits.max {
+            return;
+        }
+        let until = now + chrono::TimeDelta::from_std(self.limits.keep_quoted).unwrap_or_default();
+        state.quoted.insert(symbol.to_string(), until);
+    }
+}
+
+/// Hands bars to the pipeline and waits until they are stored (or the pipeline is gone).
+async fn deliver(pipeline: &tokio::sync::mpsc::Sender<Batch>, bars: Vec<Bar>) {
+    if bars.is_empty() {
+        return;
+    }
+    let (done, stored) = tokio::sync::oneshot::channel();
+    let batch = Batch::Bars {
+        source: "on demand".into(),
+        bars,
+        done: Some(done),
+    };
+    if pipeline.send(batch).await.is_ok() {
+        let _ = stored.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::HttpConfig;
+    use crate::personal::PersonalAlert;
+    use crate::store::Chat;
+    use futures::future::BoxFuture;
+
+    /// A provider that knows NVDA-like symbols starting with `K` and counts what it is asked.
+    #[derive(Default)]
+    struct Fake {
+        asked: Mutex<Vec<String>>,
+    }
+
+    impl QuoteProvider for Fake {
+        fn fetch<'a>(
+            &'a self,
+            _: &'a Http,
+            _: &'a [String],
+            _: DateTime<Utc>,
+        ) -> BoxFuture<'a, super::super::QuoteFetch> {
+            Box::pin(async { super::super::QuoteFetch::default() })
+        }
+
+        fn validate<'a>(
+            &'a self,
+            _: &'a Http,
+            symbol: &'a str,
+            _: DateTime<Utc>,
+        ) -> BoxFuture<'a, Result<Vec<Bar>, FetchError>> {
+            self.asked.lock().unwrap().push(symbol.to_string());
+            Box::pin(async move {
+                match symbol.chars().next() {
+                    Some('K') => Ok(Vec::new()),
+                    Some('X') => Err(FetchError::Timeout),
+                    _ => Err(FetchError::NoData("No data found".into())),
+                }
+            })
+        }
+    }
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn demand(store: &Store, limits: DemandLimits) -> (Demand, Arc<Fake>) {
+        let fake = Arc::new(Fake::default());
+        let http = Http::new(&HttpConfig {
+            timeout: Duration::from_secs(1),
+            user_agent: "test".into(),
+        });
+        let d = Demand::open(
+            ["NVDA".to_string()],
+            limits,
+            fake.clone(),
+            http,
+            store.clone(),
+        )
+        .unwrap();
+        (d, fake)
+    }
+
+    #[tokio::test]
+    async fn a_symbol_is_asked_about_once_and_the_answer_kept_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let (d, fake) = demand(&store, DemandLimits::default());
+        let (tx, _rx) = tokio::sync::mpsc::channel(4);
+        let now = t("2026-02-02T15:00:00Z");
+        assert_eq!(d.verdict("NVDA", now), Verdict::Known, "configured");
+        assert_eq!(d.verdict("KO", now), Verdict::Unchecked);
+        assert_eq!(d.check("KO", now, &tx).await, Verdict::Known);
+        assert_eq!(d.check("ZZZZ", now, &tx).await, Verdict::Unknown);
+        // An unreachable provider is no answer.
+        assert_eq!(d.check("XOM", now, &tx).await, Verdict::Unchecked);
+        assert_eq!(d.verdict("XOM", now), Verdict::Unchecked);
+        assert_eq!(*fake.asked.lock().unwrap(), ["KO", "ZZZZ", "XOM"]);
+        // Restarted: the answers are remembered; "unknown" for a week.
+        let (d, _) = demand(&store, DemandLimits::default());
+        assert_eq!(d.verdict("KO", now), Verdict::Known);
+        assert_eq!(d.verdict("ZZZZ", now), Verdict::Unknown);
+        assert_eq!(
+            d.verdict("ZZZZ", now + chrono::TimeDelta::days(8)),
+            Verdict::Unchecked
+        );
+        // Switched off: only the configured symbols.
+        let (d, _) = demand(
+            &store,
+            DemandLimits {
+                on_demand: false,
+                ..DemandLimits::default()
+            },
+        );
+        assert_eq!(d.verdict("KO", now), Verdict::Refused);
+        assert_eq!(d.verdict("NVDA", now), Verdict::Known);
+    }
+
+    #[tokio::test]
+    async fn a_symbol_is_fetched_while_something_refers_to_it_within_the_limits() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let limits = DemandLimits {
+            per_chat: 2,
+            max: 3,
+            keep_quoted: Duration::from_secs(3600),
+            ..DemandLimits::default()
+        };
+        let (d, _) = demand(&store, limits.clone());
+        let (tx, _rx) = tokio::sync::mpsc::channel(4);
+        let now = t("2026-02-02T15:00:00Z");
+        for s in ["KA", "KB", "KC", "KD"] {
+            d.check(s, now, &tx).await;
+        }
+        let alert = |chat, number, spec: &str| PersonalAlert {
+            chat,
+            number,
+            spec: spec.into(),
+            created: now,
+        };
+        // Chat 1: an alert on KA and NVDA (configured: not counted), KB watched.
+        store
+            .put_personal_alert(&alert(1, 1, "KA drop 3%"))
+            .unwrap();
+        store
+            .put_personal_alert(&alert(1, 2, "NVDA drop 3%"))
+            .unwrap();
+        let mut chat = Chat::new(1, crate::store::ChatKind::Private, String::new(), now);
+        chat.watch = ["KB".to_string(), "NVDA".to_string()].into();
+        store.put_chat(&chat).unwrap();
+        d.sync_chat(1).unwrap();
+        assert_eq!(d.wanted(now), ["KA", "KB"]);
+        let mine = d.symbols_of(1).unwrap();
+        assert_eq!(
+            d.may_add("KC", mine.iter().cloned(), now),
+            Err(Refusal::PerChat(2))
+        );
+        assert_eq!(d.may_add("KA", mine.iter().cloned(), now), Ok(()));
+        assert_eq!(d.may_add("NVDA", mine.iter().cloned(), now), Ok(()));
+        // Another chat quotes KC: fetched for an hour; the overall limit of 3 is then reached.
+        d.quoted("KC", now);
+        assert_eq!(d.wanted(now), ["KA", "KB", "KC"]);
+        assert_eq!(
+            d.may_add("KD", std::iter::empty(), now),
+            Err(Refusal::Overall(3))
+        );
+        assert_eq!(
+            d.wanted(now + chrono::TimeDelta::hours(2)),
+            ["KA", "KB"],
+            "the quote's hour is over"
+        );
+        // Chat 1 deletes its alert and clears its watch list: nothing refers to KA or KB.
+        store.delete_personal_alert(1, 1).unwrap();
+        store.update_chat(1, |c| c.watch.clear()).unwrap();
+        d.sync_chat(1).unwrap();
+        assert_eq!(d.wanted(now), ["KC"]);
+        // What the store says is read back at start.
+        store
+            .put_personal_alert(&alert(2, 1, "KD rise 1%"))
+            .unwrap();
+        let (d, _) = demand(&store, limits);
+        assert_eq!(d.wanted(now), ["KD"]);
+    }
+}

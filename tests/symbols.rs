@@ -1,0 +1,169 @@
+//! Symbols on demand: a chat asks for a symbol the config does not list; the quote provider
+//! is asked about it once, it is fetched (in batches) while something refers to it, and an
+//! unknown symbol gets a clear reply and is never fetched.
+
+mod support;
+
+use std::time::Duration;
+
+use support::origin::{Origin, Reply};
+use support::payloads::{rss, seed_day_bars, yahoo_chart, yahoo_spark};
+use support::telegram::FakeTelegram;
+use support::{
+    RSS, RunningBot, ask, bot_config_text, config, eventually, seed_evening, strip_tags,
+};
+
+const CHAT: i64 = 77;
+
+/// The test config with only NVDA configured, and at most two extra symbols per chat.
+fn only_nvda(
+    dir: &std::path::Path,
+    tg: &FakeTelegram,
+    origin: &Origin,
+) -> marketbot::config::Config {
+    let text = bot_config_text(
+        tg,
+        origin,
+        "chat_interval = \"20ms\"\ngroup_messages_per_minute = 600\n",
+    )
+    .replace(r#"symbols = ["NVDA", "AMD"]"#, r#"symbols = ["NVDA"]"#)
+        + "\n[symbols]\nper_chat = 2\n";
+    config(dir, &text)
+}
+
+fn serve(origin: &Origin, aapl_post: f64) {
+    origin.set(
+        "/v8/finance/chart/NVDA",
+        Reply::ok(
+            "application/json",
+            yahoo_chart(
+                "NVDA",
+                191.79,
+                189.9,
+                1_770_066_001,
+                &seed_day_bars(191.0, 189.9, 189.9),
+            ),
+        ),
+    );
+    let aapl = seed_day_bars(250.5, 249.0, aapl_post);
+    let msft = seed_day_bars(410.0, 412.0, 412.0);
+    origin.set(
+        "/v8/finance/chart/AAPL",
+        Reply::ok(
+            "application/json",
+            yahoo_chart("AAPL", 250.0, 249.0, 1_770_066_001, &aapl),
+        ),
+    );
+    for (symbol, bars) in [("MSFT", &msft), ("TSLA", &msft)] {
+        origin.set(
+            &format!("/v8/finance/chart/{symbol}"),
+            Reply::ok(
+                "application/json",
+                yahoo_chart(symbol, 411.0, 412.0, 1_770_066_001, bars),
+            ),
+        );
+    }
+    origin.set(
+        "/v8/finance/chart/ZZZZ",
+        Reply::status(
+            404,
+            "application/json",
+            r#"{"chart":{"result":null,"error":{"code":"Not Found","description":"No data found, symbol may be delisted"}}}"#,
+        ),
+    );
+    origin.set(
+        "/v8/finance/spark",
+        Reply::ok(
+            "application/json",
+            yahoo_spark(&[
+                ("AAPL", 250.0, &aapl),
+                ("MSFT", 411.0, &msft),
+                ("TSLA", 411.0, &msft),
+            ]),
+        ),
+    );
+    for feed in ["/wire.xml", "/aggregator.xml", "/broken.xml", "/walled.xml"] {
+        origin.set(feed, Reply::ok(RSS, rss("Quiet", &[])));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_symbol_the_provider_knows_can_be_quoted_and_alerted_and_unknown_ones_are_refused() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve(&origin, 248.8);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(only_nvda(dir.path(), &tg, &origin), seed_evening());
+
+    // A symbol the config does not list: asked about once, and quoted.
+    let quote = strip_tags(&ask(&tg, CHAT, "/quote AAPL").await);
+    assert!(quote.contains("AAPL") && quote.contains("249"), "{quote}");
+    assert_eq!(origin.hits("/v8/finance/chart/AAPL"), 1);
+    let reply = strip_tags(&ask(&tg, CHAT, "/alert AAPL drop 2%").await);
+    assert!(
+        reply.starts_with("🔔 Alert #1 set: AAPL drop 2%"),
+        "{reply}"
+    );
+    assert_eq!(origin.hits("/v8/finance/chart/AAPL"), 1, "checked once");
+
+    // A symbol the provider does not know: a clear reply, nothing stored, never fetched.
+    for command in ["/quote ZZZZ", "/alert ZZZZ drop 2%", "/watch ZZZZ"] {
+        let reply = strip_tags(&ask(&tg, CHAT, command).await);
+        assert!(reply.contains("knows no symbol ZZZZ"), "{command}: {reply}");
+    }
+    assert_eq!(origin.hits("/v8/finance/chart/ZZZZ"), 1, "asked once");
+    let list = strip_tags(&ask(&tg, CHAT, "/alerts").await);
+    assert!(!list.contains("ZZZZ"), "{list}");
+
+    // AAPL is fetched on the source's schedule, with the other symbols on demand in one
+    // request, and the alert fires when it falls 2.4 %.
+    serve(&origin, 244.0);
+    let alert = eventually(Duration::from_secs(10), "the AAPL alert", || {
+        tg.alerts_to(CHAT).first().cloned()
+    })
+    .await;
+    let text = strip_tags(&alert.text);
+    assert!(
+        text.contains("AAPL") && text.contains("#1 AAPL drop 2%"),
+        "{text}"
+    );
+    let spark = origin.queries("/v8/finance/spark");
+    assert!(!spark.is_empty());
+    assert!(
+        spark
+            .iter()
+            .all(|q| q.contains("symbols=AAPL") && !q.contains("ZZZZ") && !q.contains("NVDA")),
+        "{spark:?}"
+    );
+
+    // Per chat at most two symbols beyond the config: a third is refused until one goes.
+    let reply = strip_tags(&ask(&tg, CHAT, "/alert MSFT rise 5%").await);
+    assert!(reply.starts_with("🔔 Alert #2 set"), "{reply}");
+    let reply = strip_tags(&ask(&tg, CHAT, "/watch TSLA").await);
+    assert!(reply.contains("already follows 2 symbols"), "{reply}");
+    eventually(Duration::from_secs(10), "MSFT fetched", || {
+        origin
+            .queries("/v8/finance/spark")
+            .last()
+            .filter(|q| q.contains("MSFT"))
+            .cloned()
+    })
+    .await;
+    let reply = strip_tags(&ask(&tg, CHAT, "/delete 2").await);
+    assert_eq!(reply, "🗑 Alert #2 deleted.");
+    let reply = strip_tags(&ask(&tg, CHAT, "/watch TSLA").await);
+    assert!(reply.contains("TSLA"), "{reply}");
+    // MSFT, referred to by nothing now, is dropped from the fetches.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let before = origin.queries("/v8/finance/spark").len();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let recent = origin.queries("/v8/finance/spark")[before..].to_vec();
+    assert!(!recent.is_empty());
+    assert!(
+        recent
+            .iter()
+            .all(|q| !q.contains("MSFT") && q.contains("TSLA")),
+        "{recent:?}"
+    );
+    bot.stop().await;
+}
