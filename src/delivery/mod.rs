@@ -80,14 +80,19 @@ pub fn locale_of(chat: &Chat) -> Locale {
     }
 }
 
+/// An alert's text rendered once per locale, for every chat that reads it so.
+type Rendered = std::collections::HashMap<Locale, std::sync::Arc<Vec<String>>>;
+
 /// The messages of an alert for one chat: a photo with a caption when the alert has a chart,
-/// else the text, split where it exceeds Telegram's limit (buttons on the last part).
+/// else the text, split where it exceeds Telegram's limit (buttons on the last part). Texts
+/// come from `rendered` when a chat of the same locale had them made.
 fn alert_messages(
     alert: &Alert,
     template: Option<&Template>,
     chat: &Chat,
     with_chart: bool,
     now: DateTime<Utc>,
+    rendered: &mut Rendered,
 ) -> Vec<Delivery> {
     let locale = locale_of(chat);
     let base = |text: String, photo: bool, buttons: bool| Delivery {
@@ -98,22 +103,21 @@ fn alert_messages(
         silent: alert.severity.is_quiet(),
         ..Delivery::message(alert.id, Target::Telegram(chat.id), text, now)
     };
-    if with_chart {
-        return vec![base(
-            render::alert_caption(alert, template, &locale),
-            true,
-            true,
-        )];
-    }
-    let parts = render::split_html(
-        &render::alert_html(alert, template, &locale),
-        render::MESSAGE_LIMIT,
-    );
+    let parts = std::sync::Arc::clone(rendered.entry(locale).or_insert_with(|| {
+        std::sync::Arc::new(if with_chart {
+            vec![render::alert_caption(alert, template, &locale)]
+        } else {
+            render::split_html(
+                &render::alert_html(alert, template, &locale),
+                render::MESSAGE_LIMIT,
+            )
+        })
+    }));
     let last = parts.len().saturating_sub(1);
     parts
-        .into_iter()
+        .iter()
         .enumerate()
-        .map(|(i, text)| base(text, false, i == last))
+        .map(|(i, text)| base(text.clone(), with_chart, i == last))
         .collect()
 }
 
@@ -137,19 +141,31 @@ pub fn deliveries_for(
             now,
         )),
         Mode::Telegram => {
-            let chats = match crate::personal::Key::of_rule(&alert.rule) {
-                Some(key) => store.chat(key.chat)?.into_iter().collect(),
-                None => store.chats()?,
-            };
+            let one;
+            let chats: Box<dyn Iterator<Item = Result<Chat, StoreError>>> =
+                match crate::personal::Key::of_rule(&alert.rule) {
+                    Some(key) => {
+                        one = store.chat(key.chat)?;
+                        Box::new(one.into_iter().map(Ok))
+                    }
+                    None => Box::new(store.each_chat()),
+                };
+            let mut rendered = Rendered::new();
             for chat in chats {
+                let chat = chat?;
                 match chat.disposition(&alert.rule, alert.symbol.as_deref(), now) {
                     Disposition::Skip => {}
                     Disposition::Digest => out.digest.push((chat.id, alert.id)),
-                    Disposition::Now => out
-                        .deliveries
-                        .extend(alert_messages(alert, template, &chat, with_chart, now)),
+                    Disposition::Now => out.deliveries.extend(alert_messages(
+                        alert,
+                        template,
+                        &chat,
+                        with_chart,
+                        now,
+                        &mut rendered,
+                    )),
                     Disposition::After(until) => out.deliveries.extend(
-                        alert_messages(alert, template, &chat, with_chart, now)
+                        alert_messages(alert, template, &chat, with_chart, now, &mut rendered)
                             .into_iter()
                             .map(|d| Delivery {
                                 not_before: Some(until),

@@ -20,7 +20,7 @@ pub const MESSAGE_LIMIT: usize = 4096;
 pub const CAPTION_LIMIT: usize = 1024;
 
 /// How a chat wants to read: its language and time zone.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Locale {
     /// Language.
     pub lang: Lang,

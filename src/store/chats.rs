@@ -266,6 +266,21 @@ impl Store {
             .map_err(ctx("flushing chats"))
     }
 
+    /// Creates or replaces many chats with one flush (imports, migrations).
+    pub fn put_chats(&self, chats: &[Chat]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for chat in chats {
+            batch.insert(&chat_key(chat.id), encode(chat));
+        }
+        self.chats
+            .apply_batch(batch)
+            .map_err(ctx("writing chats"))?;
+        self.chats
+            .flush()
+            .map(|_| ())
+            .map_err(ctx("flushing chats"))
+    }
+
     /// Changes a chat in place; returns the result, or `None` if there is no such chat.
     pub fn update_chat(
         &self,
@@ -282,6 +297,14 @@ impl Store {
             .map_err(ctx("updating a chat"))?;
         self.chats.flush().map_err(ctx("flushing chats"))?;
         Ok(updated.and_then(|v| decode(&v, "chat")))
+    }
+
+    /// Every chat, read one at a time (a fan-out to many chats never holds them all).
+    pub fn each_chat(&self) -> impl Iterator<Item = Result<Chat, StoreError>> + '_ {
+        self.chats.iter().filter_map(|entry| match entry {
+            Ok((_, v)) => decode(&v, "chat").map(Ok),
+            Err(e) => Some(Err(ctx("reading chats")(e))),
+        })
     }
 
     /// Every chat.

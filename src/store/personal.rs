@@ -2,7 +2,11 @@
 //! (cooldowns, a headline waiting for its price part; written by pipeline steps). The two
 //! live in separate trees so that neither writer can overwrite the other's changes.
 
-use super::{Store, StoreError, chat_key, ctx, decode, encode};
+use chrono::{DateTime, Utc};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+use super::{Chat, Store, StoreError, chat_key, ctx, decode, encode};
 use crate::personal::{Key, PersonalAlert, PersonalState};
 
 /// `chat key, number BE`: a chat's alerts are one prefix, in number order.
@@ -56,6 +60,78 @@ impl Store {
         self.personal
             .insert(key(alert.chat, alert.number), encode(alert))
             .map_err(ctx("writing a personal alert"))?;
+        self.personal
+            .flush()
+            .map(|_| ())
+            .map_err(ctx("flushing personal alerts"))
+    }
+
+    /// Makes a chat's next personal alert and records it in the chat, in one transaction
+    /// with one flush (the user is told it exists): its number is the chat's next, never
+    /// reused; the chat's record (`fresh` on first contact) is then changed by `change` with
+    /// the new number. Returns the chat as stored and the alert.
+    pub fn create_personal_alert(
+        &self,
+        fresh: &Chat,
+        spec: &str,
+        created: DateTime<Utc>,
+        change: impl Fn(&mut Chat, u32),
+    ) -> Result<(Chat, PersonalAlert), StoreError> {
+        // Keys sort by number: the last one is the highest (alerts from before numbers were
+        // counted in the chat's record).
+        let highest = self
+            .personal
+            .scan_prefix(chat_key(fresh.id))
+            .keys()
+            .next_back()
+            .transpose()
+            .map_err(ctx("reading personal alerts"))?
+            .and_then(|k| key_from(&k))
+            .map_or(0, |k| k.number);
+        let result: Result<(Chat, PersonalAlert), TransactionError<()>> =
+            (&self.chats, &self.personal).transaction(|(t_chats, t_personal)| {
+                let mut chat = t_chats
+                    .get(chat_key(fresh.id))?
+                    .and_then(|v| decode::<Chat>(&v, "chat"))
+                    .unwrap_or_else(|| fresh.clone());
+                let number = chat.personal_next.max(highest) + 1;
+                chat.personal_next = number;
+                change(&mut chat, number);
+                let alert = PersonalAlert {
+                    chat: fresh.id,
+                    number,
+                    spec: spec.to_string(),
+                    created,
+                };
+                t_chats.insert(&chat_key(fresh.id), encode(&chat))?;
+                t_personal.insert(key(fresh.id, number), encode(&alert))?;
+                Ok::<_, ConflictableTransactionError<()>>((chat, alert))
+            });
+        let created = match result {
+            Ok(done) => done,
+            Err(TransactionError::Storage(e)) => {
+                return Err(StoreError {
+                    action: "making a personal alert".into(),
+                    source: e,
+                });
+            }
+            Err(TransactionError::Abort(())) => unreachable!("never aborted"),
+        };
+        self.personal
+            .flush()
+            .map_err(ctx("flushing personal alerts"))?;
+        Ok(created)
+    }
+
+    /// Stores many personal alerts with one flush (imports, migrations).
+    pub fn put_personal_alerts(&self, alerts: &[PersonalAlert]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for a in alerts {
+            batch.insert(key(a.chat, a.number), encode(a));
+        }
+        self.personal
+            .apply_batch(batch)
+            .map_err(ctx("writing personal alerts"))?;
         self.personal
             .flush()
             .map(|_| ())

@@ -914,22 +914,18 @@ impl Conversation<'_> {
             return Ok(reply);
         }
         // Numbers are never reused: a button under a deleted alert cannot reach a new one.
-        let highest = existing.iter().map(|a| a.number).max().unwrap_or(0);
-        let number = self
-            .save(|c| c.personal_next = c.personal_next.max(highest) + 1)?
-            .personal_next;
-        let id = PersonalAlert::rule_id(self.incoming.chat, number);
-        let alert = PersonalAlert {
-            chat: self.incoming.chat,
-            number,
-            spec: spec.summary(),
-            created: self.now,
-        };
-        self.ctx.store.put_personal_alert(&alert)?;
-        self.save(|c| {
-            self.activate(c);
-            c.rules.insert(id.clone());
-        })?;
+        // The alert and the chat's record of it are one durable step.
+        let (_, alert) = self.ctx.store.create_personal_alert(
+            &self.incoming.fresh(self.locale.lang, self.now),
+            &spec.summary(),
+            self.now,
+            |c, number| {
+                self.activate(c);
+                c.rules
+                    .insert(PersonalAlert::rule_id(self.incoming.chat, number));
+            },
+        )?;
+        let number = alert.number;
         self.ctx.personal.chat_changed(self.incoming.chat);
         self.demand_changed()?;
         let summary = match &spec.price {

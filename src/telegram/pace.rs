@@ -2,16 +2,20 @@
 //! overall, one a second per chat, twenty a minute per group.
 //!
 //! Every message the bot sends — alerts from the outbox and replies to commands — waits here
-//! first. The limiters are GCRA (`governor`) with a burst of one, so messages go out evenly
-//! spaced rather than in bursts that a server counting over a sliding second would refuse.
-//! Each period is a little longer than the limit's, so network jitter that bunches two
-//! requests together still stays inside it.
+//! first. Per chat and per group the limiters are GCRA (`governor`) with a burst of one.
+//! Overall, senders take turns in arrival order (one waits, the others queue without waking)
+//! and a turn is granted when the send `per_second` sends back lies a second (plus margin)
+//! in the past, and never sooner than half a period after the previous send: at full load
+//! messages go out evenly spaced, and a turn that started late (a busy machine wakes a task
+//! a few milliseconds late) is caught up instead of lost — no sliding second ever holds more
+//! than `per_second` sends. Each window is a little longer than the limit's, so network
+//! jitter that bunches requests together still stays inside it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
+use governor::{DefaultKeyedRateLimiter, Quota};
 
 /// The limits to keep.
 #[derive(Clone, Copy, Debug)]
@@ -47,17 +51,25 @@ fn quota(period: Duration) -> Quota {
 
 /// Waits for a chat's turn.
 pub struct Pacer {
-    overall: DefaultDirectRateLimiter,
+    /// The times of the last `per_second` sends, oldest first; held by the sender whose turn
+    /// it is (a fair, first-come lock).
+    overall: tokio::sync::Mutex<VecDeque<Instant>>,
+    /// Sends allowed in one window.
+    per_window: usize,
+    /// The window: a second, with margin.
+    window: Duration,
+    /// The shortest time between two sends: half a period.
+    min_gap: Duration,
     chats: DefaultKeyedRateLimiter<i64>,
     groups: DefaultKeyedRateLimiter<i64>,
     /// Sends since idle chats' limiter state was last dropped.
     since_cleanup: AtomicU32,
     /// No message before this: a process that died a moment ago may have used this second's
     /// budget (and sent to a chat that is now sent its in-flight message again).
-    first_send: std::time::Instant,
+    first_send: Instant,
     /// When each chat was last sent to. The chat limiter hands out turns, but the wait for
     /// the overall limit after a turn varies: the gap is kept between actual sends.
-    last_sent: std::sync::Mutex<HashMap<i64, std::time::Instant>>,
+    last_sent: std::sync::Mutex<HashMap<i64, Instant>>,
     chat_gap: Duration,
 }
 
@@ -67,12 +79,14 @@ impl Pacer {
         let per_second = limits.per_second.max(1);
         let group_per_minute = limits.group_per_minute.max(1);
         Pacer {
-            overall: governor::RateLimiter::direct(quota(Duration::from_secs(1) / per_second)),
+            overall: tokio::sync::Mutex::new(VecDeque::with_capacity(per_second as usize)),
+            per_window: per_second as usize,
+            window: with_margin(Duration::from_secs(1)),
+            min_gap: Duration::from_secs(1) / per_second / 2,
             chats: governor::RateLimiter::keyed(quota(limits.chat_gap)),
             groups: governor::RateLimiter::keyed(quota(Duration::from_secs(60) / group_per_minute)),
             since_cleanup: AtomicU32::new(0),
-            first_send: std::time::Instant::now()
-                + with_margin(limits.chat_gap.max(Duration::from_secs(1))),
+            first_send: Instant::now() + with_margin(limits.chat_gap.max(Duration::from_secs(1))),
             last_sent: std::sync::Mutex::new(HashMap::new()),
             chat_gap: with_margin(limits.chat_gap),
         }
@@ -81,9 +95,7 @@ impl Pacer {
     /// Returns when a message to `chat` may be sent (and counts it as sent). Group ids are
     /// negative.
     pub async fn ready(&self, chat: i64) {
-        let wait = self
-            .first_send
-            .saturating_duration_since(std::time::Instant::now());
+        let wait = self.first_send.saturating_duration_since(Instant::now());
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
@@ -92,8 +104,21 @@ impl Pacer {
         }
         self.chats.until_key_ready(&chat).await;
         loop {
-            self.overall.until_ready().await;
-            let now = std::time::Instant::now();
+            let mut sent = self.overall.lock().await;
+            let earliest = sent
+                .back()
+                .map(|last| *last + self.min_gap)
+                .into_iter()
+                .chain(
+                    (sent.len() >= self.per_window)
+                        .then(|| sent.front().map(|first| *first + self.window))
+                        .flatten(),
+                )
+                .max();
+            if let Some(at) = earliest {
+                tokio::time::sleep_until(at.into()).await;
+            }
+            let now = Instant::now();
             let too_soon = {
                 let mut last = self.last_sent.lock().unwrap_or_else(|e| e.into_inner());
                 match last.get(&chat) {
@@ -105,16 +130,25 @@ impl Pacer {
                 }
             };
             match too_soon {
-                // The overall turn is given up (sending later than it would bunch sends up).
-                Some(wait) => tokio::time::sleep(wait).await,
-                None => break,
+                // This chat's gap has not passed: the turn goes to the next in line.
+                Some(wait) => {
+                    drop(sent);
+                    tokio::time::sleep(wait).await;
+                }
+                None => {
+                    if sent.len() >= self.per_window {
+                        sent.pop_front();
+                    }
+                    sent.push_back(now);
+                    break;
+                }
             }
         }
         if self.since_cleanup.fetch_add(1, Ordering::Relaxed) >= 10_000 {
             self.since_cleanup.store(0, Ordering::Relaxed);
             self.chats.retain_recent();
             self.groups.retain_recent();
-            let now = std::time::Instant::now();
+            let now = Instant::now();
             self.last_sent
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -160,10 +194,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn messages_are_spaced_overall_and_per_chat_and_wait_a_second_after_start() {
+    async fn no_second_holds_more_than_the_limit_and_a_chat_waits_its_gap() {
         let created = Instant::now();
         let pacer = Pacer::new(Limits {
-            per_second: 100,
+            per_second: 20,
             chat_gap: Duration::from_millis(200),
             group_per_minute: 600,
         });
@@ -172,16 +206,23 @@ mod tests {
             created.elapsed() >= Duration::from_secs(1),
             "a dead predecessor's second is respected"
         );
-        let start = Instant::now();
-        for chat in 1..=21 {
+        let mut at = Vec::new();
+        for chat in 1..=41 {
             pacer.ready(chat).await;
+            at.push(Instant::now());
         }
-        // 21 messages at 100/s: the first goes at once, twenty more take 0.2 s (plus margin).
-        assert!(
-            start.elapsed() >= Duration::from_millis(200),
-            "{:?}",
-            start.elapsed()
-        );
+        // Twenty a second: any 21 sends span more than a second, and 41 need two.
+        for w in at.windows(21) {
+            assert!(w[20] - w[0] >= Duration::from_secs(1), "{:?}", w[20] - w[0]);
+        }
+        // Never closer than half a period (25 ms).
+        for w in at.windows(2) {
+            assert!(
+                w[1] - w[0] >= Duration::from_millis(24),
+                "{:?}",
+                w[1] - w[0]
+            );
+        }
         let again = Instant::now();
         pacer.ready(21).await;
         pacer.ready(21).await;

@@ -40,11 +40,20 @@ pub struct Report {
 }
 
 /// Peak resident set size of a live process (Linux), in KiB.
-fn peak_rss(child: &tokio::process::Child) -> Option<u64> {
+pub fn peak_rss(child: &tokio::process::Child) -> Option<u64> {
+    proc_status(child, "VmHWM:")
+}
+
+/// Resident set size of a live process now (Linux), in KiB.
+pub fn rss(child: &tokio::process::Child) -> Option<u64> {
+    proc_status(child, "VmRSS:")
+}
+
+fn proc_status(child: &tokio::process::Child, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()?)).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
@@ -72,7 +81,8 @@ fn seed_chats(dir: &Path, chats: usize) {
     store.flush().unwrap();
 }
 
-fn start_bot(dir: &Path, clock_start: chrono::DateTime<chrono::Utc>) -> tokio::process::Child {
+/// Starts the release-built binary on `dir/marketbot.toml`, its log in `dir/bot.log`.
+pub fn start_bot(dir: &Path, clock_start: chrono::DateTime<chrono::Utc>) -> tokio::process::Child {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

@@ -572,6 +572,12 @@ async fn handle(
         "GetUpdates" => {
             let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
             let timeout = params.get("timeout").and_then(Value::as_u64).unwrap_or(0);
+            // Telegram hands out at most 100 updates per call.
+            let limit = params
+                .get("limit")
+                .and_then(Value::as_u64)
+                .unwrap_or(100)
+                .clamp(1, 100) as usize;
             let deadline = Instant::now() + Duration::from_secs(timeout);
             loop {
                 let notified = fake.new_update.notified();
@@ -581,7 +587,9 @@ async fn handle(
                         .updates
                         .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
                     if !inner.updates.is_empty() || Instant::now() >= deadline {
-                        return ok(Value::Array(inner.updates.clone()));
+                        return ok(Value::Array(
+                            inner.updates.iter().take(limit).cloned().collect(),
+                        ));
                     }
                 }
                 let _ = tokio::time::timeout_at(deadline, notified).await;

@@ -1,0 +1,306 @@
+//! Cost against size, in process (figures in BENCHMARKS.md):
+//!
+//! - personal alerts: 1 000 / 10 000 / 100 000 over 500 symbols — saving one (store write
+//!   with its flush, the chat's record, the index), a bar of a symbol that holds a share of
+//!   them, a bar of a symbol that holds none, the index's heap bytes, and loading them all at
+//!   start;
+//! - chats: 1 000 / 10 000 / 100 000 subscribed — fanning one alert out (reading the chats,
+//!   deciding each one's disposition, rendering the messages).
+//!
+//! `cargo bench --bench scale [-- personal|chats]`. Times are medians of repeated runs
+//! (wall clock on this machine; the ratios between sizes are what to watch).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use marketbot::delivery::{self, Mode};
+use marketbot::engine::{Alert, Engine, EngineState};
+use marketbot::model::{Bar, Session};
+use marketbot::personal::{Book, PersonalAlert, PersonalState};
+use marketbot::rules::RuleSet;
+use marketbot::store::{Chat, ChatKind, Store};
+
+/// Counts live heap bytes, to measure what a structure holds.
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(
+            new_size as isize - layout.size() as isize,
+            Ordering::Relaxed,
+        );
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn live() -> isize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+const SYMBOLS: usize = 500;
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// Monday 2 February 2026, 14:30Z: the regular session opens.
+fn open() -> DateTime<Utc> {
+    t("2026-02-02T14:30:00Z")
+}
+
+fn symbol(i: usize) -> String {
+    format!("S{:03}", i % SYMBOLS)
+}
+
+/// The `k`th alert: every symbol gets drops and rises of 1–7 %, levels below and above 100
+/// (within ±10), and moves of 1–4 % an hour, in turn.
+fn alert(k: usize) -> PersonalAlert {
+    let s = symbol(k);
+    let round = k / SYMBOLS;
+    let spec = match round % 5 {
+        0 => format!("{s} drop {}%", 1 + round / 5 % 7),
+        1 => format!("{s} rise {}%", 1 + round / 5 % 7),
+        2 => format!("{s} below {}", 90 + round / 5 % 10),
+        3 => format!("{s} above {}", 101 + round / 5 % 10),
+        _ => format!("{s} move {}% 1h", 1 + round / 5 % 4),
+    };
+    PersonalAlert {
+        chat: 10_000_000 + (k / 20) as i64,
+        number: (k % 20) as u32 + 1,
+        spec,
+        created: open(),
+    }
+}
+
+fn bar(symbol: &str, at: DateTime<Utc>, close: f64, interval: &str) -> Bar {
+    Bar {
+        symbol: symbol.into(),
+        time: at,
+        interval: interval.parse().unwrap(),
+        open: Some(close),
+        high: Some(close),
+        low: Some(close),
+        close: Some(close),
+        volume: Some(1000),
+        session: Some(Session::Regular),
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
+    v.sort();
+    v[((v.len() as f64 * p) as usize).min(v.len() - 1)]
+}
+
+fn personal(sizes: &[usize]) {
+    println!(
+        "personal alerts over {SYMBOLS} symbols | save p50 / p99 | bar, symbol with alerts | bar, symbol without | judged per bar | index bytes / alert | load at start"
+    );
+    for &n in sizes {
+        let alerts: Vec<PersonalAlert> = (0..n).map(alert).collect();
+        // The index's own heap bytes.
+        // (Before the store is opened: its background threads free and allocate too. The copy
+        // handed over is dropped inside, so counting from before the copy leaves only what the
+        // book keeps.)
+        let before = live();
+        let book = Book::load(alerts.clone(), Vec::new());
+        let bytes = if n == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.0}", (live() - before) as f64 / n as f64)
+        };
+        drop(book);
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 16 << 20).unwrap();
+        for part in alerts.chunks(10_000) {
+            store.put_personal_alerts(part).unwrap();
+        }
+
+        // Loading everything at start, as the pipeline does.
+        let loaded = Instant::now();
+        let book = Book::load(
+            store.personal_alerts().unwrap(),
+            store.personal_states().unwrap(),
+        );
+        let load = loaded.elapsed();
+
+        let mut engine = Engine::new(Arc::new(RuleSet::empty()), EngineState::default());
+        *engine.personal_mut() = book;
+        let previous: Vec<Bar> = (0..SYMBOLS + 1)
+            .map(|i| {
+                let s = if i == SYMBOLS {
+                    "NONE".into()
+                } else {
+                    symbol(i)
+                };
+                bar(&s, t("2026-01-30T21:00:00Z"), 100.0, "1d")
+            })
+            .collect();
+        engine.on_bars(&previous, open());
+        // A first bar for every symbol: new alerts are looked at once.
+        let first: Vec<Bar> = (0..SYMBOLS)
+            .map(|i| bar(&symbol(i), open() + TimeDelta::minutes(1), 100.0, "1m"))
+            .collect();
+        engine.on_bars(&first, open() + TimeDelta::minutes(1));
+        engine.personal_mut().settle(true);
+
+        // Bars of one symbol wandering ±3 %: crossing a few levels and thresholds each.
+        let mut with = Vec::new();
+        let judged_before = engine.personal().judged();
+        let steps = 2000;
+        for m in 0..steps {
+            // One-minute bars through the session, the night and the next day.
+            let at = open() + TimeDelta::minutes(2 + m as i64);
+            let price = 100.0 + 3.0 * ((m as f64) / 40.0).sin();
+            let b = bar("S007", at, price, "1m");
+            let started = Instant::now();
+            engine.on_bars(std::slice::from_ref(&b), at);
+            with.push(started.elapsed());
+            engine.personal_mut().settle(true);
+        }
+        let judged = (engine.personal().judged() - judged_before) as f64 / steps as f64;
+        let mut without = Vec::new();
+        for m in 0..steps {
+            let at = open() + TimeDelta::minutes(2 + m as i64);
+            let b = bar("NONE", at, 100.0 + (m % 7) as f64, "1m");
+            let started = Instant::now();
+            engine.on_bars(std::slice::from_ref(&b), at);
+            without.push(started.elapsed());
+        }
+
+        // Saving one more alert, as `/alert` does: the alert and the chat's record of it in
+        // one durable step, then the index.
+        let mut saves = Vec::new();
+        for i in 0..1000 {
+            let chat = Chat::new(1 + i, ChatKind::Private, String::new(), open());
+            let spec = format!("{} below 90", symbol(i as usize));
+            let started = Instant::now();
+            let (_, a) = store
+                .create_personal_alert(&chat, &spec, open(), |c, number| {
+                    c.rules.insert(PersonalAlert::rule_id(c.id, number));
+                })
+                .unwrap();
+            engine
+                .personal_mut()
+                .insert(&a, PersonalState::default())
+                .unwrap();
+            saves.push(started.elapsed());
+        }
+        println!(
+            "{n:>7} | {:.2} ms / {:.2} ms | {:.2} µs | {:.2} µs | {judged:.2} | {bytes} | {:.0} ms",
+            percentile(saves.clone(), 0.5).as_secs_f64() * 1e3,
+            percentile(saves, 0.99).as_secs_f64() * 1e3,
+            median(with).as_secs_f64() * 1e6,
+            median(without).as_secs_f64() * 1e6,
+            load.as_secs_f64() * 1e3,
+        );
+    }
+}
+
+fn chats(sizes: &[usize]) {
+    println!("chats subscribed | fan-out of one alert | per chat");
+    for &n in sizes {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 16 << 20).unwrap();
+        let records: Vec<Chat> = (0..n as i64)
+            .map(|i| {
+                let mut c = Chat::new(
+                    1_000_000 + i,
+                    ChatKind::Private,
+                    format!("user {i}"),
+                    open(),
+                );
+                c.rules.insert("seed".into());
+                if i % 3 == 0 {
+                    c.settings.tz = "Europe/Berlin".into();
+                }
+                c
+            })
+            .collect();
+        for part in records.chunks(10_000) {
+            store.put_chats(part).unwrap();
+        }
+        let alert = Alert {
+            id: 1,
+            rule: "seed".into(),
+            title: "Major NVIDIA customer looks for alternatives, and NVDA falls".into(),
+            severity: marketbot::rules::Severity::High,
+            symbol: Some("NVDA".into()),
+            fired_at: t("2026-02-02T21:50:00Z"),
+            headline: None,
+            also: Vec::new(),
+            matched: Vec::new(),
+            held: vec!["drop".into()],
+            price: None,
+            within_secs: 86_400,
+        };
+        let runs = if n >= 100_000 { 3 } else { 7 };
+        let mut times = Vec::new();
+        for _ in 0..runs {
+            let started = Instant::now();
+            let out = delivery::deliveries_for(
+                &alert,
+                None,
+                Mode::Telegram,
+                &store,
+                alert.fired_at,
+                true,
+            )
+            .unwrap();
+            times.push(started.elapsed());
+            assert_eq!(out.deliveries.len(), n);
+        }
+        let m = median(times);
+        println!(
+            "{n:>7} | {:.1} ms | {:.2} µs",
+            m.as_secs_f64() * 1e3,
+            m.as_secs_f64() * 1e6 / n as f64
+        );
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let full = args.iter().any(|a| a == "--bench");
+    let named: Vec<&String> = args
+        .iter()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wants = |name: &str| named.is_empty() || named.iter().any(|a| *a == name);
+    let sizes: &[usize] = if full {
+        &[1_000, 10_000, 100_000]
+    } else {
+        &[200]
+    };
+    if wants("personal") {
+        personal(if full {
+            &[0, 1_000, 10_000, 100_000]
+        } else {
+            &[200]
+        });
+    }
+    if wants("chats") {
+        chats(sizes);
+    }
+}
