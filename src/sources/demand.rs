@@ -48,6 +48,11 @@ impl Default for DemandLimits {
     }
 }
 
+/// How often the provider may be asked about new symbols: 30 a minute, 10 at once.
+const CHECKS: governor::Quota =
+    governor::Quota::per_minute(std::num::NonZeroU32::new(30).expect("not zero"))
+        .allow_burst(std::num::NonZeroU32::new(10).expect("not zero"));
+
 /// How long "unknown" is believed: a listing can be new.
 const UNKNOWN_FOR: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
@@ -129,6 +134,9 @@ pub struct Demand {
     http: Http,
     store: Store,
     state: Mutex<State>,
+    /// Checks with the provider, all chats together: a chat naming symbol after unknown
+    /// symbol must not get the bot rate-limited by its provider.
+    checks: governor::DefaultDirectRateLimiter,
 }
 
 impl std::fmt::Debug for Demand {
@@ -157,6 +165,7 @@ impl Demand {
             http,
             store: store.clone(),
             state: Mutex::new(State::default()),
+            checks: governor::RateLimiter::direct(CHECKS),
         };
         {
             let mut state = demand.lock();
@@ -239,6 +248,13 @@ impl Demand {
         }
         if !self.limits.on_demand {
             return Verdict::Refused;
+        }
+        if self.checks.check().is_err() {
+            tracing::warn!(
+                symbol,
+                "too many symbols asked about at once; not checked now"
+            );
+            return Verdict::Unchecked;
         }
         let result = self.provider.validate(&self.http, symbol, now).await;
         let known = match &result {

@@ -93,12 +93,13 @@ pub fn notify_admins(bot: &TgBot, pacer: &Arc<Pacer>, admins: &[i64], text: &str
     for &admin in admins {
         let (bot, pacer, html) = (bot.clone(), Arc::clone(pacer), html.clone());
         tokio::spawn(async move {
-            pacer.ready(admin).await;
-            if let Err(e) = bot
-                .send_message(ChatId(admin), html)
-                .parse_mode(ParseMode::Html)
-                .await
-            {
+            let sent = paced(&pacer, admin, || {
+                bot.send_message(ChatId(admin), html.clone())
+                    .parse_mode(ParseMode::Html)
+                    .send()
+            })
+            .await;
+            if let Err(e) = sent {
                 tracing::warn!(admin, error = %e, "cannot notify an admin");
             }
         });
@@ -142,15 +143,17 @@ async fn send_reply(
     let reply_parameters = reply_to.map(|m| ReplyParameters::new(m).allow_sending_without_reply());
     match reply {
         Reply::Photo { png, caption } => {
-            pacer.ready(chat.0).await;
-            let mut request = bot
-                .send_photo(chat, InputFile::memory(png).file_name("chart.png"))
-                .caption(caption)
-                .parse_mode(ParseMode::Html);
-            if let Some(t) = thread {
-                request = request.message_thread_id(t);
-            }
-            request.await?;
+            paced(pacer, chat.0, || {
+                let mut request = bot
+                    .send_photo(chat, InputFile::memory(png.clone()).file_name("chart.png"))
+                    .caption(caption.clone())
+                    .parse_mode(ParseMode::Html);
+                if let Some(t) = thread {
+                    request = request.message_thread_id(t);
+                }
+                request.send()
+            })
+            .await?;
         }
         Reply::Text(html) => {
             send_html(bot, pacer, chat, thread, &html, None, reply_parameters).await?
@@ -185,23 +188,53 @@ async fn send_html(
     let parts = render::split_html(html, render::MESSAGE_LIMIT);
     let last = parts.len().saturating_sub(1);
     for (i, part) in parts.into_iter().enumerate() {
-        pacer.ready(chat.0).await;
-        let mut request = bot
-            .send_message(chat, part)
-            .parse_mode(ParseMode::Html)
-            .link_preview_options(no_preview());
-        if let Some(t) = thread {
-            request = request.message_thread_id(t);
-        }
-        if let (0, Some(r)) = (i, &reply_parameters) {
-            request = request.reply_parameters(r.clone());
-        }
-        if let (true, Some(k)) = (i == last, &keyboard) {
-            request = request.reply_markup(k.clone());
-        }
-        request.await?;
+        paced(pacer, chat.0, || {
+            let mut request = bot
+                .send_message(chat, part.clone())
+                .parse_mode(ParseMode::Html)
+                .link_preview_options(no_preview());
+            if let Some(t) = thread {
+                request = request.message_thread_id(t);
+            }
+            if let (0, Some(r)) = (i, &reply_parameters) {
+                request = request.reply_parameters(r.clone());
+            }
+            if let (true, Some(k)) = (i == last, &keyboard) {
+                request = request.reply_markup(k.clone());
+            }
+            request.send()
+        })
+        .await?;
     }
     Ok(())
+}
+
+/// How often a reply refused by flood control is sent again.
+const REPLY_RETRIES: u32 = 3;
+
+/// Sends a request when the pacer allows; a `429` is waited out (its `retry_after`) and the
+/// request made and sent again, so a reply is not lost to flood control. (Alerts have the
+/// outbox for that.)
+async fn paced<T, Fut>(
+    pacer: &Pacer,
+    chat: i64,
+    mut send: impl FnMut() -> Fut,
+) -> Result<T, teloxide::RequestError>
+where
+    Fut: std::future::Future<Output = Result<T, teloxide::RequestError>>,
+{
+    let mut attempt = 0;
+    loop {
+        pacer.ready(chat).await;
+        match send().await {
+            Err(teloxide::RequestError::RetryAfter(wait)) if attempt < REPLY_RETRIES => {
+                attempt += 1;
+                tracing::debug!(chat, wait = ?wait.duration(), "reply refused by flood control; waiting");
+                tokio::time::sleep(wait.duration()).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 fn kind_of(chat: &teloxide::types::Chat) -> ChatKind {

@@ -5,11 +5,11 @@
 //! first. Per chat and per group the limiters are GCRA (`governor`) with a burst of one.
 //! Overall, senders take turns in arrival order (one waits, the others queue without waking)
 //! and a turn is granted when the send `per_second` sends back lies a second (plus margin)
-//! in the past, and never sooner than half a period after the previous send: at full load
-//! messages go out evenly spaced, and a turn that started late (a busy machine wakes a task
-//! a few milliseconds late) is caught up instead of lost — no sliding second ever holds more
-//! than `per_second` sends. Each window is a little longer than the limit's, so network
-//! jitter that bunches requests together still stays inside it.
+//! in the past, and never sooner than three quarters of a period after the previous send: at
+//! full load messages go out evenly spaced, and a turn that started late (a busy machine
+//! wakes a task a few milliseconds late) is caught up instead of lost — no sliding second
+//! ever holds more than `per_second` sends. Each window is a little longer than the limit's,
+//! so network jitter that bunches requests together still stays inside it.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -56,9 +56,10 @@ pub struct Pacer {
     overall: tokio::sync::Mutex<VecDeque<Instant>>,
     /// Sends allowed in one window.
     per_window: usize,
-    /// The window: a second, with margin.
+    /// The window: a second, and 4 % for requests that arrive unevenly (they travel
+    /// concurrently, and a busy machine delays some).
     window: Duration,
-    /// The shortest time between two sends: half a period.
+    /// The shortest time between two sends: three quarters of a period.
     min_gap: Duration,
     chats: DefaultKeyedRateLimiter<i64>,
     groups: DefaultKeyedRateLimiter<i64>,
@@ -81,8 +82,8 @@ impl Pacer {
         Pacer {
             overall: tokio::sync::Mutex::new(VecDeque::with_capacity(per_second as usize)),
             per_window: per_second as usize,
-            window: with_margin(Duration::from_secs(1)),
-            min_gap: Duration::from_secs(1) / per_second / 2,
+            window: Duration::from_secs(1) + Duration::from_secs(1) / 25,
+            min_gap: Duration::from_secs(1) / per_second * 3 / 4,
             chats: governor::RateLimiter::keyed(quota(limits.chat_gap)),
             groups: governor::RateLimiter::keyed(quota(Duration::from_secs(60) / group_per_minute)),
             since_cleanup: AtomicU32::new(0),
