@@ -2,13 +2,15 @@
 //! compiled rules. Every problem is collected, not just the first.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use toml::Spanned;
 
-use super::file::{self, FieldChoice, RawLexicon, RawPrice, RawRule, RawRuleFile, RawScenario};
+use super::file::{
+    self, Excerpt, FieldChoice, IndexedFile, Located, RawLexicon, RawPrice, RawRule, RawScenario,
+};
 use super::lexicon::Lexicon;
 use super::price::{self, Direction, PriceCheck, PriceKind, Reference, SessionFilter, Threshold};
 use super::template::Template;
@@ -75,21 +77,19 @@ pub fn compile(
 
     let mut rules: Vec<Rule> = Vec::new();
     let mut ids: HashMap<String, PathBuf> = HashMap::new();
-    for file in &rule_files {
-        let raws = match file::parse_rule_file(file) {
-            Ok(RawRuleFile::One(r)) => vec![*r],
-            Ok(RawRuleFile::Many(rs)) => rs,
-            Err(p) => {
-                problems.push(p);
-                continue;
-            }
-        };
-        for raw in raws {
-            let id_span = raw.id.span();
-            let id = raw.id.get_ref().trim().to_string();
+    for source in &rule_files {
+        let file = IndexedFile::new(source);
+        let (rules_before, problems_before) = (rules.len(), problems.len());
+        let mut ids_here = Vec::new();
+        // Each rule is compiled as soon as it is parsed: the raw form of a file's rules is
+        // never held all at once.
+        let parsed = file::parse_rule_file(source, |rule| {
+            let excerpt = file.from(rule.offset);
+            let id_span = rule.raw.id.span();
+            let id = rule.raw.id.get_ref().trim().to_string();
             if let Some(prev) = ids.get(&id) {
                 problems.push(Problem::at(
-                    file,
+                    &excerpt,
                     id_span,
                     format!("rule id `{id}` is used twice"),
                     Some(format!(
@@ -97,18 +97,49 @@ pub fn compile(
                         prev.display()
                     )),
                 ));
-                continue;
+                return;
             }
-            ids.insert(id, file.path.clone());
-            if let Some(rule) = compile_rule(file, raw, &lexicon, &mut terms, &mut problems) {
+            ids.insert(id.clone(), source.path.clone());
+            ids_here.push(id);
+            let shared = Shared {
+                lexicon: &lexicon,
+                terms: &mut terms,
+            };
+            let defined = Defined {
+                path: &source.path,
+                fingerprint: xxhash_rust::xxh3::xxh3_64(file.text()[rule.definition].as_bytes()),
+            };
+            if let Some(rule) = compile_rule(&excerpt, rule.raw, defined, shared, &mut problems) {
                 rules.push(rule);
             }
+        });
+        if let Err(p) = parsed {
+            // A file that does not parse is that one problem: what its rules compiled to
+            // before the error is forgotten (the set fails anyway), and their ids are free.
+            rules.truncate(rules_before);
+            problems.truncate(problems_before);
+            for id in ids_here {
+                ids.remove(&id);
+            }
+            problems.push(p);
         }
     }
     if !problems.is_empty() {
         return Err(problems);
     }
     Ok(RuleSet::new(rules, terms))
+}
+
+/// Where a rule is defined: its file, and the identity of its definition.
+struct Defined<'a> {
+    path: &'a Path,
+    fingerprint: u64,
+}
+
+/// What the rules of a set share while they compile.
+struct Shared<'a> {
+    lexicon: &'a Lexicon,
+    terms: &'a mut TermTable,
 }
 
 /// Longest rule id: `/rules` buttons carry `t:ID` in Telegram's 64 bytes of callback data.
@@ -125,12 +156,13 @@ fn valid_id(id: &str) -> bool {
 
 /// Compiles one rule; `None` (with problems pushed) when it has errors.
 fn compile_rule(
-    file: &SourceFile,
+    file: &Excerpt,
     raw: RawRule,
-    lexicon: &Lexicon,
-    terms: &mut TermTable,
+    defined: Defined,
+    shared: Shared,
     problems: &mut Vec<Problem>,
 ) -> Option<Rule> {
+    let Shared { lexicon, terms } = shared;
     let before = problems.len();
     let id = raw.id.get_ref().trim().to_string();
     if !valid_id(&id) {
@@ -333,7 +365,7 @@ fn compile_rule(
             .into_iter()
             .map(|s| {
                 let (span, s) = (s.span(), s.into_inner());
-                let (line, _) = super::line_col(&file.text, span.start);
+                let (line, _) = file.line_col(file.offset() + span.start);
                 (line, s)
             })
             .collect::<Vec<(usize, RawScenario)>>(),
@@ -360,8 +392,8 @@ fn compile_rule(
         expires,
         template,
         tests: tests.unwrap_or_default(),
-        path: file.path.clone(),
-        fingerprint: xxhash_rust::xxh3::xxh3_64(file.text.as_bytes()),
+        path: defined.path.to_path_buf(),
+        fingerprint: defined.fingerprint,
     })
 }
 
@@ -372,7 +404,7 @@ fn one_line(s: &str) -> String {
 /// Compiles a term list: plain terms, `@lexicon` references and `A NEAR/n B` (written in the
 /// rule or inside a lexicon entry).
 fn compile_items(
-    file: &SourceFile,
+    file: &Excerpt,
     written: &[Spanned<String>],
     lexicon: &Lexicon,
     terms: &mut TermTable,
@@ -450,7 +482,7 @@ fn split_near(text: &str) -> Option<(&str, Option<usize>, &str)> {
 }
 
 fn side_terms(
-    file: &SourceFile,
+    file: &Excerpt,
     written: &Spanned<String>,
     side: &str,
     lexicon: &Lexicon,
@@ -488,7 +520,7 @@ fn side_terms(
 }
 
 fn compile_price(
-    file: &SourceFile,
+    file: &Excerpt,
     name: &str,
     p: RawPrice,
     span: std::ops::Range<usize>,
@@ -519,7 +551,7 @@ fn compile_price(
         return None;
     }
     fn located(
-        file: &SourceFile,
+        file: &Excerpt,
         problems: &mut Vec<Problem>,
         v: &Spanned<String>,
         r: Result<PriceKind, String>,
@@ -670,9 +702,9 @@ fn parse_crossing(s: &str) -> Result<PriceKind, String> {
 
 /// Where a string value's own text starts in the file: its span covers the quotes, and
 /// problems inside it (a condition, a template) are located by offsets into the text.
-fn text_start(file: &SourceFile, value: &Spanned<String>) -> usize {
+fn text_start(file: &Excerpt, value: &Spanned<String>) -> usize {
     let span = value.span();
-    file.text[span.clone()]
+    file.text()[span.clone()]
         .find(value.get_ref().as_str())
         .map_or(span.start, |off| span.start + off)
 }

@@ -76,12 +76,13 @@ pub struct Rule {
     pub tests: RuleTests,
     /// The file it came from.
     pub path: PathBuf,
-    /// Identity of its definition (a hash of the file's text): tells a changed rule from an
-    /// unchanged one on reload.
+    /// Identity of its definition: a hash of the text that defines it (the whole file when
+    /// the file holds one rule, its own `[[rule]]` entry when the file holds several). Tells
+    /// a changed rule from an unchanged one on reload.
     pub fingerprint: u64,
 }
 
-/// The `[tests]` of a rule file.
+/// The `[tests]` of a rule.
 #[derive(Debug, Default)]
 pub struct RuleTests {
     /// Headlines whose text part must hold.
