@@ -28,6 +28,9 @@ const REGEX_SIZE_LIMIT: usize = 256 * 1024;
 pub(super) struct TermTable {
     pub(super) terms: Vec<Term>,
     index: HashMap<Term, TermId>,
+    /// Terms by the text they were parsed from: the same words are written in many rules (a
+    /// company's names, `denies`), and normalising and stemming them once is enough.
+    written: HashMap<String, TermId>,
     pub(super) symbols: Vec<Vec<String>>,
 }
 
@@ -41,6 +44,17 @@ impl TermTable {
         self.terms.push(term);
         self.symbols.push(Vec::new());
         id
+    }
+
+    /// The term written as `text`, parsed the first time it is seen; the reason when it is
+    /// not a valid term (not remembered: every place it is written gets its problem).
+    fn parse(&mut self, text: &str) -> Result<TermId, String> {
+        if let Some(id) = self.written.get(text) {
+            return Ok(*id);
+        }
+        let id = self.intern(Term::parse(text)?);
+        self.written.insert(text.to_string(), id);
+        Ok(id)
     }
 }
 
@@ -66,11 +80,10 @@ pub fn compile(
     // Entity aliases go into the same automaton: linking costs no extra pass.
     for (symbol, aliases) in lexicon.symbol_aliases(&mut Vec::new()) {
         for alias in aliases {
-            if let Ok(term) = Term::parse(&alias.text) {
-                let id = terms.intern(term);
-                if !terms.symbols[id].contains(&symbol) {
-                    terms.symbols[id].push(symbol.clone());
-                }
+            if let Ok(id) = terms.parse(&alias.text)
+                && !terms.symbols[id].contains(&symbol)
+            {
+                terms.symbols[id].push(symbol.clone());
             }
         }
     }
@@ -448,8 +461,8 @@ fn compile_items(
                         within,
                     }
                 }
-                None => match Term::parse(&text) {
-                    Ok(term) => Item::Term(terms.intern(term)),
+                None => match terms.parse(&text) {
+                    Ok(id) => Item::Term(id),
                     Err(msg) => {
                         problems.push(Problem::at(file, w.span(), in_lexicon(msg), None));
                         continue;
@@ -498,9 +511,8 @@ fn side_terms(
     );
     let mut ids = Vec::new();
     for t in expanded {
-        match Term::parse(&t.text) {
-            Ok(term) => {
-                let id = terms.intern(term);
+        match terms.parse(&t.text) {
+            Ok(id) => {
                 if !ids.contains(&id) {
                     ids.push(id);
                 }

@@ -558,3 +558,14 @@ fn a_file_that_does_not_parse_is_reported_as_that_one_problem() {
     assert_eq!(problems[0].path, Path::new("rules/broken.toml"));
     assert_eq!(problems[0].line, 15);
 }
+
+#[test]
+fn every_place_an_invalid_term_is_written_is_reported() {
+    // Terms are parsed once per set; a term that does not parse is reported where it is
+    // written, each time.
+    let text = [entry("a", "ai*"), entry("b", "ai*"), entry("c", "chip*")].concat();
+    let problems = compile_one(&text).unwrap_err();
+    let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+    assert_eq!(lines, [6, 12], "{problems:#?}");
+    assert!(problems.iter().all(|p| p.message.contains("at least 3")));
+}
