@@ -2,7 +2,8 @@
 //! compiled rules. Every problem is collected, not just the first.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -89,9 +90,12 @@ pub fn compile(
     }
 
     let mut rules: Vec<Rule> = Vec::new();
-    let mut ids: HashMap<String, PathBuf> = HashMap::new();
+    let mut ids: HashMap<String, Arc<Path>> = HashMap::new();
+    let mut regexes = Regexes::default();
     for source in &rule_files {
         let file = IndexedFile::new(source);
+        // One path for all the rules of a file.
+        let path: Arc<Path> = Arc::from(source.path.as_path());
         let (rules_before, problems_before) = (rules.len(), problems.len());
         let mut ids_here = Vec::new();
         // Each rule is compiled as soon as it is parsed: the raw form of a file's rules is
@@ -112,14 +116,15 @@ pub fn compile(
                 ));
                 return;
             }
-            ids.insert(id.clone(), source.path.clone());
+            ids.insert(id.clone(), Arc::clone(&path));
             ids_here.push(id);
             let shared = Shared {
                 lexicon: &lexicon,
                 terms: &mut terms,
+                regexes: &mut regexes,
             };
             let defined = Defined {
-                path: &source.path,
+                path: &path,
                 fingerprint: xxhash_rust::xxh3::xxh3_64(file.text()[rule.definition].as_bytes()),
             };
             if let Some(rule) = compile_rule(&excerpt, rule.raw, defined, shared, &mut problems) {
@@ -143,9 +148,14 @@ pub fn compile(
     Ok(RuleSet::new(rules, terms))
 }
 
+/// Regular expressions of the whole set by pattern: a pattern written in many rules is
+/// compiled once and shared (a compiled expression costs tens of kilobytes, and a clone still
+/// keeps its own cache).
+type Regexes = HashMap<String, Arc<regex::Regex>>;
+
 /// Where a rule is defined: its file, and the identity of its definition.
 struct Defined<'a> {
-    path: &'a Path,
+    path: &'a Arc<Path>,
     fingerprint: u64,
 }
 
@@ -153,6 +163,7 @@ struct Defined<'a> {
 struct Shared<'a> {
     lexicon: &'a Lexicon,
     terms: &'a mut TermTable,
+    regexes: &'a mut Regexes,
 }
 
 /// Longest rule id: `/rules` buttons carry `t:ID` in Telegram's 64 bytes of callback data.
@@ -175,7 +186,11 @@ fn compile_rule(
     shared: Shared,
     problems: &mut Vec<Problem>,
 ) -> Option<Rule> {
-    let Shared { lexicon, terms } = shared;
+    let Shared {
+        lexicon,
+        terms,
+        regexes,
+    } = shared;
     let before = problems.len();
     let id = raw.id.get_ref().trim().to_string();
     if !valid_id(&id) {
@@ -213,15 +228,23 @@ fn compile_rule(
         let any = list(&text.any);
         let all = list(&text.all);
         let none = list(&text.none);
-        let mut regexes = Vec::new();
+        let mut compiled = Vec::new();
         for r in &text.regex {
+            if let Some(re) = regexes.get(r.get_ref()) {
+                compiled.push(Arc::clone(re));
+                continue;
+            }
             match regex::RegexBuilder::new(r.get_ref())
                 .case_insensitive(true)
                 .size_limit(REGEX_SIZE_LIMIT)
                 .dfa_size_limit(4 * REGEX_SIZE_LIMIT)
                 .build()
             {
-                Ok(re) => regexes.push(re),
+                Ok(re) => {
+                    let re = Arc::new(re);
+                    regexes.insert(r.get_ref().clone(), Arc::clone(&re));
+                    compiled.push(re);
+                }
                 Err(regex::Error::CompiledTooBig(limit)) => problems.push(Problem::at(
                     file,
                     r.span(),
@@ -256,11 +279,11 @@ fn compile_rule(
                 ),
             ));
         }
-        let fields = match text.field {
-            None => vec![Field::Title],
-            Some(FieldChoice::One(f)) => vec![f],
-            Some(FieldChoice::Many(fs)) if fs.is_empty() => vec![Field::Title],
-            Some(FieldChoice::Many(fs)) => fs,
+        let fields: Box<[Field]> = match text.field {
+            None => Box::new([Field::Title]),
+            Some(FieldChoice::One(f)) => Box::new([f]),
+            Some(FieldChoice::Many(fs)) if fs.is_empty() => Box::new([Field::Title]),
+            Some(FieldChoice::Many(fs)) => fs.into(),
         };
         selections.push(Selection {
             name,
@@ -268,7 +291,7 @@ fn compile_rule(
                 any,
                 all,
                 none,
-                regexes,
+                regexes: compiled.into(),
                 fields,
             }),
         });
@@ -370,32 +393,44 @@ fn compile_rule(
             }
         }
     });
-    let tests = raw.tests.map(|t| RuleTests {
-        matching: t.matching.into_iter().map(Spanned::into_inner).collect(),
-        no_match: t.no_match.into_iter().map(Spanned::into_inner).collect(),
-        scenarios: t
-            .scenario
-            .into_iter()
-            .map(|s| {
-                let (span, s) = (s.span(), s.into_inner());
-                let (line, _) = file.line_col(file.offset() + span.start);
-                (line, s)
+    // Kept only when written: most rules of a big set have no examples.
+    let tests = raw
+        .tests
+        .filter(|t| !(t.matching.is_empty() && t.no_match.is_empty() && t.scenario.is_empty()))
+        .map(|t| {
+            Box::new(RuleTests {
+                matching: t.matching.into_iter().map(Spanned::into_inner).collect(),
+                no_match: t.no_match.into_iter().map(Spanned::into_inner).collect(),
+                scenarios: t
+                    .scenario
+                    .into_iter()
+                    .map(|s| {
+                        (
+                            file.line_col(file.offset() + s.span().start).0,
+                            s.into_inner(),
+                        )
+                    })
+                    .collect::<Vec<(usize, RawScenario)>>(),
             })
-            .collect::<Vec<(usize, RawScenario)>>(),
-    });
+        });
 
     if problems.len() > before {
         return None;
     }
+    // A compiled rule lives until the next reload and its lists never grow: no spare room
+    // (a list that grew by pushing has up to twice the room it needs, four entries at least).
+    let mut tags = raw.tags;
+    tags.shrink_to_fit();
+    symbols.shrink_to_fit();
     Some(Rule {
         id,
         title: raw.title,
         description: raw.description,
         default: raw.default,
         severity: raw.severity,
-        tags: raw.tags,
+        tags,
         symbols,
-        selections,
+        selections: selections.into(),
         condition: condition?,
         within,
         order: raw.correlate.order,
@@ -404,8 +439,8 @@ fn compile_rule(
         once_per_day: raw.noise.once_per_day,
         expires,
         template,
-        tests: tests.unwrap_or_default(),
-        path: defined.path.to_path_buf(),
+        tests,
+        path: Arc::clone(defined.path),
         fingerprint: defined.fingerprint,
     })
 }
@@ -422,7 +457,7 @@ fn compile_items(
     lexicon: &Lexicon,
     terms: &mut TermTable,
     problems: &mut Vec<Problem>,
-) -> Vec<Item> {
+) -> Box<[Item]> {
     let mut items = Vec::new();
     for w in written {
         let texts: Vec<(String, Option<String>)> = if split_near(w.get_ref()).is_some() {
@@ -474,7 +509,7 @@ fn compile_items(
             }
         }
     }
-    items
+    items.into()
 }
 
 /// `A NEAR/5 B` → (`A`, Some(5), `B`); `NEAR` without a number gives `None` as distance.
@@ -501,7 +536,7 @@ fn side_terms(
     lexicon: &Lexicon,
     terms: &mut TermTable,
     problems: &mut Vec<Problem>,
-) -> Vec<TermId> {
+) -> Box<[TermId]> {
     let mut expanded = Vec::new();
     lexicon.expand(
         file,
@@ -528,7 +563,7 @@ fn side_terms(
             )),
         }
     }
-    ids
+    ids.into()
 }
 
 fn compile_price(

@@ -528,8 +528,8 @@ fn problems_in_a_file_of_many_rules_point_into_their_entries() {
     ]
     .concat();
     let set = compile_one(&text).unwrap_or_else(|p| panic!("{p:#?}"));
-    assert!(set.get("a").unwrap().tests.scenarios.is_empty());
-    assert_eq!(set.get("b").unwrap().tests.scenarios[0].0, 13);
+    assert!(set.get("a").unwrap().tests().scenarios.is_empty());
+    assert_eq!(set.get("b").unwrap().tests().scenarios[0].0, 13);
 }
 
 #[test]
@@ -568,4 +568,35 @@ fn every_place_an_invalid_term_is_written_is_reported() {
     let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
     assert_eq!(lines, [6, 12], "{problems:#?}");
     assert!(problems.iter().all(|p| p.message.contains("at least 3")));
+}
+
+#[test]
+fn the_rules_of_a_file_share_its_path() {
+    let set = one(&[entry("a", "lawsuit"), entry("b", "recall")].concat());
+    let [a, b] = set.rules() else {
+        panic!("two rules")
+    };
+    assert_eq!(&*a.path, Path::new("rules/test.toml"));
+    assert!(std::sync::Arc::ptr_eq(&a.path, &b.path));
+    // Neither wrote examples: none are kept, and none are run.
+    assert!(a.tests().matching.is_empty() && a.tests().scenarios.is_empty());
+}
+
+#[test]
+fn a_pattern_written_in_many_rules_is_compiled_once() {
+    let rule = |id: &str| {
+        format!(
+            "[[rule]]\nid = \"{id}\"\ntitle = \"t\"\ncondition = \"a\"\n[rule.text.a]\nregex = [\"guidance (cut|lowered)\"]\n"
+        )
+    };
+    let set = one(&[rule("a"), rule("b")].concat());
+    let regex = |id: &str| match &set.get(id).unwrap().selections[0].kind {
+        SelectionKind::Text(t) => std::sync::Arc::clone(&t.regexes[0]),
+        SelectionKind::Price(_) => panic!("a text selection"),
+    };
+    assert!(std::sync::Arc::ptr_eq(&regex("a"), &regex("b")));
+    assert_eq!(
+        verdict(&set, "Acme guidance lowered", None, ""),
+        Some(Tri::True)
+    );
 }
