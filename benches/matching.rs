@@ -1,11 +1,15 @@
 //! Headlines per second through rule matching (normalisation, compound splitting, the
-//! automaton scan and condition evaluation) for 10, 1 000 and 10 000 generated rules.
+//! automaton scan and condition evaluation) for 10, 1 000 and 10 000 generated rules; and
+//! rules per second through compiling, for 1 000 and 10 000 rules kept one per file or all in
+//! one file, with the heap a compiled rule keeps (`MARKETBOT_BENCH_100K=1` adds 100 000 rules
+//! to those figures).
 //!
 //! `cargo bench --bench matching`. Figures and how to read them: BENCHMARKS.md.
 
 use std::hint::black_box;
+use std::time::Instant;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use marketbot::rules::{RuleSet, SourceFile, compile};
 
 /// Deterministic company-like names: `Varolex`, `Kentrion`, …
@@ -54,28 +58,72 @@ const EVENTS: &[&[&str]] = &[
     &["ceo resign*", "steps down", "tritt zurück", "Rücktritt"],
 ];
 
+/// How generated rules are laid out in files.
+#[derive(Clone, Copy)]
+enum Layout {
+    /// One rule per file (`gen/rule-N.toml`), the way the shipped rules are kept.
+    ManyFiles,
+    /// Every rule as a `[[rule]]` entry of one file (`gen/rules.toml`).
+    OneFile,
+}
+
+impl Layout {
+    fn name(self) -> &'static str {
+        match self {
+            Layout::ManyFiles => "files",
+            Layout::OneFile => "one_file",
+        }
+    }
+}
+
 /// `n` rules, each about one of `n / 20` companies (at least 10): a company, an event in
 /// English and German, a denial exclusion and a price condition — shaped like the shipped rules.
-fn rules(n: usize) -> RuleSet {
+fn sources(n: usize, layout: Layout) -> Vec<SourceFile> {
     let companies = (n / 20).max(10);
-    let files = (0..n)
-        .map(|i| {
-            let c = company(i % companies);
-            let event = EVENTS[i % EVENTS.len()];
-            let terms = event.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(", ");
-            SourceFile {
+    // Tables of a `[[rule]]` entry are written `[rule.text.x]`; of a one-rule file `[text.x]`.
+    let table = match layout {
+        Layout::ManyFiles => "",
+        Layout::OneFile => "rule.",
+    };
+    let rule = |i: usize| {
+        let c = company(i % companies);
+        let event = EVENTS[i % EVENTS.len()];
+        let terms = event
+            .iter()
+            .map(|t| format!("\"{t}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "id = \"gen-{i}\"\ntitle = \"{c} event {i}\"\nsymbols = [\"S{}\"]\ncondition = \"company and event and not denial and move\"\n\
+             [{table}text.company]\nany = [\"{c}\", \"{c}-Aktie\", \"{c} Inc\"]\n[{table}text.event]\nany = [{terms}]\n\
+             [{table}text.denial]\nany = [\"denies\", \"dementiert\"]\n[{table}price.move]\nchange = \"<= -{}%\"\n",
+            i % companies,
+            1 + i % 4
+        )
+    };
+    match layout {
+        Layout::ManyFiles => (0..n)
+            .map(|i| SourceFile {
                 path: format!("gen/rule-{i}.toml").into(),
-                text: format!(
-                    "id = \"gen-{i}\"\ntitle = \"{c} event {i}\"\nsymbols = [\"S{}\"]\ncondition = \"company and event and not denial and move\"\n\
-                     [text.company]\nany = [\"{c}\", \"{c}-Aktie\", \"{c} Inc\"]\n[text.event]\nany = [{terms}]\n\
-                     [text.denial]\nany = [\"denies\", \"dementiert\"]\n[price.move]\nchange = \"<= -{}%\"\n",
-                    i % companies,
-                    1 + i % 4
-                ),
+                text: rule(i),
+            })
+            .collect(),
+        Layout::OneFile => {
+            let mut text = String::new();
+            for i in 0..n {
+                text.push_str("[[rule]]\n");
+                text.push_str(&rule(i));
             }
-        })
-        .collect();
-    compile(files, Vec::new()).expect("generated rules compile")
+            vec![SourceFile {
+                path: "gen/rules.toml".into(),
+                text,
+            }]
+        }
+    }
+}
+
+fn rules(n: usize) -> RuleSet {
+    compile(sources(n, Layout::ManyFiles), Vec::new()).expect("generated rules compile")
 }
 
 /// Realistic headlines, in English and German, about companies with and without rules.
@@ -148,12 +196,140 @@ fn matching(c: &mut Criterion) {
     let mut compile_group = c.benchmark_group("compile_rules");
     compile_group.sample_size(10);
     for n in [1_000, 10_000] {
-        compile_group.bench_function(format!("{n}_rules"), |b| {
-            b.iter(|| black_box(rules(n).term_count()))
-        });
+        compile_group.throughput(Throughput::Elements(n as u64));
+        for layout in [Layout::ManyFiles, Layout::OneFile] {
+            compile_group.bench_function(format!("{n}_rules_{}", layout.name()), |b| {
+                b.iter_batched(
+                    || sources(n, layout),
+                    |files| compile(black_box(files), Vec::new()),
+                    BatchSize::PerIteration,
+                )
+            });
+        }
     }
     compile_group.finish();
 }
 
-criterion_group!(benches, matching);
+/// Compiles `n` generated rules once per layout and prints the time, rules per second, the
+/// heap a compiled rule keeps and the peak while compiling.
+fn compile_report(n: usize) {
+    for layout in [Layout::ManyFiles, Layout::OneFile] {
+        let base = heap::live();
+        let files = sources(n, layout);
+        let with_source = heap::live();
+        heap::reset_peak();
+        let began = Instant::now();
+        let set = compile(files, Vec::new()).expect("generated rules compile");
+        let took = began.elapsed();
+        let bytes = |b: isize| usize::try_from(b).unwrap_or(0);
+        let source = bytes(with_source - base);
+        // The sources are dropped by `compile`: what is still live is the rule set.
+        let kept = bytes(heap::live() - base);
+        // What compiling needs on top of the source text it was given.
+        let peak = bytes(heap::peak() - with_source);
+        eprintln!(
+            "compile {n:>6} rules, {:<8}: {:>7.3} s, {:>7.0} rules/s; source {:>6} KiB; \
+             kept {:>5} bytes/rule (automata {:>4} KiB); peak {:>6} KiB beyond the source",
+            layout.name(),
+            took.as_secs_f64(),
+            n as f64 / took.as_secs_f64(),
+            source / 1024,
+            kept / n,
+            set.automaton_bytes() / 1024,
+            peak / 1024,
+        );
+        drop(set);
+    }
+}
+
+fn compile_figures(_: &mut Criterion) {
+    heap::counting(true);
+    let mut sizes = vec![1_000, 10_000];
+    // One file of 100 000 rules takes a while to generate and compile: asked for explicitly.
+    if std::env::var_os("MARKETBOT_BENCH_100K").is_some() {
+        sizes.push(100_000);
+    }
+    for n in sizes {
+        compile_report(n);
+    }
+    heap::counting(false);
+}
+
+/// Live heap bytes and their high-water mark, counted by a wrapper around the system
+/// allocator while switched on (so the timed benchmarks pay one relaxed load per allocation).
+mod heap {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering::Relaxed};
+
+    struct Counting;
+
+    static ON: AtomicBool = AtomicBool::new(false);
+    /// Bytes allocated minus bytes freed while counting was on (negative when more was freed
+    /// than allocated since then).
+    static LIVE: AtomicIsize = AtomicIsize::new(0);
+    static PEAK: AtomicIsize = AtomicIsize::new(0);
+
+    fn grew(by: usize) {
+        if ON.load(Relaxed) {
+            let now = LIVE.fetch_add(by as isize, Relaxed) + by as isize;
+            PEAK.fetch_max(now, Relaxed);
+        }
+    }
+
+    fn shrank(by: usize) {
+        if ON.load(Relaxed) {
+            LIVE.fetch_sub(by as isize, Relaxed);
+        }
+    }
+
+    // SAFETY: every call is forwarded to the system allocator unchanged; only counters change.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            grew(layout.size());
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            grew(layout.size());
+            unsafe { System.alloc_zeroed(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            shrank(layout.size());
+            unsafe { System.dealloc(ptr, layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            if new_size >= layout.size() {
+                grew(new_size - layout.size());
+            } else {
+                shrank(layout.size() - new_size);
+            }
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+    }
+
+    #[global_allocator]
+    static GLOBAL: Counting = Counting;
+
+    /// Switches counting on or off.
+    pub fn counting(on: bool) {
+        ON.store(on, Relaxed);
+    }
+
+    /// Bytes allocated and not yet freed since counting started (negative when more was
+    /// freed than allocated since then).
+    pub fn live() -> isize {
+        LIVE.load(Relaxed)
+    }
+
+    /// Restarts the high-water mark from the bytes live now.
+    pub fn reset_peak() {
+        PEAK.store(LIVE.load(Relaxed), Relaxed);
+    }
+
+    /// The most bytes live at once since [`reset_peak`].
+    pub fn peak() -> isize {
+        PEAK.load(Relaxed)
+    }
+}
+
+criterion_group!(benches, compile_figures, matching);
 criterion_main!(benches);

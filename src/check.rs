@@ -181,7 +181,7 @@ pub fn check(paths: &[PathBuf], env: &dyn Env) -> Result<Report, CheckError> {
         report.rules += set.rules().len();
         let Some(fetched) = &symbols else { continue };
         for rule in set.rules() {
-            let Some(file) = files.iter().find(|f| f.path == rule.path) else {
+            let Some(file) = files.iter().find(|f| f.path == *rule.path) else {
                 continue;
             };
             for symbol in rule.symbols.iter().filter(|s| !fetched.contains(*s)) {

@@ -43,17 +43,17 @@ pub fn run_all(set: &Arc<RuleSet>) -> Vec<Outcome> {
     for (index, rule) in set.rules().iter().enumerate() {
         let outcome = |kind: Kind, passed: bool, detail: String| Outcome {
             rule: rule.id.clone(),
-            path: rule.path.clone(),
+            path: rule.path.to_path_buf(),
             kind,
             passed,
             detail,
         };
-        for (title, must) in rule
-            .tests
+        let tests = rule.tests();
+        for (title, must) in tests
             .matching
             .iter()
             .map(|t| (t, true))
-            .chain(rule.tests.no_match.iter().map(|t| (t, false)))
+            .chain(tests.no_match.iter().map(|t| (t, false)))
         {
             let prepared = set.prepare(title, None, "", None);
             let explained = set.explain(index, &prepared);
@@ -94,7 +94,7 @@ pub fn run_all(set: &Arc<RuleSet>) -> Vec<Outcome> {
             };
             out.push(outcome(kind, matched == must, detail));
         }
-        for (line, scenario) in &rule.tests.scenarios {
+        for (line, scenario) in &tests.scenarios {
             let kind = Kind::Scenario(scenario.name.clone());
             let mut bars = match replay::parse_bars_csv(&scenario.bars) {
                 Ok(b) => b,

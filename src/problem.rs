@@ -1,6 +1,7 @@
 //! Problems found in a file the user wrote (config, rules, lexicons), located to
 //! `file:line:col` with a hint: one shape for every diagnostic marketbot prints.
 
+use std::cell::OnceCell;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,110 @@ impl SourceFile {
     }
 }
 
+/// Text problems can point into: a whole file, or a part of one.
+pub trait Located {
+    /// Where the text came from (shown in problems).
+    fn path(&self) -> &Path;
+    /// Where in the file the spans given to [`Problem::at`] count from: 0 for a whole file.
+    fn offset(&self) -> usize {
+        0
+    }
+    /// 1-based line and column (in characters) of byte `offset` of the file.
+    fn line_col(&self, offset: usize) -> (usize, usize);
+}
+
+impl Located for SourceFile {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Scans the text up to `offset`: right for the one problem of a config file, too slow
+    /// for many in a big file (see [`IndexedFile`]).
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        line_col(&self.text, offset)
+    }
+}
+
+/// A source file with the start of each of its lines, found on the first lookup. A file of
+/// thousands of rules locates every problem and scenario with a binary search, not with a
+/// scan from its first byte (which made locating them quadratic in the file's size). Files
+/// with nothing to locate never build the index.
+#[derive(Debug)]
+pub struct IndexedFile<'a> {
+    file: &'a SourceFile,
+    /// Byte offset where each line starts; the first is 0.
+    line_starts: OnceCell<Vec<usize>>,
+}
+
+impl<'a> IndexedFile<'a> {
+    /// Wraps `file`; the line index is built when first needed.
+    pub fn new(file: &'a SourceFile) -> IndexedFile<'a> {
+        IndexedFile {
+            file,
+            line_starts: OnceCell::new(),
+        }
+    }
+
+    /// The file's text.
+    pub fn text(&self) -> &'a str {
+        &self.file.text
+    }
+
+    /// The file seen from byte `offset` on (see [`Excerpt`]).
+    pub fn from(&self, offset: usize) -> Excerpt<'_> {
+        Excerpt { file: self, offset }
+    }
+}
+
+impl Located for IndexedFile<'_> {
+    fn path(&self) -> &Path {
+        &self.file.path
+    }
+
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let text = self.text();
+        let offset = text.floor_char_boundary(offset.min(text.len()));
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        // Lines starting at or before `offset`: the first always does.
+        let line = starts.partition_point(|&start| start <= offset);
+        let col = text[starts[line - 1]..offset].chars().count() + 1;
+        (line, col)
+    }
+}
+
+/// An indexed file from one byte on: the text a part of the file was parsed from on its own,
+/// whose spans count from that byte. Problems at those spans are located in the whole file.
+#[derive(Clone, Copy, Debug)]
+pub struct Excerpt<'a> {
+    file: &'a IndexedFile<'a>,
+    offset: usize,
+}
+
+impl<'a> Excerpt<'a> {
+    /// The text from the excerpt's start to the end of the file: spans index into it.
+    pub fn text(&self) -> &'a str {
+        &self.file.text()[self.offset..]
+    }
+}
+
+impl Located for Excerpt<'_> {
+    fn path(&self) -> &Path {
+        self.file.path()
+    }
+
+    fn offset(&self) -> usize {
+        self.offset
+    }
+
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        self.file.line_col(offset)
+    }
+}
+
 /// One thing wrong with a rule, lexicon or config file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
@@ -56,14 +161,15 @@ pub struct Problem {
 impl Problem {
     /// A problem at `span` of `file`.
     pub fn at(
-        file: &SourceFile,
+        file: &impl Located,
         span: Range<usize>,
         message: impl Into<String>,
         hint: Option<String>,
     ) -> Problem {
-        let (line, col) = line_col(&file.text, span.start);
+        let span = span.start + file.offset()..span.end + file.offset();
+        let (line, col) = file.line_col(span.start);
         Problem {
-            path: file.path.clone(),
+            path: file.path().to_path_buf(),
             span: Some(span),
             line,
             col,
@@ -85,14 +191,14 @@ impl Problem {
     }
 
     /// A TOML or serde error, located.
-    pub fn from_toml(file: &SourceFile, err: &toml::de::Error) -> Problem {
+    pub fn from_toml(file: &impl Located, err: &toml::de::Error) -> Problem {
         let message = err.message().trim().to_string();
         let hint = unknown_field_hint(&message);
         match err.span() {
             Some(span) => Problem::at(file, span, message, hint),
             None => Problem {
                 hint,
-                ..Problem::whole_file(&file.path, message)
+                ..Problem::whole_file(file.path(), message)
             },
         }
     }
@@ -173,6 +279,43 @@ mod tests {
         assert_eq!(line_col("a\nbc", 3), (2, 2));
         assert_eq!(line_col("ä\nüx", 5), (2, 2));
         assert_eq!(line_col("ab", 99), (1, 3));
+    }
+
+    #[test]
+    fn an_indexed_file_locates_offsets_as_a_scan_from_the_start_does() {
+        let file = SourceFile {
+            path: "rules/x.toml".into(),
+            text: "id = \"a\"\n\nütitle = \"ä\"\r\nx\n".into(),
+        };
+        let indexed = IndexedFile::new(&file);
+        // Every byte (also inside a character, at a line's end and past the text's end).
+        for offset in 0..file.text.len() + 3 {
+            assert_eq!(
+                indexed.line_col(offset),
+                line_col(&file.text, offset),
+                "offset {offset}"
+            );
+        }
+        let empty = SourceFile {
+            path: "rules/y.toml".into(),
+            text: String::new(),
+        };
+        assert_eq!(IndexedFile::new(&empty).line_col(5), (1, 1));
+    }
+
+    #[test]
+    fn problems_in_an_excerpt_are_located_in_the_whole_file() {
+        let file = SourceFile {
+            path: "rules/x.toml".into(),
+            text: "[[rule]]\nid = \"a\"\n[[rule]]\nid = \"b c\"\n".into(),
+        };
+        let indexed = IndexedFile::new(&file);
+        let second = indexed.from(18);
+        assert!(second.text().starts_with("[[rule]]\nid = \"b c\""));
+        let p = Problem::at(&second, 14..19, "not a valid rule id", None);
+        assert_eq!(p.span, Some(32..37));
+        assert_eq!(&file.text[32..37], "\"b c\"");
+        assert_eq!((p.line, p.col), (4, 6));
     }
 
     #[test]

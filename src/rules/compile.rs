@@ -2,13 +2,16 @@
 //! compiled rules. Every problem is collected, not just the first.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use toml::Spanned;
 
-use super::file::{self, FieldChoice, RawLexicon, RawPrice, RawRule, RawRuleFile, RawScenario};
+use super::file::{
+    self, Excerpt, FieldChoice, IndexedFile, Located, RawLexicon, RawPrice, RawRule, RawScenario,
+};
 use super::lexicon::Lexicon;
 use super::price::{self, Direction, PriceCheck, PriceKind, Reference, SessionFilter, Threshold};
 use super::template::Template;
@@ -26,6 +29,9 @@ const REGEX_SIZE_LIMIT: usize = 256 * 1024;
 pub(super) struct TermTable {
     pub(super) terms: Vec<Term>,
     index: HashMap<Term, TermId>,
+    /// Terms by the text they were parsed from: the same words are written in many rules (a
+    /// company's names, `denies`), and normalising and stemming them once is enough.
+    written: HashMap<String, TermId>,
     pub(super) symbols: Vec<Vec<String>>,
 }
 
@@ -39,6 +45,17 @@ impl TermTable {
         self.terms.push(term);
         self.symbols.push(Vec::new());
         id
+    }
+
+    /// The term written as `text`, parsed the first time it is seen; the reason when it is
+    /// not a valid term (not remembered: every place it is written gets its problem).
+    fn parse(&mut self, text: &str) -> Result<TermId, String> {
+        if let Some(id) = self.written.get(text) {
+            return Ok(*id);
+        }
+        let id = self.intern(Term::parse(text)?);
+        self.written.insert(text.to_string(), id);
+        Ok(id)
     }
 }
 
@@ -64,32 +81,32 @@ pub fn compile(
     // Entity aliases go into the same automaton: linking costs no extra pass.
     for (symbol, aliases) in lexicon.symbol_aliases(&mut Vec::new()) {
         for alias in aliases {
-            if let Ok(term) = Term::parse(&alias.text) {
-                let id = terms.intern(term);
-                if !terms.symbols[id].contains(&symbol) {
-                    terms.symbols[id].push(symbol.clone());
-                }
+            if let Ok(id) = terms.parse(&alias.text)
+                && !terms.symbols[id].contains(&symbol)
+            {
+                terms.symbols[id].push(symbol.clone());
             }
         }
     }
 
     let mut rules: Vec<Rule> = Vec::new();
-    let mut ids: HashMap<String, PathBuf> = HashMap::new();
-    for file in &rule_files {
-        let raws = match file::parse_rule_file(file) {
-            Ok(RawRuleFile::One(r)) => vec![*r],
-            Ok(RawRuleFile::Many(rs)) => rs,
-            Err(p) => {
-                problems.push(p);
-                continue;
-            }
-        };
-        for raw in raws {
-            let id_span = raw.id.span();
-            let id = raw.id.get_ref().trim().to_string();
+    let mut ids: HashMap<String, Arc<Path>> = HashMap::new();
+    let mut regexes = Regexes::default();
+    for source in &rule_files {
+        let file = IndexedFile::new(source);
+        // One path for all the rules of a file.
+        let path: Arc<Path> = Arc::from(source.path.as_path());
+        let (rules_before, problems_before) = (rules.len(), problems.len());
+        let mut ids_here = Vec::new();
+        // Each rule is compiled as soon as it is parsed: the raw form of a file's rules is
+        // never held all at once.
+        let parsed = file::parse_rule_file(source, |rule| {
+            let excerpt = file.from(rule.offset);
+            let id_span = rule.raw.id.span();
+            let id = rule.raw.id.get_ref().trim().to_string();
             if let Some(prev) = ids.get(&id) {
                 problems.push(Problem::at(
-                    file,
+                    &excerpt,
                     id_span,
                     format!("rule id `{id}` is used twice"),
                     Some(format!(
@@ -97,18 +114,56 @@ pub fn compile(
                         prev.display()
                     )),
                 ));
-                continue;
+                return;
             }
-            ids.insert(id, file.path.clone());
-            if let Some(rule) = compile_rule(file, raw, &lexicon, &mut terms, &mut problems) {
+            ids.insert(id.clone(), Arc::clone(&path));
+            ids_here.push(id);
+            let shared = Shared {
+                lexicon: &lexicon,
+                terms: &mut terms,
+                regexes: &mut regexes,
+            };
+            let defined = Defined {
+                path: &path,
+                fingerprint: xxhash_rust::xxh3::xxh3_64(file.text()[rule.definition].as_bytes()),
+            };
+            if let Some(rule) = compile_rule(&excerpt, rule.raw, defined, shared, &mut problems) {
                 rules.push(rule);
             }
+        });
+        if let Err(p) = parsed {
+            // A file that does not parse is that one problem: what its rules compiled to
+            // before the error is forgotten (the set fails anyway), and their ids are free.
+            rules.truncate(rules_before);
+            problems.truncate(problems_before);
+            for id in ids_here {
+                ids.remove(&id);
+            }
+            problems.push(p);
         }
     }
     if !problems.is_empty() {
         return Err(problems);
     }
     Ok(RuleSet::new(rules, terms))
+}
+
+/// Regular expressions of the whole set by pattern: a pattern written in many rules is
+/// compiled once and shared (a compiled expression costs tens of kilobytes, and a clone still
+/// keeps its own cache).
+type Regexes = HashMap<String, Arc<regex::Regex>>;
+
+/// Where a rule is defined: its file, and the identity of its definition.
+struct Defined<'a> {
+    path: &'a Arc<Path>,
+    fingerprint: u64,
+}
+
+/// What the rules of a set share while they compile.
+struct Shared<'a> {
+    lexicon: &'a Lexicon,
+    terms: &'a mut TermTable,
+    regexes: &'a mut Regexes,
 }
 
 /// Longest rule id: `/rules` buttons carry `t:ID` in Telegram's 64 bytes of callback data.
@@ -125,12 +180,17 @@ fn valid_id(id: &str) -> bool {
 
 /// Compiles one rule; `None` (with problems pushed) when it has errors.
 fn compile_rule(
-    file: &SourceFile,
+    file: &Excerpt,
     raw: RawRule,
-    lexicon: &Lexicon,
-    terms: &mut TermTable,
+    defined: Defined,
+    shared: Shared,
     problems: &mut Vec<Problem>,
 ) -> Option<Rule> {
+    let Shared {
+        lexicon,
+        terms,
+        regexes,
+    } = shared;
     let before = problems.len();
     let id = raw.id.get_ref().trim().to_string();
     if !valid_id(&id) {
@@ -168,15 +228,23 @@ fn compile_rule(
         let any = list(&text.any);
         let all = list(&text.all);
         let none = list(&text.none);
-        let mut regexes = Vec::new();
+        let mut compiled = Vec::new();
         for r in &text.regex {
+            if let Some(re) = regexes.get(r.get_ref()) {
+                compiled.push(Arc::clone(re));
+                continue;
+            }
             match regex::RegexBuilder::new(r.get_ref())
                 .case_insensitive(true)
                 .size_limit(REGEX_SIZE_LIMIT)
                 .dfa_size_limit(4 * REGEX_SIZE_LIMIT)
                 .build()
             {
-                Ok(re) => regexes.push(re),
+                Ok(re) => {
+                    let re = Arc::new(re);
+                    regexes.insert(r.get_ref().clone(), Arc::clone(&re));
+                    compiled.push(re);
+                }
                 Err(regex::Error::CompiledTooBig(limit)) => problems.push(Problem::at(
                     file,
                     r.span(),
@@ -211,11 +279,11 @@ fn compile_rule(
                 ),
             ));
         }
-        let fields = match text.field {
-            None => vec![Field::Title],
-            Some(FieldChoice::One(f)) => vec![f],
-            Some(FieldChoice::Many(fs)) if fs.is_empty() => vec![Field::Title],
-            Some(FieldChoice::Many(fs)) => fs,
+        let fields: Box<[Field]> = match text.field {
+            None => Box::new([Field::Title]),
+            Some(FieldChoice::One(f)) => Box::new([f]),
+            Some(FieldChoice::Many(fs)) if fs.is_empty() => Box::new([Field::Title]),
+            Some(FieldChoice::Many(fs)) => fs.into(),
         };
         selections.push(Selection {
             name,
@@ -223,7 +291,7 @@ fn compile_rule(
                 any,
                 all,
                 none,
-                regexes,
+                regexes: compiled.into(),
                 fields,
             }),
         });
@@ -325,32 +393,44 @@ fn compile_rule(
             }
         }
     });
-    let tests = raw.tests.map(|t| RuleTests {
-        matching: t.matching.into_iter().map(Spanned::into_inner).collect(),
-        no_match: t.no_match.into_iter().map(Spanned::into_inner).collect(),
-        scenarios: t
-            .scenario
-            .into_iter()
-            .map(|s| {
-                let (span, s) = (s.span(), s.into_inner());
-                let (line, _) = super::line_col(&file.text, span.start);
-                (line, s)
+    // Kept only when written: most rules of a big set have no examples.
+    let tests = raw
+        .tests
+        .filter(|t| !(t.matching.is_empty() && t.no_match.is_empty() && t.scenario.is_empty()))
+        .map(|t| {
+            Box::new(RuleTests {
+                matching: t.matching.into_iter().map(Spanned::into_inner).collect(),
+                no_match: t.no_match.into_iter().map(Spanned::into_inner).collect(),
+                scenarios: t
+                    .scenario
+                    .into_iter()
+                    .map(|s| {
+                        (
+                            file.line_col(file.offset() + s.span().start).0,
+                            s.into_inner(),
+                        )
+                    })
+                    .collect::<Vec<(usize, RawScenario)>>(),
             })
-            .collect::<Vec<(usize, RawScenario)>>(),
-    });
+        });
 
     if problems.len() > before {
         return None;
     }
+    // A compiled rule lives until the next reload and its lists never grow: no spare room
+    // (a list that grew by pushing has up to twice the room it needs, four entries at least).
+    let mut tags = raw.tags;
+    tags.shrink_to_fit();
+    symbols.shrink_to_fit();
     Some(Rule {
         id,
         title: raw.title,
         description: raw.description,
         default: raw.default,
         severity: raw.severity,
-        tags: raw.tags,
+        tags,
         symbols,
-        selections,
+        selections: selections.into(),
         condition: condition?,
         within,
         order: raw.correlate.order,
@@ -359,9 +439,9 @@ fn compile_rule(
         once_per_day: raw.noise.once_per_day,
         expires,
         template,
-        tests: tests.unwrap_or_default(),
-        path: file.path.clone(),
-        fingerprint: xxhash_rust::xxh3::xxh3_64(file.text.as_bytes()),
+        tests,
+        path: Arc::clone(defined.path),
+        fingerprint: defined.fingerprint,
     })
 }
 
@@ -372,12 +452,12 @@ fn one_line(s: &str) -> String {
 /// Compiles a term list: plain terms, `@lexicon` references and `A NEAR/n B` (written in the
 /// rule or inside a lexicon entry).
 fn compile_items(
-    file: &SourceFile,
+    file: &Excerpt,
     written: &[Spanned<String>],
     lexicon: &Lexicon,
     terms: &mut TermTable,
     problems: &mut Vec<Problem>,
-) -> Vec<Item> {
+) -> Box<[Item]> {
     let mut items = Vec::new();
     for w in written {
         let texts: Vec<(String, Option<String>)> = if split_near(w.get_ref()).is_some() {
@@ -416,8 +496,8 @@ fn compile_items(
                         within,
                     }
                 }
-                None => match Term::parse(&text) {
-                    Ok(term) => Item::Term(terms.intern(term)),
+                None => match terms.parse(&text) {
+                    Ok(id) => Item::Term(id),
                     Err(msg) => {
                         problems.push(Problem::at(file, w.span(), in_lexicon(msg), None));
                         continue;
@@ -429,7 +509,7 @@ fn compile_items(
             }
         }
     }
-    items
+    items.into()
 }
 
 /// `A NEAR/5 B` → (`A`, Some(5), `B`); `NEAR` without a number gives `None` as distance.
@@ -450,13 +530,13 @@ fn split_near(text: &str) -> Option<(&str, Option<usize>, &str)> {
 }
 
 fn side_terms(
-    file: &SourceFile,
+    file: &Excerpt,
     written: &Spanned<String>,
     side: &str,
     lexicon: &Lexicon,
     terms: &mut TermTable,
     problems: &mut Vec<Problem>,
-) -> Vec<TermId> {
+) -> Box<[TermId]> {
     let mut expanded = Vec::new();
     lexicon.expand(
         file,
@@ -466,9 +546,8 @@ fn side_terms(
     );
     let mut ids = Vec::new();
     for t in expanded {
-        match Term::parse(&t.text) {
-            Ok(term) => {
-                let id = terms.intern(term);
+        match terms.parse(&t.text) {
+            Ok(id) => {
                 if !ids.contains(&id) {
                     ids.push(id);
                 }
@@ -484,11 +563,11 @@ fn side_terms(
             )),
         }
     }
-    ids
+    ids.into()
 }
 
 fn compile_price(
-    file: &SourceFile,
+    file: &Excerpt,
     name: &str,
     p: RawPrice,
     span: std::ops::Range<usize>,
@@ -519,7 +598,7 @@ fn compile_price(
         return None;
     }
     fn located(
-        file: &SourceFile,
+        file: &Excerpt,
         problems: &mut Vec<Problem>,
         v: &Spanned<String>,
         r: Result<PriceKind, String>,
@@ -670,9 +749,9 @@ fn parse_crossing(s: &str) -> Result<PriceKind, String> {
 
 /// Where a string value's own text starts in the file: its span covers the quotes, and
 /// problems inside it (a condition, a template) are located by offsets into the text.
-fn text_start(file: &SourceFile, value: &Spanned<String>) -> usize {
+fn text_start(file: &Excerpt, value: &Spanned<String>) -> usize {
     let span = value.span();
-    file.text[span.clone()]
+    file.text()[span.clone()]
         .find(value.get_ref().as_str())
         .map_or(span.start, |off| span.start + off)
 }

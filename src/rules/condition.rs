@@ -238,6 +238,8 @@ impl Parser<'_, '_> {
         Ok(if items.len() == 1 {
             items.remove(0)
         } else {
+            // Kept for as long as the rule: no room to grow.
+            items.shrink_to_fit();
             Expr::Or(items)
         })
     }
@@ -251,6 +253,8 @@ impl Parser<'_, '_> {
         Ok(if items.len() == 1 {
             items.remove(0)
         } else {
+            // Kept for as long as the rule: no room to grow.
+            items.shrink_to_fit();
             Expr::And(items)
         })
     }

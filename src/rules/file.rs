@@ -5,11 +5,13 @@
 //! [`Spanned`], so every problem can point at `file:line:col`.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use serde::Deserialize;
 use toml::Spanned;
+use toml::de::{DeTable, Deserializer};
 
-pub use crate::problem::{Problem, SourceFile, line_col};
+pub use crate::problem::{Excerpt, IndexedFile, Located, Problem, SourceFile, line_col};
 
 use super::matcher::Field;
 use super::price::Reference;
@@ -49,32 +51,123 @@ pub enum Order {
     PriceFirst,
 }
 
-/// A whole rule file: one rule at the top level, or several as `[[rule]]`.
-pub enum RawRuleFile {
-    /// A file holding one rule.
-    One(Box<RawRule>),
-    /// A file holding `[[rule]]` entries.
-    Many(Vec<RawRule>),
+/// A rule as written, with the part of its file that defines it.
+pub struct WrittenRule {
+    /// The rule.
+    pub raw: RawRule,
+    /// Where in the file the spans of `raw` count from: 0, or the start of the rule's entry
+    /// when the entry was parsed on its own.
+    pub offset: usize,
+    /// The bytes of the file that define the rule: the whole file when it holds one rule, its
+    /// own `[[rule]]` entry (from its header to the next one, trailing blank lines left out)
+    /// when it holds several. A rule's identity on reload is a hash of this text, so editing
+    /// one entry of a file does not make the others count as changed.
+    pub definition: Range<usize>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ManyRules {
-    rule: Vec<RawRule>,
+    rule: Vec<Spanned<RawRule>>,
 }
 
-/// Parses a rule file.
-pub fn parse_rule_file(file: &SourceFile) -> Result<RawRuleFile, Problem> {
-    let table: toml::Table =
-        toml::from_str(&file.text).map_err(|e| Problem::from_toml(file, &e))?;
-    if table.contains_key("rule") {
-        let many: ManyRules =
-            toml::from_str(&file.text).map_err(|e| Problem::from_toml(file, &e))?;
-        Ok(RawRuleFile::Many(many.rule))
-    } else {
-        let one: RawRule = toml::from_str(&file.text).map_err(|e| Problem::from_toml(file, &e))?;
-        Ok(RawRuleFile::One(Box::new(one)))
+/// Parses a rule file — one rule at the top level, or several as `[[rule]]` entries — and
+/// hands each rule to `each` as soon as it is parsed. On error, the rules handed over so far
+/// are to be dropped: a file that does not parse counts only as its first problem.
+///
+/// Entries are parsed one at a time, each from its `[[rule]]` line to the next, as if each
+/// were a file of its own: TOML's parser turns a whole text into tokens and events before it
+/// builds its tree, so one document of thousands of rules costs several times the text's size
+/// in memory and parses slower than the same rules in separate files. Where cutting at those
+/// lines is not certain to be right — text other than comments before the first, or an entry
+/// that does not parse (a `[[rule]]` line inside a multi-line string leaves the part before it
+/// unterminated) — the rest of the file is parsed as one document, from the entry that did
+/// not parse on (all before it were whole entries). So what a file means, and the problem
+/// reported for it, never depend on the cutting.
+pub fn parse_rule_file(
+    file: &SourceFile,
+    mut each: impl FnMut(WrittenRule),
+) -> Result<(), Problem> {
+    let text = file.text.as_str();
+    let starts = entry_starts(text);
+    // Where the part of the file not yet parsed starts.
+    let mut rest = 0;
+    if starts
+        .first()
+        .is_some_and(|&first| DeTable::parse(&text[..first]).is_ok_and(|t| t.get_ref().is_empty()))
+    {
+        for (i, &start) in starts.iter().enumerate() {
+            let end = starts.get(i + 1).copied().unwrap_or(text.len());
+            let Ok(document) = DeTable::parse(&text[start..end]) else {
+                break;
+            };
+            let Ok(rules) = entries(text, start..end, document) else {
+                break;
+            };
+            rules.into_iter().for_each(&mut each);
+            rest = end;
+        }
+        if rest == text.len() {
+            return Ok(());
+        }
     }
+    let indexed = IndexedFile::new(file);
+    let located = indexed.from(rest);
+    let problem = |e: toml::de::Error| Problem::from_toml(&located, &e);
+    let document = DeTable::parse(&text[rest..]).map_err(problem)?;
+    if rest > 0 || document.get_ref().keys().any(|k| k.get_ref() == "rule") {
+        entries(text, rest..text.len(), document)
+            .map_err(problem)?
+            .into_iter()
+            .for_each(each);
+    } else {
+        each(WrittenRule {
+            raw: RawRule::deserialize(Deserializer::from(document)).map_err(problem)?,
+            offset: 0,
+            definition: 0..text.len(),
+        });
+    }
+    Ok(())
+}
+
+/// Where the lines that open a `[[rule]]` entry start (at the brackets). Entries written in
+/// other ways (`[["rule"]]`, `[[ rule ]]`) stay with the entry before them.
+fn entry_starts(text: &str) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let code = line.trim_start_matches([' ', '\t']);
+        if code.starts_with("[[rule]]") {
+            starts.push(line_start + line.len() - code.len());
+        }
+        line_start += line.len();
+    }
+    starts
+}
+
+/// The `[[rule]]` entries of `document`, parsed from `text[part]`.
+fn entries(
+    text: &str,
+    part: Range<usize>,
+    document: Spanned<DeTable<'_>>,
+) -> Result<Vec<WrittenRule>, toml::de::Error> {
+    let ManyRules { rule } = ManyRules::deserialize(Deserializer::from(document))?;
+    // An entry's span is its `[[rule]]` header (or its inline table); nothing but the entry's
+    // own tables can come between it and the next entry (a rule file has no other keys).
+    let starts: Vec<usize> = rule.iter().map(|r| part.start + r.span().start).collect();
+    Ok(rule
+        .into_iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            let start = starts[i];
+            let end = starts.get(i + 1).copied().unwrap_or(part.end).max(start);
+            WrittenRule {
+                raw: raw.into_inner(),
+                offset: part.start,
+                definition: start..start + text[start..end].trim_end().len(),
+            }
+        })
+        .collect())
 }
 
 /// A rule as written.
@@ -332,7 +425,7 @@ pub fn parse_lexicon_file(file: &SourceFile) -> Result<RawLexicon, Problem> {
 
 /// Parses `30m`, `24h`, `2d` into a duration.
 pub fn parse_duration(
-    file: &SourceFile,
+    file: &impl Located,
     value: &Spanned<String>,
 ) -> Result<std::time::Duration, Problem> {
     let d = humantime::parse_duration(value.get_ref().trim()).map_err(|_| {
@@ -373,7 +466,7 @@ mod tests {
     #[test]
     fn unknown_keys_are_located_and_get_a_suggestion() {
         let f = file("id = \"a\"\ntitle = \"t\"\ncondition = \"x\"\ncooldwn = \"1h\"\n");
-        let Err(p) = parse_rule_file(&f) else {
+        let Err(p) = parse_rule_file(&f, |_| {}) else {
             panic!("must fail")
         };
         assert_eq!((p.line, p.col), (4, 1));
@@ -383,7 +476,7 @@ mod tests {
             p.message
         );
         let f = file("id = \"a\"\ntitle = \"t\"\ncondition = \"x\"\n[text.a]\nanny = [\"x\"]\n");
-        let Err(p) = parse_rule_file(&f) else {
+        let Err(p) = parse_rule_file(&f, |_| {}) else {
             panic!("must fail")
         };
         assert_eq!(p.line, 5);
@@ -402,19 +495,119 @@ mod tests {
     #[test]
     fn syntax_errors_are_located() {
         let f = file("id = \"a\"\ntitle = \n");
-        let Err(p) = parse_rule_file(&f) else {
+        let Err(p) = parse_rule_file(&f, |_| {}) else {
             panic!("must fail")
         };
         assert_eq!(p.line, 2);
     }
 
+    fn definitions(f: &SourceFile) -> Vec<(String, &str)> {
+        let mut rules = Vec::new();
+        parse_rule_file(f, |r| rules.push(r)).expect("must parse");
+        rules
+            .into_iter()
+            .map(|r| (r.raw.id.into_inner(), &f.text[r.definition]))
+            .collect()
+    }
+
     #[test]
-    fn files_hold_one_rule_or_many() {
-        let one = file("id = \"a\"\ntitle = \"t\"\ncondition = \"x\"\n");
-        assert!(matches!(parse_rule_file(&one), Ok(RawRuleFile::One(_))));
-        let many = file(
-            "[[rule]]\nid = \"a\"\ntitle = \"t\"\ncondition = \"x\"\n[[rule]]\nid = \"b\"\ntitle = \"t\"\ncondition = \"x\"\n",
+    fn a_file_of_one_rule_is_its_definition() {
+        let one = file("# Acme\nid = \"a\"\ntitle = \"t\"\ncondition = \"x\"\n\n");
+        assert_eq!(definitions(&one), [("a".to_string(), one.text.as_str())]);
+    }
+
+    #[test]
+    fn each_entry_of_a_file_of_many_rules_is_its_own_definition() {
+        let entry_a = "[[rule]]\nid = \"a\"\ntitle = \"t\"\ncondition = \"x\"\n[rule.text.x]\nany = [\"w\"]\n[[rule.tests.scenario]]\nname = \"s\"\nalerts = 0";
+        let entry_b = "[[rule]]\nid = \"b\"\ntitle = \"t\"\ncondition = \"x\"";
+        let many = file(&format!("{entry_a}\n\n{entry_b}\n"));
+        assert_eq!(
+            definitions(&many),
+            [("a".to_string(), entry_a), ("b".to_string(), entry_b)]
         );
-        assert!(matches!(parse_rule_file(&many), Ok(RawRuleFile::Many(v)) if v.len() == 2));
+        let inline = file("rule = [{ id = \"a\", title = \"t\", condition = \"x\" }]\n");
+        assert_eq!(
+            definitions(&inline)[0].1,
+            "{ id = \"a\", title = \"t\", condition = \"x\" }]"
+        );
+    }
+
+    #[test]
+    fn a_rule_line_inside_a_multi_line_string_does_not_cut_the_file() {
+        let entry = |id: &str, template: &str| {
+            format!(
+                "[[rule]]\nid = \"{id}\"\ntitle = \"t\"\ncondition = \"x\"\n[rule.message]\ntemplate = \"\"\"{template}\"\"\""
+            )
+        };
+        let (a, b, c) = (
+            entry("a", "plain"),
+            entry("b", "\n[[rule]]\nid = \"not a rule\"\n"),
+            entry("c", "plain"),
+        );
+        // In the first entry (the file is parsed whole) and in a later one (the rest is).
+        for entries in [vec![&b, &c], vec![&a, &b, &c]] {
+            let f = file(
+                &(entries
+                    .iter()
+                    .map(|e| e.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+                    + "\n"),
+            );
+            let mut rules = Vec::new();
+            parse_rule_file(&f, |r| rules.push(r)).expect("must parse");
+            let b = rules.iter().find(|r| r.raw.id.get_ref() == "b").expect("b");
+            let template = b.raw.message.as_ref().expect("message").template.get_ref();
+            assert!(template.contains("[[rule]]"), "{template}");
+            let defined: Vec<&str> = rules
+                .iter()
+                .map(|r| &f.text[r.definition.clone()])
+                .collect();
+            assert_eq!(defined, entries);
+        }
+    }
+
+    /// The problem the file gets when parsed as one document.
+    fn parsed_whole(f: &SourceFile) -> Problem {
+        let e = toml::from_str::<ManyRules>(&f.text)
+            .err()
+            .expect("must fail");
+        Problem::from_toml(f, &e)
+    }
+
+    #[test]
+    fn cutting_a_file_at_its_entries_never_changes_the_problem_reported() {
+        let ok = "[[rule]]\nid = \"a\"\ntitle = \"t\"\ncondition = \"x\"\n";
+        for text in [
+            // A syntax error in a later entry.
+            format!("{ok}{ok}[[rule]]\nid = \"c\"\ntitle = \n"),
+            // An unknown key in the first entry, a syntax error in the last: TOML reports
+            // the syntax error.
+            format!("[[rule]]\nid = \"a\"\ntitel = \"t\"\n{ok}[[rule]]\nid = \"\\q\"\n"),
+            // The same table twice in one entry.
+            format!("{ok}[rule.text.x]\nany = [\"a\"]\n[rule.text.x]\nany = [\"b\"]\n{ok}"),
+            // A table that is not part of any rule, between entries.
+            format!("{ok}[other]\nx = 1\n{ok}"),
+            // A key before the first entry.
+            format!("title = \"t\"\n{ok}{ok}"),
+        ] {
+            let f = file(&text);
+            let Err(p) = parse_rule_file(&f, |_| {}) else {
+                panic!("must fail: {text}")
+            };
+            assert_eq!(p, parsed_whole(&f), "{text}");
+        }
+    }
+
+    #[test]
+    fn problems_in_entries_are_located() {
+        let f = file(
+            "[[rule]]\nid = \"a\"\ntitle = \"t\"\ncondition = \"x\"\n[[rule]]\nid = \"b\"\ntitel = \"t\"\n",
+        );
+        let Err(p) = parse_rule_file(&f, |_| {}) else {
+            panic!("must fail")
+        };
+        assert_eq!((p.line, p.col), (7, 1));
+        assert_eq!(p.hint.as_deref(), Some("did you mean `title`?"));
     }
 }

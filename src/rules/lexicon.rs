@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
-use super::file::{Problem, RawLexicon, SourceFile};
+use super::file::{Located, Problem, RawLexicon, SourceFile};
 use crate::problem::closest;
 
 /// One lexicon entry, references not yet expanded.
@@ -127,7 +127,7 @@ impl Lexicon {
     /// itself. Unknown names are reported at `term`'s position in `file`.
     pub fn expand(
         &self,
-        file: &SourceFile,
+        file: &impl Located,
         term: &Spanned<String>,
         out: &mut Vec<ExpandedTerm>,
         problems: &mut Vec<Problem>,
@@ -146,7 +146,7 @@ impl Lexicon {
         }
     }
 
-    fn unknown(&self, file: &SourceFile, span: std::ops::Range<usize>, name: &str) -> Problem {
+    fn unknown(&self, file: &impl Located, span: std::ops::Range<usize>, name: &str) -> Problem {
         let names = self.names();
         let hint = match closest(name, &names) {
             Some(c) => format!("did you mean `@{c}`?"),

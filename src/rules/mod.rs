@@ -16,6 +16,7 @@ mod term;
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -55,7 +56,7 @@ pub struct Rule {
     /// Symbols it watches; empty means every symbol a headline is linked to.
     pub symbols: Vec<String>,
     /// Named selections, text and price, in definition order.
-    pub selections: Vec<Selection>,
+    pub selections: Box<[Selection]>,
     /// How the selections combine.
     pub condition: Expr,
     /// Maximum time between the text part and the price part.
@@ -72,16 +73,18 @@ pub struct Rule {
     pub expires: Option<NaiveDate>,
     /// The message layout, when the rule has its own.
     pub template: Option<Template>,
-    /// The examples written in the rule file.
-    pub tests: RuleTests,
-    /// The file it came from.
-    pub path: PathBuf,
-    /// Identity of its definition (a hash of the file's text): tells a changed rule from an
-    /// unchanged one on reload.
+    /// The examples written for it (see [`Rule::tests`]); `None` when there are none, so the
+    /// many rules of a big set without examples do not each carry three empty lists.
+    tests: Option<Box<RuleTests>>,
+    /// The file it came from, shared by the rules of the file.
+    pub path: Arc<Path>,
+    /// Identity of its definition: a hash of the text that defines it (the whole file when
+    /// the file holds one rule, its own `[[rule]]` entry when the file holds several). Tells
+    /// a changed rule from an unchanged one on reload.
     pub fingerprint: u64,
 }
 
-/// The `[tests]` of a rule file.
+/// The `[tests]` of a rule.
 #[derive(Debug, Default)]
 pub struct RuleTests {
     /// Headlines whose text part must hold.
@@ -118,30 +121,44 @@ pub enum Item {
     /// A term of `left` within `within` words of a term of `right` (`A NEAR/5 B`).
     Near {
         /// One side.
-        left: Vec<TermId>,
+        left: Box<[TermId]>,
         /// The other side.
-        right: Vec<TermId>,
+        right: Box<[TermId]>,
         /// Most words between them.
         within: usize,
     },
 }
 
 /// A compiled text selection: every list given must be satisfied.
+///
+/// Its lists (and those of [`Item::Near`]) are boxed slices, not vectors: they never grow, and
+/// a rule set holds thousands of them.
 #[derive(Debug)]
 pub struct TextSelection {
     /// At least one of these must hold (ignored when empty).
-    pub any: Vec<Item>,
+    pub any: Box<[Item]>,
     /// All of these must hold.
-    pub all: Vec<Item>,
+    pub all: Box<[Item]>,
     /// None of these may hold.
-    pub none: Vec<Item>,
-    /// At least one must match the text as published (ignored when empty).
-    pub regexes: Vec<regex::Regex>,
+    pub none: Box<[Item]>,
+    /// At least one must match the text as published (ignored when empty); shared by the
+    /// rules that write the same pattern.
+    pub regexes: Box<[Arc<regex::Regex>]>,
     /// Fields to look in.
-    pub fields: Vec<Field>,
+    pub fields: Box<[Field]>,
 }
 
 impl Rule {
+    /// The examples written for the rule (empty when it has no `[tests]`).
+    pub fn tests(&self) -> &RuleTests {
+        static NONE: RuleTests = RuleTests {
+            matching: Vec::new(),
+            no_match: Vec::new(),
+            scenarios: Vec::new(),
+        };
+        self.tests.as_deref().unwrap_or(&NONE)
+    }
+
     /// Whether the rule has price selections (and so needs a symbol and price data).
     pub fn has_price(&self) -> bool {
         self.selections
@@ -506,7 +523,9 @@ fn near_pairs<'a>(
 }
 
 impl RuleSet {
-    fn new(rules: Vec<Rule>, terms: TermTable) -> RuleSet {
+    fn new(mut rules: Vec<Rule>, terms: TermTable) -> RuleSet {
+        // The set is kept until the next reload and never grows: its lists get no spare room.
+        rules.shrink_to_fit();
         let mut term_rules = vec![Vec::new(); terms.terms.len()];
         let mut always = Vec::new();
         let mut price_by_symbol: std::collections::HashMap<String, Vec<usize>> =
@@ -537,6 +556,11 @@ impl RuleSet {
                 always.push(r);
             }
         }
+        for list in term_rules.iter_mut().chain(price_by_symbol.values_mut()) {
+            list.shrink_to_fit();
+        }
+        always.shrink_to_fit();
+        price_any_symbol.shrink_to_fit();
         RuleSet {
             by_id: rules
                 .iter()

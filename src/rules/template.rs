@@ -130,7 +130,9 @@ impl Template {
                 });
             };
             if !text.is_empty() {
-                segments.push(Segment::Text(std::mem::take(&mut text)));
+                // A copy of the right size: `text` grew as it was written.
+                segments.push(Segment::Text(text.as_str().into()));
+                text.clear();
             }
             segments.push(Segment::Value(*p));
             offset += i + end + 1;
@@ -138,9 +140,12 @@ impl Template {
         }
         text.push_str(rest);
         if !text.is_empty() {
+            text.shrink_to_fit();
             segments.push(Segment::Text(text));
         }
         check_html(src)?;
+        // Kept for as long as the rule: no room to grow.
+        segments.shrink_to_fit();
         Ok(Template { segments })
     }
 }

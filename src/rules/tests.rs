@@ -450,3 +450,153 @@ fn a_bar_is_checked_only_against_the_price_rules_that_watch_its_symbol() {
     assert_eq!(ids("AMD"), ["any-symbol", "amd-and-nvda"]);
     assert_eq!(ids("MSFT"), ["any-symbol"]);
 }
+
+/// Each rule's fingerprint, by id, when `text` is the one file of a set.
+fn fingerprints(text: &str) -> std::collections::BTreeMap<String, u64> {
+    let set = compile_one(text).unwrap_or_else(|p| panic!("{p:#?}"));
+    set.rules()
+        .iter()
+        .map(|r| (r.id.clone(), r.fingerprint))
+        .collect()
+}
+
+fn entry(id: &str, word: &str) -> String {
+    format!(
+        "[[rule]]\nid = \"{id}\"\ntitle = \"t\"\ncondition = \"a\"\n[rule.text.a]\nany = [\"{word}\"]\n"
+    )
+}
+
+#[test]
+fn editing_one_rule_of_a_file_keeps_the_others_fingerprints() {
+    let (a, b, c) = (
+        entry("a", "lawsuit"),
+        entry("b", "recall"),
+        entry("c", "buyback"),
+    );
+    let before = fingerprints(&[a.as_str(), &b, &c].concat());
+    let edited = fingerprints(&[a.as_str(), &entry("b", "recall*"), &c].concat());
+    assert_eq!(edited["a"], before["a"]);
+    assert_ne!(edited["b"], before["b"]);
+    assert_eq!(edited["c"], before["c"]);
+    // Rules added, removed or moved leave the others as they were.
+    let d = entry("d", "probe");
+    let added = fingerprints(&[a.as_str(), &b, &c, "\n\n", &d].concat());
+    let removed = fingerprints(&[a.as_str(), &c].concat());
+    let moved = fingerprints(&[c.as_str(), &a, &b].concat());
+    for id in ["a", "b", "c"] {
+        assert_eq!(added[id], before[id], "{id} after adding");
+        assert_eq!(moved[id], before[id], "{id} after moving");
+    }
+    assert_eq!((removed["a"], removed["c"]), (before["a"], before["c"]));
+}
+
+#[test]
+fn any_edit_of_a_file_of_one_rule_changes_its_rule() {
+    let rule = "id = \"a\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"lawsuit\"]\n";
+    let fingerprint = |text: &str| fingerprints(text)["a"];
+    // The hash of the whole file, as it always was: state saved by earlier versions is kept.
+    assert_eq!(
+        fingerprint(rule),
+        xxhash_rust::xxh3::xxh3_64(rule.as_bytes())
+    );
+    assert_ne!(fingerprint(rule), fingerprint(&format!("# sued\n{rule}")));
+}
+
+#[test]
+fn problems_in_a_file_of_many_rules_point_into_their_entries() {
+    let text = [
+        entry("a", "lawsuit").as_str(),
+        "[[rule]]\nid = \"B\"\ntitle = \"t\"\ncondition = \"a and zz\"\n[rule.text.a]\nany = [\"x\"]\n",
+    ]
+    .concat();
+    let problems = compile_one(&text).unwrap_err();
+    let at = |needle: &str| {
+        problems
+            .iter()
+            .find(|p| p.message.contains(needle))
+            .map(|p| (p.line, p.col))
+            .unwrap_or_else(|| panic!("no problem about {needle}: {problems:#?}"))
+    };
+    assert_eq!(at("`B` is not a valid rule id"), (8, 6));
+    assert_eq!(at("undefined selection `zz`"), (10, 20));
+
+    // Scenarios of later entries know their line too (`marketbot test` names it).
+    let text = [
+        entry("a", "lawsuit").as_str(),
+        &entry("b", "recall"),
+        "[[rule.tests.scenario]]\nname = \"s\"\nalerts = 0\n",
+    ]
+    .concat();
+    let set = compile_one(&text).unwrap_or_else(|p| panic!("{p:#?}"));
+    assert!(set.get("a").unwrap().tests().scenarios.is_empty());
+    assert_eq!(set.get("b").unwrap().tests().scenarios[0].0, 13);
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_reported_as_that_one_problem() {
+    // Its first rules compile with problems and take an id another file uses; neither is
+    // reported: the file cannot be read as a whole.
+    let broken = [
+        "[[rule]]\nid = \"a\"\ntitle = \"t\"\ncondition = \"a and zz\"\n[rule.text.a]\nany = [\"x\"]\n",
+        &entry("same", "recall"),
+        "[[rule]]\nid = \"c\"\ntitle = \n",
+    ]
+    .concat();
+    let files = vec![
+        SourceFile {
+            path: "rules/broken.toml".into(),
+            text: broken,
+        },
+        SourceFile {
+            path: "rules/other.toml".into(),
+            text: "id = \"same\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"x\"]\n"
+                .into(),
+        },
+    ];
+    let problems = compile(files, vec![]).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0].path, Path::new("rules/broken.toml"));
+    assert_eq!(problems[0].line, 15);
+}
+
+#[test]
+fn every_place_an_invalid_term_is_written_is_reported() {
+    // Terms are parsed once per set; a term that does not parse is reported where it is
+    // written, each time.
+    let text = [entry("a", "ai*"), entry("b", "ai*"), entry("c", "chip*")].concat();
+    let problems = compile_one(&text).unwrap_err();
+    let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+    assert_eq!(lines, [6, 12], "{problems:#?}");
+    assert!(problems.iter().all(|p| p.message.contains("at least 3")));
+}
+
+#[test]
+fn the_rules_of_a_file_share_its_path() {
+    let set = one(&[entry("a", "lawsuit"), entry("b", "recall")].concat());
+    let [a, b] = set.rules() else {
+        panic!("two rules")
+    };
+    assert_eq!(&*a.path, Path::new("rules/test.toml"));
+    assert!(std::sync::Arc::ptr_eq(&a.path, &b.path));
+    // Neither wrote examples: none are kept, and none are run.
+    assert!(a.tests().matching.is_empty() && a.tests().scenarios.is_empty());
+}
+
+#[test]
+fn a_pattern_written_in_many_rules_is_compiled_once() {
+    let rule = |id: &str| {
+        format!(
+            "[[rule]]\nid = \"{id}\"\ntitle = \"t\"\ncondition = \"a\"\n[rule.text.a]\nregex = [\"guidance (cut|lowered)\"]\n"
+        )
+    };
+    let set = one(&[rule("a"), rule("b")].concat());
+    let regex = |id: &str| match &set.get(id).unwrap().selections[0].kind {
+        SelectionKind::Text(t) => std::sync::Arc::clone(&t.regexes[0]),
+        SelectionKind::Price(_) => panic!("a text selection"),
+    };
+    assert!(std::sync::Arc::ptr_eq(&regex("a"), &regex("b")));
+    assert_eq!(
+        verdict(&set, "Acme guidance lowered", None, ""),
+        Some(Tri::True)
+    );
+}
