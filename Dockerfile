@@ -13,7 +13,7 @@ COPY Cargo.toml Cargo.lock ./
 RUN mkdir src benches \
  && echo 'fn main() {}' > src/main.rs \
  && touch src/lib.rs \
- && for b in matching replay fanout; do echo 'fn main() {}' > benches/$b.rs; done \
+ && for b in matching replay fanout audience scale; do echo 'fn main() {}' > benches/$b.rs; done \
  && cargo build --release --locked \
  && rm -rf src benches
 COPY src ./src

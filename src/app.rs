@@ -104,14 +104,12 @@ pub async fn run(
         .flat_map(|q| q.symbols.iter().cloned())
         .collect();
     let mut demand = None;
-    for (source, _) in &mut sources {
-        // The on-demand source also fetches the symbols chats ask for.
+    let mut on_demand = None;
+    for (source, schedule) in &sources {
+        // The on-demand source's provider also fetches, as a source of its own on the same
+        // schedule, the symbols chats ask for.
         if Some(&source.name) == demand_source.as_ref()
-            && let SourceKind::Quotes {
-                provider,
-                demand: slot,
-                ..
-            } = &mut source.kind
+            && let SourceKind::Quotes { provider, .. } = &source.kind
         {
             let d = Arc::new(Demand::open(
                 configured.iter().cloned(),
@@ -120,10 +118,20 @@ pub async fn run(
                 http.clone(),
                 store.clone(),
             )?);
-            *slot = Some(Arc::clone(&d));
+            on_demand = Some((
+                sources::Source {
+                    name: format!("{} (on demand)", source.name),
+                    kind: SourceKind::OnDemand {
+                        provider: Arc::clone(provider),
+                        demand: Arc::clone(&d),
+                    },
+                },
+                schedule.clone(),
+            ));
             demand = Some(d);
         }
     }
+    sources.extend(on_demand);
 
     let sender = {
         // A chat moved to a new id takes its personal alerts along.
@@ -178,13 +186,9 @@ pub async fn run(
     for (source, schedule) in sources {
         names.push(source.name.clone());
         let calls = match &source.kind {
-            SourceKind::Quotes {
-                symbols, demand, ..
-            } => {
-                symbols.len() as u32
-                    + demand
-                        .as_ref()
-                        .map_or(0, |d| d.limits().max.div_ceil(20) as u32)
+            SourceKind::Quotes { symbols, .. } => symbols.len() as u32,
+            SourceKind::OnDemand { provider, demand } => {
+                demand.limits().max.div_ceil(provider.batch_size().max(1)) as u32
             }
             SourceKind::Feed(_) => 1,
         };

@@ -195,11 +195,17 @@ pub fn alert_spec(series: &Series, alert: &Alert, lang: Lang) -> Result<Spec<'st
     }
     let reference = series.previous_close_at(price.at).map(|(_, p)| p);
     Ok(Spec {
-        title: format!(
-            "{} · {}",
-            alert.symbol.as_deref().unwrap_or(""),
-            alert.title.chars().take(60).collect::<String>()
-        ),
+        // A personal alert's chart is its symbol's move alone: the many alerts one move fires
+        // share it (the message says which alert it is).
+        title: if crate::personal::is_personal(&alert.rule) {
+            alert.symbol.clone().unwrap_or_default()
+        } else {
+            format!(
+                "{} · {}",
+                alert.symbol.as_deref().unwrap_or(""),
+                alert.title.chars().take(60).collect::<String>()
+            )
+        },
         prices,
         reference: reference.map(|r| (r, t.chart_previous_close())),
         mark: alert

@@ -409,7 +409,7 @@ impl Config {
             raw.storage.cache_mb.as_ref(),
             "storage.cache_mb",
             1..=4096,
-            64,
+            16,
             &mut problems,
         );
         let rules_dir = env
@@ -821,7 +821,15 @@ symbols = ["NVDA"]
         assert_eq!(c.quotes[0].symbols, ["NVDA", "AMD"]);
         assert_eq!(c.quotes[0].name, "yahoo:NVDA,AMD");
         assert_eq!(c.feeds[0].name, "127.0.0.1/rss");
-        assert_eq!(c.storage.cache_bytes, 64 * 1024 * 1024);
+        assert_eq!(c.storage.cache_bytes, 16 * 1024 * 1024);
+        assert_eq!(
+            c.symbols.limits,
+            crate::sources::demand::DemandLimits::default()
+        );
+        assert_eq!(
+            c.demand_source().map(|q| q.name.as_str()),
+            Some("yahoo:NVDA,AMD")
+        );
     }
 
     #[test]

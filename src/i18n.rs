@@ -869,6 +869,7 @@ impl Texts {
             E::TooFrequent(min) => self.pick(format!("alerts can repeat at most every {min} minutes."), format!("Alarme können sich höchstens alle {min} Minuten wiederholen.")),
             E::Unexpected(w) => self.pick(format!("I do not know <code>{}</code> here.", esc(w)), format!("<code>{}</code> verstehe ich an dieser Stelle nicht.", esc(w))),
             E::NoWords => self.pick("<code>news</code> needs words to look for.".into(), "nach <code>news</code> fehlen die gesuchten Wörter.".into()),
+            E::BadWord(w) => self.pick(format!("<code>{}</code> has nothing to look for in a headline (letters or digits).", esc(w)), format!("<code>{}</code> enthält nichts, wonach in Schlagzeilen gesucht werden kann (Buchstaben oder Ziffern).", esc(w))),
             E::TooManyWords => self.pick("too many or too long words (at most 8).".into(), "zu viele oder zu lange Wörter (höchstens 8).".into()),
             E::TwoPrices => self.pick("one price part per alert.".into(), "ein Kursteil pro Alarm.".into()),
         }

@@ -399,6 +399,9 @@ fn run(
     let mut config = load_config(config_path)?;
     config.record_dir = record;
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        // Store work runs on the blocking pool; a crowd of commands needs no more threads
+        // than this (each thread costs memory, and the store serialises its flushes anyway).
+        .max_blocking_threads(32)
         .enable_all()
         .build()
         .context("starting the async runtime")?;

@@ -23,7 +23,7 @@ use crate::record::Recorder;
 use crate::rules::RuleSet;
 use crate::sources::Batch;
 use crate::sources::demand::Demand;
-use crate::store::{Step, Store, StoreError, StoredHeadline};
+use crate::store::{Chart, Step, Store, StoreError, StoredHeadline};
 use crate::text::Lang;
 
 /// How often old state is tidied away.
@@ -90,8 +90,16 @@ impl Pipeline {
         let bars = store.bars()?;
         tracing::info!(bars = bars.len(), "restored price history");
         engine.warm(&bars);
-        *engine.personal_mut() =
-            crate::personal::Book::load(store.personal_alerts()?, store.personal_states()?);
+        // Read one at a time: a hundred thousand alerts are never held twice.
+        let states = store.personal_states()?;
+        let mut failed = None;
+        let alerts = store
+            .each_personal_alert()
+            .map_while(|a| a.map_err(|e| failed = Some(e)).ok());
+        *engine.personal_mut() = crate::personal::Book::load(alerts, states);
+        if let Some(e) = failed {
+            return Err(e);
+        }
         tracing::info!(alerts = engine.personal().len(), "restored personal alerts");
         Ok(Pipeline {
             engine,
@@ -124,10 +132,13 @@ impl Pipeline {
         };
         let store = &self.store;
         self.engine.personal_mut().sync_chat(chat, &alerts, |key| {
+            // What is stored for an alert new to the book (one that moved with its chat).
             store
                 .personal_state(key.chat, key.number)
-                .ok()
-                .flatten()
+                .unwrap_or_else(|e| {
+                    tracing::error!(chat, number = key.number, error = %e, "cannot read a personal alert's state; it starts afresh");
+                    None
+                })
                 .unwrap_or_default()
         });
     }
@@ -246,6 +257,7 @@ impl Pipeline {
         let mut alerts: Vec<Alert> = Vec::new();
         let mut deliveries = Vec::new();
         let mut charts = Vec::new();
+        let mut drawn = std::collections::HashMap::new();
         let mut digest = Vec::new();
         let mut replace = Vec::new();
         let mut new_alerts = 0;
@@ -281,8 +293,23 @@ impl Pipeline {
                         .map(|d| d.lang)
                         .collect();
                     for lang in langs {
-                        if let Some(png) = self.chart(&alert, lang) {
-                            charts.push((alert.id, lang, png));
+                        // Personal alerts fired by one move show the same picture: drawn
+                        // once, the others refer to it.
+                        let shared = crate::personal::is_personal(&alert.rule).then(|| {
+                            (
+                                alert.symbol.clone(),
+                                lang,
+                                alert.price.as_ref().map(|p| p.at),
+                                alert.headline.as_ref().map(|h| h.published),
+                            )
+                        });
+                        if let Some(first) = shared.as_ref().and_then(|k| drawn.get(k)) {
+                            charts.push((alert.id, lang, Chart::SameAs(*first)));
+                        } else if let Some(png) = self.chart(&alert, lang) {
+                            if let Some(k) = shared {
+                                drawn.insert(k, alert.id);
+                            }
+                            charts.push((alert.id, lang, Chart::Png(png)));
                         }
                     }
                     deliveries.extend(fan_out.deliveries);

@@ -154,7 +154,7 @@ async fn only_admins_change_groups_and_only_the_operator_runs_admin_commands() {
     assert!(
         stats.contains("Chats 3 (3 active)")
             && stats.contains("Alerts today 0")
-            && stats.contains("Sources 5"),
+            && stats.contains("Sources 6"),
         "{stats}"
     );
     assert!(

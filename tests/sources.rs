@@ -252,7 +252,6 @@ async fn a_missing_symbol_does_not_slow_down_the_others_but_a_dead_source_backs_
                 false,
             )),
             symbols: symbols.iter().map(|s| s.to_string()).collect(),
-            demand: None,
         },
     };
 

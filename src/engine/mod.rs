@@ -22,7 +22,7 @@ pub use story::StoryState;
 use story::StoryIndex;
 
 use crate::model::{Bar, Headline};
-use crate::personal::{Book, Fired};
+use crate::personal::{Book, Fired, News};
 use crate::rules::{Rule, RuleSet, SelectionKind, Tri};
 use crate::series::Series;
 use crate::text::Lang;
@@ -236,15 +236,15 @@ impl Engine {
         report.cited = Some(cited.clone());
         report.symbols = symbols.iter().cloned().collect();
         let series = &self.series;
-        let (personal_matched, fired) = self.personal.headline(
-            &prepared.title,
-            &cited,
-            &story,
-            &report.symbols,
+        let news = News {
+            title: &prepared.title,
+            cited: &cited,
+            story: &story,
             at,
-            now,
-            |s| series.get(s),
-        );
+        };
+        let (personal_matched, fired) = self
+            .personal
+            .headline(&news, &report.symbols, now, |s| series.get(s));
         if !matches.rules.is_empty() || personal_matched {
             // Only stories some rule cares about are remembered: copies of the rest are
             // cheap to match again and would only bloat the state.
@@ -336,7 +336,7 @@ impl Engine {
                 continue;
             }
             if let Some(series) = self.series.get(&bar.symbol) {
-                self.personal.bar(series, &bar.symbol, bar.time);
+                self.personal.bar(series, &bar.symbol, bar.time, now);
             }
             for r in rules.price_rules_for(&bar.symbol) {
                 let rule = &rules.rules()[r];

@@ -34,12 +34,15 @@ use serde::{Deserialize, Serialize};
 
 use super::{Key, PersonalAlert, PricePart, Spec};
 use crate::model::HeadlineRef;
-use crate::rules::{
-    Cmp, Field, MatchedTerm, PriceCheck, PriceEvidence, PriceKind, Reference, SessionFilter,
-    Severity, Term, Threshold, TokenPattern,
-};
+use crate::rules::{MatchedTerm, PriceEvidence, Reference, Severity};
 use crate::series::Series;
-use crate::text::{NormalizedText, Token};
+use crate::text::NormalizedText;
+
+mod judge;
+mod levels;
+
+use judge::{Held, crossing, held_near, holds, probe, term_keys, terms_of, token_keys, words_in};
+use levels::Levels;
 
 /// How far apart the news and the price part of one alert may lie (either order).
 const WITHIN: TimeDelta = TimeDelta::days(1);
@@ -74,6 +77,19 @@ pub struct PendingNews {
     pub story: String,
 }
 
+/// A headline as the book reads it.
+#[derive(Debug)]
+pub struct News<'a> {
+    /// Its title, normalised.
+    pub title: &'a NormalizedText,
+    /// How alerts cite it.
+    pub cited: &'a HeadlineRef,
+    /// Its story key, so later copies fold into an alert it fires.
+    pub story: &'a str,
+    /// When it was published (clamped to processing time).
+    pub at: DateTime<Utc>,
+}
+
 /// A personal alert that fired: what the engine turns into an [`crate::engine::Alert`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fired {
@@ -93,73 +109,6 @@ pub struct Fired {
     pub news: Option<PendingNews>,
     /// How far apart the parts could be, in seconds.
     pub within_secs: u64,
-}
-
-/// A price as an ordered key (prices and thresholds are finite; `total_cmp` orders them).
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Level(f64);
-
-impl Level {
-    /// `x` as a key; `-0.0` is `0.0` (a change of nothing either way).
-    fn of(x: f64) -> Level {
-        Level(x + 0.0)
-    }
-}
-
-impl Eq for Level {}
-
-impl PartialOrd for Level {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Level {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
-    }
-}
-
-const KEY_MIN: Key = Key {
-    chat: i64::MIN,
-    number: 0,
-};
-const KEY_MAX: Key = Key {
-    chat: i64::MAX,
-    number: u32::MAX,
-};
-
-/// Alerts at levels (or thresholds) in an ordered set.
-#[derive(Debug, Default)]
-struct Levels(BTreeSet<(Level, Key)>);
-
-impl Levels {
-    fn insert(&mut self, level: f64, key: Key) {
-        self.0.insert((Level::of(level), key));
-    }
-
-    fn remove(&mut self, level: f64, key: Key) {
-        self.0.remove(&(Level::of(level), key));
-    }
-
-    /// The alerts with `lo < level <= hi` (or `lo <= level` when `lo` is included).
-    fn between(&self, lo: f64, lo_included: bool, hi: f64, out: &mut Vec<Key>) {
-        use std::ops::Bound::{Excluded, Included};
-        let (lo, hi) = (Level::of(lo), Level::of(hi));
-        if lo > hi || lo.0.is_nan() || hi.0.is_nan() {
-            return;
-        }
-        let from = if lo_included {
-            Included((lo, KEY_MIN))
-        } else {
-            Excluded((lo, KEY_MAX))
-        };
-        out.extend(
-            self.0
-                .range((from, Included((hi, KEY_MAX))))
-                .map(|(_, k)| *k),
-        );
-    }
 }
 
 /// The `move` alerts of one window length.
@@ -186,8 +135,6 @@ struct SymbolBook {
     moves: BTreeMap<u64, Moves>,
     /// News alerts by the first word of their terms: `w:` + folded form, `s:` + stem.
     words: HashMap<String, BTreeSet<Key>>,
-    /// News alerts whose first word is a stem wildcard: looked at for every headline.
-    loose: BTreeSet<Key>,
     /// Alerts to look at again at the first bar at or after a time (new ones, cooling ones).
     due: BTreeSet<(DateTime<Utc>, Key)>,
     /// The change against the previous close at the last evaluation (`None`: not known, so
@@ -212,18 +159,11 @@ struct Entry {
     due: Option<DateTime<Utc>>,
 }
 
-/// What a bar found holding, kept until the end of the batch.
-#[derive(Debug, Clone)]
-struct Held {
-    at: DateTime<Utc>,
-    names: Vec<&'static str>,
-    evidence: PriceEvidence,
-}
-
 /// Every chat's personal alerts, indexed per symbol.
 #[derive(Debug, Default)]
 pub struct Book {
-    entries: HashMap<Key, Entry>,
+    /// Every alert, by chat and number (a chat's alerts are one range).
+    entries: BTreeMap<Key, Entry>,
     symbols: HashMap<String, SymbolBook>,
     /// Alerts that held during the batch in hand, and the latest bar per symbol in it.
     batch: BTreeMap<Key, Held>,
@@ -238,68 +178,6 @@ pub struct Book {
     judged: u64,
 }
 
-/// The index keys a title token is looked up under.
-fn token_keys(token: &Token) -> [String; 2] {
-    [format!("w:{}", token.text), format!("s:{}", token.stem)]
-}
-
-/// The index keys of a term's first word, or `None` for a stem wildcard (no exact key).
-fn term_keys(term: &Term) -> Option<Vec<String>> {
-    match term.tokens.first()? {
-        TokenPattern::Word { folded, stems } => Some(
-            std::iter::once(format!("w:{folded}"))
-                .chain(stems.iter().map(|s| format!("s:{s}")))
-                .collect(),
-        ),
-        TokenPattern::Exact(t) => Some(vec![format!("w:{t}")]),
-        TokenPattern::Prefix(_) | TokenPattern::Any => None,
-    }
-}
-
-/// The alert's words as terms (a word that no longer parses is left out, logged).
-fn terms_of(spec: &Spec) -> Vec<Term> {
-    spec.words
-        .iter()
-        .filter_map(|w| match Term::parse(w) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                tracing::warn!(word = %w, error = %e, "a personal alert's word does not parse");
-                None
-            }
-        })
-        .collect()
-}
-
-/// Whether a level alert (crossings) holds only at the bar that crosses: such alerts need
-/// no second look after a cooldown.
-fn crossing(spec: &Spec) -> bool {
-    matches!(spec.price, Some(PricePart::Below(_) | PricePart::Above(_)))
-}
-
-/// A check that always holds, to read a figure (the change against a reference) with the
-/// same freshness and reference rules as the alerts' own checks.
-fn probe(from: Reference, window: Option<std::time::Duration>, falling: bool) -> PriceCheck {
-    PriceCheck {
-        kind: PriceKind::Change {
-            from,
-            window,
-            threshold: if falling {
-                Threshold {
-                    cmp: Cmp::Le,
-                    value: f64::INFINITY,
-                }
-            } else {
-                Threshold {
-                    cmp: Cmp::Ge,
-                    value: f64::NEG_INFINITY,
-                }
-            },
-        },
-        session: SessionFilter::Any,
-        max_age: std::time::Duration::from_secs(30 * 60),
-    }
-}
-
 impl Book {
     /// An empty book.
     pub fn new() -> Book {
@@ -308,7 +186,10 @@ impl Book {
 
     /// A book of stored alerts and their states. An alert whose text no longer parses is
     /// logged and left out (it stays stored).
-    pub fn load(alerts: Vec<PersonalAlert>, states: Vec<(Key, PersonalState)>) -> Book {
+    pub fn load(
+        alerts: impl IntoIterator<Item = PersonalAlert>,
+        states: Vec<(Key, PersonalState)>,
+    ) -> Book {
         let mut states: HashMap<Key, PersonalState> = states.into_iter().collect();
         let mut book = Book::new();
         for alert in alerts {
@@ -403,9 +284,13 @@ impl Book {
             .collect();
         let present: Vec<Key> = self
             .entries
-            .keys()
-            .filter(|k| k.chat == chat)
-            .copied()
+            .range(
+                Key { chat, number: 0 }..=Key {
+                    chat,
+                    number: u32::MAX,
+                },
+            )
+            .map(|(k, _)| *k)
             .collect();
         for key in present {
             let unchanged = wanted.get(&key).is_some_and(|a| {
@@ -442,15 +327,8 @@ impl Book {
             }
         }
         if let Some(first) = terms_of(spec).first() {
-            match term_keys(first) {
-                Some(keys) => {
-                    for k in keys {
-                        book.words.entry(k).or_default().insert(key);
-                    }
-                }
-                None => {
-                    book.loose.insert(key);
-                }
+            for k in term_keys(first) {
+                book.words.entry(k).or_default().insert(key);
             }
         }
     }
@@ -471,26 +349,19 @@ impl Book {
                 if let Some(moves) = book.moves.get_mut(&window.as_secs()) {
                     moves.down.remove(*pct, key);
                     moves.up.remove(*pct, key);
-                    if moves.down.0.is_empty() {
+                    if moves.down.is_empty() {
                         book.moves.remove(&window.as_secs());
                     }
                 }
             }
         }
         if let Some(first) = terms_of(spec).first() {
-            match term_keys(first) {
-                Some(keys) => {
-                    for k in keys {
-                        if let Some(set) = book.words.get_mut(&k) {
-                            set.remove(&key);
-                            if set.is_empty() {
-                                book.words.remove(&k);
-                            }
-                        }
+            for k in term_keys(first) {
+                if let Some(set) = book.words.get_mut(&k) {
+                    set.remove(&key);
+                    if set.is_empty() {
+                        book.words.remove(&k);
                     }
-                }
-                None => {
-                    book.loose.remove(&key);
                 }
             }
         }
@@ -514,9 +385,10 @@ impl Book {
         entry.due = Some(at);
     }
 
-    /// Looks at the alerts of `symbol` that its bar at `t` may have changed: levels crossed,
-    /// thresholds just passed, alerts due. Those that hold are kept for [`Book::end_batch`].
-    pub fn bar(&mut self, series: &Series, symbol: &str, t: DateTime<Utc>) {
+    /// Looks at the alerts of `symbol` that its bar at `t` (processed at `now`) may have
+    /// changed: levels crossed, thresholds just passed, alerts due by `now` (cooldowns run in
+    /// processing time). Those that hold are kept for [`Book::end_batch`].
+    pub fn bar(&mut self, series: &Series, symbol: &str, t: DateTime<Utc>, now: DateTime<Utc>) {
         let Some(book) = self.symbols.get_mut(symbol) else {
             return;
         };
@@ -533,7 +405,7 @@ impl Book {
                 .between(before.price, true, last.price, &mut candidates);
         }
         // Thresholds between the change at the previous bar and now, computed once.
-        let change = (!(book.drop.0.is_empty() && book.rise.0.is_empty()))
+        let change = (!(book.drop.is_empty() && book.rise.is_empty()))
             .then(|| probe(Reference::PreviousClose, None, true).eval(series, t))
             .flatten()
             .and_then(|e| e.change_pct);
@@ -575,7 +447,7 @@ impl Book {
         }
         // Alerts due for another look.
         while let Some(&(at, key)) = book.due.first() {
-            if at > t {
+            if at > now {
                 break;
             }
             book.due.pop_first();
@@ -591,15 +463,8 @@ impl Book {
                 continue;
             };
             self.judged += 1;
-            if let Some((names, evidence)) = holds(&entry.spec, series, t) {
-                self.batch.insert(
-                    key,
-                    Held {
-                        at: t,
-                        names,
-                        evidence,
-                    },
-                );
+            if let Some(held) = holds(&entry.spec, series, t) {
+                self.batch.insert(key, held);
             }
         }
     }
@@ -625,11 +490,7 @@ impl Book {
                 let latest = last.get(&spec.symbol).copied().unwrap_or(held.at);
                 let held = if latest > held.at {
                     match series(&spec.symbol).and_then(|s| holds(&spec, s, latest)) {
-                        Some((names, evidence)) => Held {
-                            at: latest,
-                            names,
-                            evidence,
-                        },
+                        Some(held) => held,
                         None => continue,
                     }
                 } else {
@@ -672,17 +533,12 @@ impl Book {
         }
     }
 
-    /// A headline about `symbols`, its title normalised as `title`, published at `at` (as
-    /// cited by `cited`, story `story`) and processed at `now`. Returns whether some alert's
-    /// words matched (its story is then worth remembering), and the alerts that fired.
-    #[allow(clippy::too_many_arguments)]
+    /// A headline about `symbols` (see [`News`]), processed at `now`. Returns whether some
+    /// alert's words matched (its story is then worth remembering), and the alerts that fired.
     pub fn headline<'s>(
         &mut self,
-        title: &NormalizedText,
-        cited: &HeadlineRef,
-        story: &str,
+        news: &News<'_>,
         symbols: &[String],
-        at: DateTime<Utc>,
         now: DateTime<Utc>,
         series: impl Fn(&str) -> Option<&'s Series>,
     ) -> (bool, Vec<Fired>) {
@@ -691,8 +547,8 @@ impl Book {
             let Some(book) = self.symbols.get(symbol.as_str()) else {
                 continue;
             };
-            let mut candidates: BTreeSet<Key> = book.loose.clone();
-            for token in &title.tokens {
+            let mut candidates: BTreeSet<Key> = BTreeSet::new();
+            for token in &news.title.tokens {
                 for k in token_keys(token) {
                     if let Some(keys) = book.words.get(&k) {
                         candidates.extend(keys.iter().copied());
@@ -704,46 +560,52 @@ impl Book {
                     continue;
                 };
                 self.judged += 1;
-                if let Some(terms) = words_in(&entry.spec, title) {
+                if let Some(terms) = words_in(&entry.spec, news.title) {
                     matched.push((key, terms));
                 }
             }
         }
         let any = !matched.is_empty();
-        if now - at > WITHIN {
+        if now - news.at > WITHIN {
             // Too old to pair with anything still to come.
             return (any, Vec::new());
         }
         let mut fired = Vec::new();
+        // Alerts with the same price part on the same symbol share one look back.
+        let mut near: HashMap<(String, String), Option<Held>> = HashMap::new();
         for (key, terms) in matched {
             let Some(entry) = self.entries.get(&key) else {
                 continue;
             };
-            let news = PendingNews {
-                at,
-                headline: cited.clone(),
+            let pending = PendingNews {
+                at: news.at,
+                headline: news.cited.clone(),
                 matched: terms,
-                story: story.to_string(),
+                story: news.story.to_string(),
             };
             let spec = entry.spec.clone();
+            let cooling = entry.state.cooling(now);
             if spec.price.is_none() {
-                if !entry.state.cooling(now) {
-                    fired.extend(self.fire(key, None, Some(news), now));
+                if !cooling {
+                    fired.extend(self.fire(key, None, Some(pending), now));
                 }
                 continue;
             }
             // The price part within a day either side, as close to the headline as it held.
-            let held = series(&spec.symbol).and_then(|s| held_near(&spec, s, at, now));
-            let cooling = entry.state.cooldown_until.filter(|until| now < *until);
-            match (held, cooling) {
-                (Some(held), None) => fired.extend(self.fire(key, Some(held), Some(news), now)),
-                (held, cooling) => {
-                    self.change(key, |state| state.news = Some(Box::new(news)));
-                    // Holding already but cooling: look again when the cooldown ends.
-                    if let (Some(_), Some(until)) = (held, cooling) {
-                        self.reschedule(key, until);
-                    }
+            let held = near
+                .entry((spec.symbol.clone(), format!("{:?}", spec.price)))
+                .or_insert_with(|| {
+                    series(&spec.symbol).and_then(|s| held_near(&spec, s, news.at, now))
+                })
+                .clone();
+            match held {
+                Some(held) if !cooling => {
+                    fired.extend(self.fire(key, Some(held), Some(pending), now));
                 }
+                // Paired, but cooling down: the news is spent, as when a rule is cooling.
+                Some(_) => {}
+                // Not yet: it waits for the price part.
+                None => self.change(key, |state| state.news = Some(Box::new(pending))),
             }
         }
         (any, fired)
@@ -839,70 +701,6 @@ impl Book {
             }
         }
     }
-}
-
-/// Whether the alert's price part holds on `series` at `t`: the names of the checks that
-/// held and the figures of the first.
-fn holds(
-    spec: &Spec,
-    series: &Series,
-    t: DateTime<Utc>,
-) -> Option<(Vec<&'static str>, PriceEvidence)> {
-    let mut names = Vec::new();
-    let mut evidence = None;
-    for (name, check) in spec.price_checks() {
-        if let Some(e) = check.eval(series, t) {
-            names.push(name);
-            evidence.get_or_insert(e);
-        }
-    }
-    evidence.map(|e| (names, e))
-}
-
-/// The moment within a day of `at` (and not after `now`) at which the price part held,
-/// closest to `at`: a headline arriving after the move pairs with it.
-fn held_near(spec: &Spec, series: &Series, at: DateTime<Utc>, now: DateTime<Utc>) -> Option<Held> {
-    let from = at - WITHIN;
-    let to = (at + WITHIN).min(now);
-    let mut best: Option<Held> = None;
-    let mut previous = None;
-    for tick in series.ticks_between(from, to) {
-        if previous == Some(tick.time) {
-            continue;
-        }
-        previous = Some(tick.time);
-        if let Some((names, evidence)) = holds(spec, series, tick.time) {
-            let closer = best
-                .as_ref()
-                .is_none_or(|b| (tick.time - at).abs() < (b.at - at).abs());
-            if closer {
-                best = Some(Held {
-                    at: tick.time,
-                    names,
-                    evidence,
-                });
-            }
-        }
-    }
-    best
-}
-
-/// Where each of the alert's words occurs in the title, if all of them do.
-fn words_in(spec: &Spec, title: &NormalizedText) -> Option<Vec<MatchedTerm>> {
-    let mut out = Vec::new();
-    for term in terms_of(spec) {
-        let start = (0..title.tokens.len()).find(|&i| term.matches_at(&title.tokens, i))?;
-        let end = start + term.tokens.len() - 1;
-        let span = (title.tokens[start].span.0, title.tokens[end].span.1);
-        out.push(MatchedTerm {
-            selection: "news".into(),
-            term: term.to_string(),
-            field: Field::Title,
-            text: title.original.get(span.0..span.1).unwrap_or("").to_string(),
-            span,
-        });
-    }
-    (!out.is_empty()).then_some(out)
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ pub mod spec;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use book::{Book, Fired, PendingNews, PersonalState};
+pub use book::{Book, Fired, News, PendingNews, PersonalState};
 pub use spec::{Limits, PricePart, Spec, SpecError, parse};
 
 /// What the rule ids of all personal alerts start with.

@@ -18,7 +18,10 @@
 
 use std::time::Duration;
 
-use crate::rules::{Cmp, Direction, PriceCheck, PriceKind, Reference, SessionFilter, Threshold};
+use crate::rules::{
+    Cmp, DEFAULT_MAX_AGE, Direction, PriceCheck, PriceKind, Reference, SessionFilter, Term,
+    Threshold,
+};
 
 /// What a chat may have.
 #[derive(Clone, Copy, Debug)]
@@ -104,6 +107,8 @@ pub enum SpecError {
     Unexpected(String),
     /// `news` without words, or words that are only punctuation.
     NoWords,
+    /// A word that cannot be looked for (no letters or digits to match).
+    BadWord(String),
     /// Too many words or too long a phrase.
     TooManyWords,
     /// Two price parts.
@@ -323,6 +328,11 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Spec, SpecError> {
                 if term.is_empty() {
                     return Err(SpecError::NoWords);
                 }
+                // Looked for as a rule term would be: one that cannot be is refused now,
+                // not left to never match.
+                if Term::parse(&term).is_err() {
+                    return Err(SpecError::BadWord(word.clone()));
+                }
                 if term.chars().count() > MAX_TERM || spec.words.len() >= MAX_WORDS {
                     return Err(SpecError::TooManyWords);
                 }
@@ -395,7 +405,7 @@ impl Spec {
         let check = |kind| PriceCheck {
             kind,
             session: SessionFilter::Any,
-            max_age: PRICE_MAX_AGE,
+            max_age: DEFAULT_MAX_AGE,
         };
         let change = |from, window, cmp, value| PriceKind::Change {
             from,
@@ -439,9 +449,6 @@ impl Spec {
         }
     }
 }
-
-/// How old a price may be (while its market trades) and still count, as for rules.
-const PRICE_MAX_AGE: Duration = Duration::from_secs(30 * 60);
 
 #[cfg(test)]
 mod tests {
@@ -542,6 +549,11 @@ mod tests {
         );
         assert_eq!(parse("NVDA news", &l), Err(SpecError::NoWords));
         assert_eq!(parse("NVDA news @@@", &l), Err(SpecError::NoWords));
+        assert_eq!(
+            parse("NVDA news & chips", &l),
+            Err(SpecError::BadWord("&".into())),
+            "a word with nothing to match is refused, not kept to never match"
+        );
         assert_eq!(
             parse("NVDA drop 3% every 1m", &l),
             Err(SpecError::TooFrequent(15))

@@ -720,7 +720,7 @@ fn compile_price(
         Some(v) => file::parse_duration(file, v)
             .map_err(|e| problems.push(e))
             .ok()?,
-        None => Duration::from_secs(30 * 60),
+        None => price::DEFAULT_MAX_AGE,
     };
     Some(PriceCheck {
         kind,

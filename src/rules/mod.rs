@@ -27,8 +27,8 @@ pub use condition::{Expr, Tri};
 pub use file::{Order, Problem, RawScenario, Scope, Severity, SourceFile, line_col};
 pub use matcher::{Field, Occurrence, TermId};
 pub use price::{
-    Basis, Cmp, Direction, PriceCheck, PriceEvidence, PriceKind, Reference, SessionFilter,
-    Threshold,
+    Basis, Cmp, DEFAULT_MAX_AGE, Direction, PriceCheck, PriceEvidence, PriceKind, Reference,
+    SessionFilter, Threshold,
 };
 pub use template::{Placeholder, Segment, Template};
 pub use term::{Term, TokenPattern};

@@ -17,6 +17,10 @@ use crate::series::Series;
 /// (holidays are not modelled, so a long weekend must not make it stale).
 const MAX_HOLIDAY_GAP_DAYS: i64 = 4;
 
+/// How old a price may be (while its market trades) and still count, when a check says
+/// nothing else (`max_age`): rules and personal alerts alike.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(30 * 60);
+
 /// What a change is measured against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]

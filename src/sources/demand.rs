@@ -171,18 +171,31 @@ impl Demand {
             let mut state = demand.lock();
             state.checks = store.symbol_checks()?.into_iter().collect();
         }
-        let mut alerts: HashMap<i64, Vec<String>> = HashMap::new();
-        for a in store.personal_alerts()? {
-            if let Ok(spec) = a.parsed() {
-                alerts.entry(a.chat).or_default().push(spec.symbol);
+        // What active chats refer to: their watch lists, then their alerts.
+        let mut active = HashSet::new();
+        {
+            let mut state = demand.lock();
+            for chat in store.each_chat() {
+                let chat = chat?;
+                if !chat.active {
+                    continue;
+                }
+                active.insert(chat.id);
+                if !chat.watch.is_empty() {
+                    demand.set_watch(&mut state, chat.id, chat.watch.iter().cloned());
+                }
             }
-        }
-        for (chat, symbols) in alerts {
-            demand.set_alerts(chat, symbols);
-        }
-        for chat in store.chats()? {
-            if !chat.watch.is_empty() {
-                demand.set_watch(chat.id, chat.watch.iter().cloned());
+            let mut alerts: HashMap<i64, Vec<String>> = HashMap::new();
+            for a in store.each_personal_alert() {
+                let a = a?;
+                if active.contains(&a.chat)
+                    && let Ok(spec) = a.parsed()
+                {
+                    alerts.entry(a.chat).or_default().push(spec.symbol);
+                }
+            }
+            for (chat, symbols) in alerts {
+                demand.set_alerts(&mut state, chat, symbols);
             }
         }
         Ok(demand)
@@ -326,17 +339,28 @@ impl Demand {
     }
 
     /// Takes up what `chat` refers to as stored now (after it changed its alerts or watch
-    /// list, a one-shot alert of it fired, or it moved to a new id).
+    /// list, stopped, a one-shot alert of it fired, or it moved to a new id). A chat that
+    /// stopped (or blocked the bot) refers to nothing. Read and applied under one lock, so two
+    /// changes of one chat cannot be applied in the wrong order.
     pub fn sync_chat(&self, chat: i64) -> Result<(), StoreError> {
-        let alerts = self.store.personal_alerts_of(chat)?;
-        let watch = self.store.chat(chat)?.map(|c| c.watch).unwrap_or_default();
-        self.set_alerts(
-            chat,
-            alerts
+        let mut state = self.lock();
+        let record = self.store.chat(chat)?;
+        let active = record.as_ref().is_some_and(|c| c.active);
+        let alerts: Vec<String> = if active {
+            self.store
+                .personal_alerts_of(chat)?
                 .iter()
-                .filter_map(|a| a.parsed().ok().map(|s| s.symbol)),
-        );
-        self.set_watch(chat, watch);
+                .filter_map(|a| a.parsed().ok().map(|s| s.symbol))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let watch = record
+            .filter(|c| c.active)
+            .map(|c| c.watch)
+            .unwrap_or_default();
+        self.set_alerts(&mut state, chat, alerts);
+        self.set_watch(&mut state, chat, watch);
         Ok(())
     }
 
@@ -354,12 +378,11 @@ impl Demand {
     }
 
     /// `chat`'s personal alerts now watch these symbols.
-    fn set_alerts(&self, chat: i64, symbols: impl IntoIterator<Item = String>) {
+    fn set_alerts(&self, state: &mut State, chat: i64, symbols: impl IntoIterator<Item = String>) {
         let new: BTreeSet<String> = symbols
             .into_iter()
             .filter(|s| !self.is_configured(s))
             .collect();
-        let mut state = self.lock();
         if let Some(old) = state.alerts.remove(&chat) {
             state.sub(&old);
         }
@@ -370,12 +393,11 @@ impl Demand {
     }
 
     /// `chat`'s watch list is now these symbols.
-    fn set_watch(&self, chat: i64, symbols: impl IntoIterator<Item = String>) {
+    fn set_watch(&self, state: &mut State, chat: i64, symbols: impl IntoIterator<Item = String>) {
         let new: BTreeSet<String> = symbols
             .into_iter()
             .filter(|s| !self.is_configured(s))
             .collect();
-        let mut state = self.lock();
         if let Some(old) = state.watched.remove(&chat) {
             state.sub(&old);
         }
@@ -573,11 +595,33 @@ mod tests {
         store.update_chat(1, |c| c.watch.clear()).unwrap();
         d.sync_chat(1).unwrap();
         assert_eq!(d.wanted(now), ["KC"]);
-        // What the store says is read back at start.
+        // What the store says is read back at start: what active chats refer to.
         store
             .put_personal_alert(&alert(2, 1, "KD rise 1%"))
             .unwrap();
+        store
+            .put_personal_alert(&alert(3, 1, "KA rise 1%"))
+            .unwrap();
+        store
+            .put_chat(&Chat::new(
+                2,
+                crate::store::ChatKind::Private,
+                String::new(),
+                now,
+            ))
+            .unwrap();
+        let mut stopped = Chat::new(3, crate::store::ChatKind::Private, String::new(), now);
+        stopped.active = false;
+        store.put_chat(&stopped).unwrap();
         let (d, _) = demand(&store, limits);
-        assert_eq!(d.wanted(now), ["KD"]);
+        assert_eq!(
+            d.wanted(now),
+            ["KD"],
+            "a stopped chat's symbols are not fetched"
+        );
+        // Chat 2 stops: its symbol goes too.
+        store.update_chat(2, |c| c.active = false).unwrap();
+        d.sync_chat(2).unwrap();
+        assert!(d.wanted(now).is_empty());
     }
 }

@@ -90,6 +90,11 @@ pub trait QuoteProvider: Send + Sync {
         now: DateTime<Utc>,
     ) -> BoxFuture<'a, QuoteFetch>;
 
+    /// How many symbols [`QuoteProvider::fetch_many`] asks for in one request.
+    fn batch_size(&self) -> usize {
+        1
+    }
+
     /// Fetches current prices for many symbols in as few requests as the API allows
     /// (symbols on demand: prices are enough). By default the same as [`QuoteProvider::fetch`].
     fn fetch_many<'a>(
@@ -127,8 +132,14 @@ pub enum SourceKind {
         provider: Arc<dyn QuoteProvider>,
         /// The configured symbols.
         symbols: Vec<String>,
-        /// The symbols chats asked for, when this source fetches them.
-        demand: Option<Arc<Demand>>,
+    },
+    /// Quotes for the symbols chats asked for (a source of its own, with its own health, so
+    /// the symbols on demand never slow down or back off the configured ones).
+    OnDemand {
+        /// The provider (shared with the configured source it goes with).
+        provider: Arc<dyn QuoteProvider>,
+        /// Which symbols are wanted.
+        demand: Arc<Demand>,
     },
     /// A headline feed.
     Feed(Box<Feed>),
@@ -138,7 +149,7 @@ impl SourceKind {
     /// `quotes` or `feed`.
     pub fn label(&self) -> &'static str {
         match self {
-            SourceKind::Quotes { .. } => "quotes",
+            SourceKind::Quotes { .. } | SourceKind::OnDemand { .. } => "quotes",
             SourceKind::Feed(_) => "feed",
         }
     }
@@ -165,7 +176,6 @@ pub fn from_config(config: &Config) -> Vec<(Source, cron::Schedule)> {
                 kind: SourceKind::Quotes {
                     provider,
                     symbols: q.symbols.clone(),
-                    demand: None,
                 },
             },
             q.schedule.clone(),
@@ -216,18 +226,22 @@ impl Source {
         health.last_attempt = Some(now);
 
         let (batch, errors) = match &self.kind {
-            SourceKind::Quotes {
-                provider,
-                symbols,
-                demand,
-            } => {
-                let mut fetch = provider.fetch(&ctx.http, symbols, now).await;
-                let wanted = demand.as_ref().map(|d| d.wanted(now)).unwrap_or_default();
-                if !wanted.is_empty() {
-                    let more = provider.fetch_many(&ctx.http, &wanted, now).await;
-                    fetch.bars.extend(more.bars);
-                    fetch.errors.extend(more.errors);
+            SourceKind::Quotes { provider, symbols } => {
+                let fetch = provider.fetch(&ctx.http, symbols, now).await;
+                let batch = (!fetch.bars.is_empty()).then(|| Batch::Bars {
+                    source: self.name.clone(),
+                    bars: fetch.bars,
+                    done: None,
+                });
+                (batch, fetch.errors)
+            }
+            SourceKind::OnDemand { provider, demand } => {
+                let wanted = demand.wanted(now);
+                if wanted.is_empty() {
+                    // Nothing asked for: nothing to fetch, nothing to report.
+                    return;
                 }
+                let fetch = provider.fetch_many(&ctx.http, &wanted, now).await;
                 let batch = (!fetch.bars.is_empty()).then(|| Batch::Bars {
                     source: self.name.clone(),
                     bars: fetch.bars,

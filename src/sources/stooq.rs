@@ -78,6 +78,10 @@ impl QuoteProvider for Stooq {
         })
     }
 
+    fn batch_size(&self) -> usize {
+        usize::MAX
+    }
+
     fn validate<'a>(
         &'a self,
         http: &'a Http,

@@ -213,6 +213,10 @@ impl QuoteProvider for Yahoo {
         })
     }
 
+    fn batch_size(&self) -> usize {
+        SPARK_BATCH
+    }
+
     fn fetch_many<'a>(
         &'a self,
         http: &'a Http,

@@ -1,5 +1,7 @@
 //! Chart images of alerts, one per language their labels are in: rendered once per alert and
-//! language, uploaded once, then sent by file id.
+//! language, uploaded once, then sent by file id. Alerts that show the same picture (personal
+//! alerts fired by one move) store a reference to the first one's instead of a copy, and
+//! share its upload.
 
 use chrono::{DateTime, Utc};
 
@@ -20,7 +22,31 @@ fn file_key(alert: AlertId, lang: Lang) -> Vec<u8> {
     k
 }
 
+/// What a reference to another alert's chart starts with (a PNG starts with `\x89PNG`).
+const SAME_AS: u8 = b'@';
+
+/// The value of a reference to `alert`'s chart.
+pub(super) fn same_as(alert: AlertId) -> Vec<u8> {
+    let mut v = vec![SAME_AS];
+    v.extend_from_slice(&alert.to_be_bytes());
+    v
+}
+
 impl Store {
+    /// The alert whose chart `alert` shows in `lang`: itself, or the one it refers to.
+    fn chart_owner(&self, alert: AlertId, lang: Lang) -> Result<AlertId, StoreError> {
+        let value = self
+            .charts
+            .get(key(alert, lang))
+            .map_err(ctx("reading a chart"))?;
+        Ok(match value {
+            Some(v) if v.len() == 9 && v[0] == SAME_AS => {
+                <[u8; 8]>::try_from(&v[1..]).map_or(alert, AlertId::from_be_bytes)
+            }
+            _ => alert,
+        })
+    }
+
     /// Forgets the charts of alerts fired more than a week ago: their messages are long sent.
     pub(super) fn prune_charts(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let horizon = now - chrono::TimeDelta::days(7);
@@ -43,9 +69,10 @@ impl Store {
 
     /// An alert's chart in `lang` (PNG), if it has one.
     pub fn chart(&self, alert: AlertId, lang: Lang) -> Result<Option<Vec<u8>>, StoreError> {
+        let owner = self.chart_owner(alert, lang)?;
         Ok(self
             .charts
-            .get(key(alert, lang))
+            .get(key(owner, lang))
             .map_err(ctx("reading a chart"))?
             .map(|v| v.to_vec()))
     }
@@ -57,17 +84,19 @@ impl Store {
         lang: Lang,
         file_id: &str,
     ) -> Result<(), StoreError> {
+        let owner = self.chart_owner(alert, lang)?;
         self.charts
-            .insert(file_key(alert, lang), file_id.as_bytes())
+            .insert(file_key(owner, lang), file_id.as_bytes())
             .map(|_| ())
             .map_err(ctx("writing a chart file id"))
     }
 
     /// The Telegram file id of an alert's chart in `lang`, once uploaded.
     pub fn chart_file_id(&self, alert: AlertId, lang: Lang) -> Result<Option<String>, StoreError> {
+        let owner = self.chart_owner(alert, lang)?;
         Ok(self
             .charts
-            .get(file_key(alert, lang))
+            .get(file_key(owner, lang))
             .map_err(ctx("reading a chart file id"))?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }

@@ -223,7 +223,13 @@ impl Chat {
 
     /// What to do with an alert of `rule` about `symbol` at `now`.
     pub fn disposition(&self, rule: &str, symbol: Option<&str>, now: DateTime<Utc>) -> Disposition {
-        if !self.active || !self.rules.contains(rule) || self.muted(rule, symbol, now) {
+        // A personal alert is its own chat's, whatever became of it after it fired (a
+        // one-shot alert is gone by then); any other rule needs a subscription.
+        let wanted = match personal::Key::of_rule(rule) {
+            Some(key) => key.chat == self.id,
+            None => self.rules.contains(rule),
+        };
+        if !self.active || !wanted || self.muted(rule, symbol, now) {
             return Disposition::Skip;
         }
         // A personal alert names its symbol: the watch list does not filter it.

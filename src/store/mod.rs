@@ -95,6 +95,15 @@ pub struct SeenItem {
     pub seen: DateTime<Utc>,
 }
 
+/// An alert's chart: its own picture, or the one another alert of the same step drew.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Chart {
+    /// The PNG.
+    Png(Vec<u8>),
+    /// The same picture as this alert's.
+    SameAs(AlertId),
+}
+
 /// Everything one pipeline step changes, committed atomically: a crash leaves either all of
 /// it or none (so an alert is never recorded without its deliveries, nor engine state that
 /// says "fired" without the alert).
@@ -116,7 +125,7 @@ pub struct Step<'a> {
     /// sequence number.
     pub replace: Vec<(u64, String)>,
     /// Charts of new alerts, per language of their labels.
-    pub charts: Vec<(AlertId, crate::text::Lang, Vec<u8>)>,
+    pub charts: Vec<(AlertId, crate::text::Lang, Chart)>,
     /// Alerts waiting for chats' digests: (chat, alert).
     pub digest: Vec<(i64, AlertId)>,
     /// New headlines, for `/news`: (item key, headline).
@@ -276,7 +285,13 @@ impl Store {
         let charts: Vec<(Vec<u8>, Vec<u8>)> = step
             .charts
             .iter()
-            .map(|(id, lang, png)| (charts::key(*id, *lang), png.clone()))
+            .map(|(id, lang, chart)| {
+                let value = match chart {
+                    Chart::Png(png) => png.clone(),
+                    Chart::SameAs(other) => charts::same_as(*other),
+                };
+                (charts::key(*id, *lang), value)
+            })
             .collect();
         let digest: Vec<Vec<u8>> = step
             .digest
@@ -304,6 +319,7 @@ impl Store {
             &self.headlines,
             &self.personal,
             &self.personal_state,
+            &self.chats,
         )
             .transaction(
                 |(
@@ -317,6 +333,7 @@ impl Store {
                     t_headlines,
                     t_personal,
                     t_personal_state,
+                    t_chats,
                 )| {
                     for (k, v) in &items {
                         t_items.insert(k.as_slice(), v.as_slice())?;
@@ -355,7 +372,7 @@ impl Store {
                     for (k, v) in &headlines {
                         t_headlines.insert(k.as_slice(), v.as_slice())?;
                     }
-                    for (k, state) in &personal {
+                    for ((k, state), (key, _)) in personal.iter().zip(&step.personal) {
                         match state {
                             // Only while the alert exists: one deleted meanwhile stays gone.
                             Some(v) => {
@@ -363,10 +380,12 @@ impl Store {
                                     t_personal_state.insert(k.as_slice(), v.as_slice())?;
                                 }
                             }
-                            // A one-shot alert that fired goes with its state.
+                            // A one-shot alert that fired goes with its state and the
+                            // chat's subscription to it.
                             None => {
                                 t_personal.remove(k.as_slice())?;
                                 t_personal_state.remove(k.as_slice())?;
+                                personal::forget_rule(t_chats, key.chat, &key.rule_id())?;
                             }
                         }
                     }

@@ -38,6 +38,16 @@ impl Store {
         Ok(out)
     }
 
+    /// Every personal alert, read one at a time (loading many never holds them all).
+    pub fn each_personal_alert(
+        &self,
+    ) -> impl Iterator<Item = Result<PersonalAlert, StoreError>> + '_ {
+        self.personal.iter().filter_map(|entry| match entry {
+            Ok((_, v)) => decode(&v, "personal alert").map(Ok),
+            Err(e) => Some(Err(ctx("reading personal alerts")(e))),
+        })
+    }
+
     /// How many personal alerts there are (without decoding them).
     pub fn personal_alert_count(&self) -> usize {
         self.personal.len()
@@ -138,17 +148,30 @@ impl Store {
             .map_err(ctx("flushing personal alerts"))
     }
 
-    /// Deletes a personal alert and its state; whether it existed.
+    /// Deletes a personal alert, its state and the chat's subscription to it, in one durable
+    /// step; whether it existed.
     pub fn delete_personal_alert(&self, chat: i64, number: u32) -> Result<bool, StoreError> {
         let k = key(chat, number);
-        let existed = self
-            .personal
-            .remove(&k)
-            .map_err(ctx("deleting a personal alert"))?
-            .is_some();
-        self.personal_state
-            .remove(&k)
-            .map_err(ctx("deleting a personal alert's state"))?;
+        let rule = PersonalAlert::rule_id(chat, number);
+        let result: Result<bool, TransactionError<()>> =
+            (&self.personal, &self.personal_state, &self.chats).transaction(
+                |(t_personal, t_state, t_chats)| {
+                    let existed = t_personal.remove(k.as_slice())?.is_some();
+                    t_state.remove(k.as_slice())?;
+                    forget_rule(t_chats, chat, &rule)?;
+                    Ok::<_, ConflictableTransactionError<()>>(existed)
+                },
+            );
+        let existed = match result {
+            Ok(existed) => existed,
+            Err(TransactionError::Storage(e)) => {
+                return Err(StoreError {
+                    action: "deleting a personal alert".into(),
+                    source: e,
+                });
+            }
+            Err(TransactionError::Abort(())) => unreachable!("never aborted"),
+        };
         self.personal
             .flush()
             .map_err(ctx("flushing personal alerts"))?;
@@ -195,9 +218,56 @@ impl Store {
     }
 
     /// Upgrades personal alerts stored as compiled rule text (layout 1) to their normal form
-    /// alone, and forgets states whose alert is gone. Runs on open; idempotent.
+    /// alone, takes their cooldowns and waiting headlines out of the engine's state (where
+    /// they lived as rules') into their own rows, and forgets states whose alert is gone.
+    /// Runs on open; idempotent.
     pub(super) fn migrate_personal(&self) -> Result<usize, StoreError> {
         let mut changed = 0;
+        if let Some(engine) = self
+            .engine
+            .get("state")
+            .map_err(ctx("migrating personal alerts"))?
+            .and_then(|v| decode::<crate::engine::EngineState>(&v, "engine state"))
+        {
+            for (rule, pairs) in &engine.pairs {
+                let Some(k) = Key::of_rule(rule) else {
+                    continue;
+                };
+                let row = key(k.chat, k.number);
+                let present = self
+                    .personal
+                    .contains_key(&row)
+                    .map_err(ctx("migrating personal alerts"))?;
+                let stated = self
+                    .personal_state
+                    .contains_key(&row)
+                    .map_err(ctx("migrating personal alerts"))?;
+                if !present || stated {
+                    continue;
+                }
+                let state = PersonalState {
+                    cooldown_until: pairs.values().filter_map(|p| p.cooldown_until).max(),
+                    news: pairs
+                        .values()
+                        .flat_map(|p| &p.texts)
+                        .max_by_key(|t| t.at)
+                        .map(|t| {
+                            Box::new(crate::personal::PendingNews {
+                                at: t.at,
+                                headline: t.headline.clone(),
+                                matched: t.matched.clone(),
+                                story: t.story.clone(),
+                            })
+                        }),
+                };
+                if state != PersonalState::default() {
+                    self.personal_state
+                        .insert(row, encode(&state))
+                        .map_err(ctx("migrating personal alerts"))?;
+                    changed += 1;
+                }
+            }
+        }
         for entry in self.personal.iter() {
             let (k, v) = entry.map_err(ctx("migrating personal alerts"))?;
             let Ok(mut raw) =
@@ -232,6 +302,23 @@ impl Store {
         }
         Ok(changed)
     }
+}
+
+/// Takes `rule` out of `chat`'s subscriptions, inside a transaction (a personal alert that
+/// is gone).
+pub(super) fn forget_rule(
+    t_chats: &sled::transaction::TransactionalTree,
+    chat: i64,
+    rule: &str,
+) -> Result<(), sled::transaction::UnabortableTransactionError> {
+    if let Some(mut c) = t_chats
+        .get(chat_key(chat))?
+        .and_then(|v| decode::<Chat>(&v, "chat"))
+        && c.rules.remove(rule)
+    {
+        t_chats.insert(&chat_key(chat), encode(&c))?;
+    }
+    Ok(())
 }
 
 /// The state row key of a personal alert (for pipeline steps).

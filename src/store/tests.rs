@@ -50,7 +50,10 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening() {
             alerts: vec![],
             deliveries: vec![delivery(42), delivery(43)],
             replace: vec![],
-            charts: vec![(7, crate::text::Lang::De, b"\x89PNG...".to_vec())],
+            charts: vec![
+                (7, crate::text::Lang::De, Chart::Png(b"\x89PNG...".to_vec())),
+                (9, crate::text::Lang::De, Chart::SameAs(7)),
+            ],
             digest: vec![(44, 7)],
             headlines: vec![(
                 "feed:item-1".into(),
@@ -79,6 +82,21 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening() {
     assert_eq!(
         store.chart(7, crate::text::Lang::De).unwrap().as_deref(),
         Some(b"\x89PNG...".as_slice())
+    );
+    // An alert that shows the same picture refers to it, and shares its upload.
+    assert_eq!(
+        store.chart(9, crate::text::Lang::De).unwrap().as_deref(),
+        Some(b"\x89PNG...".as_slice())
+    );
+    store
+        .put_chart_file_id(9, crate::text::Lang::De, "file-1")
+        .unwrap();
+    assert_eq!(
+        store
+            .chart_file_id(7, crate::text::Lang::De)
+            .unwrap()
+            .as_deref(),
+        Some("file-1")
     );
     assert_eq!(store.digest_waiting().unwrap(), vec![(44, vec![7])]);
     assert_eq!(store.news("NVDA", 5).unwrap().len(), 1);
@@ -521,9 +539,29 @@ fn personal_alerts_stored_as_compiled_rules_are_upgraded_on_open() {
                 r##"{"chat":42,"number":3,"spec":"NVDA move 2% 1h every 4h","rule":"id = \"personal-42-3\"\ntitle = \"#3\"\n","created":"2026-02-01T10:00:00Z"}"##.as_bytes(),
             )
             .unwrap();
+        // Its cooldown and a headline waiting for the price part, kept as a rule's state.
+        let mut state = EngineState::default();
+        let pair = crate::engine::PairState {
+            cooldown_until: Some("2026-02-02T20:00:00Z".parse().unwrap()),
+            ..Default::default()
+        };
+        state
+            .pairs
+            .entry("personal-42-3".into())
+            .or_default()
+            .insert("NVDA".into(), pair);
+        db.open_tree("engine")
+            .unwrap()
+            .insert("state", serde_json::to_vec(&state).unwrap())
+            .unwrap();
         db.flush().unwrap();
     }
     let store = Store::open(dir.path(), 8 << 20).unwrap();
+    assert_eq!(
+        store.personal_state(42, 3).unwrap().unwrap().cooldown_until,
+        Some("2026-02-02T20:00:00Z".parse().unwrap()),
+        "its cooldown still holds after the upgrade"
+    );
     let alerts = store.personal_alerts().unwrap();
     assert_eq!(alerts.len(), 1);
     assert_eq!(
@@ -550,6 +588,10 @@ fn personal_alerts_stored_as_compiled_rules_are_upgraded_on_open() {
 fn a_step_writes_personal_states_and_removes_spent_one_shot_alerts() {
     let (_dir, store) = open();
     let now = Utc::now();
+    let mut chat = Chat::new(7, ChatKind::Private, String::new(), now);
+    chat.rules.insert(PersonalAlert::rule_id(7, 1));
+    chat.rules.insert(PersonalAlert::rule_id(7, 2));
+    store.put_chat(&chat).unwrap();
     for number in [1, 2] {
         store
             .put_personal_alert(&PersonalAlert {
@@ -590,4 +632,14 @@ fn a_step_writes_personal_states_and_removes_spent_one_shot_alerts() {
         .collect();
     assert_eq!(left, [1], "the one-shot alert that fired is gone");
     assert_eq!(store.personal_states().unwrap().len(), 1);
+    assert_eq!(
+        store.chat(7).unwrap().unwrap().rules,
+        [PersonalAlert::rule_id(7, 1)].into(),
+        "and so is the chat's subscription to it"
+    );
+    // Deleting one takes its state and subscription in the same step.
+    assert!(store.delete_personal_alert(7, 1).unwrap());
+    assert!(store.chat(7).unwrap().unwrap().rules.is_empty());
+    assert!(store.personal_states().unwrap().is_empty());
+    assert!(!store.delete_personal_alert(7, 1).unwrap());
 }

@@ -261,7 +261,7 @@ pub fn answer(
         now: ctx.clock.now(),
     };
     let t = conv.t();
-    Ok(Reply::Text(match cmd {
+    let text = match cmd {
         Command::Start => conv.start()?,
         Command::Stop => match ctx.store.update_chat(incoming.chat, |c| c.active = false)? {
             Some(_) => t.stopped.to_string(),
@@ -287,7 +287,12 @@ pub fn answer(
         Command::Stats => conv.stats()?,
         Command::Broadcast => conv.broadcast(args)?,
         Command::Reload => conv.reload(),
-    }))
+    };
+    // A chat that stops or starts again stops or starts referring to its symbols.
+    if matches!(cmd, Command::Start | Command::Stop) {
+        conv.demand_changed()?;
+    }
+    Ok(Reply::Text(text))
 }
 
 struct Conversation<'a> {
@@ -970,10 +975,6 @@ impl Conversation<'_> {
             .store
             .delete_personal_alert(self.incoming.chat, number)?;
         if existed {
-            let id = PersonalAlert::rule_id(self.incoming.chat, number);
-            self.ctx.store.update_chat(self.incoming.chat, |c| {
-                c.rules.remove(&id);
-            })?;
             self.ctx.personal.chat_changed(self.incoming.chat);
             self.demand_changed()?;
         }

@@ -71,6 +71,11 @@ pub struct Pacer {
     /// When each chat was last sent to. The chat limiter hands out turns, but the wait for
     /// the overall limit after a turn varies: the gap is kept between actual sends.
     last_sent: std::sync::Mutex<HashMap<i64, Instant>>,
+    /// When the last `group_per_minute` messages to each group went out: a group's minute is
+    /// kept between actual sends too.
+    group_sent: std::sync::Mutex<HashMap<i64, VecDeque<Instant>>>,
+    /// Messages a minute to one group.
+    group_max: usize,
     chat_gap: Duration,
 }
 
@@ -89,8 +94,45 @@ impl Pacer {
             since_cleanup: AtomicU32::new(0),
             first_send: Instant::now() + with_margin(limits.chat_gap.max(Duration::from_secs(1))),
             last_sent: std::sync::Mutex::new(HashMap::new()),
+            group_sent: std::sync::Mutex::new(HashMap::new()),
+            group_max: group_per_minute as usize,
             chat_gap: with_margin(limits.chat_gap),
         }
+    }
+
+    /// A group's window: a minute, with margin.
+    fn group_window(&self) -> Duration {
+        with_margin(Duration::from_secs(60))
+    }
+
+    /// How long a send to `chat` at `now` must still wait for the chat's gap or the group's
+    /// minute; `None` (and the send counted) when it may go.
+    fn too_soon(&self, chat: i64, now: Instant) -> Option<Duration> {
+        let mut last = self.last_sent.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&t) = last.get(&chat)
+            && now < t + self.chat_gap
+        {
+            return Some(t + self.chat_gap - now);
+        }
+        if chat < 0 {
+            let mut groups = self.group_sent.lock().unwrap_or_else(|e| e.into_inner());
+            let sent = groups.entry(chat).or_default();
+            while sent.len() > self.group_max {
+                sent.pop_front();
+            }
+            if sent.len() >= self.group_max
+                && let Some(&first) = sent.front()
+                && now < first + self.group_window()
+            {
+                return Some(first + self.group_window() - now);
+            }
+            if sent.len() >= self.group_max {
+                sent.pop_front();
+            }
+            sent.push_back(now);
+        }
+        last.insert(chat, now);
+        None
     }
 
     /// Returns when a message to `chat` may be sent (and counts it as sent). Group ids are
@@ -120,16 +162,7 @@ impl Pacer {
                 tokio::time::sleep_until(at.into()).await;
             }
             let now = Instant::now();
-            let too_soon = {
-                let mut last = self.last_sent.lock().unwrap_or_else(|e| e.into_inner());
-                match last.get(&chat) {
-                    Some(&t) if now < t + self.chat_gap => Some(t + self.chat_gap - now),
-                    _ => {
-                        last.insert(chat, now);
-                        None
-                    }
-                }
-            };
+            let too_soon = self.too_soon(chat, now);
             match too_soon {
                 // This chat's gap has not passed: the turn goes to the next in line.
                 Some(wait) => {
@@ -146,6 +179,14 @@ impl Pacer {
             }
         }
         if self.since_cleanup.fetch_add(1, Ordering::Relaxed) >= 10_000 {
+            let now = Instant::now();
+            self.group_sent
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|_, sent| {
+                    sent.back()
+                        .is_some_and(|t| now.duration_since(*t) < self.group_window())
+                });
             self.since_cleanup.store(0, Ordering::Relaxed);
             self.chats.retain_recent();
             self.groups.retain_recent();

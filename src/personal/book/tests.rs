@@ -315,3 +315,343 @@ fn removing_and_syncing_a_chat_keeps_the_others_and_their_state() {
     assert!(e.personal().is_empty());
     assert_eq!(e.personal().symbols().count(), 0);
 }
+
+/// The book against the same alerts compiled as rules (as they were before they became
+/// data): the same alerts fire at the same moments, also with data arriving late and with
+/// headlines.
+mod same_as_rules {
+    use super::*;
+    use crate::personal::{Limits, PricePart, Spec, parse};
+    use crate::problem::SourceFile;
+
+    fn num(x: f64) -> String {
+        let s = format!("{x:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+    fn span(d: std::time::Duration) -> String {
+        let secs = d.as_secs();
+        if secs.is_multiple_of(86_400) {
+            format!("{}d", secs / 86_400)
+        } else if secs.is_multiple_of(3600) {
+            format!("{}h", secs / 3600)
+        } else {
+            format!("{}m", secs.div_ceil(60))
+        }
+    }
+    /// The rule a personal alert used to be compiled into.
+    fn rule_toml(s: &Spec, id: &str, number: u32) -> String {
+        use toml::{Table, Value};
+        let mut rule = Table::new();
+        rule.insert("id".into(), id.into());
+        rule.insert("title".into(), format!("#{number} {}", s.summary()).into());
+        rule.insert("default".into(), false.into());
+        rule.insert(
+            "symbols".into(),
+            Value::Array(vec![s.symbol.clone().into()]),
+        );
+        let mut condition = Vec::new();
+        if !s.words.is_empty() {
+            let mut text = Table::new();
+            text.insert(
+                "all".into(),
+                Value::Array(s.words.iter().map(|w| w.clone().into()).collect()),
+            );
+            let mut texts = Table::new();
+            texts.insert("news".into(), text.into());
+            rule.insert("text".into(), texts.into());
+            condition.push("news".to_string());
+        }
+        if let Some(p) = &s.price {
+            let mut prices = Table::new();
+            let mut one = |name: &str, pairs: Vec<(&str, String)>| {
+                prices.insert(
+                    name.into(),
+                    pairs
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), Value::from(v)))
+                        .collect::<Table>()
+                        .into(),
+                );
+            };
+            match p {
+                PricePart::Below(x) => {
+                    one("price", vec![("crosses", format!("below {}", num(*x)))])
+                }
+                PricePart::Above(x) => {
+                    one("price", vec![("crosses", format!("above {}", num(*x)))])
+                }
+                PricePart::Drop(x) => one("price", vec![("change", format!("<= -{}%", num(*x)))]),
+                PricePart::Rise(x) => one("price", vec![("change", format!(">= {}%", num(*x)))]),
+                PricePart::Move { pct, window } => {
+                    let w = span(*window);
+                    one(
+                        "down",
+                        vec![
+                            ("change", format!("<= -{}%", num(*pct))),
+                            ("from", "window".into()),
+                            ("window", w.clone()),
+                        ],
+                    );
+                    one(
+                        "up",
+                        vec![
+                            ("change", format!(">= {}%", num(*pct))),
+                            ("from", "window".into()),
+                            ("window", w),
+                        ],
+                    );
+                }
+            }
+            rule.insert("price".into(), prices.into());
+            condition.push(if matches!(p, PricePart::Move { .. }) {
+                "(down or up)".into()
+            } else {
+                "price".into()
+            });
+        }
+        rule.insert("condition".into(), condition.join(" and ").into());
+        let mut noise = Table::new();
+        noise.insert("cooldown".into(), span(s.every).into());
+        rule.insert("noise".into(), noise.into());
+        toml::to_string(&rule).unwrap()
+    }
+
+    /// Two engines: one with the specs as compiled rules (old), one with the book (new).
+    fn engines(specs: &[&str]) -> (Engine, Engine) {
+        let mut files = Vec::new();
+        let mut new = Engine::new(Arc::new(RuleSet::empty()), EngineState::default());
+        for (i, s) in specs.iter().enumerate() {
+            let number = i as u32 + 1;
+            let spec = parse(s, &Limits::UNLIMITED).unwrap();
+            let id = Key { chat: 1, number }.rule_id();
+            files.push(SourceFile {
+                path: format!("{id}.toml").into(),
+                text: rule_toml(&spec, &id, number),
+            });
+            new.personal_mut()
+                .insert(
+                    &PersonalAlert {
+                        chat: 1,
+                        number,
+                        spec: spec.summary(),
+                        created: t(OPEN),
+                    },
+                    PersonalState::default(),
+                )
+                .unwrap();
+        }
+        let set = crate::rules::compile(files, Vec::new()).unwrap_or_else(|p| panic!("{p:?}"));
+        let mut old = Engine::new(Arc::new(set), EngineState::default());
+        let seed = [daily("NVDA", 100.0)];
+        old.on_bars(&seed, t(OPEN));
+        new.on_bars(&seed, t(OPEN));
+        new.personal_mut().settle(true);
+        (old, new)
+    }
+
+    fn fired(out: Vec<Output>) -> Vec<String> {
+        let mut v: Vec<String> = alerts(out).into_iter().map(|a| a.rule).collect();
+        v.sort();
+        v
+    }
+
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> f64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 11) as f64) / ((1u64 << 53) as f64)
+        }
+    }
+
+    fn news(title: &str, published: DateTime<Utc>) -> Headline {
+        Headline {
+            id: String::new(),
+            published,
+            source: "Reuters".into(),
+            title: title.into(),
+            link: Some(format!("https://example.com/{title}")),
+            summary: None,
+            symbols: vec!["NVDA".into()],
+            lang: None,
+        }
+    }
+
+    #[test]
+    fn random_walks_fire_the_same_alerts_as_compiled_rules() {
+        let specs = [
+            "NVDA below 99 every 15m",
+            "NVDA above 101 every 15m",
+            "NVDA drop 2% every 15m",
+            "NVDA rise 2% every 1h",
+            "NVDA move 1% 30m every 15m",
+            "NVDA drop 1% every 1h",
+            "NVDA below 98",
+            "NVDA move 2% 5m every 20m",
+        ];
+        let mut diffs = Vec::new();
+        for seed in 1..=40u64 {
+            let (mut old, mut new) = engines(&specs);
+            let mut rng = Lcg(seed);
+            let mut price = 100.0;
+            let mut m = 1i64;
+            while m < 380 {
+                let n = 1 + (rng.next() * 4.0) as i64; // batches of 1..4 bars
+                let mut batch = Vec::new();
+                for _ in 0..n {
+                    price *= 1.0 + (rng.next() - 0.5) * 0.012;
+                    batch.push(minute("NVDA", m, (price * 100.0).round() / 100.0));
+                    m += 1;
+                }
+                let now = t(OPEN) + TimeDelta::minutes(m - 1);
+                let a = fired(old.on_bars(&batch, now));
+                let b = fired(new.on_bars(&batch, now));
+                new.personal_mut().settle(true);
+                if a != b {
+                    diffs.push(format!(
+                        "seed {seed} minute {}: rules {a:?} book {b:?}",
+                        m - 1
+                    ));
+                }
+            }
+        }
+        assert!(
+            diffs.is_empty(),
+            "{} differences, first: {:#?}",
+            diffs.len(),
+            &diffs[..diffs.len().min(8)]
+        );
+    }
+
+    #[test]
+    fn news_during_a_cooldown_is_spent_as_a_rule_spends_it() {
+        let (mut old, mut new) = engines(&["NVDA news OpenAI drop 2% every 1h"]);
+        let mut log = Vec::new();
+        let mut step =
+            |old: &mut Engine, new: &mut Engine, what: &str, a: Vec<String>, b: Vec<String>| {
+                new.personal_mut().settle(true);
+                let _ = (old, new);
+                log.push(format!("{what}: rules {a:?} book {b:?}"));
+            };
+        // Price down 3 % and staying there.
+        let b1 = [minute("NVDA", 1, 97.0)];
+        let (a, b) = (
+            fired(old.on_bars(&b1, t(OPEN) + TimeDelta::minutes(1))),
+            fired(new.on_bars(&b1, t(OPEN) + TimeDelta::minutes(1))),
+        );
+        step(&mut old, &mut new, "m1 bar", a, b);
+        let at = t(OPEN) + TimeDelta::minutes(2);
+        let (a, b) = (
+            fired(old.on_headline(&news("OpenAI first", at), at).0),
+            fired(new.on_headline(&news("OpenAI first", at), at).0),
+        );
+        step(&mut old, &mut new, "m2 headline 1", a, b);
+        let at = t(OPEN) + TimeDelta::minutes(10);
+        let (a, b) = (
+            fired(old.on_headline(&news("OpenAI second story", at), at).0),
+            fired(new.on_headline(&news("OpenAI second story", at), at).0),
+        );
+        step(&mut old, &mut new, "m10 headline 2 (cooling)", a, b);
+        for mm in 3..=70 {
+            let bb = [minute("NVDA", mm, 97.0)];
+            let now = t(OPEN) + TimeDelta::minutes(mm);
+            let (a, b) = (fired(old.on_bars(&bb, now)), fired(new.on_bars(&bb, now)));
+            if !(a.is_empty() && b.is_empty()) {
+                step(&mut old, &mut new, &format!("m{mm} bar"), a, b);
+            } else {
+                new.personal_mut().settle(true);
+            }
+        }
+        eprintln!("{log:#?}");
+        assert!(
+            log.iter().all(|l| {
+                let (a, b) = l.split_once(" book ").unwrap();
+                a.ends_with(b) || a.split("rules ").nth(1) == Some(b)
+            }),
+            "{log:#?}"
+        );
+    }
+
+    fn at_day(day: i64, minute_: i64, close: f64) -> Bar {
+        let mut b = minute("NVDA", minute_, close);
+        b.time += TimeDelta::days(day);
+        b
+    }
+
+    #[test]
+    fn days_of_late_data_and_headlines_fire_the_same_alerts_as_compiled_rules() {
+        const LAG: i64 = 90;
+        let specs = [
+            "NVDA drop 2% every 2h",
+            "NVDA rise 1% every 3h",
+            "NVDA news OpenAI drop 1% every 1h",
+            "NVDA news chips rise 1% every 2h",
+            "NVDA news OpenAI below 99 every 30m",
+            "NVDA news chips every 1h",
+            "NVDA news OpenAI move 1% 30m every 15m",
+            "NVDA move 1% 1h every 1h",
+        ];
+        let titles = [
+            "OpenAI buys chips",
+            "OpenAI talks",
+            "chips shortage",
+            "nothing here",
+            "OpenAI chips deal",
+        ];
+        let mut diffs = Vec::new();
+        let mut total = (0, 0);
+        for seed in 1..=30u64 {
+            let (mut old, mut new) = engines(&specs);
+            let mut rng = Lcg(seed * 7919);
+            let mut price = 100.0;
+            let mut hl = 0;
+            for day in 0..3i64 {
+                let mut m = 1i64;
+                while m < 390 {
+                    let n = 1 + (rng.next() * 5.0) as i64;
+                    let mut batch = Vec::new();
+                    for _ in 0..n {
+                        price *= 1.0 + (rng.next() - 0.5) * 0.01;
+                        batch.push(at_day(day, m, (price * 100.0).round() / 100.0));
+                        m += 1;
+                    }
+                    let now = batch.last().unwrap().time + TimeDelta::seconds(LAG);
+                    let a = fired(old.on_bars(&batch, now));
+                    let b = fired(new.on_bars(&batch, now));
+                    new.personal_mut().settle(true);
+                    total.0 += a.len();
+                    total.1 += b.len();
+                    if a != b {
+                        diffs.push(format!(
+                            "seed {seed} day {day} m {m} bars: rules {a:?} book {b:?}"
+                        ));
+                    }
+                    if rng.next() < 0.03 {
+                        hl += 1;
+                        let title = format!(
+                            "{} #{hl}",
+                            titles[(rng.next() * titles.len() as f64) as usize]
+                        );
+                        let published = now - TimeDelta::minutes((rng.next() * 120.0) as i64);
+                        let a = fired(old.on_headline(&news(&title, published), now).0);
+                        let b = fired(new.on_headline(&news(&title, published), now).0);
+                        new.personal_mut().settle(true);
+                        total.0 += a.len();
+                        total.1 += b.len();
+                        if a != b {
+                            diffs.push(format!("seed {seed} day {day} m {m} headline {title:?}: rules {a:?} book {b:?}"));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            diffs.is_empty(),
+            "fired rules/book {total:?}; {} differences, first: {:#?}",
+            diffs.len(),
+            &diffs[..diffs.len().min(12)]
+        );
+    }
+}
