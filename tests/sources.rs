@@ -366,3 +366,92 @@ async fn yahoo_fetches_many_symbols_twenty_to_a_request() {
         FetchError::Status { status: 429, .. }
     ));
 }
+
+#[tokio::test]
+async fn symbols_on_demand_are_a_source_of_their_own_whose_failures_leave_the_configured_alone() {
+    use std::sync::Arc;
+
+    use marketbot::clock::Clock;
+    use marketbot::sources::demand::{Demand, DemandLimits, Verdict};
+    use marketbot::sources::{PollContext, Source, SourceKind};
+    let origin = Origin::start().await;
+    let day = payloads::seed_day_bars(250.5, 249.0, 248.8);
+    origin.set(
+        "/v8/finance/chart/NVDA",
+        Reply::ok("application/json", payloads::nvda_down()),
+    );
+    origin.set(
+        "/v8/finance/chart/AAPL",
+        Reply::ok(
+            "application/json",
+            payloads::yahoo_chart("AAPL", 250.0, 249.0, 1_770_066_001, &day),
+        ),
+    );
+    origin.set(
+        "/v8/finance/spark",
+        Reply::status(429, "text/plain", "Too Many Requests").header("Retry-After", "60"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = marketbot::store::Store::open(dir.path(), 8 << 20).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let ctx = PollContext {
+        http: http(2000),
+        store: store.clone(),
+        clock: Clock::anchored(evening()),
+        pipeline: tx.clone(),
+    };
+    let provider: Arc<dyn marketbot::sources::QuoteProvider> = Arc::new(Yahoo::new(
+        origin.url("/").parse().unwrap(),
+        "30m".parse().unwrap(),
+        true,
+        false,
+    ));
+    let demand = Arc::new(
+        Demand::open(
+            ["NVDA".to_string()],
+            DemandLimits::default(),
+            Arc::clone(&provider),
+            http(2000),
+            store.clone(),
+        )
+        .unwrap(),
+    );
+    // A chat asks for AAPL: checked (its prices go to the pipeline), then quoted.
+    let asking = tokio::spawn({
+        let demand = Arc::clone(&demand);
+        async move { demand.check(7, "AAPL", evening(), &tx).await }
+    });
+    if let Some(marketbot::sources::Batch::Bars { done, .. }) = rx.recv().await {
+        done.unwrap().send(()).unwrap();
+    }
+    assert_eq!(asking.await.unwrap(), Verdict::Known);
+    demand.quoted(7, "AAPL", evening());
+    let configured = Source {
+        name: "yahoo".into(),
+        kind: SourceKind::Quotes {
+            provider: Arc::clone(&provider),
+            symbols: vec!["NVDA".into()],
+        },
+    };
+    let on_demand = Source {
+        name: "yahoo (on demand)".into(),
+        kind: SourceKind::OnDemand { provider, demand },
+    };
+    // Yahoo's spark endpoint rate-limits: the on-demand source backs off, NVDA goes on.
+    for _ in 0..2 {
+        on_demand.poll(&ctx).await;
+        configured.poll(&ctx).await;
+        assert!(rx.try_recv().is_ok(), "NVDA's bars go on");
+    }
+    assert!(origin.queries("/v8/finance/spark")[0].contains("symbols=AAPL"));
+    let own = store.source_health("yahoo (on demand)").unwrap().unwrap();
+    assert!(
+        !own.healthy() && own.next_attempt_after.is_some(),
+        "{own:?}"
+    );
+    let theirs = store.source_health("yahoo").unwrap().unwrap();
+    assert!(
+        theirs.healthy() && theirs.next_attempt_after.is_none(),
+        "{theirs:?}"
+    );
+}

@@ -277,3 +277,44 @@ pub fn refresh_unsent(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Severity;
+    use crate::store::ChatKind;
+
+    #[test]
+    fn quiet_alerts_go_out_silently_and_a_personal_alert_to_its_chat_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let now: DateTime<Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
+        for id in [1, 2] {
+            let mut chat = Chat::new(id, ChatKind::Private, String::new(), now);
+            chat.rules.insert("seed".into());
+            store.put_chat(&chat).unwrap();
+        }
+        let fan_out = |alert: &Alert| {
+            deliveries_for(alert, None, Mode::Telegram, &store, now, false)
+                .unwrap()
+                .deliveries
+        };
+        let mut alert = Alert::sample(1, now);
+        for (severity, silent) in [
+            (Severity::Info, true),
+            (Severity::Low, true),
+            (Severity::Medium, false),
+            (Severity::High, false),
+        ] {
+            alert.severity = severity;
+            let out = fan_out(&alert);
+            assert_eq!(out.len(), 2);
+            assert!(out.iter().all(|d| d.silent == silent), "{severity:?}");
+        }
+        // Chat 2's personal alert: chat 2 alone, subscribed to it or not.
+        alert.rule = crate::personal::PersonalAlert::rule_id(2, 1);
+        let out = fan_out(&alert);
+        let targets: Vec<Target> = out.iter().map(|d| d.target).collect();
+        assert_eq!(targets, [Target::Telegram(2)]);
+    }
+}

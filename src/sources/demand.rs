@@ -12,7 +12,7 @@
 //! Limits keep the fetching bounded: `symbols.per_chat` symbols a chat may add, and
 //! `symbols.max` symbols overall.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -48,10 +48,12 @@ impl Default for DemandLimits {
     }
 }
 
-/// How often the provider may be asked about new symbols: 30 a minute, 10 at once.
-const CHECKS: governor::Quota =
-    governor::Quota::per_minute(std::num::NonZeroU32::new(30).expect("not zero"))
-        .allow_burst(std::num::NonZeroU32::new(10).expect("not zero"));
+/// How often the provider may be asked on all chats' behalf in a minute.
+const ASKS_PER_MINUTE: usize = 30;
+
+/// How often the provider may be asked on one chat's behalf in an hour (new symbols, and
+/// symbols quoted that are not fetched anyway).
+const ASKS_PER_CHAT_HOUR: usize = 20;
 
 /// How long "unknown" is believed: a listing can be new.
 const UNKNOWN_FOR: chrono::TimeDelta = chrono::TimeDelta::days(7);
@@ -87,11 +89,37 @@ struct State {
     watched: HashMap<i64, BTreeSet<String>>,
     /// How many chats refer to each symbol (alerts and watch lists counted separately).
     counts: HashMap<String, usize>,
-    /// Symbols asked for by `/quote` or `/chart`, until when they are kept.
-    quoted: HashMap<String, DateTime<Utc>>,
+    /// Symbols asked for by `/quote` or `/chart`: until when they are kept, and for which
+    /// chat (a chat may keep as many as `symbols.per_chat`).
+    quoted: HashMap<String, (DateTime<Utc>, i64)>,
+    /// When each chat last had the provider asked on its behalf (within the hour).
+    asks: HashMap<i64, VecDeque<DateTime<Utc>>>,
+    /// When the provider was last asked on any chat's behalf (within the minute).
+    asked: VecDeque<DateTime<Utc>>,
 }
 
 impl State {
+    /// Makes room for one more symbol when the overall limit is reached by letting go of the
+    /// quote that would end first (nothing else refers to it); whether there is room.
+    fn room(&mut self, max: usize, now: DateTime<Utc>) -> bool {
+        if self.wanted(now).len() < max {
+            return true;
+        }
+        let evict = self
+            .quoted
+            .iter()
+            .filter(|(s, (until, _))| *until > now && !self.counts.contains_key(*s))
+            .min_by_key(|(s, (until, _))| (*until, (*s).clone()))
+            .map(|(s, _)| s.clone());
+        match evict {
+            Some(s) => {
+                self.quoted.remove(&s);
+                self.wanted(now).len() < max
+            }
+            None => false,
+        }
+    }
+
     fn add(&mut self, symbols: &BTreeSet<String>) {
         for s in symbols {
             *self.counts.entry(s.clone()).or_default() += 1;
@@ -115,7 +143,7 @@ impl State {
             .chain(
                 self.quoted
                     .iter()
-                    .filter(|(_, t)| **t > now)
+                    .filter(|(_, (until, _))| *until > now)
                     .map(|(s, _)| s),
             )
             .filter(|s| self.checks.get(*s).is_some_and(|c| c.known))
@@ -134,9 +162,6 @@ pub struct Demand {
     http: Http,
     store: Store,
     state: Mutex<State>,
-    /// Checks with the provider, all chats together: a chat naming symbol after unknown
-    /// symbol must not get the bot rate-limited by its provider.
-    checks: governor::DefaultDirectRateLimiter,
 }
 
 impl std::fmt::Debug for Demand {
@@ -165,7 +190,6 @@ impl Demand {
             http,
             store: store.clone(),
             state: Mutex::new(State::default()),
-            checks: governor::RateLimiter::direct(CHECKS),
         };
         {
             let mut state = demand.lock();
@@ -247,11 +271,46 @@ impl Demand {
         self.lock().wanted(now).into_iter().collect()
     }
 
-    /// Asks the provider about `symbol` now, remembers the answer, and hands the prices it
-    /// fetched to the pipeline (waiting until they are stored, so a reply can show them).
-    /// An unreachable provider is no answer: the symbol stays unchecked.
+    /// Whether the provider may be asked on `chat`'s behalf now (and counts the ask): at most
+    /// [`ASKS_PER_CHAT_HOUR`] an hour per chat and [`ASKS_PER_MINUTE`] a minute for all chats
+    /// together, so no chat can get the bot rate-limited by its provider or use up the
+    /// others' asks.
+    fn may_ask(&self, chat: i64, now: DateTime<Utc>) -> bool {
+        let mut state = self.lock();
+        let (hour_ago, minute_ago) = (
+            now - chrono::TimeDelta::hours(1),
+            now - chrono::TimeDelta::minutes(1),
+        );
+        state.asks.retain(|_, times| {
+            while times.front().is_some_and(|t| *t <= hour_ago) {
+                times.pop_front();
+            }
+            !times.is_empty()
+        });
+        while state.asked.front().is_some_and(|t| *t <= minute_ago) {
+            state.asked.pop_front();
+        }
+        let busy = state.asked.len() >= ASKS_PER_MINUTE;
+        let times = state.asks.entry(chat).or_default();
+        if busy || times.len() >= ASKS_PER_CHAT_HOUR {
+            tracing::warn!(
+                chat,
+                "too many symbols asked about; the provider is not asked now"
+            );
+            return false;
+        }
+        times.push_back(now);
+        state.asked.push_back(now);
+        true
+    }
+
+    /// Asks the provider about `symbol` for `chat` now, remembers the answer, and hands the
+    /// prices it fetched to the pipeline (waiting until they are stored, so a reply can show
+    /// them). An unreachable provider, or a chat that asked too much, is no answer: the
+    /// symbol stays unchecked.
     pub async fn check(
         &self,
+        chat: i64,
         symbol: &str,
         now: DateTime<Utc>,
         pipeline: &tokio::sync::mpsc::Sender<Batch>,
@@ -262,11 +321,7 @@ impl Demand {
         if !self.limits.on_demand {
             return Verdict::Refused;
         }
-        if self.checks.check().is_err() {
-            tracing::warn!(
-                symbol,
-                "too many symbols asked about at once; not checked now"
-            );
+        if !self.may_ask(chat, now) {
             return Verdict::Unchecked;
         }
         let result = self.provider.validate(&self.http, symbol, now).await;
@@ -286,7 +341,14 @@ impl Demand {
         if let Err(e) = self.store.put_symbol_check(symbol, &check) {
             tracing::warn!(symbol, error = %e, "cannot remember a symbol check");
         }
-        self.lock().checks.insert(symbol.to_string(), check);
+        {
+            let mut state = self.lock();
+            // An old "unknown" is asked again anyway: no need to keep it.
+            state
+                .checks
+                .retain(|_, c| c.known || now - c.checked < UNKNOWN_FOR);
+            state.checks.insert(symbol.to_string(), check);
+        }
         tracing::info!(symbol, known, "symbol checked with the quote provider");
         if let Ok(bars) = result {
             deliver(pipeline, bars).await;
@@ -298,14 +360,19 @@ impl Demand {
         }
     }
 
-    /// Fetches `symbol` now and hands its prices to the pipeline, waiting until they are
-    /// stored: a `/quote` of a symbol that is not fetched on the schedule.
+    /// Fetches `symbol` for `chat` now and hands its prices to the pipeline, waiting until
+    /// they are stored: a `/quote` of a symbol that is not fetched on the schedule (within the
+    /// chat's asks).
     pub async fn fetch_now(
         &self,
+        chat: i64,
         symbol: &str,
         now: DateTime<Utc>,
         pipeline: &tokio::sync::mpsc::Sender<Batch>,
     ) {
+        if !self.may_ask(chat, now) {
+            return;
+        }
         match self.provider.validate(&self.http, symbol, now).await {
             Ok(bars) => deliver(pipeline, bars).await,
             Err(e) => tracing::warn!(symbol, error = %e, "cannot fetch a symbol asked for"),
@@ -330,9 +397,8 @@ impl Demand {
         if !mine.contains(symbol) && mine.len() >= self.limits.per_chat {
             return Err(Refusal::PerChat(self.limits.per_chat));
         }
-        let state = self.lock();
-        let wanted = state.wanted(now);
-        if !wanted.contains(symbol) && wanted.len() >= self.limits.max {
+        let mut state = self.lock();
+        if !state.wanted(now).contains(symbol) && !state.room(self.limits.max, now) {
             return Err(Refusal::Overall(self.limits.max));
         }
         Ok(())
@@ -407,20 +473,28 @@ impl Demand {
         }
     }
 
-    /// `symbol` was asked for with `/quote` or `/chart` at `now`: it is fetched for a while
-    /// (within the overall limit).
-    pub fn quoted(&self, symbol: &str, now: DateTime<Utc>) {
+    /// `symbol` was asked for with `/quote` or `/chart` by `chat` at `now`: it is fetched
+    /// for a while — within the overall limit, and as one of the chat's `symbols.per_chat`
+    /// (alerts, watch list and quotes together); a quote makes way for an alert or a watch
+    /// list when the overall limit is reached.
+    pub fn quoted(&self, chat: i64, symbol: &str, now: DateTime<Utc>) {
         if self.is_configured(symbol) {
             return;
         }
         let mut state = self.lock();
-        state.quoted.retain(|_, until| *until > now);
-        let wanted = state.wanted(now);
-        if !wanted.contains(symbol) && wanted.len() >= self.limits.max {
+        state.quoted.retain(|_, (until, _)| *until > now);
+        let mine = state.quoted.values().filter(|(_, c)| *c == chat).count()
+            + state.alerts.get(&chat).map_or(0, BTreeSet::len)
+            + state.watched.get(&chat).map_or(0, BTreeSet::len);
+        let renewal = state.quoted.get(symbol).is_some_and(|(_, c)| *c == chat);
+        if !renewal && mine >= self.limits.per_chat {
+            return;
+        }
+        if !state.wanted(now).contains(symbol) && !state.room(self.limits.max, now) {
             return;
         }
         let until = now + chrono::TimeDelta::from_std(self.limits.keep_quoted).unwrap_or_default();
-        state.quoted.insert(symbol.to_string(), until);
+        state.quoted.insert(symbol.to_string(), (until, chat));
     }
 }
 
@@ -511,10 +585,10 @@ mod tests {
         let now = t("2026-02-02T15:00:00Z");
         assert_eq!(d.verdict("NVDA", now), Verdict::Known, "configured");
         assert_eq!(d.verdict("KO", now), Verdict::Unchecked);
-        assert_eq!(d.check("KO", now, &tx).await, Verdict::Known);
-        assert_eq!(d.check("ZZZZ", now, &tx).await, Verdict::Unknown);
+        assert_eq!(d.check(9, "KO", now, &tx).await, Verdict::Known);
+        assert_eq!(d.check(9, "ZZZZ", now, &tx).await, Verdict::Unknown);
         // An unreachable provider is no answer.
-        assert_eq!(d.check("XOM", now, &tx).await, Verdict::Unchecked);
+        assert_eq!(d.check(9, "XOM", now, &tx).await, Verdict::Unchecked);
         assert_eq!(d.verdict("XOM", now), Verdict::Unchecked);
         assert_eq!(*fake.asked.lock().unwrap(), ["KO", "ZZZZ", "XOM"]);
         // Restarted: the answers are remembered; "unknown" for a week.
@@ -551,7 +625,7 @@ mod tests {
         let (tx, _rx) = tokio::sync::mpsc::channel(4);
         let now = t("2026-02-02T15:00:00Z");
         for s in ["KA", "KB", "KC", "KD"] {
-            d.check(s, now, &tx).await;
+            d.check(9, s, now, &tx).await;
         }
         let alert = |chat, number, spec: &str| PersonalAlert {
             chat,
@@ -579,12 +653,12 @@ mod tests {
         assert_eq!(d.may_add("KA", mine.iter().cloned(), now), Ok(()));
         assert_eq!(d.may_add("NVDA", mine.iter().cloned(), now), Ok(()));
         // Another chat quotes KC: fetched for an hour; the overall limit of 3 is then reached.
-        d.quoted("KC", now);
+        d.quoted(2, "KC", now);
         assert_eq!(d.wanted(now), ["KA", "KB", "KC"]);
-        assert_eq!(
-            d.may_add("KD", std::iter::empty(), now),
-            Err(Refusal::Overall(3))
-        );
+        // Full: an alert on KD is taken, and the quote that would end first makes way.
+        assert_eq!(d.may_add("KD", std::iter::empty(), now), Ok(()));
+        assert_eq!(d.wanted(now), ["KA", "KB"]);
+        d.quoted(2, "KC", now);
         assert_eq!(
             d.wanted(now + chrono::TimeDelta::hours(2)),
             ["KA", "KB"],
@@ -623,5 +697,47 @@ mod tests {
         store.update_chat(2, |c| c.active = false).unwrap();
         d.sync_chat(2).unwrap();
         assert!(d.wanted(now).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_chat_naming_symbol_after_symbol_cannot_use_up_the_provider_or_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let limits = DemandLimits {
+            per_chat: 3,
+            max: 4,
+            ..DemandLimits::default()
+        };
+        let (d, fake) = demand(&store, limits);
+        let (tx, _rx) = tokio::sync::mpsc::channel(4);
+        let now = t("2026-02-02T15:00:00Z");
+        // One chat asks about twenty-five unknown symbols within the hour: twenty are asked.
+        let mut asked = 0;
+        for i in 0..25 {
+            let at = now + chrono::TimeDelta::seconds(i * 2);
+            if d.check(1, &format!("Z{i:02}"), at, &tx).await != Verdict::Unchecked {
+                asked += 1;
+            }
+        }
+        assert_eq!(asked, ASKS_PER_CHAT_HOUR);
+        assert_eq!(fake.asked.lock().unwrap().len(), ASKS_PER_CHAT_HOUR);
+        // Another chat is not affected; and an hour later the first may ask again.
+        let later = now + chrono::TimeDelta::minutes(1);
+        assert_eq!(d.check(2, "KA", later, &tx).await, Verdict::Known);
+        let hour = now + chrono::TimeDelta::minutes(61);
+        assert_eq!(d.check(1, "KB", hour, &tx).await, Verdict::Known);
+        for s in ["KC", "KD", "KE", "KF"] {
+            d.check(2, s, hour, &tx).await;
+        }
+        // Quotes count against the chat's share...
+        for s in ["KA", "KB", "KC", "KD"] {
+            d.quoted(3, s, hour);
+        }
+        assert_eq!(d.wanted(hour), ["KA", "KB", "KC"], "three per chat");
+        // ...and make way for an alert when the overall limit is reached.
+        d.quoted(4, "KD", hour + chrono::TimeDelta::seconds(1));
+        assert_eq!(d.wanted(hour).len(), 4);
+        assert_eq!(d.may_add("KE", std::iter::empty(), hour), Ok(()));
+        assert_eq!(d.wanted(hour).len(), 3, "the quote ending first went");
     }
 }

@@ -648,6 +648,7 @@ impl Store {
         removed += self.prune_headlines(now)?;
         removed += self.prune_charts(now)?;
         removed += self.prune_sent(now)?;
+        removed += self.prune_symbol_checks(now - chrono::TimeDelta::days(7))?;
         Ok(removed)
     }
 }

@@ -16,6 +16,26 @@ impl Store {
         Ok(out)
     }
 
+    /// Forgets "unknown" answers older than `horizon` (they are asked again anyway).
+    pub(super) fn prune_symbol_checks(
+        &self,
+        horizon: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        for entry in self.symbols.iter() {
+            let (k, v) = entry.map_err(ctx("pruning symbol checks"))?;
+            if decode::<SymbolCheck>(&v, "symbol check")
+                .is_none_or(|c| !c.known && c.checked < horizon)
+            {
+                self.symbols
+                    .remove(k)
+                    .map_err(ctx("pruning symbol checks"))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// Remembers what the provider said about `symbol`.
     pub fn put_symbol_check(&self, symbol: &str, check: &SymbolCheck) -> Result<(), StoreError> {
         self.symbols

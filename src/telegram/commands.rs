@@ -1002,7 +1002,7 @@ impl Conversation<'_> {
         let symbol = self.query_symbol(args, command)?;
         self.usable(&symbol)?;
         if let Some(d) = &self.ctx.demand {
-            d.quoted(&symbol, self.now);
+            d.quoted(self.incoming.chat, &symbol, self.now);
         }
         Ok(symbol)
     }

@@ -392,13 +392,17 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
         for symbol in commands::named_symbols(cmd, &args) {
             match demand.verdict(&symbol, now) {
                 Verdict::Unchecked => {
-                    demand.check(&symbol, now, &ctx.pipeline).await;
+                    demand
+                        .check(incoming.chat, &symbol, now, &ctx.pipeline)
+                        .await;
                 }
                 Verdict::Known
                     if matches!(cmd, Command::Quote | Command::Chart)
                         && !demand.is_fetched(&symbol, now) =>
                 {
-                    demand.fetch_now(&symbol, now, &ctx.pipeline).await;
+                    demand
+                        .fetch_now(incoming.chat, &symbol, now, &ctx.pipeline)
+                        .await;
                 }
                 _ => {}
             }
