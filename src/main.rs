@@ -351,32 +351,64 @@ fn run_replay(
     to: Option<DateTime<Utc>>,
     format: Option<Format>,
 ) -> anyhow::Result<()> {
+    use marketbot::replay::{self, BarsCsv, HeadlinesJsonl, Summary};
     let started = std::time::Instant::now();
-    let (set, headlines) = load_inputs("replay", rules, headlines)?;
-    let bars = marketbot::replay::parse_bars_csv(&read(quotes)?)
-        .with_context(|| format!("reading {}", quotes.display()))?;
-    let within = |t: DateTime<Utc>| from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e);
-    let headlines: Vec<_> = headlines
-        .into_iter()
-        .filter(|h| within(h.published))
-        .collect();
-    let bars: Vec<_> = bars.into_iter().filter(|b| within(b.time)).collect();
-    let (n_headlines, n_bars) = (headlines.len(), bars.len());
-    let mut engine = marketbot::engine::Engine::new(set, marketbot::engine::EngineState::default());
-    let alerts = marketbot::replay::run(&mut engine, marketbot::replay::events(bars, headlines));
-    let format = format_or_default(format);
-    let mut out = std::io::stdout().lock();
-    for a in &alerts {
-        match format {
-            Format::Jsonl => writeln!(out, "{}", serde_json::to_string(a)?)?,
-            Format::Text => writeln!(out, "{}\n", marketbot::delivery::render::alert_text(a))?,
-        }
+    let set = load_rules(&[rules.to_path_buf()])
+        .map_err(|_| anyhow::anyhow!("the rules have problems (see above)"))?;
+    // Both files are read twice: once (side by side) to check their lines and find their time
+    // order, then as streams merged by time. Nothing grows with their length but the alerts of the last
+    // few days.
+    let (headlines, bars) = std::thread::scope(|scope| {
+        let headlines = scope.spawn(|| replay::scan(headlines, HeadlinesJsonl));
+        let bars = replay::scan(quotes, BarsCsv::default());
+        (headlines.join().expect("scanning headlines"), bars)
+    });
+    let (headlines, bars) = (headlines?, bars?);
+    for p in &headlines.problems {
+        eprintln!(
+            "marketbot replay: skipping headline on line {}: {}",
+            p.line, p.message
+        );
     }
-    eprintln!(
-        "{} in {:.2}s",
-        marketbot::replay::Summary::of(&alerts, n_headlines, n_bars),
-        started.elapsed().as_secs_f64()
-    );
+    if headlines.skipped > headlines.problems.len() {
+        eprintln!(
+            "marketbot replay: {} more headline line(s) skipped",
+            headlines.skipped - headlines.problems.len()
+        );
+    }
+    let within = move |t: DateTime<Utc>| from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e);
+    let mut engine = marketbot::engine::Engine::new(set, marketbot::engine::EngineState::default());
+    let format = format_or_default(format);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut summary = Summary::default();
+    let mut written: std::io::Result<()> = Ok(());
+    let write = |a: marketbot::engine::Alert| {
+        summary.add(&a);
+        if written.is_ok() {
+            written = match format {
+                Format::Jsonl => serde_json::to_string(&a)
+                    .map_err(std::io::Error::other)
+                    .and_then(|line| writeln!(out, "{line}")),
+                Format::Text => {
+                    writeln!(out, "{}\n", marketbot::delivery::render::alert_text(&a))
+                }
+            };
+        }
+    };
+    let counts = replay::stream(
+        &mut engine,
+        bars.records()?
+            .filter(|b| b.as_ref().map_or(true, |b| within(b.time))),
+        headlines
+            .records()?
+            .filter(|h| h.as_ref().map_or(true, |h| within(h.published))),
+        write,
+    )?;
+    written?;
+    out.flush()?;
+    summary.headlines = counts.headlines;
+    summary.bars = counts.bars;
+    eprintln!("{summary} in {:.2}s", started.elapsed().as_secs_f64());
     Ok(())
 }
 

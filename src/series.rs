@@ -6,7 +6,7 @@
 //! statistics (open, high, low, close, volume per trading day) are kept alongside, each with
 //! the time it became known.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -15,8 +15,8 @@ use crate::model::{Bar, Session};
 
 /// How far back intraday prices are kept: enough for day-long correlation spans.
 const INTRADAY_KEEP: chrono::TimeDelta = chrono::TimeDelta::days(5);
-/// Old ticks are dropped once this many have accumulated.
-const PRUNE_BATCH: usize = 1024;
+/// Old ticks are dropped once this many have accumulated (and the history grows by as many).
+const PRUNE_BATCH: usize = 256;
 /// How many trading days of daily statistics are kept (a year and a half).
 const DAILY_KEEP: usize = 400;
 
@@ -92,8 +92,10 @@ pub struct Series {
     ticks: Vec<Tick>,
     /// Per trading day statistics.
     days: BTreeMap<NaiveDate, Day>,
-    /// Latest volume of each regular intraday bar, by trading day and bar start.
-    bar_volumes: BTreeMap<(NaiveDate, i64), u64>,
+    /// Latest volume of each regular intraday bar over the intraday history (a bar seen again
+    /// after that is counted again), as `(bar start, volume)` in order of the start (epoch
+    /// seconds): bars arrive in time order, so recording one is an append.
+    bar_volumes: VecDeque<(i64, u64)>,
 }
 
 fn finite(x: Option<f64>) -> Option<f64> {
@@ -107,7 +109,7 @@ impl Series {
             exchange: exchange_for(symbol),
             ticks: Vec::new(),
             days: BTreeMap::new(),
-            bar_volumes: BTreeMap::new(),
+            bar_volumes: VecDeque::new(),
         }
     }
 
@@ -178,7 +180,7 @@ impl Series {
                     f64::min,
                 );
                 let volume = bar.volume.unwrap_or(0);
-                let before = self.bar_volumes.insert((date, start), volume).unwrap_or(0);
+                let before = self.record_bar_volume(start, volume);
                 let day = self.days.entry(date).or_default();
                 day.intraday_volume = day
                     .intraday_volume
@@ -201,6 +203,16 @@ impl Series {
 
     /// Inserts in time order; a tick at the same time replaces the old one.
     fn insert_tick(&mut self, tick: Tick) {
+        // Bars come in time order: appending is the usual case.
+        if self.ticks.last().is_none_or(|last| last.time < tick.time) {
+            if self.ticks.len() == self.ticks.capacity() {
+                // Grown by a batch, not doubled: the history oscillates between its horizon
+                // and a batch more (see `prune`), so doubling would leave half of it unused.
+                self.ticks.reserve_exact(PRUNE_BATCH);
+            }
+            self.ticks.push(tick);
+            return;
+        }
         let at = self.ticks.partition_point(|t| t.time <= tick.time);
         if at > 0 && self.ticks[at - 1].time == tick.time {
             self.ticks[at - 1] = tick;
@@ -209,23 +221,52 @@ impl Series {
         }
     }
 
-    fn prune(&mut self) {
-        if let Some(last) = self.ticks.last().map(|t| t.time) {
-            let keep_from = last - INTRADAY_KEEP;
-            let cut = self.ticks.partition_point(|t| t.time < keep_from);
-            // Drop old ticks in batches: removing one at a time would move the whole
-            // history on every bar.
-            if cut >= PRUNE_BATCH.min(self.ticks.len() / 2).max(1) {
-                self.ticks.drain(..cut);
+    /// Records the latest volume of the intraday bar that started at `start`; the volume it
+    /// had before (0 if new).
+    fn record_bar_volume(&mut self, start: i64, volume: u64) -> u64 {
+        let volumes = &mut self.bar_volumes;
+        match volumes.back_mut() {
+            Some((last, v)) if *last == start => std::mem::replace(v, volume),
+            Some((last, _)) if *last > start => {
+                let at = volumes.partition_point(|(s, _)| *s < start);
+                match volumes.get_mut(at) {
+                    Some((s, v)) if *s == start => std::mem::replace(v, volume),
+                    _ => {
+                        volumes.insert(at, (start, volume));
+                        0
+                    }
+                }
+            }
+            _ => {
+                volumes.push_back((start, volume));
+                0
             }
         }
-        let mut dropped_days = false;
+    }
+
+    fn prune(&mut self) {
+        // Drop old ticks in batches: removing one at a time would move the whole history on
+        // every bar. A batch is due when its last tick is behind the horizon (one look, not a
+        // search, on every bar).
+        let batch = PRUNE_BATCH.min(self.ticks.len() / 2).max(1);
+        if let (Some(edge), Some(last)) = (self.ticks.get(batch - 1), self.ticks.last()) {
+            let keep_from = last.time - INTRADAY_KEEP;
+            if edge.time < keep_from {
+                let cut = self.ticks.partition_point(|t| t.time < keep_from);
+                self.ticks.drain(..cut);
+                // Intraday volumes are only corrected while a bar can still be seen again:
+                // what lies behind the intraday history is settled.
+                let settled = self
+                    .exchange
+                    .start_of(self.exchange.trading_date(keep_from))
+                    .timestamp();
+                while self.bar_volumes.front().is_some_and(|(s, _)| *s < settled) {
+                    self.bar_volumes.pop_front();
+                }
+            }
+        }
         while self.days.len() > DAILY_KEEP {
             self.days.pop_first();
-            dropped_days = true;
-        }
-        if dropped_days && let Some((&oldest, _)) = self.days.first_key_value() {
-            self.bar_volumes = self.bar_volumes.split_off(&(oldest, i64::MIN));
         }
     }
 

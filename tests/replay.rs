@@ -240,3 +240,77 @@ fn bad_input_is_reported_not_fatal() {
         "{stderr}"
     );
 }
+
+#[test]
+fn bars_listed_in_several_time_ordered_parts_replay_as_if_sorted() {
+    let sorted = std::fs::read_to_string("examples/seed-week/quotes.csv").unwrap();
+    let mut lines: Vec<&str> = sorted.lines().collect();
+    let header = lines.remove(0);
+    // The later half first, as an export listing one period after another might.
+    let (early, late) = lines.split_at(lines.len() / 2);
+    let dir = tempfile::tempdir().unwrap();
+    let quotes = dir.path().join("q.csv");
+    std::fs::write(
+        &quotes,
+        format!("{header}\n{}\n{}\n", late.join("\n"), early.join("\n")),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = replay_files(
+        std::path::Path::new("examples/seed-week/headlines.jsonl"),
+        &quotes,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, marketbot(&SEED_WEEK).1);
+    assert!(!stdout.is_empty());
+}
+
+#[test]
+fn a_file_out_of_order_throughout_is_refused_with_the_line_that_breaks_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let quotes = dir.path().join("q.csv");
+    let start: chrono::DateTime<chrono::Utc> = "2026-02-02T15:00:00Z".parse().unwrap();
+    let mut text = String::from("symbol,time,interval,close\n");
+    for i in 0..(replay::MAX_RUNS + 10) {
+        // Newest first: every line is earlier than the one before it.
+        let at = start - chrono::Duration::minutes(i as i64);
+        text.push_str(&format!(
+            "NVDA,{},1m,100\n",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ));
+    }
+    std::fs::write(&quotes, text).unwrap();
+    let (code, stdout, stderr) = replay_files(
+        std::path::Path::new("examples/seed-week/headlines.jsonl"),
+        &quotes,
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("line 3: 2026-02-02T14:59:00+00:00 is earlier than line 2")
+            && stderr.contains("sort it by time"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn headlines_too_long_or_not_text_are_skipped_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let headlines = dir.path().join("h.jsonl");
+    let mut bytes = b"{\"published\":\"2026-02-02T21:47:00Z\",\"title\":\"ok\"}\n".to_vec();
+    bytes.extend(std::iter::repeat_n(b'x', replay::MAX_LINE + 5));
+    bytes.extend(
+        b"\n\xff\xfe not text\n{\"published\":\"2026-02-02T21:48:00Z\",\"title\":\"ok too\"}\n",
+    );
+    std::fs::write(&headlines, bytes).unwrap();
+    let (code, _, stderr) = replay_files(
+        &headlines,
+        std::path::Path::new("examples/seed-week/quotes.csv"),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("on line 2: longer than 1024 KiB")
+            && stderr.contains("on line 3: not UTF-8 text")
+            && stderr.contains("replayed 2 headlines"),
+        "{stderr}"
+    );
+}

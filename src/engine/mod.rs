@@ -9,7 +9,7 @@ mod alert;
 mod correlate;
 mod story;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -23,12 +23,18 @@ use story::StoryIndex;
 
 use crate::model::{Bar, Headline};
 use crate::personal::{Book, Fired, News};
-use crate::rules::{Rule, RuleSet, SelectionKind, Tri};
+use crate::rules::{HeadlineMatch, PreparedText, Rule, RuleSet, SelectionKind, Tri};
 use crate::series::Series;
 use crate::text::Lang;
 
-/// How long a story is remembered for folding later copies into its alert.
-const STORY_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(3);
+/// How long a story is remembered for folding later copies into its alert: an alert is final
+/// (no copy is added to it any more) once this long has passed since it fired and the engine
+/// was tidied.
+pub const STORY_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(3);
+/// A symbol's price history is dropped once no bar arrived for it for this long (processing
+/// time): a symbol no longer fetched (removed from the config, no longer asked for) does not
+/// hold memory forever. Its bars stay in the store and warm it again on restart.
+const SERIES_IDLE: chrono::TimeDelta = chrono::TimeDelta::days(14);
 
 /// Everything the engine remembers besides price series: persisted between runs.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -73,13 +79,57 @@ pub struct HeadlineReport {
     pub symbols: Vec<String>,
 }
 
+/// A headline's text as the engine reads it: normalised for the rules and identified as a
+/// story. It depends on the rules alone, not on any state, so a replay prepares headlines on
+/// another thread while the engine works.
+#[derive(Debug)]
+pub struct Prepared {
+    text: PreparedText,
+    story: story::Identity,
+    /// What the rules' text parts make of it, when worked out ahead (it is used unless the
+    /// story was seen before).
+    matches: Option<HeadlineMatch>,
+}
+
+impl Prepared {
+    /// `headline` read with `rules`, its rule matches included.
+    pub fn of(rules: &RuleSet, headline: &Headline) -> Prepared {
+        let mut prepared = Prepared::text_of(rules, headline);
+        prepared.matches = Some(rules.match_headline(&prepared.text));
+        prepared
+    }
+
+    /// `headline` read with `rules`; the rules are matched when needed.
+    fn text_of(rules: &RuleSet, headline: &Headline) -> Prepared {
+        let lang = headline.lang.as_deref().and_then(Lang::from_code);
+        let text = rules.prepare(
+            &headline.title,
+            headline.summary.as_deref(),
+            &headline.source,
+            lang,
+        );
+        let story = story::Identity::of(&text.title);
+        Prepared {
+            text,
+            story,
+            matches: None,
+        }
+    }
+}
+
 /// The rule engine.
 pub struct Engine {
     rules: Arc<RuleSet>,
     series: HashMap<String, Series>,
+    /// When a bar of each symbol last arrived (processing time), for [`SERIES_IDLE`]; a
+    /// symbol warmed from the store starts counting at the next tidy.
+    fed: HashMap<String, DateTime<Utc>>,
     state: EngineState,
     /// Finds rewordings among `state.stories`; rebuilt from them, never persisted.
     stories: StoryIndex,
+    /// `state.stories` by when they were first seen, oldest first: tidying forgets the
+    /// expired ones without looking at the rest.
+    story_ages: VecDeque<(DateTime<Utc>, String)>,
     /// Chats' personal alerts, indexed per symbol (their state is persisted per alert, not
     /// in [`EngineState`]).
     personal: Book,
@@ -89,11 +139,14 @@ impl Engine {
     /// An engine with `rules`, restoring `state`.
     pub fn new(rules: Arc<RuleSet>, state: EngineState) -> Engine {
         let stories = StoryIndex::build(&state.stories);
+        let story_ages = ages(&state.stories);
         let mut engine = Engine {
             rules,
             series: HashMap::new(),
+            fed: HashMap::new(),
             state,
             stories,
+            story_ages,
             personal: Book::new(),
         };
         engine.forget_unknown_rules();
@@ -142,9 +195,11 @@ impl Engine {
     }
 
     fn series_mut(&mut self, symbol: &str) -> &mut Series {
-        self.series
-            .entry(symbol.to_string())
-            .or_insert_with(|| Series::new(symbol))
+        // Looked up by `&str` first: a bar of a known symbol allocates nothing.
+        if !self.series.contains_key(symbol) {
+            self.series.insert(symbol.to_string(), Series::new(symbol));
+        }
+        self.series.get_mut(symbol).expect("inserted above")
     }
 
     /// Aligns the state with the rules in force: removed rules' state goes; a changed rule
@@ -177,6 +232,7 @@ impl Engine {
     pub fn restore(&mut self, state: EngineState) {
         self.state = state;
         self.stories = StoryIndex::build(&self.state.stories);
+        self.story_ages = ages(&self.state.stories);
     }
 
     /// Processes one headline at processing time `now`.
@@ -185,31 +241,42 @@ impl Engine {
         headline: &Headline,
         now: DateTime<Utc>,
     ) -> (Vec<Output>, HeadlineReport) {
+        let prepared = Prepared::text_of(&self.rules, headline);
+        self.on_prepared_headline(headline, &prepared, now)
+    }
+
+    /// [`on_headline`](Self::on_headline) with its text prepared ahead (with the rules this
+    /// engine uses). Borrowed, so whoever prepared it also frees it.
+    pub fn on_prepared_headline(
+        &mut self,
+        headline: &Headline,
+        prepared: &Prepared,
+        now: DateTime<Utc>,
+    ) -> (Vec<Output>, HeadlineReport) {
         let mut out = Vec::new();
         let mut report = HeadlineReport::default();
-        let lang = headline.lang.as_deref().and_then(Lang::from_code);
-        let prepared = self.rules.prepare(
-            &headline.title,
-            headline.summary.as_deref(),
-            &headline.source,
-            lang,
-        );
+        let Prepared {
+            text: prepared,
+            story:
+                story::Identity {
+                    key,
+                    words,
+                    polarity,
+                },
+            matches,
+        } = prepared;
         let cited = HeadlineRef::new(headline, &prepared.title.original);
-        let story::Identity {
-            key,
-            words,
-            polarity,
-        } = story::Identity::of(&prepared.title);
         if let Some(seen) = self
             .stories
-            .find(&key, &words, &polarity, &self.state.stories)
+            .find(key, words, polarity, &self.state.stories)
             .and_then(|k| self.state.stories.get_mut(&k))
         {
             report.duplicate = true;
-            if !seen
-                .copies
-                .iter()
-                .any(|c| c.link == cited.link && c.source == cited.source)
+            if seen.copies.len() < story::MAX_COPIES
+                && !seen
+                    .copies
+                    .iter()
+                    .any(|c| c.link == cited.link && c.source == cited.source)
             {
                 seen.copies.push(cited.clone());
                 for &alert in &seen.alerts {
@@ -221,10 +288,17 @@ impl Engine {
             }
             return (out, report);
         }
-        let story = key;
+        let story = key.clone();
         // A headline "published" in the future (clock skew, bad feed) counts as published now.
         let at = headline.published.min(now);
-        let matches = self.rules.match_headline(&prepared);
+        let matched_now;
+        let matches = match matches {
+            Some(m) => m,
+            None => {
+                matched_now = self.rules.match_headline(prepared);
+                &matched_now
+            }
+        };
         report.matched_rules = matches.rules.len();
         let mut symbols: BTreeSet<String> = headline
             .symbols
@@ -248,15 +322,16 @@ impl Engine {
         if !matches.rules.is_empty() || personal_matched {
             // Only stories some rule cares about are remembered: copies of the rest are
             // cheap to match again and would only bloat the state.
-            self.stories.insert(&story, &words);
+            self.stories.insert(&story, words, polarity);
+            self.story_ages.push_back((now, story.clone()));
             self.state.stories.insert(
                 story.clone(),
                 StoryState {
                     first_seen: now,
                     alerts: Vec::new(),
                     copies: vec![cited.clone()],
-                    words,
-                    polarity,
+                    words: words.clone(),
+                    polarity: polarity.clone(),
                 },
             );
         }
@@ -332,6 +407,12 @@ impl Engine {
         let mut touched: Vec<(usize, String)> = Vec::new();
         for bar in sorted {
             self.series_mut(&bar.symbol).push(bar);
+            match self.fed.get_mut(&bar.symbol) {
+                Some(at) => *at = now,
+                None => {
+                    self.fed.insert(bar.symbol.clone(), now);
+                }
+            }
             if bar.close.is_none() {
                 continue;
             }
@@ -451,12 +532,16 @@ impl Engine {
     }
 
     fn pair_mut(&mut self, rule: &str, symbol: &str) -> &mut PairState {
-        self.state
-            .pairs
-            .entry(rule.to_string())
-            .or_default()
-            .entry(symbol.to_string())
-            .or_default()
+        // Looked up by `&str` first: the state of a known pair is found without allocating.
+        let pairs = &mut self.state.pairs;
+        if !pairs.contains_key(rule) {
+            pairs.insert(rule.to_string(), BTreeMap::new());
+        }
+        let of_rule = pairs.get_mut(rule).expect("inserted above");
+        if !of_rule.contains_key(symbol) {
+            of_rule.insert(symbol.to_string(), PairState::default());
+        }
+        of_rule.get_mut(symbol).expect("inserted above")
     }
 
     fn fire(
@@ -535,11 +620,42 @@ impl Engine {
             pairs.retain(|_, p| !p.is_idle(now));
         }
         self.state.pairs.retain(|_, p| !p.is_empty());
-        self.state
-            .stories
-            .retain(|_, s| now - s.first_seen <= STORY_MEMORY);
-        self.stories = StoryIndex::build(&self.state.stories);
+        while let Some((seen, key)) = self.story_ages.front() {
+            if now - *seen <= STORY_MEMORY {
+                break;
+            }
+            let expired = self
+                .state
+                .stories
+                .get(key)
+                .is_some_and(|s| now - s.first_seen > STORY_MEMORY);
+            if expired && let Some(story) = self.state.stories.remove(key) {
+                self.stories.remove(key, &story.words);
+            }
+            self.story_ages.pop_front();
+        }
+        for symbol in self.series.keys() {
+            self.fed.entry(symbol.clone()).or_insert(now);
+        }
+        let fed = &mut self.fed;
+        self.series.retain(|symbol, _| {
+            let keep = fed.get(symbol).is_some_and(|at| now - *at <= SERIES_IDLE);
+            if !keep {
+                fed.remove(symbol);
+            }
+            keep
+        });
     }
+}
+
+/// Stories by when they were first seen, oldest first.
+fn ages(stories: &BTreeMap<String, StoryState>) -> VecDeque<(DateTime<Utc>, String)> {
+    let mut ages: Vec<(DateTime<Utc>, String)> = stories
+        .iter()
+        .map(|(k, s)| (s.first_seen, k.clone()))
+        .collect();
+    ages.sort();
+    ages.into()
 }
 
 fn span(rule: &Rule) -> chrono::Duration {

@@ -6,7 +6,8 @@
 //! banded buckets give candidates in constant time, the exact similarity decides. Two titles
 //! that differ by a word of polarity ("denies", "dementiert", "not") are never the same story.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,15 @@ const MIN_WORDS: usize = 4;
 /// MinHash: bands × rows hash functions.
 const BANDS: usize = 8;
 const ROWS: usize = 3;
+/// The most recent stories a bucket keeps. Feeds repeat templates ("X shares rise after …"),
+/// and every title of a template lands in the same buckets: with no bound a headline would be
+/// compared with every earlier one. A retelling is almost always of a recent story, and one
+/// that shares a band with more than this many newer stories is still found through its other
+/// bands or its exact key.
+const BUCKET_KEEP: usize = 4;
+/// Copies remembered per story ("also reported by"): enough for every wire service that
+/// retells it; further copies are folded without being listed (or re-edited into messages).
+pub const MAX_COPIES: usize = 12;
 
 /// Words that flip what a title says, as written; their English and German stems are
 /// added once (see [`POLARITY`]).
@@ -113,8 +123,66 @@ impl Identity {
     }
 }
 
-/// Jaccard similarity of two sorted, distinct word lists.
-pub fn similarity(a: &[String], b: &[String]) -> f64 {
+/// A word as the index compares it.
+fn word_hash(word: &str) -> u64 {
+    xxh3_64_with_seed(word.as_bytes(), 0)
+}
+
+/// One of the MinHash functions, over a word's hash.
+fn rehash(word: u64, function: usize) -> u64 {
+    // splitmix64's finaliser over the word and the function's number.
+    let mut x = word ^ (function as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// The band keys of a word list's MinHash signature.
+fn bands(words: &[u64]) -> [u64; BANDS] {
+    let mut keys = [0u64; BANDS];
+    for (band, key) in keys.iter_mut().enumerate() {
+        *key = band as u64;
+        for row in 0..ROWS {
+            let function = band * ROWS + row;
+            let min = words
+                .iter()
+                .map(|w| rehash(*w, function))
+                .min()
+                .unwrap_or(0);
+            *key = rehash(*key ^ min, function);
+        }
+    }
+    keys
+}
+
+/// A story as the index knows it: its words hashed and sorted, so comparing two is a merge of
+/// integers.
+#[derive(Debug)]
+struct Entry {
+    key: String,
+    words: Box<[u64]>,
+    polarity: Box<[String]>,
+}
+
+impl Entry {
+    fn of(key: &str, words: &[String], polarity: &[String]) -> Entry {
+        Entry {
+            key: key.to_string(),
+            words: hashed(words).into_boxed_slice(),
+            polarity: polarity.into(),
+        }
+    }
+}
+
+fn hashed(words: &[String]) -> Vec<u64> {
+    let mut hashes: Vec<u64> = words.iter().map(|w| word_hash(w)).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes
+}
+
+/// Jaccard similarity of two sorted, distinct lists of word hashes.
+fn hashed_similarity(a: &[u64], b: &[u64]) -> f64 {
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
@@ -133,52 +201,92 @@ pub fn similarity(a: &[String], b: &[String]) -> f64 {
     shared as f64 / (a.len() + b.len() - shared) as f64
 }
 
-/// The band keys of a word list's MinHash signature.
-fn bands(words: &[String]) -> Vec<u64> {
-    (0..BANDS)
-        .map(|band| {
-            let mut key = band as u64;
-            for row in 0..ROWS {
-                let seed = (band * ROWS + row) as u64;
-                let min = words
-                    .iter()
-                    .map(|w| xxh3_64_with_seed(w.as_bytes(), seed))
-                    .min()
-                    .unwrap_or(0);
-                key = xxh3_64_with_seed(&min.to_le_bytes(), key);
-            }
-            key
-        })
-        .collect()
-}
-
 /// Finds earlier copies of a story among those remembered.
+///
+/// Work per headline is bounded: at most [`BANDS`] × [`BUCKET_KEEP`] candidates are compared,
+/// however many stories are remembered or how alike the feed's titles are. Stories are known
+/// by the hash of their key; their words are compared as hashes.
 #[derive(Debug, Default)]
 pub struct StoryIndex {
-    buckets: HashMap<u64, Vec<String>>,
+    buckets: Prehashed<VecDeque<u64>>,
+    entries: Prehashed<Entry>,
+}
+
+/// A map whose keys are hashes already (xxh3, splitmix): they are used as they are.
+type Prehashed<V> = HashMap<u64, V, BuildHasherDefault<AsIs>>;
+
+/// The hasher of [`Prehashed`] maps.
+#[derive(Clone, Copy, Debug, Default)]
+struct AsIs(u64);
+
+impl Hasher for AsIs {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 impl StoryIndex {
-    /// An index over `stories`.
+    /// An index over `stories`, oldest first (so each bucket keeps the most recent).
     pub fn build(stories: &BTreeMap<String, StoryState>) -> StoryIndex {
         let mut index = StoryIndex::default();
-        for (key, story) in stories {
-            index.insert(key, &story.words);
+        let mut by_age: Vec<(&String, &StoryState)> = stories.iter().collect();
+        by_age.sort_by_key(|(_, s)| s.first_seen);
+        for (key, story) in by_age {
+            index.insert(key, &story.words, &story.polarity);
         }
         index
     }
 
-    /// Remembers a story's words under its key.
-    pub fn insert(&mut self, key: &str, words: &[String]) {
+    /// Remembers a story under its key.
+    pub fn insert(&mut self, key: &str, words: &[String], polarity: &[String]) {
         if words.len() < MIN_WORDS {
             return;
         }
-        for band in bands(words) {
+        let id = word_hash(key);
+        let entry = Entry::of(key, words, polarity);
+        for band in bands(&entry.words) {
             let bucket = self.buckets.entry(band).or_default();
-            if !bucket.iter().any(|k| k == key) {
-                bucket.push(key.to_string());
+            if !bucket.contains(&id) {
+                if bucket.len() == BUCKET_KEEP {
+                    bucket.pop_front();
+                }
+                bucket.push_back(id);
             }
         }
+        self.entries.insert(id, entry);
+    }
+
+    /// Forgets a story.
+    pub fn remove(&mut self, key: &str, words: &[String]) {
+        let id = word_hash(key);
+        let Some(entry) = self.entries.remove(&id) else {
+            return;
+        };
+        debug_assert_eq!(entry.words.as_ref(), hashed(words).as_slice());
+        for band in bands(&entry.words) {
+            if let Some(bucket) = self.buckets.get_mut(&band) {
+                bucket.retain(|k| *k != id);
+                if bucket.is_empty() {
+                    self.buckets.remove(&band);
+                }
+            }
+        }
+    }
+
+    /// How many band buckets are held.
+    #[cfg(test)]
+    fn buckets(&self) -> usize {
+        self.buckets.len()
     }
 
     /// The key of a remembered story this title retells, if any.
@@ -195,22 +303,35 @@ impl StoryIndex {
         if words.len() < MIN_WORDS {
             return None;
         }
-        let mut best: Option<(f64, &String)> = None;
-        for band in bands(words) {
-            for candidate in self.buckets.get(&band).into_iter().flatten() {
-                let Some(story) = stories.get(candidate) else {
-                    continue;
-                };
-                let sim = similarity(words, &story.words);
-                if sim >= SAME_STORY
-                    && polarity == story.polarity.as_slice()
-                    && best.is_none_or(|(b, _)| sim > b)
-                {
-                    best = Some((sim, candidate));
-                }
+        let words = hashed(words);
+        let mut candidates: Vec<u64> = Vec::with_capacity(BANDS * BUCKET_KEEP);
+        for band in bands(&words) {
+            candidates.extend(self.buckets.get(&band).into_iter().flatten());
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut best: Option<(f64, &Entry)> = None;
+        for candidate in candidates {
+            let Some(entry) = self.entries.get(&candidate) else {
+                continue;
+            };
+            // Lists this different in length cannot be similar enough.
+            let (short, long) = (
+                words.len().min(entry.words.len()),
+                words.len().max(entry.words.len()),
+            );
+            if (short as f64) < SAME_STORY * long as f64 {
+                continue;
+            }
+            let sim = hashed_similarity(&words, &entry.words);
+            if sim >= SAME_STORY
+                && polarity == entry.polarity.as_ref()
+                && best.is_none_or(|(b, _)| sim > b)
+            {
+                best = Some((sim, entry));
             }
         }
-        best.map(|(_, k)| k.clone())
+        best.map(|(_, e)| e.key.clone())
     }
 }
 
@@ -336,10 +457,55 @@ mod tests {
     }
 
     #[test]
+    fn a_flood_of_templated_titles_keeps_the_work_per_title_bounded() {
+        let mut stories = BTreeMap::new();
+        let mut index = StoryIndex::default();
+        let mut add = |title: &str, index: &mut StoryIndex| {
+            let id = Identity::of(&normalize(title, None));
+            index.insert(&id.key, &id.words, &id.polarity);
+            stories.insert(
+                id.key,
+                StoryState {
+                    words: id.words,
+                    polarity: id.polarity,
+                    ..StoryState::default()
+                },
+            );
+        };
+        add(
+            "OpenAI is unsatisfied with some Nvidia chips and looking for alternatives",
+            &mut index,
+        );
+        for i in 0..2_000 {
+            add(
+                &format!("Acme{i} (NASDAQ:ACM{i}) Trading Down {i}.5% - Here's What Happened"),
+                &mut index,
+            );
+        }
+        assert!(index.buckets.values().all(|b| b.len() <= BUCKET_KEEP));
+        // The story told before the flood is still found: its buckets are its own.
+        let id = Identity::of(&normalize(
+            "UPDATE 1-OpenAI is unsatisfied with some Nvidia chips and looking for alternatives",
+            None,
+        ));
+        assert!(
+            index
+                .find(&id.key, &id.words, &id.polarity, &stories)
+                .is_some()
+        );
+        // Forgetting every story leaves nothing behind.
+        for (key, story) in &stories {
+            index.remove(key, &story.words);
+        }
+        assert_eq!(index.buckets(), 0);
+    }
+
+    #[test]
     fn similarity_is_jaccard() {
-        assert_eq!(similarity(&words("a b c d"), &words("a b c d")), 1.0);
-        let a = vec!["x".to_string(), "y".to_string()];
-        let b = vec!["y".to_string(), "z".to_string()];
-        assert!((similarity(&a, &b) - 1.0 / 3.0).abs() < 1e-9);
+        let same = hashed(&words("Nvidia signs chip supply deal"));
+        assert_eq!(hashed_similarity(&same, &same), 1.0);
+        let a = hashed(&["x".to_string(), "y".to_string()]);
+        let b = hashed(&["y".to_string(), "z".to_string()]);
+        assert!((hashed_similarity(&a, &b) - 1.0 / 3.0).abs() < 1e-9);
     }
 }

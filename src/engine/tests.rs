@@ -320,6 +320,48 @@ fn later_copies_of_a_story_are_folded_into_the_alert() {
 }
 
 #[test]
+fn a_story_retold_by_every_feed_lists_a_bounded_number_of_copies() {
+    let mut e = engine_with("any");
+    monday(&mut e);
+    let (out, _) = e.on_headline(
+        &headline(NEWS, "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:48:00Z"),
+    );
+    let id = alerts(out)[0].id;
+    let mut listed = 0;
+    for i in 0..200 {
+        let mut copy = headline(&format!("UPDATE 1-{NEWS}"), "2026-02-02T22:10:00Z");
+        copy.source = format!("Feed {i}");
+        let (out, report) = e.on_headline(&copy, t("2026-02-02T22:10:00Z"));
+        assert!(report.duplicate);
+        listed += out
+            .iter()
+            .filter(|o| matches!(o, Output::AlsoReported { alert, .. } if *alert == id))
+            .count();
+    }
+    // The first copy is the story itself: the rest of the list is "also reported by".
+    assert_eq!(listed, super::story::MAX_COPIES - 1);
+    let stories: Vec<_> = e.state().stories.values().collect();
+    assert_eq!(stories[0].copies.len(), super::story::MAX_COPIES);
+}
+
+#[test]
+fn a_symbol_without_bars_for_weeks_is_forgotten() {
+    let mut e = engine_with("any");
+    e.warm(&[bar("2026-01-30T21:00:00Z", "1d", 191.79)]);
+    e.tidy(t("2026-02-02T10:00:00Z"));
+    assert!(e.series("NVDA").is_some(), "warmed series count from now");
+    e.on_bars(
+        &[bar("2026-02-02T16:00:00Z", "30m", 190.0)],
+        t("2026-02-02T16:00:00Z"),
+    );
+    e.tidy(t("2026-02-12T16:00:00Z"));
+    assert!(e.series("NVDA").is_some());
+    e.tidy(t("2026-02-17T16:00:01Z"));
+    assert!(e.series("NVDA").is_none());
+}
+
+#[test]
 fn state_survives_a_round_trip_through_json() {
     let mut e = engine_with("any");
     e.on_bars(

@@ -266,11 +266,28 @@ pub fn clean_title(text: &str, source: Option<&str>) -> String {
 /// Case-, width-, accent- and umlaut-folds one word: `Ärger` → `aerger`, `ﬁnal` → `final`,
 /// `STRAẞE` → `strasse`, `Café` → `cafe`.
 pub fn fold(word: &str) -> String {
+    if word.is_ascii() {
+        return fold_ascii(word);
+    }
     fold_with_offsets(word).0
+}
+
+/// [`fold`] of plain ASCII (most headlines): compatibility forms, diacritics and full case
+/// folding change nothing but the case, byte for byte.
+fn fold_ascii(word: &str) -> String {
+    word.bytes()
+        .map(|b| match b {
+            b'`' => '\'',
+            b => b.to_ascii_lowercase() as char,
+        })
+        .collect()
 }
 
 /// [`fold`], and for every byte of the result the byte offset in `word` it came from.
 fn fold_with_offsets(word: &str) -> (String, Vec<usize>) {
+    if word.is_ascii() {
+        return (fold_ascii(word), (0..word.len()).collect());
+    }
     let mut out = String::with_capacity(word.len() + 4);
     let mut map = Vec::with_capacity(word.len() + 4);
     let mut compat = String::new();

@@ -1,0 +1,240 @@
+//! The replay file formats, one line at a time: bars as CSV, headlines as JSON Lines.
+
+use chrono::{DateTime, Utc};
+
+use super::ordered::LineFormat;
+use crate::model::{Bar, Headline, Interval, Session};
+
+/// The header of the bars CSV format.
+pub const BARS_CSV_HEADER: &str = "symbol,time,interval,open,high,low,close,volume,session";
+
+/// One bar as a CSV row under [`BARS_CSV_HEADER`] (missing values are empty fields).
+pub fn bar_csv_row(b: &Bar) -> String {
+    let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    format!(
+        "{},{},{},{},{},{},{},{},{}",
+        b.symbol,
+        b.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        b.interval,
+        num(b.open),
+        num(b.high),
+        num(b.low),
+        num(b.close),
+        b.volume.map(|v| v.to_string()).unwrap_or_default(),
+        b.session.map(|s| s.as_str()).unwrap_or("")
+    )
+}
+
+/// A problem in a replay file: 1-based line and message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct CsvError {
+    /// The line.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Where a bars CSV keeps each field.
+#[derive(Clone, Copy, Debug)]
+struct Columns {
+    symbol: usize,
+    time: usize,
+    interval: usize,
+    close: usize,
+    open: Option<usize>,
+    high: Option<usize>,
+    low: Option<usize>,
+    volume: Option<usize>,
+    session: Option<usize>,
+    /// How many columns the header names.
+    count: usize,
+}
+
+/// Bars in the replay CSV format: a header naming `symbol,time,interval,close` and optionally
+/// `open,high,low,volume,session` (in any order), then one bar per line; empty fields are
+/// missing values, `#` starts a comment line. A bad line stops the replay.
+#[derive(Clone, Debug, Default)]
+pub struct BarsCsv {
+    columns: Option<Columns>,
+}
+
+impl BarsCsv {
+    fn header(line: &str, n: usize) -> Result<Columns, CsvError> {
+        let names: Vec<&str> = line.split(',').map(str::trim).collect();
+        let col = |name: &str| names.iter().position(|c| c.eq_ignore_ascii_case(name));
+        let (Some(symbol), Some(time), Some(interval), Some(close)) =
+            (col("symbol"), col("time"), col("interval"), col("close"))
+        else {
+            return Err(CsvError {
+                line: n,
+                message: format!(
+                    "header `{line}` must name symbol, time, interval and close (open, high, low, volume, session optional)"
+                ),
+            });
+        };
+        Ok(Columns {
+            symbol,
+            time,
+            interval,
+            close,
+            open: col("open"),
+            high: col("high"),
+            low: col("low"),
+            volume: col("volume"),
+            session: col("session"),
+            count: names.len(),
+        })
+    }
+
+    fn row(c: &Columns, line: &str, n: usize) -> Result<Bar, CsvError> {
+        // The fields of a line, without allocating for the usual width.
+        let mut fields = [""; 16];
+        let mut extra: Vec<&str> = Vec::new();
+        for (i, f) in line.split(',').enumerate() {
+            match fields.get_mut(i) {
+                Some(slot) => *slot = f.trim(),
+                None if i < c.count => extra.push(f.trim()),
+                None => break,
+            }
+        }
+        let get = |c: Option<usize>| {
+            c.and_then(|c| fields.get(c).or_else(|| extra.get(c - fields.len())))
+                .copied()
+                .filter(|v| !v.is_empty())
+        };
+        let err = |message: String| CsvError { line: n, message };
+        let number = |c: Option<usize>, what: &str| -> Result<Option<f64>, CsvError> {
+            get(c)
+                .map(|v| {
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|x| x.is_finite())
+                        .ok_or_else(|| err(format!("{what} `{v}` is not a number")))
+                })
+                .transpose()
+        };
+        let symbol = get(Some(c.symbol))
+            .ok_or_else(|| err("missing symbol".into()))?
+            .to_ascii_uppercase();
+        let time = parse_time(get(Some(c.time)).unwrap_or(""), n)?;
+        let interval: Interval = get(Some(c.interval))
+            .ok_or_else(|| err("missing interval".into()))?
+            .parse()
+            .map_err(err)?;
+        let session = get(c.session)
+            .map(|s| s.parse::<Session>().map_err(err))
+            .transpose()?;
+        let volume = get(c.volume)
+            .map(|v| {
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite() && *x >= 0.0)
+                    .map(|x| x as u64)
+                    .ok_or_else(|| err(format!("volume `{v}` is not a number")))
+            })
+            .transpose()?;
+        Ok(Bar {
+            symbol,
+            time,
+            interval,
+            open: number(c.open, "open")?,
+            high: number(c.high, "high")?,
+            low: number(c.low, "low")?,
+            close: number(Some(c.close), "close")?,
+            volume,
+            session,
+        })
+    }
+}
+
+impl LineFormat for BarsCsv {
+    type Record = Bar;
+    const STRICT: bool = true;
+
+    fn read(&mut self, line: &str, n: usize) -> Result<Option<Bar>, CsvError> {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return Ok(None);
+        }
+        match &self.columns {
+            None => {
+                self.columns = Some(Self::header(line, n)?);
+                Ok(None)
+            }
+            Some(c) => Self::row(c, line, n).map(Some),
+        }
+    }
+
+    fn time(bar: &Bar) -> DateTime<Utc> {
+        bar.time
+    }
+
+    fn time_of(&mut self, line: &str, n: usize) -> Result<Option<DateTime<Utc>>, CsvError> {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return Ok(None);
+        }
+        let Some(c) = &self.columns else {
+            self.columns = Some(Self::header(line, n)?);
+            return Ok(None);
+        };
+        let text = line.split(',').nth(c.time).map(str::trim).unwrap_or("");
+        parse_time(text, n).map(Some)
+    }
+}
+
+fn parse_time(text: &str, n: usize) -> Result<DateTime<Utc>, CsvError> {
+    if text.is_empty() {
+        return Err(CsvError {
+            line: n,
+            message: "missing time".into(),
+        });
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| CsvError {
+            line: n,
+            message: format!("time `{text}` is not RFC 3339 (e.g. 2026-02-02T21:00:00Z)"),
+        })
+}
+
+/// Recorded headlines: JSON Lines (`{"published": …, "title": …}`, as `record` writes them)
+/// or plain titles, one per line (published at the epoch); `//` starts a comment line. A bad
+/// line is skipped and reported.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HeadlinesJsonl;
+
+impl LineFormat for HeadlinesJsonl {
+    type Record = Headline;
+    const STRICT: bool = false;
+
+    fn read(&mut self, line: &str, n: usize) -> Result<Option<Headline>, CsvError> {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with("//") {
+            return Ok(None);
+        }
+        let err = |message: String| CsvError { line: n, message };
+        if !line.starts_with('{') {
+            return Ok(Some(Headline {
+                id: String::new(),
+                published: DateTime::<Utc>::UNIX_EPOCH,
+                source: String::new(),
+                title: line.to_string(),
+                link: None,
+                summary: None,
+                symbols: Vec::new(),
+                lang: None,
+            }));
+        }
+        match serde_json::from_str::<Headline>(line) {
+            Ok(h) if !h.title.trim().is_empty() => Ok(Some(h)),
+            Ok(_) => Err(err("empty title".into())),
+            Err(e) => Err(err(e.to_string())),
+        }
+    }
+
+    fn time(headline: &Headline) -> DateTime<Utc> {
+        headline.published
+    }
+}
