@@ -355,15 +355,15 @@ impl Series {
             .map(|(_, p)| p)
     }
 
-    /// Statistics of up to `n` trading days before the one `t` falls in, newest first.
-    pub fn days_before(&self, t: DateTime<Utc>, n: usize) -> Vec<Day> {
+    /// Statistics of up to `n` trading days before the one `t` falls in, newest first (read
+    /// in place: a year-long look-back copies nothing).
+    pub fn days_before(
+        &self,
+        t: DateTime<Utc>,
+        n: usize,
+    ) -> impl Iterator<Item = &Day> + Clone + '_ {
         let today = self.exchange.trading_date(t);
-        self.days
-            .range(..today)
-            .rev()
-            .take(n)
-            .map(|(_, d)| *d)
-            .collect()
+        self.days.range(..today).rev().take(n).map(|(_, d)| d)
     }
 
     /// Today's regular-session volume known at `t` and the fraction of the session elapsed.
@@ -617,7 +617,7 @@ mod tests {
         let (v, elapsed) = s.volume_so_far(t("2026-02-02T15:30:00Z")).unwrap();
         assert_eq!(v, 2000);
         assert!((elapsed - 1.0 / 6.5).abs() < 1e-9);
-        let before = s.days_before(t("2026-02-02T15:30:00Z"), 20);
+        let before: Vec<&Day> = s.days_before(t("2026-02-02T15:30:00Z"), 20).collect();
         assert_eq!(before.len(), 1);
         assert_eq!(before[0].volume(), Some(50_000));
         assert_eq!(

@@ -314,3 +314,48 @@ fn headlines_too_long_or_not_text_are_skipped_and_named() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_alert_is_handed_out_once_its_story_is_forgotten_with_its_copies() {
+    let set = Arc::new(marketbot::rules::load_dir(std::path::Path::new("rules")).unwrap());
+    let bars =
+        replay::parse_bars_csv(&std::fs::read_to_string("examples/seed-week/quotes.csv").unwrap())
+            .unwrap();
+    let (headlines, _) = replay::parse_headlines(
+        &std::fs::read_to_string("examples/seed-week/headlines.jsonl").unwrap(),
+    );
+    let mut events = replay::events(bars, headlines);
+    let last = events.last().unwrap().0;
+    // A quiet bar a week later: by then the story is forgotten.
+    let later = last + chrono::Duration::days(7);
+    let (_, replay::Event::Bars(quiet)) = events.last().unwrap().clone() else {
+        panic!("the seed week ends with bars");
+    };
+    let mut quiet = quiet[0].clone();
+    quiet.time = later;
+    events.push((later, replay::Event::Bars(vec![quiet])));
+
+    let mut engine = Engine::new(set, EngineState::default());
+    let mut replayer = replay::Replayer::new(&mut engine);
+    let mut handed = Vec::new();
+    for (at, event) in events {
+        let before = handed.len();
+        replayer.feed(at, event, |a| handed.push((at, a)));
+        assert!(handed[before..].iter().all(|(t, _)| *t == at));
+    }
+    assert_eq!(handed.len(), 1, "final before the input ended");
+    let (at, alert) = &handed[0];
+    // At the first tidy after its story was forgotten: no copy could join it any more.
+    assert!(
+        *at - alert.fired_at > marketbot::engine::STORY_MEMORY,
+        "{at}"
+    );
+    assert!(*at < later);
+    assert_eq!(
+        alert.also[0].source, "Yahoo Finance",
+        "with the copy folded in"
+    );
+    let mut rest = Vec::new();
+    replayer.finish(|a| rest.push(a));
+    assert!(rest.is_empty());
+}

@@ -254,7 +254,13 @@ struct Vocabulary {
     words: HashSet<String>,
     stems: HashSet<String>,
     prefixes: HashSet<String>,
+    /// The cuts of words seen before: headlines repeat their vocabulary, and finding a long
+    /// word's cuts stems and looks up each of its parts. Forgotten whole when full.
+    memo: std::sync::Mutex<std::collections::HashMap<(Lang, String), Vec<usize>>>,
 }
+
+/// Words whose cuts are remembered at most.
+const CUTS_MEMO: usize = 50_000;
 
 /// Compounds shorter than this are left alone.
 const MIN_COMPOUND: usize = 7;
@@ -304,6 +310,25 @@ impl Vocabulary {
                 .map(|(i, _)| &part[..i])
                 .chain(std::iter::once(part))
                 .any(|p| self.prefixes.contains(p))
+    }
+
+    /// [`cuts`](Self::cuts) of a whole word, remembered.
+    fn cuts_of(&self, word: &str, lang: Lang) -> Vec<usize> {
+        if word.len() < MIN_COMPOUND || word.len() > MAX_COMPOUND {
+            return Vec::new();
+        }
+        let key = (lang, word.to_string());
+        if let Some(cuts) = self.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return cuts;
+        }
+        let cuts = self.cuts(word, lang, 3);
+        if let Ok(mut memo) = self.memo.lock() {
+            if memo.len() >= CUTS_MEMO {
+                memo.clear();
+            }
+            memo.insert(key, cuts.clone());
+        }
+        cuts
     }
 
     /// Where to cut a folded word that the rules do not know but whose parts they do.
@@ -628,7 +653,7 @@ impl RuleSet {
         let mut summary = text::normalize_in(summary.unwrap_or(""), None, Some(lang));
         for t in [&mut title, &mut summary] {
             let l = t.lang;
-            t.split_compounds(|w| self.vocabulary.cuts(w, l, 3));
+            t.split_compounds(|w| self.vocabulary.cuts_of(w, l));
         }
         PreparedText {
             title,

@@ -475,7 +475,6 @@ impl PriceCheck {
                 let (volume, elapsed) = series.volume_so_far(t)?;
                 let history: Vec<u64> = series
                     .days_before(t, *days)
-                    .iter()
                     .filter_map(|d| d.volume())
                     .collect();
                 // An average needs most of its days.
@@ -505,7 +504,7 @@ impl PriceCheck {
             }
             PriceKind::NewExtreme { high, days } => {
                 let history = series.days_before(t, *days);
-                if history.len() * 4 < days * 3 {
+                if history.clone().count() * 4 < days * 3 {
                     return None;
                 }
                 let (today_hi, today_lo) =
@@ -513,7 +512,6 @@ impl PriceCheck {
                 let label = format!("{days}-day {}", if *high { "high" } else { "low" });
                 if *high {
                     let prior = history
-                        .iter()
                         .filter_map(|d| d.high.or(d.close.map(|c| c.1)))
                         .fold(today_hi, f64::max);
                     (last.price > prior).then(|| PriceEvidence {
@@ -530,7 +528,6 @@ impl PriceCheck {
                     })
                 } else {
                     let prior = history
-                        .iter()
                         .filter_map(|d| d.low.or(d.close.map(|c| c.1)))
                         .fold(today_lo, f64::min);
                     (last.price < prior).then(|| PriceEvidence {
