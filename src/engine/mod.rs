@@ -31,10 +31,6 @@ use crate::text::Lang;
 /// (no copy is added to it any more) once this long has passed since it fired and the engine
 /// was tidied.
 pub const STORY_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(3);
-/// A symbol's price history is dropped once no bar arrived for it for this long (processing
-/// time): a symbol no longer fetched (removed from the config, no longer asked for) does not
-/// hold memory forever. Its bars stay in the store and warm it again on restart.
-const SERIES_IDLE: chrono::TimeDelta = chrono::TimeDelta::days(14);
 
 /// Everything the engine remembers besides price series: persisted between runs.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -121,9 +117,6 @@ impl Prepared {
 pub struct Engine {
     rules: Arc<RuleSet>,
     series: HashMap<String, Series>,
-    /// When a bar of each symbol last arrived (processing time), for [`SERIES_IDLE`]; a
-    /// symbol warmed from the store starts counting at the next tidy.
-    fed: HashMap<String, DateTime<Utc>>,
     state: EngineState,
     /// Finds rewordings among `state.stories`; rebuilt from them, never persisted.
     stories: StoryIndex,
@@ -143,7 +136,6 @@ impl Engine {
         let mut engine = Engine {
             rules,
             series: HashMap::new(),
-            fed: HashMap::new(),
             state,
             stories,
             story_ages,
@@ -407,12 +399,6 @@ impl Engine {
         let mut touched: Vec<(usize, String)> = Vec::new();
         for bar in sorted {
             self.series_mut(&bar.symbol).push(bar);
-            match self.fed.get_mut(&bar.symbol) {
-                Some(at) => *at = now,
-                None => {
-                    self.fed.insert(bar.symbol.clone(), now);
-                }
-            }
             if bar.close.is_none() {
                 continue;
             }
@@ -634,17 +620,6 @@ impl Engine {
             }
             self.story_ages.pop_front();
         }
-        for symbol in self.series.keys() {
-            self.fed.entry(symbol.clone()).or_insert(now);
-        }
-        let fed = &mut self.fed;
-        self.series.retain(|symbol, _| {
-            let keep = fed.get(symbol).is_some_and(|at| now - *at <= SERIES_IDLE);
-            if !keep {
-                fed.remove(symbol);
-            }
-            keep
-        });
     }
 }
 

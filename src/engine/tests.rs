@@ -346,22 +346,6 @@ fn a_story_retold_by_every_feed_lists_a_bounded_number_of_copies() {
 }
 
 #[test]
-fn a_symbol_without_bars_for_weeks_is_forgotten() {
-    let mut e = engine_with("any");
-    e.warm(&[bar("2026-01-30T21:00:00Z", "1d", 191.79)]);
-    e.tidy(t("2026-02-02T10:00:00Z"));
-    assert!(e.series("NVDA").is_some(), "warmed series count from now");
-    e.on_bars(
-        &[bar("2026-02-02T16:00:00Z", "30m", 190.0)],
-        t("2026-02-02T16:00:00Z"),
-    );
-    e.tidy(t("2026-02-12T16:00:00Z"));
-    assert!(e.series("NVDA").is_some());
-    e.tidy(t("2026-02-17T16:00:01Z"));
-    assert!(e.series("NVDA").is_none());
-}
-
-#[test]
 fn state_survives_a_round_trip_through_json() {
     let mut e = engine_with("any");
     e.on_bars(

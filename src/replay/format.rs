@@ -169,19 +169,6 @@ impl LineFormat for BarsCsv {
     fn time(bar: &Bar) -> DateTime<Utc> {
         bar.time
     }
-
-    fn time_of(&mut self, line: &str, n: usize) -> Result<Option<DateTime<Utc>>, CsvError> {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            return Ok(None);
-        }
-        let Some(c) = &self.columns else {
-            self.columns = Some(Self::header(line, n)?);
-            return Ok(None);
-        };
-        let text = line.split(',').nth(c.time).map(str::trim).unwrap_or("");
-        parse_time(text, n).map(Some)
-    }
 }
 
 fn parse_time(text: &str, n: usize) -> Result<DateTime<Utc>, CsvError> {
