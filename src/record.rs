@@ -45,6 +45,12 @@ impl Recorder {
 
     /// Appends headlines and bars; written through at once (a recording is for later).
     pub fn append(&mut self, headlines: &[&Headline], bars: &[Bar]) {
+        // Each fetch in time order: a recording then stays close to it, and `replay` reads
+        // it as a stream of few ordered parts (see `replay::scan`).
+        let mut headlines = headlines.to_vec();
+        headlines.sort_by_key(|h| h.published);
+        let mut bars: Vec<&Bar> = bars.iter().collect();
+        bars.sort_by_key(|b| b.time);
         let result = (|| -> std::io::Result<()> {
             for h in headlines {
                 serde_json::to_writer(&mut self.headlines, h)?;

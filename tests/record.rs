@@ -53,11 +53,28 @@ async fn a_recording_of_a_live_run_replays_to_the_same_alerts() {
     assert!(!headlines.is_empty() && !bars.is_empty());
 
     let set = Arc::new(marketbot::rules::load_dir(std::path::Path::new(&shipped_rules())).unwrap());
-    let mut engine = marketbot::engine::Engine::new(set, marketbot::engine::EngineState::default());
+    let mut engine =
+        marketbot::engine::Engine::new(Arc::clone(&set), marketbot::engine::EngineState::default());
     let replayed: Vec<(String, Option<String>, Option<String>)> =
         marketbot::replay::run(&mut engine, marketbot::replay::events(bars, headlines))
             .into_iter()
             .map(|a| (a.rule, a.symbol, a.headline.map(|h| h.title)))
             .collect();
     assert_eq!(replayed, live);
+
+    // The same recording streamed from its files, as `marketbot replay` reads it.
+    use marketbot::replay::{BarsCsv, HeadlinesJsonl, scan, stream};
+    let headlines = scan(&recording.join("headlines.jsonl"), HeadlinesJsonl).unwrap();
+    let bars = scan(&recording.join("quotes.csv"), BarsCsv::default()).unwrap();
+    assert!(!bars.sorted() && !headlines.sorted());
+    let mut engine = marketbot::engine::Engine::new(set, marketbot::engine::EngineState::default());
+    let mut streamed = Vec::new();
+    stream(
+        &mut engine,
+        bars.records().unwrap(),
+        headlines.records().unwrap(),
+        |a| streamed.push((a.rule, a.symbol, a.headline.map(|h| h.title))),
+    )
+    .unwrap();
+    assert_eq!(streamed, live);
 }
