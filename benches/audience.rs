@@ -10,6 +10,7 @@
 //!
 //! `cargo bench --bench audience [-- storm|idle|personal]` (all by default).
 
+mod common;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -22,17 +23,10 @@ fn mib(kib: Option<u64>) -> String {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
+    let args = common::Args::get();
     // `cargo test --benches` runs benches once in test mode: keep that quick.
-    let full = args.iter().any(|a| a == "--bench");
-    let wants = |name: &str| {
-        let named: Vec<&String> = args
-            .iter()
-            .skip(1)
-            .filter(|a| !a.starts_with("--"))
-            .collect();
-        named.is_empty() || named.iter().any(|a| *a == name)
-    };
+    let full = args.full();
+    let wants = |name: &str| args.wants(name);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -13,6 +13,8 @@
 //! `cargo bench --bench replay [-- replay|stories]`; the generated files stay in
 //! `target/replay-bench/` to be timed again by hand (see BENCHMARKS.md).
 
+mod common;
+
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -365,19 +367,12 @@ fn stories(root: &Path) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
+    let args = common::Args::get();
     // `cargo test --benches` runs benches once in test mode: nothing heavy there.
-    if !args.iter().any(|a| a == "--bench") {
+    if !args.full() {
         return;
     }
-    let wants = |name: &str| {
-        let named: Vec<&String> = args
-            .iter()
-            .skip(1)
-            .filter(|a| !a.starts_with("--"))
-            .collect();
-        named.is_empty() || named.iter().any(|a| *a == name)
-    };
+    let wants = |name: &str| args.wants(name);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     if wants("stories") {
         stories(&root);

@@ -10,6 +10,8 @@
 //! `cargo bench --bench scale [-- personal|chats]`. Times are medians of repeated runs
 //! (wall clock on this machine; the ratios between sizes are what to watch).
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicIsize, Ordering};
@@ -280,14 +282,9 @@ fn chats(sizes: &[usize]) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let full = args.iter().any(|a| a == "--bench");
-    let named: Vec<&String> = args
-        .iter()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    let wants = |name: &str| named.is_empty() || named.iter().any(|a| *a == name);
+    let args = common::Args::get();
+    let full = args.full();
+    let wants = |name: &str| args.wants(name);
     let sizes: &[usize] = if full {
         &[1_000, 10_000, 100_000]
     } else {
