@@ -7,9 +7,10 @@
 
 mod alert;
 mod correlate;
+mod prepared;
 mod story;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -17,15 +18,15 @@ use serde::{Deserialize, Serialize};
 
 pub use alert::{Alert, AlertId, HeadlineRef};
 pub use correlate::{PairState, PriceEpisode, TextEvent};
+pub use prepared::Prepared;
 pub use story::StoryState;
 
 use story::StoryIndex;
 
 use crate::model::{Bar, Headline};
 use crate::personal::{Book, Fired, News};
-use crate::rules::{HeadlineMatch, PreparedText, Rule, RuleSet, SelectionKind, Tri};
+use crate::rules::{Rule, RuleSet, SelectionKind, Tri};
 use crate::series::Series;
-use crate::text::Lang;
 
 /// How long a story is remembered for folding later copies into its alert: an alert is final
 /// (no copy is added to it any more) once this long has passed since it fired and the engine
@@ -75,54 +76,14 @@ pub struct HeadlineReport {
     pub symbols: Vec<String>,
 }
 
-/// A headline's text as the engine reads it: normalised for the rules and identified as a
-/// story. It depends on the rules alone, not on any state, so a replay prepares headlines on
-/// another thread while the engine works.
-#[derive(Debug)]
-pub struct Prepared {
-    text: PreparedText,
-    story: story::Identity,
-    /// What the rules' text parts make of it, when worked out ahead (it is used unless the
-    /// story was seen before).
-    matches: Option<HeadlineMatch>,
-}
-
-impl Prepared {
-    /// `headline` read with `rules`, its rule matches included.
-    pub fn of(rules: &RuleSet, headline: &Headline) -> Prepared {
-        let mut prepared = Prepared::text_of(rules, headline);
-        prepared.matches = Some(rules.match_headline(&prepared.text));
-        prepared
-    }
-
-    /// `headline` read with `rules`; the rules are matched when needed.
-    fn text_of(rules: &RuleSet, headline: &Headline) -> Prepared {
-        let lang = headline.lang.as_deref().and_then(Lang::from_code);
-        let text = rules.prepare(
-            &headline.title,
-            headline.summary.as_deref(),
-            &headline.source,
-            lang,
-        );
-        let story = story::Identity::of(&text.title);
-        Prepared {
-            text,
-            story,
-            matches: None,
-        }
-    }
-}
-
 /// The rule engine.
 pub struct Engine {
     rules: Arc<RuleSet>,
     series: HashMap<String, Series>,
     state: EngineState,
-    /// Finds rewordings among `state.stories`; rebuilt from them, never persisted.
+    /// Finds rewordings among `state.stories` and knows their ages; rebuilt from them, never
+    /// persisted.
     stories: StoryIndex,
-    /// `state.stories` by when they were first seen, oldest first: tidying forgets the
-    /// expired ones without looking at the rest.
-    story_ages: VecDeque<(DateTime<Utc>, String)>,
     /// Chats' personal alerts, indexed per symbol (their state is persisted per alert, not
     /// in [`EngineState`]).
     personal: Book,
@@ -132,13 +93,11 @@ impl Engine {
     /// An engine with `rules`, restoring `state`.
     pub fn new(rules: Arc<RuleSet>, state: EngineState) -> Engine {
         let stories = StoryIndex::build(&state.stories);
-        let story_ages = ages(&state.stories);
         let mut engine = Engine {
             rules,
             series: HashMap::new(),
             state,
             stories,
-            story_ages,
             personal: Book::new(),
         };
         engine.forget_unknown_rules();
@@ -224,7 +183,6 @@ impl Engine {
     pub fn restore(&mut self, state: EngineState) {
         self.state = state;
         self.stories = StoryIndex::build(&self.state.stories);
-        self.story_ages = ages(&self.state.stories);
     }
 
     /// Processes one headline at processing time `now`.
@@ -314,18 +272,15 @@ impl Engine {
         if !matches.rules.is_empty() || personal_matched {
             // Only stories some rule cares about are remembered: copies of the rest are
             // cheap to match again and would only bloat the state.
-            self.stories.insert(&story, words, polarity);
-            self.story_ages.push_back((now, story.clone()));
-            self.state.stories.insert(
-                story.clone(),
-                StoryState {
-                    first_seen: now,
-                    alerts: Vec::new(),
-                    copies: vec![cited.clone()],
-                    words: words.clone(),
-                    polarity: polarity.clone(),
-                },
-            );
+            let state = StoryState {
+                first_seen: now,
+                alerts: Vec::new(),
+                copies: vec![cited.clone()],
+                words: words.clone(),
+                polarity: polarity.clone(),
+            };
+            self.stories.insert(&story, &state);
+            self.state.stories.insert(story.clone(), state);
         }
         for f in fired {
             out.push(Output::Alert(Box::new(self.personal_alert(f, now))));
@@ -606,31 +561,9 @@ impl Engine {
             pairs.retain(|_, p| !p.is_idle(now));
         }
         self.state.pairs.retain(|_, p| !p.is_empty());
-        while let Some((seen, key)) = self.story_ages.front() {
-            if now - *seen <= STORY_MEMORY {
-                break;
-            }
-            let expired = self
-                .state
-                .stories
-                .get(key)
-                .is_some_and(|s| now - s.first_seen > STORY_MEMORY);
-            if expired && let Some(story) = self.state.stories.remove(key) {
-                self.stories.remove(key, &story.words);
-            }
-            self.story_ages.pop_front();
-        }
+        self.stories
+            .forget_before(now - STORY_MEMORY, &mut self.state.stories);
     }
-}
-
-/// Stories by when they were first seen, oldest first.
-fn ages(stories: &BTreeMap<String, StoryState>) -> VecDeque<(DateTime<Utc>, String)> {
-    let mut ages: Vec<(DateTime<Utc>, String)> = stories
-        .iter()
-        .map(|(k, s)| (s.first_seen, k.clone()))
-        .collect();
-    ages.sort();
-    ages.into()
 }
 
 fn span(rule: &Rule) -> chrono::Duration {

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -70,7 +71,7 @@ static POLARITY: LazyLock<HashSet<String>> = LazyLock::new(|| {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StoryState {
     /// When it was first seen.
-    pub first_seen: chrono::DateTime<chrono::Utc>,
+    pub first_seen: DateTime<Utc>,
     /// Alerts it produced.
     pub alerts: Vec<AlertId>,
     /// Every copy seen, first one first.
@@ -206,10 +207,15 @@ fn hashed_similarity(a: &[u64], b: &[u64]) -> f64 {
 /// Work per headline is bounded: at most [`BANDS`] × [`BUCKET_KEEP`] candidates are compared,
 /// however many stories are remembered or how alike the feed's titles are. Stories are known
 /// by the hash of their key; their words are compared as hashes.
+///
+/// It also keeps the stories in the order they were first seen, so forgetting the expired
+/// ones looks at those alone.
 #[derive(Debug, Default)]
 pub struct StoryIndex {
     buckets: Prehashed<VecDeque<u64>>,
     entries: Prehashed<Entry>,
+    /// Every story's key by when it was first seen, oldest first.
+    ages: VecDeque<(DateTime<Utc>, String)>,
 }
 
 /// A map whose keys are hashes already (xxh3, splitmix): they are used as they are.
@@ -242,18 +248,19 @@ impl StoryIndex {
         let mut by_age: Vec<(&String, &StoryState)> = stories.iter().collect();
         by_age.sort_by_key(|(_, s)| s.first_seen);
         for (key, story) in by_age {
-            index.insert(key, &story.words, &story.polarity);
+            index.insert(key, story);
         }
         index
     }
 
-    /// Remembers a story under its key.
-    pub fn insert(&mut self, key: &str, words: &[String], polarity: &[String]) {
-        if words.len() < MIN_WORDS {
+    /// Remembers a story under its key (stories come in the order they were first seen).
+    pub fn insert(&mut self, key: &str, story: &StoryState) {
+        self.ages.push_back((story.first_seen, key.to_string()));
+        if story.words.len() < MIN_WORDS {
             return;
         }
         let id = word_hash(key);
-        let entry = Entry::of(key, words, polarity);
+        let entry = Entry::of(key, &story.words, &story.polarity);
         for band in bands(&entry.words) {
             let bucket = self.buckets.entry(band).or_default();
             if !bucket.contains(&id) {
@@ -266,13 +273,28 @@ impl StoryIndex {
         self.entries.insert(id, entry);
     }
 
-    /// Forgets a story.
-    pub fn remove(&mut self, key: &str, words: &[String]) {
+    /// Forgets, here and in `stories`, the stories first seen before `cutoff`.
+    pub fn forget_before(
+        &mut self,
+        cutoff: DateTime<Utc>,
+        stories: &mut BTreeMap<String, StoryState>,
+    ) {
+        while self.ages.front().is_some_and(|(seen, _)| *seen < cutoff) {
+            let (_, key) = self.ages.pop_front().expect("checked");
+            // A key seen again later (forgotten, then told anew) is the newer story's.
+            if stories.get(&key).is_some_and(|s| s.first_seen < cutoff) {
+                stories.remove(&key);
+                self.unindex(&key);
+            }
+        }
+    }
+
+    /// Drops a story's entry and its place in the buckets.
+    fn unindex(&mut self, key: &str) {
         let id = word_hash(key);
         let Some(entry) = self.entries.remove(&id) else {
             return;
         };
-        debug_assert_eq!(entry.words.as_ref(), hashed(words).as_slice());
         for band in bands(&entry.words) {
             if let Some(bucket) = self.buckets.get_mut(&band) {
                 bucket.retain(|k| *k != id);
@@ -462,15 +484,13 @@ mod tests {
         let mut index = StoryIndex::default();
         let mut add = |title: &str, index: &mut StoryIndex| {
             let id = Identity::of(&normalize(title, None));
-            index.insert(&id.key, &id.words, &id.polarity);
-            stories.insert(
-                id.key,
-                StoryState {
-                    words: id.words,
-                    polarity: id.polarity,
-                    ..StoryState::default()
-                },
-            );
+            let story = StoryState {
+                words: id.words,
+                polarity: id.polarity,
+                ..StoryState::default()
+            };
+            index.insert(&id.key, &story);
+            stories.insert(id.key, story);
         };
         add(
             "OpenAI is unsatisfied with some Nvidia chips and looking for alternatives",
@@ -494,10 +514,10 @@ mod tests {
                 .is_some()
         );
         // Forgetting every story leaves nothing behind.
-        for (key, story) in &stories {
-            index.remove(key, &story.words);
-        }
+        index.forget_before(DateTime::<Utc>::MAX_UTC, &mut stories);
+        assert!(stories.is_empty());
         assert_eq!(index.buckets(), 0);
+        assert!(index.entries.is_empty() && index.ages.is_empty());
     }
 
     #[test]
