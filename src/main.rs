@@ -307,13 +307,24 @@ fn load_inputs(
     let set = load_rules(&[rules.to_path_buf()])
         .map_err(|_| anyhow::anyhow!("the rules have problems (see above)"))?;
     let (headlines, problems) = marketbot::replay::parse_headlines(&read(headlines)?);
+    report_skipped(command, &problems, problems.len());
+    Ok((set, headlines))
+}
+
+/// Names the first ten of the `skipped` headline lines (`problems`) and counts the rest.
+fn report_skipped(command: &str, problems: &[marketbot::replay::CsvError], skipped: usize) {
     for p in problems.iter().take(10) {
         eprintln!(
             "marketbot {command}: skipping headline on line {}: {}",
             p.line, p.message
         );
     }
-    Ok((set, headlines))
+    if skipped > 10 {
+        eprintln!(
+            "marketbot {command}: {} more headline line(s) skipped",
+            skipped - 10
+        );
+    }
 }
 
 fn run_match(rules: &Path, headlines: &Path, format: Option<Format>) -> anyhow::Result<()> {
@@ -356,26 +367,15 @@ fn run_replay(
     let set = load_rules(&[rules.to_path_buf()])
         .map_err(|_| anyhow::anyhow!("the rules have problems (see above)"))?;
     // Both files are read twice: once (side by side) to check their lines and find their time
-    // order, then as streams merged by time. Nothing grows with their length but the alerts of the last
-    // few days.
+    // order, then as streams merged by time. Nothing grows with their length but the alerts of
+    // the last few days.
     let (headlines, bars) = std::thread::scope(|scope| {
         let headlines = scope.spawn(|| replay::scan(headlines, HeadlinesJsonl));
         let bars = replay::scan(quotes, BarsCsv::default());
         (headlines.join().expect("scanning headlines"), bars)
     });
     let (headlines, bars) = (headlines?, bars?);
-    for p in &headlines.problems {
-        eprintln!(
-            "marketbot replay: skipping headline on line {}: {}",
-            p.line, p.message
-        );
-    }
-    if headlines.skipped > headlines.problems.len() {
-        eprintln!(
-            "marketbot replay: {} more headline line(s) skipped",
-            headlines.skipped - headlines.problems.len()
-        );
-    }
+    report_skipped("replay", &headlines.problems, headlines.skipped);
     let within = move |t: DateTime<Utc>| from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e);
     let mut engine = marketbot::engine::Engine::new(set, marketbot::engine::EngineState::default());
     let format = format_or_default(format);

@@ -9,10 +9,9 @@ mod format;
 mod ordered;
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-
-use std::sync::Arc;
 
 use crate::engine::{Alert, Engine, Output, Prepared, STORY_MEMORY};
 use crate::model::{Bar, Headline};
