@@ -7,15 +7,17 @@
 
 mod compile;
 mod condition;
+mod dir;
 mod file;
 mod lexicon;
 mod matcher;
 mod price;
 mod template;
 mod term;
+mod vocabulary;
 
-use std::collections::{BTreeSet, HashSet};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 pub use compile::{MAX_ID as MAX_RULE_ID, compile};
 pub use condition::{Expr, Tri};
+pub use dir::{load_dir, read_dir};
 pub use file::{Order, Problem, RawScenario, Scope, Severity, SourceFile, line_col};
 pub use matcher::{Field, Occurrence, TermId};
 pub use price::{
@@ -35,6 +38,7 @@ pub use term::{Term, TokenPattern};
 
 use compile::TermTable;
 use matcher::TermMatcher;
+use vocabulary::Vocabulary;
 
 use crate::text::{self, Lang, NormalizedText};
 
@@ -248,136 +252,6 @@ pub struct HeadlineMatch {
     pub rules: Vec<RuleTextMatch>,
 }
 
-/// Words the rules know, for splitting closed compounds (`Chipalternativen`).
-#[derive(Debug, Default)]
-struct Vocabulary {
-    words: HashSet<String>,
-    stems: HashSet<String>,
-    prefixes: HashSet<String>,
-    /// The cuts of words seen before: headlines repeat their vocabulary, and finding a long
-    /// word's cuts stems and looks up each of its parts. Forgotten whole when full.
-    memo: std::sync::Mutex<std::collections::HashMap<(Lang, String), Vec<usize>>>,
-}
-
-/// Words whose cuts are remembered at most.
-const CUTS_MEMO: usize = 50_000;
-
-/// Compounds shorter than this are left alone.
-const MIN_COMPOUND: usize = 7;
-/// Words longer than this (in bytes) are not compounds but noise, and are left whole: the
-/// search for cuts grows with the cube of a word's length.
-const MAX_COMPOUND: usize = 64;
-/// Shortest part of a split compound.
-const MIN_PART: usize = 3;
-
-impl Vocabulary {
-    fn new(terms: &[Term]) -> Vocabulary {
-        let mut v = Vocabulary::default();
-        for t in terms {
-            for p in &t.tokens {
-                match p {
-                    TokenPattern::Word { folded, stems } => {
-                        v.words.insert(folded.clone());
-                        v.stems.extend(stems.iter().cloned());
-                    }
-                    TokenPattern::Exact(w) => {
-                        v.words.insert(w.clone());
-                    }
-                    TokenPattern::Prefix(p) => {
-                        v.prefixes.insert(p.clone());
-                    }
-                    TokenPattern::Any => {}
-                }
-            }
-        }
-        v
-    }
-
-    /// A word some rule names as a word (not just by a stem wildcard).
-    fn known_word(&self, word: &str, lang: Lang) -> bool {
-        self.words.contains(word) || self.stems.contains(&lang.stem(word))
-    }
-
-    /// A part some rule would match: a known word, or one starting with a known stem.
-    fn known(&self, part: &str, lang: Lang) -> bool {
-        if part.chars().count() < MIN_PART {
-            return false;
-        }
-        self.known_word(part, lang)
-            || part
-                .char_indices()
-                .skip(MIN_PART)
-                .map(|(i, _)| &part[..i])
-                .chain(std::iter::once(part))
-                .any(|p| self.prefixes.contains(p))
-    }
-
-    /// [`cuts`](Self::cuts) of a whole word, remembered.
-    fn cuts_of(&self, word: &str, lang: Lang) -> Vec<usize> {
-        if word.len() < MIN_COMPOUND || word.len() > MAX_COMPOUND {
-            return Vec::new();
-        }
-        let key = (lang, word.to_string());
-        if let Some(cuts) = self.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return cuts;
-        }
-        let cuts = self.cuts(word, lang, 3);
-        if let Ok(mut memo) = self.memo.lock() {
-            if memo.len() >= CUTS_MEMO {
-                memo.clear();
-            }
-            memo.insert(key, cuts.clone());
-        }
-        cuts
-    }
-
-    /// Where to cut a folded word that the rules do not know but whose parts they do.
-    fn cuts(&self, word: &str, lang: Lang, depth: u8) -> Vec<usize> {
-        // A word the rules name as a whole stays whole; one only a stem wildcard would match
-        // (`chip*` and `chipalternativen`) may still be cut so its other parts match too.
-        if depth == 0
-            || word.len() > MAX_COMPOUND
-            || word.chars().count() < MIN_COMPOUND
-            || !word.chars().all(char::is_alphabetic)
-            || self.known_word(word, lang)
-        {
-            return Vec::new();
-        }
-        // A stem wildcard matching the word's start keeps matching: no cut inside it
-        // (`exportbeschraenkung*` keeps `exportbeschraenkungen` whole, `chip*` allows
-        // `chip|alternativen`).
-        let keep = (MIN_PART..=word.len())
-            .rev()
-            .filter(|&i| word.is_char_boundary(i))
-            .find(|&i| self.prefixes.contains(&word[..i]))
-            .unwrap_or(0);
-        let bounds: Vec<usize> = word
-            .char_indices()
-            .map(|(i, _)| i)
-            .skip(MIN_PART)
-            .filter(|&i| i >= keep)
-            .collect();
-        // The longest known tail, then the longest known head.
-        for &i in &bounds {
-            let (head, tail) = word.split_at(i);
-            if tail.chars().count() > MIN_PART && self.known(tail, lang) {
-                let mut cuts = self.cuts(head, lang, depth - 1);
-                cuts.push(i);
-                return cuts;
-            }
-        }
-        for &i in bounds.iter().rev() {
-            let (head, tail) = word.split_at(i);
-            if tail.chars().count() >= MIN_PART && self.known(head, lang) {
-                let mut cuts = vec![i];
-                cuts.extend(self.cuts(tail, lang, depth - 1).into_iter().map(|c| c + i));
-                return cuts;
-            }
-        }
-        Vec::new()
-    }
-}
-
 /// All rules of a directory, compiled together.
 #[derive(Debug)]
 pub struct RuleSet {
@@ -397,55 +271,6 @@ pub struct RuleSet {
     price_by_symbol: std::collections::HashMap<String, Vec<usize>>,
     /// Rules with price conditions that name no symbol (they watch every symbol).
     price_any_symbol: Vec<usize>,
-}
-
-/// Reads and compiles every rule and lexicon file under `dir`.
-pub fn load_dir(dir: &Path) -> Result<RuleSet, Vec<Problem>> {
-    let (rule_files, lexicon_files, mut problems) = read_dir(dir);
-    match compile(rule_files, lexicon_files) {
-        Ok(set) if problems.is_empty() => Ok(set),
-        Ok(_) => Err(problems),
-        Err(more) => {
-            problems.extend(more);
-            Err(problems)
-        }
-    }
-}
-
-/// The rule files (`dir/*.toml`) and lexicon files (`dir/lexicons/*.toml`) of a directory,
-/// read; unreadable files are problems.
-pub fn read_dir(dir: &Path) -> (Vec<SourceFile>, Vec<SourceFile>, Vec<Problem>) {
-    let mut problems = Vec::new();
-    let mut read_all = |d: &Path| -> Vec<SourceFile> {
-        let mut paths: Vec<PathBuf> = match std::fs::read_dir(d) {
-            Ok(entries) => entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
-                .collect(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && d != dir => Vec::new(),
-            Err(e) => {
-                problems.push(Problem::whole_file(
-                    d,
-                    format!("cannot read directory: {e}"),
-                ));
-                Vec::new()
-            }
-        };
-        paths.sort();
-        paths
-            .iter()
-            .filter_map(|p| match SourceFile::read(p) {
-                Ok(f) => Some(f),
-                Err(p) => {
-                    problems.push(p);
-                    None
-                }
-            })
-            .collect()
-    };
-    let rules = read_all(dir);
-    let lexicons = read_all(&dir.join("lexicons"));
-    (rules, lexicons, problems)
 }
 
 fn item_terms(item: &Item) -> impl Iterator<Item = TermId> + '_ {
