@@ -8,26 +8,11 @@ use std::time::Duration;
 use support::origin::{Origin, Reply};
 use support::payloads::{rss, seed_day_bars, yahoo_chart};
 use support::telegram::FakeTelegram;
-use support::{RSS, RunningBot, ask, bot_config, eventually, seed_evening, strip_tags};
+use support::{
+    RSS, RunningBot, ask, bot_config, eventually, seed_evening, serve_nvda_at, strip_tags,
+};
 
 const CHAT: i64 = 42;
-
-/// NVDA on the seed evening, trading at `post` after hours (previous close 191.79).
-fn serve_nvda_at(origin: &Origin, post: f64) {
-    origin.set(
-        "/v8/finance/chart/NVDA",
-        Reply::ok(
-            "application/json",
-            yahoo_chart(
-                "NVDA",
-                191.79,
-                189.9,
-                1_770_066_001,
-                &seed_day_bars(191.0, 189.9, post),
-            ),
-        ),
-    );
-}
 
 fn serve_quiet(origin: &Origin) {
     serve_nvda_at(origin, 189.9);

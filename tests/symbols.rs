@@ -10,7 +10,8 @@ use support::origin::{Origin, Reply};
 use support::payloads::{rss, seed_day_bars, yahoo_chart, yahoo_spark};
 use support::telegram::FakeTelegram;
 use support::{
-    RSS, RunningBot, ask, bot_config_text, config, eventually, seed_evening, strip_tags,
+    RSS, RunningBot, ask, bot_config_text, config, eventually, seed_evening, serve_nvda_at,
+    strip_tags,
 };
 
 const CHAT: i64 = 77;
@@ -32,19 +33,7 @@ fn only_nvda(
 }
 
 fn serve(origin: &Origin, aapl_post: f64) {
-    origin.set(
-        "/v8/finance/chart/NVDA",
-        Reply::ok(
-            "application/json",
-            yahoo_chart(
-                "NVDA",
-                191.79,
-                189.9,
-                1_770_066_001,
-                &seed_day_bars(191.0, 189.9, 189.9),
-            ),
-        ),
-    );
+    serve_nvda_at(origin, 189.9);
     let aapl = seed_day_bars(250.5, 249.0, aapl_post);
     let msft = seed_day_bars(410.0, 412.0, 412.0);
     origin.set(

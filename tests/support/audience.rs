@@ -11,30 +11,12 @@ use marketbot::personal::PersonalAlert;
 use marketbot::store::{Chat, ChatKind, Store};
 
 use super::fanout::{peak_rss, rss, start_bot};
-use super::origin::{Origin, Reply};
-use super::payloads::{seed_day_bars, yahoo_chart};
+use super::origin::Origin;
 use super::telegram::{FakeTelegram, Limits, is_alert};
-use super::{bot_config_text, seed_evening, serve_quiet_evening, strip_tags};
+use super::{bot_config_text, seed_evening, serve_nvda_at, serve_quiet_evening, strip_tags};
 
 /// Chat ids start here.
 const FIRST_CHAT: i64 = 2_000_000;
-
-/// NVDA on the seed evening, trading at `post` after hours.
-fn serve_nvda_at(origin: &Origin, post: f64) {
-    origin.set(
-        "/v8/finance/chart/NVDA",
-        Reply::ok(
-            "application/json",
-            yahoo_chart(
-                "NVDA",
-                191.79,
-                189.9,
-                1_770_066_001,
-                &seed_day_bars(191.0, 189.9, post),
-            ),
-        ),
-    );
-}
 
 async fn until_started(tg: &FakeTelegram, dir: &Path, started: Instant, timeout: Duration) {
     while !tg.commands_registered() {

@@ -135,6 +135,23 @@ pub fn serve_quiet_evening(origin: &origin::Origin) {
     );
 }
 
+/// NVDA on the seed evening, trading at `post` after hours (previous close 191.79).
+pub fn serve_nvda_at(origin: &origin::Origin, post: f64) {
+    origin.set(
+        "/v8/finance/chart/NVDA",
+        origin::Reply::ok(
+            "application/json",
+            payloads::yahoo_chart(
+                "NVDA",
+                191.79,
+                189.9,
+                1_770_066_001,
+                &payloads::seed_day_bars(191.0, 189.9, post),
+            ),
+        ),
+    );
+}
+
 /// The Reuters story appears on the wire.
 pub fn release_seed_story(origin: &origin::Origin) {
     origin.set(
