@@ -268,6 +268,12 @@ async fn get_spark(
     interval: Interval,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Bar>, Vec<String>), FetchError> {
+    let body = get_json(http, url).await?;
+    parse_spark(&body, symbols, interval, now)
+}
+
+/// The body of a JSON answer; Yahoo's consent or error pages (HTML) are refused.
+async fn get_json(http: &Http, url: &Url) -> Result<bytes::Bytes, FetchError> {
     let resp = http.get(url, HeaderMap::new()).await?;
     if resp.looks_like_html() {
         return Err(FetchError::WrongContent {
@@ -276,7 +282,7 @@ async fn get_spark(
             snippet: resp.snippet(),
         });
     }
-    parse_spark(&resp.body, symbols, interval, now)
+    Ok(resp.body)
 }
 
 /// One symbol of the spark endpoint's map shape.
@@ -374,15 +380,8 @@ async fn get_chart(
     interval: Interval,
     now: DateTime<Utc>,
 ) -> Result<Vec<Bar>, FetchError> {
-    let resp = http.get(url, HeaderMap::new()).await?;
-    if resp.looks_like_html() {
-        return Err(FetchError::WrongContent {
-            expected: "JSON",
-            got: "an HTML page".into(),
-            snippet: resp.snippet(),
-        });
-    }
-    parse_chart(&resp.body, symbol, interval, now)
+    let body = get_json(http, url).await?;
+    parse_chart(&body, symbol, interval, now)
 }
 
 fn round(x: f64, decimals: u32) -> f64 {
