@@ -9,6 +9,7 @@
 
 mod callbacks;
 pub mod commands;
+pub mod gate;
 pub mod keyboards;
 pub mod pace;
 mod send;
