@@ -2,33 +2,67 @@
 //!
 //! Everything outside the process is addressable here — the Telegram Bot API, every quote
 //! provider and every feed — so the same binary can be pointed at local fakes. Unknown keys
-//! are errors that name the key and its line; secrets may come from the environment instead
-//! of the file. The rest of the program only ever sees [`Config`], never the raw form.
+//! are errors that name the key and its line. The rest of the program only ever sees
+//! [`Config`], never the raw form.
+//!
+//! Every key can also be set from the environment, which wins over the file:
+//! `MARKETBOT_<SECTION>__<KEY>`, upper case, path parts joined by a double underscore and
+//! entries of `[[quotes]]`/`[[feeds]]` by their index (`MARKETBOT_QUOTES__0__SYMBOLS`). The
+//! variables are laid over the parsed file before it is deserialized, typed as the key
+//! expects (the keys and their types are read off the raw structs themselves, see
+//! [`keys`]), so a new key needs nothing here to be settable. A problem with a value from
+//! the environment names its variable instead of a line of the file.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde::Deserialize;
 use toml::Spanned;
+use toml::de::{DeArray, DeTable, DeValue};
 use url::Url;
 
 use crate::model::Interval;
 use crate::problem::{Problem, SourceFile};
+use crate::telegram::gate::{FloodLimits, Policy};
 
-/// Environment variable holding the Telegram bot token.
+/// Environment variable holding the Telegram bot token (an alias of
+/// `MARKETBOT_TELEGRAM__TOKEN`).
 pub const TOKEN_ENV: &str = "MARKETBOT_TELEGRAM_TOKEN";
-/// teloxide's conventional token variable, also accepted.
+/// teloxide's conventional token variable, also accepted (weaker than [`TOKEN_ENV`]).
 pub const TELOXIDE_TOKEN_ENV: &str = "TELOXIDE_TOKEN";
-/// Overrides `storage.path`.
+/// Overrides `storage.path` (an alias of `MARKETBOT_STORAGE__PATH`).
 pub const STORAGE_ENV: &str = "MARKETBOT_STORAGE_PATH";
-/// Overrides `rules.dir`.
+/// Overrides `rules.dir` (an alias of `MARKETBOT_RULES__DIR`).
 pub const RULES_ENV: &str = "MARKETBOT_RULES_DIR";
-/// Overrides `telegram.api_url`.
+/// Overrides `telegram.api_url` (an alias of `MARKETBOT_TELEGRAM__API_URL`).
 pub const API_URL_ENV: &str = "MARKETBOT_TELEGRAM_API_URL";
+/// Prefix of the variables that set config keys.
+pub const ENV_PREFIX: &str = "MARKETBOT_";
+/// Between the parts of a key's path in a variable's name (`MARKETBOT_HTTP__TIMEOUT`).
+pub const ENV_SEPARATOR: &str = "__";
+
+/// The single-underscore variables kept from before every key could be set, weakest first,
+/// with the variable they stand for (without [`ENV_PREFIX`]). That variable wins over them.
+const ALIASES: [(&str, &str); 5] = [
+    (TELOXIDE_TOKEN_ENV, "TELEGRAM__TOKEN"),
+    (TOKEN_ENV, "TELEGRAM__TOKEN"),
+    (API_URL_ENV, "TELEGRAM__API_URL"),
+    (STORAGE_ENV, "STORAGE__PATH"),
+    (RULES_ENV, "RULES__DIR"),
+];
 
 /// A browser-like User-Agent: Yahoo answers 429 to library defaults.
 pub const DEFAULT_USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+/// Where the HTTP listener (`/metrics`, `/healthz`, `/readyz`) listens unless `http.listen`
+/// says otherwise: loopback only.
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 9464));
 
 /// Validated settings for the whole bot.
 #[derive(Clone, Debug)]
@@ -81,6 +115,14 @@ pub struct TelegramConfig {
     pub personal: crate::personal::Limits,
     /// Telegram's sending limits, kept by the bot.
     pub pace: crate::telegram::pace::Limits,
+    /// Who may use the bot (`telegram.access`).
+    pub access: Policy,
+    /// User and chat ids let in with [`Policy::Allowlist`] (`telegram.allow`; groups are
+    /// negative).
+    pub allow: Vec<i64>,
+    /// Per-chat command flood protection (`telegram.commands_per_minute`,
+    /// `telegram.flood_pause`).
+    pub flood: FloodLimits,
 }
 
 /// `[storage]`
@@ -99,6 +141,12 @@ pub struct HttpConfig {
     pub timeout: Duration,
     /// User-Agent sent to quote providers and feeds.
     pub user_agent: String,
+    /// Where the bot's own HTTP listener (`/metrics`, `/healthz`, `/readyz`) listens; `None`
+    /// (`listen = "off"`): no listener.
+    pub listen: Option<SocketAddr>,
+    /// How long a stage may go without progress before the bot reports itself unhealthy
+    /// (`http.stall_after`; see [`crate::health`]).
+    pub stall_after: Duration,
 }
 
 /// The quote providers marketbot can read.
@@ -164,6 +212,10 @@ pub struct FeedConfig {
     pub symbols: Vec<String>,
 }
 
+// The raw form is also the schema of the environment: every field here can be set with a
+// variable (see `env`), typed as declared. Keep values that need checking `Spanned`, so a
+// problem points at the line, or names the variable.
+
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -196,7 +248,7 @@ struct RawSymbols {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawTelegram {
-    token: Option<String>,
+    token: Option<Spanned<String>>,
     api_url: Option<Spanned<String>>,
     poll_timeout: Option<Spanned<String>>,
     #[serde(default)]
@@ -208,19 +260,24 @@ struct RawTelegram {
     messages_per_second: Option<Spanned<u32>>,
     chat_interval: Option<Spanned<String>>,
     group_messages_per_minute: Option<Spanned<u32>>,
+    access: Option<Spanned<String>>,
+    #[serde(default)]
+    allow: Vec<i64>,
+    commands_per_minute: Option<Spanned<u32>>,
+    flood_pause: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawStorage {
-    path: Option<String>,
+    path: Option<Spanned<String>>,
     cache_mb: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawRules {
-    dir: Option<String>,
+    dir: Option<Spanned<String>>,
     watch: Option<Spanned<String>>,
 }
 
@@ -229,6 +286,8 @@ struct RawRules {
 struct RawHttp {
     timeout: Option<Spanned<String>>,
     user_agent: Option<String>,
+    listen: Option<Spanned<String>>,
+    stall_after: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -255,26 +314,709 @@ struct RawFeed {
     symbols: Option<Spanned<Vec<String>>>,
 }
 
-/// Where the environment is read from: the process, or a map in tests.
+/// Where the environment is read from: the process, or a list or map in tests.
 pub trait Env {
-    /// The variable's value, if set and not empty.
-    fn var(&self, name: &str) -> Option<String>;
+    /// Every variable with its value (also empty ones; they are ignored later).
+    fn vars(&self) -> Vec<(String, String)>;
+
+    /// The variable's value, if set and not blank.
+    fn var(&self, name: &str) -> Option<String> {
+        self.vars()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+            .filter(|v| !v.trim().is_empty())
+    }
 }
 
 /// The process environment.
 pub struct ProcessEnv;
 
 impl Env for ProcessEnv {
+    /// Variables whose name is not Unicode are left out (they cannot be config keys); values
+    /// that are not are taken lossily.
+    fn vars(&self) -> Vec<(String, String)> {
+        std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.to_string_lossy().into_owned())))
+            .collect()
+    }
+
     fn var(&self, name: &str) -> Option<String> {
         std::env::var(name).ok().filter(|v| !v.trim().is_empty())
     }
 }
 
 impl<const N: usize> Env for [(&str, &str); N] {
-    fn var(&self, name: &str) -> Option<String> {
+    fn vars(&self) -> Vec<(String, String)> {
+        self.as_slice().vars()
+    }
+}
+
+impl Env for [(&str, &str)] {
+    fn vars(&self) -> Vec<(String, String)> {
         self.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_string())
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+}
+
+impl Env for Vec<(String, String)> {
+    fn vars(&self) -> Vec<(String, String)> {
+        self.clone()
+    }
+}
+
+impl<S: std::hash::BuildHasher> Env for std::collections::HashMap<String, String, S> {
+    fn vars(&self) -> Vec<(String, String)> {
+        self.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
+
+impl Env for BTreeMap<String, String> {
+    fn vars(&self) -> Vec<(String, String)> {
+        self.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
+
+/// Every key the config file accepts, dotted (`telegram.token`); keys of the entries of an
+/// array of tables as `quotes[].symbols`. Each is settable as described in the module docs.
+pub fn keys() -> Vec<String> {
+    fn walk(shape: &Shape, prefix: &str, out: &mut Vec<String>) {
+        let Shape::Table(fields) = shape else { return };
+        for (name, shape) in fields {
+            let key = if prefix.is_empty() {
+                name.to_string()
+            } else {
+                format!("{prefix}.{name}")
+            };
+            match shape {
+                Shape::Table(_) => walk(shape, &key, out),
+                Shape::List(item) if matches!(**item, Shape::Table(_)) => {
+                    walk(item, &format!("{key}[]"), out)
+                }
+                _ => out.push(key),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(schema(), "", &mut out);
+    out
+}
+
+/// The name of the variable that sets `key` (as [`keys`] writes it; `index` for the `[]`
+/// of an array of tables): `MARKETBOT_QUOTES__0__SYMBOLS` for `quotes[].symbols` and 0.
+pub fn env_var(key: &str, index: Option<usize>) -> String {
+    let path = key
+        .split('.')
+        .map(|part| match part.strip_suffix("[]") {
+            Some(list) => format!(
+                "{}{ENV_SEPARATOR}{}",
+                list.to_ascii_uppercase(),
+                index.unwrap_or(0)
+            ),
+            None => part.to_ascii_uppercase(),
+        })
+        .collect::<Vec<_>>()
+        .join(ENV_SEPARATOR);
+    format!("{ENV_PREFIX}{path}")
+}
+
+/// What a key holds, as its raw field declares it.
+#[derive(Debug)]
+enum Shape {
+    /// A table with these keys.
+    Table(Vec<(&'static str, Shape)>),
+    /// An array of these.
+    List(Box<Shape>),
+    /// A single value.
+    Value(Kind),
+    /// Anything else (nothing in the config is).
+    Other,
+}
+
+/// The kind of a single value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    String,
+    Integer,
+    Float,
+    Boolean,
+}
+
+/// The config's keys and their kinds, read once from [`RawConfig`].
+fn schema() -> &'static Shape {
+    static SCHEMA: OnceLock<Shape> = OnceLock::new();
+    SCHEMA.get_or_init(shape::of::<RawConfig>)
+}
+
+/// Reading a type's [`Shape`] off its `Deserialize` impl: a deserializer that answers every
+/// request with a placeholder of the kind asked for and notes what was asked. Structs list
+/// their fields, `Option` and `Spanned` are looked through, sequences are asked for one item.
+mod shape {
+    use serde::Deserialize;
+    use serde::de::value::{BorrowedStrDeserializer, Error};
+    use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+
+    use super::{Kind, Shape};
+
+    /// `toml::Spanned`'s name in the serde data model; its value is the field that counts.
+    const SPANNED: &str = "$__serde_spanned_private_Spanned";
+
+    pub(super) fn of<'de, T: Deserialize<'de>>() -> Shape {
+        let mut shape = Shape::Other;
+        T::deserialize(Probe { out: &mut shape }).expect("the raw config can be probed");
+        shape
+    }
+
+    struct Probe<'a> {
+        out: &'a mut Shape,
+    }
+
+    impl Probe<'_> {
+        fn value(self, kind: Kind) {
+            *self.out = Shape::Value(kind);
+        }
+    }
+
+    macro_rules! integers {
+        ($($method:ident)*) => {$(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+                self.value(Kind::Integer);
+                visitor.visit_u8(0)
+            }
+        )*};
+    }
+
+    impl<'de> de::Deserializer<'de> for Probe<'_> {
+        type Error = Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
+            Err(de::Error::custom("a config field of no definite type"))
+        }
+
+        integers!(deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+            deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128);
+
+        fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.value(Kind::Boolean);
+            visitor.visit_bool(false)
+        }
+
+        fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.deserialize_f64(visitor)
+        }
+
+        fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.value(Kind::Float);
+            visitor.visit_f64(0.0)
+        }
+
+        fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.value(Kind::String);
+            visitor.visit_char('x')
+        }
+
+        fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.value(Kind::String);
+            visitor.visit_str("")
+        }
+
+        fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.deserialize_str(visitor)
+        }
+
+        fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            visitor.visit_some(self)
+        }
+
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            visitor.visit_newtype_struct(self)
+        }
+
+        fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            let mut item = Shape::Other;
+            let value = visitor.visit_seq(OneItem {
+                out: Some(&mut item),
+            })?;
+            *self.out = Shape::List(Box::new(item));
+            Ok(value)
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            let mut shapes = Vec::new();
+            let value = visitor.visit_map(Fields {
+                fields,
+                next: 0,
+                shapes: &mut shapes,
+            })?;
+            *self.out = if name == SPANNED {
+                shapes.pop().map_or(Shape::Other, |(_, s)| s)
+            } else {
+                Shape::Table(shapes)
+            };
+            Ok(value)
+        }
+
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            variants: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            // TOML writes unit variants as strings.
+            self.value(Kind::String);
+            let first = variants.first().copied().unwrap_or_default();
+            visitor.visit_enum(IntoDeserializer::<Error>::into_deserializer(first))
+        }
+
+        fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            visitor.visit_unit()
+        }
+
+        serde::forward_to_deserialize_any! {
+            bytes byte_buf unit unit_struct tuple tuple_struct map identifier
+        }
+    }
+
+    struct OneItem<'a> {
+        out: Option<&'a mut Shape>,
+    }
+
+    impl<'de> SeqAccess<'de> for OneItem<'_> {
+        type Error = Error;
+
+        fn next_element_seed<T: DeserializeSeed<'de>>(
+            &mut self,
+            seed: T,
+        ) -> Result<Option<T::Value>, Error> {
+            match self.out.take() {
+                Some(out) => seed.deserialize(Probe { out }).map(Some),
+                None => Ok(None),
+            }
+        }
+    }
+
+    struct Fields<'a> {
+        fields: &'static [&'static str],
+        next: usize,
+        shapes: &'a mut Vec<(&'static str, Shape)>,
+    }
+
+    impl<'de> MapAccess<'de> for Fields<'_> {
+        type Error = Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, Error> {
+            match self.fields.get(self.next) {
+                Some(field) => seed
+                    .deserialize(BorrowedStrDeserializer::<Error>::new(field))
+                    .map(Some),
+                None => Ok(None),
+            }
+        }
+
+        fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+            let field = self.fields[self.next];
+            self.next += 1;
+            let mut shape = Shape::Other;
+            let value = seed.deserialize(Probe { out: &mut shape })?;
+            self.shapes.push((field, shape));
+            Ok(value)
+        }
+    }
+}
+
+/// One step of a key's path: a table's key or an entry of an array of tables.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Step {
+    Key(&'static str),
+    Index(usize),
+}
+
+/// A key set from the environment.
+struct Setting {
+    /// The variable.
+    var: String,
+    /// Its value.
+    value: String,
+    /// The key it sets.
+    path: Vec<Step>,
+    /// What the key holds: a [`Shape::Value`] or a [`Shape::List`] of one.
+    shape: &'static Shape,
+    /// Where its value is, in a range of offsets beyond the end of the file's text: problems
+    /// there are this variable's.
+    span: Range<usize>,
+}
+
+impl Setting {
+    /// The token is never shown, not even in a message about it.
+    fn is_secret(&self) -> bool {
+        self.path.last() == Some(&Step::Key("token"))
+    }
+
+    /// The value as the TOML value the key expects. A value that is not of the kind is left
+    /// a string, so deserializing reports the mismatch (at this variable).
+    fn to_toml(&self) -> Spanned<DeValue<'_>> {
+        let value = match self.shape {
+            Shape::List(item) => {
+                let kind = match **item {
+                    Shape::Value(kind) => kind,
+                    _ => Kind::String,
+                };
+                let text = self.value.trim();
+                let items: Option<Vec<DeValue<'_>>> = if text.starts_with('[') {
+                    // A TOML array (`[]`, `["a,b", "c"]`) also works.
+                    match DeValue::parse(text).map(Spanned::into_inner) {
+                        Ok(DeValue::Array(items)) => {
+                            Some(items.iter().map(|i| i.get_ref().clone()).collect())
+                        }
+                        _ => None,
+                    }
+                } else {
+                    Some(
+                        text.split(',')
+                            .map(str::trim)
+                            .filter(|i| !i.is_empty())
+                            .map(|i| scalar(kind, i))
+                            .collect(),
+                    )
+                };
+                match items {
+                    Some(items) => {
+                        let mut array = DeArray::new();
+                        for item in items {
+                            array.push(Spanned::new(self.span.clone(), item));
+                        }
+                        DeValue::Array(array)
+                    }
+                    None => DeValue::String(Cow::Borrowed(&self.value)),
+                }
+            }
+            Shape::Value(kind) => scalar(*kind, &self.value),
+            _ => DeValue::String(Cow::Borrowed(&self.value)),
+        };
+        Spanned::new(self.span.clone(), value)
+    }
+}
+
+/// `text` as a TOML value of `kind`, or as a string when it is not one.
+fn scalar(kind: Kind, text: &str) -> DeValue<'_> {
+    let trimmed = text.trim();
+    let parsed = match kind {
+        Kind::String => None,
+        Kind::Boolean => match trimmed.to_ascii_lowercase().as_str() {
+            "true" => Some(DeValue::Boolean(true)),
+            "false" => Some(DeValue::Boolean(false)),
+            _ => None,
+        },
+        Kind::Integer | Kind::Float => DeValue::parse(trimmed)
+            .ok()
+            .map(Spanned::into_inner)
+            .filter(|v| v.is_integer() || (kind == Kind::Float && v.is_float())),
+    };
+    parsed.unwrap_or(DeValue::String(Cow::Borrowed(text)))
+}
+
+/// The variables that set config keys, and the problems with the ones that name none.
+struct Overlay {
+    settings: Vec<Setting>,
+    problems: Vec<Problem>,
+    /// Where the file's text ends: spans beyond are settings'.
+    file_len: usize,
+}
+
+impl Overlay {
+    /// The config variables of `env`: `MARKETBOT_…__…` and the aliases. Blank ones are
+    /// ignored, as if unset.
+    fn read(file: &SourceFile, env: &dyn Env) -> Overlay {
+        let mut vars: Vec<(String, String)> = env
+            .vars()
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect();
+        vars.sort();
+        let mut problems = Vec::new();
+        // By key; a later variable for the same key wins.
+        let mut chosen: BTreeMap<Vec<Step>, (String, String, &'static Shape)> = BTreeMap::new();
+        for (alias, target) in ALIASES {
+            if let Some((_, value)) = vars.iter().find(|(name, _)| name == alias)
+                && let Ok((path, shape)) = resolve(target)
+            {
+                chosen.insert(path, (alias.to_string(), value.clone(), shape));
+            }
+        }
+        for (name, value) in vars {
+            let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            if !rest.contains(ENV_SEPARATOR) {
+                // MARKETBOT_CONFIG, MARKETBOT_LOG, the aliases, …: not config keys.
+                continue;
+            }
+            match resolve(rest) {
+                Ok((path, shape)) => {
+                    chosen.insert(path, (name, value, shape));
+                }
+                // The value is not shown: it could be a mistyped token.
+                Err((message, hint)) => problems.push(Problem {
+                    hint,
+                    ..Problem::whole_file(&file.path, format!("{name}: {message}"))
+                }),
+            }
+        }
+        let file_len = file.text.len();
+        let mut at = file_len + 1;
+        let settings = chosen
+            .into_iter()
+            .map(|(path, (var, value, shape))| {
+                let end = at + value.len().max(1);
+                let span = at..end;
+                at = end + 1;
+                Setting {
+                    var,
+                    value,
+                    path,
+                    shape,
+                    span,
+                }
+            })
+            .collect();
+        Overlay {
+            settings,
+            problems,
+            file_len,
+        }
+    }
+
+    /// The file with the settings laid over it, deserialized.
+    fn raw(&self, file: &SourceFile, problems: &mut Vec<Problem>) -> Option<RawConfig> {
+        let mut root = match DeTable::parse(&file.text) {
+            Ok(root) => root,
+            Err(e) => {
+                problems.push(Problem::from_toml(file, &e));
+                return None;
+            }
+        };
+        for setting in &self.settings {
+            if let Err(message) = place(root.get_mut(), &setting.path, setting.to_toml()) {
+                problems.push(Problem::whole_file(
+                    &file.path,
+                    format!("{}: {message}", setting.var),
+                ));
+            }
+        }
+        match RawConfig::deserialize(toml::de::Deserializer::from(root)) {
+            Ok(raw) => Some(raw),
+            Err(e) => {
+                problems.push(Problem::from_toml(file, &e));
+                None
+            }
+        }
+    }
+
+    /// The setting whose value is at `span`, if it is one's.
+    fn setting_at(&self, span: &Range<usize>) -> Option<&Setting> {
+        if span.start <= self.file_len {
+            return None;
+        }
+        self.settings
+            .iter()
+            .find(|s| s.span.start <= span.start && span.start <= s.span.end)
+    }
+
+    /// A problem with a value from the environment names its variable (and no line of the
+    /// file); the token is never shown.
+    fn locate(&self, problem: Problem) -> Problem {
+        let mut problem = match problem.span.as_ref().and_then(|s| self.setting_at(s)) {
+            Some(setting) => {
+                let what = if setting.is_secret() {
+                    setting.var.clone()
+                } else {
+                    format!("{} = `{}`", setting.var, setting.value)
+                };
+                Problem {
+                    hint: problem.hint,
+                    ..Problem::whole_file(&problem.path, format!("{what}: {}", problem.message))
+                }
+            }
+            None => problem,
+        };
+        for secret in self.settings.iter().filter(|s| s.is_secret()) {
+            let token = secret.value.trim();
+            if !token.is_empty() {
+                problem.message = problem.message.replace(token, "<token>");
+                problem.hint = problem.hint.map(|h| h.replace(token, "<token>"));
+            }
+        }
+        problem
+    }
+
+    /// Whether `value` came from the environment.
+    fn is_env<T>(&self, value: &Spanned<T>) -> bool {
+        self.setting_at(&value.span()).is_some()
+    }
+
+    /// What to call where `value` came from: its variable, or `key` in the file.
+    fn source<T>(&self, value: &Spanned<T>, key: &str) -> String {
+        self.setting_at(&value.span())
+            .map_or_else(|| key.to_string(), |s| s.var.clone())
+    }
+}
+
+/// Why a variable names no key (a message), and a hint.
+type NoKey = (String, Option<String>);
+
+/// The key of variable `rest` (its name without [`ENV_PREFIX`]) and what the key holds; or
+/// why it names no key, and a hint.
+fn resolve(rest: &str) -> Result<(Vec<Step>, &'static Shape), NoKey> {
+    let mut shape = schema();
+    let mut path = Vec::new();
+    // What was understood so far, as a key and as a variable (for messages).
+    let mut key = String::new();
+    let mut var = ENV_PREFIX.to_string();
+    for part in rest.split(ENV_SEPARATOR) {
+        match shape {
+            Shape::Table(fields) => {
+                let Some((name, inner)) = fields
+                    .iter()
+                    .find(|(name, _)| name.to_ascii_uppercase() == part)
+                else {
+                    let known: Vec<String> =
+                        fields.iter().map(|(n, _)| n.to_ascii_uppercase()).collect();
+                    let message = if part.is_empty() {
+                        format!("not a config key: an empty part between `{ENV_SEPARATOR}`s")
+                    } else if key.is_empty() {
+                        format!(
+                            "not a config key: there is no `{}`",
+                            part.to_ascii_lowercase()
+                        )
+                    } else {
+                        format!(
+                            "not a config key: `{key}` has no `{}`",
+                            part.to_ascii_lowercase()
+                        )
+                    };
+                    let hint = crate::problem::closest(part, &known)
+                        .map(|c| format!("did you mean {var}{c}?"));
+                    return Err((message, hint));
+                };
+                path.push(Step::Key(name));
+                if !key.is_empty() {
+                    key.push('.');
+                }
+                key.push_str(name);
+                var.push_str(part);
+                shape = inner;
+            }
+            Shape::List(item) if matches!(**item, Shape::Table(_)) => {
+                let Ok(index) = part.parse::<usize>() else {
+                    return Err((
+                        format!(
+                            "`{key}` is a list of tables: an entry's index (0, 1, …) comes next, not `{part}`"
+                        ),
+                        Some(format!("e.g. {var}0{ENV_SEPARATOR}…")),
+                    ));
+                };
+                path.push(Step::Index(index));
+                key.push_str(&format!("[{index}]"));
+                var.push_str(part);
+                shape = item;
+            }
+            _ => {
+                return Err((
+                    format!("not a config key: `{key}` is a single value"),
+                    Some(format!(
+                        "did you mean {}?",
+                        var.trim_end_matches(ENV_SEPARATOR)
+                    )),
+                ));
+            }
+        }
+        var.push_str(ENV_SEPARATOR);
+    }
+    let var = var.trim_end_matches(ENV_SEPARATOR);
+    match shape {
+        Shape::Value(_) => Ok((path, shape)),
+        Shape::List(item) if matches!(**item, Shape::Value(_)) => Ok((path, shape)),
+        Shape::Table(fields) => Err((
+            format!("`{key}` is a table: set its keys one by one"),
+            fields
+                .first()
+                .map(|(n, _)| format!("e.g. {var}{ENV_SEPARATOR}{}", n.to_ascii_uppercase())),
+        )),
+        Shape::List(item) => Err((
+            format!("`{key}` is a list of tables: set the keys of its entries one by one"),
+            match &**item {
+                Shape::Table(fields) => fields.first().map(|(n, _)| {
+                    format!(
+                        "e.g. {var}{ENV_SEPARATOR}0{ENV_SEPARATOR}{}",
+                        n.to_ascii_uppercase()
+                    )
+                }),
+                _ => None,
+            },
+        )),
+        Shape::Other => Err((format!("`{key}` cannot be set from the environment"), None)),
+    }
+}
+
+/// Sets the key at `path` of `table` to `value`, making the tables on the way. An entry of
+/// an array of tables is addressed by its index; the index one past the last entry adds one
+/// (variables are applied in order of their keys, so `…__3__…` after `…__2__…` works).
+fn place<'a>(
+    table: &mut DeTable<'a>,
+    path: &[Step],
+    value: Spanned<DeValue<'a>>,
+) -> Result<(), String> {
+    let Some((Step::Key(key), rest)) = path.split_first() else {
+        return Err("not a key".into());
+    };
+    let span = value.span();
+    let name = Spanned::new(span.clone(), Cow::Borrowed(*key));
+    let Some(next) = rest.first() else {
+        table.insert(name, value);
+        return Ok(());
+    };
+    let slot = table.entry(name).or_insert_with(|| {
+        Spanned::new(
+            span.clone(),
+            match next {
+                Step::Index(_) => DeValue::Array(DeArray::new()),
+                Step::Key(_) => DeValue::Table(DeTable::new()),
+            },
+        )
+    });
+    match (slot.get_mut(), next) {
+        (DeValue::Table(inner), Step::Key(_)) => place(inner, rest, value),
+        (DeValue::Array(entries), Step::Index(index)) => {
+            let len = entries.len();
+            if *index == len {
+                entries.push(Spanned::new(span, DeValue::Table(DeTable::new())));
+            } else if *index > len {
+                return Err(format!(
+                    "there {} {len} `[[{key}]]` {}: the next one to add is {len}",
+                    if len == 1 { "is" } else { "are" },
+                    if len == 1 { "entry" } else { "entries" },
+                ));
+            }
+            match entries.get_mut(*index).map(Spanned::get_mut) {
+                Some(DeValue::Table(inner)) => place(inner, &rest[1..], value),
+                _ => Err(format!("`{key}` in the file is not a list of tables")),
+            }
+        }
+        (_, Step::Key(_)) => Err(format!("`{key}` in the file is not a table")),
+        (_, Step::Index(_)) => Err(format!("`{key}` in the file is not a list of tables")),
     }
 }
 
@@ -285,30 +1027,53 @@ impl Config {
         Config::parse(&file, env)
     }
 
-    /// Validates config text; relative paths are taken relative to the file's directory.
+    /// Validates config text with the keys `env` sets laid over it (see the module docs);
+    /// relative paths in the file are taken relative to the file's directory, those from
+    /// the environment relative to the working directory.
     pub fn parse(file: &SourceFile, env: &dyn Env) -> Result<Config, Vec<Problem>> {
-        let raw: RawConfig =
-            toml::from_str(&file.text).map_err(|e| vec![Problem::from_toml(file, &e)])?;
-        let mut problems = Vec::new();
+        let overlay = Overlay::read(file, env);
+        let mut problems = overlay.problems.clone();
+        let config = overlay
+            .raw(file, &mut problems)
+            .and_then(|raw| Config::validate(file, &overlay, raw, &mut problems));
+        match config {
+            Some(config) if problems.is_empty() => Ok(config),
+            _ => Err(problems.into_iter().map(|p| overlay.locate(p)).collect()),
+        }
+    }
+
+    /// The settings of `raw`, or `None` when there are `problems`.
+    fn validate(
+        file: &SourceFile,
+        overlay: &Overlay,
+        raw: RawConfig,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Config> {
         let base_dir = file
             .path
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let relative = |p: &str| -> PathBuf {
-            let p = PathBuf::from(p);
-            if p.is_absolute() { p } else { base_dir.join(p) }
+        let relative = |p: &Spanned<String>| -> PathBuf {
+            let path = PathBuf::from(p.get_ref());
+            if path.is_absolute() || overlay.is_env(p) {
+                path
+            } else {
+                base_dir.join(path)
+            }
         };
 
-        let token = [TOKEN_ENV, TELOXIDE_TOKEN_ENV]
-            .into_iter()
-            .find_map(|name| env.var(name).map(|t| (name, t)))
-            .or(raw
-                .telegram
-                .token
-                .filter(|t| !t.trim().is_empty())
-                .map(|t| ("telegram.token", t)))
-            .map(|(from, t)| (from, t.trim().to_string()));
+        let token = raw
+            .telegram
+            .token
+            .as_ref()
+            .filter(|t| !t.get_ref().trim().is_empty())
+            .map(|t| {
+                (
+                    overlay.source(t, "telegram.token"),
+                    t.get_ref().trim().to_string(),
+                )
+            });
         if let Some((from, t)) = &token
             && !looks_like_token(t)
         {
@@ -319,29 +1084,15 @@ impl Config {
             ));
         }
         let token = token.map(|(_, t)| t);
-        let api_url = match env.var(API_URL_ENV) {
-            Some(u) => {
-                let url = Url::parse(u.trim())
-                    .ok()
-                    .filter(|u| matches!(u.scheme(), "http" | "https"));
-                if url.is_none() {
-                    problems.push(Problem::whole_file(
-                        &file.path,
-                        format!("{API_URL_ENV} = `{u}` is not an http(s) URL"),
-                    ));
-                }
-                url
-            }
-            None => match &raw.telegram.api_url {
-                Some(u) => parse_url(file, u, &mut problems),
-                None => Url::parse("https://api.telegram.org").ok(),
-            },
+        let api_url = match &raw.telegram.api_url {
+            Some(u) => parse_url(file, u, problems),
+            None => Url::parse("https://api.telegram.org").ok(),
         };
         let poll_timeout = duration(
             file,
             raw.telegram.poll_timeout.as_ref(),
             Duration::from_secs(10),
-            &mut problems,
+            problems,
         );
         if poll_timeout >= Duration::from_secs(15) {
             problems.push(Problem::at(
@@ -362,7 +1113,7 @@ impl Config {
             "telegram.personal_alerts_per_chat",
             0..=1000,
             defaults.per_chat as u32,
-            &mut problems,
+            problems,
         );
         let personal = crate::personal::Limits {
             per_chat: per_chat as usize,
@@ -370,7 +1121,7 @@ impl Config {
                 file,
                 raw.telegram.personal_alerts_min_every.as_ref(),
                 defaults.min_cooldown,
-                &mut problems,
+                problems,
             ),
         };
         let pace_defaults = crate::telegram::pace::Limits::default();
@@ -380,7 +1131,7 @@ impl Config {
             "telegram.messages_per_second",
             1..=1000,
             pace_defaults.per_second,
-            &mut problems,
+            problems,
         );
         let group_per_minute = in_range(
             file,
@@ -388,7 +1139,7 @@ impl Config {
             "telegram.group_messages_per_minute",
             1..=600,
             pace_defaults.group_per_minute,
-            &mut problems,
+            problems,
         );
         let pace = crate::telegram::pace::Limits {
             per_second,
@@ -396,59 +1147,147 @@ impl Config {
                 file,
                 raw.telegram.chat_interval.as_ref(),
                 pace_defaults.chat_gap,
-                &mut problems,
+                problems,
             ),
             group_per_minute,
         };
-        let storage_path = env
-            .var(STORAGE_ENV)
-            .map(PathBuf::from)
-            .unwrap_or_else(|| relative(raw.storage.path.as_deref().unwrap_or("data")));
+
+        let access = match &raw.telegram.access {
+            None => Policy::default(),
+            Some(a) => match a.get_ref().trim() {
+                "open" => Policy::Open,
+                "allowlist" => Policy::Allowlist,
+                other => {
+                    problems.push(Problem::at(
+                        file,
+                        a.span(),
+                        format!("telegram.access = `{other}` is not an access policy"),
+                        Some("`open` (anyone) or `allowlist` (only `allow`, the admins and chats they let in)".into()),
+                    ));
+                    Policy::default()
+                }
+            },
+        };
+        if access == Policy::Allowlist && raw.telegram.admins.is_empty() {
+            problems.push(Problem::at(
+                file,
+                raw.telegram.access.as_ref().map_or(0..0, |a| a.span()),
+                "telegram.access is `allowlist` but there are no admins: nobody could let anyone in",
+                Some("add your Telegram user id to `telegram.admins`".into()),
+            ));
+        }
+        let flood_defaults = FloodLimits::default();
+        let flood = FloodLimits {
+            per_minute: in_range(
+                file,
+                raw.telegram.commands_per_minute.as_ref(),
+                "telegram.commands_per_minute",
+                1..=600,
+                flood_defaults.per_minute,
+                problems,
+            ),
+            pause: duration(
+                file,
+                raw.telegram.flood_pause.as_ref(),
+                flood_defaults.pause,
+                problems,
+            ),
+        };
+        if let Some(pause) = &raw.telegram.flood_pause
+            && flood.pause < Duration::from_secs(1)
+        {
+            problems.push(Problem::at(
+                file,
+                pause.span(),
+                "telegram.flood_pause must be at least 1s",
+                None,
+            ));
+        }
+
+        let storage_path = raw
+            .storage
+            .path
+            .as_ref()
+            .map_or_else(|| base_dir.join("data"), relative);
         let cache_mb = in_range(
             file,
             raw.storage.cache_mb.as_ref(),
             "storage.cache_mb",
             1..=4096,
             16,
-            &mut problems,
+            problems,
         );
-        let rules_dir = env
-            .var(RULES_ENV)
-            .map(PathBuf::from)
-            .unwrap_or_else(|| relative(raw.rules.dir.as_deref().unwrap_or("rules")));
+        let rules_dir = raw
+            .rules
+            .dir
+            .as_ref()
+            .map_or_else(|| base_dir.join("rules"), relative);
 
         let rules_watch = match raw.rules.watch.as_ref().map(|w| (w, w.get_ref().trim())) {
             None => Some(Duration::from_secs(2)),
             Some((_, "off")) => None,
-            Some((w, _)) => Some(duration(
-                file,
-                Some(w),
-                Duration::from_secs(2),
-                &mut problems,
-            )),
+            Some((w, _)) => Some(duration(file, Some(w), Duration::from_secs(2), problems)),
         };
+        let listen = match raw.http.listen.as_ref().map(|l| (l, l.get_ref().trim())) {
+            None => Some(DEFAULT_LISTEN),
+            Some((_, "off")) => None,
+            Some((l, text)) => match text.parse::<SocketAddr>() {
+                Ok(addr) => Some(addr),
+                Err(_) => {
+                    problems.push(Problem::at(
+                        file,
+                        l.span(),
+                        format!("http.listen = `{text}` is not an address to listen on"),
+                        Some("an IP address and a port, e.g. `127.0.0.1:9464` or `0.0.0.0:9464`; `off` for no listener".into()),
+                    ));
+                    None
+                }
+            },
+        };
+        let stall_after = duration(
+            file,
+            raw.http.stall_after.as_ref(),
+            crate::health::STALL_AFTER,
+            problems,
+        );
+        if let Some(s) = &raw.http.stall_after
+            && stall_after < crate::health::BEAT * 2
+        {
+            problems.push(Problem::at(
+                file,
+                s.span(),
+                format!(
+                    "http.stall_after must be at least {}s (waiting stages show progress every {}s)",
+                    (crate::health::BEAT * 2).as_secs(),
+                    crate::health::BEAT.as_secs()
+                ),
+                None,
+            ));
+        }
         let http = HttpConfig {
             timeout: duration(
                 file,
                 raw.http.timeout.as_ref(),
                 Duration::from_secs(20),
-                &mut problems,
+                problems,
             ),
             user_agent: raw
                 .http
                 .user_agent
                 .unwrap_or_else(|| DEFAULT_USER_AGENT.to_string()),
+            listen,
+            stall_after,
         };
 
         let mut names = std::collections::HashSet::new();
         let mut quotes = Vec::new();
         for q in raw.quotes {
-            let schedule = parse_schedule(file, &q.schedule, &mut problems);
+            let schedule = parse_schedule(file, &q.schedule, problems);
             let base_url = match &q.base_url {
-                Some(u) => parse_url(file, u, &mut problems),
+                Some(u) => parse_url(file, u, problems),
                 None => Url::parse(q.provider.default_base_url()).ok(),
             };
-            let symbols = parse_symbols(file, &q.symbols, &mut problems);
+            let symbols = parse_symbols(file, &q.symbols, problems);
             if q.symbols.get_ref().is_empty() {
                 problems.push(Problem::at(
                     file,
@@ -503,12 +1342,12 @@ impl Config {
         }
         let mut feeds = Vec::new();
         for f in raw.feeds {
-            let schedule = parse_schedule(file, &f.schedule, &mut problems);
-            let url = parse_url(file, &f.url, &mut problems);
+            let schedule = parse_schedule(file, &f.schedule, problems);
+            let url = parse_url(file, &f.url, problems);
             let symbols = f
                 .symbols
                 .as_ref()
-                .map(|s| parse_symbols(file, s, &mut problems))
+                .map(|s| parse_symbols(file, s, problems))
                 .unwrap_or_default();
             let name = f.name.clone().unwrap_or_else(|| {
                 url.as_ref()
@@ -549,7 +1388,7 @@ impl Config {
                     "symbols.per_chat",
                     0..=1000,
                     demand_defaults.per_chat as u32,
-                    &mut problems,
+                    problems,
                 ) as usize,
                 max: in_range(
                     file,
@@ -557,13 +1396,13 @@ impl Config {
                     "symbols.max",
                     0..=100_000,
                     demand_defaults.max as u32,
-                    &mut problems,
+                    problems,
                 ) as usize,
                 keep_quoted: duration(
                     file,
                     raw.symbols.keep_quoted.as_ref(),
                     demand_defaults.keep_quoted,
-                    &mut problems,
+                    problems,
                 ),
             },
             source: raw.symbols.source.as_ref().map(|s| s.get_ref().clone()),
@@ -583,18 +1422,21 @@ impl Config {
         }
 
         if !problems.is_empty() {
-            return Err(problems);
+            return None;
         }
-        Ok(Config {
+        Some(Config {
             path: file.path.clone(),
             telegram: TelegramConfig {
                 token,
-                api_url: api_url.expect("checked above"),
+                api_url: api_url?,
                 poll_timeout,
                 admins: raw.telegram.admins,
                 allow_paid_broadcast: raw.telegram.allow_paid_broadcast,
                 personal,
                 pace,
+                access,
+                allow: raw.telegram.allow,
+                flood,
             },
             storage: StorageConfig {
                 path: storage_path,
@@ -898,7 +1740,7 @@ symbols = ["NVDA"]
         );
         assert!(
             text.contains(
-                &"MARKETBOT_TELEGRAM_API_URL = `ftp://example.com` is not an http(s) URL"
+                &"MARKETBOT_TELEGRAM_API_URL = `ftp://example.com`: `ftp://example.com` is not an http(s) URL (scheme `ftp`)"
                     .to_string()
             ),
             "{text:?}"
@@ -943,5 +1785,185 @@ symbols = ["NVDA"]
             "the example ships without a token"
         );
         assert!(!c.quotes.is_empty() && !c.feeds.is_empty());
+    }
+
+    #[test]
+    fn the_keys_are_read_off_the_raw_structs() {
+        let keys = keys();
+        for key in [
+            "telegram.token",
+            "telegram.admins",
+            "telegram.flood_pause",
+            "http.listen",
+            "rules.watch",
+            "quotes[].provider",
+            "quotes[].symbols",
+            "feeds[].url",
+            "symbols.source",
+        ] {
+            assert!(keys.iter().any(|k| k == key), "{key} in {keys:?}");
+        }
+        assert!(!keys.iter().any(|k| k.contains("serde")), "{keys:?}");
+        assert_eq!(
+            env_var("quotes[].symbols", Some(2)),
+            "MARKETBOT_QUOTES__2__SYMBOLS"
+        );
+        assert_eq!(env_var("http.timeout", None), "MARKETBOT_HTTP__TIMEOUT");
+    }
+
+    #[test]
+    fn values_from_the_environment_are_typed_as_their_keys_expect() {
+        let env = [
+            ("MARKETBOT_STORAGE__CACHE_MB", " 64 "),
+            ("MARKETBOT_TELEGRAM__ALLOW_PAID_BROADCAST", "TRUE"),
+            ("MARKETBOT_TELEGRAM__ALLOW", "[-100123, 7]"),
+            ("MARKETBOT_TELEGRAM__ADMINS", "1, 2,"),
+            ("MARKETBOT_FEEDS__0__SYMBOLS", "amd"),
+            ("MARKETBOT_QUOTES__0__EXTENDED_HOURS", "false"),
+            ("MARKETBOT_RULES__WATCH", "off"),
+        ];
+        let c = parse(FULL, &env).unwrap();
+        assert_eq!(c.storage.cache_bytes, 64 * 1024 * 1024);
+        assert!(c.telegram.allow_paid_broadcast);
+        assert_eq!(c.telegram.allow, [-100123, 7]);
+        assert_eq!(c.telegram.admins, [1, 2]);
+        assert_eq!(c.feeds[0].symbols, ["AMD"]);
+        assert!(!c.quotes[0].extended_hours);
+        assert_eq!(c.rules_watch, None);
+        let c = parse(FULL, &[("MARKETBOT_TELEGRAM__ADMINS", "[]")]).unwrap();
+        assert!(c.telegram.admins.is_empty());
+    }
+
+    #[test]
+    fn entries_are_added_at_the_next_index_only() {
+        let env = [
+            ("MARKETBOT_FEEDS__1__URL", "http://127.0.0.1:9003/atom"),
+            ("MARKETBOT_FEEDS__1__SCHEDULE", "0 0 * * * *"),
+            ("MARKETBOT_FEEDS__2__URL", "http://127.0.0.1:9004/news"),
+            ("MARKETBOT_FEEDS__2__SCHEDULE", "0 0 * * * *"),
+        ];
+        let c = parse(FULL, &env).unwrap();
+        let urls: Vec<&str> = c.feeds.iter().map(|f| f.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                "http://127.0.0.1:9002/rss",
+                "http://127.0.0.1:9003/atom",
+                "http://127.0.0.1:9004/news"
+            ]
+        );
+        let problems = parse(FULL, &[("MARKETBOT_FEEDS__3__URL", "http://x")]).unwrap_err();
+        assert_eq!(
+            problems[0].message,
+            "MARKETBOT_FEEDS__3__URL: there is 1 `[[feeds]]` entry: the next one to add is 1"
+        );
+        let problems = parse(FULL, &[("MARKETBOT_FEEDS__1__URL", "http://x/")]).unwrap_err();
+        assert_eq!(
+            problems[0].message,
+            "MARKETBOT_FEEDS__1__URL = `http://x/`: missing field `schedule`"
+        );
+    }
+
+    #[test]
+    fn variables_that_name_no_key_say_why() {
+        let message = |var: &str| {
+            let p = parse("", &[(var, "1")]).unwrap_err().remove(0);
+            (p.message, p.hint)
+        };
+        assert_eq!(
+            message("MARKETBOT_HTTP__TIMEOT"),
+            (
+                "MARKETBOT_HTTP__TIMEOT: not a config key: `http` has no `timeot`".into(),
+                Some("did you mean MARKETBOT_HTTP__TIMEOUT?".into())
+            )
+        );
+        assert_eq!(
+            message("MARKETBOT_QUOTES__X__NAME").0,
+            "MARKETBOT_QUOTES__X__NAME: `quotes` is a list of tables: an entry's index (0, 1, …) comes next, not `X`"
+        );
+        assert_eq!(
+            message("MARKETBOT_QUOTES__0").1.as_deref(),
+            Some("e.g. MARKETBOT_QUOTES__0__NAME")
+        );
+        assert_eq!(
+            message("MARKETBOT_HTTP__TIMEOUT__X"),
+            (
+                "MARKETBOT_HTTP__TIMEOUT__X: not a config key: `http.timeout` is a single value"
+                    .into(),
+                Some("did you mean MARKETBOT_HTTP__TIMEOUT?".into())
+            )
+        );
+        assert_eq!(
+            message("MARKETBOT_TELEGRAM__").0,
+            "MARKETBOT_TELEGRAM__: not a config key: an empty part between `__`s"
+        );
+    }
+
+    #[test]
+    fn the_listener_address_is_checked() {
+        assert_eq!(parse("", &[]).unwrap().http.listen, Some(DEFAULT_LISTEN));
+        let c = parse("[http]\nlisten = \"off\"\n", &[]).unwrap();
+        assert_eq!(c.http.listen, None);
+        let c = parse("[http]\nlisten = \"[::]:9100\"\n", &[]).unwrap();
+        assert_eq!(c.http.listen, Some("[::]:9100".parse().unwrap()));
+        let problems = parse("[http]\nlisten = \"localhost\"\n", &[]).unwrap_err();
+        assert_eq!((problems[0].line, problems[0].col), (2, 10));
+        assert_eq!(
+            problems[0].message,
+            "http.listen = `localhost` is not an address to listen on"
+        );
+        let problems = parse("[http]\nstall_after = \"5s\"\n", &[]).unwrap_err();
+        assert_eq!(problems[0].line, 2);
+    }
+
+    #[test]
+    fn access_and_flood_limits_are_checked() {
+        let c = parse("", &[]).unwrap();
+        assert_eq!(c.telegram.access, Policy::Open);
+        assert_eq!(c.telegram.flood, FloodLimits::default());
+        let c = parse(
+            "[telegram]\nadmins = [1]\naccess = \"allowlist\"\nallow = [-1001, 5]\ncommands_per_minute = 5\nflood_pause = \"30s\"\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.telegram.access, Policy::Allowlist);
+        assert_eq!(c.telegram.allow, [-1001, 5]);
+        assert_eq!(
+            c.telegram.flood,
+            FloodLimits {
+                per_minute: 5,
+                pause: Duration::from_secs(30)
+            }
+        );
+        let problems = parse(
+            "[telegram]\naccess = \"allowlist\"\ncommands_per_minute = 0\nflood_pause = \"500ms\"\n",
+            &[],
+        )
+        .unwrap_err();
+        let lines: Vec<(usize, &str)> = problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (
+                    2,
+                    "telegram.access is `allowlist` but there are no admins: nobody could let anyone in"
+                ),
+                (
+                    3,
+                    "telegram.commands_per_minute = 0 is out of range (1 to 600)"
+                ),
+                (4, "telegram.flood_pause must be at least 1s"),
+            ]
+        );
+        let problems = parse("[telegram]\naccess = \"closed\"\n", &[]).unwrap_err();
+        assert_eq!(problems[0].line, 2);
+        let problems = parse("", &[("MARKETBOT_TELEGRAM__ACCESS", "allowlist")]).unwrap_err();
+        assert_eq!(
+            problems[0].message,
+            "MARKETBOT_TELEGRAM__ACCESS = `allowlist`: telegram.access is `allowlist` but there are no admins: nobody could let anyone in"
+        );
     }
 }

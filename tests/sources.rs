@@ -19,6 +19,8 @@ fn http(timeout_ms: u64) -> Http {
     Http::new(&HttpConfig {
         timeout: Duration::from_millis(timeout_ms),
         user_agent: DEFAULT_USER_AGENT.to_string(),
+        listen: None,
+        stall_after: Duration::from_secs(45),
     })
 }
 

@@ -564,6 +564,8 @@ mod tests {
         let http = Http::new(&HttpConfig {
             timeout: Duration::from_secs(1),
             user_agent: "test".into(),
+            listen: None,
+            stall_after: Duration::from_secs(45),
         });
         let d = Demand::open(
             ["NVDA".to_string()],
