@@ -15,6 +15,8 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::delivery::{ConsoleSink, Mode, Sender, Sink, TelegramSink};
+use crate::health::{self, Health};
+use crate::listener::{ListenError, Listener};
 use crate::pipeline::Pipeline;
 use crate::problem::Problem;
 use crate::record::Recorder;
@@ -24,8 +26,9 @@ use crate::sources::demand::Demand;
 use crate::sources::http::Http;
 use crate::sources::{self, PollContext, SourceKind};
 use crate::store::{Store, StoreError};
+use crate::telegram;
+use crate::telegram::gate::Gate;
 use crate::telegram::pace::Pacer;
-use crate::{health, telegram};
 
 /// Why the bot could not start, or had to stop.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +44,9 @@ pub enum StartError {
     /// The store could not be opened or read.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The HTTP listener could not bind its address.
+    #[error(transparent)]
+    Listen(#[from] ListenError),
     /// A stage every alert passes through stopped while the bot ran (a bug): the bot stops
     /// too, so that a supervisor (Docker's restart policy) starts it again.
     #[error("the {0} stopped unexpectedly; the bot stopped with it")]
@@ -62,11 +68,38 @@ pub async fn run(
             problems,
         })?;
     let reloader = Arc::new(reloader);
+    crate::metrics::install();
+    let health = Health::new(config.http.stall_after);
     {
         let set = rules_rx.borrow();
         tracing::info!(rules = set.rules().len(), terms = set.term_count(), dir = %config.rules_dir.display(), "rules loaded");
+        health.set_rules(set.rules().len());
     }
     let store = Store::open(&config.storage.path, config.storage.cache_bytes)?;
+    let listener = match config.http.listen {
+        Some(addr) => {
+            let listener = Listener::bind(addr).await?;
+            if let Some(bound) = listener.local_addr() {
+                tracing::info!(addr = %bound, "HTTP listener: /metrics, /healthz, /readyz");
+            }
+            Some(listener)
+        }
+        None => None,
+    };
+    let gate = Arc::new(Gate::new(
+        config.telegram.access,
+        &config.telegram.allow,
+        &config.telegram.admins,
+        config.telegram.flood,
+    ));
+    // At start, like restoring the engine: one pass over the chats, only with an allowlist.
+    let kept_out = telegram::admission::enforce(&store, &gate)?;
+    if kept_out > 0 {
+        tracing::warn!(
+            chats = kept_out,
+            "allowlist: chats neither listed nor let in stopped receiving alerts (they may ask with /start)"
+        );
+    }
     let (personal_sync, personal_changes) = crate::pipeline::personal_sync();
     let pacer = Arc::new(Pacer::new(config.telegram.pace));
 
@@ -87,6 +120,7 @@ pub async fn run(
             )
         }
         None => {
+            health.set_telegram(health::Telegram::Console);
             println!(
                 "marketbot: no Telegram token configured (set MARKETBOT_TELEGRAM_TOKEN); alerts are printed here."
             );
@@ -136,17 +170,19 @@ pub async fn run(
     let sender = {
         // A chat moved to a new id takes its personal alerts along.
         let (sync, demand) = (personal_sync.clone(), demand.clone());
-        Sender::new(store.clone(), sink, clock.clone()).after_migration(move |old, new_id| {
-            sync.chat_changed(old);
-            sync.chat_changed(new_id);
-            if let Some(d) = &demand {
-                for chat in [old, new_id] {
-                    if let Err(e) = d.sync_chat(chat) {
-                        tracing::warn!(chat, error = %e, "cannot update the symbols on demand");
+        Sender::new(store.clone(), sink, clock.clone())
+            .with_beat(health.sender())
+            .after_migration(move |old, new_id| {
+                sync.chat_changed(old);
+                sync.chat_changed(new_id);
+                if let Some(d) = &demand {
+                    for chat in [old, new_id] {
+                        if let Err(e) = d.sync_chat(chat) {
+                            tracing::warn!(chat, error = %e, "cannot update the symbols on demand");
+                        }
                     }
                 }
-            }
-        })
+            })
     };
     let sender_task = tokio::spawn(sender.clone().run(stop.clone()));
 
@@ -159,6 +195,7 @@ pub async fn run(
         sender.clone(),
         personal_changes,
     )?;
+    pipeline = pipeline.with_beat(health.pipeline());
     if let Some(d) = &demand {
         pipeline = pipeline.with_demand(Arc::clone(d));
     }
@@ -260,12 +297,14 @@ pub async fn run(
             personal: personal_sync.clone(),
             demand: demand.clone(),
             pipeline: inbox.clone(),
+            gate: Arc::clone(&gate),
         });
         tokio::spawn(telegram::run(
             bot,
             token,
             config.telegram.poll_timeout,
             ctx,
+            health.clone(),
             stop.clone(),
         ))
     });
@@ -275,11 +314,12 @@ pub async fn run(
         sender.clone(),
         stop.clone(),
     ));
-    let heartbeat = tokio::spawn(health::beat(
-        config.storage.path.clone(),
-        clock.clone(),
-        stop.clone(),
-    ));
+    let heartbeat = tokio::spawn(
+        health
+            .clone()
+            .monitor(config.storage.path.clone(), stop.clone()),
+    );
+    let http = listener.map(|l| tokio::spawn(l.serve(health.clone(), store.clone(), stop.clone())));
 
     let (mut pipeline_task, mut sender_task) = (pipeline_task, sender_task);
     // The pipeline and the sender run until shutdown; one that ends before it has failed.
@@ -313,6 +353,9 @@ pub async fn run(
             let _ = t.await;
         }
         let _ = heartbeat.await;
+        if let Some(h) = http {
+            let _ = h.await;
+        }
         let _ = digests.await;
         if let Some(w) = watcher {
             let _ = w.await;

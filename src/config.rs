@@ -1251,15 +1251,14 @@ impl Config {
             problems,
         );
         if let Some(s) = &raw.http.stall_after
-            && stall_after < crate::health::BEAT * 2
+            && stall_after < crate::health::MIN_STALL_AFTER
         {
             problems.push(Problem::at(
                 file,
                 s.span(),
                 format!(
-                    "http.stall_after must be at least {}s (waiting stages show progress every {}s)",
-                    (crate::health::BEAT * 2).as_secs(),
-                    crate::health::BEAT.as_secs()
+                    "http.stall_after must be at least {}s",
+                    crate::health::MIN_STALL_AFTER.as_secs()
                 ),
                 None,
             ));

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 use marketbot::clock::Clock;
 use marketbot::config::{Config, ProcessEnv};
+use marketbot::logging;
 
 /// A self-hosted Telegram bot that sends one alert when market news meets a price move.
 #[derive(Parser)]
@@ -85,7 +86,8 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
-    /// Exit 0 if the bot running with this config is healthy (for Docker's HEALTHCHECK).
+    /// Exit 0 if the bot running with this config is healthy (for Docker's HEALTHCHECK): asks
+    /// its `/healthz` at `http.listen` (or, with the listener off, reads its heartbeat file).
     Healthcheck {
         /// The config file.
         #[arg(
@@ -100,16 +102,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_env("MARKETBOT_LOG").unwrap_or_else(|_| {
-            tracing_subscriber::EnvFilter::new(
-                "info,sled=warn,hyper=warn,reqwest=warn,teloxide=warn",
-            )
-        });
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    let format = std::env::var(logging::FORMAT_ENV).ok();
+    match logging::Format::parse(format.as_deref()) {
+        Ok(format) => logging::init(format),
+        Err(e) => {
+            eprintln!("marketbot: {e}");
+            return ExitCode::from(2);
+        }
+    }
     match cli.command {
         Command::Run {
             config,
@@ -429,6 +429,9 @@ fn run(
     record: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let mut config = load_config(config_path)?;
+    if let Some(token) = &config.telegram.token {
+        logging::hide_token(token);
+    }
     config.record_dir = record;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         // Store work runs on the blocking pool; a crowd of commands needs no more threads
@@ -479,9 +482,23 @@ fn healthcheck(config_path: &Path) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match marketbot::health::check(&config.storage.path) {
-        Ok(age) => {
-            println!("healthy (heartbeat {}s ago)", age.as_secs());
+    let checked = match config.http.listen {
+        // The running bot's own report of its stages.
+        Some(addr) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| marketbot::health::Unhealthy::Unreachable {
+                url: addr.to_string(),
+                error: e.to_string(),
+            })
+            .and_then(|rt| rt.block_on(marketbot::health::probe(addr))),
+        // Without a listener: the heartbeat file, written while the stages make progress.
+        None => marketbot::health::check_file(&config.storage.path, config.http.stall_after)
+            .map(|age| format!("healthy (heartbeat {}s ago)\n", age.as_secs())),
+    };
+    match checked {
+        Ok(report) => {
+            print!("{report}");
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -18,6 +18,7 @@ use crate::chart;
 use crate::clock::Clock;
 use crate::delivery::{self, Mode, Sender};
 use crate::engine::{Alert, Engine, Output};
+use crate::health::Beat;
 use crate::model::{Bar, Headline};
 use crate::record::Recorder;
 use crate::rules::RuleSet;
@@ -26,6 +27,8 @@ use crate::sources::demand::Demand;
 use crate::store::{Chart, Step, Store, StoreError, StoredHeadline};
 use crate::text::Lang;
 
+/// How often a pipeline without a beat to stamp wakes while waiting.
+const IDLE_BEAT: Duration = Duration::from_secs(10);
 /// How often old state is tidied away.
 const TIDY_EVERY: Duration = Duration::from_secs(3600);
 
@@ -73,6 +76,8 @@ pub struct Pipeline {
     personal_changes: PersonalChanges,
     /// Symbols on demand: told when a one-shot alert that fired leaves a symbol unused.
     demand: Option<Arc<Demand>>,
+    /// Stamped as batches are processed and while waiting for them (liveness).
+    beat: Option<Beat>,
 }
 
 impl Pipeline {
@@ -112,6 +117,7 @@ impl Pipeline {
             recorder: None,
             personal_changes,
             demand: None,
+            beat: None,
         })
     }
 
@@ -143,6 +149,12 @@ impl Pipeline {
         });
     }
 
+    /// Stamps `beat` as the pipeline works and waits ([`crate::health`]).
+    pub fn with_beat(mut self, beat: Beat) -> Pipeline {
+        self.beat = Some(beat);
+        self
+    }
+
     /// Records every new headline and bar to `recorder` from now on.
     pub fn with_recorder(mut self, recorder: Recorder) -> Pipeline {
         self.recorder = Some(recorder);
@@ -152,6 +164,9 @@ impl Pipeline {
     /// Processes batches until every source has hung up.
     pub async fn run(mut self, mut inbox: mpsc::Receiver<Batch>) {
         loop {
+            if let Some(beat) = &self.beat {
+                beat.stamp();
+            }
             let batch = tokio::select! {
                 biased;
                 Some(chat) = self.personal_changes.0.recv() => {
@@ -162,6 +177,8 @@ impl Pipeline {
                     Some(batch) => batch,
                     None => break,
                 },
+                // Waiting for work is no stall: say so now and then.
+                () = tokio::time::sleep(self.beat.as_ref().map_or(IDLE_BEAT, Beat::every)) => continue,
             };
             if self.rules.has_changed().unwrap_or(false) {
                 let rules = self.rules.borrow_and_update().clone();
@@ -200,13 +217,20 @@ impl Pipeline {
         let mut processed = Vec::new();
         let mut outputs = Vec::new();
         let mut cited = Vec::new();
+        let mut folded = 0;
         for h in &items {
             if h.id.is_empty() || !seen_now.insert(h.id.clone()) || self.store.item_seen(&h.id)? {
                 continue;
             }
             processed.push(h);
             let (out, report) = self.engine.on_headline(h, now);
-            tracing::debug!(source, title = %h.title, duplicate = report.duplicate, rules = report.matched_rules, "headline");
+            tracing::debug!(source, title = %h.title, duplicate = report.duplicate, rules = report.matched_rules.len(), "headline");
+            folded += usize::from(report.duplicate);
+            for &rule in &report.matched_rules {
+                if let Some(rule) = self.engine.rules().rules().get(rule) {
+                    crate::metrics::matched(&rule.id);
+                }
+            }
             if let Some(headline) = report.cited {
                 cited.push((
                     h.id.clone(),
@@ -222,6 +246,7 @@ impl Pipeline {
         if keys.is_empty() {
             return Ok(());
         }
+        crate::metrics::judged(keys.len(), folded, 0);
         tracing::info!(source, new = keys.len(), "new headlines");
         self.commit(now, keys, Vec::new(), outputs, cited)?;
         if let Some(r) = &mut self.recorder {
@@ -237,6 +262,7 @@ impl Pipeline {
             return Ok(());
         }
         tracing::debug!(source, changed = changed.len(), "new prices");
+        crate::metrics::judged(0, 0, changed.len());
         let outputs = self.engine.on_bars(&changed, now);
         let recorded = self.recorder.is_some().then(|| changed.clone());
         self.commit(now, Vec::new(), changed, outputs, Vec::new())?;
@@ -266,6 +292,7 @@ impl Pipeline {
             match output {
                 Output::Alert(alert) => {
                     tracing::info!(rule = %alert.rule, symbol = ?alert.symbol, id = alert.id, "alert fired");
+                    crate::metrics::fired(&alert.rule);
                     let template = rules.get(&alert.rule).and_then(|r| r.template.as_ref());
                     // Whether there is a chart at all decides whether the alert goes out as
                     // photos; it is drawn only for the languages of those who get it.

@@ -21,6 +21,8 @@ async fn without_a_token_the_alert_is_printed_on_stdout() {
             r#"
 [storage]
 path = "data"
+[http]
+listen = "127.0.0.1:0"
 [rules]
 dir = "{rules}"
 [[quotes]]

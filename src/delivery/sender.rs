@@ -44,6 +44,8 @@ pub struct Sender {
     sent_unremoved: Arc<std::sync::Mutex<HashSet<u64>>>,
     /// Runs after a chat moved to a new id with its personal alerts (old id, new id).
     after_migration: Option<Arc<dyn Fn(i64, i64) + Send + Sync>>,
+    /// Stamped after every send and while idle (liveness).
+    beat: Option<crate::health::Beat>,
 }
 
 impl Sender {
@@ -57,6 +59,7 @@ impl Sender {
             paused_until: Arc::new(Mutex::new(None)),
             sent_unremoved: Arc::default(),
             after_migration: None,
+            beat: None,
         }
     }
 
@@ -67,6 +70,18 @@ impl Sender {
         self
     }
 
+    /// Stamps `beat` as the worker sends and waits ([`crate::health`]).
+    pub fn with_beat(mut self, beat: crate::health::Beat) -> Sender {
+        self.beat = Some(beat);
+        self
+    }
+
+    fn stamp(&self) {
+        if let Some(beat) = &self.beat {
+            beat.stamp();
+        }
+    }
+
     /// Tells the worker new deliveries are waiting.
     pub fn wake(&self) {
         self.wake.notify_one();
@@ -75,6 +90,7 @@ impl Sender {
     /// Runs until `shutdown`; deliveries left over from a previous run go out first.
     pub async fn run(self, shutdown: CancellationToken) {
         loop {
+            self.stamp();
             // A send in flight at shutdown is abandoned: its delivery stays in the outbox and
             // goes out on the next start.
             let drained = tokio::select! {
@@ -91,7 +107,8 @@ impl Sender {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(wait) => {}
+                // Waiting (for flood control too) is no stall: look again within a beat.
+                _ = tokio::time::sleep(wait.min(self.beat.as_ref().map_or(IDLE_CHECK, |b| b.every()))) => {}
             }
         }
     }
@@ -139,7 +156,9 @@ impl Sender {
         // others wait behind it).
         let now = self.clock.now();
         let mut heads: BTreeMap<Target, Option<DateTime<Utc>>> = BTreeMap::new();
-        for (seq, d) in self.store.outbox()? {
+        let waiting = self.store.outbox()?;
+        crate::metrics::outbox_depth(waiting.len());
+        for (seq, d) in waiting {
             if !skip.contains(&seq) {
                 heads.entry(d.target).or_insert(d.not_before);
             }
@@ -175,7 +194,11 @@ impl Sender {
                     return;
                 }
             }
-            match self.sink.send(&d).await {
+            let started = std::time::Instant::now();
+            let sent = self.sink.send(&d).await;
+            self.stamp();
+            crate::metrics::delivered(outcome(&d, &sent), started.elapsed());
+            match sent {
                 Ok(message_id) => {
                     // Which message it became first: the removal's flush then covers both.
                     if let (Target::Telegram(chat), Some(id), None, false) = (
@@ -316,6 +339,22 @@ impl Sender {
         if let Err(e) = self.store.update_delivery(seq, change) {
             tracing::error!(error = %e, "cannot reschedule a delivery");
         }
+    }
+}
+
+/// How an attempt ends, for the metrics (a transient failure counts as a retry even when it
+/// is the one that gives up after days: the give-up is logged).
+fn outcome(d: &Delivery, sent: &Result<Option<i32>, SendError>) -> crate::metrics::Outcome {
+    use crate::metrics::Outcome;
+    match sent {
+        Ok(_) if d.edit.is_some() => Outcome::Edit,
+        Ok(_) if d.photo => Outcome::Photo,
+        Ok(_) => Outcome::Message,
+        Err(SendError::RetryAfter(_)) => Outcome::RateLimited,
+        Err(SendError::ChatGone(_)) => Outcome::Blocked,
+        Err(SendError::Migrated(_)) => Outcome::Migrated,
+        Err(SendError::Permanent(_)) => Outcome::Rejected,
+        Err(SendError::Transient(_)) => Outcome::Retry,
     }
 }
 

@@ -194,7 +194,10 @@ impl Sink for TelegramSink {
 pub fn classify(e: RequestError, token: &str) -> SendError {
     let text = crate::telegram::redact(&e.to_string(), token);
     match e {
-        RequestError::RetryAfter(s) => SendError::RetryAfter(s.duration()),
+        RequestError::RetryAfter(s) => {
+            crate::metrics::rate_limited(s.duration());
+            SendError::RetryAfter(s.duration())
+        }
         RequestError::MigrateToChatId(id) => SendError::Migrated(id.0),
         RequestError::Api(
             ApiError::BotBlocked

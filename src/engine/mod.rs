@@ -68,8 +68,8 @@ pub enum Output {
 pub struct HeadlineReport {
     /// The story was seen before; the copy was folded, not matched.
     pub duplicate: bool,
-    /// Rules whose text part held or waits for a price move.
-    pub matched_rules: usize,
+    /// Rules whose text part held or waits for a price move (indices into the rule set).
+    pub matched_rules: Vec<usize>,
     /// The headline as alerts cite it (cleaned title), when it was a new story.
     pub cited: Option<HeadlineRef>,
     /// The symbols it concerns: its feed's, and those of the companies it names.
@@ -249,7 +249,7 @@ impl Engine {
                 &matched_now
             }
         };
-        report.matched_rules = matches.rules.len();
+        report.matched_rules = matches.rules.iter().map(|m| m.rule).collect();
         let mut symbols: BTreeSet<String> = headline
             .symbols
             .iter()

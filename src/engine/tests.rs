@@ -106,7 +106,7 @@ fn drop_then_news_fires_once_when_the_news_arrives() {
         &headline(NEWS, "2026-02-02T21:47:00Z"),
         t("2026-02-02T21:48:00Z"),
     );
-    assert_eq!(report.matched_rules, 1);
+    assert_eq!(report.matched_rules.len(), 1);
     let fired = alerts(out);
     assert_eq!(fired.len(), 1);
     let a = &fired[0];
@@ -290,7 +290,7 @@ fn a_denial_never_fires() {
         t("2026-02-02T22:00:00Z"),
     );
     assert!(out.is_empty());
-    assert_eq!(report.matched_rules, 0);
+    assert_eq!(report.matched_rules.len(), 0);
 }
 
 #[test]

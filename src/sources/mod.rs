@@ -224,6 +224,7 @@ impl Source {
         }
         health.kind = self.kind.label().to_string();
         health.last_attempt = Some(now);
+        let started = std::time::Instant::now();
 
         let (batch, errors) = match &self.kind {
             SourceKind::Quotes { provider, symbols } => {
@@ -302,6 +303,25 @@ impl Source {
             }
         }
         health.items += delivered as u64;
+        let (items, bars) = match &batch {
+            Some(Batch::Headlines { items, .. }) => (items.len(), 0),
+            Some(Batch::Bars { bars, .. }) => (0, bars.len()),
+            None => (0, 0),
+        };
+        crate::metrics::polled(
+            &crate::metrics::Poll {
+                source: &self.name,
+                took: started.elapsed(),
+                items,
+                bars,
+                consecutive_failures: health.consecutive_failures,
+                backoff: health
+                    .next_attempt_after
+                    .and_then(|t| (t - finished).to_std().ok())
+                    .unwrap_or_default(),
+            },
+            errors.iter().map(|(_, e)| e.kind()),
+        );
         if let Err(e) = ctx.store.put_source_health(&self.name, &health) {
             tracing::error!(source = %self.name, error = %e, "cannot record source health");
         }

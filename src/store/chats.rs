@@ -361,6 +361,12 @@ impl Store {
             Some(number) => format!("{new_prefix}{number}"),
             None => rule.to_string(),
         };
+        // An admission goes along: a group let in stays let in as a supergroup.
+        if let Some(admission) = self.admission(old)?
+            && self.admission(new_id)?.is_none()
+        {
+            self.put_admission(new_id, &admission)?;
+        }
         if let Some(previous) = self.chat(old)? {
             let mut fresh = previous.clone();
             fresh.id = new_id;

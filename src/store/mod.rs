@@ -7,6 +7,7 @@
 //! UTF-8 so that sled's byte order is the natural order. A value that no longer decodes is
 //! logged and skipped, never a crash.
 
+mod access;
 mod charts;
 mod chats;
 mod digest;
@@ -168,6 +169,8 @@ pub struct Store {
     charts: sled::Tree,
     /// chat id, alert id → nothing: alerts waiting for a chat's digest.
     digest: sled::Tree,
+    /// chat id → [`crate::telegram::gate::Admission`]: the admins' decisions (allowlist).
+    access: sled::Tree,
 }
 
 /// How long [`Store::open`] waits for the directory's lock to be released.
@@ -228,6 +231,7 @@ impl Store {
             headlines: tree("headlines")?,
             charts: tree("charts")?,
             digest: tree("digest")?,
+            access: tree("access")?,
             db,
         };
         match store
@@ -259,6 +263,32 @@ impl Store {
             }
         }
         Ok(store)
+    }
+
+    /// Whether the store answers (one small read), for readiness checks.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.meta
+            .get("schema")
+            .map(|_| ())
+            .map_err(ctx("reading schema version"))
+    }
+
+    /// What the store holds, counted (a scan of chats and personal alerts: call now and then,
+    /// not per request).
+    pub fn holdings(&self) -> Result<crate::metrics::Holdings, StoreError> {
+        let mut h = crate::metrics::Holdings {
+            personal_alerts: self.personal.len() as u64,
+            store_bytes: self.db.size_on_disk().map_err(ctx("measuring the store"))?,
+            ..Default::default()
+        };
+        for chat in self.each_chat() {
+            let chat = chat?;
+            if chat.active {
+                h.chats += 1;
+                h.subscriptions += chat.rules.len() as u64;
+            }
+        }
+        Ok(h)
     }
 
     /// Writes everything to disk and waits for it (call on shutdown).

@@ -31,7 +31,10 @@ pub struct Outcome {
 
 /// Whether the action changes what the chat receives (group admins only).
 pub fn changes_subscriptions(action: &Action) -> bool {
-    !matches!(action, Action::Why(_))
+    !matches!(
+        action,
+        Action::Why(_) | Action::Admit(_) | Action::Refuse(_)
+    )
 }
 
 /// Carries out a button press (`at` says where and by whom) at `now`.
@@ -110,6 +113,8 @@ pub fn press(
                 ..Outcome::default()
             }
         }
+        // The admins' decisions are taken before a press reaches here (see `admission`).
+        Action::Admit(_) | Action::Refuse(_) => Outcome::default(),
         Action::Toggle(rule) => {
             let rules = ctx.rules.borrow().clone();
             if rules.get(rule).is_none() || personal::is_personal(rule) {

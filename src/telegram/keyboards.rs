@@ -23,6 +23,10 @@ pub enum Action {
     Unsubscribe(AlertId),
     /// Follow or stop following a rule (`/rules`).
     Toggle(String),
+    /// An admin lets a chat in (allowlist).
+    Admit(i64),
+    /// An admin keeps a chat out (allowlist).
+    Refuse(i64),
 }
 
 impl Action {
@@ -34,6 +38,8 @@ impl Action {
             Action::MuteSymbol(id) => format!("ms:{id}"),
             Action::Unsubscribe(id) => format!("u:{id}"),
             Action::Toggle(rule) => format!("t:{rule}"),
+            Action::Admit(chat) => format!("aa:{chat}"),
+            Action::Refuse(chat) => format!("ad:{chat}"),
         }
     }
 
@@ -49,6 +55,8 @@ impl Action {
             "t" if !arg.is_empty() && arg.len() <= crate::rules::MAX_RULE_ID => {
                 Action::Toggle(arg.to_string())
             }
+            "aa" => Action::Admit(arg.parse().ok()?),
+            "ad" => Action::Refuse(arg.parse().ok()?),
             _ => return None,
         })
     }
@@ -56,6 +64,15 @@ impl Action {
 
 fn button(text: impl Into<String>, action: Action) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(text, action.data())
+}
+
+/// Allow / Deny under the admins' question about `chat`.
+pub fn admission_buttons(chat: i64, lang: Lang) -> InlineKeyboardMarkup {
+    let t = texts(lang);
+    InlineKeyboardMarkup::new(vec![vec![
+        button(t.button_allow(), Action::Admit(chat)),
+        button(t.button_deny(), Action::Refuse(chat)),
+    ]])
 }
 
 /// The buttons under an alert: why?, mute rule 1d, mute SYMBOL 1d, unsubscribe.
@@ -120,6 +137,8 @@ mod tests {
             Action::MuteSymbol(u64::MAX - 1),
             Action::Unsubscribe(3),
             Action::Toggle("nvda-customer-own-chips".into()),
+            Action::Admit(-1001234567890),
+            Action::Refuse(i64::MAX),
         ] {
             assert!(a.data().len() <= 64);
             assert_eq!(Action::parse(&a.data()), Some(a));
@@ -133,6 +152,8 @@ mod tests {
             "t:",
             &format!("t:{}", "x".repeat(61)),
             "mr:-1",
+            "aa:",
+            "ad:12x",
             "u:99999999999999999999999",
         ] {
             assert_eq!(Action::parse(junk), None, "{junk}");

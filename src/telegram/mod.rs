@@ -7,6 +7,7 @@
 //! keep Telegram's limits. The bot token never reaches a log line: [`redact`] scrubs it from
 //! every error message we print.
 
+pub mod admission;
 mod callbacks;
 pub mod commands;
 pub mod gate;
@@ -86,6 +87,8 @@ pub struct BotContext {
     pub demand: Option<Arc<crate::sources::demand::Demand>>,
     /// The pipeline's inbox, for prices fetched on demand.
     pub pipeline: tokio::sync::mpsc::Sender<crate::sources::Batch>,
+    /// Who may use the bot, and how fast.
+    pub gate: Arc<gate::Gate>,
 }
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -167,6 +170,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> HandlerResult {
+    crate::metrics::update("message");
     if let Some(new_id) = msg.migrate_to_chat_id() {
         let (old, new_id) = (msg.chat.id.0, new_id.0);
         tracing::info!(
@@ -197,17 +201,37 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
         return Ok(());
     };
     let incoming = incoming(&msg, msg.from.as_ref());
-    // The chat's language is looked up only for the answers given here (most messages in a
-    // group are not for the bot; commands look it up themselves).
+    let parsed = Command::parse(text, me.username());
+    let private = msg.chat.is_private();
+    match &parsed {
+        Parsed::Command(cmd, _) => crate::metrics::command(cmd.name()),
+        Parsed::Unknown(_) if private => crate::metrics::command("unknown"),
+        Parsed::NotForUs if private => {}
+        // Most messages in a group are not for the bot: no gate, no store read.
+        _ => return Ok(()),
+    }
+    if !admission::admit(
+        &bot,
+        &ctx,
+        &incoming,
+        msg.from.as_ref(),
+        msg.date.timestamp(),
+    )
+    .await?
+    {
+        return Ok(());
+    }
+    // The chat's language is looked up only for the answers given here (commands look it
+    // up themselves).
     let texts_here = || async { lang_for(&ctx, &incoming).await.map(texts) };
     let reply_in = |reply| send_reply(&bot, &ctx.pacer, msg.chat.id, incoming.thread, reply, None);
-    let (cmd, args) = match Command::parse(text, me.username()) {
+    let (cmd, args) = match parsed {
         Parsed::Command(cmd, args) => (cmd, args),
-        Parsed::Unknown(name) if msg.chat.is_private() => {
+        Parsed::Unknown(name) if private => {
             let t = texts_here().await?;
             return reply_in(Reply::Text(t.unknown_command(&escape(&name)))).await;
         }
-        Parsed::NotForUs if msg.chat.is_private() => {
+        Parsed::NotForUs if private => {
             let t = texts_here().await?;
             return reply_in(Reply::Text(t.only_commands.to_string())).await;
         }
@@ -278,6 +302,7 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
 }
 
 async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> HandlerResult {
+    crate::metrics::update("callback");
     let (Some(message), Some(action)) = (
         q.message.as_ref(),
         q.data.as_deref().and_then(Action::parse),
@@ -285,6 +310,11 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> Hand
         bot.answer_callback_query(q.id.clone()).await?;
         return Ok(());
     };
+    match action {
+        Action::Admit(chat) => return admission::decide(&bot, &ctx, &q, chat, true).await,
+        Action::Refuse(chat) => return admission::decide(&bot, &ctx, &q, chat, false).await,
+        _ => {}
+    }
     let chat = message.chat().clone();
     let message_id = message.id();
     let at = match message {
@@ -298,6 +328,12 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> Hand
             thread: None,
         },
     };
+    // A press carries no date of its own: it is counted as pressed now.
+    let pressed_at = chrono::Utc::now().timestamp();
+    if !admission::admit(&bot, &ctx, &at, Some(&q.from), pressed_at).await? {
+        bot.answer_callback_query(q.id.clone()).await?;
+        return Ok(());
+    }
     if callbacks::changes_subscriptions(&action)
         && !may_change(&bot, &chat, Some(q.from.id), None).await
     {
@@ -370,6 +406,7 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> Hand
 
 /// The bot was removed from a chat (or blocked by its user): deactivate it.
 async fn on_membership(update: ChatMemberUpdated, ctx: Arc<BotContext>) -> HandlerResult {
+    crate::metrics::update("member");
     let member = &update.new_chat_member;
     if !(member.is_left() || member.is_banned()) {
         return Ok(());
@@ -419,8 +456,15 @@ pub async fn run(
     token: String,
     poll_timeout: Duration,
     ctx: Arc<BotContext>,
+    health: crate::health::Health,
     shutdown: CancellationToken,
 ) {
+    tokio::spawn(upkeep(
+        bot.clone(),
+        Arc::clone(&ctx.gate),
+        health,
+        shutdown.clone(),
+    ));
     register_commands(&bot, &token).await;
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_message))
@@ -429,7 +473,7 @@ pub async fn run(
         .branch(Update::filter_my_chat_member().endpoint(on_membership));
     let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
         .dependencies(dptree::deps![ctx])
-        .default_handler(|_| async {})
+        .default_handler(|_| async { crate::metrics::update("other") })
         .error_handler(Arc::new(Redacting {
             token: token.clone(),
         }))
@@ -458,6 +502,36 @@ pub async fn run(
         .is_err()
     {
         tracing::debug!("long poll still in flight at shutdown; dropped");
+    }
+}
+
+/// How often Telegram's reachability is checked and the flood limiter tidied.
+const UPKEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// Until `shutdown`: asks Telegram who the bot is (readiness: reachable or not) and forgets
+/// the pace of chats gone quiet, every [`UPKEEP_EVERY`].
+async fn upkeep(
+    bot: TgBot,
+    gate: Arc<gate::Gate>,
+    health: crate::health::Health,
+    shutdown: CancellationToken,
+) {
+    use crate::health::Telegram;
+    loop {
+        let reachable = tokio::select! {
+            me = bot.get_me() => me.is_ok(),
+            _ = shutdown.cancelled() => return,
+        };
+        health.set_telegram(if reachable {
+            Telegram::Reachable
+        } else {
+            Telegram::Unreachable
+        });
+        gate.tidy(chrono::Utc::now().timestamp());
+        tokio::select! {
+            _ = tokio::time::sleep(UPKEEP_EVERY) => {}
+            _ = shutdown.cancelled() => return,
+        }
     }
 }
 

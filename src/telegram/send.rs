@@ -152,6 +152,7 @@ where
         match send().await {
             Err(teloxide::RequestError::RetryAfter(wait)) if attempt < REPLY_RETRIES => {
                 attempt += 1;
+                crate::metrics::rate_limited(wait.duration());
                 tracing::debug!(chat, wait = ?wait.duration(), "reply refused by flood control; waiting");
                 tokio::time::sleep(wait.duration()).await;
             }

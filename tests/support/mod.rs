@@ -63,6 +63,7 @@ cache_mb = 16
 dir = "{rules}"
 [http]
 timeout = "3s"
+listen = "127.0.0.1:0"
 [[quotes]]
 name = "yahoo"
 provider = "yahoo"
@@ -186,10 +187,19 @@ pub fn shipped_rules() -> String {
 }
 
 /// Parses config text as if it were `dir/marketbot.toml`, with no environment overrides.
+/// Without an `http.listen` of its own, the bot listens on a free port (tests run side by
+/// side).
 pub fn config(dir: &Path, text: &str) -> Config {
+    let text = if text.contains("listen =") {
+        text.to_string()
+    } else if text.contains("[http]\n") {
+        text.replacen("[http]\n", "[http]\nlisten = \"127.0.0.1:0\"\n", 1)
+    } else {
+        format!("{text}\n[http]\nlisten = \"127.0.0.1:0\"\n")
+    };
     let file = SourceFile {
         path: dir.join("marketbot.toml"),
-        text: text.to_string(),
+        text: text.clone(),
     };
     Config::parse(&file, &[]).unwrap_or_else(|p| panic!("bad test config: {p:?}\n{text}"))
 }

@@ -328,7 +328,12 @@ impl FakeTelegram {
         } else {
             json!([])
         };
-        let mut m = json!({"message_id": message_id, "date": 1770068000, "chat": inner.chat_json(chat), "text": text, "entities": entities});
+        // Sent now, as Telegram stamps it (the bot paces commands by it).
+        let date = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let mut m = json!({"message_id": message_id, "date": date, "chat": inner.chat_json(chat), "text": text, "entities": entities});
         if let Some(user) = from {
             m["from"] = user_json(user);
         }

@@ -6,6 +6,8 @@
 
 use crate::text::Lang;
 
+mod access;
+
 /// The strings of one language.
 #[derive(Debug)]
 pub struct Texts {

@@ -1,0 +1,243 @@
+//! What an operator runs the bot with: `/metrics` after real work, `/readyz`, `/healthz`
+//! turning unhealthy when the pipeline stalls, and `marketbot healthcheck` asking it.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::process::Command;
+use std::time::Duration;
+
+use support::origin::{Origin, Reply};
+use support::telegram::FakeTelegram;
+use support::{
+    RunningBot, bot_config, eventually, payloads, release_seed_story, seed_evening,
+    serve_quiet_evening, start_chat,
+};
+
+/// A port nobody listens on now.
+fn free_addr() -> SocketAddr {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    probe.local_addr().unwrap()
+}
+
+async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let response = reqwest::Client::new()
+        .get(format!("http://{addr}{path}"))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .expect("the listener answers");
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+/// The value of the sample `line_start` (name and labels, exactly as rendered).
+fn sample(metrics: &str, line_start: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(line_start)?.trim().parse().ok())
+}
+
+/// `marketbot healthcheck` against a config whose `http.listen` is `addr`.
+fn healthcheck(dir: &std::path::Path, addr: SocketAddr) -> std::process::Output {
+    let config = dir.join("healthcheck.toml");
+    std::fs::write(&config, format!("[http]\nlisten = \"{addr}\"\n")).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_marketbot"))
+        .args(["healthcheck", "--config"])
+        .arg(&config)
+        .env_remove("MARKETBOT_CONFIG")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_after_a_fetch_cycle_show_the_work_done_and_pass_promtool() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_evening(&origin);
+    origin.set(
+        "/broken.xml",
+        Reply::status(503, "text/html", "<h1>down</h1>"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let addr = free_addr();
+    let mut config = bot_config(dir.path(), &tg, &origin);
+    config.http.listen = Some(addr);
+    let bot = RunningBot::start(config, seed_evening());
+    start_chat(&tg, 42).await;
+    release_seed_story(&origin);
+    eventually(Duration::from_secs(20), "the alert", || {
+        tg.alerts_to(42).first().cloned()
+    })
+    .await;
+
+    let (status, ready) = get(addr, "/readyz").await;
+    assert_eq!(status, 200, "{ready}");
+    assert!(ready.contains("ok   telegram: reachable"), "{ready}");
+    let (status, metrics) = get(addr, "/metrics").await;
+    assert_eq!(status, 200);
+    let positive = |line: &str| {
+        let v = sample(&metrics, line);
+        assert!(v.is_some_and(|v| v > 0.0), "{line} = {v:?} in\n{metrics}");
+    };
+    assert!(metrics.contains(&format!(
+        "marketbot_build_info{{version=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION")
+    )));
+    positive("marketbot_source_fetches_total{source=\"wire\"}");
+    positive("marketbot_source_items_total{source=\"wire\"}");
+    positive("marketbot_source_bars_total{source=\"yahoo\"}");
+    positive("marketbot_source_failures_total{source=\"broken\",reason=\"server_error\"}");
+    // Gauges are shared by the tests of this process: present, whatever their value.
+    assert!(metrics.contains("marketbot_source_consecutive_failures{source=\"broken\"}"));
+    assert!(metrics.contains("marketbot_source_backoff_seconds{source=\"broken\"}"));
+    positive("marketbot_source_fetch_duration_seconds_count{source=\"yahoo\"}");
+    positive("marketbot_engine_headlines_total");
+    positive("marketbot_engine_bars_total");
+    positive("marketbot_engine_matches_total{rule=\"nvda-customer-seeks-alternatives\"}");
+    positive("marketbot_engine_alerts_total{rule=\"nvda-customer-seeks-alternatives\"}");
+    positive("marketbot_delivery_send_duration_seconds_count");
+    positive("marketbot_telegram_updates_total{kind=\"message\"}");
+    positive("marketbot_telegram_commands_total{command=\"start\"}");
+    positive("marketbot_chats");
+    positive("marketbot_subscriptions");
+    positive("marketbot_store_size_bytes");
+    positive("marketbot_rules_loaded");
+    assert!(
+        metrics.contains("marketbot_delivery_sends_total{kind=\"photo\"}")
+            || metrics.contains("marketbot_delivery_sends_total{kind=\"message\"}"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("marketbot_delivery_outbox_depth "));
+    assert!(metrics.contains("marketbot_stage_heartbeat_age_seconds{stage=\"pipeline\"}"));
+    // Nothing unbounded in a label: no chat id appears anywhere.
+    assert!(!metrics.contains("\"42\""), "{metrics}");
+
+    match Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(mut child) => {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(metrics.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "promtool check metrics: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Err(_) => eprintln!(
+            "skipped `promtool check metrics`: promtool is not installed (Debian package `prometheus`)"
+        ),
+    }
+
+    let out = healthcheck(dir.path(), addr);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok   pipeline"));
+    bot.stop().await;
+    let out = healthcheck(dir.path(), addr);
+    assert!(!out.status.success(), "nobody answers once the bot stopped");
+}
+
+/// A stall the bot cannot see coming: the recording it writes goes to a pipe nobody reads
+/// (as a hung disk would), so the pipeline blocks inside a step.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 3)]
+async fn healthz_turns_unhealthy_when_the_pipeline_stalls_and_recovers_after() {
+    use std::os::unix::fs::OpenOptionsExt;
+
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_evening(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("record");
+    std::fs::create_dir(&record).unwrap();
+    let fifo = record.join("headlines.jsonl");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates the file.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    // A reader that never reads: the bot's writes succeed until the pipe is full.
+    let reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+
+    let addr = free_addr();
+    let mut config = bot_config(dir.path(), &tg, &origin);
+    config.http.listen = Some(addr);
+    config.http.stall_after = Duration::from_secs(3);
+    config.record_dir = Some(record.clone());
+    let bot = RunningBot::start(config, seed_evening());
+    eventually(Duration::from_secs(10), "healthy", || {
+        std::fs::metadata(dir.path().join("data/heartbeat"))
+            .is_ok()
+            .then_some(())
+    })
+    .await;
+    assert_eq!(get(addr, "/healthz").await.0, 200);
+
+    // Far more than a pipe holds (64 KiB): the pipeline blocks writing the recording.
+    let items: Vec<payloads::Item> = (0..400)
+        .map(|i| {
+            let mut item = payloads::Item::new(
+                &format!("Company {i} reports quarterly results in line with expectations, shares steady in late trading"),
+                &format!("https://news.example.com/2026/02/02/company-{i}-results-quarter"),
+                "2026-02-02T21:40:00Z",
+            );
+            item.guid = Some(format!("results-{i}"));
+            item
+        })
+        .collect();
+    let stalled_from = tokio::time::Instant::now();
+    origin.set(
+        "/aggregator.xml",
+        Reply::ok("application/rss+xml", payloads::rss("Other news", &items)),
+    );
+    let body = loop {
+        let (status, text) = get(addr, "/healthz").await;
+        if status == 503 {
+            break text;
+        }
+        assert!(
+            stalled_from.elapsed() < Duration::from_secs(60),
+            "still healthy after a minute: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(body.contains("FAIL pipeline"), "{body}");
+    assert!(body.contains("ok   sender"), "{body}");
+    let out = healthcheck(dir.path(), addr);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("stalled"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // The reader goes away: the write fails (logged), the pipeline moves on.
+    drop(reader);
+    eventually(Duration::from_secs(20), "healthy again", || {
+        std::fs::metadata(dir.path().join("data/heartbeat"))
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .filter(|t| t.elapsed().unwrap_or_default() < Duration::from_secs(2))
+    })
+    .await;
+    assert_eq!(get(addr, "/healthz").await.0, 200);
+    bot.stop().await;
+}
