@@ -1,4 +1,5 @@
-//! The rule in README.md compiles with the shipped lexicons and passes its own examples.
+//! The complete rule in docs/rules.md compiles with the shipped lexicons and passes its own
+//! examples.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -8,11 +9,11 @@ use marketbot::rules::{SourceFile, compile, read_dir};
 #[test]
 fn the_documented_rule_compiles_and_passes_its_examples() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let start = readme
+    let rules_md = std::fs::read_to_string(root.join("docs/rules.md")).unwrap();
+    let start = rules_md
         .find("A complete rule, every key explained:")
         .expect("the section exists");
-    let block = &readme[start..];
+    let block = &rules_md[start..];
     let open = block.find("```toml\n").unwrap() + "```toml\n".len();
     let close = block[open..].find("\n```").unwrap();
     let rule = &block[open..open + close];
