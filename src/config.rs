@@ -1911,7 +1911,7 @@ symbols = ["NVDA"]
             problems[0].message,
             "http.listen = `localhost` is not an address to listen on"
         );
-        let problems = parse("[http]\nstall_after = \"5s\"\n", &[]).unwrap_err();
+        let problems = parse("[http]\nstall_after = \"1s\"\n", &[]).unwrap_err();
         assert_eq!(problems[0].line, 2);
     }
 

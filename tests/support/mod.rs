@@ -36,10 +36,12 @@ pub fn bot_config_with(
     origin: &origin::Origin,
     telegram_keys: &str,
 ) -> Config {
-    // Tests type faster than people: replies to one chat need not be a second apart here (the
-    // fan-out test keeps Telegram's real limits).
-    let keys =
-        format!("chat_interval = \"20ms\"\ngroup_messages_per_minute = 600\n{telegram_keys}");
+    // Tests type faster than people: replies to one chat need not be a second apart here, nor
+    // is a chat asking sixty questions a minute flooding (the fan-out and flood tests keep
+    // the real limits).
+    let keys = format!(
+        "chat_interval = \"20ms\"\ngroup_messages_per_minute = 600\ncommands_per_minute = 600\n{telegram_keys}"
+    );
     config(dir, &bot_config_text(tg, origin, &keys))
 }
 
