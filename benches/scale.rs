@@ -5,7 +5,9 @@
 //!   them, a bar of a symbol that holds none, the index's heap bytes, and loading them all at
 //!   start;
 //! - chats: 1 000 / 10 000 / 100 000 subscribed — fanning one alert out (reading the chats,
-//!   deciding each one's disposition, rendering the messages).
+//!   deciding each one's disposition, rendering the messages), counting the store's holdings
+//!   as a `/metrics` scrape does, and one command's flood check with every chat's recent
+//!   commands in memory.
 //!
 //! `cargo bench --bench scale [-- personal|chats]`. Times are medians of repeated runs
 //! (wall clock on this machine; the ratios between sizes are what to watch).
@@ -24,6 +26,7 @@ use marketbot::model::{Bar, Session};
 use marketbot::personal::{Book, PersonalAlert, PersonalState};
 use marketbot::rules::RuleSet;
 use marketbot::store::{Chat, ChatKind, Store};
+use marketbot::telegram::gate::{FloodLimits, Gate, Policy};
 
 /// Counts live heap bytes, to measure what a structure holds.
 struct Counting;
@@ -220,7 +223,9 @@ fn personal(sizes: &[usize]) {
 }
 
 fn chats(sizes: &[usize]) {
-    println!("chats subscribed | fan-out of one alert | per chat");
+    println!(
+        "chats subscribed | fan-out of one alert | per chat | /metrics count of holdings | flood check per command"
+    );
     for &n in sizes {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 16 << 20).unwrap();
@@ -273,10 +278,32 @@ fn chats(sizes: &[usize]) {
             assert_eq!(out.deliveries.len(), n);
         }
         let m = median(times);
+        // What a scrape of /metrics counts (at most every five seconds).
+        let mut counts = Vec::new();
+        for _ in 0..runs {
+            let started = Instant::now();
+            let h = store.holdings().unwrap();
+            counts.push(started.elapsed());
+            assert_eq!(h.chats, n as u64);
+        }
+        // The gate with every chat's recent commands in memory: one more command.
+        let gate = Gate::new(Policy::Open, &[], &[], FloodLimits::default());
+        let base = 1_770_000_000;
+        for i in 0..n as i64 {
+            gate.pace(1_000_000 + i, base);
+        }
+        let checks = 100_000;
+        let started = Instant::now();
+        for k in 0..checks {
+            std::hint::black_box(gate.pace(1_000_000 + (k * 7919) % n as i64, base + k / 5_000));
+        }
+        let per_check = started.elapsed() / checks as u32;
         println!(
-            "{n:>7} | {:.1} ms | {:.2} µs",
+            "{n:>7} | {:.1} ms | {:.2} µs | {:.1} ms | {:.0} ns",
             m.as_secs_f64() * 1e3,
-            m.as_secs_f64() * 1e6 / n as f64
+            m.as_secs_f64() * 1e6 / n as f64,
+            median(counts).as_secs_f64() * 1e3,
+            per_check.as_secs_f64() * 1e9,
         );
     }
 }

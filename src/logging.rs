@@ -60,11 +60,24 @@ pub fn init(format: Format) {
         .with_writer(Redacting(std::io::stderr));
     match format {
         Format::Text => builder.init(),
-        Format::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .init(),
+        Format::Json => {
+            builder
+                .json()
+                .flatten_event(true)
+                .with_current_span(false)
+                .init();
+            // A panic is one more JSON line, not free text on stderr.
+            std::panic::set_hook(Box::new(|info| {
+                let location = info.location().map(ToString::to_string);
+                let message = info
+                    .payload()
+                    .downcast_ref::<&str>()
+                    .map(ToString::to_string)
+                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(panic = %message, location = location.as_deref().unwrap_or("?"), "panicked");
+            }));
+        }
     }
 }
 

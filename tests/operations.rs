@@ -241,3 +241,70 @@ async fn healthz_turns_unhealthy_when_the_pipeline_stalls_and_recovers_after() {
     assert_eq!(get(addr, "/healthz").await.0, 200);
     bot.stop().await;
 }
+
+/// The binary with `MARKETBOT_LOG_FORMAT=json`, a token, and a Bot API that refuses every
+/// connection (so the errors it logs quote request URLs, which carry the token).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_per_line_and_never_show_the_token() {
+    let token = "4242424242:AAjsonLogTokenMustNeverAppear";
+    let closed = free_addr();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("marketbot.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[telegram]\napi_url = \"http://{closed}\"\npoll_timeout = \"1s\"\n[storage]\npath = \"data\"\n[http]\nlisten = \"127.0.0.1:0\"\n[rules]\ndir = \"{}\"\n",
+            support::shipped_rules()
+        ),
+    )
+    .unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marketbot"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .env_remove("TELOXIDE_TOKEN")
+        .env_remove("MARKETBOT_CONFIG")
+        .env("MARKETBOT_TELEGRAM_TOKEN", token)
+        .env("MARKETBOT_LOG_FORMAT", "json")
+        .env("MARKETBOT_LOG", "debug")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let pid = child.id().unwrap().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("exits after SIGTERM")
+        .unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    let log = String::from_utf8(out.stderr).unwrap();
+    assert!(!log.contains(token), "the token is in the log:\n{log}");
+    assert!(
+        !log.contains("AAjsonLogToken"),
+        "part of the token is in the log"
+    );
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l:?} in\n{log}"))
+        })
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["level"].is_string() && l["timestamp"].is_string())
+    );
+    assert!(
+        lines.iter().any(|l| l["message"] == "rules loaded"),
+        "{log}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["message"] == "Telegram cannot be reached; polling waits"),
+        "the refused requests were logged:\n{log}"
+    );
+    assert!(lines.iter().any(|l| l["message"] == "state flushed; bye"));
+}

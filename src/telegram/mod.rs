@@ -465,6 +465,27 @@ pub async fn run(
         health,
         shutdown.clone(),
     ));
+    // The dispatcher asks who the bot is before it polls, and gives up for good (a panic in
+    // its task) when Telegram cannot be reached: wait for an answer here first, so a bot
+    // started during an outage starts polling when it ends.
+    let mut wait = Duration::from_secs(1);
+    loop {
+        let asked = tokio::select! {
+            me = bot.get_me() => me,
+            _ = shutdown.cancelled() => return,
+        };
+        match asked {
+            Ok(_) => break,
+            Err(e) => {
+                tracing::warn!(error = %redact(&e.to_string(), &token), retry_in = ?wait, "Telegram cannot be reached; polling waits");
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = shutdown.cancelled() => return,
+                }
+                wait = (wait * 2).min(Duration::from_secs(60));
+            }
+        }
+    }
     register_commands(&bot, &token).await;
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_message))
