@@ -258,7 +258,7 @@ async fn json_logs_are_one_object_per_line_and_never_show_the_token() {
         ),
     )
     .unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marketbot"))
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marketbot"))
         .args(["run", "--config"])
         .arg(&config)
         .env_remove("TELOXIDE_TOKEN")
