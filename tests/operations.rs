@@ -308,3 +308,28 @@ async fn json_logs_are_one_object_per_line_and_never_show_the_token() {
     );
     assert!(lines.iter().any(|l| l["message"] == "state flushed; bye"));
 }
+
+/// The metrics table in docs/operations.md lists exactly the families the bot records.
+#[test]
+fn the_documented_metrics_are_the_ones_the_bot_records() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let names = |text: &str, row_start: &str| -> std::collections::BTreeSet<String> {
+        text.lines()
+            .filter_map(|l| l.trim().strip_prefix(row_start))
+            .filter_map(|rest| rest.split('`').next())
+            .filter(|n| n.starts_with("marketbot_"))
+            .map(str::to_string)
+            .collect()
+    };
+    let docs = std::fs::read_to_string(root.join("docs/operations.md")).unwrap();
+    let code = std::fs::read_to_string(root.join("src/metrics.rs")).unwrap();
+    let documented = names(&docs, "| `");
+    let recorded: std::collections::BTreeSet<String> = code
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("pub const "))
+        .filter_map(|l| l.split('"').nth(1))
+        .map(str::to_string)
+        .collect();
+    assert!(recorded.len() >= 30, "{recorded:?}");
+    assert_eq!(documented, recorded);
+}
