@@ -281,9 +281,18 @@ impl Store {
             store_bytes: self.db.size_on_disk().map_err(ctx("measuring the store"))?,
             ..Default::default()
         };
-        for chat in self.each_chat() {
-            let chat = chat?;
-            if chat.active {
+        /// Only what is counted: the rest of a chat's record is skipped, not decoded.
+        #[derive(Deserialize)]
+        struct Counted {
+            active: bool,
+            #[serde(default)]
+            rules: Vec<serde::de::IgnoredAny>,
+        }
+        for entry in self.chats.iter() {
+            let (_, v) = entry.map_err(ctx("counting chats"))?;
+            if let Ok(chat) = serde_json::from_slice::<Counted>(&v)
+                && chat.active
+            {
                 h.chats += 1;
                 h.subscriptions += chat.rules.len() as u64;
             }
