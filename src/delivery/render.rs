@@ -70,6 +70,7 @@ fn highlighted(title: &str, matched: &[MatchedTerm]) -> String {
         .iter()
         .filter(|m| {
             m.field == Field::Title
+                && m.span.0 <= m.span.1
                 && m.span.1 <= title.len()
                 && title.is_char_boundary(m.span.0)
                 && title.is_char_boundary(m.span.1)
@@ -468,14 +469,37 @@ fn units(html: &str) -> Vec<Unit<'_>> {
 fn visible(unit: &Unit<'_>) -> usize {
     match unit {
         Unit::Tag(_) => 0,
-        Unit::Entity(_) => 1,
+        // A numeric entity can stand for a character outside the BMP: two UTF-16 units.
+        Unit::Entity(e) => entity_char(e).map_or(1, char::len_utf16),
         Unit::Char(c) => c.len_utf16(),
     }
 }
 
+/// The character an entity stands for, if it is one Telegram decodes.
+fn entity_char(entity: &str) -> Option<char> {
+    let decoded = html_escape::decode_html_entities(entity);
+    let mut chars = decoded.chars();
+    // A decoded entity is one character; anything longer was left as it was.
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Some(c),
+        _ => None,
+    }
+}
+
+/// Whether the units show anything but whitespace: Telegram refuses a message that does
+/// not ("message text is empty").
+fn shows_text(units: &[Unit<'_>]) -> bool {
+    units.iter().any(|u| match u {
+        Unit::Tag(_) => false,
+        Unit::Entity(e) => entity_char(e).is_none_or(|c| !c.is_whitespace()),
+        Unit::Char(c) => !c.is_whitespace(),
+    })
+}
+
 /// Splits Telegram HTML into messages of at most `limit` visible characters. Cuts fall on
 /// line breaks where possible, else on spaces, else anywhere — but never inside a tag or an
-/// entity; tags open at a cut are closed before it and reopened after it.
+/// entity; tags open at a cut are closed before it and reopened after it. A part would be
+/// refused if it showed nothing but whitespace, so there is none: blank HTML has no parts.
 pub fn split_html(html: &str, limit: usize) -> Vec<String> {
     // Room for the tags reopened at the start of a part (they do not count, but keep a margin).
     let limit = limit.max(32);
@@ -496,7 +520,11 @@ pub fn split_html(html: &str, limit: usize) -> Vec<String> {
                 Some((at, tags, _)) if at > start => (at, tags),
                 _ => (i, open.clone()),
             };
-            parts.push(render_part(&prefix, &units[start..at], &tags));
+            // A stretch of nothing but whitespace (and tags) longer than a message is not
+            // a message of its own.
+            if shows_text(&units[start..at]) {
+                parts.push(render_part(&prefix, &units[start..at], &tags));
+            }
             // Skip whitespace at the start of the next part.
             let mut next = at;
             while next < units.len() && matches!(units[next], Unit::Char(' ' | '\n')) {
@@ -525,11 +553,8 @@ pub fn split_html(html: &str, limit: usize) -> Vec<String> {
             }
         }
     }
-    if start < units.len() {
-        let rest = render_part(&prefix, &units[start..], &open);
-        if !rest.trim().is_empty() {
-            parts.push(rest);
-        }
+    if shows_text(&units[start.min(units.len())..]) {
+        parts.push(render_part(&prefix, &units[start..], &open));
     }
     parts
 }

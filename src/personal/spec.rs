@@ -197,10 +197,11 @@ fn clean_term(raw: &str) -> String {
             }
         })
         .collect();
+    // Marks and spaces both go from the ends: a mark cut off can expose a space (`a -`).
     kept.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-        .trim_matches(|c| matches!(c, '-' | '.' | '\''))
+        .trim_matches(|c: char| matches!(c, '-' | '.' | '\'') || c.is_whitespace())
         .to_string()
 }
 
@@ -588,6 +589,25 @@ mod tests {
         let s = parse("NVDA below 180 once quiet", &limits()).unwrap();
         assert!(s.once && s.quiet);
         assert_eq!(s.summary(), "NVDA below 180 once quiet");
+    }
+
+    #[test]
+    fn words_ending_in_a_mark_after_a_space_list_as_they_parse() {
+        // `a -` used to keep the space the `-` left behind: listed as `"a "`, which reads
+        // back as `a`, so the alert changed on restart.
+        for input in [
+            "NVDA news \"Umsatz alw -\"",
+            "NVDA news \"- Umsatz\" \". chips ...\"",
+            "NVDA news Umsatz/warnung\u{1}-",
+            "NVDA news \"a '\" a",
+        ] {
+            let spec = parse(input, &limits()).unwrap();
+            for w in &spec.words {
+                assert_eq!(w.trim(), w, "{input}");
+            }
+            let again = parse(&spec.summary(), &Limits::UNLIMITED).unwrap();
+            assert_eq!(spec, again, "{input} → {}", spec.summary());
+        }
     }
 
     #[test]

@@ -141,7 +141,15 @@ pub fn parse_items(
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)
         .build();
-    let feed = parser.parse(body).map_err(|e| FetchError::Malformed {
+    // The XML reader under feed-rs panics on some malformed bodies (a second XML declaration
+    // naming another encoding); such a body is malformed like any other, not a reason for the
+    // feed's poll to die.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(body)))
+        .map_err(|_| FetchError::Malformed {
+            what: "feed XML",
+            detail: "the XML parser gave up on it".into(),
+        })?;
+    let feed = parsed.map_err(|e| FetchError::Malformed {
         what: "feed XML",
         detail: e.to_string(),
     })?;
@@ -223,6 +231,23 @@ mod tests {
     }
 
     const GOOGLE: &str = r##"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><rss version="2.0"><channel><generator>NFE/5.0</generator><title>"Nvidia" - Google News</title><link>https://news.google.com/search?q=Nvidia</link><language>de</language><item><title>Insider: OpenAI sucht Ersatz für Nvidia-Chips - Börsenblick</title><link>https://news.google.com/rss/articles/CBMiAAA1?oc=5</link><guid isPermaLink="false">CBMiAAA1</guid><pubDate>Tue, 03 Feb 2026 06:32:00 GMT</pubDate><description>&lt;a href="https://news.google.com/rss/articles/CBMiAAA1?oc=5" target="_blank"&gt;Insider: OpenAI sucht Ersatz für Nvidia-Chips&lt;/a&gt;&amp;nbsp;&amp;nbsp;&lt;font color="#6f6f6f"&gt;Börsenblick&lt;/font&gt;</description><source url="https://boersenblick.example">Börsenblick</source></item></channel></rss>"##;
+
+    #[test]
+    fn a_second_xml_declaration_naming_another_encoding_is_malformed_not_a_panic() {
+        // The XML reader panicked on this (found by fuzzing): the poll task died with it.
+        let body = br#"<?xml version="1.0" encoding="ISO-8859-1"<?xml version="1.0" encoding="ISO-8859-1"?><fee?><"#;
+        let err = parse_items(body, "Feed", "https://x.example/rss", &[], now()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FetchError::Malformed {
+                    what: "feed XML",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
 
     #[test]
     fn google_news_items_carry_their_publisher_and_language() {

@@ -180,3 +180,48 @@ fn splitting_prefers_line_breaks_and_reopens_tags() {
     assert!(split_html("short", 4096) == ["short"]);
     assert!(split_html("", 4096).is_empty());
 }
+
+#[test]
+fn whitespace_longer_than_a_message_makes_no_blank_part() {
+    // Telegram refuses a message with nothing to show; such parts used to be sent.
+    for html in [
+        format!("{}x", " ".repeat(100)),
+        format!("<b>{}x</b>", " ".repeat(100)),
+        format!("a{}b", "\n".repeat(100)),
+        format!("<i>a</i>{}<b>{}</b>b", " ".repeat(50), "\n ".repeat(50)),
+    ] {
+        let parts = split_html(&html, 40);
+        assert!(!parts.is_empty(), "{html:?}");
+        for p in &parts {
+            well_formed(p);
+            assert!(
+                !plain_text(p).trim().is_empty(),
+                "blank part of {html:?}: {parts:?}"
+            );
+        }
+    }
+    for blank in ["<b></b>", " \n ", "<b> </b>\n<i>\n</i>", "&#32;"] {
+        assert!(split_html(blank, 4096).is_empty(), "{blank:?}");
+    }
+}
+
+#[test]
+fn a_match_span_that_ends_before_it_starts_is_not_highlighted() {
+    // Spans come with stored alerts; a backwards one used to panic the renderer.
+    let mut a = alert();
+    a.matched[0].span = (5, 2);
+    let html = alert_html(&a, None, &Locale::DEFAULT);
+    well_formed(&html);
+    assert!(html.contains("OpenAI is"), "{html}");
+}
+
+#[test]
+fn a_numeric_entity_beyond_the_bmp_counts_as_two_characters() {
+    // Telegram counts UTF-16 units: 😀 is two, written as a character or as an entity.
+    assert_eq!(visible_len("😀"), 2);
+    assert_eq!(visible_len("&#128512;"), 2);
+    assert_eq!(visible_len("&#x1F600;&amp;"), 3);
+    let parts = split_html(&"&#128512;".repeat(40), 40);
+    assert_eq!(parts.len(), 2, "{parts:?}");
+    assert!(parts.iter().all(|p| visible_len(p) <= 40));
+}
