@@ -93,9 +93,8 @@ async fn metrics(State(shared): State<Shared>) -> Response {
     {
         // One count at a time; scrapes meanwhile wait for it and serve it.
         let mut counted = shared.counted.lock().await;
-        let due = counted.is_none_or(|(at, took)| {
-            at.elapsed() >= RECOUNT_AFTER.max(took * RECOUNT_SHARE)
-        });
+        let due = counted
+            .is_none_or(|(at, took)| at.elapsed() >= RECOUNT_AFTER.max(took * RECOUNT_SHARE));
         if due {
             let started = Instant::now();
             let store = shared.store.clone();
