@@ -60,7 +60,7 @@ COPY --from=build --chown=10001:10001 /out/data /data
 ENV MARKETBOT_CONFIG=/etc/marketbot/marketbot.toml \
     MARKETBOT_STORAGE_PATH=/data \
     MARKETBOT_RULES_DIR=/etc/marketbot/rules \
-    MARKETBOT_LOG=info \
+    MARKETBOT_LOG=info,sled=warn,hyper=warn,reqwest=warn,teloxide=warn \
     MARKETBOT_HTTP__LISTEN=0.0.0.0:9464
 USER 10001:10001
 WORKDIR /data
