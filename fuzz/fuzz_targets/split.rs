@@ -62,7 +62,8 @@ enum Tag {
 
 fn render(nodes: &[Node], out: &mut String, budget: &mut usize) {
     for node in nodes {
-        if *budget == 0 {
+        // Sixteen messages' worth is enough to split: more only makes inputs slow.
+        if *budget == 0 || out.len() > 16 * render::MESSAGE_LIMIT {
             return;
         }
         *budget -= 1;
