@@ -101,6 +101,12 @@ fuzz_target!(|data: &[u8]| {
         personal: PersonalSync::detached(),
         demand: None,
         pipeline,
+        gate: Arc::new(marketbot::telegram::gate::Gate::new(
+            marketbot::telegram::gate::Policy::Open,
+            &[],
+            &[],
+            marketbot::telegram::gate::FloodLimits::default(),
+        )),
     };
     let incoming = Incoming {
         chat,

@@ -5,21 +5,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use marketbot::check::{self, Report};
-use marketbot::config::{Config, Env};
+use marketbot::config::Config;
 use marketbot_fuzz::source;
-
-/// Environment variables taken from the input's first line (`NAME=value;NAME=value`).
-struct Vars(Vec<(String, String)>);
-
-impl Env for Vars {
-    fn var(&self, name: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .filter(|v| !v.trim().is_empty())
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -27,7 +14,8 @@ fuzz_target!(|data: &[u8]| {
     };
     // A first line starting with `#env ` sets variables; it is a TOML comment, so the file
     // is still the whole text.
-    let vars = text
+    // Environment variables (`NAME=value;NAME=value`).
+    let vars: Vec<(String, String)> = text
         .lines()
         .next()
         .and_then(|l| l.strip_prefix("#env "))
@@ -39,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         })
         .unwrap_or_default();
     let file = source("/etc/marketbot/marketbot.toml", text);
-    match Config::parse(&file, &Vars(vars)) {
+    match Config::parse(&file, &vars) {
         Ok(config) => {
             // What the scheduler asks of each schedule.
             let now = chrono::DateTime::from_timestamp(1_770_000_000, 0).expect("valid");
