@@ -29,6 +29,7 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod engine;
+pub mod eval;
 pub mod examples;
 pub mod health;
 pub mod i18n;

@@ -86,6 +86,33 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
+    /// Score rules' text parts against labelled headlines: true and false positives and
+    /// negatives, precision, recall and F1 per rule, then every miss and false alarm with its
+    /// evidence. Exit 1 when a rule is below a floor, 2 when the evaluation could not run.
+    Eval {
+        /// The rules directory.
+        #[arg(long, default_value = "rules")]
+        rules: PathBuf,
+        /// Labelled headlines, JSON Lines: the `replay` headline fields plus
+        /// `"expect": ["rule-id", …]` (the rules whose text part should hold; `[]` for none).
+        #[arg(long)]
+        headlines: PathBuf,
+        /// Also score this rule (a rule named by no `expect` is not scored otherwise).
+        #[arg(long = "rule", value_name = "ID")]
+        rules_also: Vec<String>,
+        /// Only this half of the set, chosen by a stable hash of each headline.
+        #[arg(long, value_enum)]
+        split: Option<SplitArg>,
+        /// Exit 1 if a scored rule's recall is below this (0–1).
+        #[arg(long, value_name = "R")]
+        min_recall: Option<f64>,
+        /// Exit 1 if a scored rule's precision is below this (0–1).
+        #[arg(long, value_name = "P")]
+        min_precision: Option<f64>,
+        /// `text` (default on a terminal) or `jsonl`.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
     /// Exit 0 if the bot running with this config is healthy (for Docker's HEALTHCHECK): asks
     /// its `/healthz` at `http.listen` (or, with the listener off, reads its heartbeat file).
     Healthcheck {
@@ -138,6 +165,137 @@ fn main() -> ExitCode {
             to,
             format,
         } => exit(run_replay(&rules, &headlines, &quotes, from, to, format)),
+        Command::Eval {
+            rules,
+            headlines,
+            rules_also,
+            split,
+            min_recall,
+            min_precision,
+            format,
+        } => match run_eval(
+            &rules,
+            &headlines,
+            &rules_also,
+            split,
+            (min_recall, min_precision),
+            format,
+        ) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("marketbot: {e:#}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+/// `eval --split`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SplitArg {
+    /// The half rules are tuned on.
+    Dev,
+    /// The half they are judged on.
+    Test,
+}
+
+/// Runs `eval`; whether every scored rule is at or above the floors.
+fn run_eval(
+    rules: &Path,
+    headlines: &Path,
+    also: &[String],
+    split: Option<SplitArg>,
+    (min_recall, min_precision): (Option<f64>, Option<f64>),
+    format: Option<Format>,
+) -> anyhow::Result<bool> {
+    use marketbot::eval::{self, Split};
+    let set = load_rules(&[rules.to_path_buf()])
+        .map_err(|_| anyhow::anyhow!("the rules have problems (see above)"))?;
+    let (mut items, errors) = eval::parse(&read(headlines)?);
+    for e in errors.iter().take(10) {
+        eprintln!("marketbot eval: skipping {}: {e}", headlines.display());
+    }
+    if errors.len() > 10 {
+        eprintln!("marketbot eval: {} more line(s) skipped", errors.len() - 10);
+    }
+    if let Some(half) = split {
+        let half = match half {
+            SplitArg::Dev => Split::Dev,
+            SplitArg::Test => Split::Test,
+        };
+        items.retain(|l| Split::of(&l.headline) == half);
+    }
+    let report = eval::evaluate(&set, &items, also)?;
+    let mut out = std::io::stdout().lock();
+    match format_or_default(format) {
+        Format::Jsonl => {
+            for (rule, c) in &report.rules {
+                let line = serde_json::json!({
+                    "rule": rule,
+                    "headlines": c.headlines(),
+                    "true_positives": c.true_positives,
+                    "false_positives": c.false_positives,
+                    "false_negatives": c.false_negatives,
+                    "true_negatives": c.true_negatives,
+                    "precision": c.precision(),
+                    "recall": c.recall(),
+                    "f1": c.f1(),
+                });
+                writeln!(out, "{line}")?;
+            }
+            for case in &report.cases {
+                writeln!(out, "{}", serde_json::to_string(case)?)?;
+            }
+        }
+        Format::Text => {
+            writeln!(
+                out,
+                "{:<36} {:>5} {:>4} {:>4} {:>4} {:>4} {:>9} {:>6} {:>5}",
+                "rule", "lines", "tp", "fp", "fn", "tn", "precision", "recall", "f1"
+            )?;
+            for (rule, c) in &report.rules {
+                writeln!(
+                    out,
+                    "{rule:<36} {:>5} {:>4} {:>4} {:>4} {:>4} {:>9.3} {:>6.3} {:>5.3}",
+                    c.headlines(),
+                    c.true_positives,
+                    c.false_positives,
+                    c.false_negatives,
+                    c.true_negatives,
+                    c.precision(),
+                    c.recall(),
+                    c.f1()
+                )?;
+            }
+            for case in &report.cases {
+                let kind = if case.kind == "miss" {
+                    "MISS"
+                } else {
+                    "FALSE ALARM"
+                };
+                writeln!(out, "\n{kind} {}: {}", case.rule, case.title)?;
+                if let Some(link) = &case.link {
+                    writeln!(out, "  link: {link}")?;
+                }
+                writeln!(out, "  held: {}", list_or_none(&case.held))?;
+                writeln!(out, "  failed: {}", list_or_none(&case.failed))?;
+                writeln!(out, "  matched: {}", list_or_none(&case.matched))?;
+            }
+        }
+    }
+    let below = report.below(min_recall, min_precision);
+    for b in &below {
+        eprintln!("marketbot eval: below the floor: {b}");
+    }
+    Ok(below.is_empty())
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "(none)".into()
+    } else {
+        items.join(", ")
     }
 }
 

@@ -174,7 +174,7 @@ fn help(sub: &str) -> String {
 }
 
 /// Subcommands that read only files and finish quickly: documented lines with these run.
-const OFFLINE: &[&str] = &["check", "test", "match", "replay"];
+const OFFLINE: &[&str] = &["check", "test", "match", "replay", "eval"];
 
 /// Checks one documented marketbot command line; runs it when it is offline and its files
 /// are in the repository.

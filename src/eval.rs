@@ -1,0 +1,309 @@
+//! `marketbot eval`: how well rules' text parts find the stories they are written for,
+//! scored against headlines labelled by hand — true and false positives and negatives,
+//! precision, recall and F1 per rule, and every miss and false alarm with its evidence.
+//!
+//! Pure: a labelled set and a compiled rule set in, a [`Report`] out. The text part of a rule
+//! "holds" for a headline when it is true or waits only for the price part (as `match`
+//! shows it): the price part is not the labeller's business.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Headline;
+use crate::rules::{RuleSet, Tri};
+
+/// One labelled headline: the replay fields, and the rules whose text part should hold.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Labelled {
+    /// The headline.
+    #[serde(flatten)]
+    pub headline: Headline,
+    /// Rule ids whose text part should hold (`[]`: none).
+    pub expect: Vec<String>,
+}
+
+/// Half of a labelled set, chosen by a stable hash of the headline (title and link), so a
+/// headline stays in its half whatever else the file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    /// Where rules are tuned.
+    Dev,
+    /// Where they are judged.
+    Test,
+}
+
+impl Split {
+    /// The half `headline` belongs to.
+    pub fn of(headline: &Headline) -> Split {
+        let key = format!(
+            "{}\u{1f}{}",
+            headline.title.trim(),
+            headline.link.as_deref().unwrap_or("")
+        );
+        if xxhash_rust::xxh3::xxh3_64(key.as_bytes()).is_multiple_of(2) {
+            Split::Dev
+        } else {
+            Split::Test
+        }
+    }
+}
+
+/// A labelled line that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct LabelError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Reads a labelled set (JSON Lines; blank lines and `//` comments skipped). Every bad line
+/// is reported; the good ones are kept.
+pub fn parse(text: &str) -> (Vec<Labelled>, Vec<LabelError>) {
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with("//") {
+            continue;
+        }
+        let error = |message: String| LabelError {
+            line: i + 1,
+            message,
+        };
+        match serde_json::from_str::<Labelled>(line) {
+            Ok(l) if l.headline.title.trim().is_empty() => errors.push(error("empty title".into())),
+            Ok(l) => items.push(l),
+            Err(e) => errors.push(error(e.to_string())),
+        }
+    }
+    (items, errors)
+}
+
+/// Counts of one rule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Expected and held.
+    pub true_positives: usize,
+    /// Held, not expected.
+    pub false_positives: usize,
+    /// Expected, did not hold.
+    pub false_negatives: usize,
+    /// Neither.
+    pub true_negatives: usize,
+}
+
+impl Counts {
+    /// Of what held, the share that was expected (1 when nothing held).
+    pub fn precision(&self) -> f64 {
+        ratio(
+            self.true_positives,
+            self.true_positives + self.false_positives,
+        )
+    }
+
+    /// Of what was expected, the share that held (1 when nothing was expected).
+    pub fn recall(&self) -> f64 {
+        ratio(
+            self.true_positives,
+            self.true_positives + self.false_negatives,
+        )
+    }
+
+    /// The harmonic mean of precision and recall.
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+
+    /// Headlines scored.
+    pub fn headlines(&self) -> usize {
+        self.true_positives + self.false_positives + self.false_negatives + self.true_negatives
+    }
+}
+
+fn ratio(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        1.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// Why a rule's text part held or not on one headline.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Case {
+    /// `miss` (expected, did not hold) or `false_alarm` (held, not expected).
+    pub kind: &'static str,
+    /// The rule.
+    pub rule: String,
+    /// The headline's title.
+    pub title: String,
+    /// Its link.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Text selections that held.
+    pub held: Vec<String>,
+    /// Text selections that did not.
+    pub failed: Vec<String>,
+    /// The words that made selections hold: `selection: text`.
+    pub matched: Vec<String>,
+}
+
+/// The scores of every rule evaluated, and the cases behind the errors.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Report {
+    /// Per rule id.
+    pub rules: BTreeMap<String, Counts>,
+    /// Misses and false alarms, in input order.
+    pub cases: Vec<Case>,
+}
+
+impl Report {
+    /// The rules below `min_recall` or `min_precision`, with the figure that fails.
+    pub fn below(&self, min_recall: Option<f64>, min_precision: Option<f64>) -> Vec<String> {
+        let mut out = Vec::new();
+        for (rule, c) in &self.rules {
+            if let Some(floor) = min_recall
+                && c.recall() < floor
+            {
+                out.push(format!("{rule}: recall {:.3} < {floor}", c.recall()));
+            }
+            if let Some(floor) = min_precision
+                && c.precision() < floor
+            {
+                out.push(format!("{rule}: precision {:.3} < {floor}", c.precision()));
+            }
+        }
+        out
+    }
+}
+
+/// Why an evaluation could not run.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    /// A rule named (by `expect` or asked for) is not in the rule set.
+    #[error("no rule `{0}` in the rules (named by `expect` or --rule)")]
+    UnknownRule(String),
+}
+
+/// Scores the rules named in any `expect` (and those in `also`) on `items`.
+pub fn evaluate(set: &RuleSet, items: &[Labelled], also: &[String]) -> Result<Report, EvalError> {
+    let scored: BTreeSet<&str> = items
+        .iter()
+        .flat_map(|l| l.expect.iter().map(String::as_str))
+        .chain(also.iter().map(String::as_str))
+        .collect();
+    let mut indices = Vec::new();
+    for id in &scored {
+        let index = set
+            .rules()
+            .iter()
+            .position(|r| r.id == *id)
+            .ok_or_else(|| EvalError::UnknownRule(id.to_string()))?;
+        indices.push((*id, index));
+    }
+    let mut report = Report {
+        rules: scored
+            .iter()
+            .map(|id| (id.to_string(), Counts::default()))
+            .collect(),
+        cases: Vec::new(),
+    };
+    for item in items {
+        let h = &item.headline;
+        let lang = h.lang.as_deref().and_then(crate::text::Lang::from_code);
+        let prepared = set.prepare(&h.title, h.summary.as_deref(), &h.source, lang);
+        for &(id, index) in &indices {
+            let judged = set.explain(index, &prepared);
+            let held = judged.verdict != Tri::False;
+            let expected = item.expect.iter().any(|e| e == id);
+            let counts = report
+                .rules
+                .get_mut(id)
+                .expect("every scored rule has counts");
+            match (expected, held) {
+                (true, true) => counts.true_positives += 1,
+                (false, false) => counts.true_negatives += 1,
+                (true, false) | (false, true) => {
+                    if expected {
+                        counts.false_negatives += 1;
+                    } else {
+                        counts.false_positives += 1;
+                    }
+                    let rule = &set.rules()[index];
+                    let (mut held_by, mut failed) = (Vec::new(), Vec::new());
+                    for (selection, value) in rule.selections.iter().zip(&judged.values) {
+                        match value {
+                            Tri::True => held_by.push(selection.name.clone()),
+                            Tri::False => failed.push(selection.name.clone()),
+                            // The price part: not judged here.
+                            Tri::Unknown => {}
+                        }
+                    }
+                    report.cases.push(Case {
+                        kind: if expected { "miss" } else { "false_alarm" },
+                        rule: id.to_string(),
+                        title: h.title.clone(),
+                        link: h.link.clone(),
+                        held: held_by,
+                        failed,
+                        matched: judged
+                            .matched
+                            .iter()
+                            .map(|m| format!("{}: {}", m.selection, m.text))
+                            .collect(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_lines_are_named_and_the_rest_kept() {
+        let text = "// labelled\n{\"published\":\"2026-02-02T21:47:00Z\",\"title\":\"A\",\"expect\":[]}\nnot json\n{\"published\":\"2026-02-02T21:47:00Z\",\"title\":\" \",\"expect\":[]}\n{\"published\":\"2026-02-02T21:47:00Z\",\"title\":\"B\"}\n";
+        let (items, errors) = parse(text);
+        assert_eq!(items.len(), 1);
+        let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [3, 4, 5], "{errors:?}");
+        assert!(
+            errors[2].message.contains("expect"),
+            "{}",
+            errors[2].message
+        );
+    }
+
+    #[test]
+    fn empty_denominators_count_as_perfect_and_f1_is_harmonic() {
+        let none = Counts::default();
+        assert_eq!((none.precision(), none.recall()), (1.0, 1.0));
+        let c = Counts {
+            true_positives: 3,
+            false_positives: 1,
+            false_negatives: 3,
+            true_negatives: 5,
+        };
+        assert_eq!(c.precision(), 0.75);
+        assert_eq!(c.recall(), 0.5);
+        assert!((c.f1() - 0.6).abs() < 1e-12);
+        assert_eq!(c.headlines(), 12);
+        let zero = Counts {
+            false_positives: 1,
+            false_negatives: 1,
+            ..Counts::default()
+        };
+        assert_eq!(zero.f1(), 0.0);
+    }
+}
