@@ -185,6 +185,75 @@ impl Report {
     }
 }
 
+impl Report {
+    /// One JSON object per scored rule, then one per case.
+    pub fn write_jsonl(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        for (rule, c) in &self.rules {
+            let line = serde_json::json!({
+                "rule": rule,
+                "headlines": c.headlines(),
+                "true_positives": c.true_positives,
+                "false_positives": c.false_positives,
+                "false_negatives": c.false_negatives,
+                "true_negatives": c.true_negatives,
+                "precision": c.precision(),
+                "recall": c.recall(),
+                "f1": c.f1(),
+            });
+            writeln!(out, "{line}")?;
+        }
+        for case in &self.cases {
+            writeln!(out, "{}", serde_json::to_string(case)?)?;
+        }
+        Ok(())
+    }
+
+    /// A table of the scored rules, then each case with its evidence.
+    pub fn write_text(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "{:<36} {:>5} {:>4} {:>4} {:>4} {:>4} {:>9} {:>6} {:>5}",
+            "rule", "lines", "tp", "fp", "fn", "tn", "precision", "recall", "f1"
+        )?;
+        for (rule, c) in &self.rules {
+            writeln!(
+                out,
+                "{rule:<36} {:>5} {:>4} {:>4} {:>4} {:>4} {:>9.3} {:>6.3} {:>5.3}",
+                c.headlines(),
+                c.true_positives,
+                c.false_positives,
+                c.false_negatives,
+                c.true_negatives,
+                c.precision(),
+                c.recall(),
+                c.f1()
+            )?;
+        }
+        let list = |items: &[String]| {
+            if items.is_empty() {
+                "(none)".to_string()
+            } else {
+                items.join(", ")
+            }
+        };
+        for case in &self.cases {
+            let kind = if case.kind == "miss" {
+                "MISS"
+            } else {
+                "FALSE ALARM"
+            };
+            writeln!(out, "\n{kind} {}: {}", case.rule, case.title)?;
+            if let Some(link) = &case.link {
+                writeln!(out, "  link: {link}")?;
+            }
+            writeln!(out, "  held: {}", list(&case.held))?;
+            writeln!(out, "  failed: {}", list(&case.failed))?;
+            writeln!(out, "  matched: {}", list(&case.matched))?;
+        }
+        Ok(())
+    }
+}
+
 /// Why an evaluation could not run.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EvalError {

@@ -229,74 +229,14 @@ fn run_eval(
     let report = eval::evaluate(&set, &items, also)?;
     let mut out = std::io::stdout().lock();
     match format_or_default(format) {
-        Format::Jsonl => {
-            for (rule, c) in &report.rules {
-                let line = serde_json::json!({
-                    "rule": rule,
-                    "headlines": c.headlines(),
-                    "true_positives": c.true_positives,
-                    "false_positives": c.false_positives,
-                    "false_negatives": c.false_negatives,
-                    "true_negatives": c.true_negatives,
-                    "precision": c.precision(),
-                    "recall": c.recall(),
-                    "f1": c.f1(),
-                });
-                writeln!(out, "{line}")?;
-            }
-            for case in &report.cases {
-                writeln!(out, "{}", serde_json::to_string(case)?)?;
-            }
-        }
-        Format::Text => {
-            writeln!(
-                out,
-                "{:<36} {:>5} {:>4} {:>4} {:>4} {:>4} {:>9} {:>6} {:>5}",
-                "rule", "lines", "tp", "fp", "fn", "tn", "precision", "recall", "f1"
-            )?;
-            for (rule, c) in &report.rules {
-                writeln!(
-                    out,
-                    "{rule:<36} {:>5} {:>4} {:>4} {:>4} {:>4} {:>9.3} {:>6.3} {:>5.3}",
-                    c.headlines(),
-                    c.true_positives,
-                    c.false_positives,
-                    c.false_negatives,
-                    c.true_negatives,
-                    c.precision(),
-                    c.recall(),
-                    c.f1()
-                )?;
-            }
-            for case in &report.cases {
-                let kind = if case.kind == "miss" {
-                    "MISS"
-                } else {
-                    "FALSE ALARM"
-                };
-                writeln!(out, "\n{kind} {}: {}", case.rule, case.title)?;
-                if let Some(link) = &case.link {
-                    writeln!(out, "  link: {link}")?;
-                }
-                writeln!(out, "  held: {}", list_or_none(&case.held))?;
-                writeln!(out, "  failed: {}", list_or_none(&case.failed))?;
-                writeln!(out, "  matched: {}", list_or_none(&case.matched))?;
-            }
-        }
+        Format::Jsonl => report.write_jsonl(&mut out)?,
+        Format::Text => report.write_text(&mut out)?,
     }
     let below = report.below(min_recall, min_precision);
     for b in &below {
         eprintln!("marketbot eval: below the floor: {b}");
     }
     Ok(below.is_empty())
-}
-
-fn list_or_none(items: &[String]) -> String {
-    if items.is_empty() {
-        "(none)".into()
-    } else {
-        items.join(", ")
-    }
 }
 
 /// Output format of `match` and `replay`.
