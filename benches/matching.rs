@@ -193,6 +193,46 @@ fn matching(c: &mut Criterion) {
     }
     group.finish();
 
+    // The shipped rules (or those of MARKETBOT_BENCH_RULES, to compare another version) over
+    // the labelled corpus: real headlines, many of them about the rules' own stories.
+    let dir = std::env::var_os("MARKETBOT_BENCH_RULES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"));
+    let shipped = marketbot::rules::load_dir(&dir).expect("the rules compile");
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/headlines.jsonl");
+    let (labelled, _) = marketbot::eval::parse(&std::fs::read_to_string(corpus).unwrap());
+    let corpus: Vec<(String, String, marketbot::text::Lang)> = labelled
+        .iter()
+        .map(|l| {
+            (
+                l.headline.title.clone(),
+                l.headline.source.clone(),
+                l.lang(),
+            )
+        })
+        .collect();
+    eprintln!(
+        "rules of {}: {} rules, {} distinct terms, automata {} KiB, {} corpus headlines",
+        dir.display(),
+        shipped.rules().len(),
+        shipped.term_count(),
+        shipped.automaton_bytes() / 1024,
+        corpus.len()
+    );
+    let mut shipped_group = c.benchmark_group("match_shipped");
+    shipped_group.throughput(Throughput::Elements(corpus.len() as u64));
+    shipped_group.bench_function("corpus", |b| {
+        b.iter(|| {
+            let mut matched = 0;
+            for (title, source, lang) in &corpus {
+                let prepared = shipped.prepare(title, None, source, Some(*lang));
+                matched += shipped.match_headline(black_box(&prepared)).rules.len();
+            }
+            black_box(matched)
+        })
+    });
+    shipped_group.finish();
+
     let mut compile_group = c.benchmark_group("compile_rules");
     compile_group.sample_size(10);
     for n in [1_000, 10_000] {

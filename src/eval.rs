@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Headline;
 use crate::rules::{RuleSet, Tri};
+use crate::text::Lang;
 
 /// One labelled headline: the replay fields, and the rules whose text part should hold.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -21,6 +22,59 @@ pub struct Labelled {
     pub headline: Headline,
     /// Rule ids whose text part should hold (`[]`: none).
     pub expect: Vec<String>,
+    /// The rule whose story family the headline was collected for. Not scored; a headline
+    /// whose `family` is not in its `expect` is a hard negative for that rule.
+    #[serde(default)]
+    pub family: Option<String>,
+}
+
+impl Labelled {
+    /// The headline's language: as labelled, or as detected from its title.
+    pub fn lang(&self) -> Lang {
+        let h = &self.headline;
+        h.lang
+            .as_deref()
+            .and_then(Lang::from_code)
+            .unwrap_or_else(|| crate::text::normalize(&h.title, None).lang)
+    }
+
+    /// Whether the headline was collected around a rule's story but is not that story.
+    pub fn is_hard_negative(&self) -> bool {
+        self.family
+            .as_ref()
+            .is_some_and(|f| !self.expect.contains(f))
+    }
+}
+
+/// What a labelled set holds: how many headlines, in which language, how many hard negatives.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Headlines.
+    pub headlines: usize,
+    /// Of them in English.
+    pub english: usize,
+    /// Of them in German.
+    pub german: usize,
+    /// Of them hard negatives (see [`Labelled::is_hard_negative`]).
+    pub hard_negatives: usize,
+}
+
+impl Summary {
+    /// Counts `items`.
+    pub fn of(items: &[Labelled]) -> Summary {
+        let mut s = Summary {
+            headlines: items.len(),
+            ..Summary::default()
+        };
+        for item in items {
+            match item.lang() {
+                Lang::En => s.english += 1,
+                Lang::De => s.german += 1,
+            }
+            s.hard_negatives += usize::from(item.is_hard_negative());
+        }
+        s
+    }
 }
 
 /// Half of a labelled set, chosen by a stable hash of the headline (title and link), so a
@@ -159,6 +213,8 @@ pub struct Case {
 /// The scores of every rule evaluated, and the cases behind the errors.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Report {
+    /// What the scored set holds.
+    pub summary: Summary,
     /// Per rule id.
     pub rules: BTreeMap<String, Counts>,
     /// Misses and false alarms, in input order.
@@ -208,8 +264,38 @@ impl Report {
         Ok(())
     }
 
+    /// A Markdown table of the scored rules (headlines, how many are the rule's story,
+    /// precision, recall), after one line on what the set holds: for README and QUALITY.md.
+    pub fn write_markdown(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let s = &self.summary;
+        writeln!(
+            out,
+            "{} headlines: {} English, {} German; {} hard negatives.\n",
+            s.headlines, s.english, s.german, s.hard_negatives
+        )?;
+        writeln!(out, "| rule | headlines | its story | precision | recall |")?;
+        writeln!(out, "|---|---:|---:|---:|---:|")?;
+        for (rule, c) in &self.rules {
+            writeln!(
+                out,
+                "| `{rule}` | {} | {} | {:.2} | {:.2} |",
+                c.headlines(),
+                c.true_positives + c.false_negatives,
+                c.precision(),
+                c.recall()
+            )?;
+        }
+        Ok(())
+    }
+
     /// A table of the scored rules, then each case with its evidence.
     pub fn write_text(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let s = &self.summary;
+        writeln!(
+            out,
+            "{} headlines ({} English, {} German), {} hard negatives\n",
+            s.headlines, s.english, s.german, s.hard_negatives
+        )?;
         writeln!(
             out,
             "{:<36} {:>5} {:>4} {:>4} {:>4} {:>4} {:>9} {:>6} {:>5}",
@@ -262,13 +348,16 @@ pub enum EvalError {
     UnknownRule(String),
 }
 
-/// Scores the rules named in any `expect` (and those in `also`) on `items`.
-pub fn evaluate(set: &RuleSet, items: &[Labelled], also: &[String]) -> Result<Report, EvalError> {
-    let scored: BTreeSet<&str> = items
-        .iter()
-        .flat_map(|l| l.expect.iter().map(String::as_str))
-        .chain(also.iter().map(String::as_str))
-        .collect();
+/// Scores the rules in `only` on `items` or, when it is empty, every rule some `expect` names.
+pub fn evaluate(set: &RuleSet, items: &[Labelled], only: &[String]) -> Result<Report, EvalError> {
+    let scored: BTreeSet<&str> = if only.is_empty() {
+        items
+            .iter()
+            .flat_map(|l| l.expect.iter().map(String::as_str))
+            .collect()
+    } else {
+        only.iter().map(String::as_str).collect()
+    };
     let mut indices = Vec::new();
     for id in &scored {
         let index = set
@@ -279,6 +368,7 @@ pub fn evaluate(set: &RuleSet, items: &[Labelled], also: &[String]) -> Result<Re
         indices.push((*id, index));
     }
     let mut report = Report {
+        summary: Summary::of(items),
         rules: scored
             .iter()
             .map(|id| (id.to_string(), Counts::default()))
@@ -351,6 +441,32 @@ mod tests {
             errors[2].message.contains("expect"),
             "{}",
             errors[2].message
+        );
+    }
+
+    #[test]
+    fn the_summary_counts_languages_and_hard_negatives() {
+        let text = concat!(
+            "{\"published\":\"2026-02-02T21:47:00Z\",\"title\":\"OpenAI sucht Alternativen\",\"lang\":\"de\",\"family\":\"seed\",\"expect\":[\"seed\"]}\n",
+            "{\"published\":\"2026-02-02T21:47:00Z\",\"title\":\"Nvidia weist Bericht über Zerwürfnis zurück\",\"family\":\"seed\",\"expect\":[]}\n",
+            "{\"published\":\"2026-02-02T21:47:00Z\",\"title\":\"Fed holds rates\",\"expect\":[]}\n",
+        );
+        let (items, errors) = parse(text);
+        assert!(errors.is_empty(), "{errors:?}");
+        // The second line says no language: detected as German from its words.
+        assert_eq!(
+            Summary::of(&items),
+            Summary {
+                headlines: 3,
+                english: 1,
+                german: 2,
+                hard_negatives: 1
+            }
+        );
+        assert!(items[1].is_hard_negative() && !items[0].is_hard_negative());
+        assert!(
+            !items[2].is_hard_negative(),
+            "no family: not collected around a story"
         );
     }
 

@@ -97,21 +97,24 @@ enum Command {
         /// `"expect": ["rule-id", …]` (the rules whose text part should hold; `[]` for none).
         #[arg(long)]
         headlines: PathBuf,
-        /// Also score this rule (a rule named by no `expect` is not scored otherwise).
+        /// Score only this rule (repeatable); without it, every rule some `expect` names.
         #[arg(long = "rule", value_name = "ID")]
-        rules_also: Vec<String>,
+        only: Vec<String>,
         /// Only this half of the set, chosen by a stable hash of each headline.
         #[arg(long, value_enum)]
         split: Option<SplitArg>,
+        /// Only headlines in this language (`en`, `de`: as labelled, else detected).
+        #[arg(long, value_name = "LANG", value_parser = parse_lang)]
+        lang: Option<marketbot::text::Lang>,
         /// Exit 1 if a scored rule's recall is below this (0–1).
         #[arg(long, value_name = "R")]
         min_recall: Option<f64>,
         /// Exit 1 if a scored rule's precision is below this (0–1).
         #[arg(long, value_name = "P")]
         min_precision: Option<f64>,
-        /// `text` (default on a terminal) or `jsonl`.
+        /// `text` (default on a terminal), `jsonl`, or `markdown` (the figures as a table).
         #[arg(long, value_enum)]
-        format: Option<Format>,
+        format: Option<EvalFormat>,
     },
     /// Exit 0 if the bot running with this config is healthy (for Docker's HEALTHCHECK): asks
     /// its `/healthz` at `http.listen` (or, with the listener off, reads its heartbeat file).
@@ -168,16 +171,17 @@ fn main() -> ExitCode {
         Command::Eval {
             rules,
             headlines,
-            rules_also,
+            only,
             split,
+            lang,
             min_recall,
             min_precision,
             format,
         } => match run_eval(
             &rules,
             &headlines,
-            &rules_also,
-            split,
+            &only,
+            (split, lang),
             (min_recall, min_precision),
             format,
         ) {
@@ -204,10 +208,10 @@ enum SplitArg {
 fn run_eval(
     rules: &Path,
     headlines: &Path,
-    also: &[String],
-    split: Option<SplitArg>,
+    only: &[String],
+    (split, lang): (Option<SplitArg>, Option<marketbot::text::Lang>),
     (min_recall, min_precision): (Option<f64>, Option<f64>),
-    format: Option<Format>,
+    format: Option<EvalFormat>,
 ) -> anyhow::Result<bool> {
     use marketbot::eval::{self, Split};
     let set = load_rules(&[rules.to_path_buf()])
@@ -226,17 +230,46 @@ fn run_eval(
         };
         items.retain(|l| Split::of(&l.headline) == half);
     }
-    let report = eval::evaluate(&set, &items, also)?;
+    if let Some(lang) = lang {
+        items.retain(|l| l.lang() == lang);
+    }
+    let report = eval::evaluate(&set, &items, only)?;
     let mut out = std::io::stdout().lock();
-    match format_or_default(format) {
-        Format::Jsonl => report.write_jsonl(&mut out)?,
-        Format::Text => report.write_text(&mut out)?,
+    let written = match format {
+        Some(EvalFormat::Markdown) => report.write_markdown(&mut out),
+        Some(EvalFormat::Jsonl) => report.write_jsonl(&mut out),
+        Some(EvalFormat::Text) => report.write_text(&mut out),
+        None => match format_or_default(None) {
+            Format::Jsonl => report.write_jsonl(&mut out),
+            Format::Text => report.write_text(&mut out),
+        },
+    };
+    // A reader that stops early (`| head`) does not change the verdict on the floors.
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e.into());
     }
     let below = report.below(min_recall, min_precision);
     for b in &below {
         eprintln!("marketbot eval: below the floor: {b}");
     }
     Ok(below.is_empty())
+}
+
+/// Output format of `eval`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum EvalFormat {
+    /// One JSON object per rule, then per case.
+    Jsonl,
+    /// Readable text.
+    Text,
+    /// The figures as a Markdown table.
+    Markdown,
+}
+
+fn parse_lang(code: &str) -> Result<marketbot::text::Lang, String> {
+    marketbot::text::Lang::from_code(code).ok_or_else(|| format!("`{code}`: expected en or de"))
 }
 
 /// Output format of `match` and `replay`.
@@ -259,11 +292,21 @@ fn format_or_default(format: Option<Format>) -> Format {
 fn exit(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`marketbot match … | head`): nothing more to say to it.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("marketbot: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn check(paths: &[PathBuf]) -> ExitCode {

@@ -179,6 +179,38 @@ impl Lexicon {
         let file = &self.files[entry.file];
         for term in &entry.terms {
             let text = term.get_ref().trim();
+            if let Some((left, right)) = near_sides(text) {
+                // A pair stays one term; its sides are expanded where it is compiled. Their
+                // references are checked here, so a bad one is reported once, at the entry.
+                for side in [left, right] {
+                    if let Some(other) = side.strip_prefix('@') {
+                        if !self.entries.contains_key(other) {
+                            problems.push(self.unknown(file, term.span(), other));
+                        } else if stack.iter().any(|s| s == other) {
+                            problems.push(Problem::at(
+                                file,
+                                term.span(),
+                                format!("`{text}`: a NEAR side refers back to `@{other}`"),
+                                Some("remove the reference".into()),
+                            ));
+                        } else if self.has_pair(other) {
+                            problems.push(Problem::at(
+                                file,
+                                term.span(),
+                                format!(
+                                    "`{text}`: `@{other}` holds NEAR pairs, and a NEAR side must be plain terms"
+                                ),
+                                Some("refer to an entry of plain terms on each side".into()),
+                            ));
+                        }
+                    }
+                }
+                out.push(ExpandedTerm {
+                    text: text.to_string(),
+                    via: Some(name.to_string()),
+                });
+                continue;
+            }
             match text.strip_prefix('@') {
                 None => out.push(ExpandedTerm {
                     text: text.to_string(),
@@ -206,6 +238,42 @@ impl Lexicon {
         }
         stack.pop();
     }
+}
+
+impl Lexicon {
+    /// Whether entry `name`, or an entry it includes, holds a `NEAR` pair.
+    fn has_pair(&self, name: &str) -> bool {
+        let mut seen = vec![name.to_string()];
+        let mut todo = vec![name.to_string()];
+        while let Some(n) = todo.pop() {
+            let Some(entry) = self.entries.get(&n) else {
+                continue;
+            };
+            for term in &entry.terms {
+                let text = term.get_ref().trim();
+                if near_sides(text).is_some() {
+                    return true;
+                }
+                if let Some(other) = text.strip_prefix('@')
+                    && !seen.iter().any(|s| s == other)
+                {
+                    seen.push(other.to_string());
+                    todo.push(other.to_string());
+                }
+            }
+        }
+        false
+    }
+}
+
+/// The two sides of `A NEAR/n B`, trimmed.
+fn near_sides(text: &str) -> Option<(&str, &str)> {
+    let i = text.find(" NEAR")?;
+    let rest = &text[i + 5..];
+    let right = rest
+        .strip_prefix('/')
+        .map_or(rest, |r| r.trim_start_matches(|c: char| c.is_ascii_digit()));
+    Some((text[..i].trim(), right.trim()))
 }
 
 fn valid_name(name: &str) -> bool {

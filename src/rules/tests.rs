@@ -121,8 +121,10 @@ fn evidence_names_the_matched_words_where_they_stand() {
         words,
         [
             ("customer", "OpenAI"),
-            ("nvidia", "Nvidia"),
-            ("alternative", "alternatives")
+            ("away_from_nvidia", "unsatisfied"),
+            ("away_from_nvidia", "Nvidia"),
+            ("away_from_nvidia", "chips"),
+            ("away_from_nvidia", "alternatives")
         ]
     );
 }
@@ -284,6 +286,22 @@ fn closed_compounds_are_matched_by_their_parts() {
         .map(|t| &p.title.original[t.span.0..t.span.1])
         .collect();
     assert_eq!(parts, ["Chip", "alternativen"]);
+
+    // A known name at the start of a longer word is not a compound of it.
+    for title in [
+        "China will Ausfuhr seltener Metalle kontrollieren",
+        "Applied Materials forecasts revenue below estimates",
+    ] {
+        let p = set.prepare(title, None, "", None);
+        let m = set.match_headline(&p);
+        assert!(
+            m.rules
+                .iter()
+                .all(|r| set.rules()[r.rule].id != "volume-spike-with-news"),
+            "{title}: {:?}",
+            p.title.tokens
+        );
+    }
 
     // A word thousands of letters long is noise: left whole, not searched for cuts.
     let noise = "chipalternativen".repeat(300);
@@ -598,5 +616,61 @@ fn a_pattern_written_in_many_rules_is_compiled_once() {
     assert_eq!(
         verdict(&set, "Acme guidance lowered", None, ""),
         Some(Tri::True)
+    );
+}
+
+fn with_lexicon(lexicon: &str) -> Result<RuleSet, Vec<Problem>> {
+    compile(
+        vec![SourceFile {
+            path: "rules/r.toml".into(),
+            text:
+                "id = \"r\"\ntitle = \"t\"\ncondition = \"deal\"\n[text.deal]\nany = [\"@deal\"]\n"
+                    .into(),
+        }],
+        vec![SourceFile {
+            path: "rules/lexicons/l.toml".into(),
+            text: lexicon.into(),
+        }],
+    )
+}
+
+#[test]
+fn a_concept_may_hold_near_pairs_of_other_entries() {
+    let set = with_lexicon(
+        "[entity.amd]\naliases = [\"AMD\"]\n[concept.words]\nterms = [\"deal\", \"pact\"]\n[concept.deal]\nterms = [\"@amd NEAR/4 @words\", \"=partnership\"]\n",
+    )
+    .unwrap_or_else(|p| panic!("{p:#?}"));
+    let held = |title: &str| {
+        set.match_headline(&prepared_in(&set, title))
+            .rules
+            .iter()
+            .any(|r| r.verdict == Tri::True)
+    };
+    assert!(held("OpenAI signs a chip deal with AMD"));
+    assert!(held("AMD and OpenAI seal pact"));
+    assert!(held("A partnership, announced"));
+    assert!(!held(
+        "AMD reports earnings as rivals weigh costs while analysts discuss a deal"
+    ));
+}
+
+#[test]
+fn a_pair_in_a_concept_must_have_plain_sides_that_exist() {
+    let problems = with_lexicon(
+        "[concept.inner]\nterms = [\"a NEAR/2 b\"]\n[concept.deal]\nterms = [\"x NEAR/3 @inner\", \"y NEAR/3 @missing\"]\n",
+    )
+    .unwrap_err();
+    let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`@inner` holds NEAR pairs")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("unknown lexicon `missing`")),
+        "{messages:?}"
     );
 }

@@ -27,6 +27,8 @@ const MIN_COMPOUND: usize = 7;
 const MAX_COMPOUND: usize = 64;
 /// Shortest part of a split compound.
 const MIN_PART: usize = 3;
+/// Shortest unknown tail cut off a known head.
+const MIN_TAIL: usize = 5;
 
 impl Vocabulary {
     pub(super) fn new(terms: &[Term]) -> Vocabulary {
@@ -124,9 +126,14 @@ impl Vocabulary {
                 return cuts;
             }
         }
+        // A known head with an unknown tail is a German compound only (`Exportstopp`), and the
+        // tail a word of its own: `Metalle` is not `Meta|lle`, nor `Applied` `Appl|ied`.
+        if lang != Lang::De {
+            return Vec::new();
+        }
         for &i in bounds.iter().rev() {
             let (head, tail) = word.split_at(i);
-            if tail.chars().count() >= MIN_PART && self.known(head, lang) {
+            if tail.chars().count() >= MIN_TAIL && self.known(head, lang) {
                 let mut cuts = vec![i];
                 cuts.extend(self.cuts(tail, lang, depth - 1).into_iter().map(|c| c + i));
                 return cuts;

@@ -45,12 +45,26 @@ impl Lang {
     }
 
     /// The stem of a folded word in this language.
+    ///
+    /// German adds a plain `-s` after a vowel for the genitive of names and the plural of
+    /// borrowed words (`Nvidias`, `Metas`, `Teslas`, `Kameras`, `Autos`), which the Snowball
+    /// stemmer keeps; such a word of five letters or more is stemmed without it.
     pub fn stem(self, folded: &str) -> String {
         let algorithm = match self {
             Lang::En => Algorithm::English,
             Lang::De => Algorithm::German,
         };
-        Stemmer::new(algorithm).stem(folded).into_owned()
+        let stemmer = Stemmer::new(algorithm);
+        let stem = stemmer.stem(folded);
+        if self == Lang::De
+            && stem == folded
+            && folded.chars().count() >= 5
+            && let Some(base) = folded.strip_suffix('s')
+            && base.ends_with(['a', 'e', 'i', 'o', 'u', 'y'])
+        {
+            return stemmer.stem(base).into_owned();
+        }
+        stem.into_owned()
     }
 }
 
@@ -153,6 +167,22 @@ pub fn detect<'a>(folded_words: impl Iterator<Item = &'a str>, original: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_german_s_after_a_vowel_is_the_genitive_or_plural() {
+        for (word, base) in [
+            ("nvidias", "nvidia"),
+            ("metas", "meta"),
+            ("teslas", "tesla"),
+            ("autos", "auto"),
+        ] {
+            assert_eq!(Lang::De.stem(word), Lang::De.stem(base), "{word}");
+        }
+        // Short words and words the stemmer already changes are left as they are.
+        assert_eq!(Lang::De.stem("aus"), "aus");
+        assert_eq!(Lang::De.stem("etwas"), "etwa");
+        assert_eq!(Lang::En.stem("metas"), Lang::En.stem("metas"));
+    }
 
     fn guess(text: &str) -> Lang {
         let n = crate::text::normalize(text, None);

@@ -1,9 +1,10 @@
-//! README.md and docs/*.md checked against the code: every TOML block compiles as a rule or
-//! parses as a config, every environment variable is one the bot reads, every command line
-//! uses real subcommands and flags (and the offline ones run), every link and anchor leads
-//! somewhere, a published port reaches the listener in the container, the tables name every
-//! command, config key, shipped rule and metric as the code knows them, and the sample alert
-//! is the one the seed story gives.
+//! README.md, QUALITY.md, corpus/README.md and docs/*.md checked against the code: every TOML
+//! block compiles as a rule or parses as a config, every environment variable is one the bot
+//! reads, every command line uses real subcommands and flags (and the offline ones run), every
+//! link and anchor leads somewhere, a published port reaches the listener in the container, the
+//! tables name every command, config key, shipped rule, concept and metric as the code knows
+//! them, the quality figures are what `eval` prints, and the sample alert is the one the seed
+//! story gives.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -33,9 +34,13 @@ impl Doc {
     }
 }
 
-/// README.md and every docs/*.md.
+/// README.md, QUALITY.md, corpus/README.md and every docs/*.md.
 fn docs() -> Vec<Doc> {
-    let mut rels = vec!["README.md".to_string()];
+    let mut rels = vec![
+        "README.md".to_string(),
+        "QUALITY.md".to_string(),
+        "corpus/README.md".to_string(),
+    ];
     let mut more: Vec<String> = std::fs::read_dir(root().join("docs"))
         .expect("docs/ exists")
         .map(|e| e.expect("a directory entry").file_name())
@@ -181,4 +186,5 @@ fn example_config_file() -> SourceFile {
 
 mod commands;
 mod config;
+mod quality;
 mod tables;

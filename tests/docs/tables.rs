@@ -217,3 +217,24 @@ fn the_sample_alert_is_the_one_the_seed_story_gives() {
     let sample = &blocks.first().expect("the sample alert").body;
     assert_eq!(sample.trim_end(), expected.trim_end());
 }
+
+#[test]
+fn the_concept_table_lists_every_shipped_concept_with_its_description() {
+    let text = std::fs::read_to_string(root().join("rules/lexicons/concepts.toml")).unwrap();
+    let file: toml::Table = toml::from_str(&text).expect("concepts.toml is TOML");
+    let shipped: BTreeMap<String, String> = file["concept"]
+        .as_table()
+        .expect("[concept.*] entries")
+        .iter()
+        .map(|(name, c)| {
+            let description = c["description"].as_str().expect("a description");
+            (format!("@{name}"), description.to_string())
+        })
+        .collect();
+    let (_, prose) = split(&doc("docs/rules.md").text);
+    let listed: BTreeMap<String, String> = table_after(&prose, "## The shipped concepts")
+        .into_iter()
+        .map(|row| (cell_spans(&row[0]).remove(0), row[1].clone()))
+        .collect();
+    assert_eq!(listed, shipped);
+}
