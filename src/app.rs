@@ -283,6 +283,20 @@ pub async fn run(
         }
     }
 
+    // Webhook mode: the listener takes the updates in, the dispatcher gets them from it.
+    let mut webhook_route = None;
+    let updates = match (&config.telegram.webhook, &bot) {
+        (Some(webhook), Some(_)) => {
+            let (route, receiving) = telegram::webhook::channel(webhook, store.clone());
+            webhook_route = Some(route);
+            telegram::Updates::Webhook {
+                url: webhook.url.clone(),
+                secret: webhook.secret.clone(),
+                receiving,
+            }
+        }
+        _ => telegram::Updates::Polling(config.telegram.poll_timeout),
+    };
     let bot_task = bot.map(|(bot, token)| {
         let ctx = Arc::new(telegram::BotContext {
             store: store.clone(),
@@ -302,7 +316,7 @@ pub async fn run(
         tokio::spawn(telegram::run(
             bot,
             token,
-            config.telegram.poll_timeout,
+            updates,
             ctx,
             health.clone(),
             stop.clone(),
@@ -319,7 +333,8 @@ pub async fn run(
             .clone()
             .monitor(config.storage.path.clone(), stop.clone()),
     );
-    let http = listener.map(|l| tokio::spawn(l.serve(health.clone(), store.clone(), stop.clone())));
+    let http = listener
+        .map(|l| tokio::spawn(l.serve(health.clone(), store.clone(), webhook_route, stop.clone())));
 
     let (mut pipeline_task, mut sender_task) = (pipeline_task, sender_task);
     // The pipeline and the sender run until shutdown; one that ends before it has failed.

@@ -1,5 +1,6 @@
 //! The bot's one HTTP listener (`http.listen`): `/metrics` for Prometheus, `/healthz` and
-//! `/readyz` for orchestrators and `marketbot healthcheck`.
+//! `/readyz` for orchestrators and `marketbot healthcheck`, and in webhook mode the path of
+//! `telegram.webhook_url`, where Telegram posts updates (`telegram::webhook`).
 //!
 //! Every answer is computed from memory, except `/readyz`'s store check (one small read)
 //! and the store's holdings (chats, subscriptions, personal alerts, size): counting them is
@@ -67,8 +68,14 @@ impl Listener {
         self.tcp.local_addr().ok()
     }
 
-    /// Serves until `shutdown`.
-    pub async fn serve(self, health: Health, store: Store, shutdown: CancellationToken) {
+    /// Serves until `shutdown`, with `more` routes (the webhook's) beside its own.
+    pub async fn serve(
+        self,
+        health: Health,
+        store: Store,
+        more: Option<Router>,
+        shutdown: CancellationToken,
+    ) {
         crate::metrics::install();
         let app = Router::new()
             .route("/metrics", get(metrics))
@@ -78,7 +85,8 @@ impl Listener {
                 health,
                 store,
                 counted: Arc::default(),
-            });
+            })
+            .merge(more.unwrap_or_default());
         let stop = shutdown.clone();
         if let Err(e) = axum::serve(self.tcp, app)
             .with_graceful_shutdown(async move { stop.cancelled().await })

@@ -68,6 +68,8 @@ pub const COMMANDS: &str = "marketbot_telegram_commands_total";
 pub const REFUSED: &str = "marketbot_telegram_refused_total";
 /// Commands ignored because their chat sent too many too fast.
 pub const FLOOD_IGNORED: &str = "marketbot_telegram_flood_ignored_total";
+/// Webhook requests, by result.
+pub const WEBHOOK: &str = "marketbot_telegram_webhook_requests_total";
 /// Chats that use the bot (active).
 pub const CHATS: &str = "marketbot_chats";
 /// Rule subscriptions of active chats.
@@ -189,6 +191,10 @@ fn describe() {
     describe_counter!(
         FLOOD_IGNORED,
         "Commands ignored because their chat sent too many too fast."
+    );
+    describe_counter!(
+        WEBHOOK,
+        "Webhook requests: accepted, repeated (handled before), refused (no secret), malformed."
     );
     describe_gauge!(CHATS, "Chats using the bot.");
     describe_gauge!(SUBSCRIPTIONS, "Rule subscriptions of chats using the bot.");
@@ -323,6 +329,11 @@ pub fn refused() {
 /// A chat's command was ignored for flooding.
 pub fn flood_ignored() {
     counter!(FLOOD_IGNORED).increment(1);
+}
+
+/// A webhook request (`result`: accepted, repeated, refused, malformed).
+pub fn webhook(result: &'static str) {
+    counter!(WEBHOOK, "result" => result).increment(1);
 }
 
 /// Counts of what the store holds, read now and then (not per scrape: counting is a scan).

@@ -140,6 +140,30 @@ fn case(key: &str, index: Option<usize>, file_value: &toml::Value) -> Case {
         ),
         "telegram.commands_per_minute" => c("33", Box::new(|c| c.telegram.flood.per_minute == 33)),
         "telegram.flood_pause" => c("45s", Box::new(move |c| c.telegram.flood.pause == secs(45))),
+        "telegram.webhook_url" => c(
+            "https://env.example.org/hook",
+            Box::new(|c| {
+                c.telegram
+                    .webhook
+                    .as_ref()
+                    .is_some_and(|w| w.url.as_str() == "https://env.example.org/hook")
+            }),
+        ),
+        "telegram.webhook_secret" => Case {
+            also: vars(&[(
+                "MARKETBOT_TELEGRAM__WEBHOOK_URL",
+                "https://env.example.org/hook",
+            )]),
+            ..c(
+                "env-secret",
+                Box::new(|c| {
+                    c.telegram
+                        .webhook
+                        .as_ref()
+                        .is_some_and(|w| w.secret == "env-secret")
+                }),
+            )
+        },
         "telegram.personal_alerts_per_chat" => {
             c("7", Box::new(|c| c.telegram.personal.per_chat == 7))
         }

@@ -139,7 +139,10 @@ fn match_lists_the_rules_and_terms_per_headline_in_input_order() {
         .iter()
         .map(|t| t["text"].as_str().unwrap())
         .collect();
-    assert_eq!(terms, ["OpenAI", "Nvidia", "alternatives"]);
+    assert_eq!(
+        terms,
+        ["OpenAI", "unsatisfied", "Nvidia", "chips", "alternatives"]
+    );
     let denial = &lines[7];
     assert!(
         denial["rules"]

@@ -32,8 +32,10 @@ use crate::problem::{Problem, SourceFile};
 use crate::telegram::gate::{FloodLimits, Policy};
 
 mod env;
+mod webhook;
 use env::Overlay;
 pub use env::{Env, ProcessEnv, env_var, keys};
+pub use webhook::{WebhookConfig, derived_secret};
 
 /// Environment variable holding the Telegram bot token (an alias of
 /// `MARKETBOT_TELEGRAM__TOKEN`).
@@ -127,6 +129,9 @@ pub struct TelegramConfig {
     /// Per-chat command flood protection (`telegram.commands_per_minute`,
     /// `telegram.flood_pause`).
     pub flood: FloodLimits,
+    /// Updates posted by Telegram to the HTTP listener instead of long polling
+    /// (`telegram.webhook_url`).
+    pub webhook: Option<WebhookConfig>,
 }
 
 /// `[storage]`
@@ -269,6 +274,8 @@ struct RawTelegram {
     allow: Vec<i64>,
     commands_per_minute: Option<Spanned<u32>>,
     flood_pause: Option<Spanned<String>>,
+    webhook_url: Option<Spanned<String>>,
+    webhook_secret: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -576,6 +583,15 @@ impl Config {
             stall_after,
         };
 
+        let webhook = webhook::parse(
+            file,
+            raw.telegram.webhook_url.as_ref(),
+            raw.telegram.webhook_secret.as_ref(),
+            token.as_deref(),
+            http.listen,
+            problems,
+        );
+
         let mut names = std::collections::HashSet::new();
         let mut quotes = Vec::new();
         for q in raw.quotes {
@@ -734,6 +750,7 @@ impl Config {
                 access,
                 allow: raw.telegram.allow,
                 flood,
+                webhook,
             },
             storage: StorageConfig {
                 path: storage_path,
@@ -1211,6 +1228,47 @@ symbols = ["NVDA"]
         );
         let problems = parse("[http]\nstall_after = \"1s\"\n", &[]).unwrap_err();
         assert_eq!(problems[0].line, 2);
+    }
+
+    #[test]
+    fn the_webhook_keys_are_checked() {
+        assert_eq!(parse("", &[]).unwrap().telegram.webhook, None);
+        let token = "123:abc";
+        let c = parse(
+            &format!(
+                "[telegram]\ntoken = \"{token}\"\nwebhook_url = \"https://bot.example.com/tg\"\n"
+            ),
+            &[],
+        )
+        .unwrap();
+        let webhook = c.telegram.webhook.unwrap();
+        assert_eq!(webhook.url.path(), "/tg");
+        assert_eq!(webhook.secret, derived_secret(token));
+        let c = parse(
+            "[telegram]\nwebhook_url = \"http://127.0.0.1:8443/tg\"\nwebhook_secret = \"s3cret_-x\"\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.telegram.webhook.unwrap().secret, "s3cret_-x");
+        let messages = |text: &str| -> Vec<String> {
+            parse(text, &[])
+                .unwrap_err()
+                .into_iter()
+                .map(|p| p.message)
+                .collect()
+        };
+        let m = messages("[telegram]\nwebhook_url = \"http://bot.example.com/tg\"\n");
+        assert!(m[0].contains("must be an https:// address"), "{m:?}");
+        let m = messages("[telegram]\nwebhook_url = \"https://bot.example.com/metrics\"\n");
+        assert!(m[0].contains("one the listener serves itself"), "{m:?}");
+        let m = messages(
+            "[telegram]\nwebhook_url = \"https://bot.example.com/tg\"\n[http]\nlisten = \"off\"\n",
+        );
+        assert!(m[0].contains("needs the HTTP listener"), "{m:?}");
+        let m = messages(
+            "[telegram]\nwebhook_url = \"https://b.example/tg\"\nwebhook_secret = \"no spaces\"\n",
+        );
+        assert!(m[0].contains("webhook_secret must be"), "{m:?}");
     }
 
     #[test]

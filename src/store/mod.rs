@@ -15,6 +15,7 @@ mod headlines;
 mod outbox;
 mod personal;
 mod symbols;
+mod updates;
 
 use std::path::Path;
 use std::time::Duration;
@@ -171,6 +172,8 @@ pub struct Store {
     digest: sled::Tree,
     /// chat id → [`crate::telegram::gate::Admission`]: the admins' decisions (allowlist).
     access: sled::Tree,
+    /// update id (i64 BE) → when it was taken in (i64 BE): webhook deliveries handled once.
+    updates: sled::Tree,
 }
 
 /// How long [`Store::open`] waits for the directory's lock to be released.
@@ -232,6 +235,7 @@ impl Store {
             charts: tree("charts")?,
             digest: tree("digest")?,
             access: tree("access")?,
+            updates: tree("updates")?,
             db,
         };
         match store

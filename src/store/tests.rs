@@ -643,3 +643,20 @@ fn a_step_writes_personal_states_and_removes_spent_one_shot_alerts() {
     assert!(store.personal_states().unwrap().is_empty());
     assert!(!store.delete_personal_alert(7, 1).unwrap());
 }
+
+#[test]
+fn an_update_is_taken_in_once_across_a_reopen_and_forgotten_after_a_day() {
+    let (dir, store) = open();
+    assert!(store.first_sight_of_update(10, 1_000).unwrap());
+    assert!(!store.first_sight_of_update(10, 1_005).unwrap());
+    assert!(store.first_sight_of_update(11, 2_000).unwrap());
+    // Taken in but not handled: its next delivery counts.
+    store.forget_update(11).unwrap();
+    assert!(store.first_sight_of_update(11, 2_001).unwrap());
+    drop(store);
+    let store = Store::open(dir.path(), 1 << 20).unwrap();
+    assert!(!store.first_sight_of_update(10, 3_000).unwrap(), "durable");
+    assert_eq!(store.forget_updates_before(2_000).unwrap(), 1);
+    assert!(store.first_sight_of_update(10, 3_001).unwrap());
+    assert!(!store.first_sight_of_update(11, 3_002).unwrap());
+}

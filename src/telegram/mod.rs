@@ -1,7 +1,8 @@
 //! The Telegram side: the bot client, and what people do in their chats — commands, button
 //! presses, adding or removing the bot, a group becoming a supergroup.
 //!
-//! Updates arrive by long polling through teloxide's dispatcher. Deciding an answer is store
+//! Updates arrive by long polling or, in webhook mode, posted by Telegram to the HTTP listener
+//! ([`webhook`]); either way through teloxide's dispatcher. Deciding an answer is store
 //! work and runs on the blocking pool ([`commands::answer`], [`callbacks::press`]); sending
 //! it waits for the [`pace::Pacer`] shared with the outbox, so replies and alerts together
 //! keep Telegram's limits. The bot token never reaches a log line: [`redact`] scrubs it from
@@ -14,6 +15,7 @@ pub mod gate;
 pub mod keyboards;
 pub mod pace;
 mod send;
+pub mod webhook;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -450,11 +452,63 @@ async fn register_commands(bot: &TgBot, token: &str) {
     }
 }
 
+/// How updates reach the bot.
+pub enum Updates {
+    /// Long polling with this timeout.
+    Polling(Duration),
+    /// Posted by Telegram to `url` (served by the HTTP listener), with `secret`.
+    Webhook {
+        /// The public address set with Telegram.
+        url: Url,
+        /// The secret token Telegram sends along.
+        secret: String,
+        /// The updates the listener takes in.
+        receiving: webhook::Receiving,
+    },
+}
+
+/// Waits until `ask` succeeds (retrying with backoff up to a minute) or `shutdown`; whether
+/// it succeeded.
+async fn until_telegram_answers<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
+    token: &str,
+    what: &str,
+    shutdown: &CancellationToken,
+    mut ask: impl FnMut() -> F,
+) -> bool {
+    let mut wait = Duration::from_secs(1);
+    loop {
+        let asked = tokio::select! {
+            answer = ask() => answer,
+            _ = shutdown.cancelled() => return false,
+        };
+        match asked {
+            Ok(_) => return true,
+            Err(e) => {
+                tracing::warn!(error = %redact(&e.to_string(), token), retry_in = ?wait, "Telegram cannot be reached; {what} waits");
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = shutdown.cancelled() => return false,
+                }
+                wait = (wait * 2).min(Duration::from_secs(60));
+            }
+        }
+    }
+}
+
+/// The update kinds the handlers below answer (told to Telegram in webhook mode; the
+/// dispatcher works them out itself when polling).
+const ALLOWED_UPDATES: [teloxide::types::AllowedUpdate; 4] = [
+    teloxide::types::AllowedUpdate::Message,
+    teloxide::types::AllowedUpdate::ChannelPost,
+    teloxide::types::AllowedUpdate::CallbackQuery,
+    teloxide::types::AllowedUpdate::MyChatMember,
+];
+
 /// Registers the command menu and answers updates until `shutdown`.
 pub async fn run(
     bot: TgBot,
     token: String,
-    poll_timeout: Duration,
+    updates: Updates,
     ctx: Arc<BotContext>,
     health: crate::health::Health,
     shutdown: CancellationToken,
@@ -462,29 +516,15 @@ pub async fn run(
     tokio::spawn(upkeep(
         bot.clone(),
         Arc::clone(&ctx.gate),
+        ctx.store.clone(),
         health,
         shutdown.clone(),
     ));
-    // The dispatcher asks who the bot is before it polls, and gives up for good (a panic in
+    // The dispatcher asks who the bot is before it starts, and gives up for good (a panic in
     // its task) when Telegram cannot be reached: wait for an answer here first, so a bot
-    // started during an outage starts polling when it ends.
-    let mut wait = Duration::from_secs(1);
-    loop {
-        let asked = tokio::select! {
-            me = bot.get_me() => me,
-            _ = shutdown.cancelled() => return,
-        };
-        match asked {
-            Ok(_) => break,
-            Err(e) => {
-                tracing::warn!(error = %redact(&e.to_string(), &token), retry_in = ?wait, "Telegram cannot be reached; polling waits");
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = shutdown.cancelled() => return,
-                }
-                wait = (wait * 2).min(Duration::from_secs(60));
-            }
-        }
+    // started during an outage starts when it ends.
+    if !until_telegram_answers(&token, "polling", &shutdown, || bot.get_me().into_future()).await {
+        return;
     }
     register_commands(&bot, &token).await;
     let handler = dptree::entry()
@@ -500,17 +540,55 @@ pub async fn run(
         }))
         .build();
     let stop = dispatcher.shutdown_token();
-    let listener = Polling::builder(bot).timeout(poll_timeout).build();
-    let listener_errors = Arc::new(Redacting { token });
-    let dispatching = dispatcher.dispatch_with_listener(listener, listener_errors);
-    tokio::pin!(dispatching);
+    let listener_errors = Arc::new(Redacting {
+        token: token.clone(),
+    });
+    let dispatching: std::pin::Pin<Box<dyn Future<Output = ()> + Send>> = match updates {
+        Updates::Polling(timeout) => {
+            // A webhook left set (by an earlier run in webhook mode) blocks polling: drop it.
+            let listener = Polling::builder(bot)
+                .timeout(timeout)
+                .delete_webhook()
+                .await
+                .build();
+            Box::pin(async move {
+                dispatcher
+                    .dispatch_with_listener(listener, listener_errors)
+                    .await
+            })
+        }
+        Updates::Webhook {
+            url,
+            secret,
+            receiving,
+        } => {
+            let set = || {
+                bot.set_webhook(url.clone())
+                    .secret_token(secret.clone())
+                    .allowed_updates(ALLOWED_UPDATES)
+                    .into_future()
+            };
+            if !until_telegram_answers(&token, "setting the webhook", &shutdown, set).await {
+                return;
+            }
+            tracing::info!(url = %url, "updates arrive by webhook");
+            let listener = receiving.into_listener();
+            Box::pin(async move {
+                dispatcher
+                    .dispatch_with_listener(listener, listener_errors)
+                    .await
+            })
+        }
+    };
+    let mut dispatching = dispatching;
     tokio::select! {
         _ = &mut dispatching => return,
         _ = shutdown.cancelled() => {}
     }
-    // Ask the dispatcher to finish the update in hand. A long poll in flight may take up to
-    // `poll_timeout`; past a short grace it is dropped, which loses nothing: updates not yet
-    // confirmed are delivered again on the next start.
+    // Ask the dispatcher to finish the updates in hand. A long poll in flight may take up to
+    // the poll timeout; past a short grace it is dropped, which loses nothing: updates not
+    // yet confirmed are delivered again on the next start. In webhook mode the updates taken
+    // in are handed over first (new ones are refused meanwhile, and Telegram retries them).
     let graceful = async {
         while stop.shutdown().is_err() {
             // Not dispatching yet (still starting): try again shortly.
@@ -522,23 +600,35 @@ pub async fn run(
         .await
         .is_err()
     {
-        tracing::debug!("long poll still in flight at shutdown; dropped");
+        tracing::debug!("updates still in flight at shutdown; dropped");
     }
 }
 
 /// How often Telegram's reachability is checked and the flood limiter tidied.
 const UPKEEP_EVERY: Duration = Duration::from_secs(60);
 
-/// Until `shutdown`: asks Telegram who the bot is (readiness: reachable or not) and forgets
-/// the pace of chats gone quiet, every [`UPKEEP_EVERY`].
+/// How long an update taken in by webhook is remembered (Telegram gives up redelivering
+/// long before).
+const REMEMBER_UPDATES: i64 = 24 * 3600;
+
+/// Until `shutdown`: asks Telegram who the bot is (readiness: reachable or not), forgets the
+/// pace of chats gone quiet and the webhook updates of yesterday, every [`UPKEEP_EVERY`].
 async fn upkeep(
     bot: TgBot,
     gate: Arc<gate::Gate>,
+    store: Store,
     health: crate::health::Health,
     shutdown: CancellationToken,
 ) {
     use crate::health::Telegram;
     loop {
+        let before = chrono::Utc::now().timestamp() - REMEMBER_UPDATES;
+        let store = store.clone();
+        match tokio::task::spawn_blocking(move || store.forget_updates_before(before)).await {
+            Ok(Err(e)) => tracing::warn!(error = %e, "cannot forget old webhook updates"),
+            Err(e) => tracing::warn!(error = %e, "forgetting old webhook updates failed"),
+            Ok(Ok(_)) => {}
+        }
         let reachable = tokio::select! {
             me = bot.get_me() => me.is_ok(),
             _ = shutdown.cancelled() => return,

@@ -113,9 +113,21 @@ impl Default for Limits {
     }
 }
 
+/// A webhook set with `setWebhook`: where updates go, and the secret sent with them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Webhook {
+    pub url: String,
+    pub secret: Option<String>,
+    pub allowed_updates: Vec<String>,
+}
+
 #[derive(Default)]
 struct Inner {
     updates: Vec<Value>,
+    /// Set by `setWebhook`: updates are then posted there, not handed to `getUpdates`.
+    webhook: Option<Webhook>,
+    /// Webhook deliveries: (update id, HTTP status; 0 when the bot could not be reached).
+    deliveries: Vec<(i64, u16)>,
     next_update: i64,
     next_message: i64,
     sent: Vec<Sent>,
@@ -302,7 +314,9 @@ impl FakeTelegram {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        FakeTelegram { addr, ..fake }
+        let fake = FakeTelegram { addr, ..fake };
+        tokio::spawn(fake.clone().deliver());
+        fake
     }
 
     pub fn url(&self) -> String {
@@ -540,6 +554,66 @@ impl FakeTelegram {
     pub fn methods(&self) -> Vec<String> {
         self.inner.lock().unwrap().methods.clone()
     }
+
+    /// The webhook set, if any.
+    pub fn webhook(&self) -> Option<Webhook> {
+        self.inner.lock().unwrap().webhook.clone()
+    }
+
+    /// Webhook deliveries so far: (update id, status; 0 when the bot could not be reached).
+    pub fn deliveries(&self) -> Vec<(i64, u16)> {
+        self.inner.lock().unwrap().deliveries.clone()
+    }
+
+    /// Updates not yet delivered (or fetched).
+    pub fn pending_updates(&self) -> usize {
+        self.inner.lock().unwrap().updates.len()
+    }
+
+    /// Posts pending updates to the webhook, oldest first, as Telegram does: one at a time,
+    /// an update leaving the queue only when the bot answers 2xx, again shortly after when it
+    /// does not. Runs while the fake lives.
+    async fn deliver(self) {
+        let client = reqwest::Client::new();
+        loop {
+            let notified = self.new_update.notified();
+            let next = {
+                let inner = self.inner.lock().unwrap();
+                inner
+                    .webhook
+                    .clone()
+                    .and_then(|w| inner.updates.first().cloned().map(|u| (w, u)))
+            };
+            let Some((webhook, update)) = next else {
+                let _ = tokio::time::timeout(Duration::from_millis(200), notified).await;
+                continue;
+            };
+            let id = update["update_id"].as_i64().unwrap_or(0);
+            let mut request = client
+                .post(&webhook.url)
+                .timeout(Duration::from_secs(5))
+                .json(&update);
+            if let Some(secret) = &webhook.secret {
+                request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
+            }
+            let status = match request.send().await {
+                Ok(r) => r.status().as_u16(),
+                Err(_) => 0,
+            };
+            {
+                let mut inner = self.inner.lock().unwrap();
+                inner.deliveries.push((id, status));
+                if (200..300).contains(&status) {
+                    inner
+                        .updates
+                        .retain(|u| u["update_id"].as_i64() != Some(id));
+                }
+            }
+            if !(200..300).contains(&status) {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
 }
 
 async fn handle(
@@ -558,7 +632,41 @@ async fn handle(
         "GetMe" => ok(
             json!({"id": BOT_ID, "is_bot": true, "first_name": "marketbot", "username": "marketbot_test_bot", "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false}),
         ),
-        "DeleteWebhook" => ok(json!(true)),
+        "DeleteWebhook" => {
+            fake.inner.lock().unwrap().webhook = None;
+            ok(json!(true))
+        }
+        "SetWebhook" => {
+            let webhook = Webhook {
+                url: params["url"].as_str().unwrap_or("").to_string(),
+                secret: params
+                    .get("secret_token")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                allowed_updates: params
+                    .get("allowed_updates")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|u| u.as_str().map(str::to_string))
+                    .collect(),
+            };
+            fake.inner.lock().unwrap().webhook = Some(webhook);
+            fake.new_update.notify_waiters();
+            ok(json!(true))
+        }
+        "GetWebhookInfo" => {
+            let inner = fake.inner.lock().unwrap();
+            let url = inner.webhook.as_ref().map_or("", |w| w.url.as_str());
+            ok(
+                json!({"url": url, "has_custom_certificate": false, "pending_update_count": inner.updates.len()}),
+            )
+        }
+        "GetUpdates" if fake.inner.lock().unwrap().webhook.is_some() => error(
+            StatusCode::CONFLICT,
+            "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+            None,
+        ),
         "SetMyCommands" => {
             let lang = params
                 .get("language_code")

@@ -1,0 +1,171 @@
+//! Webhook mode: Telegram posts updates to the bot's HTTP listener. The fake Bot API does it
+//! as Telegram does (one at a time, again until the bot answers 2xx, with the secret token),
+//! and the tests also post by hand: without the secret, and the same update twice, across a
+//! restart.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::origin::Origin;
+use support::telegram::{FakeTelegram, TOKEN};
+use support::{RunningBot, ask, bot_config_with, eventually, seed_evening, serve_quiet_evening};
+
+/// A port free a moment ago: Telegram must be told the listener's address before it binds.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The bot's config in webhook mode on `port`.
+fn webhook_config(
+    dir: &std::path::Path,
+    tg: &FakeTelegram,
+    origin: &Origin,
+    port: u16,
+) -> marketbot::config::Config {
+    let keys = format!("webhook_url = \"http://127.0.0.1:{port}/telegram\"\n");
+    let mut config = bot_config_with(dir, tg, origin, &keys);
+    config.http.listen = Some(format!("127.0.0.1:{port}").parse().unwrap());
+    config
+}
+
+/// A `/help` from `chat` as Telegram would post it.
+fn help_update(update_id: i64, chat: i64) -> Value {
+    let date = chrono::Utc::now().timestamp();
+    json!({
+        "update_id": update_id,
+        "message": {
+            "message_id": 5000 + update_id,
+            "date": date,
+            "chat": {"id": chat, "type": "private", "first_name": "User"},
+            "from": {"id": chat, "is_bot": false, "first_name": "User", "language_code": "en"},
+            "text": "/help",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}]
+        }
+    })
+}
+
+async fn post(port: u16, secret: Option<&str>, update: &Value) -> u16 {
+    let mut request = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/telegram"))
+        .json(update);
+    if let Some(s) = secret {
+        request = request.header("X-Telegram-Bot-Api-Secret-Token", s);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_posted_by_telegram_are_answered_once_and_only_with_the_secret() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_evening(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let bot = RunningBot::start(
+        webhook_config(dir.path(), &tg, &origin, port),
+        seed_evening(),
+    );
+
+    // The webhook is set with Telegram: the listener's path, a secret derived from the
+    // token, and the update kinds the bot answers.
+    let webhook = eventually(Duration::from_secs(10), "the webhook set", || tg.webhook()).await;
+    assert_eq!(webhook.url, format!("http://127.0.0.1:{port}/telegram"));
+    let secret = marketbot::config::derived_secret(TOKEN);
+    assert_eq!(webhook.secret.as_deref(), Some(secret.as_str()));
+    for kind in [
+        "message",
+        "channel_post",
+        "callback_query",
+        "my_chat_member",
+    ] {
+        assert!(
+            webhook.allowed_updates.iter().any(|k| k == kind),
+            "{webhook:?}"
+        );
+    }
+
+    // A user's /start reaches the bot through the webhook, and is answered.
+    let welcome = ask(&tg, 42, "/start").await;
+    assert!(welcome.contains("Subscribed"), "{welcome}");
+    assert!(tg.deliveries().iter().any(|(_, status)| *status == 200));
+    assert!(
+        !tg.methods().iter().any(|m| m == "GetUpdates"),
+        "no polling in webhook mode"
+    );
+
+    // Without the secret, or with another one: refused, and nothing is answered.
+    let before = tg.sent_to(43).len();
+    assert_eq!(post(port, None, &help_update(900, 43)).await, 401);
+    assert_eq!(post(port, Some("guess"), &help_update(900, 43)).await, 401);
+
+    // The same update twice (Telegram repeats one it thinks was lost): answered once.
+    assert_eq!(post(port, Some(&secret), &help_update(900, 43)).await, 200);
+    eventually(Duration::from_secs(10), "the answer to /help", || {
+        (tg.sent_to(43).len() > before).then_some(())
+    })
+    .await;
+    assert_eq!(post(port, Some(&secret), &help_update(900, 43)).await, 200);
+    // Not an update at all: accepted (Telegram would otherwise send it for ever) and dropped.
+    assert_eq!(
+        post(port, Some(&secret), &json!({"hello": "world"})).await,
+        200
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(tg.sent_to(43).len(), before + 1, "answered once");
+
+    // While the bot is down, a message waits with Telegram, which keeps trying; after the
+    // restart it arrives and is answered, and the update handled before the restart is
+    // still known.
+    bot.stop().await;
+    tg.user_sends(44, "/help");
+    eventually(Duration::from_secs(10), "a failed delivery", || {
+        tg.deliveries().iter().any(|(_, s)| *s != 200).then_some(())
+    })
+    .await;
+    assert_eq!(tg.pending_updates(), 1, "Telegram keeps it");
+    let bot = RunningBot::start(
+        webhook_config(dir.path(), &tg, &origin, port),
+        seed_evening(),
+    );
+    eventually(
+        Duration::from_secs(15),
+        "the waiting /help answered",
+        || (!tg.sent_to(44).is_empty()).then_some(()),
+    )
+    .await;
+    assert_eq!(post(port, Some(&secret), &help_update(900, 43)).await, 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(tg.sent_to(43).len(), before + 1, "still answered once");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_back_on_long_polling_removes_the_webhook() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_evening(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let bot = RunningBot::start(
+        webhook_config(dir.path(), &tg, &origin, port),
+        seed_evening(),
+    );
+    eventually(Duration::from_secs(10), "the webhook set", || tg.webhook()).await;
+    bot.stop().await;
+
+    // The same bot without webhook_url polls again: the webhook goes, updates arrive.
+    let bot = RunningBot::start(
+        bot_config_with(dir.path(), &tg, &origin, ""),
+        seed_evening(),
+    );
+    let welcome = ask(&tg, 42, "/start").await;
+    assert!(welcome.contains("Subscribed"), "{welcome}");
+    assert_eq!(tg.webhook(), None);
+    bot.stop().await;
+}
