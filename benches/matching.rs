@@ -1,5 +1,7 @@
 //! Headlines per second through rule matching (normalisation, compound splitting, the
-//! automaton scan and condition evaluation) for 10, 1 000 and 10 000 generated rules; and
+//! automaton scan and condition evaluation) for 10, 1 000 and 10 000 generated rules, and for
+//! the shipped rules over the labelled corpus (`MARKETBOT_BENCH_RULES=DIR`: another rules
+//! directory, to compare versions); and
 //! rules per second through compiling, for 1 000 and 10 000 rules kept one per file or all in
 //! one file, with the heap a compiled rule keeps (`MARKETBOT_BENCH_100K=1` adds 100 000 rules
 //! to those figures).
