@@ -20,12 +20,13 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use marketbot::chats::{Chat, ChatKind};
 use marketbot::delivery::{self, Mode};
 use marketbot::engine::{Alert, Engine, EngineState};
 use marketbot::model::{Bar, Session};
 use marketbot::personal::{Book, PersonalAlert, PersonalState};
 use marketbot::rules::RuleSet;
-use marketbot::store::{Chat, ChatKind, Store};
+use marketbot::store::Store;
 use marketbot::telegram::gate::{FloodLimits, Gate, Policy};
 
 /// Counts live heap bytes, to measure what a structure holds.

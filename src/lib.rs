@@ -16,7 +16,10 @@
 //! - [`rules`]: rule and lexicon files compiled into one automaton plus per-rule conditions.
 //! - [`engine`]: *transforms* — the pure core that matches headlines, evaluates price checks,
 //!   correlates both within a span, folds repeated stories and applies cooldowns.
-//! - [`store`]: sled trees for chats, seen headlines, bars, alerts, engine state and the outbox.
+//! - [`chats`]: the chat as a domain type — subscriptions, settings, mutes, and what to do with
+//!   an alert for it now.
+//! - [`store`]: sled trees for chats, seen headlines, bars, alerts, engine state and the outbox;
+//!   it persists the types other modules define and decides nothing.
 //! - [`delivery`]: *sinks* — rendering alerts, the durable outbox, Telegram and the console.
 //! - [`telegram`]: the chat commands (`/start`, `/rules`, `/status`, …).
 //! - [`app`]: wires everything into the running bot and shuts it down cleanly.
@@ -24,6 +27,7 @@
 
 pub mod app;
 pub mod chart;
+pub mod chats;
 pub mod check;
 pub mod clock;
 pub mod config;

@@ -265,3 +265,12 @@ mod tests {
         assert!("99999999999d".parse::<Interval>().is_err());
     }
 }
+
+/// A headline as `/news` shows it, with the symbols it concerns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredHeadline {
+    /// The headline.
+    pub headline: HeadlineRef,
+    /// Symbols from its feed and the companies it names.
+    pub symbols: Vec<String>,
+}

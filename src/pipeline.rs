@@ -19,12 +19,13 @@ use crate::clock::Clock;
 use crate::delivery::{self, Mode, Sender};
 use crate::engine::{Alert, Engine, Output};
 use crate::health::Beat;
+use crate::model::StoredHeadline;
 use crate::model::{Bar, Headline};
 use crate::record::Recorder;
 use crate::rules::RuleSet;
 use crate::sources::Batch;
 use crate::sources::demand::Demand;
-use crate::store::{Chart, Step, Store, StoreError, StoredHeadline};
+use crate::store::{Chart, Step, Store, StoreError};
 use crate::text::Lang;
 
 /// How often a pipeline without a beat to stamp wakes while waiting.

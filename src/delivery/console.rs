@@ -5,7 +5,7 @@ use std::io::Write;
 use futures::future::BoxFuture;
 
 use super::{SendError, Sink};
-use crate::store::Delivery;
+use crate::delivery::outbox::Delivery;
 
 /// Prints each message to stdout, followed by a blank line.
 #[derive(Default)]

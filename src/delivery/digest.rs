@@ -4,7 +4,9 @@
 use chrono::{DateTime, Days, Utc};
 
 use super::{locale_of, render};
-use crate::store::{BROADCAST, Chat, Delivery, Store, StoreError, Target};
+use crate::chats::Chat;
+use crate::delivery::outbox::{BROADCAST, Delivery, Target};
+use crate::store::{Store, StoreError};
 
 /// The latest of the chat's digest times at or before `now`, in its time zone.
 fn last_slot(chat: &Chat, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -80,8 +82,9 @@ mod tests {
     use chrono::NaiveTime;
 
     use super::*;
+    use crate::chats::ChatKind;
     use crate::engine::Alert;
-    use crate::store::{ChatKind, Step};
+    use crate::store::Step;
 
     #[test]
     fn a_digest_goes_out_at_the_next_chosen_time_in_the_chats_zone() {

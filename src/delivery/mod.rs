@@ -9,6 +9,7 @@
 
 mod console;
 pub mod digest;
+pub mod outbox;
 pub mod render;
 mod sender;
 mod telegram;
@@ -23,9 +24,11 @@ pub use render::Locale;
 pub use sender::Sender;
 pub use telegram::TelegramSink;
 
+use crate::chats::{Chat, Disposition};
+use crate::delivery::outbox::{Delivery, Target};
 use crate::engine::{Alert, AlertId, HeadlineRef};
 use crate::rules::Template;
-use crate::store::{Chat, Delivery, Disposition, Store, StoreError, Target};
+use crate::store::{Store, StoreError};
 
 /// How a send failed, as far as delivery policy is concerned.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -281,8 +284,8 @@ pub fn refresh_unsent(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chats::ChatKind;
     use crate::rules::Severity;
-    use crate::store::ChatKind;
 
     #[test]
     fn quiet_alerts_go_out_silently_and_a_personal_alert_to_its_chat_alone() {

@@ -10,8 +10,10 @@ use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 
 use super::{SendError, Sink};
+use crate::chats::Disposition;
 use crate::clock::Clock;
-use crate::store::{Delivery, Disposition, Store, Target};
+use crate::delivery::outbox::{Delivery, Target};
+use crate::store::Store;
 
 /// A delivery that keeps failing for reasons that might pass (network, server trouble) is
 /// given up only after this long (the alert stays in the log).
@@ -205,7 +207,7 @@ impl Sender {
                         d.target,
                         message_id,
                         d.edit,
-                        d.alert == crate::store::BROADCAST,
+                        d.alert == crate::delivery::outbox::BROADCAST,
                     ) && let Err(e) = self.store.record_sent(d.alert, chat, id, d.photo)
                     {
                         tracing::warn!(error = %e, "cannot record the sent message");
@@ -318,7 +320,7 @@ impl Sender {
         let Target::Telegram(chat) = d.target else {
             return Wanted::Yes;
         };
-        if d.edit.is_some() || d.alert == crate::store::BROADCAST {
+        if d.edit.is_some() || d.alert == crate::delivery::outbox::BROADCAST {
             return Wanted::Yes;
         }
         let (Ok(Some(chat)), Ok(Some(alert))) = (self.store.chat(chat), self.store.alert(d.alert))
@@ -493,14 +495,14 @@ mod tests {
             })
             .unwrap();
         let mut muted =
-            crate::store::Chat::new(42, crate::store::ChatKind::Private, "a".into(), now);
+            crate::chats::Chat::new(42, crate::chats::ChatKind::Private, "a".into(), now);
         muted.rules.insert(alert.rule.clone());
-        muted.mutes.push(crate::store::Mute {
-            what: crate::store::MuteTarget::Symbol("NVDA".into()),
+        muted.mutes.push(crate::chats::Mute {
+            what: crate::chats::MuteTarget::Symbol("NVDA".into()),
             until: now + chrono::TimeDelta::days(1),
         });
         store.put_chat(&muted).unwrap();
-        let mut quiet = crate::store::Chat {
+        let mut quiet = crate::chats::Chat {
             id: 43,
             mutes: Vec::new(),
             ..muted.clone()

@@ -10,7 +10,8 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, InputFile, MessageId, ParseMode, ThreadId};
 
 use super::{SendError, Sink};
-use crate::store::{Delivery, Store, Target};
+use crate::delivery::outbox::{Delivery, Target};
+use crate::store::Store;
 use crate::telegram::keyboards::alert_buttons;
 use crate::telegram::pace::Pacer;
 use crate::telegram::{TgBot, no_preview};

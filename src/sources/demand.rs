@@ -517,9 +517,9 @@ async fn deliver(pipeline: &tokio::sync::mpsc::Sender<Batch>, bars: Vec<Bar>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chats::Chat;
     use crate::config::HttpConfig;
     use crate::personal::PersonalAlert;
-    use crate::store::Chat;
     use futures::future::BoxFuture;
 
     /// A provider that knows NVDA-like symbols starting with `K` and counts what it is asked.
@@ -642,7 +642,7 @@ mod tests {
         store
             .put_personal_alert(&alert(1, 2, "NVDA drop 3%"))
             .unwrap();
-        let mut chat = Chat::new(1, crate::store::ChatKind::Private, String::new(), now);
+        let mut chat = Chat::new(1, crate::chats::ChatKind::Private, String::new(), now);
         chat.watch = ["KB".to_string(), "NVDA".to_string()].into();
         store.put_chat(&chat).unwrap();
         d.sync_chat(1).unwrap();
@@ -681,12 +681,12 @@ mod tests {
         store
             .put_chat(&Chat::new(
                 2,
-                crate::store::ChatKind::Private,
+                crate::chats::ChatKind::Private,
                 String::new(),
                 now,
             ))
             .unwrap();
-        let mut stopped = Chat::new(3, crate::store::ChatKind::Private, String::new(), now);
+        let mut stopped = Chat::new(3, crate::chats::ChatKind::Private, String::new(), now);
         stopped.active = false;
         store.put_chat(&stopped).unwrap();
         let (d, _) = demand(&store, limits);

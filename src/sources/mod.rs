@@ -7,6 +7,7 @@
 
 pub mod demand;
 pub mod feed;
+mod health;
 pub mod http;
 pub mod retry;
 pub mod stooq;
@@ -21,9 +22,10 @@ use tokio::sync::{mpsc, oneshot};
 use crate::clock::Clock;
 use crate::config::{Config, Provider};
 use crate::model::{Bar, Headline};
-use crate::store::{SourceHealth, Store};
+use crate::store::Store;
 use demand::Demand;
 use feed::Feed;
+pub use health::SourceHealth;
 use http::{FetchError, Http};
 
 /// What a poll produced, on its way to the pipeline.

@@ -1,19 +1,10 @@
 //! Recent headlines, for `/news`.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, ctx, decode};
 use crate::engine::HeadlineRef;
-
-/// A headline as `/news` shows it, with the symbols it concerns.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StoredHeadline {
-    /// The headline.
-    pub headline: HeadlineRef,
-    /// Symbols from its feed and the companies it names.
-    pub symbols: Vec<String>,
-}
+use crate::model::StoredHeadline;
 
 /// How long headlines are kept for `/news`.
 pub const KEEP: chrono::TimeDelta = chrono::TimeDelta::days(7);

@@ -25,13 +25,12 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
-pub use chats::{Chat, ChatKind, Disposition, Mute, MuteTarget, Settings};
-pub use headlines::StoredHeadline;
-pub use outbox::{BROADCAST, Delivery, Target};
-
+use crate::chats::Chat;
+use crate::delivery::outbox::Delivery;
 use crate::engine::{Alert, AlertId, EngineState};
-use crate::model::Bar;
+use crate::model::{Bar, StoredHeadline};
 use crate::personal::{Key, PersonalState};
+use crate::sources::SourceHealth;
 
 /// Layout version written to the `meta` tree; bump it with a migration when keys change.
 /// 2: personal alerts are stored as their normal form (no compiled rule), with their state
@@ -52,42 +51,6 @@ pub struct StoreError {
 fn ctx(action: impl Into<String>) -> impl FnOnce(sled::Error) -> StoreError {
     let action = action.into();
     move |source| StoreError { action, source }
-}
-
-/// What a source did last: shown by `/status`, kept across restarts.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct SourceHealth {
-    /// `quotes` or `feed`.
-    pub kind: String,
-    /// Last attempt to fetch.
-    pub last_attempt: Option<DateTime<Utc>>,
-    /// Last successful fetch.
-    pub last_success: Option<DateTime<Utc>>,
-    /// Last failure, as a one-line message.
-    pub last_error: Option<String>,
-    /// When it failed last.
-    pub last_error_at: Option<DateTime<Utc>>,
-    /// Successful fetches since the store was created.
-    pub successes: u64,
-    /// Failed fetches since the store was created.
-    pub failures: u64,
-    /// Fetches in a row that delivered nothing and failed (drives the backoff).
-    pub consecutive_failures: u32,
-    /// Items or bars delivered to the pipeline.
-    pub items: u64,
-    /// Don't try again before this (backoff, or the server's Retry-After).
-    pub next_attempt_after: Option<DateTime<Utc>>,
-    /// Failures counted by kind (`rate-limited`, `server-error`, `wrong-content`, …).
-    #[serde(default)]
-    pub errors_by_kind: std::collections::BTreeMap<String, u64>,
-}
-
-impl SourceHealth {
-    /// Whether the last fetch worked completely (a fetch where some symbols failed does not).
-    pub fn healthy(&self) -> bool {
-        self.last_error_at
-            .is_none_or(|failed| self.last_success.is_some_and(|ok| ok > failed))
-    }
 }
 
 /// A feed item seen before, so re-fetching a feed never re-processes it.

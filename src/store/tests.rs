@@ -1,6 +1,7 @@
 use super::*;
-use chrono::NaiveTime;
 
+use crate::chats::{ChatKind, Mute, MuteTarget};
+use crate::delivery::outbox::Target;
 use crate::engine::EngineState;
 use crate::personal::{Key, PersonalAlert, PersonalState};
 
@@ -362,35 +363,6 @@ fn sent_messages_are_found_per_alert() {
 }
 
 #[test]
-fn quiet_hours_ending_in_the_spring_forward_gap_still_end() {
-    let settings = Settings {
-        tz: "Europe/Berlin".into(),
-        quiet: Some((
-            NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
-            NaiveTime::from_hms_opt(2, 30, 0).unwrap(),
-        )),
-        ..Settings::default()
-    };
-    // 29 March 2026: Berlin skips from 02:00 to 03:00, so 02:30 does not exist that night.
-    let evening: DateTime<Utc> = "2026-03-28T22:30:00Z".parse().unwrap();
-    assert_eq!(
-        settings.quiet_until(evening),
-        Some("2026-03-29T01:30:00Z".parse().unwrap()),
-        "an hour later: 03:30 CEST"
-    );
-    let ordinary: DateTime<Utc> = "2026-03-20T22:30:00Z".parse().unwrap();
-    assert_eq!(
-        settings.quiet_until(ordinary),
-        Some("2026-03-21T01:30:00Z".parse().unwrap()),
-        "02:30 CET"
-    );
-    assert_eq!(
-        settings.quiet_until("2026-03-20T12:00:00Z".parse().unwrap()),
-        None
-    );
-}
-
-#[test]
 fn commands_change_the_stored_record_not_a_stale_copy() {
     let (_dir, store) = open();
     let now = Utc::now();
@@ -492,32 +464,6 @@ fn a_new_text_for_a_pending_message_keeps_what_the_sender_changed() {
         .commit(&step(vec![], vec![(seq, "late".into())]))
         .unwrap();
     assert_eq!(store.outbox_len(), 0);
-}
-
-#[test]
-fn a_mute_replaces_one_on_the_same_target_and_at_most_fifty_are_kept() {
-    let now: DateTime<Utc> = "2026-02-02T21:00:00Z".parse().unwrap();
-    let mut chat = Chat::new(42, ChatKind::Private, "Ann".into(), now);
-    let hours = |h| now + chrono::TimeDelta::hours(h);
-    chat.mute(MuteTarget::Symbol("NVDA".into()), hours(1), now);
-    chat.mute(MuteTarget::Symbol("NVDA".into()), hours(5), now);
-    assert_eq!(chat.mutes.len(), 1);
-    assert!(chat.muted("seed", Some("NVDA"), hours(4)));
-    for i in 0..60 {
-        chat.mute(MuteTarget::Rule(format!("rule-{i}")), hours(10 + i), now);
-    }
-    assert_eq!(chat.mutes.len(), chats::MAX_MUTES);
-    assert!(
-        chat.muted("rule-59", None, hours(60)),
-        "the longest-running stay"
-    );
-    assert!(
-        !chat.muted("seed", Some("NVDA"), hours(4)),
-        "the soonest ending give way"
-    );
-    // Expired ones are forgotten on the next mute.
-    chat.mute(MuteTarget::All, hours(200), hours(100));
-    assert!(chat.mutes.iter().all(|m| m.until > hours(100)));
 }
 
 #[test]

@@ -12,8 +12,9 @@ use super::gate::{Admission, Decision, Pace, Policy};
 use super::keyboards::admission_buttons;
 use super::send::{paced, send_reply};
 use super::{BotContext, HandlerResult, TgBot, blocking, lang_for};
+use crate::chats::ChatKind;
 use crate::i18n::texts;
-use crate::store::{ChatKind, Store, StoreError};
+use crate::store::{Store, StoreError};
 use crate::text::Lang;
 
 /// Whether a message or button press from `incoming` goes on to be answered. When not, the

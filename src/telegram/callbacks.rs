@@ -10,10 +10,11 @@ use teloxide::types::InlineKeyboardMarkup;
 use super::BotContext;
 use super::commands::{Incoming, locale};
 use super::keyboards::{Action, rule_toggles};
+use crate::chats::MuteTarget;
 use crate::delivery::render::{self, escape};
 use crate::i18n::texts;
 use crate::personal;
-use crate::store::{MuteTarget, StoreError};
+use crate::store::StoreError;
 
 /// How long the mute buttons (and `/mute` without a duration) silence.
 pub const MUTE_FOR: TimeDelta = TimeDelta::days(1);

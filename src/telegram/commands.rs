@@ -14,13 +14,15 @@ use teloxide::types::InlineKeyboardMarkup;
 
 use super::BotContext;
 use super::keyboards::rule_toggles;
+use crate::chats::{Chat, ChatKind, MuteTarget};
 use crate::delivery::locale_of;
+use crate::delivery::outbox::{BROADCAST, Delivery, Target};
 use crate::delivery::render::{self, Locale, escape};
 use crate::i18n::{Texts, texts};
 use crate::personal::{self, PersonalAlert, PricePart};
 use crate::series::Series;
 use crate::sources::demand::{Refusal, Verdict};
-use crate::store::{BROADCAST, Chat, ChatKind, Delivery, MuteTarget, StoreError, Target};
+use crate::store::StoreError;
 use crate::text::Lang;
 
 /// Every command the bot understands.
@@ -1086,7 +1088,7 @@ impl Conversation<'_> {
 
     fn status(&self) -> Result<String, StoreError> {
         let t = self.t();
-        let health: std::collections::HashMap<String, crate::store::SourceHealth> =
+        let health: std::collections::HashMap<String, crate::sources::SourceHealth> =
             self.ctx.store.sources_health()?.into_iter().collect();
         let mut out = format!("<b>{}</b>\n", t.sources_heading());
         for name in &self.ctx.sources {

@@ -29,6 +29,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use crate::chats::ChatKind;
 use crate::clock::Clock;
 use crate::delivery::Sender;
 use crate::delivery::render::{self, escape};
@@ -36,7 +37,7 @@ use crate::i18n::texts;
 use crate::personal;
 use crate::rules::RuleSet;
 use crate::sources::demand::Verdict;
-use crate::store::{ChatKind, Store};
+use crate::store::Store;
 use crate::text::Lang;
 use commands::{Access, Command, Incoming, Parsed, Reply};
 use keyboards::Action;

@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use marketbot::chats::{Chat, ChatKind};
 use marketbot::personal::PersonalAlert;
-use marketbot::store::{Chat, ChatKind, Store};
+use marketbot::store::Store;
 
 use super::fanout::{peak_rss, rss, start_bot};
 use super::origin::Origin;

@@ -7,7 +7,9 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use marketbot::store::{Chat, ChatKind, Store};
+use marketbot::store::Store;
+
+use marketbot::chats::{Chat, ChatKind};
 
 use super::origin::Origin;
 use super::telegram::{FakeTelegram, Limits};

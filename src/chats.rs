@@ -1,0 +1,312 @@
+//! Chats: what kind they are, what they follow, their settings (language, time zone, quiet
+//! hours, digest), their mutes, and what to do with an alert for them now
+//! ([`Chat::disposition`]). Persisted by the store; decided here.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::text::Lang;
+
+use crate::personal;
+
+/// What kind of Telegram chat.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatKind {
+    /// A one-to-one chat with a user.
+    #[default]
+    Private,
+    /// A basic group.
+    Group,
+    /// A supergroup.
+    Supergroup,
+    /// A channel.
+    Channel,
+}
+
+/// A chat that talked to the bot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Chat {
+    /// Telegram chat id.
+    pub id: i64,
+    /// Kind of chat.
+    #[serde(default)]
+    pub kind: ChatKind,
+    /// Title or user name, for admins' eyes.
+    #[serde(default)]
+    pub title: String,
+    /// Whether alerts go to it (false after `/stop` or when it blocked the bot).
+    pub active: bool,
+    /// Ids of the rules it is subscribed to.
+    #[serde(default)]
+    pub rules: BTreeSet<String>,
+    /// When it first talked to the bot.
+    pub since: DateTime<Utc>,
+    /// Why it was deactivated by delivery, if it was.
+    #[serde(default)]
+    pub deactivated: Option<String>,
+    /// Symbols it cares about; empty means all.
+    #[serde(default)]
+    pub watch: BTreeSet<String>,
+    /// Language, time zone, quiet hours, digest.
+    #[serde(default)]
+    pub settings: Settings,
+    /// Temporary silences.
+    #[serde(default)]
+    pub mutes: Vec<Mute>,
+    /// The forum topic alerts go to, in a forum supergroup.
+    #[serde(default)]
+    pub thread: Option<i32>,
+    /// When its last digest went out (digests cover alerts since then).
+    #[serde(default)]
+    pub last_digest: Option<DateTime<Utc>>,
+    /// The highest personal alert number it ever had: numbers are never reused, so a button
+    /// under an old alert cannot act on a newer one.
+    #[serde(default)]
+    pub personal_next: u32,
+}
+
+/// A chat's preferences.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Language of replies and alerts.
+    #[serde(default)]
+    pub lang: Lang,
+    /// IANA time zone for times in messages.
+    #[serde(default = "utc")]
+    pub tz: String,
+    /// No alerts between these local times (they arrive when the quiet ends).
+    #[serde(default)]
+    pub quiet: Option<(NaiveTime, NaiveTime)>,
+    /// When set, alerts are collected and sent as one summary at these local times.
+    #[serde(default)]
+    pub digest: Vec<NaiveTime>,
+}
+
+fn utc() -> String {
+    "UTC".to_string()
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            lang: Lang::En,
+            tz: utc(),
+            quiet: None,
+            digest: Vec::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// The time zone (UTC when the stored name is not one).
+    pub fn zone(&self) -> Tz {
+        self.tz.parse().unwrap_or(Tz::UTC)
+    }
+
+    /// Whether `now` falls into the quiet hours; if so, when they end.
+    pub fn quiet_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let (from, to) = self.quiet?;
+        let zone = self.zone();
+        let local = now.with_timezone(&zone);
+        let time = local.time();
+        let inside = if from <= to {
+            time >= from && time < to
+        } else {
+            time >= from || time < to
+        };
+        if !inside {
+            return None;
+        }
+        let mut date = local.date_naive();
+        if from > to && time >= from || from <= to && time >= to {
+            date = date.succ_opt()?;
+        }
+        self.to_utc(date.and_time(to))
+    }
+
+    /// A local time of the chat's zone as UTC. A time that does not exist (skipped when the
+    /// clocks go forward) is taken an hour later; an ambiguous one is its first occurrence.
+    pub fn to_utc(&self, local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+        let zone = self.zone();
+        zone.from_local_datetime(&local)
+            .earliest()
+            .or_else(|| {
+                zone.from_local_datetime(&(local + chrono::TimeDelta::hours(1)))
+                    .earliest()
+            })
+            .map(|t| t.with_timezone(&Utc))
+    }
+}
+
+/// What a mute silences.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MuteTarget {
+    /// Every alert.
+    All,
+    /// Alerts of one rule.
+    Rule(String),
+    /// Alerts about one symbol.
+    Symbol(String),
+}
+
+/// A silence that ends by itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mute {
+    /// What is silenced.
+    pub what: MuteTarget,
+    /// Until when.
+    pub until: DateTime<Utc>,
+}
+
+/// What to do with an alert for a chat.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Disposition {
+    /// Not for this chat (inactive, not subscribed, not watched, muted).
+    Skip,
+    /// Send it now.
+    Now,
+    /// Send it when the quiet hours end.
+    After(DateTime<Utc>),
+    /// Keep it for the next digest.
+    Digest,
+}
+
+/// Most mutes a chat keeps: past it, the ones ending soonest give way.
+pub const MAX_MUTES: usize = 50;
+
+impl Chat {
+    /// A new, active chat without subscriptions.
+    pub fn new(id: i64, kind: ChatKind, title: String, now: DateTime<Utc>) -> Chat {
+        Chat {
+            id,
+            kind,
+            title,
+            active: true,
+            rules: BTreeSet::new(),
+            since: now,
+            deactivated: None,
+            watch: BTreeSet::new(),
+            settings: Settings::default(),
+            mutes: Vec::new(),
+            thread: None,
+            last_digest: None,
+            personal_next: 0,
+        }
+    }
+
+    /// Adds a mute (replacing one on the same target) and forgets expired ones; at most
+    /// [`MAX_MUTES`] are kept, the longest-running ones.
+    pub fn mute(&mut self, what: MuteTarget, until: DateTime<Utc>, now: DateTime<Utc>) {
+        self.mutes.retain(|m| m.until > now && m.what != what);
+        self.mutes.push(Mute { what, until });
+        if self.mutes.len() > MAX_MUTES {
+            self.mutes.sort_by_key(|m| std::cmp::Reverse(m.until));
+            self.mutes.truncate(MAX_MUTES);
+        }
+    }
+
+    /// Whether an alert of `rule` about `symbol` is silenced at `now`.
+    pub fn muted(&self, rule: &str, symbol: Option<&str>, now: DateTime<Utc>) -> bool {
+        self.mutes.iter().any(|m| {
+            m.until > now
+                && match &m.what {
+                    MuteTarget::All => true,
+                    MuteTarget::Rule(r) => r == rule,
+                    MuteTarget::Symbol(s) => symbol == Some(s.as_str()),
+                }
+        })
+    }
+
+    /// What to do with an alert of `rule` about `symbol` at `now`.
+    pub fn disposition(&self, rule: &str, symbol: Option<&str>, now: DateTime<Utc>) -> Disposition {
+        // A personal alert is its own chat's, whatever became of it after it fired (a
+        // one-shot alert is gone by then); any other rule needs a subscription.
+        let wanted = match personal::Key::of_rule(rule) {
+            Some(key) => key.chat == self.id,
+            None => self.rules.contains(rule),
+        };
+        if !self.active || !wanted || self.muted(rule, symbol, now) {
+            return Disposition::Skip;
+        }
+        // A personal alert names its symbol: the watch list does not filter it.
+        if let Some(s) = symbol
+            && !self.watch.is_empty()
+            && !self.watch.contains(s)
+            && !crate::personal::is_personal(rule)
+        {
+            return Disposition::Skip;
+        }
+        if !self.settings.digest.is_empty() {
+            return Disposition::Digest;
+        }
+        match self.settings.quiet_until(now) {
+            Some(until) => Disposition::After(until),
+            None => Disposition::Now,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quiet_hours_ending_in_the_spring_forward_gap_still_end() {
+        let settings = Settings {
+            tz: "Europe/Berlin".into(),
+            quiet: Some((
+                NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+                NaiveTime::from_hms_opt(2, 30, 0).unwrap(),
+            )),
+            ..Settings::default()
+        };
+        // 29 March 2026: Berlin skips from 02:00 to 03:00, so 02:30 does not exist that night.
+        let evening: DateTime<Utc> = "2026-03-28T22:30:00Z".parse().unwrap();
+        assert_eq!(
+            settings.quiet_until(evening),
+            Some("2026-03-29T01:30:00Z".parse().unwrap()),
+            "an hour later: 03:30 CEST"
+        );
+        let ordinary: DateTime<Utc> = "2026-03-20T22:30:00Z".parse().unwrap();
+        assert_eq!(
+            settings.quiet_until(ordinary),
+            Some("2026-03-21T01:30:00Z".parse().unwrap()),
+            "02:30 CET"
+        );
+        assert_eq!(
+            settings.quiet_until("2026-03-20T12:00:00Z".parse().unwrap()),
+            None
+        );
+    }
+
+    #[test]
+    fn a_mute_replaces_one_on_the_same_target_and_at_most_fifty_are_kept() {
+        let now: DateTime<Utc> = "2026-02-02T21:00:00Z".parse().unwrap();
+        let mut chat = Chat::new(42, ChatKind::Private, "Ann".into(), now);
+        let hours = |h| now + chrono::TimeDelta::hours(h);
+        chat.mute(MuteTarget::Symbol("NVDA".into()), hours(1), now);
+        chat.mute(MuteTarget::Symbol("NVDA".into()), hours(5), now);
+        assert_eq!(chat.mutes.len(), 1);
+        assert!(chat.muted("seed", Some("NVDA"), hours(4)));
+        for i in 0..60 {
+            chat.mute(MuteTarget::Rule(format!("rule-{i}")), hours(10 + i), now);
+        }
+        assert_eq!(chat.mutes.len(), MAX_MUTES);
+        assert!(
+            chat.muted("rule-59", None, hours(60)),
+            "the longest-running stay"
+        );
+        assert!(
+            !chat.muted("seed", Some("NVDA"), hours(4)),
+            "the soonest ending give way"
+        );
+        // Expired ones are forgotten on the next mute.
+        chat.mute(MuteTarget::All, hours(200), hours(100));
+        assert!(chat.mutes.iter().all(|m| m.until > hours(100)));
+    }
+}

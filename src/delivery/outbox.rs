@@ -1,0 +1,87 @@
+//! What the outbox holds: one message to one target, stored before it is sent and removed
+//! once its sink accepted it (the store persists them; the sender drains them).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::AlertId;
+
+/// Where a message goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// A Telegram chat.
+    Telegram(i64),
+    /// Standard output (no token configured).
+    Console,
+}
+
+/// One message waiting to be sent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// The alert it carries.
+    pub alert: AlertId,
+    /// Where it goes.
+    pub target: Target,
+    /// The rendered text (Telegram HTML, or plain text for the console).
+    pub text: String,
+    /// When it was enqueued.
+    pub created: DateTime<Utc>,
+    /// Failed attempts so far.
+    #[serde(default)]
+    pub attempts: u32,
+    /// Not before this instant (flood control, backoff).
+    #[serde(default)]
+    pub not_before: Option<DateTime<Utc>>,
+    /// The last failure.
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// The Telegram message this delivery replaces by editing it, if it is an update.
+    #[serde(default)]
+    pub edit: Option<i32>,
+    /// Send the alert's chart, with the text as its caption.
+    #[serde(default)]
+    pub photo: bool,
+    /// Attach the alert's buttons (why?, mute, unsubscribe).
+    #[serde(default)]
+    pub buttons: bool,
+    /// The chat's language, for the buttons.
+    #[serde(default)]
+    pub lang: crate::text::Lang,
+    /// The forum topic to post in.
+    #[serde(default)]
+    pub thread: Option<i32>,
+    /// Deliver without a notification sound (alerts of `info` and `low` severity).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub silent: bool,
+}
+
+/// The alert id of messages that are not one alert's (`/broadcast`, digests): never edited,
+/// no buttons.
+pub const BROADCAST: AlertId = AlertId::MAX;
+
+impl Delivery {
+    /// A plain message for `target` (no photo, no buttons).
+    pub fn message(
+        alert: AlertId,
+        target: Target,
+        text: String,
+        created: DateTime<Utc>,
+    ) -> Delivery {
+        Delivery {
+            alert,
+            target,
+            text,
+            created,
+            attempts: 0,
+            not_before: None,
+            last_error: None,
+            edit: None,
+            photo: false,
+            buttons: false,
+            lang: crate::text::Lang::En,
+            thread: None,
+            silent: false,
+        }
+    }
+}
