@@ -222,10 +222,21 @@ pub struct Report {
 }
 
 impl Report {
-    /// The rules below `min_recall` or `min_precision`, with the figure that fails.
+    /// The rules below `min_recall` or `min_precision`, with the figure that fails. With a
+    /// floor, a rule none of whose headlines is its story fails too: there is nothing to
+    /// judge, and an empty or broken set must not pass for a perfect one.
     pub fn below(&self, min_recall: Option<f64>, min_precision: Option<f64>) -> Vec<String> {
         let mut out = Vec::new();
         for (rule, c) in &self.rules {
+            if (min_recall.is_some() || min_precision.is_some())
+                && c.true_positives + c.false_negatives == 0
+            {
+                out.push(format!(
+                    "{rule}: no headline is its story ({} scored): nothing to judge",
+                    c.headlines()
+                ));
+                continue;
+            }
             if let Some(floor) = min_recall
                 && c.recall() < floor
             {

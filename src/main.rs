@@ -217,11 +217,20 @@ fn run_eval(
     let set = load_rules(&[rules.to_path_buf()])
         .map_err(|_| anyhow::anyhow!("the rules have problems (see above)"))?;
     let (mut items, errors) = eval::parse(&read(headlines)?);
+    let mut stderr = std::io::stderr().lock();
     for e in errors.iter().take(10) {
-        eprintln!("marketbot eval: skipping {}: {e}", headlines.display());
+        let _ = writeln!(
+            stderr,
+            "marketbot eval: skipping {}: {e}",
+            headlines.display()
+        );
     }
     if errors.len() > 10 {
-        eprintln!("marketbot eval: {} more line(s) skipped", errors.len() - 10);
+        let _ = writeln!(
+            stderr,
+            "marketbot eval: {} more line(s) skipped",
+            errors.len() - 10
+        );
     }
     if let Some(half) = split {
         let half = match half {
@@ -250,9 +259,17 @@ fn run_eval(
     {
         return Err(e.into());
     }
-    let below = report.below(min_recall, min_precision);
+    let mut below = report.below(min_recall, min_precision);
+    if (min_recall.is_some() || min_precision.is_some()) && !errors.is_empty() {
+        // Figures over a set with lines left out are not the set's figures.
+        below.push(format!(
+            "{} line(s) of {} could not be read",
+            errors.len(),
+            headlines.display()
+        ));
+    }
     for b in &below {
-        eprintln!("marketbot eval: below the floor: {b}");
+        let _ = writeln!(stderr, "marketbot eval: below the floor: {b}");
     }
     Ok(below.is_empty())
 }
@@ -295,7 +312,7 @@ fn exit(result: anyhow::Result<()>) -> ExitCode {
         // The reader went away (`marketbot match … | head`): nothing more to say to it.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("marketbot: {e:#}");
+            let _ = writeln!(std::io::stderr(), "marketbot: {e:#}");
             ExitCode::from(2)
         }
     }

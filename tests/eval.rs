@@ -102,6 +102,38 @@ fn floors_gate_the_exit_code() {
     let (code, _, stderr) = eval(&["--min-precision", "1"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("precision 0.667 < 1"), "{stderr}");
+    // A rule none of whose headlines is its story has nothing to pass a floor with.
+    let (code, _, stderr) = eval(&["--rule", "new-52-week-low", "--min-recall", "0"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("nothing to judge"), "{stderr}");
+}
+
+#[test]
+fn an_unreadable_line_fails_the_floors() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("set.jsonl");
+    let good =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE))
+            .unwrap();
+    std::fs::write(&file, format!("{good}not json\n")).unwrap();
+    let run = |floors: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_marketbot"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["eval", "--rules", "tests/eval/rules", "--headlines"])
+            .arg(&file)
+            .args(["--format", "jsonl"])
+            .args(floors)
+            .output()
+            .unwrap()
+    };
+    // Without floors the good lines are scored and the bad one named.
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipping"));
+    // With floors the set is not what it says it is: exit 1.
+    let out = run(&["--min-recall", "0.5"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("could not be read"));
 }
 
 #[test]

@@ -303,7 +303,7 @@ async fn json_logs_are_one_object_per_line_and_never_show_the_token() {
     assert!(
         lines
             .iter()
-            .any(|l| l["message"] == "Telegram cannot be reached; polling waits"),
+            .any(|l| l["message"] == "Telegram did not answer who the bot is; trying again"),
         "the refused requests were logged:\n{log}"
     );
     assert!(lines.iter().any(|l| l["message"] == "state flushed; bye"));

@@ -169,3 +169,44 @@ async fn a_bot_back_on_long_polling_removes_the_webhook() {
     assert_eq!(tg.webhook(), None);
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_taken_in_but_never_handed_over_is_handled_after_a_restart() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_evening(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let secret = marketbot::config::derived_secret(TOKEN);
+
+    // Telegram's API cannot be reached: the listener is up, but the dispatcher never starts.
+    let mut config = webhook_config(dir.path(), &tg, &origin, port);
+    config.telegram.api_url = format!("http://127.0.0.1:{}", free_port()).parse().unwrap();
+    let bot = RunningBot::start(config, seed_evening());
+    eventually(Duration::from_secs(10), "the listener", || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+    })
+    .await;
+    let posted = tokio::spawn({
+        let secret = secret.clone();
+        async move { post(port, Some(&secret), &help_update(700, 45)).await }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!posted.is_finished(), "not answered before it is taken");
+    // The bot stops with the update in hand: it is not acknowledged...
+    bot.stop().await;
+    assert_eq!(posted.await.unwrap(), 503);
+
+    // ...so Telegram delivers it again, and the next run handles it.
+    let bot = RunningBot::start(
+        webhook_config(dir.path(), &tg, &origin, port),
+        seed_evening(),
+    );
+    eventually(Duration::from_secs(10), "the webhook set", || tg.webhook()).await;
+    assert_eq!(post(port, Some(&secret), &help_update(700, 45)).await, 200);
+    eventually(Duration::from_secs(10), "the answer to /help", || {
+        (!tg.sent_to(45).is_empty()).then_some(())
+    })
+    .await;
+    bot.stop().await;
+}

@@ -1265,6 +1265,10 @@ symbols = ["NVDA"]
             "[telegram]\nwebhook_url = \"https://bot.example.com/tg\"\n[http]\nlisten = \"off\"\n",
         );
         assert!(m[0].contains("needs the HTTP listener"), "{m:?}");
+        let m = messages("[telegram]\nwebhook_url = \"https://bot.example.com:9443/tg\"\n");
+        assert!(m[0].contains("ports 443, 80, 88 or 8443"), "{m:?}");
+        let m = messages("[telegram]\nwebhook_url = \"https://bot.example.com/:hook\"\n");
+        assert!(m[0].contains("a segment starting with"), "{m:?}");
         let m = messages(
             "[telegram]\nwebhook_url = \"https://b.example/tg\"\nwebhook_secret = \"no spaces\"\n",
         );

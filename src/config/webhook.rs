@@ -14,8 +14,8 @@ pub struct WebhookConfig {
     /// Where Telegram posts updates: the public address of the HTTP listener, path included.
     pub url: Url,
     /// What Telegram sends in `X-Telegram-Bot-Api-Secret-Token`, checked on every request:
-    /// `telegram.webhook_secret`, or derived from the bot token (so every instance that shares
-    /// the token shares the secret). Empty in console mode, where no webhook is set.
+    /// `telegram.webhook_secret`, or derived from the bot token (so it survives restarts and
+    /// redeploys unchanged). Empty in console mode, where no webhook is set.
     pub secret: String,
 }
 
@@ -29,8 +29,8 @@ fn valid_secret(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// The secret every instance with `token` derives: SHA-256 of a fixed label and the token,
-/// hex (Telegram's alphabet), so it says nothing about the token.
+/// The secret derived from `token`: SHA-256 of a fixed label and the token, hex (Telegram's
+/// alphabet), so it says nothing about the token.
 pub fn derived_secret(token: &str) -> String {
     let digest = ring::digest::digest(
         &ring::digest::SHA256,
@@ -88,6 +88,28 @@ pub(super) fn parse(
         problem(
             format!("telegram.webhook_url `{text}` must be an https:// address"),
             "Telegram posts updates only over HTTPS (ports 443, 80, 88 or 8443); put a TLS proxy in front of the listener",
+        );
+    }
+    if !loopback && !matches!(parsed.port_or_known_default(), Some(443 | 80 | 88 | 8443)) {
+        problem(
+            format!(
+                "telegram.webhook_url `{text}`: Telegram posts only to ports 443, 80, 88 or 8443"
+            ),
+            "let the proxy listen on one of them and forward to http.listen",
+        );
+    }
+    if parsed
+        .path_segments()
+        .into_iter()
+        .flatten()
+        .any(|segment| segment.starts_with([':', '*', '{']) || segment.contains('}'))
+    {
+        problem(
+            format!(
+                "telegram.webhook_url's path `{}` has a segment starting with `:`, `*` or holding braces",
+                parsed.path()
+            ),
+            "use letters, digits, `-` and `_` in the path, e.g. `/telegram`",
         );
     }
     if RESERVED.contains(&parsed.path()) {

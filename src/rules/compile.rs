@@ -546,6 +546,20 @@ fn side_terms(
     );
     let mut ids = Vec::new();
     for t in expanded {
+        if split_near(&t.text).is_some() {
+            // `@entry NEAR/5 x` where the entry holds pairs: a pair cannot be one side of another.
+            problems.push(Problem::at(
+                file,
+                written.span(),
+                format!(
+                    "`{}`: a NEAR side must be plain terms, and `{side}` holds the pair `{}`",
+                    written.get_ref(),
+                    t.text
+                ),
+                Some("refer to an entry of plain terms on each side".into()),
+            ));
+            continue;
+        }
         match terms.parse(&t.text) {
             Ok(id) => {
                 if !ids.contains(&id) {

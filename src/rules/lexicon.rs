@@ -182,6 +182,15 @@ impl Lexicon {
             if let Some((left, right)) = near_sides(text) {
                 // A pair stays one term; its sides are expanded where it is compiled. Their
                 // references are checked here, so a bad one is reported once, at the entry.
+                if left.is_empty() || right.is_empty() {
+                    problems.push(Problem::at(
+                        file,
+                        term.span(),
+                        format!("`{text}`: a NEAR pair needs a term on each side"),
+                        Some("e.g. `@customers NEAR/5 @chips`".into()),
+                    ));
+                    continue;
+                }
                 for side in [left, right] {
                     if let Some(other) = side.strip_prefix('@') {
                         if !self.entries.contains_key(other) {
@@ -266,10 +275,15 @@ impl Lexicon {
     }
 }
 
-/// The two sides of `A NEAR/n B`, trimmed.
+/// The two sides of `A NEAR/n B`, trimmed (a side may be empty: `NEAR/3 B`).
 fn near_sides(text: &str) -> Option<(&str, &str)> {
-    let i = text.find(" NEAR")?;
-    let rest = &text[i + 5..];
+    let text = text.trim();
+    let i = if text.starts_with("NEAR/") || text == "NEAR" || text.starts_with("NEAR ") {
+        0
+    } else {
+        text.find(" NEAR")? + 1
+    };
+    let rest = &text[i + 4..];
     let right = rest
         .strip_prefix('/')
         .map_or(rest, |r| r.trim_start_matches(|c: char| c.is_ascii_digit()));

@@ -673,4 +673,33 @@ fn a_pair_in_a_concept_must_have_plain_sides_that_exist() {
             .any(|m| m.contains("unknown lexicon `missing`")),
         "{messages:?}"
     );
+    // A side left empty, at the start or the end.
+    let problems =
+        with_lexicon("[concept.deal]\nterms = [\" NEAR/3 deal\", \"deal NEAR/3 \"]\n").unwrap_err();
+    assert_eq!(
+        problems
+            .iter()
+            .filter(|p| p.message.contains("needs a term on each side"))
+            .count(),
+        2,
+        "{problems:?}"
+    );
+    // A rule's own pair with a side that holds pairs.
+    let problems = compile(
+        vec![SourceFile {
+            path: "rules/r.toml".into(),
+            text: "id = \"r\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"@pairs NEAR/5 OpenAI\"]\n".into(),
+        }],
+        vec![SourceFile {
+            path: "rules/lexicons/l.toml".into(),
+            text: "[concept.pairs]\nterms = [\"amd NEAR/4 deal\"]\n".into(),
+        }],
+    )
+    .unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("a NEAR side must be plain terms")),
+        "{problems:?}"
+    );
 }

@@ -17,6 +17,8 @@ mod personal;
 mod symbols;
 mod updates;
 
+pub use updates::TakeIn;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -135,7 +137,7 @@ pub struct Store {
     digest: sled::Tree,
     /// chat id → [`crate::telegram::gate::Admission`]: the admins' decisions (allowlist).
     access: sled::Tree,
-    /// update id (i64 BE) → when it was taken in (i64 BE): webhook deliveries handled once.
+    /// update id (i64 BE) → `UpdateRecord` {seen, run, taken}: webhook deliveries handled once.
     updates: sled::Tree,
 }
 

@@ -1,28 +1,89 @@
-//! Telegram updates already taken in (webhook mode), so a delivery Telegram repeats — after a
-//! timeout, or to another instance behind the same address — is handled once.
+//! Telegram updates taken in by webhook, so each is handled once: a delivery Telegram repeats
+//! (it thought the answer was lost) is recognised, and one a stopped run recorded but never
+//! handed over is handled by the next.
 
-use super::{Store, StoreError, ctx};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError, ctx, decode, encode};
+
+/// What a run knows about one update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct UpdateRecord {
+    /// When it was taken in (unix seconds).
+    seen: i64,
+    /// The run (process start) that took it in.
+    run: u64,
+    /// Handed to the dispatcher.
+    taken: bool,
+}
+
+/// What [`Store::take_in_update`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TakeIn {
+    /// New (or left over by a run that never handed it over): this request hands it over.
+    First,
+    /// Handed over before: answer and forget it.
+    Repeated,
+    /// Another request of this run is handing it over right now.
+    InFlight,
+}
 
 impl Store {
-    /// Records update `id` as taken in at `now` (unix seconds), unless it was before; whether
-    /// this is its first sight. Durable before it answers.
-    pub fn first_sight_of_update(&self, id: i64, now: i64) -> Result<bool, StoreError> {
-        let first = self
-            .updates
-            .compare_and_swap(
-                id.to_be_bytes(),
-                None::<&[u8]>,
-                Some(&now.to_be_bytes()[..]),
-            )
-            .map_err(ctx("recording an update"))?
-            .is_ok();
-        if first {
-            self.updates.flush().map_err(ctx("flushing an update"))?;
+    /// Records update `id` as being taken in by `run` at `now` (unix seconds), durably, and
+    /// says whether this request is the one to hand it over.
+    pub fn take_in_update(&self, id: i64, now: i64, run: u64) -> Result<TakeIn, StoreError> {
+        let key = id.to_be_bytes();
+        let mine = encode(&UpdateRecord {
+            seen: now,
+            run,
+            taken: false,
+        });
+        loop {
+            let current = self.updates.get(key).map_err(ctx("reading an update"))?;
+            match current
+                .as_ref()
+                .map(|v| decode::<UpdateRecord>(v, "update"))
+            {
+                // Unreadable: treat it as handled rather than handle it twice.
+                Some(None) => return Ok(TakeIn::Repeated),
+                Some(Some(r)) if r.taken => return Ok(TakeIn::Repeated),
+                Some(Some(r)) if r.run == run => return Ok(TakeIn::InFlight),
+                // Nothing, or a run that stopped before handing it over: ours now.
+                _ => {}
+            }
+            let swapped = self
+                .updates
+                .compare_and_swap(key, current, Some(mine.clone()))
+                .map_err(ctx("recording an update"))?;
+            if swapped.is_ok() {
+                if let Err(e) = self.updates.flush() {
+                    // Not durable: undo, so the next delivery is not taken for a repeat.
+                    let _ = self.updates.remove(key);
+                    return Err(ctx("flushing an update")(e));
+                }
+                return Ok(TakeIn::First);
+            }
+            // Someone else changed it meanwhile: look again.
         }
-        Ok(first)
     }
 
-    /// Forgets update `id`, taken in but not handled: Telegram's next delivery of it counts.
+    /// Marks update `id` as handed to the dispatcher.
+    pub fn mark_update_taken(&self, id: i64) -> Result<(), StoreError> {
+        let key = id.to_be_bytes();
+        let Some(v) = self.updates.get(key).map_err(ctx("reading an update"))? else {
+            return Ok(());
+        };
+        if let Some(mut r) = decode::<UpdateRecord>(&v, "update") {
+            r.taken = true;
+            self.updates
+                .insert(key, encode(&r))
+                .map_err(ctx("marking an update"))?;
+            self.updates.flush().map_err(ctx("flushing an update"))?;
+        }
+        Ok(())
+    }
+
+    /// Forgets update `id`, taken in but not handed over: Telegram's next delivery counts.
     pub fn forget_update(&self, id: i64) -> Result<(), StoreError> {
         self.updates
             .remove(id.to_be_bytes())
@@ -31,21 +92,19 @@ impl Store {
     }
 
     /// Forgets the updates taken in before `before` (unix seconds); how many. Telegram gives
-    /// up redelivering long before a day has passed.
+    /// up redelivering long before a day has passed. (Update ids mostly grow, but restart at
+    /// random after a week without updates: the whole tree — a day of updates — is read.)
     pub fn forget_updates_before(&self, before: i64) -> Result<usize, StoreError> {
-        // Update ids grow with time: the oldest come first, and the scan stops at the first
-        // young one.
         let mut forgotten = 0;
         for entry in self.updates.iter() {
-            let (key, seen) = entry.map_err(ctx("reading updates"))?;
-            let seen = <[u8; 8]>::try_from(seen.as_ref()).map_or(i64::MIN, i64::from_be_bytes);
-            if seen >= before {
-                break;
+            let (key, value) = entry.map_err(ctx("reading updates"))?;
+            let old = decode::<UpdateRecord>(&value, "update").is_none_or(|r| r.seen < before);
+            if old {
+                self.updates
+                    .remove(key)
+                    .map_err(ctx("forgetting an update"))?;
+                forgotten += 1;
             }
-            self.updates
-                .remove(key)
-                .map_err(ctx("forgetting an update"))?;
-            forgotten += 1;
         }
         Ok(forgotten)
     }

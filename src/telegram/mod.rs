@@ -468,27 +468,27 @@ pub enum Updates {
     },
 }
 
-/// Waits until `ask` succeeds (retrying with backoff up to a minute) or `shutdown`; whether
-/// it succeeded.
+/// Waits until `ask` succeeds (retrying with backoff up to a minute) or `shutdown`; the
+/// answer, or `None` on shutdown.
 async fn until_telegram_answers<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
     token: &str,
     what: &str,
     shutdown: &CancellationToken,
     mut ask: impl FnMut() -> F,
-) -> bool {
+) -> Option<T> {
     let mut wait = Duration::from_secs(1);
     loop {
         let asked = tokio::select! {
             answer = ask() => answer,
-            _ = shutdown.cancelled() => return false,
+            _ = shutdown.cancelled() => return None,
         };
         match asked {
-            Ok(_) => return true,
+            Ok(answer) => return Some(answer),
             Err(e) => {
-                tracing::warn!(error = %redact(&e.to_string(), token), retry_in = ?wait, "Telegram cannot be reached; {what} waits");
+                tracing::warn!(error = %redact(&e.to_string(), token), retry_in = ?wait, "Telegram did not answer {what}; trying again");
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
-                    _ = shutdown.cancelled() => return false,
+                    _ = shutdown.cancelled() => return None,
                 }
                 wait = (wait * 2).min(Duration::from_secs(60));
             }
@@ -524,7 +524,10 @@ pub async fn run(
     // The dispatcher asks who the bot is before it starts, and gives up for good (a panic in
     // its task) when Telegram cannot be reached: wait for an answer here first, so a bot
     // started during an outage starts when it ends.
-    if !until_telegram_answers(&token, "polling", &shutdown, || bot.get_me().into_future()).await {
+    let me = until_telegram_answers(&token, "who the bot is", &shutdown, || {
+        bot.get_me().into_future()
+    });
+    if me.await.is_none() {
         return;
     }
     register_commands(&bot, &token).await;
@@ -546,12 +549,24 @@ pub async fn run(
     });
     let dispatching: std::pin::Pin<Box<dyn Future<Output = ()> + Send>> = match updates {
         Updates::Polling(timeout) => {
-            // A webhook left set (by an earlier run in webhook mode) blocks polling: drop it.
-            let listener = Polling::builder(bot)
-                .timeout(timeout)
-                .delete_webhook()
-                .await
-                .build();
+            // A webhook left set (by an earlier run in webhook mode) blocks polling: drop it,
+            // and make sure it is gone (getUpdates fails for as long as it is set).
+            let info = || bot.get_webhook_info().into_future();
+            let Some(info) =
+                until_telegram_answers(&token, "the webhook info", &shutdown, info).await
+            else {
+                return;
+            };
+            if let Some(url) = info.url {
+                tracing::warn!(url = %url, "a webhook was set; deleting it to poll");
+                let delete = || bot.delete_webhook().into_future();
+                let deleted =
+                    until_telegram_answers(&token, "deleting the webhook", &shutdown, delete);
+                if deleted.await.is_none() {
+                    return;
+                }
+            }
+            let listener = Polling::builder(bot).timeout(timeout).build();
             Box::pin(async move {
                 dispatcher
                     .dispatch_with_listener(listener, listener_errors)
@@ -564,12 +579,17 @@ pub async fn run(
             receiving,
         } => {
             let set = || {
+                // One delivery at a time: updates arrive in order, as when polling.
                 bot.set_webhook(url.clone())
                     .secret_token(secret.clone())
                     .allowed_updates(ALLOWED_UPDATES)
+                    .max_connections(1)
                     .into_future()
             };
-            if !until_telegram_answers(&token, "setting the webhook", &shutdown, set).await {
+            if until_telegram_answers(&token, "setting the webhook", &shutdown, set)
+                .await
+                .is_none()
+            {
                 return;
             }
             tracing::info!(url = %url, "updates arrive by webhook");
@@ -588,8 +608,9 @@ pub async fn run(
     }
     // Ask the dispatcher to finish the updates in hand. A long poll in flight may take up to
     // the poll timeout; past a short grace it is dropped, which loses nothing: updates not
-    // yet confirmed are delivered again on the next start. In webhook mode the updates taken
-    // in are handed over first (new ones are refused meanwhile, and Telegram retries them).
+    // yet confirmed are delivered again on the next start. In webhook mode the updates queued
+    // are handed over first (new ones get 503, and Telegram delivers them again); one not
+    // taken by then is answered 503 too, and forgotten.
     let graceful = async {
         while stop.shutdown().is_err() {
             // Not dispatching yet (still starting): try again shortly.

@@ -1,44 +1,67 @@
 //! Webhook mode: Telegram posts each update to `telegram.webhook_url`, which a TLS proxy
 //! forwards to the bot's HTTP listener; the update then goes to the same dispatcher long
-//! polling feeds (per-chat order, the same handlers).
+//! polling feeds (the same handlers, one chat's updates in order).
 //!
-//! A request is answered only after the update is durably recorded as taken in (the store's
-//! `updates` tree, by `update_id`), so a delivery Telegram repeats — after a timeout, or to
-//! another instance behind the same address — is handled once. Requests without the secret
-//! token are refused before anything is read from their body.
+//! An update is answered `200` only once the dispatcher has taken it, and recorded by its
+//! `update_id` in the store before that (`Store::take_in_update`): a delivery Telegram
+//! repeats is answered without being handled again, and one that a stopped run recorded but
+//! never handed over is handled by the next. Anything that fails on the way (a full queue, a
+//! stop, the store) forgets the record and answers `503`, and Telegram delivers it again. The
+//! secret token is checked before the body is read; the body has a size and a time limit.
 
 use std::convert::Infallible;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::routing::post;
 use futures::Stream;
 use teloxide::stop::{StopFlag, StopToken, mk_stop_token};
 use teloxide::types::Update;
 use teloxide::update_listeners::{StatefulListener, UpdateListener};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::config::WebhookConfig;
-use crate::store::Store;
+use crate::store::{Store, TakeIn};
 
 /// The header Telegram puts the secret token in.
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
-/// Updates taken in and not yet picked up by the dispatcher. Small: a full queue makes
-/// Telegram wait (and retry), and few are in hand when the bot stops.
+/// Updates handed over and not yet picked up by the dispatcher.
 const QUEUE: usize = 64;
 /// An update is a few kilobytes; anything far larger is not one.
 const MAX_BODY: usize = 1 << 20;
+/// How long a body may take to arrive.
+const BODY_TIME: Duration = Duration::from_secs(10);
+/// How long an update may wait for the dispatcher to take it before Telegram is told to
+/// deliver it again.
+const HANDOVER: Duration = Duration::from_secs(20);
+
+/// An update on its way to the dispatcher, and who waits for it to be taken.
+type Handover = (Update, oneshot::Sender<()>);
 
 /// What the HTTP handler needs.
 #[derive(Clone)]
 struct Inbound {
-    secret: std::sync::Arc<str>,
-    queue: mpsc::Sender<Update>,
+    secret: Arc<str>,
+    queue: mpsc::Sender<Handover>,
     store: Store,
+    /// This process's run, told apart from earlier ones in the store's records.
+    run: u64,
+    /// When a refused request was last logged (unix seconds): probes do not flood the log.
+    refused_logged: Arc<AtomicI64>,
+}
+
+/// A number telling this run apart from earlier ones (and from other processes).
+fn this_run() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ (u64::from(std::process::id()) << 40)
 }
 
 /// The route to mount on the HTTP listener, and the update listener to give the dispatcher.
@@ -49,10 +72,11 @@ pub fn channel(config: &WebhookConfig, store: Store) -> (Router, Receiving) {
         secret: config.secret.as_str().into(),
         queue,
         store,
+        run: this_run(),
+        refused_logged: Arc::default(),
     };
     let router = Router::new()
         .route(config.url.path(), post(accept))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(inbound);
     (
         router,
@@ -73,16 +97,28 @@ fn same_secret(given: &[u8], expected: &[u8]) -> bool {
             == 0
 }
 
-async fn accept(State(inbound): State<Inbound>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let given = headers
+async fn accept(State(inbound): State<Inbound>, request: Request) -> StatusCode {
+    let (parts, body) = request.into_parts();
+    let given = parts
+        .headers
         .get(SECRET_HEADER)
         .map(|v| v.as_bytes())
         .unwrap_or_default();
     if !same_secret(given, inbound.secret.as_bytes()) {
         crate::metrics::webhook("refused");
-        tracing::warn!("a webhook request without the right secret token was refused");
+        let now = chrono::Utc::now().timestamp();
+        if inbound.refused_logged.swap(now, Ordering::Relaxed) < now - 60 {
+            tracing::warn!(
+                "a webhook request without the right secret token was refused (logged once a minute)"
+            );
+        }
         return StatusCode::UNAUTHORIZED;
     }
+    let body = match tokio::time::timeout(BODY_TIME, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => return StatusCode::PAYLOAD_TOO_LARGE,
+        Err(_) => return StatusCode::REQUEST_TIMEOUT,
+    };
     let update: Update = match serde_json::from_slice(&body) {
         Ok(u) => u,
         Err(e) => {
@@ -92,41 +128,72 @@ async fn accept(State(inbound): State<Inbound>, headers: HeaderMap, body: Bytes)
             return StatusCode::OK;
         }
     };
+    // In a task of its own: a request given up half-way does not leave an update recorded
+    // but never handed over.
+    tokio::spawn(take_in(inbound, update))
+        .await
+        .unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
+}
+
+/// Records `update`, hands it to the dispatcher and waits until it is taken.
+async fn take_in(inbound: Inbound, update: Update) -> StatusCode {
     if inbound.queue.is_closed() {
-        // Stopping: Telegram delivers it again, here after a restart or to another instance.
-        return StatusCode::SERVICE_UNAVAILABLE;
+        // Stopping: Telegram delivers it again, here after a restart or elsewhere.
+        return unavailable("stopping");
     }
     let id = i64::from(update.id.0);
-    let store = inbound.store.clone();
-    let now = chrono::Utc::now().timestamp();
-    let first = tokio::task::spawn_blocking(move || store.first_sight_of_update(id, now)).await;
-    match first {
-        Ok(Ok(true)) => {}
-        Ok(Ok(false)) => {
+    let (store, run, now) = (
+        inbound.store.clone(),
+        inbound.run,
+        chrono::Utc::now().timestamp(),
+    );
+    match tokio::task::spawn_blocking(move || store.take_in_update(id, now, run)).await {
+        Ok(Ok(TakeIn::First)) => {}
+        Ok(Ok(TakeIn::Repeated)) => {
             crate::metrics::webhook("repeated");
             tracing::debug!(
                 update = id,
-                "a webhook update seen before; not handled again"
+                "a webhook update handled before; not handled again"
             );
             return StatusCode::OK;
         }
+        Ok(Ok(TakeIn::InFlight)) => return unavailable("being handed over"),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, update = id, "cannot record a webhook update; Telegram will retry");
-            return StatusCode::SERVICE_UNAVAILABLE;
+            return unavailable("store");
         }
         Err(e) => {
             tracing::warn!(error = %e, update = id, "recording a webhook update failed");
-            return StatusCode::SERVICE_UNAVAILABLE;
+            return unavailable("store");
         }
     }
-    if inbound.queue.send(update).await.is_err() {
-        // Stopped meanwhile: un-take it so the next delivery counts.
-        let store = inbound.store.clone();
+    let (ack, taken) = oneshot::channel();
+    let handed = match tokio::time::timeout(HANDOVER, inbound.queue.send((update, ack))).await {
+        Ok(Ok(())) => matches!(tokio::time::timeout(HANDOVER, taken).await, Ok(Ok(()))),
+        _ => false,
+    };
+    let store = inbound.store.clone();
+    if !handed {
+        // Not taken (stopping, or the dispatcher is stuck): the next delivery counts.
         let _ = tokio::task::spawn_blocking(move || store.forget_update(id)).await;
-        return StatusCode::SERVICE_UNAVAILABLE;
+        return unavailable("not taken");
+    }
+    match tokio::task::spawn_blocking(move || store.mark_update_taken(id)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, update = id, "cannot mark a webhook update handed over")
+        }
+        Err(e) => tracing::warn!(error = %e, update = id, "marking a webhook update failed"),
     }
     crate::metrics::webhook("accepted");
     StatusCode::OK
+}
+
+/// Answers 503 (Telegram delivers the update again later), counted.
+fn unavailable(why: &'static str) -> StatusCode {
+    crate::metrics::webhook("unavailable");
+    tracing::debug!(why, "a webhook update is to be delivered again");
+    StatusCode::SERVICE_UNAVAILABLE
 }
 
 /// The updates taken in, as the dispatcher's update listener.
@@ -150,11 +217,12 @@ fn stop_of(state: &mut (Queued, StopToken)) -> StopToken {
     state.1.clone()
 }
 
-/// The queue as a stream. Once the dispatcher stops the listener, no more updates are taken
-/// in (requests get 503 and Telegram retries), and those already queued are still handed
-/// over before the stream ends: an update answered with 200 is never dropped here.
+/// The queue as a stream. Each update it yields is acknowledged to the request waiting for
+/// it (which then answers 200); one whose request gave up meanwhile is skipped, as Telegram
+/// will deliver it again. Once the dispatcher stops the listener no more are taken in, and
+/// those already queued are still yielded before the stream ends.
 pub struct Queued {
-    rx: mpsc::Receiver<Update>,
+    rx: mpsc::Receiver<Handover>,
     flag: StopFlag,
 }
 
@@ -166,7 +234,17 @@ impl Stream for Queued {
         if std::future::Future::poll(Pin::new(&mut this.flag), cx).is_ready() {
             this.rx.close();
         }
-        this.rx.poll_recv(cx).map(|u| u.map(Ok))
+        loop {
+            match this.rx.poll_recv(cx) {
+                Poll::Ready(Some((update, ack))) => {
+                    if ack.send(()).is_ok() {
+                        return Poll::Ready(Some(Ok(update)));
+                    }
+                }
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
     }
 }
 

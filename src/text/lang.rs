@@ -46,9 +46,11 @@ impl Lang {
 
     /// The stem of a folded word in this language.
     ///
-    /// German adds a plain `-s` after a vowel for the genitive of names and the plural of
-    /// borrowed words (`Nvidias`, `Metas`, `Teslas`, `Kameras`, `Autos`), which the Snowball
-    /// stemmer keeps; such a word of five letters or more is stemmed without it.
+    /// German adds a plain `-s` for the genitive of names and the plural of borrowed words
+    /// ending in `a`, `o` or `y` (`Nvidias`, `Metas`, `Teslas`, `Autos`, `Handys`), which the
+    /// Snowball stemmer keeps; such a word of five letters or more is stemmed without it.
+    /// (Not after `e`, `i`, `u`, nor `-gas`: `Preis`, `Hinweis`, `Kaufhaus`, `Erdgas` are
+    /// words of their own.)
     pub fn stem(self, folded: &str) -> String {
         let algorithm = match self {
             Lang::En => Algorithm::English,
@@ -60,7 +62,8 @@ impl Lang {
             && stem == folded
             && folded.chars().count() >= 5
             && let Some(base) = folded.strip_suffix('s')
-            && base.ends_with(['a', 'e', 'i', 'o', 'u', 'y'])
+            && base.ends_with(['a', 'o', 'y'])
+            && !folded.ends_with("gas")
         {
             return stemmer.stem(base).into_owned();
         }
@@ -180,6 +183,14 @@ mod tests {
         }
         // Short words and words the stemmer already changes are left as they are.
         assert_eq!(Lang::De.stem("aus"), "aus");
+        for (word, inflected) in [
+            ("preis", "preise"),
+            ("hinweis", "hinweise"),
+            ("erdgas", "erdgases"),
+            ("kaufhaus", "kaufhauses"),
+        ] {
+            assert_eq!(Lang::De.stem(word), Lang::De.stem(inflected), "{word}");
+        }
         assert_eq!(Lang::De.stem("etwas"), "etwa");
         assert_eq!(Lang::En.stem("metas"), Lang::En.stem("metas"));
     }
