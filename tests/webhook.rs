@@ -21,17 +21,42 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// The bot's config in webhook mode on `port`.
-fn webhook_config(
-    dir: &std::path::Path,
-    tg: &FakeTelegram,
-    origin: &Origin,
+/// A fake Telegram, a quiet market, a data directory and the port the bot will listen on.
+struct World {
+    tg: FakeTelegram,
+    origin: Origin,
+    dir: tempfile::TempDir,
     port: u16,
-) -> marketbot::config::Config {
-    let keys = format!("webhook_url = \"http://127.0.0.1:{port}/telegram\"\n");
-    let mut config = bot_config_with(dir, tg, origin, &keys);
-    config.http.listen = Some(format!("127.0.0.1:{port}").parse().unwrap());
-    config
+}
+
+impl World {
+    async fn new() -> World {
+        let tg = FakeTelegram::start().await;
+        let origin = Origin::start().await;
+        serve_quiet_evening(&origin);
+        World {
+            tg,
+            origin,
+            dir: tempfile::tempdir().unwrap(),
+            port: free_port(),
+        }
+    }
+
+    /// The bot's config in webhook mode.
+    fn webhook_config(&self) -> marketbot::config::Config {
+        let keys = format!(
+            "webhook_url = \"http://127.0.0.1:{}/telegram\"\n",
+            self.port
+        );
+        let mut config = bot_config_with(self.dir.path(), &self.tg, &self.origin, &keys);
+        config.http.listen = Some(format!("127.0.0.1:{}", self.port).parse().unwrap());
+        config
+    }
+
+    /// The bot's config on long polling.
+    fn polling_config(&self) -> marketbot::config::Config {
+        bot_config_with(self.dir.path(), &self.tg, &self.origin, "")
+    }
 }
 
 /// A `/help` from `chat` as Telegram would post it.
@@ -62,15 +87,9 @@ async fn post(port: u16, secret: Option<&str>, update: &Value) -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn updates_posted_by_telegram_are_answered_once_and_only_with_the_secret() {
-    let tg = FakeTelegram::start().await;
-    let origin = Origin::start().await;
-    serve_quiet_evening(&origin);
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let bot = RunningBot::start(
-        webhook_config(dir.path(), &tg, &origin, port),
-        seed_evening(),
-    );
+    let world = World::new().await;
+    let (tg, port) = (&world.tg, world.port);
+    let bot = RunningBot::start(world.webhook_config(), seed_evening());
 
     // The webhook is set with Telegram: the listener's path, a secret derived from the
     // token, and the update kinds the bot answers.
@@ -91,7 +110,7 @@ async fn updates_posted_by_telegram_are_answered_once_and_only_with_the_secret()
     }
 
     // A user's /start reaches the bot through the webhook, and is answered.
-    let welcome = ask(&tg, 42, "/start").await;
+    let welcome = ask(tg, 42, "/start").await;
     assert!(welcome.contains("Subscribed"), "{welcome}");
     assert!(tg.deliveries().iter().any(|(_, status)| *status == 200));
     assert!(
@@ -129,10 +148,7 @@ async fn updates_posted_by_telegram_are_answered_once_and_only_with_the_secret()
     })
     .await;
     assert_eq!(tg.pending_updates(), 1, "Telegram keeps it");
-    let bot = RunningBot::start(
-        webhook_config(dir.path(), &tg, &origin, port),
-        seed_evening(),
-    );
+    let bot = RunningBot::start(world.webhook_config(), seed_evening());
     eventually(
         Duration::from_secs(15),
         "the waiting /help answered",
@@ -147,24 +163,15 @@ async fn updates_posted_by_telegram_are_answered_once_and_only_with_the_secret()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bot_back_on_long_polling_removes_the_webhook() {
-    let tg = FakeTelegram::start().await;
-    let origin = Origin::start().await;
-    serve_quiet_evening(&origin);
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let bot = RunningBot::start(
-        webhook_config(dir.path(), &tg, &origin, port),
-        seed_evening(),
-    );
+    let world = World::new().await;
+    let tg = &world.tg;
+    let bot = RunningBot::start(world.webhook_config(), seed_evening());
     eventually(Duration::from_secs(10), "the webhook set", || tg.webhook()).await;
     bot.stop().await;
 
     // The same bot without webhook_url polls again: the webhook goes, updates arrive.
-    let bot = RunningBot::start(
-        bot_config_with(dir.path(), &tg, &origin, ""),
-        seed_evening(),
-    );
-    let welcome = ask(&tg, 42, "/start").await;
+    let bot = RunningBot::start(world.polling_config(), seed_evening());
+    let welcome = ask(tg, 42, "/start").await;
     assert!(welcome.contains("Subscribed"), "{welcome}");
     assert_eq!(tg.webhook(), None);
     bot.stop().await;
@@ -172,15 +179,12 @@ async fn a_bot_back_on_long_polling_removes_the_webhook() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_update_taken_in_but_never_handed_over_is_handled_after_a_restart() {
-    let tg = FakeTelegram::start().await;
-    let origin = Origin::start().await;
-    serve_quiet_evening(&origin);
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let world = World::new().await;
+    let (tg, port) = (&world.tg, world.port);
     let secret = marketbot::config::derived_secret(TOKEN);
 
     // Telegram's API cannot be reached: the listener is up, but the dispatcher never starts.
-    let mut config = webhook_config(dir.path(), &tg, &origin, port);
+    let mut config = world.webhook_config();
     config.telegram.api_url = format!("http://127.0.0.1:{}", free_port()).parse().unwrap();
     let bot = RunningBot::start(config, seed_evening());
     eventually(Duration::from_secs(10), "the listener", || {
@@ -198,10 +202,7 @@ async fn an_update_taken_in_but_never_handed_over_is_handled_after_a_restart() {
     assert_eq!(posted.await.unwrap(), 503);
 
     // ...so Telegram delivers it again, and the next run handles it.
-    let bot = RunningBot::start(
-        webhook_config(dir.path(), &tg, &origin, port),
-        seed_evening(),
-    );
+    let bot = RunningBot::start(world.webhook_config(), seed_evening());
     eventually(Duration::from_secs(10), "the webhook set", || tg.webhook()).await;
     assert_eq!(post(port, Some(&secret), &help_update(700, 45)).await, 200);
     eventually(Duration::from_secs(10), "the answer to /help", || {
