@@ -63,10 +63,7 @@ impl Store {
                 .flush()
                 .map(|_| ())
                 .map_err(ctx("flushing a digest")),
-            Err(TransactionError::Storage(e)) => Err(StoreError {
-                action: "committing a digest".into(),
-                source: e,
-            }),
+            Err(TransactionError::Storage(e)) => Err(StoreError::new("committing a digest", e)),
             Err(TransactionError::Abort(())) => unreachable!("the digest transaction never aborts"),
         }
     }

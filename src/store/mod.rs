@@ -39,20 +39,33 @@ use crate::sources::SourceHealth;
 /// in `personal_state`.
 const SCHEMA_VERSION: u32 = 2;
 
-/// A storage failure, with what was being done.
+/// A storage failure, with what was being done. What the storage engine said is its source;
+/// callers see an error, not the engine.
 #[derive(Debug, thiserror::Error)]
 #[error("storage: {action}: {source}")]
 pub struct StoreError {
     /// What the store was doing.
     pub action: String,
-    /// What sled said.
+    /// What the storage engine said.
     #[source]
-    pub source: sled::Error,
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl StoreError {
+    fn new(
+        action: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> StoreError {
+        StoreError {
+            action: action.into(),
+            source: source.into(),
+        }
+    }
 }
 
 fn ctx(action: impl Into<String>) -> impl FnOnce(sled::Error) -> StoreError {
     let action = action.into();
-    move |source| StoreError { action, source }
+    move |source| StoreError::new(action, source)
 }
 
 /// A feed item seen before, so re-fetching a feed never re-processes it.
@@ -167,10 +180,8 @@ fn open_waiting_for_lock(config: &sled::Config) -> sled::Result<sled::Db> {
 impl Store {
     /// Opens (or creates) the database in `path` with a page cache of `cache_bytes`.
     pub fn open(path: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(path).map_err(|e| StoreError {
-            action: format!("creating {}", path.display()),
-            source: sled::Error::Io(e),
-        })?;
+        std::fs::create_dir_all(path)
+            .map_err(|e| StoreError::new(format!("creating {}", path.display()), e))?;
         let config = sled::Config::new()
             .path(path)
             .cache_capacity(cache_bytes)
@@ -402,10 +413,9 @@ impl Store {
             );
         match result {
             Ok(()) => Ok(()),
-            Err(TransactionError::Storage(e)) => Err(StoreError {
-                action: "committing a pipeline step".into(),
-                source: e,
-            }),
+            Err(TransactionError::Storage(e)) => {
+                Err(StoreError::new("committing a pipeline step", e))
+            }
             Err(TransactionError::Abort(())) => unreachable!("the step transaction never aborts"),
         }
     }

@@ -120,10 +120,7 @@ impl Store {
         let created = match result {
             Ok(done) => done,
             Err(TransactionError::Storage(e)) => {
-                return Err(StoreError {
-                    action: "making a personal alert".into(),
-                    source: e,
-                });
+                return Err(StoreError::new("making a personal alert", e));
             }
             Err(TransactionError::Abort(())) => unreachable!("never aborted"),
         };
@@ -165,10 +162,7 @@ impl Store {
         let existed = match result {
             Ok(existed) => existed,
             Err(TransactionError::Storage(e)) => {
-                return Err(StoreError {
-                    action: "deleting a personal alert".into(),
-                    source: e,
-                });
+                return Err(StoreError::new("deleting a personal alert", e));
             }
             Err(TransactionError::Abort(())) => unreachable!("never aborted"),
         };
