@@ -512,10 +512,16 @@ fn compile_items(
     items.into()
 }
 
-/// `A NEAR/5 B` → (`A`, Some(5), `B`); `NEAR` without a number gives `None` as distance.
-fn split_near(text: &str) -> Option<(&str, Option<usize>, &str)> {
-    let i = text.find(" NEAR")?;
-    let rest = &text[i + 5..];
+/// `A NEAR/5 B` → (`A`, Some(5), `B`); `NEAR` without a number gives `None` as distance, and a
+/// side may come out empty (`NEAR/3 B`, `A NEAR/3`).
+pub(super) fn split_near(text: &str) -> Option<(&str, Option<usize>, &str)> {
+    let text = text.trim();
+    let i = if text == "NEAR" || text.starts_with("NEAR/") || text.starts_with("NEAR ") {
+        0
+    } else {
+        text.find(" NEAR")? + 1
+    };
+    let rest = &text[i + 4..];
     let (num, right) = match rest.strip_prefix('/') {
         Some(r) => {
             let end = r.find(char::is_whitespace).unwrap_or(r.len());

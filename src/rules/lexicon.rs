@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
+use super::compile::split_near;
 use super::file::{Located, Problem, RawLexicon, SourceFile};
 use crate::problem::closest;
 
@@ -179,7 +180,7 @@ impl Lexicon {
         let file = &self.files[entry.file];
         for term in &entry.terms {
             let text = term.get_ref().trim();
-            if let Some((left, right)) = near_sides(text) {
+            if let Some((left, _, right)) = split_near(text) {
                 // A pair stays one term; its sides are expanded where it is compiled. Their
                 // references are checked here, so a bad one is reported once, at the entry.
                 if left.is_empty() || right.is_empty() {
@@ -260,7 +261,7 @@ impl Lexicon {
             };
             for term in &entry.terms {
                 let text = term.get_ref().trim();
-                if near_sides(text).is_some() {
+                if split_near(text).is_some() {
                     return true;
                 }
                 if let Some(other) = text.strip_prefix('@')
@@ -273,21 +274,6 @@ impl Lexicon {
         }
         false
     }
-}
-
-/// The two sides of `A NEAR/n B`, trimmed (a side may be empty: `NEAR/3 B`).
-fn near_sides(text: &str) -> Option<(&str, &str)> {
-    let text = text.trim();
-    let i = if text.starts_with("NEAR/") || text == "NEAR" || text.starts_with("NEAR ") {
-        0
-    } else {
-        text.find(" NEAR")? + 1
-    };
-    let rest = &text[i + 4..];
-    let right = rest
-        .strip_prefix('/')
-        .map_or(rest, |r| r.trim_start_matches(|c: char| c.is_ascii_digit()));
-    Some((text[..i].trim(), right.trim()))
 }
 
 fn valid_name(name: &str) -> bool {
