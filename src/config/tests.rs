@@ -1,0 +1,393 @@
+use super::*;
+
+fn parse(text: &str, env: &dyn Env) -> Result<Config, Vec<Problem>> {
+    Config::parse(
+        &SourceFile {
+            path: "/etc/marketbot/marketbot.toml".into(),
+            text: text.into(),
+        },
+        env,
+    )
+}
+
+const FULL: &str = r#"
+[telegram]
+token = "123:abc"
+api_url = "http://127.0.0.1:9000"
+admins = [42]
+[storage]
+path = "state"
+[rules]
+dir = "/srv/rules"
+[[quotes]]
+provider = "yahoo"
+base_url = "http://127.0.0.1:9001"
+symbols = ["nvda", "AMD"]
+schedule = "0 * * * * *"
+interval = "5m"
+extended_hours = true
+[[feeds]]
+url = "http://127.0.0.1:9002/rss"
+schedule = "*/30 * * * * *"
+symbols = ["NVDA"]
+"#;
+
+#[test]
+fn a_full_config_parses_with_relative_paths_resolved() {
+    let c = parse(FULL, &[]).unwrap();
+    assert_eq!(c.telegram.token.as_deref(), Some("123:abc"));
+    assert_eq!(c.telegram.api_url.as_str(), "http://127.0.0.1:9000/");
+    assert_eq!(c.storage.path, Path::new("/etc/marketbot/state"));
+    assert_eq!(c.rules_dir, Path::new("/srv/rules"));
+    assert_eq!(c.quotes[0].symbols, ["NVDA", "AMD"]);
+    assert_eq!(c.quotes[0].name, "yahoo:NVDA,AMD");
+    assert_eq!(c.feeds[0].name, "127.0.0.1/rss");
+    assert_eq!(c.storage.cache_bytes, 16 * 1024 * 1024);
+    assert_eq!(
+        c.symbols.limits,
+        crate::sources::demand::DemandLimits::default()
+    );
+    assert_eq!(
+        c.demand_source().map(|q| q.name.as_str()),
+        Some("yahoo:NVDA,AMD")
+    );
+}
+
+#[test]
+fn symbols_of_quotes_and_feeds_are_checked_alike() {
+    let text = FULL
+        .replace(
+            r#"symbols = ["nvda", "AMD"]"#,
+            r#"symbols = ["$nvda", "180"]"#,
+        )
+        .replace(r#"symbols = ["NVDA"]"#, r#"symbols = ["NV DA", " amd "]"#);
+    let problems = parse(&text, &[]).unwrap_err();
+    let messages: Vec<(usize, &str)> = problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (13, "`180` is not a ticker symbol"),
+            (20, "`NV DA` is not a ticker symbol")
+        ]
+    );
+}
+
+#[test]
+fn the_environment_overrides_secrets_and_paths() {
+    let env = [(TOKEN_ENV, "999:zzz"), (STORAGE_ENV, "/data")];
+    let c = parse(FULL, &env).unwrap();
+    assert_eq!(c.telegram.token.as_deref(), Some("999:zzz"));
+    assert_eq!(c.storage.path, Path::new("/data"));
+    let c = parse("", &[(TELOXIDE_TOKEN_ENV, "1:x")]).unwrap();
+    assert_eq!(c.telegram.token.as_deref(), Some("1:x"));
+    assert!(parse("", &[]).unwrap().telegram.token.is_none());
+}
+
+#[test]
+fn unknown_keys_name_the_key_and_line() {
+    let problems = parse("[storage]\npath = \"x\"\ncache = 3\n", &[]).unwrap_err();
+    assert_eq!(problems[0].line, 3);
+    assert!(
+        problems[0].message.contains("unknown field `cache`"),
+        "{}",
+        problems[0].message
+    );
+    assert_eq!(
+        problems[0].hint.as_deref(),
+        Some("did you mean `cache_mb`?")
+    );
+    let problems = parse(
+        "[[feeds]]\nurl = \"http://x\"\nschedule = \"0 * * * * *\"\nsymbol = [\"A\"]\n",
+        &[],
+    )
+    .unwrap_err();
+    assert_eq!(problems[0].line, 4);
+}
+
+#[test]
+fn a_bad_value_from_the_environment_names_its_variable() {
+    let env = [(TOKEN_ENV, "oops"), (API_URL_ENV, "ftp://example.com")];
+    let problems = parse(FULL, &env).unwrap_err();
+    let text: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
+    assert!(
+        text.iter()
+            .any(|t| t.contains("token (MARKETBOT_TELEGRAM_TOKEN) does not look like")),
+        "{text:?}"
+    );
+    assert!(
+        text.contains(
+            &"MARKETBOT_TELEGRAM_API_URL = `ftp://example.com`: `ftp://example.com` is not an http(s) URL (scheme `ftp`)"
+                .to_string()
+        ),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().all(|t| !t.contains("oops")),
+        "never echoed: {text:?}"
+    );
+}
+
+#[test]
+fn every_bad_value_is_reported() {
+    let problems = parse(
+        "[telegram]\ntoken = \"not a token\"\n[[quotes]]\nprovider = \"yahoo\"\nsymbols = [\"NV DA\"]\nschedule = \"*/5 * * * *\"\n[[feeds]]\nurl = \"ftp://x\"\nschedule = \"0 * * * * *\"\n",
+        &[],
+    )
+    .unwrap_err();
+    let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    assert!(
+        text.iter()
+            .any(|t| t.contains("does not look like a bot token") && !t.contains("not a token")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.contains(":6:") && t.contains("try `0 */5 * * * *`")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().any(|t| t.contains("`NV DA` is not a ticker")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.contains(":8:") && t.contains("not an http(s) URL")),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn the_example_config_is_valid() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("marketbot.example.toml");
+    let c = Config::load(&path, &[]).unwrap_or_else(|p| panic!("{p:?}"));
+    assert!(
+        c.telegram.token.is_none(),
+        "the example ships without a token"
+    );
+    assert!(!c.quotes.is_empty() && !c.feeds.is_empty());
+}
+
+#[test]
+fn the_keys_are_read_off_the_raw_structs() {
+    let keys = keys();
+    for key in [
+        "telegram.token",
+        "telegram.admins",
+        "telegram.flood_pause",
+        "http.listen",
+        "rules.watch",
+        "quotes[].provider",
+        "quotes[].symbols",
+        "feeds[].url",
+        "symbols.source",
+    ] {
+        assert!(keys.iter().any(|k| k == key), "{key} in {keys:?}");
+    }
+    assert!(!keys.iter().any(|k| k.contains("serde")), "{keys:?}");
+    assert_eq!(
+        env_var("quotes[].symbols", Some(2)),
+        "MARKETBOT_QUOTES__2__SYMBOLS"
+    );
+    assert_eq!(env_var("http.timeout", None), "MARKETBOT_HTTP__TIMEOUT");
+}
+
+#[test]
+fn values_from_the_environment_are_typed_as_their_keys_expect() {
+    let env = [
+        ("MARKETBOT_STORAGE__CACHE_MB", " 64 "),
+        ("MARKETBOT_TELEGRAM__ALLOW_PAID_BROADCAST", "TRUE"),
+        ("MARKETBOT_TELEGRAM__ALLOW", "[-100123, 7]"),
+        ("MARKETBOT_TELEGRAM__ADMINS", "1, 2,"),
+        ("MARKETBOT_FEEDS__0__SYMBOLS", "amd"),
+        ("MARKETBOT_QUOTES__0__EXTENDED_HOURS", "false"),
+        ("MARKETBOT_RULES__WATCH", "off"),
+    ];
+    let c = parse(FULL, &env).unwrap();
+    assert_eq!(c.storage.cache_bytes, 64 * 1024 * 1024);
+    assert!(c.telegram.allow_paid_broadcast);
+    assert_eq!(c.telegram.allow, [-100123, 7]);
+    assert_eq!(c.telegram.admins, [1, 2]);
+    assert_eq!(c.feeds[0].symbols, ["AMD"]);
+    assert!(!c.quotes[0].extended_hours);
+    assert_eq!(c.rules_watch, None);
+    let c = parse(FULL, &[("MARKETBOT_TELEGRAM__ADMINS", "[]")]).unwrap();
+    assert!(c.telegram.admins.is_empty());
+}
+
+#[test]
+fn entries_are_added_at_the_next_index_only() {
+    let env = [
+        ("MARKETBOT_FEEDS__1__URL", "http://127.0.0.1:9003/atom"),
+        ("MARKETBOT_FEEDS__1__SCHEDULE", "0 0 * * * *"),
+        ("MARKETBOT_FEEDS__2__URL", "http://127.0.0.1:9004/news"),
+        ("MARKETBOT_FEEDS__2__SCHEDULE", "0 0 * * * *"),
+    ];
+    let c = parse(FULL, &env).unwrap();
+    let urls: Vec<&str> = c.feeds.iter().map(|f| f.url.as_str()).collect();
+    assert_eq!(
+        urls,
+        [
+            "http://127.0.0.1:9002/rss",
+            "http://127.0.0.1:9003/atom",
+            "http://127.0.0.1:9004/news"
+        ]
+    );
+    let problems = parse(FULL, &[("MARKETBOT_FEEDS__3__URL", "http://x")]).unwrap_err();
+    assert_eq!(
+        problems[0].message,
+        "MARKETBOT_FEEDS__3__URL: there is 1 `[[feeds]]` entry: the next one to add is 1"
+    );
+    let problems = parse(FULL, &[("MARKETBOT_FEEDS__1__URL", "http://x/")]).unwrap_err();
+    assert_eq!(
+        problems[0].message,
+        "MARKETBOT_FEEDS__1__URL = `http://x/`: missing field `schedule`"
+    );
+}
+
+#[test]
+fn variables_that_name_no_key_say_why() {
+    let message = |var: &str| {
+        let p = parse("", &[(var, "1")]).unwrap_err().remove(0);
+        (p.message, p.hint)
+    };
+    assert_eq!(
+        message("MARKETBOT_HTTP__TIMEOT"),
+        (
+            "MARKETBOT_HTTP__TIMEOT: not a config key: `http` has no `timeot`".into(),
+            Some("did you mean MARKETBOT_HTTP__TIMEOUT?".into())
+        )
+    );
+    assert_eq!(
+        message("MARKETBOT_QUOTES__X__NAME").0,
+        "MARKETBOT_QUOTES__X__NAME: `quotes` is a list of tables: an entry's index (0, 1, …) comes next, not `X`"
+    );
+    assert_eq!(
+        message("MARKETBOT_QUOTES__0").1.as_deref(),
+        Some("e.g. MARKETBOT_QUOTES__0__NAME")
+    );
+    assert_eq!(
+        message("MARKETBOT_HTTP__TIMEOUT__X"),
+        (
+            "MARKETBOT_HTTP__TIMEOUT__X: not a config key: `http.timeout` is a single value".into(),
+            Some("did you mean MARKETBOT_HTTP__TIMEOUT?".into())
+        )
+    );
+    assert_eq!(
+        message("MARKETBOT_TELEGRAM__").0,
+        "MARKETBOT_TELEGRAM__: not a config key: an empty part between `__`s"
+    );
+}
+
+#[test]
+fn the_listener_address_is_checked() {
+    assert_eq!(parse("", &[]).unwrap().http.listen, Some(DEFAULT_LISTEN));
+    let c = parse("[http]\nlisten = \"off\"\n", &[]).unwrap();
+    assert_eq!(c.http.listen, None);
+    let c = parse("[http]\nlisten = \"[::]:9100\"\n", &[]).unwrap();
+    assert_eq!(c.http.listen, Some("[::]:9100".parse().unwrap()));
+    let problems = parse("[http]\nlisten = \"localhost\"\n", &[]).unwrap_err();
+    assert_eq!((problems[0].line, problems[0].col), (2, 10));
+    assert_eq!(
+        problems[0].message,
+        "http.listen = `localhost` is not an address to listen on"
+    );
+    let problems = parse("[http]\nstall_after = \"1s\"\n", &[]).unwrap_err();
+    assert_eq!(problems[0].line, 2);
+}
+
+#[test]
+fn the_webhook_keys_are_checked() {
+    assert_eq!(parse("", &[]).unwrap().telegram.webhook, None);
+    let token = "123:abc";
+    let c = parse(
+        &format!("[telegram]\ntoken = \"{token}\"\nwebhook_url = \"https://bot.example.com/tg\"\n"),
+        &[],
+    )
+    .unwrap();
+    let webhook = c.telegram.webhook.unwrap();
+    assert_eq!(webhook.url.path(), "/tg");
+    assert_eq!(webhook.secret, derived_secret(token));
+    let c = parse(
+        "[telegram]\nwebhook_url = \"http://127.0.0.1:8443/tg\"\nwebhook_secret = \"s3cret_-x\"\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(c.telegram.webhook.unwrap().secret, "s3cret_-x");
+    let messages = |text: &str| -> Vec<String> {
+        parse(text, &[])
+            .unwrap_err()
+            .into_iter()
+            .map(|p| p.message)
+            .collect()
+    };
+    let m = messages("[telegram]\nwebhook_url = \"http://bot.example.com/tg\"\n");
+    assert!(m[0].contains("must be an https:// address"), "{m:?}");
+    let m = messages("[telegram]\nwebhook_url = \"https://bot.example.com/metrics\"\n");
+    assert!(m[0].contains("one the listener serves itself"), "{m:?}");
+    let m = messages(
+        "[telegram]\nwebhook_url = \"https://bot.example.com/tg\"\n[http]\nlisten = \"off\"\n",
+    );
+    assert!(m[0].contains("needs the HTTP listener"), "{m:?}");
+    let m = messages("[telegram]\nwebhook_url = \"https://bot.example.com:9443/tg\"\n");
+    assert!(m[0].contains("ports 443, 80, 88 or 8443"), "{m:?}");
+    let m = messages("[telegram]\nwebhook_url = \"https://bot.example.com/:hook\"\n");
+    assert!(m[0].contains("a segment starting with"), "{m:?}");
+    let m = messages(
+        "[telegram]\nwebhook_url = \"https://b.example/tg\"\nwebhook_secret = \"no spaces\"\n",
+    );
+    assert!(m[0].contains("webhook_secret must be"), "{m:?}");
+}
+
+#[test]
+fn access_and_flood_limits_are_checked() {
+    let c = parse("", &[]).unwrap();
+    assert_eq!(c.telegram.access, Policy::Open);
+    assert_eq!(c.telegram.flood, FloodLimits::default());
+    let c = parse(
+        "[telegram]\nadmins = [1]\naccess = \"allowlist\"\nallow = [-1001, 5]\ncommands_per_minute = 5\nflood_pause = \"30s\"\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(c.telegram.access, Policy::Allowlist);
+    assert_eq!(c.telegram.allow, [-1001, 5]);
+    assert_eq!(
+        c.telegram.flood,
+        FloodLimits {
+            per_minute: 5,
+            pause: Duration::from_secs(30)
+        }
+    );
+    let problems = parse(
+        "[telegram]\naccess = \"allowlist\"\ncommands_per_minute = 0\nflood_pause = \"500ms\"\n",
+        &[],
+    )
+    .unwrap_err();
+    let lines: Vec<(usize, &str)> = problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (
+                2,
+                "telegram.access is `allowlist` but there are no admins: nobody could let anyone in"
+            ),
+            (
+                3,
+                "telegram.commands_per_minute = 0 is out of range (1 to 600)"
+            ),
+            (4, "telegram.flood_pause must be at least 1s"),
+        ]
+    );
+    let problems = parse("[telegram]\naccess = \"closed\"\n", &[]).unwrap_err();
+    assert_eq!(problems[0].line, 2);
+    let problems = parse("", &[("MARKETBOT_TELEGRAM__ACCESS", "allowlist")]).unwrap_err();
+    assert_eq!(
+        problems[0].message,
+        "MARKETBOT_TELEGRAM__ACCESS = `allowlist`: telegram.access is `allowlist` but there are no admins: nobody could let anyone in"
+    );
+}
