@@ -244,14 +244,14 @@ fn run_eval(
     }
     let report = eval::evaluate(&set, &items, only)?;
     let mut out = std::io::stdout().lock();
+    let format = format.unwrap_or(match format_or_default(None) {
+        Format::Jsonl => EvalFormat::Jsonl,
+        Format::Text => EvalFormat::Text,
+    });
     let written = match format {
-        Some(EvalFormat::Markdown) => report.write_markdown(&mut out),
-        Some(EvalFormat::Jsonl) => report.write_jsonl(&mut out),
-        Some(EvalFormat::Text) => report.write_text(&mut out),
-        None => match format_or_default(None) {
-            Format::Jsonl => report.write_jsonl(&mut out),
-            Format::Text => report.write_text(&mut out),
-        },
+        EvalFormat::Markdown => report.write_markdown(&mut out),
+        EvalFormat::Jsonl => report.write_jsonl(&mut out),
+        EvalFormat::Text => report.write_text(&mut out),
     };
     // A reader that stops early (`| head`) does not change the verdict on the floors.
     if let Err(e) = written
