@@ -289,11 +289,7 @@ pub async fn run(
         (Some(webhook), Some(_)) => {
             let (route, receiving) = telegram::webhook::channel(webhook, store.clone());
             webhook_route = Some(route);
-            telegram::Updates::Webhook {
-                url: webhook.url.clone(),
-                secret: webhook.secret.clone(),
-                receiving,
-            }
+            telegram::Updates::Webhook(receiving)
         }
         _ => telegram::Updates::Polling(config.telegram.poll_timeout),
     };

@@ -11,10 +11,10 @@ use teloxide::prelude::*;
 use teloxide::types::BotCommand;
 use teloxide::update_listeners::Polling;
 use tokio_util::sync::CancellationToken;
-use url::Url;
 
 use super::commands::{Access, COMMANDS};
 use super::{BotContext, TgBot, gate, on_callback, on_membership, on_message, redact, webhook};
+use crate::config::WebhookConfig;
 use crate::i18n::texts;
 use crate::store::Store;
 use crate::text::Lang;
@@ -43,14 +43,8 @@ pub enum Updates {
     /// Long polling with this timeout.
     Polling(Duration),
     /// Posted by Telegram to `url` (served by the HTTP listener), with `secret`.
-    Webhook {
-        /// The public address set with Telegram.
-        url: Url,
-        /// The secret token Telegram sends along.
-        secret: String,
-        /// The updates the listener takes in.
-        receiving: webhook::Receiving,
-    },
+    /// Posted by Telegram to the HTTP listener; the updates it takes in.
+    Webhook(webhook::Receiving),
 }
 
 /// Waits until `ask` succeeds (retrying with backoff up to a minute) or `shutdown`; the
@@ -158,11 +152,8 @@ pub async fn run(
                     .await
             })
         }
-        Updates::Webhook {
-            url,
-            secret,
-            receiving,
-        } => {
+        Updates::Webhook(receiving) => {
+            let WebhookConfig { url, secret } = receiving.config.clone();
             let set = || {
                 // One delivery at a time: updates arrive in order, as when polling.
                 bot.set_webhook(url.clone())

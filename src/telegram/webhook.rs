@@ -81,6 +81,7 @@ pub fn channel(config: &WebhookConfig, store: Store) -> (Router, Receiving) {
     (
         router,
         Receiving {
+            config: config.clone(),
             queue: Queued { rx, flag },
             stop,
         },
@@ -198,6 +199,8 @@ fn unavailable(why: &'static str) -> StatusCode {
 
 /// The updates taken in, as the dispatcher's update listener.
 pub struct Receiving {
+    /// The address and secret to set with Telegram.
+    pub config: WebhookConfig,
     queue: Queued,
     stop: StopToken,
 }
