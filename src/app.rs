@@ -3,7 +3,8 @@
 //! `run(config, clock, shutdown)` takes its shutdown trigger as a future, so `main` passes
 //! SIGINT/SIGTERM and tests pass whatever they like. On shutdown the scheduler stops the
 //! sources, the pipeline drains what they already fetched, delivery stops after its
-//! in-flight message, and sled is flushed.
+//! in-flight message, and the store is flushed. With a shared store the bot first waits for
+//! the lease ([`crate::leader`]): only the instance that holds it runs the stages.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -51,6 +52,10 @@ pub enum StartError {
     /// too, so that a supervisor (Docker's restart policy) starts it again.
     #[error("the {0} stopped unexpectedly; the bot stopped with it")]
     StageFailed(&'static str),
+    /// Another instance took the lease over (this one could not renew it in time): the bot
+    /// stopped, so that a supervisor starts it again as a waiting instance.
+    #[error("another instance leads now; this one stopped (start it again to wait its turn)")]
+    Deposed,
 }
 
 /// Time allowed for stages to finish after shutdown before the store is flushed anyway.
@@ -75,7 +80,11 @@ pub async fn run(
         tracing::info!(rules = set.rules().len(), terms = set.term_count(), dir = %config.rules_dir.display(), "rules loaded");
         health.set_rules(set.rules().len());
     }
-    let store = Store::open(&config.storage.path, config.storage.cache_bytes)?;
+    let store = match &config.storage.postgres {
+        Some(pg) => Store::open_postgres(&pg.url, pg.schema.as_deref())?,
+        None => Store::open(&config.storage.path, config.storage.cache_bytes)?,
+    };
+    tracing::info!(store = %store.describe(), "store open");
     let listener = match config.http.listen {
         Some(addr) => {
             let listener = Listener::bind(addr).await?;
@@ -86,6 +95,49 @@ pub async fn run(
         }
         None => None,
     };
+    let stop = CancellationToken::new();
+    let bot = config.telegram.token.as_ref().map(|token| {
+        (
+            telegram::bot(token, config.telegram.api_url.clone()),
+            token.clone(),
+        )
+    });
+    // Webhook mode: the listener takes the updates in, the dispatcher gets them from it.
+    let mut webhook_route = None;
+    let updates = match (&config.telegram.webhook, &bot) {
+        (Some(webhook), Some(_)) => {
+            let (route, receiving) = telegram::webhook::channel(webhook, store.clone());
+            webhook_route = Some(route);
+            telegram::Updates::Webhook(receiving)
+        }
+        _ => telegram::Updates::Polling(config.telegram.poll_timeout),
+    };
+    // The listener answers from the start: an instance waiting to lead is alive too.
+    let http_task = listener
+        .map(|l| tokio::spawn(l.serve(health.clone(), store.clone(), webhook_route, stop.clone())));
+    let instance = crate::leader::instance_name(config.storage.instance.as_deref());
+    health.set_role(health::Role::Waiting {
+        instance: instance.clone(),
+    });
+    tokio::pin!(shutdown);
+    let leading = tokio::select! {
+        leading = crate::leader::wait_for_lease(&store, &instance, &stop) => leading,
+        () = &mut shutdown => None,
+    };
+    let Some(leading) = leading else {
+        // Stopped while waiting to lead: nothing ran, nothing to drain.
+        stop.cancel();
+        if let Some(h) = http_task {
+            let _ = h.await;
+        }
+        tracing::info!("stopped while waiting to lead; bye");
+        return Ok(());
+    };
+    health.set_role(health::Role::Leading {
+        instance: instance.clone(),
+        term: leading.term(),
+    });
+
     let gate = Arc::new(Gate::new(
         config.telegram.access,
         &config.telegram.allow,
@@ -103,28 +155,23 @@ pub async fn run(
     let (personal_sync, personal_changes) = crate::pipeline::personal_sync();
     let pacer = Arc::new(Pacer::new(config.telegram.pace));
 
-    let stop = CancellationToken::new();
-    let (mode, sink, bot): (Mode, Arc<dyn Sink>, _) = match &config.telegram.token {
-        Some(token) => {
-            let bot = telegram::bot(token, config.telegram.api_url.clone());
-            (
-                Mode::Telegram,
-                Arc::new(TelegramSink::new(
-                    bot.clone(),
-                    token.clone(),
-                    store.clone(),
-                    config.telegram.allow_paid_broadcast,
-                    Arc::clone(&pacer),
-                )),
-                Some((bot, token.clone())),
-            )
-        }
+    let (mode, sink): (Mode, Arc<dyn Sink>) = match &bot {
+        Some((bot, token)) => (
+            Mode::Telegram,
+            Arc::new(TelegramSink::new(
+                bot.clone(),
+                token.clone(),
+                store.clone(),
+                config.telegram.allow_paid_broadcast,
+                Arc::clone(&pacer),
+            )),
+        ),
         None => {
             health.set_telegram(health::Telegram::Console);
             println!(
                 "marketbot: no Telegram token configured (set MARKETBOT_TELEGRAM_TOKEN); alerts are printed here."
             );
-            (Mode::Console, Arc::new(ConsoleSink), None)
+            (Mode::Console, Arc::new(ConsoleSink))
         }
     };
 
@@ -172,6 +219,7 @@ pub async fn run(
         let (sync, demand) = (personal_sync.clone(), demand.clone());
         Sender::new(store.clone(), sink, clock.clone())
             .with_beat(health.sender())
+            .while_leading(leading.clone())
             .after_migration(move |old, new_id| {
                 sync.chat_changed(old);
                 sync.chat_changed(new_id);
@@ -283,16 +331,6 @@ pub async fn run(
         }
     }
 
-    // Webhook mode: the listener takes the updates in, the dispatcher gets them from it.
-    let mut webhook_route = None;
-    let updates = match (&config.telegram.webhook, &bot) {
-        (Some(webhook), Some(_)) => {
-            let (route, receiving) = telegram::webhook::channel(webhook, store.clone());
-            webhook_route = Some(route);
-            telegram::Updates::Webhook(receiving)
-        }
-        _ => telegram::Updates::Polling(config.telegram.poll_timeout),
-    };
     let bot_task = bot.map(|(bot, token)| {
         let ctx = Arc::new(telegram::BotContext {
             store: store.clone(),
@@ -308,6 +346,7 @@ pub async fn run(
             demand: demand.clone(),
             pipeline: inbox.clone(),
             gate: Arc::clone(&gate),
+            leading: leading.clone(),
         });
         tokio::spawn(telegram::run(
             bot,
@@ -329,15 +368,15 @@ pub async fn run(
             .clone()
             .monitor(config.storage.path.clone(), stop.clone()),
     );
-    let http = listener
-        .map(|l| tokio::spawn(l.serve(health.clone(), store.clone(), webhook_route, stop.clone())));
-
     let (mut pipeline_task, mut sender_task) = (pipeline_task, sender_task);
     // The pipeline and the sender run until shutdown; one that ends before it has failed.
     let failed = tokio::select! {
-        () = shutdown => None,
-        result = &mut pipeline_task => Some(("pipeline", result)),
-        result = &mut sender_task => Some(("outbox sender", result)),
+        () = &mut shutdown => None,
+        result = &mut pipeline_task => Some(("pipeline", result.map_err(|e| e.to_string()))),
+        result = &mut sender_task => Some(("outbox sender", result.map_err(|e| e.to_string()))),
+        // Another instance leads now: stop everything at once (the sender already stopped
+        // sending), and let the supervisor start this one again to wait its turn.
+        () = leading.lost() => Some(("leadership", Ok(()))),
     };
     match &failed {
         None => tracing::info!("shutting down"),
@@ -364,7 +403,7 @@ pub async fn run(
             let _ = t.await;
         }
         let _ = heartbeat.await;
-        if let Some(h) = http {
+        if let Some(h) = http_task {
             let _ = h.await;
         }
         let _ = digests.await;
@@ -382,6 +421,7 @@ pub async fn run(
         Err(e) => tracing::error!(error = %e, "flushing state panicked"),
     }
     match failed {
+        Some("leadership") => Err(StartError::Deposed),
         Some(stage) => Err(StartError::StageFailed(stage)),
         None => Ok(()),
     }

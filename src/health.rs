@@ -69,6 +69,23 @@ pub enum Telegram {
     Unreachable = 3,
 }
 
+/// What this instance does among those sharing a store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Another instance leads; this one waits to take over (its stages do not run).
+    Waiting {
+        /// This instance's name.
+        instance: String,
+    },
+    /// This instance runs the bot.
+    Leading {
+        /// This instance's name.
+        instance: String,
+        /// The lease's term.
+        term: u64,
+    },
+}
+
 /// The health of the running bot's stages and dependencies.
 #[derive(Clone, Debug)]
 pub struct Health {
@@ -77,6 +94,8 @@ pub struct Health {
     sender: Beat,
     telegram: Arc<AtomicU8>,
     rules: Arc<AtomicU64>,
+    /// `None` until known (and in tests of a single stage).
+    role: Arc<std::sync::Mutex<Option<Role>>>,
 }
 
 /// One line of a report.
@@ -136,7 +155,21 @@ impl Health {
             sender: beat(),
             telegram: Arc::new(AtomicU8::new(Telegram::Unknown as u8)),
             rules: Arc::default(),
+            role: Arc::default(),
         }
+    }
+
+    /// Records what this instance does; a leader's stages count as fresh from now.
+    pub fn set_role(&self, role: Role) {
+        if matches!(role, Role::Leading { .. }) {
+            self.pipeline.stamp();
+            self.sender.stamp();
+        }
+        *self.role.lock().unwrap_or_else(|e| e.into_inner()) = Some(role);
+    }
+
+    fn role(&self) -> Option<Role> {
+        self.role.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The pipeline's beat.
@@ -173,8 +206,18 @@ impl Health {
         [("pipeline", &self.pipeline), ("sender", &self.sender)]
     }
 
-    /// Liveness: every stage stamped within `stall_after`.
+    /// Liveness: every stage stamped within `stall_after` (an instance waiting to lead runs
+    /// no stage: it is alive while it answers).
     pub fn liveness(&self) -> Report {
+        if let Some(Role::Waiting { instance }) = self.role() {
+            return Report {
+                checks: vec![Check {
+                    name: "role",
+                    ok: true,
+                    detail: format!("{instance} waits to take over from the leader"),
+                }],
+            };
+        }
         let checks = self
             .stages()
             .into_iter()
@@ -199,9 +242,24 @@ impl Health {
         Report { checks }
     }
 
-    /// Readiness: alive, rules loaded, the store answering, Telegram reachable.
+    /// Readiness: leading, alive, rules loaded, the store answering, Telegram reachable. An
+    /// instance waiting to lead is not ready: a load balancer sends webhook requests to the
+    /// leader.
     pub fn readiness(&self, store_ok: Result<(), String>) -> Report {
         let mut report = self.liveness();
+        match self.role() {
+            Some(Role::Waiting { instance }) => report.checks.push(Check {
+                name: "leader",
+                ok: false,
+                detail: format!("{instance} waits; another instance leads"),
+            }),
+            Some(Role::Leading { instance, term }) => report.checks.push(Check {
+                name: "leader",
+                ok: true,
+                detail: format!("{instance} leads (term {term})"),
+            }),
+            None => {}
+        }
         let rules = self.rules.load(Ordering::Relaxed);
         report.checks.push(Check {
             name: "rules",

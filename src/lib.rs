@@ -18,8 +18,10 @@
 //!   correlates both within a span, folds repeated stories and applies cooldowns.
 //! - [`chats`]: the chat as a domain type — subscriptions, settings, mutes, and what to do with
 //!   an alert for it now.
-//! - [`store`]: sled trees for chats, seen headlines, bars, alerts, engine state and the outbox;
-//!   it persists the types other modules define and decides nothing.
+//! - [`store`]: chats, seen headlines, bars, alerts, engine state and the outbox, kept in sled
+//!   or PostgreSQL behind one key-value interface; it persists the types other modules define
+//!   and decides nothing.
+//! - [`leader`]: which of several instances sharing a store runs the bot (a lease with terms).
 //! - [`delivery`]: *sinks* — rendering alerts, the durable outbox, Telegram and the console.
 //! - [`telegram`]: the chat commands (`/start`, `/rules`, `/status`, …).
 //! - [`app`]: wires everything into the running bot and shuts it down cleanly.
@@ -37,6 +39,7 @@ pub mod eval;
 pub mod examples;
 pub mod health;
 pub mod i18n;
+pub mod leader;
 pub mod listener;
 pub mod logging;
 pub mod market;

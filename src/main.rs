@@ -116,6 +116,20 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<EvalFormat>,
     },
+    /// Copy a bot's state from its sled directory into an empty PostgreSQL database (or
+    /// schema): chats, subscriptions, settings, personal alerts, pending deliveries, the
+    /// engine's state, everything. Stop the bot first; then run it with `storage.url` set.
+    Migrate {
+        /// The sled directory (`storage.path` of the bot).
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// The PostgreSQL store, `postgres://user:password@host:port/database`.
+        #[arg(long, value_name = "URL", env = "MARKETBOT_STORAGE__URL")]
+        to: String,
+        /// Schema of the tables (as `storage.schema`; default `public`).
+        #[arg(long, env = "MARKETBOT_STORAGE__SCHEMA")]
+        schema: Option<String>,
+    },
     /// Exit 0 if the bot running with this config is healthy (for Docker's HEALTHCHECK): asks
     /// its `/healthz` at `http.listen` (or, with the listener off, reads its heartbeat file).
     Healthcheck {
@@ -153,6 +167,13 @@ fn main() -> ExitCode {
             }
         },
         Command::Healthcheck { config } => healthcheck(&config),
+        Command::Migrate { from, to, schema } => match migrate(&from, &to, schema.as_deref()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("marketbot: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Check { paths } => check(&paths),
         Command::Test { paths } => test(&paths),
         Command::Match {
@@ -193,6 +214,31 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// `migrate`: the sled directory copied into PostgreSQL.
+fn migrate(from: &Path, to: &str, schema: Option<&str>) -> anyhow::Result<()> {
+    if !from.join("conf").exists() && !from.join("db").exists() {
+        anyhow::bail!(
+            "{} holds no marketbot state (no sled database there)",
+            from.display()
+        );
+    }
+    let source = marketbot::store::Store::open(from, 64 << 20)
+        .with_context(|| format!("opening {}", from.display()))?;
+    let target = marketbot::store::Store::open_postgres(to, schema)
+        .with_context(|| format!("opening {}", marketbot::config::redact_url(to)))?;
+    let copied = source.copy_into(&target)?;
+    for (tree, n) in &copied.trees {
+        println!("{tree:>16}  {n}");
+    }
+    println!(
+        "copied {} entries from {} to {}; start the bot with storage.url set to it",
+        copied.total(),
+        from.display(),
+        target.describe()
+    );
+    Ok(())
 }
 
 /// `eval --split`.

@@ -80,6 +80,8 @@ pub const PERSONAL_ALERTS: &str = "marketbot_personal_alerts";
 pub const STORE_SIZE: &str = "marketbot_store_size_bytes";
 /// Rules in force.
 pub const RULES_LOADED: &str = "marketbot_rules_loaded";
+/// Whether this instance leads (1) or waits to take over (0), with its name.
+pub const LEADER: &str = "marketbot_leader";
 /// Seconds since a stage last showed progress.
 pub const STAGE_HEARTBEAT_AGE: &str = "marketbot_stage_heartbeat_age_seconds";
 
@@ -201,6 +203,10 @@ fn describe() {
     describe_gauge!(PERSONAL_ALERTS, "Personal alerts stored.");
     describe_gauge!(STORE_SIZE, Unit::Bytes, "Size of the store on disk.");
     describe_gauge!(RULES_LOADED, "Rules in force.");
+    describe_gauge!(
+        LEADER,
+        "1 while this instance leads (polls Telegram, runs sources and sends), 0 while it waits to take over."
+    );
     describe_gauge!(
         STAGE_HEARTBEAT_AGE,
         Unit::Seconds,
@@ -360,6 +366,11 @@ pub fn holdings(h: &Holdings) {
 /// Deliveries waiting in the outbox (counted by the sender as it drains).
 pub fn outbox_depth(n: usize) {
     gauge!(OUTBOX_DEPTH).set(n as f64);
+}
+
+/// Whether `instance` (this process) leads now.
+pub fn leading(instance: &str, yes: bool) {
+    gauge!(LEADER, "instance" => instance.to_string()).set(if yes { 1.0 } else { 0.0 });
 }
 
 /// The number of rules in force.

@@ -62,7 +62,7 @@ async fn flood_control_delays_delivery_and_a_blocked_chat_is_deactivated() {
         "{chat:?}"
     );
     assert!(store.chat(42).unwrap().unwrap().active);
-    assert_eq!(store.outbox_len(), 0);
+    assert_eq!(store.outbox_len().unwrap(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -82,7 +82,7 @@ async fn a_restart_keeps_subscriptions_repeats_nothing_and_delivers_what_was_lef
     bot.stop().await;
 
     let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
-    assert_eq!(store.outbox_len(), 0);
+    assert_eq!(store.outbox_len().unwrap(), 0);
     assert_eq!(
         store
             .alerts_since("2026-01-01T00:00:00Z".parse().unwrap())

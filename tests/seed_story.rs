@@ -191,7 +191,7 @@ async fn alert_is_sent_once_when_the_story_meets_the_drop_and_failing_sources_do
     assert_eq!(alerts.len(), 1);
     let sources: Vec<&str> = alerts[0].also.iter().map(|h| h.source.as_str()).collect();
     assert_eq!(sources.len(), 2, "two later copies: {sources:?}");
-    assert_eq!(store.outbox_len(), 0);
+    assert_eq!(store.outbox_len().unwrap(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

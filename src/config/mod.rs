@@ -141,6 +141,42 @@ pub struct StorageConfig {
     pub path: PathBuf,
     /// sled page cache size in bytes.
     pub cache_bytes: u64,
+    /// The shared PostgreSQL store instead of sled (`storage.url`), for several instances.
+    pub postgres: Option<PostgresConfig>,
+    /// This instance's name among those sharing the store (`storage.instance`; default: host
+    /// name and process id).
+    pub instance: Option<String>,
+}
+
+/// Where the PostgreSQL store is.
+#[derive(Clone)]
+pub struct PostgresConfig {
+    /// `postgres://user:password@host:port/database`.
+    pub url: String,
+    /// Schema of the tables (`storage.schema`; default `public`).
+    pub schema: Option<String>,
+}
+
+impl std::fmt::Debug for PostgresConfig {
+    /// Without the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresConfig")
+            .field("url", &redact_url(&self.url))
+            .field("schema", &self.schema)
+            .finish()
+    }
+}
+
+/// `url` with the password (if any) replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "(not a URL)".into(),
+    }
 }
 
 /// `[http]`
@@ -283,6 +319,9 @@ struct RawTelegram {
 struct RawStorage {
     path: Option<Spanned<String>>,
     cache_mb: Option<Spanned<u64>>,
+    url: Option<Spanned<String>>,
+    schema: Option<Spanned<String>>,
+    instance: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -522,6 +561,24 @@ impl Config {
             16,
             problems,
         );
+        let postgres = storage_postgres(file, &raw.storage, problems);
+        let instance = raw.storage.instance.as_ref().and_then(|name| {
+            let ok = !name.get_ref().is_empty()
+                && name.get_ref().len() <= 64
+                && name
+                    .get_ref()
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
+            if !ok {
+                problems.push(Problem::at(
+                    file,
+                    name.span(),
+                    "storage.instance must be 1 to 64 letters, digits or - _ . :",
+                    None,
+                ));
+            }
+            ok.then(|| name.get_ref().clone())
+        });
         let rules_dir = raw
             .rules
             .dir
@@ -755,6 +812,8 @@ impl Config {
             storage: StorageConfig {
                 path: storage_path,
                 cache_bytes: cache_mb * 1024 * 1024,
+                postgres,
+                instance,
             },
             rules_dir,
             rules_watch,
@@ -815,6 +874,54 @@ fn parse_url(
                 value.span(),
                 format!("`{}` is not a URL: {e}", value.get_ref()),
                 Some("write the full address, e.g. `https://example.com/feed.xml`".into()),
+            ));
+            None
+        }
+    }
+}
+
+/// `storage.url` and `storage.schema`: the PostgreSQL store, if one is configured.
+fn storage_postgres(
+    file: &SourceFile,
+    raw: &RawStorage,
+    problems: &mut Vec<Problem>,
+) -> Option<PostgresConfig> {
+    let schema = raw.schema.as_ref().and_then(|schema| {
+        let name = schema.get_ref();
+        let ok = (1..=63).contains(&name.len())
+            && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !ok {
+            problems.push(Problem::at(
+                file,
+                schema.span(),
+                format!("storage.schema `{name}` must be a plain lower-case name (a-z, 0-9, _; up to 63)"),
+                None,
+            ));
+        }
+        ok.then(|| name.clone())
+    });
+    let url = raw.url.as_ref()?;
+    let text = url.get_ref().trim();
+    if text.is_empty() {
+        // An empty value (e.g. from the environment) keeps the embedded store.
+        return None;
+    }
+    match Url::parse(text) {
+        Ok(u) if matches!(u.scheme(), "postgres" | "postgresql") && u.host_str().is_some() => {
+            Some(PostgresConfig {
+                url: text.to_string(),
+                schema,
+            })
+        }
+        Ok(_) | Err(_) => {
+            problems.push(Problem::at(
+                file,
+                url.span(),
+                format!("storage.url `{}` is not a PostgreSQL address", redact_url(text)),
+                Some("write it as `postgres://user:password@host:5432/database`, or leave it out to keep state in storage.path".into()),
             ));
             None
         }

@@ -106,7 +106,7 @@ mod tests {
             .unwrap();
         // 06:59 UTC is 07:59 in Berlin: not yet.
         assert_eq!(send_due(&store, t("2026-02-03T06:59:00Z")).unwrap(), 0);
-        assert_eq!(store.outbox_len(), 0);
+        assert_eq!(store.outbox_len().unwrap(), 0);
         assert_eq!(send_due(&store, t("2026-02-03T07:00:30Z")).unwrap(), 1);
         let out = store.outbox().unwrap();
         assert_eq!(out.len(), 1);

@@ -48,6 +48,8 @@ pub struct Sender {
     after_migration: Option<Arc<dyn Fn(i64, i64) + Send + Sync>>,
     /// Stamped after every send and while idle (liveness).
     beat: Option<crate::health::Beat>,
+    /// Sends only while this instance leads (none: always).
+    leading: Option<crate::leader::Leading>,
 }
 
 impl Sender {
@@ -62,7 +64,19 @@ impl Sender {
             sent_unremoved: Arc::default(),
             after_migration: None,
             beat: None,
+            leading: None,
         }
+    }
+
+    /// Sends only while `leading` says this instance leads: a deposed leader stops at once,
+    /// before its next send.
+    pub fn while_leading(mut self, leading: crate::leader::Leading) -> Sender {
+        self.leading = Some(leading);
+        self
+    }
+
+    fn may_send(&self) -> bool {
+        self.leading.as_ref().is_none_or(|l| l.is_leading())
     }
 
     /// Calls `hook` with the old and the new id after a chat and its personal alerts were
@@ -122,6 +136,9 @@ impl Sender {
 
     /// Sends every due delivery once; returns how long until the next one is due.
     pub async fn drain_once(&self) -> Result<Duration, crate::store::StoreError> {
+        if !self.may_send() {
+            return Ok(IDLE_CHECK);
+        }
         let now = self.clock.now();
         if let Some(until) = *self.paused_until.lock().await
             && now < until
@@ -177,6 +194,9 @@ impl Sender {
     /// Sends one chat's deliveries in order; stops at the first that must wait.
     async fn serve_chat(&self, queue: Vec<(u64, Delivery)>) {
         for (seq, d) in queue {
+            if !self.may_send() {
+                return;
+            }
             if let Some(until) = *self.paused_until.lock().await
                 && self.clock.now() < until
             {
@@ -432,7 +452,7 @@ mod tests {
         tokio::time::advance(wait + Duration::from_millis(10)).await;
         sender.drain_once().await.unwrap();
         assert_eq!(*sink.sent.lock().unwrap(), ["first", "first", "second"]);
-        assert_eq!(store.outbox_len(), 0);
+        assert_eq!(store.outbox_len().unwrap(), 0);
     }
 
     #[tokio::test(start_paused = true)]
@@ -449,11 +469,15 @@ mod tests {
             let due = store.outbox().unwrap()[0].1.not_before.unwrap();
             clock.jump((due - clock.now()).to_std().unwrap() + Duration::from_secs(1));
         }
-        assert_eq!(store.outbox_len(), 1);
+        assert_eq!(store.outbox_len().unwrap(), 1);
         assert_eq!(store.outbox().unwrap()[0].1.attempts, 30);
         clock.jump(Duration::from_secs(4 * 24 * 3600));
         sender.drain_once().await.unwrap();
-        assert_eq!(store.outbox_len(), 0, "given up after days of failures");
+        assert_eq!(
+            store.outbox_len().unwrap(),
+            0,
+            "given up after days of failures"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -633,6 +633,22 @@ impl Texts {
         )
     }
 
+    /// Which instance answers and leads, and where the state is kept.
+    pub fn status_instance(&self, instance: &str, term: u64, shared: bool) -> String {
+        match (self.lang, shared) {
+            (Lang::En, true) => format!(
+                "<b>Instance</b> {instance} leads (term {term}) · <b>Store</b> PostgreSQL, shared"
+            ),
+            (Lang::En, false) => format!("<b>Instance</b> {instance} · <b>Store</b> embedded"),
+            (Lang::De, true) => format!(
+                "<b>Instanz</b> {instance} führt (Amtszeit {term}) · <b>Speicher</b> PostgreSQL, geteilt"
+            ),
+            (Lang::De, false) => {
+                format!("<b>Instanz</b> {instance} · <b>Speicher</b> eingebettet")
+            }
+        }
+    }
+
     /// "Sources" heading.
     pub fn sources_heading(&self) -> &'static str {
         match self.lang {

@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreError, ctx};
+use super::kv::{Range, Tree};
+use super::{Store, StoreError};
 use crate::engine::AlertId;
 use crate::text::Lang;
 
@@ -35,10 +36,7 @@ pub(super) fn same_as(alert: AlertId) -> Vec<u8> {
 impl Store {
     /// The alert whose chart `alert` shows in `lang`: itself, or the one it refers to.
     fn chart_owner(&self, alert: AlertId, lang: Lang) -> Result<AlertId, StoreError> {
-        let value = self
-            .charts
-            .get(key(alert, lang))
-            .map_err(ctx("reading a chart"))?;
+        let value = self.get(Tree::Charts, &key(alert, lang), "reading a chart")?;
         Ok(match value {
             Some(v) if v.len() == 9 && v[0] == SAME_AS => {
                 <[u8; 8]>::try_from(&v[1..]).map_or(alert, AlertId::from_be_bytes)
@@ -51,8 +49,8 @@ impl Store {
     pub(super) fn prune_charts(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let horizon = now - chrono::TimeDelta::days(7);
         let mut removed = 0;
-        for entry in self.charts.iter() {
-            let (k, _) = entry.map_err(ctx("pruning charts"))?;
+        for entry in self.entries(Tree::Charts, Range::all(), "pruning charts") {
+            let (k, _) = entry?;
             let Some(id) = k.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()) else {
                 continue;
             };
@@ -60,7 +58,7 @@ impl Store {
                 .alert(AlertId::from_be_bytes(id))?
                 .is_none_or(|a| a.fired_at < horizon)
             {
-                self.charts.remove(k).map_err(ctx("pruning charts"))?;
+                self.delete(Tree::Charts, &k, "pruning charts")?;
                 removed += 1;
             }
         }
@@ -70,11 +68,7 @@ impl Store {
     /// An alert's chart in `lang` (PNG), if it has one.
     pub fn chart(&self, alert: AlertId, lang: Lang) -> Result<Option<Vec<u8>>, StoreError> {
         let owner = self.chart_owner(alert, lang)?;
-        Ok(self
-            .charts
-            .get(key(owner, lang))
-            .map_err(ctx("reading a chart"))?
-            .map(|v| v.to_vec()))
+        self.get(Tree::Charts, &key(owner, lang), "reading a chart")
     }
 
     /// Remembers the Telegram file id the chart got when it was first uploaded.
@@ -85,19 +79,23 @@ impl Store {
         file_id: &str,
     ) -> Result<(), StoreError> {
         let owner = self.chart_owner(alert, lang)?;
-        self.charts
-            .insert(file_key(owner, lang), file_id.as_bytes())
-            .map(|_| ())
-            .map_err(ctx("writing a chart file id"))
+        self.put(
+            Tree::Charts,
+            &file_key(owner, lang),
+            file_id.as_bytes(),
+            "writing a chart file id",
+        )
     }
 
     /// The Telegram file id of an alert's chart in `lang`, once uploaded.
     pub fn chart_file_id(&self, alert: AlertId, lang: Lang) -> Result<Option<String>, StoreError> {
         let owner = self.chart_owner(alert, lang)?;
         Ok(self
-            .charts
-            .get(file_key(owner, lang))
-            .map_err(ctx("reading a chart file id"))?
+            .get(
+                Tree::Charts,
+                &file_key(owner, lang),
+                "reading a chart file id",
+            )?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 }

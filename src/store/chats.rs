@@ -1,6 +1,7 @@
 //! Chats and their subscriptions, persisted.
 
-use super::{Store, StoreError, chat_key, ctx, decode, encode};
+use super::kv::{Range, Tree};
+use super::{Store, StoreError, chat_key, decode, encode};
 use crate::chats::{Chat, ChatKind, Mute, MuteTarget};
 use crate::delivery::outbox::Target;
 use crate::personal;
@@ -8,38 +9,32 @@ use crate::personal;
 impl Store {
     /// A chat by id.
     pub fn chat(&self, id: i64) -> Result<Option<Chat>, StoreError> {
-        Ok(self
-            .chats
-            .get(chat_key(id))
-            .map_err(ctx("reading chats"))?
-            .and_then(|v| decode(&v, "chat")))
+        self.get_as(Tree::Chats, &chat_key(id), "chat")
     }
 
     /// Creates or replaces a chat and makes it durable before returning: subscriptions are
     /// what users would miss most after a crash.
     pub fn put_chat(&self, chat: &Chat) -> Result<(), StoreError> {
-        self.chats
-            .insert(chat_key(chat.id), encode(chat))
-            .map_err(ctx("writing a chat"))?;
-        self.chats
-            .flush()
-            .map(|_| ())
-            .map_err(ctx("flushing chats"))
+        self.put(
+            Tree::Chats,
+            &chat_key(chat.id),
+            &encode(chat),
+            "writing a chat",
+        )?;
+        self.flush()
     }
 
     /// Creates or replaces many chats with one flush (imports, migrations).
     pub fn put_chats(&self, chats: &[Chat]) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        for chat in chats {
-            batch.insert(&chat_key(chat.id), encode(chat));
-        }
-        self.chats
-            .apply_batch(batch)
-            .map_err(ctx("writing chats"))?;
-        self.chats
-            .flush()
-            .map(|_| ())
-            .map_err(ctx("flushing chats"))
+        let rows: Vec<([u8; 8], Vec<u8>)> =
+            chats.iter().map(|c| (chat_key(c.id), encode(c))).collect();
+        self.transact(&[Tree::Chats], "writing chats", |tx| {
+            for (k, v) in &rows {
+                tx.insert(Tree::Chats, k, v)?;
+            }
+            Ok(())
+        })?;
+        self.flush()
     }
 
     /// Changes a chat in place; returns the result, or `None` if there is no such chat.
@@ -48,36 +43,27 @@ impl Store {
         id: i64,
         change: impl Fn(&mut Chat),
     ) -> Result<Option<Chat>, StoreError> {
-        let updated = self
-            .chats
-            .update_and_fetch(chat_key(id), |old| {
-                let mut chat: Chat = decode(old?, "chat")?;
-                change(&mut chat);
-                Some(encode(&chat))
-            })
-            .map_err(ctx("updating a chat"))?;
-        self.chats.flush().map_err(ctx("flushing chats"))?;
+        let updated = self.update(Tree::Chats, &chat_key(id), "updating a chat", |old| {
+            let mut chat: Chat = decode(old?, "chat")?;
+            change(&mut chat);
+            Some(encode(&chat))
+        })?;
+        self.flush()?;
         Ok(updated.and_then(|v| decode(&v, "chat")))
     }
 
     /// Every chat, read one at a time (a fan-out to many chats never holds them all).
-    pub fn each_chat(&self) -> impl Iterator<Item = Result<Chat, StoreError>> + '_ {
-        self.chats.iter().filter_map(|entry| match entry {
-            Ok((_, v)) => decode(&v, "chat").map(Ok),
-            Err(e) => Some(Err(ctx("reading chats")(e))),
-        })
+    pub fn each_chat(&self) -> impl Iterator<Item = Result<Chat, StoreError>> + use<> {
+        self.entries(Tree::Chats, Range::all(), "reading chats")
+            .filter_map(|entry| match entry {
+                Ok((_, v)) => decode(&v, "chat").map(Ok),
+                Err(e) => Some(Err(e)),
+            })
     }
 
     /// Every chat.
     pub fn chats(&self) -> Result<Vec<Chat>, StoreError> {
-        let mut out = Vec::new();
-        for entry in self.chats.iter() {
-            let (_, v) = entry.map_err(ctx("reading chats"))?;
-            if let Some(c) = decode(&v, "chat") {
-                out.push(c);
-            }
-        }
-        Ok(out)
+        self.values(Tree::Chats, Range::all(), "chat")
     }
 
     /// Creates or changes a chat in one atomic read-modify-write (`fresh` when there is none
@@ -88,17 +74,14 @@ impl Store {
         fresh: &Chat,
         change: impl Fn(&mut Chat),
     ) -> Result<Chat, StoreError> {
-        let updated = self
-            .chats
-            .update_and_fetch(chat_key(fresh.id), |old| {
-                let mut chat = old
-                    .and_then(|v| decode::<Chat>(v, "chat"))
-                    .unwrap_or_else(|| fresh.clone());
-                change(&mut chat);
-                Some(encode(&chat))
-            })
-            .map_err(ctx("updating a chat"))?;
-        self.chats.flush().map_err(ctx("flushing chats"))?;
+        let updated = self.update(Tree::Chats, &chat_key(fresh.id), "updating a chat", |old| {
+            let mut chat = old
+                .and_then(|v| decode::<Chat>(v, "chat"))
+                .unwrap_or_else(|| fresh.clone());
+            change(&mut chat);
+            Some(encode(&chat))
+        })?;
+        self.flush()?;
         Ok(updated
             .and_then(|v| decode(&v, "chat"))
             .unwrap_or_else(|| fresh.clone()))

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreError, ctx, decode};
+use super::kv::{Order, Range, Tree};
+use super::{Store, StoreError, decode};
 use crate::engine::HeadlineRef;
 use crate::model::StoredHeadline;
 
@@ -19,8 +20,13 @@ impl Store {
     /// The newest `n` headlines about `symbol`, newest first.
     pub fn news(&self, symbol: &str, n: usize) -> Result<Vec<HeadlineRef>, StoreError> {
         let mut out = Vec::new();
-        for entry in self.headlines.iter().rev() {
-            let (_, v) = entry.map_err(ctx("reading headlines"))?;
+        for entry in self.entries_in(
+            Tree::Headlines,
+            Range::all(),
+            Order::Descending,
+            "reading headlines",
+        ) {
+            let (_, v) = entry?;
             if let Some(h) = decode::<StoredHeadline>(&v, "headline")
                 && h.symbols.iter().any(|s| s == symbol)
             {
@@ -37,9 +43,9 @@ impl Store {
     pub(super) fn prune_headlines(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let horizon = (now - KEEP).timestamp().to_be_bytes();
         let mut removed = 0;
-        for entry in self.headlines.range(..horizon.as_slice()) {
-            let (k, _) = entry.map_err(ctx("pruning headlines"))?;
-            self.headlines.remove(k).map_err(ctx("pruning headlines"))?;
+        for entry in self.entries(Tree::Headlines, Range::below(&horizon), "pruning headlines") {
+            let (k, _) = entry?;
+            self.delete(Tree::Headlines, &k, "pruning headlines")?;
             removed += 1;
         }
         Ok(removed)

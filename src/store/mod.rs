@@ -10,22 +10,27 @@
 mod access;
 mod charts;
 mod chats;
+mod copy;
 mod digest;
+mod embedded;
 mod headlines;
+pub mod kv;
 mod outbox;
 mod personal;
+mod postgres;
 mod symbols;
 mod updates;
 
+pub use copy::{Copied, CopyError};
 pub use updates::TakeIn;
 
 use std::path::Path;
-use std::time::Duration;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+use kv::{Backend, Entry, Order, Range, Transaction, Tree, TxError};
 
 use crate::chats::Chat;
 use crate::delivery::outbox::Delivery;
@@ -63,7 +68,7 @@ impl StoreError {
     }
 }
 
-fn ctx(action: impl Into<String>) -> impl FnOnce(sled::Error) -> StoreError {
+fn ctx(action: impl Into<String>) -> impl FnOnce(kv::BackendError) -> StoreError {
     let action = action.into();
     move |source| StoreError::new(action, source)
 }
@@ -114,151 +119,260 @@ pub struct Step<'a> {
     pub personal: Vec<(Key, Option<PersonalState>)>,
 }
 
-/// The sled database and its trees.
+/// The store: typed access to the state, kept by a [`Backend`] (sled or PostgreSQL).
 #[derive(Clone)]
 pub struct Store {
-    db: sled::Db,
-    /// `schema` → layout version.
-    meta: sled::Tree,
-    /// chat id → [`Chat`].
-    chats: sled::Tree,
-    /// feed item key → [`SeenItem`].
-    items: sled::Tree,
-    /// symbol, interval, time → [`Bar`].
-    bars: sled::Tree,
-    /// alert id → [`Alert`]: the alert log.
-    alerts: sled::Tree,
-    /// `state` → [`EngineState`].
-    engine: sled::Tree,
-    /// sequence number → [`Delivery`]: messages not yet accepted by their sink.
-    outbox: sled::Tree,
-    /// alert id, chat id → Telegram message id of the alert as sent.
-    sent: sled::Tree,
-    /// source name → [`SourceHealth`].
-    sources: sled::Tree,
-    /// chat id, number → [`crate::personal::PersonalAlert`].
-    personal: sled::Tree,
-    /// chat id, number → [`PersonalState`] (cooldown, waiting headline).
-    personal_state: sled::Tree,
-    /// symbol → what the quote provider said about it (symbols on demand).
-    symbols: sled::Tree,
-    /// published (i64 BE), item key → [`StoredHeadline`]: recent headlines for `/news`.
-    headlines: sled::Tree,
-    /// alert id, language → chart PNG; + `/file` → its Telegram file id.
-    charts: sled::Tree,
-    /// chat id, alert id → nothing: alerts waiting for a chat's digest.
-    digest: sled::Tree,
-    /// chat id → [`crate::telegram::gate::Admission`]: the admins' decisions (allowlist).
-    access: sled::Tree,
-    /// update id (i64 BE) → `UpdateRecord` {seen, run, taken}: webhook deliveries handled once.
-    updates: sled::Tree,
+    backend: Arc<dyn Backend>,
 }
 
-/// How long [`Store::open`] waits for the directory's lock to be released.
-///
-/// sled releases its file lock on a background thread after the last handle is dropped, so
-/// opening a directory right after closing it (a restart in the same process) can find the
-/// lock still held for a moment. Another process holding it is still refused after this.
-const LOCK_WAIT: Duration = Duration::from_secs(3);
+/// Entries read from a backend per request when a scan walks a whole range.
+const PAGE: usize = 256;
 
-fn open_waiting_for_lock(config: &sled::Config) -> sled::Result<sled::Db> {
-    let deadline = std::time::Instant::now() + LOCK_WAIT;
-    loop {
-        match config.open() {
-            // sled 0.34 reports a held lock as `Other` with the OS error in the message.
-            Err(sled::Error::Io(e))
-                if e.to_string().starts_with("could not acquire lock")
-                    && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(Duration::from_millis(25));
+/// The entries of a range, read a page at a time: walking every chat never holds them all,
+/// and a backend across the network answers in few round trips.
+pub(crate) struct Entries {
+    backend: Arc<dyn Backend>,
+    tree: Tree,
+    range: Range,
+    order: Order,
+    page: std::collections::VecDeque<Entry>,
+    done: bool,
+    action: &'static str,
+}
+
+impl Iterator for Entries {
+    type Item = Result<Entry, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.page.is_empty() && !self.done {
+            match self.backend.scan(self.tree, &self.range, self.order, PAGE) {
+                Ok(page) => {
+                    self.done = page.len() < PAGE;
+                    // The next page starts past the last key of this one.
+                    if let Some((last, _)) = page.last() {
+                        match self.order {
+                            Order::Ascending => {
+                                let mut next = last.clone();
+                                next.push(0);
+                                self.range.start = next;
+                            }
+                            Order::Descending => self.range.end = Some(last.clone()),
+                        }
+                    }
+                    self.page = page.into();
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(StoreError::new(self.action, e)));
+                }
             }
-            other => return other,
         }
+        self.page.pop_front().map(Ok)
     }
 }
 
 impl Store {
-    /// Opens (or creates) the database in `path` with a page cache of `cache_bytes`.
+    /// Opens (or creates) the embedded database in `path` with a page cache of
+    /// `cache_bytes`.
     pub fn open(path: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(path)
-            .map_err(|e| StoreError::new(format!("creating {}", path.display()), e))?;
-        let config = sled::Config::new()
-            .path(path)
-            .cache_capacity(cache_bytes)
-            .mode(sled::Mode::LowSpace);
-        let db = open_waiting_for_lock(&config).map_err(ctx(format!(
-            "opening {} (is another marketbot using this directory?)",
-            path.display()
-        )))?;
-        let tree = |name: &str| {
-            db.open_tree(name)
-                .map_err(ctx(format!("opening tree {name}")))
-        };
-        let store = Store {
-            meta: tree("meta")?,
-            chats: tree("chats")?,
-            items: tree("items")?,
-            bars: tree("bars")?,
-            alerts: tree("alerts")?,
-            engine: tree("engine")?,
-            outbox: tree("outbox")?,
-            sent: tree("sent")?,
-            sources: tree("sources")?,
-            personal: tree("personal")?,
-            personal_state: tree("personal_state")?,
-            symbols: tree("symbols")?,
-            headlines: tree("headlines")?,
-            charts: tree("charts")?,
-            digest: tree("digest")?,
-            access: tree("access")?,
-            updates: tree("updates")?,
-            db,
-        };
+        let backend = embedded::Sled::open(path, cache_bytes)
+            .map_err(|e| StoreError::new("opening the store", e))?;
+        Store::with_backend(Arc::new(backend))
+    }
+
+    /// Opens the store kept in PostgreSQL at `url` (tables in `schema`, default `public`),
+    /// applying its migrations first.
+    pub fn open_postgres(url: &str, schema: Option<&str>) -> Result<Store, StoreError> {
+        let backend = postgres::Postgres::connect(url, schema)
+            .map_err(|e| StoreError::new("opening the PostgreSQL store", e))?;
+        Store::with_backend(Arc::new(backend))
+    }
+
+    /// Opens the store kept by `backend`, upgrading its layout if it is older.
+    pub fn with_backend(backend: Arc<dyn Backend>) -> Result<Store, StoreError> {
+        let store = Store { backend };
         match store
-            .meta
-            .get("schema")
+            .backend
+            .get(Tree::Meta, b"schema")
             .map_err(ctx("reading schema version"))?
         {
             None => {
                 store
-                    .meta
-                    .insert("schema", &SCHEMA_VERSION.to_be_bytes())
+                    .backend
+                    .insert(Tree::Meta, b"schema", &SCHEMA_VERSION.to_be_bytes())
                     .map_err(ctx("writing schema version"))?;
             }
-            Some(v) if v.as_ref() == SCHEMA_VERSION.to_be_bytes() => {}
-            Some(v) if v.as_ref() == 1u32.to_be_bytes() => {
+            Some(v) if v == SCHEMA_VERSION.to_be_bytes() => {}
+            Some(v) if v == 1u32.to_be_bytes() => {
                 let n = store.migrate_personal()?;
                 tracing::info!(
                     changed = n,
                     "storage upgraded to layout 2 (personal alerts as data)"
                 );
                 store
-                    .meta
-                    .insert("schema", &SCHEMA_VERSION.to_be_bytes())
+                    .backend
+                    .insert(Tree::Meta, b"schema", &SCHEMA_VERSION.to_be_bytes())
                     .map_err(ctx("writing schema version"))?;
-                store.meta.flush().map_err(ctx("flushing schema version"))?;
+                store.flush()?;
             }
             Some(v) => {
-                tracing::warn!(found = ?v.as_ref(), expected = SCHEMA_VERSION, "storage layout version differs; reading it anyway");
+                tracing::warn!(found = ?v, expected = SCHEMA_VERSION, "storage layout version differs; reading it anyway");
             }
         }
         Ok(store)
     }
 
+    /// What keeps the state ("sled /data", "postgres …"), for logs and `/status`.
+    pub fn describe(&self) -> String {
+        self.backend.describe()
+    }
+
+    /// Whether several instances may share this store (PostgreSQL), rather than one process
+    /// owning it (sled).
+    pub fn is_shared(&self) -> bool {
+        self.backend.shared()
+    }
+
+    /// The backend, for leadership (see [`crate::leader`]) and `migrate`.
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.backend
+    }
+
+    fn get(
+        &self,
+        tree: Tree,
+        key: &[u8],
+        action: &'static str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.backend.get(tree, key).map_err(ctx(action))
+    }
+
+    /// The value of `key`, decoded (one that does not decode is logged and taken as absent).
+    fn get_as<T: DeserializeOwned>(
+        &self,
+        tree: Tree,
+        key: &[u8],
+        what: &'static str,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(self
+            .backend
+            .get(tree, key)
+            .map_err(|e| StoreError::new(format!("reading a {what}"), e))?
+            .and_then(|v| decode(&v, what)))
+    }
+
+    fn put(
+        &self,
+        tree: Tree,
+        key: &[u8],
+        value: &[u8],
+        action: &'static str,
+    ) -> Result<(), StoreError> {
+        self.backend.insert(tree, key, value).map_err(ctx(action))
+    }
+
+    fn delete(&self, tree: Tree, key: &[u8], action: &'static str) -> Result<bool, StoreError> {
+        self.backend.remove(tree, key).map_err(ctx(action))
+    }
+
+    fn contains(&self, tree: Tree, key: &[u8], action: &'static str) -> Result<bool, StoreError> {
+        Ok(self.get(tree, key, action)?.is_some())
+    }
+
+    /// The entries of `range` in `tree`, in key order.
+    fn entries(&self, tree: Tree, range: Range, action: &'static str) -> Entries {
+        self.entries_in(tree, range, Order::Ascending, action)
+    }
+
+    fn entries_in(&self, tree: Tree, range: Range, order: Order, action: &'static str) -> Entries {
+        Entries {
+            backend: Arc::clone(&self.backend),
+            tree,
+            range,
+            order,
+            page: Default::default(),
+            done: false,
+            action,
+        }
+    }
+
+    /// Every value of `range` in `tree` that decodes, in key order.
+    fn values<T: DeserializeOwned>(
+        &self,
+        tree: Tree,
+        range: Range,
+        what: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.entries(tree, range, "reading the store") {
+            let (_, v) = entry?;
+            if let Some(x) = decode(&v, what) {
+                out.push(x);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Changes `key` by `change` (given the current value, the new one or `None` to leave it
+    /// unchanged), atomically: a concurrent change makes it read and change again. The value
+    /// as written, if it wrote.
+    fn update(
+        &self,
+        tree: Tree,
+        key: &[u8],
+        action: &'static str,
+        change: impl Fn(Option<&[u8]>) -> Option<Vec<u8>>,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        loop {
+            let old = self.get(tree, key, action)?;
+            let Some(new) = change(old.as_deref()) else {
+                return Ok(None);
+            };
+            if self
+                .backend
+                .compare_and_swap(tree, key, old.as_deref(), Some(&new))
+                .map_err(ctx(action))?
+            {
+                return Ok(Some(new));
+            }
+        }
+    }
+
+    /// Runs `body` as one transaction over `trees` and returns what its last run returned.
+    fn transact<R>(
+        &self,
+        trees: &[Tree],
+        action: &'static str,
+        mut body: impl FnMut(&mut dyn Transaction) -> Result<R, TxError>,
+    ) -> Result<R, StoreError> {
+        let mut out = None;
+        self.backend
+            .transaction(trees, &mut |tx| {
+                out = Some(body(tx)?);
+                Ok(())
+            })
+            .map_err(ctx(action))?;
+        Ok(out.expect("a committed transaction ran its body"))
+    }
+
     /// Whether the store answers (one small read), for readiness checks.
     pub fn ping(&self) -> Result<(), StoreError> {
-        self.meta
-            .get("schema")
+        self.get(Tree::Meta, b"schema", "reading schema version")
             .map(|_| ())
-            .map_err(ctx("reading schema version"))
     }
 
     /// What the store holds, counted (a scan of chats and personal alerts: call now and then,
     /// not per request).
     pub fn holdings(&self) -> Result<crate::metrics::Holdings, StoreError> {
         let mut h = crate::metrics::Holdings {
-            personal_alerts: self.personal.len() as u64,
-            store_bytes: self.db.size_on_disk().map_err(ctx("measuring the store"))?,
+            personal_alerts: self
+                .backend
+                .len(Tree::Personal)
+                .map_err(ctx("counting personal alerts"))?,
+            store_bytes: self
+                .backend
+                .size_on_disk()
+                .map_err(ctx("measuring the store"))?,
             ..Default::default()
         };
         /// Only what is counted: the rest of a chat's record is skipped, not decoded.
@@ -268,8 +382,8 @@ impl Store {
             #[serde(default)]
             rules: Vec<serde::de::IgnoredAny>,
         }
-        for entry in self.chats.iter() {
-            let (_, v) = entry.map_err(ctx("counting chats"))?;
+        for entry in self.entries(Tree::Chats, Range::all(), "counting chats") {
+            let (_, v) = entry?;
             if let Ok(chat) = serde_json::from_slice::<Counted>(&v)
                 && chat.active
             {
@@ -282,7 +396,7 @@ impl Store {
 
     /// Writes everything to disk and waits for it (call on shutdown).
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush().map(|_| ()).map_err(ctx("flushing"))
+        self.backend.flush().map_err(ctx("flushing"))
     }
 
     /// Commits one pipeline step atomically.
@@ -327,104 +441,84 @@ impl Store {
             .iter()
             .map(|(k, state)| (personal::state_key(*k), state.as_ref().map(encode)))
             .collect();
-        let result: Result<(), TransactionError<()>> = (
-            &self.items,
-            &self.bars,
-            &self.engine,
-            &self.alerts,
-            &self.outbox,
-            &self.charts,
-            &self.digest,
-            &self.headlines,
-            &self.personal,
-            &self.personal_state,
-            &self.chats,
+        self.transact(
+            &[
+                Tree::Items,
+                Tree::Bars,
+                Tree::Engine,
+                Tree::Alerts,
+                Tree::Outbox,
+                Tree::Charts,
+                Tree::Digest,
+                Tree::Headlines,
+                Tree::Personal,
+                Tree::PersonalState,
+                Tree::Chats,
+            ],
+            "committing a pipeline step",
+            |tx| {
+                for (k, v) in &items {
+                    tx.insert(Tree::Items, k, v)?;
+                }
+                for (k, v) in &bars {
+                    tx.insert(Tree::Bars, k, v)?;
+                }
+                if let Some(state) = &engine {
+                    tx.insert(Tree::Engine, b"state", state)?;
+                }
+                for (k, v) in &alerts {
+                    tx.insert(Tree::Alerts, k, v)?;
+                }
+                for (seq, text) in &step.replace {
+                    // Only if still pending (the sender may have sent it meanwhile), and only
+                    // the text: the sender's changes (retry time, attempts, a migrated
+                    // target) stay.
+                    if let Some(mut d) = tx
+                        .get(Tree::Outbox, &seq.to_be_bytes())?
+                        .and_then(|v| decode::<Delivery>(&v, "delivery"))
+                    {
+                        d.text = text.clone();
+                        tx.insert(Tree::Outbox, &seq.to_be_bytes(), &encode(&d))?;
+                    }
+                }
+                for d in &deliveries {
+                    let seq = tx.generate_id()?;
+                    tx.insert(Tree::Outbox, &seq.to_be_bytes(), d)?;
+                }
+                for (k, v) in &charts {
+                    tx.insert(Tree::Charts, k, v)?;
+                }
+                for k in &digest {
+                    tx.insert(Tree::Digest, k, &[])?;
+                }
+                for (k, v) in &headlines {
+                    tx.insert(Tree::Headlines, k, v)?;
+                }
+                for ((k, state), (key, _)) in personal.iter().zip(&step.personal) {
+                    match state {
+                        // Only while the alert exists: one deleted meanwhile stays gone.
+                        Some(v) => {
+                            if tx.get(Tree::Personal, k)?.is_some() {
+                                tx.insert(Tree::PersonalState, k, v)?;
+                            }
+                        }
+                        // A one-shot alert that fired goes with its state and the chat's
+                        // subscription to it.
+                        None => {
+                            tx.remove(Tree::Personal, k)?;
+                            tx.remove(Tree::PersonalState, k)?;
+                            personal::forget_rule(tx, key.chat, &key.rule_id())?;
+                        }
+                    }
+                }
+                Ok(())
+            },
         )
-            .transaction(
-                |(
-                    t_items,
-                    t_bars,
-                    t_engine,
-                    t_alerts,
-                    t_outbox,
-                    t_charts,
-                    t_digest,
-                    t_headlines,
-                    t_personal,
-                    t_personal_state,
-                    t_chats,
-                )| {
-                    for (k, v) in &items {
-                        t_items.insert(k.as_slice(), v.as_slice())?;
-                    }
-                    for (k, v) in &bars {
-                        t_bars.insert(k.as_slice(), v.as_slice())?;
-                    }
-                    if let Some(state) = &engine {
-                        t_engine.insert("state", state.as_slice())?;
-                    }
-                    for (k, v) in &alerts {
-                        t_alerts.insert(k.as_slice(), v.as_slice())?;
-                    }
-                    for (seq, text) in &step.replace {
-                        // Only if still pending (the sender may have sent it meanwhile), and
-                        // only the text: the sender's changes (retry time, attempts, a
-                        // migrated target) stay.
-                        if let Some(mut d) = t_outbox
-                            .get(seq.to_be_bytes())?
-                            .and_then(|v| decode::<Delivery>(&v, "delivery"))
-                        {
-                            d.text = text.clone();
-                            t_outbox.insert(&seq.to_be_bytes(), encode(&d))?;
-                        }
-                    }
-                    for d in &deliveries {
-                        let seq = t_outbox.generate_id()?;
-                        t_outbox.insert(&seq.to_be_bytes(), d.as_slice())?;
-                    }
-                    for (k, v) in &charts {
-                        t_charts.insert(k.as_slice(), v.as_slice())?;
-                    }
-                    for k in &digest {
-                        t_digest.insert(k.as_slice(), &[] as &[u8])?;
-                    }
-                    for (k, v) in &headlines {
-                        t_headlines.insert(k.as_slice(), v.as_slice())?;
-                    }
-                    for ((k, state), (key, _)) in personal.iter().zip(&step.personal) {
-                        match state {
-                            // Only while the alert exists: one deleted meanwhile stays gone.
-                            Some(v) => {
-                                if t_personal.get(k.as_slice())?.is_some() {
-                                    t_personal_state.insert(k.as_slice(), v.as_slice())?;
-                                }
-                            }
-                            // A one-shot alert that fired goes with its state and the
-                            // chat's subscription to it.
-                            None => {
-                                t_personal.remove(k.as_slice())?;
-                                t_personal_state.remove(k.as_slice())?;
-                                personal::forget_rule(t_chats, key.chat, &key.rule_id())?;
-                            }
-                        }
-                    }
-                    Ok::<(), ConflictableTransactionError<()>>(())
-                },
-            );
-        match result {
-            Ok(()) => Ok(()),
-            Err(TransactionError::Storage(e)) => {
-                Err(StoreError::new("committing a pipeline step", e))
-            }
-            Err(TransactionError::Abort(())) => unreachable!("the step transaction never aborts"),
-        }
     }
 
     /// Whether a feed item was processed before.
     pub fn item_seen(&self, key: &str) -> Result<bool, StoreError> {
-        self.items
-            .contains_key(key.as_bytes())
-            .map_err(ctx("reading seen items"))
+        self.contains(Tree::Items, key.as_bytes(), "reading seen items")
     }
 
     /// Of `bars`, those that are new or add to what is stored (a forming bar fetched again
@@ -434,8 +528,7 @@ impl Store {
     pub fn changed_bars(&self, bars: &[Bar]) -> Result<Vec<Bar>, StoreError> {
         let mut out = Vec::new();
         for bar in bars {
-            let stored = self.bars.get(bar_key(bar)).map_err(ctx("reading bars"))?;
-            match stored.and_then(|v| decode::<Bar>(&v, "bar")) {
+            match self.get_as::<Bar>(Tree::Bars, &bar_key(bar), "bar")? {
                 Some(old) => {
                     let merged = Bar {
                         open: bar.open.or(old.open),
@@ -458,13 +551,7 @@ impl Store {
 
     /// Every stored bar, oldest first per symbol (restores the engine's price series).
     pub fn bars(&self) -> Result<Vec<Bar>, StoreError> {
-        let mut out: Vec<Bar> = Vec::new();
-        for entry in self.bars.iter() {
-            let (_, v) = entry.map_err(ctx("reading bars"))?;
-            if let Some(b) = decode(&v, "bar") {
-                out.push(b);
-            }
-        }
+        let mut out: Vec<Bar> = self.values(Tree::Bars, Range::all(), "bar")?;
         out.sort_by_key(|b| b.time);
         Ok(out)
     }
@@ -473,13 +560,7 @@ impl Store {
     pub fn bars_of(&self, symbol: &str) -> Result<Vec<Bar>, StoreError> {
         let mut prefix = symbol.as_bytes().to_vec();
         prefix.push(0);
-        let mut out: Vec<Bar> = Vec::new();
-        for entry in self.bars.scan_prefix(prefix) {
-            let (_, v) = entry.map_err(ctx("reading bars"))?;
-            if let Some(b) = decode(&v, "bar") {
-                out.push(b);
-            }
-        }
+        let mut out: Vec<Bar> = self.values(Tree::Bars, Range::prefix(&prefix), "bar")?;
         out.sort_by_key(|b| b.time);
         Ok(out)
     }
@@ -487,27 +568,25 @@ impl Store {
     /// The engine state saved by the last step.
     pub fn engine_state(&self) -> Result<EngineState, StoreError> {
         Ok(self
-            .engine
-            .get("state")
-            .map_err(ctx("reading engine state"))?
-            .and_then(|v| decode(&v, "engine state"))
+            .get_as(Tree::Engine, b"state", "engine state")?
             .unwrap_or_default())
     }
 
     /// An alert from the log.
     pub fn alert(&self, id: AlertId) -> Result<Option<Alert>, StoreError> {
-        Ok(self
-            .alerts
-            .get(id.to_be_bytes())
-            .map_err(ctx("reading alerts"))?
-            .and_then(|v| decode(&v, "alert")))
+        self.get_as(Tree::Alerts, &id.to_be_bytes(), "alert")
     }
 
     /// Alerts fired at or after `since`, oldest first.
     pub fn alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<Alert>, StoreError> {
         let mut out = Vec::new();
-        for entry in self.alerts.iter().rev() {
-            let (_, v) = entry.map_err(ctx("reading alerts"))?;
+        for entry in self.entries_in(
+            Tree::Alerts,
+            Range::all(),
+            Order::Descending,
+            "reading alerts",
+        ) {
+            let (_, v) = entry?;
             match decode::<Alert>(&v, "alert") {
                 Some(a) if a.fired_at >= since => out.push(a),
                 Some(_) => break,
@@ -529,19 +608,25 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut value = message_id.to_be_bytes().to_vec();
         value.push(u8::from(photo));
-        self.sent
-            .insert(sent_key(alert, chat), value)
-            .map(|_| ())
-            .map_err(ctx("recording a sent message"))
+        self.put(
+            Tree::Sent,
+            &sent_key(alert, chat),
+            &value,
+            "recording a sent message",
+        )
     }
 
     /// The Telegram messages an alert became: chat, message id, whether a photo.
     pub fn sent_messages(&self, alert: AlertId) -> Result<Vec<(i64, i32, bool)>, StoreError> {
         let mut out = Vec::new();
-        for entry in self.sent.scan_prefix(alert.to_be_bytes()) {
-            let (k, v) = entry.map_err(ctx("reading sent messages"))?;
-            if let (Ok(chat), Some(msg)) = (
-                <[u8; 8]>::try_from(&k[8..]),
+        for entry in self.entries(
+            Tree::Sent,
+            Range::prefix(&alert.to_be_bytes()),
+            "reading sent messages",
+        ) {
+            let (k, v) = entry?;
+            if let (Some(chat), Some(msg)) = (
+                k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()),
                 v.get(..4).and_then(|b| <[u8; 4]>::try_from(b).ok()),
             ) {
                 out.push((
@@ -556,9 +641,7 @@ impl Store {
 
     /// Whether `alert` was sent to `chat` (buttons act only on alerts the chat received).
     pub fn was_sent(&self, alert: AlertId, chat: i64) -> Result<bool, StoreError> {
-        self.sent
-            .contains_key(sent_key(alert, chat))
-            .map_err(ctx("reading sent messages"))
+        self.contains(Tree::Sent, &sent_key(alert, chat), "reading sent messages")
     }
 
     /// Forgets which messages alerts became once the alerts are a month old: their stories
@@ -567,8 +650,8 @@ impl Store {
         let horizon = now - chrono::TimeDelta::days(30);
         let mut removed = 0;
         let mut last: Option<(AlertId, bool)> = None;
-        for entry in self.sent.iter() {
-            let (k, _) = entry.map_err(ctx("pruning sent messages"))?;
+        for entry in self.entries(Tree::Sent, Range::all(), "pruning sent messages") {
+            let (k, _) = entry?;
             let Some(id) = k
                 .get(..8)
                 .and_then(|b| <[u8; 8]>::try_from(b).ok())
@@ -586,7 +669,7 @@ impl Store {
                 }
             };
             if old {
-                self.sent.remove(k).map_err(ctx("pruning sent messages"))?;
+                self.delete(Tree::Sent, &k, "pruning sent messages")?;
                 removed += 1;
             }
         }
@@ -595,12 +678,10 @@ impl Store {
 
     /// Forgets the messages sent to `chat` (its messages can no longer be edited).
     pub(crate) fn forget_sent_to(&self, chat: i64) -> Result<(), StoreError> {
-        for entry in self.sent.iter() {
-            let (k, _) = entry.map_err(ctx("reading sent messages"))?;
+        for entry in self.entries(Tree::Sent, Range::all(), "reading sent messages") {
+            let (k, _) = entry?;
             if k.get(8..16) == Some(chat_key(chat).as_slice()) {
-                self.sent
-                    .remove(k)
-                    .map_err(ctx("forgetting sent messages"))?;
+                self.delete(Tree::Sent, &k, "forgetting sent messages")?;
             }
         }
         Ok(())
@@ -608,26 +689,24 @@ impl Store {
 
     /// Saves a source's health.
     pub fn put_source_health(&self, name: &str, health: &SourceHealth) -> Result<(), StoreError> {
-        self.sources
-            .insert(name.as_bytes(), encode(health))
-            .map(|_| ())
-            .map_err(ctx("writing source health"))
+        self.put(
+            Tree::Sources,
+            name.as_bytes(),
+            &encode(health),
+            "writing source health",
+        )
     }
 
     /// A source's health, if it ever ran.
     pub fn source_health(&self, name: &str) -> Result<Option<SourceHealth>, StoreError> {
-        Ok(self
-            .sources
-            .get(name.as_bytes())
-            .map_err(ctx("reading source health"))?
-            .and_then(|v| decode(&v, "source health")))
+        self.get_as(Tree::Sources, name.as_bytes(), "source health")
     }
 
     /// Every source's health, by name.
     pub fn sources_health(&self) -> Result<Vec<(String, SourceHealth)>, StoreError> {
         let mut out = Vec::new();
-        for entry in self.sources.iter() {
-            let (k, v) = entry.map_err(ctx("reading source health"))?;
+        for entry in self.entries(Tree::Sources, Range::all(), "reading source health") {
+            let (k, v) = entry?;
             if let Some(h) = decode(&v, "source health") {
                 out.push((String::from_utf8_lossy(&k).into_owned(), h));
             }
@@ -639,17 +718,17 @@ impl Store {
     pub fn prune(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut removed = 0;
         let item_horizon = now - chrono::TimeDelta::days(30);
-        for entry in self.items.iter() {
-            let (k, v) = entry.map_err(ctx("pruning items"))?;
+        for entry in self.entries(Tree::Items, Range::all(), "pruning items") {
+            let (k, v) = entry?;
             if decode::<SeenItem>(&v, "seen item").is_none_or(|s| s.seen < item_horizon) {
-                self.items.remove(k).map_err(ctx("pruning items"))?;
+                self.delete(Tree::Items, &k, "pruning items")?;
                 removed += 1;
             }
         }
         let intraday_horizon = now - chrono::TimeDelta::days(4);
         let daily_horizon = now - chrono::TimeDelta::days(400);
-        for entry in self.bars.iter() {
-            let (k, v) = entry.map_err(ctx("pruning bars"))?;
+        for entry in self.entries(Tree::Bars, Range::all(), "pruning bars") {
+            let (k, v) = entry?;
             let keep = decode::<Bar>(&v, "bar").is_some_and(|b| {
                 b.time
                     >= if b.interval.is_daily() {
@@ -659,7 +738,7 @@ impl Store {
                     }
             });
             if !keep {
-                self.bars.remove(k).map_err(ctx("pruning bars"))?;
+                self.delete(Tree::Bars, &k, "pruning bars")?;
                 removed += 1;
             }
         }

@@ -1,5 +1,6 @@
 //! The outbox: messages stored before they are sent, removed once their sink accepted them.
 
+use super::kv::{Range, Tree};
 use super::{Store, StoreError, ctx, decode, encode};
 use crate::delivery::outbox::{Delivery, Target};
 use crate::engine::AlertId;
@@ -8,8 +9,8 @@ impl Store {
     /// Every pending delivery with its sequence number, oldest first.
     pub fn outbox(&self) -> Result<Vec<(u64, Delivery)>, StoreError> {
         let mut out = Vec::new();
-        for entry in self.outbox.iter() {
-            let (k, v) = entry.map_err(ctx("reading the outbox"))?;
+        for entry in self.entries(Tree::Outbox, Range::all(), "reading the outbox") {
+            let (k, v) = entry?;
             let Ok(seq) = <[u8; 8]>::try_from(k.as_ref()) else {
                 continue;
             };
@@ -30,16 +31,24 @@ impl Store {
     }
 
     /// Number of pending deliveries.
-    pub fn outbox_len(&self) -> usize {
-        self.outbox.len()
+    pub fn outbox_len(&self) -> Result<u64, StoreError> {
+        self.backend
+            .len(Tree::Outbox)
+            .map_err(ctx("counting the outbox"))
     }
 
     /// Adds a delivery outside a pipeline step (e.g. an edit notice).
     pub fn enqueue(&self, delivery: &Delivery) -> Result<u64, StoreError> {
-        let seq = self.db.generate_id().map_err(ctx("numbering a delivery"))?;
-        self.outbox
-            .insert(seq.to_be_bytes(), encode(delivery))
-            .map_err(ctx("enqueueing a delivery"))?;
+        let seq = self
+            .backend
+            .generate_id()
+            .map_err(ctx("numbering a delivery"))?;
+        self.put(
+            Tree::Outbox,
+            &seq.to_be_bytes(),
+            &encode(delivery),
+            "enqueueing a delivery",
+        )?;
         Ok(seq)
     }
 
@@ -51,28 +60,24 @@ impl Store {
         seq: u64,
         change: impl Fn(&mut Delivery),
     ) -> Result<bool, StoreError> {
-        let updated = self
-            .outbox
-            .update_and_fetch(seq.to_be_bytes(), |old| {
+        let updated = self.update(
+            Tree::Outbox,
+            &seq.to_be_bytes(),
+            "updating a delivery",
+            |old| {
                 let mut d: Delivery = decode(old?, "delivery")?;
                 change(&mut d);
                 Some(encode(&d))
-            })
-            .map_err(ctx("updating a delivery"))?;
+            },
+        )?;
         Ok(updated.is_some())
     }
 
     /// Removes a delivery: it was accepted, or can never be.
     pub fn remove_delivery(&self, seq: u64) -> Result<(), StoreError> {
-        self.outbox
-            .remove(seq.to_be_bytes())
-            .map(|_| ())
-            .map_err(ctx("removing a delivery"))?;
+        self.delete(Tree::Outbox, &seq.to_be_bytes(), "removing a delivery")?;
         // Accepted messages must not be sent again after a crash: make the removal durable.
-        self.outbox
-            .flush()
-            .map(|_| ())
-            .map_err(ctx("flushing the outbox"))
+        self.flush()
     }
 
     /// Removes every pending delivery to `chat` (it blocked the bot or is gone).
@@ -80,9 +85,7 @@ impl Store {
         let mut dropped = 0;
         for (seq, d) in self.outbox()? {
             if d.target == Target::Telegram(chat) {
-                self.outbox
-                    .remove(seq.to_be_bytes())
-                    .map_err(ctx("dropping deliveries"))?;
+                self.delete(Tree::Outbox, &seq.to_be_bytes(), "dropping deliveries")?;
                 dropped += 1;
             }
         }

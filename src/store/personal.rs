@@ -2,12 +2,10 @@
 //! (cooldowns, a headline waiting for its price part; written by pipeline steps). The two
 //! live in separate trees so that neither writer can overwrite the other's changes.
 
-use chrono::{DateTime, Utc};
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
-
+use super::kv::{Order, Range, Transaction, Tree, TxError};
 use super::{Chat, Store, StoreError, chat_key, ctx, decode, encode};
 use crate::personal::{Key, PersonalAlert, PersonalState};
+use chrono::{DateTime, Utc};
 
 /// `chat key, number BE`: a chat's alerts are one prefix, in number order.
 fn key(chat: i64, number: u32) -> Vec<u8> {
@@ -28,52 +26,45 @@ fn key_from(bytes: &[u8]) -> Option<Key> {
 impl Store {
     /// Every personal alert, of every chat.
     pub fn personal_alerts(&self) -> Result<Vec<PersonalAlert>, StoreError> {
-        let mut out = Vec::new();
-        for entry in self.personal.iter() {
-            let (_, v) = entry.map_err(ctx("reading personal alerts"))?;
-            if let Some(a) = decode(&v, "personal alert") {
-                out.push(a);
-            }
-        }
-        Ok(out)
+        self.values(Tree::Personal, Range::all(), "personal alert")
     }
 
     /// Every personal alert, read one at a time (loading many never holds them all).
     pub fn each_personal_alert(
         &self,
-    ) -> impl Iterator<Item = Result<PersonalAlert, StoreError>> + '_ {
-        self.personal.iter().filter_map(|entry| match entry {
-            Ok((_, v)) => decode(&v, "personal alert").map(Ok),
-            Err(e) => Some(Err(ctx("reading personal alerts")(e))),
-        })
+    ) -> impl Iterator<Item = Result<PersonalAlert, StoreError>> + use<> {
+        self.entries(Tree::Personal, Range::all(), "reading personal alerts")
+            .filter_map(|entry| match entry {
+                Ok((_, v)) => decode(&v, "personal alert").map(Ok),
+                Err(e) => Some(Err(e)),
+            })
     }
 
     /// How many personal alerts there are (without decoding them).
-    pub fn personal_alert_count(&self) -> usize {
-        self.personal.len()
+    pub fn personal_alert_count(&self) -> Result<u64, StoreError> {
+        self.backend
+            .len(Tree::Personal)
+            .map_err(ctx("counting personal alerts"))
     }
 
     /// The personal alerts of one chat, by number.
     pub fn personal_alerts_of(&self, chat: i64) -> Result<Vec<PersonalAlert>, StoreError> {
-        let mut out = Vec::new();
-        for entry in self.personal.scan_prefix(chat_key(chat)) {
-            let (_, v) = entry.map_err(ctx("reading personal alerts"))?;
-            if let Some(a) = decode(&v, "personal alert") {
-                out.push(a);
-            }
-        }
-        Ok(out)
+        self.values(
+            Tree::Personal,
+            Range::prefix(&chat_key(chat)),
+            "personal alert",
+        )
     }
 
     /// Stores a personal alert (durably: the user was told it exists).
     pub fn put_personal_alert(&self, alert: &PersonalAlert) -> Result<(), StoreError> {
-        self.personal
-            .insert(key(alert.chat, alert.number), encode(alert))
-            .map_err(ctx("writing a personal alert"))?;
-        self.personal
-            .flush()
-            .map(|_| ())
-            .map_err(ctx("flushing personal alerts"))
+        self.put(
+            Tree::Personal,
+            &key(alert.chat, alert.number),
+            &encode(alert),
+            "writing a personal alert",
+        )?;
+        self.flush()
     }
 
     /// Makes a chat's next personal alert and records it in the chat, in one transaction
@@ -90,18 +81,23 @@ impl Store {
         // Keys sort by number: the last one is the highest (alerts from before numbers were
         // counted in the chat's record).
         let highest = self
-            .personal
-            .scan_prefix(chat_key(fresh.id))
-            .keys()
-            .next_back()
-            .transpose()
+            .backend
+            .scan(
+                Tree::Personal,
+                &Range::prefix(&chat_key(fresh.id)),
+                Order::Descending,
+                1,
+            )
             .map_err(ctx("reading personal alerts"))?
-            .and_then(|k| key_from(&k))
+            .first()
+            .and_then(|(k, _)| key_from(k))
             .map_or(0, |k| k.number);
-        let result: Result<(Chat, PersonalAlert), TransactionError<()>> =
-            (&self.chats, &self.personal).transaction(|(t_chats, t_personal)| {
-                let mut chat = t_chats
-                    .get(chat_key(fresh.id))?
+        let created = self.transact(
+            &[Tree::Chats, Tree::Personal],
+            "making a personal alert",
+            |tx| {
+                let mut chat = tx
+                    .get(Tree::Chats, &chat_key(fresh.id))?
                     .and_then(|v| decode::<Chat>(&v, "chat"))
                     .unwrap_or_else(|| fresh.clone());
                 let number = chat.personal_next.max(highest) + 1;
@@ -113,36 +109,28 @@ impl Store {
                     spec: spec.to_string(),
                     created,
                 };
-                t_chats.insert(&chat_key(fresh.id), encode(&chat))?;
-                t_personal.insert(key(fresh.id, number), encode(&alert))?;
-                Ok::<_, ConflictableTransactionError<()>>((chat, alert))
-            });
-        let created = match result {
-            Ok(done) => done,
-            Err(TransactionError::Storage(e)) => {
-                return Err(StoreError::new("making a personal alert", e));
-            }
-            Err(TransactionError::Abort(())) => unreachable!("never aborted"),
-        };
-        self.personal
-            .flush()
-            .map_err(ctx("flushing personal alerts"))?;
+                tx.insert(Tree::Chats, &chat_key(fresh.id), &encode(&chat))?;
+                tx.insert(Tree::Personal, &key(fresh.id, number), &encode(&alert))?;
+                Ok((chat, alert))
+            },
+        )?;
+        self.flush()?;
         Ok(created)
     }
 
     /// Stores many personal alerts with one flush (imports, migrations).
     pub fn put_personal_alerts(&self, alerts: &[PersonalAlert]) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        for a in alerts {
-            batch.insert(key(a.chat, a.number), encode(a));
-        }
-        self.personal
-            .apply_batch(batch)
-            .map_err(ctx("writing personal alerts"))?;
-        self.personal
-            .flush()
-            .map(|_| ())
-            .map_err(ctx("flushing personal alerts"))
+        let rows: Vec<(Vec<u8>, Vec<u8>)> = alerts
+            .iter()
+            .map(|a| (key(a.chat, a.number), encode(a)))
+            .collect();
+        self.transact(&[Tree::Personal], "writing personal alerts", |tx| {
+            for (k, v) in &rows {
+                tx.insert(Tree::Personal, k, v)?;
+            }
+            Ok(())
+        })?;
+        self.flush()
     }
 
     /// Deletes a personal alert, its state and the chat's subscription to it, in one durable
@@ -150,33 +138,29 @@ impl Store {
     pub fn delete_personal_alert(&self, chat: i64, number: u32) -> Result<bool, StoreError> {
         let k = key(chat, number);
         let rule = PersonalAlert::rule_id(chat, number);
-        let result: Result<bool, TransactionError<()>> =
-            (&self.personal, &self.personal_state, &self.chats).transaction(
-                |(t_personal, t_state, t_chats)| {
-                    let existed = t_personal.remove(k.as_slice())?.is_some();
-                    t_state.remove(k.as_slice())?;
-                    forget_rule(t_chats, chat, &rule)?;
-                    Ok::<_, ConflictableTransactionError<()>>(existed)
-                },
-            );
-        let existed = match result {
-            Ok(existed) => existed,
-            Err(TransactionError::Storage(e)) => {
-                return Err(StoreError::new("deleting a personal alert", e));
-            }
-            Err(TransactionError::Abort(())) => unreachable!("never aborted"),
-        };
-        self.personal
-            .flush()
-            .map_err(ctx("flushing personal alerts"))?;
+        let existed = self.transact(
+            &[Tree::Personal, Tree::PersonalState, Tree::Chats],
+            "deleting a personal alert",
+            |tx| {
+                let existed = tx.remove(Tree::Personal, &k)?;
+                tx.remove(Tree::PersonalState, &k)?;
+                forget_rule(tx, chat, &rule)?;
+                Ok(existed)
+            },
+        )?;
+        self.flush()?;
         Ok(existed)
     }
 
     /// The state of every personal alert that has one (alerts without are as new).
     pub fn personal_states(&self) -> Result<Vec<(Key, PersonalState)>, StoreError> {
         let mut out = Vec::new();
-        for entry in self.personal_state.iter() {
-            let (k, v) = entry.map_err(ctx("reading personal alert states"))?;
+        for entry in self.entries(
+            Tree::PersonalState,
+            Range::all(),
+            "reading personal alert states",
+        ) {
+            let (k, v) = entry?;
             if let (Some(key), Some(state)) = (key_from(&k), decode(&v, "personal alert state")) {
                 out.push((key, state));
             }
@@ -190,11 +174,11 @@ impl Store {
         chat: i64,
         number: u32,
     ) -> Result<Option<PersonalState>, StoreError> {
-        Ok(self
-            .personal_state
-            .get(key(chat, number))
-            .map_err(ctx("reading a personal alert state"))?
-            .and_then(|v| decode(&v, "personal alert state")))
+        self.get_as(
+            Tree::PersonalState,
+            &key(chat, number),
+            "personal alert state",
+        )
     }
 
     /// Writes the state of one personal alert (moving a chat; pipeline steps write states in
@@ -205,10 +189,12 @@ impl Store {
         number: u32,
         state: &PersonalState,
     ) -> Result<(), StoreError> {
-        self.personal_state
-            .insert(key(chat, number), encode(state))
-            .map(|_| ())
-            .map_err(ctx("writing a personal alert state"))
+        self.put(
+            Tree::PersonalState,
+            &key(chat, number),
+            &encode(state),
+            "writing a personal alert state",
+        )
     }
 
     /// Upgrades personal alerts stored as compiled rule text (layout 1) to their normal form
@@ -217,25 +203,17 @@ impl Store {
     /// Runs on open; idempotent.
     pub(super) fn migrate_personal(&self) -> Result<usize, StoreError> {
         let mut changed = 0;
-        if let Some(engine) = self
-            .engine
-            .get("state")
-            .map_err(ctx("migrating personal alerts"))?
-            .and_then(|v| decode::<crate::engine::EngineState>(&v, "engine state"))
+        if let Some(engine) =
+            self.get_as::<crate::engine::EngineState>(Tree::Engine, b"state", "engine state")?
         {
             for (rule, pairs) in &engine.pairs {
                 let Some(k) = Key::of_rule(rule) else {
                     continue;
                 };
                 let row = key(k.chat, k.number);
-                let present = self
-                    .personal
-                    .contains_key(&row)
-                    .map_err(ctx("migrating personal alerts"))?;
-                let stated = self
-                    .personal_state
-                    .contains_key(&row)
-                    .map_err(ctx("migrating personal alerts"))?;
+                let present = self.contains(Tree::Personal, &row, "migrating personal alerts")?;
+                let stated =
+                    self.contains(Tree::PersonalState, &row, "migrating personal alerts")?;
                 if !present || stated {
                     continue;
                 }
@@ -255,44 +233,46 @@ impl Store {
                         }),
                 };
                 if state != PersonalState::default() {
-                    self.personal_state
-                        .insert(row, encode(&state))
-                        .map_err(ctx("migrating personal alerts"))?;
+                    self.put(
+                        Tree::PersonalState,
+                        &row,
+                        &encode(&state),
+                        "migrating personal alerts",
+                    )?;
                     changed += 1;
                 }
             }
         }
-        for entry in self.personal.iter() {
-            let (k, v) = entry.map_err(ctx("migrating personal alerts"))?;
+        for entry in self.entries(Tree::Personal, Range::all(), "migrating personal alerts") {
+            let (k, v) = entry?;
             let Ok(mut raw) =
                 serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&v)
             else {
                 continue;
             };
             if raw.remove("rule").is_some() {
-                self.personal
-                    .insert(k, encode(&raw))
-                    .map_err(ctx("migrating personal alerts"))?;
+                self.put(
+                    Tree::Personal,
+                    &k,
+                    &encode(&raw),
+                    "migrating personal alerts",
+                )?;
                 changed += 1;
             }
         }
-        for entry in self.personal_state.iter() {
-            let (k, _) = entry.map_err(ctx("migrating personal alert states"))?;
-            if !self
-                .personal
-                .contains_key(&k)
-                .map_err(ctx("migrating personal alert states"))?
-            {
-                self.personal_state
-                    .remove(k)
-                    .map_err(ctx("migrating personal alert states"))?;
+        for entry in self.entries(
+            Tree::PersonalState,
+            Range::all(),
+            "migrating personal alert states",
+        ) {
+            let (k, _) = entry?;
+            if !self.contains(Tree::Personal, &k, "migrating personal alert states")? {
+                self.delete(Tree::PersonalState, &k, "migrating personal alert states")?;
                 changed += 1;
             }
         }
         if changed > 0 {
-            self.personal
-                .flush()
-                .map_err(ctx("flushing personal alerts"))?;
+            self.flush()?;
         }
         Ok(changed)
     }
@@ -300,17 +280,13 @@ impl Store {
 
 /// Takes `rule` out of `chat`'s subscriptions, inside a transaction (a personal alert that
 /// is gone).
-pub(super) fn forget_rule(
-    t_chats: &sled::transaction::TransactionalTree,
-    chat: i64,
-    rule: &str,
-) -> Result<(), sled::transaction::UnabortableTransactionError> {
-    if let Some(mut c) = t_chats
-        .get(chat_key(chat))?
+pub(super) fn forget_rule(tx: &mut dyn Transaction, chat: i64, rule: &str) -> Result<(), TxError> {
+    if let Some(mut c) = tx
+        .get(Tree::Chats, &chat_key(chat))?
         .and_then(|v| decode::<Chat>(&v, "chat"))
         && c.rules.remove(rule)
     {
-        t_chats.insert(&chat_key(chat), encode(&c))?;
+        tx.insert(Tree::Chats, &chat_key(chat), &encode(&c))?;
     }
     Ok(())
 }

@@ -1,14 +1,15 @@
 //! What the quote provider said about symbols asked for on demand (known or not, and when).
 
-use super::{Store, StoreError, ctx, decode, encode};
+use super::kv::{Range, Tree};
+use super::{Store, StoreError, decode, encode};
 use crate::model::SymbolCheck;
 
 impl Store {
     /// Every symbol check, by symbol.
     pub fn symbol_checks(&self) -> Result<Vec<(String, SymbolCheck)>, StoreError> {
         let mut out = Vec::new();
-        for entry in self.symbols.iter() {
-            let (k, v) = entry.map_err(ctx("reading symbol checks"))?;
+        for entry in self.entries(Tree::Symbols, Range::all(), "reading symbol checks") {
+            let (k, v) = entry?;
             if let Some(c) = decode(&v, "symbol check") {
                 out.push((String::from_utf8_lossy(&k).into_owned(), c));
             }
@@ -22,14 +23,12 @@ impl Store {
         horizon: chrono::DateTime<chrono::Utc>,
     ) -> Result<usize, StoreError> {
         let mut removed = 0;
-        for entry in self.symbols.iter() {
-            let (k, v) = entry.map_err(ctx("pruning symbol checks"))?;
+        for entry in self.entries(Tree::Symbols, Range::all(), "pruning symbol checks") {
+            let (k, v) = entry?;
             if decode::<SymbolCheck>(&v, "symbol check")
                 .is_none_or(|c| !c.known && c.checked < horizon)
             {
-                self.symbols
-                    .remove(k)
-                    .map_err(ctx("pruning symbol checks"))?;
+                self.delete(Tree::Symbols, &k, "pruning symbol checks")?;
                 removed += 1;
             }
         }
@@ -38,9 +37,11 @@ impl Store {
 
     /// Remembers what the provider said about `symbol`.
     pub fn put_symbol_check(&self, symbol: &str, check: &SymbolCheck) -> Result<(), StoreError> {
-        self.symbols
-            .insert(symbol.as_bytes(), encode(check))
-            .map(|_| ())
-            .map_err(ctx("writing a symbol check"))
+        self.put(
+            Tree::Symbols,
+            symbol.as_bytes(),
+            &encode(check),
+            "writing a symbol check",
+        )
     }
 }

@@ -11,6 +11,80 @@ fn open() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
+/// Where a test's store lives: a sled directory, or a schema of its own in the test database.
+enum Fixture {
+    Sled(tempfile::TempDir),
+    Postgres(postgres::TestSchema),
+}
+
+impl Fixture {
+    fn sled() -> Fixture {
+        Fixture::Sled(tempfile::tempdir().unwrap())
+    }
+
+    /// A fresh schema in `MARKETBOT_TEST_DATABASE_URL`, or `None` (said on stderr) without it.
+    fn postgres() -> Option<Fixture> {
+        postgres::TestSchema::create().map(Fixture::Postgres)
+    }
+
+    /// The backend alone (to lay out data as an older version left it).
+    fn raw(&self) -> Arc<dyn Backend> {
+        match self {
+            Fixture::Sled(dir) => Arc::new(embedded::Sled::open(dir.path(), 8 << 20).unwrap()),
+            Fixture::Postgres(schema) => Arc::new(schema.connect()),
+        }
+    }
+
+    /// The store (again: a restart).
+    fn open(&self) -> Store {
+        Store::with_backend(self.raw()).unwrap()
+    }
+}
+
+/// Tests every backend must pass: each runs on sled, and on PostgreSQL when
+/// `MARKETBOT_TEST_DATABASE_URL` is set.
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        mod on_sled {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(&super::Fixture::sled());
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[test]
+                fn $name() {
+                    if let Some(fixture) = super::Fixture::postgres() {
+                        super::$name(&fixture);
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_every_backend!(
+    a_step_is_committed_as_a_whole_and_survives_reopening,
+    news_is_newest_first_and_old_headlines_are_pruned,
+    a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages,
+    only_new_or_changed_bars_are_news,
+    chats_are_updated_in_place_and_subscribers_found,
+    deliveries_are_rescheduled_removed_and_dropped_per_chat,
+    a_corrupt_value_is_skipped_not_fatal,
+    sent_messages_are_found_per_alert,
+    commands_change_the_stored_record_not_a_stale_copy,
+    which_message_an_alert_became_is_forgotten_after_a_month,
+    a_new_text_for_a_pending_message_keeps_what_the_sender_changed,
+    personal_alerts_stored_as_compiled_rules_are_upgraded_on_open,
+    a_step_writes_personal_states_and_removes_spent_one_shot_alerts,
+    an_update_is_taken_in_once_across_a_reopen_and_forgotten_after_a_day,
+    concurrent_changes_to_one_chat_are_all_kept,
+    scans_walk_past_a_page_in_both_directions,
+);
+
 fn bar(time: &str, close: f64) -> Bar {
     Bar {
         symbol: "NVDA".into(),
@@ -34,11 +108,9 @@ fn delivery(chat: i64) -> Delivery {
     )
 }
 
-#[test]
-fn a_step_is_committed_as_a_whole_and_survives_reopening() {
-    let dir = tempfile::tempdir().unwrap();
+fn a_step_is_committed_as_a_whole_and_survives_reopening(f: &Fixture) {
     {
-        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let store = f.open();
         let state = EngineState {
             next_alert: 8,
             ..EngineState::default()
@@ -71,7 +143,7 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening() {
             .unwrap();
         store.flush().unwrap();
     }
-    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let store = f.open();
     assert!(store.item_seen("feed:item-1").unwrap());
     assert!(!store.item_seen("feed:item-2").unwrap());
     assert_eq!(store.bars().unwrap().len(), 1);
@@ -113,10 +185,8 @@ fn headline(published: &str) -> crate::engine::HeadlineRef {
     }
 }
 
-#[test]
-fn news_is_newest_first_and_old_headlines_are_pruned() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), 8 << 20).unwrap();
+fn news_is_newest_first_and_old_headlines_are_pruned(f: &Fixture) {
+    let store = f.open();
     let step = Step {
         now: Utc::now(),
         headlines: [
@@ -159,10 +229,8 @@ fn news_is_newest_first_and_old_headlines_are_pruned() {
     );
 }
 
-#[test]
-fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), 8 << 20).unwrap();
+fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages(f: &Fixture) {
+    let store = f.open();
     let now = Utc::now();
     let mut chat = Chat::new(-42, ChatKind::Group, "Traders".into(), now);
     chat.rules.insert("seed".into());
@@ -251,9 +319,8 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages() {
     assert_eq!(store.personal_alerts_of(-10_042).unwrap().len(), 1);
 }
 
-#[test]
-fn only_new_or_changed_bars_are_news() {
-    let (_dir, store) = open();
+fn only_new_or_changed_bars_are_news(f: &Fixture) {
+    let store = f.open();
     let first = vec![
         bar("2026-02-02T21:00:00Z", 186.25),
         bar("2026-02-02T21:30:00Z", 186.0),
@@ -279,9 +346,8 @@ fn only_new_or_changed_bars_are_news() {
     assert!(store.changed_bars(&[partial]).unwrap().is_empty());
 }
 
-#[test]
-fn chats_are_updated_in_place_and_subscribers_found() {
-    let (_dir, store) = open();
+fn chats_are_updated_in_place_and_subscribers_found(f: &Fixture) {
+    let store = f.open();
     let now = Utc::now();
     store
         .put_chat(&Chat::new(-1001, ChatKind::Supergroup, "Desk".into(), now))
@@ -315,27 +381,25 @@ fn chats_are_updated_in_place_and_subscribers_found() {
     );
 }
 
-#[test]
-fn deliveries_are_rescheduled_removed_and_dropped_per_chat() {
-    let (_dir, store) = open();
+fn deliveries_are_rescheduled_removed_and_dropped_per_chat(f: &Fixture) {
+    let store = f.open();
     let a = store.enqueue(&delivery(42)).unwrap();
     store.enqueue(&delivery(43)).unwrap();
     store.enqueue(&delivery(42)).unwrap();
     assert!(store.update_delivery(a, |d| d.attempts = 1).unwrap());
     assert_eq!(store.outbox().unwrap()[0].1.attempts, 1);
     assert_eq!(store.drop_deliveries_to(42).unwrap(), 2);
-    assert_eq!(store.outbox_len(), 1);
+    assert_eq!(store.outbox_len().unwrap(), 1);
     let (seq, _) = store.outbox().unwrap()[0].clone();
     store.remove_delivery(seq).unwrap();
-    assert_eq!(store.outbox_len(), 0);
+    assert_eq!(store.outbox_len().unwrap(), 0);
 }
 
-#[test]
-fn a_corrupt_value_is_skipped_not_fatal() {
-    let (_dir, store) = open();
+fn a_corrupt_value_is_skipped_not_fatal(f: &Fixture) {
+    let store = f.open();
     store
-        .chats
-        .insert(chat_key(1), b"{not json".to_vec())
+        .backend
+        .insert(Tree::Chats, &chat_key(1), b"{not json")
         .unwrap();
     store
         .put_chat(&Chat::new(2, ChatKind::Private, "B".into(), Utc::now()))
@@ -351,9 +415,8 @@ fn a_second_process_cannot_open_the_same_directory() {
     assert!(err.to_string().contains("another marketbot"), "{err}");
 }
 
-#[test]
-fn sent_messages_are_found_per_alert() {
-    let (_dir, store) = open();
+fn sent_messages_are_found_per_alert(f: &Fixture) {
+    let store = f.open();
     store.record_sent(7, 42, 100, false).unwrap();
     store.record_sent(7, -1001, 101, true).unwrap();
     store.record_sent(8, 42, 102, false).unwrap();
@@ -362,9 +425,8 @@ fn sent_messages_are_found_per_alert() {
     assert_eq!(sent, [(-1001, 101, true), (42, 100, false)]);
 }
 
-#[test]
-fn commands_change_the_stored_record_not_a_stale_copy() {
-    let (_dir, store) = open();
+fn commands_change_the_stored_record_not_a_stale_copy(f: &Fixture) {
+    let store = f.open();
     let now = Utc::now();
     let fresh = Chat::new(5, ChatKind::Private, "u".into(), now);
     store
@@ -384,9 +446,8 @@ fn commands_change_the_stored_record_not_a_stale_copy() {
     assert_eq!(chat.rules.len(), 2);
 }
 
-#[test]
-fn which_message_an_alert_became_is_forgotten_after_a_month() {
-    let (_dir, store) = open();
+fn which_message_an_alert_became_is_forgotten_after_a_month(f: &Fixture) {
+    let store = f.open();
     let fired: DateTime<Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
     let alert = crate::engine::Alert::sample(7, fired);
     store
@@ -407,25 +468,28 @@ fn which_message_an_alert_became_is_forgotten_after_a_month() {
 fn a_directory_let_go_of_a_moment_later_is_waited_for() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), 8 << 20).unwrap();
-    store.meta.insert("kept", "yes").unwrap();
+    store.backend.insert(Tree::Meta, b"kept", b"yes").unwrap();
     store.flush().unwrap();
     // The last handle goes away on another thread shortly after the reopen begins, as when
     // sled's own threads or a finishing task release the directory after a restart.
     let late = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
+        std::thread::sleep(std::time::Duration::from_millis(300));
         drop(store);
     });
     let reopened = Store::open(dir.path(), 8 << 20).unwrap();
     late.join().unwrap();
     assert_eq!(
-        reopened.meta.get("kept").unwrap().as_deref(),
+        reopened
+            .backend
+            .get(Tree::Meta, b"kept")
+            .unwrap()
+            .as_deref(),
         Some(&b"yes"[..])
     );
 }
 
-#[test]
-fn a_new_text_for_a_pending_message_keeps_what_the_sender_changed() {
-    let (_dir, store) = open();
+fn a_new_text_for_a_pending_message_keeps_what_the_sender_changed(f: &Fixture) {
+    let store = f.open();
     let step = |deliveries, replace| Step {
         now: Utc::now(),
         items: vec![],
@@ -463,28 +527,23 @@ fn a_new_text_for_a_pending_message_keeps_what_the_sender_changed() {
     store
         .commit(&step(vec![], vec![(seq, "late".into())]))
         .unwrap();
-    assert_eq!(store.outbox_len(), 0);
+    assert_eq!(store.outbox_len().unwrap(), 0);
 }
 
-#[test]
-fn personal_alerts_stored_as_compiled_rules_are_upgraded_on_open() {
-    let dir = tempfile::tempdir().unwrap();
+fn personal_alerts_stored_as_compiled_rules_are_upgraded_on_open(f: &Fixture) {
     {
-        // A data directory of the layout before personal alerts were data.
-        let db = sled::open(dir.path()).unwrap();
-        db.open_tree("meta")
-            .unwrap()
-            .insert("schema", &1u32.to_be_bytes())
+        // A store of the layout before personal alerts were data.
+        let raw = f.raw();
+        raw.insert(Tree::Meta, b"schema", &1u32.to_be_bytes())
             .unwrap();
         let mut k = chat_key(42).to_vec();
         k.extend_from_slice(&3u32.to_be_bytes());
-        db.open_tree("personal")
-            .unwrap()
-            .insert(
-                k,
-                r##"{"chat":42,"number":3,"spec":"NVDA move 2% 1h every 4h","rule":"id = \"personal-42-3\"\ntitle = \"#3\"\n","created":"2026-02-01T10:00:00Z"}"##.as_bytes(),
-            )
-            .unwrap();
+        raw.insert(
+            Tree::Personal,
+            &k,
+            r##"{"chat":42,"number":3,"spec":"NVDA move 2% 1h every 4h","rule":"id = \"personal-42-3\"\ntitle = \"#3\"\n","created":"2026-02-01T10:00:00Z"}"##.as_bytes(),
+        )
+        .unwrap();
         // Its cooldown and a headline waiting for the price part, kept as a rule's state.
         let mut state = EngineState::default();
         let pair = crate::engine::PairState {
@@ -496,13 +555,11 @@ fn personal_alerts_stored_as_compiled_rules_are_upgraded_on_open() {
             .entry("personal-42-3".into())
             .or_default()
             .insert("NVDA".into(), pair);
-        db.open_tree("engine")
-            .unwrap()
-            .insert("state", serde_json::to_vec(&state).unwrap())
+        raw.insert(Tree::Engine, b"state", &serde_json::to_vec(&state).unwrap())
             .unwrap();
-        db.flush().unwrap();
+        raw.flush().unwrap();
     }
-    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let store = f.open();
     assert_eq!(
         store.personal_state(42, 3).unwrap().unwrap().cooldown_until,
         Some("2026-02-02T20:00:00Z".parse().unwrap()),
@@ -519,20 +576,24 @@ fn personal_alerts_stored_as_compiled_rules_are_upgraded_on_open() {
     );
     let spec = alerts[0].parsed().unwrap();
     assert_eq!(spec.summary(), "NVDA move 2% 1h every 4h");
-    let raw = store.personal.iter().next().unwrap().unwrap().1;
+    let raw = store
+        .backend
+        .scan(Tree::Personal, &Range::all(), Order::Ascending, 1)
+        .unwrap()
+        .remove(0)
+        .1;
     assert!(
         !String::from_utf8_lossy(&raw).contains("\"rule\""),
         "the compiled rule is dropped"
     );
     assert_eq!(
-        store.meta.get("schema").unwrap().unwrap().as_ref(),
+        store.backend.get(Tree::Meta, b"schema").unwrap().unwrap(),
         SCHEMA_VERSION.to_be_bytes()
     );
 }
 
-#[test]
-fn a_step_writes_personal_states_and_removes_spent_one_shot_alerts() {
-    let (_dir, store) = open();
+fn a_step_writes_personal_states_and_removes_spent_one_shot_alerts(f: &Fixture) {
+    let store = f.open();
     let now = Utc::now();
     let mut chat = Chat::new(7, ChatKind::Private, String::new(), now);
     chat.rules.insert(PersonalAlert::rule_id(7, 1));
@@ -590,10 +651,9 @@ fn a_step_writes_personal_states_and_removes_spent_one_shot_alerts() {
     assert!(!store.delete_personal_alert(7, 1).unwrap());
 }
 
-#[test]
-fn an_update_is_taken_in_once_across_a_reopen_and_forgotten_after_a_day() {
+fn an_update_is_taken_in_once_across_a_reopen_and_forgotten_after_a_day(f: &Fixture) {
     use super::TakeIn::{First, InFlight, Repeated};
-    let (dir, store) = open();
+    let store = f.open();
     let run = 1;
     assert_eq!(store.take_in_update(10, 1_000, run).unwrap(), First);
     // Being handed over by another request of this run: come back later.
@@ -607,7 +667,7 @@ fn an_update_is_taken_in_once_across_a_reopen_and_forgotten_after_a_day() {
     drop(store);
     // The next run: what was handed over stays handled; what the stopped run had taken in
     // but not handed over is the new run's.
-    let store = Store::open(dir.path(), 1 << 20).unwrap();
+    let store = f.open();
     let next = 2;
     assert_eq!(store.take_in_update(10, 3_000, next).unwrap(), Repeated);
     assert_eq!(store.take_in_update(11, 3_001, next).unwrap(), First);
@@ -617,4 +677,50 @@ fn an_update_is_taken_in_once_across_a_reopen_and_forgotten_after_a_day() {
     assert_eq!(store.forget_updates_before(3_500).unwrap(), 2);
     assert_eq!(store.take_in_update(10, 5_001, next).unwrap(), First);
     assert_eq!(store.take_in_update(3, 5_002, next).unwrap(), InFlight);
+}
+
+fn concurrent_changes_to_one_chat_are_all_kept(f: &Fixture) {
+    let store = f.open();
+    store
+        .put_chat(&Chat::new(5, ChatKind::Private, "E".into(), Utc::now()))
+        .unwrap();
+    std::thread::scope(|scope| {
+        for t in 0..4 {
+            let store = store.clone();
+            scope.spawn(move || {
+                for i in 0..10 {
+                    store
+                        .update_chat(5, |c| {
+                            c.watch.insert(format!("S{t}x{i}"));
+                        })
+                        .unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(store.chat(5).unwrap().unwrap().watch.len(), 40);
+}
+
+fn scans_walk_past_a_page_in_both_directions(f: &Fixture) {
+    let store = f.open();
+    let n = PAGE * 2 + 7;
+    for i in 0..n as u64 {
+        store
+            .put(Tree::Sent, &i.to_be_bytes(), &[0xff, 0], "writing")
+            .unwrap();
+    }
+    let up: Vec<u64> = store
+        .entries(Tree::Sent, Range::all(), "reading")
+        .map(|e| u64::from_be_bytes(e.unwrap().0.try_into().unwrap()))
+        .collect();
+    assert_eq!(up, (0..n as u64).collect::<Vec<_>>());
+    let down: Vec<u64> = store
+        .entries_in(Tree::Sent, Range::all(), Order::Descending, "reading")
+        .map(|e| u64::from_be_bytes(e.unwrap().0.try_into().unwrap()))
+        .collect();
+    assert_eq!(down, (0..n as u64).rev().collect::<Vec<_>>());
+    let prefix = store
+        .entries(Tree::Sent, Range::prefix(&[0, 0, 0, 0, 0, 0, 1]), "reading")
+        .count();
+    assert_eq!(prefix, 256, "keys 256..512 share the prefix");
 }

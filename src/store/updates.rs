@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::kv::{Range, Tree};
 use super::{Store, StoreError, ctx, decode, encode};
 
 /// What a run knows about one update.
@@ -39,7 +40,7 @@ impl Store {
             taken: false,
         });
         loop {
-            let current = self.updates.get(key).map_err(ctx("reading an update"))?;
+            let current = self.get(Tree::Updates, &key, "reading an update")?;
             match current
                 .as_ref()
                 .map(|v| decode::<UpdateRecord>(v, "update"))
@@ -52,14 +53,14 @@ impl Store {
                 _ => {}
             }
             let swapped = self
-                .updates
-                .compare_and_swap(key, current, Some(mine.clone()))
+                .backend
+                .compare_and_swap(Tree::Updates, &key, current.as_deref(), Some(&mine))
                 .map_err(ctx("recording an update"))?;
-            if swapped.is_ok() {
-                if let Err(e) = self.updates.flush() {
+            if swapped {
+                if let Err(e) = self.flush() {
                     // Not durable: undo, so the next delivery is not taken for a repeat.
-                    let _ = self.updates.remove(key);
-                    return Err(ctx("flushing an update")(e));
+                    let _ = self.backend.remove(Tree::Updates, &key);
+                    return Err(e);
                 }
                 return Ok(TakeIn::First);
             }
@@ -70,24 +71,20 @@ impl Store {
     /// Marks update `id` as handed to the dispatcher.
     pub fn mark_update_taken(&self, id: i64) -> Result<(), StoreError> {
         let key = id.to_be_bytes();
-        let Some(v) = self.updates.get(key).map_err(ctx("reading an update"))? else {
+        let Some(v) = self.get(Tree::Updates, &key, "reading an update")? else {
             return Ok(());
         };
         if let Some(mut r) = decode::<UpdateRecord>(&v, "update") {
             r.taken = true;
-            self.updates
-                .insert(key, encode(&r))
-                .map_err(ctx("marking an update"))?;
-            self.updates.flush().map_err(ctx("flushing an update"))?;
+            self.put(Tree::Updates, &key, &encode(&r), "marking an update")?;
+            self.flush()?;
         }
         Ok(())
     }
 
     /// Forgets update `id`, taken in but not handed over: Telegram's next delivery counts.
     pub fn forget_update(&self, id: i64) -> Result<(), StoreError> {
-        self.updates
-            .remove(id.to_be_bytes())
-            .map_err(ctx("forgetting an update"))?;
+        self.delete(Tree::Updates, &id.to_be_bytes(), "forgetting an update")?;
         Ok(())
     }
 
@@ -96,13 +93,11 @@ impl Store {
     /// random after a week without updates: the whole tree — a day of updates — is read.)
     pub fn forget_updates_before(&self, before: i64) -> Result<usize, StoreError> {
         let mut forgotten = 0;
-        for entry in self.updates.iter() {
-            let (key, value) = entry.map_err(ctx("reading updates"))?;
+        for entry in self.entries(Tree::Updates, Range::all(), "reading updates") {
+            let (key, value) = entry?;
             let old = decode::<UpdateRecord>(&value, "update").is_none_or(|r| r.seen < before);
             if old {
-                self.updates
-                    .remove(key)
-                    .map_err(ctx("forgetting an update"))?;
+                self.delete(Tree::Updates, &key, "forgetting an update")?;
                 forgotten += 1;
             }
         }

@@ -1138,8 +1138,13 @@ impl Conversation<'_> {
             .count();
         let _ = write!(
             out,
-            "\n{}",
-            t.status_footer(public, self.ctx.store.outbox_len())
+            "\n{}\n{}",
+            t.status_footer(public, self.ctx.store.outbox_len()? as usize),
+            t.status_instance(
+                &escape(self.ctx.leading.instance()),
+                self.ctx.leading.term(),
+                self.ctx.store.is_shared(),
+            )
         );
         Ok(out)
     }
@@ -1158,9 +1163,9 @@ impl Conversation<'_> {
             chats.len(),
             active.len(),
             subscriptions,
-            self.ctx.store.personal_alert_count(),
+            self.ctx.store.personal_alert_count()? as usize,
             self.ctx.store.alerts_since(midnight)?.len(),
-            self.ctx.store.outbox_len(),
+            self.ctx.store.outbox_len()? as usize,
             failing,
             self.ctx.sources.len(),
         ))

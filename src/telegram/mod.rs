@@ -89,6 +89,8 @@ pub struct BotContext {
     pub pipeline: tokio::sync::mpsc::Sender<crate::sources::Batch>,
     /// Who may use the bot, and how fast.
     pub gate: Arc<gate::Gate>,
+    /// This instance's lease, for `/status`.
+    pub leading: crate::leader::Leading,
 }
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;

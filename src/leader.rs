@@ -1,0 +1,217 @@
+//! Which instance runs the bot: one lease in the store, taken by one instance at a time.
+//!
+//! Several instances may share one PostgreSQL store. Exactly one of them — the leader —
+//! polls Telegram, runs the scheduled sources, the pipeline and the outbox; the others wait
+//! ([`wait_for_lease`]) and serve `/healthz` and `/metrics`. The leader renews its lease every
+//! [`RENEW_EVERY`]; when it dies or is cut off from the database, the lease runs out after
+//! [`LEASE`] and a waiting instance takes it over (with the next term), loading the state
+//! from the store as a restart would.
+//!
+//! A leader that cannot renew stops sending before its lease can have run out anywhere
+//! ([`Leading::is_leading`] turns false at [`STEP_DOWN_AFTER`] since the last renewal began,
+//! by its own monotonic clock), and the store refuses its transactions once another term
+//! began (the fence), so a deposed leader never commits a step or sends on. It then stops
+//! the process: a supervisor starts it again, as a waiting instance.
+//!
+//! With sled only one process can open the store: the lease is always granted, and the same
+//! code runs.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::store::Store;
+
+/// How long a lease lasts unless renewed (by the database's clock).
+pub const LEASE: Duration = Duration::from_secs(10);
+/// How often the leader renews.
+pub const RENEW_EVERY: Duration = Duration::from_secs(2);
+/// How long after the last renewal began the leader goes on without a new one.
+pub const STEP_DOWN_AFTER: Duration = Duration::from_secs(8);
+/// Pause before asking again a store that could not be reached, while renewing.
+const RETRY: Duration = Duration::from_millis(250);
+/// How often a waiting instance tries to take the lease.
+pub const TRY_EVERY: Duration = Duration::from_secs(1);
+
+/// This instance's part in leading: whether it leads now, and in which term.
+#[derive(Clone)]
+pub struct Leading {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    instance: String,
+    term: AtomicU64,
+    leading: AtomicBool,
+    /// Cancelled when the lease is lost.
+    lost: CancellationToken,
+}
+
+impl Leading {
+    fn new(instance: &str, term: u64) -> Leading {
+        Leading {
+            inner: Arc::new(Inner {
+                instance: instance.to_string(),
+                term: AtomicU64::new(term),
+                leading: AtomicBool::new(true),
+                lost: CancellationToken::new(),
+            }),
+        }
+    }
+
+    /// Leadership that never ends (tests, single-process tools).
+    pub fn always(instance: &str) -> Leading {
+        Leading::new(instance, 1)
+    }
+
+    /// Whether this instance may act as the leader right now.
+    pub fn is_leading(&self) -> bool {
+        self.inner.leading.load(Ordering::Acquire)
+    }
+
+    /// This instance's name.
+    pub fn instance(&self) -> &str {
+        &self.inner.instance
+    }
+
+    /// The term of the lease held.
+    pub fn term(&self) -> u64 {
+        self.inner.term.load(Ordering::Acquire)
+    }
+
+    /// Completes when the lease is lost.
+    pub async fn lost(&self) {
+        self.inner.lost.cancelled().await;
+    }
+
+    fn step_down(&self) {
+        if self.inner.leading.swap(false, Ordering::AcqRel) {
+            crate::metrics::leading(&self.inner.instance, false);
+        }
+        self.inner.lost.cancel();
+    }
+}
+
+/// This instance's name for the lease: `storage.instance`, else host name and process id.
+pub fn instance_name(configured: Option<&str>) -> String {
+    if let Some(name) = configured {
+        return name.to_string();
+    }
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "marketbot".into());
+    format!("{host}-{}", std::process::id())
+}
+
+/// Asks the store for the lease (off the async workers: the store may be across the
+/// network): the term held, `None` while another instance's lease runs, `Err` when the store
+/// cannot be reached.
+async fn ask(store: &Store, instance: &str, held: Option<u64>) -> Result<Option<u64>, ()> {
+    let (backend, who) = (Arc::clone(store.backend()), instance.to_string());
+    match tokio::task::spawn_blocking(move || backend.lease(&who, held, LEASE)).await {
+        Ok(Ok(term)) => Ok(term),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "cannot reach the store for the lease");
+            Err(())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "asking for the lease failed");
+            Err(())
+        }
+    }
+}
+
+/// Waits until this instance holds the lease (`None` if `stop` came first), then keeps it
+/// renewed until it is lost or `stop`. The store is fenced with the term from then on.
+pub async fn wait_for_lease(
+    store: &Store,
+    instance: &str,
+    stop: &CancellationToken,
+) -> Option<Leading> {
+    let mut said = false;
+    crate::metrics::leading(instance, false);
+    let term = loop {
+        if let Ok(Some(term)) = ask(store, instance, None).await {
+            break term;
+        }
+        if !said {
+            let leader = store.backend().leader().ok().flatten();
+            tracing::info!(
+                instance,
+                leader = leader.as_ref().map(|(who, _)| who.as_str()),
+                "another instance leads; waiting to take over"
+            );
+            said = true;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(TRY_EVERY) => {}
+            _ = stop.cancelled() => return None,
+        }
+    };
+    store.backend().fence(Some((instance.to_string(), term)));
+    crate::metrics::leading(instance, true);
+    tracing::info!(instance, term, store = %store.describe(), "this instance leads");
+    let leading = Leading::new(instance, term);
+    tokio::spawn(keep(store.clone(), leading.clone(), stop.clone()));
+    Some(leading)
+}
+
+/// Renews the lease every [`RENEW_EVERY`]; steps down when it is refused or cannot be renewed
+/// within [`STEP_DOWN_AFTER`]; gives it up on `stop`.
+async fn keep(store: Store, leading: Leading, stop: CancellationToken) {
+    let term = leading.term();
+    let mut renewed = Instant::now();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(RENEW_EVERY) => {}
+            _ = stop.cancelled() => {
+                let (backend, who) = (Arc::clone(store.backend()), leading.instance().to_string());
+                let _ = tokio::task::spawn_blocking(move || backend.release(&who, term)).await;
+                return;
+            }
+        }
+        // Until the deadline, a store that cannot be reached is asked again; a refusal ends
+        // this instance's term at once.
+        loop {
+            let began = Instant::now();
+            let deadline = renewed + STEP_DOWN_AFTER;
+            match tokio::time::timeout_at(
+                deadline.into(),
+                ask(&store, leading.instance(), Some(term)),
+            )
+            .await
+            {
+                Ok(Ok(Some(t))) if t == term => {
+                    renewed = began;
+                    break;
+                }
+                Ok(Ok(_)) => {
+                    tracing::error!(
+                        instance = leading.instance(),
+                        term,
+                        "the lease went to another instance; stepping down"
+                    );
+                    leading.step_down();
+                    return;
+                }
+                Ok(Err(())) if Instant::now() + RETRY < deadline => {
+                    tokio::time::sleep(RETRY).await;
+                }
+                Ok(Err(())) | Err(_) => {
+                    tracing::error!(
+                        instance = leading.instance(),
+                        term,
+                        "the lease could not be renewed in time; stepping down"
+                    );
+                    leading.step_down();
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,1377 @@
+//! PostgreSQL as the store's [`Backend`], for several instances sharing one state (one leads,
+//! the others wait for its lease).
+//!
+//! **Layout.** Every tree lives in one table, `marketbot_kv (tree, key, value)` with the primary
+//! key `(tree, key)`; `bytea` compares like `memcmp` (a shorter key first), which is the order
+//! the trait promises, so a scan is one index range scan in either direction. Ids come from the
+//! sequence `marketbot_ids`, the leader lease is the row `'leader'` of `marketbot_lease`. The
+//! tables live in one PostgreSQL schema (default `public`, created if missing), set as the
+//! connections' `search_path`. The migrations in `postgres/*.sql` are applied on
+//! [`Postgres::connect`], under an advisory lock so that instances starting together apply each
+//! one once; `marketbot_migrations` records which ran.
+//!
+//! **Threads.** The trait is synchronous and is called from plain threads and from tasks of other
+//! tokio runtimes. Each request is a future spawned on this backend's own runtime (one worker,
+//! `marketbot-postgres`) whose result comes back through a `std::sync::mpsc` channel: blocking
+//! on that never panics inside a runtime, and the request never needs the caller's runtime to
+//! make progress.
+//!
+//! **Transactions** run at `SERIALIZABLE`: the body reads, decides and writes like a sled
+//! transaction, and PostgreSQL guarantees the result is as if the transactions ran one after the
+//! other, or fails one of them with a serialization failure (SQLSTATE 40001, or a deadlock,
+//! 40P01). Such a conflict rolls back and runs the body again, after a short jittered pause, as
+//! often as needed. The body runs on the calling thread; each of its reads and writes is one
+//! round trip on the transaction's connection. With a fence set ([`Backend::fence`]) the lease
+//! row is read `FOR SHARE` just before `COMMIT`: a deposed leader's transaction fails with
+//! "deposed" and writes nothing, and a takeover cannot slip in between the check and the commit.
+//!
+//! **Retries.** When the database cannot be reached (connection refused or lost, SQLSTATE class
+//! 08, 57P01-57P03: a restart), a single operation, or a transaction that failed before its
+//! `COMMIT` was sent, is tried again with exponential backoff (100 ms doubling to 5 s, jittered)
+//! for up to 60 s, then its error is returned. The pool checks a
+//! connection before handing it out, so after a restart new connections are made. A failure of
+//! the `COMMIT` itself is ambiguous (the server may have committed before the connection
+//! dropped): it is never retried, and the error says so.
+
+use std::error::Error as _;
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, mpsc};
+use std::time::{Duration, Instant};
+
+use backon::{BackoffBuilder, BlockingRetryable, ExponentialBuilder};
+use deadpool_postgres::{
+    ClientWrapper, Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
+    TimeoutType,
+};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{NoTls, Row};
+
+use super::kv::{Backend, BackendError, Body, Entry, Order, Range, Transaction, Tree, TxError};
+
+/// The migrations in order: `MIGRATIONS[i]` is version `i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("postgres/0001_kv.sql")];
+
+/// How long operations are retried while the database is unreachable, unless changed.
+const RETRY_FOR: Duration = Duration::from_secs(60);
+
+const GET: &str = "SELECT value FROM marketbot_kv WHERE tree = $1 AND key = $2";
+const UPSERT: &str = "INSERT INTO marketbot_kv (tree, key, value) VALUES ($1, $2, $3) \
+    ON CONFLICT (tree, key) DO UPDATE SET value = excluded.value";
+const DELETE: &str = "DELETE FROM marketbot_kv WHERE tree = $1 AND key = $2";
+const INSERT_NEW: &str = "INSERT INTO marketbot_kv (tree, key, value) VALUES ($1, $2, $3) \
+    ON CONFLICT (tree, key) DO NOTHING";
+const DELETE_IF: &str = "DELETE FROM marketbot_kv WHERE tree = $1 AND key = $2 AND value = $3";
+const UPDATE_IF: &str =
+    "UPDATE marketbot_kv SET value = $4 WHERE tree = $1 AND key = $2 AND value = $3";
+const ABSENT: &str = "SELECT NOT EXISTS (SELECT 1 FROM marketbot_kv WHERE tree = $1 AND key = $2)";
+const LEN: &str = "SELECT count(*) FROM marketbot_kv WHERE tree = $1";
+const NEXT_ID: &str = "SELECT nextval('marketbot_ids')";
+const SIZE: &str = "SELECT pg_total_relation_size('marketbot_kv')";
+/// Moves the id sequence past `$1` (never back).
+const ADVANCE_IDS: &str = "SELECT setval('marketbot_ids', \
+    GREATEST($1::bigint, (SELECT last_value FROM marketbot_ids)))";
+/// Takes the lease when there is none or it ran out, keeps it for the holder of `$3`; the term
+/// stays when the holder renews its own term, else grows by one.
+const LEASE: &str = "INSERT INTO marketbot_lease AS l (name, holder, term, expires) \
+    VALUES ('leader', $1, 1, now() + $2::bigint * interval '1 millisecond') \
+    ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires, \
+    term = CASE WHEN l.holder = excluded.holder AND l.term = $3::bigint THEN l.term \
+    ELSE l.term + 1 END \
+    WHERE l.expires <= now() OR (l.holder = excluded.holder AND l.term = $3::bigint) \
+    RETURNING term";
+const RELEASE: &str = "UPDATE marketbot_lease SET expires = now() \
+    WHERE name = 'leader' AND holder = $1 AND term = $2 AND expires > now()";
+const LEADER: &str =
+    "SELECT holder, term FROM marketbot_lease WHERE name = 'leader' AND expires > now()";
+const FENCE: &str = "SELECT 1 FROM marketbot_lease WHERE name = 'leader' AND holder = $1 \
+    AND term = $2 AND expires > clock_timestamp() FOR SHARE";
+
+/// The statement of a scan: ascending or descending, with or without an end.
+fn scan_sql(order: Order, bounded: bool) -> &'static str {
+    match (order, bounded) {
+        (Order::Ascending, false) => {
+            "SELECT key, value FROM marketbot_kv WHERE tree = $1 AND key >= $2 \
+             ORDER BY key ASC LIMIT $3"
+        }
+        (Order::Ascending, true) => {
+            "SELECT key, value FROM marketbot_kv WHERE tree = $1 AND key >= $2 AND key < $4 \
+             ORDER BY key ASC LIMIT $3"
+        }
+        (Order::Descending, false) => {
+            "SELECT key, value FROM marketbot_kv WHERE tree = $1 AND key >= $2 \
+             ORDER BY key DESC LIMIT $3"
+        }
+        (Order::Descending, true) => {
+            "SELECT key, value FROM marketbot_kv WHERE tree = $1 AND key >= $2 AND key < $4 \
+             ORDER BY key DESC LIMIT $3"
+        }
+    }
+}
+
+/// The state store in PostgreSQL. See the module documentation.
+pub struct Postgres {
+    /// The runtime every request runs on; `None` only while dropping.
+    runtime: Option<tokio::runtime::Runtime>,
+    handle: tokio::runtime::Handle,
+    pool: Pool,
+    /// "postgres db@host:port (schema s)", without the password.
+    target: String,
+    fence: RwLock<Option<(String, u64)>>,
+    retry_for: Duration,
+    /// Whether the database was last seen unreachable (one warning per outage).
+    outage: AtomicBool,
+}
+
+impl Postgres {
+    /// Connects to `url` (`postgres://user:password@host:5432/db`), keeping the tables in
+    /// `schema` (`[a-z0-9_]`, created if missing; default `public`), and applies the migrations
+    /// not applied yet. Retries for up to 60 s while the database cannot be reached.
+    pub fn connect(url: &str, schema: Option<&str>) -> Result<Postgres, BackendError> {
+        Postgres::open(url, schema, RETRY_FOR)
+    }
+
+    fn open(
+        url: &str,
+        schema: Option<&str>,
+        retry_for: Duration,
+    ) -> Result<Postgres, BackendError> {
+        let schema = schema.unwrap_or("public");
+        if schema.is_empty()
+            || schema.len() > 63
+            || !schema
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(format!(
+                "postgres: invalid schema name {schema:?}: use 1 to 63 of a-z, 0-9 and _"
+            )
+            .into());
+        }
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| format!("postgres: invalid url: {}", explain(&e)))?;
+        let options = match config.get_options() {
+            Some(o) if !o.trim().is_empty() => format!("{o} -c search_path={schema}"),
+            _ => format!("-c search_path={schema}"),
+        };
+        config.options(options);
+        if config.get_application_name().is_none() {
+            config.application_name("marketbot");
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        if config.get_tcp_user_timeout().is_none() {
+            // A request on a connection whose peer vanished fails instead of hanging.
+            config.tcp_user_timeout(Duration::from_secs(30));
+        }
+        let target = describe_config(&config, schema);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("marketbot-postgres")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("postgres: cannot start its runtime: {e}"))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Verified,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(8)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(30)))
+            .create_timeout(Some(Duration::from_secs(15)))
+            .recycle_timeout(Some(Duration::from_secs(5)))
+            .build()
+            .map_err(|e| format!("postgres: cannot make the pool: {e}"))?;
+        let pg = Postgres {
+            handle: runtime.handle().clone(),
+            runtime: Some(runtime),
+            pool,
+            target,
+            fence: RwLock::new(None),
+            retry_for,
+            outage: AtomicBool::new(false),
+        };
+        pg.retrying("migrate", || {
+            let (pool, schema) = (pg.pool.clone(), schema.to_owned());
+            pg.run(async move { migrate(pool, schema).await })
+        })?;
+        Ok(pg)
+    }
+
+    /// Runs `request` on the own runtime and waits for it on this thread.
+    fn run<T: Send + 'static>(
+        &self,
+        request: impl Future<Output = Result<T, Fail>> + Send + 'static,
+    ) -> Result<T, Fail> {
+        let (sender, receiver) = mpsc::sync_channel(1);
+        self.handle.spawn(async move {
+            let _ = sender.send(request.await);
+        });
+        receiver.recv().unwrap_or_else(|_| {
+            Err(Fail::Fatal(
+                "the request was dropped (runtime stopped or panic)".into(),
+            ))
+        })
+    }
+
+    /// Runs `attempt` again while the database cannot be reached, for up to `retry_for`.
+    fn retrying<T>(
+        &self,
+        action: &str,
+        attempt: impl FnMut() -> Result<T, Fail>,
+    ) -> Result<T, BackendError> {
+        let started = Instant::now();
+        let deadline = started + self.retry_for;
+        let backoff = ExponentialBuilder::new()
+            .with_min_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_secs(5))
+            .with_jitter()
+            .without_max_times();
+        // Jitter adds up to the pause itself: keep it within 5 s, and the last one to the
+        // deadline, where the last try is made.
+        let sleep = move |pause: Duration| {
+            let left = deadline.saturating_duration_since(Instant::now());
+            std::thread::sleep(pause.min(Duration::from_secs(5)).min(left));
+        };
+        let result = attempt
+            .retry(backoff)
+            .sleep(sleep)
+            .when(|fail| fail.retryable() && started.elapsed() < self.retry_for)
+            .notify(|fail, pause| {
+                let unavailable = matches!(fail, Fail::Unavailable(_));
+                if unavailable && !self.outage.swap(true, Ordering::SeqCst) {
+                    tracing::warn!(
+                        target: "marketbot::store",
+                        "{}: {action}: {fail}; retrying for up to {:?}",
+                        self.target,
+                        self.retry_for
+                    );
+                } else {
+                    tracing::debug!(
+                        target: "marketbot::store",
+                        "{action}: {fail}; next try in {pause:?}"
+                    );
+                }
+            })
+            .call();
+        match result {
+            Ok(value) => {
+                if self.outage.swap(false, Ordering::SeqCst) {
+                    tracing::info!(target: "marketbot::store", "{}: reachable again", self.target);
+                }
+                Ok(value)
+            }
+            Err(Fail::Unavailable(detail)) => Err(format!(
+                "postgres: {action}: database unavailable, gave up after {:?}: {detail}",
+                started.elapsed()
+            )
+            .into()),
+            Err(fail) => Err(fail.into_error(action)),
+        }
+    }
+
+    /// One request on a pooled connection, retried while the database cannot be reached.
+    fn op<T, F, Fut>(&self, action: &str, request: F) -> Result<T, BackendError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Object) -> Fut + Clone + Send + 'static,
+        Fut: Future<Output = Result<T, tokio_postgres::Error>> + Send + 'static,
+    {
+        self.retrying(action, || {
+            let (pool, request) = (self.pool.clone(), request.clone());
+            self.run(async move {
+                let client = pool.get().await.map_err(pool_fail)?;
+                Ok(request(client).await?)
+            })
+        })
+    }
+
+    /// One run of a transaction: BEGIN, the body, the fence check, COMMIT.
+    fn attempt(&self, body: &mut Body<'_>, fence: Option<&(String, u64)>) -> Result<(), Fail> {
+        let pool = self.pool.clone();
+        let conn = self.run(async move {
+            let conn = Arc::new(TxConn {
+                client: Some(pool.get().await.map_err(pool_fail)?),
+                ended: AtomicBool::new(false),
+            });
+            conn.client()
+                .batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+                .await?;
+            Ok(conn)
+        })?;
+        let mut tx = PgTx {
+            pg: self,
+            conn: conn.clone(),
+            failed: None,
+        };
+        let outcome = body(&mut tx);
+        // A failure seen by an operation decides, even if the body went on (the server has
+        // aborted the transaction: its COMMIT would silently roll back).
+        let failed = match (tx.failed.take(), outcome) {
+            (Some(fail), _) => Some(fail),
+            (None, Err(TxError::Conflict)) => Some(Fail::Conflict("the body asked to".into())),
+            (None, Err(TxError::Failed(e))) => Some(Fail::Body(e)),
+            (None, Ok(())) => None,
+        };
+        if let Some(fail) = failed {
+            self.rollback(conn);
+            return Err(fail);
+        }
+        if let Some((holder, term)) = fence {
+            let (c, who, term) = (conn.clone(), holder.clone(), *term);
+            let holds = self.run(async move {
+                let term = to_i64(term)?;
+                Ok(query_opt(c.client(), FENCE, &[&who, &term])
+                    .await?
+                    .is_some())
+            });
+            if holds.as_ref().is_ok_and(|holds| !holds) {
+                self.rollback(conn);
+                return Err(Fail::Deposed(format!(
+                    "{holder} no longer leads (term {term}); nothing was written"
+                )));
+            }
+            if let Err(fail) = holds {
+                self.rollback(conn);
+                return Err(fail);
+            }
+        }
+        self.run(async move {
+            match conn.client().batch_execute("COMMIT").await {
+                Ok(()) => {
+                    conn.ended.store(true, Ordering::SeqCst);
+                    Ok(())
+                }
+                Err(e) => match (e.as_db_error().is_some(), Fail::from(e)) {
+                    // Lost or cut off while committing: it may have committed. Never retried.
+                    (false, fail) | (_, fail @ Fail::Unavailable(_)) => {
+                        Err(Fail::Ambiguous(fail.to_string()))
+                    }
+                    // The server refused (a conflict, say): it rolled back, the connection is fine.
+                    (true, fail) => {
+                        conn.ended.store(true, Ordering::SeqCst);
+                        Err(fail)
+                    }
+                },
+            }
+        })
+    }
+
+    /// Rolls back; a connection where that fails is closed instead of pooled (see [`TxConn`]).
+    fn rollback(&self, conn: Arc<TxConn>) {
+        let _ = self.run(async move {
+            conn.client().batch_execute("ROLLBACK").await?;
+            conn.ended.store(true, Ordering::SeqCst);
+            Ok(())
+        });
+    }
+}
+
+impl Backend for Postgres {
+    fn describe(&self) -> String {
+        self.target.clone()
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, BackendError> {
+        let key = key.to_vec();
+        self.op("get", move |c| async move {
+            query_opt(&c, GET, &[&tree.name(), &key])
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()
+        })
+    }
+
+    fn insert(&self, tree: Tree, key: &[u8], value: &[u8]) -> Result<(), BackendError> {
+        let (key, value) = (key.to_vec(), value.to_vec());
+        self.op("insert", move |c| async move {
+            execute(&c, UPSERT, &[&tree.name(), &key, &value])
+                .await
+                .map(drop)
+        })
+    }
+
+    fn remove(&self, tree: Tree, key: &[u8]) -> Result<bool, BackendError> {
+        let key = key.to_vec();
+        self.op("remove", move |c| async move {
+            Ok(execute(&c, DELETE, &[&tree.name(), &key]).await? > 0)
+        })
+    }
+
+    fn compare_and_swap(
+        &self,
+        tree: Tree,
+        key: &[u8],
+        old: Option<&[u8]>,
+        new: Option<&[u8]>,
+    ) -> Result<bool, BackendError> {
+        let key = key.to_vec();
+        let (old, new) = (old.map(<[u8]>::to_vec), new.map(<[u8]>::to_vec));
+        self.op("compare_and_swap", move |c| async move {
+            let t = tree.name();
+            let changed = match (old, new) {
+                (None, None) => return query_one(&c, ABSENT, &[&t, &key]).await?.try_get(0),
+                (None, Some(new)) => execute(&c, INSERT_NEW, &[&t, &key, &new]).await?,
+                (Some(old), None) => execute(&c, DELETE_IF, &[&t, &key, &old]).await?,
+                (Some(old), Some(new)) => execute(&c, UPDATE_IF, &[&t, &key, &old, &new]).await?,
+            };
+            Ok(changed > 0)
+        })
+    }
+
+    fn scan(
+        &self,
+        tree: Tree,
+        range: &Range,
+        order: Order,
+        limit: usize,
+    ) -> Result<Vec<Entry>, BackendError> {
+        let range = range.clone();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.op("scan", move |c| async move {
+            let sql = scan_sql(order, range.end.is_some());
+            let rows = match &range.end {
+                Some(end) => query(&c, sql, &[&tree.name(), &range.start, &limit, end]).await?,
+                None => query(&c, sql, &[&tree.name(), &range.start, &limit]).await?,
+            };
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect()
+        })
+    }
+
+    fn len(&self, tree: Tree) -> Result<u64, BackendError> {
+        let n: i64 = self.op("len", move |c| async move {
+            query_one(&c, LEN, &[&tree.name()]).await?.try_get(0)
+        })?;
+        Ok(to_u64(n)?)
+    }
+
+    fn transaction(&self, _trees: &[Tree], body: &mut Body<'_>) -> Result<(), BackendError> {
+        let fence = self
+            .fence
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let mut pauses = ExponentialBuilder::new()
+            .with_min_delay(Duration::from_millis(1))
+            .with_max_delay(Duration::from_millis(50))
+            .with_jitter()
+            .without_max_times()
+            .build();
+        self.retrying("transaction", || {
+            loop {
+                match self.attempt(body, fence.as_ref()) {
+                    Err(Fail::Conflict(_)) => {
+                        std::thread::sleep(pauses.next().unwrap_or(Duration::from_millis(50)));
+                    }
+                    other => return other,
+                }
+            }
+        })
+    }
+
+    fn generate_id(&self) -> Result<u64, BackendError> {
+        let id: i64 = self.op("generate_id", |c| async move {
+            query_one(&c, NEXT_ID, &[]).await?.try_get(0)
+        })?;
+        Ok(to_u64(id)?)
+    }
+
+    fn advance_ids(&self, floor: u64) -> Result<(), BackendError> {
+        let floor = to_i64(floor)?.max(1);
+        self.op("advance_ids", move |c| async move {
+            query_one(&c, ADVANCE_IDS, &[&floor]).await.map(|_| ())
+        })
+    }
+
+    fn flush(&self) -> Result<(), BackendError> {
+        Ok(()) // Every call returns after its COMMIT: durable already.
+    }
+
+    fn size_on_disk(&self) -> Result<u64, BackendError> {
+        let size: i64 = self.op("size_on_disk", |c| async move {
+            query_one(&c, SIZE, &[]).await?.try_get(0)
+        })?;
+        Ok(to_u64(size)?)
+    }
+
+    fn lease(
+        &self,
+        holder: &str,
+        held: Option<u64>,
+        ttl: Duration,
+    ) -> Result<Option<u64>, BackendError> {
+        let holder = holder.to_owned();
+        let ttl = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+        let held = held.map(to_i64).transpose()?;
+        let term: Option<i64> = self.op("lease", move |c| async move {
+            query_opt(&c, LEASE, &[&holder, &ttl, &held])
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()
+        })?;
+        Ok(term.map(to_u64).transpose()?)
+    }
+
+    fn release(&self, holder: &str, term: u64) -> Result<(), BackendError> {
+        let (holder, term) = (holder.to_owned(), to_i64(term)?);
+        self.op("release", move |c| async move {
+            execute(&c, RELEASE, &[&holder, &term]).await.map(drop)
+        })
+    }
+
+    fn leader(&self) -> Result<Option<(String, u64)>, BackendError> {
+        let row: Option<(String, i64)> = self.op("leader", |c| async move {
+            query_opt(&c, LEADER, &[])
+                .await?
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .transpose()
+        })?;
+        Ok(row
+            .map(|(holder, term)| Ok::<_, Fail>((holder, to_u64(term)?)))
+            .transpose()?)
+    }
+
+    fn fence(&self, fence: Option<(String, u64)>) {
+        *self.fence.write().unwrap_or_else(PoisonError::into_inner) = fence;
+    }
+}
+
+impl fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Postgres")
+            .field("target", &self.target)
+            .field("retry_for", &self.retry_for)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        self.pool.close();
+        // Not a blocking shutdown: it may be dropped inside another runtime's task.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// The operations of [`Backend::transaction`]'s body, each a round trip on its connection.
+struct PgTx<'a> {
+    pg: &'a Postgres,
+    conn: Arc<TxConn>,
+    /// The first failure: the server aborted the transaction, every later operation fails too.
+    failed: Option<Fail>,
+}
+
+impl PgTx<'_> {
+    fn call<T, Fut>(&mut self, request: impl FnOnce(Arc<TxConn>) -> Fut) -> Result<T, TxError>
+    where
+        T: Send + 'static,
+        Fut: Future<Output = Result<T, Fail>> + Send + 'static,
+    {
+        if let Some(fail) = &self.failed {
+            return Err(fail.to_tx_error());
+        }
+        self.pg.run(request(self.conn.clone())).map_err(|fail| {
+            let e = fail.to_tx_error();
+            self.failed = Some(fail);
+            e
+        })
+    }
+}
+
+impl Transaction for PgTx<'_> {
+    fn get(&mut self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
+        let key = key.to_vec();
+        self.call(move |c| async move {
+            let row = query_opt(c.client(), GET, &[&tree.name(), &key]).await?;
+            Ok(row.map(|r| r.try_get(0)).transpose()?)
+        })
+    }
+
+    fn insert(&mut self, tree: Tree, key: &[u8], value: &[u8]) -> Result<(), TxError> {
+        let (key, value) = (key.to_vec(), value.to_vec());
+        self.call(move |c| async move {
+            execute(c.client(), UPSERT, &[&tree.name(), &key, &value]).await?;
+            Ok(())
+        })
+    }
+
+    fn remove(&mut self, tree: Tree, key: &[u8]) -> Result<bool, TxError> {
+        let key = key.to_vec();
+        self.call(move |c| async move {
+            Ok(execute(c.client(), DELETE, &[&tree.name(), &key]).await? > 0)
+        })
+    }
+
+    fn generate_id(&mut self) -> Result<u64, TxError> {
+        self.call(|c| async move { to_u64(query_one(c.client(), NEXT_ID, &[]).await?.try_get(0)?) })
+    }
+}
+
+/// A connection inside a transaction. Unless its transaction ended (COMMIT or ROLLBACK went
+/// through), dropping it closes the connection instead of pooling it: it may be mid-transaction.
+struct TxConn {
+    /// `None` only while dropping.
+    client: Option<Object>,
+    ended: AtomicBool,
+}
+
+impl TxConn {
+    fn client(&self) -> &ClientWrapper {
+        self.client
+            .as_ref()
+            .expect("the client is taken only when dropped")
+    }
+}
+
+impl Drop for TxConn {
+    fn drop(&mut self) {
+        if !*self.ended.get_mut()
+            && let Some(client) = self.client.take()
+        {
+            drop(Object::take(client));
+        }
+    }
+}
+
+/// Creates the schema if missing and applies the migrations it lacks, in one transaction under
+/// an advisory lock (per schema), so concurrent starts apply each migration once.
+async fn migrate(pool: Pool, schema: String) -> Result<(), Fail> {
+    let mut client = pool.get().await.map_err(pool_fail)?;
+    let tx = client.transaction().await?;
+    let lock = format!("marketbot_migrations {schema}");
+    tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&lock])
+        .await?;
+    let exists = "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)";
+    if !tx
+        .query_one(exists, &[&schema])
+        .await?
+        .try_get::<_, bool>(0)?
+    {
+        tx.batch_execute(&format!("CREATE SCHEMA \"{schema}\""))
+            .await?;
+    }
+    // The schema is validated ([a-z0-9_]): quoting it is enough.
+    tx.batch_execute(&format!("SET LOCAL search_path TO \"{schema}\""))
+        .await?;
+    let table = "SELECT to_regclass('marketbot_migrations') IS NOT NULL";
+    if !tx.query_one(table, &[]).await?.try_get::<_, bool>(0)? {
+        tx.batch_execute(
+            "CREATE TABLE marketbot_migrations (version int PRIMARY KEY, \
+             applied_at timestamptz NOT NULL DEFAULT now())",
+        )
+        .await?;
+    }
+    let current = "SELECT coalesce(max(version), 0) FROM marketbot_migrations";
+    let current: i32 = tx.query_one(current, &[]).await?.try_get(0)?;
+    let known = i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX);
+    if current > known {
+        return Err(Fail::Fatal(format!(
+            "schema {schema} is at version {current}, this marketbot knows up to {known}: \
+             run a newer marketbot"
+        )));
+    }
+    for (version, sql) in (1..)
+        .zip(MIGRATIONS)
+        .skip(current.max(0).unsigned_abs() as usize)
+    {
+        tx.batch_execute(sql).await?;
+        let record = "INSERT INTO marketbot_migrations (version) VALUES ($1)";
+        tx.execute(record, &[&version]).await?;
+        tracing::info!(
+            target: "marketbot::store",
+            "postgres: schema {schema}: applied migration {version}"
+        );
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn query_opt(
+    c: &ClientWrapper,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Option<Row>, tokio_postgres::Error> {
+    c.query_opt(&c.prepare_cached(sql).await?, params).await
+}
+
+async fn query_one(
+    c: &ClientWrapper,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Row, tokio_postgres::Error> {
+    c.query_one(&c.prepare_cached(sql).await?, params).await
+}
+
+async fn query(
+    c: &ClientWrapper,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<Row>, tokio_postgres::Error> {
+    c.query(&c.prepare_cached(sql).await?, params).await
+}
+
+async fn execute(
+    c: &ClientWrapper,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64, tokio_postgres::Error> {
+    c.execute(&c.prepare_cached(sql).await?, params).await
+}
+
+/// "postgres db@host:port (schema s)": what [`Backend::describe`] says (never the password).
+fn describe_config(config: &tokio_postgres::Config, schema: &str) -> String {
+    use tokio_postgres::config::Host;
+    let ports = config.get_ports();
+    let hosts: Vec<String> = (config.get_hosts().iter().enumerate())
+        .map(|(i, host)| {
+            let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+            match host {
+                Host::Tcp(name) => format!("{name}:{port}"),
+                #[cfg(unix)]
+                Host::Unix(path) => format!("{}:{port}", path.display()),
+            }
+        })
+        .collect();
+    let db = config.get_dbname().or(config.get_user()).unwrap_or("?");
+    format!("postgres {db}@{} (schema {schema})", hosts.join(","))
+}
+
+/// Why an attempt failed, which decides what happens next.
+#[derive(Debug)]
+enum Fail {
+    /// Serialization failure or deadlock: the transaction runs again.
+    Conflict(String),
+    /// The database cannot be reached, and nothing was committed: retried for a while.
+    Unavailable(String),
+    /// The connection failed during COMMIT: it may or may not have committed.
+    Ambiguous(String),
+    /// The fence no longer holds the lease.
+    Deposed(String),
+    /// Anything else.
+    Fatal(String),
+    /// What the transaction's body returned.
+    Body(BackendError),
+}
+
+impl Fail {
+    fn retryable(&self) -> bool {
+        matches!(self, Fail::Unavailable(_) | Fail::Conflict(_))
+    }
+
+    fn to_tx_error(&self) -> TxError {
+        match self {
+            Fail::Conflict(_) => TxError::Conflict,
+            fail => TxError::Failed(format!("postgres: transaction: {fail}").into()),
+        }
+    }
+
+    fn into_error(self, action: &str) -> BackendError {
+        match self {
+            Fail::Body(e) => e,
+            fail if action.is_empty() => format!("postgres: {fail}").into(),
+            fail => format!("postgres: {action}: {fail}").into(),
+        }
+    }
+}
+
+impl fmt::Display for Fail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fail::Conflict(d) => write!(f, "conflict: {d}"),
+            Fail::Unavailable(d) | Fail::Fatal(d) => f.write_str(d),
+            Fail::Ambiguous(d) => write!(
+                f,
+                "the connection failed during COMMIT; the transaction may or may not have been \
+                 committed (not retried): {d}"
+            ),
+            Fail::Deposed(d) => write!(f, "deposed: {d}"),
+            Fail::Body(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<tokio_postgres::Error> for Fail {
+    fn from(e: tokio_postgres::Error) -> Fail {
+        let detail = explain(&e);
+        let Some(code) = e.code() else {
+            // No answer from the server: a closed connection or an I/O failure (refused,
+            // reset, timed out) means it went away; anything else is a bug or bad input.
+            let mut source = e.source();
+            let mut io = e.is_closed();
+            while let Some(s) = source {
+                io |= s.is::<std::io::Error>();
+                source = s.source();
+            }
+            return if io {
+                Fail::Unavailable(detail)
+            } else {
+                Fail::Fatal(detail)
+            };
+        };
+        if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED
+        {
+            Fail::Conflict(detail)
+        } else if code.code().starts_with("08")
+            || [
+                SqlState::ADMIN_SHUTDOWN,
+                SqlState::CRASH_SHUTDOWN,
+                SqlState::CANNOT_CONNECT_NOW,
+            ]
+            .contains(code)
+        {
+            Fail::Unavailable(detail)
+        } else {
+            Fail::Fatal(detail)
+        }
+    }
+}
+
+fn pool_fail(e: PoolError) -> Fail {
+    match e {
+        PoolError::Backend(e) => e.into(),
+        PoolError::Timeout(TimeoutType::Wait) => {
+            Fail::Fatal("no free connection in the pool for 30 s".into())
+        }
+        PoolError::Timeout(_) => Fail::Unavailable(format!("connecting: {e}")),
+        e => Fail::Fatal(format!("connection pool: {e}")),
+    }
+}
+
+/// What the server said (severity, SQLSTATE, message, detail, hint), or the error and its causes.
+fn explain(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut s = format!("{} {}: {}", db.severity(), db.code().code(), db.message());
+        if let Some(detail) = db.detail() {
+            s = format!("{s} ({detail})");
+        }
+        if let Some(hint) = db.hint() {
+            s = format!("{s}; hint: {hint}");
+        }
+        return s;
+    }
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        s = format!("{s}: {cause}");
+        source = cause.source();
+    }
+    s
+}
+
+fn to_i64(n: u64) -> Result<i64, Fail> {
+    i64::try_from(n).map_err(|_| Fail::Fatal(format!("{n} is out of PostgreSQL's bigint range")))
+}
+
+fn to_u64(n: i64) -> Result<u64, Fail> {
+    u64::try_from(n)
+        .map_err(|_| Fail::Fatal(format!("the database returned a negative number {n}")))
+}
+
+impl From<Fail> for BackendError {
+    fn from(fail: Fail) -> BackendError {
+        fail.into_error("")
+    }
+}
+
+/// A schema of its own in the test database (`MARKETBOT_TEST_DATABASE_URL`), dropped with it:
+/// the store's tests run against PostgreSQL with it.
+#[cfg(test)]
+pub(crate) struct TestSchema {
+    url: String,
+    schema: String,
+}
+
+#[cfg(test)]
+impl TestSchema {
+    /// A fresh schema, or `None` (and a line on stderr) when no test database is configured.
+    pub(crate) fn create() -> Option<TestSchema> {
+        use std::sync::atomic::AtomicUsize;
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let Ok(url) = std::env::var("MARKETBOT_TEST_DATABASE_URL") else {
+            eprintln!("skipped: MARKETBOT_TEST_DATABASE_URL is not set");
+            return None;
+        };
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let schema = format!("marketbot_test_{}_{n}_{nanos}", std::process::id());
+        Some(TestSchema { url, schema })
+    }
+
+    /// A backend on the schema (created and migrated on first connect).
+    pub(crate) fn connect(&self) -> Postgres {
+        Postgres::connect(&self.url, Some(&self.schema)).expect("connect to the test database")
+    }
+}
+
+#[cfg(test)]
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        let Ok(pg) = Postgres::open(&self.url, None, Duration::from_secs(1)) else {
+            return;
+        };
+        let (pool, sql) = (
+            pg.pool.clone(),
+            format!(
+                "SET client_min_messages TO warning; DROP SCHEMA IF EXISTS \"{}\" CASCADE",
+                self.schema
+            ),
+        );
+        let _ = pg.run(async move {
+            Ok(pool
+                .get()
+                .await
+                .map_err(pool_fail)?
+                .batch_execute(&sql)
+                .await?)
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    /// A backend on a fresh schema of the test database, dropped at the end (the backend
+    /// first, then the schema).
+    struct TestDb {
+        pg: Postgres,
+        url: String,
+        schema: String,
+        _owner: TestSchema,
+    }
+
+    impl std::ops::Deref for TestDb {
+        type Target = Postgres;
+        fn deref(&self) -> &Postgres {
+            &self.pg
+        }
+    }
+
+    /// `None` (and a line on stderr) when no test database is configured.
+    fn test_db() -> Option<TestDb> {
+        let owner = TestSchema::create()?;
+        Some(TestDb {
+            pg: owner.connect(),
+            url: owner.url.clone(),
+            schema: owner.schema.clone(),
+            _owner: owner,
+        })
+    }
+
+    fn tx(pg: &Postgres, body: &mut Body<'_>) -> Result<(), BackendError> {
+        pg.transaction(&[Tree::Meta, Tree::Chats], body)
+    }
+
+    fn keys(entries: &[Entry]) -> Vec<Vec<u8>> {
+        entries.iter().map(|(k, _)| k.clone()).collect()
+    }
+
+    #[test]
+    fn get_insert_remove_and_compare_and_swap() {
+        let Some(db) = test_db() else { return };
+        let t = Tree::Chats;
+        assert_eq!(db.get(t, b"a").unwrap(), None);
+        db.insert(t, b"a", b"1").unwrap();
+        db.insert(t, b"a", b"2").unwrap();
+        assert_eq!(db.get(t, b"a").unwrap(), Some(b"2".to_vec()));
+        assert_eq!(
+            db.get(Tree::Meta, b"a").unwrap(),
+            None,
+            "trees are separate"
+        );
+        assert_eq!(db.len(t).unwrap(), 1);
+        assert!(db.remove(t, b"a").unwrap());
+        assert!(!db.remove(t, b"a").unwrap());
+
+        assert!(
+            db.compare_and_swap(t, b"k", None, None).unwrap(),
+            "absent as expected"
+        );
+        assert!(db.compare_and_swap(t, b"k", None, Some(b"1")).unwrap());
+        assert!(!db.compare_and_swap(t, b"k", None, Some(b"9")).unwrap());
+        assert!(
+            !db.compare_and_swap(t, b"k", None, None).unwrap(),
+            "present"
+        );
+        assert!(
+            !db.compare_and_swap(t, b"k", Some(b"0"), Some(b"9"))
+                .unwrap()
+        );
+        assert!(
+            db.compare_and_swap(t, b"k", Some(b"1"), Some(b"2"))
+                .unwrap()
+        );
+        assert!(!db.compare_and_swap(t, b"k", Some(b"1"), None).unwrap());
+        assert_eq!(db.get(t, b"k").unwrap(), Some(b"2".to_vec()));
+        assert!(db.compare_and_swap(t, b"k", Some(b"2"), None).unwrap());
+        assert_eq!(db.get(t, b"k").unwrap(), None);
+        assert!(
+            !db.compare_and_swap(t, b"k", Some(b"2"), Some(b"3"))
+                .unwrap()
+        );
+        assert!(db.size_on_disk().unwrap() > 0);
+        db.flush().unwrap();
+    }
+
+    #[test]
+    fn scans_in_byte_order_from_either_end() {
+        let Some(db) = test_db() else { return };
+        let t = Tree::Bars;
+        let all: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![0],
+            vec![0, 0],
+            vec![1],
+            vec![1, 0xff],
+            vec![1, 0xff, 0],
+            vec![2],
+            vec![0xff],
+            vec![0xff, 0xff],
+        ];
+        for k in all.iter().rev() {
+            db.insert(t, k, &[k.len() as u8]).unwrap();
+        }
+        db.insert(Tree::Meta, &[1, 5], b"other tree").unwrap();
+        let asc = db.scan(t, &Range::all(), Order::Ascending, 100).unwrap();
+        assert_eq!(keys(&asc), all);
+        assert_eq!(asc[4].1, vec![2]);
+        let mut desc = all.clone();
+        desc.reverse();
+        assert_eq!(
+            keys(&db.scan(t, &Range::all(), Order::Descending, 100).unwrap()),
+            desc
+        );
+        assert_eq!(
+            keys(&db.scan(t, &Range::all(), Order::Descending, 2).unwrap()),
+            desc[..2]
+        );
+        assert!(
+            db.scan(t, &Range::all(), Order::Ascending, 0)
+                .unwrap()
+                .is_empty()
+        );
+
+        let p1 = Range::prefix(&[1]);
+        let want = vec![vec![1], vec![1, 0xff], vec![1, 0xff, 0]];
+        assert_eq!(keys(&db.scan(t, &p1, Order::Ascending, 10).unwrap()), want);
+        let got = keys(&db.scan(t, &p1, Order::Descending, 2).unwrap());
+        assert_eq!(got, vec![vec![1, 0xff, 0], vec![1, 0xff]]);
+        let pff = Range::prefix(&[0xff]);
+        assert_eq!(pff.end, None);
+        let got = keys(&db.scan(t, &pff, Order::Descending, 10).unwrap());
+        assert_eq!(got, vec![vec![0xff, 0xff], vec![0xff]]);
+        let below = keys(
+            &db.scan(t, &Range::below(&[1]), Order::Ascending, 10)
+                .unwrap(),
+        );
+        assert_eq!(below, vec![vec![], vec![0], vec![0, 0]]);
+        let p0 = Range::prefix(&[0]);
+        assert_eq!(
+            keys(&db.scan(t, &p0, Order::Descending, 10).unwrap()),
+            vec![vec![0, 0], vec![0]]
+        );
+    }
+
+    #[test]
+    fn a_transaction_commits_all_or_nothing() {
+        let Some(db) = test_db() else { return };
+        tx(&db, &mut |tx| {
+            tx.insert(Tree::Meta, b"a", b"1")?;
+            tx.insert(Tree::Chats, b"b", b"2")?;
+            assert_eq!(
+                tx.get(Tree::Meta, b"a")?,
+                Some(b"1".to_vec()),
+                "reads its own writes"
+            );
+            assert!(tx.remove(Tree::Chats, b"b")?);
+            assert!(!tx.remove(Tree::Chats, b"b")?);
+            tx.insert(Tree::Chats, b"c", b"3")?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(db.get(Tree::Meta, b"a").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(db.get(Tree::Chats, b"b").unwrap(), None);
+        assert_eq!(db.get(Tree::Chats, b"c").unwrap(), Some(b"3".to_vec()));
+
+        let err = tx(&db, &mut |tx| {
+            tx.insert(Tree::Meta, b"a", b"changed")?;
+            tx.insert(Tree::Chats, b"d", b"4")?;
+            Err(TxError::Failed("the body gave up".into()))
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "the body gave up");
+        assert_eq!(db.get(Tree::Meta, b"a").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(db.get(Tree::Chats, b"d").unwrap(), None);
+    }
+
+    #[test]
+    fn concurrent_increments_are_serialized() {
+        let Some(db) = test_db() else { return };
+        let runs = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    for _ in 0..50 {
+                        tx(&db, &mut |tx| {
+                            runs.fetch_add(1, Ordering::SeqCst);
+                            let n = tx
+                                .get(Tree::Meta, b"counter")?
+                                .map_or(0, |v| u64::from_be_bytes(v.try_into().expect("8 bytes")));
+                            tx.insert(Tree::Meta, b"counter", &(n + 1).to_be_bytes())?;
+                            Ok(())
+                        })
+                        .unwrap();
+                    }
+                });
+            }
+        });
+        let v = db.get(Tree::Meta, b"counter").unwrap().expect("counter");
+        assert_eq!(u64::from_be_bytes(v.try_into().expect("8 bytes")), 100);
+        eprintln!(
+            "100 increments took {} runs of the body",
+            runs.load(Ordering::SeqCst)
+        );
+    }
+
+    #[test]
+    fn ids_increase() {
+        let Some(db) = test_db() else { return };
+        let a = db.generate_id().unwrap();
+        let b = db.generate_id().unwrap();
+        let mut c = 0;
+        tx(&db, &mut |tx| {
+            c = tx.generate_id()?;
+            Ok(())
+        })
+        .unwrap();
+        assert!(0 < a && a < b && b < c, "{a} {b} {c}");
+        assert!(db.generate_id().unwrap() > c);
+    }
+
+    #[tokio::test]
+    async fn works_inside_a_current_thread_runtime() {
+        let Some(db) = test_db() else { return };
+        db.insert(Tree::Meta, b"k", b"v").unwrap();
+        tx(&db, &mut |tx| tx.insert(Tree::Meta, b"k2", b"v2")).unwrap();
+        assert_eq!(db.get(Tree::Meta, b"k2").unwrap(), Some(b"v2".to_vec()));
+        tokio::task::yield_now().await;
+        assert_eq!(db.len(Tree::Meta).unwrap(), 2);
+    }
+
+    #[test]
+    fn works_inside_a_multi_thread_runtime_task() {
+        let Some(db) = test_db() else { return };
+        let db = Arc::new(db);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let tasks: Vec<_> = (0u8..4)
+            .map(|i| {
+                let db = db.clone();
+                runtime.spawn(async move {
+                    db.insert(Tree::Meta, &[i], &[i]).unwrap();
+                    tx(&db, &mut |tx| tx.insert(Tree::Chats, &[i], &[i])).unwrap();
+                    db.get(Tree::Chats, &[i]).unwrap()
+                })
+            })
+            .collect();
+        for (i, task) in (0u8..).zip(tasks) {
+            assert_eq!(runtime.block_on(task).unwrap(), Some(vec![i]));
+        }
+        assert_eq!(db.len(Tree::Meta).unwrap(), 4);
+    }
+
+    #[test]
+    fn the_lease_moves_on_expiry_and_fences_the_old_leader() {
+        let Some(db) = test_db() else { return };
+        let short = Duration::from_millis(300);
+        assert_eq!(db.leader().unwrap(), None);
+        assert_eq!(db.lease("a", None, short).unwrap(), Some(1));
+        assert_eq!(db.lease("a", Some(1), short).unwrap(), Some(1), "renewed");
+        assert_eq!(db.leader().unwrap(), Some(("a".to_owned(), 1)));
+        assert_eq!(db.lease("b", None, short).unwrap(), None, "a's lease runs");
+        assert_eq!(
+            db.lease("a", None, short).unwrap(),
+            None,
+            "a new a waits too"
+        );
+
+        db.fence(Some(("a".to_owned(), 1)));
+        tx(&db, &mut |tx| tx.insert(Tree::Meta, b"by a", b"1")).unwrap();
+
+        std::thread::sleep(Duration::from_millis(400));
+        assert_eq!(db.leader().unwrap(), None, "expired");
+        assert_eq!(
+            db.lease("b", None, Duration::from_secs(30)).unwrap(),
+            Some(2)
+        );
+        assert_eq!(db.lease("a", Some(1), short).unwrap(), None, "deposed");
+        assert_eq!(db.leader().unwrap(), Some(("b".to_owned(), 2)));
+
+        let err = tx(&db, &mut |tx| tx.insert(Tree::Meta, b"by a", b"2")).unwrap_err();
+        assert!(
+            err.to_string().contains("deposed: a no longer leads"),
+            "{err}"
+        );
+        assert_eq!(db.get(Tree::Meta, b"by a").unwrap(), Some(b"1".to_vec()));
+
+        db.fence(Some(("b".to_owned(), 2)));
+        tx(&db, &mut |tx| tx.insert(Tree::Meta, b"by b", b"1")).unwrap();
+        db.fence(None);
+
+        db.release("a", 1).unwrap();
+        assert_eq!(
+            db.leader().unwrap(),
+            Some(("b".to_owned(), 2)),
+            "not a's to release"
+        );
+        db.release("b", 2).unwrap();
+        assert_eq!(db.leader().unwrap(), None);
+        assert_eq!(db.lease("a", None, short).unwrap(), Some(3));
+    }
+
+    #[test]
+    fn migrations_are_idempotent_and_describe_hides_the_password() {
+        let Some(db) = test_db() else { return };
+        db.insert(Tree::Meta, b"kept", b"1").unwrap();
+        let again = Postgres::connect(&db.url, Some(&db.schema)).unwrap();
+        assert_eq!(again.get(Tree::Meta, b"kept").unwrap(), Some(b"1".to_vec()));
+        let applied: i64 = again
+            .op("count", |c| async move {
+                query_one(&c, "SELECT count(*) FROM marketbot_migrations", &[])
+                    .await?
+                    .try_get(0)
+            })
+            .unwrap();
+        assert_eq!(applied, MIGRATIONS.len() as i64);
+        assert!(db.describe().starts_with("postgres "), "{}", db.describe());
+        assert!(db.describe().ends_with(&format!("(schema {})", db.schema)));
+
+        let config: tokio_postgres::Config = "postgres://test:secret@127.0.0.1:5432/test"
+            .parse()
+            .unwrap();
+        let text = describe_config(&config, "public");
+        assert_eq!(text, "postgres test@127.0.0.1:5432 (schema public)");
+        let debug = format!("{:?}", db.pg);
+        assert!(
+            !debug.contains("secret") && debug.contains("Postgres"),
+            "{debug}"
+        );
+    }
+
+    #[test]
+    fn a_connection_lost_before_commit_is_retried() {
+        let Some(db) = test_db() else { return };
+        let mut runs = 0;
+        tx(&db, &mut |tx| {
+            runs += 1;
+            tx.insert(Tree::Meta, b"k", b"v")?;
+            if runs == 1 {
+                // End the backend holding our lock on marketbot_kv: this transaction's.
+                let pool = db.pool.clone();
+                let killed: i64 = db
+                    .run(async move {
+                        let sql = "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_locks \
+                            WHERE relation = to_regclass('marketbot_kv') \
+                            AND pid <> pg_backend_pid()";
+                        let c = pool.get().await.map_err(pool_fail)?;
+                        Ok(query_one(&c, sql, &[]).await?.try_get(0)?)
+                    })
+                    .map_err(|f| TxError::Failed(f.into()))?;
+                assert_eq!(killed, 1);
+            }
+            tx.get(Tree::Meta, b"k")?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(runs, 2);
+        assert_eq!(db.get(Tree::Meta, b"k").unwrap(), Some(b"v".to_vec()));
+    }
+
+    #[test]
+    fn a_connection_lost_during_commit_is_reported_not_retried() {
+        let Some(db) = test_db() else { return };
+        // A deferred trigger makes COMMIT sleep; the backend is ended while it does.
+        let setup = "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS \
+            $$ BEGIN PERFORM pg_sleep(5); RETURN NULL; END $$; \
+            CREATE CONSTRAINT TRIGGER slow AFTER INSERT ON marketbot_kv \
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow()";
+        db.op(
+            "setup",
+            move |c| async move { c.batch_execute(setup).await },
+        )
+        .unwrap();
+        let mut runs = 0;
+        let err = std::thread::scope(|s| {
+            s.spawn(|| {
+                let kill = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                    WHERE wait_event = 'PgSleep' AND pid IN \
+                    (SELECT pid FROM pg_locks WHERE relation = to_regclass('marketbot_kv'))";
+                for _ in 0..100 {
+                    std::thread::sleep(Duration::from_millis(50));
+                    let killed: i64 = db
+                        .op("kill", move |c| async move {
+                            query_one(&c, kill, &[]).await?.try_get(0)
+                        })
+                        .unwrap();
+                    if killed > 0 {
+                        return;
+                    }
+                }
+            });
+            tx(&db, &mut |tx| {
+                runs += 1;
+                tx.insert(Tree::Meta, b"slow", b"1")
+            })
+            .unwrap_err()
+        });
+        assert!(
+            err.to_string()
+                .contains("may or may not have been committed"),
+            "{err}"
+        );
+        assert_eq!(runs, 1, "not retried");
+        assert_eq!(db.get(Tree::Meta, b"slow").unwrap(), None);
+    }
+
+    #[test]
+    fn an_unreachable_database_is_retried_then_reported() {
+        let started = Instant::now();
+        let url = "postgres://marketbot@127.0.0.1:1/none";
+        let err = Postgres::open(url, None, Duration::from_millis(300))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("database unavailable, gave up after"), "{err}");
+        assert!(err.contains("error connecting to server"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn schema_names_are_checked() {
+        for bad in ["", "Public", "a-b", "x\"; DROP", &"a".repeat(64)] {
+            let err = Postgres::connect("postgres://u@127.0.0.1:1/db", Some(bad)).unwrap_err();
+            assert!(err.to_string().contains("invalid schema name"), "{err}");
+        }
+    }
+}
