@@ -81,7 +81,13 @@ pub async fn run(
         health.set_rules(set.rules().len());
     }
     let store = match &config.storage.postgres {
-        Some(pg) => Store::open_postgres(&pg.url, pg.schema.as_deref())?,
+        Some(pg) => {
+            // The directory still holds the heartbeat file (`healthcheck` without a listener).
+            if let Err(e) = std::fs::create_dir_all(&config.storage.path) {
+                tracing::warn!(error = %e, path = %config.storage.path.display(), "cannot make the storage directory");
+            }
+            Store::open_postgres(&pg.url, pg.schema.as_deref())?
+        }
         None => Store::open(&config.storage.path, config.storage.cache_bytes)?,
     };
     tracing::info!(store = %store.describe(), "store open");
@@ -104,9 +110,11 @@ pub async fn run(
     });
     // Webhook mode: the listener takes the updates in, the dispatcher gets them from it.
     let mut webhook_route = None;
+    let leads = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let updates = match (&config.telegram.webhook, &bot) {
         (Some(webhook), Some(_)) => {
-            let (route, receiving) = telegram::webhook::channel(webhook, store.clone());
+            let (route, receiving) =
+                telegram::webhook::channel(webhook, store.clone(), Arc::clone(&leads));
             webhook_route = Some(route);
             telegram::Updates::Webhook(receiving)
         }
@@ -137,6 +145,7 @@ pub async fn run(
         instance: instance.clone(),
         term: leading.term(),
     });
+    leads.store(true, std::sync::atomic::Ordering::Release);
 
     let gate = Arc::new(Gate::new(
         config.telegram.access,

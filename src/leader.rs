@@ -13,7 +13,7 @@
 //! began (the fence), so a deposed leader never commits a step or sends on. It then stops
 //! the process: a supervisor starts it again, as a waiting instance.
 //!
-//! With sled only one process can open the store: the lease is always granted, and the same
+//! With the embedded store only one process can open it: the lease is always granted, and the same
 //! code runs.
 
 use std::sync::Arc;
@@ -157,36 +157,50 @@ pub async fn wait_for_lease(
     crate::metrics::leading(instance, true);
     tracing::info!(instance, term, store = %store.describe(), "this instance leads");
     let leading = Leading::new(instance, term);
-    tokio::spawn(keep(store.clone(), leading.clone(), stop.clone()));
+    keep(store.clone(), leading.clone(), stop.clone());
     Some(leading)
 }
 
-/// Renews the lease every [`RENEW_EVERY`]; steps down when it is refused or cannot be renewed
-/// within [`STEP_DOWN_AFTER`]; gives it up on `stop`.
-async fn keep(store: Store, leading: Leading, stop: CancellationToken) {
+/// Renews the lease every [`RENEW_EVERY`] on a thread of its own — the async workers may all
+/// be busy waiting for the store when the database is away, and the lease must not wait for
+/// them; steps down when the lease is refused or cannot be renewed within
+/// [`STEP_DOWN_AFTER`]; gives it up on `stop`.
+fn keep(store: Store, leading: Leading, stop: CancellationToken) {
+    let spawned = std::thread::Builder::new()
+        .name("marketbot-lease".into())
+        .spawn(move || renew(&store, &leading, &stop));
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the lease keeper");
+    }
+}
+
+fn renew(store: &Store, leading: &Leading, stop: &CancellationToken) {
     let term = leading.term();
     let mut renewed = Instant::now();
+    let mut unreachable = false;
     loop {
-        tokio::select! {
-            _ = tokio::time::sleep(RENEW_EVERY) => {}
-            _ = stop.cancelled() => {
-                let (backend, who) = (Arc::clone(store.backend()), leading.instance().to_string());
-                let _ = tokio::task::spawn_blocking(move || backend.release(&who, term)).await;
-                return;
-            }
+        if sleep_unless(stop, RENEW_EVERY) {
+            let _ = store.backend().release(leading.instance(), term);
+            return;
         }
         // Until the deadline, a store that cannot be reached is asked again; a refusal ends
         // this instance's term at once.
         loop {
             let began = Instant::now();
             let deadline = renewed + STEP_DOWN_AFTER;
-            match tokio::time::timeout_at(
-                deadline.into(),
-                ask(&store, leading.instance(), Some(term)),
-            )
-            .await
-            {
+            let (answer, asked) = std::sync::mpsc::channel();
+            let (backend, who) = (Arc::clone(store.backend()), leading.instance().to_string());
+            // A thread per request: one that hangs past the deadline is left behind.
+            let _ = std::thread::Builder::new()
+                .name("marketbot-lease-ask".into())
+                .spawn(move || {
+                    let _ = answer.send(backend.lease(&who, Some(term), LEASE));
+                });
+            match asked.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok(Ok(Some(t))) if t == term => {
+                    if std::mem::take(&mut unreachable) {
+                        tracing::info!(instance = leading.instance(), term, "lease renewed again");
+                    }
                     renewed = began;
                     break;
                 }
@@ -199,10 +213,15 @@ async fn keep(store: Store, leading: Leading, stop: CancellationToken) {
                     leading.step_down();
                     return;
                 }
-                Ok(Err(())) if Instant::now() + RETRY < deadline => {
-                    tokio::time::sleep(RETRY).await;
+                Ok(Err(e)) if Instant::now() + RETRY < deadline => {
+                    if !std::mem::replace(&mut unreachable, true) {
+                        tracing::warn!(error = %e, "cannot reach the store to renew the lease; asking again until {STEP_DOWN_AFTER:?} after the last renewal");
+                    }
+                    if sleep_unless(stop, RETRY) {
+                        return;
+                    }
                 }
-                Ok(Err(())) | Err(_) => {
+                Ok(Err(_)) | Err(_) => {
                     tracing::error!(
                         instance = leading.instance(),
                         term,
@@ -214,4 +233,16 @@ async fn keep(store: Store, leading: Leading, stop: CancellationToken) {
             }
         }
     }
+}
+
+/// Sleeps `pause`, or less if `stop` comes first; whether it came.
+fn sleep_unless(stop: &CancellationToken, pause: Duration) -> bool {
+    let until = Instant::now() + pause;
+    while Instant::now() < until {
+        if stop.is_cancelled() {
+            return true;
+        }
+        std::thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
+    }
+    stop.is_cancelled()
 }

@@ -1,6 +1,6 @@
 //! The data that flows through the pipeline: headlines and price bars in, alerts out.
 //!
-//! These types are what sources produce, what the engine consumes, what sled stores and what
+//! These types are what sources produce, what the engine consumes, what the store keeps and what
 //! the replay files contain, so their serde form is the documented file format (see
 //! PRODUCT.md: headlines are JSON Lines, bars are CSV rows).
 

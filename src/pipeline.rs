@@ -1,5 +1,5 @@
 //! The transform stage of the live bot: batches from sources go through the engine, and each
-//! batch's results are committed to sled in one step.
+//! batch's results are committed to the store in one step.
 //!
 //! One task owns the [`Engine`], so headlines and bars are processed one batch at a time in
 //! arrival order. For every batch: skip feed items seen before, run the engine, then commit

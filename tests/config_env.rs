@@ -185,6 +185,30 @@ fn case(key: &str, index: Option<usize>, file_value: &toml::Value) -> Case {
             Box::new(|c| c.storage.path == Path::new("/var/lib/env-data")),
         ),
         "storage.cache_mb" => c("64", Box::new(|c| c.storage.cache_bytes == 64 << 20)),
+        "storage.url" => c(
+            "postgres://bot:pw@db.internal:5433/marketbot",
+            Box::new(|c| {
+                c.storage.postgres.as_ref().map(|p| p.url.as_str())
+                    == Some("postgres://bot:pw@db.internal:5433/marketbot")
+            }),
+        ),
+        "storage.schema" => Case {
+            also: vars(&[("MARKETBOT_STORAGE__URL", "postgres://db.internal/marketbot")]),
+            ..c(
+                "bots",
+                Box::new(|c| {
+                    c.storage
+                        .postgres
+                        .as_ref()
+                        .and_then(|p| p.schema.as_deref())
+                        == Some("bots")
+                }),
+            )
+        },
+        "storage.instance" => c(
+            "bot-2",
+            Box::new(|c| c.storage.instance.as_deref() == Some("bot-2")),
+        ),
         "rules.dir" => c(
             "/srv/env-rules",
             Box::new(|c| c.rules_dir == Path::new("/srv/env-rules")),

@@ -1,7 +1,7 @@
 //! Sinks: turning alerts into messages and getting them delivered exactly once.
 //!
 //! An alert becomes one [`Delivery`] per subscribed chat (or one for the console when no
-//! token is configured) in the same sled transaction that records the alert. The
+//! token is configured) in the same store transaction that records the alert. The
 //! [`Sender`] drains that outbox: a delivery is removed only after its sink accepted it, so a
 //! crash or restart resends at most the message that was in flight. Flood control
 //! (`retry_after`) is honoured, transient failures back off, and a chat that blocked the bot

@@ -1,11 +1,14 @@
-//! State in sled: chats and subscriptions, seen feed items, recent bars, the alert log, the
-//! engine's correlation state (cooldowns included) and the delivery outbox.
+//! The state: chats and subscriptions, seen feed items, recent bars, the alert log, the
+//! engine's correlation state (cooldowns included), the delivery outbox and more.
 //!
-//! Nothing else in marketbot touches sled or raw bytes: this module owns the key layouts and
-//! value encodings (documented in ARCHITECTURE.md) and offers typed methods. Values are JSON
-//! (readable with `sled` tooling, tolerant of added fields); keys are big-endian integers or
-//! UTF-8 so that sled's byte order is the natural order. A value that no longer decodes is
-//! logged and skipped, never a crash.
+//! Nothing else in marketbot names the storage engine or touches raw bytes: this module owns
+//! the key layouts and value encodings (documented in ARCHITECTURE.md) and offers typed
+//! methods. It keeps them through one key-value interface ([`kv::Backend`]) with two
+//! implementations: sled, embedded, for one process ([`embedded`]), and PostgreSQL, shared by
+//! several instances ([`postgres`]); the layouts live above it, so both hold the same bytes.
+//! Values are JSON (tolerant of added fields); keys are big-endian integers or UTF-8 so that
+//! byte order is the natural order. A value that no longer decodes is logged and skipped,
+//! never a crash.
 
 mod access;
 mod charts;

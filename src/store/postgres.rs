@@ -294,6 +294,22 @@ impl Postgres {
         })
     }
 
+    /// One try of a single operation, not repeated when the database cannot be reached: the
+    /// lease is asked for again by its caller, on its own schedule and deadline.
+    fn op_once<T, F, Fut>(&self, action: &str, request: F) -> Result<T, BackendError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Object) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, tokio_postgres::Error>> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        self.run(async move {
+            let client = pool.get().await.map_err(pool_fail)?;
+            Ok(request(client).await?)
+        })
+        .map_err(|fail| fail.into_error(action))
+    }
+
     /// One run of a transaction: BEGIN, the body, the fence check, COMMIT.
     fn attempt(&self, body: &mut Body<'_>, fence: Option<&(String, u64)>) -> Result<(), Fail> {
         let pool = self.pool.clone();
@@ -517,7 +533,7 @@ impl Backend for Postgres {
         let holder = holder.to_owned();
         let ttl = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
         let held = held.map(to_i64).transpose()?;
-        let term: Option<i64> = self.op("lease", move |c| async move {
+        let term: Option<i64> = self.op_once("lease", move |c| async move {
             query_opt(&c, LEASE, &[&holder, &ttl, &held])
                 .await?
                 .map(|r| r.try_get(0))
@@ -528,13 +544,13 @@ impl Backend for Postgres {
 
     fn release(&self, holder: &str, term: u64) -> Result<(), BackendError> {
         let (holder, term) = (holder.to_owned(), to_i64(term)?);
-        self.op("release", move |c| async move {
+        self.op_once("release", move |c| async move {
             execute(&c, RELEASE, &[&holder, &term]).await.map(drop)
         })
     }
 
     fn leader(&self) -> Result<Option<(String, u64)>, BackendError> {
-        let row: Option<(String, i64)> = self.op("leader", |c| async move {
+        let row: Option<(String, i64)> = self.op_once("leader", |c| async move {
             query_opt(&c, LEADER, &[])
                 .await?
                 .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))

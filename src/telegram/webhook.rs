@@ -54,6 +54,10 @@ struct Inbound {
     run: u64,
     /// When a refused request was last logged (unix seconds): probes do not flood the log.
     refused_logged: Arc<AtomicI64>,
+    /// Whether this instance leads: one waiting to take over answers `503` at once, so
+    /// Telegram delivers the update again (a load balancer sends it to the leader, which
+    /// alone is ready).
+    leading: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A number telling this run apart from earlier ones (and from other processes).
@@ -65,7 +69,11 @@ fn this_run() -> u64 {
 }
 
 /// The route to mount on the HTTP listener, and the update listener to give the dispatcher.
-pub fn channel(config: &WebhookConfig, store: Store) -> (Router, Receiving) {
+pub fn channel(
+    config: &WebhookConfig,
+    store: Store,
+    leading: Arc<std::sync::atomic::AtomicBool>,
+) -> (Router, Receiving) {
     let (queue, rx) = mpsc::channel(QUEUE);
     let (stop, flag) = mk_stop_token();
     let inbound = Inbound {
@@ -74,6 +82,7 @@ pub fn channel(config: &WebhookConfig, store: Store) -> (Router, Receiving) {
         store,
         run: this_run(),
         refused_logged: Arc::default(),
+        leading,
     };
     let router = Router::new()
         .route(config.url.path(), post(accept))
@@ -114,6 +123,10 @@ async fn accept(State(inbound): State<Inbound>, request: Request) -> StatusCode 
             );
         }
         return StatusCode::UNAUTHORIZED;
+    }
+    if !inbound.leading.load(Ordering::Acquire) {
+        crate::metrics::webhook("unavailable");
+        return StatusCode::SERVICE_UNAVAILABLE;
     }
     let body = match tokio::time::timeout(BODY_TIME, axum::body::to_bytes(body, MAX_BODY)).await {
         Ok(Ok(b)) => b,

@@ -8,6 +8,7 @@ pub mod audience;
 pub mod fanout;
 pub mod origin;
 pub mod payloads;
+pub mod postgres;
 pub mod telegram;
 
 use std::path::Path;
