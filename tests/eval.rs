@@ -213,7 +213,7 @@ fn a_reader_that_stops_early_is_not_an_error() {
     use std::io::Read;
     use std::process::Stdio;
     // Both print far more than a pipe holds (a price-only rule "holds" on every headline:
-    // 691 false alarms); the reader takes a little and goes away, as `| head` does.
+    // 966 false alarms); the reader takes a little and goes away, as `| head` does.
     let corpus = ["--rules", "rules", "--headlines", "corpus/headlines.jsonl"];
     for args in [
         &["eval", "--format", "text", "--rule", "new-52-week-low"][..],
