@@ -16,8 +16,8 @@ use tracing_subscriber::fmt::MakeWriter;
 pub const FORMAT_ENV: &str = "MARKETBOT_LOG_FORMAT";
 /// Selects what is logged (`info`, `debug`, `marketbot=debug,teloxide=info`, …).
 pub const FILTER_ENV: &str = "MARKETBOT_LOG";
-/// What is logged without `MARKETBOT_LOG`.
-const DEFAULT_FILTER: &str = "info,sled=warn,hyper=warn,reqwest=warn,teloxide=warn";
+/// What is logged without `MARKETBOT_LOG` (the store adds its engine's noise to quiet).
+const DEFAULT_FILTER: &str = "info,hyper=warn,reqwest=warn,teloxide=warn";
 
 static TOKEN: OnceLock<String> = OnceLock::new();
 
@@ -53,8 +53,9 @@ pub fn hide_token(token: &str) {
 
 /// Installs the global subscriber: `format`, filtered by `MARKETBOT_LOG`, to stderr.
 pub fn init(format: Format) {
-    let filter =
-        EnvFilter::try_from_env(FILTER_ENV).unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let filter = EnvFilter::try_from_env(FILTER_ENV).unwrap_or_else(|_| {
+        EnvFilter::new(format!("{DEFAULT_FILTER},{}", crate::store::QUIET_LOGS))
+    });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(Redacting(std::io::stderr));

@@ -264,6 +264,8 @@ async fn what_a_chat_set_up_through_one_instance_holds_on_the_other_after_a_fail
     .await;
 
     // Through beta: the same answers, and the settings in force.
+    let status = strip_tags(&ask(&tg, 8, "/status").await);
+    assert!(status.contains("beta leads (term 2)"), "{status}");
     assert_eq!(strip_tags(&ask(&tg, 7, "/list").await), list_before);
     assert_eq!(strip_tags(&ask(&tg, 7, "/alerts").await), alerts_before);
     assert!(alerts_before.contains("NVDA"), "{alerts_before}");

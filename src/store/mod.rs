@@ -42,6 +42,9 @@ use crate::model::{Bar, StoredHeadline};
 use crate::personal::{Key, PersonalState};
 use crate::sources::SourceHealth;
 
+/// Log directives that quiet the storage engines' own chatter (added to the default filter).
+pub const QUIET_LOGS: &str = "sled=warn,tokio_postgres=warn";
+
 /// Layout version written to the `meta` tree; bump it with a migration when keys change.
 /// 2: personal alerts are stored as their normal form (no compiled rule), with their state
 /// in `personal_state`.
