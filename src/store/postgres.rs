@@ -215,11 +215,24 @@ impl Postgres {
         self.handle.spawn(async move {
             let _ = sender.send(request.await);
         });
-        receiver.recv().unwrap_or_else(|_| {
-            Err(Fail::Fatal(
-                "the request was dropped (runtime stopped or panic)".into(),
-            ))
-        })
+        let wait = || {
+            receiver.recv().unwrap_or_else(|_| {
+                Err(Fail::Fatal(
+                    "the request was dropped (runtime stopped or panic)".into(),
+                ))
+            })
+        };
+        // Called from an async task of a multi-threaded runtime (the live bot), the wait
+        // hands the worker's other tasks to another thread first: a database that answers
+        // slowly, or not at all for a while, must not stall the sender's pacing or the
+        // listener. Elsewhere (plain threads, the blocking pool, single-threaded runtimes)
+        // waiting here is fine.
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(wait)
+            }
+            _ => wait(),
+        }
     }
 
     /// Runs `attempt` again while the database cannot be reached, for up to `retry_for`.
