@@ -87,6 +87,7 @@ fn alert(k: usize) -> PersonalAlert {
         _ => format!("{s} move {}% 1h", 1 + round / 5 % 4),
     };
     PersonalAlert {
+        paused: false,
         chat: 10_000_000 + (k / 20) as i64,
         number: (k % 20) as u32 + 1,
         spec,

@@ -7,6 +7,7 @@
 use crate::text::Lang;
 
 mod access;
+mod chat;
 
 /// The strings of one language.
 #[derive(Debug)]
@@ -187,6 +188,14 @@ pub fn texts(lang: Lang) -> &'static Texts {
 
 impl Texts {
     fn pick(&self, en: String, de: String) -> String {
+        match self.lang {
+            Lang::En => en,
+            Lang::De => de,
+        }
+    }
+
+    /// `en` or `de`, as fixed text.
+    fn pick_str(&self, en: &'static str, de: &'static str) -> &'static str {
         match self.lang {
             Lang::En => en,
             Lang::De => de,
@@ -821,9 +830,21 @@ impl Texts {
                 "delete your alert: /delete 1",
                 "eigenen Alarm löschen: /delete 1",
             ),
+            "pause" => (
+                "pause your alert, keeping it: /pause 1",
+                "eigenen Alarm pausieren, ohne ihn zu löschen: /pause 1",
+            ),
+            "resume" => (
+                "turn a paused alert on again: /resume 1",
+                "pausierten Alarm wieder einschalten: /resume 1",
+            ),
+            "edit" => (
+                "change your alert, keeping its number: /edit 1 NVDA drop 5%",
+                "eigenen Alarm ändern, Nummer bleibt: /edit 1 NVDA drop 5%",
+            ),
             "quote" => (
-                "the latest price: /quote NVDA",
-                "der letzte Kurs: /quote NVDA",
+                "the latest price: /quote NVDA, or up to 10: /quote NVDA AMD TSM",
+                "der letzte Kurs: /quote NVDA, oder bis zu 10: /quote NVDA AMD TSM",
             ),
             "chart" => (
                 "a price chart: /chart NVDA 5d",
@@ -832,6 +853,10 @@ impl Texts {
             "news" => (
                 "the latest headlines: /news NVDA",
                 "die neuesten Schlagzeilen: /news NVDA",
+            ),
+            "history" => (
+                "the alerts this chat received: /history or /history 30",
+                "die Meldungen an diesen Chat: /history oder /history 30",
             ),
             "status" => (
                 "health of the quote and news sources",

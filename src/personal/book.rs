@@ -192,7 +192,8 @@ impl Book {
     ) -> Book {
         let mut states: HashMap<Key, PersonalState> = states.into_iter().collect();
         let mut book = Book::new();
-        for alert in alerts {
+        // A paused alert is not in the book: it cannot fire (its state stays stored).
+        for alert in alerts.into_iter().filter(|a| !a.paused) {
             let state = states.remove(&alert.key()).unwrap_or_default();
             if let Err(e) = book.insert(&alert, state) {
                 tracing::error!(chat = alert.chat, number = alert.number, spec = %alert.spec, error = ?e, "a stored personal alert does not parse; left out");
@@ -279,7 +280,7 @@ impl Book {
     ) {
         let wanted: HashMap<Key, &PersonalAlert> = alerts
             .iter()
-            .filter(|a| a.chat == chat)
+            .filter(|a| a.chat == chat && !a.paused)
             .map(|a| (a.key(), a))
             .collect();
         let present: Vec<Key> = self

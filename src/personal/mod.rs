@@ -88,6 +88,9 @@ pub struct PersonalAlert {
     pub spec: String,
     /// When it was made.
     pub created: DateTime<Utc>,
+    /// Paused with `/pause N`: kept and listed, but it does not fire until `/resume N`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
 }
 
 impl PersonalAlert {

@@ -630,6 +630,7 @@ mod tests {
             d.check(9, s, now, &tx).await;
         }
         let alert = |chat, number, spec: &str| PersonalAlert {
+            paused: false,
             chat,
             number,
             spec: spec.into(),

@@ -52,11 +52,13 @@ pub enum Tree {
     Access,
     /// update id → how far it was handled (webhook).
     Updates,
+    /// chat id, alert id → nothing: the alerts a chat received, for `/history`.
+    Received,
 }
 
 impl Tree {
     /// Every tree, in a fixed order.
-    pub const ALL: [Tree; 17] = [
+    pub const ALL: [Tree; 18] = [
         Tree::Meta,
         Tree::Chats,
         Tree::Items,
@@ -74,6 +76,7 @@ impl Tree {
         Tree::Digest,
         Tree::Access,
         Tree::Updates,
+        Tree::Received,
     ];
 
     /// The stored name.
@@ -96,6 +99,7 @@ impl Tree {
             Tree::Digest => "digest",
             Tree::Access => "access",
             Tree::Updates => "updates",
+            Tree::Received => "received",
         }
     }
 

@@ -21,6 +21,7 @@ pub mod kv;
 mod outbox;
 mod personal;
 mod postgres;
+mod sent;
 mod symbols;
 mod updates;
 
@@ -48,7 +49,8 @@ pub const QUIET_LOGS: &str = "sled=warn,tokio_postgres=warn";
 /// Layout version written to the `meta` tree; bump it with a migration when keys change.
 /// 2: personal alerts are stored as their normal form (no compiled rule), with their state
 /// in `personal_state`.
-const SCHEMA_VERSION: u32 = 2;
+/// 3: `received` indexes the alerts each chat received (filled from `sent` on upgrade).
+const SCHEMA_VERSION: u32 = 3;
 
 /// A storage failure, with what was being done. What the storage engine said is its source;
 /// callers see an error, not the engine.
@@ -209,11 +211,18 @@ impl Store {
                     .map_err(ctx("writing schema version"))?;
             }
             Some(v) if v == SCHEMA_VERSION.to_be_bytes() => {}
-            Some(v) if v == 1u32.to_be_bytes() => {
-                let n = store.migrate_personal()?;
+            Some(v) if v == 1u32.to_be_bytes() || v == 2u32.to_be_bytes() => {
+                if v == 1u32.to_be_bytes() {
+                    let n = store.migrate_personal()?;
+                    tracing::info!(
+                        changed = n,
+                        "storage upgraded to layout 2 (personal alerts as data)"
+                    );
+                }
+                let n = store.index_received()?;
                 tracing::info!(
-                    changed = n,
-                    "storage upgraded to layout 2 (personal alerts as data)"
+                    alerts = n,
+                    "storage upgraded to layout 3 (each chat's received alerts indexed)"
                 );
                 store
                     .backend
@@ -601,96 +610,6 @@ impl Store {
         }
         out.reverse();
         Ok(out)
-    }
-
-    /// Records the Telegram message an alert became in a chat (for later edits; `photo` when
-    /// it was sent as a photo with a caption).
-    pub fn record_sent(
-        &self,
-        alert: AlertId,
-        chat: i64,
-        message_id: i32,
-        photo: bool,
-    ) -> Result<(), StoreError> {
-        let mut value = message_id.to_be_bytes().to_vec();
-        value.push(u8::from(photo));
-        self.put(
-            Tree::Sent,
-            &sent_key(alert, chat),
-            &value,
-            "recording a sent message",
-        )
-    }
-
-    /// The Telegram messages an alert became: chat, message id, whether a photo.
-    pub fn sent_messages(&self, alert: AlertId) -> Result<Vec<(i64, i32, bool)>, StoreError> {
-        let mut out = Vec::new();
-        for entry in self.entries(
-            Tree::Sent,
-            Range::prefix(&alert.to_be_bytes()),
-            "reading sent messages",
-        ) {
-            let (k, v) = entry?;
-            if let (Some(chat), Some(msg)) = (
-                k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()),
-                v.get(..4).and_then(|b| <[u8; 4]>::try_from(b).ok()),
-            ) {
-                out.push((
-                    chat_from_key(chat),
-                    i32::from_be_bytes(msg),
-                    v.get(4) == Some(&1),
-                ));
-            }
-        }
-        Ok(out)
-    }
-
-    /// Whether `alert` was sent to `chat` (buttons act only on alerts the chat received).
-    pub fn was_sent(&self, alert: AlertId, chat: i64) -> Result<bool, StoreError> {
-        self.contains(Tree::Sent, &sent_key(alert, chat), "reading sent messages")
-    }
-
-    /// Forgets which messages alerts became once the alerts are a month old: their stories
-    /// are no longer edited, and their buttons answer "no longer stored".
-    fn prune_sent(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        let horizon = now - chrono::TimeDelta::days(30);
-        let mut removed = 0;
-        let mut last: Option<(AlertId, bool)> = None;
-        for entry in self.entries(Tree::Sent, Range::all(), "pruning sent messages") {
-            let (k, _) = entry?;
-            let Some(id) = k
-                .get(..8)
-                .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                .map(AlertId::from_be_bytes)
-            else {
-                continue;
-            };
-            // Rows are ordered by alert: look each alert up once.
-            let old = match last {
-                Some((prev, old)) if prev == id => old,
-                _ => {
-                    let old = self.alert(id)?.is_none_or(|a| a.fired_at < horizon);
-                    last = Some((id, old));
-                    old
-                }
-            };
-            if old {
-                self.delete(Tree::Sent, &k, "pruning sent messages")?;
-                removed += 1;
-            }
-        }
-        Ok(removed)
-    }
-
-    /// Forgets the messages sent to `chat` (its messages can no longer be edited).
-    pub(crate) fn forget_sent_to(&self, chat: i64) -> Result<(), StoreError> {
-        for entry in self.entries(Tree::Sent, Range::all(), "reading sent messages") {
-            let (k, _) = entry?;
-            if k.get(8..16) == Some(chat_key(chat).as_slice()) {
-                self.delete(Tree::Sent, &k, "forgetting sent messages")?;
-            }
-        }
-        Ok(())
     }
 
     /// Saves a source's health.

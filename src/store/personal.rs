@@ -104,6 +104,7 @@ impl Store {
                 chat.personal_next = number;
                 change(&mut chat, number);
                 let alert = PersonalAlert {
+                    paused: false,
                     chat: fresh.id,
                     number,
                     spec: spec.to_string(),
@@ -131,6 +132,39 @@ impl Store {
             Ok(())
         })?;
         self.flush()
+    }
+
+    /// Changes a personal alert in place (`/pause`, `/resume`, `/edit`), durably; the alert
+    /// before and after, or `None` if the chat has no such alert. When its spec changed, its
+    /// state (cooldown, a waiting headline) goes in the same step: it starts afresh.
+    pub fn change_personal_alert(
+        &self,
+        chat: i64,
+        number: u32,
+        change: impl Fn(&mut PersonalAlert),
+    ) -> Result<Option<(PersonalAlert, PersonalAlert)>, StoreError> {
+        let k = key(chat, number);
+        let changed = self.transact(
+            &[Tree::Personal, Tree::PersonalState],
+            "changing a personal alert",
+            |tx| {
+                let Some(before) = tx
+                    .get(Tree::Personal, &k)?
+                    .and_then(|v| decode::<PersonalAlert>(&v, "personal alert"))
+                else {
+                    return Ok(None);
+                };
+                let mut after = before.clone();
+                change(&mut after);
+                tx.insert(Tree::Personal, &k, &encode(&after))?;
+                if after.spec != before.spec {
+                    tx.remove(Tree::PersonalState, &k)?;
+                }
+                Ok(Some((before, after)))
+            },
+        )?;
+        self.flush()?;
+        Ok(changed)
     }
 
     /// Deletes a personal alert, its state and the chat's subscription to it, in one durable

@@ -83,6 +83,8 @@ on_every_backend!(
     an_update_is_taken_in_once_across_a_reopen_and_forgotten_after_a_day,
     concurrent_changes_to_one_chat_are_all_kept,
     scans_walk_past_a_page_in_both_directions,
+    received_alerts_are_indexed_on_upgrade_and_listed_newest_first,
+    a_personal_alert_is_changed_in_place_and_an_edit_drops_its_state,
 );
 
 fn bar(time: &str, close: f64) -> Bar {
@@ -243,6 +245,7 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages(f: 
     store.put_chat(&chat).unwrap();
     store
         .put_personal_alert(&PersonalAlert {
+            paused: false,
             chat: -42,
             number: 1,
             spec: "NVDA drop 3%".into(),
@@ -602,6 +605,7 @@ fn a_step_writes_personal_states_and_removes_spent_one_shot_alerts(f: &Fixture) 
     for number in [1, 2] {
         store
             .put_personal_alert(&PersonalAlert {
+                paused: false,
                 chat: 7,
                 number,
                 spec: "NVDA below 180 once".into(),
@@ -723,4 +727,68 @@ fn scans_walk_past_a_page_in_both_directions(f: &Fixture) {
         .entries(Tree::Sent, Range::prefix(&[0, 0, 0, 0, 0, 0, 1]), "reading")
         .count();
     assert_eq!(prefix, 256, "keys 256..512 share the prefix");
+}
+
+fn received_alerts_are_indexed_on_upgrade_and_listed_newest_first(f: &Fixture) {
+    {
+        // A store of layout 2: messages recorded, no index of them per chat.
+        let raw = f.raw();
+        raw.insert(Tree::Meta, b"schema", &2u32.to_be_bytes())
+            .unwrap();
+        for (alert, chat) in [(5, 42), (9, 42), (7, 43)] {
+            raw.insert(Tree::Sent, &sent_key(alert, chat), &[0, 0, 0, 1, 0])
+                .unwrap();
+        }
+        raw.flush().unwrap();
+    }
+    let store = f.open();
+    assert_eq!(store.received(42, 0, 10).unwrap(), (vec![9, 5], false));
+    assert_eq!(store.received(42, 0, 1).unwrap(), (vec![9], true));
+    assert_eq!(store.received(42, 1, 1).unwrap(), (vec![5], false));
+    assert_eq!(store.received(43, 0, 10).unwrap(), (vec![7], false));
+    store.record_sent(11, 42, 3, true).unwrap();
+    assert_eq!(store.received(42, 0, 10).unwrap(), (vec![11, 9, 5], false));
+    assert_eq!(
+        store.backend.get(Tree::Meta, b"schema").unwrap().unwrap(),
+        SCHEMA_VERSION.to_be_bytes()
+    );
+}
+
+fn a_personal_alert_is_changed_in_place_and_an_edit_drops_its_state(f: &Fixture) {
+    let store = f.open();
+    let alert = PersonalAlert {
+        chat: 7,
+        number: 1,
+        spec: "NVDA drop 3%".into(),
+        created: Utc::now(),
+        paused: false,
+    };
+    store.put_personal_alert(&alert).unwrap();
+    let cooling = PersonalState {
+        cooldown_until: Some(Utc::now()),
+        news: None,
+    };
+    store.put_personal_state(7, 1, &cooling).unwrap();
+    let (before, after) = store
+        .change_personal_alert(7, 1, |a| a.paused = true)
+        .unwrap()
+        .unwrap();
+    assert!(!before.paused && after.paused);
+    assert_eq!(
+        store.personal_state(7, 1).unwrap(),
+        Some(cooling),
+        "a pause keeps the state"
+    );
+    let (_, edited) = store
+        .change_personal_alert(7, 1, |a| a.spec = "NVDA drop 5%".into())
+        .unwrap()
+        .unwrap();
+    assert!(edited.paused, "still paused");
+    assert_eq!(store.personal_alerts_of(7).unwrap(), vec![edited]);
+    assert_eq!(
+        store.personal_state(7, 1).unwrap(),
+        None,
+        "an edit starts afresh"
+    );
+    assert!(store.change_personal_alert(7, 2, |_| {}).unwrap().is_none());
 }

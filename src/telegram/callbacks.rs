@@ -28,13 +28,15 @@ pub struct Outcome {
     pub reply: Option<String>,
     /// A new keyboard for the pressed message.
     pub keyboard: Option<InlineKeyboardMarkup>,
+    /// A new text (HTML) and keyboard for the pressed message (paging).
+    pub page: Option<(String, Option<InlineKeyboardMarkup>)>,
 }
 
 /// Whether the action changes what the chat receives (group admins only).
 pub fn changes_subscriptions(action: &Action) -> bool {
     !matches!(
         action,
-        Action::Why(_) | Action::Admit(_) | Action::Refuse(_)
+        Action::Why(_) | Action::Admit(_) | Action::Refuse(_) | Action::History { .. }
     )
 }
 
@@ -114,6 +116,17 @@ pub fn press(
                 ..Outcome::default()
             }
         }
+        // Pages of the chat's own history only: the store is asked for this chat's alerts.
+        Action::History { count, page } => Outcome {
+            page: Some(super::commands::history_page(
+                &ctx.store,
+                chat_id,
+                &locale,
+                usize::from(*count),
+                usize::from(*page),
+            )?),
+            ..Outcome::default()
+        },
         // The admins' decisions are taken before a press reaches here (see `admission`).
         Action::Admit(_) | Action::Refuse(_) => Outcome::default(),
         Action::Toggle(rule) => {

@@ -27,6 +27,13 @@ pub enum Action {
     Admit(i64),
     /// An admin keeps a chat out (allowlist).
     Refuse(i64),
+    /// Another page of `/history`: of the newest `count` alerts, page `page` (from 0).
+    History {
+        /// How many alerts the history shows in all.
+        count: u8,
+        /// The page.
+        page: u8,
+    },
 }
 
 impl Action {
@@ -40,6 +47,7 @@ impl Action {
             Action::Toggle(rule) => format!("t:{rule}"),
             Action::Admit(chat) => format!("aa:{chat}"),
             Action::Refuse(chat) => format!("ad:{chat}"),
+            Action::History { count, page } => format!("h:{count}:{page}"),
         }
     }
 
@@ -57,6 +65,13 @@ impl Action {
             }
             "aa" => Action::Admit(arg.parse().ok()?),
             "ad" => Action::Refuse(arg.parse().ok()?),
+            "h" => {
+                let (count, page) = arg.split_once(':')?;
+                Action::History {
+                    count: count.parse().ok()?,
+                    page: page.parse().ok()?,
+                }
+            }
             _ => return None,
         })
     }
@@ -94,6 +109,34 @@ pub fn alert_buttons(alert: &Alert, lang: Lang) -> InlineKeyboardMarkup {
         first.append(&mut second);
     }
     InlineKeyboardMarkup::new([first, second].into_iter().filter(|row| !row.is_empty()))
+}
+
+/// ◀ newer · page · older ▶ under a page of `/history` (only the arrows that lead somewhere).
+pub fn history_pages(count: u8, page: u8, pages: u8, lang: Lang) -> Option<InlineKeyboardMarkup> {
+    if pages <= 1 {
+        return None;
+    }
+    let t = texts(lang);
+    let mut row = Vec::new();
+    if page > 0 {
+        row.push(button(
+            t.button_newer(),
+            Action::History {
+                count,
+                page: page - 1,
+            },
+        ));
+    }
+    if page + 1 < pages {
+        row.push(button(
+            t.button_older(),
+            Action::History {
+                count,
+                page: page + 1,
+            },
+        ));
+    }
+    Some(InlineKeyboardMarkup::new(vec![row]))
 }
 
 /// Most buttons Telegram shows under one message.

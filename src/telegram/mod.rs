@@ -388,6 +388,21 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> Hand
             tracing::debug!(error = %e, "cannot update the rules keyboard");
         }
     }
+    if let Some((html, keyboard)) = outcome.page
+        && let MaybeInaccessibleMessage::Regular(_) = message
+    {
+        ctx.pacer.ready(chat.id.0).await;
+        let mut edit = bot
+            .edit_message_text(chat.id, message_id, html)
+            .parse_mode(teloxide::types::ParseMode::Html)
+            .link_preview_options(send::no_preview());
+        if let Some(keyboard) = keyboard {
+            edit = edit.reply_markup(keyboard);
+        }
+        if let Err(e) = edit.await {
+            tracing::debug!(error = %e, "cannot turn the history's page");
+        }
+    }
     if let Some(html) = reply {
         let thread = message
             .regular_message()

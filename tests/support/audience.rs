@@ -268,6 +268,7 @@ pub fn seed(dir: &Path, chats: usize, alerts: usize, symbols: usize) {
             chat.rules.insert(PersonalAlert::rule_id(chat.id, n));
             chat.personal_next = n;
             batch.push(PersonalAlert {
+                paused: false,
                 chat: chat.id,
                 number: n,
                 spec,

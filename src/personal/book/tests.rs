@@ -56,6 +56,7 @@ fn add(e: &mut Engine, chat: i64, number: u32, spec: &str) {
     e.personal_mut()
         .insert(
             &PersonalAlert {
+                paused: false,
                 chat,
                 number,
                 spec: spec.into(),
@@ -291,6 +292,7 @@ fn removing_and_syncing_a_chat_keeps_the_others_and_their_state() {
     e.personal_mut().settle(true);
     // Chat 1 deletes #2 and keeps #1 (cooling): only #2 goes.
     let keep = PersonalAlert {
+        paused: false,
         chat: 1,
         number: 1,
         spec: "NVDA below 99".into(),
@@ -431,6 +433,7 @@ mod same_as_rules {
             new.personal_mut()
                 .insert(
                     &PersonalAlert {
+                        paused: false,
                         chat: 1,
                         number,
                         spec: spec.summary(),

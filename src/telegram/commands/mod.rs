@@ -12,6 +12,13 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveTime, Utc};
 use teloxide::types::InlineKeyboardMarkup;
 
+mod history;
+mod market;
+mod personal_alerts;
+
+pub use history::history_page;
+pub use market::MAX_QUOTES;
+
 use super::BotContext;
 use super::keyboards::rule_toggles;
 use crate::chats::{Chat, ChatKind, MuteTarget};
@@ -19,8 +26,7 @@ use crate::delivery::locale_of;
 use crate::delivery::outbox::{BROADCAST, Delivery, Target};
 use crate::delivery::render::{self, Locale, escape};
 use crate::i18n::{Texts, texts};
-use crate::personal::{self, PersonalAlert, PricePart};
-use crate::series::Series;
+use crate::personal;
 use crate::sources::demand::{Refusal, Verdict};
 use crate::store::StoreError;
 use crate::text::Lang;
@@ -58,12 +64,20 @@ pub enum Command {
     Alerts,
     /// Delete a personal alert.
     Delete,
+    /// Pause a personal alert.
+    Pause,
+    /// Resume a paused personal alert.
+    Resume,
+    /// Change a personal alert, keeping its number.
+    Edit,
     /// The latest price.
     Quote,
     /// A price chart.
     Chart,
     /// The latest headlines.
     News,
+    /// The alerts this chat received.
+    History,
     /// Source health.
     Status,
     /// Numbers for admins.
@@ -102,9 +116,13 @@ pub const COMMANDS: &[(&str, Command, Access)] = &[
     ("alert", Command::Alert, Access::GroupAdmins),
     ("alerts", Command::Alerts, Access::Anyone),
     ("delete", Command::Delete, Access::GroupAdmins),
+    ("pause", Command::Pause, Access::GroupAdmins),
+    ("resume", Command::Resume, Access::GroupAdmins),
+    ("edit", Command::Edit, Access::GroupAdmins),
     ("quote", Command::Quote, Access::Anyone),
     ("chart", Command::Chart, Access::Anyone),
     ("news", Command::News, Access::Anyone),
+    ("history", Command::History, Access::Anyone),
     ("status", Command::Status, Access::Anyone),
     ("stats", Command::Stats, Access::BotAdmins),
     ("reload", Command::Reload, Access::BotAdmins),
@@ -282,6 +300,10 @@ pub fn answer(
         Command::Alert => conv.alert(args)?,
         Command::Alerts => conv.alerts()?,
         Command::Delete => conv.delete(args)?,
+        Command::Pause => conv.pause(args, true)?,
+        Command::Resume => conv.pause(args, false)?,
+        Command::Edit => conv.edit(args)?,
+        Command::History => return conv.history(args),
         Command::Quote => conv.quote(args)?,
         Command::Chart => return conv.chart(args),
         Command::News => conv.news(args)?,
@@ -328,12 +350,19 @@ pub const MAX_CHECKS: usize = 10;
 /// it is answered (symbols on demand).
 pub fn named_symbols(cmd: Command, args: &str) -> Vec<String> {
     match cmd {
-        Command::Quote | Command::Chart => args
+        Command::Quote => symbols(args).unwrap_or_default(),
+        Command::Chart => args
             .split_whitespace()
             .next()
             .and_then(crate::model::symbol)
             .into_iter()
             .collect(),
+        Command::Edit => args
+            .trim()
+            .split_once(char::is_whitespace)
+            .and_then(|(_, spec)| personal::parse(spec, &personal::Limits::UNLIMITED).ok())
+            .map(|s| vec![s.symbol])
+            .unwrap_or_default(),
         Command::Watch => symbols(args).unwrap_or_default(),
         Command::Alert => personal::parse(args, &personal::Limits::UNLIMITED)
             .map(|s| vec![s.symbol])
@@ -902,188 +931,6 @@ impl Conversation<'_> {
                 .retain(|m| m.until > now && target.as_ref().is_some_and(|w| *w != m.what));
         })?;
         Ok(t.unmuted(lifted))
-    }
-
-    fn alert(&self, args: &str) -> Result<String, StoreError> {
-        let t = self.t();
-        let spec = match personal::parse(args, &self.ctx.limits) {
-            Ok(spec) => spec,
-            Err(e) => return Ok(t.alert_invalid(&t.spec_error(&e))),
-        };
-        let existing = self.ctx.store.personal_alerts_of(self.incoming.chat)?;
-        if existing.len() >= self.ctx.limits.per_chat {
-            return Ok(t.too_many_alerts(self.ctx.limits.per_chat));
-        }
-        if let Err(reply) = self.usable(&spec.symbol) {
-            return Ok(reply);
-        }
-        if let Err(reply) = self.may_add(std::slice::from_ref(&spec.symbol))? {
-            return Ok(reply);
-        }
-        // Numbers are never reused: a button under a deleted alert cannot reach a new one.
-        // The alert and the chat's record of it are one durable step.
-        let (_, alert) = self.ctx.store.create_personal_alert(
-            &self.incoming.fresh(self.locale.lang, self.now),
-            &spec.summary(),
-            self.now,
-            |c, number| {
-                self.activate(c);
-                c.rules
-                    .insert(PersonalAlert::rule_id(self.incoming.chat, number));
-            },
-        )?;
-        let number = alert.number;
-        self.ctx.personal.chat_changed(self.incoming.chat);
-        self.demand_changed()?;
-        let summary = match &spec.price {
-            Some(PricePart::Drop(_) | PricePart::Rise(_)) => format!(
-                "<code>{}</code> ({})",
-                escape(&alert.spec),
-                t.against_previous_close()
-            ),
-            _ => format!("<code>{}</code>", escape(&alert.spec)),
-        };
-        Ok(t.alert_created(number, &summary))
-    }
-
-    fn alerts(&self) -> Result<String, StoreError> {
-        let t = self.t();
-        let list = self.ctx.store.personal_alerts_of(self.incoming.chat)?;
-        if list.is_empty() {
-            return Ok(t.no_personal_alerts.to_string());
-        }
-        let mut out = format!("<b>{}</b>\n", t.alerts_heading());
-        for a in list {
-            let _ = writeln!(
-                out,
-                "{}",
-                t.personal_line(
-                    a.number,
-                    &escape(&a.spec),
-                    a.created.with_timezone(&self.locale.tz).date_naive(),
-                )
-            );
-        }
-        Ok(out.trim_end().to_string())
-    }
-
-    fn delete(&self, args: &str) -> Result<String, StoreError> {
-        let t = self.t();
-        let Ok(number) = args.trim().trim_start_matches('#').parse::<u32>() else {
-            return Ok(t.delete_usage().to_string());
-        };
-        let existed = self
-            .ctx
-            .store
-            .delete_personal_alert(self.incoming.chat, number)?;
-        if existed {
-            self.ctx.personal.chat_changed(self.incoming.chat);
-            self.demand_changed()?;
-        }
-        Ok(t.deleted(number, existed))
-    }
-
-    /// The symbol argument of a query, or the reply explaining it.
-    fn query_symbol(&self, args: &str, command: &str) -> Result<String, String> {
-        let t = self.t();
-        match args.split_whitespace().next() {
-            None => Err(t.symbol_usage(command)),
-            Some(raw) => crate::model::symbol(raw).ok_or_else(|| {
-                format!(
-                    "{}\n{}",
-                    t.bad_symbol(&escape(raw)),
-                    t.symbol_usage(command)
-                )
-            }),
-        }
-    }
-
-    /// The symbol of `/quote` or `/chart`, one the quote provider knows (it is then fetched
-    /// for a while, if it is not anyway), or the reply explaining why not.
-    fn priced_symbol(&self, args: &str, command: &str) -> Result<String, String> {
-        let symbol = self.query_symbol(args, command)?;
-        self.usable(&symbol)?;
-        if let Some(d) = &self.ctx.demand {
-            d.quoted(self.incoming.chat, &symbol, self.now);
-        }
-        Ok(symbol)
-    }
-
-    fn series(&self, symbol: &str) -> Result<Series, StoreError> {
-        let mut series = Series::new(symbol);
-        for bar in self.ctx.store.bars_of(symbol)? {
-            series.push(&bar);
-        }
-        Ok(series)
-    }
-
-    fn quote(&self, args: &str) -> Result<String, StoreError> {
-        let symbol = match self.priced_symbol(args, "quote") {
-            Ok(s) => s,
-            Err(reply) => return Ok(reply),
-        };
-        let t = self.t();
-        let series = self.series(&symbol)?;
-        Ok(match series.quote_at(self.now) {
-            None => t.no_quote.to_string(),
-            Some(q) => t.quote(
-                &escape(&symbol),
-                &q,
-                &self.locale.time(q.at),
-                (self.now - q.at).num_minutes().max(0),
-            ),
-        })
-    }
-
-    fn chart(&self, args: &str) -> Result<Reply, StoreError> {
-        let t = self.t();
-        let symbol = match self.priced_symbol(args, "chart") {
-            Ok(s) => s,
-            Err(reply) => return Ok(Reply::Text(reply)),
-        };
-        let range_arg = args.split_whitespace().nth(1).unwrap_or("");
-        let Some(range) = crate::chart::Range::parse(range_arg) else {
-            return Ok(Reply::Text(t.chart_usage().to_string()));
-        };
-        let series = self.series(&symbol)?;
-        Ok(
-            match crate::chart::for_range(&series, &symbol, range, self.now, self.locale.lang) {
-                Ok(png) => Reply::Photo {
-                    png,
-                    caption: t.chart_caption(&escape(&symbol), range.label()),
-                },
-                Err(e) => {
-                    tracing::debug!(%symbol, error = %e, "no chart");
-                    Reply::Text(t.no_quote.to_string())
-                }
-            },
-        )
-    }
-
-    fn news(&self, args: &str) -> Result<String, StoreError> {
-        let symbol = match self.query_symbol(args, "news") {
-            Ok(s) => s,
-            Err(reply) => return Ok(reply),
-        };
-        let t = self.t();
-        let news = self.ctx.store.news(&symbol, NEWS_COUNT)?;
-        if news.is_empty() {
-            return Ok(t.no_news.to_string());
-        }
-        let mut out = format!("<b>{}</b>\n", escape(&t.news_heading(&symbol)));
-        for h in news {
-            let title = match &h.link {
-                Some(l) => format!("<a href=\"{}\">{}</a>", escape(l), escape(&h.title)),
-                None => escape(&h.title),
-            };
-            let _ = write!(
-                out,
-                "\n📰 {title}\n<i>{} · {}</i>\n",
-                escape(&h.source),
-                self.locale.time(h.published)
-            );
-        }
-        Ok(out.trim_end().to_string())
     }
 
     fn status(&self) -> Result<String, StoreError> {

@@ -1,0 +1,177 @@
+//! The Telegram messages alerts became: per alert and chat the message id (to edit it when
+//! the story grows, to answer its buttons), and per chat the alerts it received, newest last
+//! (`/history`). Both are forgotten a month after the alert.
+
+use chrono::{DateTime, Utc};
+
+use super::kv::{Order, Range, Tree};
+use super::{Store, StoreError, chat_from_key, chat_key, sent_key};
+use crate::engine::AlertId;
+
+/// `chat key · alert id BE`: a chat's received alerts are one prefix, oldest first.
+fn received_key(chat: i64, alert: AlertId) -> Vec<u8> {
+    let mut k = chat_key(chat).to_vec();
+    k.extend_from_slice(&alert.to_be_bytes());
+    k
+}
+
+impl Store {
+    /// Records the Telegram message an alert became in a chat (for later edits; `photo` when
+    /// it was sent as a photo with a caption).
+    pub fn record_sent(
+        &self,
+        alert: AlertId,
+        chat: i64,
+        message_id: i32,
+        photo: bool,
+    ) -> Result<(), StoreError> {
+        let mut value = message_id.to_be_bytes().to_vec();
+        value.push(u8::from(photo));
+        self.transact(
+            &[Tree::Sent, Tree::Received],
+            "recording a sent message",
+            |tx| {
+                tx.insert(Tree::Sent, &sent_key(alert, chat), &value)?;
+                tx.insert(Tree::Received, &received_key(chat, alert), &[])?;
+                Ok(())
+            },
+        )
+    }
+
+    /// The Telegram messages an alert became: chat, message id, whether a photo.
+    pub fn sent_messages(&self, alert: AlertId) -> Result<Vec<(i64, i32, bool)>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.entries(
+            Tree::Sent,
+            Range::prefix(&alert.to_be_bytes()),
+            "reading sent messages",
+        ) {
+            let (k, v) = entry?;
+            if let (Some(chat), Some(msg)) = (
+                k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()),
+                v.get(..4).and_then(|b| <[u8; 4]>::try_from(b).ok()),
+            ) {
+                out.push((
+                    chat_from_key(chat),
+                    i32::from_be_bytes(msg),
+                    v.get(4) == Some(&1),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether `alert` was sent to `chat` (buttons act only on alerts the chat received).
+    pub fn was_sent(&self, alert: AlertId, chat: i64) -> Result<bool, StoreError> {
+        self.contains(Tree::Sent, &sent_key(alert, chat), "reading sent messages")
+    }
+
+    /// Forgets which messages alerts became once the alerts are a month old: their stories
+    /// are no longer edited, and their buttons answer "no longer stored".
+    pub(super) fn prune_sent(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let horizon = now - chrono::TimeDelta::days(30);
+        let mut removed = 0;
+        let mut last: Option<(AlertId, bool)> = None;
+        for entry in self.entries(Tree::Sent, Range::all(), "pruning sent messages") {
+            let (k, _) = entry?;
+            let Some(id) = k
+                .get(..8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(AlertId::from_be_bytes)
+            else {
+                continue;
+            };
+            // Rows are ordered by alert: look each alert up once.
+            let old = match last {
+                Some((prev, old)) if prev == id => old,
+                _ => {
+                    let old = self.alert(id)?.is_none_or(|a| a.fired_at < horizon);
+                    last = Some((id, old));
+                    old
+                }
+            };
+            if old {
+                self.delete(Tree::Sent, &k, "pruning sent messages")?;
+                if let Some(chat) = k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+                    let chat = chat_from_key(chat);
+                    self.delete(
+                        Tree::Received,
+                        &received_key(chat, id),
+                        "pruning received alerts",
+                    )?;
+                }
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Forgets the messages sent to `chat` (its messages can no longer be edited).
+    pub(crate) fn forget_sent_to(&self, chat: i64) -> Result<(), StoreError> {
+        for entry in self.entries(Tree::Sent, Range::all(), "reading sent messages") {
+            let (k, _) = entry?;
+            if k.get(8..16) == Some(chat_key(chat).as_slice()) {
+                self.delete(Tree::Sent, &k, "forgetting sent messages")?;
+            }
+        }
+        for entry in self.entries(
+            Tree::Received,
+            Range::prefix(&chat_key(chat)),
+            "forgetting received alerts",
+        ) {
+            let (k, _) = entry?;
+            self.delete(Tree::Received, &k, "forgetting received alerts")?;
+        }
+        Ok(())
+    }
+
+    /// The alerts `chat` received, newest first: `take` of them after skipping `skip`, and
+    /// whether older ones follow.
+    pub fn received(
+        &self,
+        chat: i64,
+        skip: usize,
+        take: usize,
+    ) -> Result<(Vec<AlertId>, bool), StoreError> {
+        let mut ids = Vec::with_capacity(take + 1);
+        for entry in self
+            .entries_in(
+                Tree::Received,
+                Range::prefix(&chat_key(chat)),
+                Order::Descending,
+                "reading received alerts",
+            )
+            .skip(skip)
+            .take(take + 1)
+        {
+            let (k, _) = entry?;
+            if let Some(id) = k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+                ids.push(AlertId::from_be_bytes(id));
+            }
+        }
+        let more = ids.len() > take;
+        ids.truncate(take);
+        Ok((ids, more))
+    }
+
+    /// Fills `received` from `sent` (upgrading a store of layout 2); how many rows.
+    pub(super) fn index_received(&self) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for entry in self.entries(Tree::Sent, Range::all(), "indexing received alerts") {
+            let (k, _) = entry?;
+            if let (Some(alert), Some(chat)) = (
+                k.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()),
+                k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()),
+            ) {
+                self.put(
+                    Tree::Received,
+                    &received_key(chat_from_key(chat), AlertId::from_be_bytes(alert)),
+                    &[],
+                    "indexing received alerts",
+                )?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
