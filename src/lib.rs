@@ -28,6 +28,7 @@
 //! - [`health`]: the heartbeat file behind `marketbot healthcheck`.
 
 pub mod app;
+pub mod blocking;
 pub mod chart;
 pub mod chats;
 pub mod check;

@@ -189,7 +189,9 @@ impl Pipeline {
             // The engine runs ahead of the store; if the step cannot be stored, it is undone, so
             // the same items fetched again are processed again rather than taken as seen.
             let snapshot = self.engine.state().clone();
-            let result = match batch {
+            // A step draws charts and writes to the store: work that blocks, kept off the
+            // async workers.
+            let result = crate::blocking::off_workers(|| match batch {
                 Batch::Headlines { source, items } => self.headlines(&source, items),
                 Batch::Bars { source, bars, done } => {
                     let result = self.bars(&source, bars);
@@ -199,7 +201,7 @@ impl Pipeline {
                     }
                     result
                 }
-            };
+            });
             if let Err(e) = result {
                 self.engine.restore(snapshot);
                 self.engine.personal_mut().settle(false);

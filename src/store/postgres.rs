@@ -222,17 +222,10 @@ impl Postgres {
                 ))
             })
         };
-        // Called from an async task of a multi-threaded runtime (the live bot), the wait
-        // hands the worker's other tasks to another thread first: a database that answers
-        // slowly, or not at all for a while, must not stall the sender's pacing or the
-        // listener. Elsewhere (plain threads, the blocking pool, single-threaded runtimes)
-        // waiting here is fine.
-        match tokio::runtime::Handle::try_current() {
-            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-                tokio::task::block_in_place(wait)
-            }
-            _ => wait(),
-        }
+        // From an async task the wait hands the worker's other tasks over first: a database
+        // that answers slowly, or not at all for a while, must not stall the sender's pacing
+        // or the listener.
+        crate::blocking::off_workers(wait)
     }
 
     /// Runs `attempt` again while the database cannot be reached, for up to `retry_for`.
