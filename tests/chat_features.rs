@@ -10,11 +10,11 @@ use marketbot::engine::{Alert, EngineState, HeadlineRef};
 use marketbot::rules::Severity;
 use marketbot::store::{Step, Store};
 use support::origin::{Origin, Reply};
-use support::payloads::{rss, seed_day_bars, yahoo_chart};
+use support::payloads::{seed_day_bars, yahoo_chart};
 use support::telegram::FakeTelegram;
 use support::{
-    RSS, RunningBot, ask, bot_config_text, config, eventually, release_seed_story, seed_evening,
-    serve_nvda_at, serve_quiet_evening, start_chat, strip_tags,
+    RunningBot, ask, bot_config_text, config, eventually, release_seed_story, seed_evening,
+    serve_nvda_at, serve_quiet_evening, serve_quiet_prices, start_chat, strip_tags,
 };
 
 /// The ten symbols of `/quote`, with their previous close and last price.
@@ -250,31 +250,11 @@ async fn history_lists_the_chats_alerts_newest_first_with_pages_in_english_and_g
     bot.stop().await;
 }
 
-fn serve_quiet(origin: &Origin) {
-    serve_nvda_at(origin, 189.9);
-    origin.set(
-        "/v8/finance/chart/AMD",
-        Reply::ok(
-            "application/json",
-            yahoo_chart(
-                "AMD",
-                246.0,
-                244.1,
-                1_770_066_001,
-                &seed_day_bars(245.0, 244.1, 244.0),
-            ),
-        ),
-    );
-    for feed in ["/wire.xml", "/aggregator.xml", "/broken.xml", "/walled.xml"] {
-        origin.set(feed, Reply::ok(RSS, rss("Quiet", &[])));
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_alert_stays_quiet_an_edit_keeps_its_number_and_resume_turns_it_on() {
     let tg = FakeTelegram::start().await;
     let origin = Origin::start().await;
-    serve_quiet(&origin);
+    serve_quiet_prices(&origin);
     let dir = tempfile::tempdir().unwrap();
     let text = bot_config_text(
         &tg,

@@ -5,40 +5,20 @@ mod support;
 
 use std::time::Duration;
 
-use support::origin::{Origin, Reply};
-use support::payloads::{rss, seed_day_bars, yahoo_chart};
+use support::origin::Origin;
 use support::telegram::FakeTelegram;
 use support::{
-    RSS, RunningBot, ask, bot_config, eventually, seed_evening, serve_nvda_at, strip_tags,
+    RunningBot, ask, bot_config, eventually, seed_evening, serve_nvda_at, serve_quiet_prices,
+    strip_tags,
 };
 
 const CHAT: i64 = 42;
-
-fn serve_quiet(origin: &Origin) {
-    serve_nvda_at(origin, 189.9);
-    origin.set(
-        "/v8/finance/chart/AMD",
-        Reply::ok(
-            "application/json",
-            yahoo_chart(
-                "AMD",
-                246.0,
-                244.1,
-                1_770_066_001,
-                &seed_day_bars(245.0, 244.1, 244.0),
-            ),
-        ),
-    );
-    for feed in ["/wire.xml", "/aggregator.xml", "/broken.xml", "/walled.xml"] {
-        origin.set(feed, Reply::ok(RSS, rss("Quiet", &[])));
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_personal_drop_alert_fires_once_when_crossed_and_survives_restarts() {
     let tg = FakeTelegram::start().await;
     let origin = Origin::start().await;
-    serve_quiet(&origin);
+    serve_quiet_prices(&origin);
     let dir = tempfile::tempdir().unwrap();
 
     let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
@@ -104,7 +84,7 @@ async fn a_personal_drop_alert_fires_once_when_crossed_and_survives_restarts() {
 async fn a_one_shot_quiet_alert_fires_once_without_a_sound_and_is_then_gone() {
     let tg = FakeTelegram::start().await;
     let origin = Origin::start().await;
-    serve_quiet(&origin);
+    serve_quiet_prices(&origin);
     let dir = tempfile::tempdir().unwrap();
     let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
     let reply = strip_tags(&ask(&tg, CHAT, "/alert nvda below 188 once quiet").await);

@@ -156,6 +156,29 @@ pub fn serve_nvda_at(origin: &origin::Origin, post: f64) {
     );
 }
 
+/// NVDA at 189.90 after hours and AMD on the seed evening, every feed quiet: prices for
+/// personal alerts, and no story.
+pub fn serve_quiet_prices(origin: &origin::Origin) {
+    use origin::Reply;
+    serve_nvda_at(origin, 189.9);
+    origin.set(
+        "/v8/finance/chart/AMD",
+        Reply::ok(
+            "application/json",
+            payloads::yahoo_chart(
+                "AMD",
+                246.0,
+                244.1,
+                1_770_066_001,
+                &payloads::seed_day_bars(245.0, 244.1, 244.0),
+            ),
+        ),
+    );
+    for feed in ["/wire.xml", "/aggregator.xml", "/broken.xml", "/walled.xml"] {
+        origin.set(feed, Reply::ok(RSS, payloads::rss("Quiet", &[])));
+    }
+}
+
 /// The Reuters story appears on the wire.
 pub fn release_seed_story(origin: &origin::Origin) {
     origin.set(
