@@ -196,7 +196,7 @@ fn describe() {
     );
     describe_counter!(
         WEBHOOK,
-        "Webhook requests: accepted, repeated (handled before), unavailable (to be delivered again), refused (no secret), malformed."
+        "Webhook requests: accepted, relayed (kept for the leader), repeated (handled before), unavailable (to be delivered again), refused (no secret), malformed."
     );
     describe_gauge!(CHATS, "Chats using the bot.");
     describe_gauge!(SUBSCRIPTIONS, "Rule subscriptions of chats using the bot.");
@@ -337,7 +337,7 @@ pub fn flood_ignored() {
     counter!(FLOOD_IGNORED).increment(1);
 }
 
-/// A webhook request (`result`: accepted, repeated, unavailable, refused, malformed).
+/// A webhook request (`result`: accepted, relayed, repeated, unavailable, refused, malformed).
 pub fn webhook(result: &'static str) {
     counter!(WEBHOOK, "result" => result).increment(1);
 }

@@ -284,3 +284,105 @@ async fn what_a_chat_set_up_through_one_instance_holds_on_the_other_after_a_fail
     assert!(tg.alerts_to(9).is_empty(), "chat 9 stopped");
     beta.stop().await;
 }
+
+/// A port free a moment ago.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `text` from `chat` as Telegram posts it.
+fn message_update(update_id: i64, chat: i64, text: &str) -> serde_json::Value {
+    serde_json::json!({
+        "update_id": update_id,
+        "message": {
+            "message_id": 7000 + update_id,
+            "date": chrono::Utc::now().timestamp(),
+            "chat": {"id": chat, "type": "private", "first_name": "User"},
+            "from": {"id": chat, "is_bot": false, "first_name": "User", "language_code": "en"},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": text.find(' ').unwrap_or(text.len())}]
+        }
+    })
+}
+
+async fn post(port: u16, update: &serde_json::Value) -> u16 {
+    reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/telegram"))
+        .header(
+            "X-Telegram-Bot-Api-Secret-Token",
+            marketbot::config::derived_secret(support::telegram::TOKEN),
+        )
+        .json(update)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_load_balancer_either_instance_takes_webhook_updates_and_each_is_handled_once() {
+    let Some(db) = TestDatabase::create("behind_a_load_balancer…") else {
+        return;
+    };
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_evening(&origin);
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (port_a, port_b) = (free_port(), free_port());
+    // Both behind one address (the load balancer's); each listens on its own port.
+    let text = |instance: &str, port: u16| {
+        bot_config_text(
+            &tg,
+            &origin,
+            "webhook_url = \"http://127.0.0.1:9/telegram\"\nchat_interval = \"20ms\"\n",
+        )
+        .replacen(
+            "[storage]\n",
+            &format!("[storage]\n{}", db.storage_keys(instance, None)),
+            1,
+        )
+        .replacen(
+            "listen = \"127.0.0.1:0\"",
+            &format!("listen = \"127.0.0.1:{port}\""),
+            1,
+        )
+    };
+    let alpha = RunningBot::start(config(a.path(), &text("alpha", port_a)), seed_evening());
+    eventually(Duration::from_secs(20), "alpha to set the webhook", || {
+        tg.webhook()
+    })
+    .await;
+    let beta = RunningBot::start(config(b.path(), &text("beta", port_b)), seed_evening());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // Posted to the leader, and to the instance that waits: both answered, once each.
+    assert_eq!(post(port_a, &message_update(1, 51, "/start")).await, 200);
+    assert_eq!(post(port_b, &message_update(2, 52, "/start")).await, 200);
+    for chat in [51, 52] {
+        eventually(Duration::from_secs(10), "the /start reply", || {
+            tg.sent_to(chat)
+                .into_iter()
+                .find(|m| m.text.contains("Subscribed"))
+        })
+        .await;
+    }
+    // Telegram posts one again (its answer lost), to the other instance: not handled twice.
+    assert_eq!(post(port_b, &message_update(1, 51, "/start")).await, 200);
+    assert_eq!(post(port_a, &message_update(2, 52, "/start")).await, 200);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for chat in [51, 52] {
+        assert_eq!(
+            tg.sent_to(chat).len(),
+            1,
+            "answered once: {:?}",
+            tg.sent_to(chat)
+        );
+    }
+    beta.stop().await;
+    alpha.stop().await;
+}

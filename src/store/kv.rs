@@ -54,11 +54,14 @@ pub enum Tree {
     Updates,
     /// chat id, alert id → nothing: the alerts a chat received, for `/history`.
     Received,
+    /// update id → the update as posted: taken in by an instance that does not lead, for
+    /// the leader to handle.
+    Relayed,
 }
 
 impl Tree {
     /// Every tree, in a fixed order.
-    pub const ALL: [Tree; 18] = [
+    pub const ALL: [Tree; 19] = [
         Tree::Meta,
         Tree::Chats,
         Tree::Items,
@@ -77,6 +80,7 @@ impl Tree {
         Tree::Access,
         Tree::Updates,
         Tree::Received,
+        Tree::Relayed,
     ];
 
     /// The stored name.
@@ -100,6 +104,7 @@ impl Tree {
             Tree::Access => "access",
             Tree::Updates => "updates",
             Tree::Received => "received",
+            Tree::Relayed => "relayed",
         }
     }
 

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::kv::{Range, Tree};
+use super::kv::{Order, Range, Tree};
 use super::{Store, StoreError, ctx, decode, encode};
 
 /// What a run knows about one update.
@@ -102,5 +102,48 @@ impl Store {
             }
         }
         Ok(forgotten)
+    }
+
+    /// Keeps update `id` (its body as posted) for the leader, durably: an instance that does
+    /// not lead takes it in this way. `false` when it was handled or kept before.
+    pub fn relay_update(&self, id: i64, body: &[u8]) -> Result<bool, StoreError> {
+        let key = id.to_be_bytes();
+        let kept = self.transact(
+            &[Tree::Updates, Tree::Relayed],
+            "relaying an update",
+            |tx| {
+                let handled = tx
+                    .get(Tree::Updates, &key)?
+                    .is_some_and(|v| decode::<UpdateRecord>(&v, "update").is_none_or(|r| r.taken));
+                if handled || tx.get(Tree::Relayed, &key)?.is_some() {
+                    return Ok(false);
+                }
+                tx.insert(Tree::Relayed, &key, body)?;
+                Ok(true)
+            },
+        )?;
+        self.flush()?;
+        Ok(kept)
+    }
+
+    /// Up to `limit` updates other instances took in, oldest first: (id, body).
+    pub fn relayed(&self, limit: usize) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+        Ok(self
+            .backend
+            .scan(Tree::Relayed, &Range::all(), Order::Ascending, limit)
+            .map_err(ctx("reading relayed updates"))?
+            .into_iter()
+            .filter_map(|(k, v)| Some((i64::from_be_bytes(k.try_into().ok()?), v)))
+            .collect())
+    }
+
+    /// Forgets a relayed update (handed to the dispatcher, or unreadable).
+    pub fn drop_relayed(&self, id: i64) -> Result<(), StoreError> {
+        self.delete(
+            Tree::Relayed,
+            &id.to_be_bytes(),
+            "forgetting a relayed update",
+        )?;
+        Ok(())
     }
 }

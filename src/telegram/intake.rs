@@ -169,6 +169,7 @@ pub async fn run(
                 return;
             }
             tracing::info!(url = %url, "updates arrive by webhook");
+            tokio::spawn(receiving.relay(shutdown.clone()));
             let listener = receiving.into_listener();
             Box::pin(async move {
                 dispatcher

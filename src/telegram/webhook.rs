@@ -84,6 +84,7 @@ pub fn channel(
         refused_logged: Arc::default(),
         leading,
     };
+    let inbound_copy = inbound.clone();
     let router = Router::new()
         .route(config.url.path(), post(accept))
         .with_state(inbound);
@@ -93,6 +94,7 @@ pub fn channel(
             config: config.clone(),
             queue: Queued { rx, flag },
             stop,
+            inbound: inbound_copy,
         },
     )
 }
@@ -124,10 +126,6 @@ async fn accept(State(inbound): State<Inbound>, request: Request) -> StatusCode 
         }
         return StatusCode::UNAUTHORIZED;
     }
-    if !inbound.leading.load(Ordering::Acquire) {
-        crate::metrics::webhook("unavailable");
-        return StatusCode::SERVICE_UNAVAILABLE;
-    }
     let body = match tokio::time::timeout(BODY_TIME, axum::body::to_bytes(body, MAX_BODY)).await {
         Ok(Ok(b)) => b,
         Ok(Err(_)) => return StatusCode::PAYLOAD_TOO_LARGE,
@@ -142,6 +140,11 @@ async fn accept(State(inbound): State<Inbound>, request: Request) -> StatusCode 
             return StatusCode::OK;
         }
     };
+    if !inbound.leading.load(Ordering::Acquire) {
+        // Behind a load balancer any instance may be posted to: one that does not lead keeps
+        // the update in the store, and the leader hands it to its dispatcher.
+        return relay(&inbound, i64::from(update.id.0), body.to_vec()).await;
+    }
     // In a task of its own: a request given up half-way does not leave an update recorded
     // but never handed over.
     tokio::spawn(take_in(inbound, update))
@@ -203,6 +206,67 @@ async fn take_in(inbound: Inbound, update: Update) -> StatusCode {
     StatusCode::OK
 }
 
+/// Keeps an update for the leader (this instance waits to lead); 200 once it is stored.
+async fn relay(inbound: &Inbound, id: i64, body: Vec<u8>) -> StatusCode {
+    let store = inbound.store.clone();
+    match tokio::task::spawn_blocking(move || store.relay_update(id, &body)).await {
+        Ok(Ok(_)) => {
+            crate::metrics::webhook("relayed");
+            StatusCode::OK
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, update = id, "cannot keep a webhook update for the leader; Telegram will retry");
+            unavailable("store")
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, update = id, "keeping a webhook update failed");
+            unavailable("store")
+        }
+    }
+}
+
+/// How often the leader looks for updates other instances took in.
+const RELAY_CHECK: Duration = Duration::from_millis(500);
+
+/// Until `shutdown`, hands the updates other instances kept (see [`relay`]) to this
+/// instance's dispatcher, oldest first, each once.
+async fn relayed(inbound: Inbound, shutdown: tokio_util::sync::CancellationToken) {
+    loop {
+        let store = inbound.store.clone();
+        let waiting = tokio::task::spawn_blocking(move || store.relayed(QUEUE)).await;
+        match waiting {
+            Ok(Ok(updates)) => {
+                for (id, body) in updates {
+                    let forget = match serde_json::from_slice::<Update>(&body) {
+                        Ok(update) => take_in(inbound.clone(), update).await == StatusCode::OK,
+                        Err(e) => {
+                            crate::metrics::webhook("malformed");
+                            tracing::warn!(error = %e, update = id, "a relayed update could not be read; dropped");
+                            true
+                        }
+                    };
+                    if !forget {
+                        // Not taken now (stopping, busy): the next round tries again.
+                        break;
+                    }
+                    let store = inbound.store.clone();
+                    if let Ok(Err(e)) =
+                        tokio::task::spawn_blocking(move || store.drop_relayed(id)).await
+                    {
+                        tracing::warn!(error = %e, update = id, "cannot forget a relayed update");
+                    }
+                }
+            }
+            Ok(Err(e)) => tracing::warn!(error = %e, "cannot read relayed updates"),
+            Err(e) => tracing::warn!(error = %e, "reading relayed updates failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(RELAY_CHECK) => {}
+            _ = shutdown.cancelled() => return,
+        }
+    }
+}
+
 /// Answers 503 (Telegram delivers the update again later), counted.
 fn unavailable(why: &'static str) -> StatusCode {
     crate::metrics::webhook("unavailable");
@@ -216,9 +280,19 @@ pub struct Receiving {
     pub config: WebhookConfig,
     queue: Queued,
     stop: StopToken,
+    inbound: Inbound,
 }
 
 impl Receiving {
+    /// Hands the updates other instances took in to the dispatcher, until `shutdown` (run it
+    /// beside the listener, on the leader).
+    pub fn relay(
+        &self,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) -> impl Future<Output = ()> + use<> {
+        relayed(self.inbound.clone(), shutdown)
+    }
+
     /// The listener for `Dispatcher::dispatch_with_listener`.
     pub fn into_listener(self) -> impl UpdateListener<Err = Infallible> {
         StatefulListener::new((self.queue, self.stop), queue_of, stop_of)
