@@ -9,7 +9,12 @@
 //!   as a `/metrics` scrape does, and one command's flood check with every chat's recent
 //!   commands in memory.
 //!
-//! `cargo bench --bench scale [-- personal|chats]`. Times are medians of repeated runs
+//! - the store: a pipeline step fanning one alert out to 100 / 1 000 / 10 000 chats committed
+//!   (one transaction), the outbox read back, and the sender's removal of one delivery — on
+//!   sled, and on PostgreSQL when `MARKETBOT_TEST_DATABASE_URL` names a database (a schema of
+//!   its own, dropped afterwards).
+//!
+//! `cargo bench --bench scale [-- personal|chats|store]`. Times are medians of repeated runs
 //! (wall clock on this machine; the ratios between sizes are what to watch).
 
 mod common;
@@ -310,6 +315,92 @@ fn chats(sizes: &[usize]) {
     }
 }
 
+/// One step's commit, the outbox read and single removals, per store and size.
+fn stores(sizes: &[usize]) {
+    println!(
+        "store | deliveries in one step | commit | per delivery | outbox read | one removal (median / p99)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut kinds: Vec<(&str, Box<dyn Fn(usize) -> Store>)> = vec![(
+        "sled",
+        Box::new(|n| Store::open(&dir.path().join(n.to_string()), 16 << 20).unwrap()),
+    )];
+    let url = std::env::var("MARKETBOT_TEST_DATABASE_URL").ok();
+    let schema = |n: usize| format!("marketbot_bench_{}_{n}", std::process::id());
+    if let Some(url) = url.clone() {
+        kinds.push((
+            "postgres",
+            Box::new(move |n| Store::open_postgres(&url, Some(&schema(n))).unwrap()),
+        ));
+    } else {
+        println!("(PostgreSQL left out: MARKETBOT_TEST_DATABASE_URL is not set)");
+    }
+    for (kind, open_store) in &kinds {
+        for &n in sizes {
+            let store = open_store(n);
+            let deliveries: Vec<marketbot::delivery::outbox::Delivery> = (0..n as i64)
+                .map(|i| {
+                    marketbot::delivery::outbox::Delivery::message(
+                        1,
+                        marketbot::delivery::outbox::Target::Telegram(1_000_000 + i),
+                        "🔴 <b>NVDA −2.89 %</b> · Major NVIDIA customer looks for alternatives, and NVDA falls\nOpenAI is unsatisfied with some Nvidia chips and looking for alternatives, sources say".into(),
+                        open(),
+                    )
+                })
+                .collect();
+            let state = EngineState::default();
+            let started = Instant::now();
+            store
+                .commit(&marketbot::store::Step {
+                    now: open(),
+                    engine: Some(&state),
+                    deliveries,
+                    ..Default::default()
+                })
+                .unwrap();
+            let commit = started.elapsed();
+            let started = Instant::now();
+            let pending = store.outbox().unwrap();
+            let read = started.elapsed();
+            assert_eq!(pending.len(), n);
+            let mut removals = Vec::new();
+            for (seq, _) in pending.iter().take(200) {
+                let started = Instant::now();
+                store.remove_delivery(*seq).unwrap();
+                removals.push(started.elapsed());
+            }
+            let (m, p99) = (median(removals.clone()), percentile(removals, 0.99));
+            println!(
+                "{kind} | {n:>6} | {:.1} ms | {:.1} µs | {:.1} ms | {:.0} µs / {:.0} µs",
+                commit.as_secs_f64() * 1e3,
+                commit.as_secs_f64() * 1e6 / n as f64,
+                read.as_secs_f64() * 1e3,
+                m.as_secs_f64() * 1e6,
+                p99.as_secs_f64() * 1e6,
+            );
+        }
+    }
+    if let Some(url) = url {
+        // The schemas go with the run.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            if let Ok((client, connection)) =
+                tokio_postgres::connect(&url, tokio_postgres::NoTls).await
+            {
+                tokio::spawn(connection);
+                for &n in sizes {
+                    let _ = client
+                        .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", schema(n)))
+                        .await;
+                }
+            }
+        });
+    }
+}
+
 fn main() {
     let args = common::Args::get();
     let full = args.full();
@@ -328,5 +419,8 @@ fn main() {
     }
     if wants("chats") {
         chats(sizes);
+    }
+    if wants("store") {
+        stores(if full { &[100, 1_000, 10_000] } else { &[50] });
     }
 }
