@@ -315,13 +315,16 @@ fn chats(sizes: &[usize]) {
     }
 }
 
+/// Opens a fresh store for a size.
+type Opener = Box<dyn Fn(usize) -> Store>;
+
 /// One step's commit, the outbox read and single removals, per store and size.
 fn stores(sizes: &[usize]) {
     println!(
         "store | deliveries in one step | commit | per delivery | outbox read | one removal (median / p99)"
     );
     let dir = tempfile::tempdir().unwrap();
-    let mut kinds: Vec<(&str, Box<dyn Fn(usize) -> Store>)> = vec![(
+    let mut kinds: Vec<(&str, Opener)> = vec![(
         "sled",
         Box::new(|n| Store::open(&dir.path().join(n.to_string()), 16 << 20).unwrap()),
     )];
