@@ -316,7 +316,7 @@ fn chats(sizes: &[usize]) {
 }
 
 /// Opens a fresh store for a size.
-type Opener = Box<dyn Fn(usize) -> Store>;
+type Opener<'a> = Box<dyn Fn(usize) -> Store + 'a>;
 
 /// One step's commit, the outbox read and single removals, per store and size.
 fn stores(sizes: &[usize]) {
