@@ -1009,8 +1009,8 @@ impl Texts {
     /// Caption of a `/chart`.
     pub fn chart_caption(&self, symbol: &str, range: &str) -> String {
         self.pick(
-            format!("<b>{symbol}</b> · {range} · times in the exchange's zone"),
-            format!("<b>{symbol}</b> · {range} · Zeiten in der Zone der Börse"),
+            format!("<b>{symbol}</b> · {range}"),
+            format!("<b>{symbol}</b> · {range}"),
         )
     }
 

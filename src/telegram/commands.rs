@@ -1047,7 +1047,15 @@ impl Conversation<'_> {
         };
         let series = self.series(&symbol)?;
         Ok(
-            match crate::chart::for_range(&series, &symbol, range, self.now, self.locale.lang) {
+            match crate::chart::for_range(
+                &series,
+                &symbol,
+                range,
+                crate::chart::Style::Auto,
+                self.now,
+                self.locale.lang,
+                self.locale.tz,
+            ) {
                 Ok(png) => Reply::Photo {
                     png,
                     caption: t.chart_caption(&escape(&symbol), range.label()),
