@@ -111,6 +111,12 @@ async fn one_quote_message_for_ten_symbols_in_english_and_german() {
     let bad = strip_tags(&ask(&tg, 7, "/quote NVDA $$$").await);
     assert!(bad.contains("/quote NVDA AMD TSM"), "{bad}");
 
+    // A chart as candles, asked for by name; a word it does not know gets an example.
+    let chart = support::ask_as(&tg, 7, 7, "/chart NVDA 1d candles").await;
+    assert!(chart.is_photo(), "{}", chart.text);
+    let wrong = strip_tags(&ask(&tg, 7, "/chart NVDA weekly").await);
+    assert!(wrong.contains("/chart NVDA 5d") && wrong.contains("candles"), "{wrong}");
+
     // In German: decimal commas, the same lines.
     start_chat(&tg, 8).await;
     ask(&tg, 8, "/settings lang de").await;

@@ -760,8 +760,12 @@ impl Texts {
     /// `/chart` with a bad range.
     pub fn chart_usage(&self) -> &'static str {
         match self.lang {
-            Lang::En => "Example: <code>/chart NVDA 5d</code> (1d, 5d or 1m)",
-            Lang::De => "Beispiel: <code>/chart NVDA 5d</code> (1d, 5d oder 1m)",
+            Lang::En => {
+                "Example: <code>/chart NVDA 5d</code> (1d, 5d or 1m; add <code>candles</code> or <code>line</code> to choose)"
+            }
+            Lang::De => {
+                "Beispiel: <code>/chart NVDA 5d</code> (1d, 5d oder 1m; <code>kerzen</code> oder <code>linie</code> dazu wählt die Darstellung)"
+            }
         }
     }
 
@@ -1034,8 +1038,8 @@ impl Texts {
     /// Caption of a `/chart`.
     pub fn chart_caption(&self, symbol: &str, range: &str) -> String {
         self.pick(
-            format!("<b>{symbol}</b> · {range} · times in the exchange's zone"),
-            format!("<b>{symbol}</b> · {range} · Zeiten in der Zone der Börse"),
+            format!("<b>{symbol}</b> · {range}"),
+            format!("<b>{symbol}</b> · {range}"),
         )
     }
 

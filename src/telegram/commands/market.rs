@@ -102,19 +102,34 @@ impl Conversation<'_> {
         })
     }
 
+    /// `/chart NVDA [1d|5d|1m] [candles|line]`, in the chat's time zone.
     pub(super) fn chart(&self, args: &str) -> Result<Reply, StoreError> {
         let t = self.t();
         let symbol = match self.priced_symbol(args, "chart") {
             Ok(s) => s,
             Err(reply) => return Ok(Reply::Text(reply)),
         };
-        let range_arg = args.split_whitespace().nth(1).unwrap_or("");
-        let Some(range) = crate::chart::Range::parse(range_arg) else {
-            return Ok(Reply::Text(t.chart_usage().to_string()));
-        };
+        let (mut range, mut style) = (crate::chart::Range::Day, crate::chart::Style::Auto);
+        for word in args.split_whitespace().skip(1) {
+            if let Some(r) = crate::chart::Range::parse(word) {
+                range = r;
+            } else if let Some(s) = crate::chart::Style::parse(word) {
+                style = s;
+            } else {
+                return Ok(Reply::Text(t.chart_usage().to_string()));
+            }
+        }
         let series = self.series(&symbol)?;
         Ok(
-            match crate::chart::for_range(&series, &symbol, range, self.now, self.locale.lang) {
+            match crate::chart::for_range(
+                &series,
+                &symbol,
+                range,
+                style,
+                self.now,
+                self.locale.lang,
+                self.locale.tz,
+            ) {
                 Ok(png) => Reply::Photo {
                     png,
                     caption: t.chart_caption(&escape(&symbol), range.label()),
