@@ -13,8 +13,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::market::{Exchange, exchange_for};
 use crate::model::{Bar, Session};
 
-/// How far back intraday prices are kept: enough for day-long correlation spans.
-const INTRADAY_KEEP: chrono::TimeDelta = chrono::TimeDelta::days(5);
+/// How far back intraday prices are kept: enough for day-long correlation spans and for
+/// `/chart 5d` (five trading days, a weekend and a holiday).
+pub const INTRADAY_KEEP: chrono::TimeDelta = chrono::TimeDelta::days(8);
 /// Old ticks are dropped once this many have accumulated (and the history grows by as many).
 const PRUNE_BATCH: usize = 256;
 /// How many trading days of daily statistics are kept (a year and a half).

@@ -115,7 +115,10 @@ async fn one_quote_message_for_ten_symbols_in_english_and_german() {
     let chart = support::ask_as(&tg, 7, 7, "/chart NVDA 1d candles").await;
     assert!(chart.is_photo(), "{}", chart.text);
     let wrong = strip_tags(&ask(&tg, 7, "/chart NVDA weekly").await);
-    assert!(wrong.contains("/chart NVDA 5d") && wrong.contains("candles"), "{wrong}");
+    assert!(
+        wrong.contains("/chart NVDA 5d") && wrong.contains("candles"),
+        "{wrong}"
+    );
 
     // In German: decimal commas, the same lines.
     start_chat(&tg, 8).await;

@@ -650,7 +650,7 @@ impl Store {
                 removed += 1;
             }
         }
-        let intraday_horizon = now - chrono::TimeDelta::days(4);
+        let intraday_horizon = now - crate::series::INTRADAY_KEEP;
         let daily_horizon = now - chrono::TimeDelta::days(400);
         for entry in self.entries(Tree::Bars, Range::all(), "pruning bars") {
             let (k, v) = entry?;
