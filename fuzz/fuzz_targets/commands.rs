@@ -108,6 +108,7 @@ fuzz_target!(|data: &[u8]| {
             &[],
             marketbot::telegram::gate::FloodLimits::default(),
         )),
+        leading: marketbot::leader::Leading::always("fuzz"),
     };
     let incoming = Incoming {
         chat,
