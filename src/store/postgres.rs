@@ -61,6 +61,12 @@ const GET: &str = "SELECT value FROM marketbot_kv WHERE tree = $1 AND key = $2";
 const UPSERT: &str = "INSERT INTO marketbot_kv (tree, key, value) VALUES ($1, $2, $3) \
     ON CONFLICT (tree, key) DO UPDATE SET value = excluded.value";
 const DELETE: &str = "DELETE FROM marketbot_kv WHERE tree = $1 AND key = $2";
+/// Many upserts in one statement (a transaction's buffered writes; keys unique).
+const UPSERT_MANY: &str = "INSERT INTO marketbot_kv (tree, key, value) \
+    SELECT * FROM unnest($1::text[], $2::bytea[], $3::bytea[]) \
+    ON CONFLICT (tree, key) DO UPDATE SET value = excluded.value";
+/// `$1` new ids in one round trip, in order.
+const NEXT_IDS: &str = "SELECT nextval('marketbot_ids') FROM generate_series(1, $1::bigint)";
 const INSERT_NEW: &str = "INSERT INTO marketbot_kv (tree, key, value) VALUES ($1, $2, $3) \
     ON CONFLICT (tree, key) DO NOTHING";
 const DELETE_IF: &str = "DELETE FROM marketbot_kv WHERE tree = $1 AND key = $2 AND value = $3";
@@ -333,8 +339,15 @@ impl Postgres {
             pg: self,
             conn: conn.clone(),
             failed: None,
+            pending: Vec::new(),
+            ids: std::collections::VecDeque::new(),
+            reserve: 1,
         };
-        let outcome = body(&mut tx);
+        let mut outcome = body(&mut tx);
+        if outcome.is_ok() {
+            // The writes still buffered go before the fence check and COMMIT.
+            outcome = tx.send_writes();
+        }
         // A failure seen by an operation decides, even if the body went on (the server has
         // aborted the transaction: its COMMIT would silently roll back).
         let failed = match (tx.failed.take(), outcome) {
@@ -591,13 +604,27 @@ impl Drop for Postgres {
     }
 }
 
-/// The operations of [`Backend::transaction`]'s body, each a round trip on its connection.
+/// The operations of [`Backend::transaction`]'s body on its connection. Writes are buffered
+/// and sent many to a statement (before a removal, when the buffer is full, and before
+/// COMMIT); reads see them. Ids are reserved in growing batches. So a step that writes ten
+/// thousand deliveries costs a few dozen round trips, not twenty thousand.
 struct PgTx<'a> {
     pg: &'a Postgres,
     conn: Arc<TxConn>,
     /// The first failure: the server aborted the transaction, every later operation fails too.
     failed: Option<Fail>,
+    /// Writes not sent yet, latest last.
+    pending: Vec<(Tree, Vec<u8>, Vec<u8>)>,
+    /// Ids reserved and not handed out yet, smallest first.
+    ids: std::collections::VecDeque<u64>,
+    /// How many ids the next reservation takes.
+    reserve: i64,
 }
+
+/// Writes sent in one statement at most.
+const WRITE_BATCH: usize = 1000;
+/// Most ids reserved at once.
+const MAX_RESERVE: i64 = 1024;
 
 impl PgTx<'_> {
     fn call<T, Fut>(&mut self, request: impl FnOnce(Arc<TxConn>) -> Fut) -> Result<T, TxError>
@@ -614,10 +641,43 @@ impl PgTx<'_> {
             e
         })
     }
+
+    /// Sends the buffered writes (the last value of each key) in one statement.
+    fn send_writes(&mut self) -> Result<(), TxError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut latest: std::collections::HashMap<(Tree, Vec<u8>), Vec<u8>> =
+            std::collections::HashMap::with_capacity(self.pending.len());
+        for (tree, key, value) in self.pending.drain(..) {
+            latest.insert((tree, key), value);
+        }
+        let (mut trees, mut keys, mut values) = (Vec::new(), Vec::new(), Vec::new());
+        for ((tree, key), value) in latest {
+            trees.push(tree.name().to_string());
+            keys.push(key);
+            values.push(value);
+        }
+        self.call(move |c| async move {
+            execute(c.client(), UPSERT_MANY, &[&trees, &keys, &values]).await?;
+            Ok(())
+        })
+    }
 }
 
 impl Transaction for PgTx<'_> {
     fn get(&mut self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
+        if let Some(fail) = &self.failed {
+            return Err(fail.to_tx_error());
+        }
+        if let Some((_, _, value)) = self
+            .pending
+            .iter()
+            .rev()
+            .find(|(t, k, _)| *t == tree && k.as_slice() == key)
+        {
+            return Ok(Some(value.clone()));
+        }
         let key = key.to_vec();
         self.call(move |c| async move {
             let row = query_opt(c.client(), GET, &[&tree.name(), &key]).await?;
@@ -626,14 +686,19 @@ impl Transaction for PgTx<'_> {
     }
 
     fn insert(&mut self, tree: Tree, key: &[u8], value: &[u8]) -> Result<(), TxError> {
-        let (key, value) = (key.to_vec(), value.to_vec());
-        self.call(move |c| async move {
-            execute(c.client(), UPSERT, &[&tree.name(), &key, &value]).await?;
-            Ok(())
-        })
+        if let Some(fail) = &self.failed {
+            return Err(fail.to_tx_error());
+        }
+        self.pending.push((tree, key.to_vec(), value.to_vec()));
+        if self.pending.len() >= WRITE_BATCH {
+            self.send_writes()?;
+        }
+        Ok(())
     }
 
     fn remove(&mut self, tree: Tree, key: &[u8]) -> Result<bool, TxError> {
+        // In order with the writes before it.
+        self.send_writes()?;
         let key = key.to_vec();
         self.call(move |c| async move {
             Ok(execute(c.client(), DELETE, &[&tree.name(), &key]).await? > 0)
@@ -641,7 +706,20 @@ impl Transaction for PgTx<'_> {
     }
 
     fn generate_id(&mut self) -> Result<u64, TxError> {
-        self.call(|c| async move { to_u64(query_one(c.client(), NEXT_ID, &[]).await?.try_get(0)?) })
+        if self.ids.is_empty() {
+            let n = self.reserve;
+            let ids: Vec<u64> = self.call(move |c| async move {
+                let rows = c.client().query(NEXT_IDS, &[&n]).await?;
+                rows.iter()
+                    .map(|r| Ok(to_u64(r.try_get::<_, i64>(0)?)?))
+                    .collect::<Result<Vec<u64>, Fail>>()
+            })?;
+            self.ids.extend(ids);
+            self.reserve = (self.reserve * 4).min(MAX_RESERVE);
+        }
+        self.ids
+            .pop_front()
+            .ok_or_else(|| TxError::Failed("postgres: no id was reserved".into()))
     }
 }
 
@@ -1311,12 +1389,50 @@ mod tests {
     }
 
     #[test]
+    fn buffered_writes_are_read_back_and_sent_in_batches_with_reserved_ids() {
+        let Some(db) = test_db() else { return };
+        let mut ids = Vec::new();
+        tx(&db, &mut |tx| {
+            ids.clear();
+            tx.insert(Tree::Chats, b"a", b"1")?;
+            tx.insert(Tree::Chats, b"a", b"2")?;
+            assert_eq!(
+                tx.get(Tree::Chats, b"a")?,
+                Some(b"2".to_vec()),
+                "its own write"
+            );
+            // More than a batch, and a removal in the middle keeps its order.
+            for i in 0..2500u32 {
+                tx.insert(Tree::Meta, &i.to_be_bytes(), b"x")?;
+            }
+            tx.remove(Tree::Meta, &7u32.to_be_bytes())?;
+            tx.insert(Tree::Meta, &8u32.to_be_bytes(), b"y")?;
+            for _ in 0..100 {
+                ids.push(tx.generate_id()?);
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(db.get(Tree::Chats, b"a").unwrap(), Some(b"2".to_vec()));
+        assert_eq!(db.len(Tree::Meta).unwrap(), 2499);
+        assert_eq!(db.get(Tree::Meta, &7u32.to_be_bytes()).unwrap(), None);
+        assert_eq!(
+            db.get(Tree::Meta, &8u32.to_be_bytes()).unwrap(),
+            Some(b"y".to_vec())
+        );
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+        assert!(db.generate_id().unwrap() > *ids.last().unwrap());
+    }
+
+    #[test]
     fn a_connection_lost_before_commit_is_retried() {
         let Some(db) = test_db() else { return };
         let mut runs = 0;
         tx(&db, &mut |tx| {
             runs += 1;
             tx.insert(Tree::Meta, b"k", b"v")?;
+            // A removal sends the buffered write first: the transaction now holds a lock.
+            tx.remove(Tree::Meta, b"nothing")?;
             if runs == 1 {
                 // End the backend holding our lock on marketbot_kv: this transaction's.
                 let pool = db.pool.clone();
