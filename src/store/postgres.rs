@@ -711,7 +711,7 @@ impl Transaction for PgTx<'_> {
             let ids: Vec<u64> = self.call(move |c| async move {
                 let rows = c.client().query(NEXT_IDS, &[&n]).await?;
                 rows.iter()
-                    .map(|r| Ok(to_u64(r.try_get::<_, i64>(0)?)?))
+                    .map(|r| to_u64(r.try_get::<_, i64>(0)?))
                     .collect::<Result<Vec<u64>, Fail>>()
             })?;
             self.ids.extend(ids);
