@@ -20,8 +20,9 @@
 //! transaction, and PostgreSQL guarantees the result is as if the transactions ran one after the
 //! other, or fails one of them with a serialization failure (SQLSTATE 40001, or a deadlock,
 //! 40P01). Such a conflict rolls back and runs the body again, after a short jittered pause, as
-//! often as needed. The body runs on the calling thread; each of its reads and writes is one
-//! round trip on the transaction's connection. With a fence set ([`Backend::fence`]) the lease
+//! often as needed. The body runs on the calling thread; each of its reads is one round trip
+//! on the transaction's connection, its writes are buffered (reads see them) and sent up to a
+//! thousand to a statement, and ids are reserved in growing batches. With a fence set ([`Backend::fence`]) the lease
 //! row is read `FOR SHARE` just before `COMMIT`: a deposed leader's transaction fails with
 //! "deposed" and writes nothing, and a takeover cannot slip in between the check and the commit.
 //!
