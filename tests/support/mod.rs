@@ -100,16 +100,11 @@ schedule = "* * * * * *"
     )
 }
 
-/// Serves the seed evening: NVDA down, the Reuters story on the wire, quiet other feeds.
-pub fn serve_seed_evening(origin: &origin::Origin) {
-    use origin::Reply;
-    origin.set(
-        "/v8/finance/chart/NVDA",
-        Reply::ok("application/json", payloads::nvda_down()),
-    );
+/// AMD on the seed evening: 244.10, a little under its previous close.
+fn serve_amd(origin: &origin::Origin) {
     origin.set(
         "/v8/finance/chart/AMD",
-        Reply::ok(
+        origin::Reply::ok(
             "application/json",
             payloads::yahoo_chart(
                 "AMD",
@@ -120,6 +115,16 @@ pub fn serve_seed_evening(origin: &origin::Origin) {
             ),
         ),
     );
+}
+
+/// Serves the seed evening: NVDA down, the Reuters story on the wire, quiet other feeds.
+pub fn serve_seed_evening(origin: &origin::Origin) {
+    use origin::Reply;
+    origin.set(
+        "/v8/finance/chart/NVDA",
+        Reply::ok("application/json", payloads::nvda_down()),
+    );
+    serve_amd(origin);
     origin.set(
         "/wire.xml",
         Reply::ok(RSS, payloads::rss("Wire: NVDA", &[payloads::seed_item()])),
@@ -161,19 +166,7 @@ pub fn serve_nvda_at(origin: &origin::Origin, post: f64) {
 pub fn serve_quiet_prices(origin: &origin::Origin) {
     use origin::Reply;
     serve_nvda_at(origin, 189.9);
-    origin.set(
-        "/v8/finance/chart/AMD",
-        Reply::ok(
-            "application/json",
-            payloads::yahoo_chart(
-                "AMD",
-                246.0,
-                244.1,
-                1_770_066_001,
-                &payloads::seed_day_bars(245.0, 244.1, 244.0),
-            ),
-        ),
-    );
+    serve_amd(origin);
     for feed in ["/wire.xml", "/aggregator.xml", "/broken.xml", "/walled.xml"] {
         origin.set(feed, Reply::ok(RSS, payloads::rss("Quiet", &[])));
     }
