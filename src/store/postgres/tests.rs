@@ -1,0 +1,465 @@
+use super::*;
+use std::sync::atomic::AtomicUsize;
+
+/// A backend on a fresh schema of the test database, dropped at the end (the backend
+/// first, then the schema).
+struct TestDb {
+    pg: Postgres,
+    url: String,
+    schema: String,
+    _owner: TestSchema,
+}
+
+impl std::ops::Deref for TestDb {
+    type Target = Postgres;
+    fn deref(&self) -> &Postgres {
+        &self.pg
+    }
+}
+
+/// `None` (and a line on stderr) when no test database is configured.
+fn test_db() -> Option<TestDb> {
+    let owner = TestSchema::create()?;
+    Some(TestDb {
+        pg: owner.connect(),
+        url: owner.url.clone(),
+        schema: owner.schema.clone(),
+        _owner: owner,
+    })
+}
+
+fn tx(pg: &Postgres, body: &mut Body<'_>) -> Result<(), BackendError> {
+    pg.transaction(&[Tree::Meta, Tree::Chats], body)
+}
+
+fn keys(entries: &[Entry]) -> Vec<Vec<u8>> {
+    entries.iter().map(|(k, _)| k.clone()).collect()
+}
+
+#[test]
+fn get_insert_remove_and_compare_and_swap() {
+    let Some(db) = test_db() else { return };
+    let t = Tree::Chats;
+    assert_eq!(db.get(t, b"a").unwrap(), None);
+    db.insert(t, b"a", b"1").unwrap();
+    db.insert(t, b"a", b"2").unwrap();
+    assert_eq!(db.get(t, b"a").unwrap(), Some(b"2".to_vec()));
+    assert_eq!(
+        db.get(Tree::Meta, b"a").unwrap(),
+        None,
+        "trees are separate"
+    );
+    assert_eq!(db.len(t).unwrap(), 1);
+    assert!(db.remove(t, b"a").unwrap());
+    assert!(!db.remove(t, b"a").unwrap());
+
+    assert!(
+        db.compare_and_swap(t, b"k", None, None).unwrap(),
+        "absent as expected"
+    );
+    assert!(db.compare_and_swap(t, b"k", None, Some(b"1")).unwrap());
+    assert!(!db.compare_and_swap(t, b"k", None, Some(b"9")).unwrap());
+    assert!(
+        !db.compare_and_swap(t, b"k", None, None).unwrap(),
+        "present"
+    );
+    assert!(
+        !db.compare_and_swap(t, b"k", Some(b"0"), Some(b"9"))
+            .unwrap()
+    );
+    assert!(
+        db.compare_and_swap(t, b"k", Some(b"1"), Some(b"2"))
+            .unwrap()
+    );
+    assert!(!db.compare_and_swap(t, b"k", Some(b"1"), None).unwrap());
+    assert_eq!(db.get(t, b"k").unwrap(), Some(b"2".to_vec()));
+    assert!(db.compare_and_swap(t, b"k", Some(b"2"), None).unwrap());
+    assert_eq!(db.get(t, b"k").unwrap(), None);
+    assert!(
+        !db.compare_and_swap(t, b"k", Some(b"2"), Some(b"3"))
+            .unwrap()
+    );
+    assert!(db.size_on_disk().unwrap() > 0);
+    db.flush().unwrap();
+}
+
+#[test]
+fn scans_in_byte_order_from_either_end() {
+    let Some(db) = test_db() else { return };
+    let t = Tree::Bars;
+    let all: Vec<Vec<u8>> = vec![
+        vec![],
+        vec![0],
+        vec![0, 0],
+        vec![1],
+        vec![1, 0xff],
+        vec![1, 0xff, 0],
+        vec![2],
+        vec![0xff],
+        vec![0xff, 0xff],
+    ];
+    for k in all.iter().rev() {
+        db.insert(t, k, &[k.len() as u8]).unwrap();
+    }
+    db.insert(Tree::Meta, &[1, 5], b"other tree").unwrap();
+    let asc = db.scan(t, &Range::all(), Order::Ascending, 100).unwrap();
+    assert_eq!(keys(&asc), all);
+    assert_eq!(asc[4].1, vec![2]);
+    let mut desc = all.clone();
+    desc.reverse();
+    assert_eq!(
+        keys(&db.scan(t, &Range::all(), Order::Descending, 100).unwrap()),
+        desc
+    );
+    assert_eq!(
+        keys(&db.scan(t, &Range::all(), Order::Descending, 2).unwrap()),
+        desc[..2]
+    );
+    assert!(
+        db.scan(t, &Range::all(), Order::Ascending, 0)
+            .unwrap()
+            .is_empty()
+    );
+
+    let p1 = Range::prefix(&[1]);
+    let want = vec![vec![1], vec![1, 0xff], vec![1, 0xff, 0]];
+    assert_eq!(keys(&db.scan(t, &p1, Order::Ascending, 10).unwrap()), want);
+    let got = keys(&db.scan(t, &p1, Order::Descending, 2).unwrap());
+    assert_eq!(got, vec![vec![1, 0xff, 0], vec![1, 0xff]]);
+    let pff = Range::prefix(&[0xff]);
+    assert_eq!(pff.end, None);
+    let got = keys(&db.scan(t, &pff, Order::Descending, 10).unwrap());
+    assert_eq!(got, vec![vec![0xff, 0xff], vec![0xff]]);
+    let below = keys(
+        &db.scan(t, &Range::below(&[1]), Order::Ascending, 10)
+            .unwrap(),
+    );
+    assert_eq!(below, vec![vec![], vec![0], vec![0, 0]]);
+    let p0 = Range::prefix(&[0]);
+    assert_eq!(
+        keys(&db.scan(t, &p0, Order::Descending, 10).unwrap()),
+        vec![vec![0, 0], vec![0]]
+    );
+}
+
+#[test]
+fn a_transaction_commits_all_or_nothing() {
+    let Some(db) = test_db() else { return };
+    tx(&db, &mut |tx| {
+        tx.insert(Tree::Meta, b"a", b"1")?;
+        tx.insert(Tree::Chats, b"b", b"2")?;
+        assert_eq!(
+            tx.get(Tree::Meta, b"a")?,
+            Some(b"1".to_vec()),
+            "reads its own writes"
+        );
+        assert!(tx.remove(Tree::Chats, b"b")?);
+        assert!(!tx.remove(Tree::Chats, b"b")?);
+        tx.insert(Tree::Chats, b"c", b"3")?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(db.get(Tree::Meta, b"a").unwrap(), Some(b"1".to_vec()));
+    assert_eq!(db.get(Tree::Chats, b"b").unwrap(), None);
+    assert_eq!(db.get(Tree::Chats, b"c").unwrap(), Some(b"3".to_vec()));
+
+    let err = tx(&db, &mut |tx| {
+        tx.insert(Tree::Meta, b"a", b"changed")?;
+        tx.insert(Tree::Chats, b"d", b"4")?;
+        Err(TxError::Failed("the body gave up".into()))
+    })
+    .unwrap_err();
+    assert_eq!(err.to_string(), "the body gave up");
+    assert_eq!(db.get(Tree::Meta, b"a").unwrap(), Some(b"1".to_vec()));
+    assert_eq!(db.get(Tree::Chats, b"d").unwrap(), None);
+}
+
+#[test]
+fn concurrent_increments_are_serialized() {
+    let Some(db) = test_db() else { return };
+    let runs = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                for _ in 0..50 {
+                    tx(&db, &mut |tx| {
+                        runs.fetch_add(1, Ordering::SeqCst);
+                        let n = tx
+                            .get(Tree::Meta, b"counter")?
+                            .map_or(0, |v| u64::from_be_bytes(v.try_into().expect("8 bytes")));
+                        tx.insert(Tree::Meta, b"counter", &(n + 1).to_be_bytes())?;
+                        Ok(())
+                    })
+                    .unwrap();
+                }
+            });
+        }
+    });
+    let v = db.get(Tree::Meta, b"counter").unwrap().expect("counter");
+    assert_eq!(u64::from_be_bytes(v.try_into().expect("8 bytes")), 100);
+    eprintln!(
+        "100 increments took {} runs of the body",
+        runs.load(Ordering::SeqCst)
+    );
+}
+
+#[test]
+fn ids_increase() {
+    let Some(db) = test_db() else { return };
+    let a = db.generate_id().unwrap();
+    let b = db.generate_id().unwrap();
+    let mut c = 0;
+    tx(&db, &mut |tx| {
+        c = tx.generate_id()?;
+        Ok(())
+    })
+    .unwrap();
+    assert!(0 < a && a < b && b < c, "{a} {b} {c}");
+    assert!(db.generate_id().unwrap() > c);
+}
+
+#[tokio::test]
+async fn works_inside_a_current_thread_runtime() {
+    let Some(db) = test_db() else { return };
+    db.insert(Tree::Meta, b"k", b"v").unwrap();
+    tx(&db, &mut |tx| tx.insert(Tree::Meta, b"k2", b"v2")).unwrap();
+    assert_eq!(db.get(Tree::Meta, b"k2").unwrap(), Some(b"v2".to_vec()));
+    tokio::task::yield_now().await;
+    assert_eq!(db.len(Tree::Meta).unwrap(), 2);
+}
+
+#[test]
+fn works_inside_a_multi_thread_runtime_task() {
+    let Some(db) = test_db() else { return };
+    let db = Arc::new(db);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let tasks: Vec<_> = (0u8..4)
+        .map(|i| {
+            let db = db.clone();
+            runtime.spawn(async move {
+                db.insert(Tree::Meta, &[i], &[i]).unwrap();
+                tx(&db, &mut |tx| tx.insert(Tree::Chats, &[i], &[i])).unwrap();
+                db.get(Tree::Chats, &[i]).unwrap()
+            })
+        })
+        .collect();
+    for (i, task) in (0u8..).zip(tasks) {
+        assert_eq!(runtime.block_on(task).unwrap(), Some(vec![i]));
+    }
+    assert_eq!(db.len(Tree::Meta).unwrap(), 4);
+}
+
+#[test]
+fn the_lease_moves_on_expiry_and_fences_the_old_leader() {
+    let Some(db) = test_db() else { return };
+    let short = Duration::from_millis(300);
+    assert_eq!(db.leader().unwrap(), None);
+    assert_eq!(db.lease("a", None, short).unwrap(), Some(1));
+    assert_eq!(db.lease("a", Some(1), short).unwrap(), Some(1), "renewed");
+    assert_eq!(db.leader().unwrap(), Some(("a".to_owned(), 1)));
+    assert_eq!(db.lease("b", None, short).unwrap(), None, "a's lease runs");
+    assert_eq!(
+        db.lease("a", None, short).unwrap(),
+        None,
+        "a new a waits too"
+    );
+
+    db.fence(Some(("a".to_owned(), 1)));
+    tx(&db, &mut |tx| tx.insert(Tree::Meta, b"by a", b"1")).unwrap();
+
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(db.leader().unwrap(), None, "expired");
+    assert_eq!(
+        db.lease("b", None, Duration::from_secs(30)).unwrap(),
+        Some(2)
+    );
+    assert_eq!(db.lease("a", Some(1), short).unwrap(), None, "deposed");
+    assert_eq!(db.leader().unwrap(), Some(("b".to_owned(), 2)));
+
+    let err = tx(&db, &mut |tx| tx.insert(Tree::Meta, b"by a", b"2")).unwrap_err();
+    assert!(
+        err.to_string().contains("deposed: a no longer leads"),
+        "{err}"
+    );
+    assert_eq!(db.get(Tree::Meta, b"by a").unwrap(), Some(b"1".to_vec()));
+
+    db.fence(Some(("b".to_owned(), 2)));
+    tx(&db, &mut |tx| tx.insert(Tree::Meta, b"by b", b"1")).unwrap();
+    db.fence(None);
+
+    db.release("a", 1).unwrap();
+    assert_eq!(
+        db.leader().unwrap(),
+        Some(("b".to_owned(), 2)),
+        "not a's to release"
+    );
+    db.release("b", 2).unwrap();
+    assert_eq!(db.leader().unwrap(), None);
+    assert_eq!(db.lease("a", None, short).unwrap(), Some(3));
+}
+
+#[test]
+fn migrations_are_idempotent_and_describe_hides_the_password() {
+    let Some(db) = test_db() else { return };
+    db.insert(Tree::Meta, b"kept", b"1").unwrap();
+    let again = Postgres::connect(&db.url, Some(&db.schema)).unwrap();
+    assert_eq!(again.get(Tree::Meta, b"kept").unwrap(), Some(b"1".to_vec()));
+    let applied: i64 = again
+        .op("count", |c| async move {
+            query_one(&c, "SELECT count(*) FROM marketbot_migrations", &[])
+                .await?
+                .try_get(0)
+        })
+        .unwrap();
+    assert_eq!(applied, MIGRATIONS.len() as i64);
+    assert!(db.describe().starts_with("postgres "), "{}", db.describe());
+    assert!(db.describe().ends_with(&format!("(schema {})", db.schema)));
+
+    let config: tokio_postgres::Config = "postgres://test:secret@127.0.0.1:5432/test"
+        .parse()
+        .unwrap();
+    let text = describe_config(&config, "public");
+    assert_eq!(text, "postgres test@127.0.0.1:5432 (schema public)");
+    let debug = format!("{:?}", db.pg);
+    assert!(
+        !debug.contains("secret") && debug.contains("Postgres"),
+        "{debug}"
+    );
+}
+
+#[test]
+fn buffered_writes_are_read_back_and_sent_in_batches_with_reserved_ids() {
+    let Some(db) = test_db() else { return };
+    let mut ids = Vec::new();
+    tx(&db, &mut |tx| {
+        ids.clear();
+        tx.insert(Tree::Chats, b"a", b"1")?;
+        tx.insert(Tree::Chats, b"a", b"2")?;
+        assert_eq!(
+            tx.get(Tree::Chats, b"a")?,
+            Some(b"2".to_vec()),
+            "its own write"
+        );
+        // More than a batch, and a removal in the middle keeps its order.
+        for i in 0..2500u32 {
+            tx.insert(Tree::Meta, &i.to_be_bytes(), b"x")?;
+        }
+        tx.remove(Tree::Meta, &7u32.to_be_bytes())?;
+        tx.insert(Tree::Meta, &8u32.to_be_bytes(), b"y")?;
+        for _ in 0..100 {
+            ids.push(tx.generate_id()?);
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(db.get(Tree::Chats, b"a").unwrap(), Some(b"2".to_vec()));
+    assert_eq!(db.len(Tree::Meta).unwrap(), 2499);
+    assert_eq!(db.get(Tree::Meta, &7u32.to_be_bytes()).unwrap(), None);
+    assert_eq!(
+        db.get(Tree::Meta, &8u32.to_be_bytes()).unwrap(),
+        Some(b"y".to_vec())
+    );
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    assert!(db.generate_id().unwrap() > *ids.last().unwrap());
+}
+
+#[test]
+fn a_connection_lost_before_commit_is_retried() {
+    let Some(db) = test_db() else { return };
+    let mut runs = 0;
+    tx(&db, &mut |tx| {
+        runs += 1;
+        tx.insert(Tree::Meta, b"k", b"v")?;
+        // A removal sends the buffered write first: the transaction now holds a lock.
+        tx.remove(Tree::Meta, b"nothing")?;
+        if runs == 1 {
+            // End the backend holding our lock on marketbot_kv: this transaction's.
+            let pool = db.pool.clone();
+            let killed: i64 = db
+                .run(async move {
+                    let sql = "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_locks \
+                        WHERE relation = to_regclass('marketbot_kv') \
+                        AND pid <> pg_backend_pid()";
+                    let c = pool.get().await.map_err(pool_fail)?;
+                    Ok(query_one(&c, sql, &[]).await?.try_get(0)?)
+                })
+                .map_err(|f| TxError::Failed(f.into()))?;
+            assert_eq!(killed, 1);
+        }
+        tx.get(Tree::Meta, b"k")?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(runs, 2);
+    assert_eq!(db.get(Tree::Meta, b"k").unwrap(), Some(b"v".to_vec()));
+}
+
+#[test]
+fn a_connection_lost_during_commit_is_reported_not_retried() {
+    let Some(db) = test_db() else { return };
+    // A deferred trigger makes COMMIT sleep; the backend is ended while it does.
+    let setup = "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS \
+        $$ BEGIN PERFORM pg_sleep(5); RETURN NULL; END $$; \
+        CREATE CONSTRAINT TRIGGER slow AFTER INSERT ON marketbot_kv \
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow()";
+    db.op(
+        "setup",
+        move |c| async move { c.batch_execute(setup).await },
+    )
+    .unwrap();
+    let mut runs = 0;
+    let err = std::thread::scope(|s| {
+        s.spawn(|| {
+            let kill = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                WHERE wait_event = 'PgSleep' AND pid IN \
+                (SELECT pid FROM pg_locks WHERE relation = to_regclass('marketbot_kv'))";
+            for _ in 0..100 {
+                std::thread::sleep(Duration::from_millis(50));
+                let killed: i64 = db
+                    .op("kill", move |c| async move {
+                        query_one(&c, kill, &[]).await?.try_get(0)
+                    })
+                    .unwrap();
+                if killed > 0 {
+                    return;
+                }
+            }
+        });
+        tx(&db, &mut |tx| {
+            runs += 1;
+            tx.insert(Tree::Meta, b"slow", b"1")
+        })
+        .unwrap_err()
+    });
+    assert!(
+        err.to_string()
+            .contains("may or may not have been committed"),
+        "{err}"
+    );
+    assert_eq!(runs, 1, "not retried");
+    assert_eq!(db.get(Tree::Meta, b"slow").unwrap(), None);
+}
+
+#[test]
+fn an_unreachable_database_is_retried_then_reported() {
+    let started = Instant::now();
+    let url = "postgres://marketbot@127.0.0.1:1/none";
+    let err = Postgres::open(url, None, Duration::from_millis(300))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("database unavailable, gave up after"), "{err}");
+    assert!(err.contains("error connecting to server"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn schema_names_are_checked() {
+    for bad in ["", "Public", "a-b", "x\"; DROP", &"a".repeat(64)] {
+        let err = Postgres::connect("postgres://u@127.0.0.1:1/db", Some(bad)).unwrap_err();
+        assert!(err.to_string().contains("invalid schema name"), "{err}");
+    }
+}
