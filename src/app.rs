@@ -110,11 +110,12 @@ pub async fn run(
     });
     // Webhook mode: the listener takes the updates in, the dispatcher gets them from it.
     let mut webhook_route = None;
-    let leads = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let instance = crate::leader::instance_name(config.storage.instance.as_deref());
+    let leading = crate::leader::Leading::waiting(&instance);
     let updates = match (&config.telegram.webhook, &bot) {
         (Some(webhook), Some(_)) => {
             let (route, receiving) =
-                telegram::webhook::channel(webhook, store.clone(), Arc::clone(&leads));
+                telegram::webhook::channel(webhook, store.clone(), leading.clone());
             webhook_route = Some(route);
             telegram::Updates::Webhook(receiving)
         }
@@ -123,16 +124,15 @@ pub async fn run(
     // The listener answers from the start: an instance waiting to lead is alive too.
     let http_task = listener
         .map(|l| tokio::spawn(l.serve(health.clone(), store.clone(), webhook_route, stop.clone())));
-    let instance = crate::leader::instance_name(config.storage.instance.as_deref());
     health.set_role(health::Role::Waiting {
         instance: instance.clone(),
     });
     tokio::pin!(shutdown);
-    let leading = tokio::select! {
-        leading = crate::leader::wait_for_lease(&store, &instance, &stop) => leading,
-        () = &mut shutdown => None,
+    let leads = tokio::select! {
+        leads = crate::leader::wait_for_lease(&store, &leading, &stop) => leads,
+        () = &mut shutdown => false,
     };
-    let Some(leading) = leading else {
+    if !leads {
         // Stopped while waiting to lead: nothing ran, nothing to drain.
         stop.cancel();
         if let Some(h) = http_task {
@@ -140,12 +140,11 @@ pub async fn run(
         }
         tracing::info!("stopped while waiting to lead; bye");
         return Ok(());
-    };
+    }
     health.set_role(health::Role::Leading {
         instance: instance.clone(),
         term: leading.term(),
     });
-    leads.store(true, std::sync::atomic::Ordering::Release);
 
     let gate = Arc::new(Gate::new(
         config.telegram.access,

@@ -50,12 +50,12 @@ struct Inner {
 }
 
 impl Leading {
-    fn new(instance: &str, term: u64) -> Leading {
+    fn new(instance: &str, term: u64, leading: bool) -> Leading {
         Leading {
             inner: Arc::new(Inner {
                 instance: instance.to_string(),
                 term: AtomicU64::new(term),
-                leading: AtomicBool::new(true),
+                leading: AtomicBool::new(leading),
                 lost: CancellationToken::new(),
             }),
         }
@@ -63,7 +63,13 @@ impl Leading {
 
     /// Leadership that never ends (tests, single-process tools).
     pub fn always(instance: &str) -> Leading {
-        Leading::new(instance, 1)
+        Leading::new(instance, 1, true)
+    }
+
+    /// An instance that does not lead yet: [`wait_for_lease`] makes it lead. Parts that start
+    /// before the lease is taken (the webhook intake) hold a clone and see it change.
+    pub fn waiting(instance: &str) -> Leading {
+        Leading::new(instance, 0, false)
     }
 
     /// Whether this instance may act as the leader right now.
@@ -84,6 +90,11 @@ impl Leading {
     /// Completes when the lease is lost.
     pub async fn lost(&self) {
         self.inner.lost.cancelled().await;
+    }
+
+    fn begin(&self, term: u64) {
+        self.inner.term.store(term, Ordering::Release);
+        self.inner.leading.store(true, Ordering::Release);
     }
 
     fn step_down(&self) {
@@ -127,12 +138,10 @@ async fn ask(store: &Store, instance: &str, held: Option<u64>) -> Result<Option<
 }
 
 /// Waits until this instance holds the lease (`None` if `stop` came first), then keeps it
-/// renewed until it is lost or `stop`. The store is fenced with the term from then on.
-pub async fn wait_for_lease(
-    store: &Store,
-    instance: &str,
-    stop: &CancellationToken,
-) -> Option<Leading> {
+/// renewed until it is lost or `stop`; whether it leads (`false` if `stop` came first). The
+/// store is fenced with the term from then on.
+pub async fn wait_for_lease(store: &Store, leading: &Leading, stop: &CancellationToken) -> bool {
+    let instance = leading.instance();
     let mut said = false;
     crate::metrics::leading(instance, false);
     let term = loop {
@@ -150,15 +159,15 @@ pub async fn wait_for_lease(
         }
         tokio::select! {
             _ = tokio::time::sleep(TRY_EVERY) => {}
-            _ = stop.cancelled() => return None,
+            _ = stop.cancelled() => return false,
         }
     };
     store.backend().fence(Some((instance.to_string(), term)));
     crate::metrics::leading(instance, true);
     tracing::info!(instance, term, store = %store.describe(), "this instance leads");
-    let leading = Leading::new(instance, term);
+    leading.begin(term);
     keep(store.clone(), leading.clone(), stop.clone());
-    Some(leading)
+    true
 }
 
 /// Renews the lease every [`RENEW_EVERY`] on a thread of its own — the async workers may all

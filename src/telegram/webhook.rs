@@ -54,10 +54,9 @@ struct Inbound {
     run: u64,
     /// When a refused request was last logged (unix seconds): probes do not flood the log.
     refused_logged: Arc<AtomicI64>,
-    /// Whether this instance leads: one waiting to take over answers `503` at once, so
-    /// Telegram delivers the update again (a load balancer sends it to the leader, which
-    /// alone is ready).
-    leading: Arc<std::sync::atomic::AtomicBool>,
+    /// Whether this instance leads: one that does not (waiting to take over, or stepped
+    /// down) keeps updates in the store for the leader to hand to its dispatcher.
+    leading: crate::leader::Leading,
 }
 
 /// A number telling this run apart from earlier ones (and from other processes).
@@ -72,7 +71,7 @@ fn this_run() -> u64 {
 pub fn channel(
     config: &WebhookConfig,
     store: Store,
-    leading: Arc<std::sync::atomic::AtomicBool>,
+    leading: crate::leader::Leading,
 ) -> (Router, Receiving) {
     let (queue, rx) = mpsc::channel(QUEUE);
     let (stop, flag) = mk_stop_token();
@@ -140,7 +139,7 @@ async fn accept(State(inbound): State<Inbound>, request: Request) -> StatusCode 
             return StatusCode::OK;
         }
     };
-    if !inbound.leading.load(Ordering::Acquire) {
+    if !inbound.leading.is_leading() {
         // Behind a load balancer any instance may be posted to: one that does not lead keeps
         // the update in the store, and the leader hands it to its dispatcher.
         return relay(&inbound, i64::from(update.id.0), body.to_vec()).await;
