@@ -176,10 +176,48 @@ impl Counts {
         }
     }
 
+    /// Where precision lies with 95 % confidence, given how few headlines it rests on
+    /// (Wilson's score interval): `(0, 1)` when nothing held.
+    pub fn precision_interval(&self) -> (f64, f64) {
+        wilson(
+            self.true_positives,
+            self.true_positives + self.false_positives,
+        )
+    }
+
+    /// Where recall lies with 95 % confidence (Wilson's score interval): `(0, 1)` when
+    /// nothing was expected.
+    pub fn recall_interval(&self) -> (f64, f64) {
+        wilson(
+            self.true_positives,
+            self.true_positives + self.false_negatives,
+        )
+    }
+
     /// Headlines scored.
     pub fn headlines(&self) -> usize {
         self.true_positives + self.false_positives + self.false_negatives + self.true_negatives
     }
+}
+
+/// Wilson's score interval at 95 %: unlike `p ± 1.96·σ` it stays within 0–1 and does not
+/// shrink to a point at 0 or 1, which matters for rules scored on a few dozen stories.
+fn wilson(part: usize, whole: usize) -> (f64, f64) {
+    if whole == 0 {
+        return (0.0, 1.0);
+    }
+    const Z: f64 = 1.959_963_984_540_054;
+    let (n, p) = (whole as f64, part as f64 / whole as f64);
+    let z2 = Z * Z;
+    let denominator = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / denominator;
+    let half = Z / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// `0.67 (0.21–0.94)`: a figure and its interval, two decimals each.
+fn with_interval(value: f64, (low, high): (f64, f64)) -> String {
+    format!("{value:.2} ({low:.2}–{high:.2})")
 }
 
 fn ratio(part: usize, whole: usize) -> f64 {
@@ -264,7 +302,9 @@ impl Report {
                 "false_negatives": c.false_negatives,
                 "true_negatives": c.true_negatives,
                 "precision": c.precision(),
+                "precision_interval": c.precision_interval(),
                 "recall": c.recall(),
+                "recall_interval": c.recall_interval(),
                 "f1": c.f1(),
             });
             writeln!(out, "{line}")?;
@@ -276,7 +316,8 @@ impl Report {
     }
 
     /// A Markdown table of the scored rules (headlines, how many are the rule's story,
-    /// precision, recall), after one line on what the set holds: for README and QUALITY.md.
+    /// precision, recall, each with its 95 % interval), after one line on what the set holds:
+    /// for README and QUALITY.md.
     pub fn write_markdown(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         let s = &self.summary;
         writeln!(
@@ -284,16 +325,19 @@ impl Report {
             "{} headlines: {} English, {} German; {} hard negatives.\n",
             s.headlines, s.english, s.german, s.hard_negatives
         )?;
-        writeln!(out, "| rule | headlines | its story | precision | recall |")?;
+        writeln!(
+            out,
+            "| rule | headlines | its story | precision (95 % interval) | recall (95 % interval) |"
+        )?;
         writeln!(out, "|---|---:|---:|---:|---:|")?;
         for (rule, c) in &self.rules {
             writeln!(
                 out,
-                "| `{rule}` | {} | {} | {:.2} | {:.2} |",
+                "| `{rule}` | {} | {} | {} | {} |",
                 c.headlines(),
                 c.true_positives + c.false_negatives,
-                c.precision(),
-                c.recall()
+                with_interval(c.precision(), c.precision_interval()),
+                with_interval(c.recall(), c.recall_interval())
             )?;
         }
         Ok(())
@@ -309,20 +353,23 @@ impl Report {
         )?;
         writeln!(
             out,
-            "{:<36} {:>5} {:>4} {:>4} {:>4} {:>4} {:>9} {:>6} {:>5}",
-            "rule", "lines", "tp", "fp", "fn", "tn", "precision", "recall", "f1"
+            "{:<36} {:>5} {:>4} {:>4} {:>4} {:>4} {:>9} {:>11} {:>6} {:>11} {:>5}",
+            "rule", "lines", "tp", "fp", "fn", "tn", "precision", "95 %", "recall", "95 %", "f1"
         )?;
+        let range = |(low, high): (f64, f64)| format!("{low:.2}–{high:.2}");
         for (rule, c) in &self.rules {
             writeln!(
                 out,
-                "{rule:<36} {:>5} {:>4} {:>4} {:>4} {:>4} {:>9.3} {:>6.3} {:>5.3}",
+                "{rule:<36} {:>5} {:>4} {:>4} {:>4} {:>4} {:>9.3} {:>11} {:>6.3} {:>11} {:>5.3}",
                 c.headlines(),
                 c.true_positives,
                 c.false_positives,
                 c.false_negatives,
                 c.true_negatives,
                 c.precision(),
+                range(c.precision_interval()),
                 c.recall(),
+                range(c.recall_interval()),
                 c.f1()
             )?;
         }
@@ -501,5 +548,33 @@ mod tests {
             ..Counts::default()
         };
         assert_eq!(zero.f1(), 0.0);
+    }
+
+    #[test]
+    fn intervals_are_wilsons_and_widest_on_few_headlines() {
+        let round = |(low, high): (f64, f64)| ((low * 1000.0).round(), (high * 1000.0).round());
+        // Hand-worked: 8 of 10 gives 0.490–0.943; 2 of 3 gives 0.208–0.939.
+        assert_eq!(round(wilson(8, 10)), (490.0, 943.0));
+        assert_eq!(round(wilson(2, 3)), (208.0, 939.0));
+        // All of them still leaves room below 1, nothing leaves room above 0; no headline at
+        // all says nothing.
+        assert_eq!(round(wilson(10, 10)), (722.0, 1000.0));
+        assert_eq!(round(wilson(0, 10)), (0.0, 278.0));
+        assert_eq!(wilson(0, 0), (0.0, 1.0));
+        // The same share on ten times the headlines: a narrower interval around it.
+        let (few, many) = (wilson(8, 10), wilson(80, 100));
+        assert!(many.0 > few.0 && many.1 < few.1 && many.0 < 0.8 && many.1 > 0.8);
+        let c = Counts {
+            true_positives: 8,
+            false_positives: 0,
+            false_negatives: 2,
+            true_negatives: 5,
+        };
+        assert_eq!(c.recall_interval(), wilson(8, 10));
+        assert_eq!(c.precision_interval(), wilson(8, 8));
+        assert_eq!(
+            with_interval(c.recall(), c.recall_interval()),
+            "0.80 (0.49–0.94)"
+        );
     }
 }

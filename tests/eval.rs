@@ -201,9 +201,9 @@ fn the_markdown_table_has_the_figures_and_what_the_set_holds() {
         stdout,
         format!(
             "6 headlines: 5 English, 1 German; 2 hard negatives.\n\n\
-             | rule | headlines | its story | precision | recall |\n\
+             | rule | headlines | its story | precision (95 % interval) | recall (95 % interval) |\n\
              |---|---:|---:|---:|---:|\n\
-             | `{SEED}` | 6 | 3 | 0.67 | 0.67 |\n"
+             | `{SEED}` | 6 | 3 | 0.67 (0.21–0.94) | 0.67 (0.21–0.94) |\n"
         )
     );
 }

@@ -287,6 +287,11 @@ fn closed_compounds_are_matched_by_their_parts() {
         .collect();
     assert_eq!(parts, ["Chip", "alternativen"]);
 
+    // An English word is cut only into known words: `eases` is one (easing of export curbs),
+    // `rel` and `dis` are not, so `Releases` and `diseases` stay whole.
+    let p = set.prepare("Commerce releases rules on diseases", None, "", None);
+    assert_eq!(p.title.tokens.len(), 5, "{:?}", p.title.tokens);
+
     // A known name at the start of a longer word is not a compound of it.
     for title in [
         "China will Ausfuhr seltener Metalle kontrollieren",

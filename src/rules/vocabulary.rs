@@ -117,11 +117,18 @@ impl Vocabulary {
             .skip(MIN_PART)
             .filter(|&i| i >= keep)
             .collect();
-        // The longest known tail, then the longest known head.
+        // The longest known tail, then the longest known head. An English word is cut only
+        // into parts that are all known (`chip|maker`): English writes few closed compounds,
+        // and a known tail after letters that are no word is a word of its own (`Releases` is
+        // not `rel|eases`, nor `diseases` `dis|eases`). German heads may be unknown
+        // (`Halbleiter|exportstopp`).
         for &i in &bounds {
             let (head, tail) = word.split_at(i);
             if tail.chars().count() > MIN_PART && self.known(tail, lang) {
                 let mut cuts = self.cuts(head, lang, depth - 1);
+                if lang != Lang::De && cuts.is_empty() && !self.known(head, lang) {
+                    continue;
+                }
                 cuts.push(i);
                 return cuts;
             }
