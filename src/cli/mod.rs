@@ -1,0 +1,69 @@
+//! The subcommands behind the command line, and what several of them share: reading a file,
+//! compiling rules.
+
+pub(crate) mod replay;
+pub(crate) mod rules;
+pub(crate) mod service;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+/// Compiles rules from directories and files, or prints the problems.
+fn load_rules(paths: &[PathBuf]) -> Result<std::sync::Arc<marketbot::rules::RuleSet>, ExitCode> {
+    let mut rule_files = Vec::new();
+    let mut lexicons: Vec<marketbot::problem::SourceFile> = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        if !path.exists() {
+            eprintln!("marketbot: {}: no such file or directory", path.display());
+            return Err(ExitCode::from(2));
+        }
+        let dir = if path.is_dir() {
+            path.as_path()
+        } else {
+            path.parent().unwrap_or(Path::new("."))
+        };
+        let (rules, lex, p) = marketbot::rules::read_dir(dir);
+        // For one file: its own problems and its lexicons', not its neighbours'.
+        let lexicon_dir = dir.join("lexicons");
+        problems.extend(
+            p.into_iter()
+                .filter(|p| path.is_dir() || p.path == *path || p.path.starts_with(&lexicon_dir)),
+        );
+        if path.is_dir() {
+            rule_files.extend(rules);
+        } else {
+            rule_files.extend(rules.into_iter().filter(|f| f.path == *path));
+        }
+        for l in lex {
+            if !lexicons.iter().any(|x| x.path == l.path) {
+                lexicons.push(l);
+            }
+        }
+    }
+    let mut files = std::collections::BTreeMap::new();
+    for f in rule_files.iter().chain(&lexicons) {
+        files.insert(f.path.clone(), f.text.clone());
+    }
+    match marketbot::rules::compile(rule_files, lexicons) {
+        Ok(set) if problems.is_empty() => Ok(std::sync::Arc::new(set)),
+        result => {
+            if let Err(more) = result {
+                problems.extend(more);
+            }
+            let report = marketbot::check::Report {
+                problems,
+                files,
+                rules: 0,
+            };
+            print!("{}", marketbot::check::render(&report));
+            Err(ExitCode::from(1))
+        }
+    }
+}
+
+fn read(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}

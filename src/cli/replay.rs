@@ -1,0 +1,132 @@
+//! `match` and `replay`: recorded headlines (and bars) run through the rules, and the headline
+//! input they share.
+
+use std::io::Write;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::{load_rules, read};
+use crate::{Format, format_or_default};
+
+/// The rules of a directory and the headlines of a file (lines that are not headlines are
+/// reported, the first ten of them, and skipped).
+fn load_inputs(
+    command: &str,
+    rules: &Path,
+    headlines: &Path,
+) -> anyhow::Result<(
+    std::sync::Arc<marketbot::rules::RuleSet>,
+    Vec<marketbot::model::Headline>,
+)> {
+    let set = load_rules(&[rules.to_path_buf()])
+        .map_err(|_| anyhow::anyhow!("the rules have problems (see above)"))?;
+    let (headlines, problems) = marketbot::replay::parse_headlines(&read(headlines)?);
+    report_skipped(command, &problems, problems.len());
+    Ok((set, headlines))
+}
+
+/// Names the first ten of the `skipped` headline lines (`problems`) and counts the rest.
+fn report_skipped(command: &str, problems: &[marketbot::replay::CsvError], skipped: usize) {
+    for p in problems.iter().take(10) {
+        eprintln!(
+            "marketbot {command}: skipping headline on line {}: {}",
+            p.line, p.message
+        );
+    }
+    if skipped > 10 {
+        eprintln!(
+            "marketbot {command}: {} more headline line(s) skipped",
+            skipped - 10
+        );
+    }
+}
+
+pub(crate) fn run_match(
+    rules: &Path,
+    headlines: &Path,
+    format: Option<Format>,
+) -> anyhow::Result<()> {
+    let (set, headlines) = load_inputs("match", rules, headlines)?;
+    let results = marketbot::replay::match_headlines(&set, &headlines);
+    let format = format_or_default(format);
+    let mut out = std::io::stdout().lock();
+    for r in &results {
+        match format {
+            Format::Jsonl => writeln!(out, "{}", serde_json::to_string(r)?)?,
+            Format::Text => {
+                writeln!(out, "{}", r.title)?;
+                if r.rules.is_empty() {
+                    writeln!(out, "  (no rule)")?;
+                }
+                for m in &r.rules {
+                    let terms: Vec<String> = m
+                        .terms
+                        .iter()
+                        .map(|t| format!("{}: {}", t.selection, t.text))
+                        .collect();
+                    writeln!(out, "  {} [{}] {}", m.rule, m.state, terms.join(", "))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn run_replay(
+    rules: &Path,
+    headlines: &Path,
+    quotes: &Path,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    format: Option<Format>,
+) -> anyhow::Result<()> {
+    use marketbot::replay::{self, BarsCsv, HeadlinesJsonl, Summary};
+    let started = std::time::Instant::now();
+    let set = load_rules(&[rules.to_path_buf()])
+        .map_err(|_| anyhow::anyhow!("the rules have problems (see above)"))?;
+    // Both files are read twice: once (side by side) to check their lines and find their time
+    // order, then as streams merged by time. Nothing grows with their length but the alerts of
+    // the last few days.
+    let (headlines, bars) = std::thread::scope(|scope| {
+        let headlines = scope.spawn(|| replay::scan(headlines, HeadlinesJsonl));
+        let bars = replay::scan(quotes, BarsCsv::default());
+        (headlines.join().expect("scanning headlines"), bars)
+    });
+    let (headlines, bars) = (headlines?, bars?);
+    report_skipped("replay", &headlines.problems, headlines.skipped);
+    let within = move |t: DateTime<Utc>| from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e);
+    let mut engine = marketbot::engine::Engine::new(set, marketbot::engine::EngineState::default());
+    let format = format_or_default(format);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut summary = Summary::default();
+    let mut written: std::io::Result<()> = Ok(());
+    let write = |a: marketbot::engine::Alert| {
+        summary.add(&a);
+        if written.is_ok() {
+            written = match format {
+                Format::Jsonl => serde_json::to_string(&a)
+                    .map_err(std::io::Error::other)
+                    .and_then(|line| writeln!(out, "{line}")),
+                Format::Text => {
+                    writeln!(out, "{}\n", marketbot::delivery::render::alert_text(&a))
+                }
+            };
+        }
+    };
+    let counts = replay::stream(
+        &mut engine,
+        bars.records()?
+            .filter(|b| b.as_ref().map_or(true, |b| within(b.time))),
+        headlines
+            .records()?
+            .filter(|h| h.as_ref().map_or(true, |h| within(h.published))),
+        write,
+    )?;
+    written?;
+    out.flush()?;
+    summary.headlines = counts.headlines;
+    summary.bars = counts.bars;
+    eprintln!("{summary} in {:.2}s", started.elapsed().as_secs_f64());
+    Ok(())
+}

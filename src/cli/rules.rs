@@ -1,0 +1,148 @@
+//! `check`, `test` and `eval`: config and rule files validated, rule examples run, rules scored.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use marketbot::config::ProcessEnv;
+
+use super::{load_rules, read};
+use crate::{EvalFormat, Format, SplitArg, format_or_default};
+
+pub(crate) fn check(paths: &[PathBuf]) -> ExitCode {
+    match marketbot::check::check(paths, &ProcessEnv) {
+        Err(e) => {
+            eprintln!("marketbot check: {e}");
+            ExitCode::from(2)
+        }
+        Ok(report) if report.problems.is_empty() => {
+            println!(
+                "ok: {} file(s), {} rule(s), no problems",
+                report.files.len(),
+                report.rules
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(report) => {
+            print!("{}", marketbot::check::render(&report));
+            println!(
+                "{} problem(s) in {} file(s) checked",
+                report.problems.len(),
+                report.files.len()
+            );
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub(crate) fn test(paths: &[PathBuf]) -> ExitCode {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("rules")]
+    } else {
+        paths.to_vec()
+    };
+    let set = match load_rules(&paths) {
+        Ok(set) => set,
+        Err(code) => return code,
+    };
+    let outcomes = marketbot::examples::run_all(&set);
+    let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed).collect();
+    for o in &failed {
+        let what = match &o.kind {
+            marketbot::examples::Kind::Match(h) => format!("should match: {h}"),
+            marketbot::examples::Kind::NoMatch(h) => format!("should not match: {h}"),
+            marketbot::examples::Kind::Scenario(name) => format!("scenario: {name}"),
+        };
+        println!(
+            "FAIL {} ({})
+  {what}
+  {}
+",
+            o.rule,
+            o.path.display(),
+            o.detail.replace('\n', "\n  ")
+        );
+    }
+    println!(
+        "{} example(s) in {} rule(s): {} passed, {} failed",
+        outcomes.len(),
+        set.rules().len(),
+        outcomes.len() - failed.len(),
+        failed.len()
+    );
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Runs `eval`; whether every scored rule is at or above the floors.
+pub(crate) fn run_eval(
+    rules: &Path,
+    headlines: &Path,
+    only: &[String],
+    (split, lang): (Option<SplitArg>, Option<marketbot::text::Lang>),
+    (min_recall, min_precision): (Option<f64>, Option<f64>),
+    format: Option<EvalFormat>,
+) -> anyhow::Result<bool> {
+    use marketbot::eval::{self, Split};
+    let set = load_rules(&[rules.to_path_buf()])
+        .map_err(|_| anyhow::anyhow!("the rules have problems (see above)"))?;
+    let (mut items, errors) = eval::parse(&read(headlines)?);
+    let mut stderr = std::io::stderr().lock();
+    for e in errors.iter().take(10) {
+        let _ = writeln!(
+            stderr,
+            "marketbot eval: skipping {}: {e}",
+            headlines.display()
+        );
+    }
+    if errors.len() > 10 {
+        let _ = writeln!(
+            stderr,
+            "marketbot eval: {} more line(s) skipped",
+            errors.len() - 10
+        );
+    }
+    if let Some(half) = split {
+        let half = match half {
+            SplitArg::Dev => Split::Dev,
+            SplitArg::Test => Split::Test,
+        };
+        items.retain(|l| Split::of(&l.headline) == half);
+    }
+    if let Some(lang) = lang {
+        items.retain(|l| l.lang() == lang);
+    }
+    let report = eval::evaluate(&set, &items, only)?;
+    let mut out = std::io::stdout().lock();
+    let format = format.unwrap_or(match format_or_default(None) {
+        Format::Jsonl => EvalFormat::Jsonl,
+        Format::Text => EvalFormat::Text,
+    });
+    let written = match format {
+        EvalFormat::Markdown => report.write_markdown(&mut out),
+        EvalFormat::Jsonl => report.write_jsonl(&mut out),
+        EvalFormat::Text => report.write_text(&mut out),
+    };
+    // A reader that stops early (`| head`) does not change the verdict on the floors.
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e.into());
+    }
+    let mut below = report.below(min_recall, min_precision);
+    if (min_recall.is_some() || min_precision.is_some()) && !errors.is_empty() {
+        // Figures over a set with lines left out are not the set's figures.
+        below.push(format!(
+            "{} line(s) of {} could not be read",
+            errors.len(),
+            headlines.display()
+        ));
+    }
+    for b in &below {
+        let _ = writeln!(stderr, "marketbot eval: below the floor: {b}");
+    }
+    Ok(below.is_empty())
+}

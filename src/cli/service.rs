@@ -1,0 +1,132 @@
+//! `run`, `healthcheck` and `migrate`: the running bot, its config and its shutdown signal.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+
+use marketbot::clock::Clock;
+use marketbot::config::{Config, ProcessEnv};
+use marketbot::logging;
+
+fn load_config(path: &Path) -> anyhow::Result<Config> {
+    Config::load(path, &ProcessEnv).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+        anyhow::anyhow!(
+            "the config has {} problem(s):\n{}",
+            problems.len(),
+            list.join("\n")
+        )
+    })
+}
+
+pub(crate) fn run(
+    config_path: &Path,
+    clock_start: Option<DateTime<Utc>>,
+    record: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let mut config = load_config(config_path)?;
+    if let Some(token) = &config.telegram.token {
+        logging::hide_token(token);
+    }
+    config.record_dir = record;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        // Store work runs on the blocking pool; a crowd of commands needs no more threads
+        // than this (each thread costs memory, and the store serialises its flushes anyway).
+        .max_blocking_threads(32)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let clock = match clock_start {
+            Some(t) => Clock::anchored(t),
+            None => Clock::system(),
+        };
+        marketbot::app::run(config, clock, shutdown_signal()).await?;
+        Ok(())
+    })
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM (`docker stop`).
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+pub(crate) fn healthcheck(config_path: &Path) -> ExitCode {
+    let config = match load_config(config_path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("marketbot: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let checked = match config.http.listen {
+        // The running bot's own report of its stages.
+        Some(addr) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| marketbot::health::Unhealthy::Unreachable {
+                url: addr.to_string(),
+                error: e.to_string(),
+            })
+            .and_then(|rt| rt.block_on(marketbot::health::probe(addr))),
+        // Without a listener: the heartbeat file, written while the stages make progress.
+        None => marketbot::health::check_file(&config.storage.path, config.http.stall_after)
+            .map(|age| format!("healthy (heartbeat {}s ago)\n", age.as_secs())),
+    };
+    match checked {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("unhealthy: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `migrate`: the sled directory copied into PostgreSQL.
+pub(crate) fn migrate(from: &Path, to: &str, schema: Option<&str>) -> anyhow::Result<()> {
+    if !from.join("conf").exists() && !from.join("db").exists() {
+        anyhow::bail!(
+            "{} holds no marketbot state (no sled database there)",
+            from.display()
+        );
+    }
+    let source = marketbot::store::Store::open(from, 64 << 20)
+        .with_context(|| format!("opening {}", from.display()))?;
+    let target = marketbot::store::Store::open_postgres(to, schema)
+        .with_context(|| format!("opening {}", marketbot::config::redact_url(to)))?;
+    let copied = source.copy_into(&target)?;
+    for (tree, n) in &copied.trees {
+        println!("{tree:>16}  {n}");
+    }
+    println!(
+        "copied {} entries from {} to {}; start the bot with storage.url set to it",
+        copied.total(),
+        from.display(),
+        target.describe()
+    );
+    Ok(())
+}
