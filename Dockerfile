@@ -27,13 +27,15 @@
 
 FROM docker.io/library/rust:1.95-slim-bookworm AS build
 WORKDIR /src
-# Dependencies first, in their own layer: changing the code does not rebuild them. The
-# placeholder benches must be the [[bench]] entries of Cargo.toml.
+# Dependencies first, in their own layer: changing the code does not rebuild them. Cargo
+# wants a file for every [[bench]] of Cargo.toml: a placeholder for each name found there.
 COPY Cargo.toml Cargo.lock ./
 RUN mkdir src benches \
  && echo 'fn main() {}' > src/main.rs \
  && touch src/lib.rs \
- && for b in matching replay fanout audience scale; do echo 'fn main() {}' > benches/$b.rs; done \
+ && for b in $(awk '/^\[\[bench\]\]/ { b = 1; next } b && /^name *=/ { gsub(/.*= *"|".*/, ""); print; b = 0 }' Cargo.toml); do \
+      echo 'fn main() {}' > "benches/$b.rs"; \
+    done \
  && cargo build --release --locked \
  && rm -rf src benches
 COPY src ./src
