@@ -94,6 +94,11 @@ enum Command {
         /// The rules directory.
         #[arg(long, default_value = "rules")]
         rules: PathBuf,
+        /// Also score the rules in this directory (the rules before a change) and show what
+        /// changed: each rule's figures before and now, and every headline whose verdict
+        /// changed (new and fixed misses and false alarms). Floors apply to `--rules`.
+        #[arg(long, value_name = "DIR")]
+        baseline: Option<PathBuf>,
         /// Labelled headlines, JSON Lines: the `replay` headline fields plus
         /// `"expect": ["rule-id", …]` (the rules whose text part should hold; `[]` for none).
         #[arg(long)]
@@ -196,6 +201,7 @@ fn main() -> ExitCode {
         )),
         Command::Eval {
             rules,
+            baseline,
             headlines,
             only,
             split,
@@ -204,7 +210,7 @@ fn main() -> ExitCode {
             min_precision,
             format,
         } => match rules::run_eval(
-            &rules,
+            (&rules, baseline.as_deref()),
             &headlines,
             &only,
             (split, lang),

@@ -239,3 +239,99 @@ fn a_reader_that_stops_early_is_not_an_error() {
         );
     }
 }
+
+#[test]
+fn a_baseline_shows_what_a_change_fixed_and_what_it_broke() {
+    // The frozen seed rule, changed: a deal with AMD now counts (fixes the AMD miss),
+    // NVIDIA's suppliers are kept out (fixes that false alarm), and "unveils" counts too —
+    // which makes the iPhone launch a new false alarm. By hand, now: 3 true positives,
+    // 1 false positive, no miss: precision 0.75, recall 1.
+    let dir = tempfile::tempdir().unwrap();
+    let frozen = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/rules/seed.toml"),
+    )
+    .unwrap();
+    let changed = frozen
+        .replace(
+            "condition = \"customer and alternative and nvidia and not denial\"",
+            "condition = \"customer and ((alternative and nvidia) or amd or launch) and not denial and not suppliers\"",
+        )
+        + "\n[text.amd]\nany = [\"AMD\"]\n\n[text.launch]\nany = [\"unveils\"]\n\n[text.suppliers]\nany = [\"supplier*\"]\n";
+    assert_ne!(changed, frozen);
+    std::fs::write(dir.path().join("seed.toml"), changed).unwrap();
+    let run = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_marketbot"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["eval", "--rules"])
+            .arg(dir.path())
+            .args([
+                "--baseline",
+                "tests/eval/rules",
+                "--headlines",
+                FIXTURE,
+                "--format",
+                format,
+            ])
+            .args(["--rule", SEED])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let out = lines(&run("jsonl"));
+    assert_eq!(out[0]["rule"], SEED);
+    assert_eq!(out[0]["before"]["precision"], 2.0 / 3.0);
+    assert_eq!(out[0]["before"]["recall"], 2.0 / 3.0);
+    assert_eq!(out[0]["now"]["precision"], 0.75);
+    assert_eq!(out[0]["now"]["recall"], 1.0);
+    let changes: Vec<(&str, &str, &str)> = out[1..]
+        .iter()
+        .map(|c| {
+            (
+                c["change"].as_str().unwrap(),
+                c["kind"].as_str().unwrap(),
+                c["title"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("new", "false_alarm", "Apple unveils new iPhone lineup"),
+            (
+                "fixed",
+                "miss",
+                "OpenAI signs multibillion-dollar deal with AMD for AI processors"
+            ),
+            (
+                "fixed",
+                "false_alarm",
+                "Nvidia seeks alternatives to its memory suppliers as OpenAI demand grows"
+            ),
+        ]
+    );
+    // The new false alarm with the evidence of the rules that make it.
+    let text = run("text");
+    assert!(text.contains("0.667 → 0.750"), "{text}");
+    assert!(text.contains("1 new error(s), 2 fixed"), "{text}");
+    assert!(
+        text.contains(
+            "NEW FALSE ALARM nvda-customer-seeks-alternatives: Apple unveils new iPhone lineup"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("matched: customer: Apple, launch: unveils"),
+        "{text}"
+    );
+    let markdown = run("markdown");
+    assert!(
+        markdown.contains(&format!("| `{SEED}` | 3 | 0.67 | 0.75 | 0.67 | 1.00 |")),
+        "{markdown}"
+    );
+}

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
 use marketbot::config::ProcessEnv;
 
 use super::{load_rules, read};
@@ -79,7 +80,7 @@ pub(crate) fn test(paths: &[PathBuf]) -> ExitCode {
 
 /// Runs `eval`; whether every scored rule is at or above the floors.
 pub(crate) fn run_eval(
-    rules: &Path,
+    (rules, baseline): (&Path, Option<&Path>),
     headlines: &Path,
     only: &[String],
     (split, lang): (Option<SplitArg>, Option<marketbot::text::Lang>),
@@ -121,10 +122,24 @@ pub(crate) fn run_eval(
         Format::Jsonl => EvalFormat::Jsonl,
         Format::Text => EvalFormat::Text,
     });
-    let written = match format {
-        EvalFormat::Markdown => report.write_markdown(&mut out),
-        EvalFormat::Jsonl => report.write_jsonl(&mut out),
-        EvalFormat::Text => report.write_text(&mut out),
+    let written = match baseline {
+        Some(dir) => {
+            let before = load_rules(&[dir.to_path_buf()])
+                .map_err(|_| anyhow::anyhow!("the baseline rules have problems (see above)"))?;
+            let then = eval::evaluate(&before, &items, only)
+                .with_context(|| format!("scoring the baseline {}", dir.display()))?;
+            let compared = eval::Comparison::of(&then, &report);
+            match format {
+                EvalFormat::Markdown => compared.write_markdown(&mut out),
+                EvalFormat::Jsonl => compared.write_jsonl(&mut out),
+                EvalFormat::Text => compared.write_text(&mut out),
+            }
+        }
+        None => match format {
+            EvalFormat::Markdown => report.write_markdown(&mut out),
+            EvalFormat::Jsonl => report.write_jsonl(&mut out),
+            EvalFormat::Text => report.write_text(&mut out),
+        },
     };
     // A reader that stops early (`| head`) does not change the verdict on the floors.
     if let Err(e) = written

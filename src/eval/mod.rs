@@ -2,7 +2,8 @@
 //! scored against headlines labelled by hand — true and false positives and negatives,
 //! precision, recall and F1 per rule, and every miss and false alarm with its evidence.
 //!
-//! Pure: a labelled set and a compiled rule set in, a [`Report`] out. The text part of a rule
+//! Pure: a labelled set and a compiled rule set in, a [`Report`] out; two reports on the same
+//! set make a [`Comparison`] (what a change to the rules did). The text part of a rule
 //! "holds" for a headline when it is true or waits only for the price part (as `match`
 //! shows it): the price part is not the labeller's business.
 
@@ -13,6 +14,9 @@ use serde::{Deserialize, Serialize};
 use crate::model::Headline;
 use crate::rules::{RuleSet, Tri};
 use crate::text::Lang;
+
+mod compare;
+pub use compare::{Change, Comparison};
 
 /// One labelled headline: the replay fields, and the rules whose text part should hold.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -194,6 +198,21 @@ impl Counts {
         )
     }
 
+    /// The counts and the figures made of them, as one JSON object.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "true_positives": self.true_positives,
+            "false_positives": self.false_positives,
+            "false_negatives": self.false_negatives,
+            "true_negatives": self.true_negatives,
+            "precision": self.precision(),
+            "precision_interval": self.precision_interval(),
+            "recall": self.recall(),
+            "recall_interval": self.recall_interval(),
+            "f1": self.f1(),
+        })
+    }
+
     /// Headlines scored.
     pub fn headlines(&self) -> usize {
         self.true_positives + self.false_positives + self.false_negatives + self.true_negatives
@@ -293,38 +312,20 @@ impl Report {
 impl Report {
     /// One JSON object per scored rule, then one per case.
     pub fn write_jsonl(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        for (rule, c) in &self.rules {
-            let line = serde_json::json!({
-                "rule": rule,
-                "headlines": c.headlines(),
-                "true_positives": c.true_positives,
-                "false_positives": c.false_positives,
-                "false_negatives": c.false_negatives,
-                "true_negatives": c.true_negatives,
-                "precision": c.precision(),
-                "precision_interval": c.precision_interval(),
-                "recall": c.recall(),
-                "recall_interval": c.recall_interval(),
-                "f1": c.f1(),
-            });
-            writeln!(out, "{line}")?;
-        }
-        for case in &self.cases {
-            writeln!(out, "{}", serde_json::to_string(case)?)?;
-        }
-        Ok(())
+        let scores = self.rules.iter().map(|(rule, c)| {
+            let mut line = c.to_json();
+            line["rule"] = rule.as_str().into();
+            line["headlines"] = c.headlines().into();
+            line
+        });
+        write_json_lines(out, scores, &self.cases)
     }
 
     /// A Markdown table of the scored rules (headlines, how many are the rule's story,
     /// precision, recall, each with its 95 % interval), after one line on what the set holds:
     /// for README and QUALITY.md.
     pub fn write_markdown(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        let s = &self.summary;
-        writeln!(
-            out,
-            "{} headlines: {} English, {} German; {} hard negatives.\n",
-            s.headlines, s.english, s.german, s.hard_negatives
-        )?;
+        self.summary.write_markdown_line(out)?;
         writeln!(
             out,
             "| rule | headlines | its story | precision (95 % interval) | recall (95 % interval) |"
@@ -345,12 +346,7 @@ impl Report {
 
     /// A table of the scored rules, then each case with its evidence.
     pub fn write_text(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        let s = &self.summary;
-        writeln!(
-            out,
-            "{} headlines ({} English, {} German), {} hard negatives\n",
-            s.headlines, s.english, s.german, s.hard_negatives
-        )?;
+        self.summary.write_text_line(out)?;
         writeln!(
             out,
             "{:<36} {:>5} {:>4} {:>4} {:>4} {:>4} {:>9} {:>11} {:>6} {:>11} {:>5}",
@@ -373,6 +369,57 @@ impl Report {
                 c.f1()
             )?;
         }
+        for case in &self.cases {
+            let kind = if case.kind == "miss" {
+                "MISS"
+            } else {
+                "FALSE ALARM"
+            };
+            case.write_text(out, kind)?;
+        }
+        Ok(())
+    }
+}
+
+/// JSON Lines: the per-rule objects, then each item serialized.
+fn write_json_lines<T: Serialize>(
+    out: &mut impl std::io::Write,
+    scores: impl Iterator<Item = serde_json::Value>,
+    items: &[T],
+) -> std::io::Result<()> {
+    for line in scores {
+        writeln!(out, "{line}")?;
+    }
+    for item in items {
+        writeln!(out, "{}", serde_json::to_string(item)?)?;
+    }
+    Ok(())
+}
+
+impl Summary {
+    /// `N headlines: E English, G German; H hard negatives.` and a blank line: what a
+    /// Markdown table is about.
+    fn write_markdown_line(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "{} headlines: {} English, {} German; {} hard negatives.\n",
+            self.headlines, self.english, self.german, self.hard_negatives
+        )
+    }
+
+    /// The same for a text table: `N headlines (E English, G German), H hard negatives`.
+    fn write_text_line(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "{} headlines ({} English, {} German), {} hard negatives\n",
+            self.headlines, self.english, self.german, self.hard_negatives
+        )
+    }
+}
+
+impl Case {
+    /// `KIND rule: title`, then its link and evidence, one per line.
+    fn write_text(&self, out: &mut impl std::io::Write, kind: &str) -> std::io::Result<()> {
         let list = |items: &[String]| {
             if items.is_empty() {
                 "(none)".to_string()
@@ -380,21 +427,13 @@ impl Report {
                 items.join(", ")
             }
         };
-        for case in &self.cases {
-            let kind = if case.kind == "miss" {
-                "MISS"
-            } else {
-                "FALSE ALARM"
-            };
-            writeln!(out, "\n{kind} {}: {}", case.rule, case.title)?;
-            if let Some(link) = &case.link {
-                writeln!(out, "  link: {link}")?;
-            }
-            writeln!(out, "  held: {}", list(&case.held))?;
-            writeln!(out, "  failed: {}", list(&case.failed))?;
-            writeln!(out, "  matched: {}", list(&case.matched))?;
+        writeln!(out, "\n{kind} {}: {}", self.rule, self.title)?;
+        if let Some(link) = &self.link {
+            writeln!(out, "  link: {link}")?;
         }
-        Ok(())
+        writeln!(out, "  held: {}", list(&self.held))?;
+        writeln!(out, "  failed: {}", list(&self.failed))?;
+        writeln!(out, "  matched: {}", list(&self.matched))
     }
 }
 
