@@ -15,8 +15,8 @@ use support::origin::Origin;
 use support::postgres::{Proxy, TestDatabase};
 use support::telegram::{FakeTelegram, Limits};
 use support::{
-    RunningBot, ask, bot_config_text, config, eventually, release_seed_story, seed_evening,
-    serve_quiet_evening, start_chat, strip_tags,
+    RunningBot, ask, bot_config_text, config, eventually, free_port, release_seed_story,
+    seed_evening, serve_quiet_evening, start_chat, strip_tags,
 };
 
 /// The rule every chat follows.
@@ -286,15 +286,6 @@ async fn what_a_chat_set_up_through_one_instance_holds_on_the_other_after_a_fail
     assert!(tg.alerts_to(8).is_empty(), "chat 8's mute holds");
     assert!(tg.alerts_to(9).is_empty(), "chat 9 stopped");
     beta.stop().await;
-}
-
-/// A port free a moment ago.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// `text` from `chat` as Telegram posts it.

@@ -16,8 +16,7 @@ use support::{
 
 /// A port nobody listens on now.
 fn free_addr() -> SocketAddr {
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    probe.local_addr().unwrap()
+    SocketAddr::from(([127, 0, 0, 1], support::free_port()))
 }
 
 async fn get(addr: SocketAddr, path: &str) -> (u16, String) {

@@ -10,16 +10,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use support::origin::Origin;
 use support::telegram::{FakeTelegram, TOKEN};
-use support::{RunningBot, ask, bot_config_with, eventually, seed_evening, serve_quiet_evening};
-
-/// A port free a moment ago: Telegram must be told the listener's address before it binds.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use support::{
+    RunningBot, ask, bot_config_with, eventually, free_port, seed_evening, serve_quiet_evening,
+};
 
 /// A fake Telegram, a quiet market, a data directory and the port the bot will listen on.
 struct World {

@@ -193,6 +193,16 @@ pub async fn start_chat(tg: &telegram::FakeTelegram, chat: i64) {
 }
 
 /// The evening of the seed story: NVDA closed 2.89 % lower, the Reuters story is out at 21:47.
+/// A loopback port nobody listened on a moment ago: for a listener whose address must be
+/// known before it binds (a webhook URL, a second instance).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn seed_evening() -> DateTime<Utc> {
     "2026-02-02T21:50:00Z".parse().unwrap()
 }
