@@ -10,7 +10,7 @@ mod fixtures;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use marketbot::chart::{self, Range, Style};
+use marketbot::chart::{self, Range};
 use marketbot::text::Lang;
 
 fn charts(c: &mut Criterion) {
@@ -20,36 +20,22 @@ fn charts(c: &mut Criterion) {
     group.bench_function("seed alert (1 day, line)", |b| {
         b.iter(|| chart::for_alert(black_box(&day), black_box(&alert), Lang::En).unwrap())
     });
-    let week = fixtures::five_days();
-    group.bench_function("5 days (hourly candles)", |b| {
-        b.iter(|| {
-            chart::for_range(
-                black_box(&week),
-                "NVDA",
-                Range::Week,
-                Style::Auto,
-                fixtures::five_days_now(),
-                Lang::En,
-                chrono_tz::America::New_York,
-            )
-            .unwrap()
-        })
-    });
-    let month = fixtures::month();
-    group.bench_function("1 month (daily candles)", |b| {
-        b.iter(|| {
-            chart::for_range(
-                black_box(&month),
-                "NVDA",
-                Range::Month,
-                Style::Auto,
-                fixtures::month_now(),
-                Lang::En,
-                chrono_tz::America::New_York,
-            )
-            .unwrap()
-        })
-    });
+    for (name, series, ask) in [
+        (
+            "5 days (hourly candles)",
+            fixtures::five_days(),
+            fixtures::nvda(Range::Week, fixtures::five_days_now()),
+        ),
+        (
+            "1 month (daily candles)",
+            fixtures::month(),
+            fixtures::nvda(Range::Month, fixtures::month_now()),
+        ),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| chart::for_range(black_box(&series), black_box(&ask)).unwrap())
+        });
+    }
     group.finish();
 }
 

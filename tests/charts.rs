@@ -14,7 +14,7 @@ mod fixtures;
 use std::path::{Path, PathBuf};
 
 use chrono::Duration;
-use marketbot::chart::{self, HEIGHT, Range, Style, WIDTH};
+use marketbot::chart::{self, HEIGHT, Range, RangeChart, Style, WIDTH};
 use marketbot::model::Bar;
 use marketbot::series::Series;
 use marketbot::text::Lang;
@@ -79,47 +79,27 @@ fn the_seed_story_alert_chart_matches_its_reference() {
 
 #[test]
 fn five_days_over_a_weekend_match_their_reference() {
-    let png = chart::for_range(
-        &fixtures::five_days(),
-        "NVDA",
-        Range::Week,
-        Style::Auto,
-        fixtures::five_days_now(),
-        Lang::En,
-        chrono_tz::America::New_York,
-    )
-    .unwrap();
+    let ask = fixtures::nvda(Range::Week, fixtures::five_days_now());
+    let png = chart::for_range(&fixtures::five_days(), &ask).unwrap();
     matches_reference("nvda-5d", &png);
 }
 
 #[test]
 fn a_month_of_daily_candles_matches_its_reference() {
-    let png = chart::for_range(
-        &fixtures::month(),
-        "NVDA",
-        Range::Month,
-        Style::Auto,
-        fixtures::month_now(),
-        Lang::En,
-        chrono_tz::America::New_York,
-    )
-    .unwrap();
+    let ask = fixtures::nvda(Range::Month, fixtures::month_now());
+    let png = chart::for_range(&fixtures::month(), &ask).unwrap();
     matches_reference("nvda-1m", &png);
 }
 
 #[test]
 fn a_german_chat_sees_a_day_in_german_and_in_its_own_zone() {
     let (series, _) = fixtures::seed_day();
-    let png = chart::for_range(
-        &series,
-        "NVDA",
-        Range::Day,
-        Style::Auto,
-        "2026-02-02T21:48:00Z".parse().unwrap(),
-        Lang::De,
-        chrono_tz::Europe::Berlin,
-    )
-    .unwrap();
+    let ask = RangeChart {
+        lang: Lang::De,
+        tz: chrono_tz::Europe::Berlin,
+        ..fixtures::nvda(Range::Day, "2026-02-02T21:48:00Z".parse().unwrap())
+    };
+    let png = chart::for_range(&series, &ask).unwrap();
     matches_reference("nvda-1d-de", &png);
 }
 
@@ -155,31 +135,17 @@ fn bars_with_only_a_close_make_a_line_without_a_volume_pane() {
         });
     }
     for style in [Style::Auto, Style::Candles] {
-        let png = chart::for_range(
-            &bare,
-            "NVDA",
-            Range::Day,
+        let ask = RangeChart {
             style,
-            at,
-            Lang::En,
-            chrono_tz::America::New_York,
-        )
-        .unwrap();
+            ..fixtures::nvda(Range::Day, at)
+        };
+        let png = chart::for_range(&bare, &ask).unwrap();
         for colour in VOLUME_COLOURS {
             assert_eq!(pixels_of(&png, colour), 0, "{style:?}: no volume bars");
         }
     }
     // With volumes, the same day has its volume pane.
-    let png = chart::for_range(
-        &full,
-        "NVDA",
-        Range::Day,
-        Style::Auto,
-        at,
-        Lang::En,
-        chrono_tz::America::New_York,
-    )
-    .unwrap();
+    let png = chart::for_range(&full, &fixtures::nvda(Range::Day, at)).unwrap();
     assert!(
         VOLUME_COLOURS
             .iter()
@@ -194,16 +160,11 @@ fn a_day_of_five_minute_bars_is_drawn_in_candles_or_a_line_as_asked() {
     let (series, _) = fixtures::seed_day();
     let at = "2026-02-02T21:48:00Z".parse().unwrap();
     let draw = |style| {
-        chart::for_range(
-            &series,
-            "NVDA",
-            Range::Day,
+        let ask = RangeChart {
             style,
-            at,
-            Lang::En,
-            chrono_tz::America::New_York,
-        )
-        .unwrap()
+            ..fixtures::nvda(Range::Day, at)
+        };
+        chart::for_range(&series, &ask).unwrap()
     };
     let (auto, line, candles) = (draw(Style::Auto), draw(Style::Line), draw(Style::Candles));
     assert_eq!(

@@ -277,29 +277,39 @@ impl Range {
     }
 }
 
-/// `/chart SYMBOL RANGE [STYLE]` as of `now`, with times in `tz` (the chat's zone).
-pub fn for_range(
-    series: &Series,
-    symbol: &str,
-    range: Range,
-    style: Style,
-    now: DateTime<Utc>,
-    lang: Lang,
-    tz: Tz,
-) -> Result<Vec<u8>, ChartError> {
-    render(&range_spec(series, symbol, range, style, now, lang, tz)?)
+/// What `/chart SYMBOL RANGE [STYLE]` asks for: one symbol's range as of `now`, in a chat's
+/// language and with times in its zone.
+#[derive(Clone, Copy, Debug)]
+pub struct RangeChart<'a> {
+    /// The symbol, as the title shows it.
+    pub symbol: &'a str,
+    /// A day, five trading days or a month.
+    pub range: Range,
+    /// Line, candles, or chosen by the bars.
+    pub style: Style,
+    /// The moment the chart is asked for: nothing later is drawn.
+    pub now: DateTime<Utc>,
+    /// The chat's language.
+    pub lang: Lang,
+    /// The chat's zone, for the times on the axis.
+    pub tz: Tz,
+}
+
+/// The chart `ask` describes, drawn from `series`.
+pub fn for_range(series: &Series, ask: &RangeChart) -> Result<Vec<u8>, ChartError> {
+    render(&range_spec(series, ask)?)
 }
 
 /// What [`for_range`] draws, without drawing it.
-pub fn range_spec(
-    series: &Series,
-    symbol: &str,
-    range: Range,
-    style: Style,
-    now: DateTime<Utc>,
-    lang: Lang,
-    tz: Tz,
-) -> Result<Spec, ChartError> {
+pub fn range_spec(series: &Series, ask: &RangeChart) -> Result<Spec, ChartError> {
+    let &RangeChart {
+        symbol,
+        range,
+        style,
+        now,
+        lang,
+        tz,
+    } = ask;
     let exchange = series.exchange();
     let last = series.latest_time().ok_or(ChartError::NoData)?.min(now);
     // The trading day of the last regular price: a chart asked for before the open shows the
@@ -376,18 +386,21 @@ mod tests {
         "2026-02-02T22:00:00Z".parse().unwrap()
     }
 
+    /// NVDA's `range` at [`at`], in UTC.
+    fn ask(range: Range, style: Style, lang: Lang) -> RangeChart<'static> {
+        RangeChart {
+            symbol: "NVDA",
+            range,
+            style,
+            now: at(),
+            lang,
+            tz: Tz::UTC,
+        }
+    }
+
     #[test]
     fn a_range_chart_is_a_real_png() {
-        let png = for_range(
-            &series(),
-            "NVDA",
-            Range::Day,
-            Style::Auto,
-            at(),
-            Lang::En,
-            Tz::UTC,
-        )
-        .unwrap();
+        let png = for_range(&series(), &ask(Range::Day, Style::Auto, Lang::En)).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         assert!(png.len() > 5_000, "{} bytes", png.len());
         let decoded = image::load_from_memory(&png).unwrap();
@@ -396,26 +409,14 @@ mod tests {
 
     #[test]
     fn legends_are_in_the_chats_language() {
-        let chart = |lang| {
-            for_range(
-                &series(),
-                "NVDA",
-                Range::Day,
-                Style::Auto,
-                at(),
-                lang,
-                Tz::UTC,
-            )
-        };
+        let chart = |lang| for_range(&series(), &ask(Range::Day, Style::Auto, lang));
         assert_ne!(chart(Lang::En).unwrap(), chart(Lang::De).unwrap());
     }
 
     #[test]
     fn too_few_prices_is_an_error_not_a_panic() {
         let empty = Series::new("NVDA");
-        let chart = |s: &Series, range| {
-            for_range(s, "NVDA", range, Style::Candles, at(), Lang::En, Tz::UTC)
-        };
+        let chart = |s: &Series, range| for_range(s, &ask(range, Style::Candles, Lang::En));
         assert!(matches!(
             chart(&empty, Range::Week),
             Err(ChartError::NoData)
@@ -451,18 +452,7 @@ mod tests {
 
     #[test]
     fn candles_need_several_prices_each_unless_asked_for() {
-        let spec = |style| {
-            range_spec(
-                &series(),
-                "NVDA",
-                Range::Day,
-                style,
-                at(),
-                Lang::En,
-                Tz::UTC,
-            )
-            .unwrap()
-        };
+        let spec = |style| range_spec(&series(), &ask(Range::Day, style, Lang::En)).unwrap();
         // 30-minute closes: a day's candles would be single closes, so a line.
         assert!(!shape(&spec(Style::Auto)).1);
         let (bars, candles) = shape(&spec(Style::Candles));

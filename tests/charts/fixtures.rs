@@ -7,10 +7,12 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use marketbot::chart::{Range, RangeChart, Style};
 use marketbot::engine::{Alert, HeadlineRef};
 use marketbot::model::{Bar, Session};
 use marketbot::rules::{Basis, PriceEvidence, Severity};
 use marketbot::series::Series;
+use marketbot::text::Lang;
 
 /// A fixed pseudo-random sequence in [-1, 1] (xorshift): the same wiggles on every run.
 pub struct Wiggle(u64);
@@ -236,6 +238,18 @@ pub fn five_days() -> Series {
 /// When the five-day chart is asked for: Wednesday evening.
 pub fn five_days_now() -> DateTime<Utc> {
     t("2026-02-05T01:00:00Z")
+}
+
+/// NVDA's chart of `range` as of `now`, as an English chat in New York asks for it.
+pub fn nvda(range: Range, now: DateTime<Utc>) -> RangeChart<'static> {
+    RangeChart {
+        symbol: "NVDA",
+        range,
+        style: Style::Auto,
+        now,
+        lang: Lang::En,
+        tz: chrono_tz::America::New_York,
+    }
 }
 
 /// A month of daily bars, 5 January to 4 February 2026, without Martin Luther King Day

@@ -123,12 +123,14 @@ impl Conversation<'_> {
         Ok(
             match crate::chart::for_range(
                 &series,
-                &symbol,
-                range,
-                style,
-                self.now,
-                self.locale.lang,
-                self.locale.tz,
+                &crate::chart::RangeChart {
+                    symbol: &symbol,
+                    range,
+                    style,
+                    now: self.now,
+                    lang: self.locale.lang,
+                    tz: self.locale.tz,
+                },
             ) {
                 Ok(png) => Reply::Photo {
                     png,
