@@ -1,0 +1,240 @@
+//! A chat's settings and mutes: `/settings` (language, zone, quiet hours, digest) and
+//! `/mute`, `/unmute`.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use chrono::NaiveTime;
+
+use super::Conversation;
+use crate::chats::{Chat, MuteTarget};
+use crate::delivery::render::escape;
+use crate::i18n::texts;
+use crate::store::StoreError;
+use crate::text::Lang;
+
+/// Longest mute.
+const MAX_MUTE: Duration = Duration::from_secs(30 * 24 * 3600);
+
+fn parse_time(s: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .ok()
+        .or_else(|| {
+            let h: u32 = s.trim().parse().ok()?;
+            NaiveTime::from_hms_opt(h, 0, 0)
+        })
+}
+
+fn hhmm(t: NaiveTime) -> String {
+    t.format("%H:%M").to_string()
+}
+
+impl Conversation<'_> {
+    pub(super) fn mute_name(&self, what: &MuteTarget) -> String {
+        let t = self.t();
+        match what {
+            MuteTarget::All => t.all_alerts().to_string(),
+            MuteTarget::Rule(r) => t.rule_named(&escape(r)),
+            MuteTarget::Symbol(s) => escape(s),
+        }
+    }
+
+    pub(super) fn settings_text(&self, chat: &Chat) -> String {
+        let t = self.t();
+        let s = &chat.settings;
+        let quiet = s.quiet.map_or(t.off.to_string(), |(a, b)| {
+            format!("{}–{}", hhmm(a), hhmm(b))
+        });
+        let digest = if s.digest.is_empty() {
+            t.off.to_string()
+        } else {
+            s.digest
+                .iter()
+                .map(|d| hhmm(*d))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            "<b>{}</b>\n{}: {}\n{}: {}\n{}: {}\n{}: {}",
+            t.settings_heading,
+            t.language,
+            t.lang_name(s.lang),
+            t.time_zone,
+            escape(&s.tz),
+            t.quiet_hours,
+            quiet,
+            t.digest,
+            digest
+        )
+    }
+
+    pub(super) fn settings(&self, chat: Option<Chat>, args: &str) -> Result<String, StoreError> {
+        let chat = chat.unwrap_or_else(|| self.incoming.fresh(self.locale.lang, self.now));
+        let (key, value) = args
+            .trim()
+            .split_once(char::is_whitespace)
+            .map_or((args.trim(), ""), |(k, v)| (k, v.trim()));
+        let t = self.t();
+        let key = key.to_ascii_lowercase();
+        if key.is_empty() {
+            return Ok(format!(
+                "{}\n\n{}",
+                self.settings_text(&chat),
+                t.settings_usage
+            ));
+        }
+        let off = matches!(value.to_ascii_lowercase().as_str(), "off" | "aus" | "none");
+        let label;
+        let shown;
+        match key.as_str() {
+            "lang" | "language" | "sprache" => {
+                let Some(lang) = Lang::from_code(value).or(match value.to_lowercase().as_str() {
+                    "english" | "englisch" => Some(Lang::En),
+                    "german" | "deutsch" => Some(Lang::De),
+                    _ => None,
+                }) else {
+                    return Ok(format!(
+                        "{}\n\n{}",
+                        t.bad_lang(&escape(value)),
+                        t.settings_usage
+                    ));
+                };
+                self.save(|c| c.settings.lang = lang)?;
+                // The answer is in the new language.
+                let t = texts(lang);
+                return Ok(t.setting_changed(t.language, t.lang_name(lang)));
+            }
+            "tz" | "timezone" | "zeitzone" => {
+                let Ok(tz) = value.parse::<chrono_tz::Tz>() else {
+                    return Ok(t.bad_time_zone(&escape(value)));
+                };
+                self.save(|c| c.settings.tz = tz.name().to_string())?;
+                label = t.time_zone;
+                shown = escape(tz.name());
+            }
+            "quiet" | "ruhe" => {
+                if off {
+                    self.save(|c| c.settings.quiet = None)?;
+                    shown = t.off.to_string();
+                } else {
+                    let Some((a, b)) = value
+                        .split_once(['-', '–'])
+                        .and_then(|(a, b)| Some((parse_time(a)?, parse_time(b)?)))
+                        .filter(|(a, b)| a != b)
+                    else {
+                        return Ok(t.bad_quiet(&escape(value)));
+                    };
+                    self.save(|c| c.settings.quiet = Some((a, b)))?;
+                    shown = format!("{}–{}", hhmm(a), hhmm(b));
+                }
+                label = t.quiet_hours;
+            }
+            "digest" => {
+                if off {
+                    self.save(|c| c.settings.digest.clear())?;
+                    shown = t.off.to_string();
+                } else {
+                    let times: Option<BTreeSet<NaiveTime>> = value
+                        .split([',', ' '])
+                        .filter(|s| !s.is_empty())
+                        .map(parse_time)
+                        .collect();
+                    let Some(times) = times.filter(|t| !t.is_empty() && t.len() <= 6) else {
+                        return Ok(t.bad_digest(&escape(value)));
+                    };
+                    let times: Vec<NaiveTime> = times.into_iter().collect();
+                    self.save(|c| c.settings.digest = times.clone())?;
+                    shown = times
+                        .iter()
+                        .map(|d| hhmm(*d))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                }
+                label = t.digest;
+            }
+            _ => {
+                return Ok(format!(
+                    "{}\n\n{}",
+                    self.settings_text(&chat),
+                    t.settings_usage
+                ));
+            }
+        }
+        Ok(t.setting_changed(label, &shown))
+    }
+
+    /// Reads a mute target: `all`, a rule id, or a symbol.
+    pub(super) fn mute_target(&self, word: &str) -> Option<MuteTarget> {
+        if word.eq_ignore_ascii_case("all") || word.eq_ignore_ascii_case("alle") {
+            return Some(MuteTarget::All);
+        }
+        let lower = word.to_ascii_lowercase();
+        if self.rule_set().get(&lower).is_some() {
+            return Some(MuteTarget::Rule(lower));
+        }
+        crate::model::symbol(word).map(MuteTarget::Symbol)
+    }
+
+    pub(super) fn mute(&self, args: &str) -> Result<String, StoreError> {
+        let t = self.t();
+        let words: Vec<&str> = args.split_whitespace().collect();
+        let (target, duration) = match words.as_slice() {
+            [target] => (*target, None),
+            [target, duration] => (*target, Some(*duration)),
+            _ => return Ok(t.mute_usage.to_string()),
+        };
+        let Some(what) = self.mute_target(target) else {
+            return Ok(format!(
+                "{}\n{}",
+                t.bad_symbol(&escape(target)),
+                t.mute_usage
+            ));
+        };
+        let span = match duration {
+            None => crate::telegram::callbacks::MUTE_FOR
+                .to_std()
+                .unwrap_or_default(),
+            Some(d) => match humantime::parse_duration(d) {
+                Ok(span) if span > Duration::ZERO && span <= MAX_MUTE => span,
+                _ => {
+                    return Ok(format!(
+                        "{}\n{}",
+                        t.bad_mute_duration(&escape(d)),
+                        t.mute_usage
+                    ));
+                }
+            },
+        };
+        let until =
+            self.now + chrono::Duration::from_std(span).unwrap_or(chrono::TimeDelta::days(1));
+        self.save(|c| c.mute(what.clone(), until, self.now))?;
+        Ok(t.muted(&self.mute_name(&what), &self.locale.time(until)))
+    }
+
+    pub(super) fn unmute(&self, chat: Option<&Chat>, args: &str) -> Result<String, StoreError> {
+        let t = self.t();
+        let target = match args.split_whitespace().next() {
+            None => None,
+            Some(w) => match self.mute_target(w) {
+                Some(what) => Some(what),
+                None => return Ok(format!("{}\n{}", t.bad_symbol(&escape(w)), t.mute_usage)),
+            },
+        };
+        let now = self.now;
+        let active = |c: &Chat| {
+            c.mutes
+                .iter()
+                .filter(|m| m.until > now && target.as_ref().is_none_or(|w| *w == m.what))
+                .count()
+        };
+        let lifted = chat.map_or(0, active);
+        if lifted == 0 {
+            return Ok(t.no_mutes().to_string());
+        }
+        self.ctx.store.update_chat(self.incoming.chat, |c| {
+            c.mutes
+                .retain(|m| m.until > now && target.as_ref().is_some_and(|w| *w != m.what));
+        })?;
+        Ok(t.unmuted(lifted))
+    }
+}
