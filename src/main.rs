@@ -103,6 +103,11 @@ enum Command {
         /// `"expect": ["rule-id", …]` (the rules whose text part should hold; `[]` for none).
         #[arg(long)]
         headlines: PathBuf,
+        /// A second, independent labelling of the same headlines (JSON Lines: `title`,
+        /// `link` and its own `expect`): also show, per scored rule, how often the two
+        /// readings agree, with Cohen's κ. Where careful readers disagree, no figure is exact.
+        #[arg(long, value_name = "FILE")]
+        second_reading: Option<PathBuf>,
         /// Score only this rule (repeatable); without it, every rule some `expect` names.
         #[arg(long = "rule", value_name = "ID")]
         only: Vec<String>,
@@ -203,6 +208,7 @@ fn main() -> ExitCode {
             rules,
             baseline,
             headlines,
+            second_reading,
             only,
             split,
             lang,
@@ -211,7 +217,7 @@ fn main() -> ExitCode {
             format,
         } => match rules::run_eval(
             (&rules, baseline.as_deref()),
-            &headlines,
+            (&headlines, second_reading.as_deref()),
             &only,
             (split, lang),
             (min_recall, min_precision),

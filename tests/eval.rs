@@ -335,3 +335,62 @@ fn a_baseline_shows_what_a_change_fixed_and_what_it_broke() {
         "{markdown}"
     );
 }
+
+#[test]
+fn a_second_reading_shows_how_far_the_labels_agree() {
+    // By hand over the five headlines both readings hold (the iPhone is only in the first):
+    // both say "story" for 2, only the first for the AMD deal, only the second for NVIDIA's
+    // memory suppliers, neither for the price report. Agreed 3 of 5 = 0.6; each reading says
+    // "story" for 3 of 5, so chance agreement is 0.6·0.6 + 0.4·0.4 = 0.52 and
+    // κ = (0.6 − 0.52) / (1 − 0.52) = 1/6.
+    let (code, stdout, stderr) = eval(&[
+        "--second-reading",
+        "tests/eval/second-reading.jsonl",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("second-reading.jsonl: line 9"),
+        "the cut-off line is named: {stderr}"
+    );
+    let out = lines(&stdout);
+    let agreement = out.last().unwrap();
+    assert_eq!(agreement["rule"], SEED);
+    assert_eq!(agreement["shared"], 5);
+    assert_eq!(agreement["unmatched"], 1);
+    let a = &agreement["agreement"];
+    assert_eq!(
+        [
+            &a["both"],
+            &a["first_only"],
+            &a["second_only"],
+            &a["neither"]
+        ],
+        [2, 1, 1, 1].map(serde_json::Value::from).each_ref()
+    );
+    assert!((a["observed"].as_f64().unwrap() - 0.6).abs() < 1e-9, "{a}");
+    assert!(
+        (a["kappa"].as_f64().unwrap() - 1.0 / 6.0).abs() < 1e-9,
+        "{a}"
+    );
+    // The rules' own figures come first, unchanged.
+    assert_eq!(out[0]["true_positives"], 2);
+
+    let (code, stdout, _) = eval(&[
+        "--second-reading",
+        "tests/eval/second-reading.jsonl",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.ends_with(&format!(
+            "Two readings of 5 headlines (1 more only in the first).\n\n\
+             | rule | its story: both | first only | second only | agreed | Cohen's κ |\n\
+             |---|---:|---:|---:|---:|---:|\n\
+             | `{SEED}` | 2 | 1 | 1 | 60.0 % | 0.167 |\n"
+        )),
+        "{stdout}"
+    );
+}

@@ -81,7 +81,7 @@ pub(crate) fn test(paths: &[PathBuf]) -> ExitCode {
 /// Runs `eval`; whether every scored rule is at or above the floors.
 pub(crate) fn run_eval(
     (rules, baseline): (&Path, Option<&Path>),
-    headlines: &Path,
+    (headlines, second_reading): (&Path, Option<&Path>),
     only: &[String],
     (split, lang): (Option<SplitArg>, Option<marketbot::text::Lang>),
     (min_recall, min_precision): (Option<f64>, Option<f64>),
@@ -141,6 +141,10 @@ pub(crate) fn run_eval(
             EvalFormat::Text => report.write_text(&mut out),
         },
     };
+    let written = written.and_then(|()| match second_reading {
+        Some(path) => write_agreement(path, &items, &report, format, &mut out, &mut stderr),
+        None => Ok(()),
+    });
     // A reader that stops early (`| head`) does not change the verdict on the floors.
     if let Err(e) = written
         && e.kind() != std::io::ErrorKind::BrokenPipe
@@ -160,4 +164,31 @@ pub(crate) fn run_eval(
         let _ = writeln!(stderr, "marketbot eval: below the floor: {b}");
     }
     Ok(below.is_empty())
+}
+
+/// Compares the labelled set with a second reading of it over the scored rules.
+fn write_agreement(
+    path: &Path,
+    items: &[marketbot::eval::Labelled],
+    report: &marketbot::eval::Report,
+    format: EvalFormat,
+    out: &mut impl Write,
+    stderr: &mut impl Write,
+) -> std::io::Result<()> {
+    use marketbot::eval::{Agreement, parse_readings};
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("reading {}: {e}", path.display())))?;
+    let (readings, errors) = parse_readings(&text);
+    for e in &errors {
+        let _ = writeln!(stderr, "marketbot eval: skipping {}: {e}", path.display());
+    }
+    let agreement = Agreement::of(items, &readings, report.rules.keys().map(String::as_str));
+    match format {
+        EvalFormat::Markdown => {
+            writeln!(out)?;
+            agreement.write_markdown(out)
+        }
+        EvalFormat::Jsonl => agreement.write_jsonl(out),
+        EvalFormat::Text => agreement.write_text(out),
+    }
 }

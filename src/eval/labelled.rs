@@ -108,6 +108,21 @@ pub struct LabelError {
 /// Reads a labelled set (JSON Lines; blank lines and `//` comments skipped). Every bad line
 /// is reported; the good ones are kept.
 pub fn parse(text: &str) -> (Vec<Labelled>, Vec<LabelError>) {
+    json_lines(text, |l: &Labelled| {
+        l.headline
+            .title
+            .trim()
+            .is_empty()
+            .then(|| "empty title".into())
+    })
+}
+
+/// Reads JSON Lines of `T`, skipping blank lines and `//` comments; a line that does not parse
+/// or that `invalid` finds fault with is reported with its number, and the rest kept.
+pub(super) fn json_lines<T: serde::de::DeserializeOwned>(
+    text: &str,
+    invalid: impl Fn(&T) -> Option<String>,
+) -> (Vec<T>, Vec<LabelError>) {
     let mut items = Vec::new();
     let mut errors = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -119,9 +134,11 @@ pub fn parse(text: &str) -> (Vec<Labelled>, Vec<LabelError>) {
             line: i + 1,
             message,
         };
-        match serde_json::from_str::<Labelled>(line) {
-            Ok(l) if l.headline.title.trim().is_empty() => errors.push(error("empty title".into())),
-            Ok(l) => items.push(l),
+        match serde_json::from_str::<T>(line) {
+            Ok(item) => match invalid(&item) {
+                Some(message) => errors.push(error(message)),
+                None => items.push(item),
+            },
             Err(e) => errors.push(error(e.to_string())),
         }
     }

@@ -3,7 +3,9 @@
 //! precision, recall and F1 per rule, and every miss and false alarm with its evidence.
 //!
 //! Pure: a labelled set and a compiled rule set in, a [`Report`] out; two reports on the same
-//! set make a [`Comparison`] (what a change to the rules did). The text part of a rule
+//! set make a [`Comparison`] (what a change to the rules did), and a second, independent
+//! labelling of the set makes an [`Agreement`] (how far the labels themselves can be trusted).
+//! The text part of a rule
 //! "holds" for a headline when it is true or waits only for the price part (as `match`
 //! shows it): the price part is not the labeller's business.
 
@@ -13,8 +15,10 @@ use serde::Serialize;
 
 use crate::rules::{RuleSet, Tri};
 
+mod agreement;
 mod compare;
 mod labelled;
+pub use agreement::{Agreement, Reading, Table, parse_readings};
 pub use compare::{Change, Comparison};
 pub use labelled::{LabelError, Labelled, Split, Summary, parse};
 
