@@ -12,9 +12,10 @@ use super::lang::{self, Lang};
 /// Wire-service prefixes that say how a story was filed, not what it says: in capitals with
 /// any separator (`UPDATE 2-`, `EXCLUSIVE-`), in any case with a colon or a spaced dash
 /// (`Insider:`, `Update - `). A capitalised word glued to a hyphen is part of the headline
-/// (`Insider-Käufe bei SAP`, `Update-Pflicht für …`).
+/// (`Insider-Käufe bei SAP`, `Update-Pflicht für …`). `Explainer:` and `Factbox:` stay: they
+/// say what kind of piece it is — a guide, not news of a change — and rules read that.
 static WIRE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    let tags = "update|refile|corrected|correction|rpt|exclusive|breaking|insider|wrapup|focus|factbox|explainer|roundup|eilmeldung|brief|dpa-afx";
+    let tags = "update|refile|corrected|correction|rpt|exclusive|breaking|insider|wrapup|focus|roundup|eilmeldung|brief|dpa-afx";
     let number = r"(?:\s*\d+)?";
     Regex::new(&format!(
         r"^\s*(?:(?:(?-i:{upper}){number}\s*(?:-|–|—|:)|(?i:{tags}){number}\s*(?::|\s(?:-|–|—)))\s*)+",
@@ -495,6 +496,13 @@ mod tests {
             "Insider-Käufe bei SAP",
             "Update-Pflicht für Router",
             "Focus-Aktie Nvidia",
+        ] {
+            assert_eq!(clean_title(t, None), t, "{t}");
+        }
+        // A kicker that says what kind of piece it is stays for the rules to read.
+        for t in [
+            "Explainer: how the entity list works",
+            "FACTBOX-Who is hit by the new chip rules",
         ] {
             assert_eq!(clean_title(t, None), t, "{t}");
         }
