@@ -394,3 +394,41 @@ fn a_second_reading_shows_how_far_the_labels_agree() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_missing_second_reading_is_an_error_before_any_report() {
+    let (code, stdout, stderr) = eval(&["--second-reading", "tests/eval/no-such-file.jsonl"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty(), "nothing is reported: {stdout}");
+    assert!(stderr.contains("no-such-file.jsonl"), "{stderr}");
+}
+
+#[test]
+fn a_second_reading_of_other_headlines_agrees_on_nothing() {
+    // Matched by title and link: a reading of other headlines shares none, and says so
+    // rather than reporting perfect agreement.
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.jsonl");
+    std::fs::write(
+        &other,
+        "{\"title\":\"Something else entirely\",\"link\":\"https://example.com/z\",\"expect\":[]}\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = eval(&[
+        "--second-reading",
+        other.to_str().unwrap(),
+        "--format",
+        "text",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("holds none of these headlines"), "{stderr}");
+    assert!(
+        stdout.contains("Two readings of 0 headlines (6 more only in the first):"),
+        "{stdout}"
+    );
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with(SEED) && l.contains('–'))
+        .unwrap_or_else(|| panic!("no agreed share or kappa for nothing: {stdout}"));
+    assert!(!row.contains('%'), "{row}");
+}

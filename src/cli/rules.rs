@@ -92,20 +92,16 @@ pub(crate) fn run_eval(
         .map_err(|_| anyhow::anyhow!("the rules have problems (see above)"))?;
     let (mut items, errors) = eval::parse(&read(headlines)?);
     let mut stderr = std::io::stderr().lock();
-    for e in errors.iter().take(10) {
-        let _ = writeln!(
-            stderr,
-            "marketbot eval: skipping {}: {e}",
-            headlines.display()
-        );
-    }
-    if errors.len() > 10 {
-        let _ = writeln!(
-            stderr,
-            "marketbot eval: {} more line(s) skipped",
-            errors.len() - 10
-        );
-    }
+    name_skipped(&mut stderr, headlines, &errors);
+    // Read before anything is written: a missing file must not follow a finished report.
+    let readings = match second_reading {
+        Some(path) => {
+            let (readings, errors) = eval::parse_readings(&read(path)?);
+            name_skipped(&mut stderr, path, &errors);
+            Some(readings)
+        }
+        None => None,
+    };
     if let Some(half) = split {
         let half = match half {
             SplitArg::Dev => Split::Dev,
@@ -141,8 +137,22 @@ pub(crate) fn run_eval(
             EvalFormat::Text => report.write_text(&mut out),
         },
     };
-    let written = written.and_then(|()| match second_reading {
-        Some(path) => write_agreement(path, &items, &report, format, &mut out, &mut stderr),
+    let written = written.and_then(|()| match &readings {
+        Some(readings) => {
+            let agreement =
+                eval::Agreement::of(&items, readings, report.rules.keys().map(String::as_str));
+            if agreement.shared == 0 {
+                let _ = writeln!(
+                    stderr,
+                    "marketbot eval: the second reading holds none of these headlines (matched by title and link)"
+                );
+            }
+            match format {
+                EvalFormat::Markdown => agreement.write_markdown(&mut out),
+                EvalFormat::Jsonl => agreement.write_jsonl(&mut out),
+                EvalFormat::Text => agreement.write_text(&mut out),
+            }
+        }
         None => Ok(()),
     });
     // A reader that stops early (`| head`) does not change the verdict on the floors.
@@ -166,29 +176,17 @@ pub(crate) fn run_eval(
     Ok(below.is_empty())
 }
 
-/// Compares the labelled set with a second reading of it over the scored rules.
-fn write_agreement(
-    path: &Path,
-    items: &[marketbot::eval::Labelled],
-    report: &marketbot::eval::Report,
-    format: EvalFormat,
-    out: &mut impl Write,
-    stderr: &mut impl Write,
-) -> std::io::Result<()> {
-    use marketbot::eval::{Agreement, parse_readings};
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| std::io::Error::new(e.kind(), format!("reading {}: {e}", path.display())))?;
-    let (readings, errors) = parse_readings(&text);
-    for e in &errors {
+/// Names the first ten lines of `path` that could not be read, and counts the rest.
+fn name_skipped(stderr: &mut impl Write, path: &Path, errors: &[marketbot::eval::LabelError]) {
+    for e in errors.iter().take(10) {
         let _ = writeln!(stderr, "marketbot eval: skipping {}: {e}", path.display());
     }
-    let agreement = Agreement::of(items, &readings, report.rules.keys().map(String::as_str));
-    match format {
-        EvalFormat::Markdown => {
-            writeln!(out)?;
-            agreement.write_markdown(out)
-        }
-        EvalFormat::Jsonl => agreement.write_jsonl(out),
-        EvalFormat::Text => agreement.write_text(out),
+    if errors.len() > 10 {
+        let _ = writeln!(
+            stderr,
+            "marketbot eval: {} more line(s) of {} skipped",
+            errors.len() - 10,
+            path.display()
+        );
     }
 }

@@ -55,31 +55,26 @@ impl Table {
         self.first_only + self.second_only
     }
 
-    /// The share of headlines the two readings agree on (1 for none).
-    pub fn observed(&self) -> f64 {
+    /// The share of headlines the two readings agree on; `None` when there are none.
+    pub fn observed(&self) -> Option<f64> {
         let n = self.headlines();
-        if n == 0 {
-            return 1.0;
-        }
-        (self.both + self.neither) as f64 / n as f64
+        (n > 0).then(|| (self.both + self.neither) as f64 / n as f64)
     }
 
     /// Cohen's κ: `(observed − chance) / (1 − chance)`, where chance is the agreement two
-    /// readers saying "fires" at their own rates would reach at random. `None` when chance
-    /// agreement is already complete (both readings give every headline the same answer):
-    /// κ is undefined there.
+    /// readers saying "fires" at their own rates would reach at random. `None` when there are
+    /// no headlines, or when chance agreement is already complete (both readings give every
+    /// headline one and the same answer): κ is undefined there.
     pub fn kappa(&self) -> Option<f64> {
+        let observed = self.observed()?;
         let n = self.headlines() as f64;
-        if n == 0.0 {
-            return None;
-        }
         let first_yes = (self.both + self.first_only) as f64 / n;
         let second_yes = (self.both + self.second_only) as f64 / n;
         let chance = first_yes * second_yes + (1.0 - first_yes) * (1.0 - second_yes);
         if chance >= 1.0 {
             return None;
         }
-        Some((self.observed() - chance) / (1.0 - chance))
+        Some((observed - chance) / (1.0 - chance))
     }
 
     fn to_json(self) -> serde_json::Value {
@@ -143,11 +138,12 @@ impl Agreement {
         agreement
     }
 
-    /// One JSON object per rule: `{"rule", "agreement": {both, first_only, second_only,
-    /// neither, observed, kappa}}`.
+    /// One JSON object per rule: `{"kind": "agreement", "rule", "agreement": {both,
+    /// first_only, second_only, neither, observed, kappa}, "shared", "unmatched"}`.
     pub fn write_jsonl(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         for (rule, t) in &self.rules {
             let line = serde_json::json!({
+                "kind": "agreement",
                 "rule": rule,
                 "agreement": t.to_json(),
                 "shared": self.shared,
@@ -158,12 +154,12 @@ impl Agreement {
         Ok(())
     }
 
-    /// A Markdown table: per rule, how many headlines each reading says are its story, the
-    /// disagreements, the share agreed and κ.
+    /// A Markdown table after a blank line: per rule, the headlines both readings say are its
+    /// story, those only one says are, the share agreed and κ.
     pub fn write_markdown(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         writeln!(
             out,
-            "Two readings of {} headlines{}.\n",
+            "\nTwo readings of {} headlines{}.\n",
             self.shared,
             self.unmatched_words()
         )?;
@@ -175,11 +171,11 @@ impl Agreement {
         for (rule, t) in &self.rules {
             writeln!(
                 out,
-                "| `{rule}` | {} | {} | {} | {:.1} % | {} |",
+                "| `{rule}` | {} | {} | {} | {} | {} |",
                 t.both,
                 t.first_only,
                 t.second_only,
-                100.0 * t.observed(),
+                percent(t.observed()),
                 kappa_words(t.kappa())
             )?;
         }
@@ -196,18 +192,18 @@ impl Agreement {
         )?;
         writeln!(
             out,
-            "{:<36} {:>5} {:>6} {:>6} {:>7} {:>7} {:>6}",
-            "rule", "both", "first", "second", "neither", "agreed", "kappa"
+            "{:<36} {:>5} {:>10} {:>11} {:>7} {:>7} {:>6}",
+            "rule", "both", "first only", "second only", "neither", "agreed", "kappa"
         )?;
         for (rule, t) in &self.rules {
             writeln!(
                 out,
-                "{rule:<36} {:>5} {:>6} {:>6} {:>7} {:>6.1}% {:>6}",
+                "{rule:<36} {:>5} {:>10} {:>11} {:>7} {:>7} {:>6}",
                 t.both,
                 t.first_only,
                 t.second_only,
                 t.neither,
-                100.0 * t.observed(),
+                percent(t.observed()),
                 kappa_words(t.kappa())
             )?;
         }
@@ -220,6 +216,10 @@ impl Agreement {
             n => format!(" ({n} more only in the first)"),
         }
     }
+}
+
+fn percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "–".to_string(), |s| format!("{:.1} %", 100.0 * s))
 }
 
 fn kappa_words(kappa: Option<f64>) -> String {
@@ -282,7 +282,7 @@ mod tests {
             (4, 1, 1, 4)
         );
         assert_eq!(t.disagreements(), 2);
-        assert!((t.observed() - 0.8).abs() < 1e-12);
+        assert!((t.observed().unwrap() - 0.8).abs() < 1e-12);
         assert!((t.kappa().unwrap() - 0.6).abs() < 1e-12);
         assert_eq!((a.shared, a.unmatched), (10, 0));
     }
@@ -307,7 +307,10 @@ mod tests {
             ..Table::default()
         };
         assert_eq!(t.kappa(), None);
-        assert_eq!(t.observed(), 1.0);
+        assert_eq!(t.observed(), Some(1.0));
+        // No headline at all: nothing agreed, nothing to say.
+        assert_eq!(Table::default().observed(), None);
+        assert_eq!(Table::default().kappa(), None);
         // Perfect agreement on a rule both readings use: κ = 1.
         let t = Table {
             both: 2,

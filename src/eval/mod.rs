@@ -5,9 +5,8 @@
 //! Pure: a labelled set and a compiled rule set in, a [`Report`] out; two reports on the same
 //! set make a [`Comparison`] (what a change to the rules did), and a second, independent
 //! labelling of the set makes an [`Agreement`] (how far the labels themselves can be trusted).
-//! The text part of a rule
-//! "holds" for a headline when it is true or waits only for the price part (as `match`
-//! shows it): the price part is not the labeller's business.
+//! The text part of a rule "holds" for a headline when it is true or waits only for the price
+//! part (as `match` shows it): the price part is not the labeller's business.
 
 use std::collections::{BTreeMap, BTreeSet};
 
