@@ -338,7 +338,8 @@ fn a_baseline_shows_what_a_change_fixed_and_what_it_broke() {
 
 #[test]
 fn a_second_reading_shows_how_far_the_labels_agree() {
-    // By hand over the five headlines both readings hold (the iPhone is only in the first):
+    // By hand over the five headlines both readings hold (the iPhone is only in the first, the
+    // TPU deal only in the second):
     // both say "story" for 2, only the first for the AMD deal, only the second for NVIDIA's
     // memory suppliers, neither for the price report. Agreed 3 of 5 = 0.6; each reading says
     // "story" for 3 of 5, so chance agreement is 0.6·0.6 + 0.4·0.4 = 0.52 and
@@ -351,7 +352,7 @@ fn a_second_reading_shows_how_far_the_labels_agree() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stderr.contains("second-reading.jsonl: line 9"),
+        stderr.contains("second-reading.jsonl: line 11"),
         "the cut-off line is named: {stderr}"
     );
     let out = lines(&stdout);
@@ -359,6 +360,7 @@ fn a_second_reading_shows_how_far_the_labels_agree() {
     assert_eq!(agreement["rule"], SEED);
     assert_eq!(agreement["shared"], 5);
     assert_eq!(agreement["unmatched"], 1);
+    assert_eq!(agreement["second_unmatched"], 1);
     let a = &agreement["agreement"];
     assert_eq!(
         [
@@ -386,7 +388,7 @@ fn a_second_reading_shows_how_far_the_labels_agree() {
     assert_eq!(code, 0);
     assert!(
         stdout.ends_with(&format!(
-            "Two readings of 5 headlines (1 more only in the first).\n\n\
+            "Two readings of 5 headlines (1 more only in the first, 1 only in the second).\n\n\
              | rule | its story: both | first only | second only | agreed | Cohen's κ |\n\
              |---|---:|---:|---:|---:|---:|\n\
              | `{SEED}` | 2 | 1 | 1 | 60.0 % | 0.167 |\n"
@@ -423,7 +425,7 @@ fn a_second_reading_of_other_headlines_agrees_on_nothing() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("holds none of these headlines"), "{stderr}");
     assert!(
-        stdout.contains("Two readings of 0 headlines (6 more only in the first):"),
+        stdout.contains("Two readings of 0 headlines (6 more only in the first, 1 only in the second):"),
         "{stdout}"
     );
     let row = stdout

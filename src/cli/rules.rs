@@ -102,11 +102,11 @@ pub(crate) fn run_eval(
         }
         None => None,
     };
-    if let Some(half) = split {
-        let half = match half {
-            SplitArg::Dev => Split::Dev,
-            SplitArg::Test => Split::Test,
-        };
+    let half = split.map(|half| match half {
+        SplitArg::Dev => Split::Dev,
+        SplitArg::Test => Split::Test,
+    });
+    if let Some(half) = half {
         items.retain(|l| Split::of(&l.headline) == half);
     }
     if let Some(lang) = lang {
@@ -139,8 +139,21 @@ pub(crate) fn run_eval(
     };
     let written = written.and_then(|()| match &readings {
         Some(readings) => {
-            let agreement =
-                eval::Agreement::of(&items, readings, report.rules.keys().map(String::as_str));
+            // The second reading follows the split (by the same hash); a language it need not
+            // say, so under --lang its headlines of the other language are not counted.
+            let kept: Vec<_> = match half {
+                Some(half) => readings
+                    .iter()
+                    .filter(|r| Split::of_key(&r.title, r.link.as_deref()) == half)
+                    .cloned()
+                    .collect(),
+                None => readings.clone(),
+            };
+            let mut agreement =
+                eval::Agreement::of(&items, &kept, report.rules.keys().map(String::as_str));
+            if lang.is_some() {
+                agreement.second_unmatched = None;
+            }
             if agreement.shared == 0 {
                 let _ = writeln!(
                     stderr,

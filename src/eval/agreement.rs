@@ -92,6 +92,10 @@ pub struct Agreement {
     pub shared: usize,
     /// Headlines of the first reading the second one does not hold.
     pub unmatched: usize,
+    /// Headlines of the second reading the first one does not hold, when counted (a caller
+    /// that kept only part of the first reading, by a filter the second cannot follow, says
+    /// `None`).
+    pub second_unmatched: Option<usize>,
     /// Per rule id.
     pub rules: BTreeMap<String, Table>,
 }
@@ -118,12 +122,15 @@ impl Agreement {
                 .collect(),
             ..Agreement::default()
         };
+        let mut found = std::collections::HashSet::new();
         for item in first {
             let h = &item.headline;
-            let Some(reading) = by_key.get(&(h.title.as_str(), h.link.as_deref())) else {
+            let key = (h.title.as_str(), h.link.as_deref());
+            let Some(reading) = by_key.get(&key) else {
                 agreement.unmatched += 1;
                 continue;
             };
+            found.insert(key);
             agreement.shared += 1;
             for (rule, table) in &mut agreement.rules {
                 let said = |expect: &[String]| expect.iter().any(|e| e == rule);
@@ -135,11 +142,13 @@ impl Agreement {
                 }
             }
         }
+        agreement.second_unmatched = Some(by_key.len() - found.len());
         agreement
     }
 
     /// One JSON object per rule: `{"kind": "agreement", "rule", "agreement": {both,
-    /// first_only, second_only, neither, observed, kappa}, "shared", "unmatched"}`.
+    /// first_only, second_only, neither, observed, kappa}, "shared", "unmatched",
+    /// "second_unmatched"}`.
     pub fn write_jsonl(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         for (rule, t) in &self.rules {
             let line = serde_json::json!({
@@ -148,6 +157,7 @@ impl Agreement {
                 "agreement": t.to_json(),
                 "shared": self.shared,
                 "unmatched": self.unmatched,
+                "second_unmatched": self.second_unmatched,
             });
             writeln!(out, "{line}")?;
         }
@@ -211,9 +221,16 @@ impl Agreement {
     }
 
     fn unmatched_words(&self) -> String {
-        match self.unmatched {
-            0 => String::new(),
-            n => format!(" ({n} more only in the first)"),
+        let mut parts = Vec::new();
+        if self.unmatched > 0 {
+            parts.push(format!("{} more only in the first", self.unmatched));
+        }
+        if let Some(n) = self.second_unmatched.filter(|&n| n > 0) {
+            parts.push(format!("{n} only in the second"));
+        }
+        match parts.is_empty() {
+            true => String::new(),
+            false => format!(" ({})", parts.join(", ")),
         }
     }
 }
@@ -284,7 +301,10 @@ mod tests {
         assert_eq!(t.disagreements(), 2);
         assert!((t.observed().unwrap() - 0.8).abs() < 1e-12);
         assert!((t.kappa().unwrap() - 0.6).abs() < 1e-12);
-        assert_eq!((a.shared, a.unmatched), (10, 0));
+        assert_eq!(
+            (a.shared, a.unmatched, a.second_unmatched),
+            (10, 0, Some(0))
+        );
     }
 
     #[test]
@@ -295,6 +315,8 @@ mod tests {
         let second = [reading("one", &["a"]), reading("one", &[]), other_link];
         let a = Agreement::of(&first, &second, ["a"]);
         assert_eq!((a.shared, a.unmatched), (1, 1));
+        // "two" with another link is a headline of the second reading alone.
+        assert_eq!(a.second_unmatched, Some(1));
         // The repeated line does not count: the first one for a headline does.
         assert_eq!(a.rules["a"].both, 1);
         assert_eq!(a.rules["a"].headlines(), 1);

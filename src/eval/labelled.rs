@@ -82,11 +82,12 @@ pub enum Split {
 impl Split {
     /// The half `headline` belongs to.
     pub fn of(headline: &Headline) -> Split {
-        let key = format!(
-            "{}\u{1f}{}",
-            headline.title.trim(),
-            headline.link.as_deref().unwrap_or("")
-        );
+        Split::of_key(&headline.title, headline.link.as_deref())
+    }
+
+    /// The half a headline with this title and link belongs to.
+    pub fn of_key(title: &str, link: Option<&str>) -> Split {
+        let key = format!("{}\u{1f}{}", title.trim(), link.unwrap_or(""));
         if xxhash_rust::xxh3::xxh3_64(key.as_bytes()).is_multiple_of(2) {
             Split::Dev
         } else {
