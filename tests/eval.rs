@@ -425,7 +425,9 @@ fn a_second_reading_of_other_headlines_agrees_on_nothing() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("holds none of these headlines"), "{stderr}");
     assert!(
-        stdout.contains("Two readings of 0 headlines (6 more only in the first, 1 only in the second):"),
+        stdout.contains(
+            "Two readings of 0 headlines (6 more only in the first, 1 only in the second):"
+        ),
         "{stdout}"
     );
     let row = stdout
