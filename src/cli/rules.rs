@@ -94,7 +94,7 @@ pub(crate) fn run_eval(
     let mut stderr = std::io::stderr().lock();
     name_skipped(&mut stderr, headlines, &errors);
     // Read before anything is written: a missing file must not follow a finished report.
-    let readings = match second_reading {
+    let mut readings = match second_reading {
         Some(path) => {
             let (readings, errors) = eval::parse_readings(&read(path)?);
             name_skipped(&mut stderr, path, &errors);
@@ -108,6 +108,11 @@ pub(crate) fn run_eval(
     });
     if let Some(half) = half {
         items.retain(|l| Split::of(&l.headline) == half);
+        // The second reading is split by the same hash; a language it need not say, so under
+        // --lang its headlines of the other language are not counted (below).
+        if let Some(readings) = &mut readings {
+            readings.retain(|r| Split::of_key(&r.title, r.link.as_deref()) == half);
+        }
     }
     if let Some(lang) = lang {
         items.retain(|l| l.lang() == lang);
@@ -139,18 +144,8 @@ pub(crate) fn run_eval(
     };
     let written = written.and_then(|()| match &readings {
         Some(readings) => {
-            // The second reading follows the split (by the same hash); a language it need not
-            // say, so under --lang its headlines of the other language are not counted.
-            let kept: Vec<_> = match half {
-                Some(half) => readings
-                    .iter()
-                    .filter(|r| Split::of_key(&r.title, r.link.as_deref()) == half)
-                    .cloned()
-                    .collect(),
-                None => readings.clone(),
-            };
             let mut agreement =
-                eval::Agreement::of(&items, &kept, report.rules.keys().map(String::as_str));
+                eval::Agreement::of(&items, readings, report.rules.keys().map(String::as_str));
             if lang.is_some() {
                 agreement.second_unmatched = None;
             }
