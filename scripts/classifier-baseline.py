@@ -105,11 +105,9 @@ def main():
             for threshold in (0.5, 0.8, 0.95):
                 pr = precision_recall([s >= threshold for s in p], expected)
                 cells.append(f"at {threshold}: {pr[0]:.3f} / {pr[1]:.3f}")
-            best = max(
-                (precision_recall([s >= th for s in p], expected)[1] for th in np.linspace(0.05, 0.99, 95)
-                 if precision_recall([s >= th for s in p], expected)[0] >= p_rules),
-                default=0.0,
-            )
+            curve = [precision_recall([s >= th for s in p], expected)
+                     for th in np.linspace(0.05, 0.99, 95)]
+            best = max((r for prec, r in curve if prec >= p_rules), default=0.0)
             both = precision_recall([s >= 0.5 and r for s, r in zip(p, by_rules)], expected)
             either = precision_recall([s >= 0.95 or r for s, r in zip(p, by_rules)], expected)
             print(f"  {name}: {'; '.join(cells)}; best recall at the rules' precision {best:.3f}; "
