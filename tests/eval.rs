@@ -352,8 +352,16 @@ fn a_second_reading_shows_how_far_the_labels_agree() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stderr.contains("second-reading.jsonl: line 11"),
+        stderr.contains("second-reading.jsonl: line 12"),
         "the cut-off line is named: {stderr}"
+    );
+    assert!(
+        stderr.contains("repeated lines in the second reading: 1 "),
+        "the repeated line is reported: {stderr}"
+    );
+    assert!(
+        stderr.contains("rules not compared here (not expected in the labelled set, or misspelt): nvda-customer-seeks-alternative\n"),
+        "the misspelt id is named: {stderr}"
     );
     let out = lines(&stdout);
     let agreement = out.last().unwrap();

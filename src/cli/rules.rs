@@ -149,6 +149,26 @@ pub(crate) fn run_eval(
             if lang.is_some() {
                 agreement.second_unmatched = None;
             }
+            // Under --rule the other rules are left out on purpose: only ids no rule has are
+            // worth a word there.
+            agreement
+                .uncompared
+                .retain(|id| only.is_empty() || !set.rules().iter().any(|r| r.id == *id));
+            if agreement.repeated > 0 {
+                let _ = writeln!(
+                    stderr,
+                    "marketbot eval: repeated lines in the second reading: {} (a headline it already labelled; the first line for each counts)",
+                    agreement.repeated
+                );
+            }
+            if !agreement.uncompared.is_empty() {
+                let names: Vec<_> = agreement.uncompared.iter().map(String::as_str).collect();
+                let _ = writeln!(
+                    stderr,
+                    "marketbot eval: the second reading also names rules not compared here (not expected in the labelled set, or misspelt): {}",
+                    names.join(", ")
+                );
+            }
             if agreement.shared == 0 {
                 let _ = writeln!(
                     stderr,

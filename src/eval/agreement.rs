@@ -6,7 +6,7 @@
 //! Cohen's κ (agreement beyond what two readers labelling at their own rates would reach by
 //! chance).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -96,6 +96,12 @@ pub struct Agreement {
     /// that kept only part of the first reading, by a filter the second cannot follow, says
     /// `None`).
     pub second_unmatched: Option<usize>,
+    /// Lines of the second reading that name a headline it already labelled: the first line
+    /// for a headline counts, these do not.
+    pub repeated: usize,
+    /// Rule ids the second reading uses that are not among the rules compared (a rule the
+    /// first reading never expects, or a misspelt id): their labels are not counted.
+    pub uncompared: BTreeSet<String>,
     /// Per rule id.
     pub rules: BTreeMap<String, Table>,
 }
@@ -109,12 +115,6 @@ impl Agreement {
         second: &[Reading],
         rules: impl IntoIterator<Item = &'a str>,
     ) -> Agreement {
-        let mut by_key: HashMap<(&str, Option<&str>), &Reading> = HashMap::new();
-        for r in second {
-            by_key
-                .entry((r.title.as_str(), r.link.as_deref()))
-                .or_insert(r);
-        }
         let mut agreement = Agreement {
             rules: rules
                 .into_iter()
@@ -122,7 +122,21 @@ impl Agreement {
                 .collect(),
             ..Agreement::default()
         };
-        let mut found = std::collections::HashSet::new();
+        let mut by_key: HashMap<(&str, Option<&str>), &Reading> = HashMap::new();
+        for r in second {
+            match by_key.entry((r.title.as_str(), r.link.as_deref())) {
+                std::collections::hash_map::Entry::Occupied(_) => agreement.repeated += 1,
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(r);
+                }
+            }
+            for rule in &r.expect {
+                if !agreement.rules.contains_key(rule) {
+                    agreement.uncompared.insert(rule.clone());
+                }
+            }
+        }
+        let mut found = HashSet::new();
         for item in first {
             let h = &item.headline;
             let key = (h.title.as_str(), h.link.as_deref());
@@ -320,6 +334,22 @@ mod tests {
         // The repeated line does not count: the first one for a headline does.
         assert_eq!(a.rules["a"].both, 1);
         assert_eq!(a.rules["a"].headlines(), 1);
+        assert_eq!(a.repeated, 1);
+        assert!(a.uncompared.is_empty());
+    }
+
+    #[test]
+    fn rules_only_the_second_reading_names_are_listed_not_counted() {
+        let first = [labelled("one", &["a"]), labelled("two", &[])];
+        let second = [reading("one", &["a", "b"]), reading("two", &["c"])];
+        let a = Agreement::of(&first, &second, ["a"]);
+        assert_eq!(
+            a.uncompared.iter().map(String::as_str).collect::<Vec<_>>(),
+            ["b", "c"]
+        );
+        assert_eq!(a.rules["a"].both, 1);
+        assert_eq!(a.rules["a"].neither, 1);
+        assert_eq!(a.repeated, 0);
     }
 
     #[test]
