@@ -25,6 +25,15 @@ fn eval(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// A second reading written to a temporary file (kept while the returned directory lives).
+fn reading_file(lines: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reading.jsonl");
+    std::fs::write(&path, lines).unwrap();
+    let path = path.to_str().unwrap().to_string();
+    (dir, path)
+}
+
 fn lines(stdout: &str) -> Vec<serde_json::Value> {
     stdout
         .lines()
@@ -419,19 +428,10 @@ fn a_missing_second_reading_is_an_error_before_any_report() {
 fn a_second_reading_of_other_headlines_agrees_on_nothing() {
     // Matched by title and link: a reading of other headlines shares none, and says so
     // rather than reporting perfect agreement.
-    let dir = tempfile::tempdir().unwrap();
-    let other = dir.path().join("other.jsonl");
-    std::fs::write(
-        &other,
+    let (_dir, other) = reading_file(
         "{\"title\":\"Something else entirely\",\"link\":\"https://example.com/z\",\"expect\":[]}\n",
-    )
-    .unwrap();
-    let (code, stdout, stderr) = eval(&[
-        "--second-reading",
-        other.to_str().unwrap(),
-        "--format",
-        "text",
-    ]);
+    );
+    let (code, stdout, stderr) = eval(&["--second-reading", &other, "--format", "text"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("holds none of these headlines"), "{stderr}");
     assert!(
@@ -451,16 +451,12 @@ fn a_second_reading_of_other_headlines_agrees_on_nothing() {
 fn rule_ids_of_the_second_reading_not_compared_are_named_unless_left_out_on_purpose() {
     // Two lines of the labelled set, read again: one with a rule the set has but no labelled
     // headline expects (so it is not scored), one with a misspelt id.
-    let dir = tempfile::tempdir().unwrap();
-    let reading = dir.path().join("reading.jsonl");
-    std::fs::write(
-        &reading,
+    let (_dir, reading) = reading_file(
         "{\"title\":\"OpenAI is unsatisfied with some Nvidia chips and looking for alternatives, sources say\",\"link\":\"https://example.com/a\",\"expect\":[\"nvda-customer-seeks-alternatives\",\"new-52-week-low\"]}\n\
          {\"title\":\"OpenAI sucht Alternativen zu Nvidia-Chips\",\"link\":\"https://example.com/b\",\"expect\":[\"nvda-customer-seeks-alternativs\"]}\n",
-    )
-    .unwrap();
+    );
     let named = |extra: &[&str]| {
-        let mut args = vec!["--second-reading", reading.to_str().unwrap()];
+        let mut args = vec!["--second-reading", reading.as_str()];
         args.extend_from_slice(extra);
         let (code, _, stderr) = eval(&args);
         assert_eq!(code, 0, "{stderr}");
@@ -485,14 +481,10 @@ fn rule_ids_of_the_second_reading_not_compared_are_named_unless_left_out_on_purp
 
 #[test]
 fn a_clean_second_reading_prints_nothing_on_stderr() {
-    let dir = tempfile::tempdir().unwrap();
-    let reading = dir.path().join("reading.jsonl");
-    std::fs::write(
-        &reading,
+    let (_dir, reading) = reading_file(
         "{\"title\":\"OpenAI sucht Alternativen zu Nvidia-Chips\",\"link\":\"https://example.com/b\",\"expect\":[\"nvda-customer-seeks-alternatives\"]}\n",
-    )
-    .unwrap();
-    let (code, _, stderr) = eval(&["--second-reading", reading.to_str().unwrap()]);
+    );
+    let (code, _, stderr) = eval(&["--second-reading", &reading]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
