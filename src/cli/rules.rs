@@ -94,11 +94,11 @@ pub(crate) fn run_eval(
     let mut stderr = std::io::stderr().lock();
     name_skipped(&mut stderr, headlines, &errors);
     // Read before anything is written: a missing file must not follow a finished report.
-    let mut readings = match second_reading {
+    let mut second = match second_reading {
         Some(path) => {
             let (readings, errors) = eval::parse_readings(&read(path)?);
             name_skipped(&mut stderr, path, &errors);
-            Some(readings)
+            Some((path, readings))
         }
         None => None,
     };
@@ -110,7 +110,7 @@ pub(crate) fn run_eval(
         items.retain(|l| Split::of(&l.headline) == half);
         // The second reading is split by the same hash; a language it need not say, so under
         // --lang its headlines of the other language are not counted (below).
-        if let Some(readings) = &mut readings {
+        if let Some((_, readings)) = &mut second {
             readings.retain(|r| Split::of_key(&r.title, r.link.as_deref()) == half);
         }
     }
@@ -142,8 +142,8 @@ pub(crate) fn run_eval(
             EvalFormat::Text => report.write_text(&mut out),
         },
     };
-    let written = written.and_then(|()| match &readings {
-        Some(readings) => {
+    let written = written.and_then(|()| match &second {
+        Some((path, readings)) => {
             let mut agreement =
                 eval::Agreement::of(&items, readings, report.rules.keys().map(String::as_str));
             if lang.is_some() {
@@ -156,31 +156,7 @@ pub(crate) fn run_eval(
             agreement
                 .uncompared
                 .retain(|id| !narrowed || !set.rules().iter().any(|r| r.id == *id));
-            let path = second_reading.map(Path::display);
-            if agreement.repeated > 0 {
-                let n = agreement.repeated;
-                let _ = writeln!(
-                    stderr,
-                    "marketbot eval: {}: {n} {} a headline labelled earlier in the file; only the first line for each headline counts",
-                    path.as_ref().expect("a second reading was read"),
-                    if n == 1 { "line repeats" } else { "lines repeat" },
-                );
-            }
-            if !agreement.uncompared.is_empty() {
-                let names: Vec<_> = agreement.uncompared.iter().map(String::as_str).collect();
-                let _ = writeln!(
-                    stderr,
-                    "marketbot eval: {}: names rule ids not compared here, so their labels are not counted (no headline scored here expects them, or misspelt): {}",
-                    path.as_ref().expect("a second reading was read"),
-                    names.join(", ")
-                );
-            }
-            if agreement.shared == 0 {
-                let _ = writeln!(
-                    stderr,
-                    "marketbot eval: the second reading holds none of these headlines (matched by title and link)"
-                );
-            }
+            warn_about_reading(&mut stderr, path, &agreement);
             match format {
                 EvalFormat::Markdown => agreement.write_markdown(&mut out),
                 EvalFormat::Jsonl => agreement.write_jsonl(&mut out),
@@ -208,6 +184,42 @@ pub(crate) fn run_eval(
         let _ = writeln!(stderr, "marketbot eval: below the floor: {b}");
     }
     Ok(below.is_empty())
+}
+
+/// What a second reading holds that the agreement does not count: repeated lines, rule ids
+/// not compared, and no shared headline at all.
+fn warn_about_reading(
+    stderr: &mut impl Write,
+    path: &Path,
+    agreement: &marketbot::eval::Agreement,
+) {
+    let path = path.display();
+    let n = agreement.repeated;
+    if n > 0 {
+        let lines = if n == 1 {
+            "line repeats"
+        } else {
+            "lines repeat"
+        };
+        let _ = writeln!(
+            stderr,
+            "marketbot eval: {path}: {n} {lines} a headline labelled earlier in the file; only the first line for each headline counts",
+        );
+    }
+    if !agreement.uncompared.is_empty() {
+        let names: Vec<_> = agreement.uncompared.iter().map(String::as_str).collect();
+        let _ = writeln!(
+            stderr,
+            "marketbot eval: {path}: names rule ids not compared here, so their labels are not counted (no headline scored here expects them, or misspelt): {}",
+            names.join(", ")
+        );
+    }
+    if agreement.shared == 0 {
+        let _ = writeln!(
+            stderr,
+            "marketbot eval: the second reading holds none of these headlines (matched by title and link)"
+        );
+    }
 }
 
 /// Names the first ten lines of `path` that could not be read, and counts the rest.

@@ -181,12 +181,7 @@ impl Agreement {
     /// A Markdown table after a blank line: per rule, the headlines both readings say are its
     /// story, those only one says are, the share agreed and κ.
     pub fn write_markdown(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        writeln!(
-            out,
-            "\nTwo readings of {} headlines{}.\n",
-            self.shared,
-            self.unmatched_words()
-        )?;
+        writeln!(out, "\n{}.\n", self.heading())?;
         writeln!(
             out,
             "| rule | its story: both | first only | second only | agreed | Cohen's κ |"
@@ -208,12 +203,7 @@ impl Agreement {
 
     /// A table of the same figures for a terminal.
     pub fn write_text(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        writeln!(
-            out,
-            "\nTwo readings of {} headlines{}:",
-            self.shared,
-            self.unmatched_words()
-        )?;
+        writeln!(out, "\n{}:", self.heading())?;
         writeln!(
             out,
             "{:<36} {:>5} {:>10} {:>11} {:>7} {:>7} {:>6}",
@@ -234,7 +224,8 @@ impl Agreement {
         Ok(())
     }
 
-    fn unmatched_words(&self) -> String {
+    /// `Two readings of N headlines`, and how many only one of them holds.
+    fn heading(&self) -> String {
         let mut parts = Vec::new();
         if self.unmatched > 0 {
             parts.push(format!("{} more only in the first", self.unmatched));
@@ -242,9 +233,10 @@ impl Agreement {
         if let Some(n) = self.second_unmatched.filter(|&n| n > 0) {
             parts.push(format!("{n} only in the second"));
         }
+        let shared = self.shared;
         match parts.is_empty() {
-            true => String::new(),
-            false => format!(" ({})", parts.join(", ")),
+            true => format!("Two readings of {shared} headlines"),
+            false => format!("Two readings of {shared} headlines ({})", parts.join(", ")),
         }
     }
 }
