@@ -18,7 +18,7 @@ use super::template::Template;
 use super::term::Term;
 use super::{
     Field, Item, Problem, Rule, RuleSet, RuleTests, Selection, SelectionKind, SourceFile, TermId,
-    TextSelection, condition,
+    TextSelection, WordOrder, condition,
 };
 
 /// Largest compiled size of a rule's regular expression.
@@ -449,8 +449,8 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Compiles a term list: plain terms, `@lexicon` references and `A NEAR/n B` (written in the
-/// rule or inside a lexicon entry).
+/// Compiles a term list: plain terms, `@lexicon` references and pairs, `A NEAR/n B` or
+/// `A BEFORE/n B` (written in the rule or inside a lexicon entry).
 fn compile_items(
     file: &Excerpt,
     written: &[Spanned<String>],
@@ -460,7 +460,7 @@ fn compile_items(
 ) -> Box<[Item]> {
     let mut items = Vec::new();
     for w in written {
-        let texts: Vec<(String, Option<String>)> = if split_near(w.get_ref()).is_some() {
+        let texts: Vec<(String, Option<String>)> = if split_pair(w.get_ref()).is_some() {
             vec![(w.get_ref().clone(), None)]
         } else {
             let mut expanded = Vec::new();
@@ -472,19 +472,29 @@ fn compile_items(
                 Some(v) => format!("in lexicon `@{v}`: {msg}"),
                 None => msg,
             };
-            let item = match split_near(&text) {
-                Some((_, None, _)) => {
+            let item = match split_pair(&text) {
+                Some(Pair {
+                    order,
+                    within: None,
+                    ..
+                }) => {
+                    let keyword = order.keyword();
                     problems.push(Problem::at(
                         file,
                         w.span(),
                         in_lexicon(format!(
-                            "`{text}`: NEAR needs a distance up to 50, e.g. `NEAR/5`"
+                            "`{text}`: {keyword} needs a distance up to 50, e.g. `{keyword}/5`"
                         )),
                         None,
                     ));
                     continue;
                 }
-                Some((left, Some(within), right)) => {
+                Some(Pair {
+                    left,
+                    order,
+                    within: Some(within),
+                    right,
+                }) => {
                     let left = side_terms(file, w, left, lexicon, terms, problems);
                     let right = side_terms(file, w, right, lexicon, terms, problems);
                     if left.is_empty() || right.is_empty() {
@@ -494,6 +504,7 @@ fn compile_items(
                         left,
                         right,
                         within,
+                        order,
                     }
                 }
                 None => match terms.parse(&text) {
@@ -512,27 +523,39 @@ fn compile_items(
     items.into()
 }
 
-/// `A NEAR/5 B` → (`A`, Some(5), `B`); `NEAR` without a number gives `None` as distance, and a
-/// side may come out empty (`NEAR/3 B`, `A NEAR/3`).
-pub(super) fn split_near(text: &str) -> Option<(&str, Option<usize>, &str)> {
+/// A pair of term lists written `A NEAR/5 B` or `A BEFORE/5 B`, split but not yet compiled.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Pair<'a> {
+    /// What is written before the keyword (may be empty: `NEAR/3 B`).
+    pub left: &'a str,
+    /// Which side may come first.
+    pub order: WordOrder,
+    /// The distance; `None` when missing or over 50 (`A NEAR B`).
+    pub within: Option<usize>,
+    /// What is written after the distance (may be empty: `A NEAR/3`).
+    pub right: &'a str,
+}
+
+/// Splits `A NEAR/5 B` or `A BEFORE/5 B` at its keyword, a word of its own (`NEARBY` is a
+/// term); `None` when the text holds neither.
+pub(super) fn split_pair(text: &str) -> Option<Pair<'_>> {
     let text = text.trim();
-    let i = if text == "NEAR" || text.starts_with("NEAR/") || text.starts_with("NEAR ") {
-        0
-    } else {
-        text.find(" NEAR")? + 1
-    };
-    let rest = &text[i + 4..];
-    let (num, right) = match rest.strip_prefix('/') {
-        Some(r) => {
-            let end = r.find(char::is_whitespace).unwrap_or(r.len());
-            (
-                r[..end].parse::<usize>().ok().filter(|n| *n <= 50),
-                &r[end..],
-            )
-        }
-        None => (None, rest),
-    };
-    Some((text[..i].trim(), num, right.trim()))
+    text.split(char::is_whitespace).find_map(|word| {
+        let order = [WordOrder::Either, WordOrder::LeftFirst]
+            .into_iter()
+            .find(|o| word == o.keyword() || word.starts_with(&format!("{}/", o.keyword())))?;
+        let at = word.as_ptr() as usize - text.as_ptr() as usize;
+        let within = word[order.keyword().len()..]
+            .strip_prefix('/')
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n <= 50);
+        Some(Pair {
+            left: text[..at].trim(),
+            order,
+            within,
+            right: text[at + word.len()..].trim(),
+        })
+    })
 }
 
 fn side_terms(
@@ -552,13 +575,13 @@ fn side_terms(
     );
     let mut ids = Vec::new();
     for t in expanded {
-        if split_near(&t.text).is_some() {
+        if split_pair(&t.text).is_some() {
             // `@entry NEAR/5 x` where the entry holds pairs: a pair cannot be one side of another.
             problems.push(Problem::at(
                 file,
                 written.span(),
                 format!(
-                    "`{}`: a NEAR side must be plain terms, and `{side}` holds the pair `{}`",
+                    "`{}`: a pair's side must be plain terms, and `{side}` holds the pair `{}`",
                     written.get_ref(),
                     t.text
                 ),

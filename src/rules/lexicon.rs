@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
-use super::compile::split_near;
+use super::compile::{Pair, split_pair};
 use super::file::{Located, Problem, RawLexicon, SourceFile};
 use crate::problem::closest;
 
@@ -180,15 +180,19 @@ impl Lexicon {
         let file = &self.files[entry.file];
         for term in &entry.terms {
             let text = term.get_ref().trim();
-            if let Some((left, _, right)) = split_near(text) {
+            if let Some(Pair {
+                left, order, right, ..
+            }) = split_pair(text)
+            {
                 // A pair stays one term; its sides are expanded where it is compiled. Their
                 // references are checked here, so a bad one is reported once, at the entry.
+                let keyword = order.keyword();
                 if left.is_empty() || right.is_empty() {
                     problems.push(Problem::at(
                         file,
                         term.span(),
-                        format!("`{text}`: a NEAR pair needs a term on each side"),
-                        Some("e.g. `@customers NEAR/5 @chips`".into()),
+                        format!("`{text}`: a {keyword} pair needs a term on each side"),
+                        Some(format!("e.g. `@customers {keyword}/5 @chips`")),
                     ));
                     continue;
                 }
@@ -200,7 +204,7 @@ impl Lexicon {
                             problems.push(Problem::at(
                                 file,
                                 term.span(),
-                                format!("`{text}`: a NEAR side refers back to `@{other}`"),
+                                format!("`{text}`: a {keyword} side refers back to `@{other}`"),
                                 Some("remove the reference".into()),
                             ));
                         } else if self.has_pair(other) {
@@ -208,7 +212,7 @@ impl Lexicon {
                                 file,
                                 term.span(),
                                 format!(
-                                    "`{text}`: `@{other}` holds NEAR pairs, and a NEAR side must be plain terms"
+                                    "`{text}`: `@{other}` holds pairs, and a pair's side must be plain terms"
                                 ),
                                 Some("refer to an entry of plain terms on each side".into()),
                             ));
@@ -251,7 +255,7 @@ impl Lexicon {
 }
 
 impl Lexicon {
-    /// Whether entry `name`, or an entry it includes, holds a `NEAR` pair.
+    /// Whether entry `name`, or an entry it includes, holds a pair (`NEAR`, `BEFORE`).
     fn has_pair(&self, name: &str) -> bool {
         let mut seen = vec![name.to_string()];
         let mut todo = vec![name.to_string()];
@@ -261,7 +265,7 @@ impl Lexicon {
             };
             for term in &entry.terms {
                 let text = term.get_ref().trim();
-                if split_near(text).is_some() {
+                if split_pair(text).is_some() {
                     return true;
                 }
                 if let Some(other) = text.strip_prefix('@')

@@ -122,7 +122,8 @@ pub enum SelectionKind {
 pub enum Item {
     /// A term.
     Term(TermId),
-    /// A term of `left` within `within` words of a term of `right` (`A NEAR/5 B`).
+    /// A term of `left` within `within` words of a term of `right` (`A NEAR/5 B`), or before
+    /// it (`A BEFORE/5 B`).
     Near {
         /// One side.
         left: Box<[TermId]>,
@@ -130,7 +131,29 @@ pub enum Item {
         right: Box<[TermId]>,
         /// Most words between them.
         within: usize,
+        /// Whether `left` must come first.
+        order: WordOrder,
     },
+}
+
+/// Which side of a pair may come first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WordOrder {
+    /// Either (`A NEAR/5 B`).
+    Either,
+    /// The left side, then the right (`A BEFORE/5 B`): `risk BEFORE/3 downgrade` holds for
+    /// "risk of a downgrade", not for "downgrade over risk".
+    LeftFirst,
+}
+
+impl WordOrder {
+    /// The keyword that writes it.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            WordOrder::Either => "NEAR",
+            WordOrder::LeftFirst => "BEFORE",
+        }
+    }
 }
 
 /// A compiled text selection: every list given must be satisfied.
@@ -335,18 +358,20 @@ fn item_holds(item: &Item, occurrences: &[Occurrence], fields: &[Field]) -> bool
             left,
             right,
             within,
-        } => near_pairs(left, right, *within, occurrences, fields)
+            order,
+        } => near_pairs(left, right, *within, *order, occurrences, fields)
             .next()
             .is_some(),
     }
 }
 
 /// Pairs of occurrences (one of `left`, one of `right`) in the same field at most `within`
-/// words apart.
+/// words apart, the left one first where `order` says so.
 fn near_pairs<'a>(
     left: &'a [TermId],
     right: &'a [TermId],
     within: usize,
+    order: WordOrder,
     occurrences: &'a [Occurrence],
     fields: &'a [Field],
 ) -> impl Iterator<Item = (&'a Occurrence, &'a Occurrence)> + 'a {
@@ -358,7 +383,9 @@ fn near_pairs<'a>(
     side(left).flat_map(move |a| {
         side(right)
             .filter(move |b| {
-                if a.field != b.field {
+                if a.field != b.field
+                    || (order == WordOrder::LeftFirst && a.token + a.len > b.token)
+                {
                     return false;
                 }
                 let gap = if a.token <= b.token {
@@ -633,11 +660,15 @@ impl RuleSet {
                         left,
                         right,
                         within,
+                        order,
                     } => {
-                        for (a, b) in near_pairs(left, right, *within, occurrences, &t.fields) {
+                        let pairs =
+                            near_pairs(left, right, *within, *order, occurrences, &t.fields);
+                        for (a, b) in pairs {
                             let label = format!(
-                                "{} NEAR/{within} {}",
+                                "{} {}/{within} {}",
                                 self.matcher.term(a.term),
+                                order.keyword(),
                                 self.matcher.term(b.term)
                             );
                             push(&s.name, label.clone(), a.field, a.token, a.len);

@@ -350,6 +350,72 @@ fn near_finds_terms_within_a_distance_in_either_order() {
 }
 
 #[test]
+fn before_finds_the_left_term_first_within_a_distance() {
+    let set = one(
+        "id = \"b\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"risk BEFORE/2 downgrade\"]\n",
+    );
+    assert_eq!(
+        verdict(&set, "Chipmaker at risk of a downgrade", None, ""),
+        Some(Tri::True)
+    );
+    assert_eq!(
+        verdict(
+            &set,
+            "Mizuho downgrade over risk to sales outlook",
+            None,
+            ""
+        ),
+        None
+    );
+    assert_eq!(
+        verdict(&set, "Risk that a major bank issues a downgrade", None, ""),
+        None,
+        "more than two words between them"
+    );
+    // The evidence names the pair with its keyword.
+    let m = set.match_headline(&prepared_in(&set, "Risk of downgrade looms"));
+    let evidence = &m.rules[0].matched;
+    assert!(
+        evidence.iter().any(|e| e.term == "risk BEFORE/2 downgrade"),
+        "{evidence:?}"
+    );
+    let problems = compile_one(
+        "id = \"b\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"risk BEFORE downgrade\"]\n",
+    )
+    .unwrap_err();
+    assert!(
+        problems[0]
+            .message
+            .contains("BEFORE needs a distance up to 50, e.g. `BEFORE/5`"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_keyword_is_a_word_of_its_own() {
+    use super::compile::{Pair, split_pair};
+    assert_eq!(split_pair("NEARBY stores"), None);
+    assert_eq!(
+        split_pair(" a  BEFORE/3 b c "),
+        Some(Pair {
+            left: "a",
+            order: WordOrder::LeftFirst,
+            within: Some(3),
+            right: "b c",
+        })
+    );
+    assert_eq!(
+        split_pair("NEAR/51 b"),
+        Some(Pair {
+            left: "",
+            order: WordOrder::Either,
+            within: None,
+            right: "b",
+        })
+    );
+}
+
+#[test]
 fn regexes_match_the_text_as_published_with_a_size_limit() {
     let set = one(
         "id = \"r\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nregex = [\"\\\\bH(20|800)\\\\b\"]\n",
@@ -667,9 +733,7 @@ fn a_pair_in_a_concept_must_have_plain_sides_that_exist() {
     .unwrap_err();
     let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
     assert!(
-        messages
-            .iter()
-            .any(|m| m.contains("`@inner` holds NEAR pairs")),
+        messages.iter().any(|m| m.contains("`@inner` holds pairs")),
         "{messages:?}"
     );
     assert!(
@@ -704,7 +768,7 @@ fn a_pair_in_a_concept_must_have_plain_sides_that_exist() {
     assert!(
         problems
             .iter()
-            .any(|p| p.message.contains("a NEAR side must be plain terms")),
+            .any(|p| p.message.contains("a pair's side must be plain terms")),
         "{problems:?}"
     );
 }
