@@ -472,6 +472,10 @@ fn compile_items(
                 Some(v) => format!("in lexicon `@{v}`: {msg}"),
                 None => msg,
             };
+            if let Some(msg) = misspelt_pair(&text) {
+                problems.push(Problem::at(file, w.span(), in_lexicon(msg), None));
+                continue;
+            }
             let item = match split_pair(&text) {
                 Some(Pair {
                     order,
@@ -500,7 +504,7 @@ fn compile_items(
                     if left.is_empty() || right.is_empty() {
                         continue;
                     }
-                    Item::Near {
+                    Item::Pair {
                         left,
                         right,
                         within,
@@ -556,6 +560,30 @@ pub(super) fn split_pair(text: &str) -> Option<Pair<'_>> {
             right: text[at + word.len()..].trim(),
         })
     })
+}
+
+/// A pair written so it cannot mean what it says: a second keyword (`a NEAR/2 b BEFORE/3 c`), or
+/// a keyword not in capitals (`a near/5 b` would be a phrase that never matches).
+fn misspelt_pair(text: &str) -> Option<String> {
+    if let Some(pair) = split_pair(text)
+        && split_pair(pair.right).is_some()
+    {
+        return Some(format!(
+            "`{}`: one NEAR or BEFORE per pair; a pair's sides are plain terms",
+            text.trim()
+        ));
+    }
+    let lowered = text.split_whitespace().find(|word| {
+        let upper = word.to_uppercase();
+        [WordOrder::Either, WordOrder::LeftFirst].iter().any(|o| {
+            upper.starts_with(&format!("{}/", o.keyword())) && !word.starts_with(o.keyword())
+        })
+    })?;
+    Some(format!(
+        "`{}`: write `{}` in capitals, or it is a phrase to match",
+        text.trim(),
+        lowered.to_uppercase()
+    ))
 }
 
 fn side_terms(

@@ -124,7 +124,7 @@ pub enum Item {
     Term(TermId),
     /// A term of `left` within `within` words of a term of `right` (`A NEAR/5 B`), or before
     /// it (`A BEFORE/5 B`).
-    Near {
+    Pair {
         /// One side.
         left: Box<[TermId]>,
         /// The other side.
@@ -158,7 +158,7 @@ impl WordOrder {
 
 /// A compiled text selection: every list given must be satisfied.
 ///
-/// Its lists (and those of [`Item::Near`]) are boxed slices, not vectors: they never grow, and
+/// Its lists (and those of [`Item::Pair`]) are boxed slices, not vectors: they never grow, and
 /// a rule set holds thousands of them.
 #[derive(Debug)]
 pub struct TextSelection {
@@ -299,7 +299,7 @@ pub struct RuleSet {
 fn item_terms(item: &Item) -> impl Iterator<Item = TermId> + '_ {
     let (a, b): (&[TermId], &[TermId]) = match item {
         Item::Term(id) => (std::slice::from_ref(id), &[]),
-        Item::Near { left, right, .. } => (left, right),
+        Item::Pair { left, right, .. } => (left, right),
     };
     a.iter().chain(b).copied()
 }
@@ -354,12 +354,12 @@ fn item_holds(item: &Item, occurrences: &[Occurrence], fields: &[Field]) -> bool
         Item::Term(id) => occurrences
             .iter()
             .any(|o| o.term == *id && fields.contains(&o.field)),
-        Item::Near {
+        Item::Pair {
             left,
             right,
             within,
             order,
-        } => near_pairs(left, right, *within, *order, occurrences, fields)
+        } => pairs_within(left, right, *within, *order, occurrences, fields)
             .next()
             .is_some(),
     }
@@ -367,7 +367,7 @@ fn item_holds(item: &Item, occurrences: &[Occurrence], fields: &[Field]) -> bool
 
 /// Pairs of occurrences (one of `left`, one of `right`) in the same field at most `within`
 /// words apart, the left one first where `order` says so.
-fn near_pairs<'a>(
+fn pairs_within<'a>(
     left: &'a [TermId],
     right: &'a [TermId],
     within: usize,
@@ -656,14 +656,14 @@ impl RuleSet {
                             );
                         }
                     }
-                    Item::Near {
+                    Item::Pair {
                         left,
                         right,
                         within,
                         order,
                     } => {
                         let pairs =
-                            near_pairs(left, right, *within, *order, occurrences, &t.fields);
+                            pairs_within(left, right, *within, *order, occurrences, &t.fields);
                         for (a, b) in pairs {
                             let label = format!(
                                 "{} {}/{within} {}",

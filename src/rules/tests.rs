@@ -392,9 +392,75 @@ fn before_finds_the_left_term_first_within_a_distance() {
 }
 
 #[test]
+fn before_counts_the_words_between_the_end_of_one_side_and_the_start_of_the_other() {
+    let set = one(
+        "id = \"b\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"warns of BEFORE/1 cut\", \"price target BEFORE/0 target\"]\n",
+    );
+    let held = |title: &str| verdict(&set, title, None, "") == Some(Tri::True);
+    assert!(
+        held("Chipmaker warns of a cut"),
+        "one word between: within 1"
+    );
+    assert!(held("Chipmaker warns of cut"), "adjacent");
+    assert!(!held("Chipmaker warns of a deep cut"), "two words between");
+    assert!(!held("A cut, then it warns of more"), "the wrong order");
+    // The sides may not overlap: "price target" contains "target", but nothing follows it.
+    assert!(!held("Price target cut"));
+    assert!(held("Price target target"));
+}
+
+#[test]
+fn a_pair_has_one_keyword_written_in_capitals() {
+    for (term, message) in [
+        (
+            "risk BEFORE/3 downgrade NEAR/2 bank",
+            "one NEAR or BEFORE per pair",
+        ),
+        ("risk before/3 downgrade", "write `BEFORE/3` in capitals"),
+        ("risk Near/3 downgrade", "write `NEAR/3` in capitals"),
+    ] {
+        let problems = compile_one(&format!(
+            "id = \"b\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"{term}\"]\n"
+        ))
+        .unwrap_err();
+        assert!(
+            problems.iter().any(|p| p.message.contains(message)),
+            "{term}: {problems:?}"
+        );
+    }
+    // "before" and "near" as words are terms like any other.
+    let set = one(
+        "id = \"b\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"before the open\", \"near record\"]\n",
+    );
+    assert_eq!(
+        verdict(&set, "Nvidia near record before the open", None, ""),
+        Some(Tri::True)
+    );
+    // In a lexicon entry too, named as such.
+    let problems = with_lexicon("[concept.deal]\nterms = [\"a BEFORE/2 b\", \" BEFORE/3 deal\"]\n")
+        .unwrap_err();
+    assert!(
+        problems.iter().any(|p| p
+            .message
+            .contains("a BEFORE pair needs a term on each side")),
+        "{problems:?}"
+    );
+}
+
+#[test]
 fn a_keyword_is_a_word_of_its_own() {
     use super::compile::{Pair, split_pair};
     assert_eq!(split_pair("NEARBY stores"), None);
+    assert_eq!(split_pair("stores NEARBY"), None);
+    assert_eq!(
+        split_pair("a\tBEFORE/2\tb"),
+        Some(Pair {
+            left: "a",
+            order: WordOrder::LeftFirst,
+            within: Some(2),
+            right: "b",
+        })
+    );
     assert_eq!(
         split_pair(" a  BEFORE/3 b c "),
         Some(Pair {
