@@ -1,6 +1,7 @@
 //! Config keys from the environment: every key of `marketbot.example.toml` set by its
 //! `MARKETBOT_<SECTION>__<KEY>` variable arrives in `Config`; bad values name their
-//! variable; the token is never shown; the old single-underscore variables still work.
+//! variable; the token is never shown; the old single-underscore variables still work; every
+//! variable the Dockerfile, the compose files and the docs name is a config key.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -607,4 +608,84 @@ fn an_entry_is_added_one_past_the_last() {
             .starts_with(&format!("{var}: there are {feeds} `[[feeds]]` entries")),
         "{problems:#?}"
     );
+}
+
+/// Every `MARKETBOT_<SECTION>__<KEY>` a deployment file or a page of the docs names, with a
+/// number for an entry's index (`__0__`, or `__N__` in a table of them).
+fn named_variables() -> BTreeSet<(PathBuf, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = [
+        "Dockerfile",
+        "compose.yaml",
+        "compose.postgres.yaml",
+        "README.md",
+    ]
+    .iter()
+    .map(|f| root.join(f))
+    .collect();
+    for entry in std::fs::read_dir(root.join("docs")).expect("docs/") {
+        let path = entry.expect("a docs entry").path();
+        if path.extension().is_some_and(|e| e == "md") {
+            files.push(path);
+        }
+    }
+    let name = regex::Regex::new(r"MARKETBOT_[A-Z0-9_]+__[A-Z0-9_]*[A-Z0-9]").unwrap();
+    let index = regex::Regex::new(r"__(\d+|N)__").unwrap();
+    let mut out = BTreeSet::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        for m in name.find_iter(&text) {
+            out.insert((
+                path.clone(),
+                index.replace_all(m.as_str(), "__0__").into_owned(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_variables_the_deployment_files_and_docs_name_are_config_keys() {
+    let known: BTreeSet<String> = config::keys()
+        .iter()
+        .map(|k| config::env_var(k, k.contains("[]").then_some(0)))
+        .collect();
+    let named = named_variables();
+    let unknown: Vec<_> = named
+        .iter()
+        .filter(|(_, var)| !known.contains(var))
+        .map(|(path, var)| format!("{}: {var}", path.display()))
+        .collect();
+    assert!(unknown.is_empty(), "not config keys: {unknown:#?}");
+    // The scan found what it is for: the variables of the two compose files.
+    for var in [
+        "MARKETBOT_STORAGE__URL",
+        "MARKETBOT_STORAGE__INSTANCE",
+        "MARKETBOT_HTTP__LISTEN",
+    ] {
+        assert!(named.iter().any(|(_, v)| v == var), "{var} not found");
+    }
+}
+
+#[test]
+fn the_environment_of_the_postgres_compose_file_is_a_valid_config() {
+    // As compose.postgres.yaml sets it for a replica, with no token and no admins yet (both
+    // come empty from an unset `.env` entry).
+    let env = vars(&[
+        ("MARKETBOT_TELEGRAM_TOKEN", ""),
+        ("MARKETBOT_TELEGRAM__ADMINS", ""),
+        (
+            "MARKETBOT_STORAGE__URL",
+            "postgres://marketbot:a-long-random-password@db:5432/marketbot",
+        ),
+        ("MARKETBOT_STORAGE__INSTANCE", "marketbot-a"),
+        ("MARKETBOT_HTTP__LISTEN", "0.0.0.0:9464"),
+    ]);
+    let c = parse(&example(), &env).unwrap_or_else(|p| panic!("{:#?}", messages(&p)));
+    assert_eq!(
+        c.storage.postgres.as_ref().map(|p| p.url.as_str()),
+        Some("postgres://marketbot:a-long-random-password@db:5432/marketbot")
+    );
+    assert_eq!(c.storage.instance.as_deref(), Some("marketbot-a"));
+    assert_eq!(c.telegram.token, None, "an empty token is console mode");
 }

@@ -562,16 +562,24 @@ pub(super) fn split_pair(text: &str) -> Option<Pair<'_>> {
     })
 }
 
-/// A pair written so it cannot mean what it says: a second keyword (`a NEAR/2 b BEFORE/3 c`), or
-/// a keyword not in capitals (`a near/5 b` would be a phrase that never matches).
+/// A pair written so it cannot mean what it says: a side left empty (`NEAR/3 b`), a second
+/// keyword (`a NEAR/2 b BEFORE/3 c`), or a keyword not in capitals (`a near/5 b` would be a
+/// phrase that never matches).
 fn misspelt_pair(text: &str) -> Option<String> {
-    if let Some(pair) = split_pair(text)
-        && split_pair(pair.right).is_some()
-    {
-        return Some(format!(
-            "`{}`: one NEAR or BEFORE per pair; a pair's sides are plain terms",
-            text.trim()
-        ));
+    if let Some(pair) = split_pair(text) {
+        let keyword = pair.order.keyword();
+        if pair.left.is_empty() || pair.right.is_empty() {
+            return Some(format!(
+                "`{}`: a {keyword} pair needs a term on each side",
+                text.trim()
+            ));
+        }
+        if split_pair(pair.right).is_some() {
+            return Some(format!(
+                "`{}`: one NEAR or BEFORE per pair; a pair's sides are plain terms",
+                text.trim()
+            ));
+        }
     }
     let lowered = text.split_whitespace().find(|word| {
         let upper = word.to_uppercase();

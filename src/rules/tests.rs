@@ -418,6 +418,11 @@ fn a_pair_has_one_keyword_written_in_capitals() {
         ),
         ("risk before/3 downgrade", "write `BEFORE/3` in capitals"),
         ("risk Near/3 downgrade", "write `NEAR/3` in capitals"),
+        (
+            "BEFORE/3 downgrade",
+            "a BEFORE pair needs a term on each side",
+        ),
+        ("risk NEAR/3", "a NEAR pair needs a term on each side"),
     ] {
         let problems = compile_one(&format!(
             "id = \"b\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"{term}\"]\n"
