@@ -308,6 +308,22 @@ fn closed_compounds_are_matched_by_their_parts() {
         );
     }
 
+    // A stem of two letters is no part: German stems `überschattet`'s head `ueb` and the
+    // bank `UBS` both to `ub`, and the word stays whole.
+    let p = set.prepare(
+        "Microsoft-Zahlen: Cloud-Dämpfer überschattet OpenAI-Milliarden",
+        None,
+        "",
+        None,
+    );
+    let words: Vec<&str> = p
+        .title
+        .tokens
+        .iter()
+        .map(|t| &p.title.original[t.span.0..t.span.1])
+        .collect();
+    assert!(words.contains(&"überschattet"), "{words:?}");
+
     // A word thousands of letters long is noise: left whole, not searched for cuts.
     let noise = "chipalternativen".repeat(300);
     let p = set.prepare(&noise, Some(&noise), "", None);

@@ -53,9 +53,14 @@ impl Vocabulary {
         v
     }
 
-    /// A word some rule names as a word (not just by a stem wildcard).
+    /// A word some rule names as a word (not just by a stem wildcard). A stem shorter than a
+    /// part says too little: German stems `ueb` (of `überschattet`) and `UBS` both to `ub`.
     fn known_word(&self, word: &str, lang: Lang) -> bool {
-        self.words.contains(word) || self.stems.contains(&lang.stem(word))
+        if self.words.contains(word) {
+            return true;
+        }
+        let stem = lang.stem(word);
+        stem.chars().count() >= MIN_PART && self.stems.contains(&stem)
     }
 
     /// A part some rule would match: a known word, or one starting with a known stem.
