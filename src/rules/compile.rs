@@ -13,12 +13,13 @@ use super::file::{
     self, Excerpt, FieldChoice, IndexedFile, Located, RawLexicon, RawPrice, RawRule, RawScenario,
 };
 use super::lexicon::Lexicon;
+use super::pair::{Pair, misspelt_pair, split_pair};
 use super::price::{self, Direction, PriceCheck, PriceKind, Reference, SessionFilter, Threshold};
 use super::template::Template;
 use super::term::Term;
 use super::{
     Field, Item, Problem, Rule, RuleSet, RuleTests, Selection, SelectionKind, SourceFile, TermId,
-    TextSelection, WordOrder, condition,
+    TextSelection, condition,
 };
 
 /// Largest compiled size of a rule's regular expression.
@@ -525,73 +526,6 @@ fn compile_items(
         }
     }
     items.into()
-}
-
-/// A pair of term lists written `A NEAR/5 B` or `A BEFORE/5 B`, split but not yet compiled.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) struct Pair<'a> {
-    /// What is written before the keyword (may be empty: `NEAR/3 B`).
-    pub left: &'a str,
-    /// Which side may come first.
-    pub order: WordOrder,
-    /// The distance; `None` when missing or over 50 (`A NEAR B`).
-    pub within: Option<usize>,
-    /// What is written after the distance (may be empty: `A NEAR/3`).
-    pub right: &'a str,
-}
-
-/// Splits `A NEAR/5 B` or `A BEFORE/5 B` at its keyword, a word of its own (`NEARBY` is a
-/// term); `None` when the text holds neither.
-pub(super) fn split_pair(text: &str) -> Option<Pair<'_>> {
-    let text = text.trim();
-    text.split(char::is_whitespace).find_map(|word| {
-        let order = [WordOrder::Either, WordOrder::LeftFirst]
-            .into_iter()
-            .find(|o| word == o.keyword() || word.starts_with(&format!("{}/", o.keyword())))?;
-        let at = word.as_ptr() as usize - text.as_ptr() as usize;
-        let within = word[order.keyword().len()..]
-            .strip_prefix('/')
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|n| *n <= 50);
-        Some(Pair {
-            left: text[..at].trim(),
-            order,
-            within,
-            right: text[at + word.len()..].trim(),
-        })
-    })
-}
-
-/// A pair written so it cannot mean what it says: a side left empty (`NEAR/3 b`), a second
-/// keyword (`a NEAR/2 b BEFORE/3 c`), or a keyword not in capitals (`a near/5 b` would be a
-/// phrase that never matches).
-fn misspelt_pair(text: &str) -> Option<String> {
-    if let Some(pair) = split_pair(text) {
-        let keyword = pair.order.keyword();
-        if pair.left.is_empty() || pair.right.is_empty() {
-            return Some(format!(
-                "`{}`: a {keyword} pair needs a term on each side",
-                text.trim()
-            ));
-        }
-        if split_pair(pair.right).is_some() {
-            return Some(format!(
-                "`{}`: one NEAR or BEFORE per pair; a pair's sides are plain terms",
-                text.trim()
-            ));
-        }
-    }
-    let lowered = text.split_whitespace().find(|word| {
-        let upper = word.to_uppercase();
-        [WordOrder::Either, WordOrder::LeftFirst].iter().any(|o| {
-            upper.starts_with(&format!("{}/", o.keyword())) && !word.starts_with(o.keyword())
-        })
-    })?;
-    Some(format!(
-        "`{}`: write `{}` in capitals, or it is a phrase to match",
-        text.trim(),
-        lowered.to_uppercase()
-    ))
 }
 
 fn side_terms(

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
-use super::compile::{Pair, split_pair};
 use super::file::{Located, Problem, RawLexicon, SourceFile};
+use super::pair::{Pair, misspelt_pair, split_pair};
 use crate::problem::closest;
 
 /// One lexicon entry, references not yet expanded.
@@ -180,6 +180,11 @@ impl Lexicon {
         let file = &self.files[entry.file];
         for term in &entry.terms {
             let text = term.get_ref().trim();
+            // Reported once, here at the entry; the term goes no further.
+            if let Some(message) = misspelt_pair(text) {
+                problems.push(Problem::at(file, term.span(), message, None));
+                continue;
+            }
             if let Some(Pair {
                 left, order, right, ..
             }) = split_pair(text)
@@ -187,15 +192,6 @@ impl Lexicon {
                 // A pair stays one term; its sides are expanded where it is compiled. Their
                 // references are checked here, so a bad one is reported once, at the entry.
                 let keyword = order.keyword();
-                if left.is_empty() || right.is_empty() {
-                    problems.push(Problem::at(
-                        file,
-                        term.span(),
-                        format!("`{text}`: a {keyword} pair needs a term on each side"),
-                        Some(format!("e.g. `@customers {keyword}/5 @chips`")),
-                    ));
-                    continue;
-                }
                 for side in [left, right] {
                     if let Some(other) = side.strip_prefix('@') {
                         if !self.entries.contains_key(other) {

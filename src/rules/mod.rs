@@ -11,6 +11,7 @@ mod dir;
 mod file;
 mod lexicon;
 mod matcher;
+mod pair;
 mod price;
 mod template;
 mod term;
@@ -29,6 +30,7 @@ pub use condition::{Expr, Tri};
 pub use dir::{load_dir, read_dir};
 pub use file::{Order, Problem, RawScenario, Scope, Severity, SourceFile, line_col};
 pub use matcher::{Field, Occurrence, TermId};
+pub use pair::WordOrder;
 pub use price::{
     Basis, Cmp, DEFAULT_MAX_AGE, Direction, PriceCheck, PriceEvidence, PriceKind, Reference,
     SessionFilter, Threshold,
@@ -38,6 +40,7 @@ pub use term::{Term, TokenPattern};
 
 use compile::TermTable;
 use matcher::TermMatcher;
+use pair::pairs_within;
 use vocabulary::Vocabulary;
 
 use crate::text::{self, Lang, NormalizedText};
@@ -134,26 +137,6 @@ pub enum Item {
         /// Whether `left` must come first.
         order: WordOrder,
     },
-}
-
-/// Which side of a pair may come first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WordOrder {
-    /// Either (`A NEAR/5 B`).
-    Either,
-    /// The left side, then the right (`A BEFORE/5 B`): `risk BEFORE/3 downgrade` holds for
-    /// "risk of a downgrade", not for "downgrade over risk".
-    LeftFirst,
-}
-
-impl WordOrder {
-    /// The keyword that writes it.
-    pub fn keyword(self) -> &'static str {
-        match self {
-            WordOrder::Either => "NEAR",
-            WordOrder::LeftFirst => "BEFORE",
-        }
-    }
 }
 
 /// A compiled text selection: every list given must be satisfied.
@@ -363,40 +346,6 @@ fn item_holds(item: &Item, occurrences: &[Occurrence], fields: &[Field]) -> bool
             .next()
             .is_some(),
     }
-}
-
-/// Pairs of occurrences (one of `left`, one of `right`) in the same field at most `within`
-/// words apart, the left one first where `order` says so.
-fn pairs_within<'a>(
-    left: &'a [TermId],
-    right: &'a [TermId],
-    within: usize,
-    order: WordOrder,
-    occurrences: &'a [Occurrence],
-    fields: &'a [Field],
-) -> impl Iterator<Item = (&'a Occurrence, &'a Occurrence)> + 'a {
-    let side = move |ids: &'a [TermId]| {
-        occurrences
-            .iter()
-            .filter(move |o| ids.contains(&o.term) && fields.contains(&o.field))
-    };
-    side(left).flat_map(move |a| {
-        side(right)
-            .filter(move |b| {
-                if a.field != b.field
-                    || (order == WordOrder::LeftFirst && a.token + a.len > b.token)
-                {
-                    return false;
-                }
-                let gap = if a.token <= b.token {
-                    b.token.saturating_sub(a.token + a.len)
-                } else {
-                    a.token.saturating_sub(b.token + b.len)
-                };
-                gap <= within && !(a.token == b.token && a.len == b.len)
-            })
-            .map(move |b| (a, b))
-    })
 }
 
 impl RuleSet {

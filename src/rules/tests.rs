@@ -466,11 +466,23 @@ fn a_pair_has_one_keyword_written_in_capitals() {
             .contains("a BEFORE pair needs a term on each side")),
         "{problems:?}"
     );
+    // Reported once, at the entry, though a rule uses the entry.
+    let problems =
+        with_lexicon("[concept.deal]\nterms = [\"a BEFORE/2 b NEAR/3 c\", \"a near/2 b\"]\n")
+            .unwrap_err();
+    for message in ["one NEAR or BEFORE per pair", "write `NEAR/2` in capitals"] {
+        let found: Vec<_> = problems
+            .iter()
+            .filter(|p| p.message.contains(message))
+            .collect();
+        assert_eq!(found.len(), 1, "{message}: {problems:?}");
+        assert!(found[0].path.ends_with("l.toml"), "{:?}", found[0]);
+    }
 }
 
 #[test]
 fn a_keyword_is_a_word_of_its_own() {
-    use super::compile::{Pair, split_pair};
+    use super::pair::{Pair, split_pair};
     assert_eq!(split_pair("NEARBY stores"), None);
     assert_eq!(split_pair("stores NEARBY"), None);
     assert_eq!(
