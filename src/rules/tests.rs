@@ -339,11 +339,18 @@ fn verdict(set: &RuleSet, title: &str, summary: Option<&str>, source: &str) -> O
     m.rules.first().map(|r| r.verdict)
 }
 
+/// A rule of one text selection holding any of `terms`.
+fn any_of(terms: &[&str]) -> String {
+    let list: Vec<String> = terms.iter().map(|t| format!("{t:?}")).collect();
+    format!(
+        "id = \"r\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [{}]\n",
+        list.join(", ")
+    )
+}
+
 #[test]
 fn near_finds_terms_within_a_distance_in_either_order() {
-    let set = one(
-        "id = \"n\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"openai NEAR/3 cerebras\"]\n",
-    );
+    let set = one(&any_of(&["openai NEAR/3 cerebras"]));
     assert_eq!(
         verdict(&set, "OpenAI weighs Cerebras chips", None, ""),
         Some(Tri::True)
@@ -361,15 +368,13 @@ fn near_finds_terms_within_a_distance_in_either_order() {
         ),
         None
     );
-    let problems = compile_one("id = \"n\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"openai NEAR cerebras\"]\n").unwrap_err();
+    let problems = compile_one(&any_of(&["openai NEAR cerebras"])).unwrap_err();
     assert!(problems[0].message.contains("NEAR needs a distance"));
 }
 
 #[test]
 fn before_finds_the_left_term_first_within_a_distance() {
-    let set = one(
-        "id = \"b\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"risk BEFORE/2 downgrade\"]\n",
-    );
+    let set = one(&any_of(&["risk BEFORE/2 downgrade"]));
     assert_eq!(
         verdict(&set, "Chipmaker at risk of a downgrade", None, ""),
         Some(Tri::True)
@@ -395,10 +400,7 @@ fn before_finds_the_left_term_first_within_a_distance() {
         evidence.iter().any(|e| e.term == "risk BEFORE/2 downgrade"),
         "{evidence:?}"
     );
-    let problems = compile_one(
-        "id = \"b\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"risk BEFORE downgrade\"]\n",
-    )
-    .unwrap_err();
+    let problems = compile_one(&any_of(&["risk BEFORE downgrade"])).unwrap_err();
     assert!(
         problems[0]
             .message
@@ -409,9 +411,10 @@ fn before_finds_the_left_term_first_within_a_distance() {
 
 #[test]
 fn before_counts_the_words_between_the_end_of_one_side_and_the_start_of_the_other() {
-    let set = one(
-        "id = \"b\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"warns of BEFORE/1 cut\", \"price target BEFORE/0 target\"]\n",
-    );
+    let set = one(&any_of(&[
+        "warns of BEFORE/1 cut",
+        "price target BEFORE/0 target",
+    ]));
     let held = |title: &str| verdict(&set, title, None, "") == Some(Tri::True);
     assert!(
         held("Chipmaker warns of a cut"),
@@ -440,19 +443,14 @@ fn a_pair_has_one_keyword_written_in_capitals() {
         ),
         ("risk NEAR/3", "a NEAR pair needs a term on each side"),
     ] {
-        let problems = compile_one(&format!(
-            "id = \"b\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"{term}\"]\n"
-        ))
-        .unwrap_err();
+        let problems = compile_one(&any_of(&[term])).unwrap_err();
         assert!(
             problems.iter().any(|p| p.message.contains(message)),
             "{term}: {problems:?}"
         );
     }
     // "before" and "near" as words are terms like any other.
-    let set = one(
-        "id = \"b\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"before the open\", \"near record\"]\n",
-    );
+    let set = one(&any_of(&["before the open", "near record"]));
     assert_eq!(
         verdict(&set, "Nvidia near record before the open", None, ""),
         Some(Tri::True)
