@@ -101,7 +101,8 @@ enum Command {
         baseline: Option<PathBuf>,
         /// Labelled headlines, JSON Lines: the `replay` headline fields plus
         /// `"expect": ["rule-id", …]` (the rules whose text part should hold; `[]` for none).
-        #[arg(long)]
+        /// `--headlines FILE` is the same, spelt as `match` and `replay` spell it.
+        #[arg(long = "labels", visible_alias = "headlines", value_name = "FILE")]
         headlines: PathBuf,
         /// A second, independent labelling of the same headlines (JSON Lines: `title`,
         /// `link` and its own `expect`): also show, per scored rule, how often the two

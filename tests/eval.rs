@@ -8,13 +8,7 @@ const SEED: &str = "nvda-customer-seeks-alternatives";
 fn eval(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_marketbot"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "eval",
-            "--rules",
-            "tests/eval/rules",
-            "--headlines",
-            FIXTURE,
-        ])
+        .args(["eval", "--rules", "tests/eval/rules", "--labels", FIXTURE])
         .args(args)
         .output()
         .unwrap();
@@ -128,7 +122,7 @@ fn an_unreadable_line_fails_the_floors() {
     let run = |floors: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_marketbot"))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["eval", "--rules", "tests/eval/rules", "--headlines"])
+            .args(["eval", "--rules", "tests/eval/rules", "--labels"])
             .arg(&file)
             .args(["--format", "jsonl"])
             .args(floors)
@@ -223,6 +217,7 @@ fn a_reader_that_stops_early_is_not_an_error() {
     use std::process::Stdio;
     // Both print far more than a pipe holds (a price-only rule "holds" on every headline:
     // 966 false alarms); the reader takes a little and goes away, as `| head` does.
+    // `eval` takes its labels as `--headlines` too, the way `match` spells it.
     let corpus = ["--rules", "rules", "--headlines", "corpus/headlines.jsonl"];
     for args in [
         &["eval", "--format", "text", "--rule", "new-52-week-low"][..],
@@ -276,7 +271,7 @@ fn a_baseline_shows_what_a_change_fixed_and_what_it_broke() {
             .args([
                 "--baseline",
                 "tests/eval/rules",
-                "--headlines",
+                "--labels",
                 FIXTURE,
                 "--format",
                 format,

@@ -37,7 +37,7 @@ fn the_quality_figures_are_what_eval_prints_today() {
                     "eval",
                     "--rules",
                     "rules",
-                    "--headlines",
+                    "--labels",
                     "corpus/headlines.jsonl",
                 ])
                 .args(["--format", "markdown"])
