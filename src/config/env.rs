@@ -507,13 +507,7 @@ impl Overlay {
                 ));
             }
         }
-        match RawConfig::deserialize(toml::de::Deserializer::from(root)) {
-            Ok(raw) => Some(raw),
-            Err(e) => {
-                problems.push(Problem::from_toml(file, &e));
-                None
-            }
-        }
+        super::structure::read(file, root, problems)
     }
 
     /// The setting whose value is at `span`, if it is one's.

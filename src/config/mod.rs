@@ -32,6 +32,7 @@ use crate::problem::{Problem, SourceFile};
 use crate::telegram::gate::{FloodLimits, Policy};
 
 mod env;
+mod structure;
 mod webhook;
 use env::Overlay;
 pub use env::{Env, ProcessEnv, env_var, keys};

@@ -391,3 +391,68 @@ fn access_and_flood_limits_are_checked() {
         "MARKETBOT_TELEGRAM__ACCESS = `allowlist`: telegram.access is `allowlist` but there are no admins: nobody could let anyone in"
     );
 }
+
+#[test]
+fn every_structural_problem_is_reported_in_one_run() {
+    // Misspelt keys, wrong types, a provider that does not exist and entries missing a field,
+    // in several sections: each is reported, and the values around them are still checked.
+    let text = r#"[telegram]
+tokn = "123:abc"
+admins = ["abc"]
+access = "closed"
+[storage]
+cache_mb = "big"
+[[quotes]]
+provider = "yahooo"
+symbols = ["NVDA"]
+schedule = "0 * * * * *"
+[[quotes]]
+provider = "stooq"
+symbols = ["AMD"]
+[[feeds]]
+url = "ftp://x"
+schedule = "0 * * * * *"
+symbol = ["NVDA"]
+[extra]
+x = 1
+"#;
+    let problems = parse(text, &[]).unwrap_err();
+    let found: Vec<(usize, &str)> = problems
+        .iter()
+        .map(|p| (p.line, p.message.split([',', ':']).next().unwrap()))
+        .collect();
+    let mut expected = vec![
+        (2, "unknown field `tokn`"),
+        (3, "invalid type"),
+        (4, "telegram.access = `closed` is not an access policy"),
+        (6, "invalid type"),
+        (8, "unknown variant `yahooo`"),
+        (11, "missing field `schedule`"),
+        (15, "`ftp"),
+        (17, "unknown field `symbol`"),
+        (18, "unknown field `extra`"),
+    ];
+    let mut found = found;
+    found.sort();
+    expected.sort();
+    assert_eq!(found, expected, "{problems:#?}");
+    // The first entry, read without its provider, is not reported again as lacking one.
+    assert!(
+        problems.iter().all(|p| !p.message.contains("`provider`")),
+        "{problems:#?}"
+    );
+    let tokn = problems.iter().find(|p| p.line == 2).unwrap();
+    assert_eq!(tokn.hint.as_deref(), Some("did you mean `token`?"));
+}
+
+#[test]
+fn a_structural_problem_from_the_environment_names_its_variable() {
+    let env = [("MARKETBOT_QUOTES__0__PROVIDER", "yahooo")];
+    let problems = parse(FULL, &env).unwrap_err();
+    let text: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
+    assert_eq!(text.len(), 1, "{text:?}");
+    assert!(
+        text[0].starts_with("MARKETBOT_QUOTES__0__PROVIDER = `yahooo`: unknown variant"),
+        "{text:?}"
+    );
+}
