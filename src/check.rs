@@ -21,6 +21,9 @@ use crate::rules::{self, RuleSet};
 pub struct Report {
     /// Every problem, in file order.
     pub problems: Vec<Problem>,
+    /// What is valid but likely not what was meant (a rule's price conditions on a symbol no
+    /// quote source fetches), in file order: shown, but the files pass.
+    pub warnings: Vec<Problem>,
     /// The files that were read, with their text (for rendering).
     pub files: BTreeMap<PathBuf, String>,
     /// Rules that compiled.
@@ -180,7 +183,9 @@ pub fn check(paths: &[PathBuf], env: &dyn Env) -> Result<Report, CheckError> {
     for (set, files) in &sets {
         report.rules += set.rules().len();
         let Some(fetched) = &symbols else { continue };
-        for rule in set.rules() {
+        // A rule on a symbol nobody fetches is valid (its text still matches, and a config
+        // may fetch it later), but its price conditions can never hold there.
+        for rule in set.rules().iter().filter(|r| r.has_price()) {
             let Some(file) = files.iter().find(|f| f.path == *rule.path) else {
                 continue;
             };
@@ -190,24 +195,24 @@ pub fn check(paths: &[PathBuf], env: &dyn Env) -> Result<Report, CheckError> {
                     .text
                     .find(&needle)
                     .map_or(0..0, |i| i..i + needle.len());
-                report.problems.push(Problem::at(
+                report.warnings.push(Problem::at(
                     file,
                     at,
-                    format!("rule `{}` watches `{symbol}`, but no [[quotes]] source fetches it", rule.id),
+                    format!("rule `{}` watches `{symbol}`, but no [[quotes]] source fetches it: its price conditions cannot hold for `{symbol}`", rule.id),
                     Some(format!("add `{symbol}` to the `symbols` of a [[quotes]] entry, or remove it from the rule")),
                 ));
             }
         }
     }
-    report
-        .problems
-        .sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
-    report.problems.dedup();
+    for list in [&mut report.problems, &mut report.warnings] {
+        list.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
+        list.dedup();
+    }
     Ok(report)
 }
 
-/// The problems, rendered: a header line per problem with `file:line:col`, the source line
-/// with a caret, and the hint.
+/// The problems, then the warnings, rendered: a header line each with `file:line:col`, the
+/// source line with a caret, and the hint.
 pub fn render(report: &Report) -> String {
     let mut files = SimpleFiles::new();
     let mut ids = BTreeMap::new();
@@ -219,8 +224,16 @@ pub fn render(report: &Report) -> String {
     }
     let config = term::Config::default();
     let mut out = String::new();
-    for p in &report.problems {
-        let mut diagnostic = Diagnostic::error().with_message(&p.message);
+    let errors = report
+        .problems
+        .iter()
+        .map(|p| (Diagnostic::error(), "error", p));
+    let warnings = report
+        .warnings
+        .iter()
+        .map(|p| (Diagnostic::warning(), "warning", p));
+    for (diagnostic, word, p) in errors.chain(warnings) {
+        let mut diagnostic = diagnostic.with_message(&p.message);
         match (ids.get(&p.path), &p.span) {
             (Some(id), Some(span)) => {
                 let text = &report.files[&p.path];
@@ -230,7 +243,7 @@ pub fn render(report: &Report) -> String {
             }
             _ => {
                 out.push_str(&format!(
-                    "error: {}\n  ┌─ {}:{}:{}\n",
+                    "{word}: {}\n  ┌─ {}:{}:{}\n",
                     p.message,
                     p.path.display(),
                     p.line,
@@ -249,7 +262,7 @@ pub fn render(report: &Report) -> String {
         match term::emit_into_string(&config, &files, &diagnostic) {
             Ok(s) => out.push_str(&s),
             Err(_) => out.push_str(&format!(
-                "error: {}\n  ┌─ {}:{}:{}\n",
+                "{word}: {}\n  ┌─ {}:{}:{}\n",
                 p.message,
                 p.path.display(),
                 p.line,

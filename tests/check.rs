@@ -185,13 +185,38 @@ fn duplicate_rule_ids() {
 }
 
 #[test]
-fn unknown_symbols_and_providers() {
-    assert_problem(
-        &["tests/check/symbols/marketbot.toml"],
-        "tests/check/symbols/rules/amd.toml:3:12",
-        "rule `amd-drop` watches `AMD`, but no [[quotes]] source fetches it",
-        Some("add `AMD` to the `symbols` of a [[quotes]] entry, or remove it from the rule"),
+fn a_price_rule_on_a_symbol_nobody_fetches_is_a_warning() {
+    // Valid files (the config may fetch it later, the rule's text still matches): they pass,
+    // and the warning says what cannot work.
+    let (code, out) = check(&["tests/check/symbols/marketbot.toml"]);
+    assert_eq!(code, 0, "{out}");
+    let block = out
+        .split("\n\n")
+        .map(str::trim_start)
+        .find(|b| b.contains("┌─ tests/check/symbols/rules/amd.toml:3:12\n"))
+        .unwrap_or_else(|| panic!("no warning at the symbol:\n{out}"));
+    assert!(
+        block.starts_with(
+            "warning: rule `amd-drop` watches `AMD`, but no [[quotes]] source fetches it: its price conditions cannot hold for `AMD`\n"
+        ),
+        "{block}"
     );
+    assert!(block.contains('^'), "{block}");
+    assert!(
+        block.contains(
+            "= hint: add `AMD` to the `symbols` of a [[quotes]] entry, or remove it from the rule"
+        ),
+        "{block}"
+    );
+    assert!(out.ends_with("no problems, 1 warning(s)\n"), "{out}");
+    // A rule with text conditions only needs no quotes: nothing to warn about.
+    let (code, out) = check(&["tests/check/symbols/text-only.toml"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("warning"), "{out}");
+}
+
+#[test]
+fn unknown_providers() {
     assert_problem(
         &["tests/check/marketbot-unknown-provider.toml"],
         "tests/check/marketbot-unknown-provider.toml:2:12",

@@ -56,7 +56,7 @@ fn load_rules(paths: &[PathBuf]) -> Result<std::sync::Arc<marketbot::rules::Rule
             let report = marketbot::check::Report {
                 problems,
                 files,
-                rules: 0,
+                ..Default::default()
             };
             print!("{}", marketbot::check::render(&report));
             Err(ExitCode::from(1))

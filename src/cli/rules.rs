@@ -16,22 +16,27 @@ pub(crate) fn check(paths: &[PathBuf]) -> ExitCode {
             eprintln!("marketbot check: {e}");
             ExitCode::from(2)
         }
-        Ok(report) if report.problems.is_empty() => {
-            println!(
-                "ok: {} file(s), {} rule(s), no problems",
-                report.files.len(),
-                report.rules
-            );
-            ExitCode::SUCCESS
-        }
         Ok(report) => {
             print!("{}", marketbot::check::render(&report));
-            println!(
-                "{} problem(s) in {} file(s) checked",
-                report.problems.len(),
-                report.files.len()
-            );
-            ExitCode::from(1)
+            let warnings = match report.warnings.len() {
+                0 => String::new(),
+                n => format!(", {n} warning(s)"),
+            };
+            if report.problems.is_empty() {
+                println!(
+                    "ok: {} file(s), {} rule(s), no problems{warnings}",
+                    report.files.len(),
+                    report.rules
+                );
+                ExitCode::SUCCESS
+            } else {
+                println!(
+                    "{} problem(s){warnings} in {} file(s) checked",
+                    report.problems.len(),
+                    report.files.len()
+                );
+                ExitCode::from(1)
+            }
         }
     }
 }
