@@ -39,8 +39,12 @@ pub(super) fn read(
             problems.push(Problem::from_toml(file, &error));
             return None;
         };
-        if !(taken.is_table && trimmed.contains(&taken.span)) {
-            problems.push(Problem::from_toml(file, &error));
+        // A value from the environment is one span for all its parts: the same problem can
+        // come up again for another part of it.
+        let problem = Problem::from_toml(file, &error);
+        let reported = taken.is_table && trimmed.contains(&taken.span);
+        if !reported && !problems.contains(&problem) {
+            problems.push(problem);
         }
         trimmed.push(taken.parent);
     }
