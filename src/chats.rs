@@ -67,6 +67,10 @@ pub struct Chat {
     /// under an old alert cannot act on a newer one.
     #[serde(default)]
     pub personal_next: u32,
+    /// The group this supergroup was before Telegram moved it to a new id: the personal
+    /// alerts that fired there, still waiting to be sent, are its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migrated_from: Option<i64>,
 }
 
 /// A chat's preferences.
@@ -196,6 +200,7 @@ impl Chat {
             thread: None,
             last_digest: None,
             personal_next: 0,
+            migrated_from: None,
         }
     }
 
@@ -227,7 +232,7 @@ impl Chat {
         // A personal alert is its own chat's, whatever became of it after it fired (a
         // one-shot alert is gone by then); any other rule needs a subscription.
         let wanted = match personal::Key::of_rule(rule) {
-            Some(key) => key.chat == self.id,
+            Some(key) => key.chat == self.id || Some(key.chat) == self.migrated_from,
             None => self.rules.contains(rule),
         };
         if !self.active || !wanted || self.muted(rule, symbol, now) {

@@ -24,6 +24,9 @@ const CONCURRENT_CHATS: usize = 32;
 const IDLE_CHECK: Duration = Duration::from_secs(5);
 /// Pause after the store failed to record a sent message.
 const STORAGE_PAUSE: Duration = Duration::from_secs(30);
+/// How long a stop waits for the answers to sends already on the wire (the bot's own grace
+/// for all its stages is longer).
+const IN_FLIGHT_GRACE: Duration = Duration::from_secs(5);
 
 /// What [`Sender::still_wanted`] found.
 enum Wanted {
@@ -42,8 +45,10 @@ pub struct Sender {
     /// Flood control (or a failing store) pauses all sending until this instant.
     paused_until: Arc<Mutex<Option<DateTime<Utc>>>>,
     /// Deliveries sent but not removed from the outbox (the store failed): never sent again
-    /// by this process.
+    /// by this process, and removed as soon as the store lets them be.
     sent_unremoved: Arc<std::sync::Mutex<HashSet<u64>>>,
+    /// Cancelled when the bot stops: no new send starts, those on the wire finish.
+    stopping: CancellationToken,
     /// Runs after a chat moved to a new id with its personal alerts (old id, new id).
     after_migration: Option<Arc<dyn Fn(i64, i64) + Send + Sync>>,
     /// Stamped after every send and while idle (liveness).
@@ -62,6 +67,7 @@ impl Sender {
             wake: Arc::new(Notify::new()),
             paused_until: Arc::new(Mutex::new(None)),
             sent_unremoved: Arc::default(),
+            stopping: CancellationToken::new(),
             after_migration: None,
             beat: None,
             leading: None,
@@ -76,7 +82,7 @@ impl Sender {
     }
 
     fn may_send(&self) -> bool {
-        self.leading.as_ref().is_none_or(|l| l.is_leading())
+        !self.stopping.is_cancelled() && self.leading.as_ref().is_none_or(|l| l.is_leading())
     }
 
     /// Calls `hook` with the old and the new id after a chat and its personal alerts were
@@ -104,14 +110,23 @@ impl Sender {
     }
 
     /// Runs until `shutdown`; deliveries left over from a previous run go out first.
-    pub async fn run(self, shutdown: CancellationToken) {
+    pub async fn run(mut self, shutdown: CancellationToken) {
+        self.stopping = shutdown.clone();
         loop {
             self.stamp();
-            // A send in flight at shutdown is abandoned: its delivery stays in the outbox and
-            // goes out on the next start.
+            let drain = self.drain_once();
+            tokio::pin!(drain);
             let drained = tokio::select! {
-                d = self.drain_once() => d,
-                _ = shutdown.cancelled() => return,
+                d = &mut drain => d,
+                _ = shutdown.cancelled() => {
+                    // No new send starts; a send on the wire may already be at Telegram, so
+                    // its answer is awaited (briefly) and the delivery removed: abandoned,
+                    // it would go out again on the next start.
+                    if tokio::time::timeout(IN_FLIGHT_GRACE, drain).await.is_err() {
+                        tracing::warn!("a send was still unanswered at shutdown; it stays in the outbox");
+                    }
+                    return;
+                }
             };
             let wait = match drained {
                 Ok(wait) => wait,
@@ -145,14 +160,10 @@ impl Sender {
         {
             return Ok((until - now).to_std().unwrap_or_default());
         }
+        let skip = self.remove_sent()?;
         // Per chat, in order: a chat whose oldest delivery must wait sends nothing newer.
         let mut by_target: BTreeMap<Target, Vec<(u64, Delivery)>> = BTreeMap::new();
         let mut next_due: Option<DateTime<Utc>> = None;
-        let skip = self
-            .sent_unremoved
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
         for (seq, d) in self.store.outbox()? {
             if !skip.contains(&seq) {
                 by_target.entry(d.target).or_default().push((seq, d));
@@ -191,12 +202,49 @@ impl Sender {
         }))
     }
 
+    /// Removes the deliveries sent but left in the outbox when the store failed, now that it
+    /// may work again; returns those it still could not remove (not to be sent again).
+    fn remove_sent(&self) -> Result<HashSet<u64>, crate::store::StoreError> {
+        let mut unremoved = self
+            .sent_unremoved
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut failed = None;
+        unremoved.retain(|&seq| {
+            if failed.is_some() {
+                return true;
+            }
+            match self.store.remove_delivery(seq) {
+                Ok(()) => false,
+                Err(e) => {
+                    failed = Some(e);
+                    true
+                }
+            }
+        });
+        match failed {
+            // Reading the outbox would fail too, or send these again: wait for the store.
+            Some(e) => Err(e),
+            None => Ok(unremoved.clone()),
+        }
+    }
+
     /// Sends one chat's deliveries in order; stops at the first that must wait.
     async fn serve_chat(&self, queue: Vec<(u64, Delivery)>) {
-        for (seq, d) in queue {
+        for (seq, read) in queue {
             if !self.may_send() {
                 return;
             }
+            // As it is now: the pipeline may have given it a later copy's text since the
+            // outbox was read (a fan-out's drain takes minutes), or it may be gone.
+            let d = match self.store.delivery(seq) {
+                Ok(Some(d)) => d,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, seq, "cannot read a delivery again; sending it as read");
+                    read
+                }
+            };
             if let Some(until) = *self.paused_until.lock().await
                 && self.clock.now() < until
             {

@@ -212,17 +212,23 @@ pub fn classify(e: RequestError, token: &str) -> SendError {
             | ApiError::GroupDeactivated
             | ApiError::NotEnoughRightsToPostMessages,
         ) => SendError::ChatGone(text),
+        // About the bot, not this message: it may pass (a token revoked and restored, a
+        // second instance gone), and every delivery waits for it.
         RequestError::Api(
-            ApiError::CantParseEntities(_)
-            | ApiError::MessageIsTooLong
-            | ApiError::MessageTextIsEmpty,
-        ) => SendError::Permanent(text),
-        // A request Telegram refuses as malformed will be refused again.
+            ApiError::InvalidToken
+            | ApiError::TerminatedByOtherGetUpdates
+            | ApiError::CantGetUpdates,
+        ) => SendError::Transient(text),
+        // Server trouble Telegram reports in words (a 5xx): may pass.
         RequestError::Api(ApiError::Unknown(description))
-            if description.starts_with("Bad Request") =>
+            if !description.starts_with("Bad Request") =>
         {
-            SendError::Permanent(text)
+            SendError::Transient(text)
         }
+        // Every other refusal is about this request — malformed, too long, a message to edit
+        // that is gone or can no longer be edited — and will be refused again. Kept for
+        // retries, it would hold back the chat's newer deliveries (they go out in order).
+        RequestError::Api(_) => SendError::Permanent(text),
         _ => SendError::Transient(text),
     }
 }

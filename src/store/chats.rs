@@ -109,6 +109,7 @@ impl Store {
             let mut fresh = previous.clone();
             fresh.id = new_id;
             fresh.kind = ChatKind::Supergroup;
+            fresh.migrated_from = Some(old);
             fresh.rules.clear();
             fresh.mutes.clear();
             self.upsert_chat(&fresh, |c| {
@@ -127,6 +128,7 @@ impl Store {
                     }
                 }
                 c.personal_next = c.personal_next.max(previous.personal_next);
+                c.migrated_from = Some(old);
                 if previous.active {
                     c.active = true;
                     c.deactivated = None;

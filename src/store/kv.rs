@@ -196,6 +196,17 @@ pub trait Transaction {
     fn insert(&mut self, tree: Tree, key: &[u8], value: &[u8]) -> Result<(), TxError>;
     /// Removes `key`; whether it was there.
     fn remove(&mut self, tree: Tree, key: &[u8]) -> Result<bool, TxError>;
+    /// Sets `key` to `value` only if it is there; whether it was. Never brings back a key
+    /// removed outside the transaction since it was read (a removal of a message that was
+    /// sent meanwhile): where the transaction could miss that removal, the backend must
+    /// fail it as a conflict instead, so it runs again.
+    fn update(&mut self, tree: Tree, key: &[u8], value: &[u8]) -> Result<bool, TxError> {
+        if self.get(tree, key)?.is_none() {
+            return Ok(false);
+        }
+        self.insert(tree, key, value)?;
+        Ok(true)
+    }
     /// A new id, larger than every id handed out before (gaps allowed).
     fn generate_id(&mut self) -> Result<u64, TxError>;
 }

@@ -493,7 +493,7 @@ impl Store {
                         .and_then(|v| decode::<Delivery>(&v, "delivery"))
                     {
                         d.text = text.clone();
-                        tx.insert(Tree::Outbox, &seq.to_be_bytes(), &encode(&d))?;
+                        tx.update(Tree::Outbox, &seq.to_be_bytes(), &encode(&d))?;
                     }
                 }
                 for d in &deliveries {

@@ -21,6 +21,11 @@ impl Store {
         Ok(out)
     }
 
+    /// The pending delivery `seq` as it is now (`None`: sent, dropped or given up).
+    pub fn delivery(&self, seq: u64) -> Result<Option<Delivery>, StoreError> {
+        self.get_as(Tree::Outbox, &seq.to_be_bytes(), "delivery")
+    }
+
     /// Pending deliveries of `alert` that are new messages (not edits).
     pub fn pending_for(&self, alert: AlertId) -> Result<Vec<(u64, Delivery)>, StoreError> {
         Ok(self

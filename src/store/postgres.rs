@@ -62,6 +62,7 @@ const GET: &str = "SELECT value FROM marketbot_kv WHERE tree = $1 AND key = $2";
 const UPSERT: &str = "INSERT INTO marketbot_kv (tree, key, value) VALUES ($1, $2, $3) \
     ON CONFLICT (tree, key) DO UPDATE SET value = excluded.value";
 const DELETE: &str = "DELETE FROM marketbot_kv WHERE tree = $1 AND key = $2";
+const UPDATE: &str = "UPDATE marketbot_kv SET value = $3 WHERE tree = $1 AND key = $2";
 /// Many upserts in one statement (a transaction's buffered writes; keys unique).
 const UPSERT_MANY: &str = "INSERT INTO marketbot_kv (tree, key, value) \
     SELECT * FROM unnest($1::text[], $2::bytea[], $3::bytea[]) \
@@ -703,6 +704,18 @@ impl Transaction for PgTx<'_> {
         let key = key.to_vec();
         self.call(move |c| async move {
             Ok(execute(c.client(), DELETE, &[&tree.name(), &key]).await? > 0)
+        })
+    }
+
+    fn update(&mut self, tree: Tree, key: &[u8], value: &[u8]) -> Result<bool, TxError> {
+        // Not an upsert: a row deleted since this transaction read it (the sender's
+        // autocommit removal of a message it sent) would be inserted again, and sent twice.
+        // An UPDATE of a row deleted since the snapshot fails as a serialization conflict,
+        // and the transaction runs again without it.
+        self.send_writes()?;
+        let (key, value) = (key.to_vec(), value.to_vec());
+        self.call(move |c| async move {
+            Ok(execute(c.client(), UPDATE, &[&tree.name(), &key, &value]).await? > 0)
         })
     }
 

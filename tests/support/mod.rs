@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test binary uses a different part of the support code
 
 pub mod audience;
+pub mod backend;
 pub mod fanout;
 pub mod origin;
 pub mod payloads;

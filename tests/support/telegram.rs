@@ -37,6 +37,8 @@ pub enum Answer {
     Migrated(i64),
     /// Never answer (until the client gives up).
     Hang,
+    /// Accept (record) the message, but answer only after this long.
+    Slow(Duration),
 }
 
 /// A message the bot got accepted.
@@ -739,6 +741,7 @@ async fn handle(
                 .unwrap_or("")
                 .to_string();
             let now = Instant::now();
+            let mut slow = None;
             let answer = {
                 let mut inner = fake.inner.lock().unwrap();
                 inner.attempts.push((chat, now));
@@ -770,62 +773,69 @@ async fn handle(
                     std::future::pending::<()>().await;
                     unreachable!()
                 }
+                Some(Answer::Slow(d)) => slow = Some(d),
                 None => {}
             }
-            let mut inner = fake.inner.lock().unwrap();
-            if inner.over_limits(chat, now) {
-                return error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "Too Many Requests: retry after 1",
-                    Some(json!({"retry_after": 1})),
-                );
-            }
-            let message_id = inner.message_id();
-            let mut result = json!({"message_id": message_id, "date": 1770068000, "chat": inner.chat_json(chat)});
-            let (mut upload, mut photo_id) = (None, None);
-            if photo {
-                // An upload is a file part named by `attach://NAME`; anything else is a file id.
-                match params.get("photo").and_then(Value::as_str) {
-                    Some(p) if p.starts_with("attach://") => {
-                        upload = files.get(&p["attach://".len()..]).cloned()
-                    }
-                    Some(p) => photo_id = Some(p.to_string()),
-                    None => upload = files.get("photo").cloned(),
+            let response = (|| -> Response {
+                let mut inner = fake.inner.lock().unwrap();
+                if inner.over_limits(chat, now) {
+                    return error(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "Too Many Requests: retry after 1",
+                        Some(json!({"retry_after": 1})),
+                    );
                 }
-                inner.next_file += 1;
-                let file_id = photo_id
-                    .clone()
-                    .unwrap_or_else(|| format!("photo-{}", inner.next_file));
-                result["photo"] = json!([
-                    {"file_id": format!("{file_id}-small"), "file_unique_id": "s", "width": 90, "height": 50, "file_size": 1000},
-                    {"file_id": file_id, "file_unique_id": "l", "width": 800, "height": 450, "file_size": upload.as_ref().map_or(0, Vec::len)},
-                ]);
-                result["caption"] = json!(text);
-            } else {
-                result["text"] = json!(text);
+                let message_id = inner.message_id();
+                let mut result = json!({"message_id": message_id, "date": 1770068000, "chat": inner.chat_json(chat)});
+                let (mut upload, mut photo_id) = (None, None);
+                if photo {
+                    // An upload is a file part named by `attach://NAME`; anything else is a file id.
+                    match params.get("photo").and_then(Value::as_str) {
+                        Some(p) if p.starts_with("attach://") => {
+                            upload = files.get(&p["attach://".len()..]).cloned()
+                        }
+                        Some(p) => photo_id = Some(p.to_string()),
+                        None => upload = files.get("photo").cloned(),
+                    }
+                    inner.next_file += 1;
+                    let file_id = photo_id
+                        .clone()
+                        .unwrap_or_else(|| format!("photo-{}", inner.next_file));
+                    result["photo"] = json!([
+                        {"file_id": format!("{file_id}-small"), "file_unique_id": "s", "width": 90, "height": 50, "file_size": 1000},
+                        {"file_id": file_id, "file_unique_id": "l", "width": 800, "height": 450, "file_size": upload.as_ref().map_or(0, Vec::len)},
+                    ]);
+                    result["caption"] = json!(text);
+                } else {
+                    result["text"] = json!(text);
+                }
+                inner.sent.push(Sent {
+                    chat,
+                    text,
+                    message_id,
+                    at: now,
+                    photo: upload,
+                    photo_id,
+                    keyboard: params.get("reply_markup").cloned().filter(|k| !k.is_null()),
+                    thread: params.get("message_thread_id").and_then(as_i64),
+                    reply_to: params
+                        .get("reply_parameters")
+                        .and_then(|r| r.get("message_id"))
+                        .and_then(as_i64),
+                    paid: params
+                        .get("allow_paid_broadcast")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
+                    silent: params
+                        .get("disable_notification")
+                        .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true")),
+                });
+                ok(result)
+            })();
+            if let Some(d) = slow {
+                tokio::time::sleep(d).await;
             }
-            inner.sent.push(Sent {
-                chat,
-                text,
-                message_id,
-                at: now,
-                photo: upload,
-                photo_id,
-                keyboard: params.get("reply_markup").cloned().filter(|k| !k.is_null()),
-                thread: params.get("message_thread_id").and_then(as_i64),
-                reply_to: params
-                    .get("reply_parameters")
-                    .and_then(|r| r.get("message_id"))
-                    .and_then(as_i64),
-                paid: params
-                    .get("allow_paid_broadcast")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
-                silent: params
-                    .get("disable_notification")
-                    .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true")),
-            });
-            ok(result)
+            response
         }
         "EditMessageText" | "EditMessageCaption" => {
             let text = params

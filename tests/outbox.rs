@@ -1,0 +1,321 @@
+//! The outbox's promises when things go wrong: nothing lost, nothing sent twice, and no
+//! message holding back the ones behind it — a refused edit, a group that became a supergroup,
+//! a store that failed for a moment, a stop while a send is on the wire, a later copy of the
+//! story arriving while a message waits, and (PostgreSQL) a pipeline step racing the sender.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use marketbot::chats::{Chat, ChatKind};
+use marketbot::clock::Clock;
+use marketbot::delivery::outbox::{BROADCAST, Delivery, Target};
+use marketbot::delivery::{Sender, TelegramSink};
+use marketbot::engine::Alert;
+use marketbot::store::kv::Tree;
+use marketbot::store::{Step, Store};
+use marketbot::telegram::pace::{Limits, Pacer};
+use support::backend::Faulty;
+use support::telegram::{Answer, FakeTelegram, TOKEN};
+
+fn now() -> DateTime<Utc> {
+    "2026-02-02T21:50:00Z".parse().unwrap()
+}
+
+fn sink(tg: &FakeTelegram, store: &Store) -> Arc<TelegramSink> {
+    let bot = marketbot::telegram::bot(TOKEN, tg.url().parse().unwrap());
+    Arc::new(TelegramSink::new(
+        bot,
+        TOKEN.into(),
+        store.clone(),
+        false,
+        Arc::new(Pacer::new(Limits::default())),
+    ))
+}
+
+fn alert(id: u64, rule: &str) -> Alert {
+    serde_json::from_value(serde_json::json!({
+        "id": id, "rule": rule, "title": "NVDA below 100", "severity": "high",
+        "symbol": "NVDA", "fired_at": now(), "headline": null, "held": [], "price": null,
+        "within_secs": 0
+    }))
+    .unwrap()
+}
+
+/// An edit of a message the user deleted ("message to edit not found") can never succeed:
+/// it is given up at once. Kept for retries, it would hold back every newer alert to that chat
+/// for days (a chat's deliveries go out in order).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_of_a_deleted_message_does_not_hold_back_newer_messages() {
+    let tg = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    // An edit of message 999, which the fake never sent (the user deleted it).
+    store
+        .enqueue(&Delivery {
+            edit: Some(999),
+            ..Delivery::message(1, Target::Telegram(42), "edited".into(), now())
+        })
+        .unwrap();
+    store
+        .enqueue(&Delivery::message(
+            BROADCAST,
+            Target::Telegram(42),
+            "<b>newer message</b>".into(),
+            now(),
+        ))
+        .unwrap();
+    let sender = Sender::new(store.clone(), sink(&tg, &store), Clock::anchored(now()));
+    sender.drain_once().await.unwrap();
+    let left = store.outbox().unwrap();
+    assert!(
+        tg.sent_to(42)
+            .iter()
+            .any(|m| m.text.contains("newer message")),
+        "the newer message is held back behind an edit that can never succeed"
+    );
+    assert!(
+        left.is_empty(),
+        "the hopeless edit is kept for retries: {left:?}"
+    );
+}
+
+/// A group that became a supergroup: the personal alert whose send revealed the move (its
+/// rule id still names the old group) goes out in the supergroup, not dropped as unwanted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_personal_alert_follows_its_group_to_the_supergroup() {
+    const OLD: i64 = -200;
+    const NEW: i64 = -1_002_000_000_000;
+    let tg = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let group = Chat::new(OLD, ChatKind::Group, "group".into(), now());
+    store.put_chat(&group).unwrap();
+    let rule = marketbot::personal::PersonalAlert::rule_id(OLD, 1);
+    store
+        .commit(&Step {
+            now: now(),
+            alerts: vec![alert(5, &rule)],
+            ..Default::default()
+        })
+        .unwrap();
+    store
+        .enqueue(&Delivery::message(
+            5,
+            Target::Telegram(OLD),
+            "🔻 <b>NVDA</b> · your alert".into(),
+            now(),
+        ))
+        .unwrap();
+    tg.script(OLD, vec![Answer::Migrated(NEW)]);
+    let sender = Sender::new(store.clone(), sink(&tg, &store), Clock::system());
+    for _ in 0..3 {
+        sender.drain_once().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+    }
+    assert_eq!(tg.attempts(OLD).len(), 1, "tried once under the old id");
+    assert!(
+        store.chat(NEW).unwrap().is_some_and(|c| c.active),
+        "migrated"
+    );
+    assert_eq!(
+        tg.sent_to(NEW).len(),
+        1,
+        "the personal alert goes out in the supergroup; outbox: {:?}",
+        store.outbox().unwrap()
+    );
+}
+
+/// A message sent while the store failed to remove it from the outbox is removed once the
+/// store answers again: the next start (or the next leader) does not send it a second time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sent_message_whose_removal_failed_once_is_not_sent_again_after_a_restart() {
+    let tg = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let sled = Store::open(dir.path(), 8 << 20).unwrap();
+        let store =
+            Store::with_backend(Arc::new(Faulty::new(sled.backend()).failing_removals(1))).unwrap();
+        store
+            .enqueue(&Delivery::message(
+                BROADCAST,
+                Target::Telegram(42),
+                "<b>hello</b>".into(),
+                now(),
+            ))
+            .unwrap();
+        let clock = Clock::anchored(now());
+        let sender = Sender::new(store.clone(), sink(&tg, &store), clock.clone());
+        sender.drain_once().await.unwrap();
+        assert_eq!(tg.sent_to(42).len(), 1);
+        // The store works again; the sender runs on well past its pause.
+        clock.jump(Duration::from_secs(120));
+        for _ in 0..3 {
+            sender.drain_once().await.unwrap();
+        }
+        store.flush().unwrap();
+    }
+    // A restart on the same directory.
+    tokio::time::sleep(Duration::from_secs(4)).await; // sled lets go of its lock
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let sender = Sender::new(store.clone(), sink(&tg, &store), Clock::anchored(now()));
+    sender.drain_once().await.unwrap();
+    assert_eq!(
+        tg.sent_to(42).len(),
+        1,
+        "sent twice: {:?}",
+        tg.sent_to(42).iter().map(|m| &m.text).collect::<Vec<_>>()
+    );
+}
+
+/// A graceful stop (SIGTERM, a deploy, a handover to the standby) while an alert's request is
+/// already at Telegram: the sender waits the moment for its answer and removes the delivery,
+/// so the next run does not send the alert a second time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_restart_does_not_repeat_an_alert_telegram_already_accepted() {
+    use support::origin::Origin;
+    use support::{
+        RunningBot, bot_config, eventually, release_seed_story, seed_evening, serve_quiet_evening,
+        start_chat,
+    };
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    serve_quiet_evening(&origin);
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    start_chat(&tg, 42).await;
+    // Telegram takes the alert at once but its answer is on the way for a second.
+    tg.script(42, vec![Answer::Slow(Duration::from_millis(1000))]);
+    release_seed_story(&origin);
+    eventually(
+        Duration::from_secs(15),
+        "the alert accepted by Telegram",
+        || tg.alerts_to(42).first().cloned(),
+    )
+    .await;
+    bot.stop().await;
+
+    let bot = RunningBot::start(
+        bot_config(dir.path(), &tg, &origin),
+        seed_evening() + chrono::Duration::minutes(1),
+    );
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    bot.stop().await;
+    assert_eq!(
+        tg.alerts_to(42).len(),
+        1,
+        "the accepted alert was sent again"
+    );
+}
+
+/// PostgreSQL: a pipeline step replacing the text of a pending message (`Step::replace`, "only
+/// if still pending") while the sender removes it as sent, on its own connection, after the
+/// step read it. An upsert would bring the row back (and the message would go out again);
+/// the step's write must leave it gone.
+#[test]
+fn postgres_a_step_does_not_bring_back_a_message_the_sender_removed_as_sent() {
+    let Some(db) = support::postgres::TestDatabase::create("postgres_step_race") else {
+        return;
+    };
+    let plain = db.store();
+    let seq = plain
+        .enqueue(&Delivery::message(
+            7,
+            Target::Telegram(42),
+            "first text".into(),
+            now(),
+        ))
+        .unwrap();
+    // The sender, on its own connection: sent, so removed.
+    let store = Store::with_backend(Arc::new(
+        Faulty::new(plain.backend()).during_next_transaction(move |backend| {
+            assert!(backend.remove(Tree::Outbox, &seq.to_be_bytes()).unwrap());
+        }),
+    ))
+    .unwrap();
+    store
+        .commit(&Step {
+            now: now(),
+            replace: vec![(seq, "text with the later copy".into())],
+            ..Default::default()
+        })
+        .unwrap();
+    let left = plain.outbox().unwrap();
+    assert!(
+        left.is_empty(),
+        "a message sent and removed is back in the outbox, to be sent again: {left:?}"
+    );
+}
+
+/// A sink that records what it sends and runs `during` in its first send.
+struct Recording {
+    sent: std::sync::Mutex<Vec<(Target, String)>>,
+    during: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl marketbot::delivery::Sink for Recording {
+    fn send<'a>(
+        &'a self,
+        d: &'a Delivery,
+    ) -> futures::future::BoxFuture<'a, Result<Option<i32>, marketbot::delivery::SendError>> {
+        Box::pin(async move {
+            if let Some(f) = self.during.lock().unwrap().take() {
+                f();
+            }
+            self.sent.lock().unwrap().push((d.target, d.text.clone()));
+            Ok(Some(1))
+        })
+    }
+}
+
+/// A later copy of alert B's story re-renders B's pending message while the sender is busy
+/// with the chat's earlier message (a fan-out's drain lasts minutes): B goes out with the new
+/// text, not the one read when the drain began (no edit follows a message that was pending
+/// when the copy arrived, so that text would be lost).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_message_goes_out_with_the_text_it_has_when_it_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    store
+        .enqueue(&Delivery::message(
+            BROADCAST,
+            Target::Telegram(42),
+            "alert A".into(),
+            now(),
+        ))
+        .unwrap();
+    let b = store
+        .enqueue(&Delivery::message(
+            BROADCAST,
+            Target::Telegram(42),
+            "alert B".into(),
+            now(),
+        ))
+        .unwrap();
+    let writer = store.clone();
+    let sink = Arc::new(Recording {
+        sent: Default::default(),
+        during: std::sync::Mutex::new(Some(Box::new(move || {
+            // The pipeline's step for the later copy (`Step::replace`).
+            writer
+                .commit(&Step {
+                    now: now(),
+                    replace: vec![(b, "alert B · also reported by Bloomberg".into())],
+                    ..Default::default()
+                })
+                .unwrap();
+        }))),
+    });
+    Sender::new(store.clone(), sink.clone(), Clock::anchored(now()))
+        .drain_once()
+        .await
+        .unwrap();
+    let sent = sink.sent.lock().unwrap().clone();
+    assert_eq!(
+        sent.last().map(|(_, t)| t.as_str()),
+        Some("alert B · also reported by Bloomberg"),
+        "{sent:?}"
+    );
+}

@@ -1,0 +1,170 @@
+//! A store backend that misbehaves on cue, around a real one: a removal from the outbox that
+//! fails (the store hiccups), or another process's write while a transaction runs.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use marketbot::store::kv::{
+    Backend, BackendError, Body, Entry, Order, Range, Transaction, Tree, TxError,
+};
+
+/// Runs once, on the real backend, while a transaction's body runs for the first time.
+type Meanwhile = Box<dyn FnOnce(&dyn Backend) + Send>;
+
+/// `inner` with faults injected; every other call goes straight through.
+pub struct Faulty {
+    inner: Arc<dyn Backend>,
+    /// Removals from the outbox still to fail.
+    failing_removals: AtomicUsize,
+    meanwhile: Mutex<Option<Meanwhile>>,
+}
+
+impl Faulty {
+    pub fn new(inner: &Arc<dyn Backend>) -> Faulty {
+        Faulty {
+            inner: Arc::clone(inner),
+            failing_removals: AtomicUsize::new(0),
+            meanwhile: Mutex::new(None),
+        }
+    }
+
+    /// The next `n` removals from the outbox fail.
+    pub fn failing_removals(self, n: usize) -> Faulty {
+        self.failing_removals.store(n, Ordering::SeqCst);
+        self
+    }
+
+    /// `write` runs on the real backend (another connection, another process) in the middle
+    /// of the next transaction: after its body's reads, before its first write.
+    pub fn during_next_transaction(
+        self,
+        write: impl FnOnce(&dyn Backend) + Send + 'static,
+    ) -> Faulty {
+        *self.meanwhile.lock().unwrap() = Some(Box::new(write));
+        self
+    }
+}
+
+impl Backend for Faulty {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    fn shared(&self) -> bool {
+        self.inner.shared()
+    }
+    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, BackendError> {
+        self.inner.get(tree, key)
+    }
+    fn insert(&self, tree: Tree, key: &[u8], value: &[u8]) -> Result<(), BackendError> {
+        self.inner.insert(tree, key, value)
+    }
+    fn remove(&self, tree: Tree, key: &[u8]) -> Result<bool, BackendError> {
+        let fail = tree == Tree::Outbox
+            && self
+                .failing_removals
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+        if fail {
+            return Err("injected: connection reset".into());
+        }
+        self.inner.remove(tree, key)
+    }
+    fn compare_and_swap(
+        &self,
+        tree: Tree,
+        key: &[u8],
+        old: Option<&[u8]>,
+        new: Option<&[u8]>,
+    ) -> Result<bool, BackendError> {
+        self.inner.compare_and_swap(tree, key, old, new)
+    }
+    fn scan(
+        &self,
+        tree: Tree,
+        range: &Range,
+        order: Order,
+        limit: usize,
+    ) -> Result<Vec<Entry>, BackendError> {
+        self.inner.scan(tree, range, order, limit)
+    }
+    fn len(&self, tree: Tree) -> Result<u64, BackendError> {
+        self.inner.len(tree)
+    }
+    fn transaction(&self, trees: &[Tree], body: &mut Body<'_>) -> Result<(), BackendError> {
+        let mut meanwhile = self.meanwhile.lock().unwrap().take();
+        let mut wrapped = |tx: &mut dyn Transaction| {
+            body(&mut Interrupted {
+                tx,
+                inner: self.inner.as_ref(),
+                meanwhile: &mut meanwhile,
+            })
+        };
+        self.inner.transaction(trees, &mut wrapped)
+    }
+    fn generate_id(&self) -> Result<u64, BackendError> {
+        self.inner.generate_id()
+    }
+    fn advance_ids(&self, floor: u64) -> Result<(), BackendError> {
+        self.inner.advance_ids(floor)
+    }
+    fn flush(&self) -> Result<(), BackendError> {
+        self.inner.flush()
+    }
+    fn size_on_disk(&self) -> Result<u64, BackendError> {
+        self.inner.size_on_disk()
+    }
+    fn lease(
+        &self,
+        holder: &str,
+        held: Option<u64>,
+        ttl: Duration,
+    ) -> Result<Option<u64>, BackendError> {
+        self.inner.lease(holder, held, ttl)
+    }
+    fn release(&self, holder: &str, term: u64) -> Result<(), BackendError> {
+        self.inner.release(holder, term)
+    }
+    fn leader(&self) -> Result<Option<(String, u64)>, BackendError> {
+        self.inner.leader()
+    }
+    fn fence(&self, fence: Option<(String, u64)>) {
+        self.inner.fence(fence)
+    }
+}
+
+/// A transaction whose first write lets another writer in first.
+struct Interrupted<'a> {
+    tx: &'a mut dyn Transaction,
+    inner: &'a dyn Backend,
+    meanwhile: &'a mut Option<Meanwhile>,
+}
+
+impl Interrupted<'_> {
+    fn let_in(&mut self) {
+        if let Some(write) = self.meanwhile.take() {
+            write(self.inner);
+        }
+    }
+}
+
+impl Transaction for Interrupted<'_> {
+    fn get(&mut self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
+        self.tx.get(tree, key)
+    }
+    fn insert(&mut self, tree: Tree, key: &[u8], value: &[u8]) -> Result<(), TxError> {
+        self.let_in();
+        self.tx.insert(tree, key, value)
+    }
+    fn remove(&mut self, tree: Tree, key: &[u8]) -> Result<bool, TxError> {
+        self.let_in();
+        self.tx.remove(tree, key)
+    }
+    fn update(&mut self, tree: Tree, key: &[u8], value: &[u8]) -> Result<bool, TxError> {
+        self.let_in();
+        self.tx.update(tree, key, value)
+    }
+    fn generate_id(&mut self) -> Result<u64, TxError> {
+        self.tx.generate_id()
+    }
+}
