@@ -174,7 +174,7 @@ fn main() -> ExitCode {
         } => match service::run(&config, clock_start, record) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("marketbot: {e:#}");
+                eprintln!("marketbot: {}", report(&e));
                 ExitCode::FAILURE
             }
         },
@@ -183,7 +183,7 @@ fn main() -> ExitCode {
             match service::migrate(&from, &to, schema.as_deref()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("marketbot: {e:#}");
+                    eprintln!("marketbot: {}", report(&e));
                     ExitCode::FAILURE
                 }
             }
@@ -227,7 +227,7 @@ fn main() -> ExitCode {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
             Err(e) => {
-                eprintln!("marketbot: {e:#}");
+                eprintln!("marketbot: {}", report(&e));
                 ExitCode::from(2)
             }
         },
@@ -281,10 +281,24 @@ fn exit(result: anyhow::Result<()>) -> ExitCode {
         // The reader went away (`marketbot match … | head`): nothing more to say to it.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "marketbot: {e:#}");
+            let _ = writeln!(std::io::stderr(), "marketbot: {}", report(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes, each said once: many of the library's errors already end with
+/// their cause, which `{:#}` would print a second time.
+pub(crate) fn report(e: &anyhow::Error) -> String {
+    let mut said = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !said.contains(&cause) {
+            said.push_str(": ");
+            said.push_str(&cause);
+        }
+    }
+    said
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

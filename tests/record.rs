@@ -64,7 +64,11 @@ async fn a_recording_of_a_live_run_replays_to_the_same_alerts() {
 
     // The same recording streamed from its files, as `marketbot replay` reads it.
     use marketbot::replay::{BarsCsv, HeadlinesJsonl, scan, stream};
-    let headlines = scan(&recording.join("headlines.jsonl"), HeadlinesJsonl).unwrap();
+    let headlines = scan(
+        &recording.join("headlines.jsonl"),
+        HeadlinesJsonl::default(),
+    )
+    .unwrap();
     let bars = scan(&recording.join("quotes.csv"), BarsCsv::default()).unwrap();
     assert!(!bars.sorted() && !headlines.sorted());
     let mut engine = marketbot::engine::Engine::new(set, marketbot::engine::EngineState::default());

@@ -20,7 +20,7 @@ fn load_inputs(
     Vec<marketbot::model::Headline>,
 )> {
     let set = load_rules(&[rules.to_path_buf()])
-        .map_err(|_| anyhow::anyhow!("the rules have problems (see above)"))?;
+        .map_err(|_| anyhow::anyhow!("the rules cannot be used (see above)"))?;
     let (headlines, problems) = marketbot::replay::parse_headlines(&read(headlines)?);
     report_skipped(command, &problems, problems.len());
     Ok((set, headlines))
@@ -84,12 +84,12 @@ pub(crate) fn run_replay(
     use marketbot::replay::{self, BarsCsv, HeadlinesJsonl, Summary};
     let started = std::time::Instant::now();
     let set = load_rules(&[rules.to_path_buf()])
-        .map_err(|_| anyhow::anyhow!("the rules have problems (see above)"))?;
+        .map_err(|_| anyhow::anyhow!("the rules cannot be used (see above)"))?;
     // Both files are read twice: once (side by side) to check their lines and find their time
     // order, then as streams merged by time. Nothing grows with their length but the alerts of
     // the last few days.
     let (headlines, bars) = std::thread::scope(|scope| {
-        let headlines = scope.spawn(|| replay::scan(headlines, HeadlinesJsonl));
+        let headlines = scope.spawn(|| replay::scan(headlines, HeadlinesJsonl::default()));
         let bars = replay::scan(quotes, BarsCsv::default());
         (headlines.join().expect("scanning headlines"), bars)
     });

@@ -94,7 +94,7 @@ pub(crate) fn run_eval(
 ) -> anyhow::Result<bool> {
     use marketbot::eval::{self, Split};
     let set = load_rules(&[rules.to_path_buf()])
-        .map_err(|_| anyhow::anyhow!("the rules have problems (see above)"))?;
+        .map_err(|_| anyhow::anyhow!("the rules cannot be used (see above)"))?;
     let (mut items, errors) = eval::parse(&read(headlines)?);
     let mut stderr = std::io::stderr().lock();
     name_skipped(&mut stderr, headlines, &errors);
@@ -131,7 +131,7 @@ pub(crate) fn run_eval(
     let written = match baseline {
         Some(dir) => {
             let before = load_rules(&[dir.to_path_buf()])
-                .map_err(|_| anyhow::anyhow!("the baseline rules have problems (see above)"))?;
+                .map_err(|_| anyhow::anyhow!("the baseline rules cannot be used (see above)"))?;
             let then = eval::evaluate(&before, &items, only)
                 .with_context(|| format!("scoring the baseline {}", dir.display()))?;
             let compared = eval::Comparison::of(&then, &report);

@@ -76,7 +76,7 @@ pub(crate) fn healthcheck(config_path: &Path) -> ExitCode {
     let config = match load_config(config_path) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("marketbot: {e:#}");
+            eprintln!("marketbot: {}", crate::report(&e));
             return ExitCode::from(2);
         }
     };
@@ -108,6 +108,12 @@ pub(crate) fn healthcheck(config_path: &Path) -> ExitCode {
 
 /// `migrate`: the sled directory copied into PostgreSQL.
 pub(crate) fn migrate(from: &Path, to: &str, schema: Option<&str>) -> anyhow::Result<()> {
+    if !marketbot::config::is_postgres_url(to) {
+        anyhow::bail!(
+            "--to `{}` is not a PostgreSQL address (write it as postgres://user:password@host:5432/database)",
+            marketbot::config::redact_url(to)
+        );
+    }
     if !from.join("conf").exists() && !from.join("db").exists() {
         anyhow::bail!(
             "{} holds no marketbot state (no sled database there)",

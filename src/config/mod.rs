@@ -168,6 +168,35 @@ impl std::fmt::Debug for PostgresConfig {
     }
 }
 
+/// The address `http.listen` names: an IP address and a port, or a host name (such as
+/// `localhost`) and a port, looked up once (its first address). Err: why not.
+fn listen_address(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return Err("is not an address to listen on".into());
+    };
+    if host.is_empty() || port.parse::<u16>().is_err() {
+        return Err("is not an address to listen on".into());
+    }
+    match text.to_socket_addrs() {
+        Ok(mut addrs) => addrs
+            .next()
+            .ok_or_else(|| format!("names a host `{host}` with no address")),
+        Err(e) => Err(format!(
+            "names a host `{host}` that cannot be looked up ({e})"
+        )),
+    }
+}
+
+/// Whether `text` is a PostgreSQL address (`postgres://` or `postgresql://`, with a host).
+pub fn is_postgres_url(text: &str) -> bool {
+    Url::parse(text.trim())
+        .is_ok_and(|u| matches!(u.scheme(), "postgres" | "postgresql") && u.host_str().is_some())
+}
+
 /// `url` with the password (if any) replaced by `***`.
 pub fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
@@ -594,14 +623,14 @@ impl Config {
         let listen = match raw.http.listen.as_ref().map(|l| (l, l.get_ref().trim())) {
             None => Some(DEFAULT_LISTEN),
             Some((_, "off")) => None,
-            Some((l, text)) => match text.parse::<SocketAddr>() {
+            Some((l, text)) => match listen_address(text) {
                 Ok(addr) => Some(addr),
-                Err(_) => {
+                Err(why) => {
                     problems.push(Problem::at(
                         file,
                         l.span(),
-                        format!("http.listen = `{text}` is not an address to listen on"),
-                        Some("an IP address and a port, e.g. `127.0.0.1:9464` or `0.0.0.0:9464`; `off` for no listener".into()),
+                        format!("http.listen = `{text}` {why}"),
+                        Some("a host and a port, e.g. `127.0.0.1:9464`, `0.0.0.0:9464` or `localhost:9464`; `off` for no listener".into()),
                     ));
                     None
                 }
@@ -910,22 +939,19 @@ fn storage_postgres(
         // An empty value (e.g. from the environment) keeps the embedded store.
         return None;
     }
-    match Url::parse(text) {
-        Ok(u) if matches!(u.scheme(), "postgres" | "postgresql") && u.host_str().is_some() => {
-            Some(PostgresConfig {
-                url: text.to_string(),
-                schema,
-            })
-        }
-        Ok(_) | Err(_) => {
-            problems.push(Problem::at(
-                file,
-                url.span(),
-                format!("storage.url `{}` is not a PostgreSQL address", redact_url(text)),
-                Some("write it as `postgres://user:password@host:5432/database`, or leave it out to keep state in storage.path".into()),
-            ));
-            None
-        }
+    if is_postgres_url(text) {
+        Some(PostgresConfig {
+            url: text.to_string(),
+            schema,
+        })
+    } else {
+        problems.push(Problem::at(
+            file,
+            url.span(),
+            format!("storage.url `{}` is not a PostgreSQL address", redact_url(text)),
+            Some("write it as `postgres://user:password@host:5432/database`, or leave it out to keep state in storage.path".into()),
+        ));
+        None
     }
 }
 

@@ -288,6 +288,17 @@ fn the_listener_address_is_checked() {
     assert_eq!(c.http.listen, None);
     let c = parse("[http]\nlisten = \"[::]:9100\"\n", &[]).unwrap();
     assert_eq!(c.http.listen, Some("[::]:9100".parse().unwrap()));
+    // A host name is looked up (localhost is in every hosts file).
+    let c = parse("[http]\nlisten = \"localhost:9100\"\n", &[]).unwrap();
+    let addr = c.http.listen.unwrap();
+    assert!(addr.ip().is_loopback() && addr.port() == 9100, "{addr}");
+    for bad in ["localhost", "localhost:port", ":9100", "localhost:70000"] {
+        let problems = parse(&format!("[http]\nlisten = \"{bad}\"\n"), &[]).unwrap_err();
+        assert_eq!(
+            problems[0].message,
+            format!("http.listen = `{bad}` is not an address to listen on")
+        );
+    }
     let problems = parse("[http]\nlisten = \"localhost\"\n", &[]).unwrap_err();
     assert_eq!((problems[0].line, problems[0].col), (2, 10));
     assert_eq!(

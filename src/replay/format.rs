@@ -61,7 +61,7 @@ pub struct BarsCsv {
 
 impl BarsCsv {
     fn header(line: &str, n: usize) -> Result<Columns, CsvError> {
-        let names: Vec<&str> = line.split(',').map(str::trim).collect();
+        let names: Vec<&str> = line.split(',').map(field).collect();
         let col = |name: &str| names.iter().position(|c| c.eq_ignore_ascii_case(name));
         let (Some(symbol), Some(time), Some(interval), Some(close)) =
             (col("symbol"), col("time"), col("interval"), col("close"))
@@ -91,12 +91,21 @@ impl BarsCsv {
         // The fields of a line, without allocating for the usual width.
         let mut fields = [""; 16];
         let mut extra: Vec<&str> = Vec::new();
+        let mut count = 0;
         for (i, f) in line.split(',').enumerate() {
+            count = i + 1;
             match fields.get_mut(i) {
-                Some(slot) => *slot = f.trim(),
-                None if i < c.count => extra.push(f.trim()),
-                None => break,
+                Some(slot) => *slot = field(f),
+                None if i < c.count => extra.push(field(f)),
+                None => {}
             }
+        }
+        if count != c.count {
+            // A field too many or too few shifts every value after it into the wrong column.
+            return Err(CsvError {
+                line: n,
+                message: format!("{count} fields, but the header names {}", c.count),
+            });
         }
         let get = |c: Option<usize>| {
             c.and_then(|c| fields.get(c).or_else(|| extra.get(c - fields.len())))
@@ -153,7 +162,8 @@ impl LineFormat for BarsCsv {
     const STRICT: bool = true;
 
     fn read(&mut self, line: &str, n: usize) -> Result<Option<Bar>, CsvError> {
-        let line = line.trim();
+        // A byte-order mark some spreadsheets put first is not content.
+        let line = line.trim_start_matches('\u{feff}').trim();
         if line.is_empty() || line.starts_with('#') {
             return Ok(None);
         }
@@ -171,6 +181,15 @@ impl LineFormat for BarsCsv {
     }
 }
 
+/// One CSV field, trimmed, without the quotes a spreadsheet may put around it (none of the
+/// format's values holds a comma or a quote).
+fn field(raw: &str) -> &str {
+    let f = raw.trim();
+    f.strip_prefix('"')
+        .and_then(|f| f.strip_suffix('"'))
+        .map_or(f, str::trim)
+}
+
 fn parse_time(text: &str, n: usize) -> Result<DateTime<Utc>, CsvError> {
     if text.is_empty() {
         return Err(CsvError {
@@ -186,23 +205,40 @@ fn parse_time(text: &str, n: usize) -> Result<DateTime<Utc>, CsvError> {
         })
 }
 
-/// Recorded headlines: JSON Lines (`{"published": …, "title": …}`, as `record` writes them)
-/// or plain titles, one per line (published at the epoch); `//` starts a comment line. A bad
-/// line is skipped and reported.
+/// Recorded headlines: JSON Lines (`{"published": …, "title": …}`, as `record` writes them),
+/// or — with [`HeadlinesJsonl::titles_too`], for `match` — also plain titles, one per line
+/// (published at the epoch); `//` starts a comment line. A bad line is skipped and reported.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct HeadlinesJsonl;
+pub struct HeadlinesJsonl {
+    plain_titles: bool,
+}
+
+impl HeadlinesJsonl {
+    /// Plain titles are headlines too (they have no time: only for reading text, not for a
+    /// replay in time order).
+    pub fn titles_too() -> HeadlinesJsonl {
+        HeadlinesJsonl { plain_titles: true }
+    }
+}
 
 impl LineFormat for HeadlinesJsonl {
     type Record = Headline;
     const STRICT: bool = false;
 
     fn read(&mut self, line: &str, n: usize) -> Result<Option<Headline>, CsvError> {
-        let line = line.trim();
+        // A byte-order mark some editors put first is not content.
+        let line = line.trim_start_matches('\u{feff}').trim();
         if line.is_empty() || line.starts_with("//") {
             return Ok(None);
         }
         let err = |message: String| CsvError { line: n, message };
         if !line.starts_with('{') {
+            if !self.plain_titles {
+                return Err(err(
+                    "not a JSON object: each headline needs at least its `published` time and `title`"
+                        .into(),
+                ));
+            }
             return Ok(Some(Headline {
                 id: String::new(),
                 published: DateTime::<Utc>::UNIX_EPOCH,

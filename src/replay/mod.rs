@@ -322,6 +322,53 @@ mod tests {
     }
 
     #[test]
+    fn spreadsheet_csv_reads_too() {
+        // A byte-order mark, quoted fields, Windows line ends.
+        let csv = "\u{feff}\"symbol\",\"time\",\"interval\",\"close\"\r\n\"NVDA\",\"2026-02-02T21:00:00Z\",\"1d\",\"186.25\"\r\n";
+        let bars = parse_bars_csv(csv).unwrap();
+        assert_eq!(bars.len(), 1);
+        assert_eq!(
+            (bars[0].symbol.as_str(), bars[0].close),
+            ("NVDA", Some(186.25))
+        );
+    }
+
+    #[test]
+    fn a_row_with_a_field_too_many_or_too_few_is_an_error() {
+        let header = "symbol,time,interval,open,high,low,close,volume\n";
+        for (row, count) in [
+            (
+                "NVDA,2026-02-02T21:00:00Z,1d,1,2,0.5,1.5,100,regular,extra",
+                10,
+            ),
+            ("NVDA,2026-02-02T21:00:00Z,1d", 3),
+        ] {
+            let e = parse_bars_csv(&format!("{header}{row}\n")).unwrap_err();
+            assert_eq!(e.line, 2);
+            assert_eq!(e.message, format!("{count} fields, but the header names 8"));
+        }
+    }
+
+    #[test]
+    fn a_replay_needs_json_headlines_and_match_takes_plain_titles() {
+        use super::ordered::LineFormat;
+        let mut timed = HeadlinesJsonl::default();
+        let e = timed
+            .read("OpenAI is unsatisfied with Nvidia chips", 4)
+            .unwrap_err();
+        assert_eq!(e.line, 4);
+        assert!(e.message.starts_with("not a JSON object"), "{e}");
+        let bom = "\u{feff}{\"published\":\"2026-02-02T21:47:00Z\",\"title\":\"A title\"}";
+        assert_eq!(timed.read(bom, 1).unwrap().unwrap().title, "A title");
+        let (headlines, problems) = parse_headlines("OpenAI is unsatisfied with Nvidia chips\n");
+        assert!(problems.is_empty());
+        assert_eq!(
+            headlines[0].title,
+            "OpenAI is unsatisfied with Nvidia chips"
+        );
+    }
+
+    #[test]
     fn bad_rows_name_their_line() {
         let csv =
             "symbol,time,interval,close\nNVDA,2026-02-02T21:00:00Z,30m,1\nNVDA,yesterday,30m,1\n";
@@ -353,10 +400,10 @@ mod tests {
     }
 }
 
-/// Recorded headlines (see [`HeadlinesJsonl`]) from a text held in memory: the headlines
-/// and the problems of lines that could not be read.
+/// Recorded headlines, or plain titles (see [`HeadlinesJsonl::titles_too`]), from a text held
+/// in memory: the headlines and the problems of lines that could not be read.
 pub fn parse_headlines(text: &str) -> (Vec<Headline>, Vec<CsvError>) {
-    let mut format = HeadlinesJsonl;
+    let mut format = HeadlinesJsonl::titles_too();
     let mut headlines = Vec::new();
     let mut problems = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -374,8 +421,7 @@ pub fn parse_headlines(text: &str) -> (Vec<Headline>, Vec<CsvError>) {
 pub struct HeadlineMatches {
     /// The headline as given.
     pub title: String,
-    /// Its link, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Its link (`null` when it has none: every line has the same keys).
     pub link: Option<String>,
     /// Symbols the text names.
     pub symbols: Vec<String>,
