@@ -319,3 +319,80 @@ async fn a_pending_message_goes_out_with_the_text_it_has_when_it_is_sent() {
         "{sent:?}"
     );
 }
+
+/// A forum topic deleted while alerts go to it: the alert goes to the group's general topic,
+/// and so do the next ones (the chat forgets the topic), instead of being refused for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_to_a_deleted_forum_topic_goes_to_the_general_topic() {
+    const FORUM: i64 = -1_003_000_000_000;
+    let tg = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let mut forum = Chat::new(FORUM, ChatKind::Supergroup, "forum".into(), now());
+    forum.thread = Some(5);
+    store.put_chat(&forum).unwrap();
+    store
+        .enqueue(&Delivery {
+            thread: Some(5),
+            ..Delivery::message(
+                BROADCAST,
+                Target::Telegram(FORUM),
+                "<b>to the topic</b>".into(),
+                now(),
+            )
+        })
+        .unwrap();
+    tg.script(
+        FORUM,
+        vec![Answer::Refused("Bad Request: message thread not found")],
+    );
+    let sender = Sender::new(store.clone(), sink(&tg, &store), Clock::anchored(now()));
+    sender.drain_once().await.unwrap();
+    let sent = tg.sent_to(FORUM);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(
+        (sent[0].text.as_str(), sent[0].thread),
+        ("<b>to the topic</b>", None)
+    );
+    assert!(store.outbox().unwrap().is_empty());
+    assert_eq!(store.chat(FORUM).unwrap().unwrap().thread, None);
+}
+
+/// A chat where the bot may post but not pictures gets the alert as text, not nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_that_takes_no_pictures_gets_the_alert_as_text() {
+    let tg = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    store
+        .commit(&Step {
+            now: now(),
+            alerts: vec![alert(9, "nvda-drop")],
+            charts: vec![(
+                9,
+                marketbot::text::Lang::En,
+                marketbot::store::Chart::Png(b"\x89PNG not really".to_vec()),
+            )],
+            ..Default::default()
+        })
+        .unwrap();
+    store
+        .enqueue(&Delivery {
+            photo: true,
+            ..Delivery::message(9, Target::Telegram(42), "<b>NVDA</b> −3 %".into(), now())
+        })
+        .unwrap();
+    tg.script(
+        42,
+        vec![Answer::Refused(
+            "Bad Request: not enough rights to send photos to the chat",
+        )],
+    );
+    let sender = Sender::new(store.clone(), sink(&tg, &store), Clock::anchored(now()));
+    sender.drain_once().await.unwrap();
+    let sent = tg.sent_to(42);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].text, "<b>NVDA</b> −3 %");
+    assert!(sent[0].photo.is_none() && sent[0].photo_id.is_none());
+    assert!(store.outbox().unwrap().is_empty());
+}

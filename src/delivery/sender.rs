@@ -264,6 +264,11 @@ impl Sender {
                     return;
                 }
             }
+            // Again, right before the request: reading the store may have taken a while (a
+            // leadership lost meanwhile, a stop begun).
+            if !self.may_send() {
+                return;
+            }
             let started = std::time::Instant::now();
             let sent = self.sink.send(&d).await;
             self.stamp();

@@ -166,6 +166,22 @@ impl TelegramSink {
     }
 }
 
+/// What Telegram says when a message is sent to a forum topic that was deleted.
+const THREAD_GONE: &str = "message thread not found";
+/// What Telegram says when the bot may post in a chat but not pictures.
+const NO_PHOTOS: &str = "not enough rights to send photos";
+
+impl TelegramSink {
+    /// One request for `d`; each kind of send takes its slot of the pacer right before it.
+    async fn send_once(&self, chat: ChatId, d: &Delivery) -> Result<i32, RequestError> {
+        match (d.edit, d.photo) {
+            (Some(message), _) => self.edit(chat, MessageId(message), d).await,
+            (None, true) => self.send_photo(chat, d).await,
+            (None, false) => self.send_text(chat, d).await,
+        }
+    }
+}
+
 impl Sink for TelegramSink {
     fn send<'a>(&'a self, d: &'a Delivery) -> BoxFuture<'a, Result<Option<i32>, SendError>> {
         Box::pin(async move {
@@ -173,11 +189,35 @@ impl Sink for TelegramSink {
                 return Err(SendError::Permanent("not a Telegram target".into()));
             };
             let chat = ChatId(chat);
-            // Each kind of send takes its slot of the pacer right before its request.
-            let sent = match (d.edit, d.photo) {
-                (Some(message), _) => self.edit(chat, MessageId(message), d).await,
-                (None, true) => self.send_photo(chat, d).await,
-                (None, false) => self.send_text(chat, d).await,
+            let sent = match self.send_once(chat, d).await {
+                // The chat changed under the alert: its forum topic was deleted, or the bot
+                // may no longer post pictures there. The alert still goes out, plainer.
+                Err(RequestError::Api(ApiError::Unknown(why)))
+                    if d.edit.is_none() && d.thread.is_some() && why.contains(THREAD_GONE) =>
+                {
+                    tracing::warn!(
+                        chat = chat.0,
+                        "the chat's forum topic is gone; alerts go to its general topic"
+                    );
+                    if let Err(e) = self.store.update_chat(chat.0, |c| c.thread = None) {
+                        tracing::error!(error = %e, "cannot forget the chat's forum topic");
+                    }
+                    let general = Delivery {
+                        thread: None,
+                        ..d.clone()
+                    };
+                    self.send_once(chat, &general).await
+                }
+                Err(RequestError::Api(ApiError::Unknown(why)))
+                    if d.edit.is_none() && d.photo && why.contains(NO_PHOTOS) =>
+                {
+                    let text = Delivery {
+                        photo: false,
+                        ..d.clone()
+                    };
+                    self.send_once(chat, &text).await
+                }
+                sent => sent,
             };
             match sent {
                 Ok(id) => Ok(Some(id)),

@@ -105,7 +105,13 @@ impl Store {
         {
             self.put_admission(new_id, &admission)?;
         }
-        if let Some(previous) = self.chat(old)? {
+        let moved_to = format!("migrated to {new_id}");
+        // A migration reported again after it completed (the old record is deactivated last)
+        // leaves the supergroup's own changes since alone: no unsubscribed rule comes back.
+        let previous = self
+            .chat(old)?
+            .filter(|c| c.active || c.deactivated.as_deref() != Some(moved_to.as_str()));
+        if let Some(previous) = previous {
             let mut fresh = previous.clone();
             fresh.id = new_id;
             fresh.kind = ChatKind::Supergroup;
@@ -163,7 +169,7 @@ impl Store {
         // so a migration cut short by a crash is completed.
         self.update_chat(old, |c| {
             c.active = false;
-            c.deactivated = Some(format!("migrated to {new_id}"));
+            c.deactivated = Some(moved_to.clone());
         })?;
         Ok(moved)
     }

@@ -316,9 +316,17 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages(f: 
     assert_eq!(outbox[0].1.target, Target::Telegram(-10_042));
     assert!(!store.was_sent(7, -42).unwrap());
     assert_eq!(store.digest_waiting().unwrap(), vec![(-10_042, vec![7])]);
-    // Reported twice (service message, then a failed send): the second changes nothing.
+    assert_eq!(moved.migrated_from, Some(-42));
+    // Reported twice (service message, then a failed send): the second changes nothing — not
+    // even a rule the supergroup unsubscribed from in between comes back.
+    store
+        .update_chat(-10_042, |c| {
+            c.rules.remove("seed");
+        })
+        .unwrap();
     assert!(!store.migrate_chat(-42, -10_042).unwrap());
-    assert!(store.chat(-10_042).unwrap().unwrap().active);
+    let again = store.chat(-10_042).unwrap().unwrap();
+    assert!(again.active && !again.rules.contains("seed"), "{again:?}");
     assert_eq!(store.personal_alerts_of(-10_042).unwrap().len(), 1);
 }
 

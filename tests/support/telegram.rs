@@ -39,6 +39,8 @@ pub enum Answer {
     Hang,
     /// Accept (record) the message, but answer only after this long.
     Slow(Duration),
+    /// 400 with this description ("Bad Request: …").
+    Refused(&'static str),
 }
 
 /// A message the bot got accepted.
@@ -774,6 +776,9 @@ async fn handle(
                     unreachable!()
                 }
                 Some(Answer::Slow(d)) => slow = Some(d),
+                Some(Answer::Refused(description)) => {
+                    return error(StatusCode::BAD_REQUEST, description, None);
+                }
                 None => {}
             }
             let response = (|| -> Response {
