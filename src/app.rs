@@ -279,7 +279,9 @@ pub async fn run(
     for (source, schedule) in sources {
         names.push(source.name.clone());
         let calls = match &source.kind {
-            SourceKind::Quotes { symbols, .. } => symbols.len() as u32,
+            SourceKind::Quotes { provider, symbols } => {
+                provider.requests_per_fetch(symbols.len()) as u32
+            }
             SourceKind::OnDemand { provider, demand } => {
                 demand.limits().max.div_ceil(provider.batch_size().max(1)) as u32
             }

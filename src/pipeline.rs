@@ -32,6 +32,9 @@ use crate::text::Lang;
 const IDLE_BEAT: Duration = Duration::from_secs(10);
 /// How often old state is tidied away.
 const TIDY_EVERY: Duration = Duration::from_secs(3600);
+/// A feed item seen longer ago than this and still in its feed is marked seen again (the
+/// store forgets items after a month; see `Store::prune`).
+const RENEW_SEEN_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
 /// Tells the pipeline that a chat's personal alerts changed in the store, so the engine takes
 /// them up before its next batch. Commands, buttons and the sender (a chat that moved) hold
@@ -221,8 +224,18 @@ impl Pipeline {
         let mut outputs = Vec::new();
         let mut cited = Vec::new();
         let mut folded = 0;
+        // Items seen long ago that are still in their feed: their seen time is renewed, or
+        // the store would forget them after a month and an undated one (dated "now") would
+        // be news again.
+        let mut renewed = Vec::new();
         for h in &items {
-            if h.id.is_empty() || !seen_now.insert(h.id.clone()) || self.store.item_seen(&h.id)? {
+            if h.id.is_empty() || !seen_now.insert(h.id.clone()) {
+                continue;
+            }
+            if let Some(seen) = self.store.item_seen_at(&h.id)? {
+                if now - seen > RENEW_SEEN_AFTER {
+                    renewed.push(h.id.clone());
+                }
                 continue;
             }
             processed.push(h);
@@ -246,11 +259,14 @@ impl Pipeline {
             keys.push(h.id.clone());
             outputs.extend(out);
         }
-        if keys.is_empty() {
+        if keys.is_empty() && renewed.is_empty() {
             return Ok(());
         }
-        crate::metrics::judged(keys.len(), folded, 0);
-        tracing::info!(source, new = keys.len(), "new headlines");
+        if !keys.is_empty() {
+            crate::metrics::judged(keys.len(), folded, 0);
+            tracing::info!(source, new = keys.len(), "new headlines");
+        }
+        keys.extend(renewed);
         self.commit(now, keys, Vec::new(), outputs, cited)?;
         if let Some(r) = &mut self.recorder {
             r.append(&processed, &[]);

@@ -457,3 +457,135 @@ async fn symbols_on_demand_are_a_source_of_their_own_whose_failures_leave_the_co
         "{theirs:?}"
     );
 }
+
+/// Yahoo answers the NVDA chart with another instrument's chart (`meta.symbol` is AMD): its
+/// prices must not become NVDA's bars.
+#[tokio::test]
+async fn yahoo_chart_of_another_symbol_is_not_taken() {
+    let origin = Origin::start().await;
+    origin.set(
+        "/v8/finance/chart/NVDA",
+        Reply::ok(
+            "application/json",
+            payloads::yahoo_chart(
+                "AMD",
+                246.0,
+                244.1,
+                1_770_066_001,
+                &payloads::seed_day_bars(245.0, 244.1, 244.0),
+            ),
+        ),
+    );
+    let yahoo = Yahoo::new(
+        origin.url("/").parse().unwrap(),
+        "30m".parse().unwrap(),
+        true,
+        false,
+    );
+    let fetch = yahoo
+        .fetch(&http(2000), &["NVDA".to_string()], evening())
+        .await;
+    let taken: Vec<(String, Option<f64>)> = fetch
+        .bars
+        .iter()
+        .map(|b| (b.symbol.clone(), b.close))
+        .collect();
+    assert!(
+        fetch.bars.is_empty(),
+        "AMD's prices were taken as NVDA's: {taken:?}"
+    );
+    assert_eq!(fetch.errors.len(), 1, "the mismatch is reported");
+}
+
+/// A feed with relative item links (legal in RSS/Atom; resolved against the document URL):
+/// the headline must carry the absolute link, not lose it.
+#[tokio::test]
+async fn relative_item_links_are_resolved_not_dropped() {
+    let origin = Origin::start().await;
+    let body = r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Wire</title><link>/</link><item><title>Nvidia begins shipping Blackwell Ultra systems</title><link>/news/blackwell-ultra.html</link><guid isPermaLink="false">a1</guid><pubDate>Mon, 02 Feb 2026 21:40:00 +0000</pubDate></item></channel></rss>"#;
+    origin.set("/wire.xml", Reply::ok(RSS, body));
+    let items = feed(&origin, "/wire.xml")
+        .fetch(&http(2000), evening())
+        .await
+        .unwrap();
+    assert_eq!(
+        items[0].link.as_deref(),
+        Some(origin.url("/news/blackwell-ultra.html").as_str()),
+        "the relative link is lost"
+    );
+}
+
+/// An RSS item listing `<comments>` before `<link>` (Yahoo's per-ticker feed orders children
+/// alphabetically): the headline's link must be the article, not its comments page.
+#[test]
+fn the_article_link_is_taken_not_the_comments_link() {
+    let body = r#"<rss version="2.0"><channel><title>t</title><item><comments>https://news.example/a.html#comments</comments><guid isPermaLink="false">g1</guid><link>https://news.example/a.html</link><pubDate>Mon, 02 Feb 2026 21:40:00 +0000</pubDate><title>Nvidia begins shipping Blackwell Ultra systems</title></item></channel></rss>"#;
+    let items =
+        marketbot::sources::feed::parse_items(body.as_bytes(), "f", "http://f/1", &[], evening())
+            .unwrap();
+    assert_eq!(
+        items[0].link.as_deref(),
+        Some("https://news.example/a.html")
+    );
+}
+
+/// Two different stories in one feed that share a guid (a feed bug seen in the wild: the
+/// site URL as every item's guid): both must reach the pipeline as distinct items; with one
+/// key the pipeline drops the second for good ("seen").
+#[test]
+fn distinct_items_sharing_a_guid_are_not_one_item() {
+    let body = r#"<rss version="2.0"><channel><title>t</title>
+      <item><title>Nvidia begins shipping Blackwell Ultra systems</title><link>https://news.example/a.html</link><guid>https://news.example/</guid><pubDate>Mon, 02 Feb 2026 21:40:00 +0000</pubDate></item>
+      <item><title>OpenAI tests alternatives to Nvidia chips</title><link>https://news.example/b.html</link><guid>https://news.example/</guid><pubDate>Mon, 02 Feb 2026 21:45:00 +0000</pubDate></item>
+    </channel></rss>"#;
+    let items =
+        marketbot::sources::feed::parse_items(body.as_bytes(), "f", "http://f/1", &[], evening())
+            .unwrap();
+    assert_eq!(items.len(), 2);
+    assert_ne!(
+        items[0].id, items[1].id,
+        "two stories get one key: the pipeline keeps only the first"
+    );
+}
+
+/// An evergreen item without a date (and without a guid) stays in a feed: it is news once,
+/// not again a month later, when the store would have forgotten an item seen only once (an
+/// undated item is dated "now", so it would fire again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undated_item_is_not_news_again_a_month_later() {
+    use support::telegram::FakeTelegram;
+    use support::{
+        RunningBot, ask, bot_config, eventually, seed_evening, serve_quiet_evening, start_chat,
+    };
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    serve_quiet_evening(&origin);
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    start_chat(&tg, 42).await;
+    let reply = ask(&tg, 42, "/alert NVDA news Blackwell").await;
+    assert!(reply.contains("#1"), "{reply}");
+    let undated = r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Wire: NVDA</title><item><title>Nvidia begins shipping Blackwell Ultra systems to cloud providers</title><link>https://wire.example/blackwell-ultra</link><description>Product page.</description></item></channel></rss>"#;
+    origin.set("/wire.xml", Reply::ok(RSS, undated));
+    eventually(Duration::from_secs(15), "the first alert", || {
+        tg.alerts_to(42).first().cloned()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(tg.alerts_to(42).len(), 1, "not every poll");
+
+    // A week on, and a month on: the same unchanged item is still in the feed, and the store
+    // (which forgets items after a month) still knows it.
+    bot.clock.jump(Duration::from_secs(8 * 24 * 3600));
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    bot.clock.jump(Duration::from_secs(25 * 24 * 3600));
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let alerts = tg.alerts_to(42);
+    bot.stop().await;
+    assert_eq!(
+        alerts.len(),
+        1,
+        "the same undated item alerted again as fresh news: {:?}",
+        alerts.iter().map(|a| a.text.clone()).collect::<Vec<_>>()
+    );
+}

@@ -5,6 +5,7 @@
 //! is taken from where aggregators put it (Google News' `<font>` trailer, a Reuters-style
 //! `(Reuters) -` lead), falling back to the feed's name.
 
+use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -137,9 +138,11 @@ pub fn parse_items(
     now: DateTime<Utc>,
 ) -> Result<Vec<Headline>, FetchError> {
     // An empty id marks "no guid in the item": the key is then derived from link and title.
+    // Relative links (legal in both formats) are resolved against the feed's address.
     let parser = feed_rs::parser::Builder::new()
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)
+        .base_uri(Some(feed_url))
         .build();
     // The XML reader under feed-rs panics on some malformed bodies (a second XML declaration
     // naming another encoding); such a body is malformed like any other, not a reason for the
@@ -160,6 +163,7 @@ pub fn parse_items(
         .map(|l| l.trim().to_ascii_lowercase())
         .filter(|l| l.len() == 2);
     let mut out = Vec::new();
+    let mut guids: Vec<String> = Vec::new();
     for entry in feed.entries.into_iter().take(MAX_ITEMS) {
         let Some(title) = entry.title.map(|t| t.content) else {
             continue;
@@ -168,11 +172,11 @@ pub fn parse_items(
         if title.is_empty() {
             continue;
         }
-        let link = entry
-            .links
-            .iter()
+        // The article, not its comments page (which an RSS item may list first).
+        let article = || entry.links.iter().filter(|l| l.target.is_none());
+        let link = article()
             .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-            .or(entry.links.first())
+            .or(article().next())
             .map(|l| l.href.trim().to_string())
             .filter(|l| l.starts_with("http://") || l.starts_with("https://"));
         let raw_summary = entry.summary.map(|s| s.content).unwrap_or_default();
@@ -192,6 +196,29 @@ pub fn parse_items(
             symbols: symbols.to_vec(),
             lang: lang.clone(),
         });
+        guids.push(entry.id);
+    }
+    // A guid that several different items of one fetch share (a feed bug: the site's address
+    // as every item's guid) names none of them: keyed by one guid, all but the first would be
+    // taken for copies already seen. Those items are keyed by link and title instead.
+    let mut by_guid: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, guid) in guids.iter().enumerate() {
+        if !guid.trim().is_empty() {
+            by_guid.entry(guid.trim()).or_default().push(i);
+        }
+    }
+    let shared: Vec<usize> = by_guid
+        .into_values()
+        .filter(|items| {
+            items.iter().any(|&i| {
+                (&out[i].title, &out[i].link) != (&out[items[0]].title, &out[items[0]].link)
+            })
+        })
+        .flatten()
+        .collect();
+    for i in shared {
+        let h = &mut out[i];
+        h.id = item_key(feed_url, None, h.link.as_deref(), &h.title);
     }
     Ok(out)
 }

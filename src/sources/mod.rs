@@ -97,6 +97,12 @@ pub trait QuoteProvider: Send + Sync {
         1
     }
 
+    /// At most how many requests one [`QuoteProvider::fetch`] of `symbols` symbols makes
+    /// (the scheduler's time budget for a poll is counted in them).
+    fn requests_per_fetch(&self, symbols: usize) -> usize {
+        symbols
+    }
+
     /// Fetches current prices for many symbols in as few requests as the API allows
     /// (symbols on demand: prices are enough). By default the same as [`QuoteProvider::fetch`].
     fn fetch_many<'a>(

@@ -72,6 +72,9 @@ struct ChartResult {
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Meta {
+    /// The symbol the chart is of (not always the one asked for: a redirect, a renamed
+    /// listing, a cache gone wrong).
+    symbol: Option<String>,
     regular_market_price: Option<f64>,
     regular_market_time: Option<i64>,
     regular_market_day_high: Option<f64>,
@@ -215,6 +218,11 @@ impl QuoteProvider for Yahoo {
 
     fn batch_size(&self) -> usize {
         SPARK_BATCH
+    }
+
+    fn requests_per_fetch(&self, symbols: usize) -> usize {
+        // A poll where the daily history is due asks twice per symbol.
+        if self.history { 2 * symbols } else { symbols }
     }
 
     fn fetch_many<'a>(
@@ -428,6 +436,14 @@ fn chart_bars(
     now: DateTime<Utc>,
 ) -> Result<Vec<Bar>, FetchError> {
     let meta = &result.meta;
+    if let Some(of) = &meta.symbol
+        && !of.eq_ignore_ascii_case(symbol)
+    {
+        // Another listing's prices stored as this one's would be a false move.
+        return Err(FetchError::NoData(format!(
+            "asked for {symbol}, the chart is of {of}"
+        )));
+    }
     let decimals = meta.price_hint.unwrap_or(2).max(2);
     let exchange = exchange_for(symbol);
     // Times far from now are hostile or broken; refusing them also keeps the date arithmetic
@@ -775,6 +791,17 @@ mod tests {
         let (bars, missing) = parse_spark(uneven.as_bytes(), &symbols[..1], interval, now).unwrap();
         assert!(bars.is_empty());
         assert_eq!(missing, ["NVDA"]);
+    }
+
+    #[test]
+    fn a_poll_with_history_is_budgeted_for_two_requests_a_symbol() {
+        // The scheduler gives a poll time for this many requests: a Yahoo that stalls every
+        // one must still have its poll end on its own, with the timeouts reported.
+        let url = || "http://127.0.0.1:9/".parse().unwrap();
+        let plain = Yahoo::new(url(), "30m".parse().unwrap(), true, false);
+        let with_history = Yahoo::new(url(), "30m".parse().unwrap(), true, true);
+        assert_eq!(plain.requests_per_fetch(10), 10);
+        assert_eq!(with_history.requests_per_fetch(10), 20);
     }
 
     #[test]

@@ -84,7 +84,8 @@ fn ctx(action: impl Into<String>) -> impl FnOnce(kv::BackendError) -> StoreError
 /// A feed item seen before, so re-fetching a feed never re-processes it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SeenItem {
-    /// When the pipeline first processed it.
+    /// When the pipeline processed it, or last found it still in its feed (refreshed now and
+    /// then, so an item that stays in a feed is never forgotten and taken for news again).
     pub seen: DateTime<Utc>,
 }
 
@@ -531,9 +532,11 @@ impl Store {
         )
     }
 
-    /// Whether a feed item was processed before.
-    pub fn item_seen(&self, key: &str) -> Result<bool, StoreError> {
-        self.contains(Tree::Items, key.as_bytes(), "reading seen items")
+    /// When a feed item was last marked seen (`None`: never, or forgotten).
+    pub fn item_seen_at(&self, key: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self
+            .get_as::<SeenItem>(Tree::Items, key.as_bytes(), "seen item")?
+            .map(|s| s.seen))
     }
 
     /// Of `bars`, those that are new or add to what is stored (a forming bar fetched again

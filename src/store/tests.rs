@@ -146,8 +146,8 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening(f: &Fixture) {
         store.flush().unwrap();
     }
     let store = f.open();
-    assert!(store.item_seen("feed:item-1").unwrap());
-    assert!(!store.item_seen("feed:item-2").unwrap());
+    assert!(store.item_seen_at("feed:item-1").unwrap().is_some());
+    assert!(store.item_seen_at("feed:item-2").unwrap().is_none());
     assert_eq!(store.bars().unwrap().len(), 1);
     assert_eq!(store.engine_state().unwrap().next_alert, 8);
     let outbox = store.outbox().unwrap();
