@@ -77,7 +77,8 @@ enum Command {
         /// Bars, CSV (`symbol,time,interval,open,high,low,close,volume[,session]`).
         #[arg(long)]
         quotes: PathBuf,
-        /// Only events at or after this instant (RFC 3339).
+        /// Only events at or after this instant (RFC 3339); the prices before it are still
+        /// the history the first moves are measured against.
         #[arg(long)]
         from: Option<DateTime<Utc>>,
         /// Only events before this instant (RFC 3339).

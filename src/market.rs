@@ -131,9 +131,26 @@ impl Exchange {
 
     /// The trading day before `date`.
     pub fn previous_trading_day(&self, date: NaiveDate) -> NaiveDate {
-        let mut d = date.pred_opt().unwrap_or(date);
+        self.trading_day_from(date, NaiveDate::pred_opt)
+    }
+
+    /// The trading day after `date`.
+    pub fn next_trading_day(&self, date: NaiveDate) -> NaiveDate {
+        self.trading_day_from(date, NaiveDate::succ_opt)
+    }
+
+    /// The first trading day reached from `date` by `step` (a day back or forward).
+    fn trading_day_from(
+        &self,
+        date: NaiveDate,
+        step: fn(&NaiveDate) -> Option<NaiveDate>,
+    ) -> NaiveDate {
+        let mut d = step(&date).unwrap_or(date);
         while !self.is_trading_day(d) {
-            d = d.pred_opt().unwrap_or(d);
+            match step(&d) {
+                Some(next) => d = next,
+                None => break,
+            }
         }
         d
     }

@@ -95,10 +95,17 @@ fn a_time_window_limits_the_replay() {
     args.extend(["--from", "2026-02-03T00:00:00Z"]);
     let (code, stdout, stderr) = marketbot(&args);
     assert_eq!(code, 0, "{stderr}");
-    assert!(
-        stdout.is_empty(),
-        "the story is before the window: {stdout}"
-    );
+    // The story's alert of 2 February is before the window; what a bot started on the 3rd
+    // sees is the German copy of the morning and that session's further drop (measured
+    // against the 2nd's close: the prices before the window are history).
+    let alerts: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(alerts.len(), 1, "{stdout}");
+    assert_eq!(alerts[0]["fired_at"], "2026-02-03T17:00:00Z");
+    assert_eq!(alerts[0]["headline"]["published"], "2026-02-03T06:32:00Z");
+    assert_eq!(alerts[0]["price"]["reference"], 185.61, "the 2nd's close");
 }
 
 #[test]
@@ -362,4 +369,36 @@ fn an_alert_is_handed_out_once_its_story_is_forgotten_with_its_copies() {
     let mut rest = Vec::new();
     replayer.finish(|a| rest.push(a));
     assert!(rest.is_empty());
+}
+
+#[test]
+fn a_window_keeps_the_price_history_before_it() {
+    // The full replay's alerts that fired inside [Feb 2, Feb 4) ...
+    let (code, full, stderr) = marketbot(&SEED_WEEK);
+    assert_eq!(code, 0, "{stderr}");
+    let fired = |out: &str| -> Vec<(String, String)> {
+        out.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|a| {
+                let at = a["fired_at"].as_str().unwrap();
+                ("2026-02-02".."2026-02-04").contains(&at)
+            })
+            .map(|a| (a["rule"].to_string(), a["fired_at"].to_string()))
+            .collect()
+    };
+    // ... are the alerts of the documented `--from 2026-02-02 --to 2026-02-04` replay.
+    let mut args = SEED_WEEK.to_vec();
+    args.extend([
+        "--from",
+        "2026-02-02T00:00:00Z",
+        "--to",
+        "2026-02-04T00:00:00Z",
+    ]);
+    let (code, window, stderr) = marketbot(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        fired(&window),
+        fired(&full),
+        "the window dropped Friday's close, so Monday's drop was not seen"
+    );
 }

@@ -97,6 +97,14 @@ pub(crate) fn run_replay(
     report_skipped("replay", &headlines.problems, headlines.skipped);
     let within = move |t: DateTime<Utc>| from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e);
     let mut engine = marketbot::engine::Engine::new(set, marketbot::engine::EngineState::default());
+    // The prices before the window are history its first moves are measured against (the
+    // previous close, a volume average, a 52-week low), not events: learned, not judged.
+    let mut bars = bars.records()?.peekable();
+    if let Some(from) = from {
+        while let Some(bar) = bars.next_if(|b| b.as_ref().is_ok_and(|b| b.time < from)) {
+            engine.warm(std::slice::from_ref(&bar?));
+        }
+    }
     let format = format_or_default(format);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut summary = Summary::default();
@@ -116,8 +124,7 @@ pub(crate) fn run_replay(
     };
     let counts = replay::stream(
         &mut engine,
-        bars.records()?
-            .filter(|b| b.as_ref().map_or(true, |b| within(b.time))),
+        bars.filter(|b| b.as_ref().map_or(true, |b| within(b.time))),
         headlines
             .records()?
             .filter(|h| h.as_ref().map_or(true, |h| within(h.published))),

@@ -47,6 +47,11 @@ pub struct EngineState {
     /// definition.
     #[serde(default)]
     pub fingerprints: BTreeMap<String, u64>,
+    /// The newest bar time each symbol's price rules were judged at. A rule's state for a
+    /// symbol made afresh (tidying drops idle ones) starts from it, so a bar arriving late
+    /// (a history refetch) adds to the price history but is not judged as news.
+    #[serde(default)]
+    pub judged_to: BTreeMap<String, DateTime<Utc>>,
 }
 
 /// Something the outside world should hear about.
@@ -360,16 +365,26 @@ impl Engine {
             if let Some(series) = self.series.get(&bar.symbol) {
                 self.personal.bar(series, &bar.symbol, bar.time, now);
             }
+            let mut judged = false;
             for r in rules.price_rules_for(&bar.symbol) {
                 let rule = &rules.rules()[r];
                 if rule.expired_on(now.date_naive()) {
                     continue;
                 }
+                judged = true;
                 if self.price_evaluated(rule, &bar.symbol, bar.time, now)
                     && !touched.iter().any(|(t, s)| *t == r && *s == bar.symbol)
                 {
                     touched.push((r, bar.symbol.clone()));
                 }
+            }
+            if judged {
+                let to = self
+                    .state
+                    .judged_to
+                    .entry(bar.symbol.clone())
+                    .or_insert(bar.time);
+                *to = (*to).max(bar.time);
             }
         }
         let mut out = Vec::new();
@@ -441,7 +456,11 @@ impl Engine {
                 evidence.get_or_insert(e);
             }
         }
+        let floor = self.state.judged_to.get(symbol).copied();
         let pair = self.pair_mut(&rule.id, symbol);
+        if pair.evaluated_to.is_none() {
+            pair.evaluated_to = floor;
+        }
         pair.prune(now, span(rule));
         pair.record_price(t, held, evidence).is_some()
     }
@@ -502,9 +521,10 @@ impl Engine {
         if rule.once_per_day {
             // Quiet until the symbol's next trading day begins (exchange time).
             let exchange = crate::market::exchange_for(symbol);
+            // (a weekend's news is the next trading day's, so Friday evening to Monday's
+            // start is one day).
             let today = exchange.trading_date(now);
-            let tomorrow = today.succ_opt().unwrap_or(today);
-            until = until.max(exchange.start_of(tomorrow));
+            until = until.max(exchange.start_of(exchange.next_trading_day(today)));
         }
         pair.cooldown_until = Some(until);
         // The news that fired is spent; so is anything else that was waiting.

@@ -616,3 +616,116 @@ fn a_restored_state_undoes_a_step() {
         "the step that could not be stored happens again"
     );
 }
+
+fn rule_engine(text: &str) -> Engine {
+    let set = compile(
+        vec![SourceFile {
+            path: "rules/x.toml".into(),
+            text: text.into(),
+        }],
+        vec![],
+    )
+    .unwrap();
+    Engine::new(Arc::new(set), EngineState::default())
+}
+
+#[test]
+fn tidy_forgets_what_was_evaluated_and_an_old_bar_fires_again() {
+    let rule = "id = \"drop\"\ntitle = \"Drop\"\nsymbols = [\"NVDA\"]\ncondition = \"drop\"\n[price.drop]\nchange = \"<= -2%\"\n[noise]\ncooldown = \"1h\"\n";
+    for tidy in [false, true] {
+        let mut e = rule_engine(rule);
+        e.on_bars(
+            &[bar("2026-01-29T21:00:00Z", "1d", 200.0)],
+            t("2026-01-30T14:00:00Z"),
+        );
+        // Monday: flat against the last close known (200): nothing holds.
+        assert!(
+            alerts(e.on_bars(
+                &[bar("2026-02-02T15:00:00Z", "30m", 199.0)],
+                t("2026-02-02T15:00:00Z")
+            ))
+            .is_empty()
+        );
+        if tidy {
+            // The live bot tidies every hour: the idle pair (with `evaluated_to`) is dropped.
+            e.tidy(t("2026-02-02T15:04:00Z"));
+        }
+        // A history refetch brings Friday's daily bar late: history, not news.
+        let out = alerts(e.on_bars(
+            &[bar("2026-01-30T21:00:00Z", "1d", 195.0)],
+            t("2026-02-02T15:05:00Z"),
+        ));
+        assert!(
+            out.is_empty(),
+            "tidy={tidy}: Friday's bar judged again on Monday fired: {:?}",
+            out.iter().map(|a| a.price.clone()).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn once_per_day_text_rule_fires_on_each_weekend_day() {
+    let text = "id = \"news\"\ntitle = \"News\"\nsymbols = [\"NVDA\"]\ncondition = \"n\"\n[text.n]\nany = [\"openai\"]\n[noise]\ncooldown = \"1m\"\nonce_per_day = true\n";
+    let mut e = rule_engine(text);
+    let mut n = 0;
+    for (i, (title, at)) in [
+        (
+            "OpenAI and Nvidia talk about a chip deal",
+            "2026-01-30T23:00:00Z",
+        ), // Fri 18:00 ET
+        (
+            "OpenAI weighs other suppliers for its data centres",
+            "2026-01-31T17:00:00Z",
+        ), // Sat
+        (
+            "OpenAI board meets on Sunday about hardware spending",
+            "2026-02-01T17:00:00Z",
+        ), // Sun
+        (
+            "OpenAI shares plans for new model training runs",
+            "2026-02-02T13:00:00Z",
+        ), // Mon pre
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut h = headline(title, at);
+        h.link = Some(format!("https://example.com/{i}"));
+        n += alerts(e.on_headline(&h, t(at)).0).len();
+    }
+    // Two trading days (Fri, Mon): at most two alerts.
+    assert!(n <= 2, "{n} alerts for two trading days");
+}
+
+#[test]
+fn german_wire_copies_of_one_story_are_one_alert() {
+    let text = "id = \"news\"\ntitle = \"News\"\nsymbols = [\"NVDA\"]\ncondition = \"n\"\n[text.n]\nany = [\"openai\"]\n[noise]\ncooldown = \"1m\"\n";
+    let first = "Nvidia-Aktie fällt nach OpenAI-Bericht";
+    let mut failures = Vec::new();
+    for copy in [
+        "Nvidia-Aktie fällt nach OpenAI-Bericht - dpa-AFX",
+        "WDH/ROUNDUP: Nvidia-Aktie fällt nach OpenAI-Bericht",
+        "KORREKTUR: Nvidia-Aktie fällt nach OpenAI-Bericht",
+        "ROUNDUP 2: Nvidia-Aktie fällt nach OpenAI-Bericht",
+        "Nvidia-Aktie fällt nach OpenAI-Bericht | dpa-AFX",
+    ] {
+        let mut e = rule_engine(text);
+        let mut h = headline(first, "2026-02-03T08:00:00Z");
+        h.source = "finanzen.net".into();
+        assert_eq!(
+            alerts(e.on_headline(&h, t("2026-02-03T08:00:00Z")).0).len(),
+            1
+        );
+        let mut c = headline(copy, "2026-02-03T08:30:00Z");
+        c.source = "dpa-AFX".into();
+        c.link = Some("https://example.com/dpa".into());
+        let (out, report) = e.on_headline(&c, t("2026-02-03T08:30:00Z"));
+        if !report.duplicate || !alerts(out).is_empty() {
+            failures.push(copy);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "not folded, alerted again: {failures:?}"
+    );
+}

@@ -15,19 +15,25 @@ use super::fold;
 /// (`Insider-Käufe bei SAP`, `Update-Pflicht für …`). `Explainer:` and `Factbox:` stay: they
 /// say what kind of piece it is — a guide, not news of a change — and rules read that.
 static WIRE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    let tags = "update|refile|corrected|correction|rpt|exclusive|breaking|insider|wrapup|focus|roundup|eilmeldung|brief|dpa-afx";
+    let tags = "update|refile|corrected|correction|rpt|exclusive|breaking|insider|wrapup|focus|roundup|eilmeldung|brief|dpa-afx|korrektur|wdh";
     let number = r"(?:\s*\d+)?";
+    // Tags may come joined by a slash (`WDH/ROUNDUP:`, `KORREKTUR/UPDATE 2-`).
     Regex::new(&format!(
-        r"^\s*(?:(?:(?-i:{upper}){number}\s*(?:-|–|—|:)|(?i:{tags}){number}\s*(?::|\s(?:-|–|—)))\s*)+",
+        r"^\s*(?:(?:(?-i:{upper})(?:/(?-i:{upper}))*{number}\s*(?:-|–|—|:)|(?i:{tags})(?:/(?i:{tags}))*{number}\s*(?::|\s(?:-|–|—)))\s*)+",
         upper = tags.to_uppercase(),
     ))
     .expect("static regex")
 });
 
-/// A trailing ` - Publisher`, ` | Publisher` or `: Publisher` after the headline proper.
+/// A trailing ` - Publisher`, ` | Publisher` or `: Publisher` after the headline proper. The
+/// name may hold a hyphen between letters (`dpa-AFX`), not a spaced dash (that separates).
 static PUBLISHER_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\s+[-–—|]\s+|:\s+)([^-–—|:]{2,48})\s*$").expect("static regex")
+    Regex::new(r"(?:\s+[-–—|]\s+|:\s+)([^-–—|:]+(?:-[^-–—|:\s][^-–—|:]*)*)\s*$")
+        .expect("static regex")
 });
+
+/// The longest publisher name taken for one.
+const MAX_PUBLISHER: usize = 48;
 
 /// Something that looks like a site name: `finanzen.ch`, `cash.ch`, `yahoo.com`.
 static DOMAIN_LIKE: LazyLock<Regex> = LazyLock::new(|| {
@@ -134,6 +140,9 @@ fn strip_publisher_suffix<'a>(title: &'a str, source: Option<&str>) -> &'a str {
     };
     let whole = caps.get(0).expect("group 0");
     let candidate = caps.get(1).expect("group 1").as_str().trim();
+    if !(2..=MAX_PUBLISHER).contains(&candidate.chars().count()) {
+        return title;
+    }
     let folded = fold(candidate);
     let is_source = source.is_some_and(|s| !s.trim().is_empty() && fold(s.trim()) == folded);
     let known = PUBLISHERS.contains(&folded.as_str()) || DOMAIN_LIKE.is_match(candidate);
