@@ -589,3 +589,60 @@ async fn an_undated_item_is_not_news_again_a_month_later() {
         alerts.iter().map(|a| a.text.clone()).collect::<Vec<_>>()
     );
 }
+
+/// Every poll during a session gives Yahoo's running-day figures a new `regularMarketTime`,
+/// so each is a daily bar of its own in the store: once the day is past, only its last is
+/// kept (not one "daily bar" per poll for 400 days, loaded into the engine at every start).
+#[test]
+fn running_day_snapshots_are_not_kept_as_400_days_of_daily_bars() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = marketbot::store::Store::open(dir.path(), 8 << 20).unwrap();
+    let open = 1_770_042_600i64; // 2026-02-02T14:30:00Z
+    let mut last_now = evening();
+    let mut closes = Vec::new();
+    for m in 0..60i64 {
+        let t = open + 3600 + m * 60; // a poll a minute from 15:30Z
+        let now = DateTime::<Utc>::from_timestamp(t + 5, 0).unwrap();
+        let body = payloads::yahoo_chart(
+            "NVDA",
+            191.79,
+            188.0 - m as f64 * 0.01,
+            t,
+            &payloads::seed_day_bars(188.9, 186.25, 186.4),
+        );
+        let bars = marketbot::sources::yahoo::parse_chart(
+            body.as_bytes(),
+            "NVDA",
+            "30m".parse().unwrap(),
+            now,
+        )
+        .unwrap();
+        let changed = store.changed_bars(&bars).unwrap();
+        store
+            .commit(&marketbot::store::Step {
+                now,
+                bars: changed,
+                ..Default::default()
+            })
+            .unwrap();
+        last_now = now;
+        closes.push(188.0 - m as f64 * 0.01);
+    }
+    store.prune(last_now + chrono::TimeDelta::days(30)).unwrap();
+    let daily_on_feb_2: Vec<marketbot::model::Bar> = store
+        .bars_of("NVDA")
+        .unwrap()
+        .into_iter()
+        .filter(|b| b.interval.is_daily() && b.time.date_naive().to_string() == "2026-02-02")
+        .collect();
+    assert_eq!(
+        daily_on_feb_2.len(),
+        1,
+        "daily bars kept for one trading day, 30 days on: {daily_on_feb_2:?}"
+    );
+    assert_eq!(
+        daily_on_feb_2[0].close,
+        closes.last().copied(),
+        "the day as it ended"
+    );
+}

@@ -655,9 +655,20 @@ impl Store {
         }
         let intraday_horizon = now - crate::series::INTRADAY_KEEP;
         let daily_horizon = now - chrono::TimeDelta::days(400);
+        // A day's bar fetched while the day runs is stamped at each poll's time: once the
+        // day is past the intraday horizon only its last one (the day as it ended) is kept,
+        // or a year would hold a daily bar per poll. Keys run symbol, interval, time, so the
+        // bars of one day follow each other.
+        let mut earlier_today: Option<(
+            Vec<u8>,
+            String,
+            crate::model::Interval,
+            chrono::NaiveDate,
+        )> = None;
         for entry in self.entries(Tree::Bars, Range::all(), "pruning bars") {
             let (k, v) = entry?;
-            let keep = decode::<Bar>(&v, "bar").is_some_and(|b| {
+            let bar = decode::<Bar>(&v, "bar");
+            let keep = bar.as_ref().is_some_and(|b| {
                 b.time
                     >= if b.interval.is_daily() {
                         daily_horizon
@@ -668,7 +679,21 @@ impl Store {
             if !keep {
                 self.delete(Tree::Bars, &k, "pruning bars")?;
                 removed += 1;
+                continue;
             }
+            let Some(b) = bar.filter(|b| b.interval.is_daily() && b.time < intraday_horizon) else {
+                earlier_today = None;
+                continue;
+            };
+            let day = crate::market::exchange_for(&b.symbol).trading_date(b.time);
+            if let Some((earlier, ..)) = earlier_today
+                .take()
+                .filter(|(_, s, i, d)| *s == b.symbol && *i == b.interval && *d == day)
+            {
+                self.delete(Tree::Bars, &earlier, "pruning bars")?;
+                removed += 1;
+            }
+            earlier_today = Some((k.to_vec(), b.symbol, b.interval, day));
         }
         removed += self.prune_headlines(now)?;
         removed += self.prune_charts(now)?;
