@@ -355,6 +355,7 @@ impl Engine {
     pub fn on_bars(&mut self, bars: &[Bar], now: DateTime<Utc>) -> Vec<Output> {
         let mut sorted: Vec<&Bar> = bars.iter().collect();
         sorted.sort_by_key(|b| b.time);
+        let batch_from = sorted.first().map_or(now, |b| b.time);
         let rules = Arc::clone(&self.rules);
         let mut touched: Vec<(usize, String)> = Vec::new();
         for bar in sorted {
@@ -389,7 +390,7 @@ impl Engine {
         }
         let mut out = Vec::new();
         for (r, symbol) in touched {
-            if let Some(alert) = self.price_arrives(&rules.rules()[r], &symbol, now) {
+            if let Some(alert) = self.price_arrives(&rules.rules()[r], &symbol, batch_from, now) {
                 out.push(Output::Alert(Box::new(alert)));
             }
         }
@@ -465,15 +466,25 @@ impl Engine {
         pair.record_price(t, held, evidence).is_some()
     }
 
-    /// After new price episodes: fires a price-only rule, or pairs with a waiting headline.
-    fn price_arrives(&mut self, rule: &Rule, symbol: &str, now: DateTime<Utc>) -> Option<Alert> {
+    /// After new price episodes (of the batch whose first bar is at `batch_from`): fires a
+    /// price-only rule, or pairs with a waiting headline.
+    fn price_arrives(
+        &mut self,
+        rule: &Rule,
+        symbol: &str,
+        batch_from: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<Alert> {
         let within = span(rule);
+        let still_past = self.still_past(rule, symbol, batch_from);
         let pair = self.pair_mut(&rule.id, symbol);
         let latest = pair.episodes.last()?.clone();
         match correlate::verdict(rule, None, Some(&latest)) {
             // A price-only rule fires only on a move that still holds at the latest
-            // evaluation (a batch may have ended it after it began).
-            Tri::True if !latest.open => return None,
+            // evaluation (a batch may have ended it after it began) — or, for a crossing or
+            // a new high or low, which holds only at the bar where it happens, on one that
+            // happened in this batch with the price still past its line at the end of it.
+            Tri::True if !latest.open && !still_past => return None,
             Tri::True => {
                 let at = latest.to;
                 return self.fire(rule, symbol, None, Some((&latest, at)), now);
@@ -489,6 +500,27 @@ impl Engine {
             })
         })?;
         self.fire(rule, symbol, Some(&text), Some((&episode, at)), now)
+    }
+
+    /// Whether `rule`'s latest price episode on `symbol` began in the batch that began at
+    /// `batch_from` and every check that held in it holds only where it happens (a crossing,
+    /// a new high or low) with the price still past its line at the latest evaluation.
+    fn still_past(&self, rule: &Rule, symbol: &str, batch_from: DateTime<Utc>) -> bool {
+        let pair = self.state.pairs.get(&rule.id).and_then(|p| p.get(symbol));
+        let (Some(pair), Some(series)) = (pair, self.series.get(symbol)) else {
+            return false;
+        };
+        let (Some(latest), Some(t)) = (pair.episodes.last(), pair.evaluated_to) else {
+            return false;
+        };
+        let Some(evidence) = latest.first.as_ref() else {
+            return false;
+        };
+        latest.from >= batch_from
+            && rule
+                .price_checks()
+                .filter(|(i, _)| latest.held[*i])
+                .all(|(_, check)| check.still_past(series, t, evidence))
     }
 
     fn pair_mut(&mut self, rule: &str, symbol: &str) -> &mut PairState {

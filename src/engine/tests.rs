@@ -630,6 +630,89 @@ fn rule_engine(text: &str) -> Engine {
 }
 
 #[test]
+fn a_crossing_inside_a_batch_of_several_bars_fires() {
+    let mut e = rule_engine(
+        "id = \"cross\"\ntitle = \"Cross\"\nsymbols = [\"NVDA\"]\ncondition = \"c\"\n[price.c]\ncrosses = \"below 180\"\n",
+    );
+    e.on_bars(
+        &[bar("2026-02-02T15:00:00Z", "5m", 181.0)],
+        t("2026-02-02T15:00:30Z"),
+    );
+    // One poll brings two new bars: the price crossed below 180 at 15:05 and stayed below.
+    let fired = alerts(e.on_bars(
+        &[
+            bar("2026-02-02T15:05:00Z", "5m", 179.0),
+            bar("2026-02-02T15:10:00Z", "5m", 178.5),
+        ],
+        t("2026-02-02T15:10:30Z"),
+    ));
+    // The same bars one at a time fire once (control):
+    let mut control = rule_engine(
+        "id = \"cross\"\ntitle = \"Cross\"\nsymbols = [\"NVDA\"]\ncondition = \"c\"\n[price.c]\ncrosses = \"below 180\"\n",
+    );
+    let mut n = 0;
+    for (time, p) in [
+        ("2026-02-02T15:00:00Z", 181.0),
+        ("2026-02-02T15:05:00Z", 179.0),
+        ("2026-02-02T15:10:00Z", 178.5),
+    ] {
+        n += alerts(control.on_bars(&[bar(time, "5m", p)], t(time))).len();
+    }
+    assert_eq!(n, 1, "control: bar by bar");
+    assert_eq!(fired.len(), 1, "the crossing in a two-bar batch was lost");
+}
+
+#[test]
+fn a_new_low_inside_a_batch_of_several_bars_fires() {
+    let text = "id = \"low\"\ntitle = \"Low\"\nsymbols = [\"NVDA\"]\ncondition = \"l\"\n[price.l]\nnew_low = \"5d\"\nsession = \"regular\"\n";
+    let mut e = rule_engine(text);
+    for (d, p) in [
+        ("2026-01-26", 200.0),
+        ("2026-01-27", 199.0),
+        ("2026-01-28", 198.0),
+        ("2026-01-29", 197.0),
+        ("2026-01-30", 196.0),
+    ] {
+        let time = format!("{d}T21:00:00Z");
+        e.on_bars(&[bar(&time, "1d", p)], t(&time));
+    }
+    e.on_bars(
+        &[bar("2026-02-02T15:00:00Z", "5m", 197.0)],
+        t("2026-02-02T15:00:30Z"),
+    );
+    // 190 is a new 5-day low; 191 is still below every price of the 5 days before today.
+    let fired = alerts(e.on_bars(
+        &[
+            bar("2026-02-02T15:05:00Z", "5m", 190.0),
+            bar("2026-02-02T15:10:00Z", "5m", 191.0),
+        ],
+        t("2026-02-02T15:10:30Z"),
+    ));
+    // Control: the same bars one at a time.
+    let mut c = rule_engine(text);
+    for (d, p) in [
+        ("2026-01-26", 200.0),
+        ("2026-01-27", 199.0),
+        ("2026-01-28", 198.0),
+        ("2026-01-29", 197.0),
+        ("2026-01-30", 196.0),
+    ] {
+        let time = format!("{d}T21:00:00Z");
+        c.on_bars(&[bar(&time, "1d", p)], t(&time));
+    }
+    let mut n = 0;
+    for (time, p) in [
+        ("2026-02-02T15:00:00Z", 197.0),
+        ("2026-02-02T15:05:00Z", 190.0),
+        ("2026-02-02T15:10:00Z", 191.0),
+    ] {
+        n += alerts(c.on_bars(&[bar(time, "5m", p)], t(time))).len();
+    }
+    assert_eq!(n, 1, "control: bar by bar");
+    assert_eq!(fired.len(), 1, "the new low in a two-bar batch was lost");
+}
+
+#[test]
 fn tidy_forgets_what_was_evaluated_and_an_old_bar_fires_again() {
     let rule = "id = \"drop\"\ntitle = \"Drop\"\nsymbols = [\"NVDA\"]\ncondition = \"drop\"\n[price.drop]\nchange = \"<= -2%\"\n[noise]\ncooldown = \"1h\"\n";
     for tidy in [false, true] {

@@ -472,8 +472,8 @@ impl Book {
 
     /// After a batch of bars: fires the alerts that held. An alert with only a price part
     /// fires when it still holds at its symbol's latest bar of the batch (a backlog of old
-    /// bars does not fire what is already over); one with a news part pairs with a headline
-    /// within a day.
+    /// bars does not fire what is already over) — a crossing, when the price is still past
+    /// its level then; one with a news part pairs with a headline within a day.
     pub fn end_batch<'s>(
         &mut self,
         series: impl Fn(&str) -> Option<&'s Series>,
@@ -490,8 +490,20 @@ impl Book {
             if spec.words.is_empty() {
                 let latest = last.get(&spec.symbol).copied().unwrap_or(held.at);
                 let held = if latest > held.at {
-                    match series(&spec.symbol).and_then(|s| holds(&spec, s, latest)) {
+                    let series = series(&spec.symbol);
+                    match series.and_then(|s| holds(&spec, s, latest)) {
                         Some(held) => held,
+                        // A crossing holds only at the bar that crosses: it fires though the
+                        // batch went on past it, while the price is still past the level.
+                        None if crossing(&spec)
+                            && series.is_some_and(|s| {
+                                spec.price_checks()
+                                    .iter()
+                                    .all(|(_, c)| c.still_past(s, latest, &held.evidence))
+                            }) =>
+                        {
+                            held
+                        }
                         None => continue,
                     }
                 } else {

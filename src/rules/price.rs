@@ -229,6 +229,31 @@ pub enum PriceKind {
     },
 }
 
+impl PriceCheck {
+    /// For a check that holds only at the price where it happens — a level crossed, a new
+    /// high or low — whether the last price at `t` is still past the line it went through
+    /// (`evidence`: the figures of when it happened). Any other check: false.
+    pub fn still_past(&self, series: &Series, t: DateTime<Utc>, evidence: &PriceEvidence) -> bool {
+        let Some(last) = series.last_at(t, |s| self.session.accepts(s)) else {
+            return false;
+        };
+        match &self.kind {
+            PriceKind::Crosses { direction, level } => match direction {
+                Direction::Below => last.price < *level,
+                Direction::Above => last.price > *level,
+            },
+            PriceKind::NewExtreme { high, .. } => evidence.reference.is_some_and(|prior| {
+                if *high {
+                    last.price > prior
+                } else {
+                    last.price < prior
+                }
+            }),
+            _ => false,
+        }
+    }
+}
+
 /// A compiled price selection.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PriceCheck {
