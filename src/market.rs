@@ -35,6 +35,18 @@ const fn hm(h: u32, m: u32) -> NaiveTime {
     }
 }
 
+/// An exchange with a regular session only (local times).
+const fn regular(name: &'static str, tz: Tz, open: NaiveTime, close: NaiveTime) -> Exchange {
+    Exchange {
+        name,
+        tz,
+        pre_open: open,
+        open,
+        close,
+        post_close: close,
+    }
+}
+
 static US: Exchange = Exchange {
     name: "US",
     tz: chrono_tz::America::New_York,
@@ -53,35 +65,58 @@ static XETRA: Exchange = Exchange {
     post_close: hm(22, 0),
 };
 
-static LSE: Exchange = Exchange {
-    name: "LSE",
-    tz: chrono_tz::Europe::London,
-    pre_open: hm(8, 0),
-    open: hm(8, 0),
-    close: hm(16, 30),
-    post_close: hm(16, 30),
-};
+static LSE: Exchange = regular("LSE", chrono_tz::Europe::London, hm(8, 0), hm(16, 30));
 
-static SIX: Exchange = Exchange {
-    name: "SIX",
-    tz: chrono_tz::Europe::Zurich,
-    pre_open: hm(9, 0),
-    open: hm(9, 0),
-    close: hm(17, 30),
-    post_close: hm(17, 30),
-};
+static SIX: Exchange = regular("SIX", chrono_tz::Europe::Zurich, hm(9, 0), hm(17, 30));
 
-static TSE: Exchange = Exchange {
-    name: "TSE",
-    tz: chrono_tz::Asia::Tokyo,
-    pre_open: hm(9, 0),
-    open: hm(9, 0),
-    close: hm(15, 30),
-    post_close: hm(15, 30),
-};
+static TSE: Exchange = regular("TSE", chrono_tz::Asia::Tokyo, hm(9, 0), hm(15, 30));
 
-/// The exchange a Yahoo-style symbol trades on, judged by its suffix (`SAP.DE`, `VOD.L`).
-/// Symbols without a known suffix are taken as US listings.
+static EURONEXT_PARIS: Exchange =
+    regular("Euronext", chrono_tz::Europe::Paris, hm(9, 0), hm(17, 30));
+static EURONEXT_LISBON: Exchange = regular(
+    "Euronext Lisbon",
+    chrono_tz::Europe::Lisbon,
+    hm(8, 0),
+    hm(16, 30),
+);
+static MILAN: Exchange = regular(
+    "Borsa Italiana",
+    chrono_tz::Europe::Rome,
+    hm(9, 0),
+    hm(17, 30),
+);
+static MADRID: Exchange = regular("BME", chrono_tz::Europe::Madrid, hm(9, 0), hm(17, 30));
+static VIENNA: Exchange = regular(
+    "Wiener Börse",
+    chrono_tz::Europe::Vienna,
+    hm(9, 0),
+    hm(17, 30),
+);
+static STOCKHOLM: Exchange = regular(
+    "Nasdaq Stockholm",
+    chrono_tz::Europe::Stockholm,
+    hm(9, 0),
+    hm(17, 30),
+);
+static COPENHAGEN: Exchange = regular(
+    "Nasdaq Copenhagen",
+    chrono_tz::Europe::Copenhagen,
+    hm(9, 0),
+    hm(17, 0),
+);
+static HELSINKI: Exchange = regular(
+    "Nasdaq Helsinki",
+    chrono_tz::Europe::Helsinki,
+    hm(10, 0),
+    hm(18, 30),
+);
+static OSLO: Exchange = regular("Oslo Børs", chrono_tz::Europe::Oslo, hm(9, 0), hm(16, 20));
+static TORONTO: Exchange = regular("TSX", chrono_tz::America::Toronto, hm(9, 30), hm(16, 0));
+static HONG_KONG: Exchange = regular("HKEX", chrono_tz::Asia::Hong_Kong, hm(9, 30), hm(16, 0));
+static SYDNEY: Exchange = regular("ASX", chrono_tz::Australia::Sydney, hm(10, 0), hm(16, 0));
+
+/// The exchange a Yahoo-style symbol trades on, judged by its suffix (`SAP.DE`, `VOD.L`,
+/// `MC.PA`). Symbols without a known suffix are taken as US listings.
 pub fn exchange_for(symbol: &str) -> &'static Exchange {
     let suffix = symbol.rsplit_once('.').map(|(_, s)| s.to_ascii_uppercase());
     match suffix.as_deref() {
@@ -89,6 +124,18 @@ pub fn exchange_for(symbol: &str) -> &'static Exchange {
         Some("L") => &LSE,
         Some("SW" | "VX") => &SIX,
         Some("T") => &TSE,
+        Some("PA" | "AS" | "BR") => &EURONEXT_PARIS,
+        Some("LS") => &EURONEXT_LISBON,
+        Some("MI") => &MILAN,
+        Some("MC") => &MADRID,
+        Some("VI") => &VIENNA,
+        Some("ST") => &STOCKHOLM,
+        Some("CO") => &COPENHAGEN,
+        Some("HE") => &HELSINKI,
+        Some("OL") => &OSLO,
+        Some("TO" | "V") => &TORONTO,
+        Some("HK") => &HONG_KONG,
+        Some("AX") => &SYDNEY,
         _ => &US,
     }
 }

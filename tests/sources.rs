@@ -646,3 +646,39 @@ fn running_day_snapshots_are_not_kept_as_400_days_of_daily_bars() {
         "the day as it ended"
     );
 }
+
+/// A Paris listing (Yahoo says `exchangeTimezoneName: Europe/Paris`): its regular-session bars
+/// (09:00–17:30 CET) must be regular, not pre-market or no session.
+#[test]
+fn a_paris_chart_keeps_its_regular_session() {
+    // 2026-02-02 08:00Z (09:00 CET) … 16:00Z (17:00 CET), 30-minute bars.
+    let starts = [
+        1_770_019_200i64,
+        1_770_022_800,
+        1_770_033_600,
+        1_770_048_000,
+    ];
+    let ts: Vec<String> = starts.iter().map(|s| s.to_string()).collect();
+    let body = format!(
+        r#"{{"chart":{{"result":[{{"meta":{{"currency":"EUR","symbol":"MC.PA","exchangeName":"PAR","instrumentType":"EQUITY","regularMarketTime":1770049800,"gmtoffset":3600,"timezone":"CET","exchangeTimezoneName":"Europe/Paris","regularMarketPrice":500.0,"chartPreviousClose":510.0,"previousClose":510.0,"priceHint":2,"dataGranularity":"30m","range":"1d"}},"timestamp":[{}],"indicators":{{"quote":[{{"open":[505,504,503,501],"high":[506,505,504,502],"low":[504,503,502,500],"close":[505,504,503,500],"volume":[1000,1000,1000,1000]}}]}}}}],"error":null}}}}"#,
+        ts.join(",")
+    );
+    let bars = marketbot::sources::yahoo::parse_chart(
+        body.as_bytes(),
+        "MC.PA",
+        "30m".parse().unwrap(),
+        "2026-02-02T17:00:00Z".parse().unwrap(),
+    )
+    .unwrap();
+    let sessions: Vec<(String, Option<marketbot::model::Session>)> = bars
+        .iter()
+        .filter(|b| !b.interval.is_daily())
+        .map(|b| (b.time.to_rfc3339(), b.session))
+        .collect();
+    assert!(
+        sessions
+            .iter()
+            .all(|(_, s)| *s == Some(marketbot::model::Session::Regular)),
+        "Paris regular-session bars classified by New York hours: {sessions:?}"
+    );
+}
