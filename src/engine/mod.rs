@@ -380,12 +380,13 @@ impl Engine {
                 }
             }
             if judged {
-                let to = self
-                    .state
-                    .judged_to
-                    .entry(bar.symbol.clone())
-                    .or_insert(bar.time);
-                *to = (*to).max(bar.time);
+                // Looked up by `&str` first: a bar of a known symbol allocates nothing.
+                match self.state.judged_to.get_mut(bar.symbol.as_str()) {
+                    Some(to) => *to = (*to).max(bar.time),
+                    None => {
+                        self.state.judged_to.insert(bar.symbol.clone(), bar.time);
+                    }
+                }
             }
         }
         let mut out = Vec::new();
