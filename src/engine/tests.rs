@@ -629,91 +629,71 @@ fn rule_engine(text: &str) -> Engine {
     Engine::new(Arc::new(set), EngineState::default())
 }
 
-#[test]
-fn a_crossing_inside_a_batch_of_several_bars_fires() {
-    let mut e = rule_engine(
-        "id = \"cross\"\ntitle = \"Cross\"\nsymbols = [\"NVDA\"]\ncondition = \"c\"\n[price.c]\ncrosses = \"below 180\"\n",
-    );
-    e.on_bars(
-        &[bar("2026-02-02T15:00:00Z", "5m", 181.0)],
-        t("2026-02-02T15:00:30Z"),
-    );
-    // One poll brings two new bars: the price crossed below 180 at 15:05 and stayed below.
-    let fired = alerts(e.on_bars(
-        &[
-            bar("2026-02-02T15:05:00Z", "5m", 179.0),
-            bar("2026-02-02T15:10:00Z", "5m", 178.5),
-        ],
-        t("2026-02-02T15:10:30Z"),
-    ));
-    // The same bars one at a time fire once (control):
-    let mut control = rule_engine(
-        "id = \"cross\"\ntitle = \"Cross\"\nsymbols = [\"NVDA\"]\ncondition = \"c\"\n[price.c]\ncrosses = \"below 180\"\n",
-    );
+/// How many alerts `rule` fires on NVDA's `daily` closes and then its 5-minute `intraday`
+/// bars of 2 February: with the bars one at a time, and with the last two in one batch (a
+/// poll bringing a finished bar and the next one).
+fn bar_by_bar_and_batched(
+    rule: &str,
+    daily: &[(&str, f64)],
+    intraday: &[(&str, f64)],
+) -> (usize, usize) {
+    let at = |hm: &str| format!("2026-02-02T{hm}:00Z");
+    let engine = || {
+        let mut e = rule_engine(rule);
+        for (day, close) in daily {
+            let time = format!("{day}T21:00:00Z");
+            e.on_bars(&[bar(&time, "1d", *close)], t(&time));
+        }
+        e
+    };
+    let mut one_by_one = engine();
+    let single = intraday
+        .iter()
+        .map(|(hm, p)| alerts(one_by_one.on_bars(&[bar(&at(hm), "5m", *p)], t(&at(hm)))).len())
+        .sum();
+    let mut batched = engine();
+    let (first, last_two) = intraday.split_at(intraday.len() - 2);
     let mut n = 0;
-    for (time, p) in [
-        ("2026-02-02T15:00:00Z", 181.0),
-        ("2026-02-02T15:05:00Z", 179.0),
-        ("2026-02-02T15:10:00Z", 178.5),
-    ] {
-        n += alerts(control.on_bars(&[bar(time, "5m", p)], t(time))).len();
+    for (hm, p) in first {
+        n += alerts(batched.on_bars(&[bar(&at(hm), "5m", *p)], t(&at(hm)))).len();
     }
-    assert_eq!(n, 1, "control: bar by bar");
-    assert_eq!(fired.len(), 1, "the crossing in a two-bar batch was lost");
+    let batch: Vec<_> = last_two
+        .iter()
+        .map(|(hm, p)| bar(&at(hm), "5m", *p))
+        .collect();
+    let end = last_two.last().map(|(hm, _)| t(&at(hm))).unwrap();
+    n += alerts(batched.on_bars(&batch, end)).len();
+    (single, n)
+}
+
+#[test]
+fn a_crossing_inside_a_batch_of_several_bars_fires_while_the_price_stays_past_it() {
+    let rule = "id = \"cross\"\ntitle = \"Cross\"\nsymbols = [\"NVDA\"]\ncondition = \"c\"\n[price.c]\ncrosses = \"below 180\"\n";
+    // Crossed below 180 at 15:05 and stayed below: one alert, however the bars arrive.
+    let stayed = [("15:00", 181.0), ("15:05", 179.0), ("15:10", 178.5)];
+    assert_eq!(bar_by_bar_and_batched(rule, &[], &stayed), (1, 1));
+    // Crossed and back above within the batch: over before anyone could be told.
+    let reversed = [("15:00", 181.0), ("15:05", 179.0), ("15:10", 180.5)];
+    assert_eq!(bar_by_bar_and_batched(rule, &[], &reversed), (1, 0));
 }
 
 #[test]
 fn a_new_low_inside_a_batch_of_several_bars_fires() {
-    let text = "id = \"low\"\ntitle = \"Low\"\nsymbols = [\"NVDA\"]\ncondition = \"l\"\n[price.l]\nnew_low = \"5d\"\nsession = \"regular\"\n";
-    let mut e = rule_engine(text);
-    for (d, p) in [
+    let rule = "id = \"low\"\ntitle = \"Low\"\nsymbols = [\"NVDA\"]\ncondition = \"l\"\n[price.l]\nnew_low = \"5d\"\nsession = \"regular\"\n";
+    let week = [
         ("2026-01-26", 200.0),
         ("2026-01-27", 199.0),
         ("2026-01-28", 198.0),
         ("2026-01-29", 197.0),
         ("2026-01-30", 196.0),
-    ] {
-        let time = format!("{d}T21:00:00Z");
-        e.on_bars(&[bar(&time, "1d", p)], t(&time));
-    }
-    e.on_bars(
-        &[bar("2026-02-02T15:00:00Z", "5m", 197.0)],
-        t("2026-02-02T15:00:30Z"),
-    );
-    // 190 is a new 5-day low; 191 is still below every price of the 5 days before today.
-    let fired = alerts(e.on_bars(
-        &[
-            bar("2026-02-02T15:05:00Z", "5m", 190.0),
-            bar("2026-02-02T15:10:00Z", "5m", 191.0),
-        ],
-        t("2026-02-02T15:10:30Z"),
-    ));
-    // Control: the same bars one at a time.
-    let mut c = rule_engine(text);
-    for (d, p) in [
-        ("2026-01-26", 200.0),
-        ("2026-01-27", 199.0),
-        ("2026-01-28", 198.0),
-        ("2026-01-29", 197.0),
-        ("2026-01-30", 196.0),
-    ] {
-        let time = format!("{d}T21:00:00Z");
-        c.on_bars(&[bar(&time, "1d", p)], t(&time));
-    }
-    let mut n = 0;
-    for (time, p) in [
-        ("2026-02-02T15:00:00Z", 197.0),
-        ("2026-02-02T15:05:00Z", 190.0),
-        ("2026-02-02T15:10:00Z", 191.0),
-    ] {
-        n += alerts(c.on_bars(&[bar(time, "5m", p)], t(time))).len();
-    }
-    assert_eq!(n, 1, "control: bar by bar");
-    assert_eq!(fired.len(), 1, "the new low in a two-bar batch was lost");
+    ];
+    // 190 is a new 5-day low; 191 is still below every price of the days before.
+    let intraday = [("15:00", 197.0), ("15:05", 190.0), ("15:10", 191.0)];
+    assert_eq!(bar_by_bar_and_batched(rule, &week, &intraday), (1, 1));
 }
 
 #[test]
-fn tidy_forgets_what_was_evaluated_and_an_old_bar_fires_again() {
+fn a_late_bar_is_not_judged_as_news_even_after_tidying() {
     let rule = "id = \"drop\"\ntitle = \"Drop\"\nsymbols = [\"NVDA\"]\ncondition = \"drop\"\n[price.drop]\nchange = \"<= -2%\"\n[noise]\ncooldown = \"1h\"\n";
     for tidy in [false, true] {
         let mut e = rule_engine(rule);
@@ -747,7 +727,7 @@ fn tidy_forgets_what_was_evaluated_and_an_old_bar_fires_again() {
 }
 
 #[test]
-fn once_per_day_text_rule_fires_on_each_weekend_day() {
+fn once_per_day_lasts_until_the_next_trading_day() {
     let text = "id = \"news\"\ntitle = \"News\"\nsymbols = [\"NVDA\"]\ncondition = \"n\"\n[text.n]\nany = [\"openai\"]\n[noise]\ncooldown = \"1m\"\nonce_per_day = true\n";
     let mut e = rule_engine(text);
     let mut n = 0;
@@ -776,8 +756,8 @@ fn once_per_day_text_rule_fires_on_each_weekend_day() {
         h.link = Some(format!("https://example.com/{i}"));
         n += alerts(e.on_headline(&h, t(at)).0).len();
     }
-    // Two trading days (Fri, Mon): at most two alerts.
-    assert!(n <= 2, "{n} alerts for two trading days");
+    // Two trading days (Friday, Monday): the weekend belongs to Monday.
+    assert_eq!(n, 2, "one alert each trading day, Friday and Monday");
 }
 
 #[test]
