@@ -463,19 +463,7 @@ async fn symbols_on_demand_are_a_source_of_their_own_whose_failures_leave_the_co
 #[tokio::test]
 async fn yahoo_chart_of_another_symbol_is_not_taken() {
     let origin = Origin::start().await;
-    origin.set(
-        "/v8/finance/chart/NVDA",
-        Reply::ok(
-            "application/json",
-            payloads::yahoo_chart(
-                "AMD",
-                246.0,
-                244.1,
-                1_770_066_001,
-                &payloads::seed_day_bars(245.0, 244.1, 244.0),
-            ),
-        ),
-    );
+    origin.set("/v8/finance/chart/NVDA", support::amd_evening_chart());
     let yahoo = Yahoo::new(
         origin.url("/").parse().unwrap(),
         "30m".parse().unwrap(),

@@ -81,6 +81,15 @@ impl TelegramSink {
         Some(alert_buttons(&alert, d.lang))
     }
 
+    /// One request for `d`; each kind of send takes its slot of the pacer right before it.
+    async fn send_once(&self, chat: ChatId, d: &Delivery) -> Result<i32, RequestError> {
+        match (d.edit, d.photo) {
+            (Some(message), _) => self.edit(chat, MessageId(message), d).await,
+            (None, true) => self.send_photo(chat, d).await,
+            (None, false) => self.send_text(chat, d).await,
+        }
+    }
+
     async fn send_photo(&self, chat: ChatId, d: &Delivery) -> Result<i32, RequestError> {
         // The first chat uploads; the others wait for its file id (before taking a slot of
         // the pacer, so they do not all go out at once when the upload is done).
@@ -170,17 +179,6 @@ impl TelegramSink {
 const THREAD_GONE: &str = "message thread not found";
 /// What Telegram says when the bot may post in a chat but not pictures.
 const NO_PHOTOS: &str = "not enough rights to send photos";
-
-impl TelegramSink {
-    /// One request for `d`; each kind of send takes its slot of the pacer right before it.
-    async fn send_once(&self, chat: ChatId, d: &Delivery) -> Result<i32, RequestError> {
-        match (d.edit, d.photo) {
-            (Some(message), _) => self.edit(chat, MessageId(message), d).await,
-            (None, true) => self.send_photo(chat, d).await,
-            (None, false) => self.send_text(chat, d).await,
-        }
-    }
-}
 
 impl Sink for TelegramSink {
     fn send<'a>(&'a self, d: &'a Delivery) -> BoxFuture<'a, Result<Option<i32>, SendError>> {

@@ -552,10 +552,9 @@ impl Engine {
         let mut until =
             now + chrono::Duration::from_std(rule.cooldown).unwrap_or(chrono::TimeDelta::MAX);
         if rule.once_per_day {
-            // Quiet until the symbol's next trading day begins (exchange time).
+            // Quiet until the symbol's next trading day begins (exchange time): a weekend's
+            // news is the next trading day's, so Friday evening to Monday's start is one day.
             let exchange = crate::market::exchange_for(symbol);
-            // (a weekend's news is the next trading day's, so Friday evening to Monday's
-            // start is one day).
             let today = exchange.trading_date(now);
             until = until.max(exchange.start_of(exchange.next_trading_day(today)));
         }

@@ -115,7 +115,6 @@ impl Store {
             let mut fresh = previous.clone();
             fresh.id = new_id;
             fresh.kind = ChatKind::Supergroup;
-            fresh.migrated_from = Some(old);
             fresh.rules.clear();
             fresh.mutes.clear();
             self.upsert_chat(&fresh, |c| {

@@ -11,6 +11,7 @@
 //! never a crash.
 
 mod access;
+mod bars;
 mod charts;
 mod chats;
 mod copy;
@@ -422,8 +423,11 @@ impl Store {
             .iter()
             .map(|k| (k.as_bytes().to_vec(), encode(&SeenItem { seen: step.now })))
             .collect();
-        let bars: Vec<(Vec<u8>, Vec<u8>)> =
-            step.bars.iter().map(|b| (bar_key(b), encode(b))).collect();
+        let bars: Vec<(Vec<u8>, Vec<u8>)> = step
+            .bars
+            .iter()
+            .map(|b| (bars::key(b), encode(b)))
+            .collect();
         let engine = step.engine.map(encode);
         let alerts: Vec<(Vec<u8>, Vec<u8>)> = step
             .alerts
@@ -539,50 +543,6 @@ impl Store {
             .map(|s| s.seen))
     }
 
-    /// Of `bars`, those that are new or add to what is stored (a forming bar fetched again
-    /// unchanged is not news). A bar that only repeats part of a stored one — the previous
-    /// close from a day chart, after the full daily bar from the history — is merged into it:
-    /// values it lacks are kept, so the two never overwrite each other in turn.
-    pub fn changed_bars(&self, bars: &[Bar]) -> Result<Vec<Bar>, StoreError> {
-        let mut out = Vec::new();
-        for bar in bars {
-            match self.get_as::<Bar>(Tree::Bars, &bar_key(bar), "bar")? {
-                Some(old) => {
-                    let merged = Bar {
-                        open: bar.open.or(old.open),
-                        high: bar.high.or(old.high),
-                        low: bar.low.or(old.low),
-                        close: bar.close.or(old.close),
-                        volume: bar.volume.or(old.volume),
-                        session: bar.session.or(old.session),
-                        ..bar.clone()
-                    };
-                    if merged != old {
-                        out.push(merged);
-                    }
-                }
-                None => out.push(bar.clone()),
-            }
-        }
-        Ok(out)
-    }
-
-    /// Every stored bar, oldest first per symbol (restores the engine's price series).
-    pub fn bars(&self) -> Result<Vec<Bar>, StoreError> {
-        let mut out: Vec<Bar> = self.values(Tree::Bars, Range::all(), "bar")?;
-        out.sort_by_key(|b| b.time);
-        Ok(out)
-    }
-
-    /// The stored bars of one symbol, oldest first.
-    pub fn bars_of(&self, symbol: &str) -> Result<Vec<Bar>, StoreError> {
-        let mut prefix = symbol.as_bytes().to_vec();
-        prefix.push(0);
-        let mut out: Vec<Bar> = self.values(Tree::Bars, Range::prefix(&prefix), "bar")?;
-        out.sort_by_key(|b| b.time);
-        Ok(out)
-    }
-
     /// The engine state saved by the last step.
     pub fn engine_state(&self) -> Result<EngineState, StoreError> {
         Ok(self
@@ -653,48 +613,7 @@ impl Store {
                 removed += 1;
             }
         }
-        let intraday_horizon = now - crate::series::INTRADAY_KEEP;
-        let daily_horizon = now - chrono::TimeDelta::days(400);
-        // A day's bar fetched while the day runs is stamped at each poll's time: once the
-        // day is past the intraday horizon only its last one (the day as it ended) is kept,
-        // or a year would hold a daily bar per poll. Keys run symbol, interval, time, so the
-        // bars of one day follow each other.
-        let mut earlier_today: Option<(
-            Vec<u8>,
-            String,
-            crate::model::Interval,
-            chrono::NaiveDate,
-        )> = None;
-        for entry in self.entries(Tree::Bars, Range::all(), "pruning bars") {
-            let (k, v) = entry?;
-            let bar = decode::<Bar>(&v, "bar");
-            let keep = bar.as_ref().is_some_and(|b| {
-                b.time
-                    >= if b.interval.is_daily() {
-                        daily_horizon
-                    } else {
-                        intraday_horizon
-                    }
-            });
-            if !keep {
-                self.delete(Tree::Bars, &k, "pruning bars")?;
-                removed += 1;
-                continue;
-            }
-            let Some(b) = bar.filter(|b| b.interval.is_daily() && b.time < intraday_horizon) else {
-                earlier_today = None;
-                continue;
-            };
-            let day = crate::market::exchange_for(&b.symbol).trading_date(b.time);
-            if let Some((earlier, ..)) = earlier_today
-                .take()
-                .filter(|(_, s, i, d)| *s == b.symbol && *i == b.interval && *d == day)
-            {
-                self.delete(Tree::Bars, &earlier, "pruning bars")?;
-                removed += 1;
-            }
-            earlier_today = Some((k.to_vec(), b.symbol, b.interval, day));
-        }
+        removed += self.prune_bars(now)?;
         removed += self.prune_headlines(now)?;
         removed += self.prune_charts(now)?;
         removed += self.prune_sent(now)?;
@@ -735,17 +654,6 @@ fn digest_key(chat: i64, alert: AlertId) -> Vec<u8> {
 fn sent_key(alert: AlertId, chat: i64) -> Vec<u8> {
     let mut k = alert.to_be_bytes().to_vec();
     k.extend_from_slice(&chat_key(chat));
-    k
-}
-
-/// `symbol 0x00 interval(u32 BE) time(i64 BE)`: one row per price known at a time. A bar that
-/// is fetched again unchanged maps to the same row and is not news.
-fn bar_key(bar: &Bar) -> Vec<u8> {
-    let mut k = Vec::with_capacity(bar.symbol.len() + 13);
-    k.extend_from_slice(bar.symbol.as_bytes());
-    k.push(0);
-    k.extend_from_slice(&bar.interval.secs().to_be_bytes());
-    k.extend_from_slice(&bar.time.timestamp().to_be_bytes());
     k
 }
 

@@ -101,21 +101,22 @@ schedule = "* * * * * *"
     )
 }
 
-/// AMD on the seed evening: 244.10, a little under its previous close.
-fn serve_amd(origin: &origin::Origin) {
-    origin.set(
-        "/v8/finance/chart/AMD",
-        origin::Reply::ok(
-            "application/json",
-            payloads::yahoo_chart(
-                "AMD",
-                246.0,
-                244.1,
-                1_770_066_001,
-                &payloads::seed_day_bars(245.0, 244.1, 244.0),
-            ),
+/// AMD's chart on the seed evening: 244.10, a little under its previous close.
+pub fn amd_evening_chart() -> origin::Reply {
+    origin::Reply::ok(
+        "application/json",
+        payloads::yahoo_chart(
+            "AMD",
+            246.0,
+            244.1,
+            1_770_066_001,
+            &payloads::seed_day_bars(245.0, 244.1, 244.0),
         ),
-    );
+    )
+}
+
+fn serve_amd(origin: &origin::Origin) {
+    origin.set("/v8/finance/chart/AMD", amd_evening_chart());
 }
 
 /// Serves the seed evening: NVDA down, the Reuters story on the wire, quiet other feeds.

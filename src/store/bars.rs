@@ -1,0 +1,114 @@
+//! Price bars as fetched: what is new, what the engine restores from, and what is pruned.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::kv::{Range, Tree};
+use super::{Store, StoreError, decode};
+use crate::model::Bar;
+
+/// `symbol 0x00 interval(u32 BE) time(i64 BE)`: one row per price known at a time. A bar that
+/// is fetched again unchanged maps to the same row and is not news.
+pub(super) fn key(bar: &Bar) -> Vec<u8> {
+    let mut k = Vec::with_capacity(bar.symbol.len() + 13);
+    k.extend_from_slice(bar.symbol.as_bytes());
+    k.push(0);
+    k.extend_from_slice(&bar.interval.secs().to_be_bytes());
+    k.extend_from_slice(&bar.time.timestamp().to_be_bytes());
+    k
+}
+
+/// Whether two bar keys are of the same symbol and interval (they differ only in the time).
+fn same_series(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a[..a.len() - 8] == b[..b.len() - 8]
+}
+
+impl Store {
+    /// Of `bars`, those that are new or add to what is stored (a forming bar fetched again
+    /// unchanged is not news). A bar that only repeats part of a stored one — the previous
+    /// close from a day chart, after the full daily bar from the history — is merged into it:
+    /// values it lacks are kept, so the two never overwrite each other in turn.
+    pub fn changed_bars(&self, bars: &[Bar]) -> Result<Vec<Bar>, StoreError> {
+        let mut out = Vec::new();
+        for bar in bars {
+            match self.get_as::<Bar>(Tree::Bars, &key(bar), "bar")? {
+                Some(old) => {
+                    let merged = Bar {
+                        open: bar.open.or(old.open),
+                        high: bar.high.or(old.high),
+                        low: bar.low.or(old.low),
+                        close: bar.close.or(old.close),
+                        volume: bar.volume.or(old.volume),
+                        session: bar.session.or(old.session),
+                        ..bar.clone()
+                    };
+                    if merged != old {
+                        out.push(merged);
+                    }
+                }
+                None => out.push(bar.clone()),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every stored bar, oldest first per symbol (restores the engine's price series).
+    pub fn bars(&self) -> Result<Vec<Bar>, StoreError> {
+        let mut out: Vec<Bar> = self.values(Tree::Bars, Range::all(), "bar")?;
+        out.sort_by_key(|b| b.time);
+        Ok(out)
+    }
+
+    /// The stored bars of one symbol, oldest first.
+    pub fn bars_of(&self, symbol: &str) -> Result<Vec<Bar>, StoreError> {
+        let mut prefix = symbol.as_bytes().to_vec();
+        prefix.push(0);
+        let mut out: Vec<Bar> = self.values(Tree::Bars, Range::prefix(&prefix), "bar")?;
+        out.sort_by_key(|b| b.time);
+        Ok(out)
+    }
+
+    /// Forgets bars older than what can matter: intraday after `series::INTRADAY_KEEP`,
+    /// daily after 400 days. A day's bar fetched while the day runs is stamped at each
+    /// poll's time: once the day is past the intraday horizon only its last one (the day as
+    /// it ended) is kept, or a year would hold a daily bar per poll. Keys run symbol,
+    /// interval, time, so the bars of one day follow each other.
+    pub(super) fn prune_bars(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        let intraday_horizon = now - crate::series::INTRADAY_KEEP;
+        let daily_horizon = now - chrono::TimeDelta::days(400);
+        // The key and trading day of the daily bar before this one, while it may be an
+        // earlier snapshot of the same day.
+        let mut earlier: Option<(Vec<u8>, NaiveDate)> = None;
+        for entry in self.entries(Tree::Bars, Range::all(), "pruning bars") {
+            let (k, v) = entry?;
+            let bar = decode::<Bar>(&v, "bar");
+            let keep = bar.as_ref().is_some_and(|b| {
+                b.time
+                    >= if b.interval.is_daily() {
+                        daily_horizon
+                    } else {
+                        intraday_horizon
+                    }
+            });
+            if !keep {
+                self.delete(Tree::Bars, &k, "pruning bars")?;
+                removed += 1;
+                continue;
+            }
+            let Some(b) = bar.filter(|b| b.interval.is_daily() && b.time < intraday_horizon) else {
+                earlier = None;
+                continue;
+            };
+            let day = crate::market::exchange_for(&b.symbol).trading_date(b.time);
+            if let Some((key, _)) = earlier
+                .take()
+                .filter(|(key, d)| *d == day && same_series(key, &k))
+            {
+                self.delete(Tree::Bars, &key, "pruning bars")?;
+                removed += 1;
+            }
+            earlier = Some((k.to_vec(), day));
+        }
+        Ok(removed)
+    }
+}
