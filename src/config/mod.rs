@@ -33,9 +33,11 @@ use crate::telegram::gate::{FloodLimits, Policy};
 
 mod env;
 mod structure;
+mod values;
 mod webhook;
 use env::Overlay;
 pub use env::{Env, ProcessEnv, env_var, keys};
+use values::*;
 pub use webhook::{WebhookConfig, derived_secret};
 
 /// Environment variable holding the Telegram bot token (an alias of
@@ -165,29 +167,6 @@ impl std::fmt::Debug for PostgresConfig {
             .field("url", &redact_url(&self.url))
             .field("schema", &self.schema)
             .finish()
-    }
-}
-
-/// The address `http.listen` names: an IP address and a port, or a host name (such as
-/// `localhost`) and a port, looked up once (its first address). Err: why not.
-fn listen_address(text: &str) -> Result<SocketAddr, String> {
-    use std::net::ToSocketAddrs;
-    if let Ok(addr) = text.parse::<SocketAddr>() {
-        return Ok(addr);
-    }
-    let Some((host, port)) = text.rsplit_once(':') else {
-        return Err("is not an address to listen on".into());
-    };
-    if host.is_empty() || port.parse::<u16>().is_err() {
-        return Err("is not an address to listen on".into());
-    }
-    match text.to_socket_addrs() {
-        Ok(mut addrs) => addrs
-            .next()
-            .ok_or_else(|| format!("names a host `{host}` with no address")),
-        Err(e) => Err(format!(
-            "names a host `{host}` that cannot be looked up ({e})"
-        )),
     }
 }
 
@@ -860,207 +839,6 @@ impl Config {
         match &self.symbols.source {
             Some(name) => self.quotes.iter().find(|q| q.name == *name),
             None => self.quotes.first(),
-        }
-    }
-}
-
-fn looks_like_token(t: &str) -> bool {
-    match t.split_once(':') {
-        Some((id, secret)) => {
-            !id.is_empty()
-                && id.chars().all(|c| c.is_ascii_digit())
-                && !secret.is_empty()
-                && secret
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        }
-        None => false,
-    }
-}
-
-fn parse_url(
-    file: &SourceFile,
-    value: &Spanned<String>,
-    problems: &mut Vec<Problem>,
-) -> Option<Url> {
-    match Url::parse(value.get_ref().trim()) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
-        Ok(u) => {
-            problems.push(Problem::at(
-                file,
-                value.span(),
-                format!(
-                    "`{}` is not an http(s) URL (scheme `{}`)",
-                    value.get_ref(),
-                    u.scheme()
-                ),
-                None,
-            ));
-            None
-        }
-        Err(e) => {
-            problems.push(Problem::at(
-                file,
-                value.span(),
-                format!("`{}` is not a URL: {e}", value.get_ref()),
-                Some("write the full address, e.g. `https://example.com/feed.xml`".into()),
-            ));
-            None
-        }
-    }
-}
-
-/// `storage.url` and `storage.schema`: the PostgreSQL store, if one is configured.
-fn storage_postgres(
-    file: &SourceFile,
-    raw: &RawStorage,
-    problems: &mut Vec<Problem>,
-) -> Option<PostgresConfig> {
-    let schema = raw.schema.as_ref().and_then(|schema| {
-        let name = schema.get_ref();
-        let ok = (1..=63).contains(&name.len())
-            && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !ok {
-            problems.push(Problem::at(
-                file,
-                schema.span(),
-                format!("storage.schema `{name}` must be a plain lower-case name (a-z, 0-9, _; up to 63)"),
-                None,
-            ));
-        }
-        ok.then(|| name.clone())
-    });
-    let url = raw.url.as_ref()?;
-    let text = url.get_ref().trim();
-    if text.is_empty() {
-        // An empty value (e.g. from the environment) keeps the embedded store.
-        return None;
-    }
-    if is_postgres_url(text) {
-        Some(PostgresConfig {
-            url: text.to_string(),
-            schema,
-        })
-    } else {
-        problems.push(Problem::at(
-            file,
-            url.span(),
-            format!("storage.url `{}` is not a PostgreSQL address", redact_url(text)),
-            Some("write it as `postgres://user:password@host:5432/database`, or leave it out to keep state in storage.path".into()),
-        ));
-        None
-    }
-}
-
-/// Parses a cron expression as the `cron` crate reads it (seconds first).
-fn parse_schedule(
-    file: &SourceFile,
-    value: &Spanned<String>,
-    problems: &mut Vec<Problem>,
-) -> Option<cron::Schedule> {
-    match cron::Schedule::from_str(value.get_ref().trim()) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            let fields = value.get_ref().split_whitespace().count();
-            let hint = if fields == 5 {
-                format!(
-                    "schedules have a seconds field first: try `0 {}`",
-                    value.get_ref().trim()
-                )
-            } else {
-                "six or seven fields: sec min hour day-of-month month day-of-week [year], e.g. `0 */5 * * * *`".to_string()
-            };
-            // The cron crate repeats the expression with a caret line; its reason comes last.
-            let text = e.to_string();
-            let expr = value.get_ref().trim();
-            let reason = text
-                .lines()
-                .map(str::trim)
-                .rfind(|l| {
-                    !l.is_empty() && *l != expr && !l.chars().all(|c| c == '^' || c.is_whitespace())
-                })
-                .unwrap_or("");
-            let message = if fields != 6 && fields != 7 {
-                format!("`{expr}` is not a valid schedule: it has {fields} fields, not 6 or 7")
-            } else if reason.is_empty() {
-                format!("`{expr}` is not a valid schedule")
-            } else {
-                format!("`{expr}` is not a valid schedule: {reason}")
-            };
-            problems.push(Problem::at(file, value.span(), message, Some(hint)));
-            None
-        }
-    }
-}
-
-/// A number from the file, or `default` when it is not there; out of `range` is a problem.
-fn in_range<T: Copy + PartialOrd + std::fmt::Display>(
-    file: &SourceFile,
-    value: Option<&Spanned<T>>,
-    key: &str,
-    range: std::ops::RangeInclusive<T>,
-    default: T,
-    problems: &mut Vec<Problem>,
-) -> T {
-    let Some(v) = value else { return default };
-    if !range.contains(v.get_ref()) {
-        problems.push(Problem::at(
-            file,
-            v.span(),
-            format!(
-                "{key} = {} is out of range ({} to {})",
-                v.get_ref(),
-                range.start(),
-                range.end()
-            ),
-            None,
-        ));
-    }
-    *v.get_ref()
-}
-
-/// The symbols of a list (see [`crate::model::symbol`]); every one that is not a symbol is a
-/// problem.
-fn parse_symbols(
-    file: &SourceFile,
-    value: &Spanned<Vec<String>>,
-    problems: &mut Vec<Problem>,
-) -> Vec<String> {
-    let mut symbols = Vec::new();
-    for raw in value.get_ref() {
-        match crate::model::symbol(raw) {
-            Some(s) => symbols.push(s),
-            None => problems.push(Problem::at(
-                file,
-                value.span(),
-                format!("`{raw}` is not a ticker symbol"),
-                Some("write it as Yahoo does, e.g. `NVDA` or `SAP.DE`".into()),
-            )),
-        }
-    }
-    symbols
-}
-
-fn duration(
-    file: &SourceFile,
-    value: Option<&Spanned<String>>,
-    default: Duration,
-    problems: &mut Vec<Problem>,
-) -> Duration {
-    let Some(v) = value else { return default };
-    match humantime::parse_duration(v.get_ref().trim()) {
-        Ok(d) if !d.is_zero() => d,
-        _ => {
-            problems.push(Problem::at(
-                file,
-                v.span(),
-                format!("`{}` is not a duration", v.get_ref()),
-                Some("write a number and a unit, e.g. `20s` or `5m`".into()),
-            ));
-            default
         }
     }
 }
