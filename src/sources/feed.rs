@@ -198,29 +198,31 @@ pub fn parse_items(
         });
         guids.push(entry.id);
     }
-    // A guid that several different items of one fetch share (a feed bug: the site's address
-    // as every item's guid) names none of them: keyed by one guid, all but the first would be
-    // taken for copies already seen. Those items are keyed by link and title instead.
+    rekey_shared_guids(&mut out, &guids, feed_url);
+    Ok(out)
+}
+
+/// A guid that several different items of one fetch share (a feed bug: the site's address
+/// as every item's guid) names none of them: keyed by it, all but the first would be taken
+/// for copies already seen. Those items (`guids[i]` is `items[i]`'s) are keyed by link and
+/// title instead.
+fn rekey_shared_guids(items: &mut [Headline], guids: &[String], feed_url: &str) {
     let mut by_guid: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, guid) in guids.iter().enumerate() {
         if !guid.trim().is_empty() {
             by_guid.entry(guid.trim()).or_default().push(i);
         }
     }
+    let same = |a: &Headline, b: &Headline| (&a.title, &a.link) == (&b.title, &b.link);
     let shared: Vec<usize> = by_guid
         .into_values()
-        .filter(|items| {
-            items.iter().any(|&i| {
-                (&out[i].title, &out[i].link) != (&out[items[0]].title, &out[items[0]].link)
-            })
-        })
+        .filter(|of| of.iter().any(|&i| !same(&items[i], &items[of[0]])))
         .flatten()
         .collect();
     for i in shared {
-        let h = &mut out[i];
+        let h = &mut items[i];
         h.id = item_key(feed_url, None, h.link.as_deref(), &h.title);
     }
-    Ok(out)
 }
 
 /// HTML to plain text: tags dropped, entities decoded, whitespace squashed.
