@@ -7,8 +7,18 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+
+/// Prices believed, in any currency: from a millionth to a billion. A payload's price outside
+/// (a denormal `5e-324`, an overflowing `1e300`) is broken, and judged against a real one it
+/// would be a move of a million per cent.
+pub const PRICES: std::ops::RangeInclusive<f64> = 1e-6..=1e9;
+
+/// `x` if it is a price the bot believes (see [`PRICES`]).
+pub fn price(x: Option<f64>) -> Option<f64> {
+    x.filter(|p| PRICES.contains(p))
+}
 
 /// Longest ticker symbol accepted.
 pub const MAX_SYMBOL: usize = 20;
@@ -230,6 +240,50 @@ pub struct Bar {
     pub volume: Option<u64>,
     /// Session of an intraday bar; `None` when unknown (the engine then derives it).
     pub session: Option<Session>,
+}
+
+/// A stock split: from the trading day `date` on, one old share is `ratio` new ones (`10` for a
+/// ten-for-one split, `0.05` for a one-for-twenty reverse split). Prices before it are divided
+/// by `ratio` and volumes multiplied by it, so the history compares with what trades now and a
+/// split is never taken for a crash, a new low or a surge in volume.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Split {
+    /// Ticker symbol as configured.
+    pub symbol: String,
+    /// The first trading day at the new share count (the ex-date).
+    pub date: NaiveDate,
+    /// New shares per old share.
+    pub ratio: f64,
+}
+
+impl Split {
+    /// Smallest and largest ratio believed (a 1-for-1000 reverse split, a 1000-for-1 split):
+    /// anything outside is a broken payload, not a split.
+    pub const RATIOS: std::ops::RangeInclusive<f64> = 0.001..=1000.0;
+
+    /// How far back a reported split is taken in: the daily history the store keeps (older
+    /// prices are gone, so there is nothing to restate).
+    pub const TAKEN_IN: chrono::TimeDelta = chrono::TimeDelta::days(400);
+
+    /// How long a split taken in is remembered, so it is never applied twice: longer than
+    /// any source reports it as recent.
+    pub const REMEMBERED: chrono::TimeDelta = chrono::TimeDelta::days(430);
+
+    /// `price` before the split, in the shares traded after it (to a millionth: `1917.9 / 10`
+    /// is `191.79`, not `191.79000000000002`).
+    pub fn price(&self, price: f64) -> f64 {
+        ((price / self.ratio) * 1e6).round() / 1e6
+    }
+
+    /// `volume` before the split, in the shares traded after it.
+    pub fn volume(&self, volume: u64) -> u64 {
+        let v = (volume as f64 * self.ratio).round();
+        if v >= u64::MAX as f64 {
+            u64::MAX
+        } else {
+            v as u64
+        }
+    }
 }
 
 #[cfg(test)]

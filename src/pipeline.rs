@@ -17,10 +17,10 @@ use tokio::sync::{mpsc, watch};
 use crate::chart;
 use crate::clock::Clock;
 use crate::delivery::{self, Mode, Sender};
-use crate::engine::{Alert, Engine, Output};
+use crate::engine::{Alert, Engine, EngineState, Output};
 use crate::health::Beat;
 use crate::model::StoredHeadline;
-use crate::model::{Bar, Headline};
+use crate::model::{Bar, Headline, Interval, Split};
 use crate::record::Recorder;
 use crate::rules::RuleSet;
 use crate::sources::Batch;
@@ -196,8 +196,13 @@ impl Pipeline {
             // async workers.
             let result = crate::blocking::off_workers(|| match batch {
                 Batch::Headlines { source, items } => self.headlines(&source, items),
-                Batch::Bars { source, bars, done } => {
-                    let result = self.bars(&source, bars);
+                Batch::Bars {
+                    source,
+                    bars,
+                    splits,
+                    done,
+                } => {
+                    let result = self.bars(&source, bars, &splits);
                     if let Some(done) = done {
                         // Whoever waits for these bars may go on (stored or not).
                         let _ = done.send(());
@@ -206,13 +211,34 @@ impl Pipeline {
                 }
             });
             if let Err(e) = result {
-                self.engine.restore(snapshot);
-                self.engine.personal_mut().settle(false);
-                tracing::error!(error = %e, "cannot commit a pipeline step; it will be retried with the next fetch");
+                if self.landed_after_all(&snapshot) {
+                    // The commit was reported failed but is stored (PostgreSQL committed as
+                    // the connection dropped): undoing the step would fire its alerts again,
+                    // under the same ids.
+                    self.engine.personal_mut().settle(true);
+                    tracing::warn!(error = %e, "a pipeline step reported as failed was stored all the same; kept");
+                } else {
+                    self.engine.restore(snapshot);
+                    self.engine.personal_mut().settle(false);
+                    tracing::error!(error = %e, "cannot commit a pipeline step; it will be retried with the next fetch");
+                }
             }
             self.tidy();
         }
         tracing::debug!("pipeline stopped");
+    }
+
+    /// Whether the step that failed changed the engine state and the store holds the changed
+    /// state: its commit landed although it was reported failed. Otherwise (nothing to tell
+    /// by, or the store cannot say) the step is taken as not stored.
+    fn landed_after_all(&self, before: &EngineState) -> bool {
+        let encode = |s: &EngineState| serde_json::to_vec(s).ok();
+        let after = encode(self.engine.state());
+        after != encode(before)
+            && self
+                .store
+                .engine_state()
+                .is_ok_and(|stored| encode(&stored) == after)
     }
 
     fn headlines(&mut self, source: &str, mut items: Vec<Headline>) -> Result<(), StoreError> {
@@ -267,24 +293,42 @@ impl Pipeline {
             tracing::info!(source, new = keys.len(), "new headlines");
         }
         keys.extend(renewed);
-        self.commit(now, keys, Vec::new(), outputs, cited)?;
+        self.commit(now, keys, Vec::new(), Vec::new(), outputs, cited)?;
         if let Some(r) = &mut self.recorder {
             r.append(&processed, &[]);
         }
         Ok(())
     }
 
-    fn bars(&mut self, source: &str, bars: Vec<Bar>) -> Result<(), StoreError> {
+    fn bars(&mut self, source: &str, bars: Vec<Bar>, splits: &[Split]) -> Result<(), StoreError> {
         let now = self.clock.now();
+        // A split restates the history before the new prices are judged, so the first price
+        // at the new share count is not taken for a crash (or a surge in volume).
+        let splits = self.store.new_splits(splits)?;
+        let restated = self.store.restated_bars(&splits)?;
         let changed = self.store.changed_bars(&bars)?;
-        if changed.is_empty() {
+        if changed.is_empty() && splits.is_empty() {
             return Ok(());
+        }
+        for split in &splits {
+            tracing::info!(source, symbol = %split.symbol, date = %split.date, ratio = split.ratio, "split: price history restated");
+            self.engine.apply_split(split);
         }
         tracing::debug!(source, changed = changed.len(), "new prices");
         crate::metrics::judged(0, 0, changed.len());
         let outputs = self.engine.on_bars(&changed, now);
         let recorded = self.recorder.is_some().then(|| changed.clone());
-        self.commit(now, Vec::new(), changed, outputs, Vec::new())?;
+        // A bar fetched again (restated by the provider) replaces its restated copy.
+        let fetched: HashSet<(&str, Interval, DateTime<Utc>)> = changed
+            .iter()
+            .map(|b| (b.symbol.as_str(), b.interval, b.time))
+            .collect();
+        let mut stored: Vec<Bar> = restated
+            .into_iter()
+            .filter(|b| !fetched.contains(&(b.symbol.as_str(), b.interval, b.time)))
+            .collect();
+        stored.extend(changed);
+        self.commit(now, Vec::new(), stored, splits, outputs, Vec::new())?;
         if let (Some(r), Some(bars)) = (&mut self.recorder, recorded) {
             r.append(&[], &bars);
         }
@@ -296,6 +340,7 @@ impl Pipeline {
         now: DateTime<Utc>,
         items: Vec<String>,
         bars: Vec<Bar>,
+        splits: Vec<Split>,
         outputs: Vec<Output>,
         headlines: Vec<(String, StoredHeadline)>,
     ) -> Result<(), StoreError> {
@@ -395,6 +440,7 @@ impl Pipeline {
             now,
             items,
             bars,
+            splits,
             engine: Some(self.engine.state()),
             alerts,
             deliveries,
@@ -404,8 +450,9 @@ impl Pipeline {
             headlines,
             personal: personal.clone(),
         });
-        self.engine.personal_mut().settle(committed.is_ok());
+        // A failed step is settled by the caller, which finds out whether it was stored.
         committed?;
+        self.engine.personal_mut().settle(true);
         if let Some(demand) = &self.demand {
             let spent: BTreeSet<i64> = personal
                 .iter()

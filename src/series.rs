@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, VecDeque};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::market::{Exchange, exchange_for};
-use crate::model::{Bar, Session};
+use crate::model::{Bar, Session, Split};
 
 /// How far back intraday prices are kept: enough for day-long correlation spans and for
 /// `/chart 5d` (five trading days, a weekend and a holiday).
@@ -35,6 +35,10 @@ pub struct Tick {
     /// Start of the bar behind it (epoch seconds; intraday bars only): a bar still forming is
     /// seen several times with a growing volume, and only its latest count is its volume.
     pub bar_start: Option<i64>,
+    /// Length of the bar behind it in seconds (intraday bars only; 0 otherwise): bars of two
+    /// lengths (two sources of one symbol) count the same trades, so their volumes are
+    /// never added together.
+    pub bar_secs: u32,
 }
 
 /// A symbol's price as `/quote` shows it.
@@ -69,7 +73,8 @@ pub struct Day {
     pub low: Option<f64>,
     /// The day's volume as a daily bar reported it, with the time it became known.
     pub daily_volume: Option<(DateTime<Utc>, u64)>,
-    /// Sum of the day's regular intraday bar volumes.
+    /// Sum of the day's regular intraday bar volumes (of the bar length that counts most, when
+    /// bars of several lengths came).
     pub intraday_volume: u64,
 }
 
@@ -94,14 +99,17 @@ pub struct Series {
     /// Per trading day statistics.
     days: BTreeMap<NaiveDate, Day>,
     /// Latest volume of each regular intraday bar over the intraday history (a bar seen again
-    /// after that is counted again), as `(bar start, volume)` in order of the start (epoch
-    /// seconds): bars arrive in time order, so recording one is an append.
-    bar_volumes: VecDeque<(i64, u64)>,
+    /// after that is counted again), as `(bar start, bar length, volume)` in order of the start
+    /// (epoch seconds): bars arrive in time order, so recording one is an append.
+    bar_volumes: VecDeque<(i64, u32, u64)>,
+    /// Per trading day and bar length, the sum of the regular bars' volumes; a day's
+    /// intraday volume is the largest of them. Kept while the day's bars can still change.
+    interval_volumes: BTreeMap<(NaiveDate, u32), u64>,
+    /// The days of the splits the history has been restated for (each is applied once).
+    splits: Vec<NaiveDate>,
 }
 
-fn finite(x: Option<f64>) -> Option<f64> {
-    x.filter(|p| p.is_finite() && *p > 0.0)
-}
+use crate::model::price as finite;
 
 impl Series {
     /// An empty series for `symbol`.
@@ -111,7 +119,45 @@ impl Series {
             ticks: Vec::new(),
             days: BTreeMap::new(),
             bar_volumes: VecDeque::new(),
+            interval_volumes: BTreeMap::new(),
+            splits: Vec::new(),
         }
+    }
+
+    /// Restates the history before `split` in the shares traded since (prices divided by
+    /// its ratio, volumes multiplied), so the first price at the new count is compared with
+    /// like. `false` when the history was restated for it already.
+    pub fn apply_split(&mut self, split: &Split) -> bool {
+        if self.splits.contains(&split.date) {
+            return false;
+        }
+        self.splits.push(split.date);
+        // A bar ending at the split day's first instant is still the day before's.
+        let from = self.exchange.start_of(split.date);
+        for tick in self.ticks.iter_mut().take_while(|t| t.time <= from) {
+            tick.price = split.price(tick.price);
+            tick.volume = tick.volume.map(|v| split.volume(v));
+        }
+        let from_secs = from.timestamp();
+        for (_, _, volume) in self
+            .bar_volumes
+            .iter_mut()
+            .take_while(|(start, _, _)| *start < from_secs)
+        {
+            *volume = split.volume(*volume);
+        }
+        for (_, volume) in self.interval_volumes.range_mut(..(split.date, 0)) {
+            *volume = split.volume(*volume);
+        }
+        for day in self.days.range_mut(..split.date).map(|(_, d)| d) {
+            day.open = day.open.map(|(t, p)| (t, split.price(p)));
+            day.close = day.close.map(|(t, p)| (t, split.price(p)));
+            day.high = day.high.map(|p| split.price(p));
+            day.low = day.low.map(|p| split.price(p));
+            day.daily_volume = day.daily_volume.map(|(t, v)| (t, split.volume(v)));
+            day.intraday_volume = split.volume(day.intraday_volume);
+        }
+        true
     }
 
     /// The symbol's exchange.
@@ -147,18 +193,21 @@ impl Series {
                 session: Some(Session::Regular),
                 volume: None,
                 bar_start: None,
+                bar_secs: 0,
             });
         } else {
             let session = bar
                 .session
                 .or_else(|| self.exchange.session_of_bar_ending(bar.time));
             let start = self.bar_start(date, bar);
+            let secs = bar.interval.secs();
             self.insert_tick(Tick {
                 time: bar.time,
                 price,
                 session,
                 volume: bar.volume,
                 bar_start: Some(start),
+                bar_secs: secs,
             });
             if session == Some(Session::Regular) {
                 let day = self.days.entry(date).or_default();
@@ -181,12 +230,16 @@ impl Series {
                     f64::min,
                 );
                 let volume = bar.volume.unwrap_or(0);
-                let before = self.record_bar_volume(start, volume);
-                let day = self.days.entry(date).or_default();
-                day.intraday_volume = day
-                    .intraday_volume
-                    .saturating_sub(before)
-                    .saturating_add(volume);
+                let before = self.record_bar_volume(start, secs, volume);
+                let sum = self.interval_volumes.entry((date, secs)).or_default();
+                *sum = sum.saturating_sub(before).saturating_add(volume);
+                let most = self
+                    .interval_volumes
+                    .range((date, 0)..=(date, u32::MAX))
+                    .map(|(_, v)| *v)
+                    .max()
+                    .unwrap_or(0);
+                self.days.entry(date).or_default().intraday_volume = most;
             }
         }
         self.prune();
@@ -222,24 +275,25 @@ impl Series {
         }
     }
 
-    /// Records the latest volume of the intraday bar that started at `start`; the volume it
-    /// had before (0 if new).
-    fn record_bar_volume(&mut self, start: i64, volume: u64) -> u64 {
+    /// Records the latest volume of the intraday bar of `secs` seconds that started at
+    /// `start`; the volume it had before (0 if new).
+    fn record_bar_volume(&mut self, start: i64, secs: u32, volume: u64) -> u64 {
         let volumes = &mut self.bar_volumes;
+        let key = (start, secs);
         match volumes.back_mut() {
-            Some((last, v)) if *last == start => std::mem::replace(v, volume),
-            Some((last, _)) if *last > start => {
-                let at = volumes.partition_point(|(s, _)| *s < start);
+            Some((s, l, v)) if (*s, *l) == key => std::mem::replace(v, volume),
+            Some((s, l, _)) if (*s, *l) > key => {
+                let at = volumes.partition_point(|(s, l, _)| (*s, *l) < key);
                 match volumes.get_mut(at) {
-                    Some((s, v)) if *s == start => std::mem::replace(v, volume),
+                    Some((s, l, v)) if (*s, *l) == key => std::mem::replace(v, volume),
                     _ => {
-                        volumes.insert(at, (start, volume));
+                        volumes.insert(at, (start, secs, volume));
                         0
                     }
                 }
             }
             _ => {
-                volumes.push_back((start, volume));
+                volumes.push_back((start, secs, volume));
                 0
             }
         }
@@ -257,13 +311,16 @@ impl Series {
                 self.ticks.drain(..cut);
                 // Intraday volumes are only corrected while a bar can still be seen again:
                 // what lies behind the intraday history is settled.
-                let settled = self
-                    .exchange
-                    .start_of(self.exchange.trading_date(keep_from))
-                    .timestamp();
-                while self.bar_volumes.front().is_some_and(|(s, _)| *s < settled) {
+                let settled_day = self.exchange.trading_date(keep_from);
+                let settled = self.exchange.start_of(settled_day).timestamp();
+                while self
+                    .bar_volumes
+                    .front()
+                    .is_some_and(|(s, _, _)| *s < settled)
+                {
                     self.bar_volumes.pop_front();
                 }
+                self.interval_volumes = self.interval_volumes.split_off(&(settled_day, 0));
             }
         }
         while self.days.len() > DAILY_KEEP {
@@ -373,16 +430,22 @@ impl Series {
         let open = self.exchange.open_on(today);
         let close = self.exchange.close_on(today);
         let day_start = self.ticks.partition_point(|tick| tick.time <= open);
-        // The latest count of each bar, as known at `t`.
-        let mut per_bar: BTreeMap<i64, u64> = BTreeMap::new();
+        // The latest count of each bar, as known at `t`, by bar length.
+        let mut per_bar: BTreeMap<(u32, i64), u64> = BTreeMap::new();
         for tick in &self.visible(t)[day_start.min(self.visible(t).len())..] {
             if let (Some(Session::Regular), Some(start), Some(v)) =
                 (tick.session, tick.bar_start, tick.volume)
             {
-                per_bar.insert(start, v);
+                per_bar.insert((tick.bar_secs, start), v);
             }
         }
-        let intraday = per_bar.values().fold(0u64, |a, v| a.saturating_add(*v));
+        // Bars of two lengths count the same trades: the length that counts most is the day's.
+        let mut per_length: BTreeMap<u32, u64> = BTreeMap::new();
+        for ((secs, _), v) in per_bar {
+            let sum = per_length.entry(secs).or_default();
+            *sum = sum.saturating_add(v);
+        }
+        let intraday = per_length.into_values().max().unwrap_or(0);
         let daily = self
             .days
             .get(&today)
@@ -625,5 +688,95 @@ mod tests {
             s.today_range_before(t("2026-02-02T15:30:00Z")),
             Some((189.0, 189.0))
         );
+    }
+
+    #[test]
+    fn a_split_restates_what_came_before_it_once() {
+        let mut s = Series::new("NVDA");
+        s.push(&Bar {
+            volume: Some(50_000),
+            ..bar("2026-01-30T21:00:00Z", "1d", Some(1917.9))
+        });
+        s.push(&bar("2026-02-02T15:00:00Z", "30m", Some(1890.0)));
+        s.push(&bar("2026-02-02T21:00:00Z", "30m", Some(1862.5)));
+        // The 3rd trades in new shares: a tenth of the price, ten times the volume.
+        s.push(&Bar {
+            volume: Some(10_000),
+            ..bar("2026-02-03T15:00:00Z", "30m", Some(186.0))
+        });
+        let split = Split {
+            symbol: "NVDA".into(),
+            date: "2026-02-03".parse().unwrap(),
+            ratio: 10.0,
+        };
+        assert!(s.apply_split(&split));
+        let at = t("2026-02-03T15:00:00Z");
+        assert_eq!(s.previous_close_at(at).map(|(_, p)| p), Some(186.25));
+        assert_eq!(
+            s.range_in(at, chrono::Duration::days(1), any),
+            Some((189.0, 186.0))
+        );
+        let before: Vec<&Day> = s.days_before(at, 2).collect();
+        assert_eq!(before[0].low, Some(186.25));
+        assert_eq!(before[0].intraday_volume, 20_000);
+        assert_eq!(before[1].volume(), Some(500_000));
+        assert_eq!(before[1].close.map(|(_, p)| p), Some(191.79));
+        // The split day itself is as traded.
+        assert_eq!(s.volume_so_far(at).map(|(v, _)| v), Some(10_000));
+        assert_eq!(s.last_at(at, any).map(|t| t.price), Some(186.0));
+
+        // Reported again (the next poll, a failed step retried): nothing changes.
+        assert!(!s.apply_split(&split));
+        assert_eq!(s.previous_close_at(at).map(|(_, p)| p), Some(186.25));
+    }
+
+    #[test]
+    fn a_reverse_split_multiplies_the_prices_before_it() {
+        let mut s = Series::new("SAP.DE");
+        s.push(&bar("2026-02-02T16:30:00Z", "1d", Some(2.4)));
+        s.apply_split(&Split {
+            symbol: "SAP.DE".into(),
+            date: "2026-02-03".parse().unwrap(),
+            ratio: 0.05,
+        });
+        let close = s.previous_close_at(t("2026-02-03T09:00:00Z")).unwrap().1;
+        assert!((close - 48.0).abs() < 1e-9, "{close}");
+        assert_eq!(
+            s.days.values().next().unwrap().daily_volume.map(|v| v.1),
+            Some(50)
+        );
+    }
+
+    #[test]
+    fn bars_of_two_lengths_count_the_days_volume_once() {
+        let fives = ["14:35", "14:40", "14:45", "14:50", "14:55", "15:00"];
+        for thirty_first in [false, true] {
+            let mut s = Series::new("NVDA");
+            let thirty = Bar {
+                volume: Some(600),
+                ..bar("2026-02-02T15:00:00Z", "30m", Some(190.0))
+            };
+            if thirty_first {
+                s.push(&thirty);
+            }
+            // The first half hour as six 5-minute bars of 100 from one source...
+            for end in fives {
+                s.push(&Bar {
+                    volume: Some(100),
+                    ..bar(&format!("2026-02-02T{end}:00Z"), "5m", Some(190.0))
+                });
+            }
+            // ...and as one 30-minute bar of 600 from another: 600 were traded, not more.
+            if !thirty_first {
+                s.push(&thirty);
+            }
+            let day = *s.days.values().last().unwrap();
+            let so_far = s.volume_so_far(t("2026-02-02T15:00:00Z")).unwrap().0;
+            assert_eq!(
+                (day.intraday_volume, day.volume(), so_far),
+                (600, Some(600), 600),
+                "30m bar first: {thirty_first}"
+            );
+        }
     }
 }

@@ -396,3 +396,97 @@ async fn a_chat_that_takes_no_pictures_gets_the_alert_as_text() {
     assert!(sent[0].photo.is_none() && sent[0].photo_id.is_none());
     assert!(store.outbox().unwrap().is_empty());
 }
+
+/// A step whose commit was stored but reported failed (PostgreSQL committed as the connection
+/// dropped) is kept: the next prices do not fire its alert a second time, under the same id.
+#[tokio::test]
+async fn a_step_stored_but_reported_failed_does_not_fire_its_alert_again() {
+    use marketbot::delivery::{ConsoleSink, Mode};
+    use marketbot::model::Bar;
+    use marketbot::pipeline::{Pipeline, personal_sync};
+    use marketbot::rules::{SourceFile, compile};
+    use marketbot::sources::Batch;
+
+    let dir = tempfile::tempdir().unwrap();
+    let sled = Store::open(dir.path(), 8 << 20).unwrap();
+    let faulty = Arc::new(Faulty::new(sled.backend()));
+    let store = Store::with_backend(faulty.clone()).unwrap();
+    let rules = compile(
+        vec![SourceFile {
+            path: "rules/fall.toml".into(),
+            text: "id = \"fall\"\ntitle = \"Fall\"\nsymbols = [\"NVDA\"]\ncondition = \"down\"\n\
+                   [price.down]\nchange = \"<= -2%\"\n[noise]\ncooldown = \"1d\"\n"
+                .into(),
+        }],
+        vec![],
+    )
+    .unwrap();
+    let (_rules_tx, rules_rx) = tokio::sync::watch::channel(Arc::new(rules));
+    let clock = Clock::anchored(now());
+    let sender = Sender::new(store.clone(), Arc::new(ConsoleSink), clock.clone());
+    let (_sync, changes) = personal_sync();
+    let pipeline = Pipeline::restore(
+        store.clone(),
+        rules_rx,
+        clock,
+        Mode::Console,
+        sender,
+        changes,
+    )
+    .unwrap();
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let running = tokio::spawn(pipeline.run(rx));
+    let bar = |time: &str, interval: &str, close: f64| Bar {
+        symbol: "NVDA".into(),
+        time: time.parse().unwrap(),
+        interval: interval.parse().unwrap(),
+        open: None,
+        high: None,
+        low: None,
+        close: Some(close),
+        volume: None,
+        session: None,
+    };
+    let send = |bars: Vec<Bar>| {
+        let tx = tx.clone();
+        async move {
+            let (done, stored) = tokio::sync::oneshot::channel();
+            tx.send(Batch::Bars {
+                source: "yahoo".into(),
+                bars,
+                splits: Vec::new(),
+                done: Some(done),
+            })
+            .await
+            .unwrap();
+            stored.await.unwrap();
+        }
+    };
+    send(vec![bar("2026-01-30T21:00:00Z", "1d", 191.79)]).await;
+    // NVDA falls 2.6 %: the alert fires, and its step is stored, but the store says it failed.
+    faulty.lose_commit_answers(1);
+    send(vec![bar("2026-02-02T21:30:00Z", "30m", 186.8)]).await;
+    let fired = store
+        .alerts_since(now() - chrono::Duration::days(7))
+        .unwrap();
+    assert_eq!(fired.len(), 1, "the step was stored");
+    // Still down: the rule is cooling, so nothing fires — and no other alert takes the id.
+    send(vec![bar("2026-02-02T21:45:00Z", "30m", 186.5)]).await;
+    drop(tx);
+    running.await.unwrap();
+    let after = store
+        .alerts_since(now() - chrono::Duration::days(7))
+        .unwrap();
+    assert_eq!(
+        after
+            .iter()
+            .map(|a| (a.id, a.price.as_ref().map(|p| p.price)))
+            .collect::<Vec<_>>(),
+        fired
+            .iter()
+            .map(|a| (a.id, a.price.as_ref().map(|p| p.price)))
+            .collect::<Vec<_>>(),
+        "fired again after a stored step was undone"
+    );
+    assert_eq!(store.outbox().unwrap().len(), 1, "one message to send");
+}

@@ -23,7 +23,7 @@ pub use story::StoryState;
 
 use story::StoryIndex;
 
-use crate::model::{Bar, Headline};
+use crate::model::{Bar, Headline, Split};
 use crate::personal::{Book, Fired, News};
 use crate::rules::{Rule, RuleSet, SelectionKind, Tri};
 use crate::series::Series;
@@ -148,6 +148,12 @@ impl Engine {
         for bar in bars {
             self.series_mut(&bar.symbol).push(bar);
         }
+    }
+
+    /// Restates `split`'s symbol's price history for it (see [`Series::apply_split`]);
+    /// `false` when that was done already.
+    pub fn apply_split(&mut self, split: &Split) -> bool {
+        self.series_mut(&split.symbol).apply_split(split)
     }
 
     fn series_mut(&mut self, symbol: &str) -> &mut Series {
@@ -279,6 +285,7 @@ impl Engine {
             // cheap to match again and would only bloat the state.
             let state = StoryState {
                 first_seen: now,
+                alerted: None,
                 alerts: Vec::new(),
                 copies: vec![cited.clone()],
                 words: words.clone(),
@@ -411,6 +418,8 @@ impl Engine {
             && let Some(story) = self.state.stories.get_mut(&news.story)
         {
             story.alerts.push(id);
+            story.alerted = Some(now);
+            self.stories.renew(&news.story, now);
             also.extend(
                 story
                     .copies
@@ -583,6 +592,8 @@ impl Engine {
             && let Some(story) = self.state.stories.get_mut(&t.story)
         {
             story.alerts.push(id);
+            story.alerted = Some(now);
+            self.stories.renew(&t.story, now);
             also.extend(story.copies.iter().filter(|c| **c != t.headline).cloned());
         }
         Some(Alert {

@@ -72,6 +72,10 @@ static POLARITY: LazyLock<HashSet<String>> = LazyLock::new(|| {
 pub struct StoryState {
     /// When it was first seen.
     pub first_seen: DateTime<Utc>,
+    /// When it last produced an alert: it is remembered from then on, so copies fold into an
+    /// alert that fired late (its price part came a day after the news) as long as into any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerted: Option<DateTime<Utc>>,
     /// Alerts it produced.
     pub alerts: Vec<AlertId>,
     /// Every copy seen, first one first.
@@ -82,6 +86,14 @@ pub struct StoryState {
     /// Its words of polarity ("denies", "nicht"), which filler filtering would drop.
     #[serde(default)]
     pub polarity: Vec<String>,
+}
+
+impl StoryState {
+    /// Since when it is remembered: its first sighting, or its latest alert.
+    pub fn remembered_from(&self) -> DateTime<Utc> {
+        self.alerted
+            .map_or(self.first_seen, |a| a.max(self.first_seen))
+    }
 }
 
 /// What identifies a story, read from a title's whole words (so it does not change with the
@@ -214,7 +226,8 @@ fn hashed_similarity(a: &[u64], b: &[u64]) -> f64 {
 pub struct StoryIndex {
     buckets: Prehashed<VecDeque<u64>>,
     entries: Prehashed<Entry>,
-    /// Every story's key by when it was first seen, oldest first.
+    /// Every story's key by when it is remembered from (first seen, or alerted: a story
+    /// that alerted is in twice), oldest first.
     ages: VecDeque<(DateTime<Utc>, String)>,
 }
 
@@ -246,7 +259,7 @@ impl StoryIndex {
     pub fn build(stories: &BTreeMap<String, StoryState>) -> StoryIndex {
         let mut index = StoryIndex::default();
         let mut by_age: Vec<(&String, &StoryState)> = stories.iter().collect();
-        by_age.sort_by_key(|(_, s)| s.first_seen);
+        by_age.sort_by_key(|(_, s)| s.remembered_from());
         for (key, story) in by_age {
             index.insert(key, story);
         }
@@ -255,7 +268,8 @@ impl StoryIndex {
 
     /// Remembers a story under its key (stories come in the order they were first seen).
     pub fn insert(&mut self, key: &str, story: &StoryState) {
-        self.ages.push_back((story.first_seen, key.to_string()));
+        self.ages
+            .push_back((story.remembered_from(), key.to_string()));
         if story.words.len() < MIN_WORDS {
             return;
         }
@@ -273,7 +287,13 @@ impl StoryIndex {
         self.entries.insert(id, entry);
     }
 
-    /// Forgets, here and in `stories`, the stories first seen before `cutoff`.
+    /// Remembers the story under `key` from `at` (it alerted; `at` is no earlier than any
+    /// time recorded before).
+    pub fn renew(&mut self, key: &str, at: DateTime<Utc>) {
+        self.ages.push_back((at, key.to_string()));
+    }
+
+    /// Forgets, here and in `stories`, the stories remembered from before `cutoff`.
     pub fn forget_before(
         &mut self,
         cutoff: DateTime<Utc>,
@@ -281,8 +301,12 @@ impl StoryIndex {
     ) {
         while self.ages.front().is_some_and(|(seen, _)| *seen < cutoff) {
             let (_, key) = self.ages.pop_front().expect("checked");
-            // A key seen again later (forgotten, then told anew) is the newer story's.
-            if stories.get(&key).is_some_and(|s| s.first_seen < cutoff) {
+            // A key seen again later (forgotten, then told anew), or renewed by an alert, has
+            // a later place in the queue.
+            if stories
+                .get(&key)
+                .is_some_and(|s| s.remembered_from() < cutoff)
+            {
                 stories.remove(&key);
                 self.unindex(&key);
             }

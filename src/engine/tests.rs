@@ -792,3 +792,220 @@ fn german_wire_copies_of_one_story_are_one_alert() {
         "not folded, alerted again: {failures:?}"
     );
 }
+
+#[test]
+fn a_copy_within_three_days_of_a_late_alert_is_folded_not_alerted_again() {
+    // The rule of RULE: within 24 h, any order, cooldown 24 h.
+    let mut e = engine_with("any");
+    e.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T14:00:00Z"),
+    );
+    // Monday 16:00: the story arrives, its text part holds, NVDA has not moved.
+    let (out, _) = e.on_headline(
+        &headline(NEWS, "2026-02-02T16:00:00Z"),
+        t("2026-02-02T16:00:00Z"),
+    );
+    assert!(alerts(out).is_empty());
+    e.on_bars(
+        &[bar("2026-02-02T21:00:00Z", "30m", 191.79)],
+        t("2026-02-02T21:00:00Z"),
+    );
+    // Tuesday 15:00, 23 h after the news: −2.5 %. The alert fires now.
+    let first = alerts(e.on_bars(
+        &[bar("2026-02-03T15:00:00Z", "30m", 187.0)],
+        t("2026-02-03T15:00:00Z"),
+    ));
+    assert_eq!(first.len(), 1, "the late drop pairs with Monday's news");
+    e.on_bars(
+        &[bar("2026-02-03T21:00:00Z", "30m", 187.0)],
+        t("2026-02-03T21:00:00Z"),
+    );
+    e.on_bars(
+        &[bar("2026-02-04T21:00:00Z", "30m", 187.0)],
+        t("2026-02-04T21:00:00Z"),
+    );
+    // Thursday 15:00: NVDA falls again (−2.7 % vs Wednesday), nothing new to say about it.
+    assert!(
+        alerts(e.on_bars(
+            &[bar("2026-02-05T15:00:00Z", "30m", 182.0)],
+            t("2026-02-05T15:00:00Z"),
+        ))
+        .is_empty()
+    );
+    // The pipeline tidies (hourly). Thursday 17:00 is 3 d 1 h after the story was first
+    // seen, but only 2 d 2 h after its alert fired: STORY_MEMORY says the alert is not final.
+    e.tidy(t("2026-02-05T17:00:00Z"));
+    let mut copy = headline(&format!("UPDATE 1-{NEWS}"), "2026-02-05T17:00:00Z");
+    copy.source = "MarketWatch".into();
+    copy.link = Some("https://copy.example/update-1".into());
+    let (out, report) = e.on_headline(&copy, t("2026-02-05T17:00:00Z"));
+    let again = alerts(out.clone());
+    assert!(
+        again.is_empty(),
+        "the same story alerted a second time: {:?}",
+        again
+            .iter()
+            .map(|a| (a.id, a.fired_at, &a.headline))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        report.duplicate,
+        "a copy of a story whose alert fired 2 days ago was not folded"
+    );
+    assert!(
+        out.iter()
+            .any(|o| matches!(o, Output::AlsoReported { alert, .. } if *alert == first[0].id))
+    );
+}
+
+/// 20 sessions of 100 M shares, then 2 Feb's first two hours at exactly the usual pace,
+/// as 5-minute bars (one quote source) and, if `both`, also as 30-minute bars (another
+/// source listing the same symbol). The alerts of a `volume >= 1.5x` rule.
+fn usual_volume_from(both: bool) -> Vec<Alert> {
+    let rule = "id = \"surge\"\ntitle = \"Surge\"\nsymbols = [\"NVDA\"]\ncondition = \"v\"\n[price.v]\nvolume = \">= 1.5x\"\naverage_days = 20\nsession = \"regular\"\n";
+    use chrono::Datelike as _;
+    let mut e = rule_engine(rule);
+    let mut day = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    let mut n = 0;
+    while n < 20 {
+        if day.weekday().number_from_monday() <= 5 {
+            let time = format!("{day}T21:00:00Z");
+            let b = Bar {
+                volume: Some(100_000_000),
+                ..bar(&time, "1d", 190.0)
+            };
+            e.on_bars(&[b], t(&time));
+            n += 1;
+        }
+        day = day.succ_opt().unwrap();
+    }
+    // 100 M over 390 minutes: 1 282 051 shares per 5 minutes, six of them per half hour.
+    let per_five = 1_282_051u64;
+    let mut fired = Vec::new();
+    let open = t("2026-02-02T14:30:00Z");
+    for half_hour in 0..4 {
+        let start = open + chrono::Duration::minutes(30 * half_hour);
+        let fives: Vec<Bar> = (1..=6)
+            .map(|k| {
+                let end = start + chrono::Duration::minutes(5 * k);
+                Bar {
+                    volume: Some(per_five),
+                    ..bar(&end.to_rfc3339(), "5m", 190.0)
+                }
+            })
+            .collect();
+        let end = start + chrono::Duration::minutes(30);
+        fired.extend(alerts(e.on_bars(&fives, end)));
+        if both {
+            let thirty = Bar {
+                volume: Some(per_five * 6),
+                ..bar(&end.to_rfc3339(), "30m", 190.0)
+            };
+            fired.extend(alerts(e.on_bars(&[thirty], end)));
+        }
+    }
+    fired
+}
+
+#[test]
+fn a_usual_day_seen_by_two_sources_is_no_volume_surge() {
+    assert!(
+        usual_volume_from(false).is_empty(),
+        "control: one source, usual pace"
+    );
+    let fired = usual_volume_from(true);
+    assert!(
+        fired.is_empty(),
+        "false volume surge: {:?}",
+        fired
+            .iter()
+            .map(|a| a.price.as_ref().map(|p| p.condition.clone()))
+            .collect::<Vec<_>>()
+    );
+}
+
+const RISE: &str = "id = \"rise\"\ntitle = \"Rise\"\nsymbols = [\"NVDA\"]\ncondition = \"up\"\n[price.up]\nchange = \">= 2%\"\n";
+const FALL: &str = "id = \"fall\"\ntitle = \"Fall\"\nsymbols = [\"NVDA\"]\ncondition = \"down\"\n[price.down]\nchange = \"<= -2%\"\n";
+
+fn figures(fired: &[Alert]) -> Vec<(f64, Option<f64>, Option<f64>)> {
+    fired
+        .iter()
+        .filter_map(|a| a.price.as_ref())
+        .map(|p| (p.price, p.reference, p.change_pct))
+        .collect()
+}
+
+#[test]
+fn a_denormal_close_from_stooq_is_not_a_previous_close() {
+    let nvda = ["NVDA".to_string()];
+    // Friday's Stooq quote, broken: a close of 5e-324 ("finite and > 0").
+    let body = "Symbol,Date,Time,Open,High,Low,Close,Volume\nNVDA.US,2026-01-30,22:00:09,191.5,192,190,5e-324,1000\n";
+    let (bars, _) =
+        crate::sources::stooq::parse_quotes(body.as_bytes(), &nvda, t("2026-01-30T22:00:00Z"))
+            .unwrap();
+    let mut e = rule_engine(RISE);
+    e.on_bars(&bars, t("2026-01-30T22:00:00Z"));
+    // Monday, NVDA trades at 191 as always.
+    let fired = alerts(e.on_bars(
+        &[bar("2026-02-02T15:00:00Z", "30m", 191.0)],
+        t("2026-02-02T15:00:00Z"),
+    ));
+    assert!(
+        fired.is_empty(),
+        "a flat Monday fired a rise against a broken close: {:?}",
+        figures(&fired)
+    );
+}
+
+#[test]
+fn a_near_zero_quote_from_stooq_is_not_a_crash() {
+    let nvda = ["NVDA".to_string()];
+    let mut e = rule_engine(FALL);
+    e.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T14:00:00Z"),
+    );
+    // Monday 15:00 UTC (16:00 in Warsaw): Stooq answers 1e-300 for the last price.
+    let body = "Symbol,Date,Time,Open,High,Low,Close,Volume\nNVDA.US,2026-02-02,16:00:00,191,191,1e-300,1e-300,1000\n";
+    let (bars, _) =
+        crate::sources::stooq::parse_quotes(body.as_bytes(), &nvda, t("2026-02-02T15:00:00Z"))
+            .unwrap();
+    assert!(bars.is_empty(), "not a price: {bars:?}");
+    let fired = alerts(e.on_bars(&bars, t("2026-02-02T15:00:00Z")));
+    assert!(
+        fired.is_empty(),
+        "a broken quote fired a −100 % crash: {:?}",
+        figures(&fired)
+    );
+}
+
+#[test]
+fn an_absurd_price_from_yahoo_is_not_a_rise() {
+    // A 30-minute chart of 2 Feb 2026, 14:30–15:00 UTC, whose close is 1e300.
+    let chart = r#"{"chart":{"result":[{"meta":{"currency":"USD","symbol":"NVDA","regularMarketTime":1770044400,"regularMarketPrice":1e300,"previousClose":191.79,"priceHint":2,"range":"1d"},"timestamp":[1770042600],"indicators":{"quote":[{"volume":[1000],"close":[1e300],"low":[190.0],"open":[191.0],"high":[1e300]}]}}],"error":null}}"#;
+    let bars = crate::sources::yahoo::parse_chart(
+        chart.as_bytes(),
+        "NVDA",
+        "30m".parse().unwrap(),
+        t("2026-02-02T15:00:00Z"),
+    )
+    .unwrap();
+    let mut e = rule_engine(RISE);
+    let fired = alerts(e.on_bars(&bars, t("2026-02-02T15:00:00Z")));
+    assert!(
+        fired.is_empty(),
+        "a payload price of 1e300 fired a rise: {:?}",
+        figures(&fired)
+    );
+}
+
+#[test]
+fn replay_refuses_a_close_that_is_no_price() {
+    let csv = "symbol,time,interval,open,high,low,close,volume\nNVDA,2026-01-30T21:00:00Z,1d,,,,5e-324,1000\nNVDA,2026-02-02T15:00:00Z,30m,,,,191.0,1000\n";
+    let err = crate::replay::parse_bars_csv(csv).unwrap_err().to_string();
+    assert!(
+        err.contains("line 2") && err.contains("not a price"),
+        "{err}"
+    );
+}

@@ -115,11 +115,14 @@ impl BarsCsv {
         let err = |message: String| CsvError { line: n, message };
         let number = |c: Option<usize>, what: &str| -> Result<Option<f64>, CsvError> {
             get(c)
-                .map(|v| {
-                    v.parse::<f64>()
-                        .ok()
-                        .filter(|x| x.is_finite())
-                        .ok_or_else(|| err(format!("{what} `{v}` is not a number")))
+                .map(|v| match v.parse::<f64>().ok().filter(|x| x.is_finite()) {
+                    None => Err(err(format!("{what} `{v}` is not a number"))),
+                    Some(x) if !crate::model::PRICES.contains(&x) => Err(err(format!(
+                        "{what} `{v}` is not a price (from {} to {})",
+                        crate::model::PRICES.start(),
+                        crate::model::PRICES.end()
+                    ))),
+                    Some(x) => Ok(x),
                 })
                 .transpose()
         };

@@ -453,9 +453,11 @@ mod tests {
         let mut text = String::from("symbol,time,interval,close\n");
         for m in minutes {
             let t = start + chrono::Duration::minutes(*m);
+            // The close tells the minute: 1000 + m.
             text.push_str(&format!(
-                "NVDA,{},1m,{m}\n",
-                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                "NVDA,{},1m,{}\n",
+                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                1000 + m
             ));
         }
         let path = dir.join("q.csv");
@@ -480,7 +482,7 @@ mod tests {
         let minutes: Vec<i64> = (50..100).chain(0..50).collect();
         let (closes, sorted) = times(&bars_file(dir.path(), &minutes));
         assert!(!sorted);
-        assert_eq!(closes, (0..100).map(|m| m as f64).collect::<Vec<_>>());
+        assert_eq!(closes, (1000..1100).map(|m| m as f64).collect::<Vec<_>>());
     }
 
     #[test]
@@ -499,7 +501,7 @@ mod tests {
             .unwrap()
             .map(|b| b.unwrap().close.unwrap())
             .collect();
-        assert_eq!(closes, (0..1000).map(|m| m as f64).collect::<Vec<_>>());
+        assert_eq!(closes, (1000..2000).map(|m| m as f64).collect::<Vec<_>>());
         assert!(chunks.iter().all(|c| !c.exists()));
     }
 
@@ -510,7 +512,7 @@ mod tests {
         let scanned = scan(&path, BarsCsv::default()).unwrap();
         // The file changes between the passes: its last line goes bad.
         let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(&path, text.replace(",1m,2\n", ",1m,x\n")).unwrap();
+        std::fs::write(&path, text.replace(",1m,1002\n", ",1m,x\n")).unwrap();
         let out: Vec<Result<Bar, ReplayError>> = scanned.records().unwrap().collect();
         assert_eq!(out.len(), 3);
         assert!(out[0].is_ok() && out[1].is_ok());

@@ -443,7 +443,9 @@ impl PriceCheck {
                     return None;
                 }
                 let change = pct(reference);
-                threshold.cmp.holds(change, threshold.value).then(|| {
+                // A change no price could make (against a reference a broken payload left)
+                // never holds.
+                (change.is_finite() && threshold.cmp.holds(change, threshold.value)).then(|| {
                     let condition =
                         format!("change vs {} {} {}%", label, threshold.cmp, threshold.value);
                     PriceEvidence {

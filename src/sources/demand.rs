@@ -507,6 +507,7 @@ async fn deliver(pipeline: &tokio::sync::mpsc::Sender<Batch>, bars: Vec<Bar>) {
     let batch = Batch::Bars {
         source: "on demand".into(),
         bars,
+        splits: Vec::new(),
         done: Some(done),
     };
     if pipeline.send(batch).await.is_ok() {

@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
 use crate::config::{Config, Provider};
-use crate::model::{Bar, Headline};
+use crate::model::{Bar, Headline, Split};
 use crate::store::Store;
 use demand::Demand;
 use feed::Feed;
@@ -44,6 +44,9 @@ pub enum Batch {
         source: String,
         /// The bars, as fetched.
         bars: Vec<Bar>,
+        /// Splits the provider reported (known ones again, too: the pipeline takes in each
+        /// once).
+        splits: Vec<Split>,
         /// Told when the bars are stored (a reply waiting to show them).
         done: Option<oneshot::Sender<()>>,
     },
@@ -54,6 +57,8 @@ pub enum Batch {
 pub struct QuoteFetch {
     /// Bars of the symbols that worked.
     pub bars: Vec<Bar>,
+    /// Splits of those symbols the provider reported.
+    pub splits: Vec<Split>,
     /// What went wrong, by symbol (or symbol list).
     pub errors: Vec<(String, FetchError)>,
 }
@@ -237,11 +242,13 @@ impl Source {
         let (batch, errors) = match &self.kind {
             SourceKind::Quotes { provider, symbols } => {
                 let fetch = provider.fetch(&ctx.http, symbols, now).await;
-                let batch = (!fetch.bars.is_empty()).then(|| Batch::Bars {
-                    source: self.name.clone(),
-                    bars: fetch.bars,
-                    done: None,
-                });
+                let batch =
+                    (!fetch.bars.is_empty() || !fetch.splits.is_empty()).then(|| Batch::Bars {
+                        source: self.name.clone(),
+                        bars: fetch.bars,
+                        splits: fetch.splits,
+                        done: None,
+                    });
                 (batch, fetch.errors)
             }
             SourceKind::OnDemand { provider, demand } => {
@@ -251,11 +258,13 @@ impl Source {
                     return;
                 }
                 let fetch = provider.fetch_many(&ctx.http, &wanted, now).await;
-                let batch = (!fetch.bars.is_empty()).then(|| Batch::Bars {
-                    source: self.name.clone(),
-                    bars: fetch.bars,
-                    done: None,
-                });
+                let batch =
+                    (!fetch.bars.is_empty() || !fetch.splits.is_empty()).then(|| Batch::Bars {
+                        source: self.name.clone(),
+                        bars: fetch.bars,
+                        splits: fetch.splits,
+                        done: None,
+                    });
                 (batch, fetch.errors)
             }
             SourceKind::Feed(feed) => match feed.fetch(&ctx.http, now).await {

@@ -147,11 +147,8 @@ pub fn parse_quotes(
                 .copied()
                 .filter(|v| !v.is_empty() && *v != "N/D")
         };
-        let num = |c: Option<usize>| {
-            field(c)
-                .and_then(|v| v.parse::<f64>().ok())
-                .filter(|v| v.is_finite() && *v > 0.0)
-        };
+        let num =
+            |c: Option<usize>| field(c).and_then(|v| crate::model::price(v.parse::<f64>().ok()));
         let Some(raw_symbol) = field(Some(c_sym)) else {
             continue;
         };

@@ -3,7 +3,10 @@
 //! `GET {base}/v8/finance/chart/{SYMBOL}?range=1d&interval=5m&includePrePost=true`. The
 //! payload's quirks are all handled here: nulls for bars without trades, arrays that may be
 //! missing or of unequal length, float32 noise (rounded to `priceHint`), `result: null` with an
-//! `error` object, and HTML or plain text where JSON was expected.
+//! `error` object, and HTML or plain text where JSON was expected. Chart requests ask for the
+//! symbol's splits too (`events=split`): a split is read from the payload's `events.splits`
+//! and handed on with the bars, so the pipeline restates the price history before it judges
+//! the first price at the new share count.
 //!
 //! Symbols on demand, which need prices but not the full chart, are fetched
 //! [`SPARK_BATCH`] at a time from the spark endpoint
@@ -21,7 +24,7 @@ use url::Url;
 use super::http::{FetchError, Http};
 use super::{QuoteFetch, QuoteProvider, volume};
 use crate::market::exchange_for;
-use crate::model::{Bar, Interval, Session};
+use crate::model::{Bar, Interval, Session, Split};
 
 /// The Yahoo chart endpoint.
 pub struct Yahoo {
@@ -67,6 +70,30 @@ struct ChartResult {
     #[serde(default)]
     timestamp: Vec<i64>,
     indicators: Option<Indicators>,
+    /// Dividends and splits, when asked for. Kept as read: a malformed event costs that
+    /// event, never the prices.
+    #[serde(default)]
+    events: Option<serde_json::Value>,
+}
+
+/// One entry of `events.splits`: `{"date": 1717997400, "numerator": 10, "denominator": 1,
+/// "splitRatio": "10:1"}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SplitEvent {
+    date: Option<i64>,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+    split_ratio: Option<String>,
+}
+
+/// The payload's prices and the splits it reports.
+#[derive(Debug, Default)]
+pub struct ChartPrices {
+    /// The bars (see [`parse_chart`]).
+    pub bars: Vec<Bar>,
+    /// The splits of the symbol the payload reports, valid ones only.
+    pub splits: Vec<Split>,
 }
 
 #[derive(Deserialize, Default)]
@@ -157,7 +184,8 @@ impl Yahoo {
         url.query_pairs_mut()
             .append_pair("range", range)
             .append_pair("interval", &interval.to_string())
-            .append_pair("includePrePost", if pre_post { "true" } else { "false" });
+            .append_pair("includePrePost", if pre_post { "true" } else { "false" })
+            .append_pair("events", "split");
         url
     }
 
@@ -183,6 +211,10 @@ impl Yahoo {
         if self.history_due(symbol, now) {
             let history =
                 get_chart(http, &self.history_url(symbol), symbol, Interval::DAY, now).await;
+            let history = history.map(|c| {
+                fetch.splits.extend(c.splits);
+                c.bars
+            });
             if history.is_ok() {
                 self.history_fetched
                     .lock()
@@ -194,6 +226,10 @@ impl Yahoo {
             }
         }
         let chart = get_chart(http, &self.url(symbol), symbol, self.interval, now).await;
+        let chart = chart.map(|c| {
+            fetch.splits.extend(c.splits);
+            c.bars
+        });
         fetch.add(symbol, chart)
     }
 }
@@ -263,9 +299,11 @@ impl QuoteProvider for Yahoo {
         symbol: &'a str,
         now: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<Vec<Bar>, FetchError>> {
-        Box::pin(
-            async move { get_chart(http, &self.url(symbol), symbol, self.interval, now).await },
-        )
+        Box::pin(async move {
+            get_chart(http, &self.url(symbol), symbol, self.interval, now)
+                .await
+                .map(|c| c.bars)
+        })
     }
 }
 
@@ -357,6 +395,7 @@ pub fn parse_spark(
                         ..Meta::default()
                     },
                     timestamp: e.timestamp,
+                    events: None,
                     indicators: Some(Indicators {
                         quote: vec![QuoteArrays {
                             close: e.close,
@@ -387,9 +426,9 @@ async fn get_chart(
     symbol: &str,
     interval: Interval,
     now: DateTime<Utc>,
-) -> Result<Vec<Bar>, FetchError> {
+) -> Result<ChartPrices, FetchError> {
     let body = get_json(http, url).await?;
-    parse_chart(&body, symbol, interval, now)
+    read_chart(&body, symbol, interval, now)
 }
 
 fn round(x: f64, decimals: u32) -> f64 {
@@ -397,8 +436,10 @@ fn round(x: f64, decimals: u32) -> f64 {
     (x * f).round() / f
 }
 
-fn finite(x: Option<f64>) -> Option<f64> {
-    x.filter(|v| v.is_finite() && *v > 0.0)
+/// A price as Yahoo sent it, rounded to `decimals`, if the bot believes it (rounded first: a
+/// broken `1e-300` rounds to a close of 0).
+fn price(x: Option<f64>, decimals: u32) -> Option<f64> {
+    crate::model::price(x.map(|v| round(v, decimals)))
 }
 
 /// Parses a chart response into bars: completed intraday bars (stamped at their end), the
@@ -410,6 +451,16 @@ pub fn parse_chart(
     interval: Interval,
     now: DateTime<Utc>,
 ) -> Result<Vec<Bar>, FetchError> {
+    read_chart(body, symbol, interval, now).map(|c| c.bars)
+}
+
+/// Parses a chart response into its bars (see [`parse_chart`]) and the splits it reports.
+pub fn read_chart(
+    body: &[u8],
+    symbol: &str,
+    interval: Interval,
+    now: DateTime<Utc>,
+) -> Result<ChartPrices, FetchError> {
     let root: Root = serde_json::from_slice(body).map_err(|e| FetchError::Malformed {
         what: "chart JSON",
         detail: e.to_string(),
@@ -425,7 +476,56 @@ pub fn parse_chart(
         }
         _ => return Err(FetchError::NoData("empty chart result".into())),
     };
-    chart_bars(result, symbol, interval, now)
+    let splits = result
+        .events
+        .as_ref()
+        .map(|events| splits(events, symbol, now))
+        .unwrap_or_default();
+    let bars = chart_bars(result, symbol, interval, now)?;
+    Ok(ChartPrices { bars, splits })
+}
+
+/// The valid splits of `events` (a chart result's `events`): dated within the price history
+/// the bot keeps (and not ahead of `now`), with a believable ratio. The ratio is `numerator /
+/// denominator`, or read from `splitRatio` (`"10:1"`) when those are missing.
+fn splits(events: &serde_json::Value, symbol: &str, now: DateTime<Utc>) -> Vec<Split> {
+    let Some(map) = events.get("splits").and_then(|s| s.as_object()) else {
+        return Vec::new();
+    };
+    let exchange = exchange_for(symbol);
+    let plausible = (now - Split::TAKEN_IN)..=(now + chrono::Duration::days(2));
+    let mut out: Vec<Split> = map
+        .values()
+        .filter_map(|v| {
+            let e = SplitEvent::deserialize(v).ok()?;
+            let time = Utc
+                .timestamp_opt(e.date?, 0)
+                .single()
+                .filter(|t| plausible.contains(t))?;
+            let ratio = match (e.numerator, e.denominator) {
+                (Some(n), Some(d)) if d != 0.0 => n / d,
+                _ => {
+                    let (n, d) = e.split_ratio.as_deref()?.split_once(':')?;
+                    n.trim().parse::<f64>().ok()? / d.trim().parse::<f64>().ok()?
+                }
+            };
+            // Yahoo stamps a split at the ex-date's open; a stamp at midnight UTC is the
+            // evening before in America. Either way the split takes effect with the first
+            // session that had not closed at the stamp.
+            let mut date = exchange.trading_date(time);
+            if !exchange.is_trading_day(date) || exchange.close_on(date) <= time {
+                date = exchange.next_trading_day(date);
+            }
+            (ratio.is_finite() && Split::RATIOS.contains(&ratio) && ratio != 1.0).then(|| Split {
+                symbol: symbol.to_string(),
+                date,
+                ratio,
+            })
+        })
+        .collect();
+    out.sort_by_key(|s| s.date);
+    out.dedup_by_key(|s| s.date);
+    out
 }
 
 /// The bars of one chart result (see [`parse_chart`]).
@@ -483,7 +583,7 @@ fn chart_bars(
     let market_time = meta.regular_market_time.and_then(ts);
     let step = chrono::Duration::seconds(i64::from(interval.secs()));
     for (i, &start_secs) in result.timestamp.iter().enumerate() {
-        let Some(close) = finite(q.close[i]) else {
+        let Some(close) = price(q.close[i], decimals) else {
             continue;
         };
         let Some(start) = ts(start_secs) else {
@@ -517,18 +617,18 @@ fn chart_bars(
             symbol: symbol.to_string(),
             time,
             interval,
-            open: finite(q.open.get(i).copied().flatten()).map(|v| round(v, decimals)),
-            high: finite(q.high.get(i).copied().flatten()).map(|v| round(v, decimals)),
-            low: finite(q.low.get(i).copied().flatten()).map(|v| round(v, decimals)),
-            close: Some(round(close, decimals)),
+            open: price(q.open.get(i).copied().flatten(), decimals),
+            high: price(q.high.get(i).copied().flatten(), decimals),
+            low: price(q.low.get(i).copied().flatten(), decimals),
+            close: Some(close),
             volume: q.volume.get(i).copied().flatten().and_then(volume),
             session,
         });
     }
 
     // The day's running regular-session figures.
-    if let (Some(price), Some(t)) = (
-        finite(meta.regular_market_price),
+    if let (Some(last), Some(t)) = (
+        price(meta.regular_market_price, decimals),
         market_time.filter(|t| *t <= now),
     ) {
         let date = exchange.trading_date(t);
@@ -537,9 +637,9 @@ fn chart_bars(
             time: t.min(exchange.close_on(date)).max(exchange.open_on(date)),
             interval: Interval::DAY,
             open: None,
-            high: finite(meta.regular_market_day_high).map(|v| round(v, decimals)),
-            low: finite(meta.regular_market_day_low).map(|v| round(v, decimals)),
-            close: Some(round(price, decimals)),
+            high: price(meta.regular_market_day_high, decimals),
+            low: price(meta.regular_market_day_low, decimals),
+            close: Some(last),
             volume: meta.regular_market_volume,
             session: Some(Session::Regular),
         });
@@ -547,11 +647,10 @@ fn chart_bars(
 
     // The previous close: `previousClose`, or `chartPreviousClose` when the range is one day
     // (for longer ranges that is the close before the range, not yesterday's).
-    let previous = finite(meta.previous_close).or_else(|| {
+    let previous = price(meta.previous_close, decimals).or_else(|| {
         (meta.range.as_deref() == Some("1d"))
             .then_some(meta.chart_previous_close)
-            .flatten()
-            .and_then(|v| finite(Some(v)))
+            .and_then(|v| price(v, decimals))
     });
     let day_of_data = bars
         .iter()
@@ -804,6 +903,74 @@ mod tests {
         assert_eq!(with_history.requests_per_fetch(10), 20);
     }
 
+    /// [`CHART`] with `events` as given.
+    fn chart_with_events(events: &str) -> String {
+        CHART.replacen(
+            r#""indicators":"#,
+            &format!(r#""events":{events},"indicators":"#),
+            1,
+        )
+    }
+
+    #[test]
+    fn splits_are_read_from_the_events_each_on_its_first_trading_day() {
+        let now = t("2026-02-02T22:45:00Z");
+        let events = r#"{"dividends":{"1769610600":{"amount":0.01,"date":1769610600}},
+            "splits":{
+              "1769610600":{"date":1769610600,"numerator":10,"denominator":1,"splitRatio":"10:1"},
+              "1769040000":{"date":1769040000,"splitRatio":"1:20"},
+              "1768435200":{"date":1768435200,"numerator":4.0,"denominator":1.0},
+              "1":{"date":1769610600,"numerator":1e9,"denominator":1},
+              "2":{"date":1769610600,"numerator":3,"denominator":3},
+              "3":{"date":1640995200,"numerator":2,"denominator":1},
+              "4":{"date":"soon","numerator":2,"denominator":1},
+              "5":"garbage"}}"#;
+        let chart = read_chart(
+            chart_with_events(events).as_bytes(),
+            "NVDA",
+            "30m".parse().unwrap(),
+            now,
+        )
+        .unwrap();
+        let splits: Vec<(String, f64)> = chart
+            .splits
+            .iter()
+            .map(|s| (s.date.to_string(), s.ratio))
+            .collect();
+        assert_eq!(
+            splits,
+            [
+                // Midnight UTC on a Thursday is Wednesday evening in New York: the split
+                // takes effect with Thursday's session.
+                ("2026-01-15".to_string(), 4.0),
+                // From `splitRatio` alone (a reverse split), stamped at midnight UTC.
+                ("2026-01-22".to_string(), 0.05),
+                // Stamped at the session's open.
+                ("2026-01-28".to_string(), 10.0),
+            ],
+            "absurd ratios, no change, a split from years ago and broken entries are left out"
+        );
+        assert_eq!(
+            chart.bars,
+            parse_chart(CHART.as_bytes(), "NVDA", "30m".parse().unwrap(), now).unwrap(),
+            "the prices are read as without events"
+        );
+        // Events of another shape cost nothing but themselves.
+        for events in [r#"{"splits":[1,2]}"#, r#""none""#, "null"] {
+            let chart = read_chart(
+                chart_with_events(events).as_bytes(),
+                "NVDA",
+                "30m".parse().unwrap(),
+                now,
+            )
+            .unwrap();
+            assert!(
+                chart.splits.is_empty() && !chart.bars.is_empty(),
+                "{events}"
+            );
+        }
+    }
+
     #[test]
     fn the_url_has_the_documented_shape() {
         let y = Yahoo::new(
@@ -814,11 +981,11 @@ mod tests {
         );
         assert_eq!(
             y.url("SAP.DE").as_str(),
-            "http://127.0.0.1:9/v8/finance/chart/SAP.DE?range=1d&interval=5m&includePrePost=true"
+            "http://127.0.0.1:9/v8/finance/chart/SAP.DE?range=1d&interval=5m&includePrePost=true&events=split"
         );
         assert_eq!(
             y.history_url("NVDA").as_str(),
-            "http://127.0.0.1:9/v8/finance/chart/NVDA?range=1y&interval=1d&includePrePost=false"
+            "http://127.0.0.1:9/v8/finance/chart/NVDA?range=1y&interval=1d&includePrePost=false&events=split"
         );
         assert_eq!(
             y.spark_url(&["NVDA".into(), "SAP.DE".into()]).as_str(),

@@ -1,10 +1,13 @@
-//! Price bars as fetched: what is new, what the engine restores from, and what is pruned.
+//! Price bars as fetched: what is new, what the engine restores from, what a split restates,
+//! and what is pruned.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::kv::{Range, Tree};
 use super::{Store, StoreError, decode};
-use crate::model::Bar;
+use crate::model::{Bar, Split};
 
 /// `symbol 0x00 interval(u32 BE) time(i64 BE)`: one row per price known at a time. A bar that
 /// is fetched again unchanged maps to the same row and is not news.
@@ -14,6 +17,14 @@ pub(super) fn key(bar: &Bar) -> Vec<u8> {
     k.push(0);
     k.extend_from_slice(&bar.interval.secs().to_be_bytes());
     k.extend_from_slice(&bar.time.timestamp().to_be_bytes());
+    k
+}
+
+/// `symbol 0x00 ex-date (YYYY-MM-DD)`: one row per split the stored bars were restated for.
+pub(super) fn split_key(split: &Split) -> Vec<u8> {
+    let mut k = split.symbol.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(split.date.to_string().as_bytes());
     k
 }
 
@@ -49,6 +60,66 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Of `splits`, those the stored bars have not been restated for, each once, by date.
+    pub fn new_splits(&self, splits: &[Split]) -> Result<Vec<Split>, StoreError> {
+        let mut out: Vec<Split> = Vec::new();
+        for split in splits {
+            let known = out
+                .iter()
+                .any(|s| s.symbol == split.symbol && s.date == split.date)
+                || self
+                    .get(Tree::Splits, &split_key(split), "reading a split")?
+                    .is_some();
+            if !known {
+                out.push(split.clone());
+            }
+        }
+        out.sort_by_key(|s| s.date);
+        Ok(out)
+    }
+
+    /// The stored bars from before `splits` (new ones, by date), restated for every split
+    /// they precede: the step that takes the splits in writes them back.
+    pub fn restated_bars(&self, splits: &[Split]) -> Result<Vec<Bar>, StoreError> {
+        let mut restated: BTreeMap<Vec<u8>, Bar> = BTreeMap::new();
+        for split in splits {
+            let until = crate::market::exchange_for(&split.symbol).start_of(split.date);
+            for bar in self.bars_of(&split.symbol)? {
+                if bar.time > until {
+                    break;
+                }
+                let k = key(&bar);
+                let bar = restated.remove(&k).unwrap_or(bar);
+                let price = |p: Option<f64>| p.map(|p| split.price(p));
+                let bar = Bar {
+                    open: price(bar.open),
+                    high: price(bar.high),
+                    low: price(bar.low),
+                    close: price(bar.close),
+                    volume: bar.volume.map(|v| split.volume(v)),
+                    ..bar
+                };
+                restated.insert(k, bar);
+            }
+        }
+        Ok(restated.into_values().collect())
+    }
+
+    /// Forgets splits taken in longer ago than [`Split::REMEMBERED`]: no source reports
+    /// them any more.
+    pub(super) fn prune_splits(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let horizon = (now - Split::REMEMBERED).date_naive();
+        let mut removed = 0;
+        for entry in self.entries(Tree::Splits, Range::all(), "pruning splits") {
+            let (k, v) = entry?;
+            if decode::<Split>(&v, "split").is_none_or(|s| s.date < horizon) {
+                self.delete(Tree::Splits, &k, "pruning splits")?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// Every stored bar, oldest first per symbol (restores the engine's price series).

@@ -57,11 +57,13 @@ pub enum Tree {
     /// update id → the update as posted: taken in by an instance that does not lead, for
     /// the leader to handle.
     Relayed,
+    /// symbol, ex-date → split: the splits the stored prices have been restated for.
+    Splits,
 }
 
 impl Tree {
     /// Every tree, in a fixed order.
-    pub const ALL: [Tree; 19] = [
+    pub const ALL: [Tree; 20] = [
         Tree::Meta,
         Tree::Chats,
         Tree::Items,
@@ -81,6 +83,7 @@ impl Tree {
         Tree::Updates,
         Tree::Received,
         Tree::Relayed,
+        Tree::Splits,
     ];
 
     /// The stored name.
@@ -105,6 +108,7 @@ impl Tree {
             Tree::Updates => "updates",
             Tree::Received => "received",
             Tree::Relayed => "relayed",
+            Tree::Splits => "splits",
         }
     }
 

@@ -40,7 +40,7 @@ use kv::{Backend, Entry, Order, Range, Transaction, Tree, TxError};
 use crate::chats::Chat;
 use crate::delivery::outbox::Delivery;
 use crate::engine::{Alert, AlertId, EngineState};
-use crate::model::{Bar, StoredHeadline};
+use crate::model::{Bar, Split, StoredHeadline};
 use crate::personal::{Key, PersonalState};
 use crate::sources::SourceHealth;
 
@@ -108,8 +108,10 @@ pub struct Step<'a> {
     pub now: DateTime<Utc>,
     /// Feed items now processed.
     pub items: Vec<String>,
-    /// Bars new or changed.
+    /// Bars new or changed (restated for a split, too).
     pub bars: Vec<Bar>,
+    /// Splits the bars have now been restated for.
+    pub splits: Vec<Split>,
     /// The engine's state after the step.
     pub engine: Option<&'a EngineState>,
     /// Alerts fired or updated (later copies of their story).
@@ -428,6 +430,11 @@ impl Store {
             .iter()
             .map(|b| (bars::key(b), encode(b)))
             .collect();
+        let splits: Vec<(Vec<u8>, Vec<u8>)> = step
+            .splits
+            .iter()
+            .map(|s| (bars::split_key(s), encode(s)))
+            .collect();
         let engine = step.engine.map(encode);
         let alerts: Vec<(Vec<u8>, Vec<u8>)> = step
             .alerts
@@ -465,6 +472,7 @@ impl Store {
             &[
                 Tree::Items,
                 Tree::Bars,
+                Tree::Splits,
                 Tree::Engine,
                 Tree::Alerts,
                 Tree::Outbox,
@@ -482,6 +490,9 @@ impl Store {
                 }
                 for (k, v) in &bars {
                     tx.insert(Tree::Bars, k, v)?;
+                }
+                for (k, v) in &splits {
+                    tx.insert(Tree::Splits, k, v)?;
                 }
                 if let Some(state) = &engine {
                     tx.insert(Tree::Engine, b"state", state)?;
@@ -614,6 +625,7 @@ impl Store {
             }
         }
         removed += self.prune_bars(now)?;
+        removed += self.prune_splits(now)?;
         removed += self.prune_headlines(now)?;
         removed += self.prune_charts(now)?;
         removed += self.prune_sent(now)?;

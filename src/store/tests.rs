@@ -85,6 +85,7 @@ on_every_backend!(
     scans_walk_past_a_page_in_both_directions,
     received_alerts_are_indexed_on_upgrade_and_listed_newest_first,
     a_personal_alert_is_changed_in_place_and_an_edit_drops_its_state,
+    a_split_restates_the_bars_before_it_once,
 );
 
 fn bar(time: &str, close: f64) -> Bar {
@@ -121,6 +122,7 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening(f: &Fixture) {
             now: Utc::now(),
             items: vec!["feed:item-1".into()],
             bars: vec![bar("2026-02-02T21:00:00Z", 186.25)],
+            splits: vec![],
             engine: Some(&state),
             alerts: vec![],
             deliveries: vec![delivery(42), delivery(43)],
@@ -505,6 +507,7 @@ fn a_new_text_for_a_pending_message_keeps_what_the_sender_changed(f: &Fixture) {
         now: Utc::now(),
         items: vec![],
         bars: vec![],
+        splits: vec![],
         engine: None,
         alerts: vec![],
         deliveries,
@@ -799,4 +802,89 @@ fn a_personal_alert_is_changed_in_place_and_an_edit_drops_its_state(f: &Fixture)
         "an edit starts afresh"
     );
     assert!(store.change_personal_alert(7, 2, |_| {}).unwrap().is_none());
+}
+
+fn a_split_restates_the_bars_before_it_once(f: &Fixture) {
+    let store = f.open();
+    let now: DateTime<Utc> = "2026-02-03T15:00:00Z".parse().unwrap();
+    store
+        .commit(&Step {
+            now,
+            bars: vec![
+                bar("2026-01-30T21:00:00Z", 2000.0),
+                bar("2026-02-02T21:00:00Z", 1862.5),
+                bar("2026-02-03T15:00:00Z", 186.0),
+                Bar {
+                    symbol: "AMD".into(),
+                    ..bar("2026-02-02T21:00:00Z", 244.1)
+                },
+            ],
+            ..Step::default()
+        })
+        .unwrap();
+    let split = |date: &str, ratio: f64| Split {
+        symbol: "NVDA".into(),
+        date: date.parse().unwrap(),
+        ratio,
+    };
+    // Reported twice in one fetch, with an older one not taken in either.
+    let reported = [
+        split("2026-02-03", 10.0),
+        split("2026-02-03", 10.0),
+        split("2026-02-02", 2.0),
+    ];
+    let new = store.new_splits(&reported).unwrap();
+    assert_eq!(new, [split("2026-02-02", 2.0), split("2026-02-03", 10.0)]);
+    // A bar before both is restated for both; one between them for the later only.
+    let restated = store.restated_bars(&new).unwrap();
+    let closes: Vec<(String, Option<f64>, Option<u64>)> = restated
+        .iter()
+        .map(|b| (b.time.to_rfc3339(), b.close, b.volume))
+        .collect();
+    assert_eq!(
+        closes,
+        [
+            (
+                "2026-01-30T21:00:00+00:00".to_string(),
+                Some(100.0),
+                Some(20)
+            ),
+            (
+                "2026-02-02T21:00:00+00:00".to_string(),
+                Some(186.25),
+                Some(10)
+            ),
+        ]
+    );
+    store
+        .commit(&Step {
+            now,
+            bars: restated,
+            splits: new,
+            ..Step::default()
+        })
+        .unwrap();
+    assert!(
+        store.new_splits(&reported).unwrap().is_empty(),
+        "taken in once"
+    );
+    let closes = |symbol| -> Vec<Option<f64>> {
+        store
+            .bars_of(symbol)
+            .unwrap()
+            .iter()
+            .map(|b| b.close)
+            .collect()
+    };
+    assert_eq!(closes("NVDA"), [Some(100.0), Some(186.25), Some(186.0)]);
+    assert_eq!(
+        closes("AMD"),
+        [Some(244.1)],
+        "other symbols stay as they were"
+    );
+    // Remembered while a source may still report it, then forgotten.
+    store.prune(now + chrono::TimeDelta::days(420)).unwrap();
+    assert!(store.new_splits(&reported[..1]).unwrap().is_empty());
+    store.prune(now + chrono::TimeDelta::days(440)).unwrap();
+    assert_eq!(store.new_splits(&reported[..1]).unwrap().len(), 1);
 }

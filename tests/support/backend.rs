@@ -1,5 +1,6 @@
 //! A store backend that misbehaves on cue, around a real one: a removal from the outbox that
-//! fails (the store hiccups), or another process's write while a transaction runs.
+//! fails (the store hiccups), another process's write while a transaction runs, or a
+//! transaction that is stored but reported failed (the connection dropped at COMMIT).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,6 +18,8 @@ pub struct Faulty {
     inner: Arc<dyn Backend>,
     /// Removals from the outbox still to fail.
     failing_removals: AtomicUsize,
+    /// Transactions still to report failure after they were stored.
+    lost_commits: AtomicUsize,
     meanwhile: Mutex<Option<Meanwhile>>,
 }
 
@@ -25,6 +28,7 @@ impl Faulty {
         Faulty {
             inner: Arc::clone(inner),
             failing_removals: AtomicUsize::new(0),
+            lost_commits: AtomicUsize::new(0),
             meanwhile: Mutex::new(None),
         }
     }
@@ -33,6 +37,11 @@ impl Faulty {
     pub fn failing_removals(self, n: usize) -> Faulty {
         self.failing_removals.store(n, Ordering::SeqCst);
         self
+    }
+
+    /// From now on, the next `n` transactions are stored but reported failed.
+    pub fn lose_commit_answers(&self, n: usize) {
+        self.lost_commits.store(n, Ordering::SeqCst);
     }
 
     /// `write` runs on the real backend (another connection, another process) in the middle
@@ -100,7 +109,15 @@ impl Backend for Faulty {
                 meanwhile: &mut meanwhile,
             })
         };
-        self.inner.transaction(trees, &mut wrapped)
+        self.inner.transaction(trees, &mut wrapped)?;
+        let lost = self
+            .lost_commits
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if lost {
+            return Err("injected: connection lost waiting for COMMIT's answer".into());
+        }
+        Ok(())
     }
     fn generate_id(&self) -> Result<u64, BackendError> {
         self.inner.generate_id()
