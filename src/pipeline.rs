@@ -20,7 +20,7 @@ use crate::delivery::{self, Mode, Sender};
 use crate::engine::{Alert, Engine, EngineState, Output};
 use crate::health::Beat;
 use crate::model::StoredHeadline;
-use crate::model::{Bar, Headline, Interval, Split};
+use crate::model::{Bar, Headline, Split};
 use crate::record::Recorder;
 use crate::rules::RuleSet;
 use crate::sources::Batch;
@@ -302,33 +302,41 @@ impl Pipeline {
 
     fn bars(&mut self, source: &str, bars: Vec<Bar>, splits: &[Split]) -> Result<(), StoreError> {
         let now = self.clock.now();
-        // A split restates the history before the new prices are judged, so the first price
-        // at the new share count is not taken for a crash (or a surge in volume).
-        let splits = self.store.new_splits(splits)?;
-        let restated = self.store.restated_bars(&splits)?;
-        let changed = self.store.changed_bars(&bars)?;
-        if changed.is_empty() && splits.is_empty() {
+        // A split is taken in once its ex-date has begun (until then prices are in old
+        // shares, and a split reported early comes again): the stored history before it is
+        // restated, and the fetched bars are compared with that.
+        let due: Vec<Split> = self
+            .store
+            .new_splits(splits)?
+            .into_iter()
+            .filter(|s| now >= crate::market::exchange_for(&s.symbol).start_of(s.date))
+            .collect();
+        let restated = self.store.restated_bars(&due)?;
+        let changed = self.store.changed_bars_over(&bars, &restated)?;
+        if changed.is_empty() && due.is_empty() {
             return Ok(());
         }
-        for split in &splits {
-            tracing::info!(source, symbol = %split.symbol, date = %split.date, ratio = split.ratio, "split: price history restated");
-            self.engine.apply_split(split);
+        // The provider's own copy of a bar (restated by it, or news) replaces the restated one.
+        let mut writes = restated.without(&changed);
+        let symbols: BTreeSet<&str> = due.iter().map(|s| s.symbol.as_str()).collect();
+        for symbol in symbols {
+            // The symbol's history as it will be stored, before the new bars are judged: the
+            // first price in new shares is compared with like, not taken for a crash, a new
+            // low or a surge in volume.
+            let mut after = writes.clone();
+            after.extend(changed.iter().filter(|b| b.symbol == symbol).cloned());
+            let history = self.store.bars_with(symbol, &after)?;
+            for split in due.iter().filter(|s| s.symbol == symbol) {
+                tracing::info!(source, symbol, date = %split.date, ratio = split.ratio, "split: price history restated");
+            }
+            self.engine.reset_series(symbol, &history);
         }
         tracing::debug!(source, changed = changed.len(), "new prices");
         crate::metrics::judged(0, 0, changed.len());
         let outputs = self.engine.on_bars(&changed, now);
         let recorded = self.recorder.is_some().then(|| changed.clone());
-        // A bar fetched again (restated by the provider) replaces its restated copy.
-        let fetched: HashSet<(&str, Interval, DateTime<Utc>)> = changed
-            .iter()
-            .map(|b| (b.symbol.as_str(), b.interval, b.time))
-            .collect();
-        let mut stored: Vec<Bar> = restated
-            .into_iter()
-            .filter(|b| !fetched.contains(&(b.symbol.as_str(), b.interval, b.time)))
-            .collect();
-        stored.extend(changed);
-        self.commit(now, Vec::new(), stored, splits, outputs, Vec::new())?;
+        writes.extend(changed);
+        self.commit(now, Vec::new(), writes, due, outputs, Vec::new())?;
         if let (Some(r), Some(bars)) = (&mut self.recorder, recorded) {
             r.append(&[], &bars);
         }

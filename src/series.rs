@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, VecDeque};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::market::{Exchange, exchange_for};
-use crate::model::{Bar, Session, Split};
+use crate::model::{Bar, Session};
 
 /// How far back intraday prices are kept: enough for day-long correlation spans and for
 /// `/chart 5d` (five trading days, a weekend and a holiday).
@@ -98,15 +98,16 @@ pub struct Series {
     ticks: Vec<Tick>,
     /// Per trading day statistics.
     days: BTreeMap<NaiveDate, Day>,
-    /// Latest volume of each regular intraday bar over the intraday history (a bar seen again
-    /// after that is counted again), as `(bar start, bar length, volume)` in order of the start
+    /// Latest volume of each regular intraday bar over the intraday history (a bar of a day
+    /// behind it adds nothing: that day is settled), as `(bar start, bar length, volume)` in order of the start
     /// (epoch seconds): bars arrive in time order, so recording one is an append.
     bar_volumes: VecDeque<(i64, u32, u64)>,
     /// Per trading day and bar length, the sum of the regular bars' volumes; a day's
     /// intraday volume is the largest of them. Kept while the day's bars can still change.
     interval_volumes: BTreeMap<(NaiveDate, u32), u64>,
-    /// The days of the splits the history has been restated for (each is applied once).
-    splits: Vec<NaiveDate>,
+    /// Start (epoch seconds) of the first trading day whose intraday volumes can still change:
+    /// a bar of an earlier day seen again leaves that day's settled volume as it is.
+    settled: i64,
 }
 
 use crate::model::price as finite;
@@ -120,44 +121,8 @@ impl Series {
             days: BTreeMap::new(),
             bar_volumes: VecDeque::new(),
             interval_volumes: BTreeMap::new(),
-            splits: Vec::new(),
+            settled: i64::MIN,
         }
-    }
-
-    /// Restates the history before `split` in the shares traded since (prices divided by
-    /// its ratio, volumes multiplied), so the first price at the new count is compared with
-    /// like. `false` when the history was restated for it already.
-    pub fn apply_split(&mut self, split: &Split) -> bool {
-        if self.splits.contains(&split.date) {
-            return false;
-        }
-        self.splits.push(split.date);
-        // A bar ending at the split day's first instant is still the day before's.
-        let from = self.exchange.start_of(split.date);
-        for tick in self.ticks.iter_mut().take_while(|t| t.time <= from) {
-            tick.price = split.price(tick.price);
-            tick.volume = tick.volume.map(|v| split.volume(v));
-        }
-        let from_secs = from.timestamp();
-        for (_, _, volume) in self
-            .bar_volumes
-            .iter_mut()
-            .take_while(|(start, _, _)| *start < from_secs)
-        {
-            *volume = split.volume(*volume);
-        }
-        for (_, volume) in self.interval_volumes.range_mut(..(split.date, 0)) {
-            *volume = split.volume(*volume);
-        }
-        for day in self.days.range_mut(..split.date).map(|(_, d)| d) {
-            day.open = day.open.map(|(t, p)| (t, split.price(p)));
-            day.close = day.close.map(|(t, p)| (t, split.price(p)));
-            day.high = day.high.map(|p| split.price(p));
-            day.low = day.low.map(|p| split.price(p));
-            day.daily_volume = day.daily_volume.map(|(t, v)| (t, split.volume(v)));
-            day.intraday_volume = split.volume(day.intraday_volume);
-        }
-        true
     }
 
     /// The symbol's exchange.
@@ -229,20 +194,28 @@ impl Series {
                     finite(bar.low).unwrap_or(price).min(price),
                     f64::min,
                 );
-                let volume = bar.volume.unwrap_or(0);
-                let before = self.record_bar_volume(start, secs, volume);
-                let sum = self.interval_volumes.entry((date, secs)).or_default();
-                *sum = sum.saturating_sub(before).saturating_add(volume);
-                let most = self
-                    .interval_volumes
-                    .range((date, 0)..=(date, u32::MAX))
-                    .map(|(_, v)| *v)
-                    .max()
-                    .unwrap_or(0);
-                self.days.entry(date).or_default().intraday_volume = most;
+                // Behind the intraday history a day's volume is settled.
+                if start >= self.settled {
+                    self.count_volume(date, start, secs, bar.volume.unwrap_or(0));
+                }
             }
         }
         self.prune();
+    }
+
+    /// Counts the latest volume of the regular bar of `secs` seconds that started at `start`
+    /// into its day: bars of one length add up, and the length that counts most is the day's.
+    fn count_volume(&mut self, date: NaiveDate, start: i64, secs: u32, volume: u64) {
+        let before = self.record_bar_volume(start, secs, volume);
+        let sum = self.interval_volumes.entry((date, secs)).or_default();
+        *sum = sum.saturating_sub(before).saturating_add(volume);
+        let most = self
+            .interval_volumes
+            .range((date, 0)..=(date, u32::MAX))
+            .map(|(_, v)| *v)
+            .max()
+            .unwrap_or(0);
+        self.days.entry(date).or_default().intraday_volume = most;
     }
 
     /// Where an intraday bar started, aligned to the day's regular open: the same for every
@@ -313,6 +286,7 @@ impl Series {
                 // what lies behind the intraday history is settled.
                 let settled_day = self.exchange.trading_date(keep_from);
                 let settled = self.exchange.start_of(settled_day).timestamp();
+                self.settled = self.settled.max(settled);
                 while self
                     .bar_volumes
                     .front()
@@ -691,63 +665,6 @@ mod tests {
     }
 
     #[test]
-    fn a_split_restates_what_came_before_it_once() {
-        let mut s = Series::new("NVDA");
-        s.push(&Bar {
-            volume: Some(50_000),
-            ..bar("2026-01-30T21:00:00Z", "1d", Some(1917.9))
-        });
-        s.push(&bar("2026-02-02T15:00:00Z", "30m", Some(1890.0)));
-        s.push(&bar("2026-02-02T21:00:00Z", "30m", Some(1862.5)));
-        // The 3rd trades in new shares: a tenth of the price, ten times the volume.
-        s.push(&Bar {
-            volume: Some(10_000),
-            ..bar("2026-02-03T15:00:00Z", "30m", Some(186.0))
-        });
-        let split = Split {
-            symbol: "NVDA".into(),
-            date: "2026-02-03".parse().unwrap(),
-            ratio: 10.0,
-        };
-        assert!(s.apply_split(&split));
-        let at = t("2026-02-03T15:00:00Z");
-        assert_eq!(s.previous_close_at(at).map(|(_, p)| p), Some(186.25));
-        assert_eq!(
-            s.range_in(at, chrono::Duration::days(1), any),
-            Some((189.0, 186.0))
-        );
-        let before: Vec<&Day> = s.days_before(at, 2).collect();
-        assert_eq!(before[0].low, Some(186.25));
-        assert_eq!(before[0].intraday_volume, 20_000);
-        assert_eq!(before[1].volume(), Some(500_000));
-        assert_eq!(before[1].close.map(|(_, p)| p), Some(191.79));
-        // The split day itself is as traded.
-        assert_eq!(s.volume_so_far(at).map(|(v, _)| v), Some(10_000));
-        assert_eq!(s.last_at(at, any).map(|t| t.price), Some(186.0));
-
-        // Reported again (the next poll, a failed step retried): nothing changes.
-        assert!(!s.apply_split(&split));
-        assert_eq!(s.previous_close_at(at).map(|(_, p)| p), Some(186.25));
-    }
-
-    #[test]
-    fn a_reverse_split_multiplies_the_prices_before_it() {
-        let mut s = Series::new("SAP.DE");
-        s.push(&bar("2026-02-02T16:30:00Z", "1d", Some(2.4)));
-        s.apply_split(&Split {
-            symbol: "SAP.DE".into(),
-            date: "2026-02-03".parse().unwrap(),
-            ratio: 0.05,
-        });
-        let close = s.previous_close_at(t("2026-02-03T09:00:00Z")).unwrap().1;
-        assert!((close - 48.0).abs() < 1e-9, "{close}");
-        assert_eq!(
-            s.days.values().next().unwrap().daily_volume.map(|v| v.1),
-            Some(50)
-        );
-    }
-
-    #[test]
     fn bars_of_two_lengths_count_the_days_volume_once() {
         let fives = ["14:35", "14:40", "14:45", "14:50", "14:55", "15:00"];
         for thirty_first in [false, true] {
@@ -778,5 +695,42 @@ mod tests {
                 "30m bar first: {thirty_first}"
             );
         }
+    }
+
+    /// A regular 5-minute bar of `day` ending at `hm` (UTC) with a volume of 100.
+    fn five(day: &str, hm: &str) -> Bar {
+        Bar {
+            volume: Some(100),
+            ..bar(&format!("{day}T{hm}:00Z"), "5m", Some(190.0))
+        }
+    }
+
+    /// A whole regular session of 5-minute bars.
+    fn session(day: &str) -> Vec<Bar> {
+        let open = t(&format!("{day}T14:30:00Z"));
+        (1..=78)
+            .map(|k| {
+                let end = open + chrono::Duration::minutes(5 * k);
+                five(day, &end.format("%H:%M").to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_settled_days_bar_seen_again_leaves_its_volume() {
+        let mut s = Series::new("NVDA");
+        for b in session("2026-02-02") {
+            s.push(&b);
+        }
+        let monday: NaiveDate = "2026-02-02".parse().unwrap();
+        assert_eq!(s.days[&monday].intraday_volume, 7_800);
+        // Ten days later the 2nd is behind the intraday history: its volume is settled.
+        for b in session("2026-02-12") {
+            s.push(&b);
+        }
+        assert_eq!(s.days[&monday].intraday_volume, 7_800);
+        // One of its bars comes again (a late source, a payload sent again).
+        s.push(&five("2026-02-02", "15:00"));
+        assert_eq!(s.days[&monday].intraday_volume, 7_800);
     }
 }

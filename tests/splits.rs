@@ -1,19 +1,20 @@
 //! A stock split seen through the whole bot: Yahoo reports it with the first prices at the new
-//! share count, and the history before it is restated before those prices are judged.
+//! share count, and the history before it is restated before those prices are judged — once,
+//! on its ex-date, and never over a history Yahoo restated itself.
 
 mod support;
 
 use std::path::Path;
 use std::time::Duration;
 
+use marketbot::model::Bar;
 use support::origin::{Origin, Reply};
 use support::payloads::{self, ChartBar};
 use support::telegram::FakeTelegram;
 use support::{RunningBot, config, eventually, seed_evening, start_chat};
 
-/// A price-only rule a split would set off: a slide from the last day's high. (What else a
-/// split restates — volumes, the days' highs and lows — is tested on the series itself.)
-const RULES: &str = r#"
+/// A price-only rule a split would set off: a slide from the last day's high.
+const SLIDE: &str = r#"
 id = "nvda-slide"
 title = "NVDA slides"
 description = "NVDA five per cent below its high of the last day."
@@ -27,10 +28,32 @@ from = "window"
 window = "24h"
 "#;
 
-fn bot_config(dir: &Path, tg: &FakeTelegram, origin: &Origin) -> marketbot::config::Config {
+/// One a split restated twice would set off: a new high (against a history halved again).
+const NEW_HIGH: &str = r#"
+id = "nvda-high"
+title = "NVDA at a 20-day high"
+description = "NVDA above every price of the last 20 sessions."
+default = true
+symbols = ["NVDA"]
+condition = "high"
+
+[price.high]
+new_high = "20d"
+session = "regular"
+"#;
+
+const CHART: &str = "/v8/finance/chart/NVDA";
+
+fn bot_config(
+    dir: &Path,
+    tg: &FakeTelegram,
+    origin: &Origin,
+    rule: &str,
+    history: bool,
+) -> marketbot::config::Config {
     let rules = dir.join("rules");
     std::fs::create_dir_all(&rules).unwrap();
-    std::fs::write(rules.join("nvda-slide.toml"), RULES).unwrap();
+    std::fs::write(rules.join("rule.toml"), rule).unwrap();
     config(
         dir,
         &format!(
@@ -54,6 +77,7 @@ symbols = ["NVDA"]
 schedule = "* * * * * *"
 interval = "30m"
 extended_hours = true
+history = {history}
 "#,
             token = support::telegram::TOKEN,
             tg = tg.url(),
@@ -61,6 +85,14 @@ extended_hours = true
             origin = origin.url(""),
         ),
     )
+}
+
+/// `chart` with an `n`-for-`d` split stamped at `stamp` in its events, as Yahoo reports one.
+fn with_split(chart: String, stamp: i64, n: u32, d: u32) -> String {
+    let split = format!(
+        r#""events":{{"splits":{{"{stamp}":{{"date":{stamp},"numerator":{n},"denominator":{d},"splitRatio":"{n}:{d}"}}}}}},"indicators":"#
+    );
+    chart.replacen(r#""indicators":"#, &split, 1)
 }
 
 /// The seed day's bars a day later, at `volume` times the volume.
@@ -75,41 +107,21 @@ fn next_day_bars(open: f64, close: f64, post: f64, volume: u64) -> Vec<ChartBar>
         .collect()
 }
 
-/// Runs the bot on the evening of 2 February (NVDA around 1 890, before a ten-for-one split)
-/// and again on the evening of the 3rd (around 186, ten times the shares traded), Yahoo
-/// reporting the split on the 3rd when `reported`. The alerts chat 42 got on the 3rd.
-async fn split_day_alerts(reported: bool) -> usize {
-    let tg = FakeTelegram::start().await;
-    let origin = Origin::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let chart = "/v8/finance/chart/NVDA";
+/// NVDA on the 2nd in old shares: around 1 890, down 1.5 %.
+fn second_in_old_shares() -> String {
+    payloads::yahoo_chart(
+        "NVDA",
+        1917.9,
+        1889.0,
+        1_770_066_001,
+        &payloads::seed_day_bars(1905.0, 1889.0, 1890.0),
+    )
+}
 
-    // The 2nd: a quiet day at the old share count (down 1.5 %, no rule holds).
-    origin.set(
-        chart,
-        Reply::ok(
-            "application/json",
-            payloads::yahoo_chart(
-                "NVDA",
-                1917.9,
-                1889.0,
-                1_770_066_001,
-                &payloads::seed_day_bars(1905.0, 1889.0, 1890.0),
-            ),
-        ),
-    );
-    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
-    start_chat(&tg, 42).await;
-    eventually(Duration::from_secs(10), "the 2nd's prices", || {
-        (origin.hits(chart) >= 3).then_some(())
-    })
-    .await;
-    bot.stop().await;
-    assert!(tg.alerts_to(42).is_empty(), "{:?}", tg.alerts_to(42));
-
-    // The 3rd: the same trading in new shares — prices a tenth, volume tenfold. Yahoo's
-    // previous close is restated already; the stored history is not.
-    let mut day = payloads::yahoo_chart(
+/// NVDA on the 3rd after a ten-for-one split (stamped at the 3rd's open): prices a tenth,
+/// volume tenfold, the previous close restated by Yahoo.
+fn third_in_new_shares(reported: bool) -> String {
+    let chart = payloads::yahoo_chart(
         "NVDA",
         188.9,
         188.0,
@@ -117,55 +129,216 @@ async fn split_day_alerts(reported: bool) -> usize {
         &next_day_bars(189.4, 188.0, 188.1, 10),
     );
     if reported {
-        // Stamped at the 3rd's open, as Yahoo stamps a split.
-        let split = r#""events":{"splits":{"1770129000":{"date":1770129000,"numerator":10,"denominator":1,"splitRatio":"10:1"}}},"indicators":"#;
-        day = day.replacen(r#""indicators":"#, split, 1);
+        with_split(chart, 1_770_129_000, 10, 1)
+    } else {
+        chart
     }
-    origin.set(chart, Reply::ok("application/json", day));
-    let hits = origin.hits(chart);
-    let bot = RunningBot::start(
-        bot_config(dir.path(), &tg, &origin),
-        seed_evening() + chrono::Duration::days(1),
-    );
-    eventually(
-        Duration::from_secs(10),
-        "the 3rd's prices, polled again",
-        || (origin.hits(chart) >= hits + 3).then_some(()),
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let alerts = tg.alerts_to(42).len();
+}
 
-    // Restarted, the bot has the restated history in store: still nothing.
-    bot.stop().await;
-    let hits = origin.hits(chart);
-    let bot = RunningBot::start(
-        bot_config(dir.path(), &tg, &origin),
-        seed_evening() + chrono::Duration::days(1) + chrono::Duration::minutes(5),
-    );
-    eventually(
-        Duration::from_secs(10),
-        "the 3rd's prices after a restart",
-        || (origin.hits(chart) >= hits + 3).then_some(()),
-    )
+/// The bars of NVDA in the store of the bot that ran in `dir`.
+fn stored(dir: &Path) -> Vec<Bar> {
+    let store = marketbot::store::Store::open(&dir.join("data"), 8 << 20).unwrap();
+    store.bars_of("NVDA").unwrap()
+}
+
+/// Runs the bot in `dir` from `start`, serving `chart`, until it has polled three times more.
+async fn run(dir: &Path, tg: &FakeTelegram, origin: &Origin, rule: &str, start: &str) {
+    run_with(dir, tg, origin, rule, false, start.parse().unwrap(), 3).await;
+}
+
+async fn run_with(
+    dir: &Path,
+    tg: &FakeTelegram,
+    origin: &Origin,
+    rule: &str,
+    history: bool,
+    start: chrono::DateTime<chrono::Utc>,
+    polls: usize,
+) {
+    let hits = origin.hits(CHART);
+    let bot = RunningBot::start(bot_config(dir, tg, origin, rule, history), start);
+    start_chat(tg, 42).await;
+    eventually(Duration::from_secs(10), "the prices, polled", || {
+        (origin.hits(CHART) >= hits + polls).then_some(())
+    })
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     bot.stop().await;
+}
+
+/// The evening of the 2nd in old shares, then the evening of the 3rd in new shares (the split
+/// reported when `reported`), then the 3rd again after a restart. The alerts chat 42 got,
+/// and the stored bars.
+async fn split_day(reported: bool) -> (usize, Vec<Bar>) {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    origin.set(CHART, Reply::ok("application/json", second_in_old_shares()));
+    run(dir.path(), &tg, &origin, SLIDE, "2026-02-02T21:50:00Z").await;
+    assert!(tg.alerts_to(42).is_empty(), "{:?}", tg.alerts_to(42));
+
+    origin.set(
+        CHART,
+        Reply::ok("application/json", third_in_new_shares(reported)),
+    );
+    run(dir.path(), &tg, &origin, SLIDE, "2026-02-03T21:50:00Z").await;
+    let alerts = tg.alerts_to(42).len();
+    // Restarted, the bot has the restated history in store: nothing is judged again.
+    run(dir.path(), &tg, &origin, SLIDE, "2026-02-03T21:55:00Z").await;
     assert_eq!(
         tg.alerts_to(42).len(),
         alerts,
         "a restart judges nothing again"
     );
-    alerts
+    (alerts, stored(dir.path()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reported_split_is_not_taken_for_a_crash() {
-    assert_eq!(split_day_alerts(true).await, 0);
+    let (alerts, bars) = split_day(true).await;
+    assert_eq!(alerts, 0);
+    // Everything before the 3rd is in new shares, the 2nd's day bar whole (Yahoo's
+    // previous close restates its close; its high, low and volume come from the history).
+    let old_shares: Vec<&Bar> = bars
+        .iter()
+        .filter(|b| b.close.is_some_and(|c| c > 1000.0))
+        .collect();
+    assert!(old_shares.is_empty(), "{old_shares:?}");
+    let second = bars
+        .iter()
+        .find(|b| b.interval.is_daily() && b.time.to_rfc3339().starts_with("2026-02-02T21:00"))
+        .unwrap();
+    assert!(
+        second.high.unwrap() < 200.0
+            && second.low.unwrap() < 200.0
+            && second.volume.unwrap() > 1_000_000_000,
+        "{second:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_split_the_same_prices_look_like_a_crash() {
-    // The scenario's control: the rules do see the move when nothing says it is a split.
-    assert_eq!(split_day_alerts(false).await, 1);
+    // The scenario's control: the rule does see the move when nothing says it is a split.
+    assert_eq!(split_day(false).await.0, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_split_reported_the_evening_before_waits_for_its_ex_date() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    origin.set(CHART, Reply::ok("application/json", second_in_old_shares()));
+    run(dir.path(), &tg, &origin, SLIDE, "2026-02-02T21:50:00Z").await;
+    // 19:05 in New York on the 2nd: the split, stamped at midnight UTC, comes with the 2nd's
+    // prices — still in old shares, and fetched again in old shares until the 3rd begins.
+    origin.set(
+        CHART,
+        Reply::ok(
+            "application/json",
+            with_split(second_in_old_shares(), 1_770_076_800, 10, 1),
+        ),
+    );
+    run(dir.path(), &tg, &origin, SLIDE, "2026-02-03T00:05:00Z").await;
+    origin.set(
+        CHART,
+        Reply::ok("application/json", third_in_new_shares(true)),
+    );
+    run(dir.path(), &tg, &origin, SLIDE, "2026-02-03T21:50:00Z").await;
+    assert!(tg.alerts_to(42).is_empty(), "{:?}", tg.alerts_to(42));
+    let old_shares: Vec<Bar> = stored(dir.path())
+        .into_iter()
+        .filter(|b| b.close.is_some_and(|c| c > 1000.0))
+        .collect();
+    assert!(old_shares.is_empty(), "{old_shares:?}");
+}
+
+/// Daily bars of the sessions from 2 to 30 January, at `before` until 19 January and
+/// `after` from 20 January on: Yahoo's history, restated for a split on the 20th already.
+fn history_bars(before: f64, after: f64) -> Vec<ChartBar> {
+    use chrono::Datelike as _;
+    let mut bars = Vec::new();
+    let mut day = chrono::NaiveDate::from_ymd_opt(2026, 1, 2).unwrap();
+    let last = chrono::NaiveDate::from_ymd_opt(2026, 1, 30).unwrap();
+    let split = chrono::NaiveDate::from_ymd_opt(2026, 1, 20).unwrap();
+    while day <= last {
+        if day.weekday().number_from_monday() <= 5 {
+            bars.push(ChartBar {
+                start: day.and_hms_opt(14, 30, 0).unwrap().and_utc().timestamp(),
+                close: Some(if day < split { before } else { after }),
+                volume: 50_000_000,
+            });
+        }
+        day = day.succ_opt().unwrap();
+    }
+    bars
+}
+
+/// A bot whose store holds Yahoo's history, restated by Yahoo for a two-for-one split on 20
+/// January already, sees the split reported (the first fetch that asks for events, or a
+/// bot that was down on the ex-date). The alerts on the 2nd, and the stored bars.
+async fn split_reported_late(reported: bool) -> (usize, Vec<Bar>) {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let stamp = 1_768_919_400; // 2026-01-20T14:30:00Z
+    let history = payloads::yahoo_chart(
+        "NVDA",
+        180.0,
+        180.0,
+        1_769_806_800,
+        &history_bars(200.0, 180.0),
+    )
+    .replacen(
+        r#""regularMarketDayHigh":200,"#,
+        r#""regularMarketDayHigh":180.4,"#,
+        1,
+    );
+    let friday = payloads::yahoo_chart("NVDA", 180.0, 180.0, 1_769_806_800, &[]);
+    origin.script(
+        CHART,
+        vec![
+            Reply::ok("application/json", history.clone()),
+            Reply::ok("application/json", friday),
+        ],
+    );
+    let monday_noon = "2026-02-02T12:00:00Z".parse().unwrap();
+    run_with(dir.path(), &tg, &origin, NEW_HIGH, true, monday_noon, 4).await;
+    assert!(stored(dir.path()).iter().any(|b| b.close == Some(200.0)));
+
+    // The 2nd trades from 185 to 195: below the 20-day high of 200.4.
+    let events = |c: String| {
+        if reported {
+            with_split(c, stamp, 2, 1)
+        } else {
+            c
+        }
+    };
+    let monday = payloads::yahoo_chart(
+        "NVDA",
+        180.0,
+        195.0,
+        1_770_066_001,
+        &payloads::seed_day_bars(185.0, 195.0, 195.0),
+    );
+    origin.script(
+        CHART,
+        vec![
+            Reply::ok("application/json", events(history)),
+            Reply::ok("application/json", events(monday)),
+        ],
+    );
+    run_with(dir.path(), &tg, &origin, NEW_HIGH, true, seed_evening(), 4).await;
+    (tg.alerts_to(42).len(), stored(dir.path()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_split_yahoo_restated_already_is_not_restated_again() {
+    let (alerts, bars) = split_reported_late(true).await;
+    let jan16 = bars
+        .iter()
+        .find(|b| b.interval.is_daily() && b.time.to_rfc3339().starts_with("2026-01-16T21:00"))
+        .and_then(|b| b.close);
+    assert_eq!((alerts, jan16), (0, Some(200.0)));
+    // The control: the same without the event.
+    assert_eq!(split_reported_late(false).await.0, 0);
 }

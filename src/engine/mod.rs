@@ -23,7 +23,7 @@ pub use story::StoryState;
 
 use story::StoryIndex;
 
-use crate::model::{Bar, Headline, Split};
+use crate::model::{Bar, Headline};
 use crate::personal::{Book, Fired, News};
 use crate::rules::{Rule, RuleSet, SelectionKind, Tri};
 use crate::series::Series;
@@ -150,10 +150,14 @@ impl Engine {
         }
     }
 
-    /// Restates `split`'s symbol's price history for it (see [`Series::apply_split`]);
-    /// `false` when that was done already.
-    pub fn apply_split(&mut self, split: &Split) -> bool {
-        self.series_mut(&split.symbol).apply_split(split)
+    /// Replaces `symbol`'s price history with `bars` (oldest first), evaluating nothing: the
+    /// history restated for a split.
+    pub fn reset_series(&mut self, symbol: &str, bars: &[Bar]) {
+        let mut series = Series::new(symbol);
+        for bar in bars {
+            series.push(bar);
+        }
+        self.series.insert(symbol.to_string(), series);
     }
 
     fn series_mut(&mut self, symbol: &str) -> &mut Series {

@@ -220,7 +220,8 @@ fn hashed_similarity(a: &[u64], b: &[u64]) -> f64 {
 /// however many stories are remembered or how alike the feed's titles are. Stories are known
 /// by the hash of their key; their words are compared as hashes.
 ///
-/// It also keeps the stories in the order they were first seen, so forgetting the expired
+/// It also keeps the stories in the order they are remembered from (first seen, and again when
+/// one alerts), so forgetting the expired
 /// ones looks at those alone.
 #[derive(Debug, Default)]
 pub struct StoryIndex {

@@ -28,6 +28,21 @@ pub(super) fn split_key(split: &Split) -> Vec<u8> {
     k
 }
 
+/// Stored bars restated for splits taken in by a step, by key: what the step's fetched bars
+/// are compared with, and what it writes back unless a fetched bar replaces it.
+#[derive(Debug, Default)]
+pub struct Restated(BTreeMap<Vec<u8>, Bar>);
+
+impl Restated {
+    /// The restated bars to write: all but those `fetched` replaces.
+    pub fn without(mut self, fetched: &[Bar]) -> Vec<Bar> {
+        for bar in fetched {
+            self.0.remove(&key(bar));
+        }
+        self.0.into_values().collect()
+    }
+}
+
 /// Whether two bar keys are of the same symbol and interval (they differ only in the time).
 fn same_series(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a[..a.len() - 8] == b[..b.len() - 8]
@@ -39,9 +54,25 @@ impl Store {
     /// close from a day chart, after the full daily bar from the history — is merged into it:
     /// values it lacks are kept, so the two never overwrite each other in turn.
     pub fn changed_bars(&self, bars: &[Bar]) -> Result<Vec<Bar>, StoreError> {
+        self.changed_bars_over(bars, &Restated::default())
+    }
+
+    /// [`changed_bars`](Self::changed_bars) against the stored bars as `restated` has them:
+    /// after a split, a fetched bar is news unless it says what the restated copy says, and
+    /// what it lacks is taken from that copy.
+    pub fn changed_bars_over(
+        &self,
+        bars: &[Bar],
+        restated: &Restated,
+    ) -> Result<Vec<Bar>, StoreError> {
         let mut out = Vec::new();
         for bar in bars {
-            match self.get_as::<Bar>(Tree::Bars, &key(bar), "bar")? {
+            let k = key(bar);
+            let old = match restated.0.get(&k) {
+                Some(b) => Some(b.clone()),
+                None => self.get_as::<Bar>(Tree::Bars, &k, "bar")?,
+            };
+            match old {
                 Some(old) => {
                     let merged = Bar {
                         open: bar.open.or(old.open),
@@ -82,7 +113,7 @@ impl Store {
 
     /// The stored bars from before `splits` (new ones, by date), restated for every split
     /// they precede: the step that takes the splits in writes them back.
-    pub fn restated_bars(&self, splits: &[Split]) -> Result<Vec<Bar>, StoreError> {
+    pub fn restated_bars(&self, splits: &[Split]) -> Result<Restated, StoreError> {
         let mut restated: BTreeMap<Vec<u8>, Bar> = BTreeMap::new();
         for split in splits {
             let until = crate::market::exchange_for(&split.symbol).start_of(split.date);
@@ -104,7 +135,27 @@ impl Store {
                 restated.insert(k, bar);
             }
         }
-        Ok(restated.into_values().collect())
+        Ok(Restated(restated))
+    }
+
+    /// The stored bars of `symbol`, oldest first, as they are once `writes` (bars a step is
+    /// about to store) are stored: a series rebuilt after a split.
+    pub fn bars_with(&self, symbol: &str, writes: &[Bar]) -> Result<Vec<Bar>, StoreError> {
+        let mut prefix = symbol.as_bytes().to_vec();
+        prefix.push(0);
+        let mut all: BTreeMap<Vec<u8>, Bar> = BTreeMap::new();
+        for entry in self.entries(Tree::Bars, Range::prefix(&prefix), "reading bars") {
+            let (k, v) = entry?;
+            if let Some(bar) = decode::<Bar>(&v, "bar") {
+                all.insert(k.to_vec(), bar);
+            }
+        }
+        for bar in writes.iter().filter(|b| b.symbol == symbol) {
+            all.insert(key(bar), bar.clone());
+        }
+        let mut out: Vec<Bar> = all.into_values().collect();
+        out.sort_by_key(|b| b.time);
+        Ok(out)
     }
 
     /// Forgets splits taken in longer ago than [`Split::REMEMBERED`]: no source reports

@@ -26,6 +26,7 @@ mod sent;
 mod symbols;
 mod updates;
 
+pub use bars::Restated;
 pub use copy::{Copied, CopyError};
 pub use updates::TakeIn;
 
