@@ -64,6 +64,17 @@ pub struct QuoteFetch {
 }
 
 impl QuoteFetch {
+    /// The batch for the pipeline (none when nothing came) and the errors, of source `name`.
+    fn into_batch(self, name: &str) -> (Option<Batch>, Vec<(String, FetchError)>) {
+        let batch = (!self.bars.is_empty() || !self.splits.is_empty()).then(|| Batch::Bars {
+            source: name.to_string(),
+            bars: self.bars,
+            splits: self.splits,
+            done: None,
+        });
+        (batch, self.errors)
+    }
+
     /// Adds what fetching `what` gave; `false` when the provider rate-limits (asking again
     /// right away only prolongs it).
     pub fn add(&mut self, what: &str, result: Result<Vec<Bar>, FetchError>) -> bool {
@@ -240,32 +251,20 @@ impl Source {
         let started = std::time::Instant::now();
 
         let (batch, errors) = match &self.kind {
-            SourceKind::Quotes { provider, symbols } => {
-                let fetch = provider.fetch(&ctx.http, symbols, now).await;
-                let batch =
-                    (!fetch.bars.is_empty() || !fetch.splits.is_empty()).then(|| Batch::Bars {
-                        source: self.name.clone(),
-                        bars: fetch.bars,
-                        splits: fetch.splits,
-                        done: None,
-                    });
-                (batch, fetch.errors)
-            }
+            SourceKind::Quotes { provider, symbols } => provider
+                .fetch(&ctx.http, symbols, now)
+                .await
+                .into_batch(&self.name),
             SourceKind::OnDemand { provider, demand } => {
                 let wanted = demand.wanted(now);
                 if wanted.is_empty() {
                     // Nothing asked for: nothing to fetch, nothing to report.
                     return;
                 }
-                let fetch = provider.fetch_many(&ctx.http, &wanted, now).await;
-                let batch =
-                    (!fetch.bars.is_empty() || !fetch.splits.is_empty()).then(|| Batch::Bars {
-                        source: self.name.clone(),
-                        bars: fetch.bars,
-                        splits: fetch.splits,
-                        done: None,
-                    });
-                (batch, fetch.errors)
+                provider
+                    .fetch_many(&ctx.http, &wanted, now)
+                    .await
+                    .into_batch(&self.name)
             }
             SourceKind::Feed(feed) => match feed.fetch(&ctx.http, now).await {
                 Ok(items) => (

@@ -925,13 +925,16 @@ mod tests {
               "3":{"date":1640995200,"numerator":2,"denominator":1},
               "4":{"date":"soon","numerator":2,"denominator":1},
               "5":"garbage"}}"#;
-        let chart = read_chart(
-            chart_with_events(events).as_bytes(),
-            "NVDA",
-            "30m".parse().unwrap(),
-            now,
-        )
-        .unwrap();
+        let read = |events: &str| {
+            read_chart(
+                chart_with_events(events).as_bytes(),
+                "NVDA",
+                "30m".parse().unwrap(),
+                now,
+            )
+            .unwrap()
+        };
+        let chart = read(events);
         let splits: Vec<(String, f64)> = chart
             .splits
             .iter()
@@ -957,13 +960,7 @@ mod tests {
         );
         // Events of another shape cost nothing but themselves.
         for events in [r#"{"splits":[1,2]}"#, r#""none""#, "null"] {
-            let chart = read_chart(
-                chart_with_events(events).as_bytes(),
-                "NVDA",
-                "30m".parse().unwrap(),
-                now,
-            )
-            .unwrap();
+            let chart = read(events);
             assert!(
                 chart.splits.is_empty() && !chart.bars.is_empty(),
                 "{events}"
