@@ -37,8 +37,9 @@ pub struct Tick {
     pub bar_start: Option<i64>,
     /// Length of the bar behind it in seconds (intraday bars only; 0 otherwise): bars of two
     /// lengths (two sources of one symbol) count the same trades, so their volumes are
-    /// never added together.
-    pub bar_secs: u32,
+    /// never added together. (Two bytes: intraday bars are at most hours long, and the tick
+    /// stays 56 bytes.)
+    pub bar_secs: u16,
 }
 
 /// A symbol's price as `/quote` shows it.
@@ -100,11 +101,12 @@ pub struct Series {
     days: BTreeMap<NaiveDate, Day>,
     /// Latest volume of each regular intraday bar over the intraday history (a bar of a day
     /// behind it adds nothing: that day is settled), as `(bar start, bar length, volume)` in order of the start
-    /// (epoch seconds): bars arrive in time order, so recording one is an append.
-    bar_volumes: VecDeque<(i64, u32, u64)>,
+    /// (epoch seconds), the first two packed into one number ([`volume_key`]): bars arrive in
+    /// time order, so recording one is an append.
+    bar_volumes: VecDeque<(i64, u64)>,
     /// Per trading day and bar length, the sum of the regular bars' volumes; a day's
     /// intraday volume is the largest of them. Kept while the day's bars can still change.
-    interval_volumes: BTreeMap<(NaiveDate, u32), u64>,
+    interval_volumes: BTreeMap<(NaiveDate, u16), u64>,
     /// Start (epoch seconds) of the first trading day whose intraday volumes can still change:
     /// a bar of an earlier day seen again leaves that day's settled volume as it is.
     settled: i64,
@@ -165,7 +167,7 @@ impl Series {
                 .session
                 .or_else(|| self.exchange.session_of_bar_ending(bar.time));
             let start = self.bar_start(date, bar);
-            let secs = bar.interval.secs();
+            let secs = u16::try_from(bar.interval.secs()).unwrap_or(u16::MAX);
             self.insert_tick(Tick {
                 time: bar.time,
                 price,
@@ -205,13 +207,13 @@ impl Series {
 
     /// Counts the latest volume of the regular bar of `secs` seconds that started at `start`
     /// into its day: bars of one length add up, and the length that counts most is the day's.
-    fn count_volume(&mut self, date: NaiveDate, start: i64, secs: u32, volume: u64) {
-        let before = self.record_bar_volume(start, secs, volume);
+    fn count_volume(&mut self, date: NaiveDate, start: i64, secs: u16, volume: u64) {
+        let before = self.record_bar_volume(volume_key(start, secs), volume);
         let sum = self.interval_volumes.entry((date, secs)).or_default();
         *sum = sum.saturating_sub(before).saturating_add(volume);
         let most = self
             .interval_volumes
-            .range((date, 0)..=(date, u32::MAX))
+            .range((date, 0)..=(date, u16::MAX))
             .map(|(_, v)| *v)
             .max()
             .unwrap_or(0);
@@ -248,25 +250,24 @@ impl Series {
         }
     }
 
-    /// Records the latest volume of the intraday bar of `secs` seconds that started at
-    /// `start`; the volume it had before (0 if new).
-    fn record_bar_volume(&mut self, start: i64, secs: u32, volume: u64) -> u64 {
+    /// Records the latest volume of the intraday bar `key` ([`volume_key`]); the volume it had
+    /// before (0 if new).
+    fn record_bar_volume(&mut self, key: i64, volume: u64) -> u64 {
         let volumes = &mut self.bar_volumes;
-        let key = (start, secs);
         match volumes.back_mut() {
-            Some((s, l, v)) if (*s, *l) == key => std::mem::replace(v, volume),
-            Some((s, l, _)) if (*s, *l) > key => {
-                let at = volumes.partition_point(|(s, l, _)| (*s, *l) < key);
+            Some((k, v)) if *k == key => std::mem::replace(v, volume),
+            Some((k, _)) if *k > key => {
+                let at = volumes.partition_point(|(k, _)| *k < key);
                 match volumes.get_mut(at) {
-                    Some((s, l, v)) if (*s, *l) == key => std::mem::replace(v, volume),
+                    Some((k, v)) if *k == key => std::mem::replace(v, volume),
                     _ => {
-                        volumes.insert(at, (start, secs, volume));
+                        volumes.insert(at, (key, volume));
                         0
                     }
                 }
             }
             _ => {
-                volumes.push_back((start, secs, volume));
+                volumes.push_back((key, volume));
                 0
             }
         }
@@ -287,11 +288,8 @@ impl Series {
                 let settled_day = self.exchange.trading_date(keep_from);
                 let settled = self.exchange.start_of(settled_day).timestamp();
                 self.settled = self.settled.max(settled);
-                while self
-                    .bar_volumes
-                    .front()
-                    .is_some_and(|(s, _, _)| *s < settled)
-                {
+                let horizon = volume_key(settled, 0);
+                while self.bar_volumes.front().is_some_and(|(k, _)| *k < horizon) {
                     self.bar_volumes.pop_front();
                 }
                 self.interval_volumes = self.interval_volumes.split_off(&(settled_day, 0));
@@ -405,7 +403,7 @@ impl Series {
         let close = self.exchange.close_on(today);
         let day_start = self.ticks.partition_point(|tick| tick.time <= open);
         // The latest count of each bar, as known at `t`, by bar length.
-        let mut per_bar: BTreeMap<(u32, i64), u64> = BTreeMap::new();
+        let mut per_bar: BTreeMap<(u16, i64), u64> = BTreeMap::new();
         for tick in &self.visible(t)[day_start.min(self.visible(t).len())..] {
             if let (Some(Session::Regular), Some(start), Some(v)) =
                 (tick.session, tick.bar_start, tick.volume)
@@ -414,7 +412,7 @@ impl Series {
             }
         }
         // Bars of two lengths count the same trades: the length that counts most is the day's.
-        let mut per_length: BTreeMap<u32, u64> = BTreeMap::new();
+        let mut per_length: BTreeMap<u16, u64> = BTreeMap::new();
         for ((secs, _), v) in per_bar {
             let sum = per_length.entry(secs).or_default();
             *sum = sum.saturating_add(v);
@@ -501,6 +499,14 @@ impl Series {
     pub fn latest_time(&self) -> Option<DateTime<Utc>> {
         self.ticks.last().map(|t| t.time)
     }
+}
+
+/// An intraday bar's start (epoch seconds) and length as one number, ordered by start, then
+/// length.
+fn volume_key(start: i64, secs: u16) -> i64 {
+    start
+        .saturating_mul(1 << 16)
+        .saturating_add(i64::from(secs))
 }
 
 fn set_latest(slot: &mut Option<(DateTime<Utc>, f64)>, time: DateTime<Utc>, price: f64) {
@@ -732,5 +738,11 @@ mod tests {
         // One of its bars comes again (a late source, a payload sent again).
         s.push(&five("2026-02-02", "15:00"));
         assert_eq!(s.days[&monday].intraday_volume, 7_800);
+    }
+
+    #[test]
+    fn a_tick_stays_small() {
+        // The history holds eight days of ticks per symbol: their size is its memory.
+        assert_eq!(std::mem::size_of::<Tick>(), 56);
     }
 }
