@@ -216,6 +216,7 @@ impl Pipeline {
                     // the connection dropped): undoing the step would fire its alerts again,
                     // under the same ids.
                     self.engine.personal_mut().settle(true);
+                    self.sender.wake();
                     tracing::warn!(error = %e, "a pipeline step reported as failed was stored all the same; kept");
                 } else {
                     self.engine.restore(snapshot);
@@ -302,14 +303,18 @@ impl Pipeline {
 
     fn bars(&mut self, source: &str, bars: Vec<Bar>, splits: &[Split]) -> Result<(), StoreError> {
         let now = self.clock.now();
-        // A split is taken in once its ex-date has begun (until then prices are in old
-        // shares, and a split reported early comes again): the stored history before it is
+        // A split is taken in with the first prices of its ex-date: until then the provider
+        // serves old shares (a split reported ahead, a chart of the day before still served
+        // after midnight), and the split is reported again. The stored history before it is
         // restated, and the fetched bars are compared with that.
         let due: Vec<Split> = self
             .store
             .new_splits(splits)?
             .into_iter()
-            .filter(|s| now >= crate::market::exchange_for(&s.symbol).start_of(s.date))
+            .filter(|s| {
+                let begins = crate::market::exchange_for(&s.symbol).start_of(s.date);
+                now >= begins && bars.iter().any(|b| b.symbol == s.symbol && b.time > begins)
+            })
             .collect();
         let restated = self.store.restated_bars(&due)?;
         let changed = self.store.changed_bars_over(&bars, &restated)?;

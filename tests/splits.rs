@@ -135,6 +135,11 @@ fn third_in_new_shares(reported: bool) -> String {
     }
 }
 
+/// The texts of the alerts chat 42 got.
+fn alert_texts(tg: &FakeTelegram) -> Vec<String> {
+    tg.alerts_to(42).into_iter().map(|m| m.text).collect()
+}
+
 /// The bars of NVDA in the store of the bot that ran in `dir`.
 fn stored(dir: &Path) -> Vec<Bar> {
     let store = marketbot::store::Store::open(&dir.join("data"), 8 << 20).unwrap();
@@ -175,7 +180,7 @@ async fn split_day(reported: bool) -> (usize, Vec<Bar>) {
     let dir = tempfile::tempdir().unwrap();
     origin.set(CHART, Reply::ok("application/json", second_in_old_shares()));
     run(dir.path(), &tg, &origin, SLIDE, "2026-02-02T21:50:00Z").await;
-    assert!(tg.alerts_to(42).is_empty(), "{:?}", tg.alerts_to(42));
+    assert!(alert_texts(&tg).is_empty(), "{:?}", alert_texts(&tg));
 
     origin.set(
         CHART,
@@ -223,7 +228,7 @@ async fn without_the_split_the_same_prices_look_like_a_crash() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_split_reported_the_evening_before_waits_for_its_ex_date() {
+async fn a_split_reported_ahead_waits_for_the_prices_of_its_ex_date() {
     let tg = FakeTelegram::start().await;
     let origin = Origin::start().await;
     let dir = tempfile::tempdir().unwrap();
@@ -239,12 +244,14 @@ async fn a_split_reported_the_evening_before_waits_for_its_ex_date() {
         ),
     );
     run(dir.path(), &tg, &origin, SLIDE, "2026-02-03T00:05:00Z").await;
+    // 01:00 in New York on the 3rd: the ex-date has begun, but the chart is still the 2nd's.
+    run(dir.path(), &tg, &origin, SLIDE, "2026-02-03T06:00:00Z").await;
     origin.set(
         CHART,
         Reply::ok("application/json", third_in_new_shares(true)),
     );
     run(dir.path(), &tg, &origin, SLIDE, "2026-02-03T21:50:00Z").await;
-    assert!(tg.alerts_to(42).is_empty(), "{:?}", tg.alerts_to(42));
+    assert!(alert_texts(&tg).is_empty(), "{:?}", alert_texts(&tg));
     let old_shares: Vec<Bar> = stored(dir.path())
         .into_iter()
         .filter(|b| b.close.is_some_and(|c| c > 1000.0))

@@ -28,9 +28,9 @@ use crate::personal::{Book, Fired, News};
 use crate::rules::{Rule, RuleSet, SelectionKind, Tri};
 use crate::series::Series;
 
-/// How long a story is remembered for folding later copies into its alert: an alert is final
-/// (no copy is added to it any more) once this long has passed since it fired and the engine
-/// was tidied.
+/// How long a story is remembered for folding later copies into its alerts, from its first
+/// sighting or its latest alert: an alert is final (no copy is added to it any more) once this
+/// long has passed since it fired.
 pub const STORY_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(3);
 
 /// Everything the engine remembers besides price series: persisted between runs.
@@ -244,7 +244,7 @@ impl Engine {
                     .any(|c| c.link == cited.link && c.source == cited.source)
             {
                 seen.copies.push(cited.clone());
-                for &alert in &seen.alerts {
+                for alert in seen.open_alerts(now, STORY_MEMORY) {
                     out.push(Output::AlsoReported {
                         alert,
                         headline: cited.clone(),
@@ -289,8 +289,8 @@ impl Engine {
             // cheap to match again and would only bloat the state.
             let state = StoryState {
                 first_seen: now,
-                alerted: None,
                 alerts: Vec::new(),
+                fired: BTreeMap::new(),
                 copies: vec![cited.clone()],
                 words: words.clone(),
                 polarity: polarity.clone(),
@@ -422,7 +422,7 @@ impl Engine {
             && let Some(story) = self.state.stories.get_mut(&news.story)
         {
             story.alerts.push(id);
-            story.alerted = Some(now);
+            story.fired.insert(id, now);
             self.stories.renew(&news.story, now);
             also.extend(
                 story
@@ -596,7 +596,7 @@ impl Engine {
             && let Some(story) = self.state.stories.get_mut(&t.story)
         {
             story.alerts.push(id);
-            story.alerted = Some(now);
+            story.fired.insert(id, now);
             self.stories.renew(&t.story, now);
             also.extend(story.copies.iter().filter(|c| **c != t.headline).cloned());
         }

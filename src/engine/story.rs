@@ -72,12 +72,14 @@ static POLARITY: LazyLock<HashSet<String>> = LazyLock::new(|| {
 pub struct StoryState {
     /// When it was first seen.
     pub first_seen: DateTime<Utc>,
-    /// When it last produced an alert: it is remembered from then on, so copies fold into an
-    /// alert that fired late (its price part came a day after the news) as long as into any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alerted: Option<DateTime<Utc>>,
     /// Alerts it produced.
     pub alerts: Vec<AlertId>,
+    /// When each of them fired (none for alerts from before this was kept). The story is
+    /// remembered from its latest alert on, so copies fold into an alert that fired late (its
+    /// price part came a day after the news) as long as into any; an alert older than the
+    /// story memory takes no more copies.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fired: BTreeMap<AlertId, DateTime<Utc>>,
     /// Every copy seen, first one first.
     pub copies: Vec<HeadlineRef>,
     /// Its content words (sorted, distinct stems).
@@ -91,8 +93,22 @@ pub struct StoryState {
 impl StoryState {
     /// Since when it is remembered: its first sighting, or its latest alert.
     pub fn remembered_from(&self) -> DateTime<Utc> {
-        self.alerted
-            .map_or(self.first_seen, |a| a.max(self.first_seen))
+        self.fired
+            .values()
+            .copied()
+            .fold(self.first_seen, DateTime::max)
+    }
+
+    /// Its alerts that still take copies at `now`: those fired within `memory`.
+    pub fn open_alerts(
+        &self,
+        now: DateTime<Utc>,
+        memory: chrono::TimeDelta,
+    ) -> impl Iterator<Item = AlertId> + '_ {
+        self.alerts
+            .iter()
+            .copied()
+            .filter(move |id| self.fired.get(id).is_none_or(|t| now - *t <= memory))
     }
 }
 

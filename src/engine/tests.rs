@@ -1009,3 +1009,77 @@ fn replay_refuses_a_close_that_is_no_price() {
         "{err}"
     );
 }
+
+/// A story that alerted twice (its text alone on Monday, with a drop on Tuesday) is
+/// remembered from its latest alert, but each alert takes copies for three days from its own
+/// firing, as `replay` finalises them: a copy on Thursday goes to Tuesday's alert only.
+#[test]
+fn a_copy_goes_to_the_alerts_of_its_story_still_open() {
+    const NEWS_ONLY: &str = "id = \"partner-news\"\ntitle = \"Partner seeks alternatives\"\nsymbols = [\"NVDA\"]\ncondition = \"partner and alternative\"\n[text.partner]\nany = [\"openai\"]\n[text.alternative]\nany = [\"alternativ*\"]\n";
+    let set = Arc::new(
+        compile(
+            vec![
+                SourceFile {
+                    path: "rules/r.toml".into(),
+                    text: RULE.replace("ORDER", "any"),
+                },
+                SourceFile {
+                    path: "rules/n.toml".into(),
+                    text: NEWS_ONLY.into(),
+                },
+            ],
+            vec![],
+        )
+        .unwrap(),
+    );
+    let mut live = Engine::new(Arc::clone(&set), EngineState::default());
+    let mut replayed = Engine::new(set, EngineState::default());
+    let mut done = Vec::new();
+    let mut copies_to = Vec::new();
+    {
+        let mut r = crate::replay::Replayer::new(&mut replayed);
+        let mut both = |at: &str, event: crate::replay::Event| {
+            let outputs = match &event {
+                crate::replay::Event::Bars(bars) => live.on_bars(bars, t(at)),
+                crate::replay::Event::Headline(h) => live.on_headline(h, t(at)).0,
+            };
+            for o in outputs {
+                if let Output::AlsoReported { alert, .. } = o {
+                    copies_to.push(alert);
+                }
+            }
+            live.tidy(t(at));
+            r.feed(t(at), event, |a| done.push(a));
+        };
+        let bars = |b: Bar| crate::replay::Event::Bars(vec![b]);
+        both(
+            "2026-02-02T14:00:00Z",
+            bars(bar("2026-01-30T21:00:00Z", "1d", 191.79)),
+        );
+        both(
+            "2026-02-02T16:00:00Z",
+            crate::replay::Event::Headline(Box::new(headline(NEWS, "2026-02-02T16:00:00Z"))),
+        );
+        for (time, close) in [
+            ("2026-02-02T21:00:00Z", 191.79),
+            ("2026-02-03T15:00:00Z", 187.0),
+            ("2026-02-03T21:00:00Z", 187.0),
+            ("2026-02-04T21:00:00Z", 187.0),
+        ] {
+            both(time, bars(bar(time, "30m", close)));
+        }
+        let mut copy = headline(&format!("UPDATE 1-{NEWS}"), "2026-02-05T17:00:00Z");
+        copy.source = "MarketWatch".into();
+        copy.link = Some("https://copy.example/update-1".into());
+        both(
+            "2026-02-05T17:00:00Z",
+            crate::replay::Event::Headline(Box::new(copy)),
+        );
+        r.finish(|a| done.push(a));
+    }
+    let id = |rule: &str| done.iter().find(|a| a.rule == rule).unwrap();
+    let (monday, tuesday) = (id("partner-news"), id("partner-drop"));
+    assert_eq!(copies_to, [tuesday.id], "live");
+    assert!(tuesday.also.iter().any(|c| c.source == "MarketWatch"));
+    assert!(monday.also.iter().all(|c| c.source != "MarketWatch"));
+}
