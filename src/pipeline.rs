@@ -194,8 +194,12 @@ impl Pipeline {
             let snapshot = self.engine.state().clone();
             // A step draws charts and writes to the store: work that blocks, kept off the
             // async workers.
-            let result = crate::blocking::off_workers(|| match batch {
-                Batch::Headlines { source, items } => self.headlines(&source, items),
+            let (result, stored) = crate::blocking::off_workers(|| match batch {
+                Batch::Headlines {
+                    source,
+                    items,
+                    stored,
+                } => (self.headlines(&source, items), stored),
                 Batch::Bars {
                     source,
                     bars,
@@ -207,22 +211,30 @@ impl Pipeline {
                         // Whoever waits for these bars may go on (stored or not).
                         let _ = done.send(());
                     }
-                    result
+                    (result, None)
                 }
             });
-            if let Err(e) = result {
-                if self.landed_after_all(&snapshot) {
+            let kept = match result {
+                Ok(()) => true,
+                Err(e) if self.landed_after_all(&snapshot) => {
                     // The commit was reported failed but is stored (PostgreSQL committed as
                     // the connection dropped): undoing the step would fire its alerts again,
                     // under the same ids.
                     self.engine.personal_mut().settle(true);
                     self.sender.wake();
                     tracing::warn!(error = %e, "a pipeline step reported as failed was stored all the same; kept");
-                } else {
+                    true
+                }
+                Err(e) => {
                     self.engine.restore(snapshot);
                     self.engine.personal_mut().settle(false);
                     tracing::error!(error = %e, "cannot commit a pipeline step; it will be retried with the next fetch");
+                    false
                 }
+            };
+            if let Some(stored) = stored.filter(|_| kept) {
+                // A feed's conditional GET may now take its items as known.
+                let _ = stored.send(());
             }
             self.tidy();
         }

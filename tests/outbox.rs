@@ -397,20 +397,18 @@ async fn a_chat_that_takes_no_pictures_gets_the_alert_as_text() {
     assert!(store.outbox().unwrap().is_empty());
 }
 
-/// A step whose commit was stored but reported failed (PostgreSQL committed as the connection
-/// dropped) is kept: the next prices do not fire its alert a second time, under the same id.
-#[tokio::test]
-async fn a_step_stored_but_reported_failed_does_not_fire_its_alert_again() {
+/// The live pipeline over `store` with one price rule (NVDA down 2 %, a day's cooldown), in
+/// console mode: the channel it reads its batches from, and its task.
+fn pipeline_over(
+    store: &Store,
+) -> (
+    tokio::sync::mpsc::Sender<marketbot::sources::Batch>,
+    tokio::task::JoinHandle<()>,
+) {
     use marketbot::delivery::{ConsoleSink, Mode};
-    use marketbot::model::Bar;
     use marketbot::pipeline::{Pipeline, personal_sync};
     use marketbot::rules::{SourceFile, compile};
-    use marketbot::sources::Batch;
 
-    let dir = tempfile::tempdir().unwrap();
-    let sled = Store::open(dir.path(), 8 << 20).unwrap();
-    let faulty = Arc::new(Faulty::new(sled.backend()));
-    let store = Store::with_backend(faulty.clone()).unwrap();
     let rules = compile(
         vec![SourceFile {
             path: "rules/fall.toml".into(),
@@ -435,7 +433,21 @@ async fn a_step_stored_but_reported_failed_does_not_fire_its_alert_again() {
     )
     .unwrap();
     let (tx, rx) = tokio::sync::mpsc::channel(4);
-    let running = tokio::spawn(pipeline.run(rx));
+    (tx, tokio::spawn(pipeline.run(rx)))
+}
+
+/// A step whose commit was stored but reported failed (PostgreSQL committed as the connection
+/// dropped) is kept: the next prices do not fire its alert a second time, under the same id.
+#[tokio::test]
+async fn a_step_stored_but_reported_failed_does_not_fire_its_alert_again() {
+    use marketbot::model::Bar;
+    use marketbot::sources::Batch;
+
+    let dir = tempfile::tempdir().unwrap();
+    let sled = Store::open(dir.path(), 8 << 20).unwrap();
+    let faulty = Arc::new(Faulty::new(sled.backend()));
+    let store = Store::with_backend(faulty.clone()).unwrap();
+    let (tx, running) = pipeline_over(&store);
     let bar = |time: &str, interval: &str, close: f64| Bar {
         symbol: "NVDA".into(),
         time: time.parse().unwrap(),
@@ -489,4 +501,42 @@ async fn a_step_stored_but_reported_failed_does_not_fire_its_alert_again() {
         "fired again after a stored step was undone"
     );
     assert_eq!(store.outbox().unwrap().len(), 1, "one message to send");
+}
+
+/// A feed's items are confirmed stored only when their step was: a step that failed drops
+/// the confirmation, so the feed keeps its old validators and fetches the items again.
+#[tokio::test]
+async fn a_feeds_items_are_confirmed_only_when_stored() {
+    use marketbot::sources::Batch;
+
+    let dir = tempfile::tempdir().unwrap();
+    let sled = Store::open(dir.path(), 8 << 20).unwrap();
+    let faulty = Arc::new(Faulty::new(sled.backend()));
+    let store = Store::with_backend(faulty.clone()).unwrap();
+    let (tx, running) = pipeline_over(&store);
+    let item = marketbot::model::Headline {
+        id: "wire:1".into(),
+        published: now(),
+        source: "Wire".into(),
+        title: "Nvidia shares slip".into(),
+        link: None,
+        summary: None,
+        symbols: vec!["NVDA".into()],
+        lang: None,
+    };
+    let send = |stored| Batch::Headlines {
+        source: "wire".into(),
+        items: vec![item.clone()],
+        stored: Some(stored),
+    };
+    faulty.fail_commits(1);
+    let (stored, confirmed) = tokio::sync::oneshot::channel();
+    tx.send(send(stored)).await.unwrap();
+    assert!(confirmed.await.is_err(), "not stored, not confirmed");
+    let (stored, confirmed) = tokio::sync::oneshot::channel();
+    tx.send(send(stored)).await.unwrap();
+    assert!(confirmed.await.is_ok(), "stored the second time");
+    drop(tx);
+    running.await.unwrap();
+    assert!(store.item_seen_at("wire:1").unwrap().is_some());
 }

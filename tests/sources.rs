@@ -37,6 +37,29 @@ fn feed(origin: &Origin, path: &str) -> Feed {
     })
 }
 
+/// A fetch whose items could not be stored (the store was unreachable) keeps the validators
+/// it had: the next fetch gets the items again, not a 304 until the feed changes.
+#[tokio::test]
+async fn a_feed_whose_items_were_not_stored_is_fetched_whole_again() {
+    let origin = Origin::start().await;
+    origin.set(
+        "/wire.xml",
+        Reply::ok(RSS, rss("Wire", &[seed_item()])).header("ETag", "\"v1\""),
+    );
+    let f = feed(&origin, "/wire.xml");
+    assert_eq!(f.fetch(&http(2000), evening()).await.unwrap().len(), 1);
+    // Not stored: asked again without validators, the item comes again.
+    assert_eq!(f.fetch(&http(2000), evening()).await.unwrap().len(), 1);
+    f.stored();
+    assert!(f.fetch(&http(2000), evening()).await.unwrap().is_empty());
+    let asked: Vec<bool> = origin
+        .requests("/wire.xml")
+        .iter()
+        .map(|h| h.contains_key("if-none-match"))
+        .collect();
+    assert_eq!(asked, [false, false, true]);
+}
+
 #[tokio::test]
 async fn feeds_are_fetched_with_conditional_get() {
     let origin = Origin::start().await;
@@ -50,6 +73,7 @@ async fn feeds_are_fetched_with_conditional_get() {
     let first = f.fetch(&http(2000), evening()).await.unwrap();
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].source, "Reuters");
+    f.stored();
     let second = f.fetch(&http(2000), evening()).await.unwrap();
     assert!(second.is_empty(), "304: nothing new");
     let requests = origin.requests("/wire.xml");

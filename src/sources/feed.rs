@@ -29,11 +29,16 @@ static WIRE_LEAD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*\(([A-Z][\w .&'-]{1,40})\)\s*[-–—]{1,2}\s").expect("static regex")
 });
 
-/// One configured feed and the validators of its last response.
+/// One configured feed and the validators of its last response whose items were stored.
 pub struct Feed {
     /// The feed's configuration.
     pub config: FeedConfig,
+    /// Sent with each request: the feed answers 304 while it has not changed since.
     validators: Mutex<Validators>,
+    /// Of the last usable response, until its items are stored (`stored`). A response whose
+    /// items could not be stored leaves the validators as they were, so the next fetch gets
+    /// the items again instead of a 304 until the feed changes.
+    fetched: Mutex<Option<Validators>>,
 }
 
 #[derive(Default, Clone)]
@@ -48,10 +53,24 @@ impl Feed {
         Feed {
             config,
             validators: Mutex::new(Validators::default()),
+            fetched: Mutex::new(None),
         }
     }
 
-    /// Fetches the feed; an unchanged feed (304) yields no items.
+    /// The items of the last fetch were stored: its validators go with the next request.
+    pub fn stored(&self) {
+        if let Some(v) = self
+            .fetched
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            *self.validators.lock().unwrap_or_else(|e| e.into_inner()) = v;
+        }
+    }
+
+    /// Fetches the feed; an unchanged feed (304) yields no items. The response's validators
+    /// are used once its items are [`stored`](Self::stored).
     pub async fn fetch(
         &self,
         http: &Http,
@@ -79,10 +98,10 @@ impl Feed {
         }
         let items = parse_feed(&resp, &self.config, now)?;
         // Remember validators only for a response we could use.
-        *self.validators.lock().unwrap_or_else(|e| e.into_inner()) = Validators {
+        *self.fetched.lock().unwrap_or_else(|e| e.into_inner()) = Some(Validators {
             etag: resp.headers.get(header::ETAG).cloned(),
             last_modified: resp.headers.get(header::LAST_MODIFIED).cloned(),
-        };
+        });
         Ok(items)
     }
 }

@@ -37,6 +37,8 @@ pub enum Batch {
         source: String,
         /// The items, as fetched.
         items: Vec<Headline>,
+        /// Told when the items are stored (dropped when they could not be).
+        stored: Option<oneshot::Sender<()>>,
     },
     /// Bars from a quote provider.
     Bars {
@@ -250,6 +252,8 @@ impl Source {
         health.last_attempt = Some(now);
         let started = std::time::Instant::now();
 
+        // Answered once a feed's items are stored: only then are its validators kept.
+        let mut stored = None;
         let (batch, errors) = match &self.kind {
             SourceKind::Quotes { provider, symbols } => provider
                 .fetch(&ctx.http, symbols, now)
@@ -267,13 +271,18 @@ impl Source {
                     .into_batch(&self.name)
             }
             SourceKind::Feed(feed) => match feed.fetch(&ctx.http, now).await {
-                Ok(items) => (
-                    Some(Batch::Headlines {
-                        source: self.name.clone(),
-                        items,
-                    }),
-                    Vec::new(),
-                ),
+                Ok(items) => {
+                    let (tx, rx) = oneshot::channel();
+                    stored = Some(rx);
+                    (
+                        Some(Batch::Headlines {
+                            source: self.name.clone(),
+                            items,
+                            stored: Some(tx),
+                        }),
+                        Vec::new(),
+                    )
+                }
                 Err(e) => (None, vec![(feed.config.url.to_string(), e)]),
             },
         };
@@ -346,6 +355,11 @@ impl Source {
             if ctx.pipeline.send(batch).await.is_err() {
                 tracing::debug!(source = %self.name, "pipeline closed; dropping batch");
             }
+        }
+        if let (Some(stored), SourceKind::Feed(feed)) = (stored, &self.kind)
+            && stored.await.is_ok()
+        {
+            feed.stored();
         }
     }
 }

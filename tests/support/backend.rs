@@ -1,6 +1,6 @@
 //! A store backend that misbehaves on cue, around a real one: a removal from the outbox that
-//! fails (the store hiccups), another process's write while a transaction runs, or a
-//! transaction that is stored but reported failed (the connection dropped at COMMIT).
+//! fails (the store hiccups), another process's write while a transaction runs, a transaction
+//! that fails, or one that is stored but reported failed (the connection dropped at COMMIT).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,6 +20,8 @@ pub struct Faulty {
     failing_removals: AtomicUsize,
     /// Transactions still to report failure after they were stored.
     lost_commits: AtomicUsize,
+    /// Transactions still to fail without being stored.
+    failing_commits: AtomicUsize,
     meanwhile: Mutex<Option<Meanwhile>>,
 }
 
@@ -29,6 +31,7 @@ impl Faulty {
             inner: Arc::clone(inner),
             failing_removals: AtomicUsize::new(0),
             lost_commits: AtomicUsize::new(0),
+            failing_commits: AtomicUsize::new(0),
             meanwhile: Mutex::new(None),
         }
     }
@@ -37,6 +40,11 @@ impl Faulty {
     pub fn failing_removals(self, n: usize) -> Faulty {
         self.failing_removals.store(n, Ordering::SeqCst);
         self
+    }
+
+    /// From now on, the next `n` transactions fail and are not stored.
+    pub fn fail_commits(&self, n: usize) {
+        self.failing_commits.store(n, Ordering::SeqCst);
     }
 
     /// From now on, the next `n` transactions are stored but reported failed.
@@ -101,6 +109,13 @@ impl Backend for Faulty {
         self.inner.len(tree)
     }
     fn transaction(&self, trees: &[Tree], body: &mut Body<'_>) -> Result<(), BackendError> {
+        let failing = self
+            .failing_commits
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if failing {
+            return Err("injected: the database is unreachable".into());
+        }
         let mut meanwhile = self.meanwhile.lock().unwrap().take();
         let mut wrapped = |tx: &mut dyn Transaction| {
             body(&mut Interrupted {
