@@ -63,6 +63,13 @@ impl Faulty {
     }
 }
 
+/// Counts one fault off `faults`; `false` when none is left.
+fn take_one(faults: &AtomicUsize) -> bool {
+    faults
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+}
+
 impl Backend for Faulty {
     fn describe(&self) -> String {
         self.inner.describe()
@@ -77,12 +84,7 @@ impl Backend for Faulty {
         self.inner.insert(tree, key, value)
     }
     fn remove(&self, tree: Tree, key: &[u8]) -> Result<bool, BackendError> {
-        let fail = tree == Tree::Outbox
-            && self
-                .failing_removals
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok();
-        if fail {
+        if tree == Tree::Outbox && take_one(&self.failing_removals) {
             return Err("injected: connection reset".into());
         }
         self.inner.remove(tree, key)
@@ -109,11 +111,7 @@ impl Backend for Faulty {
         self.inner.len(tree)
     }
     fn transaction(&self, trees: &[Tree], body: &mut Body<'_>) -> Result<(), BackendError> {
-        let failing = self
-            .failing_commits
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        if failing {
+        if take_one(&self.failing_commits) {
             return Err("injected: the database is unreachable".into());
         }
         let mut meanwhile = self.meanwhile.lock().unwrap().take();
@@ -125,11 +123,7 @@ impl Backend for Faulty {
             })
         };
         self.inner.transaction(trees, &mut wrapped)?;
-        let lost = self
-            .lost_commits
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        if lost {
+        if take_one(&self.lost_commits) {
             return Err("injected: connection lost waiting for COMMIT's answer".into());
         }
         Ok(())
