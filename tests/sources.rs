@@ -37,27 +37,58 @@ fn feed(origin: &Origin, path: &str) -> Feed {
     })
 }
 
-/// A fetch whose items could not be stored (the store was unreachable) keeps the validators
-/// it had: the next fetch gets the items again, not a 304 until the feed changes.
+/// A response whose items could not be stored (the store was unreachable) leaves the feed's
+/// validators as they were: the next fetch brings the items again, not a 304 until the feed
+/// changes — also when a 304 to the older validators comes in between.
 #[tokio::test]
 async fn a_feed_whose_items_were_not_stored_is_fetched_whole_again() {
     let origin = Origin::start().await;
+    let f = feed(&origin, "/wire.xml");
+    let h = http(2000);
+    // v0, empty, stored.
     origin.set(
         "/wire.xml",
-        Reply::ok(RSS, rss("Wire", &[seed_item()])).header("ETag", "\"v1\""),
+        Reply::ok(RSS, rss("Wire", &[])).header("ETag", "\"v0\""),
     );
-    let f = feed(&origin, "/wire.xml");
-    assert_eq!(f.fetch(&http(2000), evening()).await.unwrap().len(), 1);
-    // Not stored: asked again without validators, the item comes again.
-    assert_eq!(f.fetch(&http(2000), evening()).await.unwrap().len(), 1);
-    f.stored();
-    assert!(f.fetch(&http(2000), evening()).await.unwrap().is_empty());
-    let asked: Vec<bool> = origin
+    f.fetch(&h, evening())
+        .await
+        .unwrap()
+        .validators
+        .unwrap()
+        .stored();
+    // v1 with the story: its step fails, the validators are dropped with it.
+    let v1 = Reply::ok(RSS, rss("Wire", &[seed_item()])).header("ETag", "\"v1\"");
+    origin.set("/wire.xml", v1.clone());
+    let lost = f.fetch(&h, evening()).await.unwrap();
+    assert_eq!(lost.items.len(), 1);
+    drop(lost);
+    // A lagging cache answers v0 again (304 to the validators the feed has)...
+    origin.set(
+        "/wire.xml",
+        Reply::ok(RSS, rss("Wire", &[])).header("ETag", "\"v0\""),
+    );
+    let unchanged = f.fetch(&h, evening()).await.unwrap();
+    assert!(unchanged.items.is_empty() && unchanged.validators.is_none());
+    // ...and then v1: the story comes again.
+    origin.set("/wire.xml", v1);
+    assert_eq!(f.fetch(&h, evening()).await.unwrap().items.len(), 1);
+    let asked: Vec<Option<String>> = origin
         .requests("/wire.xml")
         .iter()
-        .map(|h| h.contains_key("if-none-match"))
+        .map(|h| {
+            h.get("if-none-match")
+                .map(|v| v.to_str().unwrap().to_string())
+        })
         .collect();
-    assert_eq!(asked, [false, false, true]);
+    assert_eq!(
+        asked,
+        [
+            None,
+            Some("\"v0\"".into()),
+            Some("\"v0\"".into()),
+            Some("\"v0\"".into())
+        ]
+    );
 }
 
 #[tokio::test]
@@ -71,11 +102,11 @@ async fn feeds_are_fetched_with_conditional_get() {
     );
     let f = feed(&origin, "/wire.xml");
     let first = f.fetch(&http(2000), evening()).await.unwrap();
-    assert_eq!(first.len(), 1);
-    assert_eq!(first[0].source, "Reuters");
-    f.stored();
+    assert_eq!(first.items.len(), 1);
+    assert_eq!(first.items[0].source, "Reuters");
+    first.validators.unwrap().stored();
     let second = f.fetch(&http(2000), evening()).await.unwrap();
-    assert!(second.is_empty(), "304: nothing new");
+    assert!(second.items.is_empty(), "304: nothing new");
     let requests = origin.requests("/wire.xml");
     assert_eq!(requests[1].get("if-none-match").unwrap(), "\"v1\"");
     assert_eq!(
@@ -120,7 +151,10 @@ async fn feed_failures_are_classified() {
     );
     origin.set("/huge.xml", Reply::ok(RSS, "x".repeat(9 * 1024 * 1024)));
     let h = http(500);
-    let kind = |r: Result<Vec<marketbot::model::Headline>, FetchError>| r.unwrap_err().kind();
+    let kind = |r: Result<marketbot::sources::feed::Fetched, FetchError>| match r {
+        Ok(_) => "no error",
+        Err(e) => e.kind(),
+    };
     assert_eq!(
         kind(feed(&origin, "/500.xml").fetch(&h, evening()).await),
         "server-error"
@@ -519,7 +553,8 @@ async fn relative_item_links_are_resolved_not_dropped() {
     let items = feed(&origin, "/wire.xml")
         .fetch(&http(2000), evening())
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert_eq!(
         items[0].link.as_deref(),
         Some(origin.url("/news/blackwell-ultra.html").as_str()),

@@ -6,7 +6,7 @@
 //! `(Reuters) -` lead), falling back to the feed's name.
 
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use chrono::{DateTime, Utc};
 use regex::Regex;
@@ -34,11 +34,31 @@ pub struct Feed {
     /// The feed's configuration.
     pub config: FeedConfig,
     /// Sent with each request: the feed answers 304 while it has not changed since.
-    validators: Mutex<Validators>,
-    /// Of the last usable response, until its items are stored (`stored`). A response whose
-    /// items could not be stored leaves the validators as they were, so the next fetch gets
-    /// the items again instead of a 304 until the feed changes.
-    fetched: Mutex<Option<Validators>>,
+    validators: Arc<Mutex<Validators>>,
+}
+
+/// What one fetch of a feed brought.
+pub struct Fetched {
+    /// The items (none when the feed answered 304).
+    pub items: Vec<Headline>,
+    /// The response's validators, for the feed's later requests once its items are stored
+    /// ([`Pending::stored`]); none after a 304. A response whose items could not be stored
+    /// leaves the feed's validators as they were, so the next fetch brings the items again
+    /// instead of a 304 until the feed changes.
+    pub validators: Option<Pending>,
+}
+
+/// A response's validators, waiting for its items to be stored.
+pub struct Pending {
+    validators: Validators,
+    feed: Arc<Mutex<Validators>>,
+}
+
+impl Pending {
+    /// The response's items are stored: its validators go with the feed's next requests.
+    pub fn stored(self) {
+        *self.feed.lock().unwrap_or_else(|e| e.into_inner()) = self.validators;
+    }
 }
 
 #[derive(Default, Clone)]
@@ -52,30 +72,12 @@ impl Feed {
     pub fn new(config: FeedConfig) -> Feed {
         Feed {
             config,
-            validators: Mutex::new(Validators::default()),
-            fetched: Mutex::new(None),
+            validators: Arc::default(),
         }
     }
 
-    /// The items of the last fetch were stored: its validators go with the next request.
-    pub fn stored(&self) {
-        if let Some(v) = self
-            .fetched
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        {
-            *self.validators.lock().unwrap_or_else(|e| e.into_inner()) = v;
-        }
-    }
-
-    /// Fetches the feed; an unchanged feed (304) yields no items. The response's validators
-    /// are used once its items are [`stored`](Self::stored).
-    pub async fn fetch(
-        &self,
-        http: &Http,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<Headline>, FetchError> {
+    /// Fetches the feed; an unchanged feed (304) yields no items.
+    pub async fn fetch(&self, http: &Http, now: DateTime<Utc>) -> Result<Fetched, FetchError> {
         let validators = self
             .validators
             .lock()
@@ -94,15 +96,24 @@ impl Feed {
         }
         let resp = http.get(&self.config.url, headers).await?;
         if resp.status == 304 {
-            return Ok(Vec::new());
+            return Ok(Fetched {
+                items: Vec::new(),
+                validators: None,
+            });
         }
         let items = parse_feed(&resp, &self.config, now)?;
-        // Remember validators only for a response we could use.
-        *self.fetched.lock().unwrap_or_else(|e| e.into_inner()) = Some(Validators {
+        // Validators only of a response we could use.
+        let validators = Validators {
             etag: resp.headers.get(header::ETAG).cloned(),
             last_modified: resp.headers.get(header::LAST_MODIFIED).cloned(),
-        });
-        Ok(items)
+        };
+        Ok(Fetched {
+            items,
+            validators: Some(Pending {
+                validators,
+                feed: Arc::clone(&self.validators),
+            }),
+        })
     }
 }
 

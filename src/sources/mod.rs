@@ -252,8 +252,6 @@ impl Source {
         health.last_attempt = Some(now);
         let started = std::time::Instant::now();
 
-        // Answered once a feed's items are stored: only then are its validators kept.
-        let mut stored = None;
         let (batch, errors) = match &self.kind {
             SourceKind::Quotes { provider, symbols } => provider
                 .fetch(&ctx.http, symbols, now)
@@ -271,14 +269,23 @@ impl Source {
                     .into_batch(&self.name)
             }
             SourceKind::Feed(feed) => match feed.fetch(&ctx.http, now).await {
-                Ok(items) => {
-                    let (tx, rx) = oneshot::channel();
-                    stored = Some(rx);
+                Ok(fetched) => {
+                    // The response's validators are kept once the pipeline has stored its
+                    // items, without holding up the poll.
+                    let stored = fetched.validators.map(|pending| {
+                        let (tx, rx) = oneshot::channel();
+                        tokio::spawn(async move {
+                            if rx.await.is_ok() {
+                                pending.stored();
+                            }
+                        });
+                        tx
+                    });
                     (
                         Some(Batch::Headlines {
                             source: self.name.clone(),
-                            items,
-                            stored: Some(tx),
+                            items: fetched.items,
+                            stored,
                         }),
                         Vec::new(),
                     )
@@ -355,11 +362,6 @@ impl Source {
             if ctx.pipeline.send(batch).await.is_err() {
                 tracing::debug!(source = %self.name, "pipeline closed; dropping batch");
             }
-        }
-        if let (Some(stored), SourceKind::Feed(feed)) = (stored, &self.kind)
-            && stored.await.is_ok()
-        {
-            feed.stored();
         }
     }
 }
