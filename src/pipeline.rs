@@ -340,9 +340,9 @@ impl Pipeline {
             // The symbol's history as it will be stored, before the new bars are judged: the
             // first price in new shares is compared with like, not taken for a crash, a new
             // low or a surge in volume.
-            let mut after = writes.clone();
-            after.extend(changed.iter().filter(|b| b.symbol == symbol).cloned());
-            let history = self.store.bars_with(symbol, &after)?;
+            let history = self
+                .store
+                .bars_with(symbol, writes.iter().chain(&changed))?;
             for split in due.iter().filter(|s| s.symbol == symbol) {
                 tracing::info!(source, symbol, date = %split.date, ratio = split.ratio, "split: price history restated");
             }

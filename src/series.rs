@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, VecDeque};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::market::{Exchange, exchange_for};
-use crate::model::{Bar, Session};
+use crate::model::{self, Bar, Session};
 
 /// How far back intraday prices are kept: enough for day-long correlation spans and for
 /// `/chart 5d` (five trading days, a weekend and a holiday).
@@ -100,9 +100,9 @@ pub struct Series {
     /// Per trading day statistics.
     days: BTreeMap<NaiveDate, Day>,
     /// Latest volume of each regular intraday bar over the intraday history (a bar of a day
-    /// behind it adds nothing: that day is settled), as `(bar start, bar length, volume)` in order of the start
-    /// (epoch seconds), the first two packed into one number ([`volume_key`]): bars arrive in
-    /// time order, so recording one is an append.
+    /// behind it adds nothing: that day is settled), as `(key, volume)` in order of the key,
+    /// the bar's start and length packed into one number ([`volume_key`]): bars arrive in time
+    /// order, so recording one is an append.
     bar_volumes: VecDeque<(i64, u64)>,
     /// Per trading day and bar length, the sum of the regular bars' volumes; a day's
     /// intraday volume is the largest of them. Kept while the day's bars can still change.
@@ -111,8 +111,6 @@ pub struct Series {
     /// a bar of an earlier day seen again leaves that day's settled volume as it is.
     settled: i64,
 }
-
-use crate::model::price as finite;
 
 impl Series {
     /// An empty series for `symbol`.
@@ -134,7 +132,7 @@ impl Series {
 
     /// Adds a bar. Bars without a close carry no price and are ignored.
     pub fn push(&mut self, bar: &Bar) {
-        let Some(price) = finite(bar.close) else {
+        let Some(price) = model::price(bar.close) else {
             return;
         };
         let date = self
@@ -143,11 +141,19 @@ impl Series {
         let day = self.days.entry(date).or_default();
         if bar.interval.is_daily() {
             set_latest(&mut day.close, bar.time, price);
-            if let Some(open) = finite(bar.open) {
+            if let Some(open) = model::price(bar.open) {
                 day.open.get_or_insert((bar.time, open));
             }
-            extend(&mut day.high, finite(bar.high).unwrap_or(price), f64::max);
-            extend(&mut day.low, finite(bar.low).unwrap_or(price), f64::min);
+            extend(
+                &mut day.high,
+                model::price(bar.high).unwrap_or(price),
+                f64::max,
+            );
+            extend(
+                &mut day.low,
+                model::price(bar.low).unwrap_or(price),
+                f64::min,
+            );
             if let Some(v) = bar.volume {
                 match day.daily_volume {
                     Some((known, _)) if known > bar.time => {}
@@ -181,19 +187,19 @@ impl Series {
                 set_latest(&mut day.close, bar.time, price);
                 // The day's first price is known from the first bar's start.
                 let opened = DateTime::<Utc>::from_timestamp(start, 0).unwrap_or(bar.time);
-                let open = finite(bar.open).unwrap_or(price);
+                let open = model::price(bar.open).unwrap_or(price);
                 match day.open {
                     Some((t, _)) if t <= opened => {}
                     _ => day.open = Some((opened, open)),
                 }
                 extend(
                     &mut day.high,
-                    finite(bar.high).unwrap_or(price).max(price),
+                    model::price(bar.high).unwrap_or(price).max(price),
                     f64::max,
                 );
                 extend(
                     &mut day.low,
-                    finite(bar.low).unwrap_or(price).min(price),
+                    model::price(bar.low).unwrap_or(price).min(price),
                     f64::min,
                 );
                 // Behind the intraday history a day's volume is settled.

@@ -237,8 +237,7 @@ fn hashed_similarity(a: &[u64], b: &[u64]) -> f64 {
 /// by the hash of their key; their words are compared as hashes.
 ///
 /// It also keeps the stories in the order they are remembered from (first seen, and again when
-/// one alerts), so forgetting the expired
-/// ones looks at those alone.
+/// one alerts), so forgetting the expired ones looks at those alone.
 #[derive(Debug, Default)]
 pub struct StoryIndex {
     buckets: Prehashed<VecDeque<u64>>,

@@ -140,17 +140,17 @@ impl Store {
 
     /// The stored bars of `symbol`, oldest first, as they are once `writes` (bars a step is
     /// about to store) are stored: a series rebuilt after a split.
-    pub fn bars_with(&self, symbol: &str, writes: &[Bar]) -> Result<Vec<Bar>, StoreError> {
-        let mut prefix = symbol.as_bytes().to_vec();
-        prefix.push(0);
-        let mut all: BTreeMap<Vec<u8>, Bar> = BTreeMap::new();
-        for entry in self.entries(Tree::Bars, Range::prefix(&prefix), "reading bars") {
-            let (k, v) = entry?;
-            if let Some(bar) = decode::<Bar>(&v, "bar") {
-                all.insert(k.to_vec(), bar);
-            }
-        }
-        for bar in writes.iter().filter(|b| b.symbol == symbol) {
+    pub fn bars_with<'b>(
+        &self,
+        symbol: &str,
+        writes: impl IntoIterator<Item = &'b Bar>,
+    ) -> Result<Vec<Bar>, StoreError> {
+        let mut all: BTreeMap<Vec<u8>, Bar> = self
+            .bars_of(symbol)?
+            .into_iter()
+            .map(|b| (key(&b), b))
+            .collect();
+        for bar in writes.into_iter().filter(|b| b.symbol == symbol) {
             all.insert(key(bar), bar.clone());
         }
         let mut out: Vec<Bar> = all.into_values().collect();
