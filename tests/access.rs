@@ -1,7 +1,7 @@
 //! Who may use the bot: the allowlist with the admins' Allow / Deny, and per-chat flood
 //! protection that leaves everyone else's alerts on time.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

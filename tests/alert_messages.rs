@@ -1,7 +1,7 @@
 //! An alert as subscribers get it: a chart sent with sendPhoto, buttons under it that explain
 //! it, mute it or unsubscribe, and the whole thing in German for a German chat.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! the alerts are all there after a restart. `cargo bench --bench audience` runs it with 200
 //! chats × 20 alerts and times it.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! differently elsewhere). After an intended change of the look, rewrite the references with
 //!
 //! ```sh
-//! MARKETBOT_UPDATE_GOLDEN=1 cargo test --test charts
+//! MARKETBOT_UPDATE_GOLDEN=1 cargo test --test integration charts::
 //! ```
 //!
 //! and look at them before committing.
@@ -40,7 +40,7 @@ fn matches_reference(name: &str, png: &[u8]) {
     let expected = image::open(&path)
         .unwrap_or_else(|e| {
             panic!(
-                "no reference picture {} ({e}); draw it with MARKETBOT_UPDATE_GOLDEN=1 cargo test --test charts",
+                "no reference picture {} ({e}); draw it with MARKETBOT_UPDATE_GOLDEN=1 cargo test --test integration charts::",
                 path.display()
             )
         })

@@ -2,7 +2,7 @@
 //! for up to ten symbols in one message, `/history` with its pages, and `/pause`, `/resume`,
 //! `/edit` of personal alerts — wrong arguments answered with an example.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
@@ -197,8 +197,12 @@ async fn history_lists_the_chats_alerts_newest_first_with_pages_in_english_and_g
     })
     .await;
 
-    // The default: the ten newest, the live alert first, with its move and link.
-    let first = support::ask_as(&tg, 7, 7, "/history").await;
+    // The default: the ten newest, the live alert first, with its move and link (the live
+    // alert is the chat's history once its send is stored, a moment after Telegram has it).
+    let first = support::ask_until(&tg, 7, 7, "/history", |m| {
+        strip_tags(&m.text).contains("NVDA −2.81 %")
+    })
+    .await;
     let plain = strip_tags(&first.text);
     assert!(plain.starts_with("Recent alerts"), "{plain}");
     assert!(plain.contains("NVDA −2.81 %"), "{plain}");

@@ -3,7 +3,7 @@
 //! of a fan-out is ridden out. These tests need PostgreSQL (`MARKETBOT_TEST_DATABASE_URL`);
 //! without it they say so and pass.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -352,7 +352,12 @@ async fn behind_a_load_balancer_either_instance_takes_webhook_updates_and_each_i
     })
     .await;
     let beta = RunningBot::start(config(b.path(), &text("beta", port_b)), seed_evening());
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    for port in [port_a, port_b] {
+        eventually(Duration::from_secs(20), "both instances to listen", || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+        })
+        .await;
+    }
 
     // Posted to the leader, and to the instance that waits: both answered, once each.
     assert_eq!(post(port_a, &message_update(1, 51, "/start")).await, 200);

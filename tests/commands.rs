@@ -1,6 +1,6 @@
 //! The chat commands against the fake Bot API.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

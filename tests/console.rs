@@ -1,6 +1,6 @@
 //! The binary without a Telegram token: alerts on standard output.
 
-mod support;
+use crate::support;
 
 use std::process::Stdio;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Telegram's answers to a send (flood control, blocked users, migrated groups), quiet hours
 //! and digests.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

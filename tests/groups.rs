@@ -1,7 +1,7 @@
 //! Groups, supergroups, forum topics and channels; who may change what they receive; the bot's
 //! own admins; a group becoming a supergroup; the bot being removed.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! behaves as it did. Needs PostgreSQL (`MARKETBOT_TEST_DATABASE_URL`); without it the test
 //! says so and passes.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

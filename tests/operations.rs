@@ -1,7 +1,7 @@
 //! What an operator runs the bot with: `/metrics` after real work, `/readyz`, `/healthz`
 //! turning unhealthy when the pipeline stalls, and `marketbot healthcheck` asking it.
 
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::process::Command;

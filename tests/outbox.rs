@@ -3,7 +3,7 @@
 //! a store that failed for a moment, a stop while a send is on the wire, a later copy of the
 //! story arriving while a message waits, and (PostgreSQL) a pipeline step racing the sender.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Personal alerts made from the chat: compiled into the rule engine, fired once when the
 //! fake quote source crosses them, and kept across restarts.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

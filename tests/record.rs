@@ -1,6 +1,6 @@
 //! A recording made by the live bot replays to the alerts it sent.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

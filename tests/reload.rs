@@ -1,6 +1,6 @@
 //! Rules deployed to a running bot: edited, broken and removed files, `/reload`.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! Stopping and starting the bot on the same sled directory.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The seed story end to end: the real bot against a fake Telegram Bot API, a fake Yahoo and
 //! fake feeds on loopback.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

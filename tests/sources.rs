@@ -1,6 +1,6 @@
 //! The real source clients against a fake origin on loopback.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

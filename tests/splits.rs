@@ -2,7 +2,7 @@
 //! share count, and the history before it is restated before those prices are judged — once,
 //! on its ex-date, and never over a history Yahoo restated itself.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! is asked about it once, it is fetched (in batches) while something refers to it, and an
 //! unknown symbol gets a clear reply and is never fetched.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! and the tests also post by hand: without the secret, and the same update twice, across a
 //! restart.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

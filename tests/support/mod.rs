@@ -2,7 +2,7 @@
 //! HTTP origin serving Yahoo charts, Stooq CSV and feeds, and payload builders that produce
 //! the real shapes (see the data-format notes in ARCHITECTURE.md).
 
-#![allow(dead_code)] // each test binary uses a different part of the support code
+#![allow(dead_code)] // the benches that include this file use only a part of it
 
 pub mod audience;
 pub mod backend;
@@ -320,6 +320,25 @@ pub async fn ask_as(
             .find(|m| !telegram::is_alert(m))
     })
     .await
+}
+
+/// Sends `text` in `chat` as `user` until the bot's answer satisfies `done` (what the bot
+/// stores after a send, such as the chat's history, lands a moment after Telegram has it).
+pub async fn ask_until(
+    tg: &telegram::FakeTelegram,
+    chat: i64,
+    user: i64,
+    text: &str,
+    mut done: impl FnMut(&telegram::Sent) -> bool,
+) -> telegram::Sent {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let answer = ask_as(tg, chat, user, text).await;
+        if done(&answer) || tokio::time::Instant::now() > deadline {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// Sends `text` in `chat` (as its user, or [`telegram::GROUP_USER`] in groups) and returns the

@@ -1,0 +1,40 @@
+//! The integration tests, built as one test binary: each file of `tests/` is a module here,
+//! and the harness runs the tests of all of them side by side. Most of them wait on the fake
+//! servers' clocks rather than on the processor, so one process with many test threads is
+//! much quicker than a binary per file run one after another, and the support code and its
+//! dependencies are compiled and linked once instead of once per file.
+//!
+//! Run one file's tests by its module name: `cargo test --test integration splits::`.
+
+mod support;
+
+mod access;
+mod alert_messages;
+mod audience;
+mod charts;
+mod chat_features;
+mod check;
+mod cluster;
+mod commands;
+mod config_env;
+mod console;
+mod delivery;
+mod docs;
+mod eval;
+mod fanout;
+mod groups;
+mod migrate;
+mod operations;
+mod outbox;
+mod personal_alerts;
+mod readme;
+mod record;
+mod reload;
+mod replay;
+mod restart;
+mod seed_story;
+mod shipped_rules;
+mod sources;
+mod splits;
+mod symbols;
+mod webhook;
