@@ -275,6 +275,24 @@ impl Split {
         ((price / self.ratio) * 1e6).round() / 1e6
     }
 
+    /// A price level someone chose before the split (a personal alert's `below 150`), in the
+    /// shares traded after it, rounded as a person would write it: to the cent from 1 up, to
+    /// four decimals below.
+    pub fn level(&self, level: f64) -> f64 {
+        let restated = level / self.ratio;
+        let scale = if restated >= 1.0 { 1e2 } else { 1e4 };
+        (restated * scale).round() / scale
+    }
+
+    /// The ratio as new shares for old ones in small whole numbers, as it is told: `(10, 1)`
+    /// for ten-for-one, `(3, 2)`, `(1, 20)` for a reverse split.
+    pub fn terms(&self) -> (f64, f64) {
+        (1..=1000u32)
+            .map(|d| ((self.ratio * f64::from(d)).round(), f64::from(d)))
+            .find(|(n, d)| *n >= 1.0 && (n / d - self.ratio).abs() < 1e-6)
+            .unwrap_or((self.ratio, 1.0))
+    }
+
     /// `volume` before the split, in the shares traded after it.
     pub fn volume(&self, volume: u64) -> u64 {
         let v = (volume as f64 * self.ratio).round();
@@ -289,6 +307,25 @@ impl Split {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_split_restates_a_chosen_level_as_a_person_would_write_it_and_tells_its_terms() {
+        let split = |ratio| Split {
+            symbol: "NVDA".into(),
+            date: NaiveDate::from_ymd_opt(2024, 6, 10).unwrap(),
+            ratio,
+        };
+        assert_eq!(split(10.0).level(1250.0), 125.0);
+        assert_eq!(split(3.0).level(1850.0), 616.67);
+        assert_eq!(split(10.0).level(0.5), 0.05);
+        assert_eq!(split(1000.0).level(1.2345), 0.0012);
+        assert_eq!(split(0.05).level(2.5), 50.0);
+        assert_eq!(split(10.0).terms(), (10.0, 1.0));
+        assert_eq!(split(1.5).terms(), (3.0, 2.0));
+        assert_eq!(split(0.05).terms(), (1.0, 20.0));
+        assert_eq!(split(0.001).terms(), (1.0, 1000.0));
+        assert_eq!(split(1.0 / 3.0).terms(), (1.0, 3.0));
+    }
 
     #[test]
     fn symbols_are_read_as_yahoo_writes_them() {

@@ -16,11 +16,14 @@ use tokio::sync::{mpsc, watch};
 
 use crate::chart;
 use crate::clock::Clock;
+use crate::delivery::outbox::{BROADCAST, Delivery, Target};
+use crate::delivery::render::escape;
 use crate::delivery::{self, Mode, Sender};
 use crate::engine::{Alert, Engine, EngineState, Output};
 use crate::health::Beat;
 use crate::model::StoredHeadline;
 use crate::model::{Bar, Headline, Split};
+use crate::personal::{PersonalAlert, Restatement};
 use crate::record::Recorder;
 use crate::rules::RuleSet;
 use crate::sources::Batch;
@@ -82,6 +85,16 @@ pub struct Pipeline {
     demand: Option<Arc<Demand>>,
     /// Stamped as batches are processed and while waiting for them (liveness).
     beat: Option<Beat>,
+    /// Chats whose personal alerts the current step restated for a split: taken up from the
+    /// store again if the step is not stored.
+    restated_chats: BTreeSet<i64>,
+}
+
+/// The splits a step takes in, and the personal alerts it restates for them.
+#[derive(Default)]
+struct SplitsTaken {
+    splits: Vec<Split>,
+    restated: Vec<(Restatement, Option<Delivery>)>,
 }
 
 impl Pipeline {
@@ -122,6 +135,7 @@ impl Pipeline {
             personal_changes,
             demand: None,
             beat: None,
+            restated_chats: BTreeSet::new(),
         })
     }
 
@@ -192,6 +206,7 @@ impl Pipeline {
             // The engine runs ahead of the store; if the step cannot be stored, it is undone, so
             // the same items fetched again are processed again rather than taken as seen.
             let snapshot = self.engine.state().clone();
+            self.restated_chats.clear();
             // A step draws charts and writes to the store: work that blocks, kept off the
             // async workers.
             let (result, stored) = crate::blocking::off_workers(|| match batch {
@@ -228,6 +243,9 @@ impl Pipeline {
                 Err(e) => {
                     self.engine.restore(snapshot);
                     self.engine.personal_mut().settle(false);
+                    for chat in std::mem::take(&mut self.restated_chats) {
+                        self.sync_personal(chat);
+                    }
                     tracing::error!(error = %e, "cannot commit a pipeline step; it will be retried with the next fetch");
                     false
                 }
@@ -306,7 +324,14 @@ impl Pipeline {
             tracing::info!(source, new = keys.len(), "new headlines");
         }
         keys.extend(renewed);
-        self.commit(now, keys, Vec::new(), Vec::new(), outputs, cited)?;
+        self.commit(
+            now,
+            keys,
+            Vec::new(),
+            SplitsTaken::default(),
+            outputs,
+            cited,
+        )?;
         if let Some(r) = &mut self.recorder {
             r.append(&processed, &[]);
         }
@@ -330,6 +355,9 @@ impl Pipeline {
             .collect();
         let restated = self.store.restated_bars(&due)?;
         let changed = self.store.changed_bars_over(&bars, &restated)?;
+        // Price levels people chose in the old shares, in the new ones, before a price is
+        // judged against them.
+        let levels = self.restate_personal(&due)?;
         if changed.is_empty() && due.is_empty() {
             return Ok(());
         }
@@ -353,11 +381,82 @@ impl Pipeline {
         let outputs = self.engine.on_bars(&changed, now);
         let recorded = self.recorder.is_some().then(|| changed.clone());
         writes.extend(changed);
-        self.commit(now, Vec::new(), writes, due, outputs, Vec::new())?;
+        let splits = SplitsTaken {
+            splits: due,
+            restated: levels,
+        };
+        self.commit(now, Vec::new(), writes, splits, outputs, Vec::new())?;
         if let (Some(r), Some(bars)) = (&mut self.recorder, recorded) {
             r.append(&[], &bars);
         }
         Ok(())
+    }
+
+    /// The personal alerts whose price levels the splits `due` restate, restated in the book
+    /// already (each keeps its state), and the message that tells each chat (in Telegram
+    /// mode, to an active chat). A split is rare: every alert is read, one at a time.
+    fn restate_personal(
+        &mut self,
+        due: &[Split],
+    ) -> Result<Vec<(Restatement, Option<Delivery>)>, StoreError> {
+        let mut out = Vec::new();
+        if due.is_empty() {
+            return Ok(out);
+        }
+        let mut due = due.to_vec();
+        due.sort_by_key(|s| s.date);
+        for alert in self.store.each_personal_alert() {
+            let mut current = alert?;
+            for split in &due {
+                let begins = crate::market::exchange_for(&split.symbol).start_of(split.date);
+                let Some(after) = current.restated_for(split, begins) else {
+                    continue;
+                };
+                tracing::info!(chat = after.chat, number = after.number, before = %current.spec, after = %after.spec, "split: personal alert restated");
+                if let Err(e) = self.engine.personal_mut().restate(&after) {
+                    tracing::error!(chat = after.chat, number = after.number, error = ?e, "a restated personal alert does not parse; left as it was");
+                    continue;
+                }
+                let notice = self.split_notice(split, &current, &after)?;
+                self.restated_chats.insert(after.chat);
+                out.push((
+                    Restatement {
+                        before: current,
+                        after: after.clone(),
+                    },
+                    notice,
+                ));
+                current = after;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The message that tells a chat its alert was restated for a split.
+    fn split_notice(
+        &self,
+        split: &Split,
+        before: &PersonalAlert,
+        after: &PersonalAlert,
+    ) -> Result<Option<Delivery>, StoreError> {
+        if self.mode != Mode::Telegram {
+            return Ok(None);
+        }
+        let Some(chat) = self.store.chat(after.chat)?.filter(|c| c.active) else {
+            return Ok(None);
+        };
+        let code = |a: &PersonalAlert| format!("<code>{}</code>", escape(&a.spec));
+        let text = crate::i18n::texts(chat.settings.lang).restated_for_split(
+            split,
+            after.number,
+            &code(before),
+            &code(after),
+        );
+        Ok(Some(Delivery {
+            thread: chat.thread,
+            lang: chat.settings.lang,
+            ..Delivery::message(BROADCAST, Target::Telegram(chat.id), text, self.clock.now())
+        }))
     }
 
     fn commit(
@@ -365,10 +464,11 @@ impl Pipeline {
         now: DateTime<Utc>,
         items: Vec<String>,
         bars: Vec<Bar>,
-        splits: Vec<Split>,
+        SplitsTaken { splits, restated }: SplitsTaken,
         outputs: Vec<Output>,
         headlines: Vec<(String, StoredHeadline)>,
     ) -> Result<(), StoreError> {
+        let notices = restated.iter().filter(|(_, n)| n.is_some()).count();
         let mut alerts: Vec<Alert> = Vec::new();
         let mut deliveries = Vec::new();
         let mut charts = Vec::new();
@@ -474,6 +574,7 @@ impl Pipeline {
             digest,
             headlines,
             personal: personal.clone(),
+            restated,
         });
         // A failed step is settled by the caller, which finds out whether it was stored.
         committed?;
@@ -490,7 +591,7 @@ impl Pipeline {
                 }
             }
         }
-        if new_alerts > 0 {
+        if new_alerts + notices > 0 {
             self.sender.wake();
         }
         Ok(())

@@ -349,3 +349,72 @@ async fn a_split_yahoo_restated_already_is_not_restated_again() {
     // The control: the same without the event.
     assert_eq!(split_reported_late(false).await.0, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_personal_alert_keeps_watching_the_same_price_across_a_split() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // The 2nd, in old shares around 1 890: chat 42 wants to hear of NVDA below 1 850.
+    origin.set(CHART, Reply::ok("application/json", second_in_old_shares()));
+    let hits = origin.hits(CHART);
+    let bot = RunningBot::start(
+        bot_config(dir.path(), &tg, &origin, SLIDE, false),
+        "2026-02-02T21:50:00Z".parse().unwrap(),
+    );
+    start_chat(&tg, 42).await;
+    let set = support::ask(&tg, 42, "/alert NVDA below 1850").await;
+    assert!(set.contains("#1"), "{set}");
+    eventually(Duration::from_secs(10), "the prices, polled", || {
+        (origin.hits(CHART) >= hits + 3).then_some(())
+    })
+    .await;
+    bot.stop().await;
+    assert!(tg.alerts_to(42).is_empty());
+
+    // The 3rd, after a ten-for-one split: the alert watches 185 now, and the chat is told.
+    origin.set(
+        CHART,
+        Reply::ok("application/json", third_in_new_shares(true)),
+    );
+    run(dir.path(), &tg, &origin, SLIDE, "2026-02-03T21:50:00Z").await;
+    let spec = |dir: &Path| {
+        let store = marketbot::store::Store::open(&dir.join("data"), 8 << 20).unwrap();
+        store.personal_alerts_of(42).unwrap()[0].spec.clone()
+    };
+    assert_eq!(spec(dir.path()), "NVDA below 185");
+    let notices = || -> Vec<String> {
+        tg.sent_to(42)
+            .into_iter()
+            .map(|m| support::strip_tags(&m.text))
+            .filter(|t| t.starts_with("✂️"))
+            .collect()
+    };
+    assert_eq!(notices().len(), 1, "{:?}", notices());
+    assert!(
+        notices()[0].contains("NVDA split 10-for-1")
+            && notices()[0].contains("it is now NVDA below 185 (was NVDA below 1850)"),
+        "{}",
+        notices()[0]
+    );
+    assert!(tg.alerts_to(42).is_empty(), "188 is above 185");
+
+    // After the close NVDA slips to 184: through 185, the level the chat meant.
+    let slips = payloads::yahoo_chart(
+        "NVDA",
+        188.9,
+        188.0,
+        1_770_066_001 + 86_400,
+        &next_day_bars(189.4, 188.0, 184.0, 10),
+    );
+    origin.set(
+        CHART,
+        Reply::ok("application/json", with_split(slips, 1_770_129_000, 10, 1)),
+    );
+    run(dir.path(), &tg, &origin, SLIDE, "2026-02-03T22:30:00Z").await;
+    let fired = alert_texts(&tg);
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert!(fired[0].contains("#1 NVDA below 185"), "{}", fired[0]);
+    assert_eq!(notices().len(), 1, "the split is taken in once");
+    assert_eq!(spec(dir.path()), "NVDA below 185");
+}

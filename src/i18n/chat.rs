@@ -1,12 +1,38 @@
-//! Texts of `/pause`, `/resume`, `/edit`, `/history` and `/quote` with several symbols.
+//! Texts of `/pause`, `/resume`, `/edit`, `/history`, `/quote` with several symbols, and the
+//! notice of a personal alert restated for a stock split.
 
 use super::Texts;
+use crate::delivery::render::escape;
+use crate::model::Split;
 use crate::series::QuoteView;
 
 impl Texts {
     /// After an alert in `/alerts` that is paused.
     pub fn paused_mark(&self) -> &'static str {
         self.pick_str("⏸ paused", "⏸ pausiert")
+    }
+
+    /// A personal alert's price level restated for `split`, made before it (`before` and
+    /// `after` are the alert's HTML summaries).
+    pub fn restated_for_split(
+        &self,
+        split: &Split,
+        number: u32,
+        before: &str,
+        after: &str,
+    ) -> String {
+        let (n, d) = split.terms();
+        let symbol = escape(&split.symbol);
+        self.pick(
+            format!(
+                "✂️ {symbol} split {n}-for-{d}; the new shares trade from {date}. Alert #{number} keeps watching the same price: it is now {after} (was {before}).",
+                date = split.date.format("%-d %b %Y"),
+            ),
+            format!(
+                "✂️ Aktiensplit bei {symbol} im Verhältnis {n}:{d}; ab {date} werden die neuen Aktien gehandelt. Alarm #{number} beobachtet weiter denselben Kurs: Er lautet jetzt {after} (vorher {before}).",
+                date = split.date.format("%d.%m.%Y"),
+            ),
+        )
     }
 
     /// `/pause` or `/resume` without a number.

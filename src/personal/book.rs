@@ -259,6 +259,16 @@ impl Book {
         Ok(())
     }
 
+    /// Puts `alert` in place of the alert of its key, keeping what that one has seen (its
+    /// state): a split restates the alert's level, not what it watches. An alert not in the
+    /// book (paused) is left out.
+    pub fn restate(&mut self, alert: &PersonalAlert) -> Result<(), super::SpecError> {
+        match self.entries.get(&alert.key()).map(|e| e.state.clone()) {
+            Some(state) => self.insert(alert, state),
+            None => Ok(()),
+        }
+    }
+
     /// Removes an alert; whether it was there. O(log n).
     pub fn remove(&mut self, key: Key) -> bool {
         let Some(entry) = self.entries.remove(&key) else {

@@ -19,6 +19,8 @@ pub mod spec;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::model::Split;
+
 pub use book::{Book, Fired, News, PendingNews, PersonalState};
 pub use spec::{Limits, PricePart, Spec, SpecError, parse};
 
@@ -76,6 +78,16 @@ pub fn is_personal(rule: &str) -> bool {
     rule.starts_with(PERSONAL_PREFIX)
 }
 
+/// A personal alert's price level restated for a split: stored only if the alert is still
+/// as it was read (its chat may have changed it meanwhile).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Restatement {
+    /// The alert as read.
+    pub before: PersonalAlert,
+    /// The alert in the new shares.
+    pub after: PersonalAlert,
+}
+
 /// One `/alert` of one chat, as stored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PersonalAlert {
@@ -107,6 +119,31 @@ impl PersonalAlert {
         Key { chat, number }.rule_id()
     }
 
+    /// This alert in the shares traded after `split`, which began at `begins`: a price level
+    /// chosen before then is divided by the ratio, so the alert keeps watching the same
+    /// price (`below 1250` before a ten-for-one split watches `below 125` after it). `None`
+    /// when nothing changes: another symbol, a percentage (a split moves none), or an alert
+    /// made once the new shares traded.
+    pub fn restated_for(&self, split: &Split, begins: DateTime<Utc>) -> Option<PersonalAlert> {
+        let mut spec = self.parsed().ok()?;
+        if spec.symbol != split.symbol || self.created >= begins {
+            return None;
+        }
+        spec.price = match spec.price? {
+            PricePart::Below(x) => PricePart::Below(split.level(x)),
+            PricePart::Above(x) => PricePart::Above(split.level(x)),
+            _ => return None,
+        }
+        .into();
+        let restated = spec.summary();
+        // Only a level the alert language can state (a millionth rounded to nothing is not).
+        parse(&restated, &Limits::UNLIMITED).ok()?;
+        Some(PersonalAlert {
+            spec: restated,
+            ..self.clone()
+        })
+    }
+
     /// What it watches, read back from its normal form. Limits are not applied again: they
     /// held when it was made, and the configuration may have changed since.
     pub fn parsed(&self) -> Result<Spec, SpecError> {
@@ -117,6 +154,55 @@ impl PersonalAlert {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_split_restates_the_levels_of_alerts_made_before_it() {
+        let begins: DateTime<Utc> = "2024-06-10T13:30:00Z".parse().unwrap();
+        let split = Split {
+            symbol: "NVDA".into(),
+            date: begins.date_naive(),
+            ratio: 10.0,
+        };
+        let alert = |spec: &str, created: &str| PersonalAlert {
+            chat: 42,
+            number: 3,
+            spec: spec.into(),
+            created: created.parse().unwrap(),
+            paused: true,
+        };
+        let before = "2024-05-01T09:00:00Z";
+        let restated = |spec, created| {
+            alert(spec, created)
+                .restated_for(&split, begins)
+                .map(|a| a.spec)
+        };
+        assert_eq!(
+            restated("NVDA below 1250 every 1h once quiet", before).as_deref(),
+            Some("NVDA below 125 every 1h once quiet")
+        );
+        assert_eq!(
+            restated("NVDA news \"OpenAI\" above 1333", before).as_deref(),
+            Some("NVDA news \"OpenAI\" above 133.3")
+        );
+        // The rest of the alert stays as it was.
+        let kept = alert("NVDA below 1250", before)
+            .restated_for(&split, begins)
+            .unwrap();
+        assert_eq!((kept.chat, kept.number, kept.paused), (42, 3, true));
+        assert_eq!(kept.created, alert("", before).created);
+        for (spec, created) in [
+            ("NVDA drop 5%", before),
+            ("NVDA move 3% 1d", before),
+            ("NVDA news \"chips\"", before),
+            ("AMD below 100", before),
+            // Made when the new shares already traded: in their prices.
+            ("NVDA below 120", "2024-06-10T13:31:00Z"),
+            // A level too small to state in the new shares.
+            ("NVDA below 0.0001", before),
+        ] {
+            assert_eq!(restated(spec, created), None, "{spec}");
+        }
+    }
 
     #[test]
     fn a_personal_rule_id_names_its_chat_and_number() {

@@ -42,7 +42,7 @@ use crate::chats::Chat;
 use crate::delivery::outbox::Delivery;
 use crate::engine::{Alert, AlertId, EngineState};
 use crate::model::{Bar, Split, StoredHeadline};
-use crate::personal::{Key, PersonalState};
+use crate::personal::{Key, PersonalAlert, PersonalState, Restatement};
 use crate::sources::SourceHealth;
 
 /// Log directives that quiet the storage engines' own chatter (added to the default filter).
@@ -130,6 +130,9 @@ pub struct Step<'a> {
     pub headlines: Vec<(String, StoredHeadline)>,
     /// Personal alerts' new states; `None` for a one-shot alert that fired (it goes).
     pub personal: Vec<(Key, Option<PersonalState>)>,
+    /// Personal alerts' levels restated for a split, each with the message that tells its
+    /// chat: both stored only if the alert's spec is still the one restated.
+    pub restated: Vec<(Restatement, Option<Delivery>)>,
 }
 
 /// The store: typed access to the state, kept by a [`Backend`] (sled or PostgreSQL).
@@ -469,6 +472,16 @@ impl Store {
             .iter()
             .map(|(k, state)| (personal::state_key(*k), state.as_ref().map(encode)))
             .collect();
+        let restated: Vec<(Vec<u8>, Option<Vec<u8>>)> = step
+            .restated
+            .iter()
+            .map(|(r, notice)| {
+                (
+                    personal::state_key(r.before.key()),
+                    notice.as_ref().map(encode),
+                )
+            })
+            .collect();
         self.transact(
             &[
                 Tree::Items,
@@ -525,6 +538,22 @@ impl Store {
                 }
                 for (k, v) in &headlines {
                     tx.insert(Tree::Headlines, k, v)?;
+                }
+                for ((k, notice), (r, _)) in restated.iter().zip(&step.restated) {
+                    // Not over a change its chat made since it was read.
+                    let Some(mut stored) = tx
+                        .get(Tree::Personal, k)?
+                        .and_then(|v| decode::<PersonalAlert>(&v, "personal alert"))
+                        .filter(|a| a.spec == r.before.spec)
+                    else {
+                        continue;
+                    };
+                    stored.spec.clone_from(&r.after.spec);
+                    tx.insert(Tree::Personal, k, &encode(&stored))?;
+                    if let Some(notice) = notice {
+                        let seq = tx.generate_id()?;
+                        tx.insert(Tree::Outbox, &seq.to_be_bytes(), notice)?;
+                    }
                 }
                 for ((k, state), (key, _)) in personal.iter().zip(&step.personal) {
                     match state {

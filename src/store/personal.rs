@@ -325,7 +325,7 @@ pub(super) fn forget_rule(tx: &mut dyn Transaction, chat: i64, rule: &str) -> Re
     Ok(())
 }
 
-/// The state row key of a personal alert (for pipeline steps).
+/// The row key of a personal alert and of its state (for pipeline steps).
 pub(super) fn state_key(k: Key) -> Vec<u8> {
     key(k.chat, k.number)
 }

@@ -3,7 +3,7 @@ use super::*;
 use crate::chats::{ChatKind, Mute, MuteTarget};
 use crate::delivery::outbox::Target;
 use crate::engine::EngineState;
-use crate::personal::{Key, PersonalAlert, PersonalState};
+use crate::personal::{Key, PersonalAlert, PersonalState, Restatement};
 
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
@@ -86,6 +86,7 @@ on_every_backend!(
     received_alerts_are_indexed_on_upgrade_and_listed_newest_first,
     a_personal_alert_is_changed_in_place_and_an_edit_drops_its_state,
     a_split_restates_the_bars_before_it_once,
+    a_restated_alert_is_stored_only_over_the_spec_it_was_read_from,
 );
 
 fn bar(time: &str, close: f64) -> Bar {
@@ -140,6 +141,7 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening(f: &Fixture) {
                 },
             )],
             personal: vec![],
+            restated: vec![],
         };
         store.commit(&step).unwrap();
         store
@@ -516,6 +518,7 @@ fn a_new_text_for_a_pending_message_keeps_what_the_sender_changed(f: &Fixture) {
         digest: vec![],
         headlines: vec![],
         personal: vec![],
+        restated: vec![],
     };
     store.commit(&step(vec![delivery(42)], vec![])).unwrap();
     let (seq, _) = store.outbox().unwrap()[0].clone();
@@ -903,4 +906,78 @@ fn a_split_restates_the_bars_before_it_once(f: &Fixture) {
     assert!(store.new_splits(&reported[..1]).unwrap().is_empty());
     store.prune(now + chrono::TimeDelta::days(440)).unwrap();
     assert_eq!(store.new_splits(&reported[..1]).unwrap().len(), 1);
+}
+
+fn a_restated_alert_is_stored_only_over_the_spec_it_was_read_from(f: &Fixture) {
+    let store = f.open();
+    let now: DateTime<Utc> = "2026-02-03T15:00:00Z".parse().unwrap();
+    let alert = PersonalAlert {
+        chat: 7,
+        number: 1,
+        spec: "NVDA below 1850".into(),
+        created: now - chrono::TimeDelta::days(3),
+        paused: false,
+    };
+    store.put_personal_alert(&alert).unwrap();
+    let cooling = PersonalState {
+        cooldown_until: Some(now),
+        news: None,
+    };
+    store.put_personal_state(7, 1, &cooling).unwrap();
+    let step = |before: &PersonalAlert, spec: &str| Step {
+        now,
+        restated: vec![(
+            Restatement {
+                before: before.clone(),
+                after: PersonalAlert {
+                    spec: spec.into(),
+                    ..before.clone()
+                },
+            },
+            Some(Delivery::message(
+                crate::delivery::outbox::BROADCAST,
+                Target::Telegram(7),
+                format!("now {spec}"),
+                now,
+            )),
+        )],
+        ..Step::default()
+    };
+    store.commit(&step(&alert, "NVDA below 185")).unwrap();
+    let stored = store.personal_alerts_of(7).unwrap();
+    assert_eq!(stored[0].spec, "NVDA below 185");
+    assert_eq!(
+        store.personal_state(7, 1).unwrap(),
+        Some(cooling),
+        "a restated alert keeps what it has seen"
+    );
+    let notices: Vec<String> = store
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .map(|(_, d)| d.text)
+        .collect();
+    assert_eq!(notices, ["now NVDA below 185"]);
+
+    // The chat paused it meanwhile: the pause stays. Restated from a spec it no longer has
+    // (an edit since), nothing is written and nobody told.
+    store
+        .change_personal_alert(7, 1, |a| a.paused = true)
+        .unwrap();
+    store.commit(&step(&alert, "NVDA below 18.5")).unwrap();
+    let stored = store.personal_alerts_of(7).unwrap();
+    assert_eq!(
+        (stored[0].spec.as_str(), stored[0].paused),
+        ("NVDA below 185", true)
+    );
+    assert_eq!(store.outbox().unwrap().len(), 1);
+    // Restated again (another split), then deleted: it stays gone.
+    store.commit(&step(&stored[0], "NVDA below 18.5")).unwrap();
+    let latest = store.personal_alerts_of(7).unwrap().remove(0);
+    assert_eq!(latest.spec, "NVDA below 18.5");
+    assert_eq!(store.outbox().unwrap().len(), 2);
+    assert!(store.delete_personal_alert(7, 1).unwrap());
+    store.commit(&step(&latest, "NVDA below 1.85")).unwrap();
+    assert!(store.personal_alerts_of(7).unwrap().is_empty());
+    assert_eq!(store.outbox().unwrap().len(), 2);
 }
