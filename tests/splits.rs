@@ -148,9 +148,12 @@ fn stored(dir: &Path) -> Vec<Bar> {
 
 /// Runs the bot in `dir` from `start`, serving `chart`, until it has polled three times more.
 async fn run(dir: &Path, tg: &FakeTelegram, origin: &Origin, rule: &str, start: &str) {
-    run_with(dir, tg, origin, rule, false, start.parse().unwrap(), 3).await;
+    run_with(dir, tg, origin, rule, false, start.parse().unwrap(), 3, &[]).await;
 }
 
+/// [`run`] with Yahoo's history or not, `polls` polls, and chat 42 saying `say` first: the
+/// bot's answers.
+#[allow(clippy::too_many_arguments)]
 async fn run_with(
     dir: &Path,
     tg: &FakeTelegram,
@@ -159,16 +162,22 @@ async fn run_with(
     history: bool,
     start: chrono::DateTime<chrono::Utc>,
     polls: usize,
-) {
+    say: &[&str],
+) -> Vec<String> {
     let hits = origin.hits(CHART);
     let bot = RunningBot::start(bot_config(dir, tg, origin, rule, history), start);
     start_chat(tg, 42).await;
+    let mut answers = Vec::new();
+    for text in say {
+        answers.push(support::ask(tg, 42, text).await);
+    }
     eventually(Duration::from_secs(10), "the prices, polled", || {
         (origin.hits(CHART) >= hits + polls).then_some(())
     })
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     bot.stop().await;
+    answers
 }
 
 /// The evening of the 2nd in old shares, then the evening of the 3rd in new shares (the split
@@ -309,7 +318,17 @@ async fn split_reported_late(reported: bool) -> (usize, Vec<Bar>) {
         ],
     );
     let monday_noon = "2026-02-02T12:00:00Z".parse().unwrap();
-    run_with(dir.path(), &tg, &origin, NEW_HIGH, true, monday_noon, 4).await;
+    run_with(
+        dir.path(),
+        &tg,
+        &origin,
+        NEW_HIGH,
+        true,
+        monday_noon,
+        4,
+        &[],
+    )
+    .await;
     assert!(stored(dir.path()).iter().any(|b| b.close == Some(200.0)));
 
     // The 2nd trades from 185 to 195: below the 20-day high of 200.4.
@@ -334,7 +353,17 @@ async fn split_reported_late(reported: bool) -> (usize, Vec<Bar>) {
             Reply::ok("application/json", events(monday)),
         ],
     );
-    run_with(dir.path(), &tg, &origin, NEW_HIGH, true, seed_evening(), 4).await;
+    run_with(
+        dir.path(),
+        &tg,
+        &origin,
+        NEW_HIGH,
+        true,
+        seed_evening(),
+        4,
+        &[],
+    )
+    .await;
     (tg.alerts_to(42).len(), stored(dir.path()))
 }
 
@@ -357,19 +386,18 @@ async fn a_personal_alert_keeps_watching_the_same_price_across_a_split() {
     let dir = tempfile::tempdir().unwrap();
     // The 2nd, in old shares around 1 890: chat 42 wants to hear of NVDA below 1 850.
     origin.set(CHART, Reply::ok("application/json", second_in_old_shares()));
-    let hits = origin.hits(CHART);
-    let bot = RunningBot::start(
-        bot_config(dir.path(), &tg, &origin, SLIDE, false),
+    let set = run_with(
+        dir.path(),
+        &tg,
+        &origin,
+        SLIDE,
+        false,
         "2026-02-02T21:50:00Z".parse().unwrap(),
-    );
-    start_chat(&tg, 42).await;
-    let set = support::ask(&tg, 42, "/alert NVDA below 1850").await;
-    assert!(set.contains("#1"), "{set}");
-    eventually(Duration::from_secs(10), "the prices, polled", || {
-        (origin.hits(CHART) >= hits + 3).then_some(())
-    })
+        3,
+        &["/alert NVDA below 1850"],
+    )
     .await;
-    bot.stop().await;
+    assert!(set[0].contains("#1"), "{set:?}");
     assert!(tg.alerts_to(42).is_empty());
 
     // The 3rd, after a ten-for-one split: the alert watches 185 now, and the chat is told.
