@@ -93,6 +93,7 @@ fn alert(k: usize) -> PersonalAlert {
     };
     PersonalAlert {
         paused: false,
+        changed: None,
         chat: 10_000_000 + (k / 20) as i64,
         number: (k % 20) as u32 + 1,
         spec,

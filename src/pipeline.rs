@@ -413,12 +413,17 @@ impl Pipeline {
                     continue;
                 };
                 tracing::info!(chat = after.chat, number = after.number, before = %current.spec, after = %after.spec, "split: personal alert restated");
-                if let Err(e) = self.engine.personal_mut().restate(&after) {
+                let state = self
+                    .store
+                    .personal_state(after.chat, after.number)?
+                    .unwrap_or_default();
+                // From here the book is ahead of the store until the step is stored.
+                self.restated_chats.insert(after.chat);
+                if let Err(e) = self.engine.personal_mut().restate(&after, state) {
                     tracing::error!(chat = after.chat, number = after.number, error = ?e, "a restated personal alert does not parse; left as it was");
                     continue;
                 }
                 let notice = self.split_notice(split, &current, &after)?;
-                self.restated_chats.insert(after.chat);
                 out.push((
                     Restatement {
                         before: current,

@@ -35,6 +35,7 @@ mod restart;
 mod seed_story;
 mod shipped_rules;
 mod sources;
+mod split_levels;
 mod splits;
 mod symbols;
 mod webhook;

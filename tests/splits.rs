@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use marketbot::model::Bar;
+use marketbot::personal::PersonalAlert;
 use support::origin::{Origin, Reply};
 use support::payloads::{self, ChartBar};
 use support::telegram::FakeTelegram;
@@ -166,7 +167,13 @@ async fn run_with(
 ) -> Vec<String> {
     let hits = origin.hits(CHART);
     let bot = RunningBot::start(bot_config(dir, tg, origin, rule, history), start);
+    let before = tg.sent_to(42).len();
     start_chat(tg, 42).await;
+    // This run's answer to /start (an earlier run's may be what `start_chat` found).
+    eventually(Duration::from_secs(10), "the /start reply", || {
+        (tg.sent_to(42).len() > before).then_some(())
+    })
+    .await;
     let mut answers = Vec::new();
     for text in say {
         answers.push(support::ask(tg, 42, text).await);
@@ -406,10 +413,7 @@ async fn a_personal_alert_keeps_watching_the_same_price_across_a_split() {
         Reply::ok("application/json", third_in_new_shares(true)),
     );
     run(dir.path(), &tg, &origin, SLIDE, "2026-02-03T21:50:00Z").await;
-    let spec = |dir: &Path| {
-        let store = marketbot::store::Store::open(&dir.join("data"), 8 << 20).unwrap();
-        store.personal_alerts_of(42).unwrap()[0].spec.clone()
-    };
+    let spec = |dir: &Path| personal_alerts(dir)[0].spec.clone();
     assert_eq!(spec(dir.path()), "NVDA below 185");
     let notices = || -> Vec<String> {
         tg.sent_to(42)
@@ -445,4 +449,98 @@ async fn a_personal_alert_keeps_watching_the_same_price_across_a_split() {
     assert!(fired[0].contains("#1 NVDA below 185"), "{}", fired[0]);
     assert_eq!(notices().len(), 1, "the split is taken in once");
     assert_eq!(spec(dir.path()), "NVDA below 185");
+}
+
+/// The 2nd in old shares with `alert` set by chat 42, then the 3rd after the ten-for-one
+/// split (its prices ease from 189.4 to 188.0: through 188.5, 1 885 in old shares). The
+/// messages chat 42 got on the 3rd, and its alerts as stored.
+async fn split_day_with_alert(alert: &str) -> (Vec<String>, Vec<PersonalAlert>) {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    origin.set(CHART, Reply::ok("application/json", second_in_old_shares()));
+    let second = "2026-02-02T21:50:00Z".parse().unwrap();
+    let set = run_with(dir.path(), &tg, &origin, SLIDE, false, second, 3, &[alert]).await;
+    assert!(set[0].contains("#1"), "{set:?}");
+    let before = tg.sent_to(42).len();
+    origin.set(
+        CHART,
+        Reply::ok("application/json", third_in_new_shares(true)),
+    );
+    run(dir.path(), &tg, &origin, SLIDE, "2026-02-03T21:50:00Z").await;
+    let texts = tg
+        .sent_to(42)
+        .into_iter()
+        .skip(before)
+        .map(|m| support::strip_tags(&m.text))
+        .collect();
+    (texts, personal_alerts(dir.path()))
+}
+
+/// The personal alerts of chat 42 in the store of the bot that ran in `dir`.
+fn personal_alerts(dir: &Path) -> Vec<PersonalAlert> {
+    let store = marketbot::store::Store::open(&dir.join("data"), 8 << 20).unwrap();
+    store.personal_alerts_of(42).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_shot_alert_spent_by_the_first_new_prices_is_not_said_to_keep_watching() {
+    let (texts, stored) = split_day_with_alert("/alert NVDA below 1885 once").await;
+    assert!(stored.is_empty(), "it fired and went: {stored:?}");
+    assert!(
+        texts.iter().any(|t| t.contains("Rule: personal-42-1")),
+        "{texts:#?}"
+    );
+    assert!(
+        !texts.iter().any(|t| t.contains("keeps watching")),
+        "{texts:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_split_notice_comes_before_an_alert_fired_at_the_restated_level() {
+    let (texts, _) = split_day_with_alert("/alert NVDA below 1885").await;
+    let notice = texts.iter().position(|t| t.starts_with("✂️"));
+    let alert = texts.iter().position(|t| t.contains("Rule: personal-42-1"));
+    assert!(notice.is_some() && alert.is_some(), "{texts:#?}");
+    assert!(notice < alert, "the alert came first: {texts:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_edited_on_the_ex_date_is_not_restated_again() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    origin.set(CHART, Reply::ok("application/json", second_in_old_shares()));
+    run_with(
+        dir.path(),
+        &tg,
+        &origin,
+        SLIDE,
+        false,
+        "2026-02-02T21:50:00Z".parse().unwrap(),
+        1,
+        &["/alert NVDA below 1850"],
+    )
+    .await;
+    // 08:00 in New York on the 3rd, the ex-date, the 2nd's chart still served: the chat
+    // moves its level to the new shares itself.
+    let edited = run_with(
+        dir.path(),
+        &tg,
+        &origin,
+        SLIDE,
+        false,
+        "2026-02-03T13:00:00Z".parse().unwrap(),
+        1,
+        &["/edit 1 NVDA below 185"],
+    )
+    .await;
+    assert!(edited[0].contains("185"), "{edited:?}");
+    origin.set(
+        CHART,
+        Reply::ok("application/json", third_in_new_shares(true)),
+    );
+    run(dir.path(), &tg, &origin, SLIDE, "2026-02-03T21:50:00Z").await;
+    assert_eq!(personal_alerts(dir.path())[0].spec, "NVDA below 185");
 }

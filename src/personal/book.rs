@@ -259,13 +259,20 @@ impl Book {
         Ok(())
     }
 
-    /// Puts `alert` in place of the alert of its key, keeping what that one has seen (its
-    /// state): a split restates the alert's level, not what it watches. An alert not in the
-    /// book (paused) is left out.
-    pub fn restate(&mut self, alert: &PersonalAlert) -> Result<(), super::SpecError> {
-        match self.entries.get(&alert.key()).map(|e| e.state.clone()) {
-            Some(state) => self.insert(alert, state),
-            None => Ok(()),
+    /// Puts `alert`, restated for a split, in place of the alert of its key, with `state`
+    /// (what is stored for it: a split changes the shares, not what the alert has seen). The
+    /// book's own entry may be older than what was restated (its chat changed it, and the
+    /// change is still on its way here), so its state is not used. An alert not in the book
+    /// (paused) is left out.
+    pub fn restate(
+        &mut self,
+        alert: &PersonalAlert,
+        state: PersonalState,
+    ) -> Result<(), super::SpecError> {
+        if self.entries.contains_key(&alert.key()) {
+            self.insert(alert, state)
+        } else {
+            Ok(())
         }
     }
 

@@ -103,6 +103,9 @@ pub struct PersonalAlert {
     /// Paused with `/pause N`: kept and listed, but it does not fire until `/resume N`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub paused: bool,
+    /// When its chat last changed what it watches (`/edit`); `None` if never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<DateTime<Utc>>,
 }
 
 impl PersonalAlert {
@@ -123,10 +126,11 @@ impl PersonalAlert {
     /// chosen before then is divided by the ratio, so the alert keeps watching the same
     /// price (`below 1250` before a ten-for-one split watches `below 125` after it). `None`
     /// when nothing changes: another symbol, a percentage (a split moves none), or an alert
-    /// made once the new shares traded.
+    /// made or last changed by its chat once the split began.
     pub fn restated_for(&self, split: &Split, begins: DateTime<Utc>) -> Option<PersonalAlert> {
         let mut spec = self.parsed().ok()?;
-        if spec.symbol != split.symbol || self.created >= begins {
+        let chosen = self.changed.unwrap_or(self.created);
+        if spec.symbol != split.symbol || chosen >= begins {
             return None;
         }
         spec.price = match spec.price? {
@@ -169,6 +173,7 @@ mod tests {
             spec: spec.into(),
             created: created.parse().unwrap(),
             paused: true,
+            changed: None,
         };
         let before = "2024-05-01T09:00:00Z";
         let restated = |spec, created| {
@@ -195,13 +200,22 @@ mod tests {
             ("NVDA move 3% 1d", before),
             ("NVDA news \"chips\"", before),
             ("AMD below 100", before),
-            // Made when the new shares already traded: in their prices.
+            // Made once the split began: in the new shares.
             ("NVDA below 120", "2024-06-10T13:31:00Z"),
             // A level too small to state in the new shares.
             ("NVDA below 0.0001", before),
         ] {
             assert_eq!(restated(spec, created), None, "{spec}");
         }
+        // Changed by its chat once the split began: in the new shares, too.
+        let edited = PersonalAlert {
+            changed: Some("2024-06-10T14:00:00Z".parse().unwrap()),
+            ..alert("NVDA below 125", before)
+        };
+        assert_eq!(edited.restated_for(&split, begins), None);
+        // A later split restates it.
+        let next = begins + chrono::TimeDelta::days(1);
+        assert!(edited.restated_for(&split, next).is_some());
     }
 
     #[test]

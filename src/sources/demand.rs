@@ -632,6 +632,7 @@ mod tests {
         }
         let alert = |chat, number, spec: &str| PersonalAlert {
             paused: false,
+            changed: None,
             chat,
             number,
             spec: spec.into(),

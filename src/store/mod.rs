@@ -526,6 +526,29 @@ impl Store {
                         tx.update(Tree::Outbox, &seq.to_be_bytes(), &encode(&d))?;
                     }
                 }
+                // The notices of restated alerts first: an alert that fires at a restated level
+                // in this step goes out after the message that explains the level.
+                for ((k, notice), (r, _)) in restated.iter().zip(&step.restated) {
+                    // Not over a change its chat made since it was read.
+                    let Some(mut stored) = tx
+                        .get(Tree::Personal, k)?
+                        .and_then(|v| decode::<PersonalAlert>(&v, "personal alert"))
+                        .filter(|a| a.spec == r.before.spec)
+                    else {
+                        continue;
+                    };
+                    stored.spec.clone_from(&r.after.spec);
+                    tx.insert(Tree::Personal, k, &encode(&stored))?;
+                    // A one-shot alert this step spends does not keep watching.
+                    let spent = step
+                        .personal
+                        .iter()
+                        .any(|(key, state)| *key == r.before.key() && state.is_none());
+                    if let Some(notice) = notice.as_ref().filter(|_| !spent) {
+                        let seq = tx.generate_id()?;
+                        tx.insert(Tree::Outbox, &seq.to_be_bytes(), notice)?;
+                    }
+                }
                 for d in &deliveries {
                     let seq = tx.generate_id()?;
                     tx.insert(Tree::Outbox, &seq.to_be_bytes(), d)?;
@@ -538,22 +561,6 @@ impl Store {
                 }
                 for (k, v) in &headlines {
                     tx.insert(Tree::Headlines, k, v)?;
-                }
-                for ((k, notice), (r, _)) in restated.iter().zip(&step.restated) {
-                    // Not over a change its chat made since it was read.
-                    let Some(mut stored) = tx
-                        .get(Tree::Personal, k)?
-                        .and_then(|v| decode::<PersonalAlert>(&v, "personal alert"))
-                        .filter(|a| a.spec == r.before.spec)
-                    else {
-                        continue;
-                    };
-                    stored.spec.clone_from(&r.after.spec);
-                    tx.insert(Tree::Personal, k, &encode(&stored))?;
-                    if let Some(notice) = notice {
-                        let seq = tx.generate_id()?;
-                        tx.insert(Tree::Outbox, &seq.to_be_bytes(), notice)?;
-                    }
                 }
                 for ((k, state), (key, _)) in personal.iter().zip(&step.personal) {
                     match state {

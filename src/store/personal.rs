@@ -105,6 +105,7 @@ impl Store {
                 change(&mut chat, number);
                 let alert = PersonalAlert {
                     paused: false,
+                    changed: None,
                     chat: fresh.id,
                     number,
                     spec: spec.to_string(),

@@ -250,6 +250,7 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages(f: 
     store
         .put_personal_alert(&PersonalAlert {
             paused: false,
+            changed: None,
             chat: -42,
             number: 1,
             spec: "NVDA drop 3%".into(),
@@ -620,6 +621,7 @@ fn a_step_writes_personal_states_and_removes_spent_one_shot_alerts(f: &Fixture) 
         store
             .put_personal_alert(&PersonalAlert {
                 paused: false,
+                changed: None,
                 chat: 7,
                 number,
                 spec: "NVDA below 180 once".into(),
@@ -776,6 +778,7 @@ fn a_personal_alert_is_changed_in_place_and_an_edit_drops_its_state(f: &Fixture)
         spec: "NVDA drop 3%".into(),
         created: Utc::now(),
         paused: false,
+        changed: None,
     };
     store.put_personal_alert(&alert).unwrap();
     let cooling = PersonalState {
@@ -917,6 +920,7 @@ fn a_restated_alert_is_stored_only_over_the_spec_it_was_read_from(f: &Fixture) {
         spec: "NVDA below 1850".into(),
         created: now - chrono::TimeDelta::days(3),
         paused: false,
+        changed: None,
     };
     store.put_personal_alert(&alert).unwrap();
     let cooling = PersonalState {

@@ -269,6 +269,7 @@ pub fn seed(dir: &Path, chats: usize, alerts: usize, symbols: usize) {
             chat.personal_next = n;
             batch.push(PersonalAlert {
                 paused: false,
+                changed: None,
                 chat: chat.id,
                 number: n,
                 spec,

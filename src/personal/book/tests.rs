@@ -57,6 +57,7 @@ fn add(e: &mut Engine, chat: i64, number: u32, spec: &str) {
         .insert(
             &PersonalAlert {
                 paused: false,
+                changed: None,
                 chat,
                 number,
                 spec: spec.into(),
@@ -293,6 +294,7 @@ fn removing_and_syncing_a_chat_keeps_the_others_and_their_state() {
     // Chat 1 deletes #2 and keeps #1 (cooling): only #2 goes.
     let keep = PersonalAlert {
         paused: false,
+        changed: None,
         chat: 1,
         number: 1,
         spec: "NVDA below 99".into(),
@@ -434,6 +436,7 @@ mod same_as_rules {
                 .insert(
                     &PersonalAlert {
                         paused: false,
+                        changed: None,
                         chat: 1,
                         number,
                         spec: spec.summary(),

@@ -144,7 +144,10 @@ impl Conversation<'_> {
         let changed = self
             .ctx
             .store
-            .change_personal_alert(self.incoming.chat, number, |a| a.spec = summary.clone())?;
+            .change_personal_alert(self.incoming.chat, number, |a| {
+                a.spec.clone_from(&summary);
+                a.changed = Some(self.now);
+            })?;
         let Some((_, after)) = changed else {
             return Ok(t.deleted(number, false));
         };
