@@ -102,6 +102,25 @@ pub async fn run(
         None => None,
     };
     let stop = CancellationToken::new();
+    // Whatever reloads the rules (the watcher, SIGHUP, `/reload`), /readyz and the metrics
+    // count the set in force.
+    tokio::spawn({
+        let (mut rules, health, stop) = (rules_rx.clone(), health.clone(), stop.clone());
+        async move {
+            loop {
+                tokio::select! {
+                    changed = rules.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                        let n = rules.borrow_and_update().rules().len();
+                        health.set_rules(n);
+                    }
+                    _ = stop.cancelled() => return,
+                }
+            }
+        }
+    });
     let bot = config.telegram.token.as_ref().map(|token| {
         (
             telegram::bot(token, config.telegram.api_url.clone()),

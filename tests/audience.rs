@@ -3,7 +3,7 @@
 //! the alerts are all there after a restart. `cargo bench --bench audience` runs it with 200
 //! chats × 20 alerts and times it.
 
-use crate::support;
+mod support;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! when the bot is killed with SIGKILL in the middle and started again. The same run with
 //! 2 000 chats, timed, is `cargo bench --bench fanout`.
 
-use crate::support;
+mod support;
 
 use std::time::Duration;
 

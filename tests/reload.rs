@@ -66,17 +66,33 @@ async fn rules_are_edited_broken_and_removed_under_a_running_bot() {
         items: Vec::new(),
     };
     feed.add("Quiet day on the markets");
+    let listen = format!("127.0.0.1:{}", support::free_port());
     let cfg = config(
         dir.path(),
         &format!(
-            "[telegram]\ntoken = \"{TOKEN}\"\napi_url = \"{}\"\npoll_timeout = \"1s\"\nadmins = [{ADMIN}]\n[rules]\ndir = \"rules\"\nwatch = \"200ms\"\n[[feeds]]\nname = \"wire\"\nurl = \"{}\"\nschedule = \"* * * * * *\"\n",
+            "[telegram]\ntoken = \"{TOKEN}\"\napi_url = \"{}\"\npoll_timeout = \"1s\"\nadmins = [{ADMIN}]\n[rules]\ndir = \"rules\"\nwatch = \"200ms\"\n[http]\nlisten = \"{listen}\"\n[[feeds]]\nname = \"wire\"\nurl = \"{}\"\nschedule = \"* * * * * *\"\n",
             tg.url(),
             origin.url("/wire.xml")
         ),
     );
+    let rules_ready = || async {
+        let ready = reqwest::get(format!("http://{listen}/readyz"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        ready
+            .lines()
+            .find(|l| l.contains("rules:"))
+            .unwrap_or_default()
+            .to_string()
+    };
     let bot = RunningBot::start(cfg, seed_evening());
     start_chat(&tg, 42).await;
     start_chat(&tg, ADMIN).await;
+    let ready = rules_ready().await;
+    assert!(ready.contains("2 loaded"), "{ready}");
 
     feed.add("Acme wins big government contract");
     feed.add("Initech wins contract in Europe");
@@ -155,6 +171,8 @@ async fn rules_are_edited_broken_and_removed_under_a_running_bot() {
         "{}",
         list.text
     );
+    let ready = rules_ready().await;
+    assert!(ready.contains("1 loaded"), "{ready}");
 
     // /reload: refused for a subscriber, done for the admin.
     let before = tg.sent_to(42).len();

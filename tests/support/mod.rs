@@ -2,7 +2,7 @@
 //! HTTP origin serving Yahoo charts, Stooq CSV and feeds, and payload builders that produce
 //! the real shapes (see the data-format notes in ARCHITECTURE.md).
 
-#![allow(dead_code)] // the benches that include this file use only a part of it
+#![allow(dead_code)] // the benches and the pacing tests use only a part of it
 
 pub mod audience;
 pub mod backend;
@@ -194,17 +194,33 @@ pub async fn start_chat(tg: &telegram::FakeTelegram, chat: i64) {
     .await;
 }
 
-/// The evening of the seed story: NVDA closed 2.89 % lower, the Reuters story is out at 21:47.
-/// A loopback port nobody listened on a moment ago: for a listener whose address must be
-/// known before it binds (a webhook URL, a second instance).
+/// A loopback port nobody listens on: for a listener whose address must be known before it
+/// binds (a webhook URL, a second instance), or an address where nobody answers. The tests of
+/// one process bind ports side by side, and the kernel hands out the ports of `:0` binds from
+/// its ephemeral range (32768 and up on Linux), where a port let go a moment ago can be handed
+/// to another test. These come from below that range instead, each once per process.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 20_000;
+    const PORTS: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    // Another test process (a bench, a second checkout) most likely starts elsewhere.
+    let start = std::process::id().wrapping_mul(7_919) % PORTS;
+    for _ in 0..PORTS {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(FIRST + (start + n) % PORTS).expect("below 32768");
+        // Not one another program listens on.
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!(
+        "no free loopback port from {FIRST} to {}",
+        FIRST + PORTS - 1
+    );
 }
 
+/// The evening of the seed story: NVDA closed 2.89 % lower, the Reuters story is out at 21:47.
 pub fn seed_evening() -> DateTime<Utc> {
     "2026-02-02T21:50:00Z".parse().unwrap()
 }
