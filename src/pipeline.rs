@@ -23,7 +23,7 @@ use crate::engine::{Alert, Engine, EngineState, Output};
 use crate::health::Beat;
 use crate::model::StoredHeadline;
 use crate::model::{Bar, Headline, Split};
-use crate::personal::{PersonalAlert, Restatement};
+use crate::personal::{Key, PersonalAlert, PersonalState, Restatement};
 use crate::record::Recorder;
 use crate::rules::RuleSet;
 use crate::sources::Batch;
@@ -235,7 +235,7 @@ impl Pipeline {
                     // The commit was reported failed but is stored (PostgreSQL committed as
                     // the connection dropped): undoing the step would fire its alerts again,
                     // under the same ids.
-                    self.engine.personal_mut().settle(true);
+                    self.stored(self.engine.personal().changes());
                     self.sender.wake();
                     tracing::warn!(error = %e, "a pipeline step reported as failed was stored all the same; kept");
                     true
@@ -583,6 +583,17 @@ impl Pipeline {
         });
         // A failed step is settled by the caller, which finds out whether it was stored.
         committed?;
+        self.stored(personal);
+        if new_alerts + notices > 0 {
+            self.sender.wake();
+        }
+        Ok(())
+    }
+
+    /// After a step is stored, with the personal alerts' changes it stored: the book takes
+    /// them as settled, and the symbols on demand let go of what a one-shot alert that fired
+    /// was the last to refer to.
+    fn stored(&mut self, personal: Vec<(Key, Option<PersonalState>)>) {
         self.engine.personal_mut().settle(true);
         if let Some(demand) = &self.demand {
             let spent: BTreeSet<i64> = personal
@@ -596,10 +607,6 @@ impl Pipeline {
                 }
             }
         }
-        if new_alerts + notices > 0 {
-            self.sender.wake();
-        }
-        Ok(())
     }
 
     /// The chart of an alert's move, when its symbol has prices (a failure only costs the

@@ -397,19 +397,10 @@ async fn a_chat_that_takes_no_pictures_gets_the_alert_as_text() {
     assert!(store.outbox().unwrap().is_empty());
 }
 
-/// The live pipeline over `store` with one price rule (NVDA down 2 %, a day's cooldown), in
-/// console mode: the channel it reads its batches from, and its task.
-fn pipeline_over(
-    store: &Store,
-) -> (
-    tokio::sync::mpsc::Sender<marketbot::sources::Batch>,
-    tokio::task::JoinHandle<()>,
-) {
-    use marketbot::delivery::{ConsoleSink, Mode};
-    use marketbot::pipeline::{Pipeline, personal_sync};
+/// A rule the pipeline tests fire: NVDA 2 % down, then cooling for a day.
+fn fall() -> marketbot::rules::RuleSet {
     use marketbot::rules::{SourceFile, compile};
-
-    let rules = compile(
+    compile(
         vec![SourceFile {
             path: "rules/fall.toml".into(),
             text: "id = \"fall\"\ntitle = \"Fall\"\nsymbols = [\"NVDA\"]\ncondition = \"down\"\n\
@@ -418,74 +409,32 @@ fn pipeline_over(
         }],
         vec![],
     )
-    .unwrap();
-    let (_rules_tx, rules_rx) = tokio::sync::watch::channel(Arc::new(rules));
-    let clock = Clock::anchored(now());
-    let sender = Sender::new(store.clone(), Arc::new(ConsoleSink), clock.clone());
-    let (_sync, changes) = personal_sync();
-    let pipeline = Pipeline::restore(
-        store.clone(),
-        rules_rx,
-        clock,
-        Mode::Console,
-        sender,
-        changes,
-    )
-    .unwrap();
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    (tx, tokio::spawn(pipeline.run(rx)))
+    .unwrap()
 }
 
 /// A step whose commit was stored but reported failed (PostgreSQL committed as the connection
 /// dropped) is kept: the next prices do not fire its alert a second time, under the same id.
 #[tokio::test]
 async fn a_step_stored_but_reported_failed_does_not_fire_its_alert_again() {
-    use marketbot::model::Bar;
-    use marketbot::sources::Batch;
+    use support::pipeline::close;
 
     let dir = tempfile::tempdir().unwrap();
     let sled = Store::open(dir.path(), 8 << 20).unwrap();
     let faulty = Arc::new(Faulty::new(sled.backend()));
     let store = Store::with_backend(faulty.clone()).unwrap();
-    let (tx, running) = pipeline_over(&store);
-    let bar = |time: &str, interval: &str, close: f64| Bar {
-        symbol: "NVDA".into(),
-        time: time.parse().unwrap(),
-        interval: interval.parse().unwrap(),
-        open: None,
-        high: None,
-        low: None,
-        close: Some(close),
-        volume: None,
-        session: None,
-    };
-    let send = |bars: Vec<Bar>| {
-        let tx = tx.clone();
-        async move {
-            let (done, stored) = tokio::sync::oneshot::channel();
-            tx.send(Batch::Bars {
-                source: "yahoo".into(),
-                bars,
-                splits: Vec::new(),
-                done: Some(done),
-            })
-            .await
-            .unwrap();
-            stored.await.unwrap();
-        }
-    };
-    send(vec![bar("2026-01-30T21:00:00Z", "1d", 191.79)]).await;
+    let pipeline = support::pipeline::start(&store, fall(), now(), None);
+    let send = |bars| pipeline.bars(bars, Vec::new());
+    send(vec![close("NVDA", "2026-01-30T21:00:00Z", "1d", 191.79)]).await;
     // NVDA falls 2.6 %: the alert fires, and its step is stored, but the store says it failed.
     faulty.lose_commit_answers(1);
-    send(vec![bar("2026-02-02T21:30:00Z", "30m", 186.8)]).await;
+    send(vec![close("NVDA", "2026-02-02T21:30:00Z", "30m", 186.8)]).await;
     let fired = store
         .alerts_since(now() - chrono::Duration::days(7))
         .unwrap();
     assert_eq!(fired.len(), 1, "the step was stored");
     // Still down: the rule is cooling, so nothing fires — and no other alert takes the id.
-    send(vec![bar("2026-02-02T21:45:00Z", "30m", 186.5)]).await;
-    drop(tx);
-    running.await.unwrap();
+    send(vec![close("NVDA", "2026-02-02T21:45:00Z", "30m", 186.5)]).await;
+    pipeline.stop().await;
     let after = store
         .alerts_since(now() - chrono::Duration::days(7))
         .unwrap();
@@ -503,6 +452,86 @@ async fn a_step_stored_but_reported_failed_does_not_fire_its_alert_again() {
     assert_eq!(store.outbox().unwrap().len(), 1, "one message to send");
 }
 
+/// A step stored but reported failed in which a chat's one-shot alert fired: the symbol
+/// only that alert referred to is no longer fetched on demand, as after any step.
+#[tokio::test]
+async fn a_one_shot_alert_spent_in_a_step_reported_failed_lets_its_symbol_go() {
+    use marketbot::config::{DEFAULT_USER_AGENT, HttpConfig};
+    use marketbot::model::SymbolCheck;
+    use marketbot::personal::PersonalAlert;
+    use marketbot::sources::demand::{Demand, DemandLimits};
+    use marketbot::sources::http::Http;
+    use marketbot::sources::{QuoteProvider, yahoo::Yahoo};
+    use support::pipeline::close;
+
+    let dir = tempfile::tempdir().unwrap();
+    let sled = Store::open(dir.path(), 8 << 20).unwrap();
+    let faulty = Arc::new(Faulty::new(sled.backend()));
+    let store = Store::with_backend(faulty.clone()).unwrap();
+    // Chat 7 watches AAPL, which the config does not list, with one one-shot alert.
+    store
+        .put_chat(&Chat::new(7, ChatKind::Private, "Ann".into(), now()))
+        .unwrap();
+    store
+        .put_personal_alert(&PersonalAlert {
+            chat: 7,
+            number: 1,
+            spec: "AAPL below 150 once".into(),
+            created: now() - chrono::TimeDelta::days(1),
+            paused: false,
+            changed: None,
+        })
+        .unwrap();
+    let checked = SymbolCheck {
+        known: true,
+        checked: now(),
+    };
+    store.put_symbol_check("AAPL", &checked).unwrap();
+    let provider: Arc<dyn QuoteProvider> = Arc::new(Yahoo::new(
+        "http://127.0.0.1:9/".parse().unwrap(),
+        "30m".parse().unwrap(),
+        true,
+        false,
+    ));
+    let http = Http::new(&HttpConfig {
+        timeout: Duration::from_secs(1),
+        user_agent: DEFAULT_USER_AGENT.to_string(),
+        listen: None,
+        stall_after: Duration::from_secs(45),
+    });
+    let demand = Arc::new(
+        Demand::open(
+            ["NVDA".to_string()],
+            DemandLimits::default(),
+            provider,
+            http,
+            store.clone(),
+        )
+        .unwrap(),
+    );
+    assert_eq!(demand.wanted(now()), ["AAPL"]);
+    let pipeline = support::pipeline::start(&store, fall(), now(), Some(Arc::clone(&demand)));
+    let send = |bars| pipeline.bars(bars, Vec::new());
+    send(vec![close("AAPL", "2026-01-30T21:00:00Z", "1d", 151.0)]).await;
+    // AAPL falls through 150: the alert fires and goes, stored, but the store says it failed.
+    faulty.lose_commit_answers(1);
+    send(vec![close("AAPL", "2026-02-02T21:30:00Z", "30m", 149.0)]).await;
+    pipeline.stop().await;
+    assert!(store.personal_alerts_of(7).unwrap().is_empty(), "spent");
+    assert_eq!(
+        store
+            .alerts_since(now() - chrono::Duration::days(7))
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        demand.wanted(now()).is_empty(),
+        "{:?}",
+        demand.wanted(now())
+    );
+}
+
 /// A feed's items are confirmed stored only when their step was: a step that failed drops
 /// the confirmation, so the feed keeps its old validators and fetches the items again.
 #[tokio::test]
@@ -513,7 +542,8 @@ async fn a_feeds_items_are_confirmed_only_when_stored() {
     let sled = Store::open(dir.path(), 8 << 20).unwrap();
     let faulty = Arc::new(Faulty::new(sled.backend()));
     let store = Store::with_backend(faulty.clone()).unwrap();
-    let (tx, running) = pipeline_over(&store);
+    let pipeline = support::pipeline::start(&store, fall(), now(), None);
+    let tx = &pipeline.batches;
     let item = marketbot::model::Headline {
         id: "wire:1".into(),
         published: now(),
@@ -536,7 +566,6 @@ async fn a_feeds_items_are_confirmed_only_when_stored() {
     let (stored, confirmed) = tokio::sync::oneshot::channel();
     tx.send(send(stored)).await.unwrap();
     assert!(confirmed.await.is_ok(), "stored the second time");
-    drop(tx);
-    running.await.unwrap();
+    pipeline.stop().await;
     assert!(store.item_seen_at("wire:1").unwrap().is_some());
 }

@@ -2,35 +2,23 @@
 //! step that fails or whose commit is reported failed, two splits at once, and a chat's edit
 //! racing the step that takes the split in.
 
+use crate::support;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use marketbot::clock::Clock;
-use marketbot::delivery::Sender;
 use marketbot::model::{Bar, Split};
 use marketbot::personal::{PersonalAlert, PersonalState};
-use marketbot::pipeline::PersonalSync;
-use marketbot::sources::Batch;
 use marketbot::store::Store;
-
-use crate::support::backend::Faulty;
+use support::backend::Faulty;
 
 fn t(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
+/// NVDA's close at `time` over `interval`.
 fn bar(time: &str, interval: &str, close: f64) -> Bar {
-    Bar {
-        symbol: "NVDA".into(),
-        time: t(time),
-        interval: interval.parse().unwrap(),
-        open: None,
-        high: None,
-        low: None,
-        close: Some(close),
-        volume: None,
-        session: None,
-    }
+    support::pipeline::close("NVDA", time, interval, close)
 }
 
 fn ten_for_one() -> Split {
@@ -41,49 +29,31 @@ fn ten_for_one() -> Split {
     }
 }
 
-/// The live pipeline over `store` (no rules, console mode) with its clock at `now`: the
-/// channel of its batches, its task, and the handle that tells it of a chat's change.
-fn pipeline(
-    store: &Store,
-    now: DateTime<Utc>,
-) -> (
-    tokio::sync::mpsc::Sender<Batch>,
-    tokio::task::JoinHandle<()>,
-    PersonalSync,
-) {
-    use marketbot::delivery::{ConsoleSink, Mode};
-    use marketbot::pipeline::{Pipeline, personal_sync};
-    use marketbot::rules::compile;
-
-    let rules = compile(vec![], vec![]).unwrap();
-    let (_rules_tx, rules_rx) = tokio::sync::watch::channel(Arc::new(rules));
-    let clock = Clock::anchored(now);
-    let sender = Sender::new(store.clone(), Arc::new(ConsoleSink), clock.clone());
-    let (sync, changes) = personal_sync();
-    let pipeline = Pipeline::restore(
-        store.clone(),
-        rules_rx,
-        clock,
-        Mode::Console,
-        sender,
-        changes,
-    )
-    .unwrap();
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    (tx, tokio::spawn(pipeline.run(rx)), sync)
+/// The pipeline over `store` with no rules, its clock at `now`.
+fn pipeline(store: &Store, now: DateTime<Utc>) -> support::pipeline::Running {
+    let rules = marketbot::rules::compile(vec![], vec![]).unwrap();
+    support::pipeline::start(store, rules, now, None)
 }
 
-async fn send(tx: &tokio::sync::mpsc::Sender<Batch>, bars: Vec<Bar>, splits: Vec<Split>) {
-    let (done, stored) = tokio::sync::oneshot::channel();
-    tx.send(Batch::Bars {
-        source: "yahoo".into(),
-        bars,
-        splits,
-        done: Some(done),
-    })
-    .await
-    .unwrap();
-    stored.await.unwrap();
+/// Chat 42's alert #1, `NVDA below 1850`, made at `created`.
+fn below_1850(store: &Store, created: &str) {
+    store
+        .put_personal_alert(&PersonalAlert {
+            chat: 42,
+            number: 1,
+            spec: "NVDA below 1850".into(),
+            created: t(created),
+            paused: false,
+            changed: None,
+        })
+        .unwrap();
+}
+
+/// A sled store in `dir` behind a backend whose commits can be made to fail.
+fn faulty_store(dir: &std::path::Path) -> (Store, Arc<Faulty>) {
+    let sled = Store::open(dir, 8 << 20).unwrap();
+    let faulty = Arc::new(Faulty::new(sled.backend()));
+    (Store::with_backend(faulty.clone()).unwrap(), faulty)
 }
 
 fn personal_fired(store: &Store) -> Vec<String> {
@@ -116,16 +86,7 @@ async fn an_edit_taken_up_before_the_split_step_fires() {
 async fn edit_around_the_split_step(synced_first: bool) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), 8 << 20).unwrap();
-    store
-        .put_personal_alert(&PersonalAlert {
-            chat: 42,
-            number: 1,
-            spec: "NVDA below 1850".into(),
-            created: t("2026-01-15T12:00:00Z"),
-            paused: false,
-            changed: None,
-        })
-        .unwrap();
+    below_1850(&store, "2026-01-15T12:00:00Z");
     store
         .put_personal_state(
             42,
@@ -136,8 +97,9 @@ async fn edit_around_the_split_step(synced_first: bool) {
             },
         )
         .unwrap();
-    let (tx, running, sync) = pipeline(&store, t("2026-02-03T15:10:00Z"));
-    send(&tx, vec![bar("2026-02-02T21:00:00Z", "1d", 1890.0)], vec![]).await;
+    let p = pipeline(&store, t("2026-02-03T15:10:00Z"));
+    p.bars(vec![bar("2026-02-02T21:00:00Z", "1d", 1890.0)], vec![])
+        .await;
 
     // The edit (made in the old shares, before the ex-date) lands; its notice to the
     // pipeline is still on its way.
@@ -153,24 +115,23 @@ async fn edit_around_the_split_step(synced_first: bool) {
         "an edit starts afresh"
     );
     if synced_first {
-        sync.chat_changed(42);
+        p.sync.chat_changed(42);
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    send(
-        &tx,
+    p.bars(
         vec![bar("2026-02-03T14:30:00Z", "30m", 191.0)],
         vec![ten_for_one()],
     )
     .await;
-    sync.chat_changed(42);
+    p.sync.chat_changed(42);
     assert_eq!(
         store.personal_alerts_of(42).unwrap()[0].spec,
         "NVDA below 190"
     );
     // NVDA falls through 190: the edited alert, with no cooldown stored, fires.
-    send(&tx, vec![bar("2026-02-03T15:00:00Z", "30m", 189.0)], vec![]).await;
-    drop(tx);
-    running.await.unwrap();
+    p.bars(vec![bar("2026-02-03T15:00:00Z", "30m", 189.0)], vec![])
+        .await;
+    p.stop().await;
     assert_eq!(
         personal_fired(&store),
         ["#1 NVDA below 190"],
@@ -184,36 +145,26 @@ async fn edit_around_the_split_step(synced_first: bool) {
 #[tokio::test]
 async fn a_failed_split_step_retried_restates_once() {
     let dir = tempfile::tempdir().unwrap();
-    let sled = Store::open(dir.path(), 8 << 20).unwrap();
-    let faulty = Arc::new(Faulty::new(sled.backend()));
-    let store = Store::with_backend(faulty.clone()).unwrap();
-    store
-        .put_personal_alert(&PersonalAlert {
-            chat: 42,
-            number: 1,
-            spec: "NVDA below 1850".into(),
-            created: t("2026-01-15T12:00:00Z"),
-            paused: false,
-            changed: None,
-        })
-        .unwrap();
-    let (tx, running, _sync) = pipeline(&store, t("2026-02-03T15:10:00Z"));
-    send(&tx, vec![bar("2026-02-02T21:00:00Z", "1d", 1890.0)], vec![]).await;
+    let (store, faulty) = faulty_store(dir.path());
+    below_1850(&store, "2026-01-15T12:00:00Z");
+    let p = pipeline(&store, t("2026-02-03T15:10:00Z"));
+    p.bars(vec![bar("2026-02-02T21:00:00Z", "1d", 1890.0)], vec![])
+        .await;
     let new = vec![bar("2026-02-03T14:30:00Z", "30m", 191.0)];
     faulty.fail_commits(1);
-    send(&tx, new.clone(), vec![ten_for_one()]).await;
+    p.bars(new.clone(), vec![ten_for_one()]).await;
     assert_eq!(
         store.personal_alerts_of(42).unwrap()[0].spec,
         "NVDA below 1850"
     );
-    send(&tx, new, vec![ten_for_one()]).await;
+    p.bars(new, vec![ten_for_one()]).await;
     assert_eq!(
         store.personal_alerts_of(42).unwrap()[0].spec,
         "NVDA below 185"
     );
-    send(&tx, vec![bar("2026-02-03T15:00:00Z", "30m", 184.0)], vec![]).await;
-    drop(tx);
-    running.await.unwrap();
+    p.bars(vec![bar("2026-02-03T15:00:00Z", "30m", 184.0)], vec![])
+        .await;
+    p.stop().await;
     assert_eq!(personal_fired(&store), ["#1 NVDA below 185"]);
 }
 
@@ -223,25 +174,16 @@ async fn a_failed_split_step_retried_restates_once() {
 async fn two_splits_in_one_batch_restate_an_alert_through_both() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), 8 << 20).unwrap();
-    store
-        .put_personal_alert(&PersonalAlert {
-            chat: 42,
-            number: 1,
-            spec: "NVDA below 1850".into(),
-            created: t("2026-01-05T12:00:00Z"),
-            paused: false,
-            changed: None,
-        })
-        .unwrap();
-    let (tx, running, _sync) = pipeline(&store, t("2026-02-03T15:10:00Z"));
-    send(&tx, vec![bar("2026-01-16T21:00:00Z", "1d", 1890.0)], vec![]).await;
+    below_1850(&store, "2026-01-05T12:00:00Z");
+    let p = pipeline(&store, t("2026-02-03T15:10:00Z"));
+    p.bars(vec![bar("2026-01-16T21:00:00Z", "1d", 1890.0)], vec![])
+        .await;
     let two_for_one = Split {
         date: chrono::NaiveDate::from_ymd_opt(2026, 1, 20).unwrap(),
         ratio: 2.0,
         ..ten_for_one()
     };
-    send(
-        &tx,
+    p.bars(
         vec![
             bar("2026-01-20T21:00:00Z", "1d", 940.0),
             bar("2026-02-03T14:30:00Z", "30m", 94.0),
@@ -249,9 +191,9 @@ async fn two_splits_in_one_batch_restate_an_alert_through_both() {
         vec![two_for_one, ten_for_one()],
     )
     .await;
-    send(&tx, vec![bar("2026-02-03T15:00:00Z", "30m", 92.0)], vec![]).await;
-    drop(tx);
-    running.await.unwrap();
+    p.bars(vec![bar("2026-02-03T15:00:00Z", "30m", 92.0)], vec![])
+        .await;
+    p.stop().await;
     assert_eq!(
         store.personal_alerts_of(42).unwrap()[0].spec,
         "NVDA below 92.5"
@@ -264,28 +206,18 @@ async fn two_splits_in_one_batch_restate_an_alert_through_both() {
 #[tokio::test]
 async fn a_split_step_stored_but_reported_failed_keeps_the_restated_level() {
     let dir = tempfile::tempdir().unwrap();
-    let sled = Store::open(dir.path(), 8 << 20).unwrap();
-    let faulty = Arc::new(Faulty::new(sled.backend()));
-    let store = Store::with_backend(faulty.clone()).unwrap();
-    store
-        .put_personal_alert(&PersonalAlert {
-            chat: 42,
-            number: 1,
-            spec: "NVDA below 1850".into(),
-            created: t("2026-01-15T12:00:00Z"),
-            paused: false,
-            changed: None,
-        })
-        .unwrap();
-    let (tx, running, _sync) = pipeline(&store, t("2026-02-03T15:10:00Z"));
-    send(&tx, vec![bar("2026-02-02T21:00:00Z", "1d", 1890.0)], vec![]).await;
+    let (store, faulty) = faulty_store(dir.path());
+    below_1850(&store, "2026-01-15T12:00:00Z");
+    let p = pipeline(&store, t("2026-02-03T15:10:00Z"));
+    p.bars(vec![bar("2026-02-02T21:00:00Z", "1d", 1890.0)], vec![])
+        .await;
     let new = vec![bar("2026-02-03T14:30:00Z", "30m", 191.0)];
     faulty.lose_commit_answers(1);
-    send(&tx, new.clone(), vec![ten_for_one()]).await;
-    send(&tx, new, vec![ten_for_one()]).await;
-    send(&tx, vec![bar("2026-02-03T15:00:00Z", "30m", 184.0)], vec![]).await;
-    drop(tx);
-    running.await.unwrap();
+    p.bars(new.clone(), vec![ten_for_one()]).await;
+    p.bars(new, vec![ten_for_one()]).await;
+    p.bars(vec![bar("2026-02-03T15:00:00Z", "30m", 184.0)], vec![])
+        .await;
+    p.stop().await;
     assert_eq!(
         store.personal_alerts_of(42).unwrap()[0].spec,
         "NVDA below 185"

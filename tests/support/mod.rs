@@ -9,6 +9,7 @@ pub mod backend;
 pub mod fanout;
 pub mod origin;
 pub mod payloads;
+pub mod pipeline;
 pub mod postgres;
 pub mod telegram;
 
