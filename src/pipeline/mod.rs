@@ -14,22 +14,23 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 
+mod splits;
+
 use crate::chart;
 use crate::clock::Clock;
-use crate::delivery::outbox::{BROADCAST, Delivery, Target};
-use crate::delivery::render::escape;
 use crate::delivery::{self, Mode, Sender};
 use crate::engine::{Alert, Engine, EngineState, Output};
 use crate::health::Beat;
 use crate::model::StoredHeadline;
 use crate::model::{Bar, Headline, Split};
-use crate::personal::{Key, PersonalAlert, PersonalState, Restatement};
+use crate::personal::{Key, PersonalState};
 use crate::record::Recorder;
 use crate::rules::RuleSet;
 use crate::sources::Batch;
 use crate::sources::demand::Demand;
 use crate::store::{Chart, Step, Store, StoreError};
 use crate::text::Lang;
+use splits::SplitsTaken;
 
 /// How often a pipeline without a beat to stamp wakes while waiting.
 const IDLE_BEAT: Duration = Duration::from_secs(10);
@@ -88,13 +89,6 @@ pub struct Pipeline {
     /// Chats whose personal alerts the current step restated for a split: taken up from the
     /// store again if the step is not stored.
     restated_chats: BTreeSet<i64>,
-}
-
-/// The splits a step takes in, and the personal alerts it restates for them.
-#[derive(Default)]
-struct SplitsTaken {
-    splits: Vec<Split>,
-    restated: Vec<(Restatement, Option<Delivery>)>,
 }
 
 impl Pipeline {
@@ -340,19 +334,9 @@ impl Pipeline {
 
     fn bars(&mut self, source: &str, bars: Vec<Bar>, splits: &[Split]) -> Result<(), StoreError> {
         let now = self.clock.now();
-        // A split is taken in with the first prices of its ex-date: until then the provider
-        // serves old shares (a split reported ahead, a chart of the day before still served
-        // after midnight), and the split is reported again. The stored history before it is
-        // restated, and the fetched bars are compared with that.
-        let due: Vec<Split> = self
-            .store
-            .new_splits(splits)?
-            .into_iter()
-            .filter(|s| {
-                let begins = crate::market::exchange_for(&s.symbol).start_of(s.date);
-                now >= begins && bars.iter().any(|b| b.symbol == s.symbol && b.time > begins)
-            })
-            .collect();
+        // The stored history before a split taken in now is restated, and the fetched bars
+        // are compared with that.
+        let due = self.due_splits(splits, &bars, now)?;
         let restated = self.store.restated_bars(&due)?;
         let changed = self.store.changed_bars_over(&bars, &restated)?;
         // Price levels people chose in the old shares, in the new ones, before a price is
@@ -390,78 +374,6 @@ impl Pipeline {
             r.append(&[], &bars);
         }
         Ok(())
-    }
-
-    /// The personal alerts whose price levels the splits `due` restate, restated in the book
-    /// already (each keeps its state), and the message that tells each chat (in Telegram
-    /// mode, to an active chat). A split is rare: every alert is read, one at a time.
-    fn restate_personal(
-        &mut self,
-        due: &[Split],
-    ) -> Result<Vec<(Restatement, Option<Delivery>)>, StoreError> {
-        let mut out = Vec::new();
-        if due.is_empty() {
-            return Ok(out);
-        }
-        let mut due = due.to_vec();
-        due.sort_by_key(|s| s.date);
-        for alert in self.store.each_personal_alert() {
-            let mut current = alert?;
-            for split in &due {
-                let begins = crate::market::exchange_for(&split.symbol).start_of(split.date);
-                let Some(after) = current.restated_for(split, begins) else {
-                    continue;
-                };
-                tracing::info!(chat = after.chat, number = after.number, before = %current.spec, after = %after.spec, "split: personal alert restated");
-                let state = self
-                    .store
-                    .personal_state(after.chat, after.number)?
-                    .unwrap_or_default();
-                // From here the book is ahead of the store until the step is stored.
-                self.restated_chats.insert(after.chat);
-                if let Err(e) = self.engine.personal_mut().restate(&after, state) {
-                    tracing::error!(chat = after.chat, number = after.number, error = ?e, "a restated personal alert does not parse; left as it was");
-                    continue;
-                }
-                let notice = self.split_notice(split, &current, &after)?;
-                out.push((
-                    Restatement {
-                        before: current,
-                        after: after.clone(),
-                    },
-                    notice,
-                ));
-                current = after;
-            }
-        }
-        Ok(out)
-    }
-
-    /// The message that tells a chat its alert was restated for a split.
-    fn split_notice(
-        &self,
-        split: &Split,
-        before: &PersonalAlert,
-        after: &PersonalAlert,
-    ) -> Result<Option<Delivery>, StoreError> {
-        if self.mode != Mode::Telegram {
-            return Ok(None);
-        }
-        let Some(chat) = self.store.chat(after.chat)?.filter(|c| c.active) else {
-            return Ok(None);
-        };
-        let code = |a: &PersonalAlert| format!("<code>{}</code>", escape(&a.spec));
-        let text = crate::i18n::texts(chat.settings.lang).restated_for_split(
-            split,
-            after.number,
-            &code(before),
-            &code(after),
-        );
-        Ok(Some(Delivery {
-            thread: chat.thread,
-            lang: chat.settings.lang,
-            ..Delivery::message(BROADCAST, Target::Telegram(chat.id), text, self.clock.now())
-        }))
     }
 
     fn commit(
