@@ -598,15 +598,20 @@ mod tests {
         );
     }
 
-    #[test]
-    fn bars_are_stamped_at_their_end_rounded_and_nulls_skipped() {
-        let bars = parse_chart(
+    /// The fixture chart of NVDA's 30-minute bars, read at 22:45 on the 2nd.
+    fn evening_chart() -> Vec<Bar> {
+        parse_chart(
             CHART.as_bytes(),
             "NVDA",
             "30m".parse().unwrap(),
             t("2026-02-02T22:45:00Z"),
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn bars_are_stamped_at_their_end_rounded_and_nulls_skipped() {
+        let bars = evening_chart();
         let intraday: Vec<(String, f64, Option<Session>)> = bars
             .iter()
             .filter(|b| !b.interval.is_daily())
@@ -636,13 +641,7 @@ mod tests {
 
     #[test]
     fn the_previous_close_and_the_running_day_become_daily_bars() {
-        let bars = parse_chart(
-            CHART.as_bytes(),
-            "NVDA",
-            "30m".parse().unwrap(),
-            t("2026-02-02T22:45:00Z"),
-        )
-        .unwrap();
+        let bars = evening_chart();
         let daily: Vec<(String, f64)> = bars
             .iter()
             .filter(|b| b.interval.is_daily())
