@@ -46,11 +46,14 @@ use deadpool_postgres::{
     ClientWrapper, Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
     TimeoutType,
 };
+use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{NoTls, Row};
 
 use super::kv::{Backend, BackendError, Body, Entry, Order, Range, Transaction, Tree, TxError};
+use tls::Tls;
+
+mod tls;
 
 /// The migrations in order: `MIGRATIONS[i]` is version `i + 1`.
 const MIGRATIONS: &[&str] = &[include_str!("postgres/0001_kv.sql")];
@@ -158,9 +161,11 @@ impl Postgres {
             )
             .into());
         }
+        let (url, tls) = Tls::split(url).map_err(|e| format!("postgres: invalid url: {e}"))?;
         let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| format!("postgres: invalid url: {}", explain(&e)))?;
+        config.ssl_mode(tls.ssl_mode());
         let options = match config.get_options() {
             Some(o) if !o.trim().is_empty() => format!("{o} -c search_path={schema}"),
             _ => format!("-c search_path={schema}"),
@@ -176,7 +181,8 @@ impl Postgres {
             // A request on a connection whose peer vanished fails instead of hanging.
             config.tcp_user_timeout(Duration::from_secs(30));
         }
-        let target = describe_config(&config, schema);
+        let target = describe_config(&config, schema, &tls);
+        let connector = tls.connector().map_err(|e| format!("postgres: {e}"))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("marketbot-postgres")
@@ -185,7 +191,7 @@ impl Postgres {
             .map_err(|e| format!("postgres: cannot start its runtime: {e}"))?;
         let manager = Manager::from_config(
             config,
-            NoTls,
+            connector,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Verified,
             },
@@ -849,7 +855,7 @@ async fn execute(
 }
 
 /// "postgres db@host:port (schema s)": what [`Backend::describe`] says (never the password).
-fn describe_config(config: &tokio_postgres::Config, schema: &str) -> String {
+fn describe_config(config: &tokio_postgres::Config, schema: &str, tls: &Tls) -> String {
     use tokio_postgres::config::Host;
     let ports = config.get_ports();
     let hosts: Vec<String> = (config.get_hosts().iter().enumerate())
@@ -863,7 +869,7 @@ fn describe_config(config: &tokio_postgres::Config, schema: &str) -> String {
         })
         .collect();
     let db = config.get_dbname().or(config.get_user()).unwrap_or("?");
-    format!("postgres {db}@{} (schema {schema})", hosts.join(","))
+    format!("postgres {db}@{} (schema {schema}, {tls})", hosts.join(","))
 }
 
 /// Why an attempt failed, which decides what happens next.
@@ -925,14 +931,18 @@ impl From<tokio_postgres::Error> for Fail {
         let detail = explain(&e);
         let Some(code) = e.code() else {
             // No answer from the server: a closed connection or an I/O failure (refused,
-            // reset, timed out) means it went away; anything else is a bug or bad input.
+            // reset, timed out) means it went away; anything else is a bug or bad input. A TLS
+            // handshake that failed (a certificate not trusted, say) does not heal by waiting.
             let mut source = e.source();
-            let mut io = e.is_closed();
+            let (mut io, mut tls) = (e.is_closed(), false);
             while let Some(s) = source {
-                io |= s.is::<std::io::Error>();
+                if let Some(e) = s.downcast_ref::<std::io::Error>() {
+                    io = true;
+                    tls |= e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>());
+                }
                 source = s.source();
             }
-            return if io {
+            return if io && !tls {
                 Fail::Unavailable(detail)
             } else {
                 Fail::Fatal(detail)

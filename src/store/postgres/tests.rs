@@ -322,13 +322,18 @@ fn migrations_are_idempotent_and_describe_hides_the_password() {
         .unwrap();
     assert_eq!(applied, MIGRATIONS.len() as i64);
     assert!(db.describe().starts_with("postgres "), "{}", db.describe());
-    assert!(db.describe().ends_with(&format!("(schema {})", db.schema)));
+    assert!(
+        db.describe()
+            .ends_with(&format!("(schema {}, TLS if offered)", db.schema)),
+        "{}",
+        db.describe()
+    );
 
-    let config: tokio_postgres::Config = "postgres://test:secret@127.0.0.1:5432/test"
-        .parse()
-        .unwrap();
-    let text = describe_config(&config, "public");
-    assert_eq!(text, "postgres test@127.0.0.1:5432 (schema public)");
+    let (url, tls) =
+        Tls::split("postgres://test:secret@127.0.0.1:5432/test?sslmode=disable").unwrap();
+    let config: tokio_postgres::Config = url.parse().unwrap();
+    let text = describe_config(&config, "public", &tls);
+    assert_eq!(text, "postgres test@127.0.0.1:5432 (schema public, no TLS)");
     let debug = format!("{:?}", db.pg);
     assert!(
         !debug.contains("secret") && debug.contains("Postgres"),
