@@ -161,11 +161,11 @@ impl Postgres {
             )
             .into());
         }
-        let (url, tls) = Tls::split(url).map_err(|e| format!("postgres: invalid url: {e}"))?;
+        let (url, mut tls) = Tls::split(url).map_err(|e| format!("postgres: invalid url: {e}"))?;
         let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| format!("postgres: invalid url: {}", explain(&e)))?;
-        config.ssl_mode(tls.ssl_mode());
+        tls.apply(&mut config);
         let options = match config.get_options() {
             Some(o) if !o.trim().is_empty() => format!("{o} -c search_path={schema}"),
             _ => format!("-c search_path={schema}"),

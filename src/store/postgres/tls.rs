@@ -6,14 +6,18 @@
 //! | `disable` | never | — |
 //! | `allow`, `prefer` (the default) | when the server offers it | not checked |
 //! | `require` | always | not checked; with `sslrootcert`, as `verify-ca` |
-//! | `verify-ca` | always | signed by a trusted root |
+//! | `verify-ca` | always | signed by one of the roots in `sslrootcert` |
 //! | `verify-full` | always | signed by a trusted root, and naming the host connected to |
 //!
-//! `sslrootcert` names a PEM file of the roots to trust; without it, or with `system`, the
-//! `verify-*` modes trust Mozilla's roots, compiled in (a provider whose certificates a public
-//! authority signs needs nothing more). `sslcert` and `sslkey` name a client certificate and its
-//! key (PEM, unencrypted), for servers that authenticate clients by certificate. `allow` is
-//! taken as `prefer` (libpq tries without TLS first; here TLS is tried first).
+//! `sslrootcert` names a PEM file of the roots to trust; without it, or with `system` (which
+//! alone means `verify-full`, as in libpq 16), `verify-full` trusts Mozilla's roots, compiled in
+//! (a provider whose certificates a public authority signs needs nothing more). Against those
+//! only `verify-full` is accepted: they vouch for names, so `verify-ca` would take any site's
+//! certificate. `sslcert` and `sslkey` name a client certificate and its key (PEM,
+//! unencrypted), for servers that authenticate clients by certificate. `allow` is taken as
+//! `prefer` (libpq tries without TLS first; here TLS is tried first). An empty setting is one
+//! not given; over Unix sockets there is no TLS (as in libpq); the client offers the ALPN
+//! protocol `postgresql`, which `sslnegotiation=direct` needs.
 //!
 //! tokio-postgres parses the rest of the string, but knows only `disable`, `prefer` and
 //! `require`, and none of the file settings: [`Tls::split`] takes them out first, and
@@ -49,11 +53,25 @@ pub(super) enum Mode {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct Tls {
     pub(super) mode: Mode,
+    /// Whether the string said `sslmode` (otherwise the driver's reading of it stands).
+    explicit: bool,
     /// `sslrootcert`: a PEM file of trusted roots, or `system`.
     root_cert: Option<String>,
     /// `sslcert` and `sslkey`: the client's certificate (PEM) and its key.
     client_cert: Option<String>,
     client_key: Option<String>,
+}
+
+impl Mode {
+    fn as_str(self) -> &'static str {
+        match self {
+            Mode::Disable => "disable",
+            Mode::Prefer => "prefer",
+            Mode::Require => "require",
+            Mode::VerifyCa => "verify-ca",
+            Mode::VerifyFull => "verify-full",
+        }
+    }
 }
 
 /// The settings this module takes out of the string.
@@ -72,8 +90,12 @@ impl Tls {
         };
         let mut tls = Tls::default();
         for (key, value) in settings {
-            match key.as_str() {
-                "sslmode" => {
+            // As libpq: an empty setting is one not given.
+            let value = Some(value).filter(|v| !v.is_empty());
+            match (key.as_str(), value) {
+                (_, None) => {}
+                ("sslmode", Some(value)) => {
+                    tls.explicit = true;
                     tls.mode = match value.as_str() {
                         "disable" => Mode::Disable,
                         "allow" | "prefer" => Mode::Prefer,
@@ -88,19 +110,77 @@ impl Tls {
                         }
                     }
                 }
-                "sslrootcert" => tls.root_cert = Some(value),
-                "sslcert" => tls.client_cert = Some(value),
-                _ => tls.client_key = Some(value),
+                ("sslrootcert", value) => tls.root_cert = value,
+                ("sslcert", value) => tls.client_cert = value,
+                (_, value) => tls.client_key = value,
             }
         }
         if tls.client_cert.is_some() != tls.client_key.is_some() {
             return Err("sslcert and sslkey go together: give both or neither".into());
         }
-        // libpq: `require` with a root certificate of the operator's checks the chain.
-        if tls.mode == Mode::Require && tls.root_cert.is_some() {
-            tls.mode = Mode::VerifyCa;
+        match (tls.root_cert.as_deref(), tls.mode) {
+            // The public authorities vouch for names: only a check of the name means anything
+            // against them (libpq 16 likewise makes `verify-full` the default with `system`).
+            (Some("system"), _) if !tls.explicit => {
+                tls.mode = Mode::VerifyFull;
+                tls.explicit = true;
+            }
+            (Some("system") | None, Mode::VerifyCa) | (Some("system"), Mode::Require) => {
+                return Err(format!(
+                    "sslmode={} against the public authorities would take any site's \
+                     certificate: use sslmode=verify-full, or name your own roots with \
+                     sslrootcert=FILE",
+                    tls.mode.as_str()
+                ));
+            }
+            (Some("system"), Mode::Disable | Mode::Prefer) => {
+                return Err(format!(
+                    "sslmode={} with sslrootcert=system would check nothing: use \
+                     sslmode=verify-full",
+                    tls.mode.as_str()
+                ));
+            }
+            // libpq: `require` with a root certificate of the operator's checks the chain.
+            (Some(_), Mode::Require) => tls.mode = Mode::VerifyCa,
+            _ => {}
         }
         Ok((rest, tls))
+    }
+
+    /// Fits the settings to what the driver read from the rest of the string: the `sslmode` it
+    /// read where this module found none (a string it could not split), no TLS where every
+    /// host is a Unix socket (as libpq: PostgreSQL has no TLS there), and the address as the
+    /// name to check where only `hostaddr` was given.
+    pub(super) fn apply(&mut self, config: &mut tokio_postgres::Config) {
+        use tokio_postgres::config::Host;
+        if self.explicit {
+            config.ssl_mode(self.ssl_mode());
+        } else {
+            self.mode = match config.get_ssl_mode() {
+                SslMode::Disable => Mode::Disable,
+                SslMode::Require => Mode::Require,
+                _ => Mode::Prefer,
+            };
+        }
+        let hosts = config.get_hosts();
+        #[cfg(unix)]
+        let sockets_only = !hosts.is_empty()
+            && config.get_hostaddrs().is_empty()
+            && hosts.iter().all(|h| matches!(h, Host::Unix(_)));
+        #[cfg(not(unix))]
+        let sockets_only = false;
+        let no_host = hosts.is_empty();
+        if sockets_only {
+            self.mode = Mode::Disable;
+            config.ssl_mode(SslMode::Disable);
+        }
+        if no_host {
+            // The driver names the server to the TLS handshake by `host`: without one it
+            // refuses TLS altogether.
+            for addr in config.get_hostaddrs().to_vec() {
+                config.host(addr.to_string());
+            }
+        }
     }
 
     /// What tokio-postgres is told: whether TLS is tried, and whether it must succeed.
@@ -135,7 +215,7 @@ impl Tls {
         let builder = builder
             .dangerous()
             .with_custom_certificate_verifier(verifier);
-        let config = match (&self.client_cert, &self.client_key) {
+        let mut config = match (&self.client_cert, &self.client_key) {
             (Some(cert), Some(key)) => {
                 let chain = read_certs("sslcert", cert)?;
                 let key = PrivateKeyDer::from_pem_file(key)
@@ -146,10 +226,14 @@ impl Tls {
             }
             _ => builder.with_no_client_auth(),
         };
+        // As libpq 17: a server taking TLS without the SSL request (`sslnegotiation=direct`)
+        // needs it; others ignore it.
+        config.alpn_protocols = vec![b"postgresql".to_vec()];
         Ok(MakeRustlsConnect::new(config))
     }
 
-    /// The roots a `verify-*` mode trusts.
+    /// The roots a `verify-*` mode trusts: the operator's, or the public authorities for
+    /// `verify-full` only ([`Tls::split`] refuses the rest).
     fn roots(&self) -> Result<Arc<RootCertStore>, String> {
         let mut roots = RootCertStore::empty();
         match self.root_cert.as_deref() {
@@ -274,7 +358,9 @@ fn key_values(s: &str) -> Option<Vec<(String, String)>> {
             match chars.next() {
                 Some('\'') if quoted => break,
                 Some(c) if !quoted && c.is_whitespace() => break,
-                Some('\\') => value.push(chars.next()?),
+                // A backslash escapes the next character; a last one is dropped (as the driver
+                // does).
+                Some('\\') => value.extend(chars.next()),
                 Some(c) => value.push(c),
                 None if quoted => return None,
                 None => break,

@@ -67,7 +67,10 @@ fn modes_as_libpq_reads_them() {
     // `require` with roots of the operator's checks the chain.
     assert_eq!(mode("sslmode=require&sslrootcert=/ca.pem"), Mode::VerifyCa);
     assert_eq!(mode("sslrootcert=/ca.pem&sslmode=require"), Mode::VerifyCa);
-    assert_eq!(mode("sslmode=verify-ca"), Mode::VerifyCa);
+    assert_eq!(
+        mode("sslmode=verify-ca&sslrootcert=/ca.pem"),
+        Mode::VerifyCa
+    );
     assert_eq!(mode("sslmode=verify-full"), Mode::VerifyFull);
 }
 
@@ -111,7 +114,16 @@ fn a_string_it_cannot_read_is_left_for_the_driver_to_report() {
 
 #[test]
 fn every_mode_builds_a_connector() {
+    let root = Authority::new();
+    let root = root.path("root.pem");
     for mode in ["disable", "prefer", "require", "verify-ca", "verify-full"] {
+        let tls = split(&format!(
+            "postgres://db/x?sslmode={mode}&sslrootcert={root}"
+        ))
+        .1;
+        assert!(tls.connector().is_ok(), "{mode}");
+    }
+    for mode in ["disable", "prefer", "require", "verify-full"] {
         let tls = split(&format!("postgres://db/x?sslmode={mode}")).1;
         assert!(tls.connector().is_ok(), "{mode}");
     }
@@ -413,7 +425,7 @@ fn a_certificate_no_trusted_root_signed_is_refused_only_where_checked() {
     let other_root = other.path("root.pem");
     for settings in [
         "sslmode=verify-full".to_owned(),
-        "sslmode=verify-ca&sslrootcert=system".to_owned(),
+        "sslmode=verify-full&sslrootcert=system".to_owned(),
         format!("sslmode=verify-full&sslrootcert={other_root}"),
         format!("sslmode=require&sslrootcert={other_root}"),
     ] {
@@ -472,4 +484,299 @@ fn a_client_certificate_is_presented_when_named() {
         )
         .expect_err("the front wants a client certificate");
     assert!(err.contains("CertificateRequired"), "{err}");
+}
+
+// libpq compatibility and safety of the settings.
+
+/// libpq (16 and later): `sslrootcert=system` alone makes the default `sslmode` `verify-full`.
+#[test]
+fn sslrootcert_system_alone_is_verify_full() {
+    let (_, tls) = split("postgres://u@db.example.net/x?sslrootcert=system");
+    assert_eq!(tls.mode, Mode::VerifyFull, "{tls}");
+}
+
+/// `verify-ca` against the public authorities checks no name: any site's certificate any
+/// public authority signed would pass. Like libpq with `sslrootcert=system`, only `verify-full`
+/// is allowed against them.
+#[test]
+fn the_public_authorities_are_trusted_for_verify_full_only() {
+    for settings in [
+        "sslmode=verify-ca",
+        "sslmode=verify-ca&sslrootcert=system",
+        "sslmode=require&sslrootcert=system",
+        "sslmode=prefer&sslrootcert=system",
+        "sslmode=disable&sslrootcert=system",
+    ] {
+        let err =
+            Tls::split(&format!("postgres://u@db.example.net/x?{settings}")).expect_err(settings);
+        assert!(err.contains("use sslmode=verify-full"), "{settings}: {err}");
+    }
+    let (_, tls) = split("postgres://u@db.example.net/x?sslmode=verify-full&sslrootcert=system");
+    assert_eq!(tls.mode, Mode::VerifyFull);
+    assert!(tls.connector().is_ok());
+}
+
+/// libpq treats an empty setting as unset: `sslrootcert=` is no root file, so `require` stays
+/// `require` and builds.
+#[test]
+fn an_empty_sslrootcert_is_as_if_unset() {
+    let (_, tls) = split("postgres://u@db/x?sslmode=require&sslrootcert=");
+    assert_eq!(tls.mode, Mode::Require);
+    assert!(tls.connector().is_ok());
+}
+
+/// A string ending in a backslash (which the driver drops) keeps its `sslmode=require`: a
+/// server declining TLS is refused, not used in plaintext.
+#[test]
+fn require_is_kept_in_a_string_ending_in_a_backslash() {
+    let Some(db) = Through::new() else { return };
+    let authority = Authority::new();
+    let front = Front::start(&authority, Offer::None, db.upstream.clone());
+    let s = format!(
+        "host=localhost port={} user={} dbname={} sslmode=require application_name=bot\\",
+        front.port, db.user, db.dbname
+    );
+    // tokio-postgres reads it, with require.
+    let config: tokio_postgres::Config = s.parse().unwrap();
+    assert_eq!(config.get_ssl_mode(), SslMode::Require);
+    let opened = Postgres::open(&s, Some(&db.schema.schema), Duration::from_secs(3));
+    assert!(
+        opened.is_err(),
+        "sslmode=require connected without TLS: {}",
+        opened.map(|pg| pg.describe()).unwrap_or_default()
+    );
+}
+
+/// The test database as `authority` (`host:port`, or none for `hostaddr` or a socket).
+fn direct(db: &Through, authority: &str, settings: &str) -> Result<Postgres, String> {
+    let url = format!(
+        "postgres://{}@{authority}/{}?{settings}",
+        db.user, db.dbname
+    );
+    Postgres::open(&url, Some(&db.schema.schema), Duration::from_secs(3)).map_err(|e| e.to_string())
+}
+
+/// `hostaddr` without `host` connects, with TLS when the server offers it (the driver names
+/// the server to the handshake by `host`: the address stands in for it).
+#[test]
+fn hostaddr_without_host_connects() {
+    let Some(db) = Through::new() else { return };
+    let (host, port) = &db.upstream;
+    let Ok(addr) = host.parse::<std::net::IpAddr>() else {
+        return;
+    };
+    for settings in [
+        format!("hostaddr={addr}&port={port}"),
+        format!("hostaddr={addr}&port={port}&sslmode=require"),
+    ] {
+        direct(&db, "", &settings).expect(&settings);
+    }
+}
+
+/// libpq: "sslmode is ignored for Unix domain socket communication": a socket path with
+/// `sslmode=require` (a string shared by a local and a remote setup) connects.
+#[test]
+fn sslmode_is_ignored_on_a_unix_socket() {
+    let Some(db) = Through::new() else { return };
+    let dir = "/var/run/postgresql";
+    let port = db.upstream.1;
+    if !Path::new(&format!("{dir}/.s.PGSQL.{port}")).exists() {
+        return;
+    }
+    let pg = direct(
+        &db,
+        "",
+        &format!("host=%2Fvar%2Frun%2Fpostgresql&port={port}&sslmode=require"),
+    )
+    .unwrap();
+    assert!(pg.get(Tree::Meta, b"nothing").unwrap().is_none());
+}
+
+/// `sslnegotiation=direct` (TLS without the SSL request) needs the ALPN protocol `postgresql`:
+/// PostgreSQL 17 closes a direct TLS connection without it, as this front does.
+#[test]
+fn direct_negotiation_offers_the_postgresql_alpn() {
+    let Some(db) = Through::new() else { return };
+    let authority = Authority::new();
+    let (cert, key) = authority.sign(&["localhost"]);
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+        )
+        .unwrap();
+    config.alpn_protocols = vec![b"postgresql".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let upstream = db.upstream.clone();
+    runtime.spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let (acceptor, upstream) = (acceptor.clone(), upstream.clone());
+            tokio::spawn(async move {
+                let Ok(mut client) = acceptor.accept(client).await else {
+                    return;
+                };
+                if client.get_ref().1.alpn_protocol() != Some(b"postgresql") {
+                    // "received direct SSL connection request without ALPN protocol
+                    // negotiation extension"
+                    return;
+                }
+                let Ok(mut server) = TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+            });
+        }
+    });
+    let root = authority.path("root.pem");
+    direct(
+        &db,
+        &format!("localhost:{port}"),
+        &format!("sslmode=verify-full&sslrootcert={root}&sslnegotiation=direct"),
+    )
+    .unwrap();
+    drop(runtime);
+}
+
+#[test]
+fn verify_full_accepts_an_ip_address_the_certificate_names() {
+    let Some(db) = Through::new() else { return };
+    let authority = Authority::new();
+    let offer = Offer::Tls {
+        names: &["127.0.0.1"],
+        clients: false,
+    };
+    let front = Front::start(&authority, offer, db.upstream.clone());
+    let root = authority.path("root.pem");
+    db.open(
+        &front,
+        "127.0.0.1",
+        &format!("sslmode=verify-full&sslrootcert={root}"),
+    )
+    .unwrap();
+    let err = db
+        .open(
+            &front,
+            "localhost",
+            &format!("sslmode=verify-full&sslrootcert={root}"),
+        )
+        .expect_err("localhost is not named");
+    assert!(err.contains("not valid for name"), "{err}");
+}
+
+#[test]
+fn verify_ca_refuses_a_client_only_certificate() {
+    let Some(db) = Through::new() else { return };
+    let authority = Authority::new();
+    // No names: `sign` makes a client certificate (ClientAuth only).
+    let offer = Offer::Tls {
+        names: &[],
+        clients: false,
+    };
+    let front = Front::start(&authority, offer, db.upstream.clone());
+    let root = authority.path("root.pem");
+    for mode in ["verify-ca", "require"] {
+        let err = db
+            .open(
+                &front,
+                "localhost",
+                &format!("sslmode={mode}&sslrootcert={root}"),
+            )
+            .expect_err(mode);
+        assert!(err.contains("invalid peer certificate"), "{err}");
+    }
+}
+
+#[test]
+fn the_test_servers_own_certificate_can_be_the_root() {
+    let Some(db) = Through::new() else { return };
+    let pem = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
+    if !Path::new(pem).exists() {
+        return;
+    }
+    let port = db.upstream.1;
+    direct(
+        &db,
+        &format!("localhost:{port}"),
+        &format!("sslmode=verify-full&sslrootcert={pem}"),
+    )
+    .unwrap();
+    let err = direct(&db, &format!("localhost:{port}"), "sslmode=verify-full")
+        .err()
+        .unwrap();
+    assert!(err.contains("UnknownIssuer"), "{err}");
+}
+
+/// A server that takes the request for TLS and then drops the connection (as one restarting
+/// does) is an outage, retried: the third connection gets through.
+#[test]
+fn a_connection_dropped_during_the_handshake_is_retried() {
+    let Some(db) = Through::new() else { return };
+    let authority = Authority::new();
+    let (cert, key) = authority.sign(&["localhost"]);
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let upstream = db.upstream.clone();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let count = seen.clone();
+    runtime.spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let n = count.fetch_add(1, Ordering::SeqCst);
+            let (acceptor, upstream) = (acceptor.clone(), upstream.clone());
+            tokio::spawn(async move {
+                let mut first = [0u8; 8];
+                if client.read_exact(&mut first).await.is_err() {
+                    return;
+                }
+                let _ = client.write_all(b"S").await;
+                if n < 2 {
+                    // Read the ClientHello, then reset.
+                    let mut hello = [0u8; 64];
+                    let _ = client.read(&mut hello).await;
+                    return;
+                }
+                let Ok(mut client) = acceptor.accept(client).await else {
+                    return;
+                };
+                let Ok(mut server) = TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+            });
+        }
+    });
+    let root = authority.path("root.pem");
+    let url = format!(
+        "postgres://{}@localhost:{port}/{}?sslmode=verify-full&sslrootcert={root}",
+        db.user, db.dbname
+    );
+    Postgres::open(&url, Some(&db.schema.schema), Duration::from_secs(10)).unwrap();
+    assert!(seen.load(Ordering::SeqCst) >= 3);
+    drop(runtime);
 }
