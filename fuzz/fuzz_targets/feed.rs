@@ -4,7 +4,7 @@
 
 #![no_main]
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use libfuzzer_sys::fuzz_target;
 use marketbot::delivery::render::{self, Locale, MESSAGE_LIMIT};
 use marketbot::engine::Alert;
@@ -31,6 +31,8 @@ fuzz_target!(
     for h in &headlines {
         assert!(!h.title.trim().is_empty());
         assert!(h.title.chars().count() <= 401, "{:?}", h.title);
+        // A date read from the feed is a plausible one; else the item has the fetch time.
+        assert!(h.published == now || (1970..=2200).contains(&h.published.year()));
         if let Some(link) = &h.link {
             assert!(link.starts_with("http://") || link.starts_with("https://"));
         }

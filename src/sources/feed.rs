@@ -3,7 +3,8 @@
 //! Items are keyed by an id of our own ([`item_key`]): feed-rs invents a random id for items
 //! without a guid, which would make every fetch look new. The publisher of a syndicated item
 //! is taken from where aggregators put it (Google News' `<font>` trailer, a Reuters-style
-//! `(Reuters) -` lead), falling back to the feed's name.
+//! `(Reuters) -` lead), falling back to the feed's name. Dates feed-rs cannot read (German day
+//! and month names, German orders, sloppy English) are read by [`date::parse`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -15,6 +16,8 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use super::http::{FetchError, Http, Response};
 use crate::config::FeedConfig;
 use crate::model::Headline;
+
+pub mod date;
 
 /// Items beyond this many per fetch are ignored (a feed is a list of recent items).
 const MAX_ITEMS: usize = 300;
@@ -168,9 +171,11 @@ pub fn parse_items(
     now: DateTime<Utc>,
 ) -> Result<Vec<Headline>, FetchError> {
     // An empty id marks "no guid in the item": the key is then derived from link and title.
-    // Relative links (legal in both formats) are resolved against the feed's address.
+    // Relative links (legal in both formats) are resolved against the feed's address. Dates
+    // go to our parser, which reads what feed-rs reads and German and sloppy forms besides.
     let parser = feed_rs::parser::Builder::new()
         .id_generator(|_, _, _| String::new())
+        .timestamp_parser(date::parse)
         .sanitize_content(false)
         .base_uri(Some(feed_url))
         .build();
@@ -344,6 +349,23 @@ mod tests {
         assert_eq!(a[0].published, now(), "no date: fetch time");
         let other_feed = parse_items(rss.as_bytes(), "f", "http://f/2", &[], now()).unwrap();
         assert_ne!(a[0].id, other_feed[0].id);
+    }
+
+    #[test]
+    fn german_dates_are_the_items_dates_not_the_fetch_time() {
+        let rss = r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Börse</title><language>de-DE</language><item><title>Nvidia-Aktie fällt</title><link>https://boerse.example/1</link><guid>1</guid><pubDate>Di, 03 Feb 2026 07:32:00 +0100</pubDate></item><item><title>OpenAI sucht Alternativen</title><link>https://boerse.example/2</link><guid>2</guid><pubDate>Mo, 02 Mär 2026 17:05:00 MEZ</pubDate></item><item><title>Ohne Zone</title><link>https://boerse.example/3</link><guid>3</guid><pubDate>3. Februar 2026, 07:32 Uhr</pubDate></item><item><title>Unlesbar</title><link>https://boerse.example/4</link><guid>4</guid><pubDate>gestern</pubDate></item></channel></rss>"#;
+        let items = parse_items(rss.as_bytes(), "boerse", "http://f/de", &[], now()).unwrap();
+        let published: Vec<String> = items.iter().map(|h| h.published.to_rfc3339()).collect();
+        assert_eq!(
+            published,
+            [
+                "2026-02-03T06:32:00+00:00",
+                "2026-03-02T16:05:00+00:00",
+                "2026-02-03T06:32:00+00:00",
+                "2026-02-03T09:00:00+00:00",
+            ],
+            "the last one is unreadable: fetch time"
+        );
     }
 
     #[test]
