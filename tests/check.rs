@@ -220,7 +220,7 @@ fn unknown_providers() {
     assert_problem(
         &["tests/check/marketbot-unknown-provider.toml"],
         "tests/check/marketbot-unknown-provider.toml:2:12",
-        "unknown variant `bloomberg`, expected `yahoo` or `stooq`",
+        "unknown variant `bloomberg`, expected one of `yahoo`, `stooq`, `finnhub`",
         None,
     );
 }

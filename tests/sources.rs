@@ -729,3 +729,77 @@ fn a_paris_chart_keeps_its_regular_session() {
         "Paris regular-session bars classified by New York hours: {sessions:?}"
     );
 }
+
+#[tokio::test]
+async fn finnhub_quotes_become_daily_bars_with_the_key_in_a_header_only() {
+    use marketbot::clock::Clock;
+    use marketbot::config::ApiKey;
+    use marketbot::sources::finnhub::{Finnhub, plan};
+    use marketbot::sources::{Batch, PollContext, Source, SourceKind};
+    let origin = Origin::start().await;
+    origin.set(
+        "/api/v1/quote",
+        Reply::ok(
+            "application/json; charset=utf-8",
+            r#"{"c":186.25,"d":-5.54,"dp":-2.8886,"h":190.1,"l":184.95,"o":188.9,"pc":191.79,"t":1770066000}"#,
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = marketbot::store::Store::open(dir.path(), 8 << 20).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let ctx = PollContext {
+        http: http(2000),
+        store: store.clone(),
+        clock: Clock::anchored(evening()),
+        pipeline: tx,
+    };
+    let key = ApiKey("d5-secret-key".into());
+    let finnhub = Finnhub::new(origin.url("/").parse().unwrap(), &key, plan(60)).unwrap();
+    let source = Source {
+        name: "finnhub".into(),
+        kind: SourceKind::Quotes {
+            provider: std::sync::Arc::new(finnhub),
+            symbols: vec!["NVDA".into(), "AMD".into()],
+        },
+    };
+    source.poll(&ctx).await;
+    let Ok(Batch::Bars { bars, .. }) = rx.try_recv() else {
+        panic!("no bars");
+    };
+    // Each symbol's day and previous close.
+    assert_eq!(bars.len(), 4);
+    assert!(bars.iter().all(|b| b.interval.is_daily()));
+    assert!(
+        bars.iter()
+            .any(|b| b.symbol == "AMD" && b.close == Some(191.79))
+    );
+    let health = store.source_health("finnhub").unwrap().unwrap();
+    assert!(health.healthy(), "{health:?}");
+    assert_eq!(
+        origin.queries("/api/v1/quote"),
+        ["symbol=NVDA", "symbol=AMD"]
+    );
+    for headers in origin.requests("/api/v1/quote") {
+        assert_eq!(headers.get("x-finnhub-token").unwrap(), "d5-secret-key");
+    }
+
+    // A wrong key: Finnhub's reason, never the key.
+    origin.set(
+        "/api/v1/quote",
+        Reply::status(401, "application/json", r#"{"error":"Invalid API key"}"#),
+    );
+    let stale = Clock::anchored(evening() + chrono::Duration::hours(1));
+    source
+        .poll(&PollContext {
+            clock: stale,
+            ..ctx.clone()
+        })
+        .await;
+    let health = store.source_health("finnhub").unwrap().unwrap();
+    let said = health.last_error.unwrap();
+    assert!(
+        said.contains("HTTP 401") && said.contains("Invalid API key"),
+        "{said}"
+    );
+    assert!(!said.contains("d5-secret"), "{said}");
+}

@@ -211,6 +211,8 @@ pub enum Provider {
     Yahoo,
     /// Stooq CSV quotes.
     Stooq,
+    /// Finnhub's quote API (an API key from finnhub.io).
+    Finnhub,
 }
 
 impl Provider {
@@ -219,6 +221,7 @@ impl Provider {
         match self {
             Provider::Yahoo => "https://query1.finance.yahoo.com",
             Provider::Stooq => "https://stooq.com",
+            Provider::Finnhub => "https://finnhub.io",
         }
     }
 
@@ -227,6 +230,7 @@ impl Provider {
         match self {
             Provider::Yahoo => "yahoo",
             Provider::Stooq => "stooq",
+            Provider::Finnhub => "finnhub",
         }
     }
 }
@@ -251,7 +255,25 @@ pub struct QuoteSourceConfig {
     /// Whether to fetch a year of daily bars once a day (Yahoo), for averages and 52-week
     /// highs and lows.
     pub history: bool,
+    /// The provider's API key (Finnhub), never shown.
+    pub api_key: Option<ApiKey>,
+    /// How many requests a minute the provider's plan allows (Finnhub; every source with the
+    /// same key shares them).
+    pub requests_per_minute: u32,
 }
+
+/// An API key: its `Debug` does not show it, so a config printed for a log keeps it secret.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ApiKey(pub String);
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiKey(***)")
+    }
+}
+
+/// Finnhub's free plan: 60 requests a minute.
+pub const FINNHUB_REQUESTS_PER_MINUTE: u32 = 60;
 
 /// One `[[feeds]]` entry.
 #[derive(Clone, Debug)]
@@ -362,6 +384,8 @@ struct RawQuotes {
     extended_hours: bool,
     #[serde(default)]
     history: bool,
+    api_key: Option<Spanned<String>>,
+    requests_per_minute: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -694,6 +718,7 @@ impl Config {
                 },
                 None => Some(Interval::from_secs(300)),
             };
+            let (api_key, requests_per_minute) = provider_access(file, &q, problems);
             let name = q
                 .name
                 .unwrap_or_else(|| format!("{}:{}", q.provider.as_str(), symbols.join(",")));
@@ -716,6 +741,8 @@ impl Config {
                     interval,
                     extended_hours: q.extended_hours,
                     history: q.history,
+                    api_key,
+                    requests_per_minute,
                 });
             }
         }
@@ -841,6 +868,72 @@ impl Config {
             None => self.quotes.first(),
         }
     }
+}
+
+/// A quote source's key and its plan's request limit: Finnhub needs a key; the others take
+/// neither. A problem about the key never shows the line it is on.
+fn provider_access(
+    file: &SourceFile,
+    q: &RawQuotes,
+    problems: &mut Vec<Problem>,
+) -> (Option<ApiKey>, u32) {
+    let key = q
+        .api_key
+        .as_ref()
+        .map(|k| k.get_ref().trim())
+        .filter(|k| !k.is_empty());
+    let finnhub = q.provider == Provider::Finnhub;
+    match (finnhub, key) {
+        (true, None) => problems.push(Problem::whole_file(
+            &file.path,
+            "a finnhub quote source needs its API key: `api_key = \"…\"` in its [[quotes]] entry, \
+             or the environment variable MARKETBOT_QUOTES__<n>__API_KEY (n: the entry's \
+             position, from 0)",
+        )),
+        (true, Some(k)) if !k.bytes().all(|b| b.is_ascii_graphic()) => {
+            problems.push(Problem::whole_file(
+                &file.path,
+                "a finnhub API key is printable ASCII without spaces",
+            ))
+        }
+        (false, Some(_)) => problems.push(Problem::whole_file(
+            &file.path,
+            format!(
+                "`api_key` is for finnhub; {} takes none",
+                q.provider.as_str()
+            ),
+        )),
+        _ => {}
+    }
+    let per_minute = match &q.requests_per_minute {
+        None => FINNHUB_REQUESTS_PER_MINUTE,
+        Some(n) if !finnhub => {
+            problems.push(Problem::at(
+                file,
+                n.span(),
+                format!(
+                    "`requests_per_minute` is for finnhub; {} takes none",
+                    q.provider.as_str()
+                ),
+                None,
+            ));
+            FINNHUB_REQUESTS_PER_MINUTE
+        }
+        Some(n) => match u32::try_from(*n.get_ref()) {
+            Ok(n @ 1..=100_000) => n,
+            _ => {
+                problems.push(Problem::at(
+                    file,
+                    n.span(),
+                    "requests_per_minute must be between 1 and 100000",
+                    Some("Finnhub's free plan allows 60".into()),
+                ));
+                FINNHUB_REQUESTS_PER_MINUTE
+            }
+        },
+    };
+    let key = finnhub.then(|| key.map(|k| ApiKey(k.to_owned()))).flatten();
+    (key, per_minute)
 }
 
 #[cfg(test)]

@@ -467,3 +467,47 @@ fn a_structural_problem_from_the_environment_names_its_variable() {
         "{text:?}"
     );
 }
+
+#[test]
+fn a_finnhub_source_needs_its_key_and_never_shows_it() {
+    const FINNHUB: &str = r#"
+[[quotes]]
+provider = "finnhub"
+symbols = ["NVDA"]
+schedule = "0 * * * * *"
+"#;
+    let problems = parse(FINNHUB, &[]).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.to_string().contains("needs its API key")),
+        "{problems:?}"
+    );
+
+    let env = [("MARKETBOT_QUOTES__0__API_KEY", "sk-very-secret")];
+    let c = parse(FINNHUB, &env).unwrap();
+    let q = &c.quotes[0];
+    assert_eq!(q.api_key, Some(ApiKey("sk-very-secret".into())));
+    assert_eq!(q.requests_per_minute, FINNHUB_REQUESTS_PER_MINUTE);
+    assert_eq!(q.base_url.as_str(), "https://finnhub.io/");
+    assert_eq!(q.name, "finnhub:NVDA");
+    assert!(!format!("{c:?}").contains("sk-very-secret"));
+
+    // A key that cannot be a header value is refused without being echoed, line and all.
+    let text = format!("{FINNHUB}api_key = \"sk very secret\"\nrequests_per_minute = 0\n");
+    let problems = parse(&text, &[]).unwrap_err();
+    let shown: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(shown.len(), 2, "{shown:?}");
+    assert!(shown.iter().all(|p| !p.contains("secret")), "{shown:?}");
+    assert!(shown.iter().any(|p| p.contains("between 1 and 100000")));
+
+    // The others take no key and no plan.
+    let yahoo = FINNHUB.replace("finnhub", "yahoo") + "api_key = \"k\"\nrequests_per_minute = 5\n";
+    let problems = parse(&yahoo, &[]).unwrap_err();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .all(|p| p.to_string().contains("is for finnhub"))
+    );
+}

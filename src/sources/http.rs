@@ -57,6 +57,9 @@ pub enum FetchError {
     /// The answer was well-formed but held no usable data (`N/D`, empty result).
     #[error("no data: {0}")]
     NoData(String),
+    /// Not asked: the provider's plan allows no more requests for now.
+    #[error("not asked: {0}")]
+    Throttled(String),
 }
 
 impl FetchError {
@@ -80,6 +83,7 @@ impl FetchError {
             FetchError::TooLarge => "too-large",
             FetchError::Malformed { .. } => "malformed",
             FetchError::NoData(_) => "no-data",
+            FetchError::Throttled(_) => "throttled",
         }
     }
 }

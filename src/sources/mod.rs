@@ -7,12 +7,14 @@
 
 pub mod demand;
 pub mod feed;
+pub mod finnhub;
 mod health;
 pub mod http;
 pub mod retry;
 pub mod stooq;
 pub mod yahoo;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -20,7 +22,7 @@ use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
-use crate::config::{Config, Provider};
+use crate::config::{ApiKey, Config, Provider};
 use crate::model::{Bar, Headline, Split};
 use crate::store::Store;
 use demand::Demand;
@@ -99,7 +101,7 @@ fn volume(v: f64) -> Option<u64> {
     (v.is_finite() && v >= 0.0).then_some(v as u64)
 }
 
-/// A quote API. Implementations exist for Yahoo and Stooq; more fit behind this trait.
+/// A quote API. Implementations exist for Yahoo, Stooq and Finnhub; more fit behind this trait.
 pub trait QuoteProvider: Send + Sync {
     /// Fetches current bars for `symbols` (the configured ones: everything the provider
     /// has); `now` bounds what may be returned.
@@ -184,8 +186,27 @@ impl SourceKind {
 /// Every source of `config`, with its cron schedule.
 pub fn from_config(config: &Config) -> Vec<(Source, cron::Schedule)> {
     let mut out = Vec::new();
+    // Sources with the same key spend one plan's requests.
+    let mut plans: HashMap<&ApiKey, Arc<finnhub::Plan>> = HashMap::new();
     for q in &config.quotes {
         let provider: Arc<dyn QuoteProvider> = match q.provider {
+            Provider::Finnhub => {
+                let Some(key) = &q.api_key else {
+                    // The config check refuses a finnhub source without a key.
+                    tracing::error!(source = %q.name, "a finnhub source without an API key is left out");
+                    continue;
+                };
+                let plan = plans
+                    .entry(key)
+                    .or_insert_with(|| finnhub::plan(q.requests_per_minute));
+                match finnhub::Finnhub::new(q.base_url.clone(), key, Arc::clone(plan)) {
+                    Ok(f) => Arc::new(f),
+                    Err(e) => {
+                        tracing::error!(source = %q.name, error = %e, "left out");
+                        continue;
+                    }
+                }
+            }
             Provider::Yahoo => Arc::new(yahoo::Yahoo::new(
                 q.base_url.clone(),
                 q.interval,
