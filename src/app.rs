@@ -297,16 +297,7 @@ pub async fn run(
     let mut names = Vec::new();
     for (source, schedule) in sources {
         names.push(source.name.clone());
-        let calls = match &source.kind {
-            SourceKind::Quotes { provider, symbols } => {
-                provider.requests_per_fetch(symbols.len()) as u32
-            }
-            SourceKind::OnDemand { provider, demand } => {
-                demand.limits().max.div_ceil(provider.batch_size().max(1)) as u32
-            }
-            SourceKind::Feed(_) => 1,
-        };
-        let timeout = config.http.timeout * (calls + 1) + Duration::from_secs(5);
+        let timeout = source.time_budget(config.http.timeout);
         let source = Arc::new(source);
         let ctx = ctx.clone();
         scheduler.spawn(source.name.clone(), schedule, timeout, true, move || {

@@ -803,3 +803,162 @@ async fn finnhub_quotes_become_daily_bars_with_the_key_in_a_header_only() {
     );
     assert!(!said.contains("d5-secret"), "{said}");
 }
+
+const FINNHUB_NVDA: &str = r#"{"c":186.25,"d":-5.54,"dp":-2.8886,"h":190.1,"l":184.95,"o":188.9,"pc":191.79,"t":1770066000}"#;
+
+#[tokio::test]
+async fn finnhub_a_200_error_object_does_not_make_a_symbol_unknown_for_a_week() {
+    use std::sync::Arc;
+
+    use marketbot::config::ApiKey;
+    use marketbot::sources::demand::{Demand, DemandLimits, Verdict};
+    use marketbot::sources::finnhub::{Finnhub, plan};
+    let origin = Origin::start().await;
+    // Finnhub sometimes refuses with a 200 and an error object.
+    origin.set(
+        "/api/v1/quote",
+        Reply::ok(
+            "application/json",
+            r#"{"error":"API limit reached. Please try again later. Remaining Limit: 0"}"#,
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = marketbot::store::Store::open(dir.path(), 8 << 20).unwrap();
+    let key = ApiKey("d5-key".into());
+    let provider: Arc<dyn QuoteProvider> =
+        Arc::new(Finnhub::new(origin.url("/").parse().unwrap(), &key, plan(60)).unwrap());
+    let demand = Demand::open(
+        ["NVDA".to_string()],
+        DemandLimits::default(),
+        provider,
+        http(2000),
+        store,
+    )
+    .unwrap();
+    let (tx, _rx) = tokio::sync::mpsc::channel(16);
+    let verdict = demand.check(7, "AMD", evening(), &tx).await;
+    assert_ne!(
+        verdict,
+        Verdict::Unknown,
+        "AMD recorded as unknown to the provider (for a week) because the limit was reached"
+    );
+}
+
+#[tokio::test]
+async fn finnhub_polls_throttled_by_a_shared_plan_do_not_back_off() {
+    use marketbot::clock::Clock;
+    use marketbot::config::ApiKey;
+    use marketbot::sources::finnhub::{Finnhub, plan};
+    use marketbot::sources::{PollContext, Source, SourceKind};
+    let origin = Origin::start().await;
+    origin.set("/api/v1/quote", Reply::ok("application/json", FINNHUB_NVDA));
+    let dir = tempfile::tempdir().unwrap();
+    let store = marketbot::store::Store::open(dir.path(), 8 << 20).unwrap();
+    let (tx, _rx) = tokio::sync::mpsc::channel(16);
+    // Another source with the same key (or the on-demand source) has spent the minute.
+    let shared = plan(1);
+    assert!(shared.check().is_ok());
+    let key = ApiKey("d5-key".into());
+    let finnhub = Finnhub::new(origin.url("/").parse().unwrap(), &key, shared)
+        .unwrap()
+        .waiting_at_most(Duration::from_millis(50));
+    let source = Source {
+        name: "finnhub-b".into(),
+        kind: SourceKind::Quotes {
+            provider: std::sync::Arc::new(finnhub),
+            symbols: vec!["AMD".into()],
+        },
+    };
+    for minute in 0..3 {
+        source
+            .poll(&PollContext {
+                http: http(2000),
+                store: store.clone(),
+                clock: Clock::anchored(evening() + chrono::Duration::minutes(minute)),
+                pipeline: tx.clone(),
+            })
+            .await;
+    }
+    let health = store.source_health("finnhub-b").unwrap().unwrap();
+    assert_eq!(
+        health.errors_by_kind.get("throttled"),
+        Some(&3),
+        "{health:?}"
+    );
+    // "Not asked" is no failure of Finnhub's: the next poll should ask (the docs: the symbols
+    // it did not reach come first in the next poll), not be skipped by a growing backoff.
+    assert_eq!(health.next_attempt_after, None, "{health:?}");
+}
+
+#[tokio::test]
+async fn finnhub_key_is_not_forwarded_to_another_host_on_a_redirect() {
+    use marketbot::config::ApiKey;
+    use marketbot::sources::finnhub::{Finnhub, plan};
+    let finnhub = Origin::start().await;
+    let elsewhere = Origin::start().await;
+    elsewhere.set("/q", Reply::ok("application/json", FINNHUB_NVDA));
+    let target = elsewhere.url("/q").replace("127.0.0.1", "localhost");
+    finnhub.set(
+        "/api/v1/quote",
+        Reply::status(302, "text/plain", "").header("Location", &target),
+    );
+    let key = ApiKey("d5-redirected-key".into());
+    let f = Finnhub::new(finnhub.url("/").parse().unwrap(), &key, plan(60)).unwrap();
+    // Not followed: the redirect is reported, and the key stays where it was sent.
+    let err = f
+        .validate(&http(2000), "NVDA", evening())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().starts_with("HTTP 302"), "{err}");
+    assert_eq!(elsewhere.hits("/q"), 0);
+    // Feeds still follow redirects (a feed moved to another host).
+    let feed_redirect = http(2000)
+        .get(
+            &finnhub.url("/api/v1/quote").parse().unwrap(),
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(feed_redirect.status, 200);
+    assert_eq!(elsewhere.hits("/q"), 1);
+}
+
+#[tokio::test]
+async fn finnhub_a_poll_waiting_for_its_turn_fits_the_schedulers_time_budget() {
+    use std::sync::Arc;
+
+    use marketbot::config::ApiKey;
+    use marketbot::sources::finnhub::Finnhub;
+    let origin = Origin::start().await;
+    origin.set("/api/v1/quote", Reply::ok("application/json", FINNHUB_NVDA));
+    // `http.timeout = "1s"`: the scheduler gives up on a poll after its time budget.
+    let http_timeout = Duration::from_secs(1);
+    let key = ApiKey("d5-key".into());
+    // A plan whose next request is 10 s away (spent by another source with the key): within
+    // the 15 s a poll waits.
+    let shared = Arc::new(governor::RateLimiter::direct(
+        governor::Quota::with_period(Duration::from_secs(10)).unwrap(),
+    ));
+    assert!(shared.check().is_ok());
+    let f =
+        std::sync::Arc::new(Finnhub::new(origin.url("/").parse().unwrap(), &key, shared).unwrap());
+    let symbols = vec!["AMD".to_string()];
+    let source = marketbot::sources::Source {
+        name: "finnhub".into(),
+        kind: marketbot::sources::SourceKind::Quotes {
+            provider: f.clone(),
+            symbols: symbols.clone(),
+        },
+    };
+    let budget = source.time_budget(http_timeout);
+    let poll = tokio::time::timeout(
+        budget,
+        f.fetch(&http(http_timeout.as_millis() as u64), &symbols, evening()),
+    )
+    .await;
+    assert!(
+        poll.is_ok(),
+        "the poll ran past its budget of {budget:?} and would be abandoned: its bars lost, its \
+         health unrecorded, its place in the rotation not kept"
+    );
+}

@@ -351,9 +351,9 @@ struct Setting {
 }
 
 impl Setting {
-    /// The token is never shown, not even in a message about it.
+    /// The token and API keys are never shown, not even in a message about them.
     fn is_secret(&self) -> bool {
-        self.path.last() == Some(&Step::Key("token"))
+        matches!(self.path.last(), Some(Step::Key("token" | "api_key")))
     }
 
     /// The value as the TOML value the key expects. A value that is not of the kind is left

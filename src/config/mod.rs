@@ -274,6 +274,8 @@ impl std::fmt::Debug for ApiKey {
 
 /// Finnhub's free plan: 60 requests a minute.
 pub const FINNHUB_REQUESTS_PER_MINUTE: u32 = 60;
+/// Finnhub takes at most 30 requests a second, whatever the plan.
+pub const FINNHUB_MAX_REQUESTS_PER_MINUTE: u32 = 30 * 60;
 
 /// One `[[feeds]]` entry.
 #[derive(Clone, Debug)]
@@ -920,13 +922,16 @@ fn provider_access(
             FINNHUB_REQUESTS_PER_MINUTE
         }
         Some(n) => match u32::try_from(*n.get_ref()) {
-            Ok(n @ 1..=100_000) => n,
+            Ok(n @ 1..=FINNHUB_MAX_REQUESTS_PER_MINUTE) => n,
             _ => {
                 problems.push(Problem::at(
                     file,
                     n.span(),
-                    "requests_per_minute must be between 1 and 100000",
-                    Some("Finnhub's free plan allows 60".into()),
+                    format!(
+                        "requests_per_minute must be between 1 and \
+                         {FINNHUB_MAX_REQUESTS_PER_MINUTE}"
+                    ),
+                    Some("Finnhub's free plan allows 60, and no plan more than 30 a second".into()),
                 ));
                 FINNHUB_REQUESTS_PER_MINUTE
             }

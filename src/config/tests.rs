@@ -499,7 +499,7 @@ schedule = "0 * * * * *"
     let shown: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
     assert_eq!(shown.len(), 2, "{shown:?}");
     assert!(shown.iter().all(|p| !p.contains("secret")), "{shown:?}");
-    assert!(shown.iter().any(|p| p.contains("between 1 and 100000")));
+    assert!(shown.iter().any(|p| p.contains("between 1 and 1800")));
 
     // The others take no key and no plan.
     let yahoo = FINNHUB.replace("finnhub", "yahoo") + "api_key = \"k\"\nrequests_per_minute = 5\n";
@@ -509,5 +509,26 @@ schedule = "0 * * * * *"
         problems
             .iter()
             .all(|p| p.to_string().contains("is for finnhub"))
+    );
+}
+
+#[test]
+fn an_api_key_from_the_environment_is_never_shown_in_a_problem() {
+    // A [[quotes]] entry set wholly from the environment (a container's usual way), one
+    // variable forgotten: the entry's problem is placed at the first of its variables, which
+    // is the key's (`api_key` sorts first), and the message quotes its value.
+    let base = FULL.split("[[quotes]]").next().unwrap().to_string()
+        + "[[feeds]]\nurl = \"http://127.0.0.1:9002/rss\"\nschedule = \"*/30 * * * * *\"\n";
+    let env = [
+        ("MARKETBOT_QUOTES__0__API_KEY", "sk-env-secret-123"),
+        ("MARKETBOT_QUOTES__0__PROVIDER", "finnhub"),
+        ("MARKETBOT_QUOTES__0__SYMBOLS", "NVDA"),
+    ];
+    let problems = parse(&base, &env).unwrap_err();
+    let shown: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    assert!(!shown.is_empty());
+    assert!(
+        shown.iter().all(|p| !p.contains("sk-env-secret")),
+        "{shown:?}"
     );
 }

@@ -17,8 +17,7 @@
 //! its turn.
 
 use std::num::NonZeroU32;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -31,7 +30,7 @@ use url::Url;
 
 use super::http::{FetchError, Http};
 use super::{QuoteFetch, QuoteProvider};
-use crate::config::ApiKey;
+use crate::config::{ApiKey, FINNHUB_MAX_REQUESTS_PER_MINUTE};
 use crate::market::exchange_for;
 use crate::model::{Bar, Interval, Session, price};
 
@@ -44,10 +43,16 @@ const PER_SECOND_CAP: u32 = 30;
 /// The requests a plan allows, shared by every source with the same key.
 pub type Plan = DefaultDirectRateLimiter;
 
-/// A limiter for a plan of `per_minute` requests a minute (and at most 30 in a second).
+/// A limiter for a plan of `per_minute` requests a minute, never more than about 30 in any
+/// second: a burst and what flows in within a second stay within the cap.
 pub fn plan(per_minute: u32) -> Arc<Plan> {
-    let per_minute = NonZeroU32::new(per_minute.max(1)).expect("at least 1");
-    let burst = NonZeroU32::new(per_minute.get().min(PER_SECOND_CAP)).expect("at least 1");
+    let per_minute = per_minute.clamp(1, FINNHUB_MAX_REQUESTS_PER_MINUTE);
+    let per_second = per_minute.div_ceil(60);
+    let burst = per_minute
+        .min(PER_SECOND_CAP.saturating_sub(per_second))
+        .max(1);
+    let per_minute = NonZeroU32::new(per_minute).expect("at least 1");
+    let burst = NonZeroU32::new(burst).expect("at least 1");
     Arc::new(governor::RateLimiter::direct(
         Quota::per_minute(per_minute).allow_burst(burst),
     ))
@@ -60,8 +65,10 @@ pub struct Finnhub {
     plan: Arc<Plan>,
     /// How long a poll waits for the plan, in all.
     wait_at_most: Duration,
-    /// Where the next poll starts in its list of symbols: after the last one fetched.
-    next: AtomicUsize,
+    /// The symbol the next poll of the configured symbols starts with (the first not reached).
+    next: Mutex<Option<String>>,
+    /// The same for the symbols on demand, a list of its own.
+    next_on_demand: Mutex<Option<String>>,
 }
 
 impl Finnhub {
@@ -75,7 +82,8 @@ impl Finnhub {
             key,
             plan,
             wait_at_most: WAIT_AT_MOST,
-            next: AtomicUsize::new(0),
+            next: Mutex::default(),
+            next_on_demand: Mutex::default(),
         })
     }
 
@@ -106,7 +114,8 @@ impl Finnhub {
     ) -> Result<Vec<Bar>, FetchError> {
         let mut headers = HeaderMap::new();
         headers.insert("x-finnhub-token", self.key.clone());
-        let resp = http.get(&self.url(symbol), headers).await?;
+        // Redirects are not followed: the key would go along to wherever they lead.
+        let resp = http.get_pinned(&self.url(symbol), headers).await?;
         if resp.looks_like_html() {
             return Err(FetchError::WrongContent {
                 expected: "Finnhub JSON",
@@ -135,43 +144,52 @@ impl Finnhub {
         }
     }
 
-    /// Fetches `symbols` in turn from where the last poll stopped, while the plan allows it.
+    /// Fetches `symbols` in turn, starting with the one `next` names (the first the last
+    /// poll of this list did not reach), while the plan allows it.
     async fn fetch_in_turn(
         &self,
+        next: &Mutex<Option<String>>,
         http: &Http,
         symbols: &[String],
         now: DateTime<Utc>,
     ) -> QuoteFetch {
         let mut fetch = QuoteFetch::default();
-        if symbols.is_empty() {
-            return fetch;
-        }
-        let start = self.next.load(Ordering::Relaxed) % symbols.len();
+        let first = next.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let start = first
+            .and_then(|s| symbols.iter().position(|x| *x == s))
+            .unwrap_or(0);
         let mut left = self.wait_at_most;
+        let mut stopped_at = None;
         for (done, i) in (start..symbols.len()).chain(0..start).enumerate() {
             let symbol = &symbols[i];
             let Some(waited) = self.turn(left).await else {
                 let rest = symbols.len() - done;
-                self.next.store(i, Ordering::Relaxed);
+                let what = match rest {
+                    1 => symbol.clone(),
+                    _ => format!("{symbol} and {} more", rest - 1),
+                };
                 fetch.errors.push((
-                    format!("{symbol} and {} more", rest - 1),
+                    what,
                     FetchError::Throttled(format!(
                         "the plan's requests a minute are spent: {rest} symbol(s) left for the \
                          next poll (they come first then)"
                     )),
                 ));
-                return fetch;
+                stopped_at = Some(symbol.clone());
+                break;
             };
             left = left.saturating_sub(waited);
-            let go_on = fetch.add(symbol, self.quote(http, symbol, now).await);
-            if !go_on {
+            if !fetch.add(symbol, self.quote(http, symbol, now).await) {
                 // Rate-limited by Finnhub itself: this symbol and the rest wait for the next
                 // poll (or for the server's Retry-After).
-                self.next.store(i, Ordering::Relaxed);
-                return fetch;
+                stopped_at = Some(symbol.clone());
+                break;
             }
         }
-        self.next.store(start, Ordering::Relaxed);
+        // A poll that reached every symbol leaves the start where it was.
+        if let Some(symbol) = stopped_at {
+            *next.lock().unwrap_or_else(PoisonError::into_inner) = Some(symbol);
+        }
         fetch
     }
 }
@@ -183,7 +201,20 @@ impl QuoteProvider for Finnhub {
         symbols: &'a [String],
         now: DateTime<Utc>,
     ) -> BoxFuture<'a, QuoteFetch> {
-        Box::pin(self.fetch_in_turn(http, symbols, now))
+        Box::pin(self.fetch_in_turn(&self.next, http, symbols, now))
+    }
+
+    fn fetch_many<'a>(
+        &'a self,
+        http: &'a Http,
+        symbols: &'a [String],
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, QuoteFetch> {
+        Box::pin(self.fetch_in_turn(&self.next_on_demand, http, symbols, now))
+    }
+
+    fn waits_at_most(&self) -> Duration {
+        self.wait_at_most
     }
 
     fn validate<'a>(
@@ -203,9 +234,11 @@ impl QuoteProvider for Finnhub {
     }
 }
 
-/// Finnhub's quote: every field may be missing or null.
+/// Finnhub's quote: every field may be missing or null. An `error` instead is Finnhub
+/// refusing (it sometimes does so with a 200).
 #[derive(Deserialize)]
 struct Quote {
+    error: Option<String>,
     c: Option<f64>,
     h: Option<f64>,
     l: Option<f64>,
@@ -221,6 +254,23 @@ pub fn parse_quote(body: &[u8], symbol: &str, now: DateTime<Utc>) -> Result<Vec<
         what: "Finnhub quote",
         detail: e.to_string(),
     })?;
+    if let Some(error) = quote.error {
+        // Not an answer about the symbol: never "unknown symbol" (which is remembered).
+        let snippet = error.chars().take(200).collect();
+        return Err(if error.to_ascii_lowercase().contains("limit") {
+            FetchError::Status {
+                status: 429,
+                retry_after: None,
+                snippet,
+            }
+        } else {
+            FetchError::WrongContent {
+                expected: "a Finnhub quote",
+                got: "an error".into(),
+                snippet,
+            }
+        });
+    }
     let (Some(last), Some(t)) = (
         price(quote.c),
         quote
@@ -242,17 +292,22 @@ pub fn parse_quote(body: &[u8], symbol: &str, now: DateTime<Utc>) -> Result<Vec<
     let t = t.min(now);
     let exchange = exchange_for(symbol);
     let date = exchange.trading_date(t);
-    let mut bars = vec![Bar {
-        symbol: symbol.to_string(),
-        time: t.min(exchange.close_on(date)).max(exchange.open_on(date)),
-        interval: Interval::DAY,
-        open: price(quote.o),
-        high: price(quote.h),
-        low: price(quote.l),
-        close: Some(last),
-        volume: None,
-        session: Some(Session::Regular),
-    }];
+    let mut bars = Vec::with_capacity(2);
+    // The day's figures once its regular session began (a trade before the open is no
+    // regular price), stamped at the last trade or the close.
+    if t >= exchange.open_on(date) {
+        bars.push(Bar {
+            symbol: symbol.to_string(),
+            time: t.min(exchange.close_on(date)),
+            interval: Interval::DAY,
+            open: price(quote.o),
+            high: price(quote.h),
+            low: price(quote.l),
+            close: Some(last),
+            volume: None,
+            session: Some(Session::Regular),
+        });
+    }
     // The previous close is taken while the quote's day is today at the exchange: whether
     // `pc` already means the day before the next session once that day began is not said.
     if let Some(previous) = price(quote.pc).filter(|_| exchange.trading_date(now) == date) {

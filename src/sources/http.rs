@@ -145,6 +145,8 @@ pub fn snippet(body: &[u8]) -> String {
 #[derive(Clone, Debug)]
 pub struct Http {
     client: reqwest::Client,
+    /// The same without redirects, for requests carrying a key a redirect would take along.
+    pinned: reqwest::Client,
 }
 
 impl Http {
@@ -156,22 +158,40 @@ impl Http {
             header::ACCEPT_LANGUAGE,
             header::HeaderValue::from_static("en-US,en;q=0.9,de;q=0.8"),
         );
-        let client = reqwest::Client::builder()
-            .user_agent(config.user_agent.clone())
-            .default_headers(headers)
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .gzip(true)
-            .build()
-            .expect("the HTTP client configuration is static and valid");
-        Http { client }
+        let client = |redirects| {
+            reqwest::Client::builder()
+                .user_agent(config.user_agent.clone())
+                .default_headers(headers.clone())
+                .timeout(config.timeout)
+                .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+                .redirect(redirects)
+                .gzip(true)
+                .build()
+                .expect("the HTTP client configuration is static and valid")
+        };
+        Http {
+            client: client(reqwest::redirect::Policy::limited(5)),
+            pinned: client(reqwest::redirect::Policy::none()),
+        }
     }
 
     /// GETs `url` with extra `headers`; 2xx and 304 are responses, anything else an error.
     pub async fn get(&self, url: &Url, headers: HeaderMap) -> Result<Response, FetchError> {
-        let resp = self
-            .client
+        Http::send(&self.client, url, headers).await
+    }
+
+    /// The same without following redirects (a 3xx is an error): for requests whose headers
+    /// carry a key, which reqwest would send along to another host.
+    pub async fn get_pinned(&self, url: &Url, headers: HeaderMap) -> Result<Response, FetchError> {
+        Http::send(&self.pinned, url, headers).await
+    }
+
+    async fn send(
+        client: &reqwest::Client,
+        url: &Url,
+        headers: HeaderMap,
+    ) -> Result<Response, FetchError> {
+        let resp = client
             .get(url.clone())
             .headers(headers)
             .send()

@@ -123,6 +123,12 @@ pub trait QuoteProvider: Send + Sync {
         symbols
     }
 
+    /// How long one fetch may wait, beyond its requests, for the provider's plan to allow them
+    /// (the scheduler's time budget for a poll counts it).
+    fn waits_at_most(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
+
     /// Fetches current prices for many symbols in as few requests as the API allows
     /// (symbols on demand: prices are enough). By default the same as [`QuoteProvider::fetch`].
     fn fetch_many<'a>(
@@ -254,6 +260,24 @@ pub struct PollContext {
 }
 
 impl Source {
+    /// How long one poll may take before the scheduler gives up on it: every request it may
+    /// make timing out, one more, the provider's waits for its plan, and 5 s to spare.
+    pub fn time_budget(&self, http_timeout: std::time::Duration) -> std::time::Duration {
+        let (calls, waits) = match &self.kind {
+            SourceKind::Quotes { provider, symbols } => (
+                provider.requests_per_fetch(symbols.len()),
+                provider.waits_at_most(),
+            ),
+            SourceKind::OnDemand { provider, demand } => (
+                demand.limits().max.div_ceil(provider.batch_size().max(1)),
+                provider.waits_at_most(),
+            ),
+            SourceKind::Feed(_) => (1, std::time::Duration::ZERO),
+        };
+        let calls = u32::try_from(calls).unwrap_or(u32::MAX).saturating_add(1);
+        http_timeout.saturating_mul(calls) + waits + std::time::Duration::from_secs(5)
+    }
+
     /// Polls once: fetches (unless backing off), records health, hands results to the
     /// pipeline. Never fails: problems are logged and counted.
     pub async fn poll(&self, ctx: &PollContext) {
@@ -321,9 +345,23 @@ impl Source {
             None => 0,
         };
         let finished = ctx.clock.now();
+        // Symbols not asked because the provider's plan was spent are no failure: they come
+        // first next poll, which must not be put off by a backoff.
+        let (held_back, errors): (Vec<_>, Vec<_>) = errors
+            .into_iter()
+            .partition(|(_, e)| matches!(e, FetchError::Throttled(_)));
+        for (what, e) in &held_back {
+            *health
+                .errors_by_kind
+                .entry(e.kind().to_string())
+                .or_default() += 1;
+            tracing::info!(source = %self.name, target = %what, "{e}");
+        }
         if errors.is_empty() {
-            health.last_success = Some(finished);
-            health.successes += 1;
+            if delivered > 0 || held_back.is_empty() {
+                health.last_success = Some(finished);
+                health.successes += 1;
+            }
             health.consecutive_failures = 0;
             health.next_attempt_after = None;
         } else {
@@ -373,7 +411,7 @@ impl Source {
                     .and_then(|t| (t - finished).to_std().ok())
                     .unwrap_or_default(),
             },
-            errors.iter().map(|(_, e)| e.kind()),
+            errors.iter().chain(&held_back).map(|(_, e)| e.kind()),
         );
         if let Err(e) = ctx.store.put_source_health(&self.name, &health) {
             tracing::error!(source = %self.name, error = %e, "cannot record source health");

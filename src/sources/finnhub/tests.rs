@@ -102,10 +102,11 @@ fn the_key_goes_in_a_header_not_the_url() {
 }
 
 #[test]
-fn a_plan_allows_its_minute_in_bursts_of_at_most_thirty() {
+fn a_plan_allows_its_minute_in_bursts_within_thirty_a_second() {
+    // A burst of 29, and one more within the second.
     let free = plan(60);
     let burst = (0..100).take_while(|_| free.check().is_ok()).count();
-    assert_eq!(burst, 30);
+    assert_eq!(burst, 29);
     let small = plan(5);
     let burst = (0..100).take_while(|_| small.check().is_ok()).count();
     assert_eq!(burst, 5);
@@ -224,4 +225,100 @@ async fn a_429_stops_the_poll_and_that_symbol_comes_first_next_time() {
         .map(|(s, _)| s.clone())
         .collect();
     assert_eq!(asked, ["A", "LIMIT", "LIMIT"]);
+}
+
+#[test]
+fn a_trade_before_the_open_is_not_stamped_after_now() {
+    // Tuesday 3 February 2026, 07:05 New York; the last trade 07:00 (before the 09:30 open).
+    let now: DateTime<Utc> = "2026-02-03T12:05:00Z".parse().unwrap();
+    let t = "2026-02-03T12:00:00Z"
+        .parse::<DateTime<Utc>>()
+        .unwrap()
+        .timestamp();
+    let body = format!(r#"{{"c":187.0,"h":187.5,"l":186.0,"o":186.5,"pc":186.25,"t":{t}}}"#);
+    let bars = parse_quote(body.as_bytes(), "NVDA", now).unwrap();
+    for bar in &bars {
+        assert!(bar.time <= now, "a bar stamped after now ({now}): {bar:?}");
+    }
+}
+
+#[test]
+fn the_fuzz_targets_now_and_a_xetra_trade_before_the_open_keep_the_no_future_bar_invariant() {
+    // As the fuzz target has it: Monday 03:40 Berlin, SAP.DE, no bar after now.
+    let now = DateTime::<Utc>::from_timestamp(1_770_000_000, 0).unwrap();
+    let body = r#"{"c":180.5,"h":181,"l":180,"o":180.2,"pc":179.9,"t":1769999000}"#;
+    let bars = parse_quote(body.as_bytes(), "SAP.DE", now).unwrap_or_default();
+    for bar in &bars {
+        assert!(bar.time <= now, "{bar:?}");
+    }
+}
+
+#[test]
+fn a_200_answer_with_an_error_object_is_not_taken_as_an_unknown_symbol() {
+    // Finnhub sometimes refuses with a 200 and an error object. `no-data` is what symbols on
+    // demand remember as "the provider does not know this symbol" for a week; a spent limit or
+    // a refused resource says nothing of the kind.
+    for body in [
+        r#"{"error":"API limit reached. Please try again later. Remaining Limit: 0"}"#,
+        r#"{"error":"You don't have access to this resource."}"#,
+    ] {
+        let err = parse_quote(body.as_bytes(), "NVDA", evening()).unwrap_err();
+        assert_ne!(err.kind(), "no-data", "{body}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn the_on_demand_source_sharing_the_provider_does_not_reset_the_configured_rotation() {
+    // The source of the symbols on demand shares the configured source's provider: its list
+    // keeps a place of its own.
+    let (url, seen) = fake().await;
+    let tight = Arc::new(governor::RateLimiter::direct(
+        Quota::with_period(Duration::from_millis(300)).unwrap(),
+    ));
+    let key = ApiKey("k3".into());
+    let f = Finnhub::new(url, &key, tight)
+        .unwrap()
+        .waiting_at_most(Duration::from_millis(400));
+    let configured = symbols(&["A", "B", "C", "D", "E"]);
+    let wanted = symbols(&["X"]);
+    let asked = |from: usize| -> Vec<String> {
+        seen.lock().unwrap()[from..]
+            .iter()
+            .map(|(s, _)| s.clone())
+            .collect()
+    };
+    f.fetch(&http(), &configured, evening()).await;
+    let first = asked(0);
+    assert!(first.len() < configured.len(), "{first:?}");
+    let last = configured
+        .iter()
+        .position(|s| s == first.last().unwrap())
+        .unwrap();
+    let expected_next = configured[(last + 1) % configured.len()].clone();
+    // The on-demand source polls on the same schedule.
+    let before = seen.lock().unwrap().len();
+    f.fetch_many(&http(), &wanted, evening()).await;
+    assert_eq!(asked(before), ["X"]);
+    let before = seen.lock().unwrap().len();
+    f.fetch(&http(), &configured, evening()).await;
+    let second = asked(before);
+    assert_eq!(
+        second.first(),
+        Some(&expected_next),
+        "first poll asked {first:?}; the symbols it did not reach should come first, got {second:?}"
+    );
+}
+
+#[test]
+fn a_plan_of_more_than_1800_a_minute_still_keeps_to_thirty_requests_a_second() {
+    // Finnhub answers 429 beyond 30 calls a second, whatever the plan.
+    let big = plan(6000);
+    let start = std::time::Instant::now();
+    let mut allowed = 0;
+    while start.elapsed() < Duration::from_millis(1000) {
+        if big.check().is_ok() {
+            allowed += 1;
+        }
+    }
+    assert!(allowed <= 31, "{allowed} requests allowed in one second");
 }
