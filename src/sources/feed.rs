@@ -220,7 +220,9 @@ pub fn parse_items(
             .or_else(|| WIRE_LEAD.captures(&raw_summary))
             .map(|c| html_escape::decode_html_entities(c[1].trim()).into_owned());
         let summary = plain_text(&raw_summary);
-        let published = entry.published.or(entry.updated).unwrap_or(now);
+        // An item dated ahead of now (a publisher's clock, a typo's year) is news of now: a
+        // date to come would sort it first in /news and keep it past every expiry.
+        let published = entry.published.or(entry.updated).unwrap_or(now).min(now);
         out.push(Headline {
             id: item_key(feed_url, Some(entry.id.as_str()), link.as_deref(), &title),
             published,
@@ -290,8 +292,9 @@ fn clip(s: &str, max_chars: usize) -> String {
 mod tests {
     use super::*;
 
+    /// A fetch after every fixture's items were published.
     fn now() -> DateTime<Utc> {
-        "2026-02-03T09:00:00Z".parse().unwrap()
+        "2026-03-05T09:00:00Z".parse().unwrap()
     }
 
     const GOOGLE: &str = r##"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><rss version="2.0"><channel><generator>NFE/5.0</generator><title>"Nvidia" - Google News</title><link>https://news.google.com/search?q=Nvidia</link><language>de</language><item><title>Insider: OpenAI sucht Ersatz für Nvidia-Chips - Börsenblick</title><link>https://news.google.com/rss/articles/CBMiAAA1?oc=5</link><guid isPermaLink="false">CBMiAAA1</guid><pubDate>Tue, 03 Feb 2026 06:32:00 GMT</pubDate><description>&lt;a href="https://news.google.com/rss/articles/CBMiAAA1?oc=5" target="_blank"&gt;Insider: OpenAI sucht Ersatz für Nvidia-Chips&lt;/a&gt;&amp;nbsp;&amp;nbsp;&lt;font color="#6f6f6f"&gt;Börsenblick&lt;/font&gt;</description><source url="https://boersenblick.example">Börsenblick</source></item></channel></rss>"##;
@@ -362,10 +365,24 @@ mod tests {
                 "2026-02-03T06:32:00+00:00",
                 "2026-03-02T16:05:00+00:00",
                 "2026-02-03T06:32:00+00:00",
-                "2026-02-03T09:00:00+00:00",
+                "2026-03-05T09:00:00+00:00",
             ],
             "the last one is unreadable: fetch time"
         );
+    }
+
+    #[test]
+    fn an_item_dated_years_ahead_does_not_carry_that_date() {
+        // A date decades after the fetch is a feed's mistake, not the item's date: kept, it
+        // heads `/news` (newest first) until it is past and is never pruned (`KEEP` counts back
+        // from now). Lenient forms (a German order, a two-digit year 49 = 2049) got the fetch
+        // time before the date hook; the RFC 2822 form shows the bound applies to all forms.
+        let rss = r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Börse</title><language>de-DE</language><item><title>Ferne Zukunft</title><link>https://boerse.example/1</link><guid>1</guid><pubDate>03.02.2199 07:32</pubDate></item><item><title>Zweistellig</title><link>https://boerse.example/2</link><guid>2</guid><pubDate>03.02.49 07:32</pubDate></item><item><title>RFC</title><link>https://boerse.example/3</link><guid>3</guid><pubDate>Tue, 03 Feb 2199 07:32:00 GMT</pubDate></item></channel></rss>"#;
+        let items = parse_items(rss.as_bytes(), "boerse", "http://f/de", &[], now()).unwrap();
+        assert_eq!(items.len(), 3);
+        for h in &items {
+            assert!(h.published <= now(), "{:?} dated {}", h.title, h.published);
+        }
     }
 
     #[test]

@@ -17,11 +17,15 @@
 //! `UT`, `UTC`, `Z`, `MEZ`/`CET`, `MESZ`/`CEST`, `WEZ`, `OEZ`, `BST` and the US zones; a numeric
 //! offset wins over a name beside it, as in `GMT+1` or `+0100 (CET)`). Weekdays are skipped,
 //! never checked, and so is a first word before a comma (a weekday in another language:
-//! `mer, 16 nov 2022`), `Uhr`, `um`, `am`, `den`, `at` and ordinal suffixes. Any other word or
-//! sign makes the text unreadable. Two-digit years are RFC 2822's (`26` is 2026, `99` 1999).
+//! `mer, 16 nov 2022`), `Uhr`, `um`, `am`, `den`, `at` and ordinal suffixes. `am` after a time
+//! is English "AM" only in a date with nothing German in it and an hour up to 12; otherwise it
+//! is German "on the" (`12:30 Uhr am 03.02.2026`). A dash with a space after it separates the
+//! date from the time, and after the time spans a range (`10:00 - 11:30`): unreadable, not an
+//! offset. Any other word or sign makes the text unreadable. Two-digit years are RFC 2822's
+//! (`26` is 2026, `99` 1999).
 //!
 //! A date with no zone is Berlin's local time when something in it is German (a German day or
-//! month name, `Uhr`, the dotted day-month-year order): a German portal writes the time its
+//! month name, a month written with its umlaut, `Uhr`, the dotted day-month-year order): a German portal writes the time its
 //! readers live in, winter or summer. Any other date with no zone is UTC, as RFC 3339's
 //! date-only form is in feed-rs: a feed in English may come from anywhere, and UTC is off by
 //! hours at most. A local time skipped when the clocks go forward is taken an hour later, an
@@ -60,6 +64,8 @@ enum Tok {
     Word {
         bytes: [u8; MAX_WORD],
         len: usize,
+        /// Whether it was written with an umlaut (`Mär`: German, where `Mar` is English).
+        umlaut: bool,
     },
     /// `.`, `:`, `-`, `+` or `/` (and, until they are dropped, spaces and commas).
     Sign(u8),
@@ -68,7 +74,7 @@ enum Tok {
 impl Tok {
     fn word(&self) -> Option<&[u8]> {
         match self {
-            Tok::Word { bytes, len } if *len <= MAX_WORD => Some(&bytes[..*len]),
+            Tok::Word { bytes, len, .. } if *len <= MAX_WORD => Some(&bytes[..*len]),
             _ => None,
         }
     }
@@ -100,17 +106,23 @@ fn tokens(text: &str) -> Option<Vec<Tok>> {
             _ => None,
         };
         if let Some(b) = letter {
+            let with_umlaut = !c.is_ascii();
             match last {
-                Some(Tok::Word { bytes, len }) => {
+                Some(Tok::Word { bytes, len, umlaut }) => {
                     if let Some(slot) = bytes.get_mut(*len) {
                         *slot = b;
                     }
                     *len = (*len + 1).min(MAX_WORD + 1);
+                    *umlaut |= with_umlaut;
                 }
                 _ => {
                     let mut bytes = [0; MAX_WORD];
                     bytes[0] = b;
-                    out.push(Tok::Word { bytes, len: 1 });
+                    out.push(Tok::Word {
+                        bytes,
+                        len: 1,
+                        umlaut: with_umlaut,
+                    });
                 }
             }
             continue;
@@ -130,6 +142,13 @@ fn tokens(text: &str) -> Option<Vec<Tok>> {
     {
         out[0] = Tok::Sign(b' ');
     }
+    // A dash with a space after it is no offset's sign: it separates (`3. Februar - 07:32`)
+    // or spans a range (`10:00 - 11:30`).
+    for i in 1..out.len() {
+        if out[i] == Tok::Sign(b' ') && matches!(out[i - 1], Tok::Sign(b'-' | b'+')) {
+            out[i - 1] = Tok::Sign(b'~');
+        }
+    }
     // Spaces and commas only separate: once tokens are split, they go.
     out.retain(|t| !matches!(t, Tok::Sign(b' ' | b',')));
     Some(out)
@@ -144,6 +163,8 @@ struct Parts {
     year: Option<(u32, usize)>,
     time: Option<(u32, u32, u32)>,
     pm: Option<bool>,
+    /// An `am` after the time: English "AM", or German "am" ("on the") before a date.
+    am_after_time: bool,
     /// A numeric offset, seconds east of UTC.
     offset: Option<i32>,
     /// A zone's name, as seconds east of UTC.
@@ -275,22 +296,31 @@ fn lenient(text: &str) -> Option<DateTime<Utc>> {
                 set(&mut p.offset, if s == b'-' { -secs } else { secs })?;
                 i += used;
             }
+            // A spaced dash: a separator before the time, a range after it (unreadable).
+            Tok::Sign(b'~') if p.time.is_none() => i += 1,
             // Dots after abbreviations and words.
             Tok::Sign(b'.') => i += 1,
             Tok::Sign(_) => return None,
             Tok::Word { .. } => {
                 let w = toks[i].word()?;
+                let umlaut = matches!(toks[i], Tok::Word { umlaut: true, .. });
                 if let Some((m, german)) = month(w) {
                     set(&mut p.month, m)?;
-                    p.german |= german;
+                    p.german |= german || umlaut;
                 } else if let Some(german) = weekday(w) {
                     p.german |= german;
                 } else if let Some(z) = zone(w) {
                     set(&mut p.zone, z)?;
                 } else if w == b"am" || w == b"pm" {
-                    // After a time a meridiem; before it, German "am 3. Februar".
-                    if p.time.is_some() {
-                        set(&mut p.pm, w == b"pm")?;
+                    // After a time a meridiem, or German "12:30 Uhr am 3. Februar" (decided
+                    // once the whole date is read); before it, German "am 3. Februar".
+                    if p.time.is_some() && w == b"pm" {
+                        set(&mut p.pm, true)?;
+                    } else if p.time.is_some() {
+                        if p.am_after_time {
+                            return None;
+                        }
+                        p.am_after_time = true;
                     } else if w == b"am" {
                         p.german = true;
                     } else {
@@ -317,7 +347,14 @@ fn resolve(p: &Parts) -> Option<DateTime<Utc>> {
     };
     let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, p.month?, p.day?)?;
     let (mut h, m, s) = p.time.unwrap_or((0, 0, 0));
-    match p.pm {
+    // `am` after a time is English "AM" in an English date with an hour a clock face has;
+    // otherwise German "on the".
+    let pm = match (p.pm, p.am_after_time) {
+        (Some(_), true) => return None,
+        (None, true) if !p.german && (1..=12).contains(&h) => Some(false),
+        (pm, _) => pm,
+    };
+    match pm {
         Some(pm) if (1..=12).contains(&h) => h = h % 12 + if pm { 12 } else { 0 },
         Some(_) => return None,
         None if h == 24 => h = 0,
@@ -589,5 +626,44 @@ mod tests {
         ] {
             assert_eq!(read(text), None, "{:?}", text.get(..60).unwrap_or(text));
         }
+    }
+
+    #[test]
+    fn german_am_after_a_time_is_not_a_meridiem() {
+        // "12:30 Uhr am 03.02.2026" is half past noon on that day (German "am" = "on the"),
+        // not half past midnight; an afternoon time before "am" is no less readable.
+        reads(&[
+            ("12:30 Uhr am 03.02.2026", "2026-02-03T11:30:00Z"),
+            ("12:05 Uhr am 3. Februar 2026", "2026-02-03T11:05:00Z"),
+            ("17:05 Uhr am 3. Februar 2026", "2026-02-03T16:05:00Z"),
+        ]);
+    }
+
+    #[test]
+    fn a_time_range_is_not_read_as_an_offset() {
+        // The second time of a range is no UTC offset: its start (or nothing) is the date, not
+        // a time 11 or 12 hours later.
+        for (text, start) in [
+            ("03.02.2026 10:00 - 11:30 Uhr", "2026-02-03T09:00:00Z"),
+            ("03.02.2026, 10:00 - 12:00 Uhr", "2026-02-03T09:00:00Z"),
+            ("Feb 3, 2026 10:00 - 11:30", "2026-02-03T10:00:00Z"),
+        ] {
+            let got = read(text);
+            assert!(
+                got.is_none() || got.as_deref() == Some(start),
+                "{text:?} read as {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn mar_with_its_umlaut_is_a_german_month_name() {
+        // `Mär` is German only (the English abbreviation is `Mar`): a date naming it without a
+        // zone is Berlin time, as `März` and `Okt` are.
+        reads(&[
+            ("03 März 2026 17:05", "2026-03-03T16:05:00Z"),
+            ("03 Mär 2026 17:05", "2026-03-03T16:05:00Z"),
+            ("03 Mär. 2026 17:05", "2026-03-03T16:05:00Z"),
+        ]);
     }
 }
