@@ -28,6 +28,32 @@ fn evening() -> DateTime<Utc> {
     support::seed_evening()
 }
 
+/// A store of its own and a poll context over it, at the seed evening; the pipeline's end.
+struct Polling {
+    _dir: tempfile::TempDir,
+    store: marketbot::store::Store,
+    ctx: marketbot::sources::PollContext,
+    rx: tokio::sync::mpsc::Receiver<marketbot::sources::Batch>,
+}
+
+fn polling() -> Polling {
+    let dir = tempfile::tempdir().unwrap();
+    let store = marketbot::store::Store::open(dir.path(), 8 << 20).unwrap();
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let ctx = marketbot::sources::PollContext {
+        http: http(2000),
+        store: store.clone(),
+        clock: marketbot::clock::Clock::anchored(evening()),
+        pipeline: tx,
+    };
+    Polling {
+        _dir: dir,
+        store,
+        ctx,
+        rx,
+    }
+}
+
 fn feed(origin: &Origin, path: &str) -> Feed {
     Feed::new(FeedConfig {
         name: "wire".into(),
@@ -286,22 +312,18 @@ async fn stooq_quotes_become_daily_bars() {
 
 #[tokio::test]
 async fn a_missing_symbol_does_not_slow_down_the_others_but_a_dead_source_backs_off() {
-    use marketbot::clock::Clock;
-    use marketbot::sources::{PollContext, Source, SourceKind};
+    use marketbot::sources::{Source, SourceKind};
     let origin = Origin::start().await;
     origin.set(
         "/v8/finance/chart/NVDA",
         Reply::ok("application/json", payloads::nvda_down()),
     );
-    let dir = tempfile::tempdir().unwrap();
-    let store = marketbot::store::Store::open(dir.path(), 8 << 20).unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-    let ctx = PollContext {
-        http: http(2000),
-        store: store.clone(),
-        clock: Clock::anchored(evening()),
-        pipeline: tx,
-    };
+    let Polling {
+        _dir,
+        store,
+        ctx,
+        mut rx,
+    } = polling();
     let source = |symbols: &[&str]| Source {
         name: "yahoo".into(),
         kind: SourceKind::Quotes {
@@ -744,15 +766,12 @@ async fn finnhub_quotes_become_daily_bars_with_the_key_in_a_header_only() {
             r#"{"c":186.25,"d":-5.54,"dp":-2.8886,"h":190.1,"l":184.95,"o":188.9,"pc":191.79,"t":1770066000}"#,
         ),
     );
-    let dir = tempfile::tempdir().unwrap();
-    let store = marketbot::store::Store::open(dir.path(), 8 << 20).unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-    let ctx = PollContext {
-        http: http(2000),
-        store: store.clone(),
-        clock: Clock::anchored(evening()),
-        pipeline: tx,
-    };
+    let Polling {
+        _dir,
+        store,
+        ctx,
+        mut rx,
+    } = polling();
     let key = ApiKey("d5-secret-key".into());
     let finnhub = Finnhub::new(origin.url("/").parse().unwrap(), &key, plan(60)).unwrap();
     let source = Source {
@@ -852,9 +871,7 @@ async fn finnhub_polls_throttled_by_a_shared_plan_do_not_back_off() {
     use marketbot::sources::{PollContext, Source, SourceKind};
     let origin = Origin::start().await;
     origin.set("/api/v1/quote", Reply::ok("application/json", FINNHUB_NVDA));
-    let dir = tempfile::tempdir().unwrap();
-    let store = marketbot::store::Store::open(dir.path(), 8 << 20).unwrap();
-    let (tx, _rx) = tokio::sync::mpsc::channel(16);
+    let polled = polling();
     // Another source with the same key (or the on-demand source) has spent the minute.
     let shared = plan(1);
     assert!(shared.check().is_ok());
@@ -872,14 +889,12 @@ async fn finnhub_polls_throttled_by_a_shared_plan_do_not_back_off() {
     for minute in 0..3 {
         source
             .poll(&PollContext {
-                http: http(2000),
-                store: store.clone(),
                 clock: Clock::anchored(evening() + chrono::Duration::minutes(minute)),
-                pipeline: tx.clone(),
+                ..polled.ctx.clone()
             })
             .await;
     }
-    let health = store.source_health("finnhub-b").unwrap().unwrap();
+    let health = polled.store.source_health("finnhub-b").unwrap().unwrap();
     assert_eq!(
         health.errors_by_kind.get("throttled"),
         Some(&3),

@@ -195,6 +195,32 @@ impl Authority {
         (cert, key)
     }
 
+    /// The server side of the handshake with a certificate for `names`; asking for a client
+    /// certificate this root signed if `clients`; offering `alpn`.
+    fn acceptor(&self, names: &[&str], clients: bool, alpn: &[&[u8]]) -> tokio_rustls::TlsAcceptor {
+        let (cert, key) = self.sign(names);
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap();
+        let builder = if clients {
+            let mut roots = RootCertStore::empty();
+            roots.add(self.issuer.der().clone()).unwrap();
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .unwrap();
+            builder.with_client_cert_verifier(verifier)
+        } else {
+            builder.with_no_client_auth()
+        };
+        let key = PrivatePkcs8KeyDer::from(key.serialize_der());
+        let mut config = builder
+            .with_single_cert(vec![cert.der().clone()], key.into())
+            .unwrap();
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        tokio_rustls::TlsAcceptor::from(Arc::new(config))
+    }
+
     /// A client certificate and its key in PEM files: the values of `sslcert` and `sslkey`.
     fn client_files(&self) -> (String, String) {
         let (cert, key) = self.sign(&[]);
@@ -229,49 +255,18 @@ struct Front {
 
 impl Front {
     fn start(authority: &Authority, offer: Offer, upstream: (String, u16)) -> Front {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
         let acceptor = match offer {
             Offer::None => None,
-            Offer::Tls { names, clients } => {
-                let (cert, key) = authority.sign(names);
-                let provider = Arc::new(rustls::crypto::ring::default_provider());
-                let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
-                    .with_safe_default_protocol_versions()
-                    .unwrap();
-                let builder = if clients {
-                    let mut roots = RootCertStore::empty();
-                    roots.add(authority.issuer.der().clone()).unwrap();
-                    let verifier =
-                        WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                            .build()
-                            .unwrap();
-                    builder.with_client_cert_verifier(verifier)
-                } else {
-                    builder.with_no_client_auth()
-                };
-                let key = PrivatePkcs8KeyDer::from(key.serialize_der());
-                let config = builder
-                    .with_single_cert(vec![cert.der().clone()], key.into())
-                    .unwrap();
-                Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
-            }
+            Offer::Tls { names, clients } => Some(authority.acceptor(names, clients, &[])),
         };
-        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
-        let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(AtomicUsize::new(0));
         let handshakes = Arc::new(AtomicUsize::new(0));
         let (seen, done) = (requests.clone(), handshakes.clone());
-        runtime.spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let (acceptor, upstream) = (acceptor.clone(), upstream.clone());
-                let (seen, done) = (seen.clone(), done.clone());
-                tokio::spawn(async move {
-                    let _ = serve(client, acceptor, upstream, seen, done).await;
-                });
+        let (port, runtime) = listen(move |client, _| {
+            let (acceptor, upstream) = (acceptor.clone(), upstream.clone());
+            let (seen, done) = (seen.clone(), done.clone());
+            async move {
+                let _ = serve(client, acceptor, upstream, seen, done).await;
             }
         });
         Front {
@@ -281,6 +276,30 @@ impl Front {
             _runtime: runtime,
         }
     }
+}
+
+/// A listener on loopback with a runtime of its own (kept while the port is used): each
+/// connection, numbered from 0, is handed to `serve`.
+fn listen<F, Fut>(serve: F) -> (u16, tokio::runtime::Runtime)
+where
+    F: Fn(TcpStream, usize) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    runtime.spawn(async move {
+        let mut n = 0;
+        while let Ok((client, _)) = listener.accept().await {
+            tokio::spawn(serve(client, n));
+            n += 1;
+        }
+    });
+    (port, runtime)
 }
 
 /// One client connection of the front.
@@ -341,6 +360,13 @@ impl Through {
         })
     }
 
+    /// A front for the test database, with a root of its own.
+    fn front(&self, offer: Offer) -> (Authority, Front) {
+        let authority = Authority::new();
+        let front = Front::start(&authority, offer, self.upstream.clone());
+        (authority, front)
+    }
+
     /// Connects through `front` as `host`, with these settings; the store must work, and a
     /// failure must come at once (a certificate refused is not retried as an outage).
     fn open(&self, front: &Front, host: &str, settings: &str) -> Result<Postgres, String> {
@@ -368,12 +394,10 @@ impl Through {
 #[test]
 fn verify_full_trusts_the_root_given_and_checks_the_host() {
     let Some(db) = Through::new() else { return };
-    let authority = Authority::new();
-    let offer = Offer::Tls {
+    let (authority, front) = db.front(Offer::Tls {
         names: &["localhost"],
         clients: false,
-    };
-    let front = Front::start(&authority, offer, db.upstream.clone());
+    });
     let root = authority.path("root.pem");
 
     let pg = db
@@ -415,12 +439,10 @@ fn verify_full_trusts_the_root_given_and_checks_the_host() {
 #[test]
 fn a_certificate_no_trusted_root_signed_is_refused_only_where_checked() {
     let Some(db) = Through::new() else { return };
-    let authority = Authority::new();
-    let offer = Offer::Tls {
+    let (_authority, front) = db.front(Offer::Tls {
         names: &["localhost"],
         clients: false,
-    };
-    let front = Front::start(&authority, offer, db.upstream.clone());
+    });
     let other = Authority::new();
     let other_root = other.path("root.pem");
     for settings in [
@@ -444,8 +466,7 @@ fn a_certificate_no_trusted_root_signed_is_refused_only_where_checked() {
 #[test]
 fn a_server_without_tls_is_refused_by_require_and_used_by_prefer() {
     let Some(db) = Through::new() else { return };
-    let authority = Authority::new();
-    let front = Front::start(&authority, Offer::None, db.upstream.clone());
+    let (_authority, front) = db.front(Offer::None);
     let err = db
         .open(&front, "localhost", "sslmode=require")
         .expect_err("require needs TLS");
@@ -462,12 +483,10 @@ fn a_server_without_tls_is_refused_by_require_and_used_by_prefer() {
 #[test]
 fn a_client_certificate_is_presented_when_named() {
     let Some(db) = Through::new() else { return };
-    let authority = Authority::new();
-    let offer = Offer::Tls {
+    let (authority, front) = db.front(Offer::Tls {
         names: &["localhost"],
         clients: true,
-    };
-    let front = Front::start(&authority, offer, db.upstream.clone());
+    });
     let root = authority.path("root.pem");
     let (cert, key) = authority.client_files();
     db.open(
@@ -530,8 +549,7 @@ fn an_empty_sslrootcert_is_as_if_unset() {
 #[test]
 fn require_is_kept_in_a_string_ending_in_a_backslash() {
     let Some(db) = Through::new() else { return };
-    let authority = Authority::new();
-    let front = Front::start(&authority, Offer::None, db.upstream.clone());
+    let (_authority, front) = db.front(Offer::None);
     let s = format!(
         "host=localhost port={} user={} dbname={} sslmode=require application_name=bot\\",
         front.port, db.user, db.dbname
@@ -598,44 +616,22 @@ fn sslmode_is_ignored_on_a_unix_socket() {
 fn direct_negotiation_offers_the_postgresql_alpn() {
     let Some(db) = Through::new() else { return };
     let authority = Authority::new();
-    let (cert, key) = authority.sign(&["localhost"]);
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![cert.der().clone()],
-            PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
-        )
-        .unwrap();
-    config.alpn_protocols = vec![b"postgresql".to_vec()];
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let acceptor = authority.acceptor(&["localhost"], false, &[b"postgresql"]);
     let upstream = db.upstream.clone();
-    runtime.spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let (acceptor, upstream) = (acceptor.clone(), upstream.clone());
-            tokio::spawn(async move {
-                let Ok(mut client) = acceptor.accept(client).await else {
-                    return;
-                };
-                if client.get_ref().1.alpn_protocol() != Some(b"postgresql") {
-                    // "received direct SSL connection request without ALPN protocol
-                    // negotiation extension"
-                    return;
-                }
-                let Ok(mut server) = TcpStream::connect(upstream).await else {
-                    return;
-                };
-                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-            });
+    let (port, _runtime) = listen(move |client, _| {
+        let (acceptor, upstream) = (acceptor.clone(), upstream.clone());
+        async move {
+            let Ok(mut client) = acceptor.accept(client).await else {
+                return;
+            };
+            if client.get_ref().1.alpn_protocol() != Some(b"postgresql") {
+                // As PostgreSQL: no direct TLS without the protocol named.
+                return;
+            }
+            let Ok(mut server) = TcpStream::connect(upstream).await else {
+                return;
+            };
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
         }
     });
     let root = authority.path("root.pem");
@@ -645,18 +641,15 @@ fn direct_negotiation_offers_the_postgresql_alpn() {
         &format!("sslmode=verify-full&sslrootcert={root}&sslnegotiation=direct"),
     )
     .unwrap();
-    drop(runtime);
 }
 
 #[test]
 fn verify_full_accepts_an_ip_address_the_certificate_names() {
     let Some(db) = Through::new() else { return };
-    let authority = Authority::new();
-    let offer = Offer::Tls {
+    let (authority, front) = db.front(Offer::Tls {
         names: &["127.0.0.1"],
         clients: false,
-    };
-    let front = Front::start(&authority, offer, db.upstream.clone());
+    });
     let root = authority.path("root.pem");
     db.open(
         &front,
@@ -723,52 +716,32 @@ fn the_test_servers_own_certificate_can_be_the_root() {
 fn a_connection_dropped_during_the_handshake_is_retried() {
     let Some(db) = Through::new() else { return };
     let authority = Authority::new();
-    let (cert, key) = authority.sign(&["localhost"]);
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![cert.der().clone()],
-            PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
-        )
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let acceptor = authority.acceptor(&["localhost"], false, &[]);
     let upstream = db.upstream.clone();
     let seen = Arc::new(AtomicUsize::new(0));
     let count = seen.clone();
-    runtime.spawn(async move {
-        while let Ok((mut client, _)) = listener.accept().await {
-            let n = count.fetch_add(1, Ordering::SeqCst);
-            let (acceptor, upstream) = (acceptor.clone(), upstream.clone());
-            tokio::spawn(async move {
-                let mut first = [0u8; 8];
-                if client.read_exact(&mut first).await.is_err() {
-                    return;
-                }
-                let _ = client.write_all(b"S").await;
-                if n < 2 {
-                    // Read the ClientHello, then reset.
-                    let mut hello = [0u8; 64];
-                    let _ = client.read(&mut hello).await;
-                    return;
-                }
-                let Ok(mut client) = acceptor.accept(client).await else {
-                    return;
-                };
-                let Ok(mut server) = TcpStream::connect(upstream).await else {
-                    return;
-                };
-                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-            });
+    let (port, _runtime) = listen(move |mut client, n| {
+        count.fetch_add(1, Ordering::SeqCst);
+        let (acceptor, upstream) = (acceptor.clone(), upstream.clone());
+        async move {
+            let mut first = [0u8; 8];
+            if client.read_exact(&mut first).await.is_err() {
+                return;
+            }
+            let _ = client.write_all(b"S").await;
+            if n < 2 {
+                // Read the ClientHello, then hang up.
+                let mut hello = [0u8; 64];
+                let _ = client.read(&mut hello).await;
+                return;
+            }
+            let Ok(mut client) = acceptor.accept(client).await else {
+                return;
+            };
+            let Ok(mut server) = TcpStream::connect(upstream).await else {
+                return;
+            };
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
         }
     });
     let root = authority.path("root.pem");
@@ -778,5 +751,4 @@ fn a_connection_dropped_during_the_handshake_is_retried() {
     );
     Postgres::open(&url, Some(&db.schema.schema), Duration::from_secs(10)).unwrap();
     assert!(seen.load(Ordering::SeqCst) >= 3);
-    drop(runtime);
 }
