@@ -2,14 +2,19 @@
 //!
 //! Price conditions speak of "the previous close" and "today's open", and freshness depends
 //! on whether a market is open, so the engine needs to know which trading day an instant
-//! belongs to and which session is running. The calendar is deliberately simple: weekdays are
-//! trading days and holidays are not modelled (a holiday looks like a day without bars, which
-//! the engine already handles).
+//! belongs to and which session is running. Trading days are the weekdays that are not the
+//! exchange's holidays ([`holidays`]: New York, the German exchanges, London, SIX and Euronext
+//! by their rules; the others trade every weekday here, and a holiday there looks like a day
+//! without bars, which the engine handles). Half days keep the usual hours.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
 use crate::model::Session;
+
+pub mod holidays;
+
+pub use holidays::Holidays;
 
 /// One exchange's trading hours, in its own time zone.
 #[derive(Debug)]
@@ -26,6 +31,8 @@ pub struct Exchange {
     pub close: NaiveTime,
     /// End of after-hours trading (equal to `close` where there is none).
     pub post_close: NaiveTime,
+    /// The weekdays it is closed.
+    pub holidays: Holidays,
 }
 
 const fn hm(h: u32, m: u32) -> NaiveTime {
@@ -35,8 +42,19 @@ const fn hm(h: u32, m: u32) -> NaiveTime {
     }
 }
 
-/// An exchange with a regular session only (local times).
+/// An exchange with a regular session only (local times), trading every weekday.
 const fn regular(name: &'static str, tz: Tz, open: NaiveTime, close: NaiveTime) -> Exchange {
+    closing_on(name, tz, open, close, Holidays::None)
+}
+
+/// The same, closed on its `holidays`.
+const fn closing_on(
+    name: &'static str,
+    tz: Tz,
+    open: NaiveTime,
+    close: NaiveTime,
+    holidays: Holidays,
+) -> Exchange {
     Exchange {
         name,
         tz,
@@ -44,6 +62,7 @@ const fn regular(name: &'static str, tz: Tz, open: NaiveTime, close: NaiveTime) 
         open,
         close,
         post_close: close,
+        holidays,
     }
 }
 
@@ -54,6 +73,7 @@ static US: Exchange = Exchange {
     open: hm(9, 30),
     close: hm(16, 0),
     post_close: hm(20, 0),
+    holidays: Holidays::Us,
 };
 
 static XETRA: Exchange = Exchange {
@@ -63,21 +83,40 @@ static XETRA: Exchange = Exchange {
     open: hm(9, 0),
     close: hm(17, 30),
     post_close: hm(22, 0),
+    holidays: Holidays::Xetra,
 };
 
-static LSE: Exchange = regular("LSE", chrono_tz::Europe::London, hm(8, 0), hm(16, 30));
+static LSE: Exchange = closing_on(
+    "LSE",
+    chrono_tz::Europe::London,
+    hm(8, 0),
+    hm(16, 30),
+    Holidays::London,
+);
 
-static SIX: Exchange = regular("SIX", chrono_tz::Europe::Zurich, hm(9, 0), hm(17, 30));
+static SIX: Exchange = closing_on(
+    "SIX",
+    chrono_tz::Europe::Zurich,
+    hm(9, 0),
+    hm(17, 30),
+    Holidays::Six,
+);
 
 static TSE: Exchange = regular("TSE", chrono_tz::Asia::Tokyo, hm(9, 0), hm(15, 30));
 
-static EURONEXT_PARIS: Exchange =
-    regular("Euronext", chrono_tz::Europe::Paris, hm(9, 0), hm(17, 30));
-static EURONEXT_LISBON: Exchange = regular(
+static EURONEXT_PARIS: Exchange = closing_on(
+    "Euronext",
+    chrono_tz::Europe::Paris,
+    hm(9, 0),
+    hm(17, 30),
+    Holidays::Euronext,
+);
+static EURONEXT_LISBON: Exchange = closing_on(
     "Euronext Lisbon",
     chrono_tz::Europe::Lisbon,
     hm(8, 0),
     hm(16, 30),
+    Holidays::Euronext,
 );
 static MILAN: Exchange = regular(
     "Borsa Italiana",
@@ -147,9 +186,9 @@ impl Exchange {
         t.with_timezone(&self.tz).date_naive()
     }
 
-    /// Whether `date` is a trading day (Monday to Friday; holidays are not modelled).
+    /// Whether `date` is a trading day: a weekday that is not one of the exchange's holidays.
     pub fn is_trading_day(&self, date: NaiveDate) -> bool {
-        !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+        !matches!(date.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(date)
     }
 
     /// The session running at `t`, if any.
@@ -288,6 +327,39 @@ mod tests {
         assert_eq!(
             us.session_of_bar_ending(t("2026-02-02T21:00:00Z")),
             Some(Session::Regular)
+        );
+    }
+
+    #[test]
+    fn holidays_are_no_trading_days() {
+        let date = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let us = exchange_for("NVDA");
+        // Good Friday 2026: closed in New York, Frankfurt and London alike.
+        for symbol in ["NVDA", "SAP.DE", "VOD.L", "NESN.SW", "MC.PA"] {
+            assert!(
+                !exchange_for(symbol).is_trading_day(date("2026-04-03")),
+                "{symbol}"
+            );
+        }
+        // Easter Monday: open in New York, closed in Europe.
+        assert!(us.is_trading_day(date("2026-04-06")));
+        assert!(!exchange_for("SAP.DE").is_trading_day(date("2026-04-06")));
+        // Exchanges without a known calendar trade every weekday.
+        assert!(exchange_for("7203.T").is_trading_day(date("2026-04-03")));
+        // The day before Easter Monday's open in Frankfurt is the Thursday before Good Friday.
+        assert_eq!(
+            exchange_for("SAP.DE").previous_trading_day(date("2026-04-07")),
+            date("2026-04-02")
+        );
+        // Martin Luther King Jr. Day: Tuesday's previous close is Friday's.
+        assert_eq!(
+            us.previous_trading_day(date("2026-01-20")),
+            date("2026-01-16")
+        );
+        assert_eq!(us.next_trading_day(date("2026-01-16")), date("2026-01-20"));
+        assert_eq!(us.session_at(t("2026-01-19T15:00:00Z")), None);
+        assert!(
+            us.last_trading_moment(t("2026-01-19T15:00:00Z"), false) < t("2026-01-17T00:00:00Z")
         );
     }
 

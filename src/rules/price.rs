@@ -14,7 +14,8 @@ use crate::model::Session;
 use crate::series::Series;
 
 /// How many calendar days a previous close may lie before the expected previous trading day
-/// (holidays are not modelled, so a long weekend must not make it stale).
+/// (only some exchanges' holidays are known, so a long weekend elsewhere must not make it
+/// stale).
 const MAX_HOLIDAY_GAP_DAYS: i64 = 4;
 
 /// How old a price may be (while its market trades) and still count, when a check says
