@@ -43,6 +43,9 @@ pub enum Holidays {
 impl Holidays {
     /// Whether the exchange is closed on weekday `date` for a holiday.
     pub fn contains(self, date: NaiveDate) -> bool {
+        if self == Holidays::None {
+            return false;
+        }
         let (y, m, d) = (date.year(), date.month(), date.day());
         let easter = easter_sunday(y);
         let from_easter = easter.map(|e| (date - e).num_days());
@@ -126,17 +129,17 @@ fn observed_us(holiday: NaiveDate) -> NaiveDate {
 /// weekday the others leave free.
 fn substitute_uk(date: NaiveDate) -> bool {
     let year = date.year();
-    let mut taken: Vec<NaiveDate> = Vec::with_capacity(3);
-    for (month, day) in [(1, 1), (12, 25), (12, 26)] {
+    let mut taken = [None; 3];
+    for (slot, (month, day)) in [(1, 1), (12, 25), (12, 26)].into_iter().enumerate() {
         let Some(mut d) = NaiveDate::from_ymd_opt(year, month, day) else {
             continue;
         };
-        while matches!(d.weekday(), Weekday::Sat | Weekday::Sun) || taken.contains(&d) {
+        while matches!(d.weekday(), Weekday::Sat | Weekday::Sun) || taken.contains(&Some(d)) {
             d += Duration::days(1);
         }
-        taken.push(d);
+        taken[slot] = Some(d);
     }
-    taken.contains(&date)
+    taken.contains(&Some(date))
 }
 
 /// Whether `date` is the `n`th `weekday` of `month`.
