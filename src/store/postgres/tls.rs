@@ -194,7 +194,7 @@ impl Tls {
 
     /// The rustls client that checks the server as the mode says, reading the files named.
     pub(super) fn connector(&self) -> Result<MakeRustlsConnect, String> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = provider();
         let builder = ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|e| format!("TLS: {e}"))?;
@@ -263,6 +263,14 @@ impl fmt::Display for Tls {
             Mode::VerifyFull => "TLS, certificate and host checked",
         })
     }
+}
+
+/// The crypto of every TLS connection here: *ring*, which the HTTP stack already builds
+/// (rustls' other provider, aws-lc, needs cmake and a C toolchain to build). Later rustls
+/// releases mark it deprecated for want of post-quantum key exchange; it is still supported.
+#[allow(deprecated)]
+pub(super) fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
 }
 
 /// Every certificate of a PEM file; none is an error.

@@ -199,7 +199,7 @@ impl Authority {
     /// certificate this root signed if `clients`; offering `alpn`.
     fn acceptor(&self, names: &[&str], clients: bool, alpn: &[&[u8]]) -> tokio_rustls::TlsAcceptor {
         let (cert, key) = self.sign(names);
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = provider();
         let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .unwrap();
