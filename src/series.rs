@@ -13,9 +13,22 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::market::{Exchange, exchange_for};
 use crate::model::{self, Bar, Session};
 
-/// How far back intraday prices are kept: enough for day-long correlation spans and for
-/// `/chart 5d` (five trading days, a weekend and a holiday).
+/// How far back intraday prices are kept at least: enough for day-long correlation spans and
+/// for `/chart 5d` (five trading days, a weekend and a holiday) where no holidays are known.
 pub const INTRADAY_KEEP: chrono::TimeDelta = chrono::TimeDelta::days(8);
+/// Trading days before today whose intraday prices are kept whatever the holidays: the four
+/// `/chart 5d` shows before today, and one more.
+const INTRADAY_KEEP_TRADING_DAYS: usize = 5;
+
+/// Where intraday prices of `exchange` are kept from, as of `t`: [`INTRADAY_KEEP`] back, or
+/// further where holidays (Easter, the turn of the year) make the last trading days reach
+/// further back.
+pub fn intraday_horizon(exchange: &Exchange, t: DateTime<Utc>) -> DateTime<Utc> {
+    let today = exchange.trading_date(t);
+    let first =
+        (0..INTRADAY_KEEP_TRADING_DAYS).fold(today, |d, _| exchange.previous_trading_day(d));
+    (t - INTRADAY_KEEP).min(exchange.start_of(first))
+}
 /// Old ticks are dropped once this many have accumulated (and the history grows by as many).
 const PRUNE_BATCH: usize = 256;
 /// How many trading days of daily statistics are kept (a year and a half).
@@ -284,8 +297,11 @@ impl Series {
         // every bar. A batch is due when its last tick is behind the horizon (one look, not a
         // search, on every bar).
         let batch = PRUNE_BATCH.min(self.ticks.len() / 2).max(1);
-        if let (Some(edge), Some(last)) = (self.ticks.get(batch - 1), self.ticks.last()) {
-            let keep_from = last.time - INTRADAY_KEEP;
+        if let (Some(edge), Some(last)) = (self.ticks.get(batch - 1), self.ticks.last())
+            && edge.time < last.time - INTRADAY_KEEP
+        {
+            // The horizon is never later than that: the calendar is looked at only then.
+            let keep_from = intraday_horizon(self.exchange, last.time);
             if edge.time < keep_from {
                 let cut = self.ticks.partition_point(|t| t.time < keep_from);
                 self.ticks.drain(..cut);
@@ -554,6 +570,20 @@ mod tests {
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn intraday_prices_reach_back_five_trading_days_whatever_the_holidays() {
+        // An ordinary week: eight days back.
+        let us = exchange_for("NVDA");
+        let now = t("2026-02-04T21:00:00Z");
+        assert_eq!(intraday_horizon(us, now), now - INTRADAY_KEEP);
+        // Zurich on Monday 5 January 2026: the five trading days before it began on 19
+        // December (24 December to 2 January are closed but for the 29th and 30th).
+        let six = exchange_for("NESN.SW");
+        let horizon = intraday_horizon(six, t("2026-01-05T16:00:00Z"));
+        assert_eq!(six.trading_date(horizon).to_string(), "2025-12-19");
+        assert_eq!(horizon, six.start_of("2025-12-19".parse().unwrap()));
     }
 
     fn any(_: Option<Session>) -> bool {

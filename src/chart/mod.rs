@@ -350,6 +350,87 @@ mod tests {
     use super::*;
     use crate::model::Bar;
 
+    /// `/chart 5d` the evening after Easter, for a Frankfurt listing: five days of trading
+    /// (Tuesday 31 March to Wednesday 8 April 2026, Good Friday and Easter Monday closed),
+    /// drawn from what the bot's store keeps of them.
+    #[test]
+    fn five_days_over_easter_in_frankfurt_show_five_trading_days_from_the_store() {
+        use std::collections::BTreeSet;
+        let symbol = "SAP.DE";
+        let exchange = crate::market::exchange_for(symbol);
+        let now: DateTime<Utc> = "2026-04-08T19:00:00Z".parse().unwrap();
+        let step = Duration::minutes(30);
+        let mut bars = Vec::new();
+        let mut d = chrono::NaiveDate::from_ymd_opt(2026, 3, 30).unwrap();
+        while d <= chrono::NaiveDate::from_ymd_opt(2026, 4, 8).unwrap() {
+            if exchange.is_trading_day(d) {
+                let mut t = exchange.open_on(d) + step;
+                while t <= exchange.close_on(d) {
+                    bars.push(Bar {
+                        symbol: symbol.into(),
+                        time: t,
+                        interval: "30m".parse().unwrap(),
+                        open: Some(100.0),
+                        high: Some(100.0),
+                        low: Some(100.0),
+                        close: Some(100.0),
+                        volume: Some(1),
+                        session: Some(Session::Regular),
+                    });
+                    t += step;
+                }
+            }
+            d = d.succ_opt().unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(dir.path(), 8 << 20).unwrap();
+        store
+            .commit(&crate::store::Step {
+                now,
+                bars,
+                ..crate::store::Step::default()
+            })
+            .unwrap();
+        // The store's regular housekeeping.
+        store.prune(now).unwrap();
+        let mut series = Series::new(symbol);
+        for bar in store.bars_of(symbol).unwrap() {
+            series.push(&bar);
+        }
+        let spec = range_spec(
+            &series,
+            &RangeChart {
+                symbol,
+                range: Range::Week,
+                style: Style::Auto,
+                now,
+                lang: Lang::En,
+                tz: Tz::UTC,
+            },
+        )
+        .unwrap();
+        let days: BTreeSet<String> = spec
+            .bars
+            .bars
+            .iter()
+            .map(|c| {
+                exchange
+                    .trading_date(c.end - Duration::seconds(1))
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            days.into_iter().collect::<Vec<_>>(),
+            [
+                "2026-03-31",
+                "2026-04-01",
+                "2026-04-02",
+                "2026-04-07",
+                "2026-04-08"
+            ],
+            "/chart 5d promises five days of trading"
+        );
+    }
     fn series() -> Series {
         let mut s = Series::new("NVDA");
         let bar = |time: &str, interval: &str, close: f64| Bar {

@@ -14,9 +14,9 @@ use crate::model::Session;
 use crate::series::Series;
 
 /// How many calendar days a previous close may lie before the expected previous trading day
-/// (only some exchanges' holidays are known, so a long weekend elsewhere must not make it
-/// stale).
-const MAX_HOLIDAY_GAP_DAYS: i64 = 4;
+/// (only some exchanges' holidays are known, so a long weekend or a holiday week elsewhere —
+/// Tokyo's Golden Week, Hong Kong's Lunar New Year — must not make it stale).
+const MAX_HOLIDAY_GAP_DAYS: i64 = 6;
 
 /// How old a price may be (while its market trades) and still count, when a check says
 /// nothing else (`max_age`): rules and personal alerts alike.

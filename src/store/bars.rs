@@ -189,14 +189,24 @@ impl Store {
         Ok(out)
     }
 
-    /// Forgets bars older than what can matter: intraday after `series::INTRADAY_KEEP`,
+    /// Forgets bars older than what can matter: intraday before `series::intraday_horizon`,
     /// daily after 400 days. A day's bar fetched while the day runs is stamped at each
     /// poll's time: once the day is past the intraday horizon only its last one (the day as
     /// it ended) is kept, or a year would hold a daily bar per poll. Keys run symbol,
     /// interval, time, so the bars of one day follow each other.
     pub(super) fn prune_bars(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut removed = 0;
-        let intraday_horizon = now - crate::series::INTRADAY_KEEP;
+        // The intraday horizon of the symbol whose bars are being read (keys run by symbol).
+        let mut horizon: Option<(String, DateTime<Utc>)> = None;
+        let mut intraday_horizon = |symbol: &str| match &horizon {
+            Some((s, h)) if s == symbol => *h,
+            _ => {
+                let exchange = crate::market::exchange_for(symbol);
+                let h = crate::series::intraday_horizon(exchange, now);
+                horizon = Some((symbol.to_owned(), h));
+                h
+            }
+        };
         let daily_horizon = now - chrono::TimeDelta::days(400);
         // The key and trading day of the daily bar before this one, while it may be an
         // earlier snapshot of the same day.
@@ -204,12 +214,13 @@ impl Store {
         for entry in self.entries(Tree::Bars, Range::all(), "pruning bars") {
             let (k, v) = entry?;
             let bar = decode::<Bar>(&v, "bar");
-            let keep = bar.as_ref().is_some_and(|b| {
+            let intraday = bar.as_ref().map(|b| intraday_horizon(&b.symbol));
+            let keep = bar.as_ref().zip(intraday).is_some_and(|(b, intraday)| {
                 b.time
                     >= if b.interval.is_daily() {
                         daily_horizon
                     } else {
-                        intraday_horizon
+                        intraday
                     }
             });
             if !keep {
@@ -217,7 +228,9 @@ impl Store {
                 removed += 1;
                 continue;
             }
-            let Some(b) = bar.filter(|b| b.interval.is_daily() && b.time < intraday_horizon) else {
+            let Some(b) = bar.filter(|b| {
+                b.interval.is_daily() && intraday.is_some_and(|horizon| b.time < horizon)
+            }) else {
                 earlier = None;
                 continue;
             };

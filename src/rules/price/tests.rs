@@ -316,3 +316,28 @@ fn thresholds_and_durations_parse() {
     assert!(parse_days("0d").is_err() && parse_days("20").is_err() && parse_days("99w").is_err());
     assert!(SessionFilter::parse("night").is_err());
 }
+
+/// Tokyo's holidays are not known: after Golden Week 2026 (Showa Day on Wednesday 29 April,
+/// then 4, 5 and 6 May closed) Thursday 7 May's previous close is Friday 1 May's, as the
+/// README promises for the exchanges without a calendar ("a gap of a few days is accepted").
+#[test]
+fn the_previous_close_is_found_after_golden_week_in_tokyo() {
+    let mut s = Series::new("7203.T");
+    let at = |time: &str, interval: &str, close: f64| Bar {
+        symbol: "7203.T".into(),
+        ..bar(time, interval, Some(close), 1_000)
+    };
+    s.push(&at("2026-05-01T06:30:00Z", "1d", 3000.0)); // Friday's close, 15:30 JST
+    s.push(&at("2026-05-07T00:30:00Z", "30m", 2800.0)); // Thursday 9:30 JST
+    let c = check(PriceKind::Change {
+        from: Reference::PreviousClose,
+        window: None,
+        threshold: pct("<= -5%"),
+    });
+    let e = c.eval(&s, t("2026-05-07T00:30:00Z"));
+    assert_eq!(
+        e.map(|e| e.reference),
+        Some(Some(3000.0)),
+        "a fall of 6.7 % against Friday's close"
+    );
+}
