@@ -146,13 +146,7 @@ fn parse_feed(
     config: &FeedConfig,
     now: DateTime<Utc>,
 ) -> Result<Vec<Headline>, FetchError> {
-    if resp.looks_like_html() {
-        return Err(FetchError::WrongContent {
-            expected: "an RSS or Atom feed",
-            got: "an HTML page".into(),
-            snippet: resp.snippet(),
-        });
-    }
+    resp.refuse_html("an RSS or Atom feed")?;
     parse_items(
         &resp.body,
         &config.name,

@@ -116,13 +116,7 @@ impl Finnhub {
         headers.insert("x-finnhub-token", self.key.clone());
         // Redirects are not followed: the key would go along to wherever they lead.
         let resp = http.get_pinned(&self.url(symbol), headers).await?;
-        if resp.looks_like_html() {
-            return Err(FetchError::WrongContent {
-                expected: "Finnhub JSON",
-                got: "an HTML page".into(),
-                snippet: super::http::snippet(&resp.body),
-            });
-        }
+        resp.refuse_html("Finnhub JSON")?;
         parse_quote(&resp.body, symbol, now)
     }
 

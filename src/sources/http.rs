@@ -132,6 +132,19 @@ impl Response {
     pub fn snippet(&self) -> String {
         snippet(&self.body)
     }
+
+    /// An error when the body is an HTML page (a consent wall, a challenge, an error page)
+    /// where `expected` was asked for.
+    pub fn refuse_html(&self, expected: &'static str) -> Result<(), FetchError> {
+        if self.looks_like_html() {
+            return Err(FetchError::WrongContent {
+                expected,
+                got: "an HTML page".into(),
+                snippet: self.snippet(),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// The first 120 characters of a body on one line.

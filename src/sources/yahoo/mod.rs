@@ -291,13 +291,7 @@ impl QuoteProvider for Yahoo {
 /// The body of a JSON answer; Yahoo's consent or error pages (HTML) are refused.
 async fn get_json(http: &Http, url: &Url) -> Result<bytes::Bytes, FetchError> {
     let resp = http.get(url, HeaderMap::new()).await?;
-    if resp.looks_like_html() {
-        return Err(FetchError::WrongContent {
-            expected: "JSON",
-            got: "an HTML page".into(),
-            snippet: resp.snippet(),
-        });
-    }
+    resp.refuse_html("JSON")?;
     Ok(resp.body)
 }
 
