@@ -1,6 +1,7 @@
 //! Each setting's text made into a typed value — a URL, a schedule, a duration, a number in
-//! range, symbols, a listening address, the PostgreSQL store — or, when it cannot be, a
-//! problem pointing at it (the value in force is then the default).
+//! range, symbols, a listening address, the PostgreSQL store, a quote provider's key and plan
+//! — or, when it cannot be, a problem pointing at it (the value in force is then the
+//! default).
 
 use super::*;
 
@@ -226,4 +227,73 @@ pub(super) fn duration(
             default
         }
     }
+}
+
+/// A quote source's key and its plan's request limit: Finnhub needs a key; the others take
+/// neither. A problem about the key never shows the line it is on.
+pub(super) fn provider_access(
+    file: &SourceFile,
+    q: &RawQuotes,
+    problems: &mut Vec<Problem>,
+) -> (Option<ApiKey>, u32) {
+    let key = q
+        .api_key
+        .as_ref()
+        .map(|k| k.get_ref().trim())
+        .filter(|k| !k.is_empty());
+    let finnhub = q.provider == Provider::Finnhub;
+    match (finnhub, key) {
+        (true, None) => problems.push(Problem::whole_file(
+            &file.path,
+            "a finnhub quote source needs its API key: `api_key = \"…\"` in its [[quotes]] entry, \
+             or the environment variable MARKETBOT_QUOTES__<n>__API_KEY (n: the entry's \
+             position, from 0)",
+        )),
+        (true, Some(k)) if !k.bytes().all(|b| b.is_ascii_graphic()) => {
+            problems.push(Problem::whole_file(
+                &file.path,
+                "a finnhub API key is printable ASCII without spaces",
+            ))
+        }
+        (false, Some(_)) => problems.push(Problem::whole_file(
+            &file.path,
+            format!(
+                "`api_key` is for finnhub; {} takes none",
+                q.provider.as_str()
+            ),
+        )),
+        _ => {}
+    }
+    let per_minute = match &q.requests_per_minute {
+        None => FINNHUB_REQUESTS_PER_MINUTE,
+        Some(n) if !finnhub => {
+            problems.push(Problem::at(
+                file,
+                n.span(),
+                format!(
+                    "`requests_per_minute` is for finnhub; {} takes none",
+                    q.provider.as_str()
+                ),
+                None,
+            ));
+            FINNHUB_REQUESTS_PER_MINUTE
+        }
+        Some(n) => match u32::try_from(*n.get_ref()) {
+            Ok(n @ 1..=FINNHUB_MAX_REQUESTS_PER_MINUTE) => n,
+            _ => {
+                problems.push(Problem::at(
+                    file,
+                    n.span(),
+                    format!(
+                        "requests_per_minute must be between 1 and \
+                         {FINNHUB_MAX_REQUESTS_PER_MINUTE}"
+                    ),
+                    Some("Finnhub's free plan allows 60, and no plan more than 30 a second".into()),
+                ));
+                FINNHUB_REQUESTS_PER_MINUTE
+            }
+        },
+    };
+    let key = finnhub.then(|| key.map(|k| ApiKey(k.to_owned()))).flatten();
+    (key, per_minute)
 }
