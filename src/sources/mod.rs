@@ -350,11 +350,13 @@ impl Source {
         let (held_back, errors): (Vec<_>, Vec<_>) = errors
             .into_iter()
             .partition(|(_, e)| matches!(e, FetchError::Throttled(_)));
-        for (what, e) in &held_back {
+        for (_, e) in errors.iter().chain(&held_back) {
             *health
                 .errors_by_kind
                 .entry(e.kind().to_string())
                 .or_default() += 1;
+        }
+        for (what, e) in &held_back {
             tracing::info!(source = %self.name, target = %what, "{e}");
         }
         if errors.is_empty() {
@@ -381,10 +383,6 @@ impl Source {
                 .map(|(what, e)| format!("{what}: {e}"))
                 .collect();
             for (what, e) in &errors {
-                *health
-                    .errors_by_kind
-                    .entry(e.kind().to_string())
-                    .or_default() += 1;
                 tracing::warn!(source = %self.name, target = %what, kind = e.kind(), error = %e, "fetch failed");
             }
             health.last_error = Some(summary.join("; "));
