@@ -53,9 +53,9 @@ impl Holidays {
         match self {
             Holidays::None => false,
             Holidays::Us => {
-                // New Year's Day: on a Sunday kept on Monday 2nd; on a Saturday not at all.
-                let new_year = fixed_us(date, 1, 1) && !(m == 12 && d == 31);
-                new_year
+                // New Year's Day on a Saturday would be kept on 31 December of the year before,
+                // which `fixed_us` never looks at: not kept at all, as the NYSE has it.
+                fixed_us(date, 1, 1)
                     || nth_weekday(date, 1, Weekday::Mon, 3)
                     || nth_weekday(date, 2, Weekday::Mon, 3)
                     || from_easter == Some(-2)
@@ -103,26 +103,18 @@ impl Holidays {
     }
 }
 
-/// A US holiday on `month`/`day`, kept on the Friday before when it falls on a Saturday and on
-/// the Monday after when on a Sunday.
+/// Whether `date` is the day `date`'s year keeps its US holiday on `month`/`day`: the Friday
+/// before when it falls on a Saturday, the Monday after when on a Sunday.
 fn fixed_us(date: NaiveDate, month: u32, day: u32) -> bool {
     let Some(holiday) = NaiveDate::from_ymd_opt(date.year(), month, day) else {
         return false;
     };
-    // The Friday before a Saturday holiday may be in the year before (31 December).
-    let next_year = NaiveDate::from_ymd_opt(date.year() + 1, month, day);
-    [Some(holiday), next_year]
-        .into_iter()
-        .flatten()
-        .any(|h| observed_us(h) == date)
-}
-
-fn observed_us(holiday: NaiveDate) -> NaiveDate {
-    match holiday.weekday() {
+    let kept = match holiday.weekday() {
         Weekday::Sat => holiday - Duration::days(1),
         Weekday::Sun => holiday + Duration::days(1),
         _ => holiday,
-    }
+    };
+    kept == date
 }
 
 /// England's New Year's Day, Christmas and Boxing Day, each at a weekend moved to the next
