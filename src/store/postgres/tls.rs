@@ -184,7 +184,7 @@ impl Tls {
     }
 
     /// What tokio-postgres is told: whether TLS is tried, and whether it must succeed.
-    pub(super) fn ssl_mode(&self) -> SslMode {
+    fn ssl_mode(&self) -> SslMode {
         match self.mode {
             Mode::Disable => SslMode::Disable,
             Mode::Prefer => SslMode::Prefer,
