@@ -14,7 +14,7 @@
 //! the environment names its variable instead of a line of the file.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -685,6 +685,8 @@ impl Config {
         );
 
         let mut names = std::collections::HashSet::new();
+        // One key, one plan: the first source to name a key, and its requests a minute.
+        let mut plans: HashMap<ApiKey, (String, u32)> = HashMap::new();
         let mut quotes = Vec::new();
         for q in raw.quotes {
             let schedule = parse_schedule(file, &q.schedule, problems);
@@ -724,6 +726,29 @@ impl Config {
             let name = q
                 .name
                 .unwrap_or_else(|| format!("{}:{}", q.provider.as_str(), symbols.join(",")));
+            if let Some(key) = &api_key {
+                let (first, plan) = plans
+                    .entry(key.clone())
+                    .or_insert_with(|| (name.clone(), requests_per_minute));
+                if *plan != requests_per_minute {
+                    let message = format!(
+                        "sources `{first}` and `{name}` share a Finnhub API key but not its \
+                         plan: {plan} and {requests_per_minute} requests a minute"
+                    );
+                    let hint = Some(
+                        "one key has one plan, which its sources spend together: give each \
+                         the same `requests_per_minute`"
+                            .into(),
+                    );
+                    problems.push(match &q.requests_per_minute {
+                        Some(n) => Problem::at(file, n.span(), message, hint),
+                        None => Problem {
+                            hint,
+                            ..Problem::whole_file(&file.path, message)
+                        },
+                    });
+                }
+            }
             if !names.insert(name.clone()) {
                 problems.push(Problem::at(
                     file,

@@ -513,6 +513,38 @@ schedule = "0 * * * * *"
 }
 
 #[test]
+fn sources_sharing_a_finnhub_key_share_one_plan_and_must_say_the_same() {
+    let source = |symbol: &str, plan: Option<u32>| {
+        let plan = plan.map_or(String::new(), |n| format!("requests_per_minute = {n}\n"));
+        format!(
+            "[[quotes]]\nprovider = \"finnhub\"\nsymbols = [\"{symbol}\"]\n\
+             schedule = \"0 * * * * *\"\napi_key = \"shared-key\"\n{plan}"
+        )
+    };
+    // The same figure, said or left to the default: one plan, no problem.
+    let same = source("NVDA", Some(60)) + &source("AMD", None);
+    assert_eq!(parse(&same, &[]).unwrap().quotes.len(), 2);
+
+    // Different figures for one key: the second is refused where it is written, without
+    // showing the key.
+    let text = source("NVDA", None) + &source("AMD", Some(300));
+    let problems = parse(&text, &[]).unwrap_err();
+    let shown: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(
+        shown[0].contains("`finnhub:NVDA` and `finnhub:AMD` share a Finnhub API key")
+            && shown[0].contains("60 and 300"),
+        "{shown:?}"
+    );
+    assert!(!shown[0].contains("shared-key"), "{shown:?}");
+    assert!(problems[0].span.is_some());
+
+    // Different keys have plans of their own.
+    let two_keys = source("NVDA", None) + &source("AMD", Some(300)).replace("shared-key", "other");
+    assert_eq!(parse(&two_keys, &[]).unwrap().quotes.len(), 2);
+}
+
+#[test]
 fn an_api_key_from_the_environment_is_never_shown_in_a_problem() {
     // A [[quotes]] entry set wholly from the environment (a container's usual way), one
     // variable forgotten: the entry's problem is placed at the first of its variables, which
