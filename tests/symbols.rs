@@ -77,6 +77,59 @@ fn serve(origin: &Origin, aapl_post: f64) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_provider_is_asked_about_all_symbols_at_once_while_the_chat_sees_the_bot_at_work() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve(&origin, 248.8);
+    let slow = |symbol: &str, price: f64| {
+        let bars = seed_day_bars(price, price - 1.0, price - 1.0);
+        Reply::ok(
+            "application/json",
+            yahoo_chart(symbol, price, price - 1.0, 1_770_066_001, &bars),
+        )
+        .delayed(Duration::from_secs(2))
+    };
+    origin.set("/v8/finance/chart/AAPL", slow("AAPL", 250.0));
+    origin.set("/v8/finance/chart/MSFT", slow("MSFT", 411.0));
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(only_nvda(dir.path(), &tg, &origin), seed_evening());
+
+    // A configured symbol needs no provider: the answer comes without an action.
+    let quote = strip_tags(&ask(&tg, CHAT, "/quote NVDA").await);
+    assert!(quote.contains("NVDA"), "{quote}");
+    assert!(tg.actions_in(CHAT).is_empty(), "{:?}", tg.actions_in(CHAT));
+
+    // Two symbols the provider is asked about, each answer taking 2 s: asked at once (one
+    // after the other would take 4 s), and the chat sees "typing…" meanwhile.
+    let asked = std::time::Instant::now();
+    let quote = strip_tags(&ask(&tg, CHAT, "/quote AAPL MSFT").await);
+    let took = asked.elapsed();
+    assert!(quote.contains("AAPL") && quote.contains("MSFT"), "{quote}");
+    assert_eq!(origin.hits("/v8/finance/chart/AAPL"), 1);
+    assert_eq!(origin.hits("/v8/finance/chart/MSFT"), 1);
+    assert!(took < Duration::from_millis(3600), "{took:?}");
+    let actions = tg.actions_in(CHAT);
+    assert!(!actions.is_empty(), "{actions:?}");
+    assert!(
+        actions
+            .iter()
+            .all(|(a, topic)| a == "typing" && topic.is_none()),
+        "{actions:?}"
+    );
+
+    // A chart: "sending photo…".
+    origin.set("/v8/finance/chart/TSLA", slow("TSLA", 411.0));
+    ask(&tg, CHAT, "/chart TSLA").await;
+    let actions = tg.actions_in(CHAT);
+    assert_eq!(
+        actions.last().map(|(a, _)| a.as_str()),
+        Some("upload_photo"),
+        "{actions:?}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn any_symbol_the_provider_knows_can_be_quoted_and_alerted_and_unknown_ones_are_refused() {
     let tg = FakeTelegram::start().await;
     let origin = Origin::start().await;

@@ -21,7 +21,7 @@ pub mod webhook;
 use std::sync::Arc;
 
 use teloxide::prelude::*;
-use teloxide::types::{ChatMemberUpdated, MaybeInaccessibleMessage, Me};
+use teloxide::types::{ChatAction, ChatMemberUpdated, MaybeInaccessibleMessage, Me};
 use tokio::sync::watch;
 use url::Url;
 
@@ -266,25 +266,39 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
     }
     if let Some(demand) = &ctx.demand {
         // Symbols outside the config are asked about once; one not fetched on the schedule
-        // is fetched now for a reply with its price.
+        // is fetched now for a reply with its price. The provider is asked about all of them
+        // at once, and the chat sees the bot at work while it answers.
         let now = ctx.clock.now();
-        for symbol in commands::named_symbols(cmd, &args) {
-            match demand.verdict(&symbol, now) {
-                Verdict::Unchecked => {
-                    demand
-                        .check(incoming.chat, &symbol, now, &ctx.pipeline)
-                        .await;
-                }
+        let mut named = commands::named_symbols(cmd, &args);
+        named.sort_unstable();
+        named.dedup();
+        let asks: Vec<_> = named
+            .into_iter()
+            .filter_map(|symbol| match demand.verdict(&symbol, now) {
+                Verdict::Unchecked => Some((symbol, false)),
                 Verdict::Known
                     if matches!(cmd, Command::Quote | Command::Chart)
                         && !demand.is_fetched(&symbol, now) =>
                 {
-                    demand
-                        .fetch_now(incoming.chat, &symbol, now, &ctx.pipeline)
-                        .await;
+                    Some((symbol, true))
                 }
-                _ => {}
-            }
+                _ => None,
+            })
+            .collect();
+        if !asks.is_empty() {
+            let (chat, pipeline) = (incoming.chat, &ctx.pipeline);
+            let work = futures::future::join_all(asks.iter().map(|(symbol, fetch)| async move {
+                if *fetch {
+                    demand.fetch_now(chat, symbol, now, pipeline).await;
+                } else {
+                    demand.check(chat, symbol, now, pipeline).await;
+                }
+            }));
+            let action = match cmd {
+                Command::Chart => ChatAction::UploadPhoto,
+                _ => ChatAction::Typing,
+            };
+            send::while_working(&bot, msg.chat.id, incoming.thread, action, work).await;
         }
     }
     let (ctx2, incoming2) = (Arc::clone(&ctx), incoming.clone());

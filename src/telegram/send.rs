@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use teloxide::prelude::*;
 use teloxide::types::{
-    InputFile, LinkPreviewOptions, MessageId, ParseMode, ReplyParameters, ThreadId,
+    ChatAction, InputFile, LinkPreviewOptions, MessageId, ParseMode, ReplyParameters, ThreadId,
 };
 
 use super::commands::Reply;
@@ -28,6 +28,44 @@ pub fn notify_admins(bot: &TgBot, pacer: &Arc<Pacer>, admins: &[i64], text: &str
                 tracing::warn!(admin, error = %e, "cannot notify an admin");
             }
         });
+    }
+}
+
+/// How long work before a reply may take before the chat is shown that the bot is at it.
+const SHOW_WORK_AFTER: std::time::Duration = std::time::Duration::from_millis(700);
+
+/// How often the action is shown again: Telegram shows one for five seconds, or until the
+/// bot's next message.
+const SHOW_WORK_EVERY: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// Runs `work` (the quote provider asked before a reply) and, when it takes longer than a
+/// moment, shows the chat `action` ("typing…", "sending photo…") until it is done. The action
+/// is best effort: sent beside the work, never holding it, a failure only logged.
+pub(super) async fn while_working<F: Future>(
+    bot: &TgBot,
+    chat: ChatId,
+    thread: Option<i32>,
+    action: ChatAction,
+    work: F,
+) -> F::Output {
+    let mut work = std::pin::pin!(work);
+    let mut wait = SHOW_WORK_AFTER;
+    loop {
+        tokio::select! {
+            out = &mut work => return out,
+            () = tokio::time::sleep(wait) => {
+                let mut request = bot.send_chat_action(chat, action);
+                if let Some(t) = thread {
+                    request = request.message_thread_id(ThreadId(MessageId(t)));
+                }
+                tokio::spawn(async move {
+                    if let Err(e) = request.send().await {
+                        tracing::debug!(chat = chat.0, error = %e, "cannot show the chat that a reply is coming");
+                    }
+                });
+                wait = SHOW_WORK_EVERY;
+            }
+        }
     }
 }
 

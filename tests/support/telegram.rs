@@ -1,7 +1,8 @@
 //! A fake Telegram Bot API: long-polled getUpdates fed by the test (messages, channel posts,
 //! forum topics, button presses, a group becoming a supergroup, the bot being removed),
 //! sendMessage and sendPhoto (multipart uploads or file ids) recorded, chat members with admin
-//! rights, scripted failures, and — when asked — Telegram's rate limits enforced with 429s.
+//! rights, chat actions, scripted failures, and — when asked — Telegram's rate limits enforced
+//! with 429s.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -150,6 +151,8 @@ struct Inner {
     edits: Vec<(i64, i64, String)>,
     /// Keyboards replaced: (chat, message id, keyboard).
     keyboards: Vec<(i64, i64, Value)>,
+    /// Chat actions shown: (chat, action, topic).
+    actions: Vec<(i64, String, Option<i64>)>,
     /// Callback answers: (callback id, text).
     callback_answers: Vec<(String, Option<String>)>,
     /// Command menus registered: language code ("" for the default) → command names.
@@ -559,6 +562,17 @@ impl FakeTelegram {
         self.inner.lock().unwrap().menus.contains_key("")
     }
 
+    /// The chat actions ("typing", "upload_photo") shown in `chat`, with their topics.
+    pub fn actions_in(&self, chat: i64) -> Vec<(String, Option<i64>)> {
+        let inner = self.inner.lock().unwrap();
+        inner
+            .actions
+            .iter()
+            .filter(|(c, _, _)| *c == chat)
+            .map(|(_, action, topic)| (action.clone(), *topic))
+            .collect()
+    }
+
     /// Sends refused by the enforced limits.
     pub fn refused(&self) -> usize {
         self.inner.lock().unwrap().refused
@@ -731,6 +745,20 @@ async fn handle(
             } else {
                 json!({"status": "member", "user": user_json(user)})
             })
+        }
+        "SendChatAction" => {
+            let action = params
+                .get("action")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let topic = params.get("message_thread_id").and_then(as_i64);
+            fake.inner
+                .lock()
+                .unwrap()
+                .actions
+                .push((chat, action, topic));
+            ok(json!(true))
         }
         "AnswerCallbackQuery" => {
             let id = params
