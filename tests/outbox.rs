@@ -1,7 +1,8 @@
 //! The outbox's promises when things go wrong: nothing lost, nothing sent twice, and no
 //! message holding back the ones behind it — a refused edit, a group that became a supergroup,
 //! a store that failed for a moment, a stop while a send is on the wire, a later copy of the
-//! story arriving while a message waits, and (PostgreSQL) a pipeline step racing the sender.
+//! story arriving while a message waits or is on the wire, and (PostgreSQL) a pipeline step
+//! racing the sender.
 
 use crate::support;
 
@@ -238,7 +239,15 @@ fn postgres_a_step_does_not_bring_back_a_message_the_sender_removed_as_sent() {
     store
         .commit(&Step {
             now: now(),
-            replace: vec![(seq, "text with the later copy".into())],
+            replace: vec![(
+                seq,
+                Delivery::message(
+                    7,
+                    Target::Telegram(42),
+                    "text with the later copy".into(),
+                    now(),
+                ),
+            )],
             ..Default::default()
         })
         .unwrap();
@@ -302,7 +311,15 @@ async fn a_pending_message_goes_out_with_the_text_it_has_when_it_is_sent() {
             writer
                 .commit(&Step {
                     now: now(),
-                    replace: vec![(b, "alert B · also reported by Bloomberg".into())],
+                    replace: vec![(
+                        b,
+                        Delivery::message(
+                            BROADCAST,
+                            Target::Telegram(42),
+                            "alert B · also reported by Bloomberg".into(),
+                            now(),
+                        ),
+                    )],
                     ..Default::default()
                 })
                 .unwrap();
@@ -318,6 +335,46 @@ async fn a_pending_message_goes_out_with_the_text_it_has_when_it_is_sent() {
         Some("alert B · also reported by Bloomberg"),
         "{sent:?}"
     );
+}
+
+/// A later copy of the story re-renders a message while it is on the wire (Telegram takes
+/// a moment to answer): the message goes out with the text it had, and an edit follows with
+/// the new one, instead of the new text being lost with the removal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_rerendered_while_on_the_wire_is_edited_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let first = Delivery::message(7, Target::Telegram(42), "alert".into(), now());
+    let seq = store.enqueue(&first).unwrap();
+    let writer = store.clone();
+    let sink = Arc::new(Recording {
+        sent: Default::default(),
+        during: std::sync::Mutex::new(Some(Box::new(move || {
+            writer
+                .commit(&Step {
+                    now: now(),
+                    replace: vec![(
+                        seq,
+                        Delivery {
+                            text: "alert · also reported by Bloomberg".into(),
+                            ..first
+                        },
+                    )],
+                    ..Default::default()
+                })
+                .unwrap();
+        }))),
+    });
+    let sender = Sender::new(store.clone(), sink.clone(), Clock::anchored(now()));
+    sender.drain_once().await.unwrap();
+    let pending = store.outbox().unwrap();
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(pending[0].1.edit, Some(1), "an edit of the message sent");
+    sender.drain_once().await.unwrap();
+    let sent = sink.sent.lock().unwrap().clone();
+    let texts: Vec<&str> = sent.iter().map(|(_, t)| t.as_str()).collect();
+    assert_eq!(texts, ["alert", "alert · also reported by Bloomberg"]);
+    assert_eq!(store.outbox_len().unwrap(), 0);
 }
 
 /// A forum topic deleted while alerts go to it: the alert goes to the group's general topic,
@@ -358,7 +415,8 @@ async fn an_alert_to_a_deleted_forum_topic_goes_to_the_general_topic() {
     assert_eq!(store.chat(FORUM).unwrap().unwrap().thread, None);
 }
 
-/// A chat where the bot may post but not pictures gets the alert as text, not nothing.
+/// A chat where the bot may post but not pictures gets the alert as text, not nothing, and
+/// a later copy of the story edits that text.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chat_that_takes_no_pictures_gets_the_alert_as_text() {
     let tg = FakeTelegram::start().await;
@@ -394,6 +452,28 @@ async fn a_chat_that_takes_no_pictures_gets_the_alert_as_text() {
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0].text, "<b>NVDA</b> −3 %");
     assert!(sent[0].photo.is_none() && sent[0].photo_id.is_none());
+    assert!(store.outbox().unwrap().is_empty());
+
+    // A later copy of the story edits it as the text it became, not as the caption it was
+    // meant to be.
+    let (chat, message, photo) = store.sent_messages(9).unwrap()[0];
+    store
+        .enqueue(&Delivery {
+            edit: Some(message),
+            photo,
+            ..Delivery::message(
+                9,
+                Target::Telegram(chat),
+                "<b>NVDA</b> −3 % · also".into(),
+                now(),
+            )
+        })
+        .unwrap();
+    sender.drain_once().await.unwrap();
+    assert_eq!(
+        tg.edits_to(42),
+        [(sent[0].message_id, "<b>NVDA</b> −3 % · also".to_string())]
+    );
     assert!(store.outbox().unwrap().is_empty());
 }
 

@@ -182,8 +182,8 @@ pub fn deliveries_for(
     Ok(out)
 }
 
-/// New texts of pending deliveries (by sequence number), and new deliveries (edits).
-pub type Updates = (Vec<(u64, String)>, Vec<Delivery>);
+/// Pending deliveries with their new texts (by sequence number), and new deliveries (edits).
+pub type Updates = (Vec<(u64, Delivery)>, Vec<Delivery>);
 
 /// `alert` rendered again for a chat, as a photo caption or a message; `None` for a message
 /// that no longer fits in one (a message split in parts keeps its parts).
@@ -209,7 +209,9 @@ fn rerender(
 
 /// What changes when a later copy of `alert`'s story arrives (`alert` already lists it):
 /// messages not yet sent are re-rendered in place, messages already sent are edited, and the
-/// console gets a line.
+/// console gets a line. A message sent while this step runs is edited too: by the sender
+/// when it finds the new text on removing the message, or by the step's commit when the
+/// message was removed first (`Store::mark_sent`, `Store::commit`).
 pub fn updates_for(
     alert: &Alert,
     copy: &HeadlineRef,
@@ -229,16 +231,19 @@ pub fn updates_for(
             )],
         ));
     }
+    let sent = store.sent_messages(alert.id)?;
     let mut replace = Vec::new();
     for (seq, d) in store.pending_for(alert.id)? {
         if let Target::Telegram(chat) = d.target
+            // Sent already, only not yet removed: the edit below brings it up to date.
+            && !sent.iter().any(|(c, _, _)| *c == chat)
             && let Some((text, _)) = rerender(alert, template, store, chat, d.photo)?
         {
-            replace.push((seq, text));
+            replace.push((seq, Delivery { text, ..d }));
         }
     }
     let mut edits = Vec::new();
-    for (chat, message, photo) in store.sent_messages(alert.id)? {
+    for (chat, message, photo) in sent {
         if let Some((text, locale)) = rerender(alert, template, store, chat, photo)? {
             edits.push(Delivery {
                 edit: Some(message),

@@ -84,4 +84,16 @@ impl Delivery {
             silent: false,
         }
     }
+
+    /// The edit bringing the message this delivery became (`message`, in its chat) up to
+    /// `text`: a caption for a photo, text otherwise, with the same buttons.
+    pub fn edit_to(&self, message: i32, text: String, created: DateTime<Utc>) -> Delivery {
+        Delivery {
+            edit: Some(message),
+            photo: self.photo,
+            buttons: self.buttons,
+            lang: self.lang,
+            ..Delivery::message(self.alert, self.target, text, created)
+        }
+    }
 }

@@ -275,17 +275,9 @@ impl Sender {
             crate::metrics::delivered(outcome(&d, &sent), started.elapsed());
             match sent {
                 Ok(message_id) => {
-                    // Which message it became first: the removal's flush then covers both.
-                    if let (Target::Telegram(chat), Some(id), None, false) = (
-                        d.target,
-                        message_id,
-                        d.edit,
-                        d.alert == crate::delivery::outbox::BROADCAST,
-                    ) && let Err(e) = self.store.record_sent(d.alert, chat, id, d.photo)
-                    {
-                        tracing::warn!(error = %e, "cannot record the sent message");
-                    }
-                    if let Err(e) = self.store.remove_delivery(seq) {
+                    // Removed with the message it became, and an edit if its text changed
+                    // while it was on the wire.
+                    if let Err(e) = self.store.mark_sent(seq, &d, message_id, self.clock.now()) {
                         // Never send it again from this process; stop hammering a failing store.
                         tracing::error!(error = %e, seq, "sent, but cannot remove it from the outbox; pausing delivery");
                         self.sent_unremoved

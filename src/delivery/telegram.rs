@@ -179,6 +179,10 @@ impl TelegramSink {
 const THREAD_GONE: &str = "message thread not found";
 /// What Telegram says when the bot may post in a chat but not pictures.
 const NO_PHOTOS: &str = "not enough rights to send photos";
+/// What Telegram says when a caption is edited on a message that is text, and text on one
+/// that is a picture.
+const NOT_A_PHOTO: &str = "there is no caption in the message to edit";
+const NOT_TEXT: &str = "there is no text in the message to edit";
 
 impl Sink for TelegramSink {
     fn send<'a>(&'a self, d: &'a Delivery) -> BoxFuture<'a, Result<Option<i32>, SendError>> {
@@ -214,6 +218,19 @@ impl Sink for TelegramSink {
                         ..d.clone()
                     };
                     self.send_once(chat, &text).await
+                }
+                // The message became something else than it was meant to (an alert sent as
+                // text where pictures were refused): its edit follows what it is.
+                Err(RequestError::Api(ApiError::Unknown(why)))
+                    if d.edit.is_some()
+                        && (d.photo && why.contains(NOT_A_PHOTO)
+                            || !d.photo && why.contains(NOT_TEXT)) =>
+                {
+                    let other = Delivery {
+                        photo: !d.photo,
+                        ..d.clone()
+                    };
+                    self.send_once(chat, &other).await
                 }
                 sent => sent,
             };

@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use kv::{Backend, Entry, Order, Range, Transaction, Tree, TxError};
 
 use crate::chats::Chat;
-use crate::delivery::outbox::Delivery;
+use crate::delivery::outbox::{Delivery, Target};
 use crate::engine::{Alert, AlertId, EngineState};
 use crate::model::{Bar, Split, StoredHeadline};
 use crate::personal::{Key, PersonalAlert, PersonalState, Restatement};
@@ -119,9 +119,9 @@ pub struct Step<'a> {
     pub alerts: Vec<Alert>,
     /// Messages to send.
     pub deliveries: Vec<Delivery>,
-    /// New texts of pending messages (their alert changed before they went out), by
-    /// sequence number.
-    pub replace: Vec<(u64, String)>,
+    /// Pending messages re-rendered (their alert changed before they went out): by sequence
+    /// number, the message as read with its new text. One sent meanwhile is edited instead.
+    pub replace: Vec<(u64, Delivery)>,
     /// Charts of new alerts, per language of their labels.
     pub charts: Vec<(AlertId, crate::text::Lang, Chart)>,
     /// Alerts waiting for chats' digests: (chat, alert).
@@ -496,6 +496,7 @@ impl Store {
                 Tree::Personal,
                 Tree::PersonalState,
                 Tree::Chats,
+                Tree::Sent,
             ],
             "committing a pipeline step",
             |tx| {
@@ -514,16 +515,28 @@ impl Store {
                 for (k, v) in &alerts {
                     tx.insert(Tree::Alerts, k, v)?;
                 }
-                for (seq, text) in &step.replace {
-                    // Only if still pending (the sender may have sent it meanwhile), and only
-                    // the text: the sender's changes (retry time, attempts, a migrated
-                    // target) stay.
-                    if let Some(mut d) = tx
+                for (seq, changed) in &step.replace {
+                    // Only the text of a message still pending: the sender's changes (retry
+                    // time, attempts, a migrated target) stay. One sent since it was read is
+                    // not brought back, but edited.
+                    match tx
                         .get(Tree::Outbox, &seq.to_be_bytes())?
                         .and_then(|v| decode::<Delivery>(&v, "delivery"))
                     {
-                        d.text = text.clone();
-                        tx.update(Tree::Outbox, &seq.to_be_bytes(), &encode(&d))?;
+                        Some(mut d) => {
+                            d.text.clone_from(&changed.text);
+                            tx.update(Tree::Outbox, &seq.to_be_bytes(), &encode(&d))?;
+                        }
+                        None => {
+                            if let Target::Telegram(chat) = changed.target
+                                && changed.edit.is_none()
+                                && let Some(id) = sent::message_in(tx, changed.alert, chat)?
+                            {
+                                let edit = changed.edit_to(id, changed.text.clone(), step.now);
+                                let seq = tx.generate_id()?;
+                                tx.insert(Tree::Outbox, &seq.to_be_bytes(), &encode(&edit))?;
+                            }
+                        }
                     }
                 }
                 // The notices of restated alerts first: an alert that fires at a restated level

@@ -1,8 +1,10 @@
 //! The outbox: messages stored before they are sent, removed once their sink accepted them.
 
+use chrono::{DateTime, Utc};
+
 use super::kv::{Range, Tree};
-use super::{Store, StoreError, ctx, decode, encode};
-use crate::delivery::outbox::{Delivery, Target};
+use super::{Store, StoreError, ctx, decode, encode, sent};
+use crate::delivery::outbox::{BROADCAST, Delivery, Target};
 use crate::engine::AlertId;
 
 impl Store {
@@ -76,6 +78,52 @@ impl Store {
             },
         )?;
         Ok(updated.is_some())
+    }
+
+    /// Removes a delivery its sink accepted (`sent`, as it was sent), in one step with what
+    /// it leaves behind: the Telegram message a first send of an alert became (`message_id`:
+    /// for later edits and `/history`), and — when a later copy of the story re-rendered the
+    /// message while it was on the wire — the edit that brings the message up to that text.
+    /// Durable when it returns.
+    pub fn mark_sent(
+        &self,
+        seq: u64,
+        sent: &Delivery,
+        message_id: Option<i32>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let became = match (sent.target, message_id) {
+            (Target::Telegram(chat), Some(id))
+                if sent.edit.is_none() && sent.alert != BROADCAST =>
+            {
+                Some((chat, id))
+            }
+            _ => None,
+        };
+        self.transact(
+            &[Tree::Outbox, Tree::Sent, Tree::Received],
+            "marking a delivery sent",
+            |tx| {
+                if let Some((chat, id)) = became {
+                    sent::record(tx, sent.alert, chat, id, sent.photo)?;
+                }
+                let key = seq.to_be_bytes();
+                let stored = tx
+                    .get(Tree::Outbox, &key)?
+                    .and_then(|v| decode::<Delivery>(&v, "delivery"));
+                tx.remove(Tree::Outbox, &key)?;
+                if let (Some((_, id)), Some(stored)) = (became, stored)
+                    && stored.text != sent.text
+                {
+                    let edit = sent.edit_to(id, stored.text, now);
+                    let seq = tx.generate_id()?;
+                    tx.insert(Tree::Outbox, &seq.to_be_bytes(), &encode(&edit))?;
+                }
+                Ok(())
+            },
+        )?;
+        // Accepted messages must not be sent again after a crash: make the removal durable.
+        self.flush()
     }
 
     /// Removes a delivery: it was accepted, or can never be.

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::kv::{Order, Range, Tree};
+use super::kv::{Order, Range, Transaction, Tree, TxError};
 use super::{Store, StoreError, chat_from_key, chat_key, sent_key};
 use crate::engine::AlertId;
 
@@ -13,6 +13,39 @@ fn received_key(chat: i64, alert: AlertId) -> Vec<u8> {
     let mut k = chat_key(chat).to_vec();
     k.extend_from_slice(&alert.to_be_bytes());
     k
+}
+
+/// Records, in `tx`, the Telegram message an alert became in a chat.
+pub(super) fn record(
+    tx: &mut dyn Transaction,
+    alert: AlertId,
+    chat: i64,
+    message_id: i32,
+    photo: bool,
+) -> Result<(), TxError> {
+    let mut value = message_id.to_be_bytes().to_vec();
+    value.push(u8::from(photo));
+    tx.insert(Tree::Sent, &sent_key(alert, chat), &value)?;
+    tx.insert(Tree::Received, &received_key(chat, alert), &[])
+}
+
+/// The message id and whether a photo, from a `Sent` value.
+fn message_of(value: &[u8]) -> Option<(i32, bool)> {
+    let id = <[u8; 4]>::try_from(value.get(..4)?).ok()?;
+    Some((i32::from_be_bytes(id), value.get(4) == Some(&1)))
+}
+
+/// The Telegram message `alert` became in `chat`, as `tx` sees it.
+pub(super) fn message_in(
+    tx: &mut dyn Transaction,
+    alert: AlertId,
+    chat: i64,
+) -> Result<Option<i32>, TxError> {
+    Ok(tx
+        .get(Tree::Sent, &sent_key(alert, chat))?
+        .as_deref()
+        .and_then(message_of)
+        .map(|(id, _)| id))
 }
 
 impl Store {
@@ -25,16 +58,10 @@ impl Store {
         message_id: i32,
         photo: bool,
     ) -> Result<(), StoreError> {
-        let mut value = message_id.to_be_bytes().to_vec();
-        value.push(u8::from(photo));
         self.transact(
             &[Tree::Sent, Tree::Received],
             "recording a sent message",
-            |tx| {
-                tx.insert(Tree::Sent, &sent_key(alert, chat), &value)?;
-                tx.insert(Tree::Received, &received_key(chat, alert), &[])?;
-                Ok(())
-            },
+            |tx| record(tx, alert, chat, message_id, photo),
         )
     }
 
@@ -47,15 +74,11 @@ impl Store {
             "reading sent messages",
         ) {
             let (k, v) = entry?;
-            if let (Some(chat), Some(msg)) = (
+            if let (Some(chat), Some((id, photo))) = (
                 k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()),
-                v.get(..4).and_then(|b| <[u8; 4]>::try_from(b).ok()),
+                message_of(&v),
             ) {
-                out.push((
-                    chat_from_key(chat),
-                    i32::from_be_bytes(msg),
-                    v.get(4) == Some(&1),
-                ));
+                out.push((chat_from_key(chat), id, photo));
             }
         }
         Ok(out)

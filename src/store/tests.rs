@@ -78,6 +78,7 @@ on_every_backend!(
     commands_change_the_stored_record_not_a_stale_copy,
     which_message_an_alert_became_is_forgotten_after_a_month,
     a_new_text_for_a_pending_message_keeps_what_the_sender_changed,
+    a_message_whose_text_changed_on_the_wire_is_edited_once_sent,
     personal_alerts_stored_as_compiled_rules_are_upgraded_on_open,
     a_step_writes_personal_states_and_removes_spent_one_shot_alerts,
     an_update_is_taken_in_once_across_a_reopen_and_forgotten_after_a_day,
@@ -532,8 +533,12 @@ fn a_new_text_for_a_pending_message_keeps_what_the_sender_changed(f: &Fixture) {
             d.target = Target::Telegram(-1_002_000_000_000);
         })
         .unwrap();
+    let changed = |text: &str| Delivery {
+        text: text.into(),
+        ..delivery(42)
+    };
     store
-        .commit(&step(vec![], vec![(seq, "<b>also reported</b>".into())]))
+        .commit(&step(vec![], vec![(seq, changed("<b>also reported</b>"))]))
         .unwrap();
     let (_, d) = store.outbox().unwrap()[0].clone();
     assert_eq!(d.text, "<b>also reported</b>");
@@ -543,9 +548,112 @@ fn a_new_text_for_a_pending_message_keeps_what_the_sender_changed(f: &Fixture) {
     // A message sent meanwhile is not brought back.
     store.remove_delivery(seq).unwrap();
     store
-        .commit(&step(vec![], vec![(seq, "late".into())]))
+        .commit(&step(vec![], vec![(seq, changed("late"))]))
         .unwrap();
     assert_eq!(store.outbox_len().unwrap(), 0);
+}
+
+fn a_message_whose_text_changed_on_the_wire_is_edited_once_sent(f: &Fixture) {
+    let store = f.open();
+    let now: DateTime<Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
+    let replace = |seq: u64, d: &Delivery, text: &str| Step {
+        now,
+        replace: vec![(
+            seq,
+            Delivery {
+                text: text.into(),
+                ..d.clone()
+            },
+        )],
+        ..Step::default()
+    };
+    let only_pending = |store: &Store| {
+        let pending = store.outbox().unwrap();
+        assert_eq!(pending.len(), 1, "{pending:?}");
+        pending[0].1.clone()
+    };
+
+    // The later copy's text is committed while the first text is on the wire: the sender
+    // finds it on removing the message, and leaves an edit of the message it became.
+    let first = Delivery {
+        photo: true,
+        buttons: true,
+        lang: crate::text::Lang::De,
+        ..delivery(42)
+    };
+    let seq = store.enqueue(&first).unwrap();
+    store
+        .commit(&replace(seq, &first, "<b>hi</b> · also Bloomberg"))
+        .unwrap();
+    store.mark_sent(seq, &first, Some(555), now).unwrap();
+    let edit = only_pending(&store);
+    assert_eq!(
+        edit,
+        Delivery {
+            edit: Some(555),
+            photo: true,
+            buttons: true,
+            lang: crate::text::Lang::De,
+            ..Delivery::message(
+                7,
+                Target::Telegram(42),
+                "<b>hi</b> · also Bloomberg".into(),
+                now
+            )
+        }
+    );
+    assert_eq!(store.sent_messages(7).unwrap(), vec![(42, 555, true)]);
+    store.remove_delivery(store.outbox().unwrap()[0].0).unwrap();
+
+    // Removed as sent before the step commits: the step edits the message instead of
+    // bringing it back.
+    let second = Delivery {
+        alert: 8,
+        ..delivery(43)
+    };
+    let seq = store.enqueue(&second).unwrap();
+    store.mark_sent(seq, &second, Some(556), now).unwrap();
+    assert_eq!(store.outbox_len().unwrap(), 0);
+    store
+        .commit(&replace(seq, &second, "<b>hi</b> · also Reuters"))
+        .unwrap();
+    let edit = only_pending(&store);
+    assert_eq!(
+        (edit.target, edit.edit, edit.text.as_str()),
+        (Target::Telegram(43), Some(556), "<b>hi</b> · also Reuters")
+    );
+    store.remove_delivery(store.outbox().unwrap()[0].0).unwrap();
+
+    // Unchanged: nothing follows. Edits and broadcasts record no message.
+    let third = Delivery {
+        alert: 9,
+        ..delivery(44)
+    };
+    let seq = store.enqueue(&third).unwrap();
+    store.mark_sent(seq, &third, Some(557), now).unwrap();
+    assert_eq!(store.outbox_len().unwrap(), 0);
+    for d in [
+        Delivery {
+            edit: Some(557),
+            ..third.clone()
+        },
+        Delivery {
+            alert: crate::delivery::outbox::BROADCAST,
+            ..delivery(45)
+        },
+    ] {
+        let seq = store.enqueue(&d).unwrap();
+        store.commit(&replace(seq, &d, "changed")).unwrap();
+        store.mark_sent(seq, &d, Some(600), now).unwrap();
+        assert_eq!(store.outbox_len().unwrap(), 0, "{d:?}");
+    }
+    assert!(
+        store
+            .sent_messages(crate::delivery::outbox::BROADCAST)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.sent_messages(9).unwrap(), vec![(44, 557, false)]);
 }
 
 fn personal_alerts_stored_as_compiled_rules_are_upgraded_on_open(f: &Fixture) {

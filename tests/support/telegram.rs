@@ -891,14 +891,26 @@ async fn handle(
                 .unwrap_or("")
                 .to_string();
             let mut inner = fake.inner.lock().unwrap();
-            if !inner
+            let Some(original) = inner
                 .sent
                 .iter()
-                .any(|s| s.chat == chat && s.message_id == message_id)
-            {
+                .find(|s| s.chat == chat && s.message_id == message_id)
+            else {
                 return error(
                     StatusCode::BAD_REQUEST,
                     "Bad Request: message to edit not found",
+                    None,
+                );
+            };
+            let photo = original.photo.is_some() || original.photo_id.is_some();
+            if photo != (method == "EditMessageCaption") {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    if photo {
+                        "Bad Request: there is no text in the message to edit"
+                    } else {
+                        "Bad Request: there is no caption in the message to edit"
+                    },
                     None,
                 );
             }
