@@ -3,9 +3,9 @@
 //! Price conditions speak of "the previous close" and "today's open", and freshness depends
 //! on whether a market is open, so the engine needs to know which trading day an instant
 //! belongs to and which session is running. Trading days are the weekdays that are not the
-//! exchange's holidays ([`holidays`]: New York, the German exchanges, London, SIX and Euronext
-//! by their rules; the others trade every weekday here, and a holiday there looks like a day
-//! without bars, which the engine handles). Half days keep the usual hours.
+//! exchange's holidays ([`holidays`]: every exchange here but Hong Kong, by its rules; Hong
+//! Kong trades every weekday here, and a holiday there looks like a day without bars, which
+//! the engine handles). Half days keep the usual hours.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
@@ -102,7 +102,13 @@ static SIX: Exchange = closing_on(
     Holidays::Six,
 );
 
-static TSE: Exchange = regular("TSE", chrono_tz::Asia::Tokyo, hm(9, 0), hm(15, 30));
+static TSE: Exchange = closing_on(
+    "TSE",
+    chrono_tz::Asia::Tokyo,
+    hm(9, 0),
+    hm(15, 30),
+    Holidays::Tokyo,
+);
 
 static EURONEXT_PARIS: Exchange = closing_on(
     "Euronext",
@@ -118,41 +124,70 @@ static EURONEXT_LISBON: Exchange = closing_on(
     hm(16, 30),
     Holidays::Euronext,
 );
-static MILAN: Exchange = regular(
+static MILAN: Exchange = closing_on(
     "Borsa Italiana",
     chrono_tz::Europe::Rome,
     hm(9, 0),
     hm(17, 30),
+    Holidays::Milan,
 );
-static MADRID: Exchange = regular("BME", chrono_tz::Europe::Madrid, hm(9, 0), hm(17, 30));
-static VIENNA: Exchange = regular(
+static MADRID: Exchange = closing_on(
+    "BME",
+    chrono_tz::Europe::Madrid,
+    hm(9, 0),
+    hm(17, 30),
+    Holidays::Madrid,
+);
+static VIENNA: Exchange = closing_on(
     "Wiener Börse",
     chrono_tz::Europe::Vienna,
     hm(9, 0),
     hm(17, 30),
+    Holidays::Vienna,
 );
-static STOCKHOLM: Exchange = regular(
+static STOCKHOLM: Exchange = closing_on(
     "Nasdaq Stockholm",
     chrono_tz::Europe::Stockholm,
     hm(9, 0),
     hm(17, 30),
+    Holidays::Stockholm,
 );
-static COPENHAGEN: Exchange = regular(
+static COPENHAGEN: Exchange = closing_on(
     "Nasdaq Copenhagen",
     chrono_tz::Europe::Copenhagen,
     hm(9, 0),
     hm(17, 0),
+    Holidays::Copenhagen,
 );
-static HELSINKI: Exchange = regular(
+static HELSINKI: Exchange = closing_on(
     "Nasdaq Helsinki",
     chrono_tz::Europe::Helsinki,
     hm(10, 0),
     hm(18, 30),
+    Holidays::Helsinki,
 );
-static OSLO: Exchange = regular("Oslo Børs", chrono_tz::Europe::Oslo, hm(9, 0), hm(16, 20));
-static TORONTO: Exchange = regular("TSX", chrono_tz::America::Toronto, hm(9, 30), hm(16, 0));
+static OSLO: Exchange = closing_on(
+    "Oslo Børs",
+    chrono_tz::Europe::Oslo,
+    hm(9, 0),
+    hm(16, 20),
+    Holidays::Oslo,
+);
+static TORONTO: Exchange = closing_on(
+    "TSX",
+    chrono_tz::America::Toronto,
+    hm(9, 30),
+    hm(16, 0),
+    Holidays::Toronto,
+);
 static HONG_KONG: Exchange = regular("HKEX", chrono_tz::Asia::Hong_Kong, hm(9, 30), hm(16, 0));
-static SYDNEY: Exchange = regular("ASX", chrono_tz::Australia::Sydney, hm(10, 0), hm(16, 0));
+static SYDNEY: Exchange = closing_on(
+    "ASX",
+    chrono_tz::Australia::Sydney,
+    hm(10, 0),
+    hm(16, 0),
+    Holidays::Sydney,
+);
 
 /// The exchange a Yahoo-style symbol trades on, judged by its suffix (`SAP.DE`, `VOD.L`,
 /// `MC.PA`). Symbols without a known suffix are taken as US listings.
@@ -344,8 +379,26 @@ mod tests {
         // Easter Monday: open in New York, closed in Europe.
         assert!(us.is_trading_day(date("2026-04-06")));
         assert!(!exchange_for("SAP.DE").is_trading_day(date("2026-04-06")));
-        // Exchanges without a known calendar trade every weekday.
+        // Tokyo keeps no Easter; Hong Kong does, but its calendar is not known: every weekday
+        // trades there.
         assert!(exchange_for("7203.T").is_trading_day(date("2026-04-03")));
+        assert!(exchange_for("0700.HK").is_trading_day(date("2026-04-03")));
+        // Golden Week in Tokyo: Thursday 7 May's previous trading day is Friday 1 May.
+        assert_eq!(
+            exchange_for("7203.T").previous_trading_day(date("2026-05-07")),
+            date("2026-05-01")
+        );
+        // Victoria Day in Toronto, Whit Monday in Oslo and Copenhagen, Midsummer Eve in
+        // Stockholm and Helsinki.
+        for (symbol, day) in [
+            ("RY.TO", "2026-05-18"),
+            ("EQNR.OL", "2026-05-25"),
+            ("NOVO-B.CO", "2026-05-25"),
+            ("VOLV-B.ST", "2026-06-19"),
+            ("NOKIA.HE", "2026-06-19"),
+        ] {
+            assert!(!exchange_for(symbol).is_trading_day(date(day)), "{symbol}");
+        }
         // The day before Easter Monday's open in Frankfurt is the Thursday before Good Friday.
         assert_eq!(
             exchange_for("SAP.DE").previous_trading_day(date("2026-04-07")),

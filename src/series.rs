@@ -584,6 +584,11 @@ mod tests {
         let horizon = intraday_horizon(six, t("2026-01-05T16:00:00Z"));
         assert_eq!(six.trading_date(horizon).to_string(), "2025-12-19");
         assert_eq!(horizon, six.start_of("2025-12-19".parse().unwrap()));
+        // Tokyo on Monday 5 January 2026, closed from 31 December to 2 January: from 24
+        // December.
+        let tse = exchange_for("7203.T");
+        let horizon = intraday_horizon(tse, t("2026-01-05T06:00:00Z"));
+        assert_eq!(horizon, tse.start_of("2025-12-24".parse().unwrap()));
     }
 
     fn any(_: Option<Session>) -> bool {

@@ -317,9 +317,8 @@ fn thresholds_and_durations_parse() {
     assert!(SessionFilter::parse("night").is_err());
 }
 
-/// Tokyo's holidays are not known: after Golden Week 2026 (Showa Day on Wednesday 29 April,
-/// then 4, 5 and 6 May closed) Thursday 7 May's previous close is Friday 1 May's, as the
-/// README promises for the exchanges without a calendar ("a gap of a few days is accepted").
+/// After Golden Week 2026 in Tokyo (Showa Day on Wednesday 29 April, then 4, 5 and 6 May
+/// closed) Thursday 7 May's previous close is Friday 1 May's, the trading day before.
 #[test]
 fn the_previous_close_is_found_after_golden_week_in_tokyo() {
     let mut s = Series::new("7203.T");
@@ -339,5 +338,30 @@ fn the_previous_close_is_found_after_golden_week_in_tokyo() {
         e.map(|e| e.reference),
         Some(Some(3000.0)),
         "a fall of 6.7 % against Friday's close"
+    );
+}
+
+/// Hong Kong's holidays are not known: after the Lunar New Year 2026 (17 to 19 February
+/// closed) Friday 20 February's previous close is Monday 16 February's (a half day), as the
+/// README promises for the exchanges without a calendar ("a gap of a few days is accepted").
+#[test]
+fn the_previous_close_is_found_after_the_lunar_new_year_in_hong_kong() {
+    let mut s = Series::new("0700.HK");
+    let at = |time: &str, interval: &str, close: f64| Bar {
+        symbol: "0700.HK".into(),
+        ..bar(time, interval, Some(close), 1_000)
+    };
+    s.push(&at("2026-02-16T04:00:00Z", "1d", 600.0)); // Monday's close, 12:00 HKT
+    s.push(&at("2026-02-20T01:30:00Z", "30m", 564.0)); // Friday 9:30 HKT
+    let c = check(PriceKind::Change {
+        from: Reference::PreviousClose,
+        window: None,
+        threshold: pct("<= -5%"),
+    });
+    let e = c.eval(&s, t("2026-02-20T01:30:00Z"));
+    assert_eq!(
+        e.map(|e| e.reference),
+        Some(Some(600.0)),
+        "a fall of 6 % against Monday's close"
     );
 }
