@@ -377,6 +377,69 @@ async fn a_message_rerendered_while_on_the_wire_is_edited_after_it() {
     assert_eq!(store.outbox_len().unwrap(), 0);
 }
 
+/// A later copy of the story arrives as the sender marks the alert's message sent: the step
+/// reads the pending messages and the messages sent one after the other, and the sender's
+/// removal (with the record of the message it became) lands between the two reads. As the
+/// step sees it, the message is then neither pending nor sent: it must still be edited.
+fn a_copy_read_while_its_message_is_marked_sent_edits_it(plain: &Store) {
+    use marketbot::delivery::{Mode, updates_for};
+    use marketbot::model::HeadlineRef;
+
+    let first = Delivery::message(5, Target::Telegram(42), "<b>NVDA</b> first".into(), now());
+    let seq = plain.enqueue(&first).unwrap();
+    let faulty = Arc::new(Faulty::new(plain.backend()));
+    let store = Store::with_backend(faulty.clone()).unwrap();
+    let sender = plain.clone();
+    faulty.between_scans([Tree::Outbox, Tree::Sent], move |_| {
+        sender.mark_sent(seq, &first, Some(77), now()).unwrap();
+    });
+    let copy = HeadlineRef {
+        title: "Nvidia customer weighs alternatives".into(),
+        link: None,
+        source: "Bloomberg".into(),
+        published: now(),
+    };
+    let mut a = alert(5, "nvda-drop");
+    a.also.push(copy.clone());
+    let (replace, edits) = updates_for(&a, &copy, None, Mode::Telegram, &store, now()).unwrap();
+    store
+        .commit(&Step {
+            now: now(),
+            alerts: vec![a],
+            deliveries: edits,
+            replace,
+            ..Default::default()
+        })
+        .unwrap();
+    let pending = plain.outbox().unwrap();
+    assert_eq!(
+        pending
+            .iter()
+            .map(|(_, d)| (d.target, d.edit))
+            .collect::<Vec<_>>(),
+        [(Target::Telegram(42), Some(77))],
+        "the later copy is lost for a message sent as the step read: {pending:?}"
+    );
+    assert!(pending[0].1.text.contains("Bloomberg"), "{pending:?}");
+}
+
+#[test]
+fn a_copy_read_while_its_message_is_marked_sent_edits_it_sled() {
+    let dir = tempfile::tempdir().unwrap();
+    a_copy_read_while_its_message_is_marked_sent_edits_it(
+        &Store::open(dir.path(), 8 << 20).unwrap(),
+    );
+}
+
+#[test]
+fn postgres_a_copy_read_while_its_message_is_marked_sent_edits_it() {
+    let Some(db) = support::postgres::TestDatabase::create("postgres_copy_read_while_marked_sent")
+    else {
+        return;
+    };
+    a_copy_read_while_its_message_is_marked_sent_edits_it(&db.store());
+}
+
 /// A forum topic deleted while alerts go to it: the alert goes to the group's general topic,
 /// and so do the next ones (the chat forgets the topic), instead of being refused for good.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -231,9 +231,13 @@ pub fn updates_for(
             )],
         ));
     }
+    // Pending first, then sent: the sender removes a message and records it sent in one
+    // step, so one sent between the two reads is found sent. Read the other way round, it
+    // would be in neither, and neither edited nor re-rendered.
+    let pending = store.pending_for(alert.id)?;
     let sent = store.sent_messages(alert.id)?;
     let mut replace = Vec::new();
-    for (seq, d) in store.pending_for(alert.id)? {
+    for (seq, d) in pending {
         if let Target::Telegram(chat) = d.target
             // Sent already, only not yet removed: the edit below brings it up to date.
             && !sent.iter().any(|(c, _, _)| *c == chat)

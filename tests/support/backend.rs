@@ -1,6 +1,7 @@
 //! A store backend that misbehaves on cue, around a real one: a removal from the outbox that
-//! fails (the store hiccups), another process's write while a transaction runs, a transaction
-//! that fails, or one that is stored but reported failed (the connection dropped at COMMIT).
+//! fails (the store hiccups), another process's write while a transaction runs or between two
+//! reads, a transaction that fails, or one that is stored but reported failed (the connection
+//! dropped at COMMIT).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,6 +24,15 @@ pub struct Faulty {
     /// Transactions still to fail without being stored.
     failing_commits: AtomicUsize,
     meanwhile: Mutex<Option<Meanwhile>>,
+    /// Runs once between the reads of two trees (see [`Faulty::between_scans`]).
+    between: Mutex<Option<Between>>,
+}
+
+/// A write waiting for reads of two trees: `read` is the tree of them read first so far.
+struct Between {
+    trees: [Tree; 2],
+    read: Option<Tree>,
+    write: Meanwhile,
 }
 
 impl Faulty {
@@ -33,6 +43,7 @@ impl Faulty {
             lost_commits: AtomicUsize::new(0),
             failing_commits: AtomicUsize::new(0),
             meanwhile: Mutex::new(None),
+            between: Mutex::new(None),
         }
     }
 
@@ -60,6 +71,40 @@ impl Faulty {
     ) -> Faulty {
         *self.meanwhile.lock().unwrap() = Some(Box::new(write));
         self
+    }
+}
+
+impl Faulty {
+    /// From now on, `write` runs on the real backend (another connection, another thread)
+    /// once, between a scan of one of `trees` and the first scan of the other after it: two
+    /// reads that were meant to see the same state see it before and after `write`.
+    pub fn between_scans(
+        &self,
+        trees: [Tree; 2],
+        write: impl FnOnce(&dyn Backend) + Send + 'static,
+    ) {
+        *self.between.lock().unwrap() = Some(Between {
+            trees,
+            read: None,
+            write: Box::new(write),
+        });
+    }
+
+    fn before_scan(&self, tree: Tree) {
+        let mut between = self.between.lock().unwrap();
+        let Some(b) = between.as_mut().filter(|b| b.trees.contains(&tree)) else {
+            return;
+        };
+        match b.read {
+            Some(first) if first != tree => {
+                let write = between.take().map(|b| b.write);
+                drop(between);
+                if let Some(write) = write {
+                    write(self.inner.as_ref());
+                }
+            }
+            _ => b.read = Some(tree),
+        }
     }
 }
 
@@ -105,6 +150,7 @@ impl Backend for Faulty {
         order: Order,
         limit: usize,
     ) -> Result<Vec<Entry>, BackendError> {
+        self.before_scan(tree);
         self.inner.scan(tree, range, order, limit)
     }
     fn len(&self, tree: Tree) -> Result<u64, BackendError> {
