@@ -137,8 +137,10 @@ async fn a_sent_message_whose_removal_failed_once_is_not_sent_again_after_a_rest
     let dir = tempfile::tempdir().unwrap();
     {
         let sled = Store::open(dir.path(), 8 << 20).unwrap();
-        let store =
-            Store::with_backend(Arc::new(Faulty::new(sled.backend()).failing_removals(1))).unwrap();
+        // Marking it sent fails, and so does removing it alone.
+        let faulty = Arc::new(Faulty::new(sled.backend()).failing_removals(1));
+        faulty.fail_commits(1);
+        let store = Store::with_backend(faulty).unwrap();
         store
             .enqueue(&Delivery::message(
                 BROADCAST,
@@ -208,6 +210,64 @@ async fn a_graceful_restart_does_not_repeat_an_alert_telegram_already_accepted()
         tg.alerts_to(42).len(),
         1,
         "the accepted alert was sent again"
+    );
+}
+
+/// PostgreSQL: the same graceful stop with the state shared by instances. The stop gives the
+/// lease up at once, so the instance's transactions are refused (fenced) while the answer to
+/// the send on the wire is still awaited; the accepted alert must still leave the outbox, or
+/// the next leader (here the same instance started again) sends it a second time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_graceful_handover_does_not_repeat_an_alert_telegram_already_accepted() {
+    use support::origin::Origin;
+    use support::{
+        RunningBot, bot_config_text, config, eventually, release_seed_story, seed_evening,
+        serve_quiet_evening, start_chat,
+    };
+    let Some(db) = support::postgres::TestDatabase::create("postgres_graceful_handover") else {
+        return;
+    };
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_evening(&origin);
+    let on_postgres = |dir: &std::path::Path, instance: &str| {
+        let text = bot_config_text(
+            &tg,
+            &origin,
+            "chat_interval = \"20ms\"\ngroup_messages_per_minute = 600\ncommands_per_minute = 600\n",
+        )
+        .replacen(
+            "[storage]\n",
+            &format!("[storage]\n{}", db.storage_keys(instance, None)),
+            1,
+        );
+        config(dir, &text)
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let bot = RunningBot::start(on_postgres(a.path(), "alpha"), seed_evening());
+    start_chat(&tg, 42).await;
+    // Telegram takes the alert at once but its answer is on the way for a second.
+    tg.script(42, vec![Answer::Slow(Duration::from_millis(1000))]);
+    release_seed_story(&origin);
+    eventually(
+        Duration::from_secs(15),
+        "the alert accepted by Telegram",
+        || tg.alerts_to(42).first().cloned(),
+    )
+    .await;
+    bot.stop().await;
+
+    let bot = RunningBot::start(
+        on_postgres(b.path(), "beta"),
+        seed_evening() + chrono::Duration::minutes(1),
+    );
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    bot.stop().await;
+    assert_eq!(
+        tg.alerts_to(42).len(),
+        1,
+        "the accepted alert was sent again; outbox: {:?}",
+        db.store().outbox().unwrap()
     );
 }
 
@@ -374,6 +434,63 @@ async fn a_message_rerendered_while_on_the_wire_is_edited_after_it() {
     let sent = sink.sent.lock().unwrap().clone();
     let texts: Vec<&str> = sent.iter().map(|(_, t)| t.as_str()).collect();
     assert_eq!(texts, ["alert", "alert · also reported by Bloomberg"]);
+    assert_eq!(store.outbox_len().unwrap(), 0);
+}
+
+/// A later copy of the story re-renders a message on the wire, and the store fails the moment
+/// the sender marks it sent: once the store answers again, the message is still recorded (for
+/// later copies and `/history`) and the edit with the new text still follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_rerendered_on_the_wire_is_edited_even_when_marking_it_sent_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let sled = Store::open(dir.path(), 8 << 20).unwrap();
+    let faulty = Arc::new(Faulty::new(sled.backend()));
+    let store = Store::with_backend(faulty.clone()).unwrap();
+    let first = Delivery::message(7, Target::Telegram(42), "alert".into(), now());
+    let seq = store.enqueue(&first).unwrap();
+    let (writer, failing) = (store.clone(), faulty.clone());
+    let sink = Arc::new(Recording {
+        sent: Default::default(),
+        during: std::sync::Mutex::new(Some(Box::new(move || {
+            writer
+                .commit(&Step {
+                    now: now(),
+                    replace: vec![(
+                        seq,
+                        Delivery {
+                            text: "alert · also reported by Bloomberg".into(),
+                            ..first
+                        },
+                    )],
+                    ..Default::default()
+                })
+                .unwrap();
+            // The store fails when the sender marks the message sent.
+            failing.fail_commits(1);
+        }))),
+    });
+    let clock = Clock::anchored(now());
+    let sender = Sender::new(store.clone(), sink.clone(), clock.clone());
+    sender.drain_once().await.unwrap();
+    // The store works again; the sender runs on well past its pause.
+    clock.jump(Duration::from_secs(120));
+    for _ in 0..3 {
+        sender.drain_once().await.unwrap();
+    }
+    let texts: Vec<String> = sink
+        .sent
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, t)| t.clone())
+        .collect();
+    assert_eq!(
+        texts,
+        ["alert", "alert · also reported by Bloomberg"],
+        "outbox: {:?}",
+        store.outbox().unwrap()
+    );
+    assert_eq!(store.sent_messages(7).unwrap(), [(42, 1, false)]);
     assert_eq!(store.outbox_len().unwrap(), 0);
 }
 

@@ -1,6 +1,6 @@
 //! Drains the outbox into a sink, honouring flood control and backing off on failures.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,6 +28,10 @@ const STORAGE_PAUSE: Duration = Duration::from_secs(30);
 /// for all its stages is longer).
 const IN_FLIGHT_GRACE: Duration = Duration::from_secs(5);
 
+/// Deliveries sent but left in the outbox, by sequence number: as sent, and the message each
+/// became.
+type Unremoved = HashMap<u64, (Delivery, Option<i32>)>;
+
 /// What [`Sender::still_wanted`] found.
 enum Wanted {
     Yes,
@@ -44,9 +48,10 @@ pub struct Sender {
     wake: Arc<Notify>,
     /// Flood control (or a failing store) pauses all sending until this instant.
     paused_until: Arc<Mutex<Option<DateTime<Utc>>>>,
-    /// Deliveries sent but not removed from the outbox (the store failed): never sent again
-    /// by this process, and removed as soon as the store lets them be.
-    sent_unremoved: Arc<std::sync::Mutex<HashSet<u64>>>,
+    /// Deliveries sent but not removed from the outbox (the store failed), as sent and with
+    /// the message they became: never sent again by this process, and settled as soon as the
+    /// store lets them be.
+    sent_unremoved: Arc<std::sync::Mutex<Unremoved>>,
     /// Cancelled when the bot stops: no new send starts, those on the wire finish.
     stopping: CancellationToken,
     /// Runs after a chat moved to a new id with its personal alerts (old id, new id).
@@ -202,7 +207,7 @@ impl Sender {
         }))
     }
 
-    /// Removes the deliveries sent but left in the outbox when the store failed, now that it
+    /// Settles the deliveries sent but left in the outbox when the store failed, now that it
     /// may work again; returns those it still could not remove (not to be sent again).
     fn remove_sent(&self) -> Result<HashSet<u64>, crate::store::StoreError> {
         let mut unremoved = self
@@ -210,11 +215,11 @@ impl Sender {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         let mut failed = None;
-        unremoved.retain(|&seq| {
+        unremoved.retain(|&seq, (d, message_id)| {
             if failed.is_some() {
                 return true;
             }
-            match self.store.remove_delivery(seq) {
+            match self.settle(seq, d, *message_id) {
                 Ok(()) => false,
                 Err(e) => {
                     failed = Some(e);
@@ -225,8 +230,46 @@ impl Sender {
         match failed {
             // Reading the outbox would fail too, or send these again: wait for the store.
             Some(e) => Err(e),
-            None => Ok(unremoved.clone()),
+            None => Ok(unremoved.keys().copied().collect()),
         }
+    }
+
+    /// Takes a delivery its sink accepted (`d`, as sent) out of the outbox with what it leaves
+    /// behind: the message it became, and an edit when its text changed on the wire
+    /// ([`Store::mark_sent`]). When that fails — the store hiccuped, or this instance no
+    /// longer leads and its transactions are refused (a stop gives the lease up while a send
+    /// is still on the wire) — the delivery is removed on its own, so that no leader sends it
+    /// again, and the record and the edit follow as far as the store lets them. An error
+    /// only when the removal itself failed.
+    fn settle(
+        &self,
+        seq: u64,
+        d: &Delivery,
+        message_id: Option<i32>,
+    ) -> Result<(), crate::store::StoreError> {
+        let now = self.clock.now();
+        let Err(e) = self.store.mark_sent(seq, d, message_id, now) else {
+            return Ok(());
+        };
+        tracing::warn!(error = %e, seq, "cannot mark a sent delivery in one step; removing it alone");
+        let stored = self.store.delivery(seq).ok().flatten();
+        self.store.remove_delivery(seq)?;
+        if let (Target::Telegram(chat), Some(id), None, false) = (
+            d.target,
+            message_id,
+            d.edit,
+            d.alert == crate::delivery::outbox::BROADCAST,
+        ) {
+            if let Err(e) = self.store.record_sent(d.alert, chat, id, d.photo) {
+                tracing::warn!(error = %e, "cannot record the sent message");
+            }
+            if let Some(stored) = stored.filter(|s| s.text != d.text)
+                && let Err(e) = self.store.enqueue(&d.edit_to(id, stored.text, now))
+            {
+                tracing::warn!(error = %e, "cannot enqueue the edit of a message changed on the wire");
+            }
+        }
+        Ok(())
     }
 
     /// Sends one chat's deliveries in order; stops at the first that must wait.
@@ -277,13 +320,13 @@ impl Sender {
                 Ok(message_id) => {
                     // Removed with the message it became, and an edit if its text changed
                     // while it was on the wire.
-                    if let Err(e) = self.store.mark_sent(seq, &d, message_id, self.clock.now()) {
+                    if let Err(e) = self.settle(seq, &d, message_id) {
                         // Never send it again from this process; stop hammering a failing store.
                         tracing::error!(error = %e, seq, "sent, but cannot remove it from the outbox; pausing delivery");
                         self.sent_unremoved
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
-                            .insert(seq);
+                            .insert(seq, (d.clone(), message_id));
                         self.pause(
                             self.clock.now()
                                 + chrono::Duration::from_std(STORAGE_PAUSE).unwrap_or_default(),
