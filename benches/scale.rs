@@ -5,7 +5,8 @@
 //!   them, a bar of a symbol that holds none, the index's heap bytes, and loading them all at
 //!   start;
 //! - chats: 1 000 / 10 000 / 100 000 subscribed — fanning one alert out (reading the chats,
-//!   deciding each one's disposition, rendering the messages), counting the store's holdings
+//!   deciding each one's disposition, rendering the messages), a later copy of its story with
+//!   half the messages sent and half pending (edits and re-renders), counting the store's holdings
 //!   as a `/metrics` scrape does, and one command's flood check with every chat's recent
 //!   commands in memory.
 //!
@@ -232,7 +233,7 @@ fn personal(sizes: &[usize]) {
 
 fn chats(sizes: &[usize]) {
     println!(
-        "chats subscribed | fan-out of one alert | per chat | /metrics count of holdings | flood check per command"
+        "chats subscribed | fan-out of one alert | per chat | a later copy, half sent (per chat) | /metrics count of holdings | flood check per command"
     );
     for &n in sizes {
         let dir = tempfile::tempdir().unwrap();
@@ -286,6 +287,55 @@ fn chats(sizes: &[usize]) {
             assert_eq!(out.deliveries.len(), n);
         }
         let m = median(times);
+        // A later copy of the story while the fan-out is half drained: half the messages
+        // pending (re-rendered in place), half sent (edited).
+        let (pending, sent) = {
+            let all = delivery::deliveries_for(
+                &alert,
+                None,
+                Mode::Telegram,
+                &store,
+                alert.fired_at,
+                true,
+            )
+            .unwrap()
+            .deliveries;
+            let half = all.len() / 2;
+            (all[..half].to_vec(), all[half..].to_vec())
+        };
+        store
+            .commit(&marketbot::store::Step {
+                now: alert.fired_at,
+                alerts: vec![alert.clone()],
+                deliveries: pending,
+                ..Default::default()
+            })
+            .unwrap();
+        for (k, d) in sent.iter().enumerate() {
+            if let marketbot::delivery::outbox::Target::Telegram(chat) = d.target {
+                store
+                    .record_sent(alert.id, chat, k as i32 + 1, false)
+                    .unwrap();
+            }
+        }
+        let copy = marketbot::model::HeadlineRef {
+            title: "Big customer said to test rival chips".into(),
+            link: None,
+            source: "Bloomberg".into(),
+            published: alert.fired_at,
+        };
+        let mut grown = alert.clone();
+        grown.also.push(copy.clone());
+        let mut copies = Vec::new();
+        for _ in 0..runs {
+            let started = Instant::now();
+            let (replace, edits) =
+                delivery::updates_for(&grown, &copy, None, Mode::Telegram, &store, alert.fired_at)
+                    .unwrap();
+            copies.push(started.elapsed());
+            assert_eq!(replace.len() + edits.len(), n);
+        }
+        let copy_time = median(copies);
         // What a scrape of /metrics counts (at most every five seconds).
         let mut counts = Vec::new();
         for _ in 0..runs {
@@ -307,9 +357,11 @@ fn chats(sizes: &[usize]) {
         }
         let per_check = started.elapsed() / checks as u32;
         println!(
-            "{n:>7} | {:.1} ms | {:.2} µs | {:.1} ms | {:.0} ns",
+            "{n:>7} | {:.1} ms | {:.2} µs | {:.1} ms ({:.2} µs) | {:.1} ms | {:.0} ns",
             m.as_secs_f64() * 1e3,
             m.as_secs_f64() * 1e6 / n as f64,
+            copy_time.as_secs_f64() * 1e3,
+            copy_time.as_secs_f64() * 1e6 / n as f64,
             median(counts).as_secs_f64() * 1e3,
             per_check.as_secs_f64() * 1e9,
         );

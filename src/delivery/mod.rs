@@ -185,6 +185,10 @@ pub fn deliveries_for(
 /// Pending deliveries with their new texts (by sequence number), and new deliveries (edits).
 pub type Updates = (Vec<(u64, Delivery)>, Vec<Delivery>);
 
+/// Texts of one alert rendered again, by locale and whether a caption: each rendered once for
+/// every chat that reads it so.
+type Rerendered = std::collections::HashMap<(Locale, bool), Option<String>>;
+
 /// `alert` rendered again for a chat, as a photo caption or a message; `None` for a message
 /// that no longer fits in one (a message split in parts keeps its parts).
 fn rerender(
@@ -193,18 +197,21 @@ fn rerender(
     store: &Store,
     chat: i64,
     photo: bool,
+    rendered: &mut Rerendered,
 ) -> Result<Option<(String, Locale)>, StoreError> {
     let locale = store
         .chat(chat)?
         .as_ref()
         .map_or(Locale::DEFAULT, locale_of);
-    Ok(if photo {
-        Some(render::alert_caption(alert, template, &locale))
-    } else {
-        Some(render::alert_html(alert, template, &locale))
-            .filter(|text| render::visible_len(text) <= render::MESSAGE_LIMIT)
-    }
-    .map(|text| (text, locale)))
+    let text = rendered.entry((locale, photo)).or_insert_with(|| {
+        if photo {
+            Some(render::alert_caption(alert, template, &locale))
+        } else {
+            Some(render::alert_html(alert, template, &locale))
+                .filter(|text| render::visible_len(text) <= render::MESSAGE_LIMIT)
+        }
+    });
+    Ok(text.clone().map(|text| (text, locale)))
 }
 
 /// What changes when a later copy of `alert`'s story arrives (`alert` already lists it):
@@ -236,19 +243,31 @@ pub fn updates_for(
     // would be in neither, and neither edited nor re-rendered.
     let pending = store.pending_for(alert.id)?;
     let sent = store.sent_messages(alert.id)?;
+    // By chat (a fan-out's copy meets as many messages as chats): the messages sent, and how
+    // many parts are pending.
+    let sent_to: std::collections::HashSet<i64> = sent.iter().map(|(c, _, _)| *c).collect();
+    let mut parts: std::collections::HashMap<Target, usize> = std::collections::HashMap::new();
+    for (_, d) in &pending {
+        *parts.entry(d.target).or_default() += 1;
+    }
+    let mut rendered = Rerendered::new();
     let mut replace = Vec::new();
-    for (seq, d) in pending {
+    for (seq, d) in &pending {
         if let Target::Telegram(chat) = d.target
             // Sent already, only not yet removed: the edit below brings it up to date.
-            && !sent.iter().any(|(c, _, _)| *c == chat)
-            && let Some((text, _)) = rerender(alert, template, store, chat, d.photo)?
+            && !sent_to.contains(&chat)
+            // A message split in parts keeps its parts.
+            && parts.get(&d.target) == Some(&1)
+            && let Some((text, _)) =
+                rerender(alert, template, store, chat, d.photo, &mut rendered)?
         {
-            replace.push((seq, Delivery { text, ..d }));
+            replace.push((*seq, Delivery { text, ..d.clone() }));
         }
     }
     let mut edits = Vec::new();
     for (chat, message, photo) in sent {
-        if let Some((text, locale)) = rerender(alert, template, store, chat, photo)? {
+        if let Some((text, locale)) = rerender(alert, template, store, chat, photo, &mut rendered)?
+        {
             edits.push(Delivery {
                 edit: Some(message),
                 photo,
@@ -276,13 +295,14 @@ pub fn refresh_unsent(
     {
         *parts.entry(d.target).or_default() += 1;
     }
+    let mut rendered = Rerendered::new();
     for d in deliveries
         .iter_mut()
         .filter(|d| d.alert == alert.id && d.edit.is_none())
     {
         if let Target::Telegram(chat) = d.target
             && parts.get(&d.target) == Some(&1)
-            && let Some((text, _)) = rerender(alert, template, store, chat, d.photo)?
+            && let Some((text, _)) = rerender(alert, template, store, chat, d.photo, &mut rendered)?
         {
             d.text = text;
         }

@@ -40,7 +40,9 @@ const SHOW_WORK_EVERY: std::time::Duration = std::time::Duration::from_secs(4);
 
 /// Runs `work` (the quote provider asked before a reply) and, when it takes longer than a
 /// moment, shows the chat `action` ("typing…", "sending photo…") until it is done. The action
-/// is best effort: sent beside the work, never holding it, a failure only logged.
+/// is best effort: sent beside the work, never holding it, a failure only logged; one on its
+/// way when the work is done is let arrive first (shortly), so that it does not outlast the
+/// reply that follows.
 pub(super) async fn while_working<F: Future>(
     bot: &TgBot,
     chat: ChatId,
@@ -50,23 +52,28 @@ pub(super) async fn while_working<F: Future>(
 ) -> F::Output {
     let mut work = std::pin::pin!(work);
     let mut wait = SHOW_WORK_AFTER;
-    loop {
+    let mut shown: Option<tokio::task::JoinHandle<()>> = None;
+    let out = loop {
         tokio::select! {
-            out = &mut work => return out,
+            out = &mut work => break out,
             () = tokio::time::sleep(wait) => {
                 let mut request = bot.send_chat_action(chat, action);
                 if let Some(t) = thread {
                     request = request.message_thread_id(ThreadId(MessageId(t)));
                 }
-                tokio::spawn(async move {
+                shown = Some(tokio::spawn(async move {
                     if let Err(e) = request.send().await {
                         tracing::debug!(chat = chat.0, error = %e, "cannot show the chat that a reply is coming");
                     }
-                });
+                }));
                 wait = SHOW_WORK_EVERY;
             }
         }
+    };
+    if let Some(shown) = shown.filter(|s| !s.is_finished()) {
+        let _ = tokio::time::timeout(SHOW_WORK_AFTER, shown).await;
     }
+    out
 }
 
 /// A technical report (reload summaries) for admins: preformatted, escaped, within one
