@@ -85,6 +85,20 @@ impl Delivery {
         }
     }
 
+    /// The chat and Telegram message an alert's first send became (`message_id`, as the sink
+    /// answered), to be remembered for later edits and `/history`; `None` for edits,
+    /// broadcasts, digests and the console.
+    pub fn became(&self, message_id: Option<i32>) -> Option<(i64, i32)> {
+        match (self.target, message_id) {
+            (Target::Telegram(chat), Some(id))
+                if self.edit.is_none() && self.alert != BROADCAST =>
+            {
+                Some((chat, id))
+            }
+            _ => None,
+        }
+    }
+
     /// The edit bringing the message this delivery became (`message`, in its chat) up to
     /// `text`: a caption for a photo, text otherwise, with the same buttons.
     pub fn edit_to(&self, message: i32, text: String, created: DateTime<Utc>) -> Delivery {

@@ -254,12 +254,7 @@ impl Sender {
         tracing::warn!(error = %e, seq, "cannot mark a sent delivery in one step; removing it alone");
         let stored = self.store.delivery(seq).ok().flatten();
         self.store.remove_delivery(seq)?;
-        if let (Target::Telegram(chat), Some(id), None, false) = (
-            d.target,
-            message_id,
-            d.edit,
-            d.alert == crate::delivery::outbox::BROADCAST,
-        ) {
+        if let Some((chat, id)) = d.became(message_id) {
             if let Err(e) = self.store.record_sent(d.alert, chat, id, d.photo) {
                 tracing::warn!(error = %e, "cannot record the sent message");
             }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::kv::{Range, Tree};
 use super::{Store, StoreError, ctx, decode, encode, sent};
-use crate::delivery::outbox::{BROADCAST, Delivery, Target};
+use crate::delivery::outbox::{Delivery, Target};
 use crate::engine::AlertId;
 
 impl Store {
@@ -92,14 +92,7 @@ impl Store {
         message_id: Option<i32>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let became = match (sent.target, message_id) {
-            (Target::Telegram(chat), Some(id))
-                if sent.edit.is_none() && sent.alert != BROADCAST =>
-            {
-                Some((chat, id))
-            }
-            _ => None,
-        };
+        let became = sent.became(message_id);
         self.transact(
             &[Tree::Outbox, Tree::Sent, Tree::Received],
             "marking a delivery sent",
