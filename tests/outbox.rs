@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use marketbot::chats::{Chat, ChatKind};
 use marketbot::clock::Clock;
 use marketbot::delivery::outbox::{BROADCAST, Delivery, Target};
-use marketbot::delivery::{Sender, TelegramSink};
+use marketbot::delivery::{Accepted, Sender, TelegramSink};
 use marketbot::engine::Alert;
 use marketbot::store::kv::Tree;
 use marketbot::store::{Step, Store};
@@ -328,13 +328,13 @@ impl marketbot::delivery::Sink for Recording {
     fn send<'a>(
         &'a self,
         d: &'a Delivery,
-    ) -> futures::future::BoxFuture<'a, Result<Option<i32>, marketbot::delivery::SendError>> {
+    ) -> futures::future::BoxFuture<'a, Result<Accepted, marketbot::delivery::SendError>> {
         Box::pin(async move {
             if let Some(f) = self.during.lock().unwrap().take() {
                 f();
             }
             self.sent.lock().unwrap().push((d.target, d.text.clone()));
-            Ok(Some(1))
+            Ok(Accepted::as_asked(d, Some(1)))
         })
     }
 }
@@ -637,22 +637,32 @@ async fn a_chat_that_takes_no_pictures_gets_the_alert_as_text() {
     // A later copy of the story edits it as the text it became, not as the caption it was
     // meant to be.
     let (chat, message, photo) = store.sent_messages(9).unwrap()[0];
+    assert!(!photo, "remembered as the text it became");
+    let edit = |photo: bool, text: &str| Delivery {
+        edit: Some(message),
+        photo,
+        ..Delivery::message(9, Target::Telegram(chat), text.into(), now())
+    };
     store
-        .enqueue(&Delivery {
-            edit: Some(message),
-            photo,
-            ..Delivery::message(
-                9,
-                Target::Telegram(chat),
-                "<b>NVDA</b> −3 % · also".into(),
-                now(),
-            )
-        })
+        .enqueue(&edit(photo, "<b>NVDA</b> −3 % · also"))
+        .unwrap();
+    sender.drain_once().await.unwrap();
+    assert!(!tg.methods().iter().any(|m| m == "EditMessageCaption"));
+    // An edit asked as a caption all the same (a message remembered before the bot told
+    // them apart) is made as a text edit once Telegram says there is no caption.
+    store
+        .enqueue(&edit(true, "<b>NVDA</b> −3 % · also twice"))
         .unwrap();
     sender.drain_once().await.unwrap();
     assert_eq!(
         tg.edits_to(42),
-        [(sent[0].message_id, "<b>NVDA</b> −3 % · also".to_string())]
+        [
+            (sent[0].message_id, "<b>NVDA</b> −3 % · also".to_string()),
+            (
+                sent[0].message_id,
+                "<b>NVDA</b> −3 % · also twice".to_string()
+            )
+        ]
     );
     assert!(store.outbox().unwrap().is_empty());
 }

@@ -50,11 +50,31 @@ pub enum SendError {
     Permanent(String),
 }
 
+/// What a sink made of a delivery it took.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Accepted {
+    /// The Telegram message it became or edited, when the sink has one.
+    pub message: Option<i32>,
+    /// Whether it went out as a picture with a caption: a chat that refuses pictures, or an
+    /// alert whose chart is gone, gets text instead.
+    pub photo: bool,
+}
+
+impl Accepted {
+    /// `delivery` taken as it was asked for, as `message`.
+    pub fn as_asked(delivery: &Delivery, message: Option<i32>) -> Accepted {
+        Accepted {
+            message,
+            photo: delivery.photo,
+        }
+    }
+}
+
 /// Where messages go: Telegram or the console.
 pub trait Sink: Send + Sync {
-    /// Sends a delivery (or, for an edit, replaces the earlier message's text); the message id
-    /// when the sink has one.
-    fn send<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<Option<i32>, SendError>>;
+    /// Sends a delivery (or, for an edit, replaces the earlier message's text or caption); what
+    /// it became.
+    fn send<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<Accepted, SendError>>;
 }
 
 /// Which kind of sink the bot runs with: decides what a delivery looks like.

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 
-use super::{SendError, Sink};
+use super::{Accepted, SendError, Sink};
 use crate::chats::Disposition;
 use crate::clock::Clock;
 use crate::delivery::outbox::{Delivery, Target};
@@ -312,9 +312,15 @@ impl Sender {
             self.stamp();
             crate::metrics::delivered(outcome(&d, &sent), started.elapsed());
             match sent {
-                Ok(message_id) => {
-                    // Removed with the message it became, and an edit if its text changed
-                    // while it was on the wire.
+                Ok(accepted) => {
+                    // Removed with the message it became (as it went out: text where a
+                    // picture was refused), and an edit if its text changed while it was on
+                    // the wire.
+                    let message_id = accepted.message;
+                    let d = Delivery {
+                        photo: accepted.photo,
+                        ..d
+                    };
                     if let Err(e) = self.settle(seq, &d, message_id) {
                         // Never send it again from this process; stop hammering a failing store.
                         tracing::error!(error = %e, seq, "sent, but cannot remove it from the outbox; pausing delivery");
@@ -449,11 +455,11 @@ impl Sender {
 
 /// How an attempt ends, for the metrics (a transient failure counts as a retry even when it
 /// is the one that gives up after days: the give-up is logged).
-fn outcome(d: &Delivery, sent: &Result<Option<i32>, SendError>) -> crate::metrics::Outcome {
+fn outcome(d: &Delivery, sent: &Result<Accepted, SendError>) -> crate::metrics::Outcome {
     use crate::metrics::Outcome;
     match sent {
         Ok(_) if d.edit.is_some() => Outcome::Edit,
-        Ok(_) if d.photo => Outcome::Photo,
+        Ok(a) if a.photo => Outcome::Photo,
         Ok(_) => Outcome::Message,
         Err(SendError::RetryAfter(_)) => Outcome::RateLimited,
         Err(SendError::ChatGone(_)) => Outcome::Blocked,
@@ -480,16 +486,17 @@ mod tests {
     }
 
     impl Sink for Scripted {
-        fn send<'a>(&'a self, d: &'a Delivery) -> BoxFuture<'a, Result<Option<i32>, SendError>> {
+        fn send<'a>(&'a self, d: &'a Delivery) -> BoxFuture<'a, Result<Accepted, SendError>> {
             Box::pin(async move {
                 (self.during)();
                 self.sent.lock().unwrap().push(d.text.clone());
                 let mut answers = self.answers.lock().unwrap();
-                if answers.is_empty() {
+                let answer = if answers.is_empty() {
                     Ok(Some(1))
                 } else {
                     answers.remove(0)
-                }
+                };
+                answer.map(|message| Accepted::as_asked(d, message))
             })
         }
     }

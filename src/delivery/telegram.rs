@@ -9,7 +9,7 @@ use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, InputFile, MessageId, ParseMode, ThreadId};
 
-use super::{SendError, Sink};
+use super::{Accepted, SendError, Sink};
 use crate::delivery::outbox::{Delivery, Target};
 use crate::store::Store;
 use crate::telegram::keyboards::alert_buttons;
@@ -82,15 +82,16 @@ impl TelegramSink {
     }
 
     /// One request for `d`; each kind of send takes its slot of the pacer right before it.
-    async fn send_once(&self, chat: ChatId, d: &Delivery) -> Result<i32, RequestError> {
+    /// The message it became, and whether a picture.
+    async fn send_once(&self, chat: ChatId, d: &Delivery) -> Result<(i32, bool), RequestError> {
         match (d.edit, d.photo) {
             (Some(message), _) => self.edit(chat, MessageId(message), d).await,
             (None, true) => self.send_photo(chat, d).await,
-            (None, false) => self.send_text(chat, d).await,
+            (None, false) => self.send_text(chat, d).await.map(|id| (id, false)),
         }
     }
 
-    async fn send_photo(&self, chat: ChatId, d: &Delivery) -> Result<i32, RequestError> {
+    async fn send_photo(&self, chat: ChatId, d: &Delivery) -> Result<(i32, bool), RequestError> {
         // The first chat uploads; the others wait for its file id (before taking a slot of
         // the pacer, so they do not all go out at once when the upload is done).
         let file_id = || self.store.chart_file_id(d.alert, d.lang).ok().flatten();
@@ -109,7 +110,7 @@ impl TelegramSink {
             None => match self.store.chart(d.alert, d.lang).ok().flatten() {
                 Some(png) => InputFile::memory(png).file_name("chart.png"),
                 // No chart after all: send the caption as a message.
-                None => return self.send_text(chat, d).await,
+                None => return self.send_text(chat, d).await.map(|id| (id, false)),
             },
         };
         self.pacer.ready(chat.0).await;
@@ -130,7 +131,7 @@ impl TelegramSink {
         {
             tracing::warn!(error = %e, "cannot remember a chart's file id");
         }
-        Ok(message.id.0)
+        Ok((message.id.0, true))
     }
 
     async fn send_text(&self, chat: ChatId, d: &Delivery) -> Result<i32, RequestError> {
@@ -148,7 +149,7 @@ impl TelegramSink {
         chat: ChatId,
         message: MessageId,
         d: &Delivery,
-    ) -> Result<i32, RequestError> {
+    ) -> Result<(i32, bool), RequestError> {
         let markup = self.buttons(d);
         self.pacer.ready(chat.0).await;
         if d.photo {
@@ -160,7 +161,7 @@ impl TelegramSink {
             if let Some(m) = markup {
                 request = request.reply_markup(m);
             }
-            request.await.map(|m| m.id.0)
+            request.await.map(|m| (m.id.0, true))
         } else {
             let mut request = self
                 .bot
@@ -170,7 +171,7 @@ impl TelegramSink {
             if let Some(m) = markup {
                 request = request.reply_markup(m);
             }
-            request.await.map(|m| m.id.0)
+            request.await.map(|m| (m.id.0, false))
         }
     }
 }
@@ -185,7 +186,7 @@ const NOT_A_PHOTO: &str = "there is no caption in the message to edit";
 const NOT_TEXT: &str = "there is no text in the message to edit";
 
 impl Sink for TelegramSink {
-    fn send<'a>(&'a self, d: &'a Delivery) -> BoxFuture<'a, Result<Option<i32>, SendError>> {
+    fn send<'a>(&'a self, d: &'a Delivery) -> BoxFuture<'a, Result<Accepted, SendError>> {
         Box::pin(async move {
             let Target::Telegram(chat) = d.target else {
                 return Err(SendError::Permanent("not a Telegram target".into()));
@@ -235,10 +236,13 @@ impl Sink for TelegramSink {
                 sent => sent,
             };
             match sent {
-                Ok(id) => Ok(Some(id)),
+                Ok((id, photo)) => Ok(Accepted {
+                    message: Some(id),
+                    photo,
+                }),
                 // The edit changed nothing (the same copy twice): done.
                 Err(RequestError::Api(ApiError::MessageNotModified)) if d.edit.is_some() => {
-                    Ok(d.edit)
+                    Ok(Accepted::as_asked(d, d.edit))
                 }
                 Err(e) => Err(classify(e, &self.token)),
             }

@@ -530,9 +530,14 @@ impl Store {
                         None => {
                             if let Target::Telegram(chat) = changed.target
                                 && changed.edit.is_none()
-                                && let Some(id) = sent::message_in(tx, changed.alert, chat)?
+                                && let Some((id, photo)) =
+                                    sent::message_in(tx, changed.alert, chat)?
                             {
-                                let edit = changed.edit_to(id, changed.text.clone(), step.now);
+                                // As the message went out (text where a picture was refused).
+                                let edit = Delivery {
+                                    photo,
+                                    ..changed.edit_to(id, changed.text.clone(), step.now)
+                                };
                                 let seq = tx.generate_id()?;
                                 tx.insert(Tree::Outbox, &seq.to_be_bytes(), &encode(&edit))?;
                             }

@@ -35,17 +35,16 @@ fn message_of(value: &[u8]) -> Option<(i32, bool)> {
     Some((i32::from_be_bytes(id), value.get(4) == Some(&1)))
 }
 
-/// The Telegram message `alert` became in `chat`, as `tx` sees it.
+/// The Telegram message `alert` became in `chat`, and whether a picture, as `tx` sees it.
 pub(super) fn message_in(
     tx: &mut dyn Transaction,
     alert: AlertId,
     chat: i64,
-) -> Result<Option<i32>, TxError> {
+) -> Result<Option<(i32, bool)>, TxError> {
     Ok(tx
         .get(Tree::Sent, &sent_key(alert, chat))?
         .as_deref()
-        .and_then(message_of)
-        .map(|(id, _)| id))
+        .and_then(message_of))
 }
 
 impl Store {
