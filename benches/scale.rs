@@ -270,19 +270,15 @@ fn chats(sizes: &[usize]) {
             price: None,
             within_secs: 86_400,
         };
+        let fan_out = || {
+            delivery::deliveries_for(&alert, None, Mode::Telegram, &store, alert.fired_at, true)
+                .unwrap()
+        };
         let runs = if n >= 100_000 { 3 } else { 7 };
         let mut times = Vec::new();
         for _ in 0..runs {
             let started = Instant::now();
-            let out = delivery::deliveries_for(
-                &alert,
-                None,
-                Mode::Telegram,
-                &store,
-                alert.fired_at,
-                true,
-            )
-            .unwrap();
+            let out = fan_out();
             times.push(started.elapsed());
             assert_eq!(out.deliveries.len(), n);
         }
@@ -290,16 +286,7 @@ fn chats(sizes: &[usize]) {
         // A later copy of the story while the fan-out is half drained: half the messages
         // pending (re-rendered in place), half sent (edited).
         let (pending, sent) = {
-            let all = delivery::deliveries_for(
-                &alert,
-                None,
-                Mode::Telegram,
-                &store,
-                alert.fired_at,
-                true,
-            )
-            .unwrap()
-            .deliveries;
+            let all = fan_out().deliveries;
             let half = all.len() / 2;
             (all[..half].to_vec(), all[half..].to_vec())
         };

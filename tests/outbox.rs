@@ -397,17 +397,16 @@ async fn a_pending_message_goes_out_with_the_text_it_has_when_it_is_sent() {
     );
 }
 
-/// A later copy of the story re-renders a message while it is on the wire (Telegram takes
-/// a moment to answer): the message goes out with the text it had, and an edit follows with
-/// the new one, instead of the new text being lost with the removal.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_message_rerendered_while_on_the_wire_is_edited_after_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), 8 << 20).unwrap();
-    let first = Delivery::message(7, Target::Telegram(42), "alert".into(), now());
-    let seq = store.enqueue(&first).unwrap();
+/// A recording sink during whose first send a later copy of the story re-renders `first`
+/// (pending as `seq`) to "alert · also reported by Bloomberg"; then `after` runs.
+fn rerendered_on_the_wire(
+    store: &Store,
+    seq: u64,
+    first: Delivery,
+    after: impl FnOnce() + Send + 'static,
+) -> Arc<Recording> {
     let writer = store.clone();
-    let sink = Arc::new(Recording {
+    Arc::new(Recording {
         sent: Default::default(),
         during: std::sync::Mutex::new(Some(Box::new(move || {
             writer
@@ -423,8 +422,21 @@ async fn a_message_rerendered_while_on_the_wire_is_edited_after_it() {
                     ..Default::default()
                 })
                 .unwrap();
+            after();
         }))),
-    });
+    })
+}
+
+/// A later copy of the story re-renders a message while it is on the wire (Telegram takes
+/// a moment to answer): the message goes out with the text it had, and an edit follows with
+/// the new one, instead of the new text being lost with the removal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_rerendered_while_on_the_wire_is_edited_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let first = Delivery::message(7, Target::Telegram(42), "alert".into(), now());
+    let seq = store.enqueue(&first).unwrap();
+    let sink = rerendered_on_the_wire(&store, seq, first, || {});
     let sender = Sender::new(store.clone(), sink.clone(), Clock::anchored(now()));
     sender.drain_once().await.unwrap();
     let pending = store.outbox().unwrap();
@@ -448,27 +460,9 @@ async fn a_message_rerendered_on_the_wire_is_edited_even_when_marking_it_sent_fa
     let store = Store::with_backend(faulty.clone()).unwrap();
     let first = Delivery::message(7, Target::Telegram(42), "alert".into(), now());
     let seq = store.enqueue(&first).unwrap();
-    let (writer, failing) = (store.clone(), faulty.clone());
-    let sink = Arc::new(Recording {
-        sent: Default::default(),
-        during: std::sync::Mutex::new(Some(Box::new(move || {
-            writer
-                .commit(&Step {
-                    now: now(),
-                    replace: vec![(
-                        seq,
-                        Delivery {
-                            text: "alert · also reported by Bloomberg".into(),
-                            ..first
-                        },
-                    )],
-                    ..Default::default()
-                })
-                .unwrap();
-            // The store fails when the sender marks the message sent.
-            failing.fail_commits(1);
-        }))),
-    });
+    let failing = faulty.clone();
+    // The store fails when the sender marks the message sent.
+    let sink = rerendered_on_the_wire(&store, seq, first, move || failing.fail_commits(1));
     let clock = Clock::anchored(now());
     let sender = Sender::new(store.clone(), sink.clone(), clock.clone());
     sender.drain_once().await.unwrap();
