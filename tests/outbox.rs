@@ -173,25 +173,24 @@ async fn a_sent_message_whose_removal_failed_once_is_not_sent_again_after_a_rest
     );
 }
 
-/// A graceful stop (SIGTERM, a deploy, a handover to the standby) while an alert's request is
-/// already at Telegram: the sender waits the moment for its answer and removes the delivery,
-/// so the next run does not send the alert a second time.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_graceful_restart_does_not_repeat_an_alert_telegram_already_accepted() {
-    use support::origin::Origin;
+/// Runs a bot on `first` until the seed story's alert to chat 42 is accepted by Telegram, whose
+/// answer takes a second, and stops it gracefully while that answer is on the way; then runs a
+/// bot on `second` for five seconds. Returns the alerts chat 42 got.
+async fn stop_with_an_alert_on_the_wire(
+    tg: &FakeTelegram,
+    origin: &support::origin::Origin,
+    first: marketbot::config::Config,
+    second: marketbot::config::Config,
+) -> usize {
     use support::{
-        RunningBot, bot_config, eventually, release_seed_story, seed_evening, serve_quiet_evening,
-        start_chat,
+        RunningBot, eventually, release_seed_story, seed_evening, serve_quiet_evening, start_chat,
     };
-    let tg = FakeTelegram::start().await;
-    let origin = Origin::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    serve_quiet_evening(&origin);
-    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
-    start_chat(&tg, 42).await;
+    serve_quiet_evening(origin);
+    let bot = RunningBot::start(first, seed_evening());
+    start_chat(tg, 42).await;
     // Telegram takes the alert at once but its answer is on the way for a second.
     tg.script(42, vec![Answer::Slow(Duration::from_millis(1000))]);
-    release_seed_story(&origin);
+    release_seed_story(origin);
     eventually(
         Duration::from_secs(15),
         "the alert accepted by Telegram",
@@ -200,38 +199,38 @@ async fn a_graceful_restart_does_not_repeat_an_alert_telegram_already_accepted()
     .await;
     bot.stop().await;
 
-    let bot = RunningBot::start(
-        bot_config(dir.path(), &tg, &origin),
-        seed_evening() + chrono::Duration::minutes(1),
-    );
+    let bot = RunningBot::start(second, seed_evening() + chrono::Duration::minutes(1));
     tokio::time::sleep(Duration::from_secs(5)).await;
     bot.stop().await;
-    assert_eq!(
-        tg.alerts_to(42).len(),
-        1,
-        "the accepted alert was sent again"
-    );
+    tg.alerts_to(42).len()
+}
+
+/// A graceful stop (SIGTERM, a deploy, a handover to the standby) while an alert's request is
+/// already at Telegram: the sender waits the moment for its answer and removes the delivery,
+/// so the next run does not send the alert a second time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_restart_does_not_repeat_an_alert_telegram_already_accepted() {
+    let tg = FakeTelegram::start().await;
+    let origin = support::origin::Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = || support::bot_config(dir.path(), &tg, &origin);
+    let alerts = stop_with_an_alert_on_the_wire(&tg, &origin, config(), config()).await;
+    assert_eq!(alerts, 1, "the accepted alert was sent again");
 }
 
 /// PostgreSQL: the same graceful stop with the state shared by instances. The stop gives the
 /// lease up at once, so the instance's transactions are refused (fenced) while the answer to
 /// the send on the wire is still awaited; the accepted alert must still leave the outbox, or
-/// the next leader (here the same instance started again) sends it a second time.
+/// the next leader (here another instance) sends it a second time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_graceful_handover_does_not_repeat_an_alert_telegram_already_accepted() {
-    use support::origin::Origin;
-    use support::{
-        RunningBot, bot_config_text, config, eventually, release_seed_story, seed_evening,
-        serve_quiet_evening, start_chat,
-    };
     let Some(db) = support::postgres::TestDatabase::create("postgres_graceful_handover") else {
         return;
     };
     let tg = FakeTelegram::start().await;
-    let origin = Origin::start().await;
-    serve_quiet_evening(&origin);
+    let origin = support::origin::Origin::start().await;
     let on_postgres = |dir: &std::path::Path, instance: &str| {
-        let text = bot_config_text(
+        let text = support::bot_config_text(
             &tg,
             &origin,
             "chat_interval = \"20ms\"\ngroup_messages_per_minute = 600\ncommands_per_minute = 600\n",
@@ -241,30 +240,18 @@ async fn postgres_a_graceful_handover_does_not_repeat_an_alert_telegram_already_
             &format!("[storage]\n{}", db.storage_keys(instance, None)),
             1,
         );
-        config(dir, &text)
+        support::config(dir, &text)
     };
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let bot = RunningBot::start(on_postgres(a.path(), "alpha"), seed_evening());
-    start_chat(&tg, 42).await;
-    // Telegram takes the alert at once but its answer is on the way for a second.
-    tg.script(42, vec![Answer::Slow(Duration::from_millis(1000))]);
-    release_seed_story(&origin);
-    eventually(
-        Duration::from_secs(15),
-        "the alert accepted by Telegram",
-        || tg.alerts_to(42).first().cloned(),
+    let alerts = stop_with_an_alert_on_the_wire(
+        &tg,
+        &origin,
+        on_postgres(a.path(), "alpha"),
+        on_postgres(b.path(), "beta"),
     )
     .await;
-    bot.stop().await;
-
-    let bot = RunningBot::start(
-        on_postgres(b.path(), "beta"),
-        seed_evening() + chrono::Duration::minutes(1),
-    );
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    bot.stop().await;
     assert_eq!(
-        tg.alerts_to(42).len(),
+        alerts,
         1,
         "the accepted alert was sent again; outbox: {:?}",
         db.store().outbox().unwrap()
