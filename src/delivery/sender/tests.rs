@@ -1,0 +1,175 @@
+use std::sync::Mutex as StdMutex;
+
+use futures::future::BoxFuture;
+
+use super::*;
+
+/// A sink that answers from a script and records what it was asked to send.
+struct Scripted {
+    answers: StdMutex<Vec<Result<Option<i32>, SendError>>>,
+    sent: StdMutex<Vec<String>>,
+    /// Runs during a send (to change the store meanwhile).
+    during: Box<dyn Fn() + Send + Sync>,
+}
+
+impl Sink for Scripted {
+    fn send<'a>(&'a self, d: &'a Delivery) -> BoxFuture<'a, Result<Accepted, SendError>> {
+        Box::pin(async move {
+            (self.during)();
+            self.sent.lock().unwrap().push(d.text.clone());
+            let mut answers = self.answers.lock().unwrap();
+            let answer = if answers.is_empty() {
+                Ok(Some(1))
+            } else {
+                answers.remove(0)
+            };
+            answer.map(|message| Accepted::as_asked(d, message))
+        })
+    }
+}
+
+fn delivery(text: &str, created: DateTime<Utc>) -> Delivery {
+    Delivery::message(1, Target::Telegram(42), text.into(), created)
+}
+
+fn setup(
+    answers: Vec<Result<Option<i32>, SendError>>,
+    during: impl Fn() + Send + Sync + 'static,
+) -> (tempfile::TempDir, Store, Arc<Scripted>, Clock) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let sink = Arc::new(Scripted {
+        answers: StdMutex::new(answers),
+        sent: StdMutex::default(),
+        during: Box::new(during),
+    });
+    (
+        dir,
+        store,
+        sink,
+        Clock::anchored("2026-02-02T21:50:00Z".parse().unwrap()),
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_chat_whose_first_message_must_wait_sends_nothing_newer() {
+    let (_dir, store, sink, clock) =
+        setup(vec![Err(SendError::Transient("network".into()))], || {});
+    store.enqueue(&delivery("first", clock.now())).unwrap();
+    store.enqueue(&delivery("second", clock.now())).unwrap();
+    let sender = Sender::new(store.clone(), sink.clone(), clock.clone());
+    let wait = sender.drain_once().await.unwrap();
+    assert_eq!(*sink.sent.lock().unwrap(), ["first"]);
+    sender.drain_once().await.unwrap();
+    assert_eq!(
+        sink.sent.lock().unwrap().len(),
+        1,
+        "the second waits behind the first"
+    );
+    tokio::time::advance(wait + Duration::from_millis(10)).await;
+    sender.drain_once().await.unwrap();
+    assert_eq!(*sink.sent.lock().unwrap(), ["first", "first", "second"]);
+    assert_eq!(store.outbox_len().unwrap(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn transient_failures_keep_a_delivery_for_days_not_attempts() {
+    // Regression: a two-hour outage (20 attempts) used to drop every pending alert.
+    let failures: Vec<_> = (0..30)
+        .map(|_| Err(SendError::Transient("network".into())))
+        .collect();
+    let (_dir, store, sink, clock) = setup(failures, || {});
+    store.enqueue(&delivery("alert", clock.now())).unwrap();
+    let sender = Sender::new(store.clone(), sink, clock.clone());
+    for _ in 0..30 {
+        sender.drain_once().await.unwrap();
+        let due = store.outbox().unwrap()[0].1.not_before.unwrap();
+        clock.jump((due - clock.now()).to_std().unwrap() + Duration::from_secs(1));
+    }
+    assert_eq!(store.outbox_len().unwrap(), 1);
+    assert_eq!(store.outbox().unwrap()[0].1.attempts, 30);
+    clock.jump(Duration::from_secs(4 * 24 * 3600));
+    sender.drain_once().await.unwrap();
+    assert_eq!(
+        store.outbox_len().unwrap(),
+        0,
+        "given up after days of failures"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_attempt_keeps_text_changed_while_it_was_sending() {
+    // Regression: rescheduling wrote back the copy read before sending.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let clock = Clock::anchored("2026-02-02T21:50:00Z".parse().unwrap());
+    let seq = store.enqueue(&delivery("old text", clock.now())).unwrap();
+    let writer = store.clone();
+    let sink = Arc::new(Scripted {
+        answers: StdMutex::new(vec![Err(SendError::Transient("network".into()))]),
+        sent: StdMutex::default(),
+        during: Box::new(move || {
+            writer
+                .update_delivery(seq, |d| d.text = "new text".into())
+                .unwrap();
+        }),
+    });
+    Sender::new(store.clone(), sink, clock)
+        .drain_once()
+        .await
+        .unwrap();
+    let (_, d) = &store.outbox().unwrap()[0];
+    assert_eq!(d.text, "new text");
+    assert_eq!(d.attempts, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_chat_that_muted_or_went_quiet_meanwhile_is_not_sent_what_waited() {
+    let (_dir, store, sink, clock) = setup(Vec::new(), || {});
+    let now = clock.now();
+    let alert = crate::engine::Alert::sample(1, now);
+    store
+        .commit(&crate::store::Step {
+            now,
+            alerts: vec![alert.clone()],
+            ..Default::default()
+        })
+        .unwrap();
+    let mut muted = crate::chats::Chat::new(42, crate::chats::ChatKind::Private, "a".into(), now);
+    muted.rules.insert(alert.rule.clone());
+    muted.mutes.push(crate::chats::Mute {
+        what: crate::chats::MuteTarget::Symbol("NVDA".into()),
+        until: now + chrono::TimeDelta::days(1),
+    });
+    store.put_chat(&muted).unwrap();
+    let mut quiet = crate::chats::Chat {
+        id: 43,
+        mutes: Vec::new(),
+        ..muted.clone()
+    };
+    quiet.settings.quiet = Some((
+        chrono::NaiveTime::from_hms_opt(21, 0, 0).unwrap(),
+        chrono::NaiveTime::from_hms_opt(23, 0, 0).unwrap(),
+    ));
+    store.put_chat(&quiet).unwrap();
+    store.enqueue(&delivery("to the muted chat", now)).unwrap();
+    store
+        .enqueue(&Delivery {
+            target: Target::Telegram(43),
+            ..delivery("to the quiet chat", now)
+        })
+        .unwrap();
+    Sender::new(store.clone(), sink.clone(), clock.clone())
+        .drain_once()
+        .await
+        .unwrap();
+    assert!(sink.sent.lock().unwrap().is_empty());
+    let left = store.outbox().unwrap();
+    assert_eq!(left.len(), 1, "the muted chat's message is dropped");
+    assert_eq!(left[0].1.target, Target::Telegram(43));
+    assert_eq!(
+        left[0].1.not_before,
+        Some("2026-02-02T23:00:00Z".parse().unwrap()),
+        "held until the quiet hours end"
+    );
+}

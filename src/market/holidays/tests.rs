@@ -1,0 +1,323 @@
+use super::japan::equinox;
+use super::*;
+
+fn closed(holidays: Holidays, year: i32) -> Vec<String> {
+    let mut d = NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+    let mut out = Vec::new();
+    while d.year() == year {
+        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && holidays.contains(d) {
+            out.push(d.format("%m-%d").to_string());
+        }
+        d += Duration::days(1);
+    }
+    out
+}
+
+#[test]
+fn easter_sundays() {
+    for (year, date) in [
+        (2024, "2024-03-31"),
+        (2025, "2025-04-20"),
+        (2026, "2026-04-05"),
+        (2027, "2027-03-28"),
+        (2038, "2038-04-25"),
+        (2285, "2285-03-22"),
+    ] {
+        assert_eq!(easter_sunday(year).unwrap().to_string(), date);
+    }
+}
+
+#[test]
+fn new_york_closes_as_the_exchanges_publish() {
+    assert_eq!(
+        closed(Holidays::Us, 2026),
+        [
+            "01-01", "01-19", "02-16", "04-03", "05-25", "06-19", "07-03", "09-07", "11-26",
+            "12-25"
+        ]
+    );
+    assert_eq!(
+        closed(Holidays::Us, 2027),
+        [
+            "01-01", "01-18", "02-15", "03-26", "05-31", "06-18", "07-05", "09-06", "11-25",
+            "12-24"
+        ]
+    );
+    // New Year's Day 2022 was a Saturday: 31 December 2021 traded.
+    assert_eq!(
+        closed(Holidays::Us, 2021).last().map(String::as_str),
+        Some("12-24")
+    );
+    assert_eq!(
+        closed(Holidays::Us, 2025),
+        [
+            "01-01", "01-09", "01-20", "02-17", "04-18", "05-26", "06-19", "07-04", "09-01",
+            "11-27", "12-25"
+        ]
+    );
+    // Before Juneteenth was kept.
+    assert!(!closed(Holidays::Us, 2021).contains(&"06-18".to_string()));
+}
+
+#[test]
+fn frankfurt_london_zurich_and_euronext_close_as_they_publish() {
+    assert_eq!(
+        closed(Holidays::Xetra, 2026),
+        [
+            "01-01", "04-03", "04-06", "05-01", "12-24", "12-25", "12-31"
+        ]
+    );
+    assert_eq!(
+        closed(Holidays::London, 2026),
+        [
+            "01-01", "04-03", "04-06", "05-04", "05-25", "08-31", "12-25", "12-28"
+        ]
+    );
+    // Christmas 2021 on a Saturday, Boxing Day on a Sunday: the 27th and 28th.
+    assert_eq!(
+        closed(Holidays::London, 2021)[6..],
+        ["12-27".to_string(), "12-28".to_string()]
+    );
+    assert_eq!(
+        closed(Holidays::Six, 2026),
+        [
+            "01-01", "01-02", "04-03", "04-06", "05-01", "05-14", "05-25", "12-24", "12-25",
+            "12-31"
+        ]
+    );
+    assert_eq!(
+        closed(Holidays::Euronext, 2026),
+        ["01-01", "04-03", "04-06", "05-01", "12-25"]
+    );
+    assert!(closed(Holidays::None, 2026).is_empty());
+}
+
+#[test]
+fn milan_madrid_and_vienna_close_as_they_publish() {
+    assert_eq!(
+        closed(Holidays::Milan, 2026),
+        [
+            "01-01", "04-03", "04-06", "05-01", "12-24", "12-25", "12-31"
+        ]
+    );
+    assert_eq!(
+        closed(Holidays::Milan, 2025),
+        [
+            "01-01", "04-18", "04-21", "05-01", "08-15", "12-24", "12-25", "12-26", "12-31"
+        ]
+    );
+    // Boxing Day 2026 on a Saturday is not made up.
+    assert_eq!(
+        closed(Holidays::Madrid, 2026),
+        ["01-01", "04-03", "04-06", "05-01", "12-25"]
+    );
+    assert_eq!(
+        closed(Holidays::Madrid, 2025),
+        ["01-01", "04-18", "04-21", "05-01", "12-25", "12-26"]
+    );
+    // Vienna trades on Epiphany, Ascension, Whit Monday, Corpus Christi, 15 August, All
+    // Saints and 8 December, not on the National Day.
+    assert_eq!(
+        closed(Holidays::Vienna, 2026),
+        [
+            "01-01", "04-03", "04-06", "05-01", "10-26", "12-24", "12-25", "12-31"
+        ]
+    );
+    assert_eq!(
+        closed(Holidays::Vienna, 2025),
+        [
+            "01-01", "04-18", "04-21", "05-01", "12-24", "12-25", "12-26", "12-31"
+        ]
+    );
+    // Whit Monday closed Vienna until 2022.
+    assert!(closed(Holidays::Vienna, 2022).contains(&"06-06".to_string()));
+}
+
+#[test]
+fn the_nordic_exchanges_close_as_they_publish() {
+    assert_eq!(
+        closed(Holidays::Stockholm, 2026),
+        [
+            "01-01", "01-06", "04-03", "04-06", "05-01", "05-14", "06-19", "12-24", "12-25",
+            "12-31"
+        ]
+    );
+    // The National Day on a Friday, Midsummer Eve on 20 June.
+    assert_eq!(
+        closed(Holidays::Stockholm, 2025),
+        [
+            "01-01", "01-06", "04-18", "04-21", "05-01", "05-29", "06-06", "06-20", "12-24",
+            "12-25", "12-26", "12-31"
+        ]
+    );
+    assert_eq!(
+        closed(Holidays::Copenhagen, 2026),
+        [
+            "01-01", "04-02", "04-03", "04-06", "05-14", "05-15", "05-25", "06-05", "12-24",
+            "12-25", "12-31"
+        ]
+    );
+    // Great Prayer Day (5 May) was last kept in 2023.
+    assert_eq!(
+        closed(Holidays::Copenhagen, 2023),
+        [
+            "04-06", "04-07", "04-10", "05-05", "05-18", "05-19", "05-29", "06-05", "12-25",
+            "12-26"
+        ]
+    );
+    assert_eq!(
+        closed(Holidays::Helsinki, 2026),
+        [
+            "01-01", "01-06", "04-03", "04-06", "05-01", "05-14", "06-19", "12-24", "12-25",
+            "12-31"
+        ]
+    );
+    // Independence Day on a Monday.
+    assert_eq!(
+        closed(Holidays::Helsinki, 2027),
+        [
+            "01-01", "01-06", "03-26", "03-29", "05-06", "06-25", "12-06", "12-24", "12-31"
+        ]
+    );
+    assert_eq!(
+        closed(Holidays::Oslo, 2026),
+        [
+            "01-01", "04-02", "04-03", "04-06", "05-01", "05-14", "05-25", "12-24", "12-25",
+            "12-31"
+        ]
+    );
+    // Whit Monday 2027 is Constitution Day.
+    assert_eq!(
+        closed(Holidays::Oslo, 2027),
+        [
+            "01-01", "03-25", "03-26", "03-29", "05-06", "05-17", "12-24", "12-31"
+        ]
+    );
+}
+
+#[test]
+fn toronto_closes_as_it_publishes_with_its_days_in_lieu() {
+    // Boxing Day on a Saturday: Monday 28 December.
+    assert_eq!(
+        closed(Holidays::Toronto, 2026),
+        [
+            "01-01", "02-16", "04-03", "05-18", "07-01", "08-03", "09-07", "10-12", "12-25",
+            "12-28"
+        ]
+    );
+    // New Year's Day on a Sunday, Canada Day on a Saturday: the Mondays after.
+    assert_eq!(
+        closed(Holidays::Toronto, 2023),
+        [
+            "01-02", "02-20", "04-07", "05-22", "07-03", "08-07", "09-04", "10-09", "12-25",
+            "12-26"
+        ]
+    );
+    assert_eq!(
+        closed(Holidays::Toronto, 2025),
+        [
+            "01-01", "02-17", "04-18", "05-19", "07-01", "08-04", "09-01", "10-13", "12-25",
+            "12-26"
+        ]
+    );
+    // Christmas 2021 on a Saturday, Boxing Day on a Sunday, New Year's Day 2022 on a
+    // Saturday: 27 and 28 December, 3 January.
+    assert_eq!(closed(Holidays::Toronto, 2021)[8..], ["12-27", "12-28"]);
+    assert_eq!(closed(Holidays::Toronto, 2022)[0], "01-03");
+}
+
+#[test]
+fn sydney_closes_as_it_publishes_with_its_substitute_days() {
+    // Anzac Day on a Saturday is not made up; Boxing Day on a Saturday is, on Monday.
+    assert_eq!(
+        closed(Holidays::Sydney, 2026),
+        [
+            "01-01", "01-26", "04-03", "04-06", "06-08", "12-25", "12-28"
+        ]
+    );
+    // Australia Day on a Sunday: Monday 27 January.
+    assert_eq!(
+        closed(Holidays::Sydney, 2025),
+        [
+            "01-01", "01-27", "04-18", "04-21", "04-25", "06-09", "12-25", "12-26"
+        ]
+    );
+    // Anzac Day on a Sunday; Christmas on a Saturday, Boxing Day on a Sunday.
+    assert_eq!(
+        closed(Holidays::Sydney, 2027),
+        [
+            "01-01", "01-26", "03-26", "03-29", "06-14", "12-27", "12-28"
+        ]
+    );
+    // New Year's Day 2022 on a Saturday, Christmas on a Sunday.
+    let y2022 = closed(Holidays::Sydney, 2022);
+    assert_eq!(y2022[0], "01-03");
+    assert_eq!(y2022[y2022.len() - 2..], ["12-26", "12-27"]);
+}
+
+#[test]
+fn tokyo_closes_as_jpx_publishes() {
+    // Respect for the Aged Day on 21 September and the equinox on the 23rd make the 22nd a
+    // holiday; Constitution Day on a Sunday is kept on Wednesday 6 May, after the two
+    // holidays that follow it.
+    assert_eq!(
+        closed(Holidays::Tokyo, 2026),
+        [
+            "01-01", "01-02", "01-12", "02-11", "02-23", "03-20", "04-29", "05-04", "05-05",
+            "05-06", "07-20", "08-11", "09-21", "09-22", "09-23", "10-12", "11-03", "11-23",
+            "12-31"
+        ]
+    );
+    // The Emperor's Birthday and Children's Day on Sundays, kept on the Mondays after.
+    assert_eq!(
+        closed(Holidays::Tokyo, 2025),
+        [
+            "01-01", "01-02", "01-03", "01-13", "02-11", "02-24", "03-20", "04-29", "05-05",
+            "05-06", "07-21", "08-11", "09-15", "09-23", "10-13", "11-03", "11-24", "12-31"
+        ]
+    );
+    // The vernal equinox on Sunday 21 March, kept on the 22nd.
+    assert_eq!(
+        closed(Holidays::Tokyo, 2027),
+        [
+            "01-01", "01-11", "02-11", "02-23", "03-22", "04-29", "05-03", "05-04", "05-05",
+            "07-19", "08-11", "09-20", "09-23", "10-11", "11-03", "11-23", "12-31"
+        ]
+    );
+    // The enthronement: 1 May and 22 October 2019 holidays, 30 April and 2 May between
+    // holidays; no Emperor's Birthday that year.
+    assert_eq!(
+        closed(Holidays::Tokyo, 2019),
+        [
+            "01-01", "01-02", "01-03", "01-14", "02-11", "03-21", "04-29", "04-30", "05-01",
+            "05-02", "05-03", "05-06", "07-15", "08-12", "09-16", "09-23", "10-14", "10-22",
+            "11-04", "12-31"
+        ]
+    );
+    // The Olympics moved Marine Day, Sports Day and Mountain Day (on a Sunday in 2021,
+    // kept on the Monday).
+    assert_eq!(
+        closed(Holidays::Tokyo, 2020)[11..16],
+        ["07-23", "07-24", "08-10", "09-21", "09-22"]
+    );
+    assert_eq!(
+        closed(Holidays::Tokyo, 2021)[8..11],
+        ["07-22", "07-23", "08-09"]
+    );
+}
+
+#[test]
+fn japanese_equinoxes() {
+    for (year, march, september) in [
+        (1980, 20, 23),
+        (2012, 20, 22),
+        (2024, 20, 22),
+        (2025, 20, 23),
+        (2026, 20, 23),
+        (2027, 21, 23),
+        (2044, 20, 22),
+    ] {
+        assert_eq!(equinox(year, 20_843_100), march, "{year}");
+        assert_eq!(equinox(year, 23_248_800), september, "{year}");
+    }
+}
