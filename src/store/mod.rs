@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use kv::{Backend, Entry, Order, Range, Transaction, Tree, TxError};
 
 use crate::chats::Chat;
-use crate::delivery::outbox::{Delivery, Target};
+use crate::delivery::outbox::Delivery;
 use crate::engine::{Alert, AlertId, EngineState};
 use crate::model::{Bar, Split, StoredHeadline};
 use crate::personal::{Key, PersonalAlert, PersonalState, Restatement};
@@ -516,33 +516,7 @@ impl Store {
                     tx.insert(Tree::Alerts, k, v)?;
                 }
                 for (seq, changed) in &step.replace {
-                    // Only the text of a message still pending: the sender's changes (retry
-                    // time, attempts, a migrated target) stay. One sent since it was read is
-                    // not brought back, but edited.
-                    match tx
-                        .get(Tree::Outbox, &seq.to_be_bytes())?
-                        .and_then(|v| decode::<Delivery>(&v, "delivery"))
-                    {
-                        Some(mut d) => {
-                            d.text.clone_from(&changed.text);
-                            tx.update(Tree::Outbox, &seq.to_be_bytes(), &encode(&d))?;
-                        }
-                        None => {
-                            if let Target::Telegram(chat) = changed.target
-                                && changed.edit.is_none()
-                                && let Some((id, photo)) =
-                                    sent::message_in(tx, changed.alert, chat)?
-                            {
-                                // As the message went out (text where a picture was refused).
-                                let edit = Delivery {
-                                    photo,
-                                    ..changed.edit_to(id, changed.text.clone(), step.now)
-                                };
-                                let seq = tx.generate_id()?;
-                                tx.insert(Tree::Outbox, &seq.to_be_bytes(), &encode(&edit))?;
-                            }
-                        }
-                    }
+                    outbox::rerendered(tx, *seq, changed, step.now)?;
                 }
                 // The notices of restated alerts first: an alert that fires at a restated level
                 // in this step goes out after the message that explains the level.

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::kv::{Range, Tree};
+use super::kv::{Range, Transaction, Tree, TxError};
 use super::{Store, StoreError, ctx, decode, encode, sent};
 use crate::delivery::outbox::{Delivery, Target};
 use crate::engine::AlertId;
@@ -137,4 +137,35 @@ impl Store {
         }
         Ok(dropped)
     }
+}
+
+/// A pending message re-rendered by a pipeline step (its alert changed before it went out),
+/// in the step's transaction: only the text of one still pending changes — the sender's
+/// changes (retry time, attempts, a migrated target) stay. One sent since it was read is not
+/// brought back, but edited, as it went out (text where a picture was refused).
+pub(super) fn rerendered(
+    tx: &mut dyn Transaction,
+    seq: u64,
+    changed: &Delivery,
+    now: DateTime<Utc>,
+) -> Result<(), TxError> {
+    let key = seq.to_be_bytes();
+    if let Some(mut d) = tx
+        .get(Tree::Outbox, &key)?
+        .and_then(|v| decode::<Delivery>(&v, "delivery"))
+    {
+        d.text.clone_from(&changed.text);
+        tx.update(Tree::Outbox, &key, &encode(&d))?;
+    } else if let Target::Telegram(chat) = changed.target
+        && changed.edit.is_none()
+        && let Some((id, photo)) = sent::message_in(tx, changed.alert, chat)?
+    {
+        let edit = Delivery {
+            photo,
+            ..changed.edit_to(id, changed.text.clone(), now)
+        };
+        let seq = tx.generate_id()?;
+        tx.insert(Tree::Outbox, &seq.to_be_bytes(), &encode(&edit))?;
+    }
+    Ok(())
 }
