@@ -13,8 +13,8 @@
 //! `symbols.max` symbols overall.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
@@ -162,7 +162,14 @@ pub struct Demand {
     http: Http,
     store: Store,
     state: Mutex<State>,
+    /// The symbols the provider is being asked about now, each with a gate its askers pass
+    /// one at a time, holding when the last of them got its answer.
+    asking: Mutex<HashMap<String, Weak<Gate>>>,
 }
+
+/// Asks about one symbol, one at a time: when the last one was answered (and its prices
+/// stored), so one that waited for it takes that answer instead of asking again.
+type Gate = tokio::sync::Mutex<Option<Instant>>;
 
 impl std::fmt::Debug for Demand {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -190,6 +197,7 @@ impl Demand {
             http,
             store: store.clone(),
             state: Mutex::new(State::default()),
+            asking: Mutex::default(),
         };
         {
             let mut state = demand.lock();
@@ -227,6 +235,18 @@ impl Demand {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The gate of the asks about `symbol` (one while anyone holds it).
+    fn gate(&self, symbol: &str) -> Arc<Gate> {
+        let mut asking = self.asking.lock().unwrap_or_else(|e| e.into_inner());
+        asking.retain(|_, gate| gate.strong_count() > 0);
+        if let Some(gate) = asking.get(symbol).and_then(Weak::upgrade) {
+            return gate;
+        }
+        let gate = Arc::new(Gate::default());
+        asking.insert(symbol.to_string(), Arc::downgrade(&gate));
+        gate
     }
 
     /// The limits in force.
@@ -321,6 +341,12 @@ impl Demand {
         if !self.limits.on_demand {
             return Verdict::Refused;
         }
+        // Two chats naming a new symbol at once: the second takes the first's answer.
+        let gate = self.gate(symbol);
+        let mut answered = gate.lock().await;
+        if let verdict @ (Verdict::Known | Verdict::Unknown) = self.verdict(symbol, now) {
+            return verdict;
+        }
         if !self.may_ask(chat, now) {
             return Verdict::Unchecked;
         }
@@ -353,6 +379,7 @@ impl Demand {
         if let Ok(bars) = result {
             deliver(pipeline, bars).await;
         }
+        *answered = Some(Instant::now());
         if known {
             Verdict::Known
         } else {
@@ -370,11 +397,21 @@ impl Demand {
         now: DateTime<Utc>,
         pipeline: &tokio::sync::mpsc::Sender<Batch>,
     ) {
+        // Asked for by two chats at once: fetched once, for both.
+        let gate = self.gate(symbol);
+        let waiting_since = Instant::now();
+        let mut answered = gate.lock().await;
+        if answered.is_some_and(|at| at >= waiting_since) {
+            return;
+        }
         if !self.may_ask(chat, now) {
             return;
         }
         match self.provider.validate(&self.http, symbol, now).await {
-            Ok(bars) => deliver(pipeline, bars).await,
+            Ok(bars) => {
+                deliver(pipeline, bars).await;
+                *answered = Some(Instant::now());
+            }
             Err(e) => tracing::warn!(symbol, error = %e, "cannot fetch a symbol asked for"),
         }
     }
@@ -549,6 +586,10 @@ mod tests {
             Box::pin(async move {
                 match symbol.chars().next() {
                     Some('K') => Ok(Vec::new()),
+                    Some('S') => {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        Ok(Vec::new())
+                    }
                     Some('X') => Err(FetchError::Timeout),
                     _ => Err(FetchError::NoData("No data found".into())),
                 }
@@ -612,6 +653,53 @@ mod tests {
         );
         assert_eq!(d.verdict("KO", now), Verdict::Refused);
         assert_eq!(d.verdict("NVDA", now), Verdict::Known);
+    }
+
+    #[tokio::test]
+    async fn chats_asking_about_one_symbol_at_once_share_one_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let (d, fake) = demand(&store, DemandLimits::default());
+        let (tx, _rx) = tokio::sync::mpsc::channel(4);
+        let now = t("2026-02-02T15:00:00Z");
+        // A new symbol named by two chats while the provider takes its time: asked once.
+        let (a, b) = tokio::join!(d.check(1, "SLOW", now, &tx), d.check(2, "SLOW", now, &tx));
+        assert_eq!((a, b), (Verdict::Known, Verdict::Known));
+        assert_eq!(*fake.asked.lock().unwrap(), ["SLOW"]);
+        // Quoted by three chats at once: fetched once; asked for later, fetched again.
+        tokio::join!(
+            d.fetch_now(1, "SLOW", now, &tx),
+            d.fetch_now(2, "SLOW", now, &tx),
+            d.fetch_now(3, "SLOW", now, &tx)
+        );
+        assert_eq!(fake.asked.lock().unwrap().len(), 2);
+        d.fetch_now(2, "SLOW", now, &tx).await;
+        assert_eq!(fake.asked.lock().unwrap().len(), 3);
+        // Other symbols are not held up by it, and the gates are let go of.
+        let live = || {
+            let asking = d.asking.lock().unwrap();
+            asking.values().filter(|g| g.strong_count() > 0).count()
+        };
+        let (_, _, both) = tokio::join!(
+            d.fetch_now(1, "SLOW", now, &tx),
+            d.fetch_now(2, "SLOWER", now, &tx),
+            async {
+                tokio::task::yield_now().await;
+                (live(), fake.asked.lock().unwrap().len())
+            }
+        );
+        assert_eq!(both, (2, 5), "both asked at once");
+        assert!(
+            d.asking
+                .lock()
+                .unwrap()
+                .values()
+                .all(|g| g.strong_count() == 0)
+        );
+        // The chats that waited did not spend their asks: chat 2 asked twice, chat 3 never.
+        let state = d.lock();
+        assert_eq!(state.asks.get(&2).map(VecDeque::len), Some(2));
+        assert_eq!(state.asks.get(&3), None);
     }
 
     #[tokio::test]

@@ -294,8 +294,10 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
                     demand.check(chat, symbol, now, pipeline).await;
                 }
             }));
+            // A chart is on its way only for symbols known to the provider: one being asked
+            // about may be unknown, answered in words.
             let action = match cmd {
-                Command::Chart => ChatAction::UploadPhoto,
+                Command::Chart if asks.iter().all(|(_, fetch)| *fetch) => ChatAction::UploadPhoto,
                 _ => ChatAction::Typing,
             };
             send::while_working(&bot, msg.chat.id, incoming.thread, action, work).await;
