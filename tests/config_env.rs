@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use marketbot::config::{self, ApiKey, Config, Provider};
+use marketbot::config::{self, ApiKey, Config, FeedSource, Provider};
 use marketbot::problem::{Problem, SourceFile};
 use marketbot::telegram::gate::Policy;
 
@@ -249,10 +249,13 @@ fn case(key: &str, index: Option<usize>, file_value: &toml::Value) -> Case {
                     && !format!("{:?}", c.quotes[i]).contains("env-key")
             }),
         ),
-        "quotes[].requests_per_minute" => c(
-            "120",
-            Box::new(move |c| c.quotes[i].requests_per_minute == 120),
-        ),
+        "quotes[].requests_per_minute" => Case {
+            also: vars(&[(&format!("MARKETBOT_QUOTES__{i}__API_KEY"), "another-key")]),
+            ..c(
+                "120",
+                Box::new(move |c| c.quotes[i].requests_per_minute == 120),
+            )
+        },
         "quotes[].base_url" => c(
             &format!("http://127.0.0.1:{}", 9100 + i),
             Box::new(move |c| c.quotes[i].base_url.port() == Some(9100 + i as u16)),
@@ -281,9 +284,75 @@ fn case(key: &str, index: Option<usize>, file_value: &toml::Value) -> Case {
         "feeds[].url" => c(
             &format!("https://example.org/env-{i}.xml"),
             Box::new(move |c| {
-                c.feeds[i].url.as_str() == format!("https://example.org/env-{i}.xml")
+                c.feeds[i].url().map(|u| u.as_str())
+                    == Some(&*format!("https://example.org/env-{i}.xml"))
             }),
         ),
+        "feeds[].provider" => {
+            // The example's Finnhub news entry made an RSS feed: it needs a `url`, and takes
+            // no key, plan or base URL (an empty variable is unset).
+            let unset = |key: &str| (format!("MARKETBOT_FEEDS__{i}__{key}"), String::new());
+            if file_value.as_str() == Some("finnhub") {
+                Case {
+                    also: vec![
+                        unset("API_KEY"),
+                        unset("REQUESTS_PER_MINUTE"),
+                        unset("BASE_URL"),
+                        (
+                            format!("MARKETBOT_FEEDS__{i}__URL"),
+                            "https://example.org/news.xml".into(),
+                        ),
+                    ],
+                    ..c("rss", Box::new(move |c| c.feeds[i].url().is_some()))
+                }
+            } else {
+                Case {
+                    also: vec![
+                        unset("URL"),
+                        (
+                            format!("MARKETBOT_FEEDS__{i}__API_KEY"),
+                            "env-news-key".into(),
+                        ),
+                        (format!("MARKETBOT_FEEDS__{i}__SYMBOLS"), "NVDA".into()),
+                    ],
+                    ..c(
+                        "finnhub",
+                        Box::new(move |c| matches!(c.feeds[i].source, FeedSource::Finnhub { .. })),
+                    )
+                }
+            }
+        }
+        "feeds[].base_url" => c(
+            &format!("http://127.0.0.1:{}", 9200 + i),
+            Box::new(move |c| {
+                matches!(&c.feeds[i].source, FeedSource::Finnhub { base_url, .. }
+                    if base_url.port() == Some(9200 + i as u16))
+            }),
+        ),
+        "feeds[].api_key" => c(
+            &format!("env-news-key-{i}"),
+            Box::new(move |c| {
+                matches!(&c.feeds[i].source, FeedSource::Finnhub { api_key, .. }
+                    if *api_key == ApiKey(format!("env-news-key-{i}")))
+                    && !format!("{:?}", c.feeds[i]).contains("env-news-key")
+            }),
+        ),
+        // Another plan is another key's: the example's Finnhub sources share one.
+        "feeds[].requests_per_minute" => Case {
+            also: vars(&[(&format!("MARKETBOT_FEEDS__{i}__API_KEY"), "another-key")]),
+            ..c(
+                "120",
+                Box::new(move |c| {
+                    matches!(
+                        &c.feeds[i].source,
+                        FeedSource::Finnhub {
+                            requests_per_minute: 120,
+                            ..
+                        }
+                    )
+                }),
+            )
+        },
         "feeds[].schedule" => c(
             "5 5 5 * * *",
             Box::new(move |c| c.feeds[i].schedule.source() == "5 5 5 * * *"),

@@ -226,3 +226,78 @@ async fn the_right_headline_while_nvda_rises_sends_nothing() {
     assert!(tg.alerts_to(CHAT).is_empty());
     bot.stop().await;
 }
+
+/// The story as Finnhub's company news brings it: the publisher it names, its redirect link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_story_from_finnhubs_company_news_alerts_once_with_finnhubs_link() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    origin.set(
+        "/v8/finance/chart/NVDA",
+        Reply::ok("application/json", payloads::nvda_down()),
+    );
+    origin.set("/v8/finance/chart/AMD", support::amd_evening_chart());
+    let link = "https://finnhub.io/api/news?id=5d1c0f0e8f3a";
+    let article = serde_json::json!({
+        "category": "company",
+        "datetime": 1_770_068_820, // 21:47 UTC
+        "headline": SEED_TITLE,
+        "id": 140_220_031,
+        "image": "",
+        "related": "NVDA",
+        "source": "Reuters",
+        "summary": "OpenAI is unsatisfied with some of Nvidia's latest chips for inference and has sought alternatives since last year, sources said.",
+        "url": link,
+    });
+    let denial = serde_json::json!({
+        "category": "company",
+        "datetime": 1_770_067_200,
+        "headline": "Nvidia denies report that OpenAI is seeking other chip suppliers",
+        "id": 140_219_990,
+        "related": "NVDA",
+        "source": "MarketWatch",
+        "url": "https://finnhub.io/api/news?id=9a0b",
+    });
+    origin.set(
+        "/api/v1/company-news",
+        Reply::ok("application/json", format!("[{article},{denial}]")),
+    );
+    let text = support::bot_config_text(
+        &tg,
+        &origin,
+        "chat_interval = \"20ms\"\ncommands_per_minute = 600\n",
+    ) + &format!(
+        "[[feeds]]\nname = \"finnhub-news\"\nprovider = \"finnhub\"\nbase_url = \"{}\"\n\
+         api_key = \"d5-news-key\"\nsymbols = [\"NVDA\"]\nschedule = \"* * * * * *\"\n",
+        origin.url("")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(support::config(dir.path(), &text), seed_evening());
+    start_chat(&tg, CHAT).await;
+    let alert = eventually(Duration::from_secs(10), "the alert", || {
+        tg.alerts_to(CHAT).first().cloned()
+    })
+    .await;
+    let text = strip_tags(&alert.text);
+    assert!(
+        text.contains(SEED_RULE) && text.contains(SEED_TITLE),
+        "{text}"
+    );
+    assert!(text.contains("Reuters"), "{text}");
+    assert!(
+        alert.text.contains(&format!("<a href=\"{link}\">")),
+        "{}",
+        alert.text
+    );
+    // Polled every second, the same answer: no second alert, and a healthy source.
+    let hits = origin.hits("/api/v1/company-news");
+    eventually(Duration::from_secs(10), "three more polls", || {
+        (origin.hits("/api/v1/company-news") >= hits + 3).then_some(())
+    })
+    .await;
+    assert_eq!(tg.alerts_to(CHAT).len(), 1, "{:?}", tg.alerts_to(CHAT));
+    bot.stop().await;
+    let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
+    let health = store.source_health("finnhub-news").unwrap().unwrap();
+    assert!(health.failures == 0 && health.successes >= 4, "{health:?}");
+}

@@ -5,7 +5,7 @@ use crate::support;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use marketbot::config::{DEFAULT_USER_AGENT, FeedConfig, HttpConfig};
+use marketbot::config::{DEFAULT_USER_AGENT, HttpConfig};
 use marketbot::sources::QuoteProvider;
 use marketbot::sources::feed::Feed;
 use marketbot::sources::http::{FetchError, Http};
@@ -55,12 +55,11 @@ fn polling() -> Polling {
 }
 
 fn feed(origin: &Origin, path: &str) -> Feed {
-    Feed::new(FeedConfig {
-        name: "wire".into(),
-        url: origin.url(path).parse().unwrap(),
-        schedule: "0 * * * * *".parse().unwrap(),
-        symbols: vec!["NVDA".into()],
-    })
+    Feed::new(
+        "wire".into(),
+        origin.url(path).parse().unwrap(),
+        vec!["NVDA".into()],
+    )
 }
 
 /// A response whose items could not be stored (the store was unreachable) leaves the feed's
@@ -213,12 +212,11 @@ async fn feed_failures_are_classified() {
         ),
         "too-large"
     );
-    let closed = Feed::new(FeedConfig {
-        name: "closed".into(),
-        url: "http://127.0.0.1:9/feed.xml".parse().unwrap(),
-        schedule: "0 * * * * *".parse().unwrap(),
-        symbols: vec![],
-    });
+    let closed = Feed::new(
+        "closed".into(),
+        "http://127.0.0.1:9/feed.xml".parse().unwrap(),
+        vec![],
+    );
     assert_eq!(kind(closed.fetch(&h, evening()).await), "connect");
 }
 
@@ -976,4 +974,171 @@ async fn finnhub_a_poll_waiting_for_its_turn_fits_the_schedulers_time_budget() {
         "the poll ran past its budget of {budget:?} and would be abandoned: its bars lost, its \
          health unrecorded, its place in the rotation not kept"
     );
+}
+
+/// One item of Finnhub's company news about `related`.
+fn finnhub_article(id: u64, datetime: i64, headline: &str, source: &str, related: &str) -> String {
+    serde_json::json!({
+        "category": "company",
+        "datetime": datetime,
+        "headline": headline,
+        "id": id,
+        "image": "",
+        "related": related,
+        "source": source,
+        "summary": "",
+        "url": format!("https://finnhub.io/api/news?id={id:x}"),
+    })
+    .to_string()
+}
+
+/// Finnhub's answer: its items, newest first, as a bare array.
+fn finnhub_answer(items: &[String]) -> Reply {
+    Reply::ok(
+        "application/json; charset=utf-8",
+        format!("[{}]", items.join(",")),
+    )
+}
+
+#[tokio::test]
+async fn finnhub_company_news_is_handed_on_once_it_is_new_and_once_for_every_symbol() {
+    use marketbot::config::ApiKey;
+    use marketbot::sources::finnhub::news::CompanyNews;
+    use marketbot::sources::finnhub::{Access, plan};
+    use marketbot::sources::{Batch, Source, SourceKind};
+    let origin = Origin::start().await;
+    let both = |related| {
+        finnhub_article(
+            140_220_031,
+            1_770_068_820,
+            "OpenAI is unsatisfied with some Nvidia chips and looking for alternatives, sources say",
+            "Reuters",
+            related,
+        )
+    };
+    let nvda_only = finnhub_article(
+        140_219_877,
+        1_770_063_000,
+        "Nvidia stock dips as Huang plays down OpenAI tensions",
+        "MarketWatch",
+        "NVDA",
+    );
+    let amd_only = finnhub_article(
+        140_219_500,
+        1_770_055_500,
+        "AMD shares edge higher ahead of earnings",
+        "https://www.thestar.com.my",
+        "AMD",
+    );
+    let answers = |nvda: Vec<String>| {
+        vec![
+            finnhub_answer(&nvda),
+            finnhub_answer(&[both("AMD"), amd_only.clone()]),
+        ]
+    };
+    let path = "/api/v1/company-news";
+    origin.script(path, answers(vec![both("NVDA"), nvda_only.clone()]));
+    let Polling {
+        _dir,
+        store,
+        ctx,
+        mut rx,
+    } = polling();
+    let key = ApiKey("d5-news-key".into());
+    let access = Access::new(origin.url("/").parse().unwrap(), &key, plan(60)).unwrap();
+    let source = Source {
+        name: "finnhub-news".into(),
+        kind: SourceKind::CompanyNews(Box::new(CompanyNews::new(
+            access,
+            "finnhub-news".into(),
+            vec!["NVDA".into(), "AMD".into()],
+        ))),
+    };
+    let mut poll = async || {
+        source.poll(&ctx).await;
+        match rx.try_recv() {
+            Ok(Batch::Headlines { items, stored, .. }) => (items, stored),
+            Ok(other) => panic!("{other:?}"),
+            Err(_) => (Vec::new(), None),
+        }
+    };
+
+    // Three articles: the one asked for under both symbols is one headline about both.
+    let (items, stored) = poll().await;
+    let about: Vec<(&str, Vec<String>)> = items
+        .iter()
+        .map(|h| (h.source.as_str(), h.symbols.clone()))
+        .collect();
+    assert_eq!(
+        about,
+        [
+            ("Reuters", vec!["NVDA".to_string(), "AMD".to_string()]),
+            ("MarketWatch", vec!["NVDA".to_string()]),
+            ("thestar.com.my", vec!["AMD".to_string()]),
+        ]
+    );
+    assert_eq!(
+        origin.queries(path),
+        [
+            "symbol=NVDA&from=2026-02-01&to=2026-02-02",
+            "symbol=AMD&from=2026-02-01&to=2026-02-02"
+        ]
+    );
+    for headers in origin.requests(path) {
+        assert_eq!(headers.get("x-finnhub-token").unwrap(), "d5-news-key");
+    }
+
+    // Not stored (the store refused the batch): the next poll brings them again.
+    drop(stored);
+    origin.script(path, answers(vec![both("NVDA"), nvda_only.clone()]));
+    let (again, stored) = poll().await;
+    assert_eq!(again.len(), 3);
+    stored.expect("told when stored").send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    // Stored: only what is new comes, and a poll with nothing new sends nothing.
+    let newer = finnhub_article(
+        140_221_002,
+        1_770_069_000,
+        "Nvidia CEO says company will invest in OpenAI's next round",
+        "Bloomberg",
+        "NVDA",
+    );
+    let latest = vec![newer, both("NVDA"), nvda_only.clone()];
+    origin.script(path, answers(latest.clone()));
+    let (new, stored) = poll().await;
+    let titles: Vec<&str> = new.iter().map(|h| h.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["Nvidia CEO says company will invest in OpenAI's next round"]
+    );
+    stored.unwrap().send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    origin.script(path, answers(latest));
+    let (none, _) = poll().await;
+    assert!(none.is_empty(), "{none:?}");
+    let health = store.source_health("finnhub-news").unwrap().unwrap();
+    assert!(health.healthy(), "{health:?}");
+    assert_eq!(health.kind, "feed");
+
+    // The plan spent at Finnhub: reported as rate-limited, and AMD not asked in that poll.
+    let asked = origin.hits(path);
+    origin.set(
+        path,
+        Reply::status(
+            429,
+            "application/json",
+            r#"{"error":"API limit reached. Please try again later. Remaining Limit: 0"}"#,
+        ),
+    );
+    let (nothing, _) = poll().await;
+    assert!(nothing.is_empty());
+    assert_eq!(origin.hits(path), asked + 1);
+    let health = store.source_health("finnhub-news").unwrap().unwrap();
+    assert_eq!(
+        health.errors_by_kind.get("rate-limited"),
+        Some(&1),
+        "{health:?}"
+    );
+    assert!(!health.last_error.unwrap().contains("d5-news-key"));
 }

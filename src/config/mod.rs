@@ -280,14 +280,52 @@ pub const FINNHUB_MAX_REQUESTS_PER_MINUTE: u32 = 30 * 60;
 /// One `[[feeds]]` entry.
 #[derive(Clone, Debug)]
 pub struct FeedConfig {
-    /// Name in logs and `/status` (default: the URL's host).
+    /// Name in logs and `/status` (default: the URL's host and path, or
+    /// `finnhub-news:SYMBOLS`).
     pub name: String,
-    /// Feed address.
-    pub url: Url,
+    /// Where its headlines come from.
+    pub source: FeedSource,
     /// When to fetch.
     pub schedule: cron::Schedule,
-    /// Symbols every item of this feed is about.
+    /// Symbols every item of this feed is about (of Finnhub's company news: the symbols whose
+    /// news is asked for, each item about the one it was asked for).
     pub symbols: Vec<String>,
+}
+
+impl FeedConfig {
+    /// The address of an RSS or Atom feed (none for Finnhub's company news).
+    pub fn url(&self) -> Option<&Url> {
+        match &self.source {
+            FeedSource::Rss(url) => Some(url),
+            FeedSource::Finnhub { .. } => None,
+        }
+    }
+}
+
+/// Where a feed's headlines come from.
+#[derive(Clone, Debug)]
+pub enum FeedSource {
+    /// An RSS 2.0 or Atom feed at this address.
+    Rss(Url),
+    /// Finnhub's company news, one request a symbol.
+    Finnhub {
+        /// Finnhub's endpoint (`https://finnhub.io`).
+        base_url: Url,
+        /// The API key, never shown.
+        api_key: ApiKey,
+        /// The key's plan, shared with every source with the same key.
+        requests_per_minute: u32,
+    },
+}
+
+/// The headline sources marketbot can read (`provider` of a `[[feeds]]` entry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedProvider {
+    /// An RSS 2.0 or Atom feed at `url` (the default).
+    Rss,
+    /// Finnhub's company news for the entry's symbols (an API key from finnhub.io).
+    Finnhub,
 }
 
 // The raw form is also the schema of the environment: every field here can be set with a
@@ -394,9 +432,13 @@ struct RawQuotes {
 #[serde(deny_unknown_fields)]
 struct RawFeed {
     name: Option<String>,
-    url: Spanned<String>,
+    provider: Option<FeedProvider>,
+    url: Option<Spanned<String>>,
+    base_url: Option<Spanned<String>>,
     schedule: Spanned<String>,
     symbols: Option<Spanned<Vec<String>>>,
+    api_key: Option<Spanned<String>>,
+    requests_per_minute: Option<Spanned<i64>>,
 }
 
 impl Config {
@@ -722,32 +764,29 @@ impl Config {
                 },
                 None => Some(Interval::from_secs(300)),
             };
-            let (api_key, requests_per_minute) = provider_access(file, &q, problems);
+            let (api_key, requests_per_minute) = provider_access(
+                file,
+                AccessFields {
+                    provider: q.provider.as_str(),
+                    finnhub: q.provider == Provider::Finnhub,
+                    section: "quotes",
+                    api_key: q.api_key.as_ref(),
+                    requests_per_minute: q.requests_per_minute.as_ref(),
+                },
+                problems,
+            );
             let name = q
                 .name
                 .unwrap_or_else(|| format!("{}:{}", q.provider.as_str(), symbols.join(",")));
             if let Some(key) = &api_key {
-                let (first, plan) = plans
-                    .entry(key.clone())
-                    .or_insert_with(|| (name.clone(), requests_per_minute));
-                if *plan != requests_per_minute {
-                    let message = format!(
-                        "sources `{first}` and `{name}` share a Finnhub API key but not its \
-                         plan: {plan} and {requests_per_minute} requests a minute"
-                    );
-                    let hint = Some(
-                        "one key has one plan, which its sources spend together: give each \
-                         the same `requests_per_minute`"
-                            .into(),
-                    );
-                    problems.push(match &q.requests_per_minute {
-                        Some(n) => Problem::at(file, n.span(), message, hint),
-                        None => Problem {
-                            hint,
-                            ..Problem::whole_file(&file.path, message)
-                        },
-                    });
-                }
+                one_plan_per_key(
+                    file,
+                    &mut plans,
+                    (key, requests_per_minute),
+                    &name,
+                    q.requests_per_minute.as_ref(),
+                    problems,
+                );
             }
             if !names.insert(name.clone()) {
                 problems.push(Problem::at(
@@ -776,35 +815,69 @@ impl Config {
         let mut feeds = Vec::new();
         for f in raw.feeds {
             let schedule = parse_schedule(file, &f.schedule, problems);
-            let url = parse_url(file, &f.url, problems);
             let symbols = f
                 .symbols
                 .as_ref()
                 .map(|s| parse_symbols(file, s, problems))
                 .unwrap_or_default();
-            let name = f.name.clone().unwrap_or_else(|| {
-                url.as_ref()
-                    .map(|u| {
-                        format!(
-                            "{}{}",
-                            u.host_str().unwrap_or("feed"),
-                            u.path().trim_end_matches('/')
-                        )
-                    })
-                    .unwrap_or_else(|| f.url.get_ref().clone())
+            let provider = f.provider.unwrap_or(FeedProvider::Rss);
+            let (api_key, requests_per_minute) = provider_access(
+                file,
+                AccessFields {
+                    provider: match provider {
+                        FeedProvider::Rss => "an RSS or Atom feed",
+                        FeedProvider::Finnhub => "finnhub",
+                    },
+                    finnhub: provider == FeedProvider::Finnhub,
+                    section: "feeds",
+                    api_key: f.api_key.as_ref(),
+                    requests_per_minute: f.requests_per_minute.as_ref(),
+                },
+                problems,
+            );
+            let source = feed_source(
+                file,
+                &f,
+                provider,
+                (api_key.clone(), requests_per_minute),
+                &symbols,
+                problems,
+            );
+            let name = f.name.clone().unwrap_or_else(|| match (&source, provider) {
+                (Some(FeedSource::Rss(u)), _) => format!(
+                    "{}{}",
+                    u.host_str().unwrap_or("feed"),
+                    u.path().trim_end_matches('/')
+                ),
+                (_, FeedProvider::Finnhub) => format!("finnhub-news:{}", symbols.join(",")),
+                _ => f
+                    .url
+                    .as_ref()
+                    .map(|u| u.get_ref().clone())
+                    .unwrap_or_default(),
             });
+            if let Some(key) = &api_key {
+                one_plan_per_key(
+                    file,
+                    &mut plans,
+                    (key, requests_per_minute),
+                    &name,
+                    f.requests_per_minute.as_ref(),
+                    problems,
+                );
+            }
             if !names.insert(name.clone()) {
                 problems.push(Problem::at(
                     file,
-                    f.url.span(),
+                    f.url.as_ref().map_or(f.schedule.span(), |u| u.span()),
                     format!("two sources are named `{name}`"),
                     Some("give one a different `name`".into()),
                 ));
             }
-            if let (Some(schedule), Some(url)) = (schedule, url) {
+            if let (Some(schedule), Some(source)) = (schedule, source) {
                 feeds.push(FeedConfig {
                     name,
-                    url,
+                    source,
                     schedule,
                     symbols,
                 });

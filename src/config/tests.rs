@@ -226,7 +226,12 @@ fn entries_are_added_at_the_next_index_only() {
         ("MARKETBOT_FEEDS__2__SCHEDULE", "0 0 * * * *"),
     ];
     let c = parse(FULL, &env).unwrap();
-    let urls: Vec<&str> = c.feeds.iter().map(|f| f.url.as_str()).collect();
+    let urls: Vec<&str> = c
+        .feeds
+        .iter()
+        .filter_map(|f| f.url())
+        .map(Url::as_str)
+        .collect();
     assert_eq!(
         urls,
         [
@@ -449,7 +454,9 @@ x = 1
     assert_eq!(found, expected, "{problems:#?}");
     // The first entry, read without its provider, is not reported again as lacking one.
     assert!(
-        problems.iter().all(|p| !p.message.contains("`provider`")),
+        problems
+            .iter()
+            .all(|p| !p.message.contains("missing field `provider`")),
         "{problems:#?}"
     );
     let tokn = problems.iter().find(|p| p.line == 2).unwrap();
@@ -561,6 +568,104 @@ fn an_api_key_from_the_environment_is_never_shown_in_a_problem() {
     assert!(!shown.is_empty());
     assert!(
         shown.iter().all(|p| !p.contains("sk-env-secret")),
+        "{shown:?}"
+    );
+}
+
+#[test]
+fn finnhub_company_news_is_a_feed_with_a_key_and_symbols_and_no_url() {
+    const NEWS: &str = r#"
+[[feeds]]
+provider = "finnhub"
+symbols = ["NVDA", "AMD"]
+schedule = "0 */5 * * * *"
+"#;
+    // Its key, from the file or the environment, never shown.
+    let problems = parse(NEWS, &[]).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.to_string().contains("MARKETBOT_FEEDS__<n>__API_KEY")),
+        "{problems:?}"
+    );
+    let env = [("MARKETBOT_FEEDS__0__API_KEY", "news-secret")];
+    let c = parse(NEWS, &env).unwrap();
+    let f = &c.feeds[0];
+    assert_eq!(f.name, "finnhub-news:NVDA,AMD");
+    assert_eq!(f.symbols, ["NVDA", "AMD"]);
+    let FeedSource::Finnhub {
+        base_url,
+        api_key,
+        requests_per_minute,
+    } = &f.source
+    else {
+        panic!("{:?}", f.source);
+    };
+    assert_eq!(base_url.as_str(), "https://finnhub.io/");
+    assert_eq!(api_key, &ApiKey("news-secret".into()));
+    assert_eq!(*requests_per_minute, FINNHUB_REQUESTS_PER_MINUTE);
+    assert!(!format!("{c:?}").contains("news-secret"));
+
+    // No symbols, a `url`: said where they are.
+    let text = "[[feeds]]\nprovider = \"finnhub\"\nurl = \"https://finnhub.io\"\n\
+                schedule = \"0 * * * * *\"\napi_key = \"k\"\n";
+    let problems = parse(text, &[]).unwrap_err();
+    let shown: Vec<(usize, String)> = problems
+        .iter()
+        .map(|p| (p.line, p.message.clone()))
+        .collect();
+    assert_eq!(shown.len(), 2, "{shown:?}");
+    assert!(shown.contains(&(3, "Finnhub's company news takes no `url`".into())));
+    assert!(
+        shown
+            .iter()
+            .any(|(line, m)| *line == 4 && m.contains("needs the symbols"))
+    );
+
+    // An RSS feed takes a `url` and no key, plan or base URL.
+    let text = "[[feeds]]\nschedule = \"0 * * * * *\"\napi_key = \"k\"\n\
+                base_url = \"https://x.example\"\nrequests_per_minute = 5\n";
+    let problems = parse(text, &[]).unwrap_err();
+    let shown: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
+    assert_eq!(shown.len(), 4, "{shown:?}");
+    assert!(
+        shown.iter().any(|m| m == "a feed needs its `url`"),
+        "{shown:?}"
+    );
+    assert!(
+        shown
+            .iter()
+            .filter(|m| m.contains("is for finnhub"))
+            .count()
+            == 3,
+        "{shown:?}"
+    );
+}
+
+#[test]
+fn news_and_quotes_with_one_finnhub_key_spend_one_plan() {
+    let quotes = "[[quotes]]\nprovider = \"finnhub\"\nsymbols = [\"NVDA\"]\n\
+                  schedule = \"0 * * * * *\"\napi_key = \"shared-key\"\nrequests_per_minute = 300\n";
+    let news = |plan: &str| {
+        format!(
+            "[[feeds]]\nname = \"news\"\nprovider = \"finnhub\"\nsymbols = [\"NVDA\"]\n\
+             schedule = \"30 * * * * *\"\napi_key = \"shared-key\"\n{plan}"
+        )
+    };
+    let c = parse(
+        &(quotes.to_string() + &news("requests_per_minute = 300\n")),
+        &[],
+    )
+    .unwrap();
+    assert_eq!((c.quotes.len(), c.feeds.len()), (1, 1));
+    // The news left at the free plan's 60: the key's plan is said twice, differently.
+    let problems = parse(&(quotes.to_string() + &news("")), &[]).unwrap_err();
+    let shown: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(
+        shown[0].contains("`finnhub:NVDA` and `news` share a Finnhub API key")
+            && shown[0].contains("300 and 60")
+            && !shown[0].contains("shared-key"),
         "{shown:?}"
     );
 }

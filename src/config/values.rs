@@ -229,25 +229,45 @@ pub(super) fn duration(
     }
 }
 
-/// A quote source's key and its plan's request limit: Finnhub needs a key; the others take
+/// What a source says about its access to a provider: which provider, in which section, and
+/// the key and plan it gives.
+pub(super) struct AccessFields<'a> {
+    /// The provider's name (`finnhub`, `yahoo`, `rss`…).
+    pub provider: &'static str,
+    /// Whether the provider is Finnhub, the one that takes a key.
+    pub finnhub: bool,
+    /// `quotes` or `feeds`, for the environment variable a problem names.
+    pub section: &'static str,
+    pub api_key: Option<&'a Spanned<String>>,
+    pub requests_per_minute: Option<&'a Spanned<i64>>,
+}
+
+/// A source's key and its plan's request limit: Finnhub needs a key; the others take
 /// neither. A problem about the key never shows the line it is on.
 pub(super) fn provider_access(
     file: &SourceFile,
-    q: &RawQuotes,
+    fields: AccessFields<'_>,
     problems: &mut Vec<Problem>,
 ) -> (Option<ApiKey>, u32) {
-    let key = q
-        .api_key
-        .as_ref()
+    let AccessFields {
+        provider,
+        finnhub,
+        section,
+        api_key,
+        requests_per_minute,
+    } = fields;
+    let key = api_key
         .map(|k| k.get_ref().trim())
         .filter(|k| !k.is_empty());
-    let finnhub = q.provider == Provider::Finnhub;
     match (finnhub, key) {
         (true, None) => problems.push(Problem::whole_file(
             &file.path,
-            "a finnhub quote source needs its API key: `api_key = \"…\"` in its [[quotes]] entry, \
-             or the environment variable MARKETBOT_QUOTES__<n>__API_KEY (n: the entry's \
-             position, from 0)",
+            format!(
+                "a finnhub source needs its API key: `api_key = \"…\"` in its [[{section}]] \
+                 entry, or the environment variable MARKETBOT_{}__<n>__API_KEY (n: the entry's \
+                 position, from 0)",
+                section.to_ascii_uppercase()
+            ),
         )),
         (true, Some(k)) if !k.bytes().all(|b| b.is_ascii_graphic()) => {
             problems.push(Problem::whole_file(
@@ -257,23 +277,17 @@ pub(super) fn provider_access(
         }
         (false, Some(_)) => problems.push(Problem::whole_file(
             &file.path,
-            format!(
-                "`api_key` is for finnhub; {} takes none",
-                q.provider.as_str()
-            ),
+            format!("`api_key` is for finnhub; {provider} takes none"),
         )),
         _ => {}
     }
-    let per_minute = match &q.requests_per_minute {
+    let per_minute = match requests_per_minute {
         None => FINNHUB_REQUESTS_PER_MINUTE,
         Some(n) if !finnhub => {
             problems.push(Problem::at(
                 file,
                 n.span(),
-                format!(
-                    "`requests_per_minute` is for finnhub; {} takes none",
-                    q.provider.as_str()
-                ),
+                format!("`requests_per_minute` is for finnhub; {provider} takes none"),
                 None,
             ));
             FINNHUB_REQUESTS_PER_MINUTE
@@ -296,4 +310,109 @@ pub(super) fn provider_access(
     };
     let key = finnhub.then(|| key.map(|k| ApiKey(k.to_owned()))).flatten();
     (key, per_minute)
+}
+
+/// One key, one plan: `plans` holds the first source to name each key and its requests a
+/// minute; a later source giving the same key another number is a problem (at its
+/// `requests_per_minute`, when it gives one).
+pub(super) fn one_plan_per_key(
+    file: &SourceFile,
+    plans: &mut HashMap<ApiKey, (String, u32)>,
+    (key, requests_per_minute): (&ApiKey, u32),
+    name: &str,
+    given: Option<&Spanned<i64>>,
+    problems: &mut Vec<Problem>,
+) {
+    let (first, plan) = plans
+        .entry(key.clone())
+        .or_insert_with(|| (name.to_string(), requests_per_minute));
+    if *plan == requests_per_minute {
+        return;
+    }
+    let message = format!(
+        "sources `{first}` and `{name}` share a Finnhub API key but not its plan: {plan} and \
+         {requests_per_minute} requests a minute"
+    );
+    let hint = Some(
+        "one key has one plan, which its sources spend together: give each the same \
+         `requests_per_minute`"
+            .into(),
+    );
+    problems.push(match given {
+        Some(n) => Problem::at(file, n.span(), message, hint),
+        None => Problem {
+            hint,
+            ..Problem::whole_file(&file.path, message)
+        },
+    });
+}
+
+/// Where a `[[feeds]]` entry's headlines come from: an RSS or Atom feed at its `url`, or
+/// Finnhub's company news of its `symbols` with the key and plan given (`access`); a key
+/// that does not go with its provider is a problem.
+pub(super) fn feed_source(
+    file: &SourceFile,
+    f: &RawFeed,
+    provider: FeedProvider,
+    (api_key, requests_per_minute): (Option<ApiKey>, u32),
+    symbols: &[String],
+    problems: &mut Vec<Problem>,
+) -> Option<FeedSource> {
+    match provider {
+        FeedProvider::Rss => {
+            if let Some(b) = &f.base_url {
+                problems.push(Problem::at(
+                    file,
+                    b.span(),
+                    "`base_url` is for finnhub; an RSS or Atom feed has its `url`",
+                    None,
+                ));
+            }
+            match &f.url {
+                Some(u) => parse_url(file, u, problems).map(FeedSource::Rss),
+                None => {
+                    problems.push(Problem::at(
+                        file,
+                        f.schedule.span(),
+                        "a feed needs its `url`",
+                        Some(
+                            "the address of an RSS or Atom feed, or `provider = \
+                             \"finnhub\"` for Finnhub's company news"
+                                .into(),
+                        ),
+                    ));
+                    None
+                }
+            }
+        }
+        FeedProvider::Finnhub => {
+            if let Some(u) = &f.url {
+                problems.push(Problem::at(
+                    file,
+                    u.span(),
+                    "Finnhub's company news takes no `url`",
+                    Some("give its endpoint as `base_url`, if not https://finnhub.io".into()),
+                ));
+            }
+            if symbols.is_empty() {
+                problems.push(Problem::at(
+                    file,
+                    f.symbols.as_ref().map_or(f.schedule.span(), |s| s.span()),
+                    "Finnhub's company news needs the symbols whose news it asks for",
+                    Some("e.g. `symbols = [\"NVDA\", \"AMD\"]`".into()),
+                ));
+            }
+            let base_url = match &f.base_url {
+                Some(u) => parse_url(file, u, problems),
+                None => Url::parse(Provider::Finnhub.default_base_url()).ok(),
+            };
+            base_url
+                .zip(api_key)
+                .map(|(base_url, api_key)| FeedSource::Finnhub {
+                    base_url,
+                    api_key,
+                    requests_per_minute,
+                })
+        }
+    }
 }

@@ -13,18 +13,19 @@ use chrono::{DateTime, Utc};
 use regex::Regex;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 
-use super::http::{FetchError, Http, Response};
-use crate::config::FeedConfig;
+use url::Url;
+
+use super::http::{FetchError, Http};
 use crate::model::Headline;
 
 pub mod date;
 
 /// Items beyond this many per fetch are ignored (a feed is a list of recent items).
-const MAX_ITEMS: usize = 300;
+pub(super) const MAX_ITEMS: usize = 300;
 /// Titles longer than this are cut (a title, not an article).
-const MAX_TITLE: usize = 400;
+pub(super) const MAX_TITLE: usize = 400;
 /// Summaries longer than this are cut.
-const MAX_SUMMARY: usize = 1_000;
+pub(super) const MAX_SUMMARY: usize = 1_000;
 
 static GOOGLE_PUBLISHER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"<font[^>]*>([^<]{1,60})</font>\s*$").expect("static regex"));
@@ -32,10 +33,14 @@ static WIRE_LEAD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*\(([A-Z][\w .&'-]{1,40})\)\s*[-–—]{1,2}\s").expect("static regex")
 });
 
-/// One configured feed and the validators of its last response whose items were stored.
+/// One RSS or Atom feed and the validators of its last response whose items were stored.
 pub struct Feed {
-    /// The feed's configuration.
-    pub config: FeedConfig,
+    /// Its name, the items' source when they do not name their publisher.
+    pub name: String,
+    /// Its address.
+    pub url: Url,
+    /// The symbols every item is about.
+    pub symbols: Vec<String>,
     /// Sent with each request: the feed answers 304 while it has not changed since.
     validators: Arc<Mutex<Validators>>,
 }
@@ -71,10 +76,12 @@ struct Validators {
 }
 
 impl Feed {
-    /// A feed that has not been fetched yet.
-    pub fn new(config: FeedConfig) -> Feed {
+    /// The feed `name` at `url`, whose items are about `symbols`, not fetched yet.
+    pub fn new(name: String, url: Url, symbols: Vec<String>) -> Feed {
         Feed {
-            config,
+            name,
+            url,
+            symbols,
             validators: Arc::default(),
         }
     }
@@ -97,14 +104,21 @@ impl Feed {
         if let Some(lm) = validators.last_modified {
             headers.insert(header::IF_MODIFIED_SINCE, lm);
         }
-        let resp = http.get(&self.config.url, headers).await?;
+        let resp = http.get(&self.url, headers).await?;
         if resp.status == 304 {
             return Ok(Fetched {
                 items: Vec::new(),
                 validators: None,
             });
         }
-        let items = parse_feed(&resp, &self.config, now)?;
+        resp.refuse_html("an RSS or Atom feed")?;
+        let items = parse_items(
+            &resp.body,
+            &self.name,
+            self.url.as_str(),
+            &self.symbols,
+            now,
+        )?;
         // Validators only of a response we could use.
         let validators = Validators {
             etag: resp.headers.get(header::ETAG).cloned(),
@@ -139,21 +153,6 @@ pub fn item_key(feed_url: &str, guid: Option<&str>, link: Option<&str>, title: &
         }
     }
     format!("{:032x}", h.digest128())
-}
-
-fn parse_feed(
-    resp: &Response,
-    config: &FeedConfig,
-    now: DateTime<Utc>,
-) -> Result<Vec<Headline>, FetchError> {
-    resp.refuse_html("an RSS or Atom feed")?;
-    parse_items(
-        &resp.body,
-        &config.name,
-        config.url.as_str(),
-        &config.symbols,
-        now,
-    )
 }
 
 /// Parses feed bytes (raw, so the XML prolog's encoding is honoured) into headlines.
@@ -257,7 +256,7 @@ fn rekey_shared_guids(items: &mut [Headline], guids: &[String], feed_url: &str) 
 }
 
 /// HTML to plain text: tags dropped, entities decoded, whitespace squashed.
-fn plain_text(html: &str) -> String {
+pub(super) fn plain_text(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {
@@ -275,7 +274,7 @@ fn plain_text(html: &str) -> String {
     decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn clip(s: &str, max_chars: usize) -> String {
+pub(super) fn clip(s: &str, max_chars: usize) -> String {
     match s.char_indices().nth(max_chars) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),

@@ -1,5 +1,6 @@
-//! Finnhub's quote endpoint: a symbol's last price, the day's open, high and low, and the
-//! previous close, one symbol a request.
+//! Finnhub: the quote endpoint here (a symbol's last price, the day's open, high and low, and
+//! the previous close, one symbol a request), the company news in [`news`], both through one
+//! [`Access`] (the key and its plan).
 //!
 //! `GET {base}/api/v1/quote?symbol=NVDA` with the key in the `X-Finnhub-Token` header (never in
 //! the URL, so no log line or error can carry it) answers
@@ -16,6 +17,7 @@
 //! first in the next poll, so with more symbols than the plan allows a poll, each still gets
 //! its turn.
 
+use std::future::Future;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -28,7 +30,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 use url::Url;
 
-use super::http::{FetchError, Http};
+use super::http::{FetchError, Http, Response};
 use super::{QuoteFetch, QuoteProvider};
 use crate::config::{ApiKey, FINNHUB_MAX_REQUESTS_PER_MINUTE};
 use crate::market::exchange_for;
@@ -58,66 +60,73 @@ pub fn plan(per_minute: u32) -> Arc<Plan> {
     ))
 }
 
-/// The Finnhub quote endpoint, with a key and its plan.
-pub struct Finnhub {
+/// A Finnhub key and its plan: how every request to Finnhub is made, quotes and news alike.
+pub struct Access {
     base_url: Url,
     key: HeaderValue,
     plan: Arc<Plan>,
     /// How long a poll waits for the plan, in all.
     wait_at_most: Duration,
-    /// The symbol the next poll of the configured symbols starts with (the first not reached).
-    next: Mutex<Option<String>>,
-    /// The same for the symbols on demand, a list of its own.
-    next_on_demand: Mutex<Option<String>>,
 }
 
-impl Finnhub {
-    /// A provider at `base_url` (`https://finnhub.io`) with `key`, spending `plan`'s requests.
-    pub fn new(base_url: Url, key: &ApiKey, plan: Arc<Plan>) -> Result<Finnhub, String> {
+/// What a poll of a list of symbols, one request a symbol, brought.
+pub struct Turns<T> {
+    /// What each symbol that answered gave, in the order asked.
+    pub answers: Vec<(String, T)>,
+    /// What went wrong, by symbol (or "SYMBOL and N more" for those the plan left out).
+    pub errors: Vec<(String, FetchError)>,
+}
+
+impl Access {
+    /// Requests to `base_url` (`https://finnhub.io`) with `key`, spending `plan`'s requests.
+    pub fn new(base_url: Url, key: &ApiKey, plan: Arc<Plan>) -> Result<Access, String> {
         let mut key = HeaderValue::from_str(&key.0)
             .map_err(|_| "a finnhub API key is printable ASCII without spaces".to_string())?;
         key.set_sensitive(true);
-        Ok(Finnhub {
+        Ok(Access {
             base_url,
             key,
             plan,
             wait_at_most: WAIT_AT_MOST,
-            next: Mutex::default(),
-            next_on_demand: Mutex::default(),
         })
     }
 
     /// The same, waiting at most `wait` a poll for the plan (tests).
-    pub fn waiting_at_most(mut self, wait: Duration) -> Finnhub {
+    pub fn waiting_at_most(mut self, wait: Duration) -> Access {
         self.wait_at_most = wait;
         self
     }
 
-    /// The request URL for `symbol` (the key goes in a header).
-    pub fn url(&self, symbol: &str) -> Url {
+    /// How long one poll waits, in all, for the plan.
+    pub fn waits_at_most(&self) -> Duration {
+        self.wait_at_most
+    }
+
+    /// The URL of API endpoint `endpoint` (`quote`) with `query` (the key goes in a header).
+    pub fn url(&self, endpoint: &str, query: &[(&str, &str)]) -> Url {
         let mut url = self.base_url.clone();
         url.path_segments_mut()
             .map(|mut p| {
-                p.pop_if_empty().extend(["api", "v1", "quote"]);
+                p.pop_if_empty().extend(["api", "v1", endpoint]);
             })
             .ok();
-        url.query_pairs_mut().append_pair("symbol", symbol);
+        url.query_pairs_mut().extend_pairs(query);
         url
     }
 
-    /// One symbol's quote.
-    async fn quote(
+    /// GETs `url` with the key, refusing an HTML page for `expected`.
+    async fn get(
         &self,
         http: &Http,
-        symbol: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<Bar>, FetchError> {
+        url: &Url,
+        expected: &'static str,
+    ) -> Result<Response, FetchError> {
         let mut headers = HeaderMap::new();
         headers.insert("x-finnhub-token", self.key.clone());
         // Redirects are not followed: the key would go along to wherever they lead.
-        let resp = http.get_pinned(&self.url(symbol), headers).await?;
-        resp.refuse_html("Finnhub JSON")?;
-        parse_quote(&resp.body, symbol, now)
+        let resp = http.get_pinned(url, headers).await?;
+        resp.refuse_html(expected)?;
+        Ok(resp)
     }
 
     /// Waits for the plan to allow one more request, if it does within `left`; returns the
@@ -138,16 +147,23 @@ impl Finnhub {
         }
     }
 
-    /// Fetches `symbols` in turn, starting with the one `next` names (the first the last
-    /// poll of this list did not reach), while the plan allows it.
-    async fn fetch_in_turn(
+    /// Asks `each` about `symbols` in turn, one request a symbol, starting with the one
+    /// `next` names (the first the last poll of this list did not reach), while the plan
+    /// allows it; a 429 ends the poll too.
+    async fn in_turn<T, F, Fut>(
         &self,
         next: &Mutex<Option<String>>,
-        http: &Http,
         symbols: &[String],
-        now: DateTime<Utc>,
-    ) -> QuoteFetch {
-        let mut fetch = QuoteFetch::default();
+        each: F,
+    ) -> Turns<T>
+    where
+        F: Fn(String) -> Fut,
+        Fut: Future<Output = Result<T, FetchError>>,
+    {
+        let mut turns = Turns {
+            answers: Vec::new(),
+            errors: Vec::new(),
+        };
         let first = next.lock().unwrap_or_else(PoisonError::into_inner).clone();
         let start = first
             .and_then(|s| symbols.iter().position(|x| *x == s))
@@ -162,7 +178,7 @@ impl Finnhub {
                     1 => symbol.clone(),
                     _ => format!("{symbol} and {} more", rest - 1),
                 };
-                fetch.errors.push((
+                turns.errors.push((
                     what,
                     FetchError::Throttled(format!(
                         "the plan's requests a minute are spent: {rest} symbol(s) left for the \
@@ -173,18 +189,115 @@ impl Finnhub {
                 break;
             };
             left = left.saturating_sub(waited);
-            if !fetch.add(symbol, self.quote(http, symbol, now).await) {
-                // Rate-limited by Finnhub itself: this symbol and the rest wait for the next
-                // poll (or for the server's Retry-After).
-                stopped_at = Some(symbol.clone());
-                break;
+            match each(symbol.clone()).await {
+                Ok(answer) => turns.answers.push((symbol.clone(), answer)),
+                Err(e) => {
+                    let rate_limited = matches!(e, FetchError::Status { status: 429, .. });
+                    turns.errors.push((symbol.clone(), e));
+                    if rate_limited {
+                        // Rate-limited by Finnhub itself: this symbol and the rest wait for
+                        // the next poll (or for the server's Retry-After).
+                        stopped_at = Some(symbol.clone());
+                        break;
+                    }
+                }
             }
         }
         // A poll that reached every symbol leaves the start where it was.
         if let Some(symbol) = stopped_at {
             *next.lock().unwrap_or_else(PoisonError::into_inner) = Some(symbol);
         }
-        fetch
+        turns
+    }
+}
+
+/// Finnhub refusing a request in its body (`{"error":"…"}`, sometimes with a 200): a rate
+/// limit when it says so, else not an answer about the symbol (never "unknown symbol",
+/// which is remembered).
+fn refusal(error: &str, expected: &'static str) -> FetchError {
+    let snippet = error.chars().take(200).collect();
+    if error.to_ascii_lowercase().contains("limit") {
+        FetchError::Status {
+            status: 429,
+            retry_after: None,
+            snippet,
+        }
+    } else {
+        FetchError::WrongContent {
+            expected,
+            got: "an error".into(),
+            snippet,
+        }
+    }
+}
+
+/// The Finnhub quote endpoint, with a key and its plan.
+pub struct Finnhub {
+    access: Access,
+    /// The symbol the next poll of the configured symbols starts with (the first not reached).
+    next: Mutex<Option<String>>,
+    /// The same for the symbols on demand, a list of its own.
+    next_on_demand: Mutex<Option<String>>,
+}
+
+impl Finnhub {
+    /// A provider at `base_url` (`https://finnhub.io`) with `key`, spending `plan`'s requests.
+    pub fn new(base_url: Url, key: &ApiKey, plan: Arc<Plan>) -> Result<Finnhub, String> {
+        Ok(Finnhub {
+            access: Access::new(base_url, key, plan)?,
+            next: Mutex::default(),
+            next_on_demand: Mutex::default(),
+        })
+    }
+
+    /// The same, waiting at most `wait` a poll for the plan (tests).
+    pub fn waiting_at_most(mut self, wait: Duration) -> Finnhub {
+        self.access = self.access.waiting_at_most(wait);
+        self
+    }
+
+    /// The request URL for `symbol` (the key goes in a header).
+    pub fn url(&self, symbol: &str) -> Url {
+        self.access.url("quote", &[("symbol", symbol)])
+    }
+
+    /// One symbol's quote.
+    async fn quote(
+        &self,
+        http: &Http,
+        symbol: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Bar>, FetchError> {
+        let resp = self
+            .access
+            .get(http, &self.url(symbol), "Finnhub JSON")
+            .await?;
+        parse_quote(&resp.body, symbol, now)
+    }
+
+    /// Fetches `symbols` in turn (see [`Access::in_turn`]).
+    async fn fetch_in_turn(
+        &self,
+        next: &Mutex<Option<String>>,
+        http: &Http,
+        symbols: &[String],
+        now: DateTime<Utc>,
+    ) -> QuoteFetch {
+        let turns = self
+            .access
+            .in_turn(next, symbols, |symbol| async move {
+                self.quote(http, &symbol, now).await
+            })
+            .await;
+        QuoteFetch {
+            bars: turns
+                .answers
+                .into_iter()
+                .flat_map(|(_, bars)| bars)
+                .collect(),
+            splits: Vec::new(),
+            errors: turns.errors,
+        }
     }
 }
 
@@ -208,7 +321,7 @@ impl QuoteProvider for Finnhub {
     }
 
     fn waits_at_most(&self) -> Duration {
-        self.wait_at_most
+        self.access.wait_at_most
     }
 
     fn validate<'a>(
@@ -218,7 +331,7 @@ impl QuoteProvider for Finnhub {
         now: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<Vec<Bar>, FetchError>> {
         Box::pin(async move {
-            if self.turn(self.wait_at_most).await.is_none() {
+            if self.access.turn(self.access.wait_at_most).await.is_none() {
                 return Err(FetchError::Throttled(
                     "the plan's requests a minute are spent".into(),
                 ));
@@ -249,21 +362,7 @@ pub fn parse_quote(body: &[u8], symbol: &str, now: DateTime<Utc>) -> Result<Vec<
         detail: e.to_string(),
     })?;
     if let Some(error) = quote.error {
-        // Not an answer about the symbol: never "unknown symbol" (which is remembered).
-        let snippet = error.chars().take(200).collect();
-        return Err(if error.to_ascii_lowercase().contains("limit") {
-            FetchError::Status {
-                status: 429,
-                retry_after: None,
-                snippet,
-            }
-        } else {
-            FetchError::WrongContent {
-                expected: "a Finnhub quote",
-                got: "an error".into(),
-                snippet,
-            }
-        });
+        return Err(refusal(&error, "a Finnhub quote"));
     }
     let (Some(last), Some(t)) = (
         price(quote.c),
@@ -325,5 +424,6 @@ pub fn parse_quote(body: &[u8], symbol: &str, now: DateTime<Utc>) -> Result<Vec<
     Ok(bars)
 }
 
+pub mod news;
 #[cfg(test)]
 mod tests;

@@ -22,7 +22,7 @@ use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
-use crate::config::{ApiKey, Config, Provider};
+use crate::config::{ApiKey, Config, FeedSource, Provider};
 use crate::model::{Bar, Headline, Split};
 use crate::store::Store;
 use demand::Demand;
@@ -177,6 +177,8 @@ pub enum SourceKind {
     },
     /// A headline feed.
     Feed(Box<Feed>),
+    /// Finnhub's company news for some symbols.
+    CompanyNews(Box<finnhub::news::CompanyNews>),
 }
 
 impl SourceKind {
@@ -184,7 +186,7 @@ impl SourceKind {
     pub fn label(&self) -> &'static str {
         match self {
             SourceKind::Quotes { .. } | SourceKind::OnDemand { .. } => "quotes",
-            SourceKind::Feed(_) => "feed",
+            SourceKind::Feed(_) | SourceKind::CompanyNews(_) => "feed",
         }
     }
 }
@@ -235,15 +237,52 @@ pub fn from_config(config: &Config) -> Vec<(Source, cron::Schedule)> {
         ));
     }
     for f in &config.feeds {
+        let kind = match &f.source {
+            FeedSource::Rss(url) => SourceKind::Feed(Box::new(Feed::new(
+                f.name.clone(),
+                url.clone(),
+                f.symbols.clone(),
+            ))),
+            FeedSource::Finnhub {
+                base_url,
+                api_key,
+                requests_per_minute,
+            } => {
+                let plan = plans
+                    .entry(api_key)
+                    .or_insert_with(|| finnhub::plan(*requests_per_minute));
+                match finnhub::Access::new(base_url.clone(), api_key, Arc::clone(plan)) {
+                    Ok(access) => SourceKind::CompanyNews(Box::new(
+                        finnhub::news::CompanyNews::new(access, f.name.clone(), f.symbols.clone()),
+                    )),
+                    Err(e) => {
+                        tracing::error!(source = %f.name, error = %e, "left out");
+                        continue;
+                    }
+                }
+            }
+        };
         out.push((
             Source {
                 name: f.name.clone(),
-                kind: SourceKind::Feed(Box::new(Feed::new(f.clone()))),
+                kind,
             },
             f.schedule.clone(),
         ));
     }
     out
+}
+
+/// A sender to tell when a batch's items are stored; `then` runs once they are (not when
+/// they could not be).
+fn when_stored(then: impl FnOnce() + Send + 'static) -> oneshot::Sender<()> {
+    let (tx, rx) = oneshot::channel();
+    tokio::spawn(async move {
+        if rx.await.is_ok() {
+            then();
+        }
+    });
+    tx
 }
 
 /// What one poll needs from the running bot.
@@ -273,6 +312,7 @@ impl Source {
                 provider.waits_at_most(),
             ),
             SourceKind::Feed(_) => (1, std::time::Duration::ZERO),
+            SourceKind::CompanyNews(news) => (news.symbols().len(), news.waits_at_most()),
         };
         let calls = u32::try_from(calls).unwrap_or(u32::MAX).saturating_add(1);
         http_timeout.saturating_mul(calls) + waits + std::time::Duration::from_secs(5)
@@ -317,15 +357,9 @@ impl Source {
                 Ok(fetched) => {
                     // The response's validators are kept once the pipeline has stored its
                     // items, without holding up the poll.
-                    let stored = fetched.validators.map(|pending| {
-                        let (tx, rx) = oneshot::channel();
-                        tokio::spawn(async move {
-                            if rx.await.is_ok() {
-                                pending.stored();
-                            }
-                        });
-                        tx
-                    });
+                    let stored = fetched
+                        .validators
+                        .map(|pending| when_stored(move || pending.stored()));
                     (
                         Some(Batch::Headlines {
                             source: self.name.clone(),
@@ -335,8 +369,26 @@ impl Source {
                         Vec::new(),
                     )
                 }
-                Err(e) => (None, vec![(feed.config.url.to_string(), e)]),
+                Err(e) => (None, vec![(feed.url.to_string(), e)]),
             },
+            SourceKind::CompanyNews(news) => {
+                let fetched = news.fetch(&ctx.http, now).await;
+                if fetched.items.is_empty() {
+                    // Nothing new: nothing to store before the answers' ids are kept.
+                    fetched.seen.stored();
+                    (None, fetched.errors)
+                } else {
+                    let seen = fetched.seen;
+                    (
+                        Some(Batch::Headlines {
+                            source: self.name.clone(),
+                            items: fetched.items,
+                            stored: Some(when_stored(move || seen.stored())),
+                        }),
+                        fetched.errors,
+                    )
+                }
+            }
         };
 
         let delivered = match &batch {

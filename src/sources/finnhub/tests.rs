@@ -90,7 +90,7 @@ fn the_key_goes_in_a_header_not_the_url() {
         "https://finnhub.io/api/v1/quote?symbol=SAP.DE"
     );
     assert!(!f.url("NVDA").as_str().contains("d1secret"));
-    assert!(f.key.is_sensitive());
+    assert!(f.access.key.is_sensitive());
     assert!(
         Finnhub::new(
             "https://finnhub.io".parse().unwrap(),
