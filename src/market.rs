@@ -3,9 +3,9 @@
 //! Price conditions speak of "the previous close" and "today's open", and freshness depends
 //! on whether a market is open, so the engine needs to know which trading day an instant
 //! belongs to and which session is running. Trading days are the weekdays that are not the
-//! exchange's holidays ([`holidays`]: every exchange here but Hong Kong, by its rules; Hong
-//! Kong trades every weekday here, and a holiday there looks like a day without bars, which
-//! the engine handles). Half days keep the usual hours.
+//! exchange's holidays ([`holidays`], by each exchange's rules; Hong Kong's of the Chinese
+//! calendar from a table of years, outside which a holiday there looks like a day without
+//! bars, which the engine handles). Half days keep the usual hours.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
@@ -42,12 +42,7 @@ const fn hm(h: u32, m: u32) -> NaiveTime {
     }
 }
 
-/// An exchange with a regular session only (local times), trading every weekday.
-const fn regular(name: &'static str, tz: Tz, open: NaiveTime, close: NaiveTime) -> Exchange {
-    closing_on(name, tz, open, close, Holidays::None)
-}
-
-/// The same, closed on its `holidays`.
+/// An exchange with a regular session only (local times), closed on its `holidays`.
 const fn closing_on(
     name: &'static str,
     tz: Tz,
@@ -180,7 +175,13 @@ static TORONTO: Exchange = closing_on(
     hm(16, 0),
     Holidays::Toronto,
 );
-static HONG_KONG: Exchange = regular("HKEX", chrono_tz::Asia::Hong_Kong, hm(9, 30), hm(16, 0));
+static HONG_KONG: Exchange = closing_on(
+    "HKEX",
+    chrono_tz::Asia::Hong_Kong,
+    hm(9, 30),
+    hm(16, 0),
+    Holidays::HongKong,
+);
 static SYDNEY: Exchange = closing_on(
     "ASX",
     chrono_tz::Australia::Sydney,
@@ -379,10 +380,32 @@ mod tests {
         // Easter Monday: open in New York, closed in Europe.
         assert!(us.is_trading_day(date("2026-04-06")));
         assert!(!exchange_for("SAP.DE").is_trading_day(date("2026-04-06")));
-        // Tokyo keeps no Easter; Hong Kong does, but its calendar is not known: every weekday
-        // trades there.
+        // Tokyo keeps no Easter; Hong Kong does, and Ching Ming on Easter Sunday closes it on
+        // the Tuesday after too: Wednesday 8 April's previous trading day is Thursday 2 April.
         assert!(exchange_for("7203.T").is_trading_day(date("2026-04-03")));
-        assert!(exchange_for("0700.HK").is_trading_day(date("2026-04-03")));
+        let hkex = exchange_for("0700.HK");
+        for day in ["2026-04-03", "2026-04-06", "2026-04-07"] {
+            assert!(!hkex.is_trading_day(date(day)), "{day}");
+        }
+        assert_eq!(
+            hkex.previous_trading_day(date("2026-04-08")),
+            date("2026-04-02")
+        );
+        // Lunar New Year 2026, Tuesday 17 to Thursday 19 February: Friday's previous trading
+        // day is Monday 16 February, and Monday's next is Friday 20 February.
+        assert_eq!(
+            hkex.previous_trading_day(date("2026-02-20")),
+            date("2026-02-16")
+        );
+        assert_eq!(
+            hkex.next_trading_day(date("2026-02-16")),
+            date("2026-02-20")
+        );
+        assert_eq!(hkex.session_at(t("2026-02-18T02:00:00Z")), None);
+        assert_eq!(
+            hkex.last_trading_moment(t("2026-02-18T02:00:00Z"), false),
+            t("2026-02-16T08:00:00Z")
+        );
         // Golden Week in Tokyo: Thursday 7 May's previous trading day is Friday 1 May.
         assert_eq!(
             exchange_for("7203.T").previous_trading_day(date("2026-05-07")),

@@ -55,10 +55,16 @@
 //!   Sunday is kept on the next day that is no holiday, and a day between two holidays is one
 //!   too. The holidays of the enthronement (2019) and those moved for the Olympics (2020,
 //!   2021) are known.
-//!
-//! Other exchanges (Hong Kong: its holidays follow the Chinese lunar calendar) trade every
-//! weekday here.
+//! - **HKEX** (Hong Kong): Hong Kong's general holidays: 1 January, Lunar New Year's Day and
+//!   the two days after it, Ching Ming, Good Friday, Easter Monday, Labour Day, the Buddha's
+//!   Birthday, Tuen Ng, HKSAR Establishment Day (1 July), the day following the Mid-Autumn
+//!   Festival, National Day (1 October), Chung Yeung, Christmas and the first weekday after
+//!   it. A holiday on a Sunday, or on another holiday (the day following Good Friday, always a
+//!   Saturday, included), is kept on the next day that is neither; one on a Saturday is not
+//!   made up. The days of the Chinese calendar come from a table of 2019 to 2027; in other
+//!   years only the other holidays are known. Closures for typhoons and rainstorms are not.
 
+mod hong_kong;
 mod japan;
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
@@ -96,16 +102,13 @@ pub enum Holidays {
     Sydney,
     /// Japan Exchange Group (the Tokyo Stock Exchange).
     Tokyo,
-    /// None known: every weekday trades.
-    None,
+    /// Hong Kong Exchanges and Clearing (the Stock Exchange of Hong Kong).
+    HongKong,
 }
 
 impl Holidays {
     /// Whether the exchange is closed on weekday `date` for a holiday.
     pub fn contains(self, date: NaiveDate) -> bool {
-        if self == Holidays::None {
-            return false;
-        }
         let (y, m, d) = (date.year(), date.month(), date.day());
         let easter = easter_sunday(y);
         let from_easter = easter.map(|e| (date - e).num_days());
@@ -113,7 +116,6 @@ impl Holidays {
         // Christmas Eve, Christmas, Boxing Day and New Year's Eve.
         let year_end = matches!((m, d), (12, 24) | (12, 25) | (12, 26) | (12, 31));
         match self {
-            Holidays::None => false,
             Holidays::Us => {
                 // New Year's Day on a Saturday would be kept on 31 December of the year before,
                 // which `fixed_us` never looks at: not kept at all, as the NYSE has it.
@@ -213,6 +215,7 @@ impl Holidays {
                     || nth_weekday(date, 6, Weekday::Mon, 2)
             }
             Holidays::Tokyo => matches!((m, d), (1, 2) | (1, 3) | (12, 31)) || japan::closed(date),
+            Holidays::HongKong => hong_kong::closed(date),
         }
     }
 }

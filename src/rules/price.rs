@@ -14,8 +14,8 @@ use crate::model::Session;
 use crate::series::Series;
 
 /// How many calendar days a previous close may lie before the expected previous trading day
-/// (Hong Kong's holidays are not known, so its Lunar New Year or Easter with Ching Ming must
-/// not make it stale, nor a closure no calendar here knows).
+/// (a closure no calendar here knows, such as Hong Kong's Lunar New Year or Easter with Ching
+/// Ming in a year outside its table, or a typhoon, must not make it stale).
 const MAX_HOLIDAY_GAP_DAYS: i64 = 6;
 
 /// How old a price may be (while its market trades) and still count, when a check says

@@ -89,7 +89,6 @@ fn frankfurt_london_zurich_and_euronext_close_as_they_publish() {
         closed(Holidays::Euronext, 2026),
         ["01-01", "04-03", "04-06", "05-01", "12-25"]
     );
-    assert!(closed(Holidays::None, 2026).is_empty());
 }
 
 #[test]
@@ -320,4 +319,93 @@ fn japanese_equinoxes() {
         assert_eq!(equinox(year, 20_843_100), march, "{year}");
         assert_eq!(equinox(year, 23_248_800), september, "{year}");
     }
+}
+
+#[test]
+fn hong_kong_closes_as_hkex_publishes() {
+    // The Buddha's Birthday and Chung Yeung on Sundays, kept on the Mondays after; the day
+    // following the Mid-Autumn Festival and the first weekday after Christmas on Saturdays,
+    // not made up.
+    assert_eq!(
+        closed(Holidays::HongKong, 2026),
+        [
+            "01-01", "02-17", "02-18", "02-19", "04-03", "04-06", "04-07", "05-01", "05-25",
+            "06-19", "07-01", "10-01", "10-19", "12-25"
+        ]
+    );
+    // Tuen Ng on Saturday 31 May is not made up.
+    assert_eq!(
+        closed(Holidays::HongKong, 2025),
+        [
+            "01-01", "01-29", "01-30", "01-31", "04-04", "04-18", "04-21", "05-01", "05-05",
+            "07-01", "10-01", "10-07", "10-29", "12-25", "12-26"
+        ]
+    );
+    // Lunar New Year's Day on a Saturday, its second day on a Sunday: the third and fourth
+    // days closed.
+    assert_eq!(
+        closed(Holidays::HongKong, 2024),
+        [
+            "01-01", "02-12", "02-13", "03-29", "04-01", "04-04", "05-01", "05-15", "06-10",
+            "07-01", "09-18", "10-01", "10-11", "12-25", "12-26"
+        ]
+    );
+    // The same at the Lunar New Year; Labour Day and Christmas on Saturdays, the first
+    // weekday after Christmas Monday 27 December.
+    assert_eq!(
+        closed(Holidays::HongKong, 2027),
+        [
+            "01-01", "02-08", "02-09", "03-26", "03-29", "04-05", "05-13", "06-09", "07-01",
+            "09-16", "10-01", "10-08", "12-27"
+        ]
+    );
+}
+
+#[test]
+fn hong_kong_keeps_a_holiday_on_a_sunday_or_on_another_on_the_next_free_day() {
+    // Ching Ming on Easter Sunday: its day is Easter Monday, so the Tuesday after; the third
+    // day of the Lunar New Year on a Sunday: the fourth; Christmas on a Saturday.
+    assert_eq!(
+        closed(Holidays::HongKong, 2021),
+        [
+            "01-01", "02-12", "02-15", "04-02", "04-05", "04-06", "05-19", "06-14", "07-01",
+            "09-22", "10-01", "10-14", "12-27"
+        ]
+    );
+    // Labour Day and the Buddha's Birthday on Sundays; the day following the Mid-Autumn
+    // Festival on a Sunday, kept on the second day following it; Christmas on a Sunday, after
+    // the first weekday following it.
+    assert_eq!(
+        closed(Holidays::HongKong, 2022),
+        [
+            "02-01", "02-02", "02-03", "04-05", "04-15", "04-18", "05-02", "05-09", "06-03",
+            "07-01", "09-12", "10-04", "12-26", "12-27"
+        ]
+    );
+    // New Year's Day, Lunar New Year's Day and National Day on Sundays.
+    assert_eq!(
+        closed(Holidays::HongKong, 2023),
+        [
+            "01-02", "01-23", "01-24", "01-25", "04-05", "04-07", "04-10", "05-01", "05-26",
+            "06-22", "10-02", "10-23", "12-25", "12-26"
+        ]
+    );
+    // The day following the Mid-Autumn Festival on 2 October, National Day the day before.
+    assert_eq!(
+        closed(Holidays::HongKong, 2020)[9..12],
+        ["10-01", "10-02", "10-26"]
+    );
+    // The Buddha's Birthday on a Sunday.
+    assert_eq!(closed(Holidays::HongKong, 2019)[8], "05-13");
+}
+
+#[test]
+fn hong_kong_outside_the_lunar_table_keeps_only_the_other_holidays() {
+    // 2028: Easter, Labour Day, National Day on a Sunday, Christmas; its Lunar New Year (26
+    // to 28 January) and the others of the Chinese calendar are not known.
+    assert_eq!(
+        closed(Holidays::HongKong, 2028),
+        ["04-14", "04-17", "05-01", "10-02", "12-25", "12-26"]
+    );
+    assert!(Holidays::HongKong.contains(NaiveDate::from_ymd_opt(2018, 12, 26).unwrap()));
 }

@@ -341,27 +341,34 @@ fn the_previous_close_is_found_after_golden_week_in_tokyo() {
     );
 }
 
-/// Hong Kong's holidays are not known: after the Lunar New Year 2026 (17 to 19 February
-/// closed) Friday 20 February's previous close is Monday 16 February's (a half day), as the
-/// README promises for the exchanges without a calendar ("a gap of a few days is accepted").
+/// After the Lunar New Year 2026 (17 to 19 February closed in Hong Kong) Friday 20
+/// February's previous close is Monday 16 February's (a half day); and after that of 2028 (26
+/// to 28 January), which the calendar does not know, Monday 31 January's is Tuesday 25
+/// January's, as the README promises for holidays not known ("a gap of a few days is
+/// accepted").
 #[test]
 fn the_previous_close_is_found_after_the_lunar_new_year_in_hong_kong() {
-    let mut s = Series::new("0700.HK");
     let at = |time: &str, interval: &str, close: f64| Bar {
         symbol: "0700.HK".into(),
         ..bar(time, interval, Some(close), 1_000)
     };
-    s.push(&at("2026-02-16T04:00:00Z", "1d", 600.0)); // Monday's close, 12:00 HKT
-    s.push(&at("2026-02-20T01:30:00Z", "30m", 564.0)); // Friday 9:30 HKT
     let c = check(PriceKind::Change {
         from: Reference::PreviousClose,
         window: None,
         threshold: pct("<= -5%"),
     });
-    let e = c.eval(&s, t("2026-02-20T01:30:00Z"));
-    assert_eq!(
-        e.map(|e| e.reference),
-        Some(Some(600.0)),
-        "a fall of 6 % against Monday's close"
-    );
+    for (close, open) in [
+        ("2026-02-16T04:00:00Z", "2026-02-20T01:30:00Z"), // Monday 12:00 HKT, Friday 9:30
+        ("2028-01-25T08:00:00Z", "2028-01-31T01:30:00Z"), // Tuesday 16:00 HKT, Monday 9:30
+    ] {
+        let mut s = Series::new("0700.HK");
+        s.push(&at(close, "1d", 600.0));
+        s.push(&at(open, "30m", 564.0));
+        let e = c.eval(&s, t(open));
+        assert_eq!(
+            e.map(|e| e.reference),
+            Some(Some(600.0)),
+            "a fall of 6 % against the close of {close}"
+        );
+    }
 }
