@@ -12,6 +12,8 @@
 //! other years only the holidays that need no Chinese calendar are known: by the rule below
 //! those are never put on a day Hong Kong trades, only some of the days it closes are missed.
 
+use std::sync::LazyLock;
+
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use super::easter_sunday;
@@ -69,7 +71,13 @@ const LUNAR: [Lunar; 9] = [
 
 /// Whether Hong Kong keeps a general holiday on `date`, in its place or in place of another.
 pub(super) fn closed(date: NaiveDate) -> bool {
-    kept(date.year()).contains(&date)
+    // Every bar of a `.HK` symbol asks: the years of the table are worked out once.
+    static TABLED: LazyLock<Vec<(i32, Vec<NaiveDate>)>> =
+        LazyLock::new(|| LUNAR.iter().map(|l| (l.year, kept(l.year))).collect());
+    match TABLED.iter().find(|(year, _)| *year == date.year()) {
+        Some((_, days)) => days.contains(&date),
+        None => kept(date.year()).contains(&date),
+    }
 }
 
 /// The days `year`'s general holidays are kept on (Sundays aside). Each holiday on a Sunday or
