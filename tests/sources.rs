@@ -1142,3 +1142,69 @@ async fn finnhub_company_news_is_handed_on_once_it_is_new_and_once_for_every_sym
     );
     assert!(!health.last_error.unwrap().contains("d5-news-key"));
 }
+
+/// A poll of Finnhub's company news for `symbols` with a key of its own, as source `name`.
+fn company_news(origin: &Origin, name: &str, symbols: &[&str]) -> marketbot::sources::Source {
+    use marketbot::config::ApiKey;
+    use marketbot::sources::finnhub::news::CompanyNews;
+    use marketbot::sources::finnhub::{Access, plan};
+    use marketbot::sources::{Source, SourceKind};
+    let key = ApiKey(format!("{name}-key"));
+    let access = Access::new(origin.url("/").parse().unwrap(), &key, plan(600)).unwrap();
+    Source {
+        name: name.into(),
+        kind: SourceKind::CompanyNews(Box::new(CompanyNews::new(
+            access,
+            name.into(),
+            symbols.iter().map(|s| s.to_string()).collect(),
+        ))),
+    }
+}
+
+/// Polls `source` and answers that the items it handed on were stored.
+async fn poll_and_store(source: &marketbot::sources::Source, polling: &mut Polling) {
+    source.poll(&polling.ctx).await;
+    if let Ok(marketbot::sources::Batch::Headlines {
+        stored: Some(stored),
+        ..
+    }) = polling.rx.try_recv()
+    {
+        stored.send(()).unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
+#[tokio::test]
+async fn finnhub_company_news_is_asked_for_on_every_tick_while_one_symbol_is_refused() {
+    let origin = Origin::start().await;
+    let path = "/api/v1/company-news";
+    // NVDA answers (the same article every time); SAP.DE is not in the plan.
+    let nvda = || {
+        finnhub_answer(&[finnhub_article(
+            140_219_877,
+            1_770_063_000,
+            "Nvidia stock dips as Huang plays down OpenAI tensions",
+            "MarketWatch",
+            "NVDA",
+        )])
+    };
+    let refused = || {
+        Reply::status(
+            403,
+            "application/json",
+            r#"{"error":"You don't have access to this resource."}"#,
+        )
+    };
+    origin.script(path, (0..5).flat_map(|_| [nvda(), refused()]).collect());
+    let mut polling = polling();
+    let source = company_news(&origin, "news", &["NVDA", "SAP.DE"]);
+    for _ in 0..4 {
+        poll_and_store(&source, &mut polling).await;
+    }
+    // Quiet polls where NVDA answered are no reason to put NVDA's news off.
+    assert_eq!(origin.hits(path), 8, "every tick asks for every symbol");
+    let health = polling.store.source_health("news").unwrap().unwrap();
+    assert_eq!(health.consecutive_failures, 0, "{health:?}");
+    assert_eq!(health.next_attempt_after, None, "{health:?}");
+    assert!(health.last_error.unwrap().contains("SAP.DE"));
+}

@@ -336,6 +336,8 @@ impl Source {
         health.kind = self.kind.label().to_string();
         health.last_attempt = Some(now);
         let started = std::time::Instant::now();
+        // Whether some symbols' news answered: progress even with nothing new to hand on.
+        let mut answered = false;
 
         let (batch, errors) = match &self.kind {
             SourceKind::Quotes { provider, symbols } => provider
@@ -373,6 +375,7 @@ impl Source {
             },
             SourceKind::CompanyNews(news) => {
                 let fetched = news.fetch(&ctx.http, now).await;
+                answered = fetched.answered > 0;
                 if fetched.items.is_empty() {
                     // Nothing new: nothing to store before the answers' ids are kept.
                     fetched.seen.stored();
@@ -396,6 +399,7 @@ impl Source {
             Some(Batch::Headlines { items, .. }) => items.len(),
             None => 0,
         };
+        let progressed = delivered > 0 || answered;
         let finished = ctx.clock.now();
         // Symbols not asked because the provider's plan was spent are no failure: they come
         // first next poll, which must not be put off by a backoff.
@@ -412,7 +416,7 @@ impl Source {
             tracing::info!(source = %self.name, target = %what, "{e}");
         }
         if errors.is_empty() {
-            if delivered > 0 || held_back.is_empty() {
+            if progressed || held_back.is_empty() {
                 health.last_success = Some(finished);
                 health.successes += 1;
             }
@@ -421,8 +425,8 @@ impl Source {
         } else {
             health.failures += 1;
             // A fetch where some symbols answered is no reason to slow down the others: only
-            // fetches that delivered nothing back off (a server's Retry-After always holds).
-            health.consecutive_failures = if delivered > 0 {
+            // fetches that got nothing back off (a server's Retry-After always holds).
+            health.consecutive_failures = if progressed {
                 0
             } else {
                 health.consecutive_failures.saturating_add(1)
@@ -439,7 +443,7 @@ impl Source {
             }
             health.last_error = Some(summary.join("; "));
             health.last_error_at = Some(finished);
-            if delivered > 0 {
+            if progressed {
                 health.last_success = Some(finished);
             }
         }

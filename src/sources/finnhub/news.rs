@@ -52,6 +52,8 @@ pub struct NewsFetch {
     pub items: Vec<Headline>,
     /// What went wrong, by symbol.
     pub errors: Vec<(String, FetchError)>,
+    /// How many symbols answered (with news or without anything new).
+    pub answered: usize,
     /// The answers' ids, to be kept once the items are stored.
     pub seen: Seen,
 }
@@ -145,6 +147,7 @@ impl CompanyNews {
         NewsFetch {
             items,
             errors: turns.errors,
+            answered: answers.len(),
             seen: Seen {
                 answers,
                 into: Arc::clone(&self.seen),
