@@ -201,10 +201,14 @@ pub fn parse_news(
     };
     let mut out = Vec::new();
     for item in items.iter().take(MAX_ITEMS) {
-        let Some(title) = text(item, "headline") else {
+        // Blank once its entities are decoded (`&nbsp;`) is no headline either.
+        let Some(title) = text(item, "headline")
+            .map(|t| html_escape::decode_html_entities(&t).trim().to_string())
+            .filter(|t| !t.is_empty())
+        else {
             continue;
         };
-        let title = clip(&html_escape::decode_html_entities(&title), MAX_TITLE);
+        let title = clip(&title, MAX_TITLE);
         let link =
             text(item, "url").filter(|l| l.starts_with("http://") || l.starts_with("https://"));
         let id = match item.get("id") {

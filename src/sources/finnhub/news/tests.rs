@@ -127,3 +127,12 @@ fn a_poll_asks_for_yesterday_and_today_in_utc() {
         "http://127.0.0.1:9/api/v1/company-news?symbol=BRK.B&from=2026-02-28&to=2026-03-01"
     );
 }
+
+#[test]
+fn a_headline_blank_once_its_entities_are_decoded_is_left_out() {
+    let body = r#"[{"headline":"&nbsp;","id":1},{"headline":" &#32; ","id":2},
+        {"headline":"  Nvidia &amp; OpenAI&nbsp;","id":3}]"#;
+    let items = parse_news(body.as_bytes(), "NVDA", "n", now()).unwrap();
+    let titles: Vec<&str> = items.iter().map(|h| h.title.as_str()).collect();
+    assert_eq!(titles, ["Nvidia & OpenAI"]);
+}
