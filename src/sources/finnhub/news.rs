@@ -8,7 +8,8 @@
 //! a finnhub.io redirect to the article. A poll asks for yesterday and today (UTC) for each
 //! symbol, one request a symbol, spending the key's plan with every other source using it
 //! (see [`super::Access::in_turn`]). An item is about the symbol it was asked for; the same
-//! article asked for under two symbols is one headline about both.
+//! article asked for under two symbols in one poll is one headline about both (under another
+//! symbol in a later poll, it is an item already seen: the pipeline keeps its first symbols).
 //!
 //! Finnhub has no conditional GET: every poll brings the whole window again. The ids of each
 //! symbol's last answer are kept once its items are stored ([`Seen::stored`]), and items among
