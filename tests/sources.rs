@@ -1002,10 +1002,7 @@ fn finnhub_answer(items: &[String]) -> Reply {
 
 #[tokio::test]
 async fn finnhub_company_news_is_handed_on_once_it_is_new_and_once_for_every_symbol() {
-    use marketbot::config::ApiKey;
-    use marketbot::sources::finnhub::news::CompanyNews;
-    use marketbot::sources::finnhub::{Access, plan};
-    use marketbot::sources::{Batch, Source, SourceKind};
+    use marketbot::sources::Batch;
     let origin = Origin::start().await;
     let both = |related| {
         finnhub_article(
@@ -1044,16 +1041,7 @@ async fn finnhub_company_news_is_handed_on_once_it_is_new_and_once_for_every_sym
         ctx,
         mut rx,
     } = polling();
-    let key = ApiKey("d5-news-key".into());
-    let access = Access::new(origin.url("/").parse().unwrap(), &key, plan(60)).unwrap();
-    let source = Source {
-        name: "finnhub-news".into(),
-        kind: SourceKind::CompanyNews(Box::new(CompanyNews::new(
-            access,
-            "finnhub-news".into(),
-            vec!["NVDA".into(), "AMD".into()],
-        ))),
-    };
+    let source = company_news(&origin, "finnhub-news", &["NVDA", "AMD"]);
     let mut poll = async || {
         source.poll(&ctx).await;
         match rx.try_recv() {
@@ -1085,7 +1073,7 @@ async fn finnhub_company_news_is_handed_on_once_it_is_new_and_once_for_every_sym
         ]
     );
     for headers in origin.requests(path) {
-        assert_eq!(headers.get("x-finnhub-token").unwrap(), "d5-news-key");
+        assert_eq!(headers.get("x-finnhub-token").unwrap(), "finnhub-news-key");
     }
 
     // Not stored (the store refused the batch): the next poll brings them again.
@@ -1140,7 +1128,7 @@ async fn finnhub_company_news_is_handed_on_once_it_is_new_and_once_for_every_sym
         Some(&1),
         "{health:?}"
     );
-    assert!(!health.last_error.unwrap().contains("d5-news-key"));
+    assert!(!health.last_error.unwrap().contains("finnhub-news-key"));
 }
 
 /// A poll of Finnhub's company news for `symbols` with a key of its own, as source `name`.
