@@ -544,3 +544,114 @@ async fn an_alert_edited_on_the_ex_date_is_not_restated_again() {
     run(dir.path(), &tg, &origin, SLIDE, "2026-02-03T21:50:00Z").await;
     assert_eq!(personal_alerts(dir.path())[0].spec, "NVDA below 185");
 }
+
+const SPARK: &str = "/v8/finance/spark";
+const AAPL_CHART: &str = "/v8/finance/chart/AAPL";
+
+/// AAPL's chart: `chart`, NVDA's, told of AAPL.
+fn as_aapl(chart: String) -> String {
+    chart.replace("\"NVDA\"", "\"AAPL\"")
+}
+
+/// AAPL, a symbol on demand (fetched with Yahoo's spark endpoint, which reports no splits),
+/// with a personal alert below 1 500: on the 2nd around 1 890 in old shares, on the 3rd a
+/// tenth after a ten-for-one split (reported by its chart when `reported`). What chat 42 was
+/// sent on the 3rd about AAPL, and AAPL's stored bars.
+async fn split_on_demand(reported: bool) -> (Vec<String>, Vec<Bar>) {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    origin.set(CHART, Reply::ok("application/json", second_in_old_shares()));
+    origin.set(
+        AAPL_CHART,
+        Reply::ok("application/json", as_aapl(second_in_old_shares())),
+    );
+    let old = payloads::seed_day_bars(1905.0, 1889.0, 1890.0);
+    origin.set(
+        SPARK,
+        Reply::ok(
+            "application/json",
+            payloads::yahoo_spark(&[("AAPL", 1917.9, &old)]),
+        ),
+    );
+    let polled = |origin: &Origin, from: usize| {
+        let origin = origin.clone();
+        move || (origin.hits(SPARK) >= from + 3).then_some(())
+    };
+
+    let bot = RunningBot::start(
+        bot_config(dir.path(), &tg, &origin, SLIDE, false),
+        "2026-02-02T21:50:00Z".parse().unwrap(),
+    );
+    start_chat(&tg, 42).await;
+    let set = support::ask(&tg, 42, "/alert AAPL below 1500").await;
+    assert!(set.contains("AAPL"), "{set}");
+    eventually(Duration::from_secs(10), "AAPL polled", polled(&origin, 0)).await;
+    bot.stop().await;
+    let before = tg.sent_to(42).len();
+
+    origin.set(
+        AAPL_CHART,
+        Reply::ok("application/json", as_aapl(third_in_new_shares(reported))),
+    );
+    let new = next_day_bars(189.4, 188.0, 188.1, 10);
+    origin.set(
+        SPARK,
+        Reply::ok(
+            "application/json",
+            payloads::yahoo_spark(&[("AAPL", 188.9, &new)]),
+        ),
+    );
+    let (sparks, charts) = (origin.hits(SPARK), origin.hits(AAPL_CHART));
+    let bot = RunningBot::start(
+        bot_config(dir.path(), &tg, &origin, SLIDE, false),
+        "2026-02-03T21:50:00Z".parse().unwrap(),
+    );
+    eventually(
+        Duration::from_secs(10),
+        "AAPL polled again",
+        polled(&origin, sparks),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    bot.stop().await;
+    assert_eq!(
+        origin.hits(AAPL_CHART),
+        charts + 1,
+        "its chart asked once, when the price jumped"
+    );
+    let sent = tg.sent_to(42)[before..]
+        .iter()
+        .map(|m| m.text.clone())
+        .filter(|t| t.contains("AAPL"))
+        .collect();
+    let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
+    (sent, store.bars_of("AAPL").unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_symbol_on_demand_that_split_is_restated_not_taken_for_a_crash() {
+    let (sent, bars) = split_on_demand(true).await;
+    // No alert: the chat is told its alert's level was restated, as for a configured symbol.
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].contains("split 10-for-1") && sent[0].contains("<code>AAPL below 150</code>"),
+        "{sent:?}"
+    );
+    let old_shares: Vec<&Bar> = bars
+        .iter()
+        .filter(|b| b.close.is_some_and(|c| c > 1000.0))
+        .collect();
+    assert!(old_shares.is_empty(), "{old_shares:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_symbol_on_demand_whose_chart_reports_no_split_fell() {
+    // The same prices, and the chart says no split: a fall, and the alert says so.
+    let (sent, _) = split_on_demand(false).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].contains("1500") || sent[0].contains("1 500"),
+        "{sent:?}"
+    );
+}

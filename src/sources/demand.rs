@@ -58,6 +58,14 @@ const ASKS_PER_CHAT_HOUR: usize = 20;
 /// How long "unknown" is believed: a listing can be new.
 const UNKNOWN_FOR: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
+/// A price that is less than this share of the last one seen, or more than its inverse, may
+/// be a split's (the smallest usual ones are 5-for-4 and 4-for-5).
+const SPLIT_LIKE: f64 = 0.85;
+
+/// At most this many symbols' charts are asked for in one poll to learn whether they split;
+/// the others wait for the next.
+pub const SPLIT_CHECKS_PER_POLL: usize = 5;
+
 /// Whether a symbol may be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -165,6 +173,8 @@ pub struct Demand {
     /// The symbols the provider is being asked about now, each with a gate its askers pass
     /// one at a time, holding when the last of them got its answer.
     asking: Mutex<HashMap<String, Weak<Gate>>>,
+    /// The last price taken in of each symbol fetched on demand (from the store at first).
+    last_prices: Mutex<HashMap<String, f64>>,
 }
 
 /// Asks about one symbol, one at a time: when the last one was answered (and its prices
@@ -198,6 +208,7 @@ impl Demand {
             store: store.clone(),
             state: Mutex::new(State::default()),
             asking: Mutex::default(),
+            last_prices: Mutex::default(),
         };
         {
             let mut state = demand.lock();
@@ -416,6 +427,63 @@ impl Demand {
         }
     }
 
+    /// The symbols of `bars` whose newest price is so far from the last one taken in (an
+    /// earlier poll's, or the newest stored) that it may be a split's, in order: prices on
+    /// demand carry no splits, and a split's prices judged as they are look like a crash.
+    pub fn jumped(&self, bars: &[Bar]) -> Vec<String> {
+        let newest = newest_prices(bars);
+        let mut last = self.last_prices.lock().unwrap_or_else(|e| e.into_inner());
+        let mut jumped: Vec<String> = newest
+            .into_iter()
+            .filter(|(symbol, price)| {
+                let before = match last.get(*symbol) {
+                    Some(p) => Some(*p),
+                    None => {
+                        let stored = self.newest_stored(symbol);
+                        if let Some(p) = stored {
+                            last.insert(symbol.to_string(), p);
+                        }
+                        stored
+                    }
+                };
+                before.is_some_and(|b| {
+                    let ratio = price / b;
+                    !(SPLIT_LIKE..=1.0 / SPLIT_LIKE).contains(&ratio)
+                })
+            })
+            .map(|(symbol, _)| symbol.to_string())
+            .collect();
+        jumped.sort_unstable();
+        jumped
+    }
+
+    /// Takes the newest prices of `bars` in as the last ones seen.
+    pub fn saw(&self, bars: &[Bar]) {
+        let newest = newest_prices(bars);
+        let mut last = self.last_prices.lock().unwrap_or_else(|e| e.into_inner());
+        for (symbol, price) in newest {
+            last.insert(symbol.to_string(), price);
+        }
+        // Symbols no longer fetched need no last price.
+        if last.len() > 2 * self.limits.max.max(16) {
+            let state = self.lock();
+            last.retain(|symbol, _| {
+                state.counts.contains_key(symbol) || state.quoted.contains_key(symbol)
+            });
+        }
+    }
+
+    /// The newest stored price of `symbol`, if any could be read.
+    fn newest_stored(&self, symbol: &str) -> Option<f64> {
+        match self.store.bars_of(symbol) {
+            Ok(bars) => newest_prices(&bars).remove(symbol),
+            Err(e) => {
+                tracing::warn!(symbol, error = %e, "cannot read the prices of a symbol");
+                None
+            }
+        }
+    }
+
     /// Whether a chat may add `symbol` to what it refers to (its alerts and watch list,
     /// given as `current`): within the per-chat and the overall limit.
     pub fn may_add(
@@ -533,6 +601,21 @@ impl Demand {
         let until = now + chrono::TimeDelta::from_std(self.limits.keep_quoted).unwrap_or_default();
         state.quoted.insert(symbol.to_string(), (until, chat));
     }
+}
+
+/// The newest close of each symbol of `bars`.
+fn newest_prices(bars: &[Bar]) -> HashMap<&str, f64> {
+    let mut newest: HashMap<&str, (DateTime<Utc>, f64)> = HashMap::new();
+    for b in bars {
+        let Some(close) = b.close.filter(|c| c.is_finite() && *c > 0.0) else {
+            continue;
+        };
+        let entry = newest.entry(b.symbol.as_str()).or_insert((b.time, close));
+        if b.time >= entry.0 {
+            *entry = (b.time, close);
+        }
+    }
+    newest.into_iter().map(|(s, (_, c))| (s, c)).collect()
 }
 
 /// Hands bars to the pipeline and waits until they are stored (or the pipeline is gone).
@@ -700,6 +783,42 @@ mod tests {
         let state = d.lock();
         assert_eq!(state.asks.get(&2).map(VecDeque::len), Some(2));
         assert_eq!(state.asks.get(&3), None);
+    }
+
+    #[test]
+    fn a_price_far_from_the_last_one_taken_in_is_a_possible_split_until_taken_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let (d, _) = demand(&store, DemandLimits::default());
+        let bar = |symbol: &str, minute: u32, close: Option<f64>| Bar {
+            symbol: symbol.into(),
+            time: t("2026-02-03T15:00:00Z") + chrono::TimeDelta::minutes(minute.into()),
+            interval: crate::model::Interval::from_secs(300),
+            open: None,
+            high: None,
+            low: None,
+            close,
+            volume: None,
+            session: None,
+        };
+        // Nothing to compare with yet (nothing stored either).
+        let first = [bar("AAPL", 0, Some(250.0)), bar("KO", 0, Some(70.0))];
+        assert!(d.jumped(&first).is_empty());
+        d.saw(&first);
+        // The newest price counts, whatever the order; a missing close is no price.
+        let moves = [
+            bar("AAPL", 10, Some(25.1)),
+            bar("AAPL", 5, Some(250.0)),
+            bar("AAPL", 15, None),
+            bar("KO", 10, Some(61.0)),
+        ];
+        assert_eq!(d.jumped(&moves), ["AAPL"], "KO's −13 % is no split's");
+        // Not taken in (its prices held back): still a possible split next poll.
+        assert_eq!(d.jumped(&moves), ["AAPL"]);
+        d.saw(&moves);
+        assert!(d.jumped(&moves).is_empty());
+        // Either way: a reverse split.
+        assert_eq!(d.jumped(&[bar("KO", 20, Some(122.0))]), ["KO"]);
     }
 
     #[tokio::test]

@@ -140,6 +140,12 @@ pub trait QuoteProvider: Send + Sync {
         self.fetch(http, symbols, now)
     }
 
+    /// Whether [`QuoteProvider::fetch`] reports splits (and [`QuoteProvider::fetch_many`]
+    /// may not): a symbol on demand whose price jumps is then fetched that way too.
+    fn reports_splits(&self) -> bool {
+        false
+    }
+
     /// Asks about one symbol: its current bars, or [`FetchError::NoData`] (or a 404) when
     /// the provider does not know it.
     fn validate<'a>(
@@ -273,6 +279,52 @@ pub fn from_config(config: &Config) -> Vec<(Source, cron::Schedule)> {
     out
 }
 
+/// Prices on demand carry no splits: a symbol whose price jumped as a split's would is
+/// fetched with its chart, which reports them, and its prices are held back until that
+/// answers (a split's prices taken as they are look like a crash). At most
+/// [`demand::SPLIT_CHECKS_PER_POLL`] charts a poll; the other symbols' prices wait for the
+/// next poll.
+async fn check_for_splits(
+    provider: &dyn QuoteProvider,
+    demand: &Demand,
+    http: &Http,
+    fetch: &mut QuoteFetch,
+    now: DateTime<Utc>,
+) {
+    let jumped = demand.jumped(&fetch.bars);
+    let mut held = std::collections::HashSet::new();
+    for (i, symbol) in jumped.iter().enumerate() {
+        if i >= demand::SPLIT_CHECKS_PER_POLL {
+            fetch.errors.push((
+                symbol.clone(),
+                FetchError::Throttled(
+                    "its price moved as a split's would: held back until its chart is asked, \
+                     next poll"
+                        .into(),
+                ),
+            ));
+            held.insert(symbol.as_str());
+            continue;
+        }
+        let chart = provider
+            .fetch(http, std::slice::from_ref(symbol), now)
+            .await;
+        if chart.bars.is_empty() {
+            held.insert(symbol.as_str());
+        } else {
+            tracing::info!(
+                symbol,
+                splits = chart.splits.len(),
+                "price jumped: chart asked for splits"
+            );
+        }
+        fetch.bars.extend(chart.bars);
+        fetch.splits.extend(chart.splits);
+        fetch.errors.extend(chart.errors);
+    }
+    fetch.bars.retain(|b| !held.contains(b.symbol.as_str()));
+}
+
 /// A sender to tell when a batch's items are stored; `then` runs once they are (not when
 /// they could not be).
 fn when_stored(then: impl FnOnce() + Send + 'static) -> oneshot::Sender<()> {
@@ -308,7 +360,12 @@ impl Source {
                 provider.waits_at_most(),
             ),
             SourceKind::OnDemand { provider, demand } => (
-                demand.limits().max.div_ceil(provider.batch_size().max(1)),
+                demand.limits().max.div_ceil(provider.batch_size().max(1))
+                    + if provider.reports_splits() {
+                        provider.requests_per_fetch(demand::SPLIT_CHECKS_PER_POLL)
+                    } else {
+                        0
+                    },
                 provider.waits_at_most(),
             ),
             SourceKind::Feed(_) => (1, std::time::Duration::ZERO),
@@ -350,10 +407,12 @@ impl Source {
                     // Nothing asked for: nothing to fetch, nothing to report.
                     return;
                 }
-                provider
-                    .fetch_many(&ctx.http, &wanted, now)
-                    .await
-                    .into_batch(&self.name)
+                let mut fetch = provider.fetch_many(&ctx.http, &wanted, now).await;
+                if provider.reports_splits() {
+                    check_for_splits(provider.as_ref(), demand, &ctx.http, &mut fetch, now).await;
+                }
+                demand.saw(&fetch.bars);
+                fetch.into_batch(&self.name)
             }
             SourceKind::Feed(feed) => match feed.fetch(&ctx.http, now).await {
                 Ok(fetched) => {

@@ -237,6 +237,11 @@ impl QuoteProvider for Yahoo {
         SPARK_BATCH
     }
 
+    fn reports_splits(&self) -> bool {
+        // The chart's events; the spark endpoint has none.
+        true
+    }
+
     fn requests_per_fetch(&self, symbols: usize) -> usize {
         // A poll where the daily history is due asks twice per symbol.
         if self.history { 2 * symbols } else { symbols }
