@@ -655,3 +655,81 @@ async fn a_symbol_on_demand_whose_chart_reports_no_split_fell() {
         "{sent:?}"
     );
 }
+
+/// AAPL on demand, on the 3rd first in the pre-market (its chart reports the split only from
+/// the open), then in the evening, a restart between.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_symbol_on_demand_whose_split_its_chart_reports_from_the_open_is_restated() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    origin.set(CHART, Reply::ok("application/json", second_in_old_shares()));
+    origin.set(
+        AAPL_CHART,
+        Reply::ok("application/json", as_aapl(second_in_old_shares())),
+    );
+    let old = payloads::seed_day_bars(1905.0, 1889.0, 1890.0);
+    origin.set(
+        SPARK,
+        Reply::ok(
+            "application/json",
+            payloads::yahoo_spark(&[("AAPL", 1917.9, &old)]),
+        ),
+    );
+    let polled = |origin: &Origin, from: usize| {
+        let origin = origin.clone();
+        move || (origin.hits(SPARK) >= from + 3).then_some(())
+    };
+    let bot = RunningBot::start(
+        bot_config(dir.path(), &tg, &origin, SLIDE, false),
+        "2026-02-02T21:50:00Z".parse().unwrap(),
+    );
+    start_chat(&tg, 42).await;
+    let set = support::ask(&tg, 42, "/alert AAPL below 1500").await;
+    assert!(set.contains("AAPL"), "{set}");
+    eventually(Duration::from_secs(10), "AAPL polled", polled(&origin, 0)).await;
+    bot.stop().await;
+
+    // 08:40 in New York on the 3rd: the pre-market trades in new shares, and the chart does
+    // not report the split before the open.
+    let new = next_day_bars(189.4, 188.0, 188.1, 10);
+    origin.set(
+        SPARK,
+        Reply::ok(
+            "application/json",
+            payloads::yahoo_spark(&[("AAPL", 188.9, &new)]),
+        ),
+    );
+    for (at, reported) in [
+        ("2026-02-03T13:40:00Z", false),
+        ("2026-02-03T21:50:00Z", true),
+    ] {
+        origin.set(
+            AAPL_CHART,
+            Reply::ok("application/json", as_aapl(third_in_new_shares(reported))),
+        );
+        let sparks = origin.hits(SPARK);
+        let bot = RunningBot::start(
+            bot_config(dir.path(), &tg, &origin, SLIDE, false),
+            at.parse().unwrap(),
+        );
+        eventually(
+            Duration::from_secs(10),
+            "AAPL polled again",
+            polled(&origin, sparks),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        bot.stop().await;
+    }
+    // From the open the chart reports the split: it is taken in, the alert's level with it.
+    assert_eq!(personal_alerts(dir.path())[0].spec, "AAPL below 150");
+    let old_shares: Vec<Bar> = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20)
+        .unwrap()
+        .bars_of("AAPL")
+        .unwrap()
+        .into_iter()
+        .filter(|b| b.close.is_some_and(|c| c > 1000.0))
+        .collect();
+    assert!(old_shares.is_empty(), "{old_shares:?}");
+}

@@ -20,8 +20,8 @@ use chrono::{DateTime, Utc};
 
 use super::http::{FetchError, Http};
 use super::{Batch, QuoteProvider};
-use crate::model::Bar;
 pub use crate::model::SymbolCheck;
+use crate::model::{Bar, Session};
 use crate::store::{Store, StoreError};
 
 /// `[symbols]`: what chats may add.
@@ -459,7 +459,7 @@ impl Demand {
 
     /// Takes the newest prices of `bars` in as the last ones seen.
     pub fn saw(&self, bars: &[Bar]) {
-        let newest = newest_prices(bars);
+        let newest = newest_prices(settled(bars));
         let mut last = self.last_prices.lock().unwrap_or_else(|e| e.into_inner());
         for (symbol, price) in newest {
             last.insert(symbol.to_string(), price);
@@ -476,7 +476,7 @@ impl Demand {
     /// The newest stored price of `symbol`, if any could be read.
     fn newest_stored(&self, symbol: &str) -> Option<f64> {
         match self.store.bars_of(symbol) {
-            Ok(bars) => newest_prices(&bars).remove(symbol),
+            Ok(bars) => newest_prices(settled(&bars)).remove(symbol),
             Err(e) => {
                 tracing::warn!(symbol, error = %e, "cannot read the prices of a symbol");
                 None
@@ -604,7 +604,7 @@ impl Demand {
 }
 
 /// The newest close of each symbol of `bars`.
-fn newest_prices(bars: &[Bar]) -> HashMap<&str, f64> {
+fn newest_prices<'a>(bars: impl IntoIterator<Item = &'a Bar>) -> HashMap<&'a str, f64> {
     let mut newest: HashMap<&str, (DateTime<Utc>, f64)> = HashMap::new();
     for b in bars {
         let Some(close) = b.close.filter(|c| c.is_finite() && *c > 0.0) else {
@@ -616,6 +616,14 @@ fn newest_prices(bars: &[Bar]) -> HashMap<&str, f64> {
         }
     }
     newest.into_iter().map(|(s, (_, c))| (s, c)).collect()
+}
+
+/// The bars of `bars` a last price is taken from: none of the pre-market. Yahoo reports a
+/// split from the open of its ex-date, so a chart asked before cannot tell a split's first
+/// prices from a move; a symbol whose price jumped in the pre-market is asked for its chart
+/// again each poll until its regular session's prices come.
+fn settled(bars: &[Bar]) -> impl Iterator<Item = &Bar> {
+    bars.iter().filter(|b| b.session != Some(Session::Pre))
 }
 
 /// Hands bars to the pipeline and waits until they are stored (or the pipeline is gone).
@@ -819,6 +827,34 @@ mod tests {
         assert!(d.jumped(&moves).is_empty());
         // Either way: a reverse split.
         assert_eq!(d.jumped(&[bar("KO", 20, Some(122.0))]), ["KO"]);
+    }
+
+    #[test]
+    fn a_pre_market_price_is_never_the_last_one_taken_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let (d, _) = demand(&store, DemandLimits::default());
+        let bar = |minute: u32, close: f64, session: Session| Bar {
+            symbol: "AAPL".into(),
+            time: t("2026-02-03T13:00:00Z") + chrono::TimeDelta::minutes(minute.into()),
+            interval: crate::model::Interval::from_secs(300),
+            open: None,
+            high: None,
+            low: None,
+            close: Some(close),
+            volume: None,
+            session: Some(session),
+        };
+        d.saw(&[bar(0, 1890.0, Session::Post)]);
+        // A split's first prices, before its chart can report it: asked again each poll.
+        let pre = [bar(10, 189.0, Session::Pre)];
+        assert_eq!(d.jumped(&pre), ["AAPL"]);
+        d.saw(&pre);
+        assert_eq!(d.jumped(&pre), ["AAPL"]);
+        let regular = [bar(100, 188.0, Session::Regular)];
+        assert_eq!(d.jumped(&regular), ["AAPL"]);
+        d.saw(&regular);
+        assert!(d.jumped(&regular).is_empty());
     }
 
     #[tokio::test]
