@@ -733,3 +733,74 @@ async fn a_symbol_on_demand_whose_split_its_chart_reports_from_the_open_is_resta
         .collect();
     assert!(old_shares.is_empty(), "{old_shares:?}");
 }
+
+/// AAPL and MSFT on demand jump on the 3rd; Yahoo rate-limits AAPL's chart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_chart_puts_off_the_other_symbols_charts_on_demand() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    const MSFT_CHART: &str = "/v8/finance/chart/MSFT";
+    origin.set(CHART, Reply::ok("application/json", second_in_old_shares()));
+    for (path, symbol) in [(AAPL_CHART, "\"AAPL\""), (MSFT_CHART, "\"MSFT\"")] {
+        origin.set(
+            path,
+            Reply::ok(
+                "application/json",
+                second_in_old_shares().replace("\"NVDA\"", symbol),
+            ),
+        );
+    }
+    let old = payloads::seed_day_bars(1905.0, 1889.0, 1890.0);
+    origin.set(
+        SPARK,
+        Reply::ok(
+            "application/json",
+            payloads::yahoo_spark(&[("AAPL", 1917.9, &old), ("MSFT", 1917.9, &old)]),
+        ),
+    );
+    let bot = RunningBot::start(
+        bot_config(dir.path(), &tg, &origin, SLIDE, false),
+        "2026-02-02T21:50:00Z".parse().unwrap(),
+    );
+    start_chat(&tg, 42).await;
+    for alert in ["/alert AAPL below 1500", "/alert MSFT below 1500"] {
+        let set = support::ask(&tg, 42, alert).await;
+        assert!(set.contains("#"), "{set}");
+    }
+    let sparks = origin.hits(SPARK);
+    eventually(Duration::from_secs(10), "polled", || {
+        (origin.hits(SPARK) >= sparks + 2).then_some(())
+    })
+    .await;
+    bot.stop().await;
+
+    let new = next_day_bars(189.4, 188.0, 188.1, 10);
+    origin.set(
+        SPARK,
+        Reply::ok(
+            "application/json",
+            payloads::yahoo_spark(&[("AAPL", 188.9, &new), ("MSFT", 188.9, &new)]),
+        ),
+    );
+    origin.set(
+        AAPL_CHART,
+        Reply::status(429, "text/plain", "Too Many Requests"),
+    );
+    let (aapl, msft) = (origin.hits(AAPL_CHART), origin.hits(MSFT_CHART));
+    let bot = RunningBot::start(
+        bot_config(dir.path(), &tg, &origin, SLIDE, false),
+        "2026-02-03T21:50:00Z".parse().unwrap(),
+    );
+    eventually(Duration::from_secs(10), "AAPL's chart asked", || {
+        (origin.hits(AAPL_CHART) > aapl).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    bot.stop().await;
+    assert_eq!(
+        origin.hits(MSFT_CHART),
+        msft,
+        "asking on while rate-limited only prolongs it"
+    );
+}

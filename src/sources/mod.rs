@@ -282,8 +282,9 @@ pub fn from_config(config: &Config) -> Vec<(Source, cron::Schedule)> {
 /// Prices on demand carry no splits: a symbol whose price jumped as a split's would is
 /// fetched with its chart, which reports them, and its prices are held back until that
 /// answers (a split's prices taken as they are look like a crash). At most
-/// [`demand::SPLIT_CHECKS_PER_POLL`] charts a poll; the other symbols' prices wait for the
-/// next poll.
+/// [`demand::SPLIT_CHECKS_PER_POLL`] charts a poll, none after the provider rate-limits one
+/// (asking again right away only prolongs it); the other symbols' prices wait for the next
+/// poll.
 async fn check_for_splits(
     provider: &dyn QuoteProvider,
     demand: &Demand,
@@ -293,8 +294,9 @@ async fn check_for_splits(
 ) {
     let jumped = demand.jumped(&fetch.bars);
     let mut held = std::collections::HashSet::new();
+    let mut rate_limited = false;
     for (i, symbol) in jumped.iter().enumerate() {
-        if i >= demand::SPLIT_CHECKS_PER_POLL {
+        if i >= demand::SPLIT_CHECKS_PER_POLL || rate_limited {
             fetch.errors.push((
                 symbol.clone(),
                 FetchError::Throttled(
@@ -309,6 +311,10 @@ async fn check_for_splits(
         let chart = provider
             .fetch(http, std::slice::from_ref(symbol), now)
             .await;
+        rate_limited = chart
+            .errors
+            .iter()
+            .any(|(_, e)| matches!(e, FetchError::Status { status: 429, .. }));
         if chart.bars.is_empty() {
             held.insert(symbol.as_str());
         } else {
