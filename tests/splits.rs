@@ -804,3 +804,65 @@ async fn a_rate_limited_chart_puts_off_the_other_symbols_charts_on_demand() {
         "asking on while rate-limited only prolongs it"
     );
 }
+
+/// Chat 42 says /start to a bot just started, and has its answer.
+async fn started(tg: &FakeTelegram) {
+    let before = tg.sent_to(42).len();
+    start_chat(tg, 42).await;
+    eventually(Duration::from_secs(10), "the /start reply", || {
+        (tg.sent_to(42).len() > before).then_some(())
+    })
+    .await;
+}
+
+/// AAPL quoted on the 2nd in old shares and again on the 3rd, after its ten-for-one split,
+/// nothing fetching it in between: the quote's chart reports the split, and what was stored
+/// before it is restated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quote_of_a_symbol_not_fetched_since_its_split_restates_its_prices() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    origin.set(CHART, Reply::ok("application/json", second_in_old_shares()));
+    origin.set(
+        AAPL_CHART,
+        Reply::ok("application/json", as_aapl(second_in_old_shares())),
+    );
+    origin.set(
+        SPARK,
+        Reply::status(500, "text/plain", "not asked for here"),
+    );
+    let mut config = bot_config(dir.path(), &tg, &origin, SLIDE, false);
+    config.symbols.limits.keep_quoted = Duration::from_secs(60);
+    let bot = RunningBot::start(config.clone(), "2026-02-02T21:50:00Z".parse().unwrap());
+    started(&tg).await;
+    let quote = support::ask(&tg, 42, "/quote AAPL").await;
+    assert!(quote.contains("1889.00"), "{quote}");
+    bot.stop().await;
+    let bars = |dir: &Path| {
+        let store = marketbot::store::Store::open(&dir.join("data"), 8 << 20).unwrap();
+        store.bars_of("AAPL").unwrap()
+    };
+    assert!(
+        bars(dir.path())
+            .iter()
+            .any(|b| b.close.is_some_and(|c| c > 1000.0))
+    );
+
+    origin.set(
+        AAPL_CHART,
+        Reply::ok("application/json", as_aapl(third_in_new_shares(true))),
+    );
+    let charts = origin.hits(AAPL_CHART);
+    let bot = RunningBot::start(config, "2026-02-03T21:50:00Z".parse().unwrap());
+    started(&tg).await;
+    let quote = support::ask(&tg, 42, "/quote AAPL").await;
+    assert!(quote.contains("188.00"), "{quote}");
+    assert_eq!(origin.hits(AAPL_CHART), charts + 1, "fetched for the quote");
+    bot.stop().await;
+    let old_shares: Vec<Bar> = bars(dir.path())
+        .into_iter()
+        .filter(|b| b.close.is_some_and(|c| c > 1000.0))
+        .collect();
+    assert!(old_shares.is_empty(), "{old_shares:?}");
+}

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use super::http::{FetchError, Http};
-use super::{Batch, QuoteProvider};
+use super::{Batch, Prices, QuoteProvider};
 pub use crate::model::SymbolCheck;
 use crate::model::{Bar, Session};
 use crate::store::{Store, StoreError};
@@ -387,8 +387,8 @@ impl Demand {
             state.checks.insert(symbol.to_string(), check);
         }
         tracing::info!(symbol, known, "symbol checked with the quote provider");
-        if let Ok(bars) = result {
-            deliver(pipeline, bars).await;
+        if let Ok(prices) = result {
+            deliver(pipeline, prices).await;
         }
         *answered = Some(Instant::now());
         if known {
@@ -418,9 +418,10 @@ impl Demand {
         if !self.may_ask(chat, now) {
             return;
         }
+        // With the splits the provider reports: prices stored before one are restated.
         match self.provider.validate(&self.http, symbol, now).await {
-            Ok(bars) => {
-                deliver(pipeline, bars).await;
+            Ok(prices) => {
+                deliver(pipeline, prices).await;
                 *answered = Some(Instant::now());
             }
             Err(e) => tracing::warn!(symbol, error = %e, "cannot fetch a symbol asked for"),
@@ -627,15 +628,16 @@ fn settled(bars: &[Bar]) -> impl Iterator<Item = &Bar> {
 }
 
 /// Hands bars to the pipeline and waits until they are stored (or the pipeline is gone).
-async fn deliver(pipeline: &tokio::sync::mpsc::Sender<Batch>, bars: Vec<Bar>) {
-    if bars.is_empty() {
+async fn deliver(pipeline: &tokio::sync::mpsc::Sender<Batch>, prices: Prices) {
+    let Prices { bars, splits } = prices;
+    if bars.is_empty() && splits.is_empty() {
         return;
     }
     let (done, stored) = tokio::sync::oneshot::channel();
     let batch = Batch::Bars {
         source: "on demand".into(),
         bars,
-        splits: Vec::new(),
+        splits,
         done: Some(done),
     };
     if pipeline.send(batch).await.is_ok() {
@@ -672,14 +674,14 @@ mod tests {
             _: &'a Http,
             symbol: &'a str,
             _: DateTime<Utc>,
-        ) -> BoxFuture<'a, Result<Vec<Bar>, FetchError>> {
+        ) -> BoxFuture<'a, Result<Prices, FetchError>> {
             self.asked.lock().unwrap().push(symbol.to_string());
             Box::pin(async move {
                 match symbol.chars().next() {
-                    Some('K') => Ok(Vec::new()),
+                    Some('K') => Ok(Prices::default()),
                     Some('S') => {
                         tokio::time::sleep(Duration::from_millis(200)).await;
-                        Ok(Vec::new())
+                        Ok(Prices::default())
                     }
                     Some('X') => Err(FetchError::Timeout),
                     _ => Err(FetchError::NoData("No data found".into())),

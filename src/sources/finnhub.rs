@@ -31,7 +31,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::http::{FetchError, Http, Response};
-use super::{QuoteFetch, QuoteProvider};
+use super::{Prices, QuoteFetch, QuoteProvider};
 use crate::config::{ApiKey, FINNHUB_MAX_REQUESTS_PER_MINUTE};
 use crate::market::exchange_for;
 use crate::model::{Bar, Interval, Session, price};
@@ -329,14 +329,14 @@ impl QuoteProvider for Finnhub {
         http: &'a Http,
         symbol: &'a str,
         now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Vec<Bar>, FetchError>> {
+    ) -> BoxFuture<'a, Result<Prices, FetchError>> {
         Box::pin(async move {
             if self.access.turn(self.access.wait_at_most).await.is_none() {
                 return Err(FetchError::Throttled(
                     "the plan's requests a minute are spent".into(),
                 ));
             }
-            self.quote(http, symbol, now).await
+            self.quote(http, symbol, now).await.map(Prices::from)
         })
     }
 }

@@ -146,14 +146,32 @@ pub trait QuoteProvider: Send + Sync {
         false
     }
 
-    /// Asks about one symbol: its current bars, or [`FetchError::NoData`] (or a 404) when
-    /// the provider does not know it.
+    /// Asks about one symbol: its current bars and the splits reported with them, or
+    /// [`FetchError::NoData`] (or a 404) when the provider does not know it.
     fn validate<'a>(
         &'a self,
         http: &'a Http,
         symbol: &'a str,
         now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Vec<Bar>, FetchError>>;
+    ) -> BoxFuture<'a, Result<Prices, FetchError>>;
+}
+
+/// One symbol's bars as a provider answered, and the splits it reported with them.
+#[derive(Debug, Default)]
+pub struct Prices {
+    /// The bars.
+    pub bars: Vec<Bar>,
+    /// The splits (Yahoo's chart reports them; the others none).
+    pub splits: Vec<Split>,
+}
+
+impl From<Vec<Bar>> for Prices {
+    fn from(bars: Vec<Bar>) -> Prices {
+        Prices {
+            bars,
+            splits: Vec::new(),
+        }
+    }
 }
 
 /// A configured source.

@@ -12,7 +12,7 @@ use reqwest::header::HeaderMap;
 use url::Url;
 
 use super::http::{FetchError, Http};
-use super::{QuoteFetch, QuoteProvider};
+use super::{Prices, QuoteFetch, QuoteProvider};
 use crate::model::{Bar, Interval, Session};
 
 /// The Stooq quote endpoint.
@@ -87,14 +87,14 @@ impl QuoteProvider for Stooq {
         http: &'a Http,
         symbol: &'a str,
         now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Vec<Bar>, FetchError>> {
+    ) -> BoxFuture<'a, Result<Prices, FetchError>> {
         Box::pin(async move {
             let symbols = [symbol.to_string()];
             let mut fetch = self.fetch(http, &symbols, now).await;
             match fetch.errors.pop() {
                 Some((_, e)) if fetch.bars.is_empty() => Err(e),
                 _ if fetch.bars.is_empty() => Err(FetchError::NoData(format!("N/D for {symbol}"))),
-                _ => Ok(fetch.bars),
+                _ => Ok(Prices::from(fetch.bars)),
             }
         })
     }

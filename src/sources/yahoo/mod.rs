@@ -18,7 +18,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::http::{FetchError, Http};
-use super::{QuoteFetch, QuoteProvider, volume};
+use super::{Prices, QuoteFetch, QuoteProvider, volume};
 use crate::market::exchange_for;
 use crate::model::{Bar, Interval, Session, Split};
 
@@ -284,11 +284,14 @@ impl QuoteProvider for Yahoo {
         http: &'a Http,
         symbol: &'a str,
         now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Vec<Bar>, FetchError>> {
+    ) -> BoxFuture<'a, Result<Prices, FetchError>> {
         Box::pin(async move {
             get_chart(http, &self.url(symbol), symbol, self.interval, now)
                 .await
-                .map(|c| c.bars)
+                .map(|c| Prices {
+                    bars: c.bars,
+                    splits: c.splits,
+                })
         })
     }
 }
