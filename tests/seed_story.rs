@@ -258,9 +258,10 @@ async fn the_story_from_finnhubs_company_news_alerts_once_with_finnhubs_link() {
         "source": "MarketWatch",
         "url": "https://finnhub.io/api/news?id=9a0b",
     });
+    // Only the denial at first: the story comes once the chat follows the rules.
     origin.set(
         "/api/v1/company-news",
-        Reply::ok("application/json", format!("[{article},{denial}]")),
+        Reply::ok("application/json", format!("[{denial}]")),
     );
     let text = support::bot_config_text(
         &tg,
@@ -274,6 +275,15 @@ async fn the_story_from_finnhubs_company_news_alerts_once_with_finnhubs_link() {
     let dir = tempfile::tempdir().unwrap();
     let bot = RunningBot::start(support::config(dir.path(), &text), seed_evening());
     start_chat(&tg, CHAT).await;
+    let polled = origin.hits("/api/v1/company-news");
+    eventually(Duration::from_secs(10), "the news polled", || {
+        (origin.hits("/api/v1/company-news") > polled).then_some(())
+    })
+    .await;
+    origin.set(
+        "/api/v1/company-news",
+        Reply::ok("application/json", format!("[{article},{denial}]")),
+    );
     let alert = eventually(Duration::from_secs(10), "the alert", || {
         tg.alerts_to(CHAT).first().cloned()
     })
