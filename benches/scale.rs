@@ -15,7 +15,11 @@
 //!   sled, and on PostgreSQL when `MARKETBOT_TEST_DATABASE_URL` names a database (a schema of
 //!   its own, dropped afterwards).
 //!
-//! `cargo bench --bench scale [-- personal|chats|store]`. Times are medians of repeated runs
+//! - symbols on demand: 100 / 1 000 / 10 000 of them, each with 100 daily and 65 half-hour bars
+//!   stored — the check of a poll's prices for jumps like a split's the first time after a
+//!   start (each symbol's newest stored price read) and on later polls (in memory).
+//!
+//! `cargo bench --bench scale [-- personal|chats|store|demand]`. Times are medians of repeated runs
 //! (wall clock on this machine; the ratios between sizes are what to watch).
 
 mod common;
@@ -444,6 +448,96 @@ fn stores(sizes: &[usize]) {
     }
 }
 
+/// Symbols on demand: a poll's prices compared with the last ones taken in, at first read
+/// from the store.
+fn demand(sizes: &[usize]) {
+    use marketbot::config::{DEFAULT_USER_AGENT, HttpConfig};
+    use marketbot::sources::demand::{Demand, DemandLimits};
+    use marketbot::sources::http::Http;
+    println!(
+        "symbols on demand | bars stored | first poll after a start | per symbol | later poll | per symbol"
+    );
+    for &n in sizes {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 16 << 20).unwrap();
+        let names: Vec<String> = (0..n).map(|i| format!("D{i:05}")).collect();
+        let day = t("2026-02-02T21:00:00Z");
+        let mut stored = 0;
+        for chunk in names.chunks(200) {
+            let mut bars = Vec::new();
+            for s in chunk {
+                for d in 0..100 {
+                    bars.push(bar(s, day - TimeDelta::days(100 - d), 100.0, "1d"));
+                }
+                for k in 0..65 {
+                    let at = day - TimeDelta::days(4) + TimeDelta::minutes(30 * k);
+                    bars.push(bar(s, at, 100.0 + (k % 5) as f64, "30m"));
+                }
+            }
+            stored += bars.len();
+            store
+                .commit(&marketbot::store::Step {
+                    now: day,
+                    bars,
+                    ..Default::default()
+                })
+                .unwrap();
+        }
+        let http = Http::new(&HttpConfig {
+            timeout: Duration::from_secs(1),
+            user_agent: DEFAULT_USER_AGENT.into(),
+            listen: None,
+            stall_after: Duration::from_secs(45),
+        });
+        // Never asked: the prices come from the benchmark.
+        let provider = Arc::new(marketbot::sources::stooq::Stooq {
+            base_url: "http://127.0.0.1:9".parse().unwrap(),
+        });
+        let limits = DemandLimits {
+            max: n,
+            ..DemandLimits::default()
+        };
+        let demand = Demand::open(Vec::new(), limits, provider, http, store.clone()).unwrap();
+        // A poll's spark answer: a few five-minute closes each, one in ten a split's price.
+        let poll = |minute: i64| -> Vec<Bar> {
+            names
+                .iter()
+                .enumerate()
+                .flat_map(|(i, s)| {
+                    let price = if i % 10 == 0 { 10.0 } else { 101.0 };
+                    (0..3).map(move |k| {
+                        let at = day + TimeDelta::minutes(minute + 5 * k);
+                        bar(s, at, price, "5m")
+                    })
+                })
+                .collect()
+        };
+        let bars = poll(0);
+        let started = Instant::now();
+        let jumped = demand.jumped(&bars);
+        let first = started.elapsed();
+        assert_eq!(jumped.len(), n.div_ceil(10));
+        demand.saw(&bars);
+        let later: Vec<Duration> = (1..=5)
+            .map(|m| {
+                let bars = poll(m * 15);
+                let started = Instant::now();
+                let jumped = demand.jumped(&bars);
+                let took = started.elapsed();
+                assert!(jumped.is_empty());
+                demand.saw(&bars);
+                took
+            })
+            .collect();
+        let later = median(later);
+        println!(
+            "{n} | {stored} | {first:.1?} | {:.1} µs | {later:.2?} | {:.2} µs",
+            first.as_secs_f64() * 1e6 / n as f64,
+            later.as_secs_f64() * 1e6 / n as f64,
+        );
+    }
+}
+
 fn main() {
     let args = common::Args::get();
     let full = args.full();
@@ -465,5 +559,8 @@ fn main() {
     }
     if wants("store") {
         stores(if full { &[100, 1_000, 10_000] } else { &[50] });
+    }
+    if wants("demand") {
+        demand(if full { &[100, 1_000, 10_000] } else { &[20] });
     }
 }

@@ -476,8 +476,9 @@ impl Demand {
 
     /// The newest stored price of `symbol`, if any could be read.
     fn newest_stored(&self, symbol: &str) -> Option<f64> {
-        match self.store.bars_of(symbol) {
-            Ok(bars) => newest_prices(settled(&bars)).remove(symbol),
+        let settled = |b: &Bar| is_settled(b) && b.close.is_some_and(is_price);
+        match self.store.newest_bar_of(symbol, settled) {
+            Ok(bar) => bar.and_then(|b| b.close),
             Err(e) => {
                 tracing::warn!(symbol, error = %e, "cannot read the prices of a symbol");
                 None
@@ -608,7 +609,7 @@ impl Demand {
 fn newest_prices<'a>(bars: impl IntoIterator<Item = &'a Bar>) -> HashMap<&'a str, f64> {
     let mut newest: HashMap<&str, (DateTime<Utc>, f64)> = HashMap::new();
     for b in bars {
-        let Some(close) = b.close.filter(|c| c.is_finite() && *c > 0.0) else {
+        let Some(close) = b.close.filter(|c| is_price(*c)) else {
             continue;
         };
         let entry = newest.entry(b.symbol.as_str()).or_insert((b.time, close));
@@ -624,7 +625,17 @@ fn newest_prices<'a>(bars: impl IntoIterator<Item = &'a Bar>) -> HashMap<&'a str
 /// prices from a move; a symbol whose price jumped in the pre-market is asked for its chart
 /// again each poll until its regular session's prices come.
 fn settled(bars: &[Bar]) -> impl Iterator<Item = &Bar> {
-    bars.iter().filter(|b| b.session != Some(Session::Pre))
+    bars.iter().filter(|b| is_settled(b))
+}
+
+/// Whether `bar` may give a last price: it is not of the pre-market (see [`settled`]).
+fn is_settled(bar: &Bar) -> bool {
+    bar.session != Some(Session::Pre)
+}
+
+/// Whether `close` is a price (finite, above zero).
+fn is_price(close: f64) -> bool {
+    close.is_finite() && close > 0.0
 }
 
 /// Hands bars to the pipeline and waits until they are stored (or the pipeline is gone).

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::kv::{Range, Tree};
+use super::kv::{Order, Range, Tree};
 use super::{Store, StoreError, decode};
 use crate::model::{Bar, Split};
 
@@ -187,6 +187,52 @@ impl Store {
         let mut out: Vec<Bar> = self.values(Tree::Bars, Range::prefix(&prefix), "bar")?;
         out.sort_by_key(|b| b.time);
         Ok(out)
+    }
+
+    /// The newest stored bar of `symbol` that is `wanted`, of whatever length: each series
+    /// (bar length) read from its newest bar back to its newest wanted one, not the whole
+    /// history.
+    pub fn newest_bar_of(
+        &self,
+        symbol: &str,
+        wanted: impl Fn(&Bar) -> bool,
+    ) -> Result<Option<Bar>, StoreError> {
+        let mut prefix = symbol.as_bytes().to_vec();
+        prefix.push(0);
+        let series = prefix.len() + 4;
+        let mut end = super::kv::prefix_end(&prefix);
+        let mut newest: Option<Bar> = None;
+        loop {
+            let range = Range {
+                start: prefix.clone(),
+                end: end.clone(),
+            };
+            let mut entries = self
+                .entries_in(Tree::Bars, range, Order::Descending, "reading the store")
+                .peekable();
+            // The newest series left: the one of the last key.
+            let Some(first) = entries.peek() else { break };
+            let this = match first {
+                Ok((key, _)) if key.len() >= series => key[..series].to_vec(),
+                Ok(_) => break,
+                Err(_) => return Err(entries.next().and_then(Result::err).expect("peeked")),
+            };
+            for entry in entries {
+                let (key, value) = entry?;
+                if !key.starts_with(&this) {
+                    break;
+                }
+                if let Some(bar) = decode::<Bar>(&value, "bar").filter(|b| wanted(b)) {
+                    if newest.as_ref().is_none_or(|n| bar.time > n.time) {
+                        newest = Some(bar);
+                    }
+                    break;
+                }
+            }
+            // Next, the series of the shorter bar lengths: their keys sort before this one's.
+            end = Some(this);
+        }
+        Ok(newest)
     }
 
     /// Forgets bars older than what can matter: intraday before `series::intraday_horizon`,

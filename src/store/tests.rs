@@ -3,6 +3,7 @@ use super::*;
 use crate::chats::{ChatKind, Mute, MuteTarget};
 use crate::delivery::outbox::Target;
 use crate::engine::EngineState;
+use crate::model::Session;
 use crate::personal::{Key, PersonalAlert, PersonalState, Restatement};
 
 fn open() -> (tempfile::TempDir, Store) {
@@ -88,6 +89,7 @@ on_every_backend!(
     a_personal_alert_is_changed_in_place_and_an_edit_drops_its_state,
     a_split_restates_the_bars_before_it_once,
     a_restated_alert_is_stored_only_over_the_spec_it_was_read_from,
+    the_newest_wanted_bar_of_a_symbol_is_found_across_its_bar_lengths,
 );
 
 fn bar(time: &str, close: f64) -> Bar {
@@ -1092,4 +1094,60 @@ fn a_restated_alert_is_stored_only_over_the_spec_it_was_read_from(f: &Fixture) {
     store.commit(&step(&latest, "NVDA below 1.85")).unwrap();
     assert!(store.personal_alerts_of(7).unwrap().is_empty());
     assert_eq!(store.outbox().unwrap().len(), 2);
+}
+
+fn the_newest_wanted_bar_of_a_symbol_is_found_across_its_bar_lengths(f: &Fixture) {
+    let store = f.open();
+    let of = |symbol: &str, interval: &str, time: &str, close: f64, session: Session| Bar {
+        symbol: symbol.into(),
+        interval: interval.parse().unwrap(),
+        session: Some(session),
+        ..bar(time, close)
+    };
+    let now: DateTime<Utc> = "2026-02-03T15:00:00Z".parse().unwrap();
+    store
+        .commit(&Step {
+            now,
+            bars: vec![
+                of(
+                    "NVDA",
+                    "1d",
+                    "2026-02-02T21:00:00Z",
+                    186.0,
+                    Session::Regular,
+                ),
+                of(
+                    "NVDA",
+                    "30m",
+                    "2026-02-02T20:30:00Z",
+                    185.0,
+                    Session::Regular,
+                ),
+                of("NVDA", "30m", "2026-02-03T13:00:00Z", 18.7, Session::Pre),
+                of("NVDA", "5m", "2026-02-02T22:00:00Z", 186.4, Session::Post),
+                of("NVDA", "5m", "2026-02-03T12:00:00Z", 18.6, Session::Pre),
+                // Symbols whose names extend NVDA's or sort next to it.
+                of("NVDAX", "1d", "2026-02-03T21:00:00Z", 1.0, Session::Regular),
+                of("NVD", "1d", "2026-02-03T21:00:00Z", 2.0, Session::Regular),
+            ],
+            ..Default::default()
+        })
+        .unwrap();
+    let newest = |wanted: fn(&Bar) -> bool| {
+        store
+            .newest_bar_of("NVDA", wanted)
+            .unwrap()
+            .map(|b| (b.time.to_rfc3339(), b.close))
+    };
+    assert_eq!(
+        newest(|_| true),
+        Some(("2026-02-03T13:00:00+00:00".into(), Some(18.7)))
+    );
+    // Each bar length read back to its newest wanted bar.
+    assert_eq!(
+        newest(|b| b.session != Some(Session::Pre)),
+        Some(("2026-02-02T22:00:00+00:00".into(), Some(186.4)))
+    );
+    assert_eq!(newest(|_| false), None);
+    assert_eq!(store.newest_bar_of("AMD", |_| true).unwrap(), None);
 }
