@@ -5,7 +5,10 @@
 //! belongs to and which session is running. Trading days are the weekdays that are not the
 //! exchange's holidays ([`holidays`], by each exchange's rules; Hong Kong's of the Chinese
 //! calendar from a table of years, outside which a holiday there looks like a day without
-//! bars, which the engine handles). Half days keep the usual hours.
+//! bars, which the engine handles). On an exchange's half days ([`Holidays::half_day`]) the
+//! regular session ends early, and after-hours, where the exchange has some, runs from then
+//! to the half day's own end: [`Exchange::close_on`] and [`Exchange::session_at`] say so, and
+//! everything that stamps a daily bar, decides a bar's session or judges staleness asks them.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
@@ -27,11 +30,16 @@ pub struct Exchange {
     pub pre_open: NaiveTime,
     /// Start of the regular session.
     pub open: NaiveTime,
-    /// End of the regular session.
+    /// End of the regular session on a full day ([`Exchange::close_time`] gives a date's).
     pub close: NaiveTime,
-    /// End of after-hours trading (equal to `close` where there is none).
+    /// End of after-hours trading on a full day (equal to `close` where there is none).
     pub post_close: NaiveTime,
-    /// The weekdays it is closed.
+    /// End of the regular session on a half day (equal to `close` where there are none).
+    pub half_day_close: NaiveTime,
+    /// End of after-hours trading on a half day (equal to `half_day_close` where there is
+    /// none).
+    pub half_day_post_close: NaiveTime,
+    /// The weekdays it is closed, and those it closes early.
     pub holidays: Holidays,
 }
 
@@ -42,12 +50,13 @@ const fn hm(h: u32, m: u32) -> NaiveTime {
     }
 }
 
-/// An exchange with a regular session only (local times), closed on its `holidays`.
+/// An exchange with a regular session only (local times), closed on its `holidays` and
+/// closing at `half_day_close` on its half days.
 const fn closing_on(
     name: &'static str,
     tz: Tz,
-    open: NaiveTime,
-    close: NaiveTime,
+    (open, close): (NaiveTime, NaiveTime),
+    half_day_close: NaiveTime,
     holidays: Holidays,
 ) -> Exchange {
     Exchange {
@@ -57,6 +66,8 @@ const fn closing_on(
         open,
         close,
         post_close: close,
+        half_day_close,
+        half_day_post_close: half_day_close,
         holidays,
     }
 }
@@ -68,6 +79,10 @@ static US: Exchange = Exchange {
     open: hm(9, 30),
     close: hm(16, 0),
     post_close: hm(20, 0),
+    // NYSE's and Nasdaq's early closes; the late sessions of NYSE Arca and the others end
+    // at 17:00 on those days.
+    half_day_close: hm(13, 0),
+    half_day_post_close: hm(17, 0),
     holidays: Holidays::Us,
 };
 
@@ -78,115 +93,118 @@ static XETRA: Exchange = Exchange {
     open: hm(9, 0),
     close: hm(17, 30),
     post_close: hm(22, 0),
+    // The last trading day of the year: Xetra and the floors alike end at 14:00.
+    half_day_close: hm(14, 0),
+    half_day_post_close: hm(14, 0),
     holidays: Holidays::Xetra,
 };
 
 static LSE: Exchange = closing_on(
     "LSE",
     chrono_tz::Europe::London,
-    hm(8, 0),
-    hm(16, 30),
+    (hm(8, 0), hm(16, 30)),
+    hm(12, 30),
     Holidays::London,
 );
 
 static SIX: Exchange = closing_on(
     "SIX",
     chrono_tz::Europe::Zurich,
-    hm(9, 0),
-    hm(17, 30),
+    (hm(9, 0), hm(17, 30)),
+    hm(17, 30), // no half days
     Holidays::Six,
 );
 
 static TSE: Exchange = closing_on(
     "TSE",
     chrono_tz::Asia::Tokyo,
-    hm(9, 0),
-    hm(15, 30),
+    (hm(9, 0), hm(15, 30)),
+    hm(15, 30), // no half days
     Holidays::Tokyo,
 );
 
 static EURONEXT_PARIS: Exchange = closing_on(
     "Euronext",
     chrono_tz::Europe::Paris,
-    hm(9, 0),
-    hm(17, 30),
+    (hm(9, 0), hm(17, 30)),
+    hm(14, 5),
     Holidays::Euronext,
 );
 static EURONEXT_LISBON: Exchange = closing_on(
     "Euronext Lisbon",
     chrono_tz::Europe::Lisbon,
-    hm(8, 0),
-    hm(16, 30),
+    (hm(8, 0), hm(16, 30)),
+    hm(13, 5), // 14:05 in Paris
     Holidays::Euronext,
 );
 static MILAN: Exchange = closing_on(
     "Borsa Italiana",
     chrono_tz::Europe::Rome,
-    hm(9, 0),
-    hm(17, 30),
+    (hm(9, 0), hm(17, 30)),
+    hm(17, 30), // no half days
     Holidays::Milan,
 );
 static MADRID: Exchange = closing_on(
     "BME",
     chrono_tz::Europe::Madrid,
-    hm(9, 0),
-    hm(17, 30),
+    (hm(9, 0), hm(17, 30)),
+    hm(14, 0),
     Holidays::Madrid,
 );
 static VIENNA: Exchange = closing_on(
     "Wiener Börse",
     chrono_tz::Europe::Vienna,
-    hm(9, 0),
-    hm(17, 30),
+    (hm(9, 0), hm(17, 30)),
+    hm(17, 30), // no half days known
     Holidays::Vienna,
 );
 static STOCKHOLM: Exchange = closing_on(
     "Nasdaq Stockholm",
     chrono_tz::Europe::Stockholm,
-    hm(9, 0),
-    hm(17, 30),
+    (hm(9, 0), hm(17, 30)),
+    hm(13, 0),
     Holidays::Stockholm,
 );
 static COPENHAGEN: Exchange = closing_on(
     "Nasdaq Copenhagen",
     chrono_tz::Europe::Copenhagen,
-    hm(9, 0),
-    hm(17, 0),
+    (hm(9, 0), hm(17, 0)),
+    hm(17, 0), // no half days
     Holidays::Copenhagen,
 );
 static HELSINKI: Exchange = closing_on(
     "Nasdaq Helsinki",
     chrono_tz::Europe::Helsinki,
-    hm(10, 0),
-    hm(18, 30),
+    (hm(10, 0), hm(18, 30)),
+    hm(18, 30), // no half days
     Holidays::Helsinki,
 );
 static OSLO: Exchange = closing_on(
     "Oslo Børs",
     chrono_tz::Europe::Oslo,
-    hm(9, 0),
-    hm(16, 20),
+    (hm(9, 0), hm(16, 20)),
+    hm(13, 0),
     Holidays::Oslo,
 );
 static TORONTO: Exchange = closing_on(
     "TSX",
     chrono_tz::America::Toronto,
-    hm(9, 30),
-    hm(16, 0),
+    (hm(9, 30), hm(16, 0)),
+    hm(13, 0),
     Holidays::Toronto,
 );
 static HONG_KONG: Exchange = closing_on(
     "HKEX",
     chrono_tz::Asia::Hong_Kong,
-    hm(9, 30),
-    hm(16, 0),
+    (hm(9, 30), hm(16, 0)),
+    hm(12, 0), // the morning session only
     Holidays::HongKong,
 );
 static SYDNEY: Exchange = closing_on(
     "ASX",
     chrono_tz::Australia::Sydney,
-    hm(10, 0),
-    hm(16, 0),
+    (hm(10, 0), hm(16, 0)),
+    hm(14, 10),
     Holidays::Sydney,
 );
 
@@ -227,18 +245,42 @@ impl Exchange {
         !matches!(date.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(date)
     }
 
+    /// The local time `date`'s regular session ends early, on a trading day that is one of
+    /// the exchange's half days.
+    pub fn early_close(&self, date: NaiveDate) -> Option<NaiveTime> {
+        (self.half_day_close != self.close
+            && self.holidays.half_day(date)
+            && self.is_trading_day(date))
+        .then_some(self.half_day_close)
+    }
+
+    /// The local time `date`'s regular session ends: early on a half day.
+    pub fn close_time(&self, date: NaiveDate) -> NaiveTime {
+        self.early_close(date).unwrap_or(self.close)
+    }
+
+    /// The local times `date`'s regular session and after-hours end.
+    fn ends(&self, date: NaiveDate) -> (NaiveTime, NaiveTime) {
+        match self.early_close(date) {
+            Some(close) => (close, self.half_day_post_close),
+            None => (self.close, self.post_close),
+        }
+    }
+
     /// The session running at `t`, if any.
     pub fn session_at(&self, t: DateTime<Utc>) -> Option<Session> {
         let local = t.with_timezone(&self.tz);
-        if !self.is_trading_day(local.date_naive()) {
+        let date = local.date_naive();
+        if !self.is_trading_day(date) {
             return None;
         }
+        let (close, post_close) = self.ends(date);
         let time = local.time();
-        if time >= self.open && time < self.close {
+        if time >= self.open && time < close {
             Some(Session::Regular)
         } else if time >= self.pre_open && time < self.open {
             Some(Session::Pre)
-        } else if time >= self.close && time < self.post_close {
+        } else if time >= close && time < post_close {
             Some(Session::Post)
         } else {
             None
@@ -277,9 +319,9 @@ impl Exchange {
         d
     }
 
-    /// The UTC instant of the regular close on `date`.
+    /// The UTC instant of the regular close on `date` (early on a half day).
     pub fn close_on(&self, date: NaiveDate) -> DateTime<Utc> {
-        self.local_instant(date, self.close)
+        self.local_instant(date, self.close_time(date))
     }
 
     /// The UTC instant `date` begins at this exchange (local midnight).
@@ -304,15 +346,11 @@ impl Exchange {
         if in_session {
             return t;
         }
-        let end_of_day = if extended {
-            self.post_close
-        } else {
-            self.close
-        };
         let mut date = self.trading_date(t);
         loop {
             if self.is_trading_day(date) {
-                let end = self.local_instant(date, end_of_day);
+                let (close, post_close) = self.ends(date);
+                let end = self.local_instant(date, if extended { post_close } else { close });
                 if end <= t {
                     return end;
                 }
@@ -402,9 +440,10 @@ mod tests {
             date("2026-02-20")
         );
         assert_eq!(hkex.session_at(t("2026-02-18T02:00:00Z")), None);
+        // The eve, Monday, traded in the morning only.
         assert_eq!(
             hkex.last_trading_moment(t("2026-02-18T02:00:00Z"), false),
-            t("2026-02-16T08:00:00Z")
+            t("2026-02-16T04:00:00Z")
         );
         // Golden Week in Tokyo: Thursday 7 May's previous trading day is Friday 1 May.
         assert_eq!(
@@ -472,6 +511,87 @@ mod tests {
             t("2026-02-02T21:00:00Z")
         );
         assert_eq!(us.last_trading_moment(after, true), after);
+    }
+
+    #[test]
+    fn half_days_end_the_regular_session_early() {
+        let date = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let us = exchange_for("NVDA");
+        // The day after Thanksgiving 2026: regular until 13:00 New York (18:00 UTC), after-hours
+        // until 17:00.
+        let friday = date("2026-11-27");
+        assert_eq!(us.early_close(friday), NaiveTime::from_hms_opt(13, 0, 0));
+        assert_eq!(us.close_on(friday), t("2026-11-27T18:00:00Z"));
+        assert_eq!(
+            us.session_at(t("2026-11-27T17:59:00Z")),
+            Some(Session::Regular)
+        );
+        assert_eq!(
+            us.session_at(t("2026-11-27T19:00:00Z")),
+            Some(Session::Post),
+            "14:00 in New York"
+        );
+        assert_eq!(us.session_at(t("2026-11-27T22:00:00Z")), None, "17:00");
+        assert_eq!(
+            us.session_of_bar_ending(t("2026-11-27T18:00:00Z")),
+            Some(Session::Regular)
+        );
+        let saturday = t("2026-11-28T15:00:00Z");
+        assert_eq!(
+            us.last_trading_moment(saturday, false),
+            t("2026-11-27T18:00:00Z")
+        );
+        assert_eq!(
+            us.last_trading_moment(saturday, true),
+            t("2026-11-27T22:00:00Z")
+        );
+        // 3 July 2025 (summer time), and ordinary days around the half days unchanged.
+        assert_eq!(us.close_on(date("2025-07-03")), t("2025-07-03T17:00:00Z"));
+        assert_eq!(us.close_on(date("2026-11-30")), t("2026-11-30T21:00:00Z"));
+        assert_eq!(us.close_on(date("2026-07-02")), t("2026-07-02T20:00:00Z"));
+        assert_eq!(us.early_close(date("2026-11-30")), None);
+        assert_eq!(
+            us.session_at(t("2026-11-30T19:00:00Z")),
+            Some(Session::Regular)
+        );
+        // A holiday is no half day: Christmas Eve 2027 is Christmas's Friday.
+        assert_eq!(us.early_close(date("2027-12-24")), None);
+        // Elsewhere, each at its own time.
+        for (symbol, day, close) in [
+            ("VOD.L", "2026-12-24", "2026-12-24T12:30:00Z"),
+            ("MC.PA", "2026-12-31", "2026-12-31T13:05:00Z"),
+            ("EDP.LS", "2026-12-31", "2026-12-31T13:05:00Z"),
+            ("SAN.MC", "2026-12-24", "2026-12-24T13:00:00Z"),
+            ("SAP.DE", "2026-12-30", "2026-12-30T13:00:00Z"),
+            ("VOLV-B.ST", "2026-04-30", "2026-04-30T11:00:00Z"),
+            ("EQNR.OL", "2026-04-01", "2026-04-01T11:00:00Z"),
+            ("RY.TO", "2026-12-24", "2026-12-24T18:00:00Z"),
+            ("BHP.AX", "2026-12-24", "2026-12-24T03:10:00Z"),
+            ("0700.HK", "2026-02-16", "2026-02-16T04:00:00Z"),
+            ("0700.HK", "2026-12-31", "2026-12-31T04:00:00Z"),
+        ] {
+            assert_eq!(
+                exchange_for(symbol).close_on(date(day)),
+                t(close),
+                "{symbol} {day}"
+            );
+        }
+        // Frankfurt's after-hours end with Xetra on its last day; the day before is a full one.
+        let xetra = exchange_for("SAP.DE");
+        assert_eq!(xetra.session_at(t("2026-12-30T14:30:00Z")), None);
+        assert_eq!(
+            xetra.close_on(date("2026-12-29")),
+            t("2026-12-29T16:30:00Z")
+        );
+        // None at SIX, Milan, Helsinki or Tokyo.
+        for symbol in ["NESN.SW", "ENI.MI", "NOKIA.HE", "7203.T"] {
+            let exchange = exchange_for(symbol);
+            let mut d = date("2026-01-01");
+            while d.year() == 2026 {
+                assert_eq!(exchange.early_close(d), None, "{symbol} {d}");
+                d = d.succ_opt().unwrap();
+            }
+        }
     }
 
     #[test]

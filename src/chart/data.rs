@@ -211,7 +211,7 @@ fn session_start(exchange: &Exchange, date: NaiveDate, session: Option<Session>)
     let time = match session {
         Some(Session::Pre) => exchange.pre_open,
         Some(Session::Regular) => exchange.open,
-        Some(Session::Post) => exchange.close,
+        Some(Session::Post) => exchange.close_time(date),
         None => NaiveTime::MIN,
     };
     exchange

@@ -1,6 +1,8 @@
 //! Exchange holidays: the days an exchange is closed although they are weekdays, worked out by
 //! each exchange's rules (fixed dates, weekdays of a month, Easter) so that the calendar never
-//! runs out. Half days (Christmas Eve in New York, say) are trading days with the usual hours.
+//! runs out. Each exchange's half days, trading days on which the regular session ends early,
+//! are worked out alike ([`Holidays::half_day`], listed at the end); the time each closes then
+//! is the exchange's own ([`super::Exchange`]).
 //!
 //! - **NYSE and Nasdaq**: New Year's Day, Martin Luther King Jr. Day, Washington's Birthday,
 //!   Good Friday, Memorial Day, Juneteenth (from 2022), Independence Day, Labor Day,
@@ -63,6 +65,29 @@
 //!   Saturday, included), is kept on the next day that is neither; one on a Saturday is not
 //!   made up. The days of the Chinese calendar come from a table of 2019 to 2027; in other
 //!   years only the other holidays are known. Closures for typhoons and rainstorms are not.
+//!
+//! Half days, when they are trading days:
+//!
+//! - **NYSE and Nasdaq** (13:00; the late sessions end at 17:00): 3 July from Monday to
+//!   Thursday (on a Friday it is Independence Day's; when 4 July is a Sunday, 2 July trades in
+//!   full), the day after Thanksgiving, Christmas Eve from Monday to Thursday (on a Friday it
+//!   is Christmas's; 23 December is never short).
+//! - **Xetra and the German floors** (14:00, the floors too): the last trading day of the
+//!   year, the last weekday before 31 December (from 2010).
+//! - **London** (12:30): Christmas Eve and New Year's Eve, each at a weekend on the Friday
+//!   before.
+//! - **Euronext** (14:05 in Paris, Amsterdam and Brussels, 13:05 in Lisbon): Christmas Eve
+//!   and New Year's Eve. **BME** (14:00): the same, from 2012 to 2020 and from 2024.
+//! - **Nasdaq Stockholm** (13:00): 5 January, Maundy Thursday, 30 April, the day before
+//!   Ascension, All Saints' Eve (the Friday from 30 October to 5 November).
+//! - **Oslo Børs** (13:00): the Wednesday before Easter (from 2011).
+//! - **TSX** (13:00): Christmas Eve (from 2010).
+//! - **ASX** (14:10): the last weekday before Christmas and the last of the year (from 2010;
+//!   not in 2022, when both traded in full).
+//! - **HKEX** (12:00, the morning session only): Christmas Eve, New Year's Eve and the eve of
+//!   the Lunar New Year (that last in the years of the table only).
+//! - None known at SIX, Borsa Italiana, Wiener Börse (the last trading day of the year is said
+//!   to close early some years, decided year by year), Nasdaq Copenhagen and Helsinki, JPX.
 
 mod hong_kong;
 mod japan;
@@ -218,6 +243,59 @@ impl Holidays {
             Holidays::HongKong => hong_kong::closed(date),
         }
     }
+}
+
+impl Holidays {
+    /// Whether weekday `date` is one of the exchange's half days (see the module's list): a
+    /// trading day, when the exchange trades on it at all, whose regular session ends early.
+    pub fn half_day(self, date: NaiveDate) -> bool {
+        let (y, m, d) = (date.year(), date.month(), date.day());
+        let from_easter = easter_sunday(y).map(|e| (date - e).num_days());
+        let weekday = date.weekday();
+        let monday_to_thursday = !matches!(weekday, Weekday::Fri | Weekday::Sat | Weekday::Sun);
+        let eves = matches!((m, d), (12, 24) | (12, 31));
+        let last_weekdays_of_christmas_and_year =
+            last_weekday_by(date, 12, 24) || last_weekday_by(date, 12, 31);
+        match self {
+            Holidays::Us => {
+                (matches!((m, d), (7, 3) | (12, 24)) && monday_to_thursday)
+                    || date
+                        .pred_opt()
+                        .is_some_and(|before| nth_weekday(before, 11, Weekday::Thu, 4))
+            }
+            Holidays::Xetra => y >= 2010 && last_weekday_by(date, 12, 30),
+            Holidays::London => last_weekdays_of_christmas_and_year,
+            Holidays::Euronext => eves,
+            Holidays::Madrid => eves && ((2012..=2020).contains(&y) || y >= 2024),
+            Holidays::Stockholm => {
+                matches!((m, d), (1, 5) | (4, 30))
+                    || matches!(from_easter, Some(-3 | 38))
+                    || (weekday == Weekday::Fri && matches!((m, d), (10, 30..=31) | (11, 1..=5)))
+            }
+            Holidays::Oslo => y >= 2011 && from_easter == Some(-4),
+            Holidays::Toronto => y >= 2010 && (m, d) == (12, 24),
+            Holidays::Sydney => y >= 2010 && y != 2022 && last_weekdays_of_christmas_and_year,
+            Holidays::HongKong => eves || hong_kong::lunar_new_years_eve(date),
+            Holidays::Six
+            | Holidays::Milan
+            | Holidays::Vienna
+            | Holidays::Copenhagen
+            | Holidays::Helsinki
+            | Holidays::Tokyo => false,
+        }
+    }
+}
+
+/// Whether `date` is the last weekday on or before `month`/`day` of its year: that day, or the
+/// Friday before it when it falls at a weekend.
+fn last_weekday_by(date: NaiveDate, month: u32, day: u32) -> bool {
+    let Some(mut last) = NaiveDate::from_ymd_opt(date.year(), month, day) else {
+        return false;
+    };
+    while matches!(last.weekday(), Weekday::Sat | Weekday::Sun) {
+        last -= Duration::days(1);
+    }
+    last == date
 }
 
 /// Whether `date` is the day `date`'s year keeps its US holiday on `month`/`day`: the Friday

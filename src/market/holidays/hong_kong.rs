@@ -80,6 +80,17 @@ pub(super) fn closed(date: NaiveDate) -> bool {
     }
 }
 
+/// Whether `date` is the eve of the Lunar New Year, a half day at the exchange when it trades:
+/// known for the years of the table only.
+pub(super) fn lunar_new_years_eve(date: NaiveDate) -> bool {
+    date.succ_opt().is_some_and(|next| {
+        LUNAR.iter().any(|l| {
+            l.year == next.year()
+                && NaiveDate::from_ymd_opt(l.year, l.new_year.0, l.new_year.1) == Some(next)
+        })
+    })
+}
+
 /// The days `year`'s general holidays are kept on (Sundays aside). Each holiday on a Sunday or
 /// on a day already taken moves to the next day that is neither, Saturdays included: Lunar New
 /// Year's Day, its second or third day on a Sunday give the fourth day, Ching Ming on Easter

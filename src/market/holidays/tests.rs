@@ -409,3 +409,127 @@ fn hong_kong_outside_the_lunar_table_keeps_only_the_other_holidays() {
     );
     assert!(Holidays::HongKong.contains(NaiveDate::from_ymd_opt(2018, 12, 26).unwrap()));
 }
+
+/// The half days of `year` on which the exchange trades (weekdays that are no holiday).
+fn half_days(holidays: Holidays, year: i32) -> Vec<String> {
+    let mut d = NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+    let mut out = Vec::new();
+    while d.year() == year {
+        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+            && !holidays.contains(d)
+            && holidays.half_day(d)
+        {
+            out.push(d.format("%m-%d").to_string());
+        }
+        d += Duration::days(1);
+    }
+    out
+}
+
+#[test]
+fn new_york_closes_early_as_the_exchanges_publish() {
+    // NYSE's lists: 3 July on a Monday (2023), a Wednesday (2024), a Thursday (2025); none
+    // when it is Independence Day's Friday (2026) or 4 July a Sunday (2027, 2021), nor when
+    // Christmas Eve is Christmas's Friday (2027) or at a weekend (2022, 2023).
+    for (year, days) in [
+        (2022, &["11-25"][..]),
+        (2023, &["07-03", "11-24"]),
+        (2024, &["07-03", "11-29", "12-24"]),
+        (2025, &["07-03", "11-28", "12-24"]),
+        (2026, &["11-27", "12-24"]),
+        (2027, &["11-26"]),
+        (2021, &["11-26"]),
+    ] {
+        assert_eq!(half_days(Holidays::Us, year), days, "{year}");
+    }
+}
+
+#[test]
+fn european_exchanges_close_early_as_they_publish() {
+    // London: the eves, at a weekend the Friday before (22 and 29 December 2023).
+    for (year, days) in [
+        (2012, ["12-24", "12-31"]),
+        (2022, ["12-23", "12-30"]),
+        (2023, ["12-22", "12-29"]),
+        (2026, ["12-24", "12-31"]),
+        (2027, ["12-24", "12-31"]),
+    ] {
+        assert_eq!(half_days(Holidays::London, year), days, "{year}");
+    }
+    // Euronext: the eves when they are weekdays, not moved.
+    assert_eq!(half_days(Holidays::Euronext, 2026), ["12-24", "12-31"]);
+    assert!(half_days(Holidays::Euronext, 2022).is_empty());
+    // BME: as Euronext again from 2024.
+    assert_eq!(half_days(Holidays::Madrid, 2025), ["12-24", "12-31"]);
+    assert!(half_days(Holidays::Madrid, 2023).is_empty());
+    // Xetra: the last trading day of the year (Friday 28 December 2012, Wednesday 30 December
+    // 2020, Friday 29 December 2023).
+    for (year, day) in [
+        (2012, "12-28"),
+        (2020, "12-30"),
+        (2023, "12-29"),
+        (2026, "12-30"),
+    ] {
+        assert_eq!(half_days(Holidays::Xetra, year), [day], "{year}");
+    }
+    // Stockholm: the eves of Epiphany, Labour Day, Ascension and All Saints, and Maundy
+    // Thursday.
+    assert_eq!(
+        half_days(Holidays::Stockholm, 2024),
+        ["01-05", "03-28", "04-30", "05-08", "11-01"]
+    );
+    assert_eq!(
+        half_days(Holidays::Stockholm, 2026),
+        ["01-05", "04-02", "04-30", "05-13", "10-30"]
+    );
+    // 5 January 2025 a Sunday.
+    assert_eq!(
+        half_days(Holidays::Stockholm, 2025),
+        ["04-17", "04-30", "05-28", "10-31"]
+    );
+    // Oslo: the Wednesday before Easter.
+    assert_eq!(half_days(Holidays::Oslo, 2024), ["03-27"]);
+    assert_eq!(half_days(Holidays::Oslo, 2026), ["04-01"]);
+    for holidays in [
+        Holidays::Six,
+        Holidays::Milan,
+        Holidays::Vienna,
+        Holidays::Copenhagen,
+        Holidays::Helsinki,
+    ] {
+        assert!(half_days(holidays, 2026).is_empty(), "{holidays:?}");
+    }
+}
+
+#[test]
+fn toronto_sydney_hong_kong_and_tokyo_close_early_as_they_publish() {
+    assert_eq!(half_days(Holidays::Toronto, 2026), ["12-24"]);
+    assert!(half_days(Holidays::Toronto, 2022).is_empty());
+    // Sydney: the last weekdays before Christmas and of the year; 2022 traded in full.
+    assert_eq!(half_days(Holidays::Sydney, 2025), ["12-24", "12-31"]);
+    assert_eq!(half_days(Holidays::Sydney, 2023), ["12-22", "12-29"]);
+    assert!(half_days(Holidays::Sydney, 2022).is_empty());
+    // Hong Kong: the eves of the Lunar New Year, Christmas and the New Year, not moved from a
+    // weekend (none in 2023).
+    assert_eq!(
+        half_days(Holidays::HongKong, 2021),
+        ["02-11", "12-24", "12-31"]
+    );
+    assert_eq!(
+        half_days(Holidays::HongKong, 2024),
+        ["02-09", "12-24", "12-31"]
+    );
+    assert_eq!(
+        half_days(Holidays::HongKong, 2025),
+        ["01-28", "12-24", "12-31"]
+    );
+    assert_eq!(
+        half_days(Holidays::HongKong, 2026),
+        ["02-16", "12-24", "12-31"]
+    );
+    assert!(half_days(Holidays::HongKong, 2023).is_empty());
+    // Outside the table only the eves of Christmas and the New Year are known (not that of
+    // 13 February 2029).
+    assert_eq!(half_days(Holidays::HongKong, 2029), ["12-24", "12-31"]);
+    assert!(half_days(Holidays::Tokyo, 2026).is_empty());
+}

@@ -658,6 +658,36 @@ mod tests {
         );
     }
 
+    /// The day after Thanksgiving 2026 closes at 13:00 in New York: the bar from 12:30 is the
+    /// last regular one, those from 13:30 and 14:00 are after-hours, and the day's figures are
+    /// stamped at 13:00, the Wednesday before it the previous close.
+    #[test]
+    fn a_half_day_ends_the_regular_session_early() {
+        let chart = r#"{"chart":{"result":[{"meta":{"symbol":"NVDA","regularMarketTime":1795802400,"regularMarketPrice":181.5,"previousClose":180.0,"priceHint":2,"dataGranularity":"30m","range":"1d"},"timestamp":[1795800600,1795804200,1795806000],"indicators":{"quote":[{"open":[181.0,181.6,181.8],"high":[181.6,181.9,182.0],"low":[180.9,181.4,181.7],"close":[181.5,181.8,181.9],"volume":[900000,40000,30000]}]}}],"error":null}}"#;
+        let bars = parse_chart(
+            chart.as_bytes(),
+            "NVDA",
+            "30m".parse().unwrap(),
+            t("2026-11-27T20:00:00Z"),
+        )
+        .unwrap();
+        let all: Vec<(String, bool, Option<Session>)> = bars
+            .iter()
+            .map(|b| (b.time.to_rfc3339(), b.interval.is_daily(), b.session))
+            .collect();
+        let bar = |time: &str, daily, session| (format!("{time}+00:00"), daily, Some(session));
+        assert_eq!(
+            all,
+            [
+                bar("2026-11-25T21:00:00", true, Session::Regular),
+                bar("2026-11-27T18:00:00", false, Session::Regular),
+                bar("2026-11-27T18:00:00", true, Session::Regular),
+                bar("2026-11-27T19:00:00", false, Session::Post),
+                bar("2026-11-27T19:30:00", false, Session::Post),
+            ]
+        );
+    }
+
     #[test]
     fn nothing_after_now_is_kept() {
         let bars = parse_chart(
