@@ -190,8 +190,8 @@ impl Store {
     }
 
     /// The newest stored bar of `symbol` that is `wanted`, of whatever length: each series
-    /// (bar length) read from its newest bar back to its newest wanted one, not the whole
-    /// history.
+    /// (bar length) read from its newest bar back to its newest wanted one, a few at a time,
+    /// not the whole history.
     pub fn newest_bar_of(
         &self,
         symbol: &str,
@@ -200,37 +200,40 @@ impl Store {
         let mut prefix = symbol.as_bytes().to_vec();
         prefix.push(0);
         let series = prefix.len() + 4;
-        let mut end = super::kv::prefix_end(&prefix);
+        let read = |range: &Range, n: usize| {
+            self.backend
+                .scan(Tree::Bars, range, Order::Descending, n)
+                .map_err(|e| StoreError::new("reading the store", e))
+        };
         let mut newest: Option<Bar> = None;
-        loop {
-            let range = Range {
-                start: prefix.clone(),
-                end: end.clone(),
-            };
-            let mut entries = self
-                .entries_in(Tree::Bars, range, Order::Descending, "reading the store")
-                .peekable();
-            // The newest series left: the one of the last key.
-            let Some(first) = entries.peek() else { break };
-            let this = match first {
-                Ok((key, _)) if key.len() >= series => key[..series].to_vec(),
-                Ok(_) => break,
-                Err(_) => return Err(entries.next().and_then(Result::err).expect("peeked")),
-            };
-            for entry in entries {
-                let (key, value) = entry?;
-                if !key.starts_with(&this) {
-                    break;
-                }
-                if let Some(bar) = decode::<Bar>(&value, "bar").filter(|b| wanted(b)) {
-                    if newest.as_ref().is_none_or(|n| bar.time > n.time) {
-                        newest = Some(bar);
+        let mut range = Range::prefix(&prefix);
+        // The newest series left: the one of the last key.
+        while let Some((key, _)) = read(&range, 1)?.pop() {
+            if key.len() < series {
+                break;
+            }
+            let this = key[..series].to_vec();
+            let mut within = Range::prefix(&this);
+            let mut page = 4;
+            'series: loop {
+                let entries = read(&within, page)?;
+                let full = entries.len() == page;
+                for (key, value) in &entries {
+                    if let Some(bar) = decode::<Bar>(value, "bar").filter(|b| wanted(b)) {
+                        if newest.as_ref().is_none_or(|n| bar.time > n.time) {
+                            newest = Some(bar);
+                        }
+                        break 'series;
                     }
+                    within.end = Some(key.clone());
+                }
+                if !full {
                     break;
                 }
+                page = (page * 4).min(256);
             }
             // Next, the series of the shorter bar lengths: their keys sort before this one's.
-            end = Some(this);
+            range.end = Some(this);
         }
         Ok(newest)
     }
