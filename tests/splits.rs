@@ -553,14 +553,9 @@ fn as_aapl(chart: String) -> String {
     chart.replace("\"NVDA\"", "\"AAPL\"")
 }
 
-/// AAPL, a symbol on demand (fetched with Yahoo's spark endpoint, which reports no splits),
-/// with a personal alert below 1 500: on the 2nd around 1 890 in old shares, on the 3rd a
-/// tenth after a ten-for-one split (reported by its chart when `reported`). What chat 42 was
-/// sent on the 3rd about AAPL, and AAPL's stored bars.
-async fn split_on_demand(reported: bool) -> (Vec<String>, Vec<Bar>) {
-    let tg = FakeTelegram::start().await;
-    let origin = Origin::start().await;
-    let dir = tempfile::tempdir().unwrap();
+/// The 2nd, 21:50 UTC: AAPL, a symbol on demand, around 1 890 in old shares, and chat 42's
+/// personal alert below 1 500 on it; the bot stopped once it has polled AAPL's prices.
+async fn alert_on_aapl_in_old_shares(dir: &Path, tg: &FakeTelegram, origin: &Origin) {
     origin.set(CHART, Reply::ok("application/json", second_in_old_shares()));
     origin.set(
         AAPL_CHART,
@@ -574,47 +569,78 @@ async fn split_on_demand(reported: bool) -> (Vec<String>, Vec<Bar>) {
             payloads::yahoo_spark(&[("AAPL", 1917.9, &old)]),
         ),
     );
-    let polled = |origin: &Origin, from: usize| {
-        let origin = origin.clone();
-        move || (origin.hits(SPARK) >= from + 3).then_some(())
-    };
-
     let bot = RunningBot::start(
-        bot_config(dir.path(), &tg, &origin, SLIDE, false),
+        bot_config(dir, tg, origin, SLIDE, false),
         "2026-02-02T21:50:00Z".parse().unwrap(),
     );
-    start_chat(&tg, 42).await;
-    let set = support::ask(&tg, 42, "/alert AAPL below 1500").await;
+    start_chat(tg, 42).await;
+    let set = support::ask(tg, 42, "/alert AAPL below 1500").await;
     assert!(set.contains("AAPL"), "{set}");
-    eventually(Duration::from_secs(10), "AAPL polled", polled(&origin, 0)).await;
+    eventually(
+        Duration::from_secs(10),
+        "AAPL polled",
+        sparks_polled(origin),
+    )
+    .await;
     bot.stop().await;
+}
+
+/// AAPL's spark answer on the 3rd: a tenth, as after a ten-for-one split.
+fn aapl_in_new_shares() -> Reply {
+    let new = next_day_bars(189.4, 188.0, 188.1, 10);
+    Reply::ok(
+        "application/json",
+        payloads::yahoo_spark(&[("AAPL", 188.9, &new)]),
+    )
+}
+
+/// Whether the spark endpoint was asked three times more than when this was called.
+fn sparks_polled(origin: &Origin) -> impl FnMut() -> Option<()> {
+    let (origin, from) = (origin.clone(), origin.hits(SPARK));
+    move || (origin.hits(SPARK) >= from + 3).then_some(())
+}
+
+/// Runs the bot in `dir` from `at` until it has polled the spark endpoint three times more.
+async fn poll_sparks_from(dir: &Path, tg: &FakeTelegram, origin: &Origin, at: &str) {
+    let polled = sparks_polled(origin);
+    let bot = RunningBot::start(
+        bot_config(dir, tg, origin, SLIDE, false),
+        at.parse().unwrap(),
+    );
+    eventually(Duration::from_secs(10), "AAPL polled again", polled).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    bot.stop().await;
+}
+
+/// AAPL's stored bars still in old shares.
+fn aapl_in_old_shares(dir: &Path) -> Vec<Bar> {
+    marketbot::store::Store::open(&dir.join("data"), 8 << 20)
+        .unwrap()
+        .bars_of("AAPL")
+        .unwrap()
+        .into_iter()
+        .filter(|b| b.close.is_some_and(|c| c > 1000.0))
+        .collect()
+}
+
+/// AAPL, a symbol on demand (fetched with Yahoo's spark endpoint, which reports no splits),
+/// with a personal alert below 1 500: on the 2nd around 1 890 in old shares, on the 3rd a
+/// tenth after a ten-for-one split (reported by its chart when `reported`). What chat 42 was
+/// sent on the 3rd about AAPL, and AAPL's stored bars.
+async fn split_on_demand(reported: bool) -> (Vec<String>, Vec<Bar>) {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    alert_on_aapl_in_old_shares(dir.path(), &tg, &origin).await;
     let before = tg.sent_to(42).len();
 
     origin.set(
         AAPL_CHART,
         Reply::ok("application/json", as_aapl(third_in_new_shares(reported))),
     );
-    let new = next_day_bars(189.4, 188.0, 188.1, 10);
-    origin.set(
-        SPARK,
-        Reply::ok(
-            "application/json",
-            payloads::yahoo_spark(&[("AAPL", 188.9, &new)]),
-        ),
-    );
-    let (sparks, charts) = (origin.hits(SPARK), origin.hits(AAPL_CHART));
-    let bot = RunningBot::start(
-        bot_config(dir.path(), &tg, &origin, SLIDE, false),
-        "2026-02-03T21:50:00Z".parse().unwrap(),
-    );
-    eventually(
-        Duration::from_secs(10),
-        "AAPL polled again",
-        polled(&origin, sparks),
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    bot.stop().await;
+    origin.set(SPARK, aapl_in_new_shares());
+    let charts = origin.hits(AAPL_CHART);
+    poll_sparks_from(dir.path(), &tg, &origin, "2026-02-03T21:50:00Z").await;
     assert_eq!(
         origin.hits(AAPL_CHART),
         charts + 1,
@@ -625,23 +651,18 @@ async fn split_on_demand(reported: bool) -> (Vec<String>, Vec<Bar>) {
         .map(|m| m.text.clone())
         .filter(|t| t.contains("AAPL"))
         .collect();
-    let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
-    (sent, store.bars_of("AAPL").unwrap())
+    (sent, aapl_in_old_shares(dir.path()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_symbol_on_demand_that_split_is_restated_not_taken_for_a_crash() {
-    let (sent, bars) = split_on_demand(true).await;
+    let (sent, old_shares) = split_on_demand(true).await;
     // No alert: the chat is told its alert's level was restated, as for a configured symbol.
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert!(
         sent[0].contains("split 10-for-1") && sent[0].contains("<code>AAPL below 150</code>"),
         "{sent:?}"
     );
-    let old_shares: Vec<&Bar> = bars
-        .iter()
-        .filter(|b| b.close.is_some_and(|c| c > 1000.0))
-        .collect();
     assert!(old_shares.is_empty(), "{old_shares:?}");
 }
 
@@ -663,43 +684,11 @@ async fn a_symbol_on_demand_whose_split_its_chart_reports_from_the_open_is_resta
     let tg = FakeTelegram::start().await;
     let origin = Origin::start().await;
     let dir = tempfile::tempdir().unwrap();
-    origin.set(CHART, Reply::ok("application/json", second_in_old_shares()));
-    origin.set(
-        AAPL_CHART,
-        Reply::ok("application/json", as_aapl(second_in_old_shares())),
-    );
-    let old = payloads::seed_day_bars(1905.0, 1889.0, 1890.0);
-    origin.set(
-        SPARK,
-        Reply::ok(
-            "application/json",
-            payloads::yahoo_spark(&[("AAPL", 1917.9, &old)]),
-        ),
-    );
-    let polled = |origin: &Origin, from: usize| {
-        let origin = origin.clone();
-        move || (origin.hits(SPARK) >= from + 3).then_some(())
-    };
-    let bot = RunningBot::start(
-        bot_config(dir.path(), &tg, &origin, SLIDE, false),
-        "2026-02-02T21:50:00Z".parse().unwrap(),
-    );
-    start_chat(&tg, 42).await;
-    let set = support::ask(&tg, 42, "/alert AAPL below 1500").await;
-    assert!(set.contains("AAPL"), "{set}");
-    eventually(Duration::from_secs(10), "AAPL polled", polled(&origin, 0)).await;
-    bot.stop().await;
+    alert_on_aapl_in_old_shares(dir.path(), &tg, &origin).await;
 
     // 08:40 in New York on the 3rd: the pre-market trades in new shares, and the chart does
     // not report the split before the open.
-    let new = next_day_bars(189.4, 188.0, 188.1, 10);
-    origin.set(
-        SPARK,
-        Reply::ok(
-            "application/json",
-            payloads::yahoo_spark(&[("AAPL", 188.9, &new)]),
-        ),
-    );
+    origin.set(SPARK, aapl_in_new_shares());
     for (at, reported) in [
         ("2026-02-03T13:40:00Z", false),
         ("2026-02-03T21:50:00Z", true),
@@ -708,29 +697,11 @@ async fn a_symbol_on_demand_whose_split_its_chart_reports_from_the_open_is_resta
             AAPL_CHART,
             Reply::ok("application/json", as_aapl(third_in_new_shares(reported))),
         );
-        let sparks = origin.hits(SPARK);
-        let bot = RunningBot::start(
-            bot_config(dir.path(), &tg, &origin, SLIDE, false),
-            at.parse().unwrap(),
-        );
-        eventually(
-            Duration::from_secs(10),
-            "AAPL polled again",
-            polled(&origin, sparks),
-        )
-        .await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        bot.stop().await;
+        poll_sparks_from(dir.path(), &tg, &origin, at).await;
     }
     // From the open the chart reports the split: it is taken in, the alert's level with it.
     assert_eq!(personal_alerts(dir.path())[0].spec, "AAPL below 150");
-    let old_shares: Vec<Bar> = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20)
-        .unwrap()
-        .bars_of("AAPL")
-        .unwrap()
-        .into_iter()
-        .filter(|b| b.close.is_some_and(|c| c > 1000.0))
-        .collect();
+    let old_shares = aapl_in_old_shares(dir.path());
     assert!(old_shares.is_empty(), "{old_shares:?}");
 }
 
@@ -839,15 +810,7 @@ async fn a_quote_of_a_symbol_not_fetched_since_its_split_restates_its_prices() {
     let quote = support::ask(&tg, 42, "/quote AAPL").await;
     assert!(quote.contains("1889.00"), "{quote}");
     bot.stop().await;
-    let bars = |dir: &Path| {
-        let store = marketbot::store::Store::open(&dir.join("data"), 8 << 20).unwrap();
-        store.bars_of("AAPL").unwrap()
-    };
-    assert!(
-        bars(dir.path())
-            .iter()
-            .any(|b| b.close.is_some_and(|c| c > 1000.0))
-    );
+    assert!(!aapl_in_old_shares(dir.path()).is_empty());
 
     origin.set(
         AAPL_CHART,
@@ -860,9 +823,6 @@ async fn a_quote_of_a_symbol_not_fetched_since_its_split_restates_its_prices() {
     assert!(quote.contains("188.00"), "{quote}");
     assert_eq!(origin.hits(AAPL_CHART), charts + 1, "fetched for the quote");
     bot.stop().await;
-    let old_shares: Vec<Bar> = bars(dir.path())
-        .into_iter()
-        .filter(|b| b.close.is_some_and(|c| c > 1000.0))
-        .collect();
+    let old_shares = aapl_in_old_shares(dir.path());
     assert!(old_shares.is_empty(), "{old_shares:?}");
 }
