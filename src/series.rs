@@ -418,7 +418,8 @@ impl Series {
         self.days.range(..today).rev().take(n).map(|(_, d)| d)
     }
 
-    /// Today's regular-session volume known at `t` and the fraction of the session elapsed.
+    /// Today's regular-session volume known at `t` and the fraction of an ordinary day's
+    /// session elapsed (on a half day, it stops short of 1 at the early close).
     pub fn volume_so_far(&self, t: DateTime<Utc>) -> Option<(u64, f64)> {
         let today = self.exchange.trading_date(t);
         let open = self.exchange.open_on(today);
@@ -447,7 +448,12 @@ impl Series {
             .filter(|(known, _)| *known <= t)
             .map_or(0, |(_, v)| v);
         let volume = intraday.max(daily);
-        let session = (close - open).num_seconds().max(1) as f64;
+        // Measured against an ordinary day's hours: a half day's morning trades at the pace
+        // of any other morning, and its early close ends the count, not the day it is compared
+        // with.
+        let session = (self.exchange.close - self.exchange.open)
+            .num_seconds()
+            .max(1) as f64;
         let elapsed = ((t.min(close) - open).num_seconds() as f64 / session).clamp(0.0, 1.0);
         (volume > 0 && t > open).then_some((volume, elapsed))
     }

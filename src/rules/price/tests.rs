@@ -212,6 +212,42 @@ fn volume_against_its_average_pace() {
     );
 }
 
+/// The day after Thanksgiving closes at 13:00 in New York: its volume is measured at the pace
+/// of an ordinary day's hours, so a short day that trades as busily as a full one is not taken
+/// for a quiet one.
+#[test]
+fn volume_on_a_half_day_at_an_ordinary_days_pace() {
+    let mut s = Series::new("NVDA");
+    let mut day = chrono::NaiveDate::from_ymd_opt(2026, 10, 27).unwrap();
+    let mut n = 0;
+    while n < 20 {
+        if s.exchange().is_trading_day(day) {
+            s.push(&Bar {
+                time: s.exchange().close_on(day),
+                ..bar("2026-10-27T20:00:00Z", "1d", Some(190.0), 100_000_000)
+            });
+            n += 1;
+        }
+        day = day.succ_opt().unwrap();
+    }
+    // Friday 27 November from 9:30 (14:30Z): 10 M shares every half hour for three hours, 30 %
+    // more than an ordinary day trades in its first three hours.
+    let mut time = t("2026-11-27T14:30:00Z");
+    for _ in 0..6 {
+        time += chrono::Duration::minutes(30);
+        s.push(&Bar {
+            time,
+            ..bar("2026-11-27T15:00:00Z", "30m", Some(189.0), 10_000_000)
+        });
+    }
+    let busy = check(PriceKind::Volume {
+        threshold: Threshold::ratio(">= 1.2x").unwrap(),
+        days: 20,
+    });
+    let e = busy.eval(&s, t("2026-11-27T17:30:00Z")).unwrap();
+    assert!(e.condition.contains("1.3×"), "{}", e.condition);
+}
+
 #[test]
 fn new_highs_and_lows() {
     let mut s = Series::new("NVDA");
