@@ -14,7 +14,7 @@
 //! the environment names its variable instead of a line of the file.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -27,16 +27,21 @@ use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue};
 use url::Url;
 
-use crate::model::Interval;
 use crate::problem::{Problem, SourceFile};
 use crate::telegram::gate::{FloodLimits, Policy};
 
 mod env;
+mod sources;
 mod structure;
 mod values;
 mod webhook;
 use env::Overlay;
 pub use env::{Env, ProcessEnv, env_var, keys};
+pub use sources::{
+    ApiKey, FINNHUB_MAX_REQUESTS_PER_MINUTE, FINNHUB_REQUESTS_PER_MINUTE, FeedConfig, FeedProvider,
+    FeedSource, Provider, QuoteSourceConfig,
+};
+use sources::{RawFeed, RawQuotes};
 use values::*;
 pub use webhook::{WebhookConfig, derived_secret};
 
@@ -203,131 +208,6 @@ pub struct HttpConfig {
     pub stall_after: Duration,
 }
 
-/// The quote providers marketbot can read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Provider {
-    /// Yahoo Finance chart API v8.
-    Yahoo,
-    /// Stooq CSV quotes.
-    Stooq,
-    /// Finnhub's quote API (an API key from finnhub.io).
-    Finnhub,
-}
-
-impl Provider {
-    /// The public endpoint used when `base_url` is not given.
-    pub fn default_base_url(self) -> &'static str {
-        match self {
-            Provider::Yahoo => "https://query1.finance.yahoo.com",
-            Provider::Stooq => "https://stooq.com",
-            Provider::Finnhub => "https://finnhub.io",
-        }
-    }
-
-    /// Lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::Yahoo => "yahoo",
-            Provider::Stooq => "stooq",
-            Provider::Finnhub => "finnhub",
-        }
-    }
-}
-
-/// One `[[quotes]]` entry.
-#[derive(Clone, Debug)]
-pub struct QuoteSourceConfig {
-    /// Name in logs and `/status` (default `PROVIDER:SYMBOLS`).
-    pub name: String,
-    /// Which provider.
-    pub provider: Provider,
-    /// Provider endpoint.
-    pub base_url: Url,
-    /// Symbols to fetch.
-    pub symbols: Vec<String>,
-    /// When to fetch.
-    pub schedule: cron::Schedule,
-    /// Intraday bar length to ask for.
-    pub interval: Interval,
-    /// Whether to ask for pre-market and after-hours bars.
-    pub extended_hours: bool,
-    /// Whether to fetch a year of daily bars once a day (Yahoo), for averages and 52-week
-    /// highs and lows.
-    pub history: bool,
-    /// The provider's API key (Finnhub), never shown.
-    pub api_key: Option<ApiKey>,
-    /// How many requests a minute the provider's plan allows (Finnhub; every source with the
-    /// same key shares them).
-    pub requests_per_minute: u32,
-}
-
-/// An API key: its `Debug` does not show it, so a config printed for a log keeps it secret.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct ApiKey(pub String);
-
-impl std::fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ApiKey(***)")
-    }
-}
-
-/// Finnhub's free plan: 60 requests a minute.
-pub const FINNHUB_REQUESTS_PER_MINUTE: u32 = 60;
-/// Finnhub takes at most 30 requests a second, whatever the plan.
-pub const FINNHUB_MAX_REQUESTS_PER_MINUTE: u32 = 30 * 60;
-
-/// One `[[feeds]]` entry.
-#[derive(Clone, Debug)]
-pub struct FeedConfig {
-    /// Name in logs and `/status` (default: the URL's host and path, or
-    /// `finnhub-news:SYMBOLS`).
-    pub name: String,
-    /// Where its headlines come from.
-    pub source: FeedSource,
-    /// When to fetch.
-    pub schedule: cron::Schedule,
-    /// Symbols every item of this feed is about (of Finnhub's company news: the symbols whose
-    /// news is asked for, each item about the one it was asked for).
-    pub symbols: Vec<String>,
-}
-
-impl FeedConfig {
-    /// The address of an RSS or Atom feed (none for Finnhub's company news).
-    pub fn url(&self) -> Option<&Url> {
-        match &self.source {
-            FeedSource::Rss(url) => Some(url),
-            FeedSource::Finnhub { .. } => None,
-        }
-    }
-}
-
-/// Where a feed's headlines come from.
-#[derive(Clone, Debug)]
-pub enum FeedSource {
-    /// An RSS 2.0 or Atom feed at this address.
-    Rss(Url),
-    /// Finnhub's company news, one request a symbol.
-    Finnhub {
-        /// Finnhub's endpoint (`https://finnhub.io`).
-        base_url: Url,
-        /// The API key, never shown.
-        api_key: ApiKey,
-        /// The key's plan, shared with every source with the same key.
-        requests_per_minute: u32,
-    },
-}
-
-/// The headline sources marketbot can read (`provider` of a `[[feeds]]` entry).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FeedProvider {
-    /// An RSS 2.0 or Atom feed at `url` (the default).
-    Rss,
-    /// Finnhub's company news for the entry's symbols (an API key from finnhub.io).
-    Finnhub,
-}
-
 // The raw form is also the schema of the environment: every field here can be set with a
 // variable (see `env`), typed as declared. Keep values that need checking `Spanned`, so a
 // problem points at the line, or names the variable.
@@ -409,36 +289,6 @@ struct RawHttp {
     user_agent: Option<String>,
     listen: Option<Spanned<String>>,
     stall_after: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawQuotes {
-    name: Option<String>,
-    provider: Provider,
-    base_url: Option<Spanned<String>>,
-    symbols: Spanned<Vec<String>>,
-    schedule: Spanned<String>,
-    interval: Option<Spanned<String>>,
-    #[serde(default)]
-    extended_hours: bool,
-    #[serde(default)]
-    history: bool,
-    api_key: Option<Spanned<String>>,
-    requests_per_minute: Option<Spanned<i64>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFeed {
-    name: Option<String>,
-    provider: Option<FeedProvider>,
-    url: Option<Spanned<String>>,
-    base_url: Option<Spanned<String>>,
-    schedule: Spanned<String>,
-    symbols: Option<Spanned<Vec<String>>>,
-    api_key: Option<Spanned<String>>,
-    requests_per_minute: Option<Spanned<i64>>,
 }
 
 impl Config {
@@ -726,163 +576,7 @@ impl Config {
             problems,
         );
 
-        let mut names = std::collections::HashSet::new();
-        // One key, one plan: the first source to name a key, and its requests a minute.
-        let mut plans: HashMap<ApiKey, (String, u32)> = HashMap::new();
-        let mut quotes = Vec::new();
-        for q in raw.quotes {
-            let schedule = parse_schedule(file, &q.schedule, problems);
-            let base_url = match &q.base_url {
-                Some(u) => parse_url(file, u, problems),
-                None => Url::parse(q.provider.default_base_url()).ok(),
-            };
-            let symbols = parse_symbols(file, &q.symbols, problems);
-            if q.symbols.get_ref().is_empty() {
-                problems.push(Problem::at(
-                    file,
-                    q.symbols.span(),
-                    "a quote source needs at least one symbol",
-                    None,
-                ));
-            }
-            let interval = match &q.interval {
-                Some(i) => match Interval::from_str(i.get_ref()) {
-                    Ok(iv) if !iv.is_daily() => Some(iv),
-                    Ok(_) => {
-                        problems.push(Problem::at(
-                            file,
-                            i.span(),
-                            "interval must be intraday (e.g. 1m, 5m, 30m)",
-                            None,
-                        ));
-                        None
-                    }
-                    Err(e) => {
-                        problems.push(Problem::at(file, i.span(), e, None));
-                        None
-                    }
-                },
-                None => Some(Interval::from_secs(300)),
-            };
-            let (api_key, requests_per_minute) = provider_access(
-                file,
-                AccessFields {
-                    provider: q.provider.as_str(),
-                    finnhub: q.provider == Provider::Finnhub,
-                    section: "quotes",
-                    api_key: q.api_key.as_ref(),
-                    requests_per_minute: q.requests_per_minute.as_ref(),
-                },
-                problems,
-            );
-            let name = q
-                .name
-                .unwrap_or_else(|| format!("{}:{}", q.provider.as_str(), symbols.join(",")));
-            if let Some(key) = &api_key {
-                one_plan_per_key(
-                    file,
-                    &mut plans,
-                    (key, requests_per_minute),
-                    &name,
-                    q.requests_per_minute.as_ref(),
-                    problems,
-                );
-            }
-            if !names.insert(name.clone()) {
-                problems.push(Problem::at(
-                    file,
-                    q.schedule.span(),
-                    format!("two sources are named `{name}`"),
-                    Some("give one a different `name`".into()),
-                ));
-            }
-            if let (Some(schedule), Some(base_url), Some(interval)) = (schedule, base_url, interval)
-            {
-                quotes.push(QuoteSourceConfig {
-                    name,
-                    provider: q.provider,
-                    base_url,
-                    symbols,
-                    schedule,
-                    interval,
-                    extended_hours: q.extended_hours,
-                    history: q.history,
-                    api_key,
-                    requests_per_minute,
-                });
-            }
-        }
-        let mut feeds = Vec::new();
-        for f in raw.feeds {
-            let schedule = parse_schedule(file, &f.schedule, problems);
-            let symbols = f
-                .symbols
-                .as_ref()
-                .map(|s| parse_symbols(file, s, problems))
-                .unwrap_or_default();
-            let provider = f.provider.unwrap_or(FeedProvider::Rss);
-            let (api_key, requests_per_minute) = provider_access(
-                file,
-                AccessFields {
-                    provider: match provider {
-                        FeedProvider::Rss => "an RSS or Atom feed",
-                        FeedProvider::Finnhub => "finnhub",
-                    },
-                    finnhub: provider == FeedProvider::Finnhub,
-                    section: "feeds",
-                    api_key: f.api_key.as_ref(),
-                    requests_per_minute: f.requests_per_minute.as_ref(),
-                },
-                problems,
-            );
-            let source = feed_source(
-                file,
-                &f,
-                provider,
-                (api_key.clone(), requests_per_minute),
-                &symbols,
-                problems,
-            );
-            let name = f.name.clone().unwrap_or_else(|| match (&source, provider) {
-                (Some(FeedSource::Rss(u)), _) => format!(
-                    "{}{}",
-                    u.host_str().unwrap_or("feed"),
-                    u.path().trim_end_matches('/')
-                ),
-                (_, FeedProvider::Finnhub) => format!("finnhub-news:{}", symbols.join(",")),
-                _ => f
-                    .url
-                    .as_ref()
-                    .map(|u| u.get_ref().clone())
-                    .unwrap_or_default(),
-            });
-            if let Some(key) = &api_key {
-                one_plan_per_key(
-                    file,
-                    &mut plans,
-                    (key, requests_per_minute),
-                    &name,
-                    f.requests_per_minute.as_ref(),
-                    problems,
-                );
-            }
-            if !names.insert(name.clone()) {
-                problems.push(Problem::at(
-                    file,
-                    f.url.as_ref().map_or(f.schedule.span(), |u| u.span()),
-                    format!("two sources are named `{name}`"),
-                    Some("give one a different `name`".into()),
-                ));
-            }
-            if let (Some(schedule), Some(source)) = (schedule, source) {
-                feeds.push(FeedConfig {
-                    name,
-                    source,
-                    schedule,
-                    symbols,
-                });
-            }
-        }
+        let (quotes, feeds) = sources::validate(file, raw.quotes, raw.feeds, problems);
 
         let demand_defaults = crate::sources::demand::DemandLimits::default();
         let symbols = SymbolsConfig {
