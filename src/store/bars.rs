@@ -207,30 +207,38 @@ impl Store {
         };
         let mut newest: Option<Bar> = None;
         let mut range = Range::prefix(&prefix);
-        // The newest series left: the one of the last key.
-        while let Some((key, _)) = read(&range, 1)?.pop() {
+        // The newest series left: the one of the last key, its newest bar with it.
+        while let Some((key, value)) = read(&range, 1)?.pop() {
             if key.len() < series {
                 break;
             }
             let this = key[..series].to_vec();
-            let mut within = Range::prefix(&this);
+            let mut found = decode::<Bar>(&value, "bar").filter(|b| wanted(b));
+            // Older bars of the series, a few at a time, until one is wanted.
+            let mut older = Range {
+                start: this.clone(),
+                end: Some(key),
+            };
             let mut page = 4;
-            'series: loop {
-                let entries = read(&within, page)?;
+            while found.is_none() {
+                let entries = read(&older, page)?;
                 let full = entries.len() == page;
-                for (key, value) in &entries {
-                    if let Some(bar) = decode::<Bar>(value, "bar").filter(|b| wanted(b)) {
-                        if newest.as_ref().is_none_or(|n| bar.time > n.time) {
-                            newest = Some(bar);
-                        }
-                        break 'series;
+                for (key, value) in entries {
+                    found = decode::<Bar>(&value, "bar").filter(|b| wanted(b));
+                    if found.is_some() {
+                        break;
                     }
-                    within.end = Some(key.clone());
+                    older.end = Some(key);
                 }
                 if !full {
                     break;
                 }
                 page = (page * 4).min(256);
+            }
+            if let Some(bar) = found
+                && newest.as_ref().is_none_or(|n| bar.time > n.time)
+            {
+                newest = Some(bar);
             }
             // Next, the series of the shorter bar lengths: their keys sort before this one's.
             range.end = Some(this);
