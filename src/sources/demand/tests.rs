@@ -1,6 +1,7 @@
 use super::*;
 use crate::chats::Chat;
 use crate::config::HttpConfig;
+use crate::model::{Bar, Session};
 use crate::personal::PersonalAlert;
 use futures::future::BoxFuture;
 
