@@ -175,9 +175,7 @@ pub(super) fn validate(
     raw_feeds: Vec<RawFeed>,
     problems: &mut Vec<Problem>,
 ) -> (Vec<QuoteSourceConfig>, Vec<FeedConfig>) {
-    let mut names = HashSet::new();
-    // One key, one plan: the first source to name a key, and its requests a minute.
-    let mut plans: HashMap<ApiKey, (String, u32)> = HashMap::new();
+    let mut seen = Seen::default();
     let mut quotes = Vec::new();
     for q in raw_quotes {
         let schedule = parse_schedule(file, &q.schedule, problems);
@@ -227,24 +225,14 @@ pub(super) fn validate(
         let name = q
             .name
             .unwrap_or_else(|| format!("{}:{}", q.provider.as_str(), symbols.join(",")));
-        if let Some(key) = &api_key {
-            one_plan_per_key(
-                file,
-                &mut plans,
-                (key, requests_per_minute),
-                &name,
-                q.requests_per_minute.as_ref(),
-                problems,
-            );
-        }
-        if !names.insert(name.clone()) {
-            problems.push(Problem::at(
-                file,
-                q.schedule.span(),
-                format!("two sources are named `{name}`"),
-                Some("give one a different `name`".into()),
-            ));
-        }
+        seen.source(
+            file,
+            &name,
+            q.schedule.span(),
+            api_key.as_ref().map(|key| (key, requests_per_minute)),
+            q.requests_per_minute.as_ref(),
+            problems,
+        );
         if let (Some(schedule), Some(base_url), Some(interval)) = (schedule, base_url, interval) {
             quotes.push(QuoteSourceConfig {
                 name,
@@ -304,24 +292,14 @@ pub(super) fn validate(
                 .map(|u| u.get_ref().clone())
                 .unwrap_or_default(),
         });
-        if let Some(key) = &api_key {
-            one_plan_per_key(
-                file,
-                &mut plans,
-                (key, requests_per_minute),
-                &name,
-                f.requests_per_minute.as_ref(),
-                problems,
-            );
-        }
-        if !names.insert(name.clone()) {
-            problems.push(Problem::at(
-                file,
-                f.url.as_ref().map_or(f.schedule.span(), |u| u.span()),
-                format!("two sources are named `{name}`"),
-                Some("give one a different `name`".into()),
-            ));
-        }
+        seen.source(
+            file,
+            &name,
+            f.url.as_ref().map_or(f.schedule.span(), |u| u.span()),
+            api_key.as_ref().map(|key| (key, requests_per_minute)),
+            f.requests_per_minute.as_ref(),
+            problems,
+        );
         if let (Some(schedule), Some(source)) = (schedule, source) {
             feeds.push(FeedConfig {
                 name,
@@ -417,39 +395,61 @@ fn provider_access(
     (key, per_minute)
 }
 
-/// One key, one plan: `plans` holds the first source to name each key and its requests a
-/// minute; a later source giving the same key another number is a problem (at its
-/// `requests_per_minute`, when it gives one).
-fn one_plan_per_key(
-    file: &SourceFile,
-    plans: &mut HashMap<ApiKey, (String, u32)>,
-    (key, requests_per_minute): (&ApiKey, u32),
-    name: &str,
-    given: Option<&Spanned<i64>>,
-    problems: &mut Vec<Problem>,
-) {
-    let (first, plan) = plans
-        .entry(key.clone())
-        .or_insert_with(|| (name.to_string(), requests_per_minute));
-    if *plan == requests_per_minute {
-        return;
+/// The sources checked so far: their names, which are unique across quotes and feeds, and
+/// for each Finnhub key the first source to name it and its requests a minute (one key, one
+/// plan).
+#[derive(Default)]
+struct Seen {
+    names: HashSet<String>,
+    plans: HashMap<ApiKey, (String, u32)>,
+}
+
+impl Seen {
+    /// Source `name` (its name's problem placed at `at`), with its Finnhub key and plan if
+    /// any: a name taken, or a key whose plan another source gave another figure, is a problem
+    /// (at `requests_per_minute`, when given).
+    fn source(
+        &mut self,
+        file: &SourceFile,
+        name: &str,
+        at: std::ops::Range<usize>,
+        access: Option<(&ApiKey, u32)>,
+        requests_per_minute: Option<&Spanned<i64>>,
+        problems: &mut Vec<Problem>,
+    ) {
+        if let Some((key, per_minute)) = access {
+            let (first, plan) = self
+                .plans
+                .entry(key.clone())
+                .or_insert_with(|| (name.to_string(), per_minute));
+            if *plan != per_minute {
+                let message = format!(
+                    "sources `{first}` and `{name}` share a Finnhub API key but not its plan: \
+                     {plan} and {per_minute} requests a minute"
+                );
+                let hint = Some(
+                    "one key has one plan, which its sources spend together: give each the \
+                     same `requests_per_minute`"
+                        .into(),
+                );
+                problems.push(match requests_per_minute {
+                    Some(n) => Problem::at(file, n.span(), message, hint),
+                    None => Problem {
+                        hint,
+                        ..Problem::whole_file(&file.path, message)
+                    },
+                });
+            }
+        }
+        if !self.names.insert(name.to_string()) {
+            problems.push(Problem::at(
+                file,
+                at,
+                format!("two sources are named `{name}`"),
+                Some("give one a different `name`".into()),
+            ));
+        }
     }
-    let message = format!(
-        "sources `{first}` and `{name}` share a Finnhub API key but not its plan: {plan} and \
-         {requests_per_minute} requests a minute"
-    );
-    let hint = Some(
-        "one key has one plan, which its sources spend together: give each the same \
-         `requests_per_minute`"
-            .into(),
-    );
-    problems.push(match given {
-        Some(n) => Problem::at(file, n.span(), message, hint),
-        None => Problem {
-            hint,
-            ..Problem::whole_file(&file.path, message)
-        },
-    });
 }
 
 /// Where a `[[feeds]]` entry's headlines come from: an RSS or Atom feed at its `url`, or
