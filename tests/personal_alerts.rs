@@ -128,3 +128,64 @@ async fn a_one_shot_quiet_alert_fires_once_without_a_sound_and_is_then_gone() {
     assert!(!list.contains("#1"), "{list}");
     bot.stop().await;
 }
+
+/// The same article in two feeds: first in one that is not about NVDA (it reaches the AMD
+/// alert), then in NVDA's. NVDA's alert hears of it once, and `/news NVDA` lists it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_story_another_feed_brought_first_still_reaches_an_alert_on_the_symbol_of_a_later_feed() {
+    use support::origin::Reply;
+    use support::payloads::{Item, rss};
+    const OTHER: i64 = 43;
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    for (chat, alert) in [
+        (CHAT, "/alert NVDA news inference"),
+        (OTHER, "/alert AMD news inference"),
+    ] {
+        let reply = strip_tags(&ask(&tg, chat, alert).await);
+        assert!(reply.starts_with("🔔 Alert #1 set"), "{reply}");
+    }
+    let article = Item::new(
+        "AMD lands a large inference contract with a cloud provider",
+        "https://news.example/amd-inference-contract",
+        "2026-02-02T21:40:00Z",
+    );
+    // The aggregator (no symbols of its own; the title names AMD) has it first.
+    origin.set(
+        "/aggregator.xml",
+        Reply::ok(
+            support::RSS,
+            rss("Aggregator", std::slice::from_ref(&article)),
+        ),
+    );
+    let first = eventually(Duration::from_secs(10), "AMD's alert", || {
+        tg.alerts_to(OTHER).first().cloned()
+    })
+    .await;
+    let first = strip_tags(&first.text);
+    assert!(first.contains("#1 AMD news \"inference\""), "{first}");
+    assert!(tg.alerts_to(CHAT).is_empty(), "not about NVDA yet");
+    // Then NVDA's feed carries the same article.
+    origin.set(
+        "/wire.xml",
+        Reply::ok(support::RSS, rss("Wire: NVDA", &[article])),
+    );
+    let alert = eventually(Duration::from_secs(10), "NVDA's alert", || {
+        tg.alerts_to(CHAT).first().cloned()
+    })
+    .await;
+    let text = strip_tags(&alert.text);
+    assert!(
+        text.contains("#1 NVDA news \"inference\"") && text.contains("inference contract"),
+        "{text}"
+    );
+    let news = strip_tags(&ask(&tg, CHAT, "/news NVDA").await);
+    assert_eq!(news.matches("inference contract").count(), 1, "{news}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(tg.alerts_to(CHAT).len(), 1, "{:?}", tg.alerts_to(CHAT));
+    assert_eq!(tg.alerts_to(OTHER).len(), 1, "{:?}", tg.alerts_to(OTHER));
+    bot.stop().await;
+}

@@ -1102,9 +1102,33 @@ async fn finnhub_company_news_is_handed_on_once_it_is_new_and_once_for_every_sym
     );
     stored.unwrap().send(()).unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
-    origin.script(path, answers(latest));
+    origin.script(path, answers(latest.clone()));
     let (none, _) = poll().await;
     assert!(none.is_empty(), "{none:?}");
+
+    // An article handed on under NVDA now comes under AMD too: an item of its own, about AMD
+    // alone (the engine folds it into the story it knows and judges it for AMD).
+    let under_amd = finnhub_article(
+        140_219_877,
+        1_770_063_000,
+        "Nvidia stock dips as Huang plays down OpenAI tensions",
+        "MarketWatch",
+        "AMD",
+    );
+    origin.script(
+        path,
+        vec![
+            finnhub_answer(&latest),
+            finnhub_answer(&[both("AMD"), amd_only.clone(), under_amd]),
+        ],
+    );
+    let (moved, stored) = poll().await;
+    assert_eq!(moved.len(), 1, "{moved:?}");
+    assert_eq!(moved[0].symbols, ["AMD"]);
+    let first = items.iter().find(|h| h.source == "MarketWatch").unwrap();
+    assert_ne!(moved[0].id, first.id, "not taken for the item already seen");
+    stored.unwrap().send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
     let health = store.source_health("finnhub-news").unwrap().unwrap();
     assert!(health.healthy(), "{health:?}");
     assert_eq!(health.kind, "feed");

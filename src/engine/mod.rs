@@ -25,8 +25,9 @@ use story::StoryIndex;
 
 use crate::model::{Bar, Headline};
 use crate::personal::{Book, Fired, News};
-use crate::rules::{Rule, RuleSet, SelectionKind, Tri};
+use crate::rules::{HeadlineMatch, Rule, RuleSet, SelectionKind, Tri};
 use crate::series::Series;
+use crate::text::NormalizedText;
 
 /// How long a story is remembered for folding later copies into its alerts, from its first
 /// sighting or its latest alert: an alert is final (no copy is added to it any more) once this
@@ -75,10 +76,21 @@ pub struct HeadlineReport {
     pub duplicate: bool,
     /// Rules whose text part held or waits for a price move (indices into the rule set).
     pub matched_rules: Vec<usize>,
-    /// The headline as alerts cite it (cleaned title), when it was a new story.
+    /// The headline as alerts cite it (cleaned title), when it was a new story or a copy
+    /// that concerns symbols its story did not.
     pub cited: Option<HeadlineRef>,
-    /// The symbols it concerns: its feed's, and those of the companies it names.
+    /// The symbols it concerns (its feed's, and those of the companies it names); of a copy,
+    /// those its story did not concern before.
     pub symbols: Vec<String>,
+}
+
+/// A headline as it is judged: its text prepared and matched once, for a new story or a copy.
+struct Judged<'a> {
+    title: &'a NormalizedText,
+    cited: HeadlineRef,
+    matches: &'a HeadlineMatch,
+    /// When it happened: its publication, or `now` for one dated in the future.
+    at: DateTime<Utc>,
 }
 
 /// The rule engine.
@@ -218,7 +230,6 @@ impl Engine {
         prepared: &Prepared,
         now: DateTime<Utc>,
     ) -> (Vec<Output>, HeadlineReport) {
-        let mut out = Vec::new();
         let mut report = HeadlineReport::default();
         let Prepared {
             text: prepared,
@@ -231,31 +242,6 @@ impl Engine {
             matches,
         } = prepared;
         let cited = HeadlineRef::new(headline, &prepared.title.original);
-        if let Some(seen) = self
-            .stories
-            .find(key, words, polarity, &self.state.stories)
-            .and_then(|k| self.state.stories.get_mut(&k))
-        {
-            report.duplicate = true;
-            if seen.copies.len() < story::MAX_COPIES
-                && !seen
-                    .copies
-                    .iter()
-                    .any(|c| c.link == cited.link && c.source == cited.source)
-            {
-                seen.copies.push(cited.clone());
-                for alert in seen.open_alerts(now, STORY_MEMORY) {
-                    out.push(Output::AlsoReported {
-                        alert,
-                        headline: cited.clone(),
-                    });
-                }
-            }
-            return (out, report);
-        }
-        let story = key.clone();
-        // A headline "published" in the future (clock skew, bad feed) counts as published now.
-        let at = headline.published.min(now);
         let matched_now;
         let matches = match matches {
             Some(m) => m,
@@ -264,7 +250,6 @@ impl Engine {
                 &matched_now
             }
         };
-        report.matched_rules = matches.rules.iter().map(|m| m.rule).collect();
         let mut symbols: BTreeSet<String> = headline
             .symbols
             .iter()
@@ -272,63 +257,166 @@ impl Engine {
             .filter(|s| !s.is_empty())
             .collect();
         symbols.extend(matches.linked_symbols.iter().cloned());
-        report.cited = Some(cited.clone());
-        report.symbols = symbols.iter().cloned().collect();
-        let series = &self.series;
-        let news = News {
+        let news = Judged {
             title: &prepared.title,
-            cited: &cited,
-            story: &story,
-            at,
+            cited,
+            matches,
+            // A headline "published" in the future (clock skew, bad feed) counts as published
+            // now.
+            at: headline.published.min(now),
         };
-        let (personal_matched, fired) = self
-            .personal
-            .headline(&news, &report.symbols, now, |s| series.get(s));
+        if let Some(story) = self.stories.find(key, words, polarity, &self.state.stories) {
+            report.duplicate = true;
+            return self.copy_of(story, news, symbols, now, report);
+        }
+        let story = key.clone();
+        report.matched_rules = matches.rules.iter().map(|m| m.rule).collect();
+        report.cited = Some(news.cited.clone());
+        report.symbols = symbols.iter().cloned().collect();
+        let (personal_matched, personal) = self.personal_news(&news, &story, &report.symbols, now);
         if !matches.rules.is_empty() || personal_matched {
-            // Only stories some rule cares about are remembered: copies of the rest are
-            // cheap to match again and would only bloat the state.
+            // Only stories some rule or personal alert cares about are remembered: copies of
+            // the rest are cheap to match again and would only bloat the state.
             let state = StoryState {
                 first_seen: now,
                 alerts: Vec::new(),
                 fired: BTreeMap::new(),
-                copies: vec![cited.clone()],
+                copies: vec![news.cited.clone()],
                 words: words.clone(),
                 polarity: polarity.clone(),
+                symbols: Some(symbols.clone()),
             };
             self.stories.insert(&story, &state);
             self.state.stories.insert(story.clone(), state);
         }
-        for f in fired {
-            out.push(Output::Alert(Box::new(self.personal_alert(f, now))));
-        }
+        let mut out = self.personal_alerts(personal, now);
+        out.extend(self.rules_judge(&news, &story, &symbols, None, now));
+        (out, report)
+    }
 
+    /// A later copy of `story`: folded into its alerts — and judged for the symbols it
+    /// concerns that the story did not yet (the same article in another ticker's feed), as
+    /// those symbols' rules and personal alerts have not seen it.
+    fn copy_of(
+        &mut self,
+        story: String,
+        news: Judged<'_>,
+        symbols: BTreeSet<String>,
+        now: DateTime<Utc>,
+        mut report: HeadlineReport,
+    ) -> (Vec<Output>, HeadlineReport) {
+        let mut out = Vec::new();
+        let Some(seen) = self.state.stories.get_mut(&story) else {
+            return (out, report);
+        };
+        if seen.copies.len() < story::MAX_COPIES
+            && !seen
+                .copies
+                .iter()
+                .any(|c| c.link == news.cited.link && c.source == news.cited.source)
+        {
+            seen.copies.push(news.cited.clone());
+            for alert in seen.open_alerts(now, STORY_MEMORY) {
+                out.push(Output::AlsoReported {
+                    alert,
+                    headline: news.cited.clone(),
+                });
+            }
+        }
+        // A story remembered before its symbols were kept was judged for the symbols of its
+        // first copy, which are not known: its copies are only folded.
+        let Some(before) = seen.symbols.as_mut() else {
+            return (out, report);
+        };
+        if symbols.is_subset(before) {
+            return (out, report);
+        }
+        let earlier = std::mem::replace(before, &*before | &symbols);
+        let all = &earlier | &symbols;
+        report.matched_rules = news.matches.rules.iter().map(|m| m.rule).collect();
+        report.cited = Some(news.cited.clone());
+        report.symbols = symbols.difference(&earlier).cloned().collect();
+        let (_, personal) = self.personal_news(&news, &story, &report.symbols, now);
+        out.extend(self.personal_alerts(personal, now));
+        out.extend(self.rules_judge(&news, &story, &all, Some(&earlier), now));
+        (out, report)
+    }
+
+    /// Judges a headline of `story` against the personal alerts of `symbols`: whether any
+    /// alert's words matched, and those that fired.
+    fn personal_news(
+        &mut self,
+        news: &Judged<'_>,
+        story: &str,
+        symbols: &[String],
+        now: DateTime<Utc>,
+    ) -> (bool, Vec<Fired>) {
+        let series = &self.series;
+        let personal = News {
+            title: news.title,
+            cited: &news.cited,
+            story,
+            at: news.at,
+        };
+        self.personal
+            .headline(&personal, symbols, now, |s| series.get(s))
+    }
+
+    fn personal_alerts(&mut self, fired: Vec<Fired>, now: DateTime<Utc>) -> Vec<Output> {
+        fired
+            .into_iter()
+            .map(|f| Output::Alert(Box::new(self.personal_alert(f, now))))
+            .collect()
+    }
+
+    /// Judges a headline of `story` against the rules whose text part it matched, for the
+    /// targets `symbols` give each rule — leaving out, for a later copy, those the story's
+    /// symbols `before` it gave already.
+    fn rules_judge(
+        &mut self,
+        news: &Judged<'_>,
+        story: &str,
+        symbols: &BTreeSet<String>,
+        before: Option<&BTreeSet<String>>,
+        now: DateTime<Utc>,
+    ) -> Vec<Output> {
+        let mut out = Vec::new();
         let rules = Arc::clone(&self.rules);
-        for m in &matches.rules {
+        for m in &news.matches.rules {
             let rule = &rules.rules()[m.rule];
             if rule.expired_on(now.date_naive()) {
                 continue;
             }
             let within = span(rule);
-            if now - at > within {
+            if now - news.at > within {
                 // Too old to correlate with anything that could still arrive.
+                continue;
+            }
+            let judged = before.map(|b| targets(rule, b)).unwrap_or_default();
+            if judged.iter().any(String::is_empty) {
+                // The story alerted (or waits) under no symbol: a copy naming one is the
+                // same news, not news about that symbol.
                 continue;
             }
             let held: Vec<bool> = m.values.iter().map(|v| *v == Tri::True).collect();
             let event = TextEvent {
-                at,
+                at: news.at,
                 held,
-                headline: cited.clone(),
+                headline: news.cited.clone(),
                 matched: m.matched.clone(),
-                story: story.clone(),
+                story: story.to_string(),
             };
-            for symbol in targets(rule, &symbols) {
+            for symbol in targets(rule, symbols) {
+                if judged.contains(&symbol) {
+                    continue;
+                }
                 if let Some(alert) = self.text_arrives(rule, &symbol, m.verdict, event.clone(), now)
                 {
                     out.push(Output::Alert(Box::new(alert)));
                 }
             }
         }
-        (out, report)
+        out
     }
 
     fn text_arrives(

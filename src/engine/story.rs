@@ -6,7 +6,7 @@
 //! banded buckets give candidates in constant time, the exact similarity decides. Two titles
 //! that differ by a word of polarity ("denies", "dementiert", "not") are never the same story.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
@@ -88,6 +88,10 @@ pub struct StoryState {
     /// Its words of polarity ("denies", "nicht"), which filler filtering would drop.
     #[serde(default)]
     pub polarity: Vec<String>,
+    /// The symbols it was judged for: a later copy that concerns others (the same article in
+    /// another ticker's feed) is judged for those. `None` in state kept before this was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbols: Option<BTreeSet<String>>,
 }
 
 impl StoryState {

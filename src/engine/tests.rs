@@ -1083,3 +1083,104 @@ fn a_copy_goes_to_the_alerts_of_its_story_still_open() {
     assert!(tuesday.also.iter().any(|c| c.source == "MarketWatch"));
     assert!(monday.also.iter().all(|c| c.source != "MarketWatch"));
 }
+
+/// The same article as another ticker's feed carries it: same link and publisher, other symbol.
+fn in_feed_of(symbol: &str, published: &str) -> Headline {
+    let mut h = headline(NEWS, published);
+    h.symbols = vec![symbol.into()];
+    h.link = Some("https://example.com/openai-alternatives".into());
+    h
+}
+
+#[test]
+fn a_story_first_seen_in_another_tickers_feed_still_reaches_this_tickers_rules() {
+    let mut e = engine_with("any");
+    monday(&mut e);
+    let (out, report) = e.on_headline(
+        &in_feed_of("MSFT", "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:48:00Z"),
+    );
+    assert!(out.is_empty(), "the rule is about NVDA alone");
+    assert_eq!(report.symbols, ["MSFT"]);
+    let (out, report) = e.on_headline(
+        &in_feed_of("NVDA", "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:52:00Z"),
+    );
+    assert!(report.duplicate);
+    assert_eq!(report.symbols, ["NVDA"], "the symbol the story is new to");
+    assert!(report.cited.is_some(), "kept for /news NVDA");
+    let fired = alerts(out);
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].symbol.as_deref(), Some("NVDA"));
+    assert_eq!(fired[0].fired_at, t("2026-02-02T21:52:00Z"));
+    // A third feed carrying it under both is nothing new.
+    let mut both = in_feed_of("NVDA", "2026-02-02T21:47:00Z");
+    both.symbols.push("MSFT".into());
+    let (out, report) = e.on_headline(&both, t("2026-02-02T22:00:00Z"));
+    assert!(out.is_empty());
+    assert!(report.cited.is_none() && report.symbols.is_empty());
+}
+
+#[test]
+fn a_copy_under_the_symbols_its_story_was_judged_for_does_not_alert_again() {
+    let mut e = engine_with("any");
+    monday(&mut e);
+    let (out, _) = e.on_headline(
+        &in_feed_of("NVDA", "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:48:00Z"),
+    );
+    assert_eq!(alerts(out).len(), 1);
+    let mut retold = headline(&format!("UPDATE 1-{NEWS}"), "2026-02-02T22:10:00Z");
+    retold.source = "Yahoo".into();
+    let (out, _) = e.on_headline(&retold, t("2026-02-02T22:10:00Z"));
+    assert!(alerts(out).is_empty(), "folded, as before");
+}
+
+#[test]
+fn a_story_remembered_without_its_symbols_folds_its_copies_only() {
+    let mut e = engine_with("any");
+    monday(&mut e);
+    e.on_headline(
+        &in_feed_of("MSFT", "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:48:00Z"),
+    );
+    // State kept before a story's symbols were: what it was judged for is unknown.
+    let json = serde_json::to_string(e.state())
+        .unwrap()
+        .replace(r#","symbols":["MSFT"]"#, "");
+    assert!(!json.contains("MSFT"));
+    let mut e2 = engine_with("any");
+    e2.restore(serde_json::from_str(&json).unwrap());
+    monday(&mut e2);
+    let (out, report) = e2.on_headline(
+        &in_feed_of("NVDA", "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:52:00Z"),
+    );
+    assert!(report.duplicate);
+    assert!(alerts(out).is_empty());
+}
+
+#[test]
+fn a_story_alerted_under_no_symbol_is_not_alerted_again_when_a_copy_names_one() {
+    let mut e = rule_engine(
+        r#"
+id = "partner-news"
+title = "Partner seeks alternatives"
+condition = "partner and alternative"
+[text.partner]
+any = ["openai"]
+[text.alternative]
+any = ["alternativ*"]
+"#,
+    );
+    let mut first = in_feed_of("", "2026-02-02T21:47:00Z");
+    first.symbols.clear();
+    let (out, _) = e.on_headline(&first, t("2026-02-02T21:48:00Z"));
+    assert_eq!(alerts(out).len(), 1);
+    let (out, report) = e.on_headline(
+        &in_feed_of("NVDA", "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:52:00Z"),
+    );
+    assert_eq!(report.symbols, ["NVDA"]);
+    assert!(alerts(out).is_empty());
+}

@@ -17,9 +17,10 @@ pub(super) fn key(published: DateTime<Utc>, id: &str) -> Vec<u8> {
 }
 
 impl Store {
-    /// The newest `n` headlines about `symbol`, newest first.
+    /// The newest `n` headlines about `symbol`, newest first; an article stored twice (two
+    /// feeds carried it, or it came again under another symbol) is listed once.
     pub fn news(&self, symbol: &str, n: usize) -> Result<Vec<HeadlineRef>, StoreError> {
-        let mut out = Vec::new();
+        let mut out: Vec<HeadlineRef> = Vec::new();
         for entry in self.entries_in(
             Tree::Headlines,
             Range::all(),
@@ -29,6 +30,7 @@ impl Store {
             let (_, v) = entry?;
             if let Some(h) = decode::<StoredHeadline>(&v, "headline")
                 && h.symbols.iter().any(|s| s == symbol)
+                && !out.iter().any(|o| same_article(o, &h.headline))
             {
                 out.push(h.headline);
                 if out.len() == n {
@@ -49,5 +51,15 @@ impl Store {
             removed += 1;
         }
         Ok(removed)
+    }
+}
+
+/// Whether two stored headlines are one article: the same link, or with no link the same
+/// title from the same publisher.
+fn same_article(a: &HeadlineRef, b: &HeadlineRef) -> bool {
+    match (&a.link, &b.link) {
+        (Some(x), Some(y)) => x == y,
+        (None, None) => a.title == b.title && a.source == b.source,
+        _ => false,
     }
 }

@@ -70,6 +70,7 @@ macro_rules! on_every_backend {
 on_every_backend!(
     a_step_is_committed_as_a_whole_and_survives_reopening,
     news_is_newest_first_and_old_headlines_are_pruned,
+    news_lists_an_article_stored_twice_once,
     a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages,
     only_new_or_changed_bars_are_news,
     chats_are_updated_in_place_and_subscribers_found,
@@ -188,10 +189,46 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening(f: &Fixture) {
 fn headline(published: &str) -> crate::engine::HeadlineRef {
     crate::engine::HeadlineRef {
         title: "OpenAI looks at alternatives to Nvidia chips".into(),
-        link: Some("https://example.com/a".into()),
+        link: Some(format!("https://example.com/{published}")),
         source: "Reuters".into(),
         published: published.parse().unwrap(),
     }
+}
+
+fn news_lists_an_article_stored_twice_once(f: &Fixture) {
+    let store = f.open();
+    let at = "2026-02-02T21:47:00Z";
+    let about = |symbols: &[&str]| StoredHeadline {
+        headline: headline(at),
+        symbols: symbols.iter().map(|s| s.to_string()).collect(),
+    };
+    let mut unlinked = headline(at);
+    unlinked.link = None;
+    let step = Step {
+        now: Utc::now(),
+        headlines: vec![
+            ("msft-feed".into(), about(&["MSFT", "NVDA"])),
+            ("nvda-feed".into(), about(&["NVDA"])),
+            (
+                "no-link".into(),
+                StoredHeadline {
+                    headline: unlinked.clone(),
+                    symbols: vec!["NVDA".into()],
+                },
+            ),
+            (
+                "no-link-again".into(),
+                StoredHeadline {
+                    headline: unlinked,
+                    symbols: vec!["NVDA".into()],
+                },
+            ),
+        ],
+        ..Step::default()
+    };
+    store.commit(&step).unwrap();
+    assert_eq!(store.news("NVDA", 10).unwrap().len(), 2);
+    assert_eq!(store.news("MSFT", 10).unwrap().len(), 1);
 }
 
 fn news_is_newest_first_and_old_headlines_are_pruned(f: &Fixture) {

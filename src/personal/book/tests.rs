@@ -245,6 +245,32 @@ fn news_and_price_pair_within_a_day_in_either_order() {
 }
 
 #[test]
+fn news_first_carried_by_another_tickers_feed_still_reaches_an_alert_on_this_one() {
+    let mut e = engine();
+    add(&mut e, 1, 1, "NVDA news Cerebras");
+    add(&mut e, 2, 1, "AMD news Cerebras");
+    let at = t(OPEN) + TimeDelta::minutes(5);
+    let in_feed_of = |symbol: &str| Headline {
+        id: String::new(),
+        published: at,
+        source: "Reuters".into(),
+        title: "Cerebras wins a deal with OpenAI".into(),
+        link: Some("https://example.com/cerebras-openai".into()),
+        summary: None,
+        symbols: vec![symbol.into()],
+        lang: None,
+    };
+    let fired = alerts(e.on_headline(&in_feed_of("AMD"), at).0);
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].rule, "personal-2-1");
+    let later = at + TimeDelta::minutes(3);
+    let fired = alerts(e.on_headline(&in_feed_of("NVDA"), later).0);
+    assert_eq!(fired.len(), 1, "the story is new to NVDA's alert");
+    assert_eq!(fired[0].rule, "personal-1-1");
+    assert!(alerts(e.on_headline(&in_feed_of("AMD"), later).0).is_empty());
+}
+
+#[test]
 fn a_one_shot_alert_is_spent_and_an_uncommitted_step_brings_it_back() {
     let mut e = engine();
     add(&mut e, 1, 1, "NVDA below 99 once");

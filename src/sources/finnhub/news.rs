@@ -8,8 +8,9 @@
 //! a finnhub.io redirect to the article. A poll asks for yesterday and today (UTC) for each
 //! symbol, one request a symbol, spending the key's plan with every other source using it
 //! (see [`super::Access::in_turn`]). An item is about the symbol it was asked for; the same
-//! article asked for under two symbols in one poll is one headline about both (under another
-//! symbol in a later poll, it is an item already seen: the pipeline keeps its first symbols).
+//! article asked for under two symbols in one poll is one headline about both. Under another
+//! symbol in a later poll it is an item of its own (keyed with its symbols), which the engine
+//! folds into the story it knows and judges for the symbol that is new to it.
 //!
 //! Finnhub has no conditional GET: every poll brings the whole window again. The ids of each
 //! symbol's last answer are kept once its items are stored ([`Seen::stored`]), and items among
@@ -145,6 +146,9 @@ impl CompanyNews {
             answers.push((symbol, ids));
         }
         drop(seen);
+        for h in &mut items {
+            h.id = under_symbols(&h.id, &h.symbols);
+        }
         NewsFetch {
             items,
             errors: turns.errors,
@@ -155,6 +159,21 @@ impl CompanyNews {
             },
         }
     }
+}
+
+/// The pipeline's key of an article under `symbols`: the article's own key with the symbols
+/// it came under. The same article under another symbol in a later poll is then an item of
+/// its own, which the engine takes as a copy of the story it knows and judges only for the
+/// symbol that is new to it.
+fn under_symbols(id: &str, symbols: &[String]) -> String {
+    let mut symbols = symbols.to_vec();
+    symbols.sort();
+    item_key(
+        KEYS,
+        Some(&format!("{id}\0{}", symbols.join(","))),
+        None,
+        "",
+    )
 }
 
 /// One answer of the company-news endpoint for `symbol` as headlines (at most
