@@ -15,6 +15,7 @@ mod support;
 mod access;
 mod alert_messages;
 mod charts;
+mod chat_edges;
 mod chat_features;
 mod check;
 mod cluster;

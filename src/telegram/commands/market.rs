@@ -63,7 +63,8 @@ impl Conversation<'_> {
             return Ok(t.too_many_quotes(MAX_QUOTES));
         }
         if named.len() < 2 {
-            return self.quote_one(args);
+            // The one symbol as read (`NVDA,` and `$nvda;` are `NVDA`), or none.
+            return self.quote_one(named.first().map_or("", String::as_str));
         }
         let mut out = String::new();
         for symbol in &named {

@@ -1,0 +1,38 @@
+//! What people type and press at the edges: arguments written a little differently, mutes
+//! named as the bot shows them, settings however they are capitalised, a listed group that
+//! becomes a supergroup, and buttons pressed by many people at once.
+
+use crate::support;
+
+use support::origin::Origin;
+use support::telegram::FakeTelegram;
+use support::{RunningBot, ask, bot_config, seed_evening, serve_quiet_prices, strip_tags};
+
+const CHAT: i64 = 42;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quote_of_one_symbol_written_with_a_separator_is_answered() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    // Once its prices are in, as `/quote NVDA` shows.
+    let quoted = support::ask_until(&tg, CHAT, CHAT, "/quote NVDA", |m| {
+        strip_tags(&m.text).starts_with("NVDA ")
+    })
+    .await;
+    assert!(
+        strip_tags(&quoted.text).starts_with("NVDA "),
+        "{}",
+        quoted.text
+    );
+    for written in ["/quote NVDA,", "/quote $nvda;", "/quote NVDA, nvda"] {
+        let reply = strip_tags(&ask(&tg, CHAT, written).await);
+        assert!(
+            reply.starts_with("NVDA ") && !reply.contains("not a ticker symbol"),
+            "{written}: {reply}"
+        );
+    }
+    bot.stop().await;
+}
