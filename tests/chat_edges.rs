@@ -36,3 +36,30 @@ async fn a_quote_of_one_symbol_written_with_a_separator_is_answered() {
     }
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_personal_alert_is_muted_and_unmuted_by_the_rule_id_its_messages_show() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    let reply = strip_tags(&ask(&tg, CHAT, "/alert NVDA drop 3%").await);
+    assert!(reply.starts_with("🔔 Alert #1 set"), "{reply}");
+
+    // Its messages say "Rule: personal-42-1", and the mute button mutes that rule.
+    let reply = strip_tags(&ask(&tg, CHAT, "/mute personal-42-1 2h").await);
+    assert!(
+        reply.starts_with("🔇 Rule personal-42-1 muted until"),
+        "{reply}"
+    );
+    let list = strip_tags(&ask(&tg, CHAT, "/list").await);
+    assert!(list.contains("Rule personal-42-1 ("), "{list}");
+    let reply = strip_tags(&ask(&tg, CHAT, "/unmute personal-42-1").await);
+    assert_eq!(reply, "🔊 1 mute(s) lifted.");
+    bot.stop().await;
+
+    let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
+    let chat = store.chat(CHAT).unwrap().unwrap();
+    assert!(chat.mutes.is_empty(), "{:?}", chat.mutes);
+}

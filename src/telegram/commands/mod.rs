@@ -290,7 +290,7 @@ pub fn answer(
         Command::Unwatch => conv.unwatch(chat.as_ref(), args)?,
         Command::List => conv.list(chat.as_ref())?,
         Command::Settings => conv.settings(chat, args)?,
-        Command::Mute => conv.mute(args)?,
+        Command::Mute => conv.mute(chat.as_ref(), args)?,
         Command::Unmute => conv.unmute(chat.as_ref(), args)?,
         Command::Alert => conv.alert(args)?,
         Command::Alerts => conv.alerts()?,

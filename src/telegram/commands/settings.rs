@@ -10,6 +10,7 @@ use super::Conversation;
 use crate::chats::{Chat, MuteTarget};
 use crate::delivery::render::escape;
 use crate::i18n::texts;
+use crate::personal;
 use crate::store::StoreError;
 use crate::text::Lang;
 
@@ -163,19 +164,29 @@ impl Conversation<'_> {
         Ok(t.setting_changed(label, &shown))
     }
 
-    /// Reads a mute target: `all`, a rule id, or a symbol.
-    pub(super) fn mute_target(&self, word: &str) -> Option<MuteTarget> {
+    /// Reads a mute target: `all`, a rule id, or a symbol. A rule id is a rule loaded, one of
+    /// this chat's personal alerts (their messages name them as rules, and their mute button
+    /// mutes that rule), or a rule muted in `chat` (one unloaded since stays liftable).
+    pub(super) fn mute_target(&self, word: &str, chat: Option<&Chat>) -> Option<MuteTarget> {
         if word.eq_ignore_ascii_case("all") || word.eq_ignore_ascii_case("alle") {
             return Some(MuteTarget::All);
         }
         let lower = word.to_ascii_lowercase();
-        if self.rule_set().get(&lower).is_some() {
+        let muted_here = |c: &Chat| {
+            c.mutes
+                .iter()
+                .any(|m| matches!(&m.what, MuteTarget::Rule(r) if *r == lower))
+        };
+        if self.rule_set().get(&lower).is_some()
+            || personal::Key::of_rule(&lower).is_some_and(|k| k.chat == self.incoming.chat)
+            || chat.is_some_and(muted_here)
+        {
             return Some(MuteTarget::Rule(lower));
         }
         crate::model::symbol(word).map(MuteTarget::Symbol)
     }
 
-    pub(super) fn mute(&self, args: &str) -> Result<String, StoreError> {
+    pub(super) fn mute(&self, chat: Option<&Chat>, args: &str) -> Result<String, StoreError> {
         let t = self.t();
         let words: Vec<&str> = args.split_whitespace().collect();
         let (target, duration) = match words.as_slice() {
@@ -183,7 +194,7 @@ impl Conversation<'_> {
             [target, duration] => (*target, Some(*duration)),
             _ => return Ok(t.mute_usage.to_string()),
         };
-        let Some(what) = self.mute_target(target) else {
+        let Some(what) = self.mute_target(target, chat) else {
             return Ok(format!(
                 "{}\n{}",
                 t.bad_symbol(&escape(target)),
@@ -215,7 +226,7 @@ impl Conversation<'_> {
         let t = self.t();
         let target = match args.split_whitespace().next() {
             None => None,
-            Some(w) => match self.mute_target(w) {
+            Some(w) => match self.mute_target(w, chat) {
                 Some(what) => Some(what),
                 None => return Ok(format!("{}\n{}", t.bad_symbol(&escape(w)), t.mute_usage)),
             },
