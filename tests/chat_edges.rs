@@ -63,3 +63,23 @@ async fn a_personal_alert_is_muted_and_unmuted_by_the_rule_id_its_messages_show(
     let chat = store.chat(CHAT).unwrap().unwrap();
     assert!(chat.mutes.is_empty(), "{:?}", chat.mutes);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_time_zone_is_found_however_its_name_is_capitalised() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    for (written, zone) in [
+        ("europe/berlin", "Europe/Berlin"),
+        ("AMERICA/NEW_YORK", "America/New_York"),
+        ("utc", "UTC"),
+    ] {
+        let reply = strip_tags(&ask(&tg, CHAT, &format!("/settings tz {written}")).await);
+        assert_eq!(reply, format!("✅ Time zone: {zone}"), "{written}");
+    }
+    let reply = strip_tags(&ask(&tg, CHAT, "/settings tz Mars/Olympus").await);
+    assert!(reply.contains("is not a time zone"), "{reply}");
+    bot.stop().await;
+}

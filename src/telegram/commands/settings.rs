@@ -26,6 +26,16 @@ fn parse_time(s: &str) -> Option<NaiveTime> {
         })
 }
 
+/// The IANA zone `name` names, however it is capitalised (`europe/berlin`, `UTC`).
+fn time_zone(name: &str) -> Option<chrono_tz::Tz> {
+    name.parse().ok().or_else(|| {
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .copied()
+            .find(|tz| tz.name().eq_ignore_ascii_case(name))
+    })
+}
+
 fn hhmm(t: NaiveTime) -> String {
     t.format("%H:%M").to_string()
 }
@@ -106,7 +116,7 @@ impl Conversation<'_> {
                 return Ok(t.setting_changed(t.language, t.lang_name(lang)));
             }
             "tz" | "timezone" | "zeitzone" => {
-                let Ok(tz) = value.parse::<chrono_tz::Tz>() else {
+                let Some(tz) = time_zone(value) else {
                     return Ok(t.bad_time_zone(&escape(value)));
                 };
                 self.save(|c| c.settings.tz = tz.name().to_string())?;
