@@ -83,3 +83,51 @@ async fn a_time_zone_is_found_however_its_name_is_capitalised() {
     assert!(reply.contains("is not a time zone"), "{reply}");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listed_group_that_becomes_a_supergroup_stays_let_in() {
+    const GROUP: i64 = -555;
+    const SUPERGROUP: i64 = -1_001_555_000_000;
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let keys = format!("access = \"allowlist\"\nallow = [{GROUP}]\nadmins = [7]\n");
+    let started = |at| {
+        RunningBot::start(
+            support::bot_config_with(dir.path(), &tg, &origin, &keys),
+            at,
+        )
+    };
+    let bot = started(seed_evening());
+    tg.set_admins(GROUP, &[support::telegram::GROUP_USER]);
+    tg.set_admins(SUPERGROUP, &[support::telegram::GROUP_USER]);
+    let reply = ask(&tg, GROUP, "/start").await;
+    assert!(reply.contains("Subscribed"), "{reply}");
+
+    // The group grows into a supergroup: Telegram gives it a new id. (The two chats' updates
+    // are handled side by side: a command may overtake the migration for a moment.)
+    tg.migrate(GROUP, SUPERGROUP);
+    let reply = support::ask_until(
+        &tg,
+        SUPERGROUP,
+        support::telegram::GROUP_USER,
+        "/list",
+        |m| !m.text.contains("private"),
+    )
+    .await
+    .text;
+    assert!(
+        !reply.contains("private") && reply.contains("nvda-customer-seeks-alternatives"),
+        "{reply}"
+    );
+    bot.stop().await;
+
+    // Nor is it kept out when the bot starts again.
+    let bot = started(seed_evening() + chrono::Duration::minutes(1));
+    let reply = ask(&tg, SUPERGROUP, "/list").await;
+    assert!(!reply.contains("private"), "{reply}");
+    bot.stop().await;
+    let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
+    assert!(store.chat(SUPERGROUP).unwrap().unwrap().active);
+}

@@ -74,6 +74,27 @@ pub(super) async fn admit(
         }
         return Ok(true);
     }
+    // A group listed by its id that became a supergroup has a new id: it is still let in.
+    let (store, gate, now) = (ctx.store.clone(), Arc::clone(&ctx.gate), ctx.clock.now());
+    let moved_in = blocking(move || -> Result<bool, StoreError> {
+        let Some(record) = store.chat(chat)?.filter(|c| gate.listed_before(c)) else {
+            return Ok(false);
+        };
+        let admission = Admission {
+            decision: Decision::Allowed,
+            at: now,
+            by: None,
+            title: record.title,
+            lang: record.settings.lang,
+        };
+        store.put_admission(chat, &admission)?;
+        Ok(true)
+    })
+    .await??;
+    if moved_in {
+        tracing::info!(chat, "a listed group that became a supergroup is let in");
+        return Ok(true);
+    }
     crate::metrics::refused();
     let lang = incoming.user_lang.unwrap_or_default();
     let t = texts(lang);
@@ -253,7 +274,10 @@ pub fn enforce(store: &Store, gate: &super::gate::Gate) -> Result<usize, StoreEr
     let mut stopped = 0;
     for chat in store.each_chat() {
         let chat = chat?;
-        if !chat.active || gate.admits(chat.id, None, store.admission(chat.id)?.as_ref()) {
+        if !chat.active
+            || gate.admits(chat.id, None, store.admission(chat.id)?.as_ref())
+            || gate.listed_before(&chat)
+        {
             continue;
         }
         store.update_chat(chat.id, |c| {

@@ -165,6 +165,15 @@ impl Gate {
             || user.is_some_and(|u| self.listed.contains(&u))
     }
 
+    /// Whether `chat` was listed under the id it had before it became a supergroup (the
+    /// config names the group's id; Telegram gave it a new one).
+    pub fn listed_before(&self, chat: &crate::chats::Chat) -> bool {
+        self.policy == Policy::Allowlist
+            && chat
+                .migrated_from
+                .is_some_and(|old| self.listed.contains(&old))
+    }
+
     /// Whether `chat` may use the bot, given what is stored about it.
     pub fn admits(&self, chat: i64, user: Option<i64>, stored: Option<&Admission>) -> bool {
         self.listed(chat, user) || stored.is_some_and(|a| a.decision == Decision::Allowed)
