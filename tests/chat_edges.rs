@@ -4,9 +4,14 @@
 
 use crate::support;
 
+use std::time::Duration;
+
 use support::origin::Origin;
 use support::telegram::FakeTelegram;
-use support::{RunningBot, ask, bot_config, seed_evening, serve_quiet_prices, strip_tags};
+use support::{
+    RunningBot, ask, bot_config, bot_config_text, config, eventually, seed_evening,
+    serve_quiet_prices, strip_tags,
+};
 
 const CHAT: i64 = 42;
 
@@ -130,4 +135,77 @@ async fn a_listed_group_that_becomes_a_supergroup_stays_let_in() {
     bot.stop().await;
     let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
     assert!(store.chat(SUPERGROUP).unwrap().unwrap().active);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribers_pressing_buttons_under_a_channel_post_never_make_the_bot_post_there() {
+    const CHANNEL: i64 = -1_001_555_000_111;
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(
+        config(
+            dir.path(),
+            &bot_config_text(
+                &tg,
+                &origin,
+                "commands_per_minute = 5\nchat_interval = \"20ms\"\n",
+            ),
+        ),
+        seed_evening(),
+    );
+    tg.channel_posts(CHANNEL, "/start");
+    eventually(Duration::from_secs(10), "the channel subscribed", || {
+        tg.sent_to(CHANNEL)
+            .iter()
+            .find(|m| m.text.contains("Subscribed"))
+            .cloned()
+    })
+    .await;
+    let posts = tg.sent_to(CHANNEL).len();
+
+    // Thirty subscribers tap "why?" under the same post within a few seconds, and one of
+    // them a dozen times more.
+    let mut presses = Vec::new();
+    for user in 0..30 {
+        presses.push(tg.press(CHANNEL, 5000 + user, 101, "w:1"));
+    }
+    for _ in 0..12 {
+        presses.push(tg.press(CHANNEL, 5000, 101, "w:1"));
+    }
+    for id in &presses {
+        eventually(Duration::from_secs(20), "every press answered", || {
+            tg.callback_answer(id)
+        })
+        .await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let posted: Vec<String> = tg
+        .sent_to(CHANNEL)
+        .into_iter()
+        .skip(posts)
+        .map(|m| m.text)
+        .collect();
+    assert!(posted.is_empty(), "posted to the channel: {posted:#?}");
+    // Each subscriber's first press was answered as a press, not ignored.
+    let answered = presses[..30]
+        .iter()
+        .filter(|id| {
+            tg.callback_answer(id)
+                .flatten()
+                .is_some_and(|t| t.contains("no longer stored"))
+        })
+        .count();
+    assert_eq!(answered, 30);
+    // The channel's admins are still heard.
+    tg.channel_posts(CHANNEL, "/help");
+    eventually(Duration::from_secs(10), "the answer to the admins", || {
+        tg.sent_to(CHANNEL)
+            .into_iter()
+            .skip(posts)
+            .find(|m| m.text.contains("/start"))
+    })
+    .await;
+    bot.stop().await;
 }

@@ -17,20 +17,50 @@ use crate::i18n::texts;
 use crate::store::{Store, StoreError};
 use crate::text::Lang;
 
-/// Whether a message or button press from `incoming` goes on to be answered. When not, the
-/// chat has been told why (once per flood, or the refusal).
+/// Whether a message or button press (`press`) from `incoming` goes on to be answered. When
+/// not, the chat has been told why (once per flood, or the refusal), and a press has been
+/// answered.
 /// `sent`: when the message was sent (Unix seconds; for a button press, now).
+///
+/// A press beyond the pace is told so in the app's notice to whoever pressed, never by a
+/// message in the chat. Presses under a channel post are counted per subscriber who
+/// pressed: a channel's readers are not one chat talking to the bot, and their presses
+/// neither post to the channel nor silence its admins' commands.
 pub(super) async fn admit(
     bot: &TgBot,
     ctx: &Arc<BotContext>,
     incoming: &Incoming,
     from: Option<&teloxide::types::User>,
     sent: i64,
+    press: Option<&CallbackQuery>,
 ) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> {
-    match ctx.gate.pace(incoming.chat, sent) {
-        Pace::Go => {}
-        Pace::Ignore => return Ok(false),
-        Pace::Warn => {
+    let paced_as = match press {
+        Some(q) if incoming.kind == ChatKind::Channel => q.from.id.0 as i64,
+        _ => incoming.chat,
+    };
+    match (ctx.gate.pace(paced_as, sent), press) {
+        (Pace::Go, _) => {}
+        (Pace::Ignore, _) => {
+            if let Some(q) = press {
+                bot.answer_callback_query(q.id.clone()).await?;
+            }
+            return Ok(false);
+        }
+        (Pace::Warn, Some(q)) => {
+            let lang = match q.from.language_code.as_deref().and_then(Lang::from_code) {
+                Some(lang) => lang,
+                None => lang_for(ctx, incoming).await?,
+            };
+            bot.answer_callback_query(q.id.clone())
+                .text(super::send::clip(
+                    &texts(lang).flood_notice(ctx.gate.pause()),
+                    200,
+                ))
+                .show_alert(true)
+                .await?;
+            return Ok(false);
+        }
+        (Pace::Warn, None) => {
             let t = texts(lang_for(ctx, incoming).await?);
             let notice = Reply::Text(t.flood_notice(ctx.gate.pause()));
             send_reply(
@@ -118,6 +148,9 @@ pub(super) async fn admit(
         }
     };
     tracing::info!(chat, user = ?incoming.user, "refused: not on the allowlist");
+    if let Some(q) = press {
+        bot.answer_callback_query(q.id.clone()).await?;
+    }
     send_reply(
         bot,
         &ctx.pacer,

@@ -218,6 +218,7 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
         &incoming,
         msg.from.as_ref(),
         msg.date.timestamp(),
+        None,
     )
     .await?
     {
@@ -348,8 +349,7 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> Hand
     };
     // A press carries no date of its own: it is counted as pressed now.
     let pressed_at = chrono::Utc::now().timestamp();
-    if !admission::admit(&bot, &ctx, &at, Some(&q.from), pressed_at).await? {
-        bot.answer_callback_query(q.id.clone()).await?;
+    if !admission::admit(&bot, &ctx, &at, Some(&q.from), pressed_at, Some(&q)).await? {
         return Ok(());
     }
     if callbacks::changes_subscriptions(&action)
