@@ -209,3 +209,27 @@ async fn subscribers_pressing_buttons_under_a_channel_post_never_make_the_bot_po
     .await;
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unmuting_one_symbol_while_everything_is_muted_does_not_say_nothing_is_muted() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    let reply = strip_tags(&ask(&tg, CHAT, "/mute all 2h").await);
+    assert!(reply.starts_with("🔇 All alerts muted until"), "{reply}");
+    let reply = strip_tags(&ask(&tg, CHAT, "/unmute NVDA").await);
+    assert_eq!(
+        reply,
+        "NVDA is not muted on its own. Muted: All alerts (2026-02-02 23:50 UTC). /unmute lifts every mute."
+    );
+    // Nothing was lifted; without a mute at all, nothing is muted.
+    let list = strip_tags(&ask(&tg, CHAT, "/list").await);
+    assert!(list.contains("Muted: All alerts"), "{list}");
+    let reply = strip_tags(&ask(&tg, CHAT, "/unmute").await);
+    assert_eq!(reply, "🔊 1 mute(s) lifted.");
+    let reply = strip_tags(&ask(&tg, CHAT, "/unmute NVDA").await);
+    assert_eq!(reply, "Nothing is muted.");
+    bot.stop().await;
+}

@@ -461,6 +461,16 @@ impl Texts {
         )
     }
 
+    /// `/unmute WHAT` when that is not muted itself, but other mutes are in force.
+    pub fn not_muted_alone(&self, what: &str, mutes: &str) -> String {
+        self.pick(
+            format!("{what} is not muted on its own. Muted: {mutes}. /unmute lifts every mute."),
+            format!(
+                "{what} ist nicht einzeln stummgeschaltet. Stumm: {mutes}. /unmute hebt alle auf."
+            ),
+        )
+    }
+
     /// "all alerts" (a mute target).
     pub fn all_alerts(&self) -> &'static str {
         match self.lang {

@@ -50,6 +50,21 @@ impl Conversation<'_> {
         }
     }
 
+    /// The chat's mutes in force, each with when it ends.
+    pub(super) fn active_mutes(&self, chat: &Chat) -> Vec<String> {
+        chat.mutes
+            .iter()
+            .filter(|m| m.until > self.now)
+            .map(|m| {
+                format!(
+                    "{} ({})",
+                    self.mute_name(&m.what),
+                    self.locale.time(m.until)
+                )
+            })
+            .collect()
+    }
+
     pub(super) fn settings_text(&self, chat: &Chat) -> String {
         let t = self.t();
         let s = &chat.settings;
@@ -250,7 +265,14 @@ impl Conversation<'_> {
         };
         let lifted = chat.map_or(0, active);
         if lifted == 0 {
-            return Ok(t.no_mutes().to_string());
+            // Others may be in force (`/mute all`): saying nothing is muted would not be true.
+            let others = chat.map(|c| self.active_mutes(c)).unwrap_or_default();
+            return Ok(match &target {
+                Some(what) if !others.is_empty() => {
+                    t.not_muted_alone(&self.mute_name(what), &others.join(", "))
+                }
+                _ => t.no_mutes().to_string(),
+            });
         }
         self.ctx.store.update_chat(self.incoming.chat, |c| {
             c.mutes

@@ -199,18 +199,7 @@ impl Conversation<'_> {
             chat.watch.iter().cloned().collect::<Vec<_>>().join(", ")
         };
         let _ = writeln!(out, "\n{}", t.watch_line(&escape(&watch)));
-        let mutes: Vec<String> = chat
-            .mutes
-            .iter()
-            .filter(|m| m.until > self.now)
-            .map(|m| {
-                format!(
-                    "{} ({})",
-                    self.mute_name(&m.what),
-                    self.locale.time(m.until)
-                )
-            })
-            .collect();
+        let mutes = self.active_mutes(chat);
         if !mutes.is_empty() {
             let _ = writeln!(out, "{}", t.mutes_line(&mutes.join(", ")));
         }
