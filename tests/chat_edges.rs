@@ -233,3 +233,53 @@ async fn unmuting_one_symbol_while_everything_is_muted_does_not_say_nothing_is_m
     assert_eq!(reply, "Nothing is muted.");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_channels_admins_turn_the_pages_of_its_history_post() {
+    const CHANNEL: i64 = -1_001_555_000_222;
+    const OWNER: i64 = 6000;
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    crate::chat_features::seed_history(dir.path(), CHANNEL, 24);
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    tg.set_admins(CHANNEL, &[OWNER]);
+    tg.channel_posts(CHANNEL, "/history 25");
+    let post = eventually(Duration::from_secs(10), "the history post", || {
+        tg.sent_to(CHANNEL)
+            .into_iter()
+            .find(|m| m.text.contains("(1/3)"))
+    })
+    .await;
+    let older = post.buttons()[0].1.clone();
+
+    // A subscriber's tap changes nothing everyone sees; they are told why.
+    let tap = tg.press(CHANNEL, 5000, post.message_id, &older);
+    let answer = eventually(Duration::from_secs(10), "the answer to the tap", || {
+        tg.callback_answer(&tap)
+    })
+    .await;
+    assert_eq!(
+        answer.as_deref(),
+        Some("Only this chat's admins can change what it follows.")
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        tg.edits_to(CHANNEL).is_empty(),
+        "{:?}",
+        tg.edits_to(CHANNEL)
+    );
+
+    // The channel's admin turns the page.
+    tg.press(CHANNEL, OWNER, post.message_id, &older);
+    let (_, page) = eventually(Duration::from_secs(10), "page 2", || {
+        tg.edits_to(CHANNEL).into_iter().next()
+    })
+    .await;
+    assert!(
+        strip_tags(&page).starts_with("Recent alerts (2/3)"),
+        "{page}"
+    );
+    bot.stop().await;
+}

@@ -132,7 +132,7 @@ async fn one_quote_message_for_ten_symbols_in_english_and_german() {
 }
 
 /// Alerts 1…`n` as the chat received them before: text-only, each with its headline.
-fn seed_history(dir: &std::path::Path, chat: i64, n: u64) {
+pub(crate) fn seed_history(dir: &std::path::Path, chat: i64, n: u64) {
     let store = Store::open(&dir.join("data"), 8 << 20).unwrap();
     let alerts: Vec<Alert> = (1..=n)
         .map(|id| Alert {

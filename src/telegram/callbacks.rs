@@ -40,6 +40,12 @@ pub fn changes_subscriptions(action: &Action) -> bool {
     )
 }
 
+/// Whether only the chat's admins may press it: what changes what the chat receives, and in
+/// a channel also what changes a post every subscriber sees (turning a page of `/history`).
+pub fn needs_admin(action: &Action, channel: bool) -> bool {
+    changes_subscriptions(action) || channel && matches!(action, Action::History { .. })
+}
+
 /// Carries out a button press (`at` says where and by whom) at `now`.
 pub fn press(
     ctx: &BotContext,

@@ -352,7 +352,7 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> Hand
     if !admission::admit(&bot, &ctx, &at, Some(&q.from), pressed_at, Some(&q)).await? {
         return Ok(());
     }
-    if callbacks::changes_subscriptions(&action)
+    if callbacks::needs_admin(&action, chat.is_channel())
         && !may_change(&bot, &chat, Some(q.from.id), None).await
     {
         let lang = lang_for(&ctx, &at).await?;
