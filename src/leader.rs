@@ -144,9 +144,12 @@ pub async fn wait_for_lease(store: &Store, leading: &Leading, stop: &Cancellatio
     let instance = leading.instance();
     let mut said = false;
     crate::metrics::leading(instance, false);
-    let term = loop {
+    let (term, asked) = loop {
+        // The lease runs from when the database granted it, which may be long before its
+        // answer arrives: leadership is counted from the request.
+        let asked = Instant::now();
         if let Ok(Some(term)) = ask(store, instance, None).await {
-            break term;
+            break (term, asked);
         }
         if !said {
             let leader = store.backend().leader().ok().flatten();
@@ -166,26 +169,27 @@ pub async fn wait_for_lease(store: &Store, leading: &Leading, stop: &Cancellatio
     crate::metrics::leading(instance, true);
     tracing::info!(instance, term, store = %store.describe(), "this instance leads");
     leading.begin(term);
-    keep(store.clone(), leading.clone(), stop.clone());
+    keep(store.clone(), leading.clone(), stop.clone(), asked);
     true
 }
 
 /// Renews the lease every [`RENEW_EVERY`] on a thread of its own — the async workers may all
 /// be busy waiting for the store when the database is away, and the lease must not wait for
 /// them; steps down when the lease is refused or cannot be renewed within
-/// [`STEP_DOWN_AFTER`]; gives it up on `stop`.
-fn keep(store: Store, leading: Leading, stop: CancellationToken) {
+/// [`STEP_DOWN_AFTER`] since the request that last took or renewed it (`asked`: the one that
+/// took it) began; gives it up on `stop`.
+fn keep(store: Store, leading: Leading, stop: CancellationToken, asked: Instant) {
     let spawned = std::thread::Builder::new()
         .name("marketbot-lease".into())
-        .spawn(move || renew(&store, &leading, &stop));
+        .spawn(move || renew(&store, &leading, &stop, asked));
     if let Err(e) = spawned {
         tracing::error!(error = %e, "cannot start the lease keeper");
     }
 }
 
-fn renew(store: &Store, leading: &Leading, stop: &CancellationToken) {
+fn renew(store: &Store, leading: &Leading, stop: &CancellationToken, asked: Instant) {
     let term = leading.term();
-    let mut renewed = Instant::now();
+    let mut renewed = asked;
     let mut unreachable = false;
     loop {
         if sleep_unless(stop, RENEW_EVERY) {

@@ -26,6 +26,7 @@ mod delivery;
 mod docs;
 mod eval;
 mod groups;
+mod leadership;
 mod migrate;
 mod operations;
 mod outbox;

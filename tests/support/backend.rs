@@ -26,6 +26,10 @@ pub struct Faulty {
     meanwhile: Mutex<Option<Meanwhile>>,
     /// Runs once between the reads of two trees (see [`Faulty::between_scans`]).
     between: Mutex<Option<Between>>,
+    /// How long the first request for the lease waits for its answer (taken when asked).
+    slow_first_lease: Mutex<Option<Duration>>,
+    /// Requests for the lease still answered; the later ones find the store unreachable.
+    lease_answers: AtomicUsize,
 }
 
 /// A write waiting for reads of two trees: `read` is the tree of them read first so far.
@@ -44,7 +48,23 @@ impl Faulty {
             failing_commits: AtomicUsize::new(0),
             meanwhile: Mutex::new(None),
             between: Mutex::new(None),
+            slow_first_lease: Mutex::new(None),
+            lease_answers: AtomicUsize::new(usize::MAX),
         }
+    }
+
+    /// The first request for the lease is granted when it is asked, but its answer arrives
+    /// only `delay` later (a slow network, a busy database).
+    pub fn slow_first_lease(self, delay: Duration) -> Faulty {
+        *self.slow_first_lease.lock().unwrap() = Some(delay);
+        self
+    }
+
+    /// Only the first `n` requests for the lease are answered; the store cannot be reached
+    /// for the others (this instance is cut off from the database).
+    pub fn lease_answers(self, n: usize) -> Faulty {
+        self.lease_answers.store(n, Ordering::SeqCst);
+        self
     }
 
     /// The next `n` removals from the outbox fail.
@@ -192,7 +212,14 @@ impl Backend for Faulty {
         held: Option<u64>,
         ttl: Duration,
     ) -> Result<Option<u64>, BackendError> {
-        self.inner.lease(holder, held, ttl)
+        if !take_one(&self.lease_answers) {
+            return Err("injected: the database is unreachable".into());
+        }
+        let granted = self.inner.lease(holder, held, ttl);
+        if let Some(delay) = self.slow_first_lease.lock().unwrap().take() {
+            std::thread::sleep(delay);
+        }
+        granted
     }
     fn release(&self, holder: &str, term: u64) -> Result<(), BackendError> {
         self.inner.release(holder, term)
