@@ -48,6 +48,10 @@ pub enum SendError {
     /// Will never succeed (the message itself is rejected).
     #[error("rejected: {0}")]
     Permanent(String),
+    /// Not sent: when its turn came (Telegram's limits), this instance could no longer send
+    /// (it stopped leading). Left as it is for whoever sends next.
+    #[error("not sent: this instance may no longer send")]
+    NotSent,
 }
 
 /// What a sink made of a delivery it took.
@@ -75,6 +79,20 @@ pub trait Sink: Send + Sync {
     /// Sends a delivery (or, for an edit, replaces the earlier message's text or caption); what
     /// it became.
     fn send<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<Accepted, SendError>>;
+
+    /// Sends a delivery like [`Sink::send`], but only if `may_send` still holds when the
+    /// request is about to leave (a sink that waits for a turn first asks it after the wait);
+    /// [`SendError::NotSent`] otherwise.
+    fn send_if<'a>(
+        &'a self,
+        delivery: &'a Delivery,
+        may_send: &'a (dyn Fn() -> bool + Send + Sync),
+    ) -> BoxFuture<'a, Result<Accepted, SendError>> {
+        if !may_send() {
+            return Box::pin(async { Err(SendError::NotSent) });
+        }
+        self.send(delivery)
+    }
 }
 
 /// Which kind of sink the bot runs with: decides what a delivery looks like.

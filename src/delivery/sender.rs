@@ -308,9 +308,12 @@ impl Sender {
                 return;
             }
             let started = std::time::Instant::now();
-            let sent = self.sink.send(&d).await;
+            // Asked again when the chat's turn comes: the wait for it may outlast leadership.
+            let sent = self.sink.send_if(&d, &|| self.may_send()).await;
             self.stamp();
-            crate::metrics::delivered(outcome(&d, &sent), started.elapsed());
+            if !matches!(sent, Err(SendError::NotSent)) {
+                crate::metrics::delivered(outcome(&d, &sent), started.elapsed());
+            }
             match sent {
                 Ok(accepted) => {
                     // Removed with the message it became (as it went out: text where a
@@ -336,6 +339,8 @@ impl Sender {
                     }
                     tracing::info!(alert = d.alert, target = ?d.target, edit = d.edit.is_some(), "delivered");
                 }
+                // Not made: it stays as it is, for whoever sends next.
+                Err(SendError::NotSent) => return,
                 Err(SendError::RetryAfter(wait)) => {
                     let until = self.clock.now()
                         + chrono::Duration::from_std(wait).unwrap_or(chrono::TimeDelta::MAX);
@@ -465,7 +470,8 @@ fn outcome(d: &Delivery, sent: &Result<Accepted, SendError>) -> crate::metrics::
         Err(SendError::ChatGone(_)) => Outcome::Blocked,
         Err(SendError::Migrated(_)) => Outcome::Migrated,
         Err(SendError::Permanent(_)) => Outcome::Rejected,
-        Err(SendError::Transient(_)) => Outcome::Retry,
+        // Not an attempt (not recorded): it never left.
+        Err(SendError::Transient(_) | SendError::NotSent) => Outcome::Retry,
     }
 }
 

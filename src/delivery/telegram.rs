@@ -38,6 +38,23 @@ macro_rules! with_extras {
     }};
 }
 
+/// Why a request for a delivery did not go through.
+enum Failed {
+    /// Telegram, or the way there, failed it.
+    Request(RequestError),
+    /// Not made: when its turn came, this instance could no longer send.
+    NotSent,
+}
+
+impl From<RequestError> for Failed {
+    fn from(e: RequestError) -> Failed {
+        Failed::Request(e)
+    }
+}
+
+/// Whether this instance may still send.
+type MaySend<'a> = &'a (dyn Fn() -> bool + Send + Sync);
+
 /// Sends messages as the bot.
 pub struct TelegramSink {
     bot: TgBot,
@@ -81,17 +98,42 @@ impl TelegramSink {
         Some(alert_buttons(&alert, d.lang))
     }
 
-    /// One request for `d`; each kind of send takes its slot of the pacer right before it.
-    /// The message it became, and whether a picture.
-    async fn send_once(&self, chat: ChatId, d: &Delivery) -> Result<(i32, bool), RequestError> {
-        match (d.edit, d.photo) {
-            (Some(message), _) => self.edit(chat, MessageId(message), d).await,
-            (None, true) => self.send_photo(chat, d).await,
-            (None, false) => self.send_text(chat, d).await.map(|id| (id, false)),
+    /// Waits for the chat's turn (Telegram's limits); then whether this instance may still
+    /// send: the wait can be long (a group's twenty messages a minute), and a leader that
+    /// stepped down meanwhile must not send what the next leader will.
+    async fn turn(&self, chat: ChatId, may_send: MaySend<'_>) -> Result<(), Failed> {
+        self.pacer.ready(chat.0).await;
+        if may_send() {
+            Ok(())
+        } else {
+            Err(Failed::NotSent)
         }
     }
 
-    async fn send_photo(&self, chat: ChatId, d: &Delivery) -> Result<(i32, bool), RequestError> {
+    /// One request for `d`; each kind of send takes its slot of the pacer right before it.
+    /// The message it became, and whether a picture.
+    async fn send_once(
+        &self,
+        chat: ChatId,
+        d: &Delivery,
+        may_send: MaySend<'_>,
+    ) -> Result<(i32, bool), Failed> {
+        match (d.edit, d.photo) {
+            (Some(message), _) => self.edit(chat, MessageId(message), d, may_send).await,
+            (None, true) => self.send_photo(chat, d, may_send).await,
+            (None, false) => self
+                .send_text(chat, d, may_send)
+                .await
+                .map(|id| (id, false)),
+        }
+    }
+
+    async fn send_photo(
+        &self,
+        chat: ChatId,
+        d: &Delivery,
+        may_send: MaySend<'_>,
+    ) -> Result<(i32, bool), Failed> {
         // The first chat uploads; the others wait for its file id (before taking a slot of
         // the pacer, so they do not all go out at once when the upload is done).
         let file_id = || self.store.chart_file_id(d.alert, d.lang).ok().flatten();
@@ -110,10 +152,15 @@ impl TelegramSink {
             None => match self.store.chart(d.alert, d.lang).ok().flatten() {
                 Some(png) => InputFile::memory(png).file_name("chart.png"),
                 // No chart after all: send the caption as a message.
-                None => return self.send_text(chat, d).await.map(|id| (id, false)),
+                None => {
+                    return self
+                        .send_text(chat, d, may_send)
+                        .await
+                        .map(|id| (id, false));
+                }
             },
         };
-        self.pacer.ready(chat.0).await;
+        self.turn(chat, may_send).await?;
         let request = self
             .bot
             .send_photo(chat, file)
@@ -134,8 +181,13 @@ impl TelegramSink {
         Ok((message.id.0, true))
     }
 
-    async fn send_text(&self, chat: ChatId, d: &Delivery) -> Result<i32, RequestError> {
-        self.pacer.ready(chat.0).await;
+    async fn send_text(
+        &self,
+        chat: ChatId,
+        d: &Delivery,
+        may_send: MaySend<'_>,
+    ) -> Result<i32, Failed> {
+        self.turn(chat, may_send).await?;
         let request = self
             .bot
             .send_message(chat, d.text.clone())
@@ -149,9 +201,10 @@ impl TelegramSink {
         chat: ChatId,
         message: MessageId,
         d: &Delivery,
-    ) -> Result<(i32, bool), RequestError> {
+        may_send: MaySend<'_>,
+    ) -> Result<(i32, bool), Failed> {
         let markup = self.buttons(d);
-        self.pacer.ready(chat.0).await;
+        self.turn(chat, may_send).await?;
         if d.photo {
             let mut request = self
                 .bot
@@ -161,7 +214,7 @@ impl TelegramSink {
             if let Some(m) = markup {
                 request = request.reply_markup(m);
             }
-            request.await.map(|m| (m.id.0, true))
+            Ok(request.await.map(|m| (m.id.0, true))?)
         } else {
             let mut request = self
                 .bot
@@ -171,7 +224,7 @@ impl TelegramSink {
             if let Some(m) = markup {
                 request = request.reply_markup(m);
             }
-            request.await.map(|m| (m.id.0, false))
+            Ok(request.await.map(|m| (m.id.0, false))?)
         }
     }
 }
@@ -187,15 +240,23 @@ const NOT_TEXT: &str = "there is no text in the message to edit";
 
 impl Sink for TelegramSink {
     fn send<'a>(&'a self, d: &'a Delivery) -> BoxFuture<'a, Result<Accepted, SendError>> {
+        self.send_if(d, &|| true)
+    }
+
+    fn send_if<'a>(
+        &'a self,
+        d: &'a Delivery,
+        may_send: MaySend<'a>,
+    ) -> BoxFuture<'a, Result<Accepted, SendError>> {
         Box::pin(async move {
             let Target::Telegram(chat) = d.target else {
                 return Err(SendError::Permanent("not a Telegram target".into()));
             };
             let chat = ChatId(chat);
-            let sent = match self.send_once(chat, d).await {
+            let sent = match self.send_once(chat, d, may_send).await {
                 // The chat changed under the alert: its forum topic was deleted, or the bot
                 // may no longer post pictures there. The alert still goes out, plainer.
-                Err(RequestError::Api(ApiError::Unknown(why)))
+                Err(Failed::Request(RequestError::Api(ApiError::Unknown(why))))
                     if d.edit.is_none() && d.thread.is_some() && why.contains(THREAD_GONE) =>
                 {
                     tracing::warn!(
@@ -209,20 +270,20 @@ impl Sink for TelegramSink {
                         thread: None,
                         ..d.clone()
                     };
-                    self.send_once(chat, &general).await
+                    self.send_once(chat, &general, may_send).await
                 }
-                Err(RequestError::Api(ApiError::Unknown(why)))
+                Err(Failed::Request(RequestError::Api(ApiError::Unknown(why))))
                     if d.edit.is_none() && d.photo && why.contains(NO_PHOTOS) =>
                 {
                     let text = Delivery {
                         photo: false,
                         ..d.clone()
                     };
-                    self.send_once(chat, &text).await
+                    self.send_once(chat, &text, may_send).await
                 }
                 // The message became something else than it was meant to (an alert sent as
                 // text where pictures were refused): its edit follows what it is.
-                Err(RequestError::Api(ApiError::Unknown(why)))
+                Err(Failed::Request(RequestError::Api(ApiError::Unknown(why))))
                     if d.edit.is_some()
                         && (d.photo && why.contains(NOT_A_PHOTO)
                             || !d.photo && why.contains(NOT_TEXT)) =>
@@ -231,7 +292,7 @@ impl Sink for TelegramSink {
                         photo: !d.photo,
                         ..d.clone()
                     };
-                    self.send_once(chat, &other).await
+                    self.send_once(chat, &other, may_send).await
                 }
                 sent => sent,
             };
@@ -241,10 +302,13 @@ impl Sink for TelegramSink {
                     photo,
                 }),
                 // The edit changed nothing (the same copy twice): done.
-                Err(RequestError::Api(ApiError::MessageNotModified)) if d.edit.is_some() => {
+                Err(Failed::Request(RequestError::Api(ApiError::MessageNotModified)))
+                    if d.edit.is_some() =>
+                {
                     Ok(Accepted::as_asked(d, d.edit))
                 }
-                Err(e) => Err(classify(e, &self.token)),
+                Err(Failed::Request(e)) => Err(classify(e, &self.token)),
+                Err(Failed::NotSent) => Err(SendError::NotSent),
             }
         })
     }
