@@ -25,9 +25,15 @@ fn last_slot(chat: &Chat, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
 pub fn send_due(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let mut sent = 0;
     for (chat_id, ids) in store.digest_waiting()? {
-        let Some(chat) = store.chat(chat_id)?.filter(|c| c.active) else {
-            store.clear_digest(chat_id)?;
-            continue;
+        let chat = match store.chat(chat_id)? {
+            Some(chat) if chat.active => chat,
+            // A record that does not decode (logged) is not a chat that is gone: what waits
+            // for it is kept.
+            None if store.holds_chat(chat_id)? => continue,
+            _ => {
+                store.clear_digest(chat_id)?;
+                continue;
+            }
         };
         // Due when a digest time passed since the last digest and since the oldest alert
         // waiting (an alert after a quiet stretch waits for the next digest time, not the one
@@ -131,5 +137,47 @@ mod tests {
             .unwrap();
         assert_eq!(send_due(&store, t("2026-02-05T10:00:05Z")).unwrap(), 0);
         assert_eq!(send_due(&store, t("2026-02-06T07:00:05Z")).unwrap(), 1);
+    }
+
+    /// A chat whose record does not decode (written by a newer version, say) cannot be sent
+    /// its digest now, but what waits for it is kept for when it can; the other chats get
+    /// theirs.
+    #[test]
+    fn alerts_waiting_for_a_chat_whose_record_does_not_decode_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let chat = Chat::new(5, ChatKind::Private, "u".into(), t("2026-02-01T00:00:00Z"));
+        store.put_chat(&chat).unwrap();
+        let unreadable = Chat::new(6, ChatKind::Private, "v".into(), t("2026-02-01T00:00:00Z"));
+        store.put_chat(&unreadable).unwrap();
+        let mut raw = serde_json::to_value(&unreadable).unwrap();
+        raw["kind"] = "a_kind_of_a_later_version".into();
+        let key = (6u64 ^ (1 << 63)).to_be_bytes();
+        store
+            .backend()
+            .insert(
+                crate::store::kv::Tree::Chats,
+                &key,
+                &serde_json::to_vec(&raw).unwrap(),
+            )
+            .unwrap();
+        assert!(store.chat(6).unwrap().is_none());
+        let alert = Alert::sample(7, t("2026-02-02T21:50:00Z"));
+        store
+            .commit(&Step {
+                now: alert.fired_at,
+                alerts: vec![alert],
+                digest: vec![(5, 7), (6, 7)],
+                ..Step::default()
+            })
+            .unwrap();
+        assert_eq!(send_due(&store, t("2026-02-03T07:00:30Z")).unwrap(), 1);
+        assert_eq!(store.outbox().unwrap()[0].1.target, Target::Telegram(5));
+        assert_eq!(
+            store.digest_waiting().unwrap(),
+            vec![(6, vec![7])],
+            "the unreadable chat's waiting alerts were dropped"
+        );
     }
 }

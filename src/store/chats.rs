@@ -12,6 +12,11 @@ impl Store {
         self.get_as(Tree::Chats, &chat_key(id), "chat")
     }
 
+    /// Whether a record of chat `id` is stored, readable or not.
+    pub fn holds_chat(&self, id: i64) -> Result<bool, StoreError> {
+        self.contains(Tree::Chats, &chat_key(id), "reading a chat")
+    }
+
     /// Creates or replaces a chat and makes it durable before returning: subscriptions are
     /// what users would miss most after a crash.
     pub fn put_chat(&self, chat: &Chat) -> Result<(), StoreError> {
