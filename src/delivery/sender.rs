@@ -429,7 +429,8 @@ impl Sender {
 
     /// Whether the chat still wants a new alert message: it may have stopped alerts, muted the
     /// rule or symbol, unsubscribed, or begun its quiet hours since the alert was enqueued.
-    /// Edits, broadcasts and digests always go.
+    /// Edits, broadcasts and digests always go, and so do the later parts of a message split
+    /// in parts whose first part went out.
     fn still_wanted(&self, d: &Delivery) -> Wanted {
         let Target::Telegram(chat) = d.target else {
             return Wanted::Yes;
@@ -441,6 +442,11 @@ impl Sender {
         else {
             return Wanted::Yes;
         };
+        // A message split in parts whose first part went out is finished, not cut off: the
+        // rest follows while the chat is active, whatever it muted meanwhile.
+        if chat.active && self.store.was_sent(d.alert, chat.id).unwrap_or(false) {
+            return Wanted::Yes;
+        }
         let now = self.clock.now();
         match chat.disposition(&alert.rule, alert.symbol.as_deref(), now) {
             Disposition::Skip => Wanted::No,

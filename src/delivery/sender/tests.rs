@@ -173,3 +173,54 @@ async fn a_chat_that_muted_or_went_quiet_meanwhile_is_not_sent_what_waited() {
         "held until the quiet hours end"
     );
 }
+
+/// A long alert goes out in parts; a chat that mutes it (or whose quiet hours begin) after
+/// its first part went out still gets the rest, not a message cut in half.
+#[tokio::test(start_paused = true)]
+async fn a_message_split_in_parts_goes_out_whole_when_the_chat_mutes_between_its_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let clock = Clock::anchored("2026-02-02T21:50:00Z".parse().unwrap());
+    let now = clock.now();
+    let alert = crate::engine::Alert::sample(1, now);
+    store
+        .commit(&crate::store::Step {
+            now,
+            alerts: vec![alert.clone()],
+            ..Default::default()
+        })
+        .unwrap();
+    let mut chat = crate::chats::Chat::new(42, crate::chats::ChatKind::Private, "a".into(), now);
+    chat.rules.insert(alert.rule.clone());
+    store.put_chat(&chat).unwrap();
+    // The chat mutes the symbol while the first part is on the wire.
+    let muting = store.clone();
+    let sink = Arc::new(Scripted {
+        answers: StdMutex::new(Vec::new()),
+        sent: StdMutex::default(),
+        during: Box::new(move || {
+            muting
+                .update_chat(42, |c| {
+                    if c.mutes.is_empty() {
+                        c.mutes.push(crate::chats::Mute {
+                            what: crate::chats::MuteTarget::Symbol("NVDA".into()),
+                            until: now + chrono::TimeDelta::days(1),
+                        });
+                    }
+                })
+                .unwrap();
+        }),
+    });
+    store.enqueue(&delivery("part one", now)).unwrap();
+    store.enqueue(&delivery("part two", now)).unwrap();
+    Sender::new(store.clone(), sink.clone(), clock.clone())
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(
+        *sink.sent.lock().unwrap(),
+        ["part one", "part two"],
+        "the chat got half a message"
+    );
+    assert!(store.outbox().unwrap().is_empty());
+}
