@@ -820,3 +820,65 @@ async fn a_feeds_items_are_confirmed_only_when_stored() {
     pipeline.stop().await;
     assert!(store.item_seen_at("wire:1").unwrap().is_some());
 }
+
+/// Telegram refuses a chat the bot can no longer write to with 403 "Forbidden: …" in words
+/// that change with the kind of chat (kicked from a group, no longer a member of a supergroup
+/// or channel, a group deleted, a user who never started the bot): each such chat is
+/// deactivated after one attempt, like a user who blocked the bot, not retried for days.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_the_bot_can_no_longer_write_to_is_deactivated_whatever_telegram_calls_it() {
+    let tg = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let refusals = [
+        (
+            -5,
+            ChatKind::Group,
+            "Forbidden: bot was kicked from the group chat",
+        ),
+        (
+            -1_006,
+            ChatKind::Supergroup,
+            "Forbidden: bot is not a member of the supergroup chat",
+        ),
+        (
+            -1_007,
+            ChatKind::Channel,
+            "Forbidden: bot is not a member of the channel chat",
+        ),
+        (-8, ChatKind::Group, "Forbidden: the group chat was deleted"),
+        (
+            9,
+            ChatKind::Private,
+            "Forbidden: bot can't initiate conversation with a user",
+        ),
+    ];
+    for (id, kind, refusal) in refusals {
+        store
+            .put_chat(&Chat::new(id, kind, "chat".into(), now()))
+            .unwrap();
+        store
+            .enqueue(&Delivery::message(
+                BROADCAST,
+                Target::Telegram(id),
+                "news".into(),
+                now(),
+            ))
+            .unwrap();
+        tg.script(id, vec![Answer::Forbidden(refusal)]);
+    }
+    let sender = Sender::new(store.clone(), sink(&tg, &store), Clock::anchored(now()));
+    sender.drain_once().await.unwrap();
+    for (id, _, refusal) in refusals {
+        let chat = store.chat(id).unwrap().unwrap();
+        assert!(
+            !chat.active && chat.deactivated.is_some(),
+            "{refusal}: the chat is still active"
+        );
+        assert_eq!(tg.attempts(id).len(), 1, "{refusal}");
+    }
+    assert!(
+        store.outbox().unwrap().is_empty(),
+        "deliveries to chats the bot cannot write to are kept for retries"
+    );
+}

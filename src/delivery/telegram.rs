@@ -342,6 +342,15 @@ pub fn classify(e: RequestError, token: &str) -> SendError {
             | ApiError::TerminatedByOtherGetUpdates
             | ApiError::CantGetUpdates,
         ) => SendError::Transient(text),
+        // Telegram's 403: the bot may no longer write to this chat, in words that vary with
+        // the kind of chat (kicked from a group, no longer a member of a supergroup or
+        // channel, a group deleted, a user who never started the bot) and that teloxide knows
+        // only in part.
+        RequestError::Api(ApiError::Unknown(description))
+            if description.starts_with("Forbidden:") =>
+        {
+            SendError::ChatGone(text)
+        }
         // Server trouble Telegram reports in words (a 5xx): may pass.
         RequestError::Api(ApiError::Unknown(description))
             if !description.starts_with("Bad Request") =>

@@ -42,6 +42,8 @@ pub enum Answer {
     Slow(Duration),
     /// 400 with this description ("Bad Request: …").
     Refused(&'static str),
+    /// 403 with this description ("Forbidden: …").
+    Forbidden(&'static str),
 }
 
 /// A message the bot got accepted.
@@ -816,6 +818,9 @@ async fn handle(
                 Some(Answer::Slow(d)) => slow = Some(d),
                 Some(Answer::Refused(description)) => {
                     return error(StatusCode::BAD_REQUEST, description, None);
+                }
+                Some(Answer::Forbidden(description)) => {
+                    return error(StatusCode::FORBIDDEN, description, None);
                 }
                 None => {}
             }
