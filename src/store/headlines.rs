@@ -11,7 +11,9 @@ use crate::model::StoredHeadline;
 pub const KEEP: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
 pub(super) fn key(published: DateTime<Utc>, id: &str) -> Vec<u8> {
-    let mut k = published.timestamp().to_be_bytes().to_vec();
+    // Before 1970 (a feed's zero time for an undated item) as 1970: a negative number's
+    // bytes would sort after every later time, as the newest news, and never be pruned.
+    let mut k = published.timestamp().max(0).to_be_bytes().to_vec();
     k.extend_from_slice(id.as_bytes());
     k
 }
@@ -46,6 +48,16 @@ impl Store {
         let horizon = (now - KEEP).timestamp().to_be_bytes();
         let mut removed = 0;
         for entry in self.entries(Tree::Headlines, Range::below(&horizon), "pruning headlines") {
+            let (k, _) = entry?;
+            self.delete(Tree::Headlines, &k, "pruning headlines")?;
+            removed += 1;
+        }
+        // Stored before 1970 by an earlier version: their keys sort after every later time.
+        let negative = Range {
+            start: vec![0x80],
+            end: None,
+        };
+        for entry in self.entries(Tree::Headlines, negative, "pruning headlines") {
             let (k, _) = entry?;
             self.delete(Tree::Headlines, &k, "pruning headlines")?;
             removed += 1;

@@ -71,6 +71,7 @@ on_every_backend!(
     a_step_is_committed_as_a_whole_and_survives_reopening,
     news_is_newest_first_and_old_headlines_are_pruned,
     news_lists_an_article_stored_twice_once,
+    a_headline_dated_before_1970_is_not_the_newest_news_and_is_pruned,
     a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages,
     only_new_or_changed_bars_are_news,
     chats_are_updated_in_place_and_subscribers_found,
@@ -272,6 +273,62 @@ fn news_is_newest_first_and_old_headlines_are_pruned(f: &Fixture) {
         store.news("NVDA", 5).unwrap().len(),
         2,
         "the one older than a week is gone"
+    );
+}
+
+/// Some feeds date an undated item at the zero time of their language ("0001-01-01"): it is
+/// the oldest news, not the newest, and goes with the other old headlines.
+fn a_headline_dated_before_1970_is_not_the_newest_news_and_is_pruned(f: &Fixture) {
+    let store = f.open();
+    let step = Step {
+        now: Utc::now(),
+        headlines: ["0001-01-01T00:00:00Z", "2026-02-02T21:47:00Z"]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                (
+                    format!("item-{i}"),
+                    StoredHeadline {
+                        headline: headline(t),
+                        symbols: vec!["NVDA".into()],
+                    },
+                )
+            })
+            .collect(),
+        ..Step::default()
+    };
+    store.commit(&step).unwrap();
+    let newest: Vec<String> = store
+        .news("NVDA", 1)
+        .unwrap()
+        .iter()
+        .map(|h| h.published.to_rfc3339())
+        .collect();
+    assert_eq!(newest, ["2026-02-02T21:47:00+00:00"]);
+    // As an earlier version stored it: under its negative time.
+    let mut legacy = (-62_135_596_800i64).to_be_bytes().to_vec();
+    legacy.extend_from_slice(b"item-legacy");
+    let ancient = StoredHeadline {
+        headline: headline("0001-01-01T00:00:00Z"),
+        symbols: vec!["NVDA".into()],
+    };
+    store
+        .backend()
+        .insert(Tree::Headlines, &legacy, &encode(&ancient))
+        .unwrap();
+    store
+        .prune("2026-02-03T00:00:00Z".parse().unwrap())
+        .unwrap();
+    let left: Vec<String> = store
+        .news("NVDA", 5)
+        .unwrap()
+        .iter()
+        .map(|h| h.published.to_rfc3339())
+        .collect();
+    assert_eq!(
+        left,
+        ["2026-02-02T21:47:00+00:00"],
+        "the ancient one is kept forever"
     );
 }
 
