@@ -19,7 +19,12 @@
 //!   stored — the check of a poll's prices for jumps like a split's the first time after a
 //!   start (each symbol's newest stored price read) and on later polls (in memory).
 //!
-//! `cargo bench --bench scale [-- personal|chats|store|demand]`. Times are medians of repeated runs
+//! - a pipeline step's cost against what the engine remembers: 1 000 / 10 000 / 100 000
+//!   headlines of the last day that a rule matched and that wait for their price part (their
+//!   stories, their pending text events) — the undo snapshot taken before a step, and the
+//!   commit of a step that brings one bar (its engine state written with it).
+//!
+//! `cargo bench --bench scale [-- personal|chats|store|demand|steps]`. Times are medians of repeated runs
 //! (wall clock on this machine; the ratios between sizes are what to watch).
 
 mod common;
@@ -562,5 +567,117 @@ fn main() {
     }
     if wants("demand") {
         demand(if full { &[100, 1_000, 10_000] } else { &[20] });
+    }
+    if wants("steps") {
+        steps(if full {
+            &[0, 1_000, 10_000, 100_000]
+        } else {
+            &[100]
+        });
+    }
+}
+
+/// A rule every bench headline matches, its price part not yet met: each headline's story is
+/// remembered and its text event waits a day for a drop.
+const WAITING_RULE: &str = r#"
+id = "news-then-drop"
+title = "News, then a drop"
+condition = "news and drop"
+[text.news]
+any = ["shares"]
+[price.drop]
+change = "<= -20%"
+[correlate]
+within = "24h"
+"#;
+
+/// Words enough that no two bench titles read as one story retold.
+const WORDS: [&str; 24] = [
+    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
+    "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango",
+    "uniform", "victor", "whiskey", "yankee",
+];
+
+fn waiting_headline(i: usize, at: DateTime<Utc>) -> marketbot::model::Headline {
+    let w = |k: usize| WORDS[(i / 24usize.pow(k as u32)) % 24];
+    marketbot::model::Headline {
+        id: format!("item-{i}"),
+        published: at,
+        source: "Wire".into(),
+        title: format!(
+            "{} shares {} as {} {} {} plan {i}",
+            symbol(i % 500),
+            w(0),
+            w(1),
+            w(2),
+            w(3)
+        ),
+        link: Some(format!("https://news.example/{i}")),
+        summary: None,
+        symbols: vec![symbol(i % 500)],
+        lang: Some("en".into()),
+    }
+}
+
+/// A pipeline step's fixed cost against the headlines the engine remembers.
+fn steps(sizes: &[usize]) {
+    use marketbot::rules::{SourceFile, compile};
+    println!(
+        "headlines remembered | engine state | undo snapshot | a one-bar step's commit | per 1 000 remembered"
+    );
+    for &n in sizes {
+        let rules = compile(
+            vec![SourceFile {
+                path: "rules/news-then-drop.toml".into(),
+                text: WAITING_RULE.into(),
+            }],
+            vec![],
+        )
+        .unwrap();
+        let mut engine = Engine::new(Arc::new(rules), EngineState::default());
+        let start = open();
+        engine.on_bars(&[bar(&symbol(0), start, 100.0, "1d")], start);
+        for i in 0..n {
+            let at = start + TimeDelta::seconds(i as i64 % 3600);
+            engine.on_headline(&waiting_headline(i, at), start + TimeDelta::hours(1));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 16 << 20).unwrap();
+        let size = serde_json::to_vec(engine.state()).unwrap().len();
+        let mut snapshots = Vec::new();
+        let mut commits = Vec::new();
+        for k in 0..7 {
+            let now = start + TimeDelta::hours(1) + TimeDelta::minutes(k);
+            let started = Instant::now();
+            let snapshot = engine.state().clone();
+            snapshots.push(started.elapsed());
+            drop(snapshot);
+            let b = bar(&symbol(0), now, 100.0 - k as f64 * 0.1, "5m");
+            engine.on_bars(std::slice::from_ref(&b), now);
+            let started = Instant::now();
+            store
+                .commit(&marketbot::store::Step {
+                    now,
+                    bars: vec![b],
+                    engine: Some(engine.state()),
+                    ..Default::default()
+                })
+                .unwrap();
+            commits.push(started.elapsed());
+        }
+        let (snapshot, commit) = (median(snapshots), median(commits));
+        let per = |d: Duration| {
+            if n == 0 {
+                "–".to_string()
+            } else {
+                format!("{:.2} ms", d.as_secs_f64() * 1e3 * 1000.0 / n as f64)
+            }
+        };
+        println!(
+            "{n} | {:.1} MB | {snapshot:.2?} | {commit:.2?} | {} + {}",
+            size as f64 / 1e6,
+            per(snapshot),
+            per(commit),
+        );
     }
 }

@@ -7,6 +7,7 @@
 
 mod alert;
 mod correlate;
+mod journal;
 mod prepared;
 mod story;
 
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub use alert::{Alert, AlertId, HeadlineRef};
 pub use correlate::{PairState, PriceEpisode, TextEvent};
+pub use journal::Journal;
 pub use prepared::Prepared;
 pub use story::StoryState;
 
@@ -34,12 +36,17 @@ use crate::text::NormalizedText;
 /// long has passed since it fired.
 pub const STORY_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(3);
 
-/// Everything the engine remembers besides price series: persisted between runs.
+/// What the engine remembers besides price series, its correlation state and its stories:
+/// persisted between runs, whole with each step (it stays small).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct EngineState {
-    /// Correlation state per rule id, then per symbol (`""` for headlines without one).
+    /// Correlation state per rule id, then per symbol, as an older layout kept it inside the
+    /// state: taken out by [`Engine::new`] (the engine keeps each pair on its own, see
+    /// [`Engine::changes`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pairs: BTreeMap<String, BTreeMap<String, PairState>>,
-    /// Stories seen recently, by story key.
+    /// Stories, as an older layout kept them inside the state: taken out likewise.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub stories: BTreeMap<String, StoryState>,
     /// The id the next alert gets.
     pub next_alert: AlertId,
@@ -93,12 +100,37 @@ struct Judged<'a> {
     at: DateTime<Utc>,
 }
 
+/// What a step changed in the engine's memory, to be stored with it.
+pub struct EngineChanges<'a> {
+    /// The state besides pairs and stories (small: written whole).
+    pub state: &'a EngineState,
+    /// Stories remembered, changed or forgotten (`None`), by story key.
+    pub stories: Vec<(&'a str, Option<&'a StoryState>)>,
+    /// Correlation state changed or dropped (`None`), by [`pair_key`].
+    pub pairs: Vec<(&'a str, Option<&'a PairState>)>,
+}
+
+/// The key of the correlation state of `rule` on `symbol` (`""` for headlines without one).
+pub fn pair_key(rule: &str, symbol: &str) -> String {
+    format!("{rule}\u{0}{symbol}")
+}
+
+/// The rule id of a [`pair_key`].
+fn rule_of(pair: &str) -> &str {
+    pair.split('\u{0}').next().unwrap_or(pair)
+}
+
 /// The rule engine.
 pub struct Engine {
     rules: Arc<RuleSet>,
     series: HashMap<String, Series>,
     state: EngineState,
-    /// Finds rewordings among `state.stories` and knows their ages; rebuilt from them, never
+    /// Correlation state per rule and symbol, by [`pair_key`]: every headline a rule matched
+    /// that waits for its price part lives here, so it is kept and stored entry by entry.
+    pairs: Journal<PairState>,
+    /// Stories seen recently, by story key; kept and stored entry by entry.
+    remembered: Journal<StoryState>,
+    /// Finds rewordings among `remembered` and knows their ages; rebuilt from them, never
     /// persisted.
     stories: StoryIndex,
     /// Chats' personal alerts, indexed per symbol (their state is persisted per alert, not
@@ -107,13 +139,52 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine with `rules`, restoring `state`.
+    /// An engine with `rules`, starting from `state` (its pairs and stories too), that keeps
+    /// no account of its changes: for replay and tests, which store nothing.
     pub fn new(rules: Arc<RuleSet>, state: EngineState) -> Engine {
-        let stories = StoryIndex::build(&state.stories);
+        Engine::with(rules, state, false, BTreeMap::new(), BTreeMap::new())
+    }
+
+    /// An engine with `rules` restored from what a store kept (`state`, and the `stories` and
+    /// `pairs` kept beside it), that keeps account of each step's changes
+    /// ([`changes`](Self::changes), [`settle`](Self::settle)). Pairs and stories an older
+    /// layout kept inside `state` count as changed, so the first step stores them anew.
+    pub fn restored(
+        rules: Arc<RuleSet>,
+        state: EngineState,
+        stories: BTreeMap<String, StoryState>,
+        pairs: BTreeMap<String, PairState>,
+    ) -> Engine {
+        Engine::with(rules, state, true, stories, pairs)
+    }
+
+    fn with(
+        rules: Arc<RuleSet>,
+        mut state: EngineState,
+        tracking: bool,
+        stories: BTreeMap<String, StoryState>,
+        pairs: BTreeMap<String, PairState>,
+    ) -> Engine {
+        let (mut remembered, mut pairs) = if tracking {
+            (Journal::tracking(stories), Journal::tracking(pairs))
+        } else {
+            (Journal::untracked(stories), Journal::untracked(pairs))
+        };
+        for (key, story) in std::mem::take(&mut state.stories) {
+            remembered.insert(key, story);
+        }
+        for (rule, of_rule) in std::mem::take(&mut state.pairs) {
+            for (symbol, pair) in of_rule {
+                pairs.insert(pair_key(&rule, &symbol), pair);
+            }
+        }
+        let stories = StoryIndex::build(remembered.map());
         let mut engine = Engine {
             rules,
             series: HashMap::new(),
             state,
+            pairs,
+            remembered,
             stories,
             personal: Book::new(),
         };
@@ -144,9 +215,46 @@ impl Engine {
         &mut self.personal
     }
 
-    /// The persistent part of the state.
+    /// The persistent part of the state besides pairs and stories (see
+    /// [`changes`](Self::changes)).
     pub fn state(&self) -> &EngineState {
         &self.state
+    }
+
+    /// The stories remembered, by story key.
+    pub fn stories(&self) -> &BTreeMap<String, StoryState> {
+        self.remembered.map()
+    }
+
+    /// The correlation state of `rule` on `symbol`, if any.
+    pub fn pair(&self, rule: &str, symbol: &str) -> Option<&PairState> {
+        self.pairs.get(&pair_key(rule, symbol))
+    }
+
+    /// What changed since the last [`settle`](Self::settle), to be stored (nothing for an
+    /// engine made with [`new`](Self::new)).
+    pub fn changes(&self) -> EngineChanges<'_> {
+        EngineChanges {
+            state: &self.state,
+            stories: self.remembered.changes().collect(),
+            pairs: self.pairs.changes().collect(),
+        }
+    }
+
+    /// Whether pairs or stories changed since the last [`settle`](Self::settle).
+    pub fn has_changes(&self) -> bool {
+        self.remembered.has_changes() || self.pairs.has_changes()
+    }
+
+    /// Ends a step: stored (`committed`), its changes are forgotten; not stored, its changes
+    /// to pairs and stories are undone (the rest of the state is put back by
+    /// [`restore`](Self::restore)).
+    pub fn settle(&mut self, committed: bool) {
+        self.remembered.settle(committed);
+        self.pairs.settle(committed);
+        if !committed {
+            self.stories = StoryIndex::build(self.remembered.map());
+        }
     }
 
     /// The price series of `symbol`, if any bar was seen.
@@ -186,17 +294,20 @@ impl Engine {
     fn forget_unknown_rules(&mut self) {
         let rules = Arc::clone(&self.rules);
         let fingerprints = std::mem::take(&mut self.state.fingerprints);
-        self.state.pairs.retain(|id, pairs| match rules.get(id) {
-            None => false,
-            Some(rule) => {
-                if fingerprints.get(id) != Some(&rule.fingerprint) {
-                    for pair in pairs.values_mut() {
-                        pair.texts.clear();
-                        pair.episodes.clear();
-                        pair.evaluated_to = None;
-                    }
+        self.pairs.retain_changed(|key, pair| {
+            let id = rule_of(key);
+            match rules.get(id) {
+                None => (false, false),
+                Some(rule) if fingerprints.get(id) != Some(&rule.fingerprint) => {
+                    let changed = !pair.texts.is_empty()
+                        || !pair.episodes.is_empty()
+                        || pair.evaluated_to.is_some();
+                    pair.texts.clear();
+                    pair.episodes.clear();
+                    pair.evaluated_to = None;
+                    (true, changed)
                 }
-                true
+                Some(_) => (true, false),
             }
         });
         self.state.fingerprints = rules
@@ -206,10 +317,11 @@ impl Engine {
             .collect();
     }
 
-    /// Puts back a state taken with `state().clone()` (a step that could not be committed).
+    /// Puts back a state taken with `state().clone()` before a step that could not be
+    /// committed, and undoes the step's changes to pairs and stories.
     pub fn restore(&mut self, state: EngineState) {
         self.state = state;
-        self.stories = StoryIndex::build(&self.state.stories);
+        self.settle(false);
     }
 
     /// Processes one headline at processing time `now`.
@@ -265,7 +377,10 @@ impl Engine {
             // now.
             at: headline.published.min(now),
         };
-        if let Some(story) = self.stories.find(key, words, polarity, &self.state.stories) {
+        if let Some(story) = self
+            .stories
+            .find(key, words, polarity, self.remembered.map())
+        {
             report.duplicate = true;
             return self.copy_of(story, news, symbols, now, report);
         }
@@ -287,7 +402,7 @@ impl Engine {
                 symbols: Some(symbols.clone()),
             };
             self.stories.insert(&story, &state);
-            self.state.stories.insert(story.clone(), state);
+            self.remembered.insert(story.clone(), state);
         }
         let mut out = self.personal_alerts(personal, now);
         out.extend(self.rules_judge(&news, &story, &symbols, None, now));
@@ -306,7 +421,7 @@ impl Engine {
         mut report: HeadlineReport,
     ) -> (Vec<Output>, HeadlineReport) {
         let mut out = Vec::new();
-        let Some(seen) = self.state.stories.get_mut(&story) else {
+        let Some(seen) = self.remembered.get_mut(&story) else {
             return (out, report);
         };
         if seen.copies.len() < story::MAX_COPIES
@@ -507,7 +622,7 @@ impl Engine {
         self.state.next_alert += 1;
         let mut also = Vec::new();
         if let Some(news) = &f.news
-            && let Some(story) = self.state.stories.get_mut(&news.story)
+            && let Some(story) = self.remembered.get_mut(&news.story)
         {
             story.alerts.push(id);
             story.fired.insert(id, now);
@@ -608,7 +723,7 @@ impl Engine {
     /// `batch_from` and every check that held in it holds only where it happens (a crossing,
     /// a new high or low) with the price still past its line at the latest evaluation.
     fn still_past(&self, rule: &Rule, symbol: &str, batch_from: DateTime<Utc>) -> bool {
-        let pair = self.state.pairs.get(&rule.id).and_then(|p| p.get(symbol));
+        let pair = self.pairs.get(&pair_key(&rule.id, symbol));
         let (Some(pair), Some(series)) = (pair, self.series.get(symbol)) else {
             return false;
         };
@@ -626,16 +741,8 @@ impl Engine {
     }
 
     fn pair_mut(&mut self, rule: &str, symbol: &str) -> &mut PairState {
-        // Looked up by `&str` first: the state of a known pair is found without allocating.
-        let pairs = &mut self.state.pairs;
-        if !pairs.contains_key(rule) {
-            pairs.insert(rule.to_string(), BTreeMap::new());
-        }
-        let of_rule = pairs.get_mut(rule).expect("inserted above");
-        if !of_rule.contains_key(symbol) {
-            of_rule.insert(symbol.to_string(), PairState::default());
-        }
-        of_rule.get_mut(symbol).expect("inserted above")
+        self.pairs
+            .entry(&pair_key(rule, symbol), PairState::default)
     }
 
     fn fire(
@@ -681,7 +788,7 @@ impl Engine {
         }
         let mut also = Vec::new();
         if let Some(t) = text
-            && let Some(story) = self.state.stories.get_mut(&t.story)
+            && let Some(story) = self.remembered.get_mut(&t.story)
         {
             story.alerts.push(id);
             story.fired.insert(id, now);
@@ -708,16 +815,17 @@ impl Engine {
     /// small).
     pub fn tidy(&mut self, now: DateTime<Utc>) {
         let rules = Arc::clone(&self.rules);
-        for (id, pairs) in self.state.pairs.iter_mut() {
-            let within = rules.get(id).map_or(chrono::TimeDelta::days(1), span);
-            for pair in pairs.values_mut() {
-                pair.prune(now, within);
-            }
-            pairs.retain(|_, p| !p.is_idle(now));
-        }
-        self.state.pairs.retain(|_, p| !p.is_empty());
+        self.pairs.retain_changed(|key, pair| {
+            let within = rules
+                .get(rule_of(key))
+                .map_or(chrono::TimeDelta::days(1), span);
+            let held = (pair.texts.len(), pair.episodes.len());
+            pair.prune(now, within);
+            let changed = held != (pair.texts.len(), pair.episodes.len());
+            (!pair.is_idle(now), changed)
+        });
         self.stories
-            .forget_before(now - STORY_MEMORY, &mut self.state.stories);
+            .forget_before(now - STORY_MEMORY, &mut self.remembered);
     }
 }
 

@@ -7,6 +7,8 @@
 //! that differ by a word of polarity ("denies", "dementiert", "not") are never the same story.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+use super::Journal;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
@@ -314,11 +316,7 @@ impl StoryIndex {
     }
 
     /// Forgets, here and in `stories`, the stories remembered from before `cutoff`.
-    pub fn forget_before(
-        &mut self,
-        cutoff: DateTime<Utc>,
-        stories: &mut BTreeMap<String, StoryState>,
-    ) {
+    pub fn forget_before(&mut self, cutoff: DateTime<Utc>, stories: &mut Journal<StoryState>) {
         while self.ages.front().is_some_and(|(seen, _)| *seen < cutoff) {
             let (_, key) = self.ages.pop_front().expect("checked");
             // A key seen again later (forgotten, then told anew), or renewed by an alert, has
@@ -558,6 +556,7 @@ mod tests {
                 .is_some()
         );
         // Forgetting every story leaves nothing behind.
+        let mut stories = Journal::untracked(stories);
         index.forget_before(DateTime::<Utc>::MAX_UTC, &mut stories);
         assert!(stories.is_empty());
         assert_eq!(index.buckets(), 0);

@@ -341,7 +341,7 @@ fn a_story_retold_by_every_feed_lists_a_bounded_number_of_copies() {
     }
     // The first copy is the story itself: the rest of the list is "also reported by".
     assert_eq!(listed, super::story::MAX_COPIES - 1);
-    let stories: Vec<_> = e.state().stories.values().collect();
+    let stories: Vec<_> = e.stories().values().collect();
     assert_eq!(stories[0].copies.len(), super::story::MAX_COPIES);
 }
 
@@ -356,9 +356,7 @@ fn state_survives_a_round_trip_through_json() {
         &headline(NEWS, "2026-02-02T11:00:00Z"),
         t("2026-02-02T11:00:00Z"),
     );
-    let json = serde_json::to_string(e.state()).unwrap();
-    let state: EngineState = serde_json::from_str(&json).unwrap();
-    let mut restored = Engine::new(Arc::clone(e.rules()), state);
+    let mut restored = restart(&e, Arc::clone(e.rules()));
     restored.warm(&[bar("2026-01-30T21:00:00Z", "1d", 191.79)]);
     let fired = alerts(restored.on_bars(
         &[bar("2026-02-02T16:00:00Z", "30m", 187.0)],
@@ -374,10 +372,10 @@ fn tidy_forgets_what_can_no_longer_pair() {
         &headline(NEWS, "2026-02-02T11:00:00Z"),
         t("2026-02-02T11:00:00Z"),
     );
-    assert!(!e.state().pairs.is_empty());
+    assert!(!e.pairs.is_empty());
     e.tidy(t("2026-02-06T11:00:00Z"));
-    assert!(e.state().pairs.is_empty());
-    assert!(e.state().stories.is_empty());
+    assert!(e.pairs.is_empty());
+    assert!(e.stories().is_empty());
 }
 
 #[test]
@@ -514,7 +512,6 @@ fn state_from_an_earlier_version_of_a_rule_is_not_read_against_the_new_one() {
         &headline(NEWS, "2026-02-02T11:00:00Z"),
         t("2026-02-02T11:00:00Z"),
     );
-    let saved = e.state().clone();
     let edited = RULE
         .replace("ORDER", "any")
         .replace(
@@ -533,7 +530,7 @@ fn state_from_an_earlier_version_of_a_rule_is_not_read_against_the_new_one() {
         vec![],
     )
     .unwrap();
-    let mut restarted = Engine::new(Arc::new(set), saved);
+    let mut restarted = restart(&e, Arc::new(set));
     restarted.warm(&[bar("2026-01-30T21:00:00Z", "1d", 191.79)]);
     let out = restarted.on_bars(
         &[bar("2026-02-02T16:00:00Z", "30m", 187.0)],
@@ -544,7 +541,9 @@ fn state_from_an_earlier_version_of_a_rule_is_not_read_against_the_new_one() {
         "the pending headline was judged by the old rule"
     );
     assert!(
-        restarted.state().pairs["partner-drop"]["NVDA"]
+        restarted
+            .pair("partner-drop", "NVDA")
+            .unwrap()
             .texts
             .is_empty()
     );
@@ -597,8 +596,9 @@ fn a_late_headline_still_pairs_with_a_move_within_its_span() {
 
 #[test]
 fn a_restored_state_undoes_a_step() {
-    let mut e = engine_with("any");
+    let mut e = restart(&engine_with("any"), Arc::clone(engine_with("any").rules()));
     monday(&mut e);
+    e.settle(true);
     let before = e.state().clone();
     let (out, _) = e.on_headline(
         &headline(NEWS, "2026-02-02T21:47:00Z"),
@@ -614,6 +614,96 @@ fn a_restored_state_undoes_a_step() {
         alerts(out).len(),
         1,
         "the step that could not be stored happens again"
+    );
+}
+
+/// The engine as a restart makes it from what `e` stored (through JSON, as the store keeps
+/// it), with `rules`.
+fn restart(e: &Engine, rules: Arc<RuleSet>) -> Engine {
+    fn through_json<T: serde::Serialize + serde::de::DeserializeOwned>(v: &T) -> T {
+        serde_json::from_slice(&serde_json::to_vec(v).unwrap()).unwrap()
+    }
+    Engine::restored(
+        rules,
+        through_json(e.state()),
+        through_json(e.stories()),
+        through_json(e.pairs.map()),
+    )
+}
+
+#[test]
+fn a_step_stores_what_it_touched_not_everything_remembered() {
+    let mut e = restart(&engine_with("any"), Arc::clone(engine_with("any").rules()));
+    e.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T10:00:00Z"),
+    );
+    let words = [
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
+    ];
+    for i in 0..50 {
+        let w = |k: usize| words[(i / 10usize.pow(k as u32) + 3 * k) % 10];
+        let title = format!(
+            "OpenAI {} {} {} {} alternatives {i}",
+            w(0),
+            w(1),
+            words[(i * 7) % 10],
+            words[(i * 3 + 1) % 10]
+        );
+        let mut h = headline(&title, "2026-02-02T11:00:00Z");
+        h.symbols = vec![format!("S{i}")];
+        e.on_headline(&h, t("2026-02-02T11:00:00Z"));
+    }
+    e.settle(true);
+    assert!(!e.has_changes());
+    assert!(e.stories().len() >= 20, "{}", e.stories().len());
+    // One more headline about NVDA: its story and NVDA's pair, nothing else.
+    e.on_headline(
+        &headline("OpenAI weighs rival hardware", "2026-02-02T12:00:00Z"),
+        t("2026-02-02T12:00:00Z"),
+    );
+    let changes = e.changes();
+    assert_eq!(changes.stories.len(), 1);
+    let pairs: Vec<&str> = changes.pairs.iter().map(|(k, _)| *k).collect();
+    assert_eq!(pairs, [pair_key("partner-drop", "NVDA").as_str()]);
+}
+
+#[test]
+fn pairs_and_stories_kept_inside_the_state_by_an_older_layout_are_taken_out_and_stored() {
+    let mut e = engine_with("any");
+    e.on_headline(
+        &headline(NEWS, "2026-02-02T11:00:00Z"),
+        t("2026-02-02T11:00:00Z"),
+    );
+    let mut legacy = e.state().clone();
+    legacy.stories = e.stories().clone();
+    legacy
+        .pairs
+        .entry("partner-drop".into())
+        .or_default()
+        .insert(
+            "NVDA".into(),
+            e.pair("partner-drop", "NVDA").unwrap().clone(),
+        );
+    let legacy: EngineState =
+        serde_json::from_slice(&serde_json::to_vec(&legacy).unwrap()).unwrap();
+    let restored = Engine::restored(
+        Arc::clone(e.rules()),
+        legacy,
+        BTreeMap::new(),
+        BTreeMap::new(),
+    );
+    let json = serde_json::to_string(restored.state()).unwrap();
+    assert!(
+        !json.contains("stories") && !json.contains("pairs"),
+        "{json}"
+    );
+    let changes = restored.changes();
+    assert_eq!(changes.stories.len(), 1);
+    assert_eq!(changes.pairs.len(), 1);
+    assert_eq!(
+        restored.pair("partner-drop", "NVDA").unwrap().texts.len(),
+        1
     );
 }
 
@@ -1145,12 +1235,16 @@ fn a_story_remembered_without_its_symbols_folds_its_copies_only() {
         t("2026-02-02T21:48:00Z"),
     );
     // State kept before a story's symbols were: what it was judged for is unknown.
-    let json = serde_json::to_string(e.state())
+    let json = serde_json::to_string(e.stories())
         .unwrap()
         .replace(r#","symbols":["MSFT"]"#, "");
     assert!(!json.contains("MSFT"));
-    let mut e2 = engine_with("any");
-    e2.restore(serde_json::from_str(&json).unwrap());
+    let mut e2 = Engine::restored(
+        Arc::clone(e.rules()),
+        EngineState::default(),
+        serde_json::from_str(&json).unwrap(),
+        BTreeMap::new(),
+    );
     monday(&mut e2);
     let (out, report) = e2.on_headline(
         &in_feed_of("NVDA", "2026-02-02T21:47:00Z"),

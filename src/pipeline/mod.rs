@@ -102,7 +102,12 @@ impl Pipeline {
         personal_changes: PersonalChanges,
     ) -> Result<Pipeline, StoreError> {
         let current = rules.borrow().clone();
-        let mut engine = Engine::new(current, store.engine_state()?);
+        let mut engine = Engine::restored(
+            current,
+            store.engine_state()?,
+            store.engine_stories()?,
+            store.engine_pairs()?,
+        );
         let bars = store.bars()?;
         tracing::info!(bars = bars.len(), "restored price history");
         engine.warm(&bars);
@@ -259,11 +264,32 @@ impl Pipeline {
     fn landed_after_all(&self, before: &EngineState) -> bool {
         let encode = |s: &EngineState| serde_json::to_vec(s).ok();
         let after = encode(self.engine.state());
-        after != encode(before)
-            && self
+        if after != encode(before) {
+            return self
                 .store
                 .engine_state()
-                .is_ok_and(|stored| encode(&stored) == after)
+                .is_ok_and(|stored| encode(&stored) == after);
+        }
+        // The state as a whole did not change: any story or pair to be stored tells, as the
+        // step's commit carried all of them.
+        let changes = self.engine.changes();
+        let entry = changes
+            .stories
+            .first()
+            .map(|(k, v)| (false, *k, v.map(|v| serde_json::to_vec(v).ok())))
+            .or_else(|| {
+                changes
+                    .pairs
+                    .first()
+                    .map(|(k, v)| (true, *k, v.map(|v| serde_json::to_vec(v).ok())))
+            });
+        let Some((pair, key, value)) = entry else {
+            return false;
+        };
+        match self.store.engine_entry(pair, key) {
+            Ok(stored) => stored.map(Some) == value,
+            Err(_) => false,
+        }
     }
 
     fn headlines(&mut self, source: &str, mut items: Vec<Headline>) -> Result<(), StoreError> {
@@ -478,12 +504,15 @@ impl Pipeline {
             }
         }
         let personal = self.engine.personal().changes();
+        let engine = self.engine.changes();
         let committed = self.store.commit(&Step {
             now,
             items,
             bars,
             splits,
-            engine: Some(self.engine.state()),
+            engine: Some(engine.state),
+            stories: engine.stories,
+            pairs: engine.pairs,
             alerts,
             deliveries,
             replace,
@@ -506,6 +535,7 @@ impl Pipeline {
     /// them as settled, and the symbols on demand let go of what a one-shot alert that fired
     /// was the last to refer to.
     fn stored(&mut self, personal: Vec<(Key, Option<PersonalState>)>) {
+        self.engine.settle(true);
         self.engine.personal_mut().settle(true);
         if let Some(demand) = &self.demand {
             let spent: BTreeSet<i64> = personal

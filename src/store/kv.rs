@@ -59,11 +59,15 @@ pub enum Tree {
     Relayed,
     /// symbol, ex-date → split: the splits the stored prices have been restated for.
     Splits,
+    /// story key → a story the engine remembers.
+    Stories,
+    /// rule id, NUL, symbol → the engine's correlation state of a rule on a symbol.
+    Pairs,
 }
 
 impl Tree {
     /// Every tree, in a fixed order.
-    pub const ALL: [Tree; 20] = [
+    pub const ALL: [Tree; 22] = [
         Tree::Meta,
         Tree::Chats,
         Tree::Items,
@@ -84,6 +88,8 @@ impl Tree {
         Tree::Received,
         Tree::Relayed,
         Tree::Splits,
+        Tree::Stories,
+        Tree::Pairs,
     ];
 
     /// The stored name.
@@ -109,6 +115,8 @@ impl Tree {
             Tree::Received => "received",
             Tree::Relayed => "relayed",
             Tree::Splits => "splits",
+            Tree::Stories => "stories",
+            Tree::Pairs => "pairs",
         }
     }
 

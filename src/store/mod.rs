@@ -30,6 +30,7 @@ pub use bars::Restated;
 pub use copy::{Copied, CopyError};
 pub use updates::TakeIn;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -40,7 +41,7 @@ use kv::{Backend, Entry, Order, Range, Transaction, Tree, TxError};
 
 use crate::chats::Chat;
 use crate::delivery::outbox::Delivery;
-use crate::engine::{Alert, AlertId, EngineState};
+use crate::engine::{Alert, AlertId, EngineState, PairState, StoryState};
 use crate::model::{Bar, Split, StoredHeadline};
 use crate::personal::{Key, PersonalAlert, PersonalState, Restatement};
 use crate::sources::SourceHealth;
@@ -113,8 +114,13 @@ pub struct Step<'a> {
     pub bars: Vec<Bar>,
     /// Splits the bars have now been restated for.
     pub splits: Vec<Split>,
-    /// The engine's state after the step.
+    /// The engine's state after the step (besides its pairs and stories).
     pub engine: Option<&'a EngineState>,
+    /// Stories the engine remembered, changed or forgot (`None`) in the step.
+    pub stories: Vec<(&'a str, Option<&'a StoryState>)>,
+    /// The engine's correlation state changed or dropped (`None`) in the step, by
+    /// [`crate::engine::pair_key`].
+    pub pairs: Vec<(&'a str, Option<&'a PairState>)>,
     /// Alerts fired or updated (later copies of their story).
     pub alerts: Vec<Alert>,
     /// Messages to send.
@@ -440,6 +446,16 @@ impl Store {
             .map(|s| (bars::split_key(s), encode(s)))
             .collect();
         let engine = step.engine.map(encode);
+        let stories: Vec<(&[u8], Option<Vec<u8>>)> = step
+            .stories
+            .iter()
+            .map(|(k, v)| (k.as_bytes(), v.map(encode)))
+            .collect();
+        let pairs: Vec<(&[u8], Option<Vec<u8>>)> = step
+            .pairs
+            .iter()
+            .map(|(k, v)| (k.as_bytes(), v.map(encode)))
+            .collect();
         let alerts: Vec<(Vec<u8>, Vec<u8>)> = step
             .alerts
             .iter()
@@ -488,6 +504,8 @@ impl Store {
                 Tree::Bars,
                 Tree::Splits,
                 Tree::Engine,
+                Tree::Stories,
+                Tree::Pairs,
                 Tree::Alerts,
                 Tree::Outbox,
                 Tree::Charts,
@@ -511,6 +529,16 @@ impl Store {
                 }
                 if let Some(state) = &engine {
                     tx.insert(Tree::Engine, b"state", state)?;
+                }
+                for (tree, changes) in [(Tree::Stories, &stories), (Tree::Pairs, &pairs)] {
+                    for (k, v) in changes {
+                        match v {
+                            Some(v) => tx.insert(tree, k, v)?,
+                            None => {
+                                tx.remove(tree, k)?;
+                            }
+                        }
+                    }
                 }
                 for (k, v) in &alerts {
                     tx.insert(Tree::Alerts, k, v)?;
@@ -588,6 +616,39 @@ impl Store {
         Ok(self
             .get_as(Tree::Engine, b"state", "engine state")?
             .unwrap_or_default())
+    }
+
+    /// The stories the engine remembered, by story key (one that does not decode is left
+    /// out: the engine forgets it, as it would have days later).
+    pub fn engine_stories(&self) -> Result<BTreeMap<String, StoryState>, StoreError> {
+        self.engine_entries(Tree::Stories, "story")
+    }
+
+    /// The engine's correlation state, by [`crate::engine::pair_key`].
+    pub fn engine_pairs(&self) -> Result<BTreeMap<String, PairState>, StoreError> {
+        self.engine_entries(Tree::Pairs, "correlation state")
+    }
+
+    /// How `key` of the engine's stories (or, with `pair`, its correlation state) is
+    /// stored, encoded; to tell whether a step reported failed was stored.
+    pub fn engine_entry(&self, pair: bool, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let tree = if pair { Tree::Pairs } else { Tree::Stories };
+        self.get(tree, key.as_bytes(), "reading the engine's state")
+    }
+
+    fn engine_entries<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: Tree,
+        what: &'static str,
+    ) -> Result<BTreeMap<String, T>, StoreError> {
+        let mut out = BTreeMap::new();
+        for entry in self.entries(tree, Range::all(), "reading the engine's state") {
+            let (k, v) = entry?;
+            if let (Ok(key), Some(value)) = (String::from_utf8(k.to_vec()), decode(&v, what)) {
+                out.insert(key, value);
+            }
+        }
+        Ok(out)
     }
 
     /// An alert from the log.

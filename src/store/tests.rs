@@ -124,6 +124,15 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening(f: &Fixture) {
             next_alert: 8,
             ..EngineState::default()
         };
+        let story = crate::engine::StoryState {
+            words: vec!["openai".into()],
+            ..Default::default()
+        };
+        let pair = crate::engine::PairState {
+            cooldown_until: Some("2026-02-03T21:00:00Z".parse().unwrap()),
+            ..Default::default()
+        };
+        let pair_key = crate::engine::pair_key("nvda-customer-seeks-alternatives", "NVDA");
         let step = Step {
             now: Utc::now(),
             items: vec!["feed:item-1".into()],
@@ -147,8 +156,17 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening(f: &Fixture) {
             )],
             personal: vec![],
             restated: vec![],
+            stories: vec![("story-1", Some(&story)), ("story-2", Some(&story))],
+            pairs: vec![(&pair_key, Some(&pair))],
         };
         store.commit(&step).unwrap();
+        // A story forgotten by a later step goes.
+        store
+            .commit(&Step {
+                stories: vec![("story-2", None)],
+                ..Step::default()
+            })
+            .unwrap();
         store
             .put_chat(&Chat::new(42, ChatKind::Private, "Ann".into(), Utc::now()))
             .unwrap();
@@ -159,6 +177,12 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening(f: &Fixture) {
     assert!(store.item_seen_at("feed:item-2").unwrap().is_none());
     assert_eq!(store.bars().unwrap().len(), 1);
     assert_eq!(store.engine_state().unwrap().next_alert, 8);
+    let stories = store.engine_stories().unwrap();
+    assert_eq!(stories.keys().collect::<Vec<_>>(), ["story-1"]);
+    assert_eq!(stories["story-1"].words, ["openai"]);
+    let pairs = store.engine_pairs().unwrap();
+    let key = crate::engine::pair_key("nvda-customer-seeks-alternatives", "NVDA");
+    assert!(pairs[&key].cooldown_until.is_some());
     let outbox = store.outbox().unwrap();
     assert_eq!(outbox.len(), 2);
     assert!(outbox[0].0 < outbox[1].0, "sequence numbers keep the order");
@@ -232,30 +256,38 @@ fn news_lists_an_article_stored_twice_once(f: &Fixture) {
     assert_eq!(store.news("MSFT", 10).unwrap().len(), 1);
 }
 
-fn news_is_newest_first_and_old_headlines_are_pruned(f: &Fixture) {
-    let store = f.open();
+/// Stores a headline about NVDA published at each of `times` (items `item-0`, `item-1`…).
+fn store_news_of_nvda(store: &Store, times: &[&str]) {
     let step = Step {
         now: Utc::now(),
-        headlines: [
-            "2026-01-20T10:00:00Z",
-            "2026-02-02T21:47:00Z",
-            "2026-02-01T08:00:00Z",
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            (
-                format!("item-{i}"),
-                StoredHeadline {
-                    headline: headline(t),
-                    symbols: vec!["NVDA".into()],
-                },
-            )
-        })
-        .collect(),
+        headlines: times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                (
+                    format!("item-{i}"),
+                    StoredHeadline {
+                        headline: headline(t),
+                        symbols: vec!["NVDA".into()],
+                    },
+                )
+            })
+            .collect(),
         ..Step::default()
     };
     store.commit(&step).unwrap();
+}
+
+fn news_is_newest_first_and_old_headlines_are_pruned(f: &Fixture) {
+    let store = f.open();
+    store_news_of_nvda(
+        &store,
+        &[
+            "2026-01-20T10:00:00Z",
+            "2026-02-02T21:47:00Z",
+            "2026-02-01T08:00:00Z",
+        ],
+    );
     let times: Vec<String> = store
         .news("NVDA", 2)
         .unwrap()
@@ -280,24 +312,7 @@ fn news_is_newest_first_and_old_headlines_are_pruned(f: &Fixture) {
 /// the oldest news, not the newest, and goes with the other old headlines.
 fn a_headline_dated_before_1970_is_not_the_newest_news_and_is_pruned(f: &Fixture) {
     let store = f.open();
-    let step = Step {
-        now: Utc::now(),
-        headlines: ["0001-01-01T00:00:00Z", "2026-02-02T21:47:00Z"]
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                (
-                    format!("item-{i}"),
-                    StoredHeadline {
-                        headline: headline(t),
-                        symbols: vec!["NVDA".into()],
-                    },
-                )
-            })
-            .collect(),
-        ..Step::default()
-    };
-    store.commit(&step).unwrap();
+    store_news_of_nvda(&store, &["0001-01-01T00:00:00Z", "2026-02-02T21:47:00Z"]);
     let newest: Vec<String> = store
         .news("NVDA", 1)
         .unwrap()
@@ -617,6 +632,8 @@ fn a_new_text_for_a_pending_message_keeps_what_the_sender_changed(f: &Fixture) {
         headlines: vec![],
         personal: vec![],
         restated: vec![],
+        stories: vec![],
+        pairs: vec![],
     };
     store.commit(&step(vec![delivery(42)], vec![])).unwrap();
     let (seq, _) = store.outbox().unwrap()[0].clone();
