@@ -283,3 +283,40 @@ async fn only_a_channels_admins_turn_the_pages_of_its_history_post() {
     );
     bot.stop().await;
 }
+
+/// A failing source's last error names its address, which may carry a key in its query: the
+/// bot's admins read it in `/status`, everyone else the kind of failure alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_bots_admins_read_a_failing_sources_last_error_in_status() {
+    use support::origin::Reply;
+    const ADMIN: i64 = 7;
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    origin.set(
+        "/broken.xml",
+        Reply::status(503, "text/html", "<html>Service Unavailable</html>"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(
+        support::bot_config_with(dir.path(), &tg, &origin, "admins = [7]\n"),
+        seed_evening(),
+    );
+    let failing = |m: &support::telegram::Sent| strip_tags(&m.text).contains("server-error");
+    let admin = strip_tags(
+        &support::ask_until(&tg, ADMIN, ADMIN, "/status", failing)
+            .await
+            .text,
+    );
+    assert!(admin.contains("last error"), "{admin}");
+    let anyone = strip_tags(
+        &support::ask_until(&tg, CHAT, CHAT, "/status", failing)
+            .await
+            .text,
+    );
+    assert!(
+        anyone.contains("broken (feed)") && !anyone.contains("last error"),
+        "{anyone}"
+    );
+    bot.stop().await;
+}

@@ -1,5 +1,5 @@
-//! The bot's own state: `/status` (anyone: the sources' health, this instance) and the
-//! admins' `/stats`, `/reload`, `/broadcast`.
+//! The bot's own state: `/status` (anyone: the sources' health, this instance; their last
+//! errors for the admins) and the admins' `/stats`, `/reload`, `/broadcast`.
 
 use std::fmt::Write;
 
@@ -14,6 +14,15 @@ use crate::personal;
 use crate::store::StoreError;
 
 impl Conversation<'_> {
+    /// Whether a bot admin asks (`telegram.admins`).
+    fn by_bot_admin(&self) -> bool {
+        self.incoming
+            .user
+            .is_some_and(|u| self.ctx.admins.contains(&u))
+    }
+
+    /// `/status`: the sources' health, the rules and the outbox; the sources' last errors
+    /// for the bot's admins.
     pub(super) fn status(&self) -> Result<String, StoreError> {
         let t = self.t();
         let health: std::collections::HashMap<String, crate::sources::SourceHealth> =
@@ -45,7 +54,9 @@ impl Conversation<'_> {
                 let _ = write!(out, " ({})", escape(&kinds.join(", ")));
             }
             out.push('\n');
-            if let (Some(err), false) = (&h.last_error, ok) {
+            // The error's own words may name a feed's address with its key in the query:
+            // only the bot's admins read them; everyone sees the kinds above.
+            if let (Some(err), false, true) = (&h.last_error, ok, self.by_bot_admin()) {
                 let at = h
                     .last_error_at
                     .map(|at| self.locale.time(at))
