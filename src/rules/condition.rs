@@ -161,10 +161,16 @@ fn lex(src: &str) -> Result<Vec<Lexed<'_>>, ConditionError> {
     Ok(out)
 }
 
+/// How deep parentheses and `not`s may nest: far beyond any condition a person writes, and
+/// shallow enough that parsing, evaluating and dropping the expression never runs out of
+/// stack.
+pub const MAX_DEPTH: usize = 64;
+
 struct Parser<'a, 'n> {
     toks: Vec<Lexed<'a>>,
     pos: usize,
     len: usize,
+    depth: usize,
     resolve: &'n dyn Fn(&str) -> Option<usize>,
     names: &'n [String],
 }
@@ -181,6 +187,7 @@ pub fn parse(
         toks,
         pos: 0,
         len: src.len(),
+        depth: 0,
         resolve,
         names,
     };
@@ -261,10 +268,32 @@ impl Parser<'_, '_> {
 
     fn unary(&mut self) -> Result<Expr, ConditionError> {
         if self.peek() == Some(&Tok::Not) {
+            self.deeper()?;
             self.pos += 1;
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            let e = Expr::Not(Box::new(self.unary()?));
+            self.depth -= 1;
+            return Ok(e);
         }
         self.atom()
+    }
+
+    /// One level deeper (a `not` or a `(` at the current token), refused past [`MAX_DEPTH`].
+    fn deeper(&mut self) -> Result<(), ConditionError> {
+        if self.depth >= MAX_DEPTH {
+            let span = self
+                .toks
+                .get(self.pos)
+                .map_or((self.len, self.len), |(_, s)| *s);
+            return Err(ConditionError {
+                span,
+                message: format!(
+                    "the condition nests parentheses and `not` more than {MAX_DEPTH} deep"
+                ),
+                hint: Some("write it flatter: `a and b and c` needs no parentheses".into()),
+            });
+        }
+        self.depth += 1;
+        Ok(())
     }
 
     fn atom(&mut self) -> Result<Expr, ConditionError> {
@@ -292,7 +321,11 @@ impl Parser<'_, '_> {
                 }),
             },
             Tok::Open => {
+                self.pos -= 1;
+                self.deeper()?;
+                self.pos += 1;
                 let e = self.or()?;
+                self.depth -= 1;
                 match self.toks.get(self.pos) {
                     Some((Tok::Close, _)) => {
                         self.pos += 1;
@@ -396,5 +429,21 @@ mod tests {
         assert!(p("").is_err());
         assert!(p("not").is_err());
         assert!(p("()").is_err());
+    }
+
+    #[test]
+    fn deeply_nested_condition_is_a_problem_not_a_crash() {
+        let n = 100_000;
+        let src = format!("{}customer{}", "(".repeat(n), ")".repeat(n));
+        let e = p(&src).unwrap_err();
+        assert!(e.message.contains("nests"), "{}", e.message);
+        assert_eq!(e.span, (MAX_DEPTH, MAX_DEPTH + 1));
+        let src = format!("{}customer", "not ".repeat(n));
+        assert!(p(&src).unwrap_err().message.contains("nests"));
+        let src = format!("{}customer", "not (".repeat(n));
+        assert!(p(&src).unwrap_err().message.contains("nests"));
+        // As deep as allowed still parses.
+        let src = format!("{}customer{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert_eq!(p(&src).unwrap(), Expr::Sel(0));
     }
 }
