@@ -5,13 +5,17 @@
 //! (`[concept.alternatives]`) lists the words for an idea in English and German. Rules and
 //! other entries refer to both as `@name`; references are expanded here, with cycles reported.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use toml::Spanned;
 
 use super::file::{Located, Problem, RawLexicon, SourceFile};
 use super::pair::{Pair, misspelt_pair, split_pair};
 use crate::problem::closest;
+
+/// How deep `@name` references may nest: far beyond what a lexicon needs, and shallow enough
+/// that expanding them never runs out of stack.
+pub const MAX_DEPTH: usize = 32;
 
 /// One lexicon entry, references not yet expanded.
 #[derive(Debug)]
@@ -110,7 +114,7 @@ impl Lexicon {
         for (name, entry) in &self.entries {
             if let Some(symbol) = &entry.symbol {
                 let mut terms = Vec::new();
-                self.expand_entry(name, &mut vec![], &mut terms, problems);
+                self.expand_entry(name, &mut Expansion::default(), &mut terms, problems);
                 out.push((symbol.clone(), terms));
             }
         }
@@ -119,8 +123,16 @@ impl Lexicon {
 
     /// Checks every entry's references once (so unused entries are checked too).
     pub fn check_all(&self, problems: &mut Vec<Problem>) {
+        // References nested too deep are reported once: every entry of a long chain would
+        // report the chain again.
+        let mut depth_reported = false;
         for name in self.entries.keys() {
-            self.expand_entry(name, &mut vec![], &mut Vec::new(), problems);
+            let mut expansion = Expansion {
+                depth_reported,
+                ..Expansion::default()
+            };
+            self.expand_entry(name, &mut expansion, &mut Vec::new(), problems);
+            depth_reported = expansion.depth_reported;
         }
     }
 
@@ -141,7 +153,7 @@ impl Lexicon {
             }),
             Some(name) if self.entries.contains_key(name) => {
                 // Nested problems are reported once by `check_all`.
-                self.expand_entry(name, &mut vec![], out, &mut Vec::new());
+                self.expand_entry(name, &mut Expansion::default(), out, &mut Vec::new());
             }
             Some(name) => problems.push(self.unknown(file, term.span(), name)),
         }
@@ -169,14 +181,19 @@ impl Lexicon {
     fn expand_entry(
         &self,
         name: &str,
-        stack: &mut Vec<String>,
+        expansion: &mut Expansion,
         out: &mut Vec<ExpandedTerm>,
         problems: &mut Vec<Problem>,
     ) {
         let Some(entry) = self.entries.get(name) else {
             return;
         };
-        stack.push(name.to_string());
+        // An entry reached a second time (two entries including a third) adds nothing new:
+        // expanding it again would double the terms at each such level.
+        if !expansion.done.insert(name.to_string()) {
+            return;
+        }
+        expansion.stack.push(name.to_string());
         let file = &self.files[entry.file];
         for term in &entry.terms {
             let text = term.get_ref().trim();
@@ -196,7 +213,7 @@ impl Lexicon {
                     if let Some(other) = side.strip_prefix('@') {
                         if !self.entries.contains_key(other) {
                             problems.push(self.unknown(file, term.span(), other));
-                        } else if stack.iter().any(|s| s == other) {
+                        } else if expansion.stack.iter().any(|s| s == other) {
                             problems.push(Problem::at(
                                 file,
                                 term.span(),
@@ -226,8 +243,9 @@ impl Lexicon {
                     text: text.to_string(),
                     via: Some(name.to_string()),
                 }),
-                Some(other) if stack.iter().any(|s| s == other) => {
-                    let cycle = stack
+                Some(other) if expansion.stack.iter().any(|s| s == other) => {
+                    let cycle = expansion
+                        .stack
                         .iter()
                         .chain(std::iter::once(&other.to_string()))
                         .map(|s| format!("@{s}"))
@@ -240,14 +258,41 @@ impl Lexicon {
                         Some("remove one of the references".into()),
                     ));
                 }
+                Some(other)
+                    if self.entries.contains_key(other) && expansion.stack.len() >= MAX_DEPTH =>
+                {
+                    if expansion.depth_reported {
+                        continue;
+                    }
+                    expansion.depth_reported = true;
+                    problems.push(Problem::at(
+                        file,
+                        term.span(),
+                        format!(
+                            "lexicon references nest more than {MAX_DEPTH} deep here: `@{}` → … → `@{other}`",
+                            expansion.stack[0]
+                        ),
+                        Some("refer to the entries you need directly".into()),
+                    ));
+                }
                 Some(other) if self.entries.contains_key(other) => {
-                    self.expand_entry(other, stack, out, problems);
+                    self.expand_entry(other, expansion, out, problems);
                 }
                 Some(other) => problems.push(self.unknown(file, term.span(), other)),
             }
         }
-        stack.pop();
+        expansion.stack.pop();
     }
+}
+
+/// The state of one expansion: the entries being expanded (for cycles and depth) and those
+/// already expanded.
+#[derive(Default)]
+struct Expansion {
+    stack: Vec<String>,
+    done: HashSet<String>,
+    /// Whether references nested too deep were reported already.
+    depth_reported: bool,
 }
 
 impl Lexicon {
@@ -353,5 +398,54 @@ terms = ["@a", "@partners"]
             .unwrap();
         assert_eq!(unknown.line, 5);
         assert!(unknown.hint.as_deref().unwrap().contains("@a"));
+    }
+
+    fn expanded(lex: &Lexicon, name: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let f = SourceFile {
+            path: "r.toml".into(),
+            text: String::new(),
+        };
+        lex.expand(
+            &f,
+            &Spanned::new(0..0, format!("@{name}")),
+            &mut out,
+            &mut Vec::new(),
+        );
+        out.into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn an_entry_reached_twice_is_expanded_once() {
+        // Each level names the next twice: written out, 2^30 copies of one word.
+        let levels = 30;
+        let mut text = String::new();
+        for i in 0..levels {
+            let next = i + 1;
+            text.push_str(&format!(
+                "[concept.c{i}]\nterms = [\"@c{next}\", \"@c{next}\"]\n"
+            ));
+        }
+        text.push_str(&format!("[concept.c{levels}]\nterms = [\"chips\"]\n"));
+        let (lex, problems) = lexicon(&text);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(expanded(&lex, "c0"), ["chips"]);
+    }
+
+    #[test]
+    fn references_nested_too_deep_are_a_problem_not_a_crash() {
+        let levels = 10_000;
+        let mut text = String::new();
+        for i in 0..levels {
+            let next = i + 1;
+            text.push_str(&format!("[concept.c{i}]\nterms = [\"@c{next}\"]\n"));
+        }
+        text.push_str(&format!("[concept.c{levels}]\nterms = [\"chips\"]\n"));
+        let (_, problems) = lexicon(&text);
+        assert!(
+            problems.iter().any(|p| p.message.contains("deep")),
+            "{:?}",
+            problems.first()
+        );
     }
 }
