@@ -710,6 +710,25 @@ fn compile_price(
             price::parse_days(v.get_ref()).map(|days| PriceKind::NewExtreme { high: false, days }),
         )?
     };
+    // Keys of another test would be ignored: the selection would not mean what it says.
+    if let (Some(w), None) = (&p.window, &p.change) {
+        problems.push(Problem::at(
+            file,
+            w.span(),
+            "`window` only applies with `from = \"window\"`",
+            Some("`change` with `from = \"window\"` measures a move within a window".into()),
+        ));
+        return None;
+    }
+    if let (Some(d), None) = (&p.average_days, &p.volume) {
+        problems.push(Problem::at(
+            file,
+            d.span(),
+            "`average_days` only applies to `volume`",
+            None,
+        ));
+        return None;
+    }
     if p.from.is_some() && p.change.is_none() {
         problems.push(Problem::at(
             file,

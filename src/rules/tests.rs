@@ -245,6 +245,29 @@ fn undefined_selections_point_into_the_condition() {
 }
 
 #[test]
+fn a_window_or_average_days_a_test_does_not_use_is_a_problem() {
+    // Written as if they narrowed the test; the test would ignore them.
+    for (test, key, line) in [
+        ("crosses = \"below 180\"", "window = \"60m\"", "window"),
+        ("new_low = \"20d\"", "window = \"2h\"", "window"),
+        ("gap = \"<= -3%\"", "window = \"60m\"", "window"),
+        ("volume = \">= 3x\"", "window = \"2h\"", "window"),
+        ("change = \"<= -2%\"", "average_days = 5", "average_days"),
+        ("new_high = \"52w\"", "average_days = 5", "average_days"),
+    ] {
+        let rule = format!(
+            "id = \"r\"\ntitle = \"t\"\nsymbols = [\"NVDA\"]\ncondition = \"p\"\n[price.p]\n{test}\n{key}\n"
+        );
+        let problems = compile_one(&rule).expect_err(&rule);
+        let p = problems
+            .iter()
+            .find(|p| p.message.contains(&format!("`{line}` only applies")))
+            .unwrap_or_else(|| panic!("{rule}: {problems:?}"));
+        assert_eq!(p.line, 7, "{rule}");
+    }
+}
+
+#[test]
 fn duplicate_rule_ids_are_problems() {
     let rule = "id = \"same\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"x\"]\n";
     let files = vec![
