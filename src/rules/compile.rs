@@ -394,6 +394,21 @@ fn compile_rule(
             }
         }
     });
+    // A scenario's bars are read when `test` runs it; one it cannot read is a problem of
+    // the file, at its line.
+    for scenario in raw.tests.iter().flat_map(|t| &t.scenario) {
+        let Some(bars) = &scenario.get_ref().bars else {
+            continue;
+        };
+        if let Err(e) = crate::replay::parse_bars_csv(bars.get_ref()) {
+            problems.push(Problem::at(
+                file,
+                csv_line_span(file.text(), bars.span(), e.line),
+                format!("scenario bars, line {}: {}", e.line, e.message),
+                Some("bars are `symbol,time,interval,open,high,low,close,volume[,session]`".into()),
+            ));
+        }
+    }
     // Kept only when written: most rules of a big set have no examples.
     let tests = raw
         .tests
@@ -786,4 +801,34 @@ fn text_start(file: &Excerpt, value: &Spanned<String>) -> usize {
     file.text()[span.clone()]
         .find(value.get_ref().as_str())
         .map_or(span.start, |off| span.start + off)
+}
+
+/// Where line `line` (1-based) of a CSV written as the TOML string at `span` of `text` lies:
+/// that line for a multi-line string, the whole string when its lines cannot be told apart
+/// (escaped newlines).
+fn csv_line_span(text: &str, span: std::ops::Range<usize>, line: usize) -> std::ops::Range<usize> {
+    let Some(raw) = text.get(span.clone()) else {
+        return span;
+    };
+    let mut start = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+        3
+    } else {
+        1
+    };
+    // A newline right after the opening quotes is not part of the string.
+    if raw[start..].starts_with("\r\n") {
+        start += 2;
+    } else if raw[start..].starts_with('\n') {
+        start += 1;
+    }
+    for _ in 1..line {
+        match raw[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return span,
+        }
+    }
+    let end = raw[start..]
+        .find(['\n', '\r'])
+        .map_or(raw.len(), |i| start + i);
+    span.start + start..span.start + end.max(start)
 }

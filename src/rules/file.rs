@@ -246,7 +246,7 @@ pub struct RawScenario {
     pub name: String,
     /// Bars in the replay CSV format (`symbol,time,interval,open,high,low,close,volume[,session]`).
     #[serde(default)]
-    pub bars: String,
+    pub bars: Option<Spanned<String>>,
     /// A CSV file of more bars, relative to the rule file (for long histories).
     #[serde(default)]
     pub bars_file: Option<String>,

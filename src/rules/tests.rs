@@ -268,6 +268,18 @@ fn a_window_or_average_days_a_test_does_not_use_is_a_problem() {
 }
 
 #[test]
+fn a_scenario_with_unreadable_bars_is_a_problem_of_the_rule_file() {
+    let rule = "id = \"r\"\ntitle = \"t\"\nsymbols = [\"NVDA\"]\ncondition = \"p\"\n[price.p]\nchange = \"<= -2%\"\n[[tests.scenario]]\nname = \"s\"\nbars = \"\"\"\nsymbol,time,interval,open,high,low,close,volume\nNVDA,2026-02-02T21:00:00Z,30m,,,,abc,\n\"\"\"\nalerts = 1\n";
+    let problems = compile_one(rule).expect_err("bad bars");
+    let p = problems
+        .iter()
+        .find(|p| p.message.contains("`abc` is not a number"))
+        .unwrap_or_else(|| panic!("{problems:?}"));
+    assert!(p.message.contains("line 2"), "{}", p.message);
+    assert_eq!((p.line, p.col), (11, 1), "{p:?}");
+}
+
+#[test]
 fn duplicate_rule_ids_are_problems() {
     let rule = "id = \"same\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"x\"]\n";
     let files = vec![
