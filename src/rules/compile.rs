@@ -475,6 +475,8 @@ fn compile_items(
     problems: &mut Vec<Problem>,
 ) -> Box<[Item]> {
     let mut items = Vec::new();
+    // What `items` holds, to keep each item once without searching the list for it.
+    let mut held = std::collections::HashSet::new();
     for w in written {
         let texts: Vec<(String, Option<String>)> = if split_pair(w.get_ref()).is_some() {
             vec![(w.get_ref().clone(), None)]
@@ -535,7 +537,7 @@ fn compile_items(
                     }
                 },
             };
-            if !items.contains(&item) {
+            if held.insert(item.clone()) {
                 items.push(item);
             }
         }

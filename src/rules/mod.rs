@@ -121,7 +121,7 @@ pub enum SelectionKind {
 }
 
 /// One entry of a term list.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Item {
     /// A term.
     Term(TermId),

@@ -6,7 +6,7 @@
 use super::matcher::{Field, Occurrence, TermId};
 
 /// Which side of a pair may come first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WordOrder {
     /// Either (`A NEAR/5 B`).
     Either,

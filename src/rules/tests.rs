@@ -280,6 +280,29 @@ fn a_scenario_with_unreadable_bars_is_a_problem_of_the_rule_file() {
 }
 
 #[test]
+fn a_selection_of_many_terms_compiles_in_time_linear_in_its_terms() {
+    // Duplicates were looked for among all the terms before (quadratic): 200 000 terms
+    // took minutes.
+    let n = 200_000;
+    let terms: Vec<String> = (0..n).map(|i| format!("\"w{i}xyz\"")).collect();
+    let rule = format!(
+        "id = \"r\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [{}, \"w0xyz\"]\n",
+        terms.join(",")
+    );
+    let started = std::time::Instant::now();
+    let set = compile_one(&rule).unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    let SelectionKind::Text(text) = &set.rules()[0].selections[0].kind else {
+        panic!("a text selection");
+    };
+    assert_eq!(text.any.len(), n, "the repeated term counts once");
+}
+
+#[test]
 fn duplicate_rule_ids_are_problems() {
     let rule = "id = \"same\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"x\"]\n";
     let files = vec![
