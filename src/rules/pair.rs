@@ -105,26 +105,47 @@ pub(super) fn pairs_within<'a>(
     occurrences: &'a [Occurrence],
     fields: &'a [Field],
 ) -> impl Iterator<Item = (&'a Occurrence, &'a Occurrence)> + 'a {
-    let side = move |ids: &'a [TermId]| {
-        occurrences
-            .iter()
-            .filter(move |o| ids.contains(&o.term) && fields.contains(&o.field))
-    };
-    side(left).flat_map(move |a| {
-        side(right)
-            .filter(move |b| {
-                if a.field != b.field
-                    || (order == WordOrder::LeftFirst && a.token + a.len > b.token)
-                {
-                    return false;
-                }
-                let gap = if a.token <= b.token {
-                    b.token.saturating_sub(a.token + a.len)
-                } else {
-                    a.token.saturating_sub(b.token + b.len)
-                };
-                gap <= within && !(a.token == b.token && a.len == b.len)
-            })
-            .map(move |b| (a, b))
-    })
+    let on =
+        move |ids: &[TermId], o: &Occurrence| ids.contains(&o.term) && fields.contains(&o.field);
+    // The right side's occurrences by field and position, so each left one looks only at
+    // those near it (a long text full of both sides is not one comparison per pair of them).
+    let key = |o: &Occurrence| (o.field as u8, o.token);
+    let mut near: Vec<usize> = (0..occurrences.len())
+        .filter(|&i| on(right, &occurrences[i]))
+        .collect();
+    near.sort_by_key(|&i| key(&occurrences[i]));
+    let longest = near.iter().map(|&i| occurrences[i].len).max().unwrap_or(0);
+    occurrences
+        .iter()
+        .filter(move |a| on(left, a))
+        .flat_map(move |a| {
+            let field = a.field as u8;
+            let from = (
+                field,
+                a.token.saturating_sub(within.saturating_add(longest)),
+            );
+            let to = (field, a.token.saturating_add(a.len).saturating_add(within));
+            let lo = near.partition_point(|&i| key(&occurrences[i]) < from);
+            let hi = near.partition_point(|&i| key(&occurrences[i]) <= to);
+            // In the order they occurred, as before.
+            let mut candidates = near[lo..hi.max(lo)].to_vec();
+            candidates.sort_unstable();
+            candidates
+                .into_iter()
+                .map(|i| &occurrences[i])
+                .filter(move |b| {
+                    if a.field != b.field
+                        || (order == WordOrder::LeftFirst && a.token + a.len > b.token)
+                    {
+                        return false;
+                    }
+                    let gap = if a.token <= b.token {
+                        b.token.saturating_sub(a.token + a.len)
+                    } else {
+                        a.token.saturating_sub(b.token + b.len)
+                    };
+                    gap <= within && !(a.token == b.token && a.len == b.len)
+                })
+                .map(move |b| (a, b))
+        })
 }

@@ -303,6 +303,33 @@ fn a_selection_of_many_terms_compiles_in_time_linear_in_its_terms() {
 }
 
 #[test]
+fn a_long_text_full_of_both_sides_of_a_pair_is_matched_in_time() {
+    // `match` and `replay` read titles of up to a mebibyte: tens of thousands of each side
+    // were compared pair by pair before (minutes).
+    let set = one(&any_of(&[
+        "nvidia NEAR/50 openai",
+        "chips BEFORE/3 cerebras",
+    ]));
+    let n = 30_000;
+    let mut words = vec!["nvidia"; n];
+    words.extend(vec!["openai"; n]);
+    let title = words.join(" ");
+    let started = std::time::Instant::now();
+    assert_eq!(verdict(&set, &title, None, "Reuters"), Some(Tri::True));
+    let apart = format!(
+        "{} {}",
+        vec!["nvidia"; n].join(" "),
+        "x ".repeat(60) + &vec!["openai"; n].join(" ")
+    );
+    assert_ne!(verdict(&set, &apart, None, "Reuters"), Some(Tri::True));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn duplicate_rule_ids_are_problems() {
     let rule = "id = \"same\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"x\"]\n";
     let files = vec![
