@@ -694,14 +694,18 @@ impl Engine {
     ) -> Option<Alert> {
         let within = span(rule);
         let still_past = self.still_past(rule, symbol, batch_from);
+        let latest = self.pair(&rule.id, symbol)?.episodes.last()?.clone();
+        let fresh = self.fresh_now(rule, symbol, &latest, now);
         let pair = self.pair_mut(&rule.id, symbol);
-        let latest = pair.episodes.last()?.clone();
         match correlate::verdict(rule, None, Some(&latest)) {
             // A price-only rule fires only on a move that still holds at the latest
             // evaluation (a batch may have ended it after it began) — or, for a crossing or
             // a new high or low, which holds only at the bar where it happens, on one that
             // happened in this batch with the price still past its line at the end of it.
             Tri::True if !latest.open && !still_past => return None,
+            // A move the bars showed long before they arrived (a source serving Friday's
+            // bars on Monday, the first time the bot sees them) is history, not news.
+            Tri::True if !fresh => return None,
             Tri::True => {
                 let at = latest.to;
                 return self.fire(rule, symbol, None, Some((&latest, at)), now);
@@ -717,6 +721,22 @@ impl Engine {
             })
         })?;
         self.fire(rule, symbol, Some(&text), Some((&episode, at)), now)
+    }
+
+    /// Whether the prices that made `episode` of `rule` on `symbol` hold still count at `now`.
+    fn fresh_now(
+        &self,
+        rule: &Rule,
+        symbol: &str,
+        episode: &PriceEpisode,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let Some(series) = self.series.get(symbol) else {
+            return false;
+        };
+        rule.price_checks()
+            .filter(|(i, _)| episode.held[*i])
+            .all(|(_, check)| check.fresh(series, episode.to, now))
     }
 
     /// Whether `rule`'s latest price episode on `symbol` began in the batch that began at

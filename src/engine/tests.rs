@@ -1278,3 +1278,28 @@ any = ["alternativ*"]
     assert_eq!(report.symbols, ["NVDA"]);
     assert!(alerts(out).is_empty());
 }
+
+#[test]
+fn a_price_only_rule_does_not_fire_on_a_move_days_old_when_it_first_arrives() {
+    // The bot starts on Monday while the market trades; the source still serves Friday's
+    // bars. Friday's drop is history now.
+    let mut e = price_rule("");
+    let out = e.on_bars(
+        &[
+            bar("2026-01-29T21:00:00Z", "1d", 191.79),
+            bar("2026-01-30T16:00:00Z", "30m", 180.0),
+        ],
+        t("2026-02-02T16:00:00Z"),
+    );
+    assert!(alerts(out).is_empty());
+    // The same move seen as it happened fires.
+    let mut e = price_rule("");
+    let out = e.on_bars(
+        &[
+            bar("2026-01-29T21:00:00Z", "1d", 191.79),
+            bar("2026-01-30T16:00:00Z", "30m", 180.0),
+        ],
+        t("2026-01-30T16:01:00Z"),
+    );
+    assert_eq!(alerts(out).len(), 1);
+}

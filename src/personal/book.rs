@@ -489,7 +489,7 @@ impl Book {
 
     /// After a batch of bars: fires the alerts that held. An alert with only a price part
     /// fires when it still holds at its symbol's latest bar of the batch (a backlog of old
-    /// bars does not fire what is already over) — a crossing, when the price is still past
+    /// bars does not fire what is already over) and that bar's prices still count at `now` — a crossing, when the price is still past
     /// its level then; one with a news part pairs with a headline within a day.
     pub fn end_batch<'s>(
         &mut self,
@@ -526,6 +526,16 @@ impl Book {
                 } else {
                     held
                 };
+                // A move its bars showed long before they arrived (a source serving
+                // Monday's bars on Wednesday, the first time the bot sees them) is history.
+                let fresh = series(&spec.symbol).is_some_and(|s| {
+                    spec.price_checks()
+                        .iter()
+                        .all(|(_, c)| c.fresh(s, held.at, now))
+                });
+                if !fresh {
+                    continue;
+                }
                 if entry.state.cooling(now) {
                     // Still holding when the cooldown ends? Look again then.
                     if !crossing(&spec)

@@ -365,15 +365,23 @@ pub fn parse_days(s: &str) -> Result<usize, String> {
 }
 
 impl PriceCheck {
-    /// Evaluates the check on `series` as known at `t`; `Some` with the figures if it holds.
-    pub fn eval(&self, series: &Series, t: DateTime<Utc>) -> Option<PriceEvidence> {
-        let accept = |s: Option<Session>| self.session.accepts(s);
-        let last = series.last_at(t, accept)?;
+    /// Whether a price of `at` still counts at `t`: not older than `max_age` before the last
+    /// moment `series`' market traded (in the sessions the check accepts).
+    pub fn fresh(&self, series: &Series, at: DateTime<Utc>, t: DateTime<Utc>) -> bool {
         let max_age = chrono::Duration::from_std(self.max_age).unwrap_or(chrono::TimeDelta::MAX);
         let newest_possible = series
             .exchange()
             .last_trading_moment(t, self.session.extended());
-        if last.time < newest_possible - max_age {
+        newest_possible
+            .checked_sub_signed(max_age)
+            .is_none_or(|oldest| at >= oldest)
+    }
+
+    /// Evaluates the check on `series` as known at `t`; `Some` with the figures if it holds.
+    pub fn eval(&self, series: &Series, t: DateTime<Utc>) -> Option<PriceEvidence> {
+        let accept = |s: Option<Session>| self.session.accepts(s);
+        let last = series.last_at(t, accept)?;
+        if !self.fresh(series, last.time, t) {
             return None;
         }
         let evidence = |reference: Option<f64>,

@@ -687,3 +687,14 @@ mod same_as_rules {
         );
     }
 }
+
+#[test]
+fn a_move_days_old_when_its_bars_first_arrive_fires_no_personal_alert() {
+    // The bot starts on Wednesday while the market trades; the source still serves Monday's
+    // bars, with Monday's drop in them. That drop is history now.
+    let mut e = Engine::new(Arc::new(RuleSet::empty()), EngineState::default());
+    add(&mut e, 1, 1, "NVDA drop 2%");
+    let wednesday = t(OPEN) + TimeDelta::days(2) + TimeDelta::hours(2);
+    let out = e.on_bars(&[daily("NVDA", 100.0), minute("NVDA", 30, 97.0)], wednesday);
+    assert!(alerts(out).is_empty());
+}
