@@ -21,8 +21,8 @@
 //!
 //! - a pipeline step's cost against what the engine remembers: 1 000 / 10 000 / 100 000
 //!   headlines of the last day that a rule matched and that wait for their price part (their
-//!   stories, their pending text events) — the undo snapshot taken before a step, and the
-//!   commit of a step that brings one bar (its engine state written with it).
+//!   stories, their pending text events) — a step that brings one bar: the undo snapshot
+//!   taken before it, judging the bar, and its commit with what it changed.
 //!
 //! `cargo bench --bench scale [-- personal|chats|store|demand|steps]`. Times are medians of repeated runs
 //! (wall clock on this machine; the ratios between sizes are what to watch).
@@ -623,7 +623,7 @@ fn waiting_headline(i: usize, at: DateTime<Utc>) -> marketbot::model::Headline {
 fn steps(sizes: &[usize]) {
     use marketbot::rules::{SourceFile, compile};
     println!(
-        "headlines remembered | engine state | undo snapshot | a one-bar step's commit | per 1 000 remembered"
+        "headlines remembered | kept beside the state (stories, pairs) | a one-bar step: undo snapshot | judging | commit | whole step"
     );
     for &n in sizes {
         let rules = compile(
@@ -634,7 +634,13 @@ fn steps(sizes: &[usize]) {
             vec![],
         )
         .unwrap();
-        let mut engine = Engine::new(Arc::new(rules), EngineState::default());
+        // As the live pipeline makes it: keeping account of each step's changes.
+        let mut engine = Engine::restored(
+            Arc::new(rules),
+            EngineState::default(),
+            Default::default(),
+            Default::default(),
+        );
         let start = open();
         engine.on_bars(&[bar(&symbol(0), start, 100.0, "1d")], start);
         for i in 0..n {
@@ -643,41 +649,67 @@ fn steps(sizes: &[usize]) {
         }
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 16 << 20).unwrap();
-        let size = serde_json::to_vec(engine.state()).unwrap().len();
-        let mut snapshots = Vec::new();
-        let mut commits = Vec::new();
-        for k in 0..7 {
-            let now = start + TimeDelta::hours(1) + TimeDelta::minutes(k);
-            let started = Instant::now();
-            let snapshot = engine.state().clone();
-            snapshots.push(started.elapsed());
-            drop(snapshot);
-            let b = bar(&symbol(0), now, 100.0 - k as f64 * 0.1, "5m");
-            engine.on_bars(std::slice::from_ref(&b), now);
-            let started = Instant::now();
+        let commit = |engine: &Engine, now, bars: Vec<Bar>| {
+            let changes = engine.changes();
             store
                 .commit(&marketbot::store::Step {
                     now,
-                    bars: vec![b],
-                    engine: Some(engine.state()),
+                    bars,
+                    engine: Some(changes.state),
+                    stories: changes.stories,
+                    pairs: changes.pairs,
                     ..Default::default()
                 })
                 .unwrap();
-            commits.push(started.elapsed());
-        }
-        let (snapshot, commit) = (median(snapshots), median(commits));
-        let per = |d: Duration| {
-            if n == 0 {
-                "–".to_string()
-            } else {
-                format!("{:.2} ms", d.as_secs_f64() * 1e3 * 1000.0 / n as f64)
-            }
         };
+        // What the headlines left is stored as their own steps stored it.
+        let kept = {
+            let changes = engine.changes();
+            let bytes = |v: Vec<usize>| v.iter().sum::<usize>() as f64 / 1e6;
+            let stories = bytes(
+                changes
+                    .stories
+                    .iter()
+                    .map(|(_, s)| serde_json::to_vec(s).unwrap().len())
+                    .collect(),
+            );
+            let pairs = bytes(
+                changes
+                    .pairs
+                    .iter()
+                    .map(|(_, p)| serde_json::to_vec(p).unwrap().len())
+                    .collect(),
+            );
+            (stories, pairs)
+        };
+        commit(&engine, start + TimeDelta::hours(1), Vec::new());
+        engine.settle(true);
+        let (mut snapshots, mut judging, mut commits, mut whole) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for k in 0..7 {
+            let now = start + TimeDelta::hours(1) + TimeDelta::minutes(k);
+            let began = Instant::now();
+            let snapshot = engine.state().clone();
+            snapshots.push(began.elapsed());
+            drop(snapshot);
+            let b = bar(&symbol(0), now, 100.0 - k as f64 * 0.1, "5m");
+            let started = Instant::now();
+            engine.on_bars(std::slice::from_ref(&b), now);
+            judging.push(started.elapsed());
+            let started = Instant::now();
+            commit(&engine, now, vec![b]);
+            engine.settle(true);
+            commits.push(started.elapsed());
+            whole.push(began.elapsed());
+        }
         println!(
-            "{n} | {:.1} MB | {snapshot:.2?} | {commit:.2?} | {} + {}",
-            size as f64 / 1e6,
-            per(snapshot),
-            per(commit),
+            "{n} | {:.1} MB, {:.1} MB | {:.2?} | {:.2?} | {:.2?} | {:.2?}",
+            kept.0,
+            kept.1,
+            median(snapshots),
+            median(judging),
+            median(commits),
+            median(whole),
         );
     }
 }
