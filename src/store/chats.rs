@@ -168,6 +168,9 @@ impl Store {
                 }
             }
         }
+        // What the group received stays its history (`/history`); the messages themselves
+        // are the old group's, which no edit reaches any more.
+        self.move_received(old, new_id)?;
         self.forget_sent_to(old)?;
         // Last: while the old id is still active, a send to it reports the migration again,
         // so a migration cut short by a crash is completed.

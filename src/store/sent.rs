@@ -129,6 +129,26 @@ impl Store {
     }
 
     /// Forgets the messages sent to `chat` (its messages can no longer be edited).
+    /// Copies the alerts `old` received to `new_id` (a group that became a supergroup).
+    pub(super) fn move_received(&self, old: i64, new_id: i64) -> Result<(), StoreError> {
+        for entry in self.entries(
+            Tree::Received,
+            Range::prefix(&chat_key(old)),
+            "moving received alerts",
+        ) {
+            let (k, _) = entry?;
+            if let Some(alert) = k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+                self.put(
+                    Tree::Received,
+                    &received_key(new_id, AlertId::from_be_bytes(alert)),
+                    &[],
+                    "moving received alerts",
+                )?;
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn forget_sent_to(&self, chat: i64) -> Result<(), StoreError> {
         for entry in self.entries(Tree::Sent, Range::all(), "reading sent messages") {
             let (k, _) = entry?;

@@ -432,6 +432,12 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages(f: 
     );
     assert_eq!(outbox[0].1.target, Target::Telegram(-10_042));
     assert!(!store.was_sent(7, -42).unwrap());
+    assert_eq!(
+        store.received(-10_042, 0, 10).unwrap(),
+        (vec![7], false),
+        "/history of the supergroup shows what the group received"
+    );
+    assert_eq!(store.received(-42, 0, 10).unwrap(), (vec![], false));
     assert_eq!(store.digest_waiting().unwrap(), vec![(-10_042, vec![7])]);
     assert_eq!(moved.migrated_from, Some(-42));
     // Reported twice (service message, then a failed send): the second changes nothing — not
