@@ -80,16 +80,23 @@ impl Store {
         change: impl Fn(&mut Chat),
     ) -> Result<Chat, StoreError> {
         let updated = self.update(Tree::Chats, &chat_key(fresh.id), "updating a chat", |old| {
-            let mut chat = old
-                .and_then(|v| decode::<Chat>(v, "chat"))
-                .unwrap_or_else(|| fresh.clone());
+            // A record that does not read (written by a later version) is left as it is, not
+            // replaced by a fresh one: its subscriptions and settings are not lost.
+            let mut chat = match old {
+                Some(v) => decode::<Chat>(v, "chat")?,
+                None => fresh.clone(),
+            };
             change(&mut chat);
             Some(encode(&chat))
         })?;
+        let Some(updated) = updated.and_then(|v| decode(&v, "chat")) else {
+            return Err(StoreError::new(
+                format!("updating chat {}", fresh.id),
+                "its stored record cannot be read (written by a later version?); left as it is",
+            ));
+        };
         self.flush()?;
-        Ok(updated
-            .and_then(|v| decode(&v, "chat"))
-            .unwrap_or_else(|| fresh.clone()))
+        Ok(updated)
     }
 
     /// Moves a group that became a supergroup to its new id: subscriptions, watch list,

@@ -96,10 +96,18 @@ impl Store {
             &[Tree::Chats, Tree::Personal],
             "making a personal alert",
             |tx| {
-                let mut chat = tx
-                    .get(Tree::Chats, &chat_key(fresh.id))?
-                    .and_then(|v| decode::<Chat>(&v, "chat"))
-                    .unwrap_or_else(|| fresh.clone());
+                // A record that does not read (written by a later version) is not replaced
+                // by a fresh one: nothing is made, and its subscriptions are not lost.
+                let mut chat = match tx.get(Tree::Chats, &chat_key(fresh.id))? {
+                    Some(v) => decode::<Chat>(&v, "chat").ok_or_else(|| {
+                        TxError::Failed(
+                            "the chat's stored record cannot be read (written by a later \
+                             version?); left as it is"
+                                .into(),
+                        )
+                    })?,
+                    None => fresh.clone(),
+                };
                 let number = chat.personal_next.max(highest) + 1;
                 chat.personal_next = number;
                 change(&mut chat, number);

@@ -540,6 +540,24 @@ fn a_corrupt_value_is_skipped_not_fatal(f: &Fixture) {
         .unwrap();
     assert_eq!(store.chats().unwrap().len(), 1);
     assert!(store.chat(1).unwrap().is_none());
+    // A command of that chat (`/start`) does not write a fresh record over the one it
+    // cannot read: an error, and the record as it was.
+    let fresh = Chat::new(1, ChatKind::Private, "A".into(), Utc::now());
+    assert!(store.upsert_chat(&fresh, |c| c.active = true).is_err());
+    assert!(
+        store
+            .create_personal_alert(&fresh, "NVDA drop 3%", Utc::now(), |_, _| {})
+            .is_err()
+    );
+    assert!(store.personal_alerts_of(1).unwrap().is_empty());
+    assert_eq!(
+        store
+            .backend
+            .get(Tree::Chats, &chat_key(1))
+            .unwrap()
+            .as_deref(),
+        Some(&b"{not json"[..])
+    );
 }
 
 #[test]
