@@ -59,6 +59,21 @@ impl Store {
         Ok(seq)
     }
 
+    /// Adds `deliveries` to the outbox in one transaction, in order, and waits until they are
+    /// on disk: all of them or none (a broadcast is never half queued, nor lost to a crash
+    /// after its sender was told it is queued).
+    pub fn enqueue_all(&self, deliveries: &[Delivery]) -> Result<(), StoreError> {
+        let encoded: Vec<Vec<u8>> = deliveries.iter().map(encode).collect();
+        self.transact(&[Tree::Outbox], "enqueueing deliveries", |tx| {
+            for d in &encoded {
+                let seq = tx.generate_id()?;
+                tx.insert(Tree::Outbox, &seq.to_be_bytes(), d)?;
+            }
+            Ok(())
+        })?;
+        self.flush()
+    }
+
     /// Changes a pending delivery in place (fields set by the sender: attempts, retry time,
     /// target), leaving anything the pipeline changed meanwhile (the text) as it is. `false`
     /// when it is no longer pending.

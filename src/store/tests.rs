@@ -71,6 +71,7 @@ on_every_backend!(
     a_step_is_committed_as_a_whole_and_survives_reopening,
     news_is_newest_first_and_old_headlines_are_pruned,
     news_lists_an_article_stored_twice_once,
+    many_deliveries_are_queued_at_once_in_order_and_survive_reopening,
     a_headline_dated_before_1970_is_not_the_newest_news_and_is_pruned,
     a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages,
     only_new_or_changed_bars_are_news,
@@ -276,6 +277,22 @@ fn store_news_of_nvda(store: &Store, times: &[&str]) {
         ..Step::default()
     };
     store.commit(&step).unwrap();
+}
+
+fn many_deliveries_are_queued_at_once_in_order_and_survive_reopening(f: &Fixture) {
+    {
+        let store = f.open();
+        let all: Vec<Delivery> = (0..50).map(delivery).collect();
+        store.enqueue_all(&all).unwrap();
+    }
+    let store = f.open();
+    let targets: Vec<Target> = store
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .map(|(_, d)| d.target)
+        .collect();
+    assert_eq!(targets, (0..50).map(Target::Telegram).collect::<Vec<_>>());
 }
 
 fn news_is_newest_first_and_old_headlines_are_pruned(f: &Fixture) {

@@ -128,19 +128,23 @@ impl Conversation<'_> {
         }
         let body = escape(args.trim());
         let mut n = 0;
+        let mut deliveries = Vec::new();
         for chat in self.ctx.store.chats()?.into_iter().filter(|c| c.active) {
             let header = texts(chat.settings.lang).broadcast_header();
             for text in
                 render::split_html(&format!("<b>{header}</b>\n\n{body}"), render::MESSAGE_LIMIT)
             {
-                self.ctx.store.enqueue(&Delivery {
+                deliveries.push(Delivery {
                     thread: chat.thread,
                     lang: chat.settings.lang,
                     ..Delivery::message(BROADCAST, Target::Telegram(chat.id), text, self.now)
-                })?;
+                });
             }
             n += 1;
         }
+        // All at once and on disk before the admin is told: never half queued (an admin
+        // trying again would repeat it to the chats that got it), never lost to a crash.
+        self.ctx.store.enqueue_all(&deliveries)?;
         self.ctx.sender.wake();
         tracing::info!(chats = n, "broadcast queued");
         Ok(t.broadcast_queued(n))
