@@ -736,7 +736,7 @@ impl Engine {
         };
         rule.price_checks()
             .filter(|(i, _)| episode.held[*i])
-            .all(|(_, check)| check.fresh(series, episode.to, now))
+            .all(|(_, check)| check.of_the_last_trading_day(series, episode.to, now))
     }
 
     /// Whether `rule`'s latest price episode on `symbol` began in the batch that began at

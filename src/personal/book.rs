@@ -531,7 +531,7 @@ impl Book {
                 let fresh = series(&spec.symbol).is_some_and(|s| {
                     spec.price_checks()
                         .iter()
-                        .all(|(_, c)| c.fresh(s, held.at, now))
+                        .all(|(_, c)| c.of_the_last_trading_day(s, held.at, now))
                 });
                 if !fresh {
                     continue;

@@ -377,6 +377,21 @@ impl PriceCheck {
             .is_none_or(|oldest| at >= oldest)
     }
 
+    /// Whether a price of `at` is still news at `now`: from the day its market last traded
+    /// on (in the sessions the check accepts) — a bar that arrives days after it was made
+    /// (a source still serving Friday's bars on Monday) is history. Within that day a price
+    /// is judged at its own time ([`eval`](Self::eval)), so a late poll changes nothing.
+    pub fn of_the_last_trading_day(
+        &self,
+        series: &Series,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let exchange = series.exchange();
+        let last = exchange.last_trading_moment(now, self.session.extended());
+        exchange.trading_date(at) >= exchange.trading_date(last)
+    }
+
     /// Evaluates the check on `series` as known at `t`; `Some` with the figures if it holds.
     pub fn eval(&self, series: &Series, t: DateTime<Utc>) -> Option<PriceEvidence> {
         let accept = |s: Option<Session>| self.session.accepts(s);
