@@ -882,3 +882,55 @@ async fn a_chat_the_bot_can_no_longer_write_to_is_deactivated_whatever_telegram_
         "deliveries to chats the bot cannot write to are kept for retries"
     );
 }
+
+/// Two headline steps in a row cannot be stored: neither is confirmed to its feed, and the
+/// second's story is not taken as stored because the first's, undone, matches the store.
+#[tokio::test]
+async fn a_step_that_failed_after_another_failed_step_is_not_taken_as_stored() {
+    use marketbot::sources::Batch;
+
+    let dir = tempfile::tempdir().unwrap();
+    let sled = Store::open(dir.path(), 8 << 20).unwrap();
+    let faulty = Arc::new(Faulty::new(sled.backend()));
+    let store = Store::with_backend(faulty.clone()).unwrap();
+    let rule = "id = \"slip\"\ntitle = \"Slip\"\nsymbols = [\"NVDA\"]\ncondition = \"news and down\"\n\
+                [text.news]\nany = [\"slip*\"]\n[price.down]\nchange = \"<= -2%\"\n";
+    let rules = marketbot::rules::compile(
+        vec![marketbot::rules::SourceFile {
+            path: "rules/slip.toml".into(),
+            text: rule.into(),
+        }],
+        vec![],
+    )
+    .unwrap();
+    let pipeline = support::pipeline::start(&store, rules, now(), None);
+    let tx = &pipeline.batches;
+    let item = |id: &str, title: &str| marketbot::model::Headline {
+        id: id.into(),
+        published: now(),
+        source: "Wire".into(),
+        title: title.into(),
+        link: None,
+        summary: None,
+        symbols: vec!["NVDA".into()],
+        lang: None,
+    };
+    let send = |item, stored| Batch::Headlines {
+        source: "wire".into(),
+        items: vec![item],
+        stored: Some(stored),
+    };
+    faulty.fail_commits(2);
+    let mut confirmed_any = Vec::new();
+    for (id, title) in [
+        ("wire:1", "Nvidia shares slip on export worries"),
+        ("wire:2", "Chip stocks slip as Nvidia supplier warns"),
+    ] {
+        let (stored, confirmed) = tokio::sync::oneshot::channel();
+        tx.send(send(item(id, title), stored)).await.unwrap();
+        confirmed_any.push(confirmed.await.is_ok());
+    }
+    pipeline.stop().await;
+    assert_eq!(confirmed_any, [false, false], "not stored, not confirmed");
+    assert!(store.item_seen_at("wire:2").unwrap().is_none());
+}

@@ -147,6 +147,24 @@ impl<V: Clone> Journal<V> {
         self.dirty.iter().map(|k| (k.as_str(), self.entries.get(k)))
     }
 
+    /// The entries the current step left different from before it: each key with its value
+    /// now (`None`: removed). An entry a step touched but left as it was, or one still to be
+    /// written from an earlier step, is not among them.
+    pub fn changed_in_step(&self) -> Vec<(&str, Option<&V>)>
+    where
+        V: serde::Serialize,
+    {
+        let encode = |v: Option<&V>| v.map(|v| serde_json::to_vec(v).ok());
+        let mut out: Vec<(&str, Option<&V>)> = self
+            .before
+            .iter()
+            .filter(|(k, was)| encode(was.as_ref()) != encode(self.entries.get(k.as_str())))
+            .map(|(k, _)| (k.as_str(), self.entries.get(k.as_str())))
+            .collect();
+        out.sort_by_key(|(k, _)| *k);
+        out
+    }
+
     /// Whether anything changed since the changes were last stored.
     pub fn has_changes(&self) -> bool {
         !self.dirty.is_empty()

@@ -241,6 +241,16 @@ impl Engine {
         }
     }
 
+    /// The stories and pairs the step under way left different from before it (see
+    /// [`changes`](Self::changes) for all that is still to be stored).
+    pub fn changed_in_step(&self) -> EngineChanges<'_> {
+        EngineChanges {
+            state: &self.state,
+            stories: self.remembered.changed_in_step(),
+            pairs: self.pairs.changed_in_step(),
+        }
+    }
+
     /// Whether pairs or stories changed since the last [`settle`](Self::settle).
     pub fn has_changes(&self) -> bool {
         self.remembered.has_changes() || self.pairs.has_changes()

@@ -270,26 +270,27 @@ impl Pipeline {
                 .engine_state()
                 .is_ok_and(|stored| encode(&stored) == after);
         }
-        // The state as a whole did not change: any story or pair to be stored tells, as the
-        // step's commit carried all of them.
-        let changes = self.engine.changes();
-        let entry = changes
+        // The state as a whole did not change: the stories and pairs the step changed tell,
+        // as its commit carried all of them (not those only still to be written from an
+        // earlier step that was undone: the store holds them as they are now).
+        let changes = self.engine.changed_in_step();
+        let entries = changes
             .stories
-            .first()
+            .iter()
             .map(|(k, v)| (false, *k, v.map(|v| serde_json::to_vec(v).ok())))
-            .or_else(|| {
+            .chain(
                 changes
                     .pairs
-                    .first()
-                    .map(|(k, v)| (true, *k, v.map(|v| serde_json::to_vec(v).ok())))
-            });
-        let Some((pair, key, value)) = entry else {
-            return false;
-        };
-        match self.store.engine_entry(pair, key) {
-            Ok(stored) => stored.map(Some) == value,
-            Err(_) => false,
-        }
+                    .iter()
+                    .map(|(k, v)| (true, *k, v.map(|v| serde_json::to_vec(v).ok()))),
+            )
+            .collect::<Vec<_>>();
+        !entries.is_empty()
+            && entries.into_iter().all(|(pair, key, value)| {
+                self.store
+                    .engine_entry(pair, key)
+                    .is_ok_and(|stored| stored.map(Some) == value)
+            })
     }
 
     fn headlines(&mut self, source: &str, mut items: Vec<Headline>) -> Result<(), StoreError> {
