@@ -114,6 +114,15 @@ impl<V: Clone> Journal<V> {
         self.entries.insert(key, value);
     }
 
+    /// Takes in `value` under `key` as part of what the journal starts from, yet still to be
+    /// written (taken from an older layout): no step undoes it.
+    pub fn adopt(&mut self, key: String, value: V) {
+        if self.tracking {
+            self.dirty.insert(key.clone());
+        }
+        self.entries.insert(key, value);
+    }
+
     pub fn remove(&mut self, key: &str) -> Option<V> {
         if !self.entries.contains_key(key) {
             return None;

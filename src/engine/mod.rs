@@ -171,11 +171,11 @@ impl Engine {
             (Journal::untracked(stories), Journal::untracked(pairs))
         };
         for (key, story) in std::mem::take(&mut state.stories) {
-            remembered.insert(key, story);
+            remembered.adopt(key, story);
         }
         for (rule, of_rule) in std::mem::take(&mut state.pairs) {
             for (symbol, pair) in of_rule {
-                pairs.insert(pair_key(&rule, &symbol), pair);
+                pairs.adopt(pair_key(&rule, &symbol), pair);
             }
         }
         let stories = StoryIndex::build(remembered.map());

@@ -707,6 +707,53 @@ fn pairs_and_stories_kept_inside_the_state_by_an_older_layout_are_taken_out_and_
     );
 }
 
+#[test]
+fn an_older_layouts_pairs_and_stories_survive_a_first_step_that_cannot_be_stored() {
+    let mut e = engine_with("any");
+    e.on_headline(
+        &headline(NEWS, "2026-02-02T11:00:00Z"),
+        t("2026-02-02T11:00:00Z"),
+    );
+    let mut legacy = e.state().clone();
+    legacy.stories = e.stories().clone();
+    legacy
+        .pairs
+        .entry("partner-drop".into())
+        .or_default()
+        .insert(
+            "NVDA".into(),
+            e.pair("partner-drop", "NVDA").unwrap().clone(),
+        );
+    let mut restored = Engine::restored(
+        Arc::clone(e.rules()),
+        legacy,
+        BTreeMap::new(),
+        BTreeMap::new(),
+    );
+    // The first step after the upgrade cannot be stored, and is undone.
+    let snapshot = restored.state().clone();
+    restored.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T12:00:00Z"),
+    );
+    restored.restore(snapshot);
+    assert_eq!(restored.stories().len(), 1, "the story is forgotten");
+    assert_eq!(
+        restored.pair("partner-drop", "NVDA").map(|p| p.texts.len()),
+        Some(1),
+        "the headline waiting for its move is forgotten"
+    );
+    let changes = restored.changes();
+    assert_eq!(changes.stories.len(), 1, "still to be stored");
+    assert!(changes.stories[0].1.is_some() && changes.pairs[0].1.is_some());
+    // A copy of the story is folded, not judged anew.
+    let (_, report) = restored.on_headline(
+        &headline(NEWS, "2026-02-02T12:30:00Z"),
+        t("2026-02-02T12:30:00Z"),
+    );
+    assert!(report.duplicate);
+}
+
 fn rule_engine(text: &str) -> Engine {
     let set = compile(
         vec![SourceFile {
