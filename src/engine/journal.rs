@@ -123,6 +123,16 @@ impl<V: Clone> Journal<V> {
         self.entries.insert(key, value);
     }
 
+    /// Removes the entry of `key`, to be removed from the store too; like
+    /// [`retain_changed`](Self::retain_changed), for tidying between steps: no step undoes it.
+    pub fn forget(&mut self, key: &str) -> Option<V> {
+        let removed = self.entries.remove(key)?;
+        if self.tracking {
+            self.dirty.insert(key.to_string());
+        }
+        Some(removed)
+    }
+
     pub fn remove(&mut self, key: &str) -> Option<V> {
         if !self.entries.contains_key(key) {
             return None;

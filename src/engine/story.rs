@@ -325,7 +325,7 @@ impl StoryIndex {
                 .get(&key)
                 .is_some_and(|s| s.remembered_from() < cutoff)
             {
-                stories.remove(&key);
+                stories.forget(&key);
                 self.unindex(&key);
             }
         }

@@ -754,6 +754,35 @@ fn an_older_layouts_pairs_and_stories_survive_a_first_step_that_cannot_be_stored
     assert!(report.duplicate);
 }
 
+#[test]
+fn a_story_tidied_away_stays_forgotten_when_the_next_step_cannot_be_stored() {
+    let mut e = restart(&engine_with("any"), Arc::clone(engine_with("any").rules()));
+    e.on_headline(
+        &headline(NEWS, "2026-02-02T11:00:00Z"),
+        t("2026-02-02T11:00:00Z"),
+    );
+    e.settle(true);
+    e.tidy(t("2026-02-06T11:00:00Z"));
+    assert!(e.stories().is_empty());
+    // The next step cannot be stored, and is undone.
+    let snapshot = e.state().clone();
+    e.on_bars(
+        &[bar("2026-02-06T15:00:00Z", "30m", 191.0)],
+        t("2026-02-06T15:01:00Z"),
+    );
+    e.restore(snapshot);
+    assert!(
+        e.stories().is_empty(),
+        "a story days old is remembered again"
+    );
+    let changes = e.changes();
+    assert_eq!(changes.stories.len(), 1);
+    assert!(
+        changes.stories[0].1.is_none(),
+        "still to be removed from the store"
+    );
+}
+
 fn rule_engine(text: &str) -> Engine {
     let set = compile(
         vec![SourceFile {
