@@ -1379,3 +1379,42 @@ fn a_price_only_rule_does_not_fire_on_a_move_days_old_when_it_first_arrives() {
     );
     assert_eq!(alerts(out).len(), 1);
 }
+
+#[test]
+fn a_crossing_early_in_a_long_batch_fires_while_the_price_is_still_past_it_at_the_end() {
+    // The bot starts at 16:31 and gets the afternoon's bars at once: NVDA crossed below 180
+    // at 15:30 and is still below it at 16:30, the latest price there is.
+    let rule = "id = \"cross\"\ntitle = \"Cross\"\nsymbols = [\"NVDA\"]\ncondition = \"c\"\n[price.c]\ncrosses = \"below 180\"\n";
+    let mut e = rule_engine(rule);
+    e.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 185.0)],
+        t("2026-02-02T14:00:00Z"),
+    );
+    let out = e.on_bars(
+        &[
+            bar("2026-02-02T15:00:00Z", "30m", 181.0),
+            bar("2026-02-02T15:30:00Z", "30m", 179.0),
+            bar("2026-02-02T16:00:00Z", "30m", 178.5),
+            bar("2026-02-02T16:30:00Z", "30m", 178.0),
+        ],
+        t("2026-02-02T16:31:00Z"),
+    );
+    assert_eq!(alerts(out).len(), 1);
+}
+
+#[test]
+fn a_price_only_rule_fires_on_the_close_when_it_arrives_after_the_close_or_next_morning() {
+    // A source polled after the close (or the bot's first poll the next morning, before the
+    // market opens) brings Thursday's close, down 6 %: the newest regular price there is.
+    for now in ["2026-01-29T22:30:00Z", "2026-01-30T08:00:00Z"] {
+        let mut e = price_rule("");
+        let out = e.on_bars(
+            &[
+                bar("2026-01-28T21:00:00Z", "1d", 191.79),
+                bar("2026-01-29T21:00:00Z", "30m", 180.0),
+            ],
+            t(now),
+        );
+        assert_eq!(alerts(out).len(), 1, "processed at {now}");
+    }
+}

@@ -698,3 +698,31 @@ fn a_move_days_old_when_its_bars_first_arrive_fires_no_personal_alert() {
     let out = e.on_bars(&[daily("NVDA", 100.0), minute("NVDA", 30, 97.0)], wednesday);
     assert!(alerts(out).is_empty());
 }
+
+#[test]
+fn a_crossing_early_in_a_long_batch_fires_a_personal_alert_while_the_price_is_still_past_it() {
+    // An hour of minute bars at once: NVDA crossed below 99 five minutes after the open and
+    // is still below it at the latest bar, a minute ago.
+    let mut e = engine();
+    add(&mut e, 1, 1, "NVDA below 99");
+    let bars = [
+        minute("NVDA", 0, 100.5),
+        minute("NVDA", 5, 98.0),
+        minute("NVDA", 60, 97.5),
+    ];
+    let out = e.on_bars(&bars, t(OPEN) + TimeDelta::minutes(61));
+    assert_eq!(alerts(out).len(), 1);
+}
+
+#[test]
+fn a_move_at_the_close_fires_a_personal_alert_when_its_bar_arrives_after_the_close() {
+    // Monday's last regular bar, down 3 %, reaches the bot at 22:30 UTC, in the after-hours
+    // session the source does not serve.
+    let mut e = engine();
+    add(&mut e, 1, 1, "NVDA drop 2%");
+    let out = e.on_bars(
+        &[minute("NVDA", 390, 97.0)],
+        t(OPEN) + TimeDelta::minutes(480),
+    );
+    assert_eq!(alerts(out).len(), 1);
+}
