@@ -1115,6 +1115,7 @@ async fn finnhub_company_news_is_handed_on_once_it_is_new_and_once_for_every_sym
         "MarketWatch",
         "AMD",
     );
+    let moved_article = under_amd.clone();
     origin.script(
         path,
         vec![
@@ -1127,6 +1128,7 @@ async fn finnhub_company_news_is_handed_on_once_it_is_new_and_once_for_every_sym
     assert_eq!(moved[0].symbols, ["AMD"]);
     let first = items.iter().find(|h| h.source == "MarketWatch").unwrap();
     assert_ne!(moved[0].id, first.id, "not taken for the item already seen");
+    let (moved_id, first_id) = (moved[0].id.clone(), first.id.clone());
     stored.unwrap().send(()).unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     let health = store.source_health("finnhub-news").unwrap().unwrap();
@@ -1153,6 +1155,22 @@ async fn finnhub_company_news_is_handed_on_once_it_is_new_and_once_for_every_sym
         "{health:?}"
     );
     assert!(!health.last_error.unwrap().contains("finnhub-news-key"));
+    // After a restart both symbols bring it at once: a key it had before, not news.
+    let restarted = company_news(&origin, "finnhub-news", &["NVDA", "AMD"]);
+    origin.script(
+        path,
+        vec![
+            finnhub_answer(&latest),
+            finnhub_answer(&[both("AMD"), amd_only.clone(), moved_article.clone()]),
+        ],
+    );
+    restarted.poll(&ctx).await;
+    let Ok(Batch::Headlines { items: again, .. }) = rx.try_recv() else {
+        panic!("the restarted source hands its items on");
+    };
+    let again = again.iter().find(|h| h.source == "MarketWatch").unwrap();
+    assert_eq!(again.symbols, ["NVDA", "AMD"]);
+    assert!(again.id == moved_id || again.id == first_id, "{again:?}");
 }
 
 /// A poll of Finnhub's company news for `symbols` with a key of its own, as source `name`.

@@ -9,7 +9,7 @@
 //! symbol, one request a symbol, spending the key's plan with every other source using it
 //! (see [`super::Access::in_turn`]). An item is about the symbol it was asked for; the same
 //! article asked for under two symbols in one poll is one headline about both. Under another
-//! symbol in a later poll it is an item of its own (keyed with its symbols), which the engine
+//! symbol in a later poll it is an item of its own (keyed with its first symbol), which the engine
 //! folds into the story it knows and judges for the symbol that is new to it.
 //!
 //! Finnhub has no conditional GET: every poll brings the whole window again. The ids of each
@@ -161,19 +161,14 @@ impl CompanyNews {
     }
 }
 
-/// The pipeline's key of an article under `symbols`: the article's own key with the symbols
-/// it came under. The same article under another symbol in a later poll is then an item of
-/// its own, which the engine takes as a copy of the story it knows and judges only for the
-/// symbol that is new to it.
+/// The pipeline's key of an article under `symbols`: the article's own key with the first of
+/// its symbols. The same article under another symbol in a later poll is then an item of its
+/// own, which the engine takes as a copy of the story it knows and judges only for the symbol
+/// that is new to it; after a restart (when every symbol's answer brings it again, together)
+/// it has a key it had before, so it is not taken for news.
 fn under_symbols(id: &str, symbols: &[String]) -> String {
-    let mut symbols = symbols.to_vec();
-    symbols.sort();
-    item_key(
-        KEYS,
-        Some(&format!("{id}\0{}", symbols.join(","))),
-        None,
-        "",
-    )
+    let first = symbols.iter().min().map_or("", String::as_str);
+    item_key(KEYS, Some(&format!("{id}\0{first}")), None, "")
 }
 
 /// One answer of the company-news endpoint for `symbol` as headlines (at most
