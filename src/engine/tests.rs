@@ -668,8 +668,9 @@ fn a_step_stores_what_it_touched_not_everything_remembered() {
     assert_eq!(pairs, [pair_key("partner-drop", "NVDA").as_str()]);
 }
 
-#[test]
-fn pairs_and_stories_kept_inside_the_state_by_an_older_layout_are_taken_out_and_stored() {
+/// An engine waiting with the seed story for a drop, and its state as an older layout kept it
+/// (pairs and stories inside).
+fn in_an_older_layout() -> (Engine, EngineState) {
     let mut e = engine_with("any");
     e.on_headline(
         &headline(NEWS, "2026-02-02T11:00:00Z"),
@@ -677,14 +678,18 @@ fn pairs_and_stories_kept_inside_the_state_by_an_older_layout_are_taken_out_and_
     );
     let mut legacy = e.state().clone();
     legacy.stories = e.stories().clone();
+    let pair = e.pair("partner-drop", "NVDA").unwrap().clone();
     legacy
         .pairs
         .entry("partner-drop".into())
         .or_default()
-        .insert(
-            "NVDA".into(),
-            e.pair("partner-drop", "NVDA").unwrap().clone(),
-        );
+        .insert("NVDA".into(), pair);
+    (e, legacy)
+}
+
+#[test]
+fn pairs_and_stories_kept_inside_the_state_by_an_older_layout_are_taken_out_and_stored() {
+    let (e, legacy) = in_an_older_layout();
     let legacy: EngineState =
         serde_json::from_slice(&serde_json::to_vec(&legacy).unwrap()).unwrap();
     let restored = Engine::restored(
@@ -709,21 +714,7 @@ fn pairs_and_stories_kept_inside_the_state_by_an_older_layout_are_taken_out_and_
 
 #[test]
 fn an_older_layouts_pairs_and_stories_survive_a_first_step_that_cannot_be_stored() {
-    let mut e = engine_with("any");
-    e.on_headline(
-        &headline(NEWS, "2026-02-02T11:00:00Z"),
-        t("2026-02-02T11:00:00Z"),
-    );
-    let mut legacy = e.state().clone();
-    legacy.stories = e.stories().clone();
-    legacy
-        .pairs
-        .entry("partner-drop".into())
-        .or_default()
-        .insert(
-            "NVDA".into(),
-            e.pair("partner-drop", "NVDA").unwrap().clone(),
-        );
+    let (e, legacy) = in_an_older_layout();
     let mut restored = Engine::restored(
         Arc::clone(e.rules()),
         legacy,
