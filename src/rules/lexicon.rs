@@ -363,19 +363,10 @@ terms = ["@openai", "Microsoft"]
         let links = lex.symbol_aliases(&mut Vec::new());
         assert_eq!(links.len(), 1);
         assert_eq!(links[0].0, "NVDA");
-        let mut out = Vec::new();
-        let f = SourceFile {
-            path: "r.toml".into(),
-            text: String::new(),
-        };
-        lex.expand(
-            &f,
-            &Spanned::new(0..0, "@customers".to_string()),
-            &mut out,
-            &mut Vec::new(),
+        assert_eq!(
+            expanded(&lex, "customers"),
+            ["OpenAI", "ChatGPT maker", "Microsoft"]
         );
-        let texts: Vec<&str> = out.iter().map(|t| t.text.as_str()).collect();
-        assert_eq!(texts, ["OpenAI", "ChatGPT maker", "Microsoft"]);
     }
 
     #[test]
