@@ -39,6 +39,11 @@ async fn a_quote_of_one_symbol_written_with_a_separator_is_answered() {
             "{written}: {reply}"
         );
     }
+    // The same for the commands that take one symbol.
+    for written in ["/news NVDA,", "/mute nvda; 1h", "/chart NVDA, 1d"] {
+        let reply = strip_tags(&ask(&tg, CHAT, written).await);
+        assert!(!reply.contains("not a ticker symbol"), "{written}: {reply}");
+    }
     bot.stop().await;
 }
 

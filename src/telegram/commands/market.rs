@@ -17,7 +17,7 @@ impl Conversation<'_> {
         let t = self.t();
         match args.split_whitespace().next() {
             None => Err(t.symbol_usage(command)),
-            Some(raw) => crate::model::symbol(raw).ok_or_else(|| {
+            Some(raw) => super::symbol_word(raw).ok_or_else(|| {
                 format!(
                     "{}\n{}",
                     t.bad_symbol(&escape(raw)),

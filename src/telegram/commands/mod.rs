@@ -321,6 +321,11 @@ struct Conversation<'a> {
     now: DateTime<Utc>,
 }
 
+/// A symbol as a command's argument, written the way people list them (`NVDA,`, `$nvda;`).
+fn symbol_word(raw: &str) -> Option<String> {
+    crate::model::symbol(raw.trim_end_matches([',', ';']))
+}
+
 /// Splits a list of symbols (`NVDA AMD`, `nvda, amd`, `$NVDA`).
 fn symbols(args: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();

@@ -208,7 +208,7 @@ impl Conversation<'_> {
         {
             return Some(MuteTarget::Rule(lower));
         }
-        crate::model::symbol(word).map(MuteTarget::Symbol)
+        super::symbol_word(word).map(MuteTarget::Symbol)
     }
 
     pub(super) fn mute(&self, chat: Option<&Chat>, args: &str) -> Result<String, StoreError> {
