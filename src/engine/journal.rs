@@ -57,24 +57,14 @@ impl<V: Clone> Journal<V> {
         &self.entries
     }
 
+    /// The entry of `key`, if there is one.
     pub fn get(&self, key: &str) -> Option<&V> {
         self.entries.get(key)
     }
 
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.entries.contains_key(key)
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
+    /// Whether it holds nothing.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
-        self.entries.iter()
     }
 
     /// Marks `key` as changed by the current step (its value before kept once).
@@ -109,6 +99,7 @@ impl<V: Clone> Journal<V> {
         self.entries.get_mut(key).expect("inserted above")
     }
 
+    /// Puts `value` under `key`, as a change of the current step.
     pub fn insert(&mut self, key: String, value: V) {
         self.touch(&key);
         self.entries.insert(key, value);
@@ -131,14 +122,6 @@ impl<V: Clone> Journal<V> {
             self.dirty.insert(key.to_string());
         }
         Some(removed)
-    }
-
-    pub fn remove(&mut self, key: &str) -> Option<V> {
-        if !self.entries.contains_key(key) {
-            return None;
-        }
-        self.touch(key);
-        self.entries.remove(key)
     }
 
     /// Changes entries in place, keeping those `f` says to keep; `f` also says whether it
@@ -216,7 +199,7 @@ mod tests {
         assert!(!j.has_changes());
         *j.get_mut("a").unwrap() = 10;
         j.insert("c".into(), 3);
-        j.remove("b");
+        *j.get_mut("b").unwrap() = 20;
         *j.entry("d", || 0) += 4;
         let changes: Vec<_> = j
             .changes()
@@ -226,7 +209,7 @@ mod tests {
             changes,
             [
                 ("a".into(), Some(10)),
-                ("b".into(), None),
+                ("b".into(), Some(20)),
                 ("c".into(), Some(3)),
                 ("d".into(), Some(4))
             ]
@@ -267,6 +250,6 @@ mod tests {
         *j.entry("b", || 2) += 1;
         assert!(!j.has_changes());
         j.settle(false);
-        assert_eq!(j.len(), 2, "nothing to undo");
+        assert_eq!(j.map().len(), 2, "nothing to undo");
     }
 }
