@@ -63,8 +63,9 @@
 //!   Festival, National Day (1 October), Chung Yeung, Christmas and the first weekday after
 //!   it. A holiday on a Sunday, or on another holiday (the day following Good Friday, always a
 //!   Saturday, included), is kept on the next day that is neither; one on a Saturday is not
-//!   made up. The days of the Chinese calendar come from a table of 2019 to 2027; in other
-//!   years only the other holidays are known. Closures for typhoons and rainstorms are not.
+//!   made up. The days of the Chinese calendar come from the gazetted table of 2019 to 2027
+//!   and are worked out by astronomy for the rest of 2000 to 2099; in other years only the
+//!   other holidays are known. Closures for typhoons and rainstorms are not.
 //!
 //! Half days, when they are trading days:
 //!
@@ -85,7 +86,7 @@
 //! - **ASX** (14:10): the last weekday before Christmas and the last of the year (from 2010;
 //!   not in 2022, when both traded in full).
 //! - **HKEX** (12:00, the morning session only): Christmas Eve, New Year's Eve and the eve of
-//!   the Lunar New Year (that last in the years of the table only).
+//!   the Lunar New Year (that last from 2000 to 2099 only).
 //! - None known at SIX, Borsa Italiana, Wiener Börse (the last trading day of the year is said
 //!   to close early some years, decided year by year), Nasdaq Copenhagen and Helsinki, JPX.
 

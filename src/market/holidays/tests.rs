@@ -400,12 +400,23 @@ fn hong_kong_keeps_a_holiday_on_a_sunday_or_on_another_on_the_next_free_day() {
 }
 
 #[test]
-fn hong_kong_outside_the_lunar_table_keeps_only_the_other_holidays() {
-    // 2028: Easter, Labour Day, National Day on a Sunday, Christmas; its Lunar New Year (26
-    // to 28 January) and the others of the Chinese calendar are not known.
+fn hong_kong_after_the_gazetted_years_keeps_the_worked_out_days() {
+    // 2028: the Lunar New Year from 26 to 28 January, Ching Ming on 4 April, the Buddha's
+    // Birthday on 2 May, Tuen Ng on Sunday 28 May (kept on the Monday), the day following the
+    // Mid-Autumn Festival on 4 October, Chung Yeung on 26 October; National Day on a Sunday,
+    // New Year's Day and HKSAR Establishment Day on Saturdays.
     assert_eq!(
         closed(Holidays::HongKong, 2028),
-        ["04-14", "04-17", "05-01", "10-02", "12-25", "12-26"]
+        [
+            "01-26", "01-27", "01-28", "04-04", "04-14", "04-17", "05-01", "05-02", "05-29",
+            "10-02", "10-04", "10-26", "12-25", "12-26"
+        ]
+    );
+    // Outside 2000 to 2099 only the holidays that need no Chinese calendar (Labour Day on a
+    // Saturday, Christmas on a Saturday).
+    assert_eq!(
+        closed(Holidays::HongKong, 2100),
+        ["01-01", "03-26", "03-29", "07-01", "10-01", "12-27"]
     );
     assert!(Holidays::HongKong.contains(NaiveDate::from_ymd_opt(2018, 12, 26).unwrap()));
 }
@@ -528,8 +539,11 @@ fn toronto_sydney_hong_kong_and_tokyo_close_early_as_they_publish() {
         ["02-16", "12-24", "12-31"]
     );
     assert!(half_days(Holidays::HongKong, 2023).is_empty());
-    // Outside the table only the eves of Christmas and the New Year are known (not that of
-    // 13 February 2029).
-    assert_eq!(half_days(Holidays::HongKong, 2029), ["12-24", "12-31"]);
+    // After the gazetted years the eve of the Lunar New Year is worked out (13 February 2029).
+    assert_eq!(
+        half_days(Holidays::HongKong, 2029),
+        ["02-12", "12-24", "12-31"]
+    );
+    assert_eq!(half_days(Holidays::HongKong, 2100), ["12-24", "12-31"]);
     assert!(half_days(Holidays::Tokyo, 2026).is_empty());
 }
