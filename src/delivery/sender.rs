@@ -46,7 +46,8 @@ pub struct Sender {
     sink: Arc<dyn Sink>,
     clock: Clock,
     wake: Arc<Notify>,
-    /// Flood control (or a failing store) pauses all sending until this instant.
+    /// Flood control (or a failing store) pauses all sending until this instant. Flood
+    /// control is recorded in the store as well ([`Store::pause_sending`]).
     paused_until: Arc<Mutex<Option<DateTime<Utc>>>>,
     /// Deliveries sent but not removed from the outbox (the store failed), as sent and with
     /// the message they became: never sent again by this process, and settled as soon as the
@@ -163,6 +164,13 @@ impl Sender {
         if let Some(until) = *self.paused_until.lock().await
             && now < until
         {
+            return Ok((until - now).to_std().unwrap_or_default());
+        }
+        // Flood control recorded before a restart, or by the instance that led before.
+        if let Some(until) = self.store.flood_pause()?
+            && now < until
+        {
+            self.pause(until).await;
             return Ok((until - now).to_std().unwrap_or_default());
         }
         let skip = self.remove_sent()?;
@@ -346,6 +354,9 @@ impl Sender {
                         + chrono::Duration::from_std(wait).unwrap_or(chrono::TimeDelta::MAX);
                     tracing::warn!(alert = d.alert, target = ?d.target, wait_secs = wait.as_secs(), "flood control: pausing delivery");
                     self.pause(until).await;
+                    if let Err(e) = self.store.pause_sending(until) {
+                        tracing::error!(error = %e, "cannot record the flood pause; a restart would not wait it out");
+                    }
                     self.keep(seq, |x| {
                         x.not_before = Some(until);
                         x.last_error =

@@ -18,7 +18,7 @@ pub type Entry = (Vec<u8>, Vec<u8>);
 /// column: they are part of the stored layout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Tree {
-    /// `schema` → layout version.
+    /// `schema` → layout version; `flood_until` → the end of Telegram's flood control.
     Meta,
     /// chat id → chat.
     Chats,

@@ -7,7 +7,26 @@ use super::{Store, StoreError, ctx, decode, encode, sent};
 use crate::delivery::outbox::{Delivery, Target};
 use crate::engine::AlertId;
 
+/// The key in `meta` of the end of Telegram's flood control.
+const FLOOD_UNTIL: &[u8] = b"flood_until";
+
 impl Store {
+    /// Until when Telegram's flood control (`429`, `retry_after`) holds all sending back, as
+    /// last recorded (`None`: never, or it does not decode); a time past has no effect.
+    pub fn flood_pause(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.get_as(Tree::Meta, FLOOD_UNTIL, "flood pause")
+    }
+
+    /// Records that all sending waits until `until` (a later end recorded already stays), on
+    /// disk when it returns: a restart, or another instance taking over, waits it out too.
+    pub fn pause_sending(&self, until: DateTime<Utc>) -> Result<(), StoreError> {
+        self.update(Tree::Meta, FLOOD_UNTIL, "recording a flood pause", |old| {
+            let old: Option<DateTime<Utc>> = old.and_then(|v| decode(v, "flood pause"));
+            old.is_none_or(|old| old < until).then(|| encode(&until))
+        })?;
+        self.flush()
+    }
+
     /// Every pending delivery with its sequence number, oldest first.
     pub fn outbox(&self) -> Result<Vec<(u64, Delivery)>, StoreError> {
         let mut out = Vec::new();

@@ -93,6 +93,7 @@ on_every_backend!(
     a_split_restates_the_bars_before_it_once,
     a_restated_alert_is_stored_only_over_the_spec_it_was_read_from,
     the_newest_wanted_bar_of_a_symbol_is_found_across_its_bar_lengths,
+    a_flood_pause_is_kept_to_its_latest_end_across_a_reopen,
 );
 
 fn bar(time: &str, close: f64) -> Bar {
@@ -1302,4 +1303,25 @@ fn the_newest_wanted_bar_of_a_symbol_is_found_across_its_bar_lengths(f: &Fixture
     );
     assert_eq!(newest(|_| false), None);
     assert_eq!(store.newest_bar_of("AMD", |_| true).unwrap(), None);
+}
+
+fn a_flood_pause_is_kept_to_its_latest_end_across_a_reopen(f: &Fixture) {
+    let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    {
+        let store = f.open();
+        assert_eq!(store.flood_pause().unwrap(), None);
+        store.pause_sending(t("2026-02-02T21:51:00Z")).unwrap();
+        // A shorter pause reported meanwhile does not end the longer one early.
+        store.pause_sending(t("2026-02-02T21:50:30Z")).unwrap();
+    }
+    let store = f.open();
+    assert_eq!(
+        store.flood_pause().unwrap(),
+        Some(t("2026-02-02T21:51:00Z"))
+    );
+    store.pause_sending(t("2026-02-02T21:55:00Z")).unwrap();
+    assert_eq!(
+        store.flood_pause().unwrap(),
+        Some(t("2026-02-02T21:55:00Z"))
+    );
 }

@@ -224,3 +224,42 @@ async fn a_message_split_in_parts_goes_out_whole_when_the_chat_mutes_between_its
     );
     assert!(store.outbox().unwrap().is_empty());
 }
+
+/// Telegram's flood control (`429`, retry after a minute) stops all sending for that long; a
+/// bot restarted meanwhile (or another instance taking over) waits out the rest of it too,
+/// instead of sending at once and earning a longer ban.
+#[tokio::test(start_paused = true)]
+async fn a_flood_pause_outlasts_a_restart() {
+    let (_dir, store, sink, clock) = setup(
+        vec![Err(SendError::RetryAfter(Duration::from_secs(60)))],
+        || {},
+    );
+    store.enqueue(&delivery("refused", clock.now())).unwrap();
+    Sender::new(store.clone(), sink.clone(), clock.clone())
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(*sink.sent.lock().unwrap(), ["refused"]);
+    // Restarted ten seconds later, with a message to another chat waiting too.
+    clock.jump(Duration::from_secs(10));
+    store
+        .enqueue(&Delivery {
+            target: Target::Telegram(43),
+            ..delivery("to another chat", clock.now())
+        })
+        .unwrap();
+    let restarted = Sender::new(store.clone(), sink.clone(), clock.clone());
+    let wait = restarted.drain_once().await.unwrap();
+    assert_eq!(
+        *sink.sent.lock().unwrap(),
+        ["refused"],
+        "sent during the flood pause after a restart"
+    );
+    assert_eq!(wait, Duration::from_secs(50), "woken when the pause ends");
+    clock.jump(Duration::from_secs(51));
+    restarted.drain_once().await.unwrap();
+    let mut sent = sink.sent.lock().unwrap().clone();
+    sent.sort();
+    assert_eq!(sent, ["refused", "refused", "to another chat"]);
+    assert_eq!(store.outbox_len().unwrap(), 0);
+}
