@@ -310,7 +310,7 @@ fn chats(sizes: &[usize]) {
         for (k, d) in sent.iter().enumerate() {
             if let marketbot::delivery::outbox::Target::Telegram(chat) = d.target {
                 store
-                    .record_sent(alert.id, chat, k as i32 + 1, false)
+                    .record_sent(alert.id, chat, k as i32 + 1, false, alert.fired_at)
                     .unwrap();
             }
         }

@@ -170,7 +170,7 @@ pub(crate) fn seed_history(dir: &std::path::Path, chat: i64, n: u64) {
         .unwrap();
     for id in 1..=n {
         store
-            .record_sent(id, chat, 1000 + id as i32, false)
+            .record_sent(id, chat, 1000 + id as i32, false, seed_evening())
             .unwrap();
     }
     store.flush().unwrap();

@@ -263,7 +263,7 @@ impl Sender {
         let stored = self.store.delivery(seq).ok().flatten();
         self.store.remove_delivery(seq)?;
         if let Some((chat, id)) = d.became(message_id) {
-            if let Err(e) = self.store.record_sent(d.alert, chat, id, d.photo) {
+            if let Err(e) = self.store.record_sent(d.alert, chat, id, d.photo, now) {
                 tracing::warn!(error = %e, "cannot record the sent message");
             }
             if let Some(stored) = stored.filter(|s| s.text != d.text)

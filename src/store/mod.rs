@@ -616,6 +616,11 @@ impl Store {
         self.get_as(Tree::Alerts, &id.to_be_bytes(), "alert")
     }
 
+    /// Whether a record of alert `id` is stored, readable or not.
+    pub fn holds_alert(&self, id: AlertId) -> Result<bool, StoreError> {
+        self.contains(Tree::Alerts, &id.to_be_bytes(), "reading an alert")
+    }
+
     /// Alerts fired at or after `since`, oldest first.
     pub fn alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<Alert>, StoreError> {
         let mut out = Vec::new();

@@ -132,7 +132,7 @@ impl Store {
             "marking a delivery sent",
             |tx| {
                 if let Some((chat, id)) = became {
-                    sent::record(tx, sent.alert, chat, id, sent.photo)?;
+                    sent::record(tx, sent.alert, chat, id, sent.photo, now)?;
                 }
                 let key = seq.to_be_bytes();
                 let stored = tx

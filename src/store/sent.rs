@@ -1,6 +1,6 @@
 //! The Telegram messages alerts became: per alert and chat the message id (to edit it when
 //! the story grows, to answer its buttons), and per chat the alerts it received, newest last
-//! (`/history`). Both are forgotten a month after the alert.
+//! (`/history`). Both are forgotten a month after the message was sent.
 
 use chrono::{DateTime, Utc};
 
@@ -9,22 +9,24 @@ use super::{Store, StoreError, chat_from_key, chat_key, sent_key};
 use crate::engine::AlertId;
 
 /// `chat key · alert id BE`: a chat's received alerts are one prefix, oldest first.
-fn received_key(chat: i64, alert: AlertId) -> Vec<u8> {
+pub(super) fn received_key(chat: i64, alert: AlertId) -> Vec<u8> {
     let mut k = chat_key(chat).to_vec();
     k.extend_from_slice(&alert.to_be_bytes());
     k
 }
 
-/// Records, in `tx`, the Telegram message an alert became in a chat.
+/// Records, in `tx`, the Telegram message an alert became in a chat at `at`.
 pub(super) fn record(
     tx: &mut dyn Transaction,
     alert: AlertId,
     chat: i64,
     message_id: i32,
     photo: bool,
+    at: DateTime<Utc>,
 ) -> Result<(), TxError> {
     let mut value = message_id.to_be_bytes().to_vec();
     value.push(u8::from(photo));
+    value.extend_from_slice(&at.timestamp().to_be_bytes());
     tx.insert(Tree::Sent, &sent_key(alert, chat), &value)?;
     tx.insert(Tree::Received, &received_key(chat, alert), &[])
 }
@@ -33,6 +35,13 @@ pub(super) fn record(
 fn message_of(value: &[u8]) -> Option<(i32, bool)> {
     let id = <[u8; 4]>::try_from(value.get(..4)?).ok()?;
     Some((i32::from_be_bytes(id), value.get(4) == Some(&1)))
+}
+
+/// When the message was sent, from a `Sent` value (`None`: recorded by a version that did not
+/// note it).
+fn sent_at(value: &[u8]) -> Option<DateTime<Utc>> {
+    let secs = <[u8; 8]>::try_from(value.get(5..13)?).ok()?;
+    DateTime::from_timestamp(i64::from_be_bytes(secs), 0)
 }
 
 /// The Telegram message `alert` became in `chat`, and whether a picture, as `tx` sees it.
@@ -48,19 +57,20 @@ pub(super) fn message_in(
 }
 
 impl Store {
-    /// Records the Telegram message an alert became in a chat (for later edits; `photo` when
-    /// it was sent as a photo with a caption).
+    /// Records the Telegram message an alert became in a chat at `at` (for later edits;
+    /// `photo` when it was sent as a photo with a caption).
     pub fn record_sent(
         &self,
         alert: AlertId,
         chat: i64,
         message_id: i32,
         photo: bool,
+        at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.transact(
             &[Tree::Sent, Tree::Received],
             "recording a sent message",
-            |tx| record(tx, alert, chat, message_id, photo),
+            |tx| record(tx, alert, chat, message_id, photo, at),
         )
     }
 
@@ -88,14 +98,18 @@ impl Store {
         self.contains(Tree::Sent, &sent_key(alert, chat), "reading sent messages")
     }
 
-    /// Forgets which messages alerts became once the alerts are a month old: their stories
-    /// are no longer edited, and their buttons answer "no longer stored".
+    /// Forgets which messages alerts became a month after they were sent: their stories are
+    /// no longer edited, their buttons answer "no longer stored", and `/history` no longer
+    /// lists them. A message recorded without its time (by an older version) goes a month
+    /// after its alert fired; while that alert's record does not decode, its age is unknown
+    /// and the message is kept (and reported), never forgotten early.
     pub(super) fn prune_sent(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let horizon = now - chrono::TimeDelta::days(30);
         let mut removed = 0;
-        let mut last: Option<(AlertId, bool)> = None;
+        // Rows are ordered by alert: an alert without times is looked up once.
+        let mut last: Option<(AlertId, Option<bool>)> = None;
         for entry in self.entries(Tree::Sent, Range::all(), "pruning sent messages") {
-            let (k, _) = entry?;
+            let (k, v) = entry?;
             let Some(id) = k
                 .get(..8)
                 .and_then(|b| <[u8; 8]>::try_from(b).ok())
@@ -103,16 +117,18 @@ impl Store {
             else {
                 continue;
             };
-            // Rows are ordered by alert: look each alert up once.
-            let old = match last {
-                Some((prev, old)) if prev == id => old,
-                _ => {
-                    let old = self.alert(id)?.is_none_or(|a| a.fired_at < horizon);
-                    last = Some((id, old));
-                    old
-                }
+            let old = match sent_at(&v) {
+                Some(at) => Some(at < horizon),
+                None => match last {
+                    Some((prev, old)) if prev == id => old,
+                    _ => {
+                        let old = self.alert_fired_before(id, horizon)?;
+                        last = Some((id, old));
+                        old
+                    }
+                },
             };
-            if old {
+            if old == Some(true) {
                 self.delete(Tree::Sent, &k, "pruning sent messages")?;
                 if let Some(chat) = k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
                     let chat = chat_from_key(chat);
@@ -126,6 +142,26 @@ impl Store {
             }
         }
         Ok(removed)
+    }
+
+    /// Whether alert `id` fired before `horizon`: yes when it is gone (nothing is left to
+    /// edit, answer or list), unknown (`None`, reported) when its record does not decode.
+    fn alert_fired_before(
+        &self,
+        id: AlertId,
+        horizon: DateTime<Utc>,
+    ) -> Result<Option<bool>, StoreError> {
+        match self.alert(id)? {
+            Some(alert) => Ok(Some(alert.fired_at < horizon)),
+            None if self.holds_alert(id)? => {
+                tracing::warn!(
+                    alert = id,
+                    "keeping the messages an alert became: its record does not decode, so their age is unknown"
+                );
+                Ok(None)
+            }
+            None => Ok(Some(true)),
+        }
     }
 
     /// Forgets the messages sent to `chat` (its messages can no longer be edited).

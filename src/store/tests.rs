@@ -94,6 +94,7 @@ on_every_backend!(
     a_restated_alert_is_stored_only_over_the_spec_it_was_read_from,
     the_newest_wanted_bar_of_a_symbol_is_found_across_its_bar_lengths,
     a_flood_pause_is_kept_to_its_latest_end_across_a_reopen,
+    the_messages_of_an_alert_that_does_not_decode_are_not_forgotten_early,
 );
 
 fn bar(time: &str, close: f64) -> Bar {
@@ -400,7 +401,7 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages(f: 
             ..delivery(-42)
         })
         .unwrap();
-    store.record_sent(7, -42, 555, false).unwrap();
+    store.record_sent(7, -42, 555, false, now).unwrap();
     store
         .commit(&Step {
             now,
@@ -587,9 +588,10 @@ fn a_second_process_cannot_open_the_same_directory() {
 
 fn sent_messages_are_found_per_alert(f: &Fixture) {
     let store = f.open();
-    store.record_sent(7, 42, 100, false).unwrap();
-    store.record_sent(7, -1001, 101, true).unwrap();
-    store.record_sent(8, 42, 102, false).unwrap();
+    let at = "2026-02-02T21:50:00Z".parse().unwrap();
+    store.record_sent(7, 42, 100, false, at).unwrap();
+    store.record_sent(7, -1001, 101, true, at).unwrap();
+    store.record_sent(8, 42, 102, false, at).unwrap();
     let mut sent = store.sent_messages(7).unwrap();
     sent.sort();
     assert_eq!(sent, [(-1001, 101, true), (42, 100, false)]);
@@ -627,11 +629,74 @@ fn which_message_an_alert_became_is_forgotten_after_a_month(f: &Fixture) {
             ..Step::default()
         })
         .unwrap();
-    store.record_sent(7, 42, 100, true).unwrap();
+    store.record_sent(7, 42, 100, true, fired).unwrap();
     store.prune(fired + chrono::TimeDelta::days(29)).unwrap();
     assert!(store.was_sent(7, 42).unwrap());
     store.prune(fired + chrono::TimeDelta::days(31)).unwrap();
     assert!(!store.was_sent(7, 42).unwrap());
+}
+
+/// Which messages an alert became is what later copies of its story edit, what its buttons
+/// are checked against and what `/history` lists. An alert whose stored record does not
+/// decode (written by a later version, say) is no reason to forget them before their month is
+/// out: it may decode again after the next upgrade.
+fn the_messages_of_an_alert_that_does_not_decode_are_not_forgotten_early(f: &Fixture) {
+    let store = f.open();
+    let fired: DateTime<Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
+    store
+        .commit(&Step {
+            now: fired,
+            alerts: vec![
+                crate::engine::Alert::sample(7, fired),
+                crate::engine::Alert::sample(8, fired),
+                crate::engine::Alert::sample(9, fired),
+            ],
+            ..Step::default()
+        })
+        .unwrap();
+    store.record_sent(7, 42, 100, false, fired).unwrap();
+    // Alerts 8's and 9's messages as an older version recorded them: no time of their own.
+    let raw = &store.backend;
+    for alert in [8, 9] {
+        let mut legacy = 101i32.to_be_bytes().to_vec();
+        legacy.push(0);
+        raw.insert(Tree::Sent, &sent_key(alert, 42), &legacy)
+            .unwrap();
+        raw.insert(Tree::Received, &sent::received_key(42, alert), &[])
+            .unwrap();
+    }
+    for id in [7u64, 8] {
+        raw.insert(
+            Tree::Alerts,
+            &id.to_be_bytes(),
+            br#"{"id": "of a later version"}"#,
+        )
+        .unwrap();
+    }
+    assert!(store.alert(7).unwrap().is_none());
+    store.prune(fired + chrono::TimeDelta::days(10)).unwrap();
+    assert!(
+        store.was_sent(7, 42).unwrap(),
+        "a message sent ten days ago forgotten"
+    );
+    assert_eq!(store.received(42, 0, 10).unwrap().0, [9, 8, 7]);
+    // A month on, the message that knows its time goes, and so does the one whose alert
+    // tells its age; alert 8's cannot tell it: it stays until the alert decodes again.
+    store.prune(fired + chrono::TimeDelta::days(31)).unwrap();
+    assert!(!store.was_sent(7, 42).unwrap());
+    assert!(!store.was_sent(9, 42).unwrap());
+    assert!(store.was_sent(8, 42).unwrap());
+    assert_eq!(store.received(42, 0, 10).unwrap().0, [8]);
+    store
+        .commit(&Step {
+            now: fired,
+            alerts: vec![crate::engine::Alert::sample(8, fired)],
+            ..Step::default()
+        })
+        .unwrap();
+    store.prune(fired + chrono::TimeDelta::days(31)).unwrap();
+    assert!(!store.was_sent(8, 42).unwrap());
+    assert!(store.received(42, 0, 10).unwrap().0.is_empty());
 }
 
 #[test]
@@ -1025,7 +1090,9 @@ fn received_alerts_are_indexed_on_upgrade_and_listed_newest_first(f: &Fixture) {
     assert_eq!(store.received(42, 0, 1).unwrap(), (vec![9], true));
     assert_eq!(store.received(42, 1, 1).unwrap(), (vec![5], false));
     assert_eq!(store.received(43, 0, 10).unwrap(), (vec![7], false));
-    store.record_sent(11, 42, 3, true).unwrap();
+    store
+        .record_sent(11, 42, 3, true, "2026-02-02T21:50:00Z".parse().unwrap())
+        .unwrap();
     assert_eq!(store.received(42, 0, 10).unwrap(), (vec![11, 9, 5], false));
     assert_eq!(
         store.backend.get(Tree::Meta, b"schema").unwrap().unwrap(),
