@@ -310,7 +310,16 @@ fn chats(sizes: &[usize]) {
         for (k, d) in sent.iter().enumerate() {
             if let marketbot::delivery::outbox::Target::Telegram(chat) = d.target {
                 store
-                    .record_sent(alert.id, chat, k as i32 + 1, false, alert.fired_at)
+                    .record_sent(
+                        alert.id,
+                        &marketbot::delivery::outbox::SentMessage {
+                            chat,
+                            part: 0,
+                            message: k as i32 + 1,
+                            photo: false,
+                        },
+                        alert.fired_at,
+                    )
                     .unwrap();
             }
         }

@@ -170,7 +170,16 @@ pub(crate) fn seed_history(dir: &std::path::Path, chat: i64, n: u64) {
         .unwrap();
     for id in 1..=n {
         store
-            .record_sent(id, chat, 1000 + id as i32, false, seed_evening())
+            .record_sent(
+                id,
+                &marketbot::delivery::outbox::SentMessage {
+                    chat,
+                    part: 0,
+                    message: 1000 + id as i32,
+                    photo: false,
+                },
+                seed_evening(),
+            )
             .unwrap();
     }
     store.flush().unwrap();

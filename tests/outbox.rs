@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use marketbot::chats::{Chat, ChatKind};
 use marketbot::clock::Clock;
-use marketbot::delivery::outbox::{BROADCAST, Delivery, Target};
+use marketbot::delivery::outbox::{BROADCAST, Delivery, SentMessage, Target};
 use marketbot::delivery::{Accepted, Sender, TelegramSink};
 use marketbot::engine::Alert;
 use marketbot::store::kv::Tree;
@@ -471,7 +471,15 @@ async fn a_message_rerendered_on_the_wire_is_edited_even_when_marking_it_sent_fa
         "outbox: {:?}",
         store.outbox().unwrap()
     );
-    assert_eq!(store.sent_messages(7).unwrap(), [(42, 1, false)]);
+    assert_eq!(
+        store.sent_messages(7).unwrap(),
+        [SentMessage {
+            chat: 42,
+            part: 0,
+            message: 1,
+            photo: false
+        }]
+    );
     assert_eq!(store.outbox_len().unwrap(), 0);
 }
 
@@ -536,6 +544,64 @@ fn postgres_a_copy_read_while_its_message_is_marked_sent_edits_it() {
         return;
     };
     a_copy_read_while_its_message_is_marked_sent_edits_it(&db.store());
+}
+
+/// A long alert goes out in two messages. A later copy of its story adds its source to the
+/// second: that message is edited, the first (which the copy does not change) is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_copy_edits_the_part_it_changes_of_a_message_split_in_parts() {
+    use marketbot::delivery::{Mode, deliveries_for, updates_for};
+    use marketbot::model::HeadlineRef;
+
+    let tg = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let mut chat = Chat::new(42, ChatKind::Private, "a".into(), now());
+    chat.rules.insert("nvda-drop".into());
+    store.put_chat(&chat).unwrap();
+    let mut a = alert(5, "nvda-drop");
+    a.title = "Nvidia falls as a customer weighs alternatives ".repeat(90);
+    let fan_out = deliveries_for(&a, None, Mode::Telegram, &store, now(), false).unwrap();
+    assert_eq!(fan_out.deliveries.len(), 2, "sent in two parts");
+    store
+        .commit(&Step {
+            now: now(),
+            alerts: vec![a.clone()],
+            deliveries: fan_out.deliveries,
+            ..Default::default()
+        })
+        .unwrap();
+    let sender = Sender::new(store.clone(), sink(&tg, &store), Clock::anchored(now()));
+    sender.drain_once().await.unwrap();
+    let parts: Vec<i64> = tg.sent_to(42).iter().map(|m| m.message_id).collect();
+    assert_eq!(parts.len(), 2, "outbox: {:?}", store.outbox().unwrap());
+
+    let copy = HeadlineRef {
+        title: "Nvidia customer weighs alternatives".into(),
+        link: None,
+        source: "Bloomberg".into(),
+        published: now(),
+    };
+    a.also.push(copy.clone());
+    let (replace, edits) = updates_for(&a, &copy, None, Mode::Telegram, &store, now()).unwrap();
+    store
+        .commit(&Step {
+            now: now(),
+            alerts: vec![a],
+            deliveries: edits,
+            replace,
+            ..Default::default()
+        })
+        .unwrap();
+    sender.drain_once().await.unwrap();
+    let edits = tg.edits_to(42);
+    assert_eq!(
+        edits.iter().map(|(m, _)| *m).collect::<Vec<_>>(),
+        [parts[1]],
+        "{edits:?}"
+    );
+    assert!(edits[0].1.contains("Bloomberg"), "{edits:?}");
+    assert!(store.outbox().unwrap().is_empty());
 }
 
 /// A forum topic deleted while alerts go to it: the alert goes to the group's general topic,
@@ -617,7 +683,12 @@ async fn a_chat_that_takes_no_pictures_gets_the_alert_as_text() {
 
     // A later copy of the story edits it as the text it became, not as the caption it was
     // meant to be.
-    let (chat, message, photo) = store.sent_messages(9).unwrap()[0];
+    let SentMessage {
+        chat,
+        message,
+        photo,
+        ..
+    } = store.sent_messages(9).unwrap()[0];
     assert!(!photo, "remembered as the text it became");
     let edit = |photo: bool, text: &str| Delivery {
         edit: Some(message),

@@ -25,7 +25,7 @@ pub use sender::Sender;
 pub use telegram::TelegramSink;
 
 use crate::chats::{Chat, Disposition};
-use crate::delivery::outbox::{Delivery, Target};
+use crate::delivery::outbox::{Delivery, Part, SentMessage, Target};
 use crate::engine::{Alert, AlertId, HeadlineRef};
 use crate::rules::Template;
 use crate::store::{Store, StoreError};
@@ -124,9 +124,27 @@ pub fn locale_of(chat: &Chat) -> Locale {
 /// An alert's text rendered once per locale, for every chat that reads it so.
 type Rendered = std::collections::HashMap<Locale, std::sync::Arc<Vec<String>>>;
 
+/// An alert's texts in `locale`: a photo's caption, or the message split in parts where it
+/// exceeds Telegram's limit.
+fn alert_texts(
+    alert: &Alert,
+    template: Option<&Template>,
+    locale: &Locale,
+    photo: bool,
+) -> Vec<String> {
+    if photo {
+        vec![render::alert_caption(alert, template, locale)]
+    } else {
+        render::split_html(
+            &render::alert_html(alert, template, locale),
+            render::MESSAGE_LIMIT,
+        )
+    }
+}
+
 /// The messages of an alert for one chat: a photo with a caption when the alert has a chart,
-/// else the text, split where it exceeds Telegram's limit (buttons on the last part). Texts
-/// come from `rendered` when a chat of the same locale had them made.
+/// else the text, split where it exceeds Telegram's limit (each part numbered, buttons on the
+/// last). Texts come from `rendered` when a chat of the same locale had them made.
 fn alert_messages(
     alert: &Alert,
     template: Option<&Template>,
@@ -144,21 +162,22 @@ fn alert_messages(
         silent: alert.severity.is_quiet(),
         ..Delivery::message(alert.id, Target::Telegram(chat.id), text, now)
     };
-    let parts = std::sync::Arc::clone(rendered.entry(locale).or_insert_with(|| {
-        std::sync::Arc::new(if with_chart {
-            vec![render::alert_caption(alert, template, &locale)]
-        } else {
-            render::split_html(
-                &render::alert_html(alert, template, &locale),
-                render::MESSAGE_LIMIT,
-            )
-        })
-    }));
+    let parts =
+        std::sync::Arc::clone(rendered.entry(locale).or_insert_with(|| {
+            std::sync::Arc::new(alert_texts(alert, template, &locale, with_chart))
+        }));
+    let of = u32::try_from(parts.len()).unwrap_or(u32::MAX);
     let last = parts.len().saturating_sub(1);
     parts
         .iter()
         .enumerate()
-        .map(|(i, text)| base(text.clone(), with_chart, i == last))
+        .map(|(i, text)| Delivery {
+            part: (of > 1).then(|| Part {
+                index: u32::try_from(i).unwrap_or(u32::MAX),
+                of,
+            }),
+            ..base(text.clone(), with_chart, i == last)
+        })
         .collect()
 }
 
@@ -223,40 +242,76 @@ pub fn deliveries_for(
 /// Pending deliveries with their new texts (by sequence number), and new deliveries (edits).
 pub type Updates = (Vec<(u64, Delivery)>, Vec<Delivery>);
 
-/// Texts of one alert rendered again, by locale and whether a caption: each rendered once for
+/// An alert's texts rendered again, by locale and whether a caption: each rendered once for
 /// every chat that reads it so.
-type Rerendered = std::collections::HashMap<(Locale, bool), Option<String>>;
+struct Rerendered<'a> {
+    alert: &'a Alert,
+    template: Option<&'a Template>,
+    texts: std::collections::HashMap<(Locale, bool), std::sync::Arc<Vec<String>>>,
+}
 
-/// `alert` rendered again for a chat, as a photo caption or a message; `None` for a message
-/// that no longer fits in one (a message split in parts keeps its parts).
-fn rerender(
-    alert: &Alert,
-    template: Option<&Template>,
-    store: &Store,
-    chat: i64,
-    photo: bool,
-    rendered: &mut Rerendered,
-) -> Result<Option<(String, Locale)>, StoreError> {
-    let locale = store
+impl<'a> Rerendered<'a> {
+    fn new(alert: &'a Alert, template: Option<&'a Template>) -> Rerendered<'a> {
+        Rerendered {
+            alert,
+            template,
+            texts: Default::default(),
+        }
+    }
+
+    /// The caption, or the message's parts, in `locale`.
+    fn texts(&mut self, locale: Locale, photo: bool) -> std::sync::Arc<Vec<String>> {
+        let (alert, template) = (self.alert, self.template);
+        std::sync::Arc::clone(
+            self.texts.entry((locale, photo)).or_insert_with(|| {
+                std::sync::Arc::new(alert_texts(alert, template, &locale, photo))
+            }),
+        )
+    }
+}
+
+/// The locale of `chat` as stored (the default for a chat not stored).
+fn stored_locale(store: &Store, chat: i64) -> Result<Locale, StoreError> {
+    Ok(store
         .chat(chat)?
         .as_ref()
-        .map_or(Locale::DEFAULT, locale_of);
-    let text = rendered.entry((locale, photo)).or_insert_with(|| {
-        if photo {
-            Some(render::alert_caption(alert, template, &locale))
-        } else {
-            Some(render::alert_html(alert, template, &locale))
-                .filter(|text| render::visible_len(text) <= render::MESSAGE_LIMIT)
+        .map_or(Locale::DEFAULT, locale_of))
+}
+
+/// How many parts a message went out in, from its parts still pending (`pending`, which
+/// carry it) and the highest part sent; `None` when it cannot be told (parts enqueued by an
+/// older version, which did not note it).
+fn parts_of<'d>(pending: impl IntoIterator<Item = &'d Delivery>, sent: Option<u32>) -> Option<u32> {
+    let mut of = sent.map(|highest| highest + 1);
+    let mut unnumbered = 0;
+    for d in pending {
+        match d.part {
+            Some(part) => of = Some(of.map_or(part.of, |n| n.max(part.of))),
+            None => unnumbered += 1,
         }
-    });
-    Ok(text.clone().map(|text| (text, locale)))
+    }
+    match unnumbered {
+        0 => of,
+        1 => Some(of.unwrap_or(1)),
+        _ => None,
+    }
+}
+
+/// One chat's messages of an alert: the parts pending, and those sent.
+#[derive(Default)]
+struct ChatMessages {
+    pending: Vec<(u64, Delivery)>,
+    sent: Vec<SentMessage>,
 }
 
 /// What changes when a later copy of `alert`'s story arrives (`alert` already lists it):
 /// messages not yet sent are re-rendered in place, messages already sent are edited, and the
-/// console gets a line. A message sent while this step runs is edited too: by the sender
-/// when it finds the new text on removing the message, or by the step's commit when the
-/// message was removed first (`Store::mark_sent`, `Store::commit`).
+/// console gets a line. A message split in parts is updated part by part: the parts the copy
+/// changes are edited (or, still pending, re-rendered), the others left alone. A message the
+/// copy would make longer than the messages it went out in (one part more) keeps its text.
+/// A message sent while this step runs is edited too: by the sender when it finds the new
+/// text on removing the message, or by the step's commit when the message was removed first
+/// (`Store::mark_sent`, `Store::commit`).
 pub fn updates_for(
     alert: &Alert,
     copy: &HeadlineRef,
@@ -281,37 +336,70 @@ pub fn updates_for(
     // would be in neither, and neither edited nor re-rendered.
     let pending = store.pending_for(alert.id)?;
     let sent = store.sent_messages(alert.id)?;
-    // By chat (a fan-out's copy meets as many messages as chats): the messages sent, and how
-    // many parts are pending.
-    let sent_to: std::collections::HashSet<i64> = sent.iter().map(|(c, _, _)| *c).collect();
-    let mut parts: std::collections::HashMap<Target, usize> = std::collections::HashMap::new();
-    for (_, d) in &pending {
-        *parts.entry(d.target).or_default() += 1;
-    }
-    let mut rendered = Rerendered::new();
-    let mut replace = Vec::new();
-    for (seq, d) in &pending {
-        if let Target::Telegram(chat) = d.target
-            // Sent already, only not yet removed: the edit below brings it up to date.
-            && !sent_to.contains(&chat)
-            // A message split in parts keeps its parts.
-            && parts.get(&d.target) == Some(&1)
-            && let Some((text, _)) =
-                rerender(alert, template, store, chat, d.photo, &mut rendered)?
-        {
-            replace.push((*seq, Delivery { text, ..d.clone() }));
+    // By chat (a fan-out's copy meets as many messages as chats).
+    let mut chats: std::collections::BTreeMap<i64, ChatMessages> = Default::default();
+    for (seq, d) in pending {
+        if let Target::Telegram(chat) = d.target {
+            chats.entry(chat).or_default().pending.push((seq, d));
         }
     }
+    for m in sent {
+        chats.entry(m.chat).or_default().sent.push(m);
+    }
+    // The alert as its messages read before this copy: a part it does not change is not
+    // edited.
+    let mut before_copy = alert.clone();
+    if let Some(i) = before_copy.also.iter().rposition(|h| h == copy) {
+        before_copy.also.remove(i);
+    }
+    let mut after = Rerendered::new(alert, template);
+    let mut before = Rerendered::new(&before_copy, template);
+    let mut replace = Vec::new();
     let mut edits = Vec::new();
-    for (chat, message, photo) in sent {
-        if let Some((text, locale)) = rerender(alert, template, store, chat, photo, &mut rendered)?
-        {
+    for (chat, messages) in chats {
+        let highest_sent = messages.sent.iter().map(|m| m.part).max();
+        let Some(of) = parts_of(messages.pending.iter().map(|(_, d)| d), highest_sent) else {
+            continue;
+        };
+        let locale = stored_locale(store, chat)?;
+        for (seq, d) in &messages.pending {
+            let part = d.part.map_or(0, |p| p.index);
+            // Sent already, only not yet removed: the edit below brings it up to date.
+            if messages.sent.iter().any(|m| m.part == part) {
+                continue;
+            }
+            let texts = after.texts(locale, d.photo);
+            if let Some(text) = texts.get(part as usize)
+                && texts.len() == of as usize
+                && *text != d.text
+            {
+                replace.push((
+                    *seq,
+                    Delivery {
+                        text: text.clone(),
+                        ..d.clone()
+                    },
+                ));
+            }
+        }
+        for m in &messages.sent {
+            let texts = after.texts(locale, m.photo);
+            let Some(text) = texts
+                .get(m.part as usize)
+                .filter(|_| texts.len() == of as usize)
+            else {
+                continue;
+            };
+            if before.texts(locale, m.photo).get(m.part as usize) == Some(text) {
+                continue;
+            }
             edits.push(Delivery {
-                edit: Some(message),
-                photo,
-                buttons: true,
+                edit: Some(m.message),
+                photo: m.photo,
+                // The buttons are on the last part.
+                buttons: m.part + 1 == of,
                 lang: locale.lang,
-                ..Delivery::message(alert.id, Target::Telegram(chat), text, now)
+                ..Delivery::message(alert.id, Target::Telegram(chat), text.clone(), now)
             });
         }
     }
@@ -319,30 +407,36 @@ pub fn updates_for(
 }
 
 /// Re-renders `alert`'s messages enqueued in the same step (not stored yet) after a later copy
-/// of its story was added. A message split in parts keeps its parts.
+/// of its story was added; a message split in parts takes its new parts, unless it would
+/// need one more (then it keeps its text).
 pub fn refresh_unsent(
     alert: &Alert,
     template: Option<&Template>,
     deliveries: &mut [Delivery],
     store: &Store,
 ) -> Result<(), StoreError> {
-    let mut parts: std::collections::HashMap<Target, usize> = std::collections::HashMap::new();
-    for d in deliveries
-        .iter()
-        .filter(|d| d.alert == alert.id && d.edit.is_none())
-    {
-        *parts.entry(d.target).or_default() += 1;
-    }
-    let mut rendered = Rerendered::new();
+    let mut chats: std::collections::BTreeMap<i64, Vec<&mut Delivery>> = Default::default();
     for d in deliveries
         .iter_mut()
         .filter(|d| d.alert == alert.id && d.edit.is_none())
     {
-        if let Target::Telegram(chat) = d.target
-            && parts.get(&d.target) == Some(&1)
-            && let Some((text, _)) = rerender(alert, template, store, chat, d.photo, &mut rendered)?
-        {
-            d.text = text;
+        if let Target::Telegram(chat) = d.target {
+            chats.entry(chat).or_default().push(d);
+        }
+    }
+    let mut after = Rerendered::new(alert, template);
+    for (chat, mut parts) in chats {
+        let Some(of) = parts_of(parts.iter().map(|d| &**d), None) else {
+            continue;
+        };
+        let locale = stored_locale(store, chat)?;
+        for d in &mut parts {
+            let texts = after.texts(locale, d.photo);
+            if let Some(text) = texts.get(d.part.map_or(0, |p| p.index) as usize)
+                && texts.len() == of as usize
+            {
+                d.text.clone_from(text);
+            }
         }
     }
     Ok(())
@@ -386,5 +480,112 @@ mod tests {
         let out = fan_out(&alert);
         let targets: Vec<Target> = out.iter().map(|d| d.target).collect();
         assert_eq!(targets, [Target::Telegram(2)]);
+    }
+
+    /// A long alert goes out in two parts. A later copy of its story changes only the second:
+    /// where it was sent, that message is edited (with the buttons it carries) and the first
+    /// is left alone; where it still waits, it goes out with the new text.
+    #[test]
+    fn a_later_copy_updates_the_part_it_changes_of_a_message_split_in_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let now: DateTime<Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
+        for id in [1, 2] {
+            let mut chat = Chat::new(id, ChatKind::Private, String::new(), now);
+            chat.rules.insert("seed".into());
+            store.put_chat(&chat).unwrap();
+        }
+        let mut alert = Alert::sample(1, now);
+        alert.title = "Customer seeks alternatives ".repeat(160);
+        let fan_out = deliveries_for(&alert, None, Mode::Telegram, &store, now, false).unwrap();
+        assert_eq!(fan_out.deliveries.len(), 4, "two parts for each chat");
+        store
+            .commit(&crate::store::Step {
+                now,
+                alerts: vec![alert.clone()],
+                deliveries: fan_out.deliveries,
+                ..Default::default()
+            })
+            .unwrap();
+        // Chat 1 got both parts, as messages 11 and 12; chat 2's wait.
+        let mut waiting = Vec::new();
+        for (seq, d) in store.outbox().unwrap() {
+            match d.target {
+                Target::Telegram(1) => {
+                    let id = if d.buttons { 12 } else { 11 };
+                    store.mark_sent(seq, &d, Some(id), now).unwrap();
+                }
+                _ => waiting.push((seq, d)),
+            }
+        }
+        let copy = HeadlineRef {
+            title: "Nvidia customer weighs alternatives".into(),
+            link: None,
+            source: "Bloomberg".into(),
+            published: now,
+        };
+        alert.also.push(copy.clone());
+        let (replace, edits) =
+            updates_for(&alert, &copy, None, Mode::Telegram, &store, now).unwrap();
+        let edited: Vec<(Target, Option<i32>, bool)> = edits
+            .iter()
+            .map(|d| (d.target, d.edit, d.buttons))
+            .collect();
+        assert_eq!(edited, [(Target::Telegram(1), Some(12), true)]);
+        assert!(edits[0].text.contains("Bloomberg"), "{}", edits[0].text);
+        let replaced: Vec<u64> = replace.iter().map(|(seq, _)| *seq).collect();
+        assert_eq!(replaced, [waiting[1].0], "the waiting second part");
+        assert!(replace[0].1.text.contains("Bloomberg"));
+        assert_eq!(edits[0].text, replace[0].1.text, "both chats read the same");
+    }
+
+    /// A message that a later copy would make longer than the messages it went out in keeps
+    /// its text: the copy's source is not worth a message of its own, after the chat's newer
+    /// ones, nor cutting the alert off differently than it reads.
+    #[test]
+    fn a_message_a_later_copy_would_lengthen_by_a_part_keeps_its_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let now: DateTime<Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
+        let mut chat = Chat::new(1, ChatKind::Private, String::new(), now);
+        chat.rules.insert("seed".into());
+        store.put_chat(&chat).unwrap();
+        // One message just short of Telegram's limit.
+        let mut alert = Alert::sample(1, now);
+        alert.title.clear();
+        let rest = render::visible_len(&render::alert_html(&alert, None, &Locale::DEFAULT));
+        alert.title = "x".repeat(render::MESSAGE_LIMIT - rest - 5);
+        let fan_out = deliveries_for(&alert, None, Mode::Telegram, &store, now, false).unwrap();
+        assert_eq!(fan_out.deliveries.len(), 1);
+        store
+            .commit(&crate::store::Step {
+                now,
+                alerts: vec![alert.clone()],
+                deliveries: fan_out.deliveries,
+                ..Default::default()
+            })
+            .unwrap();
+        let copy = HeadlineRef {
+            title: "Nvidia customer weighs alternatives".into(),
+            link: None,
+            source: "Bloomberg".into(),
+            published: now,
+        };
+        alert.also.push(copy.clone());
+        let (replace, edits) =
+            updates_for(&alert, &copy, None, Mode::Telegram, &store, now).unwrap();
+        assert!(
+            replace.is_empty() && edits.is_empty(),
+            "{replace:?} {edits:?}"
+        );
+        // Sent meanwhile: not edited either.
+        let (seq, d) = store.outbox().unwrap().remove(0);
+        store.mark_sent(seq, &d, Some(11), now).unwrap();
+        let (replace, edits) =
+            updates_for(&alert, &copy, None, Mode::Telegram, &store, now).unwrap();
+        assert!(
+            replace.is_empty() && edits.is_empty(),
+            "{replace:?} {edits:?}"
+        );
     }
 }

@@ -54,6 +54,31 @@ pub struct Delivery {
     /// Deliver without a notification sound (alerts of `info` and `low` severity).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub silent: bool,
+    /// Which part it is of an alert's message split in parts (none: the whole message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<Part>,
+}
+
+/// One part of a message too long for one Telegram message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    /// Its place, from 0.
+    pub index: u32,
+    /// How many parts the message went out in.
+    pub of: u32,
+}
+
+/// A Telegram message an alert became in a chat: the whole message, or one of its parts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SentMessage {
+    /// The chat.
+    pub chat: i64,
+    /// Which part (0: the first, or the whole message).
+    pub part: u32,
+    /// Telegram's message id.
+    pub message: i32,
+    /// Whether a picture with a caption.
+    pub photo: bool,
 }
 
 /// The alert id of messages that are not one alert's (`/broadcast`, digests): never edited,
@@ -82,18 +107,24 @@ impl Delivery {
             lang: crate::text::Lang::En,
             thread: None,
             silent: false,
+            part: None,
         }
     }
 
-    /// The chat and Telegram message an alert's first send became (`message_id`, as the sink
-    /// answered), to be remembered for later edits and `/history`; `None` for edits,
-    /// broadcasts, digests and the console.
-    pub fn became(&self, message_id: Option<i32>) -> Option<(i64, i32)> {
+    /// The Telegram message an alert's first send became (`message_id`, as the sink answered;
+    /// the part it is, and whether a picture, as this delivery says), to be remembered for
+    /// later edits and `/history`; `None` for edits, broadcasts, digests and the console.
+    pub fn became(&self, message_id: Option<i32>) -> Option<SentMessage> {
         match (self.target, message_id) {
-            (Target::Telegram(chat), Some(id))
+            (Target::Telegram(chat), Some(message))
                 if self.edit.is_none() && self.alert != BROADCAST =>
             {
-                Some((chat, id))
+                Some(SentMessage {
+                    chat,
+                    part: self.part.map_or(0, |p| p.index),
+                    message,
+                    photo: self.photo,
+                })
             }
             _ => None,
         }

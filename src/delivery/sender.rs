@@ -262,12 +262,14 @@ impl Sender {
         tracing::warn!(error = %e, seq, "cannot mark a sent delivery in one step; removing it alone");
         let stored = self.store.delivery(seq).ok().flatten();
         self.store.remove_delivery(seq)?;
-        if let Some((chat, id)) = d.became(message_id) {
-            if let Err(e) = self.store.record_sent(d.alert, chat, id, d.photo, now) {
+        if let Some(message) = d.became(message_id) {
+            if let Err(e) = self.store.record_sent(d.alert, &message, now) {
                 tracing::warn!(error = %e, "cannot record the sent message");
             }
             if let Some(stored) = stored.filter(|s| s.text != d.text)
-                && let Err(e) = self.store.enqueue(&d.edit_to(id, stored.text, now))
+                && let Err(e) = self
+                    .store
+                    .enqueue(&d.edit_to(message.message, stored.text, now))
             {
                 tracing::warn!(error = %e, "cannot enqueue the edit of a message changed on the wire");
             }

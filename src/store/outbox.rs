@@ -131,18 +131,18 @@ impl Store {
             &[Tree::Outbox, Tree::Sent, Tree::Received],
             "marking a delivery sent",
             |tx| {
-                if let Some((chat, id)) = became {
-                    sent::record(tx, sent.alert, chat, id, sent.photo, now)?;
+                if let Some(message) = &became {
+                    sent::record(tx, sent.alert, message, now)?;
                 }
                 let key = seq.to_be_bytes();
                 let stored = tx
                     .get(Tree::Outbox, &key)?
                     .and_then(|v| decode::<Delivery>(&v, "delivery"));
                 tx.remove(Tree::Outbox, &key)?;
-                if let (Some((_, id)), Some(stored)) = (became, stored)
+                if let (Some(message), Some(stored)) = (became, stored)
                     && stored.text != sent.text
                 {
-                    let edit = sent.edit_to(id, stored.text, now);
+                    let edit = sent.edit_to(message.message, stored.text, now);
                     let seq = tx.generate_id()?;
                     tx.insert(Tree::Outbox, &seq.to_be_bytes(), &encode(&edit))?;
                 }
@@ -192,7 +192,8 @@ pub(super) fn rerendered(
         tx.update(Tree::Outbox, &key, &encode(&d))?;
     } else if let Target::Telegram(chat) = changed.target
         && changed.edit.is_none()
-        && let Some((id, photo)) = sent::message_in(tx, changed.alert, chat)?
+        && let Some((id, photo)) =
+            sent::message_in(tx, changed.alert, chat, changed.part.map_or(0, |p| p.index))?
     {
         let edit = Delivery {
             photo,

@@ -1,11 +1,12 @@
-//! The Telegram messages alerts became: per alert and chat the message id (to edit it when
-//! the story grows, to answer its buttons), and per chat the alerts it received, newest last
+//! The Telegram messages alerts became: per alert and chat the message id, or the ids of its
+//! parts (to edit them when the story grows, to answer its buttons), and per chat the alerts it received, newest last
 //! (`/history`). Both are forgotten a month after the message was sent.
 
 use chrono::{DateTime, Utc};
 
 use super::kv::{Order, Range, Transaction, Tree, TxError};
-use super::{Store, StoreError, chat_from_key, chat_key, sent_key};
+use super::{Store, StoreError, chat_from_key, chat_key, ctx, sent_key};
+use crate::delivery::outbox::SentMessage;
 use crate::engine::AlertId;
 
 /// `chat key · alert id BE`: a chat's received alerts are one prefix, oldest first.
@@ -15,20 +16,28 @@ pub(super) fn received_key(chat: i64, alert: AlertId) -> Vec<u8> {
     k
 }
 
-/// Records, in `tx`, the Telegram message an alert became in a chat at `at`.
+/// `alert id BE · chat key`, then the part's place u32 BE for the parts after the first of a
+/// message split in parts: an alert's messages are one prefix, a chat's parts of them another.
+fn part_key(alert: AlertId, chat: i64, part: u32) -> Vec<u8> {
+    let mut k = sent_key(alert, chat);
+    if part > 0 {
+        k.extend_from_slice(&part.to_be_bytes());
+    }
+    k
+}
+
+/// Records, in `tx`, the Telegram message an alert became (`sent`) at `at`.
 pub(super) fn record(
     tx: &mut dyn Transaction,
     alert: AlertId,
-    chat: i64,
-    message_id: i32,
-    photo: bool,
+    sent: &SentMessage,
     at: DateTime<Utc>,
 ) -> Result<(), TxError> {
-    let mut value = message_id.to_be_bytes().to_vec();
-    value.push(u8::from(photo));
+    let mut value = sent.message.to_be_bytes().to_vec();
+    value.push(u8::from(sent.photo));
     value.extend_from_slice(&at.timestamp().to_be_bytes());
-    tx.insert(Tree::Sent, &sent_key(alert, chat), &value)?;
-    tx.insert(Tree::Received, &received_key(chat, alert), &[])
+    tx.insert(Tree::Sent, &part_key(alert, sent.chat, sent.part), &value)?;
+    tx.insert(Tree::Received, &received_key(sent.chat, alert), &[])
 }
 
 /// The message id and whether a photo, from a `Sent` value.
@@ -44,38 +53,37 @@ fn sent_at(value: &[u8]) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(i64::from_be_bytes(secs), 0)
 }
 
-/// The Telegram message `alert` became in `chat`, and whether a picture, as `tx` sees it.
+/// The Telegram message part `part` of `alert` became in `chat`, and whether a picture, as
+/// `tx` sees it.
 pub(super) fn message_in(
     tx: &mut dyn Transaction,
     alert: AlertId,
     chat: i64,
+    part: u32,
 ) -> Result<Option<(i32, bool)>, TxError> {
     Ok(tx
-        .get(Tree::Sent, &sent_key(alert, chat))?
+        .get(Tree::Sent, &part_key(alert, chat, part))?
         .as_deref()
         .and_then(message_of))
 }
 
 impl Store {
-    /// Records the Telegram message an alert became in a chat at `at` (for later edits;
-    /// `photo` when it was sent as a photo with a caption).
+    /// Records the Telegram message an alert became (`sent`) at `at`, for later edits.
     pub fn record_sent(
         &self,
         alert: AlertId,
-        chat: i64,
-        message_id: i32,
-        photo: bool,
+        sent: &SentMessage,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.transact(
             &[Tree::Sent, Tree::Received],
             "recording a sent message",
-            |tx| record(tx, alert, chat, message_id, photo, at),
+            |tx| record(tx, alert, sent, at),
         )
     }
 
-    /// The Telegram messages an alert became: chat, message id, whether a photo.
-    pub fn sent_messages(&self, alert: AlertId) -> Result<Vec<(i64, i32, bool)>, StoreError> {
+    /// The Telegram messages an alert became, in order of chat and part.
+    pub fn sent_messages(&self, alert: AlertId) -> Result<Vec<SentMessage>, StoreError> {
         let mut out = Vec::new();
         for entry in self.entries(
             Tree::Sent,
@@ -83,19 +91,40 @@ impl Store {
             "reading sent messages",
         ) {
             let (k, v) = entry?;
-            if let (Some(chat), Some((id, photo))) = (
+            let part = match k.get(16..) {
+                Some([]) => Some(0),
+                Some(part) => <[u8; 4]>::try_from(part).ok().map(u32::from_be_bytes),
+                None => None,
+            };
+            if let (Some(chat), Some(part), Some((message, photo))) = (
                 k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()),
+                part,
                 message_of(&v),
             ) {
-                out.push((chat_from_key(chat), id, photo));
+                out.push(SentMessage {
+                    chat: chat_from_key(chat),
+                    part,
+                    message,
+                    photo,
+                });
             }
         }
         Ok(out)
     }
 
-    /// Whether `alert` was sent to `chat` (buttons act only on alerts the chat received).
+    /// Whether `alert` was sent to `chat`, whole or any part of it (buttons act only on
+    /// alerts the chat received).
     pub fn was_sent(&self, alert: AlertId, chat: i64) -> Result<bool, StoreError> {
-        self.contains(Tree::Sent, &sent_key(alert, chat), "reading sent messages")
+        let first = self
+            .backend
+            .scan(
+                Tree::Sent,
+                &Range::prefix(&sent_key(alert, chat)),
+                Order::Ascending,
+                1,
+            )
+            .map_err(ctx("reading sent messages"))?;
+        Ok(!first.is_empty())
     }
 
     /// Forgets which messages alerts became a month after they were sent: their stories are

@@ -1,7 +1,7 @@
 use super::*;
 
 use crate::chats::{ChatKind, Mute, MuteTarget};
-use crate::delivery::outbox::Target;
+use crate::delivery::outbox::{SentMessage, Target};
 use crate::engine::EngineState;
 use crate::model::Session;
 use crate::personal::{Key, PersonalAlert, PersonalState, Restatement};
@@ -95,6 +95,7 @@ on_every_backend!(
     the_newest_wanted_bar_of_a_symbol_is_found_across_its_bar_lengths,
     a_flood_pause_is_kept_to_its_latest_end_across_a_reopen,
     the_messages_of_an_alert_that_does_not_decode_are_not_forgotten_early,
+    each_part_of_a_message_split_in_parts_is_recorded_as_its_own_message,
 );
 
 fn bar(time: &str, close: f64) -> Bar {
@@ -108,6 +109,16 @@ fn bar(time: &str, close: f64) -> Bar {
         close: Some(close),
         volume: Some(1),
         session: None,
+    }
+}
+
+/// A whole message (not a part) sent to `chat`.
+fn whole(chat: i64, message: i32, photo: bool) -> SentMessage {
+    SentMessage {
+        chat,
+        part: 0,
+        message,
+        photo,
     }
 }
 
@@ -401,7 +412,7 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages(f: 
             ..delivery(-42)
         })
         .unwrap();
-    store.record_sent(7, -42, 555, false, now).unwrap();
+    store.record_sent(7, &whole(-42, 555, false), now).unwrap();
     store
         .commit(&Step {
             now,
@@ -589,12 +600,12 @@ fn a_second_process_cannot_open_the_same_directory() {
 fn sent_messages_are_found_per_alert(f: &Fixture) {
     let store = f.open();
     let at = "2026-02-02T21:50:00Z".parse().unwrap();
-    store.record_sent(7, 42, 100, false, at).unwrap();
-    store.record_sent(7, -1001, 101, true, at).unwrap();
-    store.record_sent(8, 42, 102, false, at).unwrap();
+    store.record_sent(7, &whole(42, 100, false), at).unwrap();
+    store.record_sent(7, &whole(-1001, 101, true), at).unwrap();
+    store.record_sent(8, &whole(42, 102, false), at).unwrap();
     let mut sent = store.sent_messages(7).unwrap();
     sent.sort();
-    assert_eq!(sent, [(-1001, 101, true), (42, 100, false)]);
+    assert_eq!(sent, [whole(-1001, 101, true), whole(42, 100, false)]);
 }
 
 fn commands_change_the_stored_record_not_a_stale_copy(f: &Fixture) {
@@ -629,7 +640,7 @@ fn which_message_an_alert_became_is_forgotten_after_a_month(f: &Fixture) {
             ..Step::default()
         })
         .unwrap();
-    store.record_sent(7, 42, 100, true, fired).unwrap();
+    store.record_sent(7, &whole(42, 100, true), fired).unwrap();
     store.prune(fired + chrono::TimeDelta::days(29)).unwrap();
     assert!(store.was_sent(7, 42).unwrap());
     store.prune(fired + chrono::TimeDelta::days(31)).unwrap();
@@ -654,7 +665,7 @@ fn the_messages_of_an_alert_that_does_not_decode_are_not_forgotten_early(f: &Fix
             ..Step::default()
         })
         .unwrap();
-    store.record_sent(7, 42, 100, false, fired).unwrap();
+    store.record_sent(7, &whole(42, 100, false), fired).unwrap();
     // Alerts 8's and 9's messages as an older version recorded them: no time of their own.
     let raw = &store.backend;
     for alert in [8, 9] {
@@ -696,6 +707,56 @@ fn the_messages_of_an_alert_that_does_not_decode_are_not_forgotten_early(f: &Fix
         .unwrap();
     store.prune(fired + chrono::TimeDelta::days(31)).unwrap();
     assert!(!store.was_sent(8, 42).unwrap());
+    assert!(store.received(42, 0, 10).unwrap().0.is_empty());
+}
+
+/// A message split in parts becomes one Telegram message per part: each is remembered, so a
+/// later copy of the story edits the part it changes — also the part sent while the step that
+/// re-rendered it ran.
+fn each_part_of_a_message_split_in_parts_is_recorded_as_its_own_message(f: &Fixture) {
+    use crate::delivery::outbox::Part;
+    let store = f.open();
+    let now: DateTime<Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
+    let part = |index: u32, text: &str| Delivery {
+        text: text.into(),
+        buttons: index == 1,
+        part: Some(Part { index, of: 2 }),
+        ..delivery(42)
+    };
+    let first = store.enqueue(&part(0, "first part")).unwrap();
+    let second = store.enqueue(&part(1, "second part")).unwrap();
+    store
+        .mark_sent(first, &part(0, "first part"), Some(11), now)
+        .unwrap();
+    // The second part goes out as a step re-renders it; the step lands after its removal.
+    store
+        .mark_sent(second, &part(1, "second part"), Some(12), now)
+        .unwrap();
+    store
+        .commit(&Step {
+            now,
+            replace: vec![(second, part(1, "second part · also reported by Bloomberg"))],
+            ..Step::default()
+        })
+        .unwrap();
+    let sent: Vec<(u32, i32)> = store
+        .sent_messages(7)
+        .unwrap()
+        .iter()
+        .map(|m| (m.part, m.message))
+        .collect();
+    assert_eq!(sent, [(0, 11), (1, 12)]);
+    assert!(store.was_sent(7, 42).unwrap());
+    assert!(!store.was_sent(7, 43).unwrap());
+    let pending = store.outbox().unwrap();
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    let edit = &pending[0].1;
+    assert_eq!(edit.edit, Some(12), "the second part's message edited");
+    assert!(edit.buttons);
+    assert_eq!(edit.text, "second part · also reported by Bloomberg");
+    assert_eq!(store.received(42, 0, 10).unwrap().0, [7]);
+    store.prune(now + chrono::TimeDelta::days(31)).unwrap();
+    assert!(store.sent_messages(7).unwrap().is_empty());
     assert!(store.received(42, 0, 10).unwrap().0.is_empty());
 }
 
@@ -822,7 +883,7 @@ fn a_message_whose_text_changed_on_the_wire_is_edited_once_sent(f: &Fixture) {
             )
         }
     );
-    assert_eq!(store.sent_messages(7).unwrap(), vec![(42, 555, true)]);
+    assert_eq!(store.sent_messages(7).unwrap(), vec![whole(42, 555, true)]);
     store.remove_delivery(store.outbox().unwrap()[0].0).unwrap();
 
     // Removed as sent before the step commits: the step edits the message instead of
@@ -873,7 +934,7 @@ fn a_message_whose_text_changed_on_the_wire_is_edited_once_sent(f: &Fixture) {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(store.sent_messages(9).unwrap(), vec![(44, 557, false)]);
+    assert_eq!(store.sent_messages(9).unwrap(), vec![whole(44, 557, false)]);
 }
 
 fn personal_alerts_stored_as_compiled_rules_are_upgraded_on_open(f: &Fixture) {
@@ -1091,7 +1152,11 @@ fn received_alerts_are_indexed_on_upgrade_and_listed_newest_first(f: &Fixture) {
     assert_eq!(store.received(42, 1, 1).unwrap(), (vec![5], false));
     assert_eq!(store.received(43, 0, 10).unwrap(), (vec![7], false));
     store
-        .record_sent(11, 42, 3, true, "2026-02-02T21:50:00Z".parse().unwrap())
+        .record_sent(
+            11,
+            &whole(42, 3, true),
+            "2026-02-02T21:50:00Z".parse().unwrap(),
+        )
         .unwrap();
     assert_eq!(store.received(42, 0, 10).unwrap(), (vec![11, 9, 5], false));
     assert_eq!(
