@@ -55,11 +55,17 @@ pub fn send_due(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> 
         if !due {
             continue;
         }
+        // An alert whose record does not decode (logged) waits for a digest that can tell
+        // it; one no longer stored is let go with the rest.
         let mut alerts = Vec::new();
+        let mut done = Vec::new();
         for id in &ids {
-            if let Some(a) = store.alert(*id)? {
-                alerts.push(a);
+            match store.alert(*id)? {
+                Some(a) => alerts.push(a),
+                None if store.holds_alert(*id)? => continue,
+                None => {}
             }
+            done.push(*id);
         }
         alerts.sort_by_key(|a| a.fired_at);
         let messages: Vec<Delivery> = if alerts.is_empty() {
@@ -77,7 +83,7 @@ pub fn send_due(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> 
             })
             .collect()
         };
-        store.commit_digest(chat.id, &ids, &messages, now)?;
+        store.commit_digest(chat.id, &done, &messages, now)?;
         sent += usize::from(!messages.is_empty());
     }
     Ok(sent)
@@ -179,5 +185,52 @@ mod tests {
             vec![(6, vec![7])],
             "the unreadable chat's waiting alerts were dropped"
         );
+    }
+
+    /// An alert whose stored record does not decode (written by a later version, say) cannot
+    /// be told in a digest now, but it is not dropped from the chat's waiting alerts: it goes
+    /// out in a later digest once it can be read. An alert no longer stored at all is let go.
+    #[test]
+    fn a_waiting_alert_whose_record_does_not_decode_is_kept_for_a_later_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let mut chat = Chat::new(5, ChatKind::Private, "u".into(), t("2026-02-01T00:00:00Z"));
+        chat.settings.digest = vec![NaiveTime::from_hms_opt(8, 0, 0).unwrap()];
+        store.put_chat(&chat).unwrap();
+        let fired = t("2026-02-02T21:50:00Z");
+        store
+            .commit(&Step {
+                now: fired,
+                alerts: vec![Alert::sample(7, fired), Alert::sample(8, fired)],
+                digest: vec![(5, 7), (5, 8), (5, 9)],
+                ..Step::default()
+            })
+            .unwrap();
+        store
+            .backend()
+            .insert(
+                crate::store::kv::Tree::Alerts,
+                &8u64.to_be_bytes(),
+                br#"{"id": "of a later version"}"#,
+            )
+            .unwrap();
+        assert_eq!(send_due(&store, t("2026-02-03T08:00:30Z")).unwrap(), 1);
+        assert_eq!(store.outbox().unwrap().len(), 1);
+        assert_eq!(
+            store.digest_waiting().unwrap(),
+            vec![(5, vec![8])],
+            "an alert that does not decode was dropped"
+        );
+        // Readable again (the version that wrote it is back): it goes out in the next digest.
+        store
+            .commit(&Step {
+                now: fired,
+                alerts: vec![Alert::sample(8, fired)],
+                ..Step::default()
+            })
+            .unwrap();
+        assert_eq!(send_due(&store, t("2026-02-04T08:00:30Z")).unwrap(), 1);
+        assert!(store.digest_waiting().unwrap().is_empty());
     }
 }
