@@ -483,6 +483,77 @@ async fn a_message_rerendered_on_the_wire_is_edited_even_when_marking_it_sent_fa
     assert_eq!(store.outbox_len().unwrap(), 0);
 }
 
+/// A message Telegram accepted just as this instance's transactions began to be refused (a
+/// stop gave the lease up while the send was on the wire, fencing them): it leaves the outbox
+/// — no leader sends it again — and it is still remembered as the message its alert became,
+/// so its buttons answer, `/history` lists it and a later copy of the story edits it.
+async fn a_message_sent_as_transactions_are_refused_is_still_recorded(
+    store: &Store,
+    refuse: impl FnOnce() + Send + 'static,
+) {
+    store
+        .commit(&Step {
+            now: now(),
+            alerts: vec![alert(7, "nvda-drop")],
+            ..Default::default()
+        })
+        .unwrap();
+    store
+        .enqueue(&Delivery::message(
+            7,
+            Target::Telegram(42),
+            "alert".into(),
+            now(),
+        ))
+        .unwrap();
+    let sink = Arc::new(Recording {
+        sent: Default::default(),
+        during: std::sync::Mutex::new(Some(Box::new(refuse))),
+    });
+    Sender::new(store.clone(), sink.clone(), Clock::anchored(now()))
+        .drain_once()
+        .await
+        .unwrap();
+    assert_eq!(sink.sent.lock().unwrap().len(), 1);
+    assert_eq!(store.outbox_len().unwrap(), 0, "left for the next leader");
+    assert!(
+        store.was_sent(7, 42).unwrap(),
+        "the message the alert became is forgotten"
+    );
+    assert_eq!(store.received(42, 0, 10).unwrap().0, [7]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_sent_as_transactions_are_refused_is_still_recorded_sled() {
+    let dir = tempfile::tempdir().unwrap();
+    let sled = Store::open(dir.path(), 8 << 20).unwrap();
+    let faulty = Arc::new(Faulty::new(sled.backend()));
+    let store = Store::with_backend(faulty.clone()).unwrap();
+    a_message_sent_as_transactions_are_refused_is_still_recorded(&store, move || {
+        faulty.fail_commits(usize::MAX)
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_message_sent_as_the_lease_is_given_up_is_still_recorded() {
+    let Some(db) = support::postgres::TestDatabase::create("postgres_sent_as_lease_given_up")
+    else {
+        return;
+    };
+    let store = db.store();
+    let backend = Arc::clone(store.backend());
+    let term = backend
+        .lease("alpha", None, Duration::from_secs(10))
+        .unwrap()
+        .expect("the lease");
+    backend.fence(Some(("alpha".into(), term)));
+    a_message_sent_as_transactions_are_refused_is_still_recorded(&store, move || {
+        backend.release("alpha", term).unwrap()
+    })
+    .await;
+}
+
 /// A later copy of the story arrives as the sender marks the alert's message sent: the step
 /// reads the pending messages and the messages sent one after the other, and the sender's
 /// removal (with the record of the message it became) lands between the two reads. As the

@@ -247,8 +247,8 @@ impl Sender {
     /// ([`Store::mark_sent`]). When that fails — the store hiccuped, or this instance no
     /// longer leads and its transactions are refused (a stop gives the lease up while a send
     /// is still on the wire) — the delivery is removed on its own, so that no leader sends it
-    /// again, and the record and the edit follow as far as the store lets them. An error
-    /// only when the removal itself failed.
+    /// again, and the record and the edit follow, in plain writes as well. An error only when
+    /// the removal itself failed.
     fn settle(
         &self,
         seq: u64,

@@ -26,6 +26,18 @@ fn part_key(alert: AlertId, chat: i64, part: u32) -> Vec<u8> {
     k
 }
 
+/// The rows that record the Telegram message an alert became (`sent`) at `at`: its message
+/// id in `sent`, the alert in the chat's `received`.
+fn rows(alert: AlertId, sent: &SentMessage, at: DateTime<Utc>) -> [(Tree, Vec<u8>, Vec<u8>); 2] {
+    let mut value = sent.message.to_be_bytes().to_vec();
+    value.push(u8::from(sent.photo));
+    value.extend_from_slice(&at.timestamp().to_be_bytes());
+    [
+        (Tree::Sent, part_key(alert, sent.chat, sent.part), value),
+        (Tree::Received, received_key(sent.chat, alert), Vec::new()),
+    ]
+}
+
 /// Records, in `tx`, the Telegram message an alert became (`sent`) at `at`.
 pub(super) fn record(
     tx: &mut dyn Transaction,
@@ -33,11 +45,10 @@ pub(super) fn record(
     sent: &SentMessage,
     at: DateTime<Utc>,
 ) -> Result<(), TxError> {
-    let mut value = sent.message.to_be_bytes().to_vec();
-    value.push(u8::from(sent.photo));
-    value.extend_from_slice(&at.timestamp().to_be_bytes());
-    tx.insert(Tree::Sent, &part_key(alert, sent.chat, sent.part), &value)?;
-    tx.insert(Tree::Received, &received_key(sent.chat, alert), &[])
+    for (tree, key, value) in rows(alert, sent, at) {
+        tx.insert(tree, &key, &value)?;
+    }
+    Ok(())
 }
 
 /// The message id and whether a photo, from a `Sent` value.
@@ -68,18 +79,20 @@ pub(super) fn message_in(
 }
 
 impl Store {
-    /// Records the Telegram message an alert became (`sent`) at `at`, for later edits.
+    /// Records the Telegram message an alert became (`sent`) at `at`, for later edits, its
+    /// buttons and `/history`, when it could not be in one step with its removal from the
+    /// outbox: in plain writes, which the fence of a leader that gave up its lease does not
+    /// refuse (what it sent is true all the same).
     pub fn record_sent(
         &self,
         alert: AlertId,
         sent: &SentMessage,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.transact(
-            &[Tree::Sent, Tree::Received],
-            "recording a sent message",
-            |tx| record(tx, alert, sent, at),
-        )
+        for (tree, key, value) in rows(alert, sent, at) {
+            self.put(tree, &key, &value, "recording a sent message")?;
+        }
+        Ok(())
     }
 
     /// The Telegram messages an alert became, in order of chat and part.
