@@ -220,6 +220,53 @@ async fn feed_failures_are_classified() {
     assert_eq!(kind(closed.fetch(&h, evening()).await), "connect");
 }
 
+/// An error answer is its status, whatever the size of the page that comes with it: a 429
+/// with a page larger than the body limit is rate-limiting (its Retry-After waited out), a
+/// 503 a server error — neither "too large". With or without a Content-Length.
+#[tokio::test]
+async fn an_error_answer_larger_than_the_body_limit_keeps_its_status_and_retry_after() {
+    let origin = Origin::start().await;
+    let page = format!(
+        "<html><body>Too Many Requests{}</body></html>",
+        " ".repeat(9 * 1024 * 1024)
+    );
+    let limited = || Reply::status(429, "text/html", page.clone()).header("Retry-After", "120");
+    origin.set("/limited.xml", limited());
+    origin.set("/limited-streamed.xml", limited().chunked());
+    origin.set(
+        "/down.xml",
+        Reply::status(503, "text/html", page.clone()).chunked(),
+    );
+    origin.set("/v8/finance/chart/AMD", limited());
+    let h = http(5000);
+    for path in ["/limited.xml", "/limited-streamed.xml"] {
+        let Err(err) = feed(&origin, path).fetch(&h, evening()).await else {
+            panic!("{path}: a 429 is no feed");
+        };
+        assert_eq!(err.kind(), "rate-limited", "{path}: {err}");
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(120)), "{path}");
+        assert!(err.to_string().contains("Too Many Requests"), "{err}");
+    }
+    let Err(err) = feed(&origin, "/down.xml").fetch(&h, evening()).await else {
+        panic!("a 503 is no feed");
+    };
+    assert_eq!(err.kind(), "server-error", "{err}");
+
+    let yahoo = Yahoo::new(
+        origin.url("/").parse().unwrap(),
+        "30m".parse().unwrap(),
+        true,
+        false,
+    );
+    let fetch = yahoo.fetch(&h, &["AMD".to_string()], evening()).await;
+    let [(symbol, err)] = &fetch.errors[..] else {
+        panic!("{:?}", fetch.errors);
+    };
+    assert_eq!(symbol, "AMD");
+    assert_eq!(err.kind(), "rate-limited", "{err}");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+}
+
 #[tokio::test]
 async fn yahoo_charts_become_bars_and_rate_limits_are_reported() {
     let origin = Origin::start().await;

@@ -43,7 +43,8 @@ pub enum FetchError {
         /// The start of the body.
         snippet: String,
     },
-    /// The body exceeded [`MAX_BODY`].
+    /// The body of a successful answer exceeded [`MAX_BODY`] (an error answer is its status,
+    /// whatever its size).
     #[error("response larger than {} MiB", MAX_BODY / (1024 * 1024))]
     TooLarge,
     /// The body did not parse.
@@ -147,9 +148,12 @@ impl Response {
     }
 }
 
+/// How much of a body [`snippet`] looks at.
+const SNIPPET_BYTES: usize = 600;
+
 /// The first 120 characters of a body on one line.
 pub fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(600)]);
+    let text = String::from_utf8_lossy(&body[..body.len().min(SNIPPET_BYTES)]);
     let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     one_line.chars().take(120).collect()
 }
@@ -212,20 +216,40 @@ impl Http {
             .map_err(classify)?;
         let status = resp.status().as_u16();
         let resp_headers = resp.headers().clone();
-        let body = read_limited(resp).await?;
-        if (200..300).contains(&status) || status == 304 {
-            return Ok(Response {
+        if !(200..300).contains(&status) && status != 304 {
+            // The status and its Retry-After are the answer, whatever the size of the page
+            // that comes with them: only its start is read, for the log.
+            let head = read_head(resp).await;
+            return Err(FetchError::Status {
                 status,
-                headers: resp_headers,
-                body,
+                retry_after: retry_after(&resp_headers),
+                snippet: snippet(&head),
             });
         }
-        Err(FetchError::Status {
+        let body = read_limited(resp).await?;
+        Ok(Response {
             status,
-            retry_after: retry_after(&resp_headers),
-            snippet: snippet(&body),
+            headers: resp_headers,
+            body,
         })
     }
+}
+
+/// The first [`SNIPPET_BYTES`] (or so) of an error answer's body, as far as it can be read;
+/// the rest is not waited for.
+async fn read_head(resp: reqwest::Response) -> Vec<u8> {
+    let mut stream = resp.bytes_stream();
+    let mut head = Vec::new();
+    while head.len() < SNIPPET_BYTES {
+        match stream.next().await {
+            Some(Ok(chunk)) => {
+                let room = SNIPPET_BYTES - head.len();
+                head.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Some(Err(_)) | None => break,
+        }
+    }
+    head
 }
 
 async fn read_limited(resp: reqwest::Response) -> Result<Bytes, FetchError> {

@@ -18,6 +18,8 @@ pub struct Reply {
     pub body: String,
     pub headers: Vec<(String, String)>,
     pub delay: Option<std::time::Duration>,
+    /// Sent in chunks without a Content-Length, as a server streaming a page does.
+    pub chunked: bool,
 }
 
 impl Reply {
@@ -28,6 +30,7 @@ impl Reply {
             body: body.into(),
             headers: Vec::new(),
             delay: None,
+            chunked: false,
         }
     }
 
@@ -38,12 +41,19 @@ impl Reply {
             body: body.into(),
             headers: Vec::new(),
             delay: None,
+            chunked: false,
         }
     }
 
     /// Answers only after `delay` (a slow or hanging server).
     pub fn delayed(mut self, delay: std::time::Duration) -> Reply {
         self.delay = Some(delay);
+        self
+    }
+
+    /// Sends the body in chunks of 64 KiB without announcing its length.
+    pub fn chunked(mut self) -> Reply {
+        self.chunked = true;
         self
     }
 
@@ -173,6 +183,17 @@ async fn serve(State(routes): State<Arc<Mutex<Routes>>>, req: Request<Body>) -> 
         .header("content-type", reply.content_type.clone());
     for (k, v) in &reply.headers {
         resp = resp.header(k.as_str(), v.as_str());
+    }
+    if reply.chunked {
+        let chunks: Vec<Result<bytes::Bytes, std::convert::Infallible>> = reply
+            .body
+            .into_bytes()
+            .chunks(64 * 1024)
+            .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+            .collect();
+        return resp
+            .body(Body::from_stream(futures::stream::iter(chunks)))
+            .unwrap();
     }
     resp.body(Body::from(reply.body)).unwrap()
 }
