@@ -2,7 +2,6 @@
 
 mod cli;
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -163,7 +162,7 @@ fn main() -> ExitCode {
     match logging::Format::parse(format.as_deref()) {
         Ok(format) => logging::init(format),
         Err(e) => {
-            eprintln!("marketbot: {e}");
+            cli::note(format_args!("marketbot: {e}\n"));
             return ExitCode::from(2);
         }
     }
@@ -175,7 +174,7 @@ fn main() -> ExitCode {
         } => match service::run(&config, clock_start, record) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("marketbot: {}", report(&e));
+                cli::note(format_args!("marketbot: {}\n", report(&e)));
                 ExitCode::FAILURE
             }
         },
@@ -184,7 +183,7 @@ fn main() -> ExitCode {
             match service::migrate(&from, &to, schema.as_deref()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("marketbot: {}", report(&e));
+                    cli::note(format_args!("marketbot: {}\n", report(&e)));
                     ExitCode::FAILURE
                 }
             }
@@ -228,7 +227,7 @@ fn main() -> ExitCode {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
             Err(e) => {
-                eprintln!("marketbot: {}", report(&e));
+                cli::note(format_args!("marketbot: {}\n", report(&e)));
                 ExitCode::from(2)
             }
         },
@@ -282,7 +281,7 @@ fn exit(result: anyhow::Result<()>) -> ExitCode {
         // The reader went away (`marketbot match … | head`): nothing more to say to it.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "marketbot: {}", report(&e));
+            cli::note(format_args!("marketbot: {}\n", report(&e)));
             ExitCode::from(2)
         }
     }

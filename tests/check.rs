@@ -282,3 +282,69 @@ fn testing_one_file_is_not_failed_by_its_broken_neighbours() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(!stdout.contains("broken.toml"), "{stdout}");
 }
+
+/// `check`, `test` and the rules' problems before `match` print far more than a pipe holds;
+/// the reader takes a little and goes away, as `| head` does. The command ends quietly with
+/// its verdict: no panic, no complaint about the pipe.
+#[test]
+fn a_reader_that_stops_early_ends_the_output_not_the_verdict() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken");
+    std::fs::create_dir(&broken).unwrap();
+    for i in 0..800 {
+        std::fs::write(
+            broken.join(format!("r{i}.toml")),
+            format!(
+                "id = \"r{i}\"\ntitle = \"r{i}\"\ncondition = \"word and missing{i}\"\n\n[text.word]\nany = [\"zebra\"]\n"
+            ),
+        )
+        .unwrap();
+    }
+    let failing = dir.path().join("failing");
+    std::fs::create_dir(&failing).unwrap();
+    let examples: Vec<String> = (0..2000)
+        .map(|i| format!("\"Headline number {i} about nothing in particular\""))
+        .collect();
+    std::fs::write(
+        failing.join("never.toml"),
+        format!(
+            "id = \"never\"\ntitle = \"Never\"\ncondition = \"word\"\n\n[text.word]\nany = [\"zebra\"]\n\n[tests]\nmatch = [{}]\n",
+            examples.join(", ")
+        ),
+    )
+    .unwrap();
+    let headlines = dir.path().join("headlines.txt");
+    std::fs::write(&headlines, "Nvidia falls\n").unwrap();
+    let (broken, failing, headlines) = (
+        broken.to_str().unwrap(),
+        failing.to_str().unwrap(),
+        headlines.to_str().unwrap(),
+    );
+    for (args, verdict) in [
+        (vec!["check", broken], 1),
+        (vec!["test", failing], 1),
+        (
+            vec!["match", "--rules", broken, "--headlines", headlines],
+            2,
+        ),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_marketbot"))
+            .args(&args)
+            .env_remove("MARKETBOT_CONFIG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(verdict), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -1,14 +1,30 @@
 //! The subcommands behind the command line, and what several of them share: reading a file,
-//! compiling rules.
+//! compiling rules, writing to standard output and error.
 
 pub(crate) mod replay;
 pub(crate) mod rules;
 pub(crate) mod service;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+
+/// Writes to standard output. A reader that went away (`marketbot check | head`) has read all
+/// it wanted: the rest is dropped quietly, as Unix tools do, and the command goes on to its
+/// verdict. Any other failure to write is the caller's to report.
+pub(crate) fn print(text: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+    match std::io::stdout().lock().write_fmt(text) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Writes a message to standard error; one nobody can read any more is dropped, not a panic.
+pub(crate) fn note(text: std::fmt::Arguments<'_>) {
+    let _ = std::io::stderr().lock().write_fmt(text);
+}
 
 /// Compiles rules from directories and files, or prints the problems.
 fn load_rules(paths: &[PathBuf]) -> Result<std::sync::Arc<marketbot::rules::RuleSet>, ExitCode> {
@@ -17,7 +33,10 @@ fn load_rules(paths: &[PathBuf]) -> Result<std::sync::Arc<marketbot::rules::Rule
     let mut problems = Vec::new();
     for path in paths {
         if !path.exists() {
-            eprintln!("marketbot: {}: no such file or directory", path.display());
+            note(format_args!(
+                "marketbot: {}: no such file or directory\n",
+                path.display()
+            ));
             return Err(ExitCode::from(2));
         }
         let dir = if path.is_dir() {
@@ -58,7 +77,11 @@ fn load_rules(paths: &[PathBuf]) -> Result<std::sync::Arc<marketbot::rules::Rule
                 files,
                 ..Default::default()
             };
-            print!("{}", marketbot::check::render(&report));
+            if let Err(e) = print(format_args!("{}", marketbot::check::render(&report))) {
+                note(format_args!(
+                    "marketbot: writing the rules' problems: {e}\n"
+                ));
+            }
             Err(ExitCode::from(1))
         }
     }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::{load_rules, read};
+use super::{load_rules, note, read};
 use crate::{Format, format_or_default};
 
 /// The rules of a directory and the headlines of a file (lines that are not headlines are
@@ -29,16 +29,16 @@ fn load_inputs(
 /// Names the first ten of the `skipped` headline lines (`problems`) and counts the rest.
 fn report_skipped(command: &str, problems: &[marketbot::replay::CsvError], skipped: usize) {
     for p in problems.iter().take(10) {
-        eprintln!(
-            "marketbot {command}: skipping headline on line {}: {}",
+        note(format_args!(
+            "marketbot {command}: skipping headline on line {}: {}\n",
             p.line, p.message
-        );
+        ));
     }
     if skipped > 10 {
-        eprintln!(
-            "marketbot {command}: {} more headline line(s) skipped",
+        note(format_args!(
+            "marketbot {command}: {} more headline line(s) skipped\n",
             skipped - 10
-        );
+        ));
     }
 }
 
@@ -134,6 +134,9 @@ pub(crate) fn run_replay(
     out.flush()?;
     summary.headlines = counts.headlines;
     summary.bars = counts.bars;
-    eprintln!("{summary} in {:.2}s", started.elapsed().as_secs_f64());
+    note(format_args!(
+        "{summary} in {:.2}s\n",
+        started.elapsed().as_secs_f64()
+    ));
     Ok(())
 }

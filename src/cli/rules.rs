@@ -7,36 +7,46 @@ use std::process::ExitCode;
 use anyhow::Context;
 use marketbot::config::ProcessEnv;
 
-use super::{load_rules, read};
+use super::{load_rules, note, print, read};
 use crate::{EvalFormat, Format, SplitArg, format_or_default};
 
 pub(crate) fn check(paths: &[PathBuf]) -> ExitCode {
-    match marketbot::check::check(paths, &ProcessEnv) {
+    let report = match marketbot::check::check(paths, &ProcessEnv) {
+        Ok(report) => report,
         Err(e) => {
-            eprintln!("marketbot check: {e}");
-            ExitCode::from(2)
+            note(format_args!("marketbot check: {e}\n"));
+            return ExitCode::from(2);
         }
-        Ok(report) => {
-            print!("{}", marketbot::check::render(&report));
-            let warnings = match report.warnings.len() {
-                0 => String::new(),
-                n => format!(", {n} warning(s)"),
-            };
-            if report.problems.is_empty() {
-                println!(
-                    "ok: {} file(s), {} rule(s), no problems{warnings}",
-                    report.files.len(),
-                    report.rules
-                );
-                ExitCode::SUCCESS
-            } else {
-                println!(
-                    "{} problem(s){warnings} in {} file(s) checked",
-                    report.problems.len(),
-                    report.files.len()
-                );
-                ExitCode::from(1)
-            }
+    };
+    let warnings = match report.warnings.len() {
+        0 => String::new(),
+        n => format!(", {n} warning(s)"),
+    };
+    let (verdict, summary) = if report.problems.is_empty() {
+        (
+            ExitCode::SUCCESS,
+            format!(
+                "ok: {} file(s), {} rule(s), no problems{warnings}",
+                report.files.len(),
+                report.rules
+            ),
+        )
+    } else {
+        (
+            ExitCode::from(1),
+            format!(
+                "{} problem(s){warnings} in {} file(s) checked",
+                report.problems.len(),
+                report.files.len()
+            ),
+        )
+    };
+    let rendered = marketbot::check::render(&report);
+    match print(format_args!("{rendered}{summary}\n")) {
+        Ok(()) => verdict,
+        Err(e) => {
+            note(format_args!("marketbot check: writing the report: {e}\n"));
+            ExitCode::from(2)
         }
     }
 }
@@ -53,29 +63,34 @@ pub(crate) fn test(paths: &[PathBuf]) -> ExitCode {
     };
     let outcomes = marketbot::examples::run_all(&set);
     let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed).collect();
-    for o in &failed {
-        let what = match &o.kind {
-            marketbot::examples::Kind::Match(h) => format!("should match: {h}"),
-            marketbot::examples::Kind::NoMatch(h) => format!("should not match: {h}"),
-            marketbot::examples::Kind::Scenario(name) => format!("scenario: {name}"),
-        };
-        println!(
-            "FAIL {} ({})
-  {what}
-  {}
-",
-            o.rule,
-            o.path.display(),
-            o.detail.replace('\n', "\n  ")
-        );
+    let written = failed
+        .iter()
+        .try_for_each(|o| {
+            let what = match &o.kind {
+                marketbot::examples::Kind::Match(h) => format!("should match: {h}"),
+                marketbot::examples::Kind::NoMatch(h) => format!("should not match: {h}"),
+                marketbot::examples::Kind::Scenario(name) => format!("scenario: {name}"),
+            };
+            print(format_args!(
+                "FAIL {} ({})\n  {what}\n  {}\n\n",
+                o.rule,
+                o.path.display(),
+                o.detail.replace('\n', "\n  ")
+            ))
+        })
+        .and_then(|()| {
+            print(format_args!(
+                "{} example(s) in {} rule(s): {} passed, {} failed\n",
+                outcomes.len(),
+                set.rules().len(),
+                outcomes.len() - failed.len(),
+                failed.len()
+            ))
+        });
+    if let Err(e) = written {
+        note(format_args!("marketbot test: writing the outcomes: {e}\n"));
+        return ExitCode::from(2);
     }
-    println!(
-        "{} example(s) in {} rule(s): {} passed, {} failed",
-        outcomes.len(),
-        set.rules().len(),
-        outcomes.len() - failed.len(),
-        failed.len()
-    );
     if failed.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -10,6 +10,8 @@ use marketbot::clock::Clock;
 use marketbot::config::{Config, ProcessEnv};
 use marketbot::logging;
 
+use super::{note, print};
+
 fn load_config(path: &Path) -> anyhow::Result<Config> {
     Config::load(path, &ProcessEnv).map_err(|problems| {
         let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
@@ -76,7 +78,7 @@ pub(crate) fn healthcheck(config_path: &Path) -> ExitCode {
     let config = match load_config(config_path) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("marketbot: {}", crate::report(&e));
+            note(format_args!("marketbot: {}\n", crate::report(&e)));
             return ExitCode::from(2);
         }
     };
@@ -94,13 +96,14 @@ pub(crate) fn healthcheck(config_path: &Path) -> ExitCode {
         None => marketbot::health::check_file(&config.storage.path, config.http.stall_after)
             .map(|age| format!("healthy (heartbeat {}s ago)\n", age.as_secs())),
     };
+    // Docker reads the answer; a reader gone or a full disk changes nothing about the verdict.
     match checked {
         Ok(report) => {
-            print!("{report}");
+            let _ = print(format_args!("{report}"));
             ExitCode::SUCCESS
         }
         Err(e) => {
-            println!("unhealthy: {e}");
+            let _ = print(format_args!("unhealthy: {e}\n"));
             ExitCode::FAILURE
         }
     }
@@ -126,13 +129,13 @@ pub(crate) fn migrate(from: &Path, to: &str, schema: Option<&str>) -> anyhow::Re
         .with_context(|| format!("opening {}", marketbot::config::redact_url(to)))?;
     let copied = source.copy_into(&target)?;
     for (tree, n) in &copied.trees {
-        println!("{tree:>16}  {n}");
+        print(format_args!("{tree:>16}  {n}\n"))?;
     }
-    println!(
-        "copied {} entries from {} to {}; start the bot with storage.url set to it",
+    print(format_args!(
+        "copied {} entries from {} to {}; start the bot with storage.url set to it\n",
         copied.total(),
         from.display(),
         target.describe()
-    );
+    ))?;
     Ok(())
 }
