@@ -97,8 +97,9 @@ pub struct FeedConfig {
     pub source: FeedSource,
     /// When to fetch.
     pub schedule: cron::Schedule,
-    /// Symbols every item of this feed is about (of Finnhub's company news: the symbols whose
-    /// news is asked for, each item about the one it was asked for).
+    /// Symbols the items of this feed are about, unless an item names its own (of Finnhub's
+    /// company news: the symbols whose news is asked for, each item about the one it was asked
+    /// for).
     pub symbols: Vec<String>,
 }
 

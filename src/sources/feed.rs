@@ -4,7 +4,9 @@
 //! without a guid, which would make every fetch look new. The publisher of a syndicated item
 //! is taken from where aggregators put it (Google News' `<font>` trailer, a Reuters-style
 //! `(Reuters) -` lead), falling back to the feed's name. Dates feed-rs cannot read (German day
-//! and month names, German orders, sloppy English) are read by [`date::parse`].
+//! and month names, German orders, sloppy English) are read by [`date::parse`]. An item that
+//! names the symbols it is about (Nasdaq's `<nasdaq:tickers>`) is about those, one that names
+//! none about the feed's configured symbols.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -19,6 +21,7 @@ use super::http::{FetchError, Http};
 use crate::model::Headline;
 
 pub mod date;
+mod tickers;
 
 /// Items beyond this many per fetch are ignored (a feed is a list of recent items).
 pub(super) const MAX_ITEMS: usize = 300;
@@ -39,7 +42,7 @@ pub struct Feed {
     pub name: String,
     /// Its address.
     pub url: Url,
-    /// The symbols every item is about.
+    /// The symbols its items are about, unless an item names its own.
     pub symbols: Vec<String>,
     /// Sent with each request: the feed answers 304 while it has not changed since.
     validators: Arc<Mutex<Validators>>,
@@ -190,9 +193,14 @@ pub fn parse_items(
         .and_then(|l| l.split(['-', '_']).next())
         .map(|l| l.trim().to_ascii_lowercase())
         .filter(|l| l.len() == 2);
+    // An item that names the symbols it is about (a per-ticker feed carries other companies'
+    // news too) is about those; one that names none is about the feed's.
+    let named = tickers::per_item(body)
+        .filter(|named| named.len() == feed.entries.len())
+        .unwrap_or_default();
     let mut out = Vec::new();
     let mut guids: Vec<String> = Vec::new();
-    for entry in feed.entries.into_iter().take(MAX_ITEMS) {
+    for (i, entry) in feed.entries.into_iter().enumerate().take(MAX_ITEMS) {
         let Some(title) = entry.title.map(|t| t.content) else {
             continue;
         };
@@ -223,7 +231,10 @@ pub fn parse_items(
             title,
             link,
             summary: (!summary.is_empty()).then(|| clip(&summary, MAX_SUMMARY)),
-            symbols: symbols.to_vec(),
+            symbols: match named.get(i) {
+                Some(own) if !own.is_empty() => own.clone(),
+                _ => symbols.to_vec(),
+            },
             lang: lang.clone(),
         });
         guids.push(entry.id);
@@ -333,6 +344,91 @@ mod tests {
             Some("Insider: OpenAI sucht Ersatz für Nvidia-Chips Börsenblick")
         );
         assert_eq!(h.symbols, ["NVDA"]);
+    }
+
+    /// A page of Nasdaq's per-ticker feed (`rssoutbound?symbol=NVDA`) in its real shape: each
+    /// item names the symbols it is about in `<nasdaq:tickers>`, and the feed carries items
+    /// about other companies too.
+    const NASDAQ_NVDA: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<rss xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:nasdaq="http://nasdaq.com/reference/feeds/1.0" version="2.0">
+ <channel>
+  <title>NVDA Feed</title>
+  <link>https://www.nasdaq.com</link>
+  <description>Latest news on NVDA</description>
+  <item>
+   <title>AMD Stock Rises as Data Center Outlook Brightens</title>
+   <link>https://www.nasdaq.com/articles/amd-stock-rises-data-center-outlook</link>
+   <description><![CDATA[Advanced Micro Devices guided above estimates. <item>not an item</item>]]></description>
+   <pubDate>Mon, 02 Feb 2026 20:12:00 +0000</pubDate>
+   <guid isPermaLink="true">https://www.nasdaq.com/articles/amd-stock-rises-data-center-outlook?time=1770063120</guid>
+   <dc:creator>Zacks</dc:creator>
+   <category>Markets</category>
+   <nasdaq:tickers><![CDATA[ amd ]]></nasdaq:tickers>
+  </item>
+  <item>
+   <title>Buying TSMC Stock Before Earnings Is a No-Brainer</title>
+   <link>https://www.nasdaq.com/articles/buying-tsmc-stock</link>
+   <pubDate>Mon, 02 Feb 2026 18:06:00 +0000</pubDate>
+   <guid isPermaLink="true">https://www.nasdaq.com/articles/buying-tsmc-stock?time=1770055560</guid>
+   <dc:creator>The Motley Fool</dc:creator>
+   <category>Markets</category>
+   <nasdaq:tickers>TSM,TSM,NVDA,AMD</nasdaq:tickers>
+  </item>
+  <item>
+   <title>Nvidia Slips After Report on OpenAI Talks</title>
+   <link>https://www.nasdaq.com/articles/nvidia-slips-openai-talks</link>
+   <pubDate>Mon, 02 Feb 2026 21:47:00 +0000</pubDate>
+   <guid isPermaLink="true">https://www.nasdaq.com/articles/nvidia-slips-openai-talks?time=1770068820</guid>
+   <dc:creator>RTTNews</dc:creator>
+   <category>Markets</category>
+  </item>
+ </channel>
+</rss>"#;
+
+    #[test]
+    fn an_item_that_names_its_symbols_is_about_them_not_the_feeds() {
+        let items = parse_items(
+            NASDAQ_NVDA.as_bytes(),
+            "nasdaq-nvda",
+            "https://www.nasdaq.com/feed/rssoutbound?symbol=NVDA",
+            &["NVDA".into()],
+            now(),
+        )
+        .unwrap();
+        let about: Vec<(&str, Vec<&str>)> = items
+            .iter()
+            .map(|h| {
+                (
+                    h.title.split_whitespace().next().unwrap(),
+                    h.symbols.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            about,
+            [
+                ("AMD", vec!["AMD"]),
+                ("Buying", vec!["TSM", "NVDA", "AMD"]),
+                // Names none: the feed's symbol.
+                ("Nvidia", vec!["NVDA"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_per_ticker_feed_whose_items_name_no_symbols_links_them_to_its_own() {
+        // Yahoo's per-ticker feed (`headline?s=NVDA`): items with no tags of their own.
+        let yahoo = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><rss version="2.0"><channel><copyright>Copyright (c) 2026 Yahoo! Inc. All rights reserved.</copyright><description>Latest Financial News for NVDA</description><language>en-US</language><link>https://finance.yahoo.com/quote/NVDA?p=NVDA</link><title>Yahoo! Finance: NVDA News</title><item><description>OpenAI is unsatisfied with some of Nvidia's latest chips.</description><guid isPermaLink="false">3f1c1b7e-5a2b-3c4d-9e8f-0a1b2c3d4e5f</guid><link>https://finance.yahoo.com/news/openai-unsatisfied-nvidia-chips-214700.html</link><pubDate>Mon, 02 Feb 2026 21:47:00 +0000</pubDate><title>OpenAI is unsatisfied with some Nvidia chips and looking for alternatives, sources say</title></item><item><description>AMD rose.</description><guid isPermaLink="false">4a2d2c8f-6b3c-4d5e-af90-1b2c3d4e5f60</guid><link>https://finance.yahoo.com/news/amd-rises-201200.html</link><pubDate>Mon, 02 Feb 2026 20:12:00 +0000</pubDate><title>AMD rises on data center outlook</title></item></channel></rss>"#;
+        let items = parse_items(
+            yahoo.as_bytes(),
+            "yahoo-nvda",
+            "https://feeds.finance.yahoo.com/rss/2.0/headline?s=NVDA",
+            &["NVDA".into()],
+            now(),
+        )
+        .unwrap();
+        assert_eq!(items.len(), 2);
+        assert!(items.iter().all(|h| h.symbols == ["NVDA"]), "{items:?}");
     }
 
     #[test]
