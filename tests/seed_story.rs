@@ -228,6 +228,8 @@ async fn the_right_headline_while_nvda_rises_sends_nothing() {
 }
 
 /// The story as Finnhub's company news brings it: the publisher it names, its redirect link.
+/// Asked for under AMD and NVDA, it comes under both: one alert, never edited to say the
+/// article "also" reported it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_story_from_finnhubs_company_news_alerts_once_with_finnhubs_link() {
     let tg = FakeTelegram::start().await;
@@ -269,7 +271,7 @@ async fn the_story_from_finnhubs_company_news_alerts_once_with_finnhubs_link() {
         "chat_interval = \"20ms\"\ncommands_per_minute = 600\n",
     ) + &format!(
         "[[feeds]]\nname = \"finnhub-news\"\nprovider = \"finnhub\"\nbase_url = \"{}\"\n\
-         api_key = \"d5-news-key\"\nsymbols = [\"NVDA\"]\nschedule = \"* * * * * *\"\n",
+         api_key = \"d5-news-key\"\nsymbols = [\"AMD\", \"NVDA\"]\nschedule = \"* * * * * *\"\n",
         origin.url("")
     );
     let dir = tempfile::tempdir().unwrap();
@@ -306,6 +308,7 @@ async fn the_story_from_finnhubs_company_news_alerts_once_with_finnhubs_link() {
     })
     .await;
     assert_eq!(tg.alerts_to(CHAT).len(), 1, "{:?}", tg.alerts_to(CHAT));
+    assert_eq!(tg.edits_to(CHAT), [], "the same article is no other report");
     bot.stop().await;
     let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
     let health = store.source_health("finnhub-news").unwrap().unwrap();

@@ -7,10 +7,13 @@
 //! `datetime` in epoch seconds, `source` a publisher's name or its site's address, `url` often
 //! a finnhub.io redirect to the article. A poll asks for yesterday and today (UTC) for each
 //! symbol, one request a symbol, spending the key's plan with every other source using it
-//! (see [`super::Access::in_turn`]). An item is about the symbol it was asked for; the same
-//! article asked for under two symbols in one poll is one headline about both. Under another
-//! symbol in a later poll it is an item of its own (keyed with its first symbol), which the engine
-//! folds into the story it knows and judges for the symbol that is new to it.
+//! (see [`super::Access::in_turn`]). An item is about the symbol it was asked for, and keyed
+//! with it: the same article under two symbols is an item under each, the second of which the
+//! engine folds into the story of the first and judges for the symbol that is new to it. Which
+//! symbols a poll brings an article under changes from poll to poll (each symbol's window moves
+//! on its own), and a restart forgets what the last poll brought: an article's key under a
+//! symbol stays the same whatever other symbols it comes under, so the pipeline knows every
+//! one it handed on before.
 //!
 //! Finnhub has no conditional GET: every poll brings the whole window again. The ids of each
 //! symbol's last answer are kept once its items are stored ([`Seen::stored`]), and items among
@@ -122,33 +125,20 @@ impl CompanyNews {
             .await;
         let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
         let mut items: Vec<Headline> = Vec::new();
-        let mut by_id: HashMap<String, usize> = HashMap::new();
         let mut answers = Vec::with_capacity(turns.answers.len());
         for (symbol, answer) in turns.answers {
             let before = seen.get(&symbol);
             let mut ids = HashSet::with_capacity(answer.len());
-            for h in answer {
-                ids.insert(h.id.clone());
-                if before.is_some_and(|b| b.contains(&h.id)) {
-                    continue;
-                }
-                match by_id.get(&h.id) {
-                    Some(&i) if !items[i].symbols.contains(&symbol) => {
-                        items[i].symbols.push(symbol.clone())
-                    }
-                    Some(_) => {}
-                    None => {
-                        by_id.insert(h.id.clone(), items.len());
-                        items.push(h);
-                    }
+            for mut h in answer {
+                // Once an answer (one listing it twice), and not again after it was stored.
+                if ids.insert(h.id.clone()) && !before.is_some_and(|b| b.contains(&h.id)) {
+                    h.id = under_symbol(&h.id, &symbol);
+                    items.push(h);
                 }
             }
             answers.push((symbol, ids));
         }
         drop(seen);
-        for h in &mut items {
-            h.id = under_symbols(&h.id, &h.symbols);
-        }
         NewsFetch {
             items,
             errors: turns.errors,
@@ -161,14 +151,13 @@ impl CompanyNews {
     }
 }
 
-/// The pipeline's key of an article under `symbols`: the article's own key with the first of
-/// its symbols. The same article under another symbol in a later poll is then an item of its
-/// own, which the engine takes as a copy of the story it knows and judges only for the symbol
-/// that is new to it; after a restart (when every symbol's answer brings it again, together)
-/// it has a key it had before, so it is not taken for news.
-fn under_symbols(id: &str, symbols: &[String]) -> String {
-    let first = symbols.iter().min().map_or("", String::as_str);
-    item_key(KEYS, Some(&format!("{id}\0{first}")), None, "")
+/// The pipeline's key of an article under `symbol`: the article's own key with the symbol.
+/// Under another symbol the article is an item of its own, which the engine takes as a copy
+/// of the story it knows and judges only for the symbol that is new to it; under a symbol it
+/// came under before it has the key it had then, whatever other symbols it comes under now,
+/// so it is not taken for news (after a restart too).
+fn under_symbol(id: &str, symbol: &str) -> String {
+    item_key(KEYS, Some(&format!("{id}\0{symbol}")), None, "")
 }
 
 /// One answer of the company-news endpoint for `symbol` as headlines (at most
