@@ -36,8 +36,8 @@ enum Command {
         /// from there: for rehearsals against recorded or simulated sources.
         #[arg(long, value_name = "RFC3339")]
         clock_start: Option<DateTime<Utc>>,
-        /// Also write what the sources fetch to DIR/headlines.jsonl and DIR/quotes.csv, in
-        /// the formats `replay` reads.
+        /// Also write what the sources fetch to DIR/headlines.jsonl and DIR/quotes.csv, and
+        /// the splits the bot takes in to DIR/splits.csv, in the formats `replay` reads.
         #[arg(long, value_name = "DIR")]
         record: Option<PathBuf>,
     },
@@ -76,6 +76,10 @@ enum Command {
         /// Bars, CSV (`symbol,time,interval,open,high,low,close,volume[,session]`).
         #[arg(long)]
         quotes: PathBuf,
+        /// The splits the bot took in while it recorded (`run --record` writes them to
+        /// DIR/splits.csv): the prices before each are restated where the bot restated them.
+        #[arg(long, value_name = "FILE")]
+        splits: Option<PathBuf>,
         /// Only events at or after this instant (RFC 3339); the prices before it are still
         /// the history the first moves are measured against.
         #[arg(long)]
@@ -199,11 +203,15 @@ fn main() -> ExitCode {
             rules,
             headlines,
             quotes,
+            splits,
             from,
             to,
             format,
         } => exit(replay::run_replay(
-            &rules, &headlines, &quotes, from, to, format,
+            &rules,
+            (&headlines, &quotes, splits.as_deref()),
+            (from, to),
+            format,
         )),
         Command::Eval {
             rules,

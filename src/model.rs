@@ -269,10 +269,52 @@ impl Split {
     /// any source reports it as recent.
     pub const REMEMBERED: chrono::TimeDelta = chrono::TimeDelta::days(430);
 
+    /// When the ex-date begins at the symbol's exchange (local midnight): prices stamped up to
+    /// then are in the old shares.
+    pub fn begins(&self) -> DateTime<Utc> {
+        crate::market::exchange_for(&self.symbol).start_of(self.date)
+    }
+
     /// `price` before the split, in the shares traded after it (to a millionth: `1917.9 / 10`
     /// is `191.79`, not `191.79000000000002`).
     pub fn price(&self, price: f64) -> f64 {
         ((price / self.ratio) * 1e6).round() / 1e6
+    }
+
+    /// `bar`, of before the split, in the shares traded after it: prices divided by the ratio,
+    /// volume multiplied by it.
+    pub fn restate(&self, bar: &Bar) -> Bar {
+        let price = |p: Option<f64>| p.map(|p| self.price(p));
+        Bar {
+            open: price(bar.open),
+            high: price(bar.high),
+            low: price(bar.low),
+            close: price(bar.close),
+            volume: bar.volume.map(|v| self.volume(v)),
+            ..bar.clone()
+        }
+    }
+
+    /// `bar`, of before the split but stated in the shares traded after it, in the shares
+    /// traded then: what [`Split::restate`] undoes (to a millionth).
+    pub fn in_old_shares(&self, bar: &Bar) -> Bar {
+        let price = |p: Option<f64>| p.map(|p| ((p * self.ratio) * 1e6).round() / 1e6);
+        let volume = |v: u64| {
+            let v = (v as f64 / self.ratio).round();
+            if v >= u64::MAX as f64 {
+                u64::MAX
+            } else {
+                v as u64
+            }
+        };
+        Bar {
+            open: price(bar.open),
+            high: price(bar.high),
+            low: price(bar.low),
+            close: price(bar.close),
+            volume: bar.volume.map(volume),
+            ..bar.clone()
+        }
     }
 
     /// A price level someone chose before the split (a personal alert's `below 150`), in the

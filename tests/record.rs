@@ -63,7 +63,7 @@ async fn a_recording_of_a_live_run_replays_to_the_same_alerts() {
     assert_eq!(replayed, live);
 
     // The same recording streamed from its files, as `marketbot replay` reads it.
-    use marketbot::replay::{BarsCsv, HeadlinesJsonl, scan, stream};
+    use marketbot::replay::{BarsCsv, HeadlinesJsonl, Splits, scan, stream};
     let headlines = scan(
         &recording.join("headlines.jsonl"),
         HeadlinesJsonl::default(),
@@ -73,8 +73,12 @@ async fn a_recording_of_a_live_run_replays_to_the_same_alerts() {
     assert!(!bars.sorted() && !headlines.sorted());
     let mut engine = marketbot::engine::Engine::new(set, marketbot::engine::EngineState::default());
     let mut streamed = Vec::new();
+    let splits = std::fs::read_to_string(recording.join("splits.csv")).unwrap();
+    let splits = marketbot::replay::parse_splits_csv(&splits).unwrap();
+    assert!(splits.is_empty(), "no split in that evening: {splits:?}");
     stream(
         &mut engine,
+        Splits::new(splits),
         bars.records().unwrap(),
         headlines.records().unwrap(),
         |a| streamed.push((a.rule, a.symbol, a.headline.map(|h| h.title))),

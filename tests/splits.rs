@@ -165,8 +165,21 @@ async fn run_with(
     polls: usize,
     say: &[&str],
 ) -> Vec<String> {
+    let config = bot_config(dir, tg, origin, rule, history);
+    run_config(config, tg, origin, start, polls, say).await
+}
+
+/// Runs the bot with `config` from `start`, as [`run_with`] does.
+async fn run_config(
+    config: marketbot::config::Config,
+    tg: &FakeTelegram,
+    origin: &Origin,
+    start: chrono::DateTime<chrono::Utc>,
+    polls: usize,
+    say: &[&str],
+) -> Vec<String> {
     let hits = origin.hits(CHART);
-    let bot = RunningBot::start(bot_config(dir, tg, origin, rule, history), start);
+    let bot = RunningBot::start(config, start);
     let before = tg.sent_to(42).len();
     start_chat(tg, 42).await;
     // This run's answer to /start (an earlier run's may be what `start_chat` found).
@@ -235,6 +248,73 @@ async fn a_reported_split_is_not_taken_for_a_crash() {
             && second.volume.unwrap() > 1_000_000_000,
         "{second:?}"
     );
+}
+
+/// A recording made across a split replays to what the bot judged: the history restated where
+/// the bot restated it, so the first prices in the new shares are no crash in the replay either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_across_a_split_replays_to_the_alerts_the_bot_sent() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("recording");
+    let recorded = || {
+        let mut config = bot_config(dir.path(), &tg, &origin, SLIDE, false);
+        config.record_dir = Some(recording.clone());
+        config
+    };
+    origin.set(CHART, Reply::ok("application/json", second_in_old_shares()));
+    let second = "2026-02-02T21:50:00Z".parse().unwrap();
+    run_config(recorded(), &tg, &origin, second, 3, &[]).await;
+    origin.set(
+        CHART,
+        Reply::ok("application/json", third_in_new_shares(true)),
+    );
+    let third = "2026-02-03T21:50:00Z".parse().unwrap();
+    run_config(recorded(), &tg, &origin, third, 3, &[]).await;
+    assert_eq!(alert_texts(&tg), Vec::<String>::new());
+
+    let replay = |splits: bool, from: Option<&str>| {
+        let file = |name: &str| recording.join(name).display().to_string();
+        let mut args = vec![
+            "replay".to_string(),
+            "--rules".into(),
+            dir.path().join("rules").display().to_string(),
+            "--headlines".into(),
+            file("headlines.jsonl"),
+            "--quotes".into(),
+            file("quotes.csv"),
+            "--format".into(),
+            "jsonl".into(),
+        ];
+        if splits {
+            args.extend(["--splits".into(), file("splits.csv")]);
+        }
+        if let Some(from) = from {
+            args.extend(["--from".into(), from.into()]);
+        }
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_marketbot"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // The recorded prices alone: the first in new shares is a fall of nine tenths.
+    let alerts = replay(false, None);
+    assert_eq!(alerts.lines().count(), 1, "{alerts}");
+    // With the splits the bot took in, where it took them in: what the bot sent, nothing —
+    // also when the split falls among the prices before `--from`, the replay's history.
+    for from in [None, Some("2026-02-03T14:00:00Z")] {
+        let alerts = replay(true, from);
+        assert_eq!(
+            alerts, "",
+            "{from:?}: the replay fired what the bot did not"
+        );
+    }
+    let alerts = replay(false, Some("2026-02-03T14:00:00Z"));
+    assert_eq!(alerts.lines().count(), 1, "{alerts}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

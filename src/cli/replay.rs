@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use super::{load_rules, note, read};
@@ -75,16 +76,21 @@ pub(crate) fn run_match(
 
 pub(crate) fn run_replay(
     rules: &Path,
-    headlines: &Path,
-    quotes: &Path,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
+    (headlines, quotes, splits): (&Path, &Path, Option<&Path>),
+    (from, to): (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
     format: Option<Format>,
 ) -> anyhow::Result<()> {
-    use marketbot::replay::{self, BarsCsv, HeadlinesJsonl, Summary};
+    use marketbot::replay::{self, BarsCsv, HeadlinesJsonl, Splits, Summary};
     let started = std::time::Instant::now();
     let set = load_rules(&[rules.to_path_buf()])
         .map_err(|_| anyhow::anyhow!("the rules cannot be used (see above)"))?;
+    let mut splits = match splits {
+        Some(path) => Splits::new(
+            replay::parse_splits_csv(&read(path)?)
+                .with_context(|| format!("reading {}", path.display()))?,
+        ),
+        None => Splits::default(),
+    };
     // Both files are read twice: once (side by side) to check their lines and find their time
     // order, then as streams merged by time. Nothing grows with their length but the alerts of
     // the last few days.
@@ -102,7 +108,7 @@ pub(crate) fn run_replay(
     let mut bars = bars.records()?.peekable();
     if let Some(from) = from {
         while let Some(bar) = bars.next_if(|b| b.as_ref().is_ok_and(|b| b.time < from)) {
-            engine.warm(std::slice::from_ref(&bar?));
+            splits.warm(&mut engine, &bar?);
         }
     }
     let format = format_or_default(format);
@@ -124,6 +130,7 @@ pub(crate) fn run_replay(
     };
     let counts = replay::stream(
         &mut engine,
+        splits,
         bars.filter(|b| b.as_ref().map_or(true, |b| within(b.time))),
         headlines
             .records()?

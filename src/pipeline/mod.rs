@@ -354,7 +354,7 @@ impl Pipeline {
             cited,
         )?;
         if let Some(r) = &mut self.recorder {
-            r.append(&processed, &[]);
+            r.append(&processed, &[], &[]);
         }
         Ok(())
     }
@@ -375,7 +375,21 @@ impl Pipeline {
         // The provider's own copy of a bar (restated by it, or news) replaces the restated one.
         let mut writes = restated.without(&changed);
         let symbols: BTreeSet<&str> = due.iter().map(|s| s.symbol.as_str()).collect();
+        // For the recording: each split with the newest price of its symbol judged before it.
+        let mut taken = Vec::new();
         for symbol in symbols {
+            if self.recorder.is_some() {
+                let after = self
+                    .engine
+                    .series(symbol)
+                    .and_then(crate::series::Series::latest_time);
+                taken.extend(due.iter().filter(|s| s.symbol == symbol).map(|s| {
+                    crate::replay::RecordedSplit {
+                        split: s.clone(),
+                        after,
+                    }
+                }));
+            }
             // The symbol's history as it will be stored, before the new bars are judged: the
             // first price in new shares is compared with like, not taken for a crash, a new
             // low or a surge in volume.
@@ -398,7 +412,7 @@ impl Pipeline {
         };
         self.commit(now, Vec::new(), writes, splits, outputs, Vec::new())?;
         if let (Some(r), Some(bars)) = (&mut self.recorder, recorded) {
-            r.append(&[], &bars);
+            r.append(&[], &bars, &taken);
         }
         Ok(())
     }

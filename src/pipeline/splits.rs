@@ -20,11 +20,6 @@ pub(super) struct SplitsTaken {
     pub(super) restated: Vec<(Restatement, Option<Delivery>)>,
 }
 
-/// When `split`'s ex-date begins at its exchange (local midnight).
-fn begins(split: &Split) -> DateTime<Utc> {
-    crate::market::exchange_for(&split.symbol).start_of(split.date)
-}
-
 impl Pipeline {
     /// The splits of those `reported` with `bars` that are taken in now: not taken in before
     /// (`Store::new_splits`), their ex-date begun, and a price of it among `bars`. Until then
@@ -41,7 +36,7 @@ impl Pipeline {
             .new_splits(reported)?
             .into_iter()
             .filter(|s| {
-                let begins = begins(s);
+                let begins = s.begins();
                 now >= begins && bars.iter().any(|b| b.symbol == s.symbol && b.time > begins)
             })
             .collect())
@@ -63,7 +58,7 @@ impl Pipeline {
         for alert in self.store.each_personal_alert() {
             let mut current = alert?;
             for split in &due {
-                let Some(after) = current.restated_for(split, begins(split)) else {
+                let Some(after) = current.restated_for(split, split.begins()) else {
                     continue;
                 };
                 tracing::info!(chat = after.chat, number = after.number, before = %current.spec, after = %after.spec, "split: personal alert restated");

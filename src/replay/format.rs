@@ -1,9 +1,10 @@
-//! The replay file formats, one line at a time: bars as CSV, headlines as JSON Lines.
+//! The replay file formats, one line at a time: bars as CSV, headlines as JSON Lines, and
+//! the splits a recording bot took in as CSV.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::ordered::LineFormat;
-use crate::model::{Bar, Headline, Interval, Session};
+use crate::model::{Bar, Headline, Interval, Session, Split};
 
 /// The header of the bars CSV format.
 pub const BARS_CSV_HEADER: &str = "symbol,time,interval,open,high,low,close,volume,session";
@@ -263,4 +264,95 @@ impl LineFormat for HeadlinesJsonl {
     fn time(headline: &Headline) -> DateTime<Utc> {
         headline.published
     }
+}
+
+/// The header of the splits CSV format.
+pub const SPLITS_CSV_HEADER: &str = "symbol,date,ratio,after";
+
+/// A split as a recording holds it: taken in by the bot once it had judged every price of
+/// its symbol up to `after` (none: before any), so a replay restates the history there too.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordedSplit {
+    /// The split.
+    pub split: Split,
+    /// The newest price of the symbol the bot had judged when it took the split in.
+    pub after: Option<DateTime<Utc>>,
+}
+
+/// One split as a CSV row under [`SPLITS_CSV_HEADER`].
+pub fn split_csv_row(s: &RecordedSplit) -> String {
+    format!(
+        "{},{},{},{}",
+        s.split.symbol,
+        s.split.date,
+        s.split.ratio,
+        s.after
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default()
+    )
+}
+
+/// Parses splits in the CSV format `record` writes: a header naming `symbol,date,ratio` and
+/// optionally `after` (in any order), then one split per line (`date` the ex-date,
+/// `YYYY-MM-DD`; `ratio` new shares per old one; `after` RFC 3339, empty for "before any
+/// price"); `#` starts a comment line. A bad line is an error.
+pub fn parse_splits_csv(text: &str) -> Result<Vec<RecordedSplit>, CsvError> {
+    let mut columns: Option<(usize, usize, usize, Option<usize>, usize)> = None;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        let line = line.trim_start_matches('\u{feff}').trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(field).collect();
+        let err = |message: String| CsvError { line: n, message };
+        let Some((symbol, date, ratio, after, count)) = columns else {
+            let col = |name: &str| fields.iter().position(|c| c.eq_ignore_ascii_case(name));
+            let (Some(symbol), Some(date), Some(ratio)) =
+                (col("symbol"), col("date"), col("ratio"))
+            else {
+                return Err(err(format!(
+                    "header `{line}` must name symbol, date and ratio (after optional)"
+                )));
+            };
+            columns = Some((symbol, date, ratio, col("after"), fields.len()));
+            continue;
+        };
+        if fields.len() != count {
+            return Err(err(format!(
+                "{} fields, but the header names {count}",
+                fields.len()
+            )));
+        }
+        let symbol = crate::model::symbol(fields[symbol])
+            .ok_or_else(|| err(format!("`{}` is not a ticker symbol", fields[symbol])))?;
+        let date = NaiveDate::parse_from_str(fields[date], "%Y-%m-%d")
+            .map_err(|_| err(format!("date `{}` is not YYYY-MM-DD", fields[date])))?;
+        let ratio = fields[ratio]
+            .parse::<f64>()
+            .ok()
+            .filter(|r| Split::RATIOS.contains(r))
+            .ok_or_else(|| {
+                err(format!(
+                    "ratio `{}` is not new shares per old one (from {} to {})",
+                    fields[ratio],
+                    Split::RATIOS.start(),
+                    Split::RATIOS.end()
+                ))
+            })?;
+        let after = match after.map(|c| fields[c]).filter(|t| !t.is_empty()) {
+            Some(t) => Some(parse_time(t, n)?),
+            None => None,
+        };
+        out.push(RecordedSplit {
+            split: Split {
+                symbol,
+                date,
+                ratio,
+            },
+            after,
+        });
+    }
+    Ok(out)
 }

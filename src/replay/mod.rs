@@ -7,6 +7,7 @@
 
 mod format;
 mod ordered;
+mod splits;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -16,8 +17,12 @@ use chrono::{DateTime, Utc};
 use crate::engine::{Alert, Engine, Output, Prepared, STORY_MEMORY};
 use crate::model::{Bar, Headline};
 
-pub use format::{BARS_CSV_HEADER, BarsCsv, CsvError, HeadlinesJsonl, bar_csv_row};
+pub use format::{
+    BARS_CSV_HEADER, BarsCsv, CsvError, HeadlinesJsonl, RecordedSplit, SPLITS_CSV_HEADER,
+    bar_csv_row, parse_splits_csv, split_csv_row,
+};
 pub use ordered::{LineFormat, MAX_LINE, MAX_RUNS, Records, ReplayError, Scanned, scan};
+pub use splits::Splits;
 
 /// How often (data time) the engine is tidied during a replay, as the live bot does: state
 /// that can no longer matter is dropped, and alerts whose story is forgotten are final.
@@ -117,6 +122,8 @@ pub struct Replayer<'e> {
     /// Alerts that may still get copies, in the order they fired (by id).
     pending: VecDeque<Alert>,
     last_tidy: Option<DateTime<Utc>>,
+    /// The splits the recording bot took in, still to come.
+    splits: Splits,
 }
 
 impl<'e> Replayer<'e> {
@@ -126,7 +133,13 @@ impl<'e> Replayer<'e> {
             engine,
             pending: VecDeque::new(),
             last_tidy: None,
+            splits: Splits::default(),
         }
+    }
+
+    /// The same, restating prices for `splits` where the recording bot did.
+    pub fn with_splits(self, splits: Splits) -> Replayer<'e> {
+        Replayer { splits, ..self }
     }
 
     /// Processes one event at its time `at`; `done` gets the alerts that became final.
@@ -153,8 +166,13 @@ impl<'e> Replayer<'e> {
                 done(self.pending.pop_front().expect("checked"));
             }
         }
+        self.splits.before(self.engine, at);
         let outputs = match event {
-            Event::Bars(bars) => self.engine.on_bars(bars, at),
+            Event::Bars(bars) => {
+                let outputs = self.engine.on_bars(bars, at);
+                self.splits.saw(bars);
+                outputs
+            }
             Event::Headline(h) => match prepared {
                 Some(p) => self.engine.on_prepared_headline(h, p, at).0,
                 None => self.engine.on_headline(h, at).0,
@@ -191,7 +209,8 @@ pub struct Counts {
 /// headlines (few hand-overs, little held).
 const BATCH: usize = 256;
 
-/// Replays two time-ordered streams (see [`scan`]) through `engine`: a second thread reads,
+/// Replays two time-ordered streams (see [`scan`]) through `engine`, restating prices for
+/// `splits` where the recording bot did: a second thread reads,
 /// merges and prepares the headlines' text (the half of a headline's cost that needs no
 /// state) while this one runs the engine; `done` gets each alert once it is final. Stops at
 /// the first error of either stream.
@@ -201,6 +220,7 @@ const BATCH: usize = 256;
 /// allocated.
 pub fn stream<B, H>(
     engine: &mut Engine,
+    splits: Splits,
     bars: B,
     headlines: H,
     mut done: impl FnMut(Alert),
@@ -252,7 +272,7 @@ where
             }
             let _ = tx.send(Ok(batch));
         });
-        let mut replayer = Replayer::new(engine);
+        let mut replayer = Replayer::new(engine).with_splits(splits);
         let mut counts = Counts::default();
         for batch in rx {
             let batch = batch?;
@@ -319,6 +339,44 @@ mod tests {
         let written: Vec<String> = bars.iter().map(bar_csv_row).collect();
         let again = parse_bars_csv(&format!("{BARS_CSV_HEADER}\n{}", written.join("\n"))).unwrap();
         assert_eq!(bars, again);
+    }
+
+    #[test]
+    fn splits_written_read_back_the_same_and_bad_lines_are_named() {
+        let splits = vec![
+            RecordedSplit {
+                split: crate::model::Split {
+                    symbol: "NVDA".into(),
+                    date: "2024-06-10".parse().unwrap(),
+                    ratio: 10.0,
+                },
+                after: Some("2024-06-07T20:00:00Z".parse().unwrap()),
+            },
+            RecordedSplit {
+                split: crate::model::Split {
+                    symbol: "SMCI".into(),
+                    date: "2024-10-01".parse().unwrap(),
+                    ratio: 0.05,
+                },
+                after: None,
+            },
+        ];
+        let rows: Vec<String> = splits.iter().map(split_csv_row).collect();
+        let csv = format!("{SPLITS_CSV_HEADER}\n# a comment\n{}\n", rows.join("\n"));
+        assert_eq!(parse_splits_csv(&csv).unwrap(), splits);
+        for (line, message) in [
+            ("NVDA,10.06.2024,10,", "date `10.06.2024` is not YYYY-MM-DD"),
+            (
+                "NVDA,2024-06-10,0,",
+                "ratio `0` is not new shares per old one",
+            ),
+            ("NVDA,2024-06-10,10", "3 fields, but the header names 4"),
+            ("NVDA,2024-06-10,10,Friday", "time `Friday` is not RFC 3339"),
+        ] {
+            let err = parse_splits_csv(&format!("{SPLITS_CSV_HEADER}\n{line}\n")).unwrap_err();
+            assert_eq!(err.line, 2, "{line}");
+            assert!(err.message.starts_with(message), "{line}: {err}");
+        }
     }
 
     #[test]

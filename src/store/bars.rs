@@ -116,23 +116,14 @@ impl Store {
     pub fn restated_bars(&self, splits: &[Split]) -> Result<Restated, StoreError> {
         let mut restated: BTreeMap<Vec<u8>, Bar> = BTreeMap::new();
         for split in splits {
-            let until = crate::market::exchange_for(&split.symbol).start_of(split.date);
+            let until = split.begins();
             for bar in self.bars_of(&split.symbol)? {
                 if bar.time > until {
                     break;
                 }
                 let k = key(&bar);
                 let bar = restated.remove(&k).unwrap_or(bar);
-                let price = |p: Option<f64>| p.map(|p| split.price(p));
-                let bar = Bar {
-                    open: price(bar.open),
-                    high: price(bar.high),
-                    low: price(bar.low),
-                    close: price(bar.close),
-                    volume: bar.volume.map(|v| split.volume(v)),
-                    ..bar
-                };
-                restated.insert(k, bar);
+                restated.insert(k, split.restate(&bar));
             }
         }
         Ok(Restated(restated))
