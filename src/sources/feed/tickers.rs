@@ -9,6 +9,11 @@ use quick_xml::events::Event;
 /// The local name of the tag an item names its symbols in, comma-separated.
 const TICKERS: &str = "tickers";
 
+/// The most symbols one item is taken to be about (Nasdaq's name a handful): the rest of a
+/// longer list are passed over, so a hostile feed cannot make one item cost as much as
+/// thousands, nor its list be compared with itself quadratically.
+const MOST_SYMBOLS: usize = 16;
+
 /// Per item of `body`, in document order, the symbols its own tags name (none for an item
 /// that names none; each once, in the order named, as [`crate::model::symbol`] reads them).
 /// `None` when the body names no symbols anywhere or cannot be read to its end.
@@ -58,6 +63,9 @@ pub(super) fn per_item(body: &[u8]) -> Option<Vec<Vec<String>>> {
                     if let (1, Some(text)) = (d, tickers.take()) {
                         let symbols = items.last_mut().expect("inside an item");
                         for symbol in text.split(',').filter_map(crate::model::symbol) {
+                            if symbols.len() == MOST_SYMBOLS {
+                                break;
+                            }
                             if !symbols.contains(&symbol) {
                                 symbols.push(symbol);
                                 named = true;
@@ -100,6 +108,17 @@ mod tests {
                 vec![],
             ])
         );
+    }
+
+    #[test]
+    fn an_item_is_about_the_first_symbols_of_a_long_list_only() {
+        let list: Vec<String> = (0..100_000).map(|i| format!("S{i}")).collect();
+        let rss = format!(
+            "<rss><channel><item><nasdaq:tickers>{}</nasdaq:tickers></item></channel></rss>",
+            list.join(",")
+        );
+        let items = per_item(rss.as_bytes()).expect("symbols named");
+        assert_eq!(items[0], list[..MOST_SYMBOLS]);
     }
 
     #[test]
