@@ -132,6 +132,24 @@ impl Settings {
         self.to_utc(date.and_time(to))
     }
 
+    /// Takes in the settings of the group a supergroup was, for a supergroup that had a
+    /// record of its own before its migration was taken in (a command there was answered
+    /// first): the group's language (the supergroup's was only its first user's guess), and
+    /// each other setting the supergroup left as a new chat has it.
+    pub fn take_in(&mut self, group: &Settings) {
+        let fresh = Settings::default();
+        self.lang = group.lang;
+        if self.tz == fresh.tz {
+            self.tz.clone_from(&group.tz);
+        }
+        if self.quiet.is_none() {
+            self.quiet = group.quiet;
+        }
+        if self.digest.is_empty() {
+            self.digest.clone_from(&group.digest);
+        }
+    }
+
     /// A local time of the chat's zone as UTC. A time that does not exist (skipped when the
     /// clocks go forward) is taken an hour later; an ambiguous one is its first occurrence.
     pub fn to_utc(&self, local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {

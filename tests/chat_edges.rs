@@ -325,3 +325,65 @@ async fn only_the_bots_admins_read_a_failing_sources_last_error_in_status() {
     );
     bot.stop().await;
 }
+
+/// Telegram tells of a group's upgrade in both chats: the old group gets `migrate_to_chat_id`,
+/// the new supergroup `migrate_from_chat_id`. The supergroup's own messages (its service
+/// message, then its commands) can be handled before the old group's message is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_is_moved_once_when_its_supergroup_tells_of_the_upgrade_first() {
+    const GROUP: i64 = -556;
+    const SUPERGROUP: i64 = -1_001_556_000_000;
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    let user = support::telegram::GROUP_USER;
+    tg.set_admins(GROUP, &[user]);
+    tg.set_admins(SUPERGROUP, &[user]);
+    for command in [
+        "/start",
+        "/unsubscribe guidance-cut-gap-down",
+        "/settings tz Europe/Berlin",
+        "/alert NVDA drop 3%",
+    ] {
+        let reply = strip_tags(&ask(&tg, GROUP, command).await);
+        assert!(
+            !reply.contains("Only this chat's admins"),
+            "{command}: {reply}"
+        );
+    }
+
+    // The supergroup's service message comes first, and a command right after it.
+    tg.migrated_from(GROUP, SUPERGROUP);
+    let list = strip_tags(&ask(&tg, SUPERGROUP, "/list").await);
+    assert!(
+        list.contains("nvda-customer-seeks-alternatives")
+            && !list.contains("guidance-cut-gap-down")
+            && list.contains("Time zone: Europe/Berlin")
+            && list.contains("Personal alerts: 1"),
+        "{list}"
+    );
+    // The supergroup changes something; the old group's report of the same upgrade, coming
+    // late, moves nothing a second time.
+    let reply = strip_tags(&ask(&tg, SUPERGROUP, "/unsubscribe chip-export-curbs").await);
+    assert!(reply.contains("chip-export-curbs"), "{reply}");
+    tg.migrate(GROUP, SUPERGROUP);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let list = strip_tags(&ask(&tg, SUPERGROUP, "/list").await);
+    assert!(
+        !list.contains("chip-export-curbs") && list.contains("Personal alerts: 1"),
+        "{list}"
+    );
+    let alerts = strip_tags(&ask(&tg, SUPERGROUP, "/alerts").await);
+    assert!(alerts.contains("NVDA drop 3%"), "{alerts}");
+    bot.stop().await;
+
+    let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
+    assert!(!store.chat(GROUP).unwrap().unwrap().active);
+    let moved = store.chat(SUPERGROUP).unwrap().unwrap();
+    assert!(
+        moved.active && moved.migrated_from == Some(GROUP),
+        "{moved:?}"
+    );
+}

@@ -105,7 +105,12 @@ impl Store {
     /// old record stays, deactivated. Every step can run again without harm, so a migration
     /// reported twice (service message, failed send) or cut short by a crash completes the
     /// second time. Returns whether personal alerts moved (the running bot must learn of it).
+    ///
+    /// Reports of one migration may come at once (the service messages in the old group and
+    /// in the supergroup, handled side by side, and a failed send): they are taken one at a
+    /// time, so the later one finds the migration done.
     pub fn migrate_chat(&self, old: i64, new_id: i64) -> Result<bool, StoreError> {
+        let _one_at_a_time = self.migrating.lock().unwrap_or_else(|e| e.into_inner());
         let (old_prefix, new_prefix) = (personal::rule_prefix(old), personal::rule_prefix(new_id));
         let rename = |rule: &str| match rule.strip_prefix(old_prefix.as_str()) {
             Some(number) => format!("{new_prefix}{number}"),
@@ -130,6 +135,13 @@ impl Store {
             fresh.rules.clear();
             fresh.mutes.clear();
             self.upsert_chat(&fresh, |c| {
+                // A record the supergroup got before (a command there was answered before
+                // the migration was taken in) takes in the group's settings once.
+                if c.migrated_from != Some(old) {
+                    c.settings.take_in(&previous.settings);
+                    c.since = c.since.min(previous.since);
+                    c.last_digest = c.last_digest.or(previous.last_digest);
+                }
                 c.rules.extend(previous.rules.iter().map(|r| rename(r)));
                 c.watch.extend(previous.watch.iter().cloned());
                 for m in &previous.mutes {

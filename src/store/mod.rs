@@ -145,6 +145,8 @@ pub struct Step<'a> {
 #[derive(Clone)]
 pub struct Store {
     backend: Arc<dyn Backend>,
+    /// Held while a group is moved to the supergroup it became (`migrate_chat`).
+    migrating: Arc<std::sync::Mutex<()>>,
 }
 
 /// Entries read from a backend per request when a scan walks a whole range.
@@ -212,7 +214,10 @@ impl Store {
 
     /// Opens the store kept by `backend`, upgrading its layout if it is older.
     pub fn with_backend(backend: Arc<dyn Backend>) -> Result<Store, StoreError> {
-        let store = Store { backend };
+        let store = Store {
+            backend,
+            migrating: Arc::default(),
+        };
         match store
             .backend
             .get(Tree::Meta, b"schema")

@@ -74,6 +74,7 @@ on_every_backend!(
     many_deliveries_are_queued_at_once_in_order_and_survive_reopening,
     a_headline_dated_before_1970_is_not_the_newest_news_and_is_pruned,
     a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages,
+    a_supergroup_that_spoke_before_its_migration_takes_the_groups_settings,
     only_new_or_changed_bars_are_news,
     chats_are_updated_in_place_and_subscribers_found,
     deliveries_are_rescheduled_removed_and_dropped_per_chat,
@@ -481,6 +482,49 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages(f: 
     let again = store.chat(-10_042).unwrap().unwrap();
     assert!(again.active && !again.rules.contains("seed"), "{again:?}");
     assert_eq!(store.personal_alerts_of(-10_042).unwrap().len(), 1);
+}
+
+fn a_supergroup_that_spoke_before_its_migration_takes_the_groups_settings(f: &Fixture) {
+    let store = f.open();
+    let now = Utc::now();
+    let mut group = Chat::new(-43, ChatKind::Group, "Traders".into(), now);
+    group.rules.insert("seed".into());
+    group.settings.lang = crate::text::Lang::De;
+    group.settings.tz = "Europe/Berlin".into();
+    group.settings.quiet = Some((
+        chrono::NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+        chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap(),
+    ));
+    group.settings.digest = vec![chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap()];
+    store.put_chat(&group).unwrap();
+    // A command in the supergroup was answered before the migration was taken in: the
+    // supergroup has a record of its own, in its user's language, with a quiet hour it chose.
+    let mut early = Chat::new(-10_043, ChatKind::Supergroup, "Traders".into(), now);
+    early.rules.insert("other".into());
+    early.settings.quiet = Some((
+        chrono::NaiveTime::from_hms_opt(23, 0, 0).unwrap(),
+        chrono::NaiveTime::from_hms_opt(6, 0, 0).unwrap(),
+    ));
+    store.put_chat(&early).unwrap();
+    store.migrate_chat(-43, -10_043).unwrap();
+    let moved = store.chat(-10_043).unwrap().unwrap();
+    assert!(
+        moved.rules.contains("seed") && moved.rules.contains("other"),
+        "{moved:?}"
+    );
+    assert_eq!(moved.settings.lang, crate::text::Lang::De);
+    assert_eq!(moved.settings.tz, "Europe/Berlin");
+    assert_eq!(moved.settings.digest, group.settings.digest);
+    assert_eq!(
+        moved.settings.quiet, early.settings.quiet,
+        "what the supergroup chose itself stays"
+    );
+    // Taken in once: a setting changed in the supergroup afterwards is its own.
+    store
+        .update_chat(-10_043, |c| c.settings.tz = "UTC".into())
+        .unwrap();
+    store.migrate_chat(-43, -10_043).unwrap();
+    assert_eq!(store.chat(-10_043).unwrap().unwrap().settings.tz, "UTC");
 }
 
 fn only_new_or_changed_bars_are_news(f: &Fixture) {

@@ -173,30 +173,16 @@ async fn blocking<T: Send + 'static>(
 
 async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> HandlerResult {
     crate::metrics::update("message");
-    if let Some(new_id) = msg.migrate_to_chat_id() {
-        let (old, new_id) = (msg.chat.id.0, new_id.0);
-        tracing::info!(
-            old,
-            new_id,
-            "group became a supergroup; moving its subscriptions"
-        );
-        let ctx2 = Arc::clone(&ctx);
-        match blocking(move || ctx2.store.migrate_chat(old, new_id)).await? {
-            Ok(moved) => {
-                if moved {
-                    ctx.personal.chat_changed(old);
-                    ctx.personal.chat_changed(new_id);
-                }
-                if let Some(d) = &ctx.demand {
-                    for chat in [old, new_id] {
-                        if let Err(e) = d.sync_chat(chat) {
-                            tracing::warn!(chat, error = %e, "cannot update the symbols on demand");
-                        }
-                    }
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "cannot migrate chat"),
-        }
+    // Telegram tells of a group's upgrade in both chats, and handles the two chats' updates
+    // side by side: the supergroup's own service message comes before its first command,
+    // so the migration is done before the supergroup is answered, whichever comes first.
+    let migration = match (msg.migrate_to_chat_id(), msg.migrate_from_chat_id()) {
+        (Some(new_id), _) => Some((msg.chat.id.0, new_id.0)),
+        (None, Some(old)) => Some((old.0, msg.chat.id.0)),
+        (None, None) => None,
+    };
+    if let Some((old, new_id)) = migration {
+        migrate(&ctx, old, new_id).await?;
         return Ok(());
     }
     let Some(text) = msg.text() else {
@@ -318,6 +304,38 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
         }
     };
     reply_in(reply).await
+}
+
+/// Moves group `old` to the supergroup `new_id` it became (see `Store::migrate_chat`: a
+/// migration reported again changes nothing).
+async fn migrate(
+    ctx: &Arc<BotContext>,
+    old: i64,
+    new_id: i64,
+) -> Result<(), tokio::task::JoinError> {
+    tracing::info!(
+        old,
+        new_id,
+        "group became a supergroup; moving its subscriptions"
+    );
+    let ctx2 = Arc::clone(ctx);
+    match blocking(move || ctx2.store.migrate_chat(old, new_id)).await? {
+        Ok(moved) => {
+            if moved {
+                ctx.personal.chat_changed(old);
+                ctx.personal.chat_changed(new_id);
+            }
+            if let Some(d) = &ctx.demand {
+                for chat in [old, new_id] {
+                    if let Err(e) = d.sync_chat(chat) {
+                        tracing::warn!(chat, error = %e, "cannot update the symbols on demand");
+                    }
+                }
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "cannot migrate chat"),
+    }
+    Ok(())
 }
 
 async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> HandlerResult {

@@ -432,6 +432,17 @@ impl FakeTelegram {
         self.update("message", m);
     }
 
+    /// Supergroup `new_id` tells that it was group `old` (the service message in the new
+    /// supergroup, which Telegram sends beside the one in the old group).
+    pub fn migrated_from(&self, old: i64, new_id: i64) {
+        let mut m = self.message(new_id, Some(GROUP_USER), "", None);
+        let obj = m.as_object_mut().unwrap();
+        obj.remove("text");
+        obj.remove("entities");
+        obj.insert("migrate_from_chat_id".into(), json!(old));
+        self.update("message", m);
+    }
+
     /// The bot is removed from `chat` (or blocked, in a private chat).
     pub fn bot_removed(&self, chat: i64) {
         let chat_json = self.inner.lock().unwrap().chat_json(chat);
