@@ -198,8 +198,14 @@ pub enum Disposition {
     Digest,
 }
 
-/// Most mutes a chat keeps: past it, the ones ending soonest give way.
+/// Most mutes a chat keeps in force: one more is refused ([`NoRoomForMute`]) until one ends or
+/// is lifted.
 pub const MAX_MUTES: usize = 50;
+
+/// A new mute the chat has no room for: [`MAX_MUTES`] others are in force.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{MAX_MUTES} mutes are in force already")]
+pub struct NoRoomForMute;
 
 impl Chat {
     /// A new, active chat without subscriptions.
@@ -222,15 +228,25 @@ impl Chat {
         }
     }
 
-    /// Adds a mute (replacing one on the same target) and forgets expired ones; at most
-    /// [`MAX_MUTES`] are kept, the longest-running ones.
-    pub fn mute(&mut self, what: MuteTarget, until: DateTime<Utc>, now: DateTime<Utc>) {
-        self.mutes.retain(|m| m.until > now && m.what != what);
-        self.mutes.push(Mute { what, until });
-        if self.mutes.len() > MAX_MUTES {
-            self.mutes.sort_by_key(|m| std::cmp::Reverse(m.until));
-            self.mutes.truncate(MAX_MUTES);
+    /// Forgets mutes that have ended and sets one on `what` until `until` (a mute on the same
+    /// target is changed in place). A new target beyond the [`MAX_MUTES`] in force is refused:
+    /// no mute the chat set is dropped behind its back.
+    pub fn mute(
+        &mut self,
+        what: MuteTarget,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), NoRoomForMute> {
+        self.mutes.retain(|m| m.until > now);
+        if let Some(same) = self.mutes.iter_mut().find(|m| m.what == what) {
+            same.until = until;
+            return Ok(());
         }
+        if self.mutes.len() >= MAX_MUTES {
+            return Err(NoRoomForMute);
+        }
+        self.mutes.push(Mute { what, until });
+        Ok(())
     }
 
     /// Whether an alert of `rule` about `symbol` is silenced at `now`.
@@ -308,28 +324,38 @@ mod tests {
     }
 
     #[test]
-    fn a_mute_replaces_one_on_the_same_target_and_at_most_fifty_are_kept() {
+    fn a_mute_replaces_one_on_the_same_target_and_one_beyond_fifty_is_refused() {
         let now: DateTime<Utc> = "2026-02-02T21:00:00Z".parse().unwrap();
         let mut chat = Chat::new(42, ChatKind::Private, "Ann".into(), now);
         let hours = |h| now + chrono::TimeDelta::hours(h);
-        chat.mute(MuteTarget::Symbol("NVDA".into()), hours(1), now);
-        chat.mute(MuteTarget::Symbol("NVDA".into()), hours(5), now);
+        chat.mute(MuteTarget::Symbol("NVDA".into()), hours(1), now)
+            .unwrap();
+        chat.mute(MuteTarget::Symbol("NVDA".into()), hours(5), now)
+            .unwrap();
         assert_eq!(chat.mutes.len(), 1);
         assert!(chat.muted("seed", Some("NVDA"), hours(4)));
-        for i in 0..60 {
-            chat.mute(MuteTarget::Rule(format!("rule-{i}")), hours(10 + i), now);
+        for i in 0..49 {
+            chat.mute(MuteTarget::Rule(format!("rule-{i}")), hours(10 + i), now)
+                .unwrap();
         }
         assert_eq!(chat.mutes.len(), MAX_MUTES);
-        assert!(
-            chat.muted("rule-59", None, hours(60)),
-            "the longest-running stay"
-        );
-        assert!(
-            !chat.muted("seed", Some("NVDA"), hours(4)),
-            "the soonest ending give way"
-        );
-        // Expired ones are forgotten on the next mute.
-        chat.mute(MuteTarget::All, hours(200), hours(100));
-        assert!(chat.mutes.iter().all(|m| m.until > hours(100)));
+        // One more is refused, however long or short; every mute in force stays.
+        for until in [hours(2), hours(100)] {
+            assert_eq!(
+                chat.mute(MuteTarget::Symbol("AMD".into()), until, now),
+                Err(NoRoomForMute)
+            );
+        }
+        assert_eq!(chat.mutes.len(), MAX_MUTES);
+        assert!(chat.muted("seed", Some("NVDA"), hours(4)));
+        assert!(!chat.muted("seed", Some("AMD"), hours(1)));
+        // One on a target in force is changed in place.
+        chat.mute(MuteTarget::Rule("rule-3".into()), hours(1), now)
+            .unwrap();
+        assert!(!chat.muted("rule-3", None, hours(2)));
+        // Ended ones take no room: once NVDA's and rule-3's ended, there is room again.
+        chat.mute(MuteTarget::All, hours(200), hours(6)).unwrap();
+        assert!(chat.mutes.iter().all(|m| m.until > hours(6)));
+        assert_eq!(chat.mutes.len(), MAX_MUTES - 1);
     }
 }

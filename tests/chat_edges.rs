@@ -387,3 +387,51 @@ async fn a_group_is_moved_once_when_its_supergroup_tells_of_the_upgrade_first() 
         "{moved:?}"
     );
 }
+
+/// A chat keeps at most fifty mutes: one more is refused in words, never dropped while the
+/// reply says it holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mute_beyond_the_most_a_chat_keeps_is_refused_not_dropped() {
+    use marketbot::chats::{Chat, ChatKind, MAX_MUTES, MuteTarget};
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
+        let mut chat = Chat::new(CHAT, ChatKind::Private, "Ann".into(), seed_evening());
+        for i in 0..MAX_MUTES {
+            chat.mutes.push(marketbot::chats::Mute {
+                what: MuteTarget::Symbol(format!("S{i}")),
+                until: seed_evening() + chrono::Duration::days(20),
+            });
+        }
+        // And one that has ended: it takes no room.
+        chat.mutes.push(marketbot::chats::Mute {
+            what: MuteTarget::Symbol("OLD".into()),
+            until: seed_evening() - chrono::Duration::hours(1),
+        });
+        store.put_chat(&chat).unwrap();
+    }
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    let reply = strip_tags(&ask(&tg, CHAT, "/mute NVDA 1h").await);
+    let list = strip_tags(&ask(&tg, CHAT, "/list").await);
+    assert!(
+        reply.starts_with("🔇 Not muted: 50 mutes are in force here"),
+        "{reply}"
+    );
+    assert!(!list.contains("NVDA ("), "{list}");
+    // A mute in force is changed in place: that takes no room.
+    let reply = strip_tags(&ask(&tg, CHAT, "/mute S7 2h").await);
+    assert!(reply.starts_with("🔇 S7 muted until"), "{reply}");
+    // Once one is lifted, there is room again.
+    assert_eq!(
+        strip_tags(&ask(&tg, CHAT, "/unmute S3").await),
+        "🔊 1 mute(s) lifted."
+    );
+    let reply = strip_tags(&ask(&tg, CHAT, "/mute NVDA 1h").await);
+    assert!(reply.starts_with("🔇 NVDA muted until"), "{reply}");
+    let list = strip_tags(&ask(&tg, CHAT, "/list").await);
+    assert!(list.contains("NVDA ("), "{list}");
+    bot.stop().await;
+}

@@ -453,6 +453,15 @@ impl Texts {
         )
     }
 
+    /// A new mute refused: `n` are in force, the most a chat keeps (plain text: also a
+    /// button's notice).
+    pub fn mutes_full(&self, n: usize) -> String {
+        self.pick(
+            format!("🔇 Not muted: {n} mutes are in force here, the most a chat keeps. /list shows them; /unmute lifts one or all."),
+            format!("🔇 Nicht stummgeschaltet: Hier gelten schon {n} Stummschaltungen, mehr hält ein Chat nicht. /list zeigt sie; /unmute hebt eine oder alle auf."),
+        )
+    }
+
     /// Mutes lifted.
     pub fn unmuted(&self, n: usize) -> String {
         self.pick(

@@ -10,7 +10,7 @@ use teloxide::types::InlineKeyboardMarkup;
 use super::BotContext;
 use super::commands::{Incoming, locale};
 use super::keyboards::{Action, rule_toggles};
-use crate::chats::MuteTarget;
+use crate::chats::{MAX_MUTES, MuteTarget};
 use crate::delivery::render::{self, escape};
 use crate::i18n::texts;
 use crate::personal;
@@ -88,17 +88,19 @@ pub fn press(
                 _ => (MuteTarget::Rule(alert.rule.clone()), alert.rule.clone()),
             };
             let until = now + MUTE_FOR;
-            let updated = ctx
-                .store
-                .update_chat(chat_id, |c| c.mute(what.clone(), until, now))?;
-            if updated.is_none() {
-                return Ok(Outcome {
-                    notice: Some(t.not_subscribed.to_string()),
-                    ..Outcome::default()
-                });
-            }
+            let refused = std::cell::Cell::new(false);
+            let updated = ctx.store.update_chat(chat_id, |c| {
+                refused.set(c.mute(what.clone(), until, now).is_err());
+            })?;
+            let notice = if updated.is_none() {
+                t.not_subscribed.to_string()
+            } else if refused.get() {
+                t.mutes_full(MAX_MUTES)
+            } else {
+                t.muted(&name, &locale.time(until))
+            };
             Outcome {
-                notice: Some(t.muted(&name, &locale.time(until))),
+                notice: Some(notice),
                 ..Outcome::default()
             }
         }

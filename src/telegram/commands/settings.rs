@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::NaiveTime;
 
 use super::Conversation;
-use crate::chats::{Chat, MuteTarget};
+use crate::chats::{Chat, MAX_MUTES, MuteTarget};
 use crate::delivery::render::escape;
 use crate::i18n::texts;
 use crate::personal;
@@ -243,7 +243,11 @@ impl Conversation<'_> {
         };
         let until =
             self.now + chrono::Duration::from_std(span).unwrap_or(chrono::TimeDelta::days(1));
-        self.save(|c| c.mute(what.clone(), until, self.now))?;
+        let refused = std::cell::Cell::new(false);
+        self.save(|c| refused.set(c.mute(what.clone(), until, self.now).is_err()))?;
+        if refused.get() {
+            return Ok(t.mutes_full(MAX_MUTES));
+        }
         Ok(t.muted(&self.mute_name(&what), &self.locale.time(until)))
     }
 
