@@ -435,3 +435,38 @@ async fn a_mute_beyond_the_most_a_chat_keeps_is_refused_not_dropped() {
     assert!(list.contains("NVDA ("), "{list}");
     bot.stop().await;
 }
+
+/// After /stop, following a rule, setting a personal alert or resuming one asks for alerts
+/// again: they are turned back on, and the reply says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asking_for_alerts_in_a_stopped_chat_turns_them_on_and_says_so() {
+    const BACK: &str = "Alerts in this chat were off; they are on again (/stop pauses them).";
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    support::start_chat(&tg, CHAT).await;
+    let reply = strip_tags(&ask(&tg, CHAT, "/alert NVDA drop 3%").await);
+    assert!(!reply.contains(BACK), "{reply}");
+    ask(&tg, CHAT, "/pause 1").await;
+    for (command, done) in [
+        ("/subscribe analyst-downgrade-drop", "✅ Following"),
+        ("/alert AMD drop 5%", "🔔 Alert #2 set"),
+        ("/resume 1", "▶️ Alert #1 is on again."),
+    ] {
+        let stopped = strip_tags(&ask(&tg, CHAT, "/stop").await);
+        assert!(stopped.starts_with("🔕"), "{stopped}");
+        let reply = strip_tags(&ask(&tg, CHAT, command).await);
+        assert!(
+            reply.starts_with(done) && reply.contains(BACK),
+            "{command}: {reply}"
+        );
+        let list = strip_tags(&ask(&tg, CHAT, "/list").await);
+        assert!(!list.contains("Alerts are stopped"), "{command}: {list}");
+    }
+    // In a chat whose alerts are on, nothing more is said.
+    let reply = strip_tags(&ask(&tg, CHAT, "/subscribe chip-export-curbs").await);
+    assert!(!reply.contains(BACK), "{reply}");
+    bot.stop().await;
+}

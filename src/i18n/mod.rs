@@ -973,6 +973,15 @@ impl Texts {
         self.pick(format!("Muted: {mutes}"), format!("Stumm: {mutes}"))
     }
 
+    /// A command that asks for alerts turned a chat's alerts back on (plain text: also a
+    /// button's notice).
+    pub fn alerts_back_on(&self) -> &'static str {
+        self.pick_str(
+            "Alerts in this chat were off; they are on again (/stop pauses them).",
+            "Meldungen waren in diesem Chat aus; sie sind wieder an (/stop pausiert sie).",
+        )
+    }
+
     /// `/list` when alerts are stopped.
     pub fn list_stopped(&self) -> &'static str {
         match self.lang {

@@ -145,16 +145,26 @@ pub fn press(
                     ..Outcome::default()
                 });
             }
-            // Toggled on the record as stored, in one atomic step.
+            // Toggled on the record as stored, in one atomic step; following a rule asks for
+            // its alerts, in a chat that stopped them too.
+            let back_on = std::cell::Cell::new(false);
             let chat = at.save(&ctx.store, locale.lang, now, |c| {
+                back_on.set(false);
                 if !c.rules.remove(rule) {
                     c.rules.insert(rule.clone());
-                    at.activate(c);
+                    back_on.set(at.activate(c));
                 }
             })?;
             let following = chat.rules.contains(rule);
+            let mut notice = t.toggled(rule, following);
+            if back_on.get() {
+                notice = format!("{notice}. {}", t.alerts_back_on());
+                if let Some(d) = &ctx.demand {
+                    d.sync_chat(chat_id)?;
+                }
+            }
             Outcome {
-                notice: Some(t.toggled(rule, following)),
+                notice: Some(notice),
                 keyboard: Some(rule_toggles(&rules, &chat.rules)),
                 ..Outcome::default()
             }

@@ -215,13 +215,16 @@ impl Incoming {
         chat
     }
 
-    /// Wakes a chat up to receive alerts (in the forum topic the message came from).
-    pub fn activate(&self, chat: &mut Chat) {
+    /// Wakes a chat up to receive alerts (in the forum topic the message came from); whether
+    /// its alerts were off (after `/stop`, or when the bot was blocked or removed).
+    pub fn activate(&self, chat: &mut Chat) -> bool {
+        let was_off = !chat.active;
         chat.active = true;
         chat.deactivated = None;
         if self.thread.is_some() {
             chat.thread = self.thread;
         }
+        was_off
     }
 }
 
@@ -394,8 +397,18 @@ impl Conversation<'_> {
             .save(&self.ctx.store, self.locale.lang, self.now, change)
     }
 
-    fn activate(&self, chat: &mut Chat) {
-        self.incoming.activate(chat);
+    /// See [`Incoming::activate`].
+    fn activate(&self, chat: &mut Chat) -> bool {
+        self.incoming.activate(chat)
+    }
+
+    /// `reply`, and when the command turned the chat's alerts back on, a word that it did.
+    fn saying_back_on(&self, reply: String, back_on: bool) -> String {
+        if back_on {
+            format!("{reply}\n\n{}", self.t().alerts_back_on())
+        } else {
+            reply
+        }
     }
 
     /// Whether `symbol` can be used (configured, or known to the quote provider); the reply
@@ -468,7 +481,8 @@ impl Conversation<'_> {
             if c.rules.is_empty() {
                 c.rules.extend(defaults.iter().cloned());
             }
-            self.activate(c);
+            // Saying so is what /start does anyway.
+            let _ = self.activate(c);
         })?;
         let t = self.t();
         let mut out = format!("{}\n", t.subscribed());

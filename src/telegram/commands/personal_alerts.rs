@@ -30,13 +30,15 @@ impl Conversation<'_> {
             return Ok(reply);
         }
         // Numbers are never reused: a button under a deleted alert cannot reach a new one.
-        // The alert and the chat's record of it are one durable step.
+        // The alert and the chat's record of it are one durable step; a chat that stopped
+        // its alerts asks for them again.
+        let back_on = std::cell::Cell::new(false);
         let (_, alert) = self.ctx.store.create_personal_alert(
             &self.incoming.fresh(self.locale.lang, self.now),
             &spec.summary(),
             self.now,
             |c, number| {
-                self.activate(c);
+                back_on.set(self.activate(c));
                 c.rules
                     .insert(PersonalAlert::rule_id(self.incoming.chat, number));
             },
@@ -44,7 +46,10 @@ impl Conversation<'_> {
         let number = alert.number;
         self.ctx.personal.chat_changed(self.incoming.chat);
         self.demand_changed()?;
-        Ok(t.alert_created(number, &self.described(&spec, &alert)))
+        Ok(self.saying_back_on(
+            t.alert_created(number, &self.described(&spec, &alert)),
+            back_on.get(),
+        ))
     }
 
     pub(super) fn alerts(&self) -> Result<String, StoreError> {
@@ -100,7 +105,18 @@ impl Conversation<'_> {
             Some((before, _)) if before.paused == paused => t.already_paused(number, paused),
             Some(_) => {
                 self.ctx.personal.chat_changed(self.incoming.chat);
-                t.paused(number, paused)
+                // Resuming an alert asks for its messages: a chat that stopped its alerts
+                // gets them again.
+                let back_on = std::cell::Cell::new(false);
+                if !paused {
+                    self.ctx.store.update_chat(self.incoming.chat, |c| {
+                        back_on.set(!c.active && self.activate(c));
+                    })?;
+                    if back_on.get() {
+                        self.demand_changed()?;
+                    }
+                }
+                self.saying_back_on(t.paused(number, paused), back_on.get())
             }
         })
     }

@@ -73,11 +73,20 @@ impl Conversation<'_> {
                 crate::problem::closest(&id, &ids).map(escape).as_deref(),
             ));
         };
+        // Following a rule asks for its alerts: a chat that stopped them gets them again.
+        let back_on = std::cell::Cell::new(false);
         self.save(|c| {
-            self.activate(c);
+            back_on.set(self.activate(c));
             c.rules.insert(rule_id.clone());
         })?;
-        Ok(t.following(&escape(&rule_id), &escape(&rule_title)))
+        if back_on.get() {
+            // Its watch list and alerts refer to their symbols again.
+            self.demand_changed()?;
+        }
+        Ok(self.saying_back_on(
+            t.following(&escape(&rule_id), &escape(&rule_title)),
+            back_on.get(),
+        ))
     }
 
     pub(super) fn unsubscribe(
