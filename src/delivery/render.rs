@@ -432,6 +432,34 @@ pub fn visible_len(html: &str) -> usize {
     units(html).iter().map(visible).sum()
 }
 
+/// Plain `text` (not yet escaped) in at most `limit` characters as Telegram counts them,
+/// ending in "…" where it was cut (at a space, if there is one in its last fifth).
+pub fn shorten(text: &str, limit: usize) -> String {
+    let units = |s: &str| s.encode_utf16().count();
+    if units(text) <= limit {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        // Room for the ellipsis (one unit) after it.
+        if used + c.len_utf16() + 1 > limit {
+            break;
+        }
+        used += c.len_utf16();
+        out.push(c);
+    }
+    if let Some(space) = out.rfind(' ')
+        && units(&out[space..]) <= limit / 5
+    {
+        out.truncate(space);
+    }
+    let kept = out.trim_end().len();
+    out.truncate(kept);
+    out.push('…');
+    out
+}
+
 /// A place a message may be cut: the unit index after it, the tags open there, and whether
 /// it is a line break.
 type Cut = (usize, Vec<(String, String)>, bool);

@@ -225,3 +225,21 @@ fn a_numeric_entity_beyond_the_bmp_counts_as_two_characters() {
     assert_eq!(parts.len(), 2, "{parts:?}");
     assert!(parts.iter().all(|p| visible_len(p) <= 40));
 }
+
+#[test]
+fn shortened_text_fits_as_telegram_counts_and_says_it_was_cut() {
+    assert_eq!(shorten("short", 10), "short");
+    assert_eq!(shorten("exactly ten", 11), "exactly ten");
+    // Cut at a space near the end, the ellipsis within the limit.
+    assert_eq!(
+        shorten("Nvidia falls after the report", 20),
+        "Nvidia falls after…"
+    );
+    // Without a space near the end, cut where the limit falls.
+    assert_eq!(shorten("Supercalifragilistic", 10), "Supercali…");
+    // A character outside the BMP counts twice, and is never split.
+    let emoji = "📉".repeat(10);
+    let cut = shorten(&emoji, 7);
+    assert_eq!(cut, "📉📉📉…");
+    assert!(cut.encode_utf16().count() <= 7);
+}

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::{Conversation, Reply};
-use crate::delivery::render::{Locale, escape};
+use crate::delivery::render::{Locale, escape, shorten};
 use crate::i18n::texts;
 use crate::store::{Store, StoreError};
 use crate::telegram::keyboards::history_pages;
@@ -17,6 +17,11 @@ pub const PAGE: usize = 10;
 pub const DEFAULT: usize = 10;
 /// Most alerts one `/history` shows (five pages).
 pub const MAX: usize = 50;
+/// Most characters of a rule's title and of a headline a line shows: with its time, symbol
+/// and move, a line takes at most about 350, so a page of ten stays within one message
+/// (Telegram's 4096), which the page buttons can replace.
+const TITLE: usize = 150;
+const HEADLINE: usize = 120;
 
 /// The count `/history` asks for: none means [`DEFAULT`]; `None` when it is not a number
 /// from 1 to [`MAX`].
@@ -70,7 +75,7 @@ pub fn history_page(
         let mut line = format!(
             "\n\n<b>{}</b> · {}",
             locale.time(alert.fired_at),
-            escape(&alert.title)
+            escape(&shorten(&alert.title, TITLE))
         );
         if let Some(symbol) = &alert.symbol {
             let _ = write!(line, " · <b>{}</b>", escape(symbol));
@@ -79,7 +84,7 @@ pub fn history_page(
             let _ = write!(line, " {}", t.percent(change));
         }
         if let Some(h) = &alert.headline {
-            let title = escape(&h.title.chars().take(120).collect::<String>());
+            let title = escape(&shorten(&h.title, HEADLINE));
             match &h.link {
                 Some(link) => {
                     let _ = write!(line, "\n<a href=\"{}\">{title}</a>", escape(link));
@@ -98,6 +103,54 @@ pub fn history_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_of_long_titles_fits_in_one_message() {
+        use crate::delivery::render::{MESSAGE_LIMIT, visible_len};
+        use crate::store::Step;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let now: chrono::DateTime<chrono::Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
+        // Rule titles and headlines of any length, with characters Telegram counts twice and
+        // characters that are escaped.
+        let alerts: Vec<crate::engine::Alert> = (1..=12)
+            .map(|id| {
+                let mut alert = crate::engine::Alert::sample(id, now);
+                alert.title = format!("{id} 📉 Customers & <suppliers> ").repeat(40);
+                alert.symbol = Some("A".repeat(crate::model::MAX_SYMBOL));
+                if let Some(h) = alert.headline.as_mut() {
+                    h.title = "OpenAI & 🤖 look elsewhere ".repeat(30);
+                    h.link = Some(format!("https://news.example/{}", "a".repeat(2000)));
+                }
+                alert
+            })
+            .collect();
+        store
+            .commit(&Step {
+                now,
+                alerts,
+                ..Step::default()
+            })
+            .unwrap();
+        for id in 1..=12 {
+            store.record_sent(id, 42, 1000 + id as i32, false).unwrap();
+        }
+        for lang in [crate::text::Lang::En, crate::text::Lang::De] {
+            let locale = Locale {
+                lang,
+                tz: "Europe/Berlin".parse().unwrap(),
+            };
+            for page in 0..2 {
+                let (html, _) = history_page(&store, 42, &locale, 12, page).unwrap();
+                assert!(
+                    visible_len(&html) <= MESSAGE_LIMIT,
+                    "page {page} in {lang:?}: {} characters",
+                    visible_len(&html)
+                );
+                assert!(html.contains("Customers &amp; &lt;suppliers&gt;"), "{html}");
+            }
+        }
+    }
 
     #[test]
     fn the_count_is_a_number_within_the_limit() {
