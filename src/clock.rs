@@ -1,7 +1,8 @@
 //! Time as the rest of the crate sees it.
 //!
 //! Nothing in marketbot calls `Utc::now()` directly: the scheduler, the engine and delivery read
-//! a [`Clock`]. The live bot uses [`Clock::system`]; tests and demos use [`Clock::anchored`],
+//! a [`Clock`]; what is measured against the dates Telegram stamps on updates reads
+//! [`telegram_now`]. The live bot uses [`Clock::system`]; tests and demos use [`Clock::anchored`],
 //! which starts at a chosen instant and then advances with tokio's clock — so a test with
 //! `tokio::time::pause()` moves both together and never sleeps, and a test against recorded
 //! payloads from February 2026 sees February 2026. [`Clock::jump`] moves wall time without
@@ -68,6 +69,15 @@ impl Clock {
             anchor.at += chrono::Duration::from_std(by).unwrap_or(chrono::TimeDelta::MAX);
         }
     }
+}
+
+/// Telegram's time: the wall clock, by which Telegram dates the updates it hands over. The
+/// command gate counts a chat's commands by those dates, so it counts the button presses it
+/// paces with them (a press carries no date) and tidies its memory by this time too, and the
+/// webhook's memory of updates ages by it. It is not the bot's time: an anchored [`Clock`]
+/// (tests, `run --clock-start`) moves the bot's time, never the dates Telegram writes.
+pub fn telegram_now() -> DateTime<Utc> {
+    Utc::now()
 }
 
 impl std::fmt::Debug for Clock {

@@ -470,3 +470,41 @@ async fn asking_for_alerts_in_a_stopped_chat_turns_them_on_and_says_so() {
     assert!(!reply.contains(BACK), "{reply}");
     bot.stop().await;
 }
+
+/// The flood check counts a chat's commands by the date Telegram stamped on them, and its
+/// button presses (which carry no date) by Telegram's time too: a bot whose own clock runs
+/// elsewhere (anchored, as here and with `run --clock-start`) still pauses a chat that pressed
+/// too fast, for its commands as well.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presses_and_commands_of_a_chat_are_paced_on_one_clock() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(
+        config(
+            dir.path(),
+            &bot_config_text(
+                &tg,
+                &origin,
+                "commands_per_minute = 5\nchat_interval = \"20ms\"\n",
+            ),
+        ),
+        seed_evening(),
+    );
+    let presses: Vec<String> = (0..6).map(|_| tg.press(CHAT, CHAT, 101, "w:1")).collect();
+    let last = eventually(Duration::from_secs(10), "the sixth press answered", || {
+        tg.callback_answer(&presses[5])
+    })
+    .await;
+    assert!(
+        last.as_deref()
+            .is_some_and(|t| t.starts_with("⏳ That is more commands than I can answer")),
+        "{last:?}"
+    );
+    // Its commands are ignored for the pause too.
+    tg.user_sends(CHAT, "/help");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(tg.sent_to(CHAT).is_empty(), "{:?}", tg.sent_to(CHAT));
+    bot.stop().await;
+}

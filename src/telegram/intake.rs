@@ -221,7 +221,7 @@ async fn upkeep(
 ) {
     use crate::health::Telegram;
     loop {
-        let before = chrono::Utc::now().timestamp() - REMEMBER_UPDATES;
+        let before = crate::clock::telegram_now().timestamp() - REMEMBER_UPDATES;
         let store = store.clone();
         match tokio::task::spawn_blocking(move || store.forget_updates_before(before)).await {
             Ok(Err(e)) => tracing::warn!(error = %e, "cannot forget old webhook updates"),
@@ -237,7 +237,7 @@ async fn upkeep(
         } else {
             Telegram::Unreachable
         });
-        gate.tidy(chrono::Utc::now().timestamp());
+        gate.tidy(crate::clock::telegram_now().timestamp());
         tokio::select! {
             _ = tokio::time::sleep(UPKEEP_EVERY) => {}
             _ = shutdown.cancelled() => return,

@@ -365,8 +365,9 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> Hand
             thread: None,
         },
     };
-    // A press carries no date of its own: it is counted as pressed now.
-    let pressed_at = chrono::Utc::now().timestamp();
+    // A press carries no date of its own: it is counted as pressed now, by the clock that
+    // dates the chat's commands it is counted with (Telegram's, not the bot's).
+    let pressed_at = crate::clock::telegram_now().timestamp();
     if !admission::admit(&bot, &ctx, &at, Some(&q.from), pressed_at, Some(&q)).await? {
         return Ok(());
     }

@@ -117,7 +117,7 @@ async fn accept(State(inbound): State<Inbound>, request: Request) -> StatusCode 
         .unwrap_or_default();
     if !same_secret(given, inbound.secret.as_bytes()) {
         crate::metrics::webhook("refused");
-        let now = chrono::Utc::now().timestamp();
+        let now = crate::clock::telegram_now().timestamp();
         if inbound.refused_logged.swap(now, Ordering::Relaxed) < now - 60 {
             tracing::warn!(
                 "a webhook request without the right secret token was refused (logged once a minute)"
@@ -161,7 +161,7 @@ async fn take_in(inbound: Inbound, update: Update) -> StatusCode {
     let (store, run, now) = (
         inbound.store.clone(),
         inbound.run,
-        chrono::Utc::now().timestamp(),
+        crate::clock::telegram_now().timestamp(),
     );
     match tokio::task::spawn_blocking(move || store.take_in_update(id, now, run)).await {
         Ok(Ok(TakeIn::First)) => {}
