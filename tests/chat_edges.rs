@@ -508,3 +508,53 @@ async fn presses_and_commands_of_a_chat_are_paced_on_one_clock() {
     assert!(tg.sent_to(CHAT).is_empty(), "{:?}", tg.sent_to(CHAT));
     bot.stop().await;
 }
+
+/// In a group everyone sees what the bot posts: the evidence behind an alert is posted once,
+/// and members who tap "why?" after that are pointed to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_evidence_behind_an_alert_is_posted_once_in_a_group() {
+    const GROUP: i64 = -557;
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    crate::chat_features::seed_history(dir.path(), GROUP, 2);
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    let evidence = |message: i64| {
+        tg.sent_to(GROUP)
+            .into_iter()
+            .filter(|m| m.reply_to == Some(message) && m.text.contains("Why this alert fired"))
+            .count()
+    };
+    let first = tg.press(GROUP, 5001, 1001, "w:1");
+    eventually(Duration::from_secs(10), "the evidence", || {
+        (evidence(1001) == 1).then_some(())
+    })
+    .await;
+    assert_eq!(tg.callback_answer(&first), Some(None));
+    // Other members, and the first one again.
+    let later: Vec<String> = [5002, 5003, 5001]
+        .into_iter()
+        .map(|user| tg.press(GROUP, user, 1001, "w:1"))
+        .collect();
+    for id in &later {
+        let answer = eventually(Duration::from_secs(10), "the answer to a later tap", || {
+            tg.callback_answer(id)
+        })
+        .await;
+        assert_eq!(
+            answer.as_deref(),
+            Some("The evidence is posted above, as a reply to this alert."),
+        );
+    }
+    // Another alert's evidence is its own.
+    tg.press(GROUP, 5002, 1002, "w:2");
+    eventually(
+        Duration::from_secs(10),
+        "the other alert's evidence",
+        || (evidence(1002) == 1).then_some(()),
+    )
+    .await;
+    assert_eq!(evidence(1001), 1, "{:#?}", tg.sent_to(GROUP));
+    bot.stop().await;
+}

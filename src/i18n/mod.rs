@@ -453,6 +453,15 @@ impl Texts {
         )
     }
 
+    /// "why?" tapped in a group that was posted the alert's evidence already (a button's
+    /// notice).
+    pub fn evidence_above(&self) -> &'static str {
+        self.pick_str(
+            "The evidence is posted above, as a reply to this alert.",
+            "Die Begründung steht weiter oben, als Antwort auf diese Meldung.",
+        )
+    }
+
     /// A new mute refused: `n` are in force, the most a chat keeps (plain text: also a
     /// button's notice).
     pub fn mutes_full(&self, n: usize) -> String {

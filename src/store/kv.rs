@@ -63,11 +63,13 @@ pub enum Tree {
     Stories,
     /// rule id, NUL, symbol → the engine's correlation state of a rule on a symbol.
     Pairs,
+    /// alert id, chat id → nothing: the alert's evidence was posted in the group.
+    Explained,
 }
 
 impl Tree {
     /// Every tree, in a fixed order.
-    pub const ALL: [Tree; 22] = [
+    pub const ALL: [Tree; 23] = [
         Tree::Meta,
         Tree::Chats,
         Tree::Items,
@@ -90,6 +92,7 @@ impl Tree {
         Tree::Splits,
         Tree::Stories,
         Tree::Pairs,
+        Tree::Explained,
     ];
 
     /// The stored name.
@@ -117,6 +120,7 @@ impl Tree {
             Tree::Splits => "splits",
             Tree::Stories => "stories",
             Tree::Pairs => "pairs",
+            Tree::Explained => "explained",
         }
     }
 

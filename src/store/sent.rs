@@ -1,6 +1,7 @@
 //! The Telegram messages alerts became: per alert and chat the message id, or the ids of its
-//! parts (to edit them when the story grows, to answer its buttons), and per chat the alerts it received, newest last
-//! (`/history`). Both are forgotten a month after the message was sent.
+//! parts (to edit them when the story grows, to answer its buttons), per chat the alerts it
+//! received, newest last (`/history`), and whether a group was posted an alert's evidence. All
+//! are forgotten a month after the message was sent.
 
 use chrono::{DateTime, Utc};
 
@@ -140,6 +141,25 @@ impl Store {
         Ok(!first.is_empty())
     }
 
+    /// Whether `alert`'s evidence was posted in `chat` (a group: its members see it once).
+    pub fn explained(&self, alert: AlertId, chat: i64) -> Result<bool, StoreError> {
+        self.contains(
+            Tree::Explained,
+            &sent_key(alert, chat),
+            "reading posted evidence",
+        )
+    }
+
+    /// Records that `alert`'s evidence was posted in `chat`.
+    pub fn record_explained(&self, alert: AlertId, chat: i64) -> Result<(), StoreError> {
+        self.put(
+            Tree::Explained,
+            &sent_key(alert, chat),
+            &[],
+            "recording posted evidence",
+        )
+    }
+
     /// Forgets which messages alerts became a month after they were sent: their stories are
     /// no longer edited, their buttons answer "no longer stored", and `/history` no longer
     /// lists them. A message recorded without its time (by an older version) goes a month
@@ -172,6 +192,9 @@ impl Store {
             };
             if old == Some(true) {
                 self.delete(Tree::Sent, &k, "pruning sent messages")?;
+                if let Some(alert_and_chat) = k.get(..16) {
+                    self.delete(Tree::Explained, alert_and_chat, "pruning posted evidence")?;
+                }
                 if let Some(chat) = k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
                     let chat = chat_from_key(chat);
                     self.delete(
@@ -206,7 +229,6 @@ impl Store {
         }
     }
 
-    /// Forgets the messages sent to `chat` (its messages can no longer be edited).
     /// Copies the alerts `old` received to `new_id` (a group that became a supergroup).
     pub(super) fn move_received(&self, old: i64, new_id: i64) -> Result<(), StoreError> {
         for entry in self.entries(
@@ -227,11 +249,19 @@ impl Store {
         Ok(())
     }
 
+    /// Forgets the messages sent to `chat` (its messages can no longer be edited).
     pub(crate) fn forget_sent_to(&self, chat: i64) -> Result<(), StoreError> {
         for entry in self.entries(Tree::Sent, Range::all(), "reading sent messages") {
             let (k, _) = entry?;
             if k.get(8..16) == Some(chat_key(chat).as_slice()) {
                 self.delete(Tree::Sent, &k, "forgetting sent messages")?;
+                if let Some(alert_and_chat) = k.get(..16) {
+                    self.delete(
+                        Tree::Explained,
+                        alert_and_chat,
+                        "forgetting posted evidence",
+                    )?;
+                }
             }
         }
         for entry in self.entries(

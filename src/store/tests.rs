@@ -75,6 +75,7 @@ on_every_backend!(
     a_headline_dated_before_1970_is_not_the_newest_news_and_is_pruned,
     a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages,
     a_supergroup_that_spoke_before_its_migration_takes_the_groups_settings,
+    posted_evidence_is_remembered_per_alert_and_chat_and_forgotten_with_the_messages,
     only_new_or_changed_bars_are_news,
     chats_are_updated_in_place_and_subscribers_found,
     deliveries_are_rescheduled_removed_and_dropped_per_chat,
@@ -525,6 +526,32 @@ fn a_supergroup_that_spoke_before_its_migration_takes_the_groups_settings(f: &Fi
         .unwrap();
     store.migrate_chat(-43, -10_043).unwrap();
     assert_eq!(store.chat(-10_043).unwrap().unwrap().settings.tz, "UTC");
+}
+
+fn posted_evidence_is_remembered_per_alert_and_chat_and_forgotten_with_the_messages(f: &Fixture) {
+    let store = f.open();
+    let now: DateTime<Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
+    store
+        .commit(&Step {
+            now,
+            alerts: vec![Alert::sample(1, now), Alert::sample(2, now)],
+            ..Step::default()
+        })
+        .unwrap();
+    for (alert, chat) in [(1, -5), (2, -5), (1, -6)] {
+        store.record_sent(alert, chat, 100, false).unwrap();
+    }
+    store.record_explained(1, -5).unwrap();
+    store.record_explained(1, -6).unwrap();
+    assert!(store.explained(1, -5).unwrap());
+    assert!(!store.explained(2, -5).unwrap(), "per alert");
+    // A group gone to its supergroup forgets its messages, and with them what it was shown.
+    store.forget_sent_to(-6).unwrap();
+    assert!(!store.explained(1, -6).unwrap());
+    // A month on, the alert's messages are forgotten, and so is its evidence.
+    store.prune(now + chrono::TimeDelta::days(31)).unwrap();
+    assert!(!store.was_sent(1, -5).unwrap());
+    assert!(!store.explained(1, -5).unwrap());
 }
 
 fn only_new_or_changed_bars_are_news(f: &Fixture) {

@@ -10,8 +10,9 @@ use teloxide::types::InlineKeyboardMarkup;
 use super::BotContext;
 use super::commands::{Incoming, locale};
 use super::keyboards::{Action, rule_toggles};
-use crate::chats::{MAX_MUTES, MuteTarget};
+use crate::chats::{ChatKind, MAX_MUTES, MuteTarget};
 use crate::delivery::render::{self, escape};
+use crate::engine::AlertId;
 use crate::i18n::texts;
 use crate::personal;
 use crate::store::StoreError;
@@ -30,6 +31,14 @@ pub struct Outcome {
     pub keyboard: Option<InlineKeyboardMarkup>,
     /// A new text (HTML) and keyboard for the pressed message (paging).
     pub page: Option<(String, Option<InlineKeyboardMarkup>)>,
+    /// The alert whose evidence the reply is, to be recorded once it is posted in a group.
+    pub explains: Option<AlertId>,
+}
+
+/// Whether everyone in a chat of `kind` sees what the bot posts there: a group's members all
+/// see an alert's evidence, which is posted there once.
+fn shared(kind: ChatKind) -> bool {
+    matches!(kind, ChatKind::Group | ChatKind::Supergroup)
 }
 
 /// Whether the action changes what the chat receives (group admins only).
@@ -71,8 +80,15 @@ pub fn press(
     };
     Ok(match action {
         Action::Why(id) => match alert_of(*id)? {
+            // Once per group: every member saw it posted. (A chat's presses are handled one
+            // after another, so a second tap finds the first one's post recorded.)
+            Some(_) if shared(at.kind) && ctx.store.explained(*id, chat_id)? => Outcome {
+                notice: Some(t.evidence_above().to_string()),
+                ..Outcome::default()
+            },
             Some(alert) => Outcome {
                 reply: Some(render::why_html(&alert, &locale)),
+                explains: shared(at.kind).then_some(*id),
                 ..Outcome::default()
             },
             None => gone(),

@@ -452,6 +452,12 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> Hand
             Some(message_id),
         )
         .await?;
+        if let Some(alert) = outcome.explains {
+            let store = ctx.store.clone();
+            if let Err(e) = blocking(move || store.record_explained(alert, chat_id)).await? {
+                tracing::warn!(error = %e, chat = chat_id, "cannot record the evidence posted");
+            }
+        }
     }
     Ok(())
 }
