@@ -198,6 +198,10 @@ pub enum Disposition {
     Digest,
 }
 
+/// How the reason a chat was deactivated for begins when the bot may not send messages there
+/// (restricted by a group's admins): the chat is turned on again when that right comes back.
+pub const MAY_NOT_POST: &str = "the bot may not send messages here";
+
 /// Most mutes a chat keeps in force: one more is refused ([`NoRoomForMute`]) until one ends or
 /// is lifted.
 pub const MAX_MUTES: usize = 50;
@@ -247,6 +251,25 @@ impl Chat {
         }
         self.mutes.push(Mute { what, until });
         Ok(())
+    }
+
+    /// Turns the chat's alerts off for `reason` (the bot was blocked or removed, or may not
+    /// post). A chat whose alerts were off already (`/stop`, kept out by an admin) keeps what
+    /// it had, so that the end of this reason never turns on what another turned off.
+    pub fn deactivate(&mut self, reason: &str) {
+        if self.active {
+            self.active = false;
+            self.deactivated = Some(reason.to_string());
+        }
+    }
+
+    /// Whether alerts are off only because the bot may not send messages here ([`MAY_NOT_POST`]).
+    pub fn off_while_restricted(&self) -> bool {
+        !self.active
+            && self
+                .deactivated
+                .as_deref()
+                .is_some_and(|why| why.starts_with(MAY_NOT_POST))
     }
 
     /// Whether an alert of `rule` about `symbol` is silenced at `now`.
@@ -321,6 +344,24 @@ mod tests {
             settings.quiet_until("2026-03-20T12:00:00Z".parse().unwrap()),
             None
         );
+    }
+
+    #[test]
+    fn a_chat_off_for_want_of_rights_is_told_apart_from_one_that_was_off_already() {
+        let now: DateTime<Utc> = "2026-02-02T21:00:00Z".parse().unwrap();
+        let mut chat = Chat::new(-100, ChatKind::Supergroup, "Traders".into(), now);
+        chat.deactivate(&format!("{MAY_NOT_POST}: Bad Request: not enough rights"));
+        assert!(!chat.active && chat.off_while_restricted());
+        // Removed since: off for that, which the right coming back does not undo.
+        let mut removed = Chat::new(-101, ChatKind::Supergroup, "Traders".into(), now);
+        removed.deactivate("removed the bot");
+        removed.deactivate(MAY_NOT_POST);
+        assert!(!removed.off_while_restricted());
+        // Stopped with /stop before: it stays stopped.
+        let mut stopped = Chat::new(-102, ChatKind::Supergroup, "Traders".into(), now);
+        stopped.active = false;
+        stopped.deactivate(MAY_NOT_POST);
+        assert!(!stopped.active && !stopped.off_while_restricted());
     }
 
     #[test]

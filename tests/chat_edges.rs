@@ -558,3 +558,45 @@ async fn the_evidence_behind_an_alert_is_posted_once_in_a_group() {
     assert_eq!(evidence(1001), 1, "{:#?}", tg.sent_to(GROUP));
     bot.stop().await;
 }
+
+/// A group's admins may take the bot's right to send messages without removing it: alerts
+/// stop there as when it is removed (nothing is sent to be refused), and start again when the
+/// right is given back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_that_may_not_send_messages_in_a_group_stops_alerts_there_until_it_may() {
+    const SUPERGROUP: i64 = -1_001_558_000_000;
+    const STOPPED: &str = "Alerts are stopped";
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    let user = support::telegram::GROUP_USER;
+    tg.set_admins(SUPERGROUP, &[user]);
+    support::start_chat(&tg, SUPERGROUP).await;
+    // What the group's /list says about its alerts, once it says `stopped` or not.
+    let list_until = |stopped: bool| {
+        support::ask_until(&tg, SUPERGROUP, user, "/list", move |m| {
+            strip_tags(&m.text).contains(STOPPED) == stopped
+        })
+    };
+
+    // Restricted, but still allowed to send messages: nothing changes.
+    tg.bot_restricted(SUPERGROUP, true);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let list = strip_tags(&ask(&tg, SUPERGROUP, "/list").await);
+    assert!(!list.contains(STOPPED), "{list}");
+    // Its right to send messages taken (the fake still takes the bot's messages, so /list
+    // can tell).
+    tg.bot_restricted(SUPERGROUP, false);
+    let list = strip_tags(&list_until(true).await.text);
+    assert!(list.contains(STOPPED), "{list}");
+    // Given back: the alerts start again by themselves.
+    tg.bot_unrestricted(SUPERGROUP);
+    let list = strip_tags(&list_until(false).await.text);
+    assert!(!list.contains(STOPPED), "{list}");
+    bot.stop().await;
+    let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
+    let chat = store.chat(SUPERGROUP).unwrap().unwrap();
+    assert!(chat.active && chat.deactivated.is_none(), "{chat:?}");
+}

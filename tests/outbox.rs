@@ -1025,6 +1025,50 @@ async fn a_chat_the_bot_can_no_longer_write_to_is_deactivated_whatever_telegram_
     );
 }
 
+/// A bot restricted in a group may not post there: Telegram refuses each message with 400
+/// "not enough rights to send …". Such a chat is deactivated after one attempt, as one that
+/// removed the bot, not sent every alert again to be refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_where_the_bot_may_not_send_messages_is_deactivated() {
+    let tg = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let refusals = [
+        (
+            -1_011,
+            "Bad Request: not enough rights to send text messages to the chat",
+        ),
+        (-12, "Bad Request: have no rights to send a message"),
+    ];
+    for (id, refusal) in refusals {
+        store
+            .put_chat(&Chat::new(id, ChatKind::Supergroup, "chat".into(), now()))
+            .unwrap();
+        for text in ["news", "more news"] {
+            store
+                .enqueue(&Delivery::message(
+                    BROADCAST,
+                    Target::Telegram(id),
+                    text.into(),
+                    now(),
+                ))
+                .unwrap();
+        }
+        tg.script(id, vec![Answer::Refused(refusal)]);
+    }
+    let sender = Sender::new(store.clone(), sink(&tg, &store), Clock::anchored(now()));
+    sender.drain_once().await.unwrap();
+    for (id, refusal) in refusals {
+        let chat = store.chat(id).unwrap().unwrap();
+        assert!(
+            !chat.active && chat.deactivated.is_some(),
+            "{refusal}: the chat is still active"
+        );
+        assert_eq!(tg.attempts(id).len(), 1, "{refusal}");
+    }
+    assert!(store.outbox().unwrap().is_empty(), "{:?}", store.outbox());
+}
+
 /// Two headline steps in a row cannot be stored: neither is confirmed to its feed, and the
 /// second's story is not taken as stored because the first's, undone, matches the store.
 #[tokio::test]

@@ -371,10 +371,7 @@ impl Sender {
                         return;
                     };
                     tracing::warn!(chat, %reason, "chat unreachable; deactivating it");
-                    if let Err(e) = self.store.update_chat(chat, |c| {
-                        c.active = false;
-                        c.deactivated = Some(reason.clone());
-                    }) {
+                    if let Err(e) = self.store.update_chat(chat, |c| c.deactivate(&reason)) {
                         tracing::error!(error = %e, chat, "cannot deactivate chat");
                     }
                     match self.store.drop_deliveries_to(chat) {

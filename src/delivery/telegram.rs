@@ -233,6 +233,12 @@ impl TelegramSink {
 const THREAD_GONE: &str = "message thread not found";
 /// What Telegram says when the bot may post in a chat but not pictures.
 const NO_PHOTOS: &str = "not enough rights to send photos";
+/// What Telegram says, in a 400, when the bot may not send messages in a chat at all
+/// (restricted in a group): in newer words, then in older ones.
+const NO_MESSAGES: [&str; 2] = [
+    "not enough rights to send text messages",
+    "have no rights to send a message",
+];
 /// What Telegram says when a caption is edited on a message that is text, and text on one
 /// that is a picture.
 const NOT_A_PHOTO: &str = "there is no caption in the message to edit";
@@ -350,6 +356,13 @@ pub fn classify(e: RequestError, token: &str) -> SendError {
             if description.starts_with("Forbidden:") =>
         {
             SendError::ChatGone(text)
+        }
+        // Restricted in a group: nothing can be sent there until the right comes back (the
+        // chat is then turned on again, see `chats::MAY_NOT_POST`).
+        RequestError::Api(ApiError::Unknown(description))
+            if NO_MESSAGES.iter().any(|n| description.contains(n)) =>
+        {
+            SendError::ChatGone(format!("{}: {text}", crate::chats::MAY_NOT_POST))
         }
         // Server trouble Telegram reports in words (a 5xx): may pass.
         RequestError::Api(ApiError::Unknown(description))

@@ -21,7 +21,9 @@ pub mod webhook;
 use std::sync::Arc;
 
 use teloxide::prelude::*;
-use teloxide::types::{ChatAction, ChatMemberUpdated, MaybeInaccessibleMessage, Me};
+use teloxide::types::{
+    ChatAction, ChatMemberKind, ChatMemberUpdated, MaybeInaccessibleMessage, Me,
+};
 use tokio::sync::watch;
 use url::Url;
 
@@ -462,29 +464,68 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> Hand
     Ok(())
 }
 
-/// The bot was removed from a chat (or blocked by its user): deactivate it.
+/// The bot's membership of a chat changed. Removed from it (or blocked by its user), or kept
+/// in a group but without the right to send messages: the chat is deactivated, and what waits
+/// for it dropped. That right given back: a chat deactivated for the want of it is turned on
+/// again (one that removed the bot is turned on by `/start`, as it asked for nothing).
 async fn on_membership(update: ChatMemberUpdated, ctx: Arc<BotContext>) -> HandlerResult {
     crate::metrics::update("member");
-    let member = &update.new_chat_member;
-    if !(member.is_left() || member.is_banned()) {
-        return Ok(());
-    }
-    let chat = update.chat.id.0;
-    tracing::info!(
-        chat,
-        "the bot was removed or blocked; deactivating the chat"
+    let member = &update.new_chat_member.kind;
+    let may_not_post = matches!(
+        member,
+        ChatMemberKind::Restricted(r) if r.is_member && !r.can_send_messages
     );
+    let chat = update.chat.id.0;
     let store = ctx.store.clone();
-    let result = blocking(move || {
-        store.update_chat(chat, |c| {
-            c.active = false;
-            c.deactivated = Some("removed the bot".into());
-        })?;
-        store.drop_deliveries_to(chat)
-    })
-    .await?;
-    if let Err(e) = result {
-        tracing::error!(error = %e, chat, "cannot deactivate chat");
+    let changed = if !member.is_present() || may_not_post {
+        tracing::info!(
+            chat,
+            restricted = may_not_post,
+            "the bot was removed, blocked or may not send messages; deactivating the chat"
+        );
+        let reason = if may_not_post {
+            crate::chats::MAY_NOT_POST
+        } else {
+            "removed the bot"
+        };
+        blocking(move || {
+            store.update_chat(chat, |c| c.deactivate(reason))?;
+            store.drop_deliveries_to(chat).map(|_| true)
+        })
+        .await?
+    } else {
+        blocking(move || {
+            let Some(record) = store.chat(chat)? else {
+                return Ok(false);
+            };
+            if !record.off_while_restricted() {
+                return Ok(false);
+            }
+            tracing::info!(
+                chat,
+                "the bot may send messages again; the chat's alerts are on"
+            );
+            store
+                .update_chat(chat, |c| {
+                    if c.off_while_restricted() {
+                        c.active = true;
+                        c.deactivated = None;
+                    }
+                })
+                .map(|_| true)
+        })
+        .await?
+    };
+    match changed {
+        Ok(true) => {
+            if let Some(d) = &ctx.demand
+                && let Err(e) = d.sync_chat(chat)
+            {
+                tracing::warn!(chat, error = %e, "cannot update the symbols on demand");
+            }
+        }
+        Ok(false) => {}
+        Err(e) => tracing::error!(error = %e, chat, "cannot change the chat's standing"),
     }
     Ok(())
 }

@@ -198,6 +198,38 @@ fn user_json(id: i64) -> Value {
     json!({"id": id, "is_bot": false, "first_name": format!("User{id}"), "language_code": lang})
 }
 
+/// The bot as a plain member of a chat.
+fn bot_member() -> Value {
+    json!({"status": "member", "user": {"id": BOT_ID, "is_bot": true, "first_name": "marketbot"}})
+}
+
+/// The bot restricted in a supergroup: a member with no rights but, maybe, to send messages.
+fn restricted_bot(can_send_messages: bool) -> Value {
+    let mut member = bot_member();
+    member["status"] = json!("restricted");
+    member["is_member"] = json!(true);
+    member["until_date"] = json!(0);
+    for right in [
+        "can_send_audios",
+        "can_send_documents",
+        "can_send_photos",
+        "can_send_videos",
+        "can_send_video_notes",
+        "can_send_voice_notes",
+        "can_send_polls",
+        "can_send_other_messages",
+        "can_add_web_page_previews",
+        "can_change_info",
+        "can_invite_users",
+        "can_pin_messages",
+        "can_manage_topics",
+    ] {
+        member[right] = json!(false);
+    }
+    member["can_send_messages"] = json!(can_send_messages);
+    member
+}
+
 impl Inner {
     fn chat_json(&self, id: i64) -> Value {
         if self.channels.contains(&id) {
@@ -455,6 +487,32 @@ impl FakeTelegram {
                 "date": 1770068000,
                 "old_chat_member": {"status": "member", "user": bot},
                 "new_chat_member": {"status": "kicked", "user": bot, "until_date": 0},
+            }),
+        );
+    }
+
+    /// An admin of supergroup `chat` restricts the bot: it stays a member, but may send
+    /// messages only when `can_send_messages`.
+    pub fn bot_restricted(&self, chat: i64, can_send_messages: bool) {
+        self.member_changed(chat, bot_member(), restricted_bot(can_send_messages));
+    }
+
+    /// An admin of `chat` lifts the bot's restrictions: a plain member again.
+    pub fn bot_unrestricted(&self, chat: i64) {
+        self.member_changed(chat, restricted_bot(false), bot_member());
+    }
+
+    /// The bot's membership of `chat` changes from `old` to `new` (a group's admin did it).
+    fn member_changed(&self, chat: i64, old: Value, new: Value) {
+        let chat_json = self.inner.lock().unwrap().chat_json(chat);
+        self.update(
+            "my_chat_member",
+            json!({
+                "chat": chat_json,
+                "from": user_json(GROUP_USER),
+                "date": 1770068000,
+                "old_chat_member": old,
+                "new_chat_member": new,
             }),
         );
     }
