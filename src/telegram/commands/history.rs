@@ -133,7 +133,13 @@ mod tests {
             })
             .unwrap();
         for id in 1..=12 {
-            store.record_sent(id, 42, 1000 + id as i32, false).unwrap();
+            let sent = crate::delivery::outbox::SentMessage {
+                chat: 42,
+                part: 0,
+                message: 1000 + id as i32,
+                photo: false,
+            };
+            store.record_sent(id, &sent, now).unwrap();
         }
         for lang in [crate::text::Lang::En, crate::text::Lang::De] {
             let locale = Locale {
