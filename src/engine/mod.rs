@@ -89,7 +89,17 @@ pub struct EngineChanges<'a> {
 
 /// The key of the correlation state of `rule` on `symbol` (`""` for headlines without one).
 pub fn pair_key(rule: &str, symbol: &str) -> String {
-    format!("{rule}\u{0}{symbol}")
+    let mut key = String::with_capacity(rule.len() + 1 + symbol.len());
+    write_pair_key(&mut key, rule, symbol);
+    key
+}
+
+/// Writes the [`pair_key`] of `rule` on `symbol` into `key`, replacing what it held.
+fn write_pair_key(key: &mut String, rule: &str, symbol: &str) {
+    key.clear();
+    key.push_str(rule);
+    key.push('\u{0}');
+    key.push_str(symbol);
 }
 
 /// The rule id of a [`pair_key`].
@@ -113,6 +123,9 @@ pub struct Engine {
     /// Chats' personal alerts, indexed per symbol (their state is persisted per alert, not
     /// in [`EngineState`]).
     personal: Book,
+    /// A [`pair_key`] written in place: each bar looks up a pair per price rule, and building
+    /// a new key each time was most of what the lookup cost.
+    key: String,
 }
 
 impl Engine {
@@ -164,6 +177,7 @@ impl Engine {
             remembered,
             stories,
             personal: Book::new(),
+            key: String::new(),
         };
         engine.forget_unknown_rules();
         engine
@@ -509,8 +523,8 @@ impl Engine {
     }
 
     fn pair_mut(&mut self, rule: &str, symbol: &str) -> &mut PairState {
-        self.pairs
-            .entry(&pair_key(rule, symbol), PairState::default)
+        write_pair_key(&mut self.key, rule, symbol);
+        self.pairs.entry(&self.key, PairState::default)
     }
 
     fn fire(

@@ -539,7 +539,9 @@ fn posted_evidence_is_remembered_per_alert_and_chat_and_forgotten_with_the_messa
         })
         .unwrap();
     for (alert, chat) in [(1, -5), (2, -5), (1, -6)] {
-        store.record_sent(alert, &whole(chat, 100, false), now).unwrap();
+        store
+            .record_sent(alert, &whole(chat, 100, false), now)
+            .unwrap();
     }
     store.record_explained(1, -5).unwrap();
     store.record_explained(1, -6).unwrap();
