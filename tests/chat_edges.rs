@@ -149,17 +149,7 @@ async fn subscribers_pressing_buttons_under_a_channel_post_never_make_the_bot_po
     let origin = Origin::start().await;
     serve_quiet_prices(&origin);
     let dir = tempfile::tempdir().unwrap();
-    let bot = RunningBot::start(
-        config(
-            dir.path(),
-            &bot_config_text(
-                &tg,
-                &origin,
-                "commands_per_minute = 5\nchat_interval = \"20ms\"\n",
-            ),
-        ),
-        seed_evening(),
-    );
+    let bot = started_with_a_flood_limit_of_five(&tg, &origin, &dir);
     tg.channel_posts(CHANNEL, "/start");
     eventually(Duration::from_secs(10), "the channel subscribed", || {
         tg.sent_to(CHANNEL)
@@ -481,17 +471,7 @@ async fn presses_and_commands_of_a_chat_are_paced_on_one_clock() {
     let origin = Origin::start().await;
     serve_quiet_prices(&origin);
     let dir = tempfile::tempdir().unwrap();
-    let bot = RunningBot::start(
-        config(
-            dir.path(),
-            &bot_config_text(
-                &tg,
-                &origin,
-                "commands_per_minute = 5\nchat_interval = \"20ms\"\n",
-            ),
-        ),
-        seed_evening(),
-    );
+    let bot = started_with_a_flood_limit_of_five(&tg, &origin, &dir);
     let presses: Vec<String> = (0..6).map(|_| tg.press(CHAT, CHAT, 101, "w:1")).collect();
     let last = eventually(Duration::from_secs(10), "the sixth press answered", || {
         tg.callback_answer(&presses[5])
@@ -599,4 +579,23 @@ async fn a_bot_that_may_not_send_messages_in_a_group_stops_alerts_there_until_it
     let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
     let chat = store.chat(SUPERGROUP).unwrap().unwrap();
     assert!(chat.active && chat.deactivated.is_none(), "{chat:?}");
+}
+
+/// The bot at the seed evening, answering five commands (or presses) a minute per chat.
+fn started_with_a_flood_limit_of_five(
+    tg: &FakeTelegram,
+    origin: &Origin,
+    dir: &tempfile::TempDir,
+) -> RunningBot {
+    RunningBot::start(
+        config(
+            dir.path(),
+            &bot_config_text(
+                tg,
+                origin,
+                "commands_per_minute = 5\nchat_interval = \"20ms\"\n",
+            ),
+        ),
+        seed_evening(),
+    )
 }

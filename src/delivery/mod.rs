@@ -448,16 +448,22 @@ mod tests {
     use crate::chats::ChatKind;
     use crate::rules::Severity;
 
-    #[test]
-    fn quiet_alerts_go_out_silently_and_a_personal_alert_to_its_chat_alone() {
+    /// A store with private chats 1 and 2, each subscribed to the rule `seed`.
+    fn two_chats_of_the_seed_rule(now: DateTime<Utc>) -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 8 << 20).unwrap();
-        let now: DateTime<Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
         for id in [1, 2] {
             let mut chat = Chat::new(id, ChatKind::Private, String::new(), now);
             chat.rules.insert("seed".into());
             store.put_chat(&chat).unwrap();
         }
+        (dir, store)
+    }
+
+    #[test]
+    fn quiet_alerts_go_out_silently_and_a_personal_alert_to_its_chat_alone() {
+        let now: DateTime<Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
+        let (_dir, store) = two_chats_of_the_seed_rule(now);
         let fan_out = |alert: &Alert| {
             deliveries_for(alert, None, Mode::Telegram, &store, now, false)
                 .unwrap()
@@ -487,14 +493,8 @@ mod tests {
     /// is left alone; where it still waits, it goes out with the new text.
     #[test]
     fn a_later_copy_updates_the_part_it_changes_of_a_message_split_in_parts() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), 8 << 20).unwrap();
         let now: DateTime<Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
-        for id in [1, 2] {
-            let mut chat = Chat::new(id, ChatKind::Private, String::new(), now);
-            chat.rules.insert("seed".into());
-            store.put_chat(&chat).unwrap();
-        }
+        let (_dir, store) = two_chats_of_the_seed_rule(now);
         let mut alert = Alert::sample(1, now);
         alert.title = "Customer seeks alternatives ".repeat(160);
         let fan_out = deliveries_for(&alert, None, Mode::Telegram, &store, now, false).unwrap();
