@@ -2,7 +2,7 @@
 //!
 //! Nothing in marketbot calls `Utc::now()` directly: the scheduler, the engine and delivery read
 //! a [`Clock`]; what is measured against the dates Telegram stamps on updates reads
-//! [`telegram_now`]. The live bot uses [`Clock::system`]; tests and demos use [`Clock::anchored`],
+//! [`telegram_now`], and what is read outside the bot against the host's clock [`host_now`]. The live bot uses [`Clock::system`]; tests and demos use [`Clock::anchored`],
 //! which starts at a chosen instant and then advances with tokio's clock — so a test with
 //! `tokio::time::pause()` moves both together and never sleeps, and a test against recorded
 //! payloads from February 2026 sees February 2026. [`Clock::jump`] moves wall time without
@@ -80,6 +80,15 @@ pub fn telegram_now() -> DateTime<Utc> {
     Utc::now()
 }
 
+/// The host's time: the wall clock of the machine the bot runs on, for what is read outside
+/// the bot against that same clock — the stamp in the heartbeat file, written beside the
+/// file's modification time, which `healthcheck` (and any monitor) compares with the host's
+/// clock. Like [`telegram_now`] it is not the bot's time: an anchored [`Clock`] (tests,
+/// `run --clock-start`) would date a fresh heartbeat days in the past.
+pub fn host_now() -> DateTime<Utc> {
+    Utc::now()
+}
+
 impl std::fmt::Debug for Clock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &*self.inner {
@@ -102,5 +111,40 @@ mod tests {
         assert_eq!(clock.now(), start + chrono::Duration::seconds(90));
         clock.jump(Duration::from_secs(3600));
         assert_eq!(clock.now(), start + chrono::Duration::seconds(3690));
+    }
+
+    /// Every reading of the system's wall clock is one of this module's: the bot's [`Clock`],
+    /// or a time named for what it is compared with ([`telegram_now`], [`host_now`]). Test
+    /// code may read it as it likes.
+    #[test]
+    fn nothing_else_reads_the_wall_clock() {
+        fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    if path.file_name().is_some_and(|n| n != "tests") {
+                        sources(&path, out);
+                    }
+                } else if path.extension().is_some_and(|e| e == "rs")
+                    && path.file_name().is_some_and(|n| n != "tests.rs")
+                {
+                    out.push(path);
+                }
+            }
+        }
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        sources(&src, &mut files);
+        let readers: Vec<String> = files
+            .iter()
+            .filter(|path| !path.ends_with("src/clock.rs"))
+            .filter(|path| {
+                let text = std::fs::read_to_string(path).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+                code.contains("Utc::now()")
+            })
+            .map(|path| path.strip_prefix(&src).unwrap().display().to_string())
+            .collect();
+        assert!(readers.is_empty(), "Utc::now() read in {readers:?}");
     }
 }

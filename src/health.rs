@@ -297,9 +297,10 @@ impl Health {
             crate::metrics::upkeep();
             let live = self.liveness();
             if live.ok() {
+                // The host's time, not the bot's: read beside the file's modification time.
                 let line = format!(
                     "{} pid={}\n",
-                    chrono::Utc::now().to_rfc3339(),
+                    crate::clock::host_now().to_rfc3339(),
                     std::process::id()
                 );
                 if let Err(e) = tokio::fs::write(&path, line).await {
