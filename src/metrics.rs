@@ -46,6 +46,8 @@ pub const ENGINE_FOLDED: &str = "marketbot_engine_story_copies_folded_total";
 pub const PERSONAL_FIRED: &str = "marketbot_personal_alerts_fired_total";
 /// Deliveries waiting in the outbox.
 pub const OUTBOX_DEPTH: &str = "marketbot_delivery_outbox_depth";
+/// Outbox entries that do not decode: kept, never sent.
+pub const OUTBOX_UNDECODABLE: &str = "marketbot_delivery_outbox_undecodable";
 /// Messages sent, by kind (message, photo).
 pub const SENDS: &str = "marketbot_delivery_sends_total";
 /// Alert messages edited (a story's later copies).
@@ -166,6 +168,10 @@ fn describe() {
     describe_counter!(ENGINE_FOLDED, "Copies of a known story folded into it.");
     describe_counter!(PERSONAL_FIRED, "Personal alerts that fired.");
     describe_gauge!(OUTBOX_DEPTH, "Deliveries waiting in the outbox.");
+    describe_gauge!(
+        OUTBOX_UNDECODABLE,
+        "Outbox entries that do not decode (written by a later version, say): kept, never sent."
+    );
     describe_counter!(SENDS, "Messages sent, by kind.");
     describe_counter!(EDITS, "Alert messages edited with a story's later copies.");
     describe_counter!(
@@ -363,9 +369,11 @@ pub fn holdings(h: &Holdings) {
     gauge!(STORE_SIZE).set(h.store_bytes as f64);
 }
 
-/// Deliveries waiting in the outbox (counted by the sender as it drains).
-pub fn outbox_depth(n: usize) {
-    gauge!(OUTBOX_DEPTH).set(n as f64);
+/// Deliveries waiting in the outbox, and entries there that do not decode (counted by the
+/// sender as it drains).
+pub fn outbox_depth(waiting: usize, undecodable: usize) {
+    gauge!(OUTBOX_DEPTH).set(waiting as f64);
+    gauge!(OUTBOX_UNDECODABLE).set(undecodable as f64);
 }
 
 /// Whether `instance` (this process) leads now.

@@ -113,6 +113,7 @@ async fn metrics_after_a_fetch_cycle_show_the_work_done_and_pass_promtool() {
         "{metrics}"
     );
     assert!(metrics.contains("marketbot_delivery_outbox_depth "));
+    assert!(metrics.contains("marketbot_delivery_outbox_undecodable 0"));
     assert!(metrics.contains("marketbot_stage_heartbeat_age_seconds{stage=\"pipeline\"}"));
     // Nothing unbounded in a label: no chat id appears anywhere.
     assert!(!metrics.contains("\"42\""), "{metrics}");

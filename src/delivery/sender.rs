@@ -200,7 +200,7 @@ impl Sender {
         let now = self.clock.now();
         let mut heads: BTreeMap<Target, Option<DateTime<Utc>>> = BTreeMap::new();
         let waiting = self.store.outbox()?;
-        crate::metrics::outbox_depth(waiting.len());
+        crate::metrics::outbox_depth(waiting.len(), self.store.undecodable_deliveries());
         for (seq, d) in waiting {
             if !skip.contains(&seq) {
                 heads.entry(d.target).or_insert(d.not_before);

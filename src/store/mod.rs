@@ -147,6 +147,9 @@ pub struct Store {
     backend: Arc<dyn Backend>,
     /// Held while a group is moved to the supergroup it became (`migrate_chat`).
     migrating: Arc<std::sync::Mutex<()>>,
+    /// The outbox entries the last full read of the outbox found not to decode: each is
+    /// reported once, not at every read (the sender reads the outbox every few seconds).
+    undecodable: Arc<std::sync::Mutex<std::collections::BTreeSet<u64>>>,
 }
 
 /// Entries read from a backend per request when a scan walks a whole range.
@@ -217,6 +220,7 @@ impl Store {
         let store = Store {
             backend,
             migrating: Arc::default(),
+            undecodable: Arc::default(),
         };
         match store
             .backend

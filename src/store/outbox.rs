@@ -1,5 +1,7 @@
 //! The outbox: messages stored before they are sent, removed once their sink accepted them.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
 use super::kv::{Range, Transaction, Tree, TxError};
@@ -27,19 +29,41 @@ impl Store {
         self.flush()
     }
 
-    /// Every pending delivery with its sequence number, oldest first.
+    /// Every pending delivery with its sequence number, oldest first. An entry that does not
+    /// decode (written by a later version, say) is left in the outbox, never sent: reported
+    /// the first time a read finds it, and counted ([`Store::undecodable_deliveries`]).
     pub fn outbox(&self) -> Result<Vec<(u64, Delivery)>, StoreError> {
         let mut out = Vec::new();
+        let mut undecodable = BTreeMap::new();
         for entry in self.entries(Tree::Outbox, Range::all(), "reading the outbox") {
             let (k, v) = entry?;
             let Ok(seq) = <[u8; 8]>::try_from(k.as_ref()) else {
                 continue;
             };
-            if let Some(d) = decode(&v, "delivery") {
-                out.push((u64::from_be_bytes(seq), d));
+            let seq = u64::from_be_bytes(seq);
+            match serde_json::from_slice(&v) {
+                Ok(d) => out.push((seq, d)),
+                Err(e) => {
+                    undecodable.insert(seq, e);
+                }
             }
         }
+        let mut known = self.undecodable.lock().unwrap_or_else(|e| e.into_inner());
+        for (seq, e) in &undecodable {
+            if !known.contains(seq) {
+                tracing::error!(seq, error = %e, "skipping a stored delivery that does not decode; it stays in the outbox, unsent (reported once)");
+            }
+        }
+        *known = undecodable.into_keys().collect();
         Ok(out)
+    }
+
+    /// How many outbox entries do not decode, as the last read of the outbox found.
+    pub fn undecodable_deliveries(&self) -> usize {
+        self.undecodable
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
     }
 
     /// The pending delivery `seq` as it is now (`None`: sent, dropped or given up).
