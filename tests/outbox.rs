@@ -790,6 +790,90 @@ async fn a_chat_that_takes_no_pictures_gets_the_alert_as_text() {
     assert!(store.outbox().unwrap().is_empty());
 }
 
+/// A chart's file id that Telegram no longer knows (the store moved to another bot, say) does
+/// not cost the chats still waiting for the alert: the picture is uploaded again and its new
+/// file id serves the chats after; an alert whose picture is gone as well goes out as text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chart_file_id_telegram_refuses_is_replaced_by_a_new_upload() {
+    use marketbot::text::Lang;
+    let tg = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let png = b"\x89PNG not really".to_vec();
+    store
+        .commit(&Step {
+            now: now(),
+            alerts: vec![alert(9, "nvda-drop"), alert(10, "nvda-drop")],
+            charts: vec![(9, Lang::En, marketbot::store::Chart::Png(png.clone()))],
+            ..Default::default()
+        })
+        .unwrap();
+    // Uploaded by another bot; the picture of alert 10 is no longer stored at all.
+    store
+        .put_chart_file_id(9, Lang::En, "of-another-bot")
+        .unwrap();
+    store
+        .put_chart_file_id(10, Lang::En, "of-another-bot-too")
+        .unwrap();
+    let photo = |alert: u64, chat: i64| Delivery {
+        photo: true,
+        ..Delivery::message(
+            alert,
+            Target::Telegram(chat),
+            format!("<b>NVDA</b> {alert}"),
+            now(),
+        )
+    };
+    tg.script(
+        42,
+        vec![Answer::Refused(
+            "Bad Request: wrong file identifier/HTTP URL specified",
+        )],
+    );
+    tg.script(
+        44,
+        vec![Answer::Refused(
+            "Bad Request: wrong remote file identifier specified: Wrong padding in the string",
+        )],
+    );
+    let sender = Sender::new(store.clone(), sink(&tg, &store), Clock::anchored(now()));
+    store.enqueue(&photo(9, 42)).unwrap();
+    store.enqueue(&photo(10, 44)).unwrap();
+    sender.drain_once().await.unwrap();
+    assert!(store.outbox().unwrap().is_empty(), "{:?}", store.outbox());
+
+    let to_42 = tg.sent_to(42);
+    assert_eq!(to_42.len(), 1, "{to_42:?}");
+    assert_eq!(to_42[0].photo.as_ref(), Some(&png), "uploaded again");
+    assert_eq!(to_42[0].text, "<b>NVDA</b> 9");
+    let renewed = store
+        .chart_file_id(9, Lang::En)
+        .unwrap()
+        .expect("a new file id");
+    assert_ne!(renewed, "of-another-bot");
+
+    let to_44 = tg.sent_to(44);
+    assert_eq!(to_44.len(), 1, "{to_44:?}");
+    assert!(
+        !to_44[0].is_photo(),
+        "no picture left to upload: the text alone"
+    );
+    assert_eq!(to_44[0].text, "<b>NVDA</b> 10");
+    assert_eq!(
+        store.chart_file_id(10, Lang::En).unwrap(),
+        None,
+        "forgotten"
+    );
+    assert!(!store.sent_messages(10).unwrap()[0].photo);
+
+    // The next chat gets the picture by its new file id.
+    store.enqueue(&photo(9, 43)).unwrap();
+    sender.drain_once().await.unwrap();
+    let to_43 = tg.sent_to(43);
+    assert_eq!(to_43.len(), 1, "{to_43:?}");
+    assert_eq!(to_43[0].photo_id.as_deref(), Some(renewed.as_str()));
+}
+
 /// A rule the pipeline tests fire: NVDA 2 % down, then cooling for a day.
 fn fall() -> marketbot::rules::RuleSet {
     use marketbot::rules::{SourceFile, compile};

@@ -134,51 +134,78 @@ impl TelegramSink {
         d: &Delivery,
         may_send: MaySend<'_>,
     ) -> Result<(i32, bool), Failed> {
-        // The first chat uploads; the others wait for its file id (before taking a slot of
-        // the pacer, so they do not all go out at once when the upload is done).
-        let file_id = || self.store.chart_file_id(d.alert, d.lang).ok().flatten();
-        let mut file_id_now = file_id();
-        let mut _upload = None;
-        if file_id_now.is_none() {
-            let guard = self.uploading.lock().await;
-            file_id_now = file_id();
+        // A file id Telegram refused once: forgotten, and the picture sent again, uploaded.
+        let mut refused: Option<String> = None;
+        loop {
+            // The first chat uploads; the others wait for its file id (before taking a slot of
+            // the pacer, so they do not all go out at once when the upload is done).
+            let file_id = || {
+                self.store
+                    .chart_file_id(d.alert, d.lang)
+                    .ok()
+                    .flatten()
+                    .filter(|id| refused.as_ref() != Some(id))
+            };
+            let mut file_id_now = file_id();
+            let mut _upload = None;
             if file_id_now.is_none() {
-                _upload = Some(guard);
-            }
-        }
-        let uploading = file_id_now.is_none();
-        let file = match file_id_now {
-            Some(id) => InputFile::file_id(teloxide::types::FileId(id)),
-            None => match self.store.chart(d.alert, d.lang).ok().flatten() {
-                Some(png) => InputFile::memory(png).file_name("chart.png"),
-                // No chart after all: send the caption as a message.
-                None => {
-                    return self
-                        .send_text(chat, d, may_send)
-                        .await
-                        .map(|id| (id, false));
+                let guard = self.uploading.lock().await;
+                file_id_now = file_id();
+                if file_id_now.is_none() {
+                    _upload = Some(guard);
                 }
-            },
-        };
-        self.turn(chat, may_send).await?;
-        let request = self
-            .bot
-            .send_photo(chat, file)
-            .caption(d.text.clone())
-            .parse_mode(ParseMode::Html);
-        let message = with_extras!(self, request, d).await?;
-        // Upload once: later chats get the same file by id.
-        if uploading
-            && let Some(largest) = message
-                .photo()
-                .and_then(|sizes| sizes.iter().max_by_key(|p| p.width * p.height))
-            && let Err(e) = self
-                .store
-                .put_chart_file_id(d.alert, d.lang, &largest.file.id.0)
-        {
-            tracing::warn!(error = %e, "cannot remember a chart's file id");
+            }
+            let file = match &file_id_now {
+                Some(id) => InputFile::file_id(teloxide::types::FileId(id.clone())),
+                None => match self.store.chart(d.alert, d.lang).ok().flatten() {
+                    Some(png) => InputFile::memory(png).file_name("chart.png"),
+                    // No chart after all (or no longer): send the caption as a message.
+                    None => {
+                        return self
+                            .send_text(chat, d, may_send)
+                            .await
+                            .map(|id| (id, false));
+                    }
+                },
+            };
+            self.turn(chat, may_send).await?;
+            let request = self
+                .bot
+                .send_photo(chat, file)
+                .caption(d.text.clone())
+                .parse_mode(ParseMode::Html);
+            let sent = with_extras!(self, request, d).await;
+            // Telegram does not know the file id (another bot's, the store having moved, or
+            // one it no longer keeps): the alert is not lost for it.
+            if let (Err(e), Some(id), None) = (&sent, &file_id_now, &refused)
+                && refused_file_id(e)
+            {
+                tracing::warn!(
+                    chat = chat.0,
+                    alert = d.alert,
+                    error = %crate::telegram::redact(&e.to_string(), &self.token),
+                    "Telegram refused the chart's file id; uploading the chart again"
+                );
+                if let Err(e) = self.store.forget_chart_file_id(d.alert, d.lang, id) {
+                    tracing::warn!(error = %e, "cannot forget a chart's refused file id");
+                }
+                refused = Some(id.clone());
+                continue;
+            }
+            let message = sent?;
+            // Upload once: later chats get the same file by id.
+            if file_id_now.is_none()
+                && let Some(largest) = message
+                    .photo()
+                    .and_then(|sizes| sizes.iter().max_by_key(|p| p.width * p.height))
+                && let Err(e) = self
+                    .store
+                    .put_chart_file_id(d.alert, d.lang, &largest.file.id.0)
+            {
+                tracing::warn!(error = %e, "cannot remember a chart's file id");
+            }
+            return Ok((message.id.0, true));
         }
-        Ok((message.id.0, true))
     }
 
     async fn send_text(
@@ -226,6 +253,34 @@ impl TelegramSink {
             }
             Ok(request.await.map(|m| (m.id.0, false))?)
         }
+    }
+}
+
+/// Words of Telegram's refusals of a file id (in lower case), beyond those teloxide names:
+/// one it cannot read (`wrong remote file identifier specified`), one it no longer keeps (a
+/// file reference expired), one that names another kind of file.
+const FILE_ID_REFUSED: [&str; 6] = [
+    "file identifier",
+    "file id",
+    "file_id",
+    "file reference",
+    "file_reference",
+    "type of file mismatch",
+];
+
+/// Whether Telegram refused a picture sent by file id for the file id itself, not for the
+/// message: it does not know it (uploaded by another bot) or no longer keeps it.
+fn refused_file_id(e: &RequestError) -> bool {
+    match e {
+        RequestError::Api(
+            ApiError::WrongFileId | ApiError::WrongFileIdOrUrl | ApiError::FileIdInvalid,
+        ) => true,
+        RequestError::Api(ApiError::Unknown(description)) => {
+            let description = description.to_lowercase();
+            description.starts_with("bad request")
+                && FILE_ID_REFUSED.iter().any(|w| description.contains(w))
+        }
+        _ => false,
     }
 }
 
@@ -375,5 +430,36 @@ pub fn classify(e: RequestError, token: &str) -> SendError {
         // retries, it would hold back the chat's newer deliveries (they go out in order).
         RequestError::Api(_) => SendError::Permanent(text),
         _ => SendError::Transient(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only a refusal of the file id itself has the picture uploaded again; a refusal of the
+    /// message (a caption too long) would be refused again, and the file id is good.
+    #[test]
+    fn a_refused_file_id_is_told_from_a_refused_message() {
+        let api = |description: &str| {
+            RequestError::Api(serde_json::from_value(description.into()).unwrap())
+        };
+        for refused in [
+            "Bad Request: wrong file identifier/HTTP URL specified",
+            "Bad Request: wrong remote file identifier specified: Wrong padding in the string",
+            "Bad Request: invalid file id",
+            "Bad Request: FILE_REFERENCE_EXPIRED",
+            "Bad Request: type of file mismatch",
+        ] {
+            assert!(refused_file_id(&api(refused)), "{refused}");
+        }
+        for other in [
+            "Bad Request: message caption is too long",
+            "Bad Request: not enough rights to send photos to the chat",
+            "Forbidden: bot was blocked by the user",
+            "Internal Server Error: file storage unavailable",
+        ] {
+            assert!(!refused_file_id(&api(other)), "{other}");
+        }
     }
 }

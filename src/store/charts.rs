@@ -87,6 +87,26 @@ impl Store {
         )
     }
 
+    /// Forgets the file id of an alert's chart in `lang` that Telegram refused (it no longer
+    /// knows it, or it belongs to another bot), so the next send uploads the picture again —
+    /// unless the file id stored now is another one (an upload since). Whether it forgot.
+    pub fn forget_chart_file_id(
+        &self,
+        alert: AlertId,
+        lang: Lang,
+        refused: &str,
+    ) -> Result<bool, StoreError> {
+        let owner = self.chart_owner(alert, lang)?;
+        self.backend
+            .compare_and_swap(
+                Tree::Charts,
+                &file_key(owner, lang),
+                Some(refused.as_bytes()),
+                None,
+            )
+            .map_err(super::ctx("forgetting a chart file id"))
+    }
+
     /// The Telegram file id of an alert's chart in `lang`, once uploaded.
     pub fn chart_file_id(&self, alert: AlertId, lang: Lang) -> Result<Option<String>, StoreError> {
         let owner = self.chart_owner(alert, lang)?;

@@ -222,6 +222,20 @@ fn a_step_is_committed_as_a_whole_and_survives_reopening(f: &Fixture) {
             .as_deref(),
         Some("file-1")
     );
+    // A file id Telegram refused is forgotten (by either alert showing the picture), unless
+    // an upload since stored another.
+    assert!(
+        !store
+            .forget_chart_file_id(7, crate::text::Lang::De, "file-0")
+            .unwrap()
+    );
+    assert!(
+        store
+            .forget_chart_file_id(7, crate::text::Lang::De, "file-1")
+            .unwrap()
+    );
+    assert_eq!(store.chart_file_id(9, crate::text::Lang::De).unwrap(), None);
+    assert!(store.chart(9, crate::text::Lang::De).unwrap().is_some());
     assert_eq!(store.digest_waiting().unwrap(), vec![(44, vec![7])]);
     assert_eq!(store.news("NVDA", 5).unwrap().len(), 1);
     assert!(store.news("AMD", 5).unwrap().is_empty());
