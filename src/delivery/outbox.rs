@@ -36,6 +36,12 @@ pub struct Delivery {
     /// The last failure.
     #[serde(default)]
     pub last_error: Option<String>,
+    /// When its first failure that might pass happened (network, server trouble): the days
+    /// of failures that give it up are counted from here, not from when it was queued — it
+    /// may have waited its turn for days (behind an older message to its chat, a flood
+    /// pause, a bot that was down).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_since: Option<DateTime<Utc>>,
     /// The Telegram message this delivery replaces by editing it, if it is an update.
     #[serde(default)]
     pub edit: Option<i32>,
@@ -101,6 +107,7 @@ impl Delivery {
             attempts: 0,
             not_before: None,
             last_error: None,
+            failing_since: None,
             edit: None,
             photo: false,
             buttons: false,

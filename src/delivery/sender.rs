@@ -16,7 +16,7 @@ use crate::delivery::outbox::{Delivery, Target};
 use crate::store::Store;
 
 /// A delivery that keeps failing for reasons that might pass (network, server trouble) is
-/// given up only after this long (the alert stays in the log).
+/// given up only after this long from its first failure (the alert stays in the log).
 const GIVE_UP_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(3);
 /// Chats served at the same time; the sink's own rate limits do the pacing.
 const CONCURRENT_CHATS: usize = 32;
@@ -414,7 +414,10 @@ impl Sender {
                 }
                 Err(SendError::Transient(reason)) => {
                     let now = self.clock.now();
-                    if now - d.created > GIVE_UP_AFTER {
+                    // Its own failures count, not the time it waited for its turn (a record
+                    // of a version that did not note them counts from now).
+                    let since = d.failing_since.unwrap_or(now);
+                    if now - since > GIVE_UP_AFTER {
                         tracing::error!(alert = d.alert, target = ?d.target, %reason, attempts = d.attempts + 1, "giving up on a delivery failing for days");
                         if let Err(e) = self.store.remove_delivery(seq) {
                             tracing::error!(error = %e, "cannot remove from the outbox");
@@ -429,6 +432,7 @@ impl Sender {
                             x.attempts = attempts;
                             x.not_before = Some(at);
                             x.last_error = Some(reason.clone());
+                            x.failing_since = Some(since);
                         });
                     }
                     return;

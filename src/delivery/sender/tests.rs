@@ -334,3 +334,32 @@ async fn an_outbox_entry_that_does_not_decode_is_reported_once_and_counted() {
     sender.drain_once().await.unwrap();
     assert_eq!(store.undecodable_deliveries(), 0);
 }
+
+/// A message that waited its turn for days behind an older one failing for days is not given
+/// up at its own first failure: the three days of failures that give a delivery up are its
+/// own, counted from its first failure, not from when it was queued.
+#[tokio::test(start_paused = true)]
+async fn a_message_that_waited_behind_a_failing_one_gets_its_own_days_of_retries() {
+    let failures: Vec<_> = (0..3)
+        .map(|_| Err(SendError::Transient("network".into())))
+        .collect();
+    let (_dir, store, sink, clock) = setup(failures, || {});
+    store.enqueue(&delivery("older", clock.now())).unwrap();
+    let newer = store.enqueue(&delivery("newer", clock.now())).unwrap();
+    let sender = Sender::new(store.clone(), sink.clone(), clock.clone());
+    sender.drain_once().await.unwrap();
+    // Days of failures: the older one is given up.
+    clock.jump(Duration::from_secs(4 * 24 * 3600));
+    sender.drain_once().await.unwrap();
+    assert_eq!(store.outbox_len().unwrap(), 1, "the older one given up");
+    // The newer one's first attempt fails too: it is tried again later, not dropped.
+    sender.drain_once().await.unwrap();
+    assert_eq!(*sink.sent.lock().unwrap(), ["older", "older", "newer"]);
+    let kept = store.delivery(newer).unwrap().expect("kept for a retry");
+    assert_eq!(kept.attempts, 1);
+    let due = kept.not_before.unwrap();
+    clock.jump((due - clock.now()).to_std().unwrap() + Duration::from_secs(1));
+    sender.drain_once().await.unwrap();
+    assert_eq!(store.outbox_len().unwrap(), 0, "sent on its retry");
+    assert_eq!(sink.sent.lock().unwrap().len(), 4);
+}
