@@ -28,6 +28,7 @@ use crate::sources::http::Http;
 use crate::sources::{self, PollContext, SourceKind};
 use crate::store::{Store, StoreError};
 use crate::telegram;
+use crate::telegram::flood_control::FloodControl;
 use crate::telegram::gate::Gate;
 use crate::telegram::pace::Pacer;
 
@@ -180,7 +181,9 @@ pub async fn run(
         );
     }
     let (personal_sync, personal_changes) = crate::pipeline::personal_sync();
-    let pacer = Arc::new(Pacer::new(config.telegram.pace));
+    // Telegram's flood pause: one for every message the bot sends, alerts and replies.
+    let flood = FloodControl::kept_in(clock.clone(), store.clone());
+    let pacer = Arc::new(Pacer::new(config.telegram.pace).with_flood_control(flood.clone()));
 
     let (mode, sink): (Mode, Arc<dyn Sink>) = match &bot {
         Some((bot, token)) => (
@@ -245,6 +248,7 @@ pub async fn run(
         // A chat moved to a new id takes its personal alerts along.
         let (sync, demand) = (personal_sync.clone(), demand.clone());
         Sender::new(store.clone(), sink, clock.clone())
+            .with_flood_control(flood)
             .with_beat(health.sender())
             .while_leading(leading.clone())
             .after_migration(move |old, new_id| {

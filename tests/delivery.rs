@@ -65,6 +65,28 @@ async fn flood_control_delays_delivery_and_a_blocked_chat_is_deactivated() {
     assert_eq!(store.outbox_len().unwrap(), 0);
 }
 
+/// Telegram's flood control met by a reply to a command is the bot's, not that reply's alone:
+/// the reply goes out once it has passed, and the pause is recorded, so the outbox — and a bot
+/// started again meanwhile — waits it out too instead of earning a longer ban.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flood_control_met_by_a_reply_is_recorded_for_all_sending() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_evening(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    tg.script(42, vec![Answer::RetryAfter(1)]);
+    start_chat(&tg, 42).await;
+    assert_eq!(tg.attempts(42).len(), 2, "refused once, then sent");
+    bot.stop().await;
+    let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
+    let until = store.flood_pause().unwrap();
+    assert!(
+        until.is_some_and(|t| t > seed_evening()),
+        "the pause is recorded: {until:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_migrated_group_gets_its_alert_under_the_new_id_and_paid_broadcast_is_asked_for() {
     let tg = FakeTelegram::start().await;

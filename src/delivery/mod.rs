@@ -49,8 +49,9 @@ pub enum SendError {
     #[error("rejected: {0}")]
     Permanent(String),
     /// Not sent: when its turn came (Telegram's limits), this instance could no longer send
-    /// (it stopped leading). Left as it is for whoever sends next.
-    #[error("not sent: this instance may no longer send")]
+    /// (it stopped leading), or not yet (flood control met by another send meanwhile). Left
+    /// as it is for whoever sends next.
+    #[error("not sent: this instance may not send now")]
     NotSent,
 }
 

@@ -14,6 +14,7 @@ use crate::chats::Disposition;
 use crate::clock::Clock;
 use crate::delivery::outbox::{Delivery, Target};
 use crate::store::Store;
+use crate::telegram::flood_control::FloodControl;
 
 /// A delivery that keeps failing for reasons that might pass (network, server trouble) is
 /// given up only after this long from its first failure (the alert stays in the log).
@@ -46,8 +47,9 @@ pub struct Sender {
     sink: Arc<dyn Sink>,
     clock: Clock,
     wake: Arc<Notify>,
-    /// Flood control (or a failing store) pauses all sending until this instant. Flood
-    /// control is recorded in the store as well ([`Store::pause_sending`]).
+    /// Telegram's flood pause: the bot's, shared with the replies to commands.
+    flood: FloodControl,
+    /// A store that failed to record a sent message pauses all sending until this instant.
     paused_until: Arc<Mutex<Option<DateTime<Utc>>>>,
     /// Deliveries sent but not removed from the outbox (the store failed), as sent and with
     /// the message they became: never sent again by this process, and settled as soon as the
@@ -67,6 +69,7 @@ impl Sender {
     /// A worker draining `store`'s outbox into `sink`.
     pub fn new(store: Store, sink: Arc<dyn Sink>, clock: Clock) -> Sender {
         Sender {
+            flood: FloodControl::kept_in(clock.clone(), store.clone()),
             store,
             sink,
             clock,
@@ -78,6 +81,13 @@ impl Sender {
             beat: None,
             leading: None,
         }
+    }
+
+    /// Shares `flood`, the bot's flood pause (that of the replies to commands), in place of
+    /// one of its own: a pause any send meets holds every send.
+    pub fn with_flood_control(mut self, flood: FloodControl) -> Sender {
+        self.flood = flood;
+        self
     }
 
     /// Sends only while `leading` says this instance leads: a deposed leader stops at once,
@@ -166,11 +176,9 @@ impl Sender {
         {
             return Ok((until - now).to_std().unwrap_or_default());
         }
-        // Flood control recorded before a restart, or by the instance that led before.
-        if let Some(until) = self.store.flood_pause()?
-            && now < until
-        {
-            self.pause(until).await;
+        // Flood control, met by any send (a reply too), before a restart, or by the instance
+        // that led before.
+        if let Some(until) = self.flood.until()? {
             return Ok((until - now).to_std().unwrap_or_default());
         }
         let skip = self.remove_sent()?;
@@ -293,9 +301,12 @@ impl Sender {
                     read
                 }
             };
-            if let Some(until) = *self.paused_until.lock().await
-                && self.clock.now() < until
-            {
+            let store_paused = self
+                .paused_until
+                .lock()
+                .await
+                .is_some_and(|until| self.clock.now() < until);
+            if store_paused || self.flood.holds() {
                 return;
             }
             match self.still_wanted(&d) {
@@ -318,8 +329,12 @@ impl Sender {
                 return;
             }
             let started = std::time::Instant::now();
-            // Asked again when the chat's turn comes: the wait for it may outlast leadership.
-            let sent = self.sink.send_if(&d, &|| self.may_send()).await;
+            // Asked again when the chat's turn comes: the wait for it may outlast leadership,
+            // and flood control may have begun meanwhile (met by another send).
+            let sent = self
+                .sink
+                .send_if(&d, &|| self.may_send() && !self.flood.holds())
+                .await;
             self.stamp();
             if !matches!(sent, Err(SendError::NotSent)) {
                 crate::metrics::delivered(outcome(&d, &sent), started.elapsed());
@@ -352,13 +367,8 @@ impl Sender {
                 // Not made: it stays as it is, for whoever sends next.
                 Err(SendError::NotSent) => return,
                 Err(SendError::RetryAfter(wait)) => {
-                    let until = self.clock.now()
-                        + chrono::Duration::from_std(wait).unwrap_or(chrono::TimeDelta::MAX);
+                    let until = self.flood.pause_for(wait);
                     tracing::warn!(alert = d.alert, target = ?d.target, wait_secs = wait.as_secs(), "flood control: pausing delivery");
-                    self.pause(until).await;
-                    if let Err(e) = self.store.pause_sending(until) {
-                        tracing::error!(error = %e, "cannot record the flood pause; a restart would not wait it out");
-                    }
                     self.keep(seq, |x| {
                         x.not_before = Some(until);
                         x.last_error =

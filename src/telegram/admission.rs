@@ -251,12 +251,13 @@ pub(super) async fn decide(
         // The question, with the answer under it and no buttons left.
         let question = crate::delivery::render::escape(message.text().unwrap_or_default());
         let text = format!("{question}\n\n{}", t.access_decided(allow, &by));
-        ctx.pacer.ready(message.chat.id.0).await;
-        if let Err(e) = bot
-            .edit_message_text(message.chat.id, MessageId(message.id.0), text)
-            .parse_mode(ParseMode::Html)
-            .await
-        {
+        let edited = paced(&ctx.pacer, message.chat.id.0, || {
+            bot.edit_message_text(message.chat.id, MessageId(message.id.0), text.clone())
+                .parse_mode(ParseMode::Html)
+                .send()
+        })
+        .await;
+        if let Err(e) = edited {
             tracing::debug!(error = %e, "cannot update the admins' question");
         }
     }

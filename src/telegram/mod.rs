@@ -11,6 +11,7 @@
 pub mod admission;
 mod callbacks;
 pub mod commands;
+pub mod flood_control;
 pub mod gate;
 mod intake;
 pub mod keyboards;
@@ -416,27 +417,31 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> Hand
     if let Some(keyboard) = outcome.keyboard
         && let MaybeInaccessibleMessage::Regular(_) = message
     {
-        ctx.pacer.ready(chat.id.0).await;
-        if let Err(e) = bot
-            .edit_message_reply_markup(chat.id, message_id)
-            .reply_markup(keyboard)
-            .await
-        {
+        let edited = send::paced(&ctx.pacer, chat.id.0, || {
+            bot.edit_message_reply_markup(chat.id, message_id)
+                .reply_markup(keyboard.clone())
+                .send()
+        })
+        .await;
+        if let Err(e) = edited {
             tracing::debug!(error = %e, "cannot update the rules keyboard");
         }
     }
     if let Some((html, keyboard)) = outcome.page
         && let MaybeInaccessibleMessage::Regular(_) = message
     {
-        ctx.pacer.ready(chat.id.0).await;
-        let mut edit = bot
-            .edit_message_text(chat.id, message_id, html)
-            .parse_mode(teloxide::types::ParseMode::Html)
-            .link_preview_options(send::no_preview());
-        if let Some(keyboard) = keyboard {
-            edit = edit.reply_markup(keyboard);
-        }
-        if let Err(e) = edit.await {
+        let turned = send::paced(&ctx.pacer, chat.id.0, || {
+            let mut edit = bot
+                .edit_message_text(chat.id, message_id, html.clone())
+                .parse_mode(teloxide::types::ParseMode::Html)
+                .link_preview_options(send::no_preview());
+            if let Some(keyboard) = &keyboard {
+                edit = edit.reply_markup(keyboard.clone());
+            }
+            edit.send()
+        })
+        .await;
+        if let Err(e) = turned {
             tracing::debug!(error = %e, "cannot turn the history's page");
         }
     }

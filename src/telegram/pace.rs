@@ -9,13 +9,16 @@
 //! full load messages go out evenly spaced, and a turn that started late (a busy machine
 //! wakes a task a few milliseconds late) is caught up instead of lost — no sliding second
 //! ever holds more than `per_second` sends. Each window is a little longer than the limit's,
-//! so network jitter that bunches requests together still stays inside it.
+//! so network jitter that bunches requests together still stays inside it. The pacer also
+//! carries Telegram's flood pause ([`FloodControl`]), which no message goes out during.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use governor::{DefaultKeyedRateLimiter, Quota};
+
+use super::flood_control::FloodControl;
 
 /// The limits to keep.
 #[derive(Clone, Copy, Debug)]
@@ -77,6 +80,9 @@ pub struct Pacer {
     /// Messages a minute to one group.
     group_max: usize,
     chat_gap: Duration,
+    /// Telegram's flood pause, which replies wait out ([`FloodControl::wait_out`]) and the
+    /// outbox waits for ([`crate::delivery::Sender`]).
+    flood: FloodControl,
 }
 
 impl Pacer {
@@ -97,7 +103,20 @@ impl Pacer {
             group_sent: std::sync::Mutex::new(HashMap::new()),
             group_max: group_per_minute as usize,
             chat_gap: with_margin(limits.chat_gap),
+            flood: FloodControl::new(crate::clock::Clock::system()),
         }
+    }
+
+    /// The pacer with `flood`, the bot's flood pause (shared with the outbox), in place of one
+    /// of its own.
+    pub fn with_flood_control(mut self, flood: FloodControl) -> Pacer {
+        self.flood = flood;
+        self
+    }
+
+    /// Telegram's flood pause, for every message that waits here.
+    pub fn flood_control(&self) -> &FloodControl {
+        &self.flood
     }
 
     /// A group's window: a minute, with margin.

@@ -180,9 +180,11 @@ pub(super) async fn send_html(
 /// How often a reply refused by flood control is sent again.
 const REPLY_RETRIES: u32 = 3;
 
-/// Sends a request when the pacer allows; a `429` is waited out (its `retry_after`) and the
-/// request made and sent again, so a reply is not lost to flood control. (Alerts have the
-/// outbox for that.)
+/// Sends a request when Telegram's flood pause is over and the pacer allows; a `429` pauses
+/// all sending (the outbox too, [`FloodControl`]), is waited out, and the request made and
+/// sent again, so a reply is not lost to flood control. (Alerts have the outbox for that.)
+///
+/// [`FloodControl`]: super::flood_control::FloodControl
 pub(super) async fn paced<T, Fut>(
     pacer: &Pacer,
     chat: i64,
@@ -191,17 +193,100 @@ pub(super) async fn paced<T, Fut>(
 where
     Fut: std::future::Future<Output = Result<T, teloxide::RequestError>>,
 {
+    let flood = pacer.flood_control();
     let mut attempt = 0;
     loop {
+        flood.wait_out().await;
         pacer.ready(chat).await;
+        // A pause may have begun while this waited for its turn.
+        if flood.holds() {
+            continue;
+        }
         match send().await {
             Err(teloxide::RequestError::RetryAfter(wait)) if attempt < REPLY_RETRIES => {
                 attempt += 1;
                 crate::metrics::rate_limited(wait.duration());
-                tracing::debug!(chat, wait = ?wait.duration(), "reply refused by flood control; waiting");
-                tokio::time::sleep(wait.duration()).await;
+                let until = flood.pause_for(wait.duration());
+                tracing::warn!(chat, wait = ?wait.duration(), %until, "flood control: a reply is refused; pausing all sending");
             }
             other => return other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::{DateTime, Utc};
+    use teloxide::RequestError;
+    use teloxide::types::Seconds;
+
+    use super::*;
+    use crate::clock::Clock;
+    use crate::store::Store;
+    use crate::telegram::flood_control::FloodControl;
+    use crate::telegram::pace::Limits;
+
+    fn setup() -> (tempfile::TempDir, Store, Clock, Pacer) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let clock = Clock::anchored("2026-02-02T21:50:00Z".parse().unwrap());
+        let pacer = Pacer::new(Limits {
+            per_second: 30,
+            chat_gap: Duration::from_millis(1),
+            group_per_minute: 600,
+        })
+        .with_flood_control(FloodControl::kept_in(clock.clone(), store.clone()));
+        (dir, store, clock, pacer)
+    }
+
+    /// A reply waits out the flood pause a send met before (an alert's, recorded in the store,
+    /// before a restart too) instead of earning a longer one.
+    #[tokio::test(start_paused = true)]
+    async fn a_reply_waits_out_a_flood_pause_met_before() {
+        let (_dir, store, clock, pacer) = setup();
+        let until = clock.now() + chrono::TimeDelta::seconds(60);
+        store.pause_sending(until).unwrap();
+        let mut sent_at: Vec<DateTime<Utc>> = Vec::new();
+        paced(&pacer, 42, || {
+            sent_at.push(clock.now());
+            std::future::ready(Ok::<_, RequestError>(()))
+        })
+        .await
+        .unwrap();
+        assert_eq!(sent_at.len(), 1);
+        assert!(
+            sent_at[0] >= until,
+            "sent at {} during the pause",
+            sent_at[0]
+        );
+    }
+
+    /// A reply that meets flood control pauses all sending — recorded for the outbox and a
+    /// restart — and goes out again once the pause has passed.
+    #[tokio::test(start_paused = true)]
+    async fn a_reply_refused_by_flood_control_pauses_all_sending() {
+        let (_dir, store, clock, pacer) = setup();
+        let mut answers = vec![
+            Err(RequestError::RetryAfter(Seconds::from_seconds(30))),
+            Ok(()),
+        ];
+        let mut sent_at: Vec<DateTime<Utc>> = Vec::new();
+        paced(&pacer, 42, || {
+            sent_at.push(clock.now());
+            std::future::ready(answers.remove(0))
+        })
+        .await
+        .unwrap();
+        assert_eq!(sent_at.len(), 2);
+        let until = store.flood_pause().unwrap().expect("recorded");
+        assert_eq!(until, sent_at[0] + chrono::TimeDelta::seconds(30));
+        assert!(
+            sent_at[1] >= until,
+            "sent again at {} during the pause",
+            sent_at[1]
+        );
+        assert!(!pacer.flood_control().holds());
     }
 }

@@ -3,6 +3,7 @@ use std::sync::Mutex as StdMutex;
 use futures::future::BoxFuture;
 
 use super::*;
+use crate::telegram::flood_control::FloodControl;
 
 /// A sink that answers from a script and records what it was asked to send.
 struct Scripted {
@@ -362,4 +363,30 @@ async fn a_message_that_waited_behind_a_failing_one_gets_its_own_days_of_retries
     sender.drain_once().await.unwrap();
     assert_eq!(store.outbox_len().unwrap(), 0, "sent on its retry");
     assert_eq!(sink.sent.lock().unwrap().len(), 4);
+}
+
+/// Flood control met by any send — a reply to a command as well as an alert — holds every
+/// alert back from that moment, for as long as Telegram asked.
+#[tokio::test(start_paused = true)]
+async fn flood_control_a_reply_met_holds_alerts_back_at_once() {
+    let (_dir, store, sink, clock) = setup(vec![], || {});
+    let flood = FloodControl::kept_in(clock.clone(), store.clone());
+    let sender =
+        Sender::new(store.clone(), sink.clone(), clock.clone()).with_flood_control(flood.clone());
+    store.enqueue(&delivery("before", clock.now())).unwrap();
+    sender.drain_once().await.unwrap();
+    // A reply meets flood control: a minute.
+    flood.pause_for(Duration::from_secs(60));
+    store
+        .enqueue(&Delivery {
+            target: Target::Telegram(43),
+            ..delivery("during", clock.now())
+        })
+        .unwrap();
+    let wait = sender.drain_once().await.unwrap();
+    assert_eq!(*sink.sent.lock().unwrap(), ["before"]);
+    assert_eq!(wait, Duration::from_secs(60), "woken when the pause ends");
+    clock.jump(Duration::from_secs(61));
+    sender.drain_once().await.unwrap();
+    assert_eq!(*sink.sent.lock().unwrap(), ["before", "during"]);
 }
