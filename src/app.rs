@@ -181,6 +181,9 @@ pub async fn run(
         );
     }
     let (personal_sync, personal_changes) = crate::pipeline::personal_sync();
+    // Without a token standard output is the bot's only output: once nobody reads it, the
+    // console sink cancels this (the sender stops at once) and the bot stops cleanly.
+    let output_closed = stop.child_token();
     // Telegram's flood pause: one for every message the bot sends, alerts and replies.
     let flood = FloodControl::kept_in(clock.clone(), store.clone());
     let pacer = Arc::new(Pacer::new(config.telegram.pace).with_flood_control(flood.clone()));
@@ -198,10 +201,11 @@ pub async fn run(
         ),
         None => {
             health.set_telegram(health::Telegram::Console);
-            println!(
-                "marketbot: no Telegram token configured (set MARKETBOT_TELEGRAM_TOKEN); alerts are printed here."
+            let console = ConsoleSink::new(output_closed.clone());
+            console.announce(
+                "marketbot: no Telegram token configured (set MARKETBOT_TELEGRAM_TOKEN); alerts are printed here.",
             );
-            (Mode::Console, Arc::new(ConsoleSink))
+            (Mode::Console, Arc::new(console))
         }
     };
 
@@ -263,7 +267,7 @@ pub async fn run(
                 }
             })
     };
-    let sender_task = tokio::spawn(sender.clone().run(stop.clone()));
+    let sender_task = tokio::spawn(sender.clone().run(output_closed.clone()));
 
     let (tx, rx) = mpsc::channel(64);
     let mut pipeline = Pipeline::restore(
@@ -393,11 +397,17 @@ pub async fn run(
             .monitor(config.storage.path.clone(), stop.clone()),
     );
     let (mut pipeline_task, mut sender_task) = (pipeline_task, sender_task);
-    // The pipeline and the sender run until shutdown; one that ends before it has failed.
+    let mut sender_ended = false;
+    // The pipeline and the sender run until shutdown; one that ends before it has failed —
+    // unless the sender stopped because nobody reads standard output any more.
     let failed = tokio::select! {
         () = &mut shutdown => None,
         result = &mut pipeline_task => Some(("pipeline", result.map_err(|e| e.to_string()))),
-        result = &mut sender_task => Some(("outbox sender", result.map_err(|e| e.to_string()))),
+        result = &mut sender_task => {
+            sender_ended = true;
+            (!output_closed.is_cancelled())
+                .then(|| ("outbox sender", result.map_err(|e| e.to_string())))
+        }
         // Another instance leads now: stop everything at once (the sender already stopped
         // sending), and let the supervisor start this one again to wait its turn.
         () = leading.lost() => Some(("leadership", Ok(()))),
@@ -420,7 +430,7 @@ pub async fn run(
         if failed != Some("pipeline") {
             let _ = pipeline_task.await;
         }
-        if failed != Some("outbox sender") {
+        if !sender_ended {
             let _ = sender_task.await;
         }
         if let Some(t) = bot_task {

@@ -2,19 +2,17 @@
 
 use crate::support;
 
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
 use support::origin::Origin;
-use support::{serve_seed_evening, shipped_rules};
+use support::{release_seed_story, serve_quiet_evening, serve_seed_evening, shipped_rules};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_a_token_the_alert_is_printed_on_stdout() {
-    let origin = Origin::start().await;
-    serve_seed_evening(&origin);
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("marketbot.toml");
+/// A config in `dir` fetching the seed evening from `origin` every second, without a token.
+fn console_config(dir: &Path, origin: &Origin) -> PathBuf {
+    let config = dir.join("marketbot.toml");
     std::fs::write(
         &config,
         format!(
@@ -42,20 +40,35 @@ symbols = ["NVDA"]
         ),
     )
     .unwrap();
+    config
+}
 
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marketbot"))
+/// `marketbot run` with `config`, without a token, at the seed evening, logging warnings
+/// and errors to `stderr`.
+fn run_console(config: &Path, stdout: Stdio, stderr: Stdio) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_marketbot"))
         .args(["run", "--config"])
-        .arg(&config)
+        .arg(config)
         .args(["--clock-start", "2026-02-02T21:50:00Z"])
         .env_remove("MARKETBOT_TELEGRAM_TOKEN")
         .env_remove("TELOXIDE_TOKEN")
         .env_remove("MARKETBOT_CONFIG")
         .env("MARKETBOT_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_token_the_alert_is_printed_on_stdout() {
+    let origin = Origin::start().await;
+    serve_seed_evening(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let config = console_config(dir.path(), &origin);
+
+    let mut child = run_console(&config, Stdio::piped(), Stdio::null());
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut seen = Vec::new();
     let read = async {
@@ -103,4 +116,86 @@ symbols = ["NVDA"]
         .expect("exits after SIGTERM")
         .unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+/// Standard output whose reader is gone before the bot starts (`marketbot run >&-` of a pipe,
+/// a reader that failed at once): nobody can read the alerts, so the bot says so on stderr and
+/// stops cleanly — never a panic on its first line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stdout_nobody_reads_stops_the_bot_cleanly_at_start() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let origin = Origin::start().await;
+    serve_quiet_evening(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let config = console_config(dir.path(), &origin);
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe(2) writes.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: both descriptors were just made and are owned here alone.
+    let (reader, writer) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(reader);
+    let log = dir.path().join("stderr.log");
+    let mut child = run_console(
+        &config,
+        Stdio::from(writer),
+        Stdio::from(std::fs::File::create(&log).unwrap()),
+    );
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("the bot stops when nobody reads its output")
+        .unwrap();
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(!log.contains("panicked"), "{log}");
+    assert_eq!(
+        log.matches("standard output is closed").count(),
+        1,
+        "said once: {log}"
+    );
+}
+
+/// A reader that goes away (`marketbot run | head -1`): the next alert finds nobody to read it,
+/// and the bot stops cleanly instead of trying to print it for ever; the alert stays in the
+/// outbox for the next run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_goes_away_stops_the_bot_and_its_alert_waits() {
+    let origin = Origin::start().await;
+    serve_quiet_evening(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let config = console_config(dir.path(), &origin);
+    let log = dir.path().join("stderr.log");
+    let mut child = run_console(
+        &config,
+        Stdio::piped(),
+        Stdio::from(std::fs::File::create(&log).unwrap()),
+    );
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("the notice")
+        .unwrap()
+        .unwrap_or_default();
+    assert!(first.contains("no Telegram token configured"), "{first}");
+    drop(lines);
+    release_seed_story(&origin);
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .expect("the bot stops once an alert finds nobody reading")
+        .unwrap();
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(!log.contains("panicked"), "{log}");
+    assert_eq!(
+        log.matches("standard output is closed").count(),
+        1,
+        "said once: {log}"
+    );
+    let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
+    let waiting = store.outbox().unwrap();
+    assert!(
+        waiting
+            .iter()
+            .any(|(_, d)| d.text.starts_with("ALERT NVDA")),
+        "{waiting:?}"
+    );
 }

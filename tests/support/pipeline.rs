@@ -54,7 +54,11 @@ pub fn start(
 ) -> Running {
     let (_rules_tx, rules_rx) = tokio::sync::watch::channel(Arc::new(rules));
     let clock = Clock::anchored(now);
-    let sender = Sender::new(store.clone(), Arc::new(ConsoleSink), clock.clone());
+    let sender = Sender::new(
+        store.clone(),
+        Arc::new(ConsoleSink::default()),
+        clock.clone(),
+    );
     let (sync, changes) = personal_sync();
     let pipeline = Pipeline::restore(
         store.clone(),
