@@ -95,8 +95,13 @@ pub(super) fn misspelt_pair(text: &str) -> Option<String> {
     ))
 }
 
+/// Up to this many term occurrences (every headline), each occurrence of one side of a pair
+/// is compared with each of the other; a longer text's other side is looked up by position.
+const FEW_OCCURRENCES: usize = 64;
+
 /// Pairs of occurrences (one of `left`, one of `right`) in the same field at most `within`
-/// words apart, the left one first where `order` says so.
+/// words apart, the left one first where `order` says so; by left occurrence, then right, in
+/// the order they occurred.
 pub(super) fn pairs_within<'a>(
     left: &'a [TermId],
     right: &'a [TermId],
@@ -107,45 +112,167 @@ pub(super) fn pairs_within<'a>(
 ) -> impl Iterator<Item = (&'a Occurrence, &'a Occurrence)> + 'a {
     let on =
         move |ids: &[TermId], o: &Occurrence| ids.contains(&o.term) && fields.contains(&o.field);
-    // The right side's occurrences by field and position, so each left one looks only at
-    // those near it (a long text full of both sides is not one comparison per pair of them).
-    let key = |o: &Occurrence| (o.field as u8, o.token);
-    let mut near: Vec<usize> = (0..occurrences.len())
-        .filter(|&i| on(right, &occurrences[i]))
-        .collect();
-    near.sort_by_key(|&i| key(&occurrences[i]));
-    let longest = near.iter().map(|&i| occurrences[i].len).max().unwrap_or(0);
+    // In a long text, the right side's occurrences by field and position, so each left one
+    // looks only at those near it (a text full of both sides is not one comparison per pair
+    // of them). A headline's few are not worth sorting: built only past a few dozen.
+    let near =
+        (occurrences.len() > FEW_OCCURRENCES).then(|| Near::new(occurrences, |o| on(right, o)));
     occurrences
         .iter()
         .filter(move |a| on(left, a))
         .flat_map(move |a| {
-            let field = a.field as u8;
-            let from = (
-                field,
-                a.token.saturating_sub(within.saturating_add(longest)),
-            );
-            let to = (field, a.token.saturating_add(a.len).saturating_add(within));
-            let lo = near.partition_point(|&i| key(&occurrences[i]) < from);
-            let hi = near.partition_point(|&i| key(&occurrences[i]) <= to);
-            // In the order they occurred, as before.
-            let mut candidates = near[lo..hi.max(lo)].to_vec();
-            candidates.sort_unstable();
+            let candidates = match &near {
+                None => Candidates::All(occurrences.iter()),
+                Some(near) => Candidates::Near(near.around(a, within).into_iter(), occurrences),
+            };
             candidates
-                .into_iter()
-                .map(|i| &occurrences[i])
-                .filter(move |b| {
-                    if a.field != b.field
-                        || (order == WordOrder::LeftFirst && a.token + a.len > b.token)
-                    {
-                        return false;
-                    }
-                    let gap = if a.token <= b.token {
-                        b.token.saturating_sub(a.token + a.len)
-                    } else {
-                        a.token.saturating_sub(b.token + b.len)
-                    };
-                    gap <= within && !(a.token == b.token && a.len == b.len)
-                })
+                .filter(move |b| on(right, b) && close(a, b, within, order))
                 .map(move |b| (a, b))
         })
+}
+
+/// Whether `b` is near enough `a` (and after it, where `order` says so) to pair with it.
+fn close(a: &Occurrence, b: &Occurrence, within: usize, order: WordOrder) -> bool {
+    if a.field != b.field || (order == WordOrder::LeftFirst && a.token + a.len > b.token) {
+        return false;
+    }
+    let gap = if a.token <= b.token {
+        b.token.saturating_sub(a.token + a.len)
+    } else {
+        a.token.saturating_sub(b.token + b.len)
+    };
+    gap <= within && !(a.token == b.token && a.len == b.len)
+}
+
+/// One side's occurrences of a long text, by field and position.
+struct Near<'a> {
+    occurrences: &'a [Occurrence],
+    /// Indices into `occurrences`, ordered by field and token.
+    sorted: Vec<usize>,
+    /// The most words one of them spans.
+    longest: usize,
+}
+
+impl<'a> Near<'a> {
+    fn new(occurrences: &'a [Occurrence], side: impl Fn(&Occurrence) -> bool) -> Near<'a> {
+        let mut sorted: Vec<usize> = (0..occurrences.len())
+            .filter(|&i| side(&occurrences[i]))
+            .collect();
+        sorted.sort_by_key(|&i| Near::key(&occurrences[i]));
+        let longest = sorted
+            .iter()
+            .map(|&i| occurrences[i].len)
+            .max()
+            .unwrap_or(0);
+        Near {
+            occurrences,
+            sorted,
+            longest,
+        }
+    }
+
+    fn key(o: &Occurrence) -> (u8, usize) {
+        (o.field as u8, o.token)
+    }
+
+    /// The indices of those that may lie within `within` words of `a`, in the order they
+    /// occurred.
+    fn around(&self, a: &Occurrence, within: usize) -> Vec<usize> {
+        let field = a.field as u8;
+        let from = (
+            field,
+            a.token.saturating_sub(within.saturating_add(self.longest)),
+        );
+        let to = (field, a.token.saturating_add(a.len).saturating_add(within));
+        let key = |&i: &usize| Near::key(&self.occurrences[i]);
+        let lo = self.sorted.partition_point(|i| key(i) < from);
+        let hi = self.sorted.partition_point(|i| key(i) <= to);
+        let mut candidates = self.sorted[lo..hi.max(lo)].to_vec();
+        candidates.sort_unstable();
+        candidates
+    }
+}
+
+/// The occurrences a left one is compared with: all of a headline's, or a long text's near it.
+enum Candidates<'a> {
+    All(std::slice::Iter<'a, Occurrence>),
+    Near(std::vec::IntoIter<usize>, &'a [Occurrence]),
+}
+
+impl<'a> Iterator for Candidates<'a> {
+    type Item = &'a Occurrence;
+
+    fn next(&mut self) -> Option<&'a Occurrence> {
+        match self {
+            Candidates::All(all) => all.next(),
+            Candidates::Near(near, occurrences) => near.next().map(|i| &occurrences[i]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pairs as the simplest reading of the definition finds them: every left occurrence with
+    /// every right one, in the order they occurred.
+    fn every_pair<'a>(
+        left: &[TermId],
+        right: &[TermId],
+        within: usize,
+        order: WordOrder,
+        occurrences: &'a [Occurrence],
+        fields: &[Field],
+    ) -> Vec<(&'a Occurrence, &'a Occurrence)> {
+        let on =
+            |ids: &[TermId], o: &Occurrence| ids.contains(&o.term) && fields.contains(&o.field);
+        let mut out = Vec::new();
+        for a in occurrences.iter().filter(|a| on(left, a)) {
+            for b in occurrences.iter().filter(|b| on(right, b)) {
+                if close(a, b, within, order) {
+                    out.push((a, b));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_long_text_pairs_as_a_headline_does() {
+        // Terms 0 to 4 over two fields, some spanning several words, in an order that is not
+        // their position's: a pseudo-random walk, the same every run.
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            usize::try_from((seed >> 33) % n).unwrap()
+        };
+        for count in [5, FEW_OCCURRENCES, FEW_OCCURRENCES + 1, 400] {
+            let occurrences: Vec<Occurrence> = (0..count)
+                .map(|_| Occurrence {
+                    term: next(5),
+                    field: if next(4) == 0 {
+                        Field::Summary
+                    } else {
+                        Field::Title
+                    },
+                    token: next(120),
+                    len: 1 + next(3),
+                })
+                .collect();
+            for (order, within) in [
+                (WordOrder::Either, 0),
+                (WordOrder::Either, 3),
+                (WordOrder::LeftFirst, 5),
+            ] {
+                for fields in [&[Field::Title][..], &[Field::Title, Field::Summary]] {
+                    let (left, right) = (&[0, 1][..], &[1, 2, 3][..]);
+                    let found: Vec<_> =
+                        pairs_within(left, right, within, order, &occurrences, fields).collect();
+                    let expected = every_pair(left, right, within, order, &occurrences, fields);
+                    assert!(count < 50 || !expected.is_empty(), "{count} {order:?} {within}");
+                    assert_eq!(found, expected, "{count} {order:?} {within}");
+                }
+            }
+        }
+    }
 }
