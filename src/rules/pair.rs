@@ -269,7 +269,10 @@ mod tests {
                     let found: Vec<_> =
                         pairs_within(left, right, within, order, &occurrences, fields).collect();
                     let expected = every_pair(left, right, within, order, &occurrences, fields);
-                    assert!(count < 50 || !expected.is_empty(), "{count} {order:?} {within}");
+                    assert!(
+                        count < 50 || !expected.is_empty(),
+                        "{count} {order:?} {within}"
+                    );
                     assert_eq!(found, expected, "{count} {order:?} {within}");
                 }
             }

@@ -17,6 +17,21 @@ pub(super) fn received_key(chat: i64, alert: AlertId) -> Vec<u8> {
     k
 }
 
+/// The first byte of a `received` value of an alert a supergroup took over from the group it
+/// was: it has no `sent` row to be pruned with.
+const MOVED: u8 = 1;
+
+/// The `received` value of an alert a supergroup took over from the group it was: [`MOVED`],
+/// then when the group's message was sent (i64 BE seconds), where known. A row the sender
+/// writes is empty (its `sent` row tells its age).
+fn moved_row(sent: Option<DateTime<Utc>>) -> Vec<u8> {
+    let mut value = vec![MOVED];
+    if let Some(at) = sent {
+        value.extend_from_slice(&at.timestamp().to_be_bytes());
+    }
+    value
+}
+
 /// `alert id BE · chat key`, then the part's place u32 BE for the parts after the first of a
 /// message split in parts: an alert's messages are one prefix, a chat's parts of them another.
 fn part_key(alert: AlertId, chat: i64, part: u32) -> Vec<u8> {
@@ -206,6 +221,7 @@ impl Store {
                 removed += 1;
             }
         }
+        removed += self.prune_moved_received(horizon)?;
         Ok(removed)
     }
 
@@ -229,24 +245,75 @@ impl Store {
         }
     }
 
-    /// Copies the alerts `old` received to `new_id` (a group that became a supergroup).
+    /// Copies the alerts `old` received to `new_id` (a group that became a supergroup). The
+    /// supergroup has no message of them to go by, so each row carries its own age: when the
+    /// group's message was sent, where recorded ([`moved_row`]).
     pub(super) fn move_received(&self, old: i64, new_id: i64) -> Result<(), StoreError> {
         for entry in self.entries(
             Tree::Received,
             Range::prefix(&chat_key(old)),
             "moving received alerts",
         ) {
-            let (k, _) = entry?;
-            if let Some(alert) = k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
-                self.put(
-                    Tree::Received,
-                    &received_key(new_id, AlertId::from_be_bytes(alert)),
-                    &[],
-                    "moving received alerts",
-                )?;
-            }
+            let (k, v) = entry?;
+            let Some(alert) = k
+                .get(8..16)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(AlertId::from_be_bytes)
+            else {
+                continue;
+            };
+            // Moved before (a migration reported again): its age goes along; else the time
+            // the group's message (its first part) was sent.
+            let value = if v.is_empty() {
+                let sent = self
+                    .get(Tree::Sent, &sent_key(alert, old), "moving received alerts")?
+                    .as_deref()
+                    .and_then(sent_at);
+                moved_row(sent)
+            } else {
+                v.to_vec()
+            };
+            self.put(
+                Tree::Received,
+                &received_key(new_id, alert),
+                &value,
+                "moving received alerts",
+            )?;
         }
         Ok(())
+    }
+
+    /// Forgets the alerts a supergroup took over from the group it was ([`moved_row`]) a month
+    /// after the group's messages were sent (or, not known, after the alerts fired): no `sent`
+    /// row of the supergroup's own stands for them.
+    fn prune_moved_received(&self, horizon: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        for entry in self.entries(Tree::Received, Range::all(), "pruning received alerts") {
+            let (k, v) = entry?;
+            if v.first() != Some(&MOVED) {
+                continue;
+            }
+            let Some(alert) = k
+                .get(8..16)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(AlertId::from_be_bytes)
+            else {
+                continue;
+            };
+            let old = match v
+                .get(1..9)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .and_then(|b| DateTime::from_timestamp(i64::from_be_bytes(b), 0))
+            {
+                Some(at) => Some(at < horizon),
+                None => self.alert_fired_before(alert, horizon)?,
+            };
+            if old == Some(true) {
+                self.delete(Tree::Received, &k, "pruning received alerts")?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// Forgets the messages sent to `chat` (its messages can no longer be edited).

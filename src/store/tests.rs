@@ -98,6 +98,7 @@ on_every_backend!(
     a_flood_pause_is_kept_to_its_latest_end_across_a_reopen,
     the_messages_of_an_alert_that_does_not_decode_are_not_forgotten_early,
     each_part_of_a_message_split_in_parts_is_recorded_as_its_own_message,
+    a_migrated_groups_history_is_forgotten_after_a_month,
 );
 
 fn bar(time: &str, close: f64) -> Bar {
@@ -1542,5 +1543,33 @@ fn a_flood_pause_is_kept_to_its_latest_end_across_a_reopen(f: &Fixture) {
     assert_eq!(
         store.flood_pause().unwrap(),
         Some(t("2026-02-02T21:55:00Z"))
+    );
+}
+
+/// A group that became a supergroup keeps its history (`/history` in the supergroup lists
+/// what the group received), and that history is forgotten a month after the messages were
+/// sent, like any chat's: not kept for ever because the messages themselves were the group's.
+fn a_migrated_groups_history_is_forgotten_after_a_month(f: &Fixture) {
+    let store = f.open();
+    let fired: DateTime<Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
+    store
+        .commit(&Step {
+            now: fired,
+            alerts: vec![crate::engine::Alert::sample(7, fired)],
+            ..Step::default()
+        })
+        .unwrap();
+    store
+        .put_chat(&Chat::new(-5, ChatKind::Group, "Traders".into(), fired))
+        .unwrap();
+    store.record_sent(7, &whole(-5, 100, false), fired).unwrap();
+    store.migrate_chat(-5, -1005).unwrap();
+    assert_eq!(store.received(-1005, 0, 10).unwrap().0, [7]);
+    store.prune(fired + chrono::TimeDelta::days(29)).unwrap();
+    assert_eq!(store.received(-1005, 0, 10).unwrap().0, [7]);
+    store.prune(fired + chrono::TimeDelta::days(31)).unwrap();
+    assert!(
+        store.received(-1005, 0, 10).unwrap().0.is_empty(),
+        "a month-old history kept"
     );
 }
