@@ -97,7 +97,7 @@ fuzz_target!(|data: &[u8]| {
         admins: vec![1],
         reloader,
         pacer: Arc::new(Pacer::new(PaceLimits::default())),
-        sender: Sender::new(store, Arc::new(ConsoleSink), clock),
+        sender: Sender::new(store, Arc::new(ConsoleSink::default()), clock),
         limits: Limits::default(),
         personal: PersonalSync::detached(),
         demand: None,
