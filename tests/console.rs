@@ -129,8 +129,10 @@ async fn a_stdout_nobody_reads_stops_the_bot_cleanly_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let config = console_config(dir.path(), &origin);
     let mut fds = [0; 2];
-    // SAFETY: `fds` has room for the two descriptors pipe(2) writes.
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // Closed on exec: a bot another test starts meanwhile must not inherit the reader and keep
+    // the pipe read.
+    // SAFETY: `fds` has room for the two descriptors pipe2(2) writes.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
     // SAFETY: both descriptors were just made and are owned here alone.
     let (reader, writer) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
     drop(reader);
@@ -152,6 +154,63 @@ async fn a_stdout_nobody_reads_stops_the_bot_cleanly_at_start() {
         1,
         "said once: {log}"
     );
+}
+
+/// A standard output that takes alerts nowhere (`marketbot run >&-`, which the standard
+/// library opens on `/dev/null`, or `> /dev/null`): every alert would be taken as printed
+/// without a word. The bot says so, loudly, at the start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stdout_that_takes_alerts_nowhere_is_named_at_the_start() {
+    let origin = Origin::start().await;
+    serve_quiet_evening(&origin);
+    for redirect in [">&-", ">/dev/null"] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = console_config(dir.path(), &origin);
+        let log = dir.path().join("stderr.log");
+        let mut child = tokio::process::Command::new("sh")
+            .args([
+                "-c",
+                &format!("exec \"$0\" \"$@\" {redirect}"),
+                env!("CARGO_BIN_EXE_marketbot"),
+            ])
+            .args(["run", "--config"])
+            .arg(&config)
+            .args(["--clock-start", "2026-02-02T21:50:00Z"])
+            .env_remove("MARKETBOT_TELEGRAM_TOKEN")
+            .env_remove("TELOXIDE_TOKEN")
+            .env_remove("MARKETBOT_CONFIG")
+            .env("MARKETBOT_LOG", "warn")
+            .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let said = support::eventually(Duration::from_secs(20), "the warning", || {
+            std::fs::read_to_string(&log)
+                .ok()
+                .filter(|l| l.contains("every alert printed there is lost"))
+        })
+        .await;
+        assert_eq!(said.matches("is lost").count(), 1, "{redirect}: {said}");
+        child.kill().await.unwrap();
+    }
+    // A standard output that is read hears nothing of it.
+    let dir = tempfile::tempdir().unwrap();
+    let config = console_config(dir.path(), &origin);
+    let log = dir.path().join("stderr.log");
+    let mut child = run_console(
+        &config,
+        Stdio::piped(),
+        Stdio::from(std::fs::File::create(&log).unwrap()),
+    );
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("the notice")
+        .unwrap()
+        .unwrap_or_default();
+    assert!(first.contains("no Telegram token configured"), "{first}");
+    child.kill().await.unwrap();
+    assert!(!std::fs::read_to_string(&log).unwrap().contains("is lost"));
 }
 
 /// A reader that goes away (`marketbot run | head -1`): the next alert finds nobody to read it,

@@ -13,7 +13,10 @@ use crate::delivery::outbox::Delivery;
 /// Standard output is then the bot's only way to tell anyone: once its reader is gone
 /// (`marketbot run | head`), nobody reads the alerts any more. The sink says so once, takes
 /// nothing more (what waits stays in the outbox for the next run) and cancels its `closed`
-/// token, which stops the bot.
+/// token, which stops the bot. A standard output that discards what it is given (`marketbot
+/// run > /dev/null`, or closed outright with `>&-`, which the standard library opens on
+/// `/dev/null`) takes every alert without an error: the bot says so at the start, loudly,
+/// and goes on (the choice may be deliberate).
 #[derive(Default)]
 pub struct ConsoleSink {
     closed: CancellationToken,
@@ -27,6 +30,11 @@ impl ConsoleSink {
 
     /// Prints a notice of the bot's own (that alerts are printed here) as a line.
     pub fn announce(&self, notice: &str) {
+        if stdout_discards() {
+            tracing::error!(
+                "standard output is /dev/null (or was closed): every alert printed there is lost; send the output somewhere it is read, or configure a Telegram token"
+            );
+        }
         // A reader gone is reported by `print`, and stops the bot.
         if let Err(SendError::Transient(e)) = self.print(format_args!("{notice}\n")) {
             tracing::warn!(error = %e, "cannot print to standard output");
@@ -51,6 +59,31 @@ impl ConsoleSink {
             // A full disk, say: may pass.
             Err(e) => Err(SendError::Transient(format!("stdout: {e}"))),
         }
+    }
+}
+
+/// Whether standard output is `/dev/null`, where what is written goes nowhere without an
+/// error (as does a standard output closed before the bot started: the standard library
+/// opens `/dev/null` in its place).
+fn stdout_discards() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::MetadataExt;
+        let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() else {
+            return false;
+        };
+        let (Ok(out), Ok(null)) = (
+            std::fs::File::from(fd).metadata(),
+            std::fs::metadata("/dev/null"),
+        ) else {
+            return false;
+        };
+        (out.dev(), out.ino(), out.rdev()) == (null.dev(), null.ino(), null.rdev())
+    }
+    #[cfg(not(unix))]
+    {
+        false
     }
 }
 
