@@ -46,7 +46,26 @@ symbols = ["NVDA"]
 /// `marketbot run` with `config`, without a token, at the seed evening, logging warnings
 /// and errors to `stderr`.
 fn run_console(config: &Path, stdout: Stdio, stderr: Stdio) -> tokio::process::Child {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_marketbot"))
+    spawn_console(config, None, stdout, stderr)
+}
+
+/// The same, its standard output redirected by the shell (`>&-`, `>/dev/null`) when asked.
+fn spawn_console(
+    config: &Path,
+    redirect: Option<&str>,
+    stdout: Stdio,
+    stderr: Stdio,
+) -> tokio::process::Child {
+    let bot = env!("CARGO_BIN_EXE_marketbot");
+    let mut command = match redirect {
+        None => tokio::process::Command::new(bot),
+        Some(redirect) => {
+            let mut sh = tokio::process::Command::new("sh");
+            sh.args(["-c", &format!("exec \"$0\" \"$@\" {redirect}"), bot]);
+            sh
+        }
+    };
+    command
         .args(["run", "--config"])
         .arg(config)
         .args(["--clock-start", "2026-02-02T21:50:00Z"])
@@ -59,6 +78,35 @@ fn run_console(config: &Path, stdout: Stdio, stderr: Stdio) -> tokio::process::C
         .kill_on_drop(true)
         .spawn()
         .unwrap()
+}
+
+/// Waits up to `seconds` for the bot to stop, cleanly, having said once on stderr (`log`)
+/// that nobody reads its output.
+async fn stops_saying_nobody_reads(child: &mut tokio::process::Child, log: &Path, seconds: u64) {
+    let status = tokio::time::timeout(Duration::from_secs(seconds), child.wait())
+        .await
+        .expect("the bot stops when nobody reads its output")
+        .unwrap();
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(!log.contains("panicked"), "{log}");
+    assert_eq!(
+        log.matches("standard output is closed").count(),
+        1,
+        "said once: {log}"
+    );
+}
+
+/// Reads the first line the bot printed, its notice that alerts are printed here, and then
+/// no more: the reader is gone.
+async fn notice(child: &mut tokio::process::Child) {
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("the notice")
+        .unwrap()
+        .unwrap_or_default();
+    assert!(first.contains("no Telegram token configured"), "{first}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -142,18 +190,7 @@ async fn a_stdout_nobody_reads_stops_the_bot_cleanly_at_start() {
         Stdio::from(writer),
         Stdio::from(std::fs::File::create(&log).unwrap()),
     );
-    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .expect("the bot stops when nobody reads its output")
-        .unwrap();
-    let log = std::fs::read_to_string(&log).unwrap();
-    assert!(status.success(), "{status:?}\n{log}");
-    assert!(!log.contains("panicked"), "{log}");
-    assert_eq!(
-        log.matches("standard output is closed").count(),
-        1,
-        "said once: {log}"
-    );
+    stops_saying_nobody_reads(&mut child, &log, 30).await;
 }
 
 /// A standard output that takes alerts nowhere (`marketbot run >&-`, which the standard
@@ -167,23 +204,12 @@ async fn a_stdout_that_takes_alerts_nowhere_is_named_at_the_start() {
         let dir = tempfile::tempdir().unwrap();
         let config = console_config(dir.path(), &origin);
         let log = dir.path().join("stderr.log");
-        let mut child = tokio::process::Command::new("sh")
-            .args([
-                "-c",
-                &format!("exec \"$0\" \"$@\" {redirect}"),
-                env!("CARGO_BIN_EXE_marketbot"),
-            ])
-            .args(["run", "--config"])
-            .arg(&config)
-            .args(["--clock-start", "2026-02-02T21:50:00Z"])
-            .env_remove("MARKETBOT_TELEGRAM_TOKEN")
-            .env_remove("TELOXIDE_TOKEN")
-            .env_remove("MARKETBOT_CONFIG")
-            .env("MARKETBOT_LOG", "warn")
-            .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
+        let mut child = spawn_console(
+            &config,
+            Some(redirect),
+            Stdio::null(),
+            Stdio::from(std::fs::File::create(&log).unwrap()),
+        );
         let said = support::eventually(Duration::from_secs(20), "the warning", || {
             std::fs::read_to_string(&log)
                 .ok()
@@ -202,13 +228,7 @@ async fn a_stdout_that_takes_alerts_nowhere_is_named_at_the_start() {
         Stdio::piped(),
         Stdio::from(std::fs::File::create(&log).unwrap()),
     );
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-        .await
-        .expect("the notice")
-        .unwrap()
-        .unwrap_or_default();
-    assert!(first.contains("no Telegram token configured"), "{first}");
+    notice(&mut child).await;
     child.kill().await.unwrap();
     assert!(!std::fs::read_to_string(&log).unwrap().contains("is lost"));
 }
@@ -228,27 +248,10 @@ async fn a_reader_that_goes_away_stops_the_bot_and_its_alert_waits() {
         Stdio::piped(),
         Stdio::from(std::fs::File::create(&log).unwrap()),
     );
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-        .await
-        .expect("the notice")
-        .unwrap()
-        .unwrap_or_default();
-    assert!(first.contains("no Telegram token configured"), "{first}");
-    drop(lines);
+    // The notice read, the reader goes away.
+    notice(&mut child).await;
     release_seed_story(&origin);
-    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
-        .await
-        .expect("the bot stops once an alert finds nobody reading")
-        .unwrap();
-    let log = std::fs::read_to_string(&log).unwrap();
-    assert!(status.success(), "{status:?}\n{log}");
-    assert!(!log.contains("panicked"), "{log}");
-    assert_eq!(
-        log.matches("standard output is closed").count(),
-        1,
-        "said once: {log}"
-    );
+    stops_saying_nobody_reads(&mut child, &log, 60).await;
     let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
     let waiting = store.outbox().unwrap();
     assert!(
