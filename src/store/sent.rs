@@ -67,6 +67,16 @@ pub(super) fn record(
     Ok(())
 }
 
+/// The eight bytes of a key or value from `at` (an alert id, a chat key, a time), if it has them.
+fn eight_at(bytes: &[u8], at: usize) -> Option<[u8; 8]> {
+    <[u8; 8]>::try_from(bytes.get(at..at.checked_add(8)?)?).ok()
+}
+
+/// A time kept as seconds since 1970 in the eight bytes from `at`.
+fn time_at(bytes: &[u8], at: usize) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(i64::from_be_bytes(eight_at(bytes, at)?), 0)
+}
+
 /// The message id and whether a photo, from a `Sent` value.
 fn message_of(value: &[u8]) -> Option<(i32, bool)> {
     let id = <[u8; 4]>::try_from(value.get(..4)?).ok()?;
@@ -76,8 +86,7 @@ fn message_of(value: &[u8]) -> Option<(i32, bool)> {
 /// When the message was sent, from a `Sent` value (`None`: recorded by a version that did not
 /// note it).
 fn sent_at(value: &[u8]) -> Option<DateTime<Utc>> {
-    let secs = <[u8; 8]>::try_from(value.get(5..13)?).ok()?;
-    DateTime::from_timestamp(i64::from_be_bytes(secs), 0)
+    time_at(value, 5)
 }
 
 /// The Telegram message part `part` of `alert` became in `chat`, and whether a picture, as
@@ -125,11 +134,9 @@ impl Store {
                 Some(part) => <[u8; 4]>::try_from(part).ok().map(u32::from_be_bytes),
                 None => None,
             };
-            if let (Some(chat), Some(part), Some((message, photo))) = (
-                k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()),
-                part,
-                message_of(&v),
-            ) {
+            if let (Some(chat), Some(part), Some((message, photo))) =
+                (eight_at(&k, 8), part, message_of(&v))
+            {
                 out.push(SentMessage {
                     chat: chat_from_key(chat),
                     part,
@@ -187,11 +194,7 @@ impl Store {
         let mut last: Option<(AlertId, Option<bool>)> = None;
         for entry in self.entries(Tree::Sent, Range::all(), "pruning sent messages") {
             let (k, v) = entry?;
-            let Some(id) = k
-                .get(..8)
-                .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                .map(AlertId::from_be_bytes)
-            else {
+            let Some(id) = eight_at(&k, 0).map(AlertId::from_be_bytes) else {
                 continue;
             };
             let old = match sent_at(&v) {
@@ -210,7 +213,7 @@ impl Store {
                 if let Some(alert_and_chat) = k.get(..16) {
                     self.delete(Tree::Explained, alert_and_chat, "pruning posted evidence")?;
                 }
-                if let Some(chat) = k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+                if let Some(chat) = eight_at(&k, 8) {
                     let chat = chat_from_key(chat);
                     self.delete(
                         Tree::Received,
@@ -255,11 +258,7 @@ impl Store {
             "moving received alerts",
         ) {
             let (k, v) = entry?;
-            let Some(alert) = k
-                .get(8..16)
-                .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                .map(AlertId::from_be_bytes)
-            else {
+            let Some(alert) = eight_at(&k, 8).map(AlertId::from_be_bytes) else {
                 continue;
             };
             // Moved before (a migration reported again): its age goes along; else the time
@@ -293,18 +292,10 @@ impl Store {
             if v.first() != Some(&MOVED) {
                 continue;
             }
-            let Some(alert) = k
-                .get(8..16)
-                .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                .map(AlertId::from_be_bytes)
-            else {
+            let Some(alert) = eight_at(&k, 8).map(AlertId::from_be_bytes) else {
                 continue;
             };
-            let old = match v
-                .get(1..9)
-                .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                .and_then(|b| DateTime::from_timestamp(i64::from_be_bytes(b), 0))
-            {
+            let old = match time_at(&v, 1) {
                 Some(at) => Some(at < horizon),
                 None => self.alert_fired_before(alert, horizon)?,
             };
@@ -362,7 +353,7 @@ impl Store {
             .take(take + 1)
         {
             let (k, _) = entry?;
-            if let Some(id) = k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+            if let Some(id) = eight_at(&k, 8) {
                 ids.push(AlertId::from_be_bytes(id));
             }
         }
@@ -376,10 +367,7 @@ impl Store {
         let mut n = 0;
         for entry in self.entries(Tree::Sent, Range::all(), "indexing received alerts") {
             let (k, _) = entry?;
-            if let (Some(alert), Some(chat)) = (
-                k.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()),
-                k.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()),
-            ) {
+            if let (Some(alert), Some(chat)) = (eight_at(&k, 0), eight_at(&k, 8)) {
                 self.put(
                     Tree::Received,
                     &received_key(chat_from_key(chat), AlertId::from_be_bytes(alert)),
