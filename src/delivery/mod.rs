@@ -449,6 +449,28 @@ mod tests {
     use crate::chats::ChatKind;
     use crate::rules::Severity;
 
+    /// Stores `alert` as fired at `now`, with its `deliveries` queued.
+    fn store_fired(store: &Store, alert: &Alert, deliveries: Vec<Delivery>, now: DateTime<Utc>) {
+        store
+            .commit(&crate::store::Step {
+                now,
+                alerts: vec![alert.clone()],
+                deliveries,
+                ..Default::default()
+            })
+            .unwrap();
+    }
+
+    /// Another publisher's copy of the story, at `now`.
+    fn later_copy(now: DateTime<Utc>) -> HeadlineRef {
+        HeadlineRef {
+            title: "Nvidia customer weighs alternatives".into(),
+            link: None,
+            source: "Bloomberg".into(),
+            published: now,
+        }
+    }
+
     /// A store with private chats 1 and 2, each subscribed to the rule `seed`.
     fn two_chats_of_the_seed_rule(now: DateTime<Utc>) -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
@@ -500,14 +522,7 @@ mod tests {
         alert.title = "Customer seeks alternatives ".repeat(160);
         let fan_out = deliveries_for(&alert, None, Mode::Telegram, &store, now, false).unwrap();
         assert_eq!(fan_out.deliveries.len(), 4, "two parts for each chat");
-        store
-            .commit(&crate::store::Step {
-                now,
-                alerts: vec![alert.clone()],
-                deliveries: fan_out.deliveries,
-                ..Default::default()
-            })
-            .unwrap();
+        store_fired(&store, &alert, fan_out.deliveries, now);
         // Chat 1 got both parts, as messages 11 and 12; chat 2's wait.
         let mut waiting = Vec::new();
         for (seq, d) in store.outbox().unwrap() {
@@ -519,12 +534,7 @@ mod tests {
                 _ => waiting.push((seq, d)),
             }
         }
-        let copy = HeadlineRef {
-            title: "Nvidia customer weighs alternatives".into(),
-            link: None,
-            source: "Bloomberg".into(),
-            published: now,
-        };
+        let copy = later_copy(now);
         alert.also.push(copy.clone());
         let (replace, edits) =
             updates_for(&alert, &copy, None, Mode::Telegram, &store, now).unwrap();
@@ -558,20 +568,8 @@ mod tests {
         alert.title = "x".repeat(render::MESSAGE_LIMIT - rest - 5);
         let fan_out = deliveries_for(&alert, None, Mode::Telegram, &store, now, false).unwrap();
         assert_eq!(fan_out.deliveries.len(), 1);
-        store
-            .commit(&crate::store::Step {
-                now,
-                alerts: vec![alert.clone()],
-                deliveries: fan_out.deliveries,
-                ..Default::default()
-            })
-            .unwrap();
-        let copy = HeadlineRef {
-            title: "Nvidia customer weighs alternatives".into(),
-            link: None,
-            source: "Bloomberg".into(),
-            published: now,
-        };
+        store_fired(&store, &alert, fan_out.deliveries, now);
+        let copy = later_copy(now);
         alert.also.push(copy.clone());
         let (replace, edits) =
             updates_for(&alert, &copy, None, Mode::Telegram, &store, now).unwrap();
