@@ -43,6 +43,15 @@ symbols = ["NVDA"]
     config
 }
 
+/// A directory for a console bot's data: its config (see [`console_config`]) and the file its
+/// stderr goes to.
+fn console_dir(origin: &Origin) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = console_config(dir.path(), origin);
+    let log = dir.path().join("stderr.log");
+    (dir, config, log)
+}
+
 /// `marketbot run` with `config`, without a token, at the seed evening, logging warnings
 /// and errors to `stderr`.
 fn run_console(config: &Path, stdout: Stdio, stderr: Stdio) -> tokio::process::Child {
@@ -201,9 +210,7 @@ async fn a_stdout_that_takes_alerts_nowhere_is_named_at_the_start() {
     let origin = Origin::start().await;
     serve_quiet_evening(&origin);
     for redirect in [">&-", ">/dev/null"] {
-        let dir = tempfile::tempdir().unwrap();
-        let config = console_config(dir.path(), &origin);
-        let log = dir.path().join("stderr.log");
+        let (_dir, config, log) = console_dir(&origin);
         let mut child = spawn_console(
             &config,
             Some(redirect),
@@ -220,9 +227,7 @@ async fn a_stdout_that_takes_alerts_nowhere_is_named_at_the_start() {
         child.kill().await.unwrap();
     }
     // A standard output that is read hears nothing of it.
-    let dir = tempfile::tempdir().unwrap();
-    let config = console_config(dir.path(), &origin);
-    let log = dir.path().join("stderr.log");
+    let (_dir, config, log) = console_dir(&origin);
     let mut child = run_console(
         &config,
         Stdio::piped(),
@@ -240,9 +245,7 @@ async fn a_stdout_that_takes_alerts_nowhere_is_named_at_the_start() {
 async fn a_reader_that_goes_away_stops_the_bot_and_its_alert_waits() {
     let origin = Origin::start().await;
     serve_quiet_evening(&origin);
-    let dir = tempfile::tempdir().unwrap();
-    let config = console_config(dir.path(), &origin);
-    let log = dir.path().join("stderr.log");
+    let (dir, config, log) = console_dir(&origin);
     let mut child = run_console(
         &config,
         Stdio::piped(),
