@@ -356,3 +356,46 @@ pub fn parse_splits_csv(text: &str) -> Result<Vec<RecordedSplit>, CsvError> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_written_read_back_the_same_and_bad_lines_are_named() {
+        let splits = vec![
+            RecordedSplit {
+                split: crate::model::Split {
+                    symbol: "NVDA".into(),
+                    date: "2024-06-10".parse().unwrap(),
+                    ratio: 10.0,
+                },
+                after: Some("2024-06-07T20:00:00Z".parse().unwrap()),
+            },
+            RecordedSplit {
+                split: crate::model::Split {
+                    symbol: "SMCI".into(),
+                    date: "2024-10-01".parse().unwrap(),
+                    ratio: 0.05,
+                },
+                after: None,
+            },
+        ];
+        let rows: Vec<String> = splits.iter().map(split_csv_row).collect();
+        let csv = format!("{SPLITS_CSV_HEADER}\n# a comment\n{}\n", rows.join("\n"));
+        assert_eq!(parse_splits_csv(&csv).unwrap(), splits);
+        for (line, message) in [
+            ("NVDA,10.06.2024,10,", "date `10.06.2024` is not YYYY-MM-DD"),
+            (
+                "NVDA,2024-06-10,0,",
+                "ratio `0` is not new shares per old one",
+            ),
+            ("NVDA,2024-06-10,10", "3 fields, but the header names 4"),
+            ("NVDA,2024-06-10,10,Friday", "time `Friday` is not RFC 3339"),
+        ] {
+            let err = parse_splits_csv(&format!("{SPLITS_CSV_HEADER}\n{line}\n")).unwrap_err();
+            assert_eq!(err.line, 2, "{line}");
+            assert!(err.message.starts_with(message), "{line}: {err}");
+        }
+    }
+}
