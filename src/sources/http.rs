@@ -290,14 +290,67 @@ fn classify(e: reqwest::Error) -> FetchError {
     FetchError::Connect(message)
 }
 
-/// Retry-After in seconds (the HTTP-date form is rare for APIs and treated as absent).
+/// The server's Retry-After: a number of seconds, or an HTTP date — read against the server's
+/// own `Date`, so that neither clock's error counts, or against the host's clock when the
+/// answer has none. A date already past asks for no wait; any wait is capped at a day.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(|s| Duration::from_secs(s.min(24 * 3600)))
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => {
+            let until = httpdate::parse_http_date(value).ok()?;
+            let now = headers
+                .get(header::DATE)
+                .and_then(|d| httpdate::parse_http_date(d.to_str().ok()?.trim()).ok())
+                .unwrap_or_else(|| crate::clock::host_now().into());
+            until.duration_since(now).unwrap_or(Duration::ZERO)
+        }
+    };
+    Some(wait.min(Duration::from_secs(24 * 3600)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(name, value)| (name.clone(), value.parse().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_as_a_date_against_the_servers_own() {
+        let seconds = headers(&[(header::RETRY_AFTER, " 120 ")]);
+        assert_eq!(retry_after(&seconds), Some(Duration::from_secs(120)));
+        let date = headers(&[
+            (header::DATE, "Mon, 02 Feb 2026 21:47:00 GMT"),
+            (header::RETRY_AFTER, "Mon, 02 Feb 2026 21:48:30 GMT"),
+        ]);
+        assert_eq!(retry_after(&date), Some(Duration::from_secs(90)));
+        // The obsolete forms HTTP still asks a reader to take.
+        let rfc850 = headers(&[
+            (header::DATE, "Monday, 02-Feb-26 21:47:00 GMT"),
+            (header::RETRY_AFTER, "Mon Feb  2 21:49:00 2026"),
+        ]);
+        assert_eq!(retry_after(&rfc850), Some(Duration::from_secs(120)));
+        let past = headers(&[
+            (header::DATE, "Mon, 02 Feb 2026 21:47:00 GMT"),
+            (header::RETRY_AFTER, "Mon, 02 Feb 2026 21:00:00 GMT"),
+        ]);
+        assert_eq!(retry_after(&past), Some(Duration::ZERO));
+        let far = headers(&[
+            (header::DATE, "Mon, 02 Feb 2026 21:47:00 GMT"),
+            (header::RETRY_AFTER, "Fri, 01 Jan 2100 00:00:00 GMT"),
+        ]);
+        assert_eq!(retry_after(&far), Some(Duration::from_secs(24 * 3600)));
+        // Against the host's clock when the server sends no date: a date long past waits not.
+        let undated = headers(&[(header::RETRY_AFTER, "Thu, 01 Jan 2015 00:00:00 GMT")]);
+        assert_eq!(retry_after(&undated), Some(Duration::ZERO));
+        for junk in ["soon", "-5", "1e3", "Mon, 32 Feb 2026 21:47:00 GMT", ""] {
+            let h = headers(&[(header::RETRY_AFTER, junk)]);
+            assert_eq!(retry_after(&h), None, "{junk:?}");
+        }
+    }
 }
