@@ -34,6 +34,24 @@ pub fn symbol(raw: &str) -> Option<String> {
     .then_some(s)
 }
 
+/// A US listing's symbol as a source that names US listings alone writes it — a share class
+/// after a dot or a slash, as Nasdaq does (`BRK.B`, `BF/B`) — in Yahoo's form (`BRK-B`), or as
+/// [`symbol`] reads it. Only for such sources: elsewhere a one-letter suffix is an exchange's
+/// (`VOD.L`).
+pub fn us_symbol(raw: &str) -> Option<String> {
+    let raw = raw.trim().trim_start_matches('$');
+    match raw.split_once(['.', '/']) {
+        Some((base, class))
+            if class.len() == 1
+                && class.chars().all(|c| c.is_ascii_alphabetic())
+                && base.chars().all(|c| c.is_ascii_alphabetic()) =>
+        {
+            symbol(&format!("{base}-{class}"))
+        }
+        _ => symbol(raw),
+    }
+}
+
 /// What the provider said about a symbol.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SymbolCheck {
@@ -383,6 +401,24 @@ mod tests {
         }
         for raw in ["", "$", "180", "NV DA", "<b>", "ABCDEFGHIJKLMNOPQRSTU"] {
             assert_eq!(symbol(raw), None, "{raw}");
+        }
+    }
+
+    #[test]
+    fn a_us_share_class_is_read_in_yahoos_spelling() {
+        for (raw, expected) in [
+            ("BRK.B", "BRK-B"),
+            (" $brk/a", "BRK-A"),
+            ("BF.B", "BF-B"),
+            ("BRK-B", "BRK-B"),
+            ("NVDA", "NVDA"),
+            ("GOOGL", "GOOGL"),
+            ("ABC.WS", "ABC.WS"),
+        ] {
+            assert_eq!(us_symbol(raw), Some(expected.to_string()), "{raw}");
+        }
+        for raw in ["", "BRK/", "BRK/BB/", "A/B/C"] {
+            assert_eq!(us_symbol(raw), None, "{raw}");
         }
     }
 

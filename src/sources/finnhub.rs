@@ -36,6 +36,21 @@ use crate::config::{ApiKey, FINNHUB_MAX_REQUESTS_PER_MINUTE};
 use crate::market::exchange_for;
 use crate::model::{Bar, Interval, Session, price};
 
+/// Finnhub's spelling of a symbol: a US share class after a dot (`BRK-B` → `BRK.B`), the rest
+/// as the bot writes them.
+pub fn finnhub_symbol(symbol: &str) -> std::borrow::Cow<'_, str> {
+    match symbol.split_once('-') {
+        Some((base, class))
+            if class.len() == 1
+                && class.chars().all(|c| c.is_ascii_alphabetic())
+                && base.chars().all(|c| c.is_ascii_alphabetic()) =>
+        {
+            format!("{base}.{class}").into()
+        }
+        _ => symbol.into(),
+    }
+}
+
 /// How long one poll waits, in all, for the plan's limit to allow its requests.
 pub const WAIT_AT_MOST: Duration = Duration::from_secs(15);
 
@@ -258,7 +273,8 @@ impl Finnhub {
 
     /// The request URL for `symbol` (the key goes in a header).
     pub fn url(&self, symbol: &str) -> Url {
-        self.access.url("quote", &[("symbol", symbol)])
+        self.access
+            .url("quote", &[("symbol", &finnhub_symbol(symbol))])
     }
 
     /// One symbol's quote.

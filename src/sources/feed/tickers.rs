@@ -15,7 +15,8 @@ const TICKERS: &str = "tickers";
 const MOST_SYMBOLS: usize = 16;
 
 /// Per item of `body`, in document order, the symbols its own tags name (none for an item
-/// that names none; each once, in the order named, as [`crate::model::symbol`] reads them).
+/// that names none; each once, in the order named, in the bot's (Yahoo's) spelling: Nasdaq
+/// names US listings, a share class after a dot, [`crate::model::us_symbol`]).
 /// `None` when the body names no symbols anywhere or cannot be read to its end.
 pub(super) fn per_item(body: &[u8]) -> Option<Vec<Vec<String>>> {
     // Most feeds have no such tag: they are not read twice.
@@ -62,7 +63,7 @@ pub(super) fn per_item(body: &[u8]) -> Option<Vec<Vec<String>>> {
                 Some(d) => {
                     if let (1, Some(text)) = (d, tickers.take()) {
                         let symbols = items.last_mut().expect("inside an item");
-                        for symbol in text.split(',').filter_map(crate::model::symbol) {
+                        for symbol in text.split(',').filter_map(crate::model::us_symbol) {
                             if symbols.len() == MOST_SYMBOLS {
                                 break;
                             }
@@ -96,14 +97,19 @@ mod tests {
     #[test]
     fn each_item_names_its_own_symbols_once() {
         let rss = br#"<rss xmlns:nasdaq="http://nasdaq.com/reference/feeds/1.0"><channel><title>t</title>
-            <item><title>a</title><description><![CDATA[<item><nasdaq:tickers>XOM</nasdaq:tickers></item>]]></description><nasdaq:tickers>TSM, tsm,NVDA,,$AMD</nasdaq:tickers></item>
+            <item><title>a</title><description><![CDATA[<item><nasdaq:tickers>XOM</nasdaq:tickers></item>]]></description><nasdaq:tickers>TSM, tsm,NVDA,,$AMD,BRK.B,BRK-B</nasdaq:tickers></item>
             <item/>
             <item><title>c</title><nasdaq:tickers>not a symbol!</nasdaq:tickers></item>
             </channel></rss>"#;
         assert_eq!(
             per_item(rss),
             Some(vec![
-                vec!["TSM".to_string(), "NVDA".into(), "AMD".into()],
+                vec![
+                    "TSM".to_string(),
+                    "NVDA".into(),
+                    "AMD".into(),
+                    "BRK-B".into()
+                ],
                 vec![],
                 vec![],
             ])

@@ -107,7 +107,11 @@ impl CompanyNews {
         let (from, to) = (from.to_string(), to.to_string());
         self.access.url(
             "company-news",
-            &[("symbol", symbol), ("from", &from), ("to", &to)],
+            &[
+                ("symbol", &super::finnhub_symbol(symbol)),
+                ("from", &from),
+                ("to", &to),
+            ],
         )
     }
 

@@ -90,6 +90,17 @@ fn the_key_goes_in_a_header_not_the_url() {
         "https://finnhub.io/api/v1/quote?symbol=SAP.DE"
     );
     assert!(!f.url("NVDA").as_str().contains("d1secret"));
+    // A share class as Finnhub writes it; a pair's dash stays.
+    for (symbol, asked) in [
+        ("BRK-B", "BRK.B"),
+        ("BRK.B", "BRK.B"),
+        ("BTC-USD", "BTC-USD"),
+    ] {
+        assert!(
+            f.url(symbol).as_str().ends_with(&format!("symbol={asked}")),
+            "{symbol}"
+        );
+    }
     assert!(f.access.key.is_sensitive());
     assert!(
         Finnhub::new(

@@ -121,11 +121,16 @@ fn a_poll_asks_for_yesterday_and_today_in_utc() {
     )
     .unwrap();
     let news = CompanyNews::new(access, "n".into(), vec!["NVDA".into()]);
-    let url = news.url("BRK.B", "2026-03-01T00:30:00Z".parse().unwrap());
+    let url = news.url("NVDA", "2026-03-01T00:30:00Z".parse().unwrap());
     assert_eq!(
         url.as_str(),
-        "http://127.0.0.1:9/api/v1/company-news?symbol=BRK.B&from=2026-02-28&to=2026-03-01"
+        "http://127.0.0.1:9/api/v1/company-news?symbol=NVDA&from=2026-02-28&to=2026-03-01"
     );
+    // A share class as Finnhub writes it.
+    for symbol in ["BRK-B", "BRK.B"] {
+        let url = news.url(symbol, "2026-03-01T00:30:00Z".parse().unwrap());
+        assert!(url.as_str().contains("symbol=BRK.B&"), "{url}");
+    }
 }
 
 #[test]
