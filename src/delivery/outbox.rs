@@ -39,7 +39,8 @@ pub struct Delivery {
     /// When its first failure that might pass happened (network, server trouble): the days
     /// of failures that give it up are counted from here, not from when it was queued — it
     /// may have waited its turn for days (behind an older message to its chat, a flood
-    /// pause, a bot that was down).
+    /// pause, a bot that was down). Time a retry waited past its due time (`not_before`)
+    /// moves it on by as much: only the days it was being tried count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failing_since: Option<DateTime<Utc>>,
     /// The Telegram message this delivery replaces by editing it, if it is an update.

@@ -425,8 +425,16 @@ impl Sender {
                 Err(SendError::Transient(reason)) => {
                     let now = self.clock.now();
                     // Its own failures count, not the time it waited for its turn (a record
-                    // of a version that did not note them counts from now).
-                    let since = d.failing_since.unwrap_or(now);
+                    // of a version that did not note them counts from now), nor the time it
+                    // waited past its retry's due time (a bot that was down for days, a flood
+                    // pause, an older message to its chat failing first): the start of its
+                    // failures moves on by as much.
+                    let overdue = d.not_before.map_or(chrono::TimeDelta::zero(), |due| {
+                        (now - due).max(chrono::TimeDelta::zero())
+                    });
+                    let since = d
+                        .failing_since
+                        .map_or(now, |since| (since + overdue).min(now));
                     if now - since > GIVE_UP_AFTER {
                         tracing::error!(alert = d.alert, target = ?d.target, %reason, attempts = d.attempts + 1, "giving up on a delivery failing for days");
                         if let Err(e) = self.store.remove_delivery(seq) {

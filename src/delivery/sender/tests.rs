@@ -73,28 +73,81 @@ async fn a_chat_whose_first_message_must_wait_sends_nothing_newer() {
     assert_eq!(store.outbox_len().unwrap(), 0);
 }
 
+/// Retries each failing delivery at its due time until the outbox holds `left` deliveries;
+/// the tries it took.
+async fn retry_on_time_until(sender: &Sender, store: &Store, clock: &Clock, left: u64) -> usize {
+    let mut tries = 0;
+    while store.outbox_len().unwrap() > left {
+        assert!(tries < 2000, "never given up");
+        sender.drain_once().await.unwrap();
+        tries += 1;
+        if let Some(due) = store
+            .outbox()
+            .unwrap()
+            .first()
+            .and_then(|(_, d)| d.not_before)
+        {
+            clock.jump((due - clock.now()).to_std().unwrap() + Duration::from_secs(1));
+        }
+    }
+    tries
+}
+
+fn network_failures(n: usize) -> Vec<Result<Option<i32>, SendError>> {
+    (0..n)
+        .map(|_| Err(SendError::Transient("network".into())))
+        .collect()
+}
+
 #[tokio::test(start_paused = true)]
 async fn transient_failures_keep_a_delivery_for_days_not_attempts() {
     // Regression: a two-hour outage (20 attempts) used to drop every pending alert.
-    let failures: Vec<_> = (0..30)
-        .map(|_| Err(SendError::Transient("network".into())))
-        .collect();
-    let (_dir, store, sink, clock) = setup(failures, || {});
+    let (_dir, store, sink, clock) = setup(network_failures(2000), || {});
     store.enqueue(&delivery("alert", clock.now())).unwrap();
     let sender = Sender::new(store.clone(), sink, clock.clone());
-    for _ in 0..30 {
+    let first = clock.now();
+    let tries = retry_on_time_until(&sender, &store, &clock, 0).await;
+    let given_up_after = clock.now() - first;
+    assert!(
+        tries > 400,
+        "retried for days, every ten minutes at most: {tries}"
+    );
+    // Each retry here comes a second past its due time, which does not count.
+    let late = chrono::TimeDelta::seconds(tries as i64);
+    assert!(
+        given_up_after > GIVE_UP_AFTER + late
+            && given_up_after < GIVE_UP_AFTER + late + chrono::TimeDelta::minutes(11),
+        "given up after days of failures: {given_up_after}"
+    );
+}
+
+/// A bot that was down for days (or a flood pause, or an older message to the chat failing
+/// first) kept a failing delivery from its retries: those days are not its failures. Its
+/// next failure does not give it up; three days of being tried do.
+#[tokio::test(start_paused = true)]
+async fn days_a_failing_delivery_was_not_tried_do_not_give_it_up() {
+    let (_dir, store, sink, clock) = setup(network_failures(2000), || {});
+    store.enqueue(&delivery("alert", clock.now())).unwrap();
+    let sender = Sender::new(store.clone(), sink, clock.clone());
+    let first = clock.now();
+    for _ in 0..10 {
         sender.drain_once().await.unwrap();
         let due = store.outbox().unwrap()[0].1.not_before.unwrap();
         clock.jump((due - clock.now()).to_std().unwrap() + Duration::from_secs(1));
     }
-    assert_eq!(store.outbox_len().unwrap(), 1);
-    assert_eq!(store.outbox().unwrap()[0].1.attempts, 30);
+    // The bot is down for four days; back, it fails again.
     clock.jump(Duration::from_secs(4 * 24 * 3600));
     sender.drain_once().await.unwrap();
-    assert_eq!(
-        store.outbox_len().unwrap(),
-        0,
-        "given up after days of failures"
+    let kept = &store.outbox().unwrap()[0].1;
+    assert_eq!(kept.attempts, 11, "kept for another try");
+    assert!(kept.failing_since.unwrap() > first + chrono::TimeDelta::days(4));
+    let due = kept.not_before.unwrap();
+    clock.jump((due - clock.now()).to_std().unwrap() + Duration::from_secs(1));
+    retry_on_time_until(&sender, &store, &clock, 0).await;
+    let tried_for = clock.now() - first - chrono::TimeDelta::days(4);
+    assert!(
+        tried_for > GIVE_UP_AFTER,
+        "given up after three days of its own retries: {tried_for}"
     );
 }
 
@@ -341,28 +394,26 @@ async fn an_outbox_entry_that_does_not_decode_is_reported_once_and_counted() {
 /// own, counted from its first failure, not from when it was queued.
 #[tokio::test(start_paused = true)]
 async fn a_message_that_waited_behind_a_failing_one_gets_its_own_days_of_retries() {
-    let failures: Vec<_> = (0..3)
-        .map(|_| Err(SendError::Transient("network".into())))
-        .collect();
-    let (_dir, store, sink, clock) = setup(failures, || {});
+    let (_dir, store, sink, clock) = setup(network_failures(2000), || {});
     store.enqueue(&delivery("older", clock.now())).unwrap();
     let newer = store.enqueue(&delivery("newer", clock.now())).unwrap();
     let sender = Sender::new(store.clone(), sink.clone(), clock.clone());
-    sender.drain_once().await.unwrap();
     // Days of failures: the older one is given up.
-    clock.jump(Duration::from_secs(4 * 24 * 3600));
-    sender.drain_once().await.unwrap();
-    assert_eq!(store.outbox_len().unwrap(), 1, "the older one given up");
+    let tries = retry_on_time_until(&sender, &store, &clock, 1).await;
+    sink.answers.lock().unwrap().truncate(1);
     // The newer one's first attempt fails too: it is tried again later, not dropped.
     sender.drain_once().await.unwrap();
-    assert_eq!(*sink.sent.lock().unwrap(), ["older", "older", "newer"]);
+    let sent = sink.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), tries + 1);
+    assert!(sent[..tries].iter().all(|s| s == "older"));
+    assert_eq!(sent[tries], "newer");
     let kept = store.delivery(newer).unwrap().expect("kept for a retry");
     assert_eq!(kept.attempts, 1);
     let due = kept.not_before.unwrap();
     clock.jump((due - clock.now()).to_std().unwrap() + Duration::from_secs(1));
     sender.drain_once().await.unwrap();
     assert_eq!(store.outbox_len().unwrap(), 0, "sent on its retry");
-    assert_eq!(sink.sent.lock().unwrap().len(), 4);
+    assert_eq!(sink.sent.lock().unwrap().len(), tries + 2);
 }
 
 /// Flood control met by any send — a reply to a command as well as an alert — holds every
