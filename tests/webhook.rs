@@ -180,10 +180,23 @@ async fn an_update_taken_in_but_never_handed_over_is_handled_after_a_restart() {
     let mut config = world.webhook_config();
     config.telegram.api_url = format!("http://127.0.0.1:{}", free_port()).parse().unwrap();
     let bot = RunningBot::start(config, seed_evening());
-    eventually(Duration::from_secs(10), "the listener", || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
-    })
-    .await;
+    // The listener is up and the bot leads: what is posted is taken in, not kept for a leader
+    // (an instance waiting to lead answers 200 once it has kept the update).
+    let leads = async {
+        loop {
+            let ready = match reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await {
+                Ok(answer) => answer.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if ready.contains(" leads (term") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), leads)
+        .await
+        .expect("the bot leads within ten seconds");
     let posted = tokio::spawn({
         let secret = secret.clone();
         async move { post(port, Some(&secret), &help_update(700, 45)).await }
