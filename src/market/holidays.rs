@@ -19,7 +19,8 @@
 //!   Day, Ascension, Whit Monday, the National Day (1 August), Christmas Eve, Christmas,
 //!   St Stephen's Day, New Year's Eve.
 //! - **Euronext** (Paris, Amsterdam, Brussels, Lisbon) and **BME** (Madrid): New Year's Day,
-//!   Good Friday, Easter Monday, Labour Day, Christmas, Boxing Day.
+//!   Good Friday, Easter Monday, Labour Day, Christmas, Boxing Day; at BME also Christmas
+//!   Eve and New Year's Eve from 2021 to 2023.
 //! - **Borsa Italiana**: New Year's Day, Good Friday, Easter Monday, Labour Day, Ferragosto
 //!   (15 August), Christmas Eve, Christmas, St Stephen's Day, New Year's Eve.
 //! - **Wiener Börse**: New Year's Day, Good Friday, Easter Monday, Labour Day, the National Day
@@ -78,7 +79,8 @@
 //! - **London** (12:30): Christmas Eve and New Year's Eve, each at a weekend on the Friday
 //!   before.
 //! - **Euronext** (14:05 in Paris, Amsterdam and Brussels, 13:05 in Lisbon): Christmas Eve
-//!   and New Year's Eve. **BME** (14:00): the same, from 2012 to 2020 and from 2024.
+//!   and New Year's Eve. **BME** (14:00): the same, from 2012 to 2020 and from 2024 (closed
+//!   on them in between).
 //! - **Nasdaq Stockholm** (13:00): 5 January, Maundy Thursday, 30 April, the day before
 //!   Ascension, All Saints' Eve (the Friday from 30 October to 5 November).
 //! - **Oslo Børs** (13:00): the Wednesday before Easter (from 2011).
@@ -108,7 +110,8 @@ pub enum Holidays {
     Six,
     /// Euronext's harmonised calendar.
     Euronext,
-    /// BME, the Spanish exchanges: Euronext's days.
+    /// BME, the Spanish exchanges: Euronext's days, and Christmas Eve and New Year's Eve
+    /// from 2021 to 2023.
     Madrid,
     /// Borsa Italiana.
     Milan,
@@ -185,9 +188,29 @@ impl Holidays {
                             | (12, 31)
                     )
             }
-            Holidays::Euronext | Holidays::Madrid => {
+            Holidays::Euronext => {
                 good_friday_or_easter_monday
                     || matches!((m, d), (1, 1) | (5, 1) | (12, 25) | (12, 26))
+            }
+            // BME closed on Christmas Eve and New Year's Eve from 2021 to 2023, between the
+            // years it traded until 14:00 on them (`half_day`). Its calendar for 2021 closed
+            // Friday 24 and Friday 31 December and set no short session: elEconomista, "Este
+            // será el calendario de la bolsa española en 2021" (January 2021),
+            // https://www.eleconomista.es/mercados-cotizaciones/noticias/10896547/01/21/Este-sera-el-calendario-de-la-bolsa-espanola-en-2021-habra-cinco-dias-festivos.html;
+            // EFE, 2 April 2021,
+            // https://www.explica.co/the-spanish-stock-exchange-will-not-open-today-good-friday-or-easter-monday.html;
+            // OCU, "Cierre de las bolsas en Navidad" (10 December 2021),
+            // https://www.ocu.org/inversiones/invertir/acciones/analisis/2021/12/festivos-en-la-bolsa.
+            // Those for 2022 and 2023, whose eves fell at weekends, set no short session
+            // either: okdiario, 24 November 2021,
+            // https://okdiario.com/economia/calendario-bolsa-espanola-2022-festivos-menos-8163841/amp;
+            // Ecobolsa, 24 November 2022,
+            // https://www.ecobolsa.com/noticias/calendario-bursatil-2023-bolsa-espanola-cerrara-cinco-dias-dos-mas-este-ano.html.
+            // The XMAD calendar of the `exchange_calendars` project has the same years.
+            Holidays::Madrid => {
+                good_friday_or_easter_monday
+                    || matches!((m, d), (1, 1) | (5, 1) | (12, 25) | (12, 26))
+                    || ((2021..=2023).contains(&y) && matches!((m, d), (12, 24) | (12, 31)))
             }
             Holidays::Milan => {
                 good_friday_or_easter_monday
@@ -267,6 +290,11 @@ impl Holidays {
             Holidays::Xetra => y >= 2010 && last_weekday_by(date, 12, 30),
             Holidays::London => last_weekdays_of_christmas_and_year,
             Holidays::Euronext => eves,
+            // BME's calendars keep the markets open until 14:00 on both eves: that for 2019,
+            // https://bolsasymercados.es/esp/Sala-Comunicacion/Nota-Prensa/20181121/nota_20181121_3/Calendario_2019_en_los_mercados_espa%C3%B1oles,
+            // and that for 2026,
+            // https://www.bolsasymercados.es/es/sala-de-comunicacion/notas-de-prensa/2025/calendario-de-2026-en-los-mercados-financieros-espanoles.html.
+            // From 2021 to 2023 the eves were closed (`contains`).
             Holidays::Madrid => eves && ((2012..=2020).contains(&y) || y >= 2024),
             Holidays::Stockholm => {
                 matches!((m, d), (1, 5) | (4, 30))

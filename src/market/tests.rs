@@ -81,6 +81,17 @@ fn holidays_are_no_trading_days() {
     ] {
         assert!(!exchange_for(symbol).is_trading_day(date(day)), "{symbol}");
     }
+    // Madrid closed on Friday 24 and Friday 31 December 2021: the first trading day of 2022
+    // compares with Thursday 30 December.
+    let madrid = exchange_for("SAN.MC");
+    for day in ["2021-12-24", "2021-12-31"] {
+        assert!(!madrid.is_trading_day(date(day)), "{day}");
+    }
+    assert_eq!(
+        madrid.previous_trading_day(date("2022-01-03")),
+        date("2021-12-30")
+    );
+    assert_eq!(madrid.session_at(t("2021-12-24T10:00:00Z")), None);
     // The day before Easter Monday's open in Frankfurt is the Thursday before Good Friday.
     assert_eq!(
         exchange_for("SAP.DE").previous_trading_day(date("2026-04-07")),

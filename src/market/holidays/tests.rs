@@ -114,6 +114,23 @@ fn milan_madrid_and_vienna_close_as_they_publish() {
         closed(Holidays::Madrid, 2025),
         ["01-01", "04-18", "04-21", "05-01", "12-25", "12-26"]
     );
+    // BME closed on Christmas Eve and New Year's Eve from 2021 to 2023 (weekdays in 2021
+    // only); before and after, it trades until 14:00 on them.
+    for (year, days) in [
+        (2021, &["01-01", "04-02", "04-05", "12-24", "12-31"][..]),
+        (2022, &["04-15", "04-18", "12-26"]),
+        (2023, &["04-07", "04-10", "05-01", "12-25", "12-26"]),
+    ] {
+        assert_eq!(closed(Holidays::Madrid, year), days, "{year}");
+    }
+    assert_eq!(
+        closed(Holidays::Madrid, 2020),
+        ["01-01", "04-10", "04-13", "05-01", "12-25"]
+    );
+    assert_eq!(
+        closed(Holidays::Madrid, 2024),
+        ["01-01", "03-29", "04-01", "05-01", "12-25", "12-26"]
+    );
     // Vienna trades on Epiphany, Ascension, Whit Monday, Corpus Christi, 15 August, All
     // Saints and 8 December, not on the National Day.
     assert_eq!(
@@ -470,9 +487,18 @@ fn european_exchanges_close_early_as_they_publish() {
     // Euronext: the eves when they are weekdays, not moved.
     assert_eq!(half_days(Holidays::Euronext, 2026), ["12-24", "12-31"]);
     assert!(half_days(Holidays::Euronext, 2022).is_empty());
-    // BME: as Euronext again from 2024.
-    assert_eq!(half_days(Holidays::Madrid, 2025), ["12-24", "12-31"]);
-    assert!(half_days(Holidays::Madrid, 2023).is_empty());
+    // BME: as Euronext until 2020 and again from 2024; from 2021 to 2023 the eves were
+    // closed, not short (weekdays in 2021 only).
+    for year in [2019, 2020, 2024, 2025] {
+        assert_eq!(
+            half_days(Holidays::Madrid, year),
+            ["12-24", "12-31"],
+            "{year}"
+        );
+    }
+    for year in 2021..=2023 {
+        assert!(half_days(Holidays::Madrid, year).is_empty(), "{year}");
+    }
     // Xetra: the last trading day of the year (Friday 28 December 2012, Wednesday 30 December
     // 2020, Friday 29 December 2023).
     for (year, day) in [
