@@ -155,7 +155,9 @@ static VIENNA: Exchange = closing_on(
     "Wiener Börse",
     chrono_tz::Europe::Vienna,
     (hm(9, 0), hm(17, 30)),
-    hm(17, 30), // no half days known
+    // The closing auction starts then on the last trading day of the year, as at 17:30 on
+    // the others.
+    hm(14, 15),
     Holidays::Vienna,
 );
 static STOCKHOLM: Exchange = closing_on(

@@ -81,6 +81,8 @@
 //! - **Euronext** (14:05 in Paris, Amsterdam and Brussels, 13:05 in Lisbon): Christmas Eve
 //!   and New Year's Eve. **BME** (14:00): the same, from 2012 to 2020 and from 2024 (closed
 //!   on them in between).
+//! - **Wiener Börse** (14:15): the last trading day of the year, the last weekday before 31
+//!   December (from 2017).
 //! - **Nasdaq Stockholm** (13:00): 5 January, Maundy Thursday, 30 April, the day before
 //!   Ascension, All Saints' Eve (the Friday from 30 October to 5 November).
 //! - **Oslo Børs** (13:00): the Wednesday before Easter (from 2011).
@@ -89,8 +91,7 @@
 //!   not in 2022, when both traded in full).
 //! - **HKEX** (12:00, the morning session only): Christmas Eve, New Year's Eve and the eve of
 //!   the Lunar New Year (that last from 2000 to 2099 only).
-//! - None known at SIX, Borsa Italiana, Wiener Börse (the last trading day of the year is said
-//!   to close early some years, decided year by year), Nasdaq Copenhagen and Helsinki, JPX.
+//! - None known at SIX, Borsa Italiana, Nasdaq Copenhagen and Helsinki, JPX.
 
 mod hong_kong;
 mod japan;
@@ -296,6 +297,27 @@ impl Holidays {
             // https://www.bolsasymercados.es/es/sala-de-comunicacion/notas-de-prensa/2025/calendario-de-2026-en-los-mercados-financieros-espanoles.html.
             // From 2021 to 2023 the eves were closed (`contains`).
             Holidays::Madrid => eves && ((2012..=2020).contains(&y) || y >= 2024),
+            // Wiener Börse ends the last trading day of the year, the last weekday before New
+            // Year's Eve (closed), with a closing auction from 14:15: first on Friday 29
+            // December 2017 (Wiener Börse, "Änderung der Handelszeiten am letzten Handelstag –
+            // 29. Dezember 2017",
+            // https://www.wienerborse.at/news/wiener-boerse-news/news/aenderung-der-handelszeiten-am-letzten-handelstag-29-dezember-2017/),
+            // last on Tuesday 30 December 2025 ("verkürzte Sitzung bis 14.15 Uhr", APA via
+            // finanzen.at,
+            // https://www.finanzen.at/nachrichten/aktien/wiener-boerse-eroeffnung-atx-kroent-starkes-jahr-mit-rekordhoch-1035675140).
+            // The APA and dpa-AFX reports of every year's last session between call it short:
+            // 2018 https://de.investing.com/news/stock-market-news/aktien-wien-schluss-atx-verliert-auf-jahressicht-20-prozent-644373,
+            // 2019 https://www.kleinezeitung.at/wirtschaft/wirtschaftstmkhp/5745268/Jahresbilanz_Gutes-Jahr-fuer-Anleger_ATX-legte-um-satte-16-Prozent-zu,
+            // 2020 https://www.heute.at/s/boerse-wien-atx-beendet-corona-jahr-mit-12-prozent-minus-100120368,
+            // 2021 https://www.diepresse.com/6080193/atx-mit-sattem-jahresgewinn-von-39-prozent,
+            // 2022 https://www.onvista.de/news/2022/12-30-aktien-wien-schluss-atx-leicht-im-minus-19-prozent-verlust-im-jahr-10-26081486,
+            // 2023 https://www.kleinezeitung.at/wirtschaft/17953006/wiener-leitindex-atx-konnte-heuer-um-knapp-zehn-prozent-zulegen,
+            // 2024 https://www.wallstreet-online.de/nachricht/18854612-aktien-wien-schluss-atx-jahresplus-6-6-prozent.
+            // Only heute.at gives a time, 14:00 in 2020 (for Vienna and Frankfurt together);
+            // the XWBO calendar of the `exchange_calendars` project has the same days and
+            // 14:15 from 2017. The exchange decides it year by year; later years are taken to
+            // follow.
+            Holidays::Vienna => y >= 2017 && last_weekday_by(date, 12, 30),
             Holidays::Stockholm => {
                 matches!((m, d), (1, 5) | (4, 30))
                     || matches!(from_easter, Some(-3 | 38))
@@ -307,7 +329,6 @@ impl Holidays {
             Holidays::HongKong => eves || hong_kong::lunar_new_years_eve(date),
             Holidays::Six
             | Holidays::Milan
-            | Holidays::Vienna
             | Holidays::Copenhagen
             | Holidays::Helsinki
             | Holidays::Tokyo => false,

@@ -205,6 +205,23 @@ fn half_days_end_the_regular_session_early() {
             "{symbol} {day}"
         );
     }
+    // Vienna's last trading day of the year ends with the closing auction's start at 14:15;
+    // the day before is a full one, New Year's Eve closed.
+    let vienna = exchange_for("EBS.VI");
+    for (day, close) in [
+        ("2021-12-30", "2021-12-30T13:15:00Z"),
+        ("2025-12-30", "2025-12-30T13:15:00Z"),
+        ("2023-12-29", "2023-12-29T13:15:00Z"),
+        ("2023-12-28", "2023-12-28T16:30:00Z"),
+    ] {
+        assert_eq!(vienna.close_on(date(day)), t(close), "{day}");
+    }
+    assert_eq!(
+        vienna.session_at(t("2025-12-30T13:14:00Z")),
+        Some(Session::Regular)
+    );
+    assert_eq!(vienna.session_at(t("2025-12-30T14:00:00Z")), None);
+    assert!(!vienna.is_trading_day(date("2021-12-31")));
     // Frankfurt's after-hours end with Xetra on its last day; the day before is a full one.
     let xetra = exchange_for("SAP.DE");
     assert_eq!(xetra.session_at(t("2026-12-30T14:30:00Z")), None);

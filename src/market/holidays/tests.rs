@@ -527,10 +527,27 @@ fn european_exchanges_close_early_as_they_publish() {
     // Oslo: the Wednesday before Easter.
     assert_eq!(half_days(Holidays::Oslo, 2024), ["03-27"]);
     assert_eq!(half_days(Holidays::Oslo, 2026), ["04-01"]);
+    // Vienna: the last trading day of the year from 2017, the last weekday before New Year's
+    // Eve (which is closed), as Wiener Börse and the reports of each year's last session have
+    // it.
+    for (year, day) in [
+        (2017, "12-29"),
+        (2018, "12-28"),
+        (2019, "12-30"),
+        (2020, "12-30"),
+        (2021, "12-30"),
+        (2022, "12-30"),
+        (2023, "12-29"),
+        (2024, "12-30"),
+        (2025, "12-30"),
+        (2026, "12-30"),
+    ] {
+        assert_eq!(half_days(Holidays::Vienna, year), [day], "{year}");
+    }
+    assert!(half_days(Holidays::Vienna, 2016).is_empty());
     for holidays in [
         Holidays::Six,
         Holidays::Milan,
-        Holidays::Vienna,
         Holidays::Copenhagen,
         Holidays::Helsinki,
     ] {
