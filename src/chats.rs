@@ -43,6 +43,13 @@ pub struct Chat {
     /// Ids of the rules it is subscribed to.
     #[serde(default)]
     pub rules: BTreeSet<String>,
+    /// Those of `rules` that `/start` gave it by default and nobody has chosen or dropped
+    /// since. They tell a supergroup's defaults from its choices when its group's migration
+    /// is taken in after a command there was answered: the group's choice stands in for
+    /// defaults nobody chose (see [`Chat::take_in_rules`]). Absent in records of versions that
+    /// did not note them: every rule of such a record counts as chosen.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub by_default: BTreeSet<String>,
     /// When it first talked to the bot.
     pub since: DateTime<Utc>,
     /// Why it was deactivated by delivery, if it was.
@@ -220,6 +227,7 @@ impl Chat {
             title,
             active: true,
             rules: BTreeSet::new(),
+            by_default: BTreeSet::new(),
             since: now,
             deactivated: None,
             watch: BTreeSet::new(),
@@ -230,6 +238,44 @@ impl Chat {
             personal_next: 0,
             migrated_from: None,
         }
+    }
+
+    /// Subscribes to the rules `/start` gives a chat that follows none, noted as given by
+    /// default: nobody chose them.
+    pub fn follow_defaults<'a>(&mut self, defaults: impl IntoIterator<Item = &'a String>) {
+        for rule in defaults {
+            if self.rules.insert(rule.clone()) {
+                self.by_default.insert(rule.clone());
+            }
+        }
+    }
+
+    /// Subscribes to `rule` on purpose (a rule it followed by default is chosen now).
+    pub fn follow(&mut self, rule: &str) {
+        self.by_default.remove(rule);
+        self.rules.insert(rule.to_string());
+    }
+
+    /// Unsubscribes from `rule`; whether it was subscribed.
+    pub fn unfollow(&mut self, rule: &str) -> bool {
+        self.by_default.remove(rule);
+        self.rules.remove(rule)
+    }
+
+    /// Takes in the rules of `group`, the group this supergroup was (under the supergroup's
+    /// names for its personal alerts). What the supergroup chose itself stays; what `/start`
+    /// gave it by default, which nobody chose, gives way to the group's choice, so a rule the
+    /// group dropped does not come back. Taking the same group in again changes nothing.
+    pub fn take_in_rules(&mut self, group: &Chat) {
+        let given = std::mem::take(&mut self.by_default);
+        self.rules.retain(|r| !given.contains(r));
+        self.by_default = group
+            .by_default
+            .iter()
+            .filter(|r| group.rules.contains(*r) && !self.rules.contains(*r))
+            .cloned()
+            .collect();
+        self.rules.extend(group.rules.iter().cloned());
     }
 
     /// Forgets mutes that have ended and sets one on `what` until `until` (a mute on the same
@@ -362,6 +408,24 @@ mod tests {
         stopped.active = false;
         stopped.deactivate(MAY_NOT_POST);
         assert!(!stopped.active && !stopped.off_while_restricted());
+    }
+
+    #[test]
+    fn a_record_of_a_version_that_did_not_note_defaults_counts_every_rule_as_chosen() {
+        let now: DateTime<Utc> = "2026-02-02T21:00:00Z".parse().unwrap();
+        let mut older: Chat = serde_json::from_str(
+            r#"{"id":-10044,"active":true,"rules":["guidance","seed"],"since":"2026-02-02T21:00:00Z"}"#,
+        )
+        .unwrap();
+        assert!(older.by_default.is_empty());
+        let mut group = Chat::new(-44, ChatKind::Group, "Traders".into(), now);
+        group.follow_defaults(&["guidance".to_string(), "seed".to_string()]);
+        group.unfollow("guidance");
+        older.take_in_rules(&group);
+        assert!(older.rules.contains("guidance"), "{older:?}");
+        // And a chat with no default noted is written as before.
+        let json = serde_json::to_string(&Chat::new(1, ChatKind::Private, "Ann".into(), now));
+        assert!(!json.unwrap().contains("by_default"));
     }
 
     #[test]

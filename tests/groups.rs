@@ -8,8 +8,8 @@ use std::time::Duration;
 use support::origin::Origin;
 use support::telegram::FakeTelegram;
 use support::{
-    RunningBot, ask, ask_as, bot_config_with, eventually, release_seed_story, seed_evening,
-    serve_quiet_evening, strip_tags,
+    RunningBot, ask, ask_as, bot_config, bot_config_with, eventually, release_seed_story,
+    seed_evening, serve_quiet_evening, serve_quiet_prices, strip_tags,
 };
 
 const GROUP: i64 = -100;
@@ -251,4 +251,52 @@ async fn only_admins_change_groups_and_only_the_operator_runs_admin_commands() {
         store.chat(FORUM).unwrap().unwrap().thread,
         Some(TOPIC as i32)
     );
+}
+
+/// `/start` in the supergroup answered before the group's migration was taken in (Telegram
+/// reports the upgrade in both chats, handled side by side): the rules it gave there by
+/// default were nobody's choice, so the group's choice stands in for them — a rule the group
+/// dropped stays dropped — while a rule followed in the supergroup on purpose stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supergroup_started_before_its_migration_keeps_what_the_group_chose() {
+    const OLD: i64 = -557;
+    const NEW: i64 = -1_001_557_000_000;
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    tg.set_admins(OLD, &[GROUP_ADMIN]);
+    tg.set_admins(NEW, &[GROUP_ADMIN]);
+    for (chat, command) in [
+        (OLD, "/start"),
+        (OLD, "/unsubscribe guidance-cut-gap-down"),
+        (OLD, "/settings tz Europe/Berlin"),
+        (NEW, "/start"),
+        (NEW, "/subscribe new-52-week-low"),
+    ] {
+        let reply = strip_tags(&ask_as(&tg, chat, GROUP_ADMIN, command).await.text);
+        assert!(
+            !reply.contains("Only this chat's admins"),
+            "{command}: {reply}"
+        );
+    }
+    let started = strip_tags(&ask_as(&tg, NEW, GROUP_ADMIN, "/list").await.text);
+    assert!(started.contains("guidance-cut-gap-down"), "{started}");
+
+    tg.migrate(OLD, NEW);
+    // Taken in once the supergroup has the group's time zone.
+    let list = support::ask_until(&tg, NEW, GROUP_ADMIN, "/list", |m| {
+        strip_tags(&m.text).contains("Time zone: Europe/Berlin")
+    })
+    .await;
+    let list = strip_tags(&list.text);
+    assert!(
+        list.contains("Time zone: Europe/Berlin")
+            && list.contains("nvda-customer-seeks-alternatives")
+            && list.contains("new-52-week-low")
+            && !list.contains("guidance-cut-gap-down"),
+        "{list}"
+    );
+    bot.stop().await;
 }

@@ -2,7 +2,7 @@
 
 use super::kv::{Range, Tree};
 use super::{Store, StoreError, chat_key, decode, encode};
-use crate::chats::{Chat, ChatKind, Mute, MuteTarget};
+use crate::chats::{Chat, ChatKind, MuteTarget};
 use crate::delivery::outbox::Target;
 use crate::personal;
 
@@ -102,9 +102,13 @@ impl Store {
     /// Moves a group that became a supergroup to its new id: subscriptions, watch list,
     /// settings, mutes, personal alerts, waiting digest entries and pending messages (edits of
     /// messages in the old group are dropped: those messages cannot be edited any more). The
-    /// old record stays, deactivated. Every step can run again without harm, so a migration
-    /// reported twice (service message, failed send) or cut short by a crash completes the
-    /// second time. Returns whether personal alerts moved (the running bot must learn of it).
+    /// old record stays, deactivated. A supergroup that had a record of its own before (a
+    /// command there was answered first) keeps what it chose: it takes in the group's settings
+    /// where it set none (`Settings::take_in`) and the group's rules in place of those
+    /// `/start` gave it by default (`Chat::take_in_rules`). Every step can run again without
+    /// harm, so a migration reported twice (service message, failed send) or cut short by a
+    /// crash completes the second time. Returns whether personal alerts moved (the running
+    /// bot must learn of it).
     ///
     /// Reports of one migration may come at once (the service messages in the old group and
     /// in the supergroup, handled side by side, and a failed send): they are taken one at a
@@ -129,12 +133,17 @@ impl Store {
             .chat(old)?
             .filter(|c| c.active || c.deactivated.as_deref() != Some(moved_to.as_str()));
         if let Some(previous) = previous {
-            let mut fresh = previous.clone();
-            fresh.id = new_id;
-            fresh.kind = ChatKind::Supergroup;
-            fresh.rules.clear();
-            fresh.mutes.clear();
-            self.upsert_chat(&fresh, |c| {
+            // The group as it is under the new id: its personal alerts' rules renamed.
+            let mut group = previous.clone();
+            group.id = new_id;
+            group.kind = ChatKind::Supergroup;
+            group.rules = previous.rules.iter().map(|r| rename(r)).collect();
+            for m in &mut group.mutes {
+                if let MuteTarget::Rule(r) = &m.what {
+                    m.what = MuteTarget::Rule(rename(r));
+                }
+            }
+            self.upsert_chat(&group, |c| {
                 // A record the supergroup got before (a command there was answered before
                 // the migration was taken in) takes in the group's settings once.
                 if c.migrated_from != Some(old) {
@@ -142,18 +151,13 @@ impl Store {
                     c.since = c.since.min(previous.since);
                     c.last_digest = c.last_digest.or(previous.last_digest);
                 }
-                c.rules.extend(previous.rules.iter().map(|r| rename(r)));
-                c.watch.extend(previous.watch.iter().cloned());
-                for m in &previous.mutes {
-                    let what = match &m.what {
-                        MuteTarget::Rule(r) => MuteTarget::Rule(rename(r)),
-                        other => other.clone(),
-                    };
-                    if !c.mutes.iter().any(|x| x.what == what) {
-                        c.mutes.push(Mute {
-                            what,
-                            until: m.until,
-                        });
+                // What the supergroup chose stays; what `/start` gave it by default gives way
+                // to the group's choice.
+                c.take_in_rules(&group);
+                c.watch.extend(group.watch.iter().cloned());
+                for m in &group.mutes {
+                    if !c.mutes.iter().any(|x| x.what == m.what) {
+                        c.mutes.push(m.clone());
                     }
                 }
                 c.personal_next = c.personal_next.max(previous.personal_next);

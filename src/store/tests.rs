@@ -75,6 +75,7 @@ on_every_backend!(
     a_headline_dated_before_1970_is_not_the_newest_news_and_is_pruned,
     a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages,
     a_supergroup_that_spoke_before_its_migration_takes_the_groups_settings,
+    a_supergroup_started_before_its_migration_keeps_the_rules_the_group_chose,
     posted_evidence_is_remembered_per_alert_and_chat_and_forgotten_with_the_messages,
     only_new_or_changed_bars_are_news,
     chats_are_updated_in_place_and_subscribers_found,
@@ -541,6 +542,42 @@ fn a_supergroup_that_spoke_before_its_migration_takes_the_groups_settings(f: &Fi
         .unwrap();
     store.migrate_chat(-43, -10_043).unwrap();
     assert_eq!(store.chat(-10_043).unwrap().unwrap().settings.tz, "UTC");
+}
+
+fn a_supergroup_started_before_its_migration_keeps_the_rules_the_group_chose(f: &Fixture) {
+    let store = f.open();
+    let now = Utc::now();
+    let defaults: Vec<String> = ["seed", "guidance", "chips"].map(String::from).to_vec();
+    // The group took the defaults and dropped two of them.
+    let mut group = Chat::new(-44, ChatKind::Group, "Traders".into(), now);
+    group.follow_defaults(&defaults);
+    group.unfollow("guidance");
+    group.unfollow("chips");
+    group.follow("earnings");
+    store.put_chat(&group).unwrap();
+    // `/start` in the supergroup was answered before the migration was taken in: it got the
+    // defaults, and someone there followed "chips" on purpose, and another rule.
+    let mut early = Chat::new(-10_044, ChatKind::Supergroup, "Traders".into(), now);
+    early.follow_defaults(&defaults);
+    early.follow("chips");
+    early.follow("other");
+    store.put_chat(&early).unwrap();
+    store.migrate_chat(-44, -10_044).unwrap();
+    let moved = store.chat(-10_044).unwrap().unwrap();
+    let rules = |names: &[&str]| names.iter().map(|r| r.to_string()).collect();
+    assert_eq!(
+        moved.rules,
+        rules(&["chips", "earnings", "other", "seed"]),
+        "the default the group dropped stays dropped; what the supergroup chose stays"
+    );
+    assert_eq!(
+        moved.by_default,
+        rules(&["seed"]),
+        "still nobody's choice, as in the group"
+    );
+    // Reported again: nothing changes.
+    store.migrate_chat(-44, -10_044).unwrap();
+    assert_eq!(store.chat(-10_044).unwrap().unwrap(), moved);
 }
 
 fn posted_evidence_is_remembered_per_alert_and_chat_and_forgotten_with_the_messages(f: &Fixture) {

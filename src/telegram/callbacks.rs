@@ -125,7 +125,7 @@ pub fn press(
                 return Ok(gone());
             };
             ctx.store.update_chat(chat_id, |c| {
-                c.rules.remove(&alert.rule);
+                c.unfollow(&alert.rule);
             })?;
             // A personal alert unsubscribed from is deleted: nobody else can receive it.
             if let Some(number) = personal::number_of(chat_id, &alert.rule) {
@@ -166,8 +166,8 @@ pub fn press(
             let back_on = std::cell::Cell::new(false);
             let chat = at.save(&ctx.store, locale.lang, now, |c| {
                 back_on.set(false);
-                if !c.rules.remove(rule) {
-                    c.rules.insert(rule.clone());
+                if !c.unfollow(rule) {
+                    c.follow(rule);
                     back_on.set(at.activate(c));
                 }
             })?;

@@ -475,11 +475,11 @@ impl Conversation<'_> {
             .filter(|r| r.default)
             .map(|r| r.id.clone())
             .collect();
-        // The default rules for a chat that follows nothing yet; a chat coming back after
-        // /stop resumes what it followed.
+        // The default rules for a chat that follows nothing yet, noted as nobody's choice; a
+        // chat coming back after /stop resumes what it followed.
         let chat = self.save(|c| {
             if c.rules.is_empty() {
-                c.rules.extend(defaults.iter().cloned());
+                c.follow_defaults(&defaults);
             }
             // Saying so is what /start does anyway.
             let _ = self.activate(c);

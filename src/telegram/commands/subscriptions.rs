@@ -77,7 +77,7 @@ impl Conversation<'_> {
         let back_on = std::cell::Cell::new(false);
         self.save(|c| {
             back_on.set(self.activate(c));
-            c.rules.insert(rule_id.clone());
+            c.follow(&rule_id);
         })?;
         if back_on.get() {
             // Its watch list and alerts refer to their symbols again.
@@ -107,7 +107,7 @@ impl Conversation<'_> {
             return Ok(t.not_following(&escape(&id)));
         }
         self.ctx.store.update_chat(self.incoming.chat, |c| {
-            c.rules.remove(&id);
+            c.unfollow(&id);
         })?;
         Ok(t.unfollowed(&escape(&id)))
     }
