@@ -210,7 +210,8 @@ pub enum Disposition {
 pub const MAY_NOT_POST: &str = "the bot may not send messages here";
 
 /// Most mutes a chat keeps in force: one more is refused ([`NoRoomForMute`]) until one ends or
-/// is lifted.
+/// is lifted. A supergroup taking in its group's mutes drops those beyond
+/// ([`Chat::trim_mutes`]).
 pub const MAX_MUTES: usize = 50;
 
 /// A new mute the chat has no room for: [`MAX_MUTES`] others are in force.
@@ -297,6 +298,32 @@ impl Chat {
         }
         self.mutes.push(Mute { what, until });
         Ok(())
+    }
+
+    /// Brings the chat back within [`MAX_MUTES`] after it took in another chat's mutes (a
+    /// group's, at its migration, on top of its own): forgets the mutes that have ended, then,
+    /// while more are in force, drops those ending soonest — they would have given way first
+    /// anyway, so the chat hears again soonest what it asked least long not to hear — and a
+    /// mute of every alert last of all, as it silences the most. At equal ends the mute taken
+    /// in gives way before the chat's own. Returns the mutes in force it dropped, for the
+    /// caller to say so.
+    pub fn trim_mutes(&mut self, now: DateTime<Utc>) -> Vec<Mute> {
+        self.mutes.retain(|m| m.until > now);
+        let Some(over) = self.mutes.len().checked_sub(MAX_MUTES) else {
+            return Vec::new();
+        };
+        let mut order: Vec<usize> = (0..self.mutes.len()).collect();
+        order.sort_by_key(|&i| {
+            let m = &self.mutes[i];
+            (m.what == MuteTarget::All, m.until, std::cmp::Reverse(i))
+        });
+        let dropping: BTreeSet<usize> = order.into_iter().take(over).collect();
+        let (dropped, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.mutes)
+            .into_iter()
+            .enumerate()
+            .partition(|(i, _)| dropping.contains(i));
+        self.mutes = kept.into_iter().map(|(_, m)| m).collect();
+        dropped.into_iter().map(|(_, m)| m).collect()
     }
 
     /// Turns the chat's alerts off for `reason` (the bot was blocked or removed, or may not

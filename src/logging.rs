@@ -141,30 +141,59 @@ fn redact_bytes(text: &[u8], token: &[u8]) -> Vec<u8> {
     out
 }
 
+/// What is logged while a test runs, for the test to check what was said.
+#[cfg(test)]
+#[derive(Clone, Default)]
+pub(crate) struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+#[cfg(test)]
+impl Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+impl Logs {
+    /// Collects what is logged on this thread, as plain text lines, until the guard is
+    /// dropped.
+    pub(crate) fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
+    /// Everything logged so far.
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+
+    /// How many lines logged so far contain `text`.
+    pub(crate) fn lines_with(&self, text: &str) -> usize {
+        self.text().lines().filter(|l| l.contains(text)).count()
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use super::*;
-
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
 
     #[test]
     fn json_lines_are_objects_and_never_carry_the_token() {
         let token = "123456:AAtestTOKENvalue";
         hide_token(token);
-        let captured = Captured::default();
+        let captured = Logs::default();
         let sink = captured.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(Redacting(move || sink.clone()))
@@ -175,7 +204,7 @@ mod tests {
             tracing::warn!(url = %format!("https://api.telegram.org/bot{token}/getMe"), "request failed");
             tracing::info!(answer = 42, "second line");
         });
-        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let text = captured.text();
         assert!(!text.contains(token), "{text}");
         let lines: Vec<serde_json::Value> = text
             .lines()

@@ -405,7 +405,7 @@ impl Sender {
                     );
                     // Moves this delivery too (an edit is dropped), so it is not tried again
                     // under the old id.
-                    match self.store.migrate_chat(old, new_id) {
+                    match self.store.migrate_chat(old, new_id, self.clock.now()) {
                         Ok(true) => {
                             if let Some(hook) = &self.after_migration {
                                 hook(old, new_id);

@@ -1,8 +1,10 @@
 //! Chats and their subscriptions, persisted.
 
+use chrono::{DateTime, Utc};
+
 use super::kv::{Range, Tree};
 use super::{Store, StoreError, chat_key, decode, encode};
-use crate::chats::{Chat, ChatKind, MuteTarget};
+use crate::chats::{Chat, ChatKind, MAX_MUTES, MuteTarget};
 use crate::delivery::outbox::Target;
 use crate::personal;
 
@@ -105,15 +107,21 @@ impl Store {
     /// old record stays, deactivated. A supergroup that had a record of its own before (a
     /// command there was answered first) keeps what it chose: it takes in the group's settings
     /// where it set none (`Settings::take_in`) and the group's rules in place of those
-    /// `/start` gave it by default (`Chat::take_in_rules`). Every step can run again without
-    /// harm, so a migration reported twice (service message, failed send) or cut short by a
-    /// crash completes the second time. Returns whether personal alerts moved (the running
-    /// bot must learn of it).
+    /// `/start` gave it by default (`Chat::take_in_rules`); of the two chats' mutes, those
+    /// beyond the most a chat keeps give way, each logged (`Chat::trim_mutes`, by `now`).
+    /// Every step can run again without harm, so a migration reported twice (service message,
+    /// failed send) or cut short by a crash completes the second time. Returns whether personal
+    /// alerts moved (the running bot must learn of it).
     ///
     /// Reports of one migration may come at once (the service messages in the old group and
     /// in the supergroup, handled side by side, and a failed send): they are taken one at a
     /// time, so the later one finds the migration done.
-    pub fn migrate_chat(&self, old: i64, new_id: i64) -> Result<bool, StoreError> {
+    pub fn migrate_chat(
+        &self,
+        old: i64,
+        new_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let _one_at_a_time = self.migrating.lock().unwrap_or_else(|e| e.into_inner());
         let (old_prefix, new_prefix) = (personal::rule_prefix(old), personal::rule_prefix(new_id));
         let rename = |rule: &str| match rule.strip_prefix(old_prefix.as_str()) {
@@ -143,6 +151,9 @@ impl Store {
                     m.what = MuteTarget::Rule(rename(r));
                 }
             }
+            // The mutes in force beyond the most a chat keeps, dropped from the merged record
+            // (the closure may run again: the last run's).
+            let dropped = std::cell::RefCell::new(Vec::new());
             self.upsert_chat(&group, |c| {
                 // A record the supergroup got before (a command there was answered before
                 // the migration was taken in) takes in the group's settings once.
@@ -160,6 +171,9 @@ impl Store {
                         c.mutes.push(m.clone());
                     }
                 }
+                // The two chats' mutes together may be more than a chat keeps: then new
+                // mutes would be refused until enough of them ended.
+                *dropped.borrow_mut() = c.trim_mutes(now);
                 c.personal_next = c.personal_next.max(previous.personal_next);
                 c.migrated_from = Some(old);
                 if previous.active {
@@ -167,6 +181,14 @@ impl Store {
                     c.deactivated = None;
                 }
             })?;
+            for m in dropped.into_inner() {
+                tracing::warn!(
+                    chat = new_id,
+                    what = ?m.what,
+                    until = %m.until,
+                    "dropped a mute in force: with its group's, the supergroup had more than {MAX_MUTES}"
+                );
+            }
         }
         let mut moved = false;
         for mut alert in self.personal_alerts_of(old)? {

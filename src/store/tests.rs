@@ -76,6 +76,7 @@ on_every_backend!(
     a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages,
     a_supergroup_that_spoke_before_its_migration_takes_the_groups_settings,
     a_supergroup_started_before_its_migration_keeps_the_rules_the_group_chose,
+    a_supergroup_keeps_at_most_fifty_mutes_after_taking_its_groups_in,
     posted_evidence_is_remembered_per_alert_and_chat_and_forgotten_with_the_messages,
     only_new_or_changed_bars_are_news,
     chats_are_updated_in_place_and_subscribers_found,
@@ -449,7 +450,7 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages(f: 
         ))
         .unwrap();
     assert!(
-        store.migrate_chat(-42, -10_042).unwrap(),
+        store.migrate_chat(-42, -10_042, now).unwrap(),
         "personal alerts moved"
     );
     let moved = store.chat(-10_042).unwrap().unwrap();
@@ -495,7 +496,7 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages(f: 
             c.rules.remove("seed");
         })
         .unwrap();
-    assert!(!store.migrate_chat(-42, -10_042).unwrap());
+    assert!(!store.migrate_chat(-42, -10_042, now).unwrap());
     let again = store.chat(-10_042).unwrap().unwrap();
     assert!(again.active && !again.rules.contains("seed"), "{again:?}");
     assert_eq!(store.personal_alerts_of(-10_042).unwrap().len(), 1);
@@ -523,7 +524,7 @@ fn a_supergroup_that_spoke_before_its_migration_takes_the_groups_settings(f: &Fi
         chrono::NaiveTime::from_hms_opt(6, 0, 0).unwrap(),
     ));
     store.put_chat(&early).unwrap();
-    store.migrate_chat(-43, -10_043).unwrap();
+    store.migrate_chat(-43, -10_043, now).unwrap();
     let moved = store.chat(-10_043).unwrap().unwrap();
     assert!(
         moved.rules.contains("seed") && moved.rules.contains("other"),
@@ -540,7 +541,7 @@ fn a_supergroup_that_spoke_before_its_migration_takes_the_groups_settings(f: &Fi
     store
         .update_chat(-10_043, |c| c.settings.tz = "UTC".into())
         .unwrap();
-    store.migrate_chat(-43, -10_043).unwrap();
+    store.migrate_chat(-43, -10_043, now).unwrap();
     assert_eq!(store.chat(-10_043).unwrap().unwrap().settings.tz, "UTC");
 }
 
@@ -562,7 +563,7 @@ fn a_supergroup_started_before_its_migration_keeps_the_rules_the_group_chose(f: 
     early.follow("chips");
     early.follow("other");
     store.put_chat(&early).unwrap();
-    store.migrate_chat(-44, -10_044).unwrap();
+    store.migrate_chat(-44, -10_044, now).unwrap();
     let moved = store.chat(-10_044).unwrap().unwrap();
     let rules = |names: &[&str]| names.iter().map(|r| r.to_string()).collect();
     assert_eq!(
@@ -576,8 +577,57 @@ fn a_supergroup_started_before_its_migration_keeps_the_rules_the_group_chose(f: 
         "still nobody's choice, as in the group"
     );
     // Reported again: nothing changes.
-    store.migrate_chat(-44, -10_044).unwrap();
+    store.migrate_chat(-44, -10_044, now).unwrap();
     assert_eq!(store.chat(-10_044).unwrap().unwrap(), moved);
+}
+
+fn a_supergroup_keeps_at_most_fifty_mutes_after_taking_its_groups_in(f: &Fixture) {
+    use crate::chats::MAX_MUTES;
+    let store = f.open();
+    let now = Utc::now();
+    let hours = |h: f64| now + chrono::TimeDelta::minutes((h * 60.0) as i64);
+    let mute = |what, until| Mute { what, until };
+    // Each chat has thirty mutes in force and one that ended; the group also silences
+    // everything for half an hour.
+    let mut group = Chat::new(-46, ChatKind::Group, "Traders".into(), now);
+    let mut early = Chat::new(-10_046, ChatKind::Supergroup, "Traders".into(), now);
+    for i in 0..30 {
+        let symbol = MuteTarget::Symbol(format!("G{i}"));
+        group.mutes.push(mute(symbol, hours(f64::from(i) + 1.0)));
+        let rule = MuteTarget::Rule(format!("s{i}"));
+        early.mutes.push(mute(rule, hours(f64::from(i) + 1.5)));
+    }
+    group
+        .mutes
+        .push(mute(MuteTarget::Symbol("OLD".into()), hours(-1.0)));
+    early
+        .mutes
+        .push(mute(MuteTarget::Rule("old".into()), hours(-1.0)));
+    group.mutes.push(mute(MuteTarget::All, hours(0.5)));
+    store.put_chat(&group).unwrap();
+    store.put_chat(&early).unwrap();
+    let (logs, _guard) = crate::logging::Logs::capture();
+    store.migrate_chat(-46, -10_046, now).unwrap();
+    let moved = store.chat(-10_046).unwrap().unwrap();
+    assert_eq!(moved.mutes.len(), MAX_MUTES, "{:?}", moved.mutes);
+    assert!(
+        moved.mutes.iter().all(|m| m.until > now),
+        "ended ones dropped"
+    );
+    assert!(
+        moved.muted("seed", Some("AMD"), now),
+        "everything still silenced"
+    );
+    // Of the sixty other mutes in force, the eleven ending soonest (by 6 hours) gave way.
+    let kept = |what: MuteTarget| moved.mutes.iter().any(|m| m.what == what);
+    for i in 0..6 {
+        assert!(!kept(MuteTarget::Symbol(format!("G{i}"))), "G{i}");
+    }
+    for i in 0..5 {
+        assert!(!kept(MuteTarget::Rule(format!("s{i}"))), "s{i}");
+    }
+    assert!(kept(MuteTarget::Rule("s5".into())) && kept(MuteTarget::Symbol("G6".into())));
+    assert_eq!(logs.lines_with("dropped a mute in force"), 11, "each said");
 }
 
 fn posted_evidence_is_remembered_per_alert_and_chat_and_forgotten_with_the_messages(f: &Fixture) {
@@ -1600,7 +1650,7 @@ fn a_migrated_groups_history_is_forgotten_after_a_month(f: &Fixture) {
         .put_chat(&Chat::new(-5, ChatKind::Group, "Traders".into(), fired))
         .unwrap();
     store.record_sent(7, &whole(-5, 100, false), fired).unwrap();
-    store.migrate_chat(-5, -1005).unwrap();
+    store.migrate_chat(-5, -1005, fired).unwrap();
     assert_eq!(store.received(-1005, 0, 10).unwrap().0, [7]);
     store.prune(fired + chrono::TimeDelta::days(29)).unwrap();
     assert_eq!(store.received(-1005, 0, 10).unwrap().0, [7]);

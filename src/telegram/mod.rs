@@ -322,7 +322,8 @@ async fn migrate(
         "group became a supergroup; moving its subscriptions"
     );
     let ctx2 = Arc::clone(ctx);
-    match blocking(move || ctx2.store.migrate_chat(old, new_id)).await? {
+    let now = ctx.clock.now();
+    match blocking(move || ctx2.store.migrate_chat(old, new_id, now)).await? {
         Ok(moved) => {
             if moved {
                 ctx.personal.chat_changed(old);

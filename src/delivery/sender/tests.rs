@@ -318,40 +318,6 @@ async fn a_flood_pause_outlasts_a_restart() {
     assert_eq!(store.outbox_len().unwrap(), 0);
 }
 
-/// Log lines written while a test runs on its thread.
-#[derive(Clone, Default)]
-struct Logs(Arc<StdMutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    /// Collects what is logged on this thread until the guard is dropped.
-    fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
-        let logs = Logs::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        (logs, tracing::subscriber::set_default(subscriber))
-    }
-
-    fn lines_with(&self, text: &str) -> usize {
-        String::from_utf8_lossy(&self.0.lock().unwrap())
-            .lines()
-            .filter(|l| l.contains(text))
-            .count()
-    }
-}
-
 /// An outbox entry that does not decode (written by a later version, say) is kept, and
 /// reported once — not at every pass of the sender, every few seconds — and counted.
 #[tokio::test(start_paused = true)]
@@ -366,7 +332,7 @@ async fn an_outbox_entry_that_does_not_decode_is_reported_once_and_counted() {
         )
         .unwrap();
     store.enqueue(&delivery("readable", clock.now())).unwrap();
-    let (logs, _guard) = Logs::capture();
+    let (logs, _guard) = crate::logging::Logs::capture();
     let sender = Sender::new(store.clone(), sink.clone(), clock.clone());
     for _ in 0..3 {
         sender.drain_once().await.unwrap();
