@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Key, PersonalAlert, PricePart, Spec};
 use crate::model::HeadlineRef;
-use crate::rules::{MatchedTerm, PriceEvidence, Reference, Severity};
+use crate::rules::{MatchedTerm, PriceEvidence, ROUNDING, Reference, Severity};
 use crate::series::Series;
 use crate::text::NormalizedText;
 
@@ -422,7 +422,8 @@ impl Book {
             book.above
                 .between(before.price, true, last.price, &mut candidates);
         }
-        // Thresholds between the change at the previous bar and now, computed once.
+        // Thresholds between the change at the previous bar and now, computed once (a
+        // threshold within rounding of a change is met by it, as the check judges).
         let change = (!(book.drop.is_empty() && book.rise.is_empty()))
             .then(|| probe(Reference::PreviousClose, None, true).eval(series, t))
             .flatten()
@@ -430,12 +431,12 @@ impl Book {
         if let Some(c) = change {
             match book.last_change {
                 Some(c0) => {
-                    book.drop.between(-c0, false, -c, &mut candidates);
-                    book.rise.between(c0, false, c, &mut candidates);
+                    book.drop.between(met(-c0), false, met(-c), &mut candidates);
+                    book.rise.between(met(c0), false, met(c), &mut candidates);
                 }
                 None => {
-                    book.drop.between(0.0, true, -c, &mut candidates);
-                    book.rise.between(0.0, true, c, &mut candidates);
+                    book.drop.between(0.0, true, met(-c), &mut candidates);
+                    book.rise.between(0.0, true, met(c), &mut candidates);
                 }
             }
         }
@@ -452,12 +453,14 @@ impl Book {
             if let Some((d, u)) = now {
                 match moves.last {
                     Some((d0, u0)) => {
-                        moves.down.between(-d0, false, -d, &mut candidates);
-                        moves.up.between(u0, false, u, &mut candidates);
+                        moves
+                            .down
+                            .between(met(-d0), false, met(-d), &mut candidates);
+                        moves.up.between(met(u0), false, met(u), &mut candidates);
                     }
                     None => {
-                        moves.down.between(0.0, true, -d, &mut candidates);
-                        moves.up.between(0.0, true, u, &mut candidates);
+                        moves.down.between(0.0, true, met(-d), &mut candidates);
+                        moves.up.between(0.0, true, met(u), &mut candidates);
                     }
                 }
             }
@@ -741,6 +744,13 @@ impl Book {
             }
         }
     }
+}
+
+/// The largest percentage threshold a change of `pct` % (as a positive figure) meets: the
+/// change itself, within [`ROUNDING`] (a fall of exactly 2 % computed as 1.999999999999997
+/// meets `drop 2%`).
+fn met(pct: f64) -> f64 {
+    pct + ROUNDING
 }
 
 #[cfg(test)]

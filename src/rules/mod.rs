@@ -32,8 +32,8 @@ pub use file::{Order, Problem, RawScenario, Scope, Severity, SourceFile, line_co
 pub use matcher::{Field, Occurrence, TermId};
 pub use pair::WordOrder;
 pub use price::{
-    Basis, Cmp, DEFAULT_MAX_AGE, Direction, PriceCheck, PriceEvidence, PriceKind, Reference,
-    SessionFilter, Threshold,
+    Basis, Cmp, DEFAULT_MAX_AGE, Direction, PriceCheck, PriceEvidence, PriceKind, ROUNDING,
+    Reference, SessionFilter, Threshold,
 };
 pub use template::{Placeholder, Segment, Template};
 pub use term::{Term, TokenPattern};

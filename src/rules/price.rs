@@ -22,6 +22,13 @@ const MAX_HOLIDAY_GAP_DAYS: i64 = 6;
 /// nothing else (`max_age`): rules and personal alerts alike.
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(30 * 60);
 
+/// How far a figure computed from prices may lie off its exact value and still be taken for
+/// it: from 180 to 176.40 is a fall of exactly 2 %, but the division makes it
+/// −1.999999999999997 %. A threshold met exactly is met (`<=`, `>=`) and not passed (`<`,
+/// `>`); the error of the division is some 1e-14, and no price moves by a billionth of a
+/// per cent.
+pub const ROUNDING: f64 = 1e-9;
+
 /// What a change is measured against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -50,12 +57,13 @@ pub enum Cmp {
 }
 
 impl Cmp {
+    /// Whether a computed `value` meets `threshold`, within [`ROUNDING`].
     fn holds(self, value: f64, threshold: f64) -> bool {
         match self {
-            Cmp::Le => value <= threshold,
-            Cmp::Lt => value < threshold,
-            Cmp::Ge => value >= threshold,
-            Cmp::Gt => value > threshold,
+            Cmp::Le => value <= threshold + ROUNDING,
+            Cmp::Lt => value < threshold - ROUNDING,
+            Cmp::Ge => value >= threshold - ROUNDING,
+            Cmp::Gt => value > threshold + ROUNDING,
         }
     }
 

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use super::{Spec, WITHIN};
 use crate::personal::PricePart;
 use crate::rules::{
-    Cmp, DEFAULT_MAX_AGE, Field, MatchedTerm, PriceCheck, PriceEvidence, PriceKind, Reference,
-    SessionFilter, Term, Threshold, TokenPattern,
+    Cmp, DEFAULT_MAX_AGE, Field, MatchedTerm, PriceCheck, PriceEvidence, PriceKind, ROUNDING,
+    Reference, SessionFilter, Term, Threshold, TokenPattern,
 };
 use crate::series::Series;
 use crate::text::{NormalizedText, Token};
@@ -117,7 +117,6 @@ fn moved(
     let mut highs: VecDeque<usize> = VecDeque::new();
     let mut lows: VecDeque<usize> = VecDeque::new();
     let mut out = Vec::new();
-    let tolerance = 1e-9;
     for (i, tick) in ticks.iter().enumerate() {
         while highs.back().is_some_and(|&j| ticks[j].price <= tick.price) {
             highs.pop_back();
@@ -143,7 +142,7 @@ fn moved(
         let (high, low) = (ticks[h].price, ticks[l].price);
         let down = (tick.price - high) / high * 100.0;
         let up = (tick.price - low) / low * 100.0;
-        if down <= -pct + tolerance || up >= pct - tolerance {
+        if down <= -pct + ROUNDING || up >= pct - ROUNDING {
             out.push(tick.time);
         }
     }

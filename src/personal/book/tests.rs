@@ -726,3 +726,20 @@ fn a_move_at_the_close_fires_a_personal_alert_when_its_bar_arrives_after_the_clo
     );
     assert_eq!(alerts(out).len(), 1);
 }
+
+/// From 180 to 176.40 is a fall of exactly 2 % (the division makes it −1.999999999999997 %),
+/// and to 183.60 a rise of exactly 2 %: `drop 2%` and `rise 2%` fire on them.
+#[test]
+fn a_drop_or_rise_of_exactly_its_percentage_fires() {
+    for (spec, price) in [("NVDA drop 2%", 176.4), ("NVDA rise 2%", 183.6)] {
+        let mut e = Engine::new(Arc::new(RuleSet::empty()), EngineState::default());
+        e.on_bars(&[daily("NVDA", 180.0)], t(OPEN));
+        add(&mut e, 1, 1, spec);
+        assert!(bar(&mut e, minute("NVDA", 1, 180.0)).is_empty(), "{spec}");
+        assert_eq!(
+            bar(&mut e, minute("NVDA", 2, price)),
+            ["personal-1-1"],
+            "{spec}"
+        );
+    }
+}

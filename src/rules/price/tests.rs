@@ -408,3 +408,43 @@ fn the_previous_close_is_found_after_the_lunar_new_year_in_hong_kong() {
         );
     }
 }
+
+/// From 180 to 176.40 is a fall of exactly 2 %, though the division makes it
+/// −1.999999999999997 %; from 20 to 19.40 one of exactly 3 %, made −3.000000000000007 %. A
+/// change of exactly the threshold meets `<=` and `>=` and not `<` or `>`, as written.
+#[test]
+fn a_change_of_exactly_the_threshold_meets_it_as_written() {
+    let holds = |previous: f64, price: f64, kind: fn(Threshold) -> PriceKind, threshold: &str| {
+        let mut s = Series::new("NVDA");
+        s.push(&bar("2026-01-30T21:00:00Z", "1d", Some(previous), 1));
+        s.push(&bar("2026-02-02T15:00:00Z", "30m", Some(price), 1));
+        check(kind(pct(threshold)))
+            .eval(&s, t("2026-02-02T15:00:00Z"))
+            .is_some()
+    };
+    let change = |threshold| PriceKind::Change {
+        from: Reference::PreviousClose,
+        window: None,
+        threshold,
+    };
+    let gap = |threshold| PriceKind::Gap { threshold };
+    for kind in [change as fn(Threshold) -> PriceKind, gap] {
+        for (previous, price, threshold, expected) in [
+            (180.0, 176.4, "<= -2%", true),
+            (180.0, 176.4, "< -2%", false),
+            (180.0, 183.6, ">= 2%", true),
+            (180.0, 183.6, "> 2%", false),
+            (20.0, 19.4, "<= -3%", true),
+            (20.0, 19.4, "< -3%", false),
+            (10.0, 9.8, "<= -2%", true),
+            (10.0, 10.2, ">= 2%", true),
+        ] {
+            assert_eq!(
+                holds(previous, price, kind, threshold),
+                expected,
+                "{previous} → {price}: {:?}",
+                kind(pct(threshold))
+            );
+        }
+    }
+}
