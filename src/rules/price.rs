@@ -366,10 +366,10 @@ pub fn parse_days(s: &str) -> Result<usize, String> {
         .trim()
         .parse()
         .map_err(|_| format!("`{s}` is not a number of days or weeks"))?;
-    if n == 0 || n * per > 400 {
-        return Err(format!("`{s}` is out of range (1d to 80w)"));
+    match n.checked_mul(per) {
+        Some(days @ 1..=400) => Ok(days),
+        _ => Err(format!("`{s}` is out of range (1d to 80w)")),
     }
-    Ok(n * per)
 }
 
 impl PriceCheck {

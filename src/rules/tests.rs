@@ -942,3 +942,25 @@ fn a_pair_in_a_concept_must_have_plain_sides_that_exist() {
         "{problems:?}"
     );
 }
+
+/// 3 689 348 814 741 910 372 weeks, counted in trading days, is more than a number holds:
+/// a problem at its place, neither a crash of `check` nor the 244 trading days the count
+/// wraps round to.
+#[test]
+fn a_look_back_too_long_to_count_is_a_problem() {
+    for (key, weeks) in [
+        ("new_low", "3689348814741910372w"),
+        ("new_high", "18446744073709551615w"),
+    ] {
+        let rule = format!(
+            "id = \"r\"\ntitle = \"t\"\nsymbols = [\"NVDA\"]\ncondition = \"p\"\n[price.p]\n{key} = \"{weeks}\"\n"
+        );
+        let problems = compile_one(&rule).expect_err(&rule);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.line == 6 && p.message.contains("out of range")),
+            "{rule}: {problems:?}"
+        );
+    }
+}
