@@ -376,8 +376,12 @@ impl Series {
     /// The regular close of the last trading day before the one `t` falls in, as known at
     /// `t`: the reference for "change versus the previous close".
     pub fn previous_close_at(&self, t: DateTime<Utc>) -> Option<(NaiveDate, f64)> {
-        let today = self.exchange.trading_date(t);
-        self.days.range(..today).rev().find_map(|(d, day)| {
+        self.close_before(self.exchange.trading_date(t), t)
+    }
+
+    /// The regular close of the last trading day before `date`, as known at `t`.
+    fn close_before(&self, date: NaiveDate, t: DateTime<Utc>) -> Option<(NaiveDate, f64)> {
+        self.days.range(..date).rev().find_map(|(d, day)| {
             day.close
                 .filter(|(known, _)| *known <= t)
                 .map(|(_, p)| (*d, p))
@@ -472,13 +476,14 @@ impl Series {
         )
     }
 
-    /// What `/quote` shows, as known at `t`.
+    /// What `/quote` shows, as known at `t`: the last regular price with its day's change
+    /// against the close before that day (between sessions, the last session's move).
     pub fn quote_at(&self, t: DateTime<Utc>) -> Option<QuoteView> {
         let regular = self.last_at(t, |s| matches!(s, Some(Session::Regular) | None))?;
-        let previous_close = self.previous_close_at(t).map(|(_, p)| p);
         let today = self
             .exchange
             .trading_date(regular.time - chrono::Duration::seconds(1));
+        let previous_close = self.close_before(today, t).map(|(_, p)| p);
         let day = self.days.get(&today);
         let extended = self
             .last_at(t, |s| matches!(s, Some(Session::Pre | Session::Post)))

@@ -232,3 +232,36 @@ fn a_tick_stays_small() {
     // The history holds eight days of ticks per symbol: their size is its memory.
     assert_eq!(std::mem::size_of::<Tick>(), 56);
 }
+
+/// Monday 2 February closed at 186.25, 2.89 % below Friday's 191.79. Asked for again before
+/// Tuesday's session (overnight, in the pre-market, and the Saturday after a Friday), `/quote`
+/// still shows the last session's change against the close before it — not 0 % against
+/// itself.
+#[test]
+fn a_quote_between_sessions_shows_the_last_sessions_change() {
+    let mut s = Series::new("NVDA");
+    s.push(&bar("2026-01-30T21:00:00Z", "1d", Some(191.79)));
+    s.push(&bar("2026-02-02T15:00:00Z", "30m", Some(189.62)));
+    s.push(&bar("2026-02-02T21:00:00Z", "30m", Some(186.25)));
+    for at in ["2026-02-02T22:05:00Z", "2026-02-03T07:00:00Z"] {
+        let q = s.quote_at(t(at)).unwrap();
+        assert_eq!((q.last, q.previous_close), (186.25, Some(191.79)), "{at}");
+        assert!((q.change_pct.unwrap() + 2.8886).abs() < 1e-3, "{at}: {q:?}");
+        assert_eq!(
+            (q.day_low, q.day_high),
+            (Some(186.25), Some(189.62)),
+            "{at}"
+        );
+    }
+    // Tuesday's pre-market: Monday's figures, and the newer price beside them.
+    s.push(&bar("2026-02-03T12:00:00Z", "30m", Some(184.0)));
+    let q = s.quote_at(t("2026-02-03T12:05:00Z")).unwrap();
+    assert_eq!(q.previous_close, Some(191.79));
+    assert_eq!(q.extended, Some((184.0, Session::Pre)));
+    // A Friday's close asked for on Saturday: against Thursday's.
+    let mut s = Series::new("NVDA");
+    s.push(&bar("2026-02-05T21:00:00Z", "1d", Some(100.0)));
+    s.push(&bar("2026-02-06T21:00:00Z", "1d", Some(97.0)));
+    let q = s.quote_at(t("2026-02-07T12:00:00Z")).unwrap();
+    assert_eq!((q.last, q.previous_close), (97.0, Some(100.0)));
+}
