@@ -10,7 +10,9 @@
 //!   sets of thresholds. The symbol's change against the previous close (and against each
 //!   window's high and low) is computed once per bar; the alerts looked at are those whose
 //!   threshold lies between the change at the symbol's previous bar and this one: the ones
-//!   that just began to hold.
+//!   that just began to hold. Once a new day's close is the reference, the change at the
+//!   previous bar (against the close before) passed none of them: the first bar looks at
+//!   every threshold its change meets.
 //! - A percentage alert goes on holding while the move lasts, and fires again once its
 //!   `every` has passed. Rather than looking at every holding alert on every bar, an alert
 //!   that held and is cooling down is put on a **due list** for the moment its cooldown
@@ -29,12 +31,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Key, PersonalAlert, PricePart, Spec};
 use crate::model::HeadlineRef;
-use crate::rules::{MatchedTerm, PriceEvidence, ROUNDING, Reference, Severity};
+use crate::rules::{Basis, MatchedTerm, PriceEvidence, ROUNDING, Reference, Severity};
 use crate::series::Series;
 use crate::text::NormalizedText;
 
@@ -137,9 +139,11 @@ struct SymbolBook {
     words: HashMap<String, BTreeSet<Key>>,
     /// Alerts to look at again at the first bar at or after a time (new ones, cooling ones).
     due: BTreeSet<(DateTime<Utc>, Key)>,
-    /// The change against the previous close at the last evaluation (`None`: not known, so
-    /// every threshold it passes counts as just passed).
-    last_change: Option<f64>,
+    /// The change against the previous close at the last evaluation, with that close's
+    /// trading day (`None`: not known, so every threshold it passes counts as just passed —
+    /// as after a new day's close became the reference: a change against another close
+    /// passed nothing of today's).
+    last_change: Option<(NaiveDate, f64)>,
     /// How many alerts it holds.
     alerts: usize,
 }
@@ -423,14 +427,18 @@ impl Book {
                 .between(before.price, true, last.price, &mut candidates);
         }
         // Thresholds between the change at the previous bar and now, computed once (a
-        // threshold within rounding of a change is met by it, as the check judges).
+        // threshold within rounding of a change is met by it, as the check judges), against
+        // the same close.
         let change = (!(book.drop.is_empty() && book.rise.is_empty()))
             .then(|| probe(Reference::PreviousClose, None, true).eval(series, t))
             .flatten()
-            .and_then(|e| e.change_pct);
-        if let Some(c) = change {
-            match book.last_change {
-                Some(c0) => {
+            .and_then(|e| match e.basis {
+                Basis::PreviousClose { date } => Some(date).zip(e.change_pct),
+                _ => None,
+            });
+        if let Some((date, c)) = change {
+            match book.last_change.filter(|(d0, _)| *d0 == date) {
+                Some((_, c0)) => {
                     book.drop.between(met(-c0), false, met(-c), &mut candidates);
                     book.rise.between(met(c0), false, met(c), &mut candidates);
                 }

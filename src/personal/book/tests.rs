@@ -743,3 +743,44 @@ fn a_drop_or_rise_of_exactly_its_percentage_fires() {
         );
     }
 }
+
+/// Friday 6 February falls 3 % against Thursday's close; news over the weekend finds no price
+/// within a day and waits; Monday trades 2.6 % below Friday's close. Against Monday's
+/// reference the drop is new, though Friday's change was deeper: the alert fires with it.
+#[test]
+fn a_waiting_headline_pairs_with_a_drop_against_a_new_days_close_after_a_deeper_one() {
+    let at = |s: &str| t(s);
+    let on = |symbol: &str, time: &str, close: f64, interval: &str| Bar {
+        symbol: symbol.into(),
+        time: t(time),
+        interval: interval.parse().unwrap(),
+        open: Some(close),
+        high: Some(close),
+        low: Some(close),
+        close: Some(close),
+        volume: Some(1000),
+        session: Some(Session::Regular),
+    };
+    let mut e = Engine::new(Arc::new(RuleSet::empty()), EngineState::default());
+    let thursday = "2026-02-05T21:00:00Z";
+    e.on_bars(&[on("NVDA", thursday, 100.0, "1d")], at(thursday));
+    add(&mut e, 1, 1, "NVDA news OpenAI drop 2%");
+    assert!(bar(&mut e, on("NVDA", "2026-02-06T14:31:00Z", 99.0, "1m")).is_empty());
+    assert!(bar(&mut e, on("NVDA", "2026-02-06T14:32:00Z", 97.0, "1m")).is_empty());
+    let sunday = at("2026-02-08T23:00:00Z");
+    let news = Headline {
+        id: String::new(),
+        published: sunday,
+        source: "Reuters".into(),
+        title: "OpenAI weighs other chips".into(),
+        link: Some("https://example.com/openai".into()),
+        summary: None,
+        symbols: vec!["NVDA".into()],
+        lang: None,
+    };
+    assert!(alerts(e.on_headline(&news, sunday).0).is_empty());
+    let key = Key { chat: 1, number: 1 };
+    assert!(e.personal().state(key).unwrap().news.is_some(), "it waits");
+    let fired = bar(&mut e, on("NVDA", "2026-02-09T14:31:00Z", 94.5, "1m"));
+    assert_eq!(fired, ["personal-1-1"]);
+}
