@@ -39,10 +39,15 @@ fn daily(symbol: &str, close: f64) -> Bar {
 
 /// A one-minute bar of `symbol` closing at `close`, `minute` minutes after the open.
 fn minute(symbol: &str, minute: i64, close: f64) -> Bar {
+    flat(symbol, t(OPEN) + TimeDelta::minutes(minute), "1m", close)
+}
+
+/// A regular-session bar of `symbol` at `time`, one price throughout.
+fn flat(symbol: &str, time: DateTime<Utc>, interval: &str, close: f64) -> Bar {
     Bar {
         symbol: symbol.into(),
-        time: t(OPEN) + TimeDelta::minutes(minute),
-        interval: "1m".parse().unwrap(),
+        time,
+        interval: interval.parse().unwrap(),
         open: Some(close),
         high: Some(close),
         low: Some(close),
@@ -750,16 +755,8 @@ fn a_drop_or_rise_of_exactly_its_percentage_fires() {
 #[test]
 fn a_waiting_headline_pairs_with_a_drop_against_a_new_days_close_after_a_deeper_one() {
     let at = |s: &str| t(s);
-    let on = |symbol: &str, time: &str, close: f64, interval: &str| Bar {
-        symbol: symbol.into(),
-        time: t(time),
-        interval: interval.parse().unwrap(),
-        open: Some(close),
-        high: Some(close),
-        low: Some(close),
-        close: Some(close),
-        volume: Some(1000),
-        session: Some(Session::Regular),
+    let on = |symbol: &str, time: &str, close: f64, interval: &str| {
+        flat(symbol, t(time), interval, close)
     };
     let mut e = Engine::new(Arc::new(RuleSet::empty()), EngineState::default());
     let thursday = "2026-02-05T21:00:00Z";
