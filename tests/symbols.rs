@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use support::origin::{Origin, Reply};
 use support::payloads::{rss, seed_day_bars, yahoo_chart, yahoo_spark};
-use support::telegram::FakeTelegram;
+use support::telegram::{Answer, FakeTelegram};
 use support::{
     RSS, RunningBot, ask, ask_until, bot_config_text, config, eventually, seed_evening,
-    serve_nvda_at, strip_tags,
+    serve_nvda_at, start_chat, strip_tags,
 };
 
 const CHAT: i64 = 77;
@@ -76,22 +76,24 @@ fn serve(origin: &Origin, aapl_post: f64) {
     }
 }
 
+/// A symbol's chart that the provider takes `delay` seconds to answer.
+fn slow_chart(symbol: &str, price: f64, delay: u64) -> Reply {
+    let bars = seed_day_bars(price, price - 1.0, price - 1.0);
+    Reply::ok(
+        "application/json",
+        yahoo_chart(symbol, price, price - 1.0, 1_770_066_001, &bars),
+    )
+    .delayed(Duration::from_secs(delay))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_provider_is_asked_about_all_symbols_at_once_while_the_chat_sees_the_bot_at_work() {
     let tg = FakeTelegram::start().await;
     let origin = Origin::start().await;
     serve(&origin, 248.8);
-    let slow = |symbol: &str, price: f64, delay: u64| {
-        let bars = seed_day_bars(price, price - 1.0, price - 1.0);
-        Reply::ok(
-            "application/json",
-            yahoo_chart(symbol, price, price - 1.0, 1_770_066_001, &bars),
-        )
-        .delayed(Duration::from_secs(delay))
-    };
     // 2 s each, within the 3 s `http.timeout`.
-    origin.set("/v8/finance/chart/AAPL", slow("AAPL", 250.0, 2));
-    origin.set("/v8/finance/chart/MSFT", slow("MSFT", 411.0, 2));
+    origin.set("/v8/finance/chart/AAPL", slow_chart("AAPL", 250.0, 2));
+    origin.set("/v8/finance/chart/MSFT", slow_chart("MSFT", 411.0, 2));
     let dir = tempfile::tempdir().unwrap();
     // Quotes kept briefly: a symbol quoted a moment ago is known but no longer fetched.
     let mut config = only_nvda(dir.path(), &tg, &origin);
@@ -128,7 +130,7 @@ async fn a_slow_provider_is_asked_about_all_symbols_at_once_while_the_chat_sees_
 
     // A chart of a symbol being asked about: it may be unknown (answered in words), so
     // "typing…"; of a known one fetched for it: "sending photo…".
-    origin.set("/v8/finance/chart/TSLA", slow("TSLA", 411.0, 1));
+    origin.set("/v8/finance/chart/TSLA", slow_chart("TSLA", 411.0, 1));
     ask(&tg, CHAT, "/chart TSLA").await;
     let actions = tg.actions_in(CHAT);
     assert_eq!(
@@ -150,6 +152,77 @@ async fn a_slow_provider_is_asked_about_all_symbols_at_once_while_the_chat_sees_
         "{actions:?}"
     );
     bot.stop().await;
+}
+
+/// Telegram takes nothing from a bot during its flood pause, chat actions included, and makes a
+/// bot that goes on asking wait longer: while a pause met by another chat's reply holds, the
+/// chat waiting for a slow answer is shown no "typing…", and its reply comes once the pause
+/// has passed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_chat_action_is_shown_during_a_flood_pause() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve(&origin, 248.8);
+    origin.set("/v8/finance/chart/AAPL", slow_chart("AAPL", 250.0, 2));
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(only_nvda(dir.path(), &tg, &origin), seed_evening());
+    // Another chat's reply meets flood control: five seconds.
+    tg.script(42, vec![Answer::RetryAfter(5)]);
+    tg.user_sends(42, "/start");
+    eventually(Duration::from_secs(10), "the refused reply", || {
+        (!tg.attempts(42).is_empty()).then_some(())
+    })
+    .await;
+    // Meanwhile the provider takes two seconds over a symbol: long enough for "typing…".
+    let quote = strip_tags(&ask(&tg, CHAT, "/quote AAPL").await);
+    assert!(quote.contains("AAPL"), "{quote}");
+    assert_eq!(
+        tg.action_requests(),
+        0,
+        "a chat action during the pause: {:?}",
+        tg.actions_in(CHAT)
+    );
+    bot.stop().await;
+}
+
+/// A chat action Telegram refuses with a `429` met flood control like any send: the pause is
+/// the bot's, recorded for all sending, so the reply being worked on waits it out, and so does
+/// a reply to another chat.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flood_control_met_by_a_chat_action_holds_the_replies_back() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve(&origin, 248.8);
+    origin.set("/v8/finance/chart/AAPL", slow_chart("AAPL", 250.0, 2));
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(only_nvda(dir.path(), &tg, &origin), seed_evening());
+    // The bot at work: it sends nothing in its first second, chat actions included.
+    start_chat(&tg, 43).await;
+    tg.script_actions(CHAT, vec![Answer::RetryAfter(6)]);
+    tg.user_sends(CHAT, "/quote AAPL");
+    eventually(Duration::from_secs(10), "the refused chat action", || {
+        (tg.action_requests() > 0).then_some(())
+    })
+    .await;
+    tg.user_sends(42, "/start");
+    // The provider has answered after two seconds; the replies wait for the pause.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(origin.hits("/v8/finance/chart/AAPL"), 1);
+    assert!(tg.attempts(CHAT).is_empty(), "{:?}", tg.sent_to(CHAT));
+    assert!(tg.attempts(42).is_empty(), "{:?}", tg.sent_to(42));
+    // Then they go out.
+    for chat in [CHAT, 42] {
+        eventually(Duration::from_secs(10), "the reply after the pause", || {
+            tg.sent_to(chat).first().cloned()
+        })
+        .await;
+    }
+    bot.stop().await;
+    let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
+    assert!(
+        store.flood_pause().unwrap().is_some(),
+        "the pause is recorded for a restart"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

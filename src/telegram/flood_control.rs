@@ -2,7 +2,8 @@
 //! its `retry_after` has passed, and a bot that goes on asking is made to wait longer. The Bot
 //! API does not say whether a pause is the chat's or the bot's, so it is taken as the bot's:
 //! one pause for everything the bot sends — alerts from the outbox, replies, notices, keyboard
-//! edits. Whichever send meets it records it; every send honours it. It is kept in the store
+//! edits, chat actions. Whichever send meets it records it; every send honours it (a chat
+//! action, best effort, is left out rather than waiting). It is kept in the store
 //! as well ([`Store::pause_sending`]), so a restart, or the instance that leads next, waits out
 //! the rest: the store is read once, the pauses met since are known here.
 

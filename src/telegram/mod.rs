@@ -290,7 +290,7 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
                 Command::Chart if asks.iter().all(|(_, fetch)| *fetch) => ChatAction::UploadPhoto,
                 _ => ChatAction::Typing,
             };
-            send::while_working(&bot, msg.chat.id, incoming.thread, action, work).await;
+            send::while_working(&bot, &ctx.pacer, msg.chat.id, incoming.thread, action, work).await;
         }
     }
     let (ctx2, incoming2) = (Arc::clone(&ctx), incoming.clone());

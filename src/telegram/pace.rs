@@ -11,6 +11,10 @@
 //! ever holds more than `per_second` sends. Each window is a little longer than the limit's,
 //! so network jitter that bunches requests together still stays inside it. The pacer also
 //! carries Telegram's flood pause ([`FloodControl`]), which no message goes out during.
+//!
+//! Chat actions ("typing…") are no messages and take no turn here: a turn taken for one would
+//! make the reply behind it wait a chat's gap. One goes only while nothing would have to wait
+//! for it ([`Pacer::has_room`]) and no flood pause holds; otherwise it is left out.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -154,6 +158,39 @@ impl Pacer {
         None
     }
 
+    /// Whether a request to `chat` could go now without waiting for anything: the first second
+    /// after start is over, the chat's gap since its last message has passed, its group's
+    /// minute has room, and no sender is waiting for a turn with all chats' second full. For
+    /// what is no message and takes no turn — a chat action, which must never make the reply
+    /// behind it wait for the chat's gap — so nothing is counted.
+    pub fn has_room(&self, chat: i64) -> bool {
+        let now = Instant::now();
+        if now < self.first_send {
+            return false;
+        }
+        let last = self.last_sent.lock().unwrap_or_else(|e| e.into_inner());
+        if last.get(&chat).is_some_and(|&t| now < t + self.chat_gap) {
+            return false;
+        }
+        drop(last);
+        if chat < 0 {
+            let groups = self.group_sent.lock().unwrap_or_else(|e| e.into_inner());
+            let window = self.group_window();
+            if groups.get(&chat).is_some_and(|sent| {
+                sent.iter().filter(|&&t| now < t + window).count() >= self.group_max
+            }) {
+                return false;
+            }
+        }
+        // A sender holds the overall lock while it waits for its turn: all chats' second is
+        // being used up.
+        let Ok(sent) = self.overall.try_lock() else {
+            return false;
+        };
+        !(sent.len() >= self.per_window
+            && sent.front().is_some_and(|&first| now < first + self.window))
+    }
+
     /// Returns when a message to `chat` may be sent (and counts it as sent). Group ids are
     /// negative.
     pub async fn ready(&self, chat: i64) {
@@ -252,6 +289,29 @@ mod tests {
         for o in others {
             o.await.unwrap();
         }
+    }
+
+    /// A chat action takes no turn: it may go only while a message to its chat could go at
+    /// once, and looking counts for nothing.
+    #[tokio::test]
+    async fn room_for_a_chat_action_is_looked_at_without_taking_a_turn() {
+        let mut pacer = Pacer::new(Limits {
+            per_second: 2,
+            chat_gap: Duration::from_secs(3600),
+            group_per_minute: 600,
+        });
+        assert!(!pacer.has_room(1), "not in the first second after start");
+        pacer.first_send = Instant::now();
+        assert!(pacer.has_room(1));
+        assert!(pacer.has_room(1));
+        // Had looking taken chat 1's turn, its message would wait the hour.
+        tokio::time::timeout(Duration::from_secs(30), pacer.ready(1))
+            .await
+            .expect("the chat's turn was not taken");
+        assert!(!pacer.has_room(1), "within the chat's gap");
+        assert!(pacer.has_room(2));
+        pacer.ready(2).await;
+        assert!(!pacer.has_room(3), "all chats' second is full");
     }
 
     #[tokio::test]

@@ -1,4 +1,5 @@
-//! Sending replies: paced with the outbox, split where too long, a `429` waited out.
+//! Sending replies: paced with the outbox, split where too long, a `429` waited out; chat
+//! actions shown while a reply is worked on, never during Telegram's flood pause.
 
 use std::sync::Arc;
 
@@ -42,9 +43,11 @@ const SHOW_WORK_EVERY: std::time::Duration = std::time::Duration::from_secs(4);
 /// moment, shows the chat `action` ("typing…", "sending photo…") until it is done. The action
 /// is best effort: sent beside the work, never holding it, a failure only logged; one on its
 /// way when the work is done is let arrive first (shortly), so that it does not outlast the
-/// reply that follows.
+/// reply that follows. When it may not go ([`show`]), it is left out and tried again at the
+/// next showing.
 pub(super) async fn while_working<F: Future>(
     bot: &TgBot,
+    pacer: &Pacer,
     chat: ChatId,
     thread: Option<i32>,
     action: ChatAction,
@@ -57,15 +60,9 @@ pub(super) async fn while_working<F: Future>(
         tokio::select! {
             out = &mut work => break out,
             () = tokio::time::sleep(wait) => {
-                let mut request = bot.send_chat_action(chat, action);
-                if let Some(t) = thread {
-                    request = request.message_thread_id(ThreadId(MessageId(t)));
+                if let Some(sending) = show(bot, pacer, chat, thread, action) {
+                    shown = Some(sending);
                 }
-                shown = Some(tokio::spawn(async move {
-                    if let Err(e) = request.send().await {
-                        tracing::debug!(chat = chat.0, error = %e, "cannot show the chat that a reply is coming");
-                    }
-                }));
                 wait = SHOW_WORK_EVERY;
             }
         }
@@ -74,6 +71,51 @@ pub(super) async fn while_working<F: Future>(
         let _ = tokio::time::timeout(SHOW_WORK_AFTER, shown).await;
     }
     out
+}
+
+/// Sends `action` to `chat` (on a task of its own, returned), if it may go now. Telegram's
+/// flood pause holds chat actions back like every request, and a bot that keeps asking during
+/// one is made to wait longer: none is sent while a pause holds (or the store cannot tell),
+/// and a `429` one meets pauses all sending like any send's. An action takes no turn at the
+/// pacer, which would make the reply behind it wait for the chat's gap: it is sent only while
+/// the chat's pace has room ([`Pacer::has_room`]), and left out when not.
+fn show(
+    bot: &TgBot,
+    pacer: &Pacer,
+    chat: ChatId,
+    thread: Option<i32>,
+    action: ChatAction,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let flood = pacer.flood_control();
+    match flood.until() {
+        Ok(None) => {}
+        Ok(Some(_)) => return None,
+        Err(e) => {
+            tracing::debug!(chat = chat.0, error = %e, "cannot read Telegram's flood pause; no chat action");
+            return None;
+        }
+    }
+    if !pacer.has_room(chat.0) {
+        return None;
+    }
+    let flood = flood.clone();
+    let mut request = bot.send_chat_action(chat, action);
+    if let Some(t) = thread {
+        request = request.message_thread_id(ThreadId(MessageId(t)));
+    }
+    Some(tokio::spawn(async move {
+        match request.send().await {
+            Ok(_) => {}
+            Err(teloxide::RequestError::RetryAfter(wait)) => {
+                crate::metrics::rate_limited(wait.duration());
+                let until = flood.pause_for(wait.duration());
+                tracing::warn!(chat = chat.0, wait = ?wait.duration(), %until, "flood control: a chat action is refused; pausing all sending");
+            }
+            Err(e) => {
+                tracing::debug!(chat = chat.0, error = %e, "cannot show the chat that a reply is coming")
+            }
+        }
+    }))
 }
 
 /// A technical report (reload summaries) for admins: preformatted, escaped, within one

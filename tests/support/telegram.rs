@@ -1,8 +1,8 @@
 //! A fake Telegram Bot API: long-polled getUpdates fed by the test (messages, channel posts,
 //! forum topics, button presses, a group becoming a supergroup, the bot being removed),
 //! sendMessage and sendPhoto (multipart uploads or file ids) recorded, chat members with admin
-//! rights, chat actions, scripted failures, and — when asked — Telegram's rate limits enforced
-//! with 429s.
+//! rights, chat actions, scripted failures (of sends and of chat actions), and — when asked —
+//! Telegram's rate limits enforced with 429s.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -149,6 +149,8 @@ struct Inner {
     /// Every send attempt, accepted or not: (chat, time).
     attempts: Vec<(i64, Instant)>,
     script: HashMap<i64, VecDeque<Answer>>,
+    /// How the next chat actions in a chat are answered (only `RetryAfter` is not accepted).
+    action_script: HashMap<i64, VecDeque<Answer>>,
     /// Every accepted edit: (chat, message id, new text or caption).
     edits: Vec<(i64, i64, String)>,
     /// Keyboards replaced: (chat, message id, keyboard).
@@ -535,6 +537,24 @@ impl FakeTelegram {
             .insert(chat, answers.into());
     }
 
+    /// The next chat actions in `chat` get these answers, in turn (`RetryAfter` refuses one;
+    /// any other answer shows it).
+    pub fn script_actions(&self, chat: i64, answers: Vec<Answer>) {
+        self.inner
+            .lock()
+            .unwrap()
+            .action_script
+            .insert(chat, answers.into());
+    }
+
+    /// How many `sendChatAction` requests reached the fake, shown or refused, in any chat.
+    pub fn action_requests(&self) -> usize {
+        self.methods()
+            .iter()
+            .filter(|m| *m == "SendChatAction")
+            .count()
+    }
+
     /// Messages and photos accepted for `chat`, oldest first.
     pub fn sent_to(&self, chat: i64) -> Vec<Sent> {
         self.inner
@@ -824,11 +844,19 @@ async fn handle(
                 .unwrap_or("")
                 .to_string();
             let topic = params.get("message_thread_id").and_then(as_i64);
-            fake.inner
-                .lock()
-                .unwrap()
-                .actions
-                .push((chat, action, topic));
+            let mut inner = fake.inner.lock().unwrap();
+            let answer = inner
+                .action_script
+                .get_mut(&chat)
+                .and_then(VecDeque::pop_front);
+            if let Some(Answer::RetryAfter(secs)) = answer {
+                return error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &format!("Too Many Requests: retry after {secs}"),
+                    Some(json!({"retry_after": secs})),
+                );
+            }
+            inner.actions.push((chat, action, topic));
             ok(json!(true))
         }
         "AnswerCallbackQuery" => {
