@@ -184,8 +184,9 @@ pub async fn run(
     // Without a token standard output is the bot's only output: once nobody reads it, the
     // console sink cancels this (the sender stops at once) and the bot stops cleanly.
     let output_closed = stop.child_token();
-    // Telegram's flood pause: one for every message the bot sends, alerts and replies.
-    let flood = FloodControl::kept_in(clock.clone(), store.clone());
+    // Telegram's flood pause: one for every message the bot sends, alerts and replies, on
+    // Telegram's time whatever the bot's clock.
+    let flood = FloodControl::kept_in(store.clone());
     let pacer = Arc::new(Pacer::new(config.telegram.pace).with_flood_control(flood.clone()));
 
     let (mode, sink): (Mode, Arc<dyn Sink>) = match &bot {

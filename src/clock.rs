@@ -1,12 +1,14 @@
 //! Time as the rest of the crate sees it.
 //!
 //! Nothing in marketbot calls `Utc::now()` directly: the scheduler, the engine and delivery read
-//! a [`Clock`]; what is measured against the dates Telegram stamps on updates reads
-//! [`telegram_now`], and what is read outside the bot against the host's clock [`host_now`]. The live bot uses [`Clock::system`]; tests and demos use [`Clock::anchored`],
-//! which starts at a chosen instant and then advances with tokio's clock — so a test with
-//! `tokio::time::pause()` moves both together and never sleeps, and a test against recorded
-//! payloads from February 2026 sees February 2026. [`Clock::jump`] moves wall time without
-//! moving tokio's clock, which is how a suspended laptop or an NTP step looks to the scheduler.
+//! a [`Clock`]; what is measured against the dates Telegram stamps on updates, or waits out
+//! its flood control, reads [`telegram_now`] ([`Clock::telegram`]), and what is read outside
+//! the bot against the host's clock [`host_now`]. The live bot uses [`Clock::system`]; tests
+//! and demos use [`Clock::anchored`], which starts at a chosen instant and then advances with
+//! tokio's clock — so a test with `tokio::time::pause()` moves both together and never sleeps,
+//! and a test against recorded payloads from February 2026 sees February 2026.
+//! [`Clock::jump`] moves wall time without moving tokio's clock, which is how a suspended
+//! laptop or an NTP step looks to the scheduler.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,6 +24,8 @@ pub struct Clock {
 
 enum ClockInner {
     System,
+    /// [`telegram_now`].
+    Telegram,
     Anchored(Mutex<Anchor>),
 }
 
@@ -39,6 +43,15 @@ impl Clock {
         }
     }
 
+    /// Telegram's time ([`telegram_now`]) as a clock, for what waits on it: the flood pause,
+    /// whose `retry_after` Telegram counts in its own time. It is never the bot's clock, however
+    /// that is anchored; a test puts an anchored clock in its place to move it with tokio's.
+    pub fn telegram() -> Self {
+        Clock {
+            inner: Arc::new(ClockInner::Telegram),
+        }
+    }
+
     /// A clock that reads `start` now and advances with tokio's (possibly paused) clock.
     pub fn anchored(start: DateTime<Utc>) -> Self {
         Clock {
@@ -53,6 +66,7 @@ impl Clock {
     pub fn now(&self) -> DateTime<Utc> {
         match &*self.inner {
             ClockInner::System => Utc::now(),
+            ClockInner::Telegram => telegram_now(),
             ClockInner::Anchored(anchor) => {
                 let anchor = anchor.lock().unwrap_or_else(|e| e.into_inner());
                 let elapsed = Instant::now().saturating_duration_since(anchor.since);
@@ -62,7 +76,8 @@ impl Clock {
     }
 
     /// Moves an anchored clock's wall time forward by `by` without tokio time passing — what a
-    /// suspend/resume or a clock step looks like. Does nothing to the system clock.
+    /// suspend/resume or a clock step looks like. Does nothing to the system's or Telegram's
+    /// clock.
     pub fn jump(&self, by: Duration) {
         if let ClockInner::Anchored(anchor) = &*self.inner {
             let mut anchor = anchor.lock().unwrap_or_else(|e| e.into_inner());
@@ -71,11 +86,12 @@ impl Clock {
     }
 }
 
-/// Telegram's time: the wall clock, by which Telegram dates the updates it hands over. The
-/// command gate counts a chat's commands by those dates, so it counts the button presses it
-/// paces with them (a press carries no date) and tidies its memory by this time too, and the
-/// webhook's memory of updates ages by it. It is not the bot's time: an anchored [`Clock`]
-/// (tests, `run --clock-start`) moves the bot's time, never the dates Telegram writes.
+/// Telegram's time: the wall clock, by which Telegram dates the updates it hands over and
+/// counts the `retry_after` of its flood control. The command gate counts a chat's commands by
+/// those dates, so it counts the button presses it paces with them (a press carries no date)
+/// and tidies its memory by this time too, the webhook's memory of updates ages by it, and the
+/// flood pause runs on it ([`Clock::telegram`]). It is not the bot's time: an anchored
+/// [`Clock`] (tests, `run --clock-start`) moves the bot's time, never Telegram's.
 pub fn telegram_now() -> DateTime<Utc> {
     Utc::now()
 }
@@ -93,6 +109,7 @@ impl std::fmt::Debug for Clock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &*self.inner {
             ClockInner::System => f.write_str("Clock::system"),
+            ClockInner::Telegram => f.write_str("Clock::telegram"),
             ClockInner::Anchored(_) => write!(f, "Clock::anchored({})", self.now()),
         }
     }

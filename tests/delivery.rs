@@ -5,6 +5,8 @@ use crate::support;
 
 use std::time::Duration;
 
+use marketbot::clock::telegram_now;
+use marketbot::store::Store;
 use support::origin::Origin;
 use support::telegram::{Answer, FakeTelegram, GROUP_USER};
 use support::{
@@ -76,15 +78,67 @@ async fn flood_control_met_by_a_reply_is_recorded_for_all_sending() {
     let dir = tempfile::tempdir().unwrap();
     let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
     tg.script(42, vec![Answer::RetryAfter(1)]);
+    let before = telegram_now();
     start_chat(&tg, 42).await;
     assert_eq!(tg.attempts(42).len(), 2, "refused once, then sent");
     bot.stop().await;
-    let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
+    let store = Store::open(&dir.path().join("data"), 8 << 20).unwrap();
     let until = store.flood_pause().unwrap();
     assert!(
-        until.is_some_and(|t| t > seed_evening()),
+        until.is_some_and(|t| t > before),
         "the pause is recorded: {until:?}"
     );
+}
+
+/// Telegram counts a `retry_after` in its own time, whatever clock the bot runs on (`run
+/// --clock-start`): the pause is recorded on Telegram's time, so a bot started again with
+/// another clock waits out what is left of it — not years because its clock now runs earlier,
+/// and not nothing because it runs later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_pause_runs_on_telegrams_time_whatever_clock_the_bot_runs_on() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_evening(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let config = || bot_config(dir.path(), &tg, &origin);
+    let data = dir.path().join("data");
+    let (in_2020, in_2035) = (
+        "2020-06-01T12:00:00Z".parse().unwrap(),
+        "2035-06-01T12:00:00Z".parse().unwrap(),
+    );
+    let second = chrono::TimeDelta::seconds(1);
+
+    // A bot whose clock runs years ahead meets flood control for a second.
+    let bot = RunningBot::start(config(), in_2035);
+    tg.script(42, vec![Answer::RetryAfter(1)]);
+    let before = telegram_now();
+    start_chat(&tg, 42).await;
+    let after = telegram_now();
+    bot.stop().await;
+    let store = Store::open(&data, 8 << 20).unwrap();
+    let until = store.flood_pause().unwrap().expect("the pause is recorded");
+    assert!(
+        before + second <= until && until <= after + second,
+        "recorded on Telegram's time: {until}, refused between {before} and {after}"
+    );
+    drop(store);
+
+    // Started again with a clock years behind: the second has passed.
+    let bot = RunningBot::start(config(), in_2020);
+    start_chat(&tg, 43).await;
+    bot.stop().await;
+
+    // A pause of an hour, as a send records it, holds a bot whose clock runs years ahead.
+    let store = Store::open(&data, 8 << 20).unwrap();
+    store
+        .pause_sending(telegram_now() + chrono::TimeDelta::hours(1))
+        .unwrap();
+    drop(store);
+    let bot = RunningBot::start(config(), in_2035);
+    tg.user_sends(44, "/start");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(tg.attempts(44).is_empty(), "{:?}", tg.sent_to(44));
+    bot.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -30,7 +30,10 @@ pub struct Delivery {
     /// Failed attempts so far.
     #[serde(default)]
     pub attempts: u32,
-    /// Not before this instant (flood control, backoff).
+    /// Not before this instant, on the bot's clock (backoff, quiet hours). Telegram's flood
+    /// pause is not written here: it holds every send ([`FloodControl`]), on Telegram's time.
+    ///
+    /// [`FloodControl`]: crate::telegram::flood_control::FloodControl
     #[serde(default)]
     pub not_before: Option<DateTime<Utc>>,
     /// The last failure.

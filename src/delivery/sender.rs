@@ -69,7 +69,7 @@ impl Sender {
     /// A worker draining `store`'s outbox into `sink`.
     pub fn new(store: Store, sink: Arc<dyn Sink>, clock: Clock) -> Sender {
         Sender {
-            flood: FloodControl::kept_in(clock.clone(), store.clone()),
+            flood: FloodControl::kept_in(store.clone()),
             store,
             sink,
             clock,
@@ -177,9 +177,9 @@ impl Sender {
             return Ok((until - now).to_std().unwrap_or_default());
         }
         // Flood control, met by any send (a reply too), before a restart, or by the instance
-        // that led before.
-        if let Some(until) = self.flood.until()? {
-            return Ok((until - now).to_std().unwrap_or_default());
+        // that led before: on Telegram's time, not this clock's.
+        if let Some(left) = self.flood.left()? {
+            return Ok(left);
         }
         let skip = self.remove_sent()?;
         // Per chat, in order: a chat whose oldest delivery must wait sends nothing newer.
@@ -367,10 +367,12 @@ impl Sender {
                 // Not made: it stays as it is, for whoever sends next.
                 Err(SendError::NotSent) => return,
                 Err(SendError::RetryAfter(wait)) => {
+                    // The pause holds every send back, this one too; it is not written into
+                    // the delivery as well, on the bot's clock (another timeline under `run
+                    // --clock-start`, which a restart may anchor elsewhere).
                     let until = self.flood.pause_for(wait);
-                    tracing::warn!(alert = d.alert, target = ?d.target, wait_secs = wait.as_secs(), "flood control: pausing delivery");
+                    tracing::warn!(alert = d.alert, target = ?d.target, wait_secs = wait.as_secs(), %until, "flood control: pausing delivery");
                     self.keep(seq, |x| {
-                        x.not_before = Some(until);
                         x.last_error =
                             Some(format!("flood control, retry after {}s", wait.as_secs()));
                     });

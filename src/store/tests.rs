@@ -980,7 +980,7 @@ fn a_new_text_for_a_pending_message_keeps_what_the_sender_changed(f: &Fixture) {
     };
     store.commit(&step(vec![delivery(42)], vec![])).unwrap();
     let (seq, _) = store.outbox().unwrap()[0].clone();
-    // Meanwhile the sender met flood control and moved the chat.
+    // Meanwhile the sender failed, backed off and moved the chat.
     let later: DateTime<Utc> = "2026-02-02T22:00:00Z".parse().unwrap();
     store
         .update_delivery(seq, |d| {

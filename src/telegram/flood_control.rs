@@ -3,9 +3,14 @@
 //! API does not say whether a pause is the chat's or the bot's, so it is taken as the bot's:
 //! one pause for everything the bot sends — alerts from the outbox, replies, notices, keyboard
 //! edits, chat actions. Whichever send meets it records it; every send honours it (a chat
-//! action, best effort, is left out rather than waiting). It is kept in the store
-//! as well ([`Store::pause_sending`]), so a restart, or the instance that leads next, waits out
-//! the rest: the store is read once, the pauses met since are known here.
+//! action, best effort, is left out rather than waiting). It is kept in the store as well
+//! ([`Store::pause_sending`]), so a restart, or the instance that leads next, waits out the
+//! rest: the store is read once, the pauses met since are known here.
+//!
+//! The pause runs on Telegram's time ([`Clock::telegram`]), which its `retry_after` is counted
+//! in, in memory and in the store — never on the bot's clock, which `run --clock-start`
+//! anchors to another timeline: a pause recorded on that would mean nothing to a bot started
+//! again with another anchor (holding it back for years, or not at all).
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -18,7 +23,8 @@ use crate::store::{Store, StoreError};
 /// The bot's flood pause; clones share it.
 #[derive(Clone)]
 pub struct FloodControl {
-    clock: Clock,
+    /// Telegram's time, which the pause's end is on.
+    telegram: Clock,
     store: Option<Store>,
     state: Arc<Mutex<State>>,
 }
@@ -26,15 +32,21 @@ pub struct FloodControl {
 struct State {
     /// Whether the pause recorded in the store was read (or there is no store).
     loaded: bool,
-    /// The end of the latest pause.
+    /// The end of the latest pause, on Telegram's time.
     until: Option<DateTime<Utc>>,
+}
+
+impl Default for FloodControl {
+    fn default() -> FloodControl {
+        FloodControl::new()
+    }
 }
 
 impl FloodControl {
     /// A pause known to this process alone (tests, tools).
-    pub fn new(clock: Clock) -> FloodControl {
+    pub fn new() -> FloodControl {
         FloodControl {
-            clock,
+            telegram: Clock::telegram(),
             store: None,
             state: Arc::new(Mutex::new(State {
                 loaded: true,
@@ -45,22 +57,30 @@ impl FloodControl {
 
     /// A pause recorded in `store` too, and read from it (a pause met before a restart, or by
     /// the instance that led before).
-    pub fn kept_in(clock: Clock, store: Store) -> FloodControl {
+    pub fn kept_in(store: Store) -> FloodControl {
         FloodControl {
-            clock,
             store: Some(store),
             state: Arc::new(Mutex::new(State {
                 loaded: false,
                 until: None,
             })),
+            ..FloodControl::new()
         }
+    }
+
+    /// Reads Telegram's time from `telegram`, an anchored clock a test moves with tokio's.
+    #[cfg(test)]
+    pub(crate) fn on(mut self, telegram: Clock) -> FloodControl {
+        self.telegram = telegram;
+        self
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The end of the pause in force now, if one is (the store read the first time).
+    /// The end of the pause in force now, on Telegram's time, if one is (the store read the
+    /// first time).
     pub fn until(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         if !self.state().loaded
             && let Some(store) = &self.store
@@ -73,8 +93,16 @@ impl FloodControl {
         Ok(self.in_force())
     }
 
+    /// How long the pause in force now still holds, if one does (the store read the first
+    /// time): the wait of a sender whose own clock is another.
+    pub fn left(&self) -> Result<Option<Duration>, StoreError> {
+        Ok(self
+            .until()?
+            .map(|until| (until - self.telegram.now()).to_std().unwrap_or_default()))
+    }
+
     fn in_force(&self) -> Option<DateTime<Utc>> {
-        let now = self.clock.now();
+        let now = self.telegram.now();
         self.state().until.filter(|&until| until > now)
     }
 
@@ -85,9 +113,10 @@ impl FloodControl {
     }
 
     /// A send met flood control, which asked to wait `wait`: nothing is sent until then (a
-    /// later end known already stays), recorded in the store. The end of the pause.
+    /// later end known already stays), recorded in the store. The end of the pause, on
+    /// Telegram's time.
     pub fn pause_for(&self, wait: Duration) -> DateTime<Utc> {
-        let now = self.clock.now();
+        let now = self.telegram.now();
         let until = chrono::Duration::from_std(wait)
             .ok()
             .and_then(|wait| now.checked_add_signed(wait))
@@ -110,15 +139,14 @@ impl FloodControl {
     /// is logged).
     pub async fn wait_out(&self) {
         loop {
-            let until = match self.until() {
-                Ok(Some(until)) => until,
+            match self.left() {
+                Ok(Some(left)) => tokio::time::sleep(left).await,
                 Ok(None) => return,
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot read Telegram's flood pause; sending");
                     return;
                 }
-            };
-            tokio::time::sleep((until - self.clock.now()).to_std().unwrap_or_default()).await;
+            }
         }
     }
 }

@@ -107,7 +107,7 @@ impl Pacer {
             group_sent: std::sync::Mutex::new(HashMap::new()),
             group_max: group_per_minute as usize,
             chat_gap: with_margin(limits.chat_gap),
-            flood: FloodControl::new(crate::clock::Clock::system()),
+            flood: FloodControl::new(),
         }
     }
 

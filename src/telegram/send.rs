@@ -279,7 +279,7 @@ mod tests {
             chat_gap: Duration::from_millis(1),
             group_per_minute: 600,
         })
-        .with_flood_control(FloodControl::kept_in(clock.clone(), store.clone()));
+        .with_flood_control(FloodControl::kept_in(store.clone()).on(clock.clone()));
         (dir, store, clock, pacer)
     }
 

@@ -278,28 +278,39 @@ async fn a_message_split_in_parts_goes_out_whole_when_the_chat_mutes_between_its
 
 /// Telegram's flood control (`429`, retry after a minute) stops all sending for that long; a
 /// bot restarted meanwhile (or another instance taking over) waits out the rest of it too,
-/// instead of sending at once and earning a longer ban.
+/// instead of sending at once and earning a longer ban. The pause is on Telegram's time,
+/// whatever the bot's clock (`run --clock-start`): here it runs years ahead before the restart
+/// and years behind after it, and the rest waited out is exactly Telegram's.
 #[tokio::test(start_paused = true)]
 async fn a_flood_pause_outlasts_a_restart() {
-    let (_dir, store, sink, clock) = setup(
+    let (_dir, store, sink, telegram) = setup(
         vec![Err(SendError::RetryAfter(Duration::from_secs(60)))],
         || {},
     );
-    store.enqueue(&delivery("refused", clock.now())).unwrap();
-    Sender::new(store.clone(), sink.clone(), clock.clone())
+    let flood = || FloodControl::kept_in(store.clone()).on(telegram.clone());
+    let ahead = Clock::anchored("2035-06-01T12:00:00Z".parse().unwrap());
+    store.enqueue(&delivery("refused", ahead.now())).unwrap();
+    Sender::new(store.clone(), sink.clone(), ahead)
+        .with_flood_control(flood())
         .drain_once()
         .await
         .unwrap();
     assert_eq!(*sink.sent.lock().unwrap(), ["refused"]);
+    assert_eq!(
+        store.flood_pause().unwrap(),
+        Some(telegram.now() + chrono::TimeDelta::seconds(60)),
+        "recorded on Telegram's time"
+    );
     // Restarted ten seconds later, with a message to another chat waiting too.
-    clock.jump(Duration::from_secs(10));
+    telegram.jump(Duration::from_secs(10));
+    let behind = Clock::anchored("2020-06-01T12:00:00Z".parse().unwrap());
     store
         .enqueue(&Delivery {
             target: Target::Telegram(43),
-            ..delivery("to another chat", clock.now())
+            ..delivery("to another chat", behind.now())
         })
         .unwrap();
-    let restarted = Sender::new(store.clone(), sink.clone(), clock.clone());
+    let restarted = Sender::new(store.clone(), sink.clone(), behind).with_flood_control(flood());
     let wait = restarted.drain_once().await.unwrap();
     assert_eq!(
         *sink.sent.lock().unwrap(),
@@ -307,7 +318,7 @@ async fn a_flood_pause_outlasts_a_restart() {
         "sent during the flood pause after a restart"
     );
     assert_eq!(wait, Duration::from_secs(50), "woken when the pause ends");
-    clock.jump(Duration::from_secs(51));
+    telegram.jump(Duration::from_secs(51));
     restarted.drain_once().await.unwrap();
     let mut sent = sink.sent.lock().unwrap().clone();
     sent.sort();
@@ -384,7 +395,7 @@ async fn a_message_that_waited_behind_a_failing_one_gets_its_own_days_of_retries
 #[tokio::test(start_paused = true)]
 async fn flood_control_a_reply_met_holds_alerts_back_at_once() {
     let (_dir, store, sink, clock) = setup(vec![], || {});
-    let flood = FloodControl::kept_in(clock.clone(), store.clone());
+    let flood = FloodControl::kept_in(store.clone()).on(clock.clone());
     let sender =
         Sender::new(store.clone(), sink.clone(), clock.clone()).with_flood_control(flood.clone());
     store.enqueue(&delivery("before", clock.now())).unwrap();
