@@ -25,6 +25,10 @@
 //! thousand to a statement, and ids are reserved in growing batches. With a fence set ([`Backend::fence`]) the lease
 //! row is read `FOR SHARE` just before `COMMIT`: a deposed leader's transaction fails with
 //! "deposed" and writes nothing, and a takeover cannot slip in between the check and the commit.
+//! That read sees the row as of the transaction's snapshot, so a renewal committed since fails
+//! it as a conflict; a run again after a conflict therefore reads the lease row `FOR SHARE`
+//! first, holding off renewals and takeovers until it ends, so that a transaction longer than
+//! the renewal period still commits.
 //!
 //! **Retries.** When the database cannot be reached (connection refused or lost, SQLSTATE class
 //! 08, 57P01-57P03: a restart), a single operation, or a transaction that failed before its
@@ -330,8 +334,15 @@ impl Postgres {
         .map_err(|fail| fail.into_error(action))
     }
 
-    /// One run of a transaction: BEGIN, the body, the fence check, COMMIT.
-    fn attempt(&self, body: &mut Body<'_>, fence: Option<&(String, u64)>) -> Result<(), Fail> {
+    /// One run of a transaction: BEGIN, the body, the fence check, COMMIT. With `lease_first`
+    /// the fence is checked right after BEGIN as well, which locks the lease row for the whole
+    /// run (see [`Backend::transaction`]).
+    fn attempt(
+        &self,
+        body: &mut Body<'_>,
+        fence: Option<&(String, u64)>,
+        lease_first: bool,
+    ) -> Result<(), Fail> {
         let pool = self.pool.clone();
         let conn = self.run(async move {
             let conn = Arc::new(TxConn {
@@ -343,6 +354,9 @@ impl Postgres {
                 .await?;
             Ok(conn)
         })?;
+        if lease_first && let Some(fence) = fence {
+            self.check_fence(&conn, fence)?;
+        }
         let mut tx = PgTx {
             pg: self,
             conn: conn.clone(),
@@ -368,24 +382,8 @@ impl Postgres {
             self.rollback(conn);
             return Err(fail);
         }
-        if let Some((holder, term)) = fence {
-            let (c, who, term) = (conn.clone(), holder.clone(), *term);
-            let holds = self.run(async move {
-                let term = to_i64(term)?;
-                Ok(query_opt(c.client(), FENCE, &[&who, &term])
-                    .await?
-                    .is_some())
-            });
-            if holds.as_ref().is_ok_and(|holds| !holds) {
-                self.rollback(conn);
-                return Err(Fail::Deposed(format!(
-                    "{holder} no longer leads (term {term}); nothing was written"
-                )));
-            }
-            if let Err(fail) = holds {
-                self.rollback(conn);
-                return Err(fail);
-            }
+        if let Some(fence) = fence {
+            self.check_fence(&conn, fence)?;
         }
         self.run(async move {
             match conn.client().batch_execute("COMMIT").await {
@@ -406,6 +404,32 @@ impl Postgres {
                 },
             }
         })
+    }
+
+    /// Reads the lease row `FOR SHARE` in the transaction on `conn`: until it ends, no other
+    /// instance can take the lease over (nor this one renew it). Rolls back, and fails with
+    /// [`Fail::Deposed`], when `fence` no longer holds the lease.
+    fn check_fence(&self, conn: &Arc<TxConn>, (holder, term): &(String, u64)) -> Result<(), Fail> {
+        let (c, who, term) = (conn.clone(), holder.clone(), *term);
+        let holds = self.run(async move {
+            let term = to_i64(term)?;
+            Ok(query_opt(c.client(), FENCE, &[&who, &term])
+                .await?
+                .is_some())
+        });
+        match holds {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                self.rollback(conn.clone());
+                Err(Fail::Deposed(format!(
+                    "{holder} no longer leads (term {term}); nothing was written"
+                )))
+            }
+            Err(fail) => {
+                self.rollback(conn.clone());
+                Err(fail)
+            }
+        }
     }
 
     /// Rolls back; a connection where that fails is closed instead of pooled (see [`TxConn`]).
@@ -514,10 +538,16 @@ impl Backend for Postgres {
             .with_jitter()
             .without_max_times()
             .build();
+        // The fence's check reads the lease row as the transaction's snapshot has it, and a
+        // row changed since fails it as a conflict: the leader's own renewal, every 2 s, would
+        // fail every run of a transaction that takes longer. A run again after a conflict so
+        // locks the lease row first, and the renewal waits for its COMMIT instead.
+        let mut lease_first = false;
         self.retrying("transaction", || {
             loop {
-                match self.attempt(body, fence.as_ref()) {
+                match self.attempt(body, fence.as_ref(), lease_first) {
                     Err(Fail::Conflict(_)) => {
+                        lease_first = true;
                         std::thread::sleep(pauses.next().unwrap_or(Duration::from_millis(50)));
                     }
                     other => return other,

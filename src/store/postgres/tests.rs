@@ -307,6 +307,45 @@ fn the_lease_moves_on_expiry_and_fences_the_old_leader() {
     assert_eq!(db.lease("a", None, short).unwrap(), Some(3));
 }
 
+/// The leader renews its lease every 2 s, so a transaction that runs longer (a fan-out to very
+/// many chats, reads across a slow network) sees the lease row change under it at every run.
+/// It commits all the same, instead of running again and again.
+#[test]
+fn a_transaction_outlasting_the_renewals_of_its_own_lease_commits() {
+    let Some(db) = test_db() else { return };
+    let lease = Duration::from_secs(60);
+    assert_eq!(db.lease("a", None, lease).unwrap(), Some(1));
+    db.fence(Some(("a".to_owned(), 1)));
+    // The lease keeper: another connection, on a thread of its own.
+    let keeper = Arc::new(Postgres::connect(&db.url, Some(&db.schema)).unwrap());
+    let mut runs = 0;
+    let mut renewals = Vec::new();
+    let committed = tx(&db, &mut |tx| {
+        runs += 1;
+        if runs > 5 {
+            return Err(TxError::Failed("ran again and again".into()));
+        }
+        tx.get(Tree::Meta, b"anything")?;
+        tx.insert(Tree::Meta, b"long", &[runs])?;
+        // The keeper renews while this run goes on. Waited for a while, not for good: a
+        // renewal may have to wait for this transaction.
+        let (done, renewed) = mpsc::channel();
+        let keeper = Arc::clone(&keeper);
+        renewals.push(std::thread::spawn(move || {
+            let term = keeper.lease("a", Some(1), lease);
+            let _ = done.send(());
+            term
+        }));
+        let _ = renewed.recv_timeout(Duration::from_secs(1));
+        Ok(())
+    });
+    for renewal in renewals {
+        assert_eq!(renewal.join().unwrap().unwrap(), Some(1), "renewed");
+    }
+    committed.unwrap();
+    assert_eq!(db.get(Tree::Meta, b"long").unwrap(), Some(vec![runs]));
+}
+
 #[test]
 fn migrations_are_idempotent_and_describe_hides_the_password() {
     let Some(db) = test_db() else { return };
