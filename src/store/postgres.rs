@@ -33,7 +33,9 @@
 //! **Retries.** When the database cannot be reached (connection refused or lost, SQLSTATE class
 //! 08, 57P01-57P03: a restart), a single operation, or a transaction that failed before its
 //! `COMMIT` was sent, is tried again with exponential backoff (100 ms doubling to 5 s, jittered)
-//! for up to 60 s, then its error is returned. The pool checks a
+//! for up to 60 s, then its error is returned (a compare-and-swap tried again that finds the
+//! value it meant to write takes it for its own swap: the answer to the try before may have
+//! been lost after the swap was made). The pool checks a
 //! connection before handing it out, so after a restart new connections are made. A failure of
 //! the `COMMIT` itself is ambiguous (the server may have committed before the connection
 //! dropped): it is never retried, and the error says so.
@@ -81,6 +83,21 @@ const INSERT_NEW: &str = "INSERT INTO marketbot_kv (tree, key, value) VALUES ($1
 const DELETE_IF: &str = "DELETE FROM marketbot_kv WHERE tree = $1 AND key = $2 AND value = $3";
 const UPDATE_IF: &str =
     "UPDATE marketbot_kv SET value = $4 WHERE tree = $1 AND key = $2 AND value = $3";
+/// [`INSERT_NEW`] tried again after its answer was lost: whether the key holds `$3` now.
+const INSERT_NEW_OR_SAME: &str = "WITH made AS (INSERT INTO marketbot_kv (tree, key, value) \
+    VALUES ($1, $2, $3) ON CONFLICT (tree, key) DO NOTHING RETURNING 1) \
+    SELECT EXISTS (SELECT 1 FROM made) OR EXISTS (SELECT 1 FROM marketbot_kv \
+    WHERE tree = $1 AND key = $2 AND value = $3)";
+/// [`DELETE_IF`] tried again after its answer was lost: whether the key is gone now.
+const DELETE_IF_OR_ABSENT: &str = "WITH gone AS (DELETE FROM marketbot_kv \
+    WHERE tree = $1 AND key = $2 AND value = $3 RETURNING 1) \
+    SELECT EXISTS (SELECT 1 FROM gone) OR NOT EXISTS (SELECT 1 FROM marketbot_kv \
+    WHERE tree = $1 AND key = $2)";
+/// [`UPDATE_IF`] tried again after its answer was lost: whether the key holds `$4` now.
+const UPDATE_IF_OR_SAME: &str = "WITH changed AS (UPDATE marketbot_kv SET value = $4 \
+    WHERE tree = $1 AND key = $2 AND value = $3 RETURNING 1) \
+    SELECT EXISTS (SELECT 1 FROM changed) OR EXISTS (SELECT 1 FROM marketbot_kv \
+    WHERE tree = $1 AND key = $2 AND value = $4)";
 const ABSENT: &str = "SELECT NOT EXISTS (SELECT 1 FROM marketbot_kv WHERE tree = $1 AND key = $2)";
 const LEN: &str = "SELECT count(*) FROM marketbot_kv WHERE tree = $1";
 const NEXT_ID: &str = "SELECT nextval('marketbot_ids')";
@@ -486,8 +503,22 @@ impl Backend for Postgres {
     ) -> Result<bool, BackendError> {
         let key = key.to_vec();
         let (old, new) = (old.map(<[u8]>::to_vec), new.map(<[u8]>::to_vec));
+        // A try whose connection dropped before its answer came may have swapped: a try after
+        // it takes the key already holding `new` for its own swap, or the caller would hear
+        // "someone else changed it" of its own change (and a webhook update it recorded so
+        // would stay "in flight", never handed over).
+        let tried = Arc::new(AtomicBool::new(false));
         self.op("compare_and_swap", move |c| async move {
             let t = tree.name();
+            let again = tried.swap(true, Ordering::SeqCst);
+            if again && (old.is_some() || new.is_some()) {
+                let (sql, params): (&str, Vec<&(dyn ToSql + Sync)>) = match (&old, &new) {
+                    (None, Some(new)) => (INSERT_NEW_OR_SAME, vec![&t, &key, new]),
+                    (Some(old), None) => (DELETE_IF_OR_ABSENT, vec![&t, &key, old]),
+                    (old, new) => (UPDATE_IF_OR_SAME, vec![&t, &key, old, new]),
+                };
+                return query_one(&c, sql, &params).await?.try_get(0);
+            }
             let changed = match (old, new) {
                 (None, None) => return query_one(&c, ABSENT, &[&t, &key]).await?.try_get(0),
                 (None, Some(new)) => execute(&c, INSERT_NEW, &[&t, &key, &new]).await?,

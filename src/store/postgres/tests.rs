@@ -493,6 +493,150 @@ fn a_connection_lost_during_commit_is_reported_not_retried() {
     assert_eq!(db.get(Tree::Meta, b"slow").unwrap(), None);
 }
 
+/// A proxy on loopback in front of the test database that loses an answer on cue: the next
+/// request carrying the bytes it was armed with goes to the server, which does it and answers,
+/// but the connection is closed instead of passing the answer back.
+struct LosingProxy {
+    url: String,
+    armed: Arc<std::sync::Mutex<Option<Vec<u8>>>>,
+    lost: Arc<AtomicUsize>,
+}
+
+impl LosingProxy {
+    fn start(db_url: &str) -> LosingProxy {
+        use std::io::{Read, Write};
+        use std::net::{Shutdown, TcpListener, TcpStream};
+        let mut url = url::Url::parse(db_url).unwrap();
+        let server = format!(
+            "{}:{}",
+            url.host_str().unwrap_or("127.0.0.1"),
+            url.port().unwrap_or(5432)
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        url.set_host(Some("127.0.0.1")).unwrap();
+        url.set_port(Some(listener.local_addr().unwrap().port()))
+            .unwrap();
+        // In the clear: the proxy reads the requests.
+        url.query_pairs_mut().append_pair("sslmode", "disable");
+        let armed: Arc<std::sync::Mutex<Option<Vec<u8>>>> = Arc::default();
+        let lost = Arc::new(AtomicUsize::new(0));
+        let (arm, count) = (Arc::clone(&armed), Arc::clone(&lost));
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let (Ok(client), Ok(upstream)) = (client, TcpStream::connect(&server)) else {
+                    continue;
+                };
+                let lose = Arc::new(AtomicBool::new(false));
+                let (mut from, mut to) =
+                    (upstream.try_clone().unwrap(), client.try_clone().unwrap());
+                let (losing, count) = (Arc::clone(&lose), Arc::clone(&count));
+                std::thread::spawn(move || {
+                    let mut buf = vec![0; 1 << 16];
+                    while let Ok(n @ 1..) = from.read(&mut buf) {
+                        if losing.load(Ordering::SeqCst) {
+                            count.fetch_add(1, Ordering::SeqCst);
+                            break;
+                        }
+                        if to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = from.shutdown(Shutdown::Both);
+                    let _ = to.shutdown(Shutdown::Both);
+                });
+                let (mut from, mut to, arm) = (client, upstream, Arc::clone(&arm));
+                std::thread::spawn(move || {
+                    let mut buf = vec![0; 1 << 16];
+                    while let Ok(n @ 1..) = from.read(&mut buf) {
+                        let mut armed = arm.lock().unwrap();
+                        let hit = armed
+                            .as_ref()
+                            .is_some_and(|m| buf[..n].windows(m.len()).any(|w| w == m));
+                        if hit {
+                            *armed = None;
+                            // Before the server can answer.
+                            lose.store(true, Ordering::SeqCst);
+                        }
+                        drop(armed);
+                        if to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = from.shutdown(Shutdown::Both);
+                    let _ = to.shutdown(Shutdown::Both);
+                });
+            }
+        });
+        LosingProxy {
+            url: url.to_string(),
+            armed,
+            lost,
+        }
+    }
+
+    /// The answer to the next request that carries `bytes` is lost.
+    fn lose_answer_to(&self, bytes: &[u8]) {
+        *self.armed.lock().unwrap() = Some(bytes.to_vec());
+    }
+
+    /// How many answers it lost.
+    fn lost(&self) -> usize {
+        self.lost.load(Ordering::SeqCst)
+    }
+}
+
+/// A compare-and-swap the server made but whose answer was lost with the connection is tried
+/// again; finding its own value there, it reports the swap it made (a webhook update taken in
+/// so would otherwise be "in flight" for good, and never handed over).
+#[test]
+fn a_compare_and_swap_whose_answer_was_lost_reports_the_swap_it_made() {
+    let Some(db) = test_db() else { return };
+    let proxy = LosingProxy::start(&db.url);
+    let pg = Postgres::connect(&proxy.url, Some(&db.schema)).unwrap();
+    let key = b"a key of its own";
+    proxy.lose_answer_to(b"first value");
+    assert!(
+        pg.compare_and_swap(Tree::Meta, key, None, Some(b"first value"))
+            .unwrap(),
+        "created"
+    );
+    proxy.lose_answer_to(b"second value");
+    assert!(
+        pg.compare_and_swap(Tree::Meta, key, Some(b"first value"), Some(b"second value"))
+            .unwrap(),
+        "changed"
+    );
+    assert_eq!(
+        db.get(Tree::Meta, key).unwrap(),
+        Some(b"second value".to_vec())
+    );
+    proxy.lose_answer_to(key);
+    assert!(
+        pg.compare_and_swap(Tree::Meta, key, Some(b"second value"), None)
+            .unwrap(),
+        "removed"
+    );
+    assert_eq!(db.get(Tree::Meta, key).unwrap(), None);
+    assert_eq!(proxy.lost(), 3, "each answer was lost");
+    // Tried again, a swap another writer beat still fails.
+    db.insert(Tree::Meta, key, b"theirs").unwrap();
+    proxy.lose_answer_to(b"mine");
+    assert!(
+        !pg.compare_and_swap(Tree::Meta, key, Some(b"first value"), Some(b"mine"))
+            .unwrap()
+    );
+    assert_eq!(db.get(Tree::Meta, key).unwrap(), Some(b"theirs".to_vec()));
+
+    let store = crate::store::Store::with_backend(Arc::new(pg)).unwrap();
+    proxy.lose_answer_to(b"\"run\":4242");
+    assert_eq!(
+        store.take_in_update(7, 1_700_000_000, 4242).unwrap(),
+        crate::store::TakeIn::First,
+        "the request that recorded the update hands it over"
+    );
+    assert_eq!(proxy.lost(), 5);
+}
+
 #[test]
 fn an_unreachable_database_is_retried_then_reported() {
     let started = Instant::now();
