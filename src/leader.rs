@@ -138,18 +138,34 @@ async fn ask(store: &Store, instance: &str, held: Option<u64>) -> Result<Option<
 }
 
 /// Waits until this instance holds the lease (`None` if `stop` came first), then keeps it
-/// renewed until it is lost or `stop`; whether it leads (`false` if `stop` came first). The
-/// store is fenced with the term from then on.
+/// renewed until it is lost or `stop`; whether it leads (`false` if `stop` came first). A
+/// lease answered [`STEP_DOWN_AFTER`] or more after it was asked for is not led on, but asked
+/// for again. The store is fenced with the term from then on.
 pub async fn wait_for_lease(store: &Store, leading: &Leading, stop: &CancellationToken) -> bool {
     let instance = leading.instance();
     let mut said = false;
     crate::metrics::leading(instance, false);
+    // A term granted too late to lead on, renewed by the next request.
+    let mut late = None;
     let (term, asked) = loop {
         // The lease runs from when the database granted it, which may be long before its
         // answer arrives: leadership is counted from the request.
         let asked = Instant::now();
-        if let Ok(Some(term)) = ask(store, instance, None).await {
-            break (term, asked);
+        match ask(store, instance, late).await {
+            Ok(Some(term)) if asked.elapsed() < STEP_DOWN_AFTER => break (term, asked),
+            // Leadership counted from the request would be over already, and the lease may
+            // have run out: asked again at once, renewing it, this instance leads from then.
+            Ok(Some(term)) => {
+                tracing::warn!(
+                    instance,
+                    term,
+                    "the lease was granted, but answered too late to lead on; asking again"
+                );
+                late = Some(term);
+                continue;
+            }
+            Ok(None) => late = None,
+            Err(()) => {}
         }
         if !said {
             let leader = store.backend().leader().ok().flatten();
@@ -192,7 +208,10 @@ fn renew(store: &Store, leading: &Leading, stop: &CancellationToken, asked: Inst
     let mut renewed = asked;
     let mut unreachable = false;
     loop {
-        if sleep_unless(stop, RENEW_EVERY) {
+        // Not past the time to step down: the answer that took the lease may have come late.
+        let pause =
+            RENEW_EVERY.min((renewed + STEP_DOWN_AFTER).saturating_duration_since(Instant::now()));
+        if sleep_unless(stop, pause) {
             let _ = store.backend().release(leading.instance(), term);
             return;
         }

@@ -28,9 +28,10 @@ fn now() -> DateTime<Utc> {
 async fn leadership_taken_on_a_slow_answer_ends_before_its_lease_can_run_out() {
     let dir = tempfile::tempdir().unwrap();
     let sled = Store::open(dir.path(), 8 << 20).unwrap();
-    // Granted when asked, answered 4 s later; then the database is out of reach.
+    // Granted when asked, answered later than the first renewal would be due; then the
+    // database is out of reach.
     let faulty = Faulty::new(sled.backend())
-        .slow_first_lease(Duration::from_secs(4))
+        .slow_first_lease(STEP_DOWN_AFTER - Duration::from_secs(1))
         .lease_answers(1);
     let store = Store::with_backend(Arc::new(faulty)).unwrap();
     let leading = Leading::waiting("a");
@@ -48,6 +49,44 @@ async fn leadership_taken_on_a_slow_answer_ends_before_its_lease_can_run_out() {
          (it lasts {:?}; leadership must end within {STEP_DOWN_AFTER:?})",
         marketbot::leader::LEASE
     );
+}
+
+/// A lease whose answer came after [`STEP_DOWN_AFTER`] may have run out by then, and another
+/// instance have taken it: it is not led on. Asked again (and answered in time), it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_answered_after_leadership_would_have_ended_is_not_led_on() {
+    for answers in [1, 2] {
+        let dir = tempfile::tempdir().unwrap();
+        let sled = Store::open(dir.path(), 8 << 20).unwrap();
+        // Granted when asked, answered a second after leadership taken then would have ended;
+        // then `answers - 1` more requests are answered at once, and the database is out of
+        // reach for the others.
+        let faulty = Faulty::new(sled.backend())
+            .slow_first_lease(STEP_DOWN_AFTER + Duration::from_secs(1))
+            .lease_answers(answers);
+        let store = Store::with_backend(Arc::new(faulty)).unwrap();
+        let leading = Leading::waiting("a");
+        let stop = CancellationToken::new();
+        // Given up well after the late answer came.
+        let give_up = {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(STEP_DOWN_AFTER + Duration::from_secs(4)).await;
+                stop.cancel();
+            })
+        };
+        let led = wait_for_lease(&store, &leading, &stop).await;
+        stop.cancel();
+        give_up.await.unwrap();
+        if answers == 1 {
+            assert!(
+                !led,
+                "led on a lease granted longer ago than leadership may last"
+            );
+        } else {
+            assert!(led, "the lease asked for again was answered in time");
+        }
+    }
 }
 
 /// A send that waited for its chat's turn (a group's twenty messages a minute) past the
