@@ -189,3 +189,32 @@ async fn a_story_another_feed_brought_first_still_reaches_an_alert_on_the_symbol
     assert_eq!(tg.alerts_to(OTHER).len(), 1, "{:?}", tg.alerts_to(OTHER));
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_level_whose_separator_could_mark_thousands_or_decimals_is_asked_about() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    // `1,850` was taken for 1.85: an alert a thousand times below what was meant.
+    let reply = strip_tags(&ask(&tg, CHAT, "/alert NVDA below 1,850").await);
+    assert!(
+        reply.contains("1,850 may be 1850 or 1.85: please write 1850 or 1.85."),
+        "{reply}"
+    );
+    let reply = strip_tags(&ask(&tg, CHAT, "/alerts").await);
+    assert!(reply.starts_with("No personal alerts yet"), "{reply}");
+    // A German chat is asked in German; its decimal commas are read as they were.
+    ask(&tg, 43, "/settings lang de").await;
+    let reply = strip_tags(&ask(&tg, 43, "/alert NVDA above 1.850").await);
+    assert!(
+        reply.contains("1.850 kann 1850 oder 1,85 heißen: bitte schreiben Sie 1850 oder 1,85."),
+        "{reply}"
+    );
+    let reply = strip_tags(&ask(&tg, 43, "/alert NVDA above 1850,5").await);
+    assert!(reply.contains("NVDA above 1850.5"), "{reply}");
+    let reply = strip_tags(&ask(&tg, CHAT, "/alert NVDA below 1,850.50").await);
+    assert!(reply.contains("NVDA below 1850.5"), "{reply}");
+    bot.stop().await;
+}

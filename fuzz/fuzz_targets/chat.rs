@@ -1,6 +1,6 @@
 //! Chat messages as the bot reads them: `Command::parse`, the symbols a command names, and
 //! the `/alert` grammar (`personal::parse`), whose listed form must parse back to the same
-//! alert.
+//! alert (`personal::parse_listed`).
 
 #![no_main]
 
@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(marketbot::model::symbol(&spec.symbol).as_ref() == Some(&spec.symbol));
         // What `/alerts` lists is what is stored, and read back at start.
         let listed = spec.summary();
-        match personal::parse(&listed, &Limits::UNLIMITED) {
+        match personal::parse_listed(&listed) {
             Ok(again) => assert_eq!(again, spec, "{text:?} listed as {listed:?}"),
             Err(e) => panic!("{text:?} listed as {listed:?} does not parse: {e:?}"),
         }

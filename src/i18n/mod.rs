@@ -947,6 +947,13 @@ impl Texts {
             E::BadWord(w) => self.pick(format!("<code>{}</code> has nothing to look for in a headline (letters or digits).", esc(w)), format!("<code>{}</code> enthält nichts, wonach in Schlagzeilen gesucht werden kann (Buchstaben oder Ziffern).", esc(w))),
             E::TooManyWords => self.pick("too many or too long words (at most 8).".into(), "zu viele oder zu lange Wörter (höchstens 8).".into()),
             E::TwoPrices => self.pick("one price part per alert.".into(), "ein Kursteil pro Alarm.".into()),
+            E::AmbiguousNumber { written, thousands, decimal } => {
+                let de = decimal.replace('.', ",");
+                self.pick(
+                    format!("<code>{}</code> may be {thousands} or {decimal}: please write <code>{thousands}</code> or <code>{decimal}</code>.", esc(written)),
+                    format!("<code>{}</code> kann {thousands} oder {de} heißen: bitte schreiben Sie <code>{thousands}</code> oder <code>{de}</code>.", esc(written)),
+                )
+            }
         }
     }
 

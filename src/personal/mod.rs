@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::Split;
 
 pub use book::{Book, Fired, News, PendingNews, PersonalState};
-pub use spec::{Limits, PricePart, Spec, SpecError, parse};
+pub use spec::{Limits, PricePart, Spec, SpecError, parse, parse_listed};
 
 /// What the rule ids of all personal alerts start with.
 pub const PERSONAL_PREFIX: &str = "personal-";
@@ -141,7 +141,7 @@ impl PersonalAlert {
         .into();
         let restated = spec.summary();
         // Only a level the alert language can state (a millionth rounded to nothing is not).
-        parse(&restated, &Limits::UNLIMITED).ok()?;
+        parse_listed(&restated).ok()?;
         Some(PersonalAlert {
             spec: restated,
             ..self.clone()
@@ -151,7 +151,7 @@ impl PersonalAlert {
     /// What it watches, read back from its normal form. Limits are not applied again: they
     /// held when it was made, and the configuration may have changed since.
     pub fn parsed(&self) -> Result<Spec, SpecError> {
-        parse(&self.spec, &Limits::UNLIMITED)
+        parse_listed(&self.spec)
     }
 }
 

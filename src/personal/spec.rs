@@ -13,8 +13,10 @@
 //! ```
 //!
 //! Parsing is pure and strict: anything it does not understand is a [`SpecError`] the chat is
-//! shown with examples; nothing is stored. [`Spec::summary`] writes the normal form that is
-//! listed by `/alerts`, stored, and parsed back when the bot starts.
+//! shown with examples; nothing is stored. Numbers are read the English or the German way,
+//! and one that could be read both ways to different values (`1,850`) is asked about, never
+//! guessed. [`Spec::summary`] writes the normal form that is listed by `/alerts`, stored, and
+//! read back with [`parse_listed`] when the bot starts.
 
 use std::time::Duration;
 
@@ -113,6 +115,16 @@ pub enum SpecError {
     TooManyWords,
     /// Two price parts.
     TwoPrices,
+    /// A number whose one `,` or `.` before three digits may separate thousands or decimals
+    /// (`1,850`): what it was, and the two readings in the normal form.
+    AmbiguousNumber {
+        /// As typed.
+        written: String,
+        /// Read as thousands (`1850`).
+        thousands: String,
+        /// Read with a decimal point (`1.85`; `12.3450`, so it is not ambiguous in turn).
+        decimal: String,
+    },
 }
 
 /// Longest text a spec may have.
@@ -149,30 +161,113 @@ fn tokens(input: &str) -> Vec<(String, bool)> {
     out
 }
 
-fn number(word: Option<&(String, bool)>, keyword: &str, percent: bool) -> Result<f64, SpecError> {
+/// How the `,` and `.` of a number are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Separators {
+    /// As a chat types them, in English or German: either mark is a decimal point, or
+    /// separates thousands where the number shows it (`1,850.50`, `1.850,50`, `1.000.000`);
+    /// a lone mark before exactly three digits (`1,850`) could be either and is asked about.
+    Typed,
+    /// As the normal form writes them: `.` (or `,`) is the decimal point.
+    Normal,
+}
+
+/// Whether `text` is digits in groups of three after `mark` (`1,850,000`): its digits if so.
+fn grouped(text: &str, mark: char) -> Option<String> {
+    let mut groups = text.split(mark);
+    let first = groups.next()?;
+    let digits = |g: &str| g.chars().all(|c| c.is_ascii_digit());
+    if !(1..=3).contains(&first.len()) || !digits(first) || first.starts_with('0') {
+        return None;
+    }
+    let mut out = first.to_string();
+    for g in groups {
+        if g.len() != 3 || !digits(g) {
+            return None;
+        }
+        out.push_str(g);
+    }
+    Some(out)
+}
+
+/// The readings of a typed number: the one to take, or, when a lone mark before three digits
+/// may also separate thousands, both (`1850` and `1.85` for `1,850`). `None` when it is no
+/// number written either way.
+fn readings(text: &str) -> Option<(String, Option<String>)> {
+    let marks: Vec<char> = text.chars().filter(|c| matches!(c, ',' | '.')).collect();
+    let Some(&last) = marks.last() else {
+        return Some((text.to_string(), None));
+    };
+    let (whole, fraction) = text.rsplit_once(last)?;
+    if marks.iter().any(|&m| m != last) {
+        // Both marks: the last is the decimal point, the other separates thousands.
+        let other = if last == ',' { '.' } else { ',' };
+        let whole = grouped(whole, other)?;
+        return Some((format!("{whole}.{fraction}"), None));
+    }
+    if marks.len() > 1 {
+        return Some((grouped(text, last)?, None));
+    }
+    let decimal = format!("{whole}.{fraction}");
+    match grouped(text, last) {
+        Some(thousands) if fraction.len() == 3 => Some((decimal, Some(thousands))),
+        _ => Some((decimal, None)),
+    }
+}
+
+/// The decimal reading of an ambiguous number, written so it is not ambiguous in turn: `1.85`
+/// for `1,850`, `12.3450` for `12,345`, `1` for `1,000`.
+fn unambiguous(decimal: &str) -> String {
+    let trimmed = decimal.trim_end_matches('0').trim_end_matches('.');
+    match trimmed.split_once('.') {
+        Some((_, fraction)) if fraction.len() == 3 => format!("{trimmed}0"),
+        _ => trimmed.to_string(),
+    }
+}
+
+fn number(
+    word: Option<&(String, bool)>,
+    keyword: &str,
+    percent: bool,
+    separators: Separators,
+) -> Result<f64, SpecError> {
     let Some((raw, _)) = word else {
         return Err(SpecError::MissingNumber(keyword.to_string()));
     };
-    let text = raw.trim().replace(',', ".");
+    let text = raw.trim();
     let text = if percent {
-        text.trim_end_matches('%').trim().to_string()
+        text.trim_end_matches('%').trim()
     } else {
         text
     };
-    let value: f64 = text
-        .parse()
-        .map_err(|_| SpecError::BadNumber(raw.clone()))?;
-    // Kept to the four decimals the alert is written with, so it means what it says.
-    let value = (value * 1e4).round() / 1e4;
     let range = if percent {
         0.0..=50.0
     } else {
         0.0..=10_000_000.0
     };
-    if !value.is_finite() || value <= 0.0 || !range.contains(&value) {
-        return Err(SpecError::BadNumber(raw.clone()));
+    let value = |text: &str| -> Option<f64> {
+        let value: f64 = text.parse().ok()?;
+        // Kept to the four decimals the alert is written with, so it means what it says.
+        let value = (value * 1e4).round() / 1e4;
+        (value.is_finite() && value > 0.0 && range.contains(&value)).then_some(value)
+    };
+    let bad = || SpecError::BadNumber(raw.clone());
+    match separators {
+        Separators::Normal => value(&text.replace(',', ".")).ok_or_else(bad),
+        Separators::Typed => {
+            let (decimal, thousands) = readings(text).ok_or_else(bad)?;
+            let taken = value(&decimal).ok_or_else(bad);
+            match thousands {
+                // A percentage in the thousands is out of range: `2,500%` is 2.5 %.
+                Some(thousands) if value(&thousands).is_some() => Err(SpecError::AmbiguousNumber {
+                    written: text.to_string(),
+                    thousands,
+                    decimal: unambiguous(&decimal),
+                }),
+                _ => taken,
+            }
+        }
     }
-    Ok(value)
 }
 
 fn duration(raw: &str, min: Duration, max: Duration) -> Result<Duration, SpecError> {
@@ -209,8 +304,19 @@ const KEYWORDS: [&str; 9] = [
     "below", "above", "drop", "rise", "move", "news", "every", "once", "quiet",
 ];
 
-/// Parses what follows `/alert`.
+/// Parses what follows `/alert`, as a chat types it (see [`Separators::Typed`]).
 pub fn parse(input: &str, limits: &Limits) -> Result<Spec, SpecError> {
+    parse_as(input, limits, Separators::Typed)
+}
+
+/// Parses the normal form [`Spec::summary`] writes (listed, stored, read back at start),
+/// whose `.` is always the decimal point: `below 1.085` is the level 1.085 it was made with.
+/// Limits are not applied: they held when the alert was made.
+pub fn parse_listed(input: &str) -> Result<Spec, SpecError> {
+    parse_as(input, &Limits::UNLIMITED, Separators::Normal)
+}
+
+fn parse_as(input: &str, limits: &Limits, separators: Separators) -> Result<Spec, SpecError> {
     let input = input.trim();
     if input.is_empty() {
         return Err(SpecError::Empty);
@@ -250,33 +356,33 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Spec, SpecError> {
             Some("below") => {
                 set_price(
                     &mut spec,
-                    PricePart::Below(number(toks.get(i + 1), "below", false)?),
+                    PricePart::Below(number(toks.get(i + 1), "below", false, separators)?),
                 )?;
                 i += 2;
             }
             Some("above") => {
                 set_price(
                     &mut spec,
-                    PricePart::Above(number(toks.get(i + 1), "above", false)?),
+                    PricePart::Above(number(toks.get(i + 1), "above", false, separators)?),
                 )?;
                 i += 2;
             }
             Some("drop") => {
                 set_price(
                     &mut spec,
-                    PricePart::Drop(number(toks.get(i + 1), "drop", true)?),
+                    PricePart::Drop(number(toks.get(i + 1), "drop", true, separators)?),
                 )?;
                 i += 2;
             }
             Some("rise") => {
                 set_price(
                     &mut spec,
-                    PricePart::Rise(number(toks.get(i + 1), "rise", true)?),
+                    PricePart::Rise(number(toks.get(i + 1), "rise", true, separators)?),
                 )?;
                 i += 2;
             }
             Some("move") => {
-                let pct = number(toks.get(i + 1), "move", true)?;
+                let pct = number(toks.get(i + 1), "move", true, separators)?;
                 i += 2;
                 // An optional window right after the percentage.
                 let window = match toks.get(i) {
@@ -571,6 +677,68 @@ mod tests {
     }
 
     #[test]
+    fn a_separator_before_three_digits_is_asked_about_not_guessed() {
+        let l = limits();
+        // `1,850` is 1850 to an English reader and 1.85 to a German one: either guess sets
+        // someone's alert at a level a thousand times off, so the chat is asked.
+        for (typed, thousands, decimal) in [
+            ("1,850", "1850", "1.85"),
+            ("1.850", "1850", "1.85"),
+            ("12,345", "12345", "12.3450"),
+            ("1,000", "1000", "1"),
+        ] {
+            assert_eq!(
+                parse(&format!("NVDA below {typed}"), &l),
+                Err(SpecError::AmbiguousNumber {
+                    written: typed.into(),
+                    thousands: thousands.into(),
+                    decimal: decimal.into(),
+                }),
+                "{typed}"
+            );
+        }
+        // German decimal commas, and numbers only one reading fits, are read as before.
+        for (typed, level) in [
+            ("1,5", 1.5),
+            ("185,25", 185.25),
+            ("0,850", 0.85),
+            ("1850,5", 1850.5),
+            ("1,8500", 1.85),
+            ("1234.567", 1234.567),
+            ("1,850.50", 1850.5),
+            ("1.850,50", 1850.5),
+            ("1,850,000", 1_850_000.0),
+            ("1.850.000", 1_850_000.0),
+        ] {
+            assert_eq!(
+                parse(&format!("NVDA above {typed}"), &l).map(|s| s.price),
+                Ok(Some(PricePart::Above(level))),
+                "{typed}"
+            );
+        }
+        for wrong in ["1,85,000", "1,850.000.5", "1.850,5,0", "1,,850", "1,850,"] {
+            assert_eq!(
+                parse(&format!("NVDA below {wrong}"), &l),
+                Err(SpecError::BadNumber(wrong.into())),
+                "{wrong}"
+            );
+        }
+        // A percentage of thousands is out of range: `2,500%` can only be 2.5 %.
+        assert_eq!(
+            parse("NVDA drop 2,500%", &l).map(|s| s.price),
+            Ok(Some(PricePart::Drop(2.5)))
+        );
+        assert_eq!(
+            parse("NVDA drop 1.125 %", &l).map(|s| s.price),
+            Ok(Some(PricePart::Drop(1.125)))
+        );
+        // The normal form writes a dot for the decimal point: read back, it is one.
+        let spec = parse("EURUSD=X below 1.0850", &l).unwrap();
+        assert_eq!(spec.summary(), "EURUSD=X below 1.085");
+        assert_eq!(parse_listed(&spec.summary()), Ok(spec));
+    }
+
+    #[test]
     fn the_listed_form_parses_back_to_the_same_alert() {
         // What `/alerts` lists is also what is stored and read back at start.
         for input in [
@@ -583,7 +751,7 @@ mod tests {
             "SAP.DE news Umsatzwarnung \"Aktie fällt\" drop 2% every 2h",
         ] {
             let spec = parse(input, &limits()).unwrap();
-            let again = parse(&spec.summary(), &Limits::UNLIMITED).unwrap();
+            let again = parse_listed(&spec.summary()).unwrap();
             assert_eq!(spec, again, "{input} → {}", spec.summary());
         }
         let s = parse("NVDA below 180 once quiet", &limits()).unwrap();
@@ -605,7 +773,7 @@ mod tests {
             for w in &spec.words {
                 assert_eq!(w.trim(), w, "{input}");
             }
-            let again = parse(&spec.summary(), &Limits::UNLIMITED).unwrap();
+            let again = parse_listed(&spec.summary()).unwrap();
             assert_eq!(spec, again, "{input} → {}", spec.summary());
         }
     }
