@@ -225,6 +225,20 @@ fn unambiguous(decimal: &str) -> String {
     }
 }
 
+/// `input` with the spaces before each `%` taken out: `3 %` is written with a space in
+/// German, often a no-break one (`3\u{a0}%`), and the sign belongs to its number whatever
+/// the space.
+fn percent_joined(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        if c == '%' {
+            out.truncate(out.trim_end().len());
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn number(
     word: Option<&(String, bool)>,
     keyword: &str,
@@ -324,8 +338,7 @@ fn parse_as(input: &str, limits: &Limits, separators: Separators) -> Result<Spec
     if input.chars().count() > MAX_LEN {
         return Err(SpecError::TooManyWords);
     }
-    // `3 %` is written with a space in German.
-    let toks = tokens(&input.replace(" %", "%"));
+    let toks = tokens(&percent_joined(input));
     let (first, _) = toks.first().ok_or(SpecError::Empty)?;
     let Some(symbol) = crate::model::symbol(first) else {
         return Err(SpecError::BadSymbol(first.clone()));
@@ -736,6 +749,27 @@ mod tests {
         let spec = parse("EURUSD=X below 1.0850", &l).unwrap();
         assert_eq!(spec.summary(), "EURUSD=X below 1.085");
         assert_eq!(parse_listed(&spec.summary()), Ok(spec));
+    }
+
+    #[test]
+    fn a_percent_sign_after_any_space_belongs_to_its_number() {
+        // German puts a space before `%`, often a no-break one (typed on phones, pasted from
+        // web pages), and a thumb may type two.
+        for space in ["\u{a0}", "\u{202f}", "  ", " \u{a0}", "\t"] {
+            assert_eq!(
+                parse(&format!("NVDA drop 2,5{space}%"), &limits()).map(|s| s.price),
+                Ok(Some(PricePart::Drop(2.5))),
+                "{space:?}"
+            );
+            assert_eq!(
+                parse(&format!("NVDA move 2{space}% 30m"), &limits()).map(|s| s.price),
+                Ok(Some(PricePart::Move {
+                    pct: 2.0,
+                    window: Duration::from_secs(30 * 60)
+                })),
+                "{space:?}"
+            );
+        }
     }
 
     #[test]
