@@ -329,11 +329,12 @@ fn symbol_word(raw: &str) -> Option<String> {
     crate::model::symbol(raw.trim_end_matches([',', ';']))
 }
 
-/// Splits a list of symbols (`NVDA AMD`, `nvda, amd`, `$NVDA`).
+/// Splits a list of symbols (`NVDA AMD`, `nvda, amd`, `$NVDA`): any whitespace (a no-break
+/// space too), commas and semicolons separate them.
 fn symbols(args: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     for raw in args
-        .split([' ', ',', ';', '\n', '\t'])
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';'))
         .filter(|s| !s.is_empty())
     {
         let Some(s) = crate::model::symbol(raw) else {
@@ -565,5 +566,24 @@ mod tests {
             Ok(vec!["NVDA".to_string(), "AMD".to_string()])
         );
         assert_eq!(symbols("NVDA <b>"), Err("<b>".to_string()));
+    }
+
+    #[test]
+    fn symbols_in_a_list_are_apart_whatever_the_space_between_them() {
+        // A no-break space (pasted, or typed by a phone's keyboard) or a line break from
+        // another system separates symbols like a space does.
+        for list in [
+            "NVDA\u{a0}AMD",
+            "NVDA\u{202f}AMD",
+            "NVDA\r\nAMD",
+            "NVDA,\u{2003}AMD",
+        ] {
+            assert_eq!(
+                symbols(list),
+                Ok(vec!["NVDA".to_string(), "AMD".to_string()]),
+                "{list:?}"
+            );
+            assert_eq!(named_symbols(Command::Quote, list), ["NVDA", "AMD"]);
+        }
     }
 }
