@@ -182,17 +182,32 @@ async fn watch_lists_settings_mutes_and_queries_answer_and_check_their_arguments
         say("/settings lang fr").await,
         "English (en) and German (de)",
     );
+    // Times are the chat's local times: the answer says in which zone, and how to set it
+    // while that is still UTC, which nobody chose.
+    assert_eq!(
+        say("/settings quiet 22:00-07:00").await,
+        "✅ Quiet hours: 22:00–07:00 (UTC; /settings tz Europe/Berlin sets your time zone)"
+    );
+    assert_eq!(
+        strip_tags(&ask(&tg, 43, "/settings digest 8:00").await),
+        "✅ Digest: 08:00 (UTC; /settings tz Europe/Berlin sets your time zone)"
+    );
+    ask(&tg, 46, "/settings lang de").await;
+    assert_eq!(
+        strip_tags(&ask(&tg, 46, "/settings quiet 22-7").await),
+        "✅ Ruhezeiten: 22:00–07:00 (UTC; /settings tz Europe/Berlin stellt Ihre Zeitzone ein)"
+    );
     assert_eq!(
         say("/settings tz Europe/Berlin").await,
         "✅ Time zone: Europe/Berlin"
     );
     assert_eq!(
         say("/settings quiet 22:00-07:00").await,
-        "✅ Quiet hours: 22:00–07:00"
+        "✅ Quiet hours: 22:00–07:00 (Europe/Berlin)"
     );
     assert_eq!(
         say("/settings digest 18:00,8:00").await,
-        "✅ Digest: 08:00, 18:00"
+        "✅ Digest: 08:00, 18:00 (Europe/Berlin)"
     );
     assert_eq!(say("/settings digest off").await, "✅ Digest: off");
     assert_eq!(say("/settings quiet off").await, "✅ Quiet hours: off");

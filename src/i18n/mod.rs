@@ -383,6 +383,19 @@ impl Texts {
         format!("✅ {what}: {value}")
     }
 
+    /// After local times just set (quiet hours, digest): the zone they are in, and while that
+    /// is UTC (every chat's until it sets one) how to set the chat's own.
+    pub fn in_zone(&self, tz: &str) -> String {
+        let tz = crate::delivery::render::escape(tz);
+        if tz != "UTC" {
+            return format!("({tz})");
+        }
+        self.pick(
+            "(UTC; <code>/settings tz Europe/Berlin</code> sets your time zone)".into(),
+            "(UTC; <code>/settings tz Europe/Berlin</code> stellt Ihre Zeitzone ein)".into(),
+        )
+    }
+
     /// A time zone name that is not one.
     pub fn bad_time_zone(&self, tz: &str) -> String {
         self.pick(

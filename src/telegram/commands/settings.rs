@@ -150,8 +150,8 @@ impl Conversation<'_> {
                     else {
                         return Ok(t.bad_quiet(&escape(value)));
                     };
-                    self.save(|c| c.settings.quiet = Some((a, b)))?;
-                    shown = format!("{}–{}", hhmm(a), hhmm(b));
+                    let chat = self.save(|c| c.settings.quiet = Some((a, b)))?;
+                    shown = format!("{}–{} {}", hhmm(a), hhmm(b), t.in_zone(&chat.settings.tz));
                 }
                 label = t.quiet_hours;
             }
@@ -169,12 +169,9 @@ impl Conversation<'_> {
                         return Ok(t.bad_digest(&escape(value)));
                     };
                     let times: Vec<NaiveTime> = times.into_iter().collect();
-                    self.save(|c| c.settings.digest = times.clone())?;
-                    shown = times
-                        .iter()
-                        .map(|d| hhmm(*d))
-                        .collect::<Vec<_>>()
-                        .join(", ");
+                    let chat = self.save(|c| c.settings.digest = times.clone())?;
+                    let times: Vec<String> = times.iter().map(|d| hhmm(*d)).collect();
+                    shown = format!("{} {}", times.join(", "), t.in_zone(&chat.settings.tz));
                 }
                 label = t.digest;
             }
