@@ -300,3 +300,34 @@ async fn a_supergroup_started_before_its_migration_keeps_what_the_group_chose() 
     );
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_the_bot_lacks_is_answered_in_a_group_when_addressed_to_it_by_name() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    // Commands not addressed to the bot may be another bot's: they get no answer. (Updates
+    // of a chat are answered in order: the reply below would come after theirs.)
+    tg.user_sends_as(GROUP, MEMBER, "/nonsense NVDA");
+    tg.user_sends_as(GROUP, MEMBER, "/qoute@some_other_bot NVDA");
+    // One addressed to it by name is for it: a typo is pointed out, not met with silence.
+    let reply = ask_as(&tg, GROUP, MEMBER, "/qoute@marketbot_test_bot NVDA").await;
+    assert_eq!(
+        strip_tags(&reply.text),
+        "There is no command /qoute. /help lists them."
+    );
+    let reply = ask_as(&tg, GROUP, MEMBER, "/help").await;
+    assert!(reply.text.contains("/quote"), "{}", reply.text);
+    assert_eq!(
+        tg.sent_to(GROUP).len(),
+        2,
+        "{:?}",
+        tg.sent_to(GROUP)
+            .iter()
+            .map(|m| m.text.clone())
+            .collect::<Vec<_>>()
+    );
+    bot.stop().await;
+}

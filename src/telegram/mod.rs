@@ -194,9 +194,12 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
     let incoming = incoming(&msg, msg.from.as_ref());
     let parsed = Command::parse(text, me.username());
     let private = msg.chat.is_private();
+    // A command we lack is answered where it is surely meant for us: in a private chat, or
+    // written with our name (`/qoute@bot`); elsewhere it may be another bot's.
+    let ours = |addressed: bool| private || addressed;
     match &parsed {
         Parsed::Command(cmd, _) => crate::metrics::command(cmd.name()),
-        Parsed::Unknown(_) if private => crate::metrics::command("unknown"),
+        Parsed::Unknown { addressed, .. } if ours(*addressed) => crate::metrics::command("unknown"),
         Parsed::NotForUs if private => {}
         // Most messages in a group are not for the bot: no gate, no store read.
         _ => return Ok(()),
@@ -219,7 +222,7 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
     let reply_in = |reply| send_reply(&bot, &ctx.pacer, msg.chat.id, incoming.thread, reply, None);
     let (cmd, args) = match parsed {
         Parsed::Command(cmd, args) => (cmd, args),
-        Parsed::Unknown(name) if private => {
+        Parsed::Unknown { name, addressed } if ours(addressed) => {
             let t = texts_here().await?;
             return reply_in(Reply::Text(t.unknown_command(&escape(&name)))).await;
         }

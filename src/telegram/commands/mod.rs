@@ -133,8 +133,14 @@ pub const COMMANDS: &[(&str, Command, Access)] = &[
 pub enum Parsed {
     /// One of ours, with the rest of the text.
     Command(Command, String),
-    /// A `/word` we do not have.
-    Unknown(String),
+    /// A `/word` we do not have, and whether it was addressed to us by name (`/word@bot`):
+    /// in a group only such a one is surely meant for this bot.
+    Unknown {
+        /// The word, lower case.
+        name: String,
+        /// Written `/word@bot` with this bot's name.
+        addressed: bool,
+    },
     /// Not a command, or one addressed to another bot.
     NotForUs,
 }
@@ -154,7 +160,10 @@ impl Command {
         match COMMANDS.iter().find(|(n, _, _)| *n == name) {
             Some((_, cmd, _)) => Parsed::Command(*cmd, args.trim().to_string()),
             None if name.is_empty() || name.len() > 32 => Parsed::NotForUs,
-            None => Parsed::Unknown(name),
+            None => Parsed::Unknown {
+                name,
+                addressed: !addressee.is_empty(),
+            },
         }
     }
 
@@ -542,7 +551,17 @@ mod tests {
         );
         assert_eq!(
             Command::parse("/frobnicate", "mb"),
-            Parsed::Unknown("frobnicate".into())
+            Parsed::Unknown {
+                name: "frobnicate".into(),
+                addressed: false
+            }
+        );
+        assert_eq!(
+            Command::parse("/Frobnicate@MB now", "mb"),
+            Parsed::Unknown {
+                name: "frobnicate".into(),
+                addressed: true
+            }
         );
         assert_eq!(Command::parse("hello", "mb"), Parsed::NotForUs);
         assert_eq!(Command::parse("/", "mb"), Parsed::NotForUs);
