@@ -215,16 +215,6 @@ fn readings(text: &str) -> Option<(String, Option<String>)> {
     }
 }
 
-/// The decimal reading of an ambiguous number, written so it is not ambiguous in turn: `1.85`
-/// for `1,850`, `12.3450` for `12,345`, `1` for `1,000`.
-fn unambiguous(decimal: &str) -> String {
-    let trimmed = decimal.trim_end_matches('0').trim_end_matches('.');
-    match trimmed.split_once('.') {
-        Some((_, fraction)) if fraction.len() == 3 => format!("{trimmed}0"),
-        _ => trimmed.to_string(),
-    }
-}
-
 /// `input` with the spaces before each `%` taken out: `3 %` is written with a space in
 /// German, often a no-break one (`3\u{a0}%`), and the sign belongs to its number whatever
 /// the space.
@@ -276,7 +266,8 @@ fn number(
                 Some(thousands) if value(&thousands).is_some() => Err(SpecError::AmbiguousNumber {
                     written: text.to_string(),
                     thousands,
-                    decimal: unambiguous(&decimal),
+                    // In the normal form, not ambiguous in turn: `12.3450` for `12,345`.
+                    decimal: decimal.parse().map_or(decimal.clone(), num),
                 }),
                 _ => taken,
             }
@@ -473,9 +464,16 @@ fn parse_as(input: &str, limits: &Limits, separators: Separators) -> Result<Spec
     Ok(spec)
 }
 
+/// `x` in the normal form: at most four decimals, no trailing zeros — but for three decimals,
+/// which would be asked about when typed back (`1.085` could be 1085): those get a fourth
+/// (`1.0850`), so what `/alerts` lists can be copied into `/edit` as it is.
 fn num(x: f64) -> String {
     let s = format!("{x:.4}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    match s.split_once('.') {
+        Some((_, fraction)) if fraction.len() == 3 => format!("{s}0"),
+        _ => s.to_string(),
+    }
 }
 
 fn span(d: Duration) -> String {
@@ -745,10 +743,17 @@ mod tests {
             parse("NVDA drop 1.125 %", &l).map(|s| s.price),
             Ok(Some(PricePart::Drop(1.125)))
         );
-        // The normal form writes a dot for the decimal point: read back, it is one.
+        // The normal form writes a dot for the decimal point: read back, it is one. Three
+        // decimals get a fourth, so the listed form typed back (`/edit`) is not asked about.
         let spec = parse("EURUSD=X below 1.0850", &l).unwrap();
-        assert_eq!(spec.summary(), "EURUSD=X below 1.085");
-        assert_eq!(parse_listed(&spec.summary()), Ok(spec));
+        assert_eq!(spec.summary(), "EURUSD=X below 1.0850");
+        assert_eq!(parse_listed(&spec.summary()), Ok(spec.clone()));
+        assert_eq!(parse(&spec.summary(), &l), Ok(spec));
+        // An alert stored by an earlier version in three decimals reads back as it was made.
+        assert_eq!(
+            parse_listed("EURUSD=X below 1.085").map(|s| s.price),
+            Ok(Some(PricePart::Below(1.085)))
+        );
     }
 
     #[test]
