@@ -1,7 +1,8 @@
 //! Stooq quote CSV: today's open, high, low, last and volume for several symbols at once.
 //!
 //! `GET {base}/q/l/?s=nvda.us+amd.us&f=sd2t2ohlcv&h&e=csv`. Unknown symbols come back as a row
-//! of `N/D` with status 200; times are in Stooq's local time (Europe/Warsaw); there is no
+//! of `N/D` with status 200; times are in Stooq's local time (Europe/Warsaw), and a row without
+//! one is stamped at the close of the day it is dated at the symbol's exchange; there is no
 //! previous close, so Stooq alone cannot tell a day's change — the engine takes the reference
 //! from earlier bars. Anything not starting with the CSV header (an HTML interstitial, a PHP
 //! warning) is refused.
@@ -13,6 +14,7 @@ use url::Url;
 
 use super::http::{FetchError, Http};
 use super::{Prices, QuoteFetch, QuoteProvider};
+use crate::market::exchange_for;
 use crate::model::{Bar, Interval, Session};
 
 /// The Stooq quote endpoint.
@@ -100,8 +102,9 @@ impl QuoteProvider for Stooq {
     }
 }
 
-/// Parses the CSV into one daily bar per known symbol (stamped at the quote's time) and the
-/// list of requested symbols Stooq had no data for.
+/// Parses the CSV into one daily bar per known symbol (stamped at the quote's time, or at the
+/// exchange's close of the row's date when it has no time) and the list of requested symbols
+/// Stooq had no data for.
 pub fn parse_quotes(
     body: &[u8],
     requested: &[String],
@@ -164,13 +167,17 @@ pub fn parse_quotes(
         let Ok(date) = NaiveDate::parse_from_str(date, "%Y-%m-%d") else {
             continue;
         };
-        let time = field(c_time)
-            .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M:%S").ok())
-            .unwrap_or_else(|| NaiveTime::from_hms_opt(23, 59, 59).expect("valid time"));
-        let Some(at) = warsaw.from_local_datetime(&date.and_time(time)).earliest() else {
-            continue;
+        let time = field(c_time).and_then(|t| NaiveTime::parse_from_str(t, "%H:%M:%S").ok());
+        let at = match time {
+            Some(time) => match warsaw.from_local_datetime(&date.and_time(time)).earliest() {
+                Some(at) => at.with_timezone(&Utc),
+                None => continue,
+            },
+            // A date alone is the trading day of the symbol's exchange (the end of Warsaw's
+            // day is already the next morning in Tokyo): the bar is that day's close.
+            None => exchange_for(symbol).close_on(date),
         };
-        let at = at.with_timezone(&Utc).min(now);
+        let at = at.min(now);
         seen.push(symbol.clone());
         bars.push(Bar {
             symbol: symbol.clone(),
@@ -212,6 +219,43 @@ mod tests {
         assert_eq!(bars[0].time.to_rfc3339(), "2026-02-02T21:00:09+00:00");
         assert_eq!(bars[0].close, Some(186.25));
         assert_eq!(missing, ["BOGUS"]);
+    }
+
+    #[test]
+    fn a_row_without_a_time_is_the_trading_day_it_is_dated_at_its_exchange() {
+        // Tokyo's and Hong Kong's close is early morning in Warsaw: the end of the Warsaw day
+        // is already the next morning there, and the close would be taken for the next day's.
+        let body = "Symbol,Date,Time,Open,High,Low,Close,Volume\r\n7203.T,2026-02-02,N/D,2900,2950,2880,2931.5,1200000\r\n0700.HK,2026-02-02,,600,612,598,608.5,15000000\r\nNVDA.US,2026-02-02,N/D,188.9,190.1,184.95,186.25,223415900\r\n";
+        // A fetch on the next day, in Tokyo and Hong Kong well after the close.
+        let now: DateTime<Utc> = "2026-02-03T15:00:00Z".parse().unwrap();
+        let (bars, missing) =
+            parse_quotes(body.as_bytes(), &syms(&["7203.T", "0700.HK", "NVDA"]), now).unwrap();
+        assert!(missing.is_empty());
+        let (dated, next) = (
+            NaiveDate::from_ymd_opt(2026, 2, 2),
+            NaiveDate::from_ymd_opt(2026, 2, 3).unwrap(),
+        );
+        for bar in &bars {
+            let mut series = crate::series::Series::new(&bar.symbol);
+            series.push(bar);
+            let next_open = exchange_for(&bar.symbol).open_on(next);
+            assert_eq!(
+                series.previous_close_at(next_open),
+                dated.zip(bar.close),
+                "{}: the close of the day the row is dated",
+                bar.symbol
+            );
+        }
+        // Stamped at that day's close, as the other providers stamp a day's bar.
+        let stamps: Vec<String> = bars.iter().map(|b| b.time.to_rfc3339()).collect();
+        assert_eq!(
+            stamps,
+            [
+                "2026-02-02T06:30:00+00:00",
+                "2026-02-02T08:00:00+00:00",
+                "2026-02-02T21:00:00+00:00"
+            ]
+        );
     }
 
     #[test]
