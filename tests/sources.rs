@@ -220,6 +220,48 @@ async fn feed_failures_are_classified() {
     assert_eq!(kind(closed.fetch(&h, evening()).await), "connect");
 }
 
+/// A feed whose XML declaration names no encoding is in the charset its answer's
+/// `Content-Type` names (a German portal's Latin-1, with Windows-1252's quotes): read as
+/// UTF-8, its umlauts made the whole feed malformed. A body that is UTF-8 stays UTF-8 whatever
+/// a server's default charset says.
+#[tokio::test]
+async fn a_feed_in_the_charset_its_answer_names_is_read_in_it() {
+    let origin = Origin::start().await;
+    let item = "<item><title>\u{201e}Nvidia-Aktie f\u{e4}llt\u{201c}: B\u{f6}rse in Sorge</title><link>https://boerse.example/nvidia-aktie-faellt</link><guid>nvidia-aktie-faellt</guid><pubDate>Tue, 03 Feb 2026 07:32:00 +0100</pubDate></item>";
+    let feed_text = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>B\u{f6}rse</title><language>de-de</language>{item}</channel></rss>"
+    );
+    // Windows-1252, as servers saying ISO-8859-1 send it.
+    let latin: Vec<u8> = feed_text
+        .chars()
+        .map(|c| match c {
+            '\u{201e}' => 0x84,
+            '\u{201c}' => 0x93,
+            c => u8::try_from(c).unwrap(),
+        })
+        .collect();
+    origin.set(
+        "/latin.xml",
+        Reply::bytes("text/xml; charset=ISO-8859-1", latin),
+    );
+    origin.set(
+        "/utf8.xml",
+        Reply::ok("text/xml; charset=ISO-8859-1", feed_text.clone()),
+    );
+    for path in ["/latin.xml", "/utf8.xml"] {
+        let fetched = feed(&origin, path)
+            .fetch(&http(2000), evening())
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let titles: Vec<&str> = fetched.items.iter().map(|h| h.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["\u{201e}Nvidia-Aktie f\u{e4}llt\u{201c}: B\u{f6}rse in Sorge"],
+            "{path}"
+        );
+    }
+}
+
 /// An error answer is its status, whatever the size of the page that comes with it: a 429
 /// with a page larger than the body limit is rate-limiting (its Retry-After waited out), a
 /// 503 a server error — neither "too large". With or without a Content-Length.

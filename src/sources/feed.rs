@@ -4,7 +4,9 @@
 //! without a guid, which would make every fetch look new. The publisher of a syndicated item
 //! is taken from where aggregators put it (Google News' `<font>` trailer, a Reuters-style
 //! `(Reuters) -` lead), falling back to the feed's name. Dates feed-rs cannot read (German day
-//! and month names, German orders, sloppy English) are read by [`date::parse`]. An item that
+//! and month names, German orders, sloppy English) are read by [`date::parse`]. A body that
+//! names no encoding of its own is read in the charset its answer's header names
+//! ([`charset`]). An item that
 //! names the symbols it is about (Nasdaq's `<nasdaq:tickers>`) is about those, one that names
 //! none about the feed's configured symbols.
 
@@ -20,6 +22,7 @@ use url::Url;
 use super::http::{FetchError, Http};
 use crate::model::Headline;
 
+mod charset;
 pub mod date;
 mod tickers;
 
@@ -115,13 +118,8 @@ impl Feed {
             });
         }
         resp.refuse_html("an RSS or Atom feed")?;
-        let items = parse_items(
-            &resp.body,
-            &self.name,
-            self.url.as_str(),
-            &self.symbols,
-            now,
-        )?;
+        let body = charset::decoded(&resp.body, resp.charset());
+        let items = parse_items(&body, &self.name, self.url.as_str(), &self.symbols, now)?;
         // Validators only of a response we could use.
         let validators = Validators {
             etag: resp.headers.get(header::ETAG).cloned(),

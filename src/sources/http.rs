@@ -116,6 +116,17 @@ impl Response {
             .unwrap_or_default()
     }
 
+    /// The `charset` parameter of the content type, unquoted (`text/xml; charset=ISO-8859-1`).
+    pub fn charset(&self) -> Option<&str> {
+        let value = self.headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+        value.split(';').skip(1).find_map(|param| {
+            let (name, value) = param.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("charset")
+                .then(|| value.trim().trim_matches('"'))
+        })
+    }
+
     /// Whether the body looks like an HTML page (consent walls, challenges, error pages),
     /// whatever the content type claims.
     pub fn looks_like_html(&self) -> bool {
@@ -318,6 +329,28 @@ mod tests {
             .iter()
             .map(|(name, value)| (name.clone(), value.parse().unwrap()))
             .collect()
+    }
+
+    #[test]
+    fn the_charset_is_read_from_the_content_type_quoted_or_not() {
+        let charset = |content_type: &str| {
+            Response {
+                status: 200,
+                headers: headers(&[(header::CONTENT_TYPE, content_type)]),
+                body: Bytes::new(),
+            }
+            .charset()
+            .map(str::to_string)
+        };
+        assert_eq!(
+            charset("text/xml; charset=ISO-8859-1").as_deref(),
+            Some("ISO-8859-1")
+        );
+        assert_eq!(
+            charset("application/rss+xml;Charset=\"windows-1252\"").as_deref(),
+            Some("windows-1252")
+        );
+        assert_eq!(charset("application/rss+xml"), None);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 pub struct Reply {
     pub status: u16,
     pub content_type: String,
-    pub body: String,
+    pub body: Vec<u8>,
     pub headers: Vec<(String, String)>,
     pub delay: Option<std::time::Duration>,
     /// Sent in chunks without a Content-Length, as a server streaming a page does.
@@ -24,10 +24,15 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok(content_type: &str, body: impl Into<String>) -> Reply {
+        Reply::bytes(content_type, body.into().into_bytes())
+    }
+
+    /// A 200 whose body is `body` as it is (a feed in another encoding than UTF-8).
+    pub fn bytes(content_type: &str, body: Vec<u8>) -> Reply {
         Reply {
             status: 200,
             content_type: content_type.into(),
-            body: body.into(),
+            body,
             headers: Vec::new(),
             delay: None,
             chunked: false,
@@ -38,7 +43,7 @@ impl Reply {
         Reply {
             status,
             content_type: content_type.into(),
-            body: body.into(),
+            body: body.into().into_bytes(),
             headers: Vec::new(),
             delay: None,
             chunked: false,
@@ -187,7 +192,6 @@ async fn serve(State(routes): State<Arc<Mutex<Routes>>>, req: Request<Body>) -> 
     if reply.chunked {
         let chunks: Vec<Result<bytes::Bytes, std::convert::Infallible>> = reply
             .body
-            .into_bytes()
             .chunks(64 * 1024)
             .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
             .collect();

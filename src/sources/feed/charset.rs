@@ -1,0 +1,90 @@
+//! The encoding of a feed's bytes when only its answer's `Content-Type` names it.
+//!
+//! feed-rs reads a body in the encoding its byte order mark or XML declaration names, and as
+//! UTF-8 when neither does (XML's default). A feed of a German portal declared nothing and
+//! served as `text/xml; charset=ISO-8859-1` is then unreadable as a whole at its first umlaut.
+//! Such a body is decoded from the header's charset before it is parsed — only when the body
+//! itself names no encoding and is not UTF-8: a server's default charset in the header is
+//! wrong more often than a document's own declaration, and a body that is valid UTF-8 is UTF-8.
+
+use std::borrow::Cow;
+
+/// How far into the body the XML declaration is looked for.
+const DECLARATION_WITHIN: usize = 256;
+
+/// `body` in UTF-8 when it names no encoding of its own, is not UTF-8 and `charset` (the
+/// `Content-Type`'s parameter) names another encoding; otherwise `body` as it is.
+pub(super) fn decoded<'a>(body: &'a [u8], charset: Option<&str>) -> Cow<'a, [u8]> {
+    let Some(encoding) = charset.and_then(|c| encoding_rs::Encoding::for_label(c.as_bytes()))
+    else {
+        return Cow::Borrowed(body);
+    };
+    if encoding == encoding_rs::UTF_8
+        || names_its_encoding(body)
+        || std::str::from_utf8(body).is_ok()
+    {
+        return Cow::Borrowed(body);
+    }
+    let (text, _) = encoding.decode_without_bom_handling(body);
+    match text {
+        Cow::Owned(text) => Cow::Owned(text.into_bytes()),
+        Cow::Borrowed(_) => Cow::Borrowed(body),
+    }
+}
+
+/// Whether `body` says its encoding itself: a byte order mark, or an XML declaration with an
+/// `encoding`.
+fn names_its_encoding(body: &[u8]) -> bool {
+    if encoding_rs::Encoding::for_bom(body).is_some() {
+        return true;
+    }
+    let head = &body[..body.len().min(DECLARATION_WITHIN)];
+    head.starts_with(b"<?xml")
+        && head
+            .windows(2)
+            .position(|w| w == b"?>")
+            .is_some_and(|end| head[..end].windows(8).any(|w| w == b"encoding"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LATIN: &[u8] =
+        b"<?xml version=\"1.0\"?><rss><title>B\xf6rse \x84f\xe4llt\x93</title></rss>";
+
+    #[test]
+    fn a_body_naming_no_encoding_is_read_in_the_headers_charset() {
+        let text = decoded(LATIN, Some("ISO-8859-1"));
+        assert_eq!(
+            std::str::from_utf8(&text).unwrap(),
+            "<?xml version=\"1.0\"?><rss><title>B\u{f6}rse \u{201e}f\u{e4}llt\u{201c}</title></rss>"
+        );
+        // Without a declaration at all, and under the label's other spellings.
+        for charset in ["iso-8859-1", "latin1", "windows-1252", " Windows-1252 "] {
+            let text = decoded(&LATIN[21..], Some(charset));
+            assert!(std::str::from_utf8(&text).is_ok(), "{charset}");
+        }
+    }
+
+    #[test]
+    fn a_body_naming_its_encoding_or_in_utf8_or_without_a_known_charset_is_left_as_it_is() {
+        let declared = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss>B\xf6rse</rss>";
+        let utf8 = "<?xml version=\"1.0\"?><rss>B\u{f6}rse</rss>".as_bytes();
+        let bom = b"\xef\xbb\xbf<rss>B\xc3\xb6rse</rss>";
+        for (body, charset) in [
+            (&declared[..], Some("windows-1252")),
+            (utf8, Some("ISO-8859-1")),
+            (&bom[..], Some("ISO-8859-1")),
+            (LATIN, None),
+            (LATIN, Some("utf-8")),
+            (LATIN, Some("no-such-charset")),
+        ] {
+            assert!(
+                matches!(decoded(body, charset), Cow::Borrowed(b) if b == body),
+                "{charset:?}: {}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+}
