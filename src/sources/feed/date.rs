@@ -31,8 +31,10 @@
 //! hours at most. A local time skipped when the clocks go forward is taken an hour later, an
 //! ambiguous one as its first occurrence (as a chat's local times, `chats.rs`).
 //!
-//! Unreadable text, or a date outside 1970–2200, is `None` (the item gets the fetch time). The
-//! work is linear in the text and bounded: longer texts than `MAX_LEN` are not read leniently.
+//! Unreadable text, a date outside 1970–2200, or the Unix epoch itself (a zero timestamp
+//! written out, `Thu, 01 Jan 1970 00:00:00 +0000` or the same instant in another zone: a
+//! publishing system's "no date") is `None` (the item gets the fetch time). The work is
+//! linear in the text and bounded: longer texts than `MAX_LEN` are not read leniently.
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 
@@ -51,7 +53,8 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
         .ok()
         .map(|t| t.with_timezone(&Utc))
         .or_else(|| lenient(text))
-        .filter(|t| YEARS.contains(&t.year()))
+        // The epoch itself is a zero timestamp written out (in whatever zone): no date.
+        .filter(|t| YEARS.contains(&t.year()) && t.timestamp() != 0)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -209,3 +209,22 @@ fn mar_with_its_umlaut_is_a_german_month_name() {
         ("03 Mär. 2026 17:05", "2026-03-03T16:05:00Z"),
     ]);
 }
+
+#[test]
+fn the_unix_epoch_is_no_date_in_any_zone() {
+    // A zero timestamp written out (a publishing system's "no date") is the item's fetch
+    // time, as Finnhub's `datetime: 0` is: read as 1970 it was too old for every rule.
+    for text in [
+        "Thu, 01 Jan 1970 00:00:00 +0000",
+        "Thu, 01 Jan 1970 00:00:00 GMT",
+        "1970-01-01T00:00:00Z",
+        "1970-01-01T01:00:00+01:00",
+        "Wed, 31 Dec 1969 19:00:00 EST",
+        "Wed, 31 Dec 1969 16:00:00 -0800",
+        "01.01.1970 01:00",
+    ] {
+        assert_eq!(read(text), None, "{text:?}");
+    }
+    // The day after is a date (a feed's archive may reach back that far).
+    reads(&[("02 Jan 1970 00:00 GMT", "1970-01-02T00:00:00Z")]);
+}
