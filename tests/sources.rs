@@ -220,6 +220,38 @@ async fn feed_failures_are_classified() {
     assert_eq!(kind(closed.fetch(&h, evening()).await), "connect");
 }
 
+/// A feed is known by its body, not by the content type its server labels it with: an RSS or
+/// Atom document served as `text/html` (a feed script that never sets its header) is read,
+/// while an HTML page — XHTML with an XML declaration too — is still no feed.
+#[tokio::test]
+async fn a_feed_served_as_html_is_read_and_an_html_page_is_still_refused() {
+    let origin = Origin::start().await;
+    origin.set(
+        "/script.php",
+        Reply::ok("text/html; charset=UTF-8", rss("Wire", &[seed_item()])),
+    );
+    let atom = r#"<?xml version="1.0" encoding="utf-8"?>
+<!-- generated -->
+<feed xmlns="http://www.w3.org/2005/Atom"><title>filings</title><id>urn:x</id><updated>2026-02-02T21:47:00Z</updated><entry><title>8-K  - Current report</title><id>urn:tag:sec.gov,2008:accession-number=1</id><link href="https://sec.example/1"/><updated>2026-02-02T21:47:00Z</updated></entry></feed>"#;
+    origin.set("/atom.php", Reply::ok("text/html", atom));
+    origin.set(
+        "/xhtml.xml",
+        Reply::ok(
+            "text/html",
+            r#"<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html xmlns="http://www.w3.org/1999/xhtml"><body>consent</body></html>"#,
+        ),
+    );
+    let h = http(2000);
+    let script = feed(&origin, "/script.php").fetch(&h, evening()).await;
+    assert_eq!(script.map(|f| f.items.len()), Ok(1));
+    let atom = feed(&origin, "/atom.php").fetch(&h, evening()).await;
+    assert_eq!(atom.map(|f| f.items.len()), Ok(1));
+    let Err(err) = feed(&origin, "/xhtml.xml").fetch(&h, evening()).await else {
+        panic!("an XHTML page is no feed");
+    };
+    assert_eq!(err.kind(), "wrong-content", "{err}");
+}
+
 /// A feed whose XML declaration names no encoding is in the charset its answer's
 /// `Content-Type` names (a German portal's Latin-1, with Windows-1252's quotes): read as
 /// UTF-8, its umlauts made the whole feed malformed. A body that is UTF-8 stays UTF-8 whatever

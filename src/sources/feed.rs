@@ -6,9 +6,10 @@
 //! `(Reuters) -` lead), falling back to the feed's name. Dates feed-rs cannot read (German day
 //! and month names, German orders, sloppy English) are read by [`date::parse`]. A body that
 //! names no encoding of its own is read in the charset its answer's header names
-//! ([`charset`]). An item that
-//! names the symbols it is about (Nasdaq's `<nasdaq:tickers>`) is about those, one that names
-//! none about the feed's configured symbols.
+//! ([`charset`]). A body is known for a feed by its root element, whatever content type its
+//! server labels it with. An item that names the symbols it is about (Nasdaq's
+//! `<nasdaq:tickers>`) is about those, one that names none about the feed's configured
+//! symbols.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -117,7 +118,11 @@ impl Feed {
                 validators: None,
             });
         }
-        resp.refuse_html("an RSS or Atom feed")?;
+        // A feed script may never set its content type (PHP's default is `text/html`): a
+        // body whose root is a feed's is one, whatever its label.
+        if !looks_like_feed(&resp.body) {
+            resp.refuse_html("an RSS or Atom feed")?;
+        }
         let body = charset::decoded(&resp.body, resp.charset());
         let items = parse_items(&body, &self.name, self.url.as_str(), &self.symbols, now)?;
         // Validators only of a response we could use.
@@ -133,6 +138,43 @@ impl Feed {
             }),
         })
     }
+}
+
+/// How far into a body its root element is looked for.
+const ROOT_WITHIN: usize = 2048;
+
+/// Whether `body`'s root element, past a byte order mark, the XML declaration, comments and a
+/// document type, is an RSS (`rss`, RSS 1.0's `rdf:RDF`) or Atom (`feed`) document's.
+fn looks_like_feed(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(ROOT_WITHIN)];
+    let mut rest = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    loop {
+        rest = rest.trim_ascii_start();
+        // Skipped up to the end of what they open.
+        let closing: &[u8] = if rest.starts_with(b"<?") {
+            b"?>"
+        } else if rest.starts_with(b"<!--") {
+            b"-->"
+        } else if rest.starts_with(b"<!") {
+            b">"
+        } else {
+            break;
+        };
+        match rest.windows(closing.len()).position(|w| w == closing) {
+            Some(end) => rest = &rest[end + closing.len()..],
+            None => return false,
+        }
+    }
+    let Some(tag) = rest.strip_prefix(b"<") else {
+        return false;
+    };
+    let name_end = tag
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))
+        .unwrap_or(tag.len());
+    let name = &tag[..name_end];
+    let local = name.rsplit(|&b| b == b':').next().unwrap_or(name);
+    matches!(local, b"rss" | b"feed" | b"RDF")
 }
 
 /// A stable key for an item of the feed at `feed_url`: its guid when it has one, else its
@@ -498,6 +540,31 @@ mod tests {
         );
         let items = parse_items(huge_title.as_bytes(), "f", "http://f", &[], now()).unwrap();
         assert!(items[0].title.chars().count() <= MAX_TITLE + 1);
+    }
+
+    #[test]
+    fn a_feed_is_known_by_its_root_element() {
+        for feed in [
+            "<rss version=\"2.0\">",
+            "\u{feff}<?xml version=\"1.0\"?>\n<!-- generated -->\n<?xml-stylesheet href=\"s.xsl\"?><rss>",
+            "<?xml version=\"1.0\"?><!DOCTYPE rss PUBLIC \"-//Netscape Communications//DTD RSS 0.91//EN\" \"http://my.netscape.com/publish/formats/rss-0.91.dtd\"><rss version=\"0.91\">",
+            "<?xml version=\"1.0\"?><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">",
+            "  <feed xmlns=\"http://www.w3.org/2005/Atom\">",
+            "<atom:feed xmlns:atom=\"http://www.w3.org/2005/Atom\">",
+        ] {
+            assert!(looks_like_feed(feed.as_bytes()), "{feed}");
+        }
+        for page in [
+            "<!DOCTYPE html><html><body>consent</body></html>",
+            "<?xml version=\"1.0\"?><!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" \"x\"><html>",
+            "<rssfeed>",
+            "<feeds>",
+            "<!-- unterminated <rss>",
+            "{\"rss\": 1}",
+            "",
+        ] {
+            assert!(!looks_like_feed(page.as_bytes()), "{page}");
+        }
     }
 
     #[test]
