@@ -7,9 +7,9 @@
 //! and month names, German orders, sloppy English) are read by [`date::parse`]. A body that
 //! names no encoding of its own is read in the charset its answer's header names
 //! ([`charset`]). A body is known for a feed by its root element, whatever content type its
-//! server labels it with. An item that names the symbols it is about (Nasdaq's
-//! `<nasdaq:tickers>`) is about those, one that names none about the feed's configured
-//! symbols.
+//! server labels it with. An Atom title in `html` or `xhtml` is its text, not its markup. An
+//! item that names the symbols it is about (Nasdaq's `<nasdaq:tickers>`) is about those, one
+//! that names none about the feed's configured symbols.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -241,7 +241,14 @@ pub fn parse_items(
     let mut out = Vec::new();
     let mut guids: Vec<String> = Vec::new();
     for (i, entry) in feed.entries.into_iter().enumerate().take(MAX_ITEMS) {
-        let Some(title) = entry.title.map(|t| t.content) else {
+        // An Atom title in `html` or `xhtml` is markup: its text is the headline.
+        let Some(title) = entry.title.map(|t| {
+            if matches!(t.content_type.subty().as_str(), "html" | "xhtml") {
+                plain_text(&t.content)
+            } else {
+                t.content
+            }
+        }) else {
             continue;
         };
         let title = clip(title.trim(), MAX_TITLE);
@@ -520,6 +527,23 @@ mod tests {
         let items = parse_items(atom.as_bytes(), "edgar", "http://f/3", &[], now()).unwrap();
         assert_eq!(items[0].published.to_rfc3339(), "2026-02-04T21:31:07+00:00");
         assert_eq!(items[0].link.as_deref(), Some("https://sec.example/1"));
+    }
+
+    #[test]
+    fn atom_titles_in_html_are_their_text_not_their_markup() {
+        // An Atom title of type `html` (or `xhtml`) is markup for a reader to render: its
+        // tags are no part of the headline, whose words a chat reads and rules match.
+        let atom = r#"<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>markets</title><id>urn:m</id><updated>2026-02-03T07:32:00Z</updated><entry><title type="html">Nvidia &lt;em&gt;slumps&lt;/em&gt; as AT&amp;amp;T &amp;lt;b&amp;gt; rises</title><id>urn:m:1</id><link href="https://m.example/1"/><updated>2026-02-03T07:32:00Z</updated></entry><entry><title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">OpenAI <b>seeks</b> alternatives</div></title><id>urn:m:2</id><link href="https://m.example/2"/><updated>2026-02-03T07:32:00Z</updated></entry><entry><title>Plain &lt;text&gt; stays</title><id>urn:m:3</id><link href="https://m.example/3"/><updated>2026-02-03T07:32:00Z</updated></entry></feed>"#;
+        let items = parse_items(atom.as_bytes(), "m", "http://f/m", &[], now()).unwrap();
+        let titles: Vec<&str> = items.iter().map(|h| h.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Nvidia slumps as AT&T <b> rises",
+                "OpenAI seeks alternatives",
+                "Plain <text> stays"
+            ]
+        );
     }
 
     #[test]
