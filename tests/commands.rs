@@ -163,6 +163,17 @@ async fn watch_lists_settings_mutes_and_queries_answer_and_check_their_arguments
         say("/unwatch all").await,
         "👀 Alerts about all symbols again."
     );
+    // "All" is every symbol, in either language and either command; the ticker is `$ALL`.
+    for all in ["/watch all", "/unwatch alle", "/watch Alle"] {
+        say("/watch AMD").await;
+        assert_eq!(
+            say(all).await,
+            "👀 Alerts about all symbols again.",
+            "{all}"
+        );
+    }
+    // Taken as the ticker (which the fake quote provider does not know).
+    has(say("/watch $ALL").await, "knows no symbol ALL");
 
     // Settings.
     let shown = say("/settings").await;

@@ -168,7 +168,7 @@ pub static DE: Texts = Texts {
     no_personal_alerts: "Noch keine eigenen Alarme. Beispiel: <code>/alert NVDA drop 3%</code>",
     alert_usage: "Beispiele:\n<code>/alert NVDA below 180</code> (fällt unter 180)\n<code>/alert NVDA above 200</code> (steigt über 200)\n<code>/alert NVDA drop 3%</code> (ggü. dem Vortagesschluss)\n<code>/alert NVDA rise 3%</code>\n<code>/alert NVDA move 2% 1h</code> (in eine Richtung innerhalb einer Stunde)\n<code>/alert NVDA news \"OpenAI\" Chips</code> (Wörter der Schlagzeile, optional gefolgt von einem Kursteil)\nZusätze: <code>every 4h</code> (höchstens ein Alarm je 4 Std.), <code>once</code> (danach gelöscht), <code>quiet</code> (ohne Ton).",
     mute_usage: "Beispiele: <code>/mute NVDA 1d</code>, <code>/mute nvda-customer-own-chips 12h</code>, <code>/mute all 2h</code>",
-    watch_usage: "Beispiel: <code>/watch NVDA AMD</code> — Meldungen zu anderen Symbolen entfallen dann. <code>/unwatch NVDA</code>, <code>/unwatch all</code>",
+    watch_usage: "Beispiel: <code>/watch NVDA AMD</code> — Meldungen zu anderen Symbolen entfallen dann. <code>/unwatch NVDA</code>, <code>/unwatch alle</code>",
     no_quote: "Für dieses Symbol gibt es noch keine Kursdaten. Steht es in einer [[quotes]]-Quelle der Konfiguration?",
     no_news: "Keine aktuellen Schlagzeilen zu diesem Symbol.",
     evidence_heading: "Warum diese Meldung ausgelöst wurde",

@@ -128,6 +128,10 @@ impl Conversation<'_> {
 
     pub(super) fn watch(&self, chat: Option<Chat>, args: &str) -> Result<String, StoreError> {
         let t = self.t();
+        if means_all(args) {
+            // Watching all symbols is watching no list (the ticker ALL is `$ALL`).
+            return self.unwatch(chat.as_ref(), args);
+        }
         let list = match self.watch_symbols(args) {
             Ok(list) => list,
             Err(reply) => return Ok(reply),
@@ -154,7 +158,7 @@ impl Conversation<'_> {
 
     pub(super) fn unwatch(&self, chat: Option<&Chat>, args: &str) -> Result<String, StoreError> {
         let t = self.t();
-        let all = args.trim().eq_ignore_ascii_case("all");
+        let all = means_all(args);
         let list = match self.watch_symbols(args) {
             _ if all => Vec::new(),
             Ok(list) => list,
@@ -223,4 +227,11 @@ impl Conversation<'_> {
         let _ = write!(out, "\n{}", self.settings_text(chat));
         Ok(out)
     }
+}
+
+/// Whether the argument of `/watch` or `/unwatch` is "all" (German "alle"): every symbol, not
+/// the ticker ALL, which is written `$ALL`.
+fn means_all(args: &str) -> bool {
+    let word = args.trim();
+    word.eq_ignore_ascii_case("all") || word.eq_ignore_ascii_case("alle")
 }
