@@ -266,8 +266,15 @@ impl Chat {
     /// Takes in the rules of `group`, the group this supergroup was (under the supergroup's
     /// names for its personal alerts). What the supergroup chose itself stays; what `/start`
     /// gave it by default, which nobody chose, gives way to the group's choice, so a rule the
-    /// group dropped does not come back. Taking the same group in again changes nothing.
+    /// group dropped does not come back. A group that follows nothing (it never ran `/start`:
+    /// any command makes a record) leaves the supergroup's defaults as they are, or the chat
+    /// just told by `/start` what it follows would get nothing. Only choices to follow are
+    /// kept this way: a default the supergroup dropped comes back if the group follows it.
+    /// Taking the same group in again changes nothing.
     pub fn take_in_rules(&mut self, group: &Chat) {
+        if group.rules.is_empty() {
+            return;
+        }
         let given = std::mem::take(&mut self.by_default);
         self.rules.retain(|r| !given.contains(r));
         self.by_default = group

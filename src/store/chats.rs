@@ -166,9 +166,13 @@ impl Store {
                 // to the group's choice.
                 c.take_in_rules(&group);
                 c.watch.extend(group.watch.iter().cloned());
+                // A mute the supergroup set stays; one of its own that has ended gives way to
+                // the group's on the same target.
                 for m in &group.mutes {
-                    if !c.mutes.iter().any(|x| x.what == m.what) {
-                        c.mutes.push(m.clone());
+                    match c.mutes.iter_mut().find(|x| x.what == m.what) {
+                        Some(own) if own.until <= now => own.until = m.until,
+                        Some(_) => {}
+                        None => c.mutes.push(m.clone()),
                     }
                 }
                 // The two chats' mutes together may be more than a chat keeps: then new

@@ -77,6 +77,7 @@ on_every_backend!(
     a_supergroup_that_spoke_before_its_migration_takes_the_groups_settings,
     a_supergroup_started_before_its_migration_keeps_the_rules_the_group_chose,
     a_supergroup_keeps_at_most_fifty_mutes_after_taking_its_groups_in,
+    a_supergroup_started_before_a_group_that_follows_nothing_keeps_its_defaults,
     posted_evidence_is_remembered_per_alert_and_chat_and_forgotten_with_the_messages,
     only_new_or_changed_bars_are_news,
     chats_are_updated_in_place_and_subscribers_found,
@@ -579,6 +580,39 @@ fn a_supergroup_started_before_its_migration_keeps_the_rules_the_group_chose(f: 
     // Reported again: nothing changes.
     store.migrate_chat(-44, -10_044, now).unwrap();
     assert_eq!(store.chat(-10_044).unwrap().unwrap(), moved);
+}
+
+/// A group that never ran `/start` (a `/settings` or `/mute` there made its record) follows
+/// nothing: a supergroup `/start` was answered in first keeps the defaults it was told it
+/// follows. A mute of its own that has ended gives way to the group's in force.
+fn a_supergroup_started_before_a_group_that_follows_nothing_keeps_its_defaults(f: &Fixture) {
+    let store = f.open();
+    let now = Utc::now();
+    let defaults: Vec<String> = ["seed", "guidance"].map(String::from).to_vec();
+    let later = now + chrono::TimeDelta::hours(5);
+    let mut group = Chat::new(-47, ChatKind::Group, "Traders".into(), now);
+    group.mutes.push(Mute {
+        what: MuteTarget::Symbol("NVDA".into()),
+        until: later,
+    });
+    store.put_chat(&group).unwrap();
+    let mut early = Chat::new(-10_047, ChatKind::Supergroup, "Traders".into(), now);
+    early.follow_defaults(&defaults);
+    early.mutes.push(Mute {
+        what: MuteTarget::Symbol("NVDA".into()),
+        until: now - chrono::TimeDelta::hours(1),
+    });
+    store.put_chat(&early).unwrap();
+    store.migrate_chat(-47, -10_047, now).unwrap();
+    let moved = store.chat(-10_047).unwrap().unwrap();
+    assert_eq!(moved.rules, defaults.iter().cloned().collect());
+    assert_eq!(
+        moved.mutes,
+        [Mute {
+            what: MuteTarget::Symbol("NVDA".into()),
+            until: later
+        }]
+    );
 }
 
 fn a_supergroup_keeps_at_most_fifty_mutes_after_taking_its_groups_in(f: &Fixture) {
