@@ -376,6 +376,7 @@ pub fn named_symbols(cmd: Command, args: &str) -> Vec<String> {
             .and_then(|(_, spec)| personal::parse(spec, &personal::Limits::UNLIMITED).ok())
             .map(|s| vec![s.symbol])
             .unwrap_or_default(),
+        Command::Watch if means_all(args) => Vec::new(),
         Command::Watch => symbols(args).unwrap_or_default(),
         Command::Alert => personal::parse(args, &personal::Limits::UNLIMITED)
             .map(|s| vec![s.symbol])
@@ -385,6 +386,13 @@ pub fn named_symbols(cmd: Command, args: &str) -> Vec<String> {
     .into_iter()
     .take(MAX_CHECKS)
     .collect()
+}
+
+/// Whether the argument of `/watch` or `/unwatch` is "all" (German "alle"): every symbol, not
+/// the ticker ALL, which is written `$ALL`.
+fn means_all(args: &str) -> bool {
+    let word = args.trim();
+    word.eq_ignore_ascii_case("all") || word.eq_ignore_ascii_case("alle")
 }
 
 /// The first word of the arguments ("" when there is none).
@@ -604,5 +612,13 @@ mod tests {
             );
             assert_eq!(named_symbols(Command::Quote, list), ["NVDA", "AMD"]);
         }
+    }
+
+    #[test]
+    fn watching_all_names_no_symbol_to_ask_about() {
+        for all in ["all", " ALLE ", "All"] {
+            assert!(named_symbols(Command::Watch, all).is_empty(), "{all}");
+        }
+        assert_eq!(named_symbols(Command::Watch, "$ALL"), ["ALL"]);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Conversation, Reply, first_word, symbols};
+use super::{Conversation, Reply, first_word, means_all, symbols};
 use crate::chats::Chat;
 use crate::delivery::render::escape;
 use crate::personal;
@@ -227,11 +227,4 @@ impl Conversation<'_> {
         let _ = write!(out, "\n{}", self.settings_text(chat));
         Ok(out)
     }
-}
-
-/// Whether the argument of `/watch` or `/unwatch` is "all" (German "alle"): every symbol, not
-/// the ticker ALL, which is written `$ALL`.
-fn means_all(args: &str) -> bool {
-    let word = args.trim();
-    word.eq_ignore_ascii_case("all") || word.eq_ignore_ascii_case("alle")
 }
