@@ -153,11 +153,43 @@ impl PersonalAlert {
     pub fn parsed(&self) -> Result<Spec, SpecError> {
         parse_listed(&self.spec)
     }
+
+    /// Its normal form as this version writes it, for `/alerts` and the answers: an alert
+    /// stored by an earlier version (`below 1.085`) is listed as it would be written now
+    /// (`below 1.0850`), so a line copied into `/edit` reads as listed.
+    pub fn listed(&self) -> String {
+        self.parsed()
+            .map_or_else(|_| self.spec.clone(), |spec| spec.summary())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_alert_is_listed_as_this_version_writes_it() {
+        let alert = |spec: &str| PersonalAlert {
+            chat: 42,
+            number: 1,
+            spec: spec.into(),
+            created: "2026-02-02T21:00:00Z".parse().unwrap(),
+            paused: false,
+            changed: None,
+        };
+        // Stored by an earlier version in three decimals: listed with a fourth, which reads
+        // back as listed when typed into `/edit`.
+        let listed = alert("EURUSD=X below 1.085").listed();
+        assert_eq!(listed, "EURUSD=X below 1.0850");
+        assert_eq!(
+            parse(&listed, &Limits::UNLIMITED).map(|s| s.price),
+            Ok(Some(PricePart::Below(1.085)))
+        );
+        // A percentage is never asked about: it keeps its three decimals.
+        assert_eq!(alert("NVDA drop 1.125%").listed(), "NVDA drop 1.125%");
+        // One that does not read is listed as it is stored.
+        assert_eq!(alert("NVDA sideways").listed(), "NVDA sideways");
+    }
 
     #[test]
     fn a_split_restates_the_levels_of_alerts_made_before_it() {

@@ -267,7 +267,7 @@ fn number(
                     written: text.to_string(),
                     thousands,
                     // In the normal form, not ambiguous in turn: `12.3450` for `12,345`.
-                    decimal: decimal.parse().map_or(decimal.clone(), num),
+                    decimal: decimal.parse().map_or(decimal.clone(), level),
                 }),
                 _ => taken,
             }
@@ -464,15 +464,21 @@ fn parse_as(input: &str, limits: &Limits, separators: Separators) -> Result<Spec
     Ok(spec)
 }
 
-/// `x` in the normal form: at most four decimals, no trailing zeros — but for three decimals,
-/// which would be asked about when typed back (`1.085` could be 1085): those get a fourth
-/// (`1.0850`), so what `/alerts` lists can be copied into `/edit` as it is.
+/// `x` in the normal form: at most four decimals, no trailing zeros.
 fn num(x: f64) -> String {
     let s = format!("{x:.4}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A price level in the normal form: [`num`], but three decimals, which would be asked about
+/// when typed back (`1.085` could be 1085), get a fourth (`1.0850`), so what `/alerts` lists
+/// can be copied into `/edit` as it is. (A percentage is never asked about: it is never in
+/// the thousands.)
+fn level(x: f64) -> String {
+    let s = num(x);
     match s.split_once('.') {
         Some((_, fraction)) if fraction.len() == 3 => format!("{s}0"),
-        _ => s.to_string(),
+        _ => s,
     }
 }
 
@@ -497,8 +503,8 @@ impl Spec {
         }
         if let Some(p) = &self.price {
             parts.push(match p {
-                PricePart::Below(x) => format!("below {}", num(*x)),
-                PricePart::Above(x) => format!("above {}", num(*x)),
+                PricePart::Below(x) => format!("below {}", level(*x)),
+                PricePart::Above(x) => format!("above {}", level(*x)),
                 PricePart::Drop(x) => format!("drop {}%", num(*x)),
                 PricePart::Rise(x) => format!("rise {}%", num(*x)),
                 PricePart::Move { pct, window } => format!("move {}% {}", num(*pct), span(*window)),

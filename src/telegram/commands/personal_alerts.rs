@@ -62,7 +62,7 @@ impl Conversation<'_> {
         for a in list {
             let line = t.personal_line(
                 a.number,
-                &escape(&a.spec),
+                &escape(&a.listed()),
                 a.created.with_timezone(&self.locale.tz).date_naive(),
             );
             if a.paused {
