@@ -99,8 +99,9 @@ pub fn telegram_now() -> DateTime<Utc> {
 /// The host's time: the wall clock of the machine the bot runs on, for what is read outside
 /// the bot against that same clock — the stamp in the heartbeat file, written beside the
 /// file's modification time, which `healthcheck` (and any monitor) compares with the host's
-/// clock. Like [`telegram_now`] it is not the bot's time: an anchored [`Clock`] (tests,
-/// `run --clock-start`) would date a fresh heartbeat days in the past.
+/// clock; and a server's `Retry-After` given as a date when its answer has no `Date` of its
+/// own to read it against. Like [`telegram_now`] it is not the bot's time: an anchored
+/// [`Clock`] (tests, `run --clock-start`) would date a fresh heartbeat days in the past.
 pub fn host_now() -> DateTime<Utc> {
     Utc::now()
 }

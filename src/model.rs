@@ -40,16 +40,18 @@ pub fn symbol(raw: &str) -> Option<String> {
 /// (`VOD.L`).
 pub fn us_symbol(raw: &str) -> Option<String> {
     let raw = raw.trim().trim_start_matches('$');
-    match raw.split_once(['.', '/']) {
-        Some((base, class))
-            if class.len() == 1
-                && class.chars().all(|c| c.is_ascii_alphabetic())
-                && base.chars().all(|c| c.is_ascii_alphabetic()) =>
-        {
-            symbol(&format!("{base}-{class}"))
-        }
-        _ => symbol(raw),
+    match share_class(raw, &['.', '/']) {
+        Some((base, class)) => symbol(&format!("{base}-{class}")),
+        None => symbol(raw),
     }
+}
+
+/// A US share class written after one of `marks` (`BRK.B` with `.`, `BRK-B` with `-`): the
+/// company's letters and the class's one letter.
+pub fn share_class<'a>(symbol: &'a str, marks: &[char]) -> Option<(&'a str, &'a str)> {
+    let (base, class) = symbol.split_once(marks)?;
+    let letters = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphabetic());
+    (class.len() == 1 && letters(class) && letters(base)).then_some((base, class))
 }
 
 /// What the provider said about a symbol.
@@ -417,7 +419,7 @@ mod tests {
         ] {
             assert_eq!(us_symbol(raw), Some(expected.to_string()), "{raw}");
         }
-        for raw in ["", "BRK/", "BRK/BB/", "A/B/C"] {
+        for raw in ["", "BRK/", "BRK/BB/", "A/B/C", "/B"] {
             assert_eq!(us_symbol(raw), None, "{raw}");
         }
     }

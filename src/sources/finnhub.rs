@@ -39,15 +39,9 @@ use crate::model::{Bar, Interval, Session, price};
 /// Finnhub's spelling of a symbol: a US share class after a dot (`BRK-B` → `BRK.B`), the rest
 /// as the bot writes them.
 pub fn finnhub_symbol(symbol: &str) -> std::borrow::Cow<'_, str> {
-    match symbol.split_once('-') {
-        Some((base, class))
-            if class.len() == 1
-                && class.chars().all(|c| c.is_ascii_alphabetic())
-                && base.chars().all(|c| c.is_ascii_alphabetic()) =>
-        {
-            format!("{base}.{class}").into()
-        }
-        _ => symbol.into(),
+    match crate::model::share_class(symbol, &['-']) {
+        Some((base, class)) => format!("{base}.{class}").into(),
+        None => symbol.into(),
     }
 }
 
