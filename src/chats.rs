@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -158,16 +158,20 @@ impl Settings {
     }
 
     /// A local time of the chat's zone as UTC. A time that does not exist (skipped when the
-    /// clocks go forward) is taken an hour later; an ambiguous one is its first occurrence.
+    /// clocks go forward) is taken as much later as the clocks went forward — an hour in most
+    /// zones, half an hour on Lord Howe Island; an ambiguous one is its first occurrence.
     pub fn to_utc(&self, local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
         let zone = self.zone();
-        zone.from_local_datetime(&local)
-            .earliest()
-            .or_else(|| {
-                zone.from_local_datetime(&(local + chrono::TimeDelta::hours(1)))
-                    .earliest()
-            })
-            .map(|t| t.with_timezone(&Utc))
+        if let Some(t) = zone.from_local_datetime(&local).earliest() {
+            return Some(t.with_timezone(&Utc));
+        }
+        // Skipped: read with the offset in force before the clocks went forward (a day
+        // earlier), which puts it the gap's length after the time it names.
+        let before = zone
+            .offset_from_local_datetime(&(local - chrono::TimeDelta::days(1)))
+            .earliest()?;
+        let offset = chrono::TimeDelta::seconds(i64::from(before.fix().local_minus_utc()));
+        Some((local - offset).and_utc())
     }
 }
 
@@ -423,6 +427,34 @@ mod tests {
         assert_eq!(
             settings.quiet_until("2026-03-20T12:00:00Z".parse().unwrap()),
             None
+        );
+    }
+
+    /// Not every change of clocks is an hour: Lord Howe Island goes forward by half an hour,
+    /// Troll in Antarctica by two. A local time in the gap is taken the gap's length later.
+    #[test]
+    fn a_local_time_skipped_by_a_change_of_clocks_other_than_an_hour_is_taken_that_much_later() {
+        let quiet = |tz: &str, to: (u32, u32)| Settings {
+            tz: tz.into(),
+            quiet: Some((
+                NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+                NaiveTime::from_hms_opt(to.0, to.1, 0).unwrap(),
+            )),
+            ..Settings::default()
+        };
+        // 4 October 2026: Lord Howe Island skips from 02:00 (+10:30) to 02:30 (+11).
+        let lord_howe = quiet("Australia/Lord_Howe", (2, 15));
+        assert_eq!(
+            lord_howe.quiet_until("2026-10-03T15:10:00Z".parse().unwrap()),
+            Some("2026-10-03T15:45:00Z".parse().unwrap()),
+            "02:45 +11, half an hour later, not an hour"
+        );
+        // 29 March 2026: Troll skips from 01:00 (+00) to 03:00 (+02).
+        let troll = quiet("Antarctica/Troll", (1, 30));
+        assert_eq!(
+            troll.quiet_until("2026-03-28T23:10:00Z".parse().unwrap()),
+            Some("2026-03-29T01:30:00Z".parse().unwrap()),
+            "23:10 is within the quiet hours, which end at 03:30 +02"
         );
     }
 
