@@ -118,7 +118,9 @@ impl Settings {
         self.tz.parse().unwrap_or(Tz::UTC)
     }
 
-    /// Whether `now` falls into the quiet hours; if so, when they end.
+    /// Whether `now` falls into the quiet hours; if so, when they end: the next time the
+    /// chat's clock reads their end (in the hour that repeats when the clocks go back, its
+    /// second time, once the first has passed).
     pub fn quiet_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let (from, to) = self.quiet?;
         let zone = self.zone();
@@ -136,7 +138,17 @@ impl Settings {
         if from > to && time >= from || from <= to && time >= to {
             date = date.succ_opt()?;
         }
-        self.to_utc(date.and_time(to))
+        let end = date.and_time(to);
+        let first = self.to_utc(end)?;
+        if first > now {
+            return Some(first);
+        }
+        // Within the hour that repeats when the clocks go back, after the end's first
+        // occurrence: the quiet hours end when it comes again.
+        zone.from_local_datetime(&end)
+            .latest()
+            .map(|t| t.with_timezone(&Utc))
+            .filter(|t| *t > now)
     }
 
     /// Takes in the settings of the group a supergroup was, for a supergroup that had a
@@ -427,6 +439,45 @@ mod tests {
         assert_eq!(
             settings.quiet_until("2026-03-20T12:00:00Z".parse().unwrap()),
             None
+        );
+    }
+
+    /// 25 October 2026: Berlin's clocks go back from 03:00 to 02:00, so 02:00–03:00 comes
+    /// twice. Quiet hours until 02:30 hold the second time too, until 02:30 comes again.
+    #[test]
+    fn quiet_hours_ending_in_the_hour_that_repeats_end_when_it_comes_again() {
+        let settings = Settings {
+            tz: "Europe/Berlin".into(),
+            quiet: Some((
+                NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+                NaiveTime::from_hms_opt(2, 30, 0).unwrap(),
+            )),
+            ..Settings::default()
+        };
+        // 02:10 CEST: the first 02:30 ends them.
+        assert_eq!(
+            settings.quiet_until("2026-10-25T00:10:00Z".parse().unwrap()),
+            Some("2026-10-25T00:30:00Z".parse().unwrap())
+        );
+        // 02:40 CEST: not quiet.
+        assert_eq!(
+            settings.quiet_until("2026-10-25T00:40:00Z".parse().unwrap()),
+            None
+        );
+        // 02:10 CET: quiet again, until 02:30 CET — not until a time already past.
+        let now: DateTime<Utc> = "2026-10-25T01:10:00Z".parse().unwrap();
+        assert_eq!(
+            settings.quiet_until(now),
+            Some("2026-10-25T01:30:00Z".parse().unwrap())
+        );
+        let chat = Chat {
+            rules: ["seed".to_string()].into(),
+            settings,
+            ..Chat::new(1, ChatKind::Private, "Ann".into(), now)
+        };
+        assert_eq!(
+            chat.disposition("seed", None, now),
+            Disposition::After("2026-10-25T01:30:00Z".parse().unwrap())
         );
     }
 
