@@ -130,6 +130,34 @@ fn a_bad_value_from_the_environment_names_its_variable() {
     );
 }
 
+/// A schedule no date matches (30 February, 31 April) reads as cron, but its source would
+/// fetch once at the start and never again: it is a problem at its line.
+#[test]
+fn a_schedule_that_never_fires_is_a_problem() {
+    for expr in ["0 0 8 30 2 *", "0 0 8 31 Apr,Jun *"] {
+        let text = FULL
+            .replace(
+                "schedule = \"0 * * * * *\"",
+                &format!("schedule = \"{expr}\""),
+            )
+            .replace(
+                "schedule = \"*/30 * * * * *\"",
+                &format!("schedule = \"{expr}\""),
+            );
+        let problems = parse(&text, &[]).unwrap_err();
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(text.len(), 2, "{text:?}");
+        assert!(
+            text.iter()
+                .all(|t| t.contains(&format!("`{expr}` never fires: no date matches it"))),
+            "{text:?}"
+        );
+    }
+    // 29 February comes every four years.
+    let leap = FULL.replace("schedule = \"0 * * * * *\"", "schedule = \"0 0 8 29 2 *\"");
+    assert!(parse(&leap, &[]).is_ok());
+}
+
 #[test]
 fn every_bad_value_is_reported() {
     let problems = parse(

@@ -119,13 +119,26 @@ pub(super) fn storage_postgres(
     }
 }
 
-/// Parses a cron expression as the `cron` crate reads it (seconds first).
+/// Parses a cron expression as the `cron` crate reads it (seconds first). One that no date
+/// matches (`0 0 8 30 2 *`) is a problem: its job would run at the start and never again.
 pub(super) fn parse_schedule(
     file: &SourceFile,
     value: &Spanned<String>,
     problems: &mut Vec<Problem>,
 ) -> Option<cron::Schedule> {
     match cron::Schedule::from_str(value.get_ref().trim()) {
+        Ok(s) if s.after(&chrono::DateTime::UNIX_EPOCH).next().is_none() => {
+            problems.push(Problem::at(
+                file,
+                value.span(),
+                format!(
+                    "`{}` never fires: no date matches it",
+                    value.get_ref().trim()
+                ),
+                Some("the day of the month must exist in the months given (and fall on the day of the week given, if any)".into()),
+            ));
+            None
+        }
         Ok(s) => Some(s),
         Err(e) => {
             let fields = value.get_ref().split_whitespace().count();
