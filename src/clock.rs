@@ -8,7 +8,7 @@
 //! tokio's clock — so a test with `tokio::time::pause()` moves both together and never sleeps,
 //! and a test against recorded payloads from February 2026 sees February 2026.
 //! [`Clock::jump`] moves wall time without moving tokio's clock, which is how a suspended
-//! laptop or an NTP step looks to the scheduler.
+//! laptop or an NTP step looks to the scheduler ([`Clock::step_back`]: a step back).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -82,6 +82,16 @@ impl Clock {
         if let ClockInner::Anchored(anchor) = &*self.inner {
             let mut anchor = anchor.lock().unwrap_or_else(|e| e.into_inner());
             anchor.at += chrono::Duration::from_std(by).unwrap_or(chrono::TimeDelta::MAX);
+        }
+    }
+
+    /// Moves an anchored clock's wall time back by `by` without tokio time passing — what an
+    /// NTP step back (a clock that ran fast, a restored virtual machine) looks like. Does
+    /// nothing to the system's or Telegram's clock.
+    pub fn step_back(&self, by: Duration) {
+        if let ClockInner::Anchored(anchor) = &*self.inner {
+            let mut anchor = anchor.lock().unwrap_or_else(|e| e.into_inner());
+            anchor.at -= chrono::Duration::from_std(by).unwrap_or(chrono::TimeDelta::MAX);
         }
     }
 }

@@ -4,7 +4,8 @@
 //! runs are sequential, so a job never overlaps itself. Ticks that pass while a run is busy, or
 //! while the machine sleeps, coalesce into one run. Wall time comes from the injected
 //! [`Clock`] and is re-read after every nap (naps are capped), because tokio's monotonic
-//! clock stops during suspend and ignores clock steps.
+//! clock stops during suspend and ignores clock steps. A wall clock stepped back does not
+//! hold a job until it has made up the step: the ticks go on from the time it reads.
 
 use std::future::Future;
 use std::time::Duration;
@@ -92,11 +93,18 @@ async fn job_loop<F, Fut>(
         return;
     }
     loop {
+        let now = clock.now();
+        if now < covered {
+            // The wall clock was stepped back: the ticks go on from the time it reads now
+            // (one at this very instant too), instead of waiting until it reaches the time it
+            // read before the step.
+            tracing::info!(job = %name, back_secs = (covered - now).num_seconds(), "wall clock stepped back");
+            covered = now - chrono::TimeDelta::nanoseconds(1);
+        }
         let Some(next) = schedule.after(&covered.with_timezone(&Utc)).next() else {
             tracing::info!(job = %name, "schedule has no further ticks");
             return;
         };
-        let now = clock.now();
         if next > now {
             let nap = (next - now).to_std().unwrap_or(Duration::ZERO).min(MAX_NAP);
             tokio::select! {
@@ -326,6 +334,41 @@ mod tests {
         clock.jump(Duration::from_secs(3 * 3600));
         tokio::time::sleep(MAX_NAP + Duration::from_secs(1)).await;
         assert_eq!(runs.load(Ordering::SeqCst), 1, "180 missed ticks, one run");
+        shutdown.cancel();
+        s.stopped().await;
+    }
+
+    /// A wall clock stepped back (it ran fast, and NTP set it right) does not hold a job
+    /// until it has made up the step: the ticks go on from the time it reads now.
+    #[tokio::test(start_paused = true)]
+    async fn a_clock_stepped_back_does_not_hold_the_job_for_the_step() {
+        let clock = Clock::anchored(start());
+        let shutdown = CancellationToken::new();
+        let s = Scheduler::new(clock.clone(), shutdown.clone());
+        let runs = Arc::new(AtomicUsize::new(0));
+        let r = runs.clone();
+        let minutely = cron::Schedule::from_str("0 * * * * *").unwrap();
+        s.spawn(
+            "minutely".into(),
+            minutely,
+            Duration::from_secs(5),
+            false,
+            move || {
+                let r = r.clone();
+                async move {
+                    r.fetch_add(1, Ordering::SeqCst);
+                }
+            },
+        );
+        tokio::time::sleep(Duration::from_secs(150)).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "at 21:01 and 21:02");
+        clock.step_back(Duration::from_secs(2 * 3600));
+        tokio::time::sleep(Duration::from_secs(180)).await;
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            5,
+            "at 19:03, 19:04 and 19:05 by the clock set right"
+        );
         shutdown.cancel();
         s.stopped().await;
     }
