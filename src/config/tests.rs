@@ -314,6 +314,32 @@ fn variables_that_name_no_key_say_why() {
     );
 }
 
+/// A duration is added to times (a quote kept on demand until now + `keep_quoted`): one past
+/// the calendar's end would panic there, so any beyond a hundred years is a problem at its
+/// place.
+#[test]
+fn a_duration_beyond_a_hundred_years_is_a_problem() {
+    let problems = parse("[symbols]\nkeep_quoted = \"300000y\"\n", &[]).unwrap_err();
+    let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(text.len(), 1, "{text:?}");
+    assert!(
+        text[0].contains(":2:") && text[0].contains("`300000y` is too long (at most 100 years)"),
+        "{text:?}"
+    );
+    let problems = parse("", &[("MARKETBOT_HTTP__TIMEOUT", "1000000y")]).unwrap_err();
+    assert!(
+        problems[0]
+            .to_string()
+            .contains("MARKETBOT_HTTP__TIMEOUT = `1000000y`: `1000000y` is too long"),
+        "{problems:?}"
+    );
+    let c = parse("[symbols]\nkeep_quoted = \"100y\"\n", &[]).unwrap();
+    assert_eq!(
+        c.symbols.limits.keep_quoted,
+        humantime::parse_duration("100y").unwrap()
+    );
+}
+
 #[test]
 fn the_listener_address_is_checked() {
     assert_eq!(parse("", &[]).unwrap().http.listen, Some(DEFAULT_LISTEN));

@@ -221,6 +221,13 @@ pub(super) fn parse_symbols(
     symbols
 }
 
+/// The longest duration any setting takes, `100y` (years of 365.25 days, as humantime counts
+/// them): durations are added to times and instants, and one past the calendar's end would
+/// panic there.
+const LONGEST: Duration = Duration::from_secs(36_525 * 24 * 3600);
+
+/// A duration (`20s`, `5m`), or `default` when it is not there; zero, or over a hundred years,
+/// is a problem.
 pub(super) fn duration(
     file: &SourceFile,
     value: Option<&Spanned<String>>,
@@ -229,6 +236,15 @@ pub(super) fn duration(
 ) -> Duration {
     let Some(v) = value else { return default };
     match humantime::parse_duration(v.get_ref().trim()) {
+        Ok(d) if d > LONGEST => {
+            problems.push(Problem::at(
+                file,
+                v.span(),
+                format!("`{}` is too long (at most 100 years)", v.get_ref()),
+                None,
+            ));
+            default
+        }
         Ok(d) if !d.is_zero() => d,
         _ => {
             problems.push(Problem::at(
