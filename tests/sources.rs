@@ -255,7 +255,8 @@ async fn a_feed_served_as_html_is_read_and_an_html_page_is_still_refused() {
 /// A feed whose XML declaration names no encoding is in the charset its answer's
 /// `Content-Type` names (a German portal's Latin-1, with Windows-1252's quotes): read as
 /// UTF-8, its umlauts made the whole feed malformed. A body that is UTF-8 stays UTF-8 whatever
-/// a server's default charset says.
+/// a server's default charset says, and a body that declares its encoding after a line break
+/// is read in that encoding once.
 #[tokio::test]
 async fn a_feed_in_the_charset_its_answer_names_is_read_in_it() {
     let origin = Origin::start().await;
@@ -274,13 +275,21 @@ async fn a_feed_in_the_charset_its_answer_names_is_read_in_it() {
         .collect();
     origin.set(
         "/latin.xml",
-        Reply::bytes("text/xml; charset=ISO-8859-1", latin),
+        Reply::bytes("text/xml; charset=ISO-8859-1", latin.clone()),
     );
     origin.set(
         "/utf8.xml",
         Reply::ok("text/xml; charset=ISO-8859-1", feed_text.clone()),
     );
-    for path in ["/latin.xml", "/utf8.xml"] {
+    // Declared in the body too, after a stray line break (a PHP script's): read once, not
+    // decoded from the header's charset and then again from the declaration.
+    let mut declared = b"\n<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>".to_vec();
+    declared.extend_from_slice(&latin["<?xml version=\"1.0\"?>".len()..]);
+    origin.set(
+        "/declared.xml",
+        Reply::bytes("text/xml; charset=ISO-8859-1", declared),
+    );
+    for path in ["/latin.xml", "/utf8.xml", "/declared.xml"] {
         let fetched = feed(&origin, path)
             .fetch(&http(2000), evening())
             .await

@@ -7,7 +7,7 @@
 //! and month names, German orders, sloppy English) are read by [`date::parse`]. A body that
 //! names no encoding of its own is read in the charset its answer's header names
 //! ([`charset`]). A body is known for a feed by its root element, whatever content type its
-//! server labels it with. An Atom title in `html` or `xhtml` is its text, not its markup. An
+//! server labels it with; both read the body's prologue with [`prologue`]. An Atom title in `html` or `xhtml` is its text, not its markup. An
 //! item that names the symbols it is about (Nasdaq's `<nasdaq:tickers>`) is about those, one
 //! that names none about the feed's configured symbols.
 
@@ -25,6 +25,7 @@ use crate::model::Headline;
 
 mod charset;
 pub mod date;
+mod prologue;
 mod tickers;
 
 /// Items beyond this many per fetch are ignored (a feed is a list of recent items).
@@ -140,31 +141,13 @@ impl Feed {
     }
 }
 
-/// How far into a body its root element is looked for.
-const ROOT_WITHIN: usize = 2048;
-
-/// Whether `body`'s root element, past a byte order mark, the XML declaration, comments and a
-/// document type, is an RSS (`rss`, RSS 1.0's `rdf:RDF`) or Atom (`feed`) document's.
+/// Whether `body`'s root element, past its prologue ([`prologue::read`]: a byte order mark,
+/// the XML declaration, comments and a document type), is an RSS (`rss`, RSS 1.0's
+/// `rdf:RDF`) or Atom (`feed`) document's.
 fn looks_like_feed(body: &[u8]) -> bool {
-    let head = &body[..body.len().min(ROOT_WITHIN)];
-    let mut rest = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
-    loop {
-        rest = rest.trim_ascii_start();
-        // Skipped up to the end of what they open.
-        let closing: &[u8] = if rest.starts_with(b"<?") {
-            b"?>"
-        } else if rest.starts_with(b"<!--") {
-            b"-->"
-        } else if rest.starts_with(b"<!") {
-            b">"
-        } else {
-            break;
-        };
-        match rest.windows(closing.len()).position(|w| w == closing) {
-            Some(end) => rest = &rest[end + closing.len()..],
-            None => return false,
-        }
-    }
+    let Some(rest) = prologue::read(body).root else {
+        return false;
+    };
     let Some(tag) = rest.strip_prefix(b"<") else {
         return false;
     };

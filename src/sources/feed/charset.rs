@@ -9,9 +9,6 @@
 
 use std::borrow::Cow;
 
-/// How far into the body the XML declaration is looked for.
-const DECLARATION_WITHIN: usize = 256;
-
 /// `body` in UTF-8 when it names no encoding of its own, is not UTF-8 and `charset` (the
 /// `Content-Type`'s parameter) names another encoding; otherwise `body` as it is.
 pub(super) fn decoded<'a>(body: &'a [u8], charset: Option<&str>) -> Cow<'a, [u8]> {
@@ -33,17 +30,13 @@ pub(super) fn decoded<'a>(body: &'a [u8], charset: Option<&str>) -> Cow<'a, [u8]
 }
 
 /// Whether `body` says its encoding itself: a byte order mark, or an XML declaration with an
-/// `encoding`.
+/// `encoding` — wherever in its prologue ([`super::prologue::read`]) the declaration stands,
+/// since feed-rs decodes the body in the encoding it names.
 fn names_its_encoding(body: &[u8]) -> bool {
-    if encoding_rs::Encoding::for_bom(body).is_some() {
-        return true;
-    }
-    let head = &body[..body.len().min(DECLARATION_WITHIN)];
-    head.starts_with(b"<?xml")
-        && head
-            .windows(2)
-            .position(|w| w == b"?>")
-            .is_some_and(|end| head[..end].windows(8).any(|w| w == b"encoding"))
+    encoding_rs::Encoding::for_bom(body).is_some()
+        || super::prologue::read(body)
+            .declaration
+            .is_some_and(|declaration| declaration.windows(8).any(|w| w == b"encoding"))
 }
 
 #[cfg(test)]
@@ -72,8 +65,12 @@ mod tests {
         let declared = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss>B\xf6rse</rss>";
         let utf8 = "<?xml version=\"1.0\"?><rss>B\u{f6}rse</rss>".as_bytes();
         let bom = b"\xef\xbb\xbf<rss>B\xc3\xb6rse</rss>";
+        // Whitespace before the declaration, as PHP scripts send it.
+        let declared_late =
+            b"\n <?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss>B\xf6rse</rss>";
         for (body, charset) in [
             (&declared[..], Some("windows-1252")),
+            (&declared_late[..], Some("ISO-8859-1")),
             (utf8, Some("ISO-8859-1")),
             (&bom[..], Some("ISO-8859-1")),
             (LATIN, None),
