@@ -164,7 +164,11 @@ impl Pacer {
     /// what is no message and takes no turn — a chat action, which must never make the reply
     /// behind it wait for the chat's gap — so nothing is counted.
     pub fn has_room(&self, chat: i64) -> bool {
-        let now = Instant::now();
+        self.room_at(chat, Instant::now())
+    }
+
+    /// [`Pacer::has_room`] at `now`.
+    fn room_at(&self, chat: i64, now: Instant) -> bool {
         if now < self.first_send {
             return false;
         }
@@ -292,7 +296,8 @@ mod tests {
     }
 
     /// A chat action takes no turn: it may go only while a message to its chat could go at
-    /// once, and looking counts for nothing.
+    /// once, and looking counts for nothing. Looked at as of given instants, with the
+    /// pacer's windows filled here, so nothing depends on how fast the machine runs.
     #[tokio::test]
     async fn room_for_a_chat_action_is_looked_at_without_taking_a_turn() {
         let mut pacer = Pacer::new(Limits {
@@ -300,18 +305,32 @@ mod tests {
             chat_gap: Duration::from_secs(3600),
             group_per_minute: 600,
         });
-        assert!(!pacer.has_room(1), "not in the first second after start");
+        let start = pacer.first_send;
+        assert!(
+            !pacer.room_at(1, start - Duration::from_millis(1)),
+            "not in the first second after start"
+        );
         pacer.first_send = Instant::now();
-        assert!(pacer.has_room(1));
-        assert!(pacer.has_room(1));
-        // Had looking taken chat 1's turn, its message would wait the hour.
+        let start = pacer.first_send;
+        assert!(pacer.room_at(1, start));
+        assert!(pacer.room_at(1, start));
+        // Had looking taken chat 1's turn, its message would wait the hour (it waits for
+        // nothing else: the pacer is empty and its start is past).
         tokio::time::timeout(Duration::from_secs(30), pacer.ready(1))
             .await
             .expect("the chat's turn was not taken");
-        assert!(!pacer.has_room(1), "within the chat's gap");
-        assert!(pacer.has_room(2));
-        pacer.ready(2).await;
-        assert!(!pacer.has_room(3), "all chats' second is full");
+        let sent = *pacer.overall.get_mut().back().expect("the send is counted");
+        let later = sent + pacer.min_gap;
+        assert!(!pacer.room_at(1, later), "within the chat's gap");
+        assert!(pacer.room_at(2, later));
+        // A second send fills all chats' second, until the first leaves the window.
+        pacer.overall.get_mut().push_back(later);
+        pacer.last_sent.get_mut().unwrap().insert(2, later);
+        assert!(
+            !pacer.room_at(3, later + pacer.min_gap),
+            "all chats' second is full"
+        );
+        assert!(pacer.room_at(3, sent + pacer.window));
     }
 
     #[tokio::test]
