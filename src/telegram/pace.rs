@@ -13,8 +13,10 @@
 //! carries Telegram's flood pause ([`FloodControl`]), which no message goes out during.
 //!
 //! Chat actions ("typing…") are no messages and take no turn here: a turn taken for one would
-//! make the reply behind it wait a chat's gap. One goes only while nothing would have to wait
-//! for it ([`Pacer::has_room`]) and no flood pause holds; otherwise it is left out.
+//! make the reply behind it wait a chat's gap. One goes only while a message to its chat would
+//! wait for nothing ([`Pacer::has_room`]: no sender holds the turn, which every sender does
+//! while it waits — so none goes while messages queue) and no flood pause holds; otherwise it
+//! is left out.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -128,71 +130,85 @@ impl Pacer {
         with_margin(Duration::from_secs(60))
     }
 
-    /// How long a send to `chat` at `now` must still wait for the chat's gap or the group's
-    /// minute; `None` (and the send counted) when it may go.
-    fn too_soon(&self, chat: i64, now: Instant) -> Option<Duration> {
-        let mut last = self.last_sent.lock().unwrap_or_else(|e| e.into_inner());
+    /// How long a message to `chat` at `now` must still wait for the chat's gap or its group's
+    /// minute; `None` when it could go. Counts nothing: [`Pacer::record`] does, once it goes.
+    fn wait_for(&self, chat: i64, now: Instant) -> Option<Duration> {
+        let last = self.last_sent.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(&t) = last.get(&chat)
             && now < t + self.chat_gap
         {
             return Some(t + self.chat_gap - now);
         }
+        drop(last);
+        if chat < 0 {
+            let groups = self.group_sent.lock().unwrap_or_else(|e| e.into_inner());
+            let window = self.group_window();
+            // The oldest of the group's last `group_max` messages.
+            if let Some(&oldest) = groups
+                .get(&chat)
+                .and_then(|sent| sent.iter().rev().nth(self.group_max - 1))
+                && now < oldest + window
+            {
+                return Some(oldest + window - now);
+            }
+        }
+        None
+    }
+
+    /// Counts a message to `chat` sent at `now`, for its gap and its group's minute. Called
+    /// only by the sender holding the overall turn, so no other send is counted between its
+    /// [`Pacer::wait_for`] and this.
+    fn record(&self, chat: i64, now: Instant) {
+        self.last_sent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(chat, now);
         if chat < 0 {
             let mut groups = self.group_sent.lock().unwrap_or_else(|e| e.into_inner());
             let sent = groups.entry(chat).or_default();
-            while sent.len() > self.group_max {
-                sent.pop_front();
-            }
-            if sent.len() >= self.group_max
-                && let Some(&first) = sent.front()
-                && now < first + self.group_window()
-            {
-                return Some(first + self.group_window() - now);
-            }
-            if sent.len() >= self.group_max {
+            while sent.len() >= self.group_max {
                 sent.pop_front();
             }
             sent.push_back(now);
         }
-        last.insert(chat, now);
-        None
     }
 
-    /// Whether a request to `chat` could go now without waiting for anything: the first second
-    /// after start is over, the chat's gap since its last message has passed, its group's
-    /// minute has room, and no sender is waiting for a turn with all chats' second full. For
-    /// what is no message and takes no turn — a chat action, which must never make the reply
-    /// behind it wait for the chat's gap — so nothing is counted.
+    /// When the next turn may be granted after the sends in `sent` (oldest first): three
+    /// quarters of a period after the last, and, when the window holds `per_window` sends, a
+    /// window after the oldest of them. `None` before any send.
+    fn next_turn(&self, sent: &VecDeque<Instant>) -> Option<Instant> {
+        sent.back()
+            .map(|last| *last + self.min_gap)
+            .into_iter()
+            .chain(
+                (sent.len() >= self.per_window)
+                    .then(|| sent.front().map(|first| *first + self.window))
+                    .flatten(),
+            )
+            .max()
+    }
+
+    /// Whether a message to `chat` could go now without waiting for anything: the first
+    /// second after start is over, the chat's gap since its last message has passed, its
+    /// group's minute has room, no sender holds the overall turn and the turn could be granted
+    /// at once. For what is no message and takes no turn — a chat action, which must never
+    /// make the reply behind it wait for the chat's gap — so nothing is counted.
     pub fn has_room(&self, chat: i64) -> bool {
         self.room_at(chat, Instant::now())
     }
 
     /// [`Pacer::has_room`] at `now`.
     fn room_at(&self, chat: i64, now: Instant) -> bool {
-        if now < self.first_send {
+        if now < self.first_send || self.wait_for(chat, now).is_some() {
             return false;
         }
-        let last = self.last_sent.lock().unwrap_or_else(|e| e.into_inner());
-        if last.get(&chat).is_some_and(|&t| now < t + self.chat_gap) {
-            return false;
-        }
-        drop(last);
-        if chat < 0 {
-            let groups = self.group_sent.lock().unwrap_or_else(|e| e.into_inner());
-            let window = self.group_window();
-            if groups.get(&chat).is_some_and(|sent| {
-                sent.iter().filter(|&&t| now < t + window).count() >= self.group_max
-            }) {
-                return false;
-            }
-        }
-        // A sender holds the overall lock while it waits for its turn: all chats' second is
-        // being used up.
+        // A sender inside `ready` holds the turn for as long as it waits for it: for a full
+        // window, and at every fan-out for the short gap after the previous send too. A
+        // message now would queue behind it, so there is no room while any sender holds it.
         let Ok(sent) = self.overall.try_lock() else {
             return false;
         };
-        !(sent.len() >= self.per_window
-            && sent.front().is_some_and(|&first| now < first + self.window))
+        self.next_turn(&sent).is_none_or(|at| at <= now)
     }
 
     /// Returns when a message to `chat` may be sent (and counts it as sent). Group ids are
@@ -208,28 +224,19 @@ impl Pacer {
         self.chats.until_key_ready(&chat).await;
         loop {
             let mut sent = self.overall.lock().await;
-            let earliest = sent
-                .back()
-                .map(|last| *last + self.min_gap)
-                .into_iter()
-                .chain(
-                    (sent.len() >= self.per_window)
-                        .then(|| sent.front().map(|first| *first + self.window))
-                        .flatten(),
-                )
-                .max();
-            if let Some(at) = earliest {
+            if let Some(at) = self.next_turn(&sent) {
                 tokio::time::sleep_until(at.into()).await;
             }
             let now = Instant::now();
-            let too_soon = self.too_soon(chat, now);
-            match too_soon {
-                // This chat's gap has not passed: the turn goes to the next in line.
+            match self.wait_for(chat, now) {
+                // This chat's gap (or its group's minute) has not passed: the turn goes to the
+                // next in line.
                 Some(wait) => {
                     drop(sent);
                     tokio::time::sleep(wait).await;
                 }
                 None => {
+                    self.record(chat, now);
                     if sent.len() >= self.per_window {
                         sent.pop_front();
                     }
@@ -322,7 +329,14 @@ mod tests {
         let sent = *pacer.overall.get_mut().back().expect("the send is counted");
         let later = sent + pacer.min_gap;
         assert!(!pacer.room_at(1, later), "within the chat's gap");
+        assert!(
+            !pacer.room_at(2, sent),
+            "within the shortest time between two sends"
+        );
         assert!(pacer.room_at(2, later));
+        let turn = pacer.overall.try_lock().expect("no sender holds the turn");
+        assert!(!pacer.room_at(2, later), "a sender holds the turn");
+        drop(turn);
         // A second send fills all chats' second, until the first leaves the window.
         pacer.overall.get_mut().push_back(later);
         pacer.last_sent.get_mut().unwrap().insert(2, later);
@@ -331,6 +345,36 @@ mod tests {
             "all chats' second is full"
         );
         assert!(pacer.room_at(3, sent + pacer.window));
+    }
+
+    /// A group's minute is one check, for messages (which wait for it) and chat actions
+    /// (which are left out), and looking counts nothing.
+    #[test]
+    fn a_groups_minute_holds_for_messages_and_chat_actions_alike() {
+        let pacer = Pacer::new(Limits {
+            per_second: 30,
+            chat_gap: Duration::from_secs(1),
+            group_per_minute: 2,
+        });
+        let start = pacer.first_send;
+        let window = pacer.group_window();
+        pacer.record(-5, start);
+        pacer.record(-5, start + Duration::from_secs(2));
+        let at = start + Duration::from_secs(4);
+        assert_eq!(pacer.wait_for(-5, at), Some(start + window - at));
+        assert!(!pacer.room_at(-5, at));
+        assert_eq!(pacer.wait_for(-6, at), None, "another group");
+        assert_eq!(pacer.wait_for(5, at), None, "a private chat");
+        assert_eq!(pacer.wait_for(-5, start + window), None);
+        assert!(pacer.room_at(-5, start + window));
+        // The minute runs from the older of the last two on.
+        let third = start + window;
+        pacer.record(-5, third);
+        let at = third + Duration::from_millis(1500);
+        assert_eq!(
+            pacer.wait_for(-5, at),
+            Some(start + Duration::from_secs(2) + window - at)
+        );
     }
 
     #[tokio::test]
