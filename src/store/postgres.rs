@@ -28,7 +28,12 @@
 //! That read sees the row as of the transaction's snapshot, so a renewal committed since fails
 //! it as a conflict; a run again after a conflict therefore reads the lease row `FOR SHARE`
 //! first, holding off renewals and takeovers until it ends, so that a transaction longer than
-//! the renewal period still commits.
+//! the renewal period ([`crate::leader::RENEW_EVERY`]) still commits — within what is left of
+//! the lease. The renewal it holds off waits too: the leader steps down once
+//! [`crate::leader::STEP_DOWN_AFTER`] has passed since its last renewal began (so 6 to 8 s
+//! into such a run), and the fence, which wants the lease unexpired by the clock at `COMMIT`,
+//! fails a run that ends past the lease's end ([`crate::leader::LEASE`] after that renewal)
+//! as deposed. A run holding the row longer than the renewal period is logged as a warning.
 //!
 //! **Retries.** When the database cannot be reached (connection refused or lost, SQLSTATE class
 //! 08, 57P01-57P03: a restart), a single operation, or a transaction that failed before its
@@ -353,7 +358,8 @@ impl Postgres {
 
     /// One run of a transaction: BEGIN, the body, the fence check, COMMIT. With `lease_first`
     /// the fence is checked right after BEGIN as well, which locks the lease row for the whole
-    /// run (see [`Backend::transaction`]).
+    /// run, holding off the lease's renewals (see [`Backend::transaction`] and the module's
+    /// doc for how long that may last).
     fn attempt(
         &self,
         body: &mut Body<'_>,
@@ -572,11 +578,27 @@ impl Backend for Postgres {
         // The fence's check reads the lease row as the transaction's snapshot has it, and a
         // row changed since fails it as a conflict: the leader's own renewal, every 2 s, would
         // fail every run of a transaction that takes longer. A run again after a conflict so
-        // locks the lease row first, and the renewal waits for its COMMIT instead.
+        // locks the lease row first, and the renewal waits for its COMMIT instead — not for
+        // ever: a renewal held up until the step-down time makes the leader step down, and a
+        // run ending after the lease's end fails as deposed (see the module's doc). A run
+        // holding the row past a renewal's time is a warning of that.
         let mut lease_first = false;
         self.retrying("transaction", || {
             loop {
-                match self.attempt(body, fence.as_ref(), lease_first) {
+                let began = Instant::now();
+                let outcome = self.attempt(body, fence.as_ref(), lease_first);
+                let held = began.elapsed();
+                if lease_first && fence.is_some() && held > crate::leader::RENEW_EVERY {
+                    tracing::warn!(
+                        target: "marketbot::store",
+                        "{}: a transaction run again held the lease row for {held:?}, holding \
+                         off the lease's renewal; one held past {:?} since the last renewal \
+                         makes this instance step down",
+                        self.target,
+                        crate::leader::STEP_DOWN_AFTER
+                    );
+                }
+                match outcome {
                     Err(Fail::Conflict(_)) => {
                         lease_first = true;
                         std::thread::sleep(pauses.next().unwrap_or(Duration::from_millis(50)));

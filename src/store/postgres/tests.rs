@@ -309,7 +309,8 @@ fn the_lease_moves_on_expiry_and_fences_the_old_leader() {
 
 /// The leader renews its lease every 2 s, so a transaction that runs longer (a fan-out to very
 /// many chats, reads across a slow network) sees the lease row change under it at every run.
-/// It commits all the same, instead of running again and again.
+/// It commits all the same, instead of running again and again (within what is left of its
+/// lease: the lease here is long).
 #[test]
 fn a_transaction_outlasting_the_renewals_of_its_own_lease_commits() {
     let Some(db) = test_db() else { return };
