@@ -413,16 +413,21 @@ impl Chat {
 mod tests {
     use super::*;
 
-    #[test]
-    fn quiet_hours_ending_in_the_spring_forward_gap_still_end() {
-        let settings = Settings {
+    /// A Berlin chat quiet from 22:00 to 02:30, an end the changes of clocks skip or repeat.
+    fn berlin_quiet_until_half_past_two() -> Settings {
+        Settings {
             tz: "Europe/Berlin".into(),
             quiet: Some((
                 NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
                 NaiveTime::from_hms_opt(2, 30, 0).unwrap(),
             )),
             ..Settings::default()
-        };
+        }
+    }
+
+    #[test]
+    fn quiet_hours_ending_in_the_spring_forward_gap_still_end() {
+        let settings = berlin_quiet_until_half_past_two();
         // 29 March 2026: Berlin skips from 02:00 to 03:00, so 02:30 does not exist that night.
         let evening: DateTime<Utc> = "2026-03-28T22:30:00Z".parse().unwrap();
         assert_eq!(
@@ -446,14 +451,7 @@ mod tests {
     /// twice. Quiet hours until 02:30 hold the second time too, until 02:30 comes again.
     #[test]
     fn quiet_hours_ending_in_the_hour_that_repeats_end_when_it_comes_again() {
-        let settings = Settings {
-            tz: "Europe/Berlin".into(),
-            quiet: Some((
-                NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
-                NaiveTime::from_hms_opt(2, 30, 0).unwrap(),
-            )),
-            ..Settings::default()
-        };
+        let settings = berlin_quiet_until_half_past_two();
         // 02:10 CEST: the first 02:30 ends them.
         assert_eq!(
             settings.quiet_until("2026-10-25T00:10:00Z".parse().unwrap()),

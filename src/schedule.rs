@@ -308,11 +308,8 @@ mod tests {
         assert_eq!(hung.load(Ordering::SeqCst), 3);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn ticks_missed_during_suspend_coalesce_into_one_run() {
-        let clock = Clock::anchored(start());
-        let shutdown = CancellationToken::new();
-        let s = Scheduler::new(clock.clone(), shutdown.clone());
+    /// Spawns a job on `s` every minute at :00 that counts its runs.
+    fn count_minutely_runs(s: &Scheduler) -> Arc<AtomicUsize> {
         let runs = Arc::new(AtomicUsize::new(0));
         let r = runs.clone();
         let minutely = cron::Schedule::from_str("0 * * * * *").unwrap();
@@ -328,6 +325,15 @@ mod tests {
                 }
             },
         );
+        runs
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ticks_missed_during_suspend_coalesce_into_one_run() {
+        let clock = Clock::anchored(start());
+        let shutdown = CancellationToken::new();
+        let s = Scheduler::new(clock.clone(), shutdown.clone());
+        let runs = count_minutely_runs(&s);
         tokio::time::sleep(Duration::from_secs(5)).await;
         assert_eq!(runs.load(Ordering::SeqCst), 0);
         // The machine sleeps for three hours: wall time jumps, tokio time does not.
@@ -345,21 +351,7 @@ mod tests {
         let clock = Clock::anchored(start());
         let shutdown = CancellationToken::new();
         let s = Scheduler::new(clock.clone(), shutdown.clone());
-        let runs = Arc::new(AtomicUsize::new(0));
-        let r = runs.clone();
-        let minutely = cron::Schedule::from_str("0 * * * * *").unwrap();
-        s.spawn(
-            "minutely".into(),
-            minutely,
-            Duration::from_secs(5),
-            false,
-            move || {
-                let r = r.clone();
-                async move {
-                    r.fetch_add(1, Ordering::SeqCst);
-                }
-            },
-        );
+        let runs = count_minutely_runs(&s);
         tokio::time::sleep(Duration::from_secs(150)).await;
         assert_eq!(runs.load(Ordering::SeqCst), 2, "at 21:01 and 21:02");
         clock.step_back(Duration::from_secs(2 * 3600));

@@ -154,18 +154,26 @@ async fn a_slow_provider_is_asked_about_all_symbols_at_once_while_the_chat_sees_
     bot.stop().await;
 }
 
-/// Telegram takes nothing from a bot during its flood pause, chat actions included, and makes a
-/// bot that goes on asking wait longer: while a pause met by another chat's reply holds, the
-/// chat waiting for a slow answer is shown no "typing…", and its reply comes once the pause
-/// has passed.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_chat_action_is_shown_during_a_flood_pause() {
+/// A bot watching NVDA whose quote provider takes two seconds over AAPL: long enough for a
+/// chat to be shown "typing…" while it waits for its reply.
+async fn a_bot_whose_provider_is_slow_over_aapl()
+-> (FakeTelegram, Origin, tempfile::TempDir, RunningBot) {
     let tg = FakeTelegram::start().await;
     let origin = Origin::start().await;
     serve(&origin, 248.8);
     origin.set("/v8/finance/chart/AAPL", slow_chart("AAPL", 250.0, 2));
     let dir = tempfile::tempdir().unwrap();
     let bot = RunningBot::start(only_nvda(dir.path(), &tg, &origin), seed_evening());
+    (tg, origin, dir, bot)
+}
+
+/// Telegram takes nothing from a bot during its flood pause, chat actions included, and makes a
+/// bot that goes on asking wait longer: while a pause met by another chat's reply holds, the
+/// chat waiting for a slow answer is shown no "typing…", and its reply comes once the pause
+/// has passed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_chat_action_is_shown_during_a_flood_pause() {
+    let (tg, _origin, _dir, bot) = a_bot_whose_provider_is_slow_over_aapl().await;
     // Another chat's reply meets flood control: five seconds.
     tg.script(42, vec![Answer::RetryAfter(5)]);
     tg.user_sends(42, "/start");
@@ -190,12 +198,7 @@ async fn no_chat_action_is_shown_during_a_flood_pause() {
 /// a reply to another chat.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flood_control_met_by_a_chat_action_holds_the_replies_back() {
-    let tg = FakeTelegram::start().await;
-    let origin = Origin::start().await;
-    serve(&origin, 248.8);
-    origin.set("/v8/finance/chart/AAPL", slow_chart("AAPL", 250.0, 2));
-    let dir = tempfile::tempdir().unwrap();
-    let bot = RunningBot::start(only_nvda(dir.path(), &tg, &origin), seed_evening());
+    let (tg, origin, dir, bot) = a_bot_whose_provider_is_slow_over_aapl().await;
     // The bot at work: it sends nothing in its first second, chat actions included.
     start_chat(&tg, 43).await;
     tg.script_actions(CHAT, vec![Answer::RetryAfter(6)]);
