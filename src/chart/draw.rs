@@ -28,8 +28,11 @@ pub const WIDTH: u32 = 1200;
 pub const HEIGHT: u32 = 700;
 
 const MARGIN: i32 = 20;
-/// The price scale's column on the right.
+/// The price scale's column on the right, unless its labels need more.
 const SCALE: i32 = 100;
+/// Room in the price scale's column besides the last price's label: the gap before its tag,
+/// the tag's padding on both sides, and the margin after it.
+const TAG_ROOM: i32 = 2 + 8 + 8 + 6;
 const TITLE_BAND: i32 = 66;
 const VOLUME_PANE: i32 = 104;
 const PANE_GAP: i32 = 10;
@@ -179,20 +182,6 @@ impl Frame<'_> {
     fn new<'p>(p: &'p Picture<'p>) -> Frame<'p> {
         let rows_top = HEIGHT as i32 - 2 * ROW - 10;
         let with_volume = p.bars.iter().any(|b| b.volume.is_some_and(|v| v > 0));
-        let price = Rect {
-            left: MARGIN,
-            top: TITLE_BAND,
-            right: WIDTH as i32 - SCALE,
-            bottom: match with_volume {
-                true => rows_top - VOLUME_PANE - PANE_GAP,
-                false => rows_top,
-            },
-        };
-        let volume = with_volume.then_some(Rect {
-            top: price.bottom + PANE_GAP,
-            bottom: rows_top,
-            ..price
-        });
         // Prices to rows, with room above the data for the labels.
         let (mut lo, mut hi) =
             p.bars
@@ -206,14 +195,29 @@ impl Frame<'_> {
             hi = hi.max(r);
         }
         let span = (hi - lo).max(hi.abs() * 0.004).max(0.01);
+        let (lo, hi) = (lo - span * 0.08, hi + span * 0.16);
+        let price = Rect {
+            left: MARGIN,
+            top: TITLE_BAND,
+            right: WIDTH as i32 - scale_width(p, lo, hi),
+            bottom: match with_volume {
+                true => rows_top - VOLUME_PANE - PANE_GAP,
+                false => rows_top,
+            },
+        };
+        let volume = with_volume.then_some(Rect {
+            top: price.bottom + PANE_GAP,
+            bottom: rows_top,
+            ..price
+        });
         Frame {
             p,
             price,
             volume,
             bottom: volume.map_or(price.bottom, |v| v.bottom),
             scale: Scale {
-                lo: lo - span * 0.08,
-                hi: hi + span * 0.16,
+                lo,
+                hi,
                 top: price.top,
                 bottom: price.bottom,
             },
@@ -243,6 +247,25 @@ impl Frame<'_> {
     fn panes(&self) -> impl Iterator<Item = Rect> + '_ {
         std::iter::once(self.price).chain(self.volume)
     }
+}
+
+/// The width of the price scale's column for prices from `lo` to `hi`: [`SCALE`], or what
+/// the last price's tag and the widest level need (an index in the tens of thousands, a share
+/// in the hundreds of thousands).
+fn scale_width(p: &Picture<'_>, lo: f64, hi: f64) -> i32 {
+    let t = crate::i18n::texts(p.lang);
+    let measure = |text: &str| font::width(text, LABEL_SIZE);
+    let tag = p.bars.last().map_or(0, |last| {
+        measure(&t.number(last.close, price_decimals(last.close))) + TAG_ROOM
+    });
+    // The levels that could be labelled: the outermost have the most digits.
+    let step = nice_step(hi - lo, 6.0);
+    let levels = [(lo / step).ceil() * step, (hi / step).floor() * step]
+        .into_iter()
+        .map(|level| measure(&t.number(level, decimals(step))) + 10 + 6)
+        .max()
+        .unwrap_or(0);
+    SCALE.max(tag).max(levels)
 }
 
 /// An extended-hours stretch: its session and columns.
@@ -619,6 +642,86 @@ fn rows(c: &mut Canvas<'_>, f: &Frame<'_>, ticks: &[Tick]) {
             if x >= last_right + 16 && x + w <= zone_x - 16 {
                 c.text(&day, (x, row2), NOTE_SIZE, INK);
                 last_right = x + w;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::market::exchange_for;
+
+    /// A day of 30-minute closes from `first`, each `step` above the one before.
+    fn bars(first: f64, step: f64) -> Vec<Candle> {
+        let start: DateTime<Utc> = "2026-02-02T14:30:00Z".parse().unwrap();
+        (0..13)
+            .map(|i| {
+                let close = first + step * f64::from(i);
+                Candle {
+                    start: start + Duration::minutes(30 * i64::from(i)),
+                    end: start + Duration::minutes(30 * i64::from(i + 1)),
+                    open: close,
+                    high: close,
+                    low: close,
+                    close,
+                    volume: Some(1000),
+                    session: Some(Session::Regular),
+                    prices: 1,
+                }
+            })
+            .collect()
+    }
+
+    fn axis(bars: &[Candle]) -> Axis {
+        Axis::intraday(bars.iter().map(|b| (b.start, b.end)), exchange_for("NVDA"))
+    }
+
+    /// A line of `bars` in a German chat.
+    fn picture<'a>(bars: &'a [Candle], axis: &'a Axis) -> Picture<'a> {
+        Picture {
+            title: "X",
+            summary: None,
+            bars,
+            candles: false,
+            axis,
+            reference: None,
+            mark: None,
+            rising: true,
+            tz: Tz::UTC,
+            lang: Lang::De,
+        }
+    }
+
+    /// The letters `p` is drawn with.
+    fn letters(p: &Picture<'_>) -> Vec<Lettering> {
+        let mut buffer = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+        let area = BitMapBackend::with_buffer(&mut buffer, (WIDTH, HEIGHT)).into_drawing_area();
+        let mut canvas = Canvas {
+            area,
+            letters: Vec::new(),
+        };
+        draw(&mut canvas, p).unwrap();
+        canvas.letters
+    }
+
+    /// An index of tens of thousands (the DAX, the Nikkei) or a share of hundreds of thousands
+    /// (Berkshire's A share): the last price and the levels are shown whole, inside the picture
+    /// and the last price inside its tag.
+    #[test]
+    fn large_prices_are_labelled_whole() {
+        for (first, step) in [(24_123.45, 10.0), (718_000.0, 500.0), (186.0, 0.3)] {
+            let bars = bars(first, step);
+            let axis = axis(&bars);
+            for l in letters(&picture(&bars, &axis)) {
+                let right = l.x + font::width(&l.text, l.size);
+                assert!(
+                    right <= WIDTH as i32 - 6,
+                    "{:?} at {first} ends at {right} px, past the tag and the picture's edge",
+                    l.text
+                );
             }
         }
     }
