@@ -194,7 +194,9 @@ impl Frame<'_> {
             lo = lo.min(r);
             hi = hi.max(r);
         }
-        let span = (hi - lo).max(hi.abs() * 0.004).max(0.01);
+        // A flat line gets a band of its own size around it: a coin's price of a
+        // hundred-thousandth of a dollar too, not one of a cent in which it is flat at zero.
+        let span = (hi - lo).max(hi.abs() * 0.004).max(1e-9);
         let (lo, hi) = (lo - span * 0.08, hi + span * 0.16);
         let price = Rect {
             left: MARGIN,
@@ -724,5 +726,31 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A coin quoted at a hundred-thousandth of a dollar (SHIB-USD): its rise fills the pane,
+    /// no level is below zero, and the last price is shown with its digits, not as 0,0000.
+    #[test]
+    fn prices_below_a_cent_are_drawn_and_labelled_as_they_are() {
+        let bars = bars(0.000_012_34, 0.000_000_1);
+        let axis = axis(&bars);
+        let p = picture(&bars, &axis);
+        let f = Frame::new(&p);
+        let (first, last) = (bars[0].close, bars[bars.len() - 1].close);
+        let rise = f.scale.y(first) - f.scale.y(last);
+        assert!(
+            rise >= (f.price.bottom - f.price.top) / 2,
+            "a rise of 10 % takes {rise} px of {}",
+            f.price.bottom - f.price.top
+        );
+        let numbers: Vec<f64> = letters(&p)
+            .iter()
+            .filter_map(|l| l.text.replace(',', ".").parse().ok())
+            .collect();
+        assert!(numbers.iter().all(|n| *n >= 0.0), "{numbers:?}");
+        assert!(
+            numbers.iter().any(|n| (n / last - 1.0).abs() < 0.01),
+            "no label shows the last price {last}: {numbers:?}"
+        );
     }
 }
