@@ -554,10 +554,20 @@ impl Texts {
         }
     }
 
+    /// A rule's threshold as written (`<= -2.5%`, `>= 1.5x`) with the language's decimal
+    /// separator.
+    fn threshold(&self, written: &str) -> String {
+        match self.lang {
+            Lang::En => written.to_string(),
+            Lang::De => written.replace('.', ","),
+        }
+    }
+
     /// What a price check found, in words.
     pub fn condition(&self, e: &crate::rules::PriceEvidence) -> String {
         use crate::rules::Basis;
         let vs = self.versus(&e.basis, &e.reference_label);
+        let threshold = self.threshold(&e.threshold);
         match &e.basis {
             Basis::Unknown => e.condition.clone(),
             Basis::Crossed { level, below: true } => self.pick(
@@ -572,25 +582,25 @@ impl Texts {
                 format!("über {} gestiegen", self.number(*level, 2)),
             ),
             Basis::Gap { .. } => self.pick(
-                format!("opening gap {}", e.threshold),
-                format!("Eröffnungslücke {}", e.threshold),
+                format!("opening gap {}", threshold),
+                format!("Eröffnungslücke {}", threshold),
             ),
             Basis::Volume { days, ratio } => self.pick(
                 format!(
                     "volume {}× its {days}-day pace ({})",
                     self.number(*ratio, 1),
-                    e.threshold
+                    threshold
                 ),
                 format!(
                     "Volumen {}× des {days}-Tage-Tempos ({})",
                     self.number(*ratio, 1),
-                    e.threshold
+                    threshold
                 ),
             ),
             Basis::Extreme { .. } => self.pick(format!("new {vs}"), format!("neues {vs}")),
             _ => self.pick(
-                format!("change vs {vs} {}", e.threshold),
-                format!("Veränderung ggü. {vs} {}", e.threshold),
+                format!("change vs {vs} {}", threshold),
+                format!("Veränderung ggü. {vs} {}", threshold),
             ),
         }
     }

@@ -243,3 +243,24 @@ fn shortened_text_fits_as_telegram_counts_and_says_it_was_cut() {
     assert_eq!(cut, "📉📉📉…");
     assert!(cut.encode_utf16().count() <= 7);
 }
+
+#[test]
+fn a_threshold_with_decimals_reads_the_german_way_in_a_german_chat() {
+    let mut a = alert();
+    let p = a.price.as_mut().unwrap();
+    p.threshold = "<= -2.5%".into();
+    p.condition = "change vs previous close (2026-01-30) <= -2.5%".into();
+    let de = Locale {
+        lang: Lang::De,
+        tz: chrono_tz::Europe::Berlin,
+    };
+    for html in [alert_html(&a, None, &de), why_html(&a, &de)] {
+        assert!(
+            html.contains("Vortagesschluss (30.01.2026) &lt;= -2,5%"),
+            "{html}"
+        );
+        assert!(!html.contains("2.5"), "{html}");
+    }
+    // English chats keep the point.
+    assert!(why_html(&a, &Locale::DEFAULT).contains("&lt;= -2.5%"));
+}
