@@ -317,13 +317,7 @@ pub fn why_html(alert: &Alert, locale: &Locale) -> String {
         );
     }
     if alert.within_secs > 0 && alert.headline.is_some() && alert.price.is_some() {
-        let hours = alert.within_secs as f64 / 3600.0;
-        let _ = writeln!(
-            out,
-            "• {}: ±{} h",
-            t.window,
-            t.number(hours, if hours.fract() == 0.0 { 0 } else { 1 })
-        );
+        let _ = writeln!(out, "• {}: ±{}", t.window, t.span(alert.within_secs));
     }
     out.trim_end().to_string()
 }

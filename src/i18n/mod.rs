@@ -220,6 +220,18 @@ impl Texts {
         }
     }
 
+    /// A span of time such as a correlation window: hours (`24 h`, `1,5 h`), or minutes
+    /// under an hour (`10 min` / `10 Min.`), where a tenth of an hour would round to nothing.
+    pub fn span(&self, secs: u64) -> String {
+        if secs < 3600 {
+            let minutes = secs.div_ceil(60);
+            return self.pick(format!("{minutes} min"), format!("{minutes} Min."));
+        }
+        let hours = secs as f64 / 3600.0;
+        let decimals = if hours.fract() == 0.0 { 0 } else { 1 };
+        format!("{} h", self.number(hours, decimals))
+    }
+
     /// A date: `2026-01-30` / `30.01.2026`.
     pub fn date(&self, d: chrono::NaiveDate) -> String {
         match self.lang {

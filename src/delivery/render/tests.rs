@@ -264,3 +264,21 @@ fn a_threshold_with_decimals_reads_the_german_way_in_a_german_chat() {
     // English chats keep the point.
     assert!(why_html(&a, &Locale::DEFAULT).contains("&lt;= -2.5%"));
 }
+
+#[test]
+fn a_correlation_window_under_an_hour_is_told_in_minutes() {
+    let mut a = alert();
+    let de = Locale {
+        lang: Lang::De,
+        tz: chrono_tz::Europe::Berlin,
+    };
+    a.within_secs = 120;
+    assert!(why_html(&a, &Locale::DEFAULT).ends_with("Window: ±2 min"));
+    assert!(why_html(&a, &de).ends_with("Zeitfenster: ±2 Min."));
+    a.within_secs = 600;
+    assert!(why_html(&a, &Locale::DEFAULT).ends_with("Window: ±10 min"));
+    a.within_secs = 5400;
+    assert!(why_html(&a, &de).ends_with("Zeitfenster: ±1,5 h"));
+    a.within_secs = 86400;
+    assert!(why_html(&a, &Locale::DEFAULT).ends_with("Window: ±24 h"));
+}
