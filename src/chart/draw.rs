@@ -15,9 +15,7 @@ use super::ChartError;
 use super::axis::{Axis, Tick, TickKind};
 use super::data::Candle;
 use super::font::{self, Lettering};
-use super::layout::{
-    Rect, Room, Scale, decimals, fit, nice_floor, nice_step, price_decimals, volume_label,
-};
+use super::layout::{Rect, Room, Scale, decimals, fit, nice_floor, nice_step, volume_label};
 use super::words;
 use crate::model::Session;
 use crate::text::Lang;
@@ -257,9 +255,10 @@ impl Frame<'_> {
 fn scale_width(p: &Picture<'_>, lo: f64, hi: f64) -> i32 {
     let t = crate::i18n::texts(p.lang);
     let measure = |text: &str| font::width(text, LABEL_SIZE);
-    let tag = p.bars.last().map_or(0, |last| {
-        measure(&t.number(last.close, price_decimals(last.close))) + TAG_ROOM
-    });
+    let tag = p
+        .bars
+        .last()
+        .map_or(0, |last| measure(&t.price(last.close)) + TAG_ROOM);
     // The levels that could be labelled: the outermost have the most digits.
     let step = nice_step(hi - lo, 6.0);
     let levels = [(lo / step).ceil() * step, (hi / step).floor() * step]
@@ -496,7 +495,7 @@ fn price_scale(
             bottom: y + 15,
         };
         c.rect(r, (if f.p.rising { UP } else { DOWN }).filled())?;
-        let text = t.number(last.close, price_decimals(last.close));
+        let text = t.price(last.close);
         c.text(&text, (r.left + 8, y), LABEL_SIZE, WHITE);
         tag = Some(y);
     }
@@ -574,7 +573,7 @@ fn previous_close(
 ) -> Result<(), ChartError> {
     let t = crate::i18n::texts(f.p.lang);
     let y = f.scale.y(price);
-    let text = format!("{label} {}", t.number(price, price_decimals(price)));
+    let text = format!("{label} {}", t.price(price));
     let (w, h) = (font::width(&text, NOTE_SIZE) + 12, 30);
     let across = f.price.right - f.price.left - w - 12;
     let candidates: Vec<(i32, i32)> = [y - h - 2, y + 3]

@@ -6,6 +6,7 @@
 //! until one is free of data and of the labels placed before it.
 
 use super::font;
+use crate::i18n::MAX_DECIMALS;
 use crate::text::Lang;
 
 /// A rectangle in pixels.
@@ -173,20 +174,6 @@ pub fn decimals(step: f64) -> usize {
         .unwrap_or(MAX_DECIMALS)
 }
 
-/// The most decimals a price or a level is shown with: a step of a hundredth of the lowest
-/// price the bot believes (a millionth) and the digits of one.
-const MAX_DECIMALS: usize = 10;
-
-/// The decimals a price is quoted with: two, four below 1, and below a cent as many as show
-/// its first three digits (`0.0000123`).
-pub fn price_decimals(price: f64) -> usize {
-    if price.abs() >= 1.0 {
-        return 2;
-    }
-    let leading_zeros = -price.abs().max(1e-9).log10().floor() as usize;
-    (leading_zeros + 2).clamp(4, MAX_DECIMALS)
-}
-
 /// `27M`, `950K`, `1.2B`.
 pub fn volume_label(v: f64, lang: Lang) -> String {
     let (value, unit) = if v >= 1e9 {
@@ -237,12 +224,6 @@ mod tests {
         assert_eq!(nice_floor(230_000_000.0), 200_000_000.0);
         assert_eq!(decimals(5.0), 0);
         assert_eq!(decimals(0.000_000_2), 7);
-        assert_eq!(price_decimals(0.5), 4);
-        assert_eq!(price_decimals(0.0512), 4);
-        assert_eq!(price_decimals(0.00999), 5);
-        assert_eq!(price_decimals(0.000_012_34), 7);
-        assert_eq!(price_decimals(0.000_001), 8);
-        assert_eq!(price_decimals(186.25), 2);
         assert_eq!(volume_label(27_500_000.0, Lang::De), "28M");
         assert_eq!(volume_label(2_500_000.0, Lang::De), "2,5M");
     }

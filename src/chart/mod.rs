@@ -124,7 +124,7 @@ pub fn render(spec: &Spec) -> Result<Vec<u8>, ChartError> {
         .unwrap_or(bars.bars[0].open);
     let summary = format!(
         "{}  {}",
-        t.number(last, layout::price_decimals(last)),
+        t.price(last),
         t.percent((last - base) / base * 100.0)
     );
     draw::png(&draw::Picture {

@@ -235,7 +235,7 @@ fn templated(alert: &Alert, template: &Template, locale: &Locale) -> String {
                 Placeholder::Price => alert
                     .price
                     .as_ref()
-                    .map(|p| t.number(p.price, 2))
+                    .map(|p| t.price(p.price))
                     .unwrap_or_default(),
                 Placeholder::Figures => alert
                     .price

@@ -144,7 +144,7 @@ impl Texts {
 
     /// One symbol's line of a `/quote` of several (`at`: when the price became known).
     pub fn quote_line(&self, symbol: &str, q: &QuoteView, at: &str) -> String {
-        let mut out = format!("<b>{symbol}</b> {}", self.number(q.last, 2));
+        let mut out = format!("<b>{symbol}</b> {}", self.price(q.last));
         if let Some(c) = q.change_pct {
             out.push_str(&format!(" ({})", self.percent(c)));
         }
@@ -154,7 +154,7 @@ impl Texts {
             } else {
                 self.after_hours
             };
-            out.push_str(&format!(" · {} {when}", self.number(price, 2)));
+            out.push_str(&format!(" · {} {when}", self.price(price)));
         }
         out.push_str(&format!(" · {at}"));
         out

@@ -211,6 +211,12 @@ impl Texts {
         }
     }
 
+    /// A price as it is quoted (see [`price_decimals`]), with the language's decimal separator:
+    /// `186.25`, `0,5120`, `0.0000123`.
+    pub fn price(&self, x: f64) -> String {
+        self.number(x, price_decimals(x))
+    }
+
     /// A signed percentage with a real minus sign: `−2.89 %`, `+1,50 %`.
     pub fn percent(&self, change: f64) -> String {
         let s = format!("{:+.2} %", change).replacen('-', "−", 1);
@@ -583,15 +589,15 @@ impl Texts {
         match &e.basis {
             Basis::Unknown => e.condition.clone(),
             Basis::Crossed { level, below: true } => self.pick(
-                format!("crossed below {}", self.number(*level, 2)),
-                format!("unter {} gefallen", self.number(*level, 2)),
+                format!("crossed below {}", self.price(*level)),
+                format!("unter {} gefallen", self.price(*level)),
             ),
             Basis::Crossed {
                 level,
                 below: false,
             } => self.pick(
-                format!("crossed above {}", self.number(*level, 2)),
-                format!("über {} gestiegen", self.number(*level, 2)),
+                format!("crossed above {}", self.price(*level)),
+                format!("über {} gestiegen", self.price(*level)),
             ),
             Basis::Gap { .. } => self.pick(
                 format!("opening gap {}", threshold),
@@ -628,28 +634,28 @@ impl Texts {
             (Some(change), Some(reference)) => self.pick(
                 format!(
                     "{} ({}) vs {} {}, at {at}{session}",
-                    self.number(e.price, 2),
+                    self.price(e.price),
                     self.percent(change),
                     self.versus(&e.basis, &e.reference_label),
-                    self.number(reference, 2)
+                    self.price(reference)
                 ),
                 format!(
                     "{} ({}) ggü. {} {}, um {at}{session}",
-                    self.number(e.price, 2),
+                    self.price(e.price),
                     self.percent(change),
                     self.versus(&e.basis, &e.reference_label),
-                    self.number(reference, 2)
+                    self.price(reference)
                 ),
             ),
             _ => self.pick(
                 format!(
                     "{} at {at}{session}: {}",
-                    self.number(e.price, 2),
+                    self.price(e.price),
                     self.condition(e)
                 ),
                 format!(
                     "{} um {at}{session}: {}",
-                    self.number(e.price, 2),
+                    self.price(e.price),
                     self.condition(e)
                 ),
             ),
@@ -737,29 +743,21 @@ impl Texts {
         at: &str,
         delay_min: i64,
     ) -> String {
-        let mut out = format!("<b>{symbol}</b> {}", self.number(q.last, 2));
+        let mut out = format!("<b>{symbol}</b> {}", self.price(q.last));
         if let Some(c) = q.change_pct {
             out.push_str(&format!(" ({})", self.percent(c)));
         }
         out.push('\n');
         if let Some(prev) = q.previous_close {
             out.push_str(&self.pick(
-                format!("Previous close {}\n", self.number(prev, 2)),
-                format!("Vortagesschluss {}\n", self.number(prev, 2)),
+                format!("Previous close {}\n", self.price(prev)),
+                format!("Vortagesschluss {}\n", self.price(prev)),
             ));
         }
         if let (Some(lo), Some(hi)) = (q.day_low, q.day_high) {
             out.push_str(&self.pick(
-                format!(
-                    "Day range {} – {}\n",
-                    self.number(lo, 2),
-                    self.number(hi, 2)
-                ),
-                format!(
-                    "Tagesspanne {} – {}\n",
-                    self.number(lo, 2),
-                    self.number(hi, 2)
-                ),
+                format!("Day range {} – {}\n", self.price(lo), self.price(hi)),
+                format!("Tagesspanne {} – {}\n", self.price(lo), self.price(hi)),
             ));
         }
         if let Some((price, session)) = q.extended {
@@ -768,7 +766,7 @@ impl Texts {
             } else {
                 self.after_hours
             };
-            out.push_str(&format!("{} {}\n", self.number(price, 2), when));
+            out.push_str(&format!("{} {}\n", self.price(price), when));
         }
         out.push_str(&self.pick(
             format!("Data of {at} ({delay_min} min ago)"),
@@ -1182,9 +1180,50 @@ impl Texts {
     }
 }
 
+/// The most decimals a price is quoted with: the digits of a millionth, the lowest price the
+/// bot believes, and a few more for a level between two such prices.
+pub const MAX_DECIMALS: usize = 10;
+
+/// The decimals a price is quoted with: two, four below 1, and below a cent as many as show
+/// its first three digits (`0.0000123`), so a coin's price is not "0.00".
+pub fn price_decimals(price: f64) -> usize {
+    if price.abs() >= 1.0 {
+        return 2;
+    }
+    let leading_zeros = -price.abs().max(1e-9).log10().floor() as usize;
+    (leading_zeros + 2).clamp(4, MAX_DECIMALS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A coin's price below a cent is quoted with its digits, not as "0.00"; a share's with two.
+    #[test]
+    fn a_price_is_quoted_with_the_digits_it_has() {
+        let (en, de) = (texts(Lang::En), texts(Lang::De));
+        assert_eq!(en.price(186.25), "186.25");
+        assert_eq!(de.price(0.512), "0,5120");
+        assert_eq!(en.price(0.00999), "0.00999");
+        assert_eq!(en.price(0.000_012_34), "0.0000123");
+        assert_eq!(en.price(0.000_001), "0.00000100");
+        let q = crate::series::QuoteView {
+            last: 0.000_012_3,
+            at: "2026-02-02T21:00:00Z".parse().unwrap(),
+            change_pct: Some(-5.0),
+            previous_close: Some(0.000_012_95),
+            day_low: Some(0.000_012_1),
+            day_high: Some(0.000_013),
+            extended: None,
+        };
+        let quote = en.quote("SHIB-USD", &q, "21:00", 0);
+        assert!(
+            quote.starts_with("<b>SHIB-USD</b> 0.0000123 (")
+                && quote.contains("0.0000130")
+                && quote.contains("0.0000121"),
+            "{quote}"
+        );
+    }
 
     #[test]
     fn both_languages_have_every_static_string() {
