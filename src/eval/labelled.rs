@@ -119,7 +119,8 @@ pub fn parse(text: &str) -> (Vec<Labelled>, Vec<LabelError>) {
 }
 
 /// Reads JSON Lines of `T`, skipping blank lines and `//` comments; a line that does not parse
-/// or that `invalid` finds fault with is reported with its number, and the rest kept.
+/// or that `invalid` finds fault with is reported with its number, and the rest kept. A
+/// byte-order mark some editors put first is not content (as in the replay formats).
 pub(super) fn json_lines<T: serde::de::DeserializeOwned>(
     text: &str,
     invalid: impl Fn(&T) -> Option<String>,
@@ -127,7 +128,7 @@ pub(super) fn json_lines<T: serde::de::DeserializeOwned>(
     let mut items = Vec::new();
     let mut errors = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
+        let line = line.trim_start_matches('\u{feff}').trim();
         if line.is_empty() || line.starts_with("//") {
             continue;
         }
@@ -162,6 +163,20 @@ mod tests {
             "{}",
             errors[2].message
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_first_line_is_not_content() {
+        // Editors on Windows save UTF-8 with one; the first headline must not be lost to it.
+        let text =
+            "\u{feff}{\"published\":\"2026-02-02T21:47:00Z\",\"title\":\"A\",\"expect\":[]}\r\n";
+        let (items, errors) = parse(text);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(items.len(), 1);
+        let (readings, errors) =
+            super::super::parse_readings("\u{feff}{\"title\":\"A\",\"expect\":[]}\n");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(readings.len(), 1);
     }
 
     #[test]
