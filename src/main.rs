@@ -123,10 +123,10 @@ enum Command {
         #[arg(long, value_name = "LANG", value_parser = parse_lang)]
         lang: Option<marketbot::text::Lang>,
         /// Exit 1 if a scored rule's recall is below this (0–1).
-        #[arg(long, value_name = "R")]
+        #[arg(long, value_name = "R", value_parser = parse_share)]
         min_recall: Option<f64>,
         /// Exit 1 if a scored rule's precision is below this (0–1).
-        #[arg(long, value_name = "P")]
+        #[arg(long, value_name = "P", value_parser = parse_share)]
         min_precision: Option<f64>,
         /// `text` (default on a terminal), `jsonl`, or `markdown` (the figures as a table).
         #[arg(long, value_enum)]
@@ -260,6 +260,16 @@ enum EvalFormat {
     Text,
     /// The figures as a Markdown table.
     Markdown,
+}
+
+/// A floor of `eval`: a share from 0 to 1. `NaN` would pass every rule (no figure is below
+/// it), and a floor outside 0–1 gates nothing or everything.
+fn parse_share(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|x| (0.0..=1.0).contains(x))
+        .ok_or_else(|| format!("`{text}`: expected a share from 0 to 1 (e.g. 0.8)"))
 }
 
 fn parse_lang(code: &str) -> Result<marketbot::text::Lang, String> {

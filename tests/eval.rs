@@ -112,6 +112,22 @@ fn floors_gate_the_exit_code() {
 }
 
 #[test]
+fn a_floor_that_is_not_a_share_is_refused_not_passed() {
+    // `NaN` compares false with every figure: the rule at 0.667 would pass it. A floor below
+    // 0 or above 1 gates nothing or everything.
+    for floor in ["NaN", "nan", "-0.5", "1.5", "inf", "80"] {
+        for flag in ["--min-recall", "--min-precision"] {
+            let arg = format!("{flag}={floor}");
+            let (code, stdout, stderr) = eval(&[&arg, "--format", "jsonl"]);
+            assert_eq!(code, 2, "{flag} {floor}: {stderr}");
+            assert!(stdout.is_empty(), "{flag} {floor}: {stdout}");
+            assert!(stderr.contains("from 0 to 1"), "{flag} {floor}: {stderr}");
+        }
+    }
+    assert_eq!(eval(&["--min-recall", "0", "--min-precision", "0"]).0, 0);
+}
+
+#[test]
 fn an_unreadable_line_fails_the_floors() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("set.jsonl");
