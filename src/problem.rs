@@ -16,14 +16,20 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// Reads a file; an unreadable file is a problem at line 1.
+    /// Reads a file; an unreadable file is a problem at line 1. A byte-order mark some
+    /// editors put first is not content: left in, it would count as a column of line 1.
     pub fn read(path: &Path) -> Result<SourceFile, Problem> {
         match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => Ok(SourceFile {
-                    path: path.to_path_buf(),
-                    text,
-                }),
+                Ok(mut text) => {
+                    if text.starts_with('\u{feff}') {
+                        text.drain(..'\u{feff}'.len_utf8());
+                    }
+                    Ok(SourceFile {
+                        path: path.to_path_buf(),
+                        text,
+                    })
+                }
                 Err(e) => Err(Problem::whole_file(
                     path,
                     format!(

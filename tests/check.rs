@@ -68,6 +68,24 @@ fn wrong_types() {
 }
 
 #[test]
+fn a_byte_order_mark_is_not_a_column() {
+    // Editors on Windows save UTF-8 with one; the value `5` is still at column 6.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.toml");
+    std::fs::write(
+        &path,
+        "\u{feff}id = 5\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"openai\"]\n",
+    )
+    .unwrap();
+    assert_problem(
+        &[path.to_str().unwrap()],
+        &format!("{}:1:6", path.display()),
+        "invalid type: integer `5`, expected a string",
+        None,
+    );
+}
+
+#[test]
 fn bad_cron_expressions() {
     assert_problem(
         &["tests/check/marketbot-bad-cron.toml"],
