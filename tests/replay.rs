@@ -327,6 +327,40 @@ fn headlines_too_long_or_not_text_are_skipped_and_named() {
 }
 
 #[test]
+fn match_skips_and_names_the_lines_replay_skips() {
+    // The same file `replay` reads with two lines skipped: `match` lists the rest.
+    let dir = tempfile::tempdir().unwrap();
+    let headlines = dir.path().join("h.jsonl");
+    let mut bytes = b"Fed holds rates\n".to_vec();
+    bytes.extend(std::iter::repeat_n(b'x', replay::MAX_LINE + 5));
+    bytes.extend(b"\n\xff\xfe not text\nOpenAI is unsatisfied with some Nvidia chips and looking for alternatives");
+    std::fs::write(&headlines, bytes).unwrap();
+    let (code, stdout, stderr) = marketbot(&[
+        "match",
+        "--rules",
+        "rules",
+        "--headlines",
+        headlines.to_str().unwrap(),
+        "--format",
+        "text",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("skipping headline on line 2: longer than 1024 KiB")
+            && stderr.contains("skipping headline on line 3: not UTF-8 text"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.starts_with("Fed holds rates\n  (no rule)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("OpenAI is unsatisfied with some Nvidia chips and looking for alternatives\n  nvda-customer-seeks-alternatives [needs_price]"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn an_alert_is_handed_out_once_its_story_is_forgotten_with_its_copies() {
     let set = Arc::new(marketbot::rules::load_dir(std::path::Path::new("rules")).unwrap());
     let bars =

@@ -10,23 +10,6 @@ use chrono::{DateTime, Utc};
 use super::{load_rules, note, read};
 use crate::{Format, format_or_default};
 
-/// The rules of a directory and the headlines of a file (lines that are not headlines are
-/// reported, the first ten of them, and skipped).
-fn load_inputs(
-    command: &str,
-    rules: &Path,
-    headlines: &Path,
-) -> anyhow::Result<(
-    std::sync::Arc<marketbot::rules::RuleSet>,
-    Vec<marketbot::model::Headline>,
-)> {
-    let set = load_rules(&[rules.to_path_buf()])
-        .map_err(|_| anyhow::anyhow!("the rules cannot be used (see above)"))?;
-    let (headlines, problems) = marketbot::replay::parse_headlines(&read(headlines)?);
-    report_skipped(command, &problems, problems.len());
-    Ok((set, headlines))
-}
-
 /// Names the first ten of the `skipped` headline lines (`problems`) and counts the rest.
 fn report_skipped(command: &str, problems: &[marketbot::replay::CsvError], skipped: usize) {
     for p in problems.iter().take(10) {
@@ -43,18 +26,35 @@ fn report_skipped(command: &str, problems: &[marketbot::replay::CsvError], skipp
     }
 }
 
+/// `match`: the headlines of a file read one line at a time, as `replay` reads them (plain
+/// titles too), each written out as soon as it is matched; lines that are not headlines are
+/// reported (the first ten of them) and skipped.
 pub(crate) fn run_match(
     rules: &Path,
     headlines: &Path,
     format: Option<Format>,
 ) -> anyhow::Result<()> {
-    let (set, headlines) = load_inputs("match", rules, headlines)?;
-    let results = marketbot::replay::match_headlines(&set, &headlines);
+    use marketbot::replay::{self, HeadlinesJsonl};
+    let set = load_rules(&[rules.to_path_buf()])
+        .map_err(|_| anyhow::anyhow!("the rules cannot be used (see above)"))?;
+    let lines = replay::in_file_order(headlines, HeadlinesJsonl::titles_too())?;
     let format = format_or_default(format);
-    let mut out = std::io::stdout().lock();
-    for r in &results {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let (mut problems, mut skipped) = (Vec::new(), 0);
+    for line in lines {
+        let h = match line? {
+            Ok(h) => h,
+            Err(problem) => {
+                skipped += 1;
+                if problems.len() < 10 {
+                    problems.push(problem);
+                }
+                continue;
+            }
+        };
+        let r = replay::match_headline(&set, &h);
         match format {
-            Format::Jsonl => writeln!(out, "{}", serde_json::to_string(r)?)?,
+            Format::Jsonl => writeln!(out, "{}", serde_json::to_string(&r)?)?,
             Format::Text => {
                 writeln!(out, "{}", r.title)?;
                 if r.rules.is_empty() {
@@ -71,6 +71,8 @@ pub(crate) fn run_match(
             }
         }
     }
+    out.flush()?;
+    report_skipped("match", &problems, skipped);
     Ok(())
 }
 

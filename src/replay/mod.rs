@@ -21,7 +21,9 @@ pub use format::{
     BARS_CSV_HEADER, BarsCsv, CsvError, HeadlinesJsonl, RecordedSplit, SPLITS_CSV_HEADER,
     bar_csv_row, parse_splits_csv, split_csv_row,
 };
-pub use ordered::{LineFormat, MAX_LINE, MAX_RUNS, Records, ReplayError, Scanned, scan};
+pub use ordered::{
+    InFileOrder, LineFormat, MAX_LINE, MAX_RUNS, Records, ReplayError, Scanned, in_file_order, scan,
+};
 pub use splits::Splits;
 
 /// How often (data time) the engine is tidied during a replay, as the live bot does: state
@@ -465,32 +467,32 @@ pub fn match_headlines(
     set: &crate::rules::RuleSet,
     headlines: &[Headline],
 ) -> Vec<HeadlineMatches> {
-    headlines
-        .iter()
-        .map(|h| {
-            let lang = h.lang.as_deref().and_then(crate::text::Lang::from_code);
-            let prepared = set.prepare(&h.title, h.summary.as_deref(), &h.source, lang);
-            let m = set.match_headline(&prepared);
-            HeadlineMatches {
-                title: h.title.clone(),
-                link: h.link.clone(),
-                symbols: m.linked_symbols.into_iter().collect(),
-                rules: m
-                    .rules
-                    .into_iter()
-                    .map(|r| RuleMatch {
-                        rule: set.rules()[r.rule].id.clone(),
-                        state: if r.verdict == crate::rules::Tri::True {
-                            "match"
-                        } else {
-                            "needs_price"
-                        },
-                        terms: r.matched,
-                    })
-                    .collect(),
-            }
-        })
-        .collect()
+    headlines.iter().map(|h| match_headline(set, h)).collect()
+}
+
+/// Which rules' text parts hold for one headline.
+pub fn match_headline(set: &crate::rules::RuleSet, h: &Headline) -> HeadlineMatches {
+    let lang = h.lang.as_deref().and_then(crate::text::Lang::from_code);
+    let prepared = set.prepare(&h.title, h.summary.as_deref(), &h.source, lang);
+    let m = set.match_headline(&prepared);
+    HeadlineMatches {
+        title: h.title.clone(),
+        link: h.link.clone(),
+        symbols: m.linked_symbols.into_iter().collect(),
+        rules: m
+            .rules
+            .into_iter()
+            .map(|r| RuleMatch {
+                rule: set.rules()[r.rule].id.clone(),
+                state: if r.verdict == crate::rules::Tri::True {
+                    "match"
+                } else {
+                    "needs_price"
+                },
+                terms: r.matched,
+            })
+            .collect(),
+    }
 }
 
 /// Counts for the summary line of a replay.

@@ -173,6 +173,58 @@ impl<R: BufRead> Lines<R> {
     }
 }
 
+/// The records of a file in the file's order, read one line at a time (for `match`, which
+/// needs no time order): each record, or the problem of a line that holds none (over-long, not
+/// UTF-8, not a record), which the caller reports and skips. Memory is one line, whatever the
+/// file's size. A file that cannot be read ends it with an error.
+pub struct InFileOrder<F> {
+    path: PathBuf,
+    lines: Lines<BufReader<File>>,
+    format: F,
+    /// A read failed: nothing more comes.
+    done: bool,
+}
+
+/// Opens `path` to be read with `format` in file order (see [`InFileOrder`]).
+pub fn in_file_order<F: LineFormat>(path: &Path, format: F) -> Result<InFileOrder<F>, ReplayError> {
+    let file = File::open(path).map_err(|source| ReplayError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(InFileOrder {
+        path: path.to_path_buf(),
+        lines: Lines::new(BufReader::with_capacity(1 << 16, file), 0, 0),
+        format,
+        done: false,
+    })
+}
+
+impl<F: LineFormat> Iterator for InFileOrder<F> {
+    type Item = Result<Result<F::Record, CsvError>, ReplayError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let (n, _, text) = match self.lines.next_line() {
+                Ok(Some(line)) => line,
+                Ok(None) => return None,
+                Err(source) => {
+                    self.done = true;
+                    return Some(Err(ReplayError::Io {
+                        path: self.path.clone(),
+                        source,
+                    }));
+                }
+            };
+            match text.and_then(|t| self.format.read(t, n)) {
+                Ok(None) => {}
+                Ok(Some(record)) => return Some(Ok(Ok(record))),
+                Err(problem) => return Some(Ok(Err(problem))),
+            }
+        }
+        None
+    }
+}
+
 /// Reads `path` once with `format`: checks every line and finds the file's time-ordered runs
 /// (sorting it out of core when there are too many).
 pub fn scan<F: LineFormat>(path: &Path, mut format: F) -> Result<Scanned<F>, ReplayError> {
