@@ -301,6 +301,46 @@ fn testing_one_file_is_not_failed_by_its_broken_neighbours() {
     assert!(!stdout.contains("broken.toml"), "{stdout}");
 }
 
+#[test]
+fn testing_a_rule_file_named_from_its_own_directory_runs_its_examples() {
+    // `cd rules && marketbot test seed.toml`: the file's directory is the working one.
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    std::fs::write(
+        dir.path().join("seed.toml"),
+        std::fs::read_to_string(shipped.join("nvda-customer-seeks-alternatives.toml"))
+            .unwrap()
+            .replace(
+                "[tests]\nmatch = [\n",
+                "[tests]\nmatch = [\n  \"A headline no rule of this kind matches\",\n",
+            ),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("lexicons")).unwrap();
+    for entry in std::fs::read_dir(shipped.join("lexicons")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            dir.path().join("lexicons").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_marketbot"))
+        .args(["test", "seed.toml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The example added above fails: the file was tested, not passed over.
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("should match: A headline no rule of this kind matches")
+            && stdout.contains("in 1 rule(s)")
+            && stdout.contains(", 1 failed"),
+        "{stdout}"
+    );
+}
+
 /// `check`, `test` and the rules' problems before `match` print far more than a pipe holds;
 /// the reader takes a little and goes away, as `| head` does. The command ends quietly with
 /// its verdict: no panic, no complaint about the pipe.

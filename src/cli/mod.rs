@@ -39,22 +39,30 @@ fn load_rules(paths: &[PathBuf]) -> Result<std::sync::Arc<marketbot::rules::Rule
             ));
             return Err(ExitCode::from(2));
         }
-        let dir = if path.is_dir() {
-            path.as_path()
+        // A bare file name (`marketbot test seed.toml`) has the empty path as its parent:
+        // its directory is the working one, whose files read back as `./seed.toml`.
+        let (dir, file) = if path.is_dir() {
+            (path.clone(), None)
         } else {
-            path.parent().unwrap_or(Path::new("."))
+            let dir = match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir,
+                _ => Path::new("."),
+            };
+            (
+                dir.to_path_buf(),
+                Some(dir.join(path.file_name().unwrap_or_default())),
+            )
         };
-        let (rules, lex, p) = marketbot::rules::read_dir(dir);
+        let (rules, lex, p) = marketbot::rules::read_dir(&dir);
         // For one file: its own problems and its lexicons', not its neighbours'.
         let lexicon_dir = dir.join("lexicons");
-        problems.extend(
-            p.into_iter()
-                .filter(|p| path.is_dir() || p.path == *path || p.path.starts_with(&lexicon_dir)),
-        );
-        if path.is_dir() {
-            rule_files.extend(rules);
-        } else {
-            rule_files.extend(rules.into_iter().filter(|f| f.path == *path));
+        problems.extend(p.into_iter().filter(|p| {
+            file.as_ref()
+                .is_none_or(|f| p.path == *f || p.path.starts_with(&lexicon_dir))
+        }));
+        match &file {
+            None => rule_files.extend(rules),
+            Some(file) => rule_files.extend(rules.into_iter().filter(|f| f.path == *file)),
         }
         for l in lex {
             if !lexicons.iter().any(|x| x.path == l.path) {
