@@ -341,6 +341,24 @@ fn testing_a_rule_file_named_from_its_own_directory_runs_its_examples() {
     );
 }
 
+/// `test` on paths that hold no rule (an empty directory, a file that is not a rule) tested
+/// nothing: it says so and does not pass.
+#[test]
+fn testing_paths_with_no_rule_in_them_is_no_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("README.md"), "# Rules\n").unwrap();
+    for path in [".", "README.md"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_marketbot"))
+            .args(["test", path])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{path}: {stderr}");
+        assert!(stderr.contains("nothing to test"), "{path}: {stderr}");
+    }
+}
+
 /// `check`, `test` and the rules' problems before `match` print far more than a pipe holds;
 /// the reader takes a little and goes away, as `| head` does. The command ends quietly with
 /// its verdict: no panic, no complaint about the pipe.

@@ -61,6 +61,15 @@ pub(crate) fn test(paths: &[PathBuf]) -> ExitCode {
         Ok(set) => set,
         Err(code) => return code,
     };
+    if set.rules().is_empty() {
+        // A path with no rule in it (a misspelt directory, `README.md`) is no pass.
+        let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        note(format_args!(
+            "marketbot test: no rule in {}: nothing to test\n",
+            named.join(", ")
+        ));
+        return ExitCode::from(2);
+    }
     let outcomes = marketbot::examples::run_all(&set);
     let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed).collect();
     let written = failed
