@@ -275,21 +275,23 @@ fn a_missing_path_cannot_be_checked() {
     assert_eq!(check(&["tests/check/no-such-file.toml"]).0, 2);
 }
 
+/// The shipped lexicons, copied into `dir/lexicons` for rule files written beside them.
+fn copy_shipped_lexicons(dir: &std::path::Path) {
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/lexicons");
+    std::fs::create_dir(dir.join("lexicons")).unwrap();
+    for entry in std::fs::read_dir(shipped).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join("lexicons").join(entry.file_name())).unwrap();
+    }
+}
+
 #[test]
 fn testing_one_file_is_not_failed_by_its_broken_neighbours() {
     let dir = tempfile::tempdir().unwrap();
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let good = dir.path().join("seed.toml");
     std::fs::copy(shipped.join("nvda-customer-seeks-alternatives.toml"), &good).unwrap();
-    std::fs::create_dir(dir.path().join("lexicons")).unwrap();
-    for entry in std::fs::read_dir(shipped.join("lexicons")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(
-            entry.path(),
-            dir.path().join("lexicons").join(entry.file_name()),
-        )
-        .unwrap();
-    }
+    copy_shipped_lexicons(dir.path());
     std::fs::write(dir.path().join("broken.toml"), [0xff, 0xfe, b'x']).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_marketbot"))
         .arg("test")
@@ -316,15 +318,7 @@ fn testing_a_rule_file_named_from_its_own_directory_runs_its_examples() {
             ),
     )
     .unwrap();
-    std::fs::create_dir(dir.path().join("lexicons")).unwrap();
-    for entry in std::fs::read_dir(shipped.join("lexicons")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(
-            entry.path(),
-            dir.path().join("lexicons").join(entry.file_name()),
-        )
-        .unwrap();
-    }
+    copy_shipped_lexicons(dir.path());
     let out = Command::new(env!("CARGO_BIN_EXE_marketbot"))
         .args(["test", "seed.toml"])
         .current_dir(dir.path())
