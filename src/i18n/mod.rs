@@ -8,6 +8,9 @@ use crate::text::Lang;
 
 mod access;
 mod chat;
+mod formats;
+
+pub use formats::MAX_DECIMALS;
 
 /// The strings of one language.
 #[derive(Debug)]
@@ -199,50 +202,6 @@ impl Texts {
         match self.lang {
             Lang::En => en,
             Lang::De => de,
-        }
-    }
-
-    /// A number with the language's decimal separator.
-    pub fn number(&self, x: f64, decimals: usize) -> String {
-        let s = format!("{x:.decimals$}");
-        match self.lang {
-            Lang::En => s,
-            Lang::De => s.replace('.', ","),
-        }
-    }
-
-    /// A price as it is quoted (see [`price_decimals`]), with the language's decimal separator:
-    /// `186.25`, `0,5120`, `0.0000123`.
-    pub fn price(&self, x: f64) -> String {
-        self.number(x, price_decimals(x))
-    }
-
-    /// A signed percentage with a real minus sign: `−2.89 %`, `+1,50 %`.
-    pub fn percent(&self, change: f64) -> String {
-        let s = format!("{:+.2} %", change).replacen('-', "−", 1);
-        match self.lang {
-            Lang::En => s,
-            Lang::De => s.replace('.', ","),
-        }
-    }
-
-    /// A span of time such as a correlation window: hours (`24 h`, `1,5 h`), or minutes
-    /// under an hour (`10 min` / `10 Min.`), where a tenth of an hour would round to nothing.
-    pub fn span(&self, secs: u64) -> String {
-        if secs < 3600 {
-            let minutes = secs.div_ceil(60);
-            return self.pick(format!("{minutes} min"), format!("{minutes} Min."));
-        }
-        let hours = secs as f64 / 3600.0;
-        let decimals = if hours.fract() == 0.0 { 0 } else { 1 };
-        format!("{} h", self.number(hours, decimals))
-    }
-
-    /// A date: `2026-01-30` / `30.01.2026`.
-    pub fn date(&self, d: chrono::NaiveDate) -> String {
-        match self.lang {
-            Lang::En => d.format("%Y-%m-%d").to_string(),
-            Lang::De => d.format("%d.%m.%Y").to_string(),
         }
     }
 
@@ -1180,50 +1139,9 @@ impl Texts {
     }
 }
 
-/// The most decimals a price is quoted with: the digits of a millionth, the lowest price the
-/// bot believes, and a few more for a level between two such prices.
-pub const MAX_DECIMALS: usize = 10;
-
-/// The decimals a price is quoted with: two, four below 1, and below a cent as many as show
-/// its first three digits (`0.0000123`), so a coin's price is not "0.00".
-pub fn price_decimals(price: f64) -> usize {
-    if price.abs() >= 1.0 {
-        return 2;
-    }
-    let leading_zeros = -price.abs().max(1e-9).log10().floor() as usize;
-    (leading_zeros + 2).clamp(4, MAX_DECIMALS)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A coin's price below a cent is quoted with its digits, not as "0.00"; a share's with two.
-    #[test]
-    fn a_price_is_quoted_with_the_digits_it_has() {
-        let (en, de) = (texts(Lang::En), texts(Lang::De));
-        assert_eq!(en.price(186.25), "186.25");
-        assert_eq!(de.price(0.512), "0,5120");
-        assert_eq!(en.price(0.00999), "0.00999");
-        assert_eq!(en.price(0.000_012_34), "0.0000123");
-        assert_eq!(en.price(0.000_001), "0.00000100");
-        let q = crate::series::QuoteView {
-            last: 0.000_012_3,
-            at: "2026-02-02T21:00:00Z".parse().unwrap(),
-            change_pct: Some(-5.0),
-            previous_close: Some(0.000_012_95),
-            day_low: Some(0.000_012_1),
-            day_high: Some(0.000_013),
-            extended: None,
-        };
-        let quote = en.quote("SHIB-USD", &q, "21:00", 0);
-        assert!(
-            quote.starts_with("<b>SHIB-USD</b> 0.0000123 (")
-                && quote.contains("0.0000130")
-                && quote.contains("0.0000121"),
-            "{quote}"
-        );
-    }
 
     #[test]
     fn both_languages_have_every_static_string() {
