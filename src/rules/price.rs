@@ -25,8 +25,9 @@ pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(30 * 60);
 /// How far a figure computed from prices may lie off its exact value and still be taken for
 /// it: from 180 to 176.40 is a fall of exactly 2 %, but the division makes it
 /// −1.999999999999997 %. A threshold met exactly is met (`<=`, `>=`) and not passed (`<`,
-/// `>`); the error of the division is some 1e-14, and no price moves by a billionth of a
-/// per cent.
+/// `>`). A tolerance in the figure's own unit (percentage points for a change or a gap, times
+/// for a volume ratio): the error of the division is some 1e-14, and no figure a rule
+/// compares differs from its threshold by a billionth on purpose.
 pub const ROUNDING: f64 = 1e-9;
 
 /// What a change is measured against.
