@@ -43,7 +43,12 @@
 //! been lost after the swap was made). The pool checks a
 //! connection before handing it out, so after a restart new connections are made. A failure of
 //! the `COMMIT` itself is ambiguous (the server may have committed before the connection
-//! dropped): it is never retried, and the error says so.
+//! dropped): it is never retried, and the error says so. A database that answers but does not
+//! do the work is retried the same way ("database busy" when given up on): one with no
+//! connection to spare (53300), or a statement it cancelled (57014: an operator's
+//! `pg_cancel_backend`). That error rolled back what the statement did — a `COMMIT` can be
+//! cancelled only before the commit is recorded, while deferred triggers run — so the
+//! transaction runs again whole, a cancelled `COMMIT` included.
 
 use std::error::Error as _;
 use std::fmt;
@@ -292,8 +297,8 @@ impl Postgres {
             .sleep(sleep)
             .when(|fail| fail.retryable() && started.elapsed() < self.retry_for)
             .notify(|fail, pause| {
-                let unavailable = matches!(fail, Fail::Unavailable(_));
-                if unavailable && !self.outage.swap(true, Ordering::SeqCst) {
+                let outage = matches!(fail, Fail::Unavailable(_) | Fail::Busy(_));
+                if outage && !self.outage.swap(true, Ordering::SeqCst) {
                     tracing::warn!(
                         target: "marketbot::store",
                         "{}: {action}: {fail}; retrying for up to {:?}",
@@ -317,6 +322,11 @@ impl Postgres {
             }
             Err(Fail::Unavailable(detail)) => Err(format!(
                 "postgres: {action}: database unavailable, gave up after {:?}: {detail}",
+                started.elapsed()
+            )
+            .into()),
+            Err(Fail::Busy(detail)) => Err(format!(
+                "postgres: {action}: database busy, gave up after {:?}: {detail}",
                 started.elapsed()
             )
             .into()),
@@ -962,6 +972,11 @@ enum Fail {
     Conflict(String),
     /// The database cannot be reached, and nothing was committed: retried for a while.
     Unavailable(String),
+    /// The database answered but did not do the work: it had no connection to spare (53300),
+    /// or cancelled the statement (57014: a statement timeout, an operator's
+    /// `pg_cancel_backend`) and rolled back what it did, a `COMMIT` included. Retried as
+    /// [`Fail::Unavailable`] is.
+    Busy(String),
     /// The connection failed during COMMIT: it may or may not have committed.
     Ambiguous(String),
     /// The fence no longer holds the lease.
@@ -974,7 +989,10 @@ enum Fail {
 
 impl Fail {
     fn retryable(&self) -> bool {
-        matches!(self, Fail::Unavailable(_) | Fail::Conflict(_))
+        matches!(
+            self,
+            Fail::Unavailable(_) | Fail::Busy(_) | Fail::Conflict(_)
+        )
     }
 
     fn to_tx_error(&self) -> TxError {
@@ -997,7 +1015,7 @@ impl fmt::Display for Fail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Fail::Conflict(d) => write!(f, "conflict: {d}"),
-            Fail::Unavailable(d) | Fail::Fatal(d) => f.write_str(d),
+            Fail::Unavailable(d) | Fail::Busy(d) | Fail::Fatal(d) => f.write_str(d),
             Fail::Ambiguous(d) => write!(
                 f,
                 "the connection failed during COMMIT; the transaction may or may not have been \
@@ -1043,6 +1061,11 @@ impl From<tokio_postgres::Error> for Fail {
             .contains(code)
         {
             Fail::Unavailable(detail)
+        } else if [SqlState::TOO_MANY_CONNECTIONS, SqlState::QUERY_CANCELED].contains(code) {
+            // An error, not the end of the connection: the server rolled the statement back
+            // (a COMMIT cancelled while it runs deferred triggers, too; once the commit is
+            // being recorded a cancel waits, or ends as a warning).
+            Fail::Busy(detail)
         } else {
             Fail::Fatal(detail)
         }

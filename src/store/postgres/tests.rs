@@ -657,3 +657,263 @@ fn schema_names_are_checked() {
         assert!(err.to_string().contains("invalid schema name"), "{err}");
     }
 }
+
+/// Another session holding one row locked (`FOR UPDATE`, in a transaction left open) until it
+/// is released or dropped.
+struct RowLock<'a> {
+    db: &'a Postgres,
+    /// `None` once released.
+    client: Option<Object>,
+    pid: i32,
+}
+
+impl<'a> RowLock<'a> {
+    fn take(db: &'a Postgres, tree: Tree, key: &[u8]) -> RowLock<'a> {
+        let (pool, key) = (db.pool.clone(), key.to_vec());
+        let (client, pid) = db
+            .run(async move {
+                let c = pool.get().await.map_err(pool_fail)?;
+                // Its own transaction stays open as long as the test needs it.
+                c.batch_execute("BEGIN; SET LOCAL idle_in_transaction_session_timeout = 0")
+                    .await?;
+                let locked = c
+                    .query(
+                        "SELECT 1 FROM marketbot_kv WHERE tree = $1 AND key = $2 FOR UPDATE",
+                        &[&tree.name(), &key],
+                    )
+                    .await?;
+                assert_eq!(locked.len(), 1, "the row to lock exists");
+                let pid: i32 = c
+                    .query_one("SELECT pg_backend_pid()", &[])
+                    .await?
+                    .try_get(0)?;
+                Ok((c, pid))
+            })
+            .unwrap();
+        RowLock {
+            db,
+            client: Some(client),
+            pid,
+        }
+    }
+
+    /// Waits for a session to wait for this lock (up to 30 s), then cancels its statement.
+    fn cancel_the_waiting(&self) {
+        let blocked = "SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))";
+        let pid = self.pid;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let waiting: Option<i32> = self
+                .db
+                .op("waiting", move |c| async move {
+                    query_opt(&c, blocked, &[&pid])
+                        .await?
+                        .map(|r| r.try_get(0))
+                        .transpose()
+                })
+                .unwrap();
+            if let Some(waiting) = waiting {
+                let cancelled: bool = self
+                    .db
+                    .op("cancel", move |c| async move {
+                        query_one(&c, "SELECT pg_cancel_backend($1)", &[&waiting])
+                            .await?
+                            .try_get(0)
+                    })
+                    .unwrap();
+                assert!(cancelled);
+                return;
+            }
+            assert!(Instant::now() < deadline, "nothing waited for the lock");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Ends the transaction holding the lock.
+    fn release(mut self) {
+        let client = self.client.take().expect("held");
+        self.db
+            .run(async move { Ok(client.batch_execute("ROLLBACK").await?) })
+            .unwrap();
+    }
+}
+
+impl Drop for RowLock<'_> {
+    fn drop(&mut self) {
+        // Still in its transaction: closed, not pooled.
+        if let Some(client) = self.client.take() {
+            drop(Object::take(client));
+        }
+    }
+}
+
+/// A statement the server cancelled (SQLSTATE 57014: an operator's `pg_cancel_backend`, or a
+/// statement timeout) rolled back what it did: it is tried again, a transaction run again
+/// whole, instead of failing the operation.
+#[test]
+fn a_cancelled_statement_is_tried_again() {
+    let Some(db) = test_db() else { return };
+    let t = Tree::Meta;
+    db.insert(t, b"held", b"1").unwrap();
+
+    let lock = RowLock::take(&db, t, b"held");
+    let removed = std::thread::scope(|s| {
+        let op = s.spawn(|| db.remove(t, b"held"));
+        lock.cancel_the_waiting();
+        lock.release();
+        op.join().unwrap()
+    });
+    assert!(removed.unwrap(), "removed when tried again");
+
+    db.insert(t, b"held", b"1").unwrap();
+    let lock = RowLock::take(&db, t, b"held");
+    let swapped = std::thread::scope(|s| {
+        let op = s.spawn(|| db.compare_and_swap(t, b"held", Some(b"1"), Some(b"2")));
+        lock.cancel_the_waiting();
+        lock.release();
+        op.join().unwrap()
+    });
+    assert!(swapped.unwrap(), "swapped when tried again");
+    assert_eq!(db.get(t, b"held").unwrap(), Some(b"2".to_vec()));
+
+    let lock = RowLock::take(&db, t, b"held");
+    let mut runs = 0;
+    let committed = std::thread::scope(|s| {
+        let op = s.spawn(|| {
+            tx(&db, &mut |tx| {
+                runs += 1;
+                tx.insert(t, b"runs", &[runs])?;
+                tx.update(t, b"held", b"3")?;
+                Ok(())
+            })
+        });
+        lock.cancel_the_waiting();
+        lock.release();
+        op.join().unwrap()
+    });
+    committed.unwrap();
+    assert_eq!(runs, 2, "run again whole");
+    assert_eq!(db.get(t, b"held").unwrap(), Some(b"3".to_vec()));
+    assert_eq!(db.get(t, b"runs").unwrap(), Some(vec![2]));
+}
+
+/// A `COMMIT` the server cancelled (running a deferred trigger) rolled back: the transaction
+/// runs again and commits once, not reported as one that may have committed.
+#[test]
+fn a_cancelled_commit_runs_the_transaction_again() {
+    let Some(db) = test_db() else { return };
+    // The first COMMIT sleeps in a deferred trigger, and is cancelled there.
+    let setup = "CREATE SEQUENCE slow_once; \
+        CREATE FUNCTION slow_once() RETURNS trigger LANGUAGE plpgsql AS \
+        $$ BEGIN IF nextval('slow_once') = 1 THEN PERFORM pg_sleep(60); END IF; \
+        RETURN NULL; END $$; \
+        CREATE CONSTRAINT TRIGGER slow_once AFTER INSERT OR UPDATE ON marketbot_kv \
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_once()";
+    db.op(
+        "setup",
+        move |c| async move { c.batch_execute(setup).await },
+    )
+    .unwrap();
+    let mut runs = 0;
+    let committed = std::thread::scope(|s| {
+        s.spawn(|| {
+            let cancel = "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity \
+                WHERE wait_event = 'PgSleep' AND pid IN \
+                (SELECT pid FROM pg_locks WHERE relation = to_regclass('marketbot_kv'))";
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                let cancelled: i64 = db
+                    .op("cancel", move |c| async move {
+                        query_one(&c, cancel, &[]).await?.try_get(0)
+                    })
+                    .unwrap();
+                if cancelled > 0 {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        tx(&db, &mut |tx| {
+            runs += 1;
+            let n = tx.get(Tree::Meta, b"counter")?.map_or(0, |v| v[0]);
+            tx.insert(Tree::Meta, b"counter", &[n + 1])
+        })
+    });
+    committed.unwrap();
+    assert_eq!(runs, 2);
+    assert_eq!(db.get(Tree::Meta, b"counter").unwrap(), Some(vec![1]));
+}
+
+/// A role that may connect only so many times, dropped with what it was granted.
+struct LimitedRole<'a> {
+    db: &'a TestDb,
+    name: String,
+}
+
+impl<'a> LimitedRole<'a> {
+    /// A role (named as the test's schema) that may use the schema's tables.
+    fn create(db: &'a TestDb) -> LimitedRole<'a> {
+        let (name, schema) = (db.schema.clone(), db.schema.clone());
+        let sql = format!(
+            "CREATE ROLE \"{name}\" LOGIN; \
+             GRANT USAGE ON SCHEMA \"{schema}\" TO \"{name}\"; \
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \"{schema}\" \
+             TO \"{name}\"; \
+             GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA \"{schema}\" TO \"{name}\""
+        );
+        db.op("role", move |c| async move { c.batch_execute(&sql).await })
+            .unwrap();
+        LimitedRole { db, name }
+    }
+
+    /// The test database's URL, as this role.
+    fn url(&self) -> String {
+        let mut url = url::Url::parse(&self.db.url).unwrap();
+        url.set_username(&self.name).unwrap();
+        url.set_password(None).unwrap();
+        url.to_string()
+    }
+
+    /// Sets how many connections it may have (-1: no limit).
+    fn limit(&self, n: i32) {
+        let sql = format!("ALTER ROLE \"{}\" CONNECTION LIMIT {n}", self.name);
+        self.db
+            .op("limit", move |c| async move { c.batch_execute(&sql).await })
+            .unwrap();
+    }
+}
+
+impl Drop for LimitedRole<'_> {
+    fn drop(&mut self) {
+        let sql = format!("DROP OWNED BY \"{0}\"; DROP ROLE \"{0}\"", self.name);
+        let _ = self.db.op(
+            "drop role",
+            move |c| async move { c.batch_execute(&sql).await },
+        );
+    }
+}
+
+/// A database at its connection limit (SQLSTATE 53300, "too many connections") is waited for
+/// as an unreachable one is: the operation goes through once a connection can be made.
+#[test]
+fn a_database_at_its_connection_limit_is_waited_for() {
+    let Some(db) = test_db() else { return };
+    db.insert(Tree::Meta, b"k", b"v").unwrap();
+    let role = LimitedRole::create(&db);
+    let pg = Postgres::connect(&role.url(), Some(&db.schema)).unwrap();
+    role.limit(0);
+    // No connection left in the pool: the next operation makes one.
+    pg.pool.retain(|_, _| false);
+    let got = std::thread::scope(|s| {
+        let op = s.spawn(|| pg.get(Tree::Meta, b"k"));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !pg.outage.load(Ordering::SeqCst) && !op.is_finished() {
+            assert!(Instant::now() < deadline, "never refused");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        role.limit(-1);
+        op.join().unwrap()
+    });
+    assert_eq!(got.unwrap(), Some(b"v".to_vec()));
+    drop(pg);
+}
