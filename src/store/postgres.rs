@@ -29,7 +29,8 @@
 //! it as a conflict; a run again after a conflict therefore reads the lease row `FOR SHARE`
 //! first, holding off renewals and takeovers until it ends, so that a transaction longer than
 //! the renewal period ([`crate::leader::RENEW_EVERY`]) still commits — within what is left of
-//! the lease. The renewal it holds off waits too: the leader steps down once
+//! the lease. The renewal it holds off waits too (asked again whenever its statement times
+//! out): the leader steps down once
 //! [`crate::leader::STEP_DOWN_AFTER`] has passed since its last renewal began (so 6 to 8 s
 //! into such a run), and the fence, which wants the lease unexpired by the clock at `COMMIT`,
 //! fails a run that ends past the lease's end ([`crate::leader::LEASE`] after that renewal)
@@ -49,6 +50,18 @@
 //! `pg_cancel_backend`). That error rolled back what the statement did — a `COMMIT` can be
 //! cancelled only before the commit is recorded, while deferred triggers run — so the
 //! transaction runs again whole, a cancelled `COMMIT` included.
+//!
+//! **Bounds.** Every session runs with a `statement_timeout` of 2 s ([`STATEMENT_TIMEOUT`]:
+//! what is left of the lease when its leader steps down) and an
+//! `idle_in_transaction_session_timeout` of 10 s (the lease). A statement held up by a lock
+//! another session holds, or by a server too loaded to finish it, is cancelled and tried again
+//! as above instead of waiting for good (the error names the lock it waited for), and one a
+//! leader sent before it stepped down has ended by the time its lease can have (writes outside
+//! a transaction are not fenced). A transaction left idle that long — its instance stopped or
+//! hung — is ended by the server, so its locks, the lease row's among them (a takeover waits
+//! for it), do not outlast the lease. A lock timeout set in the URL is tried again too.
+//! Options in the URL (`options=-c statement_timeout=5s`) go after these and win; migrations
+//! run without a statement timeout.
 
 use std::error::Error as _;
 use std::fmt;
@@ -76,6 +89,16 @@ const MIGRATIONS: &[&str] = &[include_str!("postgres/0001_kv.sql")];
 
 /// How long operations are retried while the database is unreachable, unless changed.
 const RETRY_FOR: Duration = Duration::from_secs(60);
+
+/// How long a statement may run, waiting for locks included, before the server cancels it
+/// (and it is tried again): what is left of the lease when its leader steps down, so that a
+/// statement a leader sent before it stepped down has ended by the time its lease can have.
+const STATEMENT_TIMEOUT: Duration =
+    crate::leader::LEASE.saturating_sub(crate::leader::STEP_DOWN_AFTER);
+/// How long the server lets a transaction sit idle before it ends the session: the lease, so
+/// that an instance stopped or hung mid-transaction does not hold its locks — the lease row's
+/// among them, which a takeover waits for — past the end of its lease.
+const IDLE_IN_TRANSACTION: Duration = crate::leader::LEASE;
 
 const GET: &str = "SELECT value FROM marketbot_kv WHERE tree = $1 AND key = $2";
 const UPSERT: &str = "INSERT INTO marketbot_kv (tree, key, value) VALUES ($1, $2, $3) \
@@ -197,9 +220,15 @@ impl Postgres {
             .parse()
             .map_err(|e| format!("postgres: invalid url: {}", explain(&e)))?;
         tls.apply(&mut config);
+        // The URL's own options come after the bounds, so they can change them.
+        let bounds = format!(
+            "-c statement_timeout={}ms -c idle_in_transaction_session_timeout={}ms",
+            STATEMENT_TIMEOUT.as_millis(),
+            IDLE_IN_TRANSACTION.as_millis()
+        );
         let options = match config.get_options() {
-            Some(o) if !o.trim().is_empty() => format!("{o} -c search_path={schema}"),
-            _ => format!("-c search_path={schema}"),
+            Some(o) if !o.trim().is_empty() => format!("{bounds} {o} -c search_path={schema}"),
+            _ => format!("{bounds} -c search_path={schema}"),
         };
         config.options(options);
         if config.get_application_name().is_none() {
@@ -867,6 +896,8 @@ impl Drop for TxConn {
 async fn migrate(pool: Pool, schema: String) -> Result<(), Fail> {
     let mut client = pool.get().await.map_err(pool_fail)?;
     let tx = client.transaction().await?;
+    // A migration may rewrite the table, and waits for another instance's: not bounded.
+    tx.batch_execute("SET LOCAL statement_timeout = 0").await?;
     let lock = format!("marketbot_migrations {schema}");
     tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&lock])
         .await?;
@@ -974,8 +1005,8 @@ enum Fail {
     Unavailable(String),
     /// The database answered but did not do the work: it had no connection to spare (53300),
     /// or cancelled the statement (57014: a statement timeout, an operator's
-    /// `pg_cancel_backend`) and rolled back what it did, a `COMMIT` included. Retried as
-    /// [`Fail::Unavailable`] is.
+    /// `pg_cancel_backend`; 55P03: a lock timeout) and rolled back what it did, a `COMMIT`
+    /// included. Retried as [`Fail::Unavailable`] is.
     Busy(String),
     /// The connection failed during COMMIT: it may or may not have committed.
     Ambiguous(String),
@@ -1061,7 +1092,13 @@ impl From<tokio_postgres::Error> for Fail {
             .contains(code)
         {
             Fail::Unavailable(detail)
-        } else if [SqlState::TOO_MANY_CONNECTIONS, SqlState::QUERY_CANCELED].contains(code) {
+        } else if [
+            SqlState::TOO_MANY_CONNECTIONS,
+            SqlState::QUERY_CANCELED,
+            SqlState::LOCK_NOT_AVAILABLE,
+        ]
+        .contains(code)
+        {
             // An error, not the end of the connection: the server rolled the statement back
             // (a COMMIT cancelled while it runs deferred triggers, too; once the commit is
             // being recorded a cancel waits, or ends as a warning).
@@ -1083,7 +1120,8 @@ fn pool_fail(e: PoolError) -> Fail {
     }
 }
 
-/// What the server said (severity, SQLSTATE, message, detail, hint), or the error and its causes.
+/// What the server said (severity, SQLSTATE, message, detail, hint, where: a lock waited for, a
+/// function), or the error and its causes.
 fn explain(e: &tokio_postgres::Error) -> String {
     if let Some(db) = e.as_db_error() {
         let mut s = format!("{} {}: {}", db.severity(), db.code().code(), db.message());
@@ -1092,6 +1130,9 @@ fn explain(e: &tokio_postgres::Error) -> String {
         }
         if let Some(hint) = db.hint() {
             s = format!("{s}; hint: {hint}");
+        }
+        if let Some(context) = db.where_() {
+            s = format!("{s}; {context}");
         }
         return s;
     }

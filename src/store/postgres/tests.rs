@@ -792,9 +792,10 @@ fn a_cancelled_statement_is_tried_again() {
         op.join().unwrap()
     });
     committed.unwrap();
-    assert_eq!(runs, 2, "run again whole");
+    // Twice, unless the statement timeout cancelled a run too (a slow machine).
+    assert!(runs >= 2, "run again whole");
     assert_eq!(db.get(t, b"held").unwrap(), Some(b"3".to_vec()));
-    assert_eq!(db.get(t, b"runs").unwrap(), Some(vec![2]));
+    assert_eq!(db.get(t, b"runs").unwrap(), Some(vec![runs]));
 }
 
 /// A `COMMIT` the server cancelled (running a deferred trigger) rolled back: the transaction
@@ -916,4 +917,133 @@ fn a_database_at_its_connection_limit_is_waited_for() {
     });
     assert_eq!(got.unwrap(), Some(b"v".to_vec()));
     drop(pg);
+}
+
+/// `url` with `options` (the server's settings for the session) added.
+fn with_options(url: &str, options: &str) -> String {
+    // Percent-encoded: tokio-postgres does not read `+` as a space.
+    let options = options.replace(' ', "%20").replace('=', "%3D");
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options={options}")
+}
+
+/// What `SHOW setting` says on a connection of `pg`.
+fn show(pg: &Postgres, setting: &'static str) -> String {
+    pg.op("show", move |c| async move {
+        c.query_one(&format!("SHOW {setting}"), &[])
+            .await?
+            .try_get(0)
+    })
+    .unwrap()
+}
+
+/// Every session bounds how long a statement may take and a transaction may sit idle, tied to
+/// the lease; a URL's own `options` take precedence.
+#[test]
+fn statements_and_idle_transactions_are_bounded_by_the_lease() {
+    let Some(db) = test_db() else { return };
+    assert_eq!(show(&db, "statement_timeout"), "2s");
+    assert_eq!(show(&db, "idle_in_transaction_session_timeout"), "10s");
+    assert_eq!(show(&db, "search_path"), db.schema);
+    let url = with_options(&db.url, "-c statement_timeout=5s");
+    let pg = Postgres::connect(&url, Some(&db.schema)).unwrap();
+    assert_eq!(show(&pg, "statement_timeout"), "5s");
+    assert_eq!(show(&pg, "idle_in_transaction_session_timeout"), "10s");
+    assert_eq!(show(&pg, "search_path"), db.schema);
+}
+
+/// A statement held up by a lock another session holds (an operator's open transaction, say)
+/// is cancelled by the statement timeout and tried again, instead of waiting for good: the
+/// operation goes through once the lock is let go of.
+#[test]
+fn a_statement_held_up_by_a_lock_is_cancelled_and_tried_again() {
+    let Some(db) = test_db() else { return };
+    let t = Tree::Meta;
+    db.insert(t, b"held", b"1").unwrap();
+    let lock = RowLock::take(&db, t, b"held");
+    let started = Instant::now();
+    let (surfaced, written) = std::thread::scope(|s| {
+        let op = s.spawn(|| db.insert(t, b"held", b"2"));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !db.outage.load(Ordering::SeqCst) && !op.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let surfaced = db.outage.load(Ordering::SeqCst);
+        eprintln!(
+            "held up by a lock, the statement was cancelled after {:?}",
+            started.elapsed()
+        );
+        lock.release();
+        (surfaced, op.join().unwrap())
+    });
+    assert!(surfaced, "the statement waited for the lock for good");
+    written.unwrap();
+    assert_eq!(db.get(t, b"held").unwrap(), Some(b"2".to_vec()));
+}
+
+/// A lock held for longer than the operation's retries fails it with an error that says what
+/// held it up: the statement timeout, or a lock timeout the URL asks for.
+#[test]
+fn a_lock_held_past_the_retries_fails_the_operation_and_says_why() {
+    let Some(db) = test_db() else { return };
+    let t = Tree::Meta;
+    db.insert(t, b"held", b"1").unwrap();
+    let lock = RowLock::take(&db, t, b"held");
+    let remove = |url: &str, retry_for: Duration| {
+        let pg = Postgres::open(url, Some(&db.schema), retry_for).unwrap();
+        let started = Instant::now();
+        let result = std::thread::scope(|s| {
+            let op = s.spawn(|| pg.remove(t, b"held"));
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !op.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let result = op.is_finished().then(|| op.join().unwrap());
+            if result.is_none() {
+                // Let it through, so that the test ends.
+                let _ = db.op("cancel", |c| async move {
+                    c.batch_execute(
+                        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity \
+                         WHERE wait_event_type = 'Lock' AND pid IN (SELECT pid FROM pg_locks \
+                         WHERE relation = to_regclass('marketbot_kv'))",
+                    )
+                    .await
+                });
+            }
+            result
+        });
+        eprintln!(
+            "held up by a lock, the operation failed after {:?}",
+            started.elapsed()
+        );
+        result
+            .expect("the operation waited for good")
+            .unwrap_err()
+            .to_string()
+    };
+    let err = remove(&db.url, Duration::from_secs(3));
+    assert!(
+        err.contains("postgres: remove: database busy, gave up after"),
+        "{err}"
+    );
+    assert!(
+        err.contains("57014: canceling statement due to statement timeout"),
+        "{err}"
+    );
+    assert!(
+        err.contains("while deleting tuple"),
+        "where it waited: {err}"
+    );
+    let url = with_options(&db.url, "-c lock_timeout=100ms");
+    let err = remove(&url, Duration::from_millis(500));
+    assert!(
+        err.contains("postgres: remove: database busy, gave up after"),
+        "{err}"
+    );
+    assert!(
+        err.contains("55P03: canceling statement due to lock timeout"),
+        "{err}"
+    );
+    lock.release();
+    assert_eq!(db.get(t, b"held").unwrap(), Some(b"1".to_vec()));
 }
