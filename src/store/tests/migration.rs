@@ -1,0 +1,307 @@
+//! A group that becomes a supergroup: what the supergroup takes from it, and keeps of its own.
+
+use super::*;
+
+on_every_backend!(
+    a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages,
+    a_supergroup_that_spoke_before_its_migration_takes_the_groups_settings,
+    a_supergroup_started_before_its_migration_keeps_the_rules_the_group_chose,
+    a_supergroup_keeps_at_most_fifty_mutes_after_taking_its_groups_in,
+    a_supergroup_started_before_a_group_that_follows_nothing_keeps_its_defaults,
+    a_migrated_groups_history_is_forgotten_after_a_month,
+);
+
+fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages(f: &Fixture) {
+    let store = f.open();
+    let now = Utc::now();
+    let mut chat = Chat::new(-42, ChatKind::Group, "Traders".into(), now);
+    chat.rules.insert("seed".into());
+    chat.rules.insert(PersonalAlert::rule_id(-42, 1));
+    chat.mutes.push(Mute {
+        what: MuteTarget::Rule(PersonalAlert::rule_id(-42, 1)),
+        until: now + chrono::TimeDelta::hours(3),
+    });
+    chat.personal_next = 1;
+    store.put_chat(&chat).unwrap();
+    store
+        .put_personal_alert(&PersonalAlert {
+            paused: false,
+            changed: None,
+            chat: -42,
+            number: 1,
+            spec: "NVDA drop 3%".into(),
+            created: now,
+        })
+        .unwrap();
+    let cooling = PersonalState {
+        cooldown_until: Some(now + chrono::TimeDelta::hours(5)),
+        news: None,
+    };
+    store.put_personal_state(-42, 1, &cooling).unwrap();
+    store.enqueue(&delivery(-42)).unwrap();
+    // An edit of a message in the old group, and the record of that message.
+    store
+        .enqueue(&Delivery {
+            edit: Some(555),
+            ..delivery(-42)
+        })
+        .unwrap();
+    store.record_sent(7, &whole(-42, 555, false), now).unwrap();
+    store
+        .commit(&Step {
+            now,
+            digest: vec![(-42, 7)],
+            ..Step::default()
+        })
+        .unwrap();
+    // Cut short after the new record was written (a crash, or a command in the new
+    // supergroup first): the migration still completes when it is reported again.
+    store
+        .put_chat(&Chat::new(
+            -10_042,
+            ChatKind::Supergroup,
+            "Traders".into(),
+            now,
+        ))
+        .unwrap();
+    assert!(
+        store.migrate_chat(-42, -10_042, now).unwrap(),
+        "personal alerts moved"
+    );
+    let moved = store.chat(-10_042).unwrap().unwrap();
+    let new_id = PersonalAlert::rule_id(-10_042, 1);
+    assert!(
+        moved.active && moved.rules.contains("seed") && moved.rules.contains(&new_id),
+        "{moved:?}"
+    );
+    assert_eq!(moved.kind, ChatKind::Supergroup);
+    assert!(!store.chat(-42).unwrap().unwrap().active);
+    let personal = store.personal_alerts_of(-10_042).unwrap();
+    assert_eq!(personal.len(), 1);
+    assert_eq!(personal[0].key().rule_id(), new_id);
+    assert_eq!(
+        store.personal_state(-10_042, 1).unwrap(),
+        Some(cooling),
+        "its cooldown moved with it"
+    );
+    assert!(store.personal_alerts_of(-42).unwrap().is_empty());
+    assert_eq!(store.personal_state(-42, 1).unwrap(), None);
+    assert_eq!(moved.mutes[0].what, MuteTarget::Rule(new_id.clone()));
+    assert_eq!(moved.personal_next, 1);
+    let outbox = store.outbox().unwrap();
+    assert_eq!(
+        outbox.len(),
+        1,
+        "the edit of the old group's message is dropped"
+    );
+    assert_eq!(outbox[0].1.target, Target::Telegram(-10_042));
+    assert!(!store.was_sent(7, -42).unwrap());
+    assert_eq!(
+        store.received(-10_042, 0, 10).unwrap(),
+        (vec![7], false),
+        "/history of the supergroup shows what the group received"
+    );
+    assert_eq!(store.received(-42, 0, 10).unwrap(), (vec![], false));
+    assert_eq!(store.digest_waiting().unwrap(), vec![(-10_042, vec![7])]);
+    assert_eq!(moved.migrated_from, Some(-42));
+    // Reported twice (service message, then a failed send): the second changes nothing — not
+    // even a rule the supergroup unsubscribed from in between comes back.
+    store
+        .update_chat(-10_042, |c| {
+            c.rules.remove("seed");
+        })
+        .unwrap();
+    assert!(!store.migrate_chat(-42, -10_042, now).unwrap());
+    let again = store.chat(-10_042).unwrap().unwrap();
+    assert!(again.active && !again.rules.contains("seed"), "{again:?}");
+    assert_eq!(store.personal_alerts_of(-10_042).unwrap().len(), 1);
+}
+
+fn a_supergroup_that_spoke_before_its_migration_takes_the_groups_settings(f: &Fixture) {
+    let store = f.open();
+    let now = Utc::now();
+    let mut group = Chat::new(-43, ChatKind::Group, "Traders".into(), now);
+    group.rules.insert("seed".into());
+    group.settings.lang = crate::text::Lang::De;
+    group.settings.tz = "Europe/Berlin".into();
+    group.settings.quiet = Some((
+        chrono::NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+        chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap(),
+    ));
+    group.settings.digest = vec![chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap()];
+    store.put_chat(&group).unwrap();
+    // A command in the supergroup was answered before the migration was taken in: the
+    // supergroup has a record of its own, in its user's language, with a quiet hour it chose.
+    let mut early = Chat::new(-10_043, ChatKind::Supergroup, "Traders".into(), now);
+    early.rules.insert("other".into());
+    early.settings.quiet = Some((
+        chrono::NaiveTime::from_hms_opt(23, 0, 0).unwrap(),
+        chrono::NaiveTime::from_hms_opt(6, 0, 0).unwrap(),
+    ));
+    store.put_chat(&early).unwrap();
+    store.migrate_chat(-43, -10_043, now).unwrap();
+    let moved = store.chat(-10_043).unwrap().unwrap();
+    assert!(
+        moved.rules.contains("seed") && moved.rules.contains("other"),
+        "{moved:?}"
+    );
+    assert_eq!(moved.settings.lang, crate::text::Lang::De);
+    assert_eq!(moved.settings.tz, "Europe/Berlin");
+    assert_eq!(moved.settings.digest, group.settings.digest);
+    assert_eq!(
+        moved.settings.quiet, early.settings.quiet,
+        "what the supergroup chose itself stays"
+    );
+    // Taken in once: a setting changed in the supergroup afterwards is its own.
+    store
+        .update_chat(-10_043, |c| c.settings.tz = "UTC".into())
+        .unwrap();
+    store.migrate_chat(-43, -10_043, now).unwrap();
+    assert_eq!(store.chat(-10_043).unwrap().unwrap().settings.tz, "UTC");
+}
+
+fn a_supergroup_started_before_its_migration_keeps_the_rules_the_group_chose(f: &Fixture) {
+    let store = f.open();
+    let now = Utc::now();
+    let defaults: Vec<String> = ["seed", "guidance", "chips"].map(String::from).to_vec();
+    // The group took the defaults and dropped two of them.
+    let mut group = Chat::new(-44, ChatKind::Group, "Traders".into(), now);
+    group.follow_defaults(&defaults);
+    group.unfollow("guidance");
+    group.unfollow("chips");
+    group.follow("earnings");
+    store.put_chat(&group).unwrap();
+    // `/start` in the supergroup was answered before the migration was taken in: it got the
+    // defaults, and someone there followed "chips" on purpose, and another rule.
+    let mut early = Chat::new(-10_044, ChatKind::Supergroup, "Traders".into(), now);
+    early.follow_defaults(&defaults);
+    early.follow("chips");
+    early.follow("other");
+    store.put_chat(&early).unwrap();
+    store.migrate_chat(-44, -10_044, now).unwrap();
+    let moved = store.chat(-10_044).unwrap().unwrap();
+    let rules = |names: &[&str]| names.iter().map(|r| r.to_string()).collect();
+    assert_eq!(
+        moved.rules,
+        rules(&["chips", "earnings", "other", "seed"]),
+        "the default the group dropped stays dropped; what the supergroup chose stays"
+    );
+    assert_eq!(
+        moved.by_default,
+        rules(&["seed"]),
+        "still nobody's choice, as in the group"
+    );
+    // Reported again: nothing changes.
+    store.migrate_chat(-44, -10_044, now).unwrap();
+    assert_eq!(store.chat(-10_044).unwrap().unwrap(), moved);
+}
+
+/// A group that never ran `/start` (a `/settings` or `/mute` there made its record) follows
+/// nothing: a supergroup `/start` was answered in first keeps the defaults it was told it
+/// follows. A mute of its own that has ended gives way to the group's in force.
+fn a_supergroup_started_before_a_group_that_follows_nothing_keeps_its_defaults(f: &Fixture) {
+    let store = f.open();
+    let now = Utc::now();
+    let defaults: Vec<String> = ["seed", "guidance"].map(String::from).to_vec();
+    let later = now + chrono::TimeDelta::hours(5);
+    let mut group = Chat::new(-47, ChatKind::Group, "Traders".into(), now);
+    group.mutes.push(Mute {
+        what: MuteTarget::Symbol("NVDA".into()),
+        until: later,
+    });
+    store.put_chat(&group).unwrap();
+    let mut early = Chat::new(-10_047, ChatKind::Supergroup, "Traders".into(), now);
+    early.follow_defaults(&defaults);
+    early.mutes.push(Mute {
+        what: MuteTarget::Symbol("NVDA".into()),
+        until: now - chrono::TimeDelta::hours(1),
+    });
+    store.put_chat(&early).unwrap();
+    store.migrate_chat(-47, -10_047, now).unwrap();
+    let moved = store.chat(-10_047).unwrap().unwrap();
+    assert_eq!(moved.rules, defaults.iter().cloned().collect());
+    assert_eq!(
+        moved.mutes,
+        [Mute {
+            what: MuteTarget::Symbol("NVDA".into()),
+            until: later
+        }]
+    );
+}
+
+fn a_supergroup_keeps_at_most_fifty_mutes_after_taking_its_groups_in(f: &Fixture) {
+    use crate::chats::MAX_MUTES;
+    let store = f.open();
+    let now = Utc::now();
+    let hours = |h: f64| now + chrono::TimeDelta::minutes((h * 60.0) as i64);
+    let mute = |what, until| Mute { what, until };
+    // Each chat has thirty mutes in force and one that ended; the group also silences
+    // everything for half an hour.
+    let mut group = Chat::new(-46, ChatKind::Group, "Traders".into(), now);
+    let mut early = Chat::new(-10_046, ChatKind::Supergroup, "Traders".into(), now);
+    for i in 0..30 {
+        let symbol = MuteTarget::Symbol(format!("G{i}"));
+        group.mutes.push(mute(symbol, hours(f64::from(i) + 1.0)));
+        let rule = MuteTarget::Rule(format!("s{i}"));
+        early.mutes.push(mute(rule, hours(f64::from(i) + 1.5)));
+    }
+    group
+        .mutes
+        .push(mute(MuteTarget::Symbol("OLD".into()), hours(-1.0)));
+    early
+        .mutes
+        .push(mute(MuteTarget::Rule("old".into()), hours(-1.0)));
+    group.mutes.push(mute(MuteTarget::All, hours(0.5)));
+    store.put_chat(&group).unwrap();
+    store.put_chat(&early).unwrap();
+    let (logs, _guard) = crate::logging::Logs::capture();
+    store.migrate_chat(-46, -10_046, now).unwrap();
+    let moved = store.chat(-10_046).unwrap().unwrap();
+    assert_eq!(moved.mutes.len(), MAX_MUTES, "{:?}", moved.mutes);
+    assert!(
+        moved.mutes.iter().all(|m| m.until > now),
+        "ended ones dropped"
+    );
+    assert!(
+        moved.muted("seed", Some("AMD"), now),
+        "everything still silenced"
+    );
+    // Of the sixty other mutes in force, the eleven ending soonest (by 6 hours) gave way.
+    let kept = |what: MuteTarget| moved.mutes.iter().any(|m| m.what == what);
+    for i in 0..6 {
+        assert!(!kept(MuteTarget::Symbol(format!("G{i}"))), "G{i}");
+    }
+    for i in 0..5 {
+        assert!(!kept(MuteTarget::Rule(format!("s{i}"))), "s{i}");
+    }
+    assert!(kept(MuteTarget::Rule("s5".into())) && kept(MuteTarget::Symbol("G6".into())));
+    assert_eq!(logs.lines_with("dropped a mute in force"), 11, "each said");
+}
+
+/// A group that became a supergroup keeps its history (`/history` in the supergroup lists
+/// what the group received), and that history is forgotten a month after the messages were
+/// sent, like any chat's: not kept for ever because the messages themselves were the group's.
+fn a_migrated_groups_history_is_forgotten_after_a_month(f: &Fixture) {
+    let store = f.open();
+    let fired: DateTime<Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
+    store
+        .commit(&Step {
+            now: fired,
+            alerts: vec![crate::engine::Alert::sample(7, fired)],
+            ..Step::default()
+        })
+        .unwrap();
+    store
+        .put_chat(&Chat::new(-5, ChatKind::Group, "Traders".into(), fired))
+        .unwrap();
+    store.record_sent(7, &whole(-5, 100, false), fired).unwrap();
+    store.migrate_chat(-5, -1005, fired).unwrap();
+    assert_eq!(store.received(-1005, 0, 10).unwrap().0, [7]);
+    store.prune(fired + chrono::TimeDelta::days(29)).unwrap();
+    assert_eq!(store.received(-1005, 0, 10).unwrap().0, [7]);
+    store.prune(fired + chrono::TimeDelta::days(31)).unwrap();
+    assert!(
+        store.received(-1005, 0, 10).unwrap().0.is_empty(),
+        "a month-old history kept"
+    );
+}
