@@ -360,12 +360,12 @@ async fn a_paused_alert_stays_quiet_an_edit_keeps_its_number_and_resume_turns_it
     assert!(de_list.contains("⏸ pausiert"), "{de_list}");
     let de_usage = strip_tags(&ask(&tg, CHAT, "/edit 2").await);
     assert!(
-        de_usage.contains("Beispiel: /edit 1 NVDA drop 5%"),
+        de_usage.contains("Beispiel: /edit 1 NVDA fällt 5%"),
         "{de_usage}"
     );
     let de_edit = strip_tags(&ask(&tg, CHAT, "/edit 2 AMD above 300").await);
     assert!(
-        de_edit.contains("Alarm #2 lautet jetzt AMD above 300"),
+        de_edit.contains("Alarm #2 lautet jetzt AMD über 300"),
         "{de_edit}"
     );
     let de_resume = strip_tags(&ask(&tg, CHAT, "/resume 2").await);

@@ -213,8 +213,57 @@ async fn a_level_whose_separator_could_mark_thousands_or_decimals_is_asked_about
         "{reply}"
     );
     let reply = strip_tags(&ask(&tg, 43, "/alert NVDA above 1850,5").await);
-    assert!(reply.contains("NVDA above 1850.5"), "{reply}");
+    assert!(reply.contains("NVDA über 1850,5"), "{reply}");
     let reply = strip_tags(&ask(&tg, CHAT, "/alert NVDA below 1,850.50").await);
     assert!(reply.contains("NVDA below 1850.5"), "{reply}");
+    bot.stop().await;
+}
+
+/// German keywords are read in any chat. A German chat's alerts are written in German in the
+/// answers and in `/alerts`, and a line copied from there into `/edit` is read as listed; a
+/// keyword among the news words with no number after it is one of the words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn german_keywords_make_alerts_that_a_german_chat_sees_in_german() {
+    use support::telegram::GERMAN_USER;
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    let reply = strip_tags(&ask(&tg, GERMAN_USER, "/alert NVDA fällt 2,5 % alle 4h").await);
+    assert!(
+        reply.starts_with("🔔 Alarm #1 gesetzt: NVDA fällt 2,5% alle 4h (ggü."),
+        "{reply}"
+    );
+    let reply = strip_tags(&ask(&tg, GERMAN_USER, "/alert NVDA news Übernahme unter Druck").await);
+    assert!(
+        reply.starts_with("🔔 Alarm #2 gesetzt: NVDA news \"Übernahme\" \"unter\" \"Druck\""),
+        "{reply}"
+    );
+    let list = strip_tags(&ask(&tg, GERMAN_USER, "/alerts").await);
+    assert!(
+        list.contains("#1 NVDA fällt 2,5% alle 4h")
+            && list.contains("#2 NVDA news \"Übernahme\" \"unter\" \"Druck\""),
+        "{list}"
+    );
+    let reply = strip_tags(&ask(&tg, GERMAN_USER, "/edit 1 NVDA unter 170,5 einmal").await);
+    assert_eq!(reply, "✏️ Alarm #1 lautet jetzt NVDA unter 170,5 einmal.");
+    // The same keywords in an English chat: answered and listed in English.
+    let reply = strip_tags(&ask(&tg, CHAT, "/alert NVDA über 200 leise").await);
+    assert!(
+        reply.starts_with("🔔 Alert #1 set: NVDA above 200 quiet"),
+        "{reply}"
+    );
+    let list = strip_tags(&ask(&tg, CHAT, "/alerts").await);
+    assert!(list.contains("#1 NVDA above 200 quiet"), "{list}");
+    bot.stop().await;
+
+    // Stored in the normal form: read back after a restart, still listed in German.
+    let bot = RunningBot::start(
+        bot_config(dir.path(), &tg, &origin),
+        seed_evening() + chrono::Duration::minutes(1),
+    );
+    let list = strip_tags(&ask(&tg, GERMAN_USER, "/alerts").await);
+    assert!(list.contains("#1 NVDA unter 170,5 einmal"), "{list}");
     bot.stop().await;
 }

@@ -76,7 +76,7 @@ impl Texts {
     pub fn edit_usage(&self) -> String {
         self.pick(
             "Which alert, and what should it be? Example: <code>/edit 1 NVDA drop 5%</code> (numbers from /alerts)".into(),
-            "Welcher Alarm, und wie soll er lauten? Beispiel: <code>/edit 1 NVDA drop 5%</code> (Nummern aus /alerts)".into(),
+            "Welcher Alarm, und wie soll er lauten? Beispiel: <code>/edit 1 NVDA fällt 5%</code> (Nummern aus /alerts)".into(),
         )
     }
 

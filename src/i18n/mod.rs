@@ -126,7 +126,7 @@ pub static EN: Texts = Texts {
     list_heading: "This chat follows",
     all_symbols: "all symbols",
     no_personal_alerts: "No personal alerts yet. Example: <code>/alert NVDA drop 3%</code>",
-    alert_usage: "Examples:\n<code>/alert NVDA below 180</code>\n<code>/alert NVDA above 200</code>\n<code>/alert NVDA drop 3%</code> (against the previous close)\n<code>/alert NVDA rise 3%</code>\n<code>/alert NVDA move 2% 1h</code> (either way within an hour)\n<code>/alert NVDA news \"OpenAI\" chips</code> (headline words, optionally followed by a price part)\nAdd <code>every 4h</code> (at most one alert per 4 h), <code>once</code> (then it is deleted) or <code>quiet</code> (no sound).",
+    alert_usage: "Examples:\n<code>/alert NVDA below 180</code>\n<code>/alert NVDA above 200</code>\n<code>/alert NVDA drop 3%</code> (against the previous close)\n<code>/alert NVDA rise 3%</code>\n<code>/alert NVDA move 2% 1h</code> (either way within an hour)\n<code>/alert NVDA news \"OpenAI\" chips</code> (headline words, optionally followed by a price part)\nAdd <code>every 4h</code> (at most one alert per 4 h), <code>once</code> (then it is deleted) or <code>quiet</code> (no sound).\nThe German words work too: unter, über, fällt, steigt, bewegt, nachrichten, alle, einmal, leise.",
     mute_usage: "Examples: <code>/mute NVDA 1d</code>, <code>/mute nvda-customer-own-chips 12h</code>, <code>/mute all 2h</code>",
     watch_usage: "Example: <code>/watch NVDA AMD</code> — alerts about other symbols are then left out. <code>/unwatch NVDA</code>, <code>/unwatch all</code>",
     no_quote: "No price data for that symbol yet. Is it in a [[quotes]] source of the config?",
@@ -168,8 +168,8 @@ pub static DE: Texts = Texts {
     settings_usage: "Ändern mit:\n<code>/settings lang en</code> (en, de)\n<code>/settings tz Europe/Berlin</code>\n<code>/settings quiet 22:00-07:00</code> (oder <code>off</code>)\n<code>/settings digest 08:00,18:00</code> (oder <code>off</code>)",
     list_heading: "Dieser Chat folgt",
     all_symbols: "allen Symbolen",
-    no_personal_alerts: "Noch keine eigenen Alarme. Beispiel: <code>/alert NVDA drop 3%</code>",
-    alert_usage: "Beispiele:\n<code>/alert NVDA below 180</code> (fällt unter 180)\n<code>/alert NVDA above 200</code> (steigt über 200)\n<code>/alert NVDA drop 3%</code> (ggü. dem Vortagesschluss)\n<code>/alert NVDA rise 3%</code>\n<code>/alert NVDA move 2% 1h</code> (in eine Richtung innerhalb einer Stunde)\n<code>/alert NVDA news \"OpenAI\" Chips</code> (Wörter der Schlagzeile, optional gefolgt von einem Kursteil)\nZusätze: <code>every 4h</code> (höchstens ein Alarm je 4 Std.), <code>once</code> (danach gelöscht), <code>quiet</code> (ohne Ton).",
+    no_personal_alerts: "Noch keine eigenen Alarme. Beispiel: <code>/alert NVDA fällt 3%</code>",
+    alert_usage: "Beispiele:\n<code>/alert SAP.DE unter 180</code> (Kurs fällt unter 180)\n<code>/alert SAP.DE über 200</code> (Kurs steigt über 200)\n<code>/alert SAP.DE fällt 3%</code> (ggü. dem Vortagesschluss)\n<code>/alert SAP.DE steigt 3%</code>\n<code>/alert SAP.DE bewegt 2% 1h</code> (in beide Richtungen innerhalb einer Stunde)\n<code>/alert SAP.DE news \"Gewinnwarnung\" Prognose</code> (Wörter der Schlagzeile, optional gefolgt von einem Kursteil)\nZusätze: <code>alle 4h</code> (höchstens ein Alarm je 4 Std.), <code>einmal</code> (danach gelöscht), <code>leise</code> (ohne Ton).\nDie englischen Wörter gehen auch: below, above, drop, rise, move, news, every, once, quiet. Ein Schlüsselwort unter den Nachrichtenwörtern ohne Zahl danach ist ein gesuchtes Wort (<code>news Aktie unter Druck</code>); in Anführungszeichen ist jedes Wort ein gesuchtes.",
     mute_usage: "Beispiele: <code>/mute NVDA 1d</code>, <code>/mute nvda-customer-own-chips 12h</code>, <code>/mute all 2h</code>",
     watch_usage: "Beispiel: <code>/watch NVDA AMD</code> — Meldungen zu anderen Symbolen entfallen dann. <code>/unwatch NVDA</code>, <code>/unwatch alle</code>",
     no_quote: "Für dieses Symbol gibt es noch keine Kursdaten. Steht es in einer [[quotes]]-Quelle der Konfiguration?",
@@ -847,7 +847,7 @@ impl Texts {
             ),
             "alert" => (
                 "your own alert: /alert NVDA drop 3%",
-                "eigener Alarm: /alert NVDA drop 3%",
+                "eigener Alarm: /alert NVDA fällt 3%",
             ),
             "alerts" => ("your own alerts", "Ihre eigenen Alarme"),
             "delete" => (
@@ -929,7 +929,7 @@ impl Texts {
         match e {
             E::Empty => self.pick("say what to watch.".into(), "sagen Sie, worauf geachtet werden soll.".into()),
             E::BadSymbol(s) => self.pick(format!("<code>{}</code> is not a ticker symbol; start with one, like NVDA.", esc(s)), format!("<code>{}</code> ist kein Tickersymbol; beginnen Sie mit einem, etwa NVDA.", esc(s))),
-            E::NothingToWatch => self.pick("add a price part (below, above, drop, rise, move) or news words.".into(), "ergänzen Sie einen Kursteil (below, above, drop, rise, move) oder Nachrichtenwörter.".into()),
+            E::NothingToWatch => self.pick("add a price part (below, above, drop, rise, move) or news words.".into(), "ergänzen Sie einen Kursteil (unter, über, fällt, steigt, bewegt) oder Nachrichtenwörter (news).".into()),
             E::MissingNumber(k) => self.pick(format!("<code>{}</code> needs a number after it.", esc(k)), format!("nach <code>{}</code> fehlt eine Zahl.", esc(k))),
             E::BadNumber(n) => self.pick(format!("<code>{}</code> is not a usable number (percentages up to 50 %).", esc(n)), format!("<code>{}</code> ist keine brauchbare Zahl (Prozente bis 50 %).", esc(n))),
             E::BadDuration(d) => self.pick(format!("<code>{}</code> is not a duration in range (like 30m, 1h, 4h, 1d).", esc(d)), format!("<code>{}</code> ist keine passende Dauer (etwa 30m, 1h, 4h, 1d).", esc(d))),

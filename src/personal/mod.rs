@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Split;
+use crate::text::Lang;
 
 pub use book::{Book, Fired, News, PendingNews, PersonalState};
 pub use spec::{Limits, PricePart, Spec, SpecError, parse, parse_listed};
@@ -154,12 +155,12 @@ impl PersonalAlert {
         parse_listed(&self.spec)
     }
 
-    /// Its normal form as this version writes it, for `/alerts` and the answers: an alert
-    /// stored by an earlier version (`below 1.085`) is listed as it would be written now
-    /// (`below 1.0850`), so a line copied into `/edit` reads as listed.
-    pub fn listed(&self) -> String {
+    /// It as this version writes it in `lang` ([`Spec::written`]), for `/alerts` and the
+    /// answers: an alert stored by an earlier version (`below 1.085`) is listed as it would be
+    /// written now (`below 1.0850`), so a line copied into `/edit` reads as listed.
+    pub fn listed(&self, lang: Lang) -> String {
         self.parsed()
-            .map_or_else(|_| self.spec.clone(), |spec| spec.summary())
+            .map_or_else(|_| self.spec.clone(), |spec| spec.written(lang))
     }
 }
 
@@ -179,16 +180,24 @@ mod tests {
         };
         // Stored by an earlier version in three decimals: listed with a fourth, which reads
         // back as listed when typed into `/edit`.
-        let listed = alert("EURUSD=X below 1.085").listed();
+        let listed = alert("EURUSD=X below 1.085").listed(Lang::En);
         assert_eq!(listed, "EURUSD=X below 1.0850");
         assert_eq!(
             parse(&listed, &Limits::UNLIMITED).map(|s| s.price),
             Ok(Some(PricePart::Below(1.085)))
         );
         // A percentage is never asked about: it keeps its three decimals.
-        assert_eq!(alert("NVDA drop 1.125%").listed(), "NVDA drop 1.125%");
+        assert_eq!(
+            alert("NVDA drop 1.125%").listed(Lang::En),
+            "NVDA drop 1.125%"
+        );
+        // In a German chat, in German.
+        assert_eq!(
+            alert("EURUSD=X below 1.085").listed(Lang::De),
+            "EURUSD=X unter 1,0850"
+        );
         // One that does not read is listed as it is stored.
-        assert_eq!(alert("NVDA sideways").listed(), "NVDA sideways");
+        assert_eq!(alert("NVDA sideways").listed(Lang::De), "NVDA sideways");
     }
 
     #[test]

@@ -24,6 +24,8 @@ use std::time::Duration;
 
 use numbers::{Separators, level, num, number, percent_joined};
 
+use crate::text::Lang;
+
 use crate::rules::{
     Cmp, DEFAULT_MAX_AGE, Direction, PriceCheck, PriceKind, Reference, SessionFilter, Term,
     Threshold,
@@ -195,9 +197,79 @@ fn clean_term(raw: &str) -> String {
         .to_string()
 }
 
-const KEYWORDS: [&str; 9] = [
-    "below", "above", "drop", "rise", "move", "news", "every", "once", "quiet",
+/// A word of the grammar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keyword {
+    Below,
+    Above,
+    Drop,
+    Rise,
+    Move,
+    News,
+    Every,
+    Once,
+    Quiet,
+}
+
+/// How each keyword may be typed, in any chat: first as the normal form writes it (English),
+/// then in German (umlauts also written out: `ueber`, `faellt`) and a few synonyms. Each is a
+/// whole word, matched whatever its case.
+const SPELLINGS: [(Keyword, &[&str]); 9] = [
+    (Keyword::Below, &["below", "unter", "unterhalb"]),
+    (Keyword::Above, &["above", "über", "ueber", "oberhalb"]),
+    (Keyword::Drop, &["drop", "fällt", "faellt", "sinkt"]),
+    (Keyword::Rise, &["rise", "steigt"]),
+    (Keyword::Move, &["move", "bewegt", "schwankt"]),
+    (Keyword::News, &["news", "nachrichten"]),
+    (Keyword::Every, &["every", "alle"]),
+    (Keyword::Once, &["once", "einmal", "einmalig"]),
+    (Keyword::Quiet, &["quiet", "leise", "stumm"]),
 ];
+
+impl Keyword {
+    /// The keyword `word` is typed as, if it is one.
+    fn of(word: &str) -> Option<Keyword> {
+        let word = word.to_lowercase();
+        SPELLINGS
+            .iter()
+            .find(|(_, spellings)| spellings.contains(&word.as_str()))
+            .map(|(k, _)| *k)
+    }
+
+    /// How it is written in `lang`: the normal form's word in English, the German one in
+    /// German (`news` is German too).
+    fn word(self, lang: Lang) -> &'static str {
+        match (lang, self) {
+            (Lang::De, Keyword::Below) => "unter",
+            (Lang::De, Keyword::Above) => "über",
+            (Lang::De, Keyword::Drop) => "fällt",
+            (Lang::De, Keyword::Rise) => "steigt",
+            (Lang::De, Keyword::Move) => "bewegt",
+            (Lang::De, Keyword::Every) => "alle",
+            (Lang::De, Keyword::Once) => "einmal",
+            (Lang::De, Keyword::Quiet) => "leise",
+            (_, k) => SPELLINGS
+                .iter()
+                .find(|(of, _)| *of == k)
+                .map_or("", |(_, spellings)| spellings[0]),
+        }
+    }
+
+    /// Whether a number (for `every`, a duration) must follow it.
+    fn takes_value(self) -> bool {
+        !matches!(self, Keyword::News | Keyword::Once | Keyword::Quiet)
+    }
+}
+
+/// Whether `token` begins as a number or a duration does (`3%`, `-2%`, `,5`, `4h`): what makes
+/// a keyword among the news words a keyword.
+fn looks_like_value(token: Option<&(String, bool)>) -> bool {
+    let Some((word, false)) = token else {
+        return false;
+    };
+    word.trim_start_matches(['+', '-', '\u{2212}', '.', ','])
+        .starts_with(|c: char| c.is_ascii_digit())
+}
 
 /// Parses what follows `/alert`, as a chat types it (see [`Separators::Typed`]).
 pub fn parse(input: &str, limits: &Limits) -> Result<Spec, SpecError> {
@@ -243,40 +315,45 @@ fn parse_as(input: &str, limits: &Limits, separators: Separators) -> Result<Spec
     };
     while i < toks.len() {
         let (word, quoted) = &toks[i];
+        // Among the news words, a keyword without the number it needs after it is one of
+        // the words (`news Übernahme unter Druck`); quoted, a word is never a keyword.
         let keyword = (!quoted)
-            .then(|| word.to_lowercase())
-            .filter(|w| KEYWORDS.contains(&w.as_str()));
-        match keyword.as_deref() {
-            Some("below") => {
+            .then(|| Keyword::of(word))
+            .flatten()
+            .filter(|k| !(news && k.takes_value() && !looks_like_value(toks.get(i + 1))));
+        // Errors name the keyword as it was typed.
+        let typed = word.to_lowercase();
+        match keyword {
+            Some(Keyword::Below) => {
                 set_price(
                     &mut spec,
-                    PricePart::Below(number(toks.get(i + 1), "below", false, separators)?),
+                    PricePart::Below(number(toks.get(i + 1), &typed, false, separators)?),
                 )?;
                 i += 2;
             }
-            Some("above") => {
+            Some(Keyword::Above) => {
                 set_price(
                     &mut spec,
-                    PricePart::Above(number(toks.get(i + 1), "above", false, separators)?),
+                    PricePart::Above(number(toks.get(i + 1), &typed, false, separators)?),
                 )?;
                 i += 2;
             }
-            Some("drop") => {
+            Some(Keyword::Drop) => {
                 set_price(
                     &mut spec,
-                    PricePart::Drop(number(toks.get(i + 1), "drop", true, separators)?),
+                    PricePart::Drop(number(toks.get(i + 1), &typed, true, separators)?),
                 )?;
                 i += 2;
             }
-            Some("rise") => {
+            Some(Keyword::Rise) => {
                 set_price(
                     &mut spec,
-                    PricePart::Rise(number(toks.get(i + 1), "rise", true, separators)?),
+                    PricePart::Rise(number(toks.get(i + 1), &typed, true, separators)?),
                 )?;
                 i += 2;
             }
-            Some("move") => {
-                let pct = number(toks.get(i + 1), "move", true, separators)?;
+            Some(Keyword::Move) => {
+                let pct = number(toks.get(i + 1), &typed, true, separators)?;
                 i += 2;
                 // An optional window right after the percentage.
                 let window = match toks.get(i) {
@@ -294,11 +371,11 @@ fn parse_as(input: &str, limits: &Limits, separators: Separators) -> Result<Spec
                 };
                 set_price(&mut spec, PricePart::Move { pct, window })?;
             }
-            Some("every") => {
+            Some(Keyword::Every) => {
                 let raw = toks
                     .get(i + 1)
                     .map(|(w, _)| w.as_str())
-                    .ok_or_else(|| SpecError::MissingNumber("every".into()))?;
+                    .ok_or_else(|| SpecError::MissingNumber(typed.clone()))?;
                 let every = duration(
                     raw,
                     Duration::from_secs(60),
@@ -312,15 +389,15 @@ fn parse_as(input: &str, limits: &Limits, separators: Separators) -> Result<Spec
                 spec.every = every;
                 i += 2;
             }
-            Some("once") => {
+            Some(Keyword::Once) => {
                 spec.once = true;
                 i += 1;
             }
-            Some("quiet") => {
+            Some(Keyword::Quiet) => {
                 spec.quiet = true;
                 i += 1;
             }
-            Some(_) => {
+            Some(Keyword::News) => {
                 news = true;
                 i += 1;
             }
@@ -366,30 +443,49 @@ fn span(d: Duration) -> String {
 }
 
 impl Spec {
-    /// The alert in the normal form it is listed with: `NVDA drop 3% · news "OpenAI" "chips"`.
+    /// The alert in the normal form it is stored with and read back from at start:
+    /// `NVDA news "OpenAI" "chips" drop 3%` (its keywords in English, its `.` the decimal
+    /// point).
     pub fn summary(&self) -> String {
+        self.written(Lang::En)
+    }
+
+    /// The alert as the answers to a chat in `lang` write it, which the chat can copy into
+    /// `/edit` as it is: in English the normal form; in German with the German keywords and
+    /// decimal commas (`SAP.DE fällt 2,5% alle 4h`).
+    pub fn written(&self, lang: Lang) -> String {
+        let k = |keyword: Keyword| keyword.word(lang);
+        let decimals = |x: String| match lang {
+            Lang::En => x,
+            Lang::De => x.replace('.', ","),
+        };
         let mut parts = vec![self.symbol.clone()];
         if !self.words.is_empty() {
             let words: Vec<String> = self.words.iter().map(|w| format!("\"{w}\"")).collect();
-            parts.push(format!("news {}", words.join(" ")));
+            parts.push(format!("{} {}", k(Keyword::News), words.join(" ")));
         }
         if let Some(p) = &self.price {
             parts.push(match p {
-                PricePart::Below(x) => format!("below {}", level(*x)),
-                PricePart::Above(x) => format!("above {}", level(*x)),
-                PricePart::Drop(x) => format!("drop {}%", num(*x)),
-                PricePart::Rise(x) => format!("rise {}%", num(*x)),
-                PricePart::Move { pct, window } => format!("move {}% {}", num(*pct), span(*window)),
+                PricePart::Below(x) => format!("{} {}", k(Keyword::Below), decimals(level(*x))),
+                PricePart::Above(x) => format!("{} {}", k(Keyword::Above), decimals(level(*x))),
+                PricePart::Drop(x) => format!("{} {}%", k(Keyword::Drop), decimals(num(*x))),
+                PricePart::Rise(x) => format!("{} {}%", k(Keyword::Rise), decimals(num(*x))),
+                PricePart::Move { pct, window } => format!(
+                    "{} {}% {}",
+                    k(Keyword::Move),
+                    decimals(num(*pct)),
+                    span(*window)
+                ),
             });
         }
         if self.every != Duration::from_secs(24 * 3600) {
-            parts.push(format!("every {}", span(self.every)));
+            parts.push(format!("{} {}", k(Keyword::Every), span(self.every)));
         }
         if self.once {
-            parts.push("once".into());
+            parts.push(k(Keyword::Once).into());
         }
         if self.quiet {
-            parts.push("quiet".into());
+            parts.push(k(Keyword::Quiet).into());
         }
         parts.join(" ")
     }
@@ -449,6 +545,7 @@ impl Spec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::Lang;
 
     fn limits() -> Limits {
         Limits::default()
@@ -693,6 +790,130 @@ mod tests {
             let again = parse_listed(&spec.summary()).unwrap();
             assert_eq!(spec, again, "{input} → {}", spec.summary());
         }
+    }
+
+    #[test]
+    fn german_keywords_are_read_in_any_chat() {
+        let l = limits();
+        for (german, english) in [
+            ("SAP unter 200", "SAP below 200"),
+            ("SAP unterhalb 200", "SAP below 200"),
+            ("SAP über 200", "SAP above 200"),
+            ("SAP ÜBER 200", "SAP above 200"),
+            ("SAP ueber 200", "SAP above 200"),
+            ("SAP oberhalb 200", "SAP above 200"),
+            ("SAP fällt 3%", "SAP drop 3%"),
+            ("SAP Fällt 3 %", "SAP drop 3%"),
+            ("SAP faellt 3%", "SAP drop 3%"),
+            ("SAP sinkt 2,5 %", "SAP drop 2.5%"),
+            ("SAP steigt 3%", "SAP rise 3%"),
+            ("SAP bewegt 2% 1h", "SAP move 2% 1h"),
+            ("SAP schwankt 2% 30m", "SAP move 2% 30m"),
+            ("SAP nachrichten Umsatzwarnung", "SAP news Umsatzwarnung"),
+            (
+                "SAP.DE news Umsatzwarnung fällt 2% alle 4h einmal leise",
+                "SAP.DE news Umsatzwarnung drop 2% every 4h once quiet",
+            ),
+            ("SAP unter 200 einmalig stumm", "SAP below 200 once quiet"),
+        ] {
+            let spec = parse(german, &l);
+            assert!(spec.is_ok(), "{german}: {spec:?}");
+            assert_eq!(spec, parse(english, &l), "{german}");
+        }
+        // What is missing or wrong is named as typed.
+        assert_eq!(
+            parse("SAP fällt", &l),
+            Err(SpecError::MissingNumber("fällt".into()))
+        );
+        assert_eq!(
+            parse("SAP unter Druck", &l),
+            Err(SpecError::BadNumber("Druck".into())),
+            "outside the news words a keyword still needs its number"
+        );
+        assert_eq!(
+            parse("SAP fällt 3% alle", &l),
+            Err(SpecError::MissingNumber("alle".into()))
+        );
+    }
+
+    #[test]
+    fn an_alert_is_written_in_the_chats_language_and_reads_back_as_written() {
+        let l = limits();
+        for (input, german) in [
+            ("SAP.DE below 200", "SAP.DE unter 200"),
+            ("SAP.DE above 200.5 once", "SAP.DE über 200,5 einmal"),
+            ("EURUSD=X below 1.0850", "EURUSD=X unter 1,0850"),
+            ("NVDA drop 2.5% quiet", "NVDA fällt 2,5% leise"),
+            ("NVDA drop 1.125%", "NVDA fällt 1,125%"),
+            ("NVDA rise 3% every 2h", "NVDA steigt 3% alle 2h"),
+            ("NVDA move 2% 330s", "NVDA bewegt 2% 6m"),
+            (
+                "SAP.DE news Umsatzwarnung \"Aktie fällt\" drop 2% every 2h",
+                "SAP.DE news \"Umsatzwarnung\" \"Aktie fällt\" fällt 2% alle 2h",
+            ),
+            (
+                "SAP news \"unter Druck\" below 1850.5",
+                "SAP news \"unter Druck\" unter 1850,5",
+            ),
+        ] {
+            let spec = parse(input, &l).unwrap();
+            assert_eq!(spec.written(Lang::De), german, "{input}");
+            assert_eq!(spec.written(Lang::En), spec.summary(), "{input}");
+            // Copied from `/alerts` into `/edit`: the same alert.
+            assert_eq!(parse(german, &l), Ok(spec.clone()), "{german}");
+            // The stored normal form stays as it was.
+            assert_eq!(parse_listed(&spec.summary()), Ok(spec), "{input}");
+        }
+    }
+
+    /// A news word may be a keyword too: `SAP news Übernahme unter Druck` looks for headlines
+    /// with "unter Druck", and has no price level. A keyword among the news words is one only
+    /// when what it needs follows it; quoted, a word is never a keyword.
+    #[test]
+    fn a_keyword_among_the_news_words_without_its_number_is_one_of_the_words() {
+        let l = limits();
+        let words = |input: &str| parse(input, &l).map(|s| (s.words, s.price, s.every));
+        let day = Duration::from_secs(24 * 3600);
+        let w = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            words("SAP news Übernahme unter Druck"),
+            Ok((w(&["Übernahme", "unter", "Druck"]), None, day))
+        );
+        assert_eq!(
+            words("SAP news Aktie fällt"),
+            Ok((w(&["Aktie", "fällt"]), None, day))
+        );
+        assert_eq!(
+            words("SAP news alle Chips"),
+            Ok((w(&["alle", "Chips"]), None, day))
+        );
+        assert_eq!(
+            words("SAP news Unternehmen unterliegt"),
+            Ok((w(&["Unternehmen", "unterliegt"]), None, day)),
+            "only whole words are keywords"
+        );
+        // With its number it is the price part, as outside the news words.
+        assert_eq!(
+            words("SAP news Aktie fällt 3%"),
+            Ok((w(&["Aktie"]), Some(PricePart::Drop(3.0)), day))
+        );
+        assert_eq!(
+            words("SAP news Gewinnwarnung unter 200"),
+            Ok((w(&["Gewinnwarnung"]), Some(PricePart::Below(200.0)), day))
+        );
+        // Quoted, it is a word whatever follows.
+        assert_eq!(
+            words("SAP news \"unter 200\""),
+            Ok((w(&["unter 200"]), None, day))
+        );
+        assert_eq!(
+            words("SAP news Chips \"alle\" 4h"),
+            Ok((w(&["Chips", "alle", "4h"]), None, day))
+        );
+        // Listed, such words are quoted: they read back as words.
+        let spec = parse("SAP news Übernahme unter Druck", &l).unwrap();
+        assert_eq!(spec.summary(), "SAP news \"Übernahme\" \"unter\" \"Druck\"");
+        assert_eq!(parse_listed(&spec.summary()), Ok(spec));
     }
 
     #[test]

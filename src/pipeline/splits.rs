@@ -99,7 +99,9 @@ impl Pipeline {
         let Some(chat) = self.store.chat(after.chat)?.filter(|c| c.active) else {
             return Ok(None);
         };
-        let code = |a: &PersonalAlert| format!("<code>{}</code>", escape(&a.spec));
+        // As `/alerts` lists it in the chat.
+        let code =
+            |a: &PersonalAlert| format!("<code>{}</code>", escape(&a.listed(chat.settings.lang)));
         let text = crate::i18n::texts(chat.settings.lang).restated_for_split(
             split,
             after.number,

@@ -62,7 +62,7 @@ impl Conversation<'_> {
         for a in list {
             let line = t.personal_line(
                 a.number,
-                &escape(&a.listed()),
+                &escape(&a.listed(self.locale.lang)),
                 a.created.with_timezone(&self.locale.tz).date_naive(),
             );
             if a.paused {
@@ -172,15 +172,15 @@ impl Conversation<'_> {
         Ok(t.edited(number, &self.described(&spec, &after)))
     }
 
-    /// An alert's normal form as the answers show it.
+    /// An alert as the answers show it, in the chat's language (as `/alerts` lists it).
     fn described(&self, spec: &Spec, alert: &PersonalAlert) -> String {
+        let written = escape(&alert.listed(self.locale.lang));
         match &spec.price {
             Some(PricePart::Drop(_) | PricePart::Rise(_)) => format!(
-                "<code>{}</code> ({})",
-                escape(&alert.spec),
+                "<code>{written}</code> ({})",
                 self.t().against_previous_close()
             ),
-            _ => format!("<code>{}</code>", escape(&alert.spec)),
+            _ => format!("<code>{written}</code>"),
         }
     }
 }
