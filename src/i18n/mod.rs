@@ -939,6 +939,21 @@ impl Texts {
             E::BadWord(w) => self.pick(format!("<code>{}</code> has nothing to look for in a headline (letters or digits).", esc(w)), format!("<code>{}</code> enthält nichts, wonach in Schlagzeilen gesucht werden kann (Buchstaben oder Ziffern).", esc(w))),
             E::TooManyWords => self.pick("too many or too long words (at most 8).".into(), "zu viele oder zu lange Wörter (höchstens 8).".into()),
             E::TwoPrices => self.pick("one price part per alert.".into(), "ein Kursteil pro Alarm.".into()),
+            E::WrongSign { keyword, written } => {
+                let (k, w) = (esc(keyword), esc(written));
+                let digits = esc(written.trim_start_matches(['+', '-', '\u{2212}']));
+                self.pick(
+                    format!("<code>{k} {w}</code> says two directions: the sign goes against <code>{k}</code>. Write <code>drop {digits}</code> for a fall, <code>rise {digits}</code> for a rise."),
+                    format!("<code>{k} {w}</code> nennt zwei Richtungen: Das Vorzeichen widerspricht <code>{k}</code>. Schreiben Sie <code>fällt {digits}</code> für einen Rückgang, <code>steigt {digits}</code> für einen Anstieg."),
+                )
+            }
+            E::SignedMove(written) => {
+                let digits = esc(written.trim_start_matches(['+', '-', '\u{2212}']));
+                self.pick(
+                    format!("<code>move</code> is either way, so its percentage has no sign: <code>move {digits}</code>. For one direction against the previous close: <code>drop {digits}</code> or <code>rise {digits}</code>."),
+                    format!("<code>bewegt</code> gilt in beide Richtungen, die Prozentzahl hat also kein Vorzeichen: <code>bewegt {digits}</code>. Für eine Richtung ggü. dem Vortagesschluss: <code>fällt {digits}</code> oder <code>steigt {digits}</code>."),
+                )
+            }
             E::AmbiguousNumber { written, thousands, decimal } => {
                 let de = decimal.replace('.', ",");
                 self.pick(

@@ -121,6 +121,16 @@ pub enum SpecError {
     TooManyWords,
     /// Two price parts.
     TwoPrices,
+    /// A percentage whose sign says the other way than its keyword (`drop +2%`): the keyword
+    /// as typed, and the percentage.
+    WrongSign {
+        /// As typed (`drop`, `fällt`).
+        keyword: String,
+        /// The percentage with its sign (`+2%`).
+        written: String,
+    },
+    /// A percentage of `move`, which is either way, with a sign (`move -2%`).
+    SignedMove(String),
     /// A number whose one `,` or `.` before three digits may separate thousands or decimals
     /// (`1,850`): what it was, and the two readings in the normal form.
     AmbiguousNumber {
@@ -261,14 +271,86 @@ impl Keyword {
     }
 }
 
-/// Whether `token` begins as a number or a duration does (`3%`, `-2%`, `,5`, `4h`): what makes
-/// a keyword among the news words a keyword.
-fn looks_like_value(token: Option<&(String, bool)>) -> bool {
-    let Some((word, false)) = token else {
+/// Whether `toks` begin as a number or a duration does (`3%`, `-2%`, `- 2%`, `,5`, `4h`): what
+/// makes a keyword among the news words a keyword.
+fn looks_like_value(toks: &[(String, bool)]) -> bool {
+    let first = match toks {
+        // A sign apart from its number: `- 2%`.
+        [(sign, false), rest @ ..] if sign_of(sign).is_some() && sign.chars().count() == 1 => {
+            rest.first()
+        }
+        _ => toks.first(),
+    };
+    let Some((word, false)) = first else {
         return false;
     };
-    word.trim_start_matches(['+', '-', '\u{2212}', '.', ','])
+    word.trim_start_matches(['+', '-', MINUS, '.', ','])
         .starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// The minus sign the bot writes its percentages with (`−2.89 %`), which a chat may copy.
+const MINUS: char = '\u{2212}';
+
+/// The direction a leading sign gives a number: `Some(true)` up, `Some(false)` down.
+fn sign_of(word: &str) -> Option<bool> {
+    match word.chars().next()? {
+        '+' => Some(true),
+        '-' | MINUS => Some(false),
+        _ => None,
+    }
+}
+
+/// A percentage after a keyword, as typed.
+struct Percentage {
+    /// Its value, without the sign.
+    pct: f64,
+    /// The direction its sign gives it (`true` up), and how it was written, if signed.
+    sign: Option<(bool, String)>,
+    /// How many tokens the keyword and it took.
+    taken: usize,
+}
+
+/// The percentage after a keyword at `toks[i]` (typed as `keyword`), with the direction its
+/// sign gives it, if it has one (`-2%`, or the sign apart: `- 2%`).
+fn percentage(
+    toks: &[(String, bool)],
+    i: usize,
+    keyword: &str,
+    separators: Separators,
+) -> Result<Percentage, SpecError> {
+    let Some((word, quoted)) = toks.get(i + 1) else {
+        return Err(SpecError::MissingNumber(keyword.to_string()));
+    };
+    let Some(up) = sign_of(word) else {
+        let pct = number(toks.get(i + 1), keyword, true, separators)?;
+        return Ok(Percentage {
+            pct,
+            sign: None,
+            taken: 2,
+        });
+    };
+    let sign = word.chars().next().unwrap_or('-');
+    let (digits, taken) = if word.chars().count() == 1 {
+        match toks.get(i + 2) {
+            Some((next, _)) => (next.clone(), 3),
+            None => return Err(SpecError::MissingNumber(keyword.to_string())),
+        }
+    } else {
+        (word[sign.len_utf8()..].to_string(), 2)
+    };
+    let written = format!("{sign}{digits}");
+    if sign_of(&digits).is_some() {
+        return Err(SpecError::BadNumber(written));
+    }
+    let pct = number(Some(&(digits, *quoted)), keyword, true, separators).map_err(|e| match e {
+        SpecError::BadNumber(_) => SpecError::BadNumber(written.clone()),
+        e => e,
+    })?;
+    Ok(Percentage {
+        pct,
+        sign: Some((up, written)),
+        taken,
+    })
 }
 
 /// Parses what follows `/alert`, as a chat types it (see [`Separators::Typed`]).
@@ -320,7 +402,7 @@ fn parse_as(input: &str, limits: &Limits, separators: Separators) -> Result<Spec
         let keyword = (!quoted)
             .then(|| Keyword::of(word))
             .flatten()
-            .filter(|k| !(news && k.takes_value() && !looks_like_value(toks.get(i + 1))));
+            .filter(|k| !(news && k.takes_value() && !looks_like_value(&toks[i + 1..])));
         // Errors name the keyword as it was typed.
         let typed = word.to_lowercase();
         match keyword {
@@ -338,23 +420,32 @@ fn parse_as(input: &str, limits: &Limits, separators: Separators) -> Result<Spec
                 )?;
                 i += 2;
             }
-            Some(Keyword::Drop) => {
-                set_price(
-                    &mut spec,
-                    PricePart::Drop(number(toks.get(i + 1), &typed, true, separators)?),
-                )?;
-                i += 2;
-            }
-            Some(Keyword::Rise) => {
-                set_price(
-                    &mut spec,
-                    PricePart::Rise(number(toks.get(i + 1), &typed, true, separators)?),
-                )?;
-                i += 2;
+            Some(k @ (Keyword::Drop | Keyword::Rise)) => {
+                // A sign may say the keyword's direction again (`drop -2%`), never the other.
+                let Percentage { pct, sign, taken } = percentage(&toks, i, &typed, separators)?;
+                let up = k == Keyword::Rise;
+                if let Some((signed_up, written)) = sign
+                    && signed_up != up
+                {
+                    return Err(SpecError::WrongSign {
+                        keyword: typed,
+                        written,
+                    });
+                }
+                let part = if up {
+                    PricePart::Rise(pct)
+                } else {
+                    PricePart::Drop(pct)
+                };
+                set_price(&mut spec, part)?;
+                i += taken;
             }
             Some(Keyword::Move) => {
-                let pct = number(toks.get(i + 1), &typed, true, separators)?;
-                i += 2;
+                let Percentage { pct, sign, taken } = percentage(&toks, i, &typed, separators)?;
+                if let Some((_, written)) = sign {
+                    return Err(SpecError::SignedMove(written));
+                }
+                i += taken;
                 // An optional window right after the percentage.
                 let window = match toks.get(i) {
                     Some((w, false)) if w.chars().next().is_some_and(|c| c.is_ascii_digit()) => {
@@ -914,6 +1005,63 @@ mod tests {
         let spec = parse("SAP news Übernahme unter Druck", &l).unwrap();
         assert_eq!(spec.summary(), "SAP news \"Übernahme\" \"unter\" \"Druck\"");
         assert_eq!(parse_listed(&spec.summary()), Ok(spec));
+    }
+
+    #[test]
+    fn a_sign_that_agrees_with_its_keyword_is_read_and_one_that_contradicts_it_is_refused() {
+        let l = limits();
+        for (typed, price) in [
+            ("NVDA drop -2%", PricePart::Drop(2.0)),
+            ("NVDA drop −2,5 %", PricePart::Drop(2.5)),
+            ("NVDA drop - 2%", PricePart::Drop(2.0)),
+            ("NVDA rise +2%", PricePart::Rise(2.0)),
+            ("SAP fällt -3%", PricePart::Drop(3.0)),
+            ("SAP steigt +3 %", PricePart::Rise(3.0)),
+        ] {
+            assert_eq!(
+                parse(typed, &l).map(|s| s.price),
+                Ok(Some(price)),
+                "{typed}"
+            );
+        }
+        // Listed without the sign, the keyword says the direction.
+        assert_eq!(
+            parse("NVDA drop -2%", &l).unwrap().summary(),
+            "NVDA drop 2%"
+        );
+        for (typed, keyword, written) in [
+            ("NVDA drop +2%", "drop", "+2%"),
+            ("NVDA rise -2%", "rise", "-2%"),
+            ("NVDA rise −2%", "rise", "−2%"),
+            ("SAP fällt +3%", "fällt", "+3%"),
+            ("SAP steigt - 3%", "steigt", "-3%"),
+        ] {
+            assert_eq!(
+                parse(typed, &l),
+                Err(SpecError::WrongSign {
+                    keyword: keyword.into(),
+                    written: written.into()
+                }),
+                "{typed}"
+            );
+        }
+        // A move is either way: a sign would say otherwise.
+        for (typed, written) in [("NVDA move -2% 1h", "-2%"), ("NVDA bewegt +2%", "+2%")] {
+            assert_eq!(
+                parse(typed, &l),
+                Err(SpecError::SignedMove(written.into())),
+                "{typed}"
+            );
+        }
+        // A sign alone is no number.
+        assert_eq!(
+            parse("NVDA drop -", &l),
+            Err(SpecError::MissingNumber("drop".into()))
+        );
+        assert_eq!(
+            parse("NVDA drop -x%", &l),
+            Err(SpecError::BadNumber("-x%".into()))
+        );
     }
 
     #[test]
