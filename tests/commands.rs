@@ -402,3 +402,29 @@ async fn a_rule_toggled_before_start_makes_the_chat_in_its_users_language() {
     );
     assert_eq!(stored.title, format!("User{chat}"));
 }
+
+/// Invisible marks pasted along with a ticker (a zero-width space, a word joiner, a
+/// byte-order mark, direction marks) are not read: the symbol is the symbol, not "not a
+/// ticker symbol" with the mark unseen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invisible_marks_pasted_with_a_ticker_are_not_read() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_seed_evening(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    start_chat(&tg, 42).await;
+    assert_eq!(
+        strip_tags(&ask(&tg, 42, "/watch NVDA\u{200b}").await),
+        "👀 Alerts now only about: NVDA"
+    );
+    starts(
+        strip_tags(&ask(&tg, 42, "/alert \u{2060}NVDA\u{200e} drop 3%").await),
+        "🔔 Alert #1 set: NVDA drop 3%",
+    );
+    starts(
+        strip_tags(&ask(&tg, 42, "/quote N\u{feff}VDA\u{200d}").await),
+        "NVDA 18",
+    );
+    bot.stop().await;
+}

@@ -145,19 +145,45 @@ pub enum Parsed {
     NotForUs,
 }
 
+/// Unicode's format characters (zero-width space and joiners, word joiner, byte-order mark,
+/// direction marks and embeddings, soft hyphen, …): invisible, and pasted along with a ticker
+/// from web pages and other chats.
+static FORMAT_MARKS: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"\p{Cf}").expect("a valid pattern"));
+
+/// `text` without format characters ([`FORMAT_MARKS`]).
+fn without_format_marks(text: &str) -> std::borrow::Cow<'_, str> {
+    FORMAT_MARKS.replace_all(text, "")
+}
+
+/// `/name[@bot] args` split into the head and the arguments.
+fn head_and_args(text: &str) -> Option<(&str, &str)> {
+    let rest = text.trim_start().strip_prefix('/')?;
+    Some(rest.split_once(char::is_whitespace).unwrap_or((rest, "")))
+}
+
 impl Command {
-    /// Reads `/name[@bot] args`. Names are case-insensitive.
+    /// Reads `/name[@bot] args`. Names are case-insensitive. Format characters are not read,
+    /// in the name or the arguments (a symbol pasted with a zero-width space is the symbol);
+    /// only the text of `/broadcast`, a message to pass on, keeps them (an emoji's joiners).
     pub fn parse(text: &str, bot_username: &str) -> Parsed {
-        let Some(rest) = text.trim_start().strip_prefix('/') else {
+        let read = without_format_marks(text);
+        let Some((head, args)) = head_and_args(&read) else {
             return Parsed::NotForUs;
         };
-        let (head, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
         let (name, addressee) = head.split_once('@').unwrap_or((head, ""));
         if !addressee.is_empty() && !addressee.eq_ignore_ascii_case(bot_username) {
             return Parsed::NotForUs;
         }
         let name = name.to_ascii_lowercase();
         match COMMANDS.iter().find(|(n, _, _)| *n == name) {
+            Some((_, Command::Broadcast, _)) => {
+                let written = text.trim_start_matches(|c: char| {
+                    c.is_whitespace() || FORMAT_MARKS.is_match(c.encode_utf8(&mut [0; 4]))
+                });
+                let message = head_and_args(written).map_or("", |(_, args)| args);
+                Parsed::Command(Command::Broadcast, message.trim().to_string())
+            }
             Some((_, cmd, _)) => Parsed::Command(*cmd, args.trim().to_string()),
             None if name.is_empty() || name.len() > 32 => Parsed::NotForUs,
             None => Parsed::Unknown {
@@ -584,6 +610,39 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn invisible_marks_pasted_into_a_command_are_not_read() {
+        // Zero-width space and joiners, word joiner, byte-order mark, direction marks, soft
+        // hyphen: pasted with a ticker from a web page or a chat, never seen.
+        for text in [
+            "/quote NVDA\u{200b}",
+            "/quote \u{2060}NVDA",
+            "\u{feff}/quote NVDA",
+            "/quote\u{200d} NV\u{200e}DA\u{200f}",
+            "/quote N\u{ad}VDA\u{202c}",
+            "/quote\u{2060}@MB NVDA",
+        ] {
+            assert_eq!(
+                Command::parse(text, "mb"),
+                Parsed::Command(Command::Quote, "NVDA".into()),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            Command::parse("/alert NVDA\u{200b} news Open\u{200c}AI", "mb"),
+            Parsed::Command(Command::Alert, "NVDA news OpenAI".into())
+        );
+        assert_eq!(
+            Command::parse("/quote@other\u{200b}bot NVDA", "mb"),
+            Parsed::NotForUs
+        );
+        // A broadcast is a message, not arguments to read: its emoji keep their joiners.
+        assert_eq!(
+            Command::parse("/broadcast\u{200b} 👩\u{200d}💻 hi", "mb"),
+            Parsed::Command(Command::Broadcast, "👩\u{200d}💻 hi".into())
+        );
     }
 
     #[test]
