@@ -208,9 +208,19 @@ async fn watch_lists_settings_mutes_and_queries_answer_and_check_their_arguments
         strip_tags(&ask(&tg, 46, "/settings quiet 22-7").await),
         "✅ Ruhezeiten: 22:00–07:00 (UTC; /settings tz Europe/Berlin stellt Ihre Zeitzone ein)"
     );
-    assert_eq!(
-        say("/settings tz Europe/Berlin").await,
-        "✅ Time zone: Europe/Berlin"
+    // The answer shows the time there now, and the offset: a wrong zone shows at once.
+    let set = say("/settings tz Etc/GMT+1").await;
+    assert!(
+        set.starts_with("✅ Time zone: Etc/GMT+1 — now 2026-02-02 20:5")
+            && set.contains(" there (UTC−01:00)")
+            && set.contains("Etc/GMT-1"),
+        "IANA's Etc/GMT+1 is an hour behind UTC: {set}"
+    );
+    let set = say("/settings tz Europe/Berlin").await;
+    assert!(
+        set.starts_with("✅ Time zone: Europe/Berlin — now 2026-02-02 22:5")
+            && set.ends_with(" there (UTC+01:00)"),
+        "{set}"
     );
     assert_eq!(
         say("/settings quiet 22:00-07:00").await,

@@ -6,6 +6,13 @@ use crate::delivery::render::escape;
 use crate::model::Split;
 use crate::series::QuoteView;
 
+/// An offset from UTC in seconds as `UTC+01:00`, `UTC−05:00` (a real minus), `UTC+05:45`.
+fn utc_offset(seconds: i32) -> String {
+    let sign = if seconds < 0 { '\u{2212}' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
 impl Texts {
     /// After an alert in `/alerts` that is paused.
     pub fn paused_mark(&self) -> &'static str {
@@ -33,6 +40,36 @@ impl Texts {
                 date = split.date.format("%d.%m.%Y"),
             ),
         )
+    }
+
+    /// A time zone set: its name, the date and time there now and its offset from UTC, so a
+    /// wrong zone shows at once. IANA's `Etc/GMT+N` names have the sign the other way round
+    /// (`Etc/GMT+1` is UTC−01:00): for those, a word on the name for the other side.
+    pub fn zone_set(&self, name: &str, now: chrono::DateTime<chrono_tz::Tz>) -> String {
+        use chrono::Offset;
+        let offset = utc_offset(now.offset().fix().local_minus_utc());
+        let (date, time) = (self.date(now.date_naive()), now.format("%H:%M"));
+        let name = escape(name);
+        let mut out = self.pick(
+            format!("✅ Time zone: {name} — now {date} {time} there ({offset})"),
+            format!("✅ Zeitzone: {name} — dort ist es jetzt {date}, {time} Uhr ({offset})"),
+        );
+        let reversed = name
+            .strip_prefix("Etc/GMT")
+            .and_then(|n| match n.split_at_checked(1)? {
+                ("+", hours) => Some(format!("Etc/GMT-{hours}")),
+                ("-", hours) => Some(format!("Etc/GMT+{hours}")),
+                _ => None,
+            })
+            .filter(|_| now.offset().fix().local_minus_utc() != 0);
+        if let Some(other) = reversed {
+            let wanted = utc_offset(-now.offset().fix().local_minus_utc());
+            out.push_str(&self.pick(
+                format!("\nMind the sign: in the Etc/GMT names it is the other way round, so {name} is {offset}. For {wanted} write <code>/settings tz {other}</code>, or better a city such as <code>Europe/Berlin</code>, which also follows summer time."),
+                format!("\nAchtung beim Vorzeichen: In den Etc/GMT-Namen ist es umgekehrt, {name} ist also {offset}. Für {wanted} schreiben Sie <code>/settings tz {other}</code>, besser noch eine Stadt wie <code>Europe/Berlin</code>, die auch die Sommerzeit kennt."),
+            ));
+        }
+        out
     }
 
     /// `/pause` or `/resume` without a number.
@@ -174,5 +211,51 @@ impl Texts {
             format!("<b>{symbol}</b> — no price yet"),
             format!("<b>{symbol}</b> — noch kein Kurs"),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::i18n::texts;
+    use crate::text::Lang;
+
+    /// IANA's `Etc/GMT+1` is UTC−01:00: the answer shows the time there and the offset, and
+    /// says how the sign of those names goes.
+    #[test]
+    fn a_zone_set_is_shown_with_its_time_now_and_its_offset() {
+        let now: chrono::DateTime<chrono::Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
+        let at = |zone: &str| now.with_timezone(&zone.parse::<chrono_tz::Tz>().unwrap());
+        let (en, de) = (texts(Lang::En), texts(Lang::De));
+        let gmt = en.zone_set("Etc/GMT+1", at("Etc/GMT+1"));
+        assert!(
+            gmt.starts_with(
+                "✅ Time zone: Etc/GMT+1 — now 2026-02-02 20:50 there (UTC−01:00)\nMind the sign"
+            ) && gmt.contains(
+                "so Etc/GMT+1 is UTC−01:00. For UTC+01:00 write <code>/settings tz Etc/GMT-1</code>"
+            ),
+            "{gmt}"
+        );
+        assert_eq!(
+            en.zone_set("Europe/Berlin", at("Europe/Berlin")),
+            "✅ Time zone: Europe/Berlin — now 2026-02-02 22:50 there (UTC+01:00)"
+        );
+        assert_eq!(
+            de.zone_set("Asia/Kathmandu", at("Asia/Kathmandu")),
+            "✅ Zeitzone: Asia/Kathmandu — dort ist es jetzt 03.02.2026, 03:35 Uhr (UTC+05:45)"
+        );
+        assert_eq!(
+            en.zone_set("America/St_Johns", at("America/St_Johns")),
+            "✅ Time zone: America/St_Johns — now 2026-02-02 18:20 there (UTC−03:30)"
+        );
+        let de_gmt = de.zone_set("Etc/GMT-14", at("Etc/GMT-14"));
+        assert!(
+            de_gmt.starts_with("✅ Zeitzone: Etc/GMT-14 — dort ist es jetzt 03.02.2026, 11:50 Uhr (UTC+14:00)\nAchtung")
+                && de_gmt.contains("/settings tz Etc/GMT+14"),
+            "{de_gmt}"
+        );
+        // No word on the sign where there is none to mind.
+        for zone in ["Etc/GMT", "Etc/GMT+0", "UTC"] {
+            assert!(!en.zone_set(zone, at(zone)).contains("Mind"), "{zone}");
+        }
     }
 }

@@ -135,8 +135,7 @@ impl Conversation<'_> {
                     return Ok(t.bad_time_zone(&escape(value)));
                 };
                 self.save(|c| c.settings.tz = tz.name().to_string())?;
-                label = t.time_zone;
-                shown = escape(tz.name());
+                return Ok(t.zone_set(tz.name(), self.now.with_timezone(&tz)));
             }
             "quiet" | "ruhe" => {
                 if off {
