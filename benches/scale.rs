@@ -104,6 +104,7 @@ fn alert(k: usize) -> PersonalAlert {
     PersonalAlert {
         paused: false,
         changed: None,
+        message: None,
         chat: 10_000_000 + (k / 20) as i64,
         number: (k % 20) as u32 + 1,
         spec,
@@ -219,7 +220,7 @@ fn personal(sizes: &[usize]) {
             let spec = format!("{} below 90", symbol(i as usize));
             let started = Instant::now();
             let (_, a) = store
-                .create_personal_alert(&chat, &spec, open(), |c, number| {
+                .create_personal_alert(&chat, &spec, open(), None, |c, number| {
                     c.rules.insert(PersonalAlert::rule_id(c.id, number));
                 })
                 .unwrap();

@@ -323,7 +323,7 @@ pub fn rate_limited(wait: Duration) {
     counter!(RETRY_AFTER).increment(wait.as_secs());
 }
 
-/// An update arrived from Telegram (`kind`: message, callback, member, other).
+/// An update arrived from Telegram (`kind`: message, edited, callback, member, other).
 pub fn update(kind: &'static str) {
     counter!(UPDATES, "kind" => kind).increment(1);
 }

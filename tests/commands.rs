@@ -438,3 +438,157 @@ async fn invisible_marks_pasted_with_a_ticker_are_not_read() {
     );
     bot.stop().await;
 }
+
+/// A command fixed by editing its message is answered as it now reads. An edited `/alert`
+/// changes the alert it made (never a second one), or makes it when the first reading made
+/// none; an edited `/broadcast` is not sent again. Edits of messages that are no command for
+/// this bot get no answer, and a command in a photo's caption is read as one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_command_is_answered_as_it_now_reads_and_never_makes_a_second_alert() {
+    use support::ask_edited;
+    const ADMIN: i64 = 42;
+    const OTHER: i64 = 43;
+    const GROUP: i64 = -100;
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_seed_evening(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(
+        bot_config_with(dir.path(), &tg, &origin, "admins = [42]"),
+        seed_evening(),
+    );
+    start_chat(&tg, ADMIN).await;
+    start_chat(&tg, OTHER).await;
+    let text = |m: support::telegram::Sent| strip_tags(&m.text);
+
+    // A typo, answered with what is wrong; the message fixed: the alert is made.
+    let typo = tg.user_sends_as(ADMIN, ADMIN, "/alert NVDA drop 3x%");
+    let reply = eventually(Duration::from_secs(10), "the typo's answer", || {
+        tg.sent_to(ADMIN)
+            .into_iter()
+            .find(|m| m.text.contains("not clear"))
+    })
+    .await;
+    assert!(text(reply).contains("3x% is not a usable number"));
+    let reply = text(ask_edited(&tg, ADMIN, ADMIN, typo, "/alert NVDA drop 3%").await);
+    starts(reply, "🔔 Alert #1 set: NVDA drop 3%");
+    // Edited again: the same alert changes, keeping its number.
+    let reply = text(ask_edited(&tg, ADMIN, ADMIN, typo, "/alert NVDA drop 4%").await);
+    assert_eq!(
+        reply,
+        "✏️ Alert #1 is now NVDA drop 4% (against the previous close)."
+    );
+    // Edited into something unclear: answered so, the alert stays as it was.
+    let reply = text(ask_edited(&tg, ADMIN, ADMIN, typo, "/alert NVDA drop lots").await);
+    has(reply, "lots is not a usable number");
+    let list = strip_tags(&ask(&tg, ADMIN, "/alerts").await);
+    assert!(
+        list.contains("#1 NVDA drop 4%") && !list.contains("#2"),
+        "one alert from one message, however often edited: {list}"
+    );
+    // A second message makes a second alert, as it always did.
+    starts(
+        strip_tags(&ask(&tg, ADMIN, "/alert NVDA drop 4%").await),
+        "🔔 Alert #2 set",
+    );
+
+    // A command the bot does not have, fixed.
+    let qoute = tg.user_sends_as(ADMIN, ADMIN, "/qoute NVDA");
+    eventually(
+        Duration::from_secs(10),
+        "the unknown command's answer",
+        || {
+            tg.sent_to(ADMIN)
+                .into_iter()
+                .find(|m| m.text.contains("There is no command /qoute"))
+        },
+    )
+    .await;
+    starts(
+        text(ask_edited(&tg, ADMIN, ADMIN, qoute, "/quote NVDA").await),
+        "NVDA 18",
+    );
+
+    // A broadcast edited is not sent again: the chats got it once.
+    let sent = tg.user_sends_as(ADMIN, ADMIN, "/broadcast Markets close early today");
+    let broadcasts = |chat| {
+        tg.sent_to(chat)
+            .into_iter()
+            .filter(|m| m.text.contains("Markets close"))
+            .count()
+    };
+    let queued = || {
+        tg.sent_to(ADMIN)
+            .iter()
+            .any(|m| m.text.contains("Queued for 2 chat(s)"))
+    };
+    eventually(Duration::from_secs(10), "the broadcast", || {
+        (broadcasts(OTHER) == 1 && broadcasts(ADMIN) == 1 && queued()).then_some(())
+    })
+    .await;
+    let reply = text(ask_edited(&tg, ADMIN, ADMIN, sent, "/broadcast Markets close at 1 pm").await);
+    assert!(reply.contains("not sent again"), "{reply}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!((broadcasts(OTHER), broadcasts(ADMIN)), (1, 1));
+
+    // Edits that are no command for this bot: no answer. Each chat's updates are handled in
+    // turn, so the answer to the next command comes after whatever they would have caused.
+    let hello = tg.user_sends_as(ADMIN, ADMIN, "hello");
+    eventually(Duration::from_secs(10), "the answer to hello", || {
+        tg.sent_to(ADMIN)
+            .into_iter()
+            .find(|m| m.text.contains("I only understand commands"))
+    })
+    .await;
+    let other_bot = tg.user_sends_as(GROUP, support::telegram::GROUP_USER, "/quote@otherbot NVDA");
+    let chatter = tg.user_sends_as(GROUP, support::telegram::GROUP_USER, "nice");
+    let unnamed = tg.user_sends_as(GROUP, support::telegram::GROUP_USER, "/frobnicate");
+    let before = tg.sent_to(ADMIN).len();
+    tg.user_edits(ADMIN, ADMIN, hello, "hello there");
+    tg.user_edits(ADMIN, ADMIN, typo, "never mind");
+    tg.user_edits(
+        GROUP,
+        support::telegram::GROUP_USER,
+        other_bot,
+        "/quote@otherbot AMD",
+    );
+    tg.user_edits(GROUP, support::telegram::GROUP_USER, chatter, "nice one");
+    tg.user_edits(
+        GROUP,
+        support::telegram::GROUP_USER,
+        unnamed,
+        "/frobnicate now",
+    );
+    // A command in a photo's caption is a command.
+    let photo = tg.user_sends_photo(GROUP, support::telegram::GROUP_USER, "/quote AMD");
+    let quoted = eventually(Duration::from_secs(10), "the caption's answer", || {
+        tg.sent_to(GROUP).into_iter().next()
+    })
+    .await;
+    assert!(
+        strip_tags(&quoted.text).starts_with("AMD 24"),
+        "{}",
+        quoted.text
+    );
+    starts(strip_tags(&ask(&tg, ADMIN, "/alerts").await), "Your alerts");
+    let after: Vec<String> = tg
+        .sent_to(ADMIN)
+        .into_iter()
+        .skip(before)
+        .filter(|m| !support::telegram::is_alert(m))
+        .map(text)
+        .collect();
+    assert_eq!(after.len(), 1, "only the answer to /alerts: {after:?}");
+    // Its caption edited: answered as it now reads.
+    let before = tg.sent_to(GROUP).len();
+    tg.user_edits_caption(GROUP, support::telegram::GROUP_USER, photo, "/quote NVDA");
+    let reply = eventually(
+        Duration::from_secs(10),
+        "the edited caption's answer",
+        || tg.sent_to(GROUP).into_iter().nth(before).map(text),
+    )
+    .await;
+    starts(reply, "NVDA 18");
+    assert_eq!(tg.sent_to(GROUP).len(), 2, "{:?}", tg.sent_to(GROUP));
+    bot.stop().await;
+}

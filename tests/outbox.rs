@@ -957,6 +957,7 @@ async fn a_one_shot_alert_spent_in_a_step_reported_failed_lets_its_symbol_go() {
             created: now() - chrono::TimeDelta::days(1),
             paused: false,
             changed: None,
+            message: None,
         })
         .unwrap();
     let checked = SymbolCheck {

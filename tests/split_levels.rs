@@ -45,6 +45,7 @@ fn below_1850(store: &Store, created: &str) {
             created: t(created),
             paused: false,
             changed: None,
+            message: None,
         })
         .unwrap();
 }

@@ -92,7 +92,9 @@ async fn updates_posted_by_telegram_are_answered_once_and_only_with_the_secret()
     assert_eq!(webhook.secret.as_deref(), Some(secret.as_str()));
     for kind in [
         "message",
+        "edited_message",
         "channel_post",
+        "edited_channel_post",
         "callback_query",
         "my_chat_member",
     ] {

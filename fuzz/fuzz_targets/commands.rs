@@ -117,6 +117,8 @@ fuzz_target!(|data: &[u8]| {
         user: Some(1),
         user_lang: None,
         thread: None,
+        message: None,
+        edited: false,
     };
     for line in text.lines().take(8) {
         if let Parsed::Command(cmd, args) = Command::parse(line, "marketbot_bot") {

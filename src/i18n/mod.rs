@@ -1152,6 +1152,14 @@ impl Texts {
             Lang::De => "📣 Nachricht vom Betreiber des Bots",
         }
     }
+
+    /// A `/broadcast` edited after it was sent: every chat has it already.
+    pub fn broadcast_not_again(&self) -> &'static str {
+        self.pick_str(
+            "An edited /broadcast is not sent again: the chats have the message as it was. Send a new /broadcast for a correction.",
+            "Ein bearbeitetes /broadcast wird nicht noch einmal gesendet: Die Chats haben die Nachricht, wie sie war. Für eine Korrektur ein neues /broadcast senden.",
+        )
+    }
 }
 
 #[cfg(test)]

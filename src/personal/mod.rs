@@ -107,6 +107,11 @@ pub struct PersonalAlert {
     /// When its chat last changed what it watches (`/edit`); `None` if never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed: Option<DateTime<Utc>>,
+    /// The message in its chat whose `/alert` made it: an edit of that message changes this
+    /// alert rather than making another. `None` for alerts made before this was noted, and
+    /// after a group's migration (the supergroup numbers its messages anew).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<i32>,
 }
 
 impl PersonalAlert {
@@ -177,6 +182,7 @@ mod tests {
             created: "2026-02-02T21:00:00Z".parse().unwrap(),
             paused: false,
             changed: None,
+            message: None,
         };
         // Stored by an earlier version in three decimals: listed with a fourth, which reads
         // back as listed when typed into `/edit`.
@@ -215,6 +221,7 @@ mod tests {
             created: created.parse().unwrap(),
             paused: true,
             changed: None,
+            message: None,
         };
         let before = "2024-05-01T09:00:00Z";
         let restated = |spec, created| {

@@ -199,6 +199,9 @@ impl Store {
             let number = alert.number;
             let state = self.personal_state(old, number)?;
             alert.chat = new_id;
+            // The supergroup's messages are not the group's: an edit there is no edit of the
+            // message that made it.
+            alert.message = None;
             // Stored under the new id before it is removed from the old one: never lost.
             self.put_personal_alert(&alert)?;
             if let Some(state) = state {

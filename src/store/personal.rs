@@ -70,12 +70,14 @@ impl Store {
     /// Makes a chat's next personal alert and records it in the chat, in one transaction
     /// with one flush (the user is told it exists): its number is the chat's next, never
     /// reused; the chat's record (`fresh` on first contact) is then changed by `change` with
-    /// the new number. Returns the chat as stored and the alert.
+    /// the new number. `message` is the one whose `/alert` made it. Returns the chat as
+    /// stored and the alert.
     pub fn create_personal_alert(
         &self,
         fresh: &Chat,
         spec: &str,
         created: DateTime<Utc>,
+        message: Option<i32>,
         change: impl Fn(&mut Chat, u32),
     ) -> Result<(Chat, PersonalAlert), StoreError> {
         // Keys sort by number: the last one is the highest (alerts from before numbers were
@@ -118,6 +120,7 @@ impl Store {
                     number,
                     spec: spec.to_string(),
                     created,
+                    message,
                 };
                 tx.insert(Tree::Chats, &chat_key(fresh.id), &encode(&chat))?;
                 tx.insert(Tree::Personal, &key(fresh.id, number), &encode(&alert))?;

@@ -13,7 +13,9 @@ use teloxide::update_listeners::Polling;
 use tokio_util::sync::CancellationToken;
 
 use super::commands::{Access, COMMANDS};
-use super::{BotContext, TgBot, gate, on_callback, on_membership, on_message, redact, webhook};
+use super::{
+    BotContext, TgBot, gate, on_callback, on_edited, on_membership, on_message, redact, webhook,
+};
 use crate::config::WebhookConfig;
 use crate::i18n::texts;
 use crate::store::Store;
@@ -77,9 +79,11 @@ async fn until_telegram_answers<T, E: std::fmt::Display, F: Future<Output = Resu
 
 /// The update kinds the handlers below answer (told to Telegram in webhook mode; the
 /// dispatcher works them out itself when polling).
-const ALLOWED_UPDATES: [teloxide::types::AllowedUpdate; 4] = [
+const ALLOWED_UPDATES: [teloxide::types::AllowedUpdate; 6] = [
     teloxide::types::AllowedUpdate::Message,
+    teloxide::types::AllowedUpdate::EditedMessage,
     teloxide::types::AllowedUpdate::ChannelPost,
+    teloxide::types::AllowedUpdate::EditedChannelPost,
     teloxide::types::AllowedUpdate::CallbackQuery,
     teloxide::types::AllowedUpdate::MyChatMember,
 ];
@@ -113,6 +117,8 @@ pub async fn run(
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_message))
         .branch(Update::filter_channel_post().endpoint(on_message))
+        .branch(Update::filter_edited_message().endpoint(on_edited))
+        .branch(Update::filter_edited_channel_post().endpoint(on_edited))
         .branch(Update::filter_callback_query().endpoint(on_callback))
         .branch(Update::filter_my_chat_member().endpoint(on_membership));
     let mut dispatcher = Dispatcher::builder(bot.clone(), handler)

@@ -157,6 +157,8 @@ fn incoming(msg: &Message, from: Option<&teloxide::types::User>) -> Incoming {
             .thread_id
             .filter(|_| msg.is_topic_message)
             .map(|t| t.0.0),
+        message: Some(msg.id.0),
+        edited: false,
     }
 }
 
@@ -176,6 +178,29 @@ async fn blocking<T: Send + 'static>(
 
 async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> HandlerResult {
     crate::metrics::update("message");
+    take_message(bot, msg, me, ctx, false).await
+}
+
+/// A message or channel post edited. A command fixed by editing its message is answered as
+/// it now reads, as if sent anew, except where that would do twice what was done once: an
+/// edited `/alert` changes the alert its message made (or makes it, when the message made
+/// none), and an edited `/broadcast` is not sent again (the admin is told so). An edit that
+/// is no command for this bot gets no answer, not even in a private chat (its first reading
+/// was answered already).
+async fn on_edited(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> HandlerResult {
+    crate::metrics::update("edited");
+    take_message(bot, msg, me, ctx, true).await
+}
+
+/// A message (`edited`: an edit of one) taken in: a group's migration, or a command in its
+/// text or a photo's caption.
+async fn take_message(
+    bot: TgBot,
+    msg: Message,
+    me: Me,
+    ctx: Arc<BotContext>,
+    edited: bool,
+) -> HandlerResult {
     // Telegram tells of a group's upgrade in both chats, and handles the two chats' updates
     // side by side: the supergroup's own service message comes before its first command,
     // so the migration is done before the supergroup is answered, whichever comes first.
@@ -188,32 +213,31 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
         migrate(&ctx, old, new_id).await?;
         return Ok(());
     }
-    let Some(text) = msg.text() else {
+    // A command may also be a photo's (or a document's) caption: Telegram marks it as one
+    // there too. Only plain text that is no command is answered with what the bot reads.
+    let Some(text) = msg.text().or_else(|| msg.caption()) else {
         return Ok(());
     };
-    let incoming = incoming(&msg, msg.from.as_ref());
+    let incoming = Incoming {
+        edited,
+        ..incoming(&msg, msg.from.as_ref())
+    };
     let parsed = Command::parse(text, me.username());
     let private = msg.chat.is_private();
+    let says_only_commands = private && !edited && msg.text().is_some();
     // A command we lack is answered where it is surely meant for us: in a private chat, or
     // written with our name (`/qoute@bot`); elsewhere it may be another bot's.
     let ours = |addressed: bool| private || addressed;
     match &parsed {
         Parsed::Command(cmd, _) => crate::metrics::command(cmd.name()),
         Parsed::Unknown { addressed, .. } if ours(*addressed) => crate::metrics::command("unknown"),
-        Parsed::NotForUs if private => {}
+        Parsed::NotForUs if says_only_commands => {}
         // Most messages in a group are not for the bot: no gate, no store read.
         _ => return Ok(()),
     }
-    if !admission::admit(
-        &bot,
-        &ctx,
-        &incoming,
-        msg.from.as_ref(),
-        msg.date.timestamp(),
-        None,
-    )
-    .await?
-    {
+    // An edit counts at the time it was made.
+    let sent = msg.edit_date().unwrap_or(&msg.date).timestamp();
+    if !admission::admit(&bot, &ctx, &incoming, msg.from.as_ref(), sent, None).await? {
         return Ok(());
     }
     // The chat's language is looked up only for the answers given here (commands look it
@@ -226,7 +250,7 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<BotContext>) -> H
             let t = texts_here().await?;
             return reply_in(Reply::Text(t.unknown_command(&escape(&name)))).await;
         }
-        Parsed::NotForUs if private => {
+        Parsed::NotForUs if says_only_commands => {
             let t = texts_here().await?;
             return reply_in(Reply::Text(t.only_commands.to_string())).await;
         }
@@ -362,7 +386,11 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> Hand
     let chat = message.chat().clone();
     let message_id = message.id();
     let at = match message {
-        MaybeInaccessibleMessage::Regular(m) => incoming(m, Some(&q.from)),
+        // The message under which a button was pressed is the bot's, not a command.
+        MaybeInaccessibleMessage::Regular(m) => Incoming {
+            message: None,
+            ..incoming(m, Some(&q.from))
+        },
         MaybeInaccessibleMessage::Inaccessible(_) => Incoming {
             chat: chat.id.0,
             kind: kind_of(&chat),
@@ -370,6 +398,8 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<BotContext>) -> Hand
             user: Some(q.from.id.0 as i64),
             user_lang: q.from.language_code.as_deref().and_then(Lang::from_code),
             thread: None,
+            message: None,
+            edited: false,
         },
     };
     // A press carries no date of its own: it is counted as pressed now, by the clock that

@@ -270,6 +270,7 @@ pub fn seed(dir: &Path, chats: usize, alerts: usize, symbols: usize) {
             batch.push(PersonalAlert {
                 paused: false,
                 changed: None,
+                message: None,
                 chat: chat.id,
                 number: n,
                 spec,

@@ -339,6 +339,26 @@ pub async fn ask_as(
     .await
 }
 
+/// Edits `user`'s message `message_id` in `chat` to `text` and returns the bot's next message
+/// there that is not an alert.
+pub async fn ask_edited(
+    tg: &telegram::FakeTelegram,
+    chat: i64,
+    user: i64,
+    message_id: i64,
+    text: &str,
+) -> telegram::Sent {
+    let before = tg.sent_to(chat).len();
+    tg.user_edits(chat, user, message_id, text);
+    eventually(Duration::from_secs(10), text, || {
+        tg.sent_to(chat)
+            .into_iter()
+            .skip(before)
+            .find(|m| !telegram::is_alert(m))
+    })
+    .await
+}
+
 /// Sends `text` in `chat` as `user` until the bot's answer satisfies `done` (what the bot
 /// stores after a send, such as the chat's history, lands a moment after Telegram has it).
 pub async fn ask_until(

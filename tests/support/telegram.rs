@@ -411,15 +411,59 @@ impl FakeTelegram {
         m
     }
 
-    /// A user (or, in groups, [`GROUP_USER`]) sends `text` in `chat`.
-    pub fn user_sends(&self, chat: i64, text: &str) {
-        self.user_sends_as(chat, if chat < 0 { GROUP_USER } else { chat }, text);
+    /// A user (or, in groups, [`GROUP_USER`]) sends `text` in `chat`; the message's id.
+    pub fn user_sends(&self, chat: i64, text: &str) -> i64 {
+        self.user_sends_as(chat, if chat < 0 { GROUP_USER } else { chat }, text)
     }
 
-    /// `user` sends `text` in `chat`.
-    pub fn user_sends_as(&self, chat: i64, user: i64, text: &str) {
+    /// `user` sends `text` in `chat`; the message's id.
+    pub fn user_sends_as(&self, chat: i64, user: i64, text: &str) -> i64 {
         let m = self.message(chat, Some(user), text, None);
+        let id = m["message_id"].as_i64().unwrap_or(0);
         self.update("message", m);
+        id
+    }
+
+    /// `user` edits their message `message_id` in `chat` to read `text` (Telegram sends the
+    /// whole message again, as an `edited_message`, with the time of the edit).
+    pub fn user_edits(&self, chat: i64, user: i64, message_id: i64, text: &str) {
+        let mut m = self.message(chat, Some(user), text, None);
+        m["edit_date"] = m["date"].clone();
+        m["date"] = json!(m["date"].as_i64().unwrap_or(0) - 60);
+        m["message_id"] = json!(message_id);
+        self.update("edited_message", m);
+    }
+
+    /// `user` sends a photo captioned `caption` in `chat`; the message's id.
+    pub fn user_sends_photo(&self, chat: i64, user: i64, caption: &str) -> i64 {
+        let m = self.photo(chat, user, caption);
+        let id = m["message_id"].as_i64().unwrap_or(0);
+        self.update("message", m);
+        id
+    }
+
+    /// `user` edits the caption of their photo `message_id` in `chat` to `caption`.
+    pub fn user_edits_caption(&self, chat: i64, user: i64, message_id: i64, caption: &str) {
+        let mut m = self.photo(chat, user, caption);
+        m["edit_date"] = m["date"].clone();
+        m["date"] = json!(m["date"].as_i64().unwrap_or(0) - 60);
+        m["message_id"] = json!(message_id);
+        self.update("edited_message", m);
+    }
+
+    /// A photo captioned `caption`, sent by `user` in `chat`.
+    fn photo(&self, chat: i64, user: i64, caption: &str) -> Value {
+        let mut m = self.message(chat, Some(user), caption, None);
+        let obj = m.as_object_mut().unwrap();
+        let entities = obj.remove("entities").unwrap_or(json!([]));
+        obj.remove("text");
+        obj.insert("caption".into(), json!(caption));
+        obj.insert("caption_entities".into(), entities);
+        obj.insert(
+            "photo".into(),
+            json!([{"file_id": "photo-1", "file_unique_id": "p1", "width": 90, "height": 60}]),
+        );
+        m
     }
 
     /// `user` sends `text` in a forum topic of `chat`.

@@ -63,6 +63,7 @@ fn add(e: &mut Engine, chat: i64, number: u32, spec: &str) {
             &PersonalAlert {
                 paused: false,
                 changed: None,
+                message: None,
                 chat,
                 number,
                 spec: spec.into(),
@@ -326,6 +327,7 @@ fn removing_and_syncing_a_chat_keeps_the_others_and_their_state() {
     let keep = PersonalAlert {
         paused: false,
         changed: None,
+        message: None,
         chat: 1,
         number: 1,
         spec: "NVDA below 99".into(),
@@ -468,6 +470,7 @@ mod same_as_rules {
                     &PersonalAlert {
                         paused: false,
                         changed: None,
+                        message: None,
                         chat: 1,
                         number,
                         spec: spec.summary(),

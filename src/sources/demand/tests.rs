@@ -230,6 +230,7 @@ async fn a_symbol_is_fetched_while_something_refers_to_it_within_the_limits() {
     let alert = |chat, number, spec: &str| PersonalAlert {
         paused: false,
         changed: None,
+        message: None,
         chat,
         number,
         spec: spec.into(),

@@ -61,7 +61,7 @@ fn a_corrupt_value_is_skipped_not_fatal(f: &Fixture) {
     assert!(store.upsert_chat(&fresh, |c| c.active = true).is_err());
     assert!(
         store
-            .create_personal_alert(&fresh, "NVDA drop 3%", Utc::now(), |_, _| {})
+            .create_personal_alert(&fresh, "NVDA drop 3%", Utc::now(), None, |_, _| {})
             .is_err()
     );
     assert!(store.personal_alerts_of(1).unwrap().is_empty());

@@ -27,6 +27,8 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages(f: 
         .put_personal_alert(&PersonalAlert {
             paused: false,
             changed: None,
+            // Made by the group's message 5.
+            message: Some(5),
             chat: -42,
             number: 1,
             spec: "NVDA drop 3%".into(),
@@ -79,6 +81,10 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages(f: 
     let personal = store.personal_alerts_of(-10_042).unwrap();
     assert_eq!(personal.len(), 1);
     assert_eq!(personal[0].key().rule_id(), new_id);
+    assert_eq!(
+        personal[0].message, None,
+        "the supergroup's message 5 is another message"
+    );
     assert_eq!(
         store.personal_state(-10_042, 1).unwrap(),
         Some(cooling),

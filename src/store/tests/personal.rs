@@ -83,6 +83,7 @@ fn a_step_writes_personal_states_and_removes_spent_one_shot_alerts(f: &Fixture) 
             .put_personal_alert(&PersonalAlert {
                 paused: false,
                 changed: None,
+                message: None,
                 chat: 7,
                 number,
                 spec: "NVDA below 180 once".into(),
@@ -141,6 +142,7 @@ fn a_personal_alert_is_changed_in_place_and_an_edit_drops_its_state(f: &Fixture)
         created: Utc::now(),
         paused: false,
         changed: None,
+        message: None,
     };
     store.put_personal_alert(&alert).unwrap();
     let cooling = PersonalState {
@@ -182,6 +184,7 @@ fn a_restated_alert_is_stored_only_over_the_spec_it_was_read_from(f: &Fixture) {
         created: now - chrono::TimeDelta::days(3),
         paused: false,
         changed: None,
+        message: None,
     };
     store.put_personal_alert(&alert).unwrap();
     let cooling = PersonalState {

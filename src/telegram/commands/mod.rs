@@ -228,6 +228,12 @@ pub struct Incoming {
     pub user_lang: Option<Lang>,
     /// The forum topic it was sent in.
     pub thread: Option<i32>,
+    /// The message the command came in (none for a button press).
+    pub message: Option<i32>,
+    /// Whether that message was edited: the command is answered as it now reads, but an
+    /// edited `/alert` changes the alert the message made, and a `/broadcast` is not sent
+    /// again.
+    pub edited: bool,
 }
 
 impl Incoming {
@@ -330,6 +336,7 @@ pub fn answer(
         Command::Settings => conv.settings(chat, args)?,
         Command::Mute => conv.mute(chat.as_ref(), args)?,
         Command::Unmute => conv.unmute(chat.as_ref(), args)?,
+        Command::Alert if incoming.edited => conv.alert_edited(args)?,
         Command::Alert => conv.alert(args)?,
         Command::Alerts => conv.alerts()?,
         Command::Delete => conv.delete(args)?,
@@ -342,6 +349,7 @@ pub fn answer(
         Command::News => conv.news(args)?,
         Command::Status => conv.status()?,
         Command::Stats => conv.stats()?,
+        Command::Broadcast if incoming.edited => t.broadcast_not_again().to_string(),
         Command::Broadcast => conv.broadcast(args)?,
         Command::Reload => conv.reload(),
     };

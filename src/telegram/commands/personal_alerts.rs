@@ -37,6 +37,7 @@ impl Conversation<'_> {
             &self.incoming.fresh(self.locale.lang, self.now),
             &spec.summary(),
             self.now,
+            self.incoming.message,
             |c, number| {
                 back_on.set(self.activate(c));
                 c.rules
@@ -50,6 +51,25 @@ impl Conversation<'_> {
             t.alert_created(number, &self.described(&spec, &alert)),
             back_on.get(),
         ))
+    }
+
+    /// `/alert` in a message edited: the alert that message made, changed as `/edit` would
+    /// change it (never a second alert from one message); one the message did not make yet
+    /// (its first reading was not clear, or it was another command) is made now.
+    pub(super) fn alert_edited(&self, args: &str) -> Result<String, StoreError> {
+        let made = match self.incoming.message {
+            Some(message) => self
+                .ctx
+                .store
+                .personal_alerts_of(self.incoming.chat)?
+                .into_iter()
+                .find(|a| a.message == Some(message)),
+            None => None,
+        };
+        match made {
+            Some(alert) => self.change(alert.number, args),
+            None => self.alert(args),
+        }
     }
 
     pub(super) fn alerts(&self) -> Result<String, StoreError> {
@@ -135,7 +155,13 @@ impl Conversation<'_> {
         if rest.trim().is_empty() {
             return Ok(t.edit_usage());
         }
-        let spec = match personal::parse(rest, &self.ctx.limits) {
+        self.change(number, rest)
+    }
+
+    /// Alert `number` watching what `args` says now (see [`Self::edit`]).
+    fn change(&self, number: u32, args: &str) -> Result<String, StoreError> {
+        let t = self.t();
+        let spec = match personal::parse(args, &self.ctx.limits) {
             Ok(spec) => spec,
             Err(e) => return Ok(t.alert_invalid(&t.spec_error(&e))),
         };
