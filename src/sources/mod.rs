@@ -375,8 +375,9 @@ pub struct PollContext {
 }
 
 impl Source {
-    /// How long one poll may take before the scheduler gives up on it: every request it may
-    /// make timing out, one more, the provider's waits for its plan, and 5 s to spare.
+    /// How long one poll may take before the scheduler gives up on it: its wait for the end
+    /// of a backoff ([`retry::WAIT_AT_MOST`]), every request it may make timing out, one more,
+    /// the provider's waits for its plan, and 5 s to spare.
     pub fn time_budget(&self, http_timeout: std::time::Duration) -> std::time::Duration {
         let (calls, waits) = match &self.kind {
             SourceKind::Quotes { provider, symbols } => (
@@ -396,13 +397,16 @@ impl Source {
             SourceKind::CompanyNews(news) => (news.symbols().len(), news.waits_at_most()),
         };
         let calls = u32::try_from(calls).unwrap_or(u32::MAX).saturating_add(1);
-        http_timeout.saturating_mul(calls) + waits + std::time::Duration::from_secs(5)
+        retry::WAIT_AT_MOST
+            + http_timeout.saturating_mul(calls)
+            + waits
+            + std::time::Duration::from_secs(5)
     }
 
     /// Polls once: fetches (unless backing off), records health, hands results to the
     /// pipeline. Never fails: problems are logged and counted.
     pub async fn poll(&self, ctx: &PollContext) {
-        let now = ctx.clock.now();
+        let mut now = ctx.clock.now();
         let mut health = match ctx.store.source_health(&self.name) {
             Ok(h) => h.unwrap_or_default(),
             Err(e) => {
@@ -410,9 +414,17 @@ impl Source {
                 SourceHealth::default()
             }
         };
-        if health.next_attempt_after.is_some_and(|t| now < t) {
-            tracing::debug!(source = %self.name, until = ?health.next_attempt_after, "backing off");
-            return;
+        // A tick shortly before the source may try again waits for that moment.
+        match retry::wait_before(now, health.next_attempt_after) {
+            None => {
+                tracing::debug!(source = %self.name, until = ?health.next_attempt_after, "backing off");
+                return;
+            }
+            Some(wait) if !wait.is_zero() => {
+                tokio::time::sleep(wait).await;
+                now = ctx.clock.now();
+            }
+            Some(_) => {}
         }
         health.kind = self.kind.label().to_string();
         health.last_attempt = Some(now);
@@ -516,7 +528,7 @@ impl Source {
             };
             let retry_after = errors.iter().filter_map(|(_, e)| e.retry_after()).max();
             health.next_attempt_after =
-                retry::next_attempt(finished, health.consecutive_failures, retry_after);
+                retry::next_attempt(now, finished, health.consecutive_failures, retry_after);
             let summary: Vec<String> = errors
                 .iter()
                 .map(|(what, e)| format!("{what}: {e}"))
@@ -561,3 +573,6 @@ impl Source {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
