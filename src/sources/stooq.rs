@@ -1,8 +1,9 @@
 //! Stooq quote CSV: today's open, high, low, last and volume for several symbols at once.
 //!
 //! `GET {base}/q/l/?s=nvda.us+amd.us&f=sd2t2ohlcv&h&e=csv`. Unknown symbols come back as a row
-//! of `N/D` with status 200; times are in Stooq's local time (Europe/Warsaw), and a row without
-//! one is stamped at the close of the day it is dated at the symbol's exchange; there is no
+//! of `N/D` with status 200; times are in Stooq's local time (Europe/Warsaw), a row's bar is
+//! stamped within its day's session at the symbol's exchange (at the close of the day it is
+//! dated when it has no time, at most that close when it has one); there is no
 //! previous close, so Stooq alone cannot tell a day's change — the engine takes the reference
 //! from earlier bars. Anything not starting with the CSV header (an HTML interstitial, a PHP
 //! warning) is refused.
@@ -102,9 +103,11 @@ impl QuoteProvider for Stooq {
     }
 }
 
-/// Parses the CSV into one daily bar per known symbol (stamped at the quote's time, or at the
-/// exchange's close of the row's date when it has no time) and the list of requested symbols
-/// Stooq had no data for.
+/// Parses the CSV into one daily bar per known symbol and the list of requested symbols Stooq
+/// had no data for. A row's bar is its trading day's at the symbol's exchange (the day of its
+/// time there, or its date when it has no time), stamped at its time (the day's close without
+/// one), never after that day's close nor after `now`; a row from before its day's open gives
+/// no bar (as Finnhub's last trade before the open gives none).
 pub fn parse_quotes(
     body: &[u8],
     requested: &[String],
@@ -168,17 +171,28 @@ pub fn parse_quotes(
             continue;
         };
         let time = field(c_time).and_then(|t| NaiveTime::parse_from_str(t, "%H:%M:%S").ok());
-        let at = match time {
+        let exchange = exchange_for(symbol);
+        // The trading day of the row's price at the symbol's exchange, and when it was known.
+        let (day, at) = match time {
             Some(time) => match warsaw.from_local_datetime(&date.and_time(time)).earliest() {
-                Some(at) => at.with_timezone(&Utc),
+                Some(at) => {
+                    let at = at.with_timezone(&Utc).min(now);
+                    (exchange.trading_date(at), at)
+                }
                 None => continue,
             },
             // A date alone is the trading day of the symbol's exchange (the end of Warsaw's
             // day is already the next morning in Tokyo): the bar is that day's close.
-            None => exchange_for(symbol).close_on(date),
+            None => (date, exchange.close_on(date).min(now)),
         };
-        let at = at.min(now);
         seen.push(symbol.clone());
+        // Within the day's session, as the other providers stamp a day's bar: at most its
+        // close (a closing print stamped seconds after it, a time past the fetch); a price from
+        // before its open (New York's pre-market) is no price of that session.
+        if at < exchange.open_on(day) {
+            continue;
+        }
+        let at = at.min(exchange.close_on(day));
         bars.push(Bar {
             symbol: symbol.clone(),
             time: at,
@@ -216,7 +230,8 @@ mod tests {
             parse_quotes(body.as_bytes(), &syms(&["NVDA", "BOGUS"]), Utc::now()).unwrap();
         assert_eq!(bars.len(), 1);
         assert_eq!(bars[0].symbol, "NVDA");
-        assert_eq!(bars[0].time.to_rfc3339(), "2026-02-02T21:00:09+00:00");
+        // 22:00:09 in Warsaw is nine seconds after New York's close: the close's price.
+        assert_eq!(bars[0].time.to_rfc3339(), "2026-02-02T21:00:00+00:00");
         assert_eq!(bars[0].close, Some(186.25));
         assert_eq!(missing, ["BOGUS"]);
     }
@@ -255,6 +270,75 @@ mod tests {
                 "2026-02-02T08:00:00+00:00",
                 "2026-02-02T21:00:00+00:00"
             ]
+        );
+    }
+
+    /// A row's price is its day's at the symbol's exchange, as a row without a time is: stamped
+    /// at its time, but never after that day's close (a half day's early one) nor after the
+    /// fetch; a row from before its day's open is no price of that day's session.
+    #[test]
+    fn a_row_with_a_time_is_stamped_within_its_days_session() {
+        let stamp = |row: &str, now: &str| {
+            let body = format!("Symbol,Date,Time,Open,High,Low,Close,Volume\r\n{row}\r\n");
+            let symbol = match row.split(',').next().unwrap() {
+                "NVDA.US" => "NVDA".to_string(),
+                other => other.to_string(),
+            };
+            let (bars, missing) =
+                parse_quotes(body.as_bytes(), &[symbol], now.parse().unwrap()).unwrap();
+            assert!(missing.is_empty(), "{row}: answered, though with no bar");
+            bars.first().map(|b| b.time.to_rfc3339())
+        };
+        // After the close, dated by Stooq's clock past the end of the fetch.
+        assert_eq!(
+            stamp(
+                "NVDA.US,2026-02-02,23:59:00,188.9,190.1,184.95,186.25,1",
+                "2026-02-02T21:30:00Z"
+            )
+            .as_deref(),
+            Some("2026-02-02T21:00:00+00:00")
+        );
+        // During the session, a time after the fetch is the fetch's.
+        assert_eq!(
+            stamp(
+                "NVDA.US,2026-02-02,21:10:00,188.9,190.1,184.95,186.25,1",
+                "2026-02-02T20:00:00Z"
+            )
+            .as_deref(),
+            Some("2026-02-02T20:00:00+00:00")
+        );
+        // The day after Thanksgiving closes at 13:00 in New York (18:00 UTC).
+        assert_eq!(
+            stamp(
+                "NVDA.US,2025-11-28,22:00:05,180,181,179,180.5,1",
+                "2025-11-28T22:00:00Z"
+            )
+            .as_deref(),
+            Some("2025-11-28T18:00:00+00:00")
+        );
+        // In New York's pre-market, or with a time before Hong Kong's next open: no price of a
+        // session.
+        assert_eq!(
+            stamp(
+                "NVDA.US,2026-02-03,14:00:00,188.9,190.1,184.95,186.25,1",
+                "2026-02-03T13:30:00Z"
+            ),
+            None
+        );
+        assert_eq!(
+            stamp(
+                "0700.HK,2026-02-02,23:00:00,600,612,598,608.5,1",
+                "2026-02-02T23:30:00Z"
+            ),
+            None
+        );
+        // Without a time, dated the day whose session has not begun.
+        assert_eq!(
+            stamp(
+                "NVDA.US,2026-02-03,N/D,188.9,190.1,184.95,186.25,1",
+                "2026-02-03T10:00:00Z"
+            ),
+            None
         );
     }
 
