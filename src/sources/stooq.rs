@@ -24,13 +24,44 @@ pub struct Stooq {
     pub base_url: Url,
 }
 
-/// Stooq's spelling of a symbol: `NVDA` → `nvda.us`, `SAP.DE` → `sap.de`.
+/// Stooq's spelling of a symbol the bot writes as Yahoo does, in lower case (Stooq answers in
+/// upper case), the one place the two are told apart:
+///
+/// | the bot (Yahoo) | Stooq | |
+/// |---|---|---|
+/// | `NVDA`, `BRK-B` | `nvda.us`, `brk-b.us` | a US listing has no suffix at Yahoo, `.us` at Stooq; a share class after a hyphen at both |
+/// | `SAP.DE` | `sap.de` | Xetra |
+/// | `VOD.L` | `vod.uk` | London |
+/// | `7203.T` | `7203.jp` | Tokyo |
+/// | `0700.HK` | `700.hk` | Hong Kong, the code without its leading zeros |
+///
+/// Stooq lists shares of the US, the UK, Germany, Japan, Hong Kong, Hungary and Poland (the
+/// markets whose currencies Finance::Quote's Stooq module reads off its quote pages); its
+/// symbols carry the market after a dot (`AAPL.US` in its answers, `vod.uk`, `7203.jp` in
+/// public clients' requests), a US share class after a hyphen (`brk-b.us`) and a Hong Kong
+/// code without its leading zeros (`1.hk` for Yahoo's `0001.HK`), as public Stooq clients ask
+/// for them. Any other symbol — another market's suffix (`MC.PA`), an index (`^GSPC`), a
+/// currency pair (`EURUSD=X`) — is asked for as written, in lower case: Stooq has no such
+/// market, or names it otherwise, and answers `N/D`.
 pub fn stooq_symbol(symbol: &str) -> String {
     let lower = symbol.to_ascii_lowercase();
-    if lower.contains('.') {
-        lower
-    } else {
-        format!("{lower}.us")
+    let Some((code, suffix)) = lower.rsplit_once('.') else {
+        // A US listing (letters and digits, a share class after a hyphen): not an index or a
+        // currency pair.
+        return if lower.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            format!("{lower}.us")
+        } else {
+            lower
+        };
+    };
+    match suffix {
+        "l" => format!("{code}.uk"),
+        "t" => format!("{code}.jp"),
+        "hk" => {
+            let code = code.trim_start_matches('0');
+            format!("{}.hk", if code.is_empty() { "0" } else { code })
+        }
+        _ => lower,
     }
 }
 
@@ -240,7 +271,7 @@ mod tests {
     fn a_row_without_a_time_is_the_trading_day_it_is_dated_at_its_exchange() {
         // Tokyo's and Hong Kong's close is early morning in Warsaw: the end of the Warsaw day
         // is already the next morning there, and the close would be taken for the next day's.
-        let body = "Symbol,Date,Time,Open,High,Low,Close,Volume\r\n7203.T,2026-02-02,N/D,2900,2950,2880,2931.5,1200000\r\n0700.HK,2026-02-02,,600,612,598,608.5,15000000\r\nNVDA.US,2026-02-02,N/D,188.9,190.1,184.95,186.25,223415900\r\n";
+        let body = "Symbol,Date,Time,Open,High,Low,Close,Volume\r\n7203.JP,2026-02-02,N/D,2900,2950,2880,2931.5,1200000\r\n700.HK,2026-02-02,,600,612,598,608.5,15000000\r\nNVDA.US,2026-02-02,N/D,188.9,190.1,184.95,186.25,223415900\r\n";
         // A fetch on the next day, in Tokyo and Hong Kong well after the close.
         let now: DateTime<Utc> = "2026-02-03T15:00:00Z".parse().unwrap();
         let (bars, missing) =
@@ -282,6 +313,7 @@ mod tests {
             let body = format!("Symbol,Date,Time,Open,High,Low,Close,Volume\r\n{row}\r\n");
             let symbol = match row.split(',').next().unwrap() {
                 "NVDA.US" => "NVDA".to_string(),
+                "700.HK" => "0700.HK".to_string(),
                 other => other.to_string(),
             };
             let (bars, missing) =
@@ -327,7 +359,7 @@ mod tests {
         );
         assert_eq!(
             stamp(
-                "0700.HK,2026-02-02,23:00:00,600,612,598,608.5,1",
+                "700.HK,2026-02-02,23:00:00,600,612,598,608.5,1",
                 "2026-02-02T23:30:00Z"
             ),
             None
@@ -367,6 +399,41 @@ mod tests {
         assert_eq!(
             (bars[0].open, bars[0].high, bars[0].volume),
             (None, None, None)
+        );
+    }
+
+    /// The bot's (Yahoo's) spelling is asked for in Stooq's, and Stooq's answer is taken under
+    /// the bot's.
+    #[test]
+    fn symbols_are_asked_in_stooqs_spelling_and_answered_in_the_bots() {
+        for (bot, stooq) in [
+            ("NVDA", "nvda.us"),
+            ("BRK-B", "brk-b.us"),
+            ("SAP.DE", "sap.de"),
+            ("VOD.L", "vod.uk"),
+            ("7203.T", "7203.jp"),
+            ("0700.HK", "700.hk"),
+            ("0005.HK", "5.hk"),
+            ("9988.HK", "9988.hk"),
+            // Markets Stooq does not list, and indices, are asked for as written.
+            ("MC.PA", "mc.pa"),
+            ("^GSPC", "^gspc"),
+            ("EURUSD=X", "eurusd=x"),
+        ] {
+            assert_eq!(stooq_symbol(bot), stooq, "{bot}");
+        }
+        let body = "Symbol,Date,Time,Open,High,Low,Close,Volume\r\nVOD.UK,2026-02-02,17:35:12,72.1,72.9,71.8,72.36,31000000\r\n700.HK,2026-02-02,09:08:40,600,612,598,608.5,15000000\r\n7203.JP,2026-02-02,07:30:00,2900,2950,2880,2931.5,1200000\r\n";
+        let now: DateTime<Utc> = "2026-02-02T21:50:00Z".parse().unwrap();
+        let (bars, missing) =
+            parse_quotes(body.as_bytes(), &syms(&["VOD.L", "0700.HK", "7203.T"]), now).unwrap();
+        assert!(missing.is_empty(), "{missing:?}");
+        let got: Vec<(&str, f64)> = bars
+            .iter()
+            .map(|b| (b.symbol.as_str(), b.close.unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [("VOD.L", 72.36), ("0700.HK", 608.5), ("7203.T", 2931.5)]
         );
     }
 
