@@ -303,6 +303,50 @@ async fn a_feed_in_the_charset_its_answer_names_is_read_in_it() {
     }
 }
 
+/// A feed made on Windows comes in UTF-16 with a byte order mark, its declaration naming
+/// UTF-16: it is known for a feed by its root element whatever its label (a feed script's
+/// `text/html` too), and read whole — its umlauts and the symbols its items name — in either
+/// byte order. Before, its root element was not found among its two-byte characters: served
+/// as `text/html` it was refused as an HTML page, and big-endian it did not parse.
+#[tokio::test]
+async fn a_feed_in_utf16_with_a_byte_order_mark_is_read() {
+    let origin = Origin::start().await;
+    let text = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n<rss version=\"2.0\" xmlns:nasdaq=\"http://nasdaq.com/reference/feeds/1.0\"><channel><title>B\u{f6}rse</title><item><title>Nvidia-Aktie f\u{e4}llt: B\u{f6}rse in Sorge</title><link>https://boerse.example/nvidia-aktie-faellt</link><guid>nvidia-aktie-faellt</guid><pubDate>Tue, 03 Feb 2026 07:32:00 +0100</pubDate><nasdaq:tickers>NVDA,AMD</nasdaq:tickers></item></channel></rss>";
+    let le: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let be: Vec<u8> = [0xFE, 0xFF]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+        .collect();
+    for (path, label, body) in [
+        ("/le.xml", "application/rss+xml", le.clone()),
+        ("/le.php", "text/html", le),
+        ("/be.xml", "text/xml; charset=UTF-16", be.clone()),
+        ("/be.php", "text/html; charset=UTF-8", be),
+    ] {
+        origin.set(path, Reply::bytes(label, body));
+        let fetched = feed(&origin, path)
+            .fetch(&http(2000), evening())
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let items: Vec<(&str, &[String])> = fetched
+            .items
+            .iter()
+            .map(|h| (h.title.as_str(), h.symbols.as_slice()))
+            .collect();
+        assert_eq!(
+            items,
+            [(
+                "Nvidia-Aktie f\u{e4}llt: B\u{f6}rse in Sorge",
+                &["NVDA".to_string(), "AMD".to_string()][..]
+            )],
+            "{path}"
+        );
+    }
+}
+
 /// An error answer is its status, whatever the size of the page that comes with it: a 429
 /// with a page larger than the body limit is rate-limiting (its Retry-After waited out), a
 /// 503 a server error — neither "too large". With or without a Content-Length.

@@ -5,8 +5,8 @@
 //! is taken from where aggregators put it (Google News' `<font>` trailer, a Reuters-style
 //! `(Reuters) -` lead), falling back to the feed's name. Dates feed-rs cannot read (German day
 //! and month names, German orders, sloppy English) are read by [`date::parse`]. A body that
-//! names no encoding of its own is read in the charset its answer's header names
-//! ([`charset`]). A body is known for a feed by its root element, whatever content type its
+//! names no encoding of its own is read in the charset its answer's header names, and one in
+//! UTF-16 (with its byte order mark) is made UTF-8 before anything reads it ([`charset`]). A body is known for a feed by its root element, whatever content type its
 //! server labels it with; both read the body's prologue with [`prologue`]. An Atom title in `html` or `xhtml` is its text, not its markup. An
 //! item that names the symbols it is about (Nasdaq's `<nasdaq:tickers>`) is about those, one
 //! that names none about the feed's configured symbols.
@@ -119,12 +119,13 @@ impl Feed {
                 validators: None,
             });
         }
+        // Read in the encoding its readers take (UTF-16 made UTF-8) before anything looks at it.
+        let body = charset::decoded(&resp.body, resp.charset());
         // A feed script may never set its content type (PHP's default is `text/html`): a
         // body whose root is a feed's is one, whatever its label.
-        if !looks_like_feed(&resp.body) {
+        if !looks_like_feed(&body) {
             resp.refuse_html("an RSS or Atom feed")?;
         }
-        let body = charset::decoded(&resp.body, resp.charset());
         let items = parse_items(&body, &self.name, self.url.as_str(), &self.symbols, now)?;
         // Validators only of a response we could use.
         let validators = Validators {

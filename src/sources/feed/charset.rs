@@ -1,4 +1,11 @@
-//! The encoding of a feed's bytes when only its answer's `Content-Type` names it.
+//! A feed's bytes in the encoding its readers take them in: UTF-16 made UTF-8, and the encoding
+//! only its answer's `Content-Type` names.
+//!
+//! A feed made on Windows may come in UTF-16 with a byte order mark. Everything that reads a
+//! body looks for ASCII in it — its root element ([`super::prologue`]), the symbols its items
+//! name ([`super::tickers`]) — and finds none among two-byte characters, and feed-rs decodes
+//! it again in the UTF-16 its declaration names, little-endian whatever the mark says. Such a
+//! body is made UTF-8 first, its declaration (naming UTF-16, no longer true) dropped.
 //!
 //! feed-rs reads a body in the encoding its byte order mark or XML declaration names, and as
 //! UTF-8 when neither does (XML's default). A feed of a German portal declared nothing and
@@ -9,9 +16,13 @@
 
 use std::borrow::Cow;
 
-/// `body` in UTF-8 when it names no encoding of its own, is not UTF-8 and `charset` (the
-/// `Content-Type`'s parameter) names another encoding; otherwise `body` as it is.
+/// `body` in UTF-8: from UTF-16 when it starts with UTF-16's byte order mark (without its XML
+/// declaration), or from the encoding `charset` (the `Content-Type`'s parameter) names when it
+/// names no encoding of its own and is not UTF-8; otherwise `body` as it is.
 pub(super) fn decoded<'a>(body: &'a [u8], charset: Option<&str>) -> Cow<'a, [u8]> {
+    if let Some(text) = from_utf16(body) {
+        return Cow::Owned(text);
+    }
     let Some(encoding) = charset.and_then(|c| encoding_rs::Encoding::for_label(c.as_bytes()))
     else {
         return Cow::Borrowed(body);
@@ -27,6 +38,25 @@ pub(super) fn decoded<'a>(body: &'a [u8], charset: Option<&str>) -> Cow<'a, [u8]
         Cow::Owned(text) => Cow::Owned(text.into_bytes()),
         Cow::Borrowed(_) => Cow::Borrowed(body),
     }
+}
+
+/// `body` in UTF-8 without its XML declaration, when it is in UTF-16 with a byte order mark
+/// (the mark says which byte order, whatever the declaration says); none for any other body.
+fn from_utf16(body: &[u8]) -> Option<Vec<u8>> {
+    let (encoding, mark) = encoding_rs::Encoding::for_bom(body)?;
+    if encoding != encoding_rs::UTF_16LE && encoding != encoding_rs::UTF_16BE {
+        return None;
+    }
+    let (text, _) = encoding.decode_without_bom_handling(&body[mark..]);
+    let text = text.as_bytes();
+    Some(match super::prologue::read(text).declaration {
+        Some(declaration) => {
+            // Where the declaration stands in the text it was read from.
+            let start = declaration.as_ptr() as usize - text.as_ptr() as usize;
+            [&text[..start], &text[start + declaration.len()..]].concat()
+        }
+        None => text.to_vec(),
+    })
 }
 
 /// Whether `body` says its encoding itself: a byte order mark, or an XML declaration with an
@@ -58,6 +88,32 @@ mod tests {
             let text = decoded(&LATIN[21..], Some(charset));
             assert!(std::str::from_utf8(&text).is_ok(), "{charset}");
         }
+    }
+
+    #[test]
+    fn a_body_in_utf16_with_a_byte_order_mark_is_utf8_without_its_declaration() {
+        let text = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<rss>B\u{f6}rse</rss>";
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        for (body, charset) in [(&le, None), (&be, Some("UTF-16")), (&be, Some("UTF-8"))] {
+            assert_eq!(
+                std::str::from_utf8(&decoded(body, charset)).unwrap(),
+                "\n<rss>B\u{f6}rse</rss>",
+                "{charset:?}"
+            );
+        }
+        // Without a declaration.
+        let bare: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("<feed/>".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(&*decoded(&bare, None), b"<feed/>");
     }
 
     #[test]
