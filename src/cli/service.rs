@@ -12,8 +12,9 @@ use marketbot::logging;
 
 use super::{note, print};
 
-fn load_config(path: &Path) -> anyhow::Result<Config> {
-    Config::load(path, &ProcessEnv).map_err(|problems| {
+/// The config at `path`, its schedules judged as of `now` (the bot's clock).
+fn load_config(path: &Path, now: DateTime<Utc>) -> anyhow::Result<Config> {
+    Config::load_at(path, &ProcessEnv, now).map_err(|problems| {
         let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
         anyhow::anyhow!(
             "the config has {} problem(s):\n{}",
@@ -28,7 +29,12 @@ pub(crate) fn run(
     clock_start: Option<DateTime<Utc>>,
     record: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let mut config = load_config(config_path)?;
+    // A schedule is judged by the bot's own time: a demo started in the past runs the
+    // schedules of then.
+    let mut config = load_config(
+        config_path,
+        clock_start.unwrap_or_else(|| Clock::system().now()),
+    )?;
     if let Some(token) = &config.telegram.token {
         logging::hide_token(token);
     }
@@ -75,7 +81,7 @@ async fn shutdown_signal() {
 }
 
 pub(crate) fn healthcheck(config_path: &Path) -> ExitCode {
-    let config = match load_config(config_path) {
+    let config = match load_config(config_path, Clock::system().now()) {
         Ok(c) => c,
         Err(e) => {
             note(format_args!("marketbot: {}\n", crate::report(&e)));

@@ -22,11 +22,13 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue};
 use url::Url;
 
+use crate::clock::Clock;
 use crate::problem::{Problem, SourceFile};
 use crate::telegram::gate::{FloodLimits, Policy};
 
@@ -292,21 +294,39 @@ struct RawHttp {
 }
 
 impl Config {
-    /// Reads and validates the config file at `path`, with overrides from `env`.
+    /// Reads and validates the config file at `path`, with overrides from `env`, as of the
+    /// system's clock (see [`Config::parse`]).
     pub fn load(path: &Path, env: &dyn Env) -> Result<Config, Vec<Problem>> {
+        Config::load_at(path, env, Clock::system().now())
+    }
+
+    /// Reads and validates the config file at `path`, with overrides from `env`, as of `now`
+    /// (see [`Config::parse_at`]).
+    pub fn load_at(path: &Path, env: &dyn Env, now: DateTime<Utc>) -> Result<Config, Vec<Problem>> {
         let file = SourceFile::read(path).map_err(|p| vec![p])?;
-        Config::parse(&file, env)
+        Config::parse_at(&file, env, now)
+    }
+
+    /// Validates config text with the keys `env` sets laid over it, as of the system's clock
+    /// (see [`Config::parse_at`]).
+    pub fn parse(file: &SourceFile, env: &dyn Env) -> Result<Config, Vec<Problem>> {
+        Config::parse_at(file, env, Clock::system().now())
     }
 
     /// Validates config text with the keys `env` sets laid over it (see the module docs);
     /// relative paths in the file are taken relative to the file's directory, those from
-    /// the environment relative to the working directory.
-    pub fn parse(file: &SourceFile, env: &dyn Env) -> Result<Config, Vec<Problem>> {
+    /// the environment relative to the working directory. A schedule with no time after `now`
+    /// (no date matches it, or its years are past) is a problem.
+    pub fn parse_at(
+        file: &SourceFile,
+        env: &dyn Env,
+        now: DateTime<Utc>,
+    ) -> Result<Config, Vec<Problem>> {
         let overlay = Overlay::read(file, env);
         let mut problems = overlay.problems.clone();
         let config = overlay
             .raw(file, &mut problems)
-            .and_then(|raw| Config::validate(file, &overlay, raw, &mut problems));
+            .and_then(|raw| Config::validate(file, &overlay, raw, now, &mut problems));
         match config {
             Some(config) if problems.is_empty() => Ok(config),
             _ => Err(problems.into_iter().map(|p| overlay.locate(p)).collect()),
@@ -318,6 +338,7 @@ impl Config {
         file: &SourceFile,
         overlay: &Overlay,
         raw: RawConfig,
+        now: DateTime<Utc>,
         problems: &mut Vec<Problem>,
     ) -> Option<Config> {
         let base_dir = file
@@ -576,7 +597,7 @@ impl Config {
             problems,
         );
 
-        let (quotes, feeds) = sources::validate(file, raw.quotes, raw.feeds, problems);
+        let (quotes, feeds) = sources::validate(file, raw.quotes, raw.feeds, now, problems);
 
         let demand_defaults = crate::sources::demand::DemandLimits::default();
         let symbols = SymbolsConfig {

@@ -169,17 +169,19 @@ pub(super) struct RawFeed {
     requests_per_minute: Option<Spanned<i64>>,
 }
 
-/// The quote sources and feeds of the file, checked: the problems go to `problems`.
+/// The quote sources and feeds of the file, checked (a schedule as of `now`): the problems go
+/// to `problems`.
 pub(super) fn validate(
     file: &SourceFile,
     raw_quotes: Vec<RawQuotes>,
     raw_feeds: Vec<RawFeed>,
+    now: chrono::DateTime<chrono::Utc>,
     problems: &mut Vec<Problem>,
 ) -> (Vec<QuoteSourceConfig>, Vec<FeedConfig>) {
     let mut seen = Seen::default();
     let mut quotes = Vec::new();
     for q in raw_quotes {
-        let schedule = parse_schedule(file, &q.schedule, problems);
+        let schedule = parse_schedule(file, &q.schedule, now, problems);
         let base_url = match &q.base_url {
             Some(u) => parse_url(file, u, problems),
             None => Url::parse(q.provider.default_base_url()).ok(),
@@ -251,7 +253,7 @@ pub(super) fn validate(
     }
     let mut feeds = Vec::new();
     for f in raw_feeds {
-        let schedule = parse_schedule(file, &f.schedule, problems);
+        let schedule = parse_schedule(file, &f.schedule, now, problems);
         let symbols = f
             .symbols
             .as_ref()

@@ -158,6 +158,50 @@ fn a_schedule_that_never_fires_is_a_problem() {
     assert!(parse(&leap, &[]).is_ok());
 }
 
+/// A schedule whose every time has passed (a year gone by, in the seventh field) reads as
+/// cron, but its source would fetch once at the start and never again: it is a problem at its
+/// line, as of the time the config is read.
+#[test]
+fn a_schedule_with_no_time_left_is_a_problem() {
+    let text = FULL.replace(
+        "schedule = \"0 * * * * *\"",
+        "schedule = \"0 0 9 * * * 2020\"",
+    );
+    let problems = parse(&text, &[]).unwrap_err();
+    let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(text.len(), 1, "{text:?}");
+    assert!(
+        text[0].contains(":14:")
+            && text[0].contains(
+                "`0 0 9 * * * 2020` fires no more: its last time was 2020-12-31 09:00 UTC"
+            ),
+        "{text:?}"
+    );
+    // Judged as of the time given: 2026's schedule holds until its last time has passed.
+    let file = SourceFile {
+        path: "/etc/marketbot/marketbot.toml".into(),
+        text: FULL.replace(
+            "schedule = \"0 * * * * *\"",
+            "schedule = \"0 0 9 * * * 2026\"",
+        ),
+    };
+    let at = |t: &str| t.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    assert!(Config::parse_at(&file, &[], at("2026-12-31T08:59:59Z")).is_ok());
+    let problems = Config::parse_at(&file, &[], at("2026-12-31T09:00:01Z")).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(
+        problems[0].message,
+        "`0 0 9 * * * 2026` fires no more: its last time was 2026-12-31 09:00 UTC"
+    );
+    assert!(
+        problems[0]
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("name a year to come")),
+        "{problems:?}"
+    );
+}
+
 #[test]
 fn every_bad_value_is_reported() {
     let problems = parse(

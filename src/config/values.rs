@@ -119,40 +119,45 @@ pub(super) fn storage_postgres(
     }
 }
 
-/// Parses a cron expression as the `cron` crate reads it (seconds first). One that no date
-/// matches (`0 0 8 30 2 *`) is a problem: its job would run at the start and never again.
+/// Parses a cron expression as the `cron` crate reads it (seconds first). One with no time
+/// after `now` is a problem: its job would run at the start and never again — whether no date
+/// matches it (`0 0 8 30 2 *`) or its every time has passed (`0 0 9 * * * 2020`, a year gone
+/// by in the seventh field).
 pub(super) fn parse_schedule(
     file: &SourceFile,
     value: &Spanned<String>,
+    now: chrono::DateTime<chrono::Utc>,
     problems: &mut Vec<Problem>,
 ) -> Option<cron::Schedule> {
-    match cron::Schedule::from_str(value.get_ref().trim()) {
-        Ok(s) if s.after(&chrono::DateTime::UNIX_EPOCH).next().is_none() => {
-            problems.push(Problem::at(
-                file,
-                value.span(),
-                format!(
-                    "`{}` never fires: no date matches it",
-                    value.get_ref().trim()
+    let expr = value.get_ref().trim();
+    match cron::Schedule::from_str(expr) {
+        Ok(s) if s.after(&now).next().is_none() => {
+            let (message, hint) = match last_time(&s, now) {
+                Some(last) => (
+                    format!(
+                        "`{expr}` fires no more: its last time was {} UTC",
+                        last.format("%Y-%m-%d %H:%M")
+                    ),
+                    "its year field names only years gone by: name a year to come, or leave the field out (every year)",
                 ),
-                Some("the day of the month must exist in the months given (and fall on the day of the week given, if any)".into()),
-            ));
+                None => (
+                    format!("`{expr}` never fires: no date matches it"),
+                    "the day of the month must exist in the months given (and fall on the day of the week given, if any)",
+                ),
+            };
+            problems.push(Problem::at(file, value.span(), message, Some(hint.into())));
             None
         }
         Ok(s) => Some(s),
         Err(e) => {
-            let fields = value.get_ref().split_whitespace().count();
+            let fields = expr.split_whitespace().count();
             let hint = if fields == 5 {
-                format!(
-                    "schedules have a seconds field first: try `0 {}`",
-                    value.get_ref().trim()
-                )
+                format!("schedules have a seconds field first: try `0 {expr}`")
             } else {
                 "six or seven fields: sec min hour day-of-month month day-of-week [year], e.g. `0 */5 * * * *`".to_string()
             };
             // The cron crate repeats the expression with a caret line; its reason comes last.
             let text = e.to_string();
-            let expr = value.get_ref().trim();
             let reason = text
                 .lines()
                 .map(str::trim)
@@ -171,6 +176,32 @@ pub(super) fn parse_schedule(
             None
         }
     }
+}
+
+/// The last time of `schedule` before `now`, if it has one. Looked for year by year, from the
+/// start of the year after: the `cron` crate, going back from one year into an earlier one,
+/// keeps the month and day it started from (from June 2026 the last time of
+/// `0 0 9 * * * 2020` would be 6 June 2020, not 31 December).
+fn last_time(
+    schedule: &cron::Schedule,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::{Datelike, TimeZone};
+    use cron::TimeUnitSpec;
+    let years: Vec<u32> = schedule.years().iter().collect();
+    years
+        .into_iter()
+        .rev()
+        .filter(|y| i64::from(*y) <= i64::from(now.year()))
+        .find_map(|year| {
+            let next_year = chrono::Utc
+                .with_ymd_and_hms(year as i32 + 1, 1, 1, 0, 0, 0)
+                .single()?;
+            schedule
+                .after(&now.min(next_year))
+                .next_back()
+                .filter(|t| t.year() == year as i32)
+        })
 }
 
 /// A number from the file, or `default` when it is not there; out of `range` is a problem.
