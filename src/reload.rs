@@ -18,6 +18,11 @@ use tokio_util::sync::CancellationToken;
 use crate::problem::{Problem, SourceFile};
 use crate::rules::{self, RuleSet};
 
+/// The shortest time between two looks at the rules directory (`rules.watch`): each look
+/// reads every file's metadata, and a shorter interval would have the watcher do little else
+/// while no person edits files faster.
+pub const MIN_WATCH: Duration = Duration::from_millis(100);
+
 /// What a reload did.
 #[derive(Debug, Default)]
 pub struct ReloadReport {

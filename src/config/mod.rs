@@ -536,7 +536,21 @@ impl Config {
         let rules_watch = match raw.rules.watch.as_ref().map(|w| (w, w.get_ref().trim())) {
             None => Some(Duration::from_secs(2)),
             Some((_, "off")) => None,
-            Some((w, _)) => Some(duration(file, Some(w), Duration::from_secs(2), problems)),
+            Some((w, _)) => {
+                let every = duration(file, Some(w), Duration::from_secs(2), problems);
+                if every < crate::reload::MIN_WATCH {
+                    problems.push(Problem::at(
+                        file,
+                        w.span(),
+                        format!(
+                            "rules.watch must be at least {}",
+                            humantime::format_duration(crate::reload::MIN_WATCH)
+                        ),
+                        Some("`2s` is plenty for files edited by hand; `off` to look only on /reload or SIGHUP".into()),
+                    ));
+                }
+                Some(every)
+            }
         };
         let listen = match raw.http.listen.as_ref().map(|l| (l, l.get_ref().trim())) {
             None => Some(DEFAULT_LISTEN),

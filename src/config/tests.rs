@@ -412,6 +412,22 @@ fn the_listener_address_is_checked() {
     assert_eq!(problems[0].line, 2);
 }
 
+/// The rules directory is looked at every `rules.watch`: a nanosecond would have the bot do
+/// nothing else. The shortest is a tenth of a second; `off` stays off.
+#[test]
+fn rules_watch_has_a_shortest_interval() {
+    for short in ["1ns", "99ms"] {
+        let problems = parse(&format!("[rules]\nwatch = \"{short}\"\n"), &[]).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!((problems[0].line, problems[0].col), (2, 9));
+        assert_eq!(problems[0].message, "rules.watch must be at least 100ms");
+    }
+    let c = parse("[rules]\nwatch = \"100ms\"\n", &[]).unwrap();
+    assert_eq!(c.rules_watch, Some(Duration::from_millis(100)));
+    let c = parse("[rules]\nwatch = \"off\"\n", &[]).unwrap();
+    assert_eq!(c.rules_watch, None);
+}
+
 #[test]
 fn the_webhook_keys_are_checked() {
     assert_eq!(parse("", &[]).unwrap().telegram.webhook, None);
