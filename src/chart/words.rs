@@ -6,7 +6,7 @@
 //! words, "previous close" and "headline", from there).
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
-use chrono_tz::{OffsetName, Tz};
+use chrono_tz::Tz;
 
 use super::Range;
 use crate::model::Session;
@@ -80,7 +80,8 @@ pub(super) fn session(lang: Lang, session: Session) -> &'static str {
 }
 
 /// The time zone the axis is drawn in, named: `Times: New York (EST)` / `Zeit: New York (EST)`.
-/// The abbreviation is the one in force at `at` (the end of the chart).
+/// The abbreviation is the one in force at `at` (the end of the chart), as the chat's messages
+/// write it ([`crate::i18n::Texts::zone`]).
 pub(super) fn zone(lang: Lang, tz: Tz, at: DateTime<Utc>) -> String {
     let prefix = match lang {
         Lang::En => "Times",
@@ -92,16 +93,8 @@ pub(super) fn zone(lang: Lang, tz: Tz, at: DateTime<Utc>) -> String {
         .next()
         .unwrap_or(tz.name())
         .replace('_', " ");
-    let offset = at.with_timezone(&tz);
-    let abbreviation = match (lang, offset.offset().abbreviation()) {
-        // German readers know Central European Time by its German names.
-        (Lang::De, Some("CET")) => "MEZ".to_string(),
-        (Lang::De, Some("CEST")) => "MESZ".to_string(),
-        // Zones without a letter abbreviation have their offset (`+0530`) in its place.
-        (_, Some(a)) if a.starts_with(['+', '-']) => format!("UTC{}", offset.format("%:z")),
-        (_, Some(a)) => a.to_string(),
-        (_, None) => format!("UTC{}", offset.format("%:z")),
-    };
+    // Named as the chat's messages name it.
+    let abbreviation = crate::i18n::texts(lang).zone(tz, at);
     if abbreviation == place {
         format!("{prefix}: {place}")
     } else {

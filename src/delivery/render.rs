@@ -39,13 +39,10 @@ impl Locale {
         texts(self.lang)
     }
 
-    /// A time in the chat's zone: `2026-02-02 22:47 CET`.
+    /// A time in the chat's zone, named as its charts name it (see [`Texts::time`]):
+    /// `2026-02-02 22:47 CET` / `02.02.2026 22:47 MEZ`.
     pub fn time(&self, t: DateTime<Utc>) -> String {
-        let local = t.with_timezone(&self.tz);
-        match self.lang {
-            Lang::En => local.format("%Y-%m-%d %H:%M %Z").to_string(),
-            Lang::De => local.format("%d.%m.%Y %H:%M %Z").to_string(),
-        }
+        self.texts().time(t, self.tz)
     }
 }
 

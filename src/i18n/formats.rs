@@ -1,5 +1,8 @@
-//! Numbers, prices, percentages, spans of time and dates in the language's format, the one
-//! way every message and chart writes them.
+//! Numbers, prices, percentages, spans of time, dates and time zones in the language's format,
+//! the one way every message and chart writes them.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::{OffsetName, Tz};
 
 use super::Texts;
 use crate::text::Lang;
@@ -48,6 +51,30 @@ impl Texts {
             Lang::De => d.format("%d.%m.%Y").to_string(),
         }
     }
+
+    /// A time in zone `tz`, with the zone named: `2026-02-02 22:47 CET` / `02.02.2026 22:47
+    /// MEZ`.
+    pub fn time(&self, t: DateTime<Utc>, tz: Tz) -> String {
+        let local = t.with_timezone(&tz);
+        let when = match self.lang {
+            Lang::En => local.format("%Y-%m-%d %H:%M"),
+            Lang::De => local.format("%d.%m.%Y %H:%M"),
+        };
+        format!("{when} {}", self.zone(tz, t))
+    }
+
+    /// The name of zone `tz`'s time in force at `at`: its abbreviation (`EST`, `CEST`), for
+    /// Central European Time the German one in German (`MEZ`, `MESZ`: what German readers
+    /// know), and the offset (`UTC+04:00`) for a zone that has no letters for it.
+    pub fn zone(&self, tz: Tz, at: DateTime<Utc>) -> String {
+        let local = at.with_timezone(&tz);
+        match (self.lang, local.offset().abbreviation()) {
+            (Lang::De, Some("CET")) => "MEZ".to_string(),
+            (Lang::De, Some("CEST")) => "MESZ".to_string(),
+            (_, Some(a)) if !a.starts_with(['+', '-']) => a.to_string(),
+            _ => format!("UTC{}", local.format("%:z")),
+        }
+    }
 }
 
 /// The most decimals a price is quoted with: the digits of a millionth, the lowest price the
@@ -68,6 +95,26 @@ fn price_decimals(price: f64) -> usize {
 mod tests {
     use super::*;
     use crate::i18n::texts;
+
+    /// A time zone is named the same in a message and on a chart: in a German chat Central
+    /// European Time is MEZ and MESZ, as German readers know it; a zone without letters for
+    /// its time by its offset.
+    #[test]
+    fn a_time_zone_is_named_in_the_readers_language() {
+        let (en, de) = (texts(Lang::En), texts(Lang::De));
+        let winter = "2026-02-02T21:47:00Z".parse().unwrap();
+        let summer = "2026-07-01T12:00:00Z".parse().unwrap();
+        let berlin = chrono_tz::Europe::Berlin;
+        assert_eq!(de.time(winter, berlin), "02.02.2026 22:47 MEZ");
+        assert_eq!(de.time(summer, berlin), "01.07.2026 14:00 MESZ");
+        assert_eq!(en.time(winter, berlin), "2026-02-02 22:47 CET");
+        assert_eq!(en.zone(berlin, summer), "CEST");
+        assert_eq!(de.zone(chrono_tz::Europe::Vienna, winter), "MEZ");
+        assert_eq!(de.zone(chrono_tz::America::New_York, summer), "EDT");
+        assert_eq!(en.time(winter, Tz::UTC), "2026-02-02 21:47 UTC");
+        assert_eq!(de.zone(chrono_tz::Asia::Dubai, winter), "UTC+04:00");
+        assert_eq!(en.zone(chrono_tz::Asia::Kolkata, winter), "IST");
+    }
 
     /// A coin's price below a cent is quoted with its digits, not as "0.00"; a share's with two.
     #[test]

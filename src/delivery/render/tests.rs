@@ -33,12 +33,12 @@ fn german_alerts_use_german_words_numbers_and_the_chats_time_zone() {
     assert!(html.starts_with("🔻 <b>NVDA −2,89 %</b>"), "{html}");
     assert!(
         html.contains(
-            "186,25 (−2,89 %) ggü. Vortagesschluss (30.01.2026) 191,79, um 02.02.2026 22:00 CET"
+            "186,25 (−2,89 %) ggü. Vortagesschluss (30.01.2026) 191,79, um 02.02.2026 22:00 MEZ"
         ),
         "{html}"
     );
     assert!(
-        html.contains("<i>Reuters · 02.02.2026 22:47 CET</i>"),
+        html.contains("<i>Reuters · 02.02.2026 22:47 MEZ</i>"),
         "{html}"
     );
     assert!(html.contains("Warum: customer (OpenAI)"), "{html}");
