@@ -36,7 +36,7 @@ use crate::telegram::pace::Pacer;
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// The rules directory has problems.
-    #[error("the rules in {dir} have {} problem(s):\n{}", problems.len(), problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    #[error("the rules in {dir} have {}:\n{}", crate::i18n::count(problems.len(), "problem", "problems"), problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
     Rules {
         /// The directory.
         dir: String,

@@ -136,8 +136,8 @@ pub fn run_all(set: &Arc<RuleSet>) -> Vec<Outcome> {
             let mut problems = Vec::new();
             if alerts.len() != scenario.alerts {
                 problems.push(format!(
-                    "expected {} alert(s), got {}",
-                    scenario.alerts,
+                    "expected {}, got {}",
+                    crate::i18n::count(scenario.alerts, "alert", "alerts"),
                     alerts.len()
                 ));
             }
@@ -160,7 +160,10 @@ pub fn run_all(set: &Arc<RuleSet>) -> Vec<Outcome> {
             }
             let passed = problems.is_empty();
             let detail = if passed {
-                format!("{} alert(s) as expected", alerts.len())
+                format!(
+                    "{} as expected",
+                    crate::i18n::count(alerts.len(), "alert", "alerts")
+                )
             } else {
                 problems.join("; ")
             };

@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use crate::i18n::count;
 use crate::problem::{Problem, SourceFile};
 use crate::rules::{self, RuleSet};
 
@@ -40,12 +41,15 @@ impl ReloadReport {
     /// One paragraph for logs and admins.
     pub fn summary(&self) -> String {
         let mut out = if self.problems.is_empty() {
-            format!("rules reloaded: {} rule(s) in force", self.rules)
+            format!(
+                "rules reloaded: {} in force",
+                count(self.rules, "rule", "rules")
+            )
         } else {
             format!(
-                "rules reloaded with {} problem(s); {} rule(s) in force",
-                self.problems.len(),
-                self.rules
+                "rules reloaded with {}; {} in force",
+                count(self.problems.len(), "problem", "problems"),
+                count(self.rules, "rule", "rules")
             )
         };
         for k in &self.kept {

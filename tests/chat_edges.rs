@@ -66,7 +66,7 @@ async fn a_personal_alert_is_muted_and_unmuted_by_the_rule_id_its_messages_show(
     let list = strip_tags(&ask(&tg, CHAT, "/list").await);
     assert!(list.contains("Rule personal-42-1 ("), "{list}");
     let reply = strip_tags(&ask(&tg, CHAT, "/unmute personal-42-1").await);
-    assert_eq!(reply, "🔊 1 mute(s) lifted.");
+    assert_eq!(reply, "🔊 1 mute lifted.");
     bot.stop().await;
 
     let store = marketbot::store::Store::open(&dir.path().join("data"), 8 << 20).unwrap();
@@ -226,7 +226,7 @@ async fn unmuting_one_symbol_while_everything_is_muted_does_not_say_nothing_is_m
     let list = strip_tags(&ask(&tg, CHAT, "/list").await);
     assert!(list.contains("Muted: All alerts"), "{list}");
     let reply = strip_tags(&ask(&tg, CHAT, "/unmute").await);
-    assert_eq!(reply, "🔊 1 mute(s) lifted.");
+    assert_eq!(reply, "🔊 1 mute lifted.");
     let reply = strip_tags(&ask(&tg, CHAT, "/unmute NVDA").await);
     assert_eq!(reply, "Nothing is muted.");
     bot.stop().await;
@@ -420,7 +420,7 @@ async fn a_mute_beyond_the_most_a_chat_keeps_is_refused_not_dropped() {
     // Once one is lifted, there is room again.
     assert_eq!(
         strip_tags(&ask(&tg, CHAT, "/unmute S3").await),
-        "🔊 1 mute(s) lifted."
+        "🔊 1 mute lifted."
     );
     let reply = strip_tags(&ask(&tg, CHAT, "/mute NVDA 1h").await);
     assert!(reply.starts_with("🔇 NVDA muted until"), "{reply}");

@@ -254,8 +254,8 @@ async fn watch_lists_settings_mutes_and_queries_answer_and_check_their_arguments
         say("/unmute AMD").await,
         "AMD is not muted on its own. Muted: NVDA (2026-02-03 00:5",
     );
-    assert_eq!(say("/unmute NVDA").await, "🔊 1 mute(s) lifted.");
-    assert_eq!(say("/unmute").await, "🔊 1 mute(s) lifted.");
+    assert_eq!(say("/unmute NVDA").await, "🔊 1 mute lifted.");
+    assert_eq!(say("/unmute").await, "🔊 1 mute lifted.");
 
     // Personal alerts: limits and bad input.
     has(say("/alert").await, "Examples:");
@@ -520,7 +520,7 @@ async fn an_edited_command_is_answered_as_it_now_reads_and_never_makes_a_second_
     let queued = || {
         tg.sent_to(ADMIN)
             .iter()
-            .any(|m| m.text.contains("Queued for 2 chat(s)"))
+            .any(|m| m.text.contains("Queued for 2 chats"))
     };
     eventually(Duration::from_secs(10), "the broadcast", || {
         (broadcasts(OTHER) == 1 && broadcasts(ADMIN) == 1 && queued()).then_some(())

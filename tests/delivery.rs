@@ -204,7 +204,7 @@ async fn quiet_hours_hold_an_alert_and_a_digest_collects_it() {
     .await;
     let text = strip_tags(&digest.text);
     assert!(
-        text.contains("1 alert(s) since the last digest") && text.contains("NVDA −2.81 %"),
+        text.contains("1 alert since the last digest") && text.contains("NVDA −2.81 %"),
         "{text}"
     );
     assert!(tg.alerts_to(44).is_empty(), "still quiet");

@@ -338,7 +338,7 @@ fn a_baseline_shows_what_a_change_fixed_and_what_it_broke() {
     // The new false alarm with the evidence of the rules that make it.
     let text = run("text");
     assert!(text.contains("0.667 → 0.750"), "{text}");
-    assert!(text.contains("1 new error(s), 2 fixed"), "{text}");
+    assert!(text.contains("1 new error, 2 fixed"), "{text}");
     assert!(
         text.contains(
             "NEW FALSE ALARM nvda-customer-seeks-alternatives: Apple unveils new iPhone lineup"

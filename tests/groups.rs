@@ -159,7 +159,7 @@ async fn only_admins_change_groups_and_only_the_operator_runs_admin_commands() {
     );
     assert!(
         strip_tags(&ask(&tg, OPERATOR, "/reload").await)
-            .contains("rules reloaded: 7 rule(s) in force")
+            .contains("rules reloaded: 7 rules in force")
     );
     assert!(
         strip_tags(&ask(&tg, OPERATOR, "/help").await).contains("/broadcast"),
@@ -178,7 +178,7 @@ async fn only_admins_change_groups_and_only_the_operator_runs_admin_commands() {
         .await,
     );
     assert_eq!(
-        reply, "📣 Queued for 3 chat(s).",
+        reply, "📣 Queued for 3 chats.",
         "the group, the forum and the channel: {reply}"
     );
     let note = eventually(

@@ -193,7 +193,7 @@ async fn rules_are_edited_broken_and_removed_under_a_running_bot() {
     })
     .await;
     assert!(
-        done.text.contains("rules reloaded: 1 rule(s) in force"),
+        done.text.contains("rules reloaded: 1 rule in force"),
         "{}",
         done.text
     );

@@ -78,7 +78,7 @@ fn the_seed_week_fires_the_seed_rule_once_on_the_evening_of_2_february() {
         a["also"][0]["source"], "Yahoo Finance",
         "the UPDATE 1- copy is folded in"
     );
-    assert!(stderr.contains("replayed 16 headlines and 74 bars: 1 alert(s); per rule: nvda-customer-seeks-alternatives 1; per symbol: NVDA 1; per day: 2026-02-02 1"), "{stderr}");
+    assert!(stderr.contains("replayed 16 headlines and 74 bars: 1 alert; per rule: nvda-customer-seeks-alternatives 1; per symbol: NVDA 1; per day: 2026-02-02 1"), "{stderr}");
 }
 
 #[test]

@@ -20,8 +20,8 @@ fn report_skipped(command: &str, problems: &[marketbot::replay::CsvError], skipp
     }
     if skipped > 10 {
         note(format_args!(
-            "marketbot {command}: {} more headline line(s) skipped\n",
-            skipped - 10
+            "marketbot {command}: {} skipped\n",
+            marketbot::i18n::count(skipped - 10, "more headline line", "more headline lines")
         ));
     }
 }

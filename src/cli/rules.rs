@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use marketbot::config::ProcessEnv;
+use marketbot::i18n::count;
 
 use super::{load_rules, note, print, read};
 use crate::{EvalFormat, Format, SplitArg, format_or_default};
@@ -20,24 +21,24 @@ pub(crate) fn check(paths: &[PathBuf]) -> ExitCode {
     };
     let warnings = match report.warnings.len() {
         0 => String::new(),
-        n => format!(", {n} warning(s)"),
+        n => format!(", {}", count(n, "warning", "warnings")),
     };
     let (verdict, summary) = if report.problems.is_empty() {
         (
             ExitCode::SUCCESS,
             format!(
-                "ok: {} file(s), {} rule(s), no problems{warnings}",
-                report.files.len(),
-                report.rules
+                "ok: {}, {}, no problems{warnings}",
+                count(report.files.len(), "file", "files"),
+                count(report.rules, "rule", "rules")
             ),
         )
     } else {
         (
             ExitCode::from(1),
             format!(
-                "{} problem(s){warnings} in {} file(s) checked",
-                report.problems.len(),
-                report.files.len()
+                "{}{warnings} in {} checked",
+                count(report.problems.len(), "problem", "problems"),
+                count(report.files.len(), "file", "files")
             ),
         )
     };
@@ -89,9 +90,9 @@ pub(crate) fn test(paths: &[PathBuf]) -> ExitCode {
         })
         .and_then(|()| {
             print(format_args!(
-                "{} example(s) in {} rule(s): {} passed, {} failed\n",
-                outcomes.len(),
-                set.rules().len(),
+                "{} in {}: {} passed, {} failed\n",
+                count(outcomes.len(), "example", "examples"),
+                count(set.rules().len(), "rule", "rules"),
                 outcomes.len() - failed.len(),
                 failed.len()
             ))
@@ -204,8 +205,8 @@ pub(crate) fn run_eval(
     if (min_recall.is_some() || min_precision.is_some()) && !errors.is_empty() {
         // Figures over a set with lines left out are not the set's figures.
         below.push(format!(
-            "{} line(s) of {} could not be read",
-            errors.len(),
+            "{} of {} could not be read",
+            count(errors.len(), "line", "lines"),
             headlines.display()
         ));
     }
@@ -259,8 +260,8 @@ fn name_skipped(stderr: &mut impl Write, path: &Path, errors: &[marketbot::eval:
     if errors.len() > 10 {
         let _ = writeln!(
             stderr,
-            "marketbot eval: {} more line(s) of {} skipped",
-            errors.len() - 10,
+            "marketbot eval: {} of {} skipped",
+            count(errors.len() - 10, "more line", "more lines"),
             path.display()
         );
     }

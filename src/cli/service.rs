@@ -17,8 +17,8 @@ fn load_config(path: &Path, now: DateTime<Utc>) -> anyhow::Result<Config> {
     Config::load_at(path, &ProcessEnv, now).map_err(|problems| {
         let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
         anyhow::anyhow!(
-            "the config has {} problem(s):\n{}",
-            problems.len(),
+            "the config has {}:\n{}",
+            marketbot::i18n::count(problems.len(), "problem", "problems"),
             list.join("\n")
         )
     })

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::Serialize;
 
 use super::{Case, Counts, Report, Summary};
+use crate::i18n::count;
 
 /// A headline whose verdict changed between the baseline and the rules.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -97,7 +98,11 @@ impl Comparison {
             )?;
         }
         let (new, fixed) = self.counts();
-        writeln!(out, "\n{new} new error(s), {fixed} fixed.")
+        writeln!(
+            out,
+            "\n{}, {fixed} fixed.",
+            count(new, "new error", "new errors")
+        )
     }
 
     /// The figures before and now, then each changed verdict with its evidence.
@@ -118,7 +123,11 @@ impl Comparison {
             )?;
         }
         let (new, fixed) = self.counts();
-        writeln!(out, "\n{new} new error(s), {fixed} fixed")?;
+        writeln!(
+            out,
+            "\n{}, {fixed} fixed",
+            count(new, "new error", "new errors")
+        )?;
         for change in &self.changes {
             let kind = match (change.change, change.case.kind) {
                 ("new", "miss") => "NEW MISS",

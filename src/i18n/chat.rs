@@ -172,9 +172,13 @@ impl Texts {
     /// `/quote` with too many symbols.
     pub fn too_many_quotes(&self, max: usize) -> String {
         self.pick(
-            format!("At most {max} symbols at once. Example: <code>/quote NVDA AMD TSM</code>"),
             format!(
-                "Höchstens {max} Symbole auf einmal. Beispiel: <code>/quote NVDA AMD TSM</code>"
+                "At most {} at once. Example: <code>/quote NVDA AMD TSM</code>",
+                super::count(max, "symbol", "symbols")
+            ),
+            format!(
+                "Höchstens {} auf einmal. Beispiel: <code>/quote NVDA AMD TSM</code>",
+                super::count(max, "Symbol", "Symbole")
             ),
         )
     }

@@ -77,6 +77,13 @@ impl Texts {
     }
 }
 
+/// A number with its noun: `one` after 1, `many` after any other number (`1 alert`,
+/// `0 alerts`, `2 Meldungen`), the rule English and German share. Every counted noun a
+/// message or the command line writes comes through here, never as `alert(s)`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The most decimals a price is quoted with: the digits of a millionth, the lowest price the
 /// bot believes, and a few more for a level between two such prices.
 pub const MAX_DECIMALS: usize = 10;

@@ -10,7 +10,7 @@ mod access;
 mod chat;
 mod formats;
 
-pub use formats::MAX_DECIMALS;
+pub use formats::{MAX_DECIMALS, count};
 
 /// The strings of one language.
 #[derive(Debug)]
@@ -342,16 +342,16 @@ impl Texts {
     /// A chat refers to as many extra symbols as it may.
     pub fn symbols_per_chat(&self, max: usize) -> String {
         self.pick(
-            format!("This chat already follows {max} symbols beyond the bot's own, the most allowed. Delete an alert or <code>/unwatch</code> a symbol first."),
-            format!("Dieser Chat verfolgt bereits {max} zusätzliche Symbole, mehr sind nicht möglich. Zuerst einen Alarm löschen oder ein Symbol mit <code>/unwatch</code> entfernen."),
+            format!("This chat already follows {} beyond the bot's own, the most allowed. Delete an alert or <code>/unwatch</code> a symbol first.", count(max, "symbol", "symbols")),
+            format!("Dieser Chat verfolgt bereits {}, mehr sind nicht möglich. Zuerst einen Alarm löschen oder ein Symbol mit <code>/unwatch</code> entfernen.", count(max, "zusätzliches Symbol", "zusätzliche Symbole")),
         )
     }
 
     /// The bot follows as many extra symbols as it may.
     pub fn symbols_overall(&self, max: usize) -> String {
         self.pick(
-            format!("The bot already follows {max} symbols on request, its limit. Please try again later, or use a symbol it follows already."),
-            format!("Der Bot verfolgt bereits {max} Symbole auf Wunsch, seine Grenze. Bitte später noch einmal versuchen oder ein bereits verfolgtes Symbol nehmen."),
+            format!("The bot already follows {} on request, its limit. Please try again later, or use a symbol it follows already.", count(max, "symbol", "symbols")),
+            format!("Der Bot verfolgt bereits {} auf Wunsch, seine Grenze. Bitte später noch einmal versuchen oder ein bereits verfolgtes Symbol nehmen.", count(max, "Symbol", "Symbole")),
         )
     }
 
@@ -400,8 +400,8 @@ impl Texts {
     /// Too many personal alerts.
     pub fn too_many_alerts(&self, max: usize) -> String {
         self.pick(
-            format!("This chat already has {max} alerts, the most allowed. <code>/delete N</code> removes one."),
-            format!("Dieser Chat hat bereits {max} Alarme, mehr sind nicht möglich. <code>/delete N</code> entfernt einen."),
+            format!("This chat already has {}, the most allowed. <code>/delete N</code> removes one.", count(max, "alert", "alerts")),
+            format!("Dieser Chat hat bereits {}, mehr sind nicht möglich. <code>/delete N</code> entfernt einen.", count(max, "Alarm", "Alarme")),
         )
     }
 
@@ -456,16 +456,19 @@ impl Texts {
     /// button's notice).
     pub fn mutes_full(&self, n: usize) -> String {
         self.pick(
-            format!("🔇 Not muted: {n} mutes are in force here, the most a chat keeps. /list shows them; /unmute lifts one or all."),
-            format!("🔇 Nicht stummgeschaltet: Hier gelten schon {n} Stummschaltungen, mehr hält ein Chat nicht. /list zeigt sie; /unmute hebt eine oder alle auf."),
+            format!("🔇 Not muted: {} in force here, the most a chat keeps. /list shows them; /unmute lifts one or all.", match n { 1 => "1 mute is".to_string(), n => format!("{n} mutes are") }),
+            format!("🔇 Nicht stummgeschaltet: Hier {} schon, mehr hält ein Chat nicht. /list zeigt sie; /unmute hebt eine oder alle auf.", match n { 1 => "gilt 1 Stummschaltung".to_string(), n => format!("gelten {n} Stummschaltungen") }),
         )
     }
 
     /// Mutes lifted.
     pub fn unmuted(&self, n: usize) -> String {
         self.pick(
-            format!("🔊 {n} mute(s) lifted."),
-            format!("🔊 {n} Stummschaltung(en) aufgehoben."),
+            format!("🔊 {} lifted.", count(n, "mute", "mutes")),
+            format!(
+                "🔊 {} aufgehoben.",
+                count(n, "Stummschaltung", "Stummschaltungen")
+            ),
         )
     }
 
@@ -756,8 +759,8 @@ impl Texts {
     /// `/broadcast` queued.
     pub fn broadcast_queued(&self, n: usize) -> String {
         self.pick(
-            format!("📣 Queued for {n} chat(s)."),
-            format!("📣 Für {n} Chat(s) eingereiht."),
+            format!("📣 Queued for {}.", count(n, "chat", "chats")),
+            format!("📣 Für {} eingereiht.", count(n, "Chat", "Chats")),
         )
     }
 
@@ -792,8 +795,11 @@ impl Texts {
     /// Digest intro.
     pub fn digest_intro(&self, n: usize) -> String {
         self.pick(
-            format!("{n} alert(s) since the last digest:"),
-            format!("{n} Meldung(en) seit der letzten Zusammenfassung:"),
+            format!("{} since the last digest:", count(n, "alert", "alerts")),
+            format!(
+                "{} seit der letzten Zusammenfassung:",
+                count(n, "Meldung", "Meldungen")
+            ),
         )
     }
 
@@ -933,6 +939,7 @@ impl Texts {
             E::MissingNumber(k) => self.pick(format!("<code>{}</code> needs a number after it.", esc(k)), format!("nach <code>{}</code> fehlt eine Zahl.", esc(k))),
             E::BadNumber(n) => self.pick(format!("<code>{}</code> is not a usable number (percentages up to 50 %).", esc(n)), format!("<code>{}</code> ist keine brauchbare Zahl (Prozente bis 50 %).", esc(n))),
             E::BadDuration(d) => self.pick(format!("<code>{}</code> is not a duration in range (like 30m, 1h, 4h, 1d).", esc(d)), format!("<code>{}</code> ist keine passende Dauer (etwa 30m, 1h, 4h, 1d).", esc(d))),
+            E::TooFrequent(1) => self.pick("alerts can repeat at most once a minute.".into(), "Alarme können sich höchstens einmal pro Minute wiederholen.".into()),
             E::TooFrequent(min) => self.pick(format!("alerts can repeat at most every {min} minutes."), format!("Alarme können sich höchstens alle {min} Minuten wiederholen.")),
             E::Unexpected(w) => self.pick(format!("I do not know <code>{}</code> here.", esc(w)), format!("<code>{}</code> verstehe ich an dieser Stelle nicht.", esc(w))),
             E::NoWords => self.pick("<code>news</code> needs words to look for.".into(), "nach <code>news</code> fehlen die gesuchten Wörter.".into()),
@@ -1024,8 +1031,14 @@ impl Texts {
     /// Too many symbols on the watch list.
     pub fn watch_too_many(&self, max: usize) -> String {
         self.pick(
-            format!("A watch list holds at most {max} symbols."),
-            format!("Eine Beobachtungsliste fasst höchstens {max} Symbole."),
+            format!(
+                "A watch list holds at most {}.",
+                count(max, "symbol", "symbols")
+            ),
+            format!(
+                "Eine Beobachtungsliste fasst höchstens {}.",
+                count(max, "Symbol", "Symbole")
+            ),
         )
     }
 
@@ -1165,6 +1178,94 @@ impl Texts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A count of one is singular and any other plural, in both languages: never "1 alert(s)"
+    /// or "1 Meldung(en)".
+    #[test]
+    fn a_count_is_singular_for_one_and_plural_otherwise() {
+        assert_eq!(EN.unmuted(1), "🔊 1 mute lifted.");
+        assert_eq!(EN.unmuted(2), "🔊 2 mutes lifted.");
+        assert_eq!(DE.unmuted(1), "🔊 1 Stummschaltung aufgehoben.");
+        assert_eq!(DE.unmuted(3), "🔊 3 Stummschaltungen aufgehoben.");
+        assert_eq!(EN.broadcast_queued(1), "📣 Queued for 1 chat.");
+        assert_eq!(EN.broadcast_queued(0), "📣 Queued for 0 chats.");
+        assert_eq!(DE.broadcast_queued(1), "📣 Für 1 Chat eingereiht.");
+        assert_eq!(DE.broadcast_queued(2), "📣 Für 2 Chats eingereiht.");
+        assert_eq!(EN.digest_intro(1), "1 alert since the last digest:");
+        assert_eq!(EN.digest_intro(2), "2 alerts since the last digest:");
+        assert_eq!(
+            DE.digest_intro(1),
+            "1 Meldung seit der letzten Zusammenfassung:"
+        );
+        assert_eq!(
+            DE.digest_intro(5),
+            "5 Meldungen seit der letzten Zusammenfassung:"
+        );
+        // Limits an operator may set to one.
+        assert!(
+            EN.too_many_alerts(1)
+                .starts_with("This chat already has 1 alert, ")
+        );
+        assert!(
+            DE.too_many_alerts(1)
+                .starts_with("Dieser Chat hat bereits 1 Alarm, ")
+        );
+        assert!(
+            DE.too_many_alerts(2)
+                .starts_with("Dieser Chat hat bereits 2 Alarme, ")
+        );
+        assert!(
+            EN.symbols_per_chat(1)
+                .starts_with("This chat already follows 1 symbol beyond the bot's own, ")
+        );
+        assert!(
+            DE.symbols_per_chat(1)
+                .starts_with("Dieser Chat verfolgt bereits 1 zusätzliches Symbol, ")
+        );
+        assert!(
+            DE.symbols_per_chat(4)
+                .starts_with("Dieser Chat verfolgt bereits 4 zusätzliche Symbole, ")
+        );
+        assert!(
+            EN.symbols_overall(1)
+                .starts_with("The bot already follows 1 symbol on request, ")
+        );
+        assert!(
+            DE.symbols_overall(1)
+                .starts_with("Der Bot verfolgt bereits 1 Symbol auf Wunsch, ")
+        );
+        let too_often = crate::personal::SpecError::TooFrequent(1);
+        assert_eq!(
+            EN.spec_error(&too_often),
+            "alerts can repeat at most once a minute."
+        );
+        assert_eq!(
+            DE.spec_error(&too_often),
+            "Alarme können sich höchstens einmal pro Minute wiederholen."
+        );
+        let too_often = crate::personal::SpecError::TooFrequent(15);
+        assert_eq!(
+            EN.spec_error(&too_often),
+            "alerts can repeat at most every 15 minutes."
+        );
+        for t in [&EN, &DE] {
+            for n in 0..3 {
+                for text in [
+                    t.unmuted(n),
+                    t.broadcast_queued(n),
+                    t.digest_intro(n),
+                    t.too_many_alerts(n),
+                    t.symbols_per_chat(n),
+                    t.symbols_overall(n),
+                    t.watch_too_many(n),
+                    t.too_many_quotes(n),
+                    t.mutes_full(n),
+                ] {
+                    assert!(!text.contains("(s)") && !text.contains("(en)"), "{text}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn both_languages_have_every_static_string() {

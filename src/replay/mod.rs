@@ -15,6 +15,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::engine::{Alert, Engine, Output, Prepared, STORY_MEMORY};
+use crate::i18n::count;
 use crate::model::{Bar, Headline};
 
 pub use format::{
@@ -544,8 +545,10 @@ impl std::fmt::Display for Summary {
         let total: usize = self.per_rule.values().sum();
         write!(
             f,
-            "replayed {} headlines and {} bars: {total} alert(s)",
-            self.headlines, self.bars
+            "replayed {} and {}: {}",
+            count(self.headlines, "headline", "headlines"),
+            count(self.bars, "bar", "bars"),
+            count(total, "alert", "alerts")
         )?;
         if total > 0 {
             let days = self
