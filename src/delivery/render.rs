@@ -258,7 +258,72 @@ fn templated(alert: &Alert, template: &Template, locale: &Locale) -> String {
             }),
         }
     }
+    unlink_empty_anchors(&out)
+}
+
+/// `html` with every anchor that leads nowhere — its `href` empty or missing, as the author's
+/// `<a href="{link}">` is for a headline without a link — replaced by its text: Telegram
+/// refuses such an anchor, or shows a link that opens nothing.
+fn unlink_empty_anchors(html: &str) -> String {
+    let units = units(html);
+    // For each anchor open: whether its tags are left out.
+    let mut open: Vec<bool> = Vec::new();
+    let mut out = String::with_capacity(html.len());
+    for unit in units {
+        match unit {
+            Unit::Tag(tag) => {
+                let inner = tag.trim_start_matches('<').trim_end_matches('>').trim();
+                let name = inner
+                    .trim_start_matches('/')
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("");
+                if !name.eq_ignore_ascii_case("a") {
+                    out.push_str(tag);
+                } else if inner.starts_with('/') {
+                    if !open.pop().unwrap_or(false) {
+                        out.push_str(tag);
+                    }
+                } else {
+                    let nowhere = href(inner).is_none_or(|h| h.trim().is_empty());
+                    open.push(nowhere);
+                    if !nowhere {
+                        out.push_str(tag);
+                    }
+                }
+            }
+            Unit::Entity(e) => out.push_str(e),
+            Unit::Char(c) => out.push(c),
+        }
+    }
     out
+}
+
+/// The value of the `href` attribute of a tag's inside (`a href="…"`), quoted with `"` or `'`
+/// or not at all.
+fn href(inner: &str) -> Option<&str> {
+    let lower = inner.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("href") {
+        let start = from + at;
+        from = start + 4;
+        // A whole attribute name, not the end of another one.
+        if !lower[..start].ends_with(char::is_whitespace) {
+            continue;
+        }
+        let Some(value) = inner[from..].trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim_start();
+        return Some(match value.chars().next() {
+            Some(q @ ('"' | '\'')) => {
+                let value = &value[1..];
+                &value[..value.find(q).unwrap_or(value.len())]
+            }
+            _ => &value[..value.find(char::is_whitespace).unwrap_or(value.len())],
+        });
+    }
+    None
 }
 
 /// The evidence of one alert, for the "why?" button: the selections that held, the words that

@@ -57,6 +57,47 @@ fn a_template_fills_escaped_values_into_the_authors_html() {
     assert!(html.ends_with("[Reuters] {seed}"), "{html}");
 }
 
+/// An author's anchor around `{link}`, for a headline that has no link, would be
+/// `<a href="">`: Telegram refuses the message or shows a link to nowhere. Such an anchor
+/// shows its text alone; anchors that lead somewhere stay as written.
+#[test]
+fn an_anchor_whose_link_is_empty_shows_its_text_alone() {
+    let t = Template::parse(
+        "<b>{symbol}</b> <a href=\"{link}\">{headline_text}</a> · <a href='{link}'><i>{source}</i></a> <a href=\"https://example.com/x\">more</a>",
+    )
+    .unwrap();
+    let mut a = alert();
+    a.headline.as_mut().unwrap().link = None;
+    let html = alert_html(&a, Some(&t), &Locale::DEFAULT);
+    well_formed(&html);
+    assert_eq!(
+        html,
+        "<b>NVDA</b> OpenAI is unsatisfied with some Nvidia chips &amp; looking for &lt;alternatives&gt; · <i>Reuters</i> <a href=\"https://example.com/x\">more</a>"
+    );
+    for (html, shown) in [
+        ("<a HREF = \"\" >x</a>", "x"),
+        ("<a href= >x</a>", "x"),
+        ("<a>x</a>", "x"),
+        ("<a title=\"a href\" href=\" \">x</a>", "x"),
+        ("<a data-href=\"y\" href=\"\">x</a>", "x"),
+        ("<a href=y>x</a>", "<a href=y>x</a>"),
+    ] {
+        assert_eq!(unlink_empty_anchors(html), shown, "{html}");
+    }
+    // The caption of a chart goes the same way.
+    well_formed(&alert_caption(&a, Some(&t), &Locale::DEFAULT));
+    // With its link, the anchor is the author's.
+    let html = alert_html(&alert(), Some(&t), &Locale::DEFAULT);
+    well_formed(&html);
+    assert!(
+        html.contains("<a href=\"https://example.com/a?x=1&amp;y=&quot;2&quot;\">OpenAI is")
+            && html.contains(
+                "<a href='https://example.com/a?x=1&amp;y=&quot;2&quot;'><i>Reuters</i></a>"
+            ),
+        "{html}"
+    );
+}
+
 #[test]
 fn the_evidence_lists_selections_words_positions_figures_and_window() {
     let why = why_html(&alert(), &Locale::DEFAULT);
@@ -106,7 +147,9 @@ fn captions_stay_under_telegrams_limit() {
     assert_eq!(short, alert_html(&alert(), None, &Locale::DEFAULT));
 }
 
-/// Checks a part is well-formed Telegram HTML: tags balanced, entities whole.
+/// Checks a part is well-formed Telegram HTML: tags balanced, entities whole, every link
+/// going somewhere (an anchor with an empty `href` Telegram refuses, or shows as a link that
+/// leads nowhere).
 fn well_formed(part: &str) {
     let mut stack = Vec::new();
     for u in units(part) {
@@ -116,7 +159,18 @@ fn well_formed(part: &str) {
                 if let Some(name) = inner.strip_prefix('/') {
                     assert_eq!(stack.pop().as_deref(), Some(name), "unbalanced in {part}");
                 } else {
-                    stack.push(inner.split_whitespace().next().unwrap().to_string());
+                    let name = inner.split_whitespace().next().unwrap().to_string();
+                    if name == "a" {
+                        let href = inner
+                            .split_once("href=")
+                            .map(|(_, v)| v.trim_start_matches(['"', '\'']))
+                            .unwrap_or("");
+                        assert!(
+                            !href.is_empty() && !href.starts_with(['"', '\'']),
+                            "a link to nowhere in {part}"
+                        );
+                    }
+                    stack.push(name);
                 }
             }
             Unit::Entity(e) => assert!(e.ends_with(';')),
