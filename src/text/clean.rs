@@ -1,6 +1,6 @@
 //! The first stage of normalisation: a headline as a feed delivers it made into the headline
-//! a reader would want to see — entities decoded, odd spaces squashed, wire-service prefixes
-//! (`UPDATE 2-`) and publisher suffixes (` - Reuters`) stripped.
+//! a reader would want to see — entities decoded, odd spaces squashed, soft hyphens dropped,
+//! wire-service prefixes (`UPDATE 2-`) and publisher suffixes (` - Reuters`) stripped.
 
 use std::sync::LazyLock;
 
@@ -120,6 +120,11 @@ fn squash_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     for c in text.chars() {
+        // A soft hyphen (`&shy;`) or a word joiner is no end of a word: invisible unless a
+        // line breaks there, it goes.
+        if matches!(c, '\u{ad}' | '\u{2060}') {
+            continue;
+        }
         // NBSP, thin spaces, zero-width and control characters are whitespace to a reader.
         if c.is_whitespace() || c.is_control() || matches!(c, '\u{200b}' | '\u{feff}') {
             pending_space = !out.is_empty();
@@ -222,5 +227,23 @@ mod tests {
             "Nvidia Trading Down 2.9% - Here's What Happened"
         );
         assert_eq!(clean_title("Reuters", None), "Reuters");
+    }
+
+    #[test]
+    fn soft_hyphens_and_word_joiners_leave_a_word_whole() {
+        // German portals break long words for narrow screens with `&shy;`: invisible unless
+        // a line ends there, and no end of a word.
+        assert_eq!(
+            clean_title("Chip&shy;alternativen gesucht", None),
+            "Chipalternativen gesucht"
+        );
+        assert_eq!(
+            clean_title(
+                "Export\u{ad}beschr\u{e4}nkungen f\u{fc}r Halb\u{2060}leiter",
+                None
+            ),
+            "Exportbeschr\u{e4}nkungen f\u{fc}r Halbleiter"
+        );
+        assert_eq!(clean_title("\u{ad}", None), "");
     }
 }

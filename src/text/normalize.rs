@@ -464,6 +464,18 @@ mod tests {
     }
 
     #[test]
+    fn a_word_broken_by_a_soft_hyphen_is_one_word_and_one_story() {
+        assert_eq!(
+            words("Chip&shy;alternativen gesucht"),
+            ["chipalternativen", "gesucht"]
+        );
+        assert_eq!(
+            story_key("Nvidia-Kunden suchen Chip\u{ad}alternativen", None),
+            story_key("Nvidia-Kunden suchen Chipalternativen", None)
+        );
+    }
+
+    #[test]
     fn hostile_input_does_not_panic() {
         for t in [
             "",
