@@ -117,18 +117,27 @@ impl Engine {
                 words: words.clone(),
                 polarity: polarity.clone(),
                 symbols: Some(symbols.clone()),
+                rules: Some(
+                    matches
+                        .rules
+                        .iter()
+                        .map(|m| self.rules.rules()[m.rule].id.clone())
+                        .collect(),
+                ),
             };
             self.stories.insert(&story, &state);
             self.remembered.insert(story.clone(), state);
         }
         let mut out = self.personal_alerts(personal, now);
-        out.extend(self.rules_judge(&news, &story, &symbols, None, now));
+        out.extend(self.rules_judge(&news, &story, &symbols, None, &BTreeSet::new(), now));
         (out, report)
     }
 
     /// A later copy of `story`: folded into its alerts — and judged for the symbols it
     /// concerns that the story did not yet (the same article in another ticker's feed), as
-    /// those symbols' rules and personal alerts have not seen it.
+    /// those symbols' rules and personal alerts have not seen it, and by the rules whose text
+    /// part it holds and no copy's held before (a fuller wording), which have not seen the
+    /// story at all.
     fn copy_of(
         &mut self,
         story: String,
@@ -160,17 +169,35 @@ impl Engine {
         let Some(before) = seen.symbols.as_mut() else {
             return (out, report);
         };
-        if symbols.is_subset(before) {
+        let earlier = before.clone();
+        let all = &earlier | &symbols;
+        // Rules new to the story (none known for a story remembered before its rules were).
+        let rules = Arc::clone(&self.rules);
+        let fresh: BTreeSet<usize> = match seen.rules.as_mut() {
+            Some(known) => news
+                .matches
+                .rules
+                .iter()
+                .map(|m| m.rule)
+                .filter(|&r| known.insert(rules.rules()[r].id.clone()))
+                .collect(),
+            None => BTreeSet::new(),
+        };
+        let new_symbols = !symbols.is_subset(&earlier);
+        if !new_symbols && fresh.is_empty() {
             return (out, report);
         }
-        let earlier = std::mem::replace(before, &*before | &symbols);
-        let all = &earlier | &symbols;
-        report.matched_rules = news.matches.rules.iter().map(|m| m.rule).collect();
-        report.cited = Some(news.cited.clone());
-        report.symbols = symbols.difference(&earlier).cloned().collect();
-        let (_, personal) = self.personal_news(&news, &story, &report.symbols, now);
-        out.extend(self.personal_alerts(personal, now));
-        out.extend(self.rules_judge(&news, &story, &all, Some(&earlier), now));
+        before.clone_from(&all);
+        if new_symbols {
+            report.matched_rules = news.matches.rules.iter().map(|m| m.rule).collect();
+            report.cited = Some(news.cited.clone());
+            report.symbols = symbols.difference(&earlier).cloned().collect();
+            let (_, personal) = self.personal_news(&news, &story, &report.symbols, now);
+            out.extend(self.personal_alerts(personal, now));
+        } else {
+            report.matched_rules = fresh.iter().copied().collect();
+        }
+        out.extend(self.rules_judge(&news, &story, &all, Some(&earlier), &fresh, now));
         (out, report)
     }
 
@@ -203,13 +230,14 @@ impl Engine {
 
     /// Judges a headline of `story` against the rules whose text part it matched, for the
     /// targets `symbols` give each rule — leaving out, for a later copy, those the story's
-    /// symbols `before` it gave already.
+    /// symbols `before` it gave already, except for the rules (by index) `fresh` to the story.
     fn rules_judge(
         &mut self,
         news: &Judged<'_>,
         story: &str,
         symbols: &BTreeSet<String>,
         before: Option<&BTreeSet<String>>,
+        fresh: &BTreeSet<usize>,
         now: DateTime<Utc>,
     ) -> Vec<Output> {
         let mut out = Vec::new();
@@ -224,7 +252,10 @@ impl Engine {
                 // Too old to correlate with anything that could still arrive.
                 continue;
             }
-            let judged = before.map(|b| targets(rule, b)).unwrap_or_default();
+            let judged = before
+                .filter(|_| !fresh.contains(&m.rule))
+                .map(|b| targets(rule, b))
+                .unwrap_or_default();
             if judged.iter().any(String::is_empty) {
                 // The story alerted (or waits) under no symbol: a copy naming one is the
                 // same news, not news about that symbol.

@@ -94,6 +94,11 @@ pub struct StoryState {
     /// another ticker's feed) is judged for those. `None` in state kept before this was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symbols: Option<BTreeSet<String>>,
+    /// The rules whose text part held (or waited for its price part) on a copy judged, by
+    /// id: a later copy worded so that another rule's holds too (the fuller wording that came
+    /// second) is judged for that rule. `None` in state kept before this was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<BTreeSet<String>>,
 }
 
 impl StoryState {

@@ -1409,3 +1409,62 @@ fn a_price_only_rule_fires_on_the_close_when_it_arrives_after_the_close_or_next_
         assert_eq!(alerts(out).len(), 1, "processed at {now}");
     }
 }
+
+/// A rule about any headline naming Nvidia, and one about OpenAI seeking alternatives.
+fn nvidia_and_seeks() -> Engine {
+    let rule = |id: &str, condition: &str, selections: &str| SourceFile {
+        path: format!("rules/{id}.toml").into(),
+        text: format!("id = \"{id}\"\ntitle = \"{id}\"\ncondition = \"{condition}\"\n{selections}"),
+    };
+    let set = compile(
+        vec![
+            rule("names-nvidia", "n", "[text.n]\nany = [\"nvidia\"]\n"),
+            rule(
+                "seeks",
+                "o and a",
+                "[text.o]\nany = [\"openai\"]\n[text.a]\nany = [\"alternativ*\"]\n",
+            ),
+        ],
+        vec![],
+    )
+    .unwrap();
+    Engine::new(Arc::new(set), EngineState::default())
+}
+
+#[test]
+fn a_fuller_wording_of_a_story_reaches_the_rules_the_first_did_not() {
+    // The first wording holds one rule only; the fuller one a feed brings next is the same
+    // story (folded into the first alert) but holds the other rule too, which never saw the
+    // story: it is judged for it, as it would have been had no rule held the first wording.
+    let mut e = nvidia_and_seeks();
+    let first = "OpenAI is unsatisfied with some Nvidia inference chips and weighs options after delays in its Stargate data center buildout";
+    let fuller = "OpenAI is unsatisfied with some Nvidia inference chips and weighs alternatives after delays in its Stargate data center buildout";
+    let (out, _) = e.on_headline(
+        &headline(first, "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:48:00Z"),
+    );
+    let fired = alerts(out);
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].rule, "names-nvidia");
+    let mut copy = headline(fuller, "2026-02-02T21:50:00Z");
+    copy.source = "Bloomberg".into();
+    let (out, report) = e.on_headline(&copy, t("2026-02-02T21:51:00Z"));
+    assert!(report.duplicate, "the same story");
+    assert!(
+        out.iter()
+            .any(|o| matches!(o, Output::AlsoReported { alert, .. } if *alert == fired[0].id)),
+        "{out:?}"
+    );
+    let fired = alerts(out);
+    assert_eq!(
+        fired.iter().map(|a| a.rule.as_str()).collect::<Vec<_>>(),
+        ["seeks"]
+    );
+    assert_eq!(fired[0].headline.as_ref().unwrap().title, fuller);
+    assert_eq!(fired[0].symbol.as_deref(), Some("NVDA"));
+    // Told a third time, by either wording, it is nothing new to any rule.
+    let mut again = headline(&format!("UPDATE 1-{fuller}"), "2026-02-02T22:10:00Z");
+    again.source = "Yahoo".into();
+    let (out, _) = e.on_headline(&again, t("2026-02-02T22:10:00Z"));
+    assert!(alerts(out).is_empty());
+}
