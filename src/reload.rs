@@ -65,6 +65,9 @@ impl ReloadReport {
 /// A snapshot of the directory: file paths with their modification time and size.
 type Stamp = Vec<(PathBuf, Option<SystemTime>, u64)>;
 
+/// The directory's rule and lexicon files as they are now: a file linked from elsewhere (a
+/// checkout, a Kubernetes ConfigMap's current version) by the file it links to, whose edits
+/// do not touch the link.
 fn stamp(dir: &Path) -> Stamp {
     let mut out = Vec::new();
     for d in [dir.to_path_buf(), dir.join("lexicons")] {
@@ -72,7 +75,7 @@ fn stamp(dir: &Path) -> Stamp {
             for e in entries.flatten() {
                 let p = e.path();
                 if p.extension().is_some_and(|x| x == "toml")
-                    && let Ok(m) = e.metadata()
+                    && let Ok(m) = std::fs::metadata(&p)
                 {
                     out.push((p, m.modified().ok(), m.len()));
                 }
@@ -290,6 +293,48 @@ mod tests {
         let report = reloader.reload();
         assert_eq!(rx.borrow().rules().len(), 1, "{}", report.summary());
         assert!(!report.problems.is_empty());
+    }
+
+    #[test]
+    fn an_edit_behind_a_symbolic_link_is_noticed() {
+        // A rule file linked from a checkout, edited there; and a directory laid out as
+        // Kubernetes mounts a ConfigMap (`acme.toml -> ..data/acme.toml`, `..data` pointing
+        // at the current version), updated by pointing `..data` at a new one.
+        let dir = tempfile::tempdir().unwrap();
+        let (checkout, rules) = (dir.path().join("checkout"), dir.path().join("rules"));
+        std::fs::create_dir_all(&checkout).unwrap();
+        std::fs::create_dir_all(rules.join("v1")).unwrap();
+        std::fs::write(checkout.join("acme.toml"), RULE).unwrap();
+        std::os::unix::fs::symlink(checkout.join("acme.toml"), rules.join("acme.toml")).unwrap();
+        let globex = RULE.replace("acme", "globex").replace("Acme", "Globex");
+        std::fs::write(rules.join("v1/globex.toml"), &globex).unwrap();
+        std::os::unix::fs::symlink("v1", rules.join("..data")).unwrap();
+        std::os::unix::fs::symlink("..data/globex.toml", rules.join("globex.toml")).unwrap();
+        let (reloader, rx) = Reloader::load(&rules).unwrap();
+        assert_eq!(rx.borrow().rules().len(), 2);
+        assert!(!reloader.changed());
+
+        std::fs::write(
+            checkout.join("acme.toml"),
+            RULE.replace("\"Acme\"", "\"Acme, edited\""),
+        )
+        .unwrap();
+        assert!(reloader.changed(), "the linked file was edited");
+        reloader.reload();
+        assert_eq!(rx.borrow().get("acme").unwrap().title, "Acme, edited");
+        assert!(!reloader.changed());
+
+        std::fs::create_dir(rules.join("v2")).unwrap();
+        std::fs::write(
+            rules.join("v2/globex.toml"),
+            globex.replace("\"Globex\"", "\"Globex, updated\""),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("v2", rules.join("..data_tmp")).unwrap();
+        std::fs::rename(rules.join("..data_tmp"), rules.join("..data")).unwrap();
+        assert!(reloader.changed(), "the mounted version changed");
+        reloader.reload();
+        assert_eq!(rx.borrow().get("globex").unwrap().title, "Globex, updated");
     }
 
     #[test]
