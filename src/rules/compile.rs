@@ -18,8 +18,8 @@ use super::price::{self, Direction, PriceCheck, PriceKind, Reference, SessionFil
 use super::template::Template;
 use super::term::Term;
 use super::{
-    Field, Item, Problem, Rule, RuleSet, RuleTests, Selection, SelectionKind, SourceFile, TermId,
-    TextSelection, condition,
+    Expr, Field, Item, Problem, Rule, RuleSet, RuleTests, Selection, SelectionKind, SourceFile,
+    TermId, TextSelection, Tri, condition,
 };
 
 /// Largest compiled size of a rule's regular expression.
@@ -332,6 +332,22 @@ fn compile_rule(
             None
         }
     };
+    // (Only when every selection compiled: the condition's indices are the names'.)
+    if let Some(cond) = &condition
+        && selections.len() == names.len()
+        && let Some(problem) = never_with_a_move(cond, &selections)
+    {
+        problems.push(Problem::at(
+            file,
+            cond_span.clone(),
+            problem,
+            Some(
+                "name a move that must happen (`news and drop`); `not` suits a price \
+                 selection beside one that holds (`news and drop and not surge`)"
+                    .into(),
+            ),
+        ));
+    }
     if let Some(cond) = &condition {
         let mut used = Vec::new();
         cond.selections(&mut used);
@@ -459,6 +475,33 @@ fn compile_rule(
         path: Arc::clone(defined.path),
         fingerprint: defined.fingerprint,
     })
+}
+
+/// Why a condition with price selections can never fire, if it cannot: the price part is
+/// judged when a price selection holds (a move happens), so a condition that every such
+/// selection holding makes false — its price selections only ever negated (`news and not
+/// rally`) — holds at no moment the bot looks. `None` for conditions that can.
+fn never_with_a_move(condition: &Expr, selections: &[Selection]) -> Option<String> {
+    let price: Vec<usize> = selections
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| matches!(s.kind, SelectionKind::Price(_)))
+        .map(|(i, _)| i)
+        .collect();
+    let can_hold_with =
+        |i: usize| condition.eval(&|j| if j == i { Tri::True } else { Tri::Unknown }) != Tri::False;
+    if price.is_empty() || price.iter().any(|&i| can_hold_with(i)) {
+        return None;
+    }
+    let names: Vec<String> = price
+        .iter()
+        .map(|&i| format!("`{}`", selections[i].name))
+        .collect();
+    Some(format!(
+        "the condition never holds while {} holds, and prices are judged only when a price \
+         selection holds: the rule can never fire",
+        names.join(" or ")
+    ))
 }
 
 fn one_line(s: &str) -> String {

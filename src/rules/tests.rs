@@ -231,6 +231,44 @@ cooldown = "soon"
 }
 
 #[test]
+fn a_condition_no_price_move_can_make_true_is_a_problem() {
+    // Prices are judged when a price selection holds: `news and not rally` alone would wait
+    // for a move it is false with, and never fire.
+    let rule = |condition: &str| {
+        format!(
+            "id = \"r\"\ntitle = \"t\"\nsymbols = [\"NVDA\"]\ncondition = \"{condition}\"\n\
+             [text.news]\nany = [\"openai\"]\n[price.rally]\nchange = \">= 5%\"\n\
+             [price.surge]\nvolume = \">= 3x\"\n"
+        )
+    };
+    for condition in [
+        "news and not rally and not surge",
+        "news and not (rally or surge)",
+    ] {
+        let problems = compile_one(&rule(condition)).unwrap_err();
+        assert_eq!(problems.len(), 1, "{condition}: {problems:?}");
+        assert!(
+            problems[0]
+                .message
+                .contains("never holds while `rally` or `surge` holds"),
+            "{}",
+            problems[0].message
+        );
+        assert_eq!((problems[0].line, problems[0].col), (4, 13));
+    }
+    for condition in [
+        "news and rally and not surge",
+        "news and (rally or not surge)",
+        "news or not rally and surge",
+        "not (news and rally) and surge",
+        // True with a surge and no rally.
+        "news and not (rally and surge) and not rally",
+    ] {
+        assert!(compile_one(&rule(condition)).is_ok(), "{condition}");
+    }
+}
+
+#[test]
 fn undefined_selections_point_into_the_condition() {
     let problems = compile_one(
         "id = \"r\"\ntitle = \"t\"\ncondition = \"chips and curbz\"\n[text.chips]\nany = [\"chip\"]\n[text.curbs]\nany = [\"curbs\"]\n",
