@@ -234,10 +234,10 @@ fn main() -> ExitCode {
         ) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
-            Err(e) => {
+            Err(e) => cli::told(&e).unwrap_or_else(|| {
                 cli::note(format_args!("marketbot: {}\n", report(&e)));
                 ExitCode::from(2)
-            }
+            }),
         },
     }
 }
@@ -298,10 +298,10 @@ fn exit(result: anyhow::Result<()>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // The reader went away (`marketbot match … | head`): nothing more to say to it.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err(e) => cli::told(&e).unwrap_or_else(|| {
             cli::note(format_args!("marketbot: {}\n", report(&e)));
             ExitCode::from(2)
-        }
+        }),
     }
 }
 

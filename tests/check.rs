@@ -415,3 +415,65 @@ fn a_reader_that_stops_early_ends_the_output_not_the_verdict() {
         );
     }
 }
+
+/// `match`, `replay` and `eval` with a rules directory that holds no rule have nothing to use:
+/// they say so and fail (exit 2), as `test` does, instead of matching, replaying or scoring
+/// nothing and passing.
+#[test]
+fn matching_replaying_or_scoring_with_no_rule_is_no_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(
+        dir.path().join("headlines.jsonl"),
+        "{\"published\":\"2026-02-02T21:47:00Z\",\"title\":\"OpenAI seeks alternatives to Nvidia chips\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("labels.jsonl"),
+        "{\"published\":\"2026-02-02T21:47:00Z\",\"title\":\"OpenAI seeks alternatives to Nvidia chips\",\"expect\":[\"seed\"]}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("quotes.csv"),
+        "symbol,time,interval,open,high,low,close,volume\nNVDA,2026-02-02T21:00:00Z,1d,190,191,185,186.25,1000\n",
+    )
+    .unwrap();
+    for (args, said) in [
+        (
+            &[
+                "match",
+                "--rules",
+                "rules",
+                "--headlines",
+                "headlines.jsonl",
+            ][..],
+            "marketbot match: no rule in rules: nothing to match",
+        ),
+        (
+            &[
+                "replay",
+                "--rules",
+                "rules",
+                "--headlines",
+                "headlines.jsonl",
+                "--quotes",
+                "quotes.csv",
+            ][..],
+            "marketbot replay: no rule in rules: nothing to replay",
+        ),
+        (
+            &["eval", "--rules", "rules", "--labels", "labels.jsonl"][..],
+            "marketbot eval: no rule in rules: nothing to score",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_marketbot"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end(), said, "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing written");
+    }
+}

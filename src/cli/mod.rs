@@ -95,6 +95,44 @@ fn load_rules(paths: &[PathBuf]) -> Result<std::sync::Arc<marketbot::rules::Rule
     }
 }
 
+/// A command's failure already told to the user, with the exit code it ends in: `main` says
+/// nothing more about it.
+#[derive(Debug)]
+pub(crate) struct Told(pub(crate) ExitCode);
+
+impl std::fmt::Display for Told {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("told already")
+    }
+}
+
+impl std::error::Error for Told {}
+
+/// The exit code of a failure already told ([`Told`]), if `e` is one.
+pub(crate) fn told(e: &anyhow::Error) -> Option<ExitCode> {
+    e.downcast_ref::<Told>().map(|t| t.0)
+}
+
+/// A command that uses rules (`test`, `match`, `replay`, `eval`) and found none in `paths` —
+/// an empty or misspelt directory — has nothing to `verb`: it says so and fails with exit 2,
+/// as `check` calls such a directory a problem, instead of passing on nothing.
+pub(crate) fn some_rules(
+    command: &str,
+    verb: &str,
+    paths: &[PathBuf],
+    set: &marketbot::rules::RuleSet,
+) -> Result<(), Told> {
+    if !set.rules().is_empty() {
+        return Ok(());
+    }
+    let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    note(format_args!(
+        "marketbot {command}: no rule in {}: nothing to {verb}\n",
+        named.join(", ")
+    ));
+    Err(Told(ExitCode::from(2)))
+}
+
 fn read(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }

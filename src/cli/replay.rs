@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
-use super::{load_rules, note, read};
+use super::{load_rules, note, read, some_rules};
 use crate::{Format, format_or_default};
 
 /// Names the first ten of the `skipped` headline lines (`problems`) and counts the rest.
@@ -37,6 +37,7 @@ pub(crate) fn run_match(
     use marketbot::replay::{self, HeadlinesJsonl};
     let set = load_rules(&[rules.to_path_buf()])
         .map_err(|_| anyhow::anyhow!("the rules cannot be used (see above)"))?;
+    some_rules("match", "match", &[rules.to_path_buf()], &set)?;
     let lines = replay::in_file_order(headlines, HeadlinesJsonl::titles_too())?;
     let format = format_or_default(format);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -86,6 +87,7 @@ pub(crate) fn run_replay(
     let started = std::time::Instant::now();
     let set = load_rules(&[rules.to_path_buf()])
         .map_err(|_| anyhow::anyhow!("the rules cannot be used (see above)"))?;
+    some_rules("replay", "replay", &[rules.to_path_buf()], &set)?;
     let mut splits = match splits {
         Some(path) => Splits::new(
             replay::parse_splits_csv(&read(path)?)

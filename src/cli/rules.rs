@@ -8,7 +8,7 @@ use anyhow::Context;
 use marketbot::config::ProcessEnv;
 use marketbot::i18n::count;
 
-use super::{load_rules, note, print, read};
+use super::{load_rules, note, print, read, some_rules};
 use crate::{EvalFormat, Format, SplitArg, format_or_default};
 
 pub(crate) fn check(paths: &[PathBuf]) -> ExitCode {
@@ -62,14 +62,9 @@ pub(crate) fn test(paths: &[PathBuf]) -> ExitCode {
         Ok(set) => set,
         Err(code) => return code,
     };
-    if set.rules().is_empty() {
-        // A path with no rule in it (a misspelt directory, `README.md`) is no pass.
-        let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        note(format_args!(
-            "marketbot test: no rule in {}: nothing to test\n",
-            named.join(", ")
-        ));
-        return ExitCode::from(2);
+    // A path with no rule in it (a misspelt directory, `README.md`) is no pass.
+    if let Err(told) = some_rules("test", "test", &paths, &set) {
+        return told.0;
     }
     let outcomes = marketbot::examples::run_all(&set);
     let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed).collect();
@@ -120,6 +115,7 @@ pub(crate) fn run_eval(
     use marketbot::eval::{self, Split};
     let set = load_rules(&[rules.to_path_buf()])
         .map_err(|_| anyhow::anyhow!("the rules cannot be used (see above)"))?;
+    some_rules("eval", "score", &[rules.to_path_buf()], &set)?;
     let (mut items, errors) = eval::parse(&read(headlines)?);
     let mut stderr = std::io::stderr().lock();
     name_skipped(&mut stderr, headlines, &errors);
