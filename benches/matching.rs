@@ -202,7 +202,7 @@ fn matching(c: &mut Criterion) {
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"));
     let shipped = marketbot::rules::load_dir(&dir).expect("the rules compile");
     let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/headlines.jsonl");
-    let (labelled, _) = marketbot::eval::parse(&std::fs::read_to_string(corpus).unwrap());
+    let (labelled, _) = marketbot::eval::parse(std::fs::read(corpus).unwrap());
     let corpus: Vec<(String, String, marketbot::text::Lang)> = labelled
         .iter()
         .map(|l| {

@@ -127,32 +127,80 @@ fn a_floor_that_is_not_a_share_is_refused_not_passed() {
     assert_eq!(eval(&["--min-recall", "0", "--min-precision", "0"]).0, 0);
 }
 
+/// A line that cannot be read — not JSON, or not UTF-8 text (a headline saved as Latin-1) —
+/// is named and skipped, and the rest scored; with floors the set is not what it says it is,
+/// so the gate fails (exit 1) rather than passing on the lines left.
 #[test]
 fn an_unreadable_line_fails_the_floors() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("set.jsonl");
     let good =
-        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE))
-            .unwrap();
-    std::fs::write(&file, format!("{good}not json\n")).unwrap();
-    let run = |floors: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_marketbot"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["eval", "--rules", "tests/eval/rules", "--labels"])
-            .arg(&file)
-            .args(["--format", "jsonl"])
-            .args(floors)
-            .output()
-            .unwrap()
-    };
-    // Without floors the good lines are scored and the bad one named.
-    let out = run(&[]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("skipping"));
-    // With floors the set is not what it says it is: exit 1.
-    let out = run(&["--min-recall", "0.5"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("could not be read"));
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE)).unwrap();
+    let lines = good.iter().filter(|b| **b == b'\n').count();
+    let latin1 = b"{\"published\":\"2026-02-03T07:00:00Z\",\"title\":\"Nvidia-Aktie: M\xfcnchen\",\"expect\":[]}\n";
+    for bad in [&b"not json\n"[..], &latin1[..]] {
+        std::fs::write(&file, [&good[..], bad].concat()).unwrap();
+        let run = |floors: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_marketbot"))
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .args(["eval", "--rules", "tests/eval/rules", "--labels"])
+                .arg(&file)
+                .args(["--format", "jsonl"])
+                .args(floors)
+                .output()
+                .unwrap()
+        };
+        // Without floors the good lines are scored and the bad one named.
+        let out = run(&[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "skipping {}: line {}: ",
+                file.display(),
+                lines + 1
+            )),
+            "{stderr}"
+        );
+        assert!(!out.stdout.is_empty(), "the good lines are scored");
+        // With floors the set is not what it says it is: exit 1.
+        let out = run(&["--min-recall", "0.5"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("1 line of"), "{stderr}");
+        assert!(stderr.contains("could not be read"), "{stderr}");
+    }
+    assert!(
+        String::from_utf8_lossy(&run_latin1_reading(&good)).contains("not UTF-8 text"),
+        "a second reading's unreadable line is named too"
+    );
+}
+
+/// `eval` with a second reading holding a line in Latin-1: its standard error.
+fn run_latin1_reading(labels: &[u8]) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let (set, reading) = (
+        dir.path().join("set.jsonl"),
+        dir.path().join("reading.jsonl"),
+    );
+    std::fs::write(&set, labels).unwrap();
+    std::fs::write(&reading, b"{\"title\":\"M\xfcnchen\",\"expect\":[]}\n").unwrap();
+    Command::new(env!("CARGO_BIN_EXE_marketbot"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "eval",
+            "--rules",
+            "tests/eval/rules",
+            "--format",
+            "jsonl",
+            "--labels",
+        ])
+        .arg(&set)
+        .arg("--second-reading")
+        .arg(&reading)
+        .output()
+        .unwrap()
+        .stderr
 }
 
 #[test]

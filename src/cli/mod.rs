@@ -136,3 +136,9 @@ pub(crate) fn some_rules(
 fn read(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
+
+/// A file's bytes, for a reader that judges each line's text itself (`eval`: a line that is not
+/// UTF-8 is named and skipped, not the whole file refused).
+fn read_bytes(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}

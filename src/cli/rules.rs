@@ -8,7 +8,7 @@ use anyhow::Context;
 use marketbot::config::ProcessEnv;
 use marketbot::i18n::count;
 
-use super::{load_rules, note, print, read, some_rules};
+use super::{load_rules, note, print, read_bytes, some_rules};
 use crate::{EvalFormat, Format, SplitArg, format_or_default};
 
 pub(crate) fn check(paths: &[PathBuf]) -> ExitCode {
@@ -116,13 +116,13 @@ pub(crate) fn run_eval(
     let set = load_rules(&[rules.to_path_buf()])
         .map_err(|_| anyhow::anyhow!("the rules cannot be used (see above)"))?;
     some_rules("eval", "score", &[rules.to_path_buf()], &set)?;
-    let (mut items, errors) = eval::parse(&read(headlines)?);
+    let (mut items, errors) = eval::parse(read_bytes(headlines)?);
     let mut stderr = std::io::stderr().lock();
     name_skipped(&mut stderr, headlines, &errors);
     // Read before anything is written: a missing file must not follow a finished report.
     let mut second = match second_reading {
         Some(path) => {
-            let (readings, errors) = eval::parse_readings(&read(path)?);
+            let (readings, errors) = eval::parse_readings(read_bytes(path)?);
             name_skipped(&mut stderr, path, &errors);
             Some((path, readings))
         }

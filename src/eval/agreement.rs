@@ -25,10 +25,10 @@ pub struct Reading {
     pub expect: Vec<String>,
 }
 
-/// Parses a second reading (JSON Lines; blank lines and `//` comments skipped); bad lines are
-/// named and the rest kept.
-pub fn parse_readings(text: &str) -> (Vec<Reading>, Vec<LabelError>) {
-    super::labelled::json_lines(text, |_: &Reading| None)
+/// Parses a second reading (JSON Lines; blank lines and `//` comments skipped); bad lines —
+/// not JSON, or not UTF-8 text — are named and the rest kept.
+pub fn parse_readings(bytes: impl AsRef<[u8]>) -> (Vec<Reading>, Vec<LabelError>) {
+    super::labelled::json_lines(bytes.as_ref(), |_: &Reading| None)
 }
 
 /// How two readings labelled one rule over the headlines both hold.

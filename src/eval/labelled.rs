@@ -106,10 +106,11 @@ pub struct LabelError {
     pub message: String,
 }
 
-/// Reads a labelled set (JSON Lines; blank lines and `//` comments skipped). Every bad line
-/// is reported; the good ones are kept.
-pub fn parse(text: &str) -> (Vec<Labelled>, Vec<LabelError>) {
-    json_lines(text, |l: &Labelled| {
+/// Reads a labelled set (JSON Lines; blank lines and `//` comments skipped). Every bad line —
+/// not JSON, not a labelled headline, or not UTF-8 text (a line saved as Latin-1) — is
+/// reported with its number; the good ones are kept.
+pub fn parse(bytes: impl AsRef<[u8]>) -> (Vec<Labelled>, Vec<LabelError>) {
+    json_lines(bytes.as_ref(), |l: &Labelled| {
         l.headline
             .title
             .trim()
@@ -118,24 +119,31 @@ pub fn parse(text: &str) -> (Vec<Labelled>, Vec<LabelError>) {
     })
 }
 
-/// Reads JSON Lines of `T`, skipping blank lines and `//` comments; a line that does not parse
-/// or that `invalid` finds fault with is reported with its number, and the rest kept. A
-/// byte-order mark some editors put first is not content (as in the replay formats).
+/// Reads JSON Lines of `T`, skipping blank lines and `//` comments; a line that is not UTF-8
+/// text (as `replay` and `match` skip one), does not parse, or that `invalid` finds fault with
+/// is reported with its number, and the rest kept. A byte-order mark some editors put first is
+/// not content (as in the replay formats).
 pub(super) fn json_lines<T: serde::de::DeserializeOwned>(
-    text: &str,
+    bytes: &[u8],
     invalid: impl Fn(&T) -> Option<String>,
 ) -> (Vec<T>, Vec<LabelError>) {
     let mut items = Vec::new();
     let mut errors = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim_start_matches('\u{feff}').trim();
-        if line.is_empty() || line.starts_with("//") {
-            continue;
-        }
+    // Lines as `str::lines` has them: ended by `\n` or `\r\n`, none after a last line break.
+    let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
         let error = |message: String| LabelError {
             line: i + 1,
             message,
         };
+        let Ok(line) = std::str::from_utf8(line) else {
+            errors.push(error("not UTF-8 text".into()));
+            continue;
+        };
+        let line = line.trim_start_matches('\u{feff}').trim();
+        if line.is_empty() || line.starts_with("//") {
+            continue;
+        }
         match serde_json::from_str::<T>(line) {
             Ok(item) => match invalid(&item) {
                 Some(message) => errors.push(error(message)),
@@ -163,6 +171,31 @@ mod tests {
             "{}",
             errors[2].message
         );
+    }
+
+    /// A line saved in Latin-1 is named and skipped, as a line that is not JSON is, and the
+    /// lines around it kept: not the whole set refused.
+    #[test]
+    fn a_line_that_is_not_utf8_is_named_and_the_rest_kept() {
+        let mut bytes =
+            b"{\"published\":\"2026-02-02T21:47:00Z\",\"title\":\"A\",\"expect\":[]}\r\n".to_vec();
+        bytes.extend_from_slice(
+            b"{\"published\":\"2026-02-02T21:47:00Z\",\"title\":\"M\xfcnchen\",\"expect\":[]}\r\n",
+        );
+        bytes.extend_from_slice(
+            b"\n{\"published\":\"2026-02-02T21:47:00Z\",\"title\":\"B\",\"expect\":[]}",
+        );
+        let (items, errors) = parse(&bytes);
+        let titles: Vec<&str> = items.iter().map(|l| l.headline.title.as_str()).collect();
+        assert_eq!(titles, ["A", "B"]);
+        assert_eq!(
+            errors,
+            [LabelError {
+                line: 2,
+                message: "not UTF-8 text".into()
+            }]
+        );
+        assert_eq!(errors[0].to_string(), "line 2: not UTF-8 text");
     }
 
     #[test]
