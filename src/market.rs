@@ -213,26 +213,34 @@ static SYDNEY: Exchange = closing_on(
 /// The exchange a Yahoo-style symbol trades on, judged by its suffix (`SAP.DE`, `VOD.L`,
 /// `MC.PA`). Symbols without a known suffix are taken as US listings.
 pub fn exchange_for(symbol: &str) -> &'static Exchange {
-    let suffix = symbol.rsplit_once('.').map(|(_, s)| s.to_ascii_uppercase());
-    match suffix.as_deref() {
-        Some("DE" | "F" | "BE" | "MU" | "SG" | "HM" | "DU") => &XETRA,
-        Some("L") => &LSE,
-        Some("SW" | "VX") => &SIX,
-        Some("T") => &TSE,
-        Some("PA" | "AS" | "BR") => &EURONEXT_PARIS,
-        Some("LS") => &EURONEXT_LISBON,
-        Some("MI") => &MILAN,
-        Some("MC") => &MADRID,
-        Some("VI") => &VIENNA,
-        Some("ST") => &STOCKHOLM,
-        Some("CO") => &COPENHAGEN,
-        Some("HE") => &HELSINKI,
-        Some("OL") => &OSLO,
-        Some("TO" | "V") => &TORONTO,
-        Some("HK") => &HONG_KONG,
-        Some("AX") => &SYDNEY,
-        _ => &US,
-    }
+    symbol
+        .rsplit_once('.')
+        .and_then(|(_, suffix)| exchange_of_suffix(suffix))
+        .unwrap_or(&US)
+}
+
+/// The exchange Yahoo's suffix (`DE`, `L`, `PA`, after the symbol's dot) stands for, if it is
+/// one the bot knows.
+pub fn exchange_of_suffix(suffix: &str) -> Option<&'static Exchange> {
+    Some(match suffix.to_ascii_uppercase().as_str() {
+        "DE" | "F" | "BE" | "MU" | "SG" | "HM" | "DU" => &XETRA,
+        "L" => &LSE,
+        "SW" | "VX" => &SIX,
+        "T" => &TSE,
+        "PA" | "AS" | "BR" => &EURONEXT_PARIS,
+        "LS" => &EURONEXT_LISBON,
+        "MI" => &MILAN,
+        "MC" => &MADRID,
+        "VI" => &VIENNA,
+        "ST" => &STOCKHOLM,
+        "CO" => &COPENHAGEN,
+        "HE" => &HELSINKI,
+        "OL" => &OSLO,
+        "TO" | "V" => &TORONTO,
+        "HK" => &HONG_KONG,
+        "AX" => &SYDNEY,
+        _ => return None,
+    })
 }
 
 impl Exchange {

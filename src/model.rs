@@ -46,6 +46,23 @@ pub fn us_symbol(raw: &str) -> Option<String> {
     }
 }
 
+/// A symbol from a file of any exchange's symbols — a replay's bars and splits — that may write
+/// a US share class as exchanges and data vendors do, after a dot or a slash (`brk.b`,
+/// `BF/B`): in Yahoo's form (`BRK-B`), or as [`symbol`] reads it. A letter after the dot that
+/// is an exchange's suffix the bot knows (`VOD.L`, `7203.T`, `BMW.F`) is that exchange's, not a
+/// share class.
+pub fn recorded_symbol(raw: &str) -> Option<String> {
+    let raw = raw.trim().trim_start_matches('$');
+    match share_class(raw, &['.', '/']) {
+        Some((base, class))
+            if raw.contains('/') || crate::market::exchange_of_suffix(class).is_none() =>
+        {
+            symbol(&format!("{base}-{class}"))
+        }
+        _ => symbol(raw),
+    }
+}
+
 /// A US share class written after one of `marks` (`BRK.B` with `.`, `BRK-B` with `-`): the
 /// company's letters and the class's one letter.
 pub fn share_class<'a>(symbol: &'a str, marks: &[char]) -> Option<(&'a str, &'a str)> {

@@ -127,9 +127,9 @@ impl BarsCsv {
                 })
                 .transpose()
         };
-        let symbol = get(Some(c.symbol))
-            .ok_or_else(|| err("missing symbol".into()))?
-            .to_ascii_uppercase();
+        let written = get(Some(c.symbol)).ok_or_else(|| err("missing symbol".into()))?;
+        let symbol = crate::model::recorded_symbol(written)
+            .ok_or_else(|| err(format!("`{written}` is not a ticker symbol")))?;
         let time = parse_time(get(Some(c.time)).unwrap_or(""), n)?;
         let interval: Interval = get(Some(c.interval))
             .ok_or_else(|| err("missing interval".into()))?
@@ -325,7 +325,7 @@ pub fn parse_splits_csv(text: &str) -> Result<Vec<RecordedSplit>, CsvError> {
                 fields.len()
             )));
         }
-        let symbol = crate::model::symbol(fields[symbol])
+        let symbol = crate::model::recorded_symbol(fields[symbol])
             .ok_or_else(|| err(format!("`{}` is not a ticker symbol", fields[symbol])))?;
         let date = NaiveDate::parse_from_str(fields[date], "%Y-%m-%d")
             .map_err(|_| err(format!("date `{}` is not YYYY-MM-DD", fields[date])))?;

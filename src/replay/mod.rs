@@ -325,6 +325,43 @@ mod tests {
     use super::*;
     use crate::model::Session;
 
+    /// A bar's symbol is read as the bot reads the symbols its sources write: trimmed, without
+    /// a `$`, in capitals, and a US share class after a dot or slash (`brk.b`, as exchanges and
+    /// many data vendors write it) in Yahoo's form, so the bars are those of the rules'
+    /// `BRK-B`; an exchange's suffix stays (`VOD.L`, `7203.T`). What is no symbol is a bad bar.
+    #[test]
+    fn a_bars_symbol_is_read_as_the_bot_reads_symbols() {
+        let row = |symbol: &str| format!("{symbol},2026-02-02T21:00:00Z,1d,1,1,1,1,1,regular");
+        let written = [
+            "brk.b",
+            "\" sap.de \"",
+            " $nvda",
+            "vod.l",
+            "bf/b",
+            "7203.t",
+            "bmw.f",
+            "BRK-A",
+        ];
+        let rows: Vec<String> = written.iter().map(|s| row(s)).collect();
+        let bars = parse_bars_csv(&format!("{BARS_CSV_HEADER}\n{}\n", rows.join("\n"))).unwrap();
+        let symbols: Vec<&str> = bars.iter().map(|b| b.symbol.as_str()).collect();
+        assert_eq!(
+            symbols,
+            [
+                "BRK-B", "SAP.DE", "NVDA", "VOD.L", "BF-B", "7203.T", "BMW.F", "BRK-A"
+            ]
+        );
+        let e = parse_bars_csv(&format!("{BARS_CSV_HEADER}\n{}\n", row("NV DA"))).unwrap_err();
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (2, "`NV DA` is not a ticker symbol")
+        );
+        // A split of the same file names its symbol alike.
+        let splits =
+            parse_splits_csv(&format!("{SPLITS_CSV_HEADER}\nbrk.b,2026-02-02,2,\n")).unwrap();
+        assert_eq!(splits[0].split.symbol, "BRK-B");
+    }
+
     #[test]
     fn bars_csv_parses_with_missing_values_and_sessions() {
         let csv = "symbol,time,interval,open,high,low,close,volume,session\nNVDA,2026-02-02T21:00:00Z,30m,186.3,186.7,185.5,186.25,26142100,regular\nNVDA,2026-02-03T00:00:00Z,30m,,,,,,post\n";
