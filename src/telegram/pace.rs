@@ -94,6 +94,12 @@ pub struct Pacer {
 impl Pacer {
     /// A pacer keeping `limits`.
     pub fn new(limits: Limits) -> Pacer {
+        Pacer::starting_at(limits, Instant::now())
+    }
+
+    /// A pacer keeping `limits`, made at `now`: its first message goes a second (or a chat's
+    /// gap) later.
+    fn starting_at(limits: Limits, now: Instant) -> Pacer {
         let per_second = limits.per_second.max(1);
         let group_per_minute = limits.group_per_minute.max(1);
         Pacer {
@@ -104,7 +110,7 @@ impl Pacer {
             chats: governor::RateLimiter::keyed(quota(limits.chat_gap)),
             groups: governor::RateLimiter::keyed(quota(Duration::from_secs(60) / group_per_minute)),
             since_cleanup: AtomicU32::new(0),
-            first_send: Instant::now() + with_margin(limits.chat_gap.max(Duration::from_secs(1))),
+            first_send: now + with_margin(limits.chat_gap.max(Duration::from_secs(1))),
             last_sent: std::sync::Mutex::new(HashMap::new()),
             group_sent: std::sync::Mutex::new(HashMap::new()),
             group_max: group_per_minute as usize,
@@ -173,6 +179,22 @@ impl Pacer {
         }
     }
 
+    /// The overall turn's holder, its turn come (at [`Pacer::next_turn`] of `sent`), sends to
+    /// `chat` at `now`: counted in `sent` and for the chat, `None`; or `Some` time the chat's
+    /// gap or its group's minute still needs, counting nothing (the turn goes to the next in
+    /// line).
+    fn take_turn(&self, sent: &mut VecDeque<Instant>, chat: i64, now: Instant) -> Option<Duration> {
+        if let Some(wait) = self.wait_for(chat, now) {
+            return Some(wait);
+        }
+        self.record(chat, now);
+        if sent.len() >= self.per_window {
+            sent.pop_front();
+        }
+        sent.push_back(now);
+        None
+    }
+
     /// When the next turn may be granted after the sends in `sent` (oldest first): three
     /// quarters of a period after the last, and, when the window holds `per_window` sends, a
     /// window after the oldest of them. `None` before any send.
@@ -227,22 +249,14 @@ impl Pacer {
             if let Some(at) = self.next_turn(&sent) {
                 tokio::time::sleep_until(at.into()).await;
             }
-            let now = Instant::now();
-            match self.wait_for(chat, now) {
+            match self.take_turn(&mut sent, chat, Instant::now()) {
                 // This chat's gap (or its group's minute) has not passed: the turn goes to the
                 // next in line.
                 Some(wait) => {
                     drop(sent);
                     tokio::time::sleep(wait).await;
                 }
-                None => {
-                    self.record(chat, now);
-                    if sent.len() >= self.per_window {
-                        sent.pop_front();
-                    }
-                    sent.push_back(now);
-                    break;
-                }
+                None => break,
             }
         }
         if self.since_cleanup.fetch_add(1, Ordering::Relaxed) >= 10_000 {
@@ -272,34 +286,53 @@ mod tests {
 
     use super::*;
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_chats_gap_holds_between_sends_however_long_the_overall_wait() {
-        let pacer = std::sync::Arc::new(Pacer::new(Limits {
-            per_second: 5,
-            chat_gap: Duration::from_millis(300),
-            group_per_minute: 600,
-        }));
-        pacer.ready(100).await;
-        // Five other chats queue up for the overall limit; chat 1's first message waits
-        // behind them, its second one does not.
-        let others: Vec<_> = (2..=6)
-            .map(|chat| {
-                let p = std::sync::Arc::clone(&pacer);
-                tokio::spawn(async move { p.ready(chat).await })
-            })
-            .collect();
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        pacer.ready(1).await;
-        let first = Instant::now();
-        pacer.ready(1).await;
-        assert!(
-            first.elapsed() >= Duration::from_millis(300),
-            "{:?}",
-            first.elapsed()
-        );
-        for o in others {
-            o.await.unwrap();
+    /// A message to `chat`, asked for at `asked`, sent as [`Pacer::ready`] sends it (leaving
+    /// out the turn order of the chat and group limiters), on a clock that moves only to the
+    /// instants the pacer names: not before the first send, then at its turn
+    /// ([`Pacer::next_turn`]), then once the chat's gap has passed. Returns when it went.
+    fn send_at(pacer: &Pacer, sent: &mut VecDeque<Instant>, chat: i64, asked: Instant) -> Instant {
+        let mut now = asked.max(pacer.first_send);
+        loop {
+            if let Some(turn) = pacer.next_turn(sent) {
+                now = now.max(turn);
+            }
+            match pacer.take_turn(sent, chat, now) {
+                None => return now,
+                Some(wait) => now += wait,
+            }
         }
+    }
+
+    /// A chat's gap runs from the moment its message went, not from when it asked: the first
+    /// of two messages waits behind five other chats for the overall limit, and the second
+    /// still waits the whole gap after it. Sent at given instants, so nothing depends on how
+    /// fast the machine runs.
+    #[test]
+    fn a_chats_gap_holds_between_sends_however_long_the_overall_wait() {
+        let pacer = Pacer::starting_at(
+            Limits {
+                per_second: 5,
+                chat_gap: Duration::from_millis(300),
+                group_per_minute: 600,
+            },
+            Instant::now(),
+        );
+        let mut sent = VecDeque::new();
+        let start = pacer.first_send;
+        send_at(&pacer, &mut sent, 100, start);
+        for chat in 2..=6 {
+            send_at(&pacer, &mut sent, chat, start);
+        }
+        let asked = start + Duration::from_millis(20);
+        let first = send_at(&pacer, &mut sent, 1, asked);
+        assert!(
+            first - asked >= Duration::from_secs(1),
+            "behind the others: {:?}",
+            first - asked
+        );
+        let second = send_at(&pacer, &mut sent, 1, first);
+        assert_eq!(second - first, pacer.chat_gap);
+        assert!(second - first >= Duration::from_millis(300));
     }
 
     /// A chat action takes no turn: it may go only while a message to its chat could go at
@@ -377,43 +410,50 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn no_second_holds_more_than_the_limit_and_a_chat_waits_its_gap() {
+    /// Twenty a second at most, evenly spaced, the first only a second after start (a process
+    /// that died a moment ago may have used this second), and a chat's second message a gap
+    /// after its first: sent at given instants, each asked for as soon as the last went.
+    #[test]
+    fn no_second_holds_more_than_the_limit_and_a_chat_waits_its_gap() {
         let created = Instant::now();
-        let pacer = Pacer::new(Limits {
-            per_second: 20,
-            chat_gap: Duration::from_millis(200),
-            group_per_minute: 600,
-        });
-        pacer.ready(0).await;
+        let pacer = Pacer::starting_at(
+            Limits {
+                per_second: 20,
+                chat_gap: Duration::from_millis(200),
+                group_per_minute: 600,
+            },
+            created,
+        );
+        let mut sent = VecDeque::new();
+        let mut now = send_at(&pacer, &mut sent, 0, created);
         assert!(
-            created.elapsed() >= Duration::from_secs(1),
+            now - created >= Duration::from_secs(1),
             "a dead predecessor's second is respected"
         );
         let mut at = Vec::new();
         for chat in 1..=41 {
-            pacer.ready(chat).await;
-            at.push(Instant::now());
+            now = send_at(&pacer, &mut sent, chat, now);
+            at.push(now);
         }
         // Twenty a second: any 21 sends span more than a second, and 41 need two.
         for w in at.windows(21) {
             assert!(w[20] - w[0] >= Duration::from_secs(1), "{:?}", w[20] - w[0]);
         }
-        // Never closer than half a period (25 ms).
+        assert!(at[40] - at[0] >= Duration::from_secs(2));
+        // Never closer than three quarters of a period (37.5 ms).
         for w in at.windows(2) {
             assert!(
-                w[1] - w[0] >= Duration::from_millis(24),
+                w[1] - w[0] >= Duration::from_micros(37_500),
                 "{:?}",
                 w[1] - w[0]
             );
         }
-        let again = Instant::now();
-        pacer.ready(21).await;
-        pacer.ready(21).await;
+        let first = send_at(&pacer, &mut sent, 21, now);
+        let second = send_at(&pacer, &mut sent, 21, first);
         assert!(
-            again.elapsed() >= Duration::from_millis(200),
+            second - first >= Duration::from_millis(200),
             "{:?}",
-            again.elapsed()
+            second - first
         );
     }
 }
