@@ -123,6 +123,7 @@ fn bar(symbol: &str, at: DateTime<Utc>, close: f64, interval: &str) -> Bar {
         close: Some(close),
         volume: Some(1000),
         session: Some(Session::Regular),
+        currency: None,
     }
 }
 

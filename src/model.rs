@@ -34,6 +34,14 @@ pub fn symbol(raw: &str) -> Option<String> {
     .then_some(s)
 }
 
+/// A currency as a provider names one (`USD`, `EUR`, Yahoo's `GBp` for pence and `ZAc` for
+/// cents), kept as written — the case tells pence from pounds; `None` for anything that is not
+/// three letters (a null, an empty string, markup).
+pub fn currency(raw: Option<&str>) -> Option<String> {
+    let raw = raw?.trim();
+    (raw.len() == 3 && raw.chars().all(|c| c.is_ascii_alphabetic())).then(|| raw.to_string())
+}
+
 /// A US listing's symbol as a source that names US listings alone writes it — a share class
 /// after a dot or a slash, as Nasdaq does (`BRK.B`, `BF/B`) — in Yahoo's form (`BRK-B`), or as
 /// [`symbol`] reads it. Only for such sources: elsewhere a one-letter suffix is an exchange's
@@ -277,6 +285,11 @@ pub struct Bar {
     pub volume: Option<u64>,
     /// Session of an intraday bar; `None` when unknown (the engine then derives it).
     pub session: Option<Session>,
+    /// The currency its prices are in, as the provider writes it ([`currency`]: `USD`, `GBp`
+    /// for a London share's pence); `None` when the provider does not say (Stooq, Finnhub) or
+    /// the bar was stored before currencies were read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
 }
 
 /// A stock split: from the trading day `date` on, one old share is `ratio` new ones (`10` for a

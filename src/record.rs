@@ -126,6 +126,7 @@ mod tests {
             close: Some(close),
             volume: Some(volume),
             session: None,
+            currency: None,
         }
     }
 

@@ -56,7 +56,7 @@ pub struct Tick {
 }
 
 /// A symbol's price as `/quote` shows it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QuoteView {
     /// The last regular-session price.
     pub last: f64,
@@ -72,6 +72,8 @@ pub struct QuoteView {
     pub day_high: Option<f64>,
     /// A newer pre-market or after-hours price.
     pub extended: Option<(f64, Session)>,
+    /// The currency of its prices, when a provider named it ([`Series::currency`]).
+    pub currency: Option<String>,
 }
 
 /// What is known about one trading day.
@@ -123,6 +125,8 @@ pub struct Series {
     /// Start (epoch seconds) of the first trading day whose intraday volumes can still change:
     /// a bar of an earlier day seen again leaves that day's settled volume as it is.
     settled: i64,
+    /// The currency the newest bar that named one named, with that bar's time.
+    currency: Option<(DateTime<Utc>, String)>,
 }
 
 impl Series {
@@ -135,7 +139,14 @@ impl Series {
             bar_volumes: VecDeque::new(),
             interval_volumes: BTreeMap::new(),
             settled: i64::MIN,
+            currency: None,
         }
+    }
+
+    /// The currency of the prices, as the newest bar that named one named it (a provider that
+    /// names none — Stooq, Finnhub, Yahoo's spark answers — leaves it as it was).
+    pub fn currency(&self) -> Option<&str> {
+        self.currency.as_ref().map(|(_, c)| c.as_str())
     }
 
     /// The symbol's exchange.
@@ -148,6 +159,13 @@ impl Series {
         let Some(price) = model::price(bar.close) else {
             return;
         };
+        if let Some(currency) = &bar.currency {
+            match &mut self.currency {
+                Some((t, _)) if *t > bar.time => {}
+                Some((t, known)) if known == currency => *t = bar.time,
+                slot => *slot = Some((bar.time, currency.clone())),
+            }
+        }
         let date = self
             .exchange
             .trading_date(bar.time - chrono::Duration::seconds(1));
@@ -499,6 +517,7 @@ impl Series {
             day_low: day.and_then(|d| d.low),
             day_high: day.and_then(|d| d.high),
             extended,
+            currency: self.currency().map(str::to_string),
         })
     }
 

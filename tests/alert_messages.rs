@@ -131,7 +131,7 @@ async fn alerts_carry_a_chart_and_buttons_that_explain_mute_and_unsubscribe() {
         SEED_RULE,
         "OpenAI",
         "alternatives",
-        "186.40 (−2.81 %) vs previous close (2026-01-30) 191.79",
+        "186.40 USD (−2.81 %) vs previous close (2026-01-30) 191.79 USD",
         "Window: ±24 h",
     ] {
         assert!(evidence.contains(want), "{want} missing from {evidence}");
@@ -222,7 +222,7 @@ async fn alerts_carry_a_chart_and_buttons_that_explain_mute_and_unsubscribe() {
     let text = strip_tags(&german.text);
     for want in [
         "NVDA −2,81 %",
-        "ggü. Vortagesschluss (30.01.2026) 191,79",
+        "ggü. Vortagesschluss (30.01.2026) 191,79 USD",
         "Regel: nvda-customer-seeks-alternatives",
     ] {
         assert!(text.contains(want), "{want} missing from {text}");

@@ -132,6 +132,7 @@ fn bars_with_only_a_close_make_a_line_without_a_volume_pane() {
             close: Some(tick.price),
             volume: None,
             session: tick.session,
+            currency: None,
         });
     }
     for style in [Style::Auto, Style::Candles] {

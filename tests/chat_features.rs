@@ -99,8 +99,16 @@ async fn one_quote_message_for_ten_symbols_in_english_and_german() {
     for ((symbol, _, _), line) in TEN.iter().zip(&lines) {
         assert!(line.starts_with(&format!("{symbol} ")), "{line}");
     }
-    assert!(lines[0].contains("NVDA 189.90 (−0.99 %)"), "{}", lines[0]);
-    assert!(lines[8].contains("AAPL 270.00 (+4.05 %)"), "{}", lines[8]);
+    assert!(
+        lines[0].contains("NVDA 189.90 USD (−0.99 %)"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[8].contains("AAPL 270.00 USD (+4.05 %)"),
+        "{}",
+        lines[8]
+    );
 
     // Eleven is one too many; a word that is no symbol is shown with an example.
     let eleven = strip_tags(&ask(&tg, 7, &format!("/quote {all} ARM")).await);
@@ -124,8 +132,8 @@ async fn one_quote_message_for_ten_symbols_in_english_and_german() {
     start_chat(&tg, 8).await;
     ask(&tg, 8, "/settings lang de").await;
     let de = strip_tags(&ask(&tg, 8, "/quote NVDA AAPL").await);
-    assert!(de.contains("NVDA 189,90 (−0,99 %)"), "{de}");
-    assert!(de.contains("AAPL 270,00 (+4,05 %)"), "{de}");
+    assert!(de.contains("NVDA 189,90 USD (−0,99 %)"), "{de}");
+    assert!(de.contains("AAPL 270,00 USD (+4,05 %)"), "{de}");
     let de_eleven = strip_tags(&ask(&tg, 8, &format!("/quote {all} ARM")).await);
     assert!(de_eleven.contains("Höchstens 10 Symbole"), "{de_eleven}");
     bot.stop().await;

@@ -290,10 +290,10 @@ async fn watch_lists_settings_mutes_and_queries_answer_and_check_their_arguments
         tokio::time::sleep(Duration::from_millis(300)).await;
     };
     for want in [
-        "NVDA 186.25 (−2.89 %)",
-        "Previous close 191.79",
+        "NVDA 186.25 USD (−2.89 %)",
+        "Previous close 191.79 USD",
         "Day range",
-        "186.40 after hours",
+        "186.40 USD after hours",
         "Data of 2026-02-02 22:00 CET",
     ] {
         assert!(quote.contains(want), "{want} missing from {quote}");
@@ -344,7 +344,7 @@ async fn watch_lists_settings_mutes_and_queries_answer_and_check_their_arguments
     );
     starts(say("/watch").await, "Beispiel: /watch NVDA AMD");
     starts(say("/mute NVDA 1d").await, "🔇 NVDA stumm bis");
-    has(say("/quote NVDA").await, "Vortagesschluss 191,79");
+    has(say("/quote NVDA").await, "Vortagesschluss 191,79 USD");
     assert_eq!(
         say("/stop").await,
         "🔕 Meldungen gestoppt. Ihre Abos bleiben erhalten: /start nimmt sie wieder auf."

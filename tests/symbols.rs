@@ -308,3 +308,46 @@ async fn any_symbol_the_provider_knows_can_be_quoted_and_alerted_and_unknown_one
     );
     bot.stop().await;
 }
+
+/// A London share is quoted in pence, as Yahoo's chart says (`GBp`): `/quote` names the
+/// unit, so "72.36" is not taken for pounds (nor a personal level set in pounds). Before, the
+/// price stood alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_london_share_is_quoted_in_pence() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve(&origin, 251.0);
+    // 2 Feb 2026 in London: 08:00 to 16:30 UTC, from 72.00 to 72.36 pence.
+    let london: Vec<support::payloads::ChartBar> = (0..17)
+        .map(|i| support::payloads::ChartBar {
+            start: 1_770_019_200 + i * 1800,
+            close: Some(72.0 + i as f64 * 0.0225),
+            volume: 1_000_000,
+        })
+        .collect();
+    origin.set(
+        "/v8/finance/chart/VOD.L",
+        Reply::ok(
+            "application/json",
+            yahoo_chart("VOD.L", 72.0, 72.36, 1_770_049_800, &london)
+                .replace("\"currency\":\"USD\"", "\"currency\":\"GBp\""),
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(only_nvda(dir.path(), &tg, &origin), seed_evening());
+    start_chat(&tg, CHAT).await;
+    let quote = strip_tags(&ask(&tg, CHAT, "/quote VOD.L").await);
+    for want in ["VOD.L 72.36 GBp (+0.50 %)", "Previous close 72.00 GBp"] {
+        assert!(quote.contains(want), "{want} missing from {quote}");
+    }
+    assert!(
+        quote
+            .lines()
+            .any(|l| l.starts_with("Day range") && l.ends_with(" GBp")),
+        "{quote}"
+    );
+    let line = strip_tags(&ask(&tg, CHAT, "/quote VOD.L NVDA").await);
+    assert!(line.starts_with("VOD.L 72.36 GBp (+0.50 %)"), "{line}");
+    assert!(line.contains("NVDA 189.90 USD"), "{line}");
+    bot.stop().await;
+}

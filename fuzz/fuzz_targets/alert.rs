@@ -62,6 +62,7 @@ struct Price {
     figure: f64,
     days: u16,
     threshold: String,
+    currency: Option<String>,
 }
 
 /// Any instant chrono can hold.
@@ -140,6 +141,7 @@ fn alert(input: Input) -> Alert {
                 },
             },
             threshold: p.threshold,
+            currency: p.currency,
         }),
         within_secs: input.within_secs,
     }

@@ -376,6 +376,7 @@ mod tests {
                         close: Some(100.0),
                         volume: Some(1),
                         session: Some(Session::Regular),
+                        currency: None,
                     });
                     t += step;
                 }
@@ -443,6 +444,7 @@ mod tests {
             close: Some(close),
             volume: Some(1000),
             session: None,
+            currency: None,
         };
         s.push(&bar("2026-01-30T21:00:00Z", "1d", 191.79));
         for (i, p) in [
@@ -513,6 +515,7 @@ mod tests {
             close: Some(189.0),
             volume: None,
             session: None,
+            currency: None,
         });
         assert!(
             matches!(chart(&one, Range::Day), Err(ChartError::NoData)),

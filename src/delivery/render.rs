@@ -232,7 +232,7 @@ fn templated(alert: &Alert, template: &Template, locale: &Locale) -> String {
                 Placeholder::Price => alert
                     .price
                     .as_ref()
-                    .map(|p| t.price(p.price))
+                    .map(|p| escape(&t.price_in(p.price, p.currency.as_deref())))
                     .unwrap_or_default(),
                 Placeholder::Figures => alert
                     .price

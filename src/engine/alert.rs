@@ -90,6 +90,7 @@ impl Alert {
                     date: chrono::NaiveDate::from_ymd_opt(2026, 1, 30).unwrap(),
                 },
                 threshold: "<= -2%".into(),
+                currency: None,
             }),
             within_secs: 86400,
         }

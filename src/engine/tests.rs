@@ -66,6 +66,7 @@ fn bar(time: &str, interval: &str, close: f64) -> Bar {
         close: Some(close),
         volume: Some(1_000_000),
         session: None,
+        currency: None,
     }
 }
 

@@ -185,7 +185,8 @@ impl Texts {
 
     /// One symbol's line of a `/quote` of several (`at`: when the price became known).
     pub fn quote_line(&self, symbol: &str, q: &QuoteView, at: &str) -> String {
-        let mut out = format!("<b>{symbol}</b> {}", self.price(q.last));
+        let currency = q.currency.as_deref();
+        let mut out = format!("<b>{symbol}</b> {}", self.price_in(q.last, currency));
         if let Some(c) = q.change_pct {
             out.push_str(&format!(" ({})", self.percent(c)));
         }
@@ -195,7 +196,7 @@ impl Texts {
             } else {
                 self.after_hours
             };
-            out.push_str(&format!(" · {} {when}", self.price(price)));
+            out.push_str(&format!(" · {} {when}", self.price_in(price, currency)));
         }
         out.push_str(&format!(" · {at}"));
         out

@@ -23,6 +23,22 @@ impl Texts {
         self.number(x, price_decimals(x))
     }
 
+    /// A price in its currency, where a provider named one, as a code after the number, in
+    /// every language: `72.36 GBp` (a London share's pence), `185,20 USD`; `186.25` where none
+    /// is known. A code is letters only (as [`crate::model::currency`] reads them), so it is
+    /// safe in HTML wherever the price goes.
+    pub fn price_in(&self, x: f64, currency: Option<&str>) -> String {
+        match currency.filter(|c| !c.is_empty() && c.chars().all(|c| c.is_ascii_alphabetic())) {
+            Some(c) => format!("{} {c}", self.price(x)),
+            None => self.price(x),
+        }
+    }
+
+    /// A range of prices in their currency, the code once: `71.80 – 72.90 GBp`.
+    pub fn price_range(&self, low: f64, high: f64, currency: Option<&str>) -> String {
+        format!("{} – {}", self.price(low), self.price_in(high, currency))
+    }
+
     /// A signed percentage with a real minus sign: `−2.89 %`, `+1,50 %`.
     pub fn percent(&self, change: f64) -> String {
         let s = format!("{:+.2} %", change).replacen('-', "−", 1);
@@ -140,6 +156,7 @@ mod tests {
             day_low: Some(0.000_012_1),
             day_high: Some(0.000_013),
             extended: None,
+            currency: None,
         };
         let quote = en.quote("SHIB-USD", &q, "21:00", 0);
         assert!(
@@ -147,6 +164,58 @@ mod tests {
                 && quote.contains("0.0000130")
                 && quote.contains("0.0000121"),
             "{quote}"
+        );
+    }
+
+    /// A price is quoted in its unit where the provider named one: a London share's in pence
+    /// (`GBp`), so "72.36" is not read as pounds; with no unit as before where none is known.
+    #[test]
+    fn a_price_is_quoted_in_its_currency() {
+        let (en, de) = (texts(Lang::En), texts(Lang::De));
+        assert_eq!(en.price_in(72.36, Some("GBp")), "72.36 GBp");
+        assert_eq!(de.price_in(185.2, Some("USD")), "185,20 USD");
+        assert_eq!(en.price_in(185.2, None), "185.20");
+        assert_eq!(en.price_in(185.2, Some("<b>")), "185.20");
+        let q = crate::series::QuoteView {
+            last: 72.36,
+            at: "2026-02-02T16:30:00Z".parse().unwrap(),
+            change_pct: Some(0.5),
+            previous_close: Some(72.0),
+            day_low: Some(71.8),
+            day_high: Some(72.9),
+            extended: None,
+            currency: Some("GBp".into()),
+        };
+        let quote = en.quote("VOD.L", &q, "16:30", 5);
+        for want in [
+            "<b>VOD.L</b> 72.36 GBp (+0.50 %)",
+            "Previous close 72.00 GBp",
+            "Day range 71.80 – 72.90 GBp",
+        ] {
+            assert!(quote.contains(want), "{want} missing from {quote}");
+        }
+        assert!(
+            en.quote_line("VOD.L", &q, "16:30")
+                .starts_with("<b>VOD.L</b> 72.36 GBp (+0.50 %)")
+        );
+        let evidence = crate::rules::PriceEvidence {
+            at: q.at,
+            price: 72.36,
+            session: None,
+            reference: None,
+            reference_label: String::new(),
+            change_pct: None,
+            condition: "crossed below 72.5".into(),
+            basis: crate::rules::Basis::Crossed {
+                level: 72.5,
+                below: true,
+            },
+            threshold: String::new(),
+            currency: Some("GBp".into()),
+        };
+        assert_eq!(
+            de.price_line(&evidence, "16:30"),
+            "72,36 GBp um 16:30: unter 72,50 GBp gefallen"
         );
     }
 }

@@ -548,18 +548,19 @@ impl Texts {
         use crate::rules::Basis;
         let vs = self.versus(&e.basis, &e.reference_label);
         let threshold = self.threshold(&e.threshold);
+        let currency = e.currency.as_deref();
         match &e.basis {
             Basis::Unknown => e.condition.clone(),
             Basis::Crossed { level, below: true } => self.pick(
-                format!("crossed below {}", self.price(*level)),
-                format!("unter {} gefallen", self.price(*level)),
+                format!("crossed below {}", self.price_in(*level, currency)),
+                format!("unter {} gefallen", self.price_in(*level, currency)),
             ),
             Basis::Crossed {
                 level,
                 below: false,
             } => self.pick(
-                format!("crossed above {}", self.price(*level)),
-                format!("über {} gestiegen", self.price(*level)),
+                format!("crossed above {}", self.price_in(*level, currency)),
+                format!("über {} gestiegen", self.price_in(*level, currency)),
             ),
             Basis::Gap { .. } => self.pick(
                 format!("opening gap {}", threshold),
@@ -592,34 +593,26 @@ impl Texts {
             Some(crate::model::Session::Post) => format!(" {}", self.after_hours),
             _ => String::new(),
         };
+        let price = self.price_in(e.price, e.currency.as_deref());
         match (e.change_pct, e.reference) {
-            (Some(change), Some(reference)) => self.pick(
-                format!(
-                    "{} ({}) vs {} {}, at {at}{session}",
-                    self.price(e.price),
-                    self.percent(change),
-                    self.versus(&e.basis, &e.reference_label),
-                    self.price(reference)
-                ),
-                format!(
-                    "{} ({}) ggü. {} {}, um {at}{session}",
-                    self.price(e.price),
-                    self.percent(change),
-                    self.versus(&e.basis, &e.reference_label),
-                    self.price(reference)
-                ),
-            ),
+            (Some(change), Some(reference)) => {
+                let reference = self.price_in(reference, e.currency.as_deref());
+                self.pick(
+                    format!(
+                        "{price} ({}) vs {} {reference}, at {at}{session}",
+                        self.percent(change),
+                        self.versus(&e.basis, &e.reference_label),
+                    ),
+                    format!(
+                        "{price} ({}) ggü. {} {reference}, um {at}{session}",
+                        self.percent(change),
+                        self.versus(&e.basis, &e.reference_label),
+                    ),
+                )
+            }
             _ => self.pick(
-                format!(
-                    "{} at {at}{session}: {}",
-                    self.price(e.price),
-                    self.condition(e)
-                ),
-                format!(
-                    "{} um {at}{session}: {}",
-                    self.price(e.price),
-                    self.condition(e)
-                ),
+                format!("{price} at {at}{session}: {}", self.condition(e)),
+                format!("{price} um {at}{session}: {}", self.condition(e)),
             ),
         }
     }
@@ -705,21 +698,24 @@ impl Texts {
         at: &str,
         delay_min: i64,
     ) -> String {
-        let mut out = format!("<b>{symbol}</b> {}", self.price(q.last));
+        let currency = q.currency.as_deref();
+        let mut out = format!("<b>{symbol}</b> {}", self.price_in(q.last, currency));
         if let Some(c) = q.change_pct {
             out.push_str(&format!(" ({})", self.percent(c)));
         }
         out.push('\n');
         if let Some(prev) = q.previous_close {
+            let prev = self.price_in(prev, currency);
             out.push_str(&self.pick(
-                format!("Previous close {}\n", self.price(prev)),
-                format!("Vortagesschluss {}\n", self.price(prev)),
+                format!("Previous close {prev}\n"),
+                format!("Vortagesschluss {prev}\n"),
             ));
         }
         if let (Some(lo), Some(hi)) = (q.day_low, q.day_high) {
+            let range = self.price_range(lo, hi, currency);
             out.push_str(&self.pick(
-                format!("Day range {} – {}\n", self.price(lo), self.price(hi)),
-                format!("Tagesspanne {} – {}\n", self.price(lo), self.price(hi)),
+                format!("Day range {range}\n"),
+                format!("Tagesspanne {range}\n"),
             ));
         }
         if let Some((price, session)) = q.extended {
@@ -728,7 +724,7 @@ impl Texts {
             } else {
                 self.after_hours
             };
-            out.push_str(&format!("{} {}\n", self.price(price), when));
+            out.push_str(&format!("{} {}\n", self.price_in(price, currency), when));
         }
         out.push_str(&self.pick(
             format!("Data of {at} ({delay_min} min ago)"),

@@ -157,6 +157,7 @@ impl BarsCsv {
             close: number(Some(c.close), "close")?,
             volume,
             session,
+            currency: None,
         })
     }
 }

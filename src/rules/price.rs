@@ -298,6 +298,10 @@ pub struct PriceEvidence {
     /// The threshold as written (`<= -2%`, `>= 3x`), when there is one.
     #[serde(default)]
     pub threshold: String,
+    /// The currency of the price and of a price reference or level, when a provider named it
+    /// (none in alerts stored before currencies were read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
 }
 
 /// What a price check compared, as data (what [`PriceEvidence::condition`] says in English).
@@ -421,6 +425,7 @@ impl PriceCheck {
             condition,
             basis: Basis::Unknown,
             threshold: String::new(),
+            currency: series.currency().map(str::to_string),
         };
         let pct = |from: f64| (last.price - from) / from * 100.0;
         match &self.kind {
@@ -529,6 +534,7 @@ impl PriceCheck {
                         condition: format!("opening gap {} {}%", threshold.cmp, threshold.value),
                         basis: Basis::Gap { date },
                         threshold: format!("{} {}%", threshold.cmp, threshold.value),
+                        currency: series.currency().map(str::to_string),
                     })
             }
             PriceKind::Volume { threshold, days } => {

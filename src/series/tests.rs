@@ -11,6 +11,7 @@ pub(crate) fn bar(time: &str, interval: &str, close: Option<f64>) -> Bar {
         close,
         volume: Some(1000),
         session: None,
+        currency: None,
     }
 }
 

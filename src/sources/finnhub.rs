@@ -409,6 +409,7 @@ pub fn parse_quote(body: &[u8], symbol: &str, now: DateTime<Utc>) -> Result<Vec<
             close: Some(last),
             volume: None,
             session: Some(Session::Regular),
+            currency: None,
         });
     }
     // The previous close is taken while the quote's day is today at the exchange: whether
@@ -428,6 +429,7 @@ pub fn parse_quote(body: &[u8], symbol: &str, now: DateTime<Utc>) -> Result<Vec<
                 close: Some(previous),
                 volume: None,
                 session: Some(Session::Regular),
+                currency: None,
             },
         );
     }

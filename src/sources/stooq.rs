@@ -236,6 +236,7 @@ pub fn parse_quotes(
                 .and_then(|v| v.parse::<f64>().ok())
                 .and_then(super::volume),
             session: Some(Session::Regular),
+            currency: None,
         });
     }
     let missing = requested

@@ -46,6 +46,7 @@ impl QuoteProvider for Slow {
                     close: Some(186.25),
                     volume: None,
                     session: Some(Session::Regular),
+                    currency: None,
                 }),
             }
             fetch

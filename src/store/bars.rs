@@ -81,6 +81,7 @@ impl Store {
                         close: bar.close.or(old.close),
                         volume: bar.volume.or(old.volume),
                         session: bar.session.or(old.session),
+                        currency: bar.currency.clone().or(old.currency.clone()),
                         ..bar.clone()
                     };
                     if merged != old {

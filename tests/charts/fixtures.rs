@@ -57,6 +57,7 @@ fn bar(
         close: Some(round(close)),
         volume: Some(volume),
         session: Some(session),
+        currency: None,
     }
 }
 
@@ -73,6 +74,7 @@ fn day(date: NaiveDate, open: f64, high: f64, low: f64, close: f64, volume: u64)
         close: Some(round(close)),
         volume: Some(volume),
         session: Some(Session::Regular),
+        currency: None,
     }
 }
 
@@ -200,6 +202,7 @@ pub fn seed_day() -> (Series, Alert) {
                 date: NaiveDate::from_ymd_opt(2026, 1, 30).unwrap(),
             },
             threshold: "<= -2%".into(),
+            currency: None,
         }),
         within_secs: 86_400,
     };

@@ -93,5 +93,6 @@ pub fn close(symbol: &str, time: &str, interval: &str, close: f64) -> Bar {
         close: Some(close),
         volume: None,
         session: None,
+        currency: None,
     }
 }

@@ -34,6 +34,7 @@ fn daily(symbol: &str, close: f64) -> Bar {
         close: Some(close),
         volume: None,
         session: Some(Session::Regular),
+        currency: None,
     }
 }
 
@@ -54,6 +55,7 @@ fn flat(symbol: &str, time: DateTime<Utc>, interval: &str, close: f64) -> Bar {
         close: Some(close),
         volume: Some(1000),
         session: Some(Session::Regular),
+        currency: None,
     }
 }
 

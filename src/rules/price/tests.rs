@@ -19,6 +19,7 @@ fn bar(time: &str, interval: &str, close: Option<f64>, volume: u64) -> Bar {
         close,
         volume: Some(volume),
         session: None,
+        currency: None,
     }
 }
 
@@ -447,4 +448,33 @@ fn a_change_of_exactly_the_threshold_meets_it_as_written() {
             );
         }
     }
+}
+
+/// What a check found is in the currency the series' newest bar that named one named: a bar
+/// from a provider that names none (Stooq, Finnhub) leaves it.
+#[test]
+fn the_evidence_is_in_the_series_currency() {
+    let mut s = monday();
+    let c = check(PriceKind::Change {
+        from: Reference::PreviousClose,
+        window: None,
+        threshold: pct("<= -2%"),
+    });
+    assert_eq!(
+        c.eval(&s, t("2026-02-02T21:00:00Z")).unwrap().currency,
+        None
+    );
+    s.push(&Bar {
+        currency: Some("USD".into()),
+        ..bar("2026-02-02T21:00:00Z", "30m", Some(186.25), 26_000_000)
+    });
+    s.push(&bar("2026-02-02T21:00:00Z", "1d", Some(186.25), 0));
+    let e = c.eval(&s, t("2026-02-02T21:00:00Z")).unwrap();
+    assert_eq!(e.currency.as_deref(), Some("USD"));
+    // An older bar naming another currency does not replace the newer one's.
+    s.push(&Bar {
+        currency: Some("EUR".into()),
+        ..bar("2026-02-02T15:00:00Z", "30m", Some(188.9), 30_000_000)
+    });
+    assert_eq!(s.currency(), Some("USD"));
 }

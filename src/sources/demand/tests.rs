@@ -162,6 +162,7 @@ fn a_price_far_from_the_last_one_taken_in_is_a_possible_split_until_taken_in() {
         close,
         volume: None,
         session: None,
+        currency: None,
     };
     // Nothing to compare with yet (nothing stored either).
     let first = [bar("AAPL", 0, Some(250.0)), bar("KO", 0, Some(70.0))];
@@ -198,6 +199,7 @@ fn a_pre_market_price_is_never_the_last_one_taken_in() {
         close: Some(close),
         volume: None,
         session: Some(session),
+        currency: None,
     };
     d.saw(&[bar(0, 1890.0, Session::Post)]);
     // A split's first prices, before its chart can report it: asked again each poll.

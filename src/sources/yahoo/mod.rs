@@ -117,6 +117,9 @@ struct Meta {
     chart_previous_close: Option<f64>,
     range: Option<String>,
     price_hint: Option<u32>,
+    /// The currency of the chart's prices (`USD`, `GBp` for pence; `null` for odd symbols).
+    /// Kept as read: a value of another type costs the currency, never the prices.
+    currency: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -428,6 +431,7 @@ fn chart_bars(
         )));
     }
     let decimals = meta.price_hint.unwrap_or(2).max(2);
+    let currency = crate::model::currency(meta.currency.as_ref().and_then(|c| c.as_str()));
     let exchange = exchange_for(symbol);
     // Times far from now are hostile or broken; refusing them also keeps the date arithmetic
     // below (bar ends, the previous trading day) away from chrono's limits.
@@ -506,6 +510,7 @@ fn chart_bars(
             close: Some(close),
             volume: q.volume.get(i).copied().flatten().and_then(volume),
             session,
+            currency: currency.clone(),
         });
     }
 
@@ -525,6 +530,7 @@ fn chart_bars(
             close: Some(last),
             volume: meta.regular_market_volume,
             session: Some(Session::Regular),
+            currency: currency.clone(),
         });
     }
 
@@ -554,6 +560,7 @@ fn chart_bars(
             close: Some(round(prev, decimals)),
             volume: None,
             session: Some(Session::Regular),
+            currency: currency.clone(),
         });
     }
     if bars.is_empty() {

@@ -57,6 +57,8 @@ struct SparkEntry {
     close: Vec<Option<f64>>,
     previous_close: Option<f64>,
     chart_previous_close: Option<f64>,
+    /// Not in the answers seen so far; taken if it comes.
+    currency: Option<serde_json::Value>,
 }
 
 /// One symbol of the spark endpoint's `spark.result` shape.
@@ -107,6 +109,7 @@ pub fn parse_spark(
                     meta: Meta {
                         previous_close: e.previous_close,
                         chart_previous_close: e.chart_previous_close,
+                        currency: e.currency,
                         range: Some("1d".into()),
                         ..Meta::default()
                     },

@@ -289,3 +289,39 @@ fn the_url_has_the_documented_shape() {
         "http://127.0.0.1:9/v8/finance/spark?symbols=NVDA%2CSAP.DE&range=1d&interval=5m&includePrePost=true"
     );
 }
+
+/// A chart's `currency` travels with its prices: a London share's in pence (`GBp`), as Yahoo
+/// writes it; a chart that names none, or something that is no currency code, gives none.
+#[test]
+fn the_charts_currency_travels_with_its_bars() {
+    let now = t("2026-02-02T22:45:00Z");
+    let london = CHART
+        .replace("\"currency\":\"USD\"", "\"currency\":\"GBp\"")
+        .replace("\"symbol\":\"NVDA\"", "\"symbol\":\"VOD.L\"");
+    let bars = parse_chart(london.as_bytes(), "VOD.L", "30m".parse().unwrap(), now).unwrap();
+    assert!(!bars.is_empty());
+    assert!(
+        bars.iter().all(|b| b.currency.as_deref() == Some("GBp")),
+        "{bars:?}"
+    );
+    for unknown in [
+        "\"currency\":null",
+        "\"currency\":\"<b>\"",
+        "\"currency\":\"\"",
+    ] {
+        let chart = CHART.replace("\"currency\":\"USD\"", unknown);
+        let bars = parse_chart(chart.as_bytes(), "NVDA", "30m".parse().unwrap(), now).unwrap();
+        assert!(bars.iter().all(|b| b.currency.is_none()), "{unknown}");
+    }
+    // The spark endpoint's wrapped answer has the meta too.
+    let spark = r#"{"spark":{"result":[{"symbol":"VOD.L","response":[{"meta":{"currency":"GBp","symbol":"VOD.L","chartPreviousClose":72.0,"range":"1d","priceHint":2},"timestamp":[1770049800],"indicators":{"quote":[{"close":[72.36]}]}}]}],"error":null}}"#;
+    let (bars, _) = spark::parse_spark(
+        spark.as_bytes(),
+        &["VOD.L".to_string()],
+        "30m".parse().unwrap(),
+        now,
+    )
+    .unwrap();
+    assert!(!bars.is_empty());
+    assert!(bars.iter().all(|b| b.currency.as_deref() == Some("GBp")));
+}

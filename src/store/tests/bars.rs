@@ -33,6 +33,29 @@ fn only_new_or_changed_bars_are_news(f: &Fixture) {
         ..bar("2026-02-02T21:00:00Z", 186.25)
     };
     assert!(store.changed_bars(&[partial]).unwrap().is_empty());
+    // The currency a provider names is news once, and a bar from one that names none keeps it.
+    let priced = Bar {
+        currency: Some("USD".into()),
+        ..bar("2026-02-02T21:00:00Z", 186.25)
+    };
+    let news = std::slice::from_ref(&priced);
+    assert_eq!(store.changed_bars(news).unwrap(), news);
+    store
+        .commit(&Step {
+            bars: vec![priced.clone()],
+            ..Step::default()
+        })
+        .unwrap();
+    assert!(
+        store
+            .changed_bars(&[bar("2026-02-02T21:00:00Z", 186.25)])
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.bars_of("NVDA").unwrap()[0].currency.as_deref(),
+        Some("USD")
+    );
 }
 
 fn a_split_restates_the_bars_before_it_once(f: &Fixture) {

@@ -78,6 +78,7 @@ fn bar(time: &str, close: f64) -> Bar {
         close: Some(close),
         volume: Some(1),
         session: None,
+        currency: None,
     }
 }
 
