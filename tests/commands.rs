@@ -432,9 +432,9 @@ async fn invisible_marks_pasted_with_a_ticker_are_not_read() {
         strip_tags(&ask(&tg, 42, "/alert \u{2060}NVDA\u{200e} drop 3%").await),
         "🔔 Alert #1 set: NVDA drop 3%",
     );
-    starts(
-        strip_tags(&ask(&tg, 42, "/quote N\u{feff}VDA\u{200d}").await),
-        "NVDA 18",
+    assert_eq!(
+        strip_tags(&ask(&tg, 42, "/unwatch N\u{feff}VDA\u{200d}").await),
+        "👀 Alerts about all symbols again."
     );
     bot.stop().await;
 }
@@ -493,20 +493,20 @@ async fn an_edited_command_is_answered_as_it_now_reads_and_never_makes_a_second_
     );
 
     // A command the bot does not have, fixed.
-    let qoute = tg.user_sends_as(ADMIN, ADMIN, "/qoute NVDA");
+    let wacth = tg.user_sends_as(ADMIN, ADMIN, "/wacth NVDA");
     eventually(
         Duration::from_secs(10),
         "the unknown command's answer",
         || {
             tg.sent_to(ADMIN)
                 .into_iter()
-                .find(|m| m.text.contains("There is no command /qoute"))
+                .find(|m| m.text.contains("There is no command /wacth"))
         },
     )
     .await;
-    starts(
-        text(ask_edited(&tg, ADMIN, ADMIN, qoute, "/quote NVDA").await),
-        "NVDA 18",
+    assert_eq!(
+        text(ask_edited(&tg, ADMIN, ADMIN, wacth, "/watch NVDA").await),
+        "👀 Alerts now only about: NVDA"
     );
 
     // A broadcast edited is not sent again: the chats got it once.
@@ -560,16 +560,12 @@ async fn an_edited_command_is_answered_as_it_now_reads_and_never_makes_a_second_
         "/frobnicate now",
     );
     // A command in a photo's caption is a command.
-    let photo = tg.user_sends_photo(GROUP, support::telegram::GROUP_USER, "/quote AMD");
-    let quoted = eventually(Duration::from_secs(10), "the caption's answer", || {
+    let photo = tg.user_sends_photo(GROUP, support::telegram::GROUP_USER, "/alerts");
+    let answered = eventually(Duration::from_secs(10), "the caption's answer", || {
         tg.sent_to(GROUP).into_iter().next()
     })
     .await;
-    assert!(
-        strip_tags(&quoted.text).starts_with("AMD 24"),
-        "{}",
-        quoted.text
-    );
+    starts(text(answered), "No personal alerts yet");
     starts(strip_tags(&ask(&tg, ADMIN, "/alerts").await), "Your alerts");
     let after: Vec<String> = tg
         .sent_to(ADMIN)
@@ -581,14 +577,14 @@ async fn an_edited_command_is_answered_as_it_now_reads_and_never_makes_a_second_
     assert_eq!(after.len(), 1, "only the answer to /alerts: {after:?}");
     // Its caption edited: answered as it now reads.
     let before = tg.sent_to(GROUP).len();
-    tg.user_edits_caption(GROUP, support::telegram::GROUP_USER, photo, "/quote NVDA");
+    tg.user_edits_caption(GROUP, support::telegram::GROUP_USER, photo, "/help");
     let reply = eventually(
         Duration::from_secs(10),
         "the edited caption's answer",
         || tg.sent_to(GROUP).into_iter().nth(before).map(text),
     )
     .await;
-    starts(reply, "NVDA 18");
+    starts(reply, "marketbot watches quotes");
     assert_eq!(tg.sent_to(GROUP).len(), 2, "{:?}", tg.sent_to(GROUP));
     bot.stop().await;
 }
