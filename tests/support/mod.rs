@@ -328,15 +328,7 @@ pub async fn ask_as(
     user: i64,
     text: &str,
 ) -> telegram::Sent {
-    let before = tg.sent_to(chat).len();
-    tg.user_sends_as(chat, user, text);
-    eventually(Duration::from_secs(10), text, || {
-        tg.sent_to(chat)
-            .into_iter()
-            .skip(before)
-            .find(|m| !telegram::is_alert(m))
-    })
-    .await
+    answer_to(tg, chat, text, || tg.user_sends_as(chat, user, text)).await
 }
 
 /// Edits `user`'s message `message_id` in `chat` to `text` and returns the bot's next message
@@ -348,9 +340,22 @@ pub async fn ask_edited(
     message_id: i64,
     text: &str,
 ) -> telegram::Sent {
+    answer_to(tg, chat, text, || {
+        tg.user_edits(chat, user, message_id, text)
+    })
+    .await
+}
+
+/// Does `act` in `chat` and returns the bot's next message there that is not an alert.
+async fn answer_to<T>(
+    tg: &telegram::FakeTelegram,
+    chat: i64,
+    what: &str,
+    act: impl FnOnce() -> T,
+) -> telegram::Sent {
     let before = tg.sent_to(chat).len();
-    tg.user_edits(chat, user, message_id, text);
-    eventually(Duration::from_secs(10), text, || {
+    act();
+    eventually(Duration::from_secs(10), what, || {
         tg.sent_to(chat)
             .into_iter()
             .skip(before)
