@@ -12,7 +12,7 @@ use super::{
     span, story,
 };
 use crate::model::Headline;
-use crate::personal::{Fired, News};
+use crate::personal::{Fired, Key, News};
 use crate::rules::{HeadlineMatch, Rule, Tri};
 use crate::text::NormalizedText;
 
@@ -105,8 +105,9 @@ impl Engine {
         report.matched_rules = matches.rules.iter().map(|m| m.rule).collect();
         report.cited = Some(news.cited.clone());
         report.symbols = symbols.iter().cloned().collect();
-        let (personal_matched, personal) = self.personal_news(&news, &story, &report.symbols, now);
-        if !matches.rules.is_empty() || personal_matched {
+        let (personal_held, personal) =
+            self.personal_news(&news, &story, &report.symbols, now, |_| false);
+        if !matches.rules.is_empty() || !personal_held.is_empty() {
             // Only stories some rule or personal alert cares about are remembered: copies of
             // the rest are cheap to match again and would only bloat the state.
             let state = StoryState {
@@ -122,6 +123,7 @@ impl Engine {
                         .rules
                         .iter()
                         .map(|m| self.rules.rules()[m.rule].id.clone())
+                        .chain(personal_held.iter().map(|k| k.rule_id()))
                         .collect(),
                 ),
             };
@@ -135,9 +137,9 @@ impl Engine {
 
     /// A later copy of `story`: folded into its alerts — and judged for the symbols it
     /// concerns that the story did not yet (the same article in another ticker's feed), as
-    /// those symbols' rules and personal alerts have not seen it, and by the rules whose text
-    /// part it holds and no copy's held before (a fuller wording), which have not seen the
-    /// story at all.
+    /// those symbols' rules and personal alerts have not seen it, and by the rules and
+    /// personal alerts whose text part it holds and no copy's held before (a fuller wording),
+    /// which have not seen the story at all.
     fn copy_of(
         &mut self,
         story: String,
@@ -183,33 +185,55 @@ impl Engine {
                 .collect(),
             None => BTreeSet::new(),
         };
+        let known = seen.rules.clone();
         let new_symbols = !symbols.is_subset(&earlier);
-        if !new_symbols && fresh.is_empty() {
-            return (out, report);
-        }
         before.clone_from(&all);
+        let mut held = Vec::new();
         if new_symbols {
             report.matched_rules = news.matches.rules.iter().map(|m| m.rule).collect();
             report.cited = Some(news.cited.clone());
             report.symbols = symbols.difference(&earlier).cloned().collect();
-            let (_, personal) = self.personal_news(&news, &story, &report.symbols, now);
+            let (words, personal) =
+                self.personal_news(&news, &story, &report.symbols, now, |_| false);
+            held.extend(words);
             out.extend(self.personal_alerts(personal, now));
         } else {
             report.matched_rules = fresh.iter().copied().collect();
         }
-        out.extend(self.rules_judge(&news, &story, &all, Some(&earlier), &fresh, now));
+        // The personal alerts of the symbols judged before, by a wording none of their words
+        // held on before (none known for a story remembered before its alerts were).
+        if let Some(known) = &known {
+            let judged: Vec<String> = symbols.intersection(&earlier).cloned().collect();
+            let (words, personal) = self.personal_news(&news, &story, &judged, now, |k| {
+                known.contains(&k.rule_id())
+            });
+            held.extend(words);
+            out.extend(self.personal_alerts(personal, now));
+        }
+        if let Some(known) = self
+            .remembered
+            .get_mut(&story)
+            .and_then(|s| s.rules.as_mut())
+            .filter(|_| !held.is_empty())
+        {
+            known.extend(held.iter().map(|k| k.rule_id()));
+        }
+        if !fresh.is_empty() || new_symbols {
+            out.extend(self.rules_judge(&news, &story, &all, Some(&earlier), &fresh, now));
+        }
         (out, report)
     }
 
-    /// Judges a headline of `story` against the personal alerts of `symbols`: whether any
-    /// alert's words matched, and those that fired.
+    /// Judges a headline of `story` against the personal alerts of `symbols` that `skip`
+    /// does not name: those whose words matched, and those that fired.
     fn personal_news(
         &mut self,
         news: &Judged<'_>,
         story: &str,
         symbols: &[String],
         now: DateTime<Utc>,
-    ) -> (bool, Vec<Fired>) {
+        skip: impl Fn(Key) -> bool,
+    ) -> (Vec<Key>, Vec<Fired>) {
         let series = &self.series;
         let personal = News {
             title: news.title,
@@ -218,7 +242,7 @@ impl Engine {
             at: news.at,
         };
         self.personal
-            .headline(&personal, symbols, now, |s| series.get(s))
+            .headline(&personal, symbols, now, |s| series.get(s), skip)
     }
 
     fn personal_alerts(&mut self, fired: Vec<Fired>, now: DateTime<Utc>) -> Vec<Output> {

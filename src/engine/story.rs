@@ -95,8 +95,9 @@ pub struct StoryState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symbols: Option<BTreeSet<String>>,
     /// The rules whose text part held (or waited for its price part) on a copy judged, by
-    /// id: a later copy worded so that another rule's holds too (the fuller wording that came
-    /// second) is judged for that rule. `None` in state kept before this was.
+    /// id, and the personal alerts whose words held, by their rule id: a later copy worded so
+    /// that another rule's or alert's hold too (the fuller wording that came second) is judged
+    /// for that one. `None` in state kept before this was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<BTreeSet<String>>,
 }

@@ -584,15 +584,17 @@ impl Book {
         }
     }
 
-    /// A headline about `symbols` (see [`News`]), processed at `now`. Returns whether some
-    /// alert's words matched (its story is then worth remembering), and the alerts that fired.
+    /// A headline about `symbols` (see [`News`]), processed at `now`, for the alerts `skip`
+    /// does not name (those that judged an earlier copy of its story). Returns the alerts
+    /// whose words matched (its story is then worth remembering), and those that fired.
     pub fn headline<'s>(
         &mut self,
         news: &News<'_>,
         symbols: &[String],
         now: DateTime<Utc>,
         series: impl Fn(&str) -> Option<&'s Series>,
-    ) -> (bool, Vec<Fired>) {
+        skip: impl Fn(Key) -> bool,
+    ) -> (Vec<Key>, Vec<Fired>) {
         let mut matched: Vec<(Key, Vec<MatchedTerm>)> = Vec::new();
         for symbol in symbols {
             let Some(book) = self.symbols.get(symbol.as_str()) else {
@@ -607,7 +609,7 @@ impl Book {
                 }
             }
             for key in candidates {
-                let Some(entry) = self.entries.get(&key) else {
+                let Some(entry) = self.entries.get(&key).filter(|_| !skip(key)) else {
                     continue;
                 };
                 self.judged += 1;
@@ -616,10 +618,10 @@ impl Book {
                 }
             }
         }
-        let any = !matched.is_empty();
+        let words_held: Vec<Key> = matched.iter().map(|(key, _)| *key).collect();
         if now - news.at > WITHIN {
             // Too old to pair with anything still to come.
-            return (any, Vec::new());
+            return (words_held, Vec::new());
         }
         let mut fired = Vec::new();
         // Alerts with the same price part on the same symbol share one look back.
@@ -659,7 +661,7 @@ impl Book {
                 None => self.change(key, |state| state.news = Some(Box::new(pending))),
             }
         }
-        (any, fired)
+        (words_held, fired)
     }
 
     /// Fires `key`: its cooldown starts, its waiting headline is spent, a one-shot alert is

@@ -786,3 +786,49 @@ fn a_waiting_headline_pairs_with_a_drop_against_a_new_days_close_after_a_deeper_
     let fired = bar(&mut e, on("NVDA", "2026-02-09T14:31:00Z", 94.5, "1m"));
     assert_eq!(fired, ["personal-1-1"]);
 }
+
+#[test]
+fn a_fuller_wording_of_a_story_reaches_the_personal_alerts_the_first_did_not() {
+    // One chat asked for any Nvidia news, another for news of alternatives: the first
+    // wording holds the first chat's words only, the fuller one a feed brings next (the same
+    // story) the second's too, which never saw the story.
+    let mut e = engine();
+    add(&mut e, 1, 1, "NVDA news Nvidia");
+    add(&mut e, 2, 1, "NVDA news alternatives");
+    let at = t(OPEN) + TimeDelta::minutes(5);
+    let told = |title: &str, source: &str, minutes: i64| Headline {
+        id: String::new(),
+        published: at + TimeDelta::minutes(minutes),
+        source: source.into(),
+        title: title.into(),
+        link: Some(format!("https://example.com/{source}")),
+        summary: None,
+        symbols: vec!["NVDA".into()],
+        lang: None,
+    };
+    let first = "OpenAI is unsatisfied with some Nvidia inference chips and weighs options after delays in its Stargate data center buildout";
+    let fuller = "OpenAI is unsatisfied with some Nvidia inference chips and weighs alternatives after delays in its Stargate data center buildout";
+    let mut fired = |h: Headline, minutes: i64| {
+        let now = at + TimeDelta::minutes(minutes);
+        let (out, report) = e.on_headline(&h, now);
+        (
+            alerts(out).into_iter().map(|a| a.rule).collect::<Vec<_>>(),
+            report.duplicate,
+        )
+    };
+    assert_eq!(
+        fired(told(first, "reuters", 0), 0),
+        (vec!["personal-1-1".to_string()], false)
+    );
+    assert_eq!(
+        fired(told(fuller, "bloomberg", 2), 2),
+        (vec!["personal-2-1".to_string()], true),
+        "the same story, new to the second chat's alert"
+    );
+    // Told a third time, by either wording, it is nothing new to either alert.
+    assert_eq!(
+        fired(told(&format!("UPDATE 1-{fuller}"), "yahoo", 4), 4),
+        (vec![], true)
+    );
+    assert_eq!(fired(told(first, "cnbc", 6), 6), (vec![], true));
+}
