@@ -79,6 +79,9 @@ pub async fn run(
     {
         let set = rules_rx.borrow();
         tracing::info!(rules = set.rules().len(), terms = set.term_count(), dir = %config.rules_dir.display(), "rules loaded");
+        if set.rules().is_empty() {
+            tracing::warn!(dir = %config.rules_dir.display(), "no rule in the rules directory: only personal alerts (/alert) fire");
+        }
         health.set_rules(set.rules().len());
     }
     let store = match &config.storage.postgres {

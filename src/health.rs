@@ -93,6 +93,7 @@ pub struct Health {
     pipeline: Beat,
     sender: Beat,
     telegram: Arc<AtomicU8>,
+    /// How many rules are in force, plus one: 0 until they are loaded.
     rules: Arc<AtomicU64>,
     /// `None` until known (and in tests of a single stage).
     role: Arc<std::sync::Mutex<Option<Role>>>,
@@ -198,7 +199,7 @@ impl Health {
 
     /// Records how many rules are in force.
     pub fn set_rules(&self, n: usize) {
-        self.rules.store(n as u64, Ordering::Relaxed);
+        self.rules.store(n as u64 + 1, Ordering::Relaxed);
         crate::metrics::rules_loaded(n);
     }
 
@@ -260,11 +261,16 @@ impl Health {
             }),
             None => {}
         }
+        // No rule is a bot for personal alerts (`/alert`) alone: ready all the same.
         let rules = self.rules.load(Ordering::Relaxed);
         report.checks.push(Check {
             name: "rules",
             ok: rules > 0,
-            detail: format!("{rules} loaded"),
+            detail: match rules {
+                0 => "not loaded yet".into(),
+                1 => "none in the rules directory: only personal alerts fire".into(),
+                n => format!("{} loaded", n - 1),
+            },
         });
         report.checks.push(Check {
             name: "store",
@@ -453,5 +459,32 @@ mod tests {
         let report = health.readiness(Ok(()));
         assert!(!report.ok());
         assert!(report.text().contains("FAIL telegram: unreachable"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_bot_without_rules_is_ready_for_personal_alerts() {
+        let health = Health::new(STALL_AFTER);
+        health.set_telegram(Telegram::Console);
+        let report = health.readiness(Ok(()));
+        assert!(
+            report.text().contains("FAIL rules: not loaded yet"),
+            "{}",
+            report.text()
+        );
+        health.set_rules(0);
+        let report = health.readiness(Ok(()));
+        assert!(report.ok(), "{}", report.text());
+        assert!(
+            report.text().contains("only personal alerts fire"),
+            "{}",
+            report.text()
+        );
+        health.set_rules(1);
+        assert!(
+            health
+                .readiness(Ok(()))
+                .text()
+                .contains("ok   rules: 1 loaded")
+        );
     }
 }
