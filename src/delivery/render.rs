@@ -61,6 +61,13 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Escapes a link for an `href` (any attribute value): as [`escape`], and its apostrophes
+/// too, so an attribute an author quoted with apostrophes (`href='{link}'`) ends where the
+/// link ends. Telegram reads numeric entities.
+pub fn escape_link(link: &str) -> String {
+    escape(link).replace('\'', "&#39;")
+}
+
 /// The title with the words that matched in bold, escaped.
 fn highlighted(title: &str, matched: &[MatchedTerm]) -> String {
     let mut spans: Vec<(usize, usize)> = matched
@@ -92,7 +99,7 @@ fn highlighted(title: &str, matched: &[MatchedTerm]) -> String {
 fn headline_link(h: &HeadlineRef, matched: &[MatchedTerm]) -> String {
     let title = highlighted(&h.title, matched);
     match &h.link {
-        Some(link) => format!("<a href=\"{}\">{}</a>", escape(link), title),
+        Some(link) => format!("<a href=\"{}\">{}</a>", escape_link(link), title),
         None => title,
     }
 }
@@ -146,7 +153,7 @@ fn also_html(alert: &Alert, t: &Texts) -> String {
         .also
         .iter()
         .map(|h| match &h.link {
-            Some(l) => format!("<a href=\"{}\">{}</a>", escape(l), escape(&h.source)),
+            Some(l) => format!("<a href=\"{}\">{}</a>", escape_link(l), escape(&h.source)),
             None => escape(&h.source),
         })
         .collect();
@@ -247,7 +254,7 @@ fn templated(alert: &Alert, template: &Template, locale: &Locale) -> String {
                 Placeholder::HeadlineText => headline.map(|h| escape(&h.title)).unwrap_or_default(),
                 Placeholder::Link => headline
                     .and_then(|h| h.link.as_deref())
-                    .map(escape)
+                    .map(escape_link)
                     .unwrap_or_default(),
                 Placeholder::Source => headline.map(|h| escape(&h.source)).unwrap_or_default(),
                 Placeholder::Published => headline

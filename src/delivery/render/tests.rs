@@ -98,6 +98,27 @@ fn an_anchor_whose_link_is_empty_shows_its_text_alone() {
     );
 }
 
+/// A link with an apostrophe in it, in an anchor an author quoted with apostrophes: the
+/// attribute must end where the link ends, not at its apostrophe.
+#[test]
+fn a_link_with_an_apostrophe_stays_whole_in_an_attribute_quoted_either_way() {
+    let t = Template::parse("<a href='{link}'>{source}</a> <a href=\"{link}\">more</a>").unwrap();
+    let mut a = alert();
+    a.headline.as_mut().unwrap().link = Some("https://example.com/nvidia's-rival?q='x'".into());
+    let html = alert_html(&a, Some(&t), &Locale::DEFAULT);
+    well_formed(&html);
+    let quoted = |open: &str, close: char| {
+        let (_, rest) = html.split_once(open).unwrap();
+        rest.split(close).next().unwrap().to_string()
+    };
+    let link = "https://example.com/nvidia&#39;s-rival?q=&#39;x&#39;";
+    assert_eq!(quoted("href='", '\''), link, "{html}");
+    assert_eq!(quoted("href=\"", '"'), link, "{html}");
+    // The default format's link too.
+    let html = alert_html(&a, None, &Locale::DEFAULT);
+    assert!(html.contains(&format!("<a href=\"{link}\">")), "{html}");
+}
+
 #[test]
 fn the_evidence_lists_selections_words_positions_figures_and_window() {
     let why = why_html(&alert(), &Locale::DEFAULT);

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::{Conversation, Reply};
-use crate::delivery::render::{Locale, escape, shorten};
+use crate::delivery::render::{Locale, escape, escape_link, shorten};
 use crate::i18n::texts;
 use crate::store::{Store, StoreError};
 use crate::telegram::keyboards::history_pages;
@@ -87,7 +87,7 @@ pub fn history_page(
             let title = escape(&shorten(&h.title, HEADLINE));
             match &h.link {
                 Some(link) => {
-                    let _ = write!(line, "\n<a href=\"{}\">{title}</a>", escape(link));
+                    let _ = write!(line, "\n<a href=\"{}\">{title}</a>", escape_link(link));
                 }
                 None => {
                     let _ = write!(line, "\n{title}");

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::{Conversation, NEWS_COUNT, Reply, symbols};
-use crate::delivery::render::escape;
+use crate::delivery::render::{escape, escape_link};
 use crate::series::Series;
 use crate::store::StoreError;
 
@@ -158,7 +158,7 @@ impl Conversation<'_> {
         let mut out = format!("<b>{}</b>\n", escape(&t.news_heading(&symbol)));
         for h in news {
             let title = match &h.link {
-                Some(l) => format!("<a href=\"{}\">{}</a>", escape(l), escape(&h.title)),
+                Some(l) => format!("<a href=\"{}\">{}</a>", escape_link(l), escape(&h.title)),
                 None => escape(&h.title),
             };
             let _ = write!(
