@@ -190,8 +190,9 @@ impl Access {
                 turns.errors.push((
                     what,
                     FetchError::Throttled(format!(
-                        "the plan's requests a minute are spent: {rest} symbol(s) left for the \
-                         next poll (they come first then)"
+                        "the plan's requests a minute are spent: {rest} {} left for the next \
+                         poll (they come first then)",
+                        if rest == 1 { "symbol" } else { "symbols" }
                     )),
                 ));
                 stopped_at = Some(symbol.clone());

@@ -206,7 +206,15 @@ async fn a_poll_stops_at_the_plans_limit_and_the_next_starts_where_it_stopped() 
             + 1)
             % list.len()];
         assert!(what.starts_with(&format!("{next} and ")), "{what}");
-        assert!(err.to_string().contains("left for the next poll"), "{err}");
+        let more: usize = what
+            .split(" and ")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(" more")
+            .parse()
+            .unwrap();
+        let left = format!(": {} symbols left for the next poll", more + 1);
+        assert!(err.to_string().contains(&left), "{err}");
         assert_eq!(err.kind(), "throttled");
         asked.extend(now_asked);
     }
