@@ -188,6 +188,9 @@ pub struct Postgres {
     retry_for: Duration,
     /// Whether the database was last seen unreachable (one warning per outage).
     outage: AtomicBool,
+    /// Whether, in the outage, the database could not be reached (rather than only being too
+    /// busy to do the work): what its end is called.
+    unreachable: AtomicBool,
 }
 
 impl Postgres {
@@ -272,6 +275,7 @@ impl Postgres {
             fence: RwLock::new(None),
             retry_for,
             outage: AtomicBool::new(false),
+            unreachable: AtomicBool::new(false),
         };
         pg.retrying("migrate", || {
             let (pool, schema) = (pg.pool.clone(), schema.to_owned());
@@ -327,10 +331,17 @@ impl Postgres {
             .when(|fail| fail.retryable() && started.elapsed() < self.retry_for)
             .notify(|fail, pause| {
                 let outage = matches!(fail, Fail::Unavailable(_) | Fail::Busy(_));
+                if matches!(fail, Fail::Unavailable(_)) {
+                    self.unreachable.store(true, Ordering::SeqCst);
+                }
                 if outage && !self.outage.swap(true, Ordering::SeqCst) {
+                    let what = match fail {
+                        Fail::Busy(_) => "database busy",
+                        _ => "database unreachable",
+                    };
                     tracing::warn!(
                         target: "marketbot::store",
-                        "{}: {action}: {fail}; retrying for up to {:?}",
+                        "{}: {action}: {what}: {fail}; retrying for up to {:?}",
                         self.target,
                         self.retry_for
                     );
@@ -345,7 +356,8 @@ impl Postgres {
         match result {
             Ok(value) => {
                 if self.outage.swap(false, Ordering::SeqCst) {
-                    tracing::info!(target: "marketbot::store", "{}: reachable again", self.target);
+                    let ended = outage_ended(self.unreachable.swap(false, Ordering::SeqCst));
+                    tracing::info!(target: "marketbot::store", "{}: {ended}", self.target);
                 }
                 Ok(value)
             }
@@ -893,6 +905,16 @@ impl Drop for TxConn {
 
 /// Creates the schema if missing and applies the migrations it lacks, in one transaction under
 /// an advisory lock (per schema), so concurrent starts apply each migration once.
+/// What the log says when an outage ends: whether the database could not be reached at some
+/// point of it, or was only too busy to do the work.
+fn outage_ended(unreachable: bool) -> &'static str {
+    if unreachable {
+        "reachable again"
+    } else {
+        "no longer busy"
+    }
+}
+
 async fn migrate(pool: Pool, schema: String) -> Result<(), Fail> {
     let mut client = pool.get().await.map_err(pool_fail)?;
     let tx = client.transaction().await?;

@@ -912,10 +912,15 @@ fn a_database_at_its_connection_limit_is_waited_for() {
             assert!(Instant::now() < deadline, "never refused");
             std::thread::sleep(Duration::from_millis(20));
         }
+        // A busy database, not an unreachable one: its end is told as what it was.
+        assert!(!pg.unreachable.load(Ordering::SeqCst));
         role.limit(-1);
         op.join().unwrap()
     });
     assert_eq!(got.unwrap(), Some(b"v".to_vec()));
+    assert!(!pg.outage.load(Ordering::SeqCst) && !pg.unreachable.load(Ordering::SeqCst));
+    assert_eq!(outage_ended(false), "no longer busy");
+    assert_eq!(outage_ended(true), "reachable again");
     drop(pg);
 }
 
