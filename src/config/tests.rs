@@ -158,6 +158,44 @@ fn a_schedule_that_never_fires_is_a_problem() {
     assert!(parse(&leap, &[]).is_ok());
 }
 
+/// A day-of-week given by number means other days than crontab's: `1-5` is Sunday to
+/// Thursday to the `cron` crate, Monday to Friday to anyone used to crontab. A number there is
+/// a problem that names the days it would mean; names, and steps, are fine.
+#[test]
+fn a_day_of_week_by_number_is_a_problem_naming_its_days() {
+    for (expr, days) in [
+        ("0 */5 * * * 1-5", "Sun-Thu"),
+        ("0 0 9 * * 2,4,6", "Mon,Wed,Fri"),
+        ("0 0 9 * * Mon,7", "Mon,Sat"),
+        ("0 0 9 * * 2-6/2", "Mon-Fri/2"),
+    ] {
+        let text = FULL.replace(
+            "schedule = \"0 * * * * *\"",
+            &format!("schedule = \"{expr}\""),
+        );
+        let problems = parse(&text, &[]).unwrap_err();
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(text.len(), 1, "{text:?}");
+        assert!(text[0].contains(&format!("is {days} here")), "{text:?}");
+        assert!(
+            text[0].contains(&format!("write the days by name: `{days}`")),
+            "{text:?}"
+        );
+    }
+    for fine in [
+        "0 */5 * * * Mon-Fri",
+        "0 0 9 * * */2",
+        "0 0 9 * * ?",
+        "0 0 9 1-5 * *",
+    ] {
+        let text = FULL.replace(
+            "schedule = \"0 * * * * *\"",
+            &format!("schedule = \"{fine}\""),
+        );
+        assert!(parse(&text, &[]).is_ok(), "{fine}");
+    }
+}
+
 /// A schedule whose every time has passed (a year gone by, in the seventh field) reads as
 /// cron, but its source would fetch once at the start and never again: it is a problem at its
 /// line, as of the time the config is read.

@@ -148,7 +148,23 @@ pub(super) fn parse_schedule(
             problems.push(Problem::at(file, value.span(), message, Some(hint.into())));
             None
         }
-        Ok(s) => Some(s),
+        Ok(s) => match numbered_days(expr) {
+            Some((field, named)) => {
+                problems.push(Problem::at(
+                    file,
+                    value.span(),
+                    format!(
+                        "`{expr}`: day-of-week `{field}` is {named} here, not what crontab reads \
+                         (this cron counts Sunday as 1, crontab as 0)"
+                    ),
+                    Some(format!(
+                        "write the days by name: `{named}` (weekdays are `Mon-Fri`)"
+                    )),
+                ));
+                None
+            }
+            None => Some(s),
+        },
         Err(e) => {
             let fields = expr.split_whitespace().count();
             let hint = if fields == 5 {
@@ -176,6 +192,46 @@ pub(super) fn parse_schedule(
             None
         }
     }
+}
+
+/// A day-of-week field (the sixth) that names days by number, with the days it names here,
+/// by name: cron dialects number the days differently (the `cron` crate reads `1-5` as Sunday
+/// to Thursday, crontab as Monday to Friday), so a number is a trap, never what was meant
+/// for sure. A number after `/` (a step) counts days, not names one.
+fn numbered_days(expr: &str) -> Option<(String, String)> {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    let field = expr.split_whitespace().nth(5)?;
+    let numbered = field.split(',').any(|item| {
+        item.split('/')
+            .next()
+            .is_some_and(|v| v.contains(|c: char| c.is_ascii_digit()))
+    });
+    if !numbered {
+        return None;
+    }
+    let named = field
+        .split(',')
+        .map(|item| {
+            let (values, step) = match item.split_once('/') {
+                Some((v, s)) => (v, Some(s)),
+                None => (item, None),
+            };
+            let values = values
+                .split('-')
+                .map(|v| match v.parse::<usize>() {
+                    Ok(n @ 1..=7) => DAYS[n - 1].to_string(),
+                    _ => v.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("-");
+            match step {
+                Some(step) => format!("{values}/{step}"),
+                None => values,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    Some((field.to_string(), named))
 }
 
 /// The last time of `schedule` before `now`, if it has one. Looked for year by year, from the
