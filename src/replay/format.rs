@@ -256,8 +256,19 @@ impl LineFormat for HeadlinesJsonl {
             }));
         }
         match serde_json::from_str::<Headline>(line) {
-            Ok(h) if !h.title.trim().is_empty() => Ok(Some(h)),
-            Ok(_) => Err(err("empty title".into())),
+            Ok(h) if h.title.trim().is_empty() => Err(err("empty title".into())),
+            Ok(mut h) => {
+                // In the bot's spelling, as the bars' (`brk.b` → `BRK-B`, `$nvda` → `NVDA`).
+                for s in &mut h.symbols {
+                    *s = crate::model::recorded_symbol(s).ok_or_else(|| {
+                        err(format!(
+                            "symbol `{}` is not a ticker symbol (like NVDA, BRK-B or SAP.DE)",
+                            s.trim()
+                        ))
+                    })?;
+                }
+                Ok(Some(h))
+            }
             Err(e) => Err(err(e.to_string())),
         }
     }
@@ -361,6 +372,30 @@ pub fn parse_splits_csv(text: &str) -> Result<Vec<RecordedSplit>, CsvError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A headline's symbols read as the bars' do: in the bot's spelling, and one that is no
+    /// symbol makes the line a bad one, named, rather than a symbol no rule or alert knows.
+    #[test]
+    fn a_headlines_symbols_are_read_in_the_bots_spelling() {
+        let line = |symbols: &str| {
+            format!(
+                r#"{{"published":"2026-02-02T21:47:00Z","source":"Reuters","title":"OpenAI seeks alternatives","symbols":{symbols}}}"#
+            )
+        };
+        let h = HeadlinesJsonl::default()
+            .read(&line(r#"["brk.b"," $nvda ","VOD.L","sap.de"]"#), 1)
+            .unwrap()
+            .unwrap();
+        assert_eq!(h.symbols, ["BRK-B", "NVDA", "VOD.L", "SAP.DE"]);
+        let err = HeadlinesJsonl::default()
+            .read(&line(r#"["NVDA","not one"]"#), 7)
+            .unwrap_err();
+        assert_eq!(err.line, 7);
+        assert!(
+            err.message.contains("`not one` is not a ticker symbol"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn splits_written_read_back_the_same_and_bad_lines_are_named() {
