@@ -93,6 +93,8 @@ pub struct Spec {
     pub range: Option<Range>,
     /// The symbol's exchange: its sessions align intraday candles.
     exchange: &'static Exchange,
+    /// The prices' currency, when the quote provider named it (`USD`, `GBp`).
+    currency: Option<String>,
 }
 
 /// Draws `spec` as a PNG.
@@ -115,18 +117,13 @@ pub fn render(spec: &Spec) -> Result<Vec<u8>, ChartError> {
     if let Some((at, _)) = &spec.mark {
         axis.include(*at);
     }
-    let t = texts(spec.lang);
     let last = bars.bars[bars.bars.len() - 1].close;
     let base = spec
         .reference
         .as_ref()
         .map(|(r, _)| *r)
         .unwrap_or(bars.bars[0].open);
-    let summary = format!(
-        "{}  {}",
-        t.price(last),
-        t.percent((last - base) / base * 100.0)
-    );
+    let summary = summary(spec, last, base);
     draw::png(&draw::Picture {
         title: &spec.title,
         summary: (base > 0.0).then_some(summary),
@@ -139,6 +136,16 @@ pub fn render(spec: &Spec) -> Result<Vec<u8>, ChartError> {
         tz: spec.tz,
         lang: spec.lang,
     })
+}
+
+/// The heading's last price, in its currency, and its change from `base`.
+fn summary(spec: &Spec, last: f64, base: f64) -> String {
+    let t = texts(spec.lang);
+    format!(
+        "{}  {}",
+        t.price_in(last, spec.currency.as_deref()),
+        t.percent((last - base) / base * 100.0)
+    )
 }
 
 /// The bars as drawn, and whether as candles: daily bars as they are, intraday bars gathered
@@ -222,6 +229,10 @@ pub fn alert_spec(series: &Series, alert: &Alert, lang: Lang) -> Result<Spec, Ch
         style: Style::Auto,
         range: None,
         exchange: series.exchange(),
+        currency: price
+            .currency
+            .clone()
+            .or_else(|| series.currency().map(str::to_string)),
     })
 }
 
@@ -342,6 +353,7 @@ pub fn range_spec(series: &Series, ask: &RangeChart) -> Result<Spec, ChartError>
         style,
         range: Some(range),
         exchange,
+        currency: series.currency().map(str::to_string),
     })
 }
 
@@ -349,6 +361,43 @@ pub fn range_spec(series: &Series, ask: &RangeChart) -> Result<Spec, ChartError>
 mod tests {
     use super::*;
     use crate::model::Bar;
+
+    /// The heading shows the last price in the currency the quote provider named, as `/quote`
+    /// and alerts do.
+    #[test]
+    fn the_heading_names_the_prices_currency() {
+        let symbol = "VOD.L";
+        let exchange = crate::market::exchange_for(symbol);
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 2, 2).unwrap();
+        let mut series = Series::new(symbol);
+        for (minutes, close) in [(30, 72.0), (60, 72.5), (90, 72.36)] {
+            series.push(&Bar {
+                symbol: symbol.into(),
+                time: exchange.open_on(day) + Duration::minutes(minutes),
+                interval: "30m".parse().unwrap(),
+                open: Some(close),
+                high: Some(close),
+                low: Some(close),
+                close: Some(close),
+                volume: Some(1),
+                session: Some(Session::Regular),
+                currency: Some("GBp".into()),
+            });
+        }
+        let ask = |lang| RangeChart {
+            symbol,
+            range: Range::Day,
+            style: Style::Auto,
+            now: exchange.close_on(day),
+            lang,
+            tz: Tz::UTC,
+        };
+        let spec = range_spec(&series, &ask(Lang::En)).unwrap();
+        assert_eq!(summary(&spec, 72.36, 72.0), "72.36 GBp  +0.50 %");
+        let spec = range_spec(&series, &ask(Lang::De)).unwrap();
+        assert_eq!(summary(&spec, 72.36, 72.0), "72,36 GBp  +0,50 %");
+        assert!(render(&spec).is_ok());
+    }
 
     /// `/chart 5d` the evening after Easter, for a Frankfurt listing: five days of trading
     /// (Tuesday 31 March to Wednesday 8 April 2026, Good Friday and Easter Monday closed),
