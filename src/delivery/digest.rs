@@ -79,6 +79,8 @@ pub fn send_due(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> 
             .map(|text| Delivery {
                 thread: chat.thread,
                 lang: chat.settings.lang,
+                // A digest time the chat chose inside its quiet hours: there, without a sound.
+                silent: chat.settings.quiet_until(now).is_some(),
                 ..Delivery::message(BROADCAST, Target::Telegram(chat.id), text, now)
             })
             .collect()
@@ -143,6 +145,48 @@ mod tests {
             .unwrap();
         assert_eq!(send_due(&store, t("2026-02-05T10:00:05Z")).unwrap(), 0);
         assert_eq!(send_due(&store, t("2026-02-06T07:00:05Z")).unwrap(), 1);
+    }
+
+    /// A digest time inside the chat's quiet hours: the digest goes out when asked for, as
+    /// the chat chose that time, but without a notification sound, as it chose quiet too.
+    #[test]
+    fn a_digest_due_inside_quiet_hours_goes_out_without_a_sound() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let hm = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        let mut chat = Chat::new(5, ChatKind::Private, "u".into(), t("2026-02-01T00:00:00Z"));
+        chat.settings.tz = "Europe/Berlin".into();
+        chat.settings.digest = vec![hm(7, 0), hm(18, 0)];
+        chat.settings.quiet = Some((hm(22, 0), hm(7, 30)));
+        store.put_chat(&chat).unwrap();
+        let mut silent = Vec::new();
+        for (n, (fired, due)) in [
+            ("2026-02-02T21:50:00Z", "2026-02-03T06:00:30Z"),
+            ("2026-02-03T12:00:00Z", "2026-02-03T17:00:30Z"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let alert = Alert::sample(7 + n as u64, t(fired));
+            let id = alert.id;
+            store
+                .commit(&Step {
+                    now: alert.fired_at,
+                    alerts: vec![alert],
+                    digest: vec![(5, id)],
+                    ..Step::default()
+                })
+                .unwrap();
+            assert_eq!(send_due(&store, t(due)).unwrap(), 1, "{due}");
+            let out = store.outbox().unwrap();
+            silent.push(out.last().unwrap().1.silent);
+            for (seq, _) in out {
+                store.remove_delivery(seq).unwrap();
+            }
+        }
+        // 07:00 in Berlin is inside 22:00–07:30; 18:00 is not.
+        assert_eq!(silent, [true, false]);
     }
 
     /// A chat whose record does not decode (written by a newer version, say) cannot be sent
