@@ -50,6 +50,14 @@ pub struct Chat {
     /// did not note them: every rule of such a record counts as chosen.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub by_default: BTreeSet<String>,
+    /// Rules it followed and dropped on purpose (`/unsubscribe`, a button), oldest first, at
+    /// most [`MAX_UNFOLLOWED`]; a rule leaves when it is followed again. They tell a
+    /// supergroup's drops apart when its group's migration is taken in after a command there
+    /// was answered: a rule dropped in the supergroup does not come back with the group's
+    /// (see [`Chat::take_in_rules`]). Personal alerts are not noted: one unsubscribed from is
+    /// deleted. Absent in records of versions that did not note them: nothing dropped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unfollowed: Vec<String>,
     /// When it first talked to the bot.
     pub since: DateTime<Utc>,
     /// Why it was deactivated by delivery, if it was.
@@ -230,6 +238,10 @@ pub const MAY_NOT_POST: &str = "the bot may not send messages here";
 /// ([`Chat::trim_mutes`]).
 pub const MAX_MUTES: usize = 50;
 
+/// Most rules a chat remembers having dropped ([`Chat::unfollowed`]); the oldest is forgotten
+/// first.
+pub const MAX_UNFOLLOWED: usize = 64;
+
 /// A new mute the chat has no room for: [`MAX_MUTES`] others are in force.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{MAX_MUTES} mutes are in force already")]
@@ -245,6 +257,7 @@ impl Chat {
             active: true,
             rules: BTreeSet::new(),
             by_default: BTreeSet::new(),
+            unfollowed: Vec::new(),
             since: now,
             deactivated: None,
             watch: BTreeSet::new(),
@@ -263,43 +276,57 @@ impl Chat {
         for rule in defaults {
             if self.rules.insert(rule.clone()) {
                 self.by_default.insert(rule.clone());
+                self.unfollowed.retain(|r| r != rule);
             }
         }
     }
 
-    /// Subscribes to `rule` on purpose (a rule it followed by default is chosen now).
+    /// Subscribes to `rule` on purpose (a rule it followed by default is chosen now, one it
+    /// dropped is no longer dropped).
     pub fn follow(&mut self, rule: &str) {
         self.by_default.remove(rule);
+        self.unfollowed.retain(|r| r != rule);
         self.rules.insert(rule.to_string());
     }
 
-    /// Unsubscribes from `rule`; whether it was subscribed.
+    /// Unsubscribes from `rule` on purpose, noted as dropped ([`Chat::unfollowed`]); whether
+    /// it was subscribed.
     pub fn unfollow(&mut self, rule: &str) -> bool {
         self.by_default.remove(rule);
-        self.rules.remove(rule)
+        let was = self.rules.remove(rule);
+        if was && !personal::is_personal(rule) {
+            self.unfollowed.retain(|r| r != rule);
+            self.unfollowed.push(rule.to_string());
+            let over = self.unfollowed.len().saturating_sub(MAX_UNFOLLOWED);
+            self.unfollowed.drain(..over);
+        }
+        was
     }
 
     /// Takes in the rules of `group`, the group this supergroup was (under the supergroup's
-    /// names for its personal alerts). What the supergroup chose itself stays; what `/start`
-    /// gave it by default, which nobody chose, gives way to the group's choice, so a rule the
-    /// group dropped does not come back. A group that follows nothing (it never ran `/start`:
-    /// any command makes a record) leaves the supergroup's defaults as they are, or the chat
-    /// just told by `/start` what it follows would get nothing. Only choices to follow are
-    /// kept this way: a default the supergroup dropped comes back if the group follows it.
-    /// Taking the same group in again changes nothing.
+    /// names for its personal alerts). What the supergroup chose itself stays: a rule it
+    /// follows on purpose, and a rule it dropped ([`Chat::unfollowed`]) stays dropped — the
+    /// group took no command after its migration, so the supergroup's word is the later one.
+    /// What `/start` gave it by default, which nobody chose, gives way to the group's choice,
+    /// so a rule the group dropped does not come back. A group that follows nothing (it never
+    /// ran `/start`: any command makes a record) leaves the supergroup's defaults as they are,
+    /// or the chat just told by `/start` what it follows would get nothing. Taking the same
+    /// group in again changes nothing.
     pub fn take_in_rules(&mut self, group: &Chat) {
         if group.rules.is_empty() {
             return;
         }
         let given = std::mem::take(&mut self.by_default);
         self.rules.retain(|r| !given.contains(r));
+        let dropped = |r: &String| self.unfollowed.contains(r);
+        let taken: Vec<&String> = group.rules.iter().filter(|r| !dropped(r)).collect();
         self.by_default = group
             .by_default
             .iter()
-            .filter(|r| group.rules.contains(*r) && !self.rules.contains(*r))
+            .filter(|r| taken.contains(r) && !self.rules.contains(*r))
             .cloned()
             .collect();
-        self.rules.extend(group.rules.iter().cloned());
+        self.rules.extend(taken.into_iter().cloned());
     }
 
     /// Forgets mutes that have ended and sets one on `what` until `until` (a mute on the same
@@ -538,9 +565,66 @@ mod tests {
         group.unfollow("guidance");
         older.take_in_rules(&group);
         assert!(older.rules.contains("guidance"), "{older:?}");
-        // And a chat with no default noted is written as before.
+        // And a chat with no default noted and no rule dropped is written as before.
         let json = serde_json::to_string(&Chat::new(1, ChatKind::Private, "Ann".into(), now));
-        assert!(!json.unwrap().contains("by_default"));
+        let json = json.unwrap();
+        assert!(
+            !json.contains("by_default") && !json.contains("unfollowed"),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn a_rule_dropped_on_purpose_stays_out_when_the_group_is_taken_in() {
+        let now: DateTime<Utc> = "2026-02-02T21:00:00Z".parse().unwrap();
+        let defaults = ["seed".to_string(), "guidance".to_string()];
+        let mut group = Chat::new(-44, ChatKind::Group, "Traders".into(), now);
+        group.follow_defaults(&defaults);
+        group.follow("earnings");
+        let mut supergroup = Chat::new(-10044, ChatKind::Supergroup, "Traders".into(), now);
+        supergroup.follow_defaults(&defaults);
+        supergroup.unfollow("guidance");
+        supergroup.follow("earnings");
+        supergroup.unfollow("earnings");
+        supergroup.take_in_rules(&group);
+        assert_eq!(supergroup.rules, ["seed".to_string()].into());
+        assert_eq!(supergroup.by_default, ["seed".to_string()].into());
+        // Followed again, a rule is no longer dropped: the group's choice comes in.
+        let mut back = Chat::new(-10045, ChatKind::Supergroup, "Traders".into(), now);
+        back.follow_defaults(&defaults);
+        back.unfollow("guidance");
+        back.follow("guidance");
+        // Dropped all, then `/start` again: following nothing, it takes the defaults.
+        back.unfollow("seed");
+        back.unfollow("guidance");
+        back.follow_defaults(&defaults);
+        back.take_in_rules(&group);
+        assert!(back.unfollowed.is_empty(), "{back:?}");
+        assert_eq!(back.rules.len(), 3, "{back:?}");
+    }
+
+    #[test]
+    fn rules_dropped_are_remembered_a_bounded_while() {
+        let now: DateTime<Utc> = "2026-02-02T21:00:00Z".parse().unwrap();
+        let mut chat = Chat::new(-10044, ChatKind::Supergroup, "Traders".into(), now);
+        for i in 0..MAX_UNFOLLOWED + 6 {
+            chat.follow(&format!("rule-{i}"));
+            assert!(chat.unfollow(&format!("rule-{i}")));
+        }
+        assert_eq!(chat.unfollowed.len(), MAX_UNFOLLOWED);
+        assert_eq!(chat.unfollowed[0], "rule-6", "the oldest forgotten first");
+        // Dropped again, a rule is the newest.
+        chat.follow("rule-6");
+        chat.unfollow("rule-6");
+        assert_eq!(chat.unfollowed.last().map(String::as_str), Some("rule-6"));
+        assert_eq!(chat.unfollowed.len(), MAX_UNFOLLOWED);
+        // Nothing noted for a rule not followed, nor for a personal alert (deleted with it).
+        let mut other = Chat::new(-10046, ChatKind::Supergroup, "Traders".into(), now);
+        assert!(!other.unfollow("seed"));
+        let own = crate::personal::PersonalAlert::rule_id(-10046, 1);
+        other.follow(&own);
+        assert!(other.unfollow(&own));
+        assert!(other.unfollowed.is_empty(), "{other:?}");
     }
 
     #[test]

@@ -107,8 +107,9 @@ impl Store {
     /// old record stays, deactivated. A supergroup that had a record of its own before (a
     /// command there was answered first) keeps what it chose: it takes in the group's settings
     /// where it set none (`Settings::take_in`) and the group's rules in place of those
-    /// `/start` gave it by default (`Chat::take_in_rules`); of the two chats' mutes, those
-    /// beyond the most a chat keeps give way, each logged (`Chat::trim_mutes`, by `now`).
+    /// `/start` gave it by default, never one it dropped (`Chat::take_in_rules`); of the two
+    /// chats' mutes, those beyond the most a chat keeps give way, each logged
+    /// (`Chat::trim_mutes`, by `now`).
     /// Every step can run again without harm, so a migration reported twice (service message,
     /// failed send) or cut short by a crash completes the second time. Returns whether personal
     /// alerts moved (the running bot must learn of it).
@@ -162,8 +163,8 @@ impl Store {
                     c.since = c.since.min(previous.since);
                     c.last_digest = c.last_digest.or(previous.last_digest);
                 }
-                // What the supergroup chose stays; what `/start` gave it by default gives way
-                // to the group's choice.
+                // What the supergroup chose stays, a rule it dropped too; what `/start` gave
+                // it by default gives way to the group's choice.
                 c.take_in_rules(&group);
                 c.watch.extend(group.watch.iter().cloned());
                 // A mute the supergroup set stays; one of its own that has ended gives way to

@@ -6,6 +6,7 @@ on_every_backend!(
     a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages,
     a_supergroup_that_spoke_before_its_migration_takes_the_groups_settings,
     a_supergroup_started_before_its_migration_keeps_the_rules_the_group_chose,
+    a_rule_dropped_in_the_supergroup_before_its_migration_stays_dropped,
     a_supergroup_keeps_at_most_fifty_mutes_after_taking_its_groups_in,
     a_supergroup_started_before_a_group_that_follows_nothing_keeps_its_defaults,
     a_migrated_groups_history_is_forgotten_after_a_month,
@@ -200,6 +201,51 @@ fn a_supergroup_started_before_its_migration_keeps_the_rules_the_group_chose(f: 
     // Reported again: nothing changes.
     store.migrate_chat(-44, -10_044, now).unwrap();
     assert_eq!(store.chat(-10_044).unwrap().unwrap(), moved);
+}
+
+/// Telegram may hand over a command in the supergroup (`/start`, then `/unsubscribe`) before
+/// the migration is taken in: a rule dropped there stays dropped though the group follows
+/// it — whether `/start` gave it or someone there chose it — even when the migration, cut
+/// short by a crash, is taken in again after a later drop.
+fn a_rule_dropped_in_the_supergroup_before_its_migration_stays_dropped(f: &Fixture) {
+    let store = f.open();
+    let now = Utc::now();
+    let defaults: Vec<String> = ["seed", "guidance", "chips"].map(String::from).to_vec();
+    let mut group = Chat::new(-48, ChatKind::Group, "Traders".into(), now);
+    group.follow_defaults(&defaults);
+    group.follow("earnings");
+    store.put_chat(&group).unwrap();
+    let mut early = Chat::new(-10_048, ChatKind::Supergroup, "Traders".into(), now);
+    early.follow_defaults(&defaults);
+    // A default dropped; a rule chosen, then dropped; a default dropped and followed again.
+    early.unfollow("guidance");
+    early.follow("earnings");
+    early.unfollow("earnings");
+    early.unfollow("chips");
+    early.follow("chips");
+    store.put_chat(&early).unwrap();
+    store.migrate_chat(-48, -10_048, now).unwrap();
+    let moved = store.chat(-10_048).unwrap().unwrap();
+    let rules = |names: &[&str]| names.iter().map(|r| r.to_string()).collect();
+    assert_eq!(moved.rules, rules(&["chips", "seed"]), "{moved:?}");
+    assert_eq!(moved.by_default, rules(&["seed"]));
+    // Cut short before the old record was deactivated (a crash), and a default dropped in
+    // the supergroup meanwhile: taken in again, it stays dropped.
+    store
+        .update_chat(-48, |c| {
+            c.active = true;
+            c.deactivated = None;
+        })
+        .unwrap();
+    store
+        .update_chat(-10_048, |c| {
+            c.unfollow("seed");
+        })
+        .unwrap();
+    store.migrate_chat(-48, -10_048, now).unwrap();
+    let again = store.chat(-10_048).unwrap().unwrap();
+    assert_eq!(again.rules, rules(&["chips"]), "{again:?}");
+    assert!(!store.chat(-48).unwrap().unwrap().active);
 }
 
 /// A group that never ran `/start` (a `/settings` or `/mute` there made its record) follows
