@@ -308,6 +308,74 @@ async fn a_supergroup_started_before_its_migration_keeps_what_the_group_chose() 
     bot.stop().await;
 }
 
+/// A group and the supergroup it became, which got a record of its own first, have more
+/// mutes in force together than a chat keeps: the supergroup is told, once and in the group's
+/// language, which gave way — though the migration is reported in both chats.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supergroup_is_told_once_which_mutes_gave_way_at_its_migration() {
+    use marketbot::chats::{Chat, ChatKind, MAX_MUTES, Mute, MuteTarget};
+    const OLD: i64 = -559;
+    const NEW: i64 = -1_001_559_000_000;
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let store_dir = dir.path().join("data");
+    let hours = |h: i64| seed_evening() + chrono::Duration::hours(h);
+    {
+        let store = marketbot::store::Store::open(&store_dir, 8 << 20).unwrap();
+        let mut group = Chat::new(OLD, ChatKind::Group, "Traders".into(), seed_evening());
+        group.settings.lang = marketbot::text::Lang::De;
+        for i in 0..30 {
+            group.mutes.push(Mute {
+                what: MuteTarget::Symbol(format!("G{i}")),
+                until: hours(2 * i + 1),
+            });
+        }
+        let mut early = Chat::new(NEW, ChatKind::Supergroup, "Traders".into(), seed_evening());
+        for i in 0..MAX_MUTES - 28 {
+            early.mutes.push(Mute {
+                what: MuteTarget::Symbol(format!("S{i}")),
+                until: hours(2 * i as i64 + 2),
+            });
+        }
+        store.put_chats(&[group, early]).unwrap();
+    }
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    let is_notice = |text: &str| text.contains("Supergruppe");
+    tg.migrate(OLD, NEW);
+    let notice = eventually(Duration::from_secs(10), "the notice", || {
+        tg.sent_to(NEW).into_iter().find(|m| is_notice(&m.text))
+    })
+    .await;
+    let text = strip_tags(&notice.text);
+    assert!(
+        text.contains("daher wurden 2 Stummschaltungen aufgehoben:\n• G0 — bis 02.02.2026 22:50 UTC\n• S0 — bis 02.02.2026 23:50 UTC\n"),
+        "{text}"
+    );
+    // Reported again, in the supergroup: nothing more to tell (its updates are answered in
+    // order, so the report is taken in before the reply).
+    tg.migrated_from(OLD, NEW);
+    let list = strip_tags(&ask(&tg, NEW, "/list").await);
+    assert!(list.contains("G1 (") && !list.contains("G0 ("), "{list}");
+    bot.stop().await;
+
+    let store = marketbot::store::Store::open(&store_dir, 8 << 20).unwrap();
+    let queued = store
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .filter(|(_, d)| is_notice(&d.text))
+        .count();
+    let sent = tg
+        .sent_to(NEW)
+        .iter()
+        .filter(|m| is_notice(&m.text))
+        .count();
+    assert_eq!((sent, queued), (1, 0), "told once");
+    assert_eq!(store.chat(NEW).unwrap().unwrap().mutes.len(), MAX_MUTES);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_the_bot_lacks_is_answered_in_a_group_when_addressed_to_it_by_name() {
     let tg = FakeTelegram::start().await;

@@ -406,14 +406,19 @@ impl Sender {
                         "group became a supergroup; moving its subscriptions"
                     );
                     // Moves this delivery too (an edit is dropped), so it is not tried again
-                    // under the old id.
-                    match self.store.migrate_chat(old, new_id, self.clock.now()) {
-                        Ok(true) => {
-                            if let Some(hook) = &self.after_migration {
+                    // under the old id. The supergroup is told of mutes that gave way by a
+                    // message queued with them, which the next round sends.
+                    let now = self.clock.now();
+                    match self.store.migrate_chat(old, new_id, now, |chat, lifted| {
+                        super::mutes_lifted_notice(chat, lifted, now)
+                    }) {
+                        Ok(migration) => {
+                            if migration.personal_moved
+                                && let Some(hook) = &self.after_migration
+                            {
                                 hook(old, new_id);
                             }
                         }
-                        Ok(false) => {}
                         Err(e) => tracing::error!(error = %e, "cannot migrate chat"),
                     }
                     return;

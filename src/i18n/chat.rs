@@ -1,7 +1,9 @@
-//! Texts of `/pause`, `/resume`, `/edit`, `/history`, `/quote` with several symbols, and the
-//! notice of a personal alert restated for a stock split.
+//! Texts of `/pause`, `/resume`, `/edit`, `/history`, `/quote` with several symbols, the
+//! notice of a personal alert restated for a stock split, and that of mutes a group's
+//! migration lifted.
 
-use super::Texts;
+use super::{Texts, count};
+use crate::chats::MuteTarget;
 use crate::delivery::render::escape;
 use crate::model::Split;
 use crate::series::QuoteView;
@@ -40,6 +42,46 @@ impl Texts {
                 date = split.date.format("%d.%m.%Y"),
             ),
         )
+    }
+
+    /// What a mute silences (HTML: a rule's id escaped here).
+    pub fn mute_target(&self, what: &MuteTarget) -> String {
+        match what {
+            MuteTarget::All => self.all_alerts().to_string(),
+            MuteTarget::Rule(r) => self.rule_named(&escape(r)),
+            MuteTarget::Symbol(s) => escape(s),
+        }
+    }
+
+    /// Told to a supergroup that took in its group's mutes: with them more than `most` were
+    /// in force, so the `lifted` ones (each what it silenced, HTML, and until when) gave way.
+    pub fn mutes_lifted_at_migration(&self, most: usize, lifted: &[(String, String)]) -> String {
+        let n = lifted.len();
+        let (head, item, foot) = match self.lang {
+            crate::text::Lang::En => (
+                format!(
+                    "🔊 This group is a supergroup now. With the group's mutes, more than {most} were in force here, the most a chat keeps, so {} {} lifted:",
+                    count(n, "mute", "mutes"),
+                    if n == 1 { "was" } else { "were" }
+                ),
+                "until",
+                "/list shows the mutes in force; /mute sets one again.",
+            ),
+            crate::text::Lang::De => (
+                format!(
+                    "🔊 Diese Gruppe ist jetzt eine Supergruppe. Mit den Stummschaltungen der Gruppe galten hier mehr als {most}, mehr hält ein Chat nicht; daher {} {} aufgehoben:",
+                    if n == 1 { "wurde" } else { "wurden" },
+                    count(n, "Stummschaltung", "Stummschaltungen")
+                ),
+                "bis",
+                "/list zeigt die geltenden Stummschaltungen; /mute setzt eine wieder.",
+            ),
+        };
+        let mut out = head;
+        for (what, until) in lifted {
+            out.push_str(&format!("\n• {what} — {item} {until}"));
+        }
+        format!("{out}\n{foot}")
     }
 
     /// A time zone set: its name, the date and time there now and its offset from UTC, so a

@@ -1183,6 +1183,24 @@ mod tests {
         assert_eq!(EN.unmuted(2), "🔊 2 mutes lifted.");
         assert_eq!(DE.unmuted(1), "🔊 1 Stummschaltung aufgehoben.");
         assert_eq!(DE.unmuted(3), "🔊 3 Stummschaltungen aufgehoben.");
+        let lifted = |n: usize| vec![("NVDA".to_string(), "then".to_string()); n];
+        assert!(
+            EN.mutes_lifted_at_migration(50, &lifted(1)).contains(
+                "the most a chat keeps, so 1 mute was lifted:\n• NVDA — until then\n/list"
+            )
+        );
+        assert!(
+            EN.mutes_lifted_at_migration(50, &lifted(2))
+                .contains("so 2 mutes were lifted:")
+        );
+        assert!(
+            DE.mutes_lifted_at_migration(50, &lifted(1))
+                .contains("daher wurde 1 Stummschaltung aufgehoben:\n• NVDA — bis then\n/list")
+        );
+        assert!(
+            DE.mutes_lifted_at_migration(50, &lifted(2))
+                .contains("daher wurden 2 Stummschaltungen aufgehoben:")
+        );
         assert_eq!(EN.broadcast_queued(1), "📣 Queued for 1 chat.");
         assert_eq!(EN.broadcast_queued(0), "📣 Queued for 0 chats.");
         assert_eq!(DE.broadcast_queued(1), "📣 Für 1 Chat eingereiht.");

@@ -4,9 +4,57 @@ use chrono::{DateTime, Utc};
 
 use super::kv::{Range, Tree};
 use super::{Store, StoreError, chat_key, decode, encode};
-use crate::chats::{Chat, ChatKind, MAX_MUTES, MuteTarget};
-use crate::delivery::outbox::Target;
+use crate::chats::{Chat, ChatKind, MAX_MUTES, Mute, MuteTarget};
+use crate::delivery::outbox::{Delivery, Target};
 use crate::personal;
+
+/// What a group's migration did that the running bot acts on ([`Store::migrate_chat`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Migration {
+    /// Personal alerts moved to the new id (the bot's book of them must learn of it).
+    pub personal_moved: bool,
+    /// The mutes in force that gave way: with its group's, the supergroup had more than
+    /// [`MAX_MUTES`]. The supergroup was told (a message queued), if its alerts are on.
+    pub mutes_lifted: Vec<Mute>,
+}
+
+/// Takes the group `previous` (as `group`, under the supergroup's id and names) into the
+/// supergroup's record `c` (a copy of `group` when it had none); returns the mutes in force
+/// it lifted to stay within [`MAX_MUTES`]. Taking the same group in again lifts nothing.
+fn take_in(c: &mut Chat, previous: &Chat, group: &Chat, now: DateTime<Utc>) -> Vec<Mute> {
+    let mut lifted = Vec::new();
+    // A record the supergroup got before (a command there was answered before the migration
+    // was taken in) takes in the group's settings and mutes once: a mute lifted in the
+    // supergroup since, or one that gave way, does not come back.
+    if c.migrated_from != Some(previous.id) {
+        c.settings.take_in(&previous.settings);
+        c.since = c.since.min(previous.since);
+        c.last_digest = c.last_digest.or(previous.last_digest);
+        // A mute the supergroup set stays; one of its own that has ended gives way to the
+        // group's on the same target.
+        for m in &group.mutes {
+            match c.mutes.iter_mut().find(|x| x.what == m.what) {
+                Some(own) if own.until <= now => own.until = m.until,
+                Some(_) => {}
+                None => c.mutes.push(m.clone()),
+            }
+        }
+        // The two chats' mutes together may be more than a chat keeps: then new mutes would
+        // be refused until enough of them ended.
+        lifted = c.trim_mutes(now);
+    }
+    // What the supergroup chose stays, a rule it dropped too; what `/start` gave it by
+    // default gives way to the group's choice.
+    c.take_in_rules(group);
+    c.watch.extend(group.watch.iter().cloned());
+    c.personal_next = c.personal_next.max(previous.personal_next);
+    c.migrated_from = Some(previous.id);
+    if previous.active {
+        c.active = true;
+        c.deactivated = None;
+    }
+    lifted
+}
 
 impl Store {
     /// A chat by id.
@@ -106,13 +154,14 @@ impl Store {
     /// messages in the old group are dropped: those messages cannot be edited any more). The
     /// old record stays, deactivated. A supergroup that had a record of its own before (a
     /// command there was answered first) keeps what it chose: it takes in the group's settings
-    /// where it set none (`Settings::take_in`) and the group's rules in place of those
-    /// `/start` gave it by default, never one it dropped (`Chat::take_in_rules`); of the two
-    /// chats' mutes, those beyond the most a chat keeps give way, each logged
-    /// (`Chat::trim_mutes`, by `now`).
+    /// and mutes once, settings where it set none (`Settings::take_in`), and the group's rules
+    /// in place of those `/start` gave it by default, never one it dropped
+    /// (`Chat::take_in_rules`); of the two chats' mutes, those beyond the most a chat keeps
+    /// give way (`Chat::trim_mutes`, by `now`), and the supergroup, if its alerts are on, is
+    /// told which by the messages `notice` makes of it and the mutes lifted, queued in the
+    /// outbox in the same transaction that lifts them.
     /// Every step can run again without harm, so a migration reported twice (service message,
-    /// failed send) or cut short by a crash completes the second time. Returns whether personal
-    /// alerts moved (the running bot must learn of it).
+    /// failed send) or cut short by a crash completes the second time, and tells once.
     ///
     /// Reports of one migration may come at once (the service messages in the old group and
     /// in the supergroup, handled side by side, and a failed send): they are taken one at a
@@ -122,7 +171,8 @@ impl Store {
         old: i64,
         new_id: i64,
         now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+        notice: impl Fn(&Chat, &[Mute]) -> Vec<Delivery>,
+    ) -> Result<Migration, StoreError> {
         let _one_at_a_time = self.migrating.lock().unwrap_or_else(|e| e.into_inner());
         let (old_prefix, new_prefix) = (personal::rule_prefix(old), personal::rule_prefix(new_id));
         let rename = |rule: &str| match rule.strip_prefix(old_prefix.as_str()) {
@@ -141,6 +191,7 @@ impl Store {
         let previous = self
             .chat(old)?
             .filter(|c| c.active || c.deactivated.as_deref() != Some(moved_to.as_str()));
+        let mut migration = Migration::default();
         if let Some(previous) = previous {
             // The group as it is under the new id: its personal alerts' rules renamed.
             let mut group = previous.clone();
@@ -152,41 +203,35 @@ impl Store {
                     m.what = MuteTarget::Rule(rename(r));
                 }
             }
-            // The mutes in force beyond the most a chat keeps, dropped from the merged record
-            // (the closure may run again: the last run's).
-            let dropped = std::cell::RefCell::new(Vec::new());
-            self.upsert_chat(&group, |c| {
-                // A record the supergroup got before (a command there was answered before
-                // the migration was taken in) takes in the group's settings once.
-                if c.migrated_from != Some(old) {
-                    c.settings.take_in(&previous.settings);
-                    c.since = c.since.min(previous.since);
-                    c.last_digest = c.last_digest.or(previous.last_digest);
-                }
-                // What the supergroup chose stays, a rule it dropped too; what `/start` gave
-                // it by default gives way to the group's choice.
-                c.take_in_rules(&group);
-                c.watch.extend(group.watch.iter().cloned());
-                // A mute the supergroup set stays; one of its own that has ended gives way to
-                // the group's on the same target.
-                for m in &group.mutes {
-                    match c.mutes.iter_mut().find(|x| x.what == m.what) {
-                        Some(own) if own.until <= now => own.until = m.until,
-                        Some(_) => {}
-                        None => c.mutes.push(m.clone()),
+            let fresh = encode(&group);
+            let key = chat_key(new_id);
+            // The merged record and the message telling of mutes it lifted, in one
+            // transaction: neither is written without the other.
+            let lifted = self.transact(&[Tree::Chats, Tree::Outbox], "migrating a chat", |tx| {
+                // A record that does not read (written by a later version) is left as it is.
+                let stored = tx.get(Tree::Chats, &key)?;
+                let Some(mut c) = decode::<Chat>(stored.as_deref().unwrap_or(&fresh), "chat")
+                else {
+                    return Ok(None);
+                };
+                let lifted = take_in(&mut c, &previous, &group, now);
+                tx.insert(Tree::Chats, &key, &encode(&c))?;
+                if !lifted.is_empty() && c.active {
+                    for d in notice(&c, &lifted) {
+                        let seq = tx.generate_id()?;
+                        tx.insert(Tree::Outbox, &seq.to_be_bytes(), &encode(&d))?;
                     }
                 }
-                // The two chats' mutes together may be more than a chat keeps: then new
-                // mutes would be refused until enough of them ended.
-                *dropped.borrow_mut() = c.trim_mutes(now);
-                c.personal_next = c.personal_next.max(previous.personal_next);
-                c.migrated_from = Some(old);
-                if previous.active {
-                    c.active = true;
-                    c.deactivated = None;
-                }
+                Ok(Some(lifted))
             })?;
-            for m in dropped.into_inner() {
+            let Some(lifted) = lifted else {
+                return Err(StoreError::new(
+                    format!("migrating chat {old} to {new_id}"),
+                    "the supergroup's stored record cannot be read (written by a later version?); left as it is",
+                ));
+            };
+            self.flush()?;
+            for m in &lifted {
                 tracing::warn!(
                     chat = new_id,
                     what = ?m.what,
@@ -194,8 +239,8 @@ impl Store {
                     "dropped a mute in force: with its group's, the supergroup had more than {MAX_MUTES}"
                 );
             }
+            migration.mutes_lifted = lifted;
         }
-        let mut moved = false;
         for mut alert in self.personal_alerts_of(old)? {
             let number = alert.number;
             let state = self.personal_state(old, number)?;
@@ -209,7 +254,7 @@ impl Store {
                 self.put_personal_state(new_id, number, &state)?;
             }
             self.delete_personal_alert(old, number)?;
-            moved = true;
+            migration.personal_moved = true;
         }
         self.move_digest(old, new_id)?;
         for (seq, d) in self.outbox()? {
@@ -231,7 +276,7 @@ impl Store {
             c.active = false;
             c.deactivated = Some(moved_to.clone());
         })?;
-        Ok(moved)
+        Ok(migration)
     }
 
     /// Active chats subscribed to `rule`.

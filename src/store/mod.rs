@@ -28,6 +28,7 @@ mod symbols;
 mod updates;
 
 pub use bars::Restated;
+pub use chats::Migration;
 pub use copy::{Copied, CopyError};
 pub use updates::TakeIn;
 

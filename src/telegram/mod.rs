@@ -350,11 +350,18 @@ async fn migrate(
     );
     let ctx2 = Arc::clone(ctx);
     let now = ctx.clock.now();
-    match blocking(move || ctx2.store.migrate_chat(old, new_id, now)).await? {
-        Ok(moved) => {
-            if moved {
+    let tell = move |chat: &crate::chats::Chat, lifted: &[crate::chats::Mute]| {
+        crate::delivery::mutes_lifted_notice(chat, lifted, now)
+    };
+    match blocking(move || ctx2.store.migrate_chat(old, new_id, now, tell)).await? {
+        Ok(migration) => {
+            if migration.personal_moved {
                 ctx.personal.chat_changed(old);
                 ctx.personal.chat_changed(new_id);
+            }
+            if !migration.mutes_lifted.is_empty() {
+                // The supergroup is told which mutes gave way: a message queued with them.
+                ctx.sender.wake();
             }
             if let Some(d) = &ctx.demand {
                 for chat in [old, new_id] {

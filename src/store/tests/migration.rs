@@ -1,6 +1,7 @@
 //! A group that becomes a supergroup: what the supergroup takes from it, and keeps of its own.
 
 use super::*;
+use crate::chats::MAX_MUTES;
 
 on_every_backend!(
     a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages,
@@ -8,9 +9,19 @@ on_every_backend!(
     a_supergroup_started_before_its_migration_keeps_the_rules_the_group_chose,
     a_rule_dropped_in_the_supergroup_before_its_migration_stays_dropped,
     a_supergroup_keeps_at_most_fifty_mutes_after_taking_its_groups_in,
+    a_supergroup_is_told_once_which_mutes_gave_way,
     a_supergroup_started_before_a_group_that_follows_nothing_keeps_its_defaults,
     a_migrated_groups_history_is_forgotten_after_a_month,
 );
+
+/// Migrates as the bot does: mutes lifted are told in the bot's words.
+fn migrate(store: &Store, old: i64, new_id: i64, now: DateTime<Utc>) -> Migration {
+    store
+        .migrate_chat(old, new_id, now, |chat, lifted| {
+            crate::delivery::mutes_lifted_notice(chat, lifted, now)
+        })
+        .unwrap()
+}
 
 fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages(f: &Fixture) {
     let store = f.open();
@@ -68,7 +79,7 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages(f: 
         ))
         .unwrap();
     assert!(
-        store.migrate_chat(-42, -10_042, now).unwrap(),
+        migrate(&store, -42, -10_042, now).personal_moved,
         "personal alerts moved"
     );
     let moved = store.chat(-10_042).unwrap().unwrap();
@@ -118,7 +129,7 @@ fn a_migrated_group_keeps_subscriptions_personal_alerts_and_pending_messages(f: 
             c.rules.remove("seed");
         })
         .unwrap();
-    assert!(!store.migrate_chat(-42, -10_042, now).unwrap());
+    assert_eq!(migrate(&store, -42, -10_042, now), Migration::default());
     let again = store.chat(-10_042).unwrap().unwrap();
     assert!(again.active && !again.rules.contains("seed"), "{again:?}");
     assert_eq!(store.personal_alerts_of(-10_042).unwrap().len(), 1);
@@ -146,7 +157,7 @@ fn a_supergroup_that_spoke_before_its_migration_takes_the_groups_settings(f: &Fi
         chrono::NaiveTime::from_hms_opt(6, 0, 0).unwrap(),
     ));
     store.put_chat(&early).unwrap();
-    store.migrate_chat(-43, -10_043, now).unwrap();
+    migrate(&store, -43, -10_043, now);
     let moved = store.chat(-10_043).unwrap().unwrap();
     assert!(
         moved.rules.contains("seed") && moved.rules.contains("other"),
@@ -163,7 +174,7 @@ fn a_supergroup_that_spoke_before_its_migration_takes_the_groups_settings(f: &Fi
     store
         .update_chat(-10_043, |c| c.settings.tz = "UTC".into())
         .unwrap();
-    store.migrate_chat(-43, -10_043, now).unwrap();
+    migrate(&store, -43, -10_043, now);
     assert_eq!(store.chat(-10_043).unwrap().unwrap().settings.tz, "UTC");
 }
 
@@ -185,7 +196,7 @@ fn a_supergroup_started_before_its_migration_keeps_the_rules_the_group_chose(f: 
     early.follow("chips");
     early.follow("other");
     store.put_chat(&early).unwrap();
-    store.migrate_chat(-44, -10_044, now).unwrap();
+    migrate(&store, -44, -10_044, now);
     let moved = store.chat(-10_044).unwrap().unwrap();
     let rules = |names: &[&str]| names.iter().map(|r| r.to_string()).collect();
     assert_eq!(
@@ -199,7 +210,7 @@ fn a_supergroup_started_before_its_migration_keeps_the_rules_the_group_chose(f: 
         "still nobody's choice, as in the group"
     );
     // Reported again: nothing changes.
-    store.migrate_chat(-44, -10_044, now).unwrap();
+    migrate(&store, -44, -10_044, now);
     assert_eq!(store.chat(-10_044).unwrap().unwrap(), moved);
 }
 
@@ -224,7 +235,7 @@ fn a_rule_dropped_in_the_supergroup_before_its_migration_stays_dropped(f: &Fixtu
     early.unfollow("chips");
     early.follow("chips");
     store.put_chat(&early).unwrap();
-    store.migrate_chat(-48, -10_048, now).unwrap();
+    migrate(&store, -48, -10_048, now);
     let moved = store.chat(-10_048).unwrap().unwrap();
     let rules = |names: &[&str]| names.iter().map(|r| r.to_string()).collect();
     assert_eq!(moved.rules, rules(&["chips", "seed"]), "{moved:?}");
@@ -242,7 +253,7 @@ fn a_rule_dropped_in_the_supergroup_before_its_migration_stays_dropped(f: &Fixtu
             c.unfollow("seed");
         })
         .unwrap();
-    store.migrate_chat(-48, -10_048, now).unwrap();
+    migrate(&store, -48, -10_048, now);
     let again = store.chat(-10_048).unwrap().unwrap();
     assert_eq!(again.rules, rules(&["chips"]), "{again:?}");
     assert!(!store.chat(-48).unwrap().unwrap().active);
@@ -269,7 +280,7 @@ fn a_supergroup_started_before_a_group_that_follows_nothing_keeps_its_defaults(f
         until: now - chrono::TimeDelta::hours(1),
     });
     store.put_chat(&early).unwrap();
-    store.migrate_chat(-47, -10_047, now).unwrap();
+    migrate(&store, -47, -10_047, now);
     let moved = store.chat(-10_047).unwrap().unwrap();
     assert_eq!(moved.rules, defaults.iter().cloned().collect());
     assert_eq!(
@@ -282,7 +293,6 @@ fn a_supergroup_started_before_a_group_that_follows_nothing_keeps_its_defaults(f
 }
 
 fn a_supergroup_keeps_at_most_fifty_mutes_after_taking_its_groups_in(f: &Fixture) {
-    use crate::chats::MAX_MUTES;
     let store = f.open();
     let now = Utc::now();
     let hours = |h: f64| now + chrono::TimeDelta::minutes((h * 60.0) as i64);
@@ -306,8 +316,7 @@ fn a_supergroup_keeps_at_most_fifty_mutes_after_taking_its_groups_in(f: &Fixture
     group.mutes.push(mute(MuteTarget::All, hours(0.5)));
     store.put_chat(&group).unwrap();
     store.put_chat(&early).unwrap();
-    let (logs, _guard) = crate::logging::Logs::capture();
-    store.migrate_chat(-46, -10_046, now).unwrap();
+    let migration = migrate(&store, -46, -10_046, now);
     let moved = store.chat(-10_046).unwrap().unwrap();
     assert_eq!(moved.mutes.len(), MAX_MUTES, "{:?}", moved.mutes);
     assert!(
@@ -327,7 +336,89 @@ fn a_supergroup_keeps_at_most_fifty_mutes_after_taking_its_groups_in(f: &Fixture
         assert!(!kept(MuteTarget::Rule(format!("s{i}"))), "s{i}");
     }
     assert!(kept(MuteTarget::Rule("s5".into())) && kept(MuteTarget::Symbol("G6".into())));
-    assert_eq!(logs.lines_with("dropped a mute in force"), 11, "each said");
+    // Those and no other are told.
+    let mut lifted = migration.mutes_lifted;
+    lifted.sort_by_key(|m| m.until);
+    let told: Vec<String> = lifted.iter().map(|m| format!("{:?}", m.what)).collect();
+    assert_eq!(told.len(), 11, "{told:?}");
+    assert!(
+        lifted
+            .iter()
+            .all(|m| m.until <= hours(6.0) && !kept(m.what.clone())),
+        "{told:?}"
+    );
+}
+
+/// The mutes that gave way are told to the supergroup in one message, in its language and
+/// time zone, in its topic, queued in the outbox; a migration reported again — after it
+/// completed, or cut short before the old record was deactivated — tells nothing more and
+/// brings back none of them.
+fn a_supergroup_is_told_once_which_mutes_gave_way(f: &Fixture) {
+    let store = f.open();
+    let now: DateTime<Utc> = "2026-02-02T21:00:00Z".parse().unwrap();
+    let hours = |h: f64| now + chrono::TimeDelta::minutes((h * 60.0) as i64);
+    let mut group = Chat::new(-49, ChatKind::Group, "Traders".into(), now);
+    group.settings.lang = crate::text::Lang::De;
+    for i in 0..30 {
+        group.mutes.push(Mute {
+            what: MuteTarget::Symbol(format!("G{i}")),
+            until: hours(f64::from(i) + 1.0),
+        });
+    }
+    store.put_chat(&group).unwrap();
+    let mut early = Chat::new(-10_049, ChatKind::Supergroup, "Traders".into(), now);
+    early.settings.tz = "Europe/Berlin".into();
+    early.thread = Some(5);
+    for i in 0..25 {
+        early.mutes.push(Mute {
+            what: MuteTarget::Rule(format!("s{i}")),
+            until: hours(f64::from(i) + 1.5),
+        });
+    }
+    store.put_chat(&early).unwrap();
+    let migration = migrate(&store, -49, -10_049, now);
+    // Fifty-five in force: the five ending soonest gave way.
+    let lifted: Vec<String> = migration
+        .mutes_lifted
+        .iter()
+        .map(|m| format!("{:?}", m.what))
+        .collect();
+    assert_eq!(lifted.len(), 5, "{lifted:?}");
+    let outbox = store.outbox().unwrap();
+    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    let told = &outbox[0].1;
+    assert_eq!(told.target, Target::Telegram(-10_049));
+    assert_eq!(told.alert, crate::delivery::outbox::BROADCAST);
+    assert_eq!((told.lang, told.thread), (crate::text::Lang::De, Some(5)));
+    assert!(
+        told.text
+            .contains("daher wurden 5 Stummschaltungen aufgehoben")
+            && told.text.contains("• G0 — bis 02.02.2026 23:00")
+            && told
+                .text
+                .contains("• Regel <code>s1</code> — bis 03.02.2026 00:30")
+            && told.text.contains("G2 —")
+            && !told.text.contains("G3 —")
+            && !told.text.contains("<code>s2</code>"),
+        "{}",
+        told.text
+    );
+    // Reported again after it completed: nothing more to tell.
+    assert_eq!(migrate(&store, -49, -10_049, now), Migration::default());
+    // Cut short before the old record was deactivated, as if by a crash: taken in again, the
+    // mutes that gave way stay lifted and are not told again.
+    store
+        .update_chat(-49, |c| {
+            c.active = true;
+            c.deactivated = None;
+        })
+        .unwrap();
+    let again = migrate(&store, -49, -10_049, now);
+    assert!(again.mutes_lifted.is_empty(), "{again:?}");
+    assert_eq!(store.outbox().unwrap().len(), 1, "told once");
+    let moved = store.chat(-10_049).unwrap().unwrap();
+    assert_eq!(moved.mutes.len(), MAX_MUTES);
+    assert!(!moved.muted("seed", Some("G0"), now), "{:?}", moved.mutes);
 }
 
 /// A group that became a supergroup keeps its history (`/history` in the supergroup lists
@@ -347,7 +438,7 @@ fn a_migrated_groups_history_is_forgotten_after_a_month(f: &Fixture) {
         .put_chat(&Chat::new(-5, ChatKind::Group, "Traders".into(), fired))
         .unwrap();
     store.record_sent(7, &whole(-5, 100, false), fired).unwrap();
-    store.migrate_chat(-5, -1005, fired).unwrap();
+    migrate(&store, -5, -1005, fired);
     assert_eq!(store.received(-1005, 0, 10).unwrap().0, [7]);
     store.prune(fired + chrono::TimeDelta::days(29)).unwrap();
     assert_eq!(store.received(-1005, 0, 10).unwrap().0, [7]);

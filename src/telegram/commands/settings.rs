@@ -42,12 +42,7 @@ fn hhmm(t: NaiveTime) -> String {
 
 impl Conversation<'_> {
     pub(super) fn mute_name(&self, what: &MuteTarget) -> String {
-        let t = self.t();
-        match what {
-            MuteTarget::All => t.all_alerts().to_string(),
-            MuteTarget::Rule(r) => t.rule_named(&escape(r)),
-            MuteTarget::Symbol(s) => escape(s),
-        }
+        self.t().mute_target(what)
     }
 
     /// The chat's mutes in force, each with when it ends.
