@@ -168,7 +168,11 @@ impl Reloader {
     }
 
     /// Compiles these files and publishes the result; a file that does not compile is
-    /// replaced by its last good version (or left out when it never compiled).
+    /// replaced by its last good version (or left out when it never compiled). When the files
+    /// that do not compile are as they were when they last did, a lexicon edit broke them:
+    /// the lexicons go back to their last good versions (the rules' edits still apply, those
+    /// that need the new lexicons left out in turn). Nothing is published only when even that
+    /// does not compile.
     fn apply(
         &self,
         good: &mut Good,
@@ -176,55 +180,82 @@ impl Reloader {
         lexicon_files: Vec<SourceFile>,
         mut report: ReloadReport,
     ) -> ReloadReport {
-        let attempt = rules::compile(rule_files.clone(), lexicon_files.clone());
-        let (set, files) = match attempt {
-            Ok(set) => (
-                Some(set),
-                rule_files
+        let last_good = |path: &PathBuf| {
+            good.files.get(path).map(|text| SourceFile {
+                path: path.clone(),
+                text: text.clone(),
+            })
+        };
+        let changed = |f: &SourceFile| good.files.get(&f.path) != Some(&f.text);
+        let on_disk: BTreeMap<PathBuf, String> = rule_files
+            .iter()
+            .chain(&lexicon_files)
+            .map(|f| (f.path.clone(), f.text.clone()))
+            .collect();
+        let (mut rules_now, mut lexicons_now) = (rule_files, lexicon_files);
+        let mut lexicons_reverted = false;
+        let set = loop {
+            let problems = match rules::compile(rules_now.clone(), lexicons_now.clone()) {
+                Ok(set) => break Some(set),
+                Err(problems) => problems,
+            };
+            let broken: Vec<PathBuf> = problems.iter().map(|p| p.path.clone()).collect();
+            for p in problems {
+                if !report
+                    .problems
                     .iter()
-                    .chain(&lexicon_files)
-                    .cloned()
-                    .collect::<Vec<_>>(),
-            ),
-            Err(problems) => {
+                    .any(|q| q.to_string() == p.to_string())
+                {
+                    report.problems.push(p);
+                }
+            }
+            let swappable =
+                |files: &[SourceFile]| files.iter().any(|f| broken.contains(&f.path) && changed(f));
+            if swappable(&rules_now) || swappable(&lexicons_now) {
                 // Swap each broken file for its last good version (or leave a new one out).
-                let broken: Vec<PathBuf> = problems.iter().map(|p| p.path.clone()).collect();
-                report.problems.extend(problems);
-                let fallback = |files: &[SourceFile]| -> Vec<SourceFile> {
+                let fallback = |files: Vec<SourceFile>| -> Vec<SourceFile> {
                     files
-                        .iter()
-                        .filter_map(|f| {
-                            if !broken.contains(&f.path) {
-                                return Some(f.clone());
-                            }
-                            good.files.get(&f.path).map(|text| SourceFile {
-                                path: f.path.clone(),
-                                text: text.clone(),
-                            })
+                        .into_iter()
+                        .filter_map(|f| match broken.contains(&f.path) && changed(&f) {
+                            true => last_good(&f.path),
+                            false => Some(f),
                         })
                         .collect()
                 };
-                let (rules_fb, lex_fb) = (fallback(&rule_files), fallback(&lexicon_files));
-                report.kept.extend(
-                    broken
-                        .iter()
-                        .filter(|p| good.files.contains_key(*p))
-                        .cloned(),
-                );
-                report.kept.sort();
-                report.kept.dedup();
-                match rules::compile(rules_fb.clone(), lex_fb.clone()) {
-                    Ok(set) => (Some(set), rules_fb.into_iter().chain(lex_fb).collect()),
-                    // Still broken (a lexicon change breaks other rules): keep everything as is.
-                    Err(_) => (None, Vec::new()),
-                }
+                rules_now = fallback(rules_now);
+                lexicons_now = fallback(lexicons_now);
+            } else if !lexicons_reverted {
+                // Files broken as they were when they compiled: the lexicons as they were.
+                let lexicons = self.dir.join("lexicons");
+                lexicons_now = good
+                    .files
+                    .keys()
+                    .filter(|p| p.parent() == Some(lexicons.as_path()))
+                    .filter_map(last_good)
+                    .collect();
+                lexicons_reverted = true;
+            } else {
+                break None;
             }
         };
         match set {
             Some(set) => {
                 report.rules = set.rules().len();
                 report.applied = true;
-                good.files = files.into_iter().map(|f| (f.path, f.text)).collect();
+                good.files = rules_now
+                    .into_iter()
+                    .chain(lexicons_now)
+                    .map(|f| (f.path, f.text))
+                    .collect();
+                // Kept: in force, but not as the directory has it now.
+                report.kept.extend(
+                    good.files
+                        .iter()
+                        .filter(|(p, text)| on_disk.get(*p) != Some(*text))
+                        .map(|(p, _)| p.clone()),
+                );
+                report.kept.sort();
+                report.kept.dedup();
                 self.publish.send_replace(Arc::new(set));
             }
             None => {
@@ -335,6 +366,50 @@ mod tests {
         assert!(reloader.changed(), "the mounted version changed");
         reloader.reload();
         assert_eq!(rx.borrow().get("globex").unwrap().title, "Globex, updated");
+    }
+
+    /// A lexicon edit that breaks a rule nobody touched (an entity renamed that the rule
+    /// names): the lexicon's previous version stays, with the rule, and the rest of what
+    /// changed is applied — not the whole reload given up.
+    #[test]
+    fn a_lexicon_edit_that_breaks_an_unchanged_rule_keeps_the_previous_lexicon() {
+        let dir = tempfile::tempdir().unwrap();
+        let lexicons = dir.path().join("lexicons");
+        std::fs::create_dir(&lexicons).unwrap();
+        let lexicon = "[entity.acme]\naliases = [\"Acme\", \"Acme Corp\"]\n";
+        std::fs::write(lexicons.join("companies.toml"), lexicon).unwrap();
+        let names_acme = RULE.replace("any = [\"acme\"]", "any = [\"@acme\"]");
+        std::fs::write(dir.path().join("acme.toml"), &names_acme).unwrap();
+        let (reloader, rx) = Reloader::load(dir.path()).unwrap();
+        assert_eq!(rx.borrow().rules().len(), 1);
+
+        std::fs::write(
+            lexicons.join("companies.toml"),
+            lexicon.replace("entity.acme", "entity.acme_inc"),
+        )
+        .unwrap();
+        let globex = RULE.replace("acme", "globex").replace("Acme", "Globex");
+        std::fs::write(dir.path().join("globex.toml"), &globex).unwrap();
+        let report = reloader.reload();
+        assert!(report.applied, "{}", report.summary());
+        assert_eq!(report.rules, 2, "{}", report.summary());
+        assert!(rx.borrow().get("acme").is_some() && rx.borrow().get("globex").is_some());
+        assert_eq!(
+            report.kept,
+            [lexicons.join("companies.toml")],
+            "{}",
+            report.summary()
+        );
+        assert_eq!(report.problems[0].path, dir.path().join("acme.toml"));
+        // Mended, the new lexicon applies.
+        std::fs::write(
+            dir.path().join("acme.toml"),
+            names_acme.replace("@acme", "@acme_inc"),
+        )
+        .unwrap();
+        let report = reloader.reload();
+        assert!(report.problems.is_empty(), "{}", report.summary());
+        assert_eq!(report.rules, 2);
     }
 
     #[test]
