@@ -183,6 +183,11 @@ pub async fn run(
             "allowlist: chats neither listed nor let in stopped receiving alerts (they may ask with /start)"
         );
     }
+    // Chats that follow a rule under an id it had before (`formerly`) follow it under its id
+    // now; rules gone that chats follow are logged. On each reload too, from here on.
+    let in_force = Arc::clone(&rules_rx.borrow());
+    crate::reload::carry_over(&store, &in_force, None)?;
+    reloader.carry_chats_in(store.clone());
     let (personal_sync, personal_changes) = crate::pipeline::personal_sync();
     // Without a token standard output is the bot's only output: once nobody reads it, the
     // console sink cancels this (the sender stops at once) and the bot stops cleanly.
@@ -259,6 +264,7 @@ pub async fn run(
             .with_flood_control(flood)
             .with_beat(health.sender())
             .while_leading(leading.clone())
+            .with_rules(rules_rx.clone())
             .after_migration(move |old, new_id| {
                 sync.chat_changed(old);
                 sync.chat_changed(new_id);
@@ -323,18 +329,17 @@ pub async fn run(
     drop(ctx);
     tracing::info!(sources = names.len(), mode = ?mode, "marketbot running");
 
-    // Reload reports go to the log and, when there are problems, to the admins.
+    // Reload reports go to the log and, when there are problems or a rule chats follow went,
+    // to the admins.
     let admins_bot = bot.as_ref().map(|(b, _)| b.clone());
     let admins = config.telegram.admins.clone();
     let admins_pacer = Arc::clone(&pacer);
     let report_reload = move |report: ReloadReport| {
-        if report.problems.is_empty() {
-            tracing::info!("{}", report.summary());
-        } else {
-            tracing::error!("{}", report.summary());
-            if let Some(bot) = &admins_bot {
-                telegram::notify_admins(bot, &admins_pacer, &admins, &report.summary());
-            }
+        report.log();
+        if report.tells_admins()
+            && let Some(bot) = &admins_bot
+        {
+            telegram::notify_admins(bot, &admins_pacer, &admins, &report.summary());
         }
     };
     let watcher = config.rules_watch.map(|interval| {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::text::Lang;
 
 use crate::personal;
+use crate::rules::FormerId;
 
 /// What kind of Telegram chat.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -329,6 +330,46 @@ impl Chat {
         self.rules.extend(taken.into_iter().cloned());
     }
 
+    /// Moves what the chat chose about the rule `old` to `new`, the id it was renamed to:
+    /// its subscription (given by default still, unless it chose `new` already), a mute of it
+    /// (of two mutes, the one ending later stays) and having dropped it on purpose. Whether anything changed; moving
+    /// again changes nothing.
+    pub fn rename_rule(&mut self, old: &str, new: &str) -> bool {
+        let mut changed = false;
+        if self.rules.remove(old) {
+            if self.by_default.remove(old) && !self.rules.contains(new) {
+                self.by_default.insert(new.to_string());
+            }
+            self.rules.insert(new.to_string());
+            changed = true;
+        }
+        changed |= self.by_default.remove(old);
+        // A rule it dropped on purpose stays dropped under its new id.
+        if let Some(i) = self.unfollowed.iter().position(|r| r == old) {
+            self.unfollowed.remove(i);
+            if !self.unfollowed.iter().any(|r| r == new) {
+                self.unfollowed.insert(i, new.to_string());
+            }
+            changed = true;
+        }
+        let rule = |id: &str| MuteTarget::Rule(id.to_string());
+        if let Some(i) = self.mutes.iter().position(|m| m.what == rule(old)) {
+            let was = self.mutes.remove(i);
+            match self.mutes.iter_mut().find(|m| m.what == rule(new)) {
+                Some(kept) => kept.until = kept.until.max(was.until),
+                None => self.mutes.insert(
+                    i,
+                    Mute {
+                        what: rule(new),
+                        until: was.until,
+                    },
+                ),
+            }
+            changed = true;
+        }
+        changed
+    }
+
     /// Forgets mutes that have ended and sets one on `what` until `until` (a mute on the same
     /// target is changed in place). A new target beyond the [`MAX_MUTES`] in force is refused:
     /// no mute the chat set is dropped behind its back.
@@ -397,11 +438,23 @@ impl Chat {
 
     /// Whether an alert of `rule` about `symbol` is silenced at `now`.
     pub fn muted(&self, rule: &str, symbol: Option<&str>, now: DateTime<Utc>) -> bool {
+        self.muted_as(rule, &[], symbol, now)
+    }
+
+    /// Whether an alert of `rule`, once called `formerly`, about `symbol` is silenced at
+    /// `now`: a mute of it under any of its ids counts.
+    fn muted_as(
+        &self,
+        rule: &str,
+        formerly: &[FormerId],
+        symbol: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> bool {
         self.mutes.iter().any(|m| {
             m.until > now
                 && match &m.what {
                     MuteTarget::All => true,
-                    MuteTarget::Rule(r) => r == rule,
+                    MuteTarget::Rule(r) => r == rule || formerly.iter().any(|f| f.id == *r),
                     MuteTarget::Symbol(s) => symbol == Some(s.as_str()),
                 }
         })
@@ -409,13 +462,29 @@ impl Chat {
 
     /// What to do with an alert of `rule` about `symbol` at `now`.
     pub fn disposition(&self, rule: &str, symbol: Option<&str>, now: DateTime<Utc>) -> Disposition {
+        self.disposition_as(rule, &[], symbol, now)
+    }
+
+    /// What to do with an alert of `rule`, once called `formerly` (see
+    /// [`crate::rules::Rule::formerly`]), about `symbol` at `now`: a chat whose subscription
+    /// or mute is still under an old id (its record not yet moved to the new one, see
+    /// [`Chat::rename_rule`]) is treated as if it were.
+    pub fn disposition_as(
+        &self,
+        rule: &str,
+        formerly: &[FormerId],
+        symbol: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Disposition {
         // A personal alert is its own chat's, whatever became of it after it fired (a
         // one-shot alert is gone by then); any other rule needs a subscription.
         let wanted = match personal::Key::of_rule(rule) {
             Some(key) => key.chat == self.id || Some(key.chat) == self.migrated_from,
-            None => self.rules.contains(rule),
+            None => {
+                self.rules.contains(rule) || formerly.iter().any(|f| self.rules.contains(&f.id))
+            }
         };
-        if !self.active || !wanted || self.muted(rule, symbol, now) {
+        if !self.active || !wanted || self.muted_as(rule, formerly, symbol, now) {
             return Disposition::Skip;
         }
         // A personal alert names its symbol: the watch list does not filter it.
@@ -625,6 +694,54 @@ mod tests {
         other.follow(&own);
         assert!(other.unfollow(&own));
         assert!(other.unfollowed.is_empty(), "{other:?}");
+    }
+
+    #[test]
+    fn a_chat_not_yet_moved_to_a_renamed_rule_is_asked_as_if_it_were() {
+        let now: DateTime<Utc> = "2026-02-02T21:00:00Z".parse().unwrap();
+        let formerly = [FormerId {
+            id: "acme".into(),
+            fingerprint: None,
+        }];
+        let mut chat = Chat::new(42, ChatKind::Private, "Ann".into(), now);
+        chat.follow("acme");
+        assert_eq!(chat.disposition("acme-news", None, now), Disposition::Skip);
+        assert_eq!(
+            chat.disposition_as("acme-news", &formerly, None, now),
+            Disposition::Now
+        );
+        chat.mute(
+            MuteTarget::Rule("acme".into()),
+            now + chrono::TimeDelta::hours(1),
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            chat.disposition_as("acme-news", &formerly, None, now),
+            Disposition::Skip,
+            "muted under its old id"
+        );
+        // Moved: the same answers.
+        assert!(chat.rename_rule("acme", "acme-news"));
+        assert!(!chat.rename_rule("acme", "acme-news"), "moved once");
+        // Dropped on purpose under its old id, it stays dropped under the new one (a
+        // supergroup's migration does not bring it back).
+        let mut dropped = Chat::new(43, ChatKind::Group, "G".into(), now);
+        dropped.follow("acme");
+        assert!(dropped.unfollow("acme"));
+        assert!(dropped.rename_rule("acme", "acme-news"));
+        assert_eq!(dropped.unfollowed, ["acme-news"]);
+        assert!(!dropped.rename_rule("acme", "acme-news"), "moved once");
+        assert_eq!(
+            chat.disposition_as(
+                "acme-news",
+                &formerly,
+                None,
+                now + chrono::TimeDelta::hours(2)
+            ),
+            Disposition::Now
+        );
+        assert_eq!(chat.disposition("acme-news", None, now), Disposition::Skip);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::watch;
@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::i18n::count;
 use crate::problem::{Problem, SourceFile};
 use crate::rules::{self, RuleSet};
+use crate::store::{Store, StoreError};
 
 /// The shortest time between two looks at the rules directory (`rules.watch`): each look
 /// reads every file's metadata, and a shorter interval would have the watcher do little else
@@ -35,9 +36,131 @@ pub struct ReloadReport {
     pub problems: Vec<Problem>,
     /// Files whose previous good version is still in force because the new one is broken.
     pub kept: Vec<PathBuf>,
+    /// What the chats' subscriptions made of the new set (none without a store, or when no
+    /// new set was published).
+    pub followed: Option<Followed>,
+    /// Why the chats' subscriptions could not be looked at (the store failed); the next
+    /// reload or start tries again.
+    pub store_error: Option<String>,
+}
+
+/// Chats moved to the rules renamed (`formerly`), and the rules gone that chats still follow.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Followed {
+    /// Each old id whose chats moved to the rule's new id now: old id, new id, chats.
+    pub renamed: Vec<(String, String, usize)>,
+    /// Rule ids no rule has or names in `formerly` that active chats follow: their
+    /// subscriptions stay stored, for the rule to come back to.
+    pub missing: Vec<Missing>,
+}
+
+/// A rule id chats follow that no rule in force has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Missing {
+    /// The id.
+    pub id: String,
+    /// Active chats following it.
+    pub chats: usize,
+    /// Whether the rule was in force until this reload (its file deleted or its id changed
+    /// just now), rather than gone before.
+    pub just_now: bool,
+}
+
+impl Followed {
+    /// One line per rename and per rule gone, for logs and admins.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (old, new, chats) in &self.renamed {
+            out.push(format!(
+                "rule `{old}` renamed to `{new}`: {} moved to it",
+                count(*chats, "chat", "chats")
+            ));
+        }
+        for m in &self.missing {
+            out.push(format!(
+                "no rule `{}` is in force, but {} {} it: kept for when it comes back (or name `{}` in `formerly` of the rule that took its place)",
+                m.id,
+                count(m.chats, "chat", "chats"),
+                if m.chats == 1 { "follows" } else { "follow" },
+                m.id
+            ));
+        }
+        out
+    }
+}
+
+/// Moves the chats that follow an old id of a rule renamed in `rules` (`formerly`) to its
+/// id now, and finds the rules chats follow that `rules` does not have (`previous`, the set
+/// in force before, tells which of them went just now). Logs what it did and found: each
+/// move, and a warning for each rule gone that chats follow. Safe to run again at any
+/// time (on start and on each reload): a move done is not done again, one cut short is
+/// completed.
+pub fn carry_over(
+    store: &Store,
+    rules: &RuleSet,
+    previous: Option<&RuleSet>,
+) -> Result<Followed, StoreError> {
+    let renames: Vec<(String, String)> = rules
+        .renames()
+        .map(|(old, rule)| (old.to_string(), rule.id.clone()))
+        .collect();
+    let found = store.rename_rules(&renames)?;
+    let mut followed = Followed::default();
+    for (old, new) in renames {
+        if let Some(&chats) = found.moved.get(&old) {
+            tracing::info!(rule = %new, formerly = %old, chats, "chats moved to a renamed rule");
+            followed.renamed.push((old, new, chats));
+        }
+    }
+    for (id, &chats) in &found.following {
+        // (An old id still followed — a record that could not be changed — is the renamed
+        // rule's: its alerts reach those chats all the same.)
+        if rules.current(id).is_some() {
+            continue;
+        }
+        tracing::warn!(
+            rule = %id,
+            chats,
+            "no rule of this id is in force, but chats follow it: their subscriptions are kept for when it comes back (or name it in `formerly` of the rule that took its place)"
+        );
+        followed.missing.push(Missing {
+            id: id.clone(),
+            chats,
+            just_now: previous.is_some_and(|p| p.get(id).is_some()),
+        });
+    }
+    Ok(followed)
 }
 
 impl ReloadReport {
+    /// Whether the admins are told (in Telegram): when a file has problems, when a rule that
+    /// chats follow went with this reload, or when the chats could not be looked at.
+    pub fn tells_admins(&self) -> bool {
+        !self.problems.is_empty()
+            || self.store_error.is_some()
+            || self
+                .followed
+                .as_ref()
+                .is_some_and(|f| f.missing.iter().any(|m| m.just_now))
+    }
+
+    /// Logs the summary: an error with problems, a warning when chats follow a rule that is
+    /// gone or could not be looked at, news otherwise.
+    pub fn log(&self) {
+        if !self.problems.is_empty() {
+            tracing::error!("{}", self.summary());
+        } else if self.store_error.is_some()
+            || self
+                .followed
+                .as_ref()
+                .is_some_and(|f| !f.missing.is_empty())
+        {
+            tracing::warn!("{}", self.summary());
+        } else {
+            tracing::info!("{}", self.summary());
+        }
+    }
+
     /// One paragraph for logs and admins.
     pub fn summary(&self) -> String {
         let mut out = if self.problems.is_empty() {
@@ -57,6 +180,14 @@ impl ReloadReport {
         }
         for p in &self.problems {
             out.push_str(&format!("\n{p}"));
+        }
+        for line in self.followed.iter().flat_map(Followed::lines) {
+            out.push_str(&format!("\n{line}"));
+        }
+        if let Some(e) = &self.store_error {
+            out.push_str(&format!(
+                "\ncannot look at the chats' subscriptions ({e}); tried again with the next reload"
+            ));
         }
         out
     }
@@ -98,6 +229,9 @@ pub struct Reloader {
     dir: PathBuf,
     publish: watch::Sender<Arc<RuleSet>>,
     good: Mutex<Good>,
+    /// Where the chats are, once the bot leads: each new set carries them over
+    /// ([`carry_over`]).
+    store: OnceLock<Store>,
 }
 
 impl Reloader {
@@ -119,8 +253,15 @@ impl Reloader {
             dir: dir.to_path_buf(),
             publish,
             good: Mutex::new(Good { files, stamp }),
+            store: OnceLock::new(),
         };
         Ok((reloader, receiver))
+    }
+
+    /// From now on, each new rule set carries the chats in `store` over to it: chats of
+    /// renamed rules moved, rules gone that chats follow reported ([`carry_over`]).
+    pub fn carry_chats_in(&self, store: Store) {
+        let _ = self.store.set(store);
     }
 
     /// Reloads now, whether or not anything changed.
@@ -256,7 +397,17 @@ impl Reloader {
                 );
                 report.kept.sort();
                 report.kept.dedup();
-                self.publish.send_replace(Arc::new(set));
+                let set = Arc::new(set);
+                let previous = self.publish.send_replace(Arc::clone(&set));
+                if let Some(store) = self.store.get() {
+                    match carry_over(store, &set, Some(&previous)) {
+                        Ok(followed) => report.followed = Some(followed),
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot carry the chats over to the rules reloaded");
+                            report.store_error = Some(e.to_string());
+                        }
+                    }
+                }
             }
             None => {
                 report.rules = self.publish.borrow().rules().len();
@@ -447,5 +598,93 @@ mod tests {
         assert_eq!(rx.borrow().rules().len(), 1);
         assert!(rx.borrow().get("acme").is_none());
         assert!(!reloader.changed());
+    }
+}
+
+#[cfg(test)]
+mod carrying_chats_over {
+    use super::*;
+    use crate::chats::{Chat, ChatKind, MuteTarget};
+
+    fn rule(id: &str, formerly: &str) -> String {
+        format!(
+            "id = \"{id}\"\n{formerly}title = \"News\"\ncondition = \"a\"\n[text.a]\nany = [\"acme\"]\n"
+        )
+    }
+
+    #[test]
+    fn a_reload_moves_chats_to_a_renamed_rule_and_tells_of_a_rule_gone_that_chats_follow() {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("rules");
+        std::fs::create_dir(&rules).unwrap();
+        std::fs::write(rules.join("acme.toml"), rule("acme", "")).unwrap();
+        std::fs::write(rules.join("globex.toml"), rule("globex", "")).unwrap();
+        let store = Store::open(&dir.path().join("state"), 1 << 20).unwrap();
+        let now = "2026-02-02T21:00:00Z".parse().unwrap();
+        let mut chat = Chat::new(1, ChatKind::Private, "Ann".into(), now);
+        chat.follow("acme");
+        chat.follow("globex");
+        chat.mute(
+            MuteTarget::Rule("acme".into()),
+            now + chrono::TimeDelta::days(1),
+            now,
+        )
+        .unwrap();
+        store.put_chat(&chat).unwrap();
+        let (reloader, rx) = Reloader::load(&rules).unwrap();
+        // At start: nothing to move, nothing missing.
+        let start = carry_over(&store, &rx.borrow(), None).unwrap();
+        assert_eq!(start, Followed::default());
+        reloader.carry_chats_in(store.clone());
+
+        // Renamed, and globex's file deleted.
+        std::fs::remove_file(rules.join("acme.toml")).unwrap();
+        std::fs::write(
+            rules.join("acme-news.toml"),
+            rule("acme-news", "formerly = [\"acme\"]\n"),
+        )
+        .unwrap();
+        std::fs::remove_file(rules.join("globex.toml")).unwrap();
+        let report = reloader.reload();
+        let followed = report.followed.clone().expect("the chats looked at");
+        assert_eq!(
+            followed.renamed,
+            [("acme".to_string(), "acme-news".to_string(), 1)]
+        );
+        assert_eq!(
+            followed.missing,
+            [Missing {
+                id: "globex".into(),
+                chats: 1,
+                just_now: true
+            }]
+        );
+        let chat = store.chat(1).unwrap().unwrap();
+        assert_eq!(
+            chat.rules,
+            ["acme-news".to_string(), "globex".to_string()].into(),
+            "the subscription to the rule gone is kept"
+        );
+        assert_eq!(chat.mutes[0].what, MuteTarget::Rule("acme-news".into()));
+        assert!(report.tells_admins());
+        let summary = report.summary();
+        assert!(
+            summary.contains("rule `acme` renamed to `acme-news`: 1 chat moved to it")
+                && summary.contains("no rule `globex` is in force, but 1 chat follows it"),
+            "{summary}"
+        );
+
+        // The next reload says the rule is still gone, but no longer tells the admins.
+        let report = reloader.reload();
+        let followed = report.followed.clone().unwrap();
+        assert!(followed.renamed.is_empty(), "moved once");
+        assert_eq!(followed.missing.len(), 1);
+        assert!(!followed.missing[0].just_now && !report.tells_admins());
+
+        // Put back: the chat follows it as before.
+        std::fs::write(rules.join("globex.toml"), rule("globex", "")).unwrap();
+        let report = reloader.reload();
+        assert_eq!(report.followed, Some(Followed::default()));
+        assert_eq!(report.summary(), "rules reloaded: 2 rules in force");
     }
 }

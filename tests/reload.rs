@@ -8,7 +8,7 @@ use std::time::Duration;
 use support::origin::{Origin, Reply};
 use support::payloads::{Item, rss};
 use support::telegram::{FakeTelegram, TOKEN};
-use support::{RSS, RunningBot, config, eventually, seed_evening, start_chat, strip_tags};
+use support::{RSS, RunningBot, ask, config, eventually, seed_evening, start_chat, strip_tags};
 
 const ADMIN: i64 = 99;
 
@@ -150,9 +150,21 @@ async fn rules_are_edited_broken_and_removed_under_a_running_bot() {
     })
     .await;
 
-    // Removed: no more alerts from it.
+    // Removed: no more alerts from it; the admins are told who still follows it.
+    let notices = tg.sent_to(ADMIN).len();
     std::fs::remove_file(rules.join("acme.toml")).unwrap();
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    let notice = eventually(Duration::from_secs(10), "the admin told", || {
+        tg.sent_to(ADMIN)
+            .into_iter()
+            .skip(notices)
+            .find(|m| m.text.contains("in force, but"))
+    })
+    .await;
+    assert!(
+        strip_tags(&notice.text).contains("no rule `acme` is in force, but 2 chats follow it"),
+        "{}",
+        notice.text
+    );
     feed.add("Globex third story");
     let hits = origin.hits("/wire.xml");
     eventually(Duration::from_secs(10), "the feed fetched again", || {
@@ -173,6 +185,12 @@ async fn rules_are_edited_broken_and_removed_under_a_running_bot() {
     );
     let ready = rules_ready().await;
     assert!(ready.contains("1 loaded"), "{ready}");
+    // The chat still follows it, for when it comes back, and is told it is not offered.
+    let list = ask(&tg, 42, "/list").await;
+    assert!(
+        list.contains("<code>acme</code> — <i>not offered at the moment"),
+        "{list}"
+    );
 
     // /reload: refused for a subscriber, done for the admin.
     let before = tg.sent_to(42).len();
@@ -192,10 +210,140 @@ async fn rules_are_edited_broken_and_removed_under_a_running_bot() {
         tg.sent_to(ADMIN).get(before).cloned()
     })
     .await;
+    let done = strip_tags(&done.text);
     assert!(
-        done.text.contains("rules reloaded: 1 rule in force"),
-        "{}",
-        done.text
+        done.contains("rules reloaded: 1 rule in force")
+            && done.contains("no rule `acme` is in force, but 2 chats follow it"),
+        "{done}"
     );
+    // No second notice for it: the admins heard when it went.
+    assert_eq!(
+        tg.sent_to(ADMIN)
+            .iter()
+            .filter(|m| m.text.contains("in force, but"))
+            .count(),
+        2,
+        "the notice and the answer to /reload"
+    );
+    bot.stop().await;
+}
+
+/// The rule of `rule` under the id `id`, once called each of `formerly`.
+fn renamed(id: &str, formerly: &[&str], word: &str, cooldown: &str) -> String {
+    let old: Vec<String> = formerly.iter().map(|f| format!("\"{f}\"")).collect();
+    rule(id, word, cooldown).replacen('\n', &format!("\nformerly = [{}]\n", old.join(", ")), 1)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_renamed_under_a_running_bot_keeps_its_chats_and_its_cooldown() {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    write(&rules, "acme.toml", &rule("acme", "Acme", "1s"));
+    write(&rules, "initech.toml", &rule("initech", "Initech", "24h"));
+    let mut feed = Feed {
+        origin: origin.clone(),
+        items: Vec::new(),
+    };
+    feed.add("Quiet day on the markets");
+    // Reloaded by `/reload` alone, so its answer tells what the reload did.
+    let cfg = || {
+        config(
+            dir.path(),
+            &format!(
+                "[telegram]\ntoken = \"{TOKEN}\"\napi_url = \"{}\"\npoll_timeout = \"1s\"\nadmins = [{ADMIN}]\n[rules]\ndir = \"rules\"\nwatch = \"off\"\n[[feeds]]\nname = \"wire\"\nurl = \"{}\"\nschedule = \"* * * * * *\"\n",
+                tg.url(),
+                origin.url("/wire.xml")
+            ),
+        )
+    };
+    let bot = RunningBot::start(cfg(), seed_evening());
+    start_chat(&tg, 42).await;
+    feed.add("Acme wins big government contract");
+    feed.add("Initech wins contract in Europe");
+    eventually(Duration::from_secs(10), "the first alerts", || {
+        (alerts_about(&tg, 42, "Acme") == 1 && alerts_about(&tg, 42, "Initech") == 1).then_some(())
+    })
+    .await;
+
+    // Both renamed in their files, nothing else changed.
+    write(
+        &rules,
+        "acme.toml",
+        &renamed("acme-news", &["acme"], "Acme", "1s"),
+    );
+    write(
+        &rules,
+        "initech.toml",
+        &renamed("initech-news", &["initech"], "Initech", "24h"),
+    );
+    let answer = ask(&tg, ADMIN, "/reload").await;
+    assert!(
+        answer.contains("rule `acme` renamed to `acme-news`: 1 chat moved to it")
+            && answer.contains("rule `initech` renamed to `initech-news`: 1 chat moved to it"),
+        "{answer}"
+    );
+    let list = ask(&tg, 42, "/list").await;
+    assert!(
+        list.contains("acme-news")
+            && list.contains("initech-news")
+            && !list.contains("acme</code>"),
+        "{list}"
+    );
+
+    // The chat gets the renamed rule's alerts; the cooldown the old id started holds.
+    feed.add("Initech wins another contract");
+    feed.add("Acme wins another contract");
+    eventually(Duration::from_secs(10), "the renamed rule firing", || {
+        (alerts_about(&tg, 42, "Acme wins another") == 1).then_some(())
+    })
+    .await;
+    let hits = origin.hits("/wire.xml");
+    eventually(Duration::from_secs(10), "the feed fetched again", || {
+        (origin.hits("/wire.xml") > hits + 1).then_some(())
+    })
+    .await;
+    assert_eq!(
+        alerts_about(&tg, 42, "Initech wins another"),
+        0,
+        "the renamed rule kept its cooldown"
+    );
+
+    // Renamed again while the bot is down: taken up at the start.
+    bot.stop().await;
+    write(
+        &rules,
+        "initech.toml",
+        &renamed(
+            "initech-corp",
+            &["initech-news", "initech"],
+            "Initech",
+            "24h",
+        ),
+    );
+    // Later than the first run's clock: the 1 s cooldown it started has ended.
+    let bot = RunningBot::start(cfg(), seed_evening() + chrono::TimeDelta::minutes(10));
+    feed.add("Acme wins a third contract");
+    feed.add("Initech wins a third contract");
+    eventually(
+        Duration::from_secs(20),
+        "the alert after the restart",
+        || (alerts_about(&tg, 42, "Acme wins a third") == 1).then_some(()),
+    )
+    .await;
+    let hits = origin.hits("/wire.xml");
+    eventually(Duration::from_secs(10), "the feed fetched again", || {
+        (origin.hits("/wire.xml") > hits + 1).then_some(())
+    })
+    .await;
+    assert_eq!(
+        alerts_about(&tg, 42, "Initech wins a third"),
+        0,
+        "still cooling"
+    );
+    let list = ask(&tg, 42, "/list").await;
+    assert!(list.contains("initech-corp"), "{list}");
     bot.stop().await;
 }

@@ -27,7 +27,7 @@ pub use telegram::TelegramSink;
 use crate::chats::{Chat, Disposition};
 use crate::delivery::outbox::{Delivery, Part, SentMessage, Target};
 use crate::engine::{Alert, AlertId, HeadlineRef};
-use crate::rules::Template;
+use crate::rules::{Rule, Template};
 use crate::store::{Store, StoreError};
 
 /// How a send failed, as far as delivery policy is concerned.
@@ -215,10 +215,12 @@ fn alert_messages(
 
 /// Fans an alert out: to the console, or to every chat whose subscriptions, watch list, mutes
 /// and settings want it — now, after its quiet hours, or in its next digest. A personal
-/// alert is its chat's alone: only that chat is read.
+/// alert is its chat's alone: only that chat is read. `rule` is the rule that fired, when
+/// loaded: its template, and the ids it had before (a chat whose record still follows or
+/// mutes it under one of them is treated as if it were moved already).
 pub fn deliveries_for(
     alert: &Alert,
-    template: Option<&Template>,
+    rule: Option<&Rule>,
     mode: Mode,
     store: &Store,
     now: DateTime<Utc>,
@@ -243,9 +245,11 @@ pub fn deliveries_for(
                     None => Box::new(store.each_chat()),
                 };
             let mut rendered = Rendered::new();
+            let formerly = rule.map_or(&[][..], |r| &r.formerly[..]);
+            let template = rule.and_then(|r| r.template.as_ref());
             for chat in chats {
                 let chat = chat?;
-                match chat.disposition(&alert.rule, alert.symbol.as_deref(), now) {
+                match chat.disposition_as(&alert.rule, formerly, alert.symbol.as_deref(), now) {
                     Disposition::Skip => {}
                     Disposition::Digest => out.digest.push((chat.id, alert.id)),
                     Disposition::Now => out.deliveries.extend(alert_messages(

@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::{Mutex, Notify, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::{Accepted, SendError, Sink};
 use crate::chats::Disposition;
 use crate::clock::Clock;
 use crate::delivery::outbox::{Delivery, Target};
+use crate::rules::RuleSet;
 use crate::store::Store;
 use crate::telegram::flood_control::FloodControl;
 
@@ -63,6 +64,9 @@ pub struct Sender {
     beat: Option<crate::health::Beat>,
     /// Sends only while this instance leads (none: always).
     leading: Option<crate::leader::Leading>,
+    /// The rules in force: an alert fired before its rule was renamed is wanted by the chats
+    /// that follow the rule now (none: rules are taken by the id their alerts carry).
+    rules: Option<watch::Receiver<Arc<RuleSet>>>,
 }
 
 impl Sender {
@@ -80,7 +84,15 @@ impl Sender {
             after_migration: None,
             beat: None,
             leading: None,
+            rules: None,
         }
+    }
+
+    /// Asks the chats about an alert by its rule as `rules` has it now (renamed since it
+    /// fired: under its new id and the ones it had), not by the id the alert carries.
+    pub fn with_rules(mut self, rules: watch::Receiver<Arc<RuleSet>>) -> Sender {
+        self.rules = Some(rules);
+        self
     }
 
     /// Shares `flood`, the bot's flood pause (that of the replies to commands), in place of
@@ -487,7 +499,12 @@ impl Sender {
             return Wanted::Yes;
         }
         let now = self.clock.now();
-        match chat.disposition(&alert.rule, alert.symbol.as_deref(), now) {
+        let rules = self.rules.as_ref().map(|r| Arc::clone(&r.borrow()));
+        let (rule, formerly) = match rules.as_deref().and_then(|set| set.current(&alert.rule)) {
+            Some(r) => (r.id.as_str(), &r.formerly[..]),
+            None => (alert.rule.as_str(), &[][..]),
+        };
+        match chat.disposition_as(rule, formerly, alert.symbol.as_deref(), now) {
             Disposition::Skip => Wanted::No,
             Disposition::After(until) if until > now => Wanted::After(until),
             _ => Wanted::Yes,

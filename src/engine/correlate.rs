@@ -60,6 +60,17 @@ pub struct PairState {
 }
 
 impl PairState {
+    /// Forgets what was judged by a definition no longer in force — waiting headlines, price
+    /// episodes, how far prices were evaluated — keeping the cooldown. Whether anything went.
+    pub fn forget_judged(&mut self) -> bool {
+        let had =
+            !self.texts.is_empty() || !self.episodes.is_empty() || self.evaluated_to.is_some();
+        self.texts.clear();
+        self.episodes.clear();
+        self.evaluated_to = None;
+        had
+    }
+
     /// Whether an alert at `now` is suppressed by the cooldown.
     pub fn cooling(&self, now: DateTime<Utc>) -> bool {
         self.cooldown_until.is_some_and(|until| now < until)

@@ -179,6 +179,7 @@ impl Engine {
             personal: Book::new(),
             key: String::new(),
         };
+        engine.carry_over_renames();
         engine.forget_unknown_rules();
         engine
     }
@@ -190,9 +191,12 @@ impl Engine {
 
     /// Switches to a new rule set (a reload). Unchanged rules keep all their state; a changed
     /// rule keeps its cooldowns but forgets pending headlines and price episodes (they were
-    /// judged by the old definition); a removed rule's state goes.
+    /// judged by the old definition); a renamed rule (`formerly`) keeps what it had under its
+    /// old id, as unchanged or changed by the rest of its definition; a removed rule keeps
+    /// only its cooldowns, until they end.
     pub fn replace_rules(&mut self, rules: Arc<RuleSet>) {
         self.rules = rules;
+        self.carry_over_renames();
         self.forget_unknown_rules();
     }
 
@@ -289,24 +293,92 @@ impl Engine {
         self.series.get_mut(symbol).expect("inserted above")
     }
 
-    /// Aligns the state with the rules in force: removed rules' state goes; a changed rule
-    /// keeps its cooldowns but forgets pending headlines and price episodes (they were judged
-    /// by the old definition).
+    /// Passes what the engine keeps of a rule under an id it had before (`formerly`) to its
+    /// id now: its correlation state on each symbol (the cooldown above all, so a rename does
+    /// not fire again), the fingerprint of its definition — its own when the rename changed
+    /// nothing else, so its pending headlines and price episodes stay too — and its place
+    /// among the rules that judged each story. Whatever the old id left behind is taken out,
+    /// so running it again (each start and reload does) finds nothing to do.
+    fn carry_over_renames(&mut self) {
+        let rules = Arc::clone(&self.rules);
+        let mut renamed: HashMap<&str, &str> = HashMap::new();
+        for rule in rules.rules().iter().filter(|r| !r.formerly.is_empty()) {
+            for former in &rule.formerly {
+                let old = former.id.as_str();
+                renamed.insert(old, &rule.id);
+                if let Some(was) = self.state.fingerprints.remove(old) {
+                    let unchanged = former.fingerprint == Some(was);
+                    self.state
+                        .fingerprints
+                        .entry(rule.id.clone())
+                        .or_insert(if unchanged { rule.fingerprint } else { was });
+                }
+                let prefix = pair_key(old, "");
+                let keys: Vec<String> = self
+                    .pairs
+                    .map()
+                    .range::<str, _>((
+                        std::ops::Bound::Included(prefix.as_str()),
+                        std::ops::Bound::Unbounded,
+                    ))
+                    .take_while(|(k, _)| k.starts_with(&prefix))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for key in keys {
+                    let Some(pair) = self.pairs.forget(&key) else {
+                        continue;
+                    };
+                    let new_key = pair_key(&rule.id, &key[prefix.len()..]);
+                    // State of the new id already there (kept from an earlier run, or made
+                    // since): it stays, with the later of the two cooldowns.
+                    let pair = match self.pairs.forget(&new_key) {
+                        Some(mut kept) => {
+                            kept.cooldown_until = kept.cooldown_until.max(pair.cooldown_until);
+                            kept
+                        }
+                        None => pair,
+                    };
+                    self.pairs.adopt(new_key, pair);
+                }
+            }
+        }
+        if renamed.is_empty() {
+            return;
+        }
+        self.remembered.retain_changed(|_, story| {
+            let Some(judged) = story.rules.as_mut() else {
+                return (true, false);
+            };
+            let old: Vec<String> = judged
+                .iter()
+                .filter(|r| renamed.contains_key(r.as_str()))
+                .cloned()
+                .collect();
+            for id in &old {
+                judged.remove(id);
+                judged.insert(renamed[id.as_str()].to_string());
+            }
+            (true, !old.is_empty())
+        });
+    }
+
+    /// Aligns the state with the rules in force: a changed rule keeps its cooldowns but
+    /// forgets pending headlines and price episodes (they were judged by the old definition);
+    /// so does a removed rule, whose cooldowns stay until they end (`tidy` drops them then):
+    /// a rule that comes back, or that another rule names in `formerly` later, does not fire
+    /// again at once.
     fn forget_unknown_rules(&mut self) {
         let rules = Arc::clone(&self.rules);
         let fingerprints = std::mem::take(&mut self.state.fingerprints);
         self.pairs.retain_changed(|key, pair| {
             let id = rule_of(key);
             match rules.get(id) {
-                None => (false, false),
+                None => {
+                    let changed = pair.forget_judged();
+                    (pair.cooldown_until.is_some(), changed)
+                }
                 Some(rule) if fingerprints.get(id) != Some(&rule.fingerprint) => {
-                    let changed = !pair.texts.is_empty()
-                        || !pair.episodes.is_empty()
-                        || pair.evaluated_to.is_some();
-                    pair.texts.clear();
-                    pair.episodes.clear();
-                    pair.evaluated_to = None;
-                    (true, changed)
+                    (true, pair.forget_judged())
                 }
                 Some(_) => (true, false),
             }

@@ -1,3 +1,4 @@
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -1468,4 +1469,175 @@ fn a_fuller_wording_of_a_story_reaches_the_rules_the_first_did_not() {
     again.source = "Yahoo".into();
     let (out, _) = e.on_headline(&again, t("2026-02-02T22:10:00Z"));
     assert!(alerts(out).is_empty());
+}
+
+/// The rule of `RULE` under the id `id`, once `partner-drop` (`formerly`, when given, on
+/// the line after the id), its text otherwise changed by `edit`.
+fn renamed(id: &str, formerly: bool, edit: impl Fn(String) -> String) -> Arc<RuleSet> {
+    let head = match formerly {
+        true => format!("id = \"{id}\"\nformerly = [\"partner-drop\"]"),
+        false => format!("id = \"{id}\""),
+    };
+    let text = edit(RULE.replace("ORDER", "any")).replace("id = \"partner-drop\"", &head);
+    let set = compile(
+        vec![SourceFile {
+            path: "rules/r.toml".into(),
+            text,
+        }],
+        vec![],
+    )
+    .unwrap_or_else(|p| panic!("{p:#?}"));
+    Arc::new(set)
+}
+
+const RIVALS: &str = "OpenAI tests rival hardware, sources say";
+
+#[test]
+fn a_rule_renamed_with_formerly_keeps_its_pending_news_across_a_restart() {
+    let mut e = engine_with("any");
+    e.on_bars(
+        &[bar("2026-01-30T21:00:00Z", "1d", 191.79)],
+        t("2026-02-02T10:00:00Z"),
+    );
+    e.on_headline(
+        &headline(NEWS, "2026-02-02T11:00:00Z"),
+        t("2026-02-02T11:00:00Z"),
+    );
+    let mut restarted = restart(&e, renamed("partner-seeks-rivals", true, |t| t));
+    assert!(restarted.pair("partner-drop", "NVDA").is_none());
+    assert_eq!(
+        restarted
+            .pair("partner-seeks-rivals", "NVDA")
+            .map(|p| p.texts.len()),
+        Some(1),
+        "nothing else changed: the headline still waits for its move"
+    );
+    let changed: Vec<(&str, bool)> = restarted
+        .changes()
+        .pairs
+        .iter()
+        .map(|(k, v)| (*k, v.is_some()))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            ("partner-drop\0NVDA", false),
+            ("partner-seeks-rivals\0NVDA", true)
+        ],
+        "the move is stored with the next step"
+    );
+    // Done once: the next start finds nothing to carry over.
+    restarted.settle(true);
+    let again = restart(&restarted, Arc::clone(restarted.rules()));
+    assert!(again.changes().pairs.is_empty());
+    restarted.warm(&[bar("2026-01-30T21:00:00Z", "1d", 191.79)]);
+    let fired = alerts(restarted.on_bars(
+        &[bar("2026-02-02T16:00:00Z", "30m", 187.0)],
+        t("2026-02-02T16:00:00Z"),
+    ));
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].rule, "partner-seeks-rivals");
+
+    // Renamed and edited: the headline was judged by the old definition and goes; the
+    // state is still the renamed rule's.
+    let edited = restart(
+        &e,
+        renamed("partner-seeks-rivals", true, |t| {
+            t.replace("rival hardware", "rival chips")
+        }),
+    );
+    let pair = edited
+        .pair("partner-seeks-rivals", "NVDA")
+        .expect("carried");
+    assert!(pair.texts.is_empty());
+}
+
+#[test]
+fn a_rule_renamed_on_reload_keeps_its_cooldown_and_its_stories() {
+    let mut e = engine_with("any");
+    monday(&mut e);
+    let (out, _) = e.on_headline(
+        &headline(NEWS, "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:48:00Z"),
+    );
+    assert_eq!(alerts(out).len(), 1);
+    let story = e.stories().values().next().expect("the story").clone();
+    assert_eq!(
+        story.rules,
+        Some(["partner-drop".to_string()].into()),
+        "{story:?}"
+    );
+
+    let mut without = engine_with("any");
+    monday(&mut without);
+    without.on_headline(
+        &headline(NEWS, "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:48:00Z"),
+    );
+    // Renamed without `formerly`: a new rule, which fires on the next story at once.
+    without.replace_rules(renamed("partner-seeks-rivals", false, |t| t));
+    without.on_bars(
+        &[bar("2026-02-02T22:00:00Z", "30m", 186.0)],
+        t("2026-02-02T22:00:00Z"),
+    );
+    let (out, _) = without.on_headline(
+        &headline(RIVALS, "2026-02-02T22:30:00Z"),
+        t("2026-02-02T22:31:00Z"),
+    );
+    assert_eq!(alerts(out).len(), 1, "the old id's cooldown does not count");
+
+    // With `formerly`, the cooldown holds under the new id.
+    e.replace_rules(renamed("partner-seeks-rivals", true, |t| t));
+    e.on_bars(
+        &[bar("2026-02-02T22:00:00Z", "30m", 186.0)],
+        t("2026-02-02T22:00:00Z"),
+    );
+    let (out, _) = e.on_headline(
+        &headline(RIVALS, "2026-02-02T22:30:00Z"),
+        t("2026-02-02T22:31:00Z"),
+    );
+    assert!(alerts(out).is_empty(), "cooling down");
+    assert!(
+        e.pair("partner-seeks-rivals", "NVDA")
+            .is_some_and(|p| p.cooling(t("2026-02-03T21:00:00Z")))
+    );
+    let told: Vec<Option<BTreeSet<String>>> =
+        e.stories().values().map(|s| s.rules.clone()).collect();
+    assert_eq!(
+        told,
+        vec![Some(BTreeSet::from(["partner-seeks-rivals".to_string()])); 2],
+        "the rules that judged each story"
+    );
+}
+
+#[test]
+fn a_removed_rule_keeps_its_cooldown_until_it_ends_and_a_rule_named_after_it_takes_it_up() {
+    let mut e = engine_with("any");
+    monday(&mut e);
+    let (out, _) = e.on_headline(
+        &headline(NEWS, "2026-02-02T21:47:00Z"),
+        t("2026-02-02T21:48:00Z"),
+    );
+    assert_eq!(alerts(out).len(), 1);
+    // Renamed without `formerly` (the old id is gone), then `formerly` added.
+    e.replace_rules(renamed("partner-seeks-rivals", false, |t| t));
+    let kept = e.pair("partner-drop", "NVDA").expect("the cooldown stays");
+    assert!(kept.texts.is_empty() && kept.episodes.is_empty());
+    e.replace_rules(renamed("partner-seeks-rivals", true, |t| t));
+    assert!(e.pair("partner-drop", "NVDA").is_none());
+    e.on_bars(
+        &[bar("2026-02-02T22:00:00Z", "30m", 186.0)],
+        t("2026-02-02T22:00:00Z"),
+    );
+    let (out, _) = e.on_headline(
+        &headline(RIVALS, "2026-02-02T22:30:00Z"),
+        t("2026-02-02T22:31:00Z"),
+    );
+    assert!(alerts(out).is_empty(), "the old id's cooldown holds");
+    // A rule gone for good: its cooldown is tidied away once it has ended.
+    e.replace_rules(Arc::new(RuleSet::empty()));
+    e.tidy(t("2026-02-03T12:00:00Z"));
+    assert!(e.pair("partner-seeks-rivals", "NVDA").is_some());
+    e.tidy(t("2026-02-03T22:00:00Z"));
+    assert!(e.pair("partner-seeks-rivals", "NVDA").is_none());
 }

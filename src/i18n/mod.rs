@@ -1016,6 +1016,15 @@ impl Texts {
         }
     }
 
+    /// `/list`: a rule the chat follows that is not offered now (removed; kept for when it
+    /// comes back).
+    pub fn rule_not_offered(&self) -> &'static str {
+        match self.lang {
+            Lang::En => "not offered at the moment; kept in case it returns",
+            Lang::De => "derzeit nicht angeboten; bleibt, falls sie zurückkommt",
+        }
+    }
+
     /// `/list` of a chat that follows nothing.
     pub fn follows_nothing(&self) -> &'static str {
         match self.lang {

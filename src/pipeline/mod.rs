@@ -440,7 +440,7 @@ impl Pipeline {
                 Output::Alert(alert) => {
                     tracing::info!(rule = %alert.rule, symbol = ?alert.symbol, id = alert.id, "alert fired");
                     crate::metrics::fired(&alert.rule);
-                    let template = rules.get(&alert.rule).and_then(|r| r.template.as_ref());
+                    let rule = rules.get(&alert.rule);
                     // Whether there is a chart at all decides whether the alert goes out as
                     // photos; it is drawn only for the languages of those who get it.
                     let with_chart = self.mode == Mode::Telegram
@@ -453,7 +453,7 @@ impl Pipeline {
                             });
                     let fan_out = delivery::deliveries_for(
                         &alert,
-                        template,
+                        rule,
                         self.mode,
                         &self.store,
                         now,
@@ -507,7 +507,8 @@ impl Pipeline {
                     }
                     tracing::info!(alert = a.id, source = %headline.source, "story also reported");
                     a.also.push(headline.clone());
-                    let template = rules.get(&a.rule).and_then(|r| r.template.as_ref());
+                    // An alert fired before its rule was renamed keeps the rule's layout.
+                    let template = rules.current(&a.rule).and_then(|r| r.template.as_ref());
                     let (replaced, edits) =
                         delivery::updates_for(a, &headline, template, self.mode, &self.store, now)?;
                     // A message enqueued in this very step is re-rendered in the list itself.

@@ -18,8 +18,8 @@ use super::price::{self, Direction, PriceCheck, PriceKind, Reference, SessionFil
 use super::template::Template;
 use super::term::Term;
 use super::{
-    Expr, Field, Item, Problem, Rule, RuleSet, RuleTests, Selection, SelectionKind, SourceFile,
-    TermId, TextSelection, Tri, condition,
+    Expr, Field, FormerId, Item, Problem, Rule, RuleSet, RuleTests, Selection, SelectionKind,
+    SourceFile, TermId, TextSelection, Tri, condition,
 };
 
 /// Largest compiled size of a rule's regular expression.
@@ -92,6 +92,9 @@ pub fn compile(
 
     let mut rules: Vec<Rule> = Vec::new();
     let mut ids: HashMap<String, Arc<Path>> = HashMap::new();
+    // Each id a rule names in `formerly`, with that rule's id and file: an old id passes on
+    // to one rule, and never while a rule of that id is in force.
+    let mut formers: HashMap<String, (String, Arc<Path>)> = HashMap::new();
     let mut regexes = Regexes::default();
     for source in &rule_files {
         let file = IndexedFile::new(source);
@@ -99,6 +102,7 @@ pub fn compile(
         let path: Arc<Path> = Arc::from(source.path.as_path());
         let (rules_before, problems_before) = (rules.len(), problems.len());
         let mut ids_here = Vec::new();
+        let mut formers_here = Vec::new();
         // Each rule is compiled as soon as it is parsed: the raw form of a file's rules is
         // never held all at once.
         let parsed = file::parse_rule_file(source, |rule| {
@@ -117,6 +121,60 @@ pub fn compile(
                 ));
                 return;
             }
+            if let Some((renamed, prev)) = formers.get(&id) {
+                problems.push(Problem::at(
+                    &excerpt,
+                    id_span.clone(),
+                    format!(
+                        "rule id `{id}` is named in `formerly` of rule `{renamed}` ({})",
+                        prev.display()
+                    ),
+                    Some(format!(
+                        "an old id passes to the renamed rule only once no rule has it: remove \
+                         this rule, give it another id, or take `{id}` out of `formerly` of \
+                         `{renamed}`"
+                    )),
+                ));
+            }
+            for former in rule.raw.formerly.iter().flat_map(|f| f.get_ref()) {
+                let old = former.get_ref().trim();
+                if old == id || !valid_id(old) {
+                    // Said where the rule is compiled.
+                    continue;
+                }
+                if let Some(prev) = ids.get(old) {
+                    problems.push(Problem::at(
+                        &excerpt,
+                        former.span(),
+                        format!(
+                            "`{old}` in `formerly` is the id of a rule in force ({})",
+                            prev.display()
+                        ),
+                        Some(format!(
+                            "an old id passes to the renamed rule only once no rule has it: \
+                             remove or rename the rule `{old}`, or take `{old}` out of `formerly`"
+                        )),
+                    ));
+                } else if let Some((other, prev)) =
+                    formers.get(old).filter(|(other, _)| *other != id)
+                {
+                    problems.push(Problem::at(
+                        &excerpt,
+                        former.span(),
+                        format!(
+                            "`{old}` is named in `formerly` of rule `{other}` too ({})",
+                            prev.display()
+                        ),
+                        Some(format!(
+                            "the chats that followed `{old}` can follow one rule in its place: \
+                             take `{old}` out of one of the two"
+                        )),
+                    ));
+                } else if !formers.contains_key(old) {
+                    formers.insert(old.to_string(), (id.clone(), Arc::clone(&path)));
+                    formers_here.push(old.to_string());
+                }
+            }
             ids.insert(id.clone(), Arc::clone(&path));
             ids_here.push(id);
             let shared = Shared {
@@ -124,9 +182,12 @@ pub fn compile(
                 terms: &mut terms,
                 regexes: &mut regexes,
             };
+            let text = &file.text()[rule.definition.clone()];
             let defined = Defined {
                 path: &path,
-                fingerprint: xxhash_rust::xxh3::xxh3_64(file.text()[rule.definition].as_bytes()),
+                fingerprint: xxhash_rust::xxh3::xxh3_64(text.as_bytes()),
+                text,
+                at: rule.definition.start - rule.offset,
             };
             if let Some(rule) = compile_rule(&excerpt, rule.raw, defined, shared, &mut problems) {
                 rules.push(rule);
@@ -139,6 +200,9 @@ pub fn compile(
             problems.truncate(problems_before);
             for id in ids_here {
                 ids.remove(&id);
+            }
+            for old in formers_here {
+                formers.remove(&old);
             }
             problems.push(p);
         }
@@ -158,6 +222,10 @@ type Regexes = HashMap<String, Arc<regex::Regex>>;
 struct Defined<'a> {
     path: &'a Arc<Path>,
     fingerprint: u64,
+    /// The text that defines it (see [`file::WrittenRule::definition`]).
+    text: &'a str,
+    /// Where `text` starts, counted as the rule's spans are.
+    at: usize,
 }
 
 /// What the rules of a set share while they compile.
@@ -201,6 +269,39 @@ fn compile_rule(
             format!("`{id}` is not a valid rule id"),
             Some("use lower-case letters, digits and `-`, e.g. `nvda-export-curbs` (at most 60 characters: the id travels in Telegram button data)".into()),
         ));
+    }
+    let mut formerly: Vec<FormerId> = Vec::new();
+    let written_formerly = raw.formerly.as_ref();
+    for former in written_formerly.iter().flat_map(|f| f.get_ref()) {
+        let old = former.get_ref().trim();
+        let problem = if !valid_id(old) {
+            Some((
+                format!("`{old}` in `formerly` is not a valid rule id"),
+                "write the id the rule had: lower-case letters, digits and `-`",
+            ))
+        } else if old == id {
+            Some((
+                format!("`{old}` in `formerly` is this rule's own id"),
+                "`formerly` names the ids the rule had before it was renamed",
+            ))
+        } else if formerly.iter().any(|f| f.id == old) {
+            Some((
+                format!("`{old}` is named twice in `formerly`"),
+                "name each old id once",
+            ))
+        } else {
+            None
+        };
+        match problem {
+            Some((message, hint)) => {
+                problems.push(Problem::at(file, former.span(), message, Some(hint.into())))
+            }
+            None => formerly.push(FormerId {
+                id: old.to_string(),
+                fingerprint: written_formerly
+                    .and_then(|f| former_fingerprint(&defined, &raw.id, f.span(), old)),
+            }),
+        }
     }
     let mut symbols = Vec::new();
     for s in &raw.symbols {
@@ -456,6 +557,7 @@ fn compile_rule(
     symbols.shrink_to_fit();
     Some(Rule {
         id,
+        formerly: formerly.into(),
         title: raw.title,
         description: raw.description,
         default: raw.default,
@@ -475,6 +577,47 @@ fn compile_rule(
         path: Arc::clone(defined.path),
         fingerprint: defined.fingerprint,
     })
+}
+
+/// The fingerprint a rule's definition had under the id `former`, if renaming it changed
+/// nothing else: its text with the lines of `formerly` (at `formerly`, counted as the rule's
+/// spans are) taken out, and `former` written in place of the id. `None` when the text does
+/// not tell: the id on a line of `formerly`, or written with escapes.
+fn former_fingerprint(
+    defined: &Defined,
+    id: &Spanned<String>,
+    formerly: std::ops::Range<usize>,
+    former: &str,
+) -> Option<u64> {
+    let text = defined.text;
+    let within = |at: usize| at.checked_sub(defined.at).filter(|&at| at <= text.len());
+    let (from, to) = (within(formerly.start)?, within(formerly.end)?);
+    // The whole lines `formerly` is written on, with their line break.
+    let mut start = text[..from].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[to..].find('\n').map_or(text.len(), |i| to + i + 1);
+    if !text[start..end].ends_with('\n') {
+        // The last line of a definition without a line break of its own: the one before
+        // it goes instead.
+        start -= usize::from(text[..start].ends_with('\n'));
+        start -= usize::from(text[..start].ends_with('\r'));
+    }
+    let id_span = within(id.span().start)?..within(id.span().end)?;
+    let value = id_span.start + text[id_span.clone()].find(id.get_ref().as_str())?;
+    let value = value..value + id.get_ref().len();
+    if value.start < end && start < value.end {
+        return None;
+    }
+    let mut edits = [(start..end, ""), (value, former)];
+    edits.sort_by_key(|(r, _)| r.start);
+    let mut before = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, with) in edits {
+        before.push_str(&text[at..range.start]);
+        before.push_str(with);
+        at = range.end;
+    }
+    before.push_str(&text[at..]);
+    Some(xxhash_rust::xxh3::xxh3_64(before.as_bytes()))
 }
 
 /// Why a condition with price selections can never fire, if it cannot: the price part is

@@ -176,6 +176,10 @@ fn entries(
 pub struct RawRule {
     /// Unique id, used in commands (`/subscribe ID`).
     pub id: Spanned<String>,
+    /// The ids the rule had before it was renamed: the chats that followed it under one of
+    /// them follow it under this one, and what the bot kept of it (mutes, cooldowns) passes on.
+    #[serde(default)]
+    pub formerly: Option<Spanned<Vec<Spanned<String>>>>,
     /// One line for humans.
     pub title: String,
     /// What the rule is for.

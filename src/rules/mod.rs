@@ -50,6 +50,8 @@ use crate::text::{self, Lang, NormalizedText};
 pub struct Rule {
     /// Unique id (`nvda-customer-seeks-alternatives`).
     pub id: String,
+    /// The ids it had before it was renamed (`formerly`), each claimed by this rule alone.
+    pub formerly: Box<[FormerId]>,
     /// One line for humans.
     pub title: String,
     /// What it is for.
@@ -89,6 +91,18 @@ pub struct Rule {
     /// the file holds one rule, its own `[[rule]]` entry when the file holds several). Tells
     /// a changed rule from an unchanged one on reload.
     pub fingerprint: u64,
+}
+
+/// An id a rule had before it was renamed (`formerly = ["old-id"]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormerId {
+    /// The old id.
+    pub id: String,
+    /// The [`Rule::fingerprint`] the rule's definition had under the old id if the rename
+    /// changed nothing else: its text with the `formerly` line taken out and the old id
+    /// written in place of the new one. `None` when the text does not tell (the id and
+    /// `formerly` on one line, an id written with escapes).
+    pub fingerprint: Option<u64>,
 }
 
 /// The `[tests]` of a rule.
@@ -264,6 +278,8 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     /// Rule index by id.
     by_id: std::collections::HashMap<String, usize>,
+    /// Rule index by each id a rule had before it was renamed (`formerly`).
+    by_former: std::collections::HashMap<String, usize>,
     matcher: TermMatcher,
     vocabulary: Vocabulary,
     /// For each term, the rules that use it.
@@ -393,6 +409,11 @@ impl RuleSet {
                 .enumerate()
                 .map(|(i, r)| (r.id.clone(), i))
                 .collect(),
+            by_former: rules
+                .iter()
+                .enumerate()
+                .flat_map(|(i, r)| r.formerly.iter().map(move |f| (f.id.clone(), i)))
+                .collect(),
             rules,
             vocabulary: Vocabulary::new(&terms.terms),
             matcher: TermMatcher::new(terms.terms),
@@ -427,6 +448,24 @@ impl RuleSet {
     /// The rule with this id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.by_id.get(id).map(|&i| &self.rules[i])
+    }
+
+    /// The rule renamed from `id` (its `formerly` names it).
+    pub fn renamed_from(&self, id: &str) -> Option<&Rule> {
+        self.by_former.get(id).map(|&i| &self.rules[i])
+    }
+
+    /// The rule `id` stands for now: the rule with this id, or the one renamed from it (a
+    /// button under an older message, an alert fired before the rename, a chat's old habit).
+    pub fn current(&self, id: &str) -> Option<&Rule> {
+        self.get(id).or_else(|| self.renamed_from(id))
+    }
+
+    /// Every id a rule had before it was renamed, with that rule, in the rules' order.
+    pub fn renames(&self) -> impl Iterator<Item = (&str, &Rule)> {
+        self.rules
+            .iter()
+            .flat_map(|r| r.formerly.iter().map(move |f| (f.id.as_str(), r)))
     }
 
     /// Number of distinct terms in the automaton.

@@ -1002,3 +1002,175 @@ fn a_look_back_too_long_to_count_is_a_problem() {
         );
     }
 }
+
+fn rule_file(path: &str, text: &str) -> SourceFile {
+    SourceFile {
+        path: path.into(),
+        text: text.into(),
+    }
+}
+
+#[test]
+fn a_renamed_rule_names_its_old_ids_and_is_found_by_them() {
+    let set = compile_one(
+        "id = \"acme-news\"\nformerly = [\"acme\", \" acme-old \"]\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"acme\"]\n",
+    )
+    .unwrap_or_else(|p| panic!("{p:#?}"));
+    let rule = set.get("acme-news").expect("the rule");
+    let old: Vec<&str> = rule.formerly.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(old, ["acme", "acme-old"]);
+    assert!(set.get("acme").is_none(), "an old id is no rule's id");
+    assert_eq!(
+        set.renamed_from("acme").map(|r| r.id.as_str()),
+        Some("acme-news")
+    );
+    assert_eq!(
+        set.current("acme-old").map(|r| r.id.as_str()),
+        Some("acme-news")
+    );
+    assert_eq!(
+        set.current("acme-news").map(|r| r.id.as_str()),
+        Some("acme-news")
+    );
+    assert!(set.current("globex").is_none());
+    let renames: Vec<(&str, &str)> = set.renames().map(|(o, r)| (o, r.id.as_str())).collect();
+    assert_eq!(renames, [("acme", "acme-news"), ("acme-old", "acme-news")]);
+    // Misspelt, it is an unknown key like any other.
+    let p = compile_one("id = \"a\"\nformely = [\"b\"]\ntitle = \"t\"\ncondition = \"x\"\n[text.x]\nany = [\"w\"]\n")
+        .unwrap_err();
+    assert_eq!((p[0].line, p[0].col), (2, 1));
+    assert_eq!(p[0].hint.as_deref(), Some("did you mean `formerly`?"));
+}
+
+#[test]
+fn old_ids_that_are_not_ids_or_are_named_twice_are_problems_at_their_place() {
+    let problems = compile_one(
+        "id = \"acme\"\ntitle = \"t\"\nformerly = [\"Acme News\", \"acme\",\n  \"old\", \"old\"]\ncondition = \"a\"\n[text.a]\nany = [\"acme\"]\n",
+    )
+    .unwrap_err();
+    let found: Vec<(usize, usize, &str)> = problems
+        .iter()
+        .map(|p| (p.line, p.col, p.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (3, 13, "`Acme News` in `formerly` is not a valid rule id"),
+            (3, 26, "`acme` in `formerly` is this rule's own id"),
+            (4, 10, "`old` is named twice in `formerly`"),
+        ]
+    );
+    let problems = compile_one(
+        "id = \"a\"\nformerly = \"b\"\ntitle = \"t\"\ncondition = \"x\"\n[text.x]\nany = [\"w\"]\n",
+    )
+    .unwrap_err();
+    assert_eq!(problems[0].line, 2, "{problems:#?}");
+}
+
+#[test]
+fn an_old_id_in_force_or_claimed_by_two_rules_is_a_problem_in_either_order() {
+    let rule = |id: &str, formerly: &str| {
+        format!(
+            "id = \"{id}\"\nformerly = [{formerly}]\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"w\"]\n"
+        )
+    };
+    // The renamed rule's file read first, the rule of its old id after it: said at that id.
+    let problems = compile(
+        vec![
+            rule_file("rules/acme-news.toml", &rule("acme-news", "\"acme\"")),
+            rule_file("rules/acme.toml", &rule("acme", "")),
+        ],
+        vec![],
+    )
+    .unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0].path, Path::new("rules/acme.toml"));
+    assert_eq!((problems[0].line, problems[0].col), (1, 6));
+    assert!(
+        problems[0]
+            .message
+            .contains("named in `formerly` of rule `acme-news` (rules/acme-news.toml)"),
+        "{}",
+        problems[0].message
+    );
+    // The other way round: said at the old id in `formerly`.
+    let problems = compile(
+        vec![
+            rule_file("rules/a.toml", &rule("acme", "")),
+            rule_file("rules/b.toml", &rule("acme-news", "\"acme\"")),
+        ],
+        vec![],
+    )
+    .unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0].path, Path::new("rules/b.toml"));
+    assert_eq!((problems[0].line, problems[0].col), (2, 13));
+    assert!(
+        problems[0]
+            .message
+            .contains("is the id of a rule in force (rules/a.toml)"),
+        "{}",
+        problems[0].message
+    );
+    // Two rules claiming one old id, in one file of entries.
+    let entries = "[[rule]]\nid = \"a\"\nformerly = [\"old\"]\ntitle = \"t\"\ncondition = \"x\"\n[rule.text.x]\nany = [\"w\"]\n\n[[rule]]\nid = \"b\"\nformerly = [\"old\"]\ntitle = \"t\"\ncondition = \"x\"\n[rule.text.x]\nany = [\"w\"]\n";
+    let problems = compile_one(entries).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!((problems[0].line, problems[0].col), (11, 13));
+    assert!(
+        problems[0]
+            .message
+            .contains("named in `formerly` of rule `a` too"),
+        "{}",
+        problems[0].message
+    );
+    // Swapping two ids at once is refused; one after the other is not.
+    let swapped = compile(
+        vec![
+            rule_file("rules/a.toml", &rule("a", "\"b\"")),
+            rule_file("rules/b.toml", &rule("b", "\"a\"")),
+        ],
+        vec![],
+    );
+    assert_eq!(swapped.unwrap_err().len(), 2);
+}
+
+#[test]
+fn a_rename_alone_is_told_from_an_edit_by_the_fingerprint_under_the_old_id() {
+    let body = "title = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"acme\"]\n";
+    let old = format!("id = \"acme\"\n{body}");
+    let was = fingerprints(&old)["acme"];
+    let former = |text: &str| {
+        let set = compile_one(text).unwrap_or_else(|p| panic!("{p:#?}"));
+        set.rules()[0].formerly[0].fingerprint
+    };
+    // Renamed, with `formerly` anywhere on lines of its own, or written over several.
+    for renamed in [
+        format!("id = \"acme-news\"\nformerly = [\"acme\"]\n{body}"),
+        format!("formerly = [\"acme\"]  # renamed in March\nid = \"acme-news\"\n{body}"),
+        format!("id = \"acme-news\"\nformerly = [\n  \"acme\",\n]\n{body}"),
+        format!(
+            "id = \"acme-news\"\ntitle = \"t\"\nformerly = [\"acme\"]\n{}",
+            &body[12..]
+        ),
+    ] {
+        assert_eq!(former(&renamed), Some(was), "{renamed}");
+    }
+    // Renamed and edited: another definition.
+    let edited = format!(
+        "id = \"acme-news\"\nformerly = [\"acme\"]\n{}",
+        body.replace("acme", "acme*")
+    );
+    assert_ne!(former(&edited), Some(was));
+    // An entry of a file of many rules, its `formerly` last.
+    let entry = |head: &str| {
+        format!("[[rule]]\n{head}title = \"t\"\ncondition = \"a\"\ntext.a.any = [\"w\"]")
+    };
+    let other = "\n\n[[rule]]\nid = \"b\"\ntitle = \"t\"\ncondition = \"a\"\n[rule.text.a]\nany = [\"v\"]\n";
+    let was = fingerprints(&format!("{}{other}", entry("id = \"a\"\n")))["a"];
+    let renamed = format!("{}\nformerly = [\"a\"]{other}", entry("id = \"a2\"\n"));
+    assert_eq!(former(&renamed), Some(was));
+    // The id on the line of `formerly` (an inline table): not told.
+    let inline = "rule = [{ id = \"a2\", formerly = [\"a\"], title = \"t\", condition = \"x\", text = { x = { any = [\"w\"] } } }]\n";
+    assert_eq!(former(inline), None);
+}

@@ -1,5 +1,7 @@
 //! Chats and their subscriptions, persisted.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
 use super::kv::{Range, Tree};
@@ -54,6 +56,15 @@ fn take_in(c: &mut Chat, previous: &Chat, group: &Chat, now: DateTime<Utc>) -> V
         c.deactivated = None;
     }
     lifted
+}
+
+/// What [`Store::rename_rules`] did and found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleFollowers {
+    /// Per old rule id, the chats whose subscription or mute moved to the new id.
+    pub moved: BTreeMap<String, usize>,
+    /// Per rule id, the active chats following it (personal alerts left out).
+    pub following: BTreeMap<String, usize>,
 }
 
 impl Store {
@@ -277,6 +288,65 @@ impl Store {
             c.deactivated = Some(moved_to.clone());
         })?;
         Ok(migration)
+    }
+
+    /// Moves every chat's subscriptions and mutes from each old rule id to the id the rule
+    /// has now (`renames`: old id, new id; see [`Chat::rename_rule`]), then counts the
+    /// active chats following each rule id. Each chat is changed in one atomic step and only
+    /// where an old id is left, so a run cut short (a crash, the store failing) is completed
+    /// by the next, and a run after a complete one changes nothing. Returns, per old id, how
+    /// many chats were moved, and the followers of every id (personal alerts left out).
+    pub fn rename_rules(&self, renames: &[(String, String)]) -> Result<RuleFollowers, StoreError> {
+        let mut out = RuleFollowers::default();
+        let mut changed = false;
+        for chat in self.each_chat() {
+            let chat = chat?;
+            let mut moved = Vec::new();
+            let mut renamed = chat.clone();
+            for (old, new) in renames {
+                if renamed.rename_rule(old, new) {
+                    moved.push(old.as_str());
+                }
+            }
+            let chat = if moved.is_empty() {
+                chat
+            } else {
+                // Changed on the record as stored now (a command may have changed it since
+                // it was read); a record gone or unreadable meanwhile is left alone.
+                let updated = self.update(
+                    Tree::Chats,
+                    &chat_key(chat.id),
+                    "moving a chat's rules",
+                    |old| {
+                        let mut chat: Chat = decode(old?, "chat")?;
+                        let mut any = false;
+                        for (old, new) in renames {
+                            any |= chat.rename_rule(old, new);
+                        }
+                        any.then(|| encode(&chat))
+                    },
+                )?;
+                match updated.and_then(|v| decode::<Chat>(&v, "chat")) {
+                    Some(c) => {
+                        changed = true;
+                        for old in moved {
+                            *out.moved.entry(old.to_string()).or_default() += 1;
+                        }
+                        c
+                    }
+                    None => renamed,
+                }
+            };
+            if chat.active {
+                for rule in chat.rules.iter().filter(|r| !personal::is_personal(r)) {
+                    *out.following.entry(rule.clone()).or_default() += 1;
+                }
+            }
+        }
+        if changed {
+            self.flush()?;
+        }
+        Ok(out)
     }
 
     /// Active chats subscribed to `rule`.

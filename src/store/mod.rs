@@ -28,7 +28,7 @@ mod symbols;
 mod updates;
 
 pub use bars::Restated;
-pub use chats::Migration;
+pub use chats::{Migration, RuleFollowers};
 pub use copy::{Copied, CopyError};
 pub use updates::TakeIn;
 

@@ -55,6 +55,14 @@ pub fn needs_admin(action: &Action, channel: bool) -> bool {
     changes_subscriptions(action) || channel && matches!(action, Action::History { .. })
 }
 
+/// The id the rule `id` has now: its own, or the one it was renamed to (`formerly`).
+fn current_id(ctx: &BotContext, id: &str) -> String {
+    ctx.rules
+        .borrow()
+        .current(id)
+        .map_or_else(|| id.to_string(), |r| r.id.clone())
+}
+
 /// Carries out a button press (`at` says where and by whom) at `now`.
 pub fn press(
     ctx: &BotContext,
@@ -101,7 +109,11 @@ pub fn press(
                 (Action::MuteSymbol(_), Some(symbol)) => {
                     (MuteTarget::Symbol(symbol.clone()), symbol.clone())
                 }
-                _ => (MuteTarget::Rule(alert.rule.clone()), alert.rule.clone()),
+                _ => {
+                    // An alert fired before its rule was renamed: the rule under its id now.
+                    let rule = current_id(ctx, &alert.rule);
+                    (MuteTarget::Rule(rule.clone()), rule)
+                }
             };
             let until = now + MUTE_FOR;
             let refused = std::cell::Cell::new(false);
@@ -124,8 +136,10 @@ pub fn press(
             let Some(alert) = alert_of(*id)? else {
                 return Ok(gone());
             };
+            let rule = current_id(ctx, &alert.rule);
             ctx.store.update_chat(chat_id, |c| {
                 c.unfollow(&alert.rule);
+                c.unfollow(&rule);
             })?;
             // A personal alert unsubscribed from is deleted: nobody else can receive it.
             if let Some(number) = personal::number_of(chat_id, &alert.rule) {
@@ -136,7 +150,7 @@ pub fn press(
                 }
             }
             Outcome {
-                notice: Some(t.unsubscribed_button(&alert.rule)),
+                notice: Some(t.unsubscribed_button(&rule)),
                 ..Outcome::default()
             }
         }
@@ -155,12 +169,17 @@ pub fn press(
         Action::Admit(_) | Action::Refuse(_) => Outcome::default(),
         Action::Toggle(rule) => {
             let rules = ctx.rules.borrow().clone();
-            if rules.get(rule).is_none() || personal::is_personal(rule) {
+            // A button of a list sent before the rule was renamed toggles it under its id now.
+            let Some(rule) = rules
+                .current(rule)
+                .map(|r| r.id.as_str())
+                .filter(|r| !personal::is_personal(r))
+            else {
                 return Ok(Outcome {
                     notice: Some(render::plain_text(&t.unknown_rule(&escape(rule), None))),
                     ..Outcome::default()
                 });
-            }
+            };
             // Toggled on the record as stored, in one atomic step; following a rule asks for
             // its alerts, in a chat that stopped them too.
             let back_on = std::cell::Cell::new(false);

@@ -113,11 +113,7 @@ impl Conversation<'_> {
     /// `/reload`: the rules directory now; the report in the log and as the answer.
     pub(super) fn reload(&self) -> String {
         let report = self.ctx.reloader.reload();
-        if report.problems.is_empty() {
-            tracing::info!("{}", report.summary());
-        } else {
-            tracing::error!("{}", report.summary());
-        }
+        report.log();
         crate::telegram::pre_block(&report.summary())
     }
 

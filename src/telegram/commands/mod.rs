@@ -543,8 +543,13 @@ impl Conversation<'_> {
         } else {
             let _ = writeln!(out, "\n{}", t.follows());
             for id in &chat.rules {
-                if let Some(r) = rules.get(id) {
-                    let _ = writeln!(out, "• {} (<code>{}</code>)", escape(&r.title), escape(id));
+                if let Some(r) = rules.current(id) {
+                    let _ = writeln!(
+                        out,
+                        "• {} (<code>{}</code>)",
+                        escape(&r.title),
+                        escape(&r.id)
+                    );
                 }
             }
             let _ = write!(out, "\n{}", t.start_footer());

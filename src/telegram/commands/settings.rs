@@ -182,7 +182,8 @@ impl Conversation<'_> {
 
     /// Reads a mute target: `all`, a rule id, or a symbol. A rule id is a rule loaded, one of
     /// this chat's personal alerts (their messages name them as rules, and their mute button
-    /// mutes that rule), or a rule muted in `chat` (one unloaded since stays liftable).
+    /// mutes that rule), or a rule muted in `chat` (one unloaded since stays liftable); an id
+    /// a rule had before it was renamed stands for that rule.
     pub(super) fn mute_target(&self, word: &str, chat: Option<&Chat>) -> Option<MuteTarget> {
         if word.eq_ignore_ascii_case("all") || word.eq_ignore_ascii_case("alle") {
             return Some(MuteTarget::All);
@@ -198,6 +199,10 @@ impl Conversation<'_> {
             || chat.is_some_and(muted_here)
         {
             return Some(MuteTarget::Rule(lower));
+        }
+        // An id the rule had before it was renamed: the rule under its id now.
+        if let Some(rule) = self.rule_set().renamed_from(&lower) {
+            return Some(MuteTarget::Rule(rule.id.clone()));
         }
         super::symbol_word(word).map(MuteTarget::Symbol)
     }

@@ -49,10 +49,11 @@ impl Conversation<'_> {
         )
     }
 
-    /// A rule others may follow (loaded, and not someone's personal alert): id and title.
+    /// A rule others may follow (loaded, and not someone's personal alert): id and title. An
+    /// id the rule had before it was renamed finds it too.
     pub(super) fn public_rule(&self, id: &str) -> Option<(String, String)> {
         self.rule_set()
-            .get(id)
+            .current(id)
             .filter(|r| !personal::is_personal(&r.id))
             .map(|r| (r.id.clone(), r.title.clone()))
     }
@@ -103,7 +104,13 @@ impl Conversation<'_> {
                 &escape(example.map_or("nvda-customer-seeks-alternatives", String::as_str)),
             ));
         }
-        if !chat.is_some_and(|c| c.rules.contains(&id)) || personal::is_personal(&id) {
+        let follows = |id: &str| chat.is_some_and(|c| c.rules.contains(id));
+        // An id the rule had before it was renamed: the rule under its id now.
+        let id = match self.rule_set().renamed_from(&id) {
+            Some(rule) if !follows(&id) => rule.id.clone(),
+            _ => id,
+        };
+        if !follows(&id) || personal::is_personal(&id) {
             return Ok(t.not_following(&escape(&id)));
         }
         self.ctx.store.update_chat(self.incoming.chat, |c| {
@@ -201,10 +208,13 @@ impl Conversation<'_> {
             let _ = writeln!(out, "{}", t.follows_nothing());
         }
         for id in public {
-            let title = rules
-                .get(id)
-                .map_or(String::new(), |r| format!(" — {}", escape(&r.title)));
-            let _ = writeln!(out, "• <code>{}</code>{title}", escape(id));
+            // A rule gone stays followed, for when it comes back: said so, not left bare. One
+            // followed under an id it had before it was renamed shows as it is called now.
+            let (id, title) = match rules.current(id) {
+                Some(r) => (&r.id, escape(&r.title)),
+                None => (id, format!("<i>{}</i>", t.rule_not_offered())),
+            };
+            let _ = writeln!(out, "• <code>{}</code> — {title}", escape(id));
         }
         let watch = if chat.watch.is_empty() {
             t.all_symbols.to_string()
