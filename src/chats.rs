@@ -2,7 +2,7 @@
 //! hours, digest), their mutes, and what to do with an alert for them now
 //! ([`Chat::disposition`]). Persisted by the store; decided here.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -87,6 +87,12 @@ pub struct Chat {
     /// alerts that fired there, still waiting to be sent, are its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migrated_from: Option<i64>,
+    /// The personal alerts of that group which took a new number here, this supergroup
+    /// having used theirs before the migration was taken in: the group's number → this
+    /// chat's. Noted with the merged record, so a migration cut short and taken in again moves
+    /// each to the same number.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub personal_renumbered: BTreeMap<u32, u32>,
 }
 
 /// A chat's preferences.
@@ -268,6 +274,7 @@ impl Chat {
             last_digest: None,
             personal_next: 0,
             migrated_from: None,
+            personal_renumbered: BTreeMap::new(),
         }
     }
 

@@ -376,6 +376,41 @@ async fn a_supergroup_is_told_once_which_mutes_gave_way_at_its_migration() {
     assert_eq!(store.chat(NEW).unwrap().unwrap().mutes.len(), MAX_MUTES);
 }
 
+/// Personal alerts set in the supergroup before the group's migration was taken in keep their
+/// numbers: the group's alert whose number the supergroup used takes the next free one, the
+/// supergroup is told which, and `/alerts` there lists both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supergroup_keeps_its_own_alerts_and_is_told_which_of_its_groups_took_new_numbers() {
+    const OLD: i64 = -561;
+    const NEW: i64 = -1_001_561_000_000;
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    tg.set_admins(OLD, &[GROUP_ADMIN]);
+    tg.set_admins(NEW, &[GROUP_ADMIN]);
+    for (chat, command) in [(OLD, "/alert NVDA drop 3%"), (NEW, "/alert AMD drop 5%")] {
+        let reply = strip_tags(&ask_as(&tg, chat, GROUP_ADMIN, command).await.text);
+        assert!(reply.contains("Alert #1 set"), "{command}: {reply}");
+    }
+    tg.migrate(OLD, NEW);
+    let notice = eventually(Duration::from_secs(10), "the notice", || {
+        tg.sent_to(NEW)
+            .into_iter()
+            .find(|m| m.text.contains("new number"))
+    })
+    .await;
+    let text = strip_tags(&notice.text);
+    assert!(text.contains("• #1 is now #2: NVDA drop 3%"), "{text}");
+    let alerts = strip_tags(&ask_as(&tg, NEW, GROUP_ADMIN, "/alerts").await.text);
+    assert!(
+        alerts.contains("#1 AMD drop 5%") && alerts.contains("#2 NVDA drop 3%"),
+        "{alerts}"
+    );
+    bot.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_the_bot_lacks_is_answered_in_a_group_when_addressed_to_it_by_name() {
     let tg = FakeTelegram::start().await;

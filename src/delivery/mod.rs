@@ -122,35 +122,49 @@ pub fn locale_of(chat: &Chat) -> Locale {
     }
 }
 
-/// The message telling `chat`, a supergroup that took in its group's mutes, which mutes in
-/// force gave way to stay within [`MAX_MUTES`](crate::chats::MAX_MUTES): in its language, its
-/// time zone and its topic, in the order they would have ended, split where too long (see
-/// `Store::migrate_chat`).
-pub fn mutes_lifted_notice(
+/// The messages telling `chat`, a supergroup that took in its group, what of it changed (see
+/// `Store::migrate_chat`), in its language, its time zone and its topic, each split where too
+/// long: which mutes in force gave way to stay within [`MAX_MUTES`](crate::chats::MAX_MUTES),
+/// in the order they would have ended; which of the group's personal alerts took new numbers,
+/// the supergroup having used theirs.
+pub fn migration_notice(
     chat: &Chat,
     lifted: &[crate::chats::Mute],
+    renumbered: &[crate::store::Renumbered],
     now: DateTime<Utc>,
 ) -> Vec<Delivery> {
     let locale = locale_of(chat);
     let t = crate::i18n::texts(locale.lang);
-    // In the order they would have ended.
-    let mut lifted: Vec<&crate::chats::Mute> = lifted.iter().collect();
-    lifted.sort_by_key(|m| m.until);
-    let lifted: Vec<(String, String)> = lifted
-        .into_iter()
-        .map(|m| (t.mute_target(&m.what), locale.time(m.until)))
-        .collect();
-    render::split_html(
-        &t.mutes_lifted_at_migration(crate::chats::MAX_MUTES, &lifted),
-        render::MESSAGE_LIMIT,
-    )
-    .into_iter()
-    .map(|text| Delivery {
-        thread: chat.thread,
-        lang: chat.settings.lang,
-        ..Delivery::message(outbox::BROADCAST, Target::Telegram(chat.id), text, now)
-    })
-    .collect()
+    let mut texts = Vec::new();
+    if !lifted.is_empty() {
+        // In the order they would have ended.
+        let mut lifted: Vec<&crate::chats::Mute> = lifted.iter().collect();
+        lifted.sort_by_key(|m| m.until);
+        let lifted: Vec<(String, String)> = lifted
+            .into_iter()
+            .map(|m| (t.mute_target(&m.what), locale.time(m.until)))
+            .collect();
+        texts.push(t.mutes_lifted_at_migration(crate::chats::MAX_MUTES, &lifted));
+    }
+    if !renumbered.is_empty() {
+        let renumbered: Vec<(u32, u32, String)> = renumbered
+            .iter()
+            .map(|r| {
+                let what = render::escape(&r.alert.listed(locale.lang));
+                (r.was, r.alert.number, format!("<code>{what}</code>"))
+            })
+            .collect();
+        texts.push(t.alerts_renumbered_at_migration(&renumbered));
+    }
+    texts
+        .iter()
+        .flat_map(|text| render::split_html(text, render::MESSAGE_LIMIT))
+        .map(|text| Delivery {
+            thread: chat.thread,
+            lang: chat.settings.lang,
+            ..Delivery::message(outbox::BROADCAST, Target::Telegram(chat.id), text, now)
+        })
+        .collect()
 }
 
 /// An alert's text rendered once per locale, for every chat that reads it so.

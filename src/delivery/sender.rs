@@ -418,12 +418,14 @@ impl Sender {
                         "group became a supergroup; moving its subscriptions"
                     );
                     // Moves this delivery too (an edit is dropped), so it is not tried again
-                    // under the old id. The supergroup is told of mutes that gave way by a
-                    // message queued with them, which the next round sends.
+                    // under the old id. The supergroup is told of mutes that gave way and of
+                    // alerts that took new numbers by messages queued with them, which the next
+                    // round sends.
                     let now = self.clock.now();
-                    match self.store.migrate_chat(old, new_id, now, |chat, lifted| {
-                        super::mutes_lifted_notice(chat, lifted, now)
-                    }) {
+                    let tell = |chat: &crate::chats::Chat, lifted: &[_], renumbered: &[_]| {
+                        super::migration_notice(chat, lifted, renumbered, now)
+                    };
+                    match self.store.migrate_chat(old, new_id, now, tell) {
                         Ok(migration) => {
                             if migration.personal_moved
                                 && let Some(hook) = &self.after_migration

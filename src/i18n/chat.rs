@@ -84,6 +84,46 @@ impl Texts {
         format!("{out}\n{foot}")
     }
 
+    /// Told to a supergroup that had personal alerts of its own when it took in its group's:
+    /// the group's alerts whose numbers it used took new ones (`renumbered`: each its number in
+    /// the group, its number now and what it watches, HTML).
+    pub fn alerts_renumbered_at_migration(&self, renumbered: &[(u32, u32, String)]) -> String {
+        let n = renumbered.len();
+        let (head, is_now, foot) = match self.lang {
+            crate::text::Lang::En => (
+                format!(
+                    "🔢 This group is a supergroup now. Personal alerts set here before used some of the group's numbers, so {n} of the group's alerts {}:",
+                    if n == 1 {
+                        "has a new number"
+                    } else {
+                        "have new numbers"
+                    }
+                ),
+                "is now",
+                "/alerts lists them all.",
+            ),
+            crate::text::Lang::De => (
+                format!(
+                    "🔢 Diese Gruppe ist jetzt eine Supergruppe. Hier zuvor gesetzte Alarme trugen schon Nummern von Alarmen der Gruppe; daher {} {} der Gruppe {}:",
+                    if n == 1 { "hat" } else { "haben" },
+                    count(n, "Alarm", "Alarme"),
+                    if n == 1 {
+                        "eine neue Nummer"
+                    } else {
+                        "neue Nummern"
+                    }
+                ),
+                "ist jetzt",
+                "/alerts zeigt alle.",
+            ),
+        };
+        let mut out = head;
+        for (was, number, what) in renumbered {
+            out.push_str(&format!("\n• #{was} {is_now} #{number}: {what}"));
+        }
+        format!("{out}\n{foot}")
+    }
+
     /// A time zone set: its name, the date and time there now and its offset from UTC, so a
     /// wrong zone shows at once. IANA's `Etc/GMT+N` names have the sign the other way round
     /// (`Etc/GMT+1` is UTC−01:00): for those, a word on the name for the other side.

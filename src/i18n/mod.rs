@@ -1210,6 +1210,24 @@ mod tests {
             DE.mutes_lifted_at_migration(50, &lifted(2))
                 .contains("daher wurden 2 Stummschaltungen aufgehoben:")
         );
+        let renumbered = |n: usize| vec![(1, 4, "<code>NVDA drop 3%</code>".to_string()); n];
+        assert!(
+            EN.alerts_renumbered_at_migration(&renumbered(1)).contains(
+                "so 1 of the group's alerts has a new number:\n• #1 is now #4: <code>NVDA drop 3%</code>\n/alerts"
+            )
+        );
+        assert!(
+            EN.alerts_renumbered_at_migration(&renumbered(2))
+                .contains("so 2 of the group's alerts have new numbers:")
+        );
+        assert!(
+            DE.alerts_renumbered_at_migration(&renumbered(1))
+                .contains("daher hat 1 Alarm der Gruppe eine neue Nummer:\n• #1 ist jetzt #4:")
+        );
+        assert!(
+            DE.alerts_renumbered_at_migration(&renumbered(2))
+                .contains("daher haben 2 Alarme der Gruppe neue Nummern:")
+        );
         assert_eq!(EN.broadcast_queued(1), "📣 Queued for 1 chat.");
         assert_eq!(EN.broadcast_queued(0), "📣 Queued for 0 chats.");
         assert_eq!(DE.broadcast_queued(1), "📣 Für 1 Chat eingereiht.");

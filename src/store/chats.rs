@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::kv::{Range, Tree};
+use super::kv::{Range, Transaction, Tree, TxError};
 use super::{Store, StoreError, chat_key, decode, encode};
 use crate::chats::{Chat, ChatKind, MAX_MUTES, Mute, MuteTarget};
 use crate::delivery::outbox::{Delivery, Target};
-use crate::personal;
+use crate::personal::{self, Key, PersonalAlert};
 
 /// What a group's migration did that the running bot acts on ([`Store::migrate_chat`]).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -18,12 +18,33 @@ pub struct Migration {
     /// The mutes in force that gave way: with its group's, the supergroup had more than
     /// [`MAX_MUTES`]. The supergroup was told (a message queued), if its alerts are on.
     pub mutes_lifted: Vec<Mute>,
+    /// The group's personal alerts that took a new number, the supergroup having used theirs.
+    /// The supergroup was told (a message queued), if its alerts are on.
+    pub renumbered: Vec<Renumbered>,
+}
+
+/// A group's personal alert that took a new number in the supergroup the group became, which
+/// had used its number for an alert of its own ([`Store::migrate_chat`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Renumbered {
+    /// Its number in the group.
+    pub was: u32,
+    /// The alert as the supergroup has it, under its new number.
+    pub alert: PersonalAlert,
 }
 
 /// Takes the group `previous` (as `group`, under the supergroup's id and names) into the
 /// supergroup's record `c` (a copy of `group` when it had none); returns the mutes in force
-/// it lifted to stay within [`MAX_MUTES`]. Taking the same group in again lifts nothing.
-fn take_in(c: &mut Chat, previous: &Chat, group: &Chat, now: DateTime<Utc>) -> Vec<Mute> {
+/// it lifted to stay within [`MAX_MUTES`]. `renumbered` are the group's personal alerts that
+/// take new numbers ([`renumber`]), noted in the record. Taking the same group in again
+/// lifts nothing.
+fn take_in(
+    c: &mut Chat,
+    previous: &Chat,
+    group: &Chat,
+    renumbered: &BTreeMap<u32, u32>,
+    now: DateTime<Utc>,
+) -> Vec<Mute> {
     let mut lifted = Vec::new();
     // A record the supergroup got before (a command there was answered before the migration
     // was taken in) takes in the group's settings and mutes once: a mute lifted in the
@@ -49,7 +70,10 @@ fn take_in(c: &mut Chat, previous: &Chat, group: &Chat, now: DateTime<Utc>) -> V
     // default gives way to the group's choice.
     c.take_in_rules(group);
     c.watch.extend(group.watch.iter().cloned());
-    c.personal_next = c.personal_next.max(previous.personal_next);
+    // Past every number either chat used, the new ones too: never given out again.
+    let last = renumbered.values().copied().max().unwrap_or(0);
+    c.personal_next = c.personal_next.max(previous.personal_next).max(last);
+    c.personal_renumbered = renumbered.clone();
     c.migrated_from = Some(previous.id);
     if previous.active {
         c.active = true;
@@ -65,6 +89,77 @@ pub struct RuleFollowers {
     pub moved: BTreeMap<String, usize>,
     /// Per rule id, the active chats following it (personal alerts left out).
     pub following: BTreeMap<String, usize>,
+}
+
+/// The new numbers of the group's personal `alerts` whose numbers the supergroup (its record
+/// `own`, `None` when it had none) used: every number up to its `personal_next`, and any
+/// under which it has an alert (`highest` the highest of those). They are numbered on past
+/// every number of either chat, in the group's order: the group's number → the new one.
+fn renumber(
+    tx: &mut dyn Transaction,
+    own: Option<&Chat>,
+    previous: &Chat,
+    alerts: &[PersonalAlert],
+    new_id: i64,
+    highest: u32,
+) -> Result<BTreeMap<u32, u32>, TxError> {
+    let used = own.map_or(0, |c| c.personal_next);
+    let mut next = alerts
+        .iter()
+        .map(|a| a.number)
+        .fold(used.max(previous.personal_next).max(highest), u32::max);
+    let mut renumbered = BTreeMap::new();
+    for a in alerts {
+        let row = super::personal::state_key(Key {
+            chat: new_id,
+            number: a.number,
+        });
+        if a.number <= used || tx.get(Tree::Personal, &row)?.is_some() {
+            next += 1;
+            renumbered.insert(a.number, next);
+        }
+    }
+    Ok(renumbered)
+}
+
+/// The group `previous` as it is under the supergroup's id `new_id`: its personal alerts'
+/// rules and the mutes on them under their names there (a number in `renumbered` under its
+/// new one); those of an alert that is no longer among its `alerts` (deleted, fired) go, so
+/// they never name one of the supergroup's own.
+fn as_supergroup(
+    previous: &Chat,
+    new_id: i64,
+    alerts: &[PersonalAlert],
+    renumbered: &BTreeMap<u32, u32>,
+) -> Chat {
+    let rename = |rule: &str| -> Option<String> {
+        let Some(number) = personal::number_of(previous.id, rule) else {
+            return Some(rule.to_string());
+        };
+        if let Some(&to) = renumbered.get(&number) {
+            return Some(PersonalAlert::rule_id(new_id, to));
+        }
+        alerts
+            .iter()
+            .any(|a| a.number == number)
+            .then(|| PersonalAlert::rule_id(new_id, number))
+    };
+    let mut group = previous.clone();
+    group.id = new_id;
+    group.kind = ChatKind::Supergroup;
+    group.rules = previous.rules.iter().filter_map(|r| rename(r)).collect();
+    group.mutes = previous
+        .mutes
+        .iter()
+        .filter_map(|m| match &m.what {
+            MuteTarget::Rule(r) => rename(r).map(|r| Mute {
+                what: MuteTarget::Rule(r),
+                until: m.until,
+            }),
+            _ => Some(m.clone()),
+        })
+        .collect();
+    group
 }
 
 impl Store {
@@ -168,11 +263,20 @@ impl Store {
     /// and mutes once, settings where it set none (`Settings::take_in`), and the group's rules
     /// in place of those `/start` gave it by default, never one it dropped
     /// (`Chat::take_in_rules`); of the two chats' mutes, those beyond the most a chat keeps
-    /// give way (`Chat::trim_mutes`, by `now`), and the supergroup, if its alerts are on, is
-    /// told which by the messages `notice` makes of it and the mutes lifted, queued in the
-    /// outbox in the same transaction that lifts them.
+    /// give way (`Chat::trim_mutes`, by `now`). Its personal alerts stay as they are: a
+    /// group's alert whose number it used (up to its `personal_next`, or an alert under it)
+    /// takes a number past every one either chat used, and its state, its subscription and a
+    /// mute on it follow it; the renumbering is noted in the merged record
+    /// (`Chat::personal_renumbered`). A mute or subscription of a group alert that is gone is
+    /// not taken in. The supergroup, if its alerts are on, is told which mutes gave way and
+    /// which alerts took new numbers by the messages `notice` makes of it, the mutes lifted
+    /// and the alerts renumbered, queued in the outbox in the same transaction that writes
+    /// the merged record.
     /// Every step can run again without harm, so a migration reported twice (service message,
-    /// failed send) or cut short by a crash completes the second time, and tells once.
+    /// failed send) or cut short by a crash completes the second time, and tells once: the
+    /// merged record is written first, and a migration taken in again numbers the group's
+    /// alerts as it noted there; each alert moves, with its state, in one transaction; the old
+    /// record is deactivated last.
     ///
     /// Reports of one migration may come at once (the service messages in the old group and
     /// in the supergroup, handled side by side, and a failed send): they are taken one at a
@@ -182,14 +286,9 @@ impl Store {
         old: i64,
         new_id: i64,
         now: DateTime<Utc>,
-        notice: impl Fn(&Chat, &[Mute]) -> Vec<Delivery>,
+        notice: impl Fn(&Chat, &[Mute], &[Renumbered]) -> Vec<Delivery>,
     ) -> Result<Migration, StoreError> {
         let _one_at_a_time = self.migrating.lock().unwrap_or_else(|e| e.into_inner());
-        let (old_prefix, new_prefix) = (personal::rule_prefix(old), personal::rule_prefix(new_id));
-        let rename = |rule: &str| match rule.strip_prefix(old_prefix.as_str()) {
-            Some(number) => format!("{new_prefix}{number}"),
-            None => rule.to_string(),
-        };
         // An admission goes along: a group let in stays let in as a supergroup.
         if let Some(admission) = self.admission(old)?
             && self.admission(new_id)?.is_none()
@@ -202,40 +301,66 @@ impl Store {
         let previous = self
             .chat(old)?
             .filter(|c| c.active || c.deactivated.as_deref() != Some(moved_to.as_str()));
+        // The group's personal alerts not moved yet (all of them, unless a migration was cut
+        // short).
+        let alerts = self.personal_alerts_of(old)?;
         let mut migration = Migration::default();
-        if let Some(previous) = previous {
-            // The group as it is under the new id: its personal alerts' rules renamed.
-            let mut group = previous.clone();
-            group.id = new_id;
-            group.kind = ChatKind::Supergroup;
-            group.rules = previous.rules.iter().map(|r| rename(r)).collect();
-            for m in &mut group.mutes {
-                if let MuteTarget::Rule(r) = &m.what {
-                    m.what = MuteTarget::Rule(rename(r));
-                }
-            }
-            let fresh = encode(&group);
+        let renumbered = if let Some(previous) = previous {
+            let highest = self.highest_personal_number(new_id)?;
             let key = chat_key(new_id);
-            // The merged record and the message telling of mutes it lifted, in one
-            // transaction: neither is written without the other.
-            let lifted = self.transact(&[Tree::Chats, Tree::Outbox], "migrating a chat", |tx| {
-                // A record that does not read (written by a later version) is left as it is.
-                let stored = tx.get(Tree::Chats, &key)?;
-                let Some(mut c) = decode::<Chat>(stored.as_deref().unwrap_or(&fresh), "chat")
-                else {
-                    return Ok(None);
-                };
-                let lifted = take_in(&mut c, &previous, &group, now);
-                tx.insert(Tree::Chats, &key, &encode(&c))?;
-                if !lifted.is_empty() && c.active {
-                    for d in notice(&c, &lifted) {
-                        let seq = tx.generate_id()?;
-                        tx.insert(Tree::Outbox, &seq.to_be_bytes(), &encode(&d))?;
+            // The merged record, with the group's alerts' numbers there, and the messages
+            // telling of what changed, in one transaction: none is written without the others.
+            let merged = self.transact(
+                &[Tree::Chats, Tree::Personal, Tree::Outbox],
+                "migrating a chat",
+                |tx| {
+                    // A record that does not read (written by a later version) is left as it is.
+                    let own = match tx.get(Tree::Chats, &key)? {
+                        Some(v) => match decode::<Chat>(&v, "chat") {
+                            Some(c) => Some(c),
+                            None => return Ok(None),
+                        },
+                        None => None,
+                    };
+                    // Taken in before (a migration cut short): numbered as noted then.
+                    let again = own.as_ref().is_some_and(|c| c.migrated_from == Some(old));
+                    let renumbered = match &own {
+                        Some(c) if again => c.personal_renumbered.clone(),
+                        _ => renumber(tx, own.as_ref(), &previous, &alerts, new_id, highest)?,
+                    };
+                    let group = as_supergroup(&previous, new_id, &alerts, &renumbered);
+                    let mut c = own.unwrap_or_else(|| group.clone());
+                    let lifted = take_in(&mut c, &previous, &group, &renumbered, now);
+                    tx.insert(Tree::Chats, &key, &encode(&c))?;
+                    let told: Vec<Renumbered> = if again {
+                        Vec::new()
+                    } else {
+                        alerts
+                            .iter()
+                            .filter_map(|a| {
+                                let &number = renumbered.get(&a.number)?;
+                                Some(Renumbered {
+                                    was: a.number,
+                                    alert: PersonalAlert {
+                                        chat: new_id,
+                                        number,
+                                        message: None,
+                                        ..a.clone()
+                                    },
+                                })
+                            })
+                            .collect()
+                    };
+                    if (!lifted.is_empty() || !told.is_empty()) && c.active {
+                        for d in notice(&c, &lifted, &told) {
+                            let seq = tx.generate_id()?;
+                            tx.insert(Tree::Outbox, &seq.to_be_bytes(), &encode(&d))?;
+                        }
                     }
-                }
-                Ok(Some(lifted))
-            })?;
-            let Some(lifted) = lifted else {
+                    Ok(Some((lifted, told, renumbered)))
+                },
+            )?;
+            let Some((lifted, told, renumbered)) = merged else {
                 return Err(StoreError::new(
                     format!("migrating chat {old} to {new_id}"),
                     "the supergroup's stored record cannot be read (written by a later version?); left as it is",
@@ -250,22 +375,36 @@ impl Store {
                     "dropped a mute in force: with its group's, the supergroup had more than {MAX_MUTES}"
                 );
             }
-            migration.mutes_lifted = lifted;
-        }
-        for mut alert in self.personal_alerts_of(old)? {
-            let number = alert.number;
-            let state = self.personal_state(old, number)?;
-            alert.chat = new_id;
-            // The supergroup's messages are not the group's: an edit there is no edit of the
-            // message that made it.
-            alert.message = None;
-            // Stored under the new id before it is removed from the old one: never lost.
-            self.put_personal_alert(&alert)?;
-            if let Some(state) = state {
-                self.put_personal_state(new_id, number, &state)?;
+            for r in &told {
+                tracing::info!(
+                    chat = new_id,
+                    was = r.was,
+                    number = r.alert.number,
+                    "a group's personal alert took a new number: the supergroup used its own"
+                );
             }
-            self.delete_personal_alert(old, number)?;
-            migration.personal_moved = true;
+            migration.mutes_lifted = lifted;
+            migration.renumbered = told;
+            renumbered
+        } else {
+            // Taken in before: the supergroup's record says how the alerts are numbered.
+            self.chat(new_id)?
+                .filter(|c| c.migrated_from == Some(old))
+                .map(|c| c.personal_renumbered)
+                .unwrap_or_default()
+        };
+        for alert in &alerts {
+            let to = Key {
+                chat: new_id,
+                number: renumbered
+                    .get(&alert.number)
+                    .copied()
+                    .unwrap_or(alert.number),
+            };
+            // Stored under the new id in the step that removes it from the old: never lost.
+            if self.move_personal_alert(alert.key(), to)? {
+                migration.personal_moved = true;
+            }
         }
         self.move_digest(old, new_id)?;
         for (seq, d) in self.outbox()? {

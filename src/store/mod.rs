@@ -28,7 +28,7 @@ mod symbols;
 mod updates;
 
 pub use bars::Restated;
-pub use chats::{Migration, RuleFollowers};
+pub use chats::{Migration, Renumbered, RuleFollowers};
 pub use copy::{Copied, CopyError};
 pub use updates::TakeIn;
 

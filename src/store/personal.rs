@@ -80,20 +80,7 @@ impl Store {
         message: Option<i32>,
         change: impl Fn(&mut Chat, u32),
     ) -> Result<(Chat, PersonalAlert), StoreError> {
-        // Keys sort by number: the last one is the highest (alerts from before numbers were
-        // counted in the chat's record).
-        let highest = self
-            .backend
-            .scan(
-                Tree::Personal,
-                &Range::prefix(&chat_key(fresh.id)),
-                Order::Descending,
-                1,
-            )
-            .map_err(ctx("reading personal alerts"))?
-            .first()
-            .and_then(|(k, _)| key_from(k))
-            .map_or(0, |k| k.number);
+        let highest = self.highest_personal_number(fresh.id)?;
         let created = self.transact(
             &[Tree::Chats, Tree::Personal],
             "making a personal alert",
@@ -129,6 +116,76 @@ impl Store {
         )?;
         self.flush()?;
         Ok(created)
+    }
+
+    /// The highest number among `chat`'s personal alerts, 0 for none: alerts from before
+    /// numbers were counted in the chat's record may be past its `personal_next`.
+    pub(super) fn highest_personal_number(&self, chat: i64) -> Result<u32, StoreError> {
+        // Keys sort by number: the last one is the highest.
+        Ok(self
+            .backend
+            .scan(
+                Tree::Personal,
+                &Range::prefix(&chat_key(chat)),
+                Order::Descending,
+                1,
+            )
+            .map_err(ctx("reading personal alerts"))?
+            .first()
+            .and_then(|(k, _)| key_from(k))
+            .map_or(0, |k| k.number))
+    }
+
+    /// Moves a group's personal alert `from` to `to`, under the supergroup the group became,
+    /// with its state, in one durable step: the group's subscription to it goes, and the
+    /// message that made it is forgotten (the supergroup's messages are not the group's). An
+    /// alert already under `to` made at the same time is this one, moved before: it stays as
+    /// it is (the supergroup may have changed it since). Another alert there is never
+    /// overwritten: the group's stays where it is. Whether it moved (or was moved before).
+    pub(super) fn move_personal_alert(&self, from: Key, to: Key) -> Result<bool, StoreError> {
+        let (old, new) = (key(from.chat, from.number), key(to.chat, to.number));
+        let moved = self.transact(
+            &[Tree::Personal, Tree::PersonalState, Tree::Chats],
+            "moving a personal alert",
+            |tx| {
+                let Some(mut alert) = tx
+                    .get(Tree::Personal, &old)?
+                    .and_then(|v| decode::<PersonalAlert>(&v, "personal alert"))
+                else {
+                    return Ok(false);
+                };
+                match tx.get(Tree::Personal, &new)? {
+                    None => {
+                        let state = tx.get(Tree::PersonalState, &old)?;
+                        alert.chat = to.chat;
+                        alert.number = to.number;
+                        alert.message = None;
+                        tx.insert(Tree::Personal, &new, &encode(&alert))?;
+                        if let Some(state) = state {
+                            tx.insert(Tree::PersonalState, &new, &state)?;
+                        }
+                    }
+                    Some(v)
+                        if decode::<PersonalAlert>(&v, "personal alert")
+                            .is_some_and(|there| there.created == alert.created) => {}
+                    Some(_) => return Ok(false),
+                }
+                tx.remove(Tree::Personal, &old)?;
+                tx.remove(Tree::PersonalState, &old)?;
+                forget_rule(tx, from.chat, &from.rule_id())?;
+                Ok(true)
+            },
+        )?;
+        self.flush()?;
+        if !moved && self.contains(Tree::Personal, &old, "moving a personal alert")? {
+            tracing::error!(
+                from = %from.rule_id(),
+                to = %to.rule_id(),
+                "a group's personal alert not moved: another holds its number, or it does not \
+                 read (written by a later version?); left where it is"
+            );
+        }
+        Ok(moved)
     }
 
     /// Stores many personal alerts with one flush (imports, migrations).

@@ -350,8 +350,10 @@ async fn migrate(
     );
     let ctx2 = Arc::clone(ctx);
     let now = ctx.clock.now();
-    let tell = move |chat: &crate::chats::Chat, lifted: &[crate::chats::Mute]| {
-        crate::delivery::mutes_lifted_notice(chat, lifted, now)
+    let tell = move |chat: &crate::chats::Chat,
+                     lifted: &[crate::chats::Mute],
+                     renumbered: &[crate::store::Renumbered]| {
+        crate::delivery::migration_notice(chat, lifted, renumbered, now)
     };
     match blocking(move || ctx2.store.migrate_chat(old, new_id, now, tell)).await? {
         Ok(migration) => {
@@ -359,8 +361,9 @@ async fn migrate(
                 ctx.personal.chat_changed(old);
                 ctx.personal.chat_changed(new_id);
             }
-            if !migration.mutes_lifted.is_empty() {
-                // The supergroup is told which mutes gave way: a message queued with them.
+            if !migration.mutes_lifted.is_empty() || !migration.renumbered.is_empty() {
+                // The supergroup is told which mutes gave way and which alerts took new
+                // numbers: messages queued with them.
                 ctx.sender.wake();
             }
             if let Some(d) = &ctx.demand {

@@ -12,13 +12,14 @@ on_every_backend!(
     a_supergroup_is_told_once_which_mutes_gave_way,
     a_supergroup_started_before_a_group_that_follows_nothing_keeps_its_defaults,
     a_migrated_groups_history_is_forgotten_after_a_month,
+    a_groups_personal_alert_takes_a_new_number_where_the_supergroup_used_its_own,
 );
 
-/// Migrates as the bot does: mutes lifted are told in the bot's words.
+/// Migrates as the bot does: mutes lifted and alerts renumbered are told in the bot's words.
 fn migrate(store: &Store, old: i64, new_id: i64, now: DateTime<Utc>) -> Migration {
     store
-        .migrate_chat(old, new_id, now, |chat, lifted| {
-            crate::delivery::mutes_lifted_notice(chat, lifted, now)
+        .migrate_chat(old, new_id, now, |chat, lifted, renumbered| {
+            crate::delivery::migration_notice(chat, lifted, renumbered, now)
         })
         .unwrap()
 }
@@ -447,4 +448,199 @@ fn a_migrated_groups_history_is_forgotten_after_a_month(f: &Fixture) {
         store.received(-1005, 0, 10).unwrap().0.is_empty(),
         "a month-old history kept"
     );
+}
+
+/// A group's personal alert as `/alert` made it, and its subscription in `chat`.
+fn group_alert(chat: &mut Chat, number: u32, spec: &str, created: DateTime<Utc>) -> PersonalAlert {
+    chat.rules.insert(PersonalAlert::rule_id(chat.id, number));
+    PersonalAlert {
+        chat: chat.id,
+        number,
+        spec: spec.into(),
+        created,
+        paused: false,
+        changed: None,
+        message: Some(number as i32),
+    }
+}
+
+/// A supergroup whose commands were answered before the migration was taken in made
+/// personal alerts of its own: a group's alert whose number it used takes the next free
+/// one, with its cooldown and the mute on it, and the supergroup is told; nothing of either
+/// chat is lost. Cut short by a crash (one alert moved, the other not) and taken in again,
+/// each group alert ends up once, under the same number, and nothing is told twice.
+fn a_groups_personal_alert_takes_a_new_number_where_the_supergroup_used_its_own(f: &Fixture) {
+    let store = f.open();
+    let now: DateTime<Utc> = "2026-02-02T21:00:00Z".parse().unwrap();
+    let (old, new_id) = (-51, -10_051);
+    let rule = PersonalAlert::rule_id;
+    // The group has alerts #1 and #3 (#2 deleted, a mute on it left), #1 cooling and muted.
+    let mut group = Chat::new(old, ChatKind::Group, "Traders".into(), now);
+    let nvda = group_alert(
+        &mut group,
+        1,
+        "NVDA drop 3%",
+        now - chrono::TimeDelta::days(2),
+    );
+    let msft = group_alert(
+        &mut group,
+        3,
+        "MSFT drop 5%",
+        now - chrono::TimeDelta::days(1),
+    );
+    group.personal_next = 3;
+    let muted_until = now + chrono::TimeDelta::hours(3);
+    for number in [1, 2] {
+        group.mutes.push(Mute {
+            what: MuteTarget::Rule(rule(old, number)),
+            until: muted_until,
+        });
+    }
+    store.put_chat(&group).unwrap();
+    store
+        .put_personal_alerts(&[nvda.clone(), msft.clone()])
+        .unwrap();
+    let cooling = PersonalState {
+        cooldown_until: Some(now + chrono::TimeDelta::hours(5)),
+        news: None,
+    };
+    store.put_personal_state(old, 1, &cooling).unwrap();
+    // The supergroup made #1 and #2 of its own; #1 is cooling too, until another time.
+    let early = Chat::new(new_id, ChatKind::Supergroup, "Traders".into(), now);
+    for spec in ["TSLA below 150", "AAPL above 250"] {
+        store
+            .create_personal_alert(&early, spec, now, Some(9), |c, n| {
+                c.rules.insert(rule(new_id, n));
+            })
+            .unwrap();
+    }
+    let own_cooling = PersonalState {
+        cooldown_until: Some(now + chrono::TimeDelta::hours(1)),
+        news: None,
+    };
+    store.put_personal_state(new_id, 1, &own_cooling).unwrap();
+
+    let migration = migrate(&store, old, new_id, now);
+    let told: Vec<(u32, u32)> = migration
+        .renumbered
+        .iter()
+        .map(|r| (r.was, r.alert.number))
+        .collect();
+    assert_eq!(told, [(1, 4)]);
+    let numbered = |chat: i64| -> Vec<(u32, String)> {
+        let alerts = store.personal_alerts_of(chat).unwrap();
+        alerts.into_iter().map(|a| (a.number, a.spec)).collect()
+    };
+    let expected: Vec<(u32, String)> = [
+        (1, "TSLA below 150"),
+        (2, "AAPL above 250"),
+        (3, "MSFT drop 5%"),
+        (4, "NVDA drop 3%"),
+    ]
+    .map(|(n, s)| (n, s.to_string()))
+    .to_vec();
+    assert_eq!(
+        numbered(new_id),
+        expected,
+        "the supergroup's own alerts stay"
+    );
+    assert!(numbered(old).is_empty());
+    let moved = store.chat(new_id).unwrap().unwrap();
+    let check = |moved: &Chat| {
+        assert_eq!(
+            store.personal_state(new_id, 1).unwrap(),
+            Some(own_cooling.clone())
+        );
+        assert_eq!(
+            store.personal_state(new_id, 4).unwrap(),
+            Some(cooling.clone())
+        );
+        assert_eq!(store.personal_state(new_id, 3).unwrap(), None);
+        assert_eq!(store.personal_state(old, 1).unwrap(), None);
+        assert!(
+            (1..=4).all(|n| moved.rules.contains(&rule(new_id, n))),
+            "{:?}",
+            moved.rules
+        );
+        // The mute on the group's #1 silences #4; the one on the group's deleted #2 does not
+        // silence the supergroup's own #2.
+        assert_eq!(
+            moved.mutes,
+            [Mute {
+                what: MuteTarget::Rule(rule(new_id, 4)),
+                until: muted_until,
+            }]
+        );
+        assert!(moved.personal_next >= 4, "{}", moved.personal_next);
+    };
+    check(&moved);
+    // Told once, in its words: which alert has which number now.
+    let told = store.outbox().unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].1.target, Target::Telegram(new_id));
+    assert!(
+        told[0]
+            .1
+            .text
+            .contains("• #1 is now #4: <code>NVDA drop 3%</code>")
+            && !told[0].1.text.contains("MSFT"),
+        "{}",
+        told[0].1.text
+    );
+
+    // Cut short as if by a crash after the merged record was written and MSFT moved, but
+    // before NVDA moved and the old record was deactivated.
+    store.delete_personal_alert(new_id, 4).unwrap();
+    store
+        .update_chat(new_id, |c| {
+            c.rules.insert(rule(new_id, 4));
+        })
+        .unwrap();
+    store.put_personal_alert(&nvda).unwrap();
+    store.put_personal_state(old, 1, &cooling).unwrap();
+    store
+        .update_chat(old, |c| {
+            c.active = true;
+            c.deactivated = None;
+            c.rules.insert(rule(old, 1));
+        })
+        .unwrap();
+    let again = migrate(&store, old, new_id, now);
+    assert!(
+        again.personal_moved && again.renumbered.is_empty(),
+        "{again:?}"
+    );
+    assert_eq!(
+        numbered(new_id),
+        expected,
+        "each moved once, to the same number"
+    );
+    assert!(numbered(old).is_empty());
+    check(&store.chat(new_id).unwrap().unwrap());
+    assert_eq!(store.outbox().unwrap().len(), 1, "told once");
+    assert!(!store.chat(old).unwrap().unwrap().active);
+    // Cut short with NVDA written under its new number but not yet removed from the group
+    // (the supergroup paused it meanwhile): taken in again, it is not doubled, and stays
+    // paused.
+    store.put_personal_alert(&nvda).unwrap();
+    store
+        .change_personal_alert(new_id, 4, |a| a.paused = true)
+        .unwrap();
+    store
+        .update_chat(old, |c| {
+            c.active = true;
+            c.deactivated = None;
+        })
+        .unwrap();
+    migrate(&store, old, new_id, now);
+    assert_eq!(numbered(new_id), expected);
+    assert!(numbered(old).is_empty());
+    assert!(store.personal_alerts_of(new_id).unwrap()[3].paused);
+    check(&store.chat(new_id).unwrap().unwrap());
+    assert_eq!(store.outbox().unwrap().len(), 1, "told once");
+    // The supergroup's next alert takes a number none of them had.
+    let (_, next) = store
+        .create_personal_alert(&early, "AMD drop 4%", now, None, |_, _| {})
+        .unwrap();
+    assert_eq!(next.number, 5);
 }
