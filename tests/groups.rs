@@ -22,6 +22,22 @@ const SUPERGROUP: i64 = -1_001_111_111_111;
 /// The bot's admin (in `telegram.admins`), in a private chat.
 const OPERATOR: i64 = 1;
 
+/// A bot with quiet prices, and `GROUP_ADMIN` an admin of the group `old` and of the
+/// supergroup `new` it becomes.
+async fn group_and_supergroup(
+    old: i64,
+    new: i64,
+) -> (FakeTelegram, Origin, tempfile::TempDir, RunningBot) {
+    let tg = FakeTelegram::start().await;
+    let origin = Origin::start().await;
+    serve_quiet_prices(&origin);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
+    tg.set_admins(old, &[GROUP_ADMIN]);
+    tg.set_admins(new, &[GROUP_ADMIN]);
+    (tg, origin, dir, bot)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_admins_change_groups_and_only_the_operator_runs_admin_commands() {
     let tg = FakeTelegram::start().await;
@@ -262,13 +278,7 @@ async fn only_admins_change_groups_and_only_the_operator_runs_admin_commands() {
 async fn a_supergroup_started_before_its_migration_keeps_what_the_group_chose() {
     const OLD: i64 = -557;
     const NEW: i64 = -1_001_557_000_000;
-    let tg = FakeTelegram::start().await;
-    let origin = Origin::start().await;
-    serve_quiet_prices(&origin);
-    let dir = tempfile::tempdir().unwrap();
-    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
-    tg.set_admins(OLD, &[GROUP_ADMIN]);
-    tg.set_admins(NEW, &[GROUP_ADMIN]);
+    let (tg, _origin, _dir, bot) = group_and_supergroup(OLD, NEW).await;
     for (chat, command) in [
         (OLD, "/start"),
         (OLD, "/unsubscribe guidance-cut-gap-down"),
@@ -383,13 +393,7 @@ async fn a_supergroup_is_told_once_which_mutes_gave_way_at_its_migration() {
 async fn a_supergroup_keeps_its_own_alerts_and_is_told_which_of_its_groups_took_new_numbers() {
     const OLD: i64 = -561;
     const NEW: i64 = -1_001_561_000_000;
-    let tg = FakeTelegram::start().await;
-    let origin = Origin::start().await;
-    serve_quiet_prices(&origin);
-    let dir = tempfile::tempdir().unwrap();
-    let bot = RunningBot::start(bot_config(dir.path(), &tg, &origin), seed_evening());
-    tg.set_admins(OLD, &[GROUP_ADMIN]);
-    tg.set_admins(NEW, &[GROUP_ADMIN]);
+    let (tg, _origin, _dir, bot) = group_and_supergroup(OLD, NEW).await;
     for (chat, command) in [(OLD, "/alert NVDA drop 3%"), (NEW, "/alert AMD drop 5%")] {
         let reply = strip_tags(&ask_as(&tg, chat, GROUP_ADMIN, command).await.text);
         assert!(reply.contains("Alert #1 set"), "{command}: {reply}");
