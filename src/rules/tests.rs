@@ -102,6 +102,28 @@ fn headlines_naming_an_entity_are_linked_to_its_symbol() {
 }
 
 #[test]
+fn latin_names_and_tickers_match_inside_chinese_japanese_and_korean_text() {
+    let set = shipped();
+    for (title, symbols) in [
+        ("Nvidia株が急落", &["NVDA"][..]),
+        ("英伟达Nvidia芯片", &["NVDA"]),
+        ("NVDA急落、AMDも下落", &["AMD", "NVDA"]),
+        ("삼성, OpenAI와 Nvidia칩 공급 논의", &["NVDA"]),
+    ] {
+        let m = set.match_headline(&prepared_in(&set, title));
+        let linked: Vec<&str> = m.linked_symbols.iter().map(String::as_str).collect();
+        assert_eq!(linked, symbols, "{title}");
+    }
+    // A term of two words matches across the change of script as across a space.
+    let set = one(&any_of(&["openai NEAR/2 nvidia"]));
+    assert_eq!(
+        verdict(&set, "OpenAI、Nvidia製チップの代替を検討", None, ""),
+        Some(Tri::True)
+    );
+    assert_eq!(verdict(&set, "OpenAIはチップの代替を検討", None, ""), None);
+}
+
+#[test]
 fn evidence_names_the_matched_words_where_they_stand() {
     let set = shipped();
     let title =

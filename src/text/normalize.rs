@@ -17,8 +17,9 @@ pub struct Token {
     /// Byte range in the cleaned original title (see [`NormalizedText::original`]), so matches
     /// can be highlighted in what the reader sees.
     pub span: (usize, usize),
-    /// Whether a hyphen joined this token to the previous one (`Nvidia-Alternativen`): the
-    /// parts of a compound are matched separately.
+    /// Whether this token continues the previous one: after a hyphen (`Nvidia-Alternativen`),
+    /// as a part cut out of a closed compound, or where the script changes (`Nvidia株`). The
+    /// parts are matched separately.
     pub joined_to_previous: bool,
 }
 
@@ -65,24 +66,37 @@ impl NormalizedText {
     }
 
     /// The words as written: the parts of a compound split for matching
-    /// ([`NormalizedText::split_compounds`], which depends on the rules) are one word again.
-    /// What identifies a story is read from these, so it does not change with the rules.
+    /// ([`NormalizedText::split_compounds`], which depends on the rules) are one word again,
+    /// and so are the parts of a word that changes script (`Nvidia株`). What identifies a
+    /// story is read from these, so it does not change with the rules.
     pub fn words(&self) -> Vec<Word> {
         let mut out: Vec<Word> = Vec::with_capacity(self.tokens.len());
+        // Whether the last word was put together from parts: stemmed once it is whole (not
+        // again with every part, which a long run of parts would pay for with its square).
+        let mut pieced = false;
         let mut previous_end = None;
         for t in &self.tokens {
             match out.last_mut() {
                 // A part cut out of the previous one: no character between them.
                 Some(last) if previous_end == Some(t.span.0) && t.span.0 < t.span.1 => {
                     last.text.push_str(&t.text);
-                    last.stem = stem_of(&last.text, self.lang);
+                    pieced = true;
                 }
-                _ => out.push(Word {
-                    text: t.text.clone(),
-                    stem: t.stem.clone(),
-                }),
+                last => {
+                    if let Some(last) = last.filter(|_| pieced) {
+                        last.stem = stem_of(&last.text, self.lang);
+                    }
+                    pieced = false;
+                    out.push(Word {
+                        text: t.text.clone(),
+                        stem: t.stem.clone(),
+                    });
+                }
             }
             previous_end = Some(t.span.1);
+        }
+        if let Some(last) = out.last_mut().filter(|_| pieced) {
+            last.stem = stem_of(&last.text, self.lang);
         }
         out
     }
@@ -249,8 +263,39 @@ fn is_hyphen(c: char) -> bool {
     matches!(c, '-' | '‐' | '‑' | '‒' | '–' | '—' | '−')
 }
 
-/// Splits into words. Hyphens split compounds into parts (marked as joined); an apostrophe
-/// followed by `s` ends a possessive (`Google's` → `google`); digits keep their decimal point.
+/// Whether `c` is written in a Chinese, Japanese or Korean script: Han ideographs (and their
+/// marks of repetition), Hiragana, Katakana (half-width too), Bopomofo, Hangul. These scripts
+/// do not separate words with spaces, so where one meets Latin letters or digits a word ends
+/// (`Nvidia株が急落` is `nvidia` `株が急落`); within them the text is not segmented further.
+fn is_cjk(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x1100..=0x11FF // Hangul Jamo
+            | 0x3005..=0x3007 // 々 〆 〇
+            | 0x3021..=0x3029 // Hangzhou numerals
+            | 0x3031..=0x3035 // kana repeat marks
+            | 0x3038..=0x303C
+            | 0x3041..=0x30FF // Hiragana, Katakana (ー included)
+            | 0x3105..=0x312F // Bopomofo
+            | 0x3131..=0x318E // Hangul compatibility Jamo
+            | 0x31A0..=0x31BF // Bopomofo extended
+            | 0x31F0..=0x31FF // Katakana phonetic extensions
+            | 0x3400..=0x4DBF // CJK extension A
+            | 0x4E00..=0x9FFF // CJK unified ideographs
+            | 0xA960..=0xA97F // Hangul Jamo extended A
+            | 0xAC00..=0xD7FF // Hangul syllables, Jamo extended B
+            | 0xF900..=0xFAFF // CJK compatibility ideographs
+            | 0xFF66..=0xFF9F // half-width Katakana
+            | 0xFFA0..=0xFFDC // half-width Hangul
+            | 0x1AFF0..=0x1B16F // Kana supplement and extensions
+            | 0x20000..=0x3FFFF // CJK extensions B and later, compatibility supplement
+    )
+}
+
+/// Splits into words. Hyphens split compounds into parts (marked as joined), and so does a
+/// change between a Chinese, Japanese or Korean script and any other (see [`is_cjk`]); an
+/// apostrophe followed by `s` ends a possessive (`Google's` → `google`); digits keep their
+/// decimal point.
 fn tokenize(text: &str) -> Vec<Token> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut tokens = Vec::new();
@@ -268,7 +313,8 @@ fn tokenize(text: &str) -> Vec<Token> {
             let decimal_point = matches!(cj, '.' | ',')
                 && chars[j - 1].1.is_ascii_digit()
                 && chars.get(j + 1).is_some_and(|(_, n)| n.is_ascii_digit());
-            if is_word_char(cj) || decimal_point {
+            let script_changes = j > i && is_cjk(cj) != is_cjk(chars[j - 1].1);
+            if (is_word_char(cj) && !script_changes) || decimal_point {
                 j += 1;
             } else {
                 break;
@@ -284,6 +330,11 @@ fn tokenize(text: &str) -> Vec<Token> {
         joined_next = false;
         // What follows the word decides the next token's relation to it.
         match chars.get(j) {
+            // The script changed within the word: what follows continues it.
+            Some((_, c)) if is_word_char(*c) => {
+                joined_next = true;
+                i = j;
+            }
             Some((_, h))
                 if is_hyphen(*h) && chars.get(j + 1).is_some_and(|(_, n)| is_word_char(*n)) =>
             {
@@ -473,6 +524,41 @@ mod tests {
             story_key("Nvidia-Kunden suchen Chip\u{ad}alternativen", None),
             story_key("Nvidia-Kunden suchen Chipalternativen", None)
         );
+    }
+
+    #[test]
+    fn latin_words_and_digits_end_where_chinese_japanese_or_korean_begins() {
+        // Words of those scripts are folded as any other (the kana's voicing marks go with
+        // the diacritics: `が` is `か`), on both sides of a match.
+        let folded = |words: &[&str]| words.iter().map(|w| fold(w)).collect::<Vec<_>>();
+        assert_eq!(words("Nvidia株が急落"), folded(&["nvidia", "株が急落"]));
+        assert_eq!(words("英伟达Nvidia芯片"), ["英伟达", "nvidia", "芯片"]);
+        assert_eq!(
+            words("ＮＶＩＤＩＡ株、NVDA急落"),
+            ["nvidia", "株", "nvda", "急落"]
+        );
+        assert_eq!(words("삼성전자Samsung"), folded(&["삼성전자", "samsung"]));
+        let half_width = words("ｴﾇﾋﾞﾃﾞｨｱNVDA");
+        assert_eq!((half_width.len(), half_width[1].as_str()), (2, "nvda"));
+        assert_eq!(
+            words("2月3日に1.5%下落"),
+            folded(&["2", "月", "3", "日に", "1.5", "下落"])
+        );
+        // Within the scripts nothing is segmented: Han and kana are one word.
+        assert_eq!(words("株価が急落した"), folded(&["株価が急落した"]));
+        let n = normalize("英伟达Nvidia芯片", None);
+        let parts: Vec<(&str, bool)> = n
+            .tokens
+            .iter()
+            .map(|t| (&n.original[t.span.0..t.span.1], t.joined_to_previous))
+            .collect();
+        assert_eq!(parts, [("英伟达", false), ("Nvidia", true), ("芯片", true)]);
+        // A story is still told by the words as written.
+        assert_eq!(n.joined(), "英伟达nvidia芯片");
+        let long = "Nvidia株".repeat(20_000);
+        let n = normalize(&long, None);
+        assert_eq!(n.tokens.len(), 40_000);
+        assert_eq!(n.words().len(), 1);
     }
 
     #[test]
