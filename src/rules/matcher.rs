@@ -7,6 +7,8 @@
 //! a phrase are checked at the token found. Rules are then evaluated only when one of their
 //! terms occurred.
 
+use std::collections::HashSet;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::term::{Haystack, Term};
@@ -26,6 +28,61 @@ pub struct Occurrence {
     pub token: usize,
     /// How many tokens it spans.
     pub len: usize,
+}
+
+/// A text's term occurrences, and where each term's are among them: what a rule's items look
+/// up, so an item costs the occurrences of its own terms, not a pass over all of them.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Occurrences {
+    /// Every occurrence, in the order the scans found them (title, summary, source; by
+    /// position within each for any one term).
+    all: Vec<Occurrence>,
+    /// `(term, index into all)`, sorted: a term's occurrences are one run, in order.
+    by_term: Vec<(TermId, usize)>,
+}
+
+impl Occurrences {
+    pub(super) fn new(all: Vec<Occurrence>) -> Occurrences {
+        let mut by_term: Vec<(TermId, usize)> =
+            all.iter().enumerate().map(|(i, o)| (o.term, i)).collect();
+        by_term.sort_unstable();
+        Occurrences { all, by_term }
+    }
+
+    /// Every occurrence, in the order found.
+    pub(super) fn all(&self) -> &[Occurrence] {
+        &self.all
+    }
+
+    /// The indices (into [`all`](Self::all)) of `term`'s occurrences, in order.
+    pub(super) fn of(&self, term: TermId) -> impl Iterator<Item = usize> + '_ {
+        let from = self.by_term.partition_point(|(t, _)| *t < term);
+        self.by_term[from..]
+            .iter()
+            .take_while(move |(t, _)| *t == term)
+            .map(|(_, i)| *i)
+    }
+
+    /// The indices of the occurrences of any of `terms` in one of `fields`, in order.
+    pub(super) fn of_any(&self, terms: &[TermId], fields: &[Field]) -> Vec<usize> {
+        let mut out: Vec<usize> = terms
+            .iter()
+            .flat_map(|&t| self.of(t))
+            .filter(|&i| fields.contains(&self.all[i].field))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The terms that occurred, each once.
+    pub(super) fn terms(&self) -> impl Iterator<Item = TermId> + '_ {
+        self.by_term
+            .iter()
+            .enumerate()
+            .filter(|&(i, &(t, _))| i == 0 || self.by_term[i - 1].0 != t)
+            .map(|(_, &(t, _))| t)
+    }
 }
 
 /// Which part of a headline a selection looks at.
@@ -132,11 +189,14 @@ impl TermMatcher {
         self.terms.is_empty()
     }
 
-    /// Every occurrence of every term in `text`.
+    /// Every occurrence of every term in `text`, each once, in the order the scans find them.
     pub fn find(&self, text: &NormalizedText, field: Field, out: &mut Vec<Occurrence>) {
         if text.tokens.is_empty() || self.is_empty() {
             return;
         }
+        // Occurrences already found in this field (a term may be reached through several
+        // anchors): a set, so a text full of hits is not compared hit by hit.
+        let mut seen: HashSet<(TermId, usize)> = HashSet::new();
         for (automaton, haystack) in [
             (&self.stems, Haystack::Stems),
             (&self.surface, Haystack::Surface),
@@ -149,11 +209,7 @@ impl TermMatcher {
                 };
                 for &term in &automaton.anchored[m.pattern().as_usize()] {
                     let t = &self.terms[term];
-                    if t.matches_at(&text.tokens, token)
-                        && !out
-                            .iter()
-                            .any(|o| o.term == term && o.field == field && o.token == token)
-                    {
+                    if t.matches_at(&text.tokens, token) && seen.insert((term, token)) {
                         out.push(Occurrence {
                             term,
                             field,

@@ -17,7 +17,7 @@ mod template;
 mod term;
 mod vocabulary;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,7 +39,7 @@ pub use template::{Placeholder, Segment, Template};
 pub use term::{Term, TokenPattern};
 
 use compile::TermTable;
-use matcher::TermMatcher;
+use matcher::{Occurrences, TermMatcher};
 use pair::pairs_within;
 use vocabulary::Vocabulary;
 
@@ -214,6 +214,11 @@ impl Rule {
     }
 }
 
+/// The most places a rule's evidence names (title first, then by position): a headline
+/// names a handful, and a long text full of its terms (`match` and `replay` read lines of up
+/// to a mebibyte) does not make an alert that carries every one of them.
+pub const MAX_EVIDENCE: usize = 64;
+
 /// A term that occurred, as evidence: which selection it served and where it stood.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MatchedTerm {
@@ -348,11 +353,11 @@ fn trigger_terms(rule: &Rule) -> BTreeSet<TermId> {
     })
 }
 
-fn item_holds(item: &Item, occurrences: &[Occurrence], fields: &[Field]) -> bool {
+fn item_holds(item: &Item, occurrences: &Occurrences, fields: &[Field]) -> bool {
     match item {
         Item::Term(id) => occurrences
-            .iter()
-            .any(|o| o.term == *id && fields.contains(&o.field)),
+            .of(*id)
+            .any(|i| fields.contains(&occurrences.all()[i].field)),
         Item::Pair {
             left,
             right,
@@ -507,11 +512,14 @@ impl RuleSet {
         let occurrences = self.occurrences(text);
         let mut linked_symbols = BTreeSet::new();
         let mut candidates: BTreeSet<usize> = self.always.iter().copied().collect();
-        for o in &occurrences {
-            if o.field != Field::Source {
-                linked_symbols.extend(self.term_symbols[o.term].iter().cloned());
+        for term in occurrences.terms() {
+            if occurrences
+                .of(term)
+                .any(|i| occurrences.all()[i].field != Field::Source)
+            {
+                linked_symbols.extend(self.term_symbols[term].iter().cloned());
             }
-            candidates.extend(self.term_rules[o.term].iter().copied());
+            candidates.extend(self.term_rules[term].iter().copied());
         }
 
         let rules = candidates
@@ -538,22 +546,17 @@ impl RuleSet {
     }
 
     /// Every term of every rule that occurs in the headline: one scan per field.
-    fn occurrences(&self, text: &PreparedText) -> Vec<Occurrence> {
+    fn occurrences(&self, text: &PreparedText) -> Occurrences {
         let mut occurrences = Vec::new();
         for field in [Field::Title, Field::Summary, Field::Source] {
             self.matcher
                 .find(text.field(field), field, &mut occurrences);
         }
-        occurrences
+        Occurrences::new(occurrences)
     }
 
     /// Whether each of a rule's selections holds on the text (prices are not known here).
-    fn text_values(
-        &self,
-        rule: &Rule,
-        occurrences: &[Occurrence],
-        text: &PreparedText,
-    ) -> Vec<Tri> {
+    fn text_values(&self, rule: &Rule, occurrences: &Occurrences, text: &PreparedText) -> Vec<Tri> {
         rule.selections
             .iter()
             .map(|s| match &s.kind {
@@ -569,7 +572,7 @@ impl RuleSet {
         rule: usize,
         values: Vec<Tri>,
         verdict: Tri,
-        occurrences: &[Occurrence],
+        occurrences: &Occurrences,
         text: &PreparedText,
     ) -> RuleTextMatch {
         let matched = self.evidence(&self.rules[rule], &values, occurrences, text);
@@ -584,7 +587,7 @@ impl RuleSet {
     fn selection_holds(
         &self,
         t: &TextSelection,
-        occurrences: &[Occurrence],
+        occurrences: &Occurrences,
         text: &PreparedText,
     ) -> bool {
         (t.any.is_empty() || t.any.iter().any(|i| item_holds(i, occurrences, &t.fields)))
@@ -598,29 +601,19 @@ impl RuleSet {
                 }))
     }
 
+    /// The words that made a rule's selections hold, where they stand: title first, then
+    /// by position; each place once per selection (the first item that covered it names it),
+    /// and at most [`MAX_EVIDENCE`] places.
     fn evidence(
         &self,
         rule: &Rule,
         values: &[Tri],
-        occurrences: &[Occurrence],
+        occurrences: &Occurrences,
         text: &PreparedText,
     ) -> Vec<MatchedTerm> {
+        let all = occurrences.all();
         let mut out = Vec::new();
         let mut regex_hits = Vec::new();
-        let mut push = |selection: &str, term: String, field: Field, first: usize, len: usize| {
-            let field_text = text.field(field);
-            let span = (
-                field_text.tokens[first].span.0,
-                field_text.tokens[first + len - 1].span.1,
-            );
-            out.push(MatchedTerm {
-                selection: selection.to_string(),
-                term,
-                field,
-                text: field_text.original[span.0..span.1].to_string(),
-                span,
-            });
-        };
         for (s, value) in rule.selections.iter().zip(values) {
             let SelectionKind::Text(t) = &s.kind else {
                 continue;
@@ -628,20 +621,32 @@ impl RuleSet {
             if *value != Tri::True {
                 continue;
             }
+            // The places this selection's evidence names already: a pair's occurrence may
+            // pair with many on the other side, and is named once.
+            let mut named: HashSet<(Field, (usize, usize))> = HashSet::new();
+            let mut push = |term: &dyn Fn() -> String, o: &Occurrence| {
+                let field_text = text.field(o.field);
+                let span = (
+                    field_text.tokens[o.token].span.0,
+                    field_text.tokens[o.token + o.len - 1].span.1,
+                );
+                if named.insert((o.field, span)) {
+                    out.push(MatchedTerm {
+                        selection: s.name.clone(),
+                        term: term(),
+                        field: o.field,
+                        text: field_text.original[span.0..span.1].to_string(),
+                        span,
+                    });
+                }
+            };
             for item in t.any.iter().chain(&t.all) {
                 match item {
                     Item::Term(id) => {
-                        for o in occurrences
-                            .iter()
-                            .filter(|o| o.term == *id && t.fields.contains(&o.field))
-                        {
-                            push(
-                                &s.name,
-                                self.matcher.term(o.term).to_string(),
-                                o.field,
-                                o.token,
-                                o.len,
-                            );
+                        for o in occurrences.of(*id).map(|i| &all[i]) {
+                            if t.fields.contains(&o.field) {
+                                push(&|| self.matcher.term(o.term).to_string(), o);
+                            }
                         }
                     }
                     Item::Pair {
@@ -653,14 +658,16 @@ impl RuleSet {
                         let pairs =
                             pairs_within(left, right, *within, *order, occurrences, &t.fields);
                         for (a, b) in pairs {
-                            let label = format!(
-                                "{} {}/{within} {}",
-                                self.matcher.term(a.term),
-                                order.keyword(),
-                                self.matcher.term(b.term)
-                            );
-                            push(&s.name, label.clone(), a.field, a.token, a.len);
-                            push(&s.name, label, b.field, b.token, b.len);
+                            let label = || {
+                                format!(
+                                    "{} {}/{within} {}",
+                                    self.matcher.term(a.term),
+                                    order.keyword(),
+                                    self.matcher.term(b.term)
+                                )
+                            };
+                            push(&label, a);
+                            push(&label, b);
                         }
                     }
                 }
@@ -684,6 +691,7 @@ impl RuleSet {
         out.sort_by_key(|m| (m.field != Field::Title, m.field == Field::Source, m.span));
         // Several terms of one selection may cover the same words (`alternative*`, `alternativ*`).
         out.dedup_by(|a, b| a.selection == b.selection && a.field == b.field && a.span == b.span);
+        out.truncate(MAX_EVIDENCE);
         out
     }
 }

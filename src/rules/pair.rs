@@ -3,7 +3,7 @@
 //! [`misspelt_pair`] for what cannot mean what it says — and where one holds among a
 //! headline's term occurrences ([`pairs_within`]).
 
-use super::matcher::{Field, Occurrence, TermId};
+use super::matcher::{Field, Occurrence, Occurrences, TermId};
 
 /// Which side of a pair may come first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -95,40 +95,92 @@ pub(super) fn misspelt_pair(text: &str) -> Option<String> {
     ))
 }
 
-/// Up to this many term occurrences (every headline), each occurrence of one side of a pair
-/// is compared with each of the other; a longer text's other side is looked up by position.
+/// Up to this many occurrences of a pair's right side (every headline), each left one is
+/// compared with each of them; a longer text's are looked up by position.
 const FEW_OCCURRENCES: usize = 64;
 
 /// Pairs of occurrences (one of `left`, one of `right`) in the same field at most `within`
 /// words apart, the left one first where `order` says so; by left occurrence, then right, in
-/// the order they occurred.
+/// the order they occurred. Each side's occurrences are read from the index by term, so a
+/// pair costs its own terms' occurrences, whatever else the text holds.
 pub(super) fn pairs_within<'a>(
-    left: &'a [TermId],
-    right: &'a [TermId],
+    left: &[TermId],
+    right: &[TermId],
     within: usize,
     order: WordOrder,
-    occurrences: &'a [Occurrence],
-    fields: &'a [Field],
-) -> impl Iterator<Item = (&'a Occurrence, &'a Occurrence)> + 'a {
-    let on =
-        move |ids: &[TermId], o: &Occurrence| ids.contains(&o.term) && fields.contains(&o.field);
+    occurrences: &'a Occurrences,
+    fields: &[Field],
+) -> Pairs<'a> {
+    let lefts = occurrences.of_any(left, fields);
+    let rights = if lefts.is_empty() {
+        Vec::new()
+    } else {
+        occurrences.of_any(right, fields)
+    };
+    let all = occurrences.all();
     // In a long text, the right side's occurrences by field and position, so each left one
     // looks only at those near it (a text full of both sides is not one comparison per pair
     // of them). A headline's few are not worth sorting: built only past a few dozen.
-    let near =
-        (occurrences.len() > FEW_OCCURRENCES).then(|| Near::new(occurrences, |o| on(right, o)));
-    occurrences
-        .iter()
-        .filter(move |a| on(left, a))
-        .flat_map(move |a| {
-            let candidates = match &near {
-                None => Candidates::All(occurrences.iter()),
-                Some(near) => Candidates::Near(near.around(a, within).into_iter(), occurrences),
-            };
-            candidates
-                .filter(move |b| on(right, b) && close(a, b, within, order))
-                .map(move |b| (a, b))
-        })
+    let near = (rights.len() > FEW_OCCURRENCES).then(|| Near::new(all, &rights));
+    Pairs {
+        all,
+        within,
+        order,
+        lefts: lefts.into_iter(),
+        rights,
+        near,
+        current: None,
+        around: Vec::new(),
+        next: 0,
+    }
+}
+
+/// The pairs [`pairs_within`] finds, one at a time.
+pub(super) struct Pairs<'a> {
+    all: &'a [Occurrence],
+    within: usize,
+    order: WordOrder,
+    /// The left side's occurrences still to pair (indices into `all`, in order).
+    lefts: std::vec::IntoIter<usize>,
+    /// The right side's occurrences, in order.
+    rights: Vec<usize>,
+    /// The right side's by position, in a long text.
+    near: Option<Near>,
+    /// The left occurrence being paired.
+    current: Option<&'a Occurrence>,
+    /// In a long text, the right occurrences near `current`, in order.
+    around: Vec<usize>,
+    /// The next of those (or of `rights`) to look at.
+    next: usize,
+}
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = (&'a Occurrence, &'a Occurrence);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(a) = self.current {
+                let candidates = if self.near.is_some() {
+                    &self.around
+                } else {
+                    &self.rights
+                };
+                while let Some(&b) = candidates.get(self.next) {
+                    self.next += 1;
+                    let b = &self.all[b];
+                    if close(a, b, self.within, self.order) {
+                        return Some((a, b));
+                    }
+                }
+            }
+            let a = &self.all[self.lefts.next()?];
+            self.current = Some(a);
+            self.next = 0;
+            if let Some(near) = &self.near {
+                near.around(self.all, a, self.within, &mut self.around);
+            }
+        }
+    }
 }
 
 /// Whether `b` is near enough `a` (and after it, where `order` says so) to pair with it.
@@ -145,68 +197,40 @@ fn close(a: &Occurrence, b: &Occurrence, within: usize, order: WordOrder) -> boo
 }
 
 /// One side's occurrences of a long text, by field and position.
-struct Near<'a> {
-    occurrences: &'a [Occurrence],
-    /// Indices into `occurrences`, ordered by field and token.
+struct Near {
+    /// Indices into the occurrences, ordered by field and token.
     sorted: Vec<usize>,
     /// The most words one of them spans.
     longest: usize,
 }
 
-impl<'a> Near<'a> {
-    fn new(occurrences: &'a [Occurrence], side: impl Fn(&Occurrence) -> bool) -> Near<'a> {
-        let mut sorted: Vec<usize> = (0..occurrences.len())
-            .filter(|&i| side(&occurrences[i]))
-            .collect();
-        sorted.sort_by_key(|&i| Near::key(&occurrences[i]));
-        let longest = sorted
-            .iter()
-            .map(|&i| occurrences[i].len)
-            .max()
-            .unwrap_or(0);
-        Near {
-            occurrences,
-            sorted,
-            longest,
-        }
+impl Near {
+    fn new(all: &[Occurrence], side: &[usize]) -> Near {
+        let mut sorted = side.to_vec();
+        sorted.sort_by_key(|&i| Near::key(&all[i]));
+        let longest = sorted.iter().map(|&i| all[i].len).max().unwrap_or(0);
+        Near { sorted, longest }
     }
 
     fn key(o: &Occurrence) -> (u8, usize) {
         (o.field as u8, o.token)
     }
 
-    /// The indices of those that may lie within `within` words of `a`, in the order they
-    /// occurred.
-    fn around(&self, a: &Occurrence, within: usize) -> Vec<usize> {
+    /// Into `out`, the indices of those that may lie within `within` words of `a`, in the
+    /// order they occurred.
+    fn around(&self, all: &[Occurrence], a: &Occurrence, within: usize, out: &mut Vec<usize>) {
         let field = a.field as u8;
         let from = (
             field,
             a.token.saturating_sub(within.saturating_add(self.longest)),
         );
         let to = (field, a.token.saturating_add(a.len).saturating_add(within));
-        let key = |&i: &usize| Near::key(&self.occurrences[i]);
+        let key = |&i: &usize| Near::key(&all[i]);
         let lo = self.sorted.partition_point(|i| key(i) < from);
         let hi = self.sorted.partition_point(|i| key(i) <= to);
-        let mut candidates = self.sorted[lo..hi.max(lo)].to_vec();
-        candidates.sort_unstable();
-        candidates
-    }
-}
-
-/// The occurrences a left one is compared with: all of a headline's, or a long text's near it.
-enum Candidates<'a> {
-    All(std::slice::Iter<'a, Occurrence>),
-    Near(std::vec::IntoIter<usize>, &'a [Occurrence]),
-}
-
-impl<'a> Iterator for Candidates<'a> {
-    type Item = &'a Occurrence;
-
-    fn next(&mut self) -> Option<&'a Occurrence> {
-        match self {
-            Candidates::All(all) => all.next(),
-            Candidates::Near(near, occurrences) => near.next().map(|i| &occurrences[i]),
-        }
+        out.clear();
+        out.extend_from_slice(&self.sorted[lo..hi.max(lo)]);
+        out.sort_unstable();
     }
 }
 
@@ -266,8 +290,9 @@ mod tests {
             ] {
                 for fields in [&[Field::Title][..], &[Field::Title, Field::Summary]] {
                     let (left, right) = (&[0, 1][..], &[1, 2, 3][..]);
+                    let index = Occurrences::new(occurrences.clone());
                     let found: Vec<_> =
-                        pairs_within(left, right, within, order, &occurrences, fields).collect();
+                        pairs_within(left, right, within, order, &index, fields).collect();
                     let expected = every_pair(left, right, within, order, &occurrences, fields);
                     assert!(
                         count < 50 || !expected.is_empty(),

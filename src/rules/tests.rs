@@ -378,6 +378,47 @@ fn a_long_text_full_of_both_sides_of_a_pair_is_matched() {
 }
 
 #[test]
+fn evidence_names_each_place_once_and_at_most_a_bounded_number() {
+    // A long text full of a rule's terms: every place of the first term, and every place of
+    // both sides of a pair (each pairs with dozens on the other side), would make an alert
+    // carry thousands of words.
+    let set = one("id = \"r\"\ntitle = \"t\"\ncondition = \"a and b\"\n\
+         [text.a]\nany = [\"nvidia\"]\n[text.b]\nany = [\"chips NEAR/50 openai\"]\n");
+    let title = "Nvidia OpenAI chips ".repeat(3_000);
+    let m = set.match_headline(&set.prepare(&title, Some(&title), "", None));
+    let evidence = &m.rules[0].matched;
+    assert_eq!(evidence.len(), MAX_EVIDENCE);
+    // The title's first places, in order, each once per selection.
+    assert!(evidence.iter().all(|e| e.field == Field::Title));
+    assert!(evidence.windows(2).all(|w| w[0].span <= w[1].span));
+    let places: BTreeSet<(&str, (usize, usize))> = evidence
+        .iter()
+        .map(|e| (e.selection.as_str(), e.span))
+        .collect();
+    assert_eq!(places.len(), evidence.len());
+    assert_eq!(evidence[0].text, "Nvidia");
+    assert_eq!(evidence[0].selection, "a");
+    assert_eq!(evidence[1].text, "OpenAI");
+    assert_eq!(evidence[1].term, "chips NEAR/50 openai");
+    // A headline's evidence is whole.
+    let m = set.match_headline(&prepared_in(&set, "Nvidia: OpenAI buys chips, Nvidia says"));
+    let words: Vec<(&str, &str)> = m.rules[0]
+        .matched
+        .iter()
+        .map(|e| (e.selection.as_str(), e.text.as_str()))
+        .collect();
+    assert_eq!(
+        words,
+        [
+            ("a", "Nvidia"),
+            ("b", "OpenAI"),
+            ("b", "chips"),
+            ("a", "Nvidia")
+        ]
+    );
+}
+
+#[test]
 fn duplicate_rule_ids_are_problems() {
     let rule = "id = \"same\"\ntitle = \"t\"\ncondition = \"a\"\n[text.a]\nany = [\"x\"]\n";
     let files = vec![
