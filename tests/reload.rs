@@ -45,15 +45,9 @@ impl Feed {
     }
 }
 
-fn alerts_about(tg: &FakeTelegram, chat: i64, word: &str) -> usize {
-    tg.alerts_to(chat)
-        .iter()
-        .filter(|m| strip_tags(&m.text).contains(word))
-        .count()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rules_are_edited_broken_and_removed_under_a_running_bot() {
+/// Telegram, a feed with a quiet headline, and a rules directory (`rules` in the directory
+/// returned) with `acme` (cooldown 1 s) and `initech` (24 h).
+async fn acme_and_initech() -> (FakeTelegram, Origin, tempfile::TempDir, Feed) {
     let tg = FakeTelegram::start().await;
     let origin = Origin::start().await;
     let dir = tempfile::tempdir().unwrap();
@@ -66,6 +60,20 @@ async fn rules_are_edited_broken_and_removed_under_a_running_bot() {
         items: Vec::new(),
     };
     feed.add("Quiet day on the markets");
+    (tg, origin, dir, feed)
+}
+
+fn alerts_about(tg: &FakeTelegram, chat: i64, word: &str) -> usize {
+    tg.alerts_to(chat)
+        .iter()
+        .filter(|m| strip_tags(&m.text).contains(word))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_are_edited_broken_and_removed_under_a_running_bot() {
+    let (tg, origin, dir, mut feed) = acme_and_initech().await;
+    let rules = dir.path().join("rules");
     let listen = format!("127.0.0.1:{}", support::free_port());
     let cfg = config(
         dir.path(),
@@ -236,18 +244,8 @@ fn renamed(id: &str, formerly: &[&str], word: &str, cooldown: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rule_renamed_under_a_running_bot_keeps_its_chats_and_its_cooldown() {
-    let tg = FakeTelegram::start().await;
-    let origin = Origin::start().await;
-    let dir = tempfile::tempdir().unwrap();
+    let (tg, origin, dir, mut feed) = acme_and_initech().await;
     let rules = dir.path().join("rules");
-    std::fs::create_dir(&rules).unwrap();
-    write(&rules, "acme.toml", &rule("acme", "Acme", "1s"));
-    write(&rules, "initech.toml", &rule("initech", "Initech", "24h"));
-    let mut feed = Feed {
-        origin: origin.clone(),
-        items: Vec::new(),
-    };
-    feed.add("Quiet day on the markets");
     // Reloaded by `/reload` alone, so its answer tells what the reload did.
     let cfg = || {
         config(
