@@ -63,6 +63,15 @@ async fn acme_and_initech() -> (FakeTelegram, Origin, tempfile::TempDir, Feed) {
     (tg, origin, dir, feed)
 }
 
+/// Waits until the feed has been fetched twice more: what it holds now has been judged.
+async fn fetched_twice_more(origin: &Origin) {
+    let hits = origin.hits("/wire.xml");
+    eventually(Duration::from_secs(10), "the feed fetched again", || {
+        (origin.hits("/wire.xml") > hits + 1).then_some(())
+    })
+    .await;
+}
+
 fn alerts_about(tg: &FakeTelegram, chat: i64, word: &str) -> usize {
     tg.alerts_to(chat)
         .iter()
@@ -298,11 +307,7 @@ async fn a_rule_renamed_under_a_running_bot_keeps_its_chats_and_its_cooldown() {
         (alerts_about(&tg, 42, "Acme wins another") == 1).then_some(())
     })
     .await;
-    let hits = origin.hits("/wire.xml");
-    eventually(Duration::from_secs(10), "the feed fetched again", || {
-        (origin.hits("/wire.xml") > hits + 1).then_some(())
-    })
-    .await;
+    fetched_twice_more(&origin).await;
     assert_eq!(
         alerts_about(&tg, 42, "Initech wins another"),
         0,
@@ -331,11 +336,7 @@ async fn a_rule_renamed_under_a_running_bot_keeps_its_chats_and_its_cooldown() {
         || (alerts_about(&tg, 42, "Acme wins a third") == 1).then_some(()),
     )
     .await;
-    let hits = origin.hits("/wire.xml");
-    eventually(Duration::from_secs(10), "the feed fetched again", || {
-        (origin.hits("/wire.xml") > hits + 1).then_some(())
-    })
-    .await;
+    fetched_twice_more(&origin).await;
     assert_eq!(
         alerts_about(&tg, 42, "Initech wins a third"),
         0,
